@@ -1,0 +1,25 @@
+/*
+ * cli.h: the roost command-line interface. roost.c dispatches on the first
+ * word; each cmd_*.c implements one family of commands. Every command
+ * returns the process exit status: 0 success, 1 the check or edit failed
+ * (invalid state, refused edit), 2 usage or I/O error.
+ */
+#ifndef ROOST_CLI_H
+#define ROOST_CLI_H
+
+#define CLI_OK		0
+#define CLI_FAIL	1
+#define CLI_USAGE	2
+
+/* cmd_validate.c */
+int	cmd_validate(int argc, char *argv[]);
+/* cmd_egg.c: egg import, egg list */
+int	cmd_egg(int argc, char *argv[]);
+/* cmd_server.c: server create|set|start|stop|restart|reinstall|delete|sftp */
+int	cmd_server(int argc, char *argv[]);
+/* cmd_status.c */
+int	cmd_status(int argc, char *argv[]);
+/* cmd_plan.c */
+int	cmd_plan(int argc, char *argv[]);
+
+#endif

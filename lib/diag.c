@@ -1,0 +1,212 @@
+/*
+ * diag: collecting and printing problems found in user files.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "xmalloc.h"
+
+/* Prepares an empty list. */
+void
+diags_init(struct diags *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+/* Frees every entry. */
+void
+diags_dispose(struct diags *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->v[i].path);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Appends an entry of the given level. */
+void
+diags_vadd(struct diags *d, enum diag_level level, const char *path,
+    int line, int col, const char *fmt, va_list ap)
+{
+	struct diag	*g;
+
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 8;
+		d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
+	}
+	g = &d->v[d->n++];
+	g->level = level;
+	g->path = path != NULL ? xstrdup(path) : NULL;
+	g->line = line;
+	g->col = col;
+	if (vasprintf(&g->msg, fmt, ap) < 0)
+		g->msg = xstrdup("(message lost)");
+	if (level == DIAG_ERROR)
+		d->nerrors++;
+}
+
+/* Appends an error. */
+void
+diags_add(struct diags *d, const char *path, int line, int col,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	diags_vadd(d, DIAG_ERROR, path, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/* Appends a warning. */
+void
+diags_warn(struct diags *d, const char *path, int line, int col,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	diags_vadd(d, DIAG_WARNING, path, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/* Moves the entries of src to dst. */
+void
+diags_move(struct diags *dst, struct diags *src)
+{
+	size_t	i;
+
+	for (i = 0; i < src->n; i++) {
+		if (dst->n == dst->cap) {
+			dst->cap = dst->cap ? dst->cap * 2 : 8;
+			dst->v = xreallocarray(dst->v, dst->cap,
+			    sizeof(*dst->v));
+		}
+		dst->v[dst->n++] = src->v[i];
+		if (src->v[i].level == DIAG_ERROR)
+			dst->nerrors++;
+	}
+	free(src->v);
+	memset(src, 0, sizeof(*src));
+}
+
+static int
+diag_cmp(const struct diag *a, const struct diag *b)
+{
+	int	c;
+
+	c = strcmp(a->path ? a->path : "", b->path ? b->path : "");
+	if (c != 0)
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->col != b->col)
+		return a->col < b->col ? -1 : 1;
+	return 0;
+}
+
+/* Sorts by position, keeping the order of equal positions. */
+void
+diags_sort(struct diags *d)
+{
+	size_t		i, j;
+	struct diag	t;
+
+	/* Insertion sort: stable, and the lists are short. */
+	for (i = 1; i < d->n; i++) {
+		t = d->v[i];
+		for (j = i; j > 0 && diag_cmp(&d->v[j - 1], &t) > 0; j--)
+			d->v[j] = d->v[j - 1];
+		d->v[j] = t;
+	}
+}
+
+static void
+diag_line(const struct diag *g, struct buf *out)
+{
+	const char	*lvl = g->level == DIAG_ERROR ? "error" : "warning";
+
+	if (g->path != NULL && g->line > 0)
+		buf_addf(out, "%s:%d:%d: %s: %s\n", g->path, g->line,
+		    g->col > 0 ? g->col : 1, lvl, g->msg);
+	else if (g->path != NULL)
+		buf_addf(out, "%s: %s: %s\n", g->path, lvl, g->msg);
+	else
+		buf_addf(out, "%s: %s\n", lvl, g->msg);
+}
+
+/* Appends every entry as text lines. */
+void
+diags_format(const struct diags *d, struct buf *out)
+{
+	size_t	i;
+
+	for (i = 0; i < d->n; i++)
+		diag_line(&d->v[i], out);
+}
+
+/* Writes every entry to fp. */
+void
+diags_print(const struct diags *d, FILE *fp)
+{
+	struct buf	b;
+
+	buf_init(&b, 0);
+	diags_format(d, &b);
+	fputs(buf_str(&b), fp);
+	buf_dispose(&b);
+}
+
+static void
+json_str(struct buf *out, const char *s)
+{
+	buf_putc(out, '"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			buf_addf(out, "\\%c", c);
+		else if (c == '\n')
+			buf_puts(out, "\\n");
+		else if (c == '\t')
+			buf_puts(out, "\\t");
+		else if (c < 0x20)
+			buf_addf(out, "\\u%04x", c);
+		else
+			buf_putc(out, c);
+	}
+	buf_putc(out, '"');
+}
+
+/* Appends the entries as a JSON array. */
+void
+diags_json(const struct diags *d, struct buf *out)
+{
+	size_t	i;
+
+	buf_putc(out, '[');
+	for (i = 0; i < d->n; i++) {
+		const struct diag *g = &d->v[i];
+
+		if (i > 0)
+			buf_putc(out, ',');
+		buf_puts(out, "{\"path\":");
+		if (g->path != NULL)
+			json_str(out, g->path);
+		else
+			buf_puts(out, "null");
+		buf_addf(out, ",\"line\":%d,\"column\":%d,\"level\":\"%s\","
+		    "\"message\":", g->line, g->col,
+		    g->level == DIAG_ERROR ? "error" : "warning");
+		json_str(out, g->msg);
+		buf_putc(out, '}');
+	}
+	buf_putc(out, ']');
+}

@@ -1,0 +1,80 @@
+/*
+ * ydoc: YAML text read into a tree of maps, sequences and scalars that
+ * remembers where every node stands in the source (line, column and byte
+ * range), so errors can point at the exact spot and edits can rewrite one
+ * value without touching the rest of a file a person wrote. ydoc is the
+ * only user of libyaml. Anchors and aliases are refused (roost files never
+ * need them, and refusing them rules out alias bombs); duplicate keys are
+ * kept in order and lookups return the last one.
+ */
+#ifndef ROOST_YDOC_H
+#define ROOST_YDOC_H
+
+#include <stddef.h>
+
+struct diags;
+
+enum ydoc_type {
+	YDOC_SCALAR,
+	YDOC_SEQ,
+	YDOC_MAP
+};
+
+enum ydoc_style {
+	YDOC_PLAIN,		/* unquoted scalar: may be a number, bool, null */
+	YDOC_QUOTED,		/* 'single' or "double" */
+	YDOC_BLOCK		/* | or > block scalar */
+};
+
+struct ydoc_node {
+	enum ydoc_type	  type;
+	enum ydoc_style	  style;	/* scalars */
+	int		  flow;		/* collections written as {..} / [..] */
+	int		  line;		/* 1-based */
+	int		  col;		/* 1-based, in characters */
+	size_t		  start;	/* byte offset of the first byte */
+	size_t		  end;		/* byte offset just past the node */
+	char		 *tag;		/* explicit tag, or NULL */
+	char		 *str;		/* scalar value, NUL-terminated */
+	size_t		  len;		/* scalar length (may hold NULs) */
+	size_t		  n;		/* seq items, or map pairs */
+	struct ydoc_node **items;	/* seq: n items; map: key0,val0,key1,.. */
+};
+
+struct ydoc {
+	char		 *path;		/* as given to ydoc_parse */
+	char		 *src;		/* a copy of the source text */
+	size_t		  len;
+	struct ydoc_node *root;		/* NULL for an empty document */
+	struct ydoc_node **all;		/* every node, for freeing */
+	size_t		  nall;
+	size_t		  capall;
+};
+
+/*
+ * Parses len bytes of YAML named path (used in messages). On success *out
+ * is an owned document (free with ydoc_free). On a syntax error, the error
+ * is added to d with its position and ROOST_EINVAL is returned; *out is
+ * NULL. Only the first document of a stream is allowed.
+ */
+int	ydoc_parse(struct ydoc **out, const char *path, const char *buf,
+	    size_t len, struct diags *d);
+/* Frees doc and every node in it; takes NULL. */
+void	ydoc_free(struct ydoc *doc);
+
+/* Returns the value for key in map (the last if repeated), or NULL. */
+struct ydoc_node *ydoc_get(const struct ydoc_node *map, const char *key);
+/* Returns the key node of pair i of map. */
+struct ydoc_node *ydoc_key(const struct ydoc_node *map, size_t i);
+/* Returns the value node of pair i of map. */
+struct ydoc_node *ydoc_val(const struct ydoc_node *map, size_t i);
+/* Returns item i of a sequence. */
+struct ydoc_node *ydoc_item(const struct ydoc_node *seq, size_t i);
+/* True for a missing node or a plain null scalar (null, ~, empty). */
+int	ydoc_is_null(const struct ydoc_node *n);
+/* True for a scalar. */
+int	ydoc_is_scalar(const struct ydoc_node *n);
+/* Names a node type for messages: "a string", "a map", "a list". */
+const char *ydoc_type_name(const struct ydoc_node *n);
+
+#endif

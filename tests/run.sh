@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# run.sh: runs roost's test suite and prints one closing line
+# "N passed, N failed, N skipped".
+#
+#   tests/run.sh [--unit|--integration] [BUILD_DIR] [PATTERN]
+#
+# Unit tests are the cmocka binaries in BUILD_DIR/tests (TAP output);
+# integration tests are tests/integration/t*.sh (TAP, git t/ style).
+# PATTERN limits the run to tests whose file name contains it.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+mode=all
+case "${1:-}" in
+--unit) mode=unit; shift ;;
+--integration) mode=integration; shift ;;
+esac
+O=${1:-build}
+pattern=${2:-}
+export ROOST_BUILD=$(cd "$O" && pwd)
+export ROOST_SRC=$(pwd)
+export CMOCKA_MESSAGE_OUTPUT=TAP
+passed=0 failed=0 skipped=0
+failures=()
+logdir=$O/test-logs
+mkdir -p "$logdir"
+
+# tally NAME LOGFILE STATUS: counts the TAP lines of one test program.
+tally() {
+	local name=$1 log=$2 status=$3 p f s plan seen
+	p=$(grep -cE '^ok [0-9]+' "$log" | tr -d ' ')
+	s=$(grep -ciE '^ok [0-9]+.*# skip' "$log" | tr -d ' ')
+	f=$(grep -cE '^not ok [0-9]+' "$log" | tr -d ' ')
+	p=$((p - s))
+	plan=$(grep -oE '^1\.\.[0-9]+' "$log" | head -n1 | cut -d. -f3)
+	seen=$((p + s + f))
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=$((f + 1))
+		echo "  $name: exited with status $status"
+	elif [ -n "$plan" ] && [ "$plan" -ne "$seen" ] && [ "$plan" -ne 0 ]; then
+		f=$((f + 1))
+		echo "  $name: planned $plan tests, ran $seen"
+	fi
+	if [ "$plan" = "0" ]; then
+		grep -E '^1\.\.0' "$log" | sed "s/^/  $name: /"
+		s=$((s + 1))
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	[ "$f" -eq 0 ] || failures+=("$name")
+	printf '%-40s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
+	grep -E '^not ok' "$log" | sed 's/^/    /'
+}
+
+run_one() {
+	local name=$1 log=$logdir/$1.log; shift
+	local limit=${ROOST_TEST_TIMEOUT:-600}
+	timeout -k 10 "$limit" "$@" >"$log" 2>&1
+	tally "$name" "$log" $?
+}
+
+if [ "$mode" != integration ]; then
+	for t in "$O"/tests/test_*; do
+		[ -x "$t" ] || continue
+		case "$t" in *.o|*.d) continue ;; esac
+		n=$(basename "$t")
+		[ -z "$pattern" ] || [[ $n == *"$pattern"* ]] || continue
+		run_one "$n" "$t"
+	done
+fi
+if [ "$mode" != unit ]; then
+	for t in tests/integration/t[0-9]*.sh; do
+		[ -f "$t" ] || continue
+		n=$(basename "$t" .sh)
+		[ -z "$pattern" ] || [[ $n == *"$pattern"* ]] || continue
+		run_one "$n" bash "$t"
+	done
+fi
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed: ${failures[*]} (logs in $logdir)"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

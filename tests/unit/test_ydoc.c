@@ -1,0 +1,182 @@
+/*
+ * test_ydoc: the positioned YAML tree: values, positions, byte ranges,
+ * duplicate keys, syntax errors with their place, refused aliases.
+ */
+#include "unit.h"
+
+#include "buf.h"
+#include "diag.h"
+#include "ydoc.h"
+
+static struct ydoc *
+parse_ok(const char *text)
+{
+	struct diags	 d;
+	struct ydoc	*doc;
+
+	diags_init(&d);
+	if (ydoc_parse(&doc, "t.yaml", text, strlen(text), &d) != 0)
+		fail_msg("parse failed: %s", d.n ? d.v[0].msg : "?");
+	diags_dispose(&d);
+	return doc;
+}
+
+static void
+test_ydoc__positions_and_ranges(void **state)
+{
+	const char	*text = "# c\nname: mc\nlimits: { memory: 2048 }\n"
+			    "list:\n  - a\n  - 'b'\n";
+	struct ydoc	*doc = parse_ok(text);
+	struct ydoc_node *n;
+
+	n = ydoc_get(doc->root, "name");
+	assert_non_null(n);
+	assert_string_equal(n->str, "mc");
+	assert_int_equal(n->line, 2);
+	assert_int_equal(n->col, 7);
+	assert_int_equal(n->end - n->start, 2);
+	assert_memory_equal(text + n->start, "mc", 2);
+
+	n = ydoc_get(ydoc_get(doc->root, "limits"), "memory");
+	assert_string_equal(n->str, "2048");
+	assert_int_equal(n->line, 3);
+	assert_memory_equal(text + n->start, "2048", 4);
+	assert_true(ydoc_get(doc->root, "limits")->flow);
+
+	n = ydoc_get(doc->root, "list");
+	assert_int_equal(n->type, YDOC_SEQ);
+	assert_int_equal(n->n, 2);
+	assert_int_equal(ydoc_item(n, 1)->style, YDOC_QUOTED);
+	assert_memory_equal(text + ydoc_item(n, 1)->start, "'b'", 3);
+	ydoc_free(doc);
+}
+
+static void
+test_ydoc__utf8_offsets(void **state)
+{
+	const char	*text = "k\xc3\xa9y: v\xc3\xa9\nb: x\n";
+	struct ydoc	*doc = parse_ok(text);
+	struct ydoc_node *n = ydoc_get(doc->root, "b");
+
+	assert_memory_equal(text + n->start, "x", 1);
+	n = ydoc_get(doc->root, "k\xc3\xa9y");
+	assert_memory_equal(text + n->start, "v\xc3\xa9", 3);
+	assert_int_equal(n->end - n->start, 3);
+	ydoc_free(doc);
+}
+
+static void
+test_ydoc__duplicate_key_last_wins(void **state)
+{
+	struct ydoc	*doc = parse_ok("a: 1\na: 2\n");
+
+	assert_string_equal(ydoc_get(doc->root, "a")->str, "2");
+	assert_int_equal(doc->root->n, 2);
+	ydoc_free(doc);
+}
+
+static void
+test_ydoc__syntax_error_position(void **state)
+{
+	struct diags	 d;
+	struct ydoc	*doc;
+	const char	*text = "a: 1\nb: [1, 2\nc: 3\n";
+
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "servers/x.yaml", text,
+	    strlen(text), &d), ROOST_EINVAL);
+	assert_null(doc);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.v[0].path, "servers/x.yaml");
+	assert_true(d.v[0].line >= 2);
+	assert_contains(d.v[0].msg, "yaml syntax");
+	diags_dispose(&d);
+}
+
+static void
+test_ydoc__alias_refused(void **state)
+{
+	struct diags	 d;
+	struct ydoc	*doc;
+	const char	*text = "a: &x [1]\nb: *x\n";
+
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "t.yaml", text, strlen(text), &d),
+	    ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "anchors");
+	assert_int_equal(d.v[0].line, 1);
+	diags_dispose(&d);
+}
+
+static void
+test_ydoc__nulls_and_empty(void **state)
+{
+	struct ydoc	*doc = parse_ok("a: ~\nb:\nc: ''\nd: null\n");
+
+	assert_true(ydoc_is_null(ydoc_get(doc->root, "a")));
+	assert_true(ydoc_is_null(ydoc_get(doc->root, "b")));
+	assert_false(ydoc_is_null(ydoc_get(doc->root, "c")));
+	assert_true(ydoc_is_null(ydoc_get(doc->root, "d")));
+	assert_true(ydoc_is_null(ydoc_get(doc->root, "missing")));
+	ydoc_free(doc);
+	doc = parse_ok("");
+	assert_null(doc->root);
+	ydoc_free(doc);
+}
+
+static void
+test_ydoc__second_document_refused(void **state)
+{
+	struct diags	 d;
+	struct ydoc	*doc;
+	const char	*text = "a: 1\n---\nb: 2\n";
+
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "t.yaml", text, strlen(text), &d),
+	    ROOST_EINVAL);
+	assert_int_equal(d.v[0].line, 2);
+	diags_dispose(&d);
+}
+
+static void
+test_diag__format_and_json(void **state)
+{
+	struct diags	d;
+	struct buf	b;
+
+	diags_init(&d);
+	diags_add(&d, "servers/b.yaml", 3, 4, "second");
+	diags_add(&d, "servers/a.yaml", 7, 12, "memory must be at least %d "
+	    "MiB", 64);
+	diags_sort(&d);
+	buf_init(&b, 0);
+	diags_format(&d, &b);
+	assert_string_equal(buf_str(&b),
+	    "servers/a.yaml:7:12: error: memory must be at least 64 MiB\n"
+	    "servers/b.yaml:3:4: error: second\n");
+	buf_reset(&b);
+	diags_json(&d, &b);
+	assert_contains(buf_str(&b), "{\"path\":\"servers/a.yaml\",\"line\":7,"
+	    "\"column\":12,\"level\":\"error\",\"message\":\"memory must be at "
+	    "least 64 MiB\"}");
+	assert_int_equal(d.nerrors, 2);
+	buf_dispose(&b);
+	diags_dispose(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ydoc__positions_and_ranges),
+		cmocka_unit_test(test_ydoc__utf8_offsets),
+		cmocka_unit_test(test_ydoc__duplicate_key_last_wins),
+		cmocka_unit_test(test_ydoc__syntax_error_position),
+		cmocka_unit_test(test_ydoc__alias_refused),
+		cmocka_unit_test(test_ydoc__nulls_and_empty),
+		cmocka_unit_test(test_ydoc__second_document_refused),
+		cmocka_unit_test(test_diag__format_and_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,48 @@
+/*
+ * unit.h: shared includes and helpers for roost's cmocka unit tests.
+ * Each tests/unit/test_<module>.c is one binary; run.sh runs them with
+ * TAP output and sums the results.
+ */
+#ifndef ROOST_UNIT_H
+#define ROOST_UNIT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rerr.h"
+
+/* Fails the test with err's message when rc is not 0. */
+#define assert_rok(rc, err) do {					\
+	int _rc = (rc);							\
+	if (_rc != 0)							\
+		fail_msg("rc %d: %s", _rc, (err)->msg);		\
+} while (0)
+
+/* Fails unless haystack contains needle. */
+#define assert_contains(haystack, needle) do {				\
+	const char *_h = (haystack), *_n = (needle);			\
+	if (_h == NULL || strstr(_h, _n) == NULL)			\
+		fail_msg("'%s' not found in '%s'", _n,			\
+		    _h ? _h : "(null)");				\
+} while (0)
+
+/* Directory of the shared egg corpus, or NULL when it is not there. */
+static inline const char *
+unit_shared_eggs(void)
+{
+	const char *d = getenv("ROOST_SHARED_EGGS");
+
+	if (d == NULL)
+		d = "../shared/eggs";
+	return access(d, R_OK) == 0 ? d : NULL;
+}
+
+#endif

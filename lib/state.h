@@ -1,0 +1,247 @@
+/*
+ * state: the typed desired state of a roost deployment, read from a state
+ * repository (a git revision or a work tree):
+ *
+ *   roost.yaml                 deployment settings: access rules, defaults
+ *   nodes/<node>.yaml          node inventory
+ *   servers/<server>.yaml      one file per game server
+ *   eggs/<nest>/<egg>.(yaml|yml|json)   repository-local eggs
+ *
+ * state_load reads every file through a struct state_src (a directory or a
+ * git tree), fills the structs from field tables, and validates across
+ * files. Every problem is collected in state->diags with its path, line and
+ * column. A file that fails affects only what it describes: a bad server
+ * file marks that server invalid (valid == 0) and the rest still load.
+ *
+ * Ownership: a struct state owns everything reachable from it; pointers
+ * into it are borrowed until state_free.
+ */
+#ifndef ROOST_STATE_H
+#define ROOST_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct diags;
+struct egg;
+struct egg_library;
+struct rerr;
+
+/* Permissions a Discord role or a server member can hold. */
+#define PERM_VIEW	0x001	/* see status, list, history */
+#define PERM_POWER	0x002	/* start, stop, restart */
+#define PERM_EDIT	0x004	/* limits, image */
+#define PERM_VARS	0x008	/* egg variables */
+#define PERM_SFTP	0x010	/* SFTP credentials */
+#define PERM_DELETE	0x020	/* delete a server */
+#define PERM_CREATE	0x040	/* create servers (roles only) */
+#define PERM_REINSTALL	0x080	/* reinstall */
+#define PERM_ADMIN	0x100	/* everything, on every server */
+#define PERM_ALL	0x1ff
+
+/* SFTP user permissions. */
+#define SFTP_PERM_READ		0x1
+#define SFTP_PERM_WRITE		0x2
+#define SFTP_PERM_DELETE	0x4
+
+/* Resource limits; -1 means "not set" before defaults are applied. */
+struct state_limits {
+	int64_t	memory;		/* MiB */
+	int64_t	swap;		/* MiB; -1 unlimited after defaults? see docs */
+	int64_t	cpu;		/* percent of one core; 0 = unlimited */
+	int64_t	disk;		/* MiB */
+	int64_t	io;		/* blkio weight 10..1000 */
+	int64_t	pids;		/* process limit */
+};
+
+/* roost.yaml: one access rule maps a Discord role id to permissions. */
+struct state_access {
+	char		*role;		/* Discord role id (snowflake) */
+	unsigned	 perms;		/* PERM_* */
+};
+
+struct state_conf {
+	char			*path;		/* "roost.yaml" */
+	struct state_access	*access;
+	size_t			 naccess;
+	struct state_limits	 defaults;	/* default limits for new servers */
+	char			*default_node;	/* or NULL: placed by capacity */
+	int64_t			 max_servers_per_user; /* 0: no limit */
+};
+
+struct state_portrange {
+	int	lo;
+	int	hi;		/* inclusive */
+};
+
+enum state_overhead {
+	STATE_OVERHEAD_WINGS,	/* Wings' tiers: +15% <2 GiB, +10% <4 GiB, +5% */
+	STATE_OVERHEAD_NONE,
+	STATE_OVERHEAD_PERCENT	/* overhead_percent on every server */
+};
+
+struct state_node {
+	char			*path;		/* "nodes/<name>.yaml" */
+	char			*name;
+	char			*address;	/* IP ports are bound to */
+	struct state_portrange	*ports;
+	size_t			 nports;
+	int64_t			 cap_memory;	/* MiB */
+	int64_t			 cap_disk;	/* MiB */
+	int64_t			 cap_cpu;	/* percent of one core */
+	double			 oversubscribe;	/* ratio >= 1.0; default 1.0 */
+	enum state_overhead	 overhead;
+	int			 overhead_percent;
+	int			 allow_empty;	/* a revision may remove all */
+	int			 valid;
+};
+
+struct state_var {
+	char	*key;
+	char	*value;
+};
+
+struct state_sftp_user {
+	char	 *user;
+	char	 *password;	/* crypt(3) hash, or NULL */
+	char	**keys;		/* OpenSSH public keys */
+	size_t	  nkeys;
+	unsigned  perms;	/* SFTP_PERM_* */
+};
+
+struct state_member {
+	char		*id;	/* Discord user id */
+	unsigned	 perms;	/* PERM_* */
+};
+
+enum state_power {
+	STATE_RUNNING,
+	STATE_STOPPED
+};
+
+struct state_server {
+	char			*path;		/* "servers/<name>.yaml" */
+	char			*blob_id;	/* content id of the file */
+	char			*name;
+	char			*owner;		/* Discord user id */
+	char			*node;
+	char			*egg;		/* "nest/name" */
+	char			*image;		/* NULL: the egg's first image */
+	enum state_power	 state;
+	char			*restarted_at;	/* one-shot request, or NULL */
+	char			*reinstall_at;	/* one-shot request, or NULL */
+	struct state_limits	 limits;	/* defaults applied */
+	int			 port;		/* default allocation */
+	int			*extra_ports;
+	size_t			 nextra_ports;
+	struct state_var	*vars;		/* as written in the file */
+	size_t			 nvars;
+	struct state_sftp_user	*sftp;
+	size_t			 nsftp;
+	struct state_member	*members;
+	size_t			 nmembers;
+	int			 valid;		/* 0: see the diags for path */
+};
+
+struct state {
+	char			*revision;	/* commit id, or NULL */
+	struct state_conf	 conf;
+	struct state_node	*nodes;
+	size_t			 nnodes;
+	struct state_server	**servers;	/* sorted by name */
+	size_t			 nservers;
+	struct egg_library	*eggs;		/* built-in + repository eggs */
+	int			 own_eggs;	/* eggs is freed with state */
+	struct diags		*diags;		/* every problem found */
+};
+
+/*
+ * Where state files come from. list fills *names with the names of the
+ * entries (files and directories) directly inside dir ("servers",
+ * "eggs/minecraft"), owned by the caller (free each and the array); it
+ * returns 0, ROOST_ENOTFOUND when dir does not exist, or -1. read fills out
+ * with a file's bytes and id (at least 41 bytes) with an identifier that
+ * changes whenever the content changes (a git blob id, or a hash); it
+ * returns 0, ROOST_ENOTFOUND or -1.
+ */
+struct state_src {
+	void	*arg;
+	int	(*list)(void *arg, const char *dir, char ***names,
+		    size_t *n, struct rerr *err);
+	int	(*read)(void *arg, const char *path, struct buf *out,
+		    char *id, size_t idlen, struct rerr *err);
+	int	(*isdir)(void *arg, const char *path);
+};
+
+/* Makes a source reading a work tree rooted at dir (dir is borrowed). */
+void	state_src_dir(struct state_src *out, const char *dir);
+
+/*
+ * Keeps parsed server files by content id so that unchanged files are not
+ * parsed again from one revision to the next (roostd, the bot).
+ */
+struct state_cache;
+struct state_cache *state_cache_new(void);
+void	state_cache_free(struct state_cache *);
+/* Parses performed through this cache since it was made (for tests). */
+size_t	state_cache_parses(const struct state_cache *);
+
+/*
+ * Loads and validates the state from src. builtin is the built-in egg
+ * library (borrowed; may be NULL), to which the repository's eggs/ are
+ * added in a new library owned by the state. cache may be NULL.
+ * On success *out is owned by the caller and (*out)->diags lists every
+ * problem (the state may still be partly invalid: check diags->nerrors and
+ * each server's valid flag). Returns 0, or -1 when the source cannot be
+ * read at all (err says why; nothing is returned).
+ */
+int	state_load(struct state **out, const struct state_src *src,
+	    const struct egg_library *builtin, struct state_cache *cache,
+	    struct rerr *err);
+/* Frees a state; takes NULL. */
+void	state_free(struct state *st);
+
+/* Lookups; NULL when absent. Borrowed. */
+struct state_server *state_server_find(const struct state *st,
+	    const char *name);
+struct state_node *state_node_find(const struct state *st, const char *name);
+/* The egg of a server, or NULL when it does not exist. */
+const struct egg *state_server_egg(const struct state *st,
+	    const struct state_server *srv);
+/* The image a server runs: its own, else the egg's first. */
+const char *state_server_image(const struct state *st,
+	    const struct state_server *srv);
+/* The value of env var key for srv: the server's, else the egg default. */
+const char *state_server_var(const struct state *st,
+	    const struct state_server *srv, const char *key);
+
+/* Deep copy of a server (roostd keeps the last good spec). */
+struct state_server *state_server_dup(const struct state_server *srv);
+void	state_server_free(struct state_server *srv);
+
+/*
+ * Permissions of a Discord user holding roles on a server (srv may be
+ * NULL for deployment-wide checks such as create): the union of the role
+ * rules, PERM_ALL for the owner, and the member's own list.
+ */
+unsigned state_perms(const struct state *st, const struct state_server *srv,
+	    const char *user_id, const char *const *roles, size_t nroles);
+
+/* Parses a permission name ("power") into PERM_*; 0 when unknown. */
+unsigned state_perm_parse(const char *name);
+/* Writes the names of perms, comma-separated, into out. */
+void	state_perm_format(unsigned perms, struct buf *out);
+
+/* True when name is a valid server name ([a-z0-9][a-z0-9-]{0,30}). */
+int	state_name_valid(const char *name);
+/* True when s is a Discord snowflake (17 to 20 digits). */
+int	state_snowflake_valid(const char *s);
+
+/*
+ * Writes a new server file for srv (used by create) in the canonical
+ * form, with the yaml-language-server schema modeline.
+ */
+void	state_server_write(const struct state_server *srv, struct buf *out);
+
+#endif

@@ -34,6 +34,7 @@ struct http_xfer {
 	struct http_response	*resp;
 	struct http		*h;
 	int			 overflow;
+	int			 streaming;	/* -1: not known yet */
 };
 
 static pthread_once_t	http_once = PTHREAD_ONCE_INIT;
@@ -157,8 +158,13 @@ http_write_cb(char *p, size_t size, size_t n, void *arg)
 {
 	struct http_xfer	*x = arg;
 	size_t			 len = size * n;
+	long			 status = 0;
 
-	if (x->req->on_data != NULL) {
+	if (x->req->on_data != NULL && x->streaming == -1) {
+		curl_easy_getinfo(x->h->curl, CURLINFO_RESPONSE_CODE, &status);
+		x->streaming = status >= 200 && status < 300;
+	}
+	if (x->req->on_data != NULL && x->streaming == 1) {
 		if (x->req->on_data(p, len, x->req->arg) != 0) {
 			x->resp->stopped = 1;
 			return len == 0 ? 1 : 0;
@@ -245,6 +251,7 @@ http_do(struct http *h, const struct http_request *req,
 	x.req = req;
 	x.resp = resp;
 	x.h = h;
+	x.streaming = -1;
 
 	curl_easy_reset(c);
 	h->errbuf[0] = '\0';

@@ -6,7 +6,9 @@
  * A request either collects the response body into resp->body (bounded by
  * max_response) or, when on_data is set, streams it chunk by chunk to the
  * callback (Docker events, image pull progress, logs). Response headers are
- * always collected so callers can read rate-limit headers.
+ * always collected so callers can read rate-limit headers. Only a 2xx
+ * response is streamed; any other status collects its body (the error
+ * message) into resp->body as usual.
  *
  * Threading: a struct http belongs to one thread at a time; only
  * http_cancel may be called from another thread. libcurl's global setup

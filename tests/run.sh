@@ -24,6 +24,15 @@ failures=()
 logdir=$O/test-logs
 mkdir -p "$logdir"
 
+# Docker tests run against a real engine with the offline demo image.
+. tests/lib/docker.sh
+if ! docker_ensure || ! demo_image_ensure >"$logdir/demo-image.log" 2>&1; then
+	cat "$logdir/demo-image.log" 2>/dev/null
+	echo "run.sh: no docker engine or demo image; the docker tests cannot run" >&2
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
 # tally NAME LOGFILE STATUS: counts the TAP lines of one test program.
 tally() {
 	local name=$1 log=$2 status=$3 p f s plan seen

@@ -1,0 +1,33 @@
+/*
+ * util: small helpers shared by the programs: durations, directories,
+ * atomic file writes, whole-file reads and UTC timestamps.
+ */
+#ifndef ROOST_UTIL_H
+#define ROOST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct buf;
+struct rerr;
+
+/*
+ * Parses a duration such as "500ms", "15s", "5m", "2h", "7d" or a bare
+ * number of seconds into milliseconds. Returns 0, or -1 when s is not one.
+ */
+int	util_parse_duration(const char *s, uint64_t *ms);
+/* Creates dir and its missing parents with mode; returns 0 or -1 (errno). */
+int	util_mkdir_p(const char *dir, mode_t mode);
+/*
+ * Writes len bytes to path atomically (a temporary file in the same
+ * directory, fsync, rename) with mode. Returns 0 or -1 with err set.
+ */
+int	util_write_atomic(const char *path, const void *p, size_t len,
+	    mode_t mode, struct rerr *err);
+/* Reads a whole file into out (appending). Returns 0, ROOST_ENOTFOUND or -1. */
+int	util_read_file(const char *path, struct buf *out, struct rerr *err);
+/* Writes the current UTC time as RFC 3339 ("2026-11-25T10:00:00Z"). */
+void	util_now_rfc3339(char *out, size_t len);
+
+#endif

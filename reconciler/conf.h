@@ -1,0 +1,50 @@
+/*
+ * conf: roostd's configuration file (roostd.yaml), loaded into a typed
+ * struct with every problem reported as path:line:col. SIGHUP loads a new
+ * struct and swaps it in only when it is valid.
+ */
+#ifndef ROOSTD_CONF_H
+#define ROOSTD_CONF_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct diags;
+
+struct conf {
+	char		*path;		/* the file it came from */
+	char		*node;		/* this node's name in the state */
+	char		*repo;		/* path, file://, ssh:// or https:// URL */
+	char		*branch;	/* default "main" */
+	char		*ssh_key;	/* private key for ssh:// */
+	char		*token_file;	/* token for https:// */
+	char		*data_dir;	/* default /var/lib/roost */
+	char		*docker_socket;	/* default /var/run/docker.sock */
+	char		*api;		/* unix socket, default /run/roost/roostd.sock */
+	uint64_t	 poll_ms;	/* default 15 s */
+	char		*hub_url;	/* NULL: no hub */
+	char		*hub_token_file;
+	int		 sftp_enabled;	/* default 1 */
+	char		*sftp_listen;	/* default 0.0.0.0:2022 */
+	char		*sftp_host_key;	/* default <dataDir>/sftp/host_ed25519 */
+	uint64_t	 trash_ms;	/* default 7 d */
+	int		 allow_rewrite;	/* allowHistoryRewrite */
+	int		 allow_empty;	/* allowEmpty */
+	uid_t		 uid;		/* containerUser, default 999:999 */
+	gid_t		 gid;
+	char		*network;	/* default roost0 */
+	uint64_t	 stop_ms;	/* stopTimeout, default 30 s */
+	uint64_t	 install_ms;	/* installTimeout, default 30 min */
+	char		*webhook_listen;/* NULL: no webhook listener */
+	char		*webhook_secret_file;
+};
+
+/*
+ * Loads path into *out (owned; conf_free). Every problem is added to d;
+ * returns 0 or ROOST_EINVAL (nothing returned) or -1 when unreadable.
+ */
+int	conf_load(struct conf **out, const char *path, struct diags *d);
+/* Frees a configuration; takes NULL. */
+void	conf_free(struct conf *);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * api: roostd's local HTTP API on a unix socket (libmicrohttpd, its own
+ * threads):
+ *
+ *   GET  /v1/status              {"node": {...}, "servers": [...]}
+ *   GET  /v1/servers/NAME        one server's status object
+ *   GET  /v1/servers/NAME/logs?tail=N
+ *   POST /v1/reconcile           fetch now, reconcile, answer with the revision
+ *   GET  /healthz                "ok"
+ *   GET  /metrics                Prometheus text format
+ *
+ * The main loop publishes a status snapshot and the metrics text after each
+ * change (api_publish); requests are answered from the snapshot without
+ * touching the reconciler. Logs and reconcile go through hooks that the
+ * daemon provides; they run on the API's connection threads.
+ */
+#ifndef ROOSTD_API_H
+#define ROOSTD_API_H
+
+struct buf;
+struct rerr;
+
+struct api_hooks {
+	void	*arg;
+	/* Fills out with the last tail lines of NAME's console; HTTP status. */
+	int	(*logs)(void *arg, const char *name, int tail,
+		    struct buf *out);
+	/* Fetches and reconciles now, blocking; fills out with JSON. */
+	int	(*reconcile)(void *arg, struct buf *out);
+};
+
+struct api;
+
+/*
+ * Listens on the unix socket path (replacing a stale socket file; mode
+ * 0660) and serves requests. Returns 0 with *out owned by the caller, or
+ * -1 with err set.
+ */
+int	api_start(struct api **out, const char *path,
+	    const struct api_hooks *hooks, struct rerr *err);
+/*
+ * Replaces the snapshot: status is the JSON of GET /v1/status, metrics the
+ * Prometheus text. Both are copied. Safe from any thread.
+ */
+void	api_publish(struct api *api, const char *status, const char *metrics);
+/* Stops serving, removes the socket file and frees api; takes NULL. */
+void	api_stop(struct api *api);
+
+#endif

@@ -1,0 +1,704 @@
+/*
+ * test_docker: the Engine API client and the container cache against the
+ * real Docker engine ($ROOST_DOCKER_SOCK or /var/run/docker.sock) with the
+ * offline demo image. An engine that does not answer fails the tests.
+ * Every container is labelled roost.test=docker-unit and removed.
+ */
+#include "unit.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "json.h"
+#include "xmalloc.h"
+
+#include "../../reconciler/dcache.h"
+#include "../../reconciler/docker.h"
+
+#define TEST_IMAGE	"roost.local/demo:1"
+#define TEST_LABEL	"roost.test=docker-unit"
+#define MIB		(1024LL * 1024)
+
+static const char *
+test_sock(void)
+{
+	const char	*s = getenv("ROOST_DOCKER_SOCK");
+
+	return s != NULL && *s != '\0' ? s : DOCKER_DEFAULT_SOCK;
+}
+
+static int64_t
+now_nano(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Removes every container this test program labelled. */
+static void
+cleanup_all(struct docker *d)
+{
+	char		**ids = NULL;
+	struct rerr	  err;
+	size_t		  i;
+
+	rerr_init(&err);
+	if (docker_container_list(d, TEST_LABEL, &ids, &err) != 0)
+		return;
+	for (i = 0; ids[i] != NULL; i++)
+		docker_container_remove(d, ids[i], 1, 1, NULL);
+	docker_strv_free(ids);
+}
+
+static int
+group_setup(void **state)
+{
+	struct docker	*d;
+	struct rerr	 err;
+	char		*cmd;
+	const char	*src = getenv("ROOST_SRC");
+
+	xasprintf(&cmd, "%s/scripts/demo-image.sh >/dev/null",
+	    src != NULL ? src : ".");
+	if (system(cmd) != 0)
+		fprintf(stderr, "# scripts/demo-image.sh failed\n");
+	free(cmd);
+	d = docker_new(test_sock());
+	rerr_init(&err);
+	if (docker_ping(d, &err) != 0) {
+		fprintf(stderr, "# docker engine at %s: %s\n", test_sock(),
+		    err.msg);
+		docker_free(d);
+		return -1;
+	}
+	cleanup_all(d);
+	*state = d;
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	struct docker	*d = *state;
+
+	if (d != NULL) {
+		cleanup_all(d);
+		docker_free(d);
+	}
+	return 0;
+}
+
+/* The demo server's spec, hardened the way roostd creates servers. */
+static char *
+demo_body(int port, const char *extra_label)
+{
+	static const char *const caps[] = { "setpcap", "mknod", "audit_write",
+	    "net_raw", "dac_override", "fowner", "fsetid", "net_bind_service",
+	    "sys_chroot", "setfcap", NULL };
+	static const char *const tmpfs[] = { "/tmp:rw,exec,nosuid,size=16m",
+	    NULL };
+	struct docker_spec	 s;
+	const char		*labels[4], *env[4];
+	char			*penv, *body;
+	int			 ports[1];
+
+	xasprintf(&penv, "SERVER_PORT=%d", port);
+	env[0] = penv;
+	env[1] = "MOTD=unit test";
+	env[2] = "STARTUP=demo-server --motd \"{{MOTD}}\"";
+	env[3] = NULL;
+	labels[0] = TEST_LABEL;
+	labels[1] = "roost.server=unit";
+	labels[2] = extra_label;
+	labels[3] = NULL;
+	ports[0] = port;
+	memset(&s, 0, sizeof(s));
+	s.image = TEST_IMAGE;
+	s.env = env;
+	s.labels = labels;
+	s.user = "999:999";
+	s.ports = ports;
+	s.nports = port > 0 ? 1 : 0;
+	s.host_ip = "127.0.0.1";
+	s.limits.memory = 64 * MIB;
+	s.limits.memory_swap = 128 * MIB;
+	s.limits.cpu_quota = 50000;
+	s.limits.pids_limit = 64;
+	s.readonly_rootfs = 1;
+	s.tmpfs = tmpfs;
+	s.cap_drop = caps;
+	s.no_new_privileges = 1;
+	s.log_max_size = "1m";
+	s.log_max_file = 1;
+	s.open_stdin = 1;
+	s.stop_signal = "SIGTERM";
+	s.stop_timeout = 5;
+	body = docker_create_body(&s);
+	free(penv);
+	return body;
+}
+
+/* Reads console output until needle appears or 10 s pass. */
+static void
+read_until(struct docker_attach *a, struct buf *out, const char *needle)
+{
+	struct rerr	err;
+	int		eof = 0, i;
+
+	for (i = 0; i < 100 && strstr(buf_str(out), needle) == NULL; i++) {
+		rerr_init(&err);
+		if (docker_attach_read(a, out, 100, &eof, &err) != 0 &&
+		    err.code != ROOST_ETIMEDOUT)
+			fail_msg("attach read: %s", err.msg);
+		if (eof)
+			break;
+	}
+	assert_contains(buf_str(out), needle);
+}
+
+static int
+port_answers(int port)
+{
+	struct sockaddr_in	sin;
+	int			fd, rc;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return 0;
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	close(fd);
+	return rc == 0;
+}
+
+static void
+test_docker__ping_version_info(void **state)
+{
+	struct docker		*d = *state;
+	struct docker_version	 v;
+	struct docker_info	 info;
+	struct rerr		 err;
+
+	rerr_init(&err);
+	assert_rok(docker_ping(d, &err), &err);
+	assert_rok(docker_version(d, &v, &err), &err);
+	assert_true(v.version[0] != '\0');
+	assert_true(strtod(v.api_version, NULL) >= 1.41);
+	assert_string_equal(v.os, "linux");
+	assert_rok(docker_info(d, &info, &err), &err);
+	assert_true(info.cgroup_version == 1 || info.cgroup_version == 2);
+	assert_true(info.cgroup_driver[0] != '\0');
+	assert_true(info.ncpu > 0);
+	assert_true(info.mem_total > 0);
+	assert_true(docker_requests(d) >= 3);
+}
+
+static void
+test_docker__create_body(void **state)
+{
+	char		*body = demo_body(30299, NULL);
+	cJSON		*j;
+	struct rerr	 err;
+
+	rerr_init(&err);
+	assert_rok(json_parse(&j, body, strlen(body), "body", &err), &err);
+	assert_string_equal(json_str(j, "Image", ""), TEST_IMAGE);
+	assert_string_equal(json_str(j, "HostConfig.PortBindings.30299/tcp.0"
+	    ".HostPort", ""), "30299");
+	assert_string_equal(json_str(j, "HostConfig.PortBindings.30299/udp.0"
+	    ".HostIp", ""), "127.0.0.1");
+	assert_non_null(json_get(j, "ExposedPorts.30299/udp"));
+	assert_string_equal(json_str(j, "HostConfig.LogConfig.Config.max-size",
+	    ""), "1m");
+	assert_string_equal(json_str(j, "HostConfig.Tmpfs./tmp", ""),
+	    "rw,exec,nosuid,size=16m");
+	assert_true(json_bool(j, "OpenStdin", 0));
+	assert_int_equal(json_int64(j, "HostConfig.CpuPeriod", 0), 100000);
+	cJSON_Delete(j);
+	free(body);
+}
+
+static void
+test_docker__lifecycle(void **state)
+{
+	struct docker		*d = *state;
+	struct docker_container	 c, c2;
+	struct docker_attach	*a = NULL;
+	struct docker_limits	 lim;
+	struct docker_stats	 st;
+	struct rerr		 err;
+	struct buf		 out, logs;
+	char			*body, *id = NULL;
+	int			 code = -1, i;
+
+	rerr_init(&err);
+	buf_init(&out, 0);
+	buf_init(&logs, 0);
+	body = demo_body(30201, NULL);
+	docker_container_remove(d, "roost-unit-life", 1, 1, NULL);
+	assert_rok(docker_container_create(d, "roost-unit-life", body, &id,
+	    &err), &err);
+	free(body);
+	assert_true(strlen(id) == 64);
+
+	/* Attach first, as roostd does, so no line is lost. */
+	assert_rok(docker_attach_open(d, id, 0, &a, &err), &err);
+	assert_rok(docker_container_start(d, id, &err), &err);
+	read_until(a, &out, "Demo server ready on port 30201");
+	assert_contains(buf_str(&out), "demo-server --motd unit test");
+
+	assert_rok(docker_container_inspect(d, "roost-unit-life", &c, &err),
+	    &err);
+	assert_string_equal(c.id, id);
+	assert_string_equal(c.name, "roost-unit-life");
+	assert_string_equal(c.status, "running");
+	assert_true(c.running);
+	assert_true(c.open_stdin);
+	assert_false(c.tty);
+	assert_true(c.readonly_rootfs);
+	assert_int_equal(c.limits.memory, 64 * MIB);
+	assert_int_equal(c.limits.memory_swap, 128 * MIB);
+	assert_int_equal(c.limits.pids_limit, 64);
+	assert_int_equal(c.limits.cpu_quota, 50000);
+	assert_string_equal(docker_container_label(&c, "roost.server"),
+	    "unit");
+	assert_string_equal(c.image, TEST_IMAGE);
+
+	/* The hardening is visible in the raw inspect as well. */
+	{
+		FILE	*p;
+		char	 line[4096], *cmd;
+
+		xasprintf(&cmd, "docker inspect --format '{{json .HostConfig."
+		    "CapDrop}} {{json .HostConfig.SecurityOpt}} "
+		    "{{.HostConfig.ReadonlyRootfs}}' %s", id);
+		p = popen(cmd, "r");
+		free(cmd);
+		assert_non_null(p);
+		assert_non_null(fgets(line, sizeof(line), p));
+		pclose(p);
+		assert_contains(line, "\"net_raw\"");
+		assert_contains(line, "\"setfcap\"");
+		assert_contains(line, "no-new-privileges");
+		assert_contains(line, "true");
+	}
+
+	/* The published port answers on the host. */
+	assert_true(port_answers(30201));
+
+	/* A live limit change keeps the container running as it is. */
+	memset(&lim, 0, sizeof(lim));
+	lim.memory = 96 * MIB;
+	lim.pids_limit = 128;
+	assert_rok(docker_container_update(d, id, &lim, &err), &err);
+	assert_rok(docker_container_inspect(d, id, &c2, &err), &err);
+	assert_string_equal(c2.id, c.id);
+	assert_string_equal(c2.started_at, c.started_at);
+	assert_true(c2.running);
+	assert_int_equal(c2.limits.memory, 96 * MIB);
+	assert_int_equal(c2.limits.pids_limit, 128);
+	docker_container_dispose(&c2);
+
+	assert_rok(docker_container_stats(d, id, &st, &err), &err);
+	assert_true(st.memory > 0);
+	assert_int_equal(st.memory_limit, 96 * MIB);
+	assert_true(st.pids >= 2);
+
+	assert_rok(docker_container_logs(d, id, 10, 0, &logs, &err), &err);
+	assert_contains(buf_str(&logs), "Demo server ready on port 30201");
+	/* Demultiplexed: no frame header bytes in the text. */
+	assert_null(memchr(logs.data, '\0', logs.len));
+
+	/* Console commands go to stdin. */
+	assert_rok(docker_attach_write(a, "say hello roost\n", 16, &err), &err);
+	read_until(a, &out, "hello roost");
+	assert_rok(docker_attach_write(a, "stop\n", 5, &err), &err);
+	read_until(a, &out, "Stopping demo server");
+	assert_rok(docker_container_wait(d, id, NULL, &code, 20000, &err),
+	    &err);
+	assert_int_equal(code, 0);
+	docker_attach_close(a);
+
+	assert_rok(docker_container_inspect(d, id, &c2, &err), &err);
+	assert_false(c2.running);
+	assert_string_equal(c2.status, "exited");
+	assert_int_equal(c2.exit_code, 0);
+	assert_false(c2.oom_killed);
+	assert_true(c2.finished_at[0] != '\0');
+	docker_container_dispose(&c2);
+
+	assert_rok(docker_container_remove(d, id, 0, 1, &err), &err);
+	for (i = 0; i < 2; i++) {
+		rerr_init(&err);
+		assert_int_equal(docker_container_inspect(d, id, &c2, &err),
+		    ROOST_ENOTFOUND);
+	}
+	docker_container_dispose(&c);
+	buf_dispose(&out);
+	buf_dispose(&logs);
+	free(id);
+}
+
+static void
+test_docker__errors(void **state)
+{
+	struct docker		*d = *state;
+	struct docker_container	 c;
+	struct docker_image	 img;
+	struct rerr		 err;
+	char			*body, *id = NULL, *id2 = NULL;
+
+	rerr_init(&err);
+	assert_int_equal(docker_container_inspect(d, "roost-unit-missing", &c,
+	    &err), ROOST_ENOTFOUND);
+	assert_contains(err.msg, "roost-unit-missing");
+	rerr_init(&err);
+	assert_int_equal(docker_container_start(d, "roost-unit-missing",
+	    &err), ROOST_ENOTFOUND);
+	rerr_init(&err);
+	assert_int_equal(docker_image_inspect(d, "roost.local/absent:0", &img,
+	    &err), ROOST_ENOTFOUND);
+
+	/* The same name twice is a conflict. */
+	body = demo_body(0, NULL);
+	docker_container_remove(d, "roost-unit-twice", 1, 1, NULL);
+	rerr_init(&err);
+	assert_rok(docker_container_create(d, "roost-unit-twice", body, &id,
+	    &err), &err);
+	assert_int_equal(docker_container_create(d, "roost-unit-twice", body,
+	    &id2, &err), ROOST_ECONFLICT);
+	assert_contains(err.msg, "roost-unit-twice");
+	assert_null(id2);
+	rerr_init(&err);
+	assert_rok(docker_container_remove(d, id, 1, 1, &err), &err);
+	free(body);
+	free(id);
+
+	/* A bad body comes back with the engine's message. */
+	rerr_init(&err);
+	assert_int_equal(docker_container_create(d, NULL, "{\"Image\":1}",
+	    &id2, &err), -1);
+	assert_true(err.msg[0] != '\0');
+
+	/* Nothing listens on this socket. */
+	{
+		struct docker	*bad = docker_new("/nonexistent/docker.sock");
+
+		rerr_init(&err);
+		assert_int_equal(docker_ping(bad, &err), -1);
+		assert_contains(err.msg, "/nonexistent/docker.sock");
+		docker_free(bad);
+	}
+}
+
+static void
+test_docker__image_and_network(void **state)
+{
+	struct docker		*d = *state;
+	struct docker_image	 img;
+	struct rerr		 err;
+	char			*id1 = NULL, *id2 = NULL;
+
+	rerr_init(&err);
+	assert_rok(docker_image_inspect(d, TEST_IMAGE, &img, &err), &err);
+	assert_contains(img.id, "sha256:");
+	assert_string_equal(docker_kv_get(img.labels, img.nlabels,
+	    "roost.demo"), "1");
+	docker_image_dispose(&img);
+
+	/* Pulling from a registry that is not there fails with a message. */
+	rerr_init(&err);
+	assert_int_not_equal(docker_image_pull(d, "127.0.0.1:30299/none:1",
+	    NULL, NULL, NULL, 30000, &err), 0);
+	assert_true(err.msg[0] != '\0');
+
+	docker_network_remove(d, "roost-unit-net", NULL);
+	rerr_init(&err);
+	assert_rok(docker_network_ensure(d, "roost-unit-net", "roostunit0",
+	    "172.30.199.0/24", "172.30.199.1", &id1, &err), &err);
+	assert_rok(docker_network_ensure(d, "roost-unit-net", "roostunit0",
+	    "172.30.199.0/24", "172.30.199.1", &id2, &err), &err);
+	assert_string_equal(id1, id2);
+	assert_rok(docker_network_remove(d, "roost-unit-net", &err), &err);
+	free(id1);
+	free(id2);
+}
+
+struct ev_wait {
+	const char	*id;
+	int		 seen_start;
+	int		 seen_die;
+	char		 exit_code[16];
+};
+
+static int
+ev_cb(const struct docker_event *ev, void *arg)
+{
+	struct ev_wait	*w = arg;
+	const char	*x;
+
+	if (strcmp(ev->id, w->id) != 0)
+		return 0;
+	assert_string_equal(ev->type, "container");
+	assert_string_equal(docker_event_attr(ev, "roost.test"),
+	    "docker-unit");
+	assert_true(ev->time_nano > 0);
+	if (strcmp(ev->action, "start") == 0)
+		w->seen_start = 1;
+	if (strcmp(ev->action, "die") == 0) {
+		w->seen_die = 1;
+		x = docker_event_attr(ev, "exitCode");
+		snprintf(w->exit_code, sizeof(w->exit_code), "%s",
+		    x != NULL ? x : "");
+	}
+	return w->seen_start && w->seen_die;
+}
+
+static void
+test_docker__events(void **state)
+{
+	struct docker	*d = *state;
+	struct ev_wait	 w;
+	struct rerr	 err;
+	char		*body, *id = NULL;
+	int64_t		 since;
+
+	rerr_init(&err);
+	since = now_nano() - 1000000000LL;
+	body = demo_body(0, NULL);
+	assert_rok(docker_container_create(d, NULL, body, &id, &err), &err);
+	free(body);
+	assert_rok(docker_container_start(d, id, &err), &err);
+	assert_rok(docker_container_kill(d, id, "SIGKILL", &err), &err);
+
+	/* Replayed from before the start, ended by the callback. */
+	memset(&w, 0, sizeof(w));
+	w.id = id;
+	assert_rok(docker_events(d, TEST_LABEL, since, 15000, ev_cb, &w, &err),
+	    &err);
+	assert_true(w.seen_start);
+	assert_true(w.seen_die);
+	assert_string_equal(w.exit_code, "137");
+
+	/* Nothing new: the deadline ends the stream. */
+	rerr_init(&err);
+	assert_int_equal(docker_events(d, "roost.test=nothing-here", 0, 500,
+	    ev_cb, &w, &err), ROOST_ETIMEDOUT);
+	rerr_init(&err);
+	assert_rok(docker_container_remove(d, id, 1, 1, &err), &err);
+	free(id);
+}
+
+/* Waits up to 10 s for server's container to reach status in the cache. */
+static int
+cache_wait(struct dcache *c, const char *server, const char *status)
+{
+	const struct docker_container	*dc;
+	int				 i, ok = 0;
+
+	for (i = 0; i < 200 && !ok; i++) {
+		dcache_lock(c);
+		dc = dcache_find(c, server, NULL);
+		if (status == NULL)
+			ok = dc == NULL;
+		else
+			ok = dc != NULL && strcmp(dc->status, status) == 0;
+		dcache_unlock(c);
+		if (!ok)
+			usleep(50000);
+	}
+	return ok;
+}
+
+static char *
+cache_body(const char *server, const char *role)
+{
+	struct docker_spec	 s;
+	const char		*labels[5], *env[2];
+	char			*sl, *rl = NULL, *body;
+
+	xasprintf(&sl, "roost.server=%s", server);
+	if (role != NULL)
+		xasprintf(&rl, "roost.role=%s", role);
+	labels[0] = TEST_LABEL;
+	labels[1] = "roost.test.cache=1";
+	labels[2] = sl;
+	labels[3] = rl;
+	labels[4] = NULL;
+	env[0] = "STARTUP=demo-server";
+	env[1] = NULL;
+	memset(&s, 0, sizeof(s));
+	s.image = TEST_IMAGE;
+	s.env = env;
+	s.labels = labels;
+	body = docker_create_body(&s);
+	free(sl);
+	free(rl);
+	return body;
+}
+
+static void
+test_docker__cache_relist(void **state)
+{
+	struct docker		*d = *state;
+	struct dcache		*c;
+	struct docker_container	 got;
+	struct dcache_stats	 st;
+	struct rerr		 err;
+	char			*body, *id1 = NULL, *id2 = NULL;
+	uint64_t		 gen, calls;
+	int			 i;
+
+	rerr_init(&err);
+	c = dcache_new(test_sock(), "roost.test.cache=1");
+	assert_rok(dcache_relist(c, &err), &err);
+	dcache_lock(c);
+	assert_int_equal(dcache_count(c), 0);
+	dcache_unlock(c);
+
+	/* Created behind the cache's back: only a relist sees them. */
+	body = cache_body("alpha", NULL);
+	assert_rok(docker_container_create(d, "roost-unit-alpha", body, &id1,
+	    &err), &err);
+	free(body);
+	body = cache_body("alpha", "install");
+	assert_rok(docker_container_create(d, "roost-unit-alpha-install",
+	    body, &id2, &err), &err);
+	free(body);
+	gen = dcache_generation(c);
+	assert_int_equal(dcache_get(c, "alpha", NULL, &got),
+	    ROOST_ENOTFOUND);
+	assert_rok(dcache_relist(c, &err), &err);
+	assert_true(dcache_generation(c) > gen);
+
+	assert_int_equal(dcache_get(c, "alpha", NULL, &got), 0);
+	assert_string_equal(got.id, id1);
+	assert_string_equal(got.status, "created");
+	docker_container_dispose(&got);
+	assert_rok(dcache_get(c, "alpha", "install", &got), &err);
+	assert_string_equal(got.id, id2);
+	docker_container_dispose(&got);
+
+	/* Lookups alone make no engine call. */
+	dcache_get_stats(c, &st);
+	calls = st.engine_calls;
+	assert_int_equal(st.containers, 2);
+	for (i = 0; i < 1000; i++) {
+		dcache_lock(c);
+		assert_non_null(dcache_find(c, "alpha", NULL));
+		assert_null(dcache_find(c, "beta", NULL));
+		dcache_unlock(c);
+	}
+	dcache_get_stats(c, &st);
+	assert_int_equal(st.engine_calls, calls);
+
+	/* A refresh after roostd's own action, and one of a gone container. */
+	assert_rok(docker_container_start(d, id1, &err), &err);
+	assert_rok(dcache_refresh(c, id1, &err), &err);
+	assert_true(cache_wait(c, "alpha", "running"));
+	assert_rok(docker_container_remove(d, id1, 1, 1, &err), &err);
+	assert_rok(dcache_refresh(c, id1, &err), &err);
+	assert_true(cache_wait(c, "alpha", NULL));
+	assert_rok(docker_container_remove(d, id2, 1, 1, &err), &err);
+	dcache_free(c);
+	free(id1);
+	free(id2);
+}
+
+static int	notified;
+
+static void
+cache_notify(const char *server, void *arg)
+{
+	if (server != NULL && strcmp(server, (const char *)arg) == 0)
+		notified++;
+}
+
+static void
+test_docker__cache_events(void **state)
+{
+	struct docker		*d = *state;
+	struct dcache		*c;
+	struct dcache_stats	 st;
+	struct rerr		 err;
+	char			*body, *id = NULL;
+	uint64_t		 gen, calls;
+
+	rerr_init(&err);
+	c = dcache_new(test_sock(), "roost.test.cache=1");
+	dcache_set_notify(c, cache_notify, (void *)"beta");
+	assert_rok(dcache_start(c, &err), &err);
+	dcache_drain(c);
+	gen = dcache_generation(c);
+
+	/* The events thread sees create, start and destroy on its own. */
+	body = cache_body("beta", NULL);
+	assert_rok(docker_container_create(d, "roost-unit-beta", body, &id,
+	    &err), &err);
+	free(body);
+	assert_true(cache_wait(c, "beta", "created"));
+	assert_rok(docker_container_start(d, id, &err), &err);
+	assert_true(cache_wait(c, "beta", "running"));
+	assert_true(dcache_generation(c) > gen);
+	assert_true(notified > 0);
+	{
+		uint64_t	v;
+
+		assert_int_equal(read(dcache_fd(c), &v, sizeof(v)),
+		    (ssize_t)sizeof(v));
+		assert_true(v > 0);
+	}
+
+	/* A kill shows up with its exit code. */
+	assert_rok(docker_container_kill(d, id, "SIGKILL", &err), &err);
+	assert_true(cache_wait(c, "beta", "exited"));
+	{
+		struct docker_container	got;
+
+		assert_rok(dcache_get(c, "beta", NULL, &got), &err);
+		assert_int_equal(got.exit_code, 137);
+		assert_false(got.running);
+		docker_container_dispose(&got);
+	}
+
+	/* With no change, nothing is asked of the engine. */
+	dcache_get_stats(c, &st);
+	calls = st.engine_calls;
+	usleep(300000);
+	dcache_get_stats(c, &st);
+	assert_int_equal(st.engine_calls, calls);
+	assert_true(st.events >= 3);
+
+	assert_rok(docker_container_remove(d, id, 1, 1, &err), &err);
+	assert_true(cache_wait(c, "beta", NULL));
+	dcache_stop(c);
+	dcache_free(c);
+	free(id);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_docker__ping_version_info),
+		cmocka_unit_test(test_docker__create_body),
+		cmocka_unit_test(test_docker__lifecycle),
+		cmocka_unit_test(test_docker__errors),
+		cmocka_unit_test(test_docker__image_and_network),
+		cmocka_unit_test(test_docker__events),
+		cmocka_unit_test(test_docker__cache_relist),
+		cmocka_unit_test(test_docker__cache_events),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,401 @@
+/*
+ * test_http: the libcurl client against a small HTTP/1.1 server in a
+ * thread on 127.0.0.1 (status and headers such as rate limits, request
+ * bodies, chunked streaming and early stop, the size cap, timeouts,
+ * keep-alive) and against the Docker engine's unix socket.
+ */
+#include "unit.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+
+#include "buf.h"
+#include "http.h"
+
+struct srv {
+	int		lfd;
+	int		port;
+	int		accepted;
+	pthread_t	thread;
+};
+
+static struct srv	srv;
+
+static void
+srv_send(int fd, const char *s, size_t n)
+{
+	ssize_t	w;
+
+	while (n > 0 && (w = send(fd, s, n, MSG_NOSIGNAL)) > 0) {
+		s += w;
+		n -= w;
+	}
+}
+
+static void
+srv_reply(int fd, const char *status, const char *extra, const char *body)
+{
+	char	*head;
+
+	if (asprintf(&head, "HTTP/1.1 %s\r\n%sContent-Length: %zu\r\n\r\n",
+	    status, extra, strlen(body)) == -1)
+		abort();
+	srv_send(fd, head, strlen(head));
+	srv_send(fd, body, strlen(body));
+	free(head);
+}
+
+/* Serves one connection until the client closes it. */
+static void
+srv_conn(int fd)
+{
+	char		 req[65536], method[16], path[256], body[1024], *end;
+	char		*cl, *reply;
+	size_t		 len = 0, blen;
+	ssize_t		 n;
+
+	for (;;) {
+		while ((end = memmem(req, len, "\r\n\r\n", 4)) == NULL) {
+			n = recv(fd, req + len, sizeof(req) - len - 1, 0);
+			if (n <= 0)
+				return;
+			len += n;
+		}
+		req[len] = '\0';
+		sscanf(req, "%15s %255s", method, path);
+		blen = 0;
+		if ((cl = strcasestr(req, "Content-Length:")) != NULL &&
+		    cl < end)
+			blen = strtoul(cl + 15, NULL, 10);
+		while ((size_t)(end + 4 - req) + blen > len) {
+			n = recv(fd, req + len, sizeof(req) - len - 1, 0);
+			if (n <= 0)
+				return;
+			len += n;
+		}
+		snprintf(body, sizeof(body), "%.*s", (int)blen, end + 4);
+		memmove(req, end + 4 + blen, len - (end + 4 - req) - blen);
+		len -= (end + 4 - req) + blen;
+
+		if (strcmp(path, "/429") == 0)
+			srv_reply(fd, "429 Too Many Requests",
+			    "Retry-After: 2\r\nx-ratelimit-remaining: 0\r\n"
+			    "X-RateLimit-Bucket: abc\r\n",
+			    "{\"retry_after\": 1.5}");
+		else if (strcmp(path, "/echo") == 0) {
+			if (asprintf(&reply, "%s %zu:%s", method, blen,
+			    body) == -1)
+				abort();
+			srv_reply(fd, "200 OK", "", reply);
+			free(reply);
+		} else if (strcmp(path, "/stream") == 0) {
+			static const char chunked[] =
+			    "HTTP/1.1 200 OK\r\n"
+			    "Transfer-Encoding: chunked\r\n\r\n";
+			srv_send(fd, chunked, strlen(chunked));
+			srv_send(fd, "6\r\nline1\n\r\n", 11);
+			usleep(50000);
+			srv_send(fd, "6\r\nline2\n\r\n", 11);
+			usleep(50000);
+			srv_send(fd, "6\r\nline3\n\r\n", 11);
+			srv_send(fd, "0\r\n\r\n", 5);
+		} else if (strcmp(path, "/big") == 0) {
+			char	*big = malloc(100001);
+
+			memset(big, 'x', 100000);
+			big[100000] = '\0';
+			srv_reply(fd, "200 OK", "", big);
+			free(big);
+		} else if (strcmp(path, "/slow") == 0) {
+			sleep(2);
+			srv_reply(fd, "200 OK", "", "late");
+			return;
+		} else if (strcmp(path, "/count") == 0) {
+			if (asprintf(&reply, "%d", srv.accepted) == -1)
+				abort();
+			srv_reply(fd, "200 OK", "", reply);
+			free(reply);
+		} else
+			srv_reply(fd, "404 Not Found", "", "no");
+	}
+}
+
+static void *
+srv_main(void *arg)
+{
+	int	fd;
+
+	while ((fd = accept(srv.lfd, NULL, NULL)) != -1) {
+		srv.accepted++;
+		srv_conn(fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static int
+group_setup(void **state)
+{
+	struct sockaddr_in	sin;
+	int			one = 1, port;
+
+	srv.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(srv.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	for (port = 30400 + getpid() % 50; port < 30999; port++) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(port);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (bind(srv.lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			break;
+	}
+	if (port >= 30999 || listen(srv.lfd, 8) == -1)
+		return -1;
+	srv.port = port;
+	pthread_create(&srv.thread, NULL, srv_main, NULL);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	shutdown(srv.lfd, SHUT_RDWR);
+	close(srv.lfd);
+	pthread_join(srv.thread, NULL);
+	return 0;
+}
+
+static char *
+url(const char *path)
+{
+	char	*u;
+
+	if (asprintf(&u, "http://127.0.0.1:%d%s", srv.port, path) == -1)
+		abort();
+	return u;
+}
+
+static void
+test_http__status_and_headers(void **state)
+{
+	struct http		*h = http_new(NULL);
+	struct http_request	 req = { 0 };
+	struct http_response	 resp;
+	struct rerr		 err;
+	char			*u = url("/429");
+
+	rerr_init(&err);
+	http_response_init(&resp);
+	req.url = u;
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	assert_int_equal(resp.status, 429);
+	assert_string_equal(http_response_header(&resp, "Retry-After"), "2");
+	assert_string_equal(http_response_header(&resp,
+	    "X-RateLimit-Remaining"), "0");
+	assert_string_equal(http_response_header(&resp,
+	    "x-ratelimit-bucket"), "abc");
+	assert_null(http_response_header(&resp, "X-Absent"));
+	assert_string_equal(buf_str(&resp.body), "{\"retry_after\": 1.5}");
+	http_response_dispose(&resp);
+	http_free(h);
+	free(u);
+}
+
+static void
+test_http__methods_and_keepalive(void **state)
+{
+	struct http		*h = http_new(NULL);
+	struct http_request	 req = { 0 };
+	struct http_response	 resp;
+	struct rerr		 err;
+	static const char *const hdrs[] = { "Content-Type: application/json",
+	    NULL };
+	char			*u = url("/echo"), *c = url("/count");
+	int			 before;
+
+	rerr_init(&err);
+	http_response_init(&resp);
+	req.url = u;
+	req.body = "{\"a\":1}";
+	req.body_len = (size_t)-1;
+	req.headers = hdrs;
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	assert_int_equal(resp.status, 200);
+	assert_string_equal(buf_str(&resp.body), "POST 7:{\"a\":1}");
+
+	req.method = "PATCH";
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	assert_string_equal(buf_str(&resp.body), "PATCH 7:{\"a\":1}");
+
+	memset(&req, 0, sizeof(req));
+	req.url = u;
+	req.method = "DELETE";
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	assert_string_equal(buf_str(&resp.body), "DELETE 0:");
+
+	/* The same connection served all of them. */
+	memset(&req, 0, sizeof(req));
+	req.url = c;
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	before = atoi(buf_str(&resp.body));
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	assert_int_equal(atoi(buf_str(&resp.body)), before);
+	http_response_dispose(&resp);
+	http_free(h);
+	free(u);
+	free(c);
+}
+
+struct chunks {
+	struct buf	all;
+	int		calls;
+	int		stop_after;
+};
+
+static int
+on_chunk(const char *p, size_t n, void *arg)
+{
+	struct chunks	*c = arg;
+
+	buf_add(&c->all, p, n);
+	c->calls++;
+	return c->stop_after > 0 && c->calls >= c->stop_after;
+}
+
+static void
+test_http__streaming(void **state)
+{
+	struct http		*h = http_new(NULL);
+	struct http_request	 req = { 0 };
+	struct http_response	 resp;
+	struct chunks		 c;
+	struct rerr		 err;
+	char			*u = url("/stream"), *m = url("/missing");
+
+	rerr_init(&err);
+	http_response_init(&resp);
+	memset(&c, 0, sizeof(c));
+	buf_init(&c.all, 0);
+	req.url = u;
+	req.on_data = on_chunk;
+	req.arg = &c;
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	assert_string_equal(buf_str(&c.all), "line1\nline2\nline3\n");
+	assert_true(c.calls >= 2);
+	assert_int_equal(resp.body.len, 0);
+	assert_false(resp.stopped);
+
+	/* The callback ends it early. */
+	buf_reset(&c.all);
+	c.calls = 0;
+	c.stop_after = 1;
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	assert_true(resp.stopped);
+	assert_string_equal(buf_str(&c.all), "line1\n");
+
+	/* An error status is collected, not streamed. */
+	buf_reset(&c.all);
+	c.calls = 0;
+	req.url = m;
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	assert_int_equal(resp.status, 404);
+	assert_int_equal(c.calls, 0);
+	assert_string_equal(buf_str(&resp.body), "no");
+	buf_dispose(&c.all);
+	http_response_dispose(&resp);
+	http_free(h);
+	free(u);
+	free(m);
+}
+
+static void
+test_http__limits_and_failures(void **state)
+{
+	struct http		*h = http_new(NULL);
+	struct http_request	 req = { 0 };
+	struct http_response	 resp;
+	struct rerr		 err;
+	char			*big = url("/big"), *slow = url("/slow");
+
+	http_response_init(&resp);
+	rerr_init(&err);
+	req.url = big;
+	req.max_response = 1000;
+	assert_int_equal(http_do(h, &req, &resp, &err), -1);
+	assert_contains(err.msg, "larger than 1000 bytes");
+	rerr_init(&err);
+	req.max_response = 0;
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	assert_int_equal(resp.body.len, 100000);
+
+	rerr_init(&err);
+	req.url = slow;
+	req.timeout_ms = 300;
+	assert_int_equal(http_do(h, &req, &resp, &err), ROOST_ETIMEDOUT);
+	assert_contains(err.msg, "timed out");
+
+	/* Nothing listens there. */
+	rerr_init(&err);
+	req.url = "http://127.0.0.1:30999/";
+	req.timeout_ms = 2000;
+	assert_int_equal(http_do(h, &req, &resp, &err), -1);
+	assert_contains(err.msg, "127.0.0.1:30999");
+	http_response_dispose(&resp);
+	http_free(h);
+	free(big);
+	free(slow);
+}
+
+static void
+test_http__unix_socket(void **state)
+{
+	const char		*sock = getenv("ROOST_DOCKER_SOCK");
+	struct http		*h;
+	struct http_request	 req = { 0 };
+	struct http_response	 resp;
+	struct rerr		 err;
+
+	h = http_new(sock != NULL && *sock ? sock : "/var/run/docker.sock");
+	rerr_init(&err);
+	http_response_init(&resp);
+	req.url = "http://docker/_ping";
+	assert_rok(http_do(h, &req, &resp, &err), &err);
+	assert_int_equal(resp.status, 200);
+	assert_string_equal(buf_str(&resp.body), "OK");
+	assert_non_null(http_response_header(&resp, "Api-Version"));
+	http_response_dispose(&resp);
+	http_free(h);
+
+	h = http_new("/nonexistent/roost.sock");
+	assert_int_equal(http_do(h, &req, &resp, &err), -1);
+	assert_contains(err.msg, "/nonexistent/roost.sock");
+	http_response_dispose(&resp);
+	http_free(h);
+}
+
+static void
+test_http__escape(void **state)
+{
+	char	*s = http_escape("a b/{\"label\":[\"x=y\"]}~");
+
+	assert_string_equal(s, "a%20b%2F%7B%22label%22%3A%5B%22x%3Dy%22%5D%7D~");
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_http__status_and_headers),
+		cmocka_unit_test(test_http__methods_and_keepalive),
+		cmocka_unit_test(test_http__streaming),
+		cmocka_unit_test(test_http__limits_and_failures),
+		cmocka_unit_test(test_http__unix_socket),
+		cmocka_unit_test(test_http__escape),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -229,6 +229,62 @@ test_docker__create_body(void **state)
 }
 
 static void
+test_docker__json_getters(void **state)
+{
+	static const char text[] = "{\"State\":{\"Status\":\"running\","
+	    "\"ExitCode\":137,\"OOMKilled\":false,\"Pid\":null},"
+	    "\"Mem\":8589934592,\"Half\":1.5,\"Nets\":[{\"n\":\"a\"}]}";
+	struct rerr	 err;
+	struct buf	 b;
+	cJSON		*j;
+	const char	*s;
+	int64_t		 v64;
+	int		 v;
+
+	rerr_init(&err);
+	assert_rok(json_parse(&j, text, strlen(text), "inspect", &err), &err);
+	assert_rok(json_get_str(j, "State.Status", &s, &err), &err);
+	assert_string_equal(s, "running");
+	assert_rok(json_get_int(j, "State.ExitCode", &v, &err), &err);
+	assert_int_equal(v, 137);
+	assert_rok(json_get_bool(j, "State.OOMKilled", &v, &err), &err);
+	assert_false(v);
+	assert_rok(json_get_int64(j, "Mem", &v64, &err), &err);
+	assert_int_equal(v64, 8589934592LL);
+	assert_string_equal(json_str(j, "Nets.0.n", ""), "a");
+	assert_null(json_get(j, "Nets.1.n"));
+
+	assert_int_equal(json_get_str(j, "State.Pid", &s, &err),
+	    ROOST_ENOTFOUND);
+	assert_string_equal(err.msg, "\"State.Pid\" is missing");
+	rerr_init(&err);
+	assert_int_equal(json_get_str(j, "State.ExitCode", &s, &err),
+	    ROOST_EINVAL);
+	assert_string_equal(err.msg, "\"State.ExitCode\" must be a string");
+	rerr_init(&err);
+	assert_int_equal(json_get_int(j, "Mem", &v, &err), ROOST_EINVAL);
+	rerr_init(&err);
+	assert_int_equal(json_get_int64(j, "Half", &v64, &err), ROOST_EINVAL);
+	assert_int_equal(json_int64(j, "Half", -7), -7);
+	cJSON_Delete(j);
+
+	rerr_init(&err);
+	assert_int_equal(json_parse(&j, "{\"a\":", 5, "reply", &err),
+	    ROOST_EINVAL);
+	assert_contains(err.msg, "reply: invalid JSON at byte");
+	assert_null(j);
+
+	buf_init(&b, 0);
+	json_escape(&b, "a\"b\\c\n\x01");
+	assert_string_equal(buf_str(&b), "\"a\\\"b\\\\c\\n\\u0001\"");
+	assert_rok(json_parse(&j, b.data, b.len, "escaped", &err), &err);
+	assert_true(cJSON_IsString(j));
+	assert_string_equal(j->valuestring, "a\"b\\c\n\x01");
+	cJSON_Delete(j);
+	buf_dispose(&b);
+}
+
+static void
 test_docker__lifecycle(void **state)
 {
 	struct docker		*d = *state;
@@ -691,6 +747,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_docker__ping_version_info),
+		cmocka_unit_test(test_docker__json_getters),
 		cmocka_unit_test(test_docker__create_body),
 		cmocka_unit_test(test_docker__lifecycle),
 		cmocka_unit_test(test_docker__errors),

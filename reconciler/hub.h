@@ -1,0 +1,50 @@
+/*
+ * hub: roostd's outbound websocket to the bot's node hub (libwebsockets,
+ * in its own thread). It sends hello and a snapshot on every connect, then
+ * each server's status when it changes, progress lines and a heartbeat
+ * every 15 s, reconnects with backoff, and passes the hub's "fetch"
+ * requests to roostd. The protocol is in docs/hub-protocol.md.
+ */
+#ifndef ROOSTD_HUB_H
+#define ROOSTD_HUB_H
+
+#include <cjson/cJSON.h>
+
+struct rerr;
+
+struct hub_conf {
+	const char	*url;		/* ws:// or wss:// .../v1/hub */
+	const char	*token_file;	/* bearer token, first line */
+	const char	*node;
+	const char	*version;	/* NULL: roost's */
+	/*
+	 * The hub asked for a fetch with request id (borrowed). Called on a
+	 * thread of its own; it may block until the fetch is done and then
+	 * call hub_fetched.
+	 */
+	void		(*on_fetch)(void *arg, const char *id);
+	void		*arg;
+};
+
+struct hub;
+
+/* Starts the client thread (copies conf). Returns 0 or -1 with err. */
+int	hub_start(struct hub **out, const struct hub_conf *conf,
+	    struct rerr *err);
+/*
+ * Publishes the status document ({"node":..., "servers":[...]},
+ * borrowed): servers whose object changed since the last publish are
+ * sent, pruned ones reported removed. Safe from any thread.
+ */
+void	hub_publish(struct hub *hub, const cJSON *status);
+/* Sends a progress line for a server. Safe from any thread. */
+void	hub_progress(struct hub *hub, const char *server, const char *kind,
+	    const char *text);
+/* Answers a fetch request; result is the JSON of {revision, error}. */
+void	hub_fetched(struct hub *hub, const char *id, const char *result);
+/* True while the websocket is up (for tests and status). */
+int	hub_connected(struct hub *hub);
+/* Stops the thread and frees hub; takes NULL. */
+void	hub_stop(struct hub *hub);
+
+#endif

@@ -742,6 +742,73 @@ test_docker__cache_events(void **state)
 	free(id);
 }
 
+static void
+test_docker__tty_console(void **state)
+{
+	struct docker		*d = *state;
+	struct docker_spec	 s;
+	struct docker_attach	*a = NULL;
+	struct rerr		 err;
+	struct buf		 out, logs;
+	const char		*labels[] = { TEST_LABEL, NULL };
+	const char		*env[] = { "STARTUP=demo-server --motd {{M}}",
+				    "M=tty", "SERVER_PORT=30202", NULL };
+	char			*body, *id = NULL;
+	int			 code = -1;
+
+	rerr_init(&err);
+	buf_init(&out, 0);
+	buf_init(&logs, 0);
+	memset(&s, 0, sizeof(s));
+	s.image = TEST_IMAGE;
+	s.env = env;
+	s.labels = labels;
+	s.open_stdin = 1;
+	s.tty = 1;
+	body = docker_create_body(&s);
+	assert_rok(docker_container_create(d, NULL, body, &id, &err), &err);
+	free(body);
+	assert_rok(docker_attach_open(d, id, 1, &a, &err), &err);
+	assert_rok(docker_container_start(d, id, &err), &err);
+	read_until(a, &out, "Demo server ready on port 30202");
+	assert_contains(buf_str(&out), "motd: tty");
+	assert_rok(docker_attach_write(a, "say over a tty\n", 15, &err), &err);
+	read_until(a, &out, "over a tty\r\nover a tty");
+	assert_rok(docker_attach_write(a, "crash\n", 6, &err), &err);
+	read_until(a, &out, "Demo server crashed");
+	assert_rok(docker_container_wait(d, id, NULL, &code, 20000, &err),
+	    &err);
+	assert_int_equal(code, 1);
+	docker_attach_close(a);
+	/* A TTY's log is one stream without frame headers. */
+	assert_rok(docker_container_logs(d, id, -1, 1, &logs, &err), &err);
+	assert_contains(buf_str(&logs), "Demo server crashed");
+	assert_rok(docker_container_remove(d, id, 1, 1, &err), &err);
+	buf_dispose(&out);
+	buf_dispose(&logs);
+	free(id);
+}
+
+static void
+test_docker__cache_periodic_relist(void **state)
+{
+	struct dcache		*c;
+	struct dcache_stats	 st;
+	struct rerr		 err;
+
+	rerr_init(&err);
+	c = dcache_new(test_sock(), "roost.test.cache=1");
+	dcache_set_relist_interval(c, 1);
+	assert_rok(dcache_start(c, &err), &err);
+	usleep(2600000);
+	dcache_get_stats(c, &st);
+	/* The first relist at start, then one a second. */
+	assert_true(st.relists >= 3);
+	assert_int_equal(st.reconnects, 0);
+	dcache_stop(c);
+	dcache_free(c);
+}
+
 int
 main(void)
 {
@@ -755,6 +822,8 @@ main(void)
 		cmocka_unit_test(test_docker__events),
 		cmocka_unit_test(test_docker__cache_relist),
 		cmocka_unit_test(test_docker__cache_events),
+		cmocka_unit_test(test_docker__tty_console),
+		cmocka_unit_test(test_docker__cache_periodic_relist),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,491 @@
+/*
+ * cspec: server + egg + node -> the container the engine creates, and the
+ * spec hash that tells a recreate from a live update (see cspec.h).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cspec.h"
+#include "egg.h"
+#include "rerr.h"
+#include "state.h"
+#include "xmalloc.h"
+
+#define MIB	(1024LL * 1024LL)
+
+/* Wings' capability drop list, plus sys_ptrace as Pelican drops it. */
+static const char *const cspec_cap_drop[] = {
+	"setpcap", "mknod", "audit_write", "net_raw", "dac_override",
+	"fowner", "fsetid", "net_bind_service", "sys_chroot", "setfcap",
+	"sys_ptrace", NULL
+};
+
+/* Variables roost sets itself; an egg variable cannot override them. */
+static const char *const cspec_reserved[] = {
+	"TZ", "STARTUP", "SERVER_MEMORY", "SERVER_IP", "SERVER_PORT",
+	"P_SERVER_LOCATION", "P_SERVER_UUID", "P_SERVER_ALLOCATION_LIMIT",
+	NULL
+};
+
+/* SHA-256 (FIPS 180-4), enough for content hashes. */
+struct sha256 {
+	uint32_t	h[8];
+	uint64_t	len;
+	unsigned char	blk[64];
+	size_t		n;
+};
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+};
+
+#define ROR(x, n)	(((x) >> (n)) | ((x) << (32 - (n))))
+
+static void
+sha256_block(struct sha256 *s, const unsigned char *p)
+{
+	uint32_t	w[64], a, b, c, d, e, f, g, h, t1, t2;
+	int		i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[i * 4] << 24 | (uint32_t)p[i * 4 + 1] << 16 |
+		    (uint32_t)p[i * 4 + 2] << 8 | p[i * 4 + 3];
+	for (i = 16; i < 64; i++)
+		w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
+		    (w[i - 15] >> 3)) + w[i - 7] + (ROR(w[i - 2], 17) ^
+		    ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
+	a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3];
+	e = s->h[4]; f = s->h[5]; g = s->h[6]; h = s->h[7];
+	for (i = 0; i < 64; i++) {
+		t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
+		    ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +
+		    ((a & b) ^ (a & c) ^ (b & c));
+		h = g; g = f; f = e; e = d + t1;
+		d = c; c = b; b = a; a = t1 + t2;
+	}
+	s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
+	s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
+}
+
+static void
+sha256_init(struct sha256 *s)
+{
+	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+	    0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+	memcpy(s->h, iv, sizeof(iv));
+	s->len = 0;
+	s->n = 0;
+}
+
+static void
+sha256_add(struct sha256 *s, const void *data, size_t len)
+{
+	const unsigned char	*p = data;
+
+	s->len += len;
+	while (len > 0) {
+		size_t	take = 64 - s->n;
+
+		if (take > len)
+			take = len;
+		memcpy(s->blk + s->n, p, take);
+		s->n += take;
+		p += take;
+		len -= take;
+		if (s->n == 64) {
+			sha256_block(s, s->blk);
+			s->n = 0;
+		}
+	}
+}
+
+static void
+sha256_end(struct sha256 *s, unsigned char out[32])
+{
+	uint64_t	bits = s->len * 8;
+	unsigned char	pad = 0x80, zero = 0, lenb[8];
+	int		i;
+
+	sha256_add(s, &pad, 1);
+	while (s->n != 56)
+		sha256_add(s, &zero, 1);
+	for (i = 0; i < 8; i++)
+		lenb[i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha256_add(s, lenb, 8);
+	for (i = 0; i < 8; i++) {
+		out[i * 4] = (unsigned char)(s->h[i] >> 24);
+		out[i * 4 + 1] = (unsigned char)(s->h[i] >> 16);
+		out[i * 4 + 2] = (unsigned char)(s->h[i] >> 8);
+		out[i * 4 + 3] = (unsigned char)s->h[i];
+	}
+}
+
+/* Hashes len bytes into 64 hex digits. */
+void
+cspec_sha256_hex(const void *p, size_t len, char out[65])
+{
+	struct sha256	s;
+	unsigned char	d[32];
+	int		i;
+
+	sha256_init(&s);
+	sha256_add(&s, p, len);
+	sha256_end(&s, d);
+	for (i = 0; i < 32; i++)
+		snprintf(out + i * 2, 3, "%02x", d[i]);
+}
+
+/* Returns the memory in bytes for mib under the overhead policy. */
+int64_t
+cspec_memory_bytes(int64_t mib, int overhead, int percent)
+{
+	double	mult = 1.0;
+
+	if (mib <= 0)
+		return 0;
+	switch (overhead) {
+	case STATE_OVERHEAD_NONE:
+		break;
+	case STATE_OVERHEAD_PERCENT:
+		mult = 1.0 + (percent > 0 ? percent : 0) / 100.0;
+		break;
+	default:
+		if (mib <= 2048)
+			mult = 1.15;
+		else if (mib <= 4096)
+			mult = 1.10;
+		else
+			mult = 1.05;
+		break;
+	}
+	return (int64_t)((double)mib * MIB * mult + 0.5);
+}
+
+/* A growable NULL-terminated vector of owned strings. */
+struct strv {
+	char	**v;
+	size_t	  n;
+	size_t	  cap;
+};
+
+static void
+strv_add(struct strv *sv, char *s)
+{
+	if (sv->n + 2 > sv->cap) {
+		sv->cap = sv->cap ? sv->cap * 2 : 16;
+		sv->v = xreallocarray(sv->v, sv->cap, sizeof(*sv->v));
+	}
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+}
+
+static void
+strv_addf(struct strv *sv, const char *fmt, ...)
+    __attribute__((__format__(printf, 2, 3)));
+
+static void
+strv_addf(struct strv *sv, const char *fmt, ...)
+{
+	struct buf	b;
+	va_list		ap;
+
+	buf_init(&b, 0);
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	strv_add(sv, buf_detach(&b));
+}
+
+static void
+strv_free(char **v)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+cspec_is_reserved(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; cspec_reserved[i] != NULL; i++)
+		if (strcmp(cspec_reserved[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+cspec_var_value(const struct state_server *srv, const struct egg_var *ev)
+{
+	size_t	i;
+
+	for (i = 0; i < srv->nvars; i++)
+		if (strcmp(srv->vars[i].key, ev->env) == 0)
+			return srv->vars[i].value != NULL ?
+			    srv->vars[i].value : "";
+	return ev->def != NULL ? ev->def : "";
+}
+
+static const char *
+cspec_server_ip(const char *address)
+{
+	if (address == NULL || *address == '\0' ||
+	    strncmp(address, "127.", 4) == 0 || strcmp(address, "::1") == 0)
+		return "0.0.0.0";
+	return address;
+}
+
+/* Builds the environment: egg variables, then what roost always sets. */
+static void
+cspec_env(struct strv *env, const struct state_server *srv,
+    const struct egg *egg, const struct cspec_node *node)
+{
+	size_t	 i;
+	char	*up, *p;
+
+	for (i = 0; egg != NULL && i < egg->nvars; i++) {
+		const struct egg_var *ev = &egg->vars[i];
+
+		if (ev->env == NULL || *ev->env == '\0')
+			continue;
+		up = xstrdup(ev->env);
+		for (p = up; *p != '\0'; p++)
+			*p = (char)toupper((unsigned char)*p);
+		if (!cspec_is_reserved(up))
+			strv_addf(env, "%s=%s", up, cspec_var_value(srv, ev));
+		free(up);
+	}
+	strv_addf(env, "STARTUP=%s", egg != NULL && egg->startup != NULL ?
+	    egg->startup : "");
+	strv_addf(env, "SERVER_IP=%s", cspec_server_ip(node->address));
+	strv_addf(env, "SERVER_PORT=%d", srv->port);
+	strv_addf(env, "P_SERVER_LOCATION=%s", node->location != NULL ?
+	    node->location : node->node);
+	strv_addf(env, "P_SERVER_UUID=%s", srv->name);
+	strv_addf(env, "P_SERVER_ALLOCATION_LIMIT=%zu", srv->nextra_ports);
+	strv_addf(env, "TZ=%s", node->timezone != NULL ? node->timezone :
+	    "UTC");
+	/* Last, and left out of the hash: it follows the memory limit. */
+	strv_addf(env, "SERVER_MEMORY=%lld", (long long)(srv->limits.memory > 0 ?
+	    srv->limits.memory : 0));
+}
+
+static void
+cspec_limits(struct cspec *cs, const struct state_server *srv,
+    const struct cspec_node *node)
+{
+	struct docker_limits	*l = &cs->spec.limits;
+	const struct state_limits *sl = &srv->limits;
+
+	memset(l, 0, sizeof(*l));
+	l->memory = cspec_memory_bytes(sl->memory, node->overhead,
+	    node->overhead_percent);
+	if (l->memory > 0 && node->swap_ok)
+		l->memory_swap = sl->swap < 0 ? -1 : l->memory + sl->swap * MIB;
+	if (sl->cpu > 0) {
+		l->cpu_quota = sl->cpu * 1000;
+		l->cpu_period = 100000;
+	}
+	if (node->io_weight_ok && sl->io >= 10 && sl->io <= 1000)
+		l->blkio_weight = (int)sl->io;
+	l->pids_limit = sl->pids > 0 ? sl->pids : 512;
+}
+
+/* Hashes every container-relevant field except live-updatable limits. */
+static void
+cspec_hash(struct cspec *cs)
+{
+	const struct docker_spec *s = &cs->spec;
+	struct buf	 b;
+	char		 hex[65];
+	size_t		 i;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "roost-cspec-1\nimage=%s\nuser=%s\nnet=%s\nip=%s\n",
+	    s->image, s->user, s->network ? s->network : "",
+	    s->host_ip ? s->host_ip : "");
+	for (i = 0; s->env[i] != NULL; i++)
+		if (strncmp(s->env[i], "SERVER_MEMORY=", 14) != 0)
+			buf_addf(&b, "env=%s\n", s->env[i]);
+	for (i = 0; i < s->nports; i++)
+		buf_addf(&b, "port=%d\n", s->ports[i]);
+	for (i = 0; s->binds[i] != NULL; i++)
+		buf_addf(&b, "bind=%s\n", s->binds[i]);
+	for (i = 0; s->tmpfs[i] != NULL; i++)
+		buf_addf(&b, "tmpfs=%s\n", s->tmpfs[i]);
+	for (i = 0; s->cap_drop[i] != NULL; i++)
+		buf_addf(&b, "capdrop=%s\n", s->cap_drop[i]);
+	buf_addf(&b, "ro=%d nnp=%d stdin=%d tty=%d log=%s/%d stop=%s\n",
+	    s->readonly_rootfs, s->no_new_privileges, s->open_stdin, s->tty,
+	    s->log_max_size ? s->log_max_size : "", s->log_max_file,
+	    s->stop_signal ? s->stop_signal : "");
+	/* A limit cannot be removed in place: going unlimited recreates. */
+	buf_addf(&b, "memory-limited=%d\n", s->limits.memory > 0);
+	cspec_sha256_hex(b.data, b.len, hex);
+	hex[32] = '\0';
+	cs->hash = xstrdup(hex);
+	buf_dispose(&b);
+}
+
+static char *
+cspec_signal_name(int sig)
+{
+	const char	*abbrev;
+	char		*out;
+
+	if (sig <= 0)
+		return NULL;
+	abbrev = sigabbrev_np(sig);
+	if (abbrev == NULL)
+		return NULL;
+	xasprintf(&out, "SIG%s", abbrev);
+	return out;
+}
+
+/* Builds the container spec of srv; see cspec.h. */
+struct cspec *
+cspec_build(const struct state_server *srv, const struct egg *egg,
+    const char *image, const struct cspec_node *node, struct rerr *err)
+{
+	struct cspec	*cs;
+	struct strv	 env = { 0 }, labels = { 0 }, binds = { 0 };
+	struct strv	 tmpfs = { 0 };
+	size_t		 i;
+
+	if (image == NULL && egg != NULL && egg->nimages > 0)
+		image = egg->images[0].ref;
+	if (image == NULL || *image == '\0') {
+		rerr_set(err, ROOST_EINVAL, "server \"%s\": the egg has no "
+		    "image to run", srv->name);
+		return NULL;
+	}
+	cs = xcalloc(1, sizeof(*cs));
+	cs->server = xstrdup(srv->name);
+	xasprintf(&cs->name, "roost-%s", srv->name);
+	cs->local_image = image[0] == '~';
+	cs->image = xstrdup(image + cs->local_image);
+	xasprintf(&cs->volume, "%s/volumes/%s", node->data_dir, srv->name);
+	xasprintf(&cs->user, "%d:%d", node->uid, node->gid);
+	cs->memory_mib = srv->limits.memory;
+	cs->disk_mib = srv->limits.disk > 0 ? srv->limits.disk : 0;
+
+	cs->nports = 0;
+	cs->ports = xcalloc(1 + srv->nextra_ports, sizeof(int));
+	if (srv->port > 0)
+		cs->ports[cs->nports++] = srv->port;
+	for (i = 0; i < srv->nextra_ports; i++)
+		if (srv->extra_ports[i] > 0)
+			cs->ports[cs->nports++] = srv->extra_ports[i];
+
+	cspec_env(&env, srv, egg, node);
+	strv_addf(&binds, "%s:/home/container", cs->volume);
+	strv_addf(&tmpfs, "/tmp:rw,exec,nosuid,size=%dm", node->tmpfs_mb > 0 ?
+	    node->tmpfs_mb : 100);
+	if (egg != NULL && egg->stop.kind == EGG_STOP_SIGNAL)
+		cs->stop_signal = cspec_signal_name(egg->stop.signal);
+
+	cs->env = env.v;
+	cs->binds = binds.v;
+	cs->tmpfs = tmpfs.v;
+	cs->spec.image = cs->image;
+	cs->spec.env = (const char *const *)cs->env;
+	cs->spec.user = cs->user;
+	cs->spec.hostname = cs->server;
+	cs->spec.binds = (const char *const *)cs->binds;
+	cs->spec.ports = cs->ports;
+	cs->spec.nports = cs->nports;
+	cs->spec.host_ip = node->address;
+	cs->spec.network = node->network;
+	cs->spec.readonly_rootfs = 1;
+	cs->spec.tmpfs = (const char *const *)cs->tmpfs;
+	cs->spec.cap_drop = cspec_cap_drop;
+	cs->spec.no_new_privileges = 1;
+	cs->spec.log_max_size = node->log_max_size != NULL ?
+	    node->log_max_size : "5m";
+	cs->spec.log_max_file = node->log_max_file > 0 ? node->log_max_file : 2;
+	cs->spec.open_stdin = 1;
+	cs->spec.tty = 0;
+	cs->spec.stop_signal = cs->stop_signal;
+	cspec_limits(cs, srv, node);
+	cspec_hash(cs);
+
+	strv_addf(&labels, "%s=true", CSPEC_LABEL_MANAGED);
+	strv_addf(&labels, "%s=%s", CSPEC_LABEL_NODE, node->node);
+	strv_addf(&labels, "%s=%s", CSPEC_LABEL_SERVER, srv->name);
+	strv_addf(&labels, "%s=server", CSPEC_LABEL_ROLE);
+	strv_addf(&labels, "%s=%s", CSPEC_LABEL_HASH, cs->hash);
+	strv_addf(&labels, "%s=%s", CSPEC_LABEL_REVISION,
+	    node->revision != NULL ? node->revision : "");
+	strv_addf(&labels, "%s=%s", CSPEC_LABEL_RESTARTED,
+	    srv->restarted_at != NULL ? srv->restarted_at : "");
+	strv_addf(&labels, "%s=%s", CSPEC_LABEL_REINSTALL,
+	    srv->reinstall_at != NULL ? srv->reinstall_at : "");
+	cs->labels = labels.v;
+	cs->spec.labels = (const char *const *)cs->labels;
+	return cs;
+}
+
+/* Frees a spec; takes NULL. */
+void
+cspec_free(struct cspec *cs)
+{
+	if (cs == NULL)
+		return;
+	free(cs->server);
+	free(cs->name);
+	free(cs->image);
+	free(cs->hash);
+	free(cs->volume);
+	strv_free(cs->env);
+	strv_free(cs->labels);
+	strv_free(cs->binds);
+	strv_free(cs->tmpfs);
+	free(cs->user);
+	free(cs->stop_signal);
+	free(cs->ports);
+	free(cs);
+}
+
+/* The planner's view of the spec's limits. */
+void
+cspec_plan_limits(const struct cspec *cs, struct plan_limits *out)
+{
+	const struct docker_limits *l = &cs->spec.limits;
+
+	memset(out, 0, sizeof(*out));
+	out->memory = l->memory;
+	out->memory_swap = l->memory_swap;
+	out->cpu_quota = l->cpu_quota;
+	out->pids = l->pids_limit;
+	out->io_weight = l->blkio_weight;
+}
+
+/* The planner's view of an inspected container's limits. */
+void
+cspec_observed_limits(const struct docker_limits *l, struct plan_limits *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->memory = l->memory;
+	out->memory_swap = l->memory_swap;
+	out->cpu_quota = l->cpu_quota;
+	out->pids = l->pids_limit;
+	out->io_weight = l->blkio_weight;
+}

@@ -1,0 +1,192 @@
+/*
+ * panel: the panel core. Every edit of desired state that the Discord bot
+ * and the roost CLI make is one function here: create a server, set its
+ * fields, power it, delete it, manage SFTP users and members.
+ *
+ * Each edit reads the branch tip, rewrites the server's file text with
+ * yedit (a person's formatting survives), validates the whole new state,
+ * commits as the given author, moves the branch with compare-and-swap and
+ * pushes when the repository has a remote. When the branch or the remote
+ * moved meanwhile, it fetches, re-applies the edit on the new tip,
+ * revalidates and retries (bounded). An optional request id makes an edit
+ * idempotent: it is recorded as a "Roost-Request:" trailer and an edit
+ * whose id is already in recent history returns that commit.
+ *
+ * Ownership: a struct panel is used by one thread at a time; open one per
+ * thread (several may edit one repository at once; they serialise on the
+ * repository's writer lock and never lose an update).
+ */
+#ifndef ROOST_PANEL_H
+#define ROOST_PANEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "gitstore.h"
+
+struct egg_library;
+struct rerr;
+struct state;
+struct state_cache;
+
+struct panel_opts {
+	const char		*repo;		/* work tree or bare repository */
+	const char		*branch;	/* NULL: HEAD's branch */
+	const char		*remote;	/* NULL: "origin" when it exists;
+						   "": never fetch or push */
+	const struct gitstore_auth *auth;	/* may be NULL */
+	const struct egg_library *eggs;		/* built-in eggs (borrowed);
+						   NULL: loaded from
+						   egglib_builtin_dir() */
+	const char		*committer;	/* "Name <email>"; NULL: author */
+	int			 attempts;	/* 0: 5 */
+	size_t			 request_depth;	/* commits searched for a
+						   request id; 0: 200 */
+};
+
+/* Who asks for an edit. */
+struct panel_req {
+	const char	*author;	/* "Name <email>" (required) */
+	const char	*request_id;	/* idempotency key, or NULL */
+};
+
+/* What an edit did. Dispose with panel_result_dispose. */
+struct panel_result {
+	char		 commit[GITSTORE_IDLEN];	/* new (or existing) tip */
+	int		 existing;	/* request id found: nothing new made */
+	int		 unchanged;	/* the edit changed nothing */
+	int		 pushed;	/* the commit reached the remote */
+	int		 attempts;	/* tries it took */
+	char		*summary;	/* "roost server set mc: ..." */
+	char		*password;	/* generated SFTP password, or NULL */
+	struct diags	 diags;		/* why a ROOST_EINVAL edit was refused */
+};
+
+/* A new server; unset numbers are -1 (port 0), unset strings NULL. */
+struct panel_server_spec {
+	const char		*name;
+	const char		*egg;		/* "nest/name" */
+	const char		*node;		/* NULL: placed by free capacity */
+	const char		*owner;		/* Discord user id, or NULL */
+	const char		*image;		/* NULL: the egg's first */
+	int64_t			 memory;	/* MiB */
+	int64_t			 disk;		/* MiB */
+	int64_t			 cpu;		/* percent of one core */
+	int			 port;		/* 0: a free allocation */
+	const char *const	*vars;		/* "KEY=VALUE" */
+	size_t			 nvars;
+	int			 stopped;	/* create with state: stopped */
+};
+
+enum panel_power {
+	PANEL_START,
+	PANEL_STOP,
+	PANEL_RESTART,
+	PANEL_REINSTALL
+};
+
+/* One SFTP change for a user; fields left NULL / -1 / 0 are untouched. */
+struct panel_sftp {
+	const char	*user;
+	const char	*password;	/* plain text, hashed with yescrypt */
+	int		 generate;	/* make a password; see result */
+	const char	*key;		/* OpenSSH public key to add */
+	int		 perms;		/* SFTP_PERM_* to set, or -1 */
+	int		 remove;	/* remove the user */
+};
+
+/*
+ * Opens the repository for edits. Returns 0 with *out owned by the caller
+ * (panel_close), ROOST_ENOTFOUND when opts->repo is not a git repository,
+ * or -1.
+ */
+int	panel_open(struct panel **out, const struct panel_opts *opts,
+	    struct rerr *err);
+/* Closes a panel; takes NULL. */
+void	panel_close(struct panel *p);
+/* The repository, for reads (borrowed). */
+struct gitstore *panel_gitstore(struct panel *p);
+/* The branch edits go to (borrowed). */
+const char *panel_branch(const struct panel *p);
+
+/* Prepares a result; cannot fail. */
+void	panel_result_init(struct panel_result *res);
+/* Frees what a result holds (the password is wiped); res can be reused. */
+void	panel_result_dispose(struct panel_result *res);
+
+/*
+ * Loads the state at rev (NULL: the branch tip; with a remote, fetched
+ * first when fetch is set). *out is owned by the caller (state_free).
+ * Returns 0, ROOST_ENOTFOUND or -1.
+ */
+int	panel_state(struct panel *p, const char *rev, int fetch,
+	    struct state **out, struct rerr *err);
+
+/*
+ * Creates servers/<name>.yaml. The node, when not given, is the one with
+ * the most free memory that fits; the port, when not given, is the lowest
+ * free port of the node's allocations. Returns 0, ROOST_EEXISTS,
+ * ROOST_EINVAL (res->diags says why), ROOST_ECONFLICT after the last
+ * attempt, ROOST_EDIRTY, or -1.
+ */
+int	panel_server_create(struct panel *p, const struct panel_req *req,
+	    const struct panel_server_spec *spec, struct panel_result *res,
+	    struct rerr *err);
+/*
+ * Sets fields of a server from "KEY=VALUE" items: limits.memory (or
+ * memory, swap, cpu, disk, io, pids), image, egg, node, owner, state,
+ * port / ports.default, ports.extra (comma-separated), variables.X or an
+ * upper-case egg variable name X. An empty value for image, owner or a
+ * variable removes the key. Returns as panel_server_create, with
+ * ROOST_ENOTFOUND for an unknown server.
+ */
+int	panel_server_set(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *const *kv, size_t nkv,
+	    struct panel_result *res, struct rerr *err);
+/*
+ * start/stop set state; restart/reinstall set restartedAt/reinstallAt to
+ * the current UTC time (RFC 3339). Returns as panel_server_set.
+ */
+int	panel_server_power(struct panel *p, const struct panel_req *req,
+	    const char *name, enum panel_power action,
+	    struct panel_result *res, struct rerr *err);
+/* Removes servers/<name>.yaml. Returns as panel_server_set. */
+int	panel_server_delete(struct panel *p, const struct panel_req *req,
+	    const char *name, struct panel_result *res, struct rerr *err);
+/*
+ * Adds or changes an SFTP user of a server: password (stored only as a
+ * yescrypt hash; a generated one is returned once in res->password), a
+ * key, permissions; or removes the user. Returns as panel_server_set.
+ */
+int	panel_sftp_set(struct panel *p, const struct panel_req *req,
+	    const char *name, const struct panel_sftp *op,
+	    struct panel_result *res, struct rerr *err);
+/*
+ * Gives Discord user id the PERM_* perms on a server (0 removes the
+ * member). Returns as panel_server_set.
+ */
+int	panel_member_set(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *id, unsigned perms,
+	    struct panel_result *res, struct rerr *err);
+
+/*
+ * The history of a server's file on the branch, newest first (at most
+ * max; 0: all). Returns as gitstore_file_log.
+ */
+int	panel_server_history(struct panel *p, const char *name, size_t max,
+	    struct gitstore_logent **out, size_t *n, struct rerr *err);
+
+/*
+ * Makes a random password of len (>= 20) characters from getrandom(2)
+ * into out (len + 1 bytes).
+ */
+void	panel_password_generate(char *out, size_t len);
+/*
+ * Hashes password with yescrypt into a crypt(3) string owned by the
+ * caller. Returns 0 or -1.
+ */
+int	panel_password_hash(const char *password, char **out,
+	    struct rerr *err);
+
+#endif

@@ -26,6 +26,7 @@
 #include "gitstore.h"
 
 struct egg_library;
+struct panel;
 struct rerr;
 struct state;
 struct state_cache;

@@ -17,8 +17,10 @@
  * (dcache_get) or hold dcache_lock while they use the borrowed pointers
  * dcache_find / dcache_item return, and call nothing else of dcache
  * meanwhile. Each change bumps the generation, makes dcache_fd readable
- * (an eventfd, for roostd's poll loop) and calls the notify callback from
- * the events thread with the server name, outside the lock.
+ * (an eventfd, for roostd's poll loop) and calls the notify callback with
+ * the server name, outside the lock, from the thread that made the change
+ * (the events thread, or the caller's during dcache_relist and
+ * dcache_refresh); the callback must therefore be thread-safe.
  *
  * The server a container belongs to is its label roost.server; roost.role
  * tells the server's main container ("server" or no label) from helpers

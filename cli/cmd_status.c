@@ -1,14 +1,231 @@
 /*
- * cmd_status: roost status (not yet available in this build).
+ * cmd_status: roost status [--api SOCKET] [--format text|json] [NAME]
+ * asks a node's roostd for the actual state of its game servers: a table
+ * for people, the API's JSON for tools.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "http.h"
+#include "rerr.h"
+#include "xmalloc.h"
 
 #include "cli.h"
 
-/* roost status: reports that the command is not available yet. */
+#define STATUS_DEFAULT_API	"/run/roost/roostd.sock"
+
+static const char *
+jstr(const cJSON *o, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double
+jnum(const cJSON *o, const char *key, double dflt)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* Formats a byte count as MiB or GiB. */
+static void
+fmt_bytes(char *out, size_t len, double b)
+{
+	if (b < 0)
+		snprintf(out, len, "-");
+	else if (b >= 1024.0 * 1024 * 1024)
+		snprintf(out, len, "%.1fG", b / (1024.0 * 1024 * 1024));
+	else
+		snprintf(out, len, "%.0fM", b / (1024.0 * 1024));
+}
+
+/* Formats the time since an RFC 3339 UTC timestamp ("5m", "2h", "3d"). */
+static void
+fmt_age(char *out, size_t len, const char *ts)
+{
+	struct tm	tm;
+	time_t		t;
+	long		d;
+
+	memset(&tm, 0, sizeof(tm));
+	if (ts == NULL || strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm) == NULL) {
+		snprintf(out, len, "-");
+		return;
+	}
+	t = timegm(&tm);
+	d = (long)difftime(time(NULL), t);
+	if (d < 0)
+		d = 0;
+	if (d < 120)
+		snprintf(out, len, "%lds", d);
+	else if (d < 7200)
+		snprintf(out, len, "%ldm", d / 60);
+	else if (d < 172800)
+		snprintf(out, len, "%ldh", d / 3600);
+	else
+		snprintf(out, len, "%ldd", d / 86400);
+}
+
+static void
+print_ports(const cJSON *s, char *out, size_t len)
+{
+	const cJSON	*ports = cJSON_GetObjectItemCaseSensitive(s, "ports");
+	const cJSON	*p;
+	size_t		 n = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(p, ports) {
+		if (!cJSON_IsNumber(p))
+			continue;
+		n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%d",
+		    n ? "," : "", p->valueint);
+		if (n >= len)
+			break;
+	}
+	if (out[0] == '\0')
+		snprintf(out, len, "-");
+}
+
+static void
+print_table(const cJSON *root, const cJSON *single)
+{
+	const cJSON	*node, *servers, *s, *usage;
+	char		 cpu[16], mem[16], ports[64], age[16];
+	const char	*rev, *fe, *msg;
+
+	if (single == NULL) {
+		node = cJSON_GetObjectItemCaseSensitive(root, "node");
+		rev = jstr(node, "revision");
+		fe = jstr(node, "fetchError");
+		printf("node %s  revision %.12s%s%s\n",
+		    jstr(node, "name") ? jstr(node, "name") : "?",
+		    rev ? rev : "(none)", fe ? "  fetch error: " : "",
+		    fe ? fe : "");
+		servers = cJSON_GetObjectItemCaseSensitive(root, "servers");
+	} else
+		servers = NULL;
+	printf("%-20s %-13s %-5s %6s %7s %-13s %-5s %s\n", "NAME", "PHASE",
+	    "READY", "CPU", "MEM", "PORTS", "AGE", "MESSAGE");
+	s = single != NULL ? single : (servers ? servers->child : NULL);
+	for (; s != NULL; s = single != NULL ? NULL : s->next) {
+		usage = cJSON_GetObjectItemCaseSensitive(s, "usage");
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(usage,
+		    "cpuPercent")))
+			snprintf(cpu, sizeof(cpu), "%.0f%%",
+			    jnum(usage, "cpuPercent", 0));
+		else
+			snprintf(cpu, sizeof(cpu), "-");
+		fmt_bytes(mem, sizeof(mem), jnum(usage, "memoryBytes", -1));
+		print_ports(s, ports, sizeof(ports));
+		fmt_age(age, sizeof(age), jstr(s, "lastTransitionTime"));
+		msg = jstr(s, "message");
+		printf("%-20s %-13s %-5s %6s %7s %-13s %-5s %s\n",
+		    jstr(s, "name") ? jstr(s, "name") : "?",
+		    jstr(s, "phase") ? jstr(s, "phase") : "?",
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s,
+		    "ready")) ? "yes" : "no", cpu, mem, ports, age,
+		    msg ? msg : "");
+	}
+}
+
+/* roost status: prints the node's status. */
 int
 cmd_status(int argc, char *argv[])
 {
-	fprintf(stderr, "roost: 'status' is not available in this build\n");
-	return CLI_USAGE;
+	static const struct option opts[] = {
+		{ "api",	required_argument,	NULL, 'a' },
+		{ "format",	required_argument,	NULL, 'F' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct http_request	 req;
+	struct http_response	 resp;
+	struct rerr		 err;
+	struct http		*h;
+	cJSON			*root;
+	const char		*api, *format = "text", *name = NULL;
+	char			*url, *esc;
+	int			 ch, rc = CLI_OK;
+
+	if ((api = getenv("ROOST_API")) == NULL)
+		api = STATUS_DEFAULT_API;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "a:F:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			api = optarg;
+			break;
+		case 'F':
+			format = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: roost status [--api SOCKET] "
+			    "[--format text|json] [NAME]\n");
+			return ch == 'h' ? CLI_OK : CLI_USAGE;
+		}
+	}
+	if (optind < argc)
+		name = argv[optind++];
+	if (optind != argc || (strcmp(format, "text") != 0 &&
+	    strcmp(format, "json") != 0)) {
+		fprintf(stderr, "usage: roost status [--api SOCKET] "
+		    "[--format text|json] [NAME]\n");
+		return CLI_USAGE;
+	}
+	if (name != NULL) {
+		esc = http_escape(name);
+		xasprintf(&url, "http://localhost/v1/servers/%s", esc);
+		free(esc);
+	} else
+		url = xstrdup("http://localhost/v1/status");
+	h = http_new(api);
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.timeout_ms = 10000;
+	http_response_init(&resp);
+	rerr_init(&err);
+	if (http_do(h, &req, &resp, &err) != 0) {
+		fprintf(stderr, "roost: cannot reach roostd at '%s': %s\n"
+		    "roost: is roostd running? (use --api SOCKET or "
+		    "$ROOST_API for another socket)\n", api, err.msg);
+		rc = CLI_USAGE;
+		goto done;
+	}
+	if (resp.status == 404 && name != NULL) {
+		fprintf(stderr, "roost: no server '%s' on this node\n", name);
+		rc = CLI_FAIL;
+		goto done;
+	}
+	if (resp.status != 200) {
+		fprintf(stderr, "roost: roostd answered %ld: %s\n",
+		    resp.status, buf_str(&resp.body));
+		rc = CLI_USAGE;
+		goto done;
+	}
+	if (strcmp(format, "json") == 0) {
+		printf("%s\n", buf_str(&resp.body));
+		goto done;
+	}
+	if ((root = cJSON_Parse(buf_str(&resp.body))) == NULL) {
+		fprintf(stderr, "roost: roostd sent a reply that is not "
+		    "json\n");
+		rc = CLI_USAGE;
+		goto done;
+	}
+	print_table(root, name != NULL ? root : NULL);
+	cJSON_Delete(root);
+done:
+	http_response_dispose(&resp);
+	http_free(h);
+	free(url);
+	return rc;
 }

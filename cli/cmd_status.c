@@ -99,7 +99,7 @@ static void
 print_table(const cJSON *root, const cJSON *single)
 {
 	const cJSON	*node, *servers, *s, *usage;
-	char		 cpu[16], mem[16], ports[64], age[16];
+	char		 cpu[24], mem[24], ports[64], age[24];
 	const char	*rev, *fe, *msg;
 
 	if (single == NULL) {

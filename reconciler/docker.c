@@ -114,7 +114,8 @@ docker_status(const char *method, const char *path,
 	int		 code;
 	char		 what[160];
 
-	if (resp->status >= 200 && resp->status < 300)
+	/* 304: already started, already stopped. */
+	if ((resp->status >= 200 && resp->status < 300) || resp->status == 304)
 		return 0;
 	if (resp->body.len > 0 && json_parse(&j, resp->body.data,
 	    resp->body.len, "engine reply", NULL) == 0)

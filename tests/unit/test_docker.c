@@ -790,6 +790,48 @@ test_docker__tty_console(void **state)
 }
 
 static void
+test_docker__stop_and_rename(void **state)
+{
+	struct docker		*d = *state;
+	struct docker_container	 c;
+	struct rerr		 err;
+	char			*body, *id = NULL;
+	time_t			 t0;
+
+	rerr_init(&err);
+	body = demo_body(0, NULL);
+	docker_container_remove(d, "roost-unit-stop", 1, 1, NULL);
+	docker_container_remove(d, "roost-unit-stop2", 1, 1, NULL);
+	assert_rok(docker_container_create(d, "roost-unit-stop", body, &id,
+	    &err), &err);
+	free(body);
+	assert_rok(docker_container_start(d, id, &err), &err);
+	/* Starting twice is fine. */
+	assert_rok(docker_container_start(d, id, &err), &err);
+	usleep(300000);
+
+	/* SIGTERM ends the demo server cleanly, long before the timeout. */
+	t0 = time(NULL);
+	assert_rok(docker_container_stop(d, id, 20, &err), &err);
+	assert_true(time(NULL) - t0 < 10);
+	assert_rok(docker_container_inspect(d, id, &c, &err), &err);
+	assert_false(c.running);
+	assert_int_equal(c.exit_code, 0);
+	docker_container_dispose(&c);
+	/* Stopping a stopped container is fine too. */
+	assert_rok(docker_container_stop(d, id, 1, &err), &err);
+
+	assert_rok(docker_container_rename(d, id, "roost-unit-stop2", &err),
+	    &err);
+	assert_rok(docker_container_inspect(d, "roost-unit-stop2", &c, &err),
+	    &err);
+	assert_string_equal(c.id, id);
+	docker_container_dispose(&c);
+	assert_rok(docker_container_remove(d, id, 0, 1, &err), &err);
+	free(id);
+}
+
+static void
 test_docker__cache_periodic_relist(void **state)
 {
 	struct dcache		*c;
@@ -823,6 +865,7 @@ main(void)
 		cmocka_unit_test(test_docker__cache_relist),
 		cmocka_unit_test(test_docker__cache_events),
 		cmocka_unit_test(test_docker__tty_console),
+		cmocka_unit_test(test_docker__stop_and_rename),
 		cmocka_unit_test(test_docker__cache_periodic_relist),
 	};
 

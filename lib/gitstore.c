@@ -739,6 +739,42 @@ callbacks_init(struct gitstore *gs, git_remote_callbacks *cb)
 	cb->payload = gs;
 }
 
+
+/*
+ * Looks up remote; a relative local path url (which libgit2 does not
+ * take) is made absolute against the work tree, or the git directory of
+ * a bare repository, as git itself reads it. Returns 0 or ROOST_ENOTFOUND.
+ */
+static int
+remote_open(struct gitstore *gs, const char *name, git_remote **out,
+    struct rerr *err)
+{
+	git_remote	*r;
+	const char	*url;
+	char		*abs;
+	int		 rc;
+
+	if (git_remote_lookup(&r, gs->repo, name) < 0) {
+		git_error_clear();
+		return rerr_set(err, ROOST_ENOTFOUND, "no remote '%s' in '%s'; "
+		    "add it with \"git remote add\"", name, gs->gitdir);
+	}
+	url = git_remote_url(r);
+	if (url == NULL || url[0] == '/' || strstr(url, "://") != NULL ||
+	    (strchr(url, ':') != NULL && strchr(url, ':') < (strchr(url, '/') ?
+	    strchr(url, '/') : url + strlen(url)))) {
+		*out = r;
+		return 0;
+	}
+	xasprintf(&abs, "%s%s", gs->workdir ? gs->workdir : gs->gitdir, url);
+	git_remote_free(r);
+	rc = git_remote_create_anonymous(out, gs->repo, abs);
+	free(abs);
+	if (rc < 0)
+		return gs_fail(err, -1, url);
+	return 0;
+}
+
 static int
 branch_default(struct gitstore *gs, const char *branch, struct buf *b,
     struct rerr *err)
@@ -783,12 +819,8 @@ gitstore_fetch(struct gitstore *gs, const char *remote, const char *branch,
 	buf_addf(&src, "refs/heads/%s", buf_str(&b));
 	buf_addf(&dst, "refs/remotes/%s/%s", remote, buf_str(&b));
 	buf_addf(&spec, "+%s:%s", buf_str(&src), buf_str(&dst));
-	if (git_remote_lookup(&r, gs->repo, remote) < 0) {
-		git_error_clear();
-		rc = rerr_set(err, ROOST_ENOTFOUND, "no remote '%s' in '%s'; "
-		    "add it with \"git remote add\"", remote, gs->gitdir);
+	if ((rc = remote_open(gs, remote, &r, err)) != 0)
 		goto done;
-	}
 	callbacks_init(gs, &fo.callbacks);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
@@ -1237,10 +1269,8 @@ gitstore_push(struct gitstore *gs, const char *remote, const char *id,
 		remote = "origin";
 	if ((rc = oid_parse(&oid, id, err)) != 0)
 		return rc;
-	if (git_remote_lookup(&r, gs->repo, remote) < 0) {
-		git_error_clear();
-		return rerr_set(err, ROOST_ENOTFOUND, "no remote '%s'", remote);
-	}
+	if ((rc = remote_open(gs, remote, &r, err)) != 0)
+		return rc;
 	xasprintf(&tmpname, "refs/roost/push/%ld-%s", (long)getpid(), id);
 	if (git_reference_create(&tmp, gs->repo, tmpname, &oid, 1,
 	    "roost: push") < 0) {

@@ -1,0 +1,679 @@
+/*
+ * test_gitstore: the git store against real repositories made with the git
+ * CLI in a temporary directory: commits (author, committer, message,
+ * content), the work tree left clean, dirty files refused, compare-and-
+ * swap conflicts, trees read as state sources with overlays, fetch over
+ * file:// and git daemon on loopback, push and non-fast-forward, file log
+ * and trailers.
+ */
+#include "unit.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+
+#include "buf.h"
+#include "gitstore.h"
+#include "state.h"
+#include "xmalloc.h"
+
+static char	*tmproot;
+
+/* Runs a shell command in dir; returns its exit status. */
+static int
+sh(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*cmd, *full;
+	int	 st;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	xasprintf(&full, "cd '%s' && { %s ; } >/dev/null 2>&1", tmproot, cmd);
+	st = system(full);
+	free(cmd);
+	free(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs a command and returns its stdout without the last newline. */
+static char *
+sh_out(const char *fmt, ...)
+{
+	va_list		 ap;
+	char		*cmd, *full, tmp[4096];
+	struct buf	 b;
+	FILE		*fp;
+	size_t		 n;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	xasprintf(&full, "cd '%s' && { %s ; } 2>/dev/null", tmproot, cmd);
+	buf_init(&b, 0);
+	fp = popen(full, "r");
+	assert_non_null(fp);
+	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
+		buf_add(&b, tmp, n);
+	pclose(fp);
+	free(cmd);
+	free(full);
+	if (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	return buf_detach(&b);
+}
+
+static void
+assert_sh_eq(const char *want, const char *cmd)
+{
+	char	*got = sh_out("%s", cmd);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("'%s' printed '%s', want '%s'", cmd, got, want);
+	free(got);
+}
+
+static int
+setup(void **state)
+{
+	char	tmpl[] = "/tmp/roost-gitstore.XXXXXX";
+
+	if (mkdtemp(tmpl) == NULL)
+		return -1;
+	tmproot = xstrdup(tmpl);
+	/* w: a work tree with two commits; r.git: a bare remote of it */
+	if (sh("git init -q w && cd w && mkdir servers nodes && "
+	    "printf 'name: a\\nmemory: 1\\n' > servers/a.yaml && "
+	    "printf 'name: n\\n' > nodes/n.yaml && git add . && "
+	    "git commit -qm 'first' && "
+	    "printf 'name: a\\nmemory: 2\\n' > servers/a.yaml && "
+	    "git commit -qam 'second' && "
+	    "git clone -q --bare . ../r.git && "
+	    "git remote add origin ../r.git && git fetch -q origin") != 0)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	sh("rm -rf '%s'", tmproot);
+	free(tmproot);
+	return 0;
+}
+
+static struct gitstore *
+open_ok(const char *rel)
+{
+	struct gitstore	*gs;
+	struct rerr	 err;
+	char		*p;
+
+	rerr_init(&err);
+	xasprintf(&p, "%s/%s", tmproot, rel);
+	assert_rok(gitstore_open(&gs, p, &err), &err);
+	free(p);
+	return gs;
+}
+
+static void
+test_gitstore__open_resolve(void **state)
+{
+	struct gitstore	*gs;
+	struct rerr	 err;
+	char		 id[GITSTORE_IDLEN], *want, *p;
+	struct buf	 b;
+
+	rerr_init(&err);
+	xasprintf(&p, "%s/nowhere", tmproot);
+	mkdir(p, 0755);
+	assert_int_equal(gitstore_open(&gs, p, &err), ROOST_ENOTFOUND);
+	assert_contains(err.msg, "not a git repository");
+	free(p);
+
+	gs = open_ok("w");
+	assert_non_null(gitstore_workdir(gs));
+	buf_init(&b, 0);
+	assert_rok(gitstore_head_branch(gs, &b, &err), &err);
+	assert_string_equal(buf_str(&b), "main");
+	buf_dispose(&b);
+	assert_true(gitstore_has_remote(gs, "origin"));
+	assert_false(gitstore_has_remote(gs, "upstream"));
+	assert_true(gitstore_remote_is_local(gs, "origin"));
+
+	want = sh_out("cd w && git rev-parse HEAD");
+	assert_rok(gitstore_resolve(gs, "HEAD", id, &err), &err);
+	assert_string_equal(id, want);
+	assert_rok(gitstore_resolve(gs, "main", id, &err), &err);
+	assert_string_equal(id, want);
+	want[8] = '\0';
+	assert_rok(gitstore_resolve(gs, want, id, &err), &err);
+	assert_int_equal(strncmp(id, want, 8), 0);
+	free(want);
+	want = sh_out("cd w && git rev-parse HEAD~1");
+	assert_rok(gitstore_resolve(gs, "HEAD~1", id, &err), &err);
+	assert_string_equal(id, want);
+	rerr_init(&err);
+	assert_int_equal(gitstore_resolve(gs, "nosuchbranch", id, &err),
+	    ROOST_ENOTFOUND);
+	assert_contains(err.msg, "nosuchbranch");
+	free(want);
+	gitstore_close(gs);
+
+	/* a bare repository opens too and has no work tree */
+	gs = open_ok("r.git");
+	assert_null(gitstore_workdir(gs));
+	gitstore_close(gs);
+}
+
+static void
+test_gitstore__state_src(void **state)
+{
+	struct gitstore		*gs = open_ok("w");
+	struct state_src	 src;
+	struct gitstore_change	 ch[2];
+	struct rerr		 err;
+	struct buf		 b;
+	char			 tip[GITSTORE_IDLEN], id[64], **names;
+	char			*blob;
+	size_t			 n, i;
+
+	rerr_init(&err);
+	assert_rok(gitstore_resolve(gs, "HEAD", tip, &err), &err);
+	assert_rok(gitstore_state_src(gs, tip, NULL, 0, &src, &err), &err);
+	assert_rok(src.list(src.arg, "servers", &names, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "a.yaml");
+	free(names[0]);
+	free(names);
+	assert_rok(src.list(src.arg, "", &names, &n, &err), &err);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "nodes");
+	assert_string_equal(names[1], "servers");
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	assert_int_equal(src.list(src.arg, "eggs", &names, &n, &err),
+	    ROOST_ENOTFOUND);
+	assert_true(src.isdir(src.arg, "servers"));
+	assert_false(src.isdir(src.arg, "servers/a.yaml"));
+	assert_false(src.isdir(src.arg, "eggs"));
+
+	buf_init(&b, 0);
+	rerr_init(&err);
+	assert_rok(src.read(src.arg, "servers/a.yaml", &b, id, sizeof(id),
+	    &err), &err);
+	assert_string_equal(buf_str(&b), "name: a\nmemory: 2\n");
+	blob = sh_out("cd w && git rev-parse HEAD:servers/a.yaml");
+	assert_string_equal(id, blob);
+	free(blob);
+	/* the work tree does not matter: only committed content is read */
+	assert_int_equal(sh("printf 'junk\\n' > w/servers/a.yaml"), 0);
+	buf_reset(&b);
+	assert_rok(src.read(src.arg, "servers/a.yaml", &b, id, sizeof(id),
+	    &err), &err);
+	assert_string_equal(buf_str(&b), "name: a\nmemory: 2\n");
+	assert_int_equal(sh("cd w && git checkout -q servers/a.yaml"), 0);
+	assert_int_equal(src.read(src.arg, "servers/none.yaml", &b, id,
+	    sizeof(id), &err), ROOST_ENOTFOUND);
+	gitstore_state_src_release(&src);
+
+	/* an overlay adds b, hides a, and ids are git blob ids */
+	ch[0].path = "servers/b.yaml";
+	ch[0].data = "name: b\n";
+	ch[0].len = 8;
+	ch[1].path = "servers/a.yaml";
+	ch[1].data = NULL;
+	ch[1].len = 0;
+	assert_rok(gitstore_state_src(gs, tip, ch, 2, &src, &err), &err);
+	assert_rok(src.list(src.arg, "servers", &names, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "b.yaml");
+	free(names[0]);
+	free(names);
+	buf_reset(&b);
+	assert_rok(src.read(src.arg, "servers/b.yaml", &b, id, sizeof(id),
+	    &err), &err);
+	assert_string_equal(buf_str(&b), "name: b\n");
+	blob = sh_out("printf 'name: b\\n' | git hash-object --stdin");
+	assert_string_equal(id, blob);
+	free(blob);
+	assert_int_equal(src.read(src.arg, "servers/a.yaml", &b, id,
+	    sizeof(id), &err), ROOST_ENOTFOUND);
+	gitstore_state_src_release(&src);
+
+	/* an overlay can make a new directory */
+	ch[0].path = "eggs/demo/x.yaml";
+	assert_rok(gitstore_state_src(gs, tip, ch, 1, &src, &err), &err);
+	assert_true(src.isdir(src.arg, "eggs"));
+	assert_true(src.isdir(src.arg, "eggs/demo"));
+	assert_rok(src.list(src.arg, "eggs", &names, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "demo");
+	free(names[0]);
+	free(names);
+	gitstore_state_src_release(&src);
+	buf_dispose(&b);
+	gitstore_close(gs);
+}
+
+static void
+test_gitstore__commit_work_tree(void **state)
+{
+	struct gitstore			*gs = open_ok("w");
+	struct gitstore_commit_opts	 o;
+	struct gitstore_change		 ch[2];
+	struct rerr			 err;
+	char				 id[GITSTORE_IDLEN], *head;
+
+	rerr_init(&err);
+	memset(&o, 0, sizeof(o));
+	o.author = "Alice Example (discord:1234) <1234@users.discord.invalid>";
+	o.committer = "roost-bot <bot@roost.invalid>";
+	o.message = "roost server set a: memory 2 -> 3\n\n"
+	    "Roost-Command: server set\n";
+	ch[0].path = "servers/a.yaml";
+	ch[0].data = "name: a\nmemory: 3\n";
+	ch[0].len = strlen(ch[0].data);
+	ch[1].path = "servers/c.yaml";
+	ch[1].data = "name: c\n";
+	ch[1].len = strlen(ch[1].data);
+	assert_rok(gitstore_commit(gs, &o, ch, 2, id, &err), &err);
+
+	head = sh_out("cd w && git rev-parse HEAD");
+	assert_string_equal(id, head);
+	free(head);
+	assert_sh_eq("Alice Example (discord:1234)|"
+	    "1234@users.discord.invalid|roost-bot|bot@roost.invalid|"
+	    "roost server set a: memory 2 -> 3",
+	    "cd w && git log -1 --format='%an|%ae|%cn|%ce|%s'");
+	assert_sh_eq("server set",
+	    "cd w && git log -1 --format='%(trailers:key=Roost-Command,"
+	    "valueonly)' | head -n1");
+	assert_sh_eq("name: a\nmemory: 3", "cd w && git show HEAD:servers/a.yaml");
+	/* the work tree and index are as after "git commit" */
+	assert_sh_eq("", "cd w && git status --porcelain");
+	assert_sh_eq("name: c", "cat w/servers/c.yaml");
+	assert_sh_eq("name: a\nmemory: 3", "cat w/servers/a.yaml");
+	assert_sh_eq("", "cd w && git diff --cached --name-only");
+
+	/* removing a file removes it from disk and the index */
+	memset(&o, 0, sizeof(o));
+	o.author = "Bob <bob@example.com>";
+	o.message = "roost server delete c";
+	ch[0].path = "servers/c.yaml";
+	ch[0].data = NULL;
+	assert_rok(gitstore_commit(gs, &o, ch, 1, id, &err), &err);
+	assert_int_equal(access("w/servers/c.yaml", F_OK), -1);
+	assert_sh_eq("", "cd w && git status --porcelain");
+	assert_sh_eq("Bob|bob@example.com",
+	    "cd w && git log -1 --format='%cn|%ce'");
+	gitstore_close(gs);
+}
+
+static void
+test_gitstore__dirty_refused(void **state)
+{
+	struct gitstore			*gs = open_ok("w");
+	struct gitstore_commit_opts	 o;
+	struct gitstore_change		 ch;
+	struct rerr			 err;
+	char				 id[GITSTORE_IDLEN], *before, *after;
+
+	before = sh_out("cd w && git rev-parse HEAD");
+	assert_int_equal(sh("printf 'name: a\\nmemory: 99\\n' > "
+	    "w/servers/a.yaml"), 0);
+	memset(&o, 0, sizeof(o));
+	o.author = "Bob <bob@example.com>";
+	o.message = "edit";
+	ch.path = "servers/a.yaml";
+	ch.data = "name: a\nmemory: 5\n";
+	ch.len = strlen(ch.data);
+	rerr_init(&err);
+	assert_int_equal(gitstore_commit(gs, &o, &ch, 1, id, &err),
+	    ROOST_EDIRTY);
+	assert_contains(err.msg, "'servers/a.yaml' has uncommitted local "
+	    "changes");
+	after = sh_out("cd w && git rev-parse HEAD");
+	assert_string_equal(before, after);
+	free(after);
+	/* the person's edit is untouched */
+	assert_sh_eq("name: a\nmemory: 99", "cat w/servers/a.yaml");
+
+	/* staged changes are refused too */
+	assert_int_equal(sh("cd w && git add servers/a.yaml"), 0);
+	rerr_init(&err);
+	assert_int_equal(gitstore_commit(gs, &o, &ch, 1, id, &err),
+	    ROOST_EDIRTY);
+	assert_contains(err.msg, "staged");
+
+	/* an edit of another file goes through and leaves a's state alone */
+	ch.path = "nodes/n.yaml";
+	ch.data = "name: n\naddress: 10.0.0.1\n";
+	ch.len = strlen(ch.data);
+	rerr_init(&err);
+	assert_rok(gitstore_commit(gs, &o, &ch, 1, id, &err), &err);
+	assert_sh_eq("M  servers/a.yaml", "cd w && git status --porcelain");
+	assert_sh_eq("name: n\naddress: 10.0.0.1", "cat w/nodes/n.yaml");
+	assert_int_equal(sh("cd w && git reset -q --hard"), 0);
+
+	/* an untracked file where the edit would create one is refused */
+	assert_int_equal(sh("printf 'x\\n' > w/servers/new.yaml"), 0);
+	ch.path = "servers/new.yaml";
+	ch.data = "name: new\n";
+	ch.len = strlen(ch.data);
+	rerr_init(&err);
+	assert_int_equal(gitstore_commit(gs, &o, &ch, 1, id, &err),
+	    ROOST_EDIRTY);
+	assert_contains(err.msg, "not committed");
+	assert_int_equal(sh("rm w/servers/new.yaml"), 0);
+	free(before);
+	gitstore_close(gs);
+}
+
+static void
+test_gitstore__cas_conflict(void **state)
+{
+	struct gitstore			*gs = open_ok("w");
+	struct gitstore_commit_opts	 o;
+	struct gitstore_change		 ch;
+	struct rerr			 err;
+	char				 base[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
+	char				*head;
+
+	rerr_init(&err);
+	assert_rok(gitstore_resolve(gs, "main", base, &err), &err);
+	/* someone else commits meanwhile */
+	assert_int_equal(sh("cd w && printf 'name: n\\nx: 1\\n' > nodes/n.yaml"
+	    " && git commit -qam other"), 0);
+	memset(&o, 0, sizeof(o));
+	o.author = "Bob <bob@example.com>";
+	o.message = "late edit";
+	o.parent = base;
+	ch.path = "servers/a.yaml";
+	ch.data = "name: a\nmemory: 7\n";
+	ch.len = strlen(ch.data);
+	assert_int_equal(gitstore_commit(gs, &o, &ch, 1, id, &err),
+	    ROOST_ECONFLICT);
+	assert_contains(err.msg, "moved");
+	head = sh_out("cd w && git log -1 --format=%%s");
+	assert_string_equal(head, "other");
+	free(head);
+	assert_sh_eq("", "cd w && git status --porcelain");
+	gitstore_close(gs);
+}
+
+static void
+test_gitstore__fetch_file_and_rewrite(void **state)
+{
+	struct gitstore	*gs;
+	struct rerr	 err;
+	char		*url, *path, *want;
+	char		 tip[GITSTORE_IDLEN], tip2[GITSTORE_IDLEN];
+
+	rerr_init(&err);
+	xasprintf(&url, "file://%s/r.git", tmproot);
+	xasprintf(&path, "%s/mirror.git", tmproot);
+	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
+	assert_null(gitstore_workdir(gs));
+	assert_rok(gitstore_fetch(gs, NULL, NULL, tip, &err), &err);
+	want = sh_out("git --git-dir=r.git rev-parse main");
+	assert_string_equal(tip, want);
+	free(want);
+	/* the mirror was made bare, with the remote recorded */
+	assert_sh_eq("true", "git --git-dir=mirror.git rev-parse "
+	    "--is-bare-repository");
+	assert_sh_eq(url, "git --git-dir=mirror.git remote get-url origin");
+	gitstore_close(gs);
+
+	/* someone pushes: the new tip descends from the old */
+	assert_int_equal(sh("git clone -q r.git c1 && cd c1 && "
+	    "printf 'name: d\\n' > servers/d.yaml && git add . && "
+	    "git commit -qm d && git push -q origin main"), 0);
+	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
+	assert_rok(gitstore_fetch(gs, NULL, NULL, tip2, &err), &err);
+	assert_string_not_equal(tip, tip2);
+	assert_int_equal(gitstore_descends(gs, tip2, tip, &err), 1);
+	assert_int_equal(gitstore_descends(gs, tip2, tip2, &err), 1);
+
+	/* a force push that rewrites history is seen as not descending */
+	assert_int_equal(sh("cd c1 && git reset -q --hard HEAD~2 && "
+	    "printf 'rewritten\\n' > x && git add x && "
+	    "git commit -qm rewrite && git push -qf origin main"), 0);
+	assert_rok(gitstore_fetch(gs, NULL, NULL, tip, &err), &err);
+	want = sh_out("git --git-dir=r.git rev-parse main");
+	assert_string_equal(tip, want);
+	free(want);
+	assert_int_equal(gitstore_descends(gs, tip, tip2, &err), 0);
+
+	/* a branch the remote lacks */
+	rerr_init(&err);
+	assert_int_equal(gitstore_fetch(gs, NULL, "nosuch", tip, &err),
+	    ROOST_ENOTFOUND);
+	assert_contains(err.msg, "nosuch");
+	gitstore_close(gs);
+
+	/* a local path works as a url too, and a changed url is updated */
+	free(url);
+	xasprintf(&url, "%s/w", tmproot);
+	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
+	assert_rok(gitstore_fetch(gs, NULL, NULL, tip, &err), &err);
+	want = sh_out("cd w && git rev-parse main");
+	assert_string_equal(tip, want);
+	free(want);
+	gitstore_close(gs);
+	free(url);
+	free(path);
+}
+
+static void
+test_gitstore__fetch_git_daemon(void **state)
+{
+	struct gitstore	*gs;
+	struct rerr	 err;
+	char		*url, *path, *want, *base;
+	char		 tip[GITSTORE_IDLEN];
+	pid_t		 pid;
+	int		 port = 35000 + getpid() % 400, i, rc = -1;
+
+	rerr_init(&err);
+	assert_int_equal(sh("git clone -q --bare w daemon.git && "
+	    "touch daemon.git/git-daemon-export-ok"), 0);
+	xasprintf(&base, "%s", tmproot);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		char pa[64], ba[4200];
+
+		snprintf(pa, sizeof(pa), "--port=%d", port);
+		snprintf(ba, sizeof(ba), "--base-path=%s", base);
+		setpgid(0, 0);
+		execlp("git", "git", "daemon", "--listen=127.0.0.1", pa, ba,
+		    "--reuseaddr", "--export-all", (char *)NULL);
+		_exit(127);
+	}
+	xasprintf(&url, "git://127.0.0.1:%d/daemon.git", port);
+	xasprintf(&path, "%s/dmirror.git", tmproot);
+	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
+	for (i = 0; i < 50; i++) {
+		rerr_init(&err);
+		if ((rc = gitstore_fetch(gs, NULL, NULL, tip, &err)) == 0)
+			break;
+		usleep(100000);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	assert_rok(rc, &err);
+	want = sh_out("git --git-dir=daemon.git rev-parse main");
+	assert_string_equal(tip, want);
+	free(want);
+	gitstore_close(gs);
+	free(url);
+	free(path);
+	free(base);
+}
+
+static void
+test_gitstore__push_non_fast_forward(void **state)
+{
+	struct gitstore			*gs;
+	struct gitstore_change		 ch;
+	struct rerr			 err;
+	char				 base[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
+	char				 tip[GITSTORE_IDLEN], *want;
+
+	assert_int_equal(sh("git init -q --bare p.git && "
+	    "git clone -q w p1 && cd p1 && git remote set-url origin ../p.git"
+	    " && git push -q origin main"), 0);
+	gs = open_ok("p1");
+	rerr_init(&err);
+	assert_rok(gitstore_fetch(gs, NULL, "main", base, &err), &err);
+	ch.path = "servers/p.yaml";
+	ch.data = "name: p\n";
+	ch.len = strlen(ch.data);
+	assert_rok(gitstore_commit_create(gs, base, &ch, 1,
+	    "Bob <bob@example.com>", NULL, "push me", 0, id, &err), &err);
+	assert_rok(gitstore_push(gs, NULL, id, "main", &err), &err);
+	want = sh_out("git --git-dir=p.git rev-parse main");
+	assert_string_equal(want, id);
+	free(want);
+	/* no temporary refs are left behind */
+	assert_sh_eq("", "cd p1 && git for-each-ref refs/roost");
+
+	/* someone else pushes; a commit on the old tip is refused */
+	assert_int_equal(sh("git clone -q p.git p2 && cd p2 && "
+	    "printf 'q\\n' > q && git add q && git commit -qm q && "
+	    "git push -q origin main"), 0);
+	ch.path = "servers/late.yaml";
+	assert_rok(gitstore_commit_create(gs, id, &ch, 1,
+	    "Bob <bob@example.com>", NULL, "late", 0, tip, &err), &err);
+	rerr_init(&err);
+	assert_int_equal(gitstore_push(gs, NULL, tip, "main", &err),
+	    ROOST_ECONFLICT);
+	assert_contains(err.msg, "non-fast-forward");
+	assert_sh_eq("q", "git --git-dir=p.git log -1 --format=%s");
+
+	/* after a fetch, a commit on the new tip goes through */
+	assert_rok(gitstore_fetch(gs, NULL, "main", base, &err), &err);
+	assert_rok(gitstore_commit_create(gs, base, &ch, 1,
+	    "Bob <bob@example.com>", NULL, "late, again", 0, tip, &err),
+	    &err);
+	assert_rok(gitstore_push(gs, NULL, tip, "main", &err), &err);
+	assert_sh_eq("late, again", "git --git-dir=p.git log -1 --format=%s");
+	assert_sh_eq("q", "git --git-dir=p.git log -1 --skip=1 --format=%s");
+	gitstore_close(gs);
+}
+
+static void
+test_gitstore__file_log_and_trailers(void **state)
+{
+	struct gitstore			*gs;
+	struct gitstore_commit_opts	 o;
+	struct gitstore_change		 ch;
+	struct gitstore_logent		*v;
+	struct rerr			 err;
+	char				 id[GITSTORE_IDLEN], found[GITSTORE_IDLEN];
+	size_t				 n;
+
+	assert_int_equal(sh("git init -q l && cd l && "
+	    "printf '1\\n' > f && git add f && git commit -qm 'f one' && "
+	    "printf '1\\n' > g && git add g && git commit -qm 'g only'"), 0);
+	gs = open_ok("l");
+	rerr_init(&err);
+	memset(&o, 0, sizeof(o));
+	o.author = "Carol (discord:42) <42@users.discord.invalid>";
+	o.message = "roost server set f: x 1 -> 2\n\nRoost-Command: server "
+	    "set\nRoost-Request: 99887766\n";
+	o.time = 1800000000;
+	ch.path = "f";
+	ch.data = "2\n";
+	ch.len = 2;
+	assert_rok(gitstore_commit(gs, &o, &ch, 1, id, &err), &err);
+	assert_rok(gitstore_file_log(gs, "HEAD", "f", 0, &v, &n, &err), &err);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].id, id);
+	assert_string_equal(v[0].author_name, "Carol (discord:42)");
+	assert_string_equal(v[0].author_email, "42@users.discord.invalid");
+	assert_int_equal(v[0].time, 1800000000);
+	assert_string_equal(v[0].summary, "roost server set f: x 1 -> 2");
+	assert_string_equal(v[1].summary, "f one");
+	gitstore_log_free(v, n);
+	assert_rok(gitstore_file_log(gs, "HEAD", "f", 1, &v, &n, &err), &err);
+	assert_int_equal(n, 1);
+	gitstore_log_free(v, n);
+	assert_rok(gitstore_file_log(gs, "HEAD", "none", 0, &v, &n, &err),
+	    &err);
+	assert_int_equal(n, 0);
+	gitstore_log_free(v, n);
+
+	assert_rok(gitstore_find_trailer(gs, "HEAD", "Roost-Request",
+	    "99887766", 10, found, &err), &err);
+	assert_string_equal(found, id);
+	rerr_init(&err);
+	assert_int_equal(gitstore_find_trailer(gs, "HEAD", "Roost-Request",
+	    "11111111", 10, found, &err), ROOST_ENOTFOUND);
+	gitstore_close(gs);
+}
+
+static void
+test_gitstore__ident(void **state)
+{
+	struct rerr	 err;
+	char		*name, *email;
+
+	rerr_init(&err);
+	assert_rok(gitstore_ident_parse("A B <a@b>", &name, &email, &err),
+	    &err);
+	assert_string_equal(name, "A B");
+	assert_string_equal(email, "a@b");
+	free(name);
+	free(email);
+	assert_int_equal(gitstore_ident_parse("nobody", &name, &email, &err),
+	    ROOST_EINVAL);
+	assert_contains(err.msg, "Name <email>");
+	assert_int_equal(gitstore_ident_parse("<a@b>", &name, &email, NULL),
+	    ROOST_EINVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gitstore__open_resolve),
+		cmocka_unit_test(test_gitstore__state_src),
+		cmocka_unit_test(test_gitstore__commit_work_tree),
+		cmocka_unit_test(test_gitstore__dirty_refused),
+		cmocka_unit_test(test_gitstore__cas_conflict),
+		cmocka_unit_test(test_gitstore__fetch_file_and_rewrite),
+		cmocka_unit_test(test_gitstore__fetch_git_daemon),
+		cmocka_unit_test(test_gitstore__push_non_fast_forward),
+		cmocka_unit_test(test_gitstore__file_log_and_trailers),
+		cmocka_unit_test(test_gitstore__ident),
+	};
+	char	home[] = "/tmp/roost-gitstore-home.XXXXXX", *cmd;
+	int	rc;
+
+	if (mkdtemp(home) == NULL)
+		return 1;
+	setenv("HOME", home, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_AUTHOR_NAME", "Test Author", 1);
+	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
+	setenv("GIT_COMMITTER_NAME", "Test Committer", 1);
+	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
+	if (system("git config --global init.defaultBranch main && "
+	    "git config --global user.name 'Test User' && "
+	    "git config --global user.email test@example.com && "
+	    "git config --global protocol.file.allow always") != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, setup, teardown);
+	xasprintf(&cmd, "rm -rf '%s'", home);
+	if (system(cmd) != 0)
+		rc = 1;
+	free(cmd);
+	return rc;
+}

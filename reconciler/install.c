@@ -1,0 +1,320 @@
+/*
+ * install: installer containers for egg install scripts and the install
+ * marker (see install.h).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "rerr.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#include "apply.h"
+#include "cspec.h"
+#include "docker.h"
+#include "install.h"
+
+#define MIB	(1024LL * 1024LL)
+
+static char *
+install_dir(const struct install_spec *is)
+{
+	char	*p;
+
+	xasprintf(&p, "%s/tmp/install-%s", is->data_dir, is->server);
+	return p;
+}
+
+static char *
+install_name(const struct install_spec *is)
+{
+	char	*p;
+
+	xasprintf(&p, "roost-%s-install", is->server);
+	return p;
+}
+
+/* Writes the script with CRLF turned into LF. */
+static int
+install_write_script(const char *dir, const char *script, struct rerr *err)
+{
+	struct buf	 b;
+	const char	*p;
+	char		*path;
+	int		 rc;
+
+	if (util_mkdir_p(dir, 0755) == -1)
+		return rerr_errno(err, -1, "create \"%s\"", dir);
+	chmod(dir, 0755);
+	buf_init(&b, 0);
+	for (p = script != NULL ? script : ""; *p != '\0'; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			buf_putc(&b, *p);
+	xasprintf(&path, "%s/install.sh", dir);
+	rc = util_write_atomic(path, b.data != NULL ? b.data : "", b.len,
+	    0644, err);
+	free(path);
+	buf_dispose(&b);
+	return rc;
+}
+
+/* Starts an installer container; see install.h. */
+int
+install_start(struct apply_ctx *ctx, const struct install_spec *is,
+    char **id, struct rerr *err)
+{
+	struct docker_spec	 spec;
+	struct rerr		 e2;
+	const char		*entry[3], *labels[5], *binds[3], *tmpfs[2];
+	char			*dir, *name, *l[4], *b[2], *body;
+	int			 rc, i;
+
+	*id = NULL;
+	name = install_name(is);
+	if ((rc = apply_remove(ctx, name, err)) != 0) {
+		free(name);
+		return rc;
+	}
+	dir = install_dir(is);
+	xasprintf(&b[0], "%s/volumes/%s", is->data_dir, is->server);
+	if ((rc = apply_dir_ensure(b[0], is->uid, is->gid, err)) != 0 ||
+	    (rc = install_write_script(dir, is->script, err)) != 0) {
+		free(b[0]);
+		free(dir);
+		free(name);
+		return rc;
+	}
+	xasprintf(&b[1], "%s:/mnt/install", dir);
+	{
+		char *t = b[0];
+
+		xasprintf(&b[0], "%s:/mnt/server", t);
+		free(t);
+	}
+	xasprintf(&l[0], "%s=true", CSPEC_LABEL_MANAGED);
+	xasprintf(&l[1], "%s=%s", CSPEC_LABEL_NODE, is->node);
+	xasprintf(&l[2], "%s=%s", CSPEC_LABEL_SERVER, is->server);
+	xasprintf(&l[3], "%s=%s", CSPEC_LABEL_ROLE, INSTALL_ROLE);
+	for (i = 0; i < 4; i++)
+		labels[i] = l[i];
+	labels[4] = NULL;
+	binds[0] = b[0];
+	binds[1] = b[1];
+	binds[2] = NULL;
+	tmpfs[0] = "/tmp:rw,exec,nosuid,size=100m";
+	tmpfs[1] = NULL;
+	entry[0] = is->entrypoint != NULL && *is->entrypoint != '\0' ?
+	    is->entrypoint : "ash";
+	entry[1] = "/mnt/install/install.sh";
+	entry[2] = NULL;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.image = is->image;
+	spec.entrypoint = entry;
+	spec.env = is->env;
+	spec.labels = labels;
+	spec.hostname = "installer";
+	spec.workdir = "/mnt/server";
+	spec.binds = binds;
+	spec.network = is->network;
+	spec.tmpfs = tmpfs;
+	spec.no_new_privileges = 1;
+	spec.log_max_size = "5m";
+	spec.log_max_file = 1;
+	spec.limits.memory = (is->memory_mib > 1024 ? is->memory_mib : 1024) *
+	    MIB;
+	body = docker_create_body(&spec);
+
+	rerr_init(&e2);
+	apply_count(ctx);
+	rc = docker_container_create(ctx->d, name, body, id, &e2);
+	if (rc == 0) {
+		apply_count(ctx);
+		rc = docker_container_start(ctx->d, *id, &e2);
+	}
+	if (rc != 0)
+		rerr_set(err, rc, "installer of \"%s\": %s", is->server,
+		    e2.msg);
+	free(body);
+	for (i = 0; i < 4; i++)
+		free(l[i]);
+	free(b[0]);
+	free(b[1]);
+	free(dir);
+	free(name);
+	return rc;
+}
+
+/* Gives every file below dirfd to uid:gid, without following links. */
+static void
+install_chown_at(int dirfd, const char *name, int uid, int gid, int depth)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	int		 fd;
+
+	fchownat(dirfd, name, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW);
+	if (depth > 64)
+		return;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		install_chown_at(fd, de->d_name, uid, gid, depth + 1);
+	}
+	closedir(dir);
+}
+
+/* Keeps the last n lines of text. */
+static char *
+install_tail(const char *text, int n)
+{
+	const char	*p;
+	size_t		 len = strlen(text);
+	int		 lines = 0;
+
+	while (len > 0 && text[len - 1] == '\n')
+		len--;
+	for (p = text + len; p > text; p--)
+		if (p[-1] == '\n' && ++lines == n)
+			break;
+	return xstrndup(p, len - (size_t)(p - text));
+}
+
+/* Collects a finished installer; see install.h. */
+int
+install_collect(struct apply_ctx *ctx, const struct install_spec *is,
+    const char *ref, int kill, struct install_result *res, struct rerr *err)
+{
+	struct docker_container	 c;
+	struct buf		 logs;
+	struct rerr		 e2;
+	char			*dir, *vol;
+	int			 rc;
+
+	memset(res, 0, sizeof(*res));
+	rerr_init(&e2);
+	if (kill) {
+		apply_count(ctx);
+		docker_container_kill(ctx->d, ref, "KILL", &e2);
+		rerr_init(&e2);
+		docker_container_wait(ctx->d, ref, NULL, NULL, 10000, &e2);
+	}
+	memset(&c, 0, sizeof(c));
+	rerr_init(&e2);
+	rc = docker_container_inspect(ctx->d, ref, &c, &e2);
+	if (rc != 0)
+		return rerr_set(err, rc, "installer of \"%s\": %s", is->server,
+		    e2.msg);
+	res->exit_code = c.exit_code;
+	res->oom_killed = c.oom_killed;
+	docker_container_dispose(&c);
+	buf_init(&logs, 0);
+	rerr_init(&e2);
+	if (docker_container_logs(ctx->d, ref, INSTALL_LOG_LINES, 0, &logs,
+	    &e2) == 0)
+		res->log_tail = install_tail(buf_str(&logs), INSTALL_LOG_LINES);
+	else
+		res->log_tail = xstrdup("");
+	buf_dispose(&logs);
+	rc = apply_remove(ctx, ref, err);
+	dir = install_dir(is);
+	apply_rmtree(dir, NULL);
+	free(dir);
+	if (res->exit_code == 0 && !kill) {
+		xasprintf(&vol, "%s/volumes/%s", is->data_dir, is->server);
+		install_chown_at(AT_FDCWD, vol, is->uid, is->gid, 0);
+		free(vol);
+	}
+	return rc;
+}
+
+/* Frees what res holds. */
+void
+install_result_dispose(struct install_result *res)
+{
+	free(res->log_tail);
+	res->log_tail = NULL;
+}
+
+static char *
+install_marker_path(const char *data_dir, const char *server)
+{
+	char	*p;
+
+	xasprintf(&p, "%s/volumes/.roost/%s.installed", data_dir, server);
+	return p;
+}
+
+/* Reads the install marker; see install.h. */
+int
+install_marker_read(const char *data_dir, const char *server, char **value)
+{
+	struct buf	 b;
+	char		*path;
+	int		 rc;
+
+	*value = NULL;
+	path = install_marker_path(data_dir, server);
+	buf_init(&b, 4096);
+	rc = util_read_file(path, &b, NULL);
+	free(path);
+	if (rc != 0) {
+		buf_dispose(&b);
+		return ROOST_ENOTFOUND;
+	}
+	while (b.len > 0 && (b.data[b.len - 1] == '\n'))
+		b.data[--b.len] = '\0';
+	*value = buf_detach(&b);
+	return 0;
+}
+
+/* Writes the install marker; see install.h. */
+int
+install_marker_write(const char *data_dir, const char *server,
+    const char *value, struct rerr *err)
+{
+	char	*dir, *path, *text;
+	int	 rc;
+
+	xasprintf(&dir, "%s/volumes/.roost", data_dir);
+	if (util_mkdir_p(dir, 0700) == -1) {
+		rc = rerr_errno(err, -1, "create \"%s\"", dir);
+		free(dir);
+		return rc;
+	}
+	free(dir);
+	path = install_marker_path(data_dir, server);
+	xasprintf(&text, "%s\n", value != NULL ? value : "");
+	rc = util_write_atomic(path, text, strlen(text), 0600, err);
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* Removes the install marker. */
+void
+install_marker_remove(const char *data_dir, const char *server)
+{
+	char	*path = install_marker_path(data_dir, server);
+
+	unlink(path);
+	free(path);
+}

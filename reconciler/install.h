@@ -1,0 +1,79 @@
+/*
+ * install: egg install scripts, run as Wings does in an installer
+ * container (the egg's install image and entrypoint, the script with LF
+ * line ends in a directory mounted at /mnt/install, the server directory
+ * at /mnt/server, the server's environment), but with its exit code
+ * checked, a timeout kept by the caller, and the log tail returned.
+ *
+ * An installer is started (install_start) and later collected
+ * (install_collect) once the engine reports it exited, so no thread waits
+ * for it. The install marker <dataDir>/volumes/.roost/<server>.installed,
+ * outside the server directory, records that the server was installed and
+ * for which reinstallAt value, so an install is not repeated and a
+ * reinstall bump repeats it once.
+ */
+#ifndef ROOST_INSTALL_H
+#define ROOST_INSTALL_H
+
+#include <stdint.h>
+
+struct apply_ctx;
+struct rerr;
+
+#define INSTALL_ROLE		"install"
+#define INSTALL_LOG_LINES	50
+
+struct install_spec {
+	const char		*server;
+	const char		*node;
+	const char		*data_dir;
+	const char		*network;
+	const char		*image;		/* egg install image */
+	const char		*entrypoint;	/* NULL: "ash" */
+	const char		*script;	/* LF or CRLF line ends */
+	const char *const	*env;		/* the server's environment */
+	int64_t			 memory_mib;	/* at least 1024 is given */
+	int			 uid;		/* owner of the files after */
+	int			 gid;
+};
+
+struct install_result {
+	int	 exit_code;
+	int	 oom_killed;
+	char	*log_tail;	/* last INSTALL_LOG_LINES lines; caller frees */
+};
+
+/*
+ * Removes an old installer of the server, writes the script and starts a
+ * new installer container named roost-<server>-install, labelled with
+ * roost.role=install. Stores its id in *id (caller frees). Returns 0 or
+ * an engine/file error.
+ */
+int	install_start(struct apply_ctx *ctx, const struct install_spec *is,
+	    char **id, struct rerr *err);
+
+/*
+ * Collects a finished (or, with kill set, a timed-out) installer ref:
+ * kills it if asked, reads its exit code and log tail into *res, removes
+ * it and its script directory, and on success gives the server directory
+ * to uid:gid. Returns 0 or an engine error.
+ */
+int	install_collect(struct apply_ctx *ctx, const struct install_spec *is,
+	    const char *ref, int kill, struct install_result *res,
+	    struct rerr *err);
+void	install_result_dispose(struct install_result *res);
+
+/*
+ * Reads the install marker of server: 0 with *value (the reinstallAt it
+ * satisfied, "" for the first install; caller frees) when it exists,
+ * ROOST_ENOTFOUND when it does not.
+ */
+int	install_marker_read(const char *data_dir, const char *server,
+	    char **value);
+/* Writes the marker with value (NULL: ""). Returns 0 or -1. */
+int	install_marker_write(const char *data_dir, const char *server,
+	    const char *value, struct rerr *err);
+/* Removes the marker (prune). */
+void	install_marker_remove(const char *data_dir, const char *server);
+
+#endif

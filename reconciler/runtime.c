@@ -1,0 +1,536 @@
+/*
+ * runtime: the console thread following the servers' attach streams, the
+ * kept output lines, done matching and the disk walk (see runtime.h).
+ */
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "rerr.h"
+#include "xmalloc.h"
+
+#include "docker.h"
+#include "runtime.h"
+
+#define RUNTIME_LINE_MAX	(64 * 1024)
+
+struct rt_stream {
+	char			*server;
+	char			*cid;		/* container followed, or NULL */
+	struct docker_attach	*a;		/* NULL once closed */
+	struct buf		 partial;	/* an unfinished line */
+	char			*lines[RUNTIME_LOG_LINES];
+	size_t			 head;		/* next slot */
+	size_t			 nlines;
+	int			 close;		/* asked to close */
+};
+
+struct runtime {
+	pthread_t		 thread;
+	pthread_mutex_t		 mtx;
+	int			 efd;
+	int			 quit;
+	struct rt_stream	**v;
+	size_t			 n;
+	runtime_line_cb		 line_cb;
+	runtime_eof_cb		 eof_cb;
+	void			*arg;
+};
+
+static void
+rt_wake(struct runtime *rt)
+{
+	uint64_t	one = 1;
+
+	if (write(rt->efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("runtime: wake");
+}
+
+static struct rt_stream *
+rt_find(struct runtime *rt, const char *server)
+{
+	size_t	i;
+
+	for (i = 0; i < rt->n; i++)
+		if (strcmp(rt->v[i]->server, server) == 0)
+			return rt->v[i];
+	return NULL;
+}
+
+static struct rt_stream *
+rt_get(struct runtime *rt, const char *server)
+{
+	struct rt_stream	*s;
+
+	if ((s = rt_find(rt, server)) != NULL)
+		return s;
+	s = xcalloc(1, sizeof(*s));
+	s->server = xstrdup(server);
+	buf_init(&s->partial, RUNTIME_LINE_MAX);
+	rt->v = xreallocarray(rt->v, rt->n + 1, sizeof(*rt->v));
+	rt->v[rt->n++] = s;
+	return s;
+}
+
+static void
+rt_keep(struct rt_stream *s, const char *line)
+{
+	free(s->lines[s->head]);
+	s->lines[s->head] = xstrdup(line);
+	s->head = (s->head + 1) % RUNTIME_LOG_LINES;
+	if (s->nlines < RUNTIME_LOG_LINES)
+		s->nlines++;
+}
+
+static void
+rt_stream_free(struct rt_stream *s)
+{
+	size_t	i;
+
+	if (s->a != NULL)
+		docker_attach_close(s->a);
+	for (i = 0; i < RUNTIME_LOG_LINES; i++)
+		free(s->lines[i]);
+	buf_dispose(&s->partial);
+	free(s->cid);
+	free(s->server);
+	free(s);
+}
+
+/*
+ * Splits new output into lines, keeps them, and collects them in out
+ * (NUL-separated) for the callback, which runs after the lock is dropped.
+ */
+static void
+rt_split(struct rt_stream *s, const char *p, size_t n, struct buf *out)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			if (s->partial.len > 0 &&
+			    s->partial.data[s->partial.len - 1] == '\r')
+				s->partial.data[--s->partial.len] = '\0';
+			rt_keep(s, buf_str(&s->partial));
+			buf_add(out, buf_str(&s->partial), s->partial.len + 1);
+			buf_reset(&s->partial);
+			continue;
+		}
+		if (buf_putc(&s->partial, p[i]) == -1) {
+			/* An endless line: keep what fits and go on. */
+			rt_keep(s, buf_str(&s->partial));
+			buf_add(out, buf_str(&s->partial), s->partial.len + 1);
+			buf_reset(&s->partial);
+		}
+	}
+}
+
+static void *
+rt_main(void *arg)
+{
+	struct runtime		*rt = arg;
+	struct pollfd		*pfd = NULL;
+	struct rt_stream	**who = NULL;
+	struct buf		 data, lines, eofs;
+	struct rerr		 err;
+	uint64_t		 junk;
+	size_t			 i, np, off;
+	int			 eof, rc;
+
+	buf_init(&data, 0);
+	buf_init(&lines, 0);
+	buf_init(&eofs, 0);
+	for (;;) {
+		pthread_mutex_lock(&rt->mtx);
+		if (rt->quit) {
+			pthread_mutex_unlock(&rt->mtx);
+			break;
+		}
+		pfd = xreallocarray(pfd, rt->n + 1, sizeof(*pfd));
+		who = xreallocarray(who, rt->n + 1, sizeof(*who));
+		pfd[0].fd = rt->efd;
+		pfd[0].events = POLLIN;
+		np = 1;
+		for (i = 0; i < rt->n; i++) {
+			struct rt_stream *s = rt->v[i];
+
+			if (s->close && s->a != NULL) {
+				docker_attach_close(s->a);
+				s->a = NULL;
+			}
+			if (s->a == NULL)
+				continue;
+			pfd[np].fd = docker_attach_fd(s->a);
+			pfd[np].events = POLLIN;
+			who[np++] = s;
+		}
+		pthread_mutex_unlock(&rt->mtx);
+
+		if (poll(pfd, np, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("runtime: poll");
+		}
+		if (pfd[0].revents & POLLIN) {
+			if (read(rt->efd, &junk, sizeof(junk)) == -1)
+				junk = 0;
+			continue;	/* the set may have changed */
+		}
+
+		pthread_mutex_lock(&rt->mtx);
+		for (i = 1; i < np; i++) {
+			struct rt_stream *s = who[i];
+
+			if (pfd[i].revents == 0 || s->a == NULL || s->close)
+				continue;
+			buf_reset(&data);
+			rerr_init(&err);
+			eof = 0;
+			rc = docker_attach_read(s->a, &data, 0, &eof, &err);
+			if (data.len > 0) {
+				buf_puts(&lines, s->server);
+				buf_putc(&lines, '\0');
+				off = lines.len;
+				rt_split(s, data.data, data.len, &lines);
+				if (lines.len == off) {
+					/* no full line: undo the header */
+					lines.len = off - strlen(s->server) - 1;
+				} else
+					buf_putc(&lines, '\001');
+			}
+			if (eof || (rc != 0 && rc != ROOST_ETIMEDOUT)) {
+				if (s->partial.len > 0) {
+					rt_keep(s, buf_str(&s->partial));
+					buf_reset(&s->partial);
+				}
+				docker_attach_close(s->a);
+				s->a = NULL;
+				buf_puts(&eofs, s->server);
+				buf_putc(&eofs, '\0');
+				buf_puts(&eofs, s->cid ? s->cid : "");
+				buf_putc(&eofs, '\0');
+			}
+		}
+		pthread_mutex_unlock(&rt->mtx);
+
+		/* Callbacks without the lock: "server\0l1\0l2\0\001" groups. */
+		off = 0;
+		while (off < lines.len) {
+			const char *server = lines.data + off;
+
+			off += strlen(server) + 1;
+			while (off < lines.len && lines.data[off] != '\001') {
+				rt->line_cb(rt->arg, server, lines.data + off);
+				off += strlen(lines.data + off) + 1;
+			}
+			off++;
+		}
+		off = 0;
+		while (off < eofs.len) {
+			const char *server = eofs.data + off;
+			const char *cid = server + strlen(server) + 1;
+
+			rt->eof_cb(rt->arg, server, cid);
+			off = (size_t)(cid - eofs.data) + strlen(cid) + 1;
+		}
+		buf_reset(&lines);
+		buf_reset(&eofs);
+	}
+	free(pfd);
+	free(who);
+	buf_dispose(&data);
+	buf_dispose(&lines);
+	buf_dispose(&eofs);
+	return NULL;
+}
+
+/* Starts the console thread; see runtime.h. */
+struct runtime *
+runtime_new(runtime_line_cb line, runtime_eof_cb eof, void *arg)
+{
+	struct runtime	*rt;
+
+	rt = xcalloc(1, sizeof(*rt));
+	pthread_mutex_init(&rt->mtx, NULL);
+	if ((rt->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
+		fatal("runtime: eventfd");
+	rt->line_cb = line;
+	rt->eof_cb = eof;
+	rt->arg = arg;
+	if (pthread_create(&rt->thread, NULL, rt_main, rt) != 0)
+		fatalx("runtime: cannot start the console thread");
+	return rt;
+}
+
+/* Stops the console thread and frees everything; see runtime.h. */
+void
+runtime_free(struct runtime *rt)
+{
+	size_t	i;
+
+	if (rt == NULL)
+		return;
+	pthread_mutex_lock(&rt->mtx);
+	rt->quit = 1;
+	pthread_mutex_unlock(&rt->mtx);
+	rt_wake(rt);
+	pthread_join(rt->thread, NULL);
+	for (i = 0; i < rt->n; i++)
+		rt_stream_free(rt->v[i]);
+	free(rt->v);
+	close(rt->efd);
+	pthread_mutex_destroy(&rt->mtx);
+	free(rt);
+}
+
+/* Follows a server's stream; see runtime.h. */
+void
+runtime_follow(struct runtime *rt, const char *server, const char *cid,
+    struct docker_attach *a)
+{
+	struct rt_stream	*s;
+
+	pthread_mutex_lock(&rt->mtx);
+	s = rt_get(rt, server);
+	if (s->a != NULL) {
+		/* The thread may be polling it: hand it a closed slot. */
+		s->close = 1;
+		pthread_mutex_unlock(&rt->mtx);
+		rt_wake(rt);
+		/* Wait for the thread to close the old stream. */
+		for (;;) {
+			pthread_mutex_lock(&rt->mtx);
+			if (s->a == NULL || rt->quit)
+				break;
+			pthread_mutex_unlock(&rt->mtx);
+			usleep(1000);
+		}
+	}
+	s->close = 0;
+	if (s->a != NULL)
+		docker_attach_close(s->a);
+	s->a = a;
+	buf_reset(&s->partial);
+	free(s->cid);
+	s->cid = xstrdup(cid);
+	pthread_mutex_unlock(&rt->mtx);
+	rt_wake(rt);
+}
+
+/* Stops following a server; see runtime.h. */
+void
+runtime_unfollow(struct runtime *rt, const char *server, int forget)
+{
+	struct rt_stream	*s;
+	size_t			 i;
+
+	pthread_mutex_lock(&rt->mtx);
+	if ((s = rt_find(rt, server)) != NULL && s->a != NULL) {
+		s->close = 1;
+		pthread_mutex_unlock(&rt->mtx);
+		rt_wake(rt);
+		for (;;) {
+			pthread_mutex_lock(&rt->mtx);
+			if (s->a == NULL || rt->quit)
+				break;
+			pthread_mutex_unlock(&rt->mtx);
+			usleep(1000);
+		}
+	}
+	if (s != NULL && forget && s->a == NULL) {
+		for (i = 0; i < rt->n; i++)
+			if (rt->v[i] == s) {
+				rt->v[i] = rt->v[--rt->n];
+				break;
+			}
+		rt_stream_free(s);
+	}
+	pthread_mutex_unlock(&rt->mtx);
+}
+
+/* True when rt follows server's container cid; see runtime.h. */
+int
+runtime_following(struct runtime *rt, const char *server, const char *cid)
+{
+	struct rt_stream	*s;
+	int			 yes;
+
+	pthread_mutex_lock(&rt->mtx);
+	s = rt_find(rt, server);
+	yes = s != NULL && s->a != NULL && !s->close && s->cid != NULL &&
+	    cid != NULL && strcmp(s->cid, cid) == 0;
+	pthread_mutex_unlock(&rt->mtx);
+	return yes;
+}
+
+/* Writes a console command; see runtime.h. */
+int
+runtime_write(struct runtime *rt, const char *server, const char *line,
+    struct rerr *err)
+{
+	struct rt_stream	*s;
+	struct buf		 b;
+	int			 rc;
+
+	buf_init(&b, 0);
+	buf_puts(&b, line);
+	buf_putc(&b, '\n');
+	pthread_mutex_lock(&rt->mtx);
+	s = rt_find(rt, server);
+	if (s == NULL || s->a == NULL || s->close)
+		rc = rerr_set(err, ROOST_ENOTFOUND, "server \"%s\" has no "
+		    "console attached", server);
+	else
+		rc = docker_attach_write(s->a, b.data, b.len, err);
+	pthread_mutex_unlock(&rt->mtx);
+	buf_dispose(&b);
+	return rc;
+}
+
+/* Appends kept lines; see runtime.h. */
+int
+runtime_logs(struct runtime *rt, const char *server, int tail,
+    struct buf *out)
+{
+	struct rt_stream	*s;
+	size_t			 n, i, start;
+
+	pthread_mutex_lock(&rt->mtx);
+	if ((s = rt_find(rt, server)) == NULL || s->nlines == 0) {
+		pthread_mutex_unlock(&rt->mtx);
+		return ROOST_ENOTFOUND;
+	}
+	n = s->nlines;
+	if (tail > 0 && (size_t)tail < n)
+		n = (size_t)tail;
+	start = (s->head + RUNTIME_LOG_LINES - n) % RUNTIME_LOG_LINES;
+	for (i = 0; i < n; i++) {
+		buf_puts(out, s->lines[(start + i) % RUNTIME_LOG_LINES]);
+		buf_putc(out, '\n');
+	}
+	pthread_mutex_unlock(&rt->mtx);
+	return 0;
+}
+
+/* Keeps a line of roost's own; see runtime.h. */
+void
+runtime_note(struct runtime *rt, const char *server, const char *line)
+{
+	struct buf	b;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "[roost] %s", line);
+	pthread_mutex_lock(&rt->mtx);
+	rt_keep(rt_get(rt, server), buf_str(&b));
+	pthread_mutex_unlock(&rt->mtx);
+	buf_dispose(&b);
+}
+
+/* Copies line without ANSI escape sequences. */
+static char *
+rt_strip_ansi(const char *line)
+{
+	char	*out = xmalloc(strlen(line) + 1), *o = out;
+
+	while (*line != '\0') {
+		if (line[0] == '\033' && line[1] == '[') {
+			line += 2;
+			while (*line != '\0' && !(*line >= '@' && *line <= '~'))
+				line++;
+			if (*line != '\0')
+				line++;
+			continue;
+		}
+		*o++ = *line++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Matches done strings; see runtime.h. */
+int
+runtime_done_match(char *const *done, size_t n, const char *line)
+{
+	regex_t	 re;
+	char	*plain;
+	size_t	 i;
+	int	 hit = 0;
+
+	plain = rt_strip_ansi(line);
+	for (i = 0; i < n && !hit; i++) {
+		if (done[i] == NULL)
+			continue;
+		if (strncmp(done[i], "regex:", 6) == 0) {
+			if (regcomp(&re, done[i] + 6, REG_EXTENDED |
+			    REG_NOSUB) != 0)
+				continue;
+			hit = regexec(&re, plain, 0, NULL, 0) == 0;
+			regfree(&re);
+		} else
+			hit = strstr(plain, done[i]) != NULL;
+	}
+	free(plain);
+	return hit;
+}
+
+static int64_t
+rt_walk(int dirfd, uint64_t *left, int depth)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	struct stat	 sb;
+	int64_t		 sum = 0;
+	int		 fd;
+
+	if ((dir = fdopendir(dirfd)) == NULL) {
+		close(dirfd);
+		return 0;
+	}
+	while ((de = readdir(dir)) != NULL && *left > 0) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		(*left)--;
+		if (fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		if (S_ISREG(sb.st_mode))
+			sum += sb.st_size;
+		else if (S_ISDIR(sb.st_mode) && depth < 128) {
+			fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+			if (fd != -1)
+				sum += rt_walk(fd, left, depth + 1);
+		}
+	}
+	closedir(dir);
+	return sum;
+}
+
+/* Walks a server directory; see runtime.h. */
+int64_t
+runtime_disk_usage(const char *dir, uint64_t max_entries, int *truncated)
+{
+	uint64_t	left = max_entries;
+	int64_t		sum;
+	int		fd;
+
+	*truncated = 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	sum = rt_walk(fd, &left, 0);
+	*truncated = left == 0;
+	return sum;
+}

@@ -518,6 +518,104 @@ test_gitstore__fetch_git_daemon(void **state)
 }
 
 static void
+test_gitstore__fetch_ssh(void **state)
+{
+	struct gitstore		*gs;
+	struct gitstore_auth	 auth;
+	struct rerr		 err;
+	char			*url, *path, *fp, *want, *bad;
+	char			 tip[GITSTORE_IDLEN];
+	pid_t			 pid;
+	int			 port = 35400 + getpid() % 400, i, rc = -1;
+
+	if (access("/usr/sbin/sshd", X_OK) != 0) {
+		skip();
+		return;
+	}
+	assert_int_equal(sh("mkdir -p ssh && "
+	    "ssh-keygen -q -t ed25519 -N '' -f ssh/host && "
+	    "ssh-keygen -q -t ed25519 -N '' -f ssh/client && "
+	    "cp ssh/client.pub ssh/authorized_keys && "
+	    "chmod 600 ssh/authorized_keys && "
+	    "git clone -q --bare w ssh.git && "
+	    "{ [ \"$(id -u)\" != 0 ] || mkdir -p /run/sshd; } && "
+	    "printf 'Port %d\\nListenAddress 127.0.0.1\\n"
+	    "HostKey %s/ssh/host\\nAuthorizedKeysFile %s/ssh/authorized_keys\\n"
+	    "StrictModes no\\nUsePAM no\\nPasswordAuthentication no\\n"
+	    "PermitRootLogin prohibit-password\\nPidFile none\\n' > ssh/config",
+	    port, tmproot, tmproot), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		char cfg[4200];
+
+		snprintf(cfg, sizeof(cfg), "%s/ssh/config", tmproot);
+		setpgid(0, 0);
+		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", cfg,
+		    (char *)NULL);
+		_exit(127);
+	}
+	fp = sh_out("ssh-keygen -l -E sha256 -f ssh/host.pub | "
+	    "awk '{print $2}'");
+	assert_int_equal(strncmp(fp, "SHA256:", 7), 0);
+	xasprintf(&url, "ssh://%s@127.0.0.1:%d%s/ssh.git", getenv("USER") ?
+	    getenv("USER") : "root", port, tmproot);
+	xasprintf(&path, "%s/smirror.git", tmproot);
+	memset(&auth, 0, sizeof(auth));
+	xasprintf((char **)&auth.ssh_key, "%s/ssh/client", tmproot);
+	xasprintf((char **)&auth.ssh_pubkey, "%s/ssh/client.pub", tmproot);
+	auth.host_key_sha256 = fp;
+	rerr_init(&err);
+	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
+	gitstore_set_auth(gs, &auth);
+	for (i = 0; i < 50; i++) {
+		rerr_init(&err);
+		if ((rc = gitstore_fetch(gs, NULL, NULL, tip, &err)) == 0)
+			break;
+		usleep(100000);
+	}
+	assert_rok(rc, &err);
+	want = sh_out("git --git-dir=ssh.git rev-parse main");
+	assert_string_equal(tip, want);
+	free(want);
+
+	/* a host key that does not match the pin is refused */
+	bad = xstrdup(fp);
+	bad[10] = bad[10] == 'A' ? 'B' : 'A';
+	auth.host_key_sha256 = bad;
+	gitstore_set_auth(gs, &auth);
+	rerr_init(&err);
+	assert_int_not_equal(gitstore_fetch(gs, NULL, NULL, tip, &err), 0);
+	assert_contains(err.msg, "host key");
+
+	/* without a pin or known_hosts entry the host is not trusted */
+	auth.host_key_sha256 = NULL;
+	gitstore_set_auth(gs, &auth);
+	rerr_init(&err);
+	assert_int_not_equal(gitstore_fetch(gs, NULL, NULL, tip, &err), 0);
+
+	/* a wrong key is an authentication error, not a loop */
+	auth.host_key_sha256 = fp;
+	free((char *)auth.ssh_key);
+	free((char *)auth.ssh_pubkey);
+	xasprintf((char **)&auth.ssh_key, "%s/ssh/host", tmproot);
+	xasprintf((char **)&auth.ssh_pubkey, "%s/ssh/host.pub", tmproot);
+	gitstore_set_auth(gs, &auth);
+	rerr_init(&err);
+	assert_int_not_equal(gitstore_fetch(gs, NULL, NULL, tip, &err), 0);
+
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	gitstore_close(gs);
+	free((char *)auth.ssh_key);
+	free((char *)auth.ssh_pubkey);
+	free(bad);
+	free(fp);
+	free(url);
+	free(path);
+}
+
+static void
 test_gitstore__push_non_fast_forward(void **state)
 {
 	struct gitstore			*gs;
@@ -650,6 +748,7 @@ main(void)
 		cmocka_unit_test(test_gitstore__cas_conflict),
 		cmocka_unit_test(test_gitstore__fetch_file_and_rewrite),
 		cmocka_unit_test(test_gitstore__fetch_git_daemon),
+		cmocka_unit_test(test_gitstore__fetch_ssh),
 		cmocka_unit_test(test_gitstore__push_non_fast_forward),
 		cmocka_unit_test(test_gitstore__file_log_and_trailers),
 		cmocka_unit_test(test_gitstore__ident),

@@ -959,6 +959,7 @@ process_setstat(struct proto *p, struct pkt *k)
 {
 	char		 rel[PATH_BUF];
 	struct attrs	 a;
+	struct stat	 st;
 	int		 fd;
 
 	if (get_path(p, k, rel, "setstat") == -1)
@@ -977,6 +978,11 @@ process_setstat(struct proto *p, struct pkt *k)
 		fd = sftpd_fs_open(p->s, rel, O_PATH, 0);
 	if (fd == -1) {
 		fail_errno(p, "setstat", rel);
+		return;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1) {
+		refuse(p, "setstat", rel, "the file has other hard links");
+		close(fd);
 		return;
 	}
 	apply_attrs(p, fd, (a.flags & ATTR_SIZE) != 0, &a, rel);

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1249,6 +1250,89 @@ push_ref_cb(const char *refname, const char *status, void *data)
 	return 0;
 }
 
+/* Deletes a scratch ref from the local repository at url. */
+static void
+local_ref_drop(const char *url, const char *refname)
+{
+	git_repository	*rr;
+	git_reference	*ref;
+
+	if (strncmp(url, "file://", 7) == 0)
+		url += 7;
+	if (git_repository_open_ext(&rr, url, GIT_REPOSITORY_OPEN_NO_SEARCH,
+	    NULL) < 0) {
+		git_error_clear();
+		return;
+	}
+	if (git_reference_lookup(&ref, rr, refname) == 0) {
+		git_reference_delete(ref);
+		git_reference_free(ref);
+	}
+	git_error_clear();
+	git_repository_free(rr);
+}
+
+static int
+url_is_local(const char *url)
+{
+	return url != NULL && (strncmp(url, "file://", 7) == 0 ||
+	    url[0] == '/' || url[0] == '.' ||
+	    (strstr(url, "://") == NULL && strchr(url, ':') == NULL));
+}
+
+/*
+ * Moves refs/heads/<branch> of the local repository at url to id with
+ * compare-and-swap, after the objects were sent. libgit2's local
+ * transport updates refs without checking their old value, so two
+ * concurrent pushers could both "succeed"; this closes that race.
+ */
+static int
+local_ref_cas(const char *url, const char *branch, const git_oid *id,
+    struct rerr *err)
+{
+	git_repository	*rr;
+	git_reference	*ref = NULL, *nref = NULL;
+	char		*refname;
+	int		 rc;
+
+	if (strncmp(url, "file://", 7) == 0)
+		url += 7;
+	if (git_repository_open_ext(&rr, url, GIT_REPOSITORY_OPEN_NO_SEARCH,
+	    NULL) < 0)
+		return gs_fail(err, -1, url);
+	xasprintf(&refname, "refs/heads/%s", branch);
+	rc = git_reference_lookup(&ref, rr, refname);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		rc = git_reference_create(&nref, rr, refname, id, 0,
+		    "push");
+	} else if (rc == 0) {
+		const git_oid *old = git_reference_target(ref);
+
+		if (old == NULL)
+			rc = GIT_EMODIFIED;
+		else if (git_oid_equal(old, id))
+			rc = 0;
+		else if ((rc = git_graph_descendant_of(rr, id, old)) == 1)
+			rc = git_reference_create_matching(&nref, rr, refname,
+			    id, 1, old, "push");
+		else if (rc == 0)
+			rc = GIT_ENONFASTFORWARD;
+	}
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED ||
+	    rc == GIT_ENONFASTFORWARD) {
+		git_error_clear();
+		rc = rerr_set(err, ROOST_ECONFLICT, "the remote branch '%s' "
+		    "moved (non-fast-forward); fetch and retry", branch);
+	} else if (rc < 0)
+		rc = gs_fail(err, -1, refname);
+	git_reference_free(ref);
+	git_reference_free(nref);
+	git_repository_free(rr);
+	free(refname);
+	return rc;
+}
+
 /*
  * Pushes id to refs/heads/<branch> of remote without forcing. Returns 0,
  * ROOST_ECONFLICT on a non-fast-forward, or -1.
@@ -1263,7 +1347,7 @@ gitstore_push(struct gitstore *gs, const char *remote, const char *id,
 	git_strarray		 specs;
 	git_oid			 oid;
 	char			*tmpname = NULL, *spec = NULL;
-	int			 rc;
+	int			 rc, local;
 
 	if (remote == NULL)
 		remote = "origin";
@@ -1271,13 +1355,19 @@ gitstore_push(struct gitstore *gs, const char *remote, const char *id,
 		return rc;
 	if ((rc = remote_open(gs, remote, &r, err)) != 0)
 		return rc;
-	xasprintf(&tmpname, "refs/roost/push/%ld-%s", (long)getpid(), id);
+	local = url_is_local(git_remote_url(r));
+	xasprintf(&tmpname, "refs/roost/push/%ld-%lx-%s", (long)getpid(),
+	    (unsigned long)pthread_self(), id);
 	if (git_reference_create(&tmp, gs->repo, tmpname, &oid, 1,
 	    "roost: push") < 0) {
 		rc = gs_fail(err, -1, tmpname);
 		goto done;
 	}
-	xasprintf(&spec, "%s:refs/heads/%s", tmpname, branch);
+	/* to a local remote, send the objects under a scratch ref first */
+	if (local)
+		xasprintf(&spec, "%s:%s", tmpname, tmpname);
+	else
+		xasprintf(&spec, "%s:refs/heads/%s", tmpname, branch);
 	specs.strings = &spec;
 	specs.count = 1;
 	callbacks_init(gs, &po.callbacks);
@@ -1303,6 +1393,9 @@ gitstore_push(struct gitstore *gs, const char *remote, const char *id,
 		else
 			rc = rerr_set(err, -1, "the remote refused the push "
 			    "of '%s': %s", branch, gs->push_status);
+	} else if (local) {
+		rc = local_ref_cas(git_remote_url(r), branch, &oid, err);
+		local_ref_drop(git_remote_url(r), tmpname);
 	} else
 		rc = 0;
 done:
@@ -1330,9 +1423,7 @@ gitstore_remote_is_local(struct gitstore *gs, const char *remote)
 		return 0;
 	}
 	url = git_remote_url(r);
-	local = url != NULL && (strncmp(url, "file://", 7) == 0 ||
-	    url[0] == '/' || url[0] == '.' ||
-	    (strstr(url, "://") == NULL && strchr(url, ':') == NULL));
+	local = url_is_local(url);
 	git_remote_free(r);
 	return local;
 }

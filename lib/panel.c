@@ -319,7 +319,7 @@ apply_once(struct panel *p, const struct panel_req *req,
     const struct panel_edit *e, struct panel_result *res, struct rerr *err)
 {
 	char			 base[GITSTORE_IDLEN], local[GITSTORE_IDLEN];
-	char			 id[GITSTORE_IDLEN], tip[GITSTORE_IDLEN];
+	char			 id[GITSTORE_IDLEN];
 	char			*path;
 	struct state		*st = NULL, *nst = NULL;
 	struct buf		 old, out, what, msg;
@@ -421,20 +421,6 @@ apply_once(struct panel *p, const struct panel_req *req,
 		if ((rc = gitstore_push(p->gs, p->remote, id, p->branch,
 		    err)) != 0)
 			goto done;
-		/* local transports update the ref without a lock: verify */
-		if (gitstore_remote_is_local(p->gs, p->remote)) {
-			if ((rc = gitstore_fetch(p->gs, p->remote, p->branch,
-			    tip, err)) != 0)
-				goto done;
-			if ((rc = gitstore_descends(p->gs, tip, id, err)) < 0)
-				goto done;
-			if (rc == 0) {
-				rc = rerr_set(err, ROOST_ECONFLICT, "a "
-				    "concurrent push replaced the commit; "
-				    "retrying");
-				goto done;
-			}
-		}
 		res->pushed = 1;
 	}
 	if ((rc = gitstore_branch_update(p->gs, p->branch, local, id,

@@ -646,7 +646,8 @@ recon_dcache_notify(const char *server, void *arg)
 }
 
 static void
-recon_console_line(void *arg, const char *server, const char *line)
+recon_console_line(void *arg, const char *server, const char *cid,
+    const char *line)
 {
 	struct recon	*r = arg;
 	struct rsrv	*rs;
@@ -654,11 +655,10 @@ recon_console_line(void *arg, const char *server, const char *line)
 
 	pthread_mutex_lock(&r->mtx);
 	rs = recon_find(r, server);
-	if (rs != NULL && rs->snap != NULL && rs->cid != NULL &&
-	    strcmp(rs->phase, "Starting") == 0 &&
-	    !str_eq(rs->done_cid, rs->cid) &&
+	if (rs != NULL && rs->snap != NULL && *cid != '\0' &&
+	    !str_eq(rs->done_cid, cid) &&
 	    runtime_done_match(rs->snap->done, rs->snap->ndone, line)) {
-		set_str(&rs->done_cid, rs->cid);
+		set_str(&rs->done_cid, cid);
 		recon_derive_notes(r, rs, &nt);
 	}
 	pthread_mutex_unlock(&r->mtx);

@@ -200,13 +200,17 @@ rt_main(void *arg)
 			eof = 0;
 			rc = docker_attach_read(s->a, &data, 0, &eof, &err);
 			if (data.len > 0) {
+				size_t hdr = lines.len;
+
 				buf_puts(&lines, s->server);
+				buf_putc(&lines, '\0');
+				buf_puts(&lines, s->cid ? s->cid : "");
 				buf_putc(&lines, '\0');
 				off = lines.len;
 				rt_split(s, data.data, data.len, &lines);
 				if (lines.len == off) {
 					/* no full line: undo the header */
-					lines.len = off - strlen(s->server) - 1;
+					lines.len = hdr;
 				} else
 					buf_putc(&lines, '\001');
 			}
@@ -225,14 +229,20 @@ rt_main(void *arg)
 		}
 		pthread_mutex_unlock(&rt->mtx);
 
-		/* Callbacks without the lock: "server\0l1\0l2\0\001" groups. */
+		/*
+		 * Callbacks without the lock, from groups of
+		 * "server\0cid\0line\0line\0\001".
+		 */
 		off = 0;
 		while (off < lines.len) {
-			const char *server = lines.data + off;
+			const char *server = lines.data + off, *cid;
 
 			off += strlen(server) + 1;
+			cid = lines.data + off;
+			off += strlen(cid) + 1;
 			while (off < lines.len && lines.data[off] != '\001') {
-				rt->line_cb(rt->arg, server, lines.data + off);
+				rt->line_cb(rt->arg, server, cid,
+				    lines.data + off);
 				off += strlen(lines.data + off) + 1;
 			}
 			off++;

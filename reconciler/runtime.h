@@ -23,9 +23,12 @@ struct runtime;
 
 #define RUNTIME_LOG_LINES	1000
 
-/* A line of output of server (no line end); both borrowed for the call. */
+/*
+ * A line of output (no line end) of server's container cid; all borrowed
+ * for the call.
+ */
 typedef void	(*runtime_line_cb)(void *arg, const char *server,
-		    const char *line);
+		    const char *cid, const char *line);
 /* The stream of server's container cid ended. */
 typedef void	(*runtime_eof_cb)(void *arg, const char *server,
 		    const char *cid);

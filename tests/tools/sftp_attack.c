@@ -178,14 +178,16 @@ raw_call(struct raw *r, unsigned int *code)
 }
 
 static void
-raw_attacks(ssh_session s)
+raw_attacks(const char *port, const char *login, const char *keyfile)
 {
 	static const char nul_name[] = "hello.txt\0/../../../etc/passwd";
 	static const char nl_name[] = "evil\nname.txt";
 	struct raw	*r;
+	ssh_session	 s;
 	unsigned int	 code;
 	int		 t;
 
+	s = connect_key(port, login, keyfile);
 	r = calloc(1, sizeof(*r));
 	if ((r->ch = ssh_channel_new(s)) == NULL ||
 	    ssh_channel_open_session(r->ch) != SSH_OK ||
@@ -245,6 +247,8 @@ raw_attacks(ssh_session s)
 	verdict(raw_call(r, &code) == -1, "packet with a 2 GiB length");
 	ssh_channel_free(r->ch);
 	free(r);
+	ssh_disconnect(s);
+	ssh_free(s);
 }
 
 static int
@@ -368,10 +372,10 @@ attack(const char *port, const char *login, const char *keyfile,
 	memcpy(path + 6000, "etc/passwd", 11);
 	try_read(sftp, path, "read 2000 ../ then etc/passwd");
 
-	raw_attacks(s);
 	sftp_free(sftp);
 	ssh_disconnect(s);
 	ssh_free(s);
+	raw_attacks(port, login, keyfile);
 	printf("attacks: %d refused: %d\n", n_attacks, n_refused);
 	return n_attacks == n_refused ? 0 : 1;
 }

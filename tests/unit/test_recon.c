@@ -1,0 +1,993 @@
+/*
+ * test_recon: the reconciler against the real Docker engine. Each test
+ * writes a state repository into a temporary directory (a node, server
+ * files and a PTDL_v2 egg using the offline demo image), loads it with
+ * state_load + state_src_dir and drives recon_pass directly, then checks
+ * what a user would: phases, containers and their settings as the engine
+ * reports them, ports that answer, files in the server directory and the
+ * trash. Every test uses its own node name (roost.node=<node>), so
+ * cleanup removes exactly what the test created.
+ */
+#include "unit.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "egg.h"
+#include "json.h"
+#include "state.h"
+#include "util.h"
+#include "xmalloc.h"
+#include "../../reconciler/docker.h"
+#include "../../reconciler/recon.h"
+
+#define DEMO_IMAGE	"roost.local/demo:1"
+
+struct t {
+	char		 root[256];	/* temp dir */
+	char		 repo[300];	/* state repository */
+	char		 data[300];	/* dataDir */
+	char		 node[64];
+	char		 net[64];
+	struct recon	*r;
+	struct recon_conf conf;
+	struct docker	*d;
+	int		 changes;
+};
+
+static int	test_seq;
+
+/* The demo egg: done line, console stop, an install script. */
+static const char demo_egg[] =
+"{\n"
+"  \"meta\": { \"version\": \"PTDL_v2\", \"update_url\": null },\n"
+"  \"exported_at\": \"2026-11-25T00:00:00+00:00\",\n"
+"  \"name\": \"Demo\", \"author\": \"roost@example.org\",\n"
+"  \"description\": \"offline demo server\", \"features\": null,\n"
+"  \"docker_images\": { \"Demo\": \"" DEMO_IMAGE "\" },\n"
+"  \"file_denylist\": [],\n"
+"  \"startup\": \"demo-server --motd {{MOTD}}\",\n"
+"  \"config\": { \"files\": \"{}\", \"logs\": \"{}\", \"stop\": \"stop\",\n"
+"    \"startup\": \"{\\\"done\\\": \\\"ready on port\\\"}\" },\n"
+"  \"scripts\": { \"installation\": { \"container\": \"" DEMO_IMAGE "\",\n"
+"    \"entrypoint\": \"ash\", \"script\": \"echo installing $MOTD\\r\\n"
+"echo run >> /mnt/server/installs.txt\\r\\nexit $INSTALL_EXIT\\r\\n\" } },\n"
+"  \"variables\": [\n"
+"    { \"name\": \"Motd\", \"description\": \"\", \"env_variable\": \"MOTD\",\n"
+"      \"default_value\": \"hello\", \"user_viewable\": true,\n"
+"      \"user_editable\": true, \"rules\": \"required|string|max:64\",\n"
+"      \"field_type\": \"text\" },\n"
+"    { \"name\": \"Install exit\", \"description\": \"\",\n"
+"      \"env_variable\": \"INSTALL_EXIT\", \"default_value\": \"0\",\n"
+"      \"user_viewable\": true, \"user_editable\": true,\n"
+"      \"rules\": \"required|integer\", \"field_type\": \"text\" }\n"
+"  ]\n"
+"}\n";
+
+static void
+on_change(void *arg, const char *server, int removed)
+{
+	struct t	*t = arg;
+
+	__atomic_add_fetch(&t->changes, 1, __ATOMIC_RELAXED);
+}
+
+static void
+t_write(struct t *t, const char *rel, const char *text)
+{
+	struct rerr	 err;
+	char		*path, *dir, *slash;
+
+	xasprintf(&path, "%s/%s", t->repo, rel);
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	assert_int_equal(util_mkdir_p(dir, 0755), 0);
+	rerr_init(&err);
+	assert_rok(util_write_atomic(path, text, strlen(text), 0644, &err),
+	    &err);
+	free(dir);
+	free(path);
+}
+
+static void
+t_unlink(struct t *t, const char *rel)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/%s", t->repo, rel);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+}
+
+/*
+ * Writes servers/<name>.yaml. extra is appended verbatim (restartedAt,
+ * reinstallAt); vars is a flow map body ("MOTD: one").
+ */
+static void
+t_server(struct t *t, const char *name, int port, int memory,
+    const char *state, const char *vars, const char *extra)
+{
+	char	*text, *rel;
+
+	xasprintf(&text,
+	    "apiVersion: roost/v1\n"
+	    "kind: Server\n"
+	    "name: %s\n"
+	    "owner: \"123456789012345678\"\n"
+	    "node: %s\n"
+	    "egg: test/demo\n"
+	    "state: %s\n"
+	    "limits: { memory: %d, swap: 0, cpu: 100, disk: 64, io: 500, "
+	    "pids: 64 }\n"
+	    "ports: { default: %d }\n"
+	    "variables: { %s }\n"
+	    "%s",
+	    name, t->node, state, memory, port, vars ? vars : "",
+	    extra ? extra : "");
+	xasprintf(&rel, "servers/%s.yaml", name);
+	t_write(t, rel, text);
+	free(rel);
+	free(text);
+}
+
+static void
+t_init(struct t *t, int allow_empty)
+{
+	struct rerr	 err;
+	char		*text;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->root, sizeof(t->root), "/tmp/roost-test-recon-XXXXXX");
+	assert_non_null(mkdtemp(t->root));
+	snprintf(t->repo, sizeof(t->repo), "%s/repo", t->root);
+	snprintf(t->data, sizeof(t->data), "%s/data", t->root);
+	snprintf(t->node, sizeof(t->node), "trecon-%d-%d", (int)getpid(),
+	    ++test_seq);
+	snprintf(t->net, sizeof(t->net), "roost-trecon-%d", (int)getpid());
+	t_write(t, "roost.yaml", "apiVersion: roost/v1\nkind: Deployment\n");
+	xasprintf(&text,
+	    "apiVersion: roost/v1\n"
+	    "kind: Node\n"
+	    "name: %s\n"
+	    "address: 127.0.0.1\n"
+	    "ports: [ \"31000-31999\" ]\n"
+	    "capacity: { memory: 8192, disk: 100000, cpu: 800 }\n"
+	    "%s",
+	    t->node, allow_empty ? "allowEmpty: true\n" : "");
+	t->conf.node = xstrdup(t->node);
+	{
+		char *rel;
+
+		xasprintf(&rel, "nodes/%s.yaml", t->node);
+		t_write(t, rel, text);
+		free(rel);
+	}
+	free(text);
+	t_write(t, "eggs/test/demo.json", demo_egg);
+
+	t->conf.data_dir = t->data;
+	t->conf.network = t->net;
+	t->conf.stop_timeout_ms = 5000;
+	t->conf.install_timeout_ms = 60000;
+	t->conf.backoff_min_ms = 300;
+	t->conf.backoff_max_ms = 1200;
+	t->conf.crashloop_max = 3;
+	t->conf.crashloop_window_ms = 120000;
+	t->conf.usage_interval_ms = 1000;
+	t->conf.disk_interval_ms = 1000;
+	t->conf.on_change = on_change;
+	t->conf.cb_arg = t;
+	rerr_init(&err);
+	t->r = recon_new(&t->conf, &err);
+	assert_non_null(t->r);
+	t->d = docker_new(NULL);
+}
+
+static void
+t_restart_recon(struct t *t)
+{
+	struct rerr	err;
+
+	recon_free(t->r);
+	rerr_init(&err);
+	t->r = recon_new(&t->conf, &err);
+	assert_non_null(t->r);
+}
+
+static void
+t_cleanup(struct t *t)
+{
+	struct rerr	 err;
+	char		**ids = NULL, *label, *cmd;
+	size_t		 i;
+
+	recon_free(t->r);
+	xasprintf(&label, "roost.node=%s", t->node);
+	rerr_init(&err);
+	if (docker_container_list(t->d, label, &ids, &err) == 0) {
+		for (i = 0; ids[i] != NULL; i++) {
+			rerr_init(&err);
+			docker_container_remove(t->d, ids[i], 1, 1, &err);
+		}
+		docker_strv_free(ids);
+	}
+	free(label);
+	rerr_init(&err);
+	docker_network_remove(t->d, t->net, &err);
+	docker_free(t->d);
+	xasprintf(&cmd, "rm -rf '%s'", t->root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# cleanup of %s failed\n", t->root);
+	free(cmd);
+	free((char *)t->conf.node);
+}
+
+/* Loads the repository and runs one pass; returns recon_pass's code. */
+static int
+t_pass(struct t *t, const char *rev)
+{
+	struct state_src	 src;
+	struct state		*st = NULL;
+	struct rerr		 err;
+	int			 rc;
+
+	state_src_dir(&src, t->repo);
+	rerr_init(&err);
+	assert_rok(state_load(&st, &src, NULL, NULL, &err), &err);
+	rerr_init(&err);
+	rc = recon_pass(t->r, st, rev, &err);
+	if (rc != 0 && rc != ROOST_EDENIED)
+		fail_msg("recon_pass: %s", err.msg);
+	state_free(st);
+	return rc;
+}
+
+static cJSON *
+t_status(struct t *t, const char *name)
+{
+	return recon_status_tree(t->r, name);
+}
+
+static char *
+t_phase(struct t *t, const char *name)
+{
+	cJSON	*j = t_status(t, name);
+	char	*p;
+
+	if (j == NULL)
+		return xstrdup("(none)");
+	xasprintf(&p, "%s: %s", json_str(j, "phase", "?"),
+	    json_str(j, "message", ""));
+	cJSON_Delete(j);
+	return p;
+}
+
+/* Waits until name's phase is phase (ticking the reconciler). */
+static void
+t_wait_phase(struct t *t, const char *name, const char *phase, int secs)
+{
+	char	*p = NULL;
+	int	 i;
+
+	for (i = 0; i < secs * 20; i++) {
+		recon_tick(t->r);
+		free(p);
+		p = t_phase(t, name);
+		if (strncmp(p, phase, strlen(phase)) == 0 &&
+		    p[strlen(phase)] == ':') {
+			free(p);
+			return;
+		}
+		usleep(50000);
+	}
+	fail_msg("%s: waited %d s for %s, phase is %s", name, secs, phase, p);
+}
+
+static void
+t_idle(struct t *t)
+{
+	int	i;
+
+	for (i = 0; i < 3; i++) {
+		recon_tick(t->r);
+		assert_int_equal(recon_wait_idle(t->r, 30000), 0);
+		usleep(200000);
+	}
+}
+
+/* Inspects roost-<name>; returns 0 or ROOST_ENOTFOUND. */
+static int
+t_inspect(struct t *t, const char *name, struct docker_container *c)
+{
+	struct rerr	 err;
+	char		*cname;
+	int		 rc;
+
+	memset(c, 0, sizeof(*c));
+	xasprintf(&cname, "roost-%s", name);
+	rerr_init(&err);
+	rc = docker_container_inspect(t->d, cname, c, &err);
+	free(cname);
+	if (rc != 0 && rc != ROOST_ENOTFOUND)
+		fail_msg("inspect: %s", err.msg);
+	return rc;
+}
+
+/* GETs path from 127.0.0.1:port; returns the body or NULL. */
+static char *
+t_http_get(int port, const char *path)
+{
+	struct sockaddr_in	 sin;
+	struct buf		 b;
+	char			 req[256], chunk[4096], *body;
+	ssize_t			 n;
+	int			 fd, i;
+
+	for (i = 0; i < 50; i++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)port);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			break;
+		close(fd);
+		fd = -1;
+		usleep(100000);
+	}
+	if (fd == -1)
+		return NULL;
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: x\r\n\r\n",
+	    path);
+	if (write(fd, req, strlen(req)) < 0) {
+		close(fd);
+		return NULL;
+	}
+	buf_init(&b, 0);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(&b, chunk, (size_t)n);
+	close(fd);
+	if (b.data == NULL || strstr(b.data, "\r\n\r\n") == NULL) {
+		buf_dispose(&b);
+		return NULL;
+	}
+	body = xstrdup(strstr(b.data, "\r\n\r\n") + 4);
+	buf_dispose(&b);
+	return body;
+}
+
+static int
+t_has_env(const struct docker_container *c, struct t *t, const char *kv)
+{
+	struct buf	 out;
+	struct rerr	 err;
+	char		*cmd;
+	int		 hit;
+	FILE		*fp;
+	char		 line[4096];
+
+	/* docker.h does not expose Config.Env: ask the CLI. */
+	xasprintf(&cmd, "docker inspect --format '{{range .Config.Env}}"
+	    "{{println .}}{{end}}' %s", c->id);
+	fp = popen(cmd, "r");
+	free(cmd);
+	assert_non_null(fp);
+	buf_init(&out, 0);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		buf_puts(&out, line);
+	pclose(fp);
+	rerr_init(&err);
+	hit = strstr(out.data ? out.data : "", kv) != NULL;
+	buf_dispose(&out);
+	return hit;
+}
+
+static char *
+t_read(const char *path)
+{
+	struct buf	b;
+	struct rerr	err;
+
+	buf_init(&b, 0);
+	rerr_init(&err);
+	if (util_read_file(path, &b, &err) != 0) {
+		buf_dispose(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+static void
+test_recon__create_running_and_noop(void **state)
+{
+	struct t		*t = *state;
+	struct docker_container	 c;
+	struct stat		 sb;
+	cJSON			*j;
+	char			*body, *path;
+	uint64_t		 writes;
+	int			 changes;
+
+	t_server(t, "alpha", 31101, 128, "running", "MOTD: first", NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "alpha", "Running", 60);
+
+	/* The port answers with the file the install script wrote. */
+	body = t_http_get(31101, "/installs.txt");
+	assert_non_null(body);
+	assert_string_equal(body, "run\n");
+	free(body);
+	body = t_http_get(31101, "/motd.txt");
+	assert_non_null(body);
+	assert_string_equal(body, "first\n");
+	free(body);
+
+	/* Status as documented. */
+	j = t_status(t, "alpha");
+	assert_non_null(j);
+	assert_true(json_bool(j, "ready", 0));
+	assert_string_equal(json_str(j, "reason", ""), "Succeeded");
+	assert_string_equal(json_str(j, "observedRevision", ""), "rev1");
+	assert_string_equal(json_str(j, "appliedRevision", ""), "rev1");
+	assert_string_equal(json_str(j, "install.result", ""), "succeeded");
+	assert_int_equal(json_int64(j, "install.exitCode", -1), 0);
+	assert_contains(json_str(j, "install.logTail", ""), "installing first");
+	assert_int_equal(json_int64(j, "ports.0", 0), 31101);
+	assert_string_equal(json_str(j, "container.state", ""), "running");
+
+	/* The container as the engine has it-> */
+	assert_int_equal(t_inspect(t, "alpha", &c), 0);
+	assert_string_equal(docker_container_label(&c, "roost->spec-hash"),
+	    json_str(j, "specHash", "?"));
+	assert_string_equal(docker_container_label(&c, "roost->node"), t->node);
+	assert_string_equal(docker_container_label(&c, "roost->revision"),
+	    "rev1");
+	assert_true(c.readonly_rootfs);
+	assert_int_equal(c.limits.pids_limit, 64);
+	assert_int_equal(c.limits.memory, (int64_t)(128.0 * 1048576 * 1.15 +
+	    0.5));
+	assert_int_equal(c.limits.cpu_quota, 100000);
+	assert_true(t_has_env(&c, t, "SERVER_PORT=31101"));
+	assert_true(t_has_env(&c, t, "MOTD=first"));
+	assert_true(t_has_env(&c, t,
+	    "STARTUP=demo-server --motd {{MOTD}}"));
+	docker_container_dispose(&c);
+	cJSON_Delete(j);
+
+	/* The server directory belongs to the container user. */
+	xasprintf(&path, "%s/volumes/alpha", t->data);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_uid, 999);
+	free(path);
+
+	/* A second pass over the converged node writes nothing. */
+	t_idle(t);
+	writes = recon_engine_writes(t->r);
+	changes = t->changes;
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	t_idle(t);
+	assert_int_equal(recon_engine_writes(t->r), writes);
+	j = t_status(t, "alpha");
+	assert_string_equal(json_str(j, "phase", ""), "Running");
+	cJSON_Delete(j);
+	(void)changes;
+
+	/* A fresh reconciler adopts without a restart or a write. */
+	assert_int_equal(t_inspect(t, "alpha", &c), 0);
+	body = xstrdup(c.started_at);
+	docker_container_dispose(&c);
+	t_restart_recon(t);
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	t_wait_phase(t, "alpha", "Running", 20);
+	t_idle(t);
+	assert_int_equal(recon_engine_writes(t->r), 0);
+	assert_int_equal(t_inspect(t, "alpha", &c), 0);
+	assert_string_equal(c.started_at, body);
+	docker_container_dispose(&c);
+	free(body);
+}
+
+static void
+test_recon__limits_live_and_recreate(void **state)
+{
+	struct t		*t = *state;
+	struct docker_container	 c;
+	char			*id, *started;
+	int64_t			 mem;
+
+	t_server(t, "beta", 31111, 128, "running", "MOTD: one", NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "beta", "Running", 60);
+	assert_int_equal(t_inspect(t, "beta", &c), 0);
+	id = xstrdup(c.id);
+	started = xstrdup(c.started_at);
+	mem = c.limits.memory;
+	docker_container_dispose(&c);
+
+	/* Memory only: updated in place. */
+	t_server(t, "beta", 31111, 256, "running", "MOTD: one", NULL);
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	t_idle(t);
+	t_wait_phase(t, "beta", "Running", 20);
+	assert_int_equal(t_inspect(t, "beta", &c), 0);
+	assert_string_equal(c.id, id);
+	assert_string_equal(c.started_at, started);
+	assert_true(c.running);
+	assert_int_equal(c.limits.memory, (int64_t)(256.0 * 1048576 * 1.15 +
+	    0.5));
+	assert_true(c.limits.memory > mem);
+	docker_container_dispose(&c);
+
+	/* A variable: a new container with the new value. */
+	t_server(t, "beta", 31111, 256, "running", "MOTD: two", NULL);
+	assert_int_equal(t_pass(t, "rev3"), 0);
+	t_idle(t);
+	t_wait_phase(t, "beta", "Running", 60);
+	assert_int_equal(t_inspect(t, "beta", &c), 0);
+	assert_string_not_equal(c.id, id);
+	assert_true(t_has_env(&c, t, "MOTD=two"));
+	docker_container_dispose(&c);
+	{
+		char *body = t_http_get(31111, "/motd.txt");
+
+		assert_non_null(body);
+		assert_string_equal(body, "two\n");
+		free(body);
+	}
+
+	/* A port: recreated on the new port-> */
+	t_server(t, "beta", 31112, 256, "running", "MOTD: two", NULL);
+	assert_int_equal(t_pass(t, "rev4"), 0);
+	t_idle(t);
+	t_wait_phase(t, "beta", "Running", 60);
+	{
+		char *body = t_http_get(31112, "/motd.txt");
+
+		assert_non_null(body);
+		free(body);
+	}
+	free(id);
+	free(started);
+}
+
+static void
+test_recon__stop_start_restart_once(void **state)
+{
+	struct t		*t = *state;
+	struct docker_container	 c;
+	char			*started;
+
+	t_server(t, "gamma", 31121, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "gamma", "Running", 60);
+
+	t_server(t, "gamma", 31121, 128, "stopped", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	t_wait_phase(t, "gamma", "Stopped", 30);
+	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	assert_false(c.running);
+	/* The console "stop" command ended it cleanly, not a SIGKILL. */
+	assert_int_equal(c.exit_code, 0);
+	docker_container_dispose(&c);
+	{
+		cJSON *j = t_status(t, "gamma");
+
+		assert_true(json_bool(j, "ready", 0));
+		cJSON_Delete(j);
+	}
+
+	t_server(t, "gamma", 31121, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev3"), 0);
+	t_wait_phase(t, "gamma", "Running", 30);
+	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	started = xstrdup(c.started_at);
+	docker_container_dispose(&c);
+
+	/* restartedAt: restarted once. */
+	t_server(t, "gamma", 31121, 128, "running", NULL,
+	    "restartedAt: \"2026-11-25T10:00:00Z\"\n");
+	assert_int_equal(t_pass(t, "rev4"), 0);
+	t_idle(t);
+	t_wait_phase(t, "gamma", "Running", 60);
+	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	assert_string_not_equal(c.started_at, started);
+	assert_string_equal(docker_container_label(&c, "roost->restarted-at"),
+	    "2026-11-25T10:00:00Z");
+	free(started);
+	started = xstrdup(c.started_at);
+	docker_container_dispose(&c);
+
+	/* Not again: neither on the next pass nor after a roostd restart-> */
+	assert_int_equal(t_pass(t, "rev5"), 0);
+	t_idle(t);
+	t_restart_recon(t);
+	assert_int_equal(t_pass(t, "rev5"), 0);
+	t_idle(t);
+	t_wait_phase(t, "gamma", "Running", 20);
+	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	assert_string_equal(c.started_at, started);
+	docker_container_dispose(&c);
+	free(started);
+}
+
+static void
+test_recon__reinstall_once(void **state)
+{
+	struct t		*t = *state;
+	char		*path, *text;
+
+	t_server(t, "delta", 31131, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "delta", "Running", 60);
+	xasprintf(&path, "%s/volumes/delta/installs.txt", t->data);
+	text = t_read(path);
+	assert_string_equal(text, "run\n");
+	free(text);
+
+	t_server(t, "delta", 31131, 128, "running", NULL,
+	    "reinstallAt: \"2026-11-25T11:00:00Z\"\n");
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	t_wait_phase(t, "delta", "Installing", 30);
+	t_wait_phase(t, "delta", "Running", 60);
+	text = t_read(path);
+	assert_string_equal(text, "run\nrun\n");
+	free(text);
+
+	t_restart_recon(t);
+	assert_int_equal(t_pass(t, "rev3"), 0);
+	t_idle(t);
+	t_wait_phase(t, "delta", "Running", 20);
+	text = t_read(path);
+	assert_string_equal(text, "run\nrun\n");
+	free(text);
+	free(path);
+}
+
+static void
+test_recon__install_failure(void **state)
+{
+	struct t		*t = *state;
+	struct docker_container	 c;
+	cJSON			*j;
+
+	t_server(t, "eps", 31141, 128, "running", "INSTALL_EXIT: 3", NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "eps", "InstallFailed", 60);
+	j = t_status(t, "eps");
+	assert_int_equal(json_int64(j, "install.exitCode", 0), 3);
+	assert_string_equal(json_str(j, "install.result", ""), "failed");
+	assert_contains(json_str(j, "install.logTail", ""), "installing hello");
+	assert_contains(json_str(j, "message", ""), "exit code 3");
+	assert_false(json_bool(j, "ready", 1));
+	cJSON_Delete(j);
+	t_idle(t);
+	assert_int_equal(t_inspect(t, "eps", &c), ROOST_ENOTFOUND);
+
+	/* Fixed variable: a new spec retries the install. */
+	t_server(t, "eps", 31141, 128, "running", "INSTALL_EXIT: 0", NULL);
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	t_wait_phase(t, "eps", "Running", 60);
+}
+
+static void
+test_recon__delete_to_trash(void **state)
+{
+	struct t		*t = *state;
+	struct docker_container	 c;
+	char			*cmd, *path, *text;
+	FILE			*fp;
+	char			 line[512];
+
+	t_server(t, "keep", 31151, 128, "running", NULL, NULL);
+	t_server(t, "gone", 31152, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "keep", "Running", 60);
+	t_wait_phase(t, "gone", "Running", 60);
+
+	t_unlink(t, "servers/gone.yaml");
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	t_idle(t);
+	assert_int_equal(t_inspect(t, "gone", &c), ROOST_ENOTFOUND);
+	assert_null(t_status(t, "gone"));
+	t_wait_phase(t, "keep", "Running", 10);
+
+	xasprintf(&cmd, "ls %s/trash", t->data);
+	fp = popen(cmd, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(line, sizeof(line), fp));
+	pclose(fp);
+	line[strcspn(line, "\n")] = '\0';
+	assert_int_equal(strncmp(line, "gone-", 5), 0);
+	xasprintf(&path, "%s/trash/%s/installs.txt", t->data, line);
+	text = t_read(path);
+	assert_string_equal(text, "run\n");
+	free(text);
+	free(path);
+	free(cmd);
+}
+
+static void
+test_recon__invalid_file_isolated(void **state)
+{
+	struct t		*t = *state;
+	struct docker_container	 c;
+	char			*id;
+	cJSON			*j;
+
+	t_server(t, "good", 31161, 128, "running", "MOTD: one", NULL);
+	t_server(t, "bad", 31162, 128, "running", "MOTD: one", NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "good", "Running", 60);
+	t_wait_phase(t, "bad", "Running", 60);
+	assert_int_equal(t_inspect(t, "bad", &c), 0);
+	id = xstrdup(c.id);
+	docker_container_dispose(&c);
+
+	/* bad gets a broken limit and a new variable; good a new variable. */
+	t_write(t, "servers/bad.yaml",
+	    "apiVersion: roost/v1\nkind: Server\nname: bad\n"
+	    "owner: \"123456789012345678\"\nnode: x\negg: test/demo\n"
+	    "state: running\nlimits: { memory: lots }\n"
+	    "ports: { default: 31162 }\nvariables: { MOTD: two }\n");
+	t_server(t, "good", 31161, 128, "running", "MOTD: two", NULL);
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	t_idle(t);
+	t_wait_phase(t, "good", "Running", 60);
+	t_wait_phase(t, "bad", "Invalid", 10);
+	j = t_status(t, "bad");
+	assert_contains(json_str(j, "message", ""), "servers/bad.yaml");
+	assert_string_equal(json_str(j, "container.state", ""), "running");
+	cJSON_Delete(j);
+	assert_int_equal(t_inspect(t, "bad", &c), 0);
+	assert_string_equal(c.id, id);
+	assert_true(c.running);
+	assert_true(t_has_env(&c, t, "MOTD=one"));
+	docker_container_dispose(&c);
+	assert_int_equal(t_inspect(t, "good", &c), 0);
+	assert_true(t_has_env(&c, t, "MOTD=two"));
+	docker_container_dispose(&c);
+
+	/* After a roostd restart the broken file still prunes nothing. */
+	t_restart_recon(t);
+	assert_int_equal(t_pass(t, "rev3"), 0);
+	t_idle(t);
+	t_wait_phase(t, "bad", "Invalid", 10);
+	assert_int_equal(t_inspect(t, "bad", &c), 0);
+	assert_string_equal(c.id, id);
+	docker_container_dispose(&c);
+	free(id);
+}
+
+static void
+test_recon__empty_revision_refused(void **state)
+{
+	struct t		*t = *state;
+	struct docker_container	 c;
+	cJSON			*j;
+
+	t_server(t, "only", 31171, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "only", "Running", 60);
+
+	t_unlink(t, "servers/only.yaml");
+	assert_int_equal(t_pass(t, "rev2"), ROOST_EDENIED);
+	t_idle(t);
+	assert_int_equal(t_inspect(t, "only", &c), 0);
+	assert_true(c.running);
+	docker_container_dispose(&c);
+	j = t_status(t, NULL);
+	assert_contains(json_str(j, "node.refused", ""), "every server");
+	cJSON_Delete(j);
+
+	/* With allowEmpty the same revision is applied. */
+	t->conf.allow_empty = 1;
+	t_restart_recon(t);
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	t_idle(t);
+	assert_int_equal(t_inspect(t, "only", &c), ROOST_ENOTFOUND);
+}
+
+static void
+test_recon__drift_healed(void **state)
+{
+	struct t		*t = *state;
+	struct docker_container	 c;
+	struct rerr		 err;
+	char			*id;
+
+	t_server(t, "drift", 31181, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "drift", "Running", 60);
+	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	id = xstrdup(c.id);
+	docker_container_dispose(&c);
+
+	/* Removed behind roost's back: created again. */
+	rerr_init(&err);
+	assert_rok(docker_container_remove(t->d, id, 1, 1, &err), &err);
+	sleep(1);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "drift", "Running", 60);
+	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	assert_string_not_equal(c.id, id);
+	free(id);
+	id = xstrdup(c.id);
+	docker_container_dispose(&c);
+
+	/* Stopped behind roost's back: started again, no pass needed. */
+	rerr_init(&err);
+	assert_rok(docker_container_stop(t->d, id, 5, &err), &err);
+	sleep(1);
+	t_wait_phase(t, "drift", "Running", 30);
+	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	assert_string_equal(c.id, id);
+	assert_true(c.running);
+	docker_container_dispose(&c);
+	free(id);
+
+	/* A stale container under the name (another spec): replaced. */
+	t_restart_recon(t);
+	rerr_init(&err);
+	assert_rok(docker_container_remove(t->d, "roost-drift", 1, 1, &err),
+	    &err);
+	{
+		char *cmd;
+
+		xasprintf(&cmd, "docker create -q --name roost-drift --label "
+		    "roost->managed=true --label roost->node=%s --label "
+		    "roost->server=drift --label roost->role=server "
+		    DEMO_IMAGE " >/dev/null", t->node);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	sleep(1);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "drift", "Running", 60);
+	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	assert_non_null(docker_container_label(&c, "roost->spec-hash"));
+	docker_container_dispose(&c);
+}
+
+static void
+test_recon__crash_loop(void **state)
+{
+	struct t		*t = *state;
+	struct rerr	 err;
+	cJSON		*j;
+	int		 i;
+
+	t_server(t, "crashy", 31191, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	for (i = 0; i < 3; i++) {
+		t_wait_phase(t, "crashy", "Running", 60);
+		rerr_init(&err);
+		assert_rok(recon_command(t->r, "crashy", "crash", &err), &err);
+		if (i < 2)
+			t_wait_phase(t, "crashy", "Crashed", 10);
+	}
+	t_wait_phase(t, "crashy", "CrashLoop", 30);
+	j = t_status(t, "crashy");
+	assert_int_equal(json_int64(j, "container.exitCode", 0), 1);
+	assert_int_equal(json_int64(j, "container.restarts", 0), 3);
+	assert_contains(json_str(j, "message", ""), "crashed 3 times");
+	cJSON_Delete(j);
+	/* It stays down... */
+	sleep(2);
+	recon_tick(t->r);
+	t_wait_phase(t, "crashy", "CrashLoop", 1);
+
+	/* ...until a restart is requested. */
+	t_server(t, "crashy", 31191, 128, "running", NULL,
+	    "restartedAt: \"2026-11-25T12:00:00Z\"\n");
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	t_wait_phase(t, "crashy", "Running", 60);
+}
+
+static void
+test_recon__logs(void **state)
+{
+	struct t		*t = *state;
+	struct buf	 b;
+	struct rerr	 err;
+
+	t_server(t, "talk", 31195, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "talk", "Running", 60);
+	rerr_init(&err);
+	assert_rok(recon_command(t->r, "talk", "say roost was here", &err),
+	    &err);
+	usleep(500000);
+	buf_init(&b, 0);
+	rerr_init(&err);
+	assert_rok(recon_logs(t->r, "talk", 0, &b, &err), &err);
+	assert_contains(buf_str(&b), "Demo server ready on port 31195");
+	assert_contains(buf_str(&b), "roost was here");
+	buf_dispose(&b);
+	rerr_init(&err);
+	assert_int_equal(recon_logs(t->r, "nosuch", 0, &b, &err),
+	    ROOST_ENOTFOUND);
+}
+
+static int
+t_setup(void **state)
+{
+	struct t	*t = xcalloc(1, sizeof(*t));
+
+	t_init(t, 0);
+	*state = t;
+	return 0;
+}
+
+static int
+t_teardown(void **state)
+{
+	struct t	*t = *state;
+
+	t_cleanup(t);
+	free(t);
+	return 0;
+}
+
+static int
+group_setup(void **state)
+{
+	struct docker	*d = docker_new(NULL);
+	struct rerr	 err;
+	struct docker_image img;
+	int		 rc;
+
+	rerr_init(&err);
+	memset(&img, 0, sizeof(img));
+	rc = docker_image_inspect(d, DEMO_IMAGE, &img, &err);
+	if (rc == 0)
+		docker_image_dispose(&img);
+	docker_free(d);
+	if (rc != 0) {
+		fprintf(stderr, "# the demo image is missing "
+		    "(scripts/demo-image.sh): %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_recon__create_running_and_noop,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__limits_live_and_recreate,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__stop_start_restart_once,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__reinstall_once,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__install_failure,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__delete_to_trash,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__invalid_file_isolated,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__empty_revision_refused,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__drift_healed,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__crash_loop,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__logs,
+		    t_setup, t_teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}

@@ -12,6 +12,9 @@
  *	    each, then "attacks: N refused: M"; exits 0 when all refused
  *	sftp_attack race PORT LOGIN KEYFILE PATH SECRET N
  *	    reads PATH N times and fails if any read returns SECRET
+ *	sftp_attack put PORT LOGIN KEYFILE LOCAL REMOTE
+ *	    uploads LOCAL in 32 KiB writes; on failure prints the server's
+ *	    message and exits 1
  *
  * The server layout the attacks expect is made by the test script.
  */
@@ -410,6 +413,41 @@ race(const char *port, const char *login, const char *keyfile,
 	return leaks == 0 ? 0 : 1;
 }
 
+static int
+put(const char *port, const char *login, const char *keyfile,
+    const char *local, const char *remote)
+{
+	ssh_session	 s;
+	sftp_session	 sftp;
+	sftp_file	 f;
+	char		 b[32768];
+	ssize_t		 n;
+	int		 fd, rc = 0;
+
+	if ((fd = open(local, O_RDONLY)) == -1)
+		return 2;
+	s = connect_key(port, login, keyfile);
+	sftp = sftp_start(s);
+	if ((f = sftp_open(sftp, remote, O_WRONLY | O_CREAT | O_TRUNC,
+	    0644)) == NULL) {
+		printf("open failed: %s\n", ssh_get_error(s));
+		rc = 1;
+	} else {
+		while ((n = read(fd, b, sizeof(b))) > 0)
+			if (sftp_write(f, b, (size_t)n) != n) {
+				printf("write failed: %s\n", ssh_get_error(s));
+				rc = 1;
+				break;
+			}
+		sftp_close(f);
+	}
+	close(fd);
+	sftp_free(sftp);
+	ssh_disconnect(s);
+	ssh_free(s);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -430,7 +468,10 @@ main(int argc, char *argv[])
 	if (argc == 8 && strcmp(argv[1], "race") == 0)
 		return race(argv[2], argv[3], argv[4], argv[5], argv[6],
 		    atoi(argv[7]));
+	if (argc == 7 && strcmp(argv[1], "put") == 0)
+		return put(argv[2], argv[3], argv[4], argv[5], argv[6]);
 	fprintf(stderr, "usage: sftp_attack hash PASSWORD | attack PORT LOGIN "
-	    "KEY OUTSIDE | race PORT LOGIN KEY PATH SECRET N\n");
+	    "KEY OUTSIDE | race PORT LOGIN KEY PATH SECRET N | put PORT LOGIN "
+	    "KEY LOCAL REMOTE\n");
 	return 2;
 }

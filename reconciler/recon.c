@@ -695,6 +695,42 @@ recon_pull_progress(void *arg, const char *text)
 		    text);
 }
 
+/*
+ * Removes installer containers a previous roostd left behind (killed while
+ * an install ran): their outcome is unknown, so the install runs again.
+ */
+static void
+recon_remove_installers(struct recon *r)
+{
+	const struct docker_container	*c;
+	const char			*role;
+	struct apply_ctx		 a;
+	struct rerr			 err;
+	char				**ids;
+	size_t				 i, n = 0, cnt;
+
+	dcache_lock(r->dc);
+	cnt = dcache_count(r->dc);
+	ids = xcalloc(cnt + 1, sizeof(char *));
+	for (i = 0; i < cnt; i++) {
+		c = dcache_item(r->dc, i);
+		role = docker_container_label(c, CSPEC_LABEL_ROLE);
+		if (role != NULL && strcmp(role, INSTALL_ROLE) == 0)
+			ids[n++] = xstrdup(c->id);
+	}
+	dcache_unlock(r->dc);
+	memset(&a, 0, sizeof(a));
+	a.d = r->d;
+	a.writes = &r->writes;
+	for (i = 0; i < n; i++) {
+		rerr_init(&err);
+		if (apply_remove(&a, ids[i], &err) != 0)
+			log_warnx("%s", err.msg);
+		free(ids[i]);
+	}
+	free(ids);
+}
+
 static int
 recon_engine_setup(struct recon *r, struct rerr *err)
 {
@@ -721,6 +757,7 @@ recon_engine_setup(struct recon *r, struct rerr *err)
 			return rerr_set(err, rc, "container cache: %s",
 			    e2.msg);
 		r->dc_started = 1;
+		recon_remove_installers(r);
 	}
 	r->engine_ok = 1;
 	return 0;

@@ -1758,9 +1758,6 @@ recon_pass(struct recon *r, const struct state *st, const char *revision,
 				dcache_unlock(r->dc);
 				if (!ndc)
 					continue;
-			} else if (!ours && srv->node != NULL && rs != NULL &&
-			    rs->snap != NULL && !rs->invalid) {
-				/* Moved away in a broken file: keep it. */
 			}
 			rs = recon_get(r, srv->name);
 			rs->in_tree = 1;
@@ -2211,6 +2208,7 @@ recon_logs(struct recon *r, const char *name, int tail, struct buf *out,
     struct rerr *err)
 {
 	struct rsrv	*rs;
+	struct docker	*d;
 	char		*cid = NULL;
 	int		 rc;
 
@@ -2230,10 +2228,11 @@ recon_logs(struct recon *r, const char *name, int tail, struct buf *out,
 	}
 	if (cid == NULL)
 		return 0;
-	pthread_mutex_lock(&r->mtx);
-	rc = docker_container_logs(r->d, cid, tail > 0 ? tail : 1000, 0, out,
+	/* A connection of its own: callers may be on any thread. */
+	d = docker_new(r->conf.docker_sock);
+	rc = docker_container_logs(d, cid, tail > 0 ? tail : 1000, 0, out,
 	    err);
-	pthread_mutex_unlock(&r->mtx);
+	docker_free(d);
 	free(cid);
 	return rc;
 }

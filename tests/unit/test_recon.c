@@ -12,6 +12,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -918,6 +919,126 @@ test_recon__logs(void **state)
 	    ROOST_ENOTFOUND);
 }
 
+static void
+test_recon__disk_limit_and_usage(void **state)
+{
+	struct t	*t = *state;
+	cJSON		*j;
+	char		*path;
+	int		 i;
+
+	t_server(t, "disk", 31197, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "disk", "Running", 60);
+
+	/* Usage is sampled while it runs. */
+	for (i = 0; i < 100; i++) {
+		j = t_status(t, "disk");
+		if (json_str(j, "usage.sampledAt", NULL) != NULL)
+			break;
+		cJSON_Delete(j);
+		j = NULL;
+		usleep(100000);
+	}
+	assert_non_null(j);
+	assert_true(json_int64(j, "usage.memoryBytes", 0) > 0);
+	assert_int_equal(json_int64(j, "usage.diskLimitBytes", 0),
+	    64LL * 1048576);
+	cJSON_Delete(j);
+
+	/* 70 MiB (apparent size) in a 64 MiB server: stopped, says why. */
+	xasprintf(&path, "%s/volumes/disk/big.bin", t->data);
+	assert_int_equal(truncate(path, 0) == 0 || errno == ENOENT, 1);
+	{
+		int fd = open(path, O_WRONLY | O_CREAT, 0644);
+
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, 70LL * 1048576), 0);
+		close(fd);
+	}
+	t_wait_phase(t, "disk", "Stopped", 30);
+	j = t_status(t, "disk");
+	assert_string_equal(json_str(j, "reason", ""), "DiskLimitExceeded");
+	assert_contains(json_str(j, "message", ""), "over the limit");
+	assert_true(json_int64(j, "usage.diskBytes", 0) > 64LL * 1048576);
+	cJSON_Delete(j);
+
+	/* Space freed: it runs again. */
+	assert_int_equal(unlink(path), 0);
+	t_wait_phase(t, "disk", "Running", 60);
+	free(path);
+}
+
+/*
+ * roostd killed with SIGKILL at random points while converging: a new
+ * reconciler ends with exactly one running container per server and no
+ * installer left behind.
+ */
+static void
+test_recon__kill9_converges(void **state)
+{
+	struct t	*t = *state;
+	struct rerr	 err;
+	char		*label, **ids = NULL, name[32];
+	pid_t		 pid;
+	int		 round, i, n, ms;
+	unsigned	 seed = (unsigned)getpid();
+
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "k%d", i);
+		t_server(t, name, 31140 + i, 96, "running", NULL, NULL);
+	}
+	recon_free(t->r);
+	t->r = NULL;
+	for (round = 0; round < 4; round++) {
+		if ((pid = fork()) == 0) {
+			rerr_init(&err);
+			t->r = recon_new(&t->conf, &err);
+			t_pass(t, "rev1");
+			for (;;) {
+				recon_tick(t->r);
+				usleep(50000);
+			}
+		}
+		ms = 300 + (int)(rand_r(&seed) % 2500);
+		usleep((useconds_t)ms * 1000);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		if (round == 1)
+			for (i = 0; i < 4; i++) {
+				snprintf(name, sizeof(name), "k%d", i);
+				t_server(t, name, 31140 + i, 96, "running",
+				    "MOTD: changed", NULL);
+			}
+	}
+	rerr_init(&err);
+	t->r = recon_new(&t->conf, &err);
+	assert_non_null(t->r);
+	assert_int_equal(t_pass(t, "rev2"), 0);
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "k%d", i);
+		t_wait_phase(t, name, "Running", 90);
+	}
+	t_idle(t);
+	xasprintf(&label, "roost.node=%s", t->node);
+	rerr_init(&err);
+	assert_rok(docker_container_list(t->d, label, &ids, &err), &err);
+	for (n = 0; ids[n] != NULL; n++)
+		;
+	assert_int_equal(n, 4);
+	docker_strv_free(ids);
+	free(label);
+	for (i = 0; i < 4; i++) {
+		struct docker_container c;
+
+		snprintf(name, sizeof(name), "k%d", i);
+		assert_int_equal(t_inspect(t, name, &c), 0);
+		assert_true(c.running);
+		assert_true(t_has_env(&c, t, "MOTD=changed"));
+		docker_container_dispose(&c);
+	}
+}
+
 static int
 t_setup(void **state)
 {
@@ -985,6 +1106,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recon__crash_loop,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_recon__logs,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__disk_limit_and_usage,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__kill9_converges,
 		    t_setup, t_teardown),
 	};
 

@@ -22,8 +22,8 @@ struct plan_case {
 	int			 want_refused;
 };
 
-#define LIM	{ 1024 << 20, 1024 << 20, 100000, 512, 0 }
-#define LIM2	{ 2048 << 20, 2048 << 20, 100000, 512, 0 }
+#define LIM	{ 1024LL << 20, 1024LL << 20, 100000, 512, 0 }
+#define LIM2	{ 2048LL << 20, 2048LL << 20, 100000, 512, 0 }
 
 /* A desired running server with spec hash h, installed. */
 #define D(n, h)	{ .name = n, .spec_hash = h, .limits = LIM, .running = 1, \

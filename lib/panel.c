@@ -325,6 +325,7 @@ apply_once(struct panel *p, const struct panel_req *req,
 	struct buf		 old, out, what, msg;
 	struct gitstore_change	 ch;
 	struct panel_ctx	 ctx;
+	struct rerr		 rerr;
 	const char		*nl;
 	int			 rc, exists;
 
@@ -355,9 +356,12 @@ apply_once(struct panel *p, const struct panel_req *req,
 		rc = 0;
 		goto done;
 	}
-	rc = gitstore_read_file(p->gs, base, path, &old, NULL, err);
-	if (rc != 0 && rc != ROOST_ENOTFOUND)
+	rerr_init(&rerr);
+	rc = gitstore_read_file(p->gs, base, path, &old, NULL, &rerr);
+	if (rc != 0 && rc != ROOST_ENOTFOUND) {
+		rerr_set(err, rc, "%s", rerr.msg);
 		goto done;
+	}
 	exists = rc == 0;
 	if (!exists && e->must_exist) {
 		rc = rerr_set(err, ROOST_ENOTFOUND, "server '%s' does not "

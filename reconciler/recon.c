@@ -1104,6 +1104,44 @@ recon_do_prune(struct wctx *w, struct rsrv *rs)
 }
 
 /*
+ * Removes every other main container of server than keep (the planner's
+ * "remove" action: a copy someone made, or one left by an old roostd).
+ */
+static void
+recon_remove_duplicates(struct wctx *w, const char *server, const char *keep)
+{
+	const struct docker_container	*x;
+	const char			*srv, *role;
+	struct rerr			 err;
+	char				**ids;
+	size_t				 i, n = 0, cnt;
+
+	dcache_lock(w->r->dc);
+	cnt = dcache_count(w->r->dc);
+	ids = xcalloc(cnt + 1, sizeof(char *));
+	for (i = 0; i < cnt; i++) {
+		x = dcache_item(w->r->dc, i);
+		srv = docker_container_label(x, CSPEC_LABEL_SERVER);
+		role = docker_container_label(x, CSPEC_LABEL_ROLE);
+		if (srv == NULL || strcmp(srv, server) != 0 ||
+		    (role != NULL && strcmp(role, "server") != 0) ||
+		    strcmp(x->id, keep) == 0)
+			continue;
+		ids[n++] = xstrdup(x->id);
+	}
+	dcache_unlock(w->r->dc);
+	for (i = 0; i < n; i++) {
+		rerr_init(&err);
+		if (apply_remove(&w->a, ids[i], &err) != 0)
+			log_warnx("server \"%s\": %s", server, err.msg);
+		rerr_init(&err);
+		dcache_refresh(w->r->dc, ids[i], &err);
+		free(ids[i]);
+	}
+	free(ids);
+}
+
+/*
  * One server's turn on a worker: observe, finish operations, detect
  * crashes, plan this server alone and apply its actions in order; stop at
  * the first action that has to wait (stop, install).
@@ -1145,6 +1183,8 @@ recon_work(struct wctx *w, struct rsrv *rs)
 
 	memset(&c, 0, sizeof(c));
 	have_c = dcache_get(r->dc, rs->name, NULL, &c) == 0;
+	if (have_c)
+		recon_remove_duplicates(w, rs->name, c.id);
 
 	pthread_mutex_lock(&r->mtx);
 	recon_observe(rs, have_c ? &c : NULL);

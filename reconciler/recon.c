@@ -1836,7 +1836,8 @@ recon_pass(struct recon *r, const struct state *st, const char *revision,
 		set_str(&rs->invalid_msg, NULL);
 		if (rs->snap == NULL || strcmp(rs->snap->cs->hash,
 		    ns->cs->hash) != 0 || !str_eq(rs->snap->srv->restarted_at,
-		    ns->srv->restarted_at))
+		    ns->srv->restarted_at) || rs->snap->srv->state !=
+		    ns->srv->state)
 			recon_crash_clear(rs);
 		if (rs->snap == NULL || strcmp(rs->snap->cs->hash,
 		    ns->cs->hash) != 0 || !str_eq(rs->snap->srv->reinstall_at,

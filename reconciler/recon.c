@@ -144,6 +144,7 @@ struct recon {
 	char			*tz;
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;		/* queue and idle */
+	pthread_mutex_t		 dc_mtx;	/* the cache's caller connection */
 
 	struct rsrv		**v;
 	size_t			 n;
@@ -313,6 +314,18 @@ snap_build(struct recon *r, const struct state *st,
 		s->install_script = xstrdup(egg->install_script);
 	}
 	return s;
+}
+
+/*
+ * Re-inspects one container into the cache now. The cache has a single
+ * connection for its callers, so the workers take turns.
+ */
+static void
+recon_refresh(struct recon *r, const char *ref, struct rerr *err)
+{
+	pthread_mutex_lock(&r->dc_mtx);
+	dcache_refresh(r->dc, ref, err);
+	pthread_mutex_unlock(&r->dc_mtx);
 }
 
 /* Servers. */
@@ -753,7 +766,10 @@ recon_engine_setup(struct recon *r, struct rerr *err)
 		    r->conf.network, e2.msg);
 	if (!r->dc_started) {
 		rerr_init(&e2);
-		if ((rc = dcache_start(r->dc, &e2)) != 0)
+		pthread_mutex_lock(&r->dc_mtx);
+		rc = dcache_start(r->dc, &e2);
+		pthread_mutex_unlock(&r->dc_mtx);
+		if (rc != 0)
 			return rerr_set(err, rc, "container cache: %s",
 			    e2.msg);
 		r->dc_started = 1;
@@ -988,7 +1004,7 @@ recon_do_create(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	set_str(&rs->adopted_cid, id);
 	pthread_mutex_unlock(&r->mtx);
 	rerr_init(&e2);
-	dcache_refresh(r->dc, id, &e2);
+	recon_refresh(r, id, &e2);
 	free(id);
 	return 0;
 }
@@ -1021,7 +1037,7 @@ recon_do_start(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	apply_count(&w->a);
 	rc = docker_container_start(w->a.d, c.id, err);
 	rerr_init(&e2);
-	dcache_refresh(r->dc, c.id, &e2);
+	recon_refresh(r, c.id, &e2);
 	docker_container_dispose(&c);
 	return rc;
 }
@@ -1041,7 +1057,7 @@ recon_do_update(struct wctx *w, const struct rsnap *s, const char *cid,
 	apply_count(&w->a);
 	rc = docker_container_update(w->a.d, cid, &l, err);
 	rerr_init(&e2);
-	dcache_refresh(w->r->dc, cid, &e2);
+	recon_refresh(w->r, cid, &e2);
 	return rc;
 }
 
@@ -1066,7 +1082,7 @@ recon_do_prune(struct wctx *w, struct rsrv *rs)
 			break;
 		}
 		rerr_init(&err);
-		dcache_refresh(r->dc, c.id, &err);
+		recon_refresh(r, c.id, &err);
 		docker_container_dispose(&c);
 	}
 	xasprintf(&name, "roost-%s-install", rs->name);
@@ -1135,7 +1151,7 @@ recon_remove_duplicates(struct wctx *w, const char *server, const char *keep)
 		if (apply_remove(&w->a, ids[i], &err) != 0)
 			log_warnx("server \"%s\": %s", server, err.msg);
 		rerr_init(&err);
-		dcache_refresh(w->r->dc, ids[i], &err);
+		recon_refresh(w->r, ids[i], &err);
 		free(ids[i]);
 	}
 	free(ids);
@@ -1345,7 +1361,7 @@ recon_work(struct wctx *w, struct rsrv *rs)
 				struct rerr e2;
 
 				rerr_init(&e2);
-				dcache_refresh(r->dc, c.id, &e2);
+				recon_refresh(r, c.id, &e2);
 			}
 			pthread_mutex_lock(&r->mtx);
 			recon_crash_clear(rs);
@@ -1624,6 +1640,7 @@ recon_new(const struct recon_conf *conf, struct rerr *err)
 	r->tz = recon_timezone(conf->timezone);
 	xasprintf(&r->label, "%s=%s", CSPEC_LABEL_NODE, r->conf.node);
 	pthread_mutex_init(&r->mtx, NULL);
+	pthread_mutex_init(&r->dc_mtx, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	r->d = docker_new(r->conf.docker_sock);
 	r->dc = dcache_new(r->conf.docker_sock, r->label);
@@ -1681,6 +1698,7 @@ recon_free(struct recon *r)
 	free(r->revision);
 	free(r->refused);
 	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->dc_mtx);
 	pthread_mutex_destroy(&r->mtx);
 	free(r);
 }

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -202,7 +203,7 @@ on_accept(struct ev *ev, int fd, int events, void *arg)
 	struct child		*ch;
 	sigset_t		 none;
 	char			 addr[64];
-	int			 s, sv[2];
+	int			 s, sv[2], one = 1;
 	pid_t			 pid;
 
 	if ((s = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC)) ==
@@ -212,6 +213,8 @@ on_accept(struct ev *ev, int fd, int events, void *arg)
 			log_warn("accept");
 		return;
 	}
+	/* Replies are small and pipelined: do not let Nagle hold them. */
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (getnameinfo((struct sockaddr *)&ss, sl, addr, sizeof(addr), NULL,
 	    0, NI_NUMERICHOST) != 0)
 		strlcpy(addr, "?", sizeof(addr));

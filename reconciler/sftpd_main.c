@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -454,7 +455,8 @@ main(int argc, char *argv[])
 	struct rerr	 err;
 	const char	*listen_spec = NULL, *hostkey = NULL, *errstr;
 	char		 tmp[PATH_MAX];
-	int		 ch, debug = 0, verbose = 0, rc, zero = 0;
+	int		 ch, debug = 0, verbose = 0, rc;
+	bool		 no = false;
 	long long	 base_ms = 1000, lock_s = 900, idle_s = 900;
 	long long	 max_sess = 4;
 
@@ -530,7 +532,7 @@ main(int argc, char *argv[])
 	if ((l->bind = ssh_bind_new()) == NULL)
 		fatalx("ssh_bind_new failed");
 	if (ssh_bind_options_set(l->bind, SSH_BIND_OPTIONS_PROCESS_CONFIG,
-	    &zero) != SSH_OK ||
+	    &no) != SSH_OK ||
 	    ssh_bind_options_set(l->bind, SSH_BIND_OPTIONS_HOSTKEY,
 	    hostkey) != SSH_OK)
 		fatalx("host key '%s': %s", hostkey, ssh_get_error(l->bind));

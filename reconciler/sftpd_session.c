@@ -31,6 +31,9 @@
 
 #define LOGIN_GRACE_SECS	60
 #define MAX_AUTH_TRIES		6
+/* Hashed for unknown logins so they take as long as known ones. */
+#define DUMMY_HASH	"$y$j9T$HX7baeKmPnr0pXmyzZ3Gl/" \
+			"$J1ALIS3DnGWflDbSuCrRJifuoZsKNRuc74RpIybzqE6"
 
 struct sess_ctx {
 	const struct sftpd_config	*cfg;
@@ -164,10 +167,12 @@ cb_auth_password(ssh_session session, const char *login, const char *pw,
 	if (c->authed || login_allowed(c, login) == -1)
 		return SSH_AUTH_DENIED;
 	if (sftpd_config_find(c->cfg, login, &srv, &user) == -1) {
+		sftpd_auth_password(DUMMY_HASH, pw);
 		login_failed(c, login, "no such user");
 		return SSH_AUTH_DENIED;
 	}
 	if (user->password == NULL) {
+		sftpd_auth_password(DUMMY_HASH, pw);
 		login_failed(c, login, "user has no password");
 		return SSH_AUTH_DENIED;
 	}

@@ -853,8 +853,13 @@ process_write(struct proto *p, struct pkt *k)
 	}
 	h->written += done;
 	if (done < len) {
-		used = grow - (int64_t)(len - done);
-		sftpd_fs_usage_release(p->s, used < 0 ? grow : grow - used);
+		/* Give back what the short write did not grow. */
+		if (p->s->usage != NULL) {
+			end = h->append ? st.st_size + (int64_t)done :
+			    (int64_t)(off + done);
+			used = end > st.st_size ? end - st.st_size : 0;
+			sftpd_fs_usage_release(p->s, grow - used);
+		}
 		fail_errno(p, "write", h->path);
 		return;
 	}
@@ -1290,8 +1295,10 @@ process_symlink(struct proto *p, struct pkt *k)
 	if (need(p, SFTPD_PERM_WRITE, "symlink", rel) == -1 ||
 	    denied(p, "symlink", rel, 0) == -1)
 		return;
-	if (tlen == 0 || tlen >= sizeof(target) ||
-	    memchr(t, '\0', tlen) != NULL) {
+	for (i = 0; i < tlen; i++)
+		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+			break;
+	if (tlen == 0 || tlen >= sizeof(target) || i < tlen) {
 		refuse(p, "symlink", rel, "bad link target");
 		return;
 	}

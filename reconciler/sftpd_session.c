@@ -49,6 +49,7 @@ struct sess_ctx {
 };
 
 static int	 ipc_ask(struct sess_ctx *, int, const char *, int *);
+static const char *printable(const char *, char *, size_t);
 static int	 login_allowed(struct sess_ctx *, const char *);
 static void	 login_failed(struct sess_ctx *, const char *, const char *);
 static int	 login_succeeded(struct sess_ctx *, const char *, const char *);
@@ -89,11 +90,25 @@ ipc_ask(struct sess_ctx *c, int type, const char *login, int *value)
 	return 0;
 }
 
+/* Copies a client-chosen name for a log line, control characters as '?'. */
+static const char *
+printable(const char *in, char *out, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < len; i++)
+		out[i] = ((unsigned char)in[i] < 0x20 || in[i] == 0x7f) ?
+		    '?' : in[i];
+	out[i] = '\0';
+	return out;
+}
+
 /* Waits out the throttle for login; 0 to go on, -1 when locked. */
 static int
 login_allowed(struct sess_ctx *c, const char *login)
 {
 	struct timespec	 ts;
+	char		 safe[160];
 	int		 delay;
 
 	if (++c->tries > MAX_AUTH_TRIES) {
@@ -101,6 +116,7 @@ login_allowed(struct sess_ctx *c, const char *login)
 		return -1;
 	}
 	ipc_ask(c, SFTPD_MSG_AUTH_ASK, login, &delay);
+	login = printable(login, safe, sizeof(safe));
 	if (delay < 0) {
 		log_info("failed login: '%s' from %s: locked after repeated "
 		    "failures", login, c->s.addr);
@@ -120,12 +136,15 @@ login_allowed(struct sess_ctx *c, const char *login)
 static void
 login_failed(struct sess_ctx *c, const char *login, const char *reason)
 {
-	const char	*dot = strrchr(login, '.');
+	const char	*dot;
+	char		 safe[160];
 
+	ipc_ask(c, SFTPD_MSG_AUTH_FAIL, login, NULL);
+	login = printable(login, safe, sizeof(safe));
+	dot = strrchr(login, '.');
 	log_info("failed login: user '%.*s' server '%s' from %s: %s",
 	    dot ? (int)(dot - login) : (int)strlen(login), login,
 	    dot ? dot + 1 : "", c->s.addr, reason);
-	ipc_ask(c, SFTPD_MSG_AUTH_FAIL, login, NULL);
 }
 
 /* Asks the listener for a session slot; 0 when granted, else -1. */

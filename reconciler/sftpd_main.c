@@ -55,6 +55,9 @@ struct child {
 };
 TAILQ_HEAD(children, child);
 
+#define MAX_PREAUTH	64	/* connections not yet logged in */
+#define MAX_CHILDREN	1024	/* session processes in all */
+
 struct listener {
 	struct ev		*ev;
 	ssh_bind		 bind;
@@ -204,7 +207,7 @@ on_accept(struct ev *ev, int fd, int events, void *arg)
 	struct child		*ch;
 	sigset_t		 none;
 	char			 addr[64];
-	int			 s, sv[2], one = 1;
+	int			 s, sv[2], one = 1, nchild, npre;
 	pid_t			 pid;
 
 	if ((s = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC)) ==
@@ -212,6 +215,18 @@ on_accept(struct ev *ev, int fd, int events, void *arg)
 		if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
 			log_warn("accept");
+		return;
+	}
+	nchild = npre = 0;
+	TAILQ_FOREACH(ch, &l->children, entry) {
+		nchild++;
+		if (!ch->authed && ch->ipc != -1)
+			npre++;
+	}
+	if (npre >= MAX_PREAUTH || nchild >= MAX_CHILDREN) {
+		log_warnx("connection dropped: %d sessions, %d not logged in",
+		    nchild, npre);
+		close(s);
 		return;
 	}
 	/* Replies are small and pipelined: do not let Nagle hold them. */
@@ -329,6 +344,7 @@ on_ipc(struct ev *ev, int fd, int events, void *arg)
 	const struct sftpd_user		*user;
 	uint64_t			 now = ev_now_ms();
 	int64_t				 d1, d2;
+	char				 akey[80], ukey[176];
 	ssize_t				 n;
 	int				 count;
 
@@ -343,16 +359,19 @@ on_ipc(struct ev *ev, int fd, int events, void *arg)
 	}
 	m.login[sizeof(m.login) - 1] = '\0';
 	m.addr[sizeof(m.addr) - 1] = '\0';
+	/* Keys of their own kind, so a login cannot pose as an address. */
+	snprintf(akey, sizeof(akey), "addr %s", ch->addr);
+	snprintf(ukey, sizeof(ukey), "login %s", m.login);
 	switch (m.type) {
 	case SFTPD_MSG_AUTH_ASK:
-		d1 = sftpd_throttle_check(l->throttle, ch->addr, now);
-		d2 = sftpd_throttle_check(l->throttle, m.login, now);
+		d1 = sftpd_throttle_check(l->throttle, akey, now);
+		d2 = sftpd_throttle_check(l->throttle, ukey, now);
 		m.type = SFTPD_MSG_DELAY;
 		m.value = (d1 < 0 || d2 < 0) ? -1 : (int)(d1 > d2 ? d1 : d2);
 		break;
 	case SFTPD_MSG_AUTH_FAIL:
-		sftpd_throttle_note(l->throttle, ch->addr, 0, now);
-		sftpd_throttle_note(l->throttle, m.login, 0, now);
+		sftpd_throttle_note(l->throttle, akey, 0, now);
+		sftpd_throttle_note(l->throttle, ukey, 0, now);
 		return;
 	case SFTPD_MSG_AUTH_OK:
 		m.type = SFTPD_MSG_GRANT;
@@ -369,7 +388,7 @@ on_ipc(struct ev *ev, int fd, int events, void *arg)
 			m.value = -2;
 			break;
 		}
-		sftpd_throttle_note(l->throttle, m.login, 1, now);
+		sftpd_throttle_note(l->throttle, ukey, 1, now);
 		ch->authed = 1;
 		strlcpy(ch->login, m.login, sizeof(ch->login));
 		ch->slot = srv->disk_limit_mib > 0 ? slot_take(l, srv->name) :

@@ -135,6 +135,15 @@ int	egg_has_image(const struct egg *egg, const char *ref);
 int	egg_var_check(const struct egg_var *var, const char *value,
 	    struct buf *msg);
 
+/*
+ * Splits a rules string ("required|string|max:20") into parsed rules:
+ * empty tokens dropped, "int" read as "integer", a regex kept whole.
+ * *out is owned by the caller (egg_rules_free).
+ */
+void	egg_rules_parse(const char *raw, struct egg_rule **out, size_t *n);
+/* Frees n rules from egg_rules_parse; takes NULL. */
+void	egg_rules_free(struct egg_rule *rules, size_t n);
+
 /* The egg library: built-in eggs plus a repository's eggs/ directory. */
 struct egg_library;
 
@@ -154,6 +163,13 @@ int	egglib_load_dir(struct egg_library *lib, const char *dir,
 /* Adds one egg under id from a buffer (used for eggs read from git). */
 int	egglib_add_buf(struct egg_library *lib, const char *id,
 	    const char *path, const char *buf, size_t len, struct diags *d);
+/* Adds egg under id (replacing one with the same id); takes ownership. */
+void	egglib_put(struct egg_library *lib, const char *id, struct egg *egg);
+/*
+ * True when a file name is an egg file (.yaml, .yml or .json, not hidden);
+ * *stem gets the length of the name without the extension.
+ */
+int	egglib_egg_name(const char *name, size_t *stem);
 /* Returns the egg with that id ("nest/name"), or NULL; borrowed. */
 const struct egg *egglib_find(const struct egg_library *lib, const char *id);
 /* Number of eggs, and egg i in id order (for listings). */

@@ -1,0 +1,874 @@
+/*
+ * egg: loading eggs in every published form — Pterodactyl PTDL_v1 and
+ * PTDL_v2, Pelican PLCN_v1..v3, as JSON or YAML, and roost's own readable
+ * YAML form — into one normalised struct egg. JSON is read through ydoc
+ * too (YAML is a superset of the JSON eggs use), so every egg problem has
+ * a line and column. The JSON strings nested inside JSON eggs
+ * (config.files, config.startup, config.logs) are parsed a second time.
+ */
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "egg.h"
+#include "rerr.h"
+#include "util.h"
+#include "xmalloc.h"
+#include "ydoc.h"
+
+struct egg_ctx {
+	const char	*path;
+	struct diags	*d;
+	struct egg	*egg;
+	struct ydoc	**docs;		/* inner documents to free */
+	size_t		 ndocs;
+};
+
+/* Stop forms: "^" plus a signal name, or the Ctrl-key forms. */
+static const struct {
+	const char	*name;
+	int		 signo;
+} egg_signals[] = {
+	{ "C", SIGINT }, { "INT", SIGINT }, { "SIGINT", SIGINT },
+	{ "TERM", SIGTERM }, { "SIGTERM", SIGTERM },
+	{ "KILL", SIGKILL }, { "SIGKILL", SIGKILL },
+	{ "HUP", SIGHUP }, { "SIGHUP", SIGHUP },
+	{ "QUIT", SIGQUIT }, { "SIGQUIT", SIGQUIT }, { "\\", SIGQUIT },
+	{ "ABRT", SIGABRT }, { "SIGABRT", SIGABRT },
+	{ "USR1", SIGUSR1 }, { "SIGUSR1", SIGUSR1 },
+	{ "USR2", SIGUSR2 }, { "SIGUSR2", SIGUSR2 },
+};
+
+static void
+egg_err(struct egg_ctx *c, const struct ydoc_node *n, const char *fmt, ...)
+    __attribute__((__format__(printf, 3, 4)));
+
+static void
+egg_err(struct egg_ctx *c, const struct ydoc_node *n, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	diags_vadd(c->d, DIAG_ERROR, c->path, n ? n->line : 0, n ? n->col : 0,
+	    fmt, ap);
+	va_end(ap);
+}
+
+/* Replaces every CRLF (and lone CR) with LF. */
+static char *
+egg_lf(const char *s)
+{
+	char	*out = xstrdup(s), *w = out;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\r') {
+			if (s[1] != '\n')
+				*w++ = '\n';
+			continue;
+		}
+		*w++ = *s;
+	}
+	*w = '\0';
+	return out;
+}
+
+static char *
+egg_strdup_scalar(const struct ydoc_node *n)
+{
+	if (n == NULL || ydoc_is_null(n) || n->type != YDOC_SCALAR)
+		return xstrdup("");
+	return xstrdup(n->str);
+}
+
+/* A string field; NULL when absent or null. Errors when not a scalar. */
+static char *
+egg_str(struct egg_ctx *c, const struct ydoc_node *map, const char *key)
+{
+	const struct ydoc_node	*n = ydoc_get(map, key);
+
+	if (n == NULL || ydoc_is_null(n))
+		return NULL;
+	if (n->type != YDOC_SCALAR) {
+		egg_err(c, n, "'%s' must be a string, not %s", key,
+		    ydoc_type_name(n));
+		return NULL;
+	}
+	return xstrdup(n->str);
+}
+
+/* Booleans as eggs write them: true/false, 1/0, "1"/"0". */
+static int
+egg_bool(const struct ydoc_node *n, int dflt)
+{
+	if (n == NULL || ydoc_is_null(n) || n->type != YDOC_SCALAR)
+		return dflt;
+	if (strcmp(n->str, "1") == 0 || strcasecmp(n->str, "true") == 0 ||
+	    strcasecmp(n->str, "yes") == 0 || strcasecmp(n->str, "on") == 0)
+		return 1;
+	if (strcmp(n->str, "0") == 0 || strcasecmp(n->str, "false") == 0 ||
+	    strcasecmp(n->str, "no") == 0 || strcasecmp(n->str, "off") == 0)
+		return 0;
+	return dflt;
+}
+
+static void
+egg_push_str(char ***v, size_t *n, const char *s)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+/* A list of strings; tolerates null, "" and {} (all meaning empty). */
+static void
+egg_strlist(struct egg_ctx *c, const struct ydoc_node *n, const char *key,
+    char ***v, size_t *nv)
+{
+	size_t	i;
+
+	if (n == NULL || ydoc_is_null(n))
+		return;
+	if (n->type == YDOC_MAP && n->n == 0)
+		return;
+	if (n->type == YDOC_SCALAR) {
+		if (n->len > 0)
+			egg_push_str(v, nv, n->str);
+		return;
+	}
+	if (n->type != YDOC_SEQ) {
+		egg_err(c, n, "'%s' must be a list of strings", key);
+		return;
+	}
+	for (i = 0; i < n->n; i++) {
+		const struct ydoc_node *it = ydoc_item(n, i);
+
+		if (it->type != YDOC_SCALAR) {
+			egg_err(c, it, "'%s' entries must be strings", key);
+			continue;
+		}
+		egg_push_str(v, nv, it->str);
+	}
+}
+
+/*
+ * A value that may be a JSON string holding an object (upstream JSON
+ * eggs) or the object itself (YAML eggs). Returns the object, or NULL.
+ */
+static const struct ydoc_node *
+egg_nested(struct egg_ctx *c, const struct ydoc_node *n, const char *what)
+{
+	struct ydoc	*doc;
+	struct diags	 d;
+	char		*p;
+
+	if (n == NULL || ydoc_is_null(n))
+		return NULL;
+	if (n->type != YDOC_SCALAR)
+		return n;
+	if (n->len == 0)
+		return NULL;
+	diags_init(&d);
+	xasprintf(&p, "%s (%s)", c->path, what);
+	if (ydoc_parse(&doc, p, n->str, n->len, &d) != 0) {
+		egg_err(c, n, "'%s' is not valid json: %s", what,
+		    d.n > 0 ? d.v[0].msg : "syntax error");
+		diags_dispose(&d);
+		free(p);
+		return NULL;
+	}
+	free(p);
+	diags_dispose(&d);
+	c->docs = xreallocarray(c->docs, c->ndocs + 1, sizeof(*c->docs));
+	c->docs[c->ndocs++] = doc;
+	return doc->root;
+}
+
+/* Parses a stop string into the struct; see docs/eggs.md. */
+static void
+egg_stop_parse(struct egg_stop *st, const char *raw)
+{
+	size_t	i;
+
+	free(st->raw);
+	free(st->command);
+	st->raw = xstrdup(raw);
+	st->command = NULL;
+	if (raw[0] != '^' || raw[1] == '\0') {
+		st->kind = EGG_STOP_COMMAND;
+		st->command = xstrdup(raw);
+		st->signal = 0;
+		return;
+	}
+	st->kind = EGG_STOP_SIGNAL;
+	if (raw[1] == '^') {
+		/* "^^C": a hard kill. */
+		st->signal = SIGKILL;
+		return;
+	}
+	for (i = 0; i < sizeof(egg_signals) / sizeof(egg_signals[0]); i++)
+		if (strcasecmp(raw + 1, egg_signals[i].name) == 0) {
+			st->signal = egg_signals[i].signo;
+			return;
+		}
+	/* Any other "^X": a polite SIGTERM; the stop timeout escalates. */
+	st->signal = SIGTERM;
+}
+
+static enum egg_parser
+egg_parser_parse(const char *s, int *ok)
+{
+	*ok = 1;
+	if (strcmp(s, "file") == 0)
+		return EGG_PARSER_FILE;
+	if (strcmp(s, "properties") == 0)
+		return EGG_PARSER_PROPERTIES;
+	if (strcmp(s, "yaml") == 0 || strcmp(s, "yml") == 0)
+		return EGG_PARSER_YAML;
+	if (strcmp(s, "json") == 0)
+		return EGG_PARSER_JSON;
+	if (strcmp(s, "ini") == 0)
+		return EGG_PARSER_INI;
+	if (strcmp(s, "xml") == 0)
+		return EGG_PARSER_XML;
+	*ok = 0;
+	return EGG_PARSER_FILE;
+}
+
+/* The type a find value is written as: JSON true/false, integers. */
+static int
+egg_value_type(const struct ydoc_node *v)
+{
+	const char	*s = v->str;
+
+	if (v->style != YDOC_PLAIN)
+		return EGG_VAL_STRING;
+	if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
+		return EGG_VAL_BOOL;
+	if (*s == '-')
+		s++;
+	if (*s == '\0')
+		return EGG_VAL_STRING;
+	for (; *s != '\0'; s++)
+		if (!isdigit((unsigned char)*s))
+			return EGG_VAL_STRING;
+	return EGG_VAL_INT;
+}
+
+static void
+egg_add_replace(struct egg_file *f, const char *match, const char *ifv,
+    const struct ydoc_node *v)
+{
+	struct egg_replace	*r;
+
+	f->replace = xreallocarray(f->replace, f->nreplace + 1,
+	    sizeof(*f->replace));
+	r = &f->replace[f->nreplace++];
+	memset(r, 0, sizeof(*r));
+	r->match = xstrdup(match);
+	r->if_value = ifv != NULL ? xstrdup(ifv) : NULL;
+	r->value = ydoc_is_null(v) ? xstrdup("") : xstrdup(v->str);
+	r->value_type = ydoc_is_null(v) ? EGG_VAL_STRING : egg_value_type(v);
+}
+
+/* Upstream config.files: {path: {parser, find: {key: value|{if: v}}}}. */
+static void
+egg_files_upstream(struct egg_ctx *c, const struct ydoc_node *files)
+{
+	struct egg	*egg = c->egg;
+	size_t		 i, j, k;
+	int		 ok;
+
+	if (files == NULL)
+		return;
+	if (files->type == YDOC_SEQ && files->n == 0)
+		return;		/* "[]": an empty PHP array */
+	if (files->type != YDOC_MAP) {
+		egg_err(c, files, "'config.files' must be a map of file paths");
+		return;
+	}
+	for (i = 0; i < files->n; i++) {
+		const struct ydoc_node *fk = ydoc_key(files, i);
+		const struct ydoc_node *fv = ydoc_val(files, i);
+		const struct ydoc_node *parser, *find;
+		struct egg_file *f;
+
+		if (fv->type != YDOC_MAP)
+			continue;	/* the panel skips these too */
+		parser = ydoc_get(fv, "parser");
+		find = ydoc_get(fv, "find");
+		if (find == NULL || find->type != YDOC_MAP)
+			continue;
+		egg->files = xreallocarray(egg->files, egg->nfiles + 1,
+		    sizeof(*egg->files));
+		f = &egg->files[egg->nfiles++];
+		memset(f, 0, sizeof(*f));
+		f->path = xstrdup(fk->str);
+		f->parser = egg_parser_parse(ydoc_is_scalar(parser) ?
+		    parser->str : "", &ok);
+		if (!ok)
+			egg_err(c, parser ? parser : fv, "config file '%s': "
+			    "unknown parser '%s' (use file, properties, yaml, "
+			    "yml, json, ini or xml)", fk->str,
+			    ydoc_is_scalar(parser) ? parser->str : "");
+		for (j = 0; j < find->n; j++) {
+			const struct ydoc_node *key = ydoc_key(find, j);
+			const struct ydoc_node *val = ydoc_val(find, j);
+
+			if (val->type == YDOC_MAP) {
+				for (k = 0; k < val->n; k++)
+					egg_add_replace(f, key->str,
+					    ydoc_key(val, k)->str,
+					    ydoc_val(val, k));
+			} else if (val->type == YDOC_SCALAR)
+				egg_add_replace(f, key->str, NULL, val);
+			else
+				egg_err(c, val, "config file '%s': value of "
+				    "'%s' must be a scalar or a map", fk->str,
+				    key->str);
+		}
+	}
+}
+
+static void
+egg_done(struct egg_ctx *c, const struct ydoc_node *startup)
+{
+	const struct ydoc_node	*done = ydoc_get(startup, "done");
+
+	if (done == NULL || ydoc_is_null(done))
+		return;
+	if (done->type == YDOC_SCALAR)
+		egg_push_str(&c->egg->done, &c->egg->ndone, done->str);
+	else
+		egg_strlist(c, done, "config.startup.done", &c->egg->done,
+		    &c->egg->ndone);
+}
+
+/* Fills var->rules from a rules node: "a|b:c", ["a", "b:c"] or {}. */
+static void
+egg_rules_node(struct egg_ctx *c, struct egg_var *var,
+    const struct ydoc_node *n)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b, 0);
+	if (n != NULL && n->type == YDOC_SCALAR && !ydoc_is_null(n))
+		buf_puts(&b, n->str);
+	else if (n != NULL && n->type == YDOC_SEQ) {
+		for (i = 0; i < n->n; i++) {
+			const struct ydoc_node *it = ydoc_item(n, i);
+
+			if (it->type != YDOC_SCALAR || it->len == 0)
+				continue;
+			if (b.len > 0)
+				buf_putc(&b, '|');
+			buf_puts(&b, it->str);
+		}
+	}
+	egg_rules_parse(buf_str(&b), &var->rules, &var->nrules);
+	/* Keep the normalised form, so every spelling reads back equal. */
+	buf_reset(&b);
+	for (i = 0; i < var->nrules; i++) {
+		size_t	k;
+
+		buf_addf(&b, "%s%s", i ? "|" : "", var->rules[i].name);
+		for (k = 0; k < var->rules[i].nargs; k++)
+			buf_addf(&b, "%c%s", k ? ',' : ':',
+			    var->rules[i].args[k]);
+	}
+	var->rules_raw = buf_detach(&b);
+}
+
+static void
+egg_vars_upstream(struct egg_ctx *c, const struct ydoc_node *vars)
+{
+	struct egg	*egg = c->egg;
+	size_t		 i;
+
+	if (vars == NULL || ydoc_is_null(vars))
+		return;
+	if (vars->type != YDOC_SEQ) {
+		egg_err(c, vars, "'variables' must be a list");
+		return;
+	}
+	for (i = 0; i < vars->n; i++) {
+		const struct ydoc_node *v = ydoc_item(vars, i);
+		struct egg_var *var;
+		char *env;
+
+		if (v->type != YDOC_MAP) {
+			egg_err(c, v, "each variable must be a map");
+			continue;
+		}
+		if ((env = egg_str(c, v, "env_variable")) == NULL &&
+		    (env = egg_str(c, v, "env")) == NULL) {
+			egg_err(c, v, "variable without 'env_variable'");
+			continue;
+		}
+		egg->vars = xreallocarray(egg->vars, egg->nvars + 1,
+		    sizeof(*egg->vars));
+		var = &egg->vars[egg->nvars++];
+		memset(var, 0, sizeof(*var));
+		var->env = env;
+		var->name = egg_str(c, v, "name");
+		if (var->name == NULL)
+			var->name = xstrdup(env);
+		var->description = egg_str(c, v, "description");
+		if (var->description == NULL)
+			var->description = xstrdup("");
+		var->def = egg_strdup_scalar(ydoc_get(v, "default_value") ?
+		    ydoc_get(v, "default_value") : ydoc_get(v, "default"));
+		var->viewable = egg_bool(ydoc_get(v, "user_viewable") ?
+		    ydoc_get(v, "user_viewable") : ydoc_get(v, "viewable"), 1);
+		var->editable = egg_bool(ydoc_get(v, "user_editable") ?
+		    ydoc_get(v, "user_editable") : ydoc_get(v, "editable"), 1);
+		egg_rules_node(c, var, ydoc_get(v, "rules"));
+	}
+}
+
+static void
+egg_add_image(struct egg *egg, const char *label, const char *ref)
+{
+	egg->images = xreallocarray(egg->images, egg->nimages + 1,
+	    sizeof(*egg->images));
+	egg->images[egg->nimages].label = xstrdup(label);
+	egg->images[egg->nimages].ref = xstrdup(ref);
+	egg->nimages++;
+}
+
+static void
+egg_add_startup(struct egg *egg, const char *label, const char *cmd)
+{
+	egg->startups = xreallocarray(egg->startups, egg->nstartups + 1,
+	    sizeof(*egg->startups));
+	egg->startup_labels = xreallocarray(egg->startup_labels,
+	    egg->nstartups + 1, sizeof(*egg->startup_labels));
+	egg->startups[egg->nstartups] = xstrdup(cmd);
+	egg->startup_labels[egg->nstartups] = xstrdup(label);
+	egg->nstartups++;
+}
+
+/* Pterodactyl and Pelican eggs, JSON or YAML. */
+static void
+egg_load_upstream(struct egg_ctx *c, const struct ydoc_node *root)
+{
+	struct egg		*egg = c->egg;
+	const struct ydoc_node	*n, *cfg, *inst, *meta;
+	size_t			 i;
+
+	meta = ydoc_get(root, "meta");
+	egg->source_version = egg_str(c, meta, "version");
+	egg->update_url = egg_str(c, meta, "update_url");
+	egg->name = egg_str(c, root, "name");
+	egg->author = egg_str(c, root, "author");
+	egg->description = egg_str(c, root, "description");
+
+	/* Runtime images: docker_images (map or list), images, image. */
+	if ((n = ydoc_get(root, "docker_images")) != NULL &&
+	    !ydoc_is_null(n)) {
+		if (n->type == YDOC_MAP) {
+			for (i = 0; i < n->n; i++)
+				if (ydoc_is_scalar(ydoc_val(n, i)) &&
+				    ydoc_val(n, i)->len > 0)
+					egg_add_image(egg, ydoc_key(n, i)->str,
+					    ydoc_val(n, i)->str);
+		} else if (n->type == YDOC_SEQ) {
+			for (i = 0; i < n->n; i++)
+				if (ydoc_is_scalar(ydoc_item(n, i)))
+					egg_add_image(egg,
+					    ydoc_item(n, i)->str,
+					    ydoc_item(n, i)->str);
+		}
+	} else if ((n = ydoc_get(root, "images")) != NULL &&
+	    n->type == YDOC_SEQ) {
+		for (i = 0; i < n->n; i++)
+			if (ydoc_is_scalar(ydoc_item(n, i)))
+				egg_add_image(egg, ydoc_item(n, i)->str,
+				    ydoc_item(n, i)->str);
+	} else if ((n = ydoc_get(root, "image")) != NULL &&
+	    ydoc_is_scalar(n) && n->len > 0 &&
+	    strncmp(n->str, "data:", 5) != 0)
+		egg_add_image(egg, n->str, n->str);
+	if (egg->nimages == 0)
+		egg_err(c, root, "the egg has no docker images");
+
+	/* Startup: one command, or PLCN_v3's labelled commands. */
+	if ((n = ydoc_get(root, "startup_commands")) != NULL &&
+	    n->type == YDOC_MAP) {
+		for (i = 0; i < n->n; i++)
+			if (ydoc_is_scalar(ydoc_val(n, i)))
+				egg_add_startup(egg, ydoc_key(n, i)->str,
+				    ydoc_val(n, i)->str);
+	} else if ((n = ydoc_get(root, "startup")) != NULL &&
+	    ydoc_is_scalar(n))
+		egg_add_startup(egg, "Default", n->str);
+	if (egg->nstartups == 0)
+		egg_err(c, root, "the egg has no startup command");
+
+	cfg = ydoc_get(root, "config");
+	if (cfg != NULL && cfg->type == YDOC_MAP) {
+		egg_files_upstream(c, egg_nested(c, ydoc_get(cfg, "files"),
+		    "config.files"));
+		egg_done(c, egg_nested(c, ydoc_get(cfg, "startup"),
+		    "config.startup"));
+		(void)egg_nested(c, ydoc_get(cfg, "logs"), "config.logs");
+		if ((n = ydoc_get(cfg, "stop")) != NULL && ydoc_is_scalar(n) &&
+		    n->len > 0)
+			egg_stop_parse(&egg->stop, n->str);
+	}
+	if (egg->stop.raw == NULL)
+		egg_stop_parse(&egg->stop, "^C");
+
+	inst = ydoc_get(ydoc_get(root, "scripts"), "installation");
+	if (inst != NULL && inst->type == YDOC_MAP) {
+		char	*script = egg_str(c, inst, "script");
+
+		if (script != NULL && script[0] != '\0') {
+			egg->install_script = egg_lf(script);
+			egg->install_image = egg_str(c, inst, "container");
+			egg->install_entrypoint = egg_str(c, inst,
+			    "entrypoint");
+			if (egg->install_entrypoint == NULL)
+				egg->install_entrypoint = xstrdup("bash");
+			if (egg->install_image == NULL)
+				egg_err(c, inst, "the install script has no "
+				    "'container' image");
+		}
+		free(script);
+	}
+	egg_vars_upstream(c, ydoc_get(root, "variables"));
+	egg_strlist(c, ydoc_get(root, "file_denylist"), "file_denylist",
+	    &egg->denylist, &egg->ndenylist);
+	egg_strlist(c, ydoc_get(root, "features"), "features",
+	    &egg->features, &egg->nfeatures);
+}
+
+/* roost's own YAML egg form (egg_write_yaml writes it). */
+static void
+egg_load_roost(struct egg_ctx *c, const struct ydoc_node *root)
+{
+	struct egg		*egg = c->egg;
+	const struct ydoc_node	*n, *inst;
+	size_t			 i, j;
+	int			 ok;
+
+	egg->name = egg_str(c, root, "name");
+	egg->author = egg_str(c, root, "author");
+	egg->description = egg_str(c, root, "description");
+	egg->source_version = egg_str(c, root, "source");
+	if (egg->source_version == NULL)
+		egg->source_version = xstrdup("roost/v1");
+	egg->update_url = egg_str(c, root, "updateUrl");
+	n = ydoc_get(root, "images");
+	if (n == NULL || n->type != YDOC_SEQ || n->n == 0)
+		egg_err(c, n ? n : root, "'images' must be a list of at least "
+		    "one {label, ref}");
+	else
+		for (i = 0; i < n->n; i++) {
+			const struct ydoc_node *it = ydoc_item(n, i);
+			char *ref = egg_str(c, it, "ref"), *lab;
+
+			if (ref == NULL) {
+				egg_err(c, it, "image entry without 'ref'");
+				continue;
+			}
+			lab = egg_str(c, it, "label");
+			egg_add_image(egg, lab ? lab : ref, ref);
+			free(ref);
+			free(lab);
+		}
+	if ((n = ydoc_get(root, "startupCommands")) != NULL &&
+	    n->type == YDOC_SEQ) {
+		for (i = 0; i < n->n; i++) {
+			char *lab = egg_str(c, ydoc_item(n, i), "label");
+			char *cmd = egg_str(c, ydoc_item(n, i), "command");
+
+			if (cmd != NULL)
+				egg_add_startup(egg, lab ? lab : "Default",
+				    cmd);
+			free(lab);
+			free(cmd);
+		}
+	} else if ((n = ydoc_get(root, "startup")) != NULL &&
+	    ydoc_is_scalar(n))
+		egg_add_startup(egg, "Default", n->str);
+	if (egg->nstartups == 0)
+		egg_err(c, root, "'startup' is required");
+	if ((n = ydoc_get(root, "stop")) != NULL && ydoc_is_scalar(n) &&
+	    n->len > 0)
+		egg_stop_parse(&egg->stop, n->str);
+	else
+		egg_stop_parse(&egg->stop, "^C");
+	egg_strlist(c, ydoc_get(root, "done"), "done", &egg->done,
+	    &egg->ndone);
+	if ((n = ydoc_get(root, "configFiles")) != NULL &&
+	    n->type == YDOC_SEQ)
+		for (i = 0; i < n->n; i++) {
+			const struct ydoc_node *fe = ydoc_item(n, i), *set;
+			struct egg_file *f;
+			char *path = egg_str(c, fe, "path");
+			char *parser = egg_str(c, fe, "parser");
+
+			if (path == NULL) {
+				egg_err(c, fe, "config file without 'path'");
+				free(parser);
+				continue;
+			}
+			egg->files = xreallocarray(egg->files, egg->nfiles + 1,
+			    sizeof(*egg->files));
+			f = &egg->files[egg->nfiles++];
+			memset(f, 0, sizeof(*f));
+			f->path = path;
+			f->parser = egg_parser_parse(parser ? parser : "",
+			    &ok);
+			if (!ok)
+				egg_err(c, fe, "config file '%s': unknown "
+				    "parser '%s'", path, parser ? parser : "");
+			free(parser);
+			set = ydoc_get(fe, "set");
+			for (j = 0; set != NULL && set->type == YDOC_SEQ &&
+			    j < set->n; j++) {
+				const struct ydoc_node *e = ydoc_item(set, j);
+				const struct ydoc_node *v = ydoc_get(e,
+				    "value");
+				const struct ydoc_node *t = ydoc_get(e, "type");
+				char *m = egg_str(c, e, "match");
+				char *iv = egg_str(c, e, "ifValue");
+
+				if (m == NULL || v == NULL ||
+				    v->type != YDOC_SCALAR) {
+					egg_err(c, e, "config file '%s': each "
+					    "entry needs 'match' and a scalar "
+					    "'value'", path);
+					free(m);
+					free(iv);
+					continue;
+				}
+				egg_add_replace(f, m, iv, v);
+				f->replace[f->nreplace - 1].value_type =
+				    t && ydoc_is_scalar(t) ?
+				    (strcmp(t->str, "int") == 0 ? EGG_VAL_INT :
+				    strcmp(t->str, "bool") == 0 ?
+				    EGG_VAL_BOOL : EGG_VAL_STRING) :
+				    EGG_VAL_STRING;
+				free(m);
+				free(iv);
+			}
+		}
+	inst = ydoc_get(root, "install");
+	if (inst != NULL && inst->type == YDOC_MAP) {
+		char *script = egg_str(c, inst, "script");
+
+		egg->install_image = egg_str(c, inst, "image");
+		egg->install_entrypoint = egg_str(c, inst, "entrypoint");
+		egg->install_script = script ? egg_lf(script) : NULL;
+		free(script);
+		if (egg->install_image == NULL || egg->install_script == NULL)
+			egg_err(c, inst, "'install' needs 'image' and "
+			    "'script'");
+		if (egg->install_entrypoint == NULL)
+			egg->install_entrypoint = xstrdup("sh");
+	}
+	if ((n = ydoc_get(root, "variables")) != NULL && n->type == YDOC_SEQ)
+		for (i = 0; i < n->n; i++) {
+			const struct ydoc_node *v = ydoc_item(n, i);
+			struct egg_var *var;
+			char *env = egg_str(c, v, "env");
+
+			if (env == NULL) {
+				egg_err(c, v, "variable without 'env'");
+				continue;
+			}
+			egg->vars = xreallocarray(egg->vars, egg->nvars + 1,
+			    sizeof(*egg->vars));
+			var = &egg->vars[egg->nvars++];
+			memset(var, 0, sizeof(*var));
+			var->env = env;
+			var->name = egg_str(c, v, "name");
+			if (var->name == NULL)
+				var->name = xstrdup(env);
+			var->description = egg_str(c, v, "description");
+			if (var->description == NULL)
+				var->description = xstrdup("");
+			var->def = egg_strdup_scalar(ydoc_get(v, "default"));
+			var->viewable = egg_bool(ydoc_get(v, "viewable"), 1);
+			var->editable = egg_bool(ydoc_get(v, "editable"), 1);
+			egg_rules_node(c, var, ydoc_get(v, "rules"));
+		}
+	egg_strlist(c, ydoc_get(root, "denylist"), "denylist",
+	    &egg->denylist, &egg->ndenylist);
+	egg_strlist(c, ydoc_get(root, "features"), "features",
+	    &egg->features, &egg->nfeatures);
+}
+
+/* Loads an egg from a buffer; see egg.h. */
+int
+egg_load(struct egg **out, const char *path, const char *buf, size_t len,
+    struct diags *d)
+{
+	struct egg_ctx		 c;
+	struct ydoc		*doc;
+	const struct ydoc_node	*root, *api;
+	size_t			 before = d->nerrors, i;
+
+	*out = NULL;
+	/* A UTF-8 byte order mark is not part of the document. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
+	if (ydoc_parse(&doc, path, buf, len, d) != 0)
+		return ROOST_EINVAL;
+	memset(&c, 0, sizeof(c));
+	c.path = path;
+	c.d = d;
+	c.egg = xcalloc(1, sizeof(*c.egg));
+	root = doc->root;
+	if (root == NULL || root->type != YDOC_MAP) {
+		egg_err(&c, root, "an egg must be a map of keys");
+	} else {
+		api = ydoc_get(root, "apiVersion");
+		if (api != NULL && ydoc_is_scalar(api) &&
+		    strcmp(api->str, "roost/v1") == 0)
+			egg_load_roost(&c, root);
+		else if (ydoc_get(root, "meta") != NULL ||
+		    ydoc_get(root, "docker_images") != NULL ||
+		    ydoc_get(root, "startup") != NULL)
+			egg_load_upstream(&c, root);
+		else
+			egg_err(&c, root, "not an egg: no 'meta.version' "
+			    "(Pterodactyl or Pelican) and no 'apiVersion: "
+			    "roost/v1'");
+		if (c.egg->name == NULL) {
+			egg_err(&c, root, "the egg has no 'name'");
+		}
+	}
+	c.egg->startup = c.egg->nstartups > 0 ?
+	    xstrdup(c.egg->startups[0]) : xstrdup("");
+	if (c.egg->author == NULL)
+		c.egg->author = xstrdup("");
+	if (c.egg->description == NULL)
+		c.egg->description = xstrdup("");
+	for (i = 0; i < c.ndocs; i++)
+		ydoc_free(c.docs[i]);
+	free(c.docs);
+	ydoc_free(doc);
+	if (d->nerrors > before) {
+		egg_free(c.egg);
+		return ROOST_EINVAL;
+	}
+	*out = c.egg;
+	return 0;
+}
+
+/* Reads and loads an egg file. */
+int
+egg_load_file(struct egg **out, const char *path, struct diags *d)
+{
+	struct buf	b;
+	struct rerr	err;
+	int		rc;
+
+	*out = NULL;
+	buf_init(&b, 16 << 20);
+	rerr_init(&err);
+	if (util_read_file(path, &b, &err) != 0) {
+		diags_add(d, path, 0, 0, "%s", err.msg);
+		buf_dispose(&b);
+		return -1;
+	}
+	rc = egg_load(out, path, buf_str(&b), b.len, d);
+	buf_dispose(&b);
+	return rc;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Frees an egg. */
+void
+egg_free(struct egg *egg)
+{
+	size_t	i, j;
+
+	if (egg == NULL)
+		return;
+	free(egg->id);
+	free(egg->name);
+	free(egg->author);
+	free(egg->description);
+	free(egg->source_version);
+	free(egg->update_url);
+	for (i = 0; i < egg->nimages; i++) {
+		free(egg->images[i].label);
+		free(egg->images[i].ref);
+	}
+	free(egg->images);
+	free(egg->startup);
+	strv_free(egg->startups, egg->nstartups);
+	strv_free(egg->startup_labels, egg->nstartups);
+	free(egg->stop.command);
+	free(egg->stop.raw);
+	strv_free(egg->done, egg->ndone);
+	for (i = 0; i < egg->nfiles; i++) {
+		for (j = 0; j < egg->files[i].nreplace; j++) {
+			free(egg->files[i].replace[j].match);
+			free(egg->files[i].replace[j].if_value);
+			free(egg->files[i].replace[j].value);
+		}
+		free(egg->files[i].replace);
+		free(egg->files[i].path);
+	}
+	free(egg->files);
+	free(egg->install_image);
+	free(egg->install_entrypoint);
+	free(egg->install_script);
+	for (i = 0; i < egg->nvars; i++) {
+		struct egg_var *v = &egg->vars[i];
+
+		free(v->name);
+		free(v->description);
+		free(v->env);
+		free(v->def);
+		free(v->rules_raw);
+		egg_rules_free(v->rules, v->nrules);
+	}
+	free(egg->vars);
+	strv_free(egg->denylist, egg->ndenylist);
+	strv_free(egg->features, egg->nfeatures);
+	free(egg);
+}
+
+/* The variable with env name env, or NULL. */
+const struct egg_var *
+egg_var_find(const struct egg *egg, const char *env)
+{
+	size_t	i;
+
+	for (i = 0; i < egg->nvars; i++)
+		if (strcmp(egg->vars[i].env, env) == 0)
+			return &egg->vars[i];
+	return NULL;
+}
+
+/* True when ref is one of the egg's images. */
+int
+egg_has_image(const struct egg *egg, const char *ref)
+{
+	size_t	i;
+
+	for (i = 0; i < egg->nimages; i++)
+		if (strcmp(egg->images[i].ref, ref) == 0)
+			return 1;
+	return 0;
+}

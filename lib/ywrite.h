@@ -1,0 +1,23 @@
+/*
+ * ywrite: writing YAML scalars that read back as exactly the same string:
+ * plain when that is safe, double-quoted with escapes otherwise, and block
+ * literals for multi-line text. Used by every roost file writer.
+ */
+#ifndef ROOST_YWRITE_H
+#define ROOST_YWRITE_H
+
+struct buf;
+
+/* Appends s as a single-line scalar (plain or double-quoted). */
+void	ywrite_scalar(struct buf *out, const char *s);
+/* Appends s double-quoted with YAML escapes. */
+void	ywrite_quoted(struct buf *out, const char *s);
+/*
+ * Appends s as the value of a key: a block literal indented by indent
+ * spaces when it spans lines and a literal can hold it exactly, else a
+ * single-line scalar. The caller has written "key:"; this writes the
+ * separating space or the block header.
+ */
+void	ywrite_value(struct buf *out, const char *s, int indent);
+
+#endif

@@ -1,6 +1,7 @@
 /*
  * sftpd_proto: SFTP version 3 (draft-ietf-secsh-filexfer-02 with the
- * OpenSSH extensions posix-rename, fsync and limits) over one SSH channel.
+ * OpenSSH extensions posix-rename, fsync, limits and statvfs) over one
+ * SSH channel.
  * Packets are parsed here rather than through libssh's server message
  * API so that names are checked byte for byte (a NUL inside a name is
  * refused, not cut short), pipelined requests are answered in batches and
@@ -11,6 +12,7 @@
  * the beneath-resolved paths of sftpd_fs.c.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <dirent.h>
@@ -176,6 +178,7 @@ static void	 process_realpath(struct proto *, struct pkt *);
 static void	 process_rename(struct proto *, struct pkt *, int);
 static void	 process_readlink(struct proto *, struct pkt *);
 static void	 process_symlink(struct proto *, struct pkt *);
+static void	 process_statvfs(struct proto *, struct pkt *);
 static void	 process_extended(struct proto *, struct pkt *);
 static int	 process_packet(struct proto *, const unsigned char *, size_t);
 
@@ -655,6 +658,8 @@ process_init(struct proto *p, struct pkt *k)
 	out_str(p, "1", 1);
 	out_str(p, "limits@openssh.com", 18);
 	out_str(p, "1", 1);
+	out_str(p, "statvfs@openssh.com", 19);
+	out_str(p, "2", 1);
 	out_end(p, at);
 }
 
@@ -1348,6 +1353,57 @@ process_symlink(struct proto *p, struct pkt *k)
 	close(fd);
 }
 
+/*
+ * statvfs@openssh.com: with a disk limit, the limit is the file system's
+ * size and what is left of it the free space, so "df" in sftp shows it.
+ */
+static void
+process_statvfs(struct proto *p, struct pkt *k)
+{
+	char		 rel[PATH_BUF];
+	struct statvfs	 sv;
+	uint64_t	 blocks, avail, used;
+	size_t		 at;
+	int		 fd;
+
+	if (get_path(p, k, rel, "statvfs") == -1)
+		return;
+	if ((fd = sftpd_fs_open(p->s, rel, O_PATH, 0)) == -1) {
+		fail_errno(p, "statvfs", rel);
+		return;
+	}
+	if (fstatvfs(fd, &sv) == -1) {
+		fail_errno(p, "statvfs", rel);
+		close(fd);
+		return;
+	}
+	close(fd);
+	blocks = sv.f_blocks;
+	avail = sv.f_bavail;
+	if (p->s->usage != NULL && p->s->limit > 0 && sv.f_frsize > 0) {
+		used = (uint64_t)__atomic_load_n(&p->s->usage->used,
+		    __ATOMIC_ACQUIRE);
+		blocks = (uint64_t)p->s->limit / sv.f_frsize;
+		avail = used >= (uint64_t)p->s->limit ? 0 :
+		    ((uint64_t)p->s->limit - used) / sv.f_frsize;
+		if (avail > sv.f_bavail)
+			avail = sv.f_bavail;
+	}
+	at = out_begin(p, FXP_EXTENDED_REPLY);
+	out_u64(p, sv.f_bsize);
+	out_u64(p, sv.f_frsize);
+	out_u64(p, blocks);
+	out_u64(p, avail);
+	out_u64(p, avail);
+	out_u64(p, sv.f_files);
+	out_u64(p, sv.f_ffree);
+	out_u64(p, sv.f_favail);
+	out_u64(p, 0);
+	out_u64(p, (sv.f_flag & ST_RDONLY ? 1 : 0) | 2);
+	out_u64(p, sv.f_namemax);
+	out_end(p, at);
+}
+
 static void
 process_extended(struct proto *p, struct pkt *k)
 {
@@ -1376,7 +1432,9 @@ process_extended(struct proto *p, struct pkt *k)
 		out_u64(p, MAX_READ);
 		out_u64(p, MAX_HANDLES - 8);
 		out_end(p, at);
-	} else
+	} else if (n == 19 && memcmp(name, "statvfs@openssh.com", n) == 0)
+		process_statvfs(p, k);
+	else
 		p->status = FX_OP_UNSUPPORTED;
 }
 

@@ -195,4 +195,21 @@ test_expect_success 'SIGHUP re-reads the users file' '
 	sftp_pw alice.mc "s3cret pass" b9
 '
 
+test_expect_success 'a users file written by sftpd_users_write serves its user' '
+	mkdir -p "$TRASH/srv/api" && echo api >"$TRASH/srv/api/api.txt" &&
+	chown -R $SUID:$SUID "$TRASH/srv/api" &&
+	sftp_attack users-write "$TRASH/users.json" api "$TRASH/srv/api" \
+	    $SUID $SUID 100 erin "$HASH" "$TRASH/key.pub" read,write &&
+	test "$(stat -c %a "$TRASH/users.json")" = 600 &&
+	sleep 1 &&
+	printf "get api.txt api-copy.txt\n" >b13 &&
+	sftp_key erin.api b13 && grep -q api api-copy.txt &&
+	sftp_pw erin.api "s3cret pass" b13 &&
+	printf "rm api.txt\n" >b14 && ! sftp_key erin.api b14 &&
+	printf "put up.bin x.jar\n" >b15 && ! sftp_key erin.api b15 &&
+	! sftp_key alice.mc b13 &&
+	! sftp_attack users-write "$TRASH/users.json" "bad.name" "$TRASH/srv/api" \
+	    $SUID $SUID 0 erin "$HASH" "$TRASH/key.pub" read
+'
+
 test_done

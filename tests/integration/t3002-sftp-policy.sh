@@ -133,6 +133,13 @@ test_expect_success 'space freed by rm can be used again' '
 	cmp fits.dat "$ROOT_Q/fits.dat"
 '
 
+test_expect_success 'df shows the disk limit as the size' '
+	printf "df\n" >b &&
+	sftp_key alice.q b >df.out && cat df.out &&
+	test "$(tail -n 1 df.out | awk "{print \$1}")" = 2048 &&
+	test "$(tail -n 1 df.out | awk "{print \$3}")" -lt 200
+'
+
 test_expect_success 'two sessions writing at once share one limit' '
 	printf "rm fits.dat\n" >b && sftp_key alice.q b &&
 	head -c $((700 * 1024)) /dev/urandom >p1.dat &&

@@ -12,6 +12,10 @@
  *	    each, then "attacks: N refused: M"; exits 0 when all refused
  *	sftp_attack race PORT LOGIN KEYFILE PATH SECRET N
  *	    reads PATH N times and fails if any read returns SECRET
+ *	sftp_attack users-write PATH SERVER ROOT UID GID LIMIT_MIB USER HASH
+ *	    PUBKEYFILE PERMS
+ *	    writes a users file for one server and user through roostd's
+ *	    sftpd_users_write() (PERMS: comma-separated, denylist "*.jar")
  *	sftp_attack put PORT LOGIN KEYFILE LOCAL REMOTE
  *	    uploads LOCAL in 32 KiB writes; on failure prints the server's
  *	    message and exits 1
@@ -30,6 +34,9 @@
 
 #include <libssh/libssh.h>
 #include <libssh/sftp.h>
+
+#include "rerr.h"
+#include "../../reconciler/sftpd.h"
 
 static int	 n_attacks, n_refused;
 
@@ -448,6 +455,48 @@ put(const char *port, const char *login, const char *keyfile,
 	return rc;
 }
 
+static int
+users_write(char **av)
+{
+	struct sftpd_server	 srv;
+	struct sftpd_user	 u;
+	struct rerr		 err;
+	const char		*deny[] = { "*.jar" }, *keys[1];
+	char			 key[4096];
+	FILE			*f;
+
+	if ((f = fopen(av[8], "r")) == NULL || fgets(key, sizeof(key), f) ==
+	    NULL)
+		return 2;
+	fclose(f);
+	key[strcspn(key, "\n")] = '\0';
+	keys[0] = key;
+	memset(&u, 0, sizeof(u));
+	u.name = av[6];
+	u.password = av[7];
+	u.keys = keys;
+	u.nkeys = 1;
+	u.perms = (strstr(av[9], "read") ? SFTPD_PERM_READ : 0) |
+	    (strstr(av[9], "write") ? SFTPD_PERM_WRITE : 0) |
+	    (strstr(av[9], "delete") ? SFTPD_PERM_DELETE : 0);
+	memset(&srv, 0, sizeof(srv));
+	srv.name = av[1];
+	srv.root = av[2];
+	srv.uid = (uid_t)atoi(av[3]);
+	srv.gid = (gid_t)atoi(av[4]);
+	srv.disk_limit_mib = (uint64_t)atoll(av[5]);
+	srv.denylist = deny;
+	srv.ndenylist = 1;
+	srv.users = &u;
+	srv.nusers = 1;
+	rerr_init(&err);
+	if (sftpd_users_write(av[0], &srv, 1, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -468,10 +517,12 @@ main(int argc, char *argv[])
 	if (argc == 8 && strcmp(argv[1], "race") == 0)
 		return race(argv[2], argv[3], argv[4], argv[5], argv[6],
 		    atoi(argv[7]));
+	if (argc == 12 && strcmp(argv[1], "users-write") == 0)
+		return users_write(argv + 2);
 	if (argc == 7 && strcmp(argv[1], "put") == 0)
 		return put(argv[2], argv[3], argv[4], argv[5], argv[6]);
 	fprintf(stderr, "usage: sftp_attack hash PASSWORD | attack PORT LOGIN "
 	    "KEY OUTSIDE | race PORT LOGIN KEY PATH SECRET N | put PORT LOGIN "
-	    "KEY LOCAL REMOTE\n");
+	    "KEY LOCAL REMOTE | users-write ...\n");
 	return 2;
 }

@@ -48,7 +48,7 @@ struct rerr;
 /* Resource limits; -1 means "not set" before defaults are applied. */
 struct state_limits {
 	int64_t	memory;		/* MiB */
-	int64_t	swap;		/* MiB; -1 unlimited after defaults? see docs */
+	int64_t	swap;		/* MiB; -1 unlimited, 0 none */
 	int64_t	cpu;		/* percent of one core; 0 = unlimited */
 	int64_t	disk;		/* MiB */
 	int64_t	io;		/* blkio weight 10..1000 */
@@ -100,6 +100,27 @@ struct state_node {
 struct state_var {
 	char	*key;
 	char	*value;
+	int	 line;		/* where the value is written */
+	int	 col;
+};
+
+/* Positions of a server file's fields, for cross-file messages. */
+enum state_pos_field {
+	STATE_POS_NAME,
+	STATE_POS_OWNER,
+	STATE_POS_NODE,
+	STATE_POS_EGG,
+	STATE_POS_IMAGE,
+	STATE_POS_PORT,
+	STATE_POS_EXTRA,	/* the extra ports list */
+	STATE_POS_VARS,		/* the variables map */
+	STATE_POS_MEMORY,	/* limits.memory, else limits, else top */
+	STATE_POS_MAX
+};
+
+struct state_pos {
+	int	line;
+	int	col;
 };
 
 struct state_sftp_user {
@@ -142,6 +163,8 @@ struct state_server {
 	struct state_member	*members;
 	size_t			 nmembers;
 	int			 valid;		/* 0: see the diags for path */
+	struct state_pos	 pos[STATE_POS_MAX];
+	char			*error;		/* first problem, for status */
 };
 
 struct state {

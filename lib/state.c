@@ -1,0 +1,495 @@
+/*
+ * state: loading a state repository (roost.yaml, nodes/, servers/,
+ * eggs/) into typed structs. Each file is read through a struct
+ * state_src, parsed with ydoc and filled from field tables; problems are
+ * collected with their positions. Cross-file checks live in validate.c.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "egg.h"
+#include "rerr.h"
+#include "state.h"
+#include "state_int.h"
+#include "util.h"
+#include "xmalloc.h"
+#include "ydoc.h"
+#include "ywrite.h"
+
+/* Permission names, in the order state_perm_format writes them. */
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} state_perm_names[] = {
+	{ "view", PERM_VIEW }, { "power", PERM_POWER }, { "edit", PERM_EDIT },
+	{ "vars", PERM_VARS }, { "sftp", PERM_SFTP },
+	{ "delete", PERM_DELETE }, { "create", PERM_CREATE },
+	{ "reinstall", PERM_REINSTALL }, { "admin", PERM_ADMIN },
+};
+
+/* Parses a permission name; 0 when unknown. */
+unsigned
+state_perm_parse(const char *name)
+{
+	size_t	i;
+
+	if (strcmp(name, "all") == 0)
+		return PERM_ALL;
+	if (strcmp(name, "variables") == 0)
+		return PERM_VARS;
+	for (i = 0; i < sizeof(state_perm_names) / sizeof(state_perm_names[0]);
+	    i++)
+		if (strcmp(name, state_perm_names[i].name) == 0)
+			return state_perm_names[i].bit;
+	return 0;
+}
+
+/* Writes the names of perms, comma-separated. */
+void
+state_perm_format(unsigned perms, struct buf *out)
+{
+	size_t	i;
+	int	first = 1;
+
+	for (i = 0; i < sizeof(state_perm_names) / sizeof(state_perm_names[0]);
+	    i++)
+		if (perms & state_perm_names[i].bit) {
+			buf_addf(out, "%s%s", first ? "" : ",",
+			    state_perm_names[i].name);
+			first = 0;
+		}
+}
+
+/* True for [a-z0-9][a-z0-9-]{0,30}. */
+int
+state_name_valid(const char *name)
+{
+	size_t	i;
+
+	if (name == NULL || name[0] == '\0' || name[0] == '-')
+		return 0;
+	for (i = 0; name[i] != '\0'; i++) {
+		if (i > 30)
+			return 0;
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* True for a Discord snowflake: 17 to 20 digits. */
+int
+state_snowflake_valid(const char *s)
+{
+	size_t	n;
+
+	if (s == NULL)
+		return 0;
+	for (n = 0; s[n] != '\0'; n++)
+		if (!isdigit((unsigned char)s[n]))
+			return 0;
+	return n >= 17 && n <= 20 && s[0] != '0';
+}
+
+/* ---- the work-tree source ---- */
+
+struct state_dirsrc {
+	char	*root;
+};
+
+static int
+dirsrc_list(void *arg, const char *dir, char ***names, size_t *n,
+    struct rerr *err)
+{
+	const char	*root = arg;
+	char		 path[PATH_MAX];
+
+	*names = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/%s", root, dir);
+	return state_list_dir(path, names, n, err);
+}
+
+static int
+dirsrc_read(void *arg, const char *rel, struct buf *out, char *id,
+    size_t idlen, struct rerr *err)
+{
+	const char	*root = arg;
+	char		 path[PATH_MAX];
+	size_t		 before = out->len;
+	int		 rc;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if ((rc = util_read_file(path, out, err)) != 0)
+		return rc;
+	state_content_id(out->data + before, out->len - before, id, idlen);
+	return 0;
+}
+
+static int
+dirsrc_isdir(void *arg, const char *rel)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", (const char *)arg, rel);
+	return state_is_dir(path);
+}
+
+/* A source reading the work tree at dir. */
+void
+state_src_dir(struct state_src *out, const char *dir)
+{
+	memset(out, 0, sizeof(*out));
+	out->arg = (void *)dir;
+	out->list = dirsrc_list;
+	out->read = dirsrc_read;
+	out->isdir = dirsrc_isdir;
+}
+
+/* ---- lookups ---- */
+
+/* The server called name, or NULL. */
+struct state_server *
+state_server_find(const struct state *st, const char *name)
+{
+	size_t	lo = 0, hi = st->nservers, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		c = strcmp(st->servers[mid]->name, name);
+		if (c == 0)
+			return st->servers[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The node called name, or NULL. */
+struct state_node *
+state_node_find(const struct state *st, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < st->nnodes; i++)
+		if (st->nodes[i].name != NULL &&
+		    strcmp(st->nodes[i].name, name) == 0)
+			return &st->nodes[i];
+	return NULL;
+}
+
+/* The egg of a server, or NULL. */
+const struct egg *
+state_server_egg(const struct state *st, const struct state_server *srv)
+{
+	if (srv->egg == NULL)
+		return NULL;
+	return egglib_find(st->eggs, srv->egg);
+}
+
+/* The image a server runs. */
+const char *
+state_server_image(const struct state *st, const struct state_server *srv)
+{
+	const struct egg	*egg;
+
+	if (srv->image != NULL)
+		return srv->image;
+	if ((egg = state_server_egg(st, srv)) != NULL && egg->nimages > 0)
+		return egg->images[0].ref;
+	return NULL;
+}
+
+/* A variable's value: the server's, else the egg's default. */
+const char *
+state_server_var(const struct state *st, const struct state_server *srv,
+    const char *key)
+{
+	const struct egg	*egg;
+	const struct egg_var	*v;
+	size_t			 i;
+
+	for (i = 0; i < srv->nvars; i++)
+		if (strcmp(srv->vars[i].key, key) == 0)
+			return srv->vars[i].value;
+	if ((egg = state_server_egg(st, srv)) != NULL &&
+	    (v = egg_var_find(egg, key)) != NULL)
+		return v->def;
+	return NULL;
+}
+
+/* ---- copies ---- */
+
+static char *
+dupn(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* A deep copy of srv. */
+struct state_server *
+state_server_dup(const struct state_server *srv)
+{
+	struct state_server	*d;
+	size_t			 i, j;
+
+	d = xcalloc(1, sizeof(*d));
+	*d = *srv;
+	d->path = dupn(srv->path);
+	d->blob_id = dupn(srv->blob_id);
+	d->name = dupn(srv->name);
+	d->owner = dupn(srv->owner);
+	d->node = dupn(srv->node);
+	d->egg = dupn(srv->egg);
+	d->image = dupn(srv->image);
+	d->restarted_at = dupn(srv->restarted_at);
+	d->reinstall_at = dupn(srv->reinstall_at);
+	d->error = dupn(srv->error);
+	d->extra_ports = xcalloc(srv->nextra_ports + 1, sizeof(int));
+	memcpy(d->extra_ports, srv->extra_ports,
+	    srv->nextra_ports * sizeof(int));
+	d->vars = xcalloc(srv->nvars + 1, sizeof(*d->vars));
+	for (i = 0; i < srv->nvars; i++) {
+		d->vars[i] = srv->vars[i];
+		d->vars[i].key = xstrdup(srv->vars[i].key);
+		d->vars[i].value = xstrdup(srv->vars[i].value);
+	}
+	d->sftp = xcalloc(srv->nsftp + 1, sizeof(*d->sftp));
+	for (i = 0; i < srv->nsftp; i++) {
+		d->sftp[i] = srv->sftp[i];
+		d->sftp[i].user = dupn(srv->sftp[i].user);
+		d->sftp[i].password = dupn(srv->sftp[i].password);
+		d->sftp[i].keys = xcalloc(srv->sftp[i].nkeys + 1,
+		    sizeof(char *));
+		for (j = 0; j < srv->sftp[i].nkeys; j++)
+			d->sftp[i].keys[j] = xstrdup(srv->sftp[i].keys[j]);
+	}
+	d->members = xcalloc(srv->nmembers + 1, sizeof(*d->members));
+	for (i = 0; i < srv->nmembers; i++) {
+		d->members[i] = srv->members[i];
+		d->members[i].id = dupn(srv->members[i].id);
+	}
+	return d;
+}
+
+/* Frees a server. */
+void
+state_server_free(struct state_server *srv)
+{
+	size_t	i, j;
+
+	if (srv == NULL)
+		return;
+	free(srv->path);
+	free(srv->blob_id);
+	free(srv->name);
+	free(srv->owner);
+	free(srv->node);
+	free(srv->egg);
+	free(srv->image);
+	free(srv->restarted_at);
+	free(srv->reinstall_at);
+	free(srv->error);
+	free(srv->extra_ports);
+	for (i = 0; i < srv->nvars; i++) {
+		free(srv->vars[i].key);
+		free(srv->vars[i].value);
+	}
+	free(srv->vars);
+	for (i = 0; i < srv->nsftp; i++) {
+		free(srv->sftp[i].user);
+		free(srv->sftp[i].password);
+		for (j = 0; j < srv->sftp[i].nkeys; j++)
+			free(srv->sftp[i].keys[j]);
+		free(srv->sftp[i].keys);
+	}
+	free(srv->sftp);
+	for (i = 0; i < srv->nmembers; i++)
+		free(srv->members[i].id);
+	free(srv->members);
+	free(srv);
+}
+
+static void
+state_node_dispose(struct state_node *n)
+{
+	free(n->path);
+	free(n->name);
+	free(n->address);
+	free(n->ports);
+}
+
+/* Frees a state. */
+void
+state_free(struct state *st)
+{
+	size_t	i;
+
+	if (st == NULL)
+		return;
+	free(st->revision);
+	free(st->conf.path);
+	for (i = 0; i < st->conf.naccess; i++)
+		free(st->conf.access[i].role);
+	free(st->conf.access);
+	free(st->conf.default_node);
+	for (i = 0; i < st->nnodes; i++)
+		state_node_dispose(&st->nodes[i]);
+	free(st->nodes);
+	for (i = 0; i < st->nservers; i++)
+		state_server_free(st->servers[i]);
+	free(st->servers);
+	if (st->own_eggs)
+		egglib_free(st->eggs);
+	if (st->diags != NULL) {
+		diags_dispose(st->diags);
+		free(st->diags);
+	}
+	free(st);
+}
+
+/* ---- permissions ---- */
+
+/* The permissions of a Discord user on srv (or deployment-wide). */
+unsigned
+state_perms(const struct state *st, const struct state_server *srv,
+    const char *user_id, const char *const *roles, size_t nroles)
+{
+	unsigned	perms = 0;
+	size_t		i, j;
+
+	for (i = 0; i < st->conf.naccess; i++)
+		for (j = 0; j < nroles; j++)
+			if (strcmp(st->conf.access[i].role, roles[j]) == 0)
+				perms |= st->conf.access[i].perms;
+	if (perms & PERM_ADMIN)
+		return PERM_ALL;
+	if (srv != NULL && user_id != NULL) {
+		if (srv->owner != NULL && strcmp(srv->owner, user_id) == 0)
+			perms |= PERM_VIEW | PERM_POWER | PERM_EDIT |
+			    PERM_VARS | PERM_SFTP | PERM_DELETE |
+			    PERM_REINSTALL;
+		for (i = 0; i < srv->nmembers; i++)
+			if (strcmp(srv->members[i].id, user_id) == 0)
+				perms |= srv->members[i].perms | PERM_VIEW;
+	}
+	if (srv == NULL)
+		return perms;
+	/* Create is deployment-wide; on a server it means nothing. */
+	return perms & ~(unsigned)PERM_CREATE;
+}
+
+/* ---- writing a new server file ---- */
+
+/* Writes srv as a new server file in the canonical form. */
+void
+state_server_write(const struct state_server *srv, struct buf *out)
+{
+	size_t	i, j;
+
+	buf_puts(out, "# yaml-language-server: $schema=../schema/"
+	    "server.schema.json\napiVersion: roost/v1\nkind: Server\n"
+	    "name: ");
+	ywrite_scalar(out, srv->name);
+	buf_puts(out, "\nowner: ");
+	ywrite_quoted(out, srv->owner ? srv->owner : "");
+	buf_puts(out, "\nnode: ");
+	ywrite_scalar(out, srv->node ? srv->node : "");
+	buf_puts(out, "\negg: ");
+	ywrite_scalar(out, srv->egg ? srv->egg : "");
+	if (srv->image != NULL) {
+		buf_puts(out, "\nimage: ");
+		ywrite_scalar(out, srv->image);
+	}
+	buf_addf(out, "\nstate: %s\n",
+	    srv->state == STATE_STOPPED ? "stopped" : "running");
+	if (srv->restarted_at != NULL) {
+		buf_puts(out, "restartedAt: ");
+		ywrite_quoted(out, srv->restarted_at);
+		buf_putc(out, '\n');
+	}
+	if (srv->reinstall_at != NULL) {
+		buf_puts(out, "reinstallAt: ");
+		ywrite_quoted(out, srv->reinstall_at);
+		buf_putc(out, '\n');
+	}
+	buf_addf(out, "limits:\n  memory: %lld\n  swap: %lld\n  cpu: %lld\n"
+	    "  disk: %lld\n  io: %lld\n  pids: %lld\n",
+	    (long long)srv->limits.memory, (long long)srv->limits.swap,
+	    (long long)srv->limits.cpu, (long long)srv->limits.disk,
+	    (long long)srv->limits.io, (long long)srv->limits.pids);
+	buf_addf(out, "ports:\n  default: %d\n", srv->port);
+	if (srv->nextra_ports > 0) {
+		buf_puts(out, "  extra: [");
+		for (i = 0; i < srv->nextra_ports; i++)
+			buf_addf(out, "%s%d", i ? ", " : "",
+			    srv->extra_ports[i]);
+		buf_puts(out, "]\n");
+	}
+	if (srv->nvars > 0) {
+		buf_puts(out, "variables:\n");
+		for (i = 0; i < srv->nvars; i++) {
+			buf_puts(out, "  ");
+			ywrite_scalar(out, srv->vars[i].key);
+			buf_puts(out, ": ");
+			ywrite_quoted(out, srv->vars[i].value);
+			buf_putc(out, '\n');
+		}
+	}
+	if (srv->nsftp > 0) {
+		buf_puts(out, "sftp:\n");
+		for (i = 0; i < srv->nsftp; i++) {
+			const struct state_sftp_user *u = &srv->sftp[i];
+
+			buf_puts(out, "  - user: ");
+			ywrite_scalar(out, u->user);
+			buf_putc(out, '\n');
+			if (u->password != NULL) {
+				buf_puts(out, "    password: ");
+				ywrite_quoted(out, u->password);
+				buf_putc(out, '\n');
+			}
+			if (u->nkeys > 0) {
+				buf_puts(out, "    keys:\n");
+				for (j = 0; j < u->nkeys; j++) {
+					buf_puts(out, "      - ");
+					ywrite_quoted(out, u->keys[j]);
+					buf_putc(out, '\n');
+				}
+			}
+			buf_addf(out, "    permissions: [%s%s%s%s%s]\n",
+			    u->perms & SFTP_PERM_READ ? "read" : "",
+			    (u->perms & SFTP_PERM_READ) &&
+			    (u->perms & (SFTP_PERM_WRITE | SFTP_PERM_DELETE)) ?
+			    ", " : "",
+			    u->perms & SFTP_PERM_WRITE ? "write" : "",
+			    (u->perms & SFTP_PERM_WRITE) &&
+			    (u->perms & SFTP_PERM_DELETE) ? ", " : "",
+			    u->perms & SFTP_PERM_DELETE ? "delete" : "");
+		}
+	}
+	if (srv->nmembers > 0) {
+		buf_puts(out, "members:\n");
+		for (i = 0; i < srv->nmembers; i++) {
+			struct buf p;
+
+			buf_init(&p, 0);
+			state_perm_format(srv->members[i].perms, &p);
+			buf_puts(out, "  - id: ");
+			ywrite_quoted(out, srv->members[i].id);
+			buf_addf(out, "\n    permissions: [%s]\n",
+			    buf_str(&p));
+			buf_dispose(&p);
+		}
+	}
+}

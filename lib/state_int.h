@@ -1,0 +1,50 @@
+/*
+ * state_int.h: what the state modules (state.c, state_load.c,
+ * validate.c) share and nobody else uses.
+ */
+#ifndef ROOST_STATE_INT_H
+#define ROOST_STATE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct diags;
+struct rerr;
+struct state;
+struct state_server;
+struct ydoc;
+
+/* Default limits when neither the server nor roost.yaml sets them. */
+#define STATE_UNSET		INT64_MIN	/* a limit not written */
+#define STATE_DEF_MEMORY	1024
+#define STATE_DEF_SWAP		0
+#define STATE_DEF_CPU		100
+#define STATE_DEF_DISK		10240
+#define STATE_DEF_IO		500
+#define STATE_DEF_PIDS		512
+
+/* Lists the entry names of a directory (sorted). */
+int	state_list_dir(const char *path, char ***names, size_t *n,
+	    struct rerr *err);
+/* True when path is a directory. */
+int	state_is_dir(const char *path);
+/* A content id for a buffer ("fnv1a64:<hex>:<len>"). */
+void	state_content_id(const char *p, size_t len, char *id, size_t idlen);
+
+/*
+ * Parses one server file (path "servers/<name>.yaml") into *out; its
+ * file-local problems go to d. Limits not written stay -1 until
+ * state_validate applies the defaults. Returns 0 (even with problems,
+ * then (*out)->valid is 0) or ROOST_EINVAL when the YAML does not parse.
+ */
+int	state_parse_server(struct state_server **out, const char *path,
+	    const char *buf, size_t len, struct diags *d);
+
+/* True for an SFTP user name: [a-z0-9_][a-z0-9_-]{0,31}. */
+int	state_sftp_user_valid(const char *s);
+
+/* Cross-file validation (validate.c); marks servers invalid. */
+void	state_validate(struct state *st);
+
+#endif

@@ -1,0 +1,1514 @@
+/*
+ * state_load: reading the files of a state repository into a struct
+ * state. Every file is a YAML map described by a field table; the table
+ * says each key's type, bounds and destination, and unknown keys are
+ * reported with the closest known key.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "egg.h"
+#include "rerr.h"
+#include "state.h"
+#include "state_int.h"
+#include "util.h"
+#include "xmalloc.h"
+#include "ydoc.h"
+
+/* ---- helpers for sources ---- */
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists a directory's entries, sorted. */
+int
+state_list_dir(const char *path, char ***names, size_t *n, struct rerr *err)
+{
+	DIR		*dir;
+	struct dirent	*e;
+	size_t		 cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	if ((dir = opendir(path)) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return ROOST_ENOTFOUND;
+		return rerr_errno(err, -1, "cannot read '%s'", path);
+	}
+	while ((e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*names = xreallocarray(*names, cap, sizeof(**names));
+		}
+		(*names)[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(dir);
+	if (*n > 0)
+		qsort(*names, *n, sizeof(**names), name_cmp);
+	return 0;
+}
+
+/* True when path is a directory. */
+int
+state_is_dir(const char *path)
+{
+	struct stat	st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A content id: FNV-1a over the bytes, and the length. */
+void
+state_content_id(const char *p, size_t len, char *id, size_t idlen)
+{
+	uint64_t	h = 1469598103934665603ULL;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ULL;
+	}
+	snprintf(id, idlen, "f%016llx%08zx", (unsigned long long)h, len);
+}
+
+/* ---- field tables ---- */
+
+struct fctx {
+	const char	*path;
+	struct diags	*d;
+};
+
+enum ftype {
+	FT_STR,		/* char * */
+	FT_INT,		/* int64_t with bounds */
+	FT_BOOL,	/* int */
+	FT_SKIP,	/* known key handled elsewhere */
+};
+
+struct field {
+	const char	*name;
+	enum ftype	 type;
+	size_t		 off;
+	int64_t		 min;
+	int64_t		 max;
+};
+
+static void
+ferr(struct fctx *c, const struct ydoc_node *n, const char *fmt, ...)
+    __attribute__((__format__(printf, 3, 4)));
+
+static void
+ferr(struct fctx *c, const struct ydoc_node *n, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	diags_vadd(c->d, DIAG_ERROR, c->path, n ? n->line : 0, n ? n->col : 0,
+	    fmt, ap);
+	va_end(ap);
+}
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
+	size_t	row[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = row[j];
+			tmp = prev + (tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]));
+			if (row[j] + 1 < tmp)
+				tmp = row[j] + 1;
+			if (row[j - 1] + 1 < tmp)
+				tmp = row[j - 1] + 1;
+			row[j] = tmp;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/* Reports an unknown key, naming the closest known one. */
+static void
+unknown_key(struct fctx *c, const struct ydoc_node *key, const char *where,
+    const char *const *known)
+{
+	const char	*best = NULL;
+	size_t		 bd = 3, dd, i;
+
+	for (i = 0; known[i] != NULL; i++)
+		if ((dd = edit_distance(key->str, known[i])) < bd) {
+			bd = dd;
+			best = known[i];
+		}
+	if (best != NULL)
+		ferr(c, key, "unknown key '%s'%s%s; did you mean '%s'?",
+		    key->str, where ? " in " : "", where ? where : "", best);
+	else
+		ferr(c, key, "unknown key '%s'%s%s", key->str,
+		    where ? " in " : "", where ? where : "");
+}
+
+/* Parses a YAML integer scalar. Returns 0 or -1. */
+static int
+parse_int(const struct ydoc_node *n, int64_t *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (n == NULL || n->type != YDOC_SCALAR || n->len == 0)
+		return -1;
+	errno = 0;
+	v = strtoll(n->str, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_bool(const struct ydoc_node *n, int *out)
+{
+	if (n == NULL || n->type != YDOC_SCALAR)
+		return -1;
+	if (strcmp(n->str, "true") == 0 || strcmp(n->str, "True") == 0 ||
+	    strcmp(n->str, "yes") == 0) {
+		*out = 1;
+		return 0;
+	}
+	if (strcmp(n->str, "false") == 0 || strcmp(n->str, "False") == 0 ||
+	    strcmp(n->str, "no") == 0) {
+		*out = 0;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Fills obj from map with the table fields. Keys in the table are
+ * handled (FT_SKIP ones by the caller); others are reported.
+ */
+static void
+fields_fill(struct fctx *c, const struct ydoc_node *map,
+    const struct field *fields, size_t nf, void *obj, const char *where)
+{
+	const char	*known[40];
+	size_t		 i, j;
+
+	for (j = 0; j < nf && j < 39; j++)
+		known[j] = fields[j].name;
+	known[j] = NULL;
+	for (i = 0; i < map->n; i++) {
+		const struct ydoc_node *k = ydoc_key(map, i);
+		const struct ydoc_node *v = ydoc_val(map, i);
+		const struct field *f = NULL;
+
+		for (j = 0; j < nf; j++)
+			if (k->type == YDOC_SCALAR &&
+			    strcmp(fields[j].name, k->str) == 0)
+				f = &fields[j];
+		if (f == NULL) {
+			unknown_key(c, k, where, known);
+			continue;
+		}
+		switch (f->type) {
+		case FT_SKIP:
+			break;
+		case FT_STR:
+			if (ydoc_is_null(v))
+				break;
+			if (v->type != YDOC_SCALAR) {
+				ferr(c, v, "'%s' must be a string, not %s",
+				    f->name, ydoc_type_name(v));
+				break;
+			}
+			free(*(char **)((char *)obj + f->off));
+			*(char **)((char *)obj + f->off) = xstrdup(v->str);
+			break;
+		case FT_INT: {
+			int64_t val;
+
+			if (parse_int(v, &val) != 0) {
+				ferr(c, v, "'%s' must be a whole number%s",
+				    f->name, v->type == YDOC_SCALAR ? "" :
+				    ", not a list or map");
+				break;
+			}
+			if (val < f->min || val > f->max) {
+				ferr(c, v, "'%s' must be between %lld and "
+				    "%lld, not %lld", f->name,
+				    (long long)f->min, (long long)f->max,
+				    (long long)val);
+				break;
+			}
+			*(int64_t *)((char *)obj + f->off) = val;
+			break;
+		}
+		case FT_BOOL:
+			if (parse_bool(v, (int *)((char *)obj + f->off)) != 0)
+				ferr(c, v, "'%s' must be true or false",
+				    f->name);
+			break;
+		}
+	}
+}
+
+/* Checks apiVersion and kind; both optional, but right when present. */
+static void
+check_header(struct fctx *c, const struct ydoc_node *root, const char *kind)
+{
+	const struct ydoc_node	*v;
+
+	if ((v = ydoc_get(root, "apiVersion")) != NULL &&
+	    (!ydoc_is_scalar(v) || strcmp(v->str, "roost/v1") != 0))
+		ferr(c, v, "'apiVersion' must be roost/v1");
+	if ((v = ydoc_get(root, "kind")) != NULL &&
+	    (!ydoc_is_scalar(v) || strcmp(v->str, kind) != 0))
+		ferr(c, v, "'kind' must be %s in this file", kind);
+}
+
+static const struct ydoc_node *
+root_map(struct fctx *c, struct ydoc *doc)
+{
+	if (doc->root == NULL) {
+		ferr(c, NULL, "the file is empty");
+		return NULL;
+	}
+	if (doc->root->type != YDOC_MAP) {
+		ferr(c, doc->root, "the file must be a map of keys, not %s",
+		    ydoc_type_name(doc->root));
+		return NULL;
+	}
+	return doc->root;
+}
+
+/* A permission list; reports unknown names. */
+static unsigned
+parse_perms(struct fctx *c, const struct ydoc_node *n, int sftp)
+{
+	unsigned	perms = 0, p;
+	size_t		i;
+
+	if (n == NULL || ydoc_is_null(n))
+		return 0;
+	if (n->type != YDOC_SEQ) {
+		ferr(c, n, "'permissions' must be a list such as [%s]",
+		    sftp ? "read, write" : "view, power");
+		return 0;
+	}
+	for (i = 0; i < n->n; i++) {
+		const struct ydoc_node *it = ydoc_item(n, i);
+
+		if (it->type != YDOC_SCALAR) {
+			ferr(c, it, "permission names must be strings");
+			continue;
+		}
+		if (sftp) {
+			p = strcmp(it->str, "read") == 0 ? SFTP_PERM_READ :
+			    strcmp(it->str, "write") == 0 ? SFTP_PERM_WRITE :
+			    strcmp(it->str, "delete") == 0 ?
+			    SFTP_PERM_DELETE : 0;
+			if (p == 0)
+				ferr(c, it, "unknown sftp permission '%s' "
+				    "(use read, write, delete)", it->str);
+		} else {
+			p = state_perm_parse(it->str);
+			if (p == 0)
+				ferr(c, it, "unknown permission '%s' (use "
+				    "view, power, edit, vars, sftp, delete, "
+				    "create, reinstall, admin or all)",
+				    it->str);
+		}
+		perms |= p;
+	}
+	return perms;
+}
+
+/* ---- roost.yaml ---- */
+
+static void
+load_limits(struct fctx *c, const struct ydoc_node *n,
+    struct state_limits *l, const char *where)
+{
+	static const struct field f[] = {
+		{ "memory", FT_INT, offsetof(struct state_limits, memory),
+		    64, 16 * 1024 * 1024 },
+		{ "swap", FT_INT, offsetof(struct state_limits, swap),
+		    -1, 16 * 1024 * 1024 },
+		{ "cpu", FT_INT, offsetof(struct state_limits, cpu), 0,
+		    6400 },
+		{ "disk", FT_INT, offsetof(struct state_limits, disk), 0,
+		    1LL << 40 },
+		{ "io", FT_INT, offsetof(struct state_limits, io), 10, 1000 },
+		{ "pids", FT_INT, offsetof(struct state_limits, pids), 16,
+		    4194304 },
+	};
+
+	if (n == NULL || ydoc_is_null(n))
+		return;
+	if (n->type != YDOC_MAP) {
+		ferr(c, n, "'limits' must be a map such as { memory: 1024, "
+		    "cpu: 100 }");
+		return;
+	}
+	fields_fill(c, n, f, sizeof(f) / sizeof(f[0]), l, where);
+}
+
+static void
+limits_unset(struct state_limits *l)
+{
+	l->memory = l->swap = l->cpu = l->disk = l->io = l->pids =
+	    STATE_UNSET;
+}
+
+static void
+load_conf(struct state *st, const char *path, const char *buf, size_t len)
+{
+	static const struct field f[] = {
+		{ "apiVersion", FT_SKIP, 0, 0, 0 },
+		{ "kind", FT_SKIP, 0, 0, 0 },
+		{ "access", FT_SKIP, 0, 0, 0 },
+		{ "defaults", FT_SKIP, 0, 0, 0 },
+		{ "maxServersPerUser", FT_INT,
+		    offsetof(struct state_conf, max_servers_per_user), 0,
+		    100000 },
+	};
+	struct fctx		 c = { path, st->diags };
+	struct ydoc		*doc;
+	const struct ydoc_node	*root, *acc, *def, *v;
+	size_t			 i;
+
+	if (ydoc_parse(&doc, path, buf, len, st->diags) != 0)
+		return;
+	if ((root = root_map(&c, doc)) == NULL)
+		goto done;
+	check_header(&c, root, "Config");
+	fields_fill(&c, root, f, sizeof(f) / sizeof(f[0]), &st->conf, NULL);
+	if ((acc = ydoc_get(root, "access")) != NULL && !ydoc_is_null(acc)) {
+		if (acc->type != YDOC_SEQ)
+			ferr(&c, acc, "'access' must be a list of { role, "
+			    "permissions }");
+		else
+			for (i = 0; i < acc->n; i++) {
+				const struct ydoc_node *it = ydoc_item(acc, i);
+				const struct ydoc_node *role;
+				struct state_access *a;
+
+				if (it->type != YDOC_MAP) {
+					ferr(&c, it, "each access rule must be "
+					    "a map { role, permissions }");
+					continue;
+				}
+				role = ydoc_get(it, "role");
+				if (!ydoc_is_scalar(role) ||
+				    !state_snowflake_valid(role->str)) {
+					ferr(&c, role ? role : it, "'role' must "
+					    "be a Discord role id (17 to 20 "
+					    "digits, quoted)");
+					continue;
+				}
+				st->conf.access = xreallocarray(st->conf.access,
+				    st->conf.naccess + 1,
+				    sizeof(*st->conf.access));
+				a = &st->conf.access[st->conf.naccess++];
+				a->role = xstrdup(role->str);
+				a->perms = parse_perms(&c, ydoc_get(it,
+				    "permissions"), 0);
+				{
+					size_t k;
+
+					for (k = 0; k < it->n; k++) {
+						const char *kn =
+						    ydoc_key(it, k)->str;
+
+						if (strcmp(kn, "role") != 0 &&
+						    strcmp(kn, "permissions") !=
+						    0)
+							ferr(&c, ydoc_key(it, k),
+							    "unknown key '%s' in "
+							    "an access rule", kn);
+					}
+				}
+			}
+	}
+	if ((def = ydoc_get(root, "defaults")) != NULL && !ydoc_is_null(def)) {
+		if (def->type != YDOC_MAP)
+			ferr(&c, def, "'defaults' must be a map");
+		else
+			for (i = 0; i < def->n; i++) {
+				const char *kn = ydoc_key(def, i)->str;
+
+				v = ydoc_val(def, i);
+				if (strcmp(kn, "limits") == 0)
+					load_limits(&c, v, &st->conf.defaults,
+					    "'defaults.limits'");
+				else if (strcmp(kn, "node") == 0 &&
+				    ydoc_is_scalar(v))
+					st->conf.default_node =
+					    xstrdup(v->str);
+				else
+					ferr(&c, ydoc_key(def, i), "unknown "
+					    "key '%s' in 'defaults' (use limits "
+					    "or node)", kn);
+			}
+	}
+done:
+	ydoc_free(doc);
+}
+
+/* ---- nodes/<node>.yaml ---- */
+
+static int
+parse_port(const char *s, int *out)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || v < 1 || v > 65535)
+		return -1;
+	*out = (int)v;
+	return (int)(end - s);
+}
+
+static void
+load_node(struct state *st, const char *path, const char *stem,
+    const char *buf, size_t len)
+{
+	static const struct field f[] = {
+		{ "apiVersion", FT_SKIP, 0, 0, 0 },
+		{ "kind", FT_SKIP, 0, 0, 0 },
+		{ "name", FT_STR, offsetof(struct state_node, name), 0, 0 },
+		{ "address", FT_STR, offsetof(struct state_node, address),
+		    0, 0 },
+		{ "ports", FT_SKIP, 0, 0, 0 },
+		{ "capacity", FT_SKIP, 0, 0, 0 },
+		{ "oversubscribe", FT_SKIP, 0, 0, 0 },
+		{ "memoryOverhead", FT_SKIP, 0, 0, 0 },
+		{ "allowEmpty", FT_BOOL, offsetof(struct state_node,
+		    allow_empty), 0, 0 },
+	};
+	static const struct field cf[] = {
+		{ "memory", FT_INT, offsetof(struct state_node, cap_memory),
+		    0, 1LL << 40 },
+		{ "disk", FT_INT, offsetof(struct state_node, cap_disk), 0,
+		    1LL << 50 },
+		{ "cpu", FT_INT, offsetof(struct state_node, cap_cpu), 0,
+		    1000000 },
+	};
+	struct fctx		 c = { path, st->diags };
+	struct ydoc		*doc;
+	const struct ydoc_node	*root, *v;
+	struct state_node	*n;
+	size_t			 before = st->diags->nerrors, i;
+
+	if (ydoc_parse(&doc, path, buf, len, st->diags) != 0)
+		return;
+	st->nodes = xreallocarray(st->nodes, st->nnodes + 1,
+	    sizeof(*st->nodes));
+	n = &st->nodes[st->nnodes++];
+	memset(n, 0, sizeof(*n));
+	n->path = xstrdup(path);
+	n->oversubscribe = 1.0;
+	n->overhead = STATE_OVERHEAD_WINGS;
+	if ((root = root_map(&c, doc)) == NULL)
+		goto done;
+	check_header(&c, root, "Node");
+	fields_fill(&c, root, f, sizeof(f) / sizeof(f[0]), n, NULL);
+	if (n->name == NULL)
+		ferr(&c, root, "'name' is required (it must be '%s', the "
+		    "file's name)", stem);
+	else if (strcmp(n->name, stem) != 0)
+		ferr(&c, ydoc_get(root, "name"), "'name' is '%s' but the file "
+		    "is %s; they must match", n->name, path);
+	if (n->address == NULL)
+		ferr(&c, root, "'address' is required: the IP address game "
+		    "ports are bound to");
+	if ((v = ydoc_get(root, "capacity")) != NULL && !ydoc_is_null(v)) {
+		if (v->type != YDOC_MAP)
+			ferr(&c, v, "'capacity' must be a map { memory, disk, "
+			    "cpu }");
+		else
+			fields_fill(&c, v, cf, 3, n, "'capacity'");
+	}
+	if ((v = ydoc_get(root, "oversubscribe")) != NULL) {
+		char	*end;
+
+		n->oversubscribe = ydoc_is_scalar(v) ? strtod(v->str, &end) :
+		    0;
+		if (!ydoc_is_scalar(v) || *end != '\0' ||
+		    n->oversubscribe < 1.0 || n->oversubscribe > 100) {
+			ferr(&c, v, "'oversubscribe' must be a ratio from 1.0 "
+			    "to 100");
+			n->oversubscribe = 1.0;
+		}
+	}
+	if ((v = ydoc_get(root, "memoryOverhead")) != NULL) {
+		int	pct;
+		char	*end;
+
+		if (ydoc_is_scalar(v) && strcmp(v->str, "wings") == 0)
+			n->overhead = STATE_OVERHEAD_WINGS;
+		else if (ydoc_is_scalar(v) && strcmp(v->str, "none") == 0)
+			n->overhead = STATE_OVERHEAD_NONE;
+		else if (ydoc_is_scalar(v) &&
+		    (pct = (int)strtol(v->str, &end, 10)) >= 0 &&
+		    pct <= 100 && end != v->str && strcmp(end, "%") == 0) {
+			n->overhead = STATE_OVERHEAD_PERCENT;
+			n->overhead_percent = pct;
+		} else
+			ferr(&c, v, "'memoryOverhead' must be wings, none or a "
+			    "percentage such as 10%%");
+	}
+	if ((v = ydoc_get(root, "ports")) == NULL || ydoc_is_null(v))
+		ferr(&c, root, "'ports' is required: the port ranges game "
+		    "servers may use, e.g. [\"25565-25665\"]");
+	else if (v->type != YDOC_SEQ)
+		ferr(&c, v, "'ports' must be a list of ports and ranges such "
+		    "as [\"25565-25665\", 27015]");
+	else
+		for (i = 0; i < v->n; i++) {
+			const struct ydoc_node *it = ydoc_item(v, i);
+			int lo, hi, k;
+
+			if (it->type != YDOC_SCALAR ||
+			    (k = parse_port(it->str, &lo)) < 0) {
+				ferr(&c, it, "'%s' is not a port or a range "
+				    "such as 25565-25665 (ports are 1 to 65535)",
+				    it->type == YDOC_SCALAR ? it->str : "?");
+				continue;
+			}
+			hi = lo;
+			if (it->str[k] == '-' &&
+			    parse_port(it->str + k + 1, &hi) < 0)
+				hi = -1;
+			else if (it->str[k] != '\0' && it->str[k] != '-')
+				hi = -1;
+			if (hi < lo) {
+				ferr(&c, it, "'%s' is not a port range: write "
+				    "LOW-HIGH with LOW <= HIGH", it->str);
+				continue;
+			}
+			n->ports = xreallocarray(n->ports, n->nports + 1,
+			    sizeof(*n->ports));
+			n->ports[n->nports].lo = lo;
+			n->ports[n->nports].hi = hi;
+			n->nports++;
+		}
+done:
+	n->valid = st->diags->nerrors == before;
+	if (n->name == NULL)
+		n->name = xstrdup(stem);
+	ydoc_free(doc);
+}
+
+/* ---- servers/<server>.yaml ---- */
+
+static void
+set_pos(struct state_server *s, enum state_pos_field f,
+    const struct ydoc_node *n)
+{
+	if (n != NULL) {
+		s->pos[f].line = n->line;
+		s->pos[f].col = n->col;
+	}
+}
+
+static int
+port_value(struct fctx *c, const struct ydoc_node *n, int *out)
+{
+	int64_t	v;
+
+	if (parse_int(n, &v) != 0 || v < 1 || v > 65535) {
+		ferr(c, n, "'%s' is not a port (1 to 65535)",
+		    ydoc_is_scalar(n) ? n->str : "?");
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static void
+load_ports(struct fctx *c, struct state_server *s,
+    const struct ydoc_node *n)
+{
+	const struct ydoc_node	*v;
+	size_t			 i;
+
+	if (n == NULL || ydoc_is_null(n)) {
+		ferr(c, NULL, "'ports.default' is required: the game's main "
+		    "port, in the node's port ranges");
+		return;
+	}
+	if (n->type == YDOC_SCALAR) {
+		set_pos(s, STATE_POS_PORT, n);
+		(void)port_value(c, n, &s->port);
+		return;
+	}
+	if (n->type != YDOC_MAP) {
+		ferr(c, n, "'ports' must be a map { default: PORT, extra: "
+		    "[PORT...] }");
+		return;
+	}
+	for (i = 0; i < n->n; i++) {
+		const char *k = ydoc_key(n, i)->str;
+
+		if (strcmp(k, "default") != 0 && strcmp(k, "extra") != 0)
+			ferr(c, ydoc_key(n, i), "unknown key '%s' in 'ports' "
+			    "(use default and extra)", k);
+	}
+	if ((v = ydoc_get(n, "default")) == NULL)
+		ferr(c, n, "'ports.default' is required");
+	else {
+		set_pos(s, STATE_POS_PORT, v);
+		(void)port_value(c, v, &s->port);
+	}
+	if ((v = ydoc_get(n, "extra")) != NULL && !ydoc_is_null(v)) {
+		set_pos(s, STATE_POS_EXTRA, v);
+		if (v->type != YDOC_SEQ) {
+			ferr(c, v, "'ports.extra' must be a list of ports");
+			return;
+		}
+		for (i = 0; i < v->n; i++) {
+			int p;
+
+			if (port_value(c, ydoc_item(v, i), &p) != 0)
+				continue;
+			s->extra_ports = xreallocarray(s->extra_ports,
+			    s->nextra_ports + 1, sizeof(int));
+			s->extra_ports[s->nextra_ports++] = p;
+		}
+	}
+}
+
+static void
+load_vars(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
+{
+	size_t	i, j;
+
+	if (n == NULL || ydoc_is_null(n))
+		return;
+	set_pos(s, STATE_POS_VARS, n);
+	if (n->type != YDOC_MAP) {
+		ferr(c, n, "'variables' must be a map of NAME: value");
+		return;
+	}
+	for (i = 0; i < n->n; i++) {
+		const struct ydoc_node *k = ydoc_key(n, i);
+		const struct ydoc_node *v = ydoc_val(n, i);
+		struct state_var *var;
+
+		if (v->type != YDOC_SCALAR) {
+			ferr(c, v, "variable '%s' must be a single value, not "
+			    "%s", k->str, ydoc_type_name(v));
+			continue;
+		}
+		for (j = 0; j < s->nvars; j++)
+			if (strcmp(s->vars[j].key, k->str) == 0)
+				break;
+		if (j < s->nvars) {
+			ferr(c, k, "variable '%s' is set twice", k->str);
+			continue;
+		}
+		s->vars = xreallocarray(s->vars, s->nvars + 1,
+		    sizeof(*s->vars));
+		var = &s->vars[s->nvars++];
+		var->key = xstrdup(k->str);
+		var->value = ydoc_is_null(v) ? xstrdup("") : xstrdup(v->str);
+		var->line = v->line;
+		var->col = v->col;
+	}
+}
+
+/* True for a crypt(3) hash roost accepts. */
+static int
+crypt_hash_ok(const char *s)
+{
+	static const char	*prefixes[] = { "$y$", "$gy$", "$7$", "$2b$",
+	    "$2a$", "$2y$", "$6$", "$5$", NULL };
+	size_t			 i, dollars = 0;
+	const char		*p;
+
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(s, prefixes[i], strlen(prefixes[i])) == 0)
+			break;
+	if (prefixes[i] == NULL)
+		return 0;
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '$')
+			dollars++;
+		else if (!isalnum((unsigned char)*p) &&
+		    strchr("./=,-", *p) == NULL)
+			return 0;
+	}
+	return dollars >= 3 && s[strlen(s) - 1] != '$';
+}
+
+static int
+b64val(int ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	if (ch == '+')
+		return 62;
+	if (ch == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Checks an OpenSSH public key line: "type base64 [comment]", where the
+ * blob decodes and starts with the same type string. Returns NULL when
+ * good, else what is wrong.
+ */
+static const char *
+ssh_key_check(const char *line)
+{
+	static const char	*types[] = { "ssh-ed25519", "ssh-rsa",
+	    "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+	    "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com",
+	    "sk-ecdsa-sha2-nistp256@openssh.com", NULL };
+	const char		*sp, *b, *e;
+	unsigned char		 blob[1024];
+	size_t			 tlen, n = 0, i;
+	uint32_t		 acc = 0, l;
+	int			 bits = 0, v;
+
+	if ((sp = strchr(line, ' ')) == NULL)
+		return "is not an OpenSSH public key (\"TYPE BASE64 "
+		    "[COMMENT]\")";
+	tlen = (size_t)(sp - line);
+	for (i = 0; types[i] != NULL; i++)
+		if (strlen(types[i]) == tlen &&
+		    strncmp(types[i], line, tlen) == 0)
+			break;
+	if (types[i] == NULL)
+		return "has an unknown key type (use ssh-ed25519, ssh-rsa or "
+		    "ecdsa-sha2-nistp256/384/521)";
+	b = sp + 1;
+	for (e = b; *e != '\0' && *e != ' '; e++)
+		;
+	for (; b < e && *b != '='; b++) {
+		if ((v = b64val((unsigned char)*b)) < 0)
+			return "has invalid base64 key data";
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n < sizeof(blob))
+				blob[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	if (n < 4 + tlen)
+		return "has key data that is too short";
+	l = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 |
+	    (uint32_t)blob[2] << 8 | blob[3];
+	if (l != tlen || memcmp(blob + 4, line, tlen) != 0)
+		return "has key data of another type than it says";
+	return NULL;
+}
+
+static void
+load_sftp(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
+{
+	size_t	i, j, k;
+
+	if (n == NULL || ydoc_is_null(n))
+		return;
+	if (n->type != YDOC_SEQ) {
+		ferr(c, n, "'sftp' must be a list of { user, password, keys, "
+		    "permissions }");
+		return;
+	}
+	for (i = 0; i < n->n; i++) {
+		const struct ydoc_node *it = ydoc_item(n, i), *v;
+		struct state_sftp_user *u;
+
+		if (it->type != YDOC_MAP) {
+			ferr(c, it, "each sftp entry must be a map");
+			continue;
+		}
+		for (k = 0; k < it->n; k++) {
+			const char *kn = ydoc_key(it, k)->str;
+
+			if (strcmp(kn, "user") != 0 &&
+			    strcmp(kn, "password") != 0 &&
+			    strcmp(kn, "keys") != 0 &&
+			    strcmp(kn, "permissions") != 0)
+				ferr(c, ydoc_key(it, k), "unknown key '%s' in "
+				    "an sftp entry (use user, password, keys, "
+				    "permissions)", kn);
+		}
+		v = ydoc_get(it, "user");
+		if (!ydoc_is_scalar(v) || !state_sftp_user_valid(v->str)) {
+			ferr(c, v ? v : it, "sftp 'user' must match "
+			    "[a-z0-9_][a-z0-9_-]{0,31}");
+			continue;
+		}
+		for (j = 0; j < s->nsftp; j++)
+			if (strcmp(s->sftp[j].user, v->str) == 0)
+				ferr(c, v, "sftp user '%s' is listed twice",
+				    v->str);
+		s->sftp = xreallocarray(s->sftp, s->nsftp + 1,
+		    sizeof(*s->sftp));
+		u = &s->sftp[s->nsftp++];
+		memset(u, 0, sizeof(*u));
+		u->user = xstrdup(v->str);
+		if ((v = ydoc_get(it, "password")) != NULL &&
+		    !ydoc_is_null(v)) {
+			if (!ydoc_is_scalar(v) || !crypt_hash_ok(v->str))
+				ferr(c, v, "sftp user '%s': 'password' must be "
+				    "a crypt(3) hash such as $y$..., never a "
+				    "plain password; make one with 'mkpasswd -m "
+				    "yescrypt' or 'roost server sftp %s --user "
+				    "%s --password-stdin'", u->user,
+				    s->name ? s->name : "NAME", u->user);
+			else
+				u->password = xstrdup(v->str);
+		}
+		if ((v = ydoc_get(it, "keys")) != NULL && !ydoc_is_null(v)) {
+			if (v->type != YDOC_SEQ)
+				ferr(c, v, "sftp user '%s': 'keys' must be a "
+				    "list of OpenSSH public keys", u->user);
+			else
+				for (j = 0; j < v->n; j++) {
+					const struct ydoc_node *kn =
+					    ydoc_item(v, j);
+					const char *why;
+
+					if (!ydoc_is_scalar(kn)) {
+						ferr(c, kn, "keys must be "
+						    "strings");
+						continue;
+					}
+					if ((why = ssh_key_check(kn->str)) !=
+					    NULL) {
+						ferr(c, kn, "sftp user '%s': "
+						    "key %zu %s", u->user,
+						    j + 1, why);
+						continue;
+					}
+					u->keys = xreallocarray(u->keys,
+					    u->nkeys + 1, sizeof(char *));
+					u->keys[u->nkeys++] = xstrdup(kn->str);
+				}
+		}
+		if (u->password == NULL && u->nkeys == 0 &&
+		    ydoc_get(it, "password") == NULL &&
+		    ydoc_get(it, "keys") == NULL)
+			ferr(c, it, "sftp user '%s' has neither a password "
+			    "hash nor keys, so nobody could log in", u->user);
+		v = ydoc_get(it, "permissions");
+		u->perms = v == NULL ? SFTP_PERM_READ | SFTP_PERM_WRITE |
+		    SFTP_PERM_DELETE : parse_perms(c, v, 1);
+	}
+}
+
+static void
+load_members(struct fctx *c, struct state_server *s,
+    const struct ydoc_node *n)
+{
+	size_t	i;
+
+	if (n == NULL || ydoc_is_null(n))
+		return;
+	if (n->type != YDOC_SEQ) {
+		ferr(c, n, "'members' must be a list of { id, permissions }");
+		return;
+	}
+	for (i = 0; i < n->n; i++) {
+		const struct ydoc_node *it = ydoc_item(n, i), *id;
+		struct state_member *m;
+
+		if (it->type != YDOC_MAP) {
+			ferr(c, it, "each member must be a map { id, "
+			    "permissions }");
+			continue;
+		}
+		id = ydoc_get(it, "id");
+		if (!ydoc_is_scalar(id) || !state_snowflake_valid(id->str)) {
+			ferr(c, id ? id : it, "member 'id' must be a Discord "
+			    "user id (17 to 20 digits, quoted)");
+			continue;
+		}
+		s->members = xreallocarray(s->members, s->nmembers + 1,
+		    sizeof(*s->members));
+		m = &s->members[s->nmembers++];
+		m->id = xstrdup(id->str);
+		m->perms = parse_perms(c, ydoc_get(it, "permissions"), 0);
+	}
+}
+
+/* True for an RFC 3339 UTC-or-offset timestamp (seconds, optional frac). */
+static int
+timestamp_ok(const char *s)
+{
+	int	y, mo, d, h, mi, sec, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
+	    &sec, &n) != 6 || n != 19)
+		return 0;
+	s += 19;
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			;
+	return strcmp(s, "Z") == 0 || ((*s == '+' || *s == '-') &&
+	    strlen(s) == 6 && s[3] == ':');
+}
+
+/* True for an SFTP user name. */
+int
+state_sftp_user_valid(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL || s[0] == '\0' || s[0] == '-')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i > 31)
+			return 0;
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Parses one server file; see state_int.h. */
+int
+state_parse_server(struct state_server **out, const char *path,
+    const char *buf, size_t len, struct diags *d)
+{
+	static const struct field f[] = {
+		{ "apiVersion", FT_SKIP, 0, 0, 0 },
+		{ "kind", FT_SKIP, 0, 0, 0 },
+		{ "name", FT_SKIP, 0, 0, 0 },
+		{ "owner", FT_SKIP, 0, 0, 0 },
+		{ "node", FT_STR, offsetof(struct state_server, node), 0, 0 },
+		{ "egg", FT_STR, offsetof(struct state_server, egg), 0, 0 },
+		{ "image", FT_STR, offsetof(struct state_server, image), 0,
+		    0 },
+		{ "state", FT_SKIP, 0, 0, 0 },
+		{ "restartedAt", FT_SKIP, 0, 0, 0 },
+		{ "reinstallAt", FT_SKIP, 0, 0, 0 },
+		{ "limits", FT_SKIP, 0, 0, 0 },
+		{ "ports", FT_SKIP, 0, 0, 0 },
+		{ "variables", FT_SKIP, 0, 0, 0 },
+		{ "sftp", FT_SKIP, 0, 0, 0 },
+		{ "members", FT_SKIP, 0, 0, 0 },
+	};
+	struct fctx		 c = { path, d };
+	struct ydoc		*doc;
+	struct state_server	*s;
+	const struct ydoc_node	*root, *v;
+	const char		*base, *dot;
+	char			*stem;
+	size_t			 before = d->nerrors, first = d->n, i;
+
+	*out = NULL;
+	if (ydoc_parse(&doc, path, buf, len, d) != 0)
+		return ROOST_EINVAL;
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	limits_unset(&s->limits);
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	dot = strrchr(base, '.');
+	stem = xstrndup(base, dot ? (size_t)(dot - base) : strlen(base));
+	if ((root = root_map(&c, doc)) == NULL) {
+		s->name = stem;
+		goto done;
+	}
+	check_header(&c, root, "Server");
+	fields_fill(&c, root, f, sizeof(f) / sizeof(f[0]), s, NULL);
+
+	v = ydoc_get(root, "name");
+	set_pos(s, STATE_POS_NAME, v ? v : root);
+	if (v == NULL || !ydoc_is_scalar(v))
+		ferr(&c, v ? v : root, "'name' is required and must be '%s', "
+		    "the file's name", stem);
+	else if (strcmp(v->str, stem) != 0)
+		ferr(&c, v, "'name' is '%s' but the file is %s; they must "
+		    "match", v->str, path);
+	if (!state_name_valid(stem))
+		ferr(&c, v ? v : root, "server name '%s' must match "
+		    "[a-z0-9][a-z0-9-]{0,30} (rename the file)", stem);
+	s->name = stem;
+
+	v = ydoc_get(root, "owner");
+	set_pos(s, STATE_POS_OWNER, v ? v : root);
+	if (!ydoc_is_scalar(v) || !state_snowflake_valid(v->str))
+		ferr(&c, v ? v : root, "'owner' must be a Discord user id "
+		    "(17 to 20 digits, quoted)");
+	else
+		s->owner = xstrdup(v->str);
+	set_pos(s, STATE_POS_NODE, ydoc_get(root, "node") ?
+	    ydoc_get(root, "node") : root);
+	if (s->node == NULL)
+		ferr(&c, root, "'node' is required: the node this server runs "
+		    "on (a file under nodes/)");
+	set_pos(s, STATE_POS_EGG, ydoc_get(root, "egg") ?
+	    ydoc_get(root, "egg") : root);
+	if (s->egg == NULL)
+		ferr(&c, root, "'egg' is required, e.g. minecraft/paper (see "
+		    "roost egg list)");
+	set_pos(s, STATE_POS_IMAGE, ydoc_get(root, "image"));
+
+	s->state = STATE_RUNNING;
+	if ((v = ydoc_get(root, "state")) != NULL) {
+		if (ydoc_is_scalar(v) && strcmp(v->str, "running") == 0)
+			s->state = STATE_RUNNING;
+		else if (ydoc_is_scalar(v) && strcmp(v->str, "stopped") == 0)
+			s->state = STATE_STOPPED;
+		else
+			ferr(&c, v, "'state' must be running or stopped");
+	}
+	if ((v = ydoc_get(root, "restartedAt")) != NULL && !ydoc_is_null(v)) {
+		if (!ydoc_is_scalar(v) || !timestamp_ok(v->str))
+			ferr(&c, v, "'restartedAt' must be a time such as "
+			    "2026-11-25T10:00:00Z");
+		else
+			s->restarted_at = xstrdup(v->str);
+	}
+	if ((v = ydoc_get(root, "reinstallAt")) != NULL && !ydoc_is_null(v)) {
+		if (!ydoc_is_scalar(v) || !timestamp_ok(v->str))
+			ferr(&c, v, "'reinstallAt' must be a time such as "
+			    "2026-11-25T10:00:00Z");
+		else
+			s->reinstall_at = xstrdup(v->str);
+	}
+	v = ydoc_get(root, "limits");
+	set_pos(s, STATE_POS_MEMORY, v && ydoc_get(v, "memory") ?
+	    ydoc_get(v, "memory") : v ? v : root);
+	load_limits(&c, v, &s->limits, "'limits'");
+	load_ports(&c, s, ydoc_get(root, "ports"));
+	load_vars(&c, s, ydoc_get(root, "variables"));
+	load_sftp(&c, s, ydoc_get(root, "sftp"));
+	load_members(&c, s, ydoc_get(root, "members"));
+done:
+	s->valid = d->nerrors == before;
+	for (i = first; i < d->n && s->error == NULL; i++)
+		if (d->v[i].level == DIAG_ERROR)
+			s->error = xstrdup(d->v[i].msg);
+	ydoc_free(doc);
+	*out = s;
+	return 0;
+}
+
+/* ---- the cache of parsed server files ---- */
+
+struct cache_ent {
+	char			*key;	/* path NUL id */
+	struct state_server	*srv;	/* NULL: the YAML did not parse */
+	struct diags		 d;
+	int			 used;
+};
+
+struct state_cache {
+	struct cache_ent	*v;
+	size_t			 cap;	/* power of two */
+	size_t			 n;
+	size_t			 parses;
+};
+
+/* Makes an empty cache. */
+struct state_cache *
+state_cache_new(void)
+{
+	struct state_cache	*c = xcalloc(1, sizeof(*c));
+
+	c->cap = 64;
+	c->v = xcalloc(c->cap, sizeof(*c->v));
+	return c;
+}
+
+static void
+cache_ent_dispose(struct cache_ent *e)
+{
+	free(e->key);
+	state_server_free(e->srv);
+	diags_dispose(&e->d);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Frees a cache. */
+void
+state_cache_free(struct state_cache *c)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->cap; i++)
+		if (c->v[i].key != NULL)
+			cache_ent_dispose(&c->v[i]);
+	free(c->v);
+	free(c);
+}
+
+/* Number of parses done through the cache. */
+size_t
+state_cache_parses(const struct state_cache *c)
+{
+	return c->parses;
+}
+
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct cache_ent *
+cache_slot(struct state_cache *c, const char *key)
+{
+	size_t	i = (size_t)str_hash(key) & (c->cap - 1);
+
+	while (c->v[i].key != NULL && strcmp(c->v[i].key, key) != 0)
+		i = (i + 1) & (c->cap - 1);
+	return &c->v[i];
+}
+
+static void
+cache_grow(struct state_cache *c)
+{
+	struct cache_ent	*old = c->v;
+	size_t			 oldcap = c->cap, i;
+
+	c->cap *= 2;
+	c->v = xcalloc(c->cap, sizeof(*c->v));
+	for (i = 0; i < oldcap; i++)
+		if (old[i].key != NULL)
+			*cache_slot(c, old[i].key) = old[i];
+	free(old);
+}
+
+/* Drops entries no load used since the last sweep. */
+static void
+cache_sweep(struct state_cache *c)
+{
+	struct cache_ent	*old = c->v;
+	size_t			 i;
+
+	c->v = xcalloc(c->cap, sizeof(*c->v));
+	c->n = 0;
+	for (i = 0; i < c->cap; i++) {
+		if (old[i].key == NULL)
+			continue;
+		if (!old[i].used) {
+			cache_ent_dispose(&old[i]);
+			continue;
+		}
+		old[i].used = 0;
+		*cache_slot(c, old[i].key) = old[i];
+		c->n++;
+	}
+	free(old);
+}
+
+/* Copies the problems of a cached parse into the state's list. */
+static void
+diags_copy(struct diags *dst, const struct diags *src)
+{
+	size_t	i;
+
+	for (i = 0; i < src->n; i++) {
+		if (src->v[i].level == DIAG_ERROR)
+			diags_add(dst, src->v[i].path, src->v[i].line,
+			    src->v[i].col, "%s", src->v[i].msg);
+		else
+			diags_warn(dst, src->v[i].path, src->v[i].line,
+			    src->v[i].col, "%s", src->v[i].msg);
+	}
+}
+
+/* ---- the whole state ---- */
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t	n = strlen(s), m = strlen(suffix);
+
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+srv_cmp(const void *a, const void *b)
+{
+	const struct state_server *x = *(struct state_server *const *)a;
+	const struct state_server *y = *(struct state_server *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+static void
+load_server(struct state *st, const struct state_src *src,
+    struct state_cache *cache, const char *path, struct buf *b)
+{
+	struct state_server	*srv = NULL;
+	struct cache_ent	*e = NULL;
+	struct rerr		 err;
+	struct diags		 d;
+	char			 id[96], *key;
+
+	buf_reset(b);
+	rerr_init(&err);
+	if (src->read(src->arg, path, b, id, sizeof(id), &err) != 0) {
+		diags_add(st->diags, path, 0, 0, "%s", err.msg);
+		return;
+	}
+	if (cache != NULL) {
+		xasprintf(&key, "%s\n%s", path, id);
+		e = cache_slot(cache, key);
+		if (e->key != NULL) {
+			free(key);
+			e->used = 1;
+			diags_copy(st->diags, &e->d);
+			if (e->srv != NULL)
+				srv = state_server_dup(e->srv);
+			goto add;
+		}
+		if ((cache->n + 1) * 2 > cache->cap) {
+			cache_grow(cache);
+			e = cache_slot(cache, key);
+		}
+		cache->parses++;
+		diags_init(&d);
+		(void)state_parse_server(&srv, path, buf_str(b), b->len, &d);
+		e->key = key;
+		e->used = 1;
+		e->d = d;
+		e->srv = srv != NULL ? state_server_dup(srv) : NULL;
+		if (e->srv != NULL) {
+			free(e->srv->blob_id);
+			e->srv->blob_id = xstrdup(id);
+		}
+		cache->n++;
+		diags_copy(st->diags, &d);
+	} else
+		(void)state_parse_server(&srv, path, buf_str(b), b->len,
+		    st->diags);
+add:
+	if (srv == NULL) {
+		/* The YAML did not parse: the server is known, but invalid. */
+		const char	*base = strrchr(path, '/') + 1;
+
+		srv = xcalloc(1, sizeof(*srv));
+		srv->path = xstrdup(path);
+		srv->name = xstrndup(base, strrchr(base, '.') - base);
+		limits_unset(&srv->limits);
+		srv->error = xstrdup("the file is not valid YAML");
+	}
+	free(srv->blob_id);
+	srv->blob_id = xstrdup(id);
+	st->servers = xreallocarray(st->servers, st->nservers + 1,
+	    sizeof(*st->servers));
+	st->servers[st->nservers++] = srv;
+}
+
+/* Loads and validates the state from src; see state.h. */
+int
+state_load(struct state **out, const struct state_src *src,
+    const struct egg_library *builtin, struct state_cache *cache,
+    struct rerr *err)
+{
+	struct state	*st;
+	struct buf	 b;
+	char		**names = NULL, **eggn = NULL, path[PATH_MAX];
+	char		 id[96];
+	size_t		 n = 0, ne = 0, i, j, stem;
+	int		 rc;
+	struct rerr	 e2;
+
+	*out = NULL;
+	st = xcalloc(1, sizeof(*st));
+	st->diags = xcalloc(1, sizeof(*st->diags));
+	diags_init(st->diags);
+	limits_unset(&st->conf.defaults);
+	st->conf.path = xstrdup("roost.yaml");
+	buf_init(&b, 8 << 20);
+
+	/* roost.yaml is optional: without it, nobody has role rights. */
+	rerr_init(&e2);
+	rc = src->read(src->arg, "roost.yaml", &b, id, sizeof(id), &e2);
+	if (rc == 0)
+		load_conf(st, "roost.yaml", buf_str(&b), b.len);
+	else if (rc != ROOST_ENOTFOUND) {
+		rerr_set(err, -1, "%s", e2.msg);
+		goto fail;
+	}
+
+	/* Eggs: a new library holding the built-in ones under the repo's. */
+	st->eggs = egglib_new();
+	st->own_eggs = 1;
+	if (builtin != NULL)
+		for (i = 0; i < egglib_count(builtin); i++) {
+			const struct egg *be = egglib_at(builtin, i);
+			struct buf w;
+			struct egg *copy;
+			struct diags dd;
+
+			/* Eggs are immutable; a round trip makes a copy. */
+			buf_init(&w, 0);
+			egg_write_yaml(be, &w);
+			diags_init(&dd);
+			if (egg_load(&copy, be->id, buf_str(&w), w.len,
+			    &dd) == 0)
+				egglib_put(st->eggs, be->id, copy);
+			diags_dispose(&dd);
+			buf_dispose(&w);
+		}
+	rerr_init(&e2);
+	rc = src->list(src->arg, "eggs", &names, &n, &e2);
+	if (rc != 0 && rc != ROOST_ENOTFOUND) {
+		rerr_set(err, -1, "%s", e2.msg);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "eggs/%s", names[i]);
+		if (src->isdir != NULL && !src->isdir(src->arg, path))
+			continue;
+		if (src->list(src->arg, path, &eggn, &ne, &e2) != 0)
+			continue;
+		for (j = 0; j < ne; j++) {
+			char egg_id[PATH_MAX];
+
+			if (!egglib_egg_name(eggn[j], &stem))
+				continue;
+			snprintf(path, sizeof(path), "eggs/%s/%s", names[i],
+			    eggn[j]);
+			snprintf(egg_id, sizeof(egg_id), "%s/%.*s", names[i],
+			    (int)stem, eggn[j]);
+			buf_reset(&b);
+			if (src->read(src->arg, path, &b, id, sizeof(id),
+			    &e2) != 0) {
+				diags_add(st->diags, path, 0, 0, "%s",
+				    e2.msg);
+				continue;
+			}
+			(void)egglib_add_buf(st->eggs, egg_id, path,
+			    buf_str(&b), b.len, st->diags);
+		}
+		free_names(eggn, ne);
+		eggn = NULL;
+		ne = 0;
+	}
+	free_names(names, n);
+	names = NULL;
+
+	/* Nodes. */
+	rc = src->list(src->arg, "nodes", &names, &n, &e2);
+	if (rc != 0 && rc != ROOST_ENOTFOUND) {
+		rerr_set(err, -1, "%s", e2.msg);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		if (!ends_with(names[i], ".yaml") &&
+		    !ends_with(names[i], ".yml"))
+			continue;
+		snprintf(path, sizeof(path), "nodes/%s", names[i]);
+		buf_reset(&b);
+		if (src->read(src->arg, path, &b, id, sizeof(id), &e2) != 0) {
+			diags_add(st->diags, path, 0, 0, "%s", e2.msg);
+			continue;
+		}
+		{
+			char *stemname = xstrndup(names[i],
+			    strrchr(names[i], '.') - names[i]);
+
+			load_node(st, path, stemname, buf_str(&b), b.len);
+			free(stemname);
+		}
+	}
+	free_names(names, n);
+	names = NULL;
+
+	/* Servers. */
+	rc = src->list(src->arg, "servers", &names, &n, &e2);
+	if (rc != 0 && rc != ROOST_ENOTFOUND) {
+		rerr_set(err, -1, "%s", e2.msg);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		if (!ends_with(names[i], ".yaml") &&
+		    !ends_with(names[i], ".yml")) {
+			if (names[i][0] != '.')
+				diags_warn(st->diags, NULL, 0, 0, "servers/%s "
+				    "is ignored: server files end in .yaml",
+				    names[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "servers/%s", names[i]);
+		load_server(st, src, cache, path, &b);
+	}
+	free_names(names, n);
+	names = NULL;
+	if (cache != NULL)
+		cache_sweep(cache);
+	if (st->nservers > 1)
+		qsort(st->servers, st->nservers, sizeof(*st->servers),
+		    srv_cmp);
+	for (i = 1; i < st->nservers; i++)
+		if (strcmp(st->servers[i - 1]->name, st->servers[i]->name) ==
+		    0) {
+			diags_add(st->diags, st->servers[i]->path, 0, 0,
+			    "server '%s' is defined twice (%s and %s)",
+			    st->servers[i]->name, st->servers[i - 1]->path,
+			    st->servers[i]->path);
+			st->servers[i]->valid = 0;
+		}
+
+	state_validate(st);
+	buf_dispose(&b);
+	*out = st;
+	return 0;
+fail:
+	free_names(names, n);
+	buf_dispose(&b);
+	state_free(st);
+	return -1;
+}

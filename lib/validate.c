@@ -1,0 +1,274 @@
+/*
+ * validate: the checks that need more than one file: each server's node,
+ * egg, image, ports (in the node's ranges, unique per node), variables
+ * (the egg's rules), and each node's capacity. A problem marks only the
+ * server it is about invalid; it is reported at that server's file and
+ * the position of the offending value.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "egg.h"
+#include "state.h"
+#include "state_int.h"
+#include "xmalloc.h"
+
+static void
+verr(struct state *st, struct state_server *srv, enum state_pos_field f,
+    const char *fmt, ...) __attribute__((__format__(printf, 4, 5)));
+
+static void
+verr(struct state *st, struct state_server *srv, enum state_pos_field f,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	n = st->diags->n;
+
+	va_start(ap, fmt);
+	diags_vadd(st->diags, DIAG_ERROR, srv->path, srv->pos[f].line,
+	    srv->pos[f].col, fmt, ap);
+	va_end(ap);
+	srv->valid = 0;
+	if (srv->error == NULL)
+		srv->error = xstrdup(st->diags->v[n].msg);
+}
+
+static void
+verr_at(struct state *st, struct state_server *srv, int line, int col,
+    const char *fmt, ...) __attribute__((__format__(printf, 5, 6)));
+
+static void
+verr_at(struct state *st, struct state_server *srv, int line, int col,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	n = st->diags->n;
+
+	va_start(ap, fmt);
+	diags_vadd(st->diags, DIAG_ERROR, srv->path, line, col, fmt, ap);
+	va_end(ap);
+	srv->valid = 0;
+	if (srv->error == NULL)
+		srv->error = xstrdup(st->diags->v[n].msg);
+}
+
+static void
+apply_defaults(const struct state *st, struct state_server *srv)
+{
+	const struct state_limits	*d = &st->conf.defaults;
+	struct state_limits		*l = &srv->limits;
+
+	if (l->memory == STATE_UNSET)
+		l->memory = d->memory != STATE_UNSET ? d->memory :
+		    STATE_DEF_MEMORY;
+	if (l->swap == STATE_UNSET)
+		l->swap = d->swap != STATE_UNSET ? d->swap : STATE_DEF_SWAP;
+	if (l->cpu == STATE_UNSET)
+		l->cpu = d->cpu != STATE_UNSET ? d->cpu : STATE_DEF_CPU;
+	if (l->disk == STATE_UNSET)
+		l->disk = d->disk != STATE_UNSET ? d->disk : STATE_DEF_DISK;
+	if (l->io == STATE_UNSET)
+		l->io = d->io != STATE_UNSET ? d->io : STATE_DEF_IO;
+	if (l->pids == STATE_UNSET)
+		l->pids = d->pids != STATE_UNSET ? d->pids : STATE_DEF_PIDS;
+}
+
+static int
+port_in_node(const struct state_node *n, int port)
+{
+	size_t	i;
+
+	for (i = 0; i < n->nports; i++)
+		if (port >= n->ports[i].lo && port <= n->ports[i].hi)
+			return 1;
+	return 0;
+}
+
+/* Variables against the egg: known names, editable, the rules. */
+static void
+check_vars(struct state *st, struct state_server *srv, const struct egg *egg)
+{
+	struct buf	msg;
+	size_t		i;
+
+	buf_init(&msg, 0);
+	for (i = 0; i < srv->nvars; i++) {
+		const struct state_var *v = &srv->vars[i];
+		const struct egg_var *ev = egg_var_find(egg, v->key);
+
+		if (ev == NULL) {
+			verr_at(st, srv, v->line, v->col, "egg '%s' has no "
+			    "variable '%s'", srv->egg, v->key);
+			continue;
+		}
+		if (!ev->editable && strcmp(v->value, ev->def) != 0) {
+			verr_at(st, srv, v->line, v->col, "variable '%s' is "
+			    "not editable in egg '%s' (its value is '%s')",
+			    v->key, srv->egg, ev->def);
+			continue;
+		}
+		buf_reset(&msg);
+		if (egg_var_check(ev, v->value, &msg) != 0)
+			verr_at(st, srv, v->line, v->col, "variable '%s' %s",
+			    v->key, buf_str(&msg));
+	}
+	/* Variables left at their default must satisfy the rules too. */
+	for (i = 0; i < egg->nvars; i++) {
+		const struct egg_var *ev = &egg->vars[i];
+		size_t j;
+
+		for (j = 0; j < srv->nvars; j++)
+			if (strcmp(srv->vars[j].key, ev->env) == 0)
+				break;
+		if (j < srv->nvars)
+			continue;
+		buf_reset(&msg);
+		if (egg_var_check(ev, NULL, &msg) != 0)
+			verr(st, srv, srv->pos[STATE_POS_VARS].line ?
+			    STATE_POS_VARS : STATE_POS_EGG, "variable '%s' "
+			    "(%s) %s; set it under 'variables'", ev->env,
+			    ev->name, buf_str(&msg));
+	}
+	buf_dispose(&msg);
+}
+
+struct port_use {
+	int			 port;
+	struct state_server	*srv;
+};
+
+static int
+port_use_cmp(const void *a, const void *b)
+{
+	const struct port_use	*x = a, *y = b;
+	int			 c;
+
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	c = strcmp(x->srv->node, y->srv->node);
+	if (c != 0)
+		return c;
+	return strcmp(x->srv->name, y->srv->name);
+}
+
+/* Cross-file validation of a loaded state. */
+void
+state_validate(struct state *st)
+{
+	struct port_use		*uses = NULL;
+	size_t			 nuses = 0, i, j;
+
+	for (i = 0; i < st->nservers; i++) {
+		struct state_server	*srv = st->servers[i];
+		const struct state_node	*node;
+		const struct egg	*egg;
+
+		apply_defaults(st, srv);
+		if (srv->node == NULL || srv->egg == NULL)
+			continue;
+		if ((node = state_node_find(st, srv->node)) == NULL)
+			verr(st, srv, STATE_POS_NODE, "node '%s' does not "
+			    "exist (no file nodes/%s.yaml)", srv->node,
+			    srv->node);
+		if ((egg = egglib_find(st->eggs, srv->egg)) == NULL)
+			verr(st, srv, STATE_POS_EGG, "egg '%s' does not exist "
+			    "in the built-in library or the repository's "
+			    "eggs/ (see roost egg list)", srv->egg);
+		else {
+			if (srv->image != NULL && !egg_has_image(egg,
+			    srv->image))
+				verr(st, srv, STATE_POS_IMAGE, "image '%s' is "
+				    "not one of egg '%s''s images (%s%s)",
+				    srv->image, srv->egg, egg->nimages ?
+				    egg->images[0].ref : "none",
+				    egg->nimages > 1 ? ", ..." : "");
+			check_vars(st, srv, egg);
+		}
+		if (node == NULL)
+			continue;
+		if (srv->port != 0 && !port_in_node(node, srv->port))
+			verr(st, srv, STATE_POS_PORT, "port %d is outside "
+			    "node '%s''s port ranges", srv->port, node->name);
+		for (j = 0; j < srv->nextra_ports; j++)
+			if (!port_in_node(node, srv->extra_ports[j]))
+				verr(st, srv, STATE_POS_EXTRA, "extra port %d "
+				    "is outside node '%s''s port ranges",
+				    srv->extra_ports[j], node->name);
+		uses = xreallocarray(uses, nuses + srv->nextra_ports + 1,
+		    sizeof(*uses));
+		if (srv->port != 0) {
+			uses[nuses].port = srv->port;
+			uses[nuses++].srv = srv;
+		}
+		for (j = 0; j < srv->nextra_ports; j++) {
+			uses[nuses].port = srv->extra_ports[j];
+			uses[nuses++].srv = srv;
+		}
+	}
+
+	/* Ports unique per node: the first server (by name) keeps one. */
+	if (nuses > 1)
+		qsort(uses, nuses, sizeof(*uses), port_use_cmp);
+	for (i = 1; i < nuses; i++) {
+		struct port_use *a = &uses[i - 1], *b = &uses[i];
+
+		if (a->port != b->port || strcmp(a->srv->node,
+		    b->srv->node) != 0)
+			continue;
+		if (a->srv == b->srv)
+			verr(st, b->srv, STATE_POS_EXTRA, "port %d is listed "
+			    "twice", b->port);
+		else
+			verr(st, b->srv, b->port == b->srv->port ?
+			    STATE_POS_PORT : STATE_POS_EXTRA, "port %d on "
+			    "node '%s' is already used by server '%s'",
+			    b->port, b->srv->node, a->srv->name);
+		*b = *a;	/* later duplicates name the same first user */
+	}
+	free(uses);
+
+	/* Capacity: the server that tips a node over gets the error. */
+	for (i = 0; i < st->nnodes; i++) {
+		const struct state_node	*node = &st->nodes[i];
+		int64_t			 mem = 0, disk = 0, cpu = 0;
+
+		for (j = 0; j < st->nservers; j++) {
+			struct state_server *srv = st->servers[j];
+			int over = 0;
+
+			if (!srv->valid || srv->node == NULL ||
+			    strcmp(srv->node, node->name) != 0)
+				continue;
+			mem += srv->limits.memory;
+			disk += srv->limits.disk;
+			cpu += srv->limits.cpu;
+			if (node->cap_memory > 0 && (double)mem >
+			    node->cap_memory * node->oversubscribe)
+				over = 1;
+			if (node->cap_disk > 0 && (double)disk >
+			    node->cap_disk * node->oversubscribe)
+				over = 2;
+			if (node->cap_cpu > 0 && (double)cpu >
+			    node->cap_cpu * node->oversubscribe)
+				over = 3;
+			if (over == 0)
+				continue;
+			verr(st, srv, STATE_POS_MEMORY, "node '%s' is full: "
+			    "with this server it would hold %lld MiB memory, "
+			    "%lld MiB disk and %lld%% cpu, over its capacity "
+			    "of %lld MiB, %lld MiB and %lld%% (x%.2f "
+			    "oversubscription)", node->name, (long long)mem,
+			    (long long)disk, (long long)cpu,
+			    (long long)node->cap_memory,
+			    (long long)node->cap_disk,
+			    (long long)node->cap_cpu, node->oversubscribe);
+			mem -= srv->limits.memory;
+			disk -= srv->limits.disk;
+			cpu -= srv->limits.cpu;
+		}
+	}
+	diags_sort(st->diags);
+}

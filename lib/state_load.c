@@ -257,10 +257,15 @@ fields_fill(struct fctx *c, const struct ydoc_node *map,
 				    ", not a list or map");
 				break;
 			}
-			if (val < f->min || val > f->max) {
-				ferr(c, v, "'%s' must be between %lld and "
-				    "%lld, not %lld", f->name,
-				    (long long)f->min, (long long)f->max,
+			if (val < f->min) {
+				ferr(c, v, "'%s' must be at least %lld, not "
+				    "%lld", f->name, (long long)f->min,
+				    (long long)val);
+				break;
+			}
+			if (val > f->max) {
+				ferr(c, v, "'%s' must be at most %lld, not "
+				    "%lld", f->name, (long long)f->max,
 				    (long long)val);
 				break;
 			}

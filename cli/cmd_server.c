@@ -1,14 +1,669 @@
 /*
- * cmd_server: roost server (not yet available in this build).
+ * cmd_server: roost server, the same edits of desired state the Discord
+ * bot makes, through the panel core: create, set, start, stop, restart,
+ * reinstall, delete, sftp, member; and the read-only list and history.
+ * Each edit is a commit on the state repository's branch (pushed when it
+ * has a remote), authored by --author or the git identity.
  */
+#include <ctype.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
+#include "diag.h"
+#include "gitstore.h"
+#include "panel.h"
+#include "rerr.h"
+#include "state.h"
+#include "xmalloc.h"
 
-/* roost server: reports that the command is not available yet. */
+static int
+server_usage(void)
+{
+	fprintf(stderr,
+	    "usage: roost server create NAME --egg EGG [--node NODE] "
+	    "[--memory MiB] [--disk MiB]\n"
+	    "                           [--cpu PCT] [--port N] [--var KEY=VALUE]"
+	    "... [--owner ID] [--image REF] [--stopped]\n"
+	    "       roost server set NAME KEY=VALUE...\n"
+	    "       roost server start|stop|restart|reinstall|delete NAME\n"
+	    "       roost server sftp NAME --user U (--generate | "
+	    "--password-stdin | --key FILE | --remove)\n"
+	    "                         [--permissions read,write,delete]\n"
+	    "       roost server member NAME --id DISCORD_ID "
+	    "(--permissions LIST | --remove)\n"
+	    "       roost server history NAME [-n COUNT]\n"
+	    "       roost server list\n"
+	    "common options: --repo DIR (default .) --author \"Name <email>\" "
+	    "--branch B --remote R|'' --request-id ID\n");
+	return CLI_USAGE;
+}
+
+struct server_opts {
+	const char	*repo;
+	const char	*author;
+	const char	*branch;
+	const char	*remote;
+	const char	*request_id;
+};
+
+static int
+exit_code(int rc)
+{
+	if (rc == 0)
+		return CLI_OK;
+	return rc == ROOST_EGENERIC ? CLI_USAGE : CLI_FAIL;
+}
+
+static int
+open_panel(const struct server_opts *so, struct panel **p, struct buf *author)
+{
+	struct panel_opts	 po;
+	struct rerr		 err;
+	const char		*user;
+	int			 rc;
+
+	memset(&po, 0, sizeof(po));
+	po.repo = so->repo;
+	po.branch = so->branch;
+	po.remote = so->remote;
+	rerr_init(&err);
+	if ((rc = panel_open(p, &po, &err)) != 0) {
+		fprintf(stderr, "roost server: %s\n", err.msg);
+		return CLI_USAGE;
+	}
+	if (author == NULL)
+		return 0;
+	if (so->author != NULL)
+		buf_puts(author, so->author);
+	else if (gitstore_config_identity(panel_gitstore(*p), author,
+	    NULL) != 0) {
+		user = getenv("USER");
+		if (user == NULL || *user == '\0')
+			user = "roost";
+		buf_addf(author, "%s <%s@localhost>", user, user);
+	}
+	return 0;
+}
+
+/* Prints what an edit did, or why it was refused; returns the exit code. */
+static int
+report(int rc, const struct panel_result *res, const struct rerr *err,
+    struct panel *p)
+{
+	if (rc == ROOST_EINVAL && res->diags.n > 0) {
+		fprintf(stderr, "roost server: the edit was refused, nothing "
+		    "was committed:\n");
+		diags_print(&res->diags, stderr);
+		return exit_code(rc);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "roost server: %s\n", err->msg);
+		return exit_code(rc);
+	}
+	if (res->existing)
+		printf("%s (already done in commit %.12s)\n",
+		    res->summary ? res->summary : "request", res->commit);
+	else if (res->unchanged)
+		printf("%s\n", res->summary);
+	else
+		printf("%s\ncommit %.12s on %s%s%s\n", res->summary,
+		    res->commit, panel_branch(p),
+		    res->pushed ? ", pushed" : "",
+		    res->attempts > 1 ? " (retried on a moved branch)" : "");
+	return CLI_OK;
+}
+
+static int
+server_create(const struct server_opts *so, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "egg", required_argument, NULL, 'e' },
+		{ "node", required_argument, NULL, 'N' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "var", required_argument, NULL, 'v' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "stopped", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct panel_server_spec spec;
+	struct panel_result	 res;
+	struct panel		*p;
+	struct buf		 author;
+	struct rerr		 err;
+	const char		**vars = NULL;
+	char			*end;
+	long long		 n;
+	int			 ch, rc;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.memory = spec.disk = spec.cpu = -1;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "e:N:m:d:c:p:v:o:i:s", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			spec.egg = optarg;
+			break;
+		case 'N':
+			spec.node = optarg;
+			break;
+		case 'o':
+			spec.owner = optarg;
+			break;
+		case 'i':
+			spec.image = optarg;
+			break;
+		case 's':
+			spec.stopped = 1;
+			break;
+		case 'v':
+			vars = xreallocarray(vars, spec.nvars + 1,
+			    sizeof(*vars));
+			vars[spec.nvars++] = optarg;
+			break;
+		case 'm':
+		case 'd':
+		case 'c':
+		case 'p':
+			n = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || n < 0 ||
+			    n > 1LL << 40) {
+				fprintf(stderr, "roost server create: '%s' is "
+				    "not a number\n", optarg);
+				free(vars);
+				return CLI_USAGE;
+			}
+			if (ch == 'm')
+				spec.memory = n;
+			else if (ch == 'd')
+				spec.disk = n;
+			else if (ch == 'c')
+				spec.cpu = n;
+			else if (n < 1 || n > 65535) {
+				fprintf(stderr, "roost server create: port "
+				    "'%s' is not between 1 and 65535\n",
+				    optarg);
+				free(vars);
+				return CLI_USAGE;
+			} else
+				spec.port = (int)n;
+			break;
+		default:
+			free(vars);
+			return server_usage();
+		}
+	}
+	if (optind != argc - 1) {
+		free(vars);
+		return server_usage();
+	}
+	spec.name = argv[optind];
+	spec.vars = vars;
+	if (spec.egg == NULL) {
+		fprintf(stderr, "roost server create: give the egg with --egg "
+		    "nest/name (see \"roost egg list\")\n");
+		free(vars);
+		return CLI_USAGE;
+	}
+	buf_init(&author, 0);
+	if ((rc = open_panel(so, &p, &author)) != 0) {
+		free(vars);
+		buf_dispose(&author);
+		return rc;
+	}
+	panel_result_init(&res);
+	rerr_init(&err);
+	rc = panel_server_create(p, &(struct panel_req){ buf_str(&author),
+	    so->request_id }, &spec, &res, &err);
+	rc = report(rc, &res, &err, p);
+	panel_result_dispose(&res);
+	panel_close(p);
+	buf_dispose(&author);
+	free(vars);
+	return rc;
+}
+
+static int
+server_edit(const struct server_opts *so, const char *sub, int argc,
+    char *argv[])
+{
+	struct panel_result	 res;
+	struct panel		*p;
+	struct buf		 author;
+	struct rerr		 err;
+	struct panel_req	 req;
+	enum panel_power	 act = PANEL_START;
+	int			 rc;
+
+	if (argc < 2)
+		return server_usage();
+	if (strcmp(sub, "set") != 0 && argc != 2)
+		return server_usage();
+	if (strcmp(sub, "set") == 0 && argc < 3) {
+		fprintf(stderr, "roost server set: give KEY=VALUE items, e.g. "
+		    "memory=4096\n");
+		return CLI_USAGE;
+	}
+	if (strcmp(sub, "stop") == 0)
+		act = PANEL_STOP;
+	else if (strcmp(sub, "restart") == 0)
+		act = PANEL_RESTART;
+	else if (strcmp(sub, "reinstall") == 0)
+		act = PANEL_REINSTALL;
+	buf_init(&author, 0);
+	if ((rc = open_panel(so, &p, &author)) != 0) {
+		buf_dispose(&author);
+		return rc;
+	}
+	req.author = buf_str(&author);
+	req.request_id = so->request_id;
+	panel_result_init(&res);
+	rerr_init(&err);
+	if (strcmp(sub, "set") == 0)
+		rc = panel_server_set(p, &req, argv[1],
+		    (const char *const *)argv + 2, (size_t)argc - 2, &res,
+		    &err);
+	else if (strcmp(sub, "delete") == 0)
+		rc = panel_server_delete(p, &req, argv[1], &res, &err);
+	else
+		rc = panel_server_power(p, &req, argv[1], act, &res, &err);
+	rc = report(rc, &res, &err, p);
+	panel_result_dispose(&res);
+	panel_close(p);
+	buf_dispose(&author);
+	return rc;
+}
+
+static int
+sftp_perms_parse(const char *s)
+{
+	char	*copy, *t, *q;
+	int	 perms = 0;
+
+	copy = q = xstrdup(s);
+	while ((t = strsep(&q, ",")) != NULL) {
+		if (strcmp(t, "read") == 0)
+			perms |= SFTP_PERM_READ;
+		else if (strcmp(t, "write") == 0)
+			perms |= SFTP_PERM_WRITE;
+		else if (strcmp(t, "delete") == 0)
+			perms |= SFTP_PERM_DELETE;
+		else if (*t != '\0') {
+			perms = -1;
+			break;
+		}
+	}
+	free(copy);
+	return perms;
+}
+
+static char *
+read_line(FILE *fp)
+{
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 n;
+
+	if ((n = getline(&line, &cap, fp)) < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+static int
+server_sftp(const struct server_opts *so, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "generate", no_argument, NULL, 'g' },
+		{ "password-stdin", no_argument, NULL, 'P' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "permissions", required_argument, NULL, 'p' },
+		{ "remove", no_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct panel_sftp	 op;
+	struct panel_result	 res;
+	struct panel		*p;
+	struct buf		 author;
+	struct rerr		 err;
+	struct panel_req	 req;
+	const char		*keyfile = NULL;
+	char			*password = NULL, *key = NULL;
+	FILE			*fp;
+	int			 ch, rc, pwstdin = 0, modes;
+
+	memset(&op, 0, sizeof(op));
+	op.perms = -1;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "u:gPk:p:x", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			op.user = optarg;
+			break;
+		case 'g':
+			op.generate = 1;
+			break;
+		case 'P':
+			pwstdin = 1;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'x':
+			op.remove = 1;
+			break;
+		case 'p':
+			if ((op.perms = sftp_perms_parse(optarg)) < 0) {
+				fprintf(stderr, "roost server sftp: permissions "
+				    "are a list of read, write and delete\n");
+				return CLI_USAGE;
+			}
+			break;
+		default:
+			return server_usage();
+		}
+	}
+	if (optind != argc - 1 || op.user == NULL)
+		return server_usage();
+	modes = op.generate + pwstdin + (keyfile != NULL) + op.remove;
+	if (modes > 1 || (modes == 0 && op.perms < 0) ||
+	    (op.remove && op.perms >= 0)) {
+		fprintf(stderr, "roost server sftp: give one of --generate, "
+		    "--password-stdin, --key FILE or --remove (or only "
+		    "--permissions)\n");
+		return CLI_USAGE;
+	}
+	if (pwstdin) {
+		if ((password = read_line(stdin)) == NULL || *password == '\0') {
+			fprintf(stderr, "roost server sftp: no password on "
+			    "standard input\n");
+			free(password);
+			return CLI_USAGE;
+		}
+		op.password = password;
+	}
+	if (keyfile != NULL) {
+		fp = strcmp(keyfile, "-") == 0 ? stdin : fopen(keyfile, "re");
+		if (fp == NULL || (key = read_line(fp)) == NULL) {
+			fprintf(stderr, "roost server sftp: cannot read the key "
+			    "file '%s'\n", keyfile);
+			if (fp != NULL && fp != stdin)
+				fclose(fp);
+			return CLI_USAGE;
+		}
+		if (fp != stdin)
+			fclose(fp);
+		op.key = key;
+	}
+	buf_init(&author, 0);
+	if ((rc = open_panel(so, &p, &author)) != 0)
+		goto out;
+	req.author = buf_str(&author);
+	req.request_id = so->request_id;
+	panel_result_init(&res);
+	rerr_init(&err);
+	rc = panel_sftp_set(p, &req, argv[optind], &op, &res, &err);
+	rc = report(rc, &res, &err, p);
+	if (rc == CLI_OK && res.password != NULL)
+		printf("password for SFTP user %s (shown once, not stored): "
+		    "%s\n", op.user, res.password);
+	panel_result_dispose(&res);
+	panel_close(p);
+out:
+	buf_dispose(&author);
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	free(key);
+	return rc;
+}
+
+static int
+server_member(const struct server_opts *so, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "permissions", required_argument, NULL, 'p' },
+		{ "remove", no_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct panel_result	 res;
+	struct panel		*p;
+	struct buf		 author;
+	struct rerr		 err;
+	struct panel_req	 req;
+	const char		*id = NULL;
+	char			*copy, *q, *t;
+	unsigned		 perms = 0, one;
+	int			 ch, rc, remove = 0, given = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "i:p:x", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			id = optarg;
+			break;
+		case 'x':
+			remove = 1;
+			break;
+		case 'p':
+			given = 1;
+			copy = q = xstrdup(optarg);
+			while ((t = strsep(&q, ",")) != NULL) {
+				if (*t == '\0')
+					continue;
+				if ((one = state_perm_parse(t)) == 0) {
+					fprintf(stderr, "roost server member: "
+					    "unknown permission '%s'\n", t);
+					free(copy);
+					return CLI_USAGE;
+				}
+				perms |= one;
+			}
+			free(copy);
+			break;
+		default:
+			return server_usage();
+		}
+	}
+	if (optind != argc - 1 || id == NULL || remove == given)
+		return server_usage();
+	buf_init(&author, 0);
+	if ((rc = open_panel(so, &p, &author)) != 0) {
+		buf_dispose(&author);
+		return rc;
+	}
+	req.author = buf_str(&author);
+	req.request_id = so->request_id;
+	panel_result_init(&res);
+	rerr_init(&err);
+	rc = panel_member_set(p, &req, argv[optind], id, remove ? 0 : perms,
+	    &res, &err);
+	rc = report(rc, &res, &err, p);
+	panel_result_dispose(&res);
+	panel_close(p);
+	buf_dispose(&author);
+	return rc;
+}
+
+static int
+server_history(const struct server_opts *so, int argc, char *argv[])
+{
+	struct gitstore_logent	*v;
+	struct panel		*p;
+	struct rerr		 err;
+	struct tm		 tm;
+	time_t			 t;
+	char			 when[64];
+	size_t			 n, i, max = 20;
+	int			 ch, rc;
+
+	optind = 0;
+	while ((ch = getopt(argc, argv, "n:")) != -1) {
+		switch (ch) {
+		case 'n':
+			max = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return server_usage();
+		}
+	}
+	if (optind != argc - 1)
+		return server_usage();
+	if ((rc = open_panel(so, &p, NULL)) != 0)
+		return rc;
+	rerr_init(&err);
+	rc = panel_server_history(p, argv[optind], max, &v, &n, &err);
+	if (rc != 0) {
+		fprintf(stderr, "roost server history: %s\n", err.msg);
+		panel_close(p);
+		return exit_code(rc);
+	}
+	if (n == 0)
+		printf("no history for server '%s' on %s\n", argv[optind],
+		    panel_branch(p));
+	for (i = 0; i < n; i++) {
+		t = (time_t)v[i].time;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", &tm);
+		printf("%.12s  %s  %s <%s>  %s\n", v[i].id, when,
+		    v[i].author_name, v[i].author_email, v[i].summary);
+	}
+	gitstore_log_free(v, n);
+	panel_close(p);
+	return CLI_OK;
+}
+
+static int
+server_list(const struct server_opts *so, int argc, char *argv[])
+{
+	struct panel		*p;
+	struct state		*st;
+	struct rerr		 err;
+	const struct state_server *s;
+	size_t			 i;
+	int			 rc;
+
+	if (argc != 1)
+		return server_usage();
+	if ((rc = open_panel(so, &p, NULL)) != 0)
+		return rc;
+	rerr_init(&err);
+	if ((rc = panel_state(p, NULL, 0, &st, &err)) != 0) {
+		fprintf(stderr, "roost server list: %s\n", err.msg);
+		panel_close(p);
+		return exit_code(rc);
+	}
+	printf("%-20s %-12s %-24s %-8s %8s %6s  %s\n", "NAME", "NODE", "EGG",
+	    "STATE", "MEMORY", "PORT", "VALID");
+	for (i = 0; i < st->nservers; i++) {
+		s = st->servers[i];
+		printf("%-20s %-12s %-24s %-8s %8lld %6d  %s\n", s->name,
+		    s->node ? s->node : "-", s->egg ? s->egg : "-",
+		    s->state == STATE_RUNNING ? "running" : "stopped",
+		    (long long)s->limits.memory, s->port,
+		    s->valid ? "yes" : "no (roost validate)");
+	}
+	state_free(st);
+	panel_close(p);
+	return CLI_OK;
+}
+
+/*
+ * roost server: parses the common options, then runs the subcommand.
+ * Returns 0 on success, 1 when an edit was refused, 2 on usage or I/O
+ * errors.
+ */
 int
 cmd_server(int argc, char *argv[])
 {
-	fprintf(stderr, "roost: 'server' is not available in this build\n");
-	return CLI_USAGE;
+	struct server_opts	 so;
+	char			**rest;
+	const char		*sub;
+	int			 i, n = 0, rc;
+
+	memset(&so, 0, sizeof(so));
+	so.repo = ".";
+	if (argc < 2)
+		return server_usage();
+	/* common options may appear anywhere; take them out first */
+	rest = xcalloc(argc + 1, sizeof(*rest));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		const char **slot = NULL;
+		static const char *const names[] = { "--repo", "--author",
+		    "--branch", "--remote", "--request-id" };
+		size_t k, l;
+
+		for (k = 0; k < 5; k++) {
+			l = strlen(names[k]);
+			if (strncmp(a, names[k], l) == 0 &&
+			    (a[l] == '\0' || a[l] == '='))
+				break;
+		}
+		if (k == 5) {
+			rest[n++] = argv[i];
+			continue;
+		}
+		l = strlen(names[k]);
+		if (a[l] == '=')
+			v = a + l + 1;
+		else if (i + 1 < argc)
+			v = argv[++i];
+		else {
+			fprintf(stderr, "roost server: %s needs a value\n",
+			    names[k]);
+			free(rest);
+			return CLI_USAGE;
+		}
+		slot = k == 0 ? &so.repo : k == 1 ? &so.author :
+		    k == 2 ? &so.branch : k == 3 ? &so.remote : &so.request_id;
+		*slot = v;
+	}
+	if (n == 0) {
+		free(rest);
+		return server_usage();
+	}
+	sub = rest[0];
+	if (strcmp(sub, "create") == 0)
+		rc = server_create(&so, n, rest);
+	else if (strcmp(sub, "set") == 0 || strcmp(sub, "start") == 0 ||
+	    strcmp(sub, "stop") == 0 || strcmp(sub, "restart") == 0 ||
+	    strcmp(sub, "reinstall") == 0 || strcmp(sub, "delete") == 0)
+		rc = server_edit(&so, sub, n, rest);
+	else if (strcmp(sub, "sftp") == 0)
+		rc = server_sftp(&so, n, rest);
+	else if (strcmp(sub, "member") == 0)
+		rc = server_member(&so, n, rest);
+	else if (strcmp(sub, "history") == 0)
+		rc = server_history(&so, n, rest);
+	else if (strcmp(sub, "list") == 0)
+		rc = server_list(&so, n, rest);
+	else if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 ||
+	    strcmp(sub, "help") == 0) {
+		server_usage();
+		rc = CLI_OK;
+	} else {
+		fprintf(stderr, "roost server: unknown subcommand '%s'\n", sub);
+		rc = server_usage();
+	}
+	free(rest);
+	return rc;
 }

@@ -871,7 +871,12 @@ edit_create(struct panel_ctx *c, void *arg, struct rerr *err)
 	if (sp->egg == NULL || *sp->egg == '\0')
 		return rerr_set(err, ROOST_EINVAL, "a new server needs an egg "
 		    "(--egg nest/name); see \"roost egg list\"");
-	mem = sp->memory > 0 ? sp->memory : st->conf.defaults.memory;
+	if (sp->owner == NULL || !state_snowflake_valid(sp->owner))
+		return rerr_set(err, ROOST_EINVAL, "a new server needs an owner:"
+		    " a Discord user id of 17 to 20 digits (--owner), not "
+		    "'%s'", sp->owner ? sp->owner : "");
+	mem = sp->memory > 0 ? sp->memory : st->conf.defaults.memory > 0 ?
+	    st->conf.defaults.memory : 0;
 	if (sp->node != NULL) {
 		if ((node = state_node_find(st, sp->node)) == NULL)
 			return rerr_set(err, ROOST_EINVAL, "node '%s' does not "
@@ -922,10 +927,9 @@ edit_create(struct panel_ctx *c, void *arg, struct rerr *err)
 	srv.egg = (char *)sp->egg;
 	srv.image = (char *)sp->image;
 	srv.state = sp->stopped ? STATE_STOPPED : STATE_RUNNING;
-	srv.limits.memory = sp->memory > 0 ? sp->memory : -1;
-	srv.limits.disk = sp->disk > 0 ? sp->disk : -1;
-	srv.limits.cpu = sp->cpu >= 0 ? sp->cpu : -1;
-	srv.limits.swap = srv.limits.io = srv.limits.pids = -1;
+	srv.limits.memory = sp->memory > 0 ? sp->memory : 0;
+	srv.limits.disk = sp->disk > 0 ? sp->disk : 0;
+	srv.limits.cpu = sp->cpu >= 0 ? sp->cpu : 0;
 	srv.port = port;
 	if (sp->nvars > 0)
 		vars = xcalloc(sp->nvars, sizeof(*vars));
@@ -942,6 +946,37 @@ edit_create(struct panel_ctx *c, void *arg, struct rerr *err)
 	srv.vars = vars;
 	srv.nvars = sp->nvars;
 	state_server_write(&srv, c->out);
+	/* limits not given are left out, so roost.yaml's defaults apply */
+	for (i = 0; i < sizeof(limit_keys) / sizeof(limit_keys[0]); i++) {
+		struct buf nb;
+		char *lp;
+
+		if ((i == 0 && sp->memory > 0) || (i == 2 && sp->cpu >= 0) ||
+		    (i == 3 && sp->disk > 0))
+			continue;
+		xasprintf(&lp, "limits.%s", limit_keys[i]);
+		buf_init(&nb, 0);
+		if ((rc = yedit_delete(&nb, buf_str(c->out), c->out->len, lp,
+		    err)) == 0) {
+			buf_reset(c->out);
+			buf_add(c->out, buf_str(&nb), nb.len);
+		}
+		buf_dispose(&nb);
+		free(lp);
+		if (rc != 0)
+			goto done;
+	}
+	if (sp->memory <= 0 && sp->cpu < 0 && sp->disk <= 0) {
+		struct buf nb;
+
+		buf_init(&nb, 0);
+		if (yedit_delete(&nb, buf_str(c->out), c->out->len, "limits",
+		    NULL) == 0) {
+			buf_reset(c->out);
+			buf_add(c->out, buf_str(&nb), nb.len);
+		}
+		buf_dispose(&nb);
+	}
 	buf_addf(c->what, "egg %s on node %s, port %d", sp->egg, node->name,
 	    port);
 done:

@@ -1,0 +1,653 @@
+/*
+ * test_panel: the panel core against real state repositories made in a
+ * temporary directory: commits as the author with the
+ * bot as committer, format-preserving edits, the work tree left clean,
+ * dirty and invalid edits refused with nothing committed, racing writers
+ * (threads and processes) losing nothing, a remote that moved, request-id
+ * idempotency, SFTP hashes, members, power and history.
+ */
+#include "unit.h"
+
+#include <sys/wait.h>
+
+#include <crypt.h>
+#include <pthread.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "gitstore.h"
+#include "panel.h"
+#include "state.h"
+#include "xmalloc.h"
+
+#define AUTHOR	"Alice (discord:123456789012345678) " \
+		"<123456789012345678@users.discord.invalid>"
+#define BOT	"roost-bot <bot@roost.invalid>"
+
+static char	*tmproot;
+static char	 node[64], egg[128];
+
+static int
+sh(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*cmd, *full;
+	int	 st;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	xasprintf(&full, "cd '%s' && { %s ; } >/dev/null 2>&1", tmproot, cmd);
+	st = system(full);
+	free(cmd);
+	free(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *
+sh_out(const char *fmt, ...)
+{
+	va_list		 ap;
+	char		*cmd, *full, tmp[4096];
+	struct buf	 b;
+	FILE		*fp;
+	size_t		 n;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	xasprintf(&full, "cd '%s' && { %s ; } 2>/dev/null", tmproot, cmd);
+	buf_init(&b, 0);
+	fp = popen(full, "r");
+	assert_non_null(fp);
+	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
+		buf_add(&b, tmp, n);
+	pclose(fp);
+	free(cmd);
+	free(full);
+	if (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	return buf_detach(&b);
+}
+
+static void
+assert_sh_eq(const char *want, const char *cmd)
+{
+	char	*got = sh_out("%s", cmd);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("'%s' printed '%s', want '%s'", cmd, got, want);
+	free(got);
+}
+
+static int
+count(const char *dir)
+{
+	char	*s = sh_out("git -C %s rev-list --count main", dir);
+	int	 n = atoi(s);
+
+	free(s);
+	return n;
+}
+
+static struct panel *
+open_panel(const char *rel, const char *remote)
+{
+	struct panel_opts	 o;
+	struct panel		*p;
+	struct rerr		 err;
+	char			*path;
+
+	memset(&o, 0, sizeof(o));
+	xasprintf(&path, "%s/%s", tmproot, rel);
+	o.repo = path;
+	o.remote = remote;
+	o.committer = BOT;
+	o.attempts = 30;
+	rerr_init(&err);
+	assert_rok(panel_open(&p, &o, &err), &err);
+	free(path);
+	return p;
+}
+
+static void
+write_file(const char *rel, const char *text)
+{
+	char	*path;
+	FILE	*fp;
+
+	xasprintf(&path, "%s/%s", tmproot, rel);
+	fp = fopen(path, "w");
+	if (fp == NULL)
+		abort();
+	fputs(text, fp);
+	fclose(fp);
+	free(path);
+}
+
+/*
+ * A state repository of its own: two nodes, a repository egg with a
+ * variable rule, and one hand-written server with comments.
+ */
+static int
+setup(void **state)
+{
+	char	tmpl[] = "/tmp/roost-panel.XXXXXX";
+
+	if (mkdtemp(tmpl) == NULL)
+		return -1;
+	tmproot = xstrdup(tmpl);
+	if (sh("git init -q --bare r.git && git clone -q r.git w && "
+	    "mkdir -p w/nodes w/servers w/eggs/demo") != 0)
+		return -1;
+	write_file("w/roost.yaml", "apiVersion: roost/v1\nkind: Config\n"
+	    "defaults:\n  limits: { memory: 1024, disk: 4096 }\n");
+	write_file("w/nodes/node-a.yaml", "apiVersion: roost/v1\nkind: Node\n"
+	    "name: node-a\naddress: 127.0.0.1\nports: [\"25565-25600\"]\n"
+	    "capacity: { memory: 16384, disk: 102400, cpu: 3200 }\n");
+	write_file("w/nodes/node-b.yaml", "apiVersion: roost/v1\nkind: Node\n"
+	    "name: node-b\naddress: 127.0.0.2\nports: [\"27000-27010\"]\n"
+	    "capacity: { memory: 4096, disk: 102400, cpu: 400 }\n");
+	write_file("w/eggs/demo/demo.json", "{\"meta\":{\"version\":"
+	    "\"PTDL_v2\"},\"name\":\"Demo\",\"author\":\"t@example.com\","
+	    "\"description\":\"demo\",\"docker_images\":{\"Demo\":"
+	    "\"roost/demo:latest\"},\"startup\":\"./run\",\"config\":{"
+	    "\"files\":\"{}\",\"startup\":\"{\\\"done\\\":\\\"ready\\\"}\","
+	    "\"logs\":\"{}\",\"stop\":\"^C\"},\"scripts\":{\"installation\":{"
+	    "\"script\":\"true\",\"container\":\"alpine\",\"entrypoint\":"
+	    "\"sh\"}},\"variables\":[{\"name\":\"Greeting\",\"description\":"
+	    "\"\",\"env_variable\":\"GREETING\",\"default_value\":\"hi\","
+	    "\"user_viewable\":true,\"user_editable\":true,\"rules\":"
+	    "\"required|string|max:20\",\"field_type\":\"text\"}]}\n");
+	write_file("w/servers/mc.yaml", "# the first server\n"
+	    "apiVersion: roost/v1\nkind: Server\nname: mc\n"
+	    "owner: \"123456789012345678\"\nnode: node-a\negg: demo/demo\n"
+	    "state: running\nlimits:\n  memory: 2048   # two GiB\n"
+	    "ports:\n  default: 25565\nvariables:\n  GREETING: hello\n");
+	if (sh("cd w && git add . && git commit -qm 'state' && "
+	    "git push -q origin main") != 0)
+		return -1;
+	snprintf(node, sizeof(node), "node-a");
+	snprintf(egg, sizeof(egg), "demo/demo");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	sh("rm -rf '%s'", tmproot);
+	free(tmproot);
+	return 0;
+}
+
+static int
+create(struct panel *p, const char *name, int64_t memory,
+    const char *reqid, struct panel_result *res, struct rerr *err)
+{
+	struct panel_server_spec	 spec;
+	struct panel_req		 req = { AUTHOR, reqid };
+
+	memset(&spec, 0, sizeof(spec));
+	spec.name = name;
+	spec.egg = egg;
+	spec.node = node;
+	spec.owner = "123456789012345678";
+	spec.memory = memory;
+	spec.disk = spec.cpu = -1;
+	panel_result_init(res);
+	rerr_init(err);
+	return panel_server_create(p, &req, &spec, res, err);
+}
+
+static int
+set1(struct panel *p, const char *name, const char *kv, const char *reqid,
+    struct panel_result *res, struct rerr *err)
+{
+	struct panel_req	req = { AUTHOR, reqid };
+
+	panel_result_init(res);
+	rerr_init(err);
+	return panel_server_set(p, &req, name, &kv, 1, res, err);
+}
+
+static void
+test_panel__create_and_set(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+	char			*head;
+	int			 n = count("w");
+
+	assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
+	assert_true(res.pushed);
+	assert_int_equal(res.attempts, 1);
+	head = sh_out("git -C w rev-parse HEAD");
+	assert_string_equal(res.commit, head);
+	free(head);
+	assert_int_equal(count("w"), n + 1);
+	assert_sh_eq("Alice (discord:123456789012345678)|"
+	    "123456789012345678@users.discord.invalid|roost-bot|"
+	    "bot@roost.invalid", "git -C w log -1 --format='%an|%ae|%cn|%ce'");
+	assert_sh_eq("server create", "git -C w log -1 "
+	    "--format='%(trailers:key=Roost-Command,valueonly)' | head -n1");
+	assert_int_equal(sh("git -C w show HEAD:servers/alpha.yaml | "
+	    "grep -q 'memory: 1024'"), 0);
+	assert_sh_eq("", "git -C w status --porcelain");
+	assert_sh_eq(res.commit, "git -C r.git rev-parse main");
+	panel_result_dispose(&res);
+
+	/* a hand-written comment survives an edit */
+	assert_int_equal(sh("cd w && printf '# keep me\\n' >> "
+	    "servers/alpha.yaml && git commit -qam comment && "
+	    "git push -q origin main"), 0);
+	assert_rok(set1(p, "alpha", "memory=4096", NULL, &res, &err), &err);
+	assert_string_equal(res.summary,
+	    "roost server set alpha: limits.memory 1024 -> 4096");
+	assert_sh_eq("roost server set alpha: limits.memory 1024 -> 4096",
+	    "git -C w log -1 --format=%s");
+	assert_int_equal(sh("grep -q '# keep me' w/servers/alpha.yaml"), 0);
+	assert_int_equal(sh("grep -q 'memory: 4096' w/servers/alpha.yaml"), 0);
+	assert_sh_eq("1 file changed, 1 insertion(+), 1 deletion(-)",
+	    "git -C w diff --stat HEAD~1 HEAD | tail -n1 | sed 's/^ *//'");
+	assert_sh_eq("", "git -C w status --porcelain");
+	panel_result_dispose(&res);
+
+	/* an egg variable by its name, and the shorthand keys */
+	rerr_init(&err);
+	assert_int_equal(set1(p, "alpha", "colour=blue", NULL, &res, &err),
+	    ROOST_EINVAL);
+	assert_contains(err.msg, "unknown key 'colour'");
+	panel_result_dispose(&res);
+	assert_int_equal(set1(p, "nosuch", "memory=2048", NULL, &res, &err),
+	    ROOST_ENOTFOUND);
+	assert_contains(err.msg, "'nosuch' does not exist");
+	panel_result_dispose(&res);
+	assert_int_equal(create(p, "alpha", 1024, NULL, &res, &err),
+	    ROOST_EEXISTS);
+	panel_result_dispose(&res);
+	panel_close(p);
+}
+
+static void
+test_panel__invalid_refused(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+	int			 n;
+	size_t			 i, seen = 0;
+
+	if (sh("test -f w/servers/alpha.yaml") != 0)
+		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
+	n = count("w");
+	assert_int_equal(set1(p, "alpha", "memory=1", NULL, &res, &err),
+	    ROOST_EINVAL);
+	assert_contains(err.msg, "servers/alpha.yaml");
+	assert_contains(err.msg, "nothing was committed");
+	for (i = 0; i < res.diags.n; i++)
+		if (strcmp(res.diags.v[i].path, "servers/alpha.yaml") == 0 &&
+		    res.diags.v[i].line > 0 &&
+		    strstr(res.diags.v[i].msg, "memory") != NULL)
+			seen++;
+	assert_true(seen > 0);
+	assert_int_equal(count("w"), n);
+	assert_int_equal(count("r.git"), n);
+	assert_sh_eq("", "git -C w status --porcelain");
+	panel_result_dispose(&res);
+
+	/* a broken file elsewhere does not block an unrelated edit */
+	assert_int_equal(sh("cd w && printf 'name: [oops\\n' > "
+	    "servers/broken.yaml && git add . && git commit -qm broken && "
+	    "git push -q origin main"), 0);
+	assert_rok(set1(p, "alpha", "memory=2048", NULL, &res, &err), &err);
+	panel_result_dispose(&res);
+	assert_int_equal(sh("cd w && git rm -q servers/broken.yaml && "
+	    "git commit -qm fixed && git push -q origin main"), 0);
+	panel_close(p);
+}
+
+static void
+test_panel__dirty_refused(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+	int			 n;
+
+	if (sh("test -f w/servers/alpha.yaml") != 0)
+		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
+	n = count("w");
+	assert_int_equal(sh("printf '# local\\n' >> w/servers/alpha.yaml"), 0);
+	assert_int_equal(set1(p, "alpha", "memory=3000", NULL, &res, &err),
+	    ROOST_EDIRTY);
+	assert_contains(err.msg, "'servers/alpha.yaml' has uncommitted local "
+	    "changes");
+	assert_int_equal(count("w"), n);
+	assert_int_equal(count("r.git"), n);
+	assert_sh_eq("M servers/alpha.yaml", "git -C w status --porcelain | "
+	    "sed 's/^ *//'");
+	panel_result_dispose(&res);
+	assert_int_equal(sh("git -C w checkout -q servers/alpha.yaml"), 0);
+	panel_close(p);
+}
+
+static void
+test_panel__remote_moved(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+
+	if (sh("test -f w/servers/alpha.yaml") != 0)
+		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
+	/* someone else pushes a change to another file */
+	assert_int_equal(sh("git clone -q r.git other && cd other && "
+	    "printf '# elsewhere\\n' >> roost.yaml && "
+	    "git commit -qam 'someone else' && git push -q origin main"), 0);
+	assert_rok(set1(p, "alpha", "cpu=150", NULL, &res, &err), &err);
+	assert_true(res.pushed);
+	assert_sh_eq("someone else", "git -C r.git log -1 --skip=1 "
+	    "--format=%s main");
+	assert_sh_eq(res.commit, "git -C r.git rev-parse main");
+	assert_sh_eq(res.commit, "git -C w rev-parse main");
+	/* the work tree caught up with the other change as well */
+	assert_int_equal(sh("grep -q '# elsewhere' w/roost.yaml"), 0);
+	assert_sh_eq("", "git -C w status --porcelain");
+	panel_result_dispose(&res);
+	panel_close(p);
+}
+
+static void
+test_panel__idempotent(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res, res2;
+	struct rerr		 err;
+	int			 n;
+
+	if (sh("test -f w/servers/alpha.yaml") != 0)
+		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
+	assert_rok(set1(p, "alpha", "memory=2500", "1180000000000000042",
+	    &res, &err), &err);
+	assert_false(res.existing);
+	n = count("w");
+	assert_sh_eq("1180000000000000042", "git -C w log -1 "
+	    "--format='%(trailers:key=Roost-Request,valueonly)' | head -n1");
+	/* the same interaction again, even with another value */
+	assert_rok(set1(p, "alpha", "memory=2600", "1180000000000000042",
+	    &res2, &err), &err);
+	assert_true(res2.existing);
+	assert_string_equal(res2.commit, res.commit);
+	assert_int_equal(count("w"), n);
+	assert_int_equal(sh("grep -q 'memory: 2500' w/servers/alpha.yaml"), 0);
+	panel_result_dispose(&res);
+	panel_result_dispose(&res2);
+	panel_close(p);
+}
+
+struct racer {
+	const char	*repo;
+	char		 name[32];
+	int		 rc;
+	char		 msg[512];
+};
+
+static void *
+race_one(void *arg)
+{
+	struct racer		*r = arg;
+	struct panel		*p = open_panel(r->repo, NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+
+	r->rc = create(p, r->name, 512, NULL, &res, &err);
+	snprintf(r->msg, sizeof(r->msg), "%s", err.msg);
+	panel_result_dispose(&res);
+	panel_close(p);
+	return NULL;
+}
+
+static void
+test_panel__racing_writers(void **state)
+{
+	struct racer	 r[6];
+	pthread_t	 t[6];
+	pid_t		 pid;
+	int		 i, n, st;
+	char		*s;
+
+	/* two more clones of the remote race with the work tree */
+	assert_int_equal(sh("git clone -q r.git c1 && git clone -q r.git c2"),
+	    0);
+	n = count("r.git");
+	for (i = 0; i < 6; i++) {
+		r[i].repo = i % 3 == 0 ? "w" : i % 3 == 1 ? "c1" : "c2";
+		snprintf(r[i].name, sizeof(r[i].name), "race-%d", i);
+	}
+	/* and a separate process on the work tree */
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		struct racer pr = { "w", "race-proc", 0, "" };
+
+		race_one(&pr);
+		_exit(pr.rc == 0 ? 0 : 1);
+	}
+	for (i = 0; i < 6; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race_one, &r[i]),
+		    0);
+	for (i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		if (r[i].rc != 0)
+			fail_msg("%s: %d %s", r[i].name, r[i].rc, r[i].msg);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* every commit landed on the remote, none lost */
+	assert_int_equal(count("r.git"), n + 7);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(sh("git -C r.git cat-file -e "
+		    "main:servers/race-%d.yaml", i), 0);
+	assert_int_equal(sh("git -C r.git cat-file -e "
+	    "main:servers/race-proc.yaml"), 0);
+	/* ports were given out without a clash */
+	s = sh_out("for f in $(git -C r.git ls-tree --name-only main "
+	    "servers/); do git -C r.git show main:$f; done | "
+	    "grep -E '^ *default:|ports:.*default' | sort | uniq -d");
+	assert_string_equal(s, "");
+	free(s);
+	assert_sh_eq("", "git -C w status --porcelain");
+	/* and the state at the tip is valid */
+	assert_int_equal(sh("git -C w pull -q --ff-only"), 0);
+}
+
+static void
+test_panel__power_delete_history(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct panel_req	 req = { AUTHOR, NULL };
+	struct gitstore_logent	*v;
+	struct rerr		 err;
+	size_t			 n;
+
+	assert_rok(create(p, "beta", 1024, NULL, &res, &err), &err);
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	assert_rok(panel_server_power(p, &req, "beta", PANEL_STOP, &res, &err),
+	    &err);
+	assert_string_equal(res.summary,
+	    "roost server stop beta: state running -> stopped");
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	assert_rok(panel_server_power(p, &req, "beta", PANEL_STOP, &res, &err),
+	    &err);
+	assert_true(res.unchanged);
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	assert_rok(panel_server_power(p, &req, "beta", PANEL_RESTART, &res,
+	    &err), &err);
+	assert_int_equal(sh("grep -Eq '^restartedAt: \"?20[0-9]{2}-[0-9]{2}-"
+	    "[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z' w/servers/beta.yaml"), 0);
+	panel_result_dispose(&res);
+
+	assert_rok(panel_server_history(p, "beta", 0, &v, &n, &err), &err);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].author_name,
+	    "Alice (discord:123456789012345678)");
+	assert_contains(v[0].summary, "roost server restart beta");
+	assert_contains(v[1].summary, "roost server stop beta");
+	assert_contains(v[2].summary, "roost server create beta");
+	gitstore_log_free(v, n);
+
+	panel_result_init(&res);
+	assert_rok(panel_server_delete(p, &req, "beta", &res, &err), &err);
+	assert_int_equal(sh("test -e w/servers/beta.yaml"), 1);
+	assert_int_equal(sh("git -C r.git cat-file -e main:servers/beta.yaml"),
+	    128);
+	assert_sh_eq("", "git -C w status --porcelain");
+	panel_result_dispose(&res);
+	panel_close(p);
+}
+
+static void
+test_panel__sftp_and_members(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct panel_req	 req = { AUTHOR, NULL };
+	struct panel_sftp	 op;
+	struct state		*st;
+	struct state_server	*srv;
+	struct crypt_data	*cd;
+	struct rerr		 err;
+	char			*h;
+
+	assert_rok(create(p, "gamma", 1024, NULL, &res, &err), &err);
+	panel_result_dispose(&res);
+	memset(&op, 0, sizeof(op));
+	op.user = "alice";
+	op.generate = 1;
+	op.perms = SFTP_PERM_READ | SFTP_PERM_WRITE;
+	panel_result_init(&res);
+	assert_rok(panel_sftp_set(p, &req, "gamma", &op, &res, &err), &err);
+	assert_non_null(res.password);
+	assert_true(strlen(res.password) >= 20);
+	assert_int_equal(sh("grep -q '%s' w/servers/gamma.yaml", res.password),
+	    1);
+	assert_rok(panel_state(p, NULL, 0, &st, &err), &err);
+	srv = state_server_find(st, "gamma");
+	assert_non_null(srv);
+	assert_true(srv->valid);
+	assert_int_equal(srv->nsftp, 1);
+	assert_string_equal(srv->sftp[0].user, "alice");
+	assert_int_equal(srv->sftp[0].perms, SFTP_PERM_READ | SFTP_PERM_WRITE);
+	assert_int_equal(strncmp(srv->sftp[0].password, "$y$", 3), 0);
+	cd = xcalloc(1, sizeof(*cd));
+	h = crypt_r(res.password, srv->sftp[0].password, cd);
+	assert_non_null(h);
+	assert_string_equal(h, srv->sftp[0].password);
+	free(cd);
+	state_free(st);
+	panel_result_dispose(&res);
+
+	/* add a key to alice, add bob, remove bob */
+	memset(&op, 0, sizeof(op));
+	op.user = "alice";
+	op.perms = -1;
+	op.key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOdlqCxrA4Xkx0bQ"
+	    "VOv3RVRzHpbXv4SK7LcJDsyQn0pM alice@laptop";
+	panel_result_init(&res);
+	assert_rok(panel_sftp_set(p, &req, "gamma", &op, &res, &err), &err);
+	panel_result_dispose(&res);
+	op.user = "bob";
+	op.key = NULL;
+	op.password = "correct horse battery";
+	panel_result_init(&res);
+	assert_rok(panel_sftp_set(p, &req, "gamma", &op, &res, &err), &err);
+	assert_null(res.password);
+	panel_result_dispose(&res);
+	assert_rok(panel_state(p, NULL, 0, &st, &err), &err);
+	srv = state_server_find(st, "gamma");
+	assert_int_equal(srv->nsftp, 2);
+	assert_int_equal(srv->sftp[0].nkeys, 1);
+	assert_contains(srv->sftp[0].keys[0], "alice@laptop");
+	assert_non_null(srv->sftp[0].password);
+	state_free(st);
+	op.password = NULL;
+	op.remove = 1;
+	panel_result_init(&res);
+	assert_rok(panel_sftp_set(p, &req, "gamma", &op, &res, &err), &err);
+	panel_result_dispose(&res);
+
+	/* a member */
+	panel_result_init(&res);
+	assert_rok(panel_member_set(p, &req, "gamma", "234567890123456789",
+	    PERM_POWER | PERM_SFTP, &res, &err), &err);
+	panel_result_dispose(&res);
+	assert_rok(panel_state(p, NULL, 0, &st, &err), &err);
+	srv = state_server_find(st, "gamma");
+	assert_int_equal(srv->nsftp, 1);
+	assert_int_equal(srv->nmembers, 1);
+	assert_string_equal(srv->members[0].id, "234567890123456789");
+	assert_int_equal(srv->members[0].perms, PERM_POWER | PERM_SFTP);
+	assert_true(srv->valid);
+	state_free(st);
+	assert_sh_eq("", "git -C w status --porcelain");
+	panel_close(p);
+}
+
+static void
+test_panel__password(void **state)
+{
+	char	 a[25], b[25], *h;
+	struct rerr err;
+
+	panel_password_generate(a, 24);
+	panel_password_generate(b, 24);
+	assert_int_equal(strlen(a), 24);
+	assert_string_not_equal(a, b);
+	rerr_init(&err);
+	assert_rok(panel_password_hash(a, &h, &err), &err);
+	assert_int_equal(strncmp(h, "$y$", 3), 0);
+	assert_null(strstr(h, a));
+	free(h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_panel__password),
+		cmocka_unit_test(test_panel__create_and_set),
+		cmocka_unit_test(test_panel__invalid_refused),
+		cmocka_unit_test(test_panel__dirty_refused),
+		cmocka_unit_test(test_panel__remote_moved),
+		cmocka_unit_test(test_panel__idempotent),
+		cmocka_unit_test(test_panel__racing_writers),
+		cmocka_unit_test(test_panel__power_delete_history),
+		cmocka_unit_test(test_panel__sftp_and_members),
+	};
+	char	home[] = "/tmp/roost-panel-home.XXXXXX", *cmd;
+	int	rc;
+
+	if (mkdtemp(home) == NULL)
+		return 1;
+	setenv("HOME", home, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	if (getenv("ROOST_EGGS") == NULL)
+		setenv("ROOST_EGGS", "eggs", 1);
+	if (system("git config --global init.defaultBranch main && "
+	    "git config --global user.name 'Test User' && "
+	    "git config --global user.email test@example.com") != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, setup, teardown);
+	xasprintf(&cmd, "rm -rf '%s'", home);
+	if (system(cmd) != 0)
+		rc = 1;
+	free(cmd);
+	return rc;
+}

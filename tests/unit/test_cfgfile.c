@@ -1,0 +1,267 @@
+/*
+ * test_cfgfile: config-file rewriting for every parser, both placeholder
+ * dialects, conditional values, comments kept, and the sandbox (no
+ * symlinks followed out of the server's directory).
+ */
+#include "unit.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "egg.h"
+
+#include "../../reconciler/cfgfile.h"
+
+static const char *keys[] = { "MOTD", "MAX_PLAYERS", "srv_name" };
+static const char *vals[] = { "Hi there", "20", "lowercase" };
+static const struct cfgfile_env env = { "10.0.0.5", 25600, 2048,
+    "172.18.0.1", keys, vals, 3, (uid_t)-1, (gid_t)-1 };
+
+static struct egg *
+egg_with(const char *files_yaml)
+{
+	struct buf	 b;
+	struct diags	 d;
+	struct egg	*egg;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "apiVersion: roost/v1\nkind: Egg\nname: t\nimages:\n"
+	    "  - { label: x, ref: x }\nstartup: run\nconfigFiles:\n%s",
+	    files_yaml);
+	diags_init(&d);
+	if (egg_load(&egg, "t.yaml", buf_str(&b), b.len, &d) != 0)
+		fail_msg("egg: %s", d.n ? d.v[0].msg : "?");
+	diags_dispose(&d);
+	buf_dispose(&b);
+	return egg;
+}
+
+static char *
+rewrite(struct egg *egg, const char *in)
+{
+	struct buf	out;
+	struct diags	d;
+
+	buf_init(&out, 0);
+	diags_init(&d);
+	assert_int_equal(cfgfile_rewrite(egg, 0, in, strlen(in), &env, &out,
+	    &d), 0);
+	diags_dispose(&d);
+	return buf_detach(&out);
+}
+
+static void
+test_cfgfile__expand_both_dialects(void **state)
+{
+	struct buf	b;
+
+	buf_init(&b, 0);
+	cfgfile_expand("{{server.build.default.port}} "
+	    "{{server.allocations.default.port}} {{server.build.env.MOTD}} "
+	    "{{server.environment.MAX_PLAYERS}} {{env.srv_name}} "
+	    "{{server.build.memory}} {{config.docker.interface}} "
+	    "{{QUERY_PORT}} {{server.build.default.ip}} {{server.nothing}}!",
+	    &env, &b);
+	assert_string_equal(buf_str(&b), "25600 25600 Hi there 20 lowercase "
+	    "2048 172.18.0.1 {{QUERY_PORT}} 10.0.0.5 !");
+	buf_dispose(&b);
+}
+
+static void
+test_cfgfile__properties_keeps_comments(void **state)
+{
+	struct egg	*egg = egg_with("  - path: server.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: server-port, value: \"{{server.build.default."
+	    "port}}\" }\n"
+	    "      - { match: motd, value: \"{{server.build.env.MOTD}}\" }\n"
+	    "      - { match: query.port, value: \"1\" }\n");
+	char		*out;
+
+	out = rewrite(egg, "# Minecraft server properties\nmotd=old\n"
+	    "server-port=25565\npvp=true\n");
+	assert_string_equal(out, "# Minecraft server properties\n"
+	    "motd=Hi there\nserver-port=25600\npvp=true\nquery.port=1\n");
+	free(out);
+	out = rewrite(egg, "");
+	assert_string_equal(out, "server-port=25600\nmotd=Hi there\n"
+	    "query.port=1\n");
+	free(out);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__properties_if_value(void **state)
+{
+	struct egg	*egg = egg_with("  - path: a.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: host, ifValue: localhost, value: \"{{config."
+	    "docker.interface}}\" }\n");
+	char		*out;
+
+	out = rewrite(egg, "host=localhost\n");
+	assert_string_equal(out, "host=172.18.0.1\n");
+	free(out);
+	out = rewrite(egg, "host=example.org\n");
+	assert_string_equal(out, "host=example.org\n");
+	free(out);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__file_parser_prefix_lines(void **state)
+{
+	struct egg	*egg = egg_with("  - path: config.txt\n"
+	    "    parser: file\n    set:\n"
+	    "      - { match: \"Port=\", value: \"Port={{server.build.default."
+	    "port}}\" }\n"
+	    "      - { match: 'token = \"(.*)\"', value: \"never\" }\n");
+	char		*out;
+
+	out = rewrite(egg, "# comment\nPort=1\nName=x\n");
+	assert_string_equal(out, "# comment\nPort=25600\nName=x\n");
+	free(out);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__ini_sections(void **state)
+{
+	struct egg	*egg = egg_with("  - path: s.ini\n"
+	    "    parser: ini\n    set:\n"
+	    "      - { match: network.server_port, value: \"{{server.build."
+	    "default.port}}\" }\n"
+	    "      - { match: network.new_key, value: \"x\" }\n"
+	    "      - { match: misc.name, value: \"{{env.srv_name}}\" }\n"
+	    "      - { match: top, value: \"1\" }\n");
+	char		*out;
+
+	out = rewrite(egg, "; settings\n[network]\nserver_port = 1\n"
+	    "other=2\n");
+	assert_string_equal(out, "; settings\ntop=1\n[network]\n"
+	    "server_port=25600\nother=2\nnew_key=x\n\n[misc]\n"
+	    "name=lowercase\n");
+	free(out);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__json_paths_and_types(void **state)
+{
+	struct egg	*egg = egg_with("  - path: c.json\n"
+	    "    parser: json\n    set:\n"
+	    "      - { match: server.port, value: \"{{server.build.default."
+	    "port}}\" }\n"
+	    "      - { match: server.name, value: \"{{env.MOTD}}\" }\n"
+	    "      - { match: flags.debug, value: \"true\", type: bool }\n"
+	    "      - { match: \"listeners[0].host\", value: \"0.0.0.0\" }\n"
+	    "      - { match: \"servers.*.address\", ifValue: localhost, "
+	    "value: \"{{config.docker.interface}}\" }\n");
+	char		*out;
+
+	out = rewrite(egg, "{\"server\": {\"port\": 1}, \"servers\": {\"a\": "
+	    "{\"address\": \"localhost\"}, \"b\": {\"address\": \"x\"}}}");
+	assert_contains(out, "\"port\":\t25600");
+	assert_contains(out, "\"name\":\t\"Hi there\"");
+	assert_contains(out, "\"debug\":\ttrue");
+	assert_contains(out, "\"host\":\t\"0.0.0.0\"");
+	assert_contains(out, "\"address\":\t\"172.18.0.1\"");
+	assert_contains(out, "\"address\":\t\"x\"");
+	free(out);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__yaml_keeps_layout(void **state)
+{
+	struct egg	*egg = egg_with("  - path: config.yml\n"
+	    "    parser: yml\n    set:\n"
+	    "      - { match: server.port, value: \"{{server.build.default."
+	    "port}}\" }\n"
+	    "      - { match: server.motd, value: \"{{env.MOTD}}\" }\n");
+	char		*out;
+
+	out = rewrite(egg, "# top comment\nserver:\n  port: 1   # the port\n"
+	    "  other: yes\n");
+	assert_string_equal(out, "# top comment\nserver:\n  port: 25600   "
+	    "# the port\n  other: yes\n  motd: Hi there\n");
+	free(out);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__xml_elements(void **state)
+{
+	struct egg	*egg = egg_with("  - path: c.xml\n"
+	    "    parser: xml\n    set:\n"
+	    "      - { match: Config.ServerPort, value: \"{{server.build."
+	    "default.port}}\" }\n");
+	char		*out;
+
+	out = rewrite(egg, "<?xml version=\"1.0\"?>\n<Config>\n  <Name>x"
+	    "</Name>\n  <ServerPort>1</ServerPort>\n</Config>\n");
+	assert_string_equal(out, "<?xml version=\"1.0\"?>\n<Config>\n  "
+	    "<Name>x</Name>\n  <ServerPort>25600</ServerPort>\n</Config>\n");
+	free(out);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__apply_refuses_symlinks(void **state)
+{
+	struct egg	*egg = egg_with("  - path: sub/server.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n"
+	    "  - path: link.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n");
+	char		 dir[] = "/tmp/roost-cfg.XXXXXX", path[256], got[128];
+	struct diags	 d;
+	struct stat	 st;
+	int		 fd, outside;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s.outside", dir);
+	outside = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_int_equal(write(outside, "motd=keep\n", 10), 10);
+	close(outside);
+	snprintf(got, sizeof(got), "%s/link.properties", dir);
+	assert_int_equal(symlink(path, got), 0);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	diags_init(&d);
+	assert_int_equal(cfgfile_apply(egg, fd, &env, &d), -1);
+	assert_int_equal(d.nerrors, 1);
+	assert_string_equal(d.v[0].path, "link.properties");
+	/* The file outside is untouched; the one inside was created. */
+	outside = open(path, O_RDONLY);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(read(outside, got, sizeof(got) - 1), 10);
+	assert_string_equal(got, "motd=keep\n");
+	close(outside);
+	assert_int_equal(fstatat(fd, "sub/server.properties", &st, 0), 0);
+	diags_dispose(&d);
+	close(fd);
+	snprintf(path, sizeof(path), "rm -rf %s %s.outside", dir, dir);
+	assert_int_equal(system(path), 0);
+	egg_free(egg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cfgfile__expand_both_dialects),
+		cmocka_unit_test(test_cfgfile__properties_keeps_comments),
+		cmocka_unit_test(test_cfgfile__properties_if_value),
+		cmocka_unit_test(test_cfgfile__file_parser_prefix_lines),
+		cmocka_unit_test(test_cfgfile__ini_sections),
+		cmocka_unit_test(test_cfgfile__json_paths_and_types),
+		cmocka_unit_test(test_cfgfile__yaml_keeps_layout),
+		cmocka_unit_test(test_cfgfile__xml_elements),
+		cmocka_unit_test(test_cfgfile__apply_refuses_symlinks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -26,10 +26,10 @@ static int
 server_usage(void)
 {
 	fprintf(stderr,
-	    "usage: roost server create NAME --egg EGG [--node NODE] "
+	    "usage: roost server create NAME --egg EGG --owner ID [--node NODE] "
 	    "[--memory MiB] [--disk MiB]\n"
 	    "                           [--cpu PCT] [--port N] [--var KEY=VALUE]"
-	    "... [--owner ID] [--image REF] [--stopped]\n"
+	    "... [--image REF] [--stopped]\n"
 	    "       roost server set NAME KEY=VALUE...\n"
 	    "       roost server start|stop|restart|reinstall|delete NAME\n"
 	    "       roost server sftp NAME --user U (--generate | "

@@ -601,6 +601,81 @@ test_panel__sftp_and_members(void **state)
 }
 
 static void
+test_panel__placement(void **state)
+{
+	struct panel			*p = open_panel("w", NULL);
+	struct panel_server_spec	 spec;
+	struct panel_result		 res;
+	struct panel_req		 req = { AUTHOR, NULL };
+	struct state			*st;
+	struct state_server		*srv;
+	struct rerr			 err;
+
+	/* no node given: the one with the most free memory that fits */
+	memset(&spec, 0, sizeof(spec));
+	spec.name = "placed";
+	spec.egg = egg;
+	spec.owner = "123456789012345678";
+	spec.memory = 3000;
+	spec.disk = spec.cpu = -1;
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_create(p, &req, &spec, &res, &err), &err);
+	assert_contains(res.summary, "on node node-a");
+	panel_result_dispose(&res);
+	assert_rok(panel_state(p, NULL, 0, &st, &err), &err);
+	srv = state_server_find(st, "placed");
+	assert_non_null(srv);
+	assert_string_equal(srv->node, "node-a");
+	/* the lowest port of the node's ranges that nobody uses */
+	assert_true(srv->port >= 25566 && srv->port <= 25600);
+	assert_true(srv->valid);
+	/* limits not given come from roost.yaml's defaults */
+	assert_int_equal(srv->limits.disk, 4096);
+	state_free(st);
+
+	/* on node-b, the first port of its range */
+	spec.name = "onb";
+	spec.node = "node-b";
+	spec.memory = 1024;
+	panel_result_init(&res);
+	assert_rok(panel_server_create(p, &req, &spec, &res, &err), &err);
+	assert_contains(res.summary, "on node node-b, port 27000");
+	panel_result_dispose(&res);
+
+	/* nothing fits */
+	spec.name = "huge";
+	spec.node = NULL;
+	spec.memory = 1 << 20;
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_create(p, &req, &spec, &res, &err),
+	    ROOST_EINVAL);
+	assert_contains(err.msg, "no node has");
+	panel_result_dispose(&res);
+
+	/* an owner is required, and an unknown node is named */
+	spec.name = "noowner";
+	spec.owner = NULL;
+	spec.memory = 1024;
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_create(p, &req, &spec, &res, &err),
+	    ROOST_EINVAL);
+	assert_contains(err.msg, "owner");
+	panel_result_dispose(&res);
+	spec.owner = "123456789012345678";
+	spec.node = "node-z";
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_create(p, &req, &spec, &res, &err),
+	    ROOST_EINVAL);
+	assert_contains(err.msg, "node 'node-z' does not exist");
+	panel_result_dispose(&res);
+	panel_close(p);
+}
+
+static void
 test_panel__password(void **state)
 {
 	char	 a[25], b[25], *h;
@@ -630,6 +705,7 @@ main(void)
 		cmocka_unit_test(test_panel__racing_writers),
 		cmocka_unit_test(test_panel__power_delete_history),
 		cmocka_unit_test(test_panel__sftp_and_members),
+		cmocka_unit_test(test_panel__placement),
 	};
 	char	home[] = "/tmp/roost-panel-home.XXXXXX", *cmd;
 	int	rc;

@@ -201,7 +201,7 @@ pcre_to_ere(const char *pat, size_t len)
 {
 	struct buf	b;
 	size_t		i;
-	int		inclass = 0;
+	int		inclass = 0, range_end = 0;
 
 	buf_init(&b, 0);
 	for (i = 0; i < len; i++) {
@@ -258,15 +258,38 @@ pcre_to_ere(const char *pat, size_t len)
 					buf_putc(&b, e);
 				}
 			}
+			/* After \d, \w or \s a '-' cannot make a range. */
+			if (inclass)
+				range_end = e == 'd' || e == 'w' || e == 's';
 			continue;
 		}
 		if (!inclass && c == '[') {
 			inclass = 1;
+			range_end = 1;	/* a '-' first in a class is literal */
 			buf_putc(&b, c);
 			if (i + 1 < len && pat[i + 1] == '^')
 				buf_putc(&b, pat[++i]);
 			continue;
 		}
+		if (inclass && c == '-') {
+			/*
+			 * A range needs a start that is not itself the end of
+			 * a range ("a-z-0-9") and an end before ']'; any
+			 * other '-' is literal and must go last in POSIX.
+			 */
+			if (range_end || i + 1 >= len || pat[i + 1] == ']') {
+				buf_puts(&b, "\x01");
+				continue;
+			}
+			buf_putc(&b, c);
+			if (i + 1 < len && pat[i + 1] != '\\') {
+				buf_putc(&b, pat[++i]);
+				range_end = 1;
+			}
+			continue;
+		}
+		if (inclass)
+			range_end = 0;
 		if (inclass && c == ']') {
 			char	*s;
 			size_t	 j, start;

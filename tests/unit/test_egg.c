@@ -1,0 +1,452 @@
+/*
+ * test_egg: every egg of the shared corpus loads and normalises as its
+ * index says (stop, done, parsers, rules, images, startup forms), writes
+ * out as a roost egg that loads back equal, and the Laravel rules accept
+ * and refuse what they should. Malformed eggs fail with positions.
+ */
+#include "unit.h"
+
+#include <signal.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "egg.h"
+
+static struct egg *
+load_shared(const char *rel)
+{
+	const char	*dir = unit_shared_eggs();
+	char		 path[1024];
+	struct diags	 d;
+	struct egg	*egg;
+
+	if (dir == NULL)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	diags_init(&d);
+	if (egg_load_file(&egg, path, &d) != 0)
+		fail_msg("%s: %s", rel, d.n ? d.v[0].msg : "?");
+	diags_dispose(&d);
+	return egg;
+}
+
+#define SHARED_OR_SKIP(var, rel) do {					\
+	if (((var) = load_shared(rel)) == NULL) {			\
+		print_message("../shared/eggs is absent; skipped\n");	\
+		skip();							\
+	}								\
+} while (0)
+
+static void
+egg_equal(const struct egg *a, const struct egg *b)
+{
+	size_t	i, j;
+
+	assert_string_equal(a->name, b->name);
+	assert_string_equal(a->description, b->description);
+	assert_int_equal(a->nimages, b->nimages);
+	for (i = 0; i < a->nimages; i++) {
+		assert_string_equal(a->images[i].ref, b->images[i].ref);
+		assert_string_equal(a->images[i].label, b->images[i].label);
+	}
+	assert_int_equal(a->nstartups, b->nstartups);
+	for (i = 0; i < a->nstartups; i++)
+		assert_string_equal(a->startups[i], b->startups[i]);
+	assert_string_equal(a->startup, b->startup);
+	assert_string_equal(a->stop.raw, b->stop.raw);
+	assert_int_equal(a->stop.kind, b->stop.kind);
+	assert_int_equal(a->stop.signal, b->stop.signal);
+	assert_int_equal(a->ndone, b->ndone);
+	for (i = 0; i < a->ndone; i++)
+		assert_string_equal(a->done[i], b->done[i]);
+	assert_int_equal(a->nfiles, b->nfiles);
+	for (i = 0; i < a->nfiles; i++) {
+		assert_string_equal(a->files[i].path, b->files[i].path);
+		assert_int_equal(a->files[i].parser, b->files[i].parser);
+		assert_int_equal(a->files[i].nreplace, b->files[i].nreplace);
+		for (j = 0; j < a->files[i].nreplace; j++) {
+			const struct egg_replace *x = &a->files[i].replace[j];
+			const struct egg_replace *y = &b->files[i].replace[j];
+
+			assert_string_equal(x->match, y->match);
+			assert_string_equal(x->value, y->value);
+			assert_int_equal(x->value_type, y->value_type);
+			assert_true((x->if_value == NULL) ==
+			    (y->if_value == NULL));
+			if (x->if_value != NULL)
+				assert_string_equal(x->if_value, y->if_value);
+		}
+	}
+	assert_true((a->install_script == NULL) == (b->install_script == NULL));
+	if (a->install_script != NULL) {
+		assert_string_equal(a->install_script, b->install_script);
+		assert_string_equal(a->install_image, b->install_image);
+		assert_string_equal(a->install_entrypoint,
+		    b->install_entrypoint);
+	}
+	assert_int_equal(a->nvars, b->nvars);
+	for (i = 0; i < a->nvars; i++) {
+		assert_string_equal(a->vars[i].env, b->vars[i].env);
+		assert_string_equal(a->vars[i].name, b->vars[i].name);
+		assert_string_equal(a->vars[i].description,
+		    b->vars[i].description);
+		assert_string_equal(a->vars[i].def, b->vars[i].def);
+		assert_int_equal(a->vars[i].viewable, b->vars[i].viewable);
+		assert_int_equal(a->vars[i].editable, b->vars[i].editable);
+		assert_string_equal(a->vars[i].rules_raw, b->vars[i].rules_raw);
+	}
+	assert_int_equal(a->ndenylist, b->ndenylist);
+	assert_int_equal(a->nfeatures, b->nfeatures);
+}
+
+/* Every egg of the corpus loads, and round-trips through roost's form. */
+static void
+test_egg__corpus_roundtrip(void **state)
+{
+	const char	*dir = unit_shared_eggs();
+	char		 cmd[1200], line[1024];
+	FILE		*fp;
+	int		 count = 0;
+
+	if (dir == NULL) {
+		print_message("../shared/eggs is absent; skipped\n");
+		skip();
+	}
+	snprintf(cmd, sizeof(cmd), "find '%s' -name '*.json' -o -name "
+	    "'*.yaml' | sort", dir);
+	assert_non_null(fp = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		struct diags	 d;
+		struct egg	*a, *b;
+		struct buf	 w;
+
+		line[strcspn(line, "\n")] = '\0';
+		diags_init(&d);
+		if (egg_load_file(&a, line, &d) != 0)
+			fail_msg("%s: %s", line, d.n ? d.v[0].msg : "?");
+		assert_true(a->nimages >= 1);
+		assert_true(a->nstartups >= 1);
+		assert_non_null(a->stop.raw);
+		buf_init(&w, 0);
+		egg_write_yaml(a, &w);
+		assert_null(strstr(buf_str(&w), "{\\\""));	/* no JSON */
+		if (egg_load(&b, "roundtrip.yaml", buf_str(&w), w.len,
+		    &d) != 0)
+			fail_msg("%s round trip: %s", line,
+			    d.n ? d.v[0].msg : "?");
+		egg_equal(a, b);
+		egg_free(a);
+		egg_free(b);
+		buf_dispose(&w);
+		diags_dispose(&d);
+		count++;
+	}
+	pclose(fp);
+	assert_int_equal(count, 31);
+}
+
+static void
+test_egg__ptdl_v2_vanilla(void **state)
+{
+	struct egg	*e;
+
+	SHARED_OR_SKIP(e, "pterodactyl+panel/database/Seeders/eggs/minecraft/"
+	    "egg-vanilla-minecraft.json");
+	assert_string_equal(e->source_version, "PTDL_v2");
+	assert_int_equal(e->stop.kind, EGG_STOP_COMMAND);
+	assert_string_equal(e->stop.command, "stop");
+	assert_int_equal(e->ndone, 1);
+	assert_string_equal(e->done[0], ")! For help, type ");
+	assert_int_equal(e->nfiles, 1);
+	assert_int_equal(e->files[0].parser, EGG_PARSER_PROPERTIES);
+	assert_string_equal(e->files[0].path, "server.properties");
+	assert_null(strchr(e->install_script, '\r'));
+	assert_non_null(egg_var_find(e, "SERVER_JARFILE"));
+	egg_free(e);
+}
+
+static void
+test_egg__ptdl_v1_single_image_and_int_bools(void **state)
+{
+	struct egg	*e;
+	const struct egg_var *v;
+
+	SHARED_OR_SKIP(e, "pterodactyl+panel@f8c89f833/database/seeds/eggs/"
+	    "minecraft/egg-bungeecord.json");
+	assert_string_equal(e->source_version, "PTDL_v1");
+	assert_int_equal(e->nimages, 1);
+	assert_int_equal(e->files[0].parser, EGG_PARSER_YAML);
+	assert_string_equal(e->stop.command, "end");
+	assert_non_null(v = egg_var_find(e, "BUNGEE_VERSION"));
+	assert_true(v->viewable);
+	egg_free(e);
+}
+
+static void
+test_egg__plcn_v3_yaml_icon_and_lists(void **state)
+{
+	struct egg	*e;
+	size_t		 i;
+
+	SHARED_OR_SKIP(e, "pelican-eggs+minecraft/java/paper/egg-paper.yaml");
+	assert_string_equal(e->source_version, "PLCN_v3");
+	/* "image" is an icon there, not a runtime image. */
+	for (i = 0; i < e->nimages; i++)
+		assert_int_not_equal(strncmp(e->images[i].ref, "data:", 5), 0);
+	assert_true(e->nimages >= 2);
+	egg_free(e);
+}
+
+static void
+test_egg__stop_forms(void **state)
+{
+	struct egg	*e;
+
+	SHARED_OR_SKIP(e, "pelican-eggs+games-steamcmd/space_engineers/"
+	    "default/egg-space-engineers.json");
+	assert_int_equal(e->stop.kind, EGG_STOP_SIGNAL);
+	assert_int_equal(e->stop.signal, SIGKILL);		/* ^^C */
+	assert_int_equal(e->files[0].parser, EGG_PARSER_XML);
+	egg_free(e);
+	SHARED_OR_SKIP(e, "pelican-eggs+games-standalone/gta/ragemp/"
+	    "egg-rage--m-p.json");
+	assert_int_equal(e->stop.signal, SIGTERM);		/* ^X */
+	assert_int_equal(e->files[0].parser, EGG_PARSER_JSON);
+	egg_free(e);
+	SHARED_OR_SKIP(e, "pelican-eggs+minecraft/java/feather/"
+	    "egg-feather.json");
+	assert_int_equal(e->stop.signal, SIGINT);		/* ^C */
+	assert_int_equal(e->nimages, 1);	/* docker_images as a list */
+	egg_free(e);
+	SHARED_OR_SKIP(e, "pelican-eggs+games-steamcmd/dont_starve/"
+	    "egg-don-t-starve-together.json");
+	assert_int_equal(e->stop.kind, EGG_STOP_COMMAND);
+	assert_string_equal(e->stop.command, "c_shutdown()");
+	assert_int_equal(e->files[0].parser, EGG_PARSER_INI);
+	egg_free(e);
+}
+
+static void
+test_egg__done_forms_and_duplicates(void **state)
+{
+	struct egg	*e;
+
+	SHARED_OR_SKIP(e, "pelican-eggs+games-steamcmd/icarus/egg-icarus.yaml");
+	assert_int_equal(e->ndone, 2);
+	egg_free(e);
+	SHARED_OR_SKIP(e, "pelican-eggs+storage/sftp_storage_share/"
+	    "egg-s-f-t-p-storage-share.json");
+	assert_int_equal(e->ndone, 1);
+	assert_string_equal(e->done[0], "");
+	egg_free(e);
+	/* A duplicated "done" key in the inner JSON: the last one wins. */
+	SHARED_OR_SKIP(e, "pelican-eggs+storage/minio/egg-minio-s3.json");
+	assert_int_equal(e->ndone, 1);
+	assert_string_equal(e->done[0], "Documentation:");
+	egg_free(e);
+	SHARED_OR_SKIP(e, "pelican-eggs+games-steamcmd/nightingale/"
+	    "egg-nightingale.json");
+	assert_int_equal(e->nstartups, 2);
+	egg_free(e);
+}
+
+static void
+test_egg__odd_rules(void **state)
+{
+	struct egg		*e;
+	const struct egg_var	*v;
+	size_t			 i;
+
+	SHARED_OR_SKIP(e, "pelican-eggs+games-steamcmd/myth_of_empires/"
+	    "egg-myth-of-empires.json");
+	for (i = 0; i < e->nvars; i++) {
+		size_t j;
+
+		for (j = 0; j < e->vars[i].nrules; j++) {
+			assert_string_not_equal(e->vars[i].rules[j].name,
+			    "int");
+			assert_string_not_equal(e->vars[i].rules[j].name, "");
+		}
+	}
+	egg_free(e);
+	SHARED_OR_SKIP(e, "pelican-eggs+games-steamcmd/conan_exiles/"
+	    "pterodactyl-egg-conan-exiles-legacy.json");
+	for (i = 0; i < e->nvars; i++)
+		if (strcmp(e->vars[i].rules_raw, "") == 0)
+			break;
+	assert_true(i < e->nvars);		/* "rules": {} */
+	egg_free(e);
+	SHARED_OR_SKIP(e, "pelican-eggs+minecraft/java/ftb/outdated/"
+	    "egg-feed-the-beast.json");
+	for (i = 0; i < e->nvars; i++) {
+		struct buf m;
+
+		v = &e->vars[i];
+		if (strstr(v->rules_raw, "regex:(") == NULL)
+			continue;
+		buf_init(&m, 0);
+		assert_int_equal(egg_var_check(v, "abc-123", &m), 0);
+		assert_int_equal(egg_var_check(v, "ABC!", &m), -1);
+		assert_contains(buf_str(&m), "pattern");
+		buf_dispose(&m);
+		break;
+	}
+	assert_true(i < e->nvars);
+	egg_free(e);
+}
+
+static struct egg_var *
+var_with(const char *rules, const char *def)
+{
+	struct egg_var	*v = calloc(1, sizeof(*v));
+
+	v->env = strdup("X");
+	v->def = strdup(def);
+	v->rules_raw = strdup(rules);
+	egg_rules_parse(rules, &v->rules, &v->nrules);
+	return v;
+}
+
+static void
+var_free(struct egg_var *v)
+{
+	free(v->env);
+	free(v->def);
+	free(v->rules_raw);
+	egg_rules_free(v->rules, v->nrules);
+	free(v);
+}
+
+static void
+expect(const char *rules, const char *value, int ok, const char *msg)
+{
+	struct egg_var	*v = var_with(rules, "");
+	struct buf	 m;
+
+	buf_init(&m, 0);
+	if (egg_var_check(v, value, &m) != (ok ? 0 : -1))
+		fail_msg("rules '%s' value '%s': expected %s, got '%s'",
+		    rules, value, ok ? "ok" : "refusal", buf_str(&m));
+	if (msg != NULL)
+		assert_contains(buf_str(&m), msg);
+	buf_dispose(&m);
+	var_free(v);
+}
+
+static void
+test_egg__rules(void **state)
+{
+	expect("required|string", "", 0, "is required");
+	expect("nullable|string", "", 1, NULL);
+	expect("string|max:5", "", 1, NULL);	/* empty skips the rules */
+	expect("required|integer", "12", 1, NULL);
+	expect("required|int", "1.5", 0, "integer");
+	expect("required|numeric", "1.5", 1, NULL);
+	expect("required|numeric", "x", 0, "number");
+	expect("required|boolean", "1", 1, NULL);
+	expect("required|boolean", "maybe", 0, "true, false");
+	expect("required|string|max:20", "123456789012345678901", 0,
+	    "at most 20 characters");
+	expect("required|integer|max:100", "101", 0, "at most 100");
+	expect("required|integer|min:1", "0", 0, "at least 1");
+	expect("required|integer|between:1024,65536", "80", 0,
+	    "between 1024 and 65536");
+	expect("required|integer|between:1024,65536", "25565", 1, NULL);
+	expect("required|string|between:3,15", "ab", 0, "characters");
+	expect("required|alpha_num|size:4", "ab12", 1, NULL);
+	expect("required|alpha_num|size:4", "ab1", 0, "exactly 4");
+	expect("required|in:true,false", "yes", 0, "one of: true, false");
+	expect("required|in:,beta", "", 0, "is required");
+	expect("nullable|in:,beta", "beta", 1, NULL);
+	expect("required|not_in:anonymous", "anonymous", 0, "must not be");
+	expect("required|regex:/^([\\w\\d._-]+)(\\.jar)$/", "server.jar", 1,
+	    NULL);
+	expect("required|regex:/^([\\w\\d._-]+)(\\.jar)$/", "server.zip", 0,
+	    "pattern");
+	expect("required|digits_between:17,18", "123456789012345678", 1,
+	    NULL);
+	expect("required|digits_between:17,18", "12345", 0, "17 to 18");
+	expect("required|alpha_dash", "my-name_1", 1, NULL);
+	expect("required|alpha_dash", "my name", 0, "dashes");
+	expect("required|url", "https://example.com/x", 1, NULL);
+	expect("required|url", "example.com", 0, "url");
+	expect("required|integer|gt:0", "0", 0, "more than 0");
+	expect("required|string|ends_with:==", "abc==", 1, NULL);
+	expect("required|string|ends_with:==", "abc", 0, "end with");
+	expect("required|string|", "x", 1, NULL);	/* trailing '|' */
+}
+
+static void
+test_egg__bad_eggs_have_positions(void **state)
+{
+	struct diags	 d;
+	struct egg	*e;
+	const char	*bad1 = "{\"meta\": {\"version\": \"PTDL_v2\"},\n"
+			    "\"name\": \"x\",\n\"startup\": \"run\",\n"
+			    "\"docker_images\": {\"a\": \"img\"},\n"
+			    "\"config\": {\"files\": \"{not json\"}}\n";
+	const char	*bad2 = "apiVersion: roost/v1\nkind: Egg\nname: x\n"
+			    "startup: run\nimages: []\n";
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/x/bad.json", bad1, strlen(bad1),
+	    &d), ROOST_EINVAL);
+	assert_null(e);
+	assert_contains(d.v[0].msg, "config.files");
+	assert_int_equal(d.v[0].line, 5);
+	diags_dispose(&d);
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/x/bad.yaml", bad2, strlen(bad2),
+	    &d), ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "images");
+	assert_int_equal(d.v[0].line, 5);
+	diags_dispose(&d);
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/x/none.yaml", "a: 1\n", 5, &d),
+	    ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "not an egg");
+	diags_dispose(&d);
+}
+
+static void
+test_egg__builtin_library(void **state)
+{
+	struct egg_library	*lib = egglib_new();
+	struct diags		 d;
+	const struct egg	*e;
+
+	diags_init(&d);
+	assert_int_equal(egglib_load_dir(lib, egglib_builtin_dir(), "eggs/",
+	    &d), 0);
+	assert_int_equal(d.nerrors, 0);
+	assert_non_null(e = egglib_find(lib, "roost/demo"));
+	assert_string_equal(e->images[0].ref, "roost.local/demo:1");
+	assert_string_equal(e->done[0], "Demo server ready");
+	assert_non_null(egglib_find(lib, "minecraft/vanilla"));
+	assert_non_null(egglib_find(lib, "minecraft/paper"));
+	assert_non_null(egglib_find(lib, "terraria/tshock"));
+	assert_non_null(egglib_find(lib, "discord/jmusicbot"));
+	assert_non_null(egglib_find(lib, "database/mariadb"));
+	assert_null(egglib_find(lib, "minecraft/nope"));
+	diags_dispose(&d);
+	egglib_free(lib);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_egg__corpus_roundtrip),
+		cmocka_unit_test(test_egg__ptdl_v2_vanilla),
+		cmocka_unit_test(test_egg__ptdl_v1_single_image_and_int_bools),
+		cmocka_unit_test(test_egg__plcn_v3_yaml_icon_and_lists),
+		cmocka_unit_test(test_egg__stop_forms),
+		cmocka_unit_test(test_egg__done_forms_and_duplicates),
+		cmocka_unit_test(test_egg__odd_rules),
+		cmocka_unit_test(test_egg__rules),
+		cmocka_unit_test(test_egg__bad_eggs_have_positions),
+		cmocka_unit_test(test_egg__builtin_library),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -667,6 +667,81 @@ test_gitstore__push_non_fast_forward(void **state)
 }
 
 static void
+test_gitstore__push_git_daemon(void **state)
+{
+	struct gitstore	*gs;
+	struct rerr	 err;
+	struct gitstore_change ch;
+	char		*url, *base, *want;
+	char		 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
+	pid_t		 pid;
+	int		 port = 35800 + getpid() % 190, i, rc = -1;
+
+	assert_int_equal(sh("git clone -q --bare w dp.git && "
+	    "printf '#!/bin/sh\\nif [ -e \"$GIT_DIR/reject\" ]; then "
+	    "echo protected >&2; exit 1; fi\\n' > dp.git/hooks/pre-receive && "
+	    "chmod +x dp.git/hooks/pre-receive && git clone -q dp.git dp1"),
+	    0);
+	xasprintf(&base, "%s", tmproot);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		char pa[64], ba[4200];
+
+		snprintf(pa, sizeof(pa), "--port=%d", port);
+		snprintf(ba, sizeof(ba), "--base-path=%s", base);
+		setpgid(0, 0);
+		execlp("git", "git", "daemon", "--listen=127.0.0.1", pa, ba,
+		    "--reuseaddr", "--export-all", "--enable=receive-pack",
+		    (char *)NULL);
+		_exit(127);
+	}
+	xasprintf(&url, "git://127.0.0.1:%d/dp.git", port);
+	assert_int_equal(sh("git -C dp1 remote set-url origin '%s'", url), 0);
+	gs = open_ok("dp1");
+	for (i = 0; i < 50; i++) {
+		rerr_init(&err);
+		if ((rc = gitstore_fetch(gs, NULL, "main", tip, &err)) == 0)
+			break;
+		usleep(100000);
+	}
+	assert_rok(rc, &err);
+	ch.path = "servers/d.yaml";
+	ch.data = "name: d\n";
+	ch.len = strlen(ch.data);
+	assert_rok(gitstore_commit_create(gs, tip, &ch, 1,
+	    "Bob <bob@example.com>", NULL, "over git://", 0, id, &err), &err);
+	assert_rok(gitstore_push(gs, NULL, id, "main", &err), &err);
+	want = sh_out("git --git-dir=dp.git rev-parse main");
+	assert_string_equal(want, id);
+	free(want);
+
+	/* a hook that refuses is an error with the server's words */
+	assert_int_equal(sh("touch dp.git/reject"), 0);
+	assert_rok(gitstore_commit_create(gs, id, &ch, 0,
+	    "Bob <bob@example.com>", NULL, "refused", 0, tip, &err), &err);
+	rerr_init(&err);
+	rc = gitstore_push(gs, NULL, tip, "main", &err);
+	assert_int_equal(rc, -1);
+	assert_contains(err.msg, "refused");
+	assert_int_equal(sh("rm dp.git/reject"), 0);
+
+	/* someone else pushed: a commit on the old tip is non-fast-forward */
+	assert_int_equal(sh("git clone -q dp.git dp2 && cd dp2 && "
+	    "printf 'x\\n' > x && git add x && git commit -qm x && "
+	    "git push -q origin main"), 0);
+	rerr_init(&err);
+	assert_int_equal(gitstore_push(gs, NULL, tip, "main", &err),
+	    ROOST_ECONFLICT);
+	assert_sh_eq("x", "git --git-dir=dp.git log -1 --format=%s");
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	gitstore_close(gs);
+	free(url);
+	free(base);
+}
+
+static void
 test_gitstore__file_log_and_trailers(void **state)
 {
 	struct gitstore			*gs;
@@ -750,6 +825,7 @@ main(void)
 		cmocka_unit_test(test_gitstore__fetch_git_daemon),
 		cmocka_unit_test(test_gitstore__fetch_ssh),
 		cmocka_unit_test(test_gitstore__push_non_fast_forward),
+		cmocka_unit_test(test_gitstore__push_git_daemon),
 		cmocka_unit_test(test_gitstore__file_log_and_trailers),
 		cmocka_unit_test(test_gitstore__ident),
 	};

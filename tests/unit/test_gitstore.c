@@ -741,6 +741,130 @@ test_gitstore__push_git_daemon(void **state)
 	free(base);
 }
 
+/* A smart-HTTP git server (git http-backend) asking for a token. */
+static const char http_server_py[] =
+	    "import base64, os, subprocess, sys\n"
+	    "from http.server import BaseHTTPRequestHandler, HTTPServer\n"
+	    "root, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]\n"
+	    "want = \"Basic \" + base64.b64encode((\"x-access-token:\" + token).encode()).decode()\n"
+	    "class H(BaseHTTPRequestHandler):\n"
+	    "    def log_message(self, *a): pass\n"
+	    "    def handle_git(self):\n"
+	    "        if self.headers.get(\"Authorization\") != want:\n"
+	    "            self.send_response(401)\n"
+	    "            self.send_header(\"WWW-Authenticate\", 'Basic realm=\"roost\"')\n"
+	    "            self.send_header(\"Content-Length\", \"0\")\n"
+	    "            self.end_headers()\n"
+	    "            return\n"
+	    "        path, _, query = self.path.partition(\"?\")\n"
+	    "        n = int(self.headers.get(\"Content-Length\") or 0)\n"
+	    "        body = self.rfile.read(n) if n else b\"\"\n"
+	    "        if self.headers.get(\"Transfer-Encoding\") == \"chunked\":\n"
+	    "            while True:\n"
+	    "                size = int(self.rfile.readline().strip(), 16)\n"
+	    "                body += self.rfile.read(size)\n"
+	    "                self.rfile.readline()\n"
+	    "                if size == 0: break\n"
+	    "        env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL=\"1\",\n"
+	    "                   PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD=self.command,\n"
+	    "                   CONTENT_TYPE=self.headers.get(\"Content-Type\") or \"\", REMOTE_USER=\"x\",\n"
+	    "                   CONTENT_LENGTH=str(len(body)))\n"
+	    "        out = subprocess.run([\"git\", \"http-backend\"], input=body, env=env, capture_output=True).stdout\n"
+	    "        head, _, rest = out.partition(b\"\\r\\n\\r\\n\")\n"
+	    "        status = 200\n"
+	    "        hdrs = []\n"
+	    "        for line in head.split(b\"\\r\\n\"):\n"
+	    "            k, _, v = line.decode().partition(\":\")\n"
+	    "            if k.lower() == \"status\": status = int(v.strip().split()[0])\n"
+	    "            elif k: hdrs.append((k, v.strip()))\n"
+	    "        self.send_response(status)\n"
+	    "        for k, v in hdrs: self.send_header(k, v)\n"
+	    "        self.send_header(\"Content-Length\", str(len(rest)))\n"
+	    "        self.end_headers()\n"
+	    "        self.wfile.write(rest)\n"
+	    "    do_GET = handle_git\n"
+	    "    do_POST = handle_git\n"
+	    "HTTPServer((\"127.0.0.1\", port), H).serve_forever()\n";
+
+static void
+test_gitstore__fetch_push_http_token(void **state)
+{
+	struct gitstore		*gs;
+	struct gitstore_auth	 auth;
+	struct gitstore_change	 ch;
+	struct rerr		 err;
+	char			*url, *path, *want, *py, *tok, *bad;
+	char			 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
+	pid_t			 pid;
+	FILE			*fp;
+	int			 port = 35200 + getpid() % 190, i, rc = -1;
+
+	assert_int_equal(sh("git clone -q --bare w http.git && "
+	    "git -C http.git config http.receivepack true && "
+	    "printf 'sekrit-token\\n' > token && printf 'wrong\\n' > bad"), 0);
+	xasprintf(&py, "%s/srv.py", tmproot);
+	fp = fopen(py, "w");
+	assert_non_null(fp);
+	fputs(http_server_py, fp);
+	fclose(fp);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		char pa[16];
+
+		snprintf(pa, sizeof(pa), "%d", port);
+		setpgid(0, 0);
+		execlp("python3", "python3", py, tmproot, pa, "sekrit-token",
+		    (char *)NULL);
+		_exit(127);
+	}
+	xasprintf(&url, "http://127.0.0.1:%d/http.git", port);
+	xasprintf(&path, "%s/hmirror.git", tmproot);
+	xasprintf(&tok, "%s/token", tmproot);
+	xasprintf(&bad, "%s/bad", tmproot);
+	memset(&auth, 0, sizeof(auth));
+	auth.token_file = tok;
+	rerr_init(&err);
+	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
+	gitstore_set_auth(gs, &auth);
+	for (i = 0; i < 50; i++) {
+		rerr_init(&err);
+		if ((rc = gitstore_fetch(gs, NULL, NULL, tip, &err)) == 0)
+			break;
+		usleep(100000);
+	}
+	assert_rok(rc, &err);
+	want = sh_out("git --git-dir=http.git rev-parse main");
+	assert_string_equal(tip, want);
+	free(want);
+
+	/* push with the token */
+	ch.path = "servers/h.yaml";
+	ch.data = "name: h\n";
+	ch.len = strlen(ch.data);
+	assert_rok(gitstore_commit_create(gs, tip, &ch, 1,
+	    "Bob <bob@example.com>", NULL, "over http", 0, id, &err), &err);
+	assert_rok(gitstore_push(gs, NULL, id, "main", &err), &err);
+	want = sh_out("git --git-dir=http.git rev-parse main");
+	assert_string_equal(want, id);
+	free(want);
+
+	/* a wrong token fails once, without looping */
+	auth.token_file = bad;
+	gitstore_set_auth(gs, &auth);
+	rerr_init(&err);
+	assert_int_not_equal(gitstore_fetch(gs, NULL, NULL, tip, &err), 0);
+	assert_contains(err.msg, "authentication");
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	gitstore_close(gs);
+	free(url);
+	free(path);
+	free(tok);
+	free(bad);
+	free(py);
+}
+
 static void
 test_gitstore__file_log_and_trailers(void **state)
 {
@@ -826,6 +950,7 @@ main(void)
 		cmocka_unit_test(test_gitstore__fetch_ssh),
 		cmocka_unit_test(test_gitstore__push_non_fast_forward),
 		cmocka_unit_test(test_gitstore__push_git_daemon),
+		cmocka_unit_test(test_gitstore__fetch_push_http_token),
 		cmocka_unit_test(test_gitstore__file_log_and_trailers),
 		cmocka_unit_test(test_gitstore__ident),
 	};

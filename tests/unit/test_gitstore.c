@@ -19,6 +19,16 @@
 #include "xmalloc.h"
 
 static char	*tmproot;
+static pid_t	 servers[8];	/* daemons started by tests */
+static int	 nservers;
+
+/* Remembers a daemon so that teardown stops it when a test failed. */
+static void
+server_started(pid_t pid)
+{
+	if (nservers < 8)
+		servers[nservers++] = pid;
+}
 
 /* Runs a shell command in dir; returns its exit status. */
 static int
@@ -101,6 +111,11 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	int	i;
+
+	for (i = 0; i < nservers; i++)
+		if (kill(-servers[i], SIGTERM) == 0)
+			waitpid(servers[i], NULL, 0);
 	sh("rm -rf '%s'", tmproot);
 	free(tmproot);
 	return 0;
@@ -486,6 +501,8 @@ test_gitstore__fetch_git_daemon(void **state)
 	xasprintf(&base, "%s", tmproot);
 	pid = fork();
 	assert_true(pid != -1);
+	if (pid > 0)
+		server_started(pid);
 	if (pid == 0) {
 		char pa[64], ba[4200];
 
@@ -546,6 +563,8 @@ test_gitstore__fetch_ssh(void **state)
 	    port, tmproot, tmproot), 0);
 	pid = fork();
 	assert_true(pid != -1);
+	if (pid > 0)
+		server_started(pid);
 	if (pid == 0) {
 		char cfg[4200];
 
@@ -685,6 +704,8 @@ test_gitstore__push_git_daemon(void **state)
 	xasprintf(&base, "%s", tmproot);
 	pid = fork();
 	assert_true(pid != -1);
+	if (pid > 0)
+		server_started(pid);
 	if (pid == 0) {
 		char pa[64], ba[4200];
 
@@ -809,6 +830,8 @@ test_gitstore__fetch_push_http_token(void **state)
 	fclose(fp);
 	pid = fork();
 	assert_true(pid != -1);
+	if (pid > 0)
+		server_started(pid);
 	if (pid == 0) {
 		char pa[16];
 

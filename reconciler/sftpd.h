@@ -19,13 +19,13 @@ struct rerr;
 
 /* Permission bits of one SFTP user. */
 #define SFTPD_PERM_READ		0x1	/* list, stat, download */
-#define SFTPD_PERM_WRITE	0x2	/* upload, mkdir, rename, setstat, symlink */
+#define SFTPD_PERM_WRITE	0x2	/* upload, mkdir, rename, chmod, ln */
 #define SFTPD_PERM_DELETE	0x4	/* remove, rmdir, rename over a file */
 
 /* One SFTP user of a server; strings are borrowed by the writer. */
 struct sftpd_user {
-	const char	 *name;		/* [a-z0-9][a-z0-9_-]*; login is name.server */
-	const char	 *password;	/* crypt(3) hash ($y$, $6$, ...) or NULL */
+	const char	 *name;		/* the login is name.server */
+	const char	 *password;	/* crypt(3) hash, or NULL */
 	const char	**keys;		/* OpenSSH public key lines */
 	size_t		  nkeys;
 	int		  perms;	/* SFTPD_PERM_* */
@@ -34,11 +34,11 @@ struct sftpd_user {
 /* One game server served over SFTP; strings are borrowed by the writer. */
 struct sftpd_server {
 	const char	 *name;		/* the server's name */
-	const char	 *root;		/* absolute path of its data directory */
-	uid_t		  uid;		/* owner of its files; sessions run as it */
+	const char	 *root;		/* absolute path of its files */
+	uid_t		  uid;		/* sessions run as uid:gid */
 	gid_t		  gid;
 	uint64_t	  disk_limit_mib;	/* 0: unlimited */
-	const char	**denylist;	/* gitignore-style patterns (the egg's) */
+	const char	**denylist;	/* the egg's, gitignore-style */
 	size_t		  ndenylist;
 	struct sftpd_user *users;
 	size_t		  nusers;
@@ -137,8 +137,8 @@ struct sftpd_sess {
 	const struct sftpd_user	*user;
 	char			 login[160];
 	char			 addr[64];
-	int			 rootfd;	/* O_PATH directory, held open */
-	struct sftpd_usage	*usage;		/* shared, or NULL when unlimited */
+	int			 rootfd;	/* O_PATH fd of the root */
+	struct sftpd_usage	*usage;		/* shared; NULL: no limit */
 	int64_t			 limit;		/* bytes; 0: unlimited */
 	int			 idle_ms;	/* 0: none */
 };
@@ -188,7 +188,7 @@ void	sftpd_session_run(void *bind, int fd, int ipc,
 #define SFTPD_MSG_AUTH_FAIL	2	/* child: login/addr failed */
 #define SFTPD_MSG_AUTH_OK	3	/* child: login authenticated */
 #define SFTPD_MSG_DELAY		4	/* listener: value = ms, -1 locked */
-#define SFTPD_MSG_GRANT		5	/* listener: usage slot, -1 none, -2 full */
+#define SFTPD_MSG_GRANT		5	/* listener: slot, -1 none, -2 full */
 struct sftpd_msg {
 	int		 type;
 	int		 value;

@@ -152,7 +152,8 @@ static void	 send_attrs_stat(struct proto *, const struct stat *);
 static void	 send_name1(struct proto *, const char *);
 static int	 fail_errno(struct proto *, const char *, const char *);
 static int	 refuse(struct proto *, const char *, const char *,
-		    const char *, ...) __attribute__((__format__(printf, 4, 5)));
+		    const char *, ...)
+		    __attribute__((__format__(printf, 4, 5)));
 static int	 need(struct proto *, int, const char *, const char *);
 static int	 denied(struct proto *, const char *, const char *, int);
 static int	 get_path(struct proto *, struct pkt *, char *, const char *);
@@ -935,7 +936,8 @@ apply_attrs(struct proto *p, int fd, int writable, const struct attrs *a,
 			    "size of this file");
 			return -1;
 		}
-		if ((int64_t)a->size > st.st_size && sftpd_fs_usage_reserve(p->s,
+		if ((int64_t)a->size > st.st_size &&
+		    sftpd_fs_usage_reserve(p->s,
 		    (int64_t)a->size - st.st_size) == -1) {
 			refuse(p, "setstat", rel, "disk limit of %llu MiB "
 			    "reached", (unsigned long long)
@@ -1336,7 +1338,8 @@ process_symlink(struct proto *p, struct pkt *k)
 			depth++;
 	}
 	snprintf(joined, sizeof(joined), "%.*s/%s", (int)dlen, rel, target);
-	if (sftpd_fs_clean(joined, strlen(joined), clean, sizeof(clean)) == -1) {
+	if (sftpd_fs_clean(joined, strlen(joined), clean,
+	    sizeof(clean)) == -1) {
 		refuse(p, "symlink", rel, "bad link target");
 		return;
 	}

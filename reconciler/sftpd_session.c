@@ -55,8 +55,8 @@ static void	 login_failed(struct sess_ctx *, const char *, const char *);
 static int	 login_succeeded(struct sess_ctx *, const char *, const char *);
 static int	 cb_auth_password(ssh_session, const char *, const char *,
 		    void *);
-static int	 cb_auth_pubkey(ssh_session, const char *, struct ssh_key_struct *,
-		    char, void *);
+static int	 cb_auth_pubkey(ssh_session, const char *,
+		    struct ssh_key_struct *, char, void *);
 static ssh_channel cb_channel_open(ssh_session, void *);
 static int	 cb_subsystem(ssh_session, ssh_channel, const char *, void *);
 static int	 cb_pty(ssh_session, ssh_channel, const char *, int, int, int,

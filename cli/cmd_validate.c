@@ -4,6 +4,8 @@
  * straight from git objects, and prints every problem as
  * "path:line:col: error: message", or a JSON document for CI.
  */
+#include <sys/stat.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +68,7 @@ cmd_validate(int argc, char *argv[])
 	struct diags		 ed;
 	struct rerr		 err;
 	struct buf		 out;
+	struct stat		 sb;
 	char			 id[GITSTORE_IDLEN];
 	int			 ch, json, rc;
 
@@ -104,8 +107,14 @@ cmd_validate(int argc, char *argv[])
 			gitstore_close(gs);
 			return CLI_USAGE;
 		}
-	} else
+	} else {
+		if (stat(repo, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "roost validate: '%s' is not a directory; "
+			    "pass the state repository with --repo\n", repo);
+			return CLI_USAGE;
+		}
 		state_src_dir(&src, repo);
+	}
 
 	eggs = egglib_new();
 	diags_init(&ed);

@@ -96,6 +96,8 @@ test_expect_success 'a broken copy reports each problem with path:line:col and e
 
 test_expect_success 'an unknown format or option is a usage error (exit 2)' '
 	{ roost validate --repo "$EX" --format xml; test $? = 2; } &&
+	{ roost validate --repo "$TRASH/nowhere" 2>err; test $? = 2; } &&
+	grep -q "not a directory" err &&
 	{ roost validate --bogus; test $? = 2; }
 '
 

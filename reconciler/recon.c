@@ -1228,7 +1228,9 @@ recon_work(struct wctx *w, struct rsrv *rs)
 	}
 	/* A container that exited while it should run, not by our hand. */
 	if (have_c && !c.running && want_run && !rs->stopping &&
+	    c.status != NULL && strcmp(c.status, "created") != 0 &&
 	    rs->last_finished != NULL && c.finished_at != NULL &&
+	    strncmp(c.finished_at, "0001-", 5) != 0 &&
 	    strcmp(rs->last_finished, c.finished_at) != 0 &&
 	    str_eq(rs->adopted_cid, c.id)) {
 		set_str(&rs->last_finished, c.finished_at);

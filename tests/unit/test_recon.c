@@ -291,6 +291,17 @@ t_wait_phase(struct t *t, const char *name, const char *phase, int secs)
 		}
 		usleep(50000);
 	}
+	{
+		/* The console tail tells why (roost's own notes included). */
+		struct buf	b;
+		struct rerr	err;
+
+		buf_init(&b, 0);
+		rerr_init(&err);
+		recon_logs(t->r, name, 30, &b, &err);
+		fprintf(stderr, "# console of %s:\n%s", name, buf_str(&b));
+		buf_dispose(&b);
+	}
 	fail_msg("%s: waited %d s for %s, phase is %s", name, secs, phase, p);
 }
 
@@ -446,12 +457,12 @@ test_recon__create_running_and_noop(void **state)
 	assert_int_equal(json_int64(j, "ports.0", 0), 31101);
 	assert_string_equal(json_str(j, "container.state", ""), "running");
 
-	/* The container as the engine has it-> */
+	/* The container as the engine has it. */
 	assert_int_equal(t_inspect(t, "alpha", &c), 0);
-	assert_string_equal(docker_container_label(&c, "roost->spec-hash"),
+	assert_string_equal(docker_container_label(&c, "roost.spec-hash"),
 	    json_str(j, "specHash", "?"));
-	assert_string_equal(docker_container_label(&c, "roost->node"), t->node);
-	assert_string_equal(docker_container_label(&c, "roost->revision"),
+	assert_string_equal(docker_container_label(&c, "roost.node"), t->node);
+	assert_string_equal(docker_container_label(&c, "roost.revision"),
 	    "rev1");
 	assert_true(c.readonly_rootfs);
 	assert_int_equal(c.limits.pids_limit, 64);
@@ -546,7 +557,7 @@ test_recon__limits_live_and_recreate(void **state)
 		free(body);
 	}
 
-	/* A port: recreated on the new port-> */
+	/* A port: recreated on the new port. */
 	t_server(t, "beta", 31112, 256, "running", "MOTD: two", NULL);
 	assert_int_equal(t_pass(t, "rev4"), 0);
 	t_idle(t);
@@ -602,13 +613,13 @@ test_recon__stop_start_restart_once(void **state)
 	t_wait_phase(t, "gamma", "Running", 60);
 	assert_int_equal(t_inspect(t, "gamma", &c), 0);
 	assert_string_not_equal(c.started_at, started);
-	assert_string_equal(docker_container_label(&c, "roost->restarted-at"),
+	assert_string_equal(docker_container_label(&c, "roost.restarted-at"),
 	    "2026-11-25T10:00:00Z");
 	free(started);
 	started = xstrdup(c.started_at);
 	docker_container_dispose(&c);
 
-	/* Not again: neither on the next pass nor after a roostd restart-> */
+	/* Not again: neither on the next pass nor after a roostd restart. */
 	assert_int_equal(t_pass(t, "rev5"), 0);
 	t_idle(t);
 	t_restart_recon(t);
@@ -845,8 +856,8 @@ test_recon__drift_healed(void **state)
 		char *cmd;
 
 		xasprintf(&cmd, "docker create -q --name roost-drift --label "
-		    "roost->managed=true --label roost->node=%s --label "
-		    "roost->server=drift --label roost->role=server "
+		    "roost.managed=true --label roost.node=%s --label "
+		    "roost.server=drift --label roost.role=server "
 		    DEMO_IMAGE " >/dev/null", t->node);
 		assert_int_equal(system(cmd), 0);
 		free(cmd);
@@ -855,7 +866,7 @@ test_recon__drift_healed(void **state)
 	assert_int_equal(t_pass(t, "rev1"), 0);
 	t_wait_phase(t, "drift", "Running", 60);
 	assert_int_equal(t_inspect(t, "drift", &c), 0);
-	assert_non_null(docker_container_label(&c, "roost->spec-hash"));
+	assert_non_null(docker_container_label(&c, "roost.spec-hash"));
 	docker_container_dispose(&c);
 }
 

@@ -1707,7 +1707,8 @@ recon_free(struct recon *r)
 
 /* The first error the state holds for path, or a generic message. */
 static char *
-recon_first_error(const struct state *st, const char *path)
+recon_first_error(const struct state *st, const char *path,
+    const char *fallback)
 {
 	const struct diag	*dg;
 	size_t			 i;
@@ -1722,7 +1723,8 @@ recon_first_error(const struct state *st, const char *path)
 		    dg->msg);
 		return out;
 	}
-	xasprintf(&out, "%s: invalid", path != NULL ? path : "server file");
+	xasprintf(&out, "%s: %s", path != NULL ? path : "server file",
+	    fallback != NULL ? fallback : "invalid");
 	return out;
 }
 
@@ -1821,7 +1823,7 @@ recon_pass(struct recon *r, const struct state *st, const char *revision,
 			}
 			rs = recon_get(r, srv->name);
 			rs->in_tree = 1;
-			msg = recon_first_error(st, srv->path);
+			msg = recon_first_error(st, srv->path, srv->error);
 			if (!rs->invalid || !str_eq(rs->invalid_msg, msg)) {
 				rs->invalid = 1;
 				set_str(&rs->invalid_msg, msg);

@@ -476,6 +476,7 @@ main(int argc, char *argv[])
 	char		 tmp[PATH_MAX];
 	int		 ch, debug = 0, verbose = 0, rc;
 	bool		 no = false;
+	ssh_key		 key = NULL;
 	long long	 base_ms = 1000, lock_s = 900, idle_s = 900;
 	long long	 max_sess = 4;
 
@@ -550,10 +551,14 @@ main(int argc, char *argv[])
 	hostkey_ensure(hostkey);
 	if ((l->bind = ssh_bind_new()) == NULL)
 		fatalx("ssh_bind_new failed");
+	/* Loaded once here; the bind owns the key and every session uses it. */
+	if (ssh_pki_import_privkey_file(hostkey, NULL, NULL, NULL, &key) !=
+	    SSH_OK)
+		fatalx("host key '%s' cannot be read", hostkey);
 	if (ssh_bind_options_set(l->bind, SSH_BIND_OPTIONS_PROCESS_CONFIG,
 	    &no) != SSH_OK ||
-	    ssh_bind_options_set(l->bind, SSH_BIND_OPTIONS_HOSTKEY,
-	    hostkey) != SSH_OK)
+	    ssh_bind_options_set(l->bind, SSH_BIND_OPTIONS_IMPORT_KEY,
+	    key) != SSH_OK)
 		fatalx("host key '%s': %s", hostkey, ssh_get_error(l->bind));
 	l->lfd = listen_on(listen_spec);
 	l->throttle = sftpd_throttle_new((uint64_t)base_ms,

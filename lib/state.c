@@ -256,8 +256,9 @@ state_server_dup(const struct state_server *srv)
 	d->reinstall_at = dupn(srv->reinstall_at);
 	d->error = dupn(srv->error);
 	d->extra_ports = xcalloc(srv->nextra_ports + 1, sizeof(int));
-	memcpy(d->extra_ports, srv->extra_ports,
-	    srv->nextra_ports * sizeof(int));
+	if (srv->nextra_ports > 0)
+		memcpy(d->extra_ports, srv->extra_ports,
+		    srv->nextra_ports * sizeof(int));
 	d->vars = xcalloc(srv->nvars + 1, sizeof(*d->vars));
 	for (i = 0; i < srv->nvars; i++) {
 		d->vars[i] = srv->vars[i];

@@ -69,6 +69,11 @@ for p in $PORT_O $PORT_R; do
 	done
 done
 
+# calc FORMAT EXPR: floating-point arithmetic through awk.
+calc() {
+	awk "BEGIN { printf \"$1\", $2 }"
+}
+
 # run WHICH BATCH: runs the batch against one server; prints seconds.
 run() {
 	local target port start end
@@ -79,7 +84,7 @@ run() {
 	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 	    -o LogLevel=error "$target" >/dev/null || { echo "sftp.sh: $1 failed" >&2; exit 1; }
 	end=$(date +%s%N)
-	echo "scale=3; ($end - $start) / 1000000000" | bc
+	calc "%.3f" "($end - $start) / 1000000000"
 }
 
 # measure WHICH: best of two runs of each transfer against one server.
@@ -99,7 +104,7 @@ measure() {
 			esac
 			sync
 			t=$(run "$who" "$W/batch")
-			if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
+			if [ -z "$best" ] || [ "$(calc "%d" "$t < $best")" = 1 ]; then best=$t; fi
 		done
 		secs[$who.$op]=$best
 	done
@@ -118,12 +123,12 @@ for op in up down smallup smalldown; do
 	smalldown)	label="get -r $FILES x 4 KiB";	bytes=$FILES unit="files/s" ;;
 	esac
 	if [ "$unit" = "MiB/s" ]; then
-		o=$(echo "scale=1; $bytes / 1048576 / ${secs[openssh.$op]}" | bc)
-		r=$(echo "scale=1; $bytes / 1048576 / ${secs[roost.$op]}" | bc)
+		o=$(calc "%.1f" "$bytes / 1048576 / ${secs[openssh.$op]}")
+		r=$(calc "%.1f" "$bytes / 1048576 / ${secs[roost.$op]}")
 	else
-		o=$(echo "scale=0; $bytes / ${secs[openssh.$op]}" | bc)
-		r=$(echo "scale=0; $bytes / ${secs[roost.$op]}" | bc)
+		o=$(calc "%.0f" "$bytes / ${secs[openssh.$op]}")
+		r=$(calc "%.0f" "$bytes / ${secs[roost.$op]}")
 	fi
-	ratio=$(echo "scale=2; ${secs[openssh.$op]} / ${secs[roost.$op]}" | bc)
+	ratio=$(calc "%.2f" "${secs[openssh.$op]} / ${secs[roost.$op]}")
 	printf '%-28s %8s %s %8s %s %7s\n' "$label" "$o" "$unit" "$r" "$unit" "$ratio"
 done

@@ -210,6 +210,15 @@ ydoc_parse_node(struct ydoc_parser *yp, yaml_event_t *ev,
 			if ((rc = ydoc_parse_node(yp, &cev, &child,
 			    depth + 1)) != 0)
 				break;
+			if (ismap && nslots % 2 == 0 &&
+			    child->type != YDOC_SCALAR) {
+				/* Keys are names everywhere roost reads. */
+				diags_add(yp->d, doc->path, child->line,
+				    child->col, "a map key must be a plain "
+				    "value, not %s", ydoc_type_name(child));
+				rc = ROOST_EINVAL;
+				break;
+			}
 			ydoc_push(n, child, &nslots, &cap);
 		}
 		/* Trim trailing whitespace a block collection's end mark includes. */

@@ -139,6 +139,21 @@ test_ydoc__second_document_refused(void **state)
 }
 
 static void
+test_ydoc__complex_key_refused(void **state)
+{
+	struct diags	 d;
+	struct ydoc	*doc;
+	const char	*text = "a: 1\n[x]: 2\n";
+
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "t.yaml", text, strlen(text), &d),
+	    ROOST_EINVAL);
+	assert_int_equal(d.v[0].line, 2);
+	assert_contains(d.v[0].msg, "map key");
+	diags_dispose(&d);
+}
+
+static void
 test_diag__format_and_json(void **state)
 {
 	struct diags	d;
@@ -175,6 +190,7 @@ main(void)
 		cmocka_unit_test(test_ydoc__alias_refused),
 		cmocka_unit_test(test_ydoc__nulls_and_empty),
 		cmocka_unit_test(test_ydoc__second_document_refused),
+		cmocka_unit_test(test_ydoc__complex_key_refused),
 		cmocka_unit_test(test_diag__format_and_json),
 	};
 

@@ -24,6 +24,9 @@
 #include "apply.h"
 #include "cspec.h"
 
+/* Tries of a create whose name is held by a container being removed. */
+#define APPLY_CONFLICT_TRIES	25
+
 /* Counts one engine write. */
 void
 apply_count(struct apply_ctx *ctx)
@@ -96,7 +99,9 @@ apply_create(struct apply_ctx *ctx, const struct cspec *cs, const char *node,
 
 	*id = NULL;
 	body = docker_create_body(&cs->spec);
-	for (tries = 0; tries < 3; tries++) {
+	for (tries = 0; tries < APPLY_CONFLICT_TRIES; tries++) {
+		if (tries > 0)
+			usleep(200000);
 		rerr_init(&e2);
 		apply_count(ctx);
 		rc = docker_container_create(ctx->d, cs->name, body, id, &e2);
@@ -106,8 +111,13 @@ apply_create(struct apply_ctx *ctx, const struct cspec *cs, const char *node,
 		memset(&c, 0, sizeof(c));
 		rerr_init(&e2);
 		rc = docker_container_inspect(ctx->d, cs->name, &c, &e2);
-		if (rc == ROOST_ENOTFOUND)
+		if (rc == ROOST_ENOTFOUND) {
+			/* Being removed: the name frees up shortly. */
+			rc = ROOST_ECONFLICT;
+			rerr_set(&e2, rc, "the name is still taken by a "
+			    "container being removed");
 			continue;
+		}
 		if (rc != 0)
 			break;
 		h = docker_container_label(&c, CSPEC_LABEL_HASH);

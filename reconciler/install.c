@@ -134,9 +134,17 @@ install_start(struct apply_ctx *ctx, const struct install_spec *is,
 	    MIB;
 	body = docker_create_body(&spec);
 
-	rerr_init(&e2);
-	apply_count(ctx);
-	rc = docker_container_create(ctx->d, name, body, id, &e2);
+	for (i = 0; i < 25; i++) {
+		/* A removal still under way holds the name a moment. */
+		rerr_init(&e2);
+		apply_count(ctx);
+		rc = docker_container_create(ctx->d, name, body, id, &e2);
+		if (rc != ROOST_ECONFLICT)
+			break;
+		rerr_init(&e2);
+		apply_remove(ctx, name, &e2);
+		usleep(200000);
+	}
 	if (rc == 0) {
 		apply_count(ctx);
 		rc = docker_container_start(ctx->d, *id, &e2);

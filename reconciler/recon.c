@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -31,6 +32,7 @@
 #include "xmalloc.h"
 
 #include "apply.h"
+#include "cfgfile.h"
 #include "cspec.h"
 #include "dcache.h"
 #include "docker.h"
@@ -67,6 +69,7 @@ struct rsnap {
 	char			*install_image;
 	char			*install_entry;
 	char			*install_script;
+	struct egg		*egg;		/* a copy, when it edits files */
 };
 
 /* One server known to this node. */
@@ -225,6 +228,7 @@ snap_unref(struct rsnap *s)
 	free(s->install_image);
 	free(s->install_entry);
 	free(s->install_script);
+	egg_free(s->egg);
 	free(s);
 }
 
@@ -305,6 +309,20 @@ snap_build(struct recon *r, const struct state *st,
 		if (egg->stop.signal > 0 && sigabbrev_np(egg->stop.signal))
 			xasprintf(&sig, "SIG%s", sigabbrev_np(egg->stop.signal));
 		s->stop_signal = sig != NULL ? sig : xstrdup("SIGTERM");
+	}
+	if (egg->nfiles > 0) {
+		/* The state (and its eggs) is gone after the pass: copy. */
+		struct buf	b;
+		struct diags	dg;
+
+		buf_init(&b, 0);
+		diags_init(&dg);
+		egg_write_yaml(egg, &b);
+		if (egg_load(&s->egg, "egg copy", b.data != NULL ? b.data : "",
+		    b.len, &dg) != 0)
+			s->egg = NULL;
+		diags_dispose(&dg);
+		buf_dispose(&b);
 	}
 	if (egg->install_image != NULL && egg->install_script != NULL &&
 	    *egg->install_script != '\0') {
@@ -1009,6 +1027,76 @@ recon_do_create(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	return 0;
 }
 
+/*
+ * Rewrites the egg's config files in the server directory before a start,
+ * as Wings does. A file that cannot be edited is noted on the console and
+ * the start goes on.
+ */
+static void
+recon_config_files(struct recon *r, struct rsrv *rs, const struct rsnap *s)
+{
+	struct cfgfile_env	 env;
+	struct diags		 dg;
+	const char		**keys, **values;
+	char			**kv;
+	size_t			 i, n = 0;
+	int			 fd;
+
+	if (s->egg == NULL || s->egg->nfiles == 0)
+		return;
+	fd = open(s->cs->volume, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1) {
+		runtime_note(r->rt, rs->name, "config files: the server "
+		    "directory cannot be opened");
+		return;
+	}
+	for (i = 0; s->cs->env[i] != NULL; i++)
+		;
+	keys = xcalloc(i + 1, sizeof(char *));
+	values = xcalloc(i + 1, sizeof(char *));
+	kv = xcalloc(i + 1, sizeof(char *));
+	memset(&env, 0, sizeof(env));
+	for (i = 0; s->cs->env[i] != NULL; i++) {
+		char *eq;
+
+		kv[i] = xstrdup(s->cs->env[i]);
+		if ((eq = strchr(kv[i], '=')) == NULL)
+			continue;
+		*eq = '\0';
+		keys[n] = kv[i];
+		values[n++] = eq + 1;
+		if (strcmp(kv[i], "SERVER_IP") == 0)
+			env.ip = eq + 1;
+	}
+	env.port = s->srv->port;
+	env.memory = s->srv->limits.memory;
+	env.interface = r->conf.gateway;
+	env.keys = keys;
+	env.values = values;
+	env.nvars = n;
+	env.uid = (uid_t)r->conf.uid;
+	env.gid = (gid_t)r->conf.gid;
+	diags_init(&dg);
+	if (cfgfile_apply(s->egg, fd, &env, &dg) != 0 || dg.n > 0) {
+		for (i = 0; i < dg.n; i++) {
+			char *line;
+
+			xasprintf(&line, "config file %s: %s",
+			    dg.v[i].path != NULL ? dg.v[i].path : "?",
+			    dg.v[i].msg);
+			runtime_note(r->rt, rs->name, line);
+			free(line);
+		}
+	}
+	diags_dispose(&dg);
+	close(fd);
+	for (i = 0; kv[i] != NULL; i++)
+		free(kv[i]);
+	free(kv);
+	free(keys);
+	free(values);
+}
+
 static int
 recon_do_start(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
     const char *ref, struct rerr *err)
@@ -1022,6 +1110,7 @@ recon_do_start(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	memset(&c, 0, sizeof(c));
 	if ((rc = docker_container_inspect(w->a.d, ref, &c, err)) != 0)
 		return rc;
+	recon_config_files(r, rs, s);
 	/* Attach before start so the first lines are seen. */
 	rerr_init(&e2);
 	if (docker_attach_open(w->a.d, c.id, 0, &a, &e2) == 0)
@@ -1280,6 +1369,13 @@ recon_work(struct wctx *w, struct rsrv *rs)
 		o.adopted = str_eq(rs->adopted_cid, c.id) &&
 		    (!c.running || runtime_following(r->rt, rs->name, c.id));
 	}
+	/* After a failed action, wait for the retry time (recon_tick). */
+	if (rs->apply_error != NULL && now < rs->retry_at) {
+		pthread_mutex_unlock(&r->mtx);
+		if (have_c)
+			docker_container_dispose(&c);
+		goto out;
+	}
 	/* Over its disk limit while running: stop it, say why. */
 	if (rs->disk_over && have_c && c.running && !rs->stopping) {
 		pthread_mutex_unlock(&r->mtx);
@@ -1396,7 +1492,7 @@ out:
 		rs->retry_at = now_ms() + (rs->nfail < 6 ?
 		    (1000ULL << rs->nfail) : 60000);
 		log_warnx("server \"%s\": %s", rs->name, err.msg);
-	} else if (rs->apply_error != NULL && !wait) {
+	} else if (rs->apply_error != NULL && !wait && now >= rs->retry_at) {
 		set_str(&rs->apply_error, NULL);
 		rs->nfail = 0;
 	}

@@ -1,0 +1,685 @@
+/*
+ * roostd: the roost node daemon. It follows the state repository's branch,
+ * hands each new revision to the reconciler, which converges this node's
+ * Docker containers, and serves the actual status on a local API and to
+ * the bot's node hub. Containers keep running while roostd is stopped;
+ * a restarted roostd adopts them.
+ *
+ *	roostd -f FILE [-d] [-n] [-v]
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "egg.h"
+#include "ev.h"
+#include "log.h"
+#include "rerr.h"
+#include "state.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#include "api.h"
+#include "conf.h"
+#include "hub.h"
+#include "recon.h"
+#include "sftpsup.h"
+#include "sync.h"
+
+struct roostd {
+	struct conf		*conf;
+	struct ev		*ev;
+	struct recon		*recon;
+	struct sync		*sync;
+	struct api		*api;
+	struct hub		*hub;
+	struct sftpsup		*sftp;
+	struct egg_library	*eggs;
+	struct state		*state;		/* last loaded */
+	struct ev_timer		*poll;
+	struct ev_timer		*tick;
+	struct ev_timer		*debounce;
+	char			*fetch_error;
+	char			 fetch_time[32];
+	uint64_t		 passes;
+	uint64_t		 fetch_errors;
+	uint64_t		 pass_ms_total;
+
+	/* Requests from other threads, under mu. */
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 changed;	/* status to publish */
+	int			 fetch_wanted;
+	uint64_t		 fetch_seq;	/* fetches requested */
+	uint64_t		 fetch_done;	/* fetches completed */
+	char			*fetch_result;	/* JSON of the last fetch */
+};
+
+static struct roostd	*rd_global;
+
+static void	rd_fetch(struct roostd *);
+
+static __attribute__((__noreturn__)) void
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s -f file [-dnv]\n", __progname);
+	exit(2);
+}
+
+/* Builds the node object and the full status document. */
+static cJSON *
+rd_status_tree(struct roostd *rd)
+{
+	cJSON	*root, *node;
+
+	root = recon_status_tree(rd->recon, NULL);
+	if (root == NULL)
+		root = cJSON_CreateObject();
+	if ((node = cJSON_GetObjectItemCaseSensitive(root, "node")) == NULL ||
+	    !cJSON_IsObject(node)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(root, "node");
+		node = cJSON_AddObjectToObject(root, "node");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "name");
+	cJSON_AddStringToObject(node, "name", rd->conf->node);
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "fetchError");
+	if (rd->fetch_error != NULL)
+		cJSON_AddStringToObject(node, "fetchError", rd->fetch_error);
+	else
+		cJSON_AddNullToObject(node, "fetchError");
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "lastFetch");
+	cJSON_AddStringToObject(node, "lastFetch", rd->fetch_time);
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "repo");
+	cJSON_AddStringToObject(node, "repo", rd->conf->repo);
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "branch");
+	cJSON_AddStringToObject(node, "branch", rd->conf->branch);
+	if (cJSON_GetObjectItemCaseSensitive(root, "servers") == NULL)
+		cJSON_AddArrayToObject(root, "servers");
+	return root;
+}
+
+static void
+metric_label(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_putc(b, '\\');
+		if (*s == '\n')
+			buf_puts(b, "\\n");
+		else
+			buf_putc(b, *s);
+	}
+}
+
+/* Renders the Prometheus metrics from the status document. */
+static void
+rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
+{
+	static const char *phases[] = { "Pending", "Pulling", "Installing",
+	    "Installed", "InstallFailed", "Starting", "Running", "Stopping",
+	    "Stopped", "Crashed", "CrashLoop", "Invalid", "Failed" };
+	cJSON		*servers, *s, *v, *u;
+	const char	*rev = NULL;
+	size_t		 i;
+	int		 n;
+
+	servers = cJSON_GetObjectItemCaseSensitive(root, "servers");
+	buf_puts(b, "# HELP roost_servers Game servers on this node by "
+	    "phase.\n# TYPE roost_servers gauge\n");
+	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		n = 0;
+		cJSON_ArrayForEach(s, servers) {
+			v = cJSON_GetObjectItemCaseSensitive(s, "phase");
+			if (cJSON_IsString(v) &&
+			    strcmp(v->valuestring, phases[i]) == 0)
+				n++;
+		}
+		buf_addf(b, "roost_servers{phase=\"%s\"} %d\n", phases[i], n);
+	}
+	buf_addf(b, "# HELP roost_reconcile_passes_total Reconcile passes "
+	    "run.\n# TYPE roost_reconcile_passes_total counter\n"
+	    "roost_reconcile_passes_total %llu\n",
+	    (unsigned long long)rd->passes);
+	buf_addf(b, "# HELP roost_reconcile_pass_seconds_total Time spent "
+	    "planning passes.\n# TYPE roost_reconcile_pass_seconds_total "
+	    "counter\nroost_reconcile_pass_seconds_total %.3f\n",
+	    rd->pass_ms_total / 1000.0);
+	buf_addf(b, "# HELP roost_fetch_errors_total Failed fetches of the "
+	    "state repository.\n# TYPE roost_fetch_errors_total counter\n"
+	    "roost_fetch_errors_total %llu\n",
+	    (unsigned long long)rd->fetch_errors);
+	buf_addf(b, "# HELP roost_engine_writes_total Docker engine write "
+	    "requests.\n# TYPE roost_engine_writes_total counter\n"
+	    "roost_engine_writes_total %llu\n",
+	    (unsigned long long)recon_engine_writes(rd->recon));
+	if (rd->sync != NULL)
+		rev = sync_revision(rd->sync);
+	buf_puts(b, "# HELP roost_revision_info The applied revision.\n"
+	    "# TYPE roost_revision_info gauge\n");
+	buf_addf(b, "roost_revision_info{revision=\"%s\"} 1\n",
+	    rev != NULL ? rev : "");
+	buf_puts(b, "# HELP roost_server_cpu_percent CPU use of a server "
+	    "(100 = one core).\n# TYPE roost_server_cpu_percent gauge\n");
+	cJSON_ArrayForEach(s, servers) {
+		u = cJSON_GetObjectItemCaseSensitive(s, "usage");
+		v = cJSON_GetObjectItemCaseSensitive(u, "cpuPercent");
+		if (!cJSON_IsNumber(v))
+			continue;
+		buf_puts(b, "roost_server_cpu_percent{server=\"");
+		metric_label(b, cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(s, "name")));
+		buf_addf(b, "\"} %.2f\n", v->valuedouble);
+	}
+	buf_puts(b, "# HELP roost_server_memory_bytes Memory use of a "
+	    "server.\n# TYPE roost_server_memory_bytes gauge\n");
+	cJSON_ArrayForEach(s, servers) {
+		u = cJSON_GetObjectItemCaseSensitive(s, "usage");
+		v = cJSON_GetObjectItemCaseSensitive(u, "memoryBytes");
+		if (!cJSON_IsNumber(v))
+			continue;
+		buf_puts(b, "roost_server_memory_bytes{server=\"");
+		metric_label(b, cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(s, "name")));
+		buf_addf(b, "\"} %.0f\n", v->valuedouble);
+	}
+}
+
+/* Publishes the current status to the API and the hub. */
+static void
+rd_publish(struct roostd *rd)
+{
+	cJSON		*root;
+	char		*s;
+	struct buf	 m;
+
+	root = rd_status_tree(rd);
+	s = cJSON_PrintUnformatted(root);
+	buf_init(&m, 0);
+	rd_metrics(rd, root, &m);
+	if (rd->api != NULL)
+		api_publish(rd->api, s, buf_str(&m));
+	if (rd->hub != NULL)
+		hub_publish(rd->hub, root);
+	buf_dispose(&m);
+	free(s);
+	cJSON_Delete(root);
+}
+
+/* Status changes arrive from the reconciler's threads. */
+static void
+rd_on_change(void *arg, const char *server, int removed)
+{
+	struct roostd	*rd = arg;
+
+	pthread_mutex_lock(&rd->mu);
+	rd->changed = 1;
+	pthread_mutex_unlock(&rd->mu);
+	ev_wakeup(rd->ev);
+}
+
+static void
+rd_on_progress(void *arg, const char *server, const char *kind,
+    const char *text)
+{
+	struct roostd	*rd = arg;
+
+	if (rd->hub != NULL)
+		hub_progress(rd->hub, server, kind, text);
+}
+
+/* Runs on the loop thread after a wakeup from any thread. */
+static void
+rd_wakeup(struct ev *ev, void *arg)
+{
+	struct roostd	*rd = arg;
+	int		 changed, fetch;
+
+	pthread_mutex_lock(&rd->mu);
+	changed = rd->changed;
+	fetch = rd->fetch_wanted;
+	rd->changed = rd->fetch_wanted = 0;
+	pthread_mutex_unlock(&rd->mu);
+	if (fetch)
+		rd_fetch(rd);
+	if (changed)
+		rd_publish(rd);
+}
+
+/* Writes the SFTP users of this node's servers for roost-sftpd. */
+static void
+rd_sftp_users(struct roostd *rd)
+{
+	struct rerr	err;
+
+	if (rd->sftp == NULL || rd->state == NULL)
+		return;
+	rerr_init(&err);
+	if (sftpsup_update(rd->sftp, rd->state, &err) != 0)
+		log_warnx("sftp users: %s", err.msg);
+}
+
+/* Fetches the state repository and runs a pass on a new revision. */
+static void
+rd_fetch(struct roostd *rd)
+{
+	struct state	*st = NULL;
+	struct rerr	 err;
+	uint64_t	 t0;
+	int		 rc;
+	char		*res = NULL;
+
+	rerr_init(&err);
+	util_now_rfc3339(rd->fetch_time, sizeof(rd->fetch_time));
+	rc = sync_fetch(rd->sync, rd->conf->allow_rewrite, &st, &err);
+	if (rc < 0) {
+		rd->fetch_errors++;
+		if (rd->fetch_error == NULL ||
+		    strcmp(rd->fetch_error, err.msg) != 0)
+			log_warnx("fetch: %s", err.msg);
+		free(rd->fetch_error);
+		rd->fetch_error = xstrdup(err.msg);
+		rd_publish(rd);
+		xasprintf(&res, "{\"revision\":%s%s%s,\"error\":\"fetch "
+		    "failed\"}", sync_revision(rd->sync) ? "\"" : "",
+		    sync_revision(rd->sync) ? sync_revision(rd->sync) :
+		    "null", sync_revision(rd->sync) ? "\"" : "");
+		goto done;
+	}
+	if (rd->fetch_error != NULL) {
+		log_info("fetch: recovered");
+		free(rd->fetch_error);
+		rd->fetch_error = NULL;
+	}
+	if (rc == 1) {
+		log_info("revision %.12s: %zu servers, %zu problems",
+		    sync_revision(rd->sync), st->nservers,
+		    st->diags->nerrors);
+		state_free(rd->state);
+		rd->state = st;
+	}
+	if (rd->state != NULL) {
+		t0 = ev_now_ms();
+		rerr_init(&err);
+		rc = recon_pass(rd->recon, rd->state, sync_revision(rd->sync),
+		    &err);
+		rd->passes++;
+		rd->pass_ms_total += ev_now_ms() - t0;
+		if (rc == 0)
+			sync_applied(rd->sync, sync_revision(rd->sync));
+		else if (rc == ROOST_EDENIED)
+			log_warnx("revision %.12s refused: it removes every "
+			    "server of node '%s' (set allowEmpty to allow)",
+			    sync_revision(rd->sync), rd->conf->node);
+		else
+			log_warnx("reconcile: %s", err.msg);
+		rd_sftp_users(rd);
+	}
+	rd_publish(rd);
+	xasprintf(&res, "{\"revision\":%s%s%s,\"error\":null}",
+	    sync_revision(rd->sync) ? "\"" : "",
+	    sync_revision(rd->sync) ? sync_revision(rd->sync) : "null",
+	    sync_revision(rd->sync) ? "\"" : "");
+done:
+	pthread_mutex_lock(&rd->mu);
+	free(rd->fetch_result);
+	rd->fetch_result = res;
+	rd->fetch_done = rd->fetch_seq;
+	pthread_cond_broadcast(&rd->cv);
+	pthread_mutex_unlock(&rd->mu);
+}
+
+/* Asks the loop thread for a fetch; with wait, blocks until it is done. */
+static void
+rd_request_fetch(struct roostd *rd, int wait, struct buf *out)
+{
+	uint64_t	seq;
+	struct timespec	ts;
+
+	pthread_mutex_lock(&rd->mu);
+	seq = ++rd->fetch_seq;
+	rd->fetch_wanted = 1;
+	pthread_mutex_unlock(&rd->mu);
+	ev_wakeup(rd->ev);
+	if (!wait)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 120;
+	pthread_mutex_lock(&rd->mu);
+	while (rd->fetch_done < seq)
+		if (pthread_cond_timedwait(&rd->cv, &rd->mu, &ts) != 0)
+			break;
+	if (out != NULL)
+		buf_puts(out, rd->fetch_done >= seq && rd->fetch_result ?
+		    rd->fetch_result : "{\"error\":\"timed out\"}");
+	pthread_mutex_unlock(&rd->mu);
+}
+
+static int
+rd_api_reconcile(void *arg, struct buf *out)
+{
+	struct roostd	*rd = arg;
+
+	rd_request_fetch(rd, 1, out);
+	(void)recon_wait_idle(rd->recon, 60000);
+	return strstr(buf_str(out), "\"error\":null") != NULL ? 200 : 502;
+}
+
+static int
+rd_api_logs(void *arg, const char *name, int tail, struct buf *out)
+{
+	struct roostd	*rd = arg;
+	struct rerr	 err;
+	int		 rc;
+
+	rerr_init(&err);
+	rc = recon_logs(rd->recon, name, tail, out, &err);
+	if (rc == 0)
+		return 200;
+	buf_reset(out);
+	buf_addf(out, "{\"error\":\"%s\"}", rc == ROOST_ENOTFOUND ?
+	    "no such server on this node" : "logs unavailable");
+	return rc == ROOST_ENOTFOUND ? 404 : 502;
+}
+
+/* The hub asked for a fetch: run it, then answer with the result. */
+static void
+rd_hub_fetch(void *arg, const char *id)
+{
+	struct roostd	*rd = arg;
+	struct buf	 b;
+
+	buf_init(&b, 0);
+	rd_request_fetch(rd, 1, &b);
+	(void)recon_wait_idle(rd->recon, 60000);
+	if (rd->hub != NULL)
+		hub_fetched(rd->hub, id, buf_str(&b));
+	buf_dispose(&b);
+}
+
+static void
+rd_on_poll(struct ev *ev, struct ev_timer *t, void *arg)
+{
+	rd_fetch(arg);
+}
+
+static void
+rd_on_debounce(struct ev *ev, struct ev_timer *t, void *arg)
+{
+	struct roostd	*rd = arg;
+
+	ev_timer_del(ev, rd->debounce);
+	rd->debounce = NULL;
+	rd_fetch(rd);
+}
+
+/* The local repository's refs changed: fetch after a short quiet time. */
+static void
+rd_on_watch(struct ev *ev, int fd, int events, void *arg)
+{
+	struct roostd	*rd = arg;
+
+	sync_watch_drain(rd->sync);
+	if (rd->debounce == NULL)
+		rd->debounce = ev_timer_add(ev, 100, 0, rd_on_debounce, rd);
+	else
+		ev_timer_set(rd->debounce, 100, 0);
+}
+
+static void
+rd_on_tick(struct ev *ev, struct ev_timer *t, void *arg)
+{
+	struct roostd	*rd = arg;
+	int		 ms;
+
+	ms = recon_tick(rd->recon);
+	if (rd->sftp != NULL)
+		sftpsup_tick(rd->sftp);
+	if (ms <= 0 || ms > 1000)
+		ms = 1000;
+	ev_timer_set(t, (uint64_t)ms, 0);
+}
+
+static void
+rd_on_term(struct ev *ev, int signo, void *arg)
+{
+	log_info("received %s, exiting; containers keep running",
+	    strsignal(signo));
+	ev_stop(ev);
+}
+
+/* SIGHUP: load the configuration again; keep the old one if it is bad. */
+static void
+rd_on_hup(struct ev *ev, int signo, void *arg)
+{
+	struct roostd	*rd = arg;
+	struct conf	*nc;
+	struct diags	 d;
+
+	diags_init(&d);
+	if (conf_load(&nc, rd->conf->path, &d) != 0) {
+		struct buf b;
+
+		buf_init(&b, 0);
+		diags_format(&d, &b);
+		log_warnx("reload refused, keeping the running "
+		    "configuration:\n%s", buf_str(&b));
+		buf_dispose(&b);
+		diags_dispose(&d);
+		return;
+	}
+	diags_dispose(&d);
+	if (strcmp(nc->node, rd->conf->node) != 0 ||
+	    strcmp(nc->repo, rd->conf->repo) != 0 ||
+	    strcmp(nc->data_dir, rd->conf->data_dir) != 0 ||
+	    strcmp(nc->api, rd->conf->api) != 0)
+		log_warnx("reload: node, repo, dataDir and api take effect "
+		    "after a restart");
+	rd->conf->poll_ms = nc->poll_ms;
+	rd->conf->allow_rewrite = nc->allow_rewrite;
+	rd->conf->allow_empty = nc->allow_empty;
+	conf_free(nc);
+	if (rd->poll != NULL && rd->conf->poll_ms > 0)
+		ev_timer_set(rd->poll, rd->conf->poll_ms, rd->conf->poll_ms);
+	log_info("configuration reloaded");
+	rd_fetch(rd);
+}
+
+/* roostd -n: check the configuration and the state at the tip. */
+static int
+rd_check(struct conf *c, const struct egg_library *eggs)
+{
+	struct sync	*s;
+	struct state	*st = NULL;
+	struct rerr	 err;
+	int		 rc;
+
+	rerr_init(&err);
+	if (sync_open(&s, c, eggs, &err) != 0) {
+		fprintf(stderr, "roostd: %s\n", err.msg);
+		return 1;
+	}
+	rc = sync_fetch(s, 1, &st, &err);
+	if (rc < 0) {
+		fprintf(stderr, "roostd: %s\n", err.msg);
+		sync_free(s);
+		return 1;
+	}
+	diags_sort(st->diags);
+	diags_print(st->diags, stderr);
+	rc = st->diags->nerrors == 0 ? 0 : 1;
+	if (rc == 0 && state_node_find(st, c->node) == NULL) {
+		fprintf(stderr, "roostd: node '%s' has no file nodes/%s.yaml "
+		    "in the state repository\n", c->node, c->node);
+		rc = 1;
+	}
+	if (rc == 0)
+		printf("configuration OK (revision %.12s, %zu servers)\n",
+		    sync_revision(s), st->nservers);
+	state_free(st);
+	sync_free(s);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct roostd		 rd;
+	struct recon_conf	 rc;
+	struct api_hooks	 hooks;
+	struct diags		 d;
+	struct rerr		 err;
+	const char		*file = NULL;
+	int			 ch, debug = 0, check = 0, verbose = 0, ret;
+
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (file == NULL || optind != argc)
+		usage();
+	log_init(debug || check, LOG_DAEMON);
+	log_setverbose(verbose + 1);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&rd, 0, sizeof(rd));
+	rd_global = &rd;
+	diags_init(&d);
+	ret = conf_load(&rd.conf, file, &d);
+	diags_print(&d, stderr);
+	diags_dispose(&d);
+	if (ret != 0)
+		return 1;
+
+	rd.eggs = egglib_new();
+	diags_init(&d);
+	if (egglib_load_dir(rd.eggs, egglib_builtin_dir(), "eggs/", &d) ==
+	    -1)
+		log_warnx("cannot read the built-in eggs in '%s'",
+		    egglib_builtin_dir());
+	diags_dispose(&d);
+
+	if (check) {
+		ret = rd_check(rd.conf, rd.eggs);
+		egglib_free(rd.eggs);
+		conf_free(rd.conf);
+		return ret;
+	}
+
+	pthread_mutex_init(&rd.mu, NULL);
+	pthread_cond_init(&rd.cv, NULL);
+	rd.ev = ev_new();
+	ev_set_wakeup_cb(rd.ev, rd_wakeup, &rd);
+	ev_signal_add(rd.ev, SIGTERM, rd_on_term, &rd);
+	ev_signal_add(rd.ev, SIGINT, rd_on_term, &rd);
+	ev_signal_add(rd.ev, SIGHUP, rd_on_hup, &rd);
+
+	if (util_mkdir_p(rd.conf->data_dir, 0755) == -1)
+		fatal("cannot create '%s'", rd.conf->data_dir);
+	rerr_init(&err);
+	if (sync_open(&rd.sync, rd.conf, rd.eggs, &err) != 0)
+		fatalx("%s", err.msg);
+
+	memset(&rc, 0, sizeof(rc));
+	rc.node = rd.conf->node;
+	rc.data_dir = rd.conf->data_dir;
+	rc.docker_sock = rd.conf->docker_socket;
+	rc.network = rd.conf->network;
+	rc.uid = (int)rd.conf->uid;
+	rc.gid = (int)rd.conf->gid;
+	rc.allow_empty = rd.conf->allow_empty;
+	rc.trash_retention_ms = rd.conf->trash_ms;
+	rc.stop_timeout_ms = rd.conf->stop_ms;
+	rc.install_timeout_ms = rd.conf->install_ms;
+	rc.on_change = rd_on_change;
+	rc.on_progress = rd_on_progress;
+	rc.cb_arg = &rd;
+	if ((rd.recon = recon_new(&rc, &err)) == NULL)
+		fatalx("%s", err.msg);
+
+	{
+		char	*dir = xstrdup(rd.conf->api), *slash;
+
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			(void)util_mkdir_p(dir, 0755);
+		}
+		free(dir);
+	}
+	hooks.arg = &rd;
+	hooks.logs = rd_api_logs;
+	hooks.reconcile = rd_api_reconcile;
+	if (api_start(&rd.api, rd.conf->api, &hooks, &err) != 0)
+		fatalx("%s", err.msg);
+
+	if (rd.conf->hub_url != NULL) {
+		struct hub_conf hc;
+
+		memset(&hc, 0, sizeof(hc));
+		hc.url = rd.conf->hub_url;
+		hc.token_file = rd.conf->hub_token_file;
+		hc.node = rd.conf->node;
+		hc.on_fetch = rd_hub_fetch;
+		hc.arg = &rd;
+		if (hub_start(&rd.hub, &hc, &err) != 0)
+			log_warnx("hub: %s", err.msg);
+	}
+	if (rd.conf->sftp_enabled) {
+		if (sftpsup_start(&rd.sftp, rd.conf, argv[0], &err) != 0)
+			log_warnx("sftp: %s", err.msg);
+	}
+
+	if (sync_watch_fd(rd.sync) != -1)
+		ev_fd_add(rd.ev, sync_watch_fd(rd.sync), EV_READ,
+		    rd_on_watch, &rd);
+	if (rd.conf->poll_ms > 0)
+		rd.poll = ev_timer_add(rd.ev, rd.conf->poll_ms,
+		    rd.conf->poll_ms, rd_on_poll, &rd);
+	rd.tick = ev_timer_add(rd.ev, 1000, 0, rd_on_tick, &rd);
+
+	log_info("node '%s' following %s (branch %s), api %s", rd.conf->node,
+	    rd.conf->repo, rd.conf->branch, rd.conf->api);
+	rd_fetch(&rd);
+	ev_run(rd.ev);
+
+	/* Leave the containers running; the next roostd adopts them. */
+	hub_stop(rd.hub);
+	api_stop(rd.api);
+	sftpsup_stop(rd.sftp);
+	recon_free(rd.recon);
+	sync_free(rd.sync);
+	state_free(rd.state);
+	egglib_free(rd.eggs);
+	ev_free(rd.ev);
+	free(rd.fetch_error);
+	free(rd.fetch_result);
+	conf_free(rd.conf);
+	return 0;
+}

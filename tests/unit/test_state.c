@@ -168,7 +168,7 @@ test_state__example_fields(void **state)
 	assert_int_equal(s->state, STATE_STOPPED);
 	assert_non_null(s = state_server_find(st, "survival"));
 	assert_int_equal(s->nextra_ports, 1);
-	assert_int_equal(s->extra_ports[0], 25575);
+	assert_int_equal(s->extra_ports[0], 28075);
 	/* Permissions: roles, owner, members. */
 	s = state_server_find(st, "demo");
 	assert_int_equal(state_perms(st, s, "999999999999999999", roles, 1),

@@ -412,14 +412,17 @@ cspec_build(const struct state_server *srv, const struct egg *egg,
 	cs->spec.binds = (const char *const *)cs->binds;
 	cs->spec.ports = cs->ports;
 	cs->spec.nports = cs->nports;
-	cs->spec.host_ip = node->address;
-	cs->spec.network = node->network;
+	cs->host_ip = node->address != NULL ? xstrdup(node->address) : NULL;
+	cs->spec.host_ip = cs->host_ip;
+	cs->network = node->network != NULL ? xstrdup(node->network) : NULL;
+	cs->spec.network = cs->network;
 	cs->spec.readonly_rootfs = 1;
 	cs->spec.tmpfs = (const char *const *)cs->tmpfs;
 	cs->spec.cap_drop = cspec_cap_drop;
 	cs->spec.no_new_privileges = 1;
-	cs->spec.log_max_size = node->log_max_size != NULL ?
-	    node->log_max_size : "5m";
+	cs->log_max_size = xstrdup(node->log_max_size != NULL ?
+	    node->log_max_size : "5m");
+	cs->spec.log_max_size = cs->log_max_size;
 	cs->spec.log_max_file = node->log_max_file > 0 ? node->log_max_file : 2;
 	cs->spec.open_stdin = 1;
 	cs->spec.tty = 0;
@@ -460,6 +463,9 @@ cspec_free(struct cspec *cs)
 	strv_free(cs->tmpfs);
 	free(cs->user);
 	free(cs->stop_signal);
+	free(cs->host_ip);
+	free(cs->network);
+	free(cs->log_max_size);
 	free(cs->ports);
 	free(cs);
 }

@@ -14,8 +14,9 @@
  * live update can change (and SERVER_MEMORY, which follows memory), so a
  * limits-only change is applied in place and anything else recreates.
  *
- * Ownership: a struct cspec owns all its strings; its docker_spec points
- * into them and is valid until cspec_free.
+ * Ownership: a struct cspec owns all its strings (nothing of the state
+ * or the node settings is kept); its docker_spec points into them and is
+ * valid until cspec_free.
  */
 #ifndef ROOST_CSPEC_H
 #define ROOST_CSPEC_H
@@ -73,6 +74,9 @@ struct cspec {
 	char			**tmpfs;
 	char			*user;
 	char			*stop_signal;	/* "SIGINT", or NULL */
+	char			*host_ip;	/* node address ports bind to */
+	char			*network;
+	char			*log_max_size;
 	int			*ports;
 	size_t			 nports;
 	int64_t			 memory_mib;	/* as written, for the status */

@@ -227,8 +227,6 @@ t_cleanup(struct t *t)
 		docker_strv_free(ids);
 	}
 	free(label);
-	rerr_init(&err);
-	docker_network_remove(t->d, t->net, &err);
 	docker_free(t->d);
 	xasprintf(&cmd, "rm -rf '%s'", t->root);
 	if (system(cmd) != 0)
@@ -1102,6 +1100,26 @@ group_setup(void **state)
 	return 0;
 }
 
+/* Removes the tests' network once every container has left it. */
+static int
+group_teardown(void **state)
+{
+	struct docker	*d = docker_new(NULL);
+	struct rerr	 err;
+	char		 net[64];
+	int		 i, rc = -1;
+
+	snprintf(net, sizeof(net), "roost-trecon-%d", (int)getpid());
+	for (i = 0; i < 50 && rc != 0 && rc != ROOST_ENOTFOUND; i++) {
+		if (i > 0)
+			usleep(200000);
+		rerr_init(&err);
+		rc = docker_network_remove(d, net, &err);
+	}
+	docker_free(d);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -1138,5 +1156,5 @@ main(void)
 	/* ROOST_TEST_FILTER=test_recon__drift* runs some of them. */
 	if (getenv("ROOST_TEST_FILTER") != NULL)
 		cmocka_set_test_filter(getenv("ROOST_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

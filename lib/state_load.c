@@ -1417,6 +1417,8 @@ state_load(struct state **out, const struct state_src *src,
 		snprintf(path, sizeof(path), "eggs/%s", names[i]);
 		if (src->isdir != NULL && !src->isdir(src->arg, path))
 			continue;
+		eggn = NULL;
+		ne = 0;
 		if (src->list(src->arg, path, &eggn, &ne, &e2) != 0)
 			continue;
 		for (j = 0; j < ne; j++) {
@@ -1444,8 +1446,11 @@ state_load(struct state **out, const struct state_src *src,
 	}
 	free_names(names, n);
 	names = NULL;
+	n = 0;
 
 	/* Nodes. */
+	names = NULL;
+	n = 0;
 	rc = src->list(src->arg, "nodes", &names, &n, &e2);
 	if (rc != 0 && rc != ROOST_ENOTFOUND) {
 		rerr_set(err, -1, "%s", e2.msg);
@@ -1471,8 +1476,11 @@ state_load(struct state **out, const struct state_src *src,
 	}
 	free_names(names, n);
 	names = NULL;
+	n = 0;
 
 	/* Servers. */
+	names = NULL;
+	n = 0;
 	rc = src->list(src->arg, "servers", &names, &n, &e2);
 	if (rc != 0 && rc != ROOST_ENOTFOUND) {
 		rerr_set(err, -1, "%s", e2.msg);
@@ -1492,6 +1500,7 @@ state_load(struct state **out, const struct state_src *src,
 	}
 	free_names(names, n);
 	names = NULL;
+	n = 0;
 	if (cache != NULL)
 		cache_sweep(cache);
 	if (st->nservers > 1)

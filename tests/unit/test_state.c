@@ -259,6 +259,18 @@ test_state__bad_server_isolated(void **state)
 	state_free(st);
 }
 
+/* A repository with nodes and no servers/ directory at all. */
+static void
+test_state__no_servers_directory(void **state)
+{
+	struct state	*st = load_dir("tests/data/state/no-servers", NULL);
+
+	assert_int_equal(st->nservers, 0);
+	assert_int_equal(st->nnodes, 1);
+	assert_int_equal(st->diags->nerrors, 0);
+	state_free(st);
+}
+
 static void
 test_state__cache_skips_unchanged(void **state)
 {
@@ -395,6 +407,7 @@ main(void)
 		cmocka_unit_test(test_state__example_fields),
 		cmocka_unit_test(test_state__invalid_corpus),
 		cmocka_unit_test(test_state__bad_server_isolated),
+		cmocka_unit_test(test_state__no_servers_directory),
 		cmocka_unit_test(test_state__cache_skips_unchanged),
 		cmocka_unit_test(test_state__writer_roundtrip),
 		cmocka_unit_test(test_state__names_and_ids),

@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# t2000-roostd: roostd end to end on a real Docker engine and a real git
+# repository: -n checks, a commit becoming a running demo server, inotify
+# pickup, live limit updates, recreates, stop/start, the local API and
+# metrics, an invalid file isolated, force pushes refused, SIGTERM leaving
+# containers running and a restart adopting them, kill -9 mid-converge,
+# SIGHUP reload, delete to trash, and a remote fetched over file://.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/docker.sh"
+
+NODE=t2000
+PORT1=32001
+PORT2=32002
+API=$TRASH/api.sock
+export ROOST_EGGS=$ROOST_SRC/eggs
+
+json() {	# json FILTER: evaluates a python expression on stdin as "d"
+	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+phase() {
+	roost status --api "$API" --format json 2>/dev/null |
+	    json "next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent')"
+}
+wait_phase() {	# wait_phase NAME PHASE SECONDS
+	local i=0
+	while [ "$(phase "$1")" != "$2" ]; do
+		i=$((i + 1))
+		[ $i -lt $(($3 * 5)) ] || { echo "$1 is $(phase "$1"), not $2"; return 1; }
+		sleep 0.2
+	done
+}
+cid() {
+	docker inspect -f '{{.Id}}' "roost-$1" 2>/dev/null
+}
+started() {
+	docker inspect -f '{{.State.StartedAt}}' "roost-$1" 2>/dev/null
+}
+start_roostd() {
+	roostd -d -f "$TRASH/roostd.yaml" >>"$TRASH/roostd.log" 2>&1 &
+	ROOSTD=$!
+	wait_for 20 test -S "$API"
+}
+stop_roostd() {
+	kill "$ROOSTD" 2>/dev/null
+	wait "$ROOSTD" 2>/dev/null
+	true
+}
+server_file() {	# server_file NAME PORT [extra lines]
+	cat >"repo/servers/$1.yaml" <<-EOF2
+	apiVersion: roost/v1
+	kind: Server
+	name: $1
+	owner: "444444444444444444"
+	node: $NODE
+	egg: roost/demo
+	state: running
+	limits: { memory: 128, cpu: 50, disk: 256, pids: 64 }
+	ports: { default: $2 }
+	variables:
+	  MOTD: "${3:-hello}"
+	EOF2
+}
+commit() {
+	git -C repo add -A && git -C repo commit -q -m "$1"
+}
+
+test_cleanup 'stop_roostd; docker_cleanup_label roost.node=$NODE'
+
+test_expect_success 'setup: a state repository for node t2000' '
+	mkdir -p repo/nodes repo/servers &&
+	git init -q -b main repo &&
+	cat >repo/nodes/$NODE.yaml <<-EOF2 &&
+	name: $NODE
+	address: 127.0.0.1
+	ports: ["32000-32099"]
+	EOF2
+	server_file t2000-a $PORT1 &&
+	commit "first server" &&
+	cat >roostd.yaml <<-EOF2
+	node: $NODE
+	repo: $TRASH/repo
+	dataDir: $TRASH/data
+	api: $API
+	pollInterval: 1h
+	stopTimeout: 5s
+	trashRetention: 1h
+	sftp:
+	  enabled: false
+	EOF2
+'
+
+test_expect_success 'roostd -n accepts the configuration and the state' '
+	roostd -n -f roostd.yaml >out 2>&1 &&
+	grep "configuration OK" out
+'
+
+test_expect_success 'roostd -n reports a bad configuration with positions' '
+	printf "node: x\nrepo: /nope\npollInterval: soon\ncolour: red\n" >bad.yaml &&
+	! roostd -n -f bad.yaml 2>out &&
+	grep "bad.yaml:3:15: error: .pollInterval. must be a duration" out &&
+	grep "bad.yaml:4:1: error: unknown key .colour." out
+'
+
+test_expect_success 'roostd -n reports an invalid state with positions' '
+	cp -R repo badrepo &&
+	sed -i "s/memory: 128/memory: 1/" badrepo/servers/t2000-a.yaml &&
+	git -C badrepo commit -q -am "bad memory" &&
+	sed "s|$TRASH/repo|$TRASH/badrepo|" roostd.yaml >badstate.yaml &&
+	! roostd -n -f badstate.yaml 2>out &&
+	grep "servers/t2000-a.yaml:8:19: error: .memory. must be at least 64" out
+'
+
+test_expect_success 'a committed server becomes a running container' '
+	start_roostd &&
+	wait_phase t2000-a Running 60 &&
+	docker_port_answers $PORT1 10 &&
+	curl -sf http://127.0.0.1:$PORT1/server.properties >props &&
+	grep "^server-port=$PORT1" props && grep "^motd=hello" props
+'
+
+test_expect_success 'the container is hardened and labelled' '
+	test "$(docker inspect -f "{{.HostConfig.ReadonlyRootfs}}" roost-t2000-a)" = true &&
+	docker inspect -f "{{.HostConfig.SecurityOpt}}" roost-t2000-a | grep -q no-new-privileges &&
+	test "$(docker inspect -f "{{index .Config.Labels \"roost.managed\"}}" roost-t2000-a)" = true &&
+	test "$(docker inspect -f "{{index .Config.Labels \"roost.server\"}}" roost-t2000-a)" = t2000-a &&
+	test "$(docker inspect -f "{{index .Config.Labels \"roost.node\"}}" roost-t2000-a)" = $NODE &&
+	test -n "$(docker inspect -f "{{index .Config.Labels \"roost.spec-hash\"}}" roost-t2000-a)" &&
+	test "$(docker inspect -f "{{.Config.User}}" roost-t2000-a)" != "" &&
+	test "$(docker inspect -f "{{.HostConfig.PidsLimit}}" roost-t2000-a)" = 64
+'
+
+test_expect_success 'roost status shows it, as a table and as json' '
+	roost status --api "$API" >table &&
+	grep -E "^t2000-a +Running +yes" table &&
+	roost status --api "$API" --format json >s.json &&
+	json "d[\"node\"][\"name\"]" <s.json | grep -x $NODE &&
+	json "[s for s in d[\"servers\"] if s[\"name\"]==\"t2000-a\"][0][\"observedRevision\"]" <s.json |
+	    grep -x "$(git -C repo rev-parse HEAD)" &&
+	roost status --api "$API" t2000-a >one && grep Running one &&
+	! roost status --api "$API" nosuch
+'
+
+test_expect_success 'the api serves healthz, servers, logs and metrics' '
+	curl -sf --unix-socket "$API" http://x/healthz | grep -x ok &&
+	curl -sf --unix-socket "$API" http://x/v1/servers/t2000-a | json "d[\"phase\"]" | grep -x Running &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" --unix-socket "$API" http://x/v1/servers/nosuch)" = 404 &&
+	curl -sf --unix-socket "$API" "http://x/v1/servers/t2000-a/logs?tail=50" | grep "Demo server ready" &&
+	curl -sf --unix-socket "$API" http://x/metrics >metrics &&
+	grep "^roost_servers{phase=\"Running\"} 1" metrics &&
+	grep "^roost_reconcile_passes_total [1-9]" metrics
+'
+
+test_expect_success 'a commit is picked up at once through inotify' '
+	server_file t2000-b $PORT2 &&
+	commit "second server" &&
+	wait_phase t2000-b Running 30 &&
+	docker_port_answers $PORT2 10
+'
+
+test_expect_success 'a limits change is applied live, without a restart' '
+	id=$(cid t2000-a) && at=$(started t2000-a) &&
+	sed -i "s/memory: 128/memory: 192/" repo/servers/t2000-a.yaml &&
+	commit "more memory" &&
+	wait_for 20 sh -c "test \$(docker inspect -f {{.HostConfig.Memory}} roost-t2000-a) -gt $((160 * 1048576))" &&
+	test "$(cid t2000-a)" = "$id" &&
+	test "$(started t2000-a)" = "$at"
+'
+
+test_expect_success 'a variable change recreates the container' '
+	id=$(cid t2000-a) &&
+	sed -i "s/MOTD: \"hello\"/MOTD: \"changed\"/" repo/servers/t2000-a.yaml &&
+	commit "new motd" &&
+	wait_for 30 sh -c "test \"\$(docker inspect -f {{.Id}} roost-t2000-a 2>/dev/null)\" != $id" &&
+	wait_phase t2000-a Running 30 &&
+	curl -sf http://127.0.0.1:$PORT1/server.properties | grep "^motd=changed"
+'
+
+test_expect_success 'state: stopped stops it, running starts it again' '
+	sed -i "s/state: running/state: stopped/" repo/servers/t2000-b.yaml &&
+	commit "stop b" &&
+	wait_phase t2000-b Stopped 30 &&
+	test "$(docker inspect -f {{.State.Running}} roost-t2000-b)" = false &&
+	sed -i "s/state: stopped/state: running/" repo/servers/t2000-b.yaml &&
+	commit "start b" &&
+	wait_phase t2000-b Running 30
+'
+
+test_expect_success 'an invalid file affects only its server' '
+	id=$(cid t2000-a) &&
+	sed -i "s/memory: 192/memory: 1/" repo/servers/t2000-a.yaml &&
+	sed -i "s/MOTD: \"hello\"/MOTD: \"b2\"/" repo/servers/t2000-b.yaml &&
+	commit "break a, change b" &&
+	wait_phase t2000-a Invalid 30 &&
+	roost status --api "$API" t2000-a | grep -i "memory" &&
+	test "$(cid t2000-a)" = "$id" &&
+	test "$(docker inspect -f {{.State.Running}} roost-t2000-a)" = true &&
+	wait_for 30 sh -c "curl -sf http://127.0.0.1:$PORT2/server.properties | grep -q motd=b2" &&
+	git -C repo revert --no-edit HEAD >/dev/null &&
+	wait_phase t2000-a Running 30
+'
+
+test_expect_success 'a force push is refused and reported; the old revision stays' '
+	applied=$(git -C repo rev-parse HEAD) &&
+	git -C repo commit -q --amend -m "rewritten history" &&
+	rewritten=$(git -C repo rev-parse HEAD) &&
+	curl -s -X POST --unix-socket "$API" http://x/v1/reconcile >/dev/null;
+	roost status --api "$API" --format json >s.json &&
+	json "d[\"node\"][\"fetchError\"]" <s.json | grep "history rewritten" &&
+	json "d[\"node\"][\"revision\"]" <s.json | grep -x "$applied" &&
+	test "$(phase t2000-a)" = Running
+'
+
+test_expect_success 'SIGHUP reloads the configuration; a bad one is refused' '
+	cp roostd.yaml roostd.good &&
+	echo "pollInterval: never" >>roostd.yaml &&
+	kill -HUP $ROOSTD && sleep 1 &&
+	grep "reload refused" roostd.log &&
+	cp roostd.good roostd.yaml &&
+	echo "allowHistoryRewrite: true" >>roostd.yaml &&
+	kill -HUP $ROOSTD &&
+	wait_for 20 grep -q "configuration reloaded" roostd.log &&
+	wait_for 20 sh -c "roost status --api $API --format json | grep -q $rewritten" &&
+	roost status --api "$API" --format json | json "d[\"node\"][\"fetchError\"]" | grep -x None
+'
+
+test_expect_success 'a revision that removes every server of the node is refused' '
+	git -C repo rm -q servers/t2000-a.yaml servers/t2000-b.yaml &&
+	commit "remove everything" &&
+	sleep 2 &&
+	test "$(docker inspect -f {{.State.Running}} roost-t2000-a)" = true &&
+	test "$(phase t2000-a)" = Running &&
+	git -C repo revert --no-edit HEAD >/dev/null &&
+	sleep 1
+'
+
+test_expect_success 'SIGTERM leaves containers running; a restart adopts them' '
+	wait_phase t2000-a Running 30 && wait_phase t2000-b Running 30 &&
+	id=$(cid t2000-a) && at=$(started t2000-a) &&
+	stop_roostd &&
+	test "$(docker inspect -f {{.State.Running}} roost-t2000-a)" = true &&
+	start_roostd &&
+	wait_phase t2000-a Running 30 &&
+	test "$(cid t2000-a)" = "$id" &&
+	test "$(started t2000-a)" = "$at"
+'
+
+test_expect_success 'kill -9 in the middle of converging: no duplicates, correct state' '
+	for n in 3 4 5; do server_file t2000-c$n 3201$n; done &&
+	commit "three more" &&
+	sleep 0.7 &&
+	kill -9 $ROOSTD; wait $ROOSTD 2>/dev/null;
+	start_roostd &&
+	for n in 3 4 5; do wait_phase t2000-c$n Running 60 || exit 1; done &&
+	test $(docker ps -a --filter label=roost.node=$NODE -q | wc -l) -eq 5 &&
+	for n in 3 4 5; do
+		test $(docker ps -a --filter name=^/roost-t2000-c$n\$ -q | wc -l) -eq 1 || exit 1
+	done
+'
+
+test_expect_success 'a deleted server is removed and its data moved to trash' '
+	echo keep >data/volumes/t2000-c5/world.dat &&
+	git -C repo rm -q servers/t2000-c5.yaml && commit "delete c5" &&
+	wait_for 30 sh -c "! docker inspect roost-t2000-c5 >/dev/null 2>&1" &&
+	test ! -e data/volumes/t2000-c5 &&
+	cat data/trash/t2000-c5-*/world.dat | grep -x keep
+'
+
+test_expect_success 'a remote over file:// is fetched into a mirror' '
+	stop_roostd &&
+	git clone -q --bare repo remote.git &&
+	sed -i "s|^repo: .*|repo: file://$TRASH/remote.git|" roostd.yaml &&
+	start_roostd &&
+	wait_phase t2000-a Running 30 &&
+	test -d data/mirror.git &&
+	git clone -q remote.git work &&
+	sed -i "s/MOTD: \"hello\"/MOTD: \"remote\"/" work/servers/t2000-c4.yaml &&
+	git -C work commit -q -am "via the remote" && git -C work push -q origin main &&
+	curl -sf -X POST --unix-socket "$API" http://x/v1/reconcile | grep "$(git -C work rev-parse HEAD)" &&
+	wait_for 30 sh -c "curl -sf http://127.0.0.1:32014/server.properties | grep -q motd=remote"
+'
+
+test_done

@@ -434,9 +434,9 @@ rd_on_watch(struct ev *ev, int fd, int events, void *arg)
 
 	sync_watch_drain(rd->sync);
 	if (rd->debounce == NULL)
-		rd->debounce = ev_timer_add(ev, 100, 0, rd_on_debounce, rd);
+		rd->debounce = ev_timer_add(ev, 25, 0, rd_on_debounce, rd);
 	else
-		ev_timer_set(rd->debounce, 100, 0);
+		ev_timer_set(rd->debounce, 25, 0);
 }
 
 static void

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# run.sh: "make bench". Runs every benchmark tool ($O/tests/bench_*) and
+# every tests/bench/bench_*.sh and sftp.sh, and prints their result lines
+# together. Each benchmark measures its anchor in the same run.
+set -u
+cd "$(dirname "$0")/../.."
+O=${1:-build}
+export ROOST_SRC=$(pwd) ROOST_BUILD=$(cd "$O" && pwd) ROOST_EGGS=$(pwd)/eggs
+. tests/lib/docker.sh
+docker_ensure && demo_image_ensure >/dev/null || exit 1
+results=()
+run() {
+	local name=$1; shift
+	echo "== $name"
+	out=$("$@" 2>&1)
+	echo "$out"
+	results+=("$name: $(echo "$out" | tail -n 1)")
+}
+run bench_state "$O/tests/bench_state"
+eggdirs=eggs
+[ -d ../shared/eggs ] && eggdirs="eggs ../shared/eggs"
+run bench_eggs "$O/tests/bench_eggs" $eggdirs
+run bench_engine "$O/tests/bench_engine" -n 7
+for b in tests/bench/bench_*.sh; do
+	[ -f "$b" ] && run "$(basename "$b" .sh)" bash "$b" "$O"
+done
+[ "${ROOST_BENCH_SFTP:-1}" = 1 ] && run sftp bash tests/bench/sftp.sh "$O"
+echo
+echo "== summary"
+printf '%s\n' "${results[@]}"

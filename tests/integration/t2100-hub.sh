@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# t2100-hub: roostd's outbound websocket to the node hub (a small test hub
+# stands in for the bot): bearer token, hello and snapshot on connect, a
+# server frame on a change, fetch requests answered, reconnect after the
+# hub restarts, a wrong token refused.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/docker.sh"
+
+NODE=t2100
+HUBPORT=32100
+API=$TRASH/api.sock
+export ROOST_EGGS=$ROOST_SRC/eggs
+HUB="/usr/bin/python3 $ROOST_SRC/tests/tools/testhub.py"
+
+start_hub() {
+	$HUB $HUBPORT "$1" "$TRASH/frames" ${2:-} >>"$TRASH/hub.log" 2>&1 &
+	HUBPID=$!
+	wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$HUBPORT" 2>/dev/null
+}
+frames() {	# frames TYPE: how many frames of that type were received
+	grep -c "\"type\":\"$1\"" "$TRASH/frames" 2>/dev/null || true
+}
+test_cleanup 'kill $ROOSTD $HUBPID 2>/dev/null; docker_cleanup_label roost.node=$NODE'
+
+test_expect_success 'setup: a repository, a hub and roostd' '
+	mkdir -p repo/nodes repo/servers &&
+	git init -q -b main repo &&
+	printf "name: $NODE\naddress: 127.0.0.1\nports: [\"32101-32110\"]\n" >repo/nodes/$NODE.yaml &&
+	printf "name: t2100-a\nowner: \"444444444444444444\"\nnode: $NODE\negg: roost/demo\nlimits: { memory: 128 }\nports: { default: 32101 }\n" >repo/servers/t2100-a.yaml &&
+	git -C repo add -A && git -C repo commit -q -m init &&
+	echo "s3cret-token" >token &&
+	printf "node: $NODE\nrepo: $TRASH/repo\ndataDir: $TRASH/data\napi: $API\npollInterval: 1h\nhub:\n  url: ws://127.0.0.1:$HUBPORT/v1/hub\n  tokenFile: $TRASH/token\nsftp:\n  enabled: false\n" >roostd.yaml &&
+	start_hub s3cret-token --fetch-after-snapshot &&
+	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
+	wait_for 20 test -S "$API"
+'
+
+test_expect_success 'hello and a snapshot arrive on connect' '
+	wait_for 20 sh -c "grep -q \"\\\"type\\\":\\\"snapshot\\\"\" frames" &&
+	head -n 1 frames | grep "\"type\":\"hello\"" &&
+	head -n 1 frames | grep "\"node\":\"$NODE\""
+'
+
+test_expect_success 'a fetch request is answered with fetched' '
+	wait_for 30 sh -c "grep -q \"\\\"type\\\":\\\"fetched\\\"\" frames" &&
+	grep "\"type\":\"fetched\"" frames | grep "\"id\":\"f1\"" |
+	    grep "$(git -C repo rev-parse HEAD)"
+'
+
+test_expect_success 'server status changes are sent as they happen' '
+	wait_for 60 sh -c "grep \"\\\"type\\\":\\\"server\\\"\" frames | grep -q \"\\\"phase\\\":\\\"Running\\\"\""
+'
+
+test_expect_success 'roostd reconnects after the hub restarts' '
+	before=$(frames hello) &&
+	kill $HUBPID && wait $HUBPID 2>/dev/null;
+	sleep 1 &&
+	start_hub s3cret-token &&
+	wait_for 30 sh -c "test \$(grep -c \"\\\"type\\\":\\\"hello\\\"\" frames) -gt $before" &&
+	test "$(tail -n 1 frames | grep -c hello)" -eq 0 || grep -q snapshot frames
+'
+
+test_expect_success 'a wrong token is refused by the hub and logged' '
+	kill $HUBPID && wait $HUBPID 2>/dev/null;
+	start_hub other-token &&
+	n=$(frames hello) &&
+	sleep 4 &&
+	test "$(frames hello)" = "$n" &&
+	grep "hub:" roostd.log | grep -iE "cannot connect|closed"
+'
+
+test_done

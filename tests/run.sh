@@ -38,8 +38,12 @@ tally() {
 	local name=$1 log=$2 status=$3 p f s plan seen
 	p=$(grep -cE '^ok [0-9]+' "$log" | tr -d ' ')
 	s=$(grep -ciE '^ok [0-9]+.*# skip' "$log" | tr -d ' ')
+	# cmocka reports a skipped test as "not ok N # SKIP name".
+	sn=$(grep -ciE '^not ok [0-9]+.*# skip' "$log" | tr -d ' ')
 	f=$(grep -cE '^not ok [0-9]+' "$log" | tr -d ' ')
 	p=$((p - s))
+	f=$((f - sn))
+	s=$((s + sn))
 	plan=$(grep -oE '^1\.\.[0-9]+' "$log" | head -n1 | cut -d. -f3)
 	seen=$((p + s + f))
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -56,7 +60,7 @@ tally() {
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	[ "$f" -eq 0 ] || failures+=("$name")
 	printf '%-40s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
-	grep -E '^not ok' "$log" | sed 's/^/    /'
+	grep -E '^not ok' "$log" | grep -viE '# skip' | sed 's/^/    /'
 }
 
 run_one() {

@@ -1871,6 +1871,8 @@ recon_pass(struct recon *r, const struct state *st, const char *revision,
 	char				*node_fp = NULL, *msg;
 	size_t				 i, nfps = 0, nd = 0, no = 0, ndc;
 	int				 rc, tree_valid, allow_empty, refused;
+	struct rsrv			**was_in_tree = NULL;
+	size_t				 nwas = 0;
 
 	if (st == NULL)
 		return 0;
@@ -1893,8 +1895,14 @@ recon_pass(struct recon *r, const struct state *st, const char *revision,
 	} else
 		node_fp = xstrdup("-");
 
-	for (i = 0; i < r->n; i++)
+	/* A refused revision changes nothing: remember what was in the tree. */
+	was_in_tree = xcalloc(r->n + 1, sizeof(*was_in_tree));
+	nwas = 0;
+	for (i = 0; i < r->n; i++) {
+		if (r->v[i]->in_tree)
+			was_in_tree[nwas++] = r->v[i];
 		r->v[i]->in_tree = 0;
+	}
 	for (i = 0; i < st->nservers; i++) {
 		const struct egg	*egg;
 		const char		*fp;
@@ -2054,6 +2062,11 @@ recon_pass(struct recon *r, const struct state *st, const char *revision,
 	in.allow_empty = allow_empty;
 	plan_make(&in, &res);
 	refused = res.refused_empty;
+	if (refused)
+		for (i = 0; i < nwas; i++)
+			was_in_tree[i]->in_tree = 1;
+	free(was_in_tree);
+	was_in_tree = NULL;
 	for (i = 0; i < res.n; i++) {
 		const struct plan_action *a = &res.v[i];
 

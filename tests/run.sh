@@ -65,7 +65,7 @@ tally() {
 
 run_one() {
 	local name=$1 log=$logdir/$1.log; shift
-	local limit=${ROOST_TEST_TIMEOUT:-600}
+	local limit=${ROOST_TEST_TIMEOUT:-900}
 	timeout -k 10 "$limit" "$@" >"$log" 2>&1
 	tally "$name" "$log" $?
 }

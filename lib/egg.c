@@ -383,7 +383,7 @@ egg_rules_node(struct egg_ctx *c, struct egg_var *var,
 }
 
 static void
-egg_vars_upstream(struct egg_ctx *c, const struct ydoc_node *vars)
+egg_vars_load(struct egg_ctx *c, const struct ydoc_node *vars)
 {
 	struct egg	*egg = c->egg;
 	size_t		 i;
@@ -405,7 +405,8 @@ egg_vars_upstream(struct egg_ctx *c, const struct ydoc_node *vars)
 		}
 		if ((env = egg_str(c, v, "env_variable")) == NULL &&
 		    (env = egg_str(c, v, "env")) == NULL) {
-			egg_err(c, v, "variable without 'env_variable'");
+			egg_err(c, v, "variable without 'env_variable' (or "
+			    "'env')");
 			continue;
 		}
 		egg->vars = xreallocarray(egg->vars, egg->nvars + 1,
@@ -539,7 +540,7 @@ egg_load_upstream(struct egg_ctx *c, const struct ydoc_node *root)
 		}
 		free(script);
 	}
-	egg_vars_upstream(c, ydoc_get(root, "variables"));
+	egg_vars_load(c, ydoc_get(root, "variables"));
 	egg_strlist(c, ydoc_get(root, "file_denylist"), "file_denylist",
 	    &egg->denylist, &egg->ndenylist);
 	egg_strlist(c, ydoc_get(root, "features"), "features",
@@ -672,32 +673,7 @@ egg_load_roost(struct egg_ctx *c, const struct ydoc_node *root)
 		if (egg->install_entrypoint == NULL)
 			egg->install_entrypoint = xstrdup("sh");
 	}
-	if ((n = ydoc_get(root, "variables")) != NULL && n->type == YDOC_SEQ)
-		for (i = 0; i < n->n; i++) {
-			const struct ydoc_node *v = ydoc_item(n, i);
-			struct egg_var *var;
-			char *env = egg_str(c, v, "env");
-
-			if (env == NULL) {
-				egg_err(c, v, "variable without 'env'");
-				continue;
-			}
-			egg->vars = xreallocarray(egg->vars, egg->nvars + 1,
-			    sizeof(*egg->vars));
-			var = &egg->vars[egg->nvars++];
-			memset(var, 0, sizeof(*var));
-			var->env = env;
-			var->name = egg_str(c, v, "name");
-			if (var->name == NULL)
-				var->name = xstrdup(env);
-			var->description = egg_str(c, v, "description");
-			if (var->description == NULL)
-				var->description = xstrdup("");
-			var->def = egg_strdup_scalar(ydoc_get(v, "default"));
-			var->viewable = egg_bool(ydoc_get(v, "viewable"), 1);
-			var->editable = egg_bool(ydoc_get(v, "editable"), 1);
-			egg_rules_node(c, var, ydoc_get(v, "rules"));
-		}
+	egg_vars_load(c, ydoc_get(root, "variables"));
 	egg_strlist(c, ydoc_get(root, "denylist"), "denylist",
 	    &egg->denylist, &egg->ndenylist);
 	egg_strlist(c, ydoc_get(root, "features"), "features",

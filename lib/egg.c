@@ -58,6 +58,90 @@ egg_err(struct egg_ctx *c, const struct ydoc_node *n, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int
+egg_hex4(const char *p, const char *end, unsigned *out)
+{
+	unsigned	v = 0;
+	int		i;
+
+	if (end - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		int c = (unsigned char)p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * JSON writes characters beyond U+FFFF as UTF-16 surrogate pairs
+ * ("\ud83d\ude00", as PHP's json_encode does for emoji), which YAML's
+ * double-quoted strings refuse. Rewrites each pair as the equivalent
+ * "\U0001F600" and a lone surrogate as U+FFFD. Returns 1 and fills out
+ * when anything changed, else 0.
+ */
+static int
+egg_fix_surrogates(const char *buf, size_t len, struct buf *out)
+{
+	const char	*p = buf, *end = buf + len, *last = buf;
+	unsigned	 hi, lo;
+	int		 changed = 0;
+
+	while (p < end) {
+		p = memchr(p, '\\', (size_t)(end - p));
+		if (p == NULL || p + 1 >= end)
+			break;
+		if (p[1] != 'u' || egg_hex4(p + 2, end, &hi) != 0 ||
+		    hi < 0xd800 || hi > 0xdfff) {
+			p += 2;		/* any escape, "\\" included */
+			continue;
+		}
+		if (!changed)
+			buf_init(out, 0);
+		changed = 1;
+		buf_add(out, last, (size_t)(p - last));
+		if (hi < 0xdc00 && end - p >= 12 && p[6] == '\\' &&
+		    p[7] == 'u' && egg_hex4(p + 8, end, &lo) == 0 &&
+		    lo >= 0xdc00 && lo <= 0xdfff) {
+			buf_addf(out, "\\U%08X", 0x10000 +
+			    ((hi - 0xd800) << 10) + (lo - 0xdc00));
+			p += 12;
+		} else {
+			buf_puts(out, "\\uFFFD");
+			p += 6;
+		}
+		last = p;
+	}
+	if (changed)
+		buf_add(out, last, (size_t)(end - last));
+	return changed;
+}
+
+/* Parses YAML or JSON text, surrogate pairs and all; see ydoc_parse. */
+static int
+egg_parse_text(struct ydoc **doc, const char *path, const char *buf,
+    size_t len, struct diags *d)
+{
+	struct buf	fixed;
+	int		rc;
+
+	if (!egg_fix_surrogates(buf, len, &fixed))
+		return ydoc_parse(doc, path, buf, len, d);
+	rc = ydoc_parse(doc, path, fixed.data, fixed.len, d);
+	buf_dispose(&fixed);
+	return rc;
+}
+
 /* Replaces every CRLF (and lone CR) with LF. */
 static char *
 egg_lf(const char *s)
@@ -172,7 +256,7 @@ egg_nested(struct egg_ctx *c, const struct ydoc_node *n, const char *what)
 		return NULL;
 	diags_init(&d);
 	xasprintf(&p, "%s (%s)", c->path, what);
-	if (ydoc_parse(&doc, p, n->str, n->len, &d) != 0) {
+	if (egg_parse_text(&doc, p, n->str, n->len, &d) != 0) {
 		egg_err(c, n, "'%s' is not valid json: %s", what,
 		    d.n > 0 ? d.v[0].msg : "syntax error");
 		diags_dispose(&d);
@@ -369,6 +453,17 @@ egg_rules_node(struct egg_ctx *c, struct egg_var *var,
 		}
 	}
 	egg_rules_parse(buf_str(&b), &var->rules, &var->nrules);
+	for (i = 0; i < var->nrules; i++)
+		if ((strcmp(var->rules[i].name, "regex") == 0 ||
+		    strcmp(var->rules[i].name, "not_regex") == 0) &&
+		    (var->rules[i].nargs != 1 ||
+		    !egg_regex_usable(var->rules[i].args[0])))
+			diags_warn(c->d, c->path, n ? n->line : 0,
+			    n ? n->col : 0, "variable '%s': the pattern of "
+			    "'%s:%s' uses PCRE features roost cannot run; "
+			    "values are not checked against it", var->env,
+			    var->rules[i].name, var->rules[i].nargs ?
+			    var->rules[i].args[0] : "");
 	/* Keep the normalised form, so every spelling reads back equal. */
 	buf_reset(&b);
 	for (i = 0; i < var->nrules; i++) {
@@ -696,7 +791,7 @@ egg_load(struct egg **out, const char *path, const char *buf, size_t len,
 		buf += 3;
 		len -= 3;
 	}
-	if (ydoc_parse(&doc, path, buf, len, d) != 0)
+	if (egg_parse_text(&doc, path, buf, len, d) != 0)
 		return ROOST_EINVAL;
 	memset(&c, 0, sizeof(c));
 	c.path = path;

@@ -12,6 +12,7 @@
 #define ROOST_EGG_H
 
 #include <stddef.h>
+#include <regex.h>
 
 struct buf;
 struct diags;
@@ -134,6 +135,24 @@ int	egg_has_image(const struct egg *egg, const char *ref);
  */
 int	egg_var_check(const struct egg_var *var, const char *value,
 	    struct buf *msg);
+
+/*
+ * True when a "regex:" rule's argument (with its delimiters, e.g.
+ * "/^[a-z]+$/i") translates from PHP's PCRE to a POSIX pattern roost can
+ * run; egg_var_check skips the patterns that do not (the loader warns).
+ */
+int	egg_regex_usable(const char *arg);
+
+/*
+ * Compiles pat, a PHP/Go-style pattern without delimiters, as a POSIX
+ * extended regex (\d \w \s, their negations and (?:...) translated)
+ * with regcomp's cflags added. groups[i] gets the POSIX subexpression
+ * number of the pattern's capturing group i + 1 (non-capturing groups
+ * shift them), for up to ngroups groups. Returns 0 (free re with regfree)
+ * or -1 when the pattern uses what POSIX cannot express.
+ */
+int	egg_regex_compile(regex_t *re, const char *pat, int cflags,
+	    size_t *groups, size_t ngroups);
 
 /*
  * Splits a rules string ("required|string|max:20") into parsed rules:

@@ -197,11 +197,14 @@ str_chars(const char *s)
  * NULL when the pattern uses something POSIX cannot express.
  */
 static char *
-pcre_to_ere(const char *pat, size_t len)
+pcre_to_ere(const char *pat, size_t len, size_t *map, size_t nmap)
 {
 	struct buf	b;
-	size_t		i;
+	size_t		i, orig = 0, ere = 0;
 	int		inclass = 0, range_end = 0;
+
+	for (i = 0; i < nmap; i++)
+		map[i] = 0;
 
 	buf_init(&b, 0);
 	for (i = 0; i < len; i++) {
@@ -320,12 +323,20 @@ pcre_to_ere(const char *pat, size_t len)
 		}
 		if (!inclass && c == '(' && i + 2 < len && pat[i + 1] == '?' &&
 		    pat[i + 2] == ':') {
+			/* POSIX has no non-capturing group: one more group. */
 			buf_putc(&b, '(');
+			ere++;
 			i += 2;
 			continue;
 		}
 		if (!inclass && c == '(' && i + 1 < len && pat[i + 1] == '?')
 			goto fail;
+		if (!inclass && c == '(') {
+			ere++;
+			if (orig < nmap)
+				map[orig] = ere;
+			orig++;
+		}
 		buf_putc(&b, c);
 	}
 	if (inclass)
@@ -359,9 +370,9 @@ rule_regex(const char *arg, const char *value)
 	if (strchr(end + 1, 'i') != NULL)
 		flags |= REG_ICASE;
 	if (open == '(')
-		ere = pcre_to_ere(arg, (size_t)(end - arg) + 1);
+		ere = pcre_to_ere(arg, (size_t)(end - arg) + 1, NULL, 0);
 	else
-		ere = pcre_to_ere(arg + 1, (size_t)(end - arg) - 1);
+		ere = pcre_to_ere(arg + 1, (size_t)(end - arg) - 1, NULL, 0);
 	if (ere == NULL)
 		return -1;
 	if (regcomp(&re, ere, flags) != 0) {
@@ -372,6 +383,28 @@ rule_regex(const char *arg, const char *value)
 	regfree(&re);
 	free(ere);
 	return rc;
+}
+
+/* Compiles a PCRE pattern as POSIX; see egg.h. */
+int
+egg_regex_compile(regex_t *re, const char *pat, int cflags, size_t *groups,
+    size_t ngroups)
+{
+	char	*ere;
+	int	 rc;
+
+	if ((ere = pcre_to_ere(pat, strlen(pat), groups, ngroups)) == NULL)
+		return -1;
+	rc = regcomp(re, ere, cflags | REG_EXTENDED);
+	free(ere);
+	return rc == 0 ? 0 : -1;
+}
+
+/* True when roost can run a regex rule's pattern; see egg.h. */
+int
+egg_regex_usable(const char *arg)
+{
+	return rule_regex(arg, "") != -1;
 }
 
 static int

@@ -163,12 +163,13 @@ test_cfgfile__json_paths_and_types(void **state)
 
 	out = rewrite(egg, "{\"server\": {\"port\": 1}, \"servers\": {\"a\": "
 	    "{\"address\": \"localhost\"}, \"b\": {\"address\": \"x\"}}}");
-	assert_contains(out, "\"port\":\t25600");
-	assert_contains(out, "\"name\":\t\"Hi there\"");
-	assert_contains(out, "\"debug\":\ttrue");
-	assert_contains(out, "\"host\":\t\"0.0.0.0\"");
-	assert_contains(out, "\"address\":\t\"172.18.0.1\"");
-	assert_contains(out, "\"address\":\t\"x\"");
+	assert_contains(out, "{\n    \"server\": {\n        \"port\": 25600,");
+	assert_contains(out, "\"name\": \"Hi there\"");
+	assert_contains(out, "\"debug\": true");
+	assert_contains(out, "\"host\": \"0.0.0.0\"");
+	assert_contains(out, "\"address\": \"172.18.0.1\"");
+	assert_contains(out, "\"address\": \"x\"");
+	assert_null(strchr(out, '\t'));
 	free(out);
 	egg_free(egg);
 }
@@ -248,6 +249,214 @@ test_cfgfile__apply_refuses_symlinks(void **state)
 	egg_free(egg);
 }
 
+
+static void
+test_cfgfile__json_regex_condition(void **state)
+{
+	struct egg	*egg = egg_with("  - path: c.json\n"
+	    "    parser: json\n    set:\n"
+	    "      - match: \"servers.*.address\"\n"
+	    "        ifValue: 'regex:^(127\\.0\\.0\\.1|localhost)(:\\d{1,5})?$'\n"
+	    "        value: \"{{config.docker.interface}}$2\"\n"
+	    "      - { match: missing.key, ifValue: x, value: y }\n");
+	char		*out;
+
+	out = rewrite(egg, "{\"servers\": {\"a\": {\"address\": "
+	    "\"localhost:25566\"}, \"b\": {\"address\": \"127.0.0.1\"}, "
+	    "\"c\": {\"address\": \"10.1.1.1:25565\"}}}");
+	assert_contains(out, "\"address\": \"172.18.0.1:25566\"");
+	assert_contains(out, "\"address\": \"172.18.0.1\"\n");
+	assert_contains(out, "\"address\": \"10.1.1.1:25565\"");
+	/* A condition never creates what is missing. */
+	assert_null(strstr(out, "missing"));
+	free(out);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__yaml_wildcards_and_indexes(void **state)
+{
+	struct egg	*egg = egg_with("  - path: config.yml\n"
+	    "    parser: yaml\n    set:\n"
+	    "      - { match: \"listeners[0].query_port\", value: "
+	    "\"{{server.build.default.port}}\" }\n"
+	    "      - { match: \"listeners[0].host\", value: "
+	    "\"0.0.0.0:{{server.build.default.port}}\" }\n"
+	    "      - match: \"servers.*.address\"\n"
+	    "        ifValue: 'regex:^(127\\.0\\.0\\.1|localhost)(:\\d{1,5})?$'\n"
+	    "        value: \"{{config.docker.interface}}$2\"\n");
+	char		*out;
+
+	out = rewrite(egg, "listeners:\n- host: 0.0.0.0:25577\n"
+	    "  query_port: 25577\n  motd: '&1Just another BungeeCord'\n"
+	    "  forced_hosts:\n    pvp.md-5.net: pvp\n"
+	    "servers:\n  lobby:\n    address: localhost:25565\n"
+	    "    restricted: false\n  pvp:\n    address: 10.0.0.9:25565\n"
+	    "online_mode: true\nplayer_limit: -1\n");
+	assert_string_equal(out, "listeners:\n"
+	    "  - host: \"0.0.0.0:25600\"\n"
+	    "    query_port: 25600\n"
+	    "    motd: \"&1Just another BungeeCord\"\n"
+	    "    forced_hosts:\n"
+	    "      pvp.md-5.net: pvp\n"
+	    "servers:\n"
+	    "  lobby:\n"
+	    "    address: \"172.18.0.1:25565\"\n"
+	    "    restricted: false\n"
+	    "  pvp:\n"
+	    "    address: \"10.0.0.9:25565\"\n"
+	    "online_mode: true\n"
+	    "player_limit: -1\n");
+	free(out);
+	/* A new file gets the listener list. */
+	out = rewrite(egg, "");
+	assert_string_equal(out, "listeners:\n  - query_port: 25600\n"
+	    "    host: \"0.0.0.0:25600\"\n");
+	free(out);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__yaml_condition_in_place(void **state)
+{
+	struct egg	*egg = egg_with("  - path: a.yml\n"
+	    "    parser: yml\n    set:\n"
+	    "      - { match: server.address, ifValue: localhost, value: "
+	    "\"{{config.docker.interface}}\" }\n"
+	    "      - { match: db.host, ifValue: \"regex:^local\", value: "
+	    "\"db\" }\n");
+	char		*out;
+
+	out = rewrite(egg, "server:\n  address: localhost # bind\n"
+	    "db:\n  host: remote\n");
+	assert_string_equal(out, "server:\n  address: \"172.18.0.1\" # bind\n"
+	    "db:\n  host: remote\n");
+	free(out);
+	out = rewrite(egg, "db:\n  host: localhost.lan\n");
+	assert_string_equal(out, "db:\n  host: dbhost.lan\n");
+	free(out);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__properties_and_ini_regex_condition(void **state)
+{
+	struct egg	*egg = egg_with("  - path: a.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: level-name, ifValue: \"regex:^(\\\\w+)-old$\", "
+	    "value: \"$1-new\" }\n"
+	    "  - path: b.ini\n"
+	    "    parser: ini\n    set:\n"
+	    "      - { match: net.bind, ifValue: \"regex:^127\\\\.0\\\\.0\\\\.1"
+	    "$\", value: \"0.0.0.0\" }\n");
+	char		*out;
+	const char	*in;
+	struct buf	 o;
+	struct diags	 d;
+
+	out = rewrite(egg, "level-name=world-old\n");
+	assert_string_equal(out, "level-name=world-new\n");
+	free(out);
+	out = rewrite(egg, "level-name=world\n");
+	assert_string_equal(out, "level-name=world\n");
+	free(out);
+	buf_init(&o, 0);
+	diags_init(&d);
+	in = "[net]\nbind = 127.0.0.1\n";
+	assert_int_equal(cfgfile_rewrite(egg, 1, in, strlen(in), &env, &o,
+	    &d), 0);
+	assert_string_equal(buf_str(&o), "[net]\nbind=0.0.0.0\n");
+	buf_reset(&o);
+	in = "[net]\nbind = 10.0.0.1\n";
+	assert_int_equal(cfgfile_rewrite(egg, 1, in, strlen(in), &env, &o,
+	    &d), 0);
+	assert_string_equal(buf_str(&o), "[net]\nbind = 10.0.0.1\n");
+	assert_int_equal(d.n, 0);
+	diags_dispose(&d);
+	buf_dispose(&o);
+	egg_free(egg);
+}
+
+static void
+test_cfgfile__xml_create_attributes_wildcards(void **state)
+{
+	struct egg	*egg = egg_with("  - path: c.xml\n"
+	    "    parser: xml\n    set:\n"
+	    "      - { match: Config.Session.MaxPlayers, value: "
+	    "\"{{env.MAX_PLAYERS}}\" }\n"
+	    "      - { match: Config.Session.Name, value: \"a<b & c\" }\n"
+	    "      - { match: Config.Net, value: \"[port='{{server.build."
+	    "default.port}}']\" }\n"
+	    "      - { match: Config.Mods.*.Enabled, value: \"false\" }\n"
+	    "      - { match: Config.Empty, value: \"x\" }\n");
+	char		*out;
+
+	out = rewrite(egg, "<?xml version=\"1.0\"?>\n<!-- <Config> in a "
+	    "comment -->\n<Config>\n  <Session>\n    <MaxPlayers>4"
+	    "</MaxPlayers>\n  </Session>\n  <Net port=\"1\" ip='0.0.0.0'/>\n"
+	    "  <Mods>\n    <A><Enabled>true</Enabled></A>\n"
+	    "    <B><Enabled/></B>\n  </Mods>\n  <Empty/>\n</Config>\n");
+	assert_string_equal(out, "<?xml version=\"1.0\"?>\n<!-- <Config> in "
+	    "a comment -->\n<Config>\n  <Session>\n    <MaxPlayers>20"
+	    "</MaxPlayers>\n    <Name>a&lt;b &amp; c</Name>\n  </Session>\n"
+	    "  <Net port=\"25600\" ip='0.0.0.0'/>\n"
+	    "  <Mods>\n    <A><Enabled>false</Enabled></A>\n"
+	    "    <B><Enabled>false</Enabled></B>\n  </Mods>\n"
+	    "  <Empty>x</Empty>\n</Config>\n");
+	free(out);
+	egg_free(egg);
+}
+
+/* The real BungeeCord and Space Engineers eggs rewrite real files. */
+static void
+test_cfgfile__corpus_eggs(void **state)
+{
+	const char	*dir = unit_shared_eggs();
+	char		 path[1024];
+	const char	*in;
+	struct diags	 d;
+	struct egg	*egg;
+	struct buf	 o;
+	size_t		 i;
+
+	if (dir == NULL) {
+		print_message("../shared/eggs is absent; skipped\n");
+		skip();
+	}
+	snprintf(path, sizeof(path), "%s/pterodactyl+panel/database/Seeders/"
+	    "eggs/minecraft/egg-bungeecord.json", dir);
+	diags_init(&d);
+	assert_int_equal(egg_load_file(&egg, path, &d), 0);
+	buf_init(&o, 0);
+	in = "listeners:\n- host: 0.0.0.0:25577\n  query_port: 25577\n"
+	    "servers:\n  lobby:\n    address: 127.0.0.1:30000\n";
+	assert_int_equal(cfgfile_rewrite(egg, 0, in, strlen(in), &env, &o,
+	    &d), 0);
+	assert_contains(buf_str(&o), "host: \"0.0.0.0:25600\"");
+	assert_contains(buf_str(&o), "query_port: 25600");
+	assert_contains(buf_str(&o), "address: \"172.18.0.1:30000\"");
+	egg_free(egg);
+	snprintf(path, sizeof(path), "%s/pelican-eggs+games-steamcmd/"
+	    "space_engineers/default/egg-space-engineers.json", dir);
+	assert_int_equal(egg_load_file(&egg, path, &d), 0);
+	for (i = 0; i < egg->nfiles; i++)
+		if (strcmp(egg->files[i].path,
+		    "config/SpaceEngineers-Dedicated.cfg") == 0)
+			break;
+	assert_true(i < egg->nfiles);
+	buf_reset(&o);
+	in = "<?xml version=\"1.0\"?>\n<MyConfigDedicated xmlns:xsi=\"x\">\n"
+	    "  <SessionSettings>\n    <MaxPlayers>4</MaxPlayers>\n"
+	    "  </SessionSettings>\n</MyConfigDedicated>\n";
+	assert_int_equal(cfgfile_rewrite(egg, i, in, strlen(in), &env, &o,
+	    &d), 0);
+	assert_contains(buf_str(&o), "<MaxPlayers>20</MaxPlayers>");
+	assert_int_equal(d.nerrors, 0);
+	egg_free(egg);
+	buf_dispose(&o);
+	diags_dispose(&d);
+}
+
 int
 main(void)
 {
@@ -261,6 +470,12 @@ main(void)
 		cmocka_unit_test(test_cfgfile__yaml_keeps_layout),
 		cmocka_unit_test(test_cfgfile__xml_elements),
 		cmocka_unit_test(test_cfgfile__apply_refuses_symlinks),
+		cmocka_unit_test(test_cfgfile__json_regex_condition),
+		cmocka_unit_test(test_cfgfile__yaml_wildcards_and_indexes),
+		cmocka_unit_test(test_cfgfile__yaml_condition_in_place),
+		cmocka_unit_test(test_cfgfile__properties_and_ini_regex_condition),
+		cmocka_unit_test(test_cfgfile__xml_create_attributes_wildcards),
+		cmocka_unit_test(test_cfgfile__corpus_eggs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

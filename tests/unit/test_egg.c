@@ -43,17 +43,29 @@ egg_equal(const struct egg *a, const struct egg *b)
 	size_t	i, j;
 
 	assert_string_equal(a->name, b->name);
+	assert_string_equal(a->author, b->author);
 	assert_string_equal(a->description, b->description);
+	assert_string_equal(a->source_version, b->source_version);
+	assert_true((a->update_url == NULL) == (b->update_url == NULL));
+	if (a->update_url != NULL)
+		assert_string_equal(a->update_url, b->update_url);
 	assert_int_equal(a->nimages, b->nimages);
 	for (i = 0; i < a->nimages; i++) {
 		assert_string_equal(a->images[i].ref, b->images[i].ref);
 		assert_string_equal(a->images[i].label, b->images[i].label);
 	}
 	assert_int_equal(a->nstartups, b->nstartups);
-	for (i = 0; i < a->nstartups; i++)
+	for (i = 0; i < a->nstartups; i++) {
 		assert_string_equal(a->startups[i], b->startups[i]);
+		if (a->nstartups > 1)
+			assert_string_equal(a->startup_labels[i],
+			    b->startup_labels[i]);
+	}
 	assert_string_equal(a->startup, b->startup);
 	assert_string_equal(a->stop.raw, b->stop.raw);
+	assert_true((a->stop.command == NULL) == (b->stop.command == NULL));
+	if (a->stop.command != NULL)
+		assert_string_equal(a->stop.command, b->stop.command);
 	assert_int_equal(a->stop.kind, b->stop.kind);
 	assert_int_equal(a->stop.signal, b->stop.signal);
 	assert_int_equal(a->ndone, b->ndone);
@@ -94,9 +106,24 @@ egg_equal(const struct egg *a, const struct egg *b)
 		assert_int_equal(a->vars[i].viewable, b->vars[i].viewable);
 		assert_int_equal(a->vars[i].editable, b->vars[i].editable);
 		assert_string_equal(a->vars[i].rules_raw, b->vars[i].rules_raw);
+		assert_int_equal(a->vars[i].nrules, b->vars[i].nrules);
+		for (j = 0; j < a->vars[i].nrules; j++) {
+			const struct egg_rule *x = &a->vars[i].rules[j];
+			const struct egg_rule *y = &b->vars[i].rules[j];
+			size_t k;
+
+			assert_string_equal(x->name, y->name);
+			assert_int_equal(x->nargs, y->nargs);
+			for (k = 0; k < x->nargs; k++)
+				assert_string_equal(x->args[k], y->args[k]);
+		}
 	}
 	assert_int_equal(a->ndenylist, b->ndenylist);
+	for (i = 0; i < a->ndenylist; i++)
+		assert_string_equal(a->denylist[i], b->denylist[i]);
 	assert_int_equal(a->nfeatures, b->nfeatures);
+	for (i = 0; i < a->nfeatures; i++)
+		assert_string_equal(a->features[i], b->features[i]);
 }
 
 /* Every egg of the corpus loads, and round-trips through roost's form. */
@@ -432,6 +459,360 @@ test_egg__builtin_library(void **state)
 	egglib_free(lib);
 }
 
+
+/*
+ * Every egg in the corpus index loads with the version, config-file
+ * parser and stop form its row in INDEX.md names.
+ */
+static void
+test_egg__index_table(void **state)
+{
+	const char	*dir = unit_shared_eggs();
+	char		 path[1200], line[4096], *col[6], *p, *e;
+	FILE		*fp;
+	int		 rows = 0, n;
+
+	if (dir == NULL) {
+		print_message("../shared/eggs is absent; skipped\n");
+		skip();
+	}
+	snprintf(path, sizeof(path), "%s/INDEX.md", dir);
+	assert_non_null(fp = fopen(path, "r"));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		struct egg	*egg;
+		struct diags	 d;
+		size_t		 i;
+
+		if (strncmp(line, "| `", 3) != 0)
+			continue;
+		/* | `file` | version | parsers | `stop` | why | */
+		for (n = 0, p = line + 1; n < 5 && (e = strstr(p, " | ")) !=
+		    NULL; n++, p = e + 3) {
+			*e = '\0';
+			col[n] = p;
+			while (*col[n] == ' ')
+				col[n]++;
+		}
+		assert_true(n >= 4);
+		col[0]++;
+		col[0][strlen(col[0]) - 1] = '\0';		/* `file` */
+		col[3]++;
+		col[3][strlen(col[3]) - 1] = '\0';		/* `stop` */
+		snprintf(path, sizeof(path), "%s/%s", dir, col[0]);
+		diags_init(&d);
+		if (egg_load_file(&egg, path, &d) != 0)
+			fail_msg("%s: %s", col[0], d.n ? d.v[0].msg : "?");
+		diags_dispose(&d);
+		if (strcmp(egg->source_version, col[1]) != 0)
+			fail_msg("%s: version %s, index says %s", col[0],
+			    egg->source_version, col[1]);
+		if (strcmp(col[2], "(none)") == 0)
+			assert_int_equal(egg->nfiles, 0);
+		else {
+			static const char *names[] = { "file", "properties",
+			    "yaml", "json", "ini", "xml" };
+			const char *want = strcmp(col[2], "yml") == 0 ?
+			    "yaml" : col[2];
+
+			assert_true(egg->nfiles >= 1);
+			for (i = 0; i < egg->nfiles; i++)
+				if (strcmp(names[egg->files[i].parser],
+				    want) != 0)
+					fail_msg("%s: parser %s, index says "
+					    "%s", col[0],
+					    names[egg->files[i].parser],
+					    col[2]);
+		}
+		assert_string_equal(egg->stop.raw, col[3]);
+		if (strcmp(col[3], "^C") == 0 || strcmp(col[3], "^c") == 0) {
+			assert_int_equal(egg->stop.kind, EGG_STOP_SIGNAL);
+			assert_int_equal(egg->stop.signal, SIGINT);
+		} else if (strcmp(col[3], "^^C") == 0) {
+			assert_int_equal(egg->stop.kind, EGG_STOP_SIGNAL);
+			assert_int_equal(egg->stop.signal, SIGKILL);
+		} else if (col[3][0] == '^') {
+			assert_int_equal(egg->stop.kind, EGG_STOP_SIGNAL);
+			assert_int_equal(egg->stop.signal, SIGTERM);
+		} else {
+			assert_int_equal(egg->stop.kind, EGG_STOP_COMMAND);
+			assert_string_equal(egg->stop.command, col[3]);
+		}
+		/* Scripts never keep a CR; images are never icons. */
+		if (egg->install_script != NULL)
+			assert_null(strchr(egg->install_script, '\r'));
+		for (i = 0; i < egg->nimages; i++)
+			assert_int_not_equal(strncmp(egg->images[i].ref,
+			    "data:", 5), 0);
+		egg_free(egg);
+		rows++;
+	}
+	fclose(fp);
+	assert_int_equal(rows, 31);
+}
+
+/* Images, startup commands and JSON-in-JSON details of single eggs. */
+static void
+test_egg__formats_in_detail(void **state)
+{
+	struct egg		*e;
+	const struct egg_var	*v;
+	size_t			 i;
+
+	SHARED_OR_SKIP(e, "pterodactyl+panel/database/Seeders/eggs/"
+	    "source-engine/egg-counter--strike--global-offensive.json");
+	assert_string_equal(e->source_version, "PTDL_v1");
+	assert_true(e->nimages >= 1);	/* "images" list */
+	assert_string_equal(e->images[0].label, e->images[0].ref);
+	egg_free(e);
+	SHARED_OR_SKIP(e, "pelican-eggs+games-steamcmd/ark_survival_evolved/"
+	    "egg-ark--survival-evolved.json");
+	assert_string_equal(e->source_version, "PLCN_v3");
+	assert_int_equal(e->nstartups, 1);
+	assert_string_equal(e->startup_labels[0], "Default");
+	assert_string_equal(e->startup, e->startups[0]);
+	for (i = 0; i < e->nfeatures; i++)
+		if (strcmp(e->features[i], "steam_disk_space") == 0)
+			break;
+	assert_true(i < e->nfeatures);
+	egg_free(e);
+	SHARED_OR_SKIP(e, "pelican-eggs+games-steamcmd/rust/vanilla/"
+	    "egg-rust.yaml");
+	assert_string_equal(e->stop.command, "quit");
+	assert_int_equal(e->files[0].parser, EGG_PARSER_FILE);
+	egg_free(e);
+	/* BungeeCord: conditional values, both if_value forms. */
+	SHARED_OR_SKIP(e, "pterodactyl+panel/database/Seeders/eggs/minecraft/"
+	    "egg-bungeecord.json");
+	for (i = 0; i < e->files[0].nreplace; i++)
+		if (e->files[0].replace[i].if_value != NULL)
+			break;
+	assert_true(i < e->files[0].nreplace);
+	assert_string_equal(e->files[0].replace[i].match, "servers.*.address");
+	assert_string_equal(e->files[0].replace[i].if_value,
+	    "regex:^(127\\.0\\.0\\.1|localhost)(:\\d{1,5})?$");
+	assert_string_equal(e->files[0].replace[i].value,
+	    "{{config.docker.interface}}$2");
+	egg_free(e);
+	SHARED_OR_SKIP(e, "pterodactyl+panel@f8c89f833/database/seeds/eggs/"
+	    "minecraft/egg-bungeecord.json");
+	for (i = 0; i < e->files[0].nreplace; i++)
+		if (e->files[0].replace[i].value_type == EGG_VAL_BOOL)
+			break;
+	assert_true(i < e->files[0].nreplace);	/* a boolean find value */
+	assert_int_equal(e->ndenylist, 0);
+	egg_free(e);
+	/* OpenTTD: an integer find value and lower-case variables. */
+	SHARED_OR_SKIP(e, "pelican-eggs+games-standalone/openttd/"
+	    "egg-open-t-t-d-server.json");
+	for (i = 0; i < e->files[0].nreplace; i++)
+		if (e->files[0].replace[i].value_type == EGG_VAL_INT)
+			break;
+	assert_true(i < e->files[0].nreplace);
+	assert_non_null(egg_var_find(e, "srv_name"));
+	egg_free(e);
+	/* Venice Unleashed: the done string keeps its ANSI escapes. */
+	SHARED_OR_SKIP(e, "pelican-eggs+games-standalone/venice_unleashed/"
+	    "egg-pterodactyl-venice-unleashed.json");
+	assert_int_equal(e->ndone, 1);
+	assert_non_null(strchr(e->done[0], '\x1b'));
+	egg_free(e);
+	/* TShock: the duplicated "sort" key does not matter. */
+	SHARED_OR_SKIP(e, "pelican-eggs+games-standalone/terraria/tshock/"
+	    "egg-tshock.json");
+	assert_string_equal(e->source_version, "PLCN_v2");
+	assert_true(e->nvars > 0);
+	egg_free(e);
+	/* MariaDB: a ';'-separated console stop and a database image. */
+	SHARED_OR_SKIP(e, "pelican-eggs+database/sql/mariadb/"
+	    "egg-maria-d-b114.json");
+	assert_string_equal(e->install_image, "mariadb:11.4");
+	egg_free(e);
+	/* Brickadia: "rules": "" gives no rules at all. */
+	SHARED_OR_SKIP(e, "pelican-eggs+games-steamcmd/brickadia/"
+	    "pterodactyl-egg-brickadia.json");
+	for (i = 0; i < e->nvars; i++)
+		if (strstr(e->vars[i].rules_raw, "ends_with:==") != NULL)
+			break;
+	assert_true(i < e->nvars);
+	v = &e->vars[i];
+	{
+		struct buf m;
+
+		buf_init(&m, 0);
+		assert_int_equal(egg_var_check(v, "key==", &m), 0);
+		assert_int_equal(egg_var_check(v, "key", &m), -1);
+		assert_contains(buf_str(&m), "end with");
+		buf_dispose(&m);
+	}
+	egg_free(e);
+	/* Source Coop: a long in: list, every item a parameter. */
+	SHARED_OR_SKIP(e, "pelican-eggs+games-steamcmd/sourcecoop/"
+	    "egg-source-coop.json");
+	for (i = 0; i < e->nvars; i++) {
+		size_t j;
+
+		for (j = 0; j < e->vars[i].nrules; j++)
+			if (strcmp(e->vars[i].rules[j].name, "in") == 0 &&
+			    e->vars[i].rules[j].nargs > 20)
+				break;
+		if (j < e->vars[i].nrules)
+			break;
+	}
+	assert_true(i < e->nvars);
+	egg_free(e);
+}
+
+/* JSON as PHP writes it: emoji as surrogate pairs, slashes escaped. */
+static void
+test_egg__json_escapes(void **state)
+{
+	const char	*src = "{\"meta\": {\"version\": \"PTDL_v2\"},\n"
+			    "\"name\": \"Smile \\ud83d\\ude00 caf\\u00e9\",\n"
+			    "\"description\": \"lone \\ud83d end \\\\ud83d\",\n"
+			    "\"startup\": \"run\",\n"
+			    "\"docker_images\": {\"a\": \"ghcr.io\\/x\\/y:1\"},\n"
+			    "\"config\": {\"startup\": \"{\\\"done\\\": "
+			    "\\\"\\\\ud83c\\\\udf89 ready\\\"}\", \"stop\": \"^c\"}}\n";
+	struct diags	 d;
+	struct egg	*e;
+
+	diags_init(&d);
+	if (egg_load(&e, "eggs/x/emoji.json", src, strlen(src), &d) != 0)
+		fail_msg("%s", d.n ? d.v[0].msg : "?");
+	assert_string_equal(e->name, "Smile \xf0\x9f\x98\x80 caf\xc3\xa9");
+	assert_string_equal(e->description,
+	    "lone \xef\xbf\xbd end \\ud83d");
+	assert_string_equal(e->images[0].ref, "ghcr.io/x/y:1");
+	assert_string_equal(e->done[0], "\xf0\x9f\x8e\x89 ready");
+	assert_int_equal(e->stop.signal, SIGINT);
+	egg_free(e);
+	diags_dispose(&d);
+}
+
+/* A regex POSIX cannot run is a warning at load and is not enforced. */
+static void
+test_egg__regex_translation(void **state)
+{
+	const char	*src = "apiVersion: roost/v1\nkind: Egg\nname: x\n"
+			    "images: [{label: a, ref: a}]\nstartup: run\n"
+			    "variables:\n  - env: WORD\n    default: abc\n"
+			    "    rules: ['required', 'regex:/\\bword\\b/']\n"
+			    "  - env: NAME\n    default: Abc\n"
+			    "    rules: ['required', 'regex:/^(?:[a-z]+)$/i']\n";
+	struct diags	 d;
+	struct egg	*e;
+	struct buf	 m;
+	regex_t		 re;
+	regmatch_t	 pm[4];
+	size_t		 groups[3];
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/x/re.yaml", src, strlen(src),
+	    &d), 0);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].level, DIAG_WARNING);
+	assert_int_equal(d.v[0].line, 9);
+	assert_contains(d.v[0].msg, "'WORD'");
+	buf_init(&m, 0);
+	assert_int_equal(egg_var_check(&e->vars[0], "any thing", &m), 0);
+	assert_int_equal(egg_var_check(&e->vars[1], "MiXed", &m), 0);
+	assert_int_equal(egg_var_check(&e->vars[1], "two words", &m), -1);
+	assert_false(egg_regex_usable("/a\\bb/"));
+	assert_true(egg_regex_usable("/^[\\w.-]*$/"));
+	/* Non-capturing groups do not shift the capturing ones. */
+	assert_int_equal(egg_regex_compile(&re, "^(?:a|b)(\\d+)-(x)?$", 0,
+	    groups, 3), 0);
+	assert_int_equal(regexec(&re, "a42-x", 4, pm, 0), 0);
+	assert_int_equal(groups[0], 2);
+	assert_int_equal(pm[groups[0]].rm_so, 1);
+	assert_int_equal(pm[groups[0]].rm_eo, 3);
+	assert_int_equal(groups[1], 3);
+	assert_int_equal(groups[2], 0);
+	regfree(&re);
+	buf_dispose(&m);
+	egg_free(e);
+	diags_dispose(&d);
+}
+
+static void
+test_egg__more_rules(void **state)
+{
+	expect("required|boolean", "true", 1, NULL);
+	expect("required|boolean", "0", 1, NULL);
+	expect("required|boolean", "2", 0, "true, false");
+	expect("required|numeric|between:0.1,64", "0.05", 0,
+	    "between 0.1 and 64");
+	expect("required|numeric|between:0.1,64", "12.5", 1, NULL);
+	expect("required|numeric|size:32", "32", 1, NULL);
+	expect("required|string|size:3", "32", 0, "exactly 3 characters");
+	expect("required|string|min:3", "ab", 0, "at least 3 characters");
+	expect("required|string|max:3", "\xc3\xa9t\xc3\xa9", 1, NULL);
+	expect("required|in:True,False", "true", 0, "True, False");
+	expect("required|in:1", "1", 1, NULL);
+	expect("present|string", "", 1, NULL);
+	expect("required|regex:/^[A-Z]+$/i", "abc", 1, NULL);
+	expect("nullable|regex:([a-z-0-9]+$)", "a-1", 1, NULL);
+	expect("required|max:76561202255233023|integer", "76561198000000000",
+	    1, NULL);
+	expect("required|integer", " 12", 0, "integer");
+	expect("required|integer|max:10", "abc", 0, "integer");
+	expect("required|alpha_num", "ab_c", 0, "letters and digits");
+	expect("required|url", "https://", 0, "url");
+	expect("required|string|ends_with:.jar,.zip", "a.zip", 1, NULL);
+	expect("sometimes|string", "x", 1, NULL);	/* unknown: ignored */
+}
+
+/* Eggs with wrong shapes are refused with file, line and field. */
+static void
+test_egg__bad_shapes(void **state)
+{
+	static const struct {
+		const char	*src;
+		int		 line;
+		const char	*msg;
+	} cases[] = {
+		{ "apiVersion: roost/v1\nkind: Egg\nname: x\nimages: [{ref: a}]"
+		    "\nstartup: run\nconfigFiles:\n  - path: a.cfg\n"
+		    "    parser: toml\n    set: []\n", 7, "unknown parser" },
+		{ "apiVersion: roost/v1\nkind: Egg\nname: x\nimages: [{ref: a}]"
+		    "\nstartup: run\nvariables: {a: 1}\n", 6, "'variables'" },
+		{ "apiVersion: roost/v1\nkind: Egg\nname: [x]\nimages: "
+		    "[{ref: a}]\nstartup: run\n", 3, "'name' must be a string" },
+		{ "{\"meta\": {\"version\": \"PTDL_v2\"}, \"name\": \"x\",\n"
+		    "\"startup\": \"run\"}\n", 1, "no docker images" },
+		{ "{\"meta\": {\"version\": \"PTDL_v2\"}, \"name\": \"x\",\n"
+		    "\"docker_images\": {\"a\": \"b\"}, \"startup\": \"run\",\n"
+		    "\"variables\": [{\"name\": \"v\"}]}\n", 3,
+		    "'env_variable'" },
+		{ "{\"meta\": {\"version\": \"PTDL_v2\"},\n\"name\": \"x\",\n"
+		    "\"docker_images\": {\"a\": \"b\"}, \"startup\": \"run\",\n"
+		    "\"scripts\": {\"installation\": {\"script\": \"echo\"}}}\n",
+		    4, "'container'" },
+		{ "{\"meta\": {\"version\": \"PTDL_v2\"}, \"name\": \"x\",\n"
+		    "\"startup\": \"run\" \"docker_images\": {}}\n", 2,
+		    "syntax" },
+	};
+	struct diags	 d;
+	struct egg	*e;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		diags_init(&d);
+		if (egg_load(&e, "eggs/x/bad.yaml", cases[i].src,
+		    strlen(cases[i].src), &d) != ROOST_EINVAL)
+			fail_msg("case %zu loaded", i);
+		assert_null(e);
+		assert_true(d.nerrors >= 1);
+		if (d.v[0].line != cases[i].line ||
+		    strstr(d.v[0].msg, cases[i].msg) == NULL)
+			fail_msg("case %zu: %d: %s", i, d.v[0].line,
+			    d.v[0].msg);
+		assert_string_equal(d.v[0].path, "eggs/x/bad.yaml");
+		diags_dispose(&d);
+	}
+}
+
 int
 main(void)
 {
@@ -446,6 +827,12 @@ main(void)
 		cmocka_unit_test(test_egg__rules),
 		cmocka_unit_test(test_egg__bad_eggs_have_positions),
 		cmocka_unit_test(test_egg__builtin_library),
+		cmocka_unit_test(test_egg__index_table),
+		cmocka_unit_test(test_egg__formats_in_detail),
+		cmocka_unit_test(test_egg__json_escapes),
+		cmocka_unit_test(test_egg__regex_translation),
+		cmocka_unit_test(test_egg__more_rules),
+		cmocka_unit_test(test_egg__bad_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

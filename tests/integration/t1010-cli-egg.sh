@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# t1010-cli-egg: roost egg import converts real Pterodactyl and Pelican
+# eggs into roost's YAML form (to stdout or one file per egg), the result
+# imports again unchanged, broken eggs are reported with file:line:col and
+# exit 1, and roost egg list shows the built-in library and a directory.
+. "$(dirname "$0")/../lib/tap.sh"
+
+EGGS=${ROOST_SHARED_EGGS:-$ROOST_SRC/../shared/eggs}
+export ROOST_EGGS=$ROOST_SRC/eggs
+
+# corpus_test DESC BODY: a test that needs the shared egg corpus.
+corpus_test() {
+	if [ -d "$EGGS" ]; then
+		test_expect_success "$1" "$2"
+	else
+		test_skip "$1" "no egg corpus at $EGGS"
+	fi
+}
+
+# exit_code N CMD...: runs CMD and succeeds when it exits with N.
+exit_code() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	test "$rc" -eq "$want"
+}
+
+corpus_test 'import a PTDL_v2 JSON egg to stdout' '
+	roost egg import "$EGGS/pterodactyl+panel/database/Seeders/eggs/minecraft/egg-vanilla-minecraft.json" >vanilla.yaml &&
+	grep -q "^apiVersion: roost/v1$" vanilla.yaml &&
+	grep -q "^kind: Egg$" vanilla.yaml &&
+	grep -q "^name: Vanilla Minecraft$" vanilla.yaml &&
+	grep -q "^source: PTDL_v2$" vanilla.yaml &&
+	grep -q "parser: properties" vanilla.yaml &&
+	grep -q "^  script: |" vanilla.yaml &&
+	! grep -q "{\\\\\"" vanilla.yaml &&
+	! grep -q "$(printf "\r")" vanilla.yaml
+'
+
+corpus_test 'the roost form imports again to the same text' '
+	roost egg import vanilla.yaml >again.yaml &&
+	cmp vanilla.yaml again.yaml
+'
+
+corpus_test 'import several eggs of every version into a directory' '
+	roost egg import -o out \
+	    "$EGGS/pterodactyl+panel@f8c89f833/database/seeds/eggs/minecraft/egg-bungeecord.json" \
+	    "$EGGS/pelican-eggs+minecraft/java/paper/egg-paper.yaml" \
+	    "$EGGS/pelican-eggs+games-steamcmd/nightingale/egg-nightingale.json" \
+	    "$EGGS/pelican-eggs+database/sql/mariadb/egg-maria-d-b114.json" 2>log &&
+	test -f out/bungeecord.yaml &&
+	test -f out/paper.yaml &&
+	test -f out/nightingale.yaml &&
+	ls out/*.yaml | wc -l | grep -qx 4 &&
+	grep -q "PTDL_v1" log &&
+	grep -q "^startupCommands:" out/nightingale.yaml &&
+	grep -q "^stop: \"shutdown; exit;\"$" out/mariadb-11-4.yaml ||
+	grep -q "^stop: shutdown; exit;$" out/mariadb-11-4.yaml
+'
+
+corpus_test 'every corpus egg imports, and each result imports again' '
+	find "$EGGS" -name "*.json" -o -name "*.yaml" >list &&
+	test $(wc -l <list) -eq 31 &&
+	xargs -d "\n" roost egg import -o all <list 2>log &&
+	for f in all/*.yaml; do
+		roost egg import "$f" >/dev/null || exit 1
+	done
+'
+
+test_expect_success 'a broken egg is reported with file, line and column' '
+	printf "{\"meta\": {\"version\": \"PTDL_v2\"},\n\"name\": \"x\",\n\"startup\": \"run\",\n\"docker_images\": {\"a\": \"img\"},\n\"config\": {\"files\": \"{not json\"}}\n" >bad.json &&
+	exit_code 1 roost egg import bad.json 2>err &&
+	grep -q "^bad.json:5:[0-9]*: error: .*config.files" err
+'
+
+test_expect_success 'one bad egg among good ones still converts the good ones' '
+	exit_code 1 roost egg import -o mixed bad.json "$ROOST_EGGS/roost/demo.yaml" 2>err &&
+	test -f mixed/roost-demo-server.yaml &&
+	grep -q "^  - label: Demo$" mixed/roost-demo-server.yaml &&
+	grep -q "^bad.json:" err
+'
+
+test_expect_success 'a missing file and bad usage' '
+	exit_code 1 roost egg import nope.json 2>err &&
+	grep -q "nope.json" err &&
+	exit_code 2 roost egg import &&
+	exit_code 2 roost egg frobnicate
+'
+
+test_expect_success 'egg list shows the built-in library' '
+	roost egg list >list.txt &&
+	grep -q "^roost/demo .*roost.local/demo:1" list.txt &&
+	grep -q "^minecraft/paper " list.txt &&
+	grep -q "^minecraft/vanilla " list.txt &&
+	grep -q "^terraria/tshock " list.txt &&
+	grep -q "^discord/jmusicbot " list.txt &&
+	grep -q "^database/mariadb " list.txt &&
+	grep -q "^steamcmd/" list.txt
+'
+
+test_expect_success 'egg list --dir reads a repository eggs directory' '
+	mkdir -p repo-eggs/games &&
+	cp mixed/roost-demo-server.yaml repo-eggs/games/mine.yaml &&
+	roost egg list --dir repo-eggs >list2.txt &&
+	grep -q "^games/mine .*roost.local/demo:1" list2.txt &&
+	test $(wc -l <list2.txt) -eq 2
+'
+test_done

@@ -108,7 +108,8 @@ egg_rules_parse(const char *raw, struct egg_rule **out, size_t *n)
 			const char *last = NULL;
 
 			/* The last closing delimiter before a rule start. */
-			for (q = pat + 1; *q != '\0'; q++) {
+			for (q = *pat != '\0' ? pat + 1 : pat; *q != '\0';
+			    q++) {
 				if (*q == close)
 					last = q;
 				if (*q == '|' && last != NULL &&

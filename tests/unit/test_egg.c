@@ -766,6 +766,8 @@ test_egg__more_rules(void **state)
 	expect("required|url", "https://", 0, "url");
 	expect("required|string|ends_with:.jar,.zip", "a.zip", 1, NULL);
 	expect("sometimes|string", "x", 1, NULL);	/* unknown: ignored */
+	/* A bare "regex:" at the end (found by fuzzing) is harmless. */
+	expect("required|regex:", "x", 1, NULL);
 }
 
 /* Eggs with wrong shapes are refused with file, line and field. */

@@ -130,7 +130,9 @@ egglib_load_dir(struct egg_library *lib, const char *dir,
 	struct buf	 b;
 	char		 path[PATH_MAX], shown[PATH_MAX], id[PATH_MAX];
 	struct stat	 st;
-	size_t		 stem;
+	struct rerr	 err;
+	char		**seen = NULL;
+	size_t		 stem, k, nseen = 0;
 	int		 rc = 0;
 
 	if ((top = opendir(dir)) == NULL)
@@ -154,9 +156,24 @@ egglib_load_dir(struct egg_library *lib, const char *dir,
 			    e->d_name);
 			snprintf(id, sizeof(id), "%s/%.*s", n->d_name,
 			    (int)stem, e->d_name);
+			for (k = 0; k < nseen; k++)
+				if (strcmp(seen[k], id) == 0)
+					break;
+			if (k < nseen) {
+				diags_add(d, shown, 0, 0, "another file in "
+				    "'%s%s' already defines egg '%s'; keep one "
+				    "of them", path_prefix ? path_prefix : "",
+				    n->d_name, id);
+				rc = ROOST_EINVAL;
+				continue;
+			}
+			seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
+			seen[nseen++] = xstrdup(id);
 			buf_reset(&b);
-			if (util_read_file(path, &b, NULL) != 0) {
-				diags_add(d, shown, 0, 0, "cannot read egg");
+			rerr_init(&err);
+			if (util_read_file(path, &b, &err) != 0) {
+				diags_add(d, shown, 0, 0, "cannot read the egg: "
+				    "%s", err.msg);
 				rc = ROOST_EINVAL;
 				continue;
 			}
@@ -168,6 +185,9 @@ egglib_load_dir(struct egg_library *lib, const char *dir,
 	}
 	closedir(top);
 	buf_dispose(&b);
+	for (k = 0; k < nseen; k++)
+		free(seen[k]);
+	free(seen);
 	return rc;
 }
 

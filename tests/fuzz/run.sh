@@ -3,7 +3,9 @@
 # target with clang (address and undefined sanitizers) against the lib/
 # sources, and runs each for $FUZZ_SECONDS (default 30) seconds from its
 # seeds: tests/fuzz/seeds/<name>/, plus the egg corpus in ../shared/eggs
-# and eggs/ for fuzz_egg. Exits non-zero when a target finds a crash.
+# and eggs/ for fuzz_egg. A target that needs sources outside lib/ names
+# them in a "fuzz-sources: FILE..." line of its comment. Exits non-zero
+# when a target finds a crash.
 set -eu
 cd "$(dirname "$0")/../.."
 O=${1:-build}
@@ -17,7 +19,9 @@ status=0
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
 	echo "fuzz: building $name"
-	clang $CFLAGS -o "$out/$name" "$t" $LIBSRC $LIBS
+	extra=$(sed -n 's/^.*fuzz-sources:[[:space:]]*//p' "$t")
+	# shellcheck disable=SC2086
+	clang $CFLAGS -o "$out/$name" "$t" $LIBSRC $extra $LIBS
 	corpus=$out/corpus-$name
 	mkdir -p "$corpus"
 	seeds=()

@@ -820,6 +820,48 @@ test_egg__bad_shapes(void **state)
 	}
 }
 
+/* A repository's eggs/ overrides built-in ids; one id, one file. */
+static void
+test_egg__library_override_and_duplicates(void **state)
+{
+	struct egg_library	*lib = egglib_new();
+	struct diags		 d;
+	char			 dir[] = "/tmp/roost-eggs.XXXXXX", cmd[512];
+	const char		*egg = "apiVersion: roost/v1\nkind: Egg\n"
+				    "name: Mine\nimages: [{ref: mine:1}]\n"
+				    "startup: run\n";
+	FILE			*fp;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/roost %s/games", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/roost/demo.yaml", dir);
+	assert_non_null(fp = fopen(cmd, "w"));
+	fputs(egg, fp);
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), "cp %s/roost/demo.yaml %s/games/a.yaml && "
+	    "cp %s/roost/demo.yaml %s/games/a.json", dir, dir, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	diags_init(&d);
+	assert_int_equal(egglib_load_dir(lib, egglib_builtin_dir(), "", &d),
+	    0);
+	assert_string_equal(egglib_find(lib, "roost/demo")->images[0].ref,
+	    "roost.local/demo:1");
+	assert_int_equal(egglib_load_dir(lib, dir, "eggs/", &d),
+	    ROOST_EINVAL);
+	assert_string_equal(egglib_find(lib, "roost/demo")->images[0].ref,
+	    "mine:1");
+	assert_string_equal(egglib_find(lib, "roost/demo")->id, "roost/demo");
+	assert_non_null(egglib_find(lib, "games/a"));
+	assert_int_equal(d.nerrors, 1);
+	assert_contains(d.v[0].path, "eggs/games/a.");
+	assert_contains(d.v[0].msg, "already defines egg 'games/a'");
+	diags_dispose(&d);
+	egglib_free(lib);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -840,6 +882,7 @@ main(void)
 		cmocka_unit_test(test_egg__regex_translation),
 		cmocka_unit_test(test_egg__more_rules),
 		cmocka_unit_test(test_egg__bad_shapes),
+		cmocka_unit_test(test_egg__library_override_and_duplicates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

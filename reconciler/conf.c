@@ -59,9 +59,6 @@ static const struct conf_key conf_keys[] = {
 	{ NULL, "network",		CT_STR,		OFF(network) },
 	{ NULL, "stopTimeout",		CT_DURATION,	OFF(stop_ms) },
 	{ NULL, "installTimeout",	CT_DURATION,	OFF(install_ms) },
-	{ NULL, "webhook",		CT_MAP,		0 },
-	{ "webhook", "listen",		CT_STR,		OFF(webhook_listen) },
-	{ "webhook", "secretFile",	CT_STR,	OFF(webhook_secret_file) },
 };
 
 static void
@@ -280,7 +277,5 @@ conf_free(struct conf *c)
 	free(c->sftp_listen);
 	free(c->sftp_host_key);
 	free(c->network);
-	free(c->webhook_listen);
-	free(c->webhook_secret_file);
 	free(c);
 }

@@ -35,8 +35,6 @@ struct conf {
 	char		*network;	/* default roost0 */
 	uint64_t	 stop_ms;	/* stopTimeout, default 30 s */
 	uint64_t	 install_ms;	/* installTimeout, default 30 min */
-	char		*webhook_listen;/* NULL: no webhook listener */
-	char		*webhook_secret_file;
 };
 
 /*

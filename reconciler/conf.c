@@ -27,7 +27,7 @@ enum conf_type {
 };
 
 struct conf_key {
-	const char	*parent;	/* NULL, "hub", "sftp", "webhook" */
+	const char	*parent;	/* NULL, "hub" or "sftp" */
 	const char	*name;
 	enum conf_type	 type;
 	size_t		 off;

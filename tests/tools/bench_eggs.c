@@ -16,22 +16,7 @@
 #include "egg.h"
 #include "util.h"
 
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-dcmp(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
+#include "bench.h"
 
 int
 main(int argc, char *argv[])
@@ -71,7 +56,7 @@ main(int argc, char *argv[])
 		pclose(fp);
 	}
 	for (r = 0; r < runs; r++) {
-		double start = now();
+		double start = bench_now();
 
 		ok = 0;
 		for (i = 0; i < n; i++) {
@@ -86,9 +71,9 @@ main(int argc, char *argv[])
 			}
 			diags_dispose(&d);
 		}
-		t[r] = now() - start;
+		t[r] = bench_now() - start;
 	}
-	qsort(t, runs, sizeof(double), dcmp);
+	bench_median(t, (size_t)runs);
 	printf("egg import: %zu files (%zu KiB, %d loaded), median %.1f ms "
 	    "for the set, %.0f eggs/s; goal: ~950 eggs <= 1 s\n", n,
 	    bytes / 1024, ok, t[runs / 2] * 1000, n / t[runs / 2]);

@@ -21,22 +21,7 @@
 #include "state.h"
 #include "util.h"
 
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-dcmp(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
+#include "bench.h"
 
 int
 main(int argc, char *argv[])
@@ -98,12 +83,12 @@ main(int argc, char *argv[])
 	state_src_dir(&src, dir);
 	for (i = 0; i < runs; i++) {
 		rerr_init(&err);
-		t = now();
+		t = bench_now();
 		if (state_load(&st, &src, eggs, NULL, &err) != 0) {
 			fprintf(stderr, "bench_state: %s\n", err.msg);
 			return 1;
 		}
-		cold[i] = now() - t;
+		cold[i] = bench_now() - t;
 		if (st->diags->nerrors != 0 || st->nservers != (size_t)n) {
 			diags_print(st->diags, stderr);
 			return 1;
@@ -115,13 +100,13 @@ main(int argc, char *argv[])
 	state_load(&st, &src, eggs, cache, &err);
 	state_free(st);
 	for (i = 0; i < runs; i++) {
-		t = now();
+		t = bench_now();
 		state_load(&st, &src, eggs, cache, &err);
-		warm[i] = now() - t;
+		warm[i] = bench_now() - t;
 		state_free(st);
 	}
-	qsort(cold, runs, sizeof(double), dcmp);
-	qsort(warm, runs, sizeof(double), dcmp);
+	bench_median(cold, (size_t)runs);
+	bench_median(warm, (size_t)runs);
 	printf("state load+validate %d server files: median %.3f s cold "
 	    "(%.0f files/s), %.3f s with unchanged files cached; goal <= "
 	    "0.5 s\n", n, cold[runs / 2], n / cold[runs / 2], warm[runs / 2]);

@@ -1,0 +1,203 @@
+/*
+ * actions: the bot's jobs carried out by the panel core (lib/panel.h):
+ * every edit is validated, committed as the Discord user with the bot as
+ * committer, moved with compare-and-swap and pushed with retries; the
+ * interaction id is the edit's request id, so a redelivered interaction
+ * never makes a second commit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "gitstore.h"
+#include "panel.h"
+#include "rerr.h"
+#include "state.h"
+#include "xmalloc.h"
+
+#include "actions.h"
+#include "commands.h"
+
+struct actions_panel {
+	struct panel		*p;
+	struct gitstore_auth	 auth;
+};
+
+static void
+result_from(struct cmd_result *res, int rc, const struct panel_result *pr,
+    const struct rerr *err)
+{
+	struct buf	b;
+
+	res->rc = rc;
+	if (rc != 0) {
+		snprintf(res->msg, sizeof(res->msg), "%s", err->msg);
+		if (pr->diags.n > 0) {
+			buf_init(&b, 0);
+			diags_format(&pr->diags, &b);
+			res->problems = buf_detach(&b);
+		}
+		return;
+	}
+	memcpy(res->commit, pr->commit, sizeof(res->commit));
+	res->existing = pr->existing;
+	res->unchanged = pr->unchanged;
+	if (pr->password != NULL)
+		res->password = xstrdup(pr->password);
+}
+
+static void
+node_of(struct actions_panel *a, const char *server, struct cmd_result *res)
+{
+	struct state		*st;
+	struct state_server	*srv;
+	struct rerr		 err;
+
+	rerr_init(&err);
+	if (panel_state(a->p, NULL, 0, &st, &err) != 0)
+		return;
+	if ((srv = state_server_find(st, server)) != NULL && srv->node)
+		res->node = xstrdup(srv->node);
+	state_free(st);
+}
+
+static void
+ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
+{
+	struct actions_panel		*a = arg;
+	struct panel_req		 req;
+	struct panel_result		 pr;
+	struct panel_server_spec	 spec;
+	struct panel_sftp		 op;
+	struct rerr			 err;
+	int				 rc = 0;
+
+	rerr_init(&err);
+	panel_result_init(&pr);
+	req.author = job->author;
+	req.request_id = job->request_id;
+	if (job->kind != JOB_CREATE && job->kind != JOB_HISTORY)
+		node_of(a, job->server, res);
+	switch (job->kind) {
+	case JOB_CREATE:
+		memset(&spec, 0, sizeof(spec));
+		spec.name = job->server;
+		spec.egg = job->egg;
+		spec.node = job->node;
+		spec.owner = job->user_id;
+		spec.memory = job->memory;
+		spec.disk = job->disk;
+		spec.cpu = job->cpu;
+		rc = panel_server_create(a->p, &req, &spec, &pr, &err);
+		break;
+	case JOB_SET:
+		rc = panel_server_set(a->p, &req, job->server,
+		    (const char *const *)job->kv, job->nkv, &pr, &err);
+		break;
+	case JOB_POWER:
+		rc = panel_server_power(a->p, &req, job->server,
+		    (enum panel_power)job->power, &pr, &err);
+		break;
+	case JOB_DELETE:
+		rc = panel_server_delete(a->p, &req, job->server, &pr, &err);
+		break;
+	case JOB_SFTP:
+		memset(&op, 0, sizeof(op));
+		op.user = job->sftp_user;
+		op.generate = 1;
+		op.perms = SFTP_PERM_READ | SFTP_PERM_WRITE | SFTP_PERM_DELETE;
+		rc = panel_sftp_set(a->p, &req, job->server, &op, &pr, &err);
+		break;
+	case JOB_HISTORY:
+		rc = panel_server_history(a->p, job->server, 10, &res->log,
+		    &res->nlog, &err);
+		break;
+	}
+	result_from(res, rc, &pr, &err);
+	if (rc == 0 && job->kind == JOB_CREATE)
+		node_of(a, job->server, res);
+	panel_result_dispose(&pr);
+}
+
+static int
+ap_load(void *arg, int fetch, struct state **out, struct rerr *err)
+{
+	struct actions_panel	*a = arg;
+
+	return panel_state(a->p, NULL, fetch, out, err);
+}
+
+static void
+ap_close(void *arg)
+{
+	struct actions_panel	*a = arg;
+
+	panel_close(a->p);
+	free(a);
+}
+
+static void
+auth_of(struct gitstore_auth *auth, const struct actions_panel_conf *conf)
+{
+	memset(auth, 0, sizeof(*auth));
+	auth->ssh_key = conf->ssh_key;
+	auth->token_file = conf->token_file;
+	auth->host_key_sha256 = conf->host_key;
+}
+
+/* Opens panel-backed actions. */
+int
+actions_panel_open(struct bot_actions *out,
+    const struct actions_panel_conf *conf, struct rerr *err)
+{
+	struct actions_panel	*a;
+	struct panel_opts	 po;
+	int			 rc;
+
+	a = xcalloc(1, sizeof(*a));
+	auth_of(&a->auth, conf);
+	memset(&po, 0, sizeof(po));
+	po.repo = conf->repo;
+	po.branch = conf->branch;
+	po.auth = &a->auth;
+	po.committer = conf->committer;
+	if ((rc = panel_open(&a->p, &po, err)) != 0) {
+		free(a);
+		return rc;
+	}
+	out->arg = a;
+	out->run = ap_run;
+	out->load = ap_load;
+	out->close = ap_close;
+	return 0;
+}
+
+/* Makes or updates the bot's mirror of the state repository. */
+int
+actions_mirror_prepare(const char *dir, const char *url, const char *branch,
+    const struct actions_panel_conf *conf, struct rerr *err)
+{
+	struct gitstore		*gs;
+	struct gitstore_auth	 auth;
+	char			 tip[GITSTORE_IDLEN], cur[GITSTORE_IDLEN];
+	char			*ref;
+	int			 rc;
+
+	if ((rc = gitstore_mirror_open(&gs, dir, url, branch ? branch :
+	    "main", err)) != 0)
+		return rc;
+	auth_of(&auth, conf);
+	gitstore_set_auth(gs, &auth);
+	rc = gitstore_fetch(gs, "origin", branch ? branch : "main", tip, err);
+	if (rc == 0) {
+		/* the local branch starts at the remote's tip */
+		xasprintf(&ref, "refs/heads/%s", branch ? branch : "main");
+		if (gitstore_resolve(gs, ref, cur, NULL) == ROOST_ENOTFOUND)
+			rc = gitstore_branch_update(gs, branch ? branch :
+			    "main", NULL, tip, "roost-bot: clone", err);
+		free(ref);
+	}
+	gitstore_close(gs);
+	return rc;
+}

@@ -1,0 +1,583 @@
+/*
+ * bot: roost-bot's process. The gateway thread hands each interaction to a
+ * pool of acknowledgement threads, which answer within milliseconds (the
+ * handler's first response: a reply, a modal, or a deferral); anything
+ * that touches git goes on to a pool of worker threads, each with its own
+ * panel, which commit, refresh the state snapshot, ask the node hub to
+ * make the affected node fetch, and edit the deferred response. An
+ * interaction id seen before is never run again, and the panel's request
+ * id (the interaction id) makes a redelivery after a restart harmless too.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "json.h"
+#include "log.h"
+#include "rerr.h"
+#include "state.h"
+#include "xmalloc.h"
+
+#include "actions.h"
+#include "bot.h"
+#include "commands.h"
+#include "gateway.h"
+#include "hub.h"
+#include "rest.h"
+
+#define BOT_SEEN	8192
+
+static volatile sig_atomic_t bot_stop_flag;
+
+struct qitem {
+	void		*p;
+	struct qitem	*next;
+};
+
+struct queue {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct qitem	*head, *tail;
+	int		 closed;
+};
+
+struct snap {
+	struct state	*st;
+	int		 refs;
+};
+
+struct bot {
+	const struct bot_conf	*conf;
+	struct rest		*rest;
+	struct gw		*gw;
+	struct bhub		*hub;
+	char			*repo_path;
+
+	pthread_mutex_t		 mu;		/* snapshot, seen ids */
+	struct snap		*snap;
+	char			*seen[BOT_SEEN];
+	size_t			 seen_pos;
+
+	struct queue		 acks;		/* cJSON interactions */
+	struct queue		 jobs;		/* struct cmd_job */
+	pthread_t		*threads;
+	size_t			 nthreads;
+	volatile int		 fatal;
+};
+
+/* ---------------------------------------------------------- queues */
+
+static void
+q_init(struct queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+}
+
+static void
+q_push(struct queue *q, void *p)
+{
+	struct qitem	*it = xcalloc(1, sizeof(*it));
+
+	it->p = p;
+	pthread_mutex_lock(&q->mu);
+	if (q->tail != NULL)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Returns the next item, or NULL once the queue is closed and empty. */
+static void *
+q_pop(struct queue *q)
+{
+	struct qitem	*it;
+	void		*p;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->head == NULL && !q->closed)
+		pthread_cond_wait(&q->cv, &q->mu);
+	if ((it = q->head) == NULL) {
+		pthread_mutex_unlock(&q->mu);
+		return NULL;
+	}
+	q->head = it->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	pthread_mutex_unlock(&q->mu);
+	p = it->p;
+	free(it);
+	return p;
+}
+
+static void
+q_close(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* ---------------------------------------------------------- snapshot */
+
+static struct snap *
+snap_get(struct bot *b)
+{
+	struct snap	*s;
+
+	pthread_mutex_lock(&b->mu);
+	if ((s = b->snap) != NULL)
+		s->refs++;
+	pthread_mutex_unlock(&b->mu);
+	return s;
+}
+
+static void
+snap_put(struct bot *b, struct snap *s)
+{
+	int	last;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&b->mu);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&b->mu);
+	if (last) {
+		state_free(s->st);
+		free(s);
+	}
+}
+
+static void
+snap_set(struct bot *b, struct state *st)
+{
+	struct snap	*s = xcalloc(1, sizeof(*s)), *old;
+
+	s->st = st;
+	s->refs = 1;
+	pthread_mutex_lock(&b->mu);
+	old = b->snap;
+	b->snap = s;
+	pthread_mutex_unlock(&b->mu);
+	snap_put(b, old);
+}
+
+static int
+snap_reload(struct bot *b, struct bot_actions *a, int fetch)
+{
+	struct state	*st;
+	struct rerr	 err;
+
+	rerr_init(&err);
+	if (a->load(a->arg, fetch, &st, &err) != 0) {
+		log_warnx("cannot load the state repository: %s", err.msg);
+		return -1;
+	}
+	snap_set(b, st);
+	return 0;
+}
+
+static cJSON *
+env_server_status(void *arg, const char *name)
+{
+	return bhub_server_status(((struct bot *)arg)->hub, name);
+}
+
+static cJSON *
+env_node_status(void *arg, const char *name)
+{
+	return bhub_node_status(((struct bot *)arg)->hub, name);
+}
+
+static void
+env_make(struct bot *b, struct snap *s, struct cmd_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->st = s != NULL ? s->st : NULL;
+	env->server_status = env_server_status;
+	env->node_status = env_node_status;
+	env->arg = b;
+}
+
+/* ---------------------------------------------------------- gateway */
+
+/* True when id was seen before; remembers it otherwise. */
+static int
+seen_before(struct bot *b, const char *id)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&b->mu);
+	for (i = 0; i < BOT_SEEN; i++)
+		if (b->seen[i] != NULL && strcmp(b->seen[i], id) == 0) {
+			pthread_mutex_unlock(&b->mu);
+			return 1;
+		}
+	free(b->seen[b->seen_pos]);
+	b->seen[b->seen_pos] = xstrdup(id);
+	b->seen_pos = (b->seen_pos + 1) % BOT_SEEN;
+	pthread_mutex_unlock(&b->mu);
+	return 0;
+}
+
+static void
+on_dispatch(void *arg, const char *t, int64_t s, const cJSON *d)
+{
+	struct bot	*b = arg;
+	const char	*id;
+
+	if (strcmp(t, "INTERACTION_CREATE") != 0)
+		return;
+	id = json_str(d, "id", NULL);
+	if (id == NULL || json_str(d, "token", NULL) == NULL) {
+		log_warnx("gateway: an interaction without id or token");
+		return;
+	}
+	if (seen_before(b, id)) {
+		log_info("interaction %s delivered again (seq %lld); already "
+		    "handled", id, (long long)s);
+		return;
+	}
+	q_push(&b->acks, cJSON_Duplicate(d, 1));
+}
+
+static void
+on_fatal(void *arg, int code, const char *why)
+{
+	struct bot	*b = arg;
+
+	b->fatal = code;
+	bot_stop_flag = 1;
+}
+
+/* ---------------------------------------------------------- threads */
+
+static void *
+ack_thread(void *arg)
+{
+	struct bot	*b = arg;
+	struct snap	*s;
+	struct cmd_env	 env;
+	struct cmd_job	*job;
+	struct rest_reply rep;
+	struct rerr	 err;
+	cJSON		*ix, *reply;
+	char		*path;
+
+	while ((ix = q_pop(&b->acks)) != NULL) {
+		s = snap_get(b);
+		env_make(b, s, &env);
+		cmd_handle(&env, ix, &reply, &job);
+		snap_put(b, s);
+		xasprintf(&path, "/interactions/%s/%s/callback",
+		    json_str(ix, "id", ""), json_str(ix, "token", ""));
+		rerr_init(&err);
+		if (rest_call(b->rest, "POST", path, reply, &rep, &err) != 0) {
+			log_warnx("interaction %s: %s", json_str(ix, "id", ""),
+			    err.msg);
+			cmd_job_free(job);
+			job = NULL;
+		}
+		rest_reply_dispose(&rep);
+		free(path);
+		cJSON_Delete(reply);
+		cJSON_Delete(ix);
+		if (job != NULL)
+			q_push(&b->jobs, job);
+	}
+	return NULL;
+}
+
+/* Sends the SFTP password by DM; records how it went in res. */
+static void
+send_password(struct bot *b, const struct cmd_job *job,
+    struct cmd_result *res)
+{
+	struct rest_reply	 rep;
+	struct rerr		 err;
+	cJSON			*body, *msg;
+	char			*path;
+	int			 rc;
+
+	body = json_new_object();
+	json_add_str(body, "recipient_id", job->user_id);
+	rerr_init(&err);
+	rc = rest_call(b->rest, "POST", "/users/@me/channels", body, &rep,
+	    &err);
+	cJSON_Delete(body);
+	if (rc != 0 || json_str(rep.json, "id", NULL) == NULL) {
+		log_warnx("sftp: cannot open a DM with %s: %s", job->user_id,
+		    err.msg);
+		rest_reply_dispose(&rep);
+		res->dm_closed = 1;
+		return;
+	}
+	xasprintf(&path, "/channels/%s/messages", json_str(rep.json, "id",
+	    ""));
+	rest_reply_dispose(&rep);
+	msg = cmd_sftp_dm(job, res->password);
+	rerr_init(&err);
+	rc = rest_call(b->rest, "POST", path, msg, &rep, &err);
+	cJSON_Delete(msg);
+	free(path);
+	if (rc == 0)
+		res->dm_sent = 1;
+	else {
+		/* 50007: the user does not take DMs; never retried */
+		log_info("sftp: DM to %s refused (code %d); replying "
+		    "ephemerally", job->user_id, rep.code);
+		res->dm_closed = 1;
+	}
+	rest_reply_dispose(&rep);
+}
+
+static void *
+worker_thread(void *arg)
+{
+	struct bot			*b = ((void **)arg)[0];
+	struct bot_actions		*a = ((void **)arg)[1];
+	struct cmd_job			*job;
+	struct cmd_result		 res;
+	struct cmd_env			 env;
+	struct snap			*s;
+	struct rest_reply		 rep;
+	struct rerr			 err;
+	cJSON				*msg;
+	char				*path;
+
+	free(arg);
+	while ((job = q_pop(&b->jobs)) != NULL) {
+		memset(&res, 0, sizeof(res));
+		a->run(a->arg, job, &res);
+		if (res.rc == 0 && job->kind != JOB_HISTORY &&
+		    !res.unchanged) {
+			snap_reload(b, a, 0);
+			if (res.node != NULL)
+				bhub_fetch(b->hub, res.node, res.commit);
+		}
+		if (res.rc == 0 && job->kind == JOB_SFTP &&
+		    res.password != NULL)
+			send_password(b, job, &res);
+		log_info("%s %s by %s: %s%s%.12s", job->what,
+		    job->server ? job->server : "", job->user_id,
+		    res.rc == 0 ? "ok" : "failed: ", res.rc == 0 ? " " :
+		    res.msg, res.rc == 0 ? res.commit : "");
+		s = snap_get(b);
+		env_make(b, s, &env);
+		msg = cmd_job_message(&env, job, &res);
+		snap_put(b, s);
+		xasprintf(&path, "/webhooks/%s/%s/messages/@original",
+		    job->application_id, job->token);
+		rerr_init(&err);
+		if (rest_call(b->rest, "PATCH", path, msg, &rep, &err) != 0)
+			log_warnx("interaction %s: %s", job->interaction_id,
+			    err.msg);
+		rest_reply_dispose(&rep);
+		free(path);
+		cJSON_Delete(msg);
+		cmd_result_dispose(&res);
+		cmd_job_free(job);
+	}
+	a->close(a->arg);
+	free(a);
+	return NULL;
+}
+
+/* ---------------------------------------------------------- startup */
+
+static int
+register_commands(struct bot *b, struct rerr *err)
+{
+	struct rest_reply	 rep;
+	cJSON			*defs;
+	char			*path;
+	size_t			 i;
+	int			 rc = 0;
+
+	defs = cmd_definitions();
+	for (i = 0; i < b->conf->nguilds || (i == 0 && rc == 0); i++) {
+		if (b->conf->nguilds > 0)
+			xasprintf(&path, "/applications/%s/guilds/%s/commands",
+			    b->conf->application_id, b->conf->guilds[i]);
+		else
+			xasprintf(&path, "/applications/%s/commands",
+			    b->conf->application_id);
+		rc = rest_call(b->rest, "PUT", path, defs, &rep, err);
+		rest_reply_dispose(&rep);
+		free(path);
+		if (rc != 0 || b->conf->nguilds == 0)
+			break;
+	}
+	cJSON_Delete(defs);
+	return rc;
+}
+
+static int
+gateway_url(struct bot *b, char **out, struct rerr *err)
+{
+	struct rest_reply	rep;
+	int			rc;
+
+	if (b->conf->gateway_url != NULL) {
+		*out = xstrdup(b->conf->gateway_url);
+		return 0;
+	}
+	if ((rc = rest_call(b->rest, "GET", "/gateway/bot", NULL, &rep,
+	    err)) != 0) {
+		rest_reply_dispose(&rep);
+		return rc;
+	}
+	if (json_str(rep.json, "url", NULL) == NULL) {
+		rest_reply_dispose(&rep);
+		return rerr_set(err, -1, "GET /gateway/bot gave no url");
+	}
+	*out = xstrdup(json_str(rep.json, "url", ""));
+	rest_reply_dispose(&rep);
+	return 0;
+}
+
+static void
+panel_conf(const struct bot *b, struct actions_panel_conf *pc, char *who,
+    size_t len)
+{
+	snprintf(who, len, "%s <%s>", b->conf->committer_name,
+	    b->conf->committer_email);
+	memset(pc, 0, sizeof(*pc));
+	pc->repo = b->repo_path;
+	/* a mirror's HEAD says nothing; its branch is the configured one */
+	pc->branch = b->conf->branch != NULL ? b->conf->branch :
+	    b->conf->workdir != NULL ? "main" : NULL;
+	pc->committer = who;
+	pc->ssh_key = b->conf->ssh_key;
+	pc->token_file = b->conf->repo_token_file;
+	pc->host_key = b->conf->host_key;
+}
+
+/* Asks a running bot to stop. */
+void
+bot_request_stop(void)
+{
+	bot_stop_flag = 1;
+}
+
+/* Runs the bot; see bot.h. */
+int
+bot_run(const struct bot_conf *conf, struct rerr *err)
+{
+	struct bot			 b;
+	struct actions_panel_conf	 pc;
+	struct bot_actions		 main_a, *wa;
+	struct gw_conf			 gc;
+	char				 who[512], *url = NULL;
+	void				**targ;
+	size_t				 i;
+	int				 rc = -1, ticks = 0;
+
+	memset(&b, 0, sizeof(b));
+	b.conf = conf;
+	pthread_mutex_init(&b.mu, NULL);
+	q_init(&b.acks);
+	q_init(&b.jobs);
+	b.repo_path = xstrdup(conf->workdir != NULL ? conf->workdir :
+	    conf->repo);
+	panel_conf(&b, &pc, who, sizeof(who));
+	if (conf->workdir != NULL &&
+	    actions_mirror_prepare(conf->workdir, conf->repo, conf->branch,
+	    &pc, err) != 0)
+		goto out;
+	if (actions_panel_open(&main_a, &pc, err) != 0)
+		goto out;
+	if (snap_reload(&b, &main_a, 0) != 0)
+		log_warnx("starting without a state snapshot; commands will "
+		    "say so until the repository loads");
+	b.rest = rest_new(conf->api_base, conf->token);
+	if (register_commands(&b, err) != 0)
+		goto out_actions;
+	log_info("commands registered for %s", conf->nguilds ?
+	    "the configured guilds" : "every guild (global)");
+	if (gateway_url(&b, &url, err) != 0)
+		goto out_actions;
+	if (conf->hub_listen != NULL && bhub_start(&b.hub, conf->hub_listen,
+	    conf->hub_nodes, conf->nhub_nodes, err) != 0)
+		goto out_actions;
+
+	b.threads = xcalloc((size_t)(conf->ackers + conf->workers),
+	    sizeof(pthread_t));
+	for (i = 0; i < (size_t)conf->ackers; i++)
+		if (pthread_create(&b.threads[b.nthreads], NULL, ack_thread,
+		    &b) == 0)
+			b.nthreads++;
+	for (i = 0; i < (size_t)conf->workers; i++) {
+		wa = xcalloc(1, sizeof(*wa));
+		if (actions_panel_open(wa, &pc, err) != 0) {
+			free(wa);
+			goto out_threads;
+		}
+		targ = xcalloc(2, sizeof(void *));
+		targ[0] = &b;
+		targ[1] = wa;
+		if (pthread_create(&b.threads[b.nthreads], NULL,
+		    worker_thread, targ) == 0)
+			b.nthreads++;
+		else {
+			wa->close(wa->arg);
+			free(wa);
+			free(targ);
+		}
+	}
+
+	memset(&gc, 0, sizeof(gc));
+	gc.url = url;
+	gc.token = conf->token;
+	gc.intents = 0;
+	gc.on_dispatch = on_dispatch;
+	gc.on_fatal = on_fatal;
+	gc.arg = &b;
+	if (gw_start(&b.gw, &gc, err) != 0)
+		goto out_threads;
+	log_info("roost-bot running (gateway %s)", url);
+	while (!bot_stop_flag) {
+		usleep(100 * 1000);
+		if (++ticks >= conf->refresh_s * 10) {
+			ticks = 0;
+			snap_reload(&b, &main_a, 1);
+		}
+	}
+	if (b.fatal != 0)
+		rc = rerr_set(err, -1, "the gateway closed with code %d, "
+		    "after which reconnecting is not allowed (4004: wrong "
+		    "token; 4010-4014: shard, version or intents)", b.fatal);
+	else
+		rc = 0;
+	gw_stop(b.gw);
+out_threads:
+	q_close(&b.acks);
+	q_close(&b.jobs);
+	for (i = 0; i < b.nthreads; i++)
+		pthread_join(b.threads[i], NULL);
+	free(b.threads);
+	bhub_stop(b.hub);
+out_actions:
+	main_a.close(main_a.arg);
+out:
+	rest_free(b.rest);
+	if (b.snap != NULL)
+		snap_put(&b, b.snap);
+	for (i = 0; i < BOT_SEEN; i++)
+		free(b.seen[i]);
+	free(b.repo_path);
+	free(url);
+	return rc;
+}

@@ -1,0 +1,122 @@
+/*
+ * commands: roost-bot's slash commands, buttons, selects, modals and
+ * autocomplete as pure functions. An interaction (JSON) and a snapshot of
+ * the desired state and of the nodes' reported status go in; the first
+ * response (the interaction callback body) and, for anything that touches
+ * git, a job for a worker come out. A finished job turns into the message
+ * that replaces the deferred response. Nothing here does I/O, so every
+ * flow is unit-testable.
+ */
+#ifndef ROOST_BOT_COMMANDS_H
+#define ROOST_BOT_COMMANDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+struct gitstore_logent;
+struct state;
+
+/* Callback and message flags from Discord's documentation. */
+#define CB_MESSAGE		4
+#define CB_DEFER		5
+#define CB_DEFER_UPDATE		6
+#define CB_UPDATE		7
+#define CB_AUTOCOMPLETE		8
+#define CB_MODAL		9
+#define MSG_EPHEMERAL		64
+
+/* What the handlers may read besides the interaction. */
+struct cmd_env {
+	const struct state	*st;	/* desired state snapshot, or NULL */
+	/* The last status a node reported for a server / a node (a copy the
+	 * caller frees with cJSON_Delete), or NULL. */
+	cJSON			*(*server_status)(void *arg, const char *name);
+	cJSON			*(*node_status)(void *arg, const char *name);
+	void			*arg;
+};
+
+enum cmd_kind {
+	JOB_CREATE,
+	JOB_SET,
+	JOB_POWER,
+	JOB_DELETE,
+	JOB_SFTP,
+	JOB_HISTORY
+};
+
+/* Work for a worker thread; every string is owned by the job. */
+struct cmd_job {
+	enum cmd_kind	 kind;
+	char		*interaction_id;
+	char		*token;
+	char		*application_id;
+	char		*channel_id;
+	char		*user_id;
+	char		*author;	/* "name <id@users.discord.invalid>" */
+	char		*request_id;	/* "discord-<interaction id>" */
+	char		*server;
+	char		*egg;		/* create */
+	char		*node;		/* create: NULL places by capacity */
+	int64_t		 memory, disk, cpu;	/* create; -1 unset */
+	char		**kv;		/* set: "KEY=VALUE" */
+	size_t		 nkv;
+	int		 power;		/* enum panel_power */
+	char		*sftp_user;	/* sftp */
+	int		 on_message;	/* a component: edit its message */
+	char		*what;		/* "/server start", for messages */
+};
+
+/* What an action did, filled by the worker. */
+struct cmd_result {
+	int			 rc;		/* 0 or ROOST_E* */
+	char			 msg[512];	/* error message */
+	char			*problems;	/* validation, one per line */
+	char			 commit[41];
+	int			 existing;	/* redelivered: nothing new */
+	int			 unchanged;
+	char			*node;		/* the server's node */
+	char			*password;	/* sftp: the new password */
+	int			 dm_sent;	/* sftp: password went by DM */
+	int			 dm_closed;	/* sftp: DM refused (50007) */
+	struct gitstore_logent	*log;		/* history */
+	size_t			 nlog;
+};
+
+/*
+ * Handles one interaction. Sets *reply to the callback body (never NULL;
+ * owned by the caller) and *job to the work to do afterwards, or NULL.
+ * Never fails: bad input becomes an ephemeral explanation.
+ */
+void	cmd_handle(const struct cmd_env *env, const cJSON *ix, cJSON **reply,
+	    struct cmd_job **job);
+
+/*
+ * The message that replaces the deferred response once job finished with
+ * res (PATCH .../messages/@original). Owned by the caller.
+ */
+cJSON	*cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
+	    const struct cmd_result *res);
+
+/* The direct message that carries a new SFTP password. */
+cJSON	*cmd_sftp_dm(const struct cmd_job *job, const char *password);
+
+/* The status embed message of a server (with its buttons). */
+cJSON	*cmd_status_message(const struct cmd_env *env, const char *server);
+
+/* The application commands, for PUT .../commands (owned by the caller). */
+cJSON	*cmd_definitions(void);
+
+/* Frees a job; takes NULL. */
+void	cmd_job_free(struct cmd_job *job);
+/* Frees what a result holds. */
+void	cmd_result_dispose(struct cmd_result *res);
+
+/*
+ * Renders a usage bar of width cells for used out of limit into out
+ * ("[#####-----] 50%"); limit <= 0 renders "unlimited".
+ */
+void	cmd_bar(double used, double limit, int width, char *out, size_t len);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * hub: the node hub, the bot's side of docs/hub-protocol.md. roostd on
+ * each node keeps a websocket here (subprotocol roost-hub.v1, bearer token
+ * checked against the SHA-256 in bot.yaml, 401 before the upgrade
+ * otherwise); the hub keeps the latest status each node reported for
+ * itself and its servers, and sends "fetch" to a node right after the bot
+ * pushed a commit that concerns it.
+ *
+ * Threading: the hub runs its own thread; every other function is safe
+ * from any thread.
+ */
+#ifndef ROOST_BOT_HUB_H
+#define ROOST_BOT_HUB_H
+
+#include <cjson/cJSON.h>
+
+struct bot_hub_node;
+struct bhub;
+struct rerr;
+
+/*
+ * Listens on listen ("ADDRESS:PORT") for the nodes (borrowed for the
+ * hub's life). Returns 0 with *out owned by the caller (bhub_stop), or -1.
+ */
+int	bhub_start(struct bhub **out, const char *listen,
+	    const struct bot_hub_node *nodes, size_t nnodes, struct rerr *err);
+/* Stops the hub thread and frees everything; takes NULL. */
+void	bhub_stop(struct bhub *h);
+
+/* A copy of the last status of server name (caller frees), or NULL. */
+cJSON	*bhub_server_status(struct bhub *h, const char *name);
+/* A copy of node name's last node object (caller frees), or NULL. */
+cJSON	*bhub_node_status(struct bhub *h, const char *name);
+/*
+ * Asks node (NULL: every connected node) to fetch now, naming the
+ * revision just pushed (may be NULL). Returns how many nodes were asked.
+ */
+int	bhub_fetch(struct bhub *h, const char *node, const char *revision);
+
+#endif

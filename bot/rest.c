@@ -1,0 +1,246 @@
+/*
+ * rest: Discord REST calls with rate limits (see rest.h). The HTTP work is
+ * lib/http.c's; this file adds the headers Discord requires, the bucket
+ * bookkeeping of ratelimit.c, and the waits and retries it asks for.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "rerr.h"
+#include "xmalloc.h"
+
+#include "bot.h"
+#include "ratelimit.h"
+#include "rest.h"
+
+#define REST_MAX_RETRIES	5
+#define REST_MAX_WAIT_MS	60000
+
+struct rest_conn {
+	struct http		*http;
+	struct rest_conn	*next;
+};
+
+struct rest {
+	char			*base;
+	char			*auth;
+	pthread_mutex_t		 mu;
+	struct ratelimit	*rl;
+	struct rest_conn	*pool;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Makes a client. */
+struct rest *
+rest_new(const char *base, const char *token)
+{
+	struct rest	*r;
+	size_t		 n;
+
+	r = xcalloc(1, sizeof(*r));
+	r->base = xstrdup(base);
+	n = strlen(r->base);
+	while (n > 0 && r->base[n - 1] == '/')
+		r->base[--n] = '\0';
+	xasprintf(&r->auth, "Authorization: Bot %s", token);
+	pthread_mutex_init(&r->mu, NULL);
+	r->rl = rl_new();
+	return r;
+}
+
+/* Frees a client. */
+void
+rest_free(struct rest *r)
+{
+	struct rest_conn	*c, *next;
+
+	if (r == NULL)
+		return;
+	for (c = r->pool; c != NULL; c = next) {
+		next = c->next;
+		http_free(c->http);
+		free(c);
+	}
+	rl_free(r->rl);
+	explicit_bzero(r->auth, strlen(r->auth));
+	free(r->auth);
+	free(r->base);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+static struct rest_conn *
+conn_get(struct rest *r)
+{
+	struct rest_conn	*c;
+
+	pthread_mutex_lock(&r->mu);
+	if ((c = r->pool) != NULL)
+		r->pool = c->next;
+	pthread_mutex_unlock(&r->mu);
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		c->http = http_new(NULL);
+	}
+	return c;
+}
+
+static void
+conn_put(struct rest *r, struct rest_conn *c)
+{
+	pthread_mutex_lock(&r->mu);
+	c->next = r->pool;
+	r->pool = c;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Frees a reply. */
+void
+rest_reply_dispose(struct rest_reply *rep)
+{
+	cJSON_Delete(rep->json);
+	memset(rep, 0, sizeof(*rep));
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	nanosleep(&ts, NULL);
+}
+
+/* Sends a request; see rest.h. */
+int
+rest_call(struct rest *r, const char *method, const char *path,
+    const cJSON *body, struct rest_reply *out, struct rerr *err)
+{
+	const char		*hdrs[5];
+	char			 key[512], *url, *text = NULL;
+	struct http_request	 req;
+	struct http_response	 resp;
+	struct rest_conn	*c;
+	struct rl_headers	 h;
+	struct rerr		 herr;
+	const cJSON		*v;
+	int64_t			 wait, waited = 0;
+	int			 exempt, rc, n = 0;
+
+	memset(out, 0, sizeof(*out));
+	rl_route_key(method, path, key, sizeof(key), &exempt);
+	xasprintf(&url, "%s%s", r->base, path);
+	if (body != NULL)
+		text = json_print(body);
+	hdrs[n++] = r->auth;
+	hdrs[n++] = "User-Agent: DiscordBot (" BOT_URL ", " BOT_VERSION ")";
+	if (body != NULL)
+		hdrs[n++] = "Content-Type: application/json";
+	hdrs[n] = NULL;
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.headers = hdrs;
+	req.body = text;
+	req.body_len = text != NULL ? strlen(text) : 0;
+	req.timeout_ms = 15000;
+	req.max_response = 8 << 20;
+	c = conn_get(r);
+	for (;;) {
+		pthread_mutex_lock(&r->mu);
+		wait = rl_acquire(r->rl, key, exempt, now_ms());
+		pthread_mutex_unlock(&r->mu);
+		if (wait > 0) {
+			if (waited > REST_MAX_WAIT_MS) {
+				rc = rerr_set(err, ROOST_ETIMEDOUT, "%s %s: rate "
+				    "limited for over a minute", method, path);
+				break;
+			}
+			sleep_ms(wait);
+			waited += wait;
+			continue;
+		}
+		http_response_init(&resp);
+		rerr_init(&herr);
+		rc = http_do(c->http, &req, &resp, &herr);
+		memset(&h, 0, sizeof(h));
+		h.body_retry_after = -1;
+		if (rc == 0) {
+			h.bucket = http_response_header(&resp,
+			    "X-RateLimit-Bucket");
+			h.limit = http_response_header(&resp,
+			    "X-RateLimit-Limit");
+			h.remaining = http_response_header(&resp,
+			    "X-RateLimit-Remaining");
+			h.reset_after = http_response_header(&resp,
+			    "X-RateLimit-Reset-After");
+			h.global = http_response_header(&resp,
+			    "X-RateLimit-Global");
+			h.retry_after = http_response_header(&resp,
+			    "Retry-After");
+			cJSON_Delete(out->json);
+			out->json = resp.body.len > 0 ?
+			    cJSON_ParseWithLength(buf_str(&resp.body),
+			    resp.body.len) : NULL;
+			if (resp.status == 429 && out->json != NULL) {
+				v = cJSON_GetObjectItem(out->json,
+				    "retry_after");
+				if (cJSON_IsNumber(v))
+					h.body_retry_after = v->valuedouble;
+				v = cJSON_GetObjectItem(out->json, "global");
+				h.body_global = cJSON_IsTrue(v);
+			}
+		}
+		pthread_mutex_lock(&r->mu);
+		wait = rl_update(r->rl, key, rc == 0 ? (int)resp.status : 0,
+		    &h, now_ms());
+		pthread_mutex_unlock(&r->mu);
+		out->status = rc == 0 ? resp.status : 0;
+		http_response_dispose(&resp);
+		if (rc != 0) {
+			rc = rerr_set(err, -1, "%s %s: %s", method, path,
+			    herr.msg);
+			break;
+		}
+		if (out->status == 429 && out->retries < REST_MAX_RETRIES) {
+			out->retries++;
+			log_info("rest: %s %s rate limited, retrying in %lld "
+			    "ms", method, path, (long long)wait);
+			sleep_ms(wait);
+			continue;
+		}
+		break;
+	}
+	conn_put(r, c);
+	if (rc == 0 && (out->status < 200 || out->status > 299)) {
+		const char *msg = json_str(out->json, "message", "");
+
+		out->code = (int)json_int64(out->json, "code", 0);
+		rc = out->status == 404 ? ROOST_ENOTFOUND :
+		    out->status == 401 || out->status == 403 ? ROOST_EDENIED :
+		    -1;
+		rerr_set(err, rc, "%s %s: HTTP %ld: %s (code %d)", method,
+		    path, out->status, msg, out->code);
+	}
+	free(text);
+	free(url);
+	return rc;
+}

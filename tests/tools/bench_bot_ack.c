@@ -1,0 +1,158 @@
+/*
+ * bench_bot_ack: roost-bot's acknowledgement latency. Starts the fake
+ * Discord and roost-bot on a copy of state-example, sends bursts of N
+ * interactions at once (half /server stop, which defers and commits, half
+ * /server list, answered directly) and prints p50/p99/max of the time the
+ * fake measured between sending each dispatch and receiving its first
+ * response. Goal: p99 <= 20 ms (Discord allows 3 s).
+ *
+ *   ROOST_SRC=. ROOST_BUILD=build bench_bot_ack [N] [ROUNDS]
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "http.h"
+#include "json.h"
+#include "rerr.h"
+#include "xmalloc.h"
+
+#define PORT	33590
+
+static int
+post(struct http *h, const char *path, const char *body, struct buf *out)
+{
+	struct http_request	req;
+	struct http_response	resp;
+	struct rerr		err;
+	char			url[256];
+	const char		*hdrs[] = { "Content-Type: application/json",
+				    NULL };
+	int			rc;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/_fake%s", PORT, path);
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
+	req.headers = hdrs;
+	req.timeout_ms = 30000;
+	http_response_init(&resp);
+	rerr_init(&err);
+	rc = http_do(h, &req, &resp, &err);
+	if (rc == 0 && out != NULL) {
+		buf_reset(out);
+		buf_add(out, resp.body.data ? resp.body.data : "", resp.body.len);
+	}
+	rc = rc == 0 && resp.status == 200 ? 0 : -1;
+	http_response_dispose(&resp);
+	return rc;
+}
+
+static pid_t
+spawn(const char *cmd)
+{
+	pid_t	pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*src = getenv("ROOST_SRC"), *bld = getenv("ROOST_BUILD");
+	char		 dir[] = "/tmp/roost-bench-bot.XXXXXX", *cmd;
+	int		 n = argc > 1 ? atoi(argv[1]) : 50;
+	int		 rounds = argc > 2 ? atoi(argv[2]) : 5, i, r, tries;
+	struct http	*h;
+	struct buf	 b, out;
+	pid_t		 fd, bot;
+	cJSON		*st;
+
+	if (src == NULL || bld == NULL || mkdtemp(dir) == NULL) {
+		fprintf(stderr, "bench_bot_ack: set ROOST_SRC and "
+		    "ROOST_BUILD\n");
+		return 2;
+	}
+	xasprintf(&cmd, "set -e; cd %s; cp -R %s/state-example repo; "
+	    "git init -q -b main repo; git -C repo add -A; "
+	    "git -C repo -c user.name=b -c user.email=b@x commit -q -m init; "
+	    "echo fake-bot-token >token; printf 'tokenFile: %s/token\\n"
+	    "applicationId: \"900000000000000001\"\\napiBase: "
+	    "http://127.0.0.1:%d/api/v10\\nrepo: %s/repo\\n' >bot.yaml",
+	    dir, src, dir, PORT, dir);
+	if (system(cmd) != 0)
+		return 1;
+	free(cmd);
+	xasprintf(&cmd, "exec /usr/bin/python3 %s/tests/fakediscord/"
+	    "fakediscord.py --port %d --state-dir %s/fd >%s/fd.log 2>&1",
+	    src, PORT, dir, dir);
+	fd = spawn(cmd);
+	free(cmd);
+	sleep(2);
+	xasprintf(&cmd, "ROOST_EGGS=%s/eggs exec %s/roost-bot -d -f "
+	    "%s/bot.yaml >%s/bot.log 2>&1", src, bld, dir, dir);
+	bot = spawn(cmd);
+	free(cmd);
+	sleep(3);
+	h = http_new(NULL);
+	buf_init(&b, 0);
+	buf_init(&out, 0);
+	for (r = 0; r < rounds; r++) {
+		buf_reset(&b);
+		buf_puts(&b, "{\"interactions\":[");
+		for (i = 0; i < n; i++)
+			buf_addf(&b, "%s{\"type\":2,\"user\":"
+			    "\"444444444444444444\",\"data\":{\"name\":"
+			    "\"server\",\"type\":1,\"options\":[{\"type\":1,"
+			    "\"name\":\"%s\",\"options\":[{\"type\":3,\"name\":"
+			    "\"server\",\"value\":\"demo\"}]}]}}", i ? "," : "",
+			    i % 2 ? "list" : "stop");
+		buf_puts(&b, "]}");
+		if (post(h, "/interactions-batch", buf_str(&b), NULL) != 0) {
+			fprintf(stderr, "bench_bot_ack: the fake did not "
+			    "answer\n");
+			break;
+		}
+		usleep(500 * 1000);
+	}
+	for (tries = 0; tries < 100; tries++) {
+		if (post(h, "/stats", NULL, &out) != 0)
+			break;
+		st = cJSON_Parse(buf_str(&out));
+		if (json_int64(st, "acked", 0) >= (int64_t)n * rounds) {
+			printf("bot ack latency, %d rounds of %d concurrent "
+			    "interactions: p50 %.2f ms, p99 %.2f ms, max "
+			    "%.2f ms (goal p99 <= 20 ms)\n", rounds, n,
+			    json_double(st, "p50_ms", -1),
+			    json_double(st, "p99_ms", -1),
+			    json_double(st, "max_ms", -1));
+			cJSON_Delete(st);
+			break;
+		}
+		cJSON_Delete(st);
+		usleep(100 * 1000);
+	}
+	kill(bot, SIGTERM);
+	waitpid(bot, NULL, 0);
+	kill(fd, SIGTERM);
+	waitpid(fd, NULL, 0);
+	http_free(h);
+	buf_dispose(&b);
+	buf_dispose(&out);
+	xasprintf(&cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench_bot_ack: cannot remove %s\n", dir);
+	free(cmd);
+	return tries < 100 ? 0 : 1;
+}

@@ -451,18 +451,104 @@ mib(double bytes, char *out, size_t len)
 		snprintf(out, len, "%.0f MiB", bytes / 1024 / 1024);
 }
 
-static cJSON *
-status_embed(const struct cmd_env *env, const struct state_server *srv)
+/*
+ * Writes into b the last lines of text (at most maxlines, at most maxbytes
+ * bytes, cut at a line start), without a trailing newline.
+ */
+static void
+tail_lines(const char *text, int maxlines, size_t maxbytes, struct buf *b)
 {
-	cJSON		*e, *fields, *st;
+	const char	*end, *start, *p;
+	int		 n = 0;
+
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	start = end;
+	while (start > text && n < maxlines) {
+		for (p = start - 1; p > text && p[-1] != '\n'; p--)
+			;
+		if ((size_t)(end - p) > maxbytes && start != end)
+			break;
+		start = p;
+		n++;
+	}
+	if ((size_t)(end - start) > maxbytes) {
+		/* one line over the budget: keep its end */
+		start = end - maxbytes;
+		while (start < end && (*start & 0xc0) == 0x80)
+			start++;
+	}
+	buf_addf(b, "%.*s", (int)(end - start), start);
+}
+
+/* The last lines a node reported of kind, oldest first, into b. */
+static size_t
+progress_tail(const struct cmd_progress *lines, size_t nlines,
+    const char *kind, int maxlines, struct buf *b)
+{
+	size_t	i, first, n = 0;
+
+	for (i = nlines; i > 0 && n < (size_t)maxlines; i--)
+		if (lines[i - 1].kind != NULL && lines[i - 1].text != NULL &&
+		    strcmp(lines[i - 1].kind, kind) == 0)
+			n++;
+	if (n == 0)
+		return 0;
+	first = i;
+	for (i = first; i < nlines; i++)
+		if (lines[i].kind != NULL && lines[i].text != NULL &&
+		    strcmp(lines[i].kind, kind) == 0)
+			buf_addf(b, "%s%.200s", b->len > 0 ? "\n" : "",
+			    lines[i].text);
+	return n;
+}
+
+/* Adds a field holding text as a code block (``` inside made harmless). */
+static void
+code_field(cJSON *fields, const char *name, const char *text)
+{
+	struct buf	 b;
+	const char	*p;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "```\n");
+	for (p = text; *p != '\0'; p++)
+		if (*p == '`')
+			buf_addf(&b, "'");
+		else
+			buf_add(&b, p, 1);
+	buf_addf(&b, "\n```");
+	field(fields, name, buf_str(&b), 0);
+	buf_dispose(&b);
+}
+
+/* The install log for a field: progress lines, or the report's tail. */
+static void
+install_log(const cJSON *st, const struct cmd_progress *lines, size_t nlines,
+    struct buf *out)
+{
+	struct buf	b;
+
+	buf_init(&b, 0);
+	if (progress_tail(lines, nlines, "install", 10, &b) == 0 &&
+	    json_str(st, "install.logTail", NULL) != NULL)
+		buf_addf(&b, "%s", json_str(st, "install.logTail", ""));
+	tail_lines(buf_str(&b), 10, 900, out);
+	buf_dispose(&b);
+}
+
+static cJSON *
+status_embed_of(const struct cmd_env *env, const struct state_server *srv,
+    const cJSON *st, const struct cmd_progress *lines, size_t nlines)
+{
+	cJSON		*e, *fields;
 	const char	*phase, *reason, *message;
 	char		 bar[160], line[400], a[32], b[32];
 	double		 used, lim;
-	struct buf	 ports;
+	struct buf	 ports, log;
 	size_t		 i;
 
-	st = env->server_status != NULL ? env->server_status(env->arg,
-	    srv->name) : NULL;
 	phase = json_str(st, "phase", st != NULL ? "Unknown" : "Unreported");
 	reason = json_str(st, "reason", "");
 	message = json_str(st, "message", "");
@@ -517,16 +603,34 @@ status_embed(const struct cmd_env *env, const struct state_server *srv)
 		field(fields, "Last error", srv->error, 0);
 	else if (*message != '\0' && !json_bool(st, "ready", 0))
 		field(fields, "Last error", message, 0);
-	else if (json_str(st, "install.logTail", NULL) != NULL &&
-	    strcmp(phase, "Installing") == 0)
-		field(fields, "Install log", json_str(st, "install.logTail",
-		    ""), 0);
+	buf_init(&log, 0);
+	if (strcmp(phase, "Pulling") == 0 &&
+	    progress_tail(lines, nlines, "pull", 3, &log) > 0)
+		code_field(fields, "Image pull", buf_str(&log));
+	else if (strcmp(phase, "Installing") == 0 ||
+	    strcmp(phase, "InstallFailed") == 0) {
+		install_log(st, lines, nlines, &log);
+		if (log.len > 0)
+			code_field(fields, "Install log", buf_str(&log));
+	}
+	buf_dispose(&log);
 	if (st != NULL)
 		json_add_str(e, "timestamp", json_str(st, "usage.sampledAt",
 		    json_str(st, "lastTransitionTime", "")));
 	if (cJSON_GetObjectItem(e, "timestamp") != NULL &&
 	    *cJSON_GetObjectItem(e, "timestamp")->valuestring == '\0')
 		cJSON_DeleteItemFromObject(e, "timestamp");
+	return e;
+}
+
+static cJSON *
+status_embed(const struct cmd_env *env, const struct state_server *srv)
+{
+	cJSON	*st, *e;
+
+	st = env->server_status != NULL ? env->server_status(env->arg,
+	    srv->name) : NULL;
+	e = status_embed_of(env, srv, st, NULL, 0);
 	cJSON_Delete(st);
 	return e;
 }
@@ -547,9 +651,10 @@ status_buttons(const char *server)
 	return rows;
 }
 
-/* The status message of a server; see commands.h. */
+/* The status view of a server from a given report; see commands.h. */
 cJSON *
-cmd_status_message(const struct cmd_env *env, const char *server)
+cmd_status_view(const struct cmd_env *env, const char *server,
+    const cJSON *status, const struct cmd_progress *lines, size_t nlines)
 {
 	const struct state_server	*srv;
 	cJSON				*m, *embeds;
@@ -563,9 +668,23 @@ cmd_status_message(const struct cmd_env *env, const char *server)
 		return m;
 	}
 	embeds = json_add_array(m, "embeds");
-	cJSON_AddItemToArray(embeds, status_embed(env, srv));
+	cJSON_AddItemToArray(embeds, status_embed_of(env, srv, status, lines,
+	    nlines));
 	cJSON_AddItemToObject(m, "components", status_buttons(server));
 	no_mentions(m);
+	return m;
+}
+
+/* The status message of a server; see commands.h. */
+cJSON *
+cmd_status_message(const struct cmd_env *env, const char *server)
+{
+	cJSON	*st, *m;
+
+	st = env->server_status != NULL ? env->server_status(env->arg,
+	    server) : NULL;
+	m = cmd_status_view(env, server, st, NULL, 0);
+	cJSON_Delete(st);
 	return m;
 }
 
@@ -1646,6 +1765,182 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 		return m;
 	}
 	return message_text("Done.");
+}
+
+/* ---------------------------------------------------------- following */
+
+/* True when a reported revision is commit (either may be abbreviated). */
+static int
+rev_is(const char *rev, const char *commit)
+{
+	size_t	n;
+
+	if (rev == NULL || commit == NULL)
+		return 0;
+	n = strlen(rev) < strlen(commit) ? strlen(rev) : strlen(commit);
+	return n >= 7 && strncmp(rev, commit, n) == 0;
+}
+
+static int
+report_is_for(const cJSON *st, const char *commit)
+{
+	return rev_is(json_str(st, "observedRevision", NULL), commit) ||
+	    rev_is(json_str(st, "appliedRevision", NULL), commit);
+}
+
+/* Whether a job's server is followed; see commands.h. */
+int
+cmd_job_follows(const struct cmd_job *job, const struct cmd_result *res)
+{
+	if (res->rc != 0 || res->unchanged || job->server == NULL ||
+	    res->commit[0] == '\0')
+		return 0;
+	return job->kind == JOB_CREATE || job->kind == JOB_SET ||
+	    job->kind == JOB_POWER;
+}
+
+/* Whether a report is final for commit; see commands.h. */
+int
+cmd_follow_settled(const cJSON *st, const char *commit)
+{
+	const char	*phase = json_str(st, "phase", "");
+	const char	*applied = json_str(st, "appliedRevision", NULL);
+	const char	*observed = json_str(st, "observedRevision", NULL);
+
+	if (st == NULL || commit == NULL || *commit == '\0')
+		return 0;
+	if (strcmp(phase, "Running") == 0)
+		return rev_is(applied, commit);
+	if (strcmp(phase, "Stopped") == 0) {
+		if (strcmp(json_str(st, "reason", ""), "DiskLimitExceeded") == 0)
+			return rev_is(observed, commit);
+		if (strcmp(json_str(st, "reason", ""), "Progressing") == 0)
+			return 0;
+		return rev_is(applied, commit);
+	}
+	if (strcmp(phase, "CrashLoop") == 0 || strcmp(phase, "Failed") == 0 ||
+	    strcmp(phase, "InstallFailed") == 0 ||
+	    strcmp(phase, "Invalid") == 0)
+		return rev_is(observed, commit) || rev_is(applied, commit);
+	return 0;
+}
+
+/* Appends text to b without backticks, at most max bytes. */
+static void
+add_plain(struct buf *b, const char *text, size_t max)
+{
+	size_t	i;
+
+	for (i = 0; text[i] != '\0' && i < max; i++)
+		buf_addf(b, "%c", text[i] == '`' || text[i] == '\n' ||
+		    text[i] == '\r' ? '\'' : text[i]);
+}
+
+/* The one-line state of a followed job. */
+static void
+follow_headline(const struct cmd_follow *f, struct buf *b)
+{
+	const cJSON	*st = f->status;
+	const char	*node = f->res->node ? f->res->node : "?";
+	const char	*phase = json_str(st, "phase", "");
+	const char	*reason = json_str(st, "reason", "");
+	const char	*message = json_str(st, "message", NULL);
+	const char	*ell = "\xe2\x80\xa6";
+	char		 a[32], l[32];
+	size_t		 i;
+
+	if (!report_is_for(st, f->res->commit)) {
+		if (f->timed_out)
+			buf_addf(b, "Node `%s` has not reported commit `%.7s` "
+			    "yet; this message is no longer updated. `/server "
+			    "status server:%s` shows how it goes on.", node,
+			    f->res->commit, f->job->server);
+		else if (!f->connected)
+			buf_addf(b, "Node `%s` is not connected to the hub; it "
+			    "applies commit `%.7s` at its next poll.", node,
+			    f->res->commit);
+		else
+			buf_addf(b, "Waiting for node `%s` to apply commit "
+			    "`%.7s`%s", node, f->res->commit, ell);
+		return;
+	}
+	if (f->timed_out && !cmd_follow_settled(st, f->res->commit)) {
+		buf_addf(b, "Still %s; this message is no longer updated. "
+		    "`/server status server:%s` shows how it goes on.",
+		    *phase ? phase : "in progress", f->job->server);
+		return;
+	}
+	if (strcmp(phase, "Pending") == 0)
+		buf_addf(b, "Pending: about to start%s", ell);
+	else if (strcmp(phase, "Pulling") == 0) {
+		buf_addf(b, "Pulling image%s", ell);
+		for (i = f->nlines; i > 0; i--)
+			if (f->lines[i - 1].kind != NULL &&
+			    f->lines[i - 1].text != NULL &&
+			    strcmp(f->lines[i - 1].kind, "pull") == 0) {
+				buf_addf(b, " `");
+				add_plain(b, f->lines[i - 1].text, 150);
+				buf_addf(b, "`");
+				break;
+			}
+	} else if (strcmp(phase, "Installing") == 0)
+		buf_addf(b, "Installing%s", ell);
+	else if (strcmp(phase, "Installed") == 0)
+		buf_addf(b, "Installed; starting%s", ell);
+	else if (strcmp(phase, "Starting") == 0 ||
+	    (strcmp(phase, "Stopped") == 0 &&
+	    strcmp(reason, "Progressing") == 0))
+		buf_addf(b, "Starting%s", ell);
+	else if (strcmp(phase, "Stopping") == 0)
+		buf_addf(b, "Stopping%s", ell);
+	else if (strcmp(phase, "Running") == 0) {
+		mib(json_double(st, "usage.memoryBytes", 0), a, sizeof(a));
+		mib(json_double(st, "usage.memoryLimitBytes", 0), l, sizeof(l));
+		buf_addf(b, "Running \xc2\xb7 CPU %.0f%% \xc2\xb7 memory %s of %s",
+		    json_double(st, "usage.cpuPercent", 0), a, l);
+	} else if (strcmp(phase, "Stopped") == 0)
+		buf_addf(b, "%s", strcmp(reason, "DiskLimitExceeded") == 0 ?
+		    "Stopped: the server directory is over its disk limit" :
+		    "Stopped");
+	else if (strcmp(phase, "Crashed") == 0)
+		buf_addf(b, "Crashed; restarting after a back-off%s", ell);
+	else if (strcmp(phase, "CrashLoop") == 0)
+		buf_addf(b, "Crash loop: not restarted until the spec changes "
+		    "or a restart is requested");
+	else if (strcmp(phase, "Failed") == 0)
+		buf_addf(b, "Failed");
+	else if (strcmp(phase, "InstallFailed") == 0)
+		buf_addf(b, "Install failed");
+	else if (strcmp(phase, "Invalid") == 0)
+		buf_addf(b, "Invalid");
+	else
+		buf_addf(b, "%s", *phase ? phase : "Unknown");
+	if (message != NULL && *message != '\0' && !json_bool(st, "ready", 0) &&
+	    cmd_follow_settled(st, f->res->commit)) {
+		buf_addf(b, ": ");
+		add_plain(b, message, 600);
+	}
+}
+
+/* The message of a followed job; see commands.h. */
+cJSON *
+cmd_follow_message(const struct cmd_env *env, const struct cmd_follow *f)
+{
+	struct buf	 b;
+	cJSON		*note, *m;
+
+	note = cmd_job_message(env, f->job, f->res);
+	m = cmd_status_view(env, f->job->server, f->status, f->lines,
+	    f->nlines);
+	buf_init(&b, 0);
+	buf_addf(&b, "%s\n**", json_str(note, "content", ""));
+	follow_headline(f, &b);
+	buf_addf(&b, "**");
+	cJSON_DeleteItemFromObject(m, "content");
+	add_content(m, buf_str(&b));
+	buf_dispose(&b);
+	cJSON_Delete(note);
+	return m;
 }
 
 /* The DM with a new SFTP password. */

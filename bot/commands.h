@@ -4,8 +4,9 @@
  * the desired state and of the nodes' reported status go in; the first
  * response (the interaction callback body) and, for anything that touches
  * git, a job for a worker come out. A finished job turns into the message
- * that replaces the deferred response. Nothing here does I/O, so every
- * flow is unit-testable.
+ * that replaces the deferred response, and, while the node applies it,
+ * into live messages built from the node's reports. Nothing here does
+ * I/O, so every flow is unit-testable.
  */
 #ifndef ROOST_BOT_COMMANDS_H
 #define ROOST_BOT_COMMANDS_H
@@ -66,6 +67,7 @@ struct cmd_job {
 	char		*sftp_user;	/* sftp */
 	int		 on_message;	/* a component: edit its message */
 	char		*what;		/* "/server start", for messages */
+	int64_t		 received_ms;	/* set by the bot: when it arrived */
 };
 
 /* What an action did, filled by the worker. */
@@ -104,6 +106,53 @@ cJSON	*cmd_sftp_dm(const struct cmd_job *job, const char *password);
 
 /* The status embed message of a server (with its buttons). */
 cJSON	*cmd_status_message(const struct cmd_env *env, const char *server);
+
+/* One line of a node's progress report (hub "progress" frames). */
+struct cmd_progress {
+	const char	*kind;		/* "pull", "install", "start" */
+	const char	*text;
+};
+
+/* What the live message of a committed job shows. */
+struct cmd_follow {
+	const struct cmd_job		*job;
+	const struct cmd_result		*res;	/* commit and node */
+	const cJSON			*status; /* last report, or NULL */
+	const struct cmd_progress	*lines;	/* oldest first */
+	size_t				 nlines;
+	int				 connected; /* node on the hub */
+	int				 timed_out; /* last edit: gave up */
+};
+
+/*
+ * The status view of server from the given report (NULL: none yet) and
+ * the node's latest progress lines (oldest first): the status embed with
+ * the image pull or install log while those run, and the buttons. Owned
+ * by the caller.
+ */
+cJSON	*cmd_status_view(const struct cmd_env *env, const char *server,
+	    const cJSON *status, const struct cmd_progress *lines,
+	    size_t nlines);
+
+/* True when the server of a job that ended with res is worth following. */
+int	 cmd_job_follows(const struct cmd_job *job,
+	    const struct cmd_result *res);
+
+/*
+ * True when the report status shows the server settled at revision
+ * commit: Running or Stopped with appliedRevision at commit, or
+ * CrashLoop, Failed, InstallFailed or Invalid having observed it.
+ */
+int	 cmd_follow_settled(const cJSON *status, const char *commit);
+
+/*
+ * The message of a followed job: the finished-job note, a line saying
+ * where the server is (waiting for the node, pulling with the latest
+ * progress, installing, starting, running with its usage, or what went
+ * wrong), and the status view below it. Owned by the caller.
+ */
+cJSON	*cmd_follow_message(const struct cmd_env *env,
+	    const struct cmd_follow *f);
 
 /* The application commands, for PUT .../commands (owned by the caller). */
 cJSON	*cmd_definitions(void);

@@ -4,9 +4,11 @@
  * handler's first response: a reply, a modal, or a deferral); anything
  * that touches git goes on to a pool of worker threads, each with its own
  * panel, which commit, refresh the state snapshot, ask the node hub to
- * make the affected node fetch, and edit the deferred response. An
- * interaction id seen before is never run again, and the panel's request
- * id (the interaction id) makes a redelivery after a restart harmless too.
+ * make the affected node fetch, and hand the deferred response to the
+ * live messages (live.c), which follow the server as the node reports it;
+ * status views are kept live there too. An interaction id seen before is
+ * never run again, and the panel's request id (the interaction id) makes
+ * a redelivery after a restart harmless too.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +32,7 @@
 #include "commands.h"
 #include "gateway.h"
 #include "hub.h"
+#include "live.h"
 #include "rest.h"
 
 #define BOT_SEEN	8192
@@ -58,6 +61,7 @@ struct bot {
 	struct rest		*rest;
 	struct gw		*gw;
 	struct bhub		*hub;
+	struct live		*live;		/* NULL without a hub */
 	char			*repo_path;
 
 	pthread_mutex_t		 mu;		/* snapshot, seen ids */
@@ -211,6 +215,28 @@ env_make(struct bot *b, struct snap *s, struct cmd_env *env)
 	env->arg = b;
 }
 
+static void *
+live_env_get(void *arg, struct cmd_env *env)
+{
+	struct bot	*b = arg;
+	struct snap	*s = snap_get(b);
+
+	env_make(b, s, env);
+	return s;
+}
+
+static void
+live_env_put(void *arg, void *ref)
+{
+	snap_put(arg, ref);
+}
+
+static void
+hub_changed(void *arg, const char *server)
+{
+	live_changed(arg, server);
+}
+
 /* ---------------------------------------------------------- gateway */
 
 /* True when id was seen before; remembers it otherwise. */
@@ -274,13 +300,17 @@ ack_thread(void *arg)
 	struct rest_reply rep;
 	struct rerr	 err;
 	cJSON		*ix, *reply;
-	char		*path;
+	char		*path, server[64];
+	int64_t		 received;
 
 	while ((ix = q_pop(&b->acks)) != NULL) {
+		received = live_now_ms();
 		s = snap_get(b);
 		env_make(b, s, &env);
 		cmd_handle(&env, ix, &reply, &job);
 		snap_put(b, s);
+		if (job != NULL)
+			job->received_ms = received;
 		xasprintf(&path, "/interactions/%s/%s/callback",
 		    json_str(ix, "id", ""), json_str(ix, "token", ""));
 		rerr_init(&err);
@@ -289,7 +319,12 @@ ack_thread(void *arg)
 			    err.msg);
 			cmd_job_free(job);
 			job = NULL;
-		}
+		} else if (b->live != NULL &&
+		    cmd_reply_view(reply, server, sizeof(server)))
+			live_view(b->live, json_str(ix, "application_id", ""),
+			    json_str(ix, "token", ""), json_str(ix,
+			    "channel_id", ""), json_str(ix, "message.id", NULL),
+			    server, received);
 		rest_reply_dispose(&rep);
 		free(path);
 		cJSON_Delete(reply);
@@ -374,6 +409,11 @@ worker_thread(void *arg)
 		    job->server ? job->server : "", job->user_id,
 		    res.rc == 0 ? "ok" : "failed: ", res.rc == 0 ? " " :
 		    res.msg, res.rc == 0 ? res.commit : "");
+		if (b->live != NULL && cmd_job_follows(job, &res)) {
+			/* the live message takes the job and edits it */
+			live_follow(b->live, job, &res);
+			continue;
+		}
 		s = snap_get(b);
 		env_make(b, s, &env);
 		msg = cmd_job_message(&env, job, &res);
@@ -480,6 +520,7 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 	struct actions_panel_conf	 pc;
 	struct bot_actions		 main_a, *wa;
 	struct gw_conf			 gc;
+	struct live_conf		 lc;
 	char				 who[512], *url = NULL;
 	void				**targ;
 	size_t				 i;
@@ -512,6 +553,20 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 	if (conf->hub_listen != NULL && bhub_start(&b.hub, conf->hub_listen,
 	    conf->hub_nodes, conf->nhub_nodes, err) != 0)
 		goto out_actions;
+	if (b.hub != NULL) {
+		memset(&lc, 0, sizeof(lc));
+		lc.rest = b.rest;
+		lc.hub = b.hub;
+		lc.follow_min = conf->status_follow_min;
+		lc.env_get = live_env_get;
+		lc.env_put = live_env_put;
+		lc.arg = &b;
+		if (live_start(&b.live, &lc, err) != 0) {
+			bhub_stop(b.hub);
+			goto out_actions;
+		}
+		bhub_set_listener(b.hub, hub_changed, b.live);
+	}
 
 	b.threads = xcalloc((size_t)(conf->ackers + conf->workers),
 	    sizeof(pthread_t));
@@ -568,6 +623,8 @@ out_threads:
 	for (i = 0; i < b.nthreads; i++)
 		pthread_join(b.threads[i], NULL);
 	free(b.threads);
+	bhub_set_listener(b.hub, NULL, NULL);
+	live_stop(b.live);
 	bhub_stop(b.hub);
 out_actions:
 	main_a.close(main_a.arg);

@@ -42,6 +42,7 @@ struct bot_conf {
 	int			 workers;	/* git worker threads */
 	int			 ackers;	/* first-response threads */
 	int			 refresh_s;	/* state refresh period */
+	int			 status_follow_min; /* live status views */
 };
 
 /*

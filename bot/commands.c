@@ -336,6 +336,8 @@ job_new(const struct ix *x, enum cmd_kind kind, const char *server,
 	j->server = server != NULL ? xstrdup(server) : NULL;
 	j->memory = j->disk = j->cpu = -1;
 	j->what = xstrdup(what);
+	if (json_str(x->root, "message.id", NULL) != NULL)
+		j->message_id = xstrdup(json_str(x->root, "message.id", ""));
 	return j;
 }
 
@@ -369,6 +371,7 @@ cmd_job_free(struct cmd_job *j)
 	free(j->kv);
 	free(j->sftp_user);
 	free(j->what);
+	free(j->message_id);
 	free(j);
 }
 
@@ -1786,6 +1789,27 @@ report_is_for(const cJSON *st, const char *commit)
 {
 	return rev_is(json_str(st, "observedRevision", NULL), commit) ||
 	    rev_is(json_str(st, "appliedRevision", NULL), commit);
+}
+
+/* Whether a first response is a status view; see commands.h. */
+int
+cmd_reply_view(const cJSON *reply, char *out, size_t len)
+{
+	const cJSON	*row, *c;
+	const char	*id;
+	int64_t		 type = json_int64(reply, "type", 0);
+
+	if (type != CB_MESSAGE && type != CB_UPDATE)
+		return 0;
+	cJSON_ArrayForEach(row, json_get(reply, "data.components"))
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(row, "components")) {
+			id = json_str(c, "custom_id", "");
+			if (strncmp(id, "r:", 2) == 0 && id[2] != '\0') {
+				snprintf(out, len, "%s", id + 2);
+				return 1;
+			}
+		}
+	return 0;
 }
 
 /* Whether a job's server is followed; see commands.h. */

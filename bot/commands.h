@@ -66,6 +66,7 @@ struct cmd_job {
 	int		 power;		/* enum panel_power */
 	char		*sftp_user;	/* sftp */
 	int		 on_message;	/* a component: edit its message */
+	char		*message_id;	/* a component's message, or NULL */
 	char		*what;		/* "/server start", for messages */
 	int64_t		 received_ms;	/* set by the bot: when it arrived */
 };
@@ -133,6 +134,13 @@ struct cmd_follow {
 cJSON	*cmd_status_view(const struct cmd_env *env, const char *server,
 	    const cJSON *status, const struct cmd_progress *lines,
 	    size_t nlines);
+
+/*
+ * When reply, the first response cmd_handle gave, shows a status view (a
+ * message with a Refresh button), writes its server into out (size len)
+ * and returns 1; returns 0 otherwise.
+ */
+int	 cmd_reply_view(const cJSON *reply, char *out, size_t len);
 
 /* True when the server of a job that ended with res is worth following. */
 int	 cmd_job_follows(const struct cmd_job *job,

@@ -281,6 +281,9 @@ conf_walk(struct bot_conf *c, const struct ydoc_node *map, const char *path,
 			conf_int(v, key, path, 1, 64, &c->ackers, d);
 		else if (strcmp(key, "refreshInterval") == 0)
 			conf_int(v, key, path, 1, 86400, &c->refresh_s, d);
+		else if (strcmp(key, "statusFollowMinutes") == 0)
+			conf_int(v, key, path, 1, 1440, &c->status_follow_min,
+			    d);
 		else
 			diags_add(d, path, k->line, k->col, "unknown key '%s'",
 			    key);
@@ -341,6 +344,7 @@ bot_conf_load(struct bot_conf **out, const char *path, int read_token,
 	c->workers = 4;
 	c->ackers = 8;
 	c->refresh_s = 30;
+	c->status_follow_min = 60;
 	if (doc->root == NULL || doc->root->type != YDOC_MAP)
 		diags_add(d, path, 1, 1, "the configuration must be a map of "
 		    "keys");

@@ -2,7 +2,8 @@
  * hub: the node hub server on libwebsockets (see hub.h). Nodes are
  * authenticated before the upgrade; frames they send update a table of
  * node and server status under a mutex; frames for a node are queued under
- * the mutex and written from the hub thread.
+ * the mutex and written from the hub thread. The change listener is
+ * called under the mutex too, so that unsetting it is a barrier.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@
 #include "hub.h"
 
 #define HUB_MAX_FRAME	(16 << 20)
+#define HUB_PROG_LINES	16	/* progress lines kept per server */
+#define HUB_PROG_MAX	2048	/* bytes kept of one line */
 
 struct hub_srv {
 	char	*name;
@@ -40,6 +43,21 @@ struct hub_node {
 	size_t		 nout;
 };
 
+/* The latest progress lines of one server, oldest first. */
+struct hub_prog {
+	char	*server;
+	char	*kind[HUB_PROG_LINES];
+	char	*text[HUB_PROG_LINES];
+	size_t	 n;
+};
+
+/* Names of the servers a frame changed; all set: every server. */
+struct hub_changes {
+	char	**names;
+	size_t	  n;
+	int	  all;
+};
+
 struct hub_conn {
 	struct hub_node	*node;
 	struct buf	 rx;
@@ -53,6 +71,10 @@ struct bhub {
 	struct hub_node		*nodes;
 	size_t			 nnodes;
 	unsigned long		 fetch_id;
+	struct hub_prog		*prog;
+	size_t			 nprog;
+	bhub_change_cb		 on_change;
+	void			*change_arg;
 };
 
 static struct hub_node *
@@ -112,9 +134,97 @@ queue_locked(struct hub_node *n, char *text)
 	n->outq[n->nout++] = text;
 }
 
+static void
+prog_free(struct hub_prog *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->n; i++) {
+		free(p->kind[i]);
+		free(p->text[i]);
+	}
+	free(p->server);
+}
+
+/* Forgets the progress lines of server. Locked. */
+static void
+prog_clear_locked(struct bhub *h, const char *server)
+{
+	size_t	i;
+
+	for (i = 0; i < h->nprog; i++)
+		if (strcmp(h->prog[i].server, server) == 0) {
+			prog_free(&h->prog[i]);
+			h->prog[i] = h->prog[--h->nprog];
+			return;
+		}
+}
+
+/* Keeps one progress line of server. Locked. */
+static void
+prog_add_locked(struct bhub *h, const char *server, const char *kind,
+    const char *text)
+{
+	struct hub_prog	*p = NULL;
+	size_t		 i;
+
+	for (i = 0; i < h->nprog; i++)
+		if (strcmp(h->prog[i].server, server) == 0) {
+			p = &h->prog[i];
+			break;
+		}
+	if (p == NULL) {
+		h->prog = xreallocarray(h->prog, h->nprog + 1,
+		    sizeof(*h->prog));
+		p = &h->prog[h->nprog++];
+		memset(p, 0, sizeof(*p));
+		p->server = xstrdup(server);
+	}
+	if (p->n == HUB_PROG_LINES) {
+		free(p->kind[0]);
+		free(p->text[0]);
+		memmove(&p->kind[0], &p->kind[1], (p->n - 1) * sizeof(char *));
+		memmove(&p->text[0], &p->text[1], (p->n - 1) * sizeof(char *));
+		p->n--;
+	}
+	p->kind[p->n] = xstrdup(kind);
+	p->text[p->n] = xstrndup(text, HUB_PROG_MAX);
+	p->n++;
+}
+
+static void
+changed(struct hub_changes *ch, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < ch->n; i++)
+		if (strcmp(ch->names[i], name) == 0)
+			return;
+	ch->names = xreallocarray(ch->names, ch->n + 1, sizeof(char *));
+	ch->names[ch->n++] = xstrdup(name);
+}
+
+/* Tells the listener what changed, then forgets it. Locked. */
+static void
+changes_fire_locked(struct bhub *h, struct hub_changes *ch)
+{
+	size_t	i;
+
+	if (h->on_change != NULL && ch->all)
+		h->on_change(h->change_arg, NULL);
+	for (i = 0; i < ch->n; i++) {
+		if (h->on_change != NULL && !ch->all)
+			h->on_change(h->change_arg, ch->names[i]);
+		free(ch->names[i]);
+	}
+	free(ch->names);
+	memset(ch, 0, sizeof(*ch));
+}
+
 /* Takes in a frame from a node. Locked. */
 static void
-receive_locked(struct hub_node *n, const char *text, size_t len)
+receive_locked(struct bhub *h, struct hub_node *n, const char *text,
+    size_t len, struct hub_changes *ch)
 {
 	cJSON		*o, *s, *it;
 	const char	*type;
@@ -126,6 +236,7 @@ receive_locked(struct hub_node *n, const char *text, size_t len)
 	}
 	type = json_str(o, "type", "");
 	if (strcmp(type, "snapshot") == 0) {
+		ch->all = 1;
 		srv_clear(n);
 		if ((s = cJSON_DetachItemFromObject(o, "node")) != NULL &&
 		    cJSON_IsObject(s)) {
@@ -143,12 +254,22 @@ receive_locked(struct hub_node *n, const char *text, size_t len)
 		}
 	} else if (strcmp(type, "server") == 0) {
 		s = cJSON_DetachItemFromObject(o, "server");
-		if (s != NULL && json_str(s, "name", NULL) != NULL)
+		if (s != NULL && json_str(s, "name", NULL) != NULL) {
+			changed(ch, json_str(s, "name", ""));
 			srv_set(n, json_str(s, "name", ""), s);
-		else
+		} else
 			cJSON_Delete(s);
 	} else if (strcmp(type, "server_removed") == 0) {
+		changed(ch, json_str(o, "name", ""));
+		prog_clear_locked(h, json_str(o, "name", ""));
 		srv_set(n, json_str(o, "name", ""), NULL);
+	} else if (strcmp(type, "progress") == 0) {
+		if (json_str(o, "server", NULL) != NULL &&
+		    json_str(o, "text", NULL) != NULL) {
+			changed(ch, json_str(o, "server", ""));
+			prog_add_locked(h, json_str(o, "server", ""),
+			    json_str(o, "kind", ""), json_str(o, "text", ""));
+		}
 	} else if (strcmp(type, "node") == 0) {
 		if ((s = cJSON_DetachItemFromObject(o, "node")) != NULL) {
 			cJSON_Delete(n->status);
@@ -183,6 +304,7 @@ bhub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct bhub		*h = lws_context_user(lws_get_context(wsi));
 	struct hub_conn		*c = user;
 	struct hub_node		*n;
+	struct hub_changes	 ch;
 	char			 auth[1024], uri[256], *text;
 	unsigned char		*frame;
 	int			 wn;
@@ -243,8 +365,11 @@ bhub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		if (lws_is_final_fragment(wsi) &&
 		    lws_remaining_packet_payload(wsi) == 0) {
+			memset(&ch, 0, sizeof(ch));
 			pthread_mutex_lock(&h->mu);
-			receive_locked(c->node, buf_str(&c->rx), c->rx.len);
+			receive_locked(h, c->node, buf_str(&c->rx), c->rx.len,
+			    &ch);
+			changes_fire_locked(h, &ch);
 			pthread_mutex_unlock(&h->mu);
 			buf_reset(&c->rx);
 		}
@@ -387,6 +512,9 @@ bhub_stop(struct bhub *h)
 			free(h->nodes[i].outq[--h->nodes[i].nout]);
 		free(h->nodes[i].outq);
 	}
+	for (i = 0; i < h->nprog; i++)
+		prog_free(&h->prog[i]);
+	free(h->prog);
 	free(h->nodes);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
@@ -465,4 +593,42 @@ bhub_fetch(struct bhub *h, const char *node, const char *revision)
 	if (n > 0)
 		lws_cancel_service(h->ctx);
 	return n;
+}
+
+/* Sets the change listener. */
+void
+bhub_set_listener(struct bhub *h, bhub_change_cb cb, void *arg)
+{
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->on_change = cb;
+	h->change_arg = arg;
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* The latest progress lines of a server. */
+cJSON *
+bhub_server_progress(struct bhub *h, const char *name)
+{
+	cJSON	*a, *o;
+	size_t	 i, j;
+
+	if (h == NULL)
+		return NULL;
+	a = json_new_array();
+	pthread_mutex_lock(&h->mu);
+	for (i = 0; i < h->nprog; i++) {
+		if (strcmp(h->prog[i].server, name) != 0)
+			continue;
+		for (j = 0; j < h->prog[i].n; j++) {
+			o = json_new_object();
+			json_add_str(o, "kind", h->prog[i].kind[j]);
+			json_add_str(o, "text", h->prog[i].text[j]);
+			cJSON_AddItemToArray(a, o);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return a;
 }

@@ -3,8 +3,9 @@
  * each node keeps a websocket here (subprotocol roost-hub.v1, bearer token
  * checked against the SHA-256 in bot.yaml, 401 before the upgrade
  * otherwise); the hub keeps the latest status each node reported for
- * itself and its servers, and sends "fetch" to a node right after the bot
- * pushed a commit that concerns it.
+ * itself and its servers with their latest progress lines, tells a
+ * listener which server changed, and sends "fetch" to a node right after
+ * the bot pushed a commit that concerns it.
  *
  * Threading: the hub runs its own thread; every other function is safe
  * from any thread.
@@ -31,6 +32,24 @@ void	bhub_stop(struct bhub *h);
 cJSON	*bhub_server_status(struct bhub *h, const char *name);
 /* A copy of node name's last node object (caller frees), or NULL. */
 cJSON	*bhub_node_status(struct bhub *h, const char *name);
+/*
+ * The latest progress lines node reported for server name ("progress"
+ * frames, oldest first), as an array of {kind, text} the caller frees;
+ * NULL only when h is.
+ */
+cJSON	*bhub_server_progress(struct bhub *h, const char *name);
+
+/*
+ * Called from the hub thread after a node reported a change of server
+ * name (its status, a progress line, its removal), or with name NULL
+ * after a snapshot (anything may have changed). It runs with the hub's
+ * lock held, so it must return quickly and call no bhub_ function; once
+ * bhub_set_listener(h, NULL, NULL) returns it is no longer called.
+ */
+typedef void (*bhub_change_cb)(void *arg, const char *name);
+/* Sets the change listener (NULL: none). */
+void	bhub_set_listener(struct bhub *h, bhub_change_cb cb, void *arg);
+
 /*
  * Asks node (NULL: every connected node) to fetch now, naming the
  * revision just pushed (may be NULL). Returns how many nodes were asked.

@@ -20,6 +20,8 @@
 #   POST /_fake/gateway       {action: drop|close|reconnect|invalid_session|
 #                              heartbeat|noack|ack, code, resumable}
 #   POST /_fake/dm            {user, closed}
+#   POST /_fake/expire        {id} the interaction's token expires now: its
+#                             webhooks answer 401 / 50027 as after 15 min
 #   POST /_fake/ratelimit     {path, count, retry_after, global, bucket_limit}
 #   GET  /_fake/calls         every REST call (method, path, status, body)
 #   GET  /_fake/gateway-log   every frame received and each connection
@@ -27,7 +29,7 @@
 #   GET  /_fake/violations    broken rules (late, double ack, limits, ...)
 #   GET  /_fake/stats         acknowledgement latency p50/p99 in ms
 #   GET  /_fake/commands      the registered commands
-#   GET  /_fake/messages      channel and DM messages
+#   GET  /_fake/messages      channel and DM messages, each with its edits
 import argparse
 import asyncio
 import http.server
@@ -871,22 +873,34 @@ def route(method, path, body):
         if method == "POST" and len(parts) == 3:
             errs = []
             check_message(body or {}, errs)
+            if (body or {}).get("flags", 0) & 64:
+                # only interaction responses can be ephemeral
+                errs.append("flags not allowed")
             if errs:
                 violation("bad-message", errors=errs, path=path)
                 return 400, error_body(50035, "Invalid Form Body", errs)
             m = message_object(cid, body or {})
             m["dm_user"] = ch["dm"] if ch else None
+            m["edits"] = []
             with LOCK:
                 MESSAGES.append(m)
-            return 200, m
+            return 200, {k: v for k, v in m.items() if k != "edits"}
         if method == "PATCH" and len(parts) == 4:
+            errs = []
+            check_message(body or {}, errs, need_content=False)
+            if errs:
+                violation("bad-message-edit", errors=errs, path=path)
+                return 400, error_body(50035, "Invalid Form Body", errs)
             with LOCK:
                 for m in MESSAGES:
                     if m["id"] == parts[3] and m["channel_id"] == cid:
                         m.update({k: v for k, v in (body or {}).items()
                                   if k in ("content", "embeds",
                                            "components")})
-                        return 200, m
+                        m["edits"].append({"body": body,
+                                           "time": time.time()})
+                        return 200, {k: v for k, v in m.items()
+                                     if k not in ("edits", "dm_user")}
             return 404, error_body(10008, "Unknown Message")
     return 404, error_body(0, "404: Not Found")
 
@@ -930,7 +944,9 @@ def webhook(method, parts, body):
                 rec = r
         if rec is None or app != OPTS.app_id:
             return 404, error_body(10015, "Unknown Webhook")
-        if now() - rec["created"] > OPTS.token_ttl:
+        if rec.get("expired") or now() - rec["created"] > OPTS.token_ttl:
+            rec.setdefault("refused", []).append(
+                {"method": method, "time": time.time()})
             return 401, error_body(50027, "Invalid Webhook Token")
         if rec["acked"] is None:
             violation("webhook-before-ack", id=rec["id"])
@@ -1013,6 +1029,13 @@ def control(method, path, body):
         seq = run_async(dispatch(s, body.get("t", "TEST_EVENT"),
                                  body.get("d")))
         return 200, {"s": seq}
+    if path == "/expire" and method == "POST":
+        with LOCK:
+            rec = INTERACTIONS.get(body.get("id"))
+            if rec is None:
+                return 404, {"error": "unknown interaction"}
+            rec["expired"] = True
+        return 200, {"ok": True}
     if path == "/dm" and method == "POST":
         with LOCK:
             if body.get("closed", True):

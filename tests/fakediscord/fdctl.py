@@ -8,6 +8,10 @@
 #   fdctl.py PORT batch N USER ROLES "server create" ... (see below)
 #   fdctl.py PORT wait ID [TEXT] [SECONDS]   waits for the final message
 #   fdctl.py PORT show ID                    prints the interaction
+#   fdctl.py PORT expire ID                  its token expires now (50027)
+#   fdctl.py PORT channel-wait CHANNEL TEXT [SECONDS]
+#                             waits for a message in CHANNEL (not a DM)
+#                             showing TEXT; prints "ID EDITS" and its text
 #   fdctl.py PORT redeliver ID | gateway ACTION [k=v] | dm USER closed|open
 #   fdctl.py PORT ratelimit PATH COUNT [RETRY_AFTER] [global]
 #   fdctl.py PORT get PATH                   any GET of the control API
@@ -75,6 +79,9 @@ def final_text(rec):
         return None
     t = ack.get("type")
     if t in (4, 7):
+        # a live status view is edited after its first response
+        if rec.get("edits") and rec.get("original") is not None:
+            return text_of(rec["original"])
         return text_of(ack.get("data"))
     if t == 9:
         d = ack["data"]
@@ -147,6 +154,25 @@ def main():
         return 1
     elif cmd == "show":
         print(json.dumps(find(a[0]), indent=1))
+    elif cmd == "expire":
+        print(json.dumps(call("/expire", {"id": a[0]})))
+    elif cmd == "channel-wait":
+        want = a[1]
+        limit = float(a[2]) if len(a) > 2 else 20
+        end = time.time() + limit
+        last = None
+        while time.time() < end:
+            for m in reversed(call("/messages")):
+                if m["channel_id"] != a[0] or m.get("dm_user"):
+                    continue
+                last = text_of(m)
+                if want in last:
+                    print("%s %d" % (m["id"], len(m.get("edits") or [])))
+                    print(last)
+                    return 0
+            time.sleep(0.1)
+        print("timed out; last seen: %r" % last, file=sys.stderr)
+        return 1
     elif cmd == "redeliver":
         print(json.dumps(call("/redeliver", {"id": a[0]})))
     elif cmd == "gateway":

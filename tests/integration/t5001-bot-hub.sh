@@ -3,7 +3,12 @@
 # (a small websocket client standing in for roostd) with the right token
 # is accepted, a wrong one gets 401 before the upgrade; the status it
 # reports shows in /server status and /node list; a command's commit makes
-# the hub send "fetch" with the new revision to that node.
+# the hub send "fetch" with the new revision to that node. Then the node
+# client reports on cue: a command's message follows the server through
+# Pulling (with progress), Installing (with the log's last lines) and
+# Starting to Running with its usage, with edits at most one a second; a
+# status view is edited when the node reports a change, and after its
+# token expires it goes on as a channel message that is edited too.
 . "$(dirname "$0")/../lib/tap.sh"
 
 P=33510 HUB=33519
@@ -11,11 +16,51 @@ FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py"
 C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
 ALICE=444444444444444444
 export ROOST_EGGS=$ROOST_SRC/eggs
+cue() { printf "%s\n" "$1" >>"$TRASH/cues"; }
 test_cleanup 'kill $BOTPID $FDPID $NODEPID 2>/dev/null'
 
 cat >node.py <<'EOF'
-import asyncio, json, sys, websockets
-port, token, out = sys.argv[1], sys.argv[2], sys.argv[3]
+# The node client: connects like roostd, writes what the hub sends to OUT,
+# and sends what the test appends to CUES, one line each:
+#   server NAME key=value ...   a server frame (phase, observed, applied,
+#                               reason, message, ready, cpu, mem, memlimit,
+#                               log with \n for newlines)
+#   progress NAME KIND TEXT     a progress frame
+#   removed NAME                a server_removed frame
+import asyncio, json, os, sys, websockets
+port, token, out, cues = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+def frame(line):
+    w = line.split(" ")
+    if w[0] == "progress":
+        return {"type": "progress", "server": w[1], "kind": w[2],
+                "text": " ".join(w[3:])}
+    if w[0] == "removed":
+        return {"type": "server_removed", "name": w[1]}
+    kv = dict(x.split("=", 1) for x in w[2:])
+    s = {"name": w[1], "phase": kv.get("phase", "Running"),
+         "ready": kv.get("ready") == "1", "reason": kv.get("reason"),
+         "message": kv.get("message", "").replace("_", " ") or None,
+         "observedRevision": kv.get("observed"),
+         "appliedRevision": kv.get("applied"),
+         "desiredState": kv.get("desired", "running")}
+    if "cpu" in kv:
+        s["usage"] = {"cpuPercent": float(kv["cpu"]),
+                      "memoryBytes": int(kv.get("mem", 0)),
+                      "memoryLimitBytes": int(kv.get("memlimit", 0))}
+    if "log" in kv:
+        s["install"] = {"result": "running", "exitCode": None,
+                        "logTail": kv["log"].replace("\\n", "\n")}
+    return {"type": "server", "server": s}
+async def feed(ws):
+    done = 0
+    while True:
+        await asyncio.sleep(0.05)
+        if not os.path.exists(cues):
+            continue
+        lines = open(cues).read().split("\n")[:-1]
+        for line in lines[done:]:
+            await ws.send(json.dumps(frame(line)))
+        done = len(lines)
 async def main():
     try:
         ws = await websockets.connect("ws://127.0.0.1:%s/v1/hub" % port,
@@ -32,6 +77,7 @@ async def main():
             "usage": {"cpuPercent": 25, "memoryBytes": 33554432,
                       "memoryLimitBytes": 134217728}}]}))
     print("connected", flush=True)
+    asyncio.ensure_future(feed(ws))
     async for m in ws:
         with open(out, "a") as fp:
             fp.write(m + "\n")
@@ -40,11 +86,12 @@ EOF
 
 test_expect_success 'bot.yaml: mistakes are reported with positions' '
 	echo tok >token &&
-	printf "tokenFile: $TRASH/token\napplicationId: \"12\"\nrepo: x\nhub:\n  listen: 127.0.0.1:1\n  nodes:\n    - { name: a, tokenSha256: abc }\nbogus: 1\n" >bad.yaml &&
+	printf "tokenFile: $TRASH/token\napplicationId: \"12\"\nrepo: x\nhub:\n  listen: 127.0.0.1:1\n  nodes:\n    - { name: a, tokenSha256: abc }\nbogus: 1\nstatusFollowMinutes: 0\n" >bad.yaml &&
 	! roost-bot -n -f bad.yaml 2>err &&
 	grep -q "bad.yaml:2:16: error: .applicationId. must be a Discord id" err &&
 	grep -q "bad.yaml:7:31: error: .tokenSha256. must be 64 hex" err &&
 	grep -q "bad.yaml:8:1: error: unknown key .bogus." err &&
+	grep -q "bad.yaml:9:22: error: .statusFollowMinutes. must be a number from 1 to 1440" err &&
 	printf "applicationId: \"900000000000000001\"\nrepo: x\n" >bad2.yaml &&
 	! roost-bot -n -f bad2.yaml 2>err &&
 	grep -q "tokenFile. is required" err
@@ -59,11 +106,13 @@ applicationId: "900000000000000001"
 repo: {url: "ssh://git@h/r.git", sshKey: k}
 workdir: w
 hub: {listen: "0.0.0.0:8443", nodes: [{name: node-a, tokenSha256: "%s"}]}
+statusFollowMinutes: 90
 """ % ("0" * 64)
 jsonschema.validate(yaml.safe_load(good), s)
 for bad in ('tokenFile: t\napplicationId: "12"\nrepo: x\n',
             'tokenFile: t\napplicationId: "900000000000000001"\n',
-            'tokenFile: t\napplicationId: "900000000000000001"\nrepo: x\nbogus: 1\n'):
+            'tokenFile: t\napplicationId: "900000000000000001"\nrepo: x\nbogus: 1\n',
+            'tokenFile: t\napplicationId: "900000000000000001"\nrepo: x\nstatusFollowMinutes: 0\n'):
     try:
         jsonschema.validate(yaml.safe_load(bad), s)
     except jsonschema.ValidationError:
@@ -87,6 +136,7 @@ test_expect_success 'setup: repository, fake Discord, bot with a hub' '
 	applicationId: "900000000000000001"
 	apiBase: http://127.0.0.1:$P/api/v10
 	repo: $TRASH/repo
+	statusFollowMinutes: 30
 	hub:
 	  listen: 127.0.0.1:$HUB
 	  nodes:
@@ -111,7 +161,7 @@ test_expect_success 'a wrong node token is refused with 401 before the upgrade' 
 '
 
 test_expect_success 'the node connects and its report shows in Discord' '
-	/usr/bin/python3 node.py $HUB "$(tr -d "\n" <nodetoken)" frames >node.out 2>&1 &
+	/usr/bin/python3 node.py $HUB "$(tr -d "\n" <nodetoken)" frames cues >node.out 2>&1 &
 	NODEPID=$! &&
 	wait_for 10 grep -q "node node-a connected" bot.log &&
 	wait_for 10 grep -q connected node.out &&
@@ -129,6 +179,82 @@ test_expect_success 'a commit makes the hub send fetch to that node' '
 	rev=$(git -C repo rev-parse main) &&
 	wait_for 10 grep -q "\"type\": *\"fetch\"" frames &&
 	grep "\"type\": *\"fetch\"" frames | grep -q "$rev"
+'
+
+test_expect_success 'a command follows the server: pulling, installing, starting, running' '
+	id=$($C slash $ALICE "" "server start demo") &&
+	$C wait $id "Waiting for node" >out &&
+	grep -q "committed" out &&
+	rev=$(git -C repo rev-parse main) &&
+	wait_for 10 grep -q "$rev" frames &&
+	cue "server demo phase=Pulling observed=$rev" &&
+	cue "progress demo pull layer1: Downloading 10/100" &&
+	$C wait $id "Pulling image" >out &&
+	grep -q "layer1: Downloading 10/100" out &&
+	for i in $(seq 11 40); do cue "progress demo pull layer1: Downloading $i/100"; done &&
+	cue "progress demo pull layer1: Download complete" &&
+	$C wait $id "Download complete" &&
+	log=$(for i in $(seq 1 15); do printf "install-line-%02d\\\\n" $i; done) &&
+	cue "server demo phase=Installing observed=$rev log=$log" &&
+	$C wait $id "Installing" >out &&
+	grep -q "install-line-15" out && grep -q "install-line-06" out &&
+	! grep -q "install-line-05" out &&
+	cue "server demo phase=Starting observed=$rev" &&
+	$C wait $id "Starting" &&
+	cue "server demo phase=Running ready=1 observed=$rev applied=$rev cpu=12.5 mem=50331648 memlimit=134217728" &&
+	$C wait $id "Running" >out &&
+	grep -q "Running .* CPU 12% .* memory 48 MiB of 128 MiB" out &&
+	grep -q "^48 MiB of 128 MiB" out && grep -q "^12% of 50%" out &&
+	grep -q "Phase: Running" out
+'
+
+test_expect_success 'edits are at most one a second and end with the latest state' '
+	$C show $id >show.json &&
+	/usr/bin/python3 -c "
+import json; r=json.load(open(\"show.json\")); e=r[\"edits\"]
+assert 5 <= len(e) <= 12, len(e)
+gaps=[b[\"time\"]-a[\"time\"] for a,b in zip(e,e[1:])]
+assert all(g >= 0.85 for g in gaps), gaps
+assert any(\"Download complete\" in json.dumps(x[\"body\"]) for x in e)
+assert not any(\"Downloading 25/100\" in json.dumps(x[\"body\"]) for x in e)
+assert \"Running\" in e[-1][\"body\"][\"content\"]
+" &&
+	n=$($C show $id | grep -c "\"target\": \"@original\"") &&
+	cue "server demo phase=Running ready=1 observed=$rev applied=$rev cpu=99 mem=50331648 memlimit=134217728" &&
+	sleep 2 &&
+	test "$($C show $id | grep -c "\"target\": \"@original\"")" -eq "$n"
+'
+
+test_expect_success 'a status view is edited when the node reports a change' '
+	sid=$($C slash $ALICE "" "server status demo") &&
+	$C wait $sid "Phase: Running" &&
+	sleep 0.5 &&
+	cue "server demo phase=Stopping observed=$rev applied=$rev desired=stopped" &&
+	$C wait $sid "Phase: Stopping" 10 &&
+	cue "server demo phase=Crashed reason=BackOff message=exited_with_code_3 observed=$rev applied=$rev" &&
+	$C wait $sid "Last error: exited with code 3" 10
+'
+
+test_expect_success 'an expired token: the view goes on as a channel message, edited on changes' '
+	$C expire $sid &&
+	cue "server demo phase=Stopped reason=Succeeded observed=$rev applied=$rev" &&
+	$C channel-wait 300000000000000001 "Phase: Stopped" 10 >msg &&
+	mid=$(head -n 1 msg | cut -d" " -f1) &&
+	grep -q "\[Refresh r:demo\]" msg &&
+	$C show $sid | grep -q "\"refused\"" &&
+	grep -q "no longer valid" bot.log &&
+	cue "server demo phase=Running ready=1 observed=$rev applied=$rev cpu=30 mem=50331648 memlimit=134217728" &&
+	$C channel-wait 300000000000000001 "Phase: Running" 10 >msg &&
+	test "$(head -n 1 msg | cut -d" " -f1)" = "$mid" &&
+	test "$(head -n 1 msg | cut -d" " -f2)" -ge 1 &&
+	$C get /messages | /usr/bin/python3 -c "
+import json,sys; m=[x for x in json.load(sys.stdin) if not x.get(\"dm_user\")]
+assert len(m)==1, m
+assert m[0][\"flags\"]==0, m[0]" &&
+	$C get /violations >v.json &&
+	/usr/bin/python3 -c "
+import json; v=[x for x in json.load(open(\"v.json\")) if x[\"kind\"]!=\"injected-429\"]
+assert not v, v"
 '
 
 test_expect_success 'the bot stops cleanly on SIGTERM' '

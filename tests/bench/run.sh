@@ -21,6 +21,13 @@ eggdirs=eggs
 [ -d ../shared/eggs ] && eggdirs="eggs ../shared/eggs"
 run bench_eggs "$O/tests/bench_eggs" $eggdirs
 run bench_engine "$O/tests/bench_engine" -n 7
+# the bot's benchmarks run it against the fake Discord (python3-websockets)
+if /usr/bin/python3 -c "import websockets" 2>/dev/null; then
+	run bench_bot_ack "$O/tests/bench_bot_ack"
+	run bench_bot_commit "$O/tests/bench_bot_commit"
+else
+	results+=("bench_bot_ack, bench_bot_commit: skipped (no python3-websockets; make bootstrap)")
+fi
 for b in tests/bench/bench_*.sh; do
 	[ -f "$b" ] && run "$(basename "$b" .sh)" bash "$b" "$O"
 done

@@ -8,6 +8,7 @@
  *
  *   ROOST_SRC=. ROOST_BUILD=build bench_bot_ack [N] [ROUNDS]
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "bench.h"
 #include "buf.h"
 #include "http.h"
 #include "json.h"
@@ -55,6 +57,28 @@ post(struct http *h, const char *path, const char *body, struct buf *out)
 	return rc;
 }
 
+/* Waits up to secs for path to exist and, with s, to contain s. */
+static int
+wait_file(const char *path, const char *s, double secs)
+{
+	double	 end = bench_now() + secs;
+	char	 b[65536];
+	ssize_t	 n;
+	int	 fd;
+
+	while (bench_now() < end) {
+		if ((fd = open(path, O_RDONLY)) >= 0) {
+			n = read(fd, b, sizeof(b) - 1);
+			close(fd);
+			b[n > 0 ? n : 0] = '\0';
+			if (s == NULL || strstr(b, s) != NULL)
+				return 0;
+		}
+		usleep(20 * 1000);
+	}
+	return -1;
+}
+
 static pid_t
 spawn(const char *cmd)
 {
@@ -71,14 +95,17 @@ int
 main(int argc, char *argv[])
 {
 	const char	*src = getenv("ROOST_SRC"), *bld = getenv("ROOST_BUILD");
-	char		 dir[] = "/tmp/roost-bench-bot.XXXXXX", *cmd;
+	char		 dir[] = "/tmp/roost-bench-bot.XXXXXX", *cmd, path[4096];
+	char		 line[512];
 	int		 n = argc > 1 ? atoi(argv[1]) : 50;
 	int		 rounds = argc > 2 ? atoi(argv[2]) : 5, i, r, tries;
+	int		 ok = 0;
 	struct http	*h;
 	struct buf	 b, out;
 	pid_t		 fd, bot;
 	cJSON		*st;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (src == NULL || bld == NULL || mkdtemp(dir) == NULL) {
 		fprintf(stderr, "bench_bot_ack: set ROOST_SRC and "
 		    "ROOST_BUILD\n");
@@ -91,20 +118,26 @@ main(int argc, char *argv[])
 	    "applicationId: \"900000000000000001\"\\napiBase: "
 	    "http://127.0.0.1:%d/api/v10\\nrepo: %s/repo\\n' >bot.yaml",
 	    dir, src, dir, PORT, dir);
-	if (system(cmd) != 0)
+	if (system(cmd) != 0) {
+		printf("bot ack latency: FAILED, cannot set up %s\n", dir);
 		return 1;
+	}
 	free(cmd);
 	xasprintf(&cmd, "exec /usr/bin/python3 %s/tests/fakediscord/"
 	    "fakediscord.py --port %d --state-dir %s/fd >%s/fd.log 2>&1",
 	    src, PORT, dir, dir);
 	fd = spawn(cmd);
 	free(cmd);
-	sleep(2);
+	snprintf(path, sizeof(path), "%s/fd/ready", dir);
+	if (wait_file(path, NULL, 15) != 0)
+		fprintf(stderr, "bench_bot_ack: the fake did not start\n");
 	xasprintf(&cmd, "ROOST_EGGS=%s/eggs exec %s/roost-bot -d -f "
 	    "%s/bot.yaml >%s/bot.log 2>&1", src, bld, dir, dir);
 	bot = spawn(cmd);
 	free(cmd);
-	sleep(3);
+	snprintf(path, sizeof(path), "%s/bot.log", dir);
+	if (wait_file(path, "gateway: ready", 30) != 0)
+		fprintf(stderr, "bench_bot_ack: the bot did not connect\n");
 	h = http_new(NULL);
 	buf_init(&b, 0);
 	buf_init(&out, 0);
@@ -131,9 +164,11 @@ main(int argc, char *argv[])
 			break;
 		st = cJSON_Parse(buf_str(&out));
 		if (json_int64(st, "acked", 0) >= (int64_t)n * rounds) {
-			printf("bot ack latency, %d rounds of %d concurrent "
-			    "interactions: p50 %.2f ms, p99 %.2f ms, max "
-			    "%.2f ms (goal p99 <= 20 ms)\n", rounds, n,
+			ok = 1;
+			snprintf(line, sizeof(line), "bot ack latency, %d "
+			    "rounds of %d concurrent interactions: p50 %.2f "
+			    "ms, p99 %.2f ms, max "
+			    "%.2f ms (goal p99 <= 20 ms)", rounds, n,
 			    json_double(st, "p50_ms", -1),
 			    json_double(st, "p99_ms", -1),
 			    json_double(st, "max_ms", -1));
@@ -150,9 +185,16 @@ main(int argc, char *argv[])
 	http_free(h);
 	buf_dispose(&b);
 	buf_dispose(&out);
-	xasprintf(&cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "bench_bot_ack: cannot remove %s\n", dir);
-	free(cmd);
-	return tries < 100 ? 0 : 1;
+	if (ok) {
+		xasprintf(&cmd, "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "bench_bot_ack: cannot remove %s\n",
+			    dir);
+		free(cmd);
+	} else
+		snprintf(line, sizeof(line), "bot ack latency: FAILED, not "
+		    "every interaction was acknowledged (see %s)", dir);
+	/* the summary line comes last */
+	printf("%s\n", line);
+	return ok ? 0 : 1;
 }

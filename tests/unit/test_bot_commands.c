@@ -2,7 +2,8 @@
  * test_bot_commands: roost-bot's pure handlers on state-example: what a
  * Discord user gets back for each command, button, select, modal and
  * autocomplete, which job a worker receives, permission refusals, the
- * status embed built from a node's report, and the finished-job messages.
+ * status embed built from a node's report, the finished-job messages, and
+ * the live messages of a followed job and of a status view.
  */
 #include "unit.h"
 
@@ -375,6 +376,245 @@ test_job_messages(void **state)
 	cJSON_Delete(r);
 }
 
+#define COMMIT	"abcdef0123456789abcdef0123456789abcdef01"
+
+/* The follow message of job for a report (JSON text or NULL). */
+static cJSON *
+follow(const struct cmd_job *job, const struct cmd_result *res,
+    const char *report, const struct cmd_progress *lines, size_t n,
+    int connected, int timed_out, int *settled)
+{
+	struct cmd_env		 env;
+	struct cmd_follow	 f;
+	cJSON			*rj = report ? cJSON_Parse(report) : NULL, *m;
+
+	assert_true(report == NULL || rj != NULL);
+	env_init(&env);
+	memset(&f, 0, sizeof(f));
+	f.job = job;
+	f.res = res;
+	f.status = rj;
+	f.lines = lines;
+	f.nlines = n;
+	f.connected = connected;
+	f.timed_out = timed_out;
+	m = cmd_follow_message(&env, &f);
+	*settled = cmd_follow_settled(rj, res->commit);
+	cJSON_Delete(rj);
+	return m;
+}
+
+static void
+test_follow_message(void **state)
+{
+	static const struct cmd_progress pull[] = {
+		{ "pull", "layer1: Downloading 1/10" },
+		{ "start", "Demo server ready" },
+		{ "pull", "layer1: Downloading 5/10" },
+		{ "pull", "layer2: Pulling fs layer" },
+		{ "pull", "layer1: Download `complete`" },
+	};
+	struct cmd_job		*job;
+	struct cmd_result	 res;
+	struct buf		 log;
+	cJSON			*r, *m;
+	char			*t, *rep;
+	int			 settled, i;
+
+	r = run(slash("start", "demo", ALICE, NULL), &job);
+	assert_non_null(job);
+	memset(&res, 0, sizeof(res));
+	strcpy(res.commit, COMMIT);
+	res.node = xstrdup("node-a");
+	assert_true(cmd_job_follows(job, &res));
+
+	/* nothing reported for the commit yet */
+	m = follow(job, &res, NULL, NULL, 0, 1, 0, &settled);
+	assert_false(settled);
+	assert_contains(json_str(m, "content", ""), "committed `abcdef0`");
+	assert_contains(json_str(m, "content", ""),
+	    "Waiting for node `node-a` to apply commit `abcdef0`");
+	cJSON_Delete(m);
+	m = follow(job, &res, NULL, NULL, 0, 0, 0, &settled);
+	assert_contains(json_str(m, "content", ""), "is not connected");
+	cJSON_Delete(m);
+	m = follow(job, &res, "{\"phase\":\"Running\",\"ready\":true,"
+	    "\"observedRevision\":\"0000000000\",\"appliedRevision\":"
+	    "\"0000000000\"}", NULL, 0, 1, 0, &settled);
+	assert_false(settled);
+	assert_contains(json_str(m, "content", ""), "Waiting for node");
+	cJSON_Delete(m);
+
+	/* pulling: the latest line in the headline, the last three below */
+	m = follow(job, &res, "{\"phase\":\"Pulling\",\"observedRevision\":"
+	    "\"abcdef0\"}", pull, 5, 1, 0, &settled);
+	assert_false(settled);
+	t = json_print(m);
+	assert_contains(json_str(m, "content", ""),
+	    "Pulling image\xe2\x80\xa6 `layer1: Download 'complete'`");
+	assert_contains(t, "\"name\":\"Image pull\"");
+	assert_contains(t, "layer1: Downloading 5/10");
+	assert_null(strstr(t, "Downloading 1/10"));
+	assert_null(strstr(t, "Demo server ready"));
+	assert_contains(t, "\"custom_id\":\"r:demo\"");
+	free(t);
+	cJSON_Delete(m);
+
+	/* installing: the last ten lines of the log */
+	buf_init(&log, 0);
+	buf_addf(&log, "{\"phase\":\"Installing\",\"observedRevision\":\"%s\","
+	    "\"install\":{\"logTail\":\"", COMMIT);
+	for (i = 1; i <= 15; i++)
+		buf_addf(&log, "install line %02d\\n", i);
+	buf_addf(&log, "\"}}");
+	m = follow(job, &res, buf_str(&log), NULL, 0, 1, 0, &settled);
+	buf_dispose(&log);
+	t = json_print(m);
+	assert_contains(json_str(m, "content", ""), "Installing\xe2\x80\xa6");
+	assert_contains(t, "\"name\":\"Install log\"");
+	assert_contains(t, "install line 15");
+	assert_contains(t, "install line 06");
+	assert_null(strstr(t, "install line 05"));
+	free(t);
+	cJSON_Delete(m);
+
+	m = follow(job, &res, "{\"phase\":\"Starting\",\"observedRevision\":"
+	    "\"" COMMIT "\"}", NULL, 0, 1, 0, &settled);
+	assert_false(settled);
+	assert_contains(json_str(m, "content", ""), "**Starting\xe2\x80\xa6**");
+	cJSON_Delete(m);
+
+	/* running at the commit: settled, with its usage */
+	xasprintf(&rep, "{\"phase\":\"Running\",\"ready\":true,"
+	    "\"observedRevision\":\"%s\",\"appliedRevision\":\"%s\",\"usage\":"
+	    "{\"cpuPercent\":12.5,\"memoryBytes\":50331648,"
+	    "\"memoryLimitBytes\":134217728}}", COMMIT, COMMIT);
+	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
+	free(rep);
+	assert_true(settled);
+	t = json_print(m);
+	assert_contains(json_str(m, "content", ""), "Running \xc2\xb7 CPU 12% "
+	    "\xc2\xb7 memory 48 MiB of 128 MiB");
+	assert_contains(t, "48 MiB of 128 MiB");
+	assert_contains(t, "\"name\":\"CPU\"");
+	free(t);
+	cJSON_Delete(m);
+
+	/* failures say what went wrong */
+	m = follow(job, &res, "{\"phase\":\"Failed\",\"ready\":false,"
+	    "\"message\":\"port 25600 is in use\",\"observedRevision\":\""
+	    COMMIT "\"}", NULL, 0, 1, 0, &settled);
+	assert_true(settled);
+	assert_contains(json_str(m, "content", ""),
+	    "**Failed: port 25600 is in use**");
+	cJSON_Delete(m);
+
+	/* given up while still pulling */
+	m = follow(job, &res, "{\"phase\":\"Pulling\",\"observedRevision\":\""
+	    COMMIT "\"}", pull, 5, 1, 1, &settled);
+	assert_contains(json_str(m, "content", ""), "Still Pulling");
+	cJSON_Delete(m);
+	m = follow(job, &res, NULL, NULL, 0, 1, 1, &settled);
+	assert_contains(json_str(m, "content", ""), "has not reported");
+	cJSON_Delete(m);
+
+	res.unchanged = 1;
+	assert_false(cmd_job_follows(job, &res));
+	res.unchanged = 0;
+	res.rc = ROOST_EINVAL;
+	assert_false(cmd_job_follows(job, &res));
+	cmd_result_dispose(&res);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+}
+
+static void
+test_follow_settled(void **state)
+{
+	static const struct {
+		const char	*report;
+		int		 settled;
+	} cases[] = {
+		{ "{\"phase\":\"Running\",\"appliedRevision\":\"" COMMIT "\"}",
+		    1 },
+		{ "{\"phase\":\"Running\",\"observedRevision\":\"" COMMIT "\","
+		    "\"appliedRevision\":\"0123456789\"}", 0 },
+		{ "{\"phase\":\"Stopped\",\"reason\":\"Succeeded\","
+		    "\"appliedRevision\":\"abcdef01234\"}", 1 },
+		{ "{\"phase\":\"Stopped\",\"reason\":\"Progressing\","
+		    "\"appliedRevision\":\"" COMMIT "\"}", 0 },
+		{ "{\"phase\":\"Stopped\",\"reason\":\"DiskLimitExceeded\","
+		    "\"observedRevision\":\"" COMMIT "\"}", 1 },
+		{ "{\"phase\":\"Crashed\",\"observedRevision\":\"" COMMIT "\"}",
+		    0 },
+		{ "{\"phase\":\"CrashLoop\",\"observedRevision\":\"" COMMIT
+		    "\"}", 1 },
+		{ "{\"phase\":\"InstallFailed\",\"observedRevision\":\"" COMMIT
+		    "\"}", 1 },
+		{ "{\"phase\":\"Invalid\",\"observedRevision\":\"" COMMIT
+		    "\"}", 1 },
+		{ "{\"phase\":\"Installing\",\"observedRevision\":\"" COMMIT
+		    "\"}", 0 },
+		{ "{\"phase\":\"Failed\",\"observedRevision\":\"abc\"}", 0 },
+	};
+	cJSON	*rj;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rj = cJSON_Parse(cases[i].report);
+		assert_non_null(rj);
+		if (cmd_follow_settled(rj, COMMIT) != cases[i].settled)
+			fail_msg("%s: settled should be %d", cases[i].report,
+			    cases[i].settled);
+		cJSON_Delete(rj);
+	}
+	assert_false(cmd_follow_settled(NULL, COMMIT));
+}
+
+static void
+test_status_view(void **state)
+{
+	static const struct cmd_progress pull[] = {
+		{ "pull", "abc: Extracting 3/9" },
+	};
+	struct cmd_env	 env;
+	struct cmd_job	*job;
+	cJSON		*r, *rj, *m;
+	char		 server[64], *t;
+
+	/* /server status and Refresh are status views, others are not */
+	r = run(slash("status", "demo", ALICE, NULL), &job);
+	assert_true(cmd_reply_view(r, server, sizeof(server)));
+	assert_string_equal(server, "demo");
+	cJSON_Delete(r);
+	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"r:demo\","
+	    "\"component_type\":2}"), &job);
+	assert_true(cmd_reply_view(r, server, sizeof(server)));
+	cJSON_Delete(r);
+	r = run(slash("history", "demo", ALICE, NULL), &job);
+	assert_false(cmd_reply_view(r, server, sizeof(server)));
+	cmd_job_free(job);
+	cJSON_Delete(r);
+	r = run(slash("delete", "demo", ALICE, NULL), &job);
+	assert_false(cmd_reply_view(r, server, sizeof(server)));
+	cJSON_Delete(r);
+
+	/* the view renders the report it is given */
+	env_init(&env);
+	rj = cJSON_Parse("{\"phase\":\"Pulling\",\"reason\":\"Pulling\"}");
+	m = cmd_status_view(&env, "demo", rj, pull, 1);
+	t = json_print(m);
+	assert_contains(t, "Pulling \xc2\xb7 Pulling");
+	assert_contains(t, "abc: Extracting 3/9");
+	assert_contains(t, "\"custom_id\":\"p:stop:demo\"");
+	free(t);
+	cJSON_Delete(m);
+	cJSON_Delete(rj);
+	m = cmd_status_view(&env, "nosuch", NULL, NULL, 0);
+	assert_contains(json_str(m, "content", ""), "no longer exists");
+	cJSON_Delete(m);
+}
+
 static void
 test_definitions_and_bar(void **state)
 {
@@ -407,6 +647,9 @@ main(void)
 		cmocka_unit_test(test_autocomplete),
 		cmocka_unit_test(test_job_messages),
 		cmocka_unit_test(test_definitions_and_bar),
+		cmocka_unit_test(test_follow_message),
+		cmocka_unit_test(test_follow_settled),
+		cmocka_unit_test(test_status_view),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

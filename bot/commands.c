@@ -1834,7 +1834,8 @@ cmd_follow_settled(const cJSON *st, const char *commit)
 	if (st == NULL || commit == NULL || *commit == '\0')
 		return 0;
 	if (strcmp(phase, "Running") == 0)
-		return rev_is(applied, commit);
+		return rev_is(applied, commit) &&
+		    json_str(st, "usage.sampledAt", NULL) != NULL;
 	if (strcmp(phase, "Stopped") == 0) {
 		if (strcmp(json_str(st, "reason", ""), "DiskLimitExceeded") == 0)
 			return rev_is(observed, commit);
@@ -1888,7 +1889,8 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 			    "`%.7s`%s", node, f->res->commit, ell);
 		return;
 	}
-	if (f->timed_out && !cmd_follow_settled(st, f->res->commit)) {
+	if (f->timed_out && !cmd_follow_settled(st, f->res->commit) &&
+	    strcmp(phase, "Running") != 0) {
 		buf_addf(b, "Still %s; this message is no longer updated. "
 		    "`/server status server:%s` shows how it goes on.",
 		    *phase ? phase : "in progress", f->job->server);
@@ -1917,6 +1919,10 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 		buf_addf(b, "Starting%s", ell);
 	else if (strcmp(phase, "Stopping") == 0)
 		buf_addf(b, "Stopping%s", ell);
+	else if (strcmp(phase, "Running") == 0 &&
+	    json_str(st, "usage.sampledAt", NULL) == NULL)
+		buf_addf(b, "Running \xc2\xb7 %s", f->timed_out ? "no usage "
+		    "sample yet" : "waiting for the first usage sample\xe2\x80\xa6");
 	else if (strcmp(phase, "Running") == 0) {
 		mib(json_double(st, "usage.memoryBytes", 0), a, sizeof(a));
 		mib(json_double(st, "usage.memoryLimitBytes", 0), l, sizeof(l));

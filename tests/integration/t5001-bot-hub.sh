@@ -46,7 +46,8 @@ def frame(line):
     if "cpu" in kv:
         s["usage"] = {"cpuPercent": float(kv["cpu"]),
                       "memoryBytes": int(kv.get("mem", 0)),
-                      "memoryLimitBytes": int(kv.get("memlimit", 0))}
+                      "memoryLimitBytes": int(kv.get("memlimit", 0)),
+                      "sampledAt": "2026-11-25T10:00:00Z"}
     if "log" in kv:
         s["install"] = {"result": "running", "exitCode": None,
                         "logTail": kv["log"].replace("\\n", "\n")}

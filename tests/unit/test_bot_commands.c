@@ -488,7 +488,8 @@ test_follow_message(void **state)
 	xasprintf(&rep, "{\"phase\":\"Running\",\"ready\":true,"
 	    "\"observedRevision\":\"%s\",\"appliedRevision\":\"%s\",\"usage\":"
 	    "{\"cpuPercent\":12.5,\"memoryBytes\":50331648,"
-	    "\"memoryLimitBytes\":134217728}}", COMMIT, COMMIT);
+	    "\"memoryLimitBytes\":134217728,\"sampledAt\":"
+	    "\"2026-11-25T10:00:00Z\"}}", COMMIT, COMMIT);
 	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
 	free(rep);
 	assert_true(settled);
@@ -498,6 +499,14 @@ test_follow_message(void **state)
 	assert_contains(t, "48 MiB of 128 MiB");
 	assert_contains(t, "\"name\":\"CPU\"");
 	free(t);
+	cJSON_Delete(m);
+
+	/* running before the first usage sample: not yet settled */
+	m = follow(job, &res, "{\"phase\":\"Running\",\"ready\":true,"
+	    "\"appliedRevision\":\"" COMMIT "\",\"usage\":{\"cpuPercent\":0,"
+	    "\"sampledAt\":null}}", NULL, 0, 1, 0, &settled);
+	assert_false(settled);
+	assert_contains(json_str(m, "content", ""), "first usage sample");
 	cJSON_Delete(m);
 
 	/* failures say what went wrong */
@@ -535,8 +544,10 @@ test_follow_settled(void **state)
 		const char	*report;
 		int		 settled;
 	} cases[] = {
-		{ "{\"phase\":\"Running\",\"appliedRevision\":\"" COMMIT "\"}",
-		    1 },
+		{ "{\"phase\":\"Running\",\"appliedRevision\":\"" COMMIT "\","
+		    "\"usage\":{\"sampledAt\":\"2026-11-25T10:00:00Z\"}}", 1 },
+		{ "{\"phase\":\"Running\",\"appliedRevision\":\"" COMMIT "\","
+		    "\"usage\":{\"sampledAt\":null}}", 0 },
 		{ "{\"phase\":\"Running\",\"observedRevision\":\"" COMMIT "\","
 		    "\"appliedRevision\":\"0123456789\"}", 0 },
 		{ "{\"phase\":\"Stopped\",\"reason\":\"Succeeded\","

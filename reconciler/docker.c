@@ -38,6 +38,9 @@ struct docker {
 	atomic_uint_fast64_t requests;
 };
 
+/* Requests of every client of this process, for roostd's metrics. */
+static atomic_uint_fast64_t docker_requests_all;
+
 struct docker_attach {
 	int		 fd;
 	int		 tty;
@@ -104,6 +107,21 @@ docker_requests(const struct docker *d)
 	return atomic_load(&((struct docker *)d)->requests);
 }
 
+/* Returns how many requests all clients of this process have sent. */
+uint64_t
+docker_requests_total(void)
+{
+	return atomic_load(&docker_requests_all);
+}
+
+/* Counts one request of d, in its counter and in the process total. */
+static void
+docker_count(struct docker *d)
+{
+	atomic_fetch_add(&d->requests, 1);
+	atomic_fetch_add(&docker_requests_all, 1);
+}
+
 /* Turns a non-2xx response into the matching error code and message. */
 static int
 docker_status(const char *method, const char *path,
@@ -167,7 +185,7 @@ docker_call(struct docker *d, const char *method, const char *path,
 	req.max_response = DOCKER_LOG_MAX;
 	req.on_data = cb;
 	req.arg = arg;
-	atomic_fetch_add(&d->requests, 1);
+	docker_count(d);
 	rc = http_do(d->http, &req, resp, err);
 	free(url);
 	if (rc != 0)
@@ -521,7 +539,7 @@ docker_image_pull(struct docker *d, const char *ref, const char *auth,
 	req.on_data = docker_lines_cb;
 	req.arg = &l;
 	http_response_init(&resp);
-	atomic_fetch_add(&d->requests, 1);
+	docker_count(d);
 	rc = http_do(d->http, &req, &resp, err);
 	if (rc == 0)
 		rc = docker_status("POST", "/images/create", &resp, err);
@@ -1135,7 +1153,7 @@ docker_attach_open(struct docker *d, const char *ref, int tty,
 	    "Host: docker\r\nContent-Type: text/plain\r\n"
 	    "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n", er);
 	free(er);
-	atomic_fetch_add(&d->requests, 1);
+	docker_count(d);
 	n = send(fd, req, strlen(req), MSG_NOSIGNAL);
 	free(req);
 	if (n < 0) {

@@ -186,6 +186,8 @@ void		 docker_cancel(struct docker *d);
 void		 docker_reset_cancel(struct docker *d);
 /* Counts the requests d has sent (the cache's no-engine-call check). */
 uint64_t	 docker_requests(const struct docker *d);
+/* Counts the requests of every client of this process (reads and writes). */
+uint64_t	 docker_requests_total(void);
 
 int		 docker_ping(struct docker *d, struct rerr *err);
 int		 docker_version(struct docker *d, struct docker_version *out,

@@ -33,6 +33,7 @@
 
 #include "api.h"
 #include "conf.h"
+#include "docker.h"
 #include "hub.h"
 #include "recon.h"
 #include "sftpsup.h"
@@ -165,6 +166,11 @@ rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
 	buf_addf(b, "# HELP roost_engine_writes_total Docker engine write "
 	    "requests.\n# TYPE roost_engine_writes_total counter\n"
 	    "roost_engine_writes_total %llu\n",
+	buf_addf(b, "# HELP roost_engine_requests_total Docker engine "
+	    "requests of every kind (reads, writes, events, attach).\n"
+	    "# TYPE roost_engine_requests_total counter\n"
+	    "roost_engine_requests_total %llu\n",
+	    (unsigned long long)docker_requests_total());
 	    (unsigned long long)recon_engine_writes(rd->recon));
 	if (rd->sync != NULL)
 		rev = sync_revision(rd->sync);

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# bench_noop1k.sh: the cost of a no-op reconcile pass of the real roostd
+# over a converged node of 1,000 servers on the real engine. The goal is
+# the anchor: 0 engine calls beyond the events-fed cache and <= 20 ms CPU
+# per pass. The engine listing the same 1,000 containers (docker ps, and
+# GET /containers/json on the socket) is printed as a reference point.
+#
+#   tests/bench/bench_noop1k.sh BUILD_DIR [SERVERS] [PASSES]
+#
+# The node holds SERVERS (1000) servers of the demo egg without its
+# install step; $BENCH1K_RUNNING (10) of them run, the others are
+# committed "state: stopped", for which roostd creates the container and
+# leaves it stopped (it is converged all the same; the pass plans every
+# server alike). Creating them takes roostd about 1-3 minutes on vfs.
+#
+# Each of PASSES (21) passes is a POST /v1/reconcile (a fetch that finds
+# the same revision, then the pass, then the status publication); for
+# each the script records roostd's main-thread CPU
+# (/proc/PID/task/PID/schedstat, nanoseconds; fetch and publication
+# included, so an upper bound of the pass), the wall time roostd accounts
+# to the pass (roost_reconcile_pass_seconds_total, whole milliseconds) and
+# the change of roost_engine_requests_total, which counts every engine
+# request of the process (the sampler's usage reads of the running
+# servers, every 15 s, can fall into a window: hence the median).
+# All containers carry roost.node=bench1k and are removed at the end.
+set -u
+O=${1:-build}
+NSRV=${2:-1000}
+PASSES=${3:-21}
+NRUN=${BENCH1K_RUNNING:-10}
+ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN=$(cd "$O" && pwd)
+. "$ROOST_SRC/tests/lib/docker.sh"
+export ROOST_EGGS=$ROOST_SRC/eggs
+NODE=bench1k
+T=$(mktemp -d /tmp/roost-bench-noop1k.XXXXXX)
+PID=
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
+
+die() {
+	echo "bench_noop1k: $*" >&2
+	tail -n 20 "$T/log" >&2 2>/dev/null
+	echo "no-op pass over $NSRV servers: not measured ($*)"
+	exit 1
+}
+med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+now() { date +%s.%N; }
+ms() { echo "$1 $2" | awk '{ printf "%.1f", ($2 - $1) * 1000 }'; }
+metric() { awk -v k="$1" '$1 == k { print $2 }' "$T/metrics"; }
+api() {
+	local path=${*: -1}
+	curl -sf --unix-socket "$T/api.sock" "${@:1:$#-1}" "http://roostd$path"
+}
+
+docker_ensure && demo_image_ensure >/dev/null || die "no engine"
+docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
+
+mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench"
+git init -q -b main "$T/repo"
+sed '/^install:/,/^variables:/{/^variables:/!d}' "$ROOST_SRC/eggs/roost/demo.yaml" \
+    >"$T/repo/eggs/bench/demo.yaml"
+printf 'name: %s\naddress: 127.0.0.1\nports: ["40000-%d"]\n' $NODE \
+    $((40000 + NSRV)) >"$T/repo/nodes/$NODE.yaml"
+for i in $(seq "$NSRV"); do
+	st=stopped
+	[ "$i" -le "$NRUN" ] && st=running
+	printf 'name: k%04d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: %s\nlimits: { memory: 64 }\nports: { default: %d }\n' \
+	    "$i" $NODE $st $((40000 + i)) >"$T/repo/servers/k$(printf %04d "$i").yaml"
+done
+git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
+printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \
+    $NODE "$T" "$T" "$T" >"$T/roostd.yaml"
+
+t0=$(now)
+"$BIN/roostd" -d -f "$T/roostd.yaml" >"$T/log" 2>&1 &
+PID=$!
+for i in $(seq 100); do [ -S "$T/api.sock" ] && break; sleep 0.1; done
+[ -S "$T/api.sock" ] || die "roostd did not start"
+
+# Converged: every server's container exists, and the status says so.
+ok=0
+for i in $(seq ${BENCH1K_WAIT:-600}); do
+	kill -0 $PID 2>/dev/null || die "roostd exited"
+	n=$(docker ps -aq --filter label=roost.node=$NODE | wc -l)
+	if [ "$n" -ge "$NSRV" ]; then
+		api /v1/status >"$T/status" 2>/dev/null
+		s=$(jq '[.servers[] | select(.phase == "Stopped")] | length' "$T/status" 2>/dev/null)
+		r=$(jq '[.servers[] | select(.phase == "Running")] | length' "$T/status" 2>/dev/null)
+		if [ "${s:-0}" -eq $((NSRV - NRUN)) ] && [ "${r:-0}" -eq "$NRUN" ]; then
+			ok=1
+			break
+		fi
+	fi
+	sleep 1
+done
+[ $ok = 1 ] || die "not converged after ${BENCH1K_WAIT:-600} s ($n containers, ${s:-?} stopped, ${r:-?} running)"
+conv=$(echo "$t0 $(now)" | awk '{ printf "%.0f", $2 - $1 }')
+sleep 2
+
+# Two warm-up passes, then the measured ones.
+api -X POST /v1/reconcile >/dev/null || die "POST /v1/reconcile failed"
+api -X POST /v1/reconcile >/dev/null || die "POST /v1/reconcile failed"
+api /metrics >"$T/metrics"
+req0=$(metric roost_engine_requests_total)
+[ -n "$req0" ] || die "roostd has no roost_engine_requests_total"
+wr0=$(metric roost_engine_writes_total)
+ps0=$(metric roost_reconcile_pass_seconds_total)
+np0=$(metric roost_reconcile_passes_total)
+cpu=()
+calls=()
+wall=()
+for i in $(seq "$PASSES"); do
+	c0=$(awk '{ print $1 }' /proc/$PID/task/$PID/schedstat)
+	api -X POST /v1/reconcile >/dev/null || die "POST /v1/reconcile failed"
+	c1=$(awk '{ print $1 }' /proc/$PID/task/$PID/schedstat)
+	api /metrics >"$T/metrics"
+	req=$(metric roost_engine_requests_total)
+	ps=$(metric roost_reconcile_pass_seconds_total)
+	cpu+=("$(echo "$c0 $c1" | awk '{ printf "%.2f", ($2 - $1) / 1e6 }')")
+	calls+=($((req - req0)))
+	wall+=("$(echo "$ps0 $ps" | awk '{ printf "%.0f", ($2 - $1) * 1000 }')")
+	req0=$req
+	ps0=$ps
+done
+wr1=$(metric roost_engine_writes_total)
+np1=$(metric roost_reconcile_passes_total)
+maxcalls=$(printf '%s\n' "${calls[@]}" | sort -n | tail -n 1)
+
+# The reference: the engine listing the same containers.
+lps=()
+lapi=()
+for i in 1 2 3 4 5; do
+	a=$(now)
+	n=$(docker ps -a --filter label=roost.node=$NODE --format '{{.ID}}' | wc -l)
+	b=$(now)
+	curl -sf --unix-socket "$ROOST_DOCKER_SOCK" -o /dev/null \
+	    "http://docker/containers/json?all=1&filters=%7B%22label%22%3A%5B%22roost.node%3D$NODE%22%5D%7D"
+	c=$(now)
+	lps+=("$(ms "$a" "$b")")
+	lapi+=("$(ms "$b" "$c")")
+done
+rss=$(awk '/VmRSS/ { print $2 }' /proc/$PID/status)
+
+mcpu=$(med "${cpu[@]}")
+mcalls=$(med "${calls[@]}")
+echo "converged $NSRV servers ($NRUN running) in ${conv} s; roostd RSS $((rss / 1024)) MiB"
+echo "main-thread CPU per POST /v1/reconcile (ms): ${cpu[*]}"
+echo "pass wall time (ms, roost_reconcile_pass_seconds_total): ${wall[*]}"
+echo "engine requests per pass: ${calls[*]} (engine writes: $((wr1 - wr0)), passes: $((np1 - np0)))"
+echo "reference: docker ps -a of the $n containers: median $(med "${lps[@]}") ms; GET /containers/json: median $(med "${lapi[@]}") ms"
+v=met
+awk -v c="$mcpu" 'BEGIN { exit !(c <= 20) }' && [ "$mcalls" -eq 0 ] || v="NOT met"
+echo "no-op pass over $NSRV servers: median ${mcpu} ms CPU (pass wall median $(med "${wall[@]}") ms), median $mcalls engine calls (max $maxcalls) over $PASSES passes (goal: 0 calls, <= 20 ms CPU: $v)"

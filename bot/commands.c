@@ -1834,8 +1834,7 @@ cmd_follow_settled(const cJSON *st, const char *commit)
 	if (st == NULL || commit == NULL || *commit == '\0')
 		return 0;
 	if (strcmp(phase, "Running") == 0)
-		return rev_is(applied, commit) &&
-		    json_str(st, "usage.sampledAt", NULL) != NULL;
+		return rev_is(applied, commit);
 	if (strcmp(phase, "Stopped") == 0) {
 		if (strcmp(json_str(st, "reason", ""), "DiskLimitExceeded") == 0)
 			return rev_is(observed, commit);
@@ -1921,8 +1920,7 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 		buf_addf(b, "Stopping%s", ell);
 	else if (strcmp(phase, "Running") == 0 &&
 	    json_str(st, "usage.sampledAt", NULL) == NULL)
-		buf_addf(b, "Running \xc2\xb7 %s", f->timed_out ? "no usage "
-		    "sample yet" : "waiting for the first usage sample\xe2\x80\xa6");
+		buf_addf(b, "Running \xc2\xb7 no usage sample yet");
 	else if (strcmp(phase, "Running") == 0) {
 		mib(json_double(st, "usage.memoryBytes", 0), a, sizeof(a));
 		mib(json_double(st, "usage.memoryLimitBytes", 0), l, sizeof(l));

@@ -148,9 +148,8 @@ int	 cmd_job_follows(const struct cmd_job *job,
 
 /*
  * True when the report status shows the server settled at revision
- * commit: Running (with a usage sample) or Stopped with appliedRevision
- * at commit, or CrashLoop, Failed, InstallFailed or Invalid having
- * observed it.
+ * commit: Running or Stopped with appliedRevision at commit, or
+ * CrashLoop, Failed, InstallFailed or Invalid having observed it.
  */
 int	 cmd_follow_settled(const cJSON *status, const char *commit);
 

@@ -28,6 +28,7 @@
 #define LIVE_THREADS	2
 #define LIVE_RETRY_MS	5000		/* after an edit that failed */
 #define LIVE_LINES	32
+#define LIVE_USAGE_MS	20000		/* running: wait for a usage sample */
 
 enum ent_kind {
 	ENT_JOB,
@@ -53,6 +54,7 @@ struct ent {
 	int64_t			 received;	/* the token's start */
 	int64_t			 until;		/* the follow ends */
 	int64_t			 last_sent;
+	int64_t			 usage_wait;	/* running, no sample: until */
 	int			 dirty;
 	int			 busy;
 	int			 done;
@@ -248,7 +250,8 @@ live_get_stats(struct live *lv, struct live_stats *out)
 
 /* Renders e from the hub's latest report. Not locked. */
 static cJSON *
-render(struct live *lv, struct ent *e, int timed_out, int *settled)
+render(struct live *lv, struct ent *e, int timed_out, int *settled,
+    int *no_usage)
 {
 	struct cmd_progress	 lines[LIVE_LINES];
 	struct cmd_follow	 f;
@@ -266,7 +269,7 @@ render(struct live *lv, struct ent *e, int timed_out, int *settled)
 			lines[n].text = json_str(it, "text", "");
 			n++;
 		}
-	*settled = 0;
+	*settled = *no_usage = 0;
 	if (e->kind == ENT_JOB) {
 		ns = e->res.node != NULL ? bhub_node_status(lv->c.hub,
 		    e->res.node) : NULL;
@@ -280,6 +283,8 @@ render(struct live *lv, struct ent *e, int timed_out, int *settled)
 		f.timed_out = timed_out;
 		msg = cmd_follow_message(&env, &f);
 		*settled = cmd_follow_settled(st, e->res.commit);
+		*no_usage = strcmp(json_str(st, "phase", ""), "Running") == 0 &&
+		    json_str(st, "usage.sampledAt", NULL) == NULL;
 		cJSON_Delete(ns);
 	} else {
 		msg = cmd_status_view(&env, e->server, st, lines, n);
@@ -395,9 +400,17 @@ send_job(struct live *lv, struct ent *e, int64_t now)
 	enum ent_next		 next = NEXT_KEEP;
 	cJSON			*msg;
 	char			*text;
-	int			 settled, timed_out = now >= e->until;
+	int			 settled, no_usage;
+	int			 timed_out = now >= e->until;
 
-	msg = render(lv, e, timed_out, &settled);
+	msg = render(lv, e, timed_out, &settled, &no_usage);
+	if (settled && no_usage && !timed_out) {
+		/* running: give the node a moment to report the usage */
+		if (e->usage_wait == 0)
+			e->usage_wait = now + LIVE_USAGE_MS;
+		if (now < e->usage_wait)
+			settled = 0;
+	}
 	text = json_print(msg);
 	if (e->last == NULL || strcmp(e->last, text) != 0) {
 		rerr_init(&err);
@@ -439,10 +452,10 @@ send_view(struct live *lv, struct ent *e, int64_t now)
 	enum ent_next		 next = NEXT_KEEP;
 	cJSON			*msg;
 	char			*text, *path;
-	int			 settled, move, rc;
+	int			 settled, no_usage, move, rc;
 
 	move = !e->in_channel && now >= e->received + LIVE_TOKEN_MS;
-	msg = render(lv, e, 0, &settled);
+	msg = render(lv, e, 0, &settled, &no_usage);
 	text = json_print(msg);
 	if (!move && e->last != NULL && strcmp(e->last, text) == 0)
 		goto out;
@@ -492,8 +505,11 @@ due_at(const struct live *lv, const struct ent *e, int64_t now)
 	int64_t	t = INT64_MAX, move;
 
 	if (e->kind == ENT_JOB) {
-		if (now >= e->until || e->dirty)
+		if (now >= e->until || e->dirty || (e->usage_wait != 0 &&
+		    now >= e->usage_wait))
 			return e->last_sent + LIVE_EDIT_MS;
+		if (e->usage_wait != 0 && e->usage_wait < e->until)
+			return e->usage_wait;
 		return e->until;
 	}
 	move = e->in_channel ? INT64_MAX : e->received + LIVE_TOKEN_MS;

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# t5002-bot-e2e: the whole path from Discord to a running container. The
+# fake Discord sends /server create through its nest select, egg select
+# and modal; roost-bot commits to a real state repository and its node hub
+# asks a real roostd on the real Docker engine to fetch; the demo server
+# reaches Running and the bot's last message for that interaction shows
+# Running with its usage. The Stop button on that message is followed to
+# Stopped the same way.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/docker.sh"
+
+NODE=t5002
+P=33520 HUB=33529 PORT1=32500
+API=$TRASH/api.sock
+FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py"
+C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
+ADMIN=111111111111111111 ALICE=444444444444444444
+export ROOST_EGGS=$ROOST_SRC/eggs
+test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
+
+edits() {	# edits ID: the contents of an interaction's edits, one a line
+	$C show "$1" | /usr/bin/python3 -c "
+import json,sys; r=json.load(sys.stdin)
+for e in r['edits']: print((e['body'].get('content') or '').replace('\n', ' | '))"
+}
+
+test_expect_success 'setup: docker, a state repository, the fake Discord, the bot and roostd' '
+	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
+	docker_cleanup_label roost.node=$NODE &&
+	mkdir -p repo/nodes repo/servers &&
+	git init -q -b main repo &&
+	cat >repo/roost.yaml <<-EOF &&
+	apiVersion: roost/v1
+	kind: Config
+	access:
+	  - role: "$ADMIN"
+	    permissions: [admin]
+	EOF
+	cat >repo/nodes/$NODE.yaml <<-EOF &&
+	apiVersion: roost/v1
+	kind: Node
+	name: $NODE
+	address: 127.0.0.1
+	ports: ["$PORT1-32509"]
+	capacity: { memory: 4096, disk: 10240, cpu: 400 }
+	EOF
+	git -C repo add -A && git -C repo commit -q -m "node $NODE" &&
+	git clone -q --bare repo remote.git &&
+	echo fake-bot-token >token &&
+	echo t5002-node-secret >nodetoken &&
+	sha=$(tr -d "\n" <nodetoken | sha256sum | cut -d" " -f1) &&
+	cat >bot.yaml <<-EOF &&
+	tokenFile: $TRASH/token
+	applicationId: "900000000000000001"
+	apiBase: http://127.0.0.1:$P/api/v10
+	repo: $TRASH/remote.git
+	workdir: $TRASH/work
+	committer: { name: roost-bot, email: bot@example.com }
+	hub:
+	  listen: 127.0.0.1:$HUB
+	  nodes:
+	    - { name: $NODE, tokenSha256: $sha }
+	EOF
+	cat >roostd.yaml <<-EOF &&
+	node: $NODE
+	repo: file://$TRASH/remote.git
+	dataDir: $TRASH/data
+	api: $API
+	pollInterval: 1h
+	stopTimeout: 5s
+	hub:
+	  url: ws://127.0.0.1:$HUB/v1/hub
+	  tokenFile: $TRASH/nodetoken
+	sftp:
+	  enabled: false
+	EOF
+	{ $FD --port $P --state-dir fd >fd.log 2>&1 & FDPID=$!; } &&
+	wait_for 10 test -f fd/ready &&
+	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
+	wait_for 20 grep -q "gateway: ready" bot.log &&
+	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
+	wait_for 20 test -S "$API" &&
+	wait_for 30 grep -q "node $NODE connected" bot.log
+'
+
+test_expect_success '/server create through nest, egg and modal commits the server' '
+	id=$($C slash $ALICE $ADMIN "server create" node=$NODE) &&
+	$C wait $id "c:n:$NODE" | grep -q "<roost>" &&
+	id=$($C component $ALICE $ADMIN c:n:$NODE roost) &&
+	$C wait $id "c:e:$NODE" | grep -q "<roost/demo>" &&
+	id=$($C component $ALICE $ADMIN c:e:$NODE roost/demo) &&
+	$C wait $id "MODAL c:m:$NODE:roost/demo" | grep -q "(memory)" &&
+	cid=$($C modal $ALICE $ADMIN c:m:$NODE:roost/demo name=e2e memory=128 disk=256 cpu=50) &&
+	$C wait $cid "Created server" >out &&
+	grep -q "on node .$NODE." out &&
+	rev=$(git -C remote.git rev-parse main) &&
+	git -C remote.git show main:servers/e2e.yaml >e2e.yaml &&
+	grep -q "node: $NODE" e2e.yaml && grep -q "egg: roost/demo" e2e.yaml
+'
+
+test_expect_success 'the hub makes roostd fetch at once; the container runs' '
+	wait_for 30 grep -q "fetched ${rev:0:12}" bot.log &&
+	wait_for 120 sh -c "docker ps --filter label=roost.node=$NODE --format \"{{.Names}}\" | grep -q e2e"
+'
+
+test_expect_success 'the last message of the create shows Running with usage' '
+	wait_for 120 grep -q "live: /server create e2e: settled" bot.log &&
+	$C wait $cid "Phase: Running" 5 >out &&
+	grep -q "Created server .e2e." out &&
+	grep -q "^\*\*Running " out &&
+	grep -q "^CPU: " out && grep -Eq "^[0-9]+% of 50%$" out &&
+	grep -q "^Memory: " out && grep -Eq "^[0-9.]+ [MG]iB of [0-9]+ MiB$" out &&
+	grep -q "Applied revision: ${rev:0:12}" out &&
+	edits $cid >edits &&
+	test "$(wc -l <edits)" -ge 2 &&
+	head -n 1 edits | grep -vq "Running" &&
+	tail -n 1 edits | grep -q "Running"
+'
+
+test_expect_success 'the Stop button is followed to Stopped; the container stops' '
+	sid=$($C component $ALICE $ADMIN p:stop:e2e) &&
+	$C wait $sid "Phase: Stopped" 90 >out &&
+	grep -q "Done: stop e2e" out && grep -q "\*\*Stopped\*\*" out &&
+	test -z "$(docker ps --filter label=roost.node=$NODE --filter status=running -q)"
+'
+
+test_expect_success 'no Discord rule was broken' '
+	$C get /violations >v.json &&
+	/usr/bin/python3 -c "
+import json; v=json.load(open(\"v.json\"))
+assert not v, v"
+'
+
+test_done

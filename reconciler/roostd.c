@@ -166,12 +166,12 @@ rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
 	buf_addf(b, "# HELP roost_engine_writes_total Docker engine write "
 	    "requests.\n# TYPE roost_engine_writes_total counter\n"
 	    "roost_engine_writes_total %llu\n",
+	    (unsigned long long)recon_engine_writes(rd->recon));
 	buf_addf(b, "# HELP roost_engine_requests_total Docker engine "
 	    "requests of every kind (reads, writes, events, attach).\n"
 	    "# TYPE roost_engine_requests_total counter\n"
 	    "roost_engine_requests_total %llu\n",
 	    (unsigned long long)docker_requests_total());
-	    (unsigned long long)recon_engine_writes(rd->recon));
 	if (rd->sync != NULL)
 		rev = sync_revision(rd->sync);
 	buf_puts(b, "# HELP roost_revision_info The applied revision.\n"

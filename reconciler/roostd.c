@@ -57,6 +57,7 @@ struct roostd {
 	uint64_t		 passes;
 	uint64_t		 fetch_errors;
 	uint64_t		 pass_ms_total;
+	uint64_t		 pass_cpu_ns_total;	/* this thread's CPU */
 
 	/* Requests from other threads, under mu. */
 	pthread_mutex_t		 mu;
@@ -159,6 +160,11 @@ rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
 	    "planning passes.\n# TYPE roost_reconcile_pass_seconds_total "
 	    "counter\nroost_reconcile_pass_seconds_total %.3f\n",
 	    rd->pass_ms_total / 1000.0);
+	buf_addf(b, "# HELP roost_reconcile_pass_cpu_seconds_total CPU time "
+	    "of the loop thread in passes.\n# TYPE "
+	    "roost_reconcile_pass_cpu_seconds_total counter\n"
+	    "roost_reconcile_pass_cpu_seconds_total %.6f\n",
+	    rd->pass_cpu_ns_total / 1e9);
 	buf_addf(b, "# HELP roost_fetch_errors_total Failed fetches of the "
 	    "state repository.\n# TYPE roost_fetch_errors_total counter\n"
 	    "roost_fetch_errors_total %llu\n",
@@ -278,13 +284,24 @@ rd_sftp_users(struct roostd *rd)
 		log_warnx("sftp users: %s", err.msg);
 }
 
+/* The CPU time of the calling thread in nanoseconds. */
+static uint64_t
+rd_thread_cpu_ns(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 /* Fetches the state repository and runs a pass on a new revision. */
 static void
 rd_fetch(struct roostd *rd)
 {
 	struct state	*st = NULL;
 	struct rerr	 err;
-	uint64_t	 t0;
+	uint64_t	 t0, c0;
 	int		 rc;
 	char		*res = NULL;
 
@@ -319,11 +336,13 @@ rd_fetch(struct roostd *rd)
 	}
 	if (rd->state != NULL) {
 		t0 = ev_now_ms();
+		c0 = rd_thread_cpu_ns();
 		rerr_init(&err);
 		rc = recon_pass(rd->recon, rd->state, sync_revision(rd->sync),
 		    &err);
 		rd->passes++;
 		rd->pass_ms_total += ev_now_ms() - t0;
+		rd->pass_cpu_ns_total += rd_thread_cpu_ns() - c0;
 		if (rc == 0)
 			sync_applied(rd->sync, sync_revision(rd->sync));
 		else if (rc == ROOST_EDENIED)

@@ -51,7 +51,6 @@ struct roostd {
 	struct state		*state;		/* last loaded */
 	struct ev_timer		*poll;
 	struct ev_timer		*tick;
-	struct ev_timer		*debounce;
 	char			*fetch_error;
 	char			 fetch_time[32];
 	uint64_t		 passes;
@@ -441,27 +440,19 @@ rd_on_poll(struct ev *ev, struct ev_timer *t, void *arg)
 	rd_fetch(arg);
 }
 
-static void
-rd_on_debounce(struct ev *ev, struct ev_timer *t, void *arg)
-{
-	struct roostd	*rd = arg;
-
-	ev_timer_del(ev, rd->debounce);
-	rd->debounce = NULL;
-	rd_fetch(rd);
-}
-
-/* The local repository's refs changed: fetch after a short quiet time. */
+/*
+ * The local repository's refs changed. A ref moves by an atomic rename
+ * after its objects are written, so the branch's own event is the moment
+ * to read it: no quiet time is waited for, and the index and lock-file
+ * events of a commit in progress are ignored.
+ */
 static void
 rd_on_watch(struct ev *ev, int fd, int events, void *arg)
 {
 	struct roostd	*rd = arg;
 
-	sync_watch_drain(rd->sync);
-	if (rd->debounce == NULL)
-		rd->debounce = ev_timer_add(ev, 25, 0, rd_on_debounce, rd);
-	else
-		ev_timer_set(rd->debounce, 25, 0);
+	if (sync_watch_drain(rd->sync))
+		rd_fetch(rd);
 }
 
 static void

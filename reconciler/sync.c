@@ -195,23 +195,37 @@ sync_watch_fd(const struct sync *s)
 	return s->ifd;
 }
 
-/* Consumes inotify events; after an overflow the watches are renewed. */
-void
+/*
+ * Consumes inotify events; after an overflow the watches are renewed.
+ * Returns 1 when one of them may have moved the branch: the branch's ref
+ * file itself (git writes "<branch>.lock" and renames it, so the rename
+ * is the moment the new commit is complete), packed-refs, or an overflow
+ * that may have hidden either; 0 for the rest (index, lock files, other
+ * branches, the reflog).
+ */
+int
 sync_watch_drain(struct sync *s)
 {
 	char			 evbuf[4096]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ie;
+	const char		*base;
 	ssize_t			 n;
 	char			*p;
-	int			 overflow = 0;
+	int			 overflow = 0, moved = 0;
 
+	base = strrchr(s->branch, '/');
+	base = base != NULL ? base + 1 : s->branch;
 	while ((n = read(s->ifd, evbuf, sizeof(evbuf))) > 0)
 		for (p = evbuf; p < evbuf + n; p += sizeof(*ie) + ie->len) {
 			ie = (const struct inotify_event *)p;
 			if (ie->mask & (IN_Q_OVERFLOW | IN_IGNORED))
 				overflow = 1;
+			else if (ie->len > 0 && (strcmp(ie->name, base) == 0 ||
+			    strcmp(ie->name, "packed-refs") == 0))
+				moved = 1;
 		}
 	if (overflow)
 		sync_watch_add(s);
+	return moved || overflow;
 }

@@ -39,9 +39,10 @@ void	sync_applied(struct sync *, const char *rev);
 /*
  * An inotify fd that becomes readable when the local repository's refs
  * change, or -1 for remote repositories. sync_watch_drain consumes the
- * events (re-adding watches after an overflow).
+ * events (re-adding watches after an overflow) and returns 1 when they
+ * may have moved the branch, 0 when they cannot have.
  */
 int	sync_watch_fd(const struct sync *);
-void	sync_watch_drain(struct sync *);
+int	sync_watch_drain(struct sync *);
 
 #endif

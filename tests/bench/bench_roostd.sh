@@ -105,5 +105,7 @@ sleep 10
 c1=$(awk '{ print $14 + $15 }' /proc/$PID/stat)
 echo "commit -> container started: median ${m} ms over $RUNS (runs: ${lat[*]})"
 echo "engine create -> started of the same container (anchor): median ${me} ms (runs: ${eng[*]})"
+floor=$("$BIN/tests/bench_rss_floor" | grep -o '(\([0-9]*\) KiB)' | tr -dc 0-9)
 echo "roostd idle: RSS $((rss / 1024)) MiB ($rss KiB), CPU $(( (c1 - c0) * 10 )) ms in 10 s"
-echo "roostd overhead over the engine: $((m - me)) ms median (goal <= 50 ms); idle RSS goal <= 10 MiB"
+echo "the same libraries alone (bench_rss_floor, anchor): RSS $((floor / 1024)) MiB ($floor KiB); roostd's own: $(( (rss - floor) / 1024 )) MiB ($((rss - floor)) KiB)"
+echo "roostd overhead over the engine: $((m - me)) ms median (goal <= 50 ms); idle RSS $((rss / 1024)) MiB, $(( (rss - floor) / 1024 )) MiB above its libraries (goal <= 10 MiB)"

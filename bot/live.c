@@ -430,6 +430,8 @@ send_job(struct live *lv, struct ent *e, int64_t now)
 		}
 		rest_reply_dispose(&rep);
 	}
+	if (next == NEXT_RETRY && !timed_out)
+		goto out;		/* the last state is sent again */
 	if (next == NEXT_DONE || settled || timed_out) {
 		if (next != NEXT_DONE && settled && e->job->on_message)
 			next = NEXT_VIEW;
@@ -439,6 +441,7 @@ send_job(struct live *lv, struct ent *e, int64_t now)
 		    "settled" : timed_out ? "no longer followed (token "
 		    "expires)" : "no longer followed");
 	}
+out:
 	free(text);
 	cJSON_Delete(msg);
 	return next;
@@ -500,7 +503,7 @@ out:
 
 /* When e wants to be sent next (ms). Locked. */
 static int64_t
-due_at(const struct live *lv, const struct ent *e, int64_t now)
+due_at(const struct ent *e, int64_t now)
 {
 	int64_t	t = INT64_MAX, move;
 
@@ -548,7 +551,7 @@ live_thread(void *arg)
 			pp = &x->next;
 			if (x->busy || x->done)
 				continue;
-			t = due_at(lv, x, now);
+			t = due_at(x, now);
 			if (t <= now && e == NULL)
 				e = x;
 			else if (t < wake)

@@ -96,23 +96,63 @@ plan_find_desired(const struct plan_input *in, const char *name)
 	return NULL;
 }
 
+/* Orders observed containers by server, then by their place in the input. */
+static int
+plan_cmp_observed(const void *a, const void *b)
+{
+	const struct plan_observed *const	*pa = a, *const *pb = b;
+	const struct plan_observed		*x = *pa, *y = *pb;
+	int					 c;
+
+	if ((c = strcmp(x->server, y->server)) != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
 /*
- * Picks the container that represents server d among the observed ones:
- * the one with the desired spec hash, else a running one, else the first.
- * Every other container of the server is listed for removal.
+ * Returns the observed containers that name a server, sorted by
+ * plan_cmp_observed, and their number in *n: each server's containers
+ * are then found by a binary search instead of a scan of all of them.
+ */
+static const struct plan_observed **
+plan_by_server(const struct plan_input *in, size_t *n)
+{
+	const struct plan_observed	**v;
+	size_t				  i;
+
+	v = xcalloc(in->nobserved + 1, sizeof(*v));
+	*n = 0;
+	for (i = 0; i < in->nobserved; i++)
+		if (in->observed[i].server != NULL)
+			v[(*n)++] = &in->observed[i];
+	qsort(v, *n, sizeof(*v), plan_cmp_observed);
+	return v;
+}
+
+/*
+ * Picks the container that represents server d among the observed ones
+ * (by, n: from plan_by_server): the one with the desired spec hash, else
+ * a running one, else the first. Every other container of the server is
+ * listed for removal.
  */
 static const struct plan_observed *
-plan_primary(const struct plan_input *in, const struct plan_desired *d,
-    struct plan_result *res)
+plan_primary(const struct plan_observed **by, size_t n,
+    const struct plan_desired *d, struct plan_result *res)
 {
 	const struct plan_observed	*o, *best = NULL;
-	size_t				 i;
+	size_t				 lo = 0, hi = n, mid, first, i;
 	int				 score, bscore = -1;
 
-	for (i = 0; i < in->nobserved; i++) {
-		o = &in->observed[i];
-		if (o->server == NULL || strcmp(o->server, d->name) != 0)
-			continue;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(by[mid]->server, d->name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	for (i = first; i < n && strcmp(by[i]->server, d->name) == 0; i++) {
+		o = by[i];
 		score = 0;
 		if (d->spec_hash != NULL && plan_streq(o->spec_hash,
 		    d->spec_hash))
@@ -124,10 +164,9 @@ plan_primary(const struct plan_input *in, const struct plan_desired *d,
 			bscore = score;
 		}
 	}
-	for (i = 0; i < in->nobserved; i++) {
-		o = &in->observed[i];
-		if (o == best || o->server == NULL ||
-		    strcmp(o->server, d->name) != 0)
+	for (i = first; i < n && strcmp(by[i]->server, d->name) == 0; i++) {
+		o = by[i];
+		if (o == best)
 			continue;
 		plan_add(res, PLAN_REMOVE, d->name, o->id,
 		    "duplicate container of the server");
@@ -208,8 +247,8 @@ plan_server(const struct plan_input *in, const struct plan_desired *d,
 void
 plan_make(const struct plan_input *in, struct plan_result *res)
 {
-	const struct plan_observed	*o;
-	size_t				 i, nprune = 0;
+	const struct plan_observed	*o, **by;
+	size_t				 i, nby, nprune = 0;
 
 	memset(res, 0, sizeof(*res));
 
@@ -234,9 +273,11 @@ plan_make(const struct plan_input *in, struct plan_result *res)
 		}
 	}
 
+	by = plan_by_server(in, &nby);
 	for (i = 0; i < in->ndesired; i++)
 		plan_server(in, &in->desired[i],
-		    plan_primary(in, &in->desired[i], res), res);
+		    plan_primary(by, nby, &in->desired[i], res), res);
+	free(by);
 }
 
 /* Frees the actions of res. */

@@ -408,6 +408,42 @@ test_plan__duplicates(void **state)
 	run_case(&c);
 }
 
+/*
+ * Observed containers in no particular order: each server still finds its
+ * own, and between equals the first one of the input is kept.
+ */
+static void
+test_plan__observed_unsorted(void **state)
+{
+	struct plan_case c = {
+		.title = "observed out of order, a tie between duplicates",
+		.d = { D("a", "h1"), D("b", "h1") }, .nd = 2,
+		.o = { O("b", "h0"), O("a", "h1"), O("b", "h0") }, .no = 3,
+		.tree_valid = 1,
+		.want = "remove:b recreate:b"
+	};
+	struct plan_input	in;
+	struct plan_result	res;
+
+	c.d[1].running = 0;
+	c.o[0].id = "id-b1";
+	c.o[0].running = 0;
+	c.o[2].id = "id-b2";
+	c.o[2].running = 0;
+	run_case(&c);
+	memset(&in, 0, sizeof(in));
+	in.desired = c.d;
+	in.ndesired = c.nd;
+	in.observed = c.o;
+	in.nobserved = c.no;
+	in.tree_valid = 1;
+	plan_make(&in, &res);
+	assert_int_equal(res.n, 2);
+	assert_string_equal(res.v[0].container, "id-b2");
+	assert_string_equal(res.v[1].container, "id-b1");
+	plan_result_dispose(&res);
+}
+
 static void
 test_plan__order(void **state)
 {
@@ -455,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_plan__empty_node),
 		cmocka_unit_test(test_plan__invalid_server),
 		cmocka_unit_test(test_plan__duplicates),
+		cmocka_unit_test(test_plan__observed_unsorted),
 		cmocka_unit_test(test_plan__order),
 		cmocka_unit_test(test_plan__limits_differ),
 	};

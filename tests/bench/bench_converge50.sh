@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# bench_converge50.sh: one commit adds 50 servers; how long until roostd
+# has started all 50 containers, against the engine alone creating and
+# starting the same 50 containers (bench_engine_batch) in the same run,
+# as many at a time as roostd has workers (4) and one at a time.
+#
+#   tests/bench/bench_converge50.sh BUILD_DIR [RUNS] [N]
+#
+# Each of RUNS (3) runs commits N (50) server files of the demo egg
+# without its install step, waits for their N start events and takes each
+# container's State.StartedAt minus the time just before "git commit";
+# then it commits their removal and waits until roostd has pruned them.
+# The anchors run between roostd's runs, so all share the same noise.
+# roostd's containers carry roost.node=bench50, the anchor's
+# roost.node=bench50-engine (so roostd's cache does not follow them); all
+# are removed at the end. About 3-5 minutes on a 2-core vfs machine.
+set -u
+O=${1:-build}
+RUNS=${2:-3}
+N=${3:-50}
+ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN=$(cd "$O" && pwd)
+. "$ROOST_SRC/tests/lib/docker.sh"
+export ROOST_EGGS=$ROOST_SRC/eggs
+NODE=bench50
+T=$(mktemp -d /tmp/roost-bench-converge50.XXXXXX)
+PID=
+EVPID=
+cleanup() {
+	[ -n "$EVPID" ] && kill $EVPID 2>/dev/null
+	[ -n "$PID" ] && kill $PID 2>/dev/null && wait $PID 2>/dev/null
+	docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
+	docker_cleanup_label roost.node=$NODE-engine >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+die() {
+	echo "bench_converge50: $*" >&2
+	tail -n 20 "$T/log" >&2 2>/dev/null
+	echo "converge $N new servers: not measured ($*)"
+	exit 1
+}
+med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+commit() { git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm "$1"; }
+count() { docker ps -aq --filter label=roost.node=$NODE | wc -l; }
+
+docker_ensure && demo_image_ensure >/dev/null || die "no engine"
+[ -x "$BIN/tests/bench_engine_batch" ] || die "$BIN/tests/bench_engine_batch is missing (make tests)"
+docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
+docker_cleanup_label roost.node=$NODE-engine >/dev/null 2>&1
+
+mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench"
+git init -q -b main "$T/repo"
+sed '/^install:/,/^variables:/{/^variables:/!d}' "$ROOST_SRC/eggs/roost/demo.yaml" \
+    >"$T/repo/eggs/bench/demo.yaml"
+printf 'name: %s\naddress: 127.0.0.1\nports: ["32000-%d"]\n' $NODE \
+    $((32000 + N + 1)) >"$T/repo/nodes/$NODE.yaml"
+# A server that stays, so removing the N is not refused as emptying the node.
+printf 'name: keep\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' \
+    $NODE $((32000 + N + 1)) >"$T/repo/servers/keep.yaml"
+git -C "$T/repo" add -A && commit init
+printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \
+    $NODE "$T" "$T" "$T" >"$T/roostd.yaml"
+"$BIN/roostd" -d -f "$T/roostd.yaml" >"$T/log" 2>&1 &
+PID=$!
+for i in $(seq 100); do [ "$(count)" -ge 1 ] && break; sleep 0.1; done
+[ "$(count)" -ge 1 ] || die "roostd did not create the first server"
+sleep 2
+
+names=()
+for i in $(seq "$N"); do names+=("roost-c$(printf %02d "$i")"); done
+tot=()
+per=()
+e4=()
+e4m=()
+e1=()
+e1m=()
+for r in $(seq "$RUNS"); do
+	kill -0 $PID 2>/dev/null || die "roostd exited"
+	for i in $(seq "$N"); do
+		printf 'name: c%02d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nlimits: { memory: 128 }\nports: { default: %d }\n' \
+		    "$i" $NODE $((32000 + i)) >"$T/repo/servers/c$(printf %02d "$i").yaml"
+	done
+	git -C "$T/repo" add -A
+	: >"$T/events"
+	docker events --filter label=roost.node=$NODE --filter event=start \
+	    --format '{{.Actor.Attributes.name}}' >"$T/events" 2>/dev/null &
+	EVPID=$!
+	sleep 0.5
+	t0=$(date +%s.%N)
+	commit "add $N (run $r)"
+	ok=0
+	for i in $(seq 3000); do
+		if [ "$(grep -c '^roost-c' "$T/events")" -ge "$N" ]; then
+			ok=1
+			break
+		fi
+		sleep 0.1
+	done
+	kill $EVPID 2>/dev/null
+	wait $EVPID 2>/dev/null
+	EVPID=
+	[ $ok = 1 ] || die "run $r: $(grep -c '^roost-c' "$T/events") of $N started after 300 s"
+	docker inspect -f '{{.State.StartedAt}}' "${names[@]}" >"$T/started" ||
+	    die "run $r: inspect failed"
+	lat=$(while read -r s; do date -d "$s" +%s.%N; done <"$T/started" |
+	    awk -v t0="$t0" '{ printf "%.0f\n", ($1 - t0) * 1000 }' | sort -n)
+	[ "$(echo "$lat" | wc -l)" -eq "$N" ] || die "run $r: StartedAt missing"
+	tot+=("$(echo "$lat" | tail -n 1)")
+	per+=("$(med $lat)")
+
+	# Remove them again and wait for the prune.
+	git -C "$T/repo" rm -q "$T"/repo/servers/c*.yaml
+	commit "remove $N (run $r)"
+	for i in $(seq 600); do [ "$(count)" -le 1 ] && break; sleep 0.5; done
+	[ "$(count)" -le 1 ] || die "run $r: roostd did not prune the $N servers"
+
+	# The anchors: the engine alone, 4 at a time and one at a time.
+	out=$("$BIN/tests/bench_engine_batch" -n "$N" -c 4 -l roost.node=$NODE-engine) ||
+	    die "bench_engine_batch -c 4 failed"
+	e4+=("$(echo "$out" | sed -n 's/.*all started \([0-9.]*\) ms.*/\1/p')")
+	e4m+=("$(echo "$out" | sed -n 's/.*, median \([0-9.]*\) ms.*/\1/p')")
+	out=$("$BIN/tests/bench_engine_batch" -n "$N" -c 1 -l roost.node=$NODE-engine) ||
+	    die "bench_engine_batch -c 1 failed"
+	e1+=("$(echo "$out" | sed -n 's/.*all started \([0-9.]*\) ms.*/\1/p')")
+	e1m+=("$(echo "$out" | sed -n 's/.*, median \([0-9.]*\) ms.*/\1/p')")
+done
+
+mt=$(med "${tot[@]}")
+m4=$(med "${e4[@]}")
+m1=$(med "${e1[@]}")
+echo "roostd, commit of $N servers -> all started (ms): ${tot[*]}; median per server: ${per[*]}"
+echo "engine, $N create+start 4 at a time (ms): ${e4[*]}; median per container: ${e4m[*]}"
+echo "engine, $N create+start one at a time (ms): ${e1[*]}; median per container: ${e1m[*]}"
+echo "converge $N new servers: roostd median ${mt} ms to all started (per server median $(med "${per[@]}") ms) vs engine ${m4%.*} ms 4 at a time ($(echo "$mt $m4" | awk '{ printf "%.2f", $1 / $2 }')x), ${m1%.*} ms one at a time ($(echo "$mt $m1" | awk '{ printf "%.2f", $1 / $2 }')x); $RUNS runs"

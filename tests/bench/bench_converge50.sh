@@ -13,7 +13,9 @@
 # The anchors run between roostd's runs, so all share the same noise.
 # roostd's containers carry roost.node=bench50, the anchor's
 # roost.node=bench50-engine (so roostd's cache does not follow them); all
-# are removed at the end. About 3-5 minutes on a 2-core vfs machine.
+# are removed at the end. Server names start with "cv": container names
+# are global on an engine, so they must not meet another bench's or
+# test's servers. About 3 minutes on a 2-core vfs machine.
 set -u
 O=${1:-build}
 RUNS=${2:-3}
@@ -44,6 +46,10 @@ die() {
 med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 commit() { git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm "$1"; }
 count() { docker ps -aq --filter label=roost.node=$NODE | wc -l; }
+requests() {
+	curl -sf --unix-socket "$T/api.sock" http://roostd/metrics |
+	    awk '$1 == "roost_engine_requests_total" { print $2 }'
+}
 
 docker_ensure && demo_image_ensure >/dev/null || die "no engine"
 [ -x "$BIN/tests/bench_engine_batch" ] || die "$BIN/tests/bench_engine_batch is missing (make tests)"
@@ -57,8 +63,8 @@ sed '/^install:/,/^variables:/{/^variables:/!d}' "$ROOST_SRC/eggs/roost/demo.yam
 printf 'name: %s\naddress: 127.0.0.1\nports: ["32000-%d"]\n' $NODE \
     $((32000 + N + 1)) >"$T/repo/nodes/$NODE.yaml"
 # A server that stays, so removing the N is not refused as emptying the node.
-printf 'name: keep\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' \
-    $NODE $((32000 + N + 1)) >"$T/repo/servers/keep.yaml"
+printf 'name: cvkeep\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' \
+    $NODE $((32000 + N + 1)) >"$T/repo/servers/cvkeep.yaml"
 git -C "$T/repo" add -A && commit init
 printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \
     $NODE "$T" "$T" "$T" >"$T/roostd.yaml"
@@ -69,9 +75,10 @@ for i in $(seq 100); do [ "$(count)" -ge 1 ] && break; sleep 0.1; done
 sleep 2
 
 names=()
-for i in $(seq "$N"); do names+=("roost-c$(printf %02d "$i")"); done
+for i in $(seq "$N"); do names+=("roost-cv$(printf %02d "$i")"); done
 tot=()
 per=()
+calls=()
 e4=()
 e4m=()
 e1=()
@@ -79,8 +86,8 @@ e1m=()
 for r in $(seq "$RUNS"); do
 	kill -0 $PID 2>/dev/null || die "roostd exited"
 	for i in $(seq "$N"); do
-		printf 'name: c%02d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nlimits: { memory: 128 }\nports: { default: %d }\n' \
-		    "$i" $NODE $((32000 + i)) >"$T/repo/servers/c$(printf %02d "$i").yaml"
+		printf 'name: cv%02d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nlimits: { memory: 128 }\nports: { default: %d }\n' \
+		    "$i" $NODE $((32000 + i)) >"$T/repo/servers/cv$(printf %02d "$i").yaml"
 	done
 	git -C "$T/repo" add -A
 	: >"$T/events"
@@ -88,11 +95,12 @@ for r in $(seq "$RUNS"); do
 	    --format '{{.Actor.Attributes.name}}' >"$T/events" 2>/dev/null &
 	EVPID=$!
 	sleep 0.5
+	q0=$(requests)
 	t0=$(date +%s.%N)
 	commit "add $N (run $r)"
 	ok=0
 	for i in $(seq 3000); do
-		if [ "$(grep -c '^roost-c' "$T/events")" -ge "$N" ]; then
+		if [ "$(grep -c '^roost-cv' "$T/events")" -ge "$N" ]; then
 			ok=1
 			break
 		fi
@@ -101,7 +109,10 @@ for r in $(seq "$RUNS"); do
 	kill $EVPID 2>/dev/null
 	wait $EVPID 2>/dev/null
 	EVPID=
-	[ $ok = 1 ] || die "run $r: $(grep -c '^roost-c' "$T/events") of $N started after 300 s"
+	[ $ok = 1 ] || die "run $r: $(grep -c '^roost-cv' "$T/events") of $N started after 300 s"
+	sleep 1
+	q1=$(requests)
+	calls+=("$(echo "$q0 $q1 $N" | awk '{ printf "%.1f", ($2 - $1) / $3 }')")
 	docker inspect -f '{{.State.StartedAt}}' "${names[@]}" >"$T/started" ||
 	    die "run $r: inspect failed"
 	lat=$(while read -r s; do date -d "$s" +%s.%N; done <"$T/started" |
@@ -111,7 +122,7 @@ for r in $(seq "$RUNS"); do
 	per+=("$(med $lat)")
 
 	# Remove them again and wait for the prune.
-	git -C "$T/repo" rm -q "$T"/repo/servers/c*.yaml
+	git -C "$T/repo" rm -q "$T"/repo/servers/cv[0-9]*.yaml
 	commit "remove $N (run $r)"
 	for i in $(seq 600); do [ "$(count)" -le 1 ] && break; sleep 0.5; done
 	[ "$(count)" -le 1 ] || die "run $r: roostd did not prune the $N servers"
@@ -130,7 +141,7 @@ done
 mt=$(med "${tot[@]}")
 m4=$(med "${e4[@]}")
 m1=$(med "${e1[@]}")
-echo "roostd, commit of $N servers -> all started (ms): ${tot[*]}; median per server: ${per[*]}"
+echo "roostd, commit of $N servers -> all started (ms): ${tot[*]}; median per server: ${per[*]}; engine requests per server: ${calls[*]}"
 echo "engine, $N create+start 4 at a time (ms): ${e4[*]}; median per container: ${e4m[*]}"
 echo "engine, $N create+start one at a time (ms): ${e1[*]}; median per container: ${e1m[*]}"
 echo "converge $N new servers: roostd median ${mt} ms to all started (per server median $(med "${per[@]}") ms) vs engine ${m4%.*} ms 4 at a time ($(echo "$mt $m4" | awk '{ printf "%.2f", $1 / $2 }')x), ${m1%.*} ms one at a time ($(echo "$mt $m1" | awk '{ printf "%.2f", $1 / $2 }')x); $RUNS runs"

@@ -23,7 +23,9 @@
 # and the change of roost_engine_requests_total, which counts every
 # engine request of the process (the sampler's usage reads of the running
 # servers, every 15 s, can fall into a window: hence the median).
-# All containers carry roost.node=bench1k and are removed at the end.
+# All containers carry roost.node=bench1k and are removed at the end;
+# server names start with "nk" (container names are global on an engine).
+# About 1 minute on a 2-core vfs machine.
 set -u
 O=${1:-build}
 NSRV=${2:-1000}
@@ -65,8 +67,8 @@ printf 'name: %s\naddress: 127.0.0.1\nports: ["40000-%d"]\n' $NODE \
 for i in $(seq "$NSRV"); do
 	st=stopped
 	[ "$i" -le "$NRUN" ] && st=running
-	printf 'name: k%04d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: %s\nlimits: { memory: 64 }\nports: { default: %d }\n' \
-	    "$i" $NODE $st $((40000 + i)) >"$T/repo/servers/k$(printf %04d "$i").yaml"
+	printf 'name: nk%04d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: %s\nlimits: { memory: 64 }\nports: { default: %d }\n' \
+	    "$i" $NODE $st $((40000 + i)) >"$T/repo/servers/nk$(printf %04d "$i").yaml"
 done
 git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
 printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \

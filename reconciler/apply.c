@@ -129,14 +129,34 @@ apply_create(struct apply_ctx *ctx, const struct cspec *cs, const char *node,
 			free(body);
 			return 0;
 		}
+		/* Never remove what is not this node's own. */
+		if (n == NULL || strcmp(n, node) != 0) {
+			rc = ROOST_EEXISTS;
+			rerr_init(&e2);
+			rerr_set(&e2, rc, "the name is taken by container %.12s, "
+			    "which %s%s%s; remove or rename it", c.id,
+			    n != NULL ? "belongs to roost node '" :
+			    "roost does not manage", n != NULL ? n : "",
+			    n != NULL ? "'" : "");
+			docker_container_dispose(&c);
+			break;
+		}
 		rc = apply_remove(ctx, c.id, &e2);
 		docker_container_dispose(&c);
 		if (rc != 0)
 			break;
+		/* Removed; the next try creates, or the tries run out. */
+		rc = ROOST_ECONFLICT;
+		rerr_init(&e2);
+		rerr_set(&e2, rc, "the name is taken by a container of "
+		    "another spec, removed but not yet released");
 	}
 	free(body);
 	if (rc != 0)
 		return rerr_set(err, rc, "create \"%s\": %s", cs->name, e2.msg);
+	if (*id == NULL)
+		return rerr_set(err, ROOST_EGENERIC, "create \"%s\": the engine "
+		    "returned no container id", cs->name);
 	return 0;
 }
 

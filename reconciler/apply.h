@@ -41,8 +41,11 @@ int	apply_image_ensure(struct apply_ctx *ctx, const char *image,
 /*
  * Creates cs's container under its name and stores its id in *id (caller
  * frees). A container already holding the name is adopted when it carries
- * cs's spec hash and node, and removed and replaced otherwise. Returns 0
- * or an engine error.
+ * cs's spec hash and node, removed and replaced when it is another spec
+ * of this node, and left alone when it is not this node's (another node
+ * on the same engine, or a container roost does not manage): that is
+ * ROOST_EEXISTS with a message saying whose it is. Returns 0, that, or
+ * an engine error (ROOST_ECONFLICT when the name stays taken).
  */
 int	apply_create(struct apply_ctx *ctx, const struct cspec *cs,
 	    const char *node, char **id, struct rerr *err);

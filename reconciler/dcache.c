@@ -3,7 +3,11 @@
  * model). Entries are kept sorted by (server, role, id) so lookups are a
  * binary search. Each entry remembers the sequence number taken when its
  * inspect began; an older inspect never replaces a newer one, so a slow
- * caller's refresh cannot undo what the events thread saw later.
+ * caller's refresh cannot undo what the events thread saw later. A removed
+ * container leaves a tombstone (its id and the sequence number of the
+ * removal) for the same reason: an inspect that began before the removal
+ * but finished after it, or a relist that listed it just before, cannot
+ * bring it back as a stale entry.
  */
 #include <sys/eventfd.h>
 
@@ -22,6 +26,14 @@
 
 #include "dcache.h"
 #include "docker.h"
+
+#define DCACHE_TOMBS	64		/* recent removals remembered */
+#define DCACHE_IDLEN	64		/* a full container id */
+
+struct dcache_tomb {
+	char		 id[DCACHE_IDLEN + 1];
+	uint64_t	 seq;
+};
 
 struct dcache_entry {
 	struct docker_container	 c;
@@ -52,6 +64,8 @@ struct dcache {
 	uint64_t		 relists;
 	uint64_t		 events;
 	uint64_t		 reconnects;
+	struct dcache_tomb	 tombs[DCACHE_TOMBS];	/* under mtx */
+	size_t			 ntomb;			/* next slot */
 };
 
 static int64_t
@@ -196,10 +210,35 @@ dcache_index_id(struct dcache *c, const char *id)
 	return -1;
 }
 
+/* With the lock held: whether id was removed after sequence number seq. */
+static int
+dcache_buried_after(const struct dcache *c, const char *id, uint64_t seq)
+{
+	size_t	i;
+
+	for (i = 0; i < DCACHE_TOMBS; i++)
+		if (c->tombs[i].seq > seq && strcmp(c->tombs[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* With the lock held: remembers that the container id is gone at seq. */
+static void
+dcache_bury(struct dcache *c, const char *id, uint64_t seq)
+{
+	/* Only full ids: a name is reused by the next container. */
+	if (strlen(id) != DCACHE_IDLEN)
+		return;
+	memcpy(c->tombs[c->ntomb].id, id, DCACHE_IDLEN + 1);
+	c->tombs[c->ntomb].seq = seq;
+	c->ntomb = (c->ntomb + 1) % DCACHE_TOMBS;
+}
+
 /*
  * Puts the inspected container in place of the entry with the same id,
- * unless that entry comes from a later inspect. dc is consumed. Returns
- * whether anything changed.
+ * unless that entry comes from a later inspect or the container was
+ * removed after this inspect began. dc is consumed. Returns whether
+ * anything changed.
  */
 static int
 dcache_upsert(struct dcache *c, struct docker_container *dc, uint64_t seq)
@@ -209,7 +248,8 @@ dcache_upsert(struct dcache *c, struct docker_container *dc, uint64_t seq)
 
 	pthread_mutex_lock(&c->mtx);
 	i = dcache_index_id(c, dc->id);
-	if (i >= 0 && c->v[i]->seq > seq) {
+	if ((i >= 0 && c->v[i]->seq > seq) ||
+	    dcache_buried_after(c, dc->id, seq)) {
 		pthread_mutex_unlock(&c->mtx);
 		docker_container_dispose(dc);
 		return 0;
@@ -236,6 +276,8 @@ dcache_remove(struct dcache *c, const char *id, uint64_t seq, char **server)
 	*server = NULL;
 	pthread_mutex_lock(&c->mtx);
 	i = dcache_index_id(c, id);
+	if (i < 0 || c->v[i]->seq <= seq)
+		dcache_bury(c, i >= 0 ? c->v[i]->c.id : id, seq);
 	if (i < 0 || c->v[i]->seq > seq) {
 		pthread_mutex_unlock(&c->mtx);
 		return 0;
@@ -283,7 +325,7 @@ dcache_relist_on(struct dcache *c, struct docker *d, struct rerr *err)
 	struct docker_container	 dc;
 	struct dcache_entry	**nv = NULL, **ov;
 	char			**ids = NULL;
-	size_t			 n = 0, on, i;
+	size_t			 n = 0, on, i, j2;
 	uint64_t		 seq;
 	int			 rc;
 
@@ -316,12 +358,23 @@ dcache_relist_on(struct dcache *c, struct docker *d, struct rerr *err)
 	for (i = 0; i < n; i++) {
 		ssize_t j = dcache_index_id(c, nv[i]->c.id);
 
+		if (nv[i] != NULL && dcache_buried_after(c, nv[i]->c.id,
+		    seq)) {
+			/* Removed since we listed it. */
+			dcache_entry_free(nv[i]);
+			nv[i] = NULL;
+			continue;
+		}
 		if (j >= 0 && c->v[j]->seq > seq) {
 			dcache_entry_free(nv[i]);
 			nv[i] = c->v[j];
 			c->v[j] = NULL;
 		}
 	}
+	for (i = j2 = 0; i < n; i++)
+		if (nv[i] != NULL)
+			nv[j2++] = nv[i];
+	n = j2;
 	/* So is one that appeared after the list. */
 	for (i = 0; i < c->n; i++) {
 		if (c->v[i] == NULL || c->v[i]->seq <= seq)
@@ -605,6 +658,50 @@ dcache_find(struct dcache *c, const char *server, const char *role)
 	    server, role) == 0)
 		return &c->v[lo]->c;
 	return NULL;
+}
+
+/* Copies the server's main container the planner would keep; see dcache.h. */
+int
+dcache_get_primary(struct dcache *c, const char *server, const char *hash,
+    struct docker_container *out)
+{
+	const struct dcache_entry	*e, *best = NULL;
+	const char			*h;
+	size_t				 lo = 0, hi, mid;
+	int				 score, bscore = -1;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&c->mtx);
+	hi = c->n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (dcache_cmp_key(c->v[mid]->server, c->v[mid]->role,
+		    server, "") < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->n && dcache_cmp_key(c->v[lo]->server, c->v[lo]->role,
+	    server, "") == 0; lo++) {
+		e = c->v[lo];
+		score = 0;
+		h = docker_container_label(&e->c, DCACHE_LABEL_HASH);
+		if (hash != NULL && h != NULL && strcmp(h, hash) == 0)
+			score += 2;
+		if (e->c.running)
+			score += 1;
+		if (score > bscore) {
+			best = e;
+			bscore = score;
+		}
+	}
+	if (best == NULL) {
+		pthread_mutex_unlock(&c->mtx);
+		return ROOST_ENOTFOUND;
+	}
+	docker_container_copy(out, &best->c);
+	pthread_mutex_unlock(&c->mtx);
+	return 0;
 }
 
 /* With the lock held: the number of entries. */

@@ -39,6 +39,7 @@
 #define DCACHE_LABEL_MANAGED	"roost.managed=true"
 #define DCACHE_LABEL_SERVER	"roost.server"
 #define DCACHE_LABEL_ROLE	"roost.role"
+#define DCACHE_LABEL_HASH	"roost.spec-hash"
 #define DCACHE_RELIST_SECS	300
 
 struct dcache;
@@ -100,6 +101,14 @@ void		 dcache_get_stats(struct dcache *c, struct dcache_stats *st);
  */
 int		 dcache_get(struct dcache *c, const char *server,
 		    const char *role, struct docker_container *out);
+/*
+ * Copies the main container of server into *out, chosen as the planner
+ * chooses among duplicates: the one labelled with spec hash hash (NULL:
+ * none wanted), else a running one, else the first. ROOST_ENOTFOUND when
+ * the server has none.
+ */
+int		 dcache_get_primary(struct dcache *c, const char *server,
+		    const char *hash, struct docker_container *out);
 
 void		 dcache_lock(struct dcache *c);
 void		 dcache_unlock(struct dcache *c);

@@ -70,7 +70,7 @@ install_write_script(const char *dir, const char *script, struct rerr *err)
 /* Starts an installer container; see install.h. */
 int
 install_start(struct apply_ctx *ctx, const struct install_spec *is,
-    char **id, struct rerr *err)
+    char **id, struct docker_attach **attach, struct rerr *err)
 {
 	struct docker_spec	 spec;
 	struct rerr		 e2;
@@ -79,6 +79,8 @@ install_start(struct apply_ctx *ctx, const struct install_spec *is,
 	int			 rc, i;
 
 	*id = NULL;
+	if (attach != NULL)
+		*attach = NULL;
 	name = install_name(is);
 	if ((rc = apply_remove(ctx, name, err)) != 0) {
 		free(name);
@@ -145,9 +147,19 @@ install_start(struct apply_ctx *ctx, const struct install_spec *is,
 		apply_remove(ctx, name, &e2);
 		usleep(200000);
 	}
+	if (rc == 0 && attach != NULL) {
+		rerr_init(&e2);
+		if (docker_attach_open(ctx->d, *id, 0, attach, &e2) != 0)
+			*attach = NULL;
+	}
 	if (rc == 0) {
+		rerr_init(&e2);
 		apply_count(ctx);
 		rc = docker_container_start(ctx->d, *id, &e2);
+	}
+	if (rc != 0 && attach != NULL && *attach != NULL) {
+		docker_attach_close(*attach);
+		*attach = NULL;
 	}
 	if (rc != 0)
 		rerr_set(err, rc, "installer of \"%s\": %s", is->server,

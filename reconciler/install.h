@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 struct apply_ctx;
+struct docker_attach;
 struct rerr;
 
 #define INSTALL_ROLE		"install"
@@ -46,11 +47,13 @@ struct install_result {
 /*
  * Removes an old installer of the server, writes the script and starts a
  * new installer container named roost-<server>-install, labelled with
- * roost.role=install. Stores its id in *id (caller frees). Returns 0 or
- * an engine/file error.
+ * roost.role=install. Stores its id in *id (caller frees). With attach
+ * not NULL its output stream is opened before the start, so no line is
+ * missed, and handed over in *attach (NULL when the engine refused the
+ * attach, which is not an error). Returns 0 or an engine/file error.
  */
 int	install_start(struct apply_ctx *ctx, const struct install_spec *is,
-	    char **id, struct rerr *err);
+	    char **id, struct docker_attach **attach, struct rerr *err);
 
 /*
  * Collects a finished (or, with kill set, a timed-out) installer ref:

@@ -98,6 +98,7 @@ struct rsrv {
 	int		 install_exit;
 	char		*install_result;
 	char		*install_log;
+	char		*install_cid;	/* installer whose output is followed */
 	char		 install_at[32];
 
 	uint64_t	 crash_t[CRASH_KEEP];
@@ -393,6 +394,7 @@ rsrv_free(struct rsrv *rs)
 	free(rs->installed_for);
 	free(rs->install_result);
 	free(rs->install_log);
+	free(rs->install_cid);
 	free(rs->last_finished);
 	free(rs->adopted_cid);
 	free(rs->done_cid);
@@ -683,9 +685,19 @@ recon_console_line(void *arg, const char *server, const char *cid,
 	struct recon	*r = arg;
 	struct rsrv	*rs;
 	struct notes	 nt = { 0 };
+	int		 install;
 
 	pthread_mutex_lock(&r->mtx);
 	rs = recon_find(r, server);
+	/* The installer's output is install progress, never a done line. */
+	install = rs != NULL && *cid != '\0' && str_eq(rs->install_cid, cid);
+	if (install) {
+		pthread_mutex_unlock(&r->mtx);
+		if (r->conf.on_progress != NULL)
+			r->conf.on_progress(r->conf.cb_arg, server, "install",
+			    line);
+		return;
+	}
 	if (rs != NULL && rs->snap != NULL && *cid != '\0' &&
 	    !str_eq(rs->done_cid, cid) &&
 	    runtime_done_match(rs->snap->done, rs->snap->ndone, line)) {
@@ -963,6 +975,7 @@ recon_do_install(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 {
 	struct recon		*r = w->r;
 	struct install_spec	 is;
+	struct docker_attach	*a = NULL;
 	char			*id = NULL;
 	int			 pulled, rc;
 
@@ -980,7 +993,15 @@ recon_do_install(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	runtime_note(r->rt, rs->name, "install started");
 	rc = apply_image_ensure(&w->a, is.image, 0, &pulled, err);
 	if (rc == 0)
-		rc = install_start(&w->a, &is, &id, err);
+		rc = install_start(&w->a, &is, &id, &a, err);
+	if (rc == 0) {
+		pthread_mutex_lock(&r->mtx);
+		set_str(&rs->install_cid, id);
+		pthread_mutex_unlock(&r->mtx);
+		/* Its lines join the server's console and go out as progress. */
+		if (a != NULL)
+			runtime_follow(r->rt, rs->name, id, a);
+	}
 	free(id);
 	if (rc != 0) {
 		pthread_mutex_lock(&r->mtx);
@@ -1287,7 +1308,8 @@ recon_work(struct wctx *w, struct rsrv *rs)
 		goto done;
 
 	memset(&c, 0, sizeof(c));
-	have_c = dcache_get(r->dc, rs->name, NULL, &c) == 0;
+	/* The container the planner keeps, so the rest are the duplicates. */
+	have_c = dcache_get_primary(r->dc, rs->name, s->cs->hash, &c) == 0;
 	if (have_c)
 		recon_remove_duplicates(w, rs->name, c.id);
 
@@ -1562,13 +1584,18 @@ recon_worker(void *arg)
 	return NULL;
 }
 
-/* The sampler: usage of running servers, disk walks, trash expiry. */
+/*
+ * The sampler: usage of running servers, disk walks, trash expiry. Each
+ * new sample is a status change (so the API, /metrics and the hub carry
+ * current usage), announced once per round after the lock is dropped.
+ */
 static void *
 recon_sampler(void *arg)
 {
 	struct recon		*r = arg;
 	struct docker		*d = docker_new(r->conf.docker_sock);
 	struct docker_stats	 stats;
+	struct notes		 nt = { 0 };
 	struct rerr		 err;
 	char			*name, *cid, *vol;
 	int64_t			 bytes, limit;
@@ -1612,6 +1639,9 @@ recon_sampler(void *arg)
 			if ((rs = recon_find(r, name)) != NULL) {
 				if (walk) {
 					rs->disk_at = now_ms();
+					if (rs->disk_bytes != (bytes < 0 ? 0 :
+					    bytes))
+						notes_add(&nt, name, 0);
 					rs->disk_bytes = bytes < 0 ? 0 : bytes;
 					over = limit > 0 && bytes > limit;
 					if (over != rs->disk_over) {
@@ -1622,6 +1652,7 @@ recon_sampler(void *arg)
 				if (cid != NULL && stats.read[0] != '\0') {
 					rs->usage = stats;
 					rs->have_usage = 1;
+					notes_add(&nt, name, 0);
 				}
 				if (changed)
 					recon_enqueue_locked(r, name);
@@ -1629,6 +1660,11 @@ recon_sampler(void *arg)
 			free(name);
 			free(cid);
 			free(vol);
+		}
+		if (nt.n > 0) {
+			pthread_mutex_unlock(&r->mtx);
+			notes_fire(r, &nt);
+			pthread_mutex_lock(&r->mtx);
 		}
 		if (now - r->trash_at >= 3600 * 1000ULL || r->trash_at == 0) {
 			r->trash_at = now;
@@ -2347,8 +2383,10 @@ recon_status_tree(struct recon *r, const char *name)
 	cJSON_AddItemToObject(o, "node", recon_node_tree(r));
 	arr = json_add_array(o, "servers");
 	sorted = xcalloc(r->n + 1, sizeof(*sorted));
-	memcpy(sorted, r->v, r->n * sizeof(*sorted));
-	qsort(sorted, r->n, sizeof(*sorted), recon_cmp_rsrv);
+	if (r->n > 0) {
+		memcpy(sorted, r->v, r->n * sizeof(*sorted));
+		qsort(sorted, r->n, sizeof(*sorted), recon_cmp_rsrv);
+	}
 	for (i = 0; i < r->n; i++)
 		if (sorted[i]->in_tree)
 			cJSON_AddItemToArray(arr, recon_server_tree(r,

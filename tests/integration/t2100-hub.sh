@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # t2100-hub: roostd's outbound websocket to the node hub (a small test hub
 # stands in for the bot): bearer token, hello and snapshot on connect, a
-# server frame on a change, fetch requests answered, reconnect after the
-# hub restarts, a wrong token refused.
+# server frame on a change, install output as progress and usage samples
+# as changes, fetch requests answered, reconnect after the hub restarts, a
+# wrong token refused.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
 
@@ -49,6 +50,11 @@ test_expect_success 'a fetch request is answered with fetched' '
 
 test_expect_success 'server status changes are sent as they happen' '
 	wait_for 60 sh -c "grep \"\\\"type\\\":\\\"server\\\"\" frames | grep -q \"\\\"phase\\\":\\\"Running\\\"\""
+'
+
+test_expect_success 'install output goes out as progress, usage samples as changes' '
+	wait_for 30 sh -c "grep \"\\\"type\\\":\\\"progress\\\"\" frames | grep \"\\\"kind\\\":\\\"install\\\"\" | grep -q \"demo install done\"" &&
+	wait_for 40 sh -c "grep \"\\\"type\\\":\\\"server\\\"\" frames | grep \"\\\"phase\\\":\\\"Running\\\"\" | grep -q \"\\\"sampledAt\\\":\\\"20\""
 '
 
 test_expect_success 'roostd reconnects after the hub restarts' '

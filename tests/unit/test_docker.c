@@ -576,21 +576,28 @@ cache_wait(struct dcache *c, const char *server, const char *status)
 	return ok;
 }
 
+/* A create body for server's container with role, and spec hash if any. */
 static char *
-cache_body(const char *server, const char *role)
+cache_body_hash(const char *server, const char *role, const char *hash)
 {
 	struct docker_spec	 s;
-	const char		*labels[5], *env[2];
-	char			*sl, *rl = NULL, *body;
+	const char		*labels[6], *env[2];
+	char			*sl, *rl = NULL, *hl = NULL, *body;
+	size_t			 n = 0;
 
 	xasprintf(&sl, "roost.server=%s", server);
-	if (role != NULL)
+	labels[n++] = TEST_LABEL;
+	labels[n++] = "roost.test.cache=1";
+	labels[n++] = sl;
+	if (role != NULL) {
 		xasprintf(&rl, "roost.role=%s", role);
-	labels[0] = TEST_LABEL;
-	labels[1] = "roost.test.cache=1";
-	labels[2] = sl;
-	labels[3] = rl;
-	labels[4] = NULL;
+		labels[n++] = rl;
+	}
+	if (hash != NULL) {
+		xasprintf(&hl, "roost.spec-hash=%s", hash);
+		labels[n++] = hl;
+	}
+	labels[n] = NULL;
 	env[0] = "STARTUP=demo-server";
 	env[1] = NULL;
 	memset(&s, 0, sizeof(s));
@@ -600,7 +607,69 @@ cache_body(const char *server, const char *role)
 	body = docker_create_body(&s);
 	free(sl);
 	free(rl);
+	free(hl);
 	return body;
+}
+
+static char *
+cache_body(const char *server, const char *role)
+{
+	return cache_body_hash(server, role, NULL);
+}
+
+/*
+ * Two main containers of one server: the cache hands the worker the same
+ * one the planner keeps (the desired spec hash, else the running one), so
+ * removing "the others" never removes the one the planner chose.
+ */
+static void
+test_docker__cache_primary(void **state)
+{
+	struct docker		*d = *state;
+	struct dcache		*c;
+	struct docker_container	 got;
+	struct rerr		 err;
+	char			*body, *ida = NULL, *idb = NULL;
+
+	rerr_init(&err);
+	c = dcache_new(test_sock(), "roost.test.cache=1");
+	body = cache_body_hash("gamma", NULL, "hash-a");
+	assert_rok(docker_container_create(d, "roost-unit-gamma-a", body,
+	    &ida, &err), &err);
+	free(body);
+	body = cache_body_hash("gamma", NULL, "hash-b");
+	assert_rok(docker_container_create(d, "roost-unit-gamma-b", body,
+	    &idb, &err), &err);
+	free(body);
+	assert_rok(docker_container_start(d, idb, &err), &err);
+	assert_rok(dcache_relist(c, &err), &err);
+
+	assert_rok(dcache_get_primary(c, "gamma", "hash-a", &got), &err);
+	assert_string_equal(got.id, ida);
+	docker_container_dispose(&got);
+	assert_rok(dcache_get_primary(c, "gamma", "hash-b", &got), &err);
+	assert_string_equal(got.id, idb);
+	docker_container_dispose(&got);
+	/* No hash matches: the running one. */
+	assert_rok(dcache_get_primary(c, "gamma", "other", &got), &err);
+	assert_string_equal(got.id, idb);
+	docker_container_dispose(&got);
+	assert_rok(dcache_get_primary(c, "gamma", NULL, &got), &err);
+	assert_string_equal(got.id, idb);
+	docker_container_dispose(&got);
+	assert_int_equal(dcache_get_primary(c, "delta", NULL, &got),
+	    ROOST_ENOTFOUND);
+
+	/* A removed container does not come back from a refresh by id. */
+	assert_rok(docker_container_remove(d, idb, 1, 1, &err), &err);
+	assert_rok(dcache_refresh(c, idb, &err), &err);
+	assert_rok(dcache_get_primary(c, "gamma", "hash-b", &got), &err);
+	assert_string_equal(got.id, ida);
+	docker_container_dispose(&got);
+	assert_rok(docker_container_remove(d, ida, 1, 1, &err), &err);
+	dcache_free(c);
+	free(ida);
+	free(idb);
 }
 
 static void
@@ -864,6 +933,7 @@ main(void)
 		cmocka_unit_test(test_docker__events),
 		cmocka_unit_test(test_docker__cache_relist),
 		cmocka_unit_test(test_docker__cache_events),
+		cmocka_unit_test(test_docker__cache_primary),
 		cmocka_unit_test(test_docker__tty_console),
 		cmocka_unit_test(test_docker__stop_and_rename),
 		cmocka_unit_test(test_docker__cache_periodic_relist),

@@ -878,6 +878,51 @@ test_recon__drift_healed(void **state)
 	docker_container_dispose(&c);
 }
 
+/*
+ * A container under a server's name that is not this node's (a person's
+ * own, or another node's on a shared engine) is never removed: the
+ * server fails with a message saying whose it is, and once the name is
+ * free the server is created.
+ */
+static void
+test_recon__foreign_namesake_kept(void **state)
+{
+	struct t		*t = *state;
+	struct docker_container	 c;
+	struct rerr		 err;
+	char			*cmd, *p;
+
+	xasprintf(&cmd, "docker rm -f roost-alien >/dev/null 2>&1; "
+	    "docker create -q --name roost-alien --label "
+	    "roost.node=%s-other --label roost.server=alien " DEMO_IMAGE
+	    " >/dev/null", t->node);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	t_server(t, "alien", 31183, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "alien", "Failed", 60);
+	p = t_phase(t, "alien");
+	assert_non_null(strstr(p, "belongs to roost node"));
+	assert_non_null(strstr(p, "-other'"));
+	free(p);
+	/* Still there, untouched. */
+	memset(&c, 0, sizeof(c));
+	rerr_init(&err);
+	assert_rok(docker_container_inspect(t->d, "roost-alien", &c, &err),
+	    &err);
+	xasprintf(&p, "%s-other", t->node);
+	assert_non_null(docker_container_label(&c, "roost.node"));
+	assert_string_equal(docker_container_label(&c, "roost.node"), p);
+	free(p);
+	docker_container_dispose(&c);
+
+	/* The owner removes it: the next retry creates the server. */
+	rerr_init(&err);
+	assert_rok(docker_container_remove(t->d, "roost-alien", 1, 1, &err),
+	    &err);
+	t_wait_phase(t, "alien", "Running", 90);
+}
+
 static void
 test_recon__crash_loop(void **state)
 {
@@ -1141,6 +1186,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recon__empty_revision_refused,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_recon__drift_healed,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__foreign_namesake_kept,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_recon__crash_loop,
 		    t_setup, t_teardown),

@@ -411,6 +411,14 @@ dcache_refresh(struct dcache *c, const char *ref, struct rerr *err)
 	return dcache_inspect_one(c, c->d, ref, err);
 }
 
+/* Re-inspects ref now through d; see dcache.h. */
+int
+dcache_refresh_on(struct dcache *c, struct docker *d, const char *ref,
+    struct rerr *err)
+{
+	return dcache_inspect_one(c, d, ref, err);
+}
+
 static int
 dcache_ignored(const char *action)
 {

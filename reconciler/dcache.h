@@ -84,6 +84,12 @@ int		 dcache_relist(struct dcache *c, struct rerr *err);
  */
 int		 dcache_refresh(struct dcache *c, const char *ref,
 		    struct rerr *err);
+/*
+ * The same through the caller's own connection d, so several threads can
+ * refresh at once (each with its own connection).
+ */
+int		 dcache_refresh_on(struct dcache *c, struct docker *d,
+		    const char *ref, struct rerr *err);
 
 /* Returns the change counter; it grows after every change. */
 uint64_t	 dcache_generation(struct dcache *c);

@@ -335,29 +335,39 @@ snap_build(struct recon *r, const struct state *st,
 	return s;
 }
 
-/*
- * Re-inspects one container into the cache now. The cache has a single
- * connection for its callers, so the workers take turns.
- */
-static void
-recon_refresh(struct recon *r, const char *ref, struct rerr *err)
-{
-	pthread_mutex_lock(&r->dc_mtx);
-	dcache_refresh(r->dc, ref, err);
-	pthread_mutex_unlock(&r->dc_mtx);
-}
-
 /* Servers. */
+
+/*
+ * r->v is kept sorted by name: *at is where name is, or where it would go.
+ * Returns whether it is there.
+ */
+static int
+recon_slot(const struct recon *r, const char *name, size_t *at)
+{
+	size_t	lo = 0, hi = r->n, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(r->v[mid]->name, name)) == 0) {
+			*at = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return 0;
+}
 
 static struct rsrv *
 recon_find(struct recon *r, const char *name)
 {
 	size_t	i;
 
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->v[i]->name, name) == 0)
-			return r->v[i];
-	return NULL;
+	return recon_slot(r, name, &i) ? r->v[i] : NULL;
 }
 
 static struct rsrv *
@@ -365,9 +375,10 @@ recon_get(struct recon *r, const char *name)
 {
 	struct rsrv	*rs;
 	char		*val;
+	size_t		 at;
 
-	if ((rs = recon_find(r, name)) != NULL)
-		return rs;
+	if (recon_slot(r, name, &at))
+		return r->v[at];
 	rs = xcalloc(1, sizeof(*rs));
 	rs->name = xstrdup(name);
 	strlcpy(rs->phase, "Pending", sizeof(rs->phase));
@@ -379,7 +390,9 @@ recon_get(struct recon *r, const char *name)
 		rs->installed_for = val;
 	}
 	r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
-	r->v[r->n++] = rs;
+	memmove(&r->v[at + 1], &r->v[at], (r->n - at) * sizeof(*r->v));
+	r->v[at] = rs;
+	r->n++;
 	return rs;
 }
 
@@ -414,13 +427,11 @@ recon_drop(struct recon *r, struct rsrv *rs)
 {
 	size_t	i;
 
-	for (i = 0; i < r->n; i++)
-		if (r->v[i] == rs) {
-			memmove(&r->v[i], &r->v[i + 1],
-			    (r->n - i - 1) * sizeof(*r->v));
-			r->n--;
-			break;
-		}
+	if (recon_slot(r, rs->name, &i) && r->v[i] == rs) {
+		memmove(&r->v[i], &r->v[i + 1], (r->n - i - 1) *
+		    sizeof(*r->v));
+		r->n--;
+	}
 	rsrv_free(rs);
 }
 
@@ -727,6 +738,17 @@ struct wctx {
 	struct apply_ctx	 a;
 	const char		*server;
 };
+
+/*
+ * Re-inspects one container into the cache now, after the worker acted
+ * on it, through the worker's own engine connection (so the workers do
+ * not wait for one another).
+ */
+static void
+recon_refresh(struct wctx *w, const char *ref, struct rerr *err)
+{
+	dcache_refresh_on(w->r->dc, w->a.d, ref, err);
+}
 
 static void
 recon_pull_progress(void *arg, const char *text)
@@ -1043,7 +1065,7 @@ recon_do_create(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	set_str(&rs->adopted_cid, id);
 	pthread_mutex_unlock(&r->mtx);
 	rerr_init(&e2);
-	recon_refresh(r, id, &e2);
+	recon_refresh(w, id, &e2);
 	free(id);
 	return 0;
 }
@@ -1147,7 +1169,7 @@ recon_do_start(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	apply_count(&w->a);
 	rc = docker_container_start(w->a.d, c.id, err);
 	rerr_init(&e2);
-	recon_refresh(r, c.id, &e2);
+	recon_refresh(w, c.id, &e2);
 	docker_container_dispose(&c);
 	return rc;
 }
@@ -1167,7 +1189,7 @@ recon_do_update(struct wctx *w, const struct rsnap *s, const char *cid,
 	apply_count(&w->a);
 	rc = docker_container_update(w->a.d, cid, &l, err);
 	rerr_init(&e2);
-	recon_refresh(w->r, cid, &e2);
+	recon_refresh(w, cid, &e2);
 	return rc;
 }
 
@@ -1192,7 +1214,7 @@ recon_do_prune(struct wctx *w, struct rsrv *rs)
 			break;
 		}
 		rerr_init(&err);
-		recon_refresh(r, c.id, &err);
+		recon_refresh(w, c.id, &err);
 		docker_container_dispose(&c);
 	}
 	xasprintf(&name, "roost-%s-install", rs->name);
@@ -1261,7 +1283,7 @@ recon_remove_duplicates(struct wctx *w, const char *server, const char *keep)
 		if (apply_remove(&w->a, ids[i], &err) != 0)
 			log_warnx("server \"%s\": %s", server, err.msg);
 		rerr_init(&err);
-		recon_refresh(w->r, ids[i], &err);
+		recon_refresh(w, ids[i], &err);
 		free(ids[i]);
 	}
 	free(ids);
@@ -1481,7 +1503,7 @@ recon_work(struct wctx *w, struct rsrv *rs)
 				struct rerr e2;
 
 				rerr_init(&e2);
-				recon_refresh(r, c.id, &e2);
+				recon_refresh(w, c.id, &e2);
 			}
 			pthread_mutex_lock(&r->mtx);
 			recon_crash_clear(rs);
@@ -2356,19 +2378,11 @@ recon_node_tree(struct recon *r)
 	return o;
 }
 
-static int
-recon_cmp_rsrv(const void *a, const void *b)
-{
-	const struct rsrv *const *x = a, *const *y = b;
-
-	return strcmp((*x)->name, (*y)->name);
-}
-
 /* Status as a tree; see recon.h. */
 cJSON *
 recon_status_tree(struct recon *r, const char *name)
 {
-	struct rsrv	*rs, **sorted;
+	struct rsrv	*rs;
 	cJSON		*o, *arr;
 	size_t		 i;
 
@@ -2382,16 +2396,11 @@ recon_status_tree(struct recon *r, const char *name)
 	o = json_new_object();
 	cJSON_AddItemToObject(o, "node", recon_node_tree(r));
 	arr = json_add_array(o, "servers");
-	sorted = xcalloc(r->n + 1, sizeof(*sorted));
-	if (r->n > 0) {
-		memcpy(sorted, r->v, r->n * sizeof(*sorted));
-		qsort(sorted, r->n, sizeof(*sorted), recon_cmp_rsrv);
-	}
+	/* r->v is sorted by name already. */
 	for (i = 0; i < r->n; i++)
-		if (sorted[i]->in_tree)
+		if (r->v[i]->in_tree)
 			cJSON_AddItemToArray(arr, recon_server_tree(r,
-			    sorted[i]));
-	free(sorted);
+			    r->v[i]));
 	pthread_mutex_unlock(&r->mtx);
 	return o;
 }

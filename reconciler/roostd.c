@@ -51,6 +51,8 @@ struct roostd {
 	struct state		*state;		/* last loaded */
 	struct ev_timer		*poll;
 	struct ev_timer		*tick;
+	struct ev_timer		*publish;	/* a deferred publish */
+	uint64_t		 published_at;	/* ms, last publish */
 	char			*fetch_error;
 	char			 fetch_time[32];
 	uint64_t		 passes;
@@ -69,6 +71,13 @@ struct roostd {
 };
 
 static struct roostd	*rd_global;
+
+/*
+ * Status changes from the other threads are published at most this often
+ * (the first at once): a node converging many servers would otherwise
+ * render its whole status once per change.
+ */
+#define RD_PUBLISH_MIN_MS	50
 
 static void	rd_fetch(struct roostd *);
 
@@ -228,6 +237,33 @@ rd_publish(struct roostd *rd)
 	buf_dispose(&m);
 	free(s);
 	cJSON_Delete(root);
+	rd->published_at = ev_now_ms();
+}
+
+static void
+rd_on_publish(struct ev *ev, struct ev_timer *t, void *arg)
+{
+	struct roostd	*rd = arg;
+
+	ev_timer_del(ev, rd->publish);
+	rd->publish = NULL;
+	rd_publish(rd);
+}
+
+/* Publishes now, or when RD_PUBLISH_MIN_MS have passed since the last. */
+static void
+rd_publish_soon(struct roostd *rd)
+{
+	uint64_t	now = ev_now_ms();
+
+	if (rd->publish != NULL)
+		return;		/* already due */
+	if (now - rd->published_at >= RD_PUBLISH_MIN_MS) {
+		rd_publish(rd);
+		return;
+	}
+	rd->publish = ev_timer_add(rd->ev, rd->published_at +
+	    RD_PUBLISH_MIN_MS - now, 0, rd_on_publish, rd);
 }
 
 /* Status changes arrive from the reconciler's threads. */
@@ -267,7 +303,7 @@ rd_wakeup(struct ev *ev, void *arg)
 	if (fetch)
 		rd_fetch(rd);
 	if (changed)
-		rd_publish(rd);
+		rd_publish_soon(rd);
 }
 
 /* Writes the SFTP users of this node's servers for roost-sftpd. */

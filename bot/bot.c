@@ -51,6 +51,22 @@ struct queue {
 	int		 closed;
 };
 
+/* An interaction waiting for its first response, and when it arrived. */
+struct ack_item {
+	cJSON		*ix;
+	double		 arrived_ms;	/* monotonic */
+};
+
+/* Monotonic milliseconds with fractions, for the acknowledgement time. */
+static double
+bot_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
 struct snap {
 	struct state	*st;
 	int		 refs;
@@ -69,7 +85,7 @@ struct bot {
 	char			*seen[BOT_SEEN];
 	size_t			 seen_pos;
 
-	struct queue		 acks;		/* cJSON interactions */
+	struct queue		 acks;		/* struct ack_item */
 	struct queue		 jobs;		/* struct cmd_job */
 	pthread_t		*threads;
 	size_t			 nthreads;
@@ -276,7 +292,13 @@ on_dispatch(void *arg, const char *t, int64_t s, const cJSON *d)
 		    "handled", id, (long long)s);
 		return;
 	}
-	q_push(&b->acks, cJSON_Duplicate(d, 1));
+	{
+		struct ack_item	*it = xcalloc(1, sizeof(*it));
+
+		it->ix = cJSON_Duplicate(d, 1);
+		it->arrived_ms = bot_now_ms();
+		q_push(&b->acks, it);
+	}
 }
 
 static void
@@ -299,12 +321,16 @@ ack_thread(void *arg)
 	struct cmd_job	*job;
 	struct rest_reply rep;
 	struct rerr	 err;
+	struct ack_item	*it;
 	cJSON		*ix, *reply;
 	char		*path, server[64];
 	int64_t		 received;
+	int		 rc;
 
-	while ((ix = q_pop(&b->acks)) != NULL) {
-		received = live_now_ms();
+	while ((it = q_pop(&b->acks)) != NULL) {
+		ix = it->ix;
+		/* The token's 15 minutes run from the arrival (same clock). */
+		received = (int64_t)it->arrived_ms;
 		s = snap_get(b);
 		env_make(b, s, &env);
 		cmd_handle(&env, ix, &reply, &job);
@@ -314,7 +340,13 @@ ack_thread(void *arg)
 		xasprintf(&path, "/interactions/%s/%s/callback",
 		    json_str(ix, "id", ""), json_str(ix, "token", ""));
 		rerr_init(&err);
-		if (rest_call(b->rest, "POST", path, reply, &rep, &err) != 0) {
+		rc = rest_call(b->rest, "POST", path, reply, &rep, &err);
+		/* With -v: how long after its arrival it was answered. */
+		log_debug("interaction %s acknowledged %.3f ms after it "
+		    "arrived", json_str(ix, "id", ""), bot_now_ms() -
+		    it->arrived_ms);
+		free(it);
+		if (rc != 0) {
 			log_warnx("interaction %s: %s", json_str(ix, "id", ""),
 			    err.msg);
 			cmd_job_free(job);

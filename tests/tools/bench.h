@@ -1,6 +1,6 @@
 /*
  * bench.h: what roost's benchmark tools share: a monotonic clock in
- * seconds and the median of a set of timings.
+ * seconds, and the median and percentiles of a set of timings.
  */
 #ifndef ROOST_BENCH_H
 #define ROOST_BENCH_H
@@ -31,6 +31,20 @@ bench_median(double *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), bench_dcmp);
 	return v[n / 2];
+}
+
+/* Nearest-rank percentile p of the n values in v (sorted in place). */
+static inline double
+bench_percentile(double *v, size_t n, double p)
+{
+	size_t	k;
+
+	if (n == 0)
+		return -1;
+	qsort(v, n, sizeof(*v), bench_dcmp);
+	k = (size_t)(p / 100.0 * n + 0.999999);
+	k = k == 0 ? 0 : k - 1;
+	return v[k < n ? k : n - 1];
 }
 
 #endif

@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "bench.h"
+#include "bench_fake.h"
 #include "buf.h"
 #include "http.h"
 #include "json.h"
@@ -30,66 +31,6 @@
 #include "xmalloc.h"
 
 #define PORT	33590
-
-static int
-post(struct http *h, const char *path, const char *body, struct buf *out)
-{
-	struct http_request	req;
-	struct http_response	resp;
-	struct rerr		err;
-	char			url[256];
-	const char		*hdrs[] = { "Content-Type: application/json",
-				    NULL };
-	int			rc;
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/_fake%s", PORT, path);
-	memset(&req, 0, sizeof(req));
-	req.url = url;
-	req.body = body;
-	req.body_len = body ? strlen(body) : 0;
-	req.headers = hdrs;
-	req.timeout_ms = 30000;
-	http_response_init(&resp);
-	rerr_init(&err);
-	rc = http_do(h, &req, &resp, &err);
-	if (rc == 0 && out != NULL) {
-		buf_reset(out);
-		buf_add(out, resp.body.data ? resp.body.data : "", resp.body.len);
-	}
-	rc = rc == 0 && resp.status == 200 ? 0 : -1;
-	http_response_dispose(&resp);
-	return rc;
-}
-
-/* Waits up to secs for path to exist and, with s, to contain s. */
-static int
-wait_file(const char *path, const char *s, double secs)
-{
-	double	 end = bench_now() + secs;
-	char	 b[65536];
-	ssize_t	 n;
-	int	 fd;
-
-	while (bench_now() < end) {
-		if ((fd = open(path, O_RDONLY)) >= 0) {
-			n = read(fd, b, sizeof(b) - 1);
-			close(fd);
-			b[n > 0 ? n : 0] = '\0';
-			if (s == NULL || strstr(b, s) != NULL)
-				return 0;
-		}
-		usleep(20 * 1000);
-	}
-	return -1;
-}
-
-static int
-dcmp(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /*
  * Reads the bot's "acknowledged X ms after it arrived" lines from log;
@@ -117,25 +58,12 @@ bot_side(const char *log, double v[3])
 	}
 	fclose(fp);
 	if (n > 0) {
-		qsort(t, n, sizeof(*t), dcmp);
-		v[0] = t[(n - 1) / 2];
-		v[1] = t[(size_t)((n - 1) * 0.99 + 0.5)];
+		v[0] = bench_percentile(t, n, 50);
+		v[1] = bench_percentile(t, n, 99);
 		v[2] = t[n - 1];
 	}
 	free(t);
 	return n;
-}
-
-static pid_t
-spawn(const char *cmd)
-{
-	pid_t	pid = fork();
-
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
 }
 
 int
@@ -174,17 +102,17 @@ main(int argc, char *argv[])
 	xasprintf(&cmd, "exec /usr/bin/python3 %s/tests/fakediscord/"
 	    "fakediscord.py --port %d --state-dir %s/fd >%s/fd.log 2>&1",
 	    src, PORT, dir, dir);
-	fd = spawn(cmd);
+	fd = bench_spawn(cmd);
 	free(cmd);
 	snprintf(path, sizeof(path), "%s/fd/ready", dir);
-	if (wait_file(path, NULL, 15) != 0)
+	if (bench_wait_file(path, NULL, 15) != 0)
 		fprintf(stderr, "bench_bot_ack: the fake did not start\n");
 	xasprintf(&cmd, "ROOST_EGGS=%s/eggs exec %s/roost-bot -d -v -f "
 	    "%s/bot.yaml >%s/bot.log 2>&1", src, bld, dir, dir);
-	bot = spawn(cmd);
+	bot = bench_spawn(cmd);
 	free(cmd);
 	snprintf(path, sizeof(path), "%s/bot.log", dir);
-	if (wait_file(path, "gateway: ready", 30) != 0)
+	if (bench_wait_file(path, "gateway: ready", 30) != 0)
 		fprintf(stderr, "bench_bot_ack: the bot did not connect\n");
 	h = http_new(NULL);
 	buf_init(&b, 0);
@@ -200,7 +128,7 @@ main(int argc, char *argv[])
 			    "\"server\",\"value\":\"demo\"}]}]}}", i ? "," : "",
 			    i % 2 ? "list" : "stop");
 		buf_puts(&b, "]}");
-		if (post(h, "/interactions-batch", buf_str(&b), NULL) != 0) {
+		if (bench_fake_post(h, PORT, "/interactions-batch", buf_str(&b), NULL) != 0) {
 			fprintf(stderr, "bench_bot_ack: the fake did not "
 			    "answer\n");
 			break;
@@ -208,7 +136,7 @@ main(int argc, char *argv[])
 		usleep(500 * 1000);
 	}
 	for (tries = 0; tries < 100; tries++) {
-		if (post(h, "/stats", NULL, &out) != 0)
+		if (bench_fake_post(h, PORT, "/stats", NULL, &out) != 0)
 			break;
 		st = cJSON_Parse(buf_str(&out));
 		if (json_int64(st, "acked", 0) >= (int64_t)n * rounds) {

@@ -47,6 +47,7 @@
 #include <cjson/cJSON.h>
 
 #include "bench.h"
+#include "bench_fake.h"
 #include "buf.h"
 #include "http.h"
 #include "rerr.h"
@@ -108,93 +109,6 @@ sh(const char *fmt, ...)
 	rc = system(cmd);
 	free(cmd);
 	return rc;
-}
-
-static pid_t
-spawn(const char *cmd)
-{
-	pid_t	pid = fork();
-
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int
-ctl(struct http *h, const char *path, const char *body, struct buf *out)
-{
-	struct http_request	req;
-	struct http_response	resp;
-	struct rerr		err;
-	char			url[256];
-	const char		*hdrs[] = { "Content-Type: application/json",
-				    NULL };
-	int			rc;
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/_fake%s", PORT, path);
-	memset(&req, 0, sizeof(req));
-	req.url = url;
-	req.body = body;
-	req.body_len = body ? strlen(body) : 0;
-	req.headers = hdrs;
-	req.timeout_ms = 30000;
-	http_response_init(&resp);
-	rerr_init(&err);
-	rc = http_do(h, &req, &resp, &err);
-	if (rc == 0 && out != NULL) {
-		buf_reset(out);
-		buf_add(out, resp.body.data ? resp.body.data : "",
-		    resp.body.len);
-	}
-	rc = rc == 0 && resp.status == 200 ? 0 : -1;
-	http_response_dispose(&resp);
-	return rc;
-}
-
-static int
-dcmp(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile p of the n values in v (sorted in place). */
-static double
-pct(double *v, size_t n, double p)
-{
-	size_t	k;
-
-	if (n == 0)
-		return -1;
-	qsort(v, n, sizeof(*v), dcmp);
-	k = (size_t)(p / 100.0 * n + 0.999999);
-	k = k == 0 ? 0 : k - 1;
-	return v[k < n ? k : n - 1];
-}
-
-/* Waits up to secs for path to exist, or for file path to contain s. */
-static int
-wait_file(const char *path, const char *s, double secs)
-{
-	double	 end = bench_now() + secs;
-	char	 b[65536];
-	ssize_t	 n;
-	int	 fd;
-
-	while (bench_now() < end) {
-		if ((fd = open(path, O_RDONLY)) >= 0) {
-			n = read(fd, b, sizeof(b) - 1);
-			close(fd);
-			b[n > 0 ? n : 0] = '\0';
-			if (s == NULL || strstr(b, s) != NULL)
-				return 0;
-		}
-		usleep(20 * 1000);
-	}
-	return -1;
 }
 
 /* ---------------------------------------------------------- ref watcher */
@@ -460,7 +374,7 @@ send_one(struct http *h, const char *spec, char *id, size_t idlen)
 	int		 rc = -1;
 
 	buf_init(&out, 0);
-	if (ctl(h, "/interaction", spec, &out) == 0 &&
+	if (bench_fake_post(h, PORT, "/interaction", spec, &out) == 0 &&
 	    (j = cJSON_Parse(buf_str(&out))) != NULL) {
 		s = cJSON_GetObjectItem(j, "id");
 		if (cJSON_IsString(s)) {
@@ -481,7 +395,7 @@ interactions(struct http *h)
 	cJSON		*j = NULL;
 
 	buf_init(&out, 0);
-	if (ctl(h, "/interactions", NULL, &out) == 0)
+	if (bench_fake_post(h, PORT, "/interactions", NULL, &out) == 0)
 		j = cJSON_Parse(buf_str(&out));
 	buf_dispose(&out);
 	return j;
@@ -641,7 +555,8 @@ phase_burst(struct run *rn, int n, int rounds)
 		buf_puts(&b, "]}");
 		first = rn->nids;
 		before = watch_count(&rn->wt, R_BOT);
-		if (ctl(rn->h, "/interactions-batch", buf_str(&b), &out) != 0 ||
+		if (bench_fake_post(rn->h, PORT, "/interactions-batch",
+		    buf_str(&b), &out) != 0 ||
 		    (j = cJSON_Parse(buf_str(&out))) == NULL) {
 			fails += n;
 			break;
@@ -723,8 +638,8 @@ report(const char *what, double *v, size_t n, double *p50, double *p99)
 {
 	double	mx;
 
-	*p50 = pct(v, n, 50);
-	*p99 = pct(v, n, 99);
+	*p50 = bench_percentile(v, n, 50);
+	*p99 = bench_percentile(v, n, 99);
 	mx = n ? v[n - 1] : -1;
 	printf("%s (%zu): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", what, n,
 	    *p50, *p99, mx);
@@ -807,17 +722,17 @@ main(int argc, char *argv[])
 	xasprintf(&cmd, "exec /usr/bin/python3 %s/tests/fakediscord/"
 	    "fakediscord.py --port %d --state-dir %s/fd >%s/fd.log 2>&1",
 	    rn.src, PORT, dir, dir);
-	fd = spawn(cmd);
+	fd = bench_spawn(cmd);
 	free(cmd);
 	snprintf(path, sizeof(path), "%s/fd/ready", dir);
-	if (wait_file(path, NULL, 15) != 0)
+	if (bench_wait_file(path, NULL, 15) != 0)
 		fprintf(stderr, "bench_bot_commit: the fake did not start\n");
 	xasprintf(&cmd, "ROOST_EGGS=%s/eggs exec %s/roost-bot -d -f "
 	    "%s/bot.yaml >%s/bot.log 2>&1", rn.src, rn.bld, dir, dir);
-	bot = spawn(cmd);
+	bot = bench_spawn(cmd);
 	free(cmd);
 	snprintf(path, sizeof(path), "%s/bot.log", dir);
-	if (wait_file(path, "gateway: ready", 30) != 0) {
+	if (bench_wait_file(path, "gateway: ready", 30) != 0) {
 		fprintf(stderr, "bench_bot_commit: the bot did not connect\n");
 		fails++;
 	}

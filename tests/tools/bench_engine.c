@@ -35,79 +35,8 @@
 
 #include "../../reconciler/docker.h"
 
-static double
-bench_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-/* Wall-clock milliseconds now, comparable with the engine's timestamps. */
-static double
-bench_wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-/* An RFC 3339 UTC time with fractions ("...T07:00:00.123456789Z") in ms. */
-static double
-bench_rfc3339_ms(const char *s)
-{
-	struct tm	 tm;
-	const char	*p;
-	double		 frac = 0, scale = 0.1;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return -1;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-			frac += (*p - '0') * scale;
-	return (double)timegm(&tm) * 1000.0 + frac * 1000.0;
-}
-
-static int
-bench_cmp(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static char *
-bench_body(void)
-{
-	static const char *const caps[] = { "setpcap", "mknod", "audit_write",
-	    "net_raw", "dac_override", "fowner", "fsetid", "net_bind_service",
-	    "sys_chroot", "setfcap", NULL };
-	static const char *const tmpfs[] = { "/tmp:rw,exec,nosuid,size=16m",
-	    NULL };
-	static const char *const labels[] = { "roost.bench=engine", NULL };
-	static const char *const env[] = { "STARTUP=demo-server",
-	    "SERVER_PORT=8080", NULL };
-	struct docker_spec	 s;
-
-	memset(&s, 0, sizeof(s));
-	s.image = "roost.local/demo:1";
-	s.env = env;
-	s.labels = labels;
-	s.user = "999:999";
-	s.limits.memory = 256LL * 1024 * 1024;
-	s.limits.pids_limit = 128;
-	s.readonly_rootfs = 1;
-	s.tmpfs = tmpfs;
-	s.cap_drop = caps;
-	s.no_new_privileges = 1;
-	s.log_max_size = "1m";
-	s.log_max_file = 1;
-	s.open_stdin = 1;
-	return docker_create_body(&s);
-}
+#include "bench.h"
+#include "bench_docker.h"
 
 int
 main(int argc, char *argv[])
@@ -155,13 +84,17 @@ main(int argc, char *argv[])
 		}
 		body = xstrdup(buf_str(&file));
 		buf_dispose(&file);
-	} else
-		body = bench_body();
+	} else {
+		static const char *const labels[] = { "roost.bench=engine",
+		    NULL };
+
+		body = bench_demo_body(labels);
+	}
 	t = xcalloc(n, sizeof(*t));
 	for (i = 0; i < n; i++) {
 		id = NULL;
 		rerr_init(&err);
-		t0 = bodyfile != NULL ? bench_wall_ms() : bench_ms();
+		t0 = bodyfile != NULL ? bench_wall() : bench_now();
 		if (docker_container_create(d, NULL, body, &id, &err) != 0 ||
 		    docker_container_start(d, id, &err) != 0) {
 			fprintf(stderr, "bench_engine: %s\n", err.msg);
@@ -173,10 +106,10 @@ main(int argc, char *argv[])
 				fprintf(stderr, "bench_engine: %s\n", err.msg);
 				rc = 1;
 			} else
-				t[i] = bench_rfc3339_ms(c.started_at) - t0;
+				t[i] = (bench_rfc3339(c.started_at) - t0) * 1000;
 			docker_container_dispose(&c);
 		} else
-			t[i] = bench_ms() - t0;
+			t[i] = (bench_now() - t0) * 1000;
 		if (id != NULL)
 			docker_container_remove(d, id, 1, 1, NULL);
 		free(id);
@@ -184,7 +117,7 @@ main(int argc, char *argv[])
 			break;
 	}
 	if (rc == 0) {
-		qsort(t, n, sizeof(*t), bench_cmp);
+		qsort(t, n, sizeof(*t), bench_dcmp);
 		printf("engine %s median: %.1f ms (n=%d, min %.1f, "
 		    "max %.1f)\n", bodyfile != NULL ? "create to StartedAt" :
 		    "create+start", n % 2 ? t[n / 2] :

@@ -28,6 +28,7 @@
 #include "../../reconciler/docker.h"
 
 #include "bench.h"
+#include "bench_docker.h"
 
 struct batch {
 	const char	*body;
@@ -44,63 +45,6 @@ struct worker {
 	pthread_t	 t;
 	int		 remove;
 };
-
-/* Seconds of the realtime clock, comparable with the engine's times. */
-static double
-batch_wall(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* "2026-11-25T07:00:00.123456789Z" in seconds since the epoch, or -1. */
-static double
-batch_rfc3339(const char *s)
-{
-	struct tm	 tm;
-	const char	*p;
-	double		 f = 0, unit = 0.1;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return -1;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, unit /= 10)
-			f += (*p - '0') * unit;
-	return (double)timegm(&tm) + f;
-}
-
-static char *
-batch_body(const char *label)
-{
-	static const char *const caps[] = { "setpcap", "mknod", "audit_write",
-	    "net_raw", "dac_override", "fowner", "fsetid", "net_bind_service",
-	    "sys_chroot", "setfcap", NULL };
-	static const char *const tmpfs[] = { "/tmp:rw,exec,nosuid,size=16m",
-	    NULL };
-	static const char *const env[] = { "STARTUP=demo-server",
-	    "SERVER_PORT=8080", NULL };
-	const char		*labels[] = { "roost.bench=batch", label, NULL };
-	struct docker_spec	 s;
-
-	memset(&s, 0, sizeof(s));
-	s.image = "roost.local/demo:1";
-	s.env = env;
-	s.labels = labels;
-	s.user = "999:999";
-	s.limits.memory = 256LL * 1024 * 1024;
-	s.limits.pids_limit = 128;
-	s.readonly_rootfs = 1;
-	s.tmpfs = tmpfs;
-	s.cap_drop = caps;
-	s.no_new_privileges = 1;
-	s.log_max_size = "1m";
-	s.log_max_file = 1;
-	s.open_stdin = 1;
-	return docker_create_body(&s);
-}
 
 static void *
 batch_run(void *arg)
@@ -202,7 +146,11 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	memset(&b, 0, sizeof(b));
-	body = batch_body(label);
+	{
+		const char *labels[] = { "roost.bench=batch", label, NULL };
+
+		body = bench_demo_body(labels);
+	}
 	b.body = body;
 	b.n = n;
 	b.ids = xcalloc(n, sizeof(*b.ids));
@@ -210,7 +158,7 @@ main(int argc, char *argv[])
 	since = xcalloc(n, sizeof(*since));
 	atomic_init(&b.failed, 0);
 
-	t0 = batch_wall();
+	t0 = bench_wall();
 	batch_threads(&b, w, c, 0);
 	for (i = 0; i < n; i++) {
 		if (b.ids[i] == NULL)
@@ -219,7 +167,7 @@ main(int argc, char *argv[])
 		memset(&ct, 0, sizeof(ct));
 		if (docker_container_inspect(w[0].d, b.ids[i], &ct, &err) != 0)
 			continue;
-		if ((s = batch_rfc3339(ct.started_at)) > 0) {
+		if ((s = bench_rfc3339(ct.started_at)) > 0) {
 			since[nst++] = (s - t0) * 1000;
 			if (s - t0 > last)
 				last = s - t0;

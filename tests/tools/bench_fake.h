@@ -1,0 +1,90 @@
+/*
+ * bench_fake.h: what the bot benchmarks share: starting a program through
+ * the shell, waiting for a file (the fake's "ready", a line in a log), and
+ * a request to the fake Discord's control API on 127.0.0.1:PORT/_fake.
+ */
+#ifndef ROOST_BENCH_FAKE_H
+#define ROOST_BENCH_FAKE_H
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "buf.h"
+#include "http.h"
+#include "rerr.h"
+
+/* Runs cmd with /bin/sh -c in a child; returns its pid. */
+static inline pid_t
+bench_spawn(const char *cmd)
+{
+	pid_t	pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Waits up to secs for path to exist and, with s, to contain s. */
+static inline int
+bench_wait_file(const char *path, const char *s, double secs)
+{
+	double	 end = bench_now() + secs;
+	char	 b[65536];
+	ssize_t	 n;
+	int	 fd;
+
+	while (bench_now() < end) {
+		if ((fd = open(path, O_RDONLY)) >= 0) {
+			n = read(fd, b, sizeof(b) - 1);
+			close(fd);
+			b[n > 0 ? n : 0] = '\0';
+			if (s == NULL || strstr(b, s) != NULL)
+				return 0;
+		}
+		usleep(20 * 1000);
+	}
+	return -1;
+}
+
+/*
+ * POSTs body (NULL: none) to the fake's control path on port; the answer
+ * goes to out when not NULL. Returns 0 on HTTP 200, else -1.
+ */
+static inline int
+bench_fake_post(struct http *h, int port, const char *path, const char *body,
+    struct buf *out)
+{
+	struct http_request	req;
+	struct http_response	resp;
+	struct rerr		err;
+	char			url[256];
+	const char		*hdrs[] = { "Content-Type: application/json",
+				    NULL };
+	int			rc;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/_fake%s", port, path);
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
+	req.headers = hdrs;
+	req.timeout_ms = 30000;
+	http_response_init(&resp);
+	rerr_init(&err);
+	rc = http_do(h, &req, &resp, &err);
+	if (rc == 0 && out != NULL) {
+		buf_reset(out);
+		buf_add(out, resp.body.data ? resp.body.data : "",
+		    resp.body.len);
+	}
+	rc = rc == 0 && resp.status == 200 ? 0 : -1;
+	http_response_dispose(&resp);
+	return rc;
+}
+
+#endif

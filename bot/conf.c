@@ -342,7 +342,7 @@ bot_conf_load(struct bot_conf **out, const char *path, int read_token,
 	c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
 	c->workers = 4;
-	c->ackers = 8;
+	c->ackers = 32;
 	c->refresh_s = 30;
 	c->status_follow_min = 60;
 	if (doc->root == NULL || doc->root->type != YDOC_MAP)

@@ -61,11 +61,14 @@ vlog(int pri, const char *fmt, va_list ap)
 	int	saved_errno = errno;
 
 	if (log_debug_mode) {
+		/* One line at a time, whichever thread logs. */
+		flockfile(stderr);
 		if (log_procname != NULL)
 			fprintf(stderr, "%s: ", log_procname);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
 		fflush(stderr);
+		funlockfile(stderr);
 	} else
 		vsyslog(pri, fmt, ap);
 	errno = saved_errno;
@@ -85,10 +88,12 @@ log_errno(int pri, const char *fmt, va_list ap)
 		    strerror(saved_errno));
 	}
 	if (log_debug_mode) {
+		flockfile(stderr);
 		if (log_procname != NULL)
 			fprintf(stderr, "%s: ", log_procname);
 		fprintf(stderr, "%s\n", msg);
 		fflush(stderr);
+		funlockfile(stderr);
 	} else
 		syslog(pri, "%s", msg);
 	errno = saved_errno;

@@ -17,9 +17,7 @@ run() {
 	results+=("$name: $(echo "$out" | tail -n 1)")
 }
 run bench_state "$O/tests/bench_state"
-eggdirs=eggs
-[ -d ../shared/eggs ] && eggdirs="eggs ../shared/eggs"
-run bench_eggs "$O/tests/bench_eggs" $eggdirs
+run bench_eggs "$O/tests/bench_eggs" eggs tests/data/eggs-corpus
 run bench_engine "$O/tests/bench_engine" -n 7
 # the bot's benchmarks run it against the fake Discord (python3-websockets)
 if /usr/bin/python3 -c "import websockets" 2>/dev/null; then

@@ -2,7 +2,7 @@
 # run.sh: "make fuzz". Builds every tests/fuzz/fuzz_*.c as a libFuzzer
 # target with clang (address and undefined sanitizers) against the lib/
 # sources, and runs each for $FUZZ_SECONDS (default 30) seconds from its
-# seeds: tests/fuzz/seeds/<name>/, plus the egg corpus in ../shared/eggs
+# seeds: tests/fuzz/seeds/<name>/, plus the egg corpus in tests/data/eggs-corpus
 # and eggs/ for fuzz_egg. A target that needs sources outside lib/ names
 # them in a "fuzz-sources: FILE..." line of its comment. Exits non-zero
 # when a target finds a crash.
@@ -29,7 +29,7 @@ for t in tests/fuzz/fuzz_*.c; do
 	if [ "$name" = fuzz_egg ]; then
 		seeddir=$out/seeds-egg
 		mkdir -p "$seeddir"
-		find eggs ../shared/eggs -name '*.json' -o -name '*.yaml' 2>/dev/null |
+		find eggs tests/data/eggs-corpus -name '*.json' -o -name '*.yaml' 2>/dev/null |
 		    while read -r f; do cp "$f" "$seeddir/"; done
 		seeds+=("$seeddir")
 	fi

@@ -5,7 +5,7 @@
 # exit 1, and roost egg list shows the built-in library and a directory.
 . "$(dirname "$0")/../lib/tap.sh"
 
-EGGS=${ROOST_SHARED_EGGS:-$ROOST_SRC/../shared/eggs}
+EGGS=${ROOST_EGG_CORPUS:-$ROOST_SRC/tests/data/eggs-corpus}
 export ROOST_EGGS=$ROOST_SRC/eggs
 
 # corpus_test DESC BODY: a test that needs the shared egg corpus.

@@ -411,7 +411,7 @@ test_cfgfile__xml_create_attributes_wildcards(void **state)
 static void
 test_cfgfile__corpus_eggs(void **state)
 {
-	const char	*dir = unit_shared_eggs();
+	const char	*dir = unit_egg_corpus();
 	char		 path[1024];
 	const char	*in;
 	struct diags	 d;
@@ -420,7 +420,7 @@ test_cfgfile__corpus_eggs(void **state)
 	size_t		 i;
 
 	if (dir == NULL) {
-		print_message("../shared/eggs is absent; skipped\n");
+		print_message("tests/data/eggs-corpus is absent; skipped\n");
 		skip();
 	}
 	snprintf(path, sizeof(path), "%s/pterodactyl+panel/database/Seeders/"

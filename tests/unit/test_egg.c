@@ -1,7 +1,7 @@
 /*
- * test_egg: every egg of the shared corpus loads and normalises as its
- * index says (stop, done, parsers, rules, images, startup forms), writes
- * out as a roost egg that loads back equal, and the Laravel rules accept
+ * test_egg: every egg of the test corpus (tests/data/eggs-corpus) loads
+ * and normalises as its index says (stop, done, parsers, rules, images,
+ * startup forms), writes out as a roost egg that loads back equal, and the Laravel rules accept
  * and refuse what they should. Malformed eggs fail with positions.
  */
 #include "unit.h"
@@ -13,9 +13,9 @@
 #include "egg.h"
 
 static struct egg *
-load_shared(const char *rel)
+load_corpus(const char *rel)
 {
-	const char	*dir = unit_shared_eggs();
+	const char	*dir = unit_egg_corpus();
 	char		 path[1024];
 	struct diags	 d;
 	struct egg	*egg;
@@ -31,8 +31,8 @@ load_shared(const char *rel)
 }
 
 #define SHARED_OR_SKIP(var, rel) do {					\
-	if (((var) = load_shared(rel)) == NULL) {			\
-		print_message("../shared/eggs is absent; skipped\n");	\
+	if (((var) = load_corpus(rel)) == NULL) {			\
+		print_message("tests/data/eggs-corpus is absent\n");	\
 		skip();							\
 	}								\
 } while (0)
@@ -130,13 +130,13 @@ egg_equal(const struct egg *a, const struct egg *b)
 static void
 test_egg__corpus_roundtrip(void **state)
 {
-	const char	*dir = unit_shared_eggs();
+	const char	*dir = unit_egg_corpus();
 	char		 cmd[1200], line[1024];
 	FILE		*fp;
 	int		 count = 0;
 
 	if (dir == NULL) {
-		print_message("../shared/eggs is absent; skipped\n");
+		print_message("tests/data/eggs-corpus is absent; skipped\n");
 		skip();
 	}
 	snprintf(cmd, sizeof(cmd), "find '%s' -name '*.json' -o -name "
@@ -467,13 +467,13 @@ test_egg__builtin_library(void **state)
 static void
 test_egg__index_table(void **state)
 {
-	const char	*dir = unit_shared_eggs();
+	const char	*dir = unit_egg_corpus();
 	char		 path[1200], line[4096], *col[6], *p, *e;
 	FILE		*fp;
 	int		 rows = 0, n;
 
 	if (dir == NULL) {
-		print_message("../shared/eggs is absent; skipped\n");
+		print_message("tests/data/eggs-corpus is absent; skipped\n");
 		skip();
 	}
 	snprintf(path, sizeof(path), "%s/INDEX.md", dir);

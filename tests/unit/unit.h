@@ -34,14 +34,14 @@
 		    _h ? _h : "(null)");				\
 } while (0)
 
-/* Directory of the shared egg corpus, or NULL when it is not there. */
+/* Directory of the egg test corpus ($ROOST_EGG_CORPUS overrides), or NULL. */
 static inline const char *
-unit_shared_eggs(void)
+unit_egg_corpus(void)
 {
-	const char *d = getenv("ROOST_SHARED_EGGS");
+	const char *d = getenv("ROOST_EGG_CORPUS");
 
 	if (d == NULL)
-		d = "../shared/eggs";
+		d = "tests/data/eggs-corpus";
 	return access(d, R_OK) == 0 ? d : NULL;
 }
 

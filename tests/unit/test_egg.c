@@ -1,8 +1,9 @@
 /*
  * test_egg: every egg of the test corpus (tests/data/eggs-corpus) loads
  * and normalises as its index says (stop, done, parsers, rules, images,
- * startup forms), writes out as a roost egg that loads back equal, and the Laravel rules accept
- * and refuse what they should. Malformed eggs fail with positions.
+ * startup forms), writes out as a roost egg that loads back equal, and
+ * the Laravel rules accept and refuse what they should. Malformed eggs
+ * fail with positions.
  */
 #include "unit.h"
 

@@ -4,7 +4,8 @@
 # pickup, live limit updates, recreates, stop/start, the local API and
 # metrics, an invalid file isolated, force pushes refused, SIGTERM leaving
 # containers running and a restart adopting them, kill -9 mid-converge,
-# SIGHUP reload, delete to trash, and a remote fetched over file://.
+# SIGHUP reload, delete to trash, and a remote fetched over file:// and
+# over git:// from a git daemon on loopback.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
 
@@ -64,7 +65,7 @@ commit() {
 	git -C repo add -A && git -C repo commit -q -m "$1"
 }
 
-test_cleanup 'stop_roostd; docker_cleanup_label roost.node=$NODE'
+test_cleanup 'stop_roostd; kill $DAEMON 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
 test_expect_success 'setup: a state repository for node t2000' '
 	mkdir -p repo/nodes repo/servers &&
@@ -277,6 +278,21 @@ test_expect_success 'a remote over file:// is fetched into a mirror' '
 	git -C work commit -q -am "via the remote" && git -C work push -q origin main &&
 	curl -sf -X POST --unix-socket "$API" http://x/v1/reconcile | grep "$(git -C work rev-parse HEAD)" &&
 	wait_for 30 sh -c "curl -sf http://127.0.0.1:32014/server.properties | grep -q motd=remote"
+'
+
+test_expect_success 'a remote over git:// (git daemon on loopback) is fetched too' '
+	stop_roostd &&
+	touch remote.git/git-daemon-export-ok &&
+	{ git daemon --listen=127.0.0.1 --port=32190 --base-path="$TRASH" \
+	    --reuseaddr >daemon.log 2>&1 & DAEMON=$!; } &&
+	wait_for 10 bash -c "echo >/dev/tcp/127.0.0.1/32190" 2>/dev/null &&
+	sed -i "s|^repo: .*|repo: git://127.0.0.1:32190/remote.git|" roostd.yaml &&
+	start_roostd &&
+	git -C data/mirror.git config remote.origin.url | grep -q "^git://127.0.0.1:32190/remote.git" &&
+	sed -i "s/MOTD: \"remote\"/MOTD: \"daemon\"/" work/servers/t2000-c4.yaml &&
+	git -C work commit -q -am "via git daemon" && git -C work push -q origin main &&
+	curl -sf -X POST --unix-socket "$API" http://x/v1/reconcile | grep "$(git -C work rev-parse HEAD)" &&
+	wait_for 30 sh -c "curl -sf http://127.0.0.1:32014/server.properties | grep -q motd=daemon"
 '
 
 test_done

@@ -1142,17 +1142,32 @@ recon_config_files(struct recon *r, struct rsrv *rs, const struct rsnap *s)
 
 static int
 recon_do_start(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
-    const char *ref, struct rerr *err)
+    const char *ref, int fresh, struct rerr *err)
 {
 	struct recon		*r = w->r;
 	struct docker_attach	*a = NULL;
 	struct docker_container	 c;
 	struct rerr		 e2;
-	int			 rc;
+	int			 rc = -1;
 
-	memset(&c, 0, sizeof(c));
-	if ((rc = docker_container_inspect(w->a.d, ref, &c, err)) != 0)
-		return rc;
+	/*
+	 * Just created (and refreshed into the cache by this worker): the
+	 * cache has it, so the engine is not asked again while it starts.
+	 */
+	if (fresh) {
+		rc = dcache_get_primary(r->dc, rs->name, s->cs->hash, &c);
+		pthread_mutex_lock(&r->mtx);
+		if (rc == 0 && !str_eq(c.id, rs->adopted_cid)) {
+			docker_container_dispose(&c);
+			rc = -1;
+		}
+		pthread_mutex_unlock(&r->mtx);
+	}
+	if (rc != 0) {
+		memset(&c, 0, sizeof(c));
+		if ((rc = docker_container_inspect(w->a.d, ref, &c, err)) != 0)
+			return rc;
+	}
 	recon_config_files(r, rs, s);
 	/* Attach before start so the first lines are seen. */
 	rerr_init(&e2);
@@ -1518,7 +1533,7 @@ recon_work(struct wctx *w, struct rsrv *rs)
 			break;
 		case PLAN_START:
 			rc = recon_do_start(w, rs, s, have_c && !gone ?
-			    c.id : s->cs->name, &err);
+			    c.id : s->cs->name, gone, &err);
 			break;
 		case PLAN_PRUNE:
 			break;

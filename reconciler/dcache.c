@@ -26,6 +26,7 @@
 
 #include "dcache.h"
 #include "docker.h"
+#include "plan.h"
 
 #define DCACHE_TOMBS	64		/* recent removals remembered */
 #define DCACHE_IDLEN	64		/* a full container id */
@@ -358,8 +359,7 @@ dcache_relist_on(struct dcache *c, struct docker *d, struct rerr *err)
 	for (i = 0; i < n; i++) {
 		ssize_t j = dcache_index_id(c, nv[i]->c.id);
 
-		if (nv[i] != NULL && dcache_buried_after(c, nv[i]->c.id,
-		    seq)) {
+		if (dcache_buried_after(c, nv[i]->c.id, seq)) {
 			/* Removed since we listed it. */
 			dcache_entry_free(nv[i]);
 			nv[i] = NULL;
@@ -644,28 +644,44 @@ dcache_unlock(struct dcache *c)
 	pthread_mutex_unlock(&c->mtx);
 }
 
-/* With the lock held: server's container with role, or NULL. */
-const struct docker_container *
-dcache_find(struct dcache *c, const char *server, const char *role)
+/*
+ * With the lock held: the index of the first entry of server with role
+ * ("" for the main container), or where it would be.
+ */
+static size_t
+dcache_first(struct dcache *c, const char *server, const char *role)
 {
 	size_t	lo = 0, hi = c->n, mid;
-	int	rc;
 
-	if (role == NULL || strcmp(role, "server") == 0)
-		role = "";
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		rc = dcache_cmp_key(c->v[mid]->server, c->v[mid]->role,
-		    server, role);
-		if (rc < 0)
+		if (dcache_cmp_key(c->v[mid]->server, c->v[mid]->role,
+		    server, role) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < c->n && dcache_cmp_key(c->v[lo]->server, c->v[lo]->role,
-	    server, role) == 0)
-		return &c->v[lo]->c;
-	return NULL;
+	return lo;
+}
+
+/* With the lock held: whether entry i is server's container with role. */
+static int
+dcache_is(struct dcache *c, size_t i, const char *server, const char *role)
+{
+	return i < c->n && dcache_cmp_key(c->v[i]->server, c->v[i]->role,
+	    server, role) == 0;
+}
+
+/* With the lock held: server's container with role, or NULL. */
+const struct docker_container *
+dcache_find(struct dcache *c, const char *server, const char *role)
+{
+	size_t	i;
+
+	if (role == NULL || strcmp(role, "server") == 0)
+		role = "";
+	i = dcache_first(c, server, role);
+	return dcache_is(c, i, server, role) ? &c->v[i]->c : NULL;
 }
 
 /* Copies the server's main container the planner would keep; see dcache.h. */
@@ -674,30 +690,16 @@ dcache_get_primary(struct dcache *c, const char *server, const char *hash,
     struct docker_container *out)
 {
 	const struct dcache_entry	*e, *best = NULL;
-	const char			*h;
-	size_t				 lo = 0, hi, mid;
+	size_t				 i;
 	int				 score, bscore = -1;
 
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&c->mtx);
-	hi = c->n;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (dcache_cmp_key(c->v[mid]->server, c->v[mid]->role,
-		    server, "") < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < c->n && dcache_cmp_key(c->v[lo]->server, c->v[lo]->role,
-	    server, "") == 0; lo++) {
-		e = c->v[lo];
-		score = 0;
-		h = docker_container_label(&e->c, DCACHE_LABEL_HASH);
-		if (hash != NULL && h != NULL && strcmp(h, hash) == 0)
-			score += 2;
-		if (e->c.running)
-			score += 1;
+	for (i = dcache_first(c, server, ""); dcache_is(c, i, server, "");
+	    i++) {
+		e = c->v[i];
+		score = plan_container_score(hash, docker_container_label(&e->c,
+		    DCACHE_LABEL_HASH), e->c.running);
 		if (score > bscore) {
 			best = e;
 			bscore = score;

@@ -12,7 +12,8 @@
  * reconnect of the stream, replaying events from the last one seen.
  *
  * Threading: the events thread owns two engine connections of its own;
- * the caller's functions (dcache_relist, dcache_refresh) use a third.
+ * the caller's functions (dcache_relist, dcache_refresh) use a third, and
+ * dcache_refresh_on the caller's own.
  * Entries are guarded by one mutex. Readers either copy an entry
  * (dcache_get) or hold dcache_lock while they use the borrowed pointers
  * dcache_find / dcache_item return, and call nothing else of dcache
@@ -109,8 +110,9 @@ int		 dcache_get(struct dcache *c, const char *server,
 		    const char *role, struct docker_container *out);
 /*
  * Copies the main container of server into *out, chosen as the planner
- * chooses among duplicates: the one labelled with spec hash hash (NULL:
- * none wanted), else a running one, else the first. ROOST_ENOTFOUND when
+ * chooses among duplicates (plan_container_score: the one labelled with
+ * spec hash hash, NULL for none wanted, else a running one, else the
+ * first). ROOST_ENOTFOUND when
  * the server has none.
  */
 int		 dcache_get_primary(struct dcache *c, const char *server,

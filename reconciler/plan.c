@@ -96,6 +96,14 @@ plan_find_desired(const struct plan_input *in, const char *name)
 	return NULL;
 }
 
+/* How well a container represents a server; see plan.h. */
+int
+plan_container_score(const char *want, const char *have, int running)
+{
+	return (want != NULL && plan_streq(have, want) ? 2 : 0) +
+	    (running ? 1 : 0);
+}
+
 /* Orders observed containers by server, then by their place in the input. */
 static int
 plan_cmp_observed(const void *a, const void *b)
@@ -153,12 +161,8 @@ plan_primary(const struct plan_observed **by, size_t n,
 	first = lo;
 	for (i = first; i < n && strcmp(by[i]->server, d->name) == 0; i++) {
 		o = by[i];
-		score = 0;
-		if (d->spec_hash != NULL && plan_streq(o->spec_hash,
-		    d->spec_hash))
-			score += 2;
-		if (o->running)
-			score += 1;
+		score = plan_container_score(d->spec_hash, o->spec_hash,
+		    o->running);
 		if (score > bscore) {
 			best = o;
 			bscore = score;

@@ -115,6 +115,15 @@ void		 plan_make(const struct plan_input *in, struct plan_result *res);
 void		 plan_result_dispose(struct plan_result *res);
 /* Short lowercase name of an action kind ("create"). */
 const char	*plan_kind_str(enum plan_kind k);
+/*
+ * How strongly a container with spec hash have (NULL: none), running or
+ * not, represents a server wanting spec hash want: the desired spec
+ * counts most, then running. Of a server's containers the first with the
+ * highest score is kept and the others are duplicates; the worker's view
+ * of the container cache makes the same choice.
+ */
+int		 plan_container_score(const char *want, const char *have,
+		    int running);
 /* True when the limits differ in a way a live update must apply. */
 int		 plan_limits_differ(const struct plan_limits *want,
 		    const struct plan_limits *have);

@@ -148,7 +148,6 @@ struct recon {
 	char			*tz;
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;		/* queue and idle */
-	pthread_mutex_t		 dc_mtx;	/* the cache's caller connection */
 
 	struct rsrv		**v;
 	size_t			 n;
@@ -818,9 +817,7 @@ recon_engine_setup(struct recon *r, struct rerr *err)
 		    r->conf.network, e2.msg);
 	if (!r->dc_started) {
 		rerr_init(&e2);
-		pthread_mutex_lock(&r->dc_mtx);
 		rc = dcache_start(r->dc, &e2);
-		pthread_mutex_unlock(&r->dc_mtx);
 		if (rc != 0)
 			return rerr_set(err, rc, "container cache: %s",
 			    e2.msg);
@@ -1676,10 +1673,11 @@ recon_sampler(void *arg)
 			if ((rs = recon_find(r, name)) != NULL) {
 				if (walk) {
 					rs->disk_at = now_ms();
-					if (rs->disk_bytes != (bytes < 0 ? 0 :
-					    bytes))
+					if (bytes < 0)
+						bytes = 0;
+					if (rs->disk_bytes != bytes)
 						notes_add(&nt, name, 0);
-					rs->disk_bytes = bytes < 0 ? 0 : bytes;
+					rs->disk_bytes = bytes;
 					over = limit > 0 && bytes > limit;
 					if (over != rs->disk_over) {
 						rs->disk_over = over;
@@ -1811,7 +1809,6 @@ recon_new(const struct recon_conf *conf, struct rerr *err)
 	r->tz = recon_timezone(conf->timezone);
 	xasprintf(&r->label, "%s=%s", CSPEC_LABEL_NODE, r->conf.node);
 	pthread_mutex_init(&r->mtx, NULL);
-	pthread_mutex_init(&r->dc_mtx, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	r->d = docker_new(r->conf.docker_sock);
 	r->dc = dcache_new(r->conf.docker_sock, r->label);
@@ -1869,7 +1866,6 @@ recon_free(struct recon *r)
 	free(r->revision);
 	free(r->refused);
 	pthread_cond_destroy(&r->cond);
-	pthread_mutex_destroy(&r->dc_mtx);
 	pthread_mutex_destroy(&r->mtx);
 	free(r);
 }

@@ -54,18 +54,8 @@ struct queue {
 /* An interaction waiting for its first response, and when it arrived. */
 struct ack_item {
 	cJSON		*ix;
-	double		 arrived_ms;	/* monotonic */
+	double		 arrived_ms;	/* live_now_msf() */
 };
-
-/* Monotonic milliseconds with fractions, for the acknowledgement time. */
-static double
-bot_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 struct snap {
 	struct state	*st;
@@ -296,7 +286,7 @@ on_dispatch(void *arg, const char *t, int64_t s, const cJSON *d)
 		struct ack_item	*it = xcalloc(1, sizeof(*it));
 
 		it->ix = cJSON_Duplicate(d, 1);
-		it->arrived_ms = bot_now_ms();
+		it->arrived_ms = live_now_msf();
 		q_push(&b->acks, it);
 	}
 }
@@ -329,7 +319,7 @@ ack_thread(void *arg)
 
 	while ((it = q_pop(&b->acks)) != NULL) {
 		ix = it->ix;
-		/* The token's 15 minutes run from the arrival (same clock). */
+		/* The token's 15 minutes run from the arrival. */
 		received = (int64_t)it->arrived_ms;
 		s = snap_get(b);
 		env_make(b, s, &env);
@@ -343,7 +333,7 @@ ack_thread(void *arg)
 		rc = rest_call(b->rest, "POST", path, reply, &rep, &err);
 		/* With -v: how long after its arrival it was answered. */
 		log_debug("interaction %s acknowledged %.3f ms after it "
-		    "arrived", json_str(ix, "id", ""), bot_now_ms() -
+		    "arrived", json_str(ix, "id", ""), live_now_msf() -
 		    it->arrived_ms);
 		free(it);
 		if (rc != 0) {

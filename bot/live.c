@@ -76,14 +76,21 @@ struct live {
 	long			 moved;
 };
 
-/* Monotonic milliseconds. */
-int64_t
-live_now_ms(void)
+/* Monotonic milliseconds, with their fraction. */
+double
+live_now_msf(void)
 {
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* Monotonic milliseconds. */
+int64_t
+live_now_ms(void)
+{
+	return (int64_t)live_now_msf();
 }
 
 static void
@@ -155,15 +162,24 @@ drop_message_locked(struct live *lv, const char *id)
 			e->done = 1;
 }
 
+/*
+ * Adds e, which takes over its message from any view of it, keeping at
+ * most max live entries of its kind (the oldest end first).
+ */
 static void
-append_locked(struct live *lv, struct ent *e)
+add_entry(struct live *lv, struct ent *e, int max)
 {
 	struct ent	**pp;
 
+	pthread_mutex_lock(&lv->mu);
+	drop_message_locked(lv, e->message_id);
+	while (count_locked(lv, e->kind) >= max)
+		drop_oldest_locked(lv, e->kind);
 	for (pp = &lv->head; *pp != NULL; pp = &(*pp)->next)
 		;
 	*pp = e;
 	pthread_cond_broadcast(&lv->cv);
+	pthread_mutex_unlock(&lv->mu);
 }
 
 /* Follows a job's server. */
@@ -181,12 +197,7 @@ live_follow(struct live *lv, struct cmd_job *job, struct cmd_result *res)
 	e->job = job;
 	e->res = *res;
 	memset(res, 0, sizeof(*res));
-	pthread_mutex_lock(&lv->mu);
-	drop_message_locked(lv, e->message_id);
-	while (count_locked(lv, ENT_JOB) >= LIVE_MAX_JOBS)
-		drop_oldest_locked(lv, ENT_JOB);
-	append_locked(lv, e);
-	pthread_mutex_unlock(&lv->mu);
+	add_entry(lv, e, LIVE_MAX_JOBS);
 }
 
 /* Keeps a status view live. */
@@ -202,12 +213,7 @@ live_view(struct live *lv, const char *app, const char *token,
 	e->until = e->received + (int64_t)lv->c.follow_min * 60 * 1000;
 	/* the first response showed the view just now */
 	e->last_sent = live_now_ms();
-	pthread_mutex_lock(&lv->mu);
-	drop_message_locked(lv, e->message_id);
-	while (count_locked(lv, ENT_VIEW) >= LIVE_MAX_VIEWS)
-		drop_oldest_locked(lv, ENT_VIEW);
-	append_locked(lv, e);
-	pthread_mutex_unlock(&lv->mu);
+	add_entry(lv, e, LIVE_MAX_VIEWS);
 }
 
 /* Marks the entries of server dirty. */

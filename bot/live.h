@@ -58,6 +58,8 @@ void	live_stop(struct live *lv);
 
 /* Monotonic milliseconds, the clock of every time given to live. */
 int64_t	live_now_ms(void);
+/* The same clock with the fraction of a millisecond. */
+double	live_now_msf(void);
 
 /*
  * Follows the server of a committed job: takes job and *res (res is

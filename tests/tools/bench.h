@@ -1,6 +1,7 @@
 /*
- * bench.h: what roost's benchmark tools share: a monotonic clock in
- * seconds, and the median and percentiles of a set of timings.
+ * bench.h: what roost's benchmark tools share: the monotonic and the
+ * realtime clock in seconds, and the median and percentiles of a set of
+ * timings.
  */
 #ifndef ROOST_BENCH_H
 #define ROOST_BENCH_H
@@ -8,13 +9,28 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* Seconds of clock id. */
 static inline double
-bench_now(void)
+bench_clock(clockid_t id)
 {
 	struct timespec	ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Seconds of the monotonic clock, for intervals. */
+static inline double
+bench_now(void)
+{
+	return bench_clock(CLOCK_MONOTONIC);
+}
+
+/* Seconds of the realtime clock, comparable with the engine's times. */
+static inline double
+bench_wall(void)
+{
+	return bench_clock(CLOCK_REALTIME);
 }
 
 static inline int

@@ -1,8 +1,8 @@
 /*
- * bench_docker.h: what the engine benchmarks share: the realtime clock
- * (comparable with the engine's timestamps), RFC 3339 times from inspect,
- * and the create body of the demo image hardened as roostd creates
- * servers (the anchor's container when no body is given).
+ * bench_docker.h: what the engine benchmarks share: RFC 3339 times from
+ * inspect (to compare with bench_wall) and the create body of the demo
+ * image hardened as roostd creates servers (the anchor's container when
+ * no body is given).
  */
 #ifndef ROOST_BENCH_DOCKER_H
 #define ROOST_BENCH_DOCKER_H
@@ -12,15 +12,7 @@
 
 #include "../../reconciler/docker.h"
 
-/* Seconds of the realtime clock. */
-static inline double
-bench_wall(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 /* "2026-11-25T07:00:00.123456789Z" in seconds since the epoch, or -1. */
 static inline double

@@ -238,16 +238,17 @@ rd_publish(struct roostd *rd)
 	free(s);
 	cJSON_Delete(root);
 	rd->published_at = ev_now_ms();
+	/* This covers a deferred publish too. */
+	if (rd->publish != NULL) {
+		ev_timer_del(rd->ev, rd->publish);
+		rd->publish = NULL;
+	}
 }
 
 static void
 rd_on_publish(struct ev *ev, struct ev_timer *t, void *arg)
 {
-	struct roostd	*rd = arg;
-
-	ev_timer_del(ev, rd->publish);
-	rd->publish = NULL;
-	rd_publish(rd);
+	rd_publish(arg);
 }
 
 /* Publishes now, or when RD_PUBLISH_MIN_MS have passed since the last. */

@@ -43,26 +43,43 @@ install_name(const struct install_spec *is)
 	return p;
 }
 
-/* Writes the script with CRLF turned into LF. */
+/*
+ * Recreates the script directory empty (whatever an earlier installer left
+ * there, a link in its place included, is removed first) and writes the
+ * script into it with CRLF turned into LF.
+ */
 static int
 install_write_script(const char *dir, const char *script, struct rerr *err)
 {
 	struct buf	 b;
 	const char	*p;
-	char		*path;
-	int		 rc;
+	char		*parent, *slash;
+	int		 dfd, rc;
 
-	if (util_mkdir_p(dir, 0755) == -1)
+	parent = xstrdup(dir);
+	if ((slash = strrchr(parent, '/')) != NULL)
+		*slash = '\0';
+	if (util_mkdir_p(parent, 0755) == -1) {
+		rc = rerr_errno(err, -1, "create \"%s\"", parent);
+		free(parent);
+		return rc;
+	}
+	free(parent);
+	if (apply_rmtree(dir, err) != 0)
+		return -1;
+	if (mkdir(dir, 0755) == -1)
 		return rerr_errno(err, -1, "create \"%s\"", dir);
-	chmod(dir, 0755);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return rerr_errno(err, -1, "open \"%s\"", dir);
+	(void)fchmod(dfd, 0755);
 	buf_init(&b, 0);
 	for (p = script != NULL ? script : ""; *p != '\0'; p++)
 		if (!(p[0] == '\r' && p[1] == '\n'))
 			buf_putc(&b, *p);
-	xasprintf(&path, "%s/install.sh", dir);
-	rc = util_write_atomic(path, b.data != NULL ? b.data : "", b.len,
-	    0644, err);
-	free(path);
+	rc = util_write_atomic_at(dfd, "install.sh", b.data != NULL ?
+	    b.data : "", b.len, 0644, err);
+	close(dfd);
 	buf_dispose(&b);
 	return rc;
 }

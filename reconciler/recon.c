@@ -1084,7 +1084,8 @@ recon_config_files(struct recon *r, struct rsrv *rs, const struct rsnap *s)
 
 	if (s->egg == NULL || s->egg->nfiles == 0)
 		return;
-	fd = open(s->cs->volume, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(s->cs->volume, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
 	if (fd == -1) {
 		runtime_note(r->rt, rs->name, "config files: the server "
 		    "directory cannot be opened");

@@ -406,6 +406,16 @@ t_has_env(const struct docker_container *c, struct t *t, const char *kv)
 	return hit;
 }
 
+/* Creates an empty file. */
+static void
+fd_put(const char *path)
+{
+	int	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	close(fd);
+}
+
 static char *
 t_read(const char *path)
 {
@@ -1034,6 +1044,59 @@ test_recon__disk_limit_and_usage(void **state)
 }
 
 /*
+ * What an earlier installer (or anyone) planted in the install directory
+ * is never written through: links at the script's temporary names and at
+ * install.sh, and the directory itself replaced by a link.
+ */
+static void
+test_recon__install_dir_planted(void **state)
+{
+	struct t	*t = *state;
+	struct stat	 sb;
+	char		*keep, *outside, *dir, *p, *q;
+
+	xasprintf(&keep, "%s/outside", t->root);
+	assert_int_equal(mkdir(keep, 0755), 0);
+	xasprintf(&outside, "%s/precious", keep);
+	fd_put(outside);
+	xasprintf(&dir, "%s/tmp/install-plant-a", t->data);
+	assert_int_equal(util_mkdir_p(dir, 0755), 0);
+	xasprintf(&p, "%s/install.sh.tmp.%ld", dir, (long)getpid());
+	assert_int_equal(symlink(outside, p), 0);
+	free(p);
+	xasprintf(&p, "%s/.install.sh.tmp.%ld", dir, (long)getpid());
+	assert_int_equal(symlink(outside, p), 0);
+	free(p);
+	xasprintf(&p, "%s/install.sh", dir);
+	assert_int_equal(symlink(outside, p), 0);
+	free(p);
+	free(dir);
+	xasprintf(&dir, "%s/tmp/install-plant-b", t->data);
+	assert_int_equal(symlink(keep, dir), 0);
+	free(dir);
+
+	t_server(t, "plant-a", 31211, 128, "running", NULL, NULL);
+	t_server(t, "plant-b", 31212, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "plant-a", "Running", 60);
+	t_wait_phase(t, "plant-b", "Running", 60);
+	assert_int_equal(stat(outside, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	xasprintf(&q, "%s/install.sh", keep);
+	assert_int_equal(lstat(q, &sb), -1);
+	free(q);
+	/* The installs ran (the script wrote its line). */
+	xasprintf(&q, "%s/volumes/plant-b/installs.txt", t->data);
+	p = t_read(q);
+	assert_non_null(p);
+	assert_string_equal(p, "run\n");
+	free(p);
+	free(q);
+	free(outside);
+	free(keep);
+}
+
+/*
  * roostd killed with SIGKILL at random points while converging: a new
  * reconciler ends with exactly one running container per server and no
  * installer left behind.
@@ -1196,6 +1259,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recon__disk_limit_and_usage,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_recon__kill9_converges,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__install_dir_planted,
 		    t_setup, t_teardown),
 	};
 

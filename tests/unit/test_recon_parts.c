@@ -45,6 +45,18 @@ put(const char *path, size_t size)
 	close(fd);
 }
 
+static char *
+read_text(const char *path)
+{
+	struct buf	b;
+	struct rerr	err;
+
+	buf_init(&b, 0);
+	rerr_init(&err);
+	assert_rok(util_read_file(path, &b, &err), &err);
+	return buf_detach(&b);
+}
+
 static void
 test_parts__done_match(void **state)
 {
@@ -104,6 +116,58 @@ test_parts__disk_usage(void **state)
 	    -1);
 	rmrf(d);
 	free(d);
+}
+
+/*
+ * util_write_atomic: a symbolic link (or FIFO) planted at the temporary
+ * name, under the old name scheme and the new, is removed and never
+ * written through; the file outside stays as it was.
+ */
+static void
+test_parts__write_atomic_planted(void **state)
+{
+	struct rerr	 err;
+	struct stat	 sb;
+	char		*d = tmpdir(), *keep = tmpdir(), *outside, *p, *t;
+	char		*got;
+
+	xasprintf(&outside, "%s/precious", keep);
+	put(outside, 0);
+	xasprintf(&p, "%s/install.sh", d);
+	/* The names a temporary file of this process gets, old and new. */
+	xasprintf(&t, "%s.tmp.%ld", p, (long)getpid());
+	assert_int_equal(symlink(outside, t), 0);
+	free(t);
+	xasprintf(&t, "%s/.install.sh.tmp.%ld", d, (long)getpid());
+	assert_int_equal(symlink(outside, t), 0);
+	rerr_init(&err);
+	assert_rok(util_write_atomic(p, "echo hi\n", 8, 0644, &err), &err);
+	assert_int_equal(stat(outside, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	assert_int_equal(lstat(p, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0644);
+	assert_int_equal(lstat(t, &sb), -1);
+	/* A FIFO there neither blocks nor stops the write. */
+	assert_int_equal(mkfifo(t, 0644), 0);
+	rerr_init(&err);
+	assert_rok(util_write_atomic(p, "echo ho\n", 8, 0600, &err), &err);
+	got = read_text(p);
+	assert_string_equal(got, "echo ho\n");
+	free(got);
+	/* A directory in the way is an error, not a hang or a loss. */
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mkdir(t, 0755), 0);
+	rerr_init(&err);
+	assert_int_equal(util_write_atomic(p, "x", 1, 0644, &err), -1);
+	assert_contains(err.msg, ".install.sh.tmp.");
+	free(t);
+	free(p);
+	free(outside);
+	rmrf(d);
+	rmrf(keep);
+	free(d);
+	free(keep);
 }
 
 static void
@@ -250,6 +314,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parts__done_match),
 		cmocka_unit_test(test_parts__disk_usage),
+		cmocka_unit_test(test_parts__write_atomic_planted),
 		cmocka_unit_test(test_parts__trash),
 		cmocka_unit_test(test_parts__rmtree_no_follow),
 		cmocka_unit_test(test_parts__install_marker),

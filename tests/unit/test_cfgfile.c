@@ -6,6 +6,7 @@
 #include "unit.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -251,6 +252,107 @@ test_cfgfile__apply_refuses_symlinks(void **state)
 
 
 static void
+on_alarm(int sig)
+{
+	(void)sig;
+	/* A blocked open is the failure this test looks for. */
+	write(2, "cfgfile_apply hung on a FIFO\n", 29);
+	_exit(1);
+}
+
+/*
+ * A game server plants FIFOs at the temporary name and at a config file:
+ * the apply neither blocks nor writes into them; the FIFO at the temporary
+ * name is removed and the file written, the FIFO target is refused.
+ */
+static void
+test_cfgfile__apply_fifo_never_blocks(void **state)
+{
+	struct egg	*egg = egg_with("  - path: server.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n"
+	    "  - path: pipe.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n");
+	char		 dir[] = "/tmp/roost-cfg.XXXXXX", cmd[256], got[128];
+	struct diags	 d;
+	struct stat	 st;
+	int		 fd, f;
+
+	assert_non_null(mkdtemp(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	f = openat(fd, "server.properties", O_CREAT | O_WRONLY, 0640);
+	assert_int_equal(write(f, "motd=old\n", 9), 9);
+	close(f);
+	assert_int_equal(mkfifoat(fd, ".server.properties.roost-tmp", 0644),
+	    0);
+	assert_int_equal(mkfifoat(fd, "pipe.properties", 0644), 0);
+	signal(SIGALRM, on_alarm);
+	alarm(20);
+	diags_init(&d);
+	assert_int_equal(cfgfile_apply(egg, fd, &env, &d), -1);
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	assert_int_equal(d.nerrors, 1);
+	assert_string_equal(d.v[0].path, "pipe.properties");
+	assert_contains(d.v[0].msg, "not a regular file");
+	/* Written through a new temporary file, mode kept, FIFO gone. */
+	f = openat(fd, "server.properties", O_RDONLY);
+	memset(got, 0, sizeof(got));
+	assert_true(read(f, got, sizeof(got) - 1) > 0);
+	close(f);
+	assert_string_equal(got, "motd=Hi there\n");
+	assert_int_equal(fstatat(fd, "server.properties", &st, 0), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(fstatat(fd, ".server.properties.roost-tmp", &st,
+	    AT_SYMLINK_NOFOLLOW), -1);
+	assert_int_equal(fstatat(fd, "pipe.properties", &st,
+	    AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	diags_dispose(&d);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	egg_free(egg);
+}
+
+/* A link planted at the temporary name is removed, not written through. */
+static void
+test_cfgfile__apply_temp_link_not_followed(void **state)
+{
+	struct egg	*egg = egg_with("  - path: server.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n");
+	char		 dir[] = "/tmp/roost-cfg.XXXXXX", path[256], got[128];
+	struct diags	 d;
+	int		 fd, outside;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s.outside", dir);
+	outside = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_int_equal(write(outside, "keep\n", 5), 5);
+	close(outside);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(symlinkat(path, fd, ".server.properties.roost-tmp"),
+	    0);
+	diags_init(&d);
+	assert_int_equal(cfgfile_apply(egg, fd, &env, &d), 0);
+	assert_int_equal(d.n, 0);
+	outside = open(path, O_RDONLY);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(read(outside, got, sizeof(got) - 1), 5);
+	close(outside);
+	assert_string_equal(got, "keep\n");
+	diags_dispose(&d);
+	close(fd);
+	snprintf(path, sizeof(path), "rm -rf %s %s.outside", dir, dir);
+	assert_int_equal(system(path), 0);
+	egg_free(egg);
+}
+
+static void
 test_cfgfile__json_regex_condition(void **state)
 {
 	struct egg	*egg = egg_with("  - path: c.json\n"
@@ -470,6 +572,8 @@ main(void)
 		cmocka_unit_test(test_cfgfile__yaml_keeps_layout),
 		cmocka_unit_test(test_cfgfile__xml_elements),
 		cmocka_unit_test(test_cfgfile__apply_refuses_symlinks),
+		cmocka_unit_test(test_cfgfile__apply_fifo_never_blocks),
+		cmocka_unit_test(test_cfgfile__apply_temp_link_not_followed),
 		cmocka_unit_test(test_cfgfile__json_regex_condition),
 		cmocka_unit_test(test_cfgfile__yaml_wildcards_and_indexes),
 		cmocka_unit_test(test_cfgfile__yaml_condition_in_place),

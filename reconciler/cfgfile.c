@@ -1315,7 +1315,7 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 	struct buf	 in, out;
 	struct stat	 st;
 	const char	*base;
-	char		 tmp[NAME_MAX + 1], chunk[65536];
+	char		 tmp[NAME_MAX + 1], chunk[65536], *rel;
 	size_t		 i;
 	ssize_t		 n;
 	int		 pfd, fd, tfd, rc = 0, exists;
@@ -1323,10 +1323,18 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 	for (i = 0; i < egg->nfiles; i++) {
 		const char *path = egg->files[i].path;
 
-		if (path[0] == '/' || (pfd = open_parent(dirfd, path, env,
-		    &base)) == -1) {
+		if ((rel = egg_file_relpath(path)) == NULL) {
+			diags_add(d, path, 0, 0, "the path leaves the server's "
+			    "directory (or names it); not applied");
+			rc = -1;
+			continue;
+		}
+		if ((pfd = open_parent(dirfd, rel, env, &base)) == -1) {
 			diags_add(d, path, 0, 0, "cannot open its directory "
-			    "inside the server's: %s", strerror(errno));
+			    "inside the server's: %s%s", strerror(errno),
+			    errno == ELOOP || errno == ENOTDIR ? " (symbolic "
+			    "links are not followed)" : "");
+			free(rel);
 			rc = -1;
 			continue;
 		}
@@ -1405,6 +1413,7 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 		}
 next:
 		close(pfd);
+		free(rel);
 		buf_dispose(&in);
 		buf_dispose(&out);
 	}

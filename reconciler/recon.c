@@ -920,6 +920,7 @@ recon_install_spec(struct recon *r, const struct rsnap *s,
 	is->script = s->install_script;
 	is->env = (const char *const *)s->cs->env;
 	is->memory_mib = s->srv->limits.memory;
+	is->pids = s->cs->spec.limits.pids_limit;
 	is->uid = r->conf.uid;
 	is->gid = r->conf.gid;
 }
@@ -956,6 +957,7 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s)
 	else {
 		res.exit_code = -1;
 		res.log_tail = xstrdup("installer container disappeared");
+		install_tidy(&is);
 		rc = 0;
 	}
 	free(name);

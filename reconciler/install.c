@@ -24,8 +24,6 @@
 #include "docker.h"
 #include "install.h"
 
-#define MIB	(1024LL * 1024LL)
-
 /*
  * Capabilities an install script has no use for. It runs as root and
  * keeps what package managers and file set-up need (chown, dac_override,
@@ -162,10 +160,7 @@ install_start(struct apply_ctx *ctx, const struct install_spec *is,
 	spec.cap_drop = install_cap_drop;
 	spec.log_max_size = "5m";
 	spec.log_max_file = 1;
-	spec.limits.memory = (is->memory_mib > 1024 ? is->memory_mib : 1024) *
-	    MIB;
-	spec.limits.pids_limit = is->pids > INSTALL_PIDS_MIN ? is->pids :
-	    INSTALL_PIDS_MIN;
+	spec.limits = is->limits;
 	body = docker_create_body(&spec);
 
 	for (i = 0; i < 25; i++) {

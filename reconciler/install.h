@@ -23,13 +23,14 @@
 
 #include <stdint.h>
 
+#include "docker.h"
+
 struct apply_ctx;
 struct docker_attach;
 struct rerr;
 
 #define INSTALL_ROLE		"install"
 #define INSTALL_LOG_LINES	50
-#define INSTALL_PIDS_MIN	512	/* processes an installer may have */
 
 struct install_spec {
 	const char		*server;
@@ -40,8 +41,7 @@ struct install_spec {
 	const char		*entrypoint;	/* NULL: "ash" */
 	const char		*script;	/* LF or CRLF line ends */
 	const char *const	*env;		/* the server's environment */
-	int64_t			 memory_mib;	/* at least 1024 is given */
-	int64_t			 pids;		/* at least INSTALL_PIDS_MIN */
+	struct docker_limits	 limits;	/* engine values (cspec.h) */
 	int			 uid;		/* owner of the files after */
 	int			 gid;
 };

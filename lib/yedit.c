@@ -47,8 +47,9 @@ format_scalar(struct buf *out, const char *value, int mode,
 		ywrite_quoted(out, value);
 		return;
 	}
+	/* Single quotes have no escapes: only for values that need none. */
 	if (like != NULL && like->style == YDOC_QUOTED &&
-	    src[like->start] == '\'' && strchr(value, '\n') == NULL) {
+	    src[like->start] == '\'' && ywrite_safe(value)) {
 		buf_putc(out, '\'');
 		for (p = value; *p != '\0'; p++) {
 			if (*p == '\'')
@@ -142,7 +143,8 @@ parse_src(struct ydoc **doc, const char *src, size_t len, struct rerr *err)
 	int		rc;
 
 	diags_init(&d);
-	rc = ydoc_parse(doc, "file", src, len, &d);
+	/* Files roost does not own (a game's config) may repeat keys. */
+	rc = ydoc_parse_flags(doc, "file", src, len, YDOC_DUPLICATES, &d);
 	if (rc != 0)
 		rerr_set(err, ROOST_EINVAL, "cannot edit: line %d: %s",
 		    d.n ? d.v[0].line : 0, d.n ? d.v[0].msg : "bad yaml");

@@ -723,7 +723,7 @@ yaml_get(const char *in, size_t len, const char *path)
 	char			*copy, *p, *save = NULL, *res = NULL;
 
 	diags_init(&d);
-	if (ydoc_parse(&doc, "f", in, len, &d) != 0) {
+	if (ydoc_parse_flags(&doc, "f", in, len, YDOC_DUPLICATES, &d) != 0) {
 		diags_dispose(&d);
 		return NULL;
 	}
@@ -766,7 +766,8 @@ rewrite_yaml(const struct egg_file *f, const char *in, size_t len,
 			tree = 1;
 	if (tree) {
 		diags_init(&pd);
-		if (ydoc_parse(&doc, f->path, in, len, &pd) != 0) {
+		if (ydoc_parse_flags(&doc, f->path, in, len, YDOC_DUPLICATES,
+		    &pd) != 0) {
 			diags_add(d, f->path, pd.n ? pd.v[0].line : 0,
 			    pd.n ? pd.v[0].col : 0, "not valid yaml (%s); left "
 			    "unchanged", pd.n ? pd.v[0].msg : "?");

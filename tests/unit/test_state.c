@@ -14,6 +14,7 @@
 #include "egg.h"
 #include "state.h"
 #include "util.h"
+#include "ydoc.h"
 #include "yedit.h"
 
 static struct egg_library *eggs;
@@ -378,6 +379,54 @@ test_yedit__keeps_the_rest(void **state)
 	    "a: 1\nvars:\n  X: val\nb: 2\n");
 }
 
+/*
+ * A value with a character YAML reads as a line break a reviewer cannot
+ * see (NEL, U+2028, U+2029), a control or a byte order mark is escaped in
+ * every style an edit can write, and reads back as exactly that value.
+ */
+static void
+test_yedit__hidden_breaks_escaped(void **state)
+{
+	static const char	*srcs[] = { "variables:\n  A: x\n",
+	    "variables:\n  A: 'x'\n", "variables:\n  A: \"x\"\n",
+	    "variables:\n  B: x\n", "variables: { B: 1 }\n", "a: 1\n",
+	    "variables:\n", NULL };
+	static const char	*values[] = {
+	    "x\xe2\x80\xa8owner: \"555555555555555555\"",
+	    "a\xe2\x80\xa9" "b", "a\xc2\x85" "b", "\xef\xbb\xbf" "bom",
+	    "tab\there", "bell\x07", "c1\xc2\x9b", "it's\xe2\x80\xa8",
+	    "two\nlines", NULL };
+	struct buf		 out;
+	struct rerr		 err;
+	struct diags		 d;
+	struct ydoc		*doc;
+	size_t			 i, j;
+
+	for (i = 0; srcs[i] != NULL; i++)
+		for (j = 0; values[j] != NULL; j++) {
+			buf_init(&out, 0);
+			rerr_init(&err);
+			assert_rok(yedit_set(&out, srcs[i], strlen(srcs[i]),
+			    "variables.A", values[j], YEDIT_AUTO, &err), &err);
+			assert_null(strstr(buf_str(&out), "\xe2\x80\xa8"));
+			assert_null(strstr(buf_str(&out), "\xe2\x80\xa9"));
+			assert_null(strstr(buf_str(&out), "\xc2\x85"));
+			assert_null(strstr(buf_str(&out), "\xc2\x9b"));
+			assert_null(strstr(buf_str(&out), "\xef\xbb\xbf"));
+			assert_null(strchr(buf_str(&out), '\x07'));
+			diags_init(&d);
+			if (ydoc_parse(&doc, "t.yaml", out.data, out.len,
+			    &d) != 0)
+				fail_msg("%s", d.v[0].msg);
+			assert_string_equal(ydoc_get(ydoc_get(doc->root,
+			    "variables"), "A")->str, values[j]);
+			assert_null(ydoc_get(doc->root, "owner"));
+			ydoc_free(doc);
+			diags_dispose(&d);
+			buf_dispose(&out);
+		}
+}
+
 static void
 test_yedit__delete_and_errors(void **state)
 {
@@ -412,6 +461,7 @@ main(void)
 		cmocka_unit_test(test_state__writer_roundtrip),
 		cmocka_unit_test(test_state__names_and_ids),
 		cmocka_unit_test(test_yedit__keeps_the_rest),
+		cmocka_unit_test(test_yedit__hidden_breaks_escaped),
 		cmocka_unit_test(test_yedit__delete_and_errors),
 	};
 

@@ -116,16 +116,33 @@ diag_cmp(const struct diag *a, const struct diag *b)
 void
 diags_sort(struct diags *d)
 {
-	size_t		i, j;
-	struct diag	t;
+	struct diag	*tmp, *src, *dst, *t;
+	size_t		 w, i, l, m, r, a, b;
 
-	/* Insertion sort: stable, and the lists are short. */
-	for (i = 1; i < d->n; i++) {
-		t = d->v[i];
-		for (j = i; j > 0 && diag_cmp(&d->v[j - 1], &t) > 0; j--)
-			d->v[j] = d->v[j - 1];
-		d->v[j] = t;
+	if (d->n < 2)
+		return;
+	/* A bottom-up merge sort: stable, and n log n however long. */
+	tmp = xreallocarray(NULL, d->n, sizeof(*tmp));
+	src = d->v;
+	dst = tmp;
+	for (w = 1; w < d->n; w *= 2) {
+		for (l = 0; l < d->n; l += 2 * w) {
+			m = l + w < d->n ? l + w : d->n;
+			r = l + 2 * w < d->n ? l + 2 * w : d->n;
+			for (a = l, b = m, i = l; i < r; i++)
+				if (a < m && (b >= r ||
+				    diag_cmp(&src[a], &src[b]) <= 0))
+					dst[i] = src[a++];
+				else
+					dst[i] = src[b++];
+		}
+		t = src;
+		src = dst;
+		dst = t;
 	}
+	if (src != d->v)
+		memcpy(d->v, src, d->n * sizeof(*d->v));
+	free(tmp);
 }
 
 static void

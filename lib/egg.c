@@ -507,6 +507,12 @@ egg_vars_load(struct egg_ctx *c, const struct ydoc_node *vars)
 		egg_err(c, vars, "'variables' must be a list");
 		return;
 	}
+	if (vars->n > EGG_MAX_VARS) {
+		egg_err(c, ydoc_item(vars, EGG_MAX_VARS), "more than %d "
+		    "variables; an egg has at most %d", EGG_MAX_VARS,
+		    EGG_MAX_VARS);
+		return;
+	}
 	for (i = 0; i < vars->n; i++) {
 		const struct ydoc_node *v = ydoc_item(vars, i);
 		struct egg_var *var;

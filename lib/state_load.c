@@ -91,7 +91,11 @@ state_content_id(const char *p, size_t len, char *id, size_t idlen)
 struct fctx {
 	const char	*path;
 	struct diags	*d;
+	size_t		 nunknown;	/* unknown keys reported so far */
 };
+
+/* Unknown keys in one file that get a "did you mean"; later ones do not. */
+#define FCTX_MAX_SUGGEST	50
 
 enum ftype {
 	FT_STR,		/* char * */
@@ -159,6 +163,9 @@ unknown_key(struct fctx *c, const struct ydoc_node *key, const char *where,
 	const char	*best = NULL;
 	size_t		 bd = 3, dd, i;
 
+	/* A suggestion costs; a file of nothing but typos gets only some. */
+	if (c->nunknown++ >= FCTX_MAX_SUGGEST)
+		known = (const char *const[]){ NULL };
 	for (i = 0; known[i] != NULL; i++)
 		if ((dd = edit_distance(key->str, known[i])) < bd) {
 			bd = dd;
@@ -279,6 +286,18 @@ fields_fill(struct fctx *c, const struct ydoc_node *map,
 			break;
 		}
 	}
+}
+
+/* Refuses a list longer than max, naming the first item past it. */
+static int
+list_too_long(struct fctx *c, const struct ydoc_node *n, const char *what,
+    size_t max)
+{
+	if (n->n <= max)
+		return 0;
+	ferr(c, ydoc_item(n, max), "more than %zu %s; at most %zu are allowed",
+	    max, what, max);
+	return 1;
 }
 
 /* Checks apiVersion and kind; both optional, but right when present. */
@@ -698,6 +717,8 @@ load_ports(struct fctx *c, struct state_server *s,
 			ferr(c, v, "'ports.extra' must be a list of ports");
 			return;
 		}
+		if (list_too_long(c, v, "extra ports", STATE_MAX_EXTRA_PORTS))
+			return;
 		for (i = 0; i < v->n; i++) {
 			int p;
 
@@ -713,7 +734,7 @@ load_ports(struct fctx *c, struct state_server *s,
 static void
 load_vars(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
 {
-	size_t	i, j;
+	size_t	i;
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
@@ -722,6 +743,15 @@ load_vars(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
 		ferr(c, n, "'variables' must be a map of NAME: value");
 		return;
 	}
+	if (n->n > STATE_MAX_VARS) {
+		ferr(c, ydoc_key(n, STATE_MAX_VARS), "more than %d variables; "
+		    "a server sets at most %d", STATE_MAX_VARS,
+		    STATE_MAX_VARS);
+		return;
+	}
+	/* ydoc has refused a repeated name, so no search is needed here. */
+	s->vars = xreallocarray(s->vars, s->nvars + n->n + 1,
+	    sizeof(*s->vars));
 	for (i = 0; i < n->n; i++) {
 		const struct ydoc_node *k = ydoc_key(n, i);
 		const struct ydoc_node *v = ydoc_val(n, i);
@@ -732,15 +762,6 @@ load_vars(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
 			    "%s", k->str, ydoc_type_name(v));
 			continue;
 		}
-		for (j = 0; j < s->nvars; j++)
-			if (strcmp(s->vars[j].key, k->str) == 0)
-				break;
-		if (j < s->nvars) {
-			ferr(c, k, "variable '%s' is set twice", k->str);
-			continue;
-		}
-		s->vars = xreallocarray(s->vars, s->nvars + 1,
-		    sizeof(*s->vars));
 		var = &s->vars[s->nvars++];
 		var->key = xstrdup(k->str);
 		var->value = ydoc_is_null(v) ? xstrdup("") : xstrdup(v->str);
@@ -853,6 +874,8 @@ load_sftp(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
 		    "permissions }");
 		return;
 	}
+	if (list_too_long(c, n, "sftp users", STATE_MAX_SFTP))
+		return;
 	for (i = 0; i < n->n; i++) {
 		const struct ydoc_node *it = ydoc_item(n, i), *v;
 		struct state_sftp_user *u;
@@ -903,7 +926,8 @@ load_sftp(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
 			if (v->type != YDOC_SEQ)
 				ferr(c, v, "sftp user '%s': 'keys' must be a "
 				    "list of OpenSSH public keys", u->user);
-			else
+			else if (!list_too_long(c, v, "keys",
+			    STATE_MAX_KEYS))
 				for (j = 0; j < v->n; j++) {
 					const struct ydoc_node *kn =
 					    ydoc_item(v, j);
@@ -949,6 +973,8 @@ load_members(struct fctx *c, struct state_server *s,
 		ferr(c, n, "'members' must be a list of { id, permissions }");
 		return;
 	}
+	if (list_too_long(c, n, "members", STATE_MAX_MEMBERS))
+		return;
 	for (i = 0; i < n->n; i++) {
 		const struct ydoc_node *it = ydoc_item(n, i), *id;
 		struct state_member *m;

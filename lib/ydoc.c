@@ -231,10 +231,10 @@ ydoc_dup_check(const struct ydoc *doc, struct diags *d,
 	tab = xcalloc(sz, sizeof(*tab));
 	for (i = 0; i < map->n && rc == 0; i++) {
 		k = map->items[i * 2];
-		for (h = ydoc_hash(k->str, k->len) & (sz - 1);
+		/* As C strings, the way every reader compares keys. */
+		for (h = ydoc_hash(k->str, strlen(k->str)) & (sz - 1);
 		    (o = tab[h]) != NULL; h = (h + 1) & (sz - 1)) {
-			if (o->len == k->len &&
-			    memcmp(o->str, k->str, k->len) == 0)
+			if (strcmp(o->str, k->str) == 0)
 				break;
 		}
 		if (o == NULL) {
@@ -431,6 +431,11 @@ ydoc_parse_flags(struct ydoc **out, const char *path, const char *buf,
 	int			 rc = 0, ndocs = 0;
 
 	*out = NULL;
+	if (len > YDOC_MAX_BYTES) {
+		diags_add(d, path != NULL ? path : "<input>", 0, 0, "the file "
+		    "is larger than %d MiB", YDOC_MAX_BYTES / (1024 * 1024));
+		return ROOST_EINVAL;
+	}
 	doc = xcalloc(1, sizeof(*doc));
 	doc->path = xstrdup(path != NULL ? path : "<input>");
 	doc->src = xmalloc(len + 1);

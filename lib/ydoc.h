@@ -8,8 +8,8 @@
  * one map is an error naming both places (a second value could hide below
  * the first in a review), except for files roost does not own (a game's
  * own config files, read with YDOC_DUPLICATES). A file holds at most
- * YDOC_MAX_NODES values, and reading one costs time in proportion to its
- * length.
+ * YDOC_MAX_NODES values in YDOC_MAX_BYTES, and reading one costs time in
+ * proportion to its length (well under a second at the caps).
  */
 #ifndef ROOST_YDOC_H
 #define ROOST_YDOC_H
@@ -19,6 +19,7 @@
 struct diags;
 
 #define YDOC_MAX_NODES	250000	/* values (keys included) in one file */
+#define YDOC_MAX_BYTES	(16 * 1024 * 1024)	/* bytes of one file */
 #define YDOC_DUPLICATES	0x1	/* ydoc_parse_flags: allow repeated keys */
 
 enum ydoc_type {

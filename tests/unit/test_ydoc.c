@@ -201,6 +201,16 @@ test_ydoc__node_cap(void **state)
 	assert_int_equal(d.v[0].line, 2 + (YDOC_MAX_NODES - 3) / 2);
 	assert_contains(d.v[0].msg, "more than 250000 yaml values");
 	diags_dispose(&d);
+
+	/* Past 16 MiB a file is refused before it is read. */
+	buf_reset(&b);
+	for (i = 0; i < 1024 * 1024 + 1; i++)
+		buf_puts(&b, "# 16 bytes ....\n");
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "servers/x.yaml", b.data, b.len,
+	    &d), ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "larger than 16 MiB");
+	diags_dispose(&d);
 	buf_dispose(&b);
 }
 

@@ -27,51 +27,6 @@
 
 /* ---- helpers for sources ---- */
 
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists a directory's entries, sorted. */
-int
-state_list_dir(const char *path, char ***names, size_t *n, struct rerr *err)
-{
-	DIR		*dir;
-	struct dirent	*e;
-	size_t		 cap = 0;
-
-	*names = NULL;
-	*n = 0;
-	if ((dir = opendir(path)) == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return ROOST_ENOTFOUND;
-		return rerr_errno(err, -1, "cannot read '%s'", path);
-	}
-	while ((e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*names = xreallocarray(*names, cap, sizeof(**names));
-		}
-		(*names)[(*n)++] = xstrdup(e->d_name);
-	}
-	closedir(dir);
-	if (*n > 0)
-		qsort(*names, *n, sizeof(**names), name_cmp);
-	return 0;
-}
-
-/* True when path is a directory. */
-int
-state_is_dir(const char *path)
-{
-	struct stat	st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* A content id: FNV-1a over the bytes, and the length. */
 void
 state_content_id(const char *p, size_t len, char *id, size_t idlen)

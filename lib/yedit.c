@@ -35,7 +35,7 @@ is_int(const char *s)
 /* Formats value as a scalar in the style of like (may be NULL). */
 static void
 format_scalar(struct buf *out, const char *value, int mode,
-    const struct ydoc_node *like, const char *src)
+    const struct ydoc_node *like, const char *src, int flow)
 {
 	const char	*p;
 
@@ -66,6 +66,8 @@ format_scalar(struct buf *out, const char *value, int mode,
 	if (is_int(value) || strcmp(value, "true") == 0 ||
 	    strcmp(value, "false") == 0)
 		buf_puts(out, value);
+	else if (flow)
+		ywrite_flow_scalar(out, value);
 	else
 		ywrite_scalar(out, value);
 }
@@ -102,7 +104,7 @@ nested_text(struct buf *out, char **parts, size_t n, const char *value,
 			out->data[--out->len] = '\0';
 	} else {
 		buf_putc(out, ' ');
-		format_scalar(out, value, mode, NULL, NULL);
+		format_scalar(out, value, mode, NULL, NULL, 0);
 	}
 }
 
@@ -239,13 +241,13 @@ yedit_set(struct buf *out, const char *src, size_t len, const char *path,
 			at = key->end + 1;
 			buf_add(out, src, at);
 			buf_putc(out, ' ');
-			format_scalar(out, value, mode, NULL, src);
+			format_scalar(out, value, mode, NULL, src, map->flow);
 			buf_add(out, src + at, len - at);
 			goto done;
 		}
 		buf_add(out, src, val->start);
 		format_scalar(out, value, mode, val->type == YDOC_SCALAR ?
-		    val : NULL, src);
+		    val : NULL, src, map->flow);
 		buf_add(out, src + val->end, len - val->end);
 		goto done;
 	}
@@ -261,12 +263,12 @@ yedit_set(struct buf *out, const char *src, size_t len, const char *path,
 		buf_add(out, src, at);
 		buf_puts(out, map->n > 0 ? ", " : "");
 		for (j = i; j + 1 < n; j++) {
-			ywrite_scalar(out, parts[j]);
+			ywrite_flow_scalar(out, parts[j]);
 			buf_puts(out, ": { ");
 		}
-		ywrite_scalar(out, parts[n - 1]);
+		ywrite_flow_scalar(out, parts[n - 1]);
 		buf_puts(out, ": ");
-		format_scalar(out, value, mode, NULL, src);
+		format_scalar(out, value, mode, NULL, src, 1);
 		for (j = i; j + 1 < n; j++)
 			buf_puts(out, " }");
 		buf_add(out, src + at, len - at);

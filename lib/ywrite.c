@@ -72,9 +72,13 @@ ywrite_safe(const char *s)
 	return 1;
 }
 
-/* True when s can be written plain and reads back as the same string. */
+/*
+ * True when s can be written plain and reads back as the same string; in
+ * a flow collection ({..} or [..]) also without ':' or '?', which libyaml
+ * may take there as the start of a key.
+ */
 static int
-ywrite_plain_ok(const char *s)
+ywrite_plain_ok(const char *s, int flow)
 {
 	static const char	*special[] = { "null", "Null", "NULL", "~",
 	    "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes",
@@ -95,6 +99,8 @@ ywrite_plain_ok(const char *s)
 	if (isdigit((unsigned char)*s) || *s == '.' || *s == '+')
 		return 0;
 	if (!ywrite_safe(s))
+		return 0;
+	if (flow && strpbrk(s, ":?") != NULL)
 		return 0;
 	for (p = s; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -163,7 +169,17 @@ ywrite_quoted(struct buf *out, const char *s)
 void
 ywrite_scalar(struct buf *out, const char *s)
 {
-	if (ywrite_plain_ok(s))
+	if (ywrite_plain_ok(s, 0))
+		buf_puts(out, s);
+	else
+		ywrite_quoted(out, s);
+}
+
+/* Appends s plain when safe inside a flow collection, else quoted. */
+void
+ywrite_flow_scalar(struct buf *out, const char *s)
+{
+	if (ywrite_plain_ok(s, 1))
 		buf_puts(out, s);
 	else
 		ywrite_quoted(out, s);

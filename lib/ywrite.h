@@ -16,6 +16,9 @@ struct buf;
 int	ywrite_safe(const char *s);
 /* Appends s as a single-line scalar (plain or double-quoted). */
 void	ywrite_scalar(struct buf *out, const char *s);
+/* The same inside a flow collection ({..} or [..]), where ':' and '?'
+ * need quotes too. */
+void	ywrite_flow_scalar(struct buf *out, const char *s);
 /* Appends s double-quoted with YAML escapes. */
 void	ywrite_quoted(struct buf *out, const char *s);
 /*

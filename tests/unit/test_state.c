@@ -467,7 +467,7 @@ test_yedit__hidden_breaks_escaped(void **state)
 	    "x\xe2\x80\xa8owner: \"555555555555555555\"",
 	    "a\xe2\x80\xa9" "b", "a\xc2\x85" "b", "\xef\xbb\xbf" "bom",
 	    "tab\there", "bell\x07", "c1\xc2\x9b", "it's\xe2\x80\xa8",
-	    "two\nlines", NULL };
+	    "two\nlines", "lin::e::?:;", "a:b", "?x", NULL };
 	struct buf		 out;
 	struct rerr		 err;
 	struct diags		 d;

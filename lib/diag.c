@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "json.h"
 #include "xmalloc.h"
 
 /* Prepares an empty list. */
@@ -181,27 +182,6 @@ diags_print(const struct diags *d, FILE *fp)
 	buf_dispose(&b);
 }
 
-static void
-json_str(struct buf *out, const char *s)
-{
-	buf_putc(out, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			buf_addf(out, "\\%c", c);
-		else if (c == '\n')
-			buf_puts(out, "\\n");
-		else if (c == '\t')
-			buf_puts(out, "\\t");
-		else if (c < 0x20)
-			buf_addf(out, "\\u%04x", c);
-		else
-			buf_putc(out, c);
-	}
-	buf_putc(out, '"');
-}
-
 /* Appends the entries as a JSON array. */
 void
 diags_json(const struct diags *d, struct buf *out)
@@ -216,13 +196,13 @@ diags_json(const struct diags *d, struct buf *out)
 			buf_putc(out, ',');
 		buf_puts(out, "{\"path\":");
 		if (g->path != NULL)
-			json_str(out, g->path);
+			json_escape(out, g->path);
 		else
 			buf_puts(out, "null");
 		buf_addf(out, ",\"line\":%d,\"column\":%d,\"level\":\"%s\","
 		    "\"message\":", g->line, g->col,
 		    g->level == DIAG_ERROR ? "error" : "warning");
-		json_str(out, g->msg);
+		json_escape(out, g->msg);
 		buf_putc(out, '}');
 	}
 	buf_putc(out, ']');

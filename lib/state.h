@@ -268,7 +268,7 @@ void	state_perm_format(unsigned perms, struct buf *out);
 
 /* True when name is a valid server name ([a-z0-9][a-z0-9-]{0,30}). */
 int	state_name_valid(const char *name);
-/* True when s is a Discord snowflake (17 to 20 digits). */
+/* True when s is a Discord snowflake (17 to 20 digits, no leading zero). */
 int	state_snowflake_valid(const char *s);
 
 /*

@@ -92,7 +92,7 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		rc = panel_server_create(a->p, &req, &spec, &pr, &err);
 		break;
 	case JOB_SET:
-		rc = panel_server_set(a->p, &req, job->server,
+		rc = (job->vars ? panel_server_set_vars : panel_server_set)(a->p, &req, job->server,
 		    (const char *const *)job->kv, job->nkv, &pr, &err);
 		break;
 	case JOB_POWER:

@@ -1079,8 +1079,16 @@ check_var(const struct state *st, const struct state_server *srv,
 	const struct egg_var	*var;
 	struct buf		 why;
 
-	if (egg == NULL)
+	if (!egg_env_name_valid(key)) {
+		buf_addf(msg, "- `%.100s` is not a variable name (names match "
+		    "`[A-Z_][A-Z0-9_]*`)\n", key);
 		return;
+	}
+	if (egg == NULL) {
+		buf_addf(msg, "- the egg `%s` of this server is missing, so "
+		    "`%s` cannot be checked\n", srv->egg, key);
+		return;
+	}
 	if ((var = egg_var_find(egg, key)) == NULL) {
 		buf_addf(msg, "- `%s` is not a variable of egg `%s`\n", key,
 		    srv->egg);
@@ -1179,6 +1187,7 @@ do_vars(const struct cmd_env *env, const struct ix *x, struct cmd_job **job)
 	}
 	buf_init(&msg, 0);
 	*job = job_new(x, JOB_SET, srv->name, "/server vars");
+	(*job)->vars = 1;
 	copy = xstrdup(set);
 	for (tok = strtok_r(copy, " \t\n", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t\n", &save)) {
@@ -1457,6 +1466,13 @@ do_modal(const struct cmd_env *env, const struct ix *x, struct cmd_job **job)
 		snprintf(node, sizeof(node), "%.*s", (int)(egg - (cid + 4)),
 		    cid + 4);
 		egg++;
+		/* the custom_id is input like any other */
+		if (egglib_find(env->st->eggs, egg) == NULL ||
+		    (strcmp(node, "-") != 0 &&
+		    state_node_find(env->st, node) == NULL))
+			return reply_text(1, "This form is broken: no egg "
+			    "`%.80s` on node `%.63s`; start again with "
+			    "`/server create`.", egg, node);
 		name = modal_value(x, "name");
 		if (name == NULL || !state_name_valid(name))
 			return reply_text(1, "`%s` is not a valid server name: "
@@ -1527,6 +1543,7 @@ do_modal(const struct cmd_env *env, const struct ix *x, struct cmd_job **job)
 		    "change the variables of", &r)) == NULL)
 			return r;
 		*job = job_new(x, JOB_SET, srv->name, "/server vars");
+		(*job)->vars = 1;
 		buf_init(&msg, 0);
 		cJSON_ArrayForEach(c, cJSON_GetObjectItem(x->data,
 		    "components")) {

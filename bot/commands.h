@@ -63,6 +63,8 @@ struct cmd_job {
 	int64_t		 memory, disk, cpu;	/* create; -1 unset */
 	char		**kv;		/* set: "KEY=VALUE" */
 	size_t		 nkv;
+	int		 vars;		/* set: every KEY is an egg
+					   variable (variables.KEY) */
 	int		 power;		/* enum panel_power */
 	char		*sftp_user;	/* sftp */
 	int		 on_message;	/* a component: edit its message */

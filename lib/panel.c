@@ -604,18 +604,6 @@ is_int(const char *s)
 	return 1;
 }
 
-static int
-is_env_name(const char *s)
-{
-	if (!isupper((unsigned char)*s) && *s != '_')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isupper((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_')
-			return 0;
-	return 1;
-}
-
 static const char *const limit_keys[] = {
 	"memory", "swap", "cpu", "disk", "io", "pids"
 };
@@ -692,7 +680,7 @@ set_kv(struct panel_ctx *c, const char *kv, struct rerr *err)
 	} else if (strncmp(key, "variables.", 10) == 0 && key[10] != '\0') {
 		path = xstrdup(key);
 		mode = YEDIT_STRING;
-	} else if (is_env_name(key)) {
+	} else if (egg_env_name_valid(key)) {
 		xasprintf(&path, "variables.%s", key);
 		mode = YEDIT_STRING;
 	} else if (strcmp(key, "name") == 0) {
@@ -727,7 +715,33 @@ set_kv(struct panel_ctx *c, const char *kv, struct rerr *err)
 struct set_arg {
 	const char *const	*kv;
 	size_t			 n;
+	int			 vars;	/* every key is a variable name */
 };
+
+/* Sets one variable KEY=VALUE as variables.KEY; "" removes it. */
+static int
+set_var(struct panel_ctx *c, const char *kv, struct rerr *err)
+{
+	const char	*eq = strchr(kv, '=');
+	char		*key, *path;
+	int		 rc;
+
+	if (eq == NULL || eq == kv)
+		return rerr_set(err, ROOST_EINVAL, "'%s' is not KEY=VALUE", kv);
+	key = xstrndup(kv, eq - kv);
+	if (!egg_env_name_valid(key)) {
+		rc = rerr_set(err, ROOST_EINVAL, "'%s' is not a variable "
+		    "name; names match [A-Z_][A-Z0-9_]*", key);
+		free(key);
+		return rc;
+	}
+	xasprintf(&path, "variables.%s", key);
+	rc = set_one(c, path, eq[1] != '\0' ? eq + 1 : NULL, YEDIT_STRING,
+	    err);
+	free(path);
+	free(key);
+	return rc;
+}
 
 static int
 edit_set(struct panel_ctx *c, void *arg, struct rerr *err)
@@ -738,7 +752,8 @@ edit_set(struct panel_ctx *c, void *arg, struct rerr *err)
 
 	buf_add(c->out, c->old, c->oldlen);
 	for (i = 0; i < a->n; i++)
-		if ((rc = set_kv(c, a->kv[i], err)) != 0)
+		if ((rc = (a->vars ? set_var : set_kv)(c, a->kv[i],
+		    err)) != 0)
 			return rc;
 	return 0;
 }
@@ -749,12 +764,27 @@ panel_server_set(struct panel *p, const struct panel_req *req,
     const char *name, const char *const *kv, size_t nkv,
     struct panel_result *res, struct rerr *err)
 {
-	struct set_arg		a = { kv, nkv };
+	struct set_arg		a = { kv, nkv, 0 };
 	struct panel_edit	e = { "server set", name, 1, edit_set, &a };
 
 	if (nkv == 0)
 		return rerr_set(err, ROOST_EINVAL, "nothing to set; give "
 		    "KEY=VALUE items such as memory=4096");
+	return panel_apply(p, req, &e, res, err);
+}
+
+/* Sets variables of a server from KEY=VALUE items (variables.KEY only). */
+int
+panel_server_set_vars(struct panel *p, const struct panel_req *req,
+    const char *name, const char *const *kv, size_t nkv,
+    struct panel_result *res, struct rerr *err)
+{
+	struct set_arg		a = { kv, nkv, 1 };
+	struct panel_edit	e = { "server vars", name, 1, edit_set, &a };
+
+	if (nkv == 0)
+		return rerr_set(err, ROOST_EINVAL, "nothing to set; give "
+		    "variables as KEY=VALUE");
 	return panel_apply(p, req, &e, res, err);
 }
 

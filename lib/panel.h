@@ -146,6 +146,15 @@ int	panel_server_set(struct panel *p, const struct panel_req *req,
 	    const char *name, const char *const *kv, size_t nkv,
 	    struct panel_result *res, struct rerr *err);
 /*
+ * Sets egg variables of a server from "KEY=VALUE" items: every KEY is a
+ * variable name ([A-Z_][A-Z0-9_]*, anything else is refused) and is
+ * written as variables.KEY, never as another field of the server; an
+ * empty value removes it. Returns as panel_server_set.
+ */
+int	panel_server_set_vars(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *const *kv, size_t nkv,
+	    struct panel_result *res, struct rerr *err);
+/*
  * start/stop set state; restart/reinstall set restartedAt/reinstallAt to
  * the current UTC time (RFC 3339). Returns as panel_server_set.
  */

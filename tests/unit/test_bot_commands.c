@@ -282,7 +282,46 @@ test_vars_rules(void **state)
 	assert_int_equal(job->nkv, 2);
 	assert_string_equal(job->kv[0], "MAX_PLAYERS=20");
 	assert_string_equal(job->kv[1], "MOTD=hi");
+	/* variables go to the panel's variable entry point only */
+	assert_true(job->vars);
 	cmd_job_free(job);
+	cJSON_Delete(r);
+
+	/* a server field as a variable name is refused, command and modal */
+	in = ix(2, ALICE, NULL, "{\"name\":\"server\",\"options\":[{\"type\":1,"
+	    "\"name\":\"vars\",\"options\":[{\"type\":3,\"name\":\"server\","
+	    "\"value\":\"demo\"},{\"type\":3,\"name\":\"set\",\"value\":"
+	    "\"owner=" BOB "\"}]}]}");
+	r = run(in, &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "not a variable name");
+	cJSON_Delete(r);
+	r = run(ix(5, ALICE, NULL, "{\"custom_id\":\"v:demo\",\"components\":"
+	    "[{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
+	    "\"node\",\"value\":\"node-b\"}}]}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "not a variable name");
+	cJSON_Delete(r);
+	r = run(ix(5, ALICE, NULL, "{\"custom_id\":\"v:demo\",\"components\":"
+	    "[{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
+	    "\"MOTD\",\"value\":\"hey\"}}]}"), &job);
+	assert_non_null(job);
+	assert_true(job->vars);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+
+	/* the egg in a create modal's custom_id is input like any other */
+	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:-:../../etc/passwd\","
+	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
+	    "\"custom_id\":\"name\",\"value\":\"fresh\"}}]}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "This form is broken");
+	cJSON_Delete(r);
+	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:nonode:roost/demo\","
+	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
+	    "\"custom_id\":\"name\",\"value\":\"fresh\"}}]}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "This form is broken");
 	cJSON_Delete(r);
 }
 

@@ -436,6 +436,70 @@ test_egg__bad_eggs_have_positions(void **state)
 	diags_dispose(&d);
 }
 
+/*
+ * Variable names are environment names ([A-Z_][A-Z0-9_]*): another name
+ * is read upper-cased with a warning at its position and its references
+ * renamed, one that cannot be mapped is refused with its position, and a
+ * variable defined twice is an error naming both places.
+ */
+static void
+test_egg__variable_names(void **state)
+{
+	struct diags	 d;
+	struct egg	*e;
+	size_t		 i;
+	int		 warned = 0;
+	const char	*mapped = "apiVersion: roost/v1\nkind: Egg\nname: x\n"
+			    "images: [{ ref: img }]\n"
+			    "startup: ./run {{srv_name}} ${srv_name} $owner "
+			    "{{env.owner}} $my_srv_name\n"
+			    "install: { image: alpine, script: \"echo "
+			    "$srv_name\" }\n"
+			    "variables:\n"
+			    "  - env: srv_name\n    default: a\n"
+			    "  - env: owner\n    default: b\n";
+	const char	*bad = "apiVersion: roost/v1\nkind: Egg\nname: x\n"
+			    "images: [{ ref: img }]\nstartup: run\nvariables:\n"
+			    "  - env: GOOD\n"
+			    "  - env: 9lives\n";
+	const char	*dup = "apiVersion: roost/v1\nkind: Egg\nname: x\n"
+			    "images: [{ ref: img }]\nstartup: run\nvariables:\n"
+			    "  - env: PORT\n  - env: OTHER\n  - env: PORT\n";
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/x/m.yaml", mapped,
+	    strlen(mapped), &d), 0);
+	assert_string_equal(e->vars[0].env, "SRV_NAME");
+	assert_string_equal(e->vars[1].env, "OWNER");
+	assert_non_null(egg_var_find(e, "OWNER"));
+	assert_null(egg_var_find(e, "owner"));
+	assert_string_equal(e->startup, "./run {{SRV_NAME}} ${SRV_NAME} "
+	    "$OWNER {{env.OWNER}} $my_srv_name");
+	assert_string_equal(e->install_script, "echo $SRV_NAME");
+	for (i = 0; i < d.n; i++)
+		if (d.v[i].level == DIAG_WARNING && d.v[i].line == 8 &&
+		    d.v[i].col > 0 && strstr(d.v[i].msg, "'SRV_NAME'"))
+			warned = 1;
+	assert_true(warned);
+	egg_free(e);
+	diags_dispose(&d);
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/x/b.yaml", bad, strlen(bad), &d),
+	    ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "'9lives'");
+	assert_contains(d.v[0].msg, "[A-Z_][A-Z0-9_]*");
+	assert_int_equal(d.v[0].line, 8);
+	diags_dispose(&d);
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/x/d.yaml", dup, strlen(dup), &d),
+	    ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "'PORT' is defined twice (first at 7:");
+	assert_int_equal(d.v[0].line, 9);
+	diags_dispose(&d);
+}
+
 static void
 test_egg__builtin_library(void **state)
 {
@@ -609,7 +673,14 @@ test_egg__formats_in_detail(void **state)
 		if (e->files[0].replace[i].value_type == EGG_VAL_INT)
 			break;
 	assert_true(i < e->files[0].nreplace);
-	assert_non_null(egg_var_find(e, "srv_name"));
+	/* read as SRV_NAME, with the config file's reference renamed */
+	assert_non_null(egg_var_find(e, "SRV_NAME"));
+	assert_null(egg_var_find(e, "srv_name"));
+	for (i = 0; i < e->files[0].nreplace; i++)
+		if (strstr(e->files[0].replace[i].value,
+		    "{{server.environment.SRV_NAME}}") != NULL)
+			break;
+	assert_true(i < e->files[0].nreplace);
 	egg_free(e);
 	/* Venice Unleashed: the done string keeps its ANSI escapes. */
 	SHARED_OR_SKIP(e, "pelican-eggs+games-standalone/venice_unleashed/"
@@ -876,6 +947,7 @@ main(void)
 		cmocka_unit_test(test_egg__odd_rules),
 		cmocka_unit_test(test_egg__rules),
 		cmocka_unit_test(test_egg__bad_eggs_have_positions),
+		cmocka_unit_test(test_egg__variable_names),
 		cmocka_unit_test(test_egg__builtin_library),
 		cmocka_unit_test(test_egg__index_table),
 		cmocka_unit_test(test_egg__formats_in_detail),

@@ -271,6 +271,49 @@ test_panel__create_and_set(void **state)
 	panel_close(p);
 }
 
+/*
+ * The vars permission sets variables only: a key such as owner, node or
+ * memory given to the variable entry point is refused, never written as
+ * that field of the server (it took the server over before).
+ */
+static void
+test_panel__vars_only_variables(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+	struct panel_req	 req = { AUTHOR, NULL };
+	const char		*attack[] = { "owner=999999999999999999",
+				    "node=node-b", "memory=64", "egg=demo/demo",
+				    "limits.memory=64", "variables.X=1",
+				    "greeting=x" };
+	const char		*ok = "GREETING=yo";
+	size_t			 i;
+	int			 n = count("w");
+
+	for (i = 0; i < sizeof(attack) / sizeof(attack[0]); i++) {
+		panel_result_init(&res);
+		rerr_init(&err);
+		assert_int_equal(panel_server_set_vars(p, &req, "mc",
+		    &attack[i], 1, &res, &err), ROOST_EINVAL);
+		assert_contains(err.msg, "is not a variable name");
+		panel_result_dispose(&res);
+	}
+	assert_int_equal(count("w"), n);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_set_vars(p, &req, "mc", &ok, 1, &res, &err),
+	    &err);
+	assert_string_equal(res.summary,
+	    "roost server vars mc: variables.GREETING hello -> yo");
+	panel_result_dispose(&res);
+	assert_int_equal(sh("git -C r.git show main:servers/mc.yaml | "
+	    "grep -q '^owner: \"123456789012345678\"'"), 0);
+	assert_int_equal(sh("git -C r.git show main:servers/mc.yaml | "
+	    "grep -q '^node: node-a'"), 0);
+	panel_close(p);
+}
+
 static void
 test_panel__invalid_refused(void **state)
 {
@@ -699,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_panel__password),
 		cmocka_unit_test(test_panel__create_and_set),
 		cmocka_unit_test(test_panel__invalid_refused),
+		cmocka_unit_test(test_panel__vars_only_variables),
 		cmocka_unit_test(test_panel__dirty_refused),
 		cmocka_unit_test(test_panel__remote_moved),
 		cmocka_unit_test(test_panel__idempotent),

@@ -322,16 +322,7 @@ job_new(const struct ix *x, enum cmd_kind kind, const char *server,
 	j->application_id = xstrdup(json_str(x->root, "application_id", ""));
 	j->channel_id = xstrdup(json_str(x->root, "channel_id", ""));
 	j->user_id = xstrdup(x->user);
-	xasprintf(&j->author, "%s <%s@users.discord.invalid>", x->username,
-	    x->user);
-	/* author names may not hold <, > or newlines */
-	{
-		char *p;
-
-		for (p = j->author; *p != ' ' || p[1] != '<'; p++)
-			if (*p == '<' || *p == '>' || *p == '\n' || *p == '\r')
-				*p = '_';
-	}
+	j->author = panel_author_discord(x->username, x->user);
 	xasprintf(&j->request_id, "discord-%s", x->id);
 	j->server = server != NULL ? xstrdup(server) : NULL;
 	j->memory = j->disk = j->cpu = -1;

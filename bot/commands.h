@@ -55,7 +55,7 @@ struct cmd_job {
 	char		*application_id;
 	char		*channel_id;
 	char		*user_id;
-	char		*author;	/* "name <id@users.discord.invalid>" */
+	char		*author;	/* panel_author_discord() */
 	char		*request_id;	/* "discord-<interaction id>" */
 	char		*server;
 	char		*egg;		/* create */

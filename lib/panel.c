@@ -151,6 +151,61 @@ panel_branch(const struct panel *p)
 	return p->branch;
 }
 
+/*
+ * Whether c may open or close a name: libgit2 trims these from a
+ * signature's name and refuses a name left empty.
+ */
+static int
+author_crud(unsigned char c)
+{
+	return c <= ' ' || c == '.' || c == ',' || c == ':' || c == ';' ||
+	    c == '"' || c == '\\' || c == '\'' || c == 0x7f;
+}
+
+/* The author of a Discord user's edit; see panel.h. */
+char *
+panel_author_discord(const char *name, const char *id)
+{
+	struct buf		 b;
+	const unsigned char	*s;
+	char			*r, digits[32];
+	size_t			 i, n = 0, start, end;
+
+	for (i = 0; id != NULL && id[i] != '\0' && n + 1 < sizeof(digits);
+	    i++)
+		if (id[i] >= '0' && id[i] <= '9')
+			digits[n++] = id[i];
+	digits[n] = '\0';
+	if (n == 0)
+		snprintf(digits, sizeof(digits), "0");
+	buf_init(&b, 0);
+	for (s = (const unsigned char *)(name ? name : ""); *s != '\0'; s++) {
+		if (*s == '<')
+			buf_puts(&b, "\xe2\x80\xb9");	/* U+2039 */
+		else if (*s == '>')
+			buf_puts(&b, "\xe2\x80\xba");	/* U+203A */
+		else if (*s < ' ' || *s == 0x7f) {
+			if (b.len > 0 && b.data[b.len - 1] != ' ')
+				buf_putc(&b, ' ');
+		} else
+			buf_putc(&b, (char)*s);
+	}
+	start = 0;
+	end = b.len;
+	while (start < end && author_crud((unsigned char)b.data[start]))
+		start++;
+	while (end > start && author_crud((unsigned char)b.data[end - 1]))
+		end--;
+	if (start == end)
+		xasprintf(&r, "discord user (discord:%s) "
+		    "<%s@users.discord.invalid>", digits, digits);
+	else
+		xasprintf(&r, "%.*s (discord:%s) <%s@users.discord.invalid>",
+		    (int)(end - start), b.data + start, digits, digits);
+	buf_dispose(&b);
+	return r;
+}
+
 /* Prepares a result. */
 void
 panel_result_init(struct panel_result *res)

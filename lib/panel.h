@@ -111,6 +111,16 @@ struct gitstore *panel_gitstore(struct panel *p);
 /* The branch edits go to (borrowed). */
 const char *panel_branch(const struct panel *p);
 
+/*
+ * The author of an edit made by Discord user id under display name name,
+ * as docs/gitops.md promises: "Name (discord:ID) <ID@users.discord.invalid>".
+ * What a git signature cannot hold is replaced ('<' and '>' by U+2039 and
+ * U+203A, newlines and other control characters by a space; ends libgit2
+ * would trim are trimmed); everything else (emoji, U+2028) is kept. An
+ * empty name becomes "discord user". Owned by the caller.
+ */
+char	*panel_author_discord(const char *name, const char *id);
+
 /* Prepares a result; cannot fail. */
 void	panel_result_init(struct panel_result *res);
 /* Frees what a result holds (the password is wiped); res can be reused. */

@@ -136,9 +136,11 @@ test_power_owner_and_denied(void **state)
 	assert_int_equal(job->kind, JOB_POWER);
 	assert_int_equal(job->power, PANEL_STOP);
 	assert_string_equal(job->server, "demo");
-	assert_string_equal(job->author, "u4444 <" ALICE
+	/* the author as docs/gitops.md documents it */
+	assert_string_equal(job->author, "u4444 (discord:" ALICE ") <" ALICE
 	    "@users.discord.invalid>");
-	assert_contains(job->request_id, "discord-1");
+	assert_true(strncmp(job->request_id, "discord-1", 9) == 0);
+	assert_string_equal(job->request_id + 8, job->interaction_id);
 	cmd_job_free(job);
 	cJSON_Delete(r);
 
@@ -177,6 +179,44 @@ test_power_owner_and_denied(void **state)
 	r = run(slash("stop", "nope", BOB, HELPER), &job);
 	assert_contains(json_str(r, "data.content", ""), "no server `nope`");
 	cJSON_Delete(r);
+}
+
+/* A display name holding what a git signature cannot hold still commits. */
+static void
+test_author_names(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*want;
+	} cases[] = {
+		{ "Eve <3", "Eve \xe2\x80\xb9" "3" },
+		{ "<b>bold</b>", "\xe2\x80\xb9" "b\xe2\x80\xba" "bold"
+		    "\xe2\x80\xb9/b\xe2\x80\xba" },
+		{ "two\nlines\r\nhere", "two lines here" },
+		{ "tab\tbell\a", "tab bell" },
+		{ "para\xe2\x80\xa8sep \xf0\x9f\xa6\x9c", "para\xe2\x80\xa8sep "
+		    "\xf0\x9f\xa6\x9c" },
+		{ "...", "discord user" },
+		{ "", "discord user" },
+	};
+	struct cmd_job	*job;
+	cJSON		*in, *r;
+	char		*want;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		in = slash("stop", "demo", ALICE, NULL);
+		cJSON_AddStringToObject((cJSON *)json_get(in, "member.user"),
+		    "global_name", cases[i].name);
+		r = run(in, &job);
+		assert_non_null(job);
+		xasprintf(&want, "%s (discord:" ALICE ") <" ALICE
+		    "@users.discord.invalid>", cases[i].want);
+		assert_string_equal(job->author, want);
+		free(want);
+		cmd_job_free(job);
+		cJSON_Delete(r);
+	}
 }
 
 static void
@@ -693,6 +733,7 @@ main(void)
 		cmocka_unit_test(test_power_owner_and_denied),
 		cmocka_unit_test(test_create_flow),
 		cmocka_unit_test(test_vars_rules),
+		cmocka_unit_test(test_author_names),
 		cmocka_unit_test(test_status_embed),
 		cmocka_unit_test(test_autocomplete),
 		cmocka_unit_test(test_job_messages),

@@ -314,6 +314,65 @@ test_panel__vars_only_variables(void **state)
 	panel_close(p);
 }
 
+/*
+ * Discord display names that a git signature cannot hold as they are
+ * ('<', '>', newlines, control characters), emoji, U+2028 and a
+ * 32-character name all make their change, authored as docs/gitops.md
+ * says.
+ */
+static void
+test_panel__discord_authors(void **state)
+{
+	static const char *const names[] = {
+		"Eve <3", "<script>alert(1)</script>", "new\nline\r\n",
+		"nul\x01" "ctl\x7f", "para\xe2\x80\xa8sep", "<>", "",
+		/* 32 characters of emoji */
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c",
+		"abcdefghijklmnopqrstuvwxyz012345",
+	};
+	static const char *const want[] = {
+		"Eve \xe2\x80\xb9" "3", "\xe2\x80\xb9script\xe2\x80\xba"
+		"alert(1)\xe2\x80\xb9/script\xe2\x80\xba", "new line",
+		"nul ctl", "para\xe2\x80\xa8sep", "\xe2\x80\xb9\xe2\x80\xba",
+		"discord user", NULL, "abcdefghijklmnopqrstuvwxyz012345",
+	};
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+	struct panel_req	 req = { NULL, NULL };
+	char			 kv[32], *got, *exp;
+	const char		*kvp = kv;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		req.author = panel_author_discord(names[i],
+		    "123456789012345678");
+		snprintf(kv, sizeof(kv), "memory=%zu", 1024 + i);
+		panel_result_init(&res);
+		rerr_init(&err);
+		assert_rok(panel_server_set(p, &req, "mc", &kvp, 1, &res,
+		    &err), &err);
+		assert_false(res.unchanged);
+		panel_result_dispose(&res);
+		got = sh_out("git -C r.git log -1 --format='%%an|%%ae' main");
+		xasprintf(&exp, "%s (discord:123456789012345678)|"
+		    "123456789012345678@users.discord.invalid",
+		    want[i] ? want[i] : names[i]);
+		assert_string_equal(got, exp);
+		free(exp);
+		free(got);
+		free((char *)req.author);
+	}
+	panel_close(p);
+}
+
 static void
 test_panel__invalid_refused(void **state)
 {
@@ -743,6 +802,7 @@ main(void)
 		cmocka_unit_test(test_panel__create_and_set),
 		cmocka_unit_test(test_panel__invalid_refused),
 		cmocka_unit_test(test_panel__vars_only_variables),
+		cmocka_unit_test(test_panel__discord_authors),
 		cmocka_unit_test(test_panel__dirty_refused),
 		cmocka_unit_test(test_panel__remote_moved),
 		cmocka_unit_test(test_panel__idempotent),

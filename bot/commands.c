@@ -14,6 +14,7 @@
  *   vb:SERVER / v:SERVER   the variables button and modal
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,13 @@ server_checked(const struct cmd_env *env, const struct ix *x,
 	}
 	if (name == NULL || *name == '\0') {
 		*reply = reply_text(1, "Name a server.");
+		return NULL;
+	}
+	/* a name no server can have is answered as such, to anyone */
+	if (!state_name_valid(name)) {
+		*reply = reply_text(1, "There is no server `%.64s`: server "
+		    "names are 1 to 31 of a-z, 0-9 and '-'; `/server list` "
+		    "shows them.", name);
 		return NULL;
 	}
 	srv = state_server_find(env->st, name);
@@ -1038,7 +1046,18 @@ do_edit(const struct cmd_env *env, const struct ix *x)
 	return r;
 }
 
-/* Parses a number typed in a modal; returns 0 or -1. */
+/* Why parse_num refused a number. */
+enum num_err {
+	NUM_OK = 0,
+	NUM_NAN = -1,		/* not a whole number */
+	NUM_LOW = -2,		/* below lo */
+	NUM_HIGH = -3		/* above hi (overflow included) */
+};
+
+/*
+ * Parses a number typed in a modal (surrounding spaces allowed) within
+ * [lo, hi]; returns an enum num_err.
+ */
 static int
 parse_num(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
@@ -1046,16 +1065,42 @@ parse_num(const char *s, int64_t lo, int64_t hi, int64_t *out)
 	long long	 v;
 
 	if (s == NULL)
-		return -1;
+		return NUM_NAN;
 	while (isspace((unsigned char)*s))
 		s++;
+	errno = 0;
 	v = strtoll(s, &end, 10);
+	if (end == s)
+		return NUM_NAN;
 	while (isspace((unsigned char)*end))
 		end++;
-	if (end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
+	if (*end != '\0')
+		return NUM_NAN;
+	if (errno == ERANGE)
+		return v < 0 ? NUM_LOW : NUM_HIGH;
+	if (v < lo)
+		return NUM_LOW;
+	if (v > hi)
+		return NUM_HIGH;
 	*out = v;
-	return 0;
+	return NUM_OK;
+}
+
+/* Explains a refused modal number in msg. */
+static void
+num_problem(struct buf *msg, const char *what, const char *unit, int rc,
+    int64_t lo, int64_t hi, const char *s)
+{
+	if (rc == NUM_LOW)
+		buf_addf(msg, "- %s must be at least %lld%s, not `%.40s`\n",
+		    what, (long long)lo, unit, s);
+	else if (rc == NUM_HIGH)
+		buf_addf(msg, "- %s must be at most %lld%s, not `%.40s`\n",
+		    what, (long long)hi, unit, s);
+	else
+		buf_addf(msg, "- %s must be a whole number from %lld to "
+		    "%lld%s, not `%.40s`\n", what, (long long)lo,
+		    (long long)hi, unit, s ? s : "");
 }
 
 /*
@@ -1447,6 +1492,7 @@ do_modal(const struct cmd_env *env, const struct ix *x, struct cmd_job **job)
 		{ "io", "limits.io", 10, 1000 },
 	};
 	size_t				 i;
+	int				 rc;
 
 	if (strncmp(cid, "c:m:", 4) == 0) {
 		if ((r = create_allowed(env, x)) != NULL)
@@ -1476,17 +1522,17 @@ do_modal(const struct cmd_env *env, const struct ix *x, struct cmd_job **job)
 		(*job)->egg = xstrdup(egg);
 		(*job)->node = strcmp(node, "-") != 0 ? xstrdup(node) : NULL;
 		buf_init(&msg, 0);
-		if (parse_num(modal_value(x, "memory"), 64, 1 << 24,
-		    &(*job)->memory) != 0)
-			buf_addf(&msg, "- memory must be a number of MiB, at "
-			    "least 64\n");
-		if (parse_num(modal_value(x, "disk"), 0, 1LL << 32,
-		    &(*job)->disk) != 0)
-			buf_addf(&msg, "- disk must be a number of MiB\n");
-		if (parse_num(modal_value(x, "cpu"), 0, 100000,
-		    &(*job)->cpu) != 0)
-			buf_addf(&msg, "- cpu must be a percentage of one core "
-			    "(0 = unlimited)\n");
+		for (i = 0; i < 3; i++) {
+			int64_t *dst = i == 0 ? &(*job)->memory : i == 1 ?
+			    &(*job)->disk : &(*job)->cpu;
+			const char *s = modal_value(x, limits[i].id);
+
+			rc = parse_num(s, limits[i].lo, limits[i].hi, dst);
+			if (rc != NUM_OK)
+				num_problem(&msg, limits[i].id, i < 2 ?
+				    " MiB" : "% of one core (0 = unlimited)",
+				    rc, limits[i].lo, limits[i].hi, s);
+		}
 		if (msg.len > 0) {
 			r = reply_text(1, "Nothing was created:\n%s",
 			    buf_str(&msg));
@@ -1509,11 +1555,10 @@ do_modal(const struct cmd_env *env, const struct ix *x, struct cmd_job **job)
 
 			if (s == NULL)
 				continue;
-			if (parse_num(s, limits[i].lo, limits[i].hi, &v) != 0) {
-				buf_addf(&msg, "- %s must be a number from "
-				    "%lld to %lld, not `%s`\n", limits[i].id,
-				    (long long)limits[i].lo,
-				    (long long)limits[i].hi, s);
+			if ((rc = parse_num(s, limits[i].lo, limits[i].hi,
+			    &v)) != NUM_OK) {
+				num_problem(&msg, limits[i].id, "", rc,
+				    limits[i].lo, limits[i].hi, s);
 				continue;
 			}
 			snprintf(num, sizeof(num), "%lld", (long long)v);

@@ -619,6 +619,12 @@ set_one(struct panel_ctx *c, const char *path, const char *value, int mode,
 	int		 rc;
 
 	was = old_value(buf_str(c->out), c->out->len, path);
+	/* a key set to what it is, or removed when absent, is no change */
+	if ((value == NULL && was == NULL) ||
+	    (value != NULL && was != NULL && strcmp(was, value) == 0)) {
+		free(was);
+		return 0;
+	}
 	buf_init(&nb, 0);
 	if (value == NULL)
 		rc = yedit_delete(&nb, buf_str(c->out), c->out->len, path,

@@ -172,7 +172,10 @@ unknown_key(struct fctx *c, const struct ydoc_node *key, const char *where,
 		    where ? " in " : "", where ? where : "");
 }
 
-/* Parses a YAML integer scalar. Returns 0 or -1. */
+/*
+ * Parses a YAML integer scalar. Returns 0, -1, or 1 when it is a whole
+ * number out of int64_t's range (*out is then that bound).
+ */
 static int
 parse_int(const struct ydoc_node *n, int64_t *out)
 {
@@ -183,10 +186,10 @@ parse_int(const struct ydoc_node *n, int64_t *out)
 		return -1;
 	errno = 0;
 	v = strtoll(n->str, &end, 10);
-	if (errno != 0 || *end != '\0')
+	if (*end != '\0' || end == n->str || (errno != 0 && errno != ERANGE))
 		return -1;
 	*out = v;
-	return 0;
+	return errno == ERANGE ? 1 : 0;
 }
 
 static int
@@ -250,8 +253,9 @@ fields_fill(struct fctx *c, const struct ydoc_node *map,
 			break;
 		case FT_INT: {
 			int64_t val;
+			int rc;
 
-			if (parse_int(v, &val) != 0) {
+			if ((rc = parse_int(v, &val)) < 0) {
 				ferr(c, v, "'%s' must be a whole number%s",
 				    f->name, v->type == YDOC_SCALAR ? "" :
 				    ", not a list or map");
@@ -259,14 +263,12 @@ fields_fill(struct fctx *c, const struct ydoc_node *map,
 			}
 			if (val < f->min) {
 				ferr(c, v, "'%s' must be at least %lld, not "
-				    "%lld", f->name, (long long)f->min,
-				    (long long)val);
+				    "%.40s", f->name, (long long)f->min, v->str);
 				break;
 			}
-			if (val > f->max) {
+			if (val > f->max || (rc > 0 && val >= f->max)) {
 				ferr(c, v, "'%s' must be at most %lld, not "
-				    "%lld", f->name, (long long)f->max,
-				    (long long)val);
+				    "%.40s", f->name, (long long)f->max, v->str);
 				break;
 			}
 			*(int64_t *)((char *)obj + f->off) = val;

@@ -179,6 +179,12 @@ test_power_owner_and_denied(void **state)
 	r = run(slash("stop", "nope", BOB, HELPER), &job);
 	assert_contains(json_str(r, "data.content", ""), "no server `nope`");
 	cJSON_Delete(r);
+	/* a name no server can have is "no such server", not a refusal */
+	r = run(slash("stop", "../x", BOB, NULL), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "no server `../x`");
+	assert_null(strstr(json_str(r, "data.content", ""), "You may not"));
+	cJSON_Delete(r);
 }
 
 /* A display name holding what a git signature cannot hold still commits. */
@@ -294,6 +300,30 @@ test_create_flow(void **state)
 	    "\"lots\"}}]}"), &job);
 	assert_null(job);
 	assert_contains(json_str(r, "data.content", ""), "memory must be");
+	cJSON_Delete(r);
+
+	/* 10^23 MiB is too much, not too little (no overflow) */
+	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:-:roost/demo\","
+	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
+	    "\"custom_id\":\"name\",\"value\":\"fresh\"}},{\"type\":18,"
+	    "\"component\":{\"type\":4,\"custom_id\":\"memory\",\"value\":"
+	    "\"100000000000000000000000\"}},{\"type\":18,\"component\":"
+	    "{\"type\":4,\"custom_id\":\"disk\",\"value\":\"1\"}},"
+	    "{\"type\":18,\"component\":{\"type\":4,\"custom_id\":\"cpu\","
+	    "\"value\":\"-99999999999999999999\"}}]}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""),
+	    "memory must be at most 16777216 MiB");
+	assert_null(strstr(json_str(r, "data.content", ""), "at least 64"));
+	assert_contains(json_str(r, "data.content", ""),
+	    "cpu must be at least 0");
+	cJSON_Delete(r);
+	r = run(ix(5, ALICE, NULL, "{\"custom_id\":\"e:demo\",\"components\":"
+	    "[{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
+	    "\"memory\",\"value\":\"100000000000000000000000\"}}]}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""),
+	    "memory must be at most 16777216");
 	cJSON_Delete(r);
 }
 

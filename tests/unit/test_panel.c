@@ -255,6 +255,38 @@ test_panel__create_and_set(void **state)
 	assert_sh_eq("", "git -C w status --porcelain");
 	panel_result_dispose(&res);
 
+	/* only the keys that change are listed; no change, no commit */
+	{
+		const char *kv2[] = { "memory=4096", "disk=8192" };
+		struct panel_req req = { AUTHOR, NULL };
+		char *tip = sh_out("git -C r.git rev-parse main");
+
+		panel_result_init(&res);
+		rerr_init(&err);
+		assert_rok(panel_server_set(p, &req, "alpha", kv2, 2, &res,
+		    &err), &err);
+		assert_string_equal(res.summary, "roost server set alpha: "
+		    "limits.disk 8192");
+		panel_result_dispose(&res);
+		free(tip);
+		tip = sh_out("git -C r.git rev-parse main");
+		panel_result_init(&res);
+		assert_rok(panel_server_set(p, &req, "alpha", kv2, 2, &res,
+		    &err), &err);
+		assert_true(res.unchanged);
+		assert_contains(res.summary, "nothing to change");
+		assert_sh_eq(tip, "git -C r.git rev-parse main");
+		panel_result_dispose(&res);
+		free(tip);
+	}
+
+	/* a number past int64_t is "at most", not "at least" */
+	assert_int_equal(set1(p, "alpha", "memory=100000000000000000000000",
+	    NULL, &res, &err), ROOST_EINVAL);
+	assert_contains(err.msg, "must be at most");
+	assert_null(strstr(err.msg, "at least"));
+	panel_result_dispose(&res);
+
 	/* an egg variable by its name, and the shorthand keys */
 	rerr_init(&err);
 	assert_int_equal(set1(p, "alpha", "colour=blue", NULL, &res, &err),

@@ -58,9 +58,8 @@ egg_equal(const struct egg *a, const struct egg *b)
 	assert_int_equal(a->nstartups, b->nstartups);
 	for (i = 0; i < a->nstartups; i++) {
 		assert_string_equal(a->startups[i], b->startups[i]);
-		if (a->nstartups > 1)
-			assert_string_equal(a->startup_labels[i],
-			    b->startup_labels[i]);
+		assert_string_equal(a->startup_labels[i],
+		    b->startup_labels[i]);
 	}
 	assert_string_equal(a->startup, b->startup);
 	assert_string_equal(a->stop.raw, b->stop.raw);
@@ -402,6 +401,44 @@ test_egg__rules(void **state)
 	expect("required|string|ends_with:==", "abc==", 1, NULL);
 	expect("required|string|ends_with:==", "abc", 0, "end with");
 	expect("required|string|", "x", 1, NULL);	/* trailing '|' */
+	/* Laravel: whitespace only is empty; required refuses it */
+	expect("required|string", "   ", 0, "is required");
+	expect("required|string", "\t\n", 0, "is required");
+	expect("nullable|integer", "  ", 1, NULL);
+	/* PHP's FILTER_VALIDATE_INT: no leading zeros, 64 bits */
+	expect("required|integer", "007", 0, "integer");
+	expect("required|integer", "-01", 0, "integer");
+	expect("required|integer", "0", 1, NULL);
+	expect("required|integer", "-5", 1, NULL);
+	expect("required|integer", "+5", 1, NULL);
+	expect("required|integer", "99999999999999999999", 0, "integer");
+}
+
+/* A single startup command keeps its label through roost's form. */
+static void
+test_egg__single_startup_label(void **state)
+{
+	const char	*src = "{\"meta\":{\"version\":\"PLCN_v3\"},"
+			    "\"name\":\"x\",\"docker_images\":{\"a\":\"img\"},"
+			    "\"startup_commands\":{\"Fast start\":\"./run\"}}";
+	struct diags	 d;
+	struct egg	*e, *back;
+	struct buf	 b;
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "x.json", src, strlen(src), &d), 0);
+	assert_int_equal(e->nstartups, 1);
+	assert_string_equal(e->startup_labels[0], "Fast start");
+	buf_init(&b, 0);
+	egg_write_yaml(e, &b);
+	assert_int_equal(egg_load(&back, "x.yaml", buf_str(&b), b.len, &d),
+	    0);
+	assert_string_equal(back->startup_labels[0], "Fast start");
+	assert_string_equal(back->startup, "./run");
+	buf_dispose(&b);
+	egg_free(e);
+	egg_free(back);
+	diags_dispose(&d);
 }
 
 static void
@@ -948,6 +985,7 @@ main(void)
 		cmocka_unit_test(test_egg__rules),
 		cmocka_unit_test(test_egg__bad_eggs_have_positions),
 		cmocka_unit_test(test_egg__variable_names),
+		cmocka_unit_test(test_egg__single_startup_label),
 		cmocka_unit_test(test_egg__builtin_library),
 		cmocka_unit_test(test_egg__index_table),
 		cmocka_unit_test(test_egg__formats_in_detail),

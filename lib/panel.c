@@ -219,6 +219,7 @@ void
 panel_result_dispose(struct panel_result *res)
 {
 	free(res->summary);
+	free(res->node);
 	if (res->password != NULL) {
 		explicit_bzero(res->password, strlen(res->password));
 		free(res->password);
@@ -368,6 +369,20 @@ message_make(const struct panel_edit *e, const struct panel_req *req,
 		buf_addf(msg, "Roost-Request: %s\n", req->request_id);
 }
 
+/* Records the node the server has in st, when it is there. */
+static void
+result_node(struct panel_result *res, const struct state *st,
+    const char *name)
+{
+	const struct state_server	*srv;
+
+	if (st == NULL || (srv = state_server_find(st, name)) == NULL ||
+	    srv->node == NULL)
+		return;
+	free(res->node);
+	res->node = xstrdup(srv->node);
+}
+
 /* One attempt of an edit under the writer lock. */
 static int
 apply_once(struct panel *p, const struct panel_req *req,
@@ -403,6 +418,8 @@ apply_once(struct panel *p, const struct panel_req *req,
 		res->existing = 1;
 		free(res->summary);
 		res->summary = NULL;
+		if (load_state(p, id, NULL, 0, &st, NULL) == 0)
+			result_node(res, st, e->name);
 		if (gitstore_file_log(p->gs, id, path, 1, &v, &n, NULL) == 0) {
 			if (n > 0 && strcmp(v[0].id, id) == 0)
 				res->summary = xstrdup(v[0].summary);
@@ -431,6 +448,7 @@ apply_once(struct panel *p, const struct panel_req *req,
 	}
 	if ((rc = load_state(p, base, NULL, 0, &st, err)) != 0)
 		goto done;
+	result_node(res, st, e->name);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.p = p;
 	ctx.st = st;
@@ -458,6 +476,8 @@ apply_once(struct panel *p, const struct panel_req *req,
 	ch.len = ctx.remove ? 0 : out.len;
 	if ((rc = load_state(p, base, &ch, 1, &nst, err)) != 0)
 		goto done;
+	if (!ctx.remove)
+		result_node(res, nst, e->name);
 	diags_dispose(&res->diags);
 	edit_problems(st, nst, path, e->name, ctx.remove, &res->diags);
 	if (res->diags.nerrors > 0) {

@@ -61,6 +61,9 @@ struct panel_result {
 	int		 attempts;	/* tries it took */
 	char		*summary;	/* "roost server set mc: ..." */
 	char		*password;	/* generated SFTP password, or NULL */
+	char		*node;		/* the server's node after the edit
+					   (before it, for a delete or a
+					   refused edit), or NULL */
 	struct diags	 diags;		/* why a ROOST_EINVAL edit was refused */
 };
 

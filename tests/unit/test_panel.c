@@ -223,6 +223,7 @@ test_panel__create_and_set(void **state)
 
 	assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
 	assert_true(res.pushed);
+	assert_string_equal(res.node, "node-a");	/* no reload needed */
 	assert_int_equal(res.attempts, 1);
 	head = sh_out("git -C w rev-parse HEAD");
 	assert_string_equal(res.commit, head);
@@ -338,6 +339,7 @@ test_panel__vars_only_variables(void **state)
 	    &err);
 	assert_string_equal(res.summary,
 	    "roost server vars mc: variables.GREETING hello -> yo");
+	assert_string_equal(res.node, "node-a");
 	panel_result_dispose(&res);
 	assert_int_equal(sh("git -C r.git show main:servers/mc.yaml | "
 	    "grep -q '^owner: \"123456789012345678\"'"), 0);

@@ -19,6 +19,13 @@
 struct gitstore_logent;
 struct state;
 
+/* Interaction types from Discord's documentation. */
+#define IX_PING			1
+#define IX_COMMAND		2
+#define IX_COMPONENT		3
+#define IX_AUTOCOMPLETE		4
+#define IX_MODAL		5
+
 /* Callback and message flags from Discord's documentation. */
 #define CB_MESSAGE		4
 #define CB_DEFER		5

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "egg.h"
 #include "fswalk.h"
 #include "log.h"
 #include "rerr.h"
@@ -470,11 +471,59 @@ rt_strip_ansi(const char *line)
 	return out;
 }
 
+/*
+ * Compiled "regex:" done strings, each compiled once for the life of the
+ * process (an egg has a handful; a full table compiles uncached). A
+ * pattern POSIX cannot run is remembered as such and never matches.
+ */
+#define RT_DONE_CACHE	128
+
+static struct {
+	pthread_mutex_t	 mu;
+	size_t		 n;
+	struct {
+		char	*pat;
+		int	 ok;
+		regex_t	 re;
+	}		 v[RT_DONE_CACHE];
+} rt_done = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* Matches one "regex:" pattern (Go syntax, as Wings) against line. */
+static int
+rt_done_regex(const char *pat, const char *line)
+{
+	regex_t	 re;
+	size_t	 i;
+	int	 hit = 0, found = 0;
+
+	pthread_mutex_lock(&rt_done.mu);
+	for (i = 0; i < rt_done.n; i++)
+		if (strcmp(rt_done.v[i].pat, pat) == 0) {
+			found = 1;
+			break;
+		}
+	if (!found && rt_done.n < RT_DONE_CACHE) {
+		i = rt_done.n++;
+		rt_done.v[i].pat = xstrdup(pat);
+		rt_done.v[i].ok = egg_regex_compile(&rt_done.v[i].re, pat,
+		    REG_NOSUB, NULL, 0) == 0;
+		found = 1;
+	}
+	pthread_mutex_unlock(&rt_done.mu);
+	if (found)	/* entries are never changed once made */
+		return rt_done.v[i].ok &&
+		    regexec(&rt_done.v[i].re, line, 0, NULL, 0) == 0;
+	if (egg_regex_compile(&re, pat, REG_NOSUB, NULL, 0) != 0)
+		return 0;
+	hit = regexec(&re, line, 0, NULL, 0) == 0;
+	regfree(&re);
+	return hit;
+}
+
 /* Matches done strings; see runtime.h. */
 int
 runtime_done_match(char *const *done, size_t n, const char *line)
 {
-	regex_t	 re;
 	char	*plain;
 	size_t	 i;
 	int	 hit = 0;
@@ -483,13 +532,9 @@ runtime_done_match(char *const *done, size_t n, const char *line)
 	for (i = 0; i < n && !hit; i++) {
 		if (done[i] == NULL)
 			continue;
-		if (strncmp(done[i], "regex:", 6) == 0) {
-			if (regcomp(&re, done[i] + 6, REG_EXTENDED |
-			    REG_NOSUB) != 0)
-				continue;
-			hit = regexec(&re, plain, 0, NULL, 0) == 0;
-			regfree(&re);
-		} else
+		if (strncmp(done[i], "regex:", 6) == 0)
+			hit = rt_done_regex(done[i] + 6, plain);
+		else
 			hit = strstr(plain, done[i]) != NULL;
 	}
 	free(plain);

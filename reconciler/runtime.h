@@ -68,9 +68,11 @@ void		 runtime_note(struct runtime *rt, const char *server,
 		    const char *line);
 
 /*
- * True when line matches one of the n done strings: a substring, or a
- * POSIX extended regex after "regex:". An empty entry matches any line.
- * ANSI escape sequences are ignored.
+ * True when line matches one of the n done strings: a substring, or,
+ * after "regex:", a regular expression as Wings runs it (Go syntax such as
+ * \d, \w, \s and (?:...) translated to POSIX extended; each pattern is
+ * compiled once). An empty entry matches any line. ANSI escape sequences
+ * are ignored.
  */
 int		 runtime_done_match(char *const *done, size_t n,
 		    const char *line);

@@ -93,8 +93,21 @@ test_expect_success 'a slash command is acknowledged at once and committed' '
 	$C wait $id "committed" &&
 	test $(ncommits) -eq $((before + 1)) &&
 	git -C remote.git log -1 --format="%an <%ae>|%cn <%ce>|%s" >c &&
-	grep -q "user4444 <444444444444444444@users.discord.invalid>|roost-bot <bot@example.com>|roost server stop demo" c &&
+	grep -q "user4444 (discord:444444444444444444) <444444444444444444@users.discord.invalid>|roost-bot <bot@example.com>|roost server stop demo" c &&
 	git -C remote.git show main:servers/demo.yaml | grep -q "state: stopped"
+'
+
+test_expect_success 'a display name with <, >, a newline and emoji commits' '
+	before=$(ncommits) &&
+	id=$(FD_GLOBAL_NAME="$(printf "Eve <3\\n\\360\\237\\246\\234 \\342\\200\\250>")" \
+	    $C slash $ALICE $HELPER "server start demo") &&
+	$C wait $id "committed" &&
+	test $(ncommits) -eq $((before + 1)) &&
+	git -C remote.git log -1 --format="%an|%ae" >c &&
+	printf "Eve \\342\\200\\2713 \\360\\237\\246\\234 \\342\\200\\250\\342\\200\\272 (discord:444444444444444444)|444444444444444444@users.discord.invalid\\n" >want &&
+	cmp want c &&
+	id=$($C slash $ALICE $HELPER "server stop demo") &&
+	$C wait $id "committed"
 '
 
 test_expect_success 'a dropped connection resumes on resume_gateway_url and replays' '

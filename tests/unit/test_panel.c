@@ -223,6 +223,7 @@ test_panel__create_and_set(void **state)
 
 	assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
 	assert_true(res.pushed);
+	assert_string_equal(res.node, "node-a");	/* no reload needed */
 	assert_int_equal(res.attempts, 1);
 	head = sh_out("git -C w rev-parse HEAD");
 	assert_string_equal(res.commit, head);
@@ -255,6 +256,38 @@ test_panel__create_and_set(void **state)
 	assert_sh_eq("", "git -C w status --porcelain");
 	panel_result_dispose(&res);
 
+	/* only the keys that change are listed; no change, no commit */
+	{
+		const char *kv2[] = { "memory=4096", "disk=8192" };
+		struct panel_req req = { AUTHOR, NULL };
+		char *tip = sh_out("git -C r.git rev-parse main");
+
+		panel_result_init(&res);
+		rerr_init(&err);
+		assert_rok(panel_server_set(p, &req, "alpha", kv2, 2, &res,
+		    &err), &err);
+		assert_string_equal(res.summary, "roost server set alpha: "
+		    "limits.disk 8192");
+		panel_result_dispose(&res);
+		free(tip);
+		tip = sh_out("git -C r.git rev-parse main");
+		panel_result_init(&res);
+		assert_rok(panel_server_set(p, &req, "alpha", kv2, 2, &res,
+		    &err), &err);
+		assert_true(res.unchanged);
+		assert_contains(res.summary, "nothing to change");
+		assert_sh_eq(tip, "git -C r.git rev-parse main");
+		panel_result_dispose(&res);
+		free(tip);
+	}
+
+	/* a number past int64_t is "at most", not "at least" */
+	assert_int_equal(set1(p, "alpha", "memory=100000000000000000000000",
+	    NULL, &res, &err), ROOST_EINVAL);
+	assert_contains(err.msg, "must be at most");
+	assert_null(strstr(err.msg, "at least"));
+	panel_result_dispose(&res);
+
 	/* an egg variable by its name, and the shorthand keys */
 	rerr_init(&err);
 	assert_int_equal(set1(p, "alpha", "colour=blue", NULL, &res, &err),
@@ -268,6 +301,109 @@ test_panel__create_and_set(void **state)
 	assert_int_equal(create(p, "alpha", 1024, NULL, &res, &err),
 	    ROOST_EEXISTS);
 	panel_result_dispose(&res);
+	panel_close(p);
+}
+
+/*
+ * The vars permission sets variables only: a key such as owner, node or
+ * memory given to the variable entry point is refused, never written as
+ * that field of the server (it took the server over before).
+ */
+static void
+test_panel__vars_only_variables(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+	struct panel_req	 req = { AUTHOR, NULL };
+	const char		*attack[] = { "owner=999999999999999999",
+				    "node=node-b", "memory=64", "egg=demo/demo",
+				    "limits.memory=64", "variables.X=1",
+				    "greeting=x" };
+	const char		*ok = "GREETING=yo";
+	size_t			 i;
+	int			 n = count("w");
+
+	for (i = 0; i < sizeof(attack) / sizeof(attack[0]); i++) {
+		panel_result_init(&res);
+		rerr_init(&err);
+		assert_int_equal(panel_server_set_vars(p, &req, "mc",
+		    &attack[i], 1, &res, &err), ROOST_EINVAL);
+		assert_contains(err.msg, "is not a variable name");
+		panel_result_dispose(&res);
+	}
+	assert_int_equal(count("w"), n);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_set_vars(p, &req, "mc", &ok, 1, &res, &err),
+	    &err);
+	assert_string_equal(res.summary,
+	    "roost server vars mc: variables.GREETING hello -> yo");
+	assert_string_equal(res.node, "node-a");
+	panel_result_dispose(&res);
+	assert_int_equal(sh("git -C r.git show main:servers/mc.yaml | "
+	    "grep -q '^owner: \"123456789012345678\"'"), 0);
+	assert_int_equal(sh("git -C r.git show main:servers/mc.yaml | "
+	    "grep -q '^node: node-a'"), 0);
+	panel_close(p);
+}
+
+/*
+ * Discord display names that a git signature cannot hold as they are
+ * ('<', '>', newlines, control characters), emoji, U+2028 and a
+ * 32-character name all make their change, authored as docs/gitops.md
+ * says.
+ */
+static void
+test_panel__discord_authors(void **state)
+{
+	static const char *const names[] = {
+		"Eve <3", "<script>alert(1)</script>", "new\nline\r\n",
+		"nul\x01" "ctl\x7f", "para\xe2\x80\xa8sep", "<>", "",
+		/* 32 characters of emoji */
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c",
+		"abcdefghijklmnopqrstuvwxyz012345",
+	};
+	static const char *const want[] = {
+		"Eve \xe2\x80\xb9" "3", "\xe2\x80\xb9script\xe2\x80\xba"
+		"alert(1)\xe2\x80\xb9/script\xe2\x80\xba", "new line",
+		"nul ctl", "para\xe2\x80\xa8sep", "\xe2\x80\xb9\xe2\x80\xba",
+		"discord user", NULL, "abcdefghijklmnopqrstuvwxyz012345",
+	};
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+	struct panel_req	 req = { NULL, NULL };
+	char			 kv[32], *got, *exp;
+	const char		*kvp = kv;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		req.author = panel_author_discord(names[i],
+		    "123456789012345678");
+		snprintf(kv, sizeof(kv), "memory=%zu", 1024 + i);
+		panel_result_init(&res);
+		rerr_init(&err);
+		assert_rok(panel_server_set(p, &req, "mc", &kvp, 1, &res,
+		    &err), &err);
+		assert_false(res.unchanged);
+		panel_result_dispose(&res);
+		got = sh_out("git -C r.git log -1 --format='%%an|%%ae' main");
+		xasprintf(&exp, "%s (discord:123456789012345678)|"
+		    "123456789012345678@users.discord.invalid",
+		    want[i] ? want[i] : names[i]);
+		assert_string_equal(got, exp);
+		free(exp);
+		free(got);
+		free((char *)req.author);
+	}
 	panel_close(p);
 }
 
@@ -699,6 +835,8 @@ main(void)
 		cmocka_unit_test(test_panel__password),
 		cmocka_unit_test(test_panel__create_and_set),
 		cmocka_unit_test(test_panel__invalid_refused),
+		cmocka_unit_test(test_panel__vars_only_variables),
+		cmocka_unit_test(test_panel__discord_authors),
 		cmocka_unit_test(test_panel__dirty_refused),
 		cmocka_unit_test(test_panel__remote_moved),
 		cmocka_unit_test(test_panel__idempotent),

@@ -116,6 +116,33 @@ conf_repo(struct bot_conf *c, const struct ydoc_node *v, const char *path,
 }
 
 static void
+conf_hub_tls(struct bot_conf *c, const struct ydoc_node *v, const char *path,
+    struct diags *d)
+{
+	size_t	i;
+
+	if (v->type != YDOC_MAP) {
+		diags_add(d, path, v->line, v->col, "'hub.tls' must be a map "
+		    "with 'cert' and 'key'");
+		return;
+	}
+	for (i = 0; i < v->n; i++) {
+		const struct ydoc_node *k = ydoc_key(v, i), *x = ydoc_val(v, i);
+
+		if (strcmp(k->str, "cert") == 0)
+			conf_str(x, "hub.tls.cert", path, &c->hub_tls_cert, d);
+		else if (strcmp(k->str, "key") == 0)
+			conf_str(x, "hub.tls.key", path, &c->hub_tls_key, d);
+		else
+			diags_add(d, path, k->line, k->col, "unknown key '%s' "
+			    "in 'hub.tls'", k->str);
+	}
+	if ((c->hub_tls_cert == NULL) != (c->hub_tls_key == NULL))
+		diags_add(d, path, v->line, v->col, "'hub.tls' needs both "
+		    "'cert' and 'key'");
+}
+
+static void
 conf_hub(struct bot_conf *c, const struct ydoc_node *v, const char *path,
     struct diags *d)
 {
@@ -133,6 +160,8 @@ conf_hub(struct bot_conf *c, const struct ydoc_node *v, const char *path,
 			conf_str(x, "hub.listen", path, &c->hub_listen, d);
 		else if (strcmp(k->str, "nodes") == 0)
 			nodes = x;
+		else if (strcmp(k->str, "tls") == 0)
+			conf_hub_tls(c, x, path, d);
 		else
 			diags_add(d, path, k->line, k->col, "unknown key '%s' "
 			    "in 'hub'", k->str);
@@ -410,6 +439,8 @@ bot_conf_free(struct bot_conf *c)
 	free(c->host_key);
 	free(c->workdir);
 	free(c->hub_listen);
+	free(c->hub_tls_cert);
+	free(c->hub_tls_key);
 	for (i = 0; i < c->nhub_nodes; i++) {
 		free(c->hub_nodes[i].name);
 		free(c->hub_nodes[i].token_sha256);

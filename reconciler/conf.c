@@ -48,6 +48,7 @@ static const struct conf_key conf_keys[] = {
 	{ NULL, "hub",			CT_MAP,		0 },
 	{ "hub", "url",			CT_STR,		OFF(hub_url) },
 	{ "hub", "tokenFile",		CT_STR,		OFF(hub_token_file) },
+	{ "hub", "caFile",		CT_STR,		OFF(hub_ca_file) },
 	{ NULL, "sftp",			CT_MAP,		0 },
 	{ "sftp", "enabled",		CT_BOOL,	OFF(sftp_enabled) },
 	{ "sftp", "listen",		CT_STR,		OFF(sftp_listen) },
@@ -274,6 +275,7 @@ conf_free(struct conf *c)
 	free(c->api);
 	free(c->hub_url);
 	free(c->hub_token_file);
+	free(c->hub_ca_file);
 	free(c->sftp_listen);
 	free(c->sftp_host_key);
 	free(c->network);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <libwebsockets.h>
@@ -25,6 +26,7 @@
 #define HUB_BACKOFF_MIN_MS	1000
 #define HUB_BACKOFF_MAX_MS	60000
 #define HUB_MAX_FRAME		(4 * 1024 * 1024)
+#define HUB_MAX_FETCHES		256	/* request ids waiting at once */
 
 struct hub_frame {
 	char			*text;
@@ -43,7 +45,7 @@ struct hub {
 	char			*token;
 	char			*node;
 	char			*version;
-	void			(*on_fetch)(void *, const char *);
+	char			*(*on_fetch)(void *);
 	void			*arg;
 
 	pthread_t		 thread;
@@ -62,9 +64,41 @@ struct hub {
 	char			*revision;
 	struct hub_srv		*srv;
 	size_t			 nsrv;
+
+	/* fetch requests: one worker runs one fetch for all that wait */
+	pthread_cond_t		 fetch_cv;
+	char			**fetch_ids;
+	size_t			 nfetch_ids;
+	int			 fetch_warned;
+	int			 refs;		/* hub_stop's and the worker's */
+	int			 stopped;	/* hub_stop began */
 };
 
 static void	hub_connect(lws_sorted_usec_list_t *);
+
+/* The "fetched" frame answering request id with result ({revision, error}). */
+static char *
+hub_fetched_frame(const char *id, const char *result)
+{
+	cJSON	*o, *r, *v;
+	char	*text;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "fetched");
+	cJSON_AddStringToObject(o, "id", id);
+	r = result != NULL ? cJSON_Parse(result) : NULL;
+	v = cJSON_GetObjectItemCaseSensitive(r, "revision");
+	cJSON_AddItemToObject(o, "revision", cJSON_IsString(v) ?
+	    cJSON_CreateString(v->valuestring) : cJSON_CreateNull());
+	v = cJSON_GetObjectItemCaseSensitive(r, "error");
+	cJSON_AddItemToObject(o, "error", cJSON_IsString(v) ?
+	    cJSON_CreateString(v->valuestring) : result == NULL ?
+	    cJSON_CreateString("no result") : cJSON_CreateNull());
+	cJSON_Delete(r);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
 
 /* Appends a frame to the queue; takes ownership of text. Locked. */
 static void
@@ -170,30 +204,91 @@ hub_retry(struct hub *h)
 	    (lws_usec_t)ms * LWS_US_PER_MS);
 }
 
-struct hub_fetch_job {
-	struct hub	*h;
-	char		*id;
-};
+static void
+hub_free(struct hub *h)
+{
+	size_t	i;
 
+	hub_free_queue_locked(h);
+	for (i = 0; i < h->nsrv; i++) {
+		free(h->srv[i].name);
+		free(h->srv[i].json);
+	}
+	for (i = 0; i < h->nfetch_ids; i++)
+		free(h->fetch_ids[i]);
+	free(h->fetch_ids);
+	free(h->srv);
+	free(h->node_json);
+	free(h->revision);
+	free(h->token);
+	free(h->url);
+	free(h->node);
+	free(h->version);
+	buf_dispose(&h->rx);
+	pthread_cond_destroy(&h->fetch_cv);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
+}
+
+/* Drops a reference to h; the last one frees it. Locked; unlocks. */
+static void
+hub_unref_locked(struct hub *h)
+{
+	int	last = --h->refs == 0;
+
+	pthread_mutex_unlock(&h->mu);
+	if (last)
+		hub_free(h);
+}
+
+/*
+ * The fetch worker: however many "fetch" frames arrive, one fetch runs at
+ * a time, and every request that waited for it gets its answer.
+ */
 static void *
 hub_fetch_thread(void *arg)
 {
-	struct hub_fetch_job	*j = arg;
+	struct hub	*h = arg;
+	char		**ids, *result;
+	size_t		  n, i;
 
-	j->h->on_fetch(j->h->arg, j->id);
-	free(j->id);
-	free(j);
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		while (h->nfetch_ids == 0 && !h->stopped)
+			pthread_cond_wait(&h->fetch_cv, &h->mu);
+		if (h->stopped)
+			break;
+		ids = h->fetch_ids;
+		n = h->nfetch_ids;
+		h->fetch_ids = NULL;
+		h->nfetch_ids = 0;
+		h->fetch_warned = 0;
+		pthread_mutex_unlock(&h->mu);
+		log_info("hub: fetching for %zu request%s", n, n == 1 ? "" :
+		    "s");
+		result = h->on_fetch(h->arg);
+		pthread_mutex_lock(&h->mu);
+		for (i = 0; i < n; i++) {
+			if (!h->stopped)
+				hub_queue_locked(h, hub_fetched_frame(ids[i],
+				    result));
+			free(ids[i]);
+		}
+		free(ids);
+		free(result);
+		if (!h->stopped && h->ctx != NULL)
+			lws_cancel_service(h->ctx);
+	}
+	hub_unref_locked(h);
 	return NULL;
 }
 
 static void
-hub_receive(struct hub *h, const char *text)
+hub_receive(struct hub *h, const char *text, size_t len)
 {
 	cJSON			*o, *t, *id;
-	struct hub_fetch_job	*j;
-	pthread_t		 th;
 
-	if ((o = cJSON_Parse(text)) == NULL) {
+	if ((o = cJSON_ParseWithLength(text, len)) == NULL) {
 		log_warnx("hub: ignoring a frame that is not json");
 		return;
 	}
@@ -201,15 +296,20 @@ hub_receive(struct hub *h, const char *text)
 	if (cJSON_IsString(t) && strcmp(t->valuestring, "fetch") == 0 &&
 	    h->on_fetch != NULL) {
 		id = cJSON_GetObjectItemCaseSensitive(o, "id");
-		j = xcalloc(1, sizeof(*j));
-		j->h = h;
-		j->id = xstrdup(cJSON_IsString(id) ? id->valuestring : "");
-		if (pthread_create(&th, NULL, hub_fetch_thread, j) == 0)
-			pthread_detach(th);
-		else {
-			free(j->id);
-			free(j);
+		pthread_mutex_lock(&h->mu);
+		if (h->nfetch_ids < HUB_MAX_FETCHES) {
+			h->fetch_ids = xreallocarray(h->fetch_ids,
+			    h->nfetch_ids + 1, sizeof(char *));
+			h->fetch_ids[h->nfetch_ids++] = xstrdup(
+			    cJSON_IsString(id) ? id->valuestring : "");
+			pthread_cond_signal(&h->fetch_cv);
+		} else if (!h->fetch_warned) {
+			h->fetch_warned = 1;
+			log_warnx("hub: %d fetch requests already wait; "
+			    "ignoring more until the fetch is done",
+			    HUB_MAX_FETCHES);
 		}
+		pthread_mutex_unlock(&h->mu);
 	} else if (cJSON_IsString(t) && strcmp(t->valuestring, "resync") ==
 	    0) {
 		pthread_mutex_lock(&h->mu);
@@ -256,8 +356,10 @@ hub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			log_warnx("hub: frame too large, reconnecting");
 			return -1;
 		}
-		if (lws_is_final_fragment(wsi)) {
-			hub_receive(h, buf_str(&h->rx));
+		/* a frame is whole after its last fragment's last byte */
+		if (lws_is_final_fragment(wsi) &&
+		    lws_remaining_packet_payload(wsi) == 0) {
+			hub_receive(h, buf_str(&h->rx), h->rx.len);
 			buf_reset(&h->rx);
 		}
 		break;
@@ -370,6 +472,7 @@ hub_start(struct hub **out, const struct hub_conf *conf, struct rerr *err)
 	struct lws_context_creation_info	 info;
 	struct hub				*h;
 	struct buf				 b;
+	pthread_t				 th;
 	char					*nl;
 
 	*out = NULL;
@@ -396,31 +499,57 @@ hub_start(struct hub **out, const struct hub_conf *conf, struct rerr *err)
 	h->backoff_ms = HUB_BACKOFF_MIN_MS;
 	buf_init(&h->rx, HUB_MAX_FRAME);
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->fetch_cv, NULL);
+	h->refs = 1;
 
+	if (conf->ca_file != NULL && access(conf->ca_file, R_OK) != 0) {
+		rerr_errno(err, -1, "hub: cannot read the CA file '%s'",
+		    conf->ca_file);
+		goto fail;
+	}
+	if (strncmp(conf->url, "ws://", 5) == 0 &&
+	    strncmp(conf->url + 5, "127.", 4) != 0 &&
+	    strncmp(conf->url + 5, "localhost", 9) != 0 &&
+	    strncmp(conf->url + 5, "[::1]", 5) != 0)
+		log_warnx("hub: %s is not TLS: the node token and status "
+		    "cross the network in cleartext; use wss://", conf->url);
 	lws_set_log_level(LLL_ERR, NULL);
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = hub_protocols;
 	info.user = h;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* NULL: the system's CA certificates */
+	info.client_ssl_ca_filepath = conf->ca_file;
 	if ((h->ctx = lws_create_context(&info)) == NULL) {
 		rerr_set(err, -1, "cannot create the websocket context");
 		goto fail;
 	}
+	if (h->on_fetch != NULL) {
+		if (pthread_create(&th, NULL, hub_fetch_thread, h) != 0) {
+			rerr_errno(err, -1, "cannot start the fetch thread");
+			lws_context_destroy(h->ctx);
+			goto fail;
+		}
+		h->refs++;
+		pthread_detach(th);
+	}
 	if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
 		rerr_errno(err, -1, "cannot start the hub thread");
+		pthread_mutex_lock(&h->mu);
+		h->stopped = 1;
+		pthread_cond_broadcast(&h->fetch_cv);
+		pthread_mutex_unlock(&h->mu);
 		lws_context_destroy(h->ctx);
-		goto fail;
+		pthread_mutex_lock(&h->mu);
+		h->ctx = NULL;
+		hub_unref_locked(h);
+		return -1;
 	}
 	*out = h;
 	return 0;
 fail:
-	free(h->token);
-	free(h->url);
-	free(h->node);
-	free(h->version);
-	buf_dispose(&h->rx);
-	free(h);
+	hub_free(h);
 	return -1;
 }
 
@@ -534,23 +663,9 @@ hub_progress(struct hub *h, const char *server, const char *kind,
 void
 hub_fetched(struct hub *h, const char *id, const char *result)
 {
-	cJSON	*o, *r, *v;
-
 	if (h == NULL)
 		return;
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "type", "fetched");
-	cJSON_AddStringToObject(o, "id", id);
-	r = cJSON_Parse(result);
-	v = cJSON_GetObjectItemCaseSensitive(r, "revision");
-	cJSON_AddItemToObject(o, "revision", cJSON_IsString(v) ?
-	    cJSON_CreateString(v->valuestring) : cJSON_CreateNull());
-	v = cJSON_GetObjectItemCaseSensitive(r, "error");
-	cJSON_AddItemToObject(o, "error", cJSON_IsString(v) ?
-	    cJSON_CreateString(v->valuestring) : cJSON_CreateNull());
-	cJSON_Delete(r);
-	hub_queue(h, cJSON_PrintUnformatted(o));
-	cJSON_Delete(o);
+	hub_queue(h, hub_fetched_frame(id, result));
 }
 
 /* True while connected. */
@@ -564,28 +679,18 @@ hub_connected(struct hub *h)
 void
 hub_stop(struct hub *h)
 {
-	size_t	i;
-
 	if (h == NULL)
 		return;
 	h->stop = 1;
 	lws_cancel_service(h->ctx);
 	pthread_join(h->thread, NULL);
+	pthread_mutex_lock(&h->mu);
+	h->stopped = 1;
+	pthread_cond_broadcast(&h->fetch_cv);
+	pthread_mutex_unlock(&h->mu);
+	/* a fetch in progress may outlive the context; it answers no one */
 	lws_context_destroy(h->ctx);
 	pthread_mutex_lock(&h->mu);
-	hub_free_queue_locked(h);
-	pthread_mutex_unlock(&h->mu);
-	for (i = 0; i < h->nsrv; i++) {
-		free(h->srv[i].name);
-		free(h->srv[i].json);
-	}
-	free(h->srv);
-	free(h->node_json);
-	free(h->revision);
-	free(h->token);
-	free(h->url);
-	free(h->node);
-	free(h->version);
-	buf_dispose(&h->rx);
-	free(h);
+	h->ctx = NULL;
+	hub_unref_locked(h);
 }

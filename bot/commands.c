@@ -30,6 +30,7 @@
 #include "state.h"
 #include "xmalloc.h"
 
+#include "address.h"
 #include "commands.h"
 
 #define MAX_ROLES	64
@@ -572,6 +573,12 @@ status_embed_of(const struct cmd_env *env, const struct state_server *srv,
 	for (i = 0; i < srv->nextra_ports; i++)
 		buf_addf(&ports, ", %d", srv->extra_ports[i]);
 	field(fields, "Ports", buf_str(&ports), 1);
+	buf_reset(&ports);
+	buf_puts(&ports, "`");
+	if (bot_address(env->st, srv, 1, &ports) == 0) {
+		buf_puts(&ports, "`");
+		field(fields, "Connect", buf_str(&ports), 0);
+	}
 	buf_dispose(&ports);
 
 	used = json_double(st, "usage.cpuPercent", 0);
@@ -717,7 +724,7 @@ static cJSON *
 do_list(const struct cmd_env *env, const struct ix *x)
 {
 	cJSON		*r, *d, *embeds, *e, *st;
-	struct buf	 b;
+	struct buf	 b, addr;
 	size_t		 i, shown = 0;
 
 	if (env->st == NULL)
@@ -730,10 +737,16 @@ do_list(const struct cmd_env *env, const struct ix *x)
 			continue;
 		st = env->server_status ? env->server_status(env->arg,
 		    s->name) : NULL;
-		if (b.len < 3800)
-			buf_addf(&b, "`%s` \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 %s%s\n",
+		if (b.len < 3800) {
+			buf_addf(&b, "`%s` \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 %s",
 			    s->name, json_str(st, "phase", "Unreported"),
-			    s->node, s->egg, s->valid ? "" : " (invalid)");
+			    s->node, s->egg);
+			buf_init(&addr, 0);
+			if (bot_address(env->st, s, 0, &addr) == 0)
+				buf_addf(&b, " \xc2\xb7 `%s`", buf_str(&addr));
+			buf_dispose(&addr);
+			buf_addf(&b, "%s\n", s->valid ? "" : " (invalid)");
+		}
 		cJSON_Delete(st);
 		shown++;
 	}
@@ -1950,12 +1963,43 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 	}
 }
 
+/* The ready line of a created server; see commands.h. */
+int
+cmd_follow_ready(const struct cmd_env *env, const struct cmd_follow *f,
+    struct buf *b)
+{
+	const struct state_server	*srv;
+	struct buf			 x;
+	const char			*more;
+
+	if (f->job->kind != JOB_CREATE || f->job->user_id == NULL ||
+	    strcmp(json_str(f->status, "phase", ""), "Running") != 0 ||
+	    !cmd_follow_settled(f->status, f->res->commit) ||
+	    env->st == NULL ||
+	    (srv = state_server_find(env->st, f->job->server)) == NULL)
+		return -1;
+	buf_init(&x, 0);
+	if (bot_address(env->st, srv, 1, &x) != 0) {
+		buf_dispose(&x);
+		return -1;
+	}
+	/* "host:port, host:extra, ..." */
+	more = strstr(buf_str(&x), ", ");
+	buf_addf(b, "\n<@%s> `%s` is ready: connect to `%.*s`",
+	    f->job->user_id, srv->name, more != NULL ?
+	    (int)(more - buf_str(&x)) : (int)x.len, buf_str(&x));
+	if (more != NULL)
+		buf_addf(b, " (more ports: `%s`)", more + 2);
+	buf_dispose(&x);
+	return 0;
+}
+
 /* The message of a followed job; see commands.h. */
 cJSON *
 cmd_follow_message(const struct cmd_env *env, const struct cmd_follow *f)
 {
 	struct buf	 b;
-	cJSON		*note, *m;
+	cJSON		*note, *m, *am;
 
 	note = cmd_job_message(env, f->job, f->res);
 	m = cmd_status_view(env, f->job->server, f->status, f->lines,
@@ -1964,6 +2008,14 @@ cmd_follow_message(const struct cmd_env *env, const struct cmd_follow *f)
 	buf_addf(&b, "%s\n**", json_str(note, "content", ""));
 	follow_headline(f, &b);
 	buf_addf(&b, "**");
+	if (cmd_follow_ready(env, f, &b) == 0) {
+		/* the one mention: the user who asked */
+		cJSON_DeleteItemFromObject(m, "allowed_mentions");
+		am = json_add_object(m, "allowed_mentions");
+		json_add_array(am, "parse");
+		cJSON_AddItemToArray(json_add_array(am, "users"),
+		    cJSON_CreateString(f->job->user_id));
+	}
 	cJSON_DeleteItemFromObject(m, "content");
 	add_content(m, buf_str(&b));
 	buf_dispose(&b);

@@ -510,6 +510,8 @@ load_node(struct state *st, const char *path, const char *stem,
 		{ "name", FT_STR, offsetof(struct state_node, name), 0, 0 },
 		{ "address", FT_STR, offsetof(struct state_node, address),
 		    0, 0 },
+		{ "publicAddress", FT_STR, offsetof(struct state_node,
+		    public_address), 0, 0 },
 		{ "ports", FT_SKIP, 0, 0, 0 },
 		{ "capacity", FT_SKIP, 0, 0, 0 },
 		{ "oversubscribe", FT_SKIP, 0, 0, 0 },
@@ -553,6 +555,19 @@ load_node(struct state *st, const char *path, const char *stem,
 	if (n->address == NULL)
 		ferr(&c, root, "'address' is required: the IP address game "
 		    "ports are bound to");
+	if (n->public_address != NULL && (n->public_address[0] == '\0' ||
+	    strpbrk(n->public_address, " \t/@?#") != NULL ||
+	    (strchr(n->public_address, ':') != NULL &&
+	    strchr(n->public_address, ':') == strrchr(n->public_address,
+	    ':')))) {
+		ferr(&c, ydoc_get(root, "publicAddress"), "'publicAddress' "
+		    "must be a host name or IP address players connect to "
+		    "(no scheme, port or path), not '%s'", n->public_address);
+		free(n->public_address);
+		n->public_address = NULL;
+	}
+	if (n->public_address == NULL && n->address != NULL)
+		n->public_address = xstrdup(n->address);
 	if ((v = ydoc_get(root, "capacity")) != NULL && !ydoc_is_null(v)) {
 		if (v->type != YDOC_MAP)
 			ferr(&c, v, "'capacity' must be a map { memory, disk, "

@@ -20,9 +20,9 @@
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "sha256.h"
 #include "xmalloc.h"
 
-#include "../reconciler/cspec.h"	/* cspec_sha256_hex */
 #include "bot.h"
 #include "hub.h"
 
@@ -238,7 +238,7 @@ node_by_token(struct bhub *h, const char *token)
 	char	hex[65];
 	size_t	i;
 
-	cspec_sha256_hex(token, strlen(token), hex);
+	sha256_hex(token, strlen(token), hex);
 	for (i = 0; i < h->nnodes; i++)
 		if (strcmp(h->nodes[i].sha, hex) == 0)
 			return &h->nodes[i];

@@ -1,5 +1,6 @@
 /*
- * hub: the node hub server on libwebsockets (see hub.h). Nodes are
+ * hub: the node hub server (see hub.h), on lib/ws.c's loop with the
+ * frames of lib/hubproto.h. Nodes are
  * authenticated before the upgrade; a frame is parsed and checked against
  * the state's assignment of servers to nodes outside the lock, then
  * applied to a hash table of server status under a mutex; frames for a
@@ -17,10 +18,12 @@
 #include <libwebsockets.h>
 
 #include "buf.h"
+#include "hubproto.h"
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
 #include "sha256.h"
+#include "ws.h"
 #include "xmalloc.h"
 
 #include "bot.h"
@@ -48,8 +51,7 @@ struct hub_node {
 	struct lws	*wsi;		/* NULL: not connected */
 	cJSON		*status;	/* node object */
 	int		 unknown;	/* reported a server not in the state */
-	char		**outq;
-	size_t		 nout;
+	struct ws_queue	 outq;
 };
 
 struct hub_conn {
@@ -59,9 +61,7 @@ struct hub_conn {
 };
 
 struct bhub {
-	struct lws_context	*ctx;
-	pthread_t		 thread;
-	volatile int		 stop;
+	struct ws_loop		*loop;
 	pthread_mutex_t		 mu;
 	struct hub_node		*nodes;
 	size_t			 nnodes;
@@ -228,8 +228,7 @@ prog_add_locked(struct bhub *h, struct hub_node *n, const char *server,
 static void
 queue_locked(struct hub_node *n, char *text)
 {
-	n->outq = xreallocarray(n->outq, n->nout + 1, sizeof(char *));
-	n->outq[n->nout++] = text;
+	ws_queue_push(&n->outq, text, 0);
 }
 
 static struct hub_node *
@@ -284,7 +283,8 @@ receive(struct bhub *h, struct hub_conn *c, const char *text, size_t len,
 {
 	struct hub_node	*n = c->node;
 	cJSON		*o, *s, *it, *next, *node = NULL;
-	const char	*type, *name = NULL;
+	const char	*name = NULL;
+	enum hubp_type	 type;
 	int		 all = 0, unknown = 0;
 
 	if ((o = cJSON_ParseWithLength(text, len)) == NULL) {
@@ -292,13 +292,13 @@ receive(struct bhub *h, struct hub_conn *c, const char *text, size_t len,
 		    n->name);
 		return 0;
 	}
-	type = json_str(o, "type", "");
-	if (strcmp(type, "snapshot") == 0) {
+	type = hubp_type(o);
+	if (type == HUBP_SNAPSHOT) {
 		s = cJSON_GetObjectItem(o, "servers");
-		if (cJSON_GetArraySize(s) > BHUB_MAX_SERVERS) {
+		if (cJSON_GetArraySize(s) > HUBP_MAX_SERVERS) {
 			log_warnx("hub: node %s sent a snapshot of %d servers, "
 			    "over the limit of %d; closing its connection",
-			    n->name, cJSON_GetArraySize(s), BHUB_MAX_SERVERS);
+			    n->name, cJSON_GetArraySize(s), HUBP_MAX_SERVERS);
 			cJSON_Delete(o);
 			*why = "snapshot over the server limit";
 			return -1;
@@ -312,21 +312,21 @@ receive(struct bhub *h, struct hub_conn *c, const char *text, size_t len,
 				cJSON_Delete(cJSON_DetachItemViaPointer(s, it));
 		}
 		all = 1;
-	} else if (strcmp(type, "server") == 0) {
+	} else if (type == HUBP_SERVER) {
 		s = cJSON_GetObjectItem(o, "server");
 		name = json_str(s, "name", NULL);
-	} else if (strcmp(type, "server_removed") == 0)
+	} else if (type == HUBP_SERVER_REMOVED)
 		name = json_str(o, "name", NULL);
-	else if (strcmp(type, "progress") == 0) {
+	else if (type == HUBP_PROGRESS) {
 		name = json_str(o, "server", NULL);
 		if (json_str(o, "text", NULL) == NULL)
 			name = NULL;
-	} else if (strcmp(type, "node") != 0) {
-		if (strcmp(type, "hello") == 0)
+	} else if (type != HUBP_NODE) {
+		if (type == HUBP_HELLO)
 			log_info("hub: node %s says hello (%s, revision %.12s)",
 			    n->name, json_str(o, "version", "?"),
 			    json_str(o, "revision", "-"));
-		else if (strcmp(type, "fetched") == 0)
+		else if (type == HUBP_FETCHED)
 			log_info("hub: node %s fetched %.12s%s%s", n->name,
 			    json_str(o, "revision", "-"),
 			    json_str(o, "error", NULL) ? ": " : "",
@@ -335,10 +335,10 @@ receive(struct bhub *h, struct hub_conn *c, const char *text, size_t len,
 		return 0;
 	}
 	/* a removal only ever touches what this node reported */
-	if (name != NULL && strcmp(type, "server_removed") != 0 &&
+	if (name != NULL && type != HUBP_SERVER_REMOVED &&
 	    !may_report(h, c, name, &unknown))
 		name = NULL;
-	if (strcmp(type, "snapshot") == 0 || strcmp(type, "node") == 0) {
+	if (type == HUBP_SNAPSHOT || type == HUBP_NODE) {
 		node = cJSON_DetachItemFromObject(o, "node");
 		if (!cJSON_IsObject(node)) {
 			cJSON_Delete(node);
@@ -360,9 +360,9 @@ receive(struct bhub *h, struct hub_conn *c, const char *text, size_t len,
 			cJSON_DetachItemViaPointer(s, it);
 			srv_set(h, n, json_str(it, "name", ""), it);
 		}
-	} else if (name != NULL && strcmp(type, "server") == 0)
+	} else if (name != NULL && type == HUBP_SERVER)
 		srv_set(h, n, name, cJSON_DetachItemFromObject(o, "server"));
-	else if (name != NULL && strcmp(type, "server_removed") == 0) {
+	else if (name != NULL && type == HUBP_SERVER_REMOVED) {
 		struct hub_srv *e = srv_find(h, name);
 
 		if (e != NULL && e->node == n)
@@ -423,13 +423,12 @@ bhub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct hub_node		*n;
 	const char		*why = NULL;
 	char			 uri[256], *text;
-	unsigned char		*frame;
 	int			 wn;
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		if (header(wsi, WSI_TOKEN_GET_URI, uri, sizeof(uri)) != 0 ||
-		    strcmp(uri, "/v1/hub") != 0) {
+		    strcmp(uri, HUBP_PATH) != 0) {
 			lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND,
 			    "not found");
 			return 1;
@@ -448,7 +447,7 @@ bhub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return -1;
 	case LWS_CALLBACK_ESTABLISHED:
 		memset(c, 0, sizeof(*c));
-		buf_init(&c->rx, BHUB_MAX_FRAME);
+		buf_init(&c->rx, HUBP_HUB_MAX_FRAME);
 		if ((n = authorized(h, wsi)) == NULL)
 			return -1;
 		pthread_mutex_lock(&h->mu);
@@ -464,15 +463,14 @@ bhub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_RECEIVE:
 		if (c->node == NULL)
 			return -1;
-		if (buf_add(&c->rx, in, len) == -1) {
+		if ((wn = ws_rx_add(&c->rx, wsi, in, len)) == -1) {
 			log_warnx("hub: node %s sent a frame over %d bytes; "
 			    "closing its connection", c->node->name,
-			    BHUB_MAX_FRAME);
+			    HUBP_HUB_MAX_FRAME);
 			return refuse(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
 			    "frame over the size limit");
 		}
-		if (!lws_is_final_fragment(wsi) ||
-		    lws_remaining_packet_payload(wsi) != 0)
+		if (wn == 0)
 			break;
 		wn = receive(h, c, buf_str(&c->rx), c->rx.len, &why);
 		buf_reset(&c->rx);
@@ -483,23 +481,14 @@ bhub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		pthread_mutex_lock(&h->mu);
 		n = c->node;
-		text = NULL;
-		if (n != NULL && n->wsi == wsi && n->nout > 0) {
-			text = n->outq[0];
-			memmove(&n->outq[0], &n->outq[1], (n->nout - 1) *
-			    sizeof(char *));
-			n->nout--;
-		}
-		wn = n != NULL && n->nout > 0;
+		text = n != NULL && n->wsi == wsi ? ws_queue_pop(&n->outq) :
+		    NULL;
+		wn = n != NULL && n->outq.n > 0;
 		pthread_mutex_unlock(&h->mu);
 		if (text == NULL)
 			break;
-		len = strlen(text);
-		frame = xmalloc(LWS_PRE + len);
-		memcpy(frame + LWS_PRE, text, len);
-		wn = lws_write(wsi, frame + LWS_PRE, len, LWS_WRITE_TEXT) <
-		    (int)len ? -1 : wn;
-		free(frame);
+		if (ws_write_text(wsi, text, 0) != 0)
+			wn = -1;
 		free(text);
 		if (wn < 0)
 			return -1;
@@ -518,7 +507,7 @@ bhub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		pthread_mutex_lock(&h->mu);
 		for (size_t i = 0; i < h->nnodes; i++)
-			if (h->nodes[i].wsi != NULL && h->nodes[i].nout > 0)
+			if (h->nodes[i].wsi != NULL && h->nodes[i].outq.n > 0)
 				lws_callback_on_writable(h->nodes[i].wsi);
 		pthread_mutex_unlock(&h->mu);
 		break;
@@ -530,21 +519,10 @@ bhub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 static const struct lws_protocols bhub_protocols[] = {
 	{ "http", bhub_callback, sizeof(struct hub_conn), 65536, 0, NULL, 0 },
-	{ "roost-hub.v1", bhub_callback, sizeof(struct hub_conn), 65536, 0,
+	{ HUBP_SUBPROTOCOL, bhub_callback, sizeof(struct hub_conn), 65536, 0,
 	    NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
-
-static void *
-bhub_main(void *arg)
-{
-	struct bhub	*h = arg;
-
-	while (!h->stop)
-		if (lws_service(h->ctx, 0) < 0)
-			break;
-	return NULL;
-}
 
 /* True when host names a loopback address (or nothing but localhost). */
 static int
@@ -559,11 +537,11 @@ int
 bhub_start(struct bhub **out, const struct bhub_conf *conf,
     struct rerr *err)
 {
-	struct lws_context_creation_info	 info;
-	struct bhub				*h;
-	char					*host, *colon;
-	size_t					 i;
-	long					 port;
+	struct ws_loop_conf	 lc;
+	struct bhub		*h;
+	char			*host, *colon;
+	size_t			 i;
+	long			 port;
 
 	*out = NULL;
 	host = xstrdup(conf->listen);
@@ -596,26 +574,19 @@ bhub_start(struct bhub **out, const struct bhub_conf *conf,
 	h->tab = xcalloc(h->ntab, sizeof(*h->tab));
 	h->assign = conf->assign;
 	h->assign_arg = conf->assign_arg;
-	memset(&info, 0, sizeof(info));
-	info.port = (int)port;
-	info.iface = *host != '\0' && strcmp(host, "*") != 0 ? host : NULL;
-	info.protocols = bhub_protocols;
-	info.user = h;
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
-	if (conf->tls_cert != NULL) {
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-		info.ssl_cert_filepath = conf->tls_cert;
-		info.ssl_private_key_filepath = conf->tls_key;
-	}
-	if ((h->ctx = lws_create_context(&info)) == NULL) {
-		rerr_set(err, -1, "hub: cannot listen on %s%s", conf->listen,
-		    conf->tls_cert != NULL ? " (or cannot load its TLS "
-		    "certificate and key)" : "");
-		goto fail;
-	}
-	if (pthread_create(&h->thread, NULL, bhub_main, h) != 0) {
-		rerr_errno(err, -1, "hub: cannot start its thread");
-		lws_context_destroy(h->ctx);
+	memset(&lc, 0, sizeof(lc));
+	lc.what = "hub";
+	lc.port = (int)port;
+	lc.iface = *host != '\0' && strcmp(host, "*") != 0 ? host : NULL;
+	lc.protocols = bhub_protocols;
+	lc.user = h;
+	lc.tls_cert = conf->tls_cert;
+	lc.tls_key = conf->tls_key;
+	if (ws_loop_start(&h->loop, &lc, err) != 0) {
+		if (err->code != ROOST_EINVAL)
+			rerr_set(err, -1, "hub: cannot listen on %s%s",
+			    conf->listen, conf->tls_cert != NULL ? " (or "
+			    "cannot load its TLS certificate and key)" : "");
 		goto fail;
 	}
 	log_info("hub: listening on %s (%s)", conf->listen,
@@ -640,10 +611,7 @@ bhub_stop(struct bhub *h)
 
 	if (h == NULL)
 		return;
-	h->stop = 1;
-	lws_cancel_service(h->ctx);
-	pthread_join(h->thread, NULL);
-	lws_context_destroy(h->ctx);
+	ws_loop_stop(h->loop);
 	for (i = 0; i < h->ntab; i++)
 		for (s = h->tab[i]; s != NULL; s = next) {
 			next = s->next;
@@ -655,9 +623,7 @@ bhub_stop(struct bhub *h)
 	free(h->tab);
 	for (i = 0; i < h->nnodes; i++) {
 		cJSON_Delete(h->nodes[i].status);
-		while (h->nodes[i].nout > 0)
-			free(h->nodes[i].outq[--h->nodes[i].nout]);
-		free(h->nodes[i].outq);
+		ws_queue_clear(&h->nodes[i].outq);
 	}
 	free(h->nodes);
 	pthread_mutex_destroy(&h->mu);
@@ -706,7 +672,6 @@ bhub_node_status(struct bhub *h, const char *name)
 int
 bhub_fetch(struct bhub *h, const char *node, const char *revision)
 {
-	cJSON	*o;
 	char	 id[32];
 	size_t	 i;
 	int	 n = 0;
@@ -718,19 +683,13 @@ bhub_fetch(struct bhub *h, const char *node, const char *revision)
 		if (h->nodes[i].wsi == NULL || (node != NULL &&
 		    strcmp(h->nodes[i].name, node) != 0))
 			continue;
-		o = json_new_object();
-		json_add_str(o, "type", "fetch");
 		snprintf(id, sizeof(id), "bot-%lu", ++h->fetch_id);
-		json_add_str(o, "id", id);
-		if (revision != NULL)
-			json_add_str(o, "revision", revision);
-		queue_locked(&h->nodes[i], json_print(o));
-		cJSON_Delete(o);
+		queue_locked(&h->nodes[i], hubp_fetch(id, revision));
 		n++;
 	}
 	pthread_mutex_unlock(&h->mu);
 	if (n > 0)
-		lws_cancel_service(h->ctx);
+		ws_loop_wake(h->loop);
 	return n;
 }
 
@@ -748,12 +707,12 @@ bhub_state_changed(struct bhub *h)
 		if (h->nodes[i].wsi == NULL || !h->nodes[i].unknown)
 			continue;
 		h->nodes[i].unknown = 0;
-		queue_locked(&h->nodes[i], xstrdup("{\"type\":\"resync\"}"));
+		queue_locked(&h->nodes[i], hubp_resync());
 		n++;
 	}
 	pthread_mutex_unlock(&h->mu);
 	if (n > 0)
-		lws_cancel_service(h->ctx);
+		ws_loop_wake(h->loop);
 }
 
 /* Sets the change listener. */

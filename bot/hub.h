@@ -43,13 +43,10 @@ struct bhub_conf {
 	void				*assign_arg;
 };
 
-/* Limits on what one node may send (docs/hub-protocol.md). */
-#define BHUB_MAX_FRAME		(8 << 20)	/* bytes of one message */
-#define BHUB_MAX_SERVERS	10000		/* servers of one node */
-
 /*
  * Listens on conf->listen for the nodes (everything in conf is borrowed
- * for the hub's life). Returns 0 with *out owned by the caller
+ * for the hub's life). What one node may send is limited as
+ * lib/hubproto.h says. Returns 0 with *out owned by the caller
  * (bhub_stop), or -1.
  */
 int	bhub_start(struct bhub **out, const struct bhub_conf *conf,

@@ -22,6 +22,7 @@
 #include "state.h"
 #include "xmalloc.h"
 
+#include "address.h"
 #include "cmd_int.h"
 
 /* The message for a finished job; see commands.h. */
@@ -287,12 +288,43 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 	}
 }
 
+/* The ready line of a created server; see commands.h. */
+int
+cmd_follow_ready(const struct cmd_env *env, const struct cmd_follow *f,
+    struct buf *b)
+{
+	const struct state_server	*srv;
+	struct buf			 x;
+	const char			*more;
+
+	if (f->job->kind != JOB_CREATE || f->job->user_id == NULL ||
+	    strcmp(json_str(f->status, "phase", ""), "Running") != 0 ||
+	    !cmd_follow_settled(f->status, f->res->commit) ||
+	    env->st == NULL ||
+	    (srv = state_server_find(env->st, f->job->server)) == NULL)
+		return -1;
+	buf_init(&x, 0);
+	if (bot_address(env->st, srv, 1, &x) != 0) {
+		buf_dispose(&x);
+		return -1;
+	}
+	/* "host:port, host:extra, ..." */
+	more = strstr(buf_str(&x), ", ");
+	buf_addf(b, "\n<@%s> `%s` is ready: connect to `%.*s`",
+	    f->job->user_id, srv->name, more != NULL ?
+	    (int)(more - buf_str(&x)) : (int)x.len, buf_str(&x));
+	if (more != NULL)
+		buf_addf(b, " (more ports: `%s`)", more + 2);
+	buf_dispose(&x);
+	return 0;
+}
+
 /* The message of a followed job; see commands.h. */
 cJSON *
 cmd_follow_message(const struct cmd_env *env, const struct cmd_follow *f)
 {
 	struct buf	 b;
-	cJSON		*note, *m;
+	cJSON		*note, *m, *am;
 
 	note = cmd_job_message(env, f->job, f->res);
 	m = cmd_status_view(env, f->job->server, f->status, f->lines,
@@ -301,6 +333,13 @@ cmd_follow_message(const struct cmd_env *env, const struct cmd_follow *f)
 	buf_addf(&b, "%s\n**", json_str(note, "content", ""));
 	follow_headline(f, &b);
 	buf_addf(&b, "**");
+	if (cmd_follow_ready(env, f, &b) == 0) {
+		/* the one mention: the user who asked */
+		cJSON_DeleteItemFromObject(m, "allowed_mentions");
+		am = json_add_object(m, "allowed_mentions");
+		json_add_array(am, "parse");
+		json_push_str(json_add_array(am, "users"), f->job->user_id);
+	}
 	cJSON_DeleteItemFromObject(m, "content");
 	cmd_add_content(m, buf_str(&b));
 	buf_dispose(&b);

@@ -22,6 +22,7 @@
 #include "state.h"
 #include "xmalloc.h"
 
+#include "address.h"
 #include "cmd_int.h"
 
 /* Renders a usage bar; see commands.h. */
@@ -207,6 +208,12 @@ status_embed_of(const struct cmd_env *env, const struct state_server *srv,
 	for (i = 0; i < srv->nextra_ports; i++)
 		buf_addf(&ports, ", %d", srv->extra_ports[i]);
 	cmd_field(fields, "Ports", buf_str(&ports), 1);
+	buf_reset(&ports);
+	buf_puts(&ports, "`");
+	if (bot_address(env->st, srv, 1, &ports) == 0) {
+		buf_puts(&ports, "`");
+		cmd_field(fields, "Connect", buf_str(&ports), 0);
+	}
 	buf_dispose(&ports);
 
 	used = json_double(st, "usage.cpuPercent", 0);
@@ -354,7 +361,7 @@ cmd_do_list(const struct cmd_call *c)
 	const struct cmd_env	*env = c->env;
 	const struct ix		*x = c->x;
 	cJSON		*r, *d, *embeds, *e, *st;
-	struct buf	 b;
+	struct buf	 b, addr;
 	size_t		 i, shown = 0;
 
 	if (env->st == NULL)
@@ -367,10 +374,16 @@ cmd_do_list(const struct cmd_call *c)
 			continue;
 		st = env->server_status ? env->server_status(env->arg,
 		    s->name) : NULL;
-		if (b.len < 3800)
-			buf_addf(&b, "`%s` \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 %s%s\n",
+		if (b.len < 3800) {
+			buf_addf(&b, "`%s` \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 %s",
 			    s->name, json_str(st, "phase", "Unreported"),
-			    s->node, s->egg, s->valid ? "" : " (invalid)");
+			    s->node, s->egg);
+			buf_init(&addr, 0);
+			if (bot_address(env->st, s, 0, &addr) == 0)
+				buf_addf(&b, " \xc2\xb7 `%s`", buf_str(&addr));
+			buf_dispose(&addr);
+			buf_addf(&b, "%s\n", s->valid ? "" : " (invalid)");
+		}
 		cJSON_Delete(st);
 		shown++;
 	}

@@ -171,6 +171,14 @@ int	 cmd_follow_settled(const cJSON *status, const char *commit);
 cJSON	*cmd_follow_message(const struct cmd_env *env,
 	    const struct cmd_follow *f);
 
+/*
+ * When f is a created server now Running at its commit, appends to b the
+ * line that mentions the user who asked and gives the connection address
+ * (host:port, extra ports after it) and returns 0; -1 otherwise.
+ */
+int	 cmd_follow_ready(const struct cmd_env *env,
+	    const struct cmd_follow *f, struct buf *b);
+
 /* The application commands, for PUT .../commands (owned by the caller). */
 cJSON	*cmd_definitions(void);
 

@@ -29,6 +29,9 @@ static const struct field conf_hub_keys[] = {
 	{ "url",		FIELD_STR, OFF(hub_url), 0, 0, FIELD_NONEMPTY },
 	{ "tokenFile",		FIELD_STR, OFF(hub_token_file), 0, 0,
 	    FIELD_NONEMPTY },
+	/* wss://: the CA bundle that signed the hub's certificate */
+	{ "caFile",		FIELD_STR, OFF(hub_ca_file), 0, 0,
+	    FIELD_NONEMPTY },
 	{ NULL }
 };
 
@@ -190,6 +193,7 @@ conf_free(struct conf *c)
 	free(c->api);
 	free(c->hub_url);
 	free(c->hub_token_file);
+	free(c->hub_ca_file);
 	free(c->sftp_listen);
 	free(c->sftp_host_key);
 	free(c->network);

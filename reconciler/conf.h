@@ -24,6 +24,7 @@ struct conf {
 	uint64_t	 poll_ms;	/* default 15 s */
 	char		*hub_url;	/* NULL: no hub */
 	char		*hub_token_file;
+	char		*hub_ca_file;	/* NULL: the system's CAs */
 	int		 sftp_enabled;	/* default 1 */
 	char		*sftp_listen;	/* default 0.0.0.0:2022 */
 	char		*sftp_host_key;	/* default <dataDir>/sftp/host_ed25519 */

@@ -457,9 +457,9 @@ rd_api_logs(void *arg, const char *name, int tail, struct buf *out)
 	return rc == ROOST_ENOTFOUND ? 404 : 502;
 }
 
-/* The hub asked for a fetch: run it, then answer with the result. */
-static void
-rd_hub_fetch(void *arg, const char *id)
+/* The hub asked for a fetch: run it, then return the result. */
+static char *
+rd_hub_fetch(void *arg)
 {
 	struct roostd	*rd = arg;
 	struct buf	 b;
@@ -467,9 +467,7 @@ rd_hub_fetch(void *arg, const char *id)
 	buf_init(&b, 0);
 	rd_request_fetch(rd, 1, &b);
 	(void)recon_wait_idle(rd->recon, 60000);
-	if (rd->hub != NULL)
-		hub_fetched(rd->hub, id, buf_str(&b));
-	buf_dispose(&b);
+	return buf_detach(&b);
 }
 
 static void
@@ -699,6 +697,7 @@ main(int argc, char *argv[])
 		memset(&hc, 0, sizeof(hc));
 		hc.url = rd.conf->hub_url;
 		hc.token_file = rd.conf->hub_token_file;
+		hc.ca_file = rd.conf->hub_ca_file;
 		hc.node = rd.conf->node;
 		hc.on_fetch = rd_hub_fetch;
 		hc.arg = &rd;

@@ -5,7 +5,11 @@
 # asks a real roostd on the real Docker engine to fetch; the demo server
 # reaches Running and the bot's last message for that interaction shows
 # Running with its usage. The Stop button on that message is followed to
-# Stopped the same way.
+# Stopped the same way. The node hub is served over wss:// with a
+# certificate from a CA made here, which roostd trusts through hub.caFile.
+# Once the created server runs, the message gives its connection address
+# (the node's publicAddress and its port) and mentions the user who asked
+# it, and only that user; /server status and /server list show the address.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
 
@@ -41,11 +45,19 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	kind: Node
 	name: $NODE
 	address: 127.0.0.1
+	publicAddress: play.t5002.test
 	ports: ["$PORT1-32509"]
 	capacity: { memory: 4096, disk: 10240, cpu: 400 }
 	EOF
 	git -C repo add -A && git -C repo commit -q -m "node $NODE" &&
 	git clone -q --bare repo remote.git &&
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+	    -days 2 -subj "/CN=t5002 CA" 2>/dev/null &&
+	openssl req -newkey rsa:2048 -nodes -keyout hub.key -out hub.csr \
+	    -subj "/CN=localhost" 2>/dev/null &&
+	printf "subjectAltName=DNS:localhost,IP:127.0.0.1\n" >san.ext &&
+	openssl x509 -req -in hub.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out hub.pem -days 2 -extfile san.ext 2>/dev/null &&
 	echo fake-bot-token >token &&
 	echo t5002-node-secret >nodetoken &&
 	sha=$(tr -d "\n" <nodetoken | sha256sum | cut -d" " -f1) &&
@@ -58,6 +70,7 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	committer: { name: roost-bot, email: bot@example.com }
 	hub:
 	  listen: 127.0.0.1:$HUB
+	  tls: { cert: $TRASH/hub.pem, key: $TRASH/hub.key }
 	  nodes:
 	    - { name: $NODE, tokenSha256: $sha }
 	EOF
@@ -69,8 +82,9 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	pollInterval: 1h
 	stopTimeout: 5s
 	hub:
-	  url: ws://127.0.0.1:$HUB/v1/hub
+	  url: wss://localhost:$HUB/v1/hub
 	  tokenFile: $TRASH/nodetoken
+	  caFile: $TRASH/ca.pem
 	sftp:
 	  enabled: false
 	EOF
@@ -80,7 +94,9 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	wait_for 20 grep -q "gateway: ready" bot.log &&
 	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
 	wait_for 20 test -S "$API" &&
-	wait_for 30 grep -q "node $NODE connected" bot.log
+	wait_for 30 grep -q "node $NODE connected" bot.log &&
+	grep -q "hub: listening on 127.0.0.1:$HUB (wss)" bot.log &&
+	grep -q "hub: connected to wss://" roostd.log
 '
 
 test_expect_success '/server create through nest, egg and modal commits the server' '
@@ -115,6 +131,24 @@ test_expect_success 'the last message of the create shows Running with usage' '
 	test "$(wc -l <edits)" -ge 2 &&
 	head -n 1 edits | grep -vq "Running" &&
 	tail -n 1 edits | grep -q "Running"
+'
+
+test_expect_success 'the ready message gives the address and mentions only the user who asked' '
+	$C wait $cid "is ready" 5 >out &&
+	grep -q "<@$ALICE> .e2e. is ready: connect to .play.t5002.test:$PORT1." out &&
+	$C show $cid | /usr/bin/python3 -c "
+import json,sys; r=json.load(sys.stdin); b=r[\"edits\"][-1][\"body\"]
+am=b[\"allowed_mentions\"]
+assert am.get(\"parse\")==[] and am.get(\"users\")==[\"$ALICE\"], am
+assert \"is ready\" in b[\"content\"]
+assert not any(\"is ready\" in (e[\"body\"].get(\"content\") or \"\") and \"Running\" not in e[\"body\"][\"content\"] for e in r[\"edits\"])
+" &&
+	id=$($C slash $ALICE "" "server status e2e") &&
+	$C wait $id "Phase" >out &&
+	grep -q "play.t5002.test:$PORT1" out &&
+	id=$($C slash $ALICE "" "server list") &&
+	$C wait $id "e2e" >out &&
+	grep -q "e2e.*play.t5002.test:$PORT1" out
 '
 
 test_expect_success 'the Stop button is followed to Stopped; the container stops' '

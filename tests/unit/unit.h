@@ -34,6 +34,14 @@
 		    _h ? _h : "(null)");				\
 } while (0)
 
+/*
+ * A port the kernel chose (bind to port 0), free for TCP and UDP on
+ * 127.0.0.1; two runs of the suite never share one.
+ */
+int		 unit_free_port(void);
+/* This run's id, for names global on the Docker engine ("u1a2b"). */
+const char	*unit_run_id(void);
+
 /* Directory of the egg test corpus ($ROOST_EGG_CORPUS overrides), or NULL. */
 static inline const char *
 unit_egg_corpus(void)

@@ -493,7 +493,7 @@ test_gitstore__fetch_git_daemon(void **state)
 	char		*url, *path, *want, *base;
 	char		 tip[GITSTORE_IDLEN];
 	pid_t		 pid;
-	int		 port = 35000 + getpid() % 400, i, rc = -1;
+	int		 port = unit_free_port(), i, rc = -1;
 
 	rerr_init(&err);
 	assert_int_equal(sh("git clone -q --bare w daemon.git && "
@@ -543,7 +543,7 @@ test_gitstore__fetch_ssh(void **state)
 	char			*url, *path, *fp, *want, *bad;
 	char			 tip[GITSTORE_IDLEN];
 	pid_t			 pid;
-	int			 port = 35400 + getpid() % 400, i, rc = -1;
+	int			 port = unit_free_port(), i, rc = -1;
 
 	if (access("/usr/sbin/sshd", X_OK) != 0) {
 		skip();
@@ -694,7 +694,7 @@ test_gitstore__push_git_daemon(void **state)
 	char		*url, *base, *want;
 	char		 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
 	pid_t		 pid;
-	int		 port = 35800 + getpid() % 190, i, rc = -1;
+	int		 port = unit_free_port(), i, rc = -1;
 
 	assert_int_equal(sh("git clone -q --bare w dp.git && "
 	    "printf '#!/bin/sh\\nif [ -e \"$GIT_DIR/reject\" ]; then "
@@ -818,7 +818,7 @@ test_gitstore__fetch_push_http_token(void **state)
 	char			 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
 	pid_t			 pid;
 	FILE			*fp;
-	int			 port = 35200 + getpid() % 190, i, rc = -1;
+	int			 port = unit_free_port(), i, rc = -1;
 
 	assert_int_equal(sh("git clone -q --bare w http.git && "
 	    "git -C http.git config http.receivepack true && "

@@ -33,6 +33,15 @@
 
 #define DEMO_IMAGE	"roost.local/demo:1"
 
+#define T_PORTS		8
+
+/*
+ * One test's world. Server ports in the tests are names (31101, ...) that
+ * t_port maps, in order of first use, onto ports the kernel gave the node
+ * (bound to port 0), so two runs on one machine never share a port;
+ * server names go through SN, which adds the run's id, as container names
+ * are global on the engine.
+ */
 struct t {
 	char		 root[256];	/* temp dir */
 	char		 repo[300];	/* state repository */
@@ -43,7 +52,51 @@ struct t {
 	struct recon_conf conf;
 	struct docker	*d;
 	int		 changes;
+	int		 ports[T_PORTS];	/* the node's, from the kernel */
+	int		 names[T_PORTS];	/* the tests' port names */
 };
+
+/* Returns server name base with this run's id ("alpha-u1a2b"). */
+static const char *
+SN(const char *base)
+{
+	static char	ring[8][64];
+	static int	next;
+	char		*p = ring[next++ % 8];
+
+	snprintf(p, sizeof(ring[0]), "%s-%s", base, unit_run_id());
+	return p;
+}
+
+/* Returns a formatted string that stays valid for a few calls. */
+static const char *
+t_rel(const char *fmt, ...)
+{
+	static char	ring[8][256];
+	static int	next;
+	char		*p = ring[next++ % 8];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p, sizeof(ring[0]), fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+/* Returns the node's port that the tests' port name stands for. */
+static int
+t_port(struct t *t, int name)
+{
+	int	i;
+
+	for (i = 0; i < T_PORTS && t->names[i] != 0; i++)
+		if (t->names[i] == name)
+			return t->ports[i];
+	if (i == T_PORTS)
+		fail_msg("more than %d ports in one test", T_PORTS);
+	t->names[i] = name;
+	return t->ports[i];
+}
 
 static int	test_seq;
 
@@ -115,8 +168,9 @@ t_unlink(struct t *t, const char *rel)
 }
 
 /*
- * Writes servers/<name>.yaml. extra is appended verbatim (restartedAt,
- * reinstallAt); vars is a flow map body ("MOTD: one").
+ * Writes servers/<name>.yaml with port name port (t_port). extra is
+ * appended verbatim (restartedAt, reinstallAt); vars is a flow map body
+ * ("MOTD: one").
  */
 static void
 t_server(struct t *t, const char *name, int port, int memory,
@@ -137,7 +191,7 @@ t_server(struct t *t, const char *name, int port, int memory,
 	    "ports: { default: %d }\n"
 	    "variables: { %s }\n"
 	    "%s",
-	    name, t->node, state, memory, port, vars ? vars : "",
+	    name, t->node, state, memory, t_port(t, port), vars ? vars : "",
 	    extra ? extra : "");
 	xasprintf(&rel, "servers/%s.yaml", name);
 	t_write(t, rel, text);
@@ -149,9 +203,15 @@ static void
 t_init(struct t *t, int allow_empty)
 {
 	struct rerr	 err;
-	char		*text;
+	char		*text, pool[T_PORTS * 8];
+	size_t		 i, n = 0;
 
 	memset(t, 0, sizeof(*t));
+	for (i = 0; i < T_PORTS; i++) {
+		t->ports[i] = unit_free_port();
+		n += (size_t)snprintf(pool + n, sizeof(pool) - n, "%s%d",
+		    i > 0 ? ", " : "", t->ports[i]);
+	}
 	snprintf(t->root, sizeof(t->root), "/tmp/roost-test-recon-XXXXXX");
 	assert_non_null(mkdtemp(t->root));
 	snprintf(t->repo, sizeof(t->repo), "%s/repo", t->root);
@@ -165,10 +225,10 @@ t_init(struct t *t, int allow_empty)
 	    "kind: Node\n"
 	    "name: %s\n"
 	    "address: 127.0.0.1\n"
-	    "ports: [ \"31000-31999\" ]\n"
+	    "ports: [ %s ]\n"
 	    "capacity: { memory: 8192, disk: 100000, cpu: 800 }\n"
 	    "%s",
-	    t->node, allow_empty ? "allowEmpty: true\n" : "");
+	    t->node, pool, allow_empty ? "allowEmpty: true\n" : "");
 	t->conf.node = xstrdup(t->node);
 	{
 		char *rel;
@@ -432,28 +492,28 @@ test_recon__create_running_and_noop(void **state)
 	uint64_t		 writes;
 	int			 changes;
 
-	t_server(t, "alpha", 31101, 128, "running", "MOTD: first", NULL);
+	t_server(t, SN("alpha"), 31101, 128, "running", "MOTD: first", NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "alpha", "Running", 60);
+	t_wait_phase(t, SN("alpha"), "Running", 60);
 
 	/* The port answers with the file the install script wrote. */
-	body = t_http_get(31101, "/installs.txt");
+	body = t_http_get(t_port(t, 31101), "/installs.txt");
 	assert_non_null(body);
 	assert_string_equal(body, "run\n");
 	free(body);
-	body = t_http_get(31101, "/motd.txt");
+	body = t_http_get(t_port(t, 31101), "/motd.txt");
 	assert_non_null(body);
 	assert_string_equal(body, "first\n");
 	free(body);
 	/* The egg's config file was written before the start. */
-	body = t_http_get(31101, "/server.properties");
+	body = t_http_get(t_port(t, 31101), "/server.properties");
 	assert_non_null(body);
-	assert_contains(body, "server-port=31101");
+	assert_contains(body, t_rel("server-port=%d", t_port(t, 31101)));
 	assert_contains(body, "motd=first");
 	free(body);
 
 	/* Status as documented. */
-	j = t_status(t, "alpha");
+	j = t_status(t, SN("alpha"));
 	assert_non_null(j);
 	assert_true(json_bool(j, "ready", 0));
 	assert_string_equal(json_str(j, "reason", ""), "Succeeded");
@@ -462,11 +522,11 @@ test_recon__create_running_and_noop(void **state)
 	assert_string_equal(json_str(j, "install.result", ""), "succeeded");
 	assert_int_equal(json_int64(j, "install.exitCode", -1), 0);
 	assert_contains(json_str(j, "install.logTail", ""), "installing first");
-	assert_int_equal(json_int64(j, "ports.0", 0), 31101);
+	assert_int_equal(json_int64(j, "ports.0", 0), t_port(t, 31101));
 	assert_string_equal(json_str(j, "container.state", ""), "running");
 
 	/* The container as the engine has it. */
-	assert_int_equal(t_inspect(t, "alpha", &c), 0);
+	assert_int_equal(t_inspect(t, SN("alpha"), &c), 0);
 	assert_string_equal(docker_container_label(&c, "roost.spec-hash"),
 	    json_str(j, "specHash", "?"));
 	assert_string_equal(docker_container_label(&c, "roost.node"), t->node);
@@ -477,7 +537,8 @@ test_recon__create_running_and_noop(void **state)
 	assert_int_equal(c.limits.memory, (int64_t)(128.0 * 1048576 * 1.15 +
 	    0.5));
 	assert_int_equal(c.limits.cpu_quota, 100000);
-	assert_true(t_has_env(&c, t, "SERVER_PORT=31101"));
+	assert_true(t_has_env(&c, t, t_rel("SERVER_PORT=%d",
+	    t_port(t, 31101))));
 	assert_true(t_has_env(&c, t, "MOTD=first"));
 	assert_true(t_has_env(&c, t,
 	    "STARTUP=demo-server --motd {{MOTD}}"));
@@ -497,21 +558,21 @@ test_recon__create_running_and_noop(void **state)
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	t_idle(t);
 	assert_int_equal(recon_engine_writes(t->r), writes);
-	j = t_status(t, "alpha");
+	j = t_status(t, SN("alpha"));
 	assert_string_equal(json_str(j, "phase", ""), "Running");
 	cJSON_Delete(j);
 	(void)changes;
 
 	/* A fresh reconciler adopts without a restart or a write. */
-	assert_int_equal(t_inspect(t, "alpha", &c), 0);
+	assert_int_equal(t_inspect(t, SN("alpha"), &c), 0);
 	body = xstrdup(c.started_at);
 	docker_container_dispose(&c);
 	t_restart_recon(t);
 	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_wait_phase(t, "alpha", "Running", 20);
+	t_wait_phase(t, SN("alpha"), "Running", 20);
 	t_idle(t);
 	assert_int_equal(recon_engine_writes(t->r), 0);
-	assert_int_equal(t_inspect(t, "alpha", &c), 0);
+	assert_int_equal(t_inspect(t, SN("alpha"), &c), 0);
 	assert_string_equal(c.started_at, body);
 	docker_container_dispose(&c);
 	free(body);
@@ -525,21 +586,21 @@ test_recon__limits_live_and_recreate(void **state)
 	char			*id, *started;
 	int64_t			 mem;
 
-	t_server(t, "beta", 31111, 128, "running", "MOTD: one", NULL);
+	t_server(t, SN("beta"), 31111, 128, "running", "MOTD: one", NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "beta", "Running", 60);
-	assert_int_equal(t_inspect(t, "beta", &c), 0);
+	t_wait_phase(t, SN("beta"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("beta"), &c), 0);
 	id = xstrdup(c.id);
 	started = xstrdup(c.started_at);
 	mem = c.limits.memory;
 	docker_container_dispose(&c);
 
 	/* Memory only: updated in place. */
-	t_server(t, "beta", 31111, 256, "running", "MOTD: one", NULL);
+	t_server(t, SN("beta"), 31111, 256, "running", "MOTD: one", NULL);
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	t_idle(t);
-	t_wait_phase(t, "beta", "Running", 20);
-	assert_int_equal(t_inspect(t, "beta", &c), 0);
+	t_wait_phase(t, SN("beta"), "Running", 20);
+	assert_int_equal(t_inspect(t, SN("beta"), &c), 0);
 	assert_string_equal(c.id, id);
 	assert_string_equal(c.started_at, started);
 	assert_true(c.running);
@@ -549,16 +610,16 @@ test_recon__limits_live_and_recreate(void **state)
 	docker_container_dispose(&c);
 
 	/* A variable: a new container with the new value. */
-	t_server(t, "beta", 31111, 256, "running", "MOTD: two", NULL);
+	t_server(t, SN("beta"), 31111, 256, "running", "MOTD: two", NULL);
 	assert_int_equal(t_pass(t, "rev3"), 0);
 	t_idle(t);
-	t_wait_phase(t, "beta", "Running", 60);
-	assert_int_equal(t_inspect(t, "beta", &c), 0);
+	t_wait_phase(t, SN("beta"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("beta"), &c), 0);
 	assert_string_not_equal(c.id, id);
 	assert_true(t_has_env(&c, t, "MOTD=two"));
 	docker_container_dispose(&c);
 	{
-		char *body = t_http_get(31111, "/motd.txt");
+		char *body = t_http_get(t_port(t, 31111), "/motd.txt");
 
 		assert_non_null(body);
 		assert_string_equal(body, "two\n");
@@ -566,12 +627,12 @@ test_recon__limits_live_and_recreate(void **state)
 	}
 
 	/* A port: recreated on the new port. */
-	t_server(t, "beta", 31112, 256, "running", "MOTD: two", NULL);
+	t_server(t, SN("beta"), 31112, 256, "running", "MOTD: two", NULL);
 	assert_int_equal(t_pass(t, "rev4"), 0);
 	t_idle(t);
-	t_wait_phase(t, "beta", "Running", 60);
+	t_wait_phase(t, SN("beta"), "Running", 60);
 	{
-		char *body = t_http_get(31112, "/motd.txt");
+		char *body = t_http_get(t_port(t, 31112), "/motd.txt");
 
 		assert_non_null(body);
 		free(body);
@@ -587,39 +648,39 @@ test_recon__stop_start_restart_once(void **state)
 	struct docker_container	 c;
 	char			*started;
 
-	t_server(t, "gamma", 31121, 128, "running", NULL, NULL);
+	t_server(t, SN("gamma"), 31121, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "gamma", "Running", 60);
+	t_wait_phase(t, SN("gamma"), "Running", 60);
 
-	t_server(t, "gamma", 31121, 128, "stopped", NULL, NULL);
+	t_server(t, SN("gamma"), 31121, 128, "stopped", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_wait_phase(t, "gamma", "Stopped", 30);
-	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	t_wait_phase(t, SN("gamma"), "Stopped", 30);
+	assert_int_equal(t_inspect(t, SN("gamma"), &c), 0);
 	assert_false(c.running);
 	/* The console "stop" command ended it cleanly, not a SIGKILL. */
 	assert_int_equal(c.exit_code, 0);
 	docker_container_dispose(&c);
 	{
-		cJSON *j = t_status(t, "gamma");
+		cJSON *j = t_status(t, SN("gamma"));
 
 		assert_true(json_bool(j, "ready", 0));
 		cJSON_Delete(j);
 	}
 
-	t_server(t, "gamma", 31121, 128, "running", NULL, NULL);
+	t_server(t, SN("gamma"), 31121, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev3"), 0);
-	t_wait_phase(t, "gamma", "Running", 30);
-	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	t_wait_phase(t, SN("gamma"), "Running", 30);
+	assert_int_equal(t_inspect(t, SN("gamma"), &c), 0);
 	started = xstrdup(c.started_at);
 	docker_container_dispose(&c);
 
 	/* restartedAt: restarted once. */
-	t_server(t, "gamma", 31121, 128, "running", NULL,
+	t_server(t, SN("gamma"), 31121, 128, "running", NULL,
 	    "restartedAt: \"2026-11-25T10:00:00Z\"\n");
 	assert_int_equal(t_pass(t, "rev4"), 0);
 	t_idle(t);
-	t_wait_phase(t, "gamma", "Running", 60);
-	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	t_wait_phase(t, SN("gamma"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("gamma"), &c), 0);
 	assert_string_not_equal(c.started_at, started);
 	assert_string_equal(docker_container_label(&c, "roost.restarted-at"),
 	    "2026-11-25T10:00:00Z");
@@ -633,8 +694,8 @@ test_recon__stop_start_restart_once(void **state)
 	t_restart_recon(t);
 	assert_int_equal(t_pass(t, "rev5"), 0);
 	t_idle(t);
-	t_wait_phase(t, "gamma", "Running", 20);
-	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	t_wait_phase(t, SN("gamma"), "Running", 20);
+	assert_int_equal(t_inspect(t, SN("gamma"), &c), 0);
 	assert_string_equal(c.started_at, started);
 	docker_container_dispose(&c);
 	free(started);
@@ -646,19 +707,19 @@ test_recon__reinstall_once(void **state)
 	struct t		*t = *state;
 	char		*path, *text;
 
-	t_server(t, "delta", 31131, 128, "running", NULL, NULL);
+	t_server(t, SN("delta"), 31131, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "delta", "Running", 60);
+	t_wait_phase(t, SN("delta"), "Running", 60);
 	xasprintf(&path, "%s/volumes/delta/installs.txt", t->data);
 	text = t_read(path);
 	assert_string_equal(text, "run\n");
 	free(text);
 
-	t_server(t, "delta", 31131, 128, "running", NULL,
+	t_server(t, SN("delta"), 31131, 128, "running", NULL,
 	    "reinstallAt: \"2026-11-25T11:00:00Z\"\n");
 	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_wait_phase(t, "delta", "Installing", 30);
-	t_wait_phase(t, "delta", "Running", 60);
+	t_wait_phase(t, SN("delta"), "Installing", 30);
+	t_wait_phase(t, SN("delta"), "Running", 60);
 	text = t_read(path);
 	assert_string_equal(text, "run\nrun\n");
 	free(text);
@@ -666,7 +727,7 @@ test_recon__reinstall_once(void **state)
 	t_restart_recon(t);
 	assert_int_equal(t_pass(t, "rev3"), 0);
 	t_idle(t);
-	t_wait_phase(t, "delta", "Running", 20);
+	t_wait_phase(t, SN("delta"), "Running", 20);
 	text = t_read(path);
 	assert_string_equal(text, "run\nrun\n");
 	free(text);
@@ -680,10 +741,10 @@ test_recon__install_failure(void **state)
 	struct docker_container	 c;
 	cJSON			*j;
 
-	t_server(t, "eps", 31141, 128, "running", "INSTALL_EXIT: 3", NULL);
+	t_server(t, SN("eps"), 31141, 128, "running", "INSTALL_EXIT: 3", NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "eps", "InstallFailed", 60);
-	j = t_status(t, "eps");
+	t_wait_phase(t, SN("eps"), "InstallFailed", 60);
+	j = t_status(t, SN("eps"));
 	assert_int_equal(json_int64(j, "install.exitCode", 0), 3);
 	assert_string_equal(json_str(j, "install.result", ""), "failed");
 	assert_contains(json_str(j, "install.logTail", ""), "installing hello");
@@ -691,12 +752,12 @@ test_recon__install_failure(void **state)
 	assert_false(json_bool(j, "ready", 1));
 	cJSON_Delete(j);
 	t_idle(t);
-	assert_int_equal(t_inspect(t, "eps", &c), ROOST_ENOTFOUND);
+	assert_int_equal(t_inspect(t, SN("eps"), &c), ROOST_ENOTFOUND);
 
 	/* Fixed variable: a new spec retries the install. */
-	t_server(t, "eps", 31141, 128, "running", "INSTALL_EXIT: 0", NULL);
+	t_server(t, SN("eps"), 31141, 128, "running", "INSTALL_EXIT: 0", NULL);
 	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_wait_phase(t, "eps", "Running", 60);
+	t_wait_phase(t, SN("eps"), "Running", 60);
 }
 
 static void
@@ -708,18 +769,18 @@ test_recon__delete_to_trash(void **state)
 	FILE			*fp;
 	char			 line[512];
 
-	t_server(t, "keep", 31151, 128, "running", NULL, NULL);
-	t_server(t, "gone", 31152, 128, "running", NULL, NULL);
+	t_server(t, SN("keep"), 31151, 128, "running", NULL, NULL);
+	t_server(t, SN("gone"), 31152, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "keep", "Running", 60);
-	t_wait_phase(t, "gone", "Running", 60);
+	t_wait_phase(t, SN("keep"), "Running", 60);
+	t_wait_phase(t, SN("gone"), "Running", 60);
 
-	t_unlink(t, "servers/gone.yaml");
+	t_unlink(t, t_rel("servers/%s.yaml", SN("gone")));
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	t_idle(t);
-	assert_int_equal(t_inspect(t, "gone", &c), ROOST_ENOTFOUND);
-	assert_null(t_status(t, "gone"));
-	t_wait_phase(t, "keep", "Running", 10);
+	assert_int_equal(t_inspect(t, SN("gone"), &c), ROOST_ENOTFOUND);
+	assert_null(t_status(t, SN("gone")));
+	t_wait_phase(t, SN("keep"), "Running", 10);
 
 	xasprintf(&cmd, "ls %s/trash", t->data);
 	fp = popen(cmd, "r");
@@ -727,7 +788,8 @@ test_recon__delete_to_trash(void **state)
 	assert_non_null(fgets(line, sizeof(line), fp));
 	pclose(fp);
 	line[strcspn(line, "\n")] = '\0';
-	assert_int_equal(strncmp(line, "gone-", 5), 0);
+	assert_int_equal(strncmp(line, SN("gone"), strlen(SN("gone"))), 0);
+	assert_int_equal(line[strlen(SN("gone"))], '-');
 	xasprintf(&path, "%s/trash/%s/installs.txt", t->data, line);
 	text = t_read(path);
 	assert_string_equal(text, "run\n");
@@ -741,39 +803,42 @@ test_recon__invalid_file_isolated(void **state)
 {
 	struct t		*t = *state;
 	struct docker_container	 c;
-	char			*id;
+	char			*id, *text;
 	cJSON			*j;
 
-	t_server(t, "good", 31161, 128, "running", "MOTD: one", NULL);
-	t_server(t, "bad", 31162, 128, "running", "MOTD: one", NULL);
+	t_server(t, SN("good"), 31161, 128, "running", "MOTD: one", NULL);
+	t_server(t, SN("bad"), 31162, 128, "running", "MOTD: one", NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "good", "Running", 60);
-	t_wait_phase(t, "bad", "Running", 60);
-	assert_int_equal(t_inspect(t, "bad", &c), 0);
+	t_wait_phase(t, SN("good"), "Running", 60);
+	t_wait_phase(t, SN("bad"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("bad"), &c), 0);
 	id = xstrdup(c.id);
 	docker_container_dispose(&c);
 
 	/* bad gets a broken limit and a new variable; good a new variable. */
-	t_write(t, "servers/bad.yaml",
-	    "apiVersion: roost/v1\nkind: Server\nname: bad\n"
+	xasprintf(&text, "apiVersion: roost/v1\nkind: Server\nname: %s\n"
 	    "owner: \"123456789012345678\"\nnode: x\negg: test/demo\n"
 	    "state: running\nlimits: { memory: lots }\n"
-	    "ports: { default: 31162 }\nvariables: { MOTD: two }\n");
-	t_server(t, "good", 31161, 128, "running", "MOTD: two", NULL);
+	    "ports: { default: %d }\nvariables: { MOTD: two }\n", SN("bad"),
+	    t_port(t, 31162));
+	t_write(t, t_rel("servers/%s.yaml", SN("bad")), text);
+	free(text);
+	t_server(t, SN("good"), 31161, 128, "running", "MOTD: two", NULL);
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	t_idle(t);
-	t_wait_phase(t, "good", "Running", 60);
-	t_wait_phase(t, "bad", "Invalid", 10);
-	j = t_status(t, "bad");
-	assert_contains(json_str(j, "message", ""), "servers/bad.yaml");
+	t_wait_phase(t, SN("good"), "Running", 60);
+	t_wait_phase(t, SN("bad"), "Invalid", 10);
+	j = t_status(t, SN("bad"));
+	assert_contains(json_str(j, "message", ""),
+	    t_rel("servers/%s.yaml", SN("bad")));
 	assert_string_equal(json_str(j, "container.state", ""), "running");
 	cJSON_Delete(j);
-	assert_int_equal(t_inspect(t, "bad", &c), 0);
+	assert_int_equal(t_inspect(t, SN("bad"), &c), 0);
 	assert_string_equal(c.id, id);
 	assert_true(c.running);
 	assert_true(t_has_env(&c, t, "MOTD=one"));
 	docker_container_dispose(&c);
-	assert_int_equal(t_inspect(t, "good", &c), 0);
+	assert_int_equal(t_inspect(t, SN("good"), &c), 0);
 	assert_true(t_has_env(&c, t, "MOTD=two"));
 	docker_container_dispose(&c);
 
@@ -781,8 +846,8 @@ test_recon__invalid_file_isolated(void **state)
 	t_restart_recon(t);
 	assert_int_equal(t_pass(t, "rev3"), 0);
 	t_idle(t);
-	t_wait_phase(t, "bad", "Invalid", 10);
-	assert_int_equal(t_inspect(t, "bad", &c), 0);
+	t_wait_phase(t, SN("bad"), "Invalid", 10);
+	assert_int_equal(t_inspect(t, SN("bad"), &c), 0);
 	assert_string_equal(c.id, id);
 	docker_container_dispose(&c);
 	free(id);
@@ -795,14 +860,14 @@ test_recon__empty_revision_refused(void **state)
 	struct docker_container	 c;
 	cJSON			*j;
 
-	t_server(t, "only", 31171, 128, "running", NULL, NULL);
+	t_server(t, SN("only"), 31171, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "only", "Running", 60);
+	t_wait_phase(t, SN("only"), "Running", 60);
 
-	t_unlink(t, "servers/only.yaml");
+	t_unlink(t, t_rel("servers/%s.yaml", SN("only")));
 	assert_int_equal(t_pass(t, "rev2"), ROOST_EDENIED);
 	t_idle(t);
-	assert_int_equal(t_inspect(t, "only", &c), 0);
+	assert_int_equal(t_inspect(t, SN("only"), &c), 0);
 	assert_true(c.running);
 	docker_container_dispose(&c);
 	j = t_status(t, NULL);
@@ -814,7 +879,7 @@ test_recon__empty_revision_refused(void **state)
 	t_restart_recon(t);
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	t_idle(t);
-	assert_int_equal(t_inspect(t, "only", &c), ROOST_ENOTFOUND);
+	assert_int_equal(t_inspect(t, SN("only"), &c), ROOST_ENOTFOUND);
 }
 
 static void
@@ -825,10 +890,10 @@ test_recon__drift_healed(void **state)
 	struct rerr		 err;
 	char			*id;
 
-	t_server(t, "drift", 31181, 128, "running", NULL, NULL);
+	t_server(t, SN("drift"), 31181, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "drift", "Running", 60);
-	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	t_wait_phase(t, SN("drift"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("drift"), &c), 0);
 	id = xstrdup(c.id);
 	docker_container_dispose(&c);
 
@@ -837,8 +902,8 @@ test_recon__drift_healed(void **state)
 	assert_rok(docker_container_remove(t->d, id, 1, 1, &err), &err);
 	sleep(1);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "drift", "Running", 60);
-	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	t_wait_phase(t, SN("drift"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("drift"), &c), 0);
 	assert_string_not_equal(c.id, id);
 	free(id);
 	id = xstrdup(c.id);
@@ -848,8 +913,8 @@ test_recon__drift_healed(void **state)
 	rerr_init(&err);
 	assert_rok(docker_container_stop(t->d, id, 5, &err), &err);
 	sleep(1);
-	t_wait_phase(t, "drift", "Running", 30);
-	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	t_wait_phase(t, SN("drift"), "Running", 30);
+	assert_int_equal(t_inspect(t, SN("drift"), &c), 0);
 	assert_string_equal(c.id, id);
 	assert_true(c.running);
 	docker_container_dispose(&c);
@@ -858,22 +923,23 @@ test_recon__drift_healed(void **state)
 	/* A stale container under the name (another spec): replaced. */
 	t_restart_recon(t);
 	rerr_init(&err);
-	assert_rok(docker_container_remove(t->d, "roost-drift", 1, 1, &err),
-	    &err);
+	assert_rok(docker_container_remove(t->d, t_rel("roost-%s",
+	    SN("drift")), 1, 1, &err), &err);
 	{
 		char *cmd;
 
-		xasprintf(&cmd, "docker create -q --name roost-drift --label "
+		xasprintf(&cmd, "docker create -q --name roost-%s --label "
 		    "roost.managed=true --label roost.node=%s --label "
-		    "roost.server=drift --label roost.role=server "
-		    DEMO_IMAGE " >/dev/null", t->node);
+		    "roost.server=%s --label roost.role=server "
+		    DEMO_IMAGE " >/dev/null", SN("drift"), t->node,
+		    SN("drift"));
 		assert_int_equal(system(cmd), 0);
 		free(cmd);
 	}
 	sleep(1);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "drift", "Running", 60);
-	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	t_wait_phase(t, SN("drift"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("drift"), &c), 0);
 	assert_non_null(docker_container_label(&c, "roost.spec-hash"));
 	docker_container_dispose(&c);
 }
@@ -892,23 +958,24 @@ test_recon__foreign_namesake_kept(void **state)
 	struct rerr		 err;
 	char			*cmd, *p;
 
-	xasprintf(&cmd, "docker rm -f roost-alien >/dev/null 2>&1; "
-	    "docker create -q --name roost-alien --label "
-	    "roost.node=%s-other --label roost.server=alien " DEMO_IMAGE
-	    " >/dev/null", t->node);
+	xasprintf(&cmd, "docker rm -f roost-%s >/dev/null 2>&1; "
+	    "docker create -q --name roost-%s --label "
+	    "roost.node=%s-other --label roost.server=%s " DEMO_IMAGE
+	    " >/dev/null", SN("alien"), SN("alien"), t->node, SN("alien"));
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
-	t_server(t, "alien", 31183, 128, "running", NULL, NULL);
+	t_server(t, SN("alien"), 31183, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "alien", "Failed", 60);
-	p = t_phase(t, "alien");
+	t_wait_phase(t, SN("alien"), "Failed", 60);
+	p = t_phase(t, SN("alien"));
 	assert_non_null(strstr(p, "belongs to roost node"));
 	assert_non_null(strstr(p, "-other'"));
 	free(p);
 	/* Still there, untouched. */
 	memset(&c, 0, sizeof(c));
 	rerr_init(&err);
-	assert_rok(docker_container_inspect(t->d, "roost-alien", &c, &err),
+	assert_rok(docker_container_inspect(t->d, t_rel("roost-%s",
+	    SN("alien")), &c, &err),
 	    &err);
 	xasprintf(&p, "%s-other", t->node);
 	assert_non_null(docker_container_label(&c, "roost.node"));
@@ -918,9 +985,10 @@ test_recon__foreign_namesake_kept(void **state)
 
 	/* The owner removes it: the next retry creates the server. */
 	rerr_init(&err);
-	assert_rok(docker_container_remove(t->d, "roost-alien", 1, 1, &err),
+	assert_rok(docker_container_remove(t->d, t_rel("roost-%s",
+	    SN("alien")), 1, 1, &err),
 	    &err);
-	t_wait_phase(t, "alien", "Running", 90);
+	t_wait_phase(t, SN("alien"), "Running", 90);
 }
 
 static void
@@ -931,17 +999,17 @@ test_recon__crash_loop(void **state)
 	cJSON		*j;
 	int		 i;
 
-	t_server(t, "crashy", 31191, 128, "running", NULL, NULL);
+	t_server(t, SN("crashy"), 31191, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
 	for (i = 0; i < 3; i++) {
-		t_wait_phase(t, "crashy", "Running", 60);
+		t_wait_phase(t, SN("crashy"), "Running", 60);
 		rerr_init(&err);
-		assert_rok(recon_command(t->r, "crashy", "crash", &err), &err);
+		assert_rok(recon_command(t->r, SN("crashy"), "crash", &err), &err);
 		if (i < 2)
-			t_wait_phase(t, "crashy", "Crashed", 10);
+			t_wait_phase(t, SN("crashy"), "Crashed", 10);
 	}
-	t_wait_phase(t, "crashy", "CrashLoop", 30);
-	j = t_status(t, "crashy");
+	t_wait_phase(t, SN("crashy"), "CrashLoop", 30);
+	j = t_status(t, SN("crashy"));
 	assert_int_equal(json_int64(j, "container.exitCode", 0), 1);
 	assert_int_equal(json_int64(j, "container.restarts", 0), 3);
 	assert_contains(json_str(j, "message", ""), "crashed 3 times");
@@ -949,13 +1017,13 @@ test_recon__crash_loop(void **state)
 	/* It stays down... */
 	sleep(2);
 	recon_tick(t->r);
-	t_wait_phase(t, "crashy", "CrashLoop", 1);
+	t_wait_phase(t, SN("crashy"), "CrashLoop", 1);
 
 	/* ...until a restart is requested. */
-	t_server(t, "crashy", 31191, 128, "running", NULL,
+	t_server(t, SN("crashy"), 31191, 128, "running", NULL,
 	    "restartedAt: \"2026-11-25T12:00:00Z\"\n");
 	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_wait_phase(t, "crashy", "Running", 60);
+	t_wait_phase(t, SN("crashy"), "Running", 60);
 }
 
 static void
@@ -965,17 +1033,18 @@ test_recon__logs(void **state)
 	struct buf	 b;
 	struct rerr	 err;
 
-	t_server(t, "talk", 31195, 128, "running", NULL, NULL);
+	t_server(t, SN("talk"), 31195, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "talk", "Running", 60);
+	t_wait_phase(t, SN("talk"), "Running", 60);
 	rerr_init(&err);
-	assert_rok(recon_command(t->r, "talk", "say roost was here", &err),
+	assert_rok(recon_command(t->r, SN("talk"), "say roost was here", &err),
 	    &err);
 	usleep(500000);
 	buf_init(&b, 0);
 	rerr_init(&err);
-	assert_rok(recon_logs(t->r, "talk", 0, &b, &err), &err);
-	assert_contains(buf_str(&b), "Demo server ready on port 31195");
+	assert_rok(recon_logs(t->r, SN("talk"), 0, &b, &err), &err);
+	assert_contains(buf_str(&b), t_rel("Demo server ready on port %d",
+	    t_port(t, 31195)));
 	assert_contains(buf_str(&b), "roost was here");
 	buf_dispose(&b);
 	rerr_init(&err);
@@ -991,13 +1060,13 @@ test_recon__disk_limit_and_usage(void **state)
 	char		*path;
 	int		 i;
 
-	t_server(t, "disk", 31197, 128, "running", NULL, NULL);
+	t_server(t, SN("disk"), 31197, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "disk", "Running", 60);
+	t_wait_phase(t, SN("disk"), "Running", 60);
 
 	/* Usage is sampled while it runs. */
 	for (i = 0; i < 100; i++) {
-		j = t_status(t, "disk");
+		j = t_status(t, SN("disk"));
 		if (json_str(j, "usage.sampledAt", NULL) != NULL)
 			break;
 		cJSON_Delete(j);
@@ -1020,8 +1089,8 @@ test_recon__disk_limit_and_usage(void **state)
 		assert_int_equal(ftruncate(fd, 70LL * 1048576), 0);
 		close(fd);
 	}
-	t_wait_phase(t, "disk", "Stopped", 30);
-	j = t_status(t, "disk");
+	t_wait_phase(t, SN("disk"), "Stopped", 30);
+	j = t_status(t, SN("disk"));
 	assert_string_equal(json_str(j, "reason", ""), "DiskLimitExceeded");
 	assert_contains(json_str(j, "message", ""), "over the limit");
 	assert_true(json_int64(j, "usage.diskBytes", 0) > 64LL * 1048576);
@@ -1029,7 +1098,7 @@ test_recon__disk_limit_and_usage(void **state)
 
 	/* Space freed: it runs again. */
 	assert_int_equal(unlink(path), 0);
-	t_wait_phase(t, "disk", "Running", 60);
+	t_wait_phase(t, SN("disk"), "Running", 60);
 	free(path);
 }
 
@@ -1049,7 +1118,7 @@ test_recon__kill9_converges(void **state)
 	unsigned	 seed = (unsigned)getpid();
 
 	for (i = 0; i < 4; i++) {
-		snprintf(name, sizeof(name), "k%d", i);
+		snprintf(name, sizeof(name), "k%d-%s", i, unit_run_id());
 		t_server(t, name, 31140 + i, 96, "running", NULL, NULL);
 	}
 	recon_free(t->r);
@@ -1070,7 +1139,7 @@ test_recon__kill9_converges(void **state)
 		waitpid(pid, NULL, 0);
 		if (round == 1)
 			for (i = 0; i < 4; i++) {
-				snprintf(name, sizeof(name), "k%d", i);
+				snprintf(name, sizeof(name), "k%d-%s", i, unit_run_id());
 				t_server(t, name, 31140 + i, 96, "running",
 				    "MOTD: changed", NULL);
 			}
@@ -1080,7 +1149,7 @@ test_recon__kill9_converges(void **state)
 	assert_non_null(t->r);
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	for (i = 0; i < 4; i++) {
-		snprintf(name, sizeof(name), "k%d", i);
+		snprintf(name, sizeof(name), "k%d-%s", i, unit_run_id());
 		t_wait_phase(t, name, "Running", 90);
 	}
 	t_idle(t);
@@ -1095,7 +1164,7 @@ test_recon__kill9_converges(void **state)
 	for (i = 0; i < 4; i++) {
 		struct docker_container c;
 
-		snprintf(name, sizeof(name), "k%d", i);
+		snprintf(name, sizeof(name), "k%d-%s", i, unit_run_id());
 		assert_int_equal(t_inspect(t, name, &c), 0);
 		assert_true(c.running);
 		assert_true(t_has_env(&c, t, "MOTD=changed"));

@@ -6,7 +6,7 @@
 # reloaded on change.
 . "$(dirname "$0")/../lib/tap.sh"
 
-PORT=34300
+read -r PORT RFWD < <(free_ports 2 | xargs)
 SUID=34567
 ROOT_A=$TRASH/srv/mc
 ROOT_B=$TRASH/srv/other
@@ -179,7 +179,7 @@ test_expect_success 'exec, shell and forwarding are refused' '
 	! timeout 10 ssh $sshopts -W 127.0.0.1:$PORT alice.mc@127.0.0.1 </dev/null >fwd.out 2>&1 &&
 	! grep -q SSH- fwd.out &&
 	! timeout 10 ssh $sshopts -N -o ExitOnForwardFailure=yes \
-	    -R 34399:127.0.0.1:$PORT alice.mc@127.0.0.1 </dev/null >rfwd.out 2>&1 &&
+	    -R $RFWD:127.0.0.1:$PORT alice.mc@127.0.0.1 </dev/null >rfwd.out 2>&1 &&
 	grep -q "remote port forwarding failed" rfwd.out &&
 	grep -q "refused: user .alice. server .mc. from 127.0.0.1: exec" "$TRASH/sftpd.log"
 '

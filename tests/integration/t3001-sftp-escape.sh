@@ -7,7 +7,7 @@
 # server's uid, so only the sandbox (not file permissions) keeps them safe.
 . "$(dirname "$0")/../lib/tap.sh"
 
-PORT=34310
+PORT=$(free_port)
 SUID=34567
 ROOT=$TRASH/srv/mc
 ROOT_B=$TRASH/srv/other

@@ -6,8 +6,7 @@
 # and throttling and locking after repeated failed logins.
 . "$(dirname "$0")/../lib/tap.sh"
 
-PORT=34320
-PORT_T=34321
+read -r PORT PORT_T < <(free_ports 2 | xargs)
 SUID=34567
 ROOT=$TRASH/srv/mc
 ROOT_Q=$TRASH/srv/q

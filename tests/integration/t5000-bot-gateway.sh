@@ -7,8 +7,8 @@
 # fatal close code.
 . "$(dirname "$0")/../lib/tap.sh"
 
-P=33500
-FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py"
+read -r P GW RESUME < <(free_ports 3 | xargs)
+FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py --gateway-port $GW --resume-port $RESUME"
 C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
 ADMIN=111111111111111111 HOST=222222222222222222 HELPER=333333333333333333
 ALICE=444444444444444444 BOB=555555555555555555 EVE=666666666666666666
@@ -107,7 +107,7 @@ test_expect_success 'a dropped connection resumes on resume_gateway_url and repl
 	gwlog | /usr/bin/python3 -c "
 import json,sys; l=json.load(sys.stdin)[\"log\"]
 r=[e for e in l if e[\"event\"]==\"resumed\"]; assert r[-1][\"replayed\"]>=1, r
-res=[e for e in l if e.get(\"op\")==6]; assert res and res[-1][\"port\"]==$((P + 2)), res" &&
+res=[e for e in l if e.get(\"op\")==6]; assert res and res[-1][\"port\"]==$RESUME, res" &&
 	test "$($C get /violations | grep -c resume-not-on-resume-url)" -eq 0
 '
 

@@ -11,8 +11,8 @@
 # token expires it goes on as a channel message that is edited too.
 . "$(dirname "$0")/../lib/tap.sh"
 
-P=33510 HUB=33519
-FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py"
+read -r P GW RESUME HUB < <(free_ports 4 | xargs)
+FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py --gateway-port $GW --resume-port $RESUME"
 C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
 ALICE=444444444444444444
 export ROOST_EGGS=$ROOST_SRC/eggs
@@ -106,7 +106,7 @@ tokenFile: t
 applicationId: "900000000000000001"
 repo: {url: "ssh://git@h/r.git", sshKey: k}
 workdir: w
-hub: {listen: "0.0.0.0:8443", nodes: [{name: node-a, tokenSha256: "%s"}]}
+hub: {listen: "0.0.0.0:8443", nodes: [{name: node-a, tokenSha256: "%s"}]} # ports-ok: a schema check, nothing listens
 statusFollowMinutes: 90
 """ % ("0" * 64)
 jsonschema.validate(yaml.safe_load(good), s)

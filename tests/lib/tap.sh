@@ -19,11 +19,6 @@ export ROOST_SRC ROOST_BUILD
 export PATH="$ROOST_BUILD:$ROOST_BUILD/tests:$PATH"
 export GIT_AUTHOR_NAME="Test Author" GIT_AUTHOR_EMAIL="author@example.com"
 export GIT_COMMITTER_NAME="Test Committer" GIT_COMMITTER_EMAIL="committer@example.com"
-git config --global init.defaultBranch main 2>/dev/null
-git config --global user.name "Test User" 2>/dev/null
-git config --global user.email "test@example.com" 2>/dev/null
-git config --global protocol.file.allow always 2>/dev/null
-
 . "$ROOST_SRC/tests/lib/ports.sh"
 
 TAP_NAME=$(basename "$0" .sh)
@@ -33,6 +28,10 @@ cd "$TRASH" || exit 1
 # A $HOME of its own: git's global config and ssh's files are per run.
 export GIT_CONFIG_NOSYSTEM=1 HOME=$TRASH/.home
 mkdir -p "$HOME"
+git config --global init.defaultBranch main 2>/dev/null
+git config --global user.name "Test User" 2>/dev/null
+git config --global user.email "test@example.com" 2>/dev/null
+git config --global protocol.file.allow always 2>/dev/null
 tap_n=0 tap_failed=0
 tap_cleanups=()
 

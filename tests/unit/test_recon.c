@@ -203,7 +203,7 @@ static void
 t_init(struct t *t, int allow_empty)
 {
 	struct rerr	 err;
-	char		*text, pool[T_PORTS * 8];
+	char		*text, *root, pool[T_PORTS * 8];
 	size_t		 i, n = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -212,8 +212,9 @@ t_init(struct t *t, int allow_empty)
 		n += (size_t)snprintf(pool + n, sizeof(pool) - n, "%s%d",
 		    i > 0 ? ", " : "", t->ports[i]);
 	}
-	snprintf(t->root, sizeof(t->root), "/tmp/roost-test-recon-XXXXXX");
-	assert_non_null(mkdtemp(t->root));
+	assert_non_null(root = unit_tmpdir("test-recon"));
+	snprintf(t->root, sizeof(t->root), "%s", root);
+	free(root);
 	snprintf(t->repo, sizeof(t->repo), "%s/repo", t->root);
 	snprintf(t->data, sizeof(t->data), "%s/data", t->root);
 	snprintf(t->node, sizeof(t->node), "trecon-%d-%d", (int)getpid(),
@@ -273,7 +274,7 @@ static void
 t_cleanup(struct t *t)
 {
 	struct rerr	 err;
-	char		**ids = NULL, *label, *cmd;
+	char		**ids = NULL, *label;
 	size_t		 i;
 
 	recon_free(t->r);
@@ -288,10 +289,8 @@ t_cleanup(struct t *t)
 	}
 	free(label);
 	docker_free(t->d);
-	xasprintf(&cmd, "rm -rf '%s'", t->root);
-	if (system(cmd) != 0)
+	if (unit_rmtree(t->root) != 0)
 		fprintf(stderr, "# cleanup of %s failed\n", t->root);
-	free(cmd);
 	free((char *)t->conf.node);
 }
 

@@ -12,6 +12,7 @@
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -22,6 +23,7 @@
 
 #include "../../reconciler/dcache.h"
 #include "../../reconciler/docker.h"
+#include "../../reconciler/runtime.h"
 
 #define TEST_IMAGE	"roost.local/demo:1"
 #define TEST_LABEL	test_label
@@ -1002,6 +1004,105 @@ test_docker__stop_and_rename(void **state)
 }
 
 static void
+rt_line(void *arg, const char *server, const char *cid, const char *line)
+{
+	(void)arg;
+	(void)server;
+	(void)cid;
+	(void)line;
+}
+
+static void
+rt_eof(void *arg, const char *server, const char *cid)
+{
+	(void)arg;
+	(void)server;
+	(void)cid;
+}
+
+struct rt_racer {
+	struct runtime	*rt;
+	const char	*id;
+	const char	*server;
+	int		 rounds;
+	int		 failed;
+};
+
+/* Follows one server again and again through new attach streams. */
+static void *
+rt_race(void *arg)
+{
+	struct rt_racer		*r = arg;
+	struct docker		*d = docker_new(test_sock());
+	struct docker_attach	*a;
+	struct rerr		 err;
+	int			 i;
+
+	for (i = 0; i < r->rounds; i++) {
+		rerr_init(&err);
+		if (docker_attach_open(d, r->id, 0, &a, &err) != 0) {
+			r->failed++;
+			continue;
+		}
+		runtime_follow(r->rt, r->server, r->id, a);
+		if (i % 3 == 2)
+			runtime_unfollow(r->rt, r->server, i % 2);
+	}
+	docker_free(d);
+	return NULL;
+}
+
+/*
+ * The console thread and its callers: following a server again waits
+ * (on a condition variable) until the thread has closed the old stream,
+ * as does unfollowing; four threads doing it at once on two servers,
+ * with forgets in between, neither hang nor leave a stream behind.
+ */
+static void
+test_docker__runtime_refollow(void **state)
+{
+	struct docker		*d = *state;
+	struct runtime		*rt;
+	struct rt_racer		 r[4];
+	struct docker_attach	*a;
+	pthread_t		 t[4];
+	struct rerr		 err;
+	char			*body, *id = NULL;
+	int			 i;
+
+	rerr_init(&err);
+	body = demo_body(0, NULL);
+	assert_rok(docker_container_create(d, NULL, body, &id, &err), &err);
+	free(body);
+	assert_rok(docker_container_start(d, id, &err), &err);
+	rt = runtime_new(rt_line, rt_eof, NULL);
+	for (i = 0; i < 4; i++) {
+		r[i].rt = rt;
+		r[i].id = id;
+		r[i].server = i % 2 == 0 ? "even" : "odd";
+		r[i].rounds = 25;
+		r[i].failed = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, rt_race, &r[i]),
+		    0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(r[i].failed, 0);
+	}
+	runtime_unfollow(rt, "even", 1);
+	runtime_unfollow(rt, "odd", 0);
+	assert_false(runtime_following(rt, "even", id));
+	assert_false(runtime_following(rt, "odd", id));
+	/* And once more after all that: the stream is followed. */
+	assert_rok(docker_attach_open(d, id, 0, &a, &err), &err);
+	runtime_follow(rt, "odd", id, a);
+	assert_true(runtime_following(rt, "odd", id));
+	runtime_free(rt);
+	assert_rok(docker_container_remove(d, id, 1, 1, &err), &err);
+	free(id);
+}
+
+static void
 test_docker__cache_periodic_relist(void **state)
 {
 	struct dcache		*c;
@@ -1038,6 +1139,7 @@ main(void)
 		cmocka_unit_test(test_docker__tty_console),
 		cmocka_unit_test(test_docker__stop_and_rename),
 		cmocka_unit_test(test_docker__cache_periodic_relist),
+		cmocka_unit_test(test_docker__runtime_refollow),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -29,6 +29,64 @@ server_started(pid_t pid)
 		servers[nservers++] = pid;
 }
 
+/*
+ * Starts a server (argv[0] on PATH) in a process group of its own and
+ * remembers it for teardown; returns its pid.
+ */
+static pid_t
+spawn_server(const char *const argv[])
+{
+	pid_t	pid = fork();
+
+	assert_true(pid != -1);
+	if (pid == 0) {
+		setpgid(0, 0);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	server_started(pid);
+	return pid;
+}
+
+/* Starts git daemon on 127.0.0.1:port over unit_root; push: receive too. */
+static pid_t
+git_daemon(int port, int push)
+{
+	const char	*argv[9];
+	char		 pa[64], ba[4200];
+	int		 n = 0;
+
+	snprintf(pa, sizeof(pa), "--port=%d", port);
+	snprintf(ba, sizeof(ba), "--base-path=%s", unit_root);
+	argv[n++] = "git";
+	argv[n++] = "daemon";
+	argv[n++] = "--listen=127.0.0.1";
+	argv[n++] = pa;
+	argv[n++] = ba;
+	argv[n++] = "--reuseaddr";
+	argv[n++] = "--export-all";
+	if (push)
+		argv[n++] = "--enable=receive-pack";
+	argv[n] = NULL;
+	return spawn_server(argv);
+}
+
+/* Fetches until the server (maybe still starting) answers; the last rc. */
+static int
+fetch_retry(struct gitstore *gs, const char *branch, char *tip,
+    struct rerr *err)
+{
+	int	i, rc = -1;
+
+	for (i = 0; i < 50; i++) {
+		rerr_init(err);
+		if ((rc = gitstore_fetch(gs, NULL, branch, tip, err)) == 0)
+			break;
+		usleep(100000);
+	}
+	return rc;
+}
+
 static int
 setup(void **state)
 {
@@ -429,38 +487,19 @@ test_gitstore__fetch_git_daemon(void **state)
 {
 	struct gitstore	*gs;
 	struct rerr	 err;
-	char		*url, *path, *want, *base;
+	char		*url, *path, *want;
 	char		 tip[GITSTORE_IDLEN];
 	pid_t		 pid;
-	int		 port = unit_free_port(), i, rc = -1;
+	int		 port = unit_free_port(), rc = -1;
 
 	rerr_init(&err);
 	assert_int_equal(unit_sh("git clone -q --bare w daemon.git && "
 	    "touch daemon.git/git-daemon-export-ok"), 0);
-	xasprintf(&base, "%s", unit_root);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid > 0)
-		server_started(pid);
-	if (pid == 0) {
-		char pa[64], ba[4200];
-
-		snprintf(pa, sizeof(pa), "--port=%d", port);
-		snprintf(ba, sizeof(ba), "--base-path=%s", base);
-		setpgid(0, 0);
-		execlp("git", "git", "daemon", "--listen=127.0.0.1", pa, ba,
-		    "--reuseaddr", "--export-all", (char *)NULL);
-		_exit(127);
-	}
+	pid = git_daemon(port, 0);
 	xasprintf(&url, "git://127.0.0.1:%d/daemon.git", port);
 	xasprintf(&path, "%s/dmirror.git", unit_root);
 	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
-	for (i = 0; i < 50; i++) {
-		rerr_init(&err);
-		if ((rc = gitstore_fetch(gs, NULL, NULL, tip, &err)) == 0)
-			break;
-		usleep(100000);
-	}
+	rc = fetch_retry(gs, NULL, tip, &err);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	assert_rok(rc, &err);
@@ -470,7 +509,6 @@ test_gitstore__fetch_git_daemon(void **state)
 	gitstore_close(gs);
 	free(url);
 	free(path);
-	free(base);
 }
 
 static void
@@ -482,7 +520,7 @@ test_gitstore__fetch_ssh(void **state)
 	char			*url, *path, *fp, *want, *bad;
 	char			 tip[GITSTORE_IDLEN];
 	pid_t			 pid;
-	int			 port = unit_free_port(), i, rc = -1;
+	int			 port = unit_free_port(), rc = -1;
 
 	if (access("/usr/sbin/sshd", X_OK) != 0) {
 		skip();
@@ -500,18 +538,13 @@ test_gitstore__fetch_ssh(void **state)
 	    "StrictModes no\\nUsePAM no\\nPasswordAuthentication no\\n"
 	    "PermitRootLogin prohibit-password\\nPidFile none\\n' > ssh/config",
 	    port, unit_root, unit_root), 0);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid > 0)
-		server_started(pid);
-	if (pid == 0) {
-		char cfg[4200];
+	{
+		char	 cfg[4200];
+		const char	*argv[] = { "/usr/sbin/sshd", "-D", "-e", "-f", cfg,
+			    NULL };
 
 		snprintf(cfg, sizeof(cfg), "%s/ssh/config", unit_root);
-		setpgid(0, 0);
-		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", cfg,
-		    (char *)NULL);
-		_exit(127);
+		pid = spawn_server(argv);
 	}
 	fp = unit_sh_out("ssh-keygen -l -E sha256 -f ssh/host.pub | "
 	    "awk '{print $2}'");
@@ -526,12 +559,7 @@ test_gitstore__fetch_ssh(void **state)
 	rerr_init(&err);
 	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
 	gitstore_set_auth(gs, &auth);
-	for (i = 0; i < 50; i++) {
-		rerr_init(&err);
-		if ((rc = gitstore_fetch(gs, NULL, NULL, tip, &err)) == 0)
-			break;
-		usleep(100000);
-	}
+	rc = fetch_retry(gs, NULL, tip, &err);
 	assert_rok(rc, &err);
 	want = unit_sh_out("git --git-dir=ssh.git rev-parse main");
 	assert_string_equal(tip, want);
@@ -630,41 +658,21 @@ test_gitstore__push_git_daemon(void **state)
 	struct gitstore	*gs;
 	struct rerr	 err;
 	struct gitstore_change ch;
-	char		*url, *base, *want;
+	char		*url, *want;
 	char		 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
 	pid_t		 pid;
-	int		 port = unit_free_port(), i, rc = -1;
+	int		 port = unit_free_port(), rc = -1;
 
 	assert_int_equal(unit_sh("git clone -q --bare w dp.git && "
 	    "printf '#!/bin/sh\\nif [ -e \"$GIT_DIR/reject\" ]; then "
 	    "echo protected >&2; exit 1; fi\\n' > dp.git/hooks/pre-receive && "
 	    "chmod +x dp.git/hooks/pre-receive && git clone -q dp.git dp1"),
 	    0);
-	xasprintf(&base, "%s", unit_root);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid > 0)
-		server_started(pid);
-	if (pid == 0) {
-		char pa[64], ba[4200];
-
-		snprintf(pa, sizeof(pa), "--port=%d", port);
-		snprintf(ba, sizeof(ba), "--base-path=%s", base);
-		setpgid(0, 0);
-		execlp("git", "git", "daemon", "--listen=127.0.0.1", pa, ba,
-		    "--reuseaddr", "--export-all", "--enable=receive-pack",
-		    (char *)NULL);
-		_exit(127);
-	}
+	pid = git_daemon(port, 1);
 	xasprintf(&url, "git://127.0.0.1:%d/dp.git", port);
 	assert_int_equal(unit_sh("git -C dp1 remote set-url origin '%s'", url), 0);
 	gs = open_ok("dp1");
-	for (i = 0; i < 50; i++) {
-		rerr_init(&err);
-		if ((rc = gitstore_fetch(gs, NULL, "main", tip, &err)) == 0)
-			break;
-		usleep(100000);
-	}
+	rc = fetch_retry(gs, "main", tip, &err);
 	assert_rok(rc, &err);
 	ch.path = "servers/d.yaml";
 	ch.data = "name: d\n";
@@ -698,7 +706,6 @@ test_gitstore__push_git_daemon(void **state)
 	waitpid(pid, NULL, 0);
 	gitstore_close(gs);
 	free(url);
-	free(base);
 }
 
 /* A smart-HTTP git server (git http-backend) asking for a token. */
@@ -757,7 +764,7 @@ test_gitstore__fetch_push_http_token(void **state)
 	char			 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
 	pid_t			 pid;
 	FILE			*fp;
-	int			 port = unit_free_port(), i, rc = -1;
+	int			 port = unit_free_port(), rc = -1;
 
 	assert_int_equal(unit_sh("git clone -q --bare w http.git && "
 	    "git -C http.git config http.receivepack true && "
@@ -767,18 +774,13 @@ test_gitstore__fetch_push_http_token(void **state)
 	assert_non_null(fp);
 	fputs(http_server_py, fp);
 	fclose(fp);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid > 0)
-		server_started(pid);
-	if (pid == 0) {
-		char pa[16];
+	{
+		char	 pa[16];
+		const char	*argv[] = { "python3", py, unit_root, pa,
+			    "sekrit-token", NULL };
 
 		snprintf(pa, sizeof(pa), "%d", port);
-		setpgid(0, 0);
-		execlp("python3", "python3", py, unit_root, pa, "sekrit-token",
-		    (char *)NULL);
-		_exit(127);
+		pid = spawn_server(argv);
 	}
 	xasprintf(&url, "http://127.0.0.1:%d/http.git", port);
 	xasprintf(&path, "%s/hmirror.git", unit_root);
@@ -789,12 +791,7 @@ test_gitstore__fetch_push_http_token(void **state)
 	rerr_init(&err);
 	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
 	gitstore_set_auth(gs, &auth);
-	for (i = 0; i < 50; i++) {
-		rerr_init(&err);
-		if ((rc = gitstore_fetch(gs, NULL, NULL, tip, &err)) == 0)
-			break;
-		usleep(100000);
-	}
+	rc = fetch_retry(gs, NULL, tip, &err);
 	assert_rok(rc, &err);
 	want = unit_sh_out("git --git-dir=http.git rev-parse main");
 	assert_string_equal(tip, want);

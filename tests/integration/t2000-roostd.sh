@@ -8,6 +8,7 @@
 # over git:// from a git daemon on loopback.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
 # Server and node names carry the run's id: container names (roost-NAME)
 # and the node label are global on the engine.
@@ -19,18 +20,6 @@ export ROOST_EGGS=$ROOST_SRC/eggs
 
 json() {	# json FILTER: evaluates a python expression on stdin as "d"
 	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
-}
-phase() {
-	roost status --api "$API" --format json 2>/dev/null |
-	    json "next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent')"
-}
-wait_phase() {	# wait_phase NAME PHASE SECONDS
-	local i=0
-	while [ "$(phase "$1")" != "$2" ]; do
-		i=$((i + 1))
-		[ $i -lt $(($3 * 5)) ] || { echo "$1 is $(phase "$1"), not $2"; return 1; }
-		sleep 0.2
-	done
 }
 cid() {
 	docker inspect -f '{{.Id}}' "roost-$1" 2>/dev/null

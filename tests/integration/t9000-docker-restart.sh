@@ -8,6 +8,7 @@
 # roost-test: restarts-engine
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
 NODE=t9000-$TEST_RUN_ID
 SRV=t9000-a-$TEST_RUN_ID
@@ -15,18 +16,6 @@ PORT=$(free_port)
 API=$TRASH/api.sock
 export ROOST_EGGS=$ROOST_SRC/eggs
 
-phase() {
-	roost status --api "$API" --format json 2>/dev/null |
-	    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent'))"
-}
-wait_phase() {
-	local i=0
-	while [ "$(phase "$1")" != "$2" ]; do
-		i=$((i + 1))
-		[ $i -lt $(($3 * 5)) ] || { echo "$1 is $(phase "$1"), not $2"; return 1; }
-		sleep 0.2
-	done
-}
 test_cleanup 'kill $ROOSTD 2>/dev/null; docker_ensure; docker_cleanup_label roost.node=$NODE'
 
 test_expect_success 'setup: roostd runs a demo server' '

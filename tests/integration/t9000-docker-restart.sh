@@ -19,11 +19,7 @@ export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $ROOSTD 2>/dev/null; docker_ensure; docker_cleanup_label roost.node=$NODE'
 
 test_expect_success 'setup: roostd runs a demo server' '
-	mkdir -p repo/nodes repo/servers &&
-	git init -q -b main repo &&
-	printf "name: $NODE\naddress: 127.0.0.1\nports: [$PORT]\n" >repo/nodes/$NODE.yaml &&
-	printf "name: $SRV\nowner: \"444444444444444444\"\nnode: $NODE\negg: roost/demo\nlimits: { memory: 128 }\nports: { default: $PORT }\n" >repo/servers/$SRV.yaml &&
-	git -C repo add -A && git -C repo commit -q -m init &&
+	roostd_repo $NODE $SRV $PORT &&
 	printf "node: $NODE\nrepo: $TRASH/repo\ndataDir: $TRASH/data\napi: $API\npollInterval: 5s\nsftp:\n  enabled: false\n" >roostd.yaml &&
 	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
 	wait_for 20 test -S "$API" &&

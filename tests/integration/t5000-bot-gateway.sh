@@ -6,10 +6,9 @@
 # fallback, 429s, 20 concurrent creates, a redelivered interaction, and a
 # fatal close code.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/bot.sh"
 
 read -r P GW RESUME < <(free_ports 3 | xargs)
-FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py --gateway-port $GW --resume-port $RESUME"
-C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
 ADMIN=111111111111111111 HOST=222222222222222222 HELPER=333333333333333333
 ALICE=444444444444444444 BOB=555555555555555555 EVE=666666666666666666
 CAROL=777777777777777777
@@ -52,8 +51,7 @@ test_expect_success 'setup: a state repository, the fake Discord and the bot' '
 	committer: { name: roost-bot, email: bot@example.com }
 	EOF
 	roost-bot -n -f bot.yaml | grep -q "configuration OK" &&
-	{ $FD --port $P --state-dir fd >fd.log 2>&1 & FDPID=$!; } &&
-	wait_for 10 test -f fd/ready &&
+	fake_start &&
 	start_bot
 '
 

@@ -10,10 +10,9 @@
 # status view is edited when the node reports a change, and after its
 # token expires it goes on as a channel message that is edited too.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/bot.sh"
 
 read -r P GW RESUME HUB < <(free_ports 4 | xargs)
-FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py --gateway-port $GW --resume-port $RESUME"
-C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
 ALICE=444444444444444444
 export ROOST_EGGS=$ROOST_SRC/eggs
 cue() { printf "%s\n" "$1" >>"$TRASH/cues"; }
@@ -143,8 +142,7 @@ test_expect_success 'setup: repository, fake Discord, bot with a hub' '
 	  nodes:
 	    - { name: node-a, tokenSha256: $sha }
 	EOF
-	{ $FD --port $P --state-dir fd >fd.log 2>&1 & FDPID=$!; } &&
-	wait_for 10 test -f fd/ready &&
+	fake_start &&
 	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
 	wait_for 20 grep -q "gateway: ready" bot.log &&
 	$C get /commands | grep -q "\"global\""

@@ -7,14 +7,13 @@
 # Running with its usage. The Stop button on that message is followed to
 # Stopped the same way.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
 
 NODE=t5002-$TEST_RUN_ID
 E2E=e2e-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 PORT2 PORT3 < <(free_ports 7 | xargs)
 API=$TRASH/api.sock
-FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py --gateway-port $GW --resume-port $RESUME"
-C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
 ADMIN=111111111111111111 ALICE=444444444444444444
 export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
@@ -75,8 +74,7 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	sftp:
 	  enabled: false
 	EOF
-	{ $FD --port $P --state-dir fd >fd.log 2>&1 & FDPID=$!; } &&
-	wait_for 10 test -f fd/ready &&
+	fake_start &&
 	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
 	wait_for 20 grep -q "gateway: ready" bot.log &&
 	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&

@@ -545,7 +545,7 @@ test_recon__create_running_and_noop(void **state)
 	cJSON_Delete(j);
 
 	/* The server directory belongs to the container user. */
-	xasprintf(&path, "%s/volumes/alpha", t->data);
+	xasprintf(&path, "%s/volumes/%s", t->data, SN("alpha"));
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_uid, 999);
 	free(path);
@@ -709,7 +709,8 @@ test_recon__reinstall_once(void **state)
 	t_server(t, SN("delta"), 31131, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
 	t_wait_phase(t, SN("delta"), "Running", 60);
-	xasprintf(&path, "%s/volumes/delta/installs.txt", t->data);
+	xasprintf(&path, "%s/volumes/%s/installs.txt", t->data,
+	    SN("delta"));
 	text = t_read(path);
 	assert_string_equal(text, "run\n");
 	free(text);
@@ -1079,7 +1080,7 @@ test_recon__disk_limit_and_usage(void **state)
 	cJSON_Delete(j);
 
 	/* 70 MiB (apparent size) in a 64 MiB server: stopped, says why. */
-	xasprintf(&path, "%s/volumes/disk/big.bin", t->data);
+	xasprintf(&path, "%s/volumes/%s/big.bin", t->data, SN("disk"));
 	assert_int_equal(truncate(path, 0) == 0 || errno == ENOENT, 1);
 	{
 		int fd = open(path, O_WRONLY | O_CREAT, 0644);

@@ -127,7 +127,10 @@ egg_fix_surrogates(const char *buf, size_t len, struct buf *out)
 	return changed;
 }
 
-/* Parses YAML or JSON text, surrogate pairs and all; see ydoc_parse. */
+/*
+ * Parses YAML or JSON text, surrogate pairs and all; see ydoc_parse. A
+ * repeated key is kept (the last wins) for egg_load to judge.
+ */
 static int
 egg_parse_text(struct ydoc **doc, const char *path, const char *buf,
     size_t len, struct diags *d)
@@ -136,10 +139,25 @@ egg_parse_text(struct ydoc **doc, const char *path, const char *buf,
 	int		rc;
 
 	if (!egg_fix_surrogates(buf, len, &fixed))
-		return ydoc_parse(doc, path, buf, len, d);
-	rc = ydoc_parse(doc, path, fixed.data, fixed.len, d);
+		return ydoc_parse_flags(doc, path, buf, len, YDOC_DUPLICATES,
+		    d);
+	rc = ydoc_parse_flags(doc, path, fixed.data, fixed.len,
+	    YDOC_DUPLICATES, d);
 	buf_dispose(&fixed);
 	return rc;
+}
+
+/* True when text is a JSON object (its first non-blank byte is '{'). */
+static int
+egg_is_json(const char *buf, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' &&
+		    buf[i] != '\r')
+			return buf[i] == '{';
+	return 0;
 }
 
 /* Replaces every CRLF (and lone CR) with LF. */
@@ -558,6 +576,12 @@ egg_vars_load(struct egg_ctx *c, const struct ydoc_node *vars)
 		egg_err(c, vars, "'variables' must be a list");
 		return;
 	}
+	if (vars->n > EGG_MAX_VARS) {
+		egg_err(c, ydoc_item(vars, EGG_MAX_VARS), "more than %d "
+		    "variables; an egg has at most %d", EGG_MAX_VARS,
+		    EGG_MAX_VARS);
+		return;
+	}
 	for (i = 0; i < vars->n; i++) {
 		const struct ydoc_node *v = ydoc_item(vars, i);
 		struct egg_var *var;
@@ -872,6 +896,14 @@ egg_load(struct egg **out, const char *path, const char *buf, size_t len,
 		egg_err(&c, root, "an egg must be a map of keys");
 	} else {
 		api = ydoc_get(root, "apiVersion");
+		/*
+		 * An upstream egg in JSON is read as PHP's json_decode reads
+		 * it, the last of a repeated key winning (real eggs repeat
+		 * keys); any other egg may not repeat a key.
+		 */
+		if (!egg_is_json(buf, len) || (api != NULL &&
+		    ydoc_is_scalar(api) && strcmp(api->str, "roost/v1") == 0))
+			(void)ydoc_check_duplicates(doc, d);
 		if (api != NULL && ydoc_is_scalar(api) &&
 		    strcmp(api->str, "roost/v1") == 0)
 			egg_load_roost(&c, root);

@@ -50,6 +50,9 @@ struct egg_replace {
 	char	*value;		/* with {{...}} placeholders unexpanded */
 	int	 value_type;	/* EGG_VAL_STRING, EGG_VAL_INT or EGG_VAL_BOOL */
 };
+/* Variables in one egg: past it an egg is refused (real eggs have < 100). */
+#define EGG_MAX_VARS	1000
+
 #define EGG_VAL_STRING	0
 #define EGG_VAL_INT	1
 #define EGG_VAL_BOOL	2

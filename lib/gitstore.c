@@ -547,6 +547,12 @@ src_read(void *arg, const char *path, struct buf *out, char *id,
 		return rerr_set(err, ROOST_ENOTFOUND, "'%s' is not a file",
 		    path);
 	}
+	/* A symlink's blob is its target's name, never YAML to read. */
+	if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+		git_tree_entry_free(e);
+		return rerr_set(err, ROOST_EINVAL, "'%s' is a symlink; "
+		    "symlinks are not allowed in a state repository", path);
+	}
 	if (git_blob_lookup(&blob, s->gs->repo, git_tree_entry_id(e)) < 0) {
 		git_tree_entry_free(e);
 		return gs_fail(err, -1, path);

@@ -29,6 +29,7 @@
 #include "xmalloc.h"
 #include "ydoc.h"
 #include "yedit.h"
+#include "ywrite.h"
 
 #define PANEL_ATTEMPTS	5
 #define PANEL_DEPTH	200
@@ -503,22 +504,6 @@ panel_state(struct panel *p, const char *rev, int fetch, struct state **out,
 	if (rc != 0)
 		return rc;
 	return load_state(p, id, NULL, 0, out, err);
-}
-
-/* Writes value as a YAML double-quoted scalar. */
-static void
-yaml_quote(struct buf *b, const char *s)
-{
-	buf_putc(b, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_addf(b, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			buf_addf(b, "\\x%02x", (unsigned char)*s);
-		else
-			buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
 }
 
 /* The scalar at a dotted path of a YAML text, or NULL. */
@@ -1112,20 +1097,20 @@ edit_sftp(struct panel_ctx *c, void *arg, struct rerr *err)
 				perms = op->perms;
 		}
 		buf_puts(&raw, "\n- user: ");
-		yaml_quote(&raw, u->user);
+		ywrite_quoted(&raw, u->user);
 		if (pw != NULL) {
 			buf_puts(&raw, "\n  password: ");
-			yaml_quote(&raw, pw);
+			ywrite_quoted(&raw, pw);
 		}
 		if (u->nkeys > 0 || (is && op->key != NULL)) {
 			buf_puts(&raw, "\n  keys:");
 			for (j = 0; j < u->nkeys; j++) {
 				buf_puts(&raw, "\n    - ");
-				yaml_quote(&raw, u->keys[j]);
+				ywrite_quoted(&raw, u->keys[j]);
 			}
 			if (is && op->key != NULL) {
 				buf_puts(&raw, "\n    - ");
-				yaml_quote(&raw, op->key);
+				ywrite_quoted(&raw, op->key);
 			}
 		}
 		buf_puts(&raw, "\n  permissions: ");
@@ -1139,14 +1124,14 @@ edit_sftp(struct panel_ctx *c, void *arg, struct rerr *err)
 	}
 	if (!found) {
 		buf_puts(&raw, "\n- user: ");
-		yaml_quote(&raw, op->user);
+		ywrite_quoted(&raw, op->user);
 		if (a->hash != NULL) {
 			buf_puts(&raw, "\n  password: ");
-			yaml_quote(&raw, a->hash);
+			ywrite_quoted(&raw, a->hash);
 		}
 		if (op->key != NULL) {
 			buf_puts(&raw, "\n  keys:\n    - ");
-			yaml_quote(&raw, op->key);
+			ywrite_quoted(&raw, op->key);
 		}
 		buf_puts(&raw, "\n  permissions: ");
 		perms_list(&raw, op->perms >= 0 ? (unsigned)op->perms :
@@ -1277,7 +1262,7 @@ edit_member(struct panel_ctx *c, void *arg, struct rerr *err)
 			perms = a->perms;
 		}
 		buf_puts(&raw, "\n- id: ");
-		yaml_quote(&raw, srv->members[i].id);
+		ywrite_quoted(&raw, srv->members[i].id);
 		buf_puts(&raw, "\n  permissions: ");
 		perms_list(&raw, perms, 0);
 		n++;
@@ -1289,7 +1274,7 @@ edit_member(struct panel_ctx *c, void *arg, struct rerr *err)
 	}
 	if (!found) {
 		buf_puts(&raw, "\n- id: ");
-		yaml_quote(&raw, a->id);
+		ywrite_quoted(&raw, a->id);
 		buf_puts(&raw, "\n  permissions: ");
 		perms_list(&raw, a->perms, 0);
 		n++;

@@ -21,11 +21,6 @@ struct ydoc;
  */
 #define STATE_UNSET		INT64_MIN
 
-/* Lists the entry names of a directory (sorted). */
-int	state_list_dir(const char *path, char ***names, size_t *n,
-	    struct rerr *err);
-/* True when path is a directory. */
-int	state_is_dir(const char *path);
 /* A content id for a buffer ("fnv1a64:<hex>:<len>"). */
 void	state_content_id(const char *p, size_t len, char *id, size_t idlen);
 

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "egg.h"
+#include "json.h"
 #include "rerr.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -462,13 +463,13 @@ json_value(const char *value, int type)
 
 	if (type == EGG_VAL_BOOL || strcmp(value, "true") == 0 ||
 	    strcmp(value, "false") == 0)
-		return cJSON_CreateBool(strcmp(value, "true") == 0);
+		return json_new_bool(strcmp(value, "true") == 0);
 	errno = 0;
 	v = strtoll(value, &end, 10);
 	if (*value != '\0' && *end == '\0' && errno == 0 &&
 	    v > -(1LL << 53) && v < (1LL << 53))
-		return cJSON_CreateNumber((double)v);
-	return cJSON_CreateString(value);
+		return json_new_num((double)v);
+	return json_new_str(value);
 }
 
 /* The current value of a JSON node as text, for conditions; NULL if none. */
@@ -481,7 +482,7 @@ json_text(const cJSON *n)
 		return xstrdup(n->valuestring);
 	if (cJSON_IsObject(n) || cJSON_IsArray(n))
 		return NULL;
-	return cJSON_PrintUnformatted(n);
+	return json_print(n);
 }
 
 struct jset {
@@ -541,8 +542,8 @@ json_set(cJSON *obj, const char *path, const struct jset *js)
 		    js->r->if_value != NULL)
 			return;
 		while (cJSON_GetArraySize(next) <= idx)
-			cJSON_AddItemToArray(next, dot ? cJSON_CreateObject() :
-			    cJSON_CreateNull());
+			cJSON_AddItemToArray(next, dot ? json_new_object() :
+			    json_new_null());
 		child = cJSON_GetArrayItem(next, (int)idx);
 		if (dot != NULL) {
 			json_set(child, dot + 1, js);
@@ -578,9 +579,9 @@ json_set(cJSON *obj, const char *path, const struct jset *js)
 
 /* Prints JSON with 4-space indents, as Wings writes it. */
 static void
-json_print(const cJSON *root, struct buf *out)
+json_print_wings(const cJSON *root, struct buf *out)
 {
-	char	*s = cJSON_Print(root), *p;
+	char	*s = json_print_pretty(root), *p;
 
 	/* cJSON indents with tabs and writes tabs only as formatting. */
 	for (p = s; *p != '\0'; p++) {
@@ -606,10 +607,10 @@ yaml_to_json(const struct ydoc_node *n)
 	const char	*s;
 
 	if (n == NULL)
-		return cJSON_CreateNull();
+		return json_new_null();
 	switch (n->type) {
 	case YDOC_MAP:
-		o = cJSON_CreateObject();
+		o = json_new_object();
 		for (i = 0; i < n->n; i++) {
 			const struct ydoc_node *k = ydoc_key(n, i);
 
@@ -619,7 +620,7 @@ yaml_to_json(const struct ydoc_node *n)
 		}
 		return o;
 	case YDOC_SEQ:
-		o = cJSON_CreateArray();
+		o = json_new_array();
 		for (i = 0; i < n->n; i++)
 			cJSON_AddItemToArray(o, yaml_to_json(ydoc_item(n, i)));
 		return o;
@@ -627,25 +628,25 @@ yaml_to_json(const struct ydoc_node *n)
 		break;
 	}
 	if (n->style != YDOC_PLAIN)
-		return cJSON_CreateString(n->str);
+		return json_new_str(n->str);
 	s = n->str;
 	if (ydoc_is_null(n))
-		return cJSON_CreateNull();
+		return json_new_null();
 	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
 	    strcmp(s, "TRUE") == 0)
-		return cJSON_CreateBool(1);
+		return json_new_bool(1);
 	if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
 	    strcmp(s, "FALSE") == 0)
-		return cJSON_CreateBool(0);
+		return json_new_bool(0);
 	if ((isdigit((unsigned char)s[0]) || ((s[0] == '-' || s[0] == '+') &&
 	    isdigit((unsigned char)s[1]))) && strspn(s, "+-0123456789.eE") ==
 	    strlen(s)) {
 		errno = 0;
 		v = strtod(s, &end);
 		if (*end == '\0' && errno == 0)
-			return cJSON_CreateNumber(v);
+			return json_new_num(v);
 	}
-	return cJSON_CreateString(s);
+	return json_new_str(s);
 }
 
 static void
@@ -658,7 +659,7 @@ json_to_yaml_scalar(const cJSON *n, struct buf *out)
 	else if (cJSON_IsBool(n))
 		buf_puts(out, cJSON_IsTrue(n) ? "true" : "false");
 	else if (cJSON_IsNumber(n)) {
-		s = cJSON_PrintUnformatted(n);
+		s = json_print(n);
 		buf_puts(out, s);
 		free(s);
 	} else if (cJSON_IsObject(n))
@@ -724,7 +725,7 @@ yaml_get(const char *in, size_t len, const char *path)
 	char			*copy, *p, *save = NULL, *res = NULL;
 
 	diags_init(&d);
-	if (ydoc_parse(&doc, "f", in, len, &d) != 0) {
+	if (ydoc_parse_flags(&doc, "f", in, len, YDOC_DUPLICATES, &d) != 0) {
 		diags_dispose(&d);
 		return NULL;
 	}
@@ -767,7 +768,8 @@ rewrite_yaml(const struct egg_file *f, const char *in, size_t len,
 			tree = 1;
 	if (tree) {
 		diags_init(&pd);
-		if (ydoc_parse(&doc, f->path, in, len, &pd) != 0) {
+		if (ydoc_parse_flags(&doc, f->path, in, len, YDOC_DUPLICATES,
+		    &pd) != 0) {
 			diags_add(d, f->path, pd.n ? pd.v[0].line : 0,
 			    pd.n ? pd.v[0].col : 0, "not valid yaml (%s); left "
 			    "unchanged", pd.n ? pd.v[0].msg : "?");
@@ -776,7 +778,7 @@ rewrite_yaml(const struct egg_file *f, const char *in, size_t len,
 		}
 		diags_dispose(&pd);
 		root = doc->root != NULL && doc->root->type == YDOC_MAP ?
-		    yaml_to_json(doc->root) : cJSON_CreateObject();
+		    yaml_to_json(doc->root) : json_new_object();
 		ydoc_free(doc);
 		memset(&js, 0, sizeof(js));
 		js.env = env;
@@ -1183,8 +1185,8 @@ cfgfile_rewrite(const struct egg *egg, size_t fileidx, const char *in,
 		lines_free(&l);
 		break;
 	case EGG_PARSER_JSON:
-		root = len > 0 ? cJSON_ParseWithLength(in, len) :
-		    cJSON_CreateObject();
+		root = len > 0 ? json_parse_len(in, len) :
+		    json_new_object();
 		if (root == NULL || !cJSON_IsObject(root)) {
 			diags_add(d, f->path, 0, 0, "not a json object; left "
 			    "unchanged (fix or delete the file)");
@@ -1201,7 +1203,7 @@ cfgfile_rewrite(const struct egg *egg, size_t fileidx, const char *in,
 			js.r = &f->replace[i];
 			json_set(root, f->replace[i].match, &js);
 		}
-		json_print(root, out);
+		json_print_wings(root, out);
 		cJSON_Delete(root);
 		break;
 	case EGG_PARSER_YAML:

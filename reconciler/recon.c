@@ -2308,7 +2308,7 @@ recon_server_tree(struct recon *r, struct rsrv *rs)
 	json_add_str(o, "image", s != NULL ? s->cs->image : NULL);
 	p = json_add_array(o, "ports");
 	for (i = 0; s != NULL && i < s->cs->nports; i++)
-		cJSON_AddItemToArray(p, cJSON_CreateNumber(s->cs->ports[i]));
+		cJSON_AddItemToArray(p, json_new_num(s->cs->ports[i]));
 
 	c = json_add_object(o, "container");
 	json_add_str(c, "id", rs->have_c ? rs->cid : NULL);

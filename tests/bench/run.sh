@@ -17,6 +17,7 @@ run() {
 	results+=("$name: $(echo "$out" | tail -n 1)")
 }
 run bench_state "$O/tests/bench_state"
+run bench_parse "$O/tests/bench_parse"
 run bench_eggs "$O/tests/bench_eggs" eggs tests/data/eggs-corpus
 run bench_engine "$O/tests/bench_engine" -n 7
 # the bot's benchmarks run it against the fake Discord (python3-websockets)

@@ -169,13 +169,13 @@ t_unlink(struct t *t, const char *rel)
 }
 
 /*
- * Writes servers/<name>.yaml with port name port (t_port). extra is
- * appended verbatim (restartedAt, reinstallAt); vars is a flow map body
- * ("MOTD: one").
+ * Writes servers/<name>.yaml of egg (test/demo, test/hostile) with port
+ * name port (t_port). extra is appended verbatim (restartedAt,
+ * reinstallAt); vars is a flow map body ("MOTD: one").
  */
 static void
-t_server(struct t *t, const char *name, int port, int memory,
-    const char *state, const char *vars, const char *extra)
+t_server_egg(struct t *t, const char *egg, const char *name, int port,
+    int memory, const char *state, const char *vars, const char *extra)
 {
 	char	*text, *rel;
 
@@ -185,19 +185,27 @@ t_server(struct t *t, const char *name, int port, int memory,
 	    "name: %s\n"
 	    "owner: \"123456789012345678\"\n"
 	    "node: %s\n"
-	    "egg: test/demo\n"
+	    "egg: %s\n"
 	    "state: %s\n"
 	    "limits: { memory: %d, swap: 0, cpu: 100, disk: 64, io: 500, "
 	    "pids: 64 }\n"
 	    "ports: { default: %d }\n"
 	    "variables: { %s }\n"
 	    "%s",
-	    name, t->node, state, memory, t_port(t, port), vars ? vars : "",
-	    extra ? extra : "");
+	    name, t->node, egg, state, memory, t_port(t, port),
+	    vars ? vars : "", extra ? extra : "");
 	xasprintf(&rel, "servers/%s.yaml", name);
 	t_write(t, rel, text);
 	free(rel);
 	free(text);
+}
+
+/* The same of the demo egg. */
+static void
+t_server(struct t *t, const char *name, int port, int memory,
+    const char *state, const char *vars, const char *extra)
+{
+	t_server_egg(t, "test/demo", name, port, memory, state, vars, extra);
 }
 
 static void
@@ -1159,25 +1167,11 @@ static void
 t_hostile(struct t *t, const char *name, int code)
 {
 	static int	 seq;	/* port names, one per server */
-	char		*text, *rel;
+	char		 vars[64];
 
-	xasprintf(&text,
-	    "apiVersion: roost/v1\n"
-	    "kind: Server\n"
-	    "name: %s\n"
-	    "owner: \"123456789012345678\"\n"
-	    "node: %s\n"
-	    "egg: test/hostile\n"
-	    "state: running\n"
-	    "limits: { memory: 128, swap: 0, cpu: 100, disk: 64, io: 500, "
-	    "pids: 64 }\n"
-	    "ports: { default: %d }\n"
-	    "variables: { INSTALL_EXIT: \"%d\" }\n", name, t->node,
-	    t_port(t, 39000 + ++seq), code);
-	xasprintf(&rel, "servers/%s.yaml", name);
-	t_write(t, rel, text);
-	free(rel);
-	free(text);
+	snprintf(vars, sizeof(vars), "INSTALL_EXIT: \"%d\"", code);
+	t_server_egg(t, "test/hostile", name, 39000 + ++seq, 128, "running",
+	    vars, NULL);
 }
 
 /* The docker CLI's answer for a --format template, or NULL. */

@@ -42,6 +42,7 @@ struct rt_stream {
 struct runtime {
 	pthread_t		 thread;
 	pthread_mutex_t		 mtx;
+	pthread_cond_t		 closed;	/* a stream closed, or quit */
 	int			 efd;
 	int			 quit;
 	struct rt_stream	**v;
@@ -171,6 +172,7 @@ rt_main(void *arg)
 			if (s->close && s->a != NULL) {
 				docker_attach_close(s->a);
 				s->a = NULL;
+				pthread_cond_broadcast(&rt->closed);
 			}
 			if (s->a == NULL)
 				continue;
@@ -223,6 +225,7 @@ rt_main(void *arg)
 				}
 				docker_attach_close(s->a);
 				s->a = NULL;
+				pthread_cond_broadcast(&rt->closed);
 				buf_puts(&eofs, s->server);
 				buf_putc(&eofs, '\0');
 				buf_puts(&eofs, s->cid ? s->cid : "");
@@ -276,6 +279,7 @@ runtime_new(runtime_line_cb line, runtime_eof_cb eof, void *arg)
 
 	rt = xcalloc(1, sizeof(*rt));
 	pthread_mutex_init(&rt->mtx, NULL);
+	pthread_cond_init(&rt->closed, NULL);
 	if ((rt->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
 		fatal("runtime: eventfd");
 	rt->line_cb = line;
@@ -284,6 +288,26 @@ runtime_new(runtime_line_cb line, runtime_eof_cb eof, void *arg)
 	if (pthread_create(&rt->thread, NULL, rt_main, rt) != 0)
 		fatalx("runtime: cannot start the console thread");
 	return rt;
+}
+
+/*
+ * With rt->mtx held: asks the console thread to close server's stream and
+ * waits (on rt->closed, the lock released meanwhile) until it has, or the
+ * runtime quits. The stream is looked up again after each wake-up, as
+ * another caller may have replaced or forgotten it while the lock was
+ * released; the thread broadcasts under the lock, so no wake-up is lost.
+ */
+static void
+rt_close_wait(struct runtime *rt, const char *server)
+{
+	struct rt_stream	*s;
+
+	while (!rt->quit && (s = rt_find(rt, server)) != NULL &&
+	    s->a != NULL) {
+		s->close = 1;
+		rt_wake(rt);
+		pthread_cond_wait(&rt->closed, &rt->mtx);
+	}
 }
 
 /* Stops the console thread and frees everything; see runtime.h. */
@@ -296,6 +320,7 @@ runtime_free(struct runtime *rt)
 		return;
 	pthread_mutex_lock(&rt->mtx);
 	rt->quit = 1;
+	pthread_cond_broadcast(&rt->closed);
 	pthread_mutex_unlock(&rt->mtx);
 	rt_wake(rt);
 	pthread_join(rt->thread, NULL);
@@ -303,6 +328,7 @@ runtime_free(struct runtime *rt)
 		rt_stream_free(rt->v[i]);
 	free(rt->v);
 	close(rt->efd);
+	pthread_cond_destroy(&rt->closed);
 	pthread_mutex_destroy(&rt->mtx);
 	free(rt);
 }
@@ -315,21 +341,9 @@ runtime_follow(struct runtime *rt, const char *server, const char *cid,
 	struct rt_stream	*s;
 
 	pthread_mutex_lock(&rt->mtx);
+	/* The thread may be polling the old stream: it closes it first. */
+	rt_close_wait(rt, server);
 	s = rt_get(rt, server);
-	if (s->a != NULL) {
-		/* The thread may be polling it: hand it a closed slot. */
-		s->close = 1;
-		pthread_mutex_unlock(&rt->mtx);
-		rt_wake(rt);
-		/* Wait for the thread to close the old stream. */
-		for (;;) {
-			pthread_mutex_lock(&rt->mtx);
-			if (s->a == NULL || rt->quit)
-				break;
-			pthread_mutex_unlock(&rt->mtx);
-			usleep(1000);
-		}
-	}
 	s->close = 0;
 	if (s->a != NULL)
 		docker_attach_close(s->a);
@@ -349,18 +363,8 @@ runtime_unfollow(struct runtime *rt, const char *server, int forget)
 	size_t			 i;
 
 	pthread_mutex_lock(&rt->mtx);
-	if ((s = rt_find(rt, server)) != NULL && s->a != NULL) {
-		s->close = 1;
-		pthread_mutex_unlock(&rt->mtx);
-		rt_wake(rt);
-		for (;;) {
-			pthread_mutex_lock(&rt->mtx);
-			if (s->a == NULL || rt->quit)
-				break;
-			pthread_mutex_unlock(&rt->mtx);
-			usleep(1000);
-		}
-	}
+	rt_close_wait(rt, server);
+	s = rt_find(rt, server);
 	if (s != NULL && forget && s->a == NULL) {
 		for (i = 0; i < rt->n; i++)
 			if (rt->v[i] == s) {

@@ -8,9 +8,11 @@
 # wss:// roostd trusts the CA of hub.caFile and refuses any other.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t2100
-HUBPORT=32100
+NODE=t2100-$TEST_RUN_ID
+SRV=t2100-a-$TEST_RUN_ID
+read -r HUBPORT PORT1 < <(free_ports 2 | xargs)
 API=$TRASH/api.sock
 export ROOST_EGGS=$ROOST_SRC/eggs
 HUB="/usr/bin/python3 $ROOST_SRC/tests/tools/testhub.py"
@@ -29,11 +31,7 @@ frames() {	# frames TYPE: how many frames of that type were received
 test_cleanup 'kill $ROOSTD $HUBPID $TLSD $TLSHUB 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
 test_expect_success 'setup: a repository, a hub and roostd' '
-	mkdir -p repo/nodes repo/servers &&
-	git init -q -b main repo &&
-	printf "name: $NODE\naddress: 127.0.0.1\nports: [\"32101-32110\"]\n" >repo/nodes/$NODE.yaml &&
-	printf "name: t2100-a\nowner: \"444444444444444444\"\nnode: $NODE\negg: roost/demo\nlimits: { memory: 128 }\nports: { default: 32101 }\n" >repo/servers/t2100-a.yaml &&
-	git -C repo add -A && git -C repo commit -q -m init &&
+	roostd_repo $NODE $SRV $PORT1 &&
 	echo "s3cret-token" >token &&
 	printf "node: $NODE\nrepo: $TRASH/repo\ndataDir: $TRASH/data\napi: $API\npollInterval: 1h\nhub:\n  url: ws://127.0.0.1:$HUBPORT/v1/hub\n  tokenFile: $TRASH/token\nsftp:\n  enabled: false\n" >roostd.yaml &&
 	start_hub s3cret-token --fetch-after-snapshot &&

@@ -12,10 +12,9 @@
 # node cannot report another node's server; a snapshot of 160,000 servers
 # is refused at once while slash commands are answered in time.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/bot.sh"
 
-P=33510 HUB=33519
-FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py"
-C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
+read -r P GW RESUME HUB < <(free_ports 4 | xargs)
 ALICE=444444444444444444
 export ROOST_EGGS=$ROOST_SRC/eggs
 cue() { printf "%s\n" "$1" >>"$TRASH/cues"; }
@@ -113,7 +112,7 @@ tokenFile: t
 applicationId: "900000000000000001"
 repo: {url: "ssh://git@h/r.git", sshKey: k}
 workdir: w
-hub: {listen: "0.0.0.0:8443", nodes: [{name: node-a, tokenSha256: "%s"}]}
+hub: {listen: "0.0.0.0:8443", nodes: [{name: node-a, tokenSha256: "%s"}]} # ports-ok: a schema check, nothing listens
 statusFollowMinutes: 90
 """ % ("0" * 64)
 jsonschema.validate(yaml.safe_load(good), s)
@@ -150,8 +149,7 @@ test_expect_success 'setup: repository, fake Discord, bot with a hub' '
 	  nodes:
 	    - { name: node-a, tokenSha256: $sha }
 	EOF
-	{ $FD --port $P --state-dir fd >fd.log 2>&1 & FDPID=$!; } &&
-	wait_for 10 test -f fd/ready &&
+	fake_start &&
 	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
 	wait_for 20 grep -q "gateway: ready" bot.log &&
 	$C get /commands | grep -q "\"global\""

@@ -1015,13 +1015,13 @@ test_egg__library_override_and_duplicates(void **state)
 {
 	struct egg_library	*lib = egglib_new();
 	struct diags		 d;
-	char			 dir[] = "/tmp/roost-eggs.XXXXXX", cmd[512];
+	char			*dir, cmd[512];
 	const char		*egg = "apiVersion: roost/v1\nkind: Egg\n"
 				    "name: Mine\nimages: [{ref: mine:1}]\n"
 				    "startup: run\n";
 	FILE			*fp;
 
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(dir = unit_tmpdir("eggs"));
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/roost %s/games", dir, dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "%s/roost/demo.yaml", dir);
@@ -1047,8 +1047,8 @@ test_egg__library_override_and_duplicates(void **state)
 	assert_contains(d.v[0].msg, "already defines egg 'games/a'");
 	diags_dispose(&d);
 	egglib_free(lib);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(unit_rmtree(dir), 0);
+	free(dir);
 }
 
 int

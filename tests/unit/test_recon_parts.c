@@ -23,9 +23,9 @@
 static char *
 tmpdir(void)
 {
-	char	*d = xstrdup("/tmp/roost-test-parts-XXXXXX");
+	char	*d = unit_tmpdir("test-parts");
 
-	assert_non_null(mkdtemp(d));
+	assert_non_null(d);
 	return d;
 }
 

@@ -23,11 +23,13 @@ enum conf_type {
 	CT_DURATION,
 	CT_BOOL,
 	CT_USER,
-	CT_MAP
+	CT_MAP,
+	CT_UINT,	/* a positive integer */
+	CT_SIZE		/* bytes: 262144, 256KiB, 10MiB */
 };
 
 struct conf_key {
-	const char	*parent;	/* NULL, "hub" or "sftp" */
+	const char	*parent;	/* NULL, "hub", "sftp" or "console" */
 	const char	*name;
 	enum conf_type	 type;
 	size_t		 off;
@@ -59,6 +61,15 @@ static const struct conf_key conf_keys[] = {
 	{ NULL, "network",		CT_STR,		OFF(network) },
 	{ NULL, "stopTimeout",		CT_DURATION,	OFF(stop_ms) },
 	{ NULL, "installTimeout",	CT_DURATION,	OFF(install_ms) },
+	{ NULL, "apiGroup",		CT_STR,		OFF(api_group) },
+	{ NULL, "console",		CT_MAP,		0 },
+	{ "console", "lines",		CT_UINT,	OFF(con_lines) },
+	{ "console", "bytes",		CT_SIZE,	OFF(con_bytes) },
+	{ "console", "throttleLines",	CT_UINT,	OFF(con_throttle) },
+	{ "console", "throttleInterval", CT_DURATION,	OFF(con_throttle_ms) },
+	{ "console", "commandLimit",	CT_UINT,	OFF(con_rate) },
+	{ "console", "commandWindow",	CT_DURATION,	OFF(con_rate_ms) },
+	{ "console", "auditMaxSize",	CT_SIZE,	OFF(audit_max) },
 };
 
 static void
@@ -77,6 +88,42 @@ conf_defaults(struct conf *c)
 	c->network = xstrdup("roost0");
 	c->stop_ms = 30 * 1000;
 	c->install_ms = 30 * 60 * 1000;
+	c->api_group = xstrdup("roost");
+	c->con_lines = 1000;
+	c->con_bytes = 256 * 1024;
+	c->con_throttle = 2000;
+	c->con_throttle_ms = 100;
+	c->con_rate = 5;
+	c->con_rate_ms = 10 * 1000;
+	c->audit_max = 10 * 1024 * 1024;
+}
+
+/* Reads a positive integer, with a KiB/MiB/GiB suffix when size. */
+static int
+conf_parse_uint(const char *s, int size, uint64_t *out)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || v == 0)
+		return -1;
+	if (size && *end != '\0') {
+		if (strcmp(end, "KiB") == 0 && v < (1ULL << 44))
+			v <<= 10;
+		else if (strcmp(end, "MiB") == 0 && v < (1ULL << 34))
+			v <<= 20;
+		else if (strcmp(end, "GiB") == 0 && v < (1ULL << 24))
+			v <<= 30;
+		else
+			return -1;
+	} else if (*end != '\0' || v > UINT32_MAX)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static int
@@ -145,6 +192,15 @@ conf_set(struct conf *c, const struct conf_key *k, const struct ydoc_node *v,
 		}
 		c->uid = (uid_t)uid;
 		c->gid = (gid_t)gid;
+		break;
+	case CT_UINT:
+	case CT_SIZE:
+		if (conf_parse_uint(v->str, k->type == CT_SIZE,
+		    (uint64_t *)((char *)c + k->off)) == -1)
+			diags_add(d, path, v->line, v->col, "'%s' must be %s, "
+			    "not '%s'", k->name, k->type == CT_SIZE ? "a size "
+			    "such as 262144, 256KiB or 10MiB" : "a positive "
+			    "integer", v->str);
 		break;
 	case CT_MAP:
 		break;
@@ -245,6 +301,9 @@ conf_load(struct conf **out, const char *path, struct diags *d)
 	if (c->hub_url != NULL && c->hub_token_file == NULL)
 		diags_add(d, path, 0, 0, "'hub.tokenFile' is required when "
 		    "'hub.url' is set");
+	if (c->con_throttle_ms == 0 || c->con_rate_ms == 0)
+		diags_add(d, path, 0, 0, "'console.throttleInterval' and "
+		    "'console.commandWindow' must not be 0");
 	if (c->sftp_host_key == NULL)
 		xasprintf(&c->sftp_host_key, "%s/sftp/host_ed25519",
 		    c->data_dir);
@@ -277,5 +336,6 @@ conf_free(struct conf *c)
 	free(c->sftp_listen);
 	free(c->sftp_host_key);
 	free(c->network);
+	free(c->api_group);
 	free(c);
 }

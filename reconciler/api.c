@@ -256,8 +256,7 @@ api_follow_read(void *cls, uint64_t pos, char *dst, size_t max)
 				api_format_line(&f->out, &v[i], f->json,
 				    f->strip);
 			console_lines_free(v, (size_t)n);
-			if (next > f->after)
-				f->after = next;
+			f->after = next;
 			if (f->out.len > 0)
 				continue;
 		}
@@ -328,7 +327,7 @@ api_logs(struct api *api, struct MHD_Connection *c, const char *name)
 	strip = (s = api_arg(c, "ansi")) != NULL && strcmp(s, "0") == 0;
 
 	if (con != NULL && (console_known(con, name) ||
-	    api_known(api, name))) {
+	    (follow && api_known(api, name)))) {
 		if (after == 0 && lines > 0)
 			n = console_read(con, name, 0, (size_t)lines, &v,
 			    &skipped, &next);

@@ -132,7 +132,11 @@ cring_read(const struct cring *r, uint64_t after, size_t max,
 
 	*out = NULL;
 	*skipped = 0;
-	if (after >= r->seq || r->n == 0) {
+	if (after >= r->seq)
+		return 0;
+	if (r->n == 0) {
+		/* Cleared: everything above after is gone. */
+		*skipped = r->seq - after;
 		return 0;
 	}
 	oldest = r->seq - r->n + 1;
@@ -517,8 +521,7 @@ console_read(struct console *con, const char *server, uint64_t after,
 	}
 	con_flush_dropped(con, s, con_mono_ms());
 	n = cring_read(s->ring, after, max, out, skipped);
-	*next = n > 0 ? (*out)[n - 1].seq : (after > cring_last(s->ring) ?
-	    cring_last(s->ring) : (after > 0 ? after : cring_last(s->ring)));
+	*next = n > 0 ? (*out)[n - 1].seq : cring_last(s->ring);
 	pthread_mutex_unlock(&con->mu);
 	return n;
 }

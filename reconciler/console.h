@@ -107,8 +107,9 @@ int		 console_known(struct console *con, const char *server);
  * Copies server's lines with a number above after (0: from the oldest),
  * at most max of the newest of them (0: all), into an array the caller
  * frees with console_lines_free. *skipped gets how many lines above after
- * the ring no longer has; *next the number of the newest line (pass it as
- * after to continue). Returns the count, or -1 when server has no ring.
+ * the ring no longer has; *next the number of the newest line in the ring
+ * (pass it as after to continue; it may be below after when numbering
+ * started again). Returns the count, or -1 when server has no ring.
  */
 ssize_t		 console_read(struct console *con, const char *server,
 		    uint64_t after, size_t max, struct console_line **out,

@@ -355,7 +355,8 @@ api_logs(struct api *api, struct MHD_Connection *c, const char *name)
 	buf_init(&b, 0);
 	if (json && !follow)
 		buf_addf(&b, "{\"server\":\"%s\",\"lines\":[", name);
-	api_format_skipped(&b, skipped, json && follow);
+	if (!json || follow)
+		api_format_skipped(&b, skipped, json);
 	for (i = 0; i < n; i++) {
 		if (json && !follow) {
 			struct buf	one;
@@ -604,6 +605,10 @@ api_handler(void *cls, struct MHD_Connection *c, const char *url,
 			    "no such server on this node");
 		snprintf(name, sizeof(name), "%.*s",
 		    q != NULL ? (int)(q - rest) : (int)strlen(rest), rest);
+		if (name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] != '\0')
+			return api_error(c, MHD_HTTP_NOT_FOUND,
+			    "no such server on this node");
 		if (q != NULL && strcmp(q, "/command") == 0) {
 			if (strcmp(method, "POST") != 0)
 				return api_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,

@@ -10,7 +10,7 @@
 #    write "say Y\n" to an attach stream's stdin and read the same stream
 #    until Y comes back (what "docker attach" does, without its start-up).
 # 2. Memory: roostd's RSS with FLOODERS (100) demo servers each printing
-#    LINES (200,000) lines at once ("flood N"), sampled every 100 ms until
+#    LINES (100,000) lines at once ("flood N"), sampled every 100 ms until
 #    every server has printed its last line, against roostd's RSS with the
 #    same servers idle just before.
 #
@@ -21,7 +21,7 @@ set -u
 O=${1:-build}
 ROUNDS=${2:-200}
 N=${3:-${ROOST_BENCH_FLOODERS:-100}}
-LINES=${4:-200000}
+LINES=${4:-100000}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=$(cd "$O" && pwd)
 . "$ROOST_SRC/tests/lib/docker.sh"

@@ -23,19 +23,18 @@
 #include "rerr.h"
 #include "xmalloc.h"
 
+#include "console.h"
 #include "docker.h"
 #include "runtime.h"
 
 #define RUNTIME_LINE_MAX	(64 * 1024)
 
 struct rt_stream {
+	struct runtime		*rt;
 	char			*server;
 	char			*cid;		/* container followed, or NULL */
 	struct docker_attach	*a;		/* NULL once closed */
 	struct buf		 partial;	/* an unfinished line */
-	char			*lines[RUNTIME_LOG_LINES];
-	size_t			 head;		/* next slot */
-	size_t			 nlines;
 	int			 close;		/* asked to close */
 };
 
@@ -50,6 +49,8 @@ struct runtime {
 	runtime_line_cb		 line_cb;
 	runtime_eof_cb		 eof_cb;
 	void			*arg;
+	struct console		*con;		/* the kept lines */
+	int			 own_con;
 };
 
 static void
@@ -80,6 +81,7 @@ rt_get(struct runtime *rt, const char *server)
 	if ((s = rt_find(rt, server)) != NULL)
 		return s;
 	s = xcalloc(1, sizeof(*s));
+	s->rt = rt;
 	s->server = xstrdup(server);
 	buf_init(&s->partial, RUNTIME_LINE_MAX);
 	rt->v = xreallocarray(rt->v, rt->n + 1, sizeof(*rt->v));
@@ -90,22 +92,14 @@ rt_get(struct runtime *rt, const char *server)
 static void
 rt_keep(struct rt_stream *s, const char *line)
 {
-	free(s->lines[s->head]);
-	s->lines[s->head] = xstrdup(line);
-	s->head = (s->head + 1) % RUNTIME_LOG_LINES;
-	if (s->nlines < RUNTIME_LOG_LINES)
-		s->nlines++;
+	console_output(s->rt->con, s->server, line, strlen(line));
 }
 
 static void
 rt_stream_free(struct rt_stream *s)
 {
-	size_t	i;
-
 	if (s->a != NULL)
 		docker_attach_close(s->a);
-	for (i = 0; i < RUNTIME_LOG_LINES; i++)
-		free(s->lines[i]);
 	buf_dispose(&s->partial);
 	free(s->cid);
 	free(s->server);
@@ -285,6 +279,8 @@ runtime_new(runtime_line_cb line, runtime_eof_cb eof, void *arg)
 	rt->line_cb = line;
 	rt->eof_cb = eof;
 	rt->arg = arg;
+	rt->con = console_new(NULL);
+	rt->own_con = 1;
 	if (pthread_create(&rt->thread, NULL, rt_main, rt) != 0)
 		fatalx("runtime: cannot start the console thread");
 	return rt;
@@ -327,6 +323,8 @@ runtime_free(struct runtime *rt)
 	for (i = 0; i < rt->n; i++)
 		rt_stream_free(rt->v[i]);
 	free(rt->v);
+	if (rt->own_con)
+		console_free(rt->con);
 	close(rt->efd);
 	pthread_cond_destroy(&rt->closed);
 	pthread_mutex_destroy(&rt->mtx);
@@ -371,6 +369,7 @@ runtime_unfollow(struct runtime *rt, const char *server, int forget)
 				rt->v[i] = rt->v[--rt->n];
 				break;
 			}
+		console_forget(rt->con, server);
 		rt_stream_free(s);
 	}
 	pthread_mutex_unlock(&rt->mtx);
@@ -420,23 +419,19 @@ int
 runtime_logs(struct runtime *rt, const char *server, int tail,
     struct buf *out)
 {
-	struct rt_stream	*s;
-	size_t			 n, i, start;
+	struct console_line	*v;
+	uint64_t		 skipped, next;
+	ssize_t			 n, i;
 
-	pthread_mutex_lock(&rt->mtx);
-	if ((s = rt_find(rt, server)) == NULL || s->nlines == 0) {
-		pthread_mutex_unlock(&rt->mtx);
+	n = console_read(rt->con, server, 0, tail > 0 ? (size_t)tail : 0,
+	    &v, &skipped, &next);
+	if (n <= 0)
 		return ROOST_ENOTFOUND;
-	}
-	n = s->nlines;
-	if (tail > 0 && (size_t)tail < n)
-		n = (size_t)tail;
-	start = (s->head + RUNTIME_LOG_LINES - n) % RUNTIME_LOG_LINES;
 	for (i = 0; i < n; i++) {
-		buf_puts(out, s->lines[(start + i) % RUNTIME_LOG_LINES]);
+		buf_add(out, v[i].text, v[i].len);
 		buf_putc(out, '\n');
 	}
-	pthread_mutex_unlock(&rt->mtx);
+	console_lines_free(v, (size_t)n);
 	return 0;
 }
 
@@ -444,14 +439,19 @@ runtime_logs(struct runtime *rt, const char *server, int tail,
 void
 runtime_note(struct runtime *rt, const char *server, const char *line)
 {
-	struct buf	b;
+	console_note(rt->con, server, line);
+}
 
-	buf_init(&b, 0);
-	buf_addf(&b, "[roost] %s", line);
+/* Keeps the lines in another console; see runtime.h. */
+void
+runtime_use_console(struct runtime *rt, struct console *con)
+{
 	pthread_mutex_lock(&rt->mtx);
-	rt_keep(rt_get(rt, server), buf_str(&b));
+	if (rt->own_con)
+		console_free(rt->con);
+	rt->con = con;
+	rt->own_con = 0;
 	pthread_mutex_unlock(&rt->mtx);
-	buf_dispose(&b);
 }
 
 /* Copies line without ANSI escape sequences. */

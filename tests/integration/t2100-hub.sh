@@ -105,7 +105,7 @@ test_expect_success 'setup: a CA, a hub certificate it signed, another CA' '
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key \
 	    -out other.pem -days 2 -subj "/CN=other CA" 2>/dev/null &&
 	mkdir -p repo2/nodes && git init -q -b main repo2 &&
-	printf "name: t2100-tls\naddress: 127.0.0.1\nports: [\"32111-32112\"]\n" >repo2/nodes/t2100-tls.yaml &&
+	printf "name: t2100-tls\naddress: 127.0.0.1\nports: [$PORT1]\n" >repo2/nodes/t2100-tls.yaml &&
 	git -C repo2 add -A && git -C repo2 commit -q -m init
 '
 

@@ -186,7 +186,7 @@ test_panel__create_and_set(void **state)
 	{
 		const char *kv2[] = { "memory=4096", "disk=8192" };
 		struct panel_req req = { AUTHOR, NULL };
-		char *tip = sh_out("git -C r.git rev-parse main");
+		char *tip = unit_sh_out("git -C r.git rev-parse main");
 
 		panel_result_init(&res);
 		rerr_init(&err);
@@ -196,13 +196,13 @@ test_panel__create_and_set(void **state)
 		    "limits.disk 8192");
 		panel_result_dispose(&res);
 		free(tip);
-		tip = sh_out("git -C r.git rev-parse main");
+		tip = unit_sh_out("git -C r.git rev-parse main");
 		panel_result_init(&res);
 		assert_rok(panel_server_set(p, &req, "alpha", kv2, 2, &res,
 		    &err), &err);
 		assert_true(res.unchanged);
 		assert_contains(res.summary, "nothing to change");
-		assert_sh_eq(tip, "git -C r.git rev-parse main");
+		unit_assert_sh_eq(tip, "git -C r.git rev-parse main");
 		panel_result_dispose(&res);
 		free(tip);
 	}
@@ -267,9 +267,9 @@ test_panel__vars_only_variables(void **state)
 	    "roost server vars mc: variables.GREETING hello -> yo");
 	assert_string_equal(res.node, "node-a");
 	panel_result_dispose(&res);
-	assert_int_equal(sh("git -C r.git show main:servers/mc.yaml | "
+	assert_int_equal(unit_sh("git -C r.git show main:servers/mc.yaml | "
 	    "grep -q '^owner: \"123456789012345678\"'"), 0);
-	assert_int_equal(sh("git -C r.git show main:servers/mc.yaml | "
+	assert_int_equal(unit_sh("git -C r.git show main:servers/mc.yaml | "
 	    "grep -q '^node: node-a'"), 0);
 	panel_close(p);
 }
@@ -321,7 +321,7 @@ test_panel__discord_authors(void **state)
 		    &err), &err);
 		assert_false(res.unchanged);
 		panel_result_dispose(&res);
-		got = sh_out("git -C r.git log -1 --format='%%an|%%ae' main");
+		got = unit_sh_out("git -C r.git log -1 --format='%%an|%%ae' main");
 		xasprintf(&exp, "%s (discord:123456789012345678)|"
 		    "123456789012345678@users.discord.invalid",
 		    want[i] ? want[i] : names[i]);

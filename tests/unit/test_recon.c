@@ -12,6 +12,8 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -1125,9 +1127,11 @@ test_recon__disk_limit_and_usage(void **state)
 }
 
 /*
- * An egg whose install script leaves what a hostile one would: a FIFO, a
- * socket, root-owned files deep down, an attempted device node; it waits
- * for a "go" file so the test can look at the running installer.
+ * An egg whose install script leaves a FIFO and tries a device node; it
+ * waits for a "go" file so the test can look at the running installer
+ * and add, as root, what a root install script would leave (the demo
+ * image's installer runs as its user 999): a socket, a device, root-owned
+ * files deep down.
  */
 static const char hostile_egg[] =
 "apiVersion: roost/v1\n"
@@ -1144,15 +1148,11 @@ static const char hostile_egg[] =
 "  script: |\n"
 "    cd /mnt/server\n"
 "    mkfifo fifo\n"
-"    mkdir -p a/b/c && echo x > a/b/c/root-file\n"
 "    if mknod null c 1 3 2>/dev/null; then echo mknod-allowed;\n"
 "    else echo mknod-refused; fi\n"
-"    ln -sf /mnt/server/sock /dev/log\n"
-"    syslogd -n -O /dev/null &\n"
-"    i=0\n"
-"    while [ ! -S sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n"
-"    [ -S sock ] && [ -p fifo ] && echo left-fifo-and-socket\n"
 "    while [ ! -e go ]; do sleep 0.1; done\n"
+"    [ -S sock ] && [ -p fifo ] && echo left-fifo-and-socket\n"
+"    [ -c dev ] && echo left-a-device\n"
 "    exit $INSTALL_EXIT\n"
 "variables:\n"
 "  - env: INSTALL_EXIT\n"
@@ -1199,13 +1199,55 @@ t_docker_format(const char *ref, const char *fmt)
 	return buf_detach(&out);
 }
 
+/*
+ * Waits until the volume of name exists (its installer started), then
+ * puts in it a socket, a character device and root-owned directories and
+ * file, as a root install script would.
+ */
+static void
+t_leave_root_things(struct t *t, const char *name)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 sb;
+	char			*vol, *p;
+	int			 fd, i;
+
+	xasprintf(&vol, "%s/volumes/%s", t->data, name);
+	for (i = 0; i < 600 && stat(vol, &sb) == -1; i++) {
+		recon_tick(t->r);
+		usleep(50000);
+	}
+	assert_int_equal(stat(vol, &sb), 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/sock", vol);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	if (geteuid() == 0) {
+		xasprintf(&p, "%s/dev", vol);
+		assert_int_equal(mknod(p, S_IFCHR | 0666, makedev(1, 3)), 0);
+		free(p);
+	}
+	xasprintf(&p, "%s/a/b/c", vol);
+	assert_int_equal(util_mkdir_p(p, 0755), 0);
+	free(p);
+	xasprintf(&p, "%s/a/b/c/root-file", vol);
+	fd = open(p, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	free(p);
+	free(vol);
+}
+
 /* Asserts nothing special is left in a volume and all is uid 999's. */
 static void
 t_assert_tidy(struct t *t, const char *name)
 {
 	struct stat	 sb;
 	char		*p;
-	const char	*gone[] = { "fifo", "sock", "null" };
+	const char	*gone[] = { "fifo", "sock", "null", "dev" };
 	const char	*owned[] = { "", "a", "a/b/c", "a/b/c/root-file" };
 	size_t		 i;
 
@@ -1261,14 +1303,14 @@ test_recon__installer_hardened(void **state)
 	assert_null(strstr(host, "PIDS=<NIL>"));
 	assert_contains(host, "PIDS=");
 	free(host);
-	/* Let both scripts finish. */
+	/* Leave what a root script would, then let both scripts finish. */
 	for (i = 0; i < 2; i++) {
-		xasprintf(&p, "%s/volumes/%s/go", t->data, i ? SN("hard-bad") :
-		    SN("hard-ok"));
-		for (fd = -1; fd == -1; usleep(50000)) {
-			recon_tick(t->r);
-			fd = open(p, O_WRONLY | O_CREAT, 0644);
-		}
+		const char *name = i ? SN("hard-bad") : SN("hard-ok");
+
+		t_leave_root_things(t, name);
+		xasprintf(&p, "%s/volumes/%s/go", t->data, name);
+		fd = open(p, O_WRONLY | O_CREAT, 0644);
+		assert_true(fd >= 0);
 		close(fd);
 		free(p);
 	}
@@ -1278,6 +1320,9 @@ test_recon__installer_hardened(void **state)
 	assert_contains(json_str(j, "install.logTail", ""),
 	    "left-fifo-and-socket");
 	assert_contains(json_str(j, "install.logTail", ""), "mknod-refused");
+	if (geteuid() == 0)
+		assert_contains(json_str(j, "install.logTail", ""),
+		    "left-a-device");
 	cJSON_Delete(j);
 	j = t_status(t, SN("hard-bad"));
 	assert_contains(json_str(j, "install.logTail", ""),

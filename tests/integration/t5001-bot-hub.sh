@@ -10,7 +10,8 @@
 # status view is edited when the node reports a change, and after its
 # token expires it goes on as a channel message that is edited too. A
 # node cannot report another node's server; a snapshot of 160,000 servers
-# is refused at once while slash commands are answered in time.
+# is refused at once while slash commands are answered in time (the unit
+# test test_bot_hub does the same against the hub alone, with timings).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/bot.sh"
 
@@ -279,14 +280,12 @@ test_expect_success 'a node cannot report a server the state puts on another nod
 acked_in_time() {	# the status command is acknowledged within 3 s
 	id=$($C slash $ALICE "" "server status demo") &&
 	$C wait $id >/dev/null &&
-	$C show $id | /usr/bin/python3 -c "
+	$C show $id | tee -a acks.json | /usr/bin/python3 -c "
 import json,sys; r=json.load(sys.stdin)
 assert r.get(\"ack_ms\") is not None and r[\"ack_ms\"] < 3000, r.get(\"ack_ms\")"
 }
 
-test_expect_success 'huge snapshots: 10,000 servers handled, 160,000 refused; commands answered in time' '
-	cue "bigsnap 10000" &&
-	for i in 1 2 3; do acked_in_time || return 1; sleep 0.5; done &&
+test_expect_success 'a snapshot of 160,000 servers is refused at once; commands are answered in time' '
 	n=$(grep -c "node node-a disconnected" bot.log) &&
 	cue "bigsnap 160000" &&
 	for i in 1 2 3 4 5 6; do acked_in_time || return 1; sleep 0.5; done &&

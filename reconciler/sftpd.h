@@ -110,6 +110,35 @@ int64_t	sftpd_throttle_check(struct sftpd_throttle *, const char *key,
 void	sftpd_throttle_note(struct sftpd_throttle *, const char *key, int ok,
 	    uint64_t now_ms);
 
+/*
+ * OpenSSH's MaxStartups "begin:rate:full" for connections not logged in:
+ * below begin none is dropped, from full every one is, in between each
+ * new one with a probability rising linearly from rate % to 100 %.
+ */
+struct sftpd_startups {
+	int	 begin;
+	int	 rate;
+	int	 full;
+};
+/*
+ * Parses "begin:rate:full" (or "full" alone: no early drop) into out;
+ * 1 <= begin <= full <= 100000, 0 <= rate <= 100. Returns 0 or -1.
+ */
+int	sftpd_startups_parse(const char *s, struct sftpd_startups *out);
+/*
+ * Says whether a new connection is dropped while npre connections are
+ * not logged in; r is a uniform random number below 100. Returns 1 or 0.
+ */
+int	sftpd_startups_drop(const struct sftpd_startups *m, int npre,
+	    unsigned int r);
+/*
+ * Writes the source a per-source cap counts a connection against into
+ * out: the IPv4 address (IPv4-mapped IPv6 included) or the /64 prefix of
+ * an IPv6 address, which one host usually holds whole.
+ */
+void	sftpd_source_key(const void *sa, size_t salen, char *out,
+	    size_t outlen);
+
 /* sftpd_match.c */
 /*
  * Says whether the root-relative path (no leading slash; "" is the root)
@@ -177,11 +206,13 @@ struct sftpd_listener;
  * Runs one session on the accepted socket fd in a forked child: key
  * exchange, authentication (asking the listener on ipc about throttling
  * and the session cap), the sftp subsystem, SFTP. bind is the ssh_bind
- * with the host key. Never returns.
+ * with the host key; a connection not logged in after grace_secs is
+ * closed. Never returns.
  */
 void	sftpd_session_run(void *bind, int fd, int ipc,
-	    const struct sftpd_config *cfg, const char *addr, int idle_ms,
-	    struct sftpd_usage *usage) __attribute__((__noreturn__));
+	    const struct sftpd_config *cfg, const char *addr, int grace_secs,
+	    int idle_ms, struct sftpd_usage *usage)
+	    __attribute__((__noreturn__));
 
 /* Messages between a session child and the listener (SOCK_SEQPACKET). */
 #define SFTPD_MSG_AUTH_ASK	1	/* child: may login/addr try now? */

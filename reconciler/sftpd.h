@@ -147,6 +147,12 @@ void	sftpd_source_key(const void *sa, size_t salen, char *out,
  */
 int	sftpd_match_denied(const char **patterns, size_t n, const char *path,
 	    int is_dir);
+/*
+ * Says whether an anchored pattern (one with a slash inside) could deny
+ * a path beneath the directory path that a rename of path, or a symlink
+ * made at path, would move out of its reach. Returns 1 or 0.
+ */
+int	sftpd_match_covers(const char **patterns, size_t n, const char *path);
 
 /* Disk usage of one server, shared by all of its sessions. */
 struct sftpd_usage {
@@ -181,6 +187,12 @@ int	sftpd_fs_open(struct sftpd_sess *s, const char *rel, int flags,
 /* Opens the parent directory of rel beneath the root; fd or -1 (errno). */
 int	sftpd_fs_parent(struct sftpd_sess *s, const char *rel,
 	    const char **base);
+/*
+ * Writes the root-relative path the kernel has for the open fd (with
+ * "/base" appended unless base is NULL) into out; 0 or -1 (errno).
+ */
+int	sftpd_fs_where(struct sftpd_sess *s, int fd, const char *base,
+	    char *out, size_t outlen);
 /* Opens a server root after checking for openat2; fd or -1 (errno). */
 int	sftpd_fs_open_root(const char *root);
 /*

@@ -1,6 +1,7 @@
 /*
- * test_sftpd: roost-sftpd's pure parts: the MaxStartups early drop and
- * the per-source keys of connections not logged in yet.
+ * test_sftpd: roost-sftpd's pure parts: the MaxStartups early drop, the
+ * per-source keys of connections not logged in yet, and which
+ * directories an anchored denylist pattern reaches beneath.
  */
 #include "unit.h"
 
@@ -100,6 +101,36 @@ test_source_key(void **state)
 	assert_string_equal(k, "?");
 }
 
+static void
+test_match_covers(void **state)
+{
+	const char	*pats[] = { "*.jar", "!allowed.jar", "logs/",
+	    "config/secret.yml", "data/**/key.pem", "**/deep/x.yml",
+	    "**/anywhere.yml", "!config/ok/", "# config/comment" };
+	size_t		 n = sizeof(pats) / sizeof(pats[0]);
+
+	/* Parents of an anchored pattern's files. */
+	assert_int_equal(sftpd_match_covers(pats, n, "config"), 1);
+	assert_int_equal(sftpd_match_covers(pats, n, "data"), 1);
+	assert_int_equal(sftpd_match_covers(pats, n, "data/world"), 1);
+	assert_int_equal(sftpd_match_covers(pats, n, "data/a/b/c"), 1);
+	assert_int_equal(sftpd_match_covers(pats, n, "a/b/deep"), 1);
+	assert_int_equal(sftpd_match_covers(pats, n, "deep"), 1);
+	/* Not beneath anything anchored. */
+	assert_int_equal(sftpd_match_covers(pats, n, ""), 0);
+	assert_int_equal(sftpd_match_covers(pats, n, "plugins"), 0);
+	assert_int_equal(sftpd_match_covers(pats, n, "logs"), 0);
+	assert_int_equal(sftpd_match_covers(pats, n, "configs"), 0);
+	assert_int_equal(sftpd_match_covers(pats, n, "world/data"), 0);
+	assert_int_equal(sftpd_match_covers(pats, n, "a/b"), 0);
+	/* The file itself has nothing beneath it. */
+	assert_int_equal(sftpd_match_covers(pats, n, "config/secret.yml"), 0);
+	/* A leading "**" matches under any new name as well. */
+	assert_int_equal(sftpd_match_covers(pats, n, "x/y"), 0);
+	/* Comments and re-allowing patterns reach nothing. */
+	assert_int_equal(sftpd_match_covers(pats + 7, 2, "config"), 0);
+}
+
 int
 main(void)
 {
@@ -107,6 +138,7 @@ main(void)
 		cmocka_unit_test(test_startups_parse),
 		cmocka_unit_test(test_startups_drop),
 		cmocka_unit_test(test_source_key),
+		cmocka_unit_test(test_match_covers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -569,6 +569,16 @@ main(int argc, char *argv[])
 	ssh_key		 key = NULL;
 	long long	 base_ms = 1000, lock_s = 900, idle_s = 900;
 	long long	 max_sess = 4, grace_s = 20, per_source = 8;
+	sigset_t	 hup;
+
+	/*
+	 * roostd's first reload may come before the handler exists (it
+	 * spawns with SIGHUP blocked for this; others may not): keep it
+	 * pending until ev's signalfd, which keeps it blocked, reads it.
+	 */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, NULL);
 	memset(l, 0, sizeof(*l));
 	l->startups.begin = 10;
 	l->startups.rate = 30;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +44,19 @@ struct sftpsup {
 	int		 verbose;
 };
 
+/*
+ * Starts roost-sftpd. SIGHUP (roostd's reload signal) stays blocked in
+ * the child from the fork on: roost-sftpd reads it from its signalfd once
+ * its handler is in place, and one sent before that waits instead of
+ * killing it.
+ */
 static void
 sftpsup_spawn(struct sftpsup *s)
 {
-	char	*argv[10];
-	int	 i = 0;
-	pid_t	 pid;
+	char		*argv[10];
+	sigset_t	 hup, old;
+	int		 i = 0;
+	pid_t		 pid;
 
 	argv[i++] = s->prog;
 	argv[i++] = (char *)"-d";
@@ -59,20 +67,22 @@ sftpsup_spawn(struct sftpsup *s)
 	argv[i++] = (char *)"-k";
 	argv[i++] = s->hostkey;
 	argv[i] = NULL;
-	switch ((pid = fork())) {
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, &old);
+	pid = fork();
+	if (pid != 0)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	switch (pid) {
 	case -1:
 		log_warn("sftp: fork");
 		return;
-	case 0: {
-		sigset_t	none;
-
-		/* roostd blocks signals for its signalfd; undo that. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+	case 0:
+		/* roostd blocks signals for its signalfd; all but SIGHUP go. */
+		sigprocmask(SIG_SETMASK, &hup, NULL);
 		execv(s->prog, argv);
 		log_warn("sftp: cannot run '%s'", s->prog);
 		_exit(127);
-	}
 	default:
 		s->pid = pid;
 		log_info("sftp: roost-sftpd started on %s (pid %ld)",
@@ -224,6 +234,13 @@ sftpsup_tick(struct sftpsup *s)
 	}
 	if (s->pid == 0 && now >= s->restart_at)
 		sftpsup_spawn(s);
+}
+
+/* The pid of the running roost-sftpd, or 0. */
+pid_t
+sftpsup_pid(const struct sftpsup *s)
+{
+	return s != NULL ? s->pid : 0;
 }
 
 /* Stops roost-sftpd. */

@@ -8,6 +8,8 @@
 #ifndef ROOSTD_SFTPSUP_H
 #define ROOSTD_SFTPSUP_H
 
+#include <sys/types.h>
+
 struct conf;
 struct rerr;
 struct state;
@@ -25,6 +27,8 @@ int	sftpsup_update(struct sftpsup *s, const struct state *st,
 	    struct rerr *err);
 /* Reaps and restarts a dead roost-sftpd when its backoff has passed. */
 void	sftpsup_tick(struct sftpsup *s);
+/* The pid of the running roost-sftpd, 0 while none runs; takes NULL. */
+pid_t	sftpsup_pid(const struct sftpsup *s);
 /* Stops roost-sftpd and frees s; takes NULL. */
 void	sftpsup_stop(struct sftpsup *s);
 

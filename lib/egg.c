@@ -341,6 +341,68 @@ egg_value_type(const struct ydoc_node *v)
 	return EGG_VAL_INT;
 }
 
+/* Resolves a config file path beneath the server root; see egg.h. */
+char *
+egg_file_relpath(const char *path)
+{
+	struct buf	 b;
+	const char	*p = path, *e;
+	size_t		*ends = NULL, n = 0, cap = 0, len;
+	int		 rooted = path[0] == '/';
+
+	buf_init(&b, 0);
+	while (*p != '\0') {
+		if ((e = strchr(p, '/')) == NULL)
+			e = p + strlen(p);
+		len = (size_t)(e - p);
+		if (len == 0 || (len == 1 && p[0] == '.'))
+			;
+		else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (n > 0) {
+				b.len = --n > 0 ? ends[n - 1] : 0;
+				if (b.data != NULL)
+					b.data[b.len] = '\0';
+			} else if (!rooted) {
+				free(ends);
+				buf_dispose(&b);
+				return NULL;	/* climbs out */
+			}
+		} else {
+			if (n > 0)
+				buf_putc(&b, '/');
+			buf_add(&b, p, len);
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				ends = xreallocarray(ends, cap, sizeof(*ends));
+			}
+			ends[n++] = b.len;
+		}
+		p = *e == '/' ? e + 1 : e;
+	}
+	free(ends);
+	if (n == 0) {
+		buf_dispose(&b);
+		return NULL;	/* the directory itself */
+	}
+	return buf_detach(&b);
+}
+
+/* Warns about a config file path roost cannot apply. */
+static void
+egg_file_path_check(struct egg_ctx *c, const struct ydoc_node *at,
+    const char *path)
+{
+	char	*rel;
+
+	if ((rel = egg_file_relpath(path)) != NULL) {
+		free(rel);
+		return;
+	}
+	diags_warn(c->d, c->path, at ? at->line : 0, at ? at->col : 0,
+	    "config file '%s': the path leaves the server directory (or "
+	    "names it); roost cannot apply it and skips it", path);
+}
+
 static void
 egg_add_replace(struct egg_file *f, const char *match, const char *ifv,
     const struct ydoc_node *v)
@@ -357,9 +419,14 @@ egg_add_replace(struct egg_file *f, const char *match, const char *ifv,
 	r->value_type = ydoc_is_null(v) ? EGG_VAL_STRING : egg_value_type(v);
 }
 
-/* Upstream config.files: {path: {parser, find: {key: value|{if: v}}}}. */
+/*
+ * Upstream config.files: {path: {parser, find: {key: value|{if: v}}}}.
+ * outer is the config.files node of the egg itself (a JSON string in
+ * JSON eggs), whose position problems of the nested text are given at.
+ */
 static void
-egg_files_upstream(struct egg_ctx *c, const struct ydoc_node *files)
+egg_files_upstream(struct egg_ctx *c, const struct ydoc_node *files,
+    const struct ydoc_node *outer)
 {
 	struct egg	*egg = c->egg;
 	size_t		 i, j, k;
@@ -390,6 +457,8 @@ egg_files_upstream(struct egg_ctx *c, const struct ydoc_node *files)
 		f = &egg->files[egg->nfiles++];
 		memset(f, 0, sizeof(*f));
 		f->path = xstrdup(fk->str);
+		egg_file_path_check(c, outer != NULL && outer->type ==
+		    YDOC_SCALAR ? outer : fk, fk->str);
 		f->parser = egg_parser_parse(ydoc_is_scalar(parser) ?
 		    parser->str : "", &ok);
 		if (!ok)
@@ -607,7 +676,7 @@ egg_load_upstream(struct egg_ctx *c, const struct ydoc_node *root)
 	cfg = ydoc_get(root, "config");
 	if (cfg != NULL && cfg->type == YDOC_MAP) {
 		egg_files_upstream(c, egg_nested(c, ydoc_get(cfg, "files"),
-		    "config.files"));
+		    "config.files"), ydoc_get(cfg, "files"));
 		egg_done(c, egg_nested(c, ydoc_get(cfg, "startup"),
 		    "config.startup"));
 		(void)egg_nested(c, ydoc_get(cfg, "logs"), "config.logs");
@@ -718,6 +787,7 @@ egg_load_roost(struct egg_ctx *c, const struct ydoc_node *root)
 			f = &egg->files[egg->nfiles++];
 			memset(f, 0, sizeof(*f));
 			f->path = path;
+			egg_file_path_check(c, ydoc_get(fe, "path"), path);
 			f->parser = egg_parser_parse(parser ? parser : "",
 			    &ok);
 			if (!ok)

@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "gitstore.h"
+#include "limit.h"
 #include "panel.h"
 #include "rerr.h"
 #include "state.h"
@@ -616,34 +617,24 @@ is_env_name(const char *s)
 	return 1;
 }
 
-static const char *const limit_keys[] = {
-	"memory", "swap", "cpu", "disk", "io", "pids"
-};
-
 /* Applies one KEY=VALUE of "server set" to c->out. */
 static int
 set_kv(struct panel_ctx *c, const char *kv, struct rerr *err)
 {
-	const char	*eq = strchr(kv, '='), *v;
-	char		*key, *path = NULL, *list;
-	struct buf	 raw;
-	size_t		 i;
-	int		 rc, mode = YEDIT_AUTO, num = 0;
+	const struct limit_def	*ld;
+	const char		*eq = strchr(kv, '='), *v;
+	char			*key, *path = NULL, *list, names[128];
+	struct buf		 raw;
+	int			 rc, mode = YEDIT_AUTO, num = 0;
 
 	if (eq == NULL || eq == kv)
 		return rerr_set(err, ROOST_EINVAL, "'%s' is not KEY=VALUE", kv);
 	key = xstrndup(kv, eq - kv);
 	v = eq + 1;
-	for (i = 0; i < sizeof(limit_keys) / sizeof(limit_keys[0]); i++)
-		if (strcmp(key, limit_keys[i]) == 0 ||
-		    (strncmp(key, "limits.", 7) == 0 &&
-		    strcmp(key + 7, limit_keys[i]) == 0)) {
-			xasprintf(&path, "limits.%s", limit_keys[i]);
-			num = 1;
-		}
-	if (path != NULL)
-		;
-	else if (strcmp(key, "port") == 0 || strcmp(key, "ports.default") == 0) {
+	if ((ld = limit_find(key)) != NULL) {
+		xasprintf(&path, "limits.%s", ld->name);
+		num = 1;
+	} else if (strcmp(key, "port") == 0 || strcmp(key, "ports.default") == 0) {
 		path = xstrdup("ports.default");
 		num = 1;
 	} else if (strcmp(key, "ports.extra") == 0) {
@@ -700,10 +691,10 @@ set_kv(struct panel_ctx *c, const char *kv, struct rerr *err)
 		return rerr_set(err, ROOST_EINVAL, "a server cannot be "
 		    "renamed; create a new one and delete this one");
 	} else {
+		limit_names(names, sizeof(names));
 		rc = rerr_set(err, ROOST_EINVAL, "unknown key '%s'; use "
-		    "memory, swap, cpu, disk, io, pids, image, egg, node, "
-		    "owner, state, port, ports.extra, variables.NAME or an "
-		    "egg variable NAME", key);
+		    "%s, image, egg, node, owner, state, port, ports.extra, "
+		    "variables.NAME or an egg variable NAME", key, names);
 		free(key);
 		return rc;
 	}
@@ -947,14 +938,15 @@ edit_create(struct panel_ctx *c, void *arg, struct rerr *err)
 	srv.nvars = sp->nvars;
 	state_server_write(&srv, c->out);
 	/* limits not given are left out, so roost.yaml's defaults apply */
-	for (i = 0; i < sizeof(limit_keys) / sizeof(limit_keys[0]); i++) {
+	for (i = 0; i < LIMIT_COUNT; i++) {
 		struct buf nb;
 		char *lp;
 
-		if ((i == 0 && sp->memory > 0) || (i == 2 && sp->cpu >= 0) ||
-		    (i == 3 && sp->disk > 0))
+		if ((i == LIMIT_MEMORY && sp->memory > 0) ||
+		    (i == LIMIT_CPU && sp->cpu >= 0) ||
+		    (i == LIMIT_DISK && sp->disk > 0))
 			continue;
-		xasprintf(&lp, "limits.%s", limit_keys[i]);
+		xasprintf(&lp, "limits.%s", limit_table[i].name);
 		buf_init(&nb, 0);
 		if ((rc = yedit_delete(&nb, buf_str(c->out), c->out->len, lp,
 		    err)) == 0) {

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "egg.h"
+#include "limit.h"
 #include "rerr.h"
 #include "state.h"
 #include "state_int.h"
@@ -358,19 +359,8 @@ static void
 load_limits(struct fctx *c, const struct ydoc_node *n,
     struct state_limits *l, const char *where)
 {
-	static const struct field f[] = {
-		{ "memory", FT_INT, offsetof(struct state_limits, memory),
-		    64, 16 * 1024 * 1024 },
-		{ "swap", FT_INT, offsetof(struct state_limits, swap),
-		    -1, 16 * 1024 * 1024 },
-		{ "cpu", FT_INT, offsetof(struct state_limits, cpu), 0,
-		    6400 },
-		{ "disk", FT_INT, offsetof(struct state_limits, disk), 0,
-		    1LL << 40 },
-		{ "io", FT_INT, offsetof(struct state_limits, io), 10, 1000 },
-		{ "pids", FT_INT, offsetof(struct state_limits, pids), 16,
-		    4194304 },
-	};
+	struct field	f[LIMIT_COUNT];
+	size_t		i;
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
@@ -379,14 +369,24 @@ load_limits(struct fctx *c, const struct ydoc_node *n,
 		    "cpu: 100 }");
 		return;
 	}
-	fields_fill(c, n, f, sizeof(f) / sizeof(f[0]), l, where);
+	/* The fields and their bounds come from the limits table. */
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		f[i].name = limit_table[i].name;
+		f[i].type = FT_INT;
+		f[i].off = limit_table[i].off;
+		f[i].min = limit_table[i].min;
+		f[i].max = limit_table[i].max;
+	}
+	fields_fill(c, n, f, LIMIT_COUNT, l, where);
 }
 
 static void
 limits_unset(struct state_limits *l)
 {
-	l->memory = l->swap = l->cpu = l->disk = l->io = l->pids =
-	    STATE_UNSET;
+	size_t	i;
+
+	for (i = 0; i < LIMIT_COUNT; i++)
+		*limit_field(l, &limit_table[i]) = STATE_UNSET;
 }
 
 static void

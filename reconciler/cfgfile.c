@@ -20,6 +20,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "rerr.h"
+#include "util.h"
 #include "xmalloc.h"
 #include "ydoc.h"
 #include "yedit.h"
@@ -1227,12 +1228,17 @@ cfgfile_rewrite(const struct egg *egg, size_t fileidx, const char *in,
 	return rc;
 }
 
-/* Opens (creating parents) the directory holding rel beneath dirfd. */
+/*
+ * Opens (creating parents) the directory holding rel beneath dirfd. A
+ * directory it creates is given to the server's user (env). Every
+ * component is opened with O_NOFOLLOW, so a link is refused.
+ */
 static int
-open_parent(int dirfd, const char *rel, const char **base)
+open_parent(int dirfd, const char *rel, const struct cfgfile_env *env,
+    const char **base)
 {
 	char	*copy = xstrdup(rel), *p, *slash;
-	int	 fd, nfd;
+	int	 fd, nfd, made;
 
 	if ((fd = dup(dirfd)) == -1) {
 		free(copy);
@@ -1249,12 +1255,15 @@ open_parent(int dirfd, const char *rel, const char **base)
 			errno = EPERM;
 			goto fail;
 		}
-		if (mkdirat(fd, p, 0755) == -1 && errno != EEXIST)
+		made = mkdirat(fd, p, 0755) == 0;
+		if (!made && errno != EEXIST)
 			goto fail;
 		nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		    O_NONBLOCK | O_CLOEXEC);
 		if (nfd == -1)
 			goto fail;
+		if (made && geteuid() == 0 && env->uid != (uid_t)-1)
+			(void)fchown(nfd, env->uid, env->gid);
 		close(fd);
 		fd = nfd;
 		p = slash + 1;
@@ -1274,6 +1283,30 @@ fail:
 	return -1;
 }
 
+/* Writes all of out to fd; -1 with errno set (EIO for a short write). */
+static int
+write_all(int fd, const struct buf *out)
+{
+	const char	*p = buf_str(out);
+	size_t		 left = out->len;
+	ssize_t		 n;
+
+	while (left > 0) {
+		if ((n = write(fd, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Applies every config-file edit; see cfgfile.h. */
 int
 cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
@@ -1282,7 +1315,7 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 	struct buf	 in, out;
 	struct stat	 st;
 	const char	*base;
-	char		 tmp[NAME_MAX + 1], chunk[65536];
+	char		 tmp[NAME_MAX + 1], chunk[65536], *rel;
 	size_t		 i;
 	ssize_t		 n;
 	int		 pfd, fd, tfd, rc = 0, exists;
@@ -1290,10 +1323,18 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 	for (i = 0; i < egg->nfiles; i++) {
 		const char *path = egg->files[i].path;
 
-		if (path[0] == '/' || (pfd = open_parent(dirfd, path,
-		    &base)) == -1) {
+		if ((rel = egg_file_relpath(path)) == NULL) {
+			diags_add(d, path, 0, 0, "the path leaves the server's "
+			    "directory (or names it); not applied");
+			rc = -1;
+			continue;
+		}
+		if ((pfd = open_parent(dirfd, rel, env, &base)) == -1) {
 			diags_add(d, path, 0, 0, "cannot open its directory "
-			    "inside the server's: %s", strerror(errno));
+			    "inside the server's: %s%s", strerror(errno),
+			    errno == ELOOP || errno == ENOTDIR ? " (symbolic "
+			    "links are not followed)" : "");
+			free(rel);
 			rc = -1;
 			continue;
 		}
@@ -1337,24 +1378,32 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 		if (exists && out.len == in.len &&
 		    memcmp(buf_str(&out), buf_str(&in), in.len) == 0)
 			goto next;	/* nothing to change */
+		/*
+		 * The temporary file is created, never opened: whatever has
+		 * its name (a stale one, a link, a FIFO) is removed first.
+		 */
 		snprintf(tmp, sizeof(tmp), ".%.200s.roost-tmp", base);
-		tfd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_NOFOLLOW | O_CLOEXEC, exists ? (st.st_mode & 07777) :
-		    0644);
-		if (tfd == -1 || write(tfd, buf_str(&out), out.len) !=
-		    (ssize_t)out.len || fsync(tfd) == -1) {
-			diags_add(d, path, 0, 0, "cannot write: %s",
+		tfd = util_create_excl_at(pfd, tmp, exists ?
+		    (st.st_mode & 0777) : 0644);
+		if (tfd == -1) {
+			diags_add(d, path, 0, 0, "cannot create '%s': %s", tmp,
 			    strerror(errno));
-			if (tfd != -1) {
-				close(tfd);
-				unlinkat(pfd, tmp, 0);
-			}
 			rc = -1;
 			goto next;
 		}
-		if (getuid() == 0 && env->uid != (uid_t)-1)
+		if (write_all(tfd, &out) == -1 || fsync(tfd) == -1) {
+			diags_add(d, path, 0, 0, "cannot write: %s",
+			    strerror(errno));
+			close(tfd);
+			unlinkat(pfd, tmp, 0);
+			rc = -1;
+			goto next;
+		}
+		if (geteuid() == 0 && env->uid != (uid_t)-1)
 			(void)fchown(tfd, exists ? st.st_uid : env->uid,
 			    exists ? st.st_gid : env->gid);
+		if (exists)
+			(void)fchmod(tfd, st.st_mode & 0777);
 		close(tfd);
 		if (renameat(pfd, tmp, pfd, base) == -1) {
 			diags_add(d, path, 0, 0, "cannot replace: %s",
@@ -1364,6 +1413,7 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 		}
 next:
 		close(pfd);
+		free(rel);
 		buf_dispose(&in);
 		buf_dispose(&out);
 	}

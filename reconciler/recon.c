@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "json.h"
+#include "limit.h"
 #include "log.h"
 #include "rerr.h"
 #include "state.h"
@@ -41,7 +42,6 @@
 #include "recon.h"
 #include "runtime.h"
 
-#define MIB		(1024LL * 1024LL)
 #define CRASH_KEEP	32
 #define DISK_MAX_ENTRIES	2000000
 
@@ -591,8 +591,8 @@ recon_derive_notes(struct recon *r, struct rsrv *rs, struct notes *nt)
 	} else if (rs->disk_over) {
 		snprintf(msg, sizeof(msg), "stopped: disk usage %lld MiB is "
 		    "over the limit of %lld MiB; free space or raise the limit",
-		    (long long)(rs->disk_bytes / MIB),
-		    (long long)s->cs->disk_mib);
+		    (long long)(rs->disk_bytes / LIMIT_MIB),
+		    (long long)(s->cs->disk_bytes / LIMIT_MIB));
 		recon_status_set(r, rs, "Stopped", 0, "DiskLimitExceeded",
 		    msg, nt);
 	} else if (rs->installed && rs->install_result != NULL &&
@@ -919,7 +919,7 @@ recon_install_spec(struct recon *r, const struct rsnap *s,
 	is->entrypoint = s->install_entry;
 	is->script = s->install_script;
 	is->env = (const char *const *)s->cs->env;
-	is->memory_mib = s->srv->limits.memory;
+	is->limits = s->cs->install_limits;
 	is->uid = r->conf.uid;
 	is->gid = r->conf.gid;
 }
@@ -956,6 +956,7 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s)
 	else {
 		res.exit_code = -1;
 		res.log_tail = xstrdup("installer container disappeared");
+		install_tidy(&is);
 		rc = 0;
 	}
 	free(name);
@@ -1084,7 +1085,8 @@ recon_config_files(struct recon *r, struct rsrv *rs, const struct rsnap *s)
 
 	if (s->egg == NULL || s->egg->nfiles == 0)
 		return;
-	fd = open(s->cs->volume, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(s->cs->volume, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
 	if (fd == -1) {
 		runtime_note(r->rt, rs->name, "config files: the server "
 		    "directory cannot be opened");
@@ -1389,7 +1391,7 @@ recon_work(struct wctx *w, struct rsrv *rs)
 	memset(&d, 0, sizeof(d));
 	d.name = rs->name;
 	d.spec_hash = s->cs->hash;
-	cspec_plan_limits(s->cs, &d.limits);
+	cspec_plan_limits(&s->cs->spec.limits, &d.limits);
 	d.running = want_run;
 	d.restarted_at = s->srv->restarted_at;
 	d.reinstall_at = s->srv->reinstall_at;
@@ -1417,7 +1419,7 @@ recon_work(struct wctx *w, struct rsrv *rs)
 		    CSPEC_LABEL_RESTARTED);
 		o.reinstall_at = docker_container_label(&c,
 		    CSPEC_LABEL_REINSTALL);
-		cspec_observed_limits(&c.limits, &o.limits);
+		cspec_plan_limits(&c.limits, &o.limits);
 		if (!r->swap_ok)
 			o.limits.memory_swap = d.limits.memory_swap;
 		o.running = c.running;
@@ -1655,7 +1657,7 @@ recon_sampler(void *arg)
 			name = xstrdup(rs->name);
 			cid = rs->crunning && rs->cid ? xstrdup(rs->cid) : NULL;
 			vol = xstrdup(rs->snap->cs->volume);
-			limit = rs->snap->cs->disk_mib * MIB;
+			limit = rs->snap->cs->disk_bytes;
 			pthread_mutex_unlock(&r->mtx);
 
 			bytes = -2;
@@ -2061,7 +2063,8 @@ recon_pass(struct recon *r, const struct state *st, const char *revision,
 		des[nd].spec_hash = rs->snap != NULL ? rs->snap->cs->hash :
 		    NULL;
 		if (rs->snap != NULL) {
-			cspec_plan_limits(rs->snap->cs, &des[nd].limits);
+			cspec_plan_limits(&rs->snap->cs->spec.limits,
+			    &des[nd].limits);
 			des[nd].running = rs->snap->srv->state == STATE_RUNNING;
 			des[nd].restarted_at = rs->snap->srv->restarted_at;
 			des[nd].reinstall_at = rs->snap->srv->reinstall_at;
@@ -2105,7 +2108,7 @@ recon_pass(struct recon *r, const struct state *st, const char *revision,
 		    CSPEC_LABEL_RESTARTED);
 		obs[no].reinstall_at = docker_container_label(dc,
 		    CSPEC_LABEL_REINSTALL);
-		cspec_observed_limits(&dc->limits, &obs[no].limits);
+		cspec_plan_limits(&dc->limits, &obs[no].limits);
 		obs[no].running = dc->running;
 		rs = recon_find(r, obs[no].server);
 		if (rs != NULL) {
@@ -2342,7 +2345,7 @@ recon_server_tree(struct recon *r, struct rsrv *rs)
 	json_add_num(u, "diskBytes", rs->disk_bytes >= 0 ?
 	    (double)rs->disk_bytes : 0);
 	json_add_num(u, "diskLimitBytes", s != NULL ?
-	    (double)(s->cs->disk_mib * MIB) : 0);
+	    (double)s->cs->disk_bytes : 0);
 	json_add_num(u, "netRxBytes", rs->have_usage ?
 	    (double)rs->usage.rx_bytes : 0);
 	json_add_num(u, "netTxBytes", rs->have_usage ?

@@ -94,6 +94,21 @@ test_expect_success 'a broken copy reports each problem with path:line:col and e
 	grep -q "^invalid: " out
 '
 
+test_expect_success 'a config file roost cannot apply is reported with its position' '
+	cp -R "$EX" esc &&
+	cat >esc/eggs/demo/escape.json <<-\EOF &&
+	{"meta":{"version":"PTDL_v2"},"name":"Escape","author":"t@example.com","description":"",
+	 "docker_images":{"Demo":"roost/demo:latest"},"startup":"./run",
+	 "config":{"files":"{\"/properties/server.properties\":{\"parser\":\"properties\",\"find\":{\"a\":\"b\"}},\"../../etc/cron.d/x\":{\"parser\":\"file\",\"find\":{\"a\":\"b\"}}}",
+	   "startup":"{\"done\":\"ready\"}","logs":"{}","stop":"^C"},
+	 "variables":[]}
+	EOF
+	roost validate --repo esc >out &&
+	cat out &&
+	grep -E "^eggs/demo/escape.json:3:[0-9]+: warning: config file .\.\./\.\./etc/cron\.d/x.: the path leaves the server directory" out &&
+	! grep -q "properties/server.properties" out
+'
+
 test_expect_success 'an unknown format or option is a usage error (exit 2)' '
 	{ roost validate --repo "$EX" --format xml; test $? = 2; } &&
 	{ roost validate --repo "$TRASH/nowhere" 2>err; test $? = 2; } &&

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "egg.h"
+#include "limit.h"
 #include "state.h"
 #include "util.h"
 #include "yedit.h"
@@ -259,6 +260,111 @@ test_state__bad_server_isolated(void **state)
 	state_free(st);
 }
 
+/* The demo server with its limits line replaced. */
+static struct state *
+load_demo_limits(const char *limits)
+{
+	struct buf	 b, in;
+	struct rerr	 err;
+	struct state	*st;
+	const char	*p, *e;
+
+	buf_init(&in, 0);
+	rerr_init(&err);
+	assert_rok(util_read_file("state-example/servers/demo.yaml", &in,
+	    &err), &err);
+	p = strstr(buf_str(&in), "limits:");
+	assert_non_null(p);
+	e = strchr(p, '\n');
+	buf_init(&b, 0);
+	buf_add(&b, buf_str(&in), (size_t)(p - buf_str(&in)));
+	buf_addf(&b, "limits: { %s }", limits);
+	buf_puts(&b, e);
+	st = load_overlay("state-example", "servers/demo.yaml", buf_str(&b));
+	buf_dispose(&b);
+	buf_dispose(&in);
+	return st;
+}
+
+/*
+ * The loader's bounds and validation's defaults are the limits table's:
+ * each row's min and max load, one past either is an error naming the
+ * key, and a limit set nowhere gets the row's default.
+ */
+static void
+test_state__limits_table(void **state)
+{
+	const struct limit_def	*d;
+	struct state_server	*srv;
+	struct state		*st;
+	struct buf		 in, b;
+	struct rerr		 err;
+	char			 text[64], want[96];
+	const char		*p;
+	size_t			 i;
+	int			 k;
+
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		d = &limit_table[i];
+		for (k = 0; k < 4; k++) {
+			int64_t v = k == 0 ? d->min : k == 1 ? d->max :
+			    k == 2 ? d->min - 1 : d->max + 1;
+
+			snprintf(text, sizeof(text), "%s: %lld", d->name,
+			    (long long)v);
+			st = load_demo_limits(text);
+			srv = state_server_find(st, "demo");
+			assert_non_null(srv);
+			if (k < 2) {
+				/* In bounds (a node may still be too small). */
+				if (!srv->valid && strstr(srv->error,
+				    "must be at") != NULL)
+					fail_msg("%s: %s", text, srv->error);
+				assert_int_equal(limit_value(&srv->limits,
+				    d->id), v);
+			} else {
+				assert_false(srv->valid);
+				snprintf(want, sizeof(want), "'%s' must be at "
+				    "%s %lld", d->name, k == 2 ? "least" :
+				    "most", (long long)(k == 2 ? d->min :
+				    d->max));
+				assert_contains(srv->error, want);
+			}
+			state_free(st);
+		}
+	}
+
+	/* Without roost.yaml's defaults, the table's apply. */
+	buf_init(&in, 0);
+	rerr_init(&err);
+	assert_rok(util_read_file("state-example/roost.yaml", &in, &err),
+	    &err);
+	p = strstr(buf_str(&in), "defaults:");
+	assert_non_null(p);
+	buf_init(&b, 0);
+	buf_add(&b, buf_str(&in), (size_t)(p - buf_str(&in)));
+	buf_puts(&b, strstr(p, "maxServersPerUser"));
+	st = load_overlay("state-example", "roost.yaml", buf_str(&b));
+	srv = state_server_find(st, "db");	/* sets memory, cpu, disk */
+	assert_non_null(srv);
+	assert_true(srv->valid);
+	assert_int_equal(srv->limits.memory, 2048);
+	assert_int_equal(srv->limits.swap, limit_get(LIMIT_SWAP)->def);
+	assert_int_equal(srv->limits.io, limit_get(LIMIT_IO)->def);
+	assert_int_equal(srv->limits.pids, 512);
+	assert_int_equal(limit_get(LIMIT_PIDS)->def, 512);
+	state_free(st);
+	buf_dispose(&b);
+	buf_dispose(&in);
+	/* Names with or without the prefix; nothing else. */
+	assert_ptr_equal(limit_find("limits.cpu"), limit_get(LIMIT_CPU));
+	assert_ptr_equal(limit_find("pids"), limit_get(LIMIT_PIDS));
+	assert_null(limit_find("owner"));
+	assert_null(limit_find("limits.owner"));
+	limit_names(text, sizeof(text));
+	assert_string_equal(text, "memory, swap, cpu, disk, io, pids");
+}
+
 /* A repository with nodes and no servers/ directory at all. */
 static void
 test_state__no_servers_directory(void **state)
@@ -407,6 +513,7 @@ main(void)
 		cmocka_unit_test(test_state__example_fields),
 		cmocka_unit_test(test_state__invalid_corpus),
 		cmocka_unit_test(test_state__bad_server_isolated),
+		cmocka_unit_test(test_state__limits_table),
 		cmocka_unit_test(test_state__no_servers_directory),
 		cmocka_unit_test(test_state__cache_skips_unchanged),
 		cmocka_unit_test(test_state__writer_roundtrip),

@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include "../../reconciler/sftpd.h"
+#include "sftpd.h"
 
 static void
 test_startups_parse(void **state)

@@ -98,61 +98,6 @@ state_snowflake_valid(const char *s)
 	return n >= 17 && n <= 20 && s[0] != '0';
 }
 
-/* ---- the work-tree source ---- */
-
-struct state_dirsrc {
-	char	*root;
-};
-
-static int
-dirsrc_list(void *arg, const char *dir, char ***names, size_t *n,
-    struct rerr *err)
-{
-	const char	*root = arg;
-	char		 path[PATH_MAX];
-
-	*names = NULL;
-	*n = 0;
-	snprintf(path, sizeof(path), "%s/%s", root, dir);
-	return state_list_dir(path, names, n, err);
-}
-
-static int
-dirsrc_read(void *arg, const char *rel, struct buf *out, char *id,
-    size_t idlen, struct rerr *err)
-{
-	const char	*root = arg;
-	char		 path[PATH_MAX];
-	size_t		 before = out->len;
-	int		 rc;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	if ((rc = util_read_file(path, out, err)) != 0)
-		return rc;
-	state_content_id(out->data + before, out->len - before, id, idlen);
-	return 0;
-}
-
-static int
-dirsrc_isdir(void *arg, const char *rel)
-{
-	char	path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", (const char *)arg, rel);
-	return state_is_dir(path);
-}
-
-/* A source reading the work tree at dir. */
-void
-state_src_dir(struct state_src *out, const char *dir)
-{
-	memset(out, 0, sizeof(*out));
-	out->arg = (void *)dir;
-	out->list = dirsrc_list;
-	out->read = dirsrc_read;
-	out->isdir = dirsrc_isdir;
-}
-
 /* ---- lookups ---- */
 
 /* The server called name, or NULL. */

@@ -1,12 +1,14 @@
 /*
- * state: loading a state repository (roost.yaml, nodes/, servers/,
- * eggs/) into typed structs. Each file is read through a struct
- * state_src, parsed with ydoc and filled from field tables; problems are
- * collected with their positions. Cross-file checks live in validate.c.
+ * state: the typed desired state's common ground, which the loader and
+ * the validator build on: permission names, the checks of names and
+ * Discord ids, lookups of servers, nodes, eggs, images and variables,
+ * copying and freeing servers, the effective permissions of a member, and
+ * writing a server file. Reading a repository (work tree or commit) into
+ * a struct state is state_load.c's; cross-file checks are validate.c's.
+ * Nothing here calls either, so lib/'s state modules form a stack:
+ * state.c, then validate.c, then state_load.c.
  */
 #include <ctype.h>
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,6 @@
 #include "egg.h"
 #include "rerr.h"
 #include "state.h"
-#include "state_int.h"
-#include "util.h"
 #include "xmalloc.h"
 #include "ydoc.h"
 #include "ywrite.h"

@@ -1,8 +1,9 @@
 /*
- * state_load: reading the files of a state repository into a struct
- * state. Every file is a YAML map described by a field table; the table
- * says each key's type, bounds and destination, and unknown keys are
- * reported with the closest known key.
+ * state_load: reading the files of a state repository (through a struct
+ * state_src: the work tree's is here, a commit's is gitstore's) into a
+ * struct state. Every file is a YAML map described by a field table;
+ * the table says each key's type, bounds and destination, and unknown
+ * keys are reported with the closest known key.
  */
 #include <sys/stat.h>
 

@@ -64,8 +64,20 @@ server_file() {
 	git -C repo add -A && git -C repo commit -q -m "users: $*"
 }
 
+# kill_ours: ends every roost-sftpd serving this test's users file, so
+# that none outlives a failed run.
+kill_ours() {
+	local p
+	for p in /proc/[0-9]*; do
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null |
+		    grep -qF -- "-c $TRASH/data/sftp/users.json" || continue
+		kill -CONT "${p#/proc/}"; kill "${p#/proc/}"
+	done
+	true
+}
+
 STALE= SLEEPER= OTHER=
-test_cleanup 'stop_roostd; kill -CONT $STALE 2>/dev/null; kill $STALE $SLEEPER $OTHER 2>/dev/null'
+test_cleanup 'stop_roostd; kill_ours; kill $SLEEPER $OTHER 2>/dev/null'
 
 ssh-keygen -q -t ed25519 -N '' -f "$TRASH/key"
 KEY=$(cat "$TRASH/key.pub")

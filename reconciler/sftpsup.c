@@ -202,9 +202,16 @@ sftpsup_start(struct sftpsup **out, const struct conf *c, const char *argv0,
     struct rerr *err)
 {
 	struct sftpsup	*s;
-	char		*copy, *dir, *path;
+	char		*copy, *dir, *path, exe[PATH_MAX];
+	ssize_t		 n;
 
 	*out = NULL;
+	/* Found through PATH, argv0 has no directory: ask the kernel. */
+	if (strchr(argv0, '/') == NULL &&
+	    (n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		argv0 = exe;
+	}
 	copy = xstrdup(argv0);
 	dir = dirname(copy);
 	xasprintf(&path, "%s/roost-sftpd", dir);

@@ -18,7 +18,8 @@ struct sftpsup;
 
 /*
  * Starts roost-sftpd for c (borrowed for the call) from the directory of
- * argv0 or ROOST_LIBEXECDIR. Returns 0, or -1 when the program is absent.
+ * argv0 (roostd's own, from /proc/self/exe, when argv0 has no slash) or
+ * ROOST_LIBEXECDIR. Returns 0, or -1 when the program is absent.
  */
 int	sftpsup_start(struct sftpsup **out, const struct conf *c,
 	    const char *argv0, struct rerr *err);

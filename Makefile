@@ -1,4 +1,4 @@
-# roost: one non-recursive GNU Makefile for the library, the three programs and the tests.
+# roost: one non-recursive GNU Makefile for the library, the four programs and the tests.
 #
 #   make                  build everything into $(O)/
 #   make check            bootstrap packages, build, run every test; ends with "N passed, N failed"
@@ -34,7 +34,7 @@ ifeq ($(DEVELOPER),1)
 WARN	+= -Werror
 endif
 
-ROOST_CFLAGS	= -std=gnu11 -D_GNU_SOURCE $(WARN) -Ilib -Icli -MMD -MP \
+ROOST_CFLAGS	= -std=gnu11 -D_GNU_SOURCE $(WARN) -Ilib -Icli -Isftpd -MMD -MP \
 		  -DROOST_DATADIR='"$(DATADIR)"' -DROOST_LIBEXECDIR='"$(LIBEXECDIR)"'
 ROOST_LDFLAGS	=
 ifneq ($(SANITIZE),)
@@ -61,8 +61,10 @@ endif
 # Every .c in lib/ goes into libroost.a; each program directory has one file
 # holding main() and an archive of the rest, so the tests link the same code.
 LIB_SRCS	= $(wildcard lib/*.c)
-RECON_MAINS	= reconciler/roostd.c reconciler/sftpd_main.c
+RECON_MAINS	= reconciler/roostd.c
 RECON_SRCS	= $(filter-out $(RECON_MAINS),$(wildcard reconciler/*.c))
+SFTPD_MAINS	= sftpd/sftpd_main.c
+SFTPD_SRCS	= $(filter-out $(SFTPD_MAINS),$(wildcard sftpd/*.c))
 BOT_MAINS	= bot/main.c
 BOT_SRCS	= $(filter-out $(BOT_MAINS),$(wildcard bot/*.c))
 CLI_SRCS	= $(wildcard cli/*.c)
@@ -73,10 +75,11 @@ obj		= $(patsubst %.c,$(O)/%.o,$(1))
 LIBROOST	= $(O)/libroost.a
 LIBRECON	= $(O)/libreconciler.a
 LIBBOT		= $(O)/libbot.a
-ARCHIVES	= $(LIBBOT) $(LIBRECON) $(LIBROOST)
+LIBSFTPD	= $(O)/libsftpd.a
+ARCHIVES	= $(LIBBOT) $(LIBRECON) $(LIBSFTPD) $(LIBROOST)
 
 PROGS		= $(O)/roost $(if $(wildcard reconciler/roostd.c),$(O)/roostd) \
-		  $(if $(wildcard reconciler/sftpd_main.c),$(O)/roost-sftpd) \
+		  $(if $(wildcard sftpd/sftpd_main.c),$(O)/roost-sftpd) \
 		  $(if $(wildcard bot/main.c),$(O)/roost-bot)
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 TOOL_BINS	= $(patsubst tests/tools/%.c,$(O)/tests/%,$(TOOL_SRCS))
@@ -100,12 +103,14 @@ $(LIBRECON): $(call obj,$(RECON_SRCS))
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
 $(LIBBOT): $(call obj,$(BOT_SRCS))
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
+$(LIBSFTPD): $(call obj,$(SFTPD_SRCS))
+	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
 
 $(O)/roost: $(call obj,$(CLI_SRCS)) $(ARCHIVES)
 	$(Q_LD)$(CC) $(ALL_LDFLAGS) -o $@ $(call obj,$(CLI_SRCS)) $(ARCHIVES) $(PKG_LIBS)
 $(O)/roostd: $(call obj,reconciler/roostd.c) $(ARCHIVES)
 	$(Q_LD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(ARCHIVES) $(PKG_LIBS)
-$(O)/roost-sftpd: $(call obj,reconciler/sftpd_main.c) $(ARCHIVES)
+$(O)/roost-sftpd: $(call obj,sftpd/sftpd_main.c) $(ARCHIVES)
 	$(Q_LD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(ARCHIVES) $(PKG_LIBS)
 $(O)/roost-bot: $(call obj,bot/main.c) $(ARCHIVES)
 	$(Q_LD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(ARCHIVES) $(PKG_LIBS)

@@ -1,14 +1,16 @@
 /*
- * state: loading a state repository (roost.yaml, nodes/, servers/,
- * eggs/) into typed structs. Each file is read through a struct
- * state_src, parsed with ydoc and filled from field tables; problems are
- * collected with their positions. Cross-file checks live in validate.c.
+ * state: the typed desired state's common ground, which the loader and
+ * the validator build on: permission names, the checks of names and
+ * Discord ids, lookups of servers, nodes, eggs, images and variables,
+ * copying and freeing servers, the effective permissions of a member, and
+ * writing a server file. Reading a repository (work tree or commit) into
+ * a struct state is state_load.c's; cross-file checks are validate.c's.
+ * Nothing here calls either, so lib/'s state modules form a stack:
+ * state.c, then validate.c, then state_load.c.
  */
 #include <sys/stat.h>
 
 #include <ctype.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,7 +23,6 @@
 #include "egg.h"
 #include "rerr.h"
 #include "state.h"
-#include "state_int.h"
 #include "util.h"
 #include "xmalloc.h"
 #include "ydoc.h"
@@ -101,178 +102,6 @@ state_snowflake_valid(const char *s)
 		if (!isdigit((unsigned char)s[n]))
 			return 0;
 	return n >= 17 && n <= 20 && s[0] != '0';
-}
-
-/* ---- the work-tree source ---- */
-
-/*
- * Files of a work tree are opened one path component at a time through
- * directory fds with O_NOFOLLOW, so a symlink anywhere under the root
- * (servers/x.yaml -> /etc/shadow, or servers -> /etc) is refused rather
- * than followed out of the repository: git stores a symlink as a link,
- * never as the file it names, and roost reads a work tree the same way.
- * Only regular files are read (a FIFO would block, a device leak).
- */
-static int
-dirsrc_open(const char *root, const char *rel, int wantdir, int *fdp,
-    struct rerr *err)
-{
-	struct stat	 sb;
-	char		*copy, *comp, *next;
-	int		 fd, nfd, last, rc = 0;
-
-	*fdp = -1;
-	if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return rerr_set(err, ROOST_ENOTFOUND, "'%s' does not "
-			    "exist", root);
-		return rerr_errno(err, -1, "cannot open '%s'", root);
-	}
-	copy = xstrdup(rel);
-	for (comp = copy; comp != NULL; comp = next) {
-		if ((next = strchr(comp, '/')) != NULL)
-			*next++ = '\0';
-		last = next == NULL;
-		if (*comp == '\0' || strcmp(comp, ".") == 0) {
-			if (last && !wantdir) {
-				rc = rerr_set(err, ROOST_EINVAL, "'%s' is not "
-				    "a file", rel);
-				break;
-			}
-			continue;
-		}
-		if (strcmp(comp, "..") == 0) {
-			rc = rerr_set(err, ROOST_EINVAL, "'%s' leaves the "
-			    "repository", rel);
-			break;
-		}
-		nfd = openat(fd, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-		    O_NOCTTY | O_NONBLOCK | (last && !wantdir ? 0 :
-		    O_DIRECTORY));
-		if (nfd == -1 && fstatat(fd, comp, &sb,
-		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(sb.st_mode)) {
-			rc = rerr_set(err, ROOST_EINVAL, "'%s' is a symlink; "
-			    "symlinks are not allowed in a state repository",
-			    rel);
-			break;
-		}
-		if (nfd == -1) {
-			if (errno == ENOENT || errno == ENOTDIR)
-				rc = rerr_set(err, ROOST_ENOTFOUND, "'%s' does "
-				    "not exist", rel);
-			else
-				rc = rerr_errno(err, -1, "cannot open '%s'",
-				    rel);
-			break;
-		}
-		close(fd);
-		fd = nfd;
-	}
-	free(copy);
-	if (rc == 0 && !wantdir && (fstat(fd, &sb) == -1 ||
-	    !S_ISREG(sb.st_mode)))
-		rc = rerr_set(err, ROOST_EINVAL, "'%s' is not a regular file",
-		    rel);
-	if (rc != 0) {
-		close(fd);
-		return rc;
-	}
-	*fdp = fd;
-	return 0;
-}
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-dirsrc_list(void *arg, const char *dir, char ***names, size_t *n,
-    struct rerr *err)
-{
-	DIR		*d;
-	struct dirent	*e;
-	size_t		 cap = 0;
-	int		 fd, rc;
-
-	*names = NULL;
-	*n = 0;
-	if ((rc = dirsrc_open(arg, dir, 1, &fd, err)) != 0)
-		return rc;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return rerr_errno(err, -1, "cannot read '%s'", dir);
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*names = xreallocarray(*names, cap, sizeof(**names));
-		}
-		(*names)[(*n)++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (*n > 0)
-		qsort(*names, *n, sizeof(**names), name_cmp);
-	return 0;
-}
-
-static int
-dirsrc_read(void *arg, const char *rel, struct buf *out, char *id,
-    size_t idlen, struct rerr *err)
-{
-	char		 chunk[65536];
-	size_t		 before = out->len;
-	ssize_t		 r;
-	int		 fd, rc;
-
-	if ((rc = dirsrc_open(arg, rel, 0, &fd, err)) != 0)
-		return rc;
-	for (;;) {
-		if ((r = read(fd, chunk, sizeof(chunk))) == -1) {
-			if (errno == EINTR)
-				continue;
-			rc = rerr_errno(err, -1, "cannot read '%s'", rel);
-			break;
-		}
-		if (r == 0)
-			break;
-		if (buf_add(out, chunk, (size_t)r) == -1) {
-			rc = rerr_set(err, -1, "'%s' is too large", rel);
-			break;
-		}
-	}
-	close(fd);
-	if (rc != 0)
-		return rc;
-	state_content_id(out->data + before, out->len - before, id, idlen);
-	return 0;
-}
-
-static int
-dirsrc_isdir(void *arg, const char *rel)
-{
-	struct rerr	err;
-	int		fd;
-
-	rerr_init(&err);
-	if (dirsrc_open(arg, rel, 1, &fd, &err) != 0)
-		return 0;
-	close(fd);
-	return 1;
-}
-
-/* A source reading the work tree at dir. */
-void
-state_src_dir(struct state_src *out, const char *dir)
-{
-	memset(out, 0, sizeof(*out));
-	out->arg = (void *)dir;
-	out->list = dirsrc_list;
-	out->read = dirsrc_read;
-	out->isdir = dirsrc_isdir;
 }
 
 /* ---- lookups ---- */

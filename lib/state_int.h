@@ -1,6 +1,7 @@
 /*
- * state_int.h: what the state modules (state.c, state_load.c,
- * validate.c) share and nobody else uses.
+ * state_int.h: what the loader (state_load.c) and the validator
+ * (validate.c) share and nobody else uses; state.c, beneath both, needs
+ * none of it.
  */
 #ifndef ROOST_STATE_INT_H
 #define ROOST_STATE_INT_H

@@ -1,18 +1,25 @@
 /*
  * sftpsup: starting, feeding and restarting roost-sftpd for roostd.
+ * roost-sftpd dies with roostd (PR_SET_PDEATHSIG), and its pid is kept
+ * in <dataDir>/sftp/roost-sftpd.pid so that a roostd started after one
+ * that could not take it along stops the one left behind, which holds
+ * the port with an old users file, before starting its own.
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "egg.h"
 #include "ev.h"
 #include "log.h"
@@ -27,6 +34,7 @@
 
 #define SFTPSUP_BACKOFF_MIN	1000
 #define SFTPSUP_BACKOFF_MAX	60000
+#define SFTPSUP_RECLAIM_MS	3000	/* SIGTERM, then SIGKILL */
 
 struct sftpsup {
 	char		*prog;
@@ -35,6 +43,7 @@ struct sftpsup {
 	char		*hostkey;
 	char		*node;
 	char		*volumes;
+	char		*pidfile;
 	uid_t		 uid;
 	gid_t		 gid;
 	pid_t		 pid;
@@ -43,12 +52,20 @@ struct sftpsup {
 	int		 verbose;
 };
 
+/*
+ * Starts roost-sftpd. SIGHUP (roostd's reload signal) stays blocked in
+ * the child from the fork on: roost-sftpd reads it from its signalfd once
+ * its handler is in place, and one sent before that waits instead of
+ * killing it.
+ */
 static void
 sftpsup_spawn(struct sftpsup *s)
 {
-	char	*argv[10];
-	int	 i = 0;
-	pid_t	 pid;
+	char		*argv[10], buf[32];
+	sigset_t	 hup, old;
+	struct rerr	 err;
+	int		 i = 0;
+	pid_t		 pid, parent = getpid();
 
 	argv[i++] = s->prog;
 	argv[i++] = (char *)"-d";
@@ -59,24 +76,123 @@ sftpsup_spawn(struct sftpsup *s)
 	argv[i++] = (char *)"-k";
 	argv[i++] = s->hostkey;
 	argv[i] = NULL;
-	switch ((pid = fork())) {
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, &old);
+	pid = fork();
+	if (pid != 0)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	switch (pid) {
 	case -1:
 		log_warn("sftp: fork");
 		return;
-	case 0: {
-		sigset_t	none;
-
-		/* roostd blocks signals for its signalfd; undo that. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+	case 0:
+		/* roostd blocks signals for its signalfd; all but SIGHUP go. */
+		sigprocmask(SIG_SETMASK, &hup, NULL);
+		/*
+		 * Die with roostd, even by kill -9; the signal comes when the
+		 * forking thread ends, and only the main thread forks here.
+		 * roostd may have gone before the prctl: then go too.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+		    getppid() != parent)
+			_exit(1);
 		execv(s->prog, argv);
 		log_warn("sftp: cannot run '%s'", s->prog);
 		_exit(127);
-	}
 	default:
 		s->pid = pid;
 		log_info("sftp: roost-sftpd started on %s (pid %ld)",
 		    s->listen, (long)pid);
+		snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+		rerr_init(&err);
+		if (util_write_atomic(s->pidfile, buf, strlen(buf), 0644,
+		    &err) != 0)
+			log_warnx("sftp: %s", err.msg);
+	}
+}
+
+/*
+ * Says whether pid is a roost-sftpd serving the users file users: its
+ * program is named roost-sftpd (an upgraded one shows " (deleted)") and
+ * its arguments hold "-c users". A zombie has no program: 0.
+ */
+static int
+sftpsup_is_ours(pid_t pid, const char *users)
+{
+	char		 path[64], exe[PATH_MAX], *base, *p;
+	struct buf	 cmd;
+	struct rerr	 err;
+	ssize_t		 n;
+	int		 ours = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+	if ((n = readlink(path, exe, sizeof(exe) - 1)) <= 0)
+		return 0;
+	exe[n] = '\0';
+	if ((p = strstr(exe, " (deleted)")) != NULL && p[10] == '\0')
+		*p = '\0';
+	base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+	if (strcmp(base, "roost-sftpd") != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	buf_init(&cmd, 65536);
+	rerr_init(&err);
+	if (util_read_file(path, &cmd, &err) == 0 && cmd.data != NULL) {
+		for (p = cmd.data; p < cmd.data + cmd.len; p += strlen(p) + 1)
+			if (strcmp(p, "-c") == 0 &&
+			    p + 3 < cmd.data + cmd.len &&
+			    strcmp(p + 3, users) == 0)
+				ours = 1;
+	}
+	buf_dispose(&cmd);
+	return ours;
+}
+
+/*
+ * Stops a roost-sftpd that an earlier roostd left running on this data
+ * directory (its pidfile names it and sftpsup_is_ours agrees), so that
+ * the one started next can take the port: SIGTERM (with SIGCONT, should
+ * it be stopped), then SIGKILL after SFTPSUP_RECLAIM_MS.
+ */
+static void
+sftpsup_reclaim(struct sftpsup *s)
+{
+	struct timespec	 ts = { 0, 20 * 1000 * 1000 };
+	struct buf	 b;
+	struct rerr	 err;
+	const char	*errstr;
+	long long	 pid;
+	int		 i;
+
+	buf_init(&b, 64);
+	rerr_init(&err);
+	if (util_read_file(s->pidfile, &b, &err) != 0 || b.data == NULL) {
+		buf_dispose(&b);
+		return;
+	}
+	b.data[strcspn(b.data, "\n")] = '\0';
+	pid = strtonum(b.data, 2, INT_MAX, &errstr);
+	buf_dispose(&b);
+	if (errstr != NULL || pid == getpid() ||
+	    !sftpsup_is_ours((pid_t)pid, s->users))
+		return;
+	log_warnx("sftp: stopping roost-sftpd pid %lld left running by an "
+	    "earlier roostd", pid);
+	kill((pid_t)pid, SIGTERM);
+	kill((pid_t)pid, SIGCONT);
+	for (i = 0; sftpsup_is_ours((pid_t)pid, s->users); i++) {
+		if (i == SFTPSUP_RECLAIM_MS / 20) {
+			log_warnx("sftp: roost-sftpd pid %lld ignores SIGTERM; "
+			    "killing it", pid);
+			kill((pid_t)pid, SIGKILL);
+		}
+		if (i == 2 * SFTPSUP_RECLAIM_MS / 20) {
+			log_warnx("sftp: roost-sftpd pid %lld does not go "
+			    "away", pid);
+			break;
+		}
+		nanosleep(&ts, NULL);
 	}
 }
 
@@ -86,9 +202,16 @@ sftpsup_start(struct sftpsup **out, const struct conf *c, const char *argv0,
     struct rerr *err)
 {
 	struct sftpsup	*s;
-	char		*copy, *dir, *path;
+	char		*copy, *dir, *path, exe[PATH_MAX];
+	ssize_t		 n;
 
 	*out = NULL;
+	/* Found through PATH, argv0 has no directory: ask the kernel. */
+	if (strchr(argv0, '/') == NULL &&
+	    (n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		argv0 = exe;
+	}
 	copy = xstrdup(argv0);
 	dir = dirname(copy);
 	xasprintf(&path, "%s/roost-sftpd", dir);
@@ -107,6 +230,7 @@ sftpsup_start(struct sftpsup **out, const struct conf *c, const char *argv0,
 	s->prog = path;
 	xasprintf(&s->users, "%s/sftp/users.json", c->data_dir);
 	xasprintf(&s->volumes, "%s/volumes", c->data_dir);
+	xasprintf(&s->pidfile, "%s/sftp/roost-sftpd.pid", c->data_dir);
 	s->listen = xstrdup(c->sftp_listen);
 	s->hostkey = xstrdup(c->sftp_host_key);
 	s->node = xstrdup(c->node);
@@ -131,6 +255,7 @@ sftpsup_start(struct sftpsup **out, const struct conf *c, const char *argv0,
 		sftpsup_stop(s);
 		return -1;
 	}
+	sftpsup_reclaim(s);
 	sftpsup_spawn(s);
 	*out = s;
 	return 0;
@@ -226,6 +351,13 @@ sftpsup_tick(struct sftpsup *s)
 		sftpsup_spawn(s);
 }
 
+/* The pid of the running roost-sftpd, or 0. */
+pid_t
+sftpsup_pid(const struct sftpsup *s)
+{
+	return s != NULL ? s->pid : 0;
+}
+
 /* Stops roost-sftpd. */
 void
 sftpsup_stop(struct sftpsup *s)
@@ -235,8 +367,10 @@ sftpsup_stop(struct sftpsup *s)
 	if (s->pid > 0) {
 		kill(s->pid, SIGTERM);
 		waitpid(s->pid, NULL, 0);
+		(void)unlink(s->pidfile);
 	}
 	free(s->prog);
+	free(s->pidfile);
 	free(s->users);
 	free(s->listen);
 	free(s->hostkey);

@@ -36,7 +36,7 @@
 #include <libssh/sftp.h>
 
 #include "rerr.h"
-#include "../../reconciler/sftpd.h"
+#include "sftpd.h"
 
 static int	 n_attacks, n_refused;
 

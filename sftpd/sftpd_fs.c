@@ -5,7 +5,8 @@
  * RESOLVE_NO_MAGICLINKS) relative to a directory fd of the root held open
  * for the whole session, so neither ".." nor a symlink, however raced,
  * leads outside. Operations on a last component use the *at calls on a
- * beneath-resolved parent. Also the shared disk-usage accounting.
+ * beneath-resolved parent. sftpd_fs_where tells where an open file
+ * really is, for the denylist. Also the shared disk-usage accounting.
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -14,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -141,6 +143,57 @@ sftpd_fs_parent(struct sftpd_sess *s, const char *rel, const char **base)
 	*base = slash + 1;
 	return fs_openat2(s->rootfd, dir, O_PATH | O_DIRECTORY, 0,
 	    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+}
+
+/*
+ * Writes into out the root-relative path ("" for the root) that the file
+ * open as fd has now, as the kernel resolved it (/proc/self/fd), and
+ * "/base" after it when base is not NULL, so that a path reached through
+ * symlinks or renamed directories is judged where it really is. Returns
+ * 0, or -1 with errno set: ENOENT for a file no longer linked, EXDEV for
+ * one not beneath the root, ENAMETOOLONG.
+ */
+int
+sftpd_fs_where(struct sftpd_sess *s, int fd, const char *base, char *out,
+    size_t outlen)
+{
+	char		 proc[64], root[PATH_MAX], path[PATH_MAX];
+	const char	*rel;
+	struct stat	 st;
+	ssize_t		 rn, pn;
+	size_t		 rlen;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->rootfd);
+	if ((rn = readlink(proc, root, sizeof(root) - 1)) <= 0)
+		return -1;
+	root[rn] = '\0';
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if ((pn = readlink(proc, path, sizeof(path) - 1)) <= 0)
+		return -1;
+	path[pn] = '\0';
+	/* Read after the name: a file unlinked meanwhile is refused. */
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (st.st_nlink == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	rlen = strcmp(root, "/") == 0 ? 0 : (size_t)rn;
+	if (strcmp(path, root) == 0)
+		rel = "";
+	else if (strncmp(path, root, rlen) == 0 && path[rlen] == '/')
+		rel = path + rlen + 1;
+	else {
+		errno = EXDEV;
+		return -1;
+	}
+	if ((size_t)snprintf(out, outlen, "%s%s%s", rel,
+	    base != NULL && rel[0] != '\0' ? "/" : "",
+	    base != NULL ? base : "") >= outlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }
 
 /*

@@ -1,10 +1,18 @@
 /*
  * sftpd_auth: credential checks for roost-sftpd (crypt(3) password hashes
- * through libcrypt, listed OpenSSH public keys) and the failed-login
- * throttle the listener keeps per source address and per login.
+ * through libcrypt, listed OpenSSH public keys), the failed-login
+ * throttle the listener keeps per source address and per login, and the
+ * listener's admission of connections not logged in yet (MaxStartups
+ * random early drop, per-source keys).
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <crypt.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,4 +214,90 @@ sftpd_throttle_note(struct sftpd_throttle *t, const char *key, int ok,
 	e = throttle_find(t, key, now, 1);
 	e->fails++;
 	e->last_ms = now;
+}
+
+/*
+ * Parses "begin:rate:full", or "full" alone, into out. Returns 0, or -1
+ * when the numbers are malformed or out of range.
+ */
+int
+sftpd_startups_parse(const char *s, struct sftpd_startups *out)
+{
+	int	 b, r, f, n = -1;
+
+	if (sscanf(s, "%d:%d:%d%n", &b, &r, &f, &n) == 3 &&
+	    n == (int)strlen(s)) {
+		if (b < 1 || f < b || f > 100000 || r < 0 || r > 100)
+			return -1;
+	} else if (n = -1, sscanf(s, "%d%n", &f, &n) == 1 &&
+	    n == (int)strlen(s)) {
+		if (f < 1 || f > 100000)
+			return -1;
+		b = f;
+		r = 100;
+	} else
+		return -1;
+	out->begin = b;
+	out->rate = r;
+	out->full = f;
+	return 0;
+}
+
+/*
+ * Decides, as OpenSSH's drop_connection() does, whether a new connection
+ * is dropped while npre are not logged in: never below begin, always
+ * from full, in between when r (uniform below 100) falls under a chance
+ * rising linearly from rate % at begin to 100 % at full.
+ */
+int
+sftpd_startups_drop(const struct sftpd_startups *m, int npre, unsigned int r)
+{
+	int	 p;
+
+	if (npre >= m->full)
+		return 1;
+	if (npre < m->begin)
+		return 0;
+	p = 100 - m->rate;
+	p *= npre - m->begin;
+	p /= m->full - m->begin;
+	p += m->rate;
+	return (int)r < p;
+}
+
+/*
+ * Writes the source key of the address sa (salen bytes) into out: the
+ * dotted IPv4 address (also for an IPv4-mapped IPv6 one), the /64 of an
+ * IPv6 address as "a:b:c:d::/64", or "?" for anything else.
+ */
+void
+sftpd_source_key(const void *sa, size_t salen, char *out, size_t outlen)
+{
+	const struct sockaddr		*s = sa;
+	const struct sockaddr_in	*s4;
+	const struct sockaddr_in6	*s6;
+	struct in6_addr			 a;
+
+	if (s->sa_family == AF_INET && salen >= sizeof(*s4)) {
+		s4 = sa;
+		if (inet_ntop(AF_INET, &s4->sin_addr, out, (socklen_t)outlen)
+		    != NULL)
+			return;
+	} else if (s->sa_family == AF_INET6 && salen >= sizeof(*s6)) {
+		s6 = sa;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			if (inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], out,
+			    (socklen_t)outlen) != NULL)
+				return;
+		} else {
+			a = s6->sin6_addr;
+			memset(&a.s6_addr[8], 0, 8);
+			if (inet_ntop(AF_INET6, &a, out, (socklen_t)outlen) !=
+			    NULL && strlen(out) + 4 <= outlen) {
+				strlcat(out, "/64", outlen);
+				return;
+			}
+		}
+	}
+	strlcpy(out, "?", outlen);
 }

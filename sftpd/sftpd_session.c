@@ -29,7 +29,6 @@
 
 #include "sftpd.h"
 
-#define LOGIN_GRACE_SECS	60
 #define MAX_AUTH_TRIES		6
 /* Hashed for unknown logins so they take as long as known ones. */
 #define DUMMY_HASH	"$y$j9T$HX7baeKmPnr0pXmyzZ3Gl/" \
@@ -354,7 +353,7 @@ session_close(ssh_session session, ssh_channel chan)
  */
 void
 sftpd_session_run(void *bind, int fd, int ipc, const struct sftpd_config *cfg,
-    const char *addr, int idle_ms, struct sftpd_usage *usage)
+    const char *addr, int grace_secs, int idle_ms, struct sftpd_usage *usage)
 {
 	struct ssh_server_callbacks_struct	 cb;
 	struct sess_ctx				 c;
@@ -370,7 +369,8 @@ sftpd_session_run(void *bind, int fd, int ipc, const struct sftpd_config *cfg,
 	c.s.idle_ms = idle_ms;
 	strlcpy(c.s.addr, addr, sizeof(c.s.addr));
 	umask(022);
-	alarm(LOGIN_GRACE_SECS);
+	/* Key exchange and login together; SIGALRM ends the process. */
+	alarm((unsigned int)grace_secs);
 
 	if ((session = ssh_new()) == NULL)
 		fatalx("ssh_new failed");

@@ -156,6 +156,10 @@ static int	 refuse(struct proto *, const char *, const char *,
 		    __attribute__((__format__(printf, 4, 5)));
 static int	 need(struct proto *, int, const char *, const char *);
 static int	 denied(struct proto *, const char *, const char *, int);
+static int	 denied_at(struct proto *, const char *, const char *, int,
+		    const char *, int);
+static int	 covers_at(struct proto *, const char *, const char *, int,
+		    const char *, const char *);
 static int	 get_path(struct proto *, struct pkt *, char *, const char *);
 static int	 handle_new(struct proto *, int, int, DIR *, const char *);
 static struct handle *handle_get(struct proto *, struct pkt *, int);
@@ -520,6 +524,50 @@ denied(struct proto *p, const char *op, const char *rel, int is_dir)
 	return refuse(p, op, rel, "the file is on the server's denylist");
 }
 
+/*
+ * Refuses op on rel when the file open as fd (or the name base in the
+ * directory fd, when base is not NULL) is denied where the kernel has it:
+ * a symlink or a renamed directory can give a denied file another name.
+ */
+static int
+denied_at(struct proto *p, const char *op, const char *rel, int fd,
+    const char *base, int is_dir)
+{
+	char	 where[PATH_BUF];
+
+	if (p->s->srv->ndenylist == 0)
+		return 0;
+	if (sftpd_fs_where(p->s, fd, base, where, sizeof(where)) == -1)
+		return fail_errno(p, op, rel);
+	if (!sftpd_match_denied(p->s->srv->denylist, p->s->srv->ndenylist,
+	    where, is_dir))
+		return 0;
+	return refuse(p, op, rel, "the file is on the server's denylist as "
+	    "'/%s'", where);
+}
+
+/*
+ * Refuses op on rel when the name base in the directory fd is one an
+ * anchored denylist pattern reaches beneath (sftpd_match_covers): why
+ * says what renaming it or putting a symlink there would do.
+ */
+static int
+covers_at(struct proto *p, const char *op, const char *rel, int fd,
+    const char *base, const char *why)
+{
+	char	 where[PATH_BUF];
+
+	if (p->s->srv->ndenylist == 0)
+		return 0;
+	if (sftpd_fs_where(p->s, fd, base, where, sizeof(where)) == -1)
+		return fail_errno(p, op, rel);
+	if (!sftpd_match_covers(p->s->srv->denylist, p->s->srv->ndenylist,
+	    where))
+		return 0;
+	return refuse(p, op, rel, "%s '/%s' would take files of the server's "
+	    "denylist out of its reach", why, where);
+}
+
 /* Reads and cleans a path argument into rel (PATH_BUF bytes). */
 static int
 get_path(struct proto *p, struct pkt *k, char *rel, const char *op)
@@ -668,11 +716,12 @@ static void
 process_open(struct proto *p, struct pkt *k)
 {
 	char		 rel[PATH_BUF];
+	const char	*base, *op;
 	struct attrs	 a;
 	struct stat	 st;
 	uint32_t	 pf;
 	mode_t		 mode;
-	int		 flags, fd = -1, idx, wr;
+	int		 flags, fd = -1, pfd, idx, wr;
 
 	if (get_path(p, k, rel, "open") == -1)
 		return;
@@ -687,7 +736,8 @@ process_open(struct proto *p, struct pkt *k)
 		return;
 	if (wr && need(p, SFTPD_PERM_WRITE, "open for writing", rel) == -1)
 		return;
-	if (denied(p, wr ? "open for writing" : "open", rel, 0) == -1)
+	op = wr ? "open for writing" : "open";
+	if (denied(p, op, rel, 0) == -1)
 		return;
 	if ((pf & FXF_READ) && (pf & FXF_WRITE))
 		flags = O_RDWR;
@@ -704,8 +754,30 @@ process_open(struct proto *p, struct pkt *k)
 	if (flags == O_RDONLY && wr)
 		flags = O_WRONLY;
 	mode = (a.flags & ATTR_PERMISSIONS) ? (mode_t)(a.perm & 0777) : 0644;
-	if ((fd = sftpd_fs_open(p->s, rel, flags | O_NONBLOCK | O_NOCTTY,
-	    mode)) == -1) {
+	if (flags & O_CREAT) {
+		/*
+		 * A new file is judged by the directory it lands in, as the
+		 * kernel has it, and made there without following a symlink.
+		 */
+		if ((pfd = sftpd_fs_parent(p->s, rel, &base)) == -1) {
+			fail_errno(p, op, rel);
+			return;
+		}
+		if (denied_at(p, op, rel, pfd, base, 0) == -1) {
+			close(pfd);
+			return;
+		}
+		fd = openat(pfd, base, flags | O_NOFOLLOW | O_NONBLOCK |
+		    O_NOCTTY | O_CLOEXEC, mode);
+		close(pfd);
+		/* A symlink: only an existing target beneath the root. */
+		if (fd == -1 && errno == ELOOP)
+			fd = sftpd_fs_open(p->s, rel, (flags & ~O_CREAT) |
+			    O_NONBLOCK | O_NOCTTY, 0);
+	} else
+		fd = sftpd_fs_open(p->s, rel, flags | O_NONBLOCK | O_NOCTTY,
+		    mode);
+	if (fd == -1) {
 		fail_errno(p, "open", rel);
 		return;
 	}
@@ -723,6 +795,8 @@ process_open(struct proto *p, struct pkt *k)
 		refuse(p, "open", rel, "the file has other hard links");
 		goto fail;
 	}
+	if (denied_at(p, op, rel, fd, NULL, 0) == -1)
+		goto fail;
 	if ((pf & FXF_TRUNC) && st.st_size > 0) {
 		if (ftruncate(fd, 0) == -1) {
 			fail_errno(p, "truncate", rel);
@@ -992,8 +1066,18 @@ process_setstat(struct proto *p, struct pkt *k)
 		fail_errno(p, "setstat", rel);
 		return;
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1) {
+	if (fstat(fd, &st) == -1) {
+		fail_errno(p, "setstat", rel);
+		close(fd);
+		return;
+	}
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
 		refuse(p, "setstat", rel, "the file has other hard links");
+		close(fd);
+		return;
+	}
+	if (denied_at(p, "setstat", rel, fd, NULL, S_ISDIR(st.st_mode)) ==
+	    -1) {
 		close(fd);
 		return;
 	}
@@ -1014,6 +1098,10 @@ process_fsetstat(struct proto *p, struct pkt *k)
 		return;
 	}
 	if (need(p, SFTPD_PERM_WRITE, "setstat", h->path) == -1)
+		return;
+	/* A directory handle's path was not judged when it was opened. */
+	if (h->kind == H_DIR && (denied(p, "setstat", h->path, 1) == -1 ||
+	    denied_at(p, "setstat", h->path, dirfd(h->dir), NULL, 1) == -1))
 		return;
 	apply_attrs(p, h->kind == H_DIR ? dirfd(h->dir) : h->fd, h->writable,
 	    &a, h->path);
@@ -1111,6 +1199,8 @@ process_remove(struct proto *p, struct pkt *k)
 	}
 	if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		fail_errno(p, "remove", rel);
+	else if (denied_at(p, "remove", rel, fd, base, 0) == -1)
+		;
 	else if (S_ISDIR(st.st_mode)) {
 		p->status = FX_FAILURE;
 		snprintf(p->msg, sizeof(p->msg), "is a directory");
@@ -1151,7 +1241,9 @@ process_mkdir(struct proto *p, struct pkt *k)
 		fail_errno(p, "mkdir", rel);
 		return;
 	}
-	if (mkdirat(fd, base, mode) == -1)
+	if (denied_at(p, "mkdir", rel, fd, base, 1) == -1)
+		;
+	else if (mkdirat(fd, base, mode) == -1)
 		fail_errno(p, "mkdir", rel);
 	else
 		p->status = FX_OK;
@@ -1177,7 +1269,9 @@ process_rmdir(struct proto *p, struct pkt *k)
 			fail_errno(p, "rmdir", rel);
 		return;
 	}
-	if (unlinkat(fd, base, AT_REMOVEDIR) == -1)
+	if (denied_at(p, "rmdir", rel, fd, base, 1) == -1)
+		;
+	else if (unlinkat(fd, base, AT_REMOVEDIR) == -1)
 		fail_errno(p, "rmdir", rel);
 	else
 		p->status = FX_OK;
@@ -1227,7 +1321,16 @@ process_rename(struct proto *p, struct pkt *k, int posix)
 		goto done;
 	}
 	if (denied(p, "rename", from, S_ISDIR(fst.st_mode)) == -1 ||
-	    denied(p, "rename to", to, S_ISDIR(fst.st_mode)) == -1)
+	    denied(p, "rename to", to, S_ISDIR(fst.st_mode)) == -1 ||
+	    denied_at(p, "rename", from, ffd, fb, S_ISDIR(fst.st_mode)) == -1 ||
+	    denied_at(p, "rename to", to, tfd, tb, S_ISDIR(fst.st_mode)) == -1)
+		goto done;
+	/* Moving a directory, or a symlink into place, can hide a file. */
+	if (S_ISDIR(fst.st_mode) &&
+	    covers_at(p, "rename", from, ffd, fb, "renaming") == -1)
+		goto done;
+	if (S_ISLNK(fst.st_mode) &&
+	    covers_at(p, "rename", from, tfd, tb, "a symlink at") == -1)
 		goto done;
 	have_to = fstatat(tfd, tb, &tst, AT_SYMLINK_NOFOLLOW) == 0;
 	if (have_to && !posix) {
@@ -1281,13 +1384,14 @@ process_readlink(struct proto *p, struct pkt *k)
 /*
  * SSH_FXP_SYMLINK in OpenSSH's order: target first, then the link. The
  * target must be relative and stay beneath the root when read from the
- * link's directory.
+ * link's directory as the kernel has it, must not be denied, and the
+ * link must not stand where an anchored denylist pattern reaches beneath.
  */
 static void
 process_symlink(struct proto *p, struct pkt *k)
 {
 	char		 target[PATH_BUF], rel[PATH_BUF], joined[2 * PATH_BUF];
-	char		 clean[PATH_BUF];
+	char		 clean[PATH_BUF], dir[PATH_BUF];
 	const char	*t, *base, *seg;
 	size_t		 tlen, dlen, i, slen;
 	int		 fd, depth;
@@ -1316,12 +1420,19 @@ process_symlink(struct proto *p, struct pkt *k)
 		    target);
 		return;
 	}
+	if ((fd = sftpd_fs_parent(p->s, rel, &base)) == -1) {
+		fail_errno(p, "symlink", rel);
+		return;
+	}
+	if (sftpd_fs_where(p->s, fd, NULL, dir, sizeof(dir)) == -1) {
+		fail_errno(p, "symlink", rel);
+		goto done;
+	}
 	/* Walk the target from the link's directory; it must not climb out. */
-	base = strrchr(rel, '/');
-	dlen = base ? (size_t)(base - rel) : 0;
+	dlen = strlen(dir);
 	depth = 0;
 	for (i = 0; i < dlen; i++)
-		if (i == 0 || rel[i - 1] == '/')
+		if (i == 0 || dir[i - 1] == '/')
 			depth++;
 	for (seg = target; *seg != '\0'; seg += slen) {
 		while (*seg == '/')
@@ -1332,27 +1443,26 @@ process_symlink(struct proto *p, struct pkt *k)
 				refuse(p, "symlink", rel, "link target '%s' "
 				    "leads outside the server directory",
 				    target);
-				return;
+				goto done;
 			}
 		} else if (slen > 0 && !(slen == 1 && seg[0] == '.'))
 			depth++;
 	}
-	snprintf(joined, sizeof(joined), "%.*s/%s", (int)dlen, rel, target);
+	snprintf(joined, sizeof(joined), "%s/%s", dir, target);
 	if (sftpd_fs_clean(joined, strlen(joined), clean,
 	    sizeof(clean)) == -1) {
 		refuse(p, "symlink", rel, "bad link target");
-		return;
+		goto done;
 	}
-	if (denied(p, "symlink to", clean, 0) == -1)
-		return;
-	if ((fd = sftpd_fs_parent(p->s, rel, &base)) == -1) {
-		fail_errno(p, "symlink", rel);
-		return;
-	}
+	if (denied(p, "symlink to", clean, 0) == -1 ||
+	    denied_at(p, "symlink", rel, fd, base, 0) == -1 ||
+	    covers_at(p, "symlink", rel, fd, base, "a symlink at") == -1)
+		goto done;
 	if (symlinkat(target, fd, base) == -1)
 		fail_errno(p, "symlink", rel);
 	else
 		p->status = FX_OK;
+done:
 	close(fd);
 }
 

@@ -3,13 +3,18 @@
  *
  *	roost-sftpd -c USERS.json -l ADDR:PORT -k HOSTKEY [-dv]
  *	    [-t IDLE_SECS] [-m SESSIONS] [-b DELAY_MS] [-z LOCK_SECS]
+ *	    [-g GRACE_SECS] [-s BEGIN:RATE:FULL] [-S PER_SOURCE]
  *
  * The listening process keeps the users file (re-read on SIGHUP and when
  * it changes), the failed-login throttle, the per-user session count and
  * the shared disk usage of each server; it forks one child per
  * connection (sftpd_session.c) and ends the sessions of users who leave
- * the file.
+ * the file. Connections not logged in yet are capped per source address
+ * and dropped early at random as their number grows (OpenSSH's
+ * MaxStartups), so one address holding many idle connections cannot lock
+ * the others out.
  */
+#include <sys/resource.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/queue.h>
@@ -52,11 +57,13 @@ struct child {
 	int			 slot;
 	char			 login[160];
 	char			 addr[64];
+	char			 src[64];	/* sftpd_source_key */
 };
 TAILQ_HEAD(children, child);
 
-#define MAX_PREAUTH	64	/* connections not yet logged in */
 #define MAX_CHILDREN	1024	/* session processes in all */
+#define NOFILE_WANT	4096	/* fds: one per child and a margin */
+#define DROP_LOG_MS	5000	/* drops are logged at most this often */
 
 struct listener {
 	struct ev		*ev;
@@ -72,10 +79,19 @@ struct listener {
 	struct children		 children;
 	int			 idle_ms;
 	int			 max_sessions;
+	int			 grace_secs;
+	int			 per_source;
+	struct sftpd_startups	 startups;
+	uint64_t		 drop_logged_ms;
+	unsigned long		 drops;
+	char			 drop_why[160];
 };
 
 static void	 usage(void) __attribute__((__noreturn__));
+static void	 nofile_raise(void);
 static int	 listen_on(const char *);
+static char	*bound_name(int, char *, size_t);
+static int	 admit(struct listener *, const char *);
 static void	 hostkey_ensure(const char *);
 static void	 users_reload(struct listener *, const char *);
 static void	 on_accept(struct ev *, int, int, void *);
@@ -94,8 +110,22 @@ usage(void)
 {
 	fprintf(stderr, "usage: roost-sftpd -c users.json -l addr:port "
 	    "-k hostkey [-dv] [-t idle_secs] [-m sessions] [-b delay_ms] "
-	    "[-z lock_secs]\n");
+	    "[-z lock_secs] [-g grace_secs] [-s begin:rate:full] "
+	    "[-S per_source]\n");
 	exit(1);
+}
+
+/* Raises the soft fd limit so that every session can have its ipc fd. */
+static void
+nofile_raise(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= NOFILE_WANT)
+		return;
+	rl.rlim_cur = rl.rlim_max < NOFILE_WANT ? rl.rlim_max : NOFILE_WANT;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit");
 }
 
 /* Listens on "addr:port" ("[v6]:port" too); returns the socket. */
@@ -127,7 +157,7 @@ listen_on(const char *spec)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 128) == 0)
+		    listen(fd, SOMAXCONN) == 0)
 			break;
 		close(fd);
 		fd = -1;
@@ -136,6 +166,27 @@ listen_on(const char *spec)
 	if (fd == -1)
 		fatal("cannot listen on '%s'", spec);
 	return fd;
+}
+
+/*
+ * Writes the address fd is bound to as "addr:port" ("[v6]:port") into
+ * out, so that a port 0 chosen by the kernel can be read from the log.
+ * Returns out, or NULL.
+ */
+static char *
+bound_name(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	char			 host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port,
+	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return NULL;
+	snprintf(out, len, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+	    host, port);
+	return out;
 }
 
 /* Makes an ed25519 host key at path (mode 0600) unless one is there. */
@@ -198,6 +249,51 @@ users_reload(struct listener *l, const char *why)
 	log_debug("users file loaded (%s): %zu servers", why, cfg->nservers);
 }
 
+/*
+ * Says whether a new connection from source src may be served: not when
+ * all session processes are taken, when src already has per_source
+ * connections not logged in, or when the MaxStartups early drop picks
+ * it. Drops are counted and logged at most every DROP_LOG_MS. 1 or 0.
+ */
+static int
+admit(struct listener *l, const char *src)
+{
+	struct child	*ch;
+	uint64_t	 now;
+	int		 nchild = 0, npre = 0, nsrc = 0;
+
+	TAILQ_FOREACH(ch, &l->children, entry) {
+		nchild++;
+		if (!ch->authed && ch->ipc != -1) {
+			npre++;
+			if (strcmp(ch->src, src) == 0)
+				nsrc++;
+		}
+	}
+	if (nchild >= MAX_CHILDREN)
+		snprintf(l->drop_why, sizeof(l->drop_why), "%d sessions in all",
+		    nchild);
+	else if (nsrc >= l->per_source)
+		snprintf(l->drop_why, sizeof(l->drop_why), "%d connections "
+		    "from %s not logged in", nsrc, src);
+	else if (sftpd_startups_drop(&l->startups, npre,
+	    arc4random_uniform(100)))
+		snprintf(l->drop_why, sizeof(l->drop_why), "%d connections "
+		    "not logged in (MaxStartups %d:%d:%d)", npre,
+		    l->startups.begin, l->startups.rate, l->startups.full);
+	else
+		return 1;
+	l->drops++;
+	now = ev_now_ms();
+	if (l->drop_logged_ms == 0 || now - l->drop_logged_ms >= DROP_LOG_MS) {
+		log_warnx("%lu connection%s dropped, the last from %s: %s",
+		    l->drops, l->drops == 1 ? "" : "s", src, l->drop_why);
+		l->drops = 0;
+		l->drop_logged_ms = now;
+	}
+	return 0;
+}
+
 static void
 on_accept(struct ev *ev, int fd, int events, void *arg)
 {
@@ -206,8 +302,8 @@ on_accept(struct ev *ev, int fd, int events, void *arg)
 	socklen_t		 sl = sizeof(ss);
 	struct child		*ch;
 	sigset_t		 none;
-	char			 addr[64];
-	int			 s, sv[2], one = 1, nchild, npre;
+	char			 addr[64], src[64];
+	int			 s, sv[2], one = 1;
 	pid_t			 pid;
 
 	if ((s = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC)) ==
@@ -217,15 +313,8 @@ on_accept(struct ev *ev, int fd, int events, void *arg)
 			log_warn("accept");
 		return;
 	}
-	nchild = npre = 0;
-	TAILQ_FOREACH(ch, &l->children, entry) {
-		nchild++;
-		if (!ch->authed && ch->ipc != -1)
-			npre++;
-	}
-	if (npre >= MAX_PREAUTH || nchild >= MAX_CHILDREN) {
-		log_warnx("connection dropped: %d sessions, %d not logged in",
-		    nchild, npre);
+	sftpd_source_key(&ss, sl, src, sizeof(src));
+	if (!admit(l, src)) {
 		close(s);
 		return;
 	}
@@ -260,8 +349,8 @@ on_accept(struct ev *ev, int fd, int events, void *arg)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		log_procinit("session");
-		sftpd_session_run(l->bind, s, sv[1], l->cfg, addr, l->idle_ms,
-		    l->usage);
+		sftpd_session_run(l->bind, s, sv[1], l->cfg, addr,
+		    l->grace_secs, l->idle_ms, l->usage);
 	}
 	close(s);
 	close(sv[1]);
@@ -270,6 +359,7 @@ on_accept(struct ev *ev, int fd, int events, void *arg)
 	ch->ipc = sv[0];
 	ch->slot = -1;
 	strlcpy(ch->addr, addr, sizeof(ch->addr));
+	strlcpy(ch->src, src, sizeof(ch->src));
 	TAILQ_INSERT_TAIL(&l->children, ch, entry);
 	ev_fd_add(ev, ch->ipc, EV_READ, on_ipc, l);
 	log_debug("connection from %s: session %ld", addr, (long)pid);
@@ -478,10 +568,22 @@ main(int argc, char *argv[])
 	bool		 no = false;
 	ssh_key		 key = NULL;
 	long long	 base_ms = 1000, lock_s = 900, idle_s = 900;
-	long long	 max_sess = 4;
+	long long	 max_sess = 4, grace_s = 20, per_source = 8;
+	sigset_t	 hup;
 
+	/*
+	 * roostd's first reload may come before the handler exists (it
+	 * spawns with SIGHUP blocked for this; others may not): keep it
+	 * pending until ev's signalfd, which keeps it blocked, reads it.
+	 */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, NULL);
 	memset(l, 0, sizeof(*l));
-	while ((ch = getopt(argc, argv, "b:c:dk:l:m:t:vz:")) != -1) {
+	l->startups.begin = 10;
+	l->startups.rate = 30;
+	l->startups.full = 100;
+	while ((ch = getopt(argc, argv, "b:c:dg:k:l:m:S:s:t:vz:")) != -1) {
 		switch (ch) {
 		case 'b':
 			base_ms = strtonum(optarg, 1, 60000, &errstr);
@@ -494,6 +596,12 @@ main(int argc, char *argv[])
 		case 'd':
 			debug = 1;
 			break;
+		case 'g':
+			grace_s = strtonum(optarg, 1, 3600, &errstr);
+			if (errstr != NULL)
+				fatalx("login grace time '%s' is %s", optarg,
+				    errstr);
+			break;
 		case 'k':
 			hostkey = optarg;
 			break;
@@ -504,6 +612,17 @@ main(int argc, char *argv[])
 			max_sess = strtonum(optarg, 1, 1000, &errstr);
 			if (errstr != NULL)
 				fatalx("sessions '%s' is %s", optarg, errstr);
+			break;
+		case 'S':
+			per_source = strtonum(optarg, 1, 100000, &errstr);
+			if (errstr != NULL)
+				fatalx("connections per source '%s' is %s",
+				    optarg, errstr);
+			break;
+		case 's':
+			if (sftpd_startups_parse(optarg, &l->startups) == -1)
+				fatalx("'%s' is not begin:rate:full (1 <= "
+				    "begin <= full, rate 0-100)", optarg);
 			break;
 		case 't':
 			idle_s = strtonum(optarg, 0, 86400 * 7, &errstr);
@@ -530,7 +649,10 @@ main(int argc, char *argv[])
 	log_procinit("listener");
 	l->idle_ms = (int)idle_s * 1000;
 	l->max_sessions = (int)max_sess;
+	l->grace_secs = (int)grace_s;
+	l->per_source = (int)per_source;
 	TAILQ_INIT(&l->children);
+	nofile_raise();
 
 	strlcpy(tmp, l->users_path, sizeof(tmp));
 	strlcpy(l->users_dir, dirname(tmp), sizeof(l->users_dir));
@@ -581,8 +703,8 @@ main(int argc, char *argv[])
 	ev_signal_add(l->ev, SIGCHLD, on_signal, l);
 	ev_signal_add(l->ev, SIGTERM, on_signal, l);
 	ev_signal_add(l->ev, SIGINT, on_signal, l);
-	log_info("listening on %s, %zu servers", listen_spec,
-	    l->cfg->nservers);
+	log_info("listening on %s, %zu servers", bound_name(l->lfd, tmp,
+	    sizeof(tmp)) ? tmp : listen_spec, l->cfg->nservers);
 	ev_run(l->ev);
 	return 0;
 }

@@ -110,6 +110,35 @@ int64_t	sftpd_throttle_check(struct sftpd_throttle *, const char *key,
 void	sftpd_throttle_note(struct sftpd_throttle *, const char *key, int ok,
 	    uint64_t now_ms);
 
+/*
+ * OpenSSH's MaxStartups "begin:rate:full" for connections not logged in:
+ * below begin none is dropped, from full every one is, in between each
+ * new one with a probability rising linearly from rate % to 100 %.
+ */
+struct sftpd_startups {
+	int	 begin;
+	int	 rate;
+	int	 full;
+};
+/*
+ * Parses "begin:rate:full" (or "full" alone: no early drop) into out;
+ * 1 <= begin <= full <= 100000, 0 <= rate <= 100. Returns 0 or -1.
+ */
+int	sftpd_startups_parse(const char *s, struct sftpd_startups *out);
+/*
+ * Says whether a new connection is dropped while npre connections are
+ * not logged in; r is a uniform random number below 100. Returns 1 or 0.
+ */
+int	sftpd_startups_drop(const struct sftpd_startups *m, int npre,
+	    unsigned int r);
+/*
+ * Writes the source a per-source cap counts a connection against into
+ * out: the IPv4 address (IPv4-mapped IPv6 included) or the /64 prefix of
+ * an IPv6 address, which one host usually holds whole.
+ */
+void	sftpd_source_key(const void *sa, size_t salen, char *out,
+	    size_t outlen);
+
 /* sftpd_match.c */
 /*
  * Says whether the root-relative path (no leading slash; "" is the root)
@@ -118,6 +147,12 @@ void	sftpd_throttle_note(struct sftpd_throttle *, const char *key, int ok,
  */
 int	sftpd_match_denied(const char **patterns, size_t n, const char *path,
 	    int is_dir);
+/*
+ * Says whether an anchored pattern (one with a slash inside) could deny
+ * a path beneath the directory path that a rename of path, or a symlink
+ * made at path, would move out of its reach. Returns 1 or 0.
+ */
+int	sftpd_match_covers(const char **patterns, size_t n, const char *path);
 
 /* Disk usage of one server, shared by all of its sessions. */
 struct sftpd_usage {
@@ -152,6 +187,12 @@ int	sftpd_fs_open(struct sftpd_sess *s, const char *rel, int flags,
 /* Opens the parent directory of rel beneath the root; fd or -1 (errno). */
 int	sftpd_fs_parent(struct sftpd_sess *s, const char *rel,
 	    const char **base);
+/*
+ * Writes the root-relative path the kernel has for the open fd (with
+ * "/base" appended unless base is NULL) into out; 0 or -1 (errno).
+ */
+int	sftpd_fs_where(struct sftpd_sess *s, int fd, const char *base,
+	    char *out, size_t outlen);
 /* Opens a server root after checking for openat2; fd or -1 (errno). */
 int	sftpd_fs_open_root(const char *root);
 /*
@@ -177,11 +218,13 @@ struct sftpd_listener;
  * Runs one session on the accepted socket fd in a forked child: key
  * exchange, authentication (asking the listener on ipc about throttling
  * and the session cap), the sftp subsystem, SFTP. bind is the ssh_bind
- * with the host key. Never returns.
+ * with the host key; a connection not logged in after grace_secs is
+ * closed. Never returns.
  */
 void	sftpd_session_run(void *bind, int fd, int ipc,
-	    const struct sftpd_config *cfg, const char *addr, int idle_ms,
-	    struct sftpd_usage *usage) __attribute__((__noreturn__));
+	    const struct sftpd_config *cfg, const char *addr, int grace_secs,
+	    int idle_ms, struct sftpd_usage *usage)
+	    __attribute__((__noreturn__));
 
 /* Messages between a session child and the listener (SOCK_SEQPACKET). */
 #define SFTPD_MSG_AUTH_ASK	1	/* child: may login/addr try now? */

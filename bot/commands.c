@@ -25,6 +25,7 @@
 #include "egg.h"
 #include "gitstore.h"
 #include "json.h"
+#include "limit.h"
 #include "panel.h"
 #include "rerr.h"
 #include "state.h"
@@ -1357,21 +1358,22 @@ do_component(const struct cmd_env *env, const struct ix *x,
 		r = modal_new(id, "New server", &c);
 		cJSON_AddItemToArray(c, text_input("name", "Name (a-z, 0-9, -)",
 		    NULL, 1, 31, 1, "survival"));
-		snprintf(id, sizeof(id), "%lld",
-		    (long long)env->st->conf.defaults.memory);
+		snprintf(id, sizeof(id), "%lld", (long long)
+		    (env->st->conf.defaults.memory > 0 ?
+		    env->st->conf.defaults.memory :
+		    limit_get(LIMIT_MEMORY)->def));
 		cJSON_AddItemToArray(c, text_input("memory", "Memory (MiB)",
-		    env->st->conf.defaults.memory > 0 ? id : "1024", 1, 9, 1,
-		    NULL));
-		snprintf(id, sizeof(id), "%lld",
-		    (long long)env->st->conf.defaults.disk);
+		    id, 1, 9, 1, NULL));
+		snprintf(id, sizeof(id), "%lld", (long long)
+		    (env->st->conf.defaults.disk > 0 ?
+		    env->st->conf.defaults.disk : limit_get(LIMIT_DISK)->def));
 		cJSON_AddItemToArray(c, text_input("disk", "Disk (MiB)",
-		    env->st->conf.defaults.disk > 0 ? id : "10240", 1, 9, 1,
-		    NULL));
-		snprintf(id, sizeof(id), "%lld",
-		    (long long)env->st->conf.defaults.cpu);
+		    id, 1, 9, 1, NULL));
+		snprintf(id, sizeof(id), "%lld", (long long)
+		    (env->st->conf.defaults.cpu >= 0 ?
+		    env->st->conf.defaults.cpu : limit_get(LIMIT_CPU)->def));
 		cJSON_AddItemToArray(c, text_input("cpu", "CPU (% of one core)",
-		    env->st->conf.defaults.cpu >= 0 ? id : "100", 1, 6, 1,
-		    NULL));
+		    id, 1, 6, 1, NULL));
 		return r;
 	}
 	if (strncmp(cid, "p:", 2) == 0) {
@@ -1438,13 +1440,13 @@ do_modal(const struct cmd_env *env, const struct ix *x, struct cmd_job **job)
 	static const struct {
 		const char	*id;
 		const char	*key;
-		int64_t		 lo, hi;
+		enum limit_id	 lim;	/* bounds from the limits table */
 	} limits[] = {
-		{ "memory", "limits.memory", 64, 1 << 24 },
-		{ "disk", "limits.disk", 0, 1LL << 32 },
-		{ "cpu", "limits.cpu", 0, 100000 },
-		{ "swap", "limits.swap", -1, 1 << 24 },
-		{ "io", "limits.io", 10, 1000 },
+		{ "memory", "limits.memory", LIMIT_MEMORY },
+		{ "disk", "limits.disk", LIMIT_DISK },
+		{ "cpu", "limits.cpu", LIMIT_CPU },
+		{ "swap", "limits.swap", LIMIT_SWAP },
+		{ "io", "limits.io", LIMIT_IO },
 	};
 	size_t				 i;
 
@@ -1469,17 +1471,21 @@ do_modal(const struct cmd_env *env, const struct ix *x, struct cmd_job **job)
 		(*job)->egg = xstrdup(egg);
 		(*job)->node = strcmp(node, "-") != 0 ? xstrdup(node) : NULL;
 		buf_init(&msg, 0);
-		if (parse_num(modal_value(x, "memory"), 64, 1 << 24,
+		if (parse_num(modal_value(x, "memory"),
+		    limit_get(LIMIT_MEMORY)->min, limit_get(LIMIT_MEMORY)->max,
 		    &(*job)->memory) != 0)
 			buf_addf(&msg, "- memory must be a number of MiB, at "
-			    "least 64\n");
-		if (parse_num(modal_value(x, "disk"), 0, 1LL << 32,
+			    "least %lld\n",
+			    (long long)limit_get(LIMIT_MEMORY)->min);
+		if (parse_num(modal_value(x, "disk"),
+		    limit_get(LIMIT_DISK)->min, limit_get(LIMIT_DISK)->max,
 		    &(*job)->disk) != 0)
 			buf_addf(&msg, "- disk must be a number of MiB\n");
-		if (parse_num(modal_value(x, "cpu"), 0, 100000,
-		    &(*job)->cpu) != 0)
+		if (parse_num(modal_value(x, "cpu"), limit_get(LIMIT_CPU)->min,
+		    limit_get(LIMIT_CPU)->max, &(*job)->cpu) != 0)
 			buf_addf(&msg, "- cpu must be a percentage of one core "
-			    "(0 = unlimited)\n");
+			    "up to %lld (0 = unlimited)\n",
+			    (long long)limit_get(LIMIT_CPU)->max);
 		if (msg.len > 0) {
 			r = reply_text(1, "Nothing was created:\n%s",
 			    buf_str(&msg));
@@ -1502,11 +1508,12 @@ do_modal(const struct cmd_env *env, const struct ix *x, struct cmd_job **job)
 
 			if (s == NULL)
 				continue;
-			if (parse_num(s, limits[i].lo, limits[i].hi, &v) != 0) {
+			if (parse_num(s, limit_get(limits[i].lim)->min,
+			    limit_get(limits[i].lim)->max, &v) != 0) {
 				buf_addf(&msg, "- %s must be a number from "
 				    "%lld to %lld, not `%s`\n", limits[i].id,
-				    (long long)limits[i].lo,
-				    (long long)limits[i].hi, s);
+				    (long long)limit_get(limits[i].lim)->min,
+				    (long long)limit_get(limits[i].lim)->max, s);
 				continue;
 			}
 			snprintf(num, sizeof(num), "%lld", (long long)v);

@@ -1,68 +1,88 @@
 /*
- * conf: loading bot.yaml, roost-bot's configuration. Every problem is
- * reported with its path:line:col; the Discord token never sits in the
- * file itself, only the name of the file that holds it.
+ * conf: loading bot.yaml, roost-bot's configuration, with a table that
+ * lib/fields.c reads (the same reader as the state files and roostd.yaml).
+ * Every problem is reported with its path:line:col; the Discord token
+ * never sits in the file itself, only the name of the file that holds it.
  */
 #include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "diag.h"
+#include "fields.h"
 #include "rerr.h"
+#include "state.h"
 #include "util.h"
 #include "xmalloc.h"
 #include "ydoc.h"
 
 #include "bot.h"
 
+#define OFF(f)	offsetof(struct bot_conf, f)
+
+static field_fn	conf_snowflake, conf_guilds, conf_url, conf_repo,
+		conf_hub_nodes, conf_hub_listen;
+
+static const struct field conf_repo_keys[] = {
+	{ "url",	FIELD_STR, OFF(repo), 0, 0, FIELD_NONEMPTY },
+	{ "branch",	FIELD_STR, OFF(branch), 0, 0, FIELD_NONEMPTY },
+	{ "sshKey",	FIELD_STR, OFF(ssh_key), 0, 0, FIELD_NONEMPTY },
+	{ "tokenFile",	FIELD_STR, OFF(repo_token_file), 0, 0, FIELD_NONEMPTY },
+	{ "hostKey",	FIELD_STR, OFF(host_key), 0, 0, FIELD_NONEMPTY },
+	{ NULL }
+};
+
+static const struct field conf_hub_keys[] = {
+	{ "listen",	FIELD_FUNC, OFF(hub_listen), 0, 0, 0, NULL,
+	    conf_hub_listen },
+	{ "nodes",	FIELD_FUNC, 0, 0, 0, 0, NULL, conf_hub_nodes },
+	{ NULL }
+};
+
+static const struct field conf_committer_keys[] = {
+	{ "name",	FIELD_STR, OFF(committer_name), 0, 0, FIELD_NONEMPTY },
+	{ "email",	FIELD_STR, OFF(committer_email), 0, 0, FIELD_NONEMPTY },
+	{ NULL }
+};
+
+/* bot.yaml, read by lib/fields.c. */
+static const struct field conf_keys[] = {
+	{ "tokenFile",		FIELD_STR, OFF(token_file), 0, 0,
+	    FIELD_NONEMPTY },
+	{ "applicationId",	FIELD_FUNC, OFF(application_id), 0, 0, 0, NULL,
+	    conf_snowflake },
+	{ "guilds",		FIELD_FUNC, 0, 0, 0, 0, NULL, conf_guilds },
+	{ "apiBase",		FIELD_FUNC, OFF(api_base), 0, 0, 0, NULL,
+	    conf_url },
+	{ "gatewayUrl",		FIELD_FUNC, OFF(gateway_url), 0, 0, 0, NULL,
+	    conf_url },
+	{ "repo",		FIELD_FUNC, 0, 0, 0, 0, NULL, conf_repo },
+	{ "workdir",		FIELD_STR, OFF(workdir), 0, 0, FIELD_NONEMPTY },
+	{ "hub",		FIELD_MAP, 0, 0, 0, 0, conf_hub_keys },
+	{ "committer",		FIELD_MAP, 0, 0, 0, 0, conf_committer_keys },
+	{ "workers",		FIELD_INT, OFF(workers), 1, 64 },
+	{ "ackers",		FIELD_INT, OFF(ackers), 1, 64 },
+	/* A duration; plain seconds as before. */
+	{ "refreshInterval",	FIELD_SECONDS, OFF(refresh_s), 1, 86400 },
+	{ "statusFollowMinutes", FIELD_INT, OFF(status_follow_min), 1, 1440 },
+	{ NULL }
+};
+
+/* A non-empty string value into *out; -1 (reported) when it is not one. */
 static int
-conf_str(const struct ydoc_node *v, const char *key, const char *path,
-    char **out, struct diags *d)
+conf_str(struct fields_ctx *fc, const char *name, const struct ydoc_node *v,
+    char **out)
 {
 	if (!ydoc_is_scalar(v) || ydoc_is_null(v) || v->len == 0) {
-		diags_add(d, path, v->line, v->col, "'%s' must be a non-empty "
-		    "string", key);
+		fields_err(fc, v, "'%s' must be a non-empty string", name);
 		return -1;
 	}
 	free(*out);
 	*out = xstrdup(v->str);
 	return 0;
-}
-
-static int
-conf_int(const struct ydoc_node *v, const char *key, const char *path,
-    int lo, int hi, int *out, struct diags *d)
-{
-	char	*end;
-	long	 n;
-
-	if (!ydoc_is_scalar(v) || v->style != YDOC_PLAIN) {
-		diags_add(d, path, v->line, v->col, "'%s' must be a number",
-		    key);
-		return -1;
-	}
-	n = strtol(v->str, &end, 10);
-	if (*end != '\0' || end == v->str || n < lo || n > hi) {
-		diags_add(d, path, v->line, v->col, "'%s' must be a number "
-		    "from %d to %d, not '%s'", key, lo, hi, v->str);
-		return -1;
-	}
-	*out = (int)n;
-	return 0;
-}
-
-static int
-snowflake_ok(const char *s)
-{
-	size_t	n = strlen(s), i;
-
-	if (n < 17 || n > 20)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
 }
 
 static int
@@ -78,73 +98,107 @@ hex64_ok(const char *s)
 	return 1;
 }
 
+/* applicationId: a Discord id, checked as every Discord id is. */
 static void
-conf_repo(struct bot_conf *c, const struct ydoc_node *v, const char *path,
-    struct diags *d)
+conf_snowflake(struct fields_ctx *fc, const struct field *f,
+    const char *name, const struct ydoc_node *v, void *obj)
 {
-	size_t	i;
+	char	**sp = (char **)((char *)obj + f->off);
 
-	if (ydoc_is_scalar(v)) {
-		conf_str(v, "repo", path, &c->repo, d);
-		return;
-	}
-	if (v->type != YDOC_MAP) {
-		diags_add(d, path, v->line, v->col, "'repo' must be a URL or "
-		    "path, or a map with 'url'");
-		return;
-	}
-	for (i = 0; i < v->n; i++) {
-		const struct ydoc_node *k = ydoc_key(v, i), *x = ydoc_val(v, i);
-
-		if (strcmp(k->str, "url") == 0)
-			conf_str(x, "repo.url", path, &c->repo, d);
-		else if (strcmp(k->str, "branch") == 0)
-			conf_str(x, "repo.branch", path, &c->branch, d);
-		else if (strcmp(k->str, "sshKey") == 0)
-			conf_str(x, "repo.sshKey", path, &c->ssh_key, d);
-		else if (strcmp(k->str, "tokenFile") == 0)
-			conf_str(x, "repo.tokenFile", path,
-			    &c->repo_token_file, d);
-		else if (strcmp(k->str, "hostKey") == 0)
-			conf_str(x, "repo.hostKey", path, &c->host_key, d);
-		else
-			diags_add(d, path, k->line, k->col, "unknown key '%s' "
-			    "in 'repo'", k->str);
-	}
-	if (c->repo == NULL)
-		diags_add(d, path, v->line, v->col, "'repo.url' is required");
+	if (conf_str(fc, name, v, sp) == 0 && !state_snowflake_valid(*sp))
+		fields_err(fc, v, "'%s' must be a Discord id (17 to 20 "
+		    "digits, no leading zero), not '%s'", name, v->str);
 }
 
 static void
-conf_hub(struct bot_conf *c, const struct ydoc_node *v, const char *path,
-    struct diags *d)
+conf_guilds(struct fields_ctx *fc, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
 {
-	const struct ydoc_node	*nodes = NULL;
-	size_t			 i, j;
+	struct bot_conf	*c = obj;
+	size_t		 j;
 
-	if (v->type != YDOC_MAP) {
-		diags_add(d, path, v->line, v->col, "'hub' must be a map");
+	if (ydoc_is_null(v))
+		return;
+	if (v->type != YDOC_SEQ) {
+		fields_err(fc, v, "'%s' must be a list of guild ids", name);
 		return;
 	}
-	for (i = 0; i < v->n; i++) {
-		const struct ydoc_node *k = ydoc_key(v, i), *x = ydoc_val(v, i);
+	c->guilds = xcalloc(v->n + 1, sizeof(char *));
+	for (j = 0; j < v->n; j++) {
+		const struct ydoc_node *g = ydoc_item(v, j);
 
-		if (strcmp(k->str, "listen") == 0)
-			conf_str(x, "hub.listen", path, &c->hub_listen, d);
-		else if (strcmp(k->str, "nodes") == 0)
-			nodes = x;
-		else
-			diags_add(d, path, k->line, k->col, "unknown key '%s' "
-			    "in 'hub'", k->str);
+		if (!ydoc_is_scalar(g) || !state_snowflake_valid(g->str)) {
+			fields_err(fc, g, "a guild must be a Discord id (17 to "
+			    "20 digits, no leading zero)");
+			continue;
+		}
+		c->guilds[c->nguilds++] = xstrdup(g->str);
 	}
-	if (c->hub_listen != NULL && strrchr(c->hub_listen, ':') == NULL)
-		diags_add(d, path, v->line, v->col, "'hub.listen' must be "
-		    "ADDRESS:PORT, not '%s'", c->hub_listen);
-	if (nodes == NULL || ydoc_is_null(nodes))
+}
+
+/* apiBase (http:// or https://) and gatewayUrl (ws:// or wss://). */
+static void
+conf_url(struct fields_ctx *fc, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
+{
+	char	**sp = (char **)((char *)obj + f->off);
+	int	  ws = strcmp(f->name, "gatewayUrl") == 0;
+
+	if (conf_str(fc, name, v, sp) != 0)
+		return;
+	if (ws && strncmp(*sp, "wss://", 6) != 0 &&
+	    strncmp(*sp, "ws://", 5) != 0)
+		fields_err(fc, v, "'%s' must be a ws:// or wss:// URL", name);
+	else if (!ws && strncmp(*sp, "https://", 8) != 0 &&
+	    strncmp(*sp, "http://", 7) != 0)
+		fields_err(fc, v, "'%s' must be an http(s) URL", name);
+}
+
+/* repo: a URL or path, or a map with url and how to reach it. */
+static void
+conf_repo(struct fields_ctx *fc, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
+{
+	struct bot_conf	*c = obj;
+
+	if (ydoc_is_scalar(v)) {
+		conf_str(fc, name, v, &c->repo);
+		return;
+	}
+	if (v->type != YDOC_MAP) {
+		fields_err(fc, v, "'%s' must be a URL or path, or a map with "
+		    "'url'", name);
+		return;
+	}
+	fields_fill_prefix(fc, v, conf_repo_keys, SIZE_MAX, c, name);
+	if (c->repo == NULL)
+		fields_err(fc, v, "'repo.url' is required");
+}
+
+static void
+conf_hub_listen(struct fields_ctx *fc, const struct field *f,
+    const char *name, const struct ydoc_node *v, void *obj)
+{
+	struct bot_conf	*c = obj;
+
+	if (conf_str(fc, name, v, &c->hub_listen) == 0 &&
+	    strrchr(c->hub_listen, ':') == NULL)
+		fields_err(fc, v, "'%s' must be ADDRESS:PORT, not '%s'", name,
+		    c->hub_listen);
+}
+
+static void
+conf_hub_nodes(struct fields_ctx *fc, const struct field *f,
+    const char *name, const struct ydoc_node *nodes, void *obj)
+{
+	struct bot_conf	*c = obj;
+	size_t		 i, j;
+
+	if (ydoc_is_null(nodes))
 		return;
 	if (nodes->type != YDOC_SEQ) {
-		diags_add(d, path, nodes->line, nodes->col, "'hub.nodes' must "
-		    "be a list of {name, tokenSha256}");
+		fields_err(fc, nodes, "'%s' must be a list of {name, "
+		    "tokenSha256}", name);
 		return;
 	}
 	c->hub_nodes = xcalloc(nodes->n, sizeof(*c->hub_nodes));
@@ -153,25 +207,26 @@ conf_hub(struct bot_conf *c, const struct ydoc_node *v, const char *path,
 		struct bot_hub_node *hn = &c->hub_nodes[c->nhub_nodes];
 
 		if (e->type != YDOC_MAP) {
-			diags_add(d, path, e->line, e->col, "each hub node must "
-			    "be a map with 'name' and 'tokenSha256'");
+			fields_err(fc, e, "each hub node must be a map with "
+			    "'name' and 'tokenSha256'");
 			continue;
 		}
 		c->nhub_nodes++;
 		for (j = 0; j < e->n; j++) {
 			const struct ydoc_node *k = ydoc_key(e, j);
 			const struct ydoc_node *x = ydoc_val(e, j);
+			static const char *const known[] = { "name",
+			    "tokenSha256", NULL };
 
 			if (strcmp(k->str, "name") == 0)
-				conf_str(x, "name", path, &hn->name, d);
+				conf_str(fc, "name", x, &hn->name);
 			else if (strcmp(k->str, "tokenSha256") == 0) {
-				if (conf_str(x, "tokenSha256", path,
-				    &hn->token_sha256, d) == 0 &&
+				if (conf_str(fc, "tokenSha256", x,
+				    &hn->token_sha256) == 0 &&
 				    !hex64_ok(hn->token_sha256))
-					diags_add(d, path, x->line, x->col,
-					    "'tokenSha256' must be 64 hex "
-					    "digits (sha256sum of the node's "
-					    "token file)");
+					fields_err(fc, x, "'tokenSha256' must "
+					    "be 64 hex digits (sha256sum of "
+					    "the node's token file)");
 				else if (hn->token_sha256 != NULL) {
 					char *p;
 
@@ -180,113 +235,12 @@ conf_hub(struct bot_conf *c, const struct ydoc_node *v, const char *path,
 						    (unsigned char)*p);
 				}
 			} else
-				diags_add(d, path, k->line, k->col, "unknown "
-				    "key '%s' in a hub node", k->str);
+				fields_unknown(fc, k, "a hub node", NULL, 0,
+				    known);
 		}
 		if (hn->name == NULL || hn->token_sha256 == NULL)
-			diags_add(d, path, e->line, e->col, "a hub node needs "
-			    "'name' and 'tokenSha256'");
-	}
-}
-
-static void
-conf_committer(struct bot_conf *c, const struct ydoc_node *v,
-    const char *path, struct diags *d)
-{
-	size_t	i;
-
-	if (v->type != YDOC_MAP) {
-		diags_add(d, path, v->line, v->col, "'committer' must be a map "
-		    "with 'name' and 'email'");
-		return;
-	}
-	for (i = 0; i < v->n; i++) {
-		const struct ydoc_node *k = ydoc_key(v, i), *x = ydoc_val(v, i);
-
-		if (strcmp(k->str, "name") == 0)
-			conf_str(x, "committer.name", path, &c->committer_name,
-			    d);
-		else if (strcmp(k->str, "email") == 0)
-			conf_str(x, "committer.email", path,
-			    &c->committer_email, d);
-		else
-			diags_add(d, path, k->line, k->col, "unknown key '%s' "
-			    "in 'committer'", k->str);
-	}
-}
-
-static void
-conf_walk(struct bot_conf *c, const struct ydoc_node *map, const char *path,
-    struct diags *d)
-{
-	size_t	i, j;
-
-	for (i = 0; i < map->n; i++) {
-		const struct ydoc_node *k = ydoc_key(map, i);
-		const struct ydoc_node *v = ydoc_val(map, i);
-		const char *key = k->str;
-
-		if (strcmp(key, "tokenFile") == 0)
-			conf_str(v, key, path, &c->token_file, d);
-		else if (strcmp(key, "applicationId") == 0) {
-			if (conf_str(v, key, path, &c->application_id, d) ==
-			    0 && !snowflake_ok(c->application_id))
-				diags_add(d, path, v->line, v->col,
-				    "'applicationId' must be a Discord id "
-				    "(17 to 20 digits), not '%s'", v->str);
-		} else if (strcmp(key, "guilds") == 0) {
-			if (ydoc_is_null(v))
-				continue;
-			if (v->type != YDOC_SEQ) {
-				diags_add(d, path, v->line, v->col, "'guilds' "
-				    "must be a list of guild ids");
-				continue;
-			}
-			c->guilds = xcalloc(v->n + 1, sizeof(char *));
-			for (j = 0; j < v->n; j++) {
-				const struct ydoc_node *g = ydoc_item(v, j);
-
-				if (!ydoc_is_scalar(g) || !snowflake_ok(g->str)) {
-					diags_add(d, path, g->line, g->col,
-					    "a guild must be a Discord id (17 "
-					    "to 20 digits)");
-					continue;
-				}
-				c->guilds[c->nguilds++] = xstrdup(g->str);
-			}
-		} else if (strcmp(key, "apiBase") == 0) {
-			if (conf_str(v, key, path, &c->api_base, d) == 0 &&
-			    strncmp(c->api_base, "https://", 8) != 0 &&
-			    strncmp(c->api_base, "http://", 7) != 0)
-				diags_add(d, path, v->line, v->col, "'apiBase' "
-				    "must be an http(s) URL");
-		} else if (strcmp(key, "gatewayUrl") == 0) {
-			if (conf_str(v, key, path, &c->gateway_url, d) == 0 &&
-			    strncmp(c->gateway_url, "wss://", 6) != 0 &&
-			    strncmp(c->gateway_url, "ws://", 5) != 0)
-				diags_add(d, path, v->line, v->col,
-				    "'gatewayUrl' must be a ws:// or wss:// "
-				    "URL");
-		} else if (strcmp(key, "repo") == 0)
-			conf_repo(c, v, path, d);
-		else if (strcmp(key, "workdir") == 0)
-			conf_str(v, key, path, &c->workdir, d);
-		else if (strcmp(key, "hub") == 0)
-			conf_hub(c, v, path, d);
-		else if (strcmp(key, "committer") == 0)
-			conf_committer(c, v, path, d);
-		else if (strcmp(key, "workers") == 0)
-			conf_int(v, key, path, 1, 64, &c->workers, d);
-		else if (strcmp(key, "ackers") == 0)
-			conf_int(v, key, path, 1, 64, &c->ackers, d);
-		else if (strcmp(key, "refreshInterval") == 0)
-			conf_int(v, key, path, 1, 86400, &c->refresh_s, d);
-		else if (strcmp(key, "statusFollowMinutes") == 0)
-			conf_int(v, key, path, 1, 1440, &c->status_follow_min,
-			    d);
-		else
-			diags_add(d, path, k->line, k->col, "unknown key '%s'",
-			    key);
+			fields_err(fc, e, "a hub node needs 'name' and "
+			    "'tokenSha256'");
 	}
 }
 
@@ -348,8 +302,11 @@ bot_conf_load(struct bot_conf **out, const char *path, int read_token,
 	if (doc->root == NULL || doc->root->type != YDOC_MAP)
 		diags_add(d, path, 1, 1, "the configuration must be a map of "
 		    "keys");
-	else
-		conf_walk(c, doc->root, path, d);
+	else {
+		struct fields_ctx fc = { path, d, 0 };
+
+		fields_fill(&fc, doc->root, conf_keys, SIZE_MAX, c, NULL);
+	}
 	ydoc_free(doc);
 	if (c->api_base == NULL)
 		c->api_base = xstrdup("https://discord.com/api/v10");

@@ -209,7 +209,7 @@ gw_receive(struct gw *gw, const char *text, size_t len)
 	const char	*t;
 	int		 op;
 
-	if ((o = cJSON_ParseWithLength(text, len)) == NULL) {
+	if ((o = json_parse_len(text, len)) == NULL) {
 		log_warnx("gateway: ignoring a frame that is not JSON");
 		return;
 	}

@@ -229,7 +229,7 @@ receive_locked(struct bhub *h, struct hub_node *n, const char *text,
 	cJSON		*o, *s, *it;
 	const char	*type;
 
-	if ((o = cJSON_ParseWithLength(text, len)) == NULL) {
+	if ((o = json_parse_len(text, len)) == NULL) {
 		log_warnx("hub: node %s sent a frame that is not JSON",
 		    n->name);
 		return;
@@ -556,7 +556,7 @@ bhub_node_status(struct bhub *h, const char *name)
 		    h->nodes[i].wsi != NULL) {
 			r = h->nodes[i].status != NULL ?
 			    cJSON_Duplicate(h->nodes[i].status, 1) :
-			    cJSON_CreateObject();
+			    json_new_object();
 			break;
 		}
 	pthread_mutex_unlock(&h->mu);

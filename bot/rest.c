@@ -198,7 +198,7 @@ rest_call(struct rest *r, const char *method, const char *path,
 			    "Retry-After");
 			cJSON_Delete(out->json);
 			out->json = resp.body.len > 0 ?
-			    cJSON_ParseWithLength(buf_str(&resp.body),
+			    json_parse_len(buf_str(&resp.body),
 			    resp.body.len) : NULL;
 			if (resp.status == 429 && out->json != NULL) {
 				v = cJSON_GetObjectItem(out->json,

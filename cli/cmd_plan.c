@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "gitstore.h"
 #include "http.h"
+#include "json.h"
 #include "panel.h"
 #include "rerr.h"
 #include "state.h"
@@ -54,7 +55,7 @@ plan_ask_node(const char *api, char **rev, char **node)
 		    err.msg[0] ? err.msg : buf_str(&resp.body));
 		goto done;
 	}
-	if ((root = cJSON_Parse(buf_str(&resp.body))) == NULL)
+	if ((root = json_parse_str(buf_str(&resp.body))) == NULL)
 		goto done;
 	n = cJSON_GetObjectItemCaseSensitive(root, "node");
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(n, "revision")))

@@ -17,6 +17,8 @@
 #include "cli.h"
 #include "diag.h"
 #include "gitstore.h"
+#include "json.h"
+#include "limit.h"
 #include "panel.h"
 #include "rerr.h"
 #include "state.h"
@@ -39,6 +41,7 @@ server_usage(void)
 	    "(--permissions LIST | --remove)\n"
 	    "       roost server history NAME [-n COUNT]\n"
 	    "       roost server list\n"
+	    "       roost server limits [--format text|json]\n"
 	    "common options: --repo DIR (default .) --author \"Name <email>\" "
 	    "--branch B --remote R|'' --request-id ID\n");
 	return CLI_USAGE;
@@ -119,6 +122,54 @@ report(int rc, const struct panel_result *res, const struct rerr *err,
 	return CLI_OK;
 }
 
+/* Prints the limits table (limit.h): what "limits:" takes. */
+static int
+server_limits(int argc, char *argv[])
+{
+	const struct limit_def	*d;
+	cJSON			*doc, *arr, *o;
+	char			*text;
+	size_t			 i;
+	int			 json = 0;
+
+	if (argc == 3 && strcmp(argv[1], "--format") == 0 &&
+	    (strcmp(argv[2], "json") == 0 || strcmp(argv[2], "text") == 0))
+		json = strcmp(argv[2], "json") == 0;
+	else if (argc != 1)
+		return server_usage();
+	if (json) {
+		doc = json_new_object();
+		arr = json_add_array(doc, "limits");
+		for (i = 0; i < LIMIT_COUNT; i++) {
+			d = &limit_table[i];
+			o = json_new_object();
+			cJSON_AddItemToArray(arr, o);
+			json_add_str(o, "name", d->name);
+			json_add_str(o, "unit", d->unit);
+			json_add_str(o, "note", d->note);
+			json_add_num(o, "min", (double)d->min);
+			json_add_num(o, "max", (double)d->max);
+			json_add_num(o, "default", (double)d->def);
+			json_add_bool(o, "live", d->live);
+		}
+		text = json_print(doc);
+		printf("%s\n", text);
+		free(text);
+		cJSON_Delete(doc);
+		return CLI_OK;
+	}
+	printf("%-8s %-16s %8s %14s %8s  %s\n", "LIMIT", "UNIT", "MIN", "MAX",
+	    "DEFAULT", "LIVE");
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		d = &limit_table[i];
+		printf("%-8s %-16s %8lld %14lld %8lld  %s%s%s\n", d->name,
+		    d->unit, (long long)d->min, (long long)d->max,
+		    (long long)d->def, d->live ? "yes" : "no",
+		    *d->note != '\0' ? "  " : "", d->note);
+	}
+	return CLI_OK;
+}
+
 static int
 server_create(const struct server_opts *so, int argc, char *argv[])
 {
@@ -136,6 +187,7 @@ server_create(const struct server_opts *so, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct panel_server_spec spec;
+	const struct limit_def	*lim;
 	struct panel_result	 res;
 	struct panel		*p;
 	struct buf		 author;
@@ -180,6 +232,17 @@ server_create(const struct server_opts *so, int argc, char *argv[])
 			    n > 1LL << 40) {
 				fprintf(stderr, "roost server create: '%s' is "
 				    "not a number\n", optarg);
+				free(vars);
+				return CLI_USAGE;
+			}
+			lim = ch == 'm' ? limit_get(LIMIT_MEMORY) :
+			    ch == 'd' ? limit_get(LIMIT_DISK) :
+			    ch == 'c' ? limit_get(LIMIT_CPU) : NULL;
+			if (lim != NULL && !limit_in_range(lim, n)) {
+				fprintf(stderr, "roost server create: --%s "
+				    "must be from %lld to %lld (%s), not %lld\n",
+				    lim->name, (long long)lim->min,
+				    (long long)lim->max, lim->unit, n);
 				free(vars);
 				return CLI_USAGE;
 			}
@@ -656,6 +719,8 @@ cmd_server(int argc, char *argv[])
 		rc = server_history(&so, n, rest);
 	else if (strcmp(sub, "list") == 0)
 		rc = server_list(&so, n, rest);
+	else if (strcmp(sub, "limits") == 0)
+		rc = server_limits(n, rest);
 	else if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 ||
 	    strcmp(sub, "help") == 0) {
 		server_usage();

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "json.h"
 #include "rerr.h"
 #include "xmalloc.h"
 
@@ -215,7 +216,7 @@ cmd_status(int argc, char *argv[])
 		printf("%s\n", buf_str(&resp.body));
 		goto done;
 	}
-	if ((root = cJSON_Parse(buf_str(&resp.body))) == NULL) {
+	if ((root = json_parse_str(buf_str(&resp.body))) == NULL) {
 		fprintf(stderr, "roost: roostd sent a reply that is not "
 		    "json\n");
 		rc = CLI_USAGE;

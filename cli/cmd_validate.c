@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "gitstore.h"
+#include "json.h"
 #include "rerr.h"
 #include "state.h"
 
@@ -25,25 +26,6 @@ validate_usage(void)
 	fprintf(stderr, "usage: roost validate [--repo DIR] [--rev REV] "
 	    "[--format text|json]\n");
 	return CLI_USAGE;
-}
-
-static void
-json_str(struct buf *b, const char *s)
-{
-	if (s == NULL) {
-		buf_puts(b, "null");
-		return;
-	}
-	buf_putc(b, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_addf(b, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			buf_addf(b, "\\u%04x", (unsigned char)*s);
-		else
-			buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
 }
 
 /*
@@ -136,7 +118,10 @@ cmd_validate(int argc, char *argv[])
 	if (json) {
 		buf_addf(&out, "{\"valid\":%s,\"revision\":",
 		    st->diags->nerrors == 0 ? "true" : "false");
-		json_str(&out, rev != NULL ? id : NULL);
+		if (rev != NULL)
+			json_escape(&out, id);
+		else
+			buf_puts(&out, "null");
 		buf_addf(&out, ",\"servers\":%zu,\"nodes\":%zu,\"errors\":%zu,"
 		    "\"problems\":", st->nservers, st->nnodes,
 		    st->diags->nerrors);

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "json.h"
 #include "xmalloc.h"
 
 /* Prepares an empty list. */
@@ -116,16 +117,33 @@ diag_cmp(const struct diag *a, const struct diag *b)
 void
 diags_sort(struct diags *d)
 {
-	size_t		i, j;
-	struct diag	t;
+	struct diag	*tmp, *src, *dst, *t;
+	size_t		 w, i, l, m, r, a, b;
 
-	/* Insertion sort: stable, and the lists are short. */
-	for (i = 1; i < d->n; i++) {
-		t = d->v[i];
-		for (j = i; j > 0 && diag_cmp(&d->v[j - 1], &t) > 0; j--)
-			d->v[j] = d->v[j - 1];
-		d->v[j] = t;
+	if (d->n < 2)
+		return;
+	/* A bottom-up merge sort: stable, and n log n however long. */
+	tmp = xreallocarray(NULL, d->n, sizeof(*tmp));
+	src = d->v;
+	dst = tmp;
+	for (w = 1; w < d->n; w *= 2) {
+		for (l = 0; l < d->n; l += 2 * w) {
+			m = l + w < d->n ? l + w : d->n;
+			r = l + 2 * w < d->n ? l + 2 * w : d->n;
+			for (a = l, b = m, i = l; i < r; i++)
+				if (a < m && (b >= r ||
+				    diag_cmp(&src[a], &src[b]) <= 0))
+					dst[i] = src[a++];
+				else
+					dst[i] = src[b++];
+		}
+		t = src;
+		src = dst;
+		dst = t;
 	}
+	if (src != d->v)
+		memcpy(d->v, src, d->n * sizeof(*d->v));
+	free(tmp);
 }
 
 static void
@@ -164,27 +182,6 @@ diags_print(const struct diags *d, FILE *fp)
 	buf_dispose(&b);
 }
 
-static void
-json_str(struct buf *out, const char *s)
-{
-	buf_putc(out, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			buf_addf(out, "\\%c", c);
-		else if (c == '\n')
-			buf_puts(out, "\\n");
-		else if (c == '\t')
-			buf_puts(out, "\\t");
-		else if (c < 0x20)
-			buf_addf(out, "\\u%04x", c);
-		else
-			buf_putc(out, c);
-	}
-	buf_putc(out, '"');
-}
-
 /* Appends the entries as a JSON array. */
 void
 diags_json(const struct diags *d, struct buf *out)
@@ -199,13 +196,13 @@ diags_json(const struct diags *d, struct buf *out)
 			buf_putc(out, ',');
 		buf_puts(out, "{\"path\":");
 		if (g->path != NULL)
-			json_str(out, g->path);
+			json_escape(out, g->path);
 		else
 			buf_puts(out, "null");
 		buf_addf(out, ",\"line\":%d,\"column\":%d,\"level\":\"%s\","
 		    "\"message\":", g->line, g->col,
 		    g->level == DIAG_ERROR ? "error" : "warning");
-		json_str(out, g->msg);
+		json_escape(out, g->msg);
 		buf_putc(out, '}');
 	}
 	buf_putc(out, ']');

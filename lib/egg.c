@@ -127,7 +127,10 @@ egg_fix_surrogates(const char *buf, size_t len, struct buf *out)
 	return changed;
 }
 
-/* Parses YAML or JSON text, surrogate pairs and all; see ydoc_parse. */
+/*
+ * Parses YAML or JSON text, surrogate pairs and all; see ydoc_parse. A
+ * repeated key is kept (the last wins) for egg_load to judge.
+ */
 static int
 egg_parse_text(struct ydoc **doc, const char *path, const char *buf,
     size_t len, struct diags *d)
@@ -136,10 +139,25 @@ egg_parse_text(struct ydoc **doc, const char *path, const char *buf,
 	int		rc;
 
 	if (!egg_fix_surrogates(buf, len, &fixed))
-		return ydoc_parse(doc, path, buf, len, d);
-	rc = ydoc_parse(doc, path, fixed.data, fixed.len, d);
+		return ydoc_parse_flags(doc, path, buf, len, YDOC_DUPLICATES,
+		    d);
+	rc = ydoc_parse_flags(doc, path, fixed.data, fixed.len,
+	    YDOC_DUPLICATES, d);
 	buf_dispose(&fixed);
 	return rc;
+}
+
+/* True when text is a JSON object (its first non-blank byte is '{'). */
+static int
+egg_is_json(const char *buf, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' &&
+		    buf[i] != '\r')
+			return buf[i] == '{';
+	return 0;
 }
 
 /* Replaces every CRLF (and lone CR) with LF. */
@@ -341,6 +359,68 @@ egg_value_type(const struct ydoc_node *v)
 	return EGG_VAL_INT;
 }
 
+/* Resolves a config file path beneath the server root; see egg.h. */
+char *
+egg_file_relpath(const char *path)
+{
+	struct buf	 b;
+	const char	*p = path, *e;
+	size_t		*ends = NULL, n = 0, cap = 0, len;
+	int		 rooted = path[0] == '/';
+
+	buf_init(&b, 0);
+	while (*p != '\0') {
+		if ((e = strchr(p, '/')) == NULL)
+			e = p + strlen(p);
+		len = (size_t)(e - p);
+		if (len == 0 || (len == 1 && p[0] == '.'))
+			;
+		else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (n > 0) {
+				b.len = --n > 0 ? ends[n - 1] : 0;
+				if (b.data != NULL)
+					b.data[b.len] = '\0';
+			} else if (!rooted) {
+				free(ends);
+				buf_dispose(&b);
+				return NULL;	/* climbs out */
+			}
+		} else {
+			if (n > 0)
+				buf_putc(&b, '/');
+			buf_add(&b, p, len);
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				ends = xreallocarray(ends, cap, sizeof(*ends));
+			}
+			ends[n++] = b.len;
+		}
+		p = *e == '/' ? e + 1 : e;
+	}
+	free(ends);
+	if (n == 0) {
+		buf_dispose(&b);
+		return NULL;	/* the directory itself */
+	}
+	return buf_detach(&b);
+}
+
+/* Warns about a config file path roost cannot apply. */
+static void
+egg_file_path_check(struct egg_ctx *c, const struct ydoc_node *at,
+    const char *path)
+{
+	char	*rel;
+
+	if ((rel = egg_file_relpath(path)) != NULL) {
+		free(rel);
+		return;
+	}
+	diags_warn(c->d, c->path, at ? at->line : 0, at ? at->col : 0,
+	    "config file '%s': the path leaves the server directory (or "
+	    "names it); roost cannot apply it and skips it", path);
+}
+
 static void
 egg_add_replace(struct egg_file *f, const char *match, const char *ifv,
     const struct ydoc_node *v)
@@ -357,9 +437,14 @@ egg_add_replace(struct egg_file *f, const char *match, const char *ifv,
 	r->value_type = ydoc_is_null(v) ? EGG_VAL_STRING : egg_value_type(v);
 }
 
-/* Upstream config.files: {path: {parser, find: {key: value|{if: v}}}}. */
+/*
+ * Upstream config.files: {path: {parser, find: {key: value|{if: v}}}}.
+ * outer is the config.files node of the egg itself (a JSON string in
+ * JSON eggs), whose position problems of the nested text are given at.
+ */
 static void
-egg_files_upstream(struct egg_ctx *c, const struct ydoc_node *files)
+egg_files_upstream(struct egg_ctx *c, const struct ydoc_node *files,
+    const struct ydoc_node *outer)
 {
 	struct egg	*egg = c->egg;
 	size_t		 i, j, k;
@@ -390,6 +475,8 @@ egg_files_upstream(struct egg_ctx *c, const struct ydoc_node *files)
 		f = &egg->files[egg->nfiles++];
 		memset(f, 0, sizeof(*f));
 		f->path = xstrdup(fk->str);
+		egg_file_path_check(c, outer != NULL && outer->type ==
+		    YDOC_SCALAR ? outer : fk, fk->str);
 		f->parser = egg_parser_parse(ydoc_is_scalar(parser) ?
 		    parser->str : "", &ok);
 		if (!ok)
@@ -487,6 +574,12 @@ egg_vars_load(struct egg_ctx *c, const struct ydoc_node *vars)
 		return;
 	if (vars->type != YDOC_SEQ) {
 		egg_err(c, vars, "'variables' must be a list");
+		return;
+	}
+	if (vars->n > EGG_MAX_VARS) {
+		egg_err(c, ydoc_item(vars, EGG_MAX_VARS), "more than %d "
+		    "variables; an egg has at most %d", EGG_MAX_VARS,
+		    EGG_MAX_VARS);
 		return;
 	}
 	for (i = 0; i < vars->n; i++) {
@@ -607,7 +700,7 @@ egg_load_upstream(struct egg_ctx *c, const struct ydoc_node *root)
 	cfg = ydoc_get(root, "config");
 	if (cfg != NULL && cfg->type == YDOC_MAP) {
 		egg_files_upstream(c, egg_nested(c, ydoc_get(cfg, "files"),
-		    "config.files"));
+		    "config.files"), ydoc_get(cfg, "files"));
 		egg_done(c, egg_nested(c, ydoc_get(cfg, "startup"),
 		    "config.startup"));
 		(void)egg_nested(c, ydoc_get(cfg, "logs"), "config.logs");
@@ -718,6 +811,7 @@ egg_load_roost(struct egg_ctx *c, const struct ydoc_node *root)
 			f = &egg->files[egg->nfiles++];
 			memset(f, 0, sizeof(*f));
 			f->path = path;
+			egg_file_path_check(c, ydoc_get(fe, "path"), path);
 			f->parser = egg_parser_parse(parser ? parser : "",
 			    &ok);
 			if (!ok)
@@ -802,6 +896,14 @@ egg_load(struct egg **out, const char *path, const char *buf, size_t len,
 		egg_err(&c, root, "an egg must be a map of keys");
 	} else {
 		api = ydoc_get(root, "apiVersion");
+		/*
+		 * An upstream egg in JSON is read as PHP's json_decode reads
+		 * it, the last of a repeated key winning (real eggs repeat
+		 * keys); any other egg may not repeat a key.
+		 */
+		if (!egg_is_json(buf, len) || (api != NULL &&
+		    ydoc_is_scalar(api) && strcmp(api->str, "roost/v1") == 0))
+			(void)ydoc_check_duplicates(doc, d);
 		if (api != NULL && ydoc_is_scalar(api) &&
 		    strcmp(api->str, "roost/v1") == 0)
 			egg_load_roost(&c, root);

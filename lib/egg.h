@@ -50,6 +50,9 @@ struct egg_replace {
 	char	*value;		/* with {{...}} placeholders unexpanded */
 	int	 value_type;	/* EGG_VAL_STRING, EGG_VAL_INT or EGG_VAL_BOOL */
 };
+/* Variables in one egg: past it an egg is refused (real eggs have < 100). */
+#define EGG_MAX_VARS	1000
+
 #define EGG_VAL_STRING	0
 #define EGG_VAL_INT	1
 #define EGG_VAL_BOOL	2
@@ -123,6 +126,16 @@ int	egg_load_file(struct egg **out, const char *path, struct diags *d);
 void	egg_free(struct egg *egg);
 /* Appends the egg in roost's readable YAML form (loads back equal). */
 void	egg_write_yaml(const struct egg *egg, struct buf *out);
+/*
+ * Resolves a config file's path beneath the server directory as Wings
+ * does: a leading '/' names the server root ("/properties/x" is
+ * "properties/x"), "." and empty components go, ".." removes the component
+ * before it (at the root of an absolute path it stays at the root, as
+ * Go's filepath.Clean does). Returns the relative path (caller frees), or
+ * NULL when a relative path climbs out of the directory or the path names
+ * the directory itself.
+ */
+char	*egg_file_relpath(const char *path);
 /* Returns the variable whose env name is env, or NULL. */
 const struct egg_var *egg_var_find(const struct egg *egg, const char *env);
 /* True when ref is one of the egg's images. */

@@ -593,6 +593,10 @@ src_read(void *arg, const char *path, struct buf *out, char *id,
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return rerr_set(err, ROOST_ENOTFOUND, "'%s' is not a file",
 		    path);
+	/* A symlink's blob is its target's name, never YAML to read. */
+	if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+		return rerr_set(err, ROOST_EINVAL, "'%s' is a symlink; "
+		    "symlinks are not allowed in a state repository", path);
 	if (git_blob_lookup(&blob, s->gs->repo, git_tree_entry_id(e)) < 0)
 		return gs_fail(err, -1, path);
 	buf_add(out, git_blob_rawcontent(blob),
@@ -623,7 +627,8 @@ src_stat(void *arg, const char *path, char *id, size_t idlen,
 		if (git_odb_hash(&oid, c->data, c->len, GIT_OBJECT_BLOB) < 0)
 			return gs_fail(err, -1, path);
 	} else if ((e = path_entry(s, path)) == NULL ||
-	    git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+	    git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
 		return rerr_set(err, ROOST_ENOTFOUND, "'%s' not found", path);
 	else
 		git_oid_cpy(&oid, git_tree_entry_id(e));

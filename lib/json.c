@@ -61,6 +61,23 @@ json_parse(cJSON **out, const char *text, size_t len, const char *what,
 	return 0;
 }
 
+/* Parses len bytes of text, or returns NULL; see json.h. */
+cJSON *
+json_parse_len(const char *text, size_t len)
+{
+	json_init();
+	if (text == NULL)
+		return NULL;
+	return cJSON_ParseWithLength(text, len);
+}
+
+/* Parses a NUL-terminated text, or returns NULL; see json.h. */
+cJSON *
+json_parse_str(const char *text)
+{
+	return text != NULL ? json_parse_len(text, strlen(text)) : NULL;
+}
+
 /* Returns the node at path below obj, or NULL. */
 const cJSON *
 json_get(const cJSON *obj, const char *path)
@@ -267,12 +284,57 @@ json_print(const cJSON *obj)
 	return s;
 }
 
+/* Returns an indented rendering of obj. */
+char *
+json_print_pretty(const cJSON *obj)
+{
+	char	*s;
+
+	json_init();
+	if ((s = cJSON_Print(obj)) == NULL)
+		fatalx("cannot render JSON: out of memory");
+	return s;
+}
+
 static cJSON *
 json_check(cJSON *j)
 {
 	if (j == NULL)
 		fatalx("cannot build JSON: out of memory");
 	return j;
+}
+
+/* Returns a new null. */
+cJSON *
+json_new_null(void)
+{
+	json_init();
+	return json_check(cJSON_CreateNull());
+}
+
+/* Returns a new string (null for NULL). */
+cJSON *
+json_new_str(const char *val)
+{
+	json_init();
+	return json_check(val != NULL ? cJSON_CreateString(val) :
+	    cJSON_CreateNull());
+}
+
+/* Returns a new number. */
+cJSON *
+json_new_num(double val)
+{
+	json_init();
+	return json_check(cJSON_CreateNumber(val));
+}
+
+/* Returns a new boolean. */
+cJSON *
+json_new_bool(int val)
+{
+	json_init();
+	return json_check(cJSON_CreateBool(val));
 }
 
 /* Returns a new empty object. */

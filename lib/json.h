@@ -25,6 +25,13 @@ int		 json_parse(cJSON **out, const char *text, size_t len,
 		    const char *what, struct rerr *err);
 
 /*
+ * Parses text (len bytes, or up to its NUL) and returns the tree (free
+ * with cJSON_Delete), or NULL when it is not JSON or text is NULL.
+ */
+cJSON		*json_parse_len(const char *text, size_t len);
+cJSON		*json_parse_str(const char *text);
+
+/*
  * Returns the node at the dotted path below obj (numeric components index
  * arrays; an empty path is obj itself), borrowed, or NULL.
  */
@@ -60,6 +67,8 @@ int		 json_bool(const cJSON *obj, const char *path, int def);
 void		 json_escape(struct buf *b, const char *s);
 /* Returns a newly allocated compact rendering of obj; never NULL. */
 char		*json_print(const cJSON *obj);
+/* The same, indented for people. */
+char		*json_print_pretty(const cJSON *obj);
 
 /*
  * Builders that never return NULL (out of memory is fatal): a new object
@@ -67,6 +76,10 @@ char		*json_print(const cJSON *obj);
  * adds null.
  */
 cJSON		*json_new_object(void);
+cJSON		*json_new_null(void);
+cJSON		*json_new_str(const char *val);
+cJSON		*json_new_num(double val);
+cJSON		*json_new_bool(int val);
 cJSON		*json_new_array(void);
 cJSON		*json_add_object(cJSON *obj, const char *key);
 cJSON		*json_add_array(cJSON *obj, const char *key);

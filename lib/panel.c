@@ -22,12 +22,14 @@
 #include "diag.h"
 #include "egg.h"
 #include "gitstore.h"
+#include "limit.h"
 #include "panel.h"
 #include "rerr.h"
 #include "state.h"
 #include "xmalloc.h"
 #include "ydoc.h"
 #include "yedit.h"
+#include "ywrite.h"
 
 #define PANEL_ATTEMPTS	5
 #define PANEL_DEPTH	200
@@ -523,22 +525,6 @@ panel_state(struct panel *p, const char *rev, int fetch, struct state **out,
 	return load_state(p, id, NULL, 0, out, err);
 }
 
-/* Writes value as a YAML double-quoted scalar. */
-static void
-yaml_quote(struct buf *b, const char *s)
-{
-	buf_putc(b, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_addf(b, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			buf_addf(b, "\\x%02x", (unsigned char)*s);
-		else
-			buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-}
-
 /* The scalar at a dotted path of a YAML text, or NULL. */
 static char *
 old_value(const char *text, size_t len, const char *path)
@@ -635,34 +621,24 @@ is_env_name(const char *s)
 	return 1;
 }
 
-static const char *const limit_keys[] = {
-	"memory", "swap", "cpu", "disk", "io", "pids"
-};
-
 /* Applies one KEY=VALUE of "server set" to c->out. */
 static int
 set_kv(struct panel_ctx *c, const char *kv, struct rerr *err)
 {
-	const char	*eq = strchr(kv, '='), *v;
-	char		*key, *path = NULL, *list;
-	struct buf	 raw;
-	size_t		 i;
-	int		 rc, mode = YEDIT_AUTO, num = 0;
+	const struct limit_def	*ld;
+	const char		*eq = strchr(kv, '='), *v;
+	char			*key, *path = NULL, *list, names[128];
+	struct buf		 raw;
+	int			 rc, mode = YEDIT_AUTO, num = 0;
 
 	if (eq == NULL || eq == kv)
 		return rerr_set(err, ROOST_EINVAL, "'%s' is not KEY=VALUE", kv);
 	key = xstrndup(kv, eq - kv);
 	v = eq + 1;
-	for (i = 0; i < sizeof(limit_keys) / sizeof(limit_keys[0]); i++)
-		if (strcmp(key, limit_keys[i]) == 0 ||
-		    (strncmp(key, "limits.", 7) == 0 &&
-		    strcmp(key + 7, limit_keys[i]) == 0)) {
-			xasprintf(&path, "limits.%s", limit_keys[i]);
-			num = 1;
-		}
-	if (path != NULL)
-		;
-	else if (strcmp(key, "port") == 0 || strcmp(key, "ports.default") == 0) {
+	if ((ld = limit_find(key)) != NULL) {
+		xasprintf(&path, "limits.%s", ld->name);
+		num = 1;
+	} else if (strcmp(key, "port") == 0 || strcmp(key, "ports.default") == 0) {
 		path = xstrdup("ports.default");
 		num = 1;
 	} else if (strcmp(key, "ports.extra") == 0) {
@@ -719,10 +695,10 @@ set_kv(struct panel_ctx *c, const char *kv, struct rerr *err)
 		return rerr_set(err, ROOST_EINVAL, "a server cannot be "
 		    "renamed; create a new one and delete this one");
 	} else {
+		limit_names(names, sizeof(names));
 		rc = rerr_set(err, ROOST_EINVAL, "unknown key '%s'; use "
-		    "memory, swap, cpu, disk, io, pids, image, egg, node, "
-		    "owner, state, port, ports.extra, variables.NAME or an "
-		    "egg variable NAME", key);
+		    "%s, image, egg, node, owner, state, port, ports.extra, "
+		    "variables.NAME or an egg variable NAME", key, names);
 		free(key);
 		return rc;
 	}
@@ -966,14 +942,15 @@ edit_create(struct panel_ctx *c, void *arg, struct rerr *err)
 	srv.nvars = sp->nvars;
 	state_server_write(&srv, c->out);
 	/* limits not given are left out, so roost.yaml's defaults apply */
-	for (i = 0; i < sizeof(limit_keys) / sizeof(limit_keys[0]); i++) {
+	for (i = 0; i < LIMIT_COUNT; i++) {
 		struct buf nb;
 		char *lp;
 
-		if ((i == 0 && sp->memory > 0) || (i == 2 && sp->cpu >= 0) ||
-		    (i == 3 && sp->disk > 0))
+		if ((i == LIMIT_MEMORY && sp->memory > 0) ||
+		    (i == LIMIT_CPU && sp->cpu >= 0) ||
+		    (i == LIMIT_DISK && sp->disk > 0))
 			continue;
-		xasprintf(&lp, "limits.%s", limit_keys[i]);
+		xasprintf(&lp, "limits.%s", limit_table[i].name);
 		buf_init(&nb, 0);
 		if ((rc = yedit_delete(&nb, buf_str(c->out), c->out->len, lp,
 		    err)) == 0) {
@@ -1139,20 +1116,20 @@ edit_sftp(struct panel_ctx *c, void *arg, struct rerr *err)
 				perms = op->perms;
 		}
 		buf_puts(&raw, "\n- user: ");
-		yaml_quote(&raw, u->user);
+		ywrite_quoted(&raw, u->user);
 		if (pw != NULL) {
 			buf_puts(&raw, "\n  password: ");
-			yaml_quote(&raw, pw);
+			ywrite_quoted(&raw, pw);
 		}
 		if (u->nkeys > 0 || (is && op->key != NULL)) {
 			buf_puts(&raw, "\n  keys:");
 			for (j = 0; j < u->nkeys; j++) {
 				buf_puts(&raw, "\n    - ");
-				yaml_quote(&raw, u->keys[j]);
+				ywrite_quoted(&raw, u->keys[j]);
 			}
 			if (is && op->key != NULL) {
 				buf_puts(&raw, "\n    - ");
-				yaml_quote(&raw, op->key);
+				ywrite_quoted(&raw, op->key);
 			}
 		}
 		buf_puts(&raw, "\n  permissions: ");
@@ -1166,14 +1143,14 @@ edit_sftp(struct panel_ctx *c, void *arg, struct rerr *err)
 	}
 	if (!found) {
 		buf_puts(&raw, "\n- user: ");
-		yaml_quote(&raw, op->user);
+		ywrite_quoted(&raw, op->user);
 		if (a->hash != NULL) {
 			buf_puts(&raw, "\n  password: ");
-			yaml_quote(&raw, a->hash);
+			ywrite_quoted(&raw, a->hash);
 		}
 		if (op->key != NULL) {
 			buf_puts(&raw, "\n  keys:\n    - ");
-			yaml_quote(&raw, op->key);
+			ywrite_quoted(&raw, op->key);
 		}
 		buf_puts(&raw, "\n  permissions: ");
 		perms_list(&raw, op->perms >= 0 ? (unsigned)op->perms :
@@ -1304,7 +1281,7 @@ edit_member(struct panel_ctx *c, void *arg, struct rerr *err)
 			perms = a->perms;
 		}
 		buf_puts(&raw, "\n- id: ");
-		yaml_quote(&raw, srv->members[i].id);
+		ywrite_quoted(&raw, srv->members[i].id);
 		buf_puts(&raw, "\n  permissions: ");
 		perms_list(&raw, perms, 0);
 		n++;
@@ -1316,7 +1293,7 @@ edit_member(struct panel_ctx *c, void *arg, struct rerr *err)
 	}
 	if (!found) {
 		buf_puts(&raw, "\n- id: ");
-		yaml_quote(&raw, a->id);
+		ywrite_quoted(&raw, a->id);
 		buf_puts(&raw, "\n  permissions: ");
 		perms_list(&raw, a->perms, 0);
 		n++;

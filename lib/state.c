@@ -4,12 +4,17 @@
  * state_src, parsed with ydoc and filled from field tables; problems are
  * collected with their positions. Cross-file checks live in validate.c.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -100,34 +105,147 @@ state_snowflake_valid(const char *s)
 
 /* ---- the work-tree source ---- */
 
-struct state_dirsrc {
-	char	*root;
-};
+/*
+ * Files of a work tree are opened one path component at a time through
+ * directory fds with O_NOFOLLOW, so a symlink anywhere under the root
+ * (servers/x.yaml -> /etc/shadow, or servers -> /etc) is refused rather
+ * than followed out of the repository: git stores a symlink as a link,
+ * never as the file it names, and roost reads a work tree the same way.
+ * Only regular files are read (a FIFO would block, a device leak).
+ */
+static int
+dirsrc_open(const char *root, const char *rel, int wantdir, int *fdp,
+    struct rerr *err)
+{
+	struct stat	 sb;
+	char		*copy, *comp, *next;
+	int		 fd, nfd, last, rc = 0;
+
+	*fdp = -1;
+	if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return rerr_set(err, ROOST_ENOTFOUND, "'%s' does not "
+			    "exist", root);
+		return rerr_errno(err, -1, "cannot open '%s'", root);
+	}
+	copy = xstrdup(rel);
+	for (comp = copy; comp != NULL; comp = next) {
+		if ((next = strchr(comp, '/')) != NULL)
+			*next++ = '\0';
+		last = next == NULL;
+		if (*comp == '\0' || strcmp(comp, ".") == 0) {
+			if (last && !wantdir) {
+				rc = rerr_set(err, ROOST_EINVAL, "'%s' is not "
+				    "a file", rel);
+				break;
+			}
+			continue;
+		}
+		if (strcmp(comp, "..") == 0) {
+			rc = rerr_set(err, ROOST_EINVAL, "'%s' leaves the "
+			    "repository", rel);
+			break;
+		}
+		nfd = openat(fd, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		    O_NOCTTY | O_NONBLOCK | (last && !wantdir ? 0 :
+		    O_DIRECTORY));
+		if (nfd == -1 && fstatat(fd, comp, &sb,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(sb.st_mode)) {
+			rc = rerr_set(err, ROOST_EINVAL, "'%s' is a symlink; "
+			    "symlinks are not allowed in a state repository",
+			    rel);
+			break;
+		}
+		if (nfd == -1) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				rc = rerr_set(err, ROOST_ENOTFOUND, "'%s' does "
+				    "not exist", rel);
+			else
+				rc = rerr_errno(err, -1, "cannot open '%s'",
+				    rel);
+			break;
+		}
+		close(fd);
+		fd = nfd;
+	}
+	free(copy);
+	if (rc == 0 && !wantdir && (fstat(fd, &sb) == -1 ||
+	    !S_ISREG(sb.st_mode)))
+		rc = rerr_set(err, ROOST_EINVAL, "'%s' is not a regular file",
+		    rel);
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static int
 dirsrc_list(void *arg, const char *dir, char ***names, size_t *n,
     struct rerr *err)
 {
-	const char	*root = arg;
-	char		 path[PATH_MAX];
+	DIR		*d;
+	struct dirent	*e;
+	size_t		 cap = 0;
+	int		 fd, rc;
 
 	*names = NULL;
 	*n = 0;
-	snprintf(path, sizeof(path), "%s/%s", root, dir);
-	return state_list_dir(path, names, n, err);
+	if ((rc = dirsrc_open(arg, dir, 1, &fd, err)) != 0)
+		return rc;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return rerr_errno(err, -1, "cannot read '%s'", dir);
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*names = xreallocarray(*names, cap, sizeof(**names));
+		}
+		(*names)[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(*names, *n, sizeof(**names), name_cmp);
+	return 0;
 }
 
 static int
 dirsrc_read(void *arg, const char *rel, struct buf *out, char *id,
     size_t idlen, struct rerr *err)
 {
-	const char	*root = arg;
-	char		 path[PATH_MAX];
+	char		 chunk[65536];
 	size_t		 before = out->len;
-	int		 rc;
+	ssize_t		 r;
+	int		 fd, rc;
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	if ((rc = util_read_file(path, out, err)) != 0)
+	if ((rc = dirsrc_open(arg, rel, 0, &fd, err)) != 0)
+		return rc;
+	for (;;) {
+		if ((r = read(fd, chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR)
+				continue;
+			rc = rerr_errno(err, -1, "cannot read '%s'", rel);
+			break;
+		}
+		if (r == 0)
+			break;
+		if (buf_add(out, chunk, (size_t)r) == -1) {
+			rc = rerr_set(err, -1, "'%s' is too large", rel);
+			break;
+		}
+	}
+	close(fd);
+	if (rc != 0)
 		return rc;
 	state_content_id(out->data + before, out->len - before, id, idlen);
 	return 0;
@@ -136,10 +254,14 @@ dirsrc_read(void *arg, const char *rel, struct buf *out, char *id,
 static int
 dirsrc_isdir(void *arg, const char *rel)
 {
-	char	path[PATH_MAX];
+	struct rerr	err;
+	int		fd;
 
-	snprintf(path, sizeof(path), "%s/%s", (const char *)arg, rel);
-	return state_is_dir(path);
+	rerr_init(&err);
+	if (dirsrc_open(arg, rel, 1, &fd, &err) != 0)
+		return 0;
+	close(fd);
+	return 1;
 }
 
 /* A source reading the work tree at dir. */

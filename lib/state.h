@@ -97,6 +97,16 @@ struct state_node {
 	int			 valid;
 };
 
+/*
+ * Caps on the lists of one server file, so that no file makes reading or
+ * validating it slow; past one, the file is refused with the place.
+ */
+#define STATE_MAX_VARS		1000	/* variables */
+#define STATE_MAX_SFTP		100	/* sftp users */
+#define STATE_MAX_KEYS		100	/* keys of one sftp user */
+#define STATE_MAX_MEMBERS	1000	/* members */
+#define STATE_MAX_EXTRA_PORTS	100	/* ports.extra */
+
 struct state_var {
 	char	*key;
 	char	*value;
@@ -267,7 +277,7 @@ void	state_perm_format(unsigned perms, struct buf *out);
 
 /* True when name is a valid server name ([a-z0-9][a-z0-9-]{0,30}). */
 int	state_name_valid(const char *name);
-/* True when s is a Discord snowflake (17 to 20 digits). */
+/* True when s is a Discord snowflake (17 to 20 digits, no leading zero). */
 int	state_snowflake_valid(const char *s);
 
 /*

@@ -15,20 +15,12 @@ struct state;
 struct state_server;
 struct ydoc;
 
-/* Default limits when neither the server nor roost.yaml sets them. */
-#define STATE_UNSET		INT64_MIN	/* a limit not written */
-#define STATE_DEF_MEMORY	1024
-#define STATE_DEF_SWAP		0
-#define STATE_DEF_CPU		100
-#define STATE_DEF_DISK		10240
-#define STATE_DEF_IO		500
-#define STATE_DEF_PIDS		512
+/*
+ * A limit not written (before validation applies the defaults, which come
+ * from roost.yaml or the limits table in limit.h).
+ */
+#define STATE_UNSET		INT64_MIN
 
-/* Lists the entry names of a directory (sorted). */
-int	state_list_dir(const char *path, char ***names, size_t *n,
-	    struct rerr *err);
-/* True when path is a directory. */
-int	state_is_dir(const char *path);
 /* A content id for a buffer ("fnv1a64:<hex>:<len>"). */
 void	state_content_id(const char *p, size_t len, char *id, size_t idlen);
 

@@ -1,8 +1,9 @@
 /*
  * state_load: reading the files of a state repository into a struct
- * state. Every file is a YAML map described by a field table; the table
- * says each key's type, bounds and destination, and unknown keys are
- * reported with the closest known key.
+ * state. Every file is a YAML map described by a field table (lib/fields.c,
+ * the reader roostd.yaml and bot.yaml share); the table says each key's
+ * type, bounds and destination, and unknown keys are reported with the
+ * closest known key.
  */
 #include <sys/stat.h>
 
@@ -18,6 +19,8 @@
 #include "buf.h"
 #include "diag.h"
 #include "egg.h"
+#include "fields.h"
+#include "limit.h"
 #include "rerr.h"
 #include "state.h"
 #include "state_int.h"
@@ -26,51 +29,6 @@
 #include "ydoc.h"
 
 /* ---- helpers for sources ---- */
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists a directory's entries, sorted. */
-int
-state_list_dir(const char *path, char ***names, size_t *n, struct rerr *err)
-{
-	DIR		*dir;
-	struct dirent	*e;
-	size_t		 cap = 0;
-
-	*names = NULL;
-	*n = 0;
-	if ((dir = opendir(path)) == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return ROOST_ENOTFOUND;
-		return rerr_errno(err, -1, "cannot read '%s'", path);
-	}
-	while ((e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*names = xreallocarray(*names, cap, sizeof(**names));
-		}
-		(*names)[(*n)++] = xstrdup(e->d_name);
-	}
-	closedir(dir);
-	if (*n > 0)
-		qsort(*names, *n, sizeof(**names), name_cmp);
-	return 0;
-}
-
-/* True when path is a directory. */
-int
-state_is_dir(const char *path)
-{
-	struct stat	st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 /* A content id: FNV-1a over the bytes, and the length. */
 void
@@ -86,224 +44,43 @@ state_content_id(const char *p, size_t len, char *id, size_t idlen)
 	snprintf(id, idlen, "f%016llx%08zx", (unsigned long long)h, len);
 }
 
-/* ---- field tables ---- */
+/* ---- field tables (lib/fields.c reads them) ---- */
 
-struct fctx {
-	const char	*path;
-	struct diags	*d;
-};
-
-enum ftype {
-	FT_STR,		/* char * */
-	FT_INT,		/* int64_t with bounds */
-	FT_BOOL,	/* int */
-	FT_SKIP,	/* known key handled elsewhere */
-};
-
-struct field {
-	const char	*name;
-	enum ftype	 type;
-	size_t		 off;
-	int64_t		 min;
-	int64_t		 max;
-};
-
-static void
-ferr(struct fctx *c, const struct ydoc_node *n, const char *fmt, ...)
-    __attribute__((__format__(printf, 3, 4)));
-
-static void
-ferr(struct fctx *c, const struct ydoc_node *n, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	diags_vadd(c->d, DIAG_ERROR, c->path, n ? n->line : 0, n ? n->col : 0,
-	    fmt, ap);
-	va_end(ap);
-}
-
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t	la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
-	size_t	row[64];
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			cur = row[j];
-			tmp = prev + (tolower((unsigned char)a[i - 1]) !=
-			    tolower((unsigned char)b[j - 1]));
-			if (row[j] + 1 < tmp)
-				tmp = row[j] + 1;
-			if (row[j - 1] + 1 < tmp)
-				tmp = row[j - 1] + 1;
-			row[j] = tmp;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
-/* Reports an unknown key, naming the closest known one. */
-static void
-unknown_key(struct fctx *c, const struct ydoc_node *key, const char *where,
-    const char *const *known)
-{
-	const char	*best = NULL;
-	size_t		 bd = 3, dd, i;
-
-	for (i = 0; known[i] != NULL; i++)
-		if ((dd = edit_distance(key->str, known[i])) < bd) {
-			bd = dd;
-			best = known[i];
-		}
-	if (best != NULL)
-		ferr(c, key, "unknown key '%s'%s%s; did you mean '%s'?",
-		    key->str, where ? " in " : "", where ? where : "", best);
-	else
-		ferr(c, key, "unknown key '%s'%s%s", key->str,
-		    where ? " in " : "", where ? where : "");
-}
-
-/* Parses a YAML integer scalar. Returns 0 or -1. */
+/* Refuses a list longer than max, naming the first item past it. */
 static int
-parse_int(const struct ydoc_node *n, int64_t *out)
+list_too_long(struct fields_ctx *c, const struct ydoc_node *n, const char *what,
+    size_t max)
 {
-	char		*end;
-	long long	 v;
-
-	if (n == NULL || n->type != YDOC_SCALAR || n->len == 0)
-		return -1;
-	errno = 0;
-	v = strtoll(n->str, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_bool(const struct ydoc_node *n, int *out)
-{
-	if (n == NULL || n->type != YDOC_SCALAR)
-		return -1;
-	if (strcmp(n->str, "true") == 0 || strcmp(n->str, "True") == 0 ||
-	    strcmp(n->str, "yes") == 0) {
-		*out = 1;
+	if (n->n <= max)
 		return 0;
-	}
-	if (strcmp(n->str, "false") == 0 || strcmp(n->str, "False") == 0 ||
-	    strcmp(n->str, "no") == 0) {
-		*out = 0;
-		return 0;
-	}
-	return -1;
-}
-
-/*
- * Fills obj from map with the table fields. Keys in the table are
- * handled (FT_SKIP ones by the caller); others are reported.
- */
-static void
-fields_fill(struct fctx *c, const struct ydoc_node *map,
-    const struct field *fields, size_t nf, void *obj, const char *where)
-{
-	const char	*known[40];
-	size_t		 i, j;
-
-	for (j = 0; j < nf && j < 39; j++)
-		known[j] = fields[j].name;
-	known[j] = NULL;
-	for (i = 0; i < map->n; i++) {
-		const struct ydoc_node *k = ydoc_key(map, i);
-		const struct ydoc_node *v = ydoc_val(map, i);
-		const struct field *f = NULL;
-
-		for (j = 0; j < nf; j++)
-			if (k->type == YDOC_SCALAR &&
-			    strcmp(fields[j].name, k->str) == 0)
-				f = &fields[j];
-		if (f == NULL) {
-			unknown_key(c, k, where, known);
-			continue;
-		}
-		switch (f->type) {
-		case FT_SKIP:
-			break;
-		case FT_STR:
-			if (ydoc_is_null(v))
-				break;
-			if (v->type != YDOC_SCALAR) {
-				ferr(c, v, "'%s' must be a string, not %s",
-				    f->name, ydoc_type_name(v));
-				break;
-			}
-			free(*(char **)((char *)obj + f->off));
-			*(char **)((char *)obj + f->off) = xstrdup(v->str);
-			break;
-		case FT_INT: {
-			int64_t val;
-
-			if (parse_int(v, &val) != 0) {
-				ferr(c, v, "'%s' must be a whole number%s",
-				    f->name, v->type == YDOC_SCALAR ? "" :
-				    ", not a list or map");
-				break;
-			}
-			if (val < f->min) {
-				ferr(c, v, "'%s' must be at least %lld, not "
-				    "%lld", f->name, (long long)f->min,
-				    (long long)val);
-				break;
-			}
-			if (val > f->max) {
-				ferr(c, v, "'%s' must be at most %lld, not "
-				    "%lld", f->name, (long long)f->max,
-				    (long long)val);
-				break;
-			}
-			*(int64_t *)((char *)obj + f->off) = val;
-			break;
-		}
-		case FT_BOOL:
-			if (parse_bool(v, (int *)((char *)obj + f->off)) != 0)
-				ferr(c, v, "'%s' must be true or false",
-				    f->name);
-			break;
-		}
-	}
+	fields_err(c, ydoc_item(n, max), "more than %zu %s; at most %zu are allowed",
+	    max, what, max);
+	return 1;
 }
 
 /* Checks apiVersion and kind; both optional, but right when present. */
 static void
-check_header(struct fctx *c, const struct ydoc_node *root, const char *kind)
+check_header(struct fields_ctx *c, const struct ydoc_node *root, const char *kind)
 {
 	const struct ydoc_node	*v;
 
 	if ((v = ydoc_get(root, "apiVersion")) != NULL &&
 	    (!ydoc_is_scalar(v) || strcmp(v->str, "roost/v1") != 0))
-		ferr(c, v, "'apiVersion' must be roost/v1");
+		fields_err(c, v, "'apiVersion' must be roost/v1");
 	if ((v = ydoc_get(root, "kind")) != NULL &&
 	    (!ydoc_is_scalar(v) || strcmp(v->str, kind) != 0))
-		ferr(c, v, "'kind' must be %s in this file", kind);
+		fields_err(c, v, "'kind' must be %s in this file", kind);
 }
 
 static const struct ydoc_node *
-root_map(struct fctx *c, struct ydoc *doc)
+root_map(struct fields_ctx *c, struct ydoc *doc)
 {
 	if (doc->root == NULL) {
-		ferr(c, NULL, "the file is empty");
+		fields_err(c, NULL, "the file is empty");
 		return NULL;
 	}
 	if (doc->root->type != YDOC_MAP) {
-		ferr(c, doc->root, "the file must be a map of keys, not %s",
+		fields_err(c, doc->root, "the file must be a map of keys, not %s",
 		    ydoc_type_name(doc->root));
 		return NULL;
 	}
@@ -312,7 +89,7 @@ root_map(struct fctx *c, struct ydoc *doc)
 
 /* A permission list; reports unknown names. */
 static unsigned
-parse_perms(struct fctx *c, const struct ydoc_node *n, int sftp)
+parse_perms(struct fields_ctx *c, const struct ydoc_node *n, int sftp)
 {
 	unsigned	perms = 0, p;
 	size_t		i;
@@ -320,7 +97,7 @@ parse_perms(struct fctx *c, const struct ydoc_node *n, int sftp)
 	if (n == NULL || ydoc_is_null(n))
 		return 0;
 	if (n->type != YDOC_SEQ) {
-		ferr(c, n, "'permissions' must be a list such as [%s]",
+		fields_err(c, n, "'permissions' must be a list such as [%s]",
 		    sftp ? "read, write" : "view, power");
 		return 0;
 	}
@@ -328,7 +105,7 @@ parse_perms(struct fctx *c, const struct ydoc_node *n, int sftp)
 		const struct ydoc_node *it = ydoc_item(n, i);
 
 		if (it->type != YDOC_SCALAR) {
-			ferr(c, it, "permission names must be strings");
+			fields_err(c, it, "permission names must be strings");
 			continue;
 		}
 		if (sftp) {
@@ -337,12 +114,12 @@ parse_perms(struct fctx *c, const struct ydoc_node *n, int sftp)
 			    strcmp(it->str, "delete") == 0 ?
 			    SFTP_PERM_DELETE : 0;
 			if (p == 0)
-				ferr(c, it, "unknown sftp permission '%s' "
+				fields_err(c, it, "unknown sftp permission '%s' "
 				    "(use read, write, delete)", it->str);
 		} else {
 			p = state_perm_parse(it->str);
 			if (p == 0)
-				ferr(c, it, "unknown permission '%s' (use "
+				fields_err(c, it, "unknown permission '%s' (use "
 				    "view, power, edit, vars, sftp, delete, "
 				    "create, reinstall, admin or all)",
 				    it->str);
@@ -355,53 +132,53 @@ parse_perms(struct fctx *c, const struct ydoc_node *n, int sftp)
 /* ---- roost.yaml ---- */
 
 static void
-load_limits(struct fctx *c, const struct ydoc_node *n,
+load_limits(struct fields_ctx *c, const struct ydoc_node *n,
     struct state_limits *l, const char *where)
 {
-	static const struct field f[] = {
-		{ "memory", FT_INT, offsetof(struct state_limits, memory),
-		    64, 16 * 1024 * 1024 },
-		{ "swap", FT_INT, offsetof(struct state_limits, swap),
-		    -1, 16 * 1024 * 1024 },
-		{ "cpu", FT_INT, offsetof(struct state_limits, cpu), 0,
-		    6400 },
-		{ "disk", FT_INT, offsetof(struct state_limits, disk), 0,
-		    1LL << 40 },
-		{ "io", FT_INT, offsetof(struct state_limits, io), 10, 1000 },
-		{ "pids", FT_INT, offsetof(struct state_limits, pids), 16,
-		    4194304 },
-	};
+	struct field	f[LIMIT_COUNT];
+	size_t		i;
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
 	if (n->type != YDOC_MAP) {
-		ferr(c, n, "'limits' must be a map such as { memory: 1024, "
+		fields_err(c, n, "'limits' must be a map such as { memory: 1024, "
 		    "cpu: 100 }");
 		return;
 	}
-	fields_fill(c, n, f, sizeof(f) / sizeof(f[0]), l, where);
+	/* The fields and their bounds come from the limits table. */
+	memset(f, 0, sizeof(f));
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		f[i].name = limit_table[i].name;
+		f[i].type = FIELD_INT64;
+		f[i].off = limit_table[i].off;
+		f[i].min = limit_table[i].min;
+		f[i].max = limit_table[i].max;
+	}
+	fields_fill(c, n, f, LIMIT_COUNT, l, where);
 }
 
 static void
 limits_unset(struct state_limits *l)
 {
-	l->memory = l->swap = l->cpu = l->disk = l->io = l->pids =
-	    STATE_UNSET;
+	size_t	i;
+
+	for (i = 0; i < LIMIT_COUNT; i++)
+		*limit_field(l, &limit_table[i]) = STATE_UNSET;
 }
 
 static void
 load_conf(struct state *st, const char *path, const char *buf, size_t len)
 {
 	static const struct field f[] = {
-		{ "apiVersion", FT_SKIP, 0, 0, 0 },
-		{ "kind", FT_SKIP, 0, 0, 0 },
-		{ "access", FT_SKIP, 0, 0, 0 },
-		{ "defaults", FT_SKIP, 0, 0, 0 },
-		{ "maxServersPerUser", FT_INT,
+		{ "apiVersion", FIELD_SKIP, 0, 0, 0 },
+		{ "kind", FIELD_SKIP, 0, 0, 0 },
+		{ "access", FIELD_SKIP, 0, 0, 0 },
+		{ "defaults", FIELD_SKIP, 0, 0, 0 },
+		{ "maxServersPerUser", FIELD_INT64,
 		    offsetof(struct state_conf, max_servers_per_user), 0,
 		    100000 },
 	};
-	struct fctx		 c = { path, st->diags };
+	struct fields_ctx		 c = { path, st->diags };
 	struct ydoc		*doc;
 	const struct ydoc_node	*root, *acc, *def, *v;
 	size_t			 i;
@@ -414,7 +191,7 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 	fields_fill(&c, root, f, sizeof(f) / sizeof(f[0]), &st->conf, NULL);
 	if ((acc = ydoc_get(root, "access")) != NULL && !ydoc_is_null(acc)) {
 		if (acc->type != YDOC_SEQ)
-			ferr(&c, acc, "'access' must be a list of { role, "
+			fields_err(&c, acc, "'access' must be a list of { role, "
 			    "permissions }");
 		else
 			for (i = 0; i < acc->n; i++) {
@@ -423,14 +200,14 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 				struct state_access *a;
 
 				if (it->type != YDOC_MAP) {
-					ferr(&c, it, "each access rule must be "
+					fields_err(&c, it, "each access rule must be "
 					    "a map { role, permissions }");
 					continue;
 				}
 				role = ydoc_get(it, "role");
 				if (!ydoc_is_scalar(role) ||
 				    !state_snowflake_valid(role->str)) {
-					ferr(&c, role ? role : it, "'role' must "
+					fields_err(&c, role ? role : it, "'role' must "
 					    "be a Discord role id (17 to 20 "
 					    "digits, quoted)");
 					continue;
@@ -452,7 +229,7 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 						if (strcmp(kn, "role") != 0 &&
 						    strcmp(kn, "permissions") !=
 						    0)
-							ferr(&c, ydoc_key(it, k),
+							fields_err(&c, ydoc_key(it, k),
 							    "unknown key '%s' in "
 							    "an access rule", kn);
 					}
@@ -461,7 +238,7 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 	}
 	if ((def = ydoc_get(root, "defaults")) != NULL && !ydoc_is_null(def)) {
 		if (def->type != YDOC_MAP)
-			ferr(&c, def, "'defaults' must be a map");
+			fields_err(&c, def, "'defaults' must be a map");
 		else
 			for (i = 0; i < def->n; i++) {
 				const char *kn = ydoc_key(def, i)->str;
@@ -475,7 +252,7 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 					st->conf.default_node =
 					    xstrdup(v->str);
 				else
-					ferr(&c, ydoc_key(def, i), "unknown "
+					fields_err(&c, ydoc_key(def, i), "unknown "
 					    "key '%s' in 'defaults' (use limits "
 					    "or node)", kn);
 			}
@@ -505,27 +282,27 @@ load_node(struct state *st, const char *path, const char *stem,
     const char *buf, size_t len)
 {
 	static const struct field f[] = {
-		{ "apiVersion", FT_SKIP, 0, 0, 0 },
-		{ "kind", FT_SKIP, 0, 0, 0 },
-		{ "name", FT_STR, offsetof(struct state_node, name), 0, 0 },
-		{ "address", FT_STR, offsetof(struct state_node, address),
+		{ "apiVersion", FIELD_SKIP, 0, 0, 0 },
+		{ "kind", FIELD_SKIP, 0, 0, 0 },
+		{ "name", FIELD_STR, offsetof(struct state_node, name), 0, 0 },
+		{ "address", FIELD_STR, offsetof(struct state_node, address),
 		    0, 0 },
-		{ "ports", FT_SKIP, 0, 0, 0 },
-		{ "capacity", FT_SKIP, 0, 0, 0 },
-		{ "oversubscribe", FT_SKIP, 0, 0, 0 },
-		{ "memoryOverhead", FT_SKIP, 0, 0, 0 },
-		{ "allowEmpty", FT_BOOL, offsetof(struct state_node,
+		{ "ports", FIELD_SKIP, 0, 0, 0 },
+		{ "capacity", FIELD_SKIP, 0, 0, 0 },
+		{ "oversubscribe", FIELD_SKIP, 0, 0, 0 },
+		{ "memoryOverhead", FIELD_SKIP, 0, 0, 0 },
+		{ "allowEmpty", FIELD_BOOL, offsetof(struct state_node,
 		    allow_empty), 0, 0 },
 	};
 	static const struct field cf[] = {
-		{ "memory", FT_INT, offsetof(struct state_node, cap_memory),
+		{ "memory", FIELD_INT64, offsetof(struct state_node, cap_memory),
 		    0, 1LL << 40 },
-		{ "disk", FT_INT, offsetof(struct state_node, cap_disk), 0,
+		{ "disk", FIELD_INT64, offsetof(struct state_node, cap_disk), 0,
 		    1LL << 50 },
-		{ "cpu", FT_INT, offsetof(struct state_node, cap_cpu), 0,
+		{ "cpu", FIELD_INT64, offsetof(struct state_node, cap_cpu), 0,
 		    1000000 },
 	};
-	struct fctx		 c = { path, st->diags };
+	struct fields_ctx		 c = { path, st->diags };
 	struct ydoc		*doc;
 	const struct ydoc_node	*root, *v;
 	struct state_node	*n;
@@ -545,17 +322,17 @@ load_node(struct state *st, const char *path, const char *stem,
 	check_header(&c, root, "Node");
 	fields_fill(&c, root, f, sizeof(f) / sizeof(f[0]), n, NULL);
 	if (n->name == NULL)
-		ferr(&c, root, "'name' is required (it must be '%s', the "
+		fields_err(&c, root, "'name' is required (it must be '%s', the "
 		    "file's name)", stem);
 	else if (strcmp(n->name, stem) != 0)
-		ferr(&c, ydoc_get(root, "name"), "'name' is '%s' but the file "
+		fields_err(&c, ydoc_get(root, "name"), "'name' is '%s' but the file "
 		    "is %s; they must match", n->name, path);
 	if (n->address == NULL)
-		ferr(&c, root, "'address' is required: the IP address game "
+		fields_err(&c, root, "'address' is required: the IP address game "
 		    "ports are bound to");
 	if ((v = ydoc_get(root, "capacity")) != NULL && !ydoc_is_null(v)) {
 		if (v->type != YDOC_MAP)
-			ferr(&c, v, "'capacity' must be a map { memory, disk, "
+			fields_err(&c, v, "'capacity' must be a map { memory, disk, "
 			    "cpu }");
 		else
 			fields_fill(&c, v, cf, 3, n, "'capacity'");
@@ -567,7 +344,7 @@ load_node(struct state *st, const char *path, const char *stem,
 		    0;
 		if (!ydoc_is_scalar(v) || *end != '\0' ||
 		    n->oversubscribe < 1.0 || n->oversubscribe > 100) {
-			ferr(&c, v, "'oversubscribe' must be a ratio from 1.0 "
+			fields_err(&c, v, "'oversubscribe' must be a ratio from 1.0 "
 			    "to 100");
 			n->oversubscribe = 1.0;
 		}
@@ -586,14 +363,14 @@ load_node(struct state *st, const char *path, const char *stem,
 			n->overhead = STATE_OVERHEAD_PERCENT;
 			n->overhead_percent = pct;
 		} else
-			ferr(&c, v, "'memoryOverhead' must be wings, none or a "
+			fields_err(&c, v, "'memoryOverhead' must be wings, none or a "
 			    "percentage such as 10%%");
 	}
 	if ((v = ydoc_get(root, "ports")) == NULL || ydoc_is_null(v))
-		ferr(&c, root, "'ports' is required: the port ranges game "
+		fields_err(&c, root, "'ports' is required: the port ranges game "
 		    "servers may use, e.g. [\"25565-25665\"]");
 	else if (v->type != YDOC_SEQ)
-		ferr(&c, v, "'ports' must be a list of ports and ranges such "
+		fields_err(&c, v, "'ports' must be a list of ports and ranges such "
 		    "as [\"25565-25665\", 27015]");
 	else
 		for (i = 0; i < v->n; i++) {
@@ -602,7 +379,7 @@ load_node(struct state *st, const char *path, const char *stem,
 
 			if (it->type != YDOC_SCALAR ||
 			    (k = parse_port(it->str, &lo)) < 0) {
-				ferr(&c, it, "'%s' is not a port or a range "
+				fields_err(&c, it, "'%s' is not a port or a range "
 				    "such as 25565-25665 (ports are 1 to 65535)",
 				    it->type == YDOC_SCALAR ? it->str : "?");
 				continue;
@@ -614,7 +391,7 @@ load_node(struct state *st, const char *path, const char *stem,
 			else if (it->str[k] != '\0' && it->str[k] != '-')
 				hi = -1;
 			if (hi < lo) {
-				ferr(&c, it, "'%s' is not a port range: write "
+				fields_err(&c, it, "'%s' is not a port range: write "
 				    "LOW-HIGH with LOW <= HIGH", it->str);
 				continue;
 			}
@@ -644,12 +421,12 @@ set_pos(struct state_server *s, enum state_pos_field f,
 }
 
 static int
-port_value(struct fctx *c, const struct ydoc_node *n, int *out)
+port_value(struct fields_ctx *c, const struct ydoc_node *n, int *out)
 {
 	int64_t	v;
 
-	if (parse_int(n, &v) != 0 || v < 1 || v > 65535) {
-		ferr(c, n, "'%s' is not a port (1 to 65535)",
+	if (fields_parse_int(n, &v) != 0 || v < 1 || v > 65535) {
+		fields_err(c, n, "'%s' is not a port (1 to 65535)",
 		    ydoc_is_scalar(n) ? n->str : "?");
 		return -1;
 	}
@@ -658,14 +435,14 @@ port_value(struct fctx *c, const struct ydoc_node *n, int *out)
 }
 
 static void
-load_ports(struct fctx *c, struct state_server *s,
+load_ports(struct fields_ctx *c, struct state_server *s,
     const struct ydoc_node *n)
 {
 	const struct ydoc_node	*v;
 	size_t			 i;
 
 	if (n == NULL || ydoc_is_null(n)) {
-		ferr(c, NULL, "'ports.default' is required: the game's main "
+		fields_err(c, NULL, "'ports.default' is required: the game's main "
 		    "port, in the node's port ranges");
 		return;
 	}
@@ -675,7 +452,7 @@ load_ports(struct fctx *c, struct state_server *s,
 		return;
 	}
 	if (n->type != YDOC_MAP) {
-		ferr(c, n, "'ports' must be a map { default: PORT, extra: "
+		fields_err(c, n, "'ports' must be a map { default: PORT, extra: "
 		    "[PORT...] }");
 		return;
 	}
@@ -683,11 +460,11 @@ load_ports(struct fctx *c, struct state_server *s,
 		const char *k = ydoc_key(n, i)->str;
 
 		if (strcmp(k, "default") != 0 && strcmp(k, "extra") != 0)
-			ferr(c, ydoc_key(n, i), "unknown key '%s' in 'ports' "
+			fields_err(c, ydoc_key(n, i), "unknown key '%s' in 'ports' "
 			    "(use default and extra)", k);
 	}
 	if ((v = ydoc_get(n, "default")) == NULL)
-		ferr(c, n, "'ports.default' is required");
+		fields_err(c, n, "'ports.default' is required");
 	else {
 		set_pos(s, STATE_POS_PORT, v);
 		(void)port_value(c, v, &s->port);
@@ -695,9 +472,11 @@ load_ports(struct fctx *c, struct state_server *s,
 	if ((v = ydoc_get(n, "extra")) != NULL && !ydoc_is_null(v)) {
 		set_pos(s, STATE_POS_EXTRA, v);
 		if (v->type != YDOC_SEQ) {
-			ferr(c, v, "'ports.extra' must be a list of ports");
+			fields_err(c, v, "'ports.extra' must be a list of ports");
 			return;
 		}
+		if (list_too_long(c, v, "extra ports", STATE_MAX_EXTRA_PORTS))
+			return;
 		for (i = 0; i < v->n; i++) {
 			int p;
 
@@ -711,36 +490,36 @@ load_ports(struct fctx *c, struct state_server *s,
 }
 
 static void
-load_vars(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
+load_vars(struct fields_ctx *c, struct state_server *s, const struct ydoc_node *n)
 {
-	size_t	i, j;
+	size_t	i;
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
 	set_pos(s, STATE_POS_VARS, n);
 	if (n->type != YDOC_MAP) {
-		ferr(c, n, "'variables' must be a map of NAME: value");
+		fields_err(c, n, "'variables' must be a map of NAME: value");
 		return;
 	}
+	if (n->n > STATE_MAX_VARS) {
+		fields_err(c, ydoc_key(n, STATE_MAX_VARS), "more than %d variables; "
+		    "a server sets at most %d", STATE_MAX_VARS,
+		    STATE_MAX_VARS);
+		return;
+	}
+	/* ydoc has refused a repeated name, so no search is needed here. */
+	s->vars = xreallocarray(s->vars, s->nvars + n->n + 1,
+	    sizeof(*s->vars));
 	for (i = 0; i < n->n; i++) {
 		const struct ydoc_node *k = ydoc_key(n, i);
 		const struct ydoc_node *v = ydoc_val(n, i);
 		struct state_var *var;
 
 		if (v->type != YDOC_SCALAR) {
-			ferr(c, v, "variable '%s' must be a single value, not "
+			fields_err(c, v, "variable '%s' must be a single value, not "
 			    "%s", k->str, ydoc_type_name(v));
 			continue;
 		}
-		for (j = 0; j < s->nvars; j++)
-			if (strcmp(s->vars[j].key, k->str) == 0)
-				break;
-		if (j < s->nvars) {
-			ferr(c, k, "variable '%s' is set twice", k->str);
-			continue;
-		}
-		s->vars = xreallocarray(s->vars, s->nvars + 1,
-		    sizeof(*s->vars));
 		var = &s->vars[s->nvars++];
 		var->key = xstrdup(k->str);
 		var->value = ydoc_is_null(v) ? xstrdup("") : xstrdup(v->str);
@@ -842,23 +621,25 @@ ssh_key_check(const char *line)
 }
 
 static void
-load_sftp(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
+load_sftp(struct fields_ctx *c, struct state_server *s, const struct ydoc_node *n)
 {
 	size_t	i, j, k;
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
 	if (n->type != YDOC_SEQ) {
-		ferr(c, n, "'sftp' must be a list of { user, password, keys, "
+		fields_err(c, n, "'sftp' must be a list of { user, password, keys, "
 		    "permissions }");
 		return;
 	}
+	if (list_too_long(c, n, "sftp users", STATE_MAX_SFTP))
+		return;
 	for (i = 0; i < n->n; i++) {
 		const struct ydoc_node *it = ydoc_item(n, i), *v;
 		struct state_sftp_user *u;
 
 		if (it->type != YDOC_MAP) {
-			ferr(c, it, "each sftp entry must be a map");
+			fields_err(c, it, "each sftp entry must be a map");
 			continue;
 		}
 		for (k = 0; k < it->n; k++) {
@@ -868,19 +649,19 @@ load_sftp(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
 			    strcmp(kn, "password") != 0 &&
 			    strcmp(kn, "keys") != 0 &&
 			    strcmp(kn, "permissions") != 0)
-				ferr(c, ydoc_key(it, k), "unknown key '%s' in "
+				fields_err(c, ydoc_key(it, k), "unknown key '%s' in "
 				    "an sftp entry (use user, password, keys, "
 				    "permissions)", kn);
 		}
 		v = ydoc_get(it, "user");
 		if (!ydoc_is_scalar(v) || !state_sftp_user_valid(v->str)) {
-			ferr(c, v ? v : it, "sftp 'user' must match "
+			fields_err(c, v ? v : it, "sftp 'user' must match "
 			    "[a-z0-9_][a-z0-9_-]{0,31}");
 			continue;
 		}
 		for (j = 0; j < s->nsftp; j++)
 			if (strcmp(s->sftp[j].user, v->str) == 0)
-				ferr(c, v, "sftp user '%s' is listed twice",
+				fields_err(c, v, "sftp user '%s' is listed twice",
 				    v->str);
 		s->sftp = xreallocarray(s->sftp, s->nsftp + 1,
 		    sizeof(*s->sftp));
@@ -890,7 +671,7 @@ load_sftp(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
 		if ((v = ydoc_get(it, "password")) != NULL &&
 		    !ydoc_is_null(v)) {
 			if (!ydoc_is_scalar(v) || !crypt_hash_ok(v->str))
-				ferr(c, v, "sftp user '%s': 'password' must be "
+				fields_err(c, v, "sftp user '%s': 'password' must be "
 				    "a crypt(3) hash such as $y$..., never a "
 				    "plain password; make one with 'mkpasswd -m "
 				    "yescrypt' or 'roost server sftp %s --user "
@@ -901,22 +682,23 @@ load_sftp(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
 		}
 		if ((v = ydoc_get(it, "keys")) != NULL && !ydoc_is_null(v)) {
 			if (v->type != YDOC_SEQ)
-				ferr(c, v, "sftp user '%s': 'keys' must be a "
+				fields_err(c, v, "sftp user '%s': 'keys' must be a "
 				    "list of OpenSSH public keys", u->user);
-			else
+			else if (!list_too_long(c, v, "keys",
+			    STATE_MAX_KEYS))
 				for (j = 0; j < v->n; j++) {
 					const struct ydoc_node *kn =
 					    ydoc_item(v, j);
 					const char *why;
 
 					if (!ydoc_is_scalar(kn)) {
-						ferr(c, kn, "keys must be "
+						fields_err(c, kn, "keys must be "
 						    "strings");
 						continue;
 					}
 					if ((why = ssh_key_check(kn->str)) !=
 					    NULL) {
-						ferr(c, kn, "sftp user '%s': "
+						fields_err(c, kn, "sftp user '%s': "
 						    "key %zu %s", u->user,
 						    j + 1, why);
 						continue;
@@ -929,7 +711,7 @@ load_sftp(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
 		if (u->password == NULL && u->nkeys == 0 &&
 		    ydoc_get(it, "password") == NULL &&
 		    ydoc_get(it, "keys") == NULL)
-			ferr(c, it, "sftp user '%s' has neither a password "
+			fields_err(c, it, "sftp user '%s' has neither a password "
 			    "hash nor keys, so nobody could log in", u->user);
 		v = ydoc_get(it, "permissions");
 		u->perms = v == NULL ? SFTP_PERM_READ | SFTP_PERM_WRITE |
@@ -938,7 +720,7 @@ load_sftp(struct fctx *c, struct state_server *s, const struct ydoc_node *n)
 }
 
 static void
-load_members(struct fctx *c, struct state_server *s,
+load_members(struct fields_ctx *c, struct state_server *s,
     const struct ydoc_node *n)
 {
 	size_t	i;
@@ -946,21 +728,23 @@ load_members(struct fctx *c, struct state_server *s,
 	if (n == NULL || ydoc_is_null(n))
 		return;
 	if (n->type != YDOC_SEQ) {
-		ferr(c, n, "'members' must be a list of { id, permissions }");
+		fields_err(c, n, "'members' must be a list of { id, permissions }");
 		return;
 	}
+	if (list_too_long(c, n, "members", STATE_MAX_MEMBERS))
+		return;
 	for (i = 0; i < n->n; i++) {
 		const struct ydoc_node *it = ydoc_item(n, i), *id;
 		struct state_member *m;
 
 		if (it->type != YDOC_MAP) {
-			ferr(c, it, "each member must be a map { id, "
+			fields_err(c, it, "each member must be a map { id, "
 			    "permissions }");
 			continue;
 		}
 		id = ydoc_get(it, "id");
 		if (!ydoc_is_scalar(id) || !state_snowflake_valid(id->str)) {
-			ferr(c, id ? id : it, "member 'id' must be a Discord "
+			fields_err(c, id ? id : it, "member 'id' must be a Discord "
 			    "user id (17 to 20 digits, quoted)");
 			continue;
 		}
@@ -1014,24 +798,24 @@ state_parse_server(struct state_server **out, const char *path,
     const char *buf, size_t len, struct diags *d)
 {
 	static const struct field f[] = {
-		{ "apiVersion", FT_SKIP, 0, 0, 0 },
-		{ "kind", FT_SKIP, 0, 0, 0 },
-		{ "name", FT_SKIP, 0, 0, 0 },
-		{ "owner", FT_SKIP, 0, 0, 0 },
-		{ "node", FT_STR, offsetof(struct state_server, node), 0, 0 },
-		{ "egg", FT_STR, offsetof(struct state_server, egg), 0, 0 },
-		{ "image", FT_STR, offsetof(struct state_server, image), 0,
+		{ "apiVersion", FIELD_SKIP, 0, 0, 0 },
+		{ "kind", FIELD_SKIP, 0, 0, 0 },
+		{ "name", FIELD_SKIP, 0, 0, 0 },
+		{ "owner", FIELD_SKIP, 0, 0, 0 },
+		{ "node", FIELD_STR, offsetof(struct state_server, node), 0, 0 },
+		{ "egg", FIELD_STR, offsetof(struct state_server, egg), 0, 0 },
+		{ "image", FIELD_STR, offsetof(struct state_server, image), 0,
 		    0 },
-		{ "state", FT_SKIP, 0, 0, 0 },
-		{ "restartedAt", FT_SKIP, 0, 0, 0 },
-		{ "reinstallAt", FT_SKIP, 0, 0, 0 },
-		{ "limits", FT_SKIP, 0, 0, 0 },
-		{ "ports", FT_SKIP, 0, 0, 0 },
-		{ "variables", FT_SKIP, 0, 0, 0 },
-		{ "sftp", FT_SKIP, 0, 0, 0 },
-		{ "members", FT_SKIP, 0, 0, 0 },
+		{ "state", FIELD_SKIP, 0, 0, 0 },
+		{ "restartedAt", FIELD_SKIP, 0, 0, 0 },
+		{ "reinstallAt", FIELD_SKIP, 0, 0, 0 },
+		{ "limits", FIELD_SKIP, 0, 0, 0 },
+		{ "ports", FIELD_SKIP, 0, 0, 0 },
+		{ "variables", FIELD_SKIP, 0, 0, 0 },
+		{ "sftp", FIELD_SKIP, 0, 0, 0 },
+		{ "members", FIELD_SKIP, 0, 0, 0 },
 	};
-	struct fctx		 c = { path, d };
+	struct fields_ctx		 c = { path, d };
 	struct ydoc		*doc;
 	struct state_server	*s;
 	const struct ydoc_node	*root, *v;
@@ -1058,32 +842,32 @@ state_parse_server(struct state_server **out, const char *path,
 	v = ydoc_get(root, "name");
 	set_pos(s, STATE_POS_NAME, v ? v : root);
 	if (v == NULL || !ydoc_is_scalar(v))
-		ferr(&c, v ? v : root, "'name' is required and must be '%s', "
+		fields_err(&c, v ? v : root, "'name' is required and must be '%s', "
 		    "the file's name", stem);
 	else if (strcmp(v->str, stem) != 0)
-		ferr(&c, v, "'name' is '%s' but the file is %s; they must "
+		fields_err(&c, v, "'name' is '%s' but the file is %s; they must "
 		    "match", v->str, path);
 	if (!state_name_valid(stem))
-		ferr(&c, v ? v : root, "server name '%s' must match "
+		fields_err(&c, v ? v : root, "server name '%s' must match "
 		    "[a-z0-9][a-z0-9-]{0,30} (rename the file)", stem);
 	s->name = stem;
 
 	v = ydoc_get(root, "owner");
 	set_pos(s, STATE_POS_OWNER, v ? v : root);
 	if (!ydoc_is_scalar(v) || !state_snowflake_valid(v->str))
-		ferr(&c, v ? v : root, "'owner' must be a Discord user id "
+		fields_err(&c, v ? v : root, "'owner' must be a Discord user id "
 		    "(17 to 20 digits, quoted)");
 	else
 		s->owner = xstrdup(v->str);
 	set_pos(s, STATE_POS_NODE, ydoc_get(root, "node") ?
 	    ydoc_get(root, "node") : root);
 	if (s->node == NULL)
-		ferr(&c, root, "'node' is required: the node this server runs "
+		fields_err(&c, root, "'node' is required: the node this server runs "
 		    "on (a file under nodes/)");
 	set_pos(s, STATE_POS_EGG, ydoc_get(root, "egg") ?
 	    ydoc_get(root, "egg") : root);
 	if (s->egg == NULL)
-		ferr(&c, root, "'egg' is required, e.g. minecraft/paper (see "
+		fields_err(&c, root, "'egg' is required, e.g. minecraft/paper (see "
 		    "roost egg list)");
 	set_pos(s, STATE_POS_IMAGE, ydoc_get(root, "image"));
 
@@ -1094,18 +878,18 @@ state_parse_server(struct state_server **out, const char *path,
 		else if (ydoc_is_scalar(v) && strcmp(v->str, "stopped") == 0)
 			s->state = STATE_STOPPED;
 		else
-			ferr(&c, v, "'state' must be running or stopped");
+			fields_err(&c, v, "'state' must be running or stopped");
 	}
 	if ((v = ydoc_get(root, "restartedAt")) != NULL && !ydoc_is_null(v)) {
 		if (!ydoc_is_scalar(v) || !timestamp_ok(v->str))
-			ferr(&c, v, "'restartedAt' must be a time such as "
+			fields_err(&c, v, "'restartedAt' must be a time such as "
 			    "2026-11-25T10:00:00Z");
 		else
 			s->restarted_at = xstrdup(v->str);
 	}
 	if ((v = ydoc_get(root, "reinstallAt")) != NULL && !ydoc_is_null(v)) {
 		if (!ydoc_is_scalar(v) || !timestamp_ok(v->str))
-			ferr(&c, v, "'reinstallAt' must be a time such as "
+			fields_err(&c, v, "'reinstallAt' must be a time such as "
 			    "2026-11-25T10:00:00Z");
 		else
 			s->reinstall_at = xstrdup(v->str);

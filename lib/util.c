@@ -72,47 +72,138 @@ util_mkdir_p(const char *dir, mode_t mode)
 	return 0;
 }
 
-/* Writes a file atomically. */
+/* Creates name beneath dirfd exclusively; see util.h. */
 int
-util_write_atomic(const char *path, const void *p, size_t len, mode_t mode,
-    struct rerr *err)
+util_create_excl_at(int dirfd, const char *name, mode_t mode)
 {
-	char		 tmp[PATH_MAX];
+	struct stat	sb;
+	int		fd, i;
+
+	for (i = 0; i < 3; i++) {
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+		if (fd != -1)
+			break;
+		if (errno != EEXIST)
+			return -1;
+		/* A stale temporary file, or something planted there. */
+		if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(sb.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT)
+			return -1;
+	}
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* Writes all of p to fd. */
+static int
+util_write_all(int fd, const void *p, size_t len)
+{
 	const char	*c = p;
 	ssize_t		 n;
-	int		 fd;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-	    (long)getpid()) >= sizeof(tmp))
-		return rerr_set(err, -1, "path '%s' too long", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    mode)) == -1)
-		return rerr_errno(err, -1, "cannot create '%s'", tmp);
 	while (len > 0) {
 		if ((n = write(fd, c, len)) == -1) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			rerr_errno(err, -1, "cannot write '%s'", tmp);
-			goto fail;
+			return -1;
 		}
 		c += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/*
+ * Writes name beneath dirfd through a temporary file; dir is the
+ * directory's name for messages ("" when unknown).
+ */
+static int
+util_write_in(int dirfd, const char *dir, const char *name, const void *p,
+    size_t len, mode_t mode, struct rerr *err)
+{
+	char		 tmp[NAME_MAX + 1];
+	const char	*sep = *dir != '\0' ? "/" : "";
+	int		 fd;
+
+	if (*name == '\0' || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return rerr_set(err, -1, "'%s%s%s' is not a file name", dir,
+		    sep, name);
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", name,
+	    (long)getpid()) >= sizeof(tmp))
+		return rerr_set(err, -1, "file name '%s%s%s' too long", dir,
+		    sep, name);
+	if ((fd = util_create_excl_at(dirfd, tmp, mode & 0777)) == -1)
+		return rerr_errno(err, -1, "cannot create '%s%s%s'", dir, sep,
+		    tmp);
+	if (util_write_all(fd, p, len) == -1) {
+		rerr_errno(err, -1, "cannot write '%s%s%s'", dir, sep, tmp);
+		goto fail;
+	}
 	if (fchmod(fd, mode) == -1 || fsync(fd) == -1) {
-		rerr_errno(err, -1, "cannot sync '%s'", tmp);
+		rerr_errno(err, -1, "cannot sync '%s%s%s'", dir, sep, tmp);
 		goto fail;
 	}
 	close(fd);
-	if (rename(tmp, path) == -1) {
-		rerr_errno(err, -1, "cannot rename '%s' to '%s'", tmp, path);
-		unlink(tmp);
+	if (renameat(dirfd, tmp, dirfd, name) == -1) {
+		rerr_errno(err, -1, "cannot rename '%s%s%s' to '%s'", dir, sep,
+		    tmp, name);
+		unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
 	return 0;
 fail:
 	close(fd);
-	unlink(tmp);
+	unlinkat(dirfd, tmp, 0);
 	return -1;
+}
+
+/* Writes a file atomically beneath a directory fd; see util.h. */
+int
+util_write_atomic_at(int dirfd, const char *name, const void *p, size_t len,
+    mode_t mode, struct rerr *err)
+{
+	return util_write_in(dirfd, "", name, p, len, mode, err);
+}
+
+/* Writes a file atomically. */
+int
+util_write_atomic(const char *path, const void *p, size_t len, mode_t mode,
+    struct rerr *err)
+{
+	char		 dir[PATH_MAX];
+	const char	*slash, *name;
+	int		 dfd, rc;
+
+	if ((slash = strrchr(path, '/')) == NULL) {
+		strcpy(dir, ".");
+		name = path;
+	} else {
+		if ((size_t)(slash - path) >= sizeof(dir))
+			return rerr_set(err, -1, "path '%s' too long", path);
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		if (slash == path)
+			strcpy(dir, "/");
+		name = slash + 1;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return rerr_errno(err, -1, "cannot open '%s'", dir);
+	rc = util_write_in(dfd, slash == NULL ? "" : dir, name, p, len, mode,
+	    err);
+	close(dfd);
+	return rc;
 }
 
 /* Reads a whole file. */

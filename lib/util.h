@@ -21,10 +21,24 @@ int	util_parse_duration(const char *s, uint64_t *ms);
 int	util_mkdir_p(const char *dir, mode_t mode);
 /*
  * Writes len bytes to path atomically (a temporary file in the same
- * directory, fsync, rename) with mode. Returns 0 or -1 with err set.
+ * directory, fsync, rename) with mode. The temporary file is created
+ * through a descriptor of the directory with O_EXCL|O_NOFOLLOW, so a
+ * symbolic link, FIFO or file planted at its name is removed, never
+ * followed or written through. Returns 0 or -1 with err set.
  */
 int	util_write_atomic(const char *path, const void *p, size_t len,
 	    mode_t mode, struct rerr *err);
+/* util_write_atomic of the file name (no '/') beneath directory dirfd. */
+int	util_write_atomic_at(int dirfd, const char *name, const void *p,
+	    size_t len, mode_t mode, struct rerr *err);
+/*
+ * Creates the file name beneath dirfd for writing with
+ * O_CREAT|O_EXCL|O_NOFOLLOW|O_NONBLOCK: whatever already has that name (a
+ * stale temporary file, a symbolic link, a FIFO; not a directory) is
+ * unlinked first, never opened. Returns the descriptor of the new regular
+ * file, or -1 with errno set.
+ */
+int	util_create_excl_at(int dirfd, const char *name, mode_t mode);
 /* Reads a whole file into out (appending). Returns 0, ROOST_ENOTFOUND or -1. */
 int	util_read_file(const char *path, struct buf *out, struct rerr *err);
 /* Writes the current UTC time as RFC 3339 ("2026-11-25T10:00:00Z"). */

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "egg.h"
+#include "limit.h"
 #include "state.h"
 #include "state_int.h"
 #include "xmalloc.h"
@@ -55,25 +56,22 @@ verr_at(struct state *st, struct state_server *srv, int line, int col,
 		srv->error = xstrdup(st->diags->v[n].msg);
 }
 
+/* A limit the server does not set: roost.yaml's default, else the table's. */
 static void
 apply_defaults(const struct state *st, struct state_server *srv)
 {
-	const struct state_limits	*d = &st->conf.defaults;
-	struct state_limits		*l = &srv->limits;
+	const struct limit_def	*ld;
+	int64_t			*v, dv;
+	size_t			 i;
 
-	if (l->memory == STATE_UNSET)
-		l->memory = d->memory != STATE_UNSET ? d->memory :
-		    STATE_DEF_MEMORY;
-	if (l->swap == STATE_UNSET)
-		l->swap = d->swap != STATE_UNSET ? d->swap : STATE_DEF_SWAP;
-	if (l->cpu == STATE_UNSET)
-		l->cpu = d->cpu != STATE_UNSET ? d->cpu : STATE_DEF_CPU;
-	if (l->disk == STATE_UNSET)
-		l->disk = d->disk != STATE_UNSET ? d->disk : STATE_DEF_DISK;
-	if (l->io == STATE_UNSET)
-		l->io = d->io != STATE_UNSET ? d->io : STATE_DEF_IO;
-	if (l->pids == STATE_UNSET)
-		l->pids = d->pids != STATE_UNSET ? d->pids : STATE_DEF_PIDS;
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		ld = &limit_table[i];
+		v = limit_field(&srv->limits, ld);
+		if (*v != STATE_UNSET)
+			continue;
+		dv = limit_value(&st->conf.defaults, ld->id);
+		*v = dv != STATE_UNSET ? dv : ld->def;
+	}
 }
 
 static int

@@ -1,6 +1,8 @@
 /*
  * ydoc: libyaml events turned into a positioned node tree (see ydoc.h).
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,41 +21,111 @@ struct ydoc_parser {
 	yaml_parser_t	 p;
 	size_t		*lines;		/* byte offset of each line start */
 	size_t		 nlines;
+	size_t		 cur_line;	/* the last mark converted... */
+	size_t		 cur_col;
+	size_t		 cur_off;	/* ...and its byte offset */
+	int		 flags;
+	int		 toomany;	/* the node cap was reported */
 	struct diags	*d;
 };
 
-static struct ydoc_node *ydoc_node_new(struct ydoc *, enum ydoc_type,
+static struct ydoc_node *ydoc_node_new(struct ydoc_parser *, enum ydoc_type,
 		    const yaml_event_t *);
 static int	ydoc_parse_node(struct ydoc_parser *, yaml_event_t *,
 		    struct ydoc_node **, int);
 
-/* Converts a libyaml mark (line, column in characters) to a byte offset. */
+/*
+ * Length of the line break at p (libyaml's breaks: CR LF, CR, LF, NEL,
+ * LS, PS), or 0.
+ */
 static size_t
-ydoc_offset(const struct ydoc *doc, const size_t *lines, size_t nlines,
-    const yaml_mark_t *m)
+ydoc_break_len(const unsigned char *p, size_t left)
 {
-	size_t	off, col;
+	if (left == 0)
+		return 0;
+	if (p[0] == '\n')
+		return 1;
+	if (p[0] == '\r')
+		return left > 1 && p[1] == '\n' ? 2 : 1;
+	if (p[0] == 0xc2 && left > 1 && p[1] == 0x85)
+		return 2;
+	if (p[0] == 0xe2 && left > 2 && p[1] == 0x80 &&
+	    (p[2] == 0xa8 || p[2] == 0xa9))
+		return 3;
+	return 0;
+}
 
-	if (m->line >= nlines)
+/* Byte length of the UTF-8 character starting with c. */
+static size_t
+ydoc_char_len(unsigned char c)
+{
+	if (c < 0xc0)
+		return 1;
+	if (c < 0xe0)
+		return 2;
+	if (c < 0xf0)
+		return 3;
+	return 4;
+}
+
+/*
+ * Converts a libyaml mark (line, column in characters) to a byte offset.
+ * Marks arrive almost in source order, so the walk starts from the last
+ * mark converted when it is on the same line: a document costs time in
+ * proportion to its length, however many nodes share a line.
+ */
+static size_t
+ydoc_offset(struct ydoc_parser *yp, const yaml_mark_t *m)
+{
+	struct ydoc		*doc = yp->doc;
+	const unsigned char	*s = (const unsigned char *)doc->src;
+	size_t			 off, col;
+
+	if (m->line >= yp->nlines)
 		return doc->len;
-	off = lines[m->line];
-	for (col = 0; col < m->column && off < doc->len; col++) {
-		unsigned char c = (unsigned char)doc->src[off];
-
-		off++;
-		if (c >= 0xc0)
-			while (off < doc->len &&
-			    ((unsigned char)doc->src[off] & 0xc0) == 0x80)
-				off++;
+	if (m->line == yp->cur_line && m->column >= yp->cur_col) {
+		off = yp->cur_off;
+		col = yp->cur_col;
+	} else if (m->line == yp->cur_line &&
+	    yp->cur_col - m->column < m->column) {
+		/* A little back on the same line: walk back. */
+		off = yp->cur_off;
+		for (col = yp->cur_col; col > m->column && off > 0; col--) {
+			off--;
+			doc->walked++;
+			while (off > yp->lines[m->line] &&
+			    (s[off] & 0xc0) == 0x80)
+				off--;
+		}
+	} else {
+		off = yp->lines[m->line];
+		col = 0;
 	}
+	for (; col < m->column && off < doc->len; col++) {
+		off += ydoc_char_len(s[off]);
+		doc->walked++;
+	}
+	if (off > doc->len)
+		off = doc->len;
+	yp->cur_line = m->line;
+	yp->cur_col = m->column;
+	yp->cur_off = off;
 	return off;
 }
 
 static struct ydoc_node *
-ydoc_node_new(struct ydoc *doc, enum ydoc_type type, const yaml_event_t *ev)
+ydoc_node_new(struct ydoc_parser *yp, enum ydoc_type type,
+    const yaml_event_t *ev)
 {
+	struct ydoc		*doc = yp->doc;
 	struct ydoc_node	*n;
 
+	if (doc->nall >= YDOC_MAX_NODES) {
+		diags_add(yp->d, doc->path, (int)ev->start_mark.line + 1,
+		    (int)ev->start_mark.column + 1, "more than %d yaml "
+		    "values in one file", YDOC_MAX_NODES);
+		return NULL;
+	}
 	n = xcalloc(1, sizeof(*n));
 	n->type = type;
 	n->line = (int)ev->start_mark.line + 1;
@@ -82,6 +154,101 @@ ydoc_push(struct ydoc_node *coll, struct ydoc_node *child, size_t *nslots,
 	}
 	coll->items[(*nslots)++] = child;
 	coll->n = coll->type == YDOC_MAP ? *nslots / 2 : *nslots;
+}
+
+/*
+ * Writes key for a message into out (size outsz): at most 60 bytes, with
+ * control characters and invisible line breaks shown as \uXXXX so a
+ * message cannot hide or forge a line.
+ */
+static void
+ydoc_key_text(const struct ydoc_node *k, char *out, size_t outsz)
+{
+	const unsigned char	*p = (const unsigned char *)k->str;
+	size_t			 i, o = 0, cl;
+
+	for (i = 0; i < k->len && o + 8 < outsz; i += cl) {
+		cl = ydoc_char_len(p[i]);
+		if (i + cl > k->len)
+			cl = k->len - i;
+		if (o > 60) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			o += (size_t)snprintf(out + o, outsz - o, "\\u%04x",
+			    p[i]);
+		else if (cl == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
+			o += (size_t)snprintf(out + o, outsz - o, "\\u%04x",
+			    p[i + 1]);
+		else if (cl == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+			o += (size_t)snprintf(out + o, outsz - o, "\\u%04x",
+			    0x2000 + (p[i + 2] - 0x80));
+		else if (cl == 3 && p[i] == 0xef && p[i + 1] == 0xbb &&
+		    p[i + 2] == 0xbf)
+			o += (size_t)snprintf(out + o, outsz - o, "\\ufeff");
+		else {
+			memcpy(out + o, p + i, cl);
+			o += cl;
+		}
+	}
+	out[o] = '\0';
+}
+
+static uint64_t
+ydoc_hash(const char *s, size_t len)
+{
+	uint64_t	h = 1469598103934665603ULL;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/*
+ * A key may appear once in a map: a repeated key would let the second
+ * value hide below the first in a review. Checked with a hash table, so
+ * a map of any size costs time in proportion to its keys.
+ */
+static int
+ydoc_dup_check(const struct ydoc *doc, struct diags *d,
+    const struct ydoc_node *map)
+{
+	const struct ydoc_node	**tab, *k, *o;
+	char			  t[96];
+	size_t			  sz = 16, i, h;
+	int			  rc = 0;
+
+	if (map->n < 2)
+		return 0;
+	while (sz < map->n * 2)
+		sz *= 2;
+	tab = xcalloc(sz, sizeof(*tab));
+	for (i = 0; i < map->n && rc == 0; i++) {
+		k = map->items[i * 2];
+		/* As C strings, the way every reader compares keys. */
+		for (h = ydoc_hash(k->str, strlen(k->str)) & (sz - 1);
+		    (o = tab[h]) != NULL; h = (h + 1) & (sz - 1)) {
+			if (strcmp(o->str, k->str) == 0)
+				break;
+		}
+		if (o == NULL) {
+			tab[h] = k;
+			continue;
+		}
+		ydoc_key_text(k, t, sizeof(t));
+		diags_add(d, doc->path, k->line, k->col,
+		    "key '%s' appears twice in one map (first at %s:%d:%d); "
+		    "remove one", t, doc->path, o->line, o->col);
+		rc = ROOST_EINVAL;
+	}
+	free(tab);
+	return rc;
 }
 
 static int
@@ -152,7 +319,10 @@ ydoc_parse_node(struct ydoc_parser *yp, yaml_event_t *ev,
 		if ((rc = ydoc_anchor_check(yp, ev,
 		    ev->data.scalar.anchor)) != 0)
 			break;
-		n = ydoc_node_new(doc, YDOC_SCALAR, ev);
+		if ((n = ydoc_node_new(yp, YDOC_SCALAR, ev)) == NULL) {
+			rc = ROOST_EINVAL;
+			break;
+		}
 		n->str = xmalloc(ev->data.scalar.length + 1);
 		memcpy(n->str, ev->data.scalar.value, ev->data.scalar.length);
 		n->str[ev->data.scalar.length] = '\0';
@@ -171,10 +341,8 @@ ydoc_parse_node(struct ydoc_parser *yp, yaml_event_t *ev,
 		}
 		if (ev->data.scalar.tag != NULL)
 			n->tag = xstrdup((char *)ev->data.scalar.tag);
-		n->start = ydoc_offset(doc, yp->lines, yp->nlines,
-		    &ev->start_mark);
-		n->end = ydoc_offset(doc, yp->lines, yp->nlines,
-		    &ev->end_mark);
+		n->start = ydoc_offset(yp, &ev->start_mark);
+		n->end = ydoc_offset(yp, &ev->end_mark);
 		*out = n;
 		break;
 	case YAML_SEQUENCE_START_EVENT:
@@ -188,22 +356,24 @@ ydoc_parse_node(struct ydoc_parser *yp, yaml_event_t *ev,
 
 		if ((rc = ydoc_anchor_check(yp, ev, anchor)) != 0)
 			break;
-		n = ydoc_node_new(doc, ismap ? YDOC_MAP : YDOC_SEQ, ev);
+		if ((n = ydoc_node_new(yp, ismap ? YDOC_MAP : YDOC_SEQ,
+		    ev)) == NULL) {
+			rc = ROOST_EINVAL;
+			break;
+		}
 		n->flow = ismap ?
 		    ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE :
 		    ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
 		if (tag != NULL)
 			n->tag = xstrdup((const char *)tag);
-		n->start = ydoc_offset(doc, yp->lines, yp->nlines,
-		    &ev->start_mark);
+		n->start = ydoc_offset(yp, &ev->start_mark);
 		*out = n;
 		for (;;) {
 			if ((rc = ydoc_next(yp, &cev)) != 0)
 				break;
 			if (cev.type == YAML_SEQUENCE_END_EVENT ||
 			    cev.type == YAML_MAPPING_END_EVENT) {
-				n->end = ydoc_offset(doc, yp->lines,
-				    yp->nlines, &cev.end_mark);
+				n->end = ydoc_offset(yp, &cev.end_mark);
 				yaml_event_delete(&cev);
 				break;
 			}
@@ -221,6 +391,8 @@ ydoc_parse_node(struct ydoc_parser *yp, yaml_event_t *ev,
 			}
 			ydoc_push(n, child, &nslots, &cap);
 		}
+		if (rc == 0 && ismap && !(yp->flags & YDOC_DUPLICATES))
+			rc = ydoc_dup_check(doc, yp->d, n);
 		/* Trim trailing whitespace a block collection's end mark includes. */
 		while (n->end > n->start &&
 		    (doc->src[n->end - 1] == '\n' ||
@@ -244,13 +416,26 @@ int
 ydoc_parse(struct ydoc **out, const char *path, const char *buf, size_t len,
     struct diags *d)
 {
+	return ydoc_parse_flags(out, path, buf, len, 0, d);
+}
+
+/* Parses YAML text with flags (YDOC_DUPLICATES); see ydoc.h. */
+int
+ydoc_parse_flags(struct ydoc **out, const char *path, const char *buf,
+    size_t len, int flags, struct diags *d)
+{
 	struct ydoc_parser	 yp;
 	struct ydoc		*doc;
 	yaml_event_t		 ev;
-	size_t			 i, cap;
+	size_t			 i, cap, bl;
 	int			 rc = 0, ndocs = 0;
 
 	*out = NULL;
+	if (len > YDOC_MAX_BYTES) {
+		diags_add(d, path != NULL ? path : "<input>", 0, 0, "the file "
+		    "is larger than %d MiB", YDOC_MAX_BYTES / (1024 * 1024));
+		return ROOST_EINVAL;
+	}
 	doc = xcalloc(1, sizeof(*doc));
 	doc->path = xstrdup(path != NULL ? path : "<input>");
 	doc->src = xmalloc(len + 1);
@@ -261,24 +446,29 @@ ydoc_parse(struct ydoc **out, const char *path, const char *buf, size_t len,
 	memset(&yp, 0, sizeof(yp));
 	yp.doc = doc;
 	yp.d = d;
+	yp.flags = flags;
 	cap = 64;
 	yp.lines = xreallocarray(NULL, cap, sizeof(*yp.lines));
 	yp.lines[yp.nlines++] = 0;
-	for (i = 0; i < len; i++) {
-		if (buf[i] == '\n') {
-			if (yp.nlines == cap) {
-				cap *= 2;
-				yp.lines = xreallocarray(yp.lines, cap,
-				    sizeof(*yp.lines));
-			}
-			yp.lines[yp.nlines++] = i + 1;
+	/* Line starts where libyaml counts lines, so marks convert right. */
+	for (i = 0; i < len; i += bl ? bl : 1) {
+		if ((bl = ydoc_break_len((const unsigned char *)buf + i,
+		    len - i)) == 0)
+			continue;
+		if (yp.nlines == cap) {
+			cap *= 2;
+			yp.lines = xreallocarray(yp.lines, cap,
+			    sizeof(*yp.lines));
 		}
+		yp.lines[yp.nlines++] = i + bl;
 	}
 
 	if (!yaml_parser_initialize(&yp.p))
 		fatalx("yaml_parser_initialize");
 	yaml_parser_set_input_string(&yp.p, (const unsigned char *)doc->src,
 	    len);
+	/* UTF-8 always: marks count characters of the bytes held here. */
+	yaml_parser_set_encoding(&yp.p, YAML_UTF8_ENCODING);
 	for (;;) {
 		if ((rc = ydoc_next(&yp, &ev)) != 0)
 			break;
@@ -316,6 +506,20 @@ ydoc_parse(struct ydoc **out, const char *path, const char *buf, size_t len,
 	}
 	*out = doc;
 	return 0;
+}
+
+/* Reports every map of doc that repeats a key; see ydoc.h. */
+int
+ydoc_check_duplicates(const struct ydoc *doc, struct diags *d)
+{
+	size_t	i;
+	int	rc = 0;
+
+	for (i = 0; i < doc->nall; i++)
+		if (doc->all[i]->type == YDOC_MAP &&
+		    ydoc_dup_check(doc, d, doc->all[i]) != 0)
+			rc = ROOST_EINVAL;
+	return rc;
 }
 
 /* Frees doc and all its nodes. */

@@ -4,8 +4,12 @@
  * range), so errors can point at the exact spot and edits can rewrite one
  * value without touching the rest of a file a person wrote. ydoc is the
  * only user of libyaml. Anchors and aliases are refused (roost files never
- * need them, and refusing them rules out alias bombs); duplicate keys are
- * kept in order and lookups return the last one.
+ * need them, and refusing them rules out alias bombs). A key repeated in
+ * one map is an error naming both places (a second value could hide below
+ * the first in a review), except for files roost does not own (a game's
+ * own config files, read with YDOC_DUPLICATES). A file holds at most
+ * YDOC_MAX_NODES values in YDOC_MAX_BYTES, and reading one costs time in
+ * proportion to its length (well under a second at the caps).
  */
 #ifndef ROOST_YDOC_H
 #define ROOST_YDOC_H
@@ -13,6 +17,10 @@
 #include <stddef.h>
 
 struct diags;
+
+#define YDOC_MAX_NODES	250000	/* values (keys included) in one file */
+#define YDOC_MAX_BYTES	(16 * 1024 * 1024)	/* bytes of one file */
+#define YDOC_DUPLICATES	0x1	/* ydoc_parse_flags: allow repeated keys */
 
 enum ydoc_type {
 	YDOC_SCALAR,
@@ -49,6 +57,8 @@ struct ydoc {
 	struct ydoc_node **all;		/* every node, for freeing */
 	size_t		  nall;
 	size_t		  capall;
+	size_t		  walked;	/* characters stepped over to place
+					   nodes (the parse's cost, for tests) */
 };
 
 /*
@@ -59,6 +69,17 @@ struct ydoc {
  */
 int	ydoc_parse(struct ydoc **out, const char *path, const char *buf,
 	    size_t len, struct diags *d);
+/*
+ * Like ydoc_parse, with flags: YDOC_DUPLICATES keeps a repeated key (in
+ * order; lookups return the last) instead of refusing the file.
+ */
+int	ydoc_parse_flags(struct ydoc **out, const char *path, const char *buf,
+	    size_t len, int flags, struct diags *d);
+/*
+ * For a document read with YDOC_DUPLICATES: adds an error naming both
+ * places for every map that repeats a key. Returns 0 or ROOST_EINVAL.
+ */
+int	ydoc_check_duplicates(const struct ydoc *doc, struct diags *d);
 /* Frees doc and every node in it; takes NULL. */
 void	ydoc_free(struct ydoc *doc);
 

@@ -35,7 +35,7 @@ is_int(const char *s)
 /* Formats value as a scalar in the style of like (may be NULL). */
 static void
 format_scalar(struct buf *out, const char *value, int mode,
-    const struct ydoc_node *like, const char *src)
+    const struct ydoc_node *like, const char *src, int flow)
 {
 	const char	*p;
 
@@ -47,8 +47,9 @@ format_scalar(struct buf *out, const char *value, int mode,
 		ywrite_quoted(out, value);
 		return;
 	}
+	/* Single quotes have no escapes: only for values that need none. */
 	if (like != NULL && like->style == YDOC_QUOTED &&
-	    src[like->start] == '\'' && strchr(value, '\n') == NULL) {
+	    src[like->start] == '\'' && ywrite_safe(value)) {
 		buf_putc(out, '\'');
 		for (p = value; *p != '\0'; p++) {
 			if (*p == '\'')
@@ -65,6 +66,8 @@ format_scalar(struct buf *out, const char *value, int mode,
 	if (is_int(value) || strcmp(value, "true") == 0 ||
 	    strcmp(value, "false") == 0)
 		buf_puts(out, value);
+	else if (flow)
+		ywrite_flow_scalar(out, value);
 	else
 		ywrite_scalar(out, value);
 }
@@ -101,7 +104,7 @@ nested_text(struct buf *out, char **parts, size_t n, const char *value,
 			out->data[--out->len] = '\0';
 	} else {
 		buf_putc(out, ' ');
-		format_scalar(out, value, mode, NULL, NULL);
+		format_scalar(out, value, mode, NULL, NULL, 0);
 	}
 }
 
@@ -142,7 +145,8 @@ parse_src(struct ydoc **doc, const char *src, size_t len, struct rerr *err)
 	int		rc;
 
 	diags_init(&d);
-	rc = ydoc_parse(doc, "file", src, len, &d);
+	/* Files roost does not own (a game's config) may repeat keys. */
+	rc = ydoc_parse_flags(doc, "file", src, len, YDOC_DUPLICATES, &d);
 	if (rc != 0)
 		rerr_set(err, ROOST_EINVAL, "cannot edit: line %d: %s",
 		    d.n ? d.v[0].line : 0, d.n ? d.v[0].msg : "bad yaml");
@@ -237,13 +241,13 @@ yedit_set(struct buf *out, const char *src, size_t len, const char *path,
 			at = key->end + 1;
 			buf_add(out, src, at);
 			buf_putc(out, ' ');
-			format_scalar(out, value, mode, NULL, src);
+			format_scalar(out, value, mode, NULL, src, map->flow);
 			buf_add(out, src + at, len - at);
 			goto done;
 		}
 		buf_add(out, src, val->start);
 		format_scalar(out, value, mode, val->type == YDOC_SCALAR ?
-		    val : NULL, src);
+		    val : NULL, src, map->flow);
 		buf_add(out, src + val->end, len - val->end);
 		goto done;
 	}
@@ -259,12 +263,12 @@ yedit_set(struct buf *out, const char *src, size_t len, const char *path,
 		buf_add(out, src, at);
 		buf_puts(out, map->n > 0 ? ", " : "");
 		for (j = i; j + 1 < n; j++) {
-			ywrite_scalar(out, parts[j]);
+			ywrite_flow_scalar(out, parts[j]);
 			buf_puts(out, ": { ");
 		}
-		ywrite_scalar(out, parts[n - 1]);
+		ywrite_flow_scalar(out, parts[n - 1]);
 		buf_puts(out, ": ");
-		format_scalar(out, value, mode, NULL, src);
+		format_scalar(out, value, mode, NULL, src, 1);
 		for (j = i; j + 1 < n; j++)
 			buf_puts(out, " }");
 		buf_add(out, src + at, len - at);

@@ -8,9 +8,77 @@
 #include "buf.h"
 #include "ywrite.h"
 
-/* True when s can be written plain and reads back as the same string. */
+/*
+ * Decodes the UTF-8 character at p into *cp and its length into *len.
+ * Returns 1 when YAML cannot carry it as it is, outside a double-quoted
+ * escape: C0 and C1 controls and DEL, the line breaks a reader sees where
+ * a reviewer sees none (NEL U+0085, LS U+2028, PS U+2029), the byte order
+ * mark U+FEFF, the non-characters U+FFFE and U+FFFF, and bytes that are
+ * not UTF-8 (then *cp is the byte, *len 1, *bad set).
+ */
 static int
-ywrite_plain_ok(const char *s)
+ywrite_char(const unsigned char *p, unsigned *cp, size_t *len, int *bad)
+{
+	unsigned	c = p[0], v, min;
+	size_t		n, i;
+
+	*bad = 0;
+	*len = 1;
+	*cp = c;
+	if (c < 0x80)
+		return c < 0x20 || c == 0x7f;
+	if (c >= 0xc2 && c < 0xe0) {
+		n = 2;
+		v = c & 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c < 0xf0) {
+		n = 3;
+		v = c & 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c < 0xf5) {
+		n = 4;
+		v = c & 0x07;
+		min = 0x10000;
+	} else
+		goto invalid;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			goto invalid;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		goto invalid;
+	*cp = v;
+	*len = n;
+	return (v >= 0x80 && v <= 0x9f) || v == 0x2028 || v == 0x2029 ||
+	    v == 0xfeff || v == 0xfffe || v == 0xffff;
+invalid:
+	*bad = 1;
+	return 1;
+}
+
+/* True when s holds no character that needs a double-quoted escape. */
+int
+ywrite_safe(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned		 cp;
+	size_t			 len;
+	int			 bad;
+
+	for (; *p != '\0'; p += len)
+		if (ywrite_char(p, &cp, &len, &bad))
+			return 0;
+	return 1;
+}
+
+/*
+ * True when s can be written plain and reads back as the same string; in
+ * a flow collection ({..} or [..]) also without ':' or '?', which libyaml
+ * may take there as the start of a key.
+ */
+static int
+ywrite_plain_ok(const char *s, int flow)
 {
 	static const char	*special[] = { "null", "Null", "NULL", "~",
 	    "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes",
@@ -30,11 +98,13 @@ ywrite_plain_ok(const char *s)
 	/* Anything that could read as a number stays quoted. */
 	if (isdigit((unsigned char)*s) || *s == '.' || *s == '+')
 		return 0;
+	if (!ywrite_safe(s))
+		return 0;
+	if (flow && strpbrk(s, ":?") != NULL)
+		return 0;
 	for (p = s; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (c < 0x20 || c == 0x7f)
-			return 0;
 		if (c == '#' && p > s && isspace((unsigned char)p[-1]))
 			return 0;
 		if (c == ':' && (p[1] == '\0' || isspace((unsigned char)p[1])))
@@ -45,21 +115,28 @@ ywrite_plain_ok(const char *s)
 	return 1;
 }
 
-/* Appends s double-quoted. */
+/*
+ * Appends s double-quoted. Every character YAML could read as something
+ * else is escaped; a byte that is not UTF-8 is written as \xNN, which
+ * reads back as the character U+00NN (YAML text is UTF-8 only).
+ */
 void
 ywrite_quoted(struct buf *out, const char *s)
 {
-	buf_putc(out, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned		 cp;
+	size_t			 len;
+	int			 bad;
 
-		switch (c) {
-		case '"':
-			buf_puts(out, "\\\"");
-			break;
-		case '\\':
-			buf_puts(out, "\\\\");
-			break;
+	buf_putc(out, '"');
+	for (; *p != '\0'; p += len) {
+		if (!ywrite_char(p, &cp, &len, &bad)) {
+			if (*p == '"' || *p == '\\')
+				buf_putc(out, '\\');
+			buf_add(out, (const char *)p, len);
+			continue;
+		}
+		switch (cp) {
 		case '\n':
 			buf_puts(out, "\\n");
 			break;
@@ -69,11 +146,20 @@ ywrite_quoted(struct buf *out, const char *s)
 		case '\r':
 			buf_puts(out, "\\r");
 			break;
+		case 0x85:
+			buf_puts(out, bad ? "\\x85" : "\\N");
+			break;
+		case 0x2028:
+			buf_puts(out, "\\L");
+			break;
+		case 0x2029:
+			buf_puts(out, "\\P");
+			break;
 		default:
-			if (c < 0x20 || c == 0x7f)
-				buf_addf(out, "\\x%02x", c);
+			if (cp <= 0xff)
+				buf_addf(out, "\\x%02x", cp);
 			else
-				buf_putc(out, c);
+				buf_addf(out, "\\u%04x", cp);
 		}
 	}
 	buf_putc(out, '"');
@@ -83,7 +169,17 @@ ywrite_quoted(struct buf *out, const char *s)
 void
 ywrite_scalar(struct buf *out, const char *s)
 {
-	if (ywrite_plain_ok(s))
+	if (ywrite_plain_ok(s, 0))
+		buf_puts(out, s);
+	else
+		ywrite_quoted(out, s);
+}
+
+/* Appends s plain when safe inside a flow collection, else quoted. */
+void
+ywrite_flow_scalar(struct buf *out, const char *s)
+{
+	if (ywrite_plain_ok(s, 1))
 		buf_puts(out, s);
 	else
 		ywrite_quoted(out, s);
@@ -93,18 +189,21 @@ ywrite_scalar(struct buf *out, const char *s)
 static int
 ywrite_block_ok(const char *s)
 {
-	const char	*p;
+	const unsigned char	*p;
+	unsigned		 cp;
+	size_t			 len;
+	int			 bad;
 
 	if (strchr(s, '\n') == NULL)
 		return 0;
-	for (p = s; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+	for (p = (const unsigned char *)s; *p != '\0'; p += len) {
+		if (ywrite_char(p, &cp, &len, &bad) && cp != '\n' &&
+		    cp != '\t')
 			return 0;
 		/* Trailing blanks on a line would survive, but a line of
 		 * only blanks before text is ambiguous; keep it simple. */
-		if ((c == ' ' || c == '\t') && (p[1] == '\n' || p[1] == '\0'))
+		if ((*p == ' ' || *p == '\t') && (p[1] == '\n' ||
+		    p[1] == '\0'))
 			return 0;
 	}
 	/* The first line must not start with a blank or a tab. */

@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 
 #include "buf.h"
+#include "json.h"
 #include "rerr.h"
 #include "xmalloc.h"
 
@@ -50,12 +51,12 @@ api_reply(struct MHD_Connection *c, unsigned int code, const char *type,
 static enum MHD_Result
 api_error(struct MHD_Connection *c, unsigned int code, const char *msg)
 {
-	cJSON		*o = cJSON_CreateObject();
+	cJSON		*o = json_new_object();
 	char		*s;
 	enum MHD_Result	 rc;
 
 	cJSON_AddStringToObject(o, "error", msg);
-	s = cJSON_PrintUnformatted(o);
+	s = json_print(o);
 	rc = api_reply(c, code, "application/json", s);
 	free(s);
 	cJSON_Delete(o);
@@ -83,13 +84,13 @@ api_server(struct api *api, struct MHD_Connection *c, const char *name)
 	enum MHD_Result	 rc;
 
 	snap = api_snapshot(api, 0);
-	root = cJSON_Parse(snap);
+	root = json_parse_str(snap);
 	free(snap);
 	servers = cJSON_GetObjectItemCaseSensitive(root, "servers");
 	cJSON_ArrayForEach(s, servers) {
 		n = cJSON_GetObjectItemCaseSensitive(s, "name");
 		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0) {
-			out = cJSON_PrintUnformatted(s);
+			out = json_print(s);
 			rc = api_reply(c, MHD_HTTP_OK, "application/json",
 			    out);
 			free(out);

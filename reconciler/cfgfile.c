@@ -19,7 +19,9 @@
 #include "buf.h"
 #include "diag.h"
 #include "egg.h"
+#include "json.h"
 #include "rerr.h"
+#include "util.h"
 #include "xmalloc.h"
 #include "ydoc.h"
 #include "yedit.h"
@@ -461,13 +463,13 @@ json_value(const char *value, int type)
 
 	if (type == EGG_VAL_BOOL || strcmp(value, "true") == 0 ||
 	    strcmp(value, "false") == 0)
-		return cJSON_CreateBool(strcmp(value, "true") == 0);
+		return json_new_bool(strcmp(value, "true") == 0);
 	errno = 0;
 	v = strtoll(value, &end, 10);
 	if (*value != '\0' && *end == '\0' && errno == 0 &&
 	    v > -(1LL << 53) && v < (1LL << 53))
-		return cJSON_CreateNumber((double)v);
-	return cJSON_CreateString(value);
+		return json_new_num((double)v);
+	return json_new_str(value);
 }
 
 /* The current value of a JSON node as text, for conditions; NULL if none. */
@@ -480,7 +482,7 @@ json_text(const cJSON *n)
 		return xstrdup(n->valuestring);
 	if (cJSON_IsObject(n) || cJSON_IsArray(n))
 		return NULL;
-	return cJSON_PrintUnformatted(n);
+	return json_print(n);
 }
 
 struct jset {
@@ -540,8 +542,8 @@ json_set(cJSON *obj, const char *path, const struct jset *js)
 		    js->r->if_value != NULL)
 			return;
 		while (cJSON_GetArraySize(next) <= idx)
-			cJSON_AddItemToArray(next, dot ? cJSON_CreateObject() :
-			    cJSON_CreateNull());
+			cJSON_AddItemToArray(next, dot ? json_new_object() :
+			    json_new_null());
 		child = cJSON_GetArrayItem(next, (int)idx);
 		if (dot != NULL) {
 			json_set(child, dot + 1, js);
@@ -577,9 +579,9 @@ json_set(cJSON *obj, const char *path, const struct jset *js)
 
 /* Prints JSON with 4-space indents, as Wings writes it. */
 static void
-json_print(const cJSON *root, struct buf *out)
+json_print_wings(const cJSON *root, struct buf *out)
 {
-	char	*s = cJSON_Print(root), *p;
+	char	*s = json_print_pretty(root), *p;
 
 	/* cJSON indents with tabs and writes tabs only as formatting. */
 	for (p = s; *p != '\0'; p++) {
@@ -605,10 +607,10 @@ yaml_to_json(const struct ydoc_node *n)
 	const char	*s;
 
 	if (n == NULL)
-		return cJSON_CreateNull();
+		return json_new_null();
 	switch (n->type) {
 	case YDOC_MAP:
-		o = cJSON_CreateObject();
+		o = json_new_object();
 		for (i = 0; i < n->n; i++) {
 			const struct ydoc_node *k = ydoc_key(n, i);
 
@@ -618,7 +620,7 @@ yaml_to_json(const struct ydoc_node *n)
 		}
 		return o;
 	case YDOC_SEQ:
-		o = cJSON_CreateArray();
+		o = json_new_array();
 		for (i = 0; i < n->n; i++)
 			cJSON_AddItemToArray(o, yaml_to_json(ydoc_item(n, i)));
 		return o;
@@ -626,25 +628,25 @@ yaml_to_json(const struct ydoc_node *n)
 		break;
 	}
 	if (n->style != YDOC_PLAIN)
-		return cJSON_CreateString(n->str);
+		return json_new_str(n->str);
 	s = n->str;
 	if (ydoc_is_null(n))
-		return cJSON_CreateNull();
+		return json_new_null();
 	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
 	    strcmp(s, "TRUE") == 0)
-		return cJSON_CreateBool(1);
+		return json_new_bool(1);
 	if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
 	    strcmp(s, "FALSE") == 0)
-		return cJSON_CreateBool(0);
+		return json_new_bool(0);
 	if ((isdigit((unsigned char)s[0]) || ((s[0] == '-' || s[0] == '+') &&
 	    isdigit((unsigned char)s[1]))) && strspn(s, "+-0123456789.eE") ==
 	    strlen(s)) {
 		errno = 0;
 		v = strtod(s, &end);
 		if (*end == '\0' && errno == 0)
-			return cJSON_CreateNumber(v);
+			return json_new_num(v);
 	}
-	return cJSON_CreateString(s);
+	return json_new_str(s);
 }
 
 static void
@@ -657,7 +659,7 @@ json_to_yaml_scalar(const cJSON *n, struct buf *out)
 	else if (cJSON_IsBool(n))
 		buf_puts(out, cJSON_IsTrue(n) ? "true" : "false");
 	else if (cJSON_IsNumber(n)) {
-		s = cJSON_PrintUnformatted(n);
+		s = json_print(n);
 		buf_puts(out, s);
 		free(s);
 	} else if (cJSON_IsObject(n))
@@ -723,7 +725,7 @@ yaml_get(const char *in, size_t len, const char *path)
 	char			*copy, *p, *save = NULL, *res = NULL;
 
 	diags_init(&d);
-	if (ydoc_parse(&doc, "f", in, len, &d) != 0) {
+	if (ydoc_parse_flags(&doc, "f", in, len, YDOC_DUPLICATES, &d) != 0) {
 		diags_dispose(&d);
 		return NULL;
 	}
@@ -766,7 +768,8 @@ rewrite_yaml(const struct egg_file *f, const char *in, size_t len,
 			tree = 1;
 	if (tree) {
 		diags_init(&pd);
-		if (ydoc_parse(&doc, f->path, in, len, &pd) != 0) {
+		if (ydoc_parse_flags(&doc, f->path, in, len, YDOC_DUPLICATES,
+		    &pd) != 0) {
 			diags_add(d, f->path, pd.n ? pd.v[0].line : 0,
 			    pd.n ? pd.v[0].col : 0, "not valid yaml (%s); left "
 			    "unchanged", pd.n ? pd.v[0].msg : "?");
@@ -775,7 +778,7 @@ rewrite_yaml(const struct egg_file *f, const char *in, size_t len,
 		}
 		diags_dispose(&pd);
 		root = doc->root != NULL && doc->root->type == YDOC_MAP ?
-		    yaml_to_json(doc->root) : cJSON_CreateObject();
+		    yaml_to_json(doc->root) : json_new_object();
 		ydoc_free(doc);
 		memset(&js, 0, sizeof(js));
 		js.env = env;
@@ -1182,8 +1185,8 @@ cfgfile_rewrite(const struct egg *egg, size_t fileidx, const char *in,
 		lines_free(&l);
 		break;
 	case EGG_PARSER_JSON:
-		root = len > 0 ? cJSON_ParseWithLength(in, len) :
-		    cJSON_CreateObject();
+		root = len > 0 ? json_parse_len(in, len) :
+		    json_new_object();
 		if (root == NULL || !cJSON_IsObject(root)) {
 			diags_add(d, f->path, 0, 0, "not a json object; left "
 			    "unchanged (fix or delete the file)");
@@ -1200,7 +1203,7 @@ cfgfile_rewrite(const struct egg *egg, size_t fileidx, const char *in,
 			js.r = &f->replace[i];
 			json_set(root, f->replace[i].match, &js);
 		}
-		json_print(root, out);
+		json_print_wings(root, out);
 		cJSON_Delete(root);
 		break;
 	case EGG_PARSER_YAML:
@@ -1227,12 +1230,17 @@ cfgfile_rewrite(const struct egg *egg, size_t fileidx, const char *in,
 	return rc;
 }
 
-/* Opens (creating parents) the directory holding rel beneath dirfd. */
+/*
+ * Opens (creating parents) the directory holding rel beneath dirfd. A
+ * directory it creates is given to the server's user (env). Every
+ * component is opened with O_NOFOLLOW, so a link is refused.
+ */
 static int
-open_parent(int dirfd, const char *rel, const char **base)
+open_parent(int dirfd, const char *rel, const struct cfgfile_env *env,
+    const char **base)
 {
 	char	*copy = xstrdup(rel), *p, *slash;
-	int	 fd, nfd;
+	int	 fd, nfd, made;
 
 	if ((fd = dup(dirfd)) == -1) {
 		free(copy);
@@ -1249,12 +1257,15 @@ open_parent(int dirfd, const char *rel, const char **base)
 			errno = EPERM;
 			goto fail;
 		}
-		if (mkdirat(fd, p, 0755) == -1 && errno != EEXIST)
+		made = mkdirat(fd, p, 0755) == 0;
+		if (!made && errno != EEXIST)
 			goto fail;
 		nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		    O_NONBLOCK | O_CLOEXEC);
 		if (nfd == -1)
 			goto fail;
+		if (made && geteuid() == 0 && env->uid != (uid_t)-1)
+			(void)fchown(nfd, env->uid, env->gid);
 		close(fd);
 		fd = nfd;
 		p = slash + 1;
@@ -1274,6 +1285,30 @@ fail:
 	return -1;
 }
 
+/* Writes all of out to fd; -1 with errno set (EIO for a short write). */
+static int
+write_all(int fd, const struct buf *out)
+{
+	const char	*p = buf_str(out);
+	size_t		 left = out->len;
+	ssize_t		 n;
+
+	while (left > 0) {
+		if ((n = write(fd, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Applies every config-file edit; see cfgfile.h. */
 int
 cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
@@ -1282,7 +1317,7 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 	struct buf	 in, out;
 	struct stat	 st;
 	const char	*base;
-	char		 tmp[NAME_MAX + 1], chunk[65536];
+	char		 tmp[NAME_MAX + 1], chunk[65536], *rel;
 	size_t		 i;
 	ssize_t		 n;
 	int		 pfd, fd, tfd, rc = 0, exists;
@@ -1290,10 +1325,18 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 	for (i = 0; i < egg->nfiles; i++) {
 		const char *path = egg->files[i].path;
 
-		if (path[0] == '/' || (pfd = open_parent(dirfd, path,
-		    &base)) == -1) {
+		if ((rel = egg_file_relpath(path)) == NULL) {
+			diags_add(d, path, 0, 0, "the path leaves the server's "
+			    "directory (or names it); not applied");
+			rc = -1;
+			continue;
+		}
+		if ((pfd = open_parent(dirfd, rel, env, &base)) == -1) {
 			diags_add(d, path, 0, 0, "cannot open its directory "
-			    "inside the server's: %s", strerror(errno));
+			    "inside the server's: %s%s", strerror(errno),
+			    errno == ELOOP || errno == ENOTDIR ? " (symbolic "
+			    "links are not followed)" : "");
+			free(rel);
 			rc = -1;
 			continue;
 		}
@@ -1337,24 +1380,32 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 		if (exists && out.len == in.len &&
 		    memcmp(buf_str(&out), buf_str(&in), in.len) == 0)
 			goto next;	/* nothing to change */
+		/*
+		 * The temporary file is created, never opened: whatever has
+		 * its name (a stale one, a link, a FIFO) is removed first.
+		 */
 		snprintf(tmp, sizeof(tmp), ".%.200s.roost-tmp", base);
-		tfd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_NOFOLLOW | O_CLOEXEC, exists ? (st.st_mode & 07777) :
-		    0644);
-		if (tfd == -1 || write(tfd, buf_str(&out), out.len) !=
-		    (ssize_t)out.len || fsync(tfd) == -1) {
-			diags_add(d, path, 0, 0, "cannot write: %s",
+		tfd = util_create_excl_at(pfd, tmp, exists ?
+		    (st.st_mode & 0777) : 0644);
+		if (tfd == -1) {
+			diags_add(d, path, 0, 0, "cannot create '%s': %s", tmp,
 			    strerror(errno));
-			if (tfd != -1) {
-				close(tfd);
-				unlinkat(pfd, tmp, 0);
-			}
 			rc = -1;
 			goto next;
 		}
-		if (getuid() == 0 && env->uid != (uid_t)-1)
+		if (write_all(tfd, &out) == -1 || fsync(tfd) == -1) {
+			diags_add(d, path, 0, 0, "cannot write: %s",
+			    strerror(errno));
+			close(tfd);
+			unlinkat(pfd, tmp, 0);
+			rc = -1;
+			goto next;
+		}
+		if (geteuid() == 0 && env->uid != (uid_t)-1)
 			(void)fchown(tfd, exists ? st.st_uid : env->uid,
 			    exists ? st.st_gid : env->gid);
+		if (exists)
+			(void)fchmod(tfd, st.st_mode & 0777);
 		close(tfd);
 		if (renameat(pfd, tmp, pfd, base) == -1) {
 			diags_add(d, path, 0, 0, "cannot replace: %s",
@@ -1364,6 +1415,7 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 		}
 next:
 		close(pfd);
+		free(rel);
 		buf_dispose(&in);
 		buf_dispose(&out);
 	}

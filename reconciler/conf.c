@@ -1,16 +1,19 @@
 /*
- * conf: loading roostd.yaml. Keys are described by a table; each entry
- * says how to read the value and where it goes.
+ * conf: loading roostd.yaml. Keys are described by a table that
+ * lib/fields.c reads, the same reader as the state files and bot.yaml:
+ * types, durations, bounds, positions and "did you mean".
  */
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "diag.h"
+#include "fields.h"
 #include "rerr.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -18,47 +21,51 @@
 
 #include "conf.h"
 
-enum conf_type {
-	CT_STR,
-	CT_DURATION,
-	CT_BOOL,
-	CT_USER,
-	CT_MAP
-};
-
-struct conf_key {
-	const char	*parent;	/* NULL, "hub" or "sftp" */
-	const char	*name;
-	enum conf_type	 type;
-	size_t		 off;
-};
-
 #define OFF(f)	offsetof(struct conf, f)
 
-static const struct conf_key conf_keys[] = {
-	{ NULL, "node",			CT_STR,		OFF(node) },
-	{ NULL, "repo",			CT_STR,		OFF(repo) },
-	{ NULL, "branch",		CT_STR,		OFF(branch) },
-	{ NULL, "sshKey",		CT_STR,		OFF(ssh_key) },
-	{ NULL, "tokenFile",		CT_STR,		OFF(token_file) },
-	{ NULL, "dataDir",		CT_STR,		OFF(data_dir) },
-	{ NULL, "dockerSocket",		CT_STR,		OFF(docker_socket) },
-	{ NULL, "api",			CT_STR,		OFF(api) },
-	{ NULL, "pollInterval",		CT_DURATION,	OFF(poll_ms) },
-	{ NULL, "hub",			CT_MAP,		0 },
-	{ "hub", "url",			CT_STR,		OFF(hub_url) },
-	{ "hub", "tokenFile",		CT_STR,		OFF(hub_token_file) },
-	{ NULL, "sftp",			CT_MAP,		0 },
-	{ "sftp", "enabled",		CT_BOOL,	OFF(sftp_enabled) },
-	{ "sftp", "listen",		CT_STR,		OFF(sftp_listen) },
-	{ "sftp", "hostKey",		CT_STR,		OFF(sftp_host_key) },
-	{ NULL, "trashRetention",	CT_DURATION,	OFF(trash_ms) },
-	{ NULL, "allowHistoryRewrite",	CT_BOOL,	OFF(allow_rewrite) },
-	{ NULL, "allowEmpty",		CT_BOOL,	OFF(allow_empty) },
-	{ NULL, "containerUser",	CT_USER,	0 },
-	{ NULL, "network",		CT_STR,		OFF(network) },
-	{ NULL, "stopTimeout",		CT_DURATION,	OFF(stop_ms) },
-	{ NULL, "installTimeout",	CT_DURATION,	OFF(install_ms) },
+static field_fn	conf_user;
+
+static const struct field conf_hub_keys[] = {
+	{ "url",		FIELD_STR, OFF(hub_url), 0, 0, FIELD_NONEMPTY },
+	{ "tokenFile",		FIELD_STR, OFF(hub_token_file), 0, 0,
+	    FIELD_NONEMPTY },
+	{ NULL }
+};
+
+static const struct field conf_sftp_keys[] = {
+	{ "enabled",		FIELD_BOOL, OFF(sftp_enabled) },
+	{ "listen",		FIELD_STR, OFF(sftp_listen), 0, 0,
+	    FIELD_NONEMPTY },
+	{ "hostKey",		FIELD_STR, OFF(sftp_host_key), 0, 0,
+	    FIELD_NONEMPTY },
+	{ NULL }
+};
+
+/* roostd.yaml, read by lib/fields.c. */
+static const struct field conf_keys[] = {
+	{ "node",		FIELD_STR, OFF(node), 0, 0, FIELD_NONEMPTY },
+	{ "repo",		FIELD_STR, OFF(repo), 0, 0, FIELD_NONEMPTY },
+	{ "branch",		FIELD_STR, OFF(branch), 0, 0, FIELD_NONEMPTY },
+	{ "sshKey",		FIELD_STR, OFF(ssh_key), 0, 0, FIELD_NONEMPTY },
+	{ "tokenFile",		FIELD_STR, OFF(token_file), 0, 0,
+	    FIELD_NONEMPTY },
+	{ "dataDir",		FIELD_STR, OFF(data_dir), 0, 0,
+	    FIELD_NONEMPTY },
+	{ "dockerSocket",	FIELD_STR, OFF(docker_socket), 0, 0,
+	    FIELD_NONEMPTY },
+	{ "api",		FIELD_STR, OFF(api), 0, 0, FIELD_NONEMPTY },
+	{ "pollInterval",	FIELD_DURATION, OFF(poll_ms) },
+	{ "hub",		FIELD_MAP, 0, 0, 0, 0, conf_hub_keys },
+	{ "sftp",		FIELD_MAP, 0, 0, 0, 0, conf_sftp_keys },
+	{ "trashRetention",	FIELD_DURATION, OFF(trash_ms) },
+	{ "allowHistoryRewrite", FIELD_BOOL, OFF(allow_rewrite) },
+	{ "allowEmpty",		FIELD_BOOL, OFF(allow_empty) },
+	{ "containerUser",	FIELD_FUNC, 0, 0, 0, 0, NULL, conf_user },
+	{ "network",		FIELD_STR, OFF(network), 0, 0,
+	    FIELD_NONEMPTY },
+	{ "stopTimeout",	FIELD_DURATION, OFF(stop_ms) },
+	{ "installTimeout",	FIELD_DURATION, OFF(install_ms) },
+	{ NULL }
 };
 
 static void
@@ -79,127 +86,33 @@ conf_defaults(struct conf *c)
 	c->install_ms = 30 * 60 * 1000;
 }
 
-static int
-conf_parse_bool(const struct ydoc_node *v, int *out)
-{
-	static const char *yes[] = { "true", "True", "TRUE", "yes", "on" };
-	static const char *no[] = { "false", "False", "FALSE", "no", "off" };
-	size_t	i;
-
-	for (i = 0; i < 5; i++) {
-		if (strcmp(v->str, yes[i]) == 0)
-			return *out = 1, 0;
-		if (strcmp(v->str, no[i]) == 0)
-			return *out = 0, 0;
-	}
-	return -1;
-}
-
+/* containerUser: UID or UID:GID, both non-zero. */
 static void
-conf_set(struct conf *c, const struct conf_key *k, const struct ydoc_node *v,
-    const char *path, struct diags *d)
+conf_user(struct fields_ctx *fc, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
 {
-	char		*end, **sp;
+	struct conf	*c = obj;
+	char		*end;
 	unsigned long	 uid, gid;
 
-	if (k->type != CT_MAP && !ydoc_is_scalar(v)) {
-		diags_add(d, path, v->line, v->col, "'%s' must be a scalar, "
-		    "not %s", k->name, ydoc_type_name(v));
+	if (!ydoc_is_scalar(v) || ydoc_is_null(v)) {
+		fields_err(fc, v, "'%s' must be UID:GID with non-zero numbers "
+		    "(e.g. 999:999), not %s", name, ydoc_type_name(v));
 		return;
 	}
-	switch (k->type) {
-	case CT_STR:
-		if (v->len == 0 || ydoc_is_null(v)) {
-			diags_add(d, path, v->line, v->col,
-			    "'%s' must not be empty", k->name);
-			return;
-		}
-		sp = (char **)((char *)c + k->off);
-		free(*sp);
-		*sp = xstrdup(v->str);
-		break;
-	case CT_DURATION:
-		if (util_parse_duration(v->str, (uint64_t *)((char *)c +
-		    k->off)) == -1)
-			diags_add(d, path, v->line, v->col, "'%s' must be a "
-			    "duration such as 500ms, 15s, 5m, 2h or 7d, not "
-			    "'%s'", k->name, v->str);
-		break;
-	case CT_BOOL:
-		if (conf_parse_bool(v, (int *)((char *)c + k->off)) == -1)
-			diags_add(d, path, v->line, v->col, "'%s' must be true "
-			    "or false, not '%s'", k->name, v->str);
-		break;
-	case CT_USER:
-		errno = 0;
-		uid = strtoul(v->str, &end, 10);
-		gid = uid;
-		if (*end == ':')
-			gid = strtoul(end + 1, &end, 10);
-		if (errno != 0 || *end != '\0' || end == v->str ||
-		    uid == 0 || gid == 0 || uid > INT_MAX || gid > INT_MAX) {
-			diags_add(d, path, v->line, v->col, "'containerUser' "
-			    "must be UID:GID with non-zero numbers (e.g. "
-			    "999:999), not '%s'", v->str);
-			return;
-		}
-		c->uid = (uid_t)uid;
-		c->gid = (gid_t)gid;
-		break;
-	case CT_MAP:
-		break;
+	errno = 0;
+	uid = strtoul(v->str, &end, 10);
+	gid = uid;
+	if (*end == ':')
+		gid = strtoul(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == v->str || uid == 0 ||
+	    gid == 0 || uid > INT_MAX || gid > INT_MAX) {
+		fields_err(fc, v, "'%s' must be UID:GID with non-zero numbers "
+		    "(e.g. 999:999), not '%s'", name, v->str);
+		return;
 	}
-}
-
-static void
-conf_walk(struct conf *c, const struct ydoc_node *map, const char *parent,
-    const char *path, struct diags *d)
-{
-	const struct conf_key	*k;
-	size_t			 i, j;
-
-	for (i = 0; i < map->n; i++) {
-		const struct ydoc_node *key = ydoc_key(map, i);
-		const struct ydoc_node *val = ydoc_val(map, i);
-
-		k = NULL;
-		for (j = 0; j < sizeof(conf_keys) / sizeof(conf_keys[0]);
-		    j++) {
-			const struct conf_key *t = &conf_keys[j];
-
-			if (strcmp(t->name, key->str) != 0)
-				continue;
-			if ((parent == NULL) != (t->parent == NULL))
-				continue;
-			if (parent != NULL && strcmp(parent, t->parent) != 0)
-				continue;
-			k = t;
-			break;
-		}
-		if (k == NULL) {
-			if (parent != NULL)
-				diags_add(d, path, key->line, key->col,
-				    "unknown key '%s' in '%s'", key->str,
-				    parent);
-			else
-				diags_add(d, path, key->line, key->col,
-				    "unknown key '%s'", key->str);
-			continue;
-		}
-		if (k->type == CT_MAP) {
-			if (ydoc_is_null(val))
-				continue;
-			if (val->type != YDOC_MAP) {
-				diags_add(d, path, val->line, val->col,
-				    "'%s' must be a map, not %s", k->name,
-				    ydoc_type_name(val));
-				continue;
-			}
-			conf_walk(c, val, k->name, path, d);
-			continue;
-		}
-		conf_set(c, k, val, path, d);
-	}
+	c->uid = (uid_t)uid;
+	c->gid = (gid_t)gid;
 }
 
 /* Loads roostd.yaml; see conf.h. */
@@ -232,8 +145,11 @@ conf_load(struct conf **out, const char *path, struct diags *d)
 		diags_add(d, path, doc->root ? doc->root->line : 1,
 		    doc->root ? doc->root->col : 1,
 		    "the configuration must be a map of keys");
-	else
-		conf_walk(c, doc->root, NULL, path, d);
+	else {
+		struct fields_ctx fc = { path, d, 0 };
+
+		fields_fill(&fc, doc->root, conf_keys, SIZE_MAX, c, NULL);
+	}
 	if (c->node == NULL)
 		diags_add(d, path, 0, 0, "'node' is required: the name of "
 		    "this node's file under nodes/ in the state repository");

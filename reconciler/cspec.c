@@ -10,11 +10,10 @@
 #include "buf.h"
 #include "cspec.h"
 #include "egg.h"
+#include "limit.h"
 #include "rerr.h"
 #include "state.h"
 #include "xmalloc.h"
-
-#define MIB	(1024LL * 1024LL)
 
 /* Wings' capability drop list, plus sys_ptrace as Pelican drops it. */
 static const char *const cspec_cap_drop[] = {
@@ -173,7 +172,7 @@ cspec_memory_bytes(int64_t mib, int overhead, int percent)
 			mult = 1.05;
 		break;
 	}
-	return (int64_t)((double)mib * MIB * mult + 0.5);
+	return (int64_t)((double)mib * LIMIT_MIB * mult + 0.5);
 }
 
 /* A growable NULL-terminated vector of owned strings. */
@@ -288,25 +287,47 @@ cspec_env(struct strv *env, const struct state_server *srv,
 	    srv->limits.memory : 0));
 }
 
-static void
-cspec_limits(struct cspec *cs, const struct state_server *srv,
-    const struct cspec_node *node)
+/* The one conversion of a server's limits into engine values. */
+void
+cspec_engine_limits(const struct state_limits *sl,
+    const struct cspec_node *node, struct docker_limits *l)
 {
-	struct docker_limits	*l = &cs->spec.limits;
-	const struct state_limits *sl = &srv->limits;
-
 	memset(l, 0, sizeof(*l));
 	l->memory = cspec_memory_bytes(sl->memory, node->overhead,
 	    node->overhead_percent);
 	if (l->memory > 0 && node->swap_ok)
-		l->memory_swap = sl->swap < 0 ? -1 : l->memory + sl->swap * MIB;
+		l->memory_swap = sl->swap < 0 ? -1 : l->memory +
+		    sl->swap * LIMIT_MIB;
 	if (sl->cpu > 0) {
 		l->cpu_quota = sl->cpu * 1000;
 		l->cpu_period = 100000;
 	}
-	if (node->io_weight_ok && sl->io >= 10 && sl->io <= 1000)
+	if (node->io_weight_ok && limit_in_range(limit_get(LIMIT_IO), sl->io))
 		l->blkio_weight = (int)sl->io;
-	l->pids_limit = sl->pids > 0 ? sl->pids : 512;
+	l->pids_limit = sl->pids > 0 ? sl->pids : limit_get(LIMIT_PIDS)->def;
+}
+
+/*
+ * The installer's limits: the server's memory (at least
+ * CSPEC_INSTALL_MEMORY_MIB) and pids (at least the table's default),
+ * converted like the server's; no CPU, swap or io settings.
+ */
+static void
+cspec_install_limits(const struct state_limits *sl,
+    const struct cspec_node *node, struct docker_limits *out)
+{
+	struct state_limits	il = *sl;
+	struct docker_limits	l;
+	int64_t			pids_def = limit_get(LIMIT_PIDS)->def;
+
+	if (il.memory < CSPEC_INSTALL_MEMORY_MIB)
+		il.memory = CSPEC_INSTALL_MEMORY_MIB;
+	if (il.pids < pids_def)
+		il.pids = pids_def;
+	cspec_engine_limits(&il, node, &l);
+	memset(out, 0, sizeof(*out));
+	out->memory = l.memory;
+	out->pids_limit = l.pids_limit;
 }
 
 /* Hashes every container-relevant field except live-updatable limits. */
@@ -384,8 +405,8 @@ cspec_build(const struct state_server *srv, const struct egg *egg,
 	cs->image = xstrdup(image + cs->local_image);
 	xasprintf(&cs->volume, "%s/volumes/%s", node->data_dir, srv->name);
 	xasprintf(&cs->user, "%d:%d", node->uid, node->gid);
-	cs->memory_mib = srv->limits.memory;
-	cs->disk_mib = srv->limits.disk > 0 ? srv->limits.disk : 0;
+	cs->disk_bytes = srv->limits.disk > 0 ? srv->limits.disk * LIMIT_MIB :
+	    0;
 
 	cs->nports = 0;
 	cs->ports = xcalloc(1 + srv->nextra_ports, sizeof(int));
@@ -427,7 +448,8 @@ cspec_build(const struct state_server *srv, const struct egg *egg,
 	cs->spec.open_stdin = 1;
 	cs->spec.tty = 0;
 	cs->spec.stop_signal = cs->stop_signal;
-	cspec_limits(cs, srv, node);
+	cspec_engine_limits(&srv->limits, node, &cs->spec.limits);
+	cspec_install_limits(&srv->limits, node, &cs->install_limits);
 	cspec_hash(cs);
 
 	strv_addf(&labels, "%s=true", CSPEC_LABEL_MANAGED);
@@ -470,23 +492,9 @@ cspec_free(struct cspec *cs)
 	free(cs);
 }
 
-/* The planner's view of the spec's limits. */
+/* The planner's view of engine limits; see cspec.h. */
 void
-cspec_plan_limits(const struct cspec *cs, struct plan_limits *out)
-{
-	const struct docker_limits *l = &cs->spec.limits;
-
-	memset(out, 0, sizeof(*out));
-	out->memory = l->memory;
-	out->memory_swap = l->memory_swap;
-	out->cpu_quota = l->cpu_quota;
-	out->pids = l->pids_limit;
-	out->io_weight = l->blkio_weight;
-}
-
-/* The planner's view of an inspected container's limits. */
-void
-cspec_observed_limits(const struct docker_limits *l, struct plan_limits *out)
+cspec_plan_limits(const struct docker_limits *l, struct plan_limits *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->memory = l->memory;

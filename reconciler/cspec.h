@@ -29,8 +29,12 @@
 
 struct egg;
 struct rerr;
+struct state_limits;
 struct state_server;
 struct state_node;
+
+/* The installer's memory is the server's, but at least this (MiB). */
+#define CSPEC_INSTALL_MEMORY_MIB	1024
 
 #define CSPEC_LABEL_MANAGED	"roost.managed"
 #define CSPEC_LABEL_NODE	"roost.node"
@@ -79,9 +83,9 @@ struct cspec {
 	char			*log_max_size;
 	int			*ports;
 	size_t			 nports;
-	int64_t			 memory_mib;	/* as written, for the status */
-	int64_t			 disk_mib;	/* 0: unlimited */
-	struct docker_spec	 spec;
+	int64_t			 disk_bytes;	/* roostd's check; 0: unlimited */
+	struct docker_spec	 spec;		/* limits: the server's */
+	struct docker_limits	 install_limits; /* the installer's */
 };
 
 /*
@@ -98,11 +102,22 @@ void		 cspec_free(struct cspec *cs);
 /* Memory in bytes for a limit in MiB under the node's overhead policy. */
 int64_t		 cspec_memory_bytes(int64_t mib, int overhead, int percent);
 
-/* The limits of cs the way the planner compares them. */
-void		 cspec_plan_limits(const struct cspec *cs,
-		    struct plan_limits *out);
-/* The limits of an inspected container the way the planner compares them. */
-void		 cspec_observed_limits(const struct docker_limits *l,
+/*
+ * Turns a server's limits (limit.h: MiB, percent of a core, weight,
+ * processes) into the engine's values under the node's policy: memory
+ * with the overhead, swap where the engine honours it, a CPU quota per
+ * 100000 µs period, io weight where the host has it, the pids limit (the
+ * table's default when unset). The one place roostd does this; the
+ * installer's limits come from it too (struct cspec's install_limits).
+ */
+void		 cspec_engine_limits(const struct state_limits *sl,
+		    const struct cspec_node *node, struct docker_limits *out);
+
+/*
+ * Engine limits (a spec's or an inspected container's) the way the
+ * planner compares them.
+ */
+void		 cspec_plan_limits(const struct docker_limits *l,
 		    struct plan_limits *out);
 
 /* SHA-256 of len bytes as 64 hex digits plus NUL in out. */

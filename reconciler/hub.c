@@ -14,6 +14,7 @@
 #include <libwebsockets.h>
 
 #include "buf.h"
+#include "json.h"
 #include "log.h"
 #include "rerr.h"
 #include "util.h"
@@ -99,7 +100,7 @@ hub_queue_snapshot_locked(struct hub *h)
 	cJSON	*o, *servers, *s;
 	size_t	 i;
 
-	o = cJSON_CreateObject();
+	o = json_new_object();
 	cJSON_AddStringToObject(o, "type", "hello");
 	cJSON_AddStringToObject(o, "node", h->node);
 	cJSON_AddStringToObject(o, "version", h->version);
@@ -107,18 +108,18 @@ hub_queue_snapshot_locked(struct hub *h)
 		cJSON_AddStringToObject(o, "revision", h->revision);
 	else
 		cJSON_AddNullToObject(o, "revision");
-	hub_queue_locked(h, cJSON_PrintUnformatted(o));
+	hub_queue_locked(h, json_print(o));
 	cJSON_Delete(o);
 
-	o = cJSON_CreateObject();
+	o = json_new_object();
 	cJSON_AddStringToObject(o, "type", "snapshot");
 	cJSON_AddItemToObject(o, "node", h->node_json != NULL ?
-	    cJSON_Parse(h->node_json) : cJSON_CreateNull());
+	    json_parse_str(h->node_json) : json_new_null());
 	servers = cJSON_AddArrayToObject(o, "servers");
 	for (i = 0; i < h->nsrv; i++)
-		if ((s = cJSON_Parse(h->srv[i].json)) != NULL)
+		if ((s = json_parse_str(h->srv[i].json)) != NULL)
 			cJSON_AddItemToArray(servers, s);
-	hub_queue_locked(h, cJSON_PrintUnformatted(o));
+	hub_queue_locked(h, json_print(o));
 	cJSON_Delete(o);
 }
 
@@ -193,7 +194,7 @@ hub_receive(struct hub *h, const char *text)
 	struct hub_fetch_job	*j;
 	pthread_t		 th;
 
-	if ((o = cJSON_Parse(text)) == NULL) {
+	if ((o = json_parse_str(text)) == NULL) {
 		log_warnx("hub: ignoring a frame that is not json");
 		return;
 	}
@@ -441,7 +442,7 @@ hub_publish(struct hub *h, const cJSON *status)
 	for (i = 0; i < h->nsrv; i++)
 		h->srv[i].seen = 0;
 	if (node != NULL) {
-		json = cJSON_PrintUnformatted(node);
+		json = json_print(node);
 		if (h->node_json == NULL || strcmp(json, h->node_json) != 0) {
 			free(h->node_json);
 			h->node_json = json;
@@ -461,7 +462,7 @@ hub_publish(struct hub *h, const cJSON *status)
 		name = cJSON_GetObjectItemCaseSensitive(s, "name");
 		if (!cJSON_IsString(name))
 			continue;
-		json = cJSON_PrintUnformatted(s);
+		json = json_print(s);
 		found = 0;
 		for (i = 0; i < h->nsrv; i++) {
 			if (strcmp(h->srv[i].name, name->valuestring) != 0)
@@ -497,11 +498,11 @@ hub_publish(struct hub *h, const cJSON *status)
 			continue;
 		}
 		if (h->up) {
-			cJSON *o = cJSON_CreateObject();
+			cJSON *o = json_new_object();
 
 			cJSON_AddStringToObject(o, "type", "server_removed");
 			cJSON_AddStringToObject(o, "name", h->srv[i].name);
-			hub_queue_locked(h, cJSON_PrintUnformatted(o));
+			hub_queue_locked(h, json_print(o));
 			cJSON_Delete(o);
 		}
 		free(h->srv[i].name);
@@ -521,12 +522,12 @@ hub_progress(struct hub *h, const char *server, const char *kind,
 
 	if (h == NULL || !h->up)
 		return;
-	o = cJSON_CreateObject();
+	o = json_new_object();
 	cJSON_AddStringToObject(o, "type", "progress");
 	cJSON_AddStringToObject(o, "server", server);
 	cJSON_AddStringToObject(o, "kind", kind);
 	cJSON_AddStringToObject(o, "text", text);
-	hub_queue(h, cJSON_PrintUnformatted(o));
+	hub_queue(h, json_print(o));
 	cJSON_Delete(o);
 }
 
@@ -538,18 +539,18 @@ hub_fetched(struct hub *h, const char *id, const char *result)
 
 	if (h == NULL)
 		return;
-	o = cJSON_CreateObject();
+	o = json_new_object();
 	cJSON_AddStringToObject(o, "type", "fetched");
 	cJSON_AddStringToObject(o, "id", id);
-	r = cJSON_Parse(result);
+	r = json_parse_str(result);
 	v = cJSON_GetObjectItemCaseSensitive(r, "revision");
 	cJSON_AddItemToObject(o, "revision", cJSON_IsString(v) ?
-	    cJSON_CreateString(v->valuestring) : cJSON_CreateNull());
+	    json_new_str(v->valuestring) : json_new_null());
 	v = cJSON_GetObjectItemCaseSensitive(r, "error");
 	cJSON_AddItemToObject(o, "error", cJSON_IsString(v) ?
-	    cJSON_CreateString(v->valuestring) : cJSON_CreateNull());
+	    json_new_str(v->valuestring) : json_new_null());
 	cJSON_Delete(r);
-	hub_queue(h, cJSON_PrintUnformatted(o));
+	hub_queue(h, json_print(o));
 	cJSON_Delete(o);
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fswalk.h"
 #include "rerr.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -23,7 +24,16 @@
 #include "docker.h"
 #include "install.h"
 
-#define MIB	(1024LL * 1024LL)
+/*
+ * Capabilities an install script has no use for. It runs as root and
+ * keeps what package managers and file set-up need (chown, dac_override,
+ * fowner, fsetid, setuid, setgid, kill, sys_chroot); device nodes, raw
+ * sockets, file capabilities and audit writes are not among them.
+ */
+static const char *const install_cap_drop[] = {
+	"mknod", "net_raw", "audit_write", "setpcap", "setfcap",
+	"net_bind_service", "sys_ptrace", NULL
+};
 
 static char *
 install_dir(const struct install_spec *is)
@@ -43,26 +53,43 @@ install_name(const struct install_spec *is)
 	return p;
 }
 
-/* Writes the script with CRLF turned into LF. */
+/*
+ * Recreates the script directory empty (whatever an earlier installer left
+ * there, a link in its place included, is removed first) and writes the
+ * script into it with CRLF turned into LF.
+ */
 static int
 install_write_script(const char *dir, const char *script, struct rerr *err)
 {
 	struct buf	 b;
 	const char	*p;
-	char		*path;
-	int		 rc;
+	char		*parent, *slash;
+	int		 dfd, rc;
 
-	if (util_mkdir_p(dir, 0755) == -1)
+	parent = xstrdup(dir);
+	if ((slash = strrchr(parent, '/')) != NULL)
+		*slash = '\0';
+	if (util_mkdir_p(parent, 0755) == -1) {
+		rc = rerr_errno(err, -1, "create \"%s\"", parent);
+		free(parent);
+		return rc;
+	}
+	free(parent);
+	if (apply_rmtree(dir, err) != 0)
+		return -1;
+	if (mkdir(dir, 0755) == -1)
 		return rerr_errno(err, -1, "create \"%s\"", dir);
-	chmod(dir, 0755);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return rerr_errno(err, -1, "open \"%s\"", dir);
+	(void)fchmod(dfd, 0755);
 	buf_init(&b, 0);
 	for (p = script != NULL ? script : ""; *p != '\0'; p++)
 		if (!(p[0] == '\r' && p[1] == '\n'))
 			buf_putc(&b, *p);
-	xasprintf(&path, "%s/install.sh", dir);
-	rc = util_write_atomic(path, b.data != NULL ? b.data : "", b.len,
-	    0644, err);
-	free(path);
+	rc = util_write_atomic_at(dfd, "install.sh", b.data != NULL ?
+	    b.data : "", b.len, 0644, err);
+	close(dfd);
 	buf_dispose(&b);
 	return rc;
 }
@@ -130,10 +157,10 @@ install_start(struct apply_ctx *ctx, const struct install_spec *is,
 	spec.network = is->network;
 	spec.tmpfs = tmpfs;
 	spec.no_new_privileges = 1;
+	spec.cap_drop = install_cap_drop;
 	spec.log_max_size = "5m";
 	spec.log_max_file = 1;
-	spec.limits.memory = (is->memory_mib > 1024 ? is->memory_mib : 1024) *
-	    MIB;
+	spec.limits = is->limits;
 	body = docker_create_body(&spec);
 
 	for (i = 0; i < 25; i++) {
@@ -174,32 +201,51 @@ install_start(struct apply_ctx *ctx, const struct install_spec *is,
 	return rc;
 }
 
-/* Gives every file below dirfd to uid:gid, without following links. */
-static void
-install_chown_at(int dirfd, const char *name, int uid, int gid, int depth)
-{
-	DIR		*dir;
-	struct dirent	*de;
-	int		 fd;
+struct install_owner {
+	uid_t	uid;
+	gid_t	gid;
+};
 
-	fchownat(dirfd, name, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW);
-	if (depth > 64)
-		return;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+/*
+ * Gives an entry to the server's user, without following links, and
+ * removes device files, FIFOs and sockets.
+ */
+static int
+install_tidy_one(int dirfd, const char *name, const struct stat *sb,
+    int depth, void *arg)
+{
+	const struct install_owner *o = arg;
+
+	(void)depth;
+	if (S_ISCHR(sb->st_mode) || S_ISBLK(sb->st_mode) ||
+	    S_ISFIFO(sb->st_mode) || S_ISSOCK(sb->st_mode)) {
+		(void)unlinkat(dirfd, name, 0);
+		return 0;
+	}
+	if (sb->st_uid != o->uid || sb->st_gid != o->gid)
+		(void)fchownat(dirfd, name, o->uid, o->gid,
+		    AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
+/* Tidies the server directory after an installer; see install.h. */
+void
+install_tidy(const struct install_spec *is)
+{
+	struct install_owner	 o;
+	char			*vol;
+	int			 fd;
+
+	xasprintf(&vol, "%s/volumes/%s", is->data_dir, is->server);
+	fd = open(vol, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	free(vol);
 	if (fd == -1)
 		return;
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		install_chown_at(fd, de->d_name, uid, gid, depth + 1);
-	}
-	closedir(dir);
+	o.uid = (uid_t)is->uid;
+	o.gid = (gid_t)is->gid;
+	(void)fchown(fd, o.uid, o.gid);
+	fswalk(fd, UINT64_MAX, install_tidy_one, &o, NULL);
+	close(fd);
 }
 
 /* Keeps the last n lines of text. */
@@ -226,7 +272,7 @@ install_collect(struct apply_ctx *ctx, const struct install_spec *is,
 	struct docker_container	 c;
 	struct buf		 logs;
 	struct rerr		 e2;
-	char			*dir, *vol;
+	char			*dir;
 	int			 rc;
 
 	memset(res, 0, sizeof(*res));
@@ -258,11 +304,8 @@ install_collect(struct apply_ctx *ctx, const struct install_spec *is,
 	dir = install_dir(is);
 	apply_rmtree(dir, NULL);
 	free(dir);
-	if (res->exit_code == 0 && !kill) {
-		xasprintf(&vol, "%s/volumes/%s", is->data_dir, is->server);
-		install_chown_at(AT_FDCWD, vol, is->uid, is->gid, 0);
-		free(vol);
-	}
+	/* Succeeded, failed or killed: what the script left is tidied. */
+	install_tidy(is);
 	return rc;
 }
 

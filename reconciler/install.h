@@ -3,7 +3,13 @@
  * container (the egg's install image and entrypoint, the script with LF
  * line ends in a directory mounted at /mnt/install, the server directory
  * at /mnt/server, the server's environment), but with its exit code
- * checked, a timeout kept by the caller, and the log tail returned.
+ * checked, a timeout kept by the caller, and the log tail returned. The
+ * installer is hardened short of what scripts need: no-new-privileges,
+ * capabilities it has no use for dropped (mknod, net_raw, ...), a pids
+ * limit, and afterwards the server directory is tidied (install_tidy).
+ * The script directory <dataDir>/tmp/install-<server> is recreated empty
+ * before each install, so nothing an earlier installer planted there is
+ * written through.
  *
  * An installer is started (install_start) and later collected
  * (install_collect) once the engine reports it exited, so no thread waits
@@ -16,6 +22,8 @@
 #define ROOST_INSTALL_H
 
 #include <stdint.h>
+
+#include "docker.h"
 
 struct apply_ctx;
 struct docker_attach;
@@ -33,7 +41,7 @@ struct install_spec {
 	const char		*entrypoint;	/* NULL: "ash" */
 	const char		*script;	/* LF or CRLF line ends */
 	const char *const	*env;		/* the server's environment */
-	int64_t			 memory_mib;	/* at least 1024 is given */
+	struct docker_limits	 limits;	/* engine values (cspec.h) */
 	int			 uid;		/* owner of the files after */
 	int			 gid;
 };
@@ -58,13 +66,20 @@ int	install_start(struct apply_ctx *ctx, const struct install_spec *is,
 /*
  * Collects a finished (or, with kill set, a timed-out) installer ref:
  * kills it if asked, reads its exit code and log tail into *res, removes
- * it and its script directory, and on success gives the server directory
- * to uid:gid. Returns 0 or an engine error.
+ * it and its script directory, and tidies the server directory
+ * (install_tidy) whatever the outcome. Returns 0 or an engine error.
  */
 int	install_collect(struct apply_ctx *ctx, const struct install_spec *is,
 	    const char *ref, int kill, struct install_result *res,
 	    struct rerr *err);
 void	install_result_dispose(struct install_result *res);
+
+/*
+ * Tidies the server directory after an installer, which ran as root:
+ * every file and directory is given to uid:gid and device files, FIFOs
+ * and sockets are removed, at any depth and without following links.
+ */
+void	install_tidy(const struct install_spec *is);
 
 /*
  * Reads the install marker of server: 0 with *value (the reinstallAt it

@@ -26,6 +26,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "json.h"
+#include "limit.h"
 #include "log.h"
 #include "rerr.h"
 #include "state.h"

@@ -27,7 +27,6 @@ struct rerr;
 struct egg;
 struct state_server;
 
-#define MIB		(1024LL * 1024LL)
 #define CRASH_KEEP	32
 #define DISK_MAX_ENTRIES	2000000
 

@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "json.h"
+#include "limit.h"
 #include "log.h"
 #include "rerr.h"
 #include "state.h"
@@ -206,7 +207,7 @@ recon_plan_desired(const struct rsrv *rs, const struct rsnap *s,
 	d->name = rs->name;
 	if (s != NULL) {
 		d->spec_hash = s->cs->hash;
-		cspec_plan_limits(s->cs, &d->limits);
+		cspec_plan_limits(&s->cs->spec.limits, &d->limits);
 		d->running = s->srv->state == STATE_RUNNING;
 		d->restarted_at = s->srv->restarted_at;
 		d->reinstall_at = s->srv->reinstall_at;
@@ -247,7 +248,7 @@ recon_plan_observed(struct recon *r, const struct rsrv *rs,
 	o->spec_hash = docker_container_label(c, CSPEC_LABEL_HASH);
 	o->restarted_at = docker_container_label(c, CSPEC_LABEL_RESTARTED);
 	o->reinstall_at = docker_container_label(c, CSPEC_LABEL_REINSTALL);
-	cspec_observed_limits(&c->limits, &o->limits);
+	cspec_plan_limits(&c->limits, &o->limits);
 	o->running = c->running;
 	if (rs == NULL)
 		return;

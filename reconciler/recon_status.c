@@ -20,6 +20,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "json.h"
+#include "limit.h"
 #include "log.h"
 #include "rerr.h"
 #include "state.h"
@@ -188,8 +189,8 @@ recon_derive_notes(struct recon *r, struct rsrv *rs, struct notes *nt)
 	} else if (rs->disk_over) {
 		snprintf(msg, sizeof(msg), "stopped: disk usage %lld MiB is "
 		    "over the limit of %lld MiB; free space or raise the limit",
-		    (long long)(rs->disk_bytes / MIB),
-		    (long long)s->cs->disk_mib);
+		    (long long)(rs->disk_bytes / LIMIT_MIB),
+		    (long long)(s->cs->disk_bytes / LIMIT_MIB));
 		recon_status_set(r, rs, "Stopped", 0, "DiskLimitExceeded",
 		    msg, nt);
 	} else if (rs->installed && rs->install_result != NULL &&
@@ -238,7 +239,7 @@ recon_server_tree(struct recon *r, struct rsrv *rs)
 	json_add_str(o, "image", s != NULL ? s->cs->image : NULL);
 	p = json_add_array(o, "ports");
 	for (i = 0; s != NULL && i < s->cs->nports; i++)
-		cJSON_AddItemToArray(p, cJSON_CreateNumber(s->cs->ports[i]));
+		cJSON_AddItemToArray(p, json_new_num(s->cs->ports[i]));
 
 	c = json_add_object(o, "container");
 	json_add_str(c, "id", rs->have_c ? rs->cid : NULL);
@@ -275,7 +276,7 @@ recon_server_tree(struct recon *r, struct rsrv *rs)
 	json_add_num(u, "diskBytes", rs->disk_bytes >= 0 ?
 	    (double)rs->disk_bytes : 0);
 	json_add_num(u, "diskLimitBytes", s != NULL ?
-	    (double)(s->cs->disk_mib * MIB) : 0);
+	    (double)s->cs->disk_bytes : 0);
 	json_add_num(u, "netRxBytes", rs->have_usage ?
 	    (double)rs->usage.rx_bytes : 0);
 	json_add_num(u, "netTxBytes", rs->have_usage ?

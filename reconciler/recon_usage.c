@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "json.h"
+#include "limit.h"
 #include "log.h"
 #include "rerr.h"
 #include "state.h"
@@ -73,7 +74,7 @@ recon_sampler(void *arg)
 			name = xstrdup(rs->name);
 			cid = rs->crunning && rs->cid ? xstrdup(rs->cid) : NULL;
 			vol = xstrdup(rs->snap->cs->volume);
-			limit = rs->snap->cs->disk_mib * MIB;
+			limit = rs->snap->cs->disk_bytes;
 			pthread_mutex_unlock(&r->mtx);
 
 			bytes = -2;

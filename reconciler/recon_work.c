@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "json.h"
+#include "limit.h"
 #include "log.h"
 #include "rerr.h"
 #include "state.h"
@@ -111,7 +112,7 @@ recon_install_spec(struct recon *r, const struct rsnap *s,
 	is->entrypoint = s->install_entry;
 	is->script = s->install_script;
 	is->env = (const char *const *)s->cs->env;
-	is->memory_mib = s->srv->limits.memory;
+	is->limits = s->cs->install_limits;
 	is->uid = r->conf.uid;
 	is->gid = r->conf.gid;
 }
@@ -148,6 +149,7 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s)
 	else {
 		res.exit_code = -1;
 		res.log_tail = xstrdup("installer container disappeared");
+		install_tidy(&is);
 		rc = 0;
 	}
 	free(name);
@@ -276,7 +278,8 @@ recon_config_files(struct recon *r, struct rsrv *rs, const struct rsnap *s)
 
 	if (s->egg == NULL || s->egg->nfiles == 0)
 		return;
-	fd = open(s->cs->volume, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(s->cs->volume, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
 	if (fd == -1) {
 		runtime_note(r->rt, rs->name, "config files: the server "
 		    "directory cannot be opened");

@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "ev.h"
+#include "json.h"
 #include "log.h"
 #include "rerr.h"
 #include "state.h"
@@ -98,7 +99,7 @@ rd_status_tree(struct roostd *rd)
 
 	root = recon_status_tree(rd->recon, NULL);
 	if (root == NULL)
-		root = cJSON_CreateObject();
+		root = json_new_object();
 	if ((node = cJSON_GetObjectItemCaseSensitive(root, "node")) == NULL ||
 	    !cJSON_IsObject(node)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(root, "node");
@@ -227,7 +228,7 @@ rd_publish(struct roostd *rd)
 	struct buf	 m;
 
 	root = rd_status_tree(rd);
-	s = cJSON_PrintUnformatted(root);
+	s = json_print(root);
 	buf_init(&m, 0);
 	rd_metrics(rd, root, &m);
 	if (rd->api != NULL)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fswalk.h"
 #include "log.h"
 #include "rerr.h"
 #include "xmalloc.h"
@@ -495,52 +496,32 @@ runtime_done_match(char *const *done, size_t n, const char *line)
 	return hit;
 }
 
-static int64_t
-rt_walk(int dirfd, uint64_t *left, int depth)
+/* Adds an entry's allocated blocks (a link's own, never its target's). */
+static int
+rt_du(int dirfd, const char *name, const struct stat *sb, int depth,
+    void *arg)
 {
-	DIR		*dir;
-	struct dirent	*de;
-	struct stat	 sb;
-	int64_t		 sum = 0;
-	int		 fd;
+	int64_t	*sum = arg;
 
-	if ((dir = fdopendir(dirfd)) == NULL) {
-		close(dirfd);
-		return 0;
-	}
-	while ((de = readdir(dir)) != NULL && *left > 0) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		(*left)--;
-		if (fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
-			continue;
-		if (S_ISREG(sb.st_mode))
-			sum += sb.st_size;
-		else if (S_ISDIR(sb.st_mode) && depth < 128) {
-			fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC);
-			if (fd != -1)
-				sum += rt_walk(fd, left, depth + 1);
-		}
-	}
-	closedir(dir);
-	return sum;
+	(void)dirfd;
+	(void)name;
+	(void)depth;
+	*sum += (int64_t)sb->st_blocks * 512;
+	return 0;
 }
 
 /* Walks a server directory; see runtime.h. */
 int64_t
 runtime_disk_usage(const char *dir, uint64_t max_entries, int *truncated)
 {
-	uint64_t	left = max_entries;
-	int64_t		sum;
+	int64_t		sum = 0;
 	int		fd;
 
 	*truncated = 0;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
-	sum = rt_walk(fd, &left, 0);
-	*truncated = left == 0;
+	fswalk(fd, max_entries, rt_du, &sum, truncated);
+	close(fd);
 	return sum;
 }

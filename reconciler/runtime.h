@@ -76,9 +76,11 @@ int		 runtime_done_match(char *const *done, size_t n,
 		    const char *line);
 
 /*
- * Sums the apparent size of regular files under dir (links not followed,
- * like Wings), stopping after max_entries entries (*truncated set then).
- * Returns the bytes, or -1 when dir cannot be read.
+ * Sums the space allocated to everything under dir (st_blocks, so a
+ * sparse file counts what it really uses), walking iteratively at any
+ * depth with a bounded number of descriptors and never following a link,
+ * stopping after max_entries entries (*truncated set then). Returns the
+ * bytes, or -1 when dir cannot be read.
  */
 int64_t		 runtime_disk_usage(const char *dir, uint64_t max_entries,
 		    int *truncated);

@@ -370,7 +370,7 @@ sftpd_users_write(const char *path, const struct sftpd_server *servers,
 			    "be served over sftp: bad name or root",
 			    srv->name ? srv->name : "");
 		}
-		js = cJSON_CreateObject();
+		js = json_new_object();
 		cJSON_AddItemToArray(arr, js);
 		json_add_str(js, "name", srv->name);
 		json_add_str(js, "root", srv->root);
@@ -391,7 +391,7 @@ sftpd_users_write(const char *path, const struct sftpd_server *servers,
 				    "'%s' of server '%s' is not valid",
 				    su->name ? su->name : "", srv->name);
 			}
-			u = cJSON_CreateObject();
+			u = json_new_object();
 			cJSON_AddItemToArray(users, u);
 			json_add_str(u, "user", su->name);
 			if (su->password != NULL)

@@ -17,6 +17,7 @@ run() {
 	results+=("$name: $(echo "$out" | tail -n 1)")
 }
 run bench_state "$O/tests/bench_state"
+run bench_parse "$O/tests/bench_parse"
 # the 100,000-server repository is built once (git fast-import) and kept
 run bench_gitstate "$O/tests/bench_gitstate" -d "${ROOST_BENCH_GITREPO:-$ROOST_BUILD/bench-gitstate.git}"
 run bench_eggs "$O/tests/bench_eggs" eggs tests/data/eggs-corpus

@@ -18,7 +18,10 @@
 #                             -> {id, token}; dispatches INTERACTION_CREATE
 #   POST /_fake/redeliver     {id} dispatches the same interaction again
 #   POST /_fake/gateway       {action: drop|close|reconnect|invalid_session|
-#                              heartbeat|noack|ack, code, resumable}
+#                              heartbeat|noack|ack, code, resumable, hold}
+#                             drop with hold=true keeps the client's RESUME
+#                             waiting until the next dispatch is buffered,
+#                             so a test can prove that it is replayed
 #   POST /_fake/dm            {user, closed}
 #   POST /_fake/expire        {id} the interaction's token expires now: its
 #                             webhooks answer 401 / 50027 as after 15 min
@@ -123,6 +126,9 @@ async def dispatch(session, t, d):
         payload = {"op": 0, "t": t, "s": s, "d": d}
         session["buffer"].append(payload)
         conn = session.get("conn")
+        held = session.pop("hold", None)
+    if held is not None:
+        held.set()
     if conn is not None and not conn.closed:
         try:
             await send_json(conn, payload)
@@ -273,6 +279,12 @@ async def resume(conn, d):
         return
     if conn.port != OPTS.port + 2:
         violation("resume-not-on-resume-url", port=conn.port)
+    held = session.get("hold")
+    if held is not None:
+        try:
+            await asyncio.wait_for(held.wait(), 10)
+        except asyncio.TimeoutError:
+            session.pop("hold", None)
     old = session.get("conn")
     if old is not None and old is not conn and not old.closed:
         await close_conn(old, 4000, "Session resumed elsewhere")
@@ -309,6 +321,8 @@ async def gateway_action(a):
         with LOCK:
             GWLOG.append({"conn": conn.id, "event": "server-drop",
                           "time": time.time()})
+            if str(a.get("hold", "")).lower() in ("1", "true"):
+                s["hold"] = asyncio.Event()
         conn.closed = True
         conn.ws.transport.abort()
     elif act == "close":

@@ -78,4 +78,23 @@ test_expect_success 'a broken copy of state-example fails with positions' '
 	$CHECK server "$TRASH/broken/servers/demo.yaml" | grep -q invalid
 '
 
+test_expect_success 'the server schema'"'"'s limits are the limits table' '
+	roost server limits --format json >limits.json &&
+	/usr/bin/python3 -c "
+import json
+table = json.load(open(\"limits.json\"))[\"limits\"]
+schema = json.load(open(\"$S/schema/server.schema.json\"))
+props = schema[\"properties\"][\"limits\"][\"properties\"]
+assert [r[\"name\"] for r in table] == list(props), (table, props)
+for r in table:
+    p = props[r[\"name\"]]
+    assert p[\"type\"] == \"integer\", r
+    assert p[\"minimum\"] == r[\"min\"] and p[\"maximum\"] == r[\"max\"], (r, p)
+    assert r[\"min\"] <= r[\"default\"] <= r[\"max\"], r
+roost = json.load(open(\"$S/schema/roost.schema.json\"))
+ref = roost[\"properties\"][\"defaults\"][\"properties\"][\"limits\"][\"\$ref\"]
+assert ref == \"server.schema.json#/properties/limits\", ref
+"
+'
+
 test_done

@@ -94,6 +94,21 @@ test_expect_success 'a broken copy reports each problem with path:line:col and e
 	grep -q "^invalid: " out
 '
 
+test_expect_success 'a config file roost cannot apply is reported with its position' '
+	cp -R "$EX" esc &&
+	cat >esc/eggs/demo/escape.json <<-\EOF &&
+	{"meta":{"version":"PTDL_v2"},"name":"Escape","author":"t@example.com","description":"",
+	 "docker_images":{"Demo":"roost/demo:latest"},"startup":"./run",
+	 "config":{"files":"{\"/properties/server.properties\":{\"parser\":\"properties\",\"find\":{\"a\":\"b\"}},\"../../etc/cron.d/x\":{\"parser\":\"file\",\"find\":{\"a\":\"b\"}}}",
+	   "startup":"{\"done\":\"ready\"}","logs":"{}","stop":"^C"},
+	 "variables":[]}
+	EOF
+	roost validate --repo esc >out &&
+	cat out &&
+	grep -E "^eggs/demo/escape.json:3:[0-9]+: warning: config file .\.\./\.\./etc/cron\.d/x.: the path leaves the server directory" out &&
+	! grep -q "properties/server.properties" out
+'
+
 test_expect_success 'an unknown format or option is a usage error (exit 2)' '
 	{ roost validate --repo "$EX" --format xml; test $? = 2; } &&
 	{ roost validate --repo "$TRASH/nowhere" 2>err; test $? = 2; } &&
@@ -155,6 +170,42 @@ assert errs, d
 assert all(p[\"path\"].startswith(\"servers/\") and p[\"line\"] > 0 for p in errs), d
 assert any(\"memory\" in p[\"message\"] for p in errs), d
 "
+'
+
+test_expect_success 'a symlink out of the work tree is refused, never read' '
+	make_state linked &&
+	printf "topsecret: hunter2-marker\n" >secret.yaml &&
+	ln -s "$TRASH/secret.yaml" linked/servers/x.yaml &&
+	{ roost validate --repo linked >out 2>&1; test $? = 1; } &&
+	grep -q "servers/x.yaml.*symlinks are not allowed" out &&
+	! grep -q "hunter2\|topsecret" out &&
+	grep -q "^invalid: 1 error" out
+'
+
+test_expect_success 'a symlinked directory and a FIFO are refused too' '
+	make_state linkdir &&
+	mkdir outside &&
+	cp secret.yaml outside/y.yaml &&
+	ln -s "$TRASH/outside" linkdir/nodes/more &&
+	rm -r linkdir/servers && ln -s "$TRASH/outside" linkdir/servers &&
+	{ timeout 20 roost validate --repo linkdir >out 2>&1; test $? = 2; } &&
+	grep -q "servers.*symlinks are not allowed" out &&
+	! grep -q "hunter2\|topsecret" out &&
+	make_state fifo &&
+	mkfifo fifo/servers/f.yaml &&
+	{ timeout 20 roost validate --repo fifo >out 2>&1; test $? = 1; } &&
+	grep -q "servers/f.yaml.*not a regular file" out
+'
+
+test_expect_success '--rev: a committed symlink is an error, its target is not read' '
+	make_state linkrepo &&
+	git -C linkrepo init -q -b main &&
+	ln -s ../../secret.yaml linkrepo/servers/x.yaml &&
+	git -C linkrepo add -A &&
+	git -C linkrepo -c user.name=t -c user.email=t@example.com commit -q -m s &&
+	{ roost validate --repo linkrepo --rev main >out 2>&1; test $? = 1; } &&
+	grep -q "servers/x.yaml.*symlinks are not allowed" out &&
+	! grep -q "hunter2\|topsecret\|secret.yaml" out
 '
 
 test_done

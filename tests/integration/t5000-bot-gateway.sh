@@ -99,7 +99,7 @@ test_expect_success 'a slash command is acknowledged at once and committed' '
 
 test_expect_success 'a dropped connection resumes on resume_gateway_url and replays' '
 	i0=$(ident) &&
-	$C gateway drop &&
+	$C gateway drop hold=true &&
 	id=$($C slash $ALICE $HELPER "server start demo") &&
 	$C wait $id "committed" &&
 	test "$(ident)" -eq "$i0" &&

@@ -92,7 +92,7 @@ test_expect_success 'bot.yaml: mistakes are reported with positions' '
 	grep -q "bad.yaml:2:16: error: .applicationId. must be a Discord id" err &&
 	grep -q "bad.yaml:7:31: error: .tokenSha256. must be 64 hex" err &&
 	grep -q "bad.yaml:8:1: error: unknown key .bogus." err &&
-	grep -q "bad.yaml:9:22: error: .statusFollowMinutes. must be a number from 1 to 1440" err &&
+	grep -q "bad.yaml:9:22: error: .statusFollowMinutes. must be at least 1, not 0" err &&
 	printf "applicationId: \"900000000000000001\"\nrepo: x\n" >bad2.yaml &&
 	! roost-bot -n -f bad2.yaml 2>err &&
 	grep -q "tokenFile. is required" err

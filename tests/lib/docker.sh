@@ -32,9 +32,16 @@ docker_ensure() {
 	else
 		echo "docker_ensure: starting dockerd (log: $ROOST_DOCKERD_LOG)" >&2
 		mkdir -p "$(dirname "$ROOST_DOCKERD_LOG")"
-		# containerd is started by dockerd itself when none runs.
-		nohup setsid dockerd --storage-driver=vfs \
-		    >>"$ROOST_DOCKERD_LOG" 2>&1 </dev/null &
+		# containerd is started by dockerd itself when none runs. The
+		# engine outlives this run, so it keeps none of the caller's
+		# descriptors (a lock held around the tests would never end).
+		(
+			for fd in $(ls /proc/$BASHPID/fd 2>/dev/null); do
+				[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+			done
+			exec nohup setsid dockerd --storage-driver=vfs \
+			    >>"$ROOST_DOCKERD_LOG" 2>&1 </dev/null
+		) &
 	fi
 	for i in $(seq 1 120); do
 		if docker info >/dev/null 2>&1; then

@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "json.h"
+#include "limit.h"
 #include "panel.h"
 #include "state.h"
 #include "xmalloc.h"
@@ -647,6 +648,73 @@ test_definitions_and_bar(void **state)
 	assert_contains(bar, "300%");
 }
 
+/* A create modal with one cpu value; returns the reply and the job. */
+static cJSON *
+create_with_cpu(const char *cpu, struct cmd_job **job)
+{
+	char	*d;
+	cJSON	*r;
+
+	xasprintf(&d, "{\"custom_id\":\"c:m:-:roost/demo\",\"components\":["
+	    "{\"type\":18,\"component\":{\"type\":4,\"custom_id\":\"name\","
+	    "\"value\":\"fresh\"}},{\"type\":18,\"component\":{\"type\":4,"
+	    "\"custom_id\":\"memory\",\"value\":\"256\"}},{\"type\":18,"
+	    "\"component\":{\"type\":4,\"custom_id\":\"disk\",\"value\":"
+	    "\"512\"}},{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
+	    "\"cpu\",\"value\":\"%s\"}}]}", cpu);
+	r = run(ix(5, BOB, HOST, d), job);
+	free(d);
+	return r;
+}
+
+/*
+ * The modals take their bounds from the limits table: a cpu above what the
+ * state loader accepts is refused at once, not after a git round trip.
+ */
+static void
+test_modal_bounds_from_table(void **state)
+{
+	const struct limit_def	*cpu = limit_get(LIMIT_CPU);
+	struct cmd_job		*job;
+	cJSON			*r;
+	char			 v[32], *d;
+
+	assert_int_equal(cpu->max, 6400);
+	snprintf(v, sizeof(v), "%lld", (long long)cpu->max + 1);
+	r = create_with_cpu("100000", &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "cpu must be");
+	cJSON_Delete(r);
+	r = create_with_cpu(v, &job);
+	assert_null(job);
+	cJSON_Delete(r);
+	snprintf(v, sizeof(v), "%lld", (long long)cpu->max);
+	r = create_with_cpu(v, &job);
+	assert_non_null(job);
+	assert_int_equal(job->cpu, cpu->max);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+
+	/* The edit modal likewise. */
+	xasprintf(&d, "{\"custom_id\":\"e:demo\",\"components\":[{\"type\":18,"
+	    "\"component\":{\"type\":4,\"custom_id\":\"cpu\",\"value\":"
+	    "\"%lld\"}}]}", (long long)cpu->max + 1);
+	r = run(ix(5, ALICE, NULL, d), &job);
+	free(d);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "cpu must be a "
+	    "number from 0 to 6400");
+	cJSON_Delete(r);
+	xasprintf(&d, "{\"custom_id\":\"e:demo\",\"components\":[{\"type\":18,"
+	    "\"component\":{\"type\":4,\"custom_id\":\"cpu\",\"value\":"
+	    "\"%lld\"}}]}", (long long)cpu->max);
+	r = run(ix(5, ALICE, NULL, d), &job);
+	free(d);
+	assert_non_null(job);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+}
+
 int
 main(void)
 {
@@ -661,6 +729,7 @@ main(void)
 		cmocka_unit_test(test_follow_message),
 		cmocka_unit_test(test_follow_settled),
 		cmocka_unit_test(test_status_view),
+		cmocka_unit_test(test_modal_bounds_from_table),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

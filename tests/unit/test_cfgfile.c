@@ -5,7 +5,9 @@
  */
 #include "unit.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -251,6 +253,220 @@ test_cfgfile__apply_refuses_symlinks(void **state)
 
 
 static void
+on_alarm(int sig)
+{
+	(void)sig;
+	/* A blocked open is the failure this test looks for. */
+	write(2, "cfgfile_apply hung on a FIFO\n", 29);
+	_exit(1);
+}
+
+/*
+ * A game server plants FIFOs at the temporary name and at a config file:
+ * the apply neither blocks nor writes into them; the FIFO at the temporary
+ * name is removed and the file written, the FIFO target is refused.
+ */
+static void
+test_cfgfile__apply_fifo_never_blocks(void **state)
+{
+	struct egg	*egg = egg_with("  - path: server.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n"
+	    "  - path: pipe.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n");
+	char		 dir[] = "/tmp/roost-cfg.XXXXXX", cmd[256], got[128];
+	struct diags	 d;
+	struct stat	 st;
+	int		 fd, f;
+
+	assert_non_null(mkdtemp(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	f = openat(fd, "server.properties", O_CREAT | O_WRONLY, 0640);
+	assert_int_equal(write(f, "motd=old\n", 9), 9);
+	close(f);
+	assert_int_equal(mkfifoat(fd, ".server.properties.roost-tmp", 0644),
+	    0);
+	assert_int_equal(mkfifoat(fd, "pipe.properties", 0644), 0);
+	signal(SIGALRM, on_alarm);
+	alarm(20);
+	diags_init(&d);
+	assert_int_equal(cfgfile_apply(egg, fd, &env, &d), -1);
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	assert_int_equal(d.nerrors, 1);
+	assert_string_equal(d.v[0].path, "pipe.properties");
+	assert_contains(d.v[0].msg, "not a regular file");
+	/* Written through a new temporary file, mode kept, FIFO gone. */
+	f = openat(fd, "server.properties", O_RDONLY);
+	memset(got, 0, sizeof(got));
+	assert_true(read(f, got, sizeof(got) - 1) > 0);
+	close(f);
+	assert_string_equal(got, "motd=Hi there\n");
+	assert_int_equal(fstatat(fd, "server.properties", &st, 0), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(fstatat(fd, ".server.properties.roost-tmp", &st,
+	    AT_SYMLINK_NOFOLLOW), -1);
+	assert_int_equal(fstatat(fd, "pipe.properties", &st,
+	    AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	diags_dispose(&d);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	egg_free(egg);
+}
+
+/* A link planted at the temporary name is removed, not written through. */
+static void
+test_cfgfile__apply_temp_link_not_followed(void **state)
+{
+	struct egg	*egg = egg_with("  - path: server.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n");
+	char		 dir[] = "/tmp/roost-cfg.XXXXXX", path[256], got[128];
+	struct diags	 d;
+	int		 fd, outside;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s.outside", dir);
+	outside = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_int_equal(write(outside, "keep\n", 5), 5);
+	close(outside);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(symlinkat(path, fd, ".server.properties.roost-tmp"),
+	    0);
+	diags_init(&d);
+	assert_int_equal(cfgfile_apply(egg, fd, &env, &d), 0);
+	assert_int_equal(d.n, 0);
+	outside = open(path, O_RDONLY);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(read(outside, got, sizeof(got) - 1), 5);
+	close(outside);
+	assert_string_equal(got, "keep\n");
+	diags_dispose(&d);
+	close(fd);
+	snprintf(path, sizeof(path), "rm -rf %s %s.outside", dir, dir);
+	assert_int_equal(system(path), 0);
+	egg_free(egg);
+}
+
+/*
+ * Absolute paths (19 real eggs use "/properties/...") resolve beneath the
+ * server root as Wings resolves them; a path climbing out is refused with
+ * a message that says so (not "Success"); directories and files created
+ * belong to the server's user.
+ */
+static void
+test_cfgfile__apply_absolute_and_escaping_paths(void **state)
+{
+	struct egg	*egg = egg_with("  - path: /properties/server.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n"
+	    "  - path: ../escape.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n"
+	    "  - path: /../root.properties\n"
+	    "    parser: properties\n    set:\n"
+	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n");
+	struct cfgfile_env e = env;
+	char		 dir[] = "/tmp/roost-cfg.XXXXXX", cmd[256];
+	struct diags	 d;
+	struct stat	 st;
+	int		 fd;
+
+	e.uid = 4242;
+	e.gid = 4343;
+	assert_non_null(mkdtemp(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	diags_init(&d);
+	errno = 0;
+	assert_int_equal(cfgfile_apply(egg, fd, &e, &d), -1);
+	assert_int_equal(d.nerrors, 1);
+	assert_string_equal(d.v[0].path, "../escape.properties");
+	assert_contains(d.v[0].msg, "leaves the server's directory");
+	assert_null(strstr(d.v[0].msg, "Success"));
+	assert_int_equal(fstatat(fd, "properties/server.properties", &st,
+	    AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISREG(st.st_mode));
+	if (geteuid() == 0) {
+		assert_int_equal(st.st_uid, 4242);
+		assert_int_equal(st.st_gid, 4343);
+		assert_int_equal(fstatat(fd, "properties", &st,
+		    AT_SYMLINK_NOFOLLOW), 0);
+		assert_int_equal(st.st_uid, 4242);
+		assert_int_equal(st.st_gid, 4343);
+	}
+	assert_int_equal(fstatat(fd, "root.properties", &st,
+	    AT_SYMLINK_NOFOLLOW), 0);
+	snprintf(cmd, sizeof(cmd), "%s/../escape.properties", dir);
+	assert_int_equal(stat(cmd, &st), -1);
+	diags_dispose(&d);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	egg_free(egg);
+}
+
+/* The path rules themselves, and the loader's warning with a position. */
+static void
+test_cfgfile__relpath_rules(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "server.properties", "server.properties" },
+		{ "/properties/server.properties",
+		    "properties/server.properties" },
+		{ "//a/./b//c", "a/b/c" },
+		{ "a/../b", "b" },
+		{ "/../x", "x" },
+		{ "/a/../../x", "x" },
+		{ "../x", NULL },
+		{ "a/../../x", NULL },
+		{ "/", NULL },
+		{ "", NULL },
+		{ "a/..", NULL },
+	};
+	struct buf	 b;
+	struct diags	 d;
+	struct egg	*egg;
+	size_t		 i;
+	char		*got;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = egg_file_relpath(cases[i].in);
+		if (cases[i].out == NULL) {
+			if (got != NULL)
+				fail_msg("'%s' gave '%s'", cases[i].in, got);
+		} else {
+			if (got == NULL)
+				fail_msg("'%s' refused", cases[i].in);
+			assert_string_equal(got, cases[i].out);
+		}
+		free(got);
+	}
+	/* A JSON egg: the warning points at config.files. */
+	buf_init(&b, 0);
+	buf_puts(&b, "{\"meta\": {\"version\": \"PTDL_v2\"}, \"name\": \"x\",\n"
+	    "\"docker_images\": {\"x\": \"x\"}, \"startup\": \"run\",\n"
+	    "\"config\": {\"files\": \"{\\\"../../etc/cron.d/x\\\": "
+	    "{\\\"parser\\\": \\\"file\\\", \\\"find\\\": "
+	    "{\\\"a\\\": \\\"b\\\"}}}\"}}\n");
+	diags_init(&d);
+	assert_int_equal(egg_load(&egg, "x.json", buf_str(&b), b.len, &d), 0);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].line, 3);
+	assert_true(d.v[0].col > 1);
+	assert_contains(d.v[0].msg, "config file '../../etc/cron.d/x'");
+	assert_contains(d.v[0].msg, "roost cannot apply it");
+	egg_free(egg);
+	diags_dispose(&d);
+	buf_dispose(&b);
+}
+
+static void
 test_cfgfile__json_regex_condition(void **state)
 {
 	struct egg	*egg = egg_with("  - path: c.json\n"
@@ -470,6 +686,10 @@ main(void)
 		cmocka_unit_test(test_cfgfile__yaml_keeps_layout),
 		cmocka_unit_test(test_cfgfile__xml_elements),
 		cmocka_unit_test(test_cfgfile__apply_refuses_symlinks),
+		cmocka_unit_test(test_cfgfile__apply_fifo_never_blocks),
+		cmocka_unit_test(test_cfgfile__apply_temp_link_not_followed),
+		cmocka_unit_test(test_cfgfile__apply_absolute_and_escaping_paths),
+		cmocka_unit_test(test_cfgfile__relpath_rules),
 		cmocka_unit_test(test_cfgfile__json_regex_condition),
 		cmocka_unit_test(test_cfgfile__yaml_wildcards_and_indexes),
 		cmocka_unit_test(test_cfgfile__yaml_condition_in_place),

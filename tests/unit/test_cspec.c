@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "egg.h"
 #include "json.h"
+#include "limit.h"
 #include "state.h"
 #include "../../reconciler/cspec.h"
 
@@ -241,6 +242,64 @@ test_cspec__limits(void **state)
 	assert_int_equal(cspec_memory_bytes(0, STATE_OVERHEAD_WINGS, 0), 0);
 }
 
+/*
+ * One conversion point: the installer's limits come from the same
+ * conversion as the server's (the overhead policy included), with its
+ * floors; the planner sees a spec and an inspected container alike.
+ */
+static void
+test_cspec__install_limits_and_plan(void **state)
+{
+	struct fixture		 f;
+	struct cspec		*cs;
+	struct docker_limits	 l;
+	struct plan_limits	 a, b;
+
+	fixture_init(&f);
+	f.srv.limits.memory = 3072;
+	f.srv.limits.pids = 2048;
+	cs = build(&f);
+	assert_int_equal(cs->install_limits.memory,
+	    cspec_memory_bytes(3072, STATE_OVERHEAD_WINGS, 0));
+	assert_int_equal(cs->install_limits.memory, cs->spec.limits.memory);
+	assert_int_equal(cs->install_limits.pids_limit, 2048);
+	assert_int_equal(cs->install_limits.cpu_quota, 0);
+	assert_int_equal(cs->install_limits.memory_swap, 0);
+	assert_int_equal(cs->disk_bytes, 2048 * LIMIT_MIB);
+	cspec_free(cs);
+
+	/* Small servers: at least 1024 MiB and the default pids. */
+	f.srv.limits.memory = 128;
+	f.srv.limits.pids = 64;
+	f.srv.limits.disk = 0;
+	f.node.overhead = STATE_OVERHEAD_NONE;
+	cs = build(&f);
+	assert_int_equal(cs->install_limits.memory,
+	    CSPEC_INSTALL_MEMORY_MIB * LIMIT_MIB);
+	assert_int_equal(cs->install_limits.pids_limit,
+	    limit_get(LIMIT_PIDS)->def);
+	assert_int_equal(cs->spec.limits.pids_limit, 64);
+	assert_int_equal(cs->disk_bytes, 0);
+
+	/* A spec and the same values inspected compare equal. */
+	cspec_plan_limits(&cs->spec.limits, &a);
+	l = cs->spec.limits;
+	cspec_plan_limits(&l, &b);
+	assert_false(plan_limits_differ(&a, &b));
+	l.pids_limit++;
+	cspec_plan_limits(&l, &b);
+	assert_true(plan_limits_differ(&a, &b));
+	cspec_free(cs);
+
+	/* An unset pids limit gets the table's default, nowhere else's. */
+	fixture_init(&f);
+	f.srv.limits.pids = 0;
+	cs = build(&f);
+	assert_int_equal(cs->spec.limits.pids_limit,
+	    limit_get(LIMIT_PIDS)->def);
+	cspec_free(cs);
+}
+
 static void
 test_cspec__ports(void **state)
 {
@@ -403,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_cspec__identity_and_labels),
 		cmocka_unit_test(test_cspec__hardening),
 		cmocka_unit_test(test_cspec__limits),
+		cmocka_unit_test(test_cspec__install_limits_and_plan),
 		cmocka_unit_test(test_cspec__ports),
 		cmocka_unit_test(test_cspec__env),
 		cmocka_unit_test(test_cspec__hash),

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "limit.h"
 #include "xmalloc.h"
 
 #include "../../reconciler/dcache.h"
@@ -23,7 +24,6 @@
 
 #define TEST_IMAGE	"roost.local/demo:1"
 #define TEST_LABEL	"roost.test=docker-unit"
-#define MIB		(1024LL * 1024)
 
 static const char *
 test_sock(void)
@@ -128,8 +128,8 @@ demo_body(int port, const char *extra_label)
 	s.ports = ports;
 	s.nports = port > 0 ? 1 : 0;
 	s.host_ip = "127.0.0.1";
-	s.limits.memory = 64 * MIB;
-	s.limits.memory_swap = 128 * MIB;
+	s.limits.memory = 64 * LIMIT_MIB;
+	s.limits.memory_swap = 128 * LIMIT_MIB;
 	s.limits.cpu_quota = 50000;
 	s.limits.pids_limit = 64;
 	s.readonly_rootfs = 1;
@@ -322,8 +322,8 @@ test_docker__lifecycle(void **state)
 	assert_true(c.open_stdin);
 	assert_false(c.tty);
 	assert_true(c.readonly_rootfs);
-	assert_int_equal(c.limits.memory, 64 * MIB);
-	assert_int_equal(c.limits.memory_swap, 128 * MIB);
+	assert_int_equal(c.limits.memory, 64 * LIMIT_MIB);
+	assert_int_equal(c.limits.memory_swap, 128 * LIMIT_MIB);
 	assert_int_equal(c.limits.pids_limit, 64);
 	assert_int_equal(c.limits.cpu_quota, 50000);
 	assert_string_equal(docker_container_label(&c, "roost.server"),
@@ -354,20 +354,20 @@ test_docker__lifecycle(void **state)
 
 	/* A live limit change keeps the container running as it is. */
 	memset(&lim, 0, sizeof(lim));
-	lim.memory = 96 * MIB;
+	lim.memory = 96 * LIMIT_MIB;
 	lim.pids_limit = 128;
 	assert_rok(docker_container_update(d, id, &lim, &err), &err);
 	assert_rok(docker_container_inspect(d, id, &c2, &err), &err);
 	assert_string_equal(c2.id, c.id);
 	assert_string_equal(c2.started_at, c.started_at);
 	assert_true(c2.running);
-	assert_int_equal(c2.limits.memory, 96 * MIB);
+	assert_int_equal(c2.limits.memory, 96 * LIMIT_MIB);
 	assert_int_equal(c2.limits.pids_limit, 128);
 	docker_container_dispose(&c2);
 
 	assert_rok(docker_container_stats(d, id, &st, &err), &err);
 	assert_true(st.memory > 0);
-	assert_int_equal(st.memory_limit, 96 * MIB);
+	assert_int_equal(st.memory_limit, 96 * LIMIT_MIB);
 	assert_true(st.pids >= 2);
 
 	assert_rok(docker_container_logs(d, id, 10, 0, &logs, &err), &err);

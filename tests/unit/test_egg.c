@@ -695,6 +695,86 @@ test_egg__json_escapes(void **state)
 	diags_dispose(&d);
 }
 
+/*
+ * Values holding characters YAML reads as line breaks (NEL, U+2028,
+ * U+2029) or controls are escaped by the writer: the written egg shows
+ * no hidden break and reads back as the same egg.
+ */
+static void
+test_egg__hidden_breaks_roundtrip(void **state)
+{
+	const char	*src = "{\"meta\": {\"version\": \"PTDL_v2\"},\n"
+			    "\"name\": \"x\\u2028startup: rm -rf /\",\n"
+			    "\"author\": \"a\\u0085b\\u2029c\\ufeffd\\u0001\",\n"
+			    "\"description\": \"line\\nnext\\u2028hidden\\n\",\n"
+			    "\"startup\": \"run \\u2028--evil\",\n"
+			    "\"docker_images\": {\"a\\u2028b\": \"img\\u0085\"},\n"
+			    "\"config\": {\"startup\": \"{\\\"done\\\": "
+			    "\\\"ok\\\\u2029\\\"}\", \"stop\": \"stop\\u2028now\"},\n"
+			    "\"scripts\": {\"installation\": {\"script\": "
+			    "\"echo 1\\necho \\u2028 2\\n\", \"container\": \"c\", "
+			    "\"entrypoint\": \"bash\"}},\n"
+			    "\"variables\": [{\"name\": \"N\\u2028\", "
+			    "\"description\": \"d\\u0085\\nx\", \"env_variable\": "
+			    "\"A_B\", \"default_value\": \"v\\u2028w\", "
+			    "\"user_viewable\": true, \"user_editable\": true, "
+			    "\"rules\": \"nullable|string\"}]}\n";
+	struct diags	 d;
+	struct egg	*a, *b;
+	struct buf	 w;
+
+	diags_init(&d);
+	if (egg_load(&a, "eggs/x/hidden.json", src, strlen(src), &d) != 0)
+		fail_msg("%s", d.n ? d.v[0].msg : "?");
+	assert_string_equal(a->name, "x\xe2\x80\xa8startup: rm -rf /");
+	buf_init(&w, 0);
+	egg_write_yaml(a, &w);
+	assert_null(strstr(buf_str(&w), "\xe2\x80\xa8"));
+	assert_null(strstr(buf_str(&w), "\xe2\x80\xa9"));
+	assert_null(strstr(buf_str(&w), "\xc2\x85"));
+	assert_null(strstr(buf_str(&w), "\xef\xbb\xbf"));
+	assert_null(strstr(buf_str(&w), "\x01"));
+	assert_non_null(strstr(buf_str(&w), "name: \"x\\Lstartup: rm -rf /\""));
+	if (egg_load(&b, "back.yaml", buf_str(&w), w.len, &d) != 0)
+		fail_msg("round trip: %s", d.n ? d.v[0].msg : "?");
+	egg_equal(a, b);
+	egg_free(a);
+	egg_free(b);
+	buf_dispose(&w);
+	diags_dispose(&d);
+}
+
+/*
+ * A key repeated in an egg in roost's form is an error naming both
+ * places; an upstream JSON egg keeps the last, as PHP reads it.
+ */
+static void
+test_egg__repeated_keys(void **state)
+{
+	const char	*yaml = "apiVersion: roost/v1\nkind: Egg\nname: a\n"
+			    "images:\n  - label: x\n    ref: img\n"
+			    "startup: run\nstartup: rm -rf /\n";
+	const char	*json = "{\"meta\": {\"version\": \"PTDL_v2\"}, "
+			    "\"name\": \"a\", \"name\": \"b\", \"startup\": \"s\", "
+			    "\"docker_images\": {\"x\": \"img\"}}";
+	struct diags	 d;
+	struct egg	*e;
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/a.yaml", yaml, strlen(yaml), &d),
+	    ROOST_EINVAL);
+	assert_int_equal(d.v[0].line, 8);
+	assert_contains(d.v[0].msg, "key 'startup' appears twice");
+	assert_contains(d.v[0].msg, "first at eggs/a.yaml:7:1");
+	diags_dispose(&d);
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "up.json", json, strlen(json), &d), 0);
+	assert_string_equal(e->name, "b");
+	egg_free(e);
+	diags_dispose(&d);
+}
+
 /* A regex POSIX cannot run is a warning at load and is not enforced. */
 static void
 test_egg__regex_translation(void **state)
@@ -880,6 +960,8 @@ main(void)
 		cmocka_unit_test(test_egg__index_table),
 		cmocka_unit_test(test_egg__formats_in_detail),
 		cmocka_unit_test(test_egg__json_escapes),
+		cmocka_unit_test(test_egg__hidden_breaks_roundtrip),
+		cmocka_unit_test(test_egg__repeated_keys),
 		cmocka_unit_test(test_egg__regex_translation),
 		cmocka_unit_test(test_egg__more_rules),
 		cmocka_unit_test(test_egg__bad_shapes),

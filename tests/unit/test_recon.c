@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -404,6 +405,16 @@ t_has_env(const struct docker_container *c, struct t *t, const char *kv)
 	hit = strstr(out.data ? out.data : "", kv) != NULL;
 	buf_dispose(&out);
 	return hit;
+}
+
+/* Creates an empty file. */
+static void
+fd_put(const char *path)
+{
+	int	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	close(fd);
 }
 
 static char *
@@ -1010,14 +1021,17 @@ test_recon__disk_limit_and_usage(void **state)
 	    64LL * 1048576);
 	cJSON_Delete(j);
 
-	/* 70 MiB (apparent size) in a 64 MiB server: stopped, says why. */
+	/* 70 MiB (written, not a hole) in a 64 MiB server: stopped. */
 	xasprintf(&path, "%s/volumes/disk/big.bin", t->data);
-	assert_int_equal(truncate(path, 0) == 0 || errno == ENOENT, 1);
 	{
-		int fd = open(path, O_WRONLY | O_CREAT, 0644);
+		char	buf[65536];
+		int	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		assert_true(fd >= 0);
-		assert_int_equal(ftruncate(fd, 70LL * 1048576), 0);
+		memset(buf, 'd', sizeof(buf));
+		for (i = 0; i < 70 * 16; i++)
+			assert_int_equal(write(fd, buf, sizeof(buf)),
+			    (ssize_t)sizeof(buf));
 		close(fd);
 	}
 	t_wait_phase(t, "disk", "Stopped", 30);
@@ -1031,6 +1045,267 @@ test_recon__disk_limit_and_usage(void **state)
 	assert_int_equal(unlink(path), 0);
 	t_wait_phase(t, "disk", "Running", 60);
 	free(path);
+}
+
+/*
+ * An egg whose install script leaves what a hostile one would: a FIFO, a
+ * socket, root-owned files deep down, an attempted device node; it waits
+ * for a "go" file so the test can look at the running installer.
+ */
+static const char hostile_egg[] =
+"apiVersion: roost/v1\n"
+"kind: Egg\n"
+"name: Hostile\n"
+"images:\n"
+"  - { label: Demo, ref: \"" DEMO_IMAGE "\" }\n"
+"startup: demo-server --motd hi\n"
+"stop: stop\n"
+"done: [ \"ready on port\" ]\n"
+"install:\n"
+"  image: \"" DEMO_IMAGE "\"\n"
+"  entrypoint: ash\n"
+"  script: |\n"
+"    cd /mnt/server\n"
+"    mkfifo fifo\n"
+"    mkdir -p a/b/c && echo x > a/b/c/root-file\n"
+"    if mknod null c 1 3 2>/dev/null; then echo mknod-allowed;\n"
+"    else echo mknod-refused; fi\n"
+"    ln -sf /mnt/server/sock /dev/log\n"
+"    syslogd -n -O /dev/null &\n"
+"    i=0\n"
+"    while [ ! -S sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n"
+"    [ -S sock ] && [ -p fifo ] && echo left-fifo-and-socket\n"
+"    while [ ! -e go ]; do sleep 0.1; done\n"
+"    exit $INSTALL_EXIT\n"
+"variables:\n"
+"  - env: INSTALL_EXIT\n"
+"    name: Install exit\n"
+"    default: \"0\"\n"
+"    viewable: true\n"
+"    editable: true\n"
+"    rules: [required, integer]\n";
+
+/*
+ * A TCP port of the node's range (31000-31999) that the kernel lets us
+ * bind on 127.0.0.1 now, tried from a random start.
+ */
+static int
+t_free_port(void)
+{
+	static int		 last;
+	struct sockaddr_in	 sin;
+	int			 fd, i, port, ok;
+
+	if (last == 0)
+		srandom((unsigned)(getpid() ^ time(NULL)));
+	for (i = 0; i < 1000; i++) {
+		port = 31000 + (int)((random() + i) % 1000);
+		if (port == last)
+			continue;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(fd >= 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)port);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+		close(fd);
+		if (ok)
+			return last = port;
+	}
+	fail_msg("no free port in 31000-31999");
+	return -1;
+}
+
+/* Writes a server of egg test/hostile that exits with code after install. */
+static void
+t_hostile(struct t *t, const char *name, int code)
+{
+	char	*text, *rel;
+
+	xasprintf(&text,
+	    "apiVersion: roost/v1\n"
+	    "kind: Server\n"
+	    "name: %s\n"
+	    "owner: \"123456789012345678\"\n"
+	    "node: %s\n"
+	    "egg: test/hostile\n"
+	    "state: running\n"
+	    "limits: { memory: 128, swap: 0, cpu: 100, disk: 64, io: 500, "
+	    "pids: 64 }\n"
+	    "ports: { default: %d }\n"
+	    "variables: { INSTALL_EXIT: \"%d\" }\n", name, t->node,
+	    t_free_port(), code);
+	xasprintf(&rel, "servers/%s.yaml", name);
+	t_write(t, rel, text);
+	free(rel);
+	free(text);
+}
+
+/* The docker CLI's answer for a --format template, or NULL. */
+static char *
+t_docker_format(const char *ref, const char *fmt)
+{
+	struct buf	 out;
+	char		*cmd, line[4096];
+	FILE		*fp;
+	int		 st;
+
+	xasprintf(&cmd, "docker inspect --format '%s' %s 2>/dev/null", fmt,
+	    ref);
+	fp = popen(cmd, "r");
+	free(cmd);
+	assert_non_null(fp);
+	buf_init(&out, 0);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		buf_puts(&out, line);
+	st = pclose(fp);
+	if (st != 0) {
+		buf_dispose(&out);
+		return NULL;
+	}
+	return buf_detach(&out);
+}
+
+/* Asserts nothing special is left in a volume and all is uid 999's. */
+static void
+t_assert_tidy(struct t *t, const char *name)
+{
+	struct stat	 sb;
+	char		*p;
+	const char	*gone[] = { "fifo", "sock", "null" };
+	const char	*owned[] = { "", "a", "a/b/c", "a/b/c/root-file" };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		xasprintf(&p, "%s/volumes/%s/%s", t->data, name, gone[i]);
+		if (lstat(p, &sb) == 0)
+			fail_msg("%s is still there (mode %o)", p,
+			    (unsigned)sb.st_mode);
+		free(p);
+	}
+	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		xasprintf(&p, "%s/volumes/%s/%s", t->data, name, owned[i]);
+		assert_int_equal(lstat(p, &sb), 0);
+		if (geteuid() == 0 && (sb.st_uid != 999 || sb.st_gid != 999))
+			fail_msg("%s belongs to %d:%d", p, (int)sb.st_uid,
+			    (int)sb.st_gid);
+		free(p);
+	}
+}
+
+/*
+ * The installer is hardened (no mknod, no raw sockets, a pids limit), and
+ * after an install, succeeded or failed, the server directory holds no
+ * FIFO, socket or device and everything in it belongs to the server user.
+ */
+static void
+test_recon__installer_hardened(void **state)
+{
+	struct t	*t = *state;
+	cJSON		*j;
+	char		*host, *p;
+	int		 i, fd;
+
+	t_write(t, "eggs/test/hostile.yaml", hostile_egg);
+	t_hostile(t, "hard-ok", 0);
+	t_hostile(t, "hard-bad", 3);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "hard-ok", "Installing", 60);
+	host = NULL;
+	for (i = 0; i < 200 && host == NULL; i++) {
+		recon_tick(t->r);
+		host = t_docker_format("roost-hard-ok-install",
+		    "{{json .HostConfig.CapDrop}} pids={{.HostConfig.PidsLimit}}");
+		if (host == NULL)
+			usleep(50000);
+	}
+	assert_non_null(host);
+	for (p = host; *p != '\0'; p++)
+		*p = (char)toupper((unsigned char)*p);
+	assert_contains(host, "MKNOD");
+	assert_contains(host, "NET_RAW");
+	assert_null(strstr(host, "PIDS=0"));
+	assert_null(strstr(host, "PIDS=<NIL>"));
+	assert_contains(host, "PIDS=");
+	free(host);
+	/* Let both scripts finish. */
+	for (i = 0; i < 2; i++) {
+		xasprintf(&p, "%s/volumes/%s/go", t->data, i ? "hard-bad" :
+		    "hard-ok");
+		for (fd = -1; fd == -1; usleep(50000)) {
+			recon_tick(t->r);
+			fd = open(p, O_WRONLY | O_CREAT, 0644);
+		}
+		close(fd);
+		free(p);
+	}
+	t_wait_phase(t, "hard-ok", "Running", 60);
+	t_wait_phase(t, "hard-bad", "InstallFailed", 60);
+	j = t_status(t, "hard-ok");
+	assert_contains(json_str(j, "install.logTail", ""),
+	    "left-fifo-and-socket");
+	assert_contains(json_str(j, "install.logTail", ""), "mknod-refused");
+	cJSON_Delete(j);
+	j = t_status(t, "hard-bad");
+	assert_contains(json_str(j, "install.logTail", ""),
+	    "left-fifo-and-socket");
+	cJSON_Delete(j);
+	t_assert_tidy(t, "hard-ok");
+	t_assert_tidy(t, "hard-bad");
+}
+
+/*
+ * What an earlier installer (or anyone) planted in the install directory
+ * is never written through: links at the script's temporary names and at
+ * install.sh, and the directory itself replaced by a link.
+ */
+static void
+test_recon__install_dir_planted(void **state)
+{
+	struct t	*t = *state;
+	struct stat	 sb;
+	char		*keep, *outside, *dir, *p, *q;
+
+	xasprintf(&keep, "%s/outside", t->root);
+	assert_int_equal(mkdir(keep, 0755), 0);
+	xasprintf(&outside, "%s/precious", keep);
+	fd_put(outside);
+	xasprintf(&dir, "%s/tmp/install-plant-a", t->data);
+	assert_int_equal(util_mkdir_p(dir, 0755), 0);
+	xasprintf(&p, "%s/install.sh.tmp.%ld", dir, (long)getpid());
+	assert_int_equal(symlink(outside, p), 0);
+	free(p);
+	xasprintf(&p, "%s/.install.sh.tmp.%ld", dir, (long)getpid());
+	assert_int_equal(symlink(outside, p), 0);
+	free(p);
+	xasprintf(&p, "%s/install.sh", dir);
+	assert_int_equal(symlink(outside, p), 0);
+	free(p);
+	free(dir);
+	xasprintf(&dir, "%s/tmp/install-plant-b", t->data);
+	assert_int_equal(symlink(keep, dir), 0);
+	free(dir);
+
+	t_server(t, "plant-a", 31211, 128, "running", NULL, NULL);
+	t_server(t, "plant-b", 31212, 128, "running", NULL, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, "plant-a", "Running", 60);
+	t_wait_phase(t, "plant-b", "Running", 60);
+	assert_int_equal(stat(outside, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	xasprintf(&q, "%s/install.sh", keep);
+	assert_int_equal(lstat(q, &sb), -1);
+	free(q);
+	/* The installs ran (the script wrote its line). */
+	xasprintf(&q, "%s/volumes/plant-b/installs.txt", t->data);
+	p = t_read(q);
+	assert_non_null(p);
+	assert_string_equal(p, "run\n");
+	free(p);
+	free(q);
+	free(outside);
+	free(keep);
 }
 
 /*
@@ -1196,6 +1471,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recon__disk_limit_and_usage,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_recon__kill9_converges,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__installer_hardened,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_recon__install_dir_planted,
 		    t_setup, t_teardown),
 	};
 

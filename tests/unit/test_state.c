@@ -8,12 +8,15 @@
 #include "unit.h"
 
 #include <dirent.h>
+#include <time.h>
 
 #include "buf.h"
 #include "diag.h"
 #include "egg.h"
+#include "limit.h"
 #include "state.h"
 #include "util.h"
+#include "ydoc.h"
 #include "yedit.h"
 
 static struct egg_library *eggs;
@@ -260,6 +263,111 @@ test_state__bad_server_isolated(void **state)
 	state_free(st);
 }
 
+/* The demo server with its limits line replaced. */
+static struct state *
+load_demo_limits(const char *limits)
+{
+	struct buf	 b, in;
+	struct rerr	 err;
+	struct state	*st;
+	const char	*p, *e;
+
+	buf_init(&in, 0);
+	rerr_init(&err);
+	assert_rok(util_read_file("state-example/servers/demo.yaml", &in,
+	    &err), &err);
+	p = strstr(buf_str(&in), "limits:");
+	assert_non_null(p);
+	e = strchr(p, '\n');
+	buf_init(&b, 0);
+	buf_add(&b, buf_str(&in), (size_t)(p - buf_str(&in)));
+	buf_addf(&b, "limits: { %s }", limits);
+	buf_puts(&b, e);
+	st = load_overlay("state-example", "servers/demo.yaml", buf_str(&b));
+	buf_dispose(&b);
+	buf_dispose(&in);
+	return st;
+}
+
+/*
+ * The loader's bounds and validation's defaults are the limits table's:
+ * each row's min and max load, one past either is an error naming the
+ * key, and a limit set nowhere gets the row's default.
+ */
+static void
+test_state__limits_table(void **state)
+{
+	const struct limit_def	*d;
+	struct state_server	*srv;
+	struct state		*st;
+	struct buf		 in, b;
+	struct rerr		 err;
+	char			 text[64], want[96];
+	const char		*p;
+	size_t			 i;
+	int			 k;
+
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		d = &limit_table[i];
+		for (k = 0; k < 4; k++) {
+			int64_t v = k == 0 ? d->min : k == 1 ? d->max :
+			    k == 2 ? d->min - 1 : d->max + 1;
+
+			snprintf(text, sizeof(text), "%s: %lld", d->name,
+			    (long long)v);
+			st = load_demo_limits(text);
+			srv = state_server_find(st, "demo");
+			assert_non_null(srv);
+			if (k < 2) {
+				/* In bounds (a node may still be too small). */
+				if (!srv->valid && strstr(srv->error,
+				    "must be at") != NULL)
+					fail_msg("%s: %s", text, srv->error);
+				assert_int_equal(limit_value(&srv->limits,
+				    d->id), v);
+			} else {
+				assert_false(srv->valid);
+				snprintf(want, sizeof(want), "'%s' must be at "
+				    "%s %lld", d->name, k == 2 ? "least" :
+				    "most", (long long)(k == 2 ? d->min :
+				    d->max));
+				assert_contains(srv->error, want);
+			}
+			state_free(st);
+		}
+	}
+
+	/* Without roost.yaml's defaults, the table's apply. */
+	buf_init(&in, 0);
+	rerr_init(&err);
+	assert_rok(util_read_file("state-example/roost.yaml", &in, &err),
+	    &err);
+	p = strstr(buf_str(&in), "defaults:");
+	assert_non_null(p);
+	buf_init(&b, 0);
+	buf_add(&b, buf_str(&in), (size_t)(p - buf_str(&in)));
+	buf_puts(&b, strstr(p, "maxServersPerUser"));
+	st = load_overlay("state-example", "roost.yaml", buf_str(&b));
+	srv = state_server_find(st, "db");	/* sets memory, cpu, disk */
+	assert_non_null(srv);
+	assert_true(srv->valid);
+	assert_int_equal(srv->limits.memory, 2048);
+	assert_int_equal(srv->limits.swap, limit_get(LIMIT_SWAP)->def);
+	assert_int_equal(srv->limits.io, limit_get(LIMIT_IO)->def);
+	assert_int_equal(srv->limits.pids, 512);
+	assert_int_equal(limit_get(LIMIT_PIDS)->def, 512);
+	state_free(st);
+	buf_dispose(&b);
+	buf_dispose(&in);
+	/* Names with or without the prefix; nothing else. */
+	assert_ptr_equal(limit_find("limits.cpu"), limit_get(LIMIT_CPU));
+	assert_ptr_equal(limit_find("pids"), limit_get(LIMIT_PIDS));
+	assert_null(limit_find("owner"));
+	assert_null(limit_find("limits.owner"));
+	limit_names(text, sizeof(text));
+	assert_string_equal(text, "memory, swap, cpu, disk, io, pids");
+}
+
 /* A repository with nodes and no servers/ directory at all. */
 static void
 test_state__no_servers_directory(void **state)
@@ -313,6 +421,77 @@ test_state__writer_roundtrip(void **state)
 	buf_dispose(&out);
 	state_free(st2);
 	state_free(st);
+}
+
+/* The first problem of st whose message holds what, or fails. */
+static const struct diag *
+find_diag(const struct state *st, const char *what)
+{
+	size_t	i;
+
+	for (i = 0; i < st->diags->n; i++)
+		if (strstr(st->diags->v[i].msg, what) != NULL)
+			return &st->diags->v[i];
+	fail_msg("no problem says '%s'", what);
+	return NULL;
+}
+
+/*
+ * Files built to be slow to read: 200,000 variables (each used to be
+ * compared with every other), 80,000 items on one line, 1,001 variables.
+ * Each is refused with its place, in CPU time far below what the old
+ * quadratic code took (over 60 s and 8.4 s).
+ */
+static void
+test_state__pathological_sizes(void **state)
+{
+	const char		*head = "apiVersion: roost/v1\nname: mc\n"
+				    "owner: \"444444444444444444\"\nnode: n1\n"
+				    "egg: roost/demo\n";
+	struct buf		 b;
+	struct state		*st;
+	const struct diag	*g;
+	clock_t			 t0 = clock();
+	size_t			 i;
+
+	buf_init(&b, 0);
+	buf_puts(&b, head);
+	buf_puts(&b, "ports: { default: 30001 }\nvariables:\n");
+	for (i = 0; i < 200000; i++)
+		buf_addf(&b, "  V%zu: x\n", i);
+	st = load_overlay("tests/data/state/good", "servers/mc.yaml",
+	    buf_str(&b));
+	g = find_diag(st, "more than 250000 yaml values");
+	assert_string_equal(g->path, "servers/mc.yaml");
+	assert_int_equal(g->line, 7 + (250000 - 3 - 12) / 2);
+	assert_false(state_server_find(st, "ok") == NULL);
+	state_free(st);
+
+	buf_reset(&b);
+	buf_puts(&b, head);
+	buf_puts(&b, "ports: { default: 30001, extra: [");
+	for (i = 0; i < 80000; i++)
+		buf_addf(&b, "%s%zu", i ? ", " : "", 30002 + i % 1000);
+	buf_puts(&b, "] }\n");
+	st = load_overlay("tests/data/state/good", "servers/mc.yaml",
+	    buf_str(&b));
+	g = find_diag(st, "more than 100 extra ports; at most 100");
+	assert_int_equal(g->line, 6);
+	state_free(st);
+
+	buf_reset(&b);
+	buf_puts(&b, head);
+	buf_puts(&b, "ports: { default: 30001 }\nvariables:\n");
+	for (i = 0; i < 1001; i++)
+		buf_addf(&b, "  V%zu: x\n", i);
+	st = load_overlay("tests/data/state/good", "servers/mc.yaml",
+	    buf_str(&b));
+	g = find_diag(st, "more than 1000 variables");
+	assert_int_equal(g->line, 8 + 1000);
+	state_free(st);
+	buf_dispose(&b);
+	/* Generous: the three take well under a second of CPU. */
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 20.0);
 }
 
 static void
@@ -379,6 +558,54 @@ test_yedit__keeps_the_rest(void **state)
 	    "a: 1\nvars:\n  X: val\nb: 2\n");
 }
 
+/*
+ * A value with a character YAML reads as a line break a reviewer cannot
+ * see (NEL, U+2028, U+2029), a control or a byte order mark is escaped in
+ * every style an edit can write, and reads back as exactly that value.
+ */
+static void
+test_yedit__hidden_breaks_escaped(void **state)
+{
+	static const char	*srcs[] = { "variables:\n  A: x\n",
+	    "variables:\n  A: 'x'\n", "variables:\n  A: \"x\"\n",
+	    "variables:\n  B: x\n", "variables: { B: 1 }\n", "a: 1\n",
+	    "variables:\n", NULL };
+	static const char	*values[] = {
+	    "x\xe2\x80\xa8owner: \"555555555555555555\"",
+	    "a\xe2\x80\xa9" "b", "a\xc2\x85" "b", "\xef\xbb\xbf" "bom",
+	    "tab\there", "bell\x07", "c1\xc2\x9b", "it's\xe2\x80\xa8",
+	    "two\nlines", "lin::e::?:;", "a:b", "?x", NULL };
+	struct buf		 out;
+	struct rerr		 err;
+	struct diags		 d;
+	struct ydoc		*doc;
+	size_t			 i, j;
+
+	for (i = 0; srcs[i] != NULL; i++)
+		for (j = 0; values[j] != NULL; j++) {
+			buf_init(&out, 0);
+			rerr_init(&err);
+			assert_rok(yedit_set(&out, srcs[i], strlen(srcs[i]),
+			    "variables.A", values[j], YEDIT_AUTO, &err), &err);
+			assert_null(strstr(buf_str(&out), "\xe2\x80\xa8"));
+			assert_null(strstr(buf_str(&out), "\xe2\x80\xa9"));
+			assert_null(strstr(buf_str(&out), "\xc2\x85"));
+			assert_null(strstr(buf_str(&out), "\xc2\x9b"));
+			assert_null(strstr(buf_str(&out), "\xef\xbb\xbf"));
+			assert_null(strchr(buf_str(&out), '\x07'));
+			diags_init(&d);
+			if (ydoc_parse(&doc, "t.yaml", out.data, out.len,
+			    &d) != 0)
+				fail_msg("%s", d.v[0].msg);
+			assert_string_equal(ydoc_get(ydoc_get(doc->root,
+			    "variables"), "A")->str, values[j]);
+			assert_null(ydoc_get(doc->root, "owner"));
+			ydoc_free(doc);
+			diags_dispose(&d);
+			buf_dispose(&out);
+		}
+}
+
 static void
 test_yedit__delete_and_errors(void **state)
 {
@@ -408,11 +635,14 @@ main(void)
 		cmocka_unit_test(test_state__example_fields),
 		cmocka_unit_test(test_state__invalid_corpus),
 		cmocka_unit_test(test_state__bad_server_isolated),
+		cmocka_unit_test(test_state__limits_table),
 		cmocka_unit_test(test_state__no_servers_directory),
 		cmocka_unit_test(test_state__cache_skips_unchanged),
 		cmocka_unit_test(test_state__writer_roundtrip),
+		cmocka_unit_test(test_state__pathological_sizes),
 		cmocka_unit_test(test_state__names_and_ids),
 		cmocka_unit_test(test_yedit__keeps_the_rest),
+		cmocka_unit_test(test_yedit__hidden_breaks_escaped),
 		cmocka_unit_test(test_yedit__delete_and_errors),
 	};
 

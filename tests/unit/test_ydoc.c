@@ -1,6 +1,7 @@
 /*
  * test_ydoc: the positioned YAML tree: values, positions, byte ranges,
- * duplicate keys, syntax errors with their place, refused aliases.
+ * refused duplicate keys, linear cost on long lines, the node cap, syntax
+ * errors with their place, refused aliases.
  */
 #include "unit.h"
 
@@ -66,13 +67,151 @@ test_ydoc__utf8_offsets(void **state)
 }
 
 static void
-test_ydoc__duplicate_key_last_wins(void **state)
+test_ydoc__duplicate_key_refused(void **state)
 {
-	struct ydoc	*doc = parse_ok("a: 1\na: 2\n");
+	struct diags	 d;
+	struct ydoc	*doc;
+	const char	*text = "a: 1\nb:\n  c: 2\n  d: 3\n  c: 4\na: 5\n";
+	const char	*json = "{\"name\": \"x\", \"name\": \"y\"}";
 
+	/* The second value would hide below the first in a review. */
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "t.yaml", text, strlen(text), &d),
+	    ROOST_EINVAL);
+	assert_null(doc);
+	assert_true(d.n >= 1);
+	assert_int_equal(d.v[0].line, 5);
+	assert_int_equal(d.v[0].col, 3);
+	assert_contains(d.v[0].msg, "key 'c' appears twice");
+	assert_contains(d.v[0].msg, "first at t.yaml:3:3");
+	diags_dispose(&d);
+
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "egg.json", json, strlen(json), &d),
+	    ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "first at egg.json:1:2");
+	assert_int_equal(d.v[0].col, 15);
+	diags_dispose(&d);
+
+	/* A key spelled with an invisible line break is shown escaped. */
+	diags_init(&d);
+	text = "\"a\\Lb\": 1\n\"a\\Lb\": 2\n";
+	assert_int_equal(ydoc_parse(&doc, "t.yaml", text, strlen(text), &d),
+	    ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "'a\\u2028b'");
+	diags_dispose(&d);
+}
+
+static void
+test_ydoc__duplicates_allowed_by_flag(void **state)
+{
+	struct diags	 d;
+	struct ydoc	*doc;
+	const char	*text = "a: 1\na: 2\n";
+
+	/* A game's own config file is read as it is. */
+	diags_init(&d);
+	assert_int_equal(ydoc_parse_flags(&doc, "g.yml", text, strlen(text),
+	    YDOC_DUPLICATES, &d), 0);
 	assert_string_equal(ydoc_get(doc->root, "a")->str, "2");
 	assert_int_equal(doc->root->n, 2);
 	ydoc_free(doc);
+	diags_dispose(&d);
+}
+
+static void
+test_ydoc__unicode_breaks_keep_offsets(void **state)
+{
+	/* libyaml counts NEL, LS, PS and a lone CR as line breaks. */
+	const char	*text = "a: \"x\xe2\x80\xa8y\xc2\x85z\xe2\x80\xa9\"\r"
+			    "b: w\xc3\xa9\r\nc: q\n";
+	struct ydoc	*doc = parse_ok(text);
+	struct ydoc_node *n;
+
+	n = ydoc_get(doc->root, "b");
+	assert_non_null(n);
+	assert_memory_equal(text + n->start, "w\xc3\xa9", 3);
+	assert_int_equal(n->end - n->start, 3);
+	n = ydoc_get(doc->root, "c");
+	assert_memory_equal(text + n->start, "q", 1);
+	ydoc_free(doc);
+}
+
+static void
+test_ydoc__long_line_is_linear(void **state)
+{
+	struct buf	 b;
+	struct diags	 d;
+	struct ydoc	*doc;
+	struct ydoc_node *n;
+	size_t		 i;
+
+	/* 80,000 items on one line: each node used to rescan the line. */
+	buf_init(&b, 0);
+	buf_puts(&b, "k: [");
+	for (i = 0; i < 80000; i++)
+		buf_addf(&b, "%s\xc3\xa9%zu", i ? ", " : "", i);
+	buf_puts(&b, "]\n");
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "t.yaml", b.data, b.len, &d), 0);
+	n = ydoc_get(doc->root, "k");
+	assert_int_equal(n->n, 80000);
+	assert_memory_equal(b.data + ydoc_item(n, 79999)->start,
+	    "\xc3\xa9" "79999", 7);
+	/* Placing every node walks the line about once, not once each. */
+	assert_true(doc->walked <= 2 * b.len);
+	ydoc_free(doc);
+	diags_dispose(&d);
+	buf_dispose(&b);
+
+	/* One 8 MiB scalar on one line. */
+	buf_init(&b, 0);
+	buf_puts(&b, "k: ");
+	for (i = 0; i < 8 * 1024 * 1024 / 8; i++)
+		buf_puts(&b, "abcdefgh");
+	buf_puts(&b, "\nz: 1\n");
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "t.yaml", b.data, b.len, &d), 0);
+	assert_memory_equal(b.data + ydoc_get(doc->root, "z")->start, "1", 1);
+	assert_true(doc->walked <= 2 * b.len);
+	ydoc_free(doc);
+	diags_dispose(&d);
+	buf_dispose(&b);
+}
+
+static void
+test_ydoc__node_cap(void **state)
+{
+	struct buf	 b;
+	struct diags	 d;
+	struct ydoc	*doc;
+	size_t		 i;
+
+	/* 200,000 keys in one map: past the cap, with file and place. */
+	buf_init(&b, 0);
+	buf_puts(&b, "variables:\n");
+	for (i = 0; i < 200000; i++)
+		buf_addf(&b, "  V%zu: x\n", i);
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "servers/x.yaml", b.data, b.len,
+	    &d), ROOST_EINVAL);
+	assert_null(doc);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.v[0].path, "servers/x.yaml");
+	assert_int_equal(d.v[0].line, 2 + (YDOC_MAX_NODES - 3) / 2);
+	assert_contains(d.v[0].msg, "more than 250000 yaml values");
+	diags_dispose(&d);
+
+	/* Past 16 MiB a file is refused before it is read. */
+	buf_reset(&b);
+	for (i = 0; i < 1024 * 1024 + 1; i++)
+		buf_puts(&b, "# 16 bytes ....\n");
+	diags_init(&d);
+	assert_int_equal(ydoc_parse(&doc, "servers/x.yaml", b.data, b.len,
+	    &d), ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "larger than 16 MiB");
+	diags_dispose(&d);
+	buf_dispose(&b);
 }
 
 static void
@@ -185,7 +324,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ydoc__positions_and_ranges),
 		cmocka_unit_test(test_ydoc__utf8_offsets),
-		cmocka_unit_test(test_ydoc__duplicate_key_last_wins),
+		cmocka_unit_test(test_ydoc__duplicate_key_refused),
+		cmocka_unit_test(test_ydoc__duplicates_allowed_by_flag),
+		cmocka_unit_test(test_ydoc__unicode_breaks_keep_offsets),
+		cmocka_unit_test(test_ydoc__long_line_is_linear),
+		cmocka_unit_test(test_ydoc__node_cap),
 		cmocka_unit_test(test_ydoc__syntax_error_position),
 		cmocka_unit_test(test_ydoc__alias_refused),
 		cmocka_unit_test(test_ydoc__nulls_and_empty),

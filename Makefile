@@ -23,7 +23,7 @@ PKG_CONFIG	?= pkg-config
 CC		?= cc
 CFLAGS		?= -O2 -g
 
-PKGS		= libgit2 libcurl yaml-0.1 libcjson libssh libwebsockets libmicrohttpd libbsd-overlay
+PKGS		= libgit2 libcurl yaml-0.1 libcjson libssh libwebsockets libmicrohttpd libbsd-overlay libcrypto
 TEST_PKGS	= cmocka
 
 WARN	= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
@@ -110,8 +110,9 @@ $(O)/roost-sftpd: $(call obj,reconciler/sftpd_main.c) $(ARCHIVES)
 $(O)/roost-bot: $(call obj,bot/main.c) $(ARCHIVES)
 	$(Q_LD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(ARCHIVES) $(PKG_LIBS)
 
-$(O)/tests/test_%: $(O)/tests/test_%.o $(ARCHIVES)
-	$(Q_LD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(ARCHIVES) $(PKG_LIBS) $(TEST_LIBS)
+# unit.c holds the helpers every unit test shares (unit.h).
+$(O)/tests/test_%: $(O)/tests/test_%.o $(O)/tests/unit.o $(ARCHIVES)
+	$(Q_LD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/tests/unit.o $(ARCHIVES) $(PKG_LIBS) $(TEST_LIBS)
 $(O)/tests/%: tests/tools/%.c $(ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ARCHIVES) $(PKG_LIBS)

@@ -31,6 +31,9 @@ result_from(struct cmd_result *res, int rc, const struct panel_result *pr,
 	struct buf	b;
 
 	res->rc = rc;
+	/* the panel found the node while it edited: no second state load */
+	if (pr->node != NULL && res->node == NULL)
+		res->node = xstrdup(pr->node);
 	if (rc != 0) {
 		snprintf(res->msg, sizeof(res->msg), "%s", err->msg);
 		if (pr->diags.n > 0) {
@@ -48,21 +51,6 @@ result_from(struct cmd_result *res, int rc, const struct panel_result *pr,
 }
 
 static void
-node_of(struct actions_panel *a, const char *server, struct cmd_result *res)
-{
-	struct state		*st;
-	struct state_server	*srv;
-	struct rerr		 err;
-
-	rerr_init(&err);
-	if (panel_state(a->p, NULL, 0, &st, &err) != 0)
-		return;
-	if ((srv = state_server_find(st, server)) != NULL && srv->node)
-		res->node = xstrdup(srv->node);
-	state_free(st);
-}
-
-static void
 ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 {
 	struct actions_panel		*a = arg;
@@ -77,8 +65,6 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 	panel_result_init(&pr);
 	req.author = job->author;
 	req.request_id = job->request_id;
-	if (job->kind != JOB_CREATE && job->kind != JOB_HISTORY)
-		node_of(a, job->server, res);
 	switch (job->kind) {
 	case JOB_CREATE:
 		memset(&spec, 0, sizeof(spec));
@@ -92,7 +78,7 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		rc = panel_server_create(a->p, &req, &spec, &pr, &err);
 		break;
 	case JOB_SET:
-		rc = panel_server_set(a->p, &req, job->server,
+		rc = (job->vars ? panel_server_set_vars : panel_server_set)(a->p, &req, job->server,
 		    (const char *const *)job->kv, job->nkv, &pr, &err);
 		break;
 	case JOB_POWER:
@@ -115,8 +101,6 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		break;
 	}
 	result_from(res, rc, &pr, &err);
-	if (rc == 0 && job->kind == JOB_CREATE)
-		node_of(a, job->server, res);
 	panel_result_dispose(&pr);
 }
 

@@ -174,14 +174,36 @@ static void
 snap_set(struct bot *b, struct state *st)
 {
 	struct snap	*s = xcalloc(1, sizeof(*s)), *old;
+	int		 moved;
 
 	s->st = st;
 	s->refs = 1;
 	pthread_mutex_lock(&b->mu);
 	old = b->snap;
 	b->snap = s;
+	moved = old == NULL || old->st->revision == NULL ||
+	    st->revision == NULL || strcmp(old->st->revision,
+	    st->revision) != 0;
 	pthread_mutex_unlock(&b->mu);
 	snap_put(b, old);
+	if (moved)
+		bhub_state_changed(b->hub);
+}
+
+/* Where the state puts server, for the hub (see bhub_assign_cb). */
+static int
+hub_assign(void *arg, const char *node, const char *server)
+{
+	struct bot		*b = arg;
+	struct snap		*s = snap_get(b);
+	struct state_server	*srv;
+	int			 r = BHUB_UNKNOWN;
+
+	if (s != NULL && (srv = state_server_find(s->st, server)) != NULL &&
+	    srv->node != NULL)
+		r = strcmp(srv->node, node) == 0 ? BHUB_MINE : BHUB_OTHER;
+	snap_put(b, s);
+	return r;
 }
 
 static int
@@ -572,9 +594,20 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 	    "the configured guilds" : "every guild (global)");
 	if (gateway_url(&b, &url, err) != 0)
 		goto out_actions;
-	if (conf->hub_listen != NULL && bhub_start(&b.hub, conf->hub_listen,
-	    conf->hub_nodes, conf->nhub_nodes, err) != 0)
-		goto out_actions;
+	if (conf->hub_listen != NULL) {
+		struct bhub_conf hc;
+
+		memset(&hc, 0, sizeof(hc));
+		hc.listen = conf->hub_listen;
+		hc.nodes = conf->hub_nodes;
+		hc.nnodes = conf->nhub_nodes;
+		hc.tls_cert = conf->hub_tls_cert;
+		hc.tls_key = conf->hub_tls_key;
+		hc.assign = hub_assign;
+		hc.assign_arg = &b;
+		if (bhub_start(&b.hub, &hc, err) != 0)
+			goto out_actions;
+	}
 	if (b.hub != NULL) {
 		memset(&lc, 0, sizeof(lc));
 		lc.rest = b.rest;

@@ -35,6 +35,8 @@ struct bot_conf {
 	char			*host_key;	/* SSH host key SHA256 pin */
 	char			*workdir;	/* the bot's clone, or NULL */
 	char			*hub_listen;	/* "127.0.0.1:8443", or NULL */
+	char			*hub_tls_cert;	/* PEM; NULL: ws:// */
+	char			*hub_tls_key;
 	struct bot_hub_node	*hub_nodes;
 	size_t			 nhub_nodes;
 	char			*committer_name;

@@ -19,6 +19,13 @@
 struct gitstore_logent;
 struct state;
 
+/* Interaction types from Discord's documentation. */
+#define IX_PING			1
+#define IX_COMMAND		2
+#define IX_COMPONENT		3
+#define IX_AUTOCOMPLETE		4
+#define IX_MODAL		5
+
 /* Callback and message flags from Discord's documentation. */
 #define CB_MESSAGE		4
 #define CB_DEFER		5
@@ -55,7 +62,7 @@ struct cmd_job {
 	char		*application_id;
 	char		*channel_id;
 	char		*user_id;
-	char		*author;	/* "name <id@users.discord.invalid>" */
+	char		*author;	/* panel_author_discord() */
 	char		*request_id;	/* "discord-<interaction id>" */
 	char		*server;
 	char		*egg;		/* create */
@@ -63,6 +70,8 @@ struct cmd_job {
 	int64_t		 memory, disk, cpu;	/* create; -1 unset */
 	char		**kv;		/* set: "KEY=VALUE" */
 	size_t		 nkv;
+	int		 vars;		/* set: every KEY is an egg
+					   variable (variables.KEY) */
 	int		 power;		/* enum panel_power */
 	char		*sftp_user;	/* sftp */
 	int		 on_message;	/* a component: edit its message */
@@ -161,6 +170,14 @@ int	 cmd_follow_settled(const cJSON *status, const char *commit);
  */
 cJSON	*cmd_follow_message(const struct cmd_env *env,
 	    const struct cmd_follow *f);
+
+/*
+ * When f is a created server now Running at its commit, appends to b the
+ * line that mentions the user who asked and gives the connection address
+ * (host:port, extra ports after it) and returns 0; -1 otherwise.
+ */
+int	 cmd_follow_ready(const struct cmd_env *env,
+	    const struct cmd_follow *f, struct buf *b);
 
 /* The application commands, for PUT .../commands (owned by the caller). */
 cJSON	*cmd_definitions(void);

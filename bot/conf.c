@@ -35,10 +35,18 @@ static const struct field conf_repo_keys[] = {
 	{ NULL }
 };
 
+/* hub.tls: the hub serves wss:// with this certificate and key. */
+static const struct field conf_hub_tls_keys[] = {
+	{ "cert",	FIELD_STR, OFF(hub_tls_cert), 0, 0, FIELD_NONEMPTY },
+	{ "key",	FIELD_STR, OFF(hub_tls_key), 0, 0, FIELD_NONEMPTY },
+	{ NULL }
+};
+
 static const struct field conf_hub_keys[] = {
 	{ "listen",	FIELD_FUNC, OFF(hub_listen), 0, 0, 0, NULL,
 	    conf_hub_listen },
 	{ "nodes",	FIELD_FUNC, 0, 0, 0, 0, NULL, conf_hub_nodes },
+	{ "tls",	FIELD_MAP, 0, 0, 0, 0, conf_hub_tls_keys },
 	{ NULL }
 };
 
@@ -326,6 +334,9 @@ bot_conf_load(struct bot_conf **out, const char *path, int read_token,
 	if (c->nhub_nodes > 0 && c->hub_listen == NULL)
 		diags_add(d, path, 0, 0, "'hub.listen' is required when hub "
 		    "nodes are listed");
+	if ((c->hub_tls_cert == NULL) != (c->hub_tls_key == NULL))
+		diags_add(d, path, 0, 0, "'hub.tls' needs both 'cert' and "
+		    "'key'");
 	if (c->committer_name == NULL)
 		c->committer_name = xstrdup("roost-bot");
 	if (c->committer_email == NULL)
@@ -367,6 +378,8 @@ bot_conf_free(struct bot_conf *c)
 	free(c->host_key);
 	free(c->workdir);
 	free(c->hub_listen);
+	free(c->hub_tls_cert);
+	free(c->hub_tls_key);
 	for (i = 0; i < c->nhub_nodes; i++) {
 		free(c->hub_nodes[i].name);
 		free(c->hub_nodes[i].token_sha256);

@@ -1,7 +1,8 @@
 /*
- * gateway: the Discord gateway v10 client (see gateway.h). Everything that
- * touches the socket runs in the gateway thread: frames are written only
- * from LWS_CALLBACK_CLIENT_WRITEABLE, timers are lws sul callbacks.
+ * gateway: the Discord gateway v10 client (see gateway.h), on lib/ws.c's
+ * loop. Everything that touches the socket runs in the loop's thread:
+ * frames are written only from LWS_CALLBACK_CLIENT_WRITEABLE, timers are
+ * lws sul callbacks.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "ws.h"
 #include "xmalloc.h"
 
 #include "gateway.h"
@@ -37,8 +39,8 @@ struct gw {
 	void			(*on_fatal)(void *, int, const char *);
 	void			*arg;
 
-	pthread_t		 thread;
-	struct lws_context	*ctx;
+	struct ws_loop		*loop;
+	struct lws_context	*ctx;		/* the loop's */
 	struct lws		*wsi;
 	volatile int		 stop;
 	int			 dead;		/* fatal close seen */
@@ -51,8 +53,7 @@ struct gw {
 	int			 close_code;	/* close we want to send */
 	int64_t			 next_delay_ms;	/* -1: use the backoff */
 	int64_t			 backoff_ms;
-	char			*outq[GW_OUTQ];
-	int			 nout;
+	struct ws_queue		 outq;		/* at most GW_OUTQ */
 	int64_t			 sends[GW_SEND_LIMIT];
 	int			 spos;
 	struct buf		 rx;
@@ -100,17 +101,13 @@ gw_send_slot(int64_t *times, int *pos, int64_t now)
 static void
 gw_queue(struct gw *gw, char *text, int urgent)
 {
-	if (gw->nout == GW_OUTQ) {
+	if (gw->outq.n == GW_OUTQ) {
 		log_warnx("gateway: send queue full, dropping a frame");
+		explicit_bzero(text, strlen(text));
 		free(text);
 		return;
 	}
-	if (urgent) {
-		memmove(&gw->outq[1], &gw->outq[0], gw->nout * sizeof(char *));
-		gw->outq[0] = text;
-	} else
-		gw->outq[gw->nout] = text;
-	gw->nout++;
+	ws_queue_push(&gw->outq, text, urgent);
 	if (gw->wsi != NULL)
 		lws_callback_on_writable(gw->wsi);
 }
@@ -118,8 +115,7 @@ gw_queue(struct gw *gw, char *text, int urgent)
 static void
 gw_clear_queue(struct gw *gw)
 {
-	while (gw->nout > 0)
-		free(gw->outq[--gw->nout]);
+	ws_queue_clear(&gw->outq);
 }
 
 static void
@@ -295,9 +291,7 @@ gw_send_later(lws_sorted_usec_list_t *sul)
 static int
 gw_writeable(struct gw *gw, struct lws *wsi)
 {
-	unsigned char	*frame;
 	char		*text;
-	size_t		 len;
 	int64_t		 wait;
 	int		 n;
 
@@ -306,7 +300,7 @@ gw_writeable(struct gw *gw, struct lws *wsi)
 		    NULL, 0);
 		return -1;
 	}
-	if (gw->nout == 0)
+	if (gw->outq.n == 0)
 		return 0;
 	if ((wait = gw_send_slot(gw->sends, &gw->spos, gw_now())) > 0) {
 		log_warnx("gateway: send limit reached, waiting %lld ms",
@@ -315,19 +309,12 @@ gw_writeable(struct gw *gw, struct lws *wsi)
 		    (lws_usec_t)wait * LWS_US_PER_MS);
 		return 0;
 	}
-	text = gw->outq[0];
-	memmove(&gw->outq[0], &gw->outq[1], (gw->nout - 1) * sizeof(char *));
-	gw->nout--;
-	len = strlen(text);
-	frame = xmalloc(LWS_PRE + len);
-	memcpy(frame + LWS_PRE, text, len);
-	n = lws_write(wsi, frame + LWS_PRE, len, LWS_WRITE_TEXT);
-	explicit_bzero(frame, LWS_PRE + len);
-	free(frame);
+	text = ws_queue_pop(&gw->outq);
+	n = ws_write_text(wsi, text, 1);
 	free(text);
-	if (n < (int)len)
+	if (n != 0)
 		return -1;
-	if (gw->nout > 0)
+	if (gw->outq.n > 0)
 		lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -392,17 +379,17 @@ gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		log_debug("gateway: connected");
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		if (buf_add(&gw->rx, in, len) == -1) {
+		switch (ws_rx_add(&gw->rx, wsi, in, len)) {
+		case -1:
 			log_warnx("gateway: frame over %d bytes; reconnecting",
 			    GW_MAX_FRAME);
 			buf_reset(&gw->rx);
 			gw->close_code = 4000;
 			return -1;
-		}
-		if (lws_is_final_fragment(wsi) &&
-		    lws_remaining_packet_payload(wsi) == 0) {
+		case 1:
 			gw_receive(gw, buf_str(&gw->rx), gw->rx.len);
 			buf_reset(&gw->rx);
+			break;
 		}
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
@@ -434,27 +421,12 @@ gw_connect(lws_sorted_usec_list_t *sul)
 {
 	struct gw			*gw = lws_container_of(sul, struct gw,
 					    sul_connect);
-	struct lws_client_connect_info	 ci;
-	const char			*prot, *ads, *path, *base;
-	char				*copy, pathbuf[1024];
-	int				 port;
+	const char			*base, *why;
 
 	if (gw->stop || gw->dead)
 		return;
 	base = gw->session_id != NULL && gw->resume_url != NULL ?
 	    gw->resume_url : gw->url;
-	copy = xstrdup(base);
-	if (lws_parse_uri(copy, &prot, &ads, &port, &path) != 0) {
-		log_warnx("gateway: cannot parse url '%s'", base);
-		free(copy);
-		return;
-	}
-	if (strchr(path, '?') != NULL)
-		snprintf(pathbuf, sizeof(pathbuf), "/%s&v=10&encoding=json",
-		    path);
-	else
-		snprintf(pathbuf, sizeof(pathbuf), "/%s?v=10&encoding=json",
-		    path);
 	gw->peer_close = 0;
 	gw->close_code = 0;
 	gw->hello = 0;
@@ -462,43 +434,33 @@ gw_connect(lws_sorted_usec_list_t *sul)
 	memset(gw->sends, 0, sizeof(gw->sends));
 	gw->spos = 0;
 	buf_reset(&gw->rx);
-	memset(&ci, 0, sizeof(ci));
-	ci.context = gw->ctx;
-	ci.address = ads;
-	ci.port = port;
-	ci.path = pathbuf;
-	ci.host = ads;
-	ci.origin = ads;
-	ci.protocol = NULL;
-	ci.ssl_connection = strcmp(prot, "wss") == 0 ||
-	    strcmp(prot, "https") == 0 ? LCCSCF_USE_SSL : 0;
-	ci.pwsi = &gw->wsi;
 	log_debug("gateway: connecting to %s", base);
-	if (lws_client_connect_via_info(&ci) == NULL) {
-		gw->wsi = NULL;
+	if (ws_connect(gw->ctx, base, "v=10&encoding=json", NULL, &gw->wsi,
+	    &why) != 0) {
+		if (strcmp(why, "cannot parse the url") == 0) {
+			log_warnx("gateway: cannot parse url '%s'", base);
+			return;
+		}
 		gw_closed(gw, "cannot connect");
 	}
-	free(copy);
 }
 
-static void *
-gw_main(void *arg)
+/* On the loop's thread: the first connection. */
+static void
+gw_on_start(struct lws_context *ctx, void *arg)
 {
 	struct gw	*gw = arg;
 
-	lws_sul_schedule(gw->ctx, 0, &gw->sul_connect, gw_connect, 1);
-	while (!gw->stop)
-		if (lws_service(gw->ctx, 0) < 0)
-			break;
-	return NULL;
+	gw->ctx = ctx;
+	lws_sul_schedule(ctx, 0, &gw->sul_connect, gw_connect, 1);
 }
 
 /* Starts the gateway thread. */
 int
 gw_start(struct gw **out, const struct gw_conf *conf, struct rerr *err)
 {
-	struct lws_context_creation_info	 info;
-	struct gw				*gw;
+	struct ws_loop_conf	 lc;
+	struct gw		*gw;
 
 	*out = NULL;
 	gw = xcalloc(1, sizeof(*gw));
@@ -511,23 +473,16 @@ gw_start(struct gw **out, const struct gw_conf *conf, struct rerr *err)
 	gw->backoff_ms = GW_BACKOFF_MIN_MS;
 	gw->next_delay_ms = -1;
 	buf_init(&gw->rx, GW_MAX_FRAME);
+	gw->outq.secret = 1;		/* identify carries the token */
 
-	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = gw_protocols;
-	info.user = gw;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	if ((gw->ctx = lws_create_context(&info)) == NULL) {
-		rerr_set(err, -1, "cannot create the gateway's websocket "
-		    "context");
+	memset(&lc, 0, sizeof(lc));
+	lc.what = "gateway";
+	lc.protocols = gw_protocols;
+	lc.user = gw;
+	lc.log_level = LLL_ERR | LLL_WARN;
+	lc.on_start = gw_on_start;
+	if (ws_loop_start(&gw->loop, &lc, err) != 0)
 		goto fail;
-	}
-	if (pthread_create(&gw->thread, NULL, gw_main, gw) != 0) {
-		rerr_errno(err, -1, "cannot start the gateway thread");
-		lws_context_destroy(gw->ctx);
-		goto fail;
-	}
 	*out = gw;
 	return 0;
 fail:
@@ -545,9 +500,7 @@ gw_stop(struct gw *gw)
 	if (gw == NULL)
 		return;
 	gw->stop = 1;
-	lws_cancel_service(gw->ctx);
-	pthread_join(gw->thread, NULL);
-	lws_context_destroy(gw->ctx);
+	ws_loop_stop(gw->loop);
 	gw_clear_queue(gw);
 	buf_dispose(&gw->rx);
 	gw_forget_session(gw);

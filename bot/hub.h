@@ -13,18 +13,44 @@
 #ifndef ROOST_BOT_HUB_H
 #define ROOST_BOT_HUB_H
 
+#include <stddef.h>
+
 #include <cjson/cJSON.h>
 
 struct bot_hub_node;
 struct bhub;
 struct rerr;
 
+/* Where the state puts a server, as bhub_assign_cb answers it. */
+#define BHUB_MINE	1	/* on the node asking */
+#define BHUB_OTHER	0	/* on another node */
+#define BHUB_UNKNOWN	(-1)	/* not in the state (yet) */
+
 /*
- * Listens on listen ("ADDRESS:PORT") for the nodes (borrowed for the
- * hub's life). Returns 0 with *out owned by the caller (bhub_stop), or -1.
+ * Says whether the state assigns server to node: BHUB_MINE, BHUB_OTHER or
+ * BHUB_UNKNOWN. Called from the hub thread, outside the hub's lock.
  */
-int	bhub_start(struct bhub **out, const char *listen,
-	    const struct bot_hub_node *nodes, size_t nnodes, struct rerr *err);
+typedef int (*bhub_assign_cb)(void *arg, const char *node,
+    const char *server);
+
+struct bhub_conf {
+	const char			*listen;	/* "ADDRESS:PORT" */
+	const struct bot_hub_node	*nodes;
+	size_t				 nnodes;
+	const char			*tls_cert;	/* PEM; NULL: ws:// */
+	const char			*tls_key;
+	bhub_assign_cb			 assign;	/* NULL: trust nodes */
+	void				*assign_arg;
+};
+
+/*
+ * Listens on conf->listen for the nodes (everything in conf is borrowed
+ * for the hub's life). What one node may send is limited as
+ * lib/hubproto.h says. Returns 0 with *out owned by the caller
+ * (bhub_stop), or -1.
+ */
+int	bhub_start(struct bhub **out, const struct bhub_conf *conf,
+	    struct rerr *err);
 /* Stops the hub thread and frees everything; takes NULL. */
 void	bhub_stop(struct bhub *h);
 
@@ -49,6 +75,12 @@ cJSON	*bhub_server_progress(struct bhub *h, const char *name);
 typedef void (*bhub_change_cb)(void *arg, const char *name);
 /* Sets the change listener (NULL: none). */
 void	bhub_set_listener(struct bhub *h, bhub_change_cb cb, void *arg);
+
+/*
+ * The state changed: every node that reported a server the state did not
+ * know yet is asked for a new snapshot ("resync").
+ */
+void	bhub_state_changed(struct bhub *h);
 
 /*
  * Asks node (NULL: every connected node) to fetch now, naming the

@@ -21,5 +21,8 @@ int	cmd_server(int argc, char *argv[]);
 int	cmd_status(int argc, char *argv[]);
 /* cmd_plan.c */
 int	cmd_plan(int argc, char *argv[]);
+/* cmd_console.c: logs, console */
+int	cmd_logs(int argc, char *argv[]);
+int	cmd_console(int argc, char *argv[]);
 
 #endif

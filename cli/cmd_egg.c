@@ -3,12 +3,15 @@
  * Pelican eggs (any version, JSON or YAML) into roost's readable YAML
  * egg; roost egg list [--dir DIR] lists the egg library.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <ctype.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -40,6 +43,140 @@ egg_slug(const char *name, char *out, size_t len)
 	out[n] = '\0';
 }
 
+/* The slug of the directory a file is in ("minecraft" for a nest). */
+static void
+dir_slug(const char *path, char *out, size_t len)
+{
+	char		 tmp[PATH_MAX];
+	const char	*slash, *start;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	if ((slash = strrchr(tmp, '/')) == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	tmp[slash - tmp] = '\0';
+	start = strrchr(tmp, '/');
+	start = start ? start + 1 : tmp;
+	if (*start == '\0' || strcmp(start, ".") == 0) {
+		out[0] = '\0';
+		return;
+	}
+	egg_slug(start, out, len);
+}
+
+/* Where an import wrote a file, to name both sources of a clash. */
+struct written {
+	char	*path;
+	char	*source;
+};
+
+/*
+ * Writes text to a new file (O_EXCL: an existing one is never replaced).
+ * Returns 0, ROOST_EEXISTS or -1 with err set.
+ */
+static int
+write_new(const char *path, const struct buf *text, struct rerr *err)
+{
+	size_t	off = 0;
+	ssize_t	n;
+	int	fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd == -1 && errno == EEXIST)
+		return ROOST_EEXISTS;
+	if (fd == -1)
+		return rerr_set(err, -1, "cannot create '%s': %s", path,
+		    strerror(errno));
+	while (off < text->len) {
+		n = write(fd, text->data + off, text->len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rerr_set(err, -1, "cannot write '%s': %s", path,
+			    strerror(errno));
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) == -1) {
+		unlink(path);
+		return rerr_set(err, -1, "cannot write '%s': %s", path,
+		    strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * Writes an imported egg into dir as <slug>.yaml; when that name is
+ * taken (by an egg of the same name, from this run or before), as
+ * <slug>-<nest>.yaml, then <slug>-<author>.yaml. Never overwrites: when
+ * every name is taken it fails naming both sources.
+ */
+static int
+import_write(const char *dir, const char *src, const struct egg *egg,
+    const struct buf *text, struct written **w, size_t *nw)
+{
+	char		 slug[128], extra[3][128], path[PATH_MAX], first[PATH_MAX];
+	const char	*other = NULL;
+	struct rerr	 err;
+	size_t		 i, k;
+	int		 rc;
+
+	egg_slug(egg->name, slug, sizeof(slug));
+	extra[0][0] = '\0';
+	dir_slug(src, extra[1], sizeof(extra[1]));
+	egg_slug(egg->author && *egg->author ? egg->author : "", extra[2],
+	    sizeof(extra[2]));
+	if (egg->author == NULL || *egg->author == '\0')
+		extra[2][0] = '\0';
+	snprintf(first, sizeof(first), "%s/%s.yaml", dir, slug);
+	for (k = 0; k < 3; k++) {
+		if (k > 0 && (extra[k][0] == '\0' ||
+		    (k == 2 && strcmp(extra[2], extra[1]) == 0)))
+			continue;
+		if (k == 0)
+			snprintf(path, sizeof(path), "%s", first);
+		else
+			snprintf(path, sizeof(path), "%s/%s-%s.yaml", dir, slug,
+			    extra[k]);
+		rerr_init(&err);
+		rc = write_new(path, text, &err);
+		if (rc == ROOST_EEXISTS)
+			continue;
+		if (rc != 0) {
+			fprintf(stderr, "roost: %s\n", err.msg);
+			return CLI_USAGE;
+		}
+		if (k > 0) {
+			for (i = 0; i < *nw; i++)
+				if (strcmp((*w)[i].path, first) == 0)
+					other = (*w)[i].source;
+			fprintf(stderr, "%s: warning: '%s' exists (from %s); "
+			    "written as '%s' instead\n", src, first,
+			    other ? other : "an earlier import", path);
+		}
+		*w = xreallocarray(*w, *nw + 1, sizeof(**w));
+		(*w)[*nw].path = xstrdup(path);
+		(*w)[*nw].source = xstrdup(src);
+		(*nw)++;
+		fprintf(stderr, "%s: %s (%s) -> %s\n", src, egg->name,
+		    egg->source_version ? egg->source_version : "?", path);
+		return CLI_OK;
+	}
+	for (i = 0; i < *nw; i++)
+		if (strcmp((*w)[i].path, first) == 0)
+			other = (*w)[i].source;
+	fprintf(stderr, "%s: error: egg '%s' is not written: '%s' and its "
+	    "alternatives exist already (the first from %s); nothing was "
+	    "overwritten\n", src, egg->name, first,
+	    other ? other : "an earlier import");
+	return CLI_FAIL;
+}
+
 static int
 egg_import(int argc, char *argv[])
 {
@@ -51,9 +188,9 @@ egg_import(int argc, char *argv[])
 	struct diags	 d;
 	struct egg	*egg;
 	struct buf	 b;
-	struct rerr	 err;
-	char		 slug[128], path[PATH_MAX];
-	int		 ch, i, rc = CLI_OK;
+	struct written	*w = NULL;
+	size_t		 nw = 0, k;
+	int		 ch, i, rc = CLI_OK, wrc;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -88,22 +225,17 @@ egg_import(int argc, char *argv[])
 			if (argc - optind > 1)
 				printf("---\n");
 			fputs(buf_str(&b), stdout);
-		} else {
-			egg_slug(egg->name, slug, sizeof(slug));
-			snprintf(path, sizeof(path), "%s/%s.yaml", dir, slug);
-			rerr_init(&err);
-			if (util_write_atomic(path, b.data, b.len, 0644,
-			    &err) != 0) {
-				fprintf(stderr, "roost: %s\n", err.msg);
-				rc = CLI_USAGE;
-			} else
-				fprintf(stderr, "%s: %s (%s) -> %s\n", argv[i],
-				    egg->name, egg->source_version ?
-				    egg->source_version : "?", path);
-		}
+		} else if ((wrc = import_write(dir, argv[i], egg, &b, &w,
+		    &nw)) != CLI_OK && rc == CLI_OK)
+			rc = wrc;
 		buf_dispose(&b);
 		egg_free(egg);
 	}
+	for (k = 0; k < nw; k++) {
+		free(w[k].path);
+		free(w[k].source);
+	}
+	free(w);
 	return rc;
 }
 

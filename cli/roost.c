@@ -1,8 +1,8 @@
 /*
  * roost: the command-line interface for people and CI. It validates state
  * repositories, imports eggs, makes the same server edits the Discord bot
- * makes (through the panel core in lib/), and asks a node's roostd for its
- * status and plans.
+ * makes (through the panel core in lib/), asks a node's roostd for its
+ * status and plans, and shows and types into a server's console.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +24,10 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "status", cmd_status,
 	    "status [--api SOCKET] [--format text|json] [NAME]" },
 	{ "plan", cmd_plan, "plan --repo DIR [--rev REV] [--api SOCKET]" },
+	{ "logs", cmd_logs,
+	    "logs NAME [-n N] [-f] [--no-ansi] [--api SOCKET]" },
+	{ "console", cmd_console,
+	    "console NAME [-c LINE [-w SECONDS]] [--api SOCKET]" },
 };
 
 static int

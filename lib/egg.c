@@ -564,11 +564,141 @@ egg_rules_node(struct egg_ctx *c, struct egg_var *var,
 	var->rules_raw = buf_detach(&b);
 }
 
+/* An environment variable name: [A-Z_][A-Z0-9_]*. */
+int
+egg_env_name_valid(const char *s)
+{
+	if (!(*s >= 'A' && *s <= 'Z') && *s != '_')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!(*s >= 'A' && *s <= 'Z') && !(*s >= '0' && *s <= '9') &&
+		    *s != '_')
+			return 0;
+	return 1;
+}
+
+/*
+ * The name a variable that is not [A-Z_][A-Z0-9_]* is read as: letters
+ * upper-cased, '-', '.' and ' ' made '_'. NULL when that is still not a
+ * valid name (a leading digit, other characters).
+ */
+static char *
+egg_env_map(const char *s)
+{
+	char	*m = xstrdup(s), *p;
+
+	for (p = m; *p != '\0'; p++) {
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+		else if (*p == '-' || *p == '.' || *p == ' ')
+			*p = '_';
+	}
+	if (!egg_env_name_valid(m)) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int
+egg_word(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '_';
+}
+
+/*
+ * Renames the references to variable old in one text: "{{old}}",
+ * "{{env.old}}", "{{server.environment.old}}", "${old}" and "$old".
+ */
+static void
+egg_rename_in(char **text, const char *old, const char *new)
+{
+	struct buf	 b;
+	const char	*s, *hit;
+	size_t		 n = strlen(old);
+	int		 changed = 0;
+
+	if (*text == NULL || strstr(*text, old) == NULL)
+		return;
+	buf_init(&b, 0);
+	for (s = *text; (hit = strstr(s, old)) != NULL; s = hit + n) {
+		buf_add(&b, s, hit - s);
+		if (hit > *text && (hit[-1] == '{' || hit[-1] == '$' ||
+		    hit[-1] == '.') && !egg_word(hit[n]) &&
+		    (hit[-1] != '$' || hit == *text + 1 ||
+		    !egg_word(hit[-2]))) {
+			buf_puts(&b, new);
+			changed = 1;
+		} else
+			buf_add(&b, hit, n);
+	}
+	buf_puts(&b, s);
+	if (changed) {
+		free(*text);
+		*text = buf_detach(&b);
+	} else
+		buf_dispose(&b);
+}
+
+/* Renames a variable's references across the egg loaded so far. */
+static void
+egg_rename_refs(struct egg *egg, const char *old, const char *new)
+{
+	size_t	i, j;
+
+	for (i = 0; i < egg->nstartups; i++)
+		egg_rename_in(&egg->startups[i], old, new);
+	for (i = 0; i < egg->nfiles; i++)
+		for (j = 0; j < egg->files[i].nreplace; j++) {
+			egg_rename_in(&egg->files[i].replace[j].value, old,
+			    new);
+			egg_rename_in(&egg->files[i].replace[j].if_value,
+			    old, new);
+		}
+	egg_rename_in(&egg->install_script, old, new);
+}
+
+struct egg_var_pos {
+	const char	*env;
+	int		 line, col;
+	size_t		 idx;
+};
+
+static int
+egg_var_pos_cmp(const void *a, const void *b)
+{
+	const struct egg_var_pos *x = a, *y = b;
+	int c = strcmp(x->env, y->env);
+
+	if (c != 0)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * A variable defined twice is an error naming both places (sorted, so
+ * any number of variables is checked in n log n).
+ */
+static void
+egg_vars_dups(struct egg_ctx *c, struct egg_var_pos *pos, size_t n)
+{
+	size_t	i;
+
+	qsort(pos, n, sizeof(*pos), egg_var_pos_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(pos[i].env, pos[i - 1].env) == 0)
+			diags_add(c->d, c->path, pos[i].line, pos[i].col,
+			    "variable '%s' is defined twice (first at "
+			    "%d:%d)", pos[i].env, pos[i - 1].line,
+			    pos[i - 1].col);
+}
+
 static void
 egg_vars_load(struct egg_ctx *c, const struct ydoc_node *vars)
 {
-	struct egg	*egg = c->egg;
-	size_t		 i;
+	struct egg		*egg = c->egg;
+	struct egg_var_pos	*pos;
+	size_t			 i, npos = 0;
 
 	if (vars == NULL || ydoc_is_null(vars))
 		return;
@@ -582,26 +712,51 @@ egg_vars_load(struct egg_ctx *c, const struct ydoc_node *vars)
 		    EGG_MAX_VARS);
 		return;
 	}
+	pos = xcalloc(vars->n + 1, sizeof(*pos));
 	for (i = 0; i < vars->n; i++) {
-		const struct ydoc_node *v = ydoc_item(vars, i);
+		const struct ydoc_node *v = ydoc_item(vars, i), *en;
 		struct egg_var *var;
-		char *env;
+		char *env, *mapped;
 
 		if (v->type != YDOC_MAP) {
 			egg_err(c, v, "each variable must be a map");
 			continue;
 		}
+		if ((en = ydoc_get(v, "env_variable")) == NULL)
+			en = ydoc_get(v, "env");
 		if ((env = egg_str(c, v, "env_variable")) == NULL &&
 		    (env = egg_str(c, v, "env")) == NULL) {
 			egg_err(c, v, "variable without 'env_variable' (or "
 			    "'env')");
 			continue;
 		}
+		if (en == NULL)
+			en = v;
+		if (!egg_env_name_valid(env)) {
+			if ((mapped = egg_env_map(env)) == NULL) {
+				egg_err(c, en, "variable '%s': a name must "
+				    "match [A-Z_][A-Z0-9_]*", env);
+				free(env);
+				continue;
+			}
+			diags_warn(c->d, c->path, en->line, en->col,
+			    "variable '%s' is read as '%s' (names match "
+			    "[A-Z_][A-Z0-9_]*); its references are renamed",
+			    env, mapped);
+			egg_rename_refs(egg, env, mapped);
+			free(env);
+			env = mapped;
+		}
 		egg->vars = xreallocarray(egg->vars, egg->nvars + 1,
 		    sizeof(*egg->vars));
 		var = &egg->vars[egg->nvars++];
 		memset(var, 0, sizeof(*var));
 		var->env = env;
+		pos[npos].env = env;
+		pos[npos].line = en->line;
+		pos[npos].col = en->col;
+		pos[npos].idx = egg->nvars - 1;
+		npos++;
 		var->name = egg_str(c, v, "name");
 		if (var->name == NULL)
 			var->name = xstrdup(env);
@@ -616,6 +771,11 @@ egg_vars_load(struct egg_ctx *c, const struct ydoc_node *vars)
 		    ydoc_get(v, "user_editable") : ydoc_get(v, "editable"), 1);
 		egg_rules_node(c, var, ydoc_get(v, "rules"));
 	}
+	/* pos[].env points into egg->vars, which does not move any more */
+	for (i = 0; i < npos; i++)
+		pos[i].env = egg->vars[pos[i].idx].env;
+	egg_vars_dups(c, pos, npos);
+	free(pos);
 }
 
 static void

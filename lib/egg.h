@@ -138,6 +138,8 @@ void	egg_write_yaml(const struct egg *egg, struct buf *out);
 char	*egg_file_relpath(const char *path);
 /* Returns the variable whose env name is env, or NULL. */
 const struct egg_var *egg_var_find(const struct egg *egg, const char *env);
+/* Whether s is an environment variable name: [A-Z_][A-Z0-9_]*. */
+int	egg_env_name_valid(const char *s);
 /* True when ref is one of the egg's images. */
 int	egg_has_image(const struct egg *egg, const char *ref);
 

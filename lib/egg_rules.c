@@ -153,15 +153,36 @@ rule_find(const struct egg_var *var, const char *name)
 	return NULL;
 }
 
+/*
+ * PHP's FILTER_VALIDATE_INT, which Laravel's "integer" uses: an optional
+ * sign, no leading zeros ("0" alone is fine), within a 64-bit integer.
+ * (PHP also trims surrounding whitespace; roost refuses it, as its
+ * numeric rules do.)
+ */
 static int
 is_integer(const char *s)
 {
-	if (*s == '-' || *s == '+')
-		s++;
-	if (*s == '\0')
+	const char	*p = s;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (*p == '\0' || (*p == '0' && p[1] != '\0'))
 		return 0;
+	for (const char *q = p; *q != '\0'; q++)
+		if (!isdigit((unsigned char)*q))
+			return 0;
+	errno = 0;
+	(void)strtoll(s, NULL, 10);
+	return errno != ERANGE;
+}
+
+/* Laravel's emptiness: a string of only whitespace is empty. */
+static int
+blank(const char *s)
+{
 	for (; *s != '\0'; s++)
-		if (!isdigit((unsigned char)*s))
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' &&
+		    *s != '\v' && *s != '\0')
 			return 0;
 	return 1;
 }
@@ -464,7 +485,7 @@ egg_var_check(const struct egg_var *var, const char *value, struct buf *msg)
 
 	if (v == NULL)
 		v = "";
-	if (*v == '\0') {
+	if (blank(v)) {
 		if (rule_find(var, "required") != NULL) {
 			buf_puts(msg, "is required");
 			return -1;

@@ -74,7 +74,9 @@ egg_write_yaml(const struct egg *egg, struct buf *out)
 		ywrite_scalar(out, egg->images[i].ref);
 		buf_putc(out, '\n');
 	}
-	if (egg->nstartups <= 1) {
+	/* one command keeps its label unless it is the default one */
+	if (egg->nstartups == 0 || (egg->nstartups == 1 &&
+	    strcmp(egg->startup_labels[0], "Default") == 0)) {
 		buf_puts(out, "startup:");
 		ywrite_value(out, egg->startup ? egg->startup : "", 2);
 	} else {

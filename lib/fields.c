@@ -103,10 +103,10 @@ fields_parse_int(const struct ydoc_node *n, int64_t *out)
 		return -1;
 	errno = 0;
 	v = strtoll(n->str, &end, 10);
-	if (errno != 0 || *end != '\0' || end == n->str)
+	if (*end != '\0' || end == n->str || (errno != 0 && errno != ERANGE))
 		return -1;
 	*out = v;
-	return 0;
+	return errno == ERANGE ? 1 : 0;
 }
 
 /* Parses a boolean; see fields.h. */
@@ -168,25 +168,27 @@ fill_int(struct fields_ctx *c, const struct field *f, const char *name,
     const struct ydoc_node *v, void *slot)
 {
 	int64_t	val;
+	int	rc;
 
-	if (fields_parse_int(v, &val) != 0) {
+	if ((rc = fields_parse_int(v, &val)) < 0) {
 		fields_err(c, v, "'%s' must be a whole number%s", name,
 		    v->type == YDOC_SCALAR ? "" : ", not a list or map");
 		return;
 	}
-	if (f->type == FIELD_INT && !bounded(f) &&
-	    (val < INT_MIN || val > INT_MAX)) {
+	if (!bounded(f) && (rc > 0 || (f->type == FIELD_INT &&
+	    (val < INT_MIN || val > INT_MAX)))) {
 		fields_err(c, v, "'%s' is too large", name);
 		return;
 	}
+	/* A number past int64_t's range is reported as written. */
 	if (bounded(f) && val < f->min) {
-		fields_err(c, v, "'%s' must be at least %lld, not %lld", name,
-		    (long long)f->min, (long long)val);
+		fields_err(c, v, "'%s' must be at least %lld, not %.40s", name,
+		    (long long)f->min, v->str);
 		return;
 	}
-	if (bounded(f) && val > f->max) {
-		fields_err(c, v, "'%s' must be at most %lld, not %lld", name,
-		    (long long)f->max, (long long)val);
+	if (bounded(f) && (val > f->max || (rc > 0 && val >= f->max))) {
+		fields_err(c, v, "'%s' must be at most %lld, not %.40s", name,
+		    (long long)f->max, v->str);
 		return;
 	}
 	if (f->type == FIELD_INT)

@@ -85,7 +85,10 @@ void	fields_err(struct fields_ctx *c, const struct ydoc_node *n,
 void	fields_unknown(struct fields_ctx *c, const struct ydoc_node *key,
 	    const char *where, const struct field *fields, size_t nf,
 	    const char *const *known);
-/* A whole number (decimal) scalar: 0, or -1 for anything else. */
+/*
+ * A whole number (decimal) scalar: 0; 1 when it is a whole number past
+ * int64_t's range (*out is then the nearest bound); -1 for anything else.
+ */
 int	fields_parse_int(const struct ydoc_node *n, int64_t *out);
 /* A boolean scalar: 0, or -1 for anything else. */
 int	fields_parse_bool(const struct ydoc_node *n, int *out);

@@ -158,6 +158,61 @@ panel_branch(const struct panel *p)
 	return p->branch;
 }
 
+/*
+ * Whether c may open or close a name: libgit2 trims these from a
+ * signature's name and refuses a name left empty.
+ */
+static int
+author_crud(unsigned char c)
+{
+	return c <= ' ' || c == '.' || c == ',' || c == ':' || c == ';' ||
+	    c == '"' || c == '\\' || c == '\'' || c == 0x7f;
+}
+
+/* The author of a Discord user's edit; see panel.h. */
+char *
+panel_author_discord(const char *name, const char *id)
+{
+	struct buf		 b;
+	const unsigned char	*s;
+	char			*r, digits[32];
+	size_t			 i, n = 0, start, end;
+
+	for (i = 0; id != NULL && id[i] != '\0' && n + 1 < sizeof(digits);
+	    i++)
+		if (id[i] >= '0' && id[i] <= '9')
+			digits[n++] = id[i];
+	digits[n] = '\0';
+	if (n == 0)
+		snprintf(digits, sizeof(digits), "0");
+	buf_init(&b, 0);
+	for (s = (const unsigned char *)(name ? name : ""); *s != '\0'; s++) {
+		if (*s == '<')
+			buf_puts(&b, "\xe2\x80\xb9");	/* U+2039 */
+		else if (*s == '>')
+			buf_puts(&b, "\xe2\x80\xba");	/* U+203A */
+		else if (*s < ' ' || *s == 0x7f) {
+			if (b.len > 0 && b.data[b.len - 1] != ' ')
+				buf_putc(&b, ' ');
+		} else
+			buf_putc(&b, (char)*s);
+	}
+	start = 0;
+	end = b.len;
+	while (start < end && author_crud((unsigned char)b.data[start]))
+		start++;
+	while (end > start && author_crud((unsigned char)b.data[end - 1]))
+		end--;
+	if (start == end)
+		xasprintf(&r, "discord user (discord:%s) "
+		    "<%s@users.discord.invalid>", digits, digits);
+	else
+		xasprintf(&r, "%.*s (discord:%s) <%s@users.discord.invalid>",
+		    (int)(end - start), b.data + start, digits, digits);
+	buf_dispose(&b);
+	return r;
+}
+
 /* Prepares a result. */
 void
 panel_result_init(struct panel_result *res)
@@ -171,6 +226,7 @@ void
 panel_result_dispose(struct panel_result *res)
 {
 	free(res->summary);
+	free(res->node);
 	if (res->password != NULL) {
 		explicit_bzero(res->password, strlen(res->password));
 		free(res->password);
@@ -320,6 +376,20 @@ message_make(const struct panel_edit *e, const struct panel_req *req,
 		buf_addf(msg, "Roost-Request: %s\n", req->request_id);
 }
 
+/* Records the node the server has in st, when it is there. */
+static void
+result_node(struct panel_result *res, const struct state *st,
+    const char *name)
+{
+	const struct state_server	*srv;
+
+	if (st == NULL || (srv = state_server_find(st, name)) == NULL ||
+	    srv->node == NULL)
+		return;
+	free(res->node);
+	res->node = xstrdup(srv->node);
+}
+
 /* One attempt of an edit under the writer lock. */
 static int
 apply_once(struct panel *p, const struct panel_req *req,
@@ -355,6 +425,8 @@ apply_once(struct panel *p, const struct panel_req *req,
 		res->existing = 1;
 		free(res->summary);
 		res->summary = NULL;
+		if (load_state(p, id, NULL, 0, &st, NULL) == 0)
+			result_node(res, st, e->name);
 		if (gitstore_file_log(p->gs, id, path, 1, &v, &n, NULL) == 0) {
 			if (n > 0 && strcmp(v[0].id, id) == 0)
 				res->summary = xstrdup(v[0].summary);
@@ -387,6 +459,7 @@ apply_once(struct panel *p, const struct panel_req *req,
 		p->last = NULL;
 	} else if ((rc = load_state(p, base, NULL, 0, &st, err)) != 0)
 		goto done;
+	result_node(res, st, e->name);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.p = p;
 	ctx.st = st;
@@ -414,6 +487,8 @@ apply_once(struct panel *p, const struct panel_req *req,
 	ch.len = ctx.remove ? 0 : out.len;
 	if ((rc = load_state(p, base, &ch, 1, &nst, err)) != 0)
 		goto done;
+	if (!ctx.remove)
+		result_node(res, nst, e->name);
 	diags_dispose(&res->diags);
 	edit_problems(st, nst, path, e->name, ctx.remove, &res->diags);
 	if (res->diags.nerrors > 0) {
@@ -569,6 +644,12 @@ set_one(struct panel_ctx *c, const char *path, const char *value, int mode,
 	int		 rc;
 
 	was = old_value(buf_str(c->out), c->out->len, path);
+	/* a key set to what it is, or removed when absent, is no change */
+	if ((value == NULL && was == NULL) ||
+	    (value != NULL && was != NULL && strcmp(was, value) == 0)) {
+		free(was);
+		return 0;
+	}
 	buf_init(&nb, 0);
 	if (value == NULL)
 		rc = yedit_delete(&nb, buf_str(c->out), c->out->len, path,
@@ -609,17 +690,6 @@ is_int(const char *s)
 	return 1;
 }
 
-static int
-is_env_name(const char *s)
-{
-	if (!isupper((unsigned char)*s) && *s != '_')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isupper((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_')
-			return 0;
-	return 1;
-}
 
 /* Applies one KEY=VALUE of "server set" to c->out. */
 static int
@@ -687,7 +757,7 @@ set_kv(struct panel_ctx *c, const char *kv, struct rerr *err)
 	} else if (strncmp(key, "variables.", 10) == 0 && key[10] != '\0') {
 		path = xstrdup(key);
 		mode = YEDIT_STRING;
-	} else if (is_env_name(key)) {
+	} else if (egg_env_name_valid(key)) {
 		xasprintf(&path, "variables.%s", key);
 		mode = YEDIT_STRING;
 	} else if (strcmp(key, "name") == 0) {
@@ -722,7 +792,33 @@ set_kv(struct panel_ctx *c, const char *kv, struct rerr *err)
 struct set_arg {
 	const char *const	*kv;
 	size_t			 n;
+	int			 vars;	/* every key is a variable name */
 };
+
+/* Sets one variable KEY=VALUE as variables.KEY; "" removes it. */
+static int
+set_var(struct panel_ctx *c, const char *kv, struct rerr *err)
+{
+	const char	*eq = strchr(kv, '=');
+	char		*key, *path;
+	int		 rc;
+
+	if (eq == NULL || eq == kv)
+		return rerr_set(err, ROOST_EINVAL, "'%s' is not KEY=VALUE", kv);
+	key = xstrndup(kv, eq - kv);
+	if (!egg_env_name_valid(key)) {
+		rc = rerr_set(err, ROOST_EINVAL, "'%s' is not a variable "
+		    "name; names match [A-Z_][A-Z0-9_]*", key);
+		free(key);
+		return rc;
+	}
+	xasprintf(&path, "variables.%s", key);
+	rc = set_one(c, path, eq[1] != '\0' ? eq + 1 : NULL, YEDIT_STRING,
+	    err);
+	free(path);
+	free(key);
+	return rc;
+}
 
 static int
 edit_set(struct panel_ctx *c, void *arg, struct rerr *err)
@@ -733,7 +829,8 @@ edit_set(struct panel_ctx *c, void *arg, struct rerr *err)
 
 	buf_add(c->out, c->old, c->oldlen);
 	for (i = 0; i < a->n; i++)
-		if ((rc = set_kv(c, a->kv[i], err)) != 0)
+		if ((rc = (a->vars ? set_var : set_kv)(c, a->kv[i],
+		    err)) != 0)
 			return rc;
 	return 0;
 }
@@ -744,12 +841,27 @@ panel_server_set(struct panel *p, const struct panel_req *req,
     const char *name, const char *const *kv, size_t nkv,
     struct panel_result *res, struct rerr *err)
 {
-	struct set_arg		a = { kv, nkv };
+	struct set_arg		a = { kv, nkv, 0 };
 	struct panel_edit	e = { "server set", name, 1, edit_set, &a };
 
 	if (nkv == 0)
 		return rerr_set(err, ROOST_EINVAL, "nothing to set; give "
 		    "KEY=VALUE items such as memory=4096");
+	return panel_apply(p, req, &e, res, err);
+}
+
+/* Sets variables of a server from KEY=VALUE items (variables.KEY only). */
+int
+panel_server_set_vars(struct panel *p, const struct panel_req *req,
+    const char *name, const char *const *kv, size_t nkv,
+    struct panel_result *res, struct rerr *err)
+{
+	struct set_arg		a = { kv, nkv, 1 };
+	struct panel_edit	e = { "server vars", name, 1, edit_set, &a };
+
+	if (nkv == 0)
+		return rerr_set(err, ROOST_EINVAL, "nothing to set; give "
+		    "variables as KEY=VALUE");
 	return panel_apply(p, req, &e, res, err);
 }
 

@@ -61,6 +61,9 @@ struct panel_result {
 	int		 attempts;	/* tries it took */
 	char		*summary;	/* "roost server set mc: ..." */
 	char		*password;	/* generated SFTP password, or NULL */
+	char		*node;		/* the server's node after the edit
+					   (before it, for a delete or a
+					   refused edit), or NULL */
 	struct diags	 diags;		/* why a ROOST_EINVAL edit was refused */
 };
 
@@ -111,6 +114,16 @@ struct gitstore *panel_gitstore(struct panel *p);
 /* The branch edits go to (borrowed). */
 const char *panel_branch(const struct panel *p);
 
+/*
+ * The author of an edit made by Discord user id under display name name,
+ * as docs/gitops.md promises: "Name (discord:ID) <ID@users.discord.invalid>".
+ * What a git signature cannot hold is replaced ('<' and '>' by U+2039 and
+ * U+203A, newlines and other control characters by a space; ends libgit2
+ * would trim are trimmed); everything else (emoji, U+2028) is kept. An
+ * empty name becomes "discord user". Owned by the caller.
+ */
+char	*panel_author_discord(const char *name, const char *id);
+
 /* Prepares a result; cannot fail. */
 void	panel_result_init(struct panel_result *res);
 /* Frees what a result holds (the password is wiped); res can be reused. */
@@ -143,6 +156,15 @@ int	panel_server_create(struct panel *p, const struct panel_req *req,
  * ROOST_ENOTFOUND for an unknown server.
  */
 int	panel_server_set(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *const *kv, size_t nkv,
+	    struct panel_result *res, struct rerr *err);
+/*
+ * Sets egg variables of a server from "KEY=VALUE" items: every KEY is a
+ * variable name ([A-Z_][A-Z0-9_]*, anything else is refused) and is
+ * written as variables.KEY, never as another field of the server; an
+ * empty value removes it. Returns as panel_server_set.
+ */
+int	panel_server_set_vars(struct panel *p, const struct panel_req *req,
 	    const char *name, const char *const *kv, size_t nkv,
 	    struct panel_result *res, struct rerr *err);
 /*

@@ -533,6 +533,7 @@ state_node_dispose(struct state_node *n)
 	free(n->path);
 	free(n->name);
 	free(n->address);
+	free(n->public_address);
 	free(n->ports);
 }
 

@@ -85,6 +85,7 @@ struct state_node {
 	char			*path;		/* "nodes/<name>.yaml" */
 	char			*name;
 	char			*address;	/* IP ports are bound to */
+	char			*public_address; /* players connect here */
 	struct state_portrange	*ports;
 	size_t			 nports;
 	int64_t			 cap_memory;	/* MiB */

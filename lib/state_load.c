@@ -287,6 +287,8 @@ load_node(struct state *st, const char *path, const char *stem,
 		{ "name", FIELD_STR, offsetof(struct state_node, name), 0, 0 },
 		{ "address", FIELD_STR, offsetof(struct state_node, address),
 		    0, 0 },
+		{ "publicAddress", FIELD_STR, offsetof(struct state_node,
+		    public_address), 0, 0 },
 		{ "ports", FIELD_SKIP, 0, 0, 0 },
 		{ "capacity", FIELD_SKIP, 0, 0, 0 },
 		{ "oversubscribe", FIELD_SKIP, 0, 0, 0 },
@@ -330,6 +332,19 @@ load_node(struct state *st, const char *path, const char *stem,
 	if (n->address == NULL)
 		fields_err(&c, root, "'address' is required: the IP address game "
 		    "ports are bound to");
+	if (n->public_address != NULL && (n->public_address[0] == '\0' ||
+	    strpbrk(n->public_address, " \t/@?#") != NULL ||
+	    (strchr(n->public_address, ':') != NULL &&
+	    strchr(n->public_address, ':') == strrchr(n->public_address,
+	    ':')))) {
+		fields_err(&c, ydoc_get(root, "publicAddress"), "'publicAddress' "
+		    "must be a host name or IP address players connect to "
+		    "(no scheme, port or path), not '%s'", n->public_address);
+		free(n->public_address);
+		n->public_address = NULL;
+	}
+	if (n->public_address == NULL && n->address != NULL)
+		n->public_address = xstrdup(n->address);
 	if ((v = ydoc_get(root, "capacity")) != NULL && !ydoc_is_null(v)) {
 		if (v->type != YDOC_MAP)
 			fields_err(&c, v, "'capacity' must be a map { memory, disk, "

@@ -23,11 +23,14 @@
 
 #define OFF(f)	offsetof(struct conf, f)
 
-static field_fn	conf_user;
+static field_fn	conf_user, conf_count, conf_size;
 
 static const struct field conf_hub_keys[] = {
 	{ "url",		FIELD_STR, OFF(hub_url), 0, 0, FIELD_NONEMPTY },
 	{ "tokenFile",		FIELD_STR, OFF(hub_token_file), 0, 0,
+	    FIELD_NONEMPTY },
+	/* wss://: the CA bundle that signed the hub's certificate */
+	{ "caFile",		FIELD_STR, OFF(hub_ca_file), 0, 0,
 	    FIELD_NONEMPTY },
 	{ NULL }
 };
@@ -38,6 +41,23 @@ static const struct field conf_sftp_keys[] = {
 	    FIELD_NONEMPTY },
 	{ "hostKey",		FIELD_STR, OFF(sftp_host_key), 0, 0,
 	    FIELD_NONEMPTY },
+	{ NULL }
+};
+
+/* console: each server's ring, flood throttle, command rate, audit log */
+static const struct field conf_console_keys[] = {
+	{ "lines",		FIELD_FUNC, OFF(con_lines), 0, 0, 0, NULL,
+	    conf_count },
+	{ "bytes",		FIELD_FUNC, OFF(con_bytes), 0, 0, 0, NULL,
+	    conf_size },
+	{ "throttleLines",	FIELD_FUNC, OFF(con_throttle), 0, 0, 0, NULL,
+	    conf_count },
+	{ "throttleInterval",	FIELD_DURATION, OFF(con_throttle_ms) },
+	{ "commandLimit",	FIELD_FUNC, OFF(con_rate), 0, 0, 0, NULL,
+	    conf_count },
+	{ "commandWindow",	FIELD_DURATION, OFF(con_rate_ms) },
+	{ "auditMaxSize",	FIELD_FUNC, OFF(audit_max), 0, 0, 0, NULL,
+	    conf_size },
 	{ NULL }
 };
 
@@ -65,6 +85,9 @@ static const struct field conf_keys[] = {
 	    FIELD_NONEMPTY },
 	{ "stopTimeout",	FIELD_DURATION, OFF(stop_ms) },
 	{ "installTimeout",	FIELD_DURATION, OFF(install_ms) },
+	{ "apiGroup",		FIELD_STR, OFF(api_group), 0, 0,
+	    FIELD_NONEMPTY },
+	{ "console",		FIELD_MAP, 0, 0, 0, 0, conf_console_keys },
 	{ NULL }
 };
 
@@ -84,6 +107,65 @@ conf_defaults(struct conf *c)
 	c->network = xstrdup("roost0");
 	c->stop_ms = 30 * 1000;
 	c->install_ms = 30 * 60 * 1000;
+	c->api_group = xstrdup("roost");
+	c->con_lines = 1000;
+	c->con_bytes = 256 * 1024;
+	c->con_throttle = 2000;
+	c->con_throttle_ms = 100;
+	c->con_rate = 5;
+	c->con_rate_ms = 10 * 1000;
+	c->audit_max = 10 * 1024 * 1024;
+}
+
+/* Reads a positive integer, with a KiB/MiB/GiB suffix when size. */
+static int
+conf_parse_uint(const char *s, int size, uint64_t *out)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || v == 0)
+		return -1;
+	if (size && *end != '\0') {
+		if (strcmp(end, "KiB") == 0 && v < (1ULL << 44))
+			v <<= 10;
+		else if (strcmp(end, "MiB") == 0 && v < (1ULL << 34))
+			v <<= 20;
+		else if (strcmp(end, "GiB") == 0 && v < (1ULL << 24))
+			v <<= 30;
+		else
+			return -1;
+	} else if (*end != '\0' || v > UINT32_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A positive count (console.lines, ...) into a uint64_t. */
+static void
+conf_count(struct fields_ctx *fc, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
+{
+	if (!ydoc_is_scalar(v) || conf_parse_uint(v->str, 0,
+	    (uint64_t *)((char *)obj + f->off)) == -1)
+		fields_err(fc, v, "'%s' must be a positive integer, not '%s'",
+		    name, ydoc_is_scalar(v) ? v->str : ydoc_type_name(v));
+}
+
+/* A size in bytes: 262144, 256KiB, 10MiB or 1GiB. */
+static void
+conf_size(struct fields_ctx *fc, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
+{
+	if (!ydoc_is_scalar(v) || conf_parse_uint(v->str, 1,
+	    (uint64_t *)((char *)obj + f->off)) == -1)
+		fields_err(fc, v, "'%s' must be a size such as 262144, 256KiB "
+		    "or 10MiB, not '%s'", name, ydoc_is_scalar(v) ? v->str :
+		    ydoc_type_name(v));
 }
 
 /* containerUser: UID or UID:GID, both non-zero. */
@@ -161,6 +243,9 @@ conf_load(struct conf **out, const char *path, struct diags *d)
 	if (c->hub_url != NULL && c->hub_token_file == NULL)
 		diags_add(d, path, 0, 0, "'hub.tokenFile' is required when "
 		    "'hub.url' is set");
+	if (c->con_throttle_ms == 0 || c->con_rate_ms == 0)
+		diags_add(d, path, 0, 0, "'console.throttleInterval' and "
+		    "'console.commandWindow' must not be 0");
 	if (c->sftp_host_key == NULL)
 		xasprintf(&c->sftp_host_key, "%s/sftp/host_ed25519",
 		    c->data_dir);
@@ -190,8 +275,10 @@ conf_free(struct conf *c)
 	free(c->api);
 	free(c->hub_url);
 	free(c->hub_token_file);
+	free(c->hub_ca_file);
 	free(c->sftp_listen);
 	free(c->sftp_host_key);
 	free(c->network);
+	free(c->api_group);
 	free(c);
 }

@@ -24,6 +24,7 @@ struct conf {
 	uint64_t	 poll_ms;	/* default 15 s */
 	char		*hub_url;	/* NULL: no hub */
 	char		*hub_token_file;
+	char		*hub_ca_file;	/* NULL: the system's CAs */
 	int		 sftp_enabled;	/* default 1 */
 	char		*sftp_listen;	/* default 0.0.0.0:2022 */
 	char		*sftp_host_key;	/* default <dataDir>/sftp/host_ed25519 */
@@ -35,6 +36,14 @@ struct conf {
 	char		*network;	/* default roost0 */
 	uint64_t	 stop_ms;	/* stopTimeout, default 30 s */
 	uint64_t	 install_ms;	/* installTimeout, default 30 min */
+	char		*api_group;	/* apiGroup, default "roost" if it exists */
+	uint64_t	 con_lines;	/* console.lines, default 1000 */
+	uint64_t	 con_bytes;	/* console.bytes, default 256 KiB */
+	uint64_t	 con_throttle;	/* console.throttleLines, default 2000 */
+	uint64_t	 con_throttle_ms; /* console.throttleInterval, 100 ms */
+	uint64_t	 con_rate;	/* console.commandLimit, default 5 */
+	uint64_t	 con_rate_ms;	/* console.commandWindow, default 10 s */
+	uint64_t	 audit_max;	/* console.auditMaxSize, default 10 MiB */
 };
 
 /*

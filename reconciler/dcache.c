@@ -62,6 +62,7 @@ struct dcache {
 	int			 running;
 	int			 stopping;	/* under mtx */
 	int64_t			 since;		/* last event time (ns) */
+	int64_t			 handled;	/* last handled event's (ns) */
 	uint64_t		 relists;
 	uint64_t		 events;
 	uint64_t		 reconnects;
@@ -436,6 +437,16 @@ dcache_ignored(const char *action)
 	return 0;
 }
 
+/* Records that every event up to time (ns) has been handled. */
+static void
+dcache_handled_up_to(struct dcache *c, int64_t time)
+{
+	pthread_mutex_lock(&c->mtx);
+	if (time > c->handled)
+		c->handled = time;
+	pthread_mutex_unlock(&c->mtx);
+}
+
 static int
 dcache_on_event(const struct docker_event *ev, void *arg)
 {
@@ -454,20 +465,36 @@ dcache_on_event(const struct docker_event *ev, void *arg)
 	}
 	pthread_mutex_unlock(&c->mtx);
 	if (strcmp(ev->type, "container") != 0 || ev->id[0] == '\0' ||
-	    dcache_ignored(ev->action))
+	    dcache_ignored(ev->action)) {
+		dcache_handled_up_to(c, ev->time_nano);
 		return 0;
+	}
 	if (strcmp(ev->action, "destroy") == 0) {
 		seq = atomic_fetch_add(&c->seq, 1) + 1;
 		if (dcache_remove(c, ev->id, seq, &server))
 			dcache_changed(c, server);
 		free(server);
+		dcache_handled_up_to(c, ev->time_nano);
 		return 0;
 	}
 	rerr_init(&err);
 	if (dcache_inspect_one(c, c->in, ev->id, &err) != 0)
 		log_warnx("dcache: after \"%s\" of %.12s: %s", ev->action,
 		    ev->id, err.msg);
+	dcache_handled_up_to(c, ev->time_nano);
 	return 0;
+}
+
+/* Returns the time of the last event the events thread has handled. */
+int64_t
+dcache_handled(struct dcache *c)
+{
+	int64_t	t;
+
+	pthread_mutex_lock(&c->mtx);
+	t = c->handled;
+	pthread_mutex_unlock(&c->mtx);
+	return t;
 }
 
 /* Sleeps up to secs unless stopping; returns whether stopping. */

@@ -98,6 +98,13 @@ uint64_t	 dcache_generation(struct dcache *c);
 int		 dcache_fd(const struct dcache *c);
 /* Empties dcache_fd's readiness; call when poll says it is readable. */
 void		 dcache_drain(struct dcache *c);
+/*
+ * Returns the engine time (ns since the epoch) of the last event the
+ * events thread has finished handling (its inspect done, the entry
+ * updated), 0 before the first. A caller that knows an event's time can
+ * wait for the cache to have settled past it.
+ */
+int64_t		 dcache_handled(struct dcache *c);
 /* Fills *st with counters (engine_calls includes every connection). */
 void		 dcache_get_stats(struct dcache *c, struct dcache_stats *st);
 

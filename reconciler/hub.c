@@ -1,7 +1,8 @@
 /*
- * hub: the node side of the hub protocol on libwebsockets. The lws
- * context lives in the hub thread; other threads queue frames under a
- * mutex and wake the thread with lws_cancel_service.
+ * hub: the node side of the hub protocol (see hub.h), on lib/ws.c's loop
+ * with the frames of lib/hubproto.h. The loop's thread owns the
+ * connection; other threads queue frames under a mutex and wake it. One
+ * fetch thread runs the fetches the hub asks for, one at a time.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -9,29 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <libwebsockets.h>
 
 #include "buf.h"
+#include "hubproto.h"
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
 #include "util.h"
+#include "ws.h"
 #include "xmalloc.h"
 
 #include "hub.h"
 
-#define HUB_HEARTBEAT_US	(15 * LWS_USEC_PER_SEC)
 #define HUB_BACKOFF_MIN_MS	1000
 #define HUB_BACKOFF_MAX_MS	60000
-#define HUB_MAX_FRAME		(4 * 1024 * 1024)
-
-struct hub_frame {
-	char			*text;
-	size_t			 len;
-	struct hub_frame	*next;
-};
+#define HUB_MAX_FETCHES		256	/* request ids waiting at once */
 
 struct hub_srv {
 	char		*name;
@@ -44,13 +41,12 @@ struct hub {
 	char			*token;
 	char			*node;
 	char			*version;
-	void			(*on_fetch)(void *, const char *);
+	char			*(*on_fetch)(void *);
 	void			*arg;
 
-	pthread_t		 thread;
+	struct ws_loop		*loop;		/* NULL once stopped */
 	struct lws_context	*ctx;
 	struct lws		*wsi;
-	int			 stop;
 	int			 up;
 	uint64_t		 backoff_ms;
 	lws_sorted_usec_list_t	 sul_heartbeat;
@@ -58,11 +54,19 @@ struct hub {
 	struct buf		 rx;
 
 	pthread_mutex_t		 mu;
-	struct hub_frame	*head, *tail;
+	struct ws_queue		 outq;
 	char			*node_json;	/* latest node object */
 	char			*revision;
 	struct hub_srv		*srv;
 	size_t			 nsrv;
+
+	/* fetch requests: one worker runs one fetch for all that wait */
+	pthread_cond_t		 fetch_cv;
+	char			**fetch_ids;
+	size_t			 nfetch_ids;
+	int			 fetch_warned;
+	int			 refs;		/* hub_stop's and the worker's */
+	int			 stopped;	/* hub_stop began */
 };
 
 static void	hub_connect(lws_sorted_usec_list_t *);
@@ -71,16 +75,7 @@ static void	hub_connect(lws_sorted_usec_list_t *);
 static void
 hub_queue_locked(struct hub *h, char *text)
 {
-	struct hub_frame	*f;
-
-	f = xcalloc(1, sizeof(*f));
-	f->text = text;
-	f->len = strlen(text);
-	if (h->tail != NULL)
-		h->tail->next = f;
-	else
-		h->head = f;
-	h->tail = f;
+	ws_queue_push(&h->outq, text, 0);
 }
 
 static void
@@ -89,71 +84,45 @@ hub_queue(struct hub *h, char *text)
 	pthread_mutex_lock(&h->mu);
 	hub_queue_locked(h, text);
 	pthread_mutex_unlock(&h->mu);
-	if (h->ctx != NULL)
-		lws_cancel_service(h->ctx);
+	ws_loop_wake(h->loop);
 }
 
 /* Queues hello and a full snapshot. Locked. */
 static void
 hub_queue_snapshot_locked(struct hub *h)
 {
-	cJSON	*o, *servers, *s;
-	size_t	 i;
+	struct buf	b;
+	size_t		i;
 
-	o = json_new_object();
-	cJSON_AddStringToObject(o, "type", "hello");
-	cJSON_AddStringToObject(o, "node", h->node);
-	cJSON_AddStringToObject(o, "version", h->version);
-	if (h->revision != NULL)
-		cJSON_AddStringToObject(o, "revision", h->revision);
-	else
-		cJSON_AddNullToObject(o, "revision");
-	hub_queue_locked(h, json_print(o));
-	cJSON_Delete(o);
-
-	o = json_new_object();
-	cJSON_AddStringToObject(o, "type", "snapshot");
-	cJSON_AddItemToObject(o, "node", h->node_json != NULL ?
-	    json_parse_str(h->node_json) : json_new_null());
-	servers = cJSON_AddArrayToObject(o, "servers");
-	for (i = 0; i < h->nsrv; i++)
-		if ((s = json_parse_str(h->srv[i].json)) != NULL)
-			cJSON_AddItemToArray(servers, s);
-	hub_queue_locked(h, json_print(o));
-	cJSON_Delete(o);
-}
-
-static void
-hub_free_queue_locked(struct hub *h)
-{
-	struct hub_frame	*f, *next;
-
-	for (f = h->head; f != NULL; f = next) {
-		next = f->next;
-		free(f->text);
-		free(f);
+	hub_queue_locked(h, hubp_hello(h->node, h->version, h->revision));
+	buf_init(&b, 0);
+	buf_putc(&b, '[');
+	for (i = 0; i < h->nsrv; i++) {
+		if (i > 0)
+			buf_putc(&b, ',');
+		buf_puts(&b, h->srv[i].json);
 	}
-	h->head = h->tail = NULL;
+	buf_putc(&b, ']');
+	hub_queue_locked(h, hubp_snapshot(h->node_json, buf_str(&b)));
+	buf_dispose(&b);
 }
 
 static void
 hub_heartbeat(lws_sorted_usec_list_t *sul)
 {
 	struct hub	*h = lws_container_of(sul, struct hub, sul_heartbeat);
-	char		 now[32], *text;
+	char		 now[32];
 
 	if (h->up) {
 		util_now_rfc3339(now, sizeof(now));
-		xasprintf(&text, "{\"type\":\"heartbeat\",\"time\":\"%s\"}",
-		    now);
 		pthread_mutex_lock(&h->mu);
-		hub_queue_locked(h, text);
+		hub_queue_locked(h, hubp_heartbeat(now));
 		pthread_mutex_unlock(&h->mu);
 		if (h->wsi != NULL)
 			lws_callback_on_writable(h->wsi);
 	}
 	lws_sul_schedule(h->ctx, 0, &h->sul_heartbeat, hub_heartbeat,
-	    HUB_HEARTBEAT_US);
+	    (lws_usec_t)HUBP_HEARTBEAT_S * LWS_USEC_PER_SEC);
 }
 
 static void
@@ -161,7 +130,7 @@ hub_retry(struct hub *h)
 {
 	uint64_t	ms = h->backoff_ms, jitter;
 
-	if (h->stop)
+	if (h->stopped)
 		return;
 	jitter = ms / 5;
 	ms = ms - jitter + (uint64_t)(random() % (long)(2 * jitter + 1));
@@ -171,51 +140,120 @@ hub_retry(struct hub *h)
 	    (lws_usec_t)ms * LWS_US_PER_MS);
 }
 
-struct hub_fetch_job {
-	struct hub	*h;
-	char		*id;
-};
+static void
+hub_free(struct hub *h)
+{
+	size_t	i;
 
+	ws_queue_clear(&h->outq);
+	for (i = 0; i < h->nsrv; i++) {
+		free(h->srv[i].name);
+		free(h->srv[i].json);
+	}
+	for (i = 0; i < h->nfetch_ids; i++)
+		free(h->fetch_ids[i]);
+	free(h->fetch_ids);
+	free(h->srv);
+	free(h->node_json);
+	free(h->revision);
+	free(h->token);
+	free(h->url);
+	free(h->node);
+	free(h->version);
+	buf_dispose(&h->rx);
+	pthread_cond_destroy(&h->fetch_cv);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
+}
+
+/* Drops a reference to h; the last one frees it. Locked; unlocks. */
+static void
+hub_unref_locked(struct hub *h)
+{
+	int	last = --h->refs == 0;
+
+	pthread_mutex_unlock(&h->mu);
+	if (last)
+		hub_free(h);
+}
+
+/*
+ * The fetch worker: however many "fetch" frames arrive, one fetch runs at
+ * a time, and every request that waited for it gets its answer.
+ */
 static void *
 hub_fetch_thread(void *arg)
 {
-	struct hub_fetch_job	*j = arg;
+	struct hub	*h = arg;
+	char		**ids, *result;
+	size_t		  n, i;
 
-	j->h->on_fetch(j->h->arg, j->id);
-	free(j->id);
-	free(j);
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		while (h->nfetch_ids == 0 && !h->stopped)
+			pthread_cond_wait(&h->fetch_cv, &h->mu);
+		if (h->stopped)
+			break;
+		ids = h->fetch_ids;
+		n = h->nfetch_ids;
+		h->fetch_ids = NULL;
+		h->nfetch_ids = 0;
+		h->fetch_warned = 0;
+		pthread_mutex_unlock(&h->mu);
+		log_info("hub: fetching for %zu request%s", n, n == 1 ? "" :
+		    "s");
+		result = h->on_fetch(h->arg);
+		pthread_mutex_lock(&h->mu);
+		for (i = 0; i < n; i++) {
+			if (!h->stopped)
+				hub_queue_locked(h, hubp_fetched(ids[i],
+				    result));
+			free(ids[i]);
+		}
+		free(ids);
+		free(result);
+		if (!h->stopped)
+			ws_loop_wake(h->loop);
+	}
+	hub_unref_locked(h);
 	return NULL;
 }
 
 static void
-hub_receive(struct hub *h, const char *text)
+hub_receive(struct hub *h, const char *text, size_t len)
 {
-	cJSON			*o, *t, *id;
-	struct hub_fetch_job	*j;
-	pthread_t		 th;
+	cJSON			*o;
 
-	if ((o = json_parse_str(text)) == NULL) {
+	if ((o = json_parse_len(text, len)) == NULL) {
 		log_warnx("hub: ignoring a frame that is not json");
 		return;
 	}
-	t = cJSON_GetObjectItemCaseSensitive(o, "type");
-	if (cJSON_IsString(t) && strcmp(t->valuestring, "fetch") == 0 &&
-	    h->on_fetch != NULL) {
-		id = cJSON_GetObjectItemCaseSensitive(o, "id");
-		j = xcalloc(1, sizeof(*j));
-		j->h = h;
-		j->id = xstrdup(cJSON_IsString(id) ? id->valuestring : "");
-		if (pthread_create(&th, NULL, hub_fetch_thread, j) == 0)
-			pthread_detach(th);
-		else {
-			free(j->id);
-			free(j);
+	switch (hubp_type(o)) {
+	case HUBP_FETCH:
+		if (h->on_fetch == NULL)
+			break;
+		pthread_mutex_lock(&h->mu);
+		if (h->nfetch_ids < HUB_MAX_FETCHES) {
+			h->fetch_ids = xreallocarray(h->fetch_ids,
+			    h->nfetch_ids + 1, sizeof(char *));
+			h->fetch_ids[h->nfetch_ids++] = xstrdup(json_str(o,
+			    "id", ""));
+			pthread_cond_signal(&h->fetch_cv);
+		} else if (!h->fetch_warned) {
+			h->fetch_warned = 1;
+			log_warnx("hub: %d fetch requests already wait; "
+			    "ignoring more until the fetch is done",
+			    HUB_MAX_FETCHES);
 		}
-	} else if (cJSON_IsString(t) && strcmp(t->valuestring, "resync") ==
-	    0) {
+		pthread_mutex_unlock(&h->mu);
+		break;
+	case HUBP_RESYNC:
 		pthread_mutex_lock(&h->mu);
 		hub_queue_snapshot_locked(h);
 		pthread_mutex_unlock(&h->mu);
+		break;
+	default:
+		break;
 	}
 	cJSON_Delete(o);
 }
@@ -226,9 +264,8 @@ hub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct lws_context	*ctx = lws_get_context(wsi);
 	struct hub		*h = lws_context_user(ctx);
-	struct hub_frame	*f;
-	unsigned char		**p, *end, *frame;
-	char			 auth[600];
+	unsigned char		**p, *end;
+	char			 auth[600], *text;
 	int			 n;
 
 	switch (reason) {
@@ -247,43 +284,34 @@ hub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		h->backoff_ms = HUB_BACKOFF_MIN_MS;
 		buf_reset(&h->rx);
 		pthread_mutex_lock(&h->mu);
-		hub_free_queue_locked(h);
+		ws_queue_clear(&h->outq);
 		hub_queue_snapshot_locked(h);
 		pthread_mutex_unlock(&h->mu);
 		lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		if (buf_add(&h->rx, in, len) == -1) {
+		switch (ws_rx_add(&h->rx, wsi, in, len)) {
+		case -1:
 			log_warnx("hub: frame too large, reconnecting");
 			return -1;
-		}
-		if (lws_is_final_fragment(wsi)) {
-			hub_receive(h, buf_str(&h->rx));
+		case 1:
+			hub_receive(h, buf_str(&h->rx), h->rx.len);
 			buf_reset(&h->rx);
+			break;
 		}
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		pthread_mutex_lock(&h->mu);
-		f = h->head;
-		if (f != NULL) {
-			h->head = f->next;
-			if (h->head == NULL)
-				h->tail = NULL;
-		}
+		text = ws_queue_pop(&h->outq);
+		n = h->outq.n > 0;
 		pthread_mutex_unlock(&h->mu);
-		if (f == NULL)
+		if (text == NULL)
 			break;
-		frame = xmalloc(LWS_PRE + f->len);
-		memcpy(frame + LWS_PRE, f->text, f->len);
-		n = lws_write(wsi, frame + LWS_PRE, f->len, LWS_WRITE_TEXT);
-		free(frame);
-		free(f->text);
-		free(f);
-		if (n < 0)
+		if (ws_write_text(wsi, text, 0) != 0) {
+			free(text);
 			return -1;
-		pthread_mutex_lock(&h->mu);
-		n = h->head != NULL;
-		pthread_mutex_unlock(&h->mu);
+		}
+		free(text);
 		if (n)
 			lws_callback_on_writable(wsi);
 		break;
@@ -311,67 +339,47 @@ hub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 }
 
 static const struct lws_protocols hub_protocols[] = {
-	{ "roost-hub.v1", hub_callback, 0, 65536, 0, NULL, 0 },
+	{ HUBP_SUBPROTOCOL, hub_callback, 0, 65536, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
 static void
 hub_connect(lws_sorted_usec_list_t *sul)
 {
-	struct hub			*h = lws_container_of(sul, struct hub,
-					    sul_connect);
-	struct lws_client_connect_info	 ci;
-	const char			*prot, *ads, *path;
-	char				*copy, pathbuf[1024];
-	int				 port;
+	struct hub	*h = lws_container_of(sul, struct hub, sul_connect);
+	const char	*why;
 
-	copy = xstrdup(h->url);
-	if (lws_parse_uri(copy, &prot, &ads, &port, &path) != 0) {
-		log_warnx("hub: cannot parse url '%s'", h->url);
-		free(copy);
-		return;
-	}
-	snprintf(pathbuf, sizeof(pathbuf), "/%s", path);
-	memset(&ci, 0, sizeof(ci));
-	ci.context = h->ctx;
-	ci.address = ads;
-	ci.port = port;
-	ci.path = pathbuf;
-	ci.host = ads;
-	ci.origin = ads;
-	ci.protocol = hub_protocols[0].name;
-	ci.ssl_connection = strcmp(prot, "wss") == 0 ||
-	    strcmp(prot, "https") == 0 ? LCCSCF_USE_SSL : 0;
-	ci.pwsi = &h->wsi;
-	if (lws_client_connect_via_info(&ci) == NULL) {
-		h->wsi = NULL;
+	if (ws_connect(h->ctx, h->url, NULL, hub_protocols[0].name, &h->wsi,
+	    &why) != 0) {
+		if (strcmp(why, "cannot parse the url") == 0) {
+			log_warnx("hub: cannot parse url '%s'", h->url);
+			return;
+		}
 		hub_retry(h);
 	}
-	free(copy);
 }
 
-static void *
-hub_main(void *arg)
+/* On the loop's thread: connect now, heartbeat every 15 s. */
+static void
+hub_on_start(struct lws_context *ctx, void *arg)
 {
-	struct hub			*h = arg;
+	struct hub	*h = arg;
 
-	lws_sul_schedule(h->ctx, 0, &h->sul_connect, hub_connect, 1);
-	lws_sul_schedule(h->ctx, 0, &h->sul_heartbeat, hub_heartbeat,
-	    HUB_HEARTBEAT_US);
-	while (!h->stop)
-		if (lws_service(h->ctx, 0) < 0)
-			break;
-	return NULL;
+	h->ctx = ctx;
+	lws_sul_schedule(ctx, 0, &h->sul_connect, hub_connect, 1);
+	lws_sul_schedule(ctx, 0, &h->sul_heartbeat, hub_heartbeat,
+	    (lws_usec_t)HUBP_HEARTBEAT_S * LWS_USEC_PER_SEC);
 }
 
 /* Starts the hub client. */
 int
 hub_start(struct hub **out, const struct hub_conf *conf, struct rerr *err)
 {
-	struct lws_context_creation_info	 info;
-	struct hub				*h;
-	struct buf				 b;
-	char					*nl;
+	struct ws_loop_conf	 lc;
+	struct hub		*h;
+	struct buf		 b;
+	pthread_t		 th;
+	char			*nl;
 
 	*out = NULL;
 	buf_init(&b, 4096);
@@ -395,33 +403,47 @@ hub_start(struct hub **out, const struct hub_conf *conf, struct rerr *err)
 	h->on_fetch = conf->on_fetch;
 	h->arg = conf->arg;
 	h->backoff_ms = HUB_BACKOFF_MIN_MS;
-	buf_init(&h->rx, HUB_MAX_FRAME);
+	buf_init(&h->rx, HUBP_NODE_MAX_FRAME);
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->fetch_cv, NULL);
+	h->refs = 1;
 
-	lws_set_log_level(LLL_ERR, NULL);
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = hub_protocols;
-	info.user = h;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	if ((h->ctx = lws_create_context(&info)) == NULL) {
-		rerr_set(err, -1, "cannot create the websocket context");
+	if (conf->ca_file != NULL && access(conf->ca_file, R_OK) != 0) {
+		rerr_errno(err, -1, "hub: cannot read the CA file '%s'",
+		    conf->ca_file);
 		goto fail;
 	}
-	if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
-		rerr_errno(err, -1, "cannot start the hub thread");
-		lws_context_destroy(h->ctx);
-		goto fail;
+	if (strncmp(conf->url, "ws://", 5) == 0 &&
+	    strncmp(conf->url + 5, "127.", 4) != 0 &&
+	    strncmp(conf->url + 5, "localhost", 9) != 0 &&
+	    strncmp(conf->url + 5, "[::1]", 5) != 0)
+		log_warnx("hub: %s is not TLS: the node token and status "
+		    "cross the network in cleartext; use wss://", conf->url);
+	if (h->on_fetch != NULL) {
+		if (pthread_create(&th, NULL, hub_fetch_thread, h) != 0) {
+			rerr_errno(err, -1, "cannot start the fetch thread");
+			goto fail;
+		}
+		h->refs++;
+		pthread_detach(th);
+	}
+	memset(&lc, 0, sizeof(lc));
+	lc.what = "hub";
+	lc.protocols = hub_protocols;
+	lc.user = h;
+	lc.ca_file = conf->ca_file;	/* NULL: the system's CAs */
+	lc.on_start = hub_on_start;
+	if (ws_loop_start(&h->loop, &lc, err) != 0) {
+		pthread_mutex_lock(&h->mu);
+		h->stopped = 1;
+		pthread_cond_broadcast(&h->fetch_cv);
+		hub_unref_locked(h);
+		return -1;
 	}
 	*out = h;
 	return 0;
 fail:
-	free(h->token);
-	free(h->url);
-	free(h->node);
-	free(h->version);
-	buf_dispose(&h->rx);
-	free(h);
+	hub_free(h);
 	return -1;
 }
 
@@ -430,7 +452,7 @@ void
 hub_publish(struct hub *h, const cJSON *status)
 {
 	const cJSON	*servers, *s, *node, *name, *rev;
-	char		*json, *text;
+	char		*json;
 	size_t		 i;
 	int		 found;
 
@@ -447,9 +469,7 @@ hub_publish(struct hub *h, const cJSON *status)
 			free(h->node_json);
 			h->node_json = json;
 			if (h->up) {
-				xasprintf(&text, "{\"type\":\"node\","
-				    "\"node\":%s}", json);
-				hub_queue_locked(h, text);
+				hub_queue_locked(h, hubp_node(json));
 			}
 		} else
 			free(json);
@@ -487,9 +507,7 @@ hub_publish(struct hub *h, const cJSON *status)
 			h->nsrv++;
 		}
 		if (json != NULL && h->up) {
-			xasprintf(&text, "{\"type\":\"server\",\"server\":%s}",
-			    json);
-			hub_queue_locked(h, text);
+			hub_queue_locked(h, hubp_server(json));
 		}
 	}
 	for (i = 0; i < h->nsrv; ) {
@@ -497,20 +515,15 @@ hub_publish(struct hub *h, const cJSON *status)
 			i++;
 			continue;
 		}
-		if (h->up) {
-			cJSON *o = json_new_object();
-
-			cJSON_AddStringToObject(o, "type", "server_removed");
-			cJSON_AddStringToObject(o, "name", h->srv[i].name);
-			hub_queue_locked(h, json_print(o));
-			cJSON_Delete(o);
-		}
+		if (h->up)
+			hub_queue_locked(h, hubp_server_removed(
+			    h->srv[i].name));
 		free(h->srv[i].name);
 		free(h->srv[i].json);
 		h->srv[i] = h->srv[--h->nsrv];
 	}
 	pthread_mutex_unlock(&h->mu);
-	lws_cancel_service(h->ctx);
+	ws_loop_wake(h->loop);
 }
 
 /* Queues a progress line. */
@@ -518,40 +531,18 @@ void
 hub_progress(struct hub *h, const char *server, const char *kind,
     const char *text)
 {
-	cJSON	*o;
-
 	if (h == NULL || !h->up)
 		return;
-	o = json_new_object();
-	cJSON_AddStringToObject(o, "type", "progress");
-	cJSON_AddStringToObject(o, "server", server);
-	cJSON_AddStringToObject(o, "kind", kind);
-	cJSON_AddStringToObject(o, "text", text);
-	hub_queue(h, json_print(o));
-	cJSON_Delete(o);
+	hub_queue(h, hubp_progress(server, kind, text));
 }
 
 /* Answers a fetch request. */
 void
 hub_fetched(struct hub *h, const char *id, const char *result)
 {
-	cJSON	*o, *r, *v;
-
 	if (h == NULL)
 		return;
-	o = json_new_object();
-	cJSON_AddStringToObject(o, "type", "fetched");
-	cJSON_AddStringToObject(o, "id", id);
-	r = json_parse_str(result);
-	v = cJSON_GetObjectItemCaseSensitive(r, "revision");
-	cJSON_AddItemToObject(o, "revision", cJSON_IsString(v) ?
-	    json_new_str(v->valuestring) : json_new_null());
-	v = cJSON_GetObjectItemCaseSensitive(r, "error");
-	cJSON_AddItemToObject(o, "error", cJSON_IsString(v) ?
-	    json_new_str(v->valuestring) : json_new_null());
-	cJSON_Delete(r);
-	hub_queue(h, json_print(o));
-	cJSON_Delete(o);
+	hub_queue(h, hubp_fetched(id, result));
 }
 
 /* True while connected. */
@@ -565,28 +556,18 @@ hub_connected(struct hub *h)
 void
 hub_stop(struct hub *h)
 {
-	size_t	i;
+	struct ws_loop	*loop;
 
 	if (h == NULL)
 		return;
-	h->stop = 1;
-	lws_cancel_service(h->ctx);
-	pthread_join(h->thread, NULL);
-	lws_context_destroy(h->ctx);
 	pthread_mutex_lock(&h->mu);
-	hub_free_queue_locked(h);
+	h->stopped = 1;
+	pthread_cond_broadcast(&h->fetch_cv);
+	loop = h->loop;
 	pthread_mutex_unlock(&h->mu);
-	for (i = 0; i < h->nsrv; i++) {
-		free(h->srv[i].name);
-		free(h->srv[i].json);
-	}
-	free(h->srv);
-	free(h->node_json);
-	free(h->revision);
-	free(h->token);
-	free(h->url);
-	free(h->node);
-	free(h->version);
-	buf_dispose(&h->rx);
-	free(h);
+	/* a fetch in progress may outlive the loop; it answers no one */
+	ws_loop_stop(loop);
+	pthread_mutex_lock(&h->mu);
+	h->loop = NULL;
+	hub_unref_locked(h);
 }

@@ -15,14 +15,16 @@ struct rerr;
 struct hub_conf {
 	const char	*url;		/* ws:// or wss:// .../v1/hub */
 	const char	*token_file;	/* bearer token, first line */
+	const char	*ca_file;	/* wss://: CAs to trust; NULL: system's */
 	const char	*node;
 	const char	*version;	/* NULL: roost's */
 	/*
-	 * The hub asked for a fetch with request id (borrowed). Called on a
-	 * thread of its own; it may block until the fetch is done and then
-	 * call hub_fetched.
+	 * The hub asked for a fetch: fetch and reconcile, then return the
+	 * JSON of {revision, error} (the caller frees it). Called on the
+	 * hub's fetch thread, one call at a time however many requests
+	 * arrive; every request that waited meanwhile gets this answer.
 	 */
-	void		(*on_fetch)(void *arg, const char *id);
+	char		*(*on_fetch)(void *arg);
 	void		*arg;
 };
 

@@ -479,6 +479,8 @@ recon_new(const struct recon_conf *conf, struct rerr *err)
 	r->dc = dcache_new(r->conf.docker_sock, r->label);
 	dcache_set_notify(r->dc, recon_dcache_notify, r);
 	r->rt = runtime_new(recon_console_line, recon_console_eof, r);
+	if (conf->console != NULL)
+		runtime_use_console(r->rt, conf->console);
 	r->workers = xcalloc((size_t)r->conf.workers, sizeof(pthread_t));
 	for (i = 0; i < r->conf.workers; i++) {
 		if (pthread_create(&r->workers[i], NULL, recon_worker, r) != 0)
@@ -653,9 +655,14 @@ recon_command(struct recon *r, const char *name, const char *line,
 		return rerr_set(err, ROOST_ENOTFOUND, "server \"%s\" not "
 		    "found on this node", name);
 	}
-	if (!rs->crunning) {
+	if (!rs->crunning || rs->stopping) {
 		pthread_mutex_unlock(&r->mtx);
-		return rerr_set(err, -1, "server \"%s\" is not running", name);
+		return rerr_set(err, ROOST_ECONFLICT, "server \"%s\" is %s",
+		    name, rs->crunning ? "stopping" : "not running");
+	}
+	if (line == NULL) {
+		pthread_mutex_unlock(&r->mtx);
+		return 0;
 	}
 	/* A typed stop command is a stop, not a crash (as Wings does). */
 	if (rs->snap != NULL && rs->snap->stop_command != NULL &&

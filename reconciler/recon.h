@@ -42,6 +42,7 @@
 #include <cjson/cJSON.h>
 
 struct buf;
+struct console;
 struct rerr;
 struct state;
 struct recon;
@@ -87,6 +88,7 @@ struct recon_conf {
 	int		 log_max_file;	/* [2] */
 	const char	*timezone;	/* NULL: $TZ, /etc/timezone, "UTC" */
 	const char	*location;	/* [node name] P_SERVER_LOCATION */
+	struct console	*console;	/* NULL: one with default bounds */
 	recon_change_cb	 on_change;
 	recon_progress_cb on_progress;
 	void		*cb_arg;
@@ -158,7 +160,10 @@ int		 recon_logs(struct recon *r, const char *name, int tail,
 
 /*
  * Writes a console command line (without "\n") to a running server's
- * stdin. Returns 0, ROOST_ENOTFOUND, or -1 when it is not running.
+ * stdin; with line NULL only checks that it could. Returns 0,
+ * ROOST_ENOTFOUND, ROOST_ECONFLICT when it is not running, or -1. The
+ * egg's stop command typed here is a stop, not a crash. Input rules,
+ * rate limits and the audit are console_command's (console.h).
  */
 int		 recon_command(struct recon *r, const char *name,
 		    const char *line, struct rerr *err);

@@ -33,6 +33,7 @@
 #include "xmalloc.h"
 
 #include "api.h"
+#include "console.h"
 #include "conf.h"
 #include "docker.h"
 #include "hub.h"
@@ -46,6 +47,7 @@ struct roostd {
 	struct recon		*recon;
 	struct sync		*sync;
 	struct api		*api;
+	struct console		*console;
 	struct hub		*hub;
 	struct sftpsup		*sftp;
 	struct egg_library	*eggs;
@@ -457,9 +459,19 @@ rd_api_logs(void *arg, const char *name, int tail, struct buf *out)
 	return rc == ROOST_ENOTFOUND ? 404 : 502;
 }
 
-/* The hub asked for a fetch: run it, then answer with the result. */
-static void
-rd_hub_fetch(void *arg, const char *id)
+/* The console's transport: recon_command. */
+static int
+rd_console_send(void *arg, const char *server, const char *line,
+    struct rerr *err)
+{
+	struct roostd	*rd = arg;
+
+	return recon_command(rd->recon, server, line, err);
+}
+
+/* The hub asked for a fetch: run it, then return the result. */
+static char *
+rd_hub_fetch(void *arg)
 {
 	struct roostd	*rd = arg;
 	struct buf	 b;
@@ -467,9 +479,7 @@ rd_hub_fetch(void *arg, const char *id)
 	buf_init(&b, 0);
 	rd_request_fetch(rd, 1, &b);
 	(void)recon_wait_idle(rd->recon, 60000);
-	if (rd->hub != NULL)
-		hub_fetched(rd->hub, id, buf_str(&b));
-	buf_dispose(&b);
+	return buf_detach(&b);
 }
 
 static void
@@ -661,8 +671,28 @@ main(int argc, char *argv[])
 	if (sync_open(&rd.sync, rd.conf, rd.eggs, &err) != 0)
 		fatalx("%s", err.msg);
 
+	{
+		struct console_conf	cc;
+		char			*audit;
+
+		memset(&cc, 0, sizeof(cc));
+		cc.lines = (size_t)rd.conf->con_lines;
+		cc.bytes = (size_t)rd.conf->con_bytes;
+		cc.throttle_lines = (unsigned int)rd.conf->con_throttle;
+		cc.throttle_ms = rd.conf->con_throttle_ms;
+		cc.rate = (unsigned int)rd.conf->con_rate;
+		cc.rate_ms = rd.conf->con_rate_ms;
+		cc.audit_max = rd.conf->audit_max;
+		xasprintf(&audit, "%s/audit.log", rd.conf->data_dir);
+		cc.audit_path = audit;
+		cc.send = rd_console_send;
+		cc.send_arg = &rd;
+		rd.console = console_new(&cc);
+		free(audit);
+	}
 	memset(&rc, 0, sizeof(rc));
 	rc.node = rd.conf->node;
+	rc.console = rd.console;
 	rc.data_dir = rd.conf->data_dir;
 	rc.docker_sock = rd.conf->docker_socket;
 	rc.network = rd.conf->network;
@@ -687,9 +717,12 @@ main(int argc, char *argv[])
 		}
 		free(dir);
 	}
+	memset(&hooks, 0, sizeof(hooks));
 	hooks.arg = &rd;
 	hooks.logs = rd_api_logs;
 	hooks.reconcile = rd_api_reconcile;
+	hooks.console = rd.console;
+	hooks.group = rd.conf->api_group;
 	if (api_start(&rd.api, rd.conf->api, &hooks, &err) != 0)
 		fatalx("%s", err.msg);
 
@@ -699,6 +732,7 @@ main(int argc, char *argv[])
 		memset(&hc, 0, sizeof(hc));
 		hc.url = rd.conf->hub_url;
 		hc.token_file = rd.conf->hub_token_file;
+		hc.ca_file = rd.conf->hub_ca_file;
 		hc.node = rd.conf->node;
 		hc.on_fetch = rd_hub_fetch;
 		hc.arg = &rd;
@@ -728,6 +762,7 @@ main(int argc, char *argv[])
 	api_stop(rd.api);
 	sftpsup_stop(rd.sftp);
 	recon_free(rd.recon);
+	console_free(rd.console);
 	sync_free(rd.sync);
 	state_free(rd.state);
 	egglib_free(rd.eggs);

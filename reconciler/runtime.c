@@ -17,30 +17,31 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "egg.h"
 #include "fswalk.h"
 #include "log.h"
 #include "rerr.h"
 #include "xmalloc.h"
 
+#include "console.h"
 #include "docker.h"
 #include "runtime.h"
 
 #define RUNTIME_LINE_MAX	(64 * 1024)
 
 struct rt_stream {
+	struct runtime		*rt;
 	char			*server;
 	char			*cid;		/* container followed, or NULL */
 	struct docker_attach	*a;		/* NULL once closed */
 	struct buf		 partial;	/* an unfinished line */
-	char			*lines[RUNTIME_LOG_LINES];
-	size_t			 head;		/* next slot */
-	size_t			 nlines;
 	int			 close;		/* asked to close */
 };
 
 struct runtime {
 	pthread_t		 thread;
 	pthread_mutex_t		 mtx;
+	pthread_cond_t		 closed;	/* a stream closed, or quit */
 	int			 efd;
 	int			 quit;
 	struct rt_stream	**v;
@@ -48,6 +49,8 @@ struct runtime {
 	runtime_line_cb		 line_cb;
 	runtime_eof_cb		 eof_cb;
 	void			*arg;
+	struct console		*con;		/* the kept lines */
+	int			 own_con;
 };
 
 static void
@@ -78,6 +81,7 @@ rt_get(struct runtime *rt, const char *server)
 	if ((s = rt_find(rt, server)) != NULL)
 		return s;
 	s = xcalloc(1, sizeof(*s));
+	s->rt = rt;
 	s->server = xstrdup(server);
 	buf_init(&s->partial, RUNTIME_LINE_MAX);
 	rt->v = xreallocarray(rt->v, rt->n + 1, sizeof(*rt->v));
@@ -88,22 +92,14 @@ rt_get(struct runtime *rt, const char *server)
 static void
 rt_keep(struct rt_stream *s, const char *line)
 {
-	free(s->lines[s->head]);
-	s->lines[s->head] = xstrdup(line);
-	s->head = (s->head + 1) % RUNTIME_LOG_LINES;
-	if (s->nlines < RUNTIME_LOG_LINES)
-		s->nlines++;
+	console_output(s->rt->con, s->server, line, strlen(line));
 }
 
 static void
 rt_stream_free(struct rt_stream *s)
 {
-	size_t	i;
-
 	if (s->a != NULL)
 		docker_attach_close(s->a);
-	for (i = 0; i < RUNTIME_LOG_LINES; i++)
-		free(s->lines[i]);
 	buf_dispose(&s->partial);
 	free(s->cid);
 	free(s->server);
@@ -170,6 +166,7 @@ rt_main(void *arg)
 			if (s->close && s->a != NULL) {
 				docker_attach_close(s->a);
 				s->a = NULL;
+				pthread_cond_broadcast(&rt->closed);
 			}
 			if (s->a == NULL)
 				continue;
@@ -222,6 +219,7 @@ rt_main(void *arg)
 				}
 				docker_attach_close(s->a);
 				s->a = NULL;
+				pthread_cond_broadcast(&rt->closed);
 				buf_puts(&eofs, s->server);
 				buf_putc(&eofs, '\0');
 				buf_puts(&eofs, s->cid ? s->cid : "");
@@ -275,14 +273,37 @@ runtime_new(runtime_line_cb line, runtime_eof_cb eof, void *arg)
 
 	rt = xcalloc(1, sizeof(*rt));
 	pthread_mutex_init(&rt->mtx, NULL);
+	pthread_cond_init(&rt->closed, NULL);
 	if ((rt->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
 		fatal("runtime: eventfd");
 	rt->line_cb = line;
 	rt->eof_cb = eof;
 	rt->arg = arg;
+	rt->con = console_new(NULL);
+	rt->own_con = 1;
 	if (pthread_create(&rt->thread, NULL, rt_main, rt) != 0)
 		fatalx("runtime: cannot start the console thread");
 	return rt;
+}
+
+/*
+ * With rt->mtx held: asks the console thread to close server's stream and
+ * waits (on rt->closed, the lock released meanwhile) until it has, or the
+ * runtime quits. The stream is looked up again after each wake-up, as
+ * another caller may have replaced or forgotten it while the lock was
+ * released; the thread broadcasts under the lock, so no wake-up is lost.
+ */
+static void
+rt_close_wait(struct runtime *rt, const char *server)
+{
+	struct rt_stream	*s;
+
+	while (!rt->quit && (s = rt_find(rt, server)) != NULL &&
+	    s->a != NULL) {
+		s->close = 1;
+		rt_wake(rt);
+		pthread_cond_wait(&rt->closed, &rt->mtx);
+	}
 }
 
 /* Stops the console thread and frees everything; see runtime.h. */
@@ -295,13 +316,17 @@ runtime_free(struct runtime *rt)
 		return;
 	pthread_mutex_lock(&rt->mtx);
 	rt->quit = 1;
+	pthread_cond_broadcast(&rt->closed);
 	pthread_mutex_unlock(&rt->mtx);
 	rt_wake(rt);
 	pthread_join(rt->thread, NULL);
 	for (i = 0; i < rt->n; i++)
 		rt_stream_free(rt->v[i]);
 	free(rt->v);
+	if (rt->own_con)
+		console_free(rt->con);
 	close(rt->efd);
+	pthread_cond_destroy(&rt->closed);
 	pthread_mutex_destroy(&rt->mtx);
 	free(rt);
 }
@@ -314,21 +339,9 @@ runtime_follow(struct runtime *rt, const char *server, const char *cid,
 	struct rt_stream	*s;
 
 	pthread_mutex_lock(&rt->mtx);
+	/* The thread may be polling the old stream: it closes it first. */
+	rt_close_wait(rt, server);
 	s = rt_get(rt, server);
-	if (s->a != NULL) {
-		/* The thread may be polling it: hand it a closed slot. */
-		s->close = 1;
-		pthread_mutex_unlock(&rt->mtx);
-		rt_wake(rt);
-		/* Wait for the thread to close the old stream. */
-		for (;;) {
-			pthread_mutex_lock(&rt->mtx);
-			if (s->a == NULL || rt->quit)
-				break;
-			pthread_mutex_unlock(&rt->mtx);
-			usleep(1000);
-		}
-	}
 	s->close = 0;
 	if (s->a != NULL)
 		docker_attach_close(s->a);
@@ -348,24 +361,15 @@ runtime_unfollow(struct runtime *rt, const char *server, int forget)
 	size_t			 i;
 
 	pthread_mutex_lock(&rt->mtx);
-	if ((s = rt_find(rt, server)) != NULL && s->a != NULL) {
-		s->close = 1;
-		pthread_mutex_unlock(&rt->mtx);
-		rt_wake(rt);
-		for (;;) {
-			pthread_mutex_lock(&rt->mtx);
-			if (s->a == NULL || rt->quit)
-				break;
-			pthread_mutex_unlock(&rt->mtx);
-			usleep(1000);
-		}
-	}
+	rt_close_wait(rt, server);
+	s = rt_find(rt, server);
 	if (s != NULL && forget && s->a == NULL) {
 		for (i = 0; i < rt->n; i++)
 			if (rt->v[i] == s) {
 				rt->v[i] = rt->v[--rt->n];
 				break;
 			}
+		console_forget(rt->con, server);
 		rt_stream_free(s);
 	}
 	pthread_mutex_unlock(&rt->mtx);
@@ -415,23 +419,19 @@ int
 runtime_logs(struct runtime *rt, const char *server, int tail,
     struct buf *out)
 {
-	struct rt_stream	*s;
-	size_t			 n, i, start;
+	struct console_line	*v;
+	uint64_t		 skipped, next;
+	ssize_t			 n, i;
 
-	pthread_mutex_lock(&rt->mtx);
-	if ((s = rt_find(rt, server)) == NULL || s->nlines == 0) {
-		pthread_mutex_unlock(&rt->mtx);
+	n = console_read(rt->con, server, 0, tail > 0 ? (size_t)tail : 0,
+	    &v, &skipped, &next);
+	if (n <= 0)
 		return ROOST_ENOTFOUND;
-	}
-	n = s->nlines;
-	if (tail > 0 && (size_t)tail < n)
-		n = (size_t)tail;
-	start = (s->head + RUNTIME_LOG_LINES - n) % RUNTIME_LOG_LINES;
 	for (i = 0; i < n; i++) {
-		buf_puts(out, s->lines[(start + i) % RUNTIME_LOG_LINES]);
+		buf_add(out, v[i].text, v[i].len);
 		buf_putc(out, '\n');
 	}
-	pthread_mutex_unlock(&rt->mtx);
+	console_lines_free(v, (size_t)n);
 	return 0;
 }
 
@@ -439,14 +439,19 @@ runtime_logs(struct runtime *rt, const char *server, int tail,
 void
 runtime_note(struct runtime *rt, const char *server, const char *line)
 {
-	struct buf	b;
+	console_note(rt->con, server, line);
+}
 
-	buf_init(&b, 0);
-	buf_addf(&b, "[roost] %s", line);
+/* Keeps the lines in another console; see runtime.h. */
+void
+runtime_use_console(struct runtime *rt, struct console *con)
+{
 	pthread_mutex_lock(&rt->mtx);
-	rt_keep(rt_get(rt, server), buf_str(&b));
+	if (rt->own_con)
+		console_free(rt->con);
+	rt->con = con;
+	rt->own_con = 0;
 	pthread_mutex_unlock(&rt->mtx);
-	buf_dispose(&b);
 }
 
 /* Copies line without ANSI escape sequences. */
@@ -470,11 +475,59 @@ rt_strip_ansi(const char *line)
 	return out;
 }
 
+/*
+ * Compiled "regex:" done strings, each compiled once for the life of the
+ * process (an egg has a handful; a full table compiles uncached). A
+ * pattern POSIX cannot run is remembered as such and never matches.
+ */
+#define RT_DONE_CACHE	128
+
+static struct {
+	pthread_mutex_t	 mu;
+	size_t		 n;
+	struct {
+		char	*pat;
+		int	 ok;
+		regex_t	 re;
+	}		 v[RT_DONE_CACHE];
+} rt_done = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* Matches one "regex:" pattern (Go syntax, as Wings) against line. */
+static int
+rt_done_regex(const char *pat, const char *line)
+{
+	regex_t	 re;
+	size_t	 i;
+	int	 hit = 0, found = 0;
+
+	pthread_mutex_lock(&rt_done.mu);
+	for (i = 0; i < rt_done.n; i++)
+		if (strcmp(rt_done.v[i].pat, pat) == 0) {
+			found = 1;
+			break;
+		}
+	if (!found && rt_done.n < RT_DONE_CACHE) {
+		i = rt_done.n++;
+		rt_done.v[i].pat = xstrdup(pat);
+		rt_done.v[i].ok = egg_regex_compile(&rt_done.v[i].re, pat,
+		    REG_NOSUB, NULL, 0) == 0;
+		found = 1;
+	}
+	pthread_mutex_unlock(&rt_done.mu);
+	if (found)	/* entries are never changed once made */
+		return rt_done.v[i].ok &&
+		    regexec(&rt_done.v[i].re, line, 0, NULL, 0) == 0;
+	if (egg_regex_compile(&re, pat, REG_NOSUB, NULL, 0) != 0)
+		return 0;
+	hit = regexec(&re, line, 0, NULL, 0) == 0;
+	regfree(&re);
+	return hit;
+}
+
 /* Matches done strings; see runtime.h. */
 int
 runtime_done_match(char *const *done, size_t n, const char *line)
 {
-	regex_t	 re;
 	char	*plain;
 	size_t	 i;
 	int	 hit = 0;
@@ -483,13 +536,9 @@ runtime_done_match(char *const *done, size_t n, const char *line)
 	for (i = 0; i < n && !hit; i++) {
 		if (done[i] == NULL)
 			continue;
-		if (strncmp(done[i], "regex:", 6) == 0) {
-			if (regcomp(&re, done[i] + 6, REG_EXTENDED |
-			    REG_NOSUB) != 0)
-				continue;
-			hit = regexec(&re, plain, 0, NULL, 0) == 0;
-			regfree(&re);
-		} else
+		if (strncmp(done[i], "regex:", 6) == 0)
+			hit = rt_done_regex(done[i] + 6, plain);
+		else
 			hit = strstr(plain, done[i]) != NULL;
 	}
 	free(plain);

@@ -1,8 +1,8 @@
 /*
  * runtime: what the reconciler follows while servers run. One console
  * thread polls the attach streams of the servers' containers, keeps the
- * last lines of each server's output (kept across restarts of the
- * container), hands every line to a callback (done-string detection) and
+ * last lines of each server's output in a console (console.h; kept across
+ * restarts of the container), hands every line to a callback (done-string detection) and
  * reports the end of a stream (the container stopped). Console commands
  * are written to the attached stdin. Also here: "done" matching and the
  * bounded disk walk of a server directory.
@@ -17,11 +17,10 @@
 #include <stdint.h>
 
 struct buf;
+struct console;
 struct docker_attach;
 struct rerr;
 struct runtime;
-
-#define RUNTIME_LOG_LINES	1000
 
 /*
  * A line of output (no line end) of server's container cid; all borrowed
@@ -63,14 +62,22 @@ int		 runtime_write(struct runtime *rt, const char *server,
  */
 int		 runtime_logs(struct runtime *rt, const char *server, int tail,
 		    struct buf *out);
+/*
+ * Keeps the lines in con (not owned; it must outlive rt) instead of the
+ * console with default bounds that runtime_new makes. Call it before the
+ * first runtime_follow.
+ */
+void		 runtime_use_console(struct runtime *rt, struct console *con);
 /* Adds a line of roost's own to server's kept output ("[roost] ..."). */
 void		 runtime_note(struct runtime *rt, const char *server,
 		    const char *line);
 
 /*
- * True when line matches one of the n done strings: a substring, or a
- * POSIX extended regex after "regex:". An empty entry matches any line.
- * ANSI escape sequences are ignored.
+ * True when line matches one of the n done strings: a substring, or,
+ * after "regex:", a regular expression as Wings runs it (Go syntax such as
+ * \d, \w, \s and (?:...) translated to POSIX extended; each pattern is
+ * compiled once). An empty entry matches any line. ANSI escape sequences
+ * are ignored.
  */
 int		 runtime_done_match(char *const *done, size_t n,
 		    const char *line);

@@ -3,7 +3,8 @@
 # "docker import" from a busybox-static root filesystem (no registry, no
 # Dockerfile). The image carries a label with the hash of its inputs; when
 # an image with the same hash exists nothing is done, otherwise it is
-# rebuilt. Prints what it did.
+# rebuilt. Prints what it did. Runs at the same time take turns on a lock
+# file ($ROOST_DEMO_IMAGE_LOCK), so the image is built once.
 #
 #   scripts/demo-image.sh [IMAGE]      (default roost.local/demo:1)
 #
@@ -30,6 +31,16 @@ hash=$(cat "$busybox" "$here/demo-image.sh" "$here/demo/entrypoint.sh" \
     "$here/demo/demo-server" "$here/demo/passwd" "$here/demo/group" |
     sha256sum | cut -c1-32)
 
+have=$(docker image inspect --format '{{ index .Config.Labels "roost.demo.hash" }}' \
+    "$image" 2>/dev/null || true)
+if [ "$have" = "$hash" ]; then
+	echo "demo-image: $image is up to date ($hash)"
+	exit 0
+fi
+
+# Another run may be building it right now: wait for it, then look again.
+exec 9>>"${ROOST_DEMO_IMAGE_LOCK:-/tmp/roost-demo-image.lock}"
+flock -w 300 9 || die "another build of $image holds the lock for 300 s"
 have=$(docker image inspect --format '{{ index .Config.Labels "roost.demo.hash" }}' \
     "$image" 2>/dev/null || true)
 if [ "$have" = "$hash" ]; then

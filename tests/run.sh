@@ -24,9 +24,16 @@ failures=()
 logdir=$O/test-logs
 mkdir -p "$logdir"
 
+# Tests of every run on this machine share one Docker engine: each holds
+# the engine lock shared, and a test that restarts the engine (a line
+# "# roost-test: restarts-engine" in it) holds it alone, so it never
+# pulls the engine from under another run's test. flock -o: the programs
+# a test leaves running (dockerd after a restart) do not keep the lock.
+ENGINE_LOCK=${ROOST_ENGINE_LOCK:-/tmp/roost-docker-engine.lock}
+
 # Docker tests run against a real engine with the offline demo image.
-. tests/lib/docker.sh
-if ! docker_ensure || ! demo_image_ensure >"$logdir/demo-image.log" 2>&1; then
+if ! flock -o -s "$ENGINE_LOCK" bash -c '. tests/lib/docker.sh &&
+    docker_ensure && demo_image_ensure' >"$logdir/demo-image.log" 2>&1; then
 	cat "$logdir/demo-image.log" 2>/dev/null
 	echo "run.sh: no docker engine or demo image; the docker tests cannot run" >&2
 	echo "0 passed, 1 failed, 0 skipped"
@@ -63,10 +70,11 @@ tally() {
 	grep -E '^not ok' "$log" | grep -viE '# skip' | sed 's/^/    /'
 }
 
+# run_one NAME -s|-x CMD...: runs one test program under the engine lock.
 run_one() {
-	local name=$1 log=$logdir/$1.log; shift
+	local name=$1 log=$logdir/$1.log lock=$2; shift 2
 	local limit=${ROOST_TEST_TIMEOUT:-900}
-	timeout -k 10 "$limit" "$@" >"$log" 2>&1
+	flock -o "$lock" "$ENGINE_LOCK" timeout -k 10 "$limit" "$@" >"$log" 2>&1
 	tally "$name" "$log" $?
 }
 
@@ -76,7 +84,7 @@ if [ "$mode" != integration ]; then
 		case "$t" in *.o|*.d) continue ;; esac
 		n=$(basename "$t")
 		[ -z "$pattern" ] || [[ $n == *"$pattern"* ]] || continue
-		run_one "$n" "$t"
+		run_one "$n" -s "$t"
 	done
 fi
 if [ "$mode" != unit ]; then
@@ -84,7 +92,9 @@ if [ "$mode" != unit ]; then
 		[ -f "$t" ] || continue
 		n=$(basename "$t" .sh)
 		[ -z "$pattern" ] || [[ $n == *"$pattern"* ]] || continue
-		run_one "$n" bash "$t"
+		lock=-s
+		! grep -q '^# roost-test: restarts-engine' "$t" || lock=-x
+		run_one "$n" $lock bash "$t"
 	done
 fi
 if [ ${#failures[@]} -gt 0 ]; then

@@ -11,11 +11,11 @@
 # container's State.StartedAt minus the time just before "git commit";
 # then it commits their removal and waits until roostd has pruned them.
 # The anchors run between roostd's runs, so all share the same noise.
-# roostd's containers carry roost.node=bench50, the anchor's
-# roost.node=bench50-engine (so roostd's cache does not follow them); all
-# are removed at the end. Server names start with "cv": container names
-# are global on an engine, so they must not meet another bench's or
-# test's servers. About 3 minutes on a 2-core vfs machine.
+# roostd's containers carry roost.node=bench50-ID, the anchor's
+# roost.node=bench50-ID-engine (so roostd's cache does not follow them);
+# all are removed at the end. Server names start with "cv" and the run's
+# id ID, and ports come from the kernel: container names and ports are
+# global on an engine, so they must not meet another bench's or test's. About 3 minutes on a 2-core vfs machine.
 set -u
 O=${1:-build}
 RUNS=${2:-3}
@@ -23,8 +23,11 @@ N=${3:-50}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=$(cd "$O" && pwd)
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/ports.sh"
 export ROOST_EGGS=$ROOST_SRC/eggs
-NODE=bench50
+NODE=bench50-$TEST_RUN_ID
+CV=cv$TEST_RUN_ID
+mapfile -t PORTS < <(free_ports $((N + 1)))
 T=$(mktemp -d /tmp/roost-bench-converge50.XXXXXX)
 PID=
 EVPID=
@@ -60,11 +63,11 @@ mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench"
 git init -q -b main "$T/repo"
 sed '/^install:/,/^variables:/{/^variables:/!d}' "$ROOST_SRC/eggs/roost/demo.yaml" \
     >"$T/repo/eggs/bench/demo.yaml"
-printf 'name: %s\naddress: 127.0.0.1\nports: ["32000-%d"]\n' $NODE \
-    $((32000 + N + 1)) >"$T/repo/nodes/$NODE.yaml"
+printf 'name: %s\naddress: 127.0.0.1\nports: %s\n' $NODE \
+    "$(ports_yaml "${PORTS[@]}")" >"$T/repo/nodes/$NODE.yaml"
 # A server that stays, so removing the N is not refused as emptying the node.
-printf 'name: cvkeep\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' \
-    $NODE $((32000 + N + 1)) >"$T/repo/servers/cvkeep.yaml"
+printf 'name: %skeep\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' \
+    $CV $NODE ${PORTS[N]} >"$T/repo/servers/${CV}keep.yaml"
 git -C "$T/repo" add -A && commit init
 printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \
     $NODE "$T" "$T" "$T" >"$T/roostd.yaml"
@@ -75,7 +78,7 @@ for i in $(seq 100); do [ "$(count)" -ge 1 ] && break; sleep 0.1; done
 sleep 2
 
 names=()
-for i in $(seq "$N"); do names+=("roost-cv$(printf %02d "$i")"); done
+for i in $(seq "$N"); do names+=("roost-$CV$(printf %02d "$i")"); done
 tot=()
 per=()
 calls=()
@@ -86,8 +89,8 @@ e1m=()
 for r in $(seq "$RUNS"); do
 	kill -0 $PID 2>/dev/null || die "roostd exited"
 	for i in $(seq "$N"); do
-		printf 'name: cv%02d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nlimits: { memory: 128 }\nports: { default: %d }\n' \
-		    "$i" $NODE $((32000 + i)) >"$T/repo/servers/cv$(printf %02d "$i").yaml"
+		printf 'name: %s%02d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nlimits: { memory: 128 }\nports: { default: %d }\n' \
+		    $CV "$i" $NODE ${PORTS[i - 1]} >"$T/repo/servers/$CV$(printf %02d "$i").yaml"
 	done
 	git -C "$T/repo" add -A
 	: >"$T/events"
@@ -100,7 +103,7 @@ for r in $(seq "$RUNS"); do
 	commit "add $N (run $r)"
 	ok=0
 	for i in $(seq 3000); do
-		if [ "$(grep -c '^roost-cv' "$T/events")" -ge "$N" ]; then
+		if [ "$(grep -c "^roost-$CV" "$T/events")" -ge "$N" ]; then
 			ok=1
 			break
 		fi
@@ -109,7 +112,7 @@ for r in $(seq "$RUNS"); do
 	kill $EVPID 2>/dev/null
 	wait $EVPID 2>/dev/null
 	EVPID=
-	[ $ok = 1 ] || die "run $r: $(grep -c '^roost-cv' "$T/events") of $N started after 300 s"
+	[ $ok = 1 ] || die "run $r: $(grep -c "^roost-$CV" "$T/events") of $N started after 300 s"
 	sleep 1
 	q1=$(requests)
 	calls+=("$(echo "$q0 $q1 $N" | awk '{ printf "%.1f", ($2 - $1) / $3 }')")
@@ -122,7 +125,7 @@ for r in $(seq "$RUNS"); do
 	per+=("$(med $lat)")
 
 	# Remove them again and wait for the prune.
-	git -C "$T/repo" rm -q "$T"/repo/servers/cv[0-9]*.yaml
+	git -C "$T/repo" rm -q "$T"/repo/servers/$CV[0-9]*.yaml
 	commit "remove $N (run $r)"
 	for i in $(seq 600); do [ "$(count)" -le 1 ] && break; sleep 0.5; done
 	[ "$(count)" -le 1 ] || die "run $r: roostd did not prune the $N servers"

@@ -24,7 +24,8 @@
 # engine request of the process (the sampler's usage reads of the running
 # servers, every 15 s, can fall into a window: hence the median).
 # All containers carry roost.node=bench1k and are removed at the end;
-# server names start with "nk" (container names are global on an engine).
+# server names start with "nk" and this run's id, and every port comes
+# from the kernel (container names and ports are global on an engine).
 # About 1 minute on a 2-core vfs machine.
 set -u
 O=${1:-build}
@@ -34,8 +35,10 @@ NRUN=${BENCH1K_RUNNING:-10}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=$(cd "$O" && pwd)
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/ports.sh"
 export ROOST_EGGS=$ROOST_SRC/eggs
-NODE=bench1k
+NODE=bench1k-$TEST_RUN_ID
+SP=nk$TEST_RUN_ID
 T=$(mktemp -d /tmp/roost-bench-noop1k.XXXXXX)
 PID=
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
@@ -62,13 +65,15 @@ mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench"
 git init -q -b main "$T/repo"
 sed '/^install:/,/^variables:/{/^variables:/!d}' "$ROOST_SRC/eggs/roost/demo.yaml" \
     >"$T/repo/eggs/bench/demo.yaml"
-printf 'name: %s\naddress: 127.0.0.1\nports: ["40000-%d"]\n' $NODE \
-    $((40000 + NSRV)) >"$T/repo/nodes/$NODE.yaml"
+mapfile -t PORTS < <(free_ports "$NSRV")
+[ "${#PORTS[@]}" -eq "$NSRV" ] || die "no $NSRV free ports"
+printf 'name: %s\naddress: 127.0.0.1\nports: %s\n' $NODE \
+    "$(ports_yaml "${PORTS[@]}")" >"$T/repo/nodes/$NODE.yaml"
 for i in $(seq "$NSRV"); do
 	st=stopped
 	[ "$i" -le "$NRUN" ] && st=running
-	printf 'name: nk%04d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: %s\nlimits: { memory: 64 }\nports: { default: %d }\n' \
-	    "$i" $NODE $st $((40000 + i)) >"$T/repo/servers/nk$(printf %04d "$i").yaml"
+	printf 'name: %s%04d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: %s\nlimits: { memory: 64 }\nports: { default: %d }\n' \
+	    $SP "$i" $NODE $st ${PORTS[i - 1]} >"$T/repo/servers/$SP$(printf %04d "$i").yaml"
 done
 git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
 printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \

@@ -23,9 +23,13 @@ RUNS=${2:-11}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=$(cd "$O" && pwd)
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/ports.sh"
 export ROOST_EGGS=$ROOST_SRC/eggs
 T=$(mktemp -d /tmp/roost-bench-roostd.XXXXXX)
-NODE=benchnode
+# The node, server names and ports are this run's own (container names
+# are global on an engine): RUNS + 1 ports for roostd, RUNS for the anchor.
+NODE=benchnode-$TEST_RUN_ID
+mapfile -t PORTS < <(free_ports $((2 * RUNS + 1)))
 PID=
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; docker_cleanup_label roost.bench=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
 
@@ -34,8 +38,8 @@ git init -q -b main "$T/repo"
 # The demo egg without its install step: the anchor is one container.
 sed '/^install:/,/^variables:/{/^variables:/!d}' "$ROOST_SRC/eggs/roost/demo.yaml" \
     >"$T/repo/eggs/bench/demo.yaml"
-printf 'name: %s\naddress: 127.0.0.1\nports: ["31800-31899"]\n' $NODE >"$T/repo/nodes/$NODE.yaml"
-printf 'name: keep\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: 31899 }\n' $NODE >"$T/repo/servers/keep.yaml"
+printf 'name: %s\naddress: 127.0.0.1\nports: %s\n' $NODE "$(ports_yaml "${PORTS[@]:0:RUNS + 1}")" >"$T/repo/nodes/$NODE.yaml"
+printf 'name: keep-%s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' $TEST_RUN_ID $NODE ${PORTS[0]} >"$T/repo/servers/keep-$TEST_RUN_ID.yaml"
 git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
 printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \
     $NODE "$T" "$T" "$T" >"$T/roostd.yaml"
@@ -79,16 +83,16 @@ json.dump(b, sys.stdout)' "$2" "$NODE"
 
 lat=() eng=()
 for i in $(seq "$RUNS"); do
-	name=b$i
+	name=b$i-$TEST_RUN_ID
 	printf 'name: %s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nlimits: { memory: 128 }\nports: { default: %d }\n' \
-	    $name $NODE $((31800 + i)) >"$T/repo/servers/$name.yaml"
+	    $name $NODE ${PORTS[i]} >"$T/repo/servers/$name.yaml"
 	git -C "$T/repo" add -A
 	git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm "$name"
 	t0=$(stat -c %.Y "$T/repo/.git/refs/heads/main")
 	t1=$(started_at roost-$name) || exit 1
 	lat+=("$(echo "$t0 $t1" | awk '{ printf "%.0f", ($2 - $1) * 1000 }')")
 	sleep 1
-	anchor_body roost-$name $((31850 + i)) >"$T/body.json" || exit 1
+	anchor_body roost-$name ${PORTS[RUNS + i]} >"$T/body.json" || exit 1
 	out=$("$BIN/tests/bench_engine" -b "$T/body.json" -n 1 2>&1)
 	e=$(echo "$out" | grep -o 'median: [0-9.]*' | awk '{ printf "%.0f", $2 }')
 	[ -n "$e" ] || { echo "bench_roostd: anchor: $out" >&2; exit 1; }

@@ -4,7 +4,7 @@
 # cipher: a 1 GiB upload and download, and 10,000 files of 4 KiB with
 # put -r / get -r. Prints the throughput of each and roost/openssh.
 #
-#   tests/bench/sftp.sh [BUILD_DIR]     (as root; ports 34400-34401)
+#   tests/bench/sftp.sh [BUILD_DIR]     (as root; two ports from the kernel)
 #
 # SFTP_BENCH_MIB and SFTP_BENCH_FILES make a quicker run; SFTP_BENCH_CIPHER
 # picks the cipher (default aes128-gcm@openssh.com).
@@ -15,8 +15,8 @@ SFTPD=$(cd "$O" && pwd)/roost-sftpd
 MIB=${SFTP_BENCH_MIB:-1024}
 FILES=${SFTP_BENCH_FILES:-10000}
 CIPHER=${SFTP_BENCH_CIPHER:-aes128-gcm@openssh.com}
-PORT_O=34400
-PORT_R=34401
+. tests/lib/ports.sh
+read -r PORT_O PORT_R < <(free_ports 2 | xargs)
 SUID=34567
 
 [ -x "$SFTPD" ] || { echo "sftp.sh: no $SFTPD; build first" >&2; exit 2; }

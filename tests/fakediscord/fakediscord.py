@@ -6,12 +6,15 @@
 # limits, rate-limit headers and 429s, the 120 sends per 60 s gateway limit)
 # and records everything for assertions.
 #
-#   /usr/bin/python3 tests/fakediscord/fakediscord.py --port N --state-dir DIR
+#   /usr/bin/python3 tests/fakediscord/fakediscord.py --port N \
+#       [--gateway-port G --resume-port R] --state-dir DIR
 #
 # Ports: N serves REST (under /api/v10) and the control API (under /_fake),
-# N+1 is the gateway, N+2 the resume gateway (READY's resume_gateway_url), so
-# a test can tell whether a client resumed on the right URL. DIR receives
-# "ready" when the fake listens and a log of its own.
+# G (default N+1) is the gateway, R (default N+2) the resume gateway
+# (READY's resume_gateway_url), so a test can tell whether a client resumed
+# on the right URL. Tests take all three from the kernel (free_ports in
+# tests/lib/ports.sh). DIR receives "ready" when the fake listens and a
+# log of its own.
 #
 # Control API (JSON in, JSON out):
 #   POST /_fake/interaction   {type, data, user, roles, permissions, ...}
@@ -258,7 +261,7 @@ async def identify(conn, d):
                  "discriminator": "0", "global_name": None, "avatar": None},
         "guilds": [{"id": OPTS.guild, "unavailable": True}],
         "session_id": sid,
-        "resume_gateway_url": "ws://127.0.0.1:%d" % (OPTS.port + 2),
+        "resume_gateway_url": "ws://127.0.0.1:%d" % OPTS.resume_port,
         "application": {"id": OPTS.app_id, "flags": 0},
     })
     if intents & 1:
@@ -277,7 +280,7 @@ async def resume(conn, d):
             not isinstance(seq, int) or seq > session["seq"]:
         await send_json(conn, {"op": 9, "d": False, "s": None, "t": None})
         return
-    if conn.port != OPTS.port + 2:
+    if conn.port != OPTS.resume_port:
         violation("resume-not-on-resume-url", port=conn.port)
     held = session.get("hold")
     if held is not None:
@@ -832,7 +835,7 @@ def message_object(channel, body, mid=None, flags=0):
 def route(method, path, body):
     parts = path.strip("/").split("/")
     if method == "GET" and path == "/gateway/bot":
-        return 200, {"url": "ws://127.0.0.1:%d" % (OPTS.port + 1),
+        return 200, {"url": "ws://127.0.0.1:%d" % OPTS.gateway_port,
                      "shards": 1,
                      "session_start_limit": {"total": 1000,
                                              "remaining": 999,
@@ -1108,9 +1111,9 @@ class Server(http.server.ThreadingHTTPServer):
 async def gateway_main(ready):
     global LOOP
     LOOP = asyncio.get_running_loop()
-    a = await websockets.serve(gateway_handler, "127.0.0.1", OPTS.port + 1,
+    a = await websockets.serve(gateway_handler, "127.0.0.1", OPTS.gateway_port,
                                max_size=1 << 20, ping_interval=None)
-    b = await websockets.serve(gateway_handler, "127.0.0.1", OPTS.port + 2,
+    b = await websockets.serve(gateway_handler, "127.0.0.1", OPTS.resume_port,
                                max_size=1 << 20, ping_interval=None)
     ready.set()
     await asyncio.Future()
@@ -1122,6 +1125,8 @@ def main():
     global OPTS
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--gateway-port", type=int)
+    ap.add_argument("--resume-port", type=int)
     ap.add_argument("--state-dir", required=True)
     ap.add_argument("--token", default="fake-bot-token")
     ap.add_argument("--app-id", default="900000000000000001")
@@ -1133,6 +1138,10 @@ def main():
     ap.add_argument("--global-limit", type=int, default=50)
     ap.add_argument("--token-ttl", type=float, default=900)
     OPTS = ap.parse_args()
+    if OPTS.gateway_port is None:
+        OPTS.gateway_port = OPTS.port + 1
+    if OPTS.resume_port is None:
+        OPTS.resume_port = OPTS.port + 2
     os.makedirs(OPTS.state_dir, exist_ok=True)
     ready = threading.Event()
     t = threading.Thread(target=lambda: asyncio.run(gateway_main(ready)),

@@ -16,10 +16,12 @@
 #   fdctl.py PORT ratelimit PATH COUNT [RETRY_AFTER] [global]
 #   fdctl.py PORT get PATH                   any GET of the control API
 #
+# FD_GLOBAL_NAME in the environment sets the invoker's display name.
 # ROLES is a comma-separated list of role ids ("" for none). Interactions
 # print their id; wait prints the reply's text (content, embed titles,
 # descriptions and fields) once the interaction has a final message.
 import json
+import os
 import sys
 import time
 import urllib.request
@@ -29,6 +31,8 @@ BASE = "http://127.0.0.1:%d/_fake" % PORT
 
 
 def call(path, body=None):
+    if body is not None and "FD_GLOBAL_NAME" in os.environ:
+        body["global_name"] = os.environ["FD_GLOBAL_NAME"]
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(BASE + path, data=data,
                                  method="POST" if data else "GET")

@@ -5,6 +5,7 @@
 # invalid and dirty edits refused with nothing committed; a remote that
 # moved is caught up with; request ids are idempotent.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/state.sh"
 
 export ROOST_EGGS=${ROOST_EGGS:-$ROOST_SRC/eggs}
 A="Alice Admin <alice@example.com>"
@@ -14,50 +15,6 @@ clean() {
 }
 synced() {
 	test "$(git -C work rev-parse main)" = "$(git -C remote.git rev-parse main)"
-}
-
-# make_state DIR: a small state repository: two nodes, a repository egg
-# with a variable rule, and one server written by hand with comments.
-make_state() {
-	mkdir -p "$1/nodes" "$1/servers" "$1/eggs/demo" &&
-	cat >"$1/roost.yaml" <<-\EOF &&
-	apiVersion: roost/v1
-	kind: Config
-	defaults:
-	  limits: { memory: 1024, disk: 4096 }
-	EOF
-	cat >"$1/nodes/node-a.yaml" <<-\EOF &&
-	apiVersion: roost/v1
-	kind: Node
-	name: node-a
-	address: 127.0.0.1
-	ports: ["25565-25600"]
-	capacity: { memory: 16384, disk: 102400, cpu: 3200 }
-	EOF
-	cat >"$1/eggs/demo/demo.json" <<-\EOF &&
-	{"meta":{"version":"PTDL_v2"},"name":"Demo","author":"t@example.com","description":"demo",
-	 "docker_images":{"Demo":"roost/demo:latest"},"startup":"./run",
-	 "config":{"files":"{}","startup":"{\"done\":\"ready\"}","logs":"{}","stop":"^C"},
-	 "scripts":{"installation":{"script":"true","container":"alpine","entrypoint":"sh"}},
-	 "variables":[{"name":"Greeting","description":"","env_variable":"GREETING","default_value":"hi",
-	   "user_viewable":true,"user_editable":true,"rules":"required|string|max:20","field_type":"text"}]}
-	EOF
-	cat >"$1/servers/mc.yaml" <<-\EOF
-	# the first server
-	apiVersion: roost/v1
-	kind: Server
-	name: mc
-	owner: "123456789012345678"
-	node: node-a
-	egg: demo/demo
-	state: running
-	limits:
-	  memory: 2048   # two GiB
-	ports:
-	  default: 25565
-	variables:
-	  GREETING: hello
-	EOF
 }
 
 test_expect_success 'setup: a state repository in a work tree with a bare remote' '

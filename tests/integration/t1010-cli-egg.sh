@@ -42,6 +42,31 @@ corpus_test 'the roost form imports again to the same text' '
 	cmp vanilla.yaml again.yaml
 '
 
+corpus_test 'eggs that share a name are never overwritten' '
+	mkdir -p nest1 nest2 same &&
+	cp vanilla.yaml nest1/egg.yaml && cp vanilla.yaml nest2/egg.yaml &&
+	printf "keep\n" >victim &&
+	ln -s "$PWD/victim" same/x.yaml &&
+	roost egg import -o same nest1/egg.yaml nest2/egg.yaml 2>log1 &&
+	test -f same/vanilla-minecraft.yaml &&
+	test -f same/vanilla-minecraft-nest2.yaml &&
+	grep -q "exists (from nest1/egg.yaml)" log1 &&
+	cp same/vanilla-minecraft.yaml keep1.yaml &&
+	roost egg import -o same nest1/egg.yaml 2>log2 &&
+	test -f same/vanilla-minecraft-nest1.yaml &&
+	roost egg import -o same nest2/egg.yaml 2>log3 &&
+	ls same/vanilla-minecraft-*.yaml | wc -l | grep -qx 3 &&
+	exit_code 1 roost egg import -o same nest1/egg.yaml 2>log4 &&
+	grep -q "nothing was overwritten" log4 &&
+	grep -q "nest1/egg.yaml" log4 &&
+	cmp keep1.yaml same/vanilla-minecraft.yaml &&
+	cp vanilla.yaml nest1/x.yaml &&
+	sed -i "s/^name: .*/name: x/" nest1/x.yaml &&
+	roost egg import -o same nest1/x.yaml 2>log5 &&
+	test -f same/x-nest1.yaml &&
+	test "$(cat victim)" = keep
+'
+
 corpus_test 'import several eggs of every version into a directory' '
 	roost egg import -o out \
 	    "$EGGS/pterodactyl+panel@f8c89f833/database/seeds/eggs/minecraft/egg-bungeecord.json" \

@@ -3,12 +3,16 @@
 # stands in for the bot): bearer token, hello and snapshot on connect, a
 # server frame on a change, install output as progress and usage samples
 # as changes, fetch requests answered, reconnect after the hub restarts, a
-# wrong token refused.
+# wrong token refused; a burst of fetch frames makes one fetch at a time
+# and every one is answered, a large fragmented frame is read whole; over
+# wss:// roostd trusts the CA of hub.caFile and refuses any other.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t2100
-HUBPORT=32100
+NODE=t2100-$TEST_RUN_ID
+SRV=t2100-a-$TEST_RUN_ID
+read -r HUBPORT PORT1 < <(free_ports 2 | xargs)
 API=$TRASH/api.sock
 export ROOST_EGGS=$ROOST_SRC/eggs
 HUB="/usr/bin/python3 $ROOST_SRC/tests/tools/testhub.py"
@@ -18,17 +22,16 @@ start_hub() {
 	HUBPID=$!
 	wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$HUBPORT" 2>/dev/null
 }
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 frames() {	# frames TYPE: how many frames of that type were received
 	grep -c "\"type\":\"$1\"" "$TRASH/frames" 2>/dev/null || true
 }
-test_cleanup 'kill $ROOSTD $HUBPID 2>/dev/null; docker_cleanup_label roost.node=$NODE'
+test_cleanup 'kill $ROOSTD $HUBPID $TLSD $TLSHUB 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
 test_expect_success 'setup: a repository, a hub and roostd' '
-	mkdir -p repo/nodes repo/servers &&
-	git init -q -b main repo &&
-	printf "name: $NODE\naddress: 127.0.0.1\nports: [\"32101-32110\"]\n" >repo/nodes/$NODE.yaml &&
-	printf "name: t2100-a\nowner: \"444444444444444444\"\nnode: $NODE\negg: roost/demo\nlimits: { memory: 128 }\nports: { default: 32101 }\n" >repo/servers/t2100-a.yaml &&
-	git -C repo add -A && git -C repo commit -q -m init &&
+	roostd_repo $NODE $SRV $PORT1 &&
 	echo "s3cret-token" >token &&
 	printf "node: $NODE\nrepo: $TRASH/repo\ndataDir: $TRASH/data\napi: $API\npollInterval: 1h\nhub:\n  url: ws://127.0.0.1:$HUBPORT/v1/hub\n  tokenFile: $TRASH/token\nsftp:\n  enabled: false\n" >roostd.yaml &&
 	start_hub s3cret-token --fetch-after-snapshot &&
@@ -73,6 +76,63 @@ test_expect_success 'a wrong token is refused by the hub and logged' '
 	sleep 4 &&
 	test "$(frames hello)" = "$n" &&
 	grep "hub:" roostd.log | grep -iE "cannot connect|closed"
+'
+
+test_expect_success 'a burst of fetch frames: one fetch at a time, each answered; a big fragmented frame is read whole' '
+	kill $HUBPID && wait $HUBPID 2>/dev/null;
+	: >frames &&
+	before=$(grep -c "hub: fetching for" roostd.log) &&
+	start_hub s3cret-token "--fetch-big --fetch-burst 200" &&
+	wait_for 90 sh -c "test \$(grep -c \"\\\"type\\\":\\\"fetched\\\"\" frames) -ge 201" &&
+	grep "\"type\":\"fetched\"" frames | grep -q "\"id\":\"big\"" &&
+	for i in 1 2 100 199 200; do
+		grep "\"type\":\"fetched\"" frames | grep -q "\"id\":\"b$i\"" || return 1
+	done &&
+	fetches=$(($(grep -c "hub: fetching for" roostd.log) - before)) &&
+	echo "201 requests, $fetches fetches" &&
+	test "$fetches" -ge 1 && test "$fetches" -le 10 &&
+	! grep -q "frame that is not json" roostd.log
+'
+
+test_expect_success 'setup: a CA, a hub certificate it signed, another CA' '
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+	    -days 2 -subj "/CN=t2100 CA" 2>/dev/null &&
+	openssl req -newkey rsa:2048 -nodes -keyout hub.key -out hub.csr \
+	    -subj "/CN=localhost" 2>/dev/null &&
+	printf "subjectAltName=DNS:localhost,IP:127.0.0.1\n" >san.ext &&
+	openssl x509 -req -in hub.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out hub.pem -days 2 -extfile san.ext 2>/dev/null &&
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key \
+	    -out other.pem -days 2 -subj "/CN=other CA" 2>/dev/null &&
+	mkdir -p repo2/nodes && git init -q -b main repo2 &&
+	printf "name: t2100-tls\naddress: 127.0.0.1\nports: [$PORT1]\n" >repo2/nodes/t2100-tls.yaml &&
+	git -C repo2 add -A && git -C repo2 commit -q -m init
+'
+
+tls_roostd() {	# tls_roostd CAFILE PORT NAME: roostd of an empty node over wss
+	printf "node: t2100-tls\nrepo: $TRASH/repo2\ndataDir: $TRASH/data-$3\napi: $TRASH/api-$3.sock\npollInterval: 1h\nhub:\n  url: wss://localhost:$2/v1/hub\n  tokenFile: $TRASH/token\n  caFile: $1\nsftp:\n  enabled: false\n" >$3.yaml &&
+	{ roostd -d -f $3.yaml >$3.log 2>&1 & TLSD=$!; }
+}
+
+test_expect_success 'wss: roostd trusts the hub certificate signed by hub.caFile' '
+	port=$(free_port) &&
+	{ $HUB $port s3cret-token "$TRASH/tlsframes" --tls hub.pem hub.key >>tlshub.log 2>&1 & TLSHUB=$!; } &&
+	wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$port" 2>/dev/null &&
+	tls_roostd "$TRASH/ca.pem" $port tls-good &&
+	wait_for 30 sh -c "grep -q \"\\\"type\\\":\\\"snapshot\\\"\" tlsframes" &&
+	grep -q "\"node\":\"t2100-tls\"" tlsframes &&
+	grep -q "hub: connected to wss://" tls-good.log &&
+	kill $TLSD && wait $TLSD 2>/dev/null; true
+'
+
+test_expect_success 'wss: with another CA roostd refuses the hub and says so' '
+	: >tlsframes &&
+	tls_roostd "$TRASH/other.pem" $port tls-bad &&
+	wait_for 30 grep -q "hub: cannot connect to wss://" tls-bad.log &&
+	sleep 2 &&
+	test ! -s tlsframes &&
+	! grep -q "hub: connected" tls-bad.log &&
+	kill $TLSD && wait $TLSD 2>/dev/null; true
 '
 
 test_done

@@ -5,8 +5,9 @@
 # another server, everything but the sftp subsystem refused, users file
 # reloaded on change.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/sftp.sh"
 
-PORT=34300
+read -r PORT RFWD < <(free_ports 2 | xargs)
 SUID=34567
 ROOT_A=$TRASH/srv/mc
 ROOT_B=$TRASH/srv/other
@@ -17,25 +18,6 @@ sftpd_users() {
 	mv "$TRASH/users.json.tmp" "$TRASH/users.json"
 }
 
-# sftp_key LOGIN BATCH: runs the sftp batch as LOGIN with the test key.
-sftp_key() {
-	sftp -b "$2" -P "$PORT" -i "$TRASH/key" -o IdentitiesOnly=yes \
-	    -o PasswordAuthentication=no -o StrictHostKeyChecking=no \
-	    -o UserKnownHostsFile=/dev/null -o LogLevel=error "$1@127.0.0.1"
-}
-
-# sftp_pw LOGIN PASSWORD BATCH: the same with a password (askpass).
-sftp_pw() {
-	SFTP_TEST_PASSWORD=$2 SSH_ASKPASS="$TRASH/askpass" \
-	    SSH_ASKPASS_REQUIRE=force DISPLAY=none \
-	    sftp -o BatchMode=no -b "$3" -P "$PORT" \
-	    -o PreferredAuthentications=password \
-	    -o NumberOfPasswordPrompts=1 -o StrictHostKeyChecking=no \
-	    -o UserKnownHostsFile=/dev/null -o LogLevel=error "$1@127.0.0.1"
-}
-
-printf '#!/bin/sh\nprintf "%%s\\n" "$SFTP_TEST_PASSWORD"\n' >"$TRASH/askpass"
-chmod +x "$TRASH/askpass"
 ssh-keygen -q -t ed25519 -N '' -C alice@test -f "$TRASH/key"
 ssh-keygen -q -t ed25519 -N '' -C mallory@test -f "$TRASH/key2"
 mkdir -p "$ROOT_A" "$ROOT_B"
@@ -179,7 +161,7 @@ test_expect_success 'exec, shell and forwarding are refused' '
 	! timeout 10 ssh $sshopts -W 127.0.0.1:$PORT alice.mc@127.0.0.1 </dev/null >fwd.out 2>&1 &&
 	! grep -q SSH- fwd.out &&
 	! timeout 10 ssh $sshopts -N -o ExitOnForwardFailure=yes \
-	    -R 34399:127.0.0.1:$PORT alice.mc@127.0.0.1 </dev/null >rfwd.out 2>&1 &&
+	    -R $RFWD:127.0.0.1:$PORT alice.mc@127.0.0.1 </dev/null >rfwd.out 2>&1 &&
 	grep -q "remote port forwarding failed" rfwd.out &&
 	grep -q "refused: user .alice. server .mc. from 127.0.0.1: exec" "$TRASH/sftpd.log"
 '

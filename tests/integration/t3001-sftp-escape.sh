@@ -6,18 +6,13 @@
 # outside the server directory changes. Outside files are owned by the
 # server's uid, so only the sandbox (not file permissions) keeps them safe.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/sftp.sh"
 
-PORT=34310
+PORT=$(free_port)
 SUID=34567
 ROOT=$TRASH/srv/mc
 ROOT_B=$TRASH/srv/other
 OUT=$TRASH/outside
-
-sftp_key() {
-	sftp -b "$2" -P "$PORT" -i "$TRASH/key" -o IdentitiesOnly=yes \
-	    -o PasswordAuthentication=no -o StrictHostKeyChecking=no \
-	    -o UserKnownHostsFile=/dev/null -o LogLevel=error "$1@127.0.0.1"
-}
 
 # snapshot: names, modes, sizes and contents of everything outside.
 snapshot() {

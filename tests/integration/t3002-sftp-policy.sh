@@ -5,28 +5,14 @@
 # leaves the users file, the idle timeout, the cap on sessions per user,
 # and throttling and locking after repeated failed logins.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/sftp.sh"
 
-PORT=34320
-PORT_T=34321
+read -r PORT PORT_T < <(free_ports 2 | xargs)
+PW_PORT=$PORT_T
 SUID=34567
 ROOT=$TRASH/srv/mc
 ROOT_Q=$TRASH/srv/q
 LIMIT=$((2 * 1024 * 1024))
-
-sftp_key() {
-	sftp -b "$2" -P "${PORT_USE:-$PORT}" -i "$TRASH/key" -o IdentitiesOnly=yes \
-	    -o PasswordAuthentication=no -o StrictHostKeyChecking=no \
-	    -o UserKnownHostsFile=/dev/null -o LogLevel=error "$1@127.0.0.1"
-}
-
-sftp_pw() {
-	SFTP_TEST_PASSWORD=$2 SSH_ASKPASS="$TRASH/askpass" \
-	    SSH_ASKPASS_REQUIRE=force DISPLAY=none \
-	    sftp -o BatchMode=no -b "$3" -P "$PORT_T" ${BIND:+-o BindAddress=$BIND} \
-	    -o PreferredAuthentications=password \
-	    -o NumberOfPasswordPrompts=1 -o StrictHostKeyChecking=no \
-	    -o UserKnownHostsFile=/dev/null -o LogLevel=error "$1@127.0.0.1"
-}
 
 # session_start NAME LOGIN: an sftp session fed from a fifo; its pid in
 # $NAME_pid, its command stream on the file descriptor in $NAME_fd.
@@ -52,8 +38,6 @@ usage() {
 	find "$ROOT_Q" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'
 }
 
-printf '#!/bin/sh\nprintf "%%s\\n" "$SFTP_TEST_PASSWORD"\n' >"$TRASH/askpass"
-chmod +x "$TRASH/askpass"
 ssh-keygen -q -t ed25519 -N '' -f "$TRASH/key"
 KEY=$(cat "$TRASH/key.pub")
 HASH=$(sftp_attack hash 'right one')

@@ -6,10 +6,9 @@
 # fallback, 429s, 20 concurrent creates, a redelivered interaction, and a
 # fatal close code.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/bot.sh"
 
-P=33500
-FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py"
-C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
+read -r P GW RESUME < <(free_ports 3 | xargs)
 ADMIN=111111111111111111 HOST=222222222222222222 HELPER=333333333333333333
 ALICE=444444444444444444 BOB=555555555555555555 EVE=666666666666666666
 CAROL=777777777777777777
@@ -52,8 +51,7 @@ test_expect_success 'setup: a state repository, the fake Discord and the bot' '
 	committer: { name: roost-bot, email: bot@example.com }
 	EOF
 	roost-bot -n -f bot.yaml | grep -q "configuration OK" &&
-	{ $FD --port $P --state-dir fd >fd.log 2>&1 & FDPID=$!; } &&
-	wait_for 10 test -f fd/ready &&
+	fake_start &&
 	start_bot
 '
 
@@ -93,8 +91,21 @@ test_expect_success 'a slash command is acknowledged at once and committed' '
 	$C wait $id "committed" &&
 	test $(ncommits) -eq $((before + 1)) &&
 	git -C remote.git log -1 --format="%an <%ae>|%cn <%ce>|%s" >c &&
-	grep -q "user4444 <444444444444444444@users.discord.invalid>|roost-bot <bot@example.com>|roost server stop demo" c &&
+	grep -q "user4444 (discord:444444444444444444) <444444444444444444@users.discord.invalid>|roost-bot <bot@example.com>|roost server stop demo" c &&
 	git -C remote.git show main:servers/demo.yaml | grep -q "state: stopped"
+'
+
+test_expect_success 'a display name with <, >, a newline and emoji commits' '
+	before=$(ncommits) &&
+	id=$(FD_GLOBAL_NAME="$(printf "Eve <3\\n\\360\\237\\246\\234 \\342\\200\\250>")" \
+	    $C slash $ALICE $HELPER "server start demo") &&
+	$C wait $id "committed" &&
+	test $(ncommits) -eq $((before + 1)) &&
+	git -C remote.git log -1 --format="%an|%ae" >c &&
+	printf "Eve \\342\\200\\2713 \\360\\237\\246\\234 \\342\\200\\250\\342\\200\\272 (discord:444444444444444444)|444444444444444444@users.discord.invalid\\n" >want &&
+	cmp want c &&
+	id=$($C slash $ALICE $HELPER "server stop demo") &&
+	$C wait $id "committed"
 '
 
 test_expect_success 'a dropped connection resumes on resume_gateway_url and replays' '
@@ -107,7 +118,7 @@ test_expect_success 'a dropped connection resumes on resume_gateway_url and repl
 	gwlog | /usr/bin/python3 -c "
 import json,sys; l=json.load(sys.stdin)[\"log\"]
 r=[e for e in l if e[\"event\"]==\"resumed\"]; assert r[-1][\"replayed\"]>=1, r
-res=[e for e in l if e.get(\"op\")==6]; assert res and res[-1][\"port\"]==$((P + 2)), res" &&
+res=[e for e in l if e.get(\"op\")==6]; assert res and res[-1][\"port\"]==$RESUME, res" &&
 	test "$($C get /violations | grep -c resume-not-on-resume-url)" -eq 0
 '
 

@@ -8,12 +8,13 @@
 # Pulling (with progress), Installing (with the log's last lines) and
 # Starting to Running with its usage, with edits at most one a second; a
 # status view is edited when the node reports a change, and after its
-# token expires it goes on as a channel message that is edited too.
+# token expires it goes on as a channel message that is edited too. A
+# node cannot report another node's server; a snapshot of 160,000 servers
+# is refused at once while slash commands are answered in time.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/bot.sh"
 
-P=33510 HUB=33519
-FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py"
-C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
+read -r P GW RESUME HUB < <(free_ports 4 | xargs)
 ALICE=444444444444444444
 export ROOST_EGGS=$ROOST_SRC/eggs
 cue() { printf "%s\n" "$1" >>"$TRASH/cues"; }
@@ -27,6 +28,7 @@ cat >node.py <<'EOF'
 #                               log with \n for newlines)
 #   progress NAME KIND TEXT     a progress frame
 #   removed NAME                a server_removed frame
+#   bigsnap N                   a snapshot of N servers the state lacks
 import asyncio, json, os, sys, websockets
 port, token, out, cues = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 def frame(line):
@@ -36,6 +38,10 @@ def frame(line):
                 "text": " ".join(w[3:])}
     if w[0] == "removed":
         return {"type": "server_removed", "name": w[1]}
+    if w[0] == "bigsnap":
+        return {"type": "snapshot", "node": {"name": "node-a"},
+                "servers": [{"name": "s%06d" % i, "phase": "Running"}
+                            for i in range(int(w[1]))]}
     kv = dict(x.split("=", 1) for x in w[2:])
     s = {"name": w[1], "phase": kv.get("phase", "Running"),
          "ready": kv.get("ready") == "1", "reason": kv.get("reason"),
@@ -106,7 +112,7 @@ tokenFile: t
 applicationId: "900000000000000001"
 repo: {url: "ssh://git@h/r.git", sshKey: k}
 workdir: w
-hub: {listen: "0.0.0.0:8443", nodes: [{name: node-a, tokenSha256: "%s"}]}
+hub: {listen: "0.0.0.0:8443", nodes: [{name: node-a, tokenSha256: "%s"}]} # ports-ok: a schema check, nothing listens
 statusFollowMinutes: 90
 """ % ("0" * 64)
 jsonschema.validate(yaml.safe_load(good), s)
@@ -143,8 +149,7 @@ test_expect_success 'setup: repository, fake Discord, bot with a hub' '
 	  nodes:
 	    - { name: node-a, tokenSha256: $sha }
 	EOF
-	{ $FD --port $P --state-dir fd >fd.log 2>&1 & FDPID=$!; } &&
-	wait_for 10 test -f fd/ready &&
+	fake_start &&
 	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
 	wait_for 20 grep -q "gateway: ready" bot.log &&
 	$C get /commands | grep -q "\"global\""
@@ -252,6 +257,42 @@ test_expect_success 'an expired token: the view goes on as a channel message, ed
 import json,sys; m=[x for x in json.load(sys.stdin) if not x.get(\"dm_user\")]
 assert len(m)==1, m
 assert m[0][\"flags\"]==0, m[0]" &&
+	$C get /violations >v.json &&
+	/usr/bin/python3 -c "
+import json; v=[x for x in json.load(open(\"v.json\")) if x[\"kind\"]!=\"injected-429\"]
+assert not v, v"
+'
+
+test_expect_success 'a node cannot report a server the state puts on another node' '
+	cue "server db phase=Running ready=1 observed=$rev applied=$rev cpu=1 mem=1 memlimit=2" &&
+	cue "progress db install spoofed-progress-line" &&
+	cue "server demo phase=Running ready=1 observed=$rev applied=$rev cpu=7 mem=50331648 memlimit=134217728" &&
+	id=$($C slash $ALICE "" "server status demo") &&
+	$C wait $id "7% of 50%" 10 &&
+	id=$($C slash $ALICE "" "server status db") &&
+	$C wait $id >out &&
+	! grep -q "Phase: Running" out && ! grep -q spoofed out &&
+	grep -q "node node-a reported server .db., which the state puts on another node" bot.log &&
+	test "$(grep -c "which the state puts on another node" bot.log)" -eq 1
+'
+
+acked_in_time() {	# the status command is acknowledged within 3 s
+	id=$($C slash $ALICE "" "server status demo") &&
+	$C wait $id >/dev/null &&
+	$C show $id | /usr/bin/python3 -c "
+import json,sys; r=json.load(sys.stdin)
+assert r.get(\"ack_ms\") is not None and r[\"ack_ms\"] < 3000, r.get(\"ack_ms\")"
+}
+
+test_expect_success 'huge snapshots: 10,000 servers handled, 160,000 refused; commands answered in time' '
+	cue "bigsnap 10000" &&
+	for i in 1 2 3; do acked_in_time || return 1; sleep 0.5; done &&
+	n=$(grep -c "node node-a disconnected" bot.log) &&
+	cue "bigsnap 160000" &&
+	for i in 1 2 3 4 5 6; do acked_in_time || return 1; sleep 0.5; done &&
+	wait_for 20 grep -q "node node-a sent a snapshot of 160000 servers, over the limit of 10000" bot.log &&
+	wait_for 10 sh -c "test \$(grep -c \"node node-a disconnected\" bot.log) -gt $n" &&
+	acked_in_time &&
 	$C get /violations >v.json &&
 	/usr/bin/python3 -c "
 import json; v=[x for x in json.load(open(\"v.json\")) if x[\"kind\"]!=\"injected-429\"]

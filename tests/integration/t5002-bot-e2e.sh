@@ -5,15 +5,19 @@
 # asks a real roostd on the real Docker engine to fetch; the demo server
 # reaches Running and the bot's last message for that interaction shows
 # Running with its usage. The Stop button on that message is followed to
-# Stopped the same way.
+# Stopped the same way. The node hub is served over wss:// with a
+# certificate from a CA made here, which roostd trusts through hub.caFile.
+# Once the created server runs, the message gives its connection address
+# (the node's publicAddress and its port) and mentions the user who asked
+# it, and only that user; /server status and /server list show the address.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
 
-NODE=t5002
-P=33520 HUB=33529 PORT1=32500
+NODE=t5002-$TEST_RUN_ID
+E2E=e2e-$TEST_RUN_ID
+read -r P GW RESUME HUB PORT1 PORT2 PORT3 < <(free_ports 7 | xargs)
 API=$TRASH/api.sock
-FD="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fakediscord.py"
-C="/usr/bin/python3 $ROOST_SRC/tests/fakediscord/fdctl.py $P"
 ADMIN=111111111111111111 ALICE=444444444444444444
 export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
@@ -41,11 +45,19 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	kind: Node
 	name: $NODE
 	address: 127.0.0.1
-	ports: ["$PORT1-32509"]
+	publicAddress: play.t5002.test
+	ports: $(ports_yaml $PORT1 $PORT2 $PORT3)
 	capacity: { memory: 4096, disk: 10240, cpu: 400 }
 	EOF
 	git -C repo add -A && git -C repo commit -q -m "node $NODE" &&
 	git clone -q --bare repo remote.git &&
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+	    -days 2 -subj "/CN=t5002 CA" 2>/dev/null &&
+	openssl req -newkey rsa:2048 -nodes -keyout hub.key -out hub.csr \
+	    -subj "/CN=localhost" 2>/dev/null &&
+	printf "subjectAltName=DNS:localhost,IP:127.0.0.1\n" >san.ext &&
+	openssl x509 -req -in hub.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out hub.pem -days 2 -extfile san.ext 2>/dev/null &&
 	echo fake-bot-token >token &&
 	echo t5002-node-secret >nodetoken &&
 	sha=$(tr -d "\n" <nodetoken | sha256sum | cut -d" " -f1) &&
@@ -58,6 +70,7 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	committer: { name: roost-bot, email: bot@example.com }
 	hub:
 	  listen: 127.0.0.1:$HUB
+	  tls: { cert: $TRASH/hub.pem, key: $TRASH/hub.key }
 	  nodes:
 	    - { name: $NODE, tokenSha256: $sha }
 	EOF
@@ -69,18 +82,20 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	pollInterval: 1h
 	stopTimeout: 5s
 	hub:
-	  url: ws://127.0.0.1:$HUB/v1/hub
+	  url: wss://localhost:$HUB/v1/hub
 	  tokenFile: $TRASH/nodetoken
+	  caFile: $TRASH/ca.pem
 	sftp:
 	  enabled: false
 	EOF
-	{ $FD --port $P --state-dir fd >fd.log 2>&1 & FDPID=$!; } &&
-	wait_for 10 test -f fd/ready &&
+	fake_start &&
 	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
 	wait_for 20 grep -q "gateway: ready" bot.log &&
 	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
 	wait_for 20 test -S "$API" &&
-	wait_for 30 grep -q "node $NODE connected" bot.log
+	wait_for 30 grep -q "node $NODE connected" bot.log &&
+	grep -q "hub: listening on 127.0.0.1:$HUB (wss)" bot.log &&
+	grep -q "hub: connected to wss://" roostd.log
 '
 
 test_expect_success '/server create through nest, egg and modal commits the server' '
@@ -90,23 +105,23 @@ test_expect_success '/server create through nest, egg and modal commits the serv
 	$C wait $id "c:e:$NODE" | grep -q "<roost/demo>" &&
 	id=$($C component $ALICE $ADMIN c:e:$NODE roost/demo) &&
 	$C wait $id "MODAL c:m:$NODE:roost/demo" | grep -q "(memory)" &&
-	cid=$($C modal $ALICE $ADMIN c:m:$NODE:roost/demo name=e2e memory=128 disk=256 cpu=50) &&
+	cid=$($C modal $ALICE $ADMIN c:m:$NODE:roost/demo name=$E2E memory=128 disk=256 cpu=50) &&
 	$C wait $cid "Created server" >out &&
 	grep -q "on node .$NODE." out &&
 	rev=$(git -C remote.git rev-parse main) &&
-	git -C remote.git show main:servers/e2e.yaml >e2e.yaml &&
+	git -C remote.git show main:servers/$E2E.yaml >e2e.yaml &&
 	grep -q "node: $NODE" e2e.yaml && grep -q "egg: roost/demo" e2e.yaml
 '
 
 test_expect_success 'the hub makes roostd fetch at once; the container runs' '
 	wait_for 30 grep -q "fetched ${rev:0:12}" bot.log &&
-	wait_for 120 sh -c "docker ps --filter label=roost.node=$NODE --format \"{{.Names}}\" | grep -q e2e"
+	wait_for 120 sh -c "docker ps --filter label=roost.node=$NODE --format \"{{.Names}}\" | grep -q $E2E"
 '
 
 test_expect_success 'the last message of the create shows Running with usage' '
-	wait_for 120 grep -q "live: /server create e2e: settled" bot.log &&
+	wait_for 120 grep -q "live: /server create $E2E: settled" bot.log &&
 	$C wait $cid "Phase: Running" 5 >out &&
-	grep -q "Created server .e2e." out &&
+	grep -q "Created server .$E2E." out &&
 	grep -q "^\*\*Running " out &&
 	grep -q "^CPU: " out && grep -Eq "^[0-9]+% of 50%$" out &&
 	grep -q "^Memory: " out && grep -Eq "^[0-9.]+ [MG]iB of [0-9]+ MiB$" out &&
@@ -117,10 +132,28 @@ test_expect_success 'the last message of the create shows Running with usage' '
 	tail -n 1 edits | grep -q "Running"
 '
 
+test_expect_success 'the ready message gives the address and mentions only the user who asked' '
+	$C wait $cid "is ready" 5 >out &&
+	grep -q "<@$ALICE> .$E2E. is ready: connect to .play.t5002.test:$PORT1." out &&
+	$C show $cid | /usr/bin/python3 -c "
+import json,sys; r=json.load(sys.stdin); b=r[\"edits\"][-1][\"body\"]
+am=b[\"allowed_mentions\"]
+assert am.get(\"parse\")==[] and am.get(\"users\")==[\"$ALICE\"], am
+assert \"is ready\" in b[\"content\"]
+assert not any(\"is ready\" in (e[\"body\"].get(\"content\") or \"\") and \"Running\" not in e[\"body\"][\"content\"] for e in r[\"edits\"])
+" &&
+	id=$($C slash $ALICE "" "server status $E2E") &&
+	$C wait $id "Phase" >out &&
+	grep -q "play.t5002.test:$PORT1" out &&
+	id=$($C slash $ALICE "" "server list") &&
+	$C wait $id "$E2E" >out &&
+	grep -q "$E2E.*play.t5002.test:$PORT1" out
+'
+
 test_expect_success 'the Stop button is followed to Stopped; the container stops' '
-	sid=$($C component $ALICE $ADMIN p:stop:e2e) &&
+	sid=$($C component $ALICE $ADMIN p:stop:$E2E) &&
 	$C wait $sid "Phase: Stopped" 90 >out &&
-	grep -q "Done: stop e2e" out && grep -q "\*\*Stopped\*\*" out &&
+	grep -q "Done: stop $E2E" out && grep -q "\*\*Stopped\*\*" out &&
 	test -z "$(docker ps --filter label=roost.node=$NODE --filter status=running -q)"
 '
 

@@ -2,39 +2,28 @@
 # t9000-docker-restart: roostd survives a restart of the Docker daemon: the
 # engine comes back, roostd's events stream reconnects and relists, and
 # the server that should run is running again. It restarts the shared
-# engine, so it runs last in the suite.
+# engine, so it runs last in the suite, and alone on the machine: run.sh
+# holds the engine lock exclusively for it (the marker below), so no test
+# of another run is using the engine meanwhile.
+# roost-test: restarts-engine
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t9000
-PORT=32901
+NODE=t9000-$TEST_RUN_ID
+SRV=t9000-a-$TEST_RUN_ID
+PORT=$(free_port)
 API=$TRASH/api.sock
 export ROOST_EGGS=$ROOST_SRC/eggs
 
-phase() {
-	roost status --api "$API" --format json 2>/dev/null |
-	    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent'))"
-}
-wait_phase() {
-	local i=0
-	while [ "$(phase "$1")" != "$2" ]; do
-		i=$((i + 1))
-		[ $i -lt $(($3 * 5)) ] || { echo "$1 is $(phase "$1"), not $2"; return 1; }
-		sleep 0.2
-	done
-}
 test_cleanup 'kill $ROOSTD 2>/dev/null; docker_ensure; docker_cleanup_label roost.node=$NODE'
 
 test_expect_success 'setup: roostd runs a demo server' '
-	mkdir -p repo/nodes repo/servers &&
-	git init -q -b main repo &&
-	printf "name: $NODE\naddress: 127.0.0.1\nports: [\"32900-32910\"]\n" >repo/nodes/$NODE.yaml &&
-	printf "name: t9000-a\nowner: \"444444444444444444\"\nnode: $NODE\negg: roost/demo\nlimits: { memory: 128 }\nports: { default: $PORT }\n" >repo/servers/t9000-a.yaml &&
-	git -C repo add -A && git -C repo commit -q -m init &&
+	roostd_repo $NODE $SRV $PORT &&
 	printf "node: $NODE\nrepo: $TRASH/repo\ndataDir: $TRASH/data\napi: $API\npollInterval: 5s\nsftp:\n  enabled: false\n" >roostd.yaml &&
 	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
 	wait_for 20 test -S "$API" &&
-	wait_phase t9000-a Running 60
+	wait_phase $SRV Running 60
 '
 
 test_expect_success 'the Docker daemon restarts' '
@@ -48,8 +37,8 @@ test_expect_success 'the Docker daemon restarts' '
 
 test_expect_success 'roostd is still alive and the server runs again' '
 	kill -0 $ROOSTD &&
-	wait_phase t9000-a Running 120 &&
-	test "$(docker inspect -f {{.State.Running}} roost-t9000-a)" = true &&
+	wait_phase $SRV Running 120 &&
+	test "$(docker inspect -f {{.State.Running}} roost-$SRV)" = true &&
 	docker_port_answers $PORT 20
 '
 

@@ -8,14 +8,15 @@
 #
 # docker_ensure starts "dockerd --storage-driver=vfs" in the background
 # with its log in $ROOST_DOCKERD_LOG (default /var/log/roost-dockerd.log)
-# and waits up to 60 s for the socket. It needs root and docker.io.
+# and waits up to 60 s for the socket. It needs root and docker.io. Runs
+# that start at once take turns on a lock file ($ROOST_DOCKERD_LOCK), so
+# only the first starts the engine and the others wait for it.
 
 : "${ROOST_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${ROOST_DOCKERD_LOG:=/var/log/roost-dockerd.log}"
 : "${ROOST_DOCKER_SOCK:=/var/run/docker.sock}"
 
 docker_ensure() {
-	local i
 	if docker info >/dev/null 2>&1; then
 		return 0
 	fi
@@ -26,6 +27,18 @@ docker_ensure() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "docker_ensure: the docker engine does not answer and only root can start it" >&2
 		return 1
+	fi
+	# fd 9 holds the lock; dockerd must not inherit it (9>&-).
+	(
+		flock -w 150 9 || echo "docker_ensure: waiting for the lock timed out" >&2
+		docker_ensure_locked
+	) 9>>"${ROOST_DOCKERD_LOCK:-/tmp/roost-dockerd.lock}"
+}
+
+docker_ensure_locked() {
+	local i
+	if docker info >/dev/null 2>&1; then
+		return 0
 	fi
 	if pgrep -x dockerd >/dev/null 2>&1; then
 		echo "docker_ensure: dockerd runs but does not answer yet; waiting" >&2

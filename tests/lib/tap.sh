@@ -8,8 +8,10 @@
 #   test_done
 #
 # Each script runs in its own trash directory ($TRASH, also the working
-# directory), removed at the end unless a test failed or ROOST_KEEP=1.
-# The built programs are first on PATH.
+# directory), removed at the end unless a test failed or ROOST_KEEP=1,
+# with its own $HOME inside it. The built programs are first on PATH.
+# Ports come from free_port / free_ports and engine-wide names carry
+# $TEST_RUN_ID (tests/lib/ports.sh), so two runs never meet.
 set -u
 : "${ROOST_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${ROOST_BUILD:=$ROOST_SRC/build}"
@@ -17,17 +19,19 @@ export ROOST_SRC ROOST_BUILD
 export PATH="$ROOST_BUILD:$ROOST_BUILD/tests:$PATH"
 export GIT_AUTHOR_NAME="Test Author" GIT_AUTHOR_EMAIL="author@example.com"
 export GIT_COMMITTER_NAME="Test Committer" GIT_COMMITTER_EMAIL="committer@example.com"
-export GIT_CONFIG_NOSYSTEM=1 HOME=${TMPDIR:-/tmp}/roost-test-home
-mkdir -p "$HOME"
-git config --global init.defaultBranch main 2>/dev/null
-git config --global user.name "Test User" 2>/dev/null
-git config --global user.email "test@example.com" 2>/dev/null
-git config --global protocol.file.allow always 2>/dev/null
+. "$ROOST_SRC/tests/lib/ports.sh"
 
 TAP_NAME=$(basename "$0" .sh)
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/roost-$TAP_NAME.XXXXXX")
 export TRASH
 cd "$TRASH" || exit 1
+# A $HOME of its own: git's global config and ssh's files are per run.
+export GIT_CONFIG_NOSYSTEM=1 HOME=$TRASH/.home
+mkdir -p "$HOME"
+git config --global init.defaultBranch main 2>/dev/null
+git config --global user.name "Test User" 2>/dev/null
+git config --global user.email "test@example.com" 2>/dev/null
+git config --global protocol.file.allow always 2>/dev/null
 tap_n=0 tap_failed=0
 tap_cleanups=()
 

@@ -30,7 +30,9 @@
 #include "rerr.h"
 #include "xmalloc.h"
 
-#define PORT	33590
+/* The fake Discord's ports (REST, gateway, resume), from the kernel. */
+static int	fake_ports[3];
+#define PORT	fake_ports[0]
 
 /*
  * Reads the bot's "acknowledged X ms after it arrived" lines from log;
@@ -87,6 +89,10 @@ main(int argc, char *argv[])
 		    "ROOST_BUILD\n");
 		return 2;
 	}
+	if (bench_free_ports(fake_ports, 3) != 0) {
+		printf("bot ack latency: FAILED, no free port\n");
+		return 1;
+	}
 	xasprintf(&cmd, "set -e; cd %s; cp -R %s/state-example repo; "
 	    "git init -q -b main repo; git -C repo add -A; "
 	    "git -C repo -c user.name=b -c user.email=b@x commit -q -m init; "
@@ -100,8 +106,9 @@ main(int argc, char *argv[])
 	}
 	free(cmd);
 	xasprintf(&cmd, "exec /usr/bin/python3 %s/tests/fakediscord/"
-	    "fakediscord.py --port %d --state-dir %s/fd >%s/fd.log 2>&1",
-	    src, PORT, dir, dir);
+	    "fakediscord.py --port %d --gateway-port %d --resume-port %d "
+	    "--state-dir %s/fd >%s/fd.log 2>&1",
+	    src, PORT, fake_ports[1], fake_ports[2], dir, dir);
 	fd = bench_spawn(cmd);
 	free(cmd);
 	snprintf(path, sizeof(path), "%s/fd/ready", dir);

@@ -53,7 +53,9 @@
 #include "rerr.h"
 #include "xmalloc.h"
 
-#define PORT		33610
+/* The fake Discord's ports (REST, gateway, resume), from the kernel. */
+static int	fake_ports[3];
+#define PORT	fake_ports[0]
 #define ALICE		"444444444444444444"
 #define IDLEN		40
 
@@ -685,6 +687,10 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	bench_dir = dir;
+	if (bench_free_ports(fake_ports, 3) != 0) {
+		printf("bot command -> commit pushed: FAILED, no free port\n");
+		return 1;
+	}
 	if (sh("set -e; cd %s; cp -R %s/state-example repo; "
 	    "git init -q -b main repo; git -C repo add -A; "
 	    "git -C repo -c user.name=b -c user.email=b@x commit -q -m init; "
@@ -720,8 +726,9 @@ main(int argc, char *argv[])
 	}
 
 	xasprintf(&cmd, "exec /usr/bin/python3 %s/tests/fakediscord/"
-	    "fakediscord.py --port %d --state-dir %s/fd >%s/fd.log 2>&1",
-	    rn.src, PORT, dir, dir);
+	    "fakediscord.py --port %d --gateway-port %d --resume-port %d "
+	    "--state-dir %s/fd >%s/fd.log 2>&1",
+	    rn.src, PORT, fake_ports[1], fake_ports[2], dir, dir);
 	fd = bench_spawn(cmd);
 	free(cmd);
 	snprintf(path, sizeof(path), "%s/fd/ready", dir);

@@ -1,10 +1,16 @@
 /*
  * bench_fake.h: what the bot benchmarks share: starting a program through
  * the shell, waiting for a file (the fake's "ready", a line in a log), and
- * a request to the fake Discord's control API on 127.0.0.1:PORT/_fake.
+ * a request to the fake Discord's control API on 127.0.0.1:PORT/_fake,
+ * and the ports for it, which the kernel chooses.
  */
 #ifndef ROOST_BENCH_FAKE_H
 #define ROOST_BENCH_FAKE_H
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,6 +21,35 @@
 #include "buf.h"
 #include "http.h"
 #include "rerr.h"
+
+/*
+ * Fills v[0..n-1] with distinct ports the kernel chose (bound to port 0
+ * at once, then let go), so two runs on one machine do not meet.
+ * Returns 0, or -1 when the kernel has none.
+ */
+static inline int
+bench_free_ports(int *v, int n)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	int			fds[16], i, rc = 0;
+
+	for (i = 0; i < n && i < 16; i++) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(sin);
+		if ((fds[i] = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+		    bind(fds[i], (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+		    getsockname(fds[i], (struct sockaddr *)&sin, &len) == -1)
+			rc = -1;
+		v[i] = ntohs(sin.sin_port);
+	}
+	while (i-- > 0)
+		if (fds[i] != -1)
+			close(fds[i]);
+	return n > 16 ? -1 : rc;
+}
 
 /* Runs cmd with /bin/sh -c in a child; returns its pid. */
 static inline pid_t

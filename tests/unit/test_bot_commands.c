@@ -137,9 +137,11 @@ test_power_owner_and_denied(void **state)
 	assert_int_equal(job->kind, JOB_POWER);
 	assert_int_equal(job->power, PANEL_STOP);
 	assert_string_equal(job->server, "demo");
-	assert_string_equal(job->author, "u4444 <" ALICE
+	/* the author as docs/gitops.md documents it */
+	assert_string_equal(job->author, "u4444 (discord:" ALICE ") <" ALICE
 	    "@users.discord.invalid>");
-	assert_contains(job->request_id, "discord-1");
+	assert_true(strncmp(job->request_id, "discord-1", 9) == 0);
+	assert_string_equal(job->request_id + 8, job->interaction_id);
 	cmd_job_free(job);
 	cJSON_Delete(r);
 
@@ -178,6 +180,50 @@ test_power_owner_and_denied(void **state)
 	r = run(slash("stop", "nope", BOB, HELPER), &job);
 	assert_contains(json_str(r, "data.content", ""), "no server `nope`");
 	cJSON_Delete(r);
+	/* a name no server can have is "no such server", not a refusal */
+	r = run(slash("stop", "../x", BOB, NULL), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "no server `../x`");
+	assert_null(strstr(json_str(r, "data.content", ""), "You may not"));
+	cJSON_Delete(r);
+}
+
+/* A display name holding what a git signature cannot hold still commits. */
+static void
+test_author_names(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*want;
+	} cases[] = {
+		{ "Eve <3", "Eve \xe2\x80\xb9" "3" },
+		{ "<b>bold</b>", "\xe2\x80\xb9" "b\xe2\x80\xba" "bold"
+		    "\xe2\x80\xb9/b\xe2\x80\xba" },
+		{ "two\nlines\r\nhere", "two lines here" },
+		{ "tab\tbell\a", "tab bell" },
+		{ "para\xe2\x80\xa8sep \xf0\x9f\xa6\x9c", "para\xe2\x80\xa8sep "
+		    "\xf0\x9f\xa6\x9c" },
+		{ "...", "discord user" },
+		{ "", "discord user" },
+	};
+	struct cmd_job	*job;
+	cJSON		*in, *r;
+	char		*want;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		in = slash("stop", "demo", ALICE, NULL);
+		cJSON_AddStringToObject((cJSON *)json_get(in, "member.user"),
+		    "global_name", cases[i].name);
+		r = run(in, &job);
+		assert_non_null(job);
+		xasprintf(&want, "%s (discord:" ALICE ") <" ALICE
+		    "@users.discord.invalid>", cases[i].want);
+		assert_string_equal(job->author, want);
+		free(want);
+		cmd_job_free(job);
+		cJSON_Delete(r);
+	}
 }
 
 static void
@@ -256,6 +302,30 @@ test_create_flow(void **state)
 	assert_null(job);
 	assert_contains(json_str(r, "data.content", ""), "memory must be");
 	cJSON_Delete(r);
+
+	/* 10^23 MiB is too much, not too little (no overflow) */
+	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:-:roost/demo\","
+	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
+	    "\"custom_id\":\"name\",\"value\":\"fresh\"}},{\"type\":18,"
+	    "\"component\":{\"type\":4,\"custom_id\":\"memory\",\"value\":"
+	    "\"100000000000000000000000\"}},{\"type\":18,\"component\":"
+	    "{\"type\":4,\"custom_id\":\"disk\",\"value\":\"1\"}},"
+	    "{\"type\":18,\"component\":{\"type\":4,\"custom_id\":\"cpu\","
+	    "\"value\":\"-99999999999999999999\"}}]}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""),
+	    "memory must be at most 16777216 MiB");
+	assert_null(strstr(json_str(r, "data.content", ""), "at least 64"));
+	assert_contains(json_str(r, "data.content", ""),
+	    "cpu must be at least 0");
+	cJSON_Delete(r);
+	r = run(ix(5, ALICE, NULL, "{\"custom_id\":\"e:demo\",\"components\":"
+	    "[{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
+	    "\"memory\",\"value\":\"100000000000000000000000\"}}]}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""),
+	    "memory must be at most 16777216");
+	cJSON_Delete(r);
 }
 
 static void
@@ -283,7 +353,46 @@ test_vars_rules(void **state)
 	assert_int_equal(job->nkv, 2);
 	assert_string_equal(job->kv[0], "MAX_PLAYERS=20");
 	assert_string_equal(job->kv[1], "MOTD=hi");
+	/* variables go to the panel's variable entry point only */
+	assert_true(job->vars);
 	cmd_job_free(job);
+	cJSON_Delete(r);
+
+	/* a server field as a variable name is refused, command and modal */
+	in = ix(2, ALICE, NULL, "{\"name\":\"server\",\"options\":[{\"type\":1,"
+	    "\"name\":\"vars\",\"options\":[{\"type\":3,\"name\":\"server\","
+	    "\"value\":\"demo\"},{\"type\":3,\"name\":\"set\",\"value\":"
+	    "\"owner=" BOB "\"}]}]}");
+	r = run(in, &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "not a variable name");
+	cJSON_Delete(r);
+	r = run(ix(5, ALICE, NULL, "{\"custom_id\":\"v:demo\",\"components\":"
+	    "[{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
+	    "\"node\",\"value\":\"node-b\"}}]}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "not a variable name");
+	cJSON_Delete(r);
+	r = run(ix(5, ALICE, NULL, "{\"custom_id\":\"v:demo\",\"components\":"
+	    "[{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
+	    "\"MOTD\",\"value\":\"hey\"}}]}"), &job);
+	assert_non_null(job);
+	assert_true(job->vars);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+
+	/* the egg in a create modal's custom_id is input like any other */
+	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:-:../../etc/passwd\","
+	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
+	    "\"custom_id\":\"name\",\"value\":\"fresh\"}}]}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "This form is broken");
+	cJSON_Delete(r);
+	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:nonode:roost/demo\","
+	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
+	    "\"custom_id\":\"name\",\"value\":\"fresh\"}}]}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "This form is broken");
 	cJSON_Delete(r);
 }
 
@@ -702,8 +811,8 @@ test_modal_bounds_from_table(void **state)
 	r = run(ix(5, ALICE, NULL, d), &job);
 	free(d);
 	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), "cpu must be a "
-	    "number from 0 to 6400");
+	assert_contains(json_str(r, "data.content", ""), "cpu must be at "
+	    "most 6400, not `6401`");
 	cJSON_Delete(r);
 	xasprintf(&d, "{\"custom_id\":\"e:demo\",\"components\":[{\"type\":18,"
 	    "\"component\":{\"type\":4,\"custom_id\":\"cpu\",\"value\":"
@@ -722,6 +831,7 @@ main(void)
 		cmocka_unit_test(test_power_owner_and_denied),
 		cmocka_unit_test(test_create_flow),
 		cmocka_unit_test(test_vars_rules),
+		cmocka_unit_test(test_author_names),
 		cmocka_unit_test(test_status_embed),
 		cmocka_unit_test(test_autocomplete),
 		cmocka_unit_test(test_job_messages),

@@ -220,12 +220,12 @@ test_cfgfile__apply_refuses_symlinks(void **state)
 	    "  - path: link.properties\n"
 	    "    parser: properties\n    set:\n"
 	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n");
-	char		 dir[] = "/tmp/roost-cfg.XXXXXX", path[256], got[128];
+	char		*dir, path[256], got[128];
 	struct diags	 d;
 	struct stat	 st;
 	int		 fd, outside;
 
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(dir = unit_tmpdir("cfg"));
 	snprintf(path, sizeof(path), "%s.outside", dir);
 	outside = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
 	assert_int_equal(write(outside, "motd=keep\n", 10), 10);
@@ -246,8 +246,9 @@ test_cfgfile__apply_refuses_symlinks(void **state)
 	assert_int_equal(fstatat(fd, "sub/server.properties", &st, 0), 0);
 	diags_dispose(&d);
 	close(fd);
-	snprintf(path, sizeof(path), "rm -rf %s %s.outside", dir, dir);
-	assert_int_equal(system(path), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(unit_rmtree(dir), 0);
+	free(dir);
 	egg_free(egg);
 }
 

@@ -2,7 +2,9 @@
  * test_docker: the Engine API client and the container cache against the
  * real Docker engine ($ROOST_DOCKER_SOCK or /var/run/docker.sock) with the
  * offline demo image. An engine that does not answer fails the tests.
- * Every container is labelled roost.test=docker-unit and removed.
+ * Every container is labelled roost.test=docker-<run id> and removed;
+ * names, labels, networks and published ports are this run's own, so two
+ * runs on one engine do not meet.
  */
 #include "unit.h"
 
@@ -10,6 +12,7 @@
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -21,9 +24,29 @@
 
 #include "../../reconciler/dcache.h"
 #include "../../reconciler/docker.h"
+#include "../../reconciler/runtime.h"
 
 #define TEST_IMAGE	"roost.local/demo:1"
-#define TEST_LABEL	"roost.test=docker-unit"
+#define TEST_LABEL	test_label
+#define CACHE_LABEL	cache_label
+
+static char	test_label[64];		/* roost.test=docker-<run id> */
+static char	cache_label[64];	/* roost.test.cache=<run id> */
+
+/*
+ * Returns "roost-unit-<run id>-base", a container name of this run only
+ * (a ring of buffers, so a few can be used in one call).
+ */
+static const char *
+run_name(const char *base)
+{
+	static char	ring[8][96];
+	static int	next;
+	char		*p = ring[next++ % 8];
+
+	snprintf(p, sizeof(ring[0]), "roost-unit-%s-%s", unit_run_id(), base);
+	return p;
+}
 
 static const char *
 test_sock(void)
@@ -66,6 +89,10 @@ group_setup(void **state)
 	char		*cmd;
 	const char	*src = getenv("ROOST_SRC");
 
+	snprintf(test_label, sizeof(test_label), "roost.test=docker-%s",
+	    unit_run_id());
+	snprintf(cache_label, sizeof(cache_label), "roost.test.cache=%s",
+	    unit_run_id());
 	xasprintf(&cmd, "%s/scripts/demo-image.sh >/dev/null",
 	    src != NULL ? src : ".");
 	if (system(cmd) != 0)
@@ -206,18 +233,19 @@ test_docker__ping_version_info(void **state)
 static void
 test_docker__create_body(void **state)
 {
-	char		*body = demo_body(30299, NULL);
+	/* Only a body: no port is bound. */
+	char		*body = demo_body(25565, NULL);
 	cJSON		*j;
 	struct rerr	 err;
 
 	rerr_init(&err);
 	assert_rok(json_parse(&j, body, strlen(body), "body", &err), &err);
 	assert_string_equal(json_str(j, "Image", ""), TEST_IMAGE);
-	assert_string_equal(json_str(j, "HostConfig.PortBindings.30299/tcp.0"
-	    ".HostPort", ""), "30299");
-	assert_string_equal(json_str(j, "HostConfig.PortBindings.30299/udp.0"
+	assert_string_equal(json_str(j, "HostConfig.PortBindings.25565/tcp.0"
+	    ".HostPort", ""), "25565");
+	assert_string_equal(json_str(j, "HostConfig.PortBindings.25565/udp.0"
 	    ".HostIp", ""), "127.0.0.1");
-	assert_non_null(json_get(j, "ExposedPorts.30299/udp"));
+	assert_non_null(json_get(j, "ExposedPorts.25565/udp"));
 	assert_string_equal(json_str(j, "HostConfig.LogConfig.Config.max-size",
 	    ""), "1m");
 	assert_string_equal(json_str(j, "HostConfig.Tmpfs./tmp", ""),
@@ -294,15 +322,16 @@ test_docker__lifecycle(void **state)
 	struct docker_stats	 st;
 	struct rerr		 err;
 	struct buf		 out, logs;
-	char			*body, *id = NULL;
-	int			 code = -1, i;
+	char			*body, *id = NULL, ready[64];
+	int			 code = -1, i, port = unit_free_port();
 
 	rerr_init(&err);
 	buf_init(&out, 0);
 	buf_init(&logs, 0);
-	body = demo_body(30201, NULL);
-	docker_container_remove(d, "roost-unit-life", 1, 1, NULL);
-	assert_rok(docker_container_create(d, "roost-unit-life", body, &id,
+	snprintf(ready, sizeof(ready), "Demo server ready on port %d", port);
+	body = demo_body(port, NULL);
+	docker_container_remove(d, run_name("life"), 1, 1, NULL);
+	assert_rok(docker_container_create(d, run_name("life"), body, &id,
 	    &err), &err);
 	free(body);
 	assert_true(strlen(id) == 64);
@@ -310,13 +339,13 @@ test_docker__lifecycle(void **state)
 	/* Attach first, as roostd does, so no line is lost. */
 	assert_rok(docker_attach_open(d, id, 0, &a, &err), &err);
 	assert_rok(docker_container_start(d, id, &err), &err);
-	read_until(a, &out, "Demo server ready on port 30201");
+	read_until(a, &out, ready);
 	assert_contains(buf_str(&out), "demo-server --motd unit test");
 
-	assert_rok(docker_container_inspect(d, "roost-unit-life", &c, &err),
+	assert_rok(docker_container_inspect(d, run_name("life"), &c, &err),
 	    &err);
 	assert_string_equal(c.id, id);
-	assert_string_equal(c.name, "roost-unit-life");
+	assert_string_equal(c.name, run_name("life"));
 	assert_string_equal(c.status, "running");
 	assert_true(c.running);
 	assert_true(c.open_stdin);
@@ -350,7 +379,7 @@ test_docker__lifecycle(void **state)
 	}
 
 	/* The published port answers on the host. */
-	assert_true(port_answers(30201));
+	assert_true(port_answers(port));
 
 	/* A live limit change keeps the container running as it is. */
 	memset(&lim, 0, sizeof(lim));
@@ -371,7 +400,7 @@ test_docker__lifecycle(void **state)
 	assert_true(st.pids >= 2);
 
 	assert_rok(docker_container_logs(d, id, 10, 0, &logs, &err), &err);
-	assert_contains(buf_str(&logs), "Demo server ready on port 30201");
+	assert_contains(buf_str(&logs), ready);
 	/* Demultiplexed: no frame header bytes in the text. */
 	assert_null(memchr(logs.data, '\0', logs.len));
 
@@ -415,11 +444,11 @@ test_docker__errors(void **state)
 	char			*body, *id = NULL, *id2 = NULL;
 
 	rerr_init(&err);
-	assert_int_equal(docker_container_inspect(d, "roost-unit-missing", &c,
+	assert_int_equal(docker_container_inspect(d, run_name("missing"), &c,
 	    &err), ROOST_ENOTFOUND);
-	assert_contains(err.msg, "roost-unit-missing");
+	assert_contains(err.msg, run_name("missing"));
 	rerr_init(&err);
-	assert_int_equal(docker_container_start(d, "roost-unit-missing",
+	assert_int_equal(docker_container_start(d, run_name("missing"),
 	    &err), ROOST_ENOTFOUND);
 	rerr_init(&err);
 	assert_int_equal(docker_image_inspect(d, "roost.local/absent:0", &img,
@@ -427,13 +456,13 @@ test_docker__errors(void **state)
 
 	/* The same name twice is a conflict. */
 	body = demo_body(0, NULL);
-	docker_container_remove(d, "roost-unit-twice", 1, 1, NULL);
+	docker_container_remove(d, run_name("twice"), 1, 1, NULL);
 	rerr_init(&err);
-	assert_rok(docker_container_create(d, "roost-unit-twice", body, &id,
+	assert_rok(docker_container_create(d, run_name("twice"), body, &id,
 	    &err), &err);
-	assert_int_equal(docker_container_create(d, "roost-unit-twice", body,
+	assert_int_equal(docker_container_create(d, run_name("twice"), body,
 	    &id2, &err), ROOST_ECONFLICT);
-	assert_contains(err.msg, "roost-unit-twice");
+	assert_contains(err.msg, run_name("twice"));
 	assert_null(id2);
 	rerr_init(&err);
 	assert_rok(docker_container_remove(d, id, 1, 1, &err), &err);
@@ -463,7 +492,9 @@ test_docker__image_and_network(void **state)
 	struct docker		*d = *state;
 	struct docker_image	 img;
 	struct rerr		 err;
-	char			*id1 = NULL, *id2 = NULL;
+	char			*id1 = NULL, *id2 = NULL, ref[64], bridge[16];
+	char			 subnet[32], gw[32];
+	int			 i, k;
 
 	rerr_init(&err);
 	assert_rok(docker_image_inspect(d, TEST_IMAGE, &img, &err), &err);
@@ -474,18 +505,31 @@ test_docker__image_and_network(void **state)
 
 	/* Pulling from a registry that is not there fails with a message. */
 	rerr_init(&err);
-	assert_int_not_equal(docker_image_pull(d, "127.0.0.1:30299/none:1",
-	    NULL, NULL, NULL, 30000, &err), 0);
+	snprintf(ref, sizeof(ref), "127.0.0.1:%d/none:1", unit_free_port());
+	assert_int_not_equal(docker_image_pull(d, ref, NULL, NULL, NULL,
+	    30000, &err), 0);
 	assert_true(err.msg[0] != '\0');
 
-	docker_network_remove(d, "roost-unit-net", NULL);
-	rerr_init(&err);
-	assert_rok(docker_network_ensure(d, "roost-unit-net", "roostunit0",
-	    "172.30.199.0/24", "172.30.199.1", &id1, &err), &err);
-	assert_rok(docker_network_ensure(d, "roost-unit-net", "roostunit0",
-	    "172.30.199.0/24", "172.30.199.1", &id2, &err), &err);
+	/*
+	 * A network, bridge and subnet of this run: another run may hold a
+	 * subnet at the same time, so the next one is tried.
+	 */
+	docker_network_remove(d, run_name("net"), NULL);
+	snprintf(bridge, sizeof(bridge), "r%s", unit_run_id());
+	for (i = 0; i < 50; i++) {
+		k = (getpid() + i) % 200 + 20;
+		snprintf(subnet, sizeof(subnet), "172.30.%d.0/24", k);
+		snprintf(gw, sizeof(gw), "172.30.%d.1", k);
+		rerr_init(&err);
+		if (docker_network_ensure(d, run_name("net"), bridge, subnet,
+		    gw, &id1, &err) == 0)
+			break;
+	}
+	assert_rok(err.code, &err);
+	assert_rok(docker_network_ensure(d, run_name("net"), bridge, subnet,
+	    gw, &id2, &err), &err);
 	assert_string_equal(id1, id2);
-	assert_rok(docker_network_remove(d, "roost-unit-net", &err), &err);
+	assert_rok(docker_network_remove(d, run_name("net"), &err), &err);
 	free(id1);
 	free(id2);
 }
@@ -495,6 +539,8 @@ struct ev_wait {
 	int		 seen_start;
 	int		 seen_die;
 	char		 exit_code[16];
+	int		 seen_kill;
+	int64_t		 last_time;
 };
 
 static int
@@ -507,7 +553,7 @@ ev_cb(const struct docker_event *ev, void *arg)
 		return 0;
 	assert_string_equal(ev->type, "container");
 	assert_string_equal(docker_event_attr(ev, "roost.test"),
-	    "docker-unit");
+	    strchr(TEST_LABEL, '=') + 1);
 	assert_true(ev->time_nano > 0);
 	if (strcmp(ev->action, "start") == 0)
 		w->seen_start = 1;
@@ -587,7 +633,7 @@ cache_body_hash(const char *server, const char *role, const char *hash)
 
 	xasprintf(&sl, "roost.server=%s", server);
 	labels[n++] = TEST_LABEL;
-	labels[n++] = "roost.test.cache=1";
+	labels[n++] = CACHE_LABEL;
 	labels[n++] = sl;
 	if (role != NULL) {
 		xasprintf(&rl, "roost.role=%s", role);
@@ -632,13 +678,13 @@ test_docker__cache_primary(void **state)
 	char			*body, *ida = NULL, *idb = NULL;
 
 	rerr_init(&err);
-	c = dcache_new(test_sock(), "roost.test.cache=1");
+	c = dcache_new(test_sock(), CACHE_LABEL);
 	body = cache_body_hash("gamma", NULL, "hash-a");
-	assert_rok(docker_container_create(d, "roost-unit-gamma-a", body,
+	assert_rok(docker_container_create(d, run_name("gamma-a"), body,
 	    &ida, &err), &err);
 	free(body);
 	body = cache_body_hash("gamma", NULL, "hash-b");
-	assert_rok(docker_container_create(d, "roost-unit-gamma-b", body,
+	assert_rok(docker_container_create(d, run_name("gamma-b"), body,
 	    &idb, &err), &err);
 	free(body);
 	assert_rok(docker_container_start(d, idb, &err), &err);
@@ -685,7 +731,7 @@ test_docker__cache_relist(void **state)
 	int			 i;
 
 	rerr_init(&err);
-	c = dcache_new(test_sock(), "roost.test.cache=1");
+	c = dcache_new(test_sock(), CACHE_LABEL);
 	assert_rok(dcache_relist(c, &err), &err);
 	dcache_lock(c);
 	assert_int_equal(dcache_count(c), 0);
@@ -693,11 +739,11 @@ test_docker__cache_relist(void **state)
 
 	/* Created behind the cache's back: only a relist sees them. */
 	body = cache_body("alpha", NULL);
-	assert_rok(docker_container_create(d, "roost-unit-alpha", body, &id1,
+	assert_rok(docker_container_create(d, run_name("alpha"), body, &id1,
 	    &err), &err);
 	free(body);
 	body = cache_body("alpha", "install");
-	assert_rok(docker_container_create(d, "roost-unit-alpha-install",
+	assert_rok(docker_container_create(d, run_name("alpha-install"),
 	    body, &id2, &err), &err);
 	free(body);
 	gen = dcache_generation(c);
@@ -749,6 +795,53 @@ cache_notify(const char *server, void *arg)
 		notified++;
 }
 
+/*
+ * Reads the engine's event log until both the kill and the die of
+ * container w->id are in (the engine logs "kill" after sending the
+ * signal, so it may come after "die"); keeps the later one's time.
+ */
+static int
+kill_die_cb(const struct docker_event *ev, void *arg)
+{
+	struct ev_wait	*w = arg;
+
+	if (strcmp(ev->id, w->id) != 0)
+		return 0;
+	if (strcmp(ev->action, "die") == 0)
+		w->seen_die = 1;
+	else if (strcmp(ev->action, "kill") == 0)
+		w->seen_kill = 1;
+	else
+		return 0;
+	if (ev->time_nano > w->last_time)
+		w->last_time = ev->time_nano;
+	return w->seen_die && w->seen_kill;
+}
+
+/*
+ * Waits until the cache has handled every event the kill of container
+ * id caused (read back from the engine's own event log, from since), so
+ * no late event of it can still make an engine call.
+ */
+static void
+cache_settle_after_die(struct docker *d, struct dcache *c, const char *id,
+    int64_t since)
+{
+	struct ev_wait	w;
+	struct rerr	err;
+	int		i;
+
+	memset(&w, 0, sizeof(w));
+	w.id = id;
+	rerr_init(&err);
+	assert_rok(docker_events(d, TEST_LABEL, since, 20000, kill_die_cb, &w,
+	    &err), &err);
+	assert_true(w.seen_die && w.seen_kill);
+	for (i = 0; i < 2000 && dcache_handled(c) < w.last_time; i++)
+		usleep(10000);
+	assert_true(dcache_handled(c) >= w.last_time);
+}
+
 static void
 test_docker__cache_events(void **state)
 {
@@ -758,9 +851,10 @@ test_docker__cache_events(void **state)
 	struct rerr		 err;
 	char			*body, *id = NULL;
 	uint64_t		 gen, calls;
+	int64_t			 before_kill;
 
 	rerr_init(&err);
-	c = dcache_new(test_sock(), "roost.test.cache=1");
+	c = dcache_new(test_sock(), CACHE_LABEL);
 	dcache_set_notify(c, cache_notify, (void *)"beta");
 	assert_rok(dcache_start(c, &err), &err);
 	dcache_drain(c);
@@ -768,7 +862,7 @@ test_docker__cache_events(void **state)
 
 	/* The events thread sees create, start and destroy on its own. */
 	body = cache_body("beta", NULL);
-	assert_rok(docker_container_create(d, "roost-unit-beta", body, &id,
+	assert_rok(docker_container_create(d, run_name("beta"), body, &id,
 	    &err), &err);
 	free(body);
 	assert_true(cache_wait(c, "beta", "created"));
@@ -785,6 +879,7 @@ test_docker__cache_events(void **state)
 	}
 
 	/* A kill shows up with its exit code. */
+	before_kill = now_nano() - 1000000000LL;
 	assert_rok(docker_container_kill(d, id, "SIGKILL", &err), &err);
 	assert_true(cache_wait(c, "beta", "exited"));
 	{
@@ -796,7 +891,12 @@ test_docker__cache_events(void **state)
 		docker_container_dispose(&got);
 	}
 
-	/* With no change, nothing is asked of the engine. */
+	/*
+	 * With no change, nothing is asked of the engine: once the cache
+	 * has handled the kill's events (kill and die), however late they
+	 * came, no engine call follows.
+	 */
+	cache_settle_after_die(d, c, id, before_kill);
 	dcache_get_stats(c, &st);
 	calls = st.engine_calls;
 	usleep(300000);
@@ -821,10 +921,13 @@ test_docker__tty_console(void **state)
 	struct buf		 out, logs;
 	const char		*labels[] = { TEST_LABEL, NULL };
 	const char		*env[] = { "STARTUP=demo-server --motd {{M}}",
-				    "M=tty", "SERVER_PORT=30202", NULL };
-	char			*body, *id = NULL;
-	int			 code = -1;
+				    "M=tty", NULL, NULL };
+	char			*body, *id = NULL, penv[32], ready[64];
+	int			 code = -1, port = unit_free_port();
 
+	snprintf(penv, sizeof(penv), "SERVER_PORT=%d", port);
+	env[2] = penv;
+	snprintf(ready, sizeof(ready), "Demo server ready on port %d", port);
 	rerr_init(&err);
 	buf_init(&out, 0);
 	buf_init(&logs, 0);
@@ -839,7 +942,7 @@ test_docker__tty_console(void **state)
 	free(body);
 	assert_rok(docker_attach_open(d, id, 1, &a, &err), &err);
 	assert_rok(docker_container_start(d, id, &err), &err);
-	read_until(a, &out, "Demo server ready on port 30202");
+	read_until(a, &out, ready);
 	assert_contains(buf_str(&out), "motd: tty");
 	assert_rok(docker_attach_write(a, "say over a tty\n", 15, &err), &err);
 	read_until(a, &out, "over a tty\r\nover a tty");
@@ -869,9 +972,9 @@ test_docker__stop_and_rename(void **state)
 
 	rerr_init(&err);
 	body = demo_body(0, NULL);
-	docker_container_remove(d, "roost-unit-stop", 1, 1, NULL);
-	docker_container_remove(d, "roost-unit-stop2", 1, 1, NULL);
-	assert_rok(docker_container_create(d, "roost-unit-stop", body, &id,
+	docker_container_remove(d, run_name("stop"), 1, 1, NULL);
+	docker_container_remove(d, run_name("stop2"), 1, 1, NULL);
+	assert_rok(docker_container_create(d, run_name("stop"), body, &id,
 	    &err), &err);
 	free(body);
 	assert_rok(docker_container_start(d, id, &err), &err);
@@ -890,13 +993,112 @@ test_docker__stop_and_rename(void **state)
 	/* Stopping a stopped container is fine too. */
 	assert_rok(docker_container_stop(d, id, 1, &err), &err);
 
-	assert_rok(docker_container_rename(d, id, "roost-unit-stop2", &err),
+	assert_rok(docker_container_rename(d, id, run_name("stop2"), &err),
 	    &err);
-	assert_rok(docker_container_inspect(d, "roost-unit-stop2", &c, &err),
+	assert_rok(docker_container_inspect(d, run_name("stop2"), &c, &err),
 	    &err);
 	assert_string_equal(c.id, id);
 	docker_container_dispose(&c);
 	assert_rok(docker_container_remove(d, id, 0, 1, &err), &err);
+	free(id);
+}
+
+static void
+rt_line(void *arg, const char *server, const char *cid, const char *line)
+{
+	(void)arg;
+	(void)server;
+	(void)cid;
+	(void)line;
+}
+
+static void
+rt_eof(void *arg, const char *server, const char *cid)
+{
+	(void)arg;
+	(void)server;
+	(void)cid;
+}
+
+struct rt_racer {
+	struct runtime	*rt;
+	const char	*id;
+	const char	*server;
+	int		 rounds;
+	int		 failed;
+};
+
+/* Follows one server again and again through new attach streams. */
+static void *
+rt_race(void *arg)
+{
+	struct rt_racer		*r = arg;
+	struct docker		*d = docker_new(test_sock());
+	struct docker_attach	*a;
+	struct rerr		 err;
+	int			 i;
+
+	for (i = 0; i < r->rounds; i++) {
+		rerr_init(&err);
+		if (docker_attach_open(d, r->id, 0, &a, &err) != 0) {
+			r->failed++;
+			continue;
+		}
+		runtime_follow(r->rt, r->server, r->id, a);
+		if (i % 3 == 2)
+			runtime_unfollow(r->rt, r->server, i % 2);
+	}
+	docker_free(d);
+	return NULL;
+}
+
+/*
+ * The console thread and its callers: following a server again waits
+ * (on a condition variable) until the thread has closed the old stream,
+ * as does unfollowing; four threads doing it at once on two servers,
+ * with forgets in between, neither hang nor leave a stream behind.
+ */
+static void
+test_docker__runtime_refollow(void **state)
+{
+	struct docker		*d = *state;
+	struct runtime		*rt;
+	struct rt_racer		 r[4];
+	struct docker_attach	*a;
+	pthread_t		 t[4];
+	struct rerr		 err;
+	char			*body, *id = NULL;
+	int			 i;
+
+	rerr_init(&err);
+	body = demo_body(0, NULL);
+	assert_rok(docker_container_create(d, NULL, body, &id, &err), &err);
+	free(body);
+	assert_rok(docker_container_start(d, id, &err), &err);
+	rt = runtime_new(rt_line, rt_eof, NULL);
+	for (i = 0; i < 4; i++) {
+		r[i].rt = rt;
+		r[i].id = id;
+		r[i].server = i % 2 == 0 ? "even" : "odd";
+		r[i].rounds = 25;
+		r[i].failed = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, rt_race, &r[i]),
+		    0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(r[i].failed, 0);
+	}
+	runtime_unfollow(rt, "even", 1);
+	runtime_unfollow(rt, "odd", 0);
+	assert_false(runtime_following(rt, "even", id));
+	assert_false(runtime_following(rt, "odd", id));
+	/* And once more after all that: the stream is followed. */
+	assert_rok(docker_attach_open(d, id, 0, &a, &err), &err);
+	runtime_follow(rt, "odd", id, a);
+	assert_true(runtime_following(rt, "odd", id));
+	runtime_free(rt);
+	assert_rok(docker_container_remove(d, id, 1, 1, &err), &err);
 	free(id);
 }
 
@@ -908,7 +1110,7 @@ test_docker__cache_periodic_relist(void **state)
 	struct rerr		 err;
 
 	rerr_init(&err);
-	c = dcache_new(test_sock(), "roost.test.cache=1");
+	c = dcache_new(test_sock(), CACHE_LABEL);
 	dcache_set_relist_interval(c, 1);
 	assert_rok(dcache_start(c, &err), &err);
 	usleep(2600000);
@@ -937,6 +1139,7 @@ main(void)
 		cmocka_unit_test(test_docker__tty_console),
 		cmocka_unit_test(test_docker__stop_and_rename),
 		cmocka_unit_test(test_docker__cache_periodic_relist),
+		cmocka_unit_test(test_docker__runtime_refollow),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

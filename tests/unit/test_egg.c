@@ -58,9 +58,8 @@ egg_equal(const struct egg *a, const struct egg *b)
 	assert_int_equal(a->nstartups, b->nstartups);
 	for (i = 0; i < a->nstartups; i++) {
 		assert_string_equal(a->startups[i], b->startups[i]);
-		if (a->nstartups > 1)
-			assert_string_equal(a->startup_labels[i],
-			    b->startup_labels[i]);
+		assert_string_equal(a->startup_labels[i],
+		    b->startup_labels[i]);
 	}
 	assert_string_equal(a->startup, b->startup);
 	assert_string_equal(a->stop.raw, b->stop.raw);
@@ -402,6 +401,44 @@ test_egg__rules(void **state)
 	expect("required|string|ends_with:==", "abc==", 1, NULL);
 	expect("required|string|ends_with:==", "abc", 0, "end with");
 	expect("required|string|", "x", 1, NULL);	/* trailing '|' */
+	/* Laravel: whitespace only is empty; required refuses it */
+	expect("required|string", "   ", 0, "is required");
+	expect("required|string", "\t\n", 0, "is required");
+	expect("nullable|integer", "  ", 1, NULL);
+	/* PHP's FILTER_VALIDATE_INT: no leading zeros, 64 bits */
+	expect("required|integer", "007", 0, "integer");
+	expect("required|integer", "-01", 0, "integer");
+	expect("required|integer", "0", 1, NULL);
+	expect("required|integer", "-5", 1, NULL);
+	expect("required|integer", "+5", 1, NULL);
+	expect("required|integer", "99999999999999999999", 0, "integer");
+}
+
+/* A single startup command keeps its label through roost's form. */
+static void
+test_egg__single_startup_label(void **state)
+{
+	const char	*src = "{\"meta\":{\"version\":\"PLCN_v3\"},"
+			    "\"name\":\"x\",\"docker_images\":{\"a\":\"img\"},"
+			    "\"startup_commands\":{\"Fast start\":\"./run\"}}";
+	struct diags	 d;
+	struct egg	*e, *back;
+	struct buf	 b;
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "x.json", src, strlen(src), &d), 0);
+	assert_int_equal(e->nstartups, 1);
+	assert_string_equal(e->startup_labels[0], "Fast start");
+	buf_init(&b, 0);
+	egg_write_yaml(e, &b);
+	assert_int_equal(egg_load(&back, "x.yaml", buf_str(&b), b.len, &d),
+	    0);
+	assert_string_equal(back->startup_labels[0], "Fast start");
+	assert_string_equal(back->startup, "./run");
+	buf_dispose(&b);
+	egg_free(e);
+	egg_free(back);
+	diags_dispose(&d);
 }
 
 static void
@@ -433,6 +470,70 @@ test_egg__bad_eggs_have_positions(void **state)
 	assert_int_equal(egg_load(&e, "eggs/x/none.yaml", "a: 1\n", 5, &d),
 	    ROOST_EINVAL);
 	assert_contains(d.v[0].msg, "not an egg");
+	diags_dispose(&d);
+}
+
+/*
+ * Variable names are environment names ([A-Z_][A-Z0-9_]*): another name
+ * is read upper-cased with a warning at its position and its references
+ * renamed, one that cannot be mapped is refused with its position, and a
+ * variable defined twice is an error naming both places.
+ */
+static void
+test_egg__variable_names(void **state)
+{
+	struct diags	 d;
+	struct egg	*e;
+	size_t		 i;
+	int		 warned = 0;
+	const char	*mapped = "apiVersion: roost/v1\nkind: Egg\nname: x\n"
+			    "images: [{ ref: img }]\n"
+			    "startup: ./run {{srv_name}} ${srv_name} $owner "
+			    "{{env.owner}} $my_srv_name\n"
+			    "install: { image: alpine, script: \"echo "
+			    "$srv_name\" }\n"
+			    "variables:\n"
+			    "  - env: srv_name\n    default: a\n"
+			    "  - env: owner\n    default: b\n";
+	const char	*bad = "apiVersion: roost/v1\nkind: Egg\nname: x\n"
+			    "images: [{ ref: img }]\nstartup: run\nvariables:\n"
+			    "  - env: GOOD\n"
+			    "  - env: 9lives\n";
+	const char	*dup = "apiVersion: roost/v1\nkind: Egg\nname: x\n"
+			    "images: [{ ref: img }]\nstartup: run\nvariables:\n"
+			    "  - env: PORT\n  - env: OTHER\n  - env: PORT\n";
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/x/m.yaml", mapped,
+	    strlen(mapped), &d), 0);
+	assert_string_equal(e->vars[0].env, "SRV_NAME");
+	assert_string_equal(e->vars[1].env, "OWNER");
+	assert_non_null(egg_var_find(e, "OWNER"));
+	assert_null(egg_var_find(e, "owner"));
+	assert_string_equal(e->startup, "./run {{SRV_NAME}} ${SRV_NAME} "
+	    "$OWNER {{env.OWNER}} $my_srv_name");
+	assert_string_equal(e->install_script, "echo $SRV_NAME");
+	for (i = 0; i < d.n; i++)
+		if (d.v[i].level == DIAG_WARNING && d.v[i].line == 8 &&
+		    d.v[i].col > 0 && strstr(d.v[i].msg, "'SRV_NAME'"))
+			warned = 1;
+	assert_true(warned);
+	egg_free(e);
+	diags_dispose(&d);
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/x/b.yaml", bad, strlen(bad), &d),
+	    ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "'9lives'");
+	assert_contains(d.v[0].msg, "[A-Z_][A-Z0-9_]*");
+	assert_int_equal(d.v[0].line, 8);
+	diags_dispose(&d);
+
+	diags_init(&d);
+	assert_int_equal(egg_load(&e, "eggs/x/d.yaml", dup, strlen(dup), &d),
+	    ROOST_EINVAL);
+	assert_contains(d.v[0].msg, "'PORT' is defined twice (first at 7:");
+	assert_int_equal(d.v[0].line, 9);
 	diags_dispose(&d);
 }
 
@@ -609,7 +710,14 @@ test_egg__formats_in_detail(void **state)
 		if (e->files[0].replace[i].value_type == EGG_VAL_INT)
 			break;
 	assert_true(i < e->files[0].nreplace);
-	assert_non_null(egg_var_find(e, "srv_name"));
+	/* read as SRV_NAME, with the config file's reference renamed */
+	assert_non_null(egg_var_find(e, "SRV_NAME"));
+	assert_null(egg_var_find(e, "srv_name"));
+	for (i = 0; i < e->files[0].nreplace; i++)
+		if (strstr(e->files[0].replace[i].value,
+		    "{{server.environment.SRV_NAME}}") != NULL)
+			break;
+	assert_true(i < e->files[0].nreplace);
 	egg_free(e);
 	/* Venice Unleashed: the done string keeps its ANSI escapes. */
 	SHARED_OR_SKIP(e, "pelican-eggs+games-standalone/venice_unleashed/"
@@ -907,13 +1015,13 @@ test_egg__library_override_and_duplicates(void **state)
 {
 	struct egg_library	*lib = egglib_new();
 	struct diags		 d;
-	char			 dir[] = "/tmp/roost-eggs.XXXXXX", cmd[512];
+	char			*dir, cmd[512];
 	const char		*egg = "apiVersion: roost/v1\nkind: Egg\n"
 				    "name: Mine\nimages: [{ref: mine:1}]\n"
 				    "startup: run\n";
 	FILE			*fp;
 
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(dir = unit_tmpdir("eggs"));
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/roost %s/games", dir, dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "%s/roost/demo.yaml", dir);
@@ -939,8 +1047,8 @@ test_egg__library_override_and_duplicates(void **state)
 	assert_contains(d.v[0].msg, "already defines egg 'games/a'");
 	diags_dispose(&d);
 	egglib_free(lib);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(unit_rmtree(dir), 0);
+	free(dir);
 }
 
 int
@@ -956,6 +1064,8 @@ main(void)
 		cmocka_unit_test(test_egg__odd_rules),
 		cmocka_unit_test(test_egg__rules),
 		cmocka_unit_test(test_egg__bad_eggs_have_positions),
+		cmocka_unit_test(test_egg__variable_names),
+		cmocka_unit_test(test_egg__single_startup_label),
 		cmocka_unit_test(test_egg__builtin_library),
 		cmocka_unit_test(test_egg__index_table),
 		cmocka_unit_test(test_egg__formats_in_detail),

@@ -20,7 +20,6 @@
 #include "state.h"
 #include "xmalloc.h"
 
-static char	*tmproot;
 static pid_t	 servers[8];	/* daemons started by tests */
 static int	 nservers;
 
@@ -32,73 +31,71 @@ server_started(pid_t pid)
 		servers[nservers++] = pid;
 }
 
-/* Runs a shell command in dir; returns its exit status. */
+/*
+ * Starts a server (argv[0] on PATH) in a process group of its own and
+ * remembers it for teardown; returns its pid.
+ */
+static pid_t
+spawn_server(const char *const argv[])
+{
+	pid_t	pid = fork();
+
+	assert_true(pid != -1);
+	if (pid == 0) {
+		setpgid(0, 0);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	server_started(pid);
+	return pid;
+}
+
+/* Starts git daemon on 127.0.0.1:port over unit_root; push: receive too. */
+static pid_t
+git_daemon(int port, int push)
+{
+	const char	*argv[9];
+	char		 pa[64], ba[4200];
+	int		 n = 0;
+
+	snprintf(pa, sizeof(pa), "--port=%d", port);
+	snprintf(ba, sizeof(ba), "--base-path=%s", unit_root);
+	argv[n++] = "git";
+	argv[n++] = "daemon";
+	argv[n++] = "--listen=127.0.0.1";
+	argv[n++] = pa;
+	argv[n++] = ba;
+	argv[n++] = "--reuseaddr";
+	argv[n++] = "--export-all";
+	if (push)
+		argv[n++] = "--enable=receive-pack";
+	argv[n] = NULL;
+	return spawn_server(argv);
+}
+
+/* Fetches until the server (maybe still starting) answers; the last rc. */
 static int
-sh(const char *fmt, ...)
+fetch_retry(struct gitstore *gs, const char *branch, char *tip,
+    struct rerr *err)
 {
-	va_list	 ap;
-	char	*cmd, *full;
-	int	 st;
+	int	i, rc = -1;
 
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	xasprintf(&full, "cd '%s' && { %s ; } >/dev/null 2>&1", tmproot, cmd);
-	st = system(full);
-	free(cmd);
-	free(full);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Runs a command and returns its stdout without the last newline. */
-static char *
-sh_out(const char *fmt, ...)
-{
-	va_list		 ap;
-	char		*cmd, *full, tmp[4096];
-	struct buf	 b;
-	FILE		*fp;
-	size_t		 n;
-
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	xasprintf(&full, "cd '%s' && { %s ; } 2>/dev/null", tmproot, cmd);
-	buf_init(&b, 0);
-	fp = popen(full, "r");
-	assert_non_null(fp);
-	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
-		buf_add(&b, tmp, n);
-	pclose(fp);
-	free(cmd);
-	free(full);
-	if (b.len > 0 && b.data[b.len - 1] == '\n')
-		b.data[--b.len] = '\0';
-	return buf_detach(&b);
-}
-
-static void
-assert_sh_eq(const char *want, const char *cmd)
-{
-	char	*got = sh_out("%s", cmd);
-
-	if (strcmp(got, want) != 0)
-		fail_msg("'%s' printed '%s', want '%s'", cmd, got, want);
-	free(got);
+	for (i = 0; i < 50; i++) {
+		rerr_init(err);
+		if ((rc = gitstore_fetch(gs, NULL, branch, tip, err)) == 0)
+			break;
+		usleep(100000);
+	}
+	return rc;
 }
 
 static int
 setup(void **state)
 {
-	char	tmpl[] = "/tmp/roost-gitstore.XXXXXX";
-
-	if (mkdtemp(tmpl) == NULL)
+	if ((unit_root = unit_tmpdir("gitstore")) == NULL)
 		return -1;
-	tmproot = xstrdup(tmpl);
 	/* w: a work tree with two commits; r.git: a bare remote of it */
-	if (sh("git init -q w && cd w && mkdir servers nodes && "
+	if (unit_sh("git init -q w && cd w && mkdir servers nodes && "
 	    "printf 'name: a\\nmemory: 1\\n' > servers/a.yaml && "
 	    "printf 'name: n\\n' > nodes/n.yaml && git add . && "
 	    "git commit -qm 'first' && "
@@ -118,8 +115,8 @@ teardown(void **state)
 	for (i = 0; i < nservers; i++)
 		if (kill(-servers[i], SIGTERM) == 0)
 			waitpid(servers[i], NULL, 0);
-	sh("rm -rf '%s'", tmproot);
-	free(tmproot);
+	unit_rmtree(unit_root);
+	free(unit_root);
 	return 0;
 }
 
@@ -131,7 +128,7 @@ open_ok(const char *rel)
 	char		*p;
 
 	rerr_init(&err);
-	xasprintf(&p, "%s/%s", tmproot, rel);
+	xasprintf(&p, "%s/%s", unit_root, rel);
 	assert_rok(gitstore_open(&gs, p, &err), &err);
 	free(p);
 	return gs;
@@ -146,7 +143,7 @@ test_gitstore__open_resolve(void **state)
 	struct buf	 b;
 
 	rerr_init(&err);
-	xasprintf(&p, "%s/nowhere", tmproot);
+	xasprintf(&p, "%s/nowhere", unit_root);
 	mkdir(p, 0755);
 	assert_int_equal(gitstore_open(&gs, p, &err), ROOST_ENOTFOUND);
 	assert_contains(err.msg, "not a git repository");
@@ -162,7 +159,7 @@ test_gitstore__open_resolve(void **state)
 	assert_false(gitstore_has_remote(gs, "upstream"));
 	assert_true(gitstore_remote_is_local(gs, "origin"));
 
-	want = sh_out("cd w && git rev-parse HEAD");
+	want = unit_sh_out("cd w && git rev-parse HEAD");
 	assert_rok(gitstore_resolve(gs, "HEAD", id, &err), &err);
 	assert_string_equal(id, want);
 	assert_rok(gitstore_resolve(gs, "main", id, &err), &err);
@@ -171,7 +168,7 @@ test_gitstore__open_resolve(void **state)
 	assert_rok(gitstore_resolve(gs, want, id, &err), &err);
 	assert_int_equal(strncmp(id, want, 8), 0);
 	free(want);
-	want = sh_out("cd w && git rev-parse HEAD~1");
+	want = unit_sh_out("cd w && git rev-parse HEAD~1");
 	assert_rok(gitstore_resolve(gs, "HEAD~1", id, &err), &err);
 	assert_string_equal(id, want);
 	rerr_init(&err);
@@ -438,16 +435,16 @@ test_gitstore__state_src(void **state)
 	assert_rok(src.read(src.arg, "servers/a.yaml", &b, id, sizeof(id),
 	    &err), &err);
 	assert_string_equal(buf_str(&b), "name: a\nmemory: 2\n");
-	blob = sh_out("cd w && git rev-parse HEAD:servers/a.yaml");
+	blob = unit_sh_out("cd w && git rev-parse HEAD:servers/a.yaml");
 	assert_string_equal(id, blob);
 	free(blob);
 	/* the work tree does not matter: only committed content is read */
-	assert_int_equal(sh("printf 'junk\\n' > w/servers/a.yaml"), 0);
+	assert_int_equal(unit_sh("printf 'junk\\n' > w/servers/a.yaml"), 0);
 	buf_reset(&b);
 	assert_rok(src.read(src.arg, "servers/a.yaml", &b, id, sizeof(id),
 	    &err), &err);
 	assert_string_equal(buf_str(&b), "name: a\nmemory: 2\n");
-	assert_int_equal(sh("cd w && git checkout -q servers/a.yaml"), 0);
+	assert_int_equal(unit_sh("cd w && git checkout -q servers/a.yaml"), 0);
 	assert_int_equal(src.read(src.arg, "servers/none.yaml", &b, id,
 	    sizeof(id), &err), ROOST_ENOTFOUND);
 	gitstore_state_src_release(&src);
@@ -469,7 +466,7 @@ test_gitstore__state_src(void **state)
 	assert_rok(src.read(src.arg, "servers/b.yaml", &b, id, sizeof(id),
 	    &err), &err);
 	assert_string_equal(buf_str(&b), "name: b\n");
-	blob = sh_out("printf 'name: b\\n' | git hash-object --stdin");
+	blob = unit_sh_out("printf 'name: b\\n' | git hash-object --stdin");
 	assert_string_equal(id, blob);
 	free(blob);
 	assert_int_equal(src.read(src.arg, "servers/a.yaml", &b, id,
@@ -514,22 +511,22 @@ test_gitstore__commit_work_tree(void **state)
 	ch[1].len = strlen(ch[1].data);
 	assert_rok(gitstore_commit(gs, &o, ch, 2, id, &err), &err);
 
-	head = sh_out("cd w && git rev-parse HEAD");
+	head = unit_sh_out("cd w && git rev-parse HEAD");
 	assert_string_equal(id, head);
 	free(head);
-	assert_sh_eq("Alice Example (discord:1234)|"
+	unit_assert_sh_eq("Alice Example (discord:1234)|"
 	    "1234@users.discord.invalid|roost-bot|bot@roost.invalid|"
 	    "roost server set a: memory 2 -> 3",
 	    "cd w && git log -1 --format='%an|%ae|%cn|%ce|%s'");
-	assert_sh_eq("server set",
+	unit_assert_sh_eq("server set",
 	    "cd w && git log -1 --format='%(trailers:key=Roost-Command,"
 	    "valueonly)' | head -n1");
-	assert_sh_eq("name: a\nmemory: 3", "cd w && git show HEAD:servers/a.yaml");
+	unit_assert_sh_eq("name: a\nmemory: 3", "cd w && git show HEAD:servers/a.yaml");
 	/* the work tree and index are as after "git commit" */
-	assert_sh_eq("", "cd w && git status --porcelain");
-	assert_sh_eq("name: c", "cat w/servers/c.yaml");
-	assert_sh_eq("name: a\nmemory: 3", "cat w/servers/a.yaml");
-	assert_sh_eq("", "cd w && git diff --cached --name-only");
+	unit_assert_sh_eq("", "cd w && git status --porcelain");
+	unit_assert_sh_eq("name: c", "cat w/servers/c.yaml");
+	unit_assert_sh_eq("name: a\nmemory: 3", "cat w/servers/a.yaml");
+	unit_assert_sh_eq("", "cd w && git diff --cached --name-only");
 
 	/* removing a file removes it from disk and the index */
 	memset(&o, 0, sizeof(o));
@@ -539,8 +536,8 @@ test_gitstore__commit_work_tree(void **state)
 	ch[0].data = NULL;
 	assert_rok(gitstore_commit(gs, &o, ch, 1, id, &err), &err);
 	assert_int_equal(access("w/servers/c.yaml", F_OK), -1);
-	assert_sh_eq("", "cd w && git status --porcelain");
-	assert_sh_eq("Bob|bob@example.com",
+	unit_assert_sh_eq("", "cd w && git status --porcelain");
+	unit_assert_sh_eq("Bob|bob@example.com",
 	    "cd w && git log -1 --format='%cn|%ce'");
 	gitstore_close(gs);
 }
@@ -554,8 +551,8 @@ test_gitstore__dirty_refused(void **state)
 	struct rerr			 err;
 	char				 id[GITSTORE_IDLEN], *before, *after;
 
-	before = sh_out("cd w && git rev-parse HEAD");
-	assert_int_equal(sh("printf 'name: a\\nmemory: 99\\n' > "
+	before = unit_sh_out("cd w && git rev-parse HEAD");
+	assert_int_equal(unit_sh("printf 'name: a\\nmemory: 99\\n' > "
 	    "w/servers/a.yaml"), 0);
 	memset(&o, 0, sizeof(o));
 	o.author = "Bob <bob@example.com>";
@@ -568,14 +565,14 @@ test_gitstore__dirty_refused(void **state)
 	    ROOST_EDIRTY);
 	assert_contains(err.msg, "'servers/a.yaml' has uncommitted local "
 	    "changes");
-	after = sh_out("cd w && git rev-parse HEAD");
+	after = unit_sh_out("cd w && git rev-parse HEAD");
 	assert_string_equal(before, after);
 	free(after);
 	/* the person's edit is untouched */
-	assert_sh_eq("name: a\nmemory: 99", "cat w/servers/a.yaml");
+	unit_assert_sh_eq("name: a\nmemory: 99", "cat w/servers/a.yaml");
 
 	/* staged changes are refused too */
-	assert_int_equal(sh("cd w && git add servers/a.yaml"), 0);
+	assert_int_equal(unit_sh("cd w && git add servers/a.yaml"), 0);
 	rerr_init(&err);
 	assert_int_equal(gitstore_commit(gs, &o, &ch, 1, id, &err),
 	    ROOST_EDIRTY);
@@ -587,12 +584,12 @@ test_gitstore__dirty_refused(void **state)
 	ch.len = strlen(ch.data);
 	rerr_init(&err);
 	assert_rok(gitstore_commit(gs, &o, &ch, 1, id, &err), &err);
-	assert_sh_eq("M  servers/a.yaml", "cd w && git status --porcelain");
-	assert_sh_eq("name: n\naddress: 10.0.0.1", "cat w/nodes/n.yaml");
-	assert_int_equal(sh("cd w && git reset -q --hard"), 0);
+	unit_assert_sh_eq("M  servers/a.yaml", "cd w && git status --porcelain");
+	unit_assert_sh_eq("name: n\naddress: 10.0.0.1", "cat w/nodes/n.yaml");
+	assert_int_equal(unit_sh("cd w && git reset -q --hard"), 0);
 
 	/* an untracked file where the edit would create one is refused */
-	assert_int_equal(sh("printf 'x\\n' > w/servers/new.yaml"), 0);
+	assert_int_equal(unit_sh("printf 'x\\n' > w/servers/new.yaml"), 0);
 	ch.path = "servers/new.yaml";
 	ch.data = "name: new\n";
 	ch.len = strlen(ch.data);
@@ -600,7 +597,7 @@ test_gitstore__dirty_refused(void **state)
 	assert_int_equal(gitstore_commit(gs, &o, &ch, 1, id, &err),
 	    ROOST_EDIRTY);
 	assert_contains(err.msg, "not committed");
-	assert_int_equal(sh("rm w/servers/new.yaml"), 0);
+	assert_int_equal(unit_sh("rm w/servers/new.yaml"), 0);
 	free(before);
 	gitstore_close(gs);
 }
@@ -618,7 +615,7 @@ test_gitstore__cas_conflict(void **state)
 	rerr_init(&err);
 	assert_rok(gitstore_resolve(gs, "main", base, &err), &err);
 	/* someone else commits meanwhile */
-	assert_int_equal(sh("cd w && printf 'name: n\\nx: 1\\n' > nodes/n.yaml"
+	assert_int_equal(unit_sh("cd w && printf 'name: n\\nx: 1\\n' > nodes/n.yaml"
 	    " && git commit -qam other"), 0);
 	memset(&o, 0, sizeof(o));
 	o.author = "Bob <bob@example.com>";
@@ -630,10 +627,10 @@ test_gitstore__cas_conflict(void **state)
 	assert_int_equal(gitstore_commit(gs, &o, &ch, 1, id, &err),
 	    ROOST_ECONFLICT);
 	assert_contains(err.msg, "moved");
-	head = sh_out("cd w && git log -1 --format=%%s");
+	head = unit_sh_out("cd w && git log -1 --format=%%s");
 	assert_string_equal(head, "other");
 	free(head);
-	assert_sh_eq("", "cd w && git status --porcelain");
+	unit_assert_sh_eq("", "cd w && git status --porcelain");
 	gitstore_close(gs);
 }
 
@@ -646,22 +643,22 @@ test_gitstore__fetch_file_and_rewrite(void **state)
 	char		 tip[GITSTORE_IDLEN], tip2[GITSTORE_IDLEN];
 
 	rerr_init(&err);
-	xasprintf(&url, "file://%s/r.git", tmproot);
-	xasprintf(&path, "%s/mirror.git", tmproot);
+	xasprintf(&url, "file://%s/r.git", unit_root);
+	xasprintf(&path, "%s/mirror.git", unit_root);
 	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
 	assert_null(gitstore_workdir(gs));
 	assert_rok(gitstore_fetch(gs, NULL, NULL, tip, &err), &err);
-	want = sh_out("git --git-dir=r.git rev-parse main");
+	want = unit_sh_out("git --git-dir=r.git rev-parse main");
 	assert_string_equal(tip, want);
 	free(want);
 	/* the mirror was made bare, with the remote recorded */
-	assert_sh_eq("true", "git --git-dir=mirror.git rev-parse "
+	unit_assert_sh_eq("true", "git --git-dir=mirror.git rev-parse "
 	    "--is-bare-repository");
-	assert_sh_eq(url, "git --git-dir=mirror.git remote get-url origin");
+	unit_assert_sh_eq(url, "git --git-dir=mirror.git remote get-url origin");
 	gitstore_close(gs);
 
 	/* someone pushes: the new tip descends from the old */
-	assert_int_equal(sh("git clone -q r.git c1 && cd c1 && "
+	assert_int_equal(unit_sh("git clone -q r.git c1 && cd c1 && "
 	    "printf 'name: d\\n' > servers/d.yaml && git add . && "
 	    "git commit -qm d && git push -q origin main"), 0);
 	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
@@ -671,11 +668,11 @@ test_gitstore__fetch_file_and_rewrite(void **state)
 	assert_int_equal(gitstore_descends(gs, tip2, tip2, &err), 1);
 
 	/* a force push that rewrites history is seen as not descending */
-	assert_int_equal(sh("cd c1 && git reset -q --hard HEAD~2 && "
+	assert_int_equal(unit_sh("cd c1 && git reset -q --hard HEAD~2 && "
 	    "printf 'rewritten\\n' > x && git add x && "
 	    "git commit -qm rewrite && git push -qf origin main"), 0);
 	assert_rok(gitstore_fetch(gs, NULL, NULL, tip, &err), &err);
-	want = sh_out("git --git-dir=r.git rev-parse main");
+	want = unit_sh_out("git --git-dir=r.git rev-parse main");
 	assert_string_equal(tip, want);
 	free(want);
 	assert_int_equal(gitstore_descends(gs, tip, tip2, &err), 0);
@@ -689,10 +686,10 @@ test_gitstore__fetch_file_and_rewrite(void **state)
 
 	/* a local path works as a url too, and a changed url is updated */
 	free(url);
-	xasprintf(&url, "%s/w", tmproot);
+	xasprintf(&url, "%s/w", unit_root);
 	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
 	assert_rok(gitstore_fetch(gs, NULL, NULL, tip, &err), &err);
-	want = sh_out("cd w && git rev-parse main");
+	want = unit_sh_out("cd w && git rev-parse main");
 	assert_string_equal(tip, want);
 	free(want);
 	gitstore_close(gs);
@@ -705,48 +702,28 @@ test_gitstore__fetch_git_daemon(void **state)
 {
 	struct gitstore	*gs;
 	struct rerr	 err;
-	char		*url, *path, *want, *base;
+	char		*url, *path, *want;
 	char		 tip[GITSTORE_IDLEN];
 	pid_t		 pid;
-	int		 port = 35000 + getpid() % 400, i, rc = -1;
+	int		 port = unit_free_port(), rc = -1;
 
 	rerr_init(&err);
-	assert_int_equal(sh("git clone -q --bare w daemon.git && "
+	assert_int_equal(unit_sh("git clone -q --bare w daemon.git && "
 	    "touch daemon.git/git-daemon-export-ok"), 0);
-	xasprintf(&base, "%s", tmproot);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid > 0)
-		server_started(pid);
-	if (pid == 0) {
-		char pa[64], ba[4200];
-
-		snprintf(pa, sizeof(pa), "--port=%d", port);
-		snprintf(ba, sizeof(ba), "--base-path=%s", base);
-		setpgid(0, 0);
-		execlp("git", "git", "daemon", "--listen=127.0.0.1", pa, ba,
-		    "--reuseaddr", "--export-all", (char *)NULL);
-		_exit(127);
-	}
+	pid = git_daemon(port, 0);
 	xasprintf(&url, "git://127.0.0.1:%d/daemon.git", port);
-	xasprintf(&path, "%s/dmirror.git", tmproot);
+	xasprintf(&path, "%s/dmirror.git", unit_root);
 	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
-	for (i = 0; i < 50; i++) {
-		rerr_init(&err);
-		if ((rc = gitstore_fetch(gs, NULL, NULL, tip, &err)) == 0)
-			break;
-		usleep(100000);
-	}
+	rc = fetch_retry(gs, NULL, tip, &err);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	assert_rok(rc, &err);
-	want = sh_out("git --git-dir=daemon.git rev-parse main");
+	want = unit_sh_out("git --git-dir=daemon.git rev-parse main");
 	assert_string_equal(tip, want);
 	free(want);
 	gitstore_close(gs);
 	free(url);
 	free(path);
-	free(base);
 }
 
 static void
@@ -758,13 +735,13 @@ test_gitstore__fetch_ssh(void **state)
 	char			*url, *path, *fp, *want, *bad;
 	char			 tip[GITSTORE_IDLEN];
 	pid_t			 pid;
-	int			 port = 35400 + getpid() % 400, i, rc = -1;
+	int			 port = unit_free_port(), rc = -1;
 
 	if (access("/usr/sbin/sshd", X_OK) != 0) {
 		skip();
 		return;
 	}
-	assert_int_equal(sh("mkdir -p ssh && "
+	assert_int_equal(unit_sh("mkdir -p ssh && "
 	    "ssh-keygen -q -t ed25519 -N '' -f ssh/host && "
 	    "ssh-keygen -q -t ed25519 -N '' -f ssh/client && "
 	    "cp ssh/client.pub ssh/authorized_keys && "
@@ -775,41 +752,31 @@ test_gitstore__fetch_ssh(void **state)
 	    "HostKey %s/ssh/host\\nAuthorizedKeysFile %s/ssh/authorized_keys\\n"
 	    "StrictModes no\\nUsePAM no\\nPasswordAuthentication no\\n"
 	    "PermitRootLogin prohibit-password\\nPidFile none\\n' > ssh/config",
-	    port, tmproot, tmproot), 0);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid > 0)
-		server_started(pid);
-	if (pid == 0) {
-		char cfg[4200];
+	    port, unit_root, unit_root), 0);
+	{
+		char	 cfg[4200];
+		const char	*argv[] = { "/usr/sbin/sshd", "-D", "-e", "-f", cfg,
+			    NULL };
 
-		snprintf(cfg, sizeof(cfg), "%s/ssh/config", tmproot);
-		setpgid(0, 0);
-		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", cfg,
-		    (char *)NULL);
-		_exit(127);
+		snprintf(cfg, sizeof(cfg), "%s/ssh/config", unit_root);
+		pid = spawn_server(argv);
 	}
-	fp = sh_out("ssh-keygen -l -E sha256 -f ssh/host.pub | "
+	fp = unit_sh_out("ssh-keygen -l -E sha256 -f ssh/host.pub | "
 	    "awk '{print $2}'");
 	assert_int_equal(strncmp(fp, "SHA256:", 7), 0);
 	xasprintf(&url, "ssh://%s@127.0.0.1:%d%s/ssh.git", getenv("USER") ?
-	    getenv("USER") : "root", port, tmproot);
-	xasprintf(&path, "%s/smirror.git", tmproot);
+	    getenv("USER") : "root", port, unit_root);
+	xasprintf(&path, "%s/smirror.git", unit_root);
 	memset(&auth, 0, sizeof(auth));
-	xasprintf((char **)&auth.ssh_key, "%s/ssh/client", tmproot);
-	xasprintf((char **)&auth.ssh_pubkey, "%s/ssh/client.pub", tmproot);
+	xasprintf((char **)&auth.ssh_key, "%s/ssh/client", unit_root);
+	xasprintf((char **)&auth.ssh_pubkey, "%s/ssh/client.pub", unit_root);
 	auth.host_key_sha256 = fp;
 	rerr_init(&err);
 	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
 	gitstore_set_auth(gs, &auth);
-	for (i = 0; i < 50; i++) {
-		rerr_init(&err);
-		if ((rc = gitstore_fetch(gs, NULL, NULL, tip, &err)) == 0)
-			break;
-		usleep(100000);
-	}
+	rc = fetch_retry(gs, NULL, tip, &err);
 	assert_rok(rc, &err);
-	want = sh_out("git --git-dir=ssh.git rev-parse main");
+	want = unit_sh_out("git --git-dir=ssh.git rev-parse main");
 	assert_string_equal(tip, want);
 	free(want);
 
@@ -832,8 +799,8 @@ test_gitstore__fetch_ssh(void **state)
 	auth.host_key_sha256 = fp;
 	free((char *)auth.ssh_key);
 	free((char *)auth.ssh_pubkey);
-	xasprintf((char **)&auth.ssh_key, "%s/ssh/host", tmproot);
-	xasprintf((char **)&auth.ssh_pubkey, "%s/ssh/host.pub", tmproot);
+	xasprintf((char **)&auth.ssh_key, "%s/ssh/host", unit_root);
+	xasprintf((char **)&auth.ssh_pubkey, "%s/ssh/host.pub", unit_root);
 	gitstore_set_auth(gs, &auth);
 	rerr_init(&err);
 	assert_int_not_equal(gitstore_fetch(gs, NULL, NULL, tip, &err), 0);
@@ -858,7 +825,7 @@ test_gitstore__push_non_fast_forward(void **state)
 	char				 base[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
 	char				 tip[GITSTORE_IDLEN], *want;
 
-	assert_int_equal(sh("git init -q --bare p.git && "
+	assert_int_equal(unit_sh("git init -q --bare p.git && "
 	    "git clone -q w p1 && cd p1 && git remote set-url origin ../p.git"
 	    " && git push -q origin main"), 0);
 	gs = open_ok("p1");
@@ -870,14 +837,14 @@ test_gitstore__push_non_fast_forward(void **state)
 	assert_rok(gitstore_commit_create(gs, base, &ch, 1,
 	    "Bob <bob@example.com>", NULL, "push me", 0, id, &err), &err);
 	assert_rok(gitstore_push(gs, NULL, id, "main", &err), &err);
-	want = sh_out("git --git-dir=p.git rev-parse main");
+	want = unit_sh_out("git --git-dir=p.git rev-parse main");
 	assert_string_equal(want, id);
 	free(want);
 	/* no temporary refs are left behind */
-	assert_sh_eq("", "cd p1 && git for-each-ref refs/roost");
+	unit_assert_sh_eq("", "cd p1 && git for-each-ref refs/roost");
 
 	/* someone else pushes; a commit on the old tip is refused */
-	assert_int_equal(sh("git clone -q p.git p2 && cd p2 && "
+	assert_int_equal(unit_sh("git clone -q p.git p2 && cd p2 && "
 	    "printf 'q\\n' > q && git add q && git commit -qm q && "
 	    "git push -q origin main"), 0);
 	ch.path = "servers/late.yaml";
@@ -887,7 +854,7 @@ test_gitstore__push_non_fast_forward(void **state)
 	assert_int_equal(gitstore_push(gs, NULL, tip, "main", &err),
 	    ROOST_ECONFLICT);
 	assert_contains(err.msg, "non-fast-forward");
-	assert_sh_eq("q", "git --git-dir=p.git log -1 --format=%s");
+	unit_assert_sh_eq("q", "git --git-dir=p.git log -1 --format=%s");
 
 	/* after a fetch, a commit on the new tip goes through */
 	assert_rok(gitstore_fetch(gs, NULL, "main", base, &err), &err);
@@ -895,8 +862,8 @@ test_gitstore__push_non_fast_forward(void **state)
 	    "Bob <bob@example.com>", NULL, "late, again", 0, tip, &err),
 	    &err);
 	assert_rok(gitstore_push(gs, NULL, tip, "main", &err), &err);
-	assert_sh_eq("late, again", "git --git-dir=p.git log -1 --format=%s");
-	assert_sh_eq("q", "git --git-dir=p.git log -1 --skip=1 --format=%s");
+	unit_assert_sh_eq("late, again", "git --git-dir=p.git log -1 --format=%s");
+	unit_assert_sh_eq("q", "git --git-dir=p.git log -1 --skip=1 --format=%s");
 	gitstore_close(gs);
 }
 
@@ -906,41 +873,21 @@ test_gitstore__push_git_daemon(void **state)
 	struct gitstore	*gs;
 	struct rerr	 err;
 	struct gitstore_change ch;
-	char		*url, *base, *want;
+	char		*url, *want;
 	char		 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
 	pid_t		 pid;
-	int		 port = 35800 + getpid() % 190, i, rc = -1;
+	int		 port = unit_free_port(), rc = -1;
 
-	assert_int_equal(sh("git clone -q --bare w dp.git && "
+	assert_int_equal(unit_sh("git clone -q --bare w dp.git && "
 	    "printf '#!/bin/sh\\nif [ -e \"$GIT_DIR/reject\" ]; then "
 	    "echo protected >&2; exit 1; fi\\n' > dp.git/hooks/pre-receive && "
 	    "chmod +x dp.git/hooks/pre-receive && git clone -q dp.git dp1"),
 	    0);
-	xasprintf(&base, "%s", tmproot);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid > 0)
-		server_started(pid);
-	if (pid == 0) {
-		char pa[64], ba[4200];
-
-		snprintf(pa, sizeof(pa), "--port=%d", port);
-		snprintf(ba, sizeof(ba), "--base-path=%s", base);
-		setpgid(0, 0);
-		execlp("git", "git", "daemon", "--listen=127.0.0.1", pa, ba,
-		    "--reuseaddr", "--export-all", "--enable=receive-pack",
-		    (char *)NULL);
-		_exit(127);
-	}
+	pid = git_daemon(port, 1);
 	xasprintf(&url, "git://127.0.0.1:%d/dp.git", port);
-	assert_int_equal(sh("git -C dp1 remote set-url origin '%s'", url), 0);
+	assert_int_equal(unit_sh("git -C dp1 remote set-url origin '%s'", url), 0);
 	gs = open_ok("dp1");
-	for (i = 0; i < 50; i++) {
-		rerr_init(&err);
-		if ((rc = gitstore_fetch(gs, NULL, "main", tip, &err)) == 0)
-			break;
-		usleep(100000);
-	}
+	rc = fetch_retry(gs, "main", tip, &err);
 	assert_rok(rc, &err);
 	ch.path = "servers/d.yaml";
 	ch.data = "name: d\n";
@@ -948,33 +895,32 @@ test_gitstore__push_git_daemon(void **state)
 	assert_rok(gitstore_commit_create(gs, tip, &ch, 1,
 	    "Bob <bob@example.com>", NULL, "over git://", 0, id, &err), &err);
 	assert_rok(gitstore_push(gs, NULL, id, "main", &err), &err);
-	want = sh_out("git --git-dir=dp.git rev-parse main");
+	want = unit_sh_out("git --git-dir=dp.git rev-parse main");
 	assert_string_equal(want, id);
 	free(want);
 
 	/* a hook that refuses is an error with the server's words */
-	assert_int_equal(sh("touch dp.git/reject"), 0);
+	assert_int_equal(unit_sh("touch dp.git/reject"), 0);
 	assert_rok(gitstore_commit_create(gs, id, &ch, 0,
 	    "Bob <bob@example.com>", NULL, "refused", 0, tip, &err), &err);
 	rerr_init(&err);
 	rc = gitstore_push(gs, NULL, tip, "main", &err);
 	assert_int_equal(rc, -1);
 	assert_contains(err.msg, "refused");
-	assert_int_equal(sh("rm dp.git/reject"), 0);
+	assert_int_equal(unit_sh("rm dp.git/reject"), 0);
 
 	/* someone else pushed: a commit on the old tip is non-fast-forward */
-	assert_int_equal(sh("git clone -q dp.git dp2 && cd dp2 && "
+	assert_int_equal(unit_sh("git clone -q dp.git dp2 && cd dp2 && "
 	    "printf 'x\\n' > x && git add x && git commit -qm x && "
 	    "git push -q origin main"), 0);
 	rerr_init(&err);
 	assert_int_equal(gitstore_push(gs, NULL, tip, "main", &err),
 	    ROOST_ECONFLICT);
-	assert_sh_eq("x", "git --git-dir=dp.git log -1 --format=%s");
+	unit_assert_sh_eq("x", "git --git-dir=dp.git log -1 --format=%s");
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	gitstore_close(gs);
 	free(url);
-	free(base);
 }
 
 /* A smart-HTTP git server (git http-backend) asking for a token. */
@@ -1033,46 +979,36 @@ test_gitstore__fetch_push_http_token(void **state)
 	char			 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
 	pid_t			 pid;
 	FILE			*fp;
-	int			 port = 35200 + getpid() % 190, i, rc = -1;
+	int			 port = unit_free_port(), rc = -1;
 
-	assert_int_equal(sh("git clone -q --bare w http.git && "
+	assert_int_equal(unit_sh("git clone -q --bare w http.git && "
 	    "git -C http.git config http.receivepack true && "
 	    "printf 'sekrit-token\\n' > token && printf 'wrong\\n' > bad"), 0);
-	xasprintf(&py, "%s/srv.py", tmproot);
+	xasprintf(&py, "%s/srv.py", unit_root);
 	fp = fopen(py, "w");
 	assert_non_null(fp);
 	fputs(http_server_py, fp);
 	fclose(fp);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid > 0)
-		server_started(pid);
-	if (pid == 0) {
-		char pa[16];
+	{
+		char	 pa[16];
+		const char	*argv[] = { "python3", py, unit_root, pa,
+			    "sekrit-token", NULL };
 
 		snprintf(pa, sizeof(pa), "%d", port);
-		setpgid(0, 0);
-		execlp("python3", "python3", py, tmproot, pa, "sekrit-token",
-		    (char *)NULL);
-		_exit(127);
+		pid = spawn_server(argv);
 	}
 	xasprintf(&url, "http://127.0.0.1:%d/http.git", port);
-	xasprintf(&path, "%s/hmirror.git", tmproot);
-	xasprintf(&tok, "%s/token", tmproot);
-	xasprintf(&bad, "%s/bad", tmproot);
+	xasprintf(&path, "%s/hmirror.git", unit_root);
+	xasprintf(&tok, "%s/token", unit_root);
+	xasprintf(&bad, "%s/bad", unit_root);
 	memset(&auth, 0, sizeof(auth));
 	auth.token_file = tok;
 	rerr_init(&err);
 	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
 	gitstore_set_auth(gs, &auth);
-	for (i = 0; i < 50; i++) {
-		rerr_init(&err);
-		if ((rc = gitstore_fetch(gs, NULL, NULL, tip, &err)) == 0)
-			break;
-		usleep(100000);
-	}
+	rc = fetch_retry(gs, NULL, tip, &err);
 	assert_rok(rc, &err);
-	want = sh_out("git --git-dir=http.git rev-parse main");
+	want = unit_sh_out("git --git-dir=http.git rev-parse main");
 	assert_string_equal(tip, want);
 	free(want);
 
@@ -1083,7 +1019,7 @@ test_gitstore__fetch_push_http_token(void **state)
 	assert_rok(gitstore_commit_create(gs, tip, &ch, 1,
 	    "Bob <bob@example.com>", NULL, "over http", 0, id, &err), &err);
 	assert_rok(gitstore_push(gs, NULL, id, "main", &err), &err);
-	want = sh_out("git --git-dir=http.git rev-parse main");
+	want = unit_sh_out("git --git-dir=http.git rev-parse main");
 	assert_string_equal(want, id);
 	free(want);
 
@@ -1114,7 +1050,7 @@ test_gitstore__file_log_and_trailers(void **state)
 	char				 id[GITSTORE_IDLEN], found[GITSTORE_IDLEN];
 	size_t				 n;
 
-	assert_int_equal(sh("git init -q l && cd l && "
+	assert_int_equal(unit_sh("git init -q l && cd l && "
 	    "printf '1\\n' > f && git add f && git commit -qm 'f one' && "
 	    "printf '1\\n' > g && git add g && git commit -qm 'g only'"), 0);
 	gs = open_ok("l");
@@ -1193,26 +1129,18 @@ main(void)
 		cmocka_unit_test(test_gitstore__ident),
 		cmocka_unit_test(test_gitstore__state_at_scale),
 	};
-	char	home[] = "/tmp/roost-gitstore-home.XXXXXX", *cmd;
-	int	rc;
+	char	*home;
+	int	 rc;
 
-	if (mkdtemp(home) == NULL)
+	if ((home = unit_git_home()) == NULL)
 		return 1;
-	setenv("HOME", home, 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
 	setenv("GIT_AUTHOR_NAME", "Test Author", 1);
 	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
 	setenv("GIT_COMMITTER_NAME", "Test Committer", 1);
 	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	if (system("git config --global init.defaultBranch main && "
-	    "git config --global user.name 'Test User' && "
-	    "git config --global user.email test@example.com && "
-	    "git config --global protocol.file.allow always") != 0)
-		return 1;
 	rc = cmocka_run_group_tests(tests, setup, teardown);
-	xasprintf(&cmd, "rm -rf '%s'", home);
-	if (system(cmd) != 0)
+	if (unit_rmtree(home) != 0)
 		rc = 1;
-	free(cmd);
+	free(home);
 	return rc;
 }

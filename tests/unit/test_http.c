@@ -140,21 +140,19 @@ static int
 group_setup(void **state)
 {
 	struct sockaddr_in	sin;
-	int			one = 1, port;
+	socklen_t		len = sizeof(sin);
 
+	/* Port 0: the kernel chooses a free one. */
 	srv.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(srv.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	for (port = 30400 + getpid() % 50; port < 30999; port++) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(port);
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (bind(srv.lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
-			break;
-	}
-	if (port >= 30999 || listen(srv.lfd, 8) == -1)
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(srv.lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(srv.lfd, (struct sockaddr *)&sin, &len) == -1 ||
+	    listen(srv.lfd, 8) == -1)
 		return -1;
-	srv.port = port;
+	srv.port = ntohs(sin.sin_port);
 	pthread_create(&srv.thread, NULL, srv_main, NULL);
 	return 0;
 }
@@ -319,6 +317,8 @@ test_http__limits_and_failures(void **state)
 	struct http_response	 resp;
 	struct rerr		 err;
 	char			*big = url("/big"), *slow = url("/slow");
+	char			 closed[64];
+	int			 port;
 
 	http_response_init(&resp);
 	rerr_init(&err);
@@ -337,12 +337,15 @@ test_http__limits_and_failures(void **state)
 	assert_int_equal(http_do(h, &req, &resp, &err), ROOST_ETIMEDOUT);
 	assert_contains(err.msg, "timed out");
 
-	/* Nothing listens there. */
+	/* Nothing listens there (a port the kernel just had free). */
 	rerr_init(&err);
-	req.url = "http://127.0.0.1:30999/";
+	port = unit_free_port();
+	snprintf(closed, sizeof(closed), "http://127.0.0.1:%d/", port);
+	req.url = closed;
 	req.timeout_ms = 2000;
 	assert_int_equal(http_do(h, &req, &resp, &err), -1);
-	assert_contains(err.msg, "127.0.0.1:30999");
+	snprintf(closed, sizeof(closed), "127.0.0.1:%d", port);
+	assert_contains(err.msg, closed);
 	http_response_dispose(&resp);
 	http_free(h);
 	free(big);

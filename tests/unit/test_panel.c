@@ -24,68 +24,12 @@
 		"<123456789012345678@users.discord.invalid>"
 #define BOT	"roost-bot <bot@roost.invalid>"
 
-static char	*tmproot;
 static char	 node[64], egg[128];
-
-static int
-sh(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*cmd, *full;
-	int	 st;
-
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	xasprintf(&full, "cd '%s' && { %s ; } >/dev/null 2>&1", tmproot, cmd);
-	st = system(full);
-	free(cmd);
-	free(full);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *
-sh_out(const char *fmt, ...)
-{
-	va_list		 ap;
-	char		*cmd, *full, tmp[4096];
-	struct buf	 b;
-	FILE		*fp;
-	size_t		 n;
-
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	xasprintf(&full, "cd '%s' && { %s ; } 2>/dev/null", tmproot, cmd);
-	buf_init(&b, 0);
-	fp = popen(full, "r");
-	assert_non_null(fp);
-	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
-		buf_add(&b, tmp, n);
-	pclose(fp);
-	free(cmd);
-	free(full);
-	if (b.len > 0 && b.data[b.len - 1] == '\n')
-		b.data[--b.len] = '\0';
-	return buf_detach(&b);
-}
-
-static void
-assert_sh_eq(const char *want, const char *cmd)
-{
-	char	*got = sh_out("%s", cmd);
-
-	if (strcmp(got, want) != 0)
-		fail_msg("'%s' printed '%s', want '%s'", cmd, got, want);
-	free(got);
-}
 
 static int
 count(const char *dir)
 {
-	char	*s = sh_out("git -C %s rev-list --count main", dir);
+	char	*s = unit_sh_out("git -C %s rev-list --count main", dir);
 	int	 n = atoi(s);
 
 	free(s);
@@ -101,7 +45,7 @@ open_panel(const char *rel, const char *remote)
 	char			*path;
 
 	memset(&o, 0, sizeof(o));
-	xasprintf(&path, "%s/%s", tmproot, rel);
+	xasprintf(&path, "%s/%s", unit_root, rel);
 	o.repo = path;
 	o.remote = remote;
 	o.committer = BOT;
@@ -112,21 +56,6 @@ open_panel(const char *rel, const char *remote)
 	return p;
 }
 
-static void
-write_file(const char *rel, const char *text)
-{
-	char	*path;
-	FILE	*fp;
-
-	xasprintf(&path, "%s/%s", tmproot, rel);
-	fp = fopen(path, "w");
-	if (fp == NULL)
-		abort();
-	fputs(text, fp);
-	fclose(fp);
-	free(path);
-}
-
 /*
  * A state repository of its own: two nodes, a repository egg with a
  * variable rule, and one hand-written server with comments.
@@ -134,23 +63,20 @@ write_file(const char *rel, const char *text)
 static int
 setup(void **state)
 {
-	char	tmpl[] = "/tmp/roost-panel.XXXXXX";
-
-	if (mkdtemp(tmpl) == NULL)
+	if ((unit_root = unit_tmpdir("panel")) == NULL)
 		return -1;
-	tmproot = xstrdup(tmpl);
-	if (sh("git init -q --bare r.git && git clone -q r.git w && "
+	if (unit_sh("git init -q --bare r.git && git clone -q r.git w && "
 	    "mkdir -p w/nodes w/servers w/eggs/demo") != 0)
 		return -1;
-	write_file("w/roost.yaml", "apiVersion: roost/v1\nkind: Config\n"
+	unit_write("w/roost.yaml", "apiVersion: roost/v1\nkind: Config\n"
 	    "defaults:\n  limits: { memory: 1024, disk: 4096 }\n");
-	write_file("w/nodes/node-a.yaml", "apiVersion: roost/v1\nkind: Node\n"
+	unit_write("w/nodes/node-a.yaml", "apiVersion: roost/v1\nkind: Node\n"
 	    "name: node-a\naddress: 127.0.0.1\nports: [\"25565-25600\"]\n"
 	    "capacity: { memory: 16384, disk: 102400, cpu: 3200 }\n");
-	write_file("w/nodes/node-b.yaml", "apiVersion: roost/v1\nkind: Node\n"
+	unit_write("w/nodes/node-b.yaml", "apiVersion: roost/v1\nkind: Node\n"
 	    "name: node-b\naddress: 127.0.0.2\nports: [\"27000-27010\"]\n"
 	    "capacity: { memory: 4096, disk: 102400, cpu: 400 }\n");
-	write_file("w/eggs/demo/demo.json", "{\"meta\":{\"version\":"
+	unit_write("w/eggs/demo/demo.json", "{\"meta\":{\"version\":"
 	    "\"PTDL_v2\"},\"name\":\"Demo\",\"author\":\"t@example.com\","
 	    "\"description\":\"demo\",\"docker_images\":{\"Demo\":"
 	    "\"roost/demo:latest\"},\"startup\":\"./run\",\"config\":{"
@@ -161,12 +87,12 @@ setup(void **state)
 	    "\"\",\"env_variable\":\"GREETING\",\"default_value\":\"hi\","
 	    "\"user_viewable\":true,\"user_editable\":true,\"rules\":"
 	    "\"required|string|max:20\",\"field_type\":\"text\"}]}\n");
-	write_file("w/servers/mc.yaml", "# the first server\n"
+	unit_write("w/servers/mc.yaml", "# the first server\n"
 	    "apiVersion: roost/v1\nkind: Server\nname: mc\n"
 	    "owner: \"123456789012345678\"\nnode: node-a\negg: demo/demo\n"
 	    "state: running\nlimits:\n  memory: 2048   # two GiB\n"
 	    "ports:\n  default: 25565\nvariables:\n  GREETING: hello\n");
-	if (sh("cd w && git add . && git commit -qm 'state' && "
+	if (unit_sh("cd w && git add . && git commit -qm 'state' && "
 	    "git push -q origin main") != 0)
 		return -1;
 	snprintf(node, sizeof(node), "node-a");
@@ -177,8 +103,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	sh("rm -rf '%s'", tmproot);
-	free(tmproot);
+	unit_rmtree(unit_root);
+	free(unit_root);
 	return 0;
 }
 
@@ -223,36 +149,69 @@ test_panel__create_and_set(void **state)
 
 	assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
 	assert_true(res.pushed);
+	assert_string_equal(res.node, "node-a");	/* no reload needed */
 	assert_int_equal(res.attempts, 1);
-	head = sh_out("git -C w rev-parse HEAD");
+	head = unit_sh_out("git -C w rev-parse HEAD");
 	assert_string_equal(res.commit, head);
 	free(head);
 	assert_int_equal(count("w"), n + 1);
-	assert_sh_eq("Alice (discord:123456789012345678)|"
+	unit_assert_sh_eq("Alice (discord:123456789012345678)|"
 	    "123456789012345678@users.discord.invalid|roost-bot|"
 	    "bot@roost.invalid", "git -C w log -1 --format='%an|%ae|%cn|%ce'");
-	assert_sh_eq("server create", "git -C w log -1 "
+	unit_assert_sh_eq("server create", "git -C w log -1 "
 	    "--format='%(trailers:key=Roost-Command,valueonly)' | head -n1");
-	assert_int_equal(sh("git -C w show HEAD:servers/alpha.yaml | "
+	assert_int_equal(unit_sh("git -C w show HEAD:servers/alpha.yaml | "
 	    "grep -q 'memory: 1024'"), 0);
-	assert_sh_eq("", "git -C w status --porcelain");
-	assert_sh_eq(res.commit, "git -C r.git rev-parse main");
+	unit_assert_sh_eq("", "git -C w status --porcelain");
+	unit_assert_sh_eq(res.commit, "git -C r.git rev-parse main");
 	panel_result_dispose(&res);
 
 	/* a hand-written comment survives an edit */
-	assert_int_equal(sh("cd w && printf '# keep me\\n' >> "
+	assert_int_equal(unit_sh("cd w && printf '# keep me\\n' >> "
 	    "servers/alpha.yaml && git commit -qam comment && "
 	    "git push -q origin main"), 0);
 	assert_rok(set1(p, "alpha", "memory=4096", NULL, &res, &err), &err);
 	assert_string_equal(res.summary,
 	    "roost server set alpha: limits.memory 1024 -> 4096");
-	assert_sh_eq("roost server set alpha: limits.memory 1024 -> 4096",
+	unit_assert_sh_eq("roost server set alpha: limits.memory 1024 -> 4096",
 	    "git -C w log -1 --format=%s");
-	assert_int_equal(sh("grep -q '# keep me' w/servers/alpha.yaml"), 0);
-	assert_int_equal(sh("grep -q 'memory: 4096' w/servers/alpha.yaml"), 0);
-	assert_sh_eq("1 file changed, 1 insertion(+), 1 deletion(-)",
+	assert_int_equal(unit_sh("grep -q '# keep me' w/servers/alpha.yaml"), 0);
+	assert_int_equal(unit_sh("grep -q 'memory: 4096' w/servers/alpha.yaml"), 0);
+	unit_assert_sh_eq("1 file changed, 1 insertion(+), 1 deletion(-)",
 	    "git -C w diff --stat HEAD~1 HEAD | tail -n1 | sed 's/^ *//'");
-	assert_sh_eq("", "git -C w status --porcelain");
+	unit_assert_sh_eq("", "git -C w status --porcelain");
+	panel_result_dispose(&res);
+
+	/* only the keys that change are listed; no change, no commit */
+	{
+		const char *kv2[] = { "memory=4096", "disk=8192" };
+		struct panel_req req = { AUTHOR, NULL };
+		char *tip = unit_sh_out("git -C r.git rev-parse main");
+
+		panel_result_init(&res);
+		rerr_init(&err);
+		assert_rok(panel_server_set(p, &req, "alpha", kv2, 2, &res,
+		    &err), &err);
+		assert_string_equal(res.summary, "roost server set alpha: "
+		    "limits.disk 8192");
+		panel_result_dispose(&res);
+		free(tip);
+		tip = unit_sh_out("git -C r.git rev-parse main");
+		panel_result_init(&res);
+		assert_rok(panel_server_set(p, &req, "alpha", kv2, 2, &res,
+		    &err), &err);
+		assert_true(res.unchanged);
+		assert_contains(res.summary, "nothing to change");
+		unit_assert_sh_eq(tip, "git -C r.git rev-parse main");
+		panel_result_dispose(&res);
+		free(tip);
+	}
+
+	/* a number past int64_t is "at most", not "at least" */
+	assert_int_equal(set1(p, "alpha", "memory=100000000000000000000000",
+	    NULL, &res, &err), ROOST_EINVAL);
+	assert_contains(err.msg, "must be at most");
+	assert_null(strstr(err.msg, "at least"));
 	panel_result_dispose(&res);
 
 	/* an egg variable by its name, and the shorthand keys */
@@ -271,6 +230,109 @@ test_panel__create_and_set(void **state)
 	panel_close(p);
 }
 
+/*
+ * The vars permission sets variables only: a key such as owner, node or
+ * memory given to the variable entry point is refused, never written as
+ * that field of the server (it took the server over before).
+ */
+static void
+test_panel__vars_only_variables(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+	struct panel_req	 req = { AUTHOR, NULL };
+	const char		*attack[] = { "owner=999999999999999999",
+				    "node=node-b", "memory=64", "egg=demo/demo",
+				    "limits.memory=64", "variables.X=1",
+				    "greeting=x" };
+	const char		*ok = "GREETING=yo";
+	size_t			 i;
+	int			 n = count("w");
+
+	for (i = 0; i < sizeof(attack) / sizeof(attack[0]); i++) {
+		panel_result_init(&res);
+		rerr_init(&err);
+		assert_int_equal(panel_server_set_vars(p, &req, "mc",
+		    &attack[i], 1, &res, &err), ROOST_EINVAL);
+		assert_contains(err.msg, "is not a variable name");
+		panel_result_dispose(&res);
+	}
+	assert_int_equal(count("w"), n);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_set_vars(p, &req, "mc", &ok, 1, &res, &err),
+	    &err);
+	assert_string_equal(res.summary,
+	    "roost server vars mc: variables.GREETING hello -> yo");
+	assert_string_equal(res.node, "node-a");
+	panel_result_dispose(&res);
+	assert_int_equal(unit_sh("git -C r.git show main:servers/mc.yaml | "
+	    "grep -q '^owner: \"123456789012345678\"'"), 0);
+	assert_int_equal(unit_sh("git -C r.git show main:servers/mc.yaml | "
+	    "grep -q '^node: node-a'"), 0);
+	panel_close(p);
+}
+
+/*
+ * Discord display names that a git signature cannot hold as they are
+ * ('<', '>', newlines, control characters), emoji, U+2028 and a
+ * 32-character name all make their change, authored as docs/gitops.md
+ * says.
+ */
+static void
+test_panel__discord_authors(void **state)
+{
+	static const char *const names[] = {
+		"Eve <3", "<script>alert(1)</script>", "new\nline\r\n",
+		"nul\x01" "ctl\x7f", "para\xe2\x80\xa8sep", "<>", "",
+		/* 32 characters of emoji */
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c"
+		"\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c\xf0\x9f\xa6\x9c",
+		"abcdefghijklmnopqrstuvwxyz012345",
+	};
+	static const char *const want[] = {
+		"Eve \xe2\x80\xb9" "3", "\xe2\x80\xb9script\xe2\x80\xba"
+		"alert(1)\xe2\x80\xb9/script\xe2\x80\xba", "new line",
+		"nul ctl", "para\xe2\x80\xa8sep", "\xe2\x80\xb9\xe2\x80\xba",
+		"discord user", NULL, "abcdefghijklmnopqrstuvwxyz012345",
+	};
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct rerr		 err;
+	struct panel_req	 req = { NULL, NULL };
+	char			 kv[32], *got, *exp;
+	const char		*kvp = kv;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		req.author = panel_author_discord(names[i],
+		    "123456789012345678");
+		snprintf(kv, sizeof(kv), "memory=%zu", 1024 + i);
+		panel_result_init(&res);
+		rerr_init(&err);
+		assert_rok(panel_server_set(p, &req, "mc", &kvp, 1, &res,
+		    &err), &err);
+		assert_false(res.unchanged);
+		panel_result_dispose(&res);
+		got = unit_sh_out("git -C r.git log -1 --format='%%an|%%ae' main");
+		xasprintf(&exp, "%s (discord:123456789012345678)|"
+		    "123456789012345678@users.discord.invalid",
+		    want[i] ? want[i] : names[i]);
+		assert_string_equal(got, exp);
+		free(exp);
+		free(got);
+		free((char *)req.author);
+	}
+	panel_close(p);
+}
+
 static void
 test_panel__invalid_refused(void **state)
 {
@@ -280,7 +342,7 @@ test_panel__invalid_refused(void **state)
 	int			 n;
 	size_t			 i, seen = 0;
 
-	if (sh("test -f w/servers/alpha.yaml") != 0)
+	if (unit_sh("test -f w/servers/alpha.yaml") != 0)
 		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
 	n = count("w");
 	assert_int_equal(set1(p, "alpha", "memory=1", NULL, &res, &err),
@@ -295,16 +357,16 @@ test_panel__invalid_refused(void **state)
 	assert_true(seen > 0);
 	assert_int_equal(count("w"), n);
 	assert_int_equal(count("r.git"), n);
-	assert_sh_eq("", "git -C w status --porcelain");
+	unit_assert_sh_eq("", "git -C w status --porcelain");
 	panel_result_dispose(&res);
 
 	/* a broken file elsewhere does not block an unrelated edit */
-	assert_int_equal(sh("cd w && printf 'name: [oops\\n' > "
+	assert_int_equal(unit_sh("cd w && printf 'name: [oops\\n' > "
 	    "servers/broken.yaml && git add . && git commit -qm broken && "
 	    "git push -q origin main"), 0);
 	assert_rok(set1(p, "alpha", "memory=2048", NULL, &res, &err), &err);
 	panel_result_dispose(&res);
-	assert_int_equal(sh("cd w && git rm -q servers/broken.yaml && "
+	assert_int_equal(unit_sh("cd w && git rm -q servers/broken.yaml && "
 	    "git commit -qm fixed && git push -q origin main"), 0);
 	panel_close(p);
 }
@@ -317,20 +379,20 @@ test_panel__dirty_refused(void **state)
 	struct rerr		 err;
 	int			 n;
 
-	if (sh("test -f w/servers/alpha.yaml") != 0)
+	if (unit_sh("test -f w/servers/alpha.yaml") != 0)
 		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
 	n = count("w");
-	assert_int_equal(sh("printf '# local\\n' >> w/servers/alpha.yaml"), 0);
+	assert_int_equal(unit_sh("printf '# local\\n' >> w/servers/alpha.yaml"), 0);
 	assert_int_equal(set1(p, "alpha", "memory=3000", NULL, &res, &err),
 	    ROOST_EDIRTY);
 	assert_contains(err.msg, "'servers/alpha.yaml' has uncommitted local "
 	    "changes");
 	assert_int_equal(count("w"), n);
 	assert_int_equal(count("r.git"), n);
-	assert_sh_eq("M servers/alpha.yaml", "git -C w status --porcelain | "
+	unit_assert_sh_eq("M servers/alpha.yaml", "git -C w status --porcelain | "
 	    "sed 's/^ *//'");
 	panel_result_dispose(&res);
-	assert_int_equal(sh("git -C w checkout -q servers/alpha.yaml"), 0);
+	assert_int_equal(unit_sh("git -C w checkout -q servers/alpha.yaml"), 0);
 	panel_close(p);
 }
 
@@ -341,21 +403,21 @@ test_panel__remote_moved(void **state)
 	struct panel_result	 res;
 	struct rerr		 err;
 
-	if (sh("test -f w/servers/alpha.yaml") != 0)
+	if (unit_sh("test -f w/servers/alpha.yaml") != 0)
 		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
 	/* someone else pushes a change to another file */
-	assert_int_equal(sh("git clone -q r.git other && cd other && "
+	assert_int_equal(unit_sh("git clone -q r.git other && cd other && "
 	    "printf '# elsewhere\\n' >> roost.yaml && "
 	    "git commit -qam 'someone else' && git push -q origin main"), 0);
 	assert_rok(set1(p, "alpha", "cpu=150", NULL, &res, &err), &err);
 	assert_true(res.pushed);
-	assert_sh_eq("someone else", "git -C r.git log -1 --skip=1 "
+	unit_assert_sh_eq("someone else", "git -C r.git log -1 --skip=1 "
 	    "--format=%s main");
-	assert_sh_eq(res.commit, "git -C r.git rev-parse main");
-	assert_sh_eq(res.commit, "git -C w rev-parse main");
+	unit_assert_sh_eq(res.commit, "git -C r.git rev-parse main");
+	unit_assert_sh_eq(res.commit, "git -C w rev-parse main");
 	/* the work tree caught up with the other change as well */
-	assert_int_equal(sh("grep -q '# elsewhere' w/roost.yaml"), 0);
-	assert_sh_eq("", "git -C w status --porcelain");
+	assert_int_equal(unit_sh("grep -q '# elsewhere' w/roost.yaml"), 0);
+	unit_assert_sh_eq("", "git -C w status --porcelain");
 	panel_result_dispose(&res);
 	panel_close(p);
 }
@@ -368,13 +430,13 @@ test_panel__idempotent(void **state)
 	struct rerr		 err;
 	int			 n;
 
-	if (sh("test -f w/servers/alpha.yaml") != 0)
+	if (unit_sh("test -f w/servers/alpha.yaml") != 0)
 		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
 	assert_rok(set1(p, "alpha", "memory=2500", "1180000000000000042",
 	    &res, &err), &err);
 	assert_false(res.existing);
 	n = count("w");
-	assert_sh_eq("1180000000000000042", "git -C w log -1 "
+	unit_assert_sh_eq("1180000000000000042", "git -C w log -1 "
 	    "--format='%(trailers:key=Roost-Request,valueonly)' | head -n1");
 	/* the same interaction again, even with another value */
 	assert_rok(set1(p, "alpha", "memory=2600", "1180000000000000042",
@@ -382,7 +444,7 @@ test_panel__idempotent(void **state)
 	assert_true(res2.existing);
 	assert_string_equal(res2.commit, res.commit);
 	assert_int_equal(count("w"), n);
-	assert_int_equal(sh("grep -q 'memory: 2500' w/servers/alpha.yaml"), 0);
+	assert_int_equal(unit_sh("grep -q 'memory: 2500' w/servers/alpha.yaml"), 0);
 	panel_result_dispose(&res);
 	panel_result_dispose(&res2);
 	panel_close(p);
@@ -420,7 +482,7 @@ test_panel__racing_writers(void **state)
 	char		*s;
 
 	/* two more clones of the remote race with the work tree */
-	assert_int_equal(sh("git clone -q r.git c1 && git clone -q r.git c2"),
+	assert_int_equal(unit_sh("git clone -q r.git c1 && git clone -q r.git c2"),
 	    0);
 	n = count("r.git");
 	for (i = 0; i < 6; i++) {
@@ -449,19 +511,19 @@ test_panel__racing_writers(void **state)
 	/* every commit landed on the remote, none lost */
 	assert_int_equal(count("r.git"), n + 7);
 	for (i = 0; i < 6; i++)
-		assert_int_equal(sh("git -C r.git cat-file -e "
+		assert_int_equal(unit_sh("git -C r.git cat-file -e "
 		    "main:servers/race-%d.yaml", i), 0);
-	assert_int_equal(sh("git -C r.git cat-file -e "
+	assert_int_equal(unit_sh("git -C r.git cat-file -e "
 	    "main:servers/race-proc.yaml"), 0);
 	/* ports were given out without a clash */
-	s = sh_out("for f in $(git -C r.git ls-tree --name-only main "
+	s = unit_sh_out("for f in $(git -C r.git ls-tree --name-only main "
 	    "servers/); do git -C r.git show main:$f; done | "
 	    "grep -E '^ *default:|ports:.*default' | sort | uniq -d");
 	assert_string_equal(s, "");
 	free(s);
-	assert_sh_eq("", "git -C w status --porcelain");
+	unit_assert_sh_eq("", "git -C w status --porcelain");
 	/* and the state at the tip is valid */
-	assert_int_equal(sh("git -C w pull -q --ff-only"), 0);
+	assert_int_equal(unit_sh("git -C w pull -q --ff-only"), 0);
 }
 
 static void
@@ -490,7 +552,7 @@ test_panel__power_delete_history(void **state)
 	panel_result_init(&res);
 	assert_rok(panel_server_power(p, &req, "beta", PANEL_RESTART, &res,
 	    &err), &err);
-	assert_int_equal(sh("grep -Eq '^restartedAt: \"?20[0-9]{2}-[0-9]{2}-"
+	assert_int_equal(unit_sh("grep -Eq '^restartedAt: \"?20[0-9]{2}-[0-9]{2}-"
 	    "[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z' w/servers/beta.yaml"), 0);
 	panel_result_dispose(&res);
 
@@ -505,10 +567,10 @@ test_panel__power_delete_history(void **state)
 
 	panel_result_init(&res);
 	assert_rok(panel_server_delete(p, &req, "beta", &res, &err), &err);
-	assert_int_equal(sh("test -e w/servers/beta.yaml"), 1);
-	assert_int_equal(sh("git -C r.git cat-file -e main:servers/beta.yaml"),
+	assert_int_equal(unit_sh("test -e w/servers/beta.yaml"), 1);
+	assert_int_equal(unit_sh("git -C r.git cat-file -e main:servers/beta.yaml"),
 	    128);
-	assert_sh_eq("", "git -C w status --porcelain");
+	unit_assert_sh_eq("", "git -C w status --porcelain");
 	panel_result_dispose(&res);
 	panel_close(p);
 }
@@ -536,7 +598,7 @@ test_panel__sftp_and_members(void **state)
 	assert_rok(panel_sftp_set(p, &req, "gamma", &op, &res, &err), &err);
 	assert_non_null(res.password);
 	assert_true(strlen(res.password) >= 20);
-	assert_int_equal(sh("grep -q '%s' w/servers/gamma.yaml", res.password),
+	assert_int_equal(unit_sh("grep -q '%s' w/servers/gamma.yaml", res.password),
 	    1);
 	assert_rok(panel_state(p, NULL, 0, &st, &err), &err);
 	srv = state_server_find(st, "gamma");
@@ -596,7 +658,7 @@ test_panel__sftp_and_members(void **state)
 	assert_int_equal(srv->members[0].perms, PERM_POWER | PERM_SFTP);
 	assert_true(srv->valid);
 	state_free(st);
-	assert_sh_eq("", "git -C w status --porcelain");
+	unit_assert_sh_eq("", "git -C w status --porcelain");
 	panel_close(p);
 }
 
@@ -699,6 +761,8 @@ main(void)
 		cmocka_unit_test(test_panel__password),
 		cmocka_unit_test(test_panel__create_and_set),
 		cmocka_unit_test(test_panel__invalid_refused),
+		cmocka_unit_test(test_panel__vars_only_variables),
+		cmocka_unit_test(test_panel__discord_authors),
 		cmocka_unit_test(test_panel__dirty_refused),
 		cmocka_unit_test(test_panel__remote_moved),
 		cmocka_unit_test(test_panel__idempotent),
@@ -707,23 +771,16 @@ main(void)
 		cmocka_unit_test(test_panel__sftp_and_members),
 		cmocka_unit_test(test_panel__placement),
 	};
-	char	home[] = "/tmp/roost-panel-home.XXXXXX", *cmd;
-	int	rc;
+	char	*home;
+	int	 rc;
 
-	if (mkdtemp(home) == NULL)
+	if ((home = unit_git_home()) == NULL)
 		return 1;
-	setenv("HOME", home, 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
 	if (getenv("ROOST_EGGS") == NULL)
 		setenv("ROOST_EGGS", "eggs", 1);
-	if (system("git config --global init.defaultBranch main && "
-	    "git config --global user.name 'Test User' && "
-	    "git config --global user.email test@example.com") != 0)
-		return 1;
 	rc = cmocka_run_group_tests(tests, setup, teardown);
-	xasprintf(&cmd, "rm -rf '%s'", home);
-	if (system(cmd) != 0)
+	if (unit_rmtree(home) != 0)
 		rc = 1;
-	free(cmd);
+	free(home);
 	return rc;
 }

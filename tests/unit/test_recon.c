@@ -34,6 +34,15 @@
 
 #define DEMO_IMAGE	"roost.local/demo:1"
 
+#define T_PORTS		8
+
+/*
+ * One test's world. Server ports in the tests are names (31101, ...) that
+ * t_port maps, in order of first use, onto ports the kernel gave the node
+ * (bound to port 0), so two runs on one machine never share a port;
+ * server names go through SN, which adds the run's id, as container names
+ * are global on the engine.
+ */
 struct t {
 	char		 root[256];	/* temp dir */
 	char		 repo[300];	/* state repository */
@@ -44,7 +53,51 @@ struct t {
 	struct recon_conf conf;
 	struct docker	*d;
 	int		 changes;
+	int		 ports[T_PORTS];	/* the node's, from the kernel */
+	int		 names[T_PORTS];	/* the tests' port names */
 };
+
+/* Returns server name base with this run's id ("alpha-u1a2b"). */
+static const char *
+SN(const char *base)
+{
+	static char	ring[8][64];
+	static int	next;
+	char		*p = ring[next++ % 8];
+
+	snprintf(p, sizeof(ring[0]), "%s-%s", base, unit_run_id());
+	return p;
+}
+
+/* Returns a formatted string that stays valid for a few calls. */
+static const char *
+t_rel(const char *fmt, ...)
+{
+	static char	ring[8][256];
+	static int	next;
+	char		*p = ring[next++ % 8];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p, sizeof(ring[0]), fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+/* Returns the node's port that the tests' port name stands for. */
+static int
+t_port(struct t *t, int name)
+{
+	int	i;
+
+	for (i = 0; i < T_PORTS && t->names[i] != 0; i++)
+		if (t->names[i] == name)
+			return t->ports[i];
+	if (i == T_PORTS)
+		fail_msg("more than %d ports in one test", T_PORTS);
+	t->names[i] = name;
+	return t->ports[i];
+}
 
 static int	test_seq;
 
@@ -116,12 +169,13 @@ t_unlink(struct t *t, const char *rel)
 }
 
 /*
- * Writes servers/<name>.yaml. extra is appended verbatim (restartedAt,
+ * Writes servers/<name>.yaml of egg (test/demo, test/hostile) with port
+ * name port (t_port). extra is appended verbatim (restartedAt,
  * reinstallAt); vars is a flow map body ("MOTD: one").
  */
 static void
-t_server(struct t *t, const char *name, int port, int memory,
-    const char *state, const char *vars, const char *extra)
+t_server_egg(struct t *t, const char *egg, const char *name, int port,
+    int memory, const char *state, const char *vars, const char *extra)
 {
 	char	*text, *rel;
 
@@ -131,30 +185,45 @@ t_server(struct t *t, const char *name, int port, int memory,
 	    "name: %s\n"
 	    "owner: \"123456789012345678\"\n"
 	    "node: %s\n"
-	    "egg: test/demo\n"
+	    "egg: %s\n"
 	    "state: %s\n"
 	    "limits: { memory: %d, swap: 0, cpu: 100, disk: 64, io: 500, "
 	    "pids: 64 }\n"
 	    "ports: { default: %d }\n"
 	    "variables: { %s }\n"
 	    "%s",
-	    name, t->node, state, memory, port, vars ? vars : "",
-	    extra ? extra : "");
+	    name, t->node, egg, state, memory, t_port(t, port),
+	    vars ? vars : "", extra ? extra : "");
 	xasprintf(&rel, "servers/%s.yaml", name);
 	t_write(t, rel, text);
 	free(rel);
 	free(text);
 }
 
+/* The same of the demo egg. */
+static void
+t_server(struct t *t, const char *name, int port, int memory,
+    const char *state, const char *vars, const char *extra)
+{
+	t_server_egg(t, "test/demo", name, port, memory, state, vars, extra);
+}
+
 static void
 t_init(struct t *t, int allow_empty)
 {
 	struct rerr	 err;
-	char		*text;
+	char		*text, *root, pool[T_PORTS * 8];
+	size_t		 i, n = 0;
 
 	memset(t, 0, sizeof(*t));
-	snprintf(t->root, sizeof(t->root), "/tmp/roost-test-recon-XXXXXX");
-	assert_non_null(mkdtemp(t->root));
+	for (i = 0; i < T_PORTS; i++) {
+		t->ports[i] = unit_free_port();
+		n += (size_t)snprintf(pool + n, sizeof(pool) - n, "%s%d",
+		    i > 0 ? ", " : "", t->ports[i]);
+	}
+	assert_non_null(root = unit_tmpdir("test-recon"));
+	snprintf(t->root, sizeof(t->root), "%s", root);
+	free(root);
 	snprintf(t->repo, sizeof(t->repo), "%s/repo", t->root);
 	snprintf(t->data, sizeof(t->data), "%s/data", t->root);
 	snprintf(t->node, sizeof(t->node), "trecon-%d-%d", (int)getpid(),
@@ -166,10 +235,10 @@ t_init(struct t *t, int allow_empty)
 	    "kind: Node\n"
 	    "name: %s\n"
 	    "address: 127.0.0.1\n"
-	    "ports: [ \"31000-31999\" ]\n"
+	    "ports: [ %s ]\n"
 	    "capacity: { memory: 8192, disk: 100000, cpu: 800 }\n"
 	    "%s",
-	    t->node, allow_empty ? "allowEmpty: true\n" : "");
+	    t->node, pool, allow_empty ? "allowEmpty: true\n" : "");
 	t->conf.node = xstrdup(t->node);
 	{
 		char *rel;
@@ -214,7 +283,7 @@ static void
 t_cleanup(struct t *t)
 {
 	struct rerr	 err;
-	char		**ids = NULL, *label, *cmd;
+	char		**ids = NULL, *label;
 	size_t		 i;
 
 	recon_free(t->r);
@@ -229,10 +298,8 @@ t_cleanup(struct t *t)
 	}
 	free(label);
 	docker_free(t->d);
-	xasprintf(&cmd, "rm -rf '%s'", t->root);
-	if (system(cmd) != 0)
+	if (unit_rmtree(t->root) != 0)
 		fprintf(stderr, "# cleanup of %s failed\n", t->root);
-	free(cmd);
 	free((char *)t->conf.node);
 }
 
@@ -443,28 +510,28 @@ test_recon__create_running_and_noop(void **state)
 	uint64_t		 writes;
 	int			 changes;
 
-	t_server(t, "alpha", 31101, 128, "running", "MOTD: first", NULL);
+	t_server(t, SN("alpha"), 31101, 128, "running", "MOTD: first", NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "alpha", "Running", 60);
+	t_wait_phase(t, SN("alpha"), "Running", 60);
 
 	/* The port answers with the file the install script wrote. */
-	body = t_http_get(31101, "/installs.txt");
+	body = t_http_get(t_port(t, 31101), "/installs.txt");
 	assert_non_null(body);
 	assert_string_equal(body, "run\n");
 	free(body);
-	body = t_http_get(31101, "/motd.txt");
+	body = t_http_get(t_port(t, 31101), "/motd.txt");
 	assert_non_null(body);
 	assert_string_equal(body, "first\n");
 	free(body);
 	/* The egg's config file was written before the start. */
-	body = t_http_get(31101, "/server.properties");
+	body = t_http_get(t_port(t, 31101), "/server.properties");
 	assert_non_null(body);
-	assert_contains(body, "server-port=31101");
+	assert_contains(body, t_rel("server-port=%d", t_port(t, 31101)));
 	assert_contains(body, "motd=first");
 	free(body);
 
 	/* Status as documented. */
-	j = t_status(t, "alpha");
+	j = t_status(t, SN("alpha"));
 	assert_non_null(j);
 	assert_true(json_bool(j, "ready", 0));
 	assert_string_equal(json_str(j, "reason", ""), "Succeeded");
@@ -473,11 +540,11 @@ test_recon__create_running_and_noop(void **state)
 	assert_string_equal(json_str(j, "install.result", ""), "succeeded");
 	assert_int_equal(json_int64(j, "install.exitCode", -1), 0);
 	assert_contains(json_str(j, "install.logTail", ""), "installing first");
-	assert_int_equal(json_int64(j, "ports.0", 0), 31101);
+	assert_int_equal(json_int64(j, "ports.0", 0), t_port(t, 31101));
 	assert_string_equal(json_str(j, "container.state", ""), "running");
 
 	/* The container as the engine has it. */
-	assert_int_equal(t_inspect(t, "alpha", &c), 0);
+	assert_int_equal(t_inspect(t, SN("alpha"), &c), 0);
 	assert_string_equal(docker_container_label(&c, "roost.spec-hash"),
 	    json_str(j, "specHash", "?"));
 	assert_string_equal(docker_container_label(&c, "roost.node"), t->node);
@@ -488,7 +555,8 @@ test_recon__create_running_and_noop(void **state)
 	assert_int_equal(c.limits.memory, (int64_t)(128.0 * 1048576 * 1.15 +
 	    0.5));
 	assert_int_equal(c.limits.cpu_quota, 100000);
-	assert_true(t_has_env(&c, t, "SERVER_PORT=31101"));
+	assert_true(t_has_env(&c, t, t_rel("SERVER_PORT=%d",
+	    t_port(t, 31101))));
 	assert_true(t_has_env(&c, t, "MOTD=first"));
 	assert_true(t_has_env(&c, t,
 	    "STARTUP=demo-server --motd {{MOTD}}"));
@@ -496,7 +564,7 @@ test_recon__create_running_and_noop(void **state)
 	cJSON_Delete(j);
 
 	/* The server directory belongs to the container user. */
-	xasprintf(&path, "%s/volumes/alpha", t->data);
+	xasprintf(&path, "%s/volumes/%s", t->data, SN("alpha"));
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_uid, 999);
 	free(path);
@@ -508,21 +576,21 @@ test_recon__create_running_and_noop(void **state)
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	t_idle(t);
 	assert_int_equal(recon_engine_writes(t->r), writes);
-	j = t_status(t, "alpha");
+	j = t_status(t, SN("alpha"));
 	assert_string_equal(json_str(j, "phase", ""), "Running");
 	cJSON_Delete(j);
 	(void)changes;
 
 	/* A fresh reconciler adopts without a restart or a write. */
-	assert_int_equal(t_inspect(t, "alpha", &c), 0);
+	assert_int_equal(t_inspect(t, SN("alpha"), &c), 0);
 	body = xstrdup(c.started_at);
 	docker_container_dispose(&c);
 	t_restart_recon(t);
 	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_wait_phase(t, "alpha", "Running", 20);
+	t_wait_phase(t, SN("alpha"), "Running", 20);
 	t_idle(t);
 	assert_int_equal(recon_engine_writes(t->r), 0);
-	assert_int_equal(t_inspect(t, "alpha", &c), 0);
+	assert_int_equal(t_inspect(t, SN("alpha"), &c), 0);
 	assert_string_equal(c.started_at, body);
 	docker_container_dispose(&c);
 	free(body);
@@ -536,21 +604,21 @@ test_recon__limits_live_and_recreate(void **state)
 	char			*id, *started;
 	int64_t			 mem;
 
-	t_server(t, "beta", 31111, 128, "running", "MOTD: one", NULL);
+	t_server(t, SN("beta"), 31111, 128, "running", "MOTD: one", NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "beta", "Running", 60);
-	assert_int_equal(t_inspect(t, "beta", &c), 0);
+	t_wait_phase(t, SN("beta"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("beta"), &c), 0);
 	id = xstrdup(c.id);
 	started = xstrdup(c.started_at);
 	mem = c.limits.memory;
 	docker_container_dispose(&c);
 
 	/* Memory only: updated in place. */
-	t_server(t, "beta", 31111, 256, "running", "MOTD: one", NULL);
+	t_server(t, SN("beta"), 31111, 256, "running", "MOTD: one", NULL);
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	t_idle(t);
-	t_wait_phase(t, "beta", "Running", 20);
-	assert_int_equal(t_inspect(t, "beta", &c), 0);
+	t_wait_phase(t, SN("beta"), "Running", 20);
+	assert_int_equal(t_inspect(t, SN("beta"), &c), 0);
 	assert_string_equal(c.id, id);
 	assert_string_equal(c.started_at, started);
 	assert_true(c.running);
@@ -560,16 +628,16 @@ test_recon__limits_live_and_recreate(void **state)
 	docker_container_dispose(&c);
 
 	/* A variable: a new container with the new value. */
-	t_server(t, "beta", 31111, 256, "running", "MOTD: two", NULL);
+	t_server(t, SN("beta"), 31111, 256, "running", "MOTD: two", NULL);
 	assert_int_equal(t_pass(t, "rev3"), 0);
 	t_idle(t);
-	t_wait_phase(t, "beta", "Running", 60);
-	assert_int_equal(t_inspect(t, "beta", &c), 0);
+	t_wait_phase(t, SN("beta"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("beta"), &c), 0);
 	assert_string_not_equal(c.id, id);
 	assert_true(t_has_env(&c, t, "MOTD=two"));
 	docker_container_dispose(&c);
 	{
-		char *body = t_http_get(31111, "/motd.txt");
+		char *body = t_http_get(t_port(t, 31111), "/motd.txt");
 
 		assert_non_null(body);
 		assert_string_equal(body, "two\n");
@@ -577,12 +645,12 @@ test_recon__limits_live_and_recreate(void **state)
 	}
 
 	/* A port: recreated on the new port. */
-	t_server(t, "beta", 31112, 256, "running", "MOTD: two", NULL);
+	t_server(t, SN("beta"), 31112, 256, "running", "MOTD: two", NULL);
 	assert_int_equal(t_pass(t, "rev4"), 0);
 	t_idle(t);
-	t_wait_phase(t, "beta", "Running", 60);
+	t_wait_phase(t, SN("beta"), "Running", 60);
 	{
-		char *body = t_http_get(31112, "/motd.txt");
+		char *body = t_http_get(t_port(t, 31112), "/motd.txt");
 
 		assert_non_null(body);
 		free(body);
@@ -598,39 +666,39 @@ test_recon__stop_start_restart_once(void **state)
 	struct docker_container	 c;
 	char			*started;
 
-	t_server(t, "gamma", 31121, 128, "running", NULL, NULL);
+	t_server(t, SN("gamma"), 31121, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "gamma", "Running", 60);
+	t_wait_phase(t, SN("gamma"), "Running", 60);
 
-	t_server(t, "gamma", 31121, 128, "stopped", NULL, NULL);
+	t_server(t, SN("gamma"), 31121, 128, "stopped", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_wait_phase(t, "gamma", "Stopped", 30);
-	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	t_wait_phase(t, SN("gamma"), "Stopped", 30);
+	assert_int_equal(t_inspect(t, SN("gamma"), &c), 0);
 	assert_false(c.running);
 	/* The console "stop" command ended it cleanly, not a SIGKILL. */
 	assert_int_equal(c.exit_code, 0);
 	docker_container_dispose(&c);
 	{
-		cJSON *j = t_status(t, "gamma");
+		cJSON *j = t_status(t, SN("gamma"));
 
 		assert_true(json_bool(j, "ready", 0));
 		cJSON_Delete(j);
 	}
 
-	t_server(t, "gamma", 31121, 128, "running", NULL, NULL);
+	t_server(t, SN("gamma"), 31121, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev3"), 0);
-	t_wait_phase(t, "gamma", "Running", 30);
-	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	t_wait_phase(t, SN("gamma"), "Running", 30);
+	assert_int_equal(t_inspect(t, SN("gamma"), &c), 0);
 	started = xstrdup(c.started_at);
 	docker_container_dispose(&c);
 
 	/* restartedAt: restarted once. */
-	t_server(t, "gamma", 31121, 128, "running", NULL,
+	t_server(t, SN("gamma"), 31121, 128, "running", NULL,
 	    "restartedAt: \"2026-11-25T10:00:00Z\"\n");
 	assert_int_equal(t_pass(t, "rev4"), 0);
 	t_idle(t);
-	t_wait_phase(t, "gamma", "Running", 60);
-	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	t_wait_phase(t, SN("gamma"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("gamma"), &c), 0);
 	assert_string_not_equal(c.started_at, started);
 	assert_string_equal(docker_container_label(&c, "roost.restarted-at"),
 	    "2026-11-25T10:00:00Z");
@@ -644,8 +712,8 @@ test_recon__stop_start_restart_once(void **state)
 	t_restart_recon(t);
 	assert_int_equal(t_pass(t, "rev5"), 0);
 	t_idle(t);
-	t_wait_phase(t, "gamma", "Running", 20);
-	assert_int_equal(t_inspect(t, "gamma", &c), 0);
+	t_wait_phase(t, SN("gamma"), "Running", 20);
+	assert_int_equal(t_inspect(t, SN("gamma"), &c), 0);
 	assert_string_equal(c.started_at, started);
 	docker_container_dispose(&c);
 	free(started);
@@ -657,19 +725,20 @@ test_recon__reinstall_once(void **state)
 	struct t		*t = *state;
 	char		*path, *text;
 
-	t_server(t, "delta", 31131, 128, "running", NULL, NULL);
+	t_server(t, SN("delta"), 31131, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "delta", "Running", 60);
-	xasprintf(&path, "%s/volumes/delta/installs.txt", t->data);
+	t_wait_phase(t, SN("delta"), "Running", 60);
+	xasprintf(&path, "%s/volumes/%s/installs.txt", t->data,
+	    SN("delta"));
 	text = t_read(path);
 	assert_string_equal(text, "run\n");
 	free(text);
 
-	t_server(t, "delta", 31131, 128, "running", NULL,
+	t_server(t, SN("delta"), 31131, 128, "running", NULL,
 	    "reinstallAt: \"2026-11-25T11:00:00Z\"\n");
 	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_wait_phase(t, "delta", "Installing", 30);
-	t_wait_phase(t, "delta", "Running", 60);
+	t_wait_phase(t, SN("delta"), "Installing", 30);
+	t_wait_phase(t, SN("delta"), "Running", 60);
 	text = t_read(path);
 	assert_string_equal(text, "run\nrun\n");
 	free(text);
@@ -677,7 +746,7 @@ test_recon__reinstall_once(void **state)
 	t_restart_recon(t);
 	assert_int_equal(t_pass(t, "rev3"), 0);
 	t_idle(t);
-	t_wait_phase(t, "delta", "Running", 20);
+	t_wait_phase(t, SN("delta"), "Running", 20);
 	text = t_read(path);
 	assert_string_equal(text, "run\nrun\n");
 	free(text);
@@ -691,10 +760,10 @@ test_recon__install_failure(void **state)
 	struct docker_container	 c;
 	cJSON			*j;
 
-	t_server(t, "eps", 31141, 128, "running", "INSTALL_EXIT: 3", NULL);
+	t_server(t, SN("eps"), 31141, 128, "running", "INSTALL_EXIT: 3", NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "eps", "InstallFailed", 60);
-	j = t_status(t, "eps");
+	t_wait_phase(t, SN("eps"), "InstallFailed", 60);
+	j = t_status(t, SN("eps"));
 	assert_int_equal(json_int64(j, "install.exitCode", 0), 3);
 	assert_string_equal(json_str(j, "install.result", ""), "failed");
 	assert_contains(json_str(j, "install.logTail", ""), "installing hello");
@@ -702,12 +771,12 @@ test_recon__install_failure(void **state)
 	assert_false(json_bool(j, "ready", 1));
 	cJSON_Delete(j);
 	t_idle(t);
-	assert_int_equal(t_inspect(t, "eps", &c), ROOST_ENOTFOUND);
+	assert_int_equal(t_inspect(t, SN("eps"), &c), ROOST_ENOTFOUND);
 
 	/* Fixed variable: a new spec retries the install. */
-	t_server(t, "eps", 31141, 128, "running", "INSTALL_EXIT: 0", NULL);
+	t_server(t, SN("eps"), 31141, 128, "running", "INSTALL_EXIT: 0", NULL);
 	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_wait_phase(t, "eps", "Running", 60);
+	t_wait_phase(t, SN("eps"), "Running", 60);
 }
 
 static void
@@ -719,18 +788,18 @@ test_recon__delete_to_trash(void **state)
 	FILE			*fp;
 	char			 line[512];
 
-	t_server(t, "keep", 31151, 128, "running", NULL, NULL);
-	t_server(t, "gone", 31152, 128, "running", NULL, NULL);
+	t_server(t, SN("keep"), 31151, 128, "running", NULL, NULL);
+	t_server(t, SN("gone"), 31152, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "keep", "Running", 60);
-	t_wait_phase(t, "gone", "Running", 60);
+	t_wait_phase(t, SN("keep"), "Running", 60);
+	t_wait_phase(t, SN("gone"), "Running", 60);
 
-	t_unlink(t, "servers/gone.yaml");
+	t_unlink(t, t_rel("servers/%s.yaml", SN("gone")));
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	t_idle(t);
-	assert_int_equal(t_inspect(t, "gone", &c), ROOST_ENOTFOUND);
-	assert_null(t_status(t, "gone"));
-	t_wait_phase(t, "keep", "Running", 10);
+	assert_int_equal(t_inspect(t, SN("gone"), &c), ROOST_ENOTFOUND);
+	assert_null(t_status(t, SN("gone")));
+	t_wait_phase(t, SN("keep"), "Running", 10);
 
 	xasprintf(&cmd, "ls %s/trash", t->data);
 	fp = popen(cmd, "r");
@@ -738,7 +807,8 @@ test_recon__delete_to_trash(void **state)
 	assert_non_null(fgets(line, sizeof(line), fp));
 	pclose(fp);
 	line[strcspn(line, "\n")] = '\0';
-	assert_int_equal(strncmp(line, "gone-", 5), 0);
+	assert_int_equal(strncmp(line, SN("gone"), strlen(SN("gone"))), 0);
+	assert_int_equal(line[strlen(SN("gone"))], '-');
 	xasprintf(&path, "%s/trash/%s/installs.txt", t->data, line);
 	text = t_read(path);
 	assert_string_equal(text, "run\n");
@@ -752,39 +822,42 @@ test_recon__invalid_file_isolated(void **state)
 {
 	struct t		*t = *state;
 	struct docker_container	 c;
-	char			*id;
+	char			*id, *text;
 	cJSON			*j;
 
-	t_server(t, "good", 31161, 128, "running", "MOTD: one", NULL);
-	t_server(t, "bad", 31162, 128, "running", "MOTD: one", NULL);
+	t_server(t, SN("good"), 31161, 128, "running", "MOTD: one", NULL);
+	t_server(t, SN("bad"), 31162, 128, "running", "MOTD: one", NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "good", "Running", 60);
-	t_wait_phase(t, "bad", "Running", 60);
-	assert_int_equal(t_inspect(t, "bad", &c), 0);
+	t_wait_phase(t, SN("good"), "Running", 60);
+	t_wait_phase(t, SN("bad"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("bad"), &c), 0);
 	id = xstrdup(c.id);
 	docker_container_dispose(&c);
 
 	/* bad gets a broken limit and a new variable; good a new variable. */
-	t_write(t, "servers/bad.yaml",
-	    "apiVersion: roost/v1\nkind: Server\nname: bad\n"
+	xasprintf(&text, "apiVersion: roost/v1\nkind: Server\nname: %s\n"
 	    "owner: \"123456789012345678\"\nnode: x\negg: test/demo\n"
 	    "state: running\nlimits: { memory: lots }\n"
-	    "ports: { default: 31162 }\nvariables: { MOTD: two }\n");
-	t_server(t, "good", 31161, 128, "running", "MOTD: two", NULL);
+	    "ports: { default: %d }\nvariables: { MOTD: two }\n", SN("bad"),
+	    t_port(t, 31162));
+	t_write(t, t_rel("servers/%s.yaml", SN("bad")), text);
+	free(text);
+	t_server(t, SN("good"), 31161, 128, "running", "MOTD: two", NULL);
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	t_idle(t);
-	t_wait_phase(t, "good", "Running", 60);
-	t_wait_phase(t, "bad", "Invalid", 10);
-	j = t_status(t, "bad");
-	assert_contains(json_str(j, "message", ""), "servers/bad.yaml");
+	t_wait_phase(t, SN("good"), "Running", 60);
+	t_wait_phase(t, SN("bad"), "Invalid", 10);
+	j = t_status(t, SN("bad"));
+	assert_contains(json_str(j, "message", ""),
+	    t_rel("servers/%s.yaml", SN("bad")));
 	assert_string_equal(json_str(j, "container.state", ""), "running");
 	cJSON_Delete(j);
-	assert_int_equal(t_inspect(t, "bad", &c), 0);
+	assert_int_equal(t_inspect(t, SN("bad"), &c), 0);
 	assert_string_equal(c.id, id);
 	assert_true(c.running);
 	assert_true(t_has_env(&c, t, "MOTD=one"));
 	docker_container_dispose(&c);
-	assert_int_equal(t_inspect(t, "good", &c), 0);
+	assert_int_equal(t_inspect(t, SN("good"), &c), 0);
 	assert_true(t_has_env(&c, t, "MOTD=two"));
 	docker_container_dispose(&c);
 
@@ -792,8 +865,8 @@ test_recon__invalid_file_isolated(void **state)
 	t_restart_recon(t);
 	assert_int_equal(t_pass(t, "rev3"), 0);
 	t_idle(t);
-	t_wait_phase(t, "bad", "Invalid", 10);
-	assert_int_equal(t_inspect(t, "bad", &c), 0);
+	t_wait_phase(t, SN("bad"), "Invalid", 10);
+	assert_int_equal(t_inspect(t, SN("bad"), &c), 0);
 	assert_string_equal(c.id, id);
 	docker_container_dispose(&c);
 	free(id);
@@ -806,14 +879,14 @@ test_recon__empty_revision_refused(void **state)
 	struct docker_container	 c;
 	cJSON			*j;
 
-	t_server(t, "only", 31171, 128, "running", NULL, NULL);
+	t_server(t, SN("only"), 31171, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "only", "Running", 60);
+	t_wait_phase(t, SN("only"), "Running", 60);
 
-	t_unlink(t, "servers/only.yaml");
+	t_unlink(t, t_rel("servers/%s.yaml", SN("only")));
 	assert_int_equal(t_pass(t, "rev2"), ROOST_EDENIED);
 	t_idle(t);
-	assert_int_equal(t_inspect(t, "only", &c), 0);
+	assert_int_equal(t_inspect(t, SN("only"), &c), 0);
 	assert_true(c.running);
 	docker_container_dispose(&c);
 	j = t_status(t, NULL);
@@ -825,7 +898,7 @@ test_recon__empty_revision_refused(void **state)
 	t_restart_recon(t);
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	t_idle(t);
-	assert_int_equal(t_inspect(t, "only", &c), ROOST_ENOTFOUND);
+	assert_int_equal(t_inspect(t, SN("only"), &c), ROOST_ENOTFOUND);
 }
 
 static void
@@ -836,10 +909,10 @@ test_recon__drift_healed(void **state)
 	struct rerr		 err;
 	char			*id;
 
-	t_server(t, "drift", 31181, 128, "running", NULL, NULL);
+	t_server(t, SN("drift"), 31181, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "drift", "Running", 60);
-	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	t_wait_phase(t, SN("drift"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("drift"), &c), 0);
 	id = xstrdup(c.id);
 	docker_container_dispose(&c);
 
@@ -848,8 +921,8 @@ test_recon__drift_healed(void **state)
 	assert_rok(docker_container_remove(t->d, id, 1, 1, &err), &err);
 	sleep(1);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "drift", "Running", 60);
-	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	t_wait_phase(t, SN("drift"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("drift"), &c), 0);
 	assert_string_not_equal(c.id, id);
 	free(id);
 	id = xstrdup(c.id);
@@ -859,8 +932,8 @@ test_recon__drift_healed(void **state)
 	rerr_init(&err);
 	assert_rok(docker_container_stop(t->d, id, 5, &err), &err);
 	sleep(1);
-	t_wait_phase(t, "drift", "Running", 30);
-	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	t_wait_phase(t, SN("drift"), "Running", 30);
+	assert_int_equal(t_inspect(t, SN("drift"), &c), 0);
 	assert_string_equal(c.id, id);
 	assert_true(c.running);
 	docker_container_dispose(&c);
@@ -869,22 +942,23 @@ test_recon__drift_healed(void **state)
 	/* A stale container under the name (another spec): replaced. */
 	t_restart_recon(t);
 	rerr_init(&err);
-	assert_rok(docker_container_remove(t->d, "roost-drift", 1, 1, &err),
-	    &err);
+	assert_rok(docker_container_remove(t->d, t_rel("roost-%s",
+	    SN("drift")), 1, 1, &err), &err);
 	{
 		char *cmd;
 
-		xasprintf(&cmd, "docker create -q --name roost-drift --label "
+		xasprintf(&cmd, "docker create -q --name roost-%s --label "
 		    "roost.managed=true --label roost.node=%s --label "
-		    "roost.server=drift --label roost.role=server "
-		    DEMO_IMAGE " >/dev/null", t->node);
+		    "roost.server=%s --label roost.role=server "
+		    DEMO_IMAGE " >/dev/null", SN("drift"), t->node,
+		    SN("drift"));
 		assert_int_equal(system(cmd), 0);
 		free(cmd);
 	}
 	sleep(1);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "drift", "Running", 60);
-	assert_int_equal(t_inspect(t, "drift", &c), 0);
+	t_wait_phase(t, SN("drift"), "Running", 60);
+	assert_int_equal(t_inspect(t, SN("drift"), &c), 0);
 	assert_non_null(docker_container_label(&c, "roost.spec-hash"));
 	docker_container_dispose(&c);
 }
@@ -903,23 +977,24 @@ test_recon__foreign_namesake_kept(void **state)
 	struct rerr		 err;
 	char			*cmd, *p;
 
-	xasprintf(&cmd, "docker rm -f roost-alien >/dev/null 2>&1; "
-	    "docker create -q --name roost-alien --label "
-	    "roost.node=%s-other --label roost.server=alien " DEMO_IMAGE
-	    " >/dev/null", t->node);
+	xasprintf(&cmd, "docker rm -f roost-%s >/dev/null 2>&1; "
+	    "docker create -q --name roost-%s --label "
+	    "roost.node=%s-other --label roost.server=%s " DEMO_IMAGE
+	    " >/dev/null", SN("alien"), SN("alien"), t->node, SN("alien"));
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
-	t_server(t, "alien", 31183, 128, "running", NULL, NULL);
+	t_server(t, SN("alien"), 31183, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "alien", "Failed", 60);
-	p = t_phase(t, "alien");
+	t_wait_phase(t, SN("alien"), "Failed", 60);
+	p = t_phase(t, SN("alien"));
 	assert_non_null(strstr(p, "belongs to roost node"));
 	assert_non_null(strstr(p, "-other'"));
 	free(p);
 	/* Still there, untouched. */
 	memset(&c, 0, sizeof(c));
 	rerr_init(&err);
-	assert_rok(docker_container_inspect(t->d, "roost-alien", &c, &err),
+	assert_rok(docker_container_inspect(t->d, t_rel("roost-%s",
+	    SN("alien")), &c, &err),
 	    &err);
 	xasprintf(&p, "%s-other", t->node);
 	assert_non_null(docker_container_label(&c, "roost.node"));
@@ -929,9 +1004,10 @@ test_recon__foreign_namesake_kept(void **state)
 
 	/* The owner removes it: the next retry creates the server. */
 	rerr_init(&err);
-	assert_rok(docker_container_remove(t->d, "roost-alien", 1, 1, &err),
+	assert_rok(docker_container_remove(t->d, t_rel("roost-%s",
+	    SN("alien")), 1, 1, &err),
 	    &err);
-	t_wait_phase(t, "alien", "Running", 90);
+	t_wait_phase(t, SN("alien"), "Running", 90);
 }
 
 static void
@@ -942,17 +1018,17 @@ test_recon__crash_loop(void **state)
 	cJSON		*j;
 	int		 i;
 
-	t_server(t, "crashy", 31191, 128, "running", NULL, NULL);
+	t_server(t, SN("crashy"), 31191, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
 	for (i = 0; i < 3; i++) {
-		t_wait_phase(t, "crashy", "Running", 60);
+		t_wait_phase(t, SN("crashy"), "Running", 60);
 		rerr_init(&err);
-		assert_rok(recon_command(t->r, "crashy", "crash", &err), &err);
+		assert_rok(recon_command(t->r, SN("crashy"), "crash", &err), &err);
 		if (i < 2)
-			t_wait_phase(t, "crashy", "Crashed", 10);
+			t_wait_phase(t, SN("crashy"), "Crashed", 10);
 	}
-	t_wait_phase(t, "crashy", "CrashLoop", 30);
-	j = t_status(t, "crashy");
+	t_wait_phase(t, SN("crashy"), "CrashLoop", 30);
+	j = t_status(t, SN("crashy"));
 	assert_int_equal(json_int64(j, "container.exitCode", 0), 1);
 	assert_int_equal(json_int64(j, "container.restarts", 0), 3);
 	assert_contains(json_str(j, "message", ""), "crashed 3 times");
@@ -960,13 +1036,13 @@ test_recon__crash_loop(void **state)
 	/* It stays down... */
 	sleep(2);
 	recon_tick(t->r);
-	t_wait_phase(t, "crashy", "CrashLoop", 1);
+	t_wait_phase(t, SN("crashy"), "CrashLoop", 1);
 
 	/* ...until a restart is requested. */
-	t_server(t, "crashy", 31191, 128, "running", NULL,
+	t_server(t, SN("crashy"), 31191, 128, "running", NULL,
 	    "restartedAt: \"2026-11-25T12:00:00Z\"\n");
 	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_wait_phase(t, "crashy", "Running", 60);
+	t_wait_phase(t, SN("crashy"), "Running", 60);
 }
 
 static void
@@ -976,17 +1052,18 @@ test_recon__logs(void **state)
 	struct buf	 b;
 	struct rerr	 err;
 
-	t_server(t, "talk", 31195, 128, "running", NULL, NULL);
+	t_server(t, SN("talk"), 31195, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "talk", "Running", 60);
+	t_wait_phase(t, SN("talk"), "Running", 60);
 	rerr_init(&err);
-	assert_rok(recon_command(t->r, "talk", "say roost was here", &err),
+	assert_rok(recon_command(t->r, SN("talk"), "say roost was here", &err),
 	    &err);
 	usleep(500000);
 	buf_init(&b, 0);
 	rerr_init(&err);
-	assert_rok(recon_logs(t->r, "talk", 0, &b, &err), &err);
-	assert_contains(buf_str(&b), "Demo server ready on port 31195");
+	assert_rok(recon_logs(t->r, SN("talk"), 0, &b, &err), &err);
+	assert_contains(buf_str(&b), t_rel("Demo server ready on port %d",
+	    t_port(t, 31195)));
 	assert_contains(buf_str(&b), "roost was here");
 	buf_dispose(&b);
 	rerr_init(&err);
@@ -1002,13 +1079,13 @@ test_recon__disk_limit_and_usage(void **state)
 	char		*path;
 	int		 i;
 
-	t_server(t, "disk", 31197, 128, "running", NULL, NULL);
+	t_server(t, SN("disk"), 31197, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "disk", "Running", 60);
+	t_wait_phase(t, SN("disk"), "Running", 60);
 
 	/* Usage is sampled while it runs. */
 	for (i = 0; i < 100; i++) {
-		j = t_status(t, "disk");
+		j = t_status(t, SN("disk"));
 		if (json_str(j, "usage.sampledAt", NULL) != NULL)
 			break;
 		cJSON_Delete(j);
@@ -1022,7 +1099,7 @@ test_recon__disk_limit_and_usage(void **state)
 	cJSON_Delete(j);
 
 	/* 70 MiB (written, not a hole) in a 64 MiB server: stopped. */
-	xasprintf(&path, "%s/volumes/disk/big.bin", t->data);
+	xasprintf(&path, "%s/volumes/%s/big.bin", t->data, SN("disk"));
 	{
 		char	buf[65536];
 		int	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -1034,8 +1111,8 @@ test_recon__disk_limit_and_usage(void **state)
 			    (ssize_t)sizeof(buf));
 		close(fd);
 	}
-	t_wait_phase(t, "disk", "Stopped", 30);
-	j = t_status(t, "disk");
+	t_wait_phase(t, SN("disk"), "Stopped", 30);
+	j = t_status(t, SN("disk"));
 	assert_string_equal(json_str(j, "reason", ""), "DiskLimitExceeded");
 	assert_contains(json_str(j, "message", ""), "over the limit");
 	assert_true(json_int64(j, "usage.diskBytes", 0) > 64LL * 1048576);
@@ -1043,7 +1120,7 @@ test_recon__disk_limit_and_usage(void **state)
 
 	/* Space freed: it runs again. */
 	assert_int_equal(unlink(path), 0);
-	t_wait_phase(t, "disk", "Running", 60);
+	t_wait_phase(t, SN("disk"), "Running", 60);
 	free(path);
 }
 
@@ -1085,61 +1162,16 @@ static const char hostile_egg[] =
 "    editable: true\n"
 "    rules: [required, integer]\n";
 
-/*
- * A TCP port of the node's range (31000-31999) that the kernel lets us
- * bind on 127.0.0.1 now, tried from a random start.
- */
-static int
-t_free_port(void)
-{
-	static int		 last;
-	struct sockaddr_in	 sin;
-	int			 fd, i, port, ok;
-
-	if (last == 0)
-		srandom((unsigned)(getpid() ^ time(NULL)));
-	for (i = 0; i < 1000; i++) {
-		port = 31000 + (int)((random() + i) % 1000);
-		if (port == last)
-			continue;
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		assert_true(fd >= 0);
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)port);
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
-		close(fd);
-		if (ok)
-			return last = port;
-	}
-	fail_msg("no free port in 31000-31999");
-	return -1;
-}
-
 /* Writes a server of egg test/hostile that exits with code after install. */
 static void
 t_hostile(struct t *t, const char *name, int code)
 {
-	char	*text, *rel;
+	static int	 seq;	/* port names, one per server */
+	char		 vars[64];
 
-	xasprintf(&text,
-	    "apiVersion: roost/v1\n"
-	    "kind: Server\n"
-	    "name: %s\n"
-	    "owner: \"123456789012345678\"\n"
-	    "node: %s\n"
-	    "egg: test/hostile\n"
-	    "state: running\n"
-	    "limits: { memory: 128, swap: 0, cpu: 100, disk: 64, io: 500, "
-	    "pids: 64 }\n"
-	    "ports: { default: %d }\n"
-	    "variables: { INSTALL_EXIT: \"%d\" }\n", name, t->node,
-	    t_free_port(), code);
-	xasprintf(&rel, "servers/%s.yaml", name);
-	t_write(t, rel, text);
-	free(rel);
-	free(text);
+	snprintf(vars, sizeof(vars), "INSTALL_EXIT: \"%d\"", code);
+	t_server_egg(t, "test/hostile", name, 39000 + ++seq, 128, "running",
+	    vars, NULL);
 }
 
 /* The docker CLI's answer for a --format template, or NULL. */
@@ -1208,14 +1240,14 @@ test_recon__installer_hardened(void **state)
 	int		 i, fd;
 
 	t_write(t, "eggs/test/hostile.yaml", hostile_egg);
-	t_hostile(t, "hard-ok", 0);
-	t_hostile(t, "hard-bad", 3);
+	t_hostile(t, SN("hard-ok"), 0);
+	t_hostile(t, SN("hard-bad"), 3);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "hard-ok", "Installing", 60);
+	t_wait_phase(t, SN("hard-ok"), "Installing", 60);
 	host = NULL;
 	for (i = 0; i < 200 && host == NULL; i++) {
 		recon_tick(t->r);
-		host = t_docker_format("roost-hard-ok-install",
+		host = t_docker_format(t_rel("roost-%s-install", SN("hard-ok")),
 		    "{{json .HostConfig.CapDrop}} pids={{.HostConfig.PidsLimit}}");
 		if (host == NULL)
 			usleep(50000);
@@ -1231,8 +1263,8 @@ test_recon__installer_hardened(void **state)
 	free(host);
 	/* Let both scripts finish. */
 	for (i = 0; i < 2; i++) {
-		xasprintf(&p, "%s/volumes/%s/go", t->data, i ? "hard-bad" :
-		    "hard-ok");
+		xasprintf(&p, "%s/volumes/%s/go", t->data, i ? SN("hard-bad") :
+		    SN("hard-ok"));
 		for (fd = -1; fd == -1; usleep(50000)) {
 			recon_tick(t->r);
 			fd = open(p, O_WRONLY | O_CREAT, 0644);
@@ -1240,19 +1272,19 @@ test_recon__installer_hardened(void **state)
 		close(fd);
 		free(p);
 	}
-	t_wait_phase(t, "hard-ok", "Running", 60);
-	t_wait_phase(t, "hard-bad", "InstallFailed", 60);
-	j = t_status(t, "hard-ok");
+	t_wait_phase(t, SN("hard-ok"), "Running", 60);
+	t_wait_phase(t, SN("hard-bad"), "InstallFailed", 60);
+	j = t_status(t, SN("hard-ok"));
 	assert_contains(json_str(j, "install.logTail", ""),
 	    "left-fifo-and-socket");
 	assert_contains(json_str(j, "install.logTail", ""), "mknod-refused");
 	cJSON_Delete(j);
-	j = t_status(t, "hard-bad");
+	j = t_status(t, SN("hard-bad"));
 	assert_contains(json_str(j, "install.logTail", ""),
 	    "left-fifo-and-socket");
 	cJSON_Delete(j);
-	t_assert_tidy(t, "hard-ok");
-	t_assert_tidy(t, "hard-bad");
+	t_assert_tidy(t, SN("hard-ok"));
+	t_assert_tidy(t, SN("hard-bad"));
 }
 
 /*
@@ -1324,7 +1356,7 @@ test_recon__kill9_converges(void **state)
 	unsigned	 seed = (unsigned)getpid();
 
 	for (i = 0; i < 4; i++) {
-		snprintf(name, sizeof(name), "k%d", i);
+		snprintf(name, sizeof(name), "k%d-%s", i, unit_run_id());
 		t_server(t, name, 31140 + i, 96, "running", NULL, NULL);
 	}
 	recon_free(t->r);
@@ -1345,7 +1377,7 @@ test_recon__kill9_converges(void **state)
 		waitpid(pid, NULL, 0);
 		if (round == 1)
 			for (i = 0; i < 4; i++) {
-				snprintf(name, sizeof(name), "k%d", i);
+				snprintf(name, sizeof(name), "k%d-%s", i, unit_run_id());
 				t_server(t, name, 31140 + i, 96, "running",
 				    "MOTD: changed", NULL);
 			}
@@ -1355,7 +1387,7 @@ test_recon__kill9_converges(void **state)
 	assert_non_null(t->r);
 	assert_int_equal(t_pass(t, "rev2"), 0);
 	for (i = 0; i < 4; i++) {
-		snprintf(name, sizeof(name), "k%d", i);
+		snprintf(name, sizeof(name), "k%d-%s", i, unit_run_id());
 		t_wait_phase(t, name, "Running", 90);
 	}
 	t_idle(t);
@@ -1370,7 +1402,7 @@ test_recon__kill9_converges(void **state)
 	for (i = 0; i < 4; i++) {
 		struct docker_container c;
 
-		snprintf(name, sizeof(name), "k%d", i);
+		snprintf(name, sizeof(name), "k%d-%s", i, unit_run_id());
 		assert_int_equal(t_inspect(t, name, &c), 0);
 		assert_true(c.running);
 		assert_true(t_has_env(&c, t, "MOTD=changed"));

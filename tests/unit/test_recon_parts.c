@@ -23,9 +23,9 @@
 static char *
 tmpdir(void)
 {
-	char	*d = xstrdup("/tmp/roost-test-parts-XXXXXX");
+	char	*d = unit_tmpdir("test-parts");
 
-	assert_non_null(mkdtemp(d));
+	assert_non_null(d);
 	return d;
 }
 
@@ -130,6 +130,22 @@ test_parts__done_match(void **state)
 	/* An empty entry matches any line; no entries match nothing. */
 	assert_true(runtime_done_match(all, 1, "anything"));
 	assert_false(runtime_done_match(done, 0, "Done ("));
+	/* Go syntax, as Wings matches it: \d, \s, (?:...), anchors */
+	done[1] = (char *)"regex:^Done \\((?:\\d+\\.)?\\d+s\\)!\\s";
+	assert_true(runtime_done_match(done + 1, 1, "Done (3.25s)! For help"));
+	assert_true(runtime_done_match(done + 1, 1, "Done (3s)! For help"));
+	assert_false(runtime_done_match(done + 1, 1, "Done (ds)! For help"));
+	assert_false(runtime_done_match(done + 1, 1, "x Done (3s)! For"));
+	/* a regex is not a substring: "." is any character */
+	done[1] = (char *)"regex:listening on port [0-9]+";
+	assert_true(runtime_done_match(done + 1, 1,
+	    "[main] listening on port 25565"));
+	assert_false(runtime_done_match(done + 1, 1,
+	    "listening on port [0-9]+"));
+	/* the same pattern many times: compiled once, still right */
+	for (int k = 0; k < 1000; k++)
+		assert_true(runtime_done_match(done + 1, 1,
+		    "listening on port 1"));
 	/* A broken regex is skipped, not fatal. */
 	done[1] = (char *)"regex:([";
 	assert_false(runtime_done_match(done, 2, "(["));

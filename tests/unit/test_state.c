@@ -139,6 +139,10 @@ test_state__example_fields(void **state)
 	assert_int_equal(st->nnodes, 2);
 	assert_non_null(n = state_node_find(st, "node-a"));
 	assert_string_equal(n->address, "127.0.0.1");
+	assert_string_equal(n->public_address, "play.example.com");
+	/* without publicAddress players connect to address */
+	assert_string_equal(state_node_find(st, "node-b")->public_address,
+	    "10.0.0.2");
 	assert_int_equal(n->nports, 2);
 	assert_int_equal(n->ports[0].lo, 25565);
 	assert_int_equal(n->ports[0].hi, 25700);
@@ -366,6 +370,37 @@ test_state__limits_table(void **state)
 	assert_null(limit_find("limits.owner"));
 	limit_names(text, sizeof(text));
 	assert_string_equal(text, "memory, swap, cpu, disk, io, pids");
+}
+
+/* publicAddress is a host name or address, no URL or port. */
+static void
+test_state__public_address(void **state)
+{
+	const char	*bad[] = { "play.example.com:25565", "ws://x", "a b",
+	    "" };
+	struct state	*st;
+	char		 y[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(y, sizeof(y), "name: node-b\naddress: 10.0.0.2\n"
+		    "publicAddress: \"%s\"\nports: [\"28000-28100\"]\n",
+		    bad[i]);
+		st = load_overlay("state-example", "nodes/node-b.yaml", y);
+		assert_int_equal(st->diags->nerrors, 1);
+		assert_non_null(strstr(st->diags->v[0].msg,
+		    "'publicAddress' must be a host name"));
+		assert_string_equal(state_node_find(st,
+		    "node-b")->public_address, "10.0.0.2");
+		state_free(st);
+	}
+	st = load_overlay("state-example", "nodes/node-b.yaml", "name: node-b\n"
+	    "address: 10.0.0.2\npublicAddress: \"2001:db8::1\"\n"
+	    "ports: [\"28000-28100\"]\n");
+	assert_int_equal(st->diags->nerrors, 0);
+	assert_string_equal(state_node_find(st, "node-b")->public_address,
+	    "2001:db8::1");
+	state_free(st);
 }
 
 /* A repository with nodes and no servers/ directory at all. */
@@ -641,6 +676,7 @@ main(void)
 		cmocka_unit_test(test_state__writer_roundtrip),
 		cmocka_unit_test(test_state__pathological_sizes),
 		cmocka_unit_test(test_state__names_and_ids),
+		cmocka_unit_test(test_state__public_address),
 		cmocka_unit_test(test_yedit__keeps_the_rest),
 		cmocka_unit_test(test_yedit__hidden_breaks_escaped),
 		cmocka_unit_test(test_yedit__delete_and_errors),

@@ -34,6 +34,34 @@
 		    _h ? _h : "(null)");				\
 } while (0)
 
+/*
+ * A port the kernel chose (bind to port 0), free for TCP and UDP on
+ * 127.0.0.1; two runs of the suite never share one.
+ */
+int		 unit_free_port(void);
+/* This run's id, for names global on the Docker engine ("u1a2b"). */
+const char	*unit_run_id(void);
+
+/* The fixture directory unit_sh, unit_sh_out and unit_write work in. */
+extern char	*unit_root;
+
+/* A new directory $TMPDIR/roost-<name>.XXXXXX, to free, or NULL. */
+char		*unit_tmpdir(const char *name);
+/* Removes dir and all below it; 0 or -1. */
+int		 unit_rmtree(const char *dir);
+/* Runs a shell command in unit_root, output discarded; its exit status. */
+int		 unit_sh(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+/* Runs a command in unit_root; its stdout without the last newline. */
+char		*unit_sh_out(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+/* Fails unless cmd, run in unit_root, prints want. */
+void		 unit_assert_sh_eq(const char *want, const char *cmd);
+/* Writes text to rel under unit_root. */
+void		 unit_write(const char *rel, const char *text);
+/* A $HOME of the program's own with git's identity set; NULL on error. */
+char		*unit_git_home(void);
+
 /* Directory of the egg test corpus ($ROOST_EGG_CORPUS overrides), or NULL. */
 static inline const char *
 unit_egg_corpus(void)

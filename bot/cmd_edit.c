@@ -1,0 +1,366 @@
+/*
+ * cmd_edit: changing a server's settings from Discord: /server edit and
+ * its limits modal (bounds checked before anything is committed, numbers
+ * past their range reported as "at most"), /server vars and its modal
+ * (each variable checked against the egg's rules; every key is an egg
+ * variable, committed through the panel's variable entry point).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "egg.h"
+#include "gitstore.h"
+#include "json.h"
+#include "limit.h"
+#include "panel.h"
+#include "rerr.h"
+#include "state.h"
+#include "xmalloc.h"
+
+#include "cmd_int.h"
+
+/* The limits of the create and edit modals. */
+const struct cmd_limit cmd_limits[] = {
+	{ "memory", "limits.memory", LIMIT_MEMORY },
+	{ "disk", "limits.disk", LIMIT_DISK },
+	{ "cpu", "limits.cpu", LIMIT_CPU },
+	{ "swap", "limits.swap", LIMIT_SWAP },
+	{ "io", "limits.io", LIMIT_IO },
+};
+const size_t cmd_nlimits = sizeof(cmd_limits) / sizeof(cmd_limits[0]);
+
+/* /server edit: the limits modal, prefilled */
+cJSON *
+cmd_do_edit(const struct cmd_call *c)
+{
+	const struct state_server	*srv;
+	cJSON				*r, *comps;
+	char				 id[128], title[64], v[32];
+
+	srv = c->srv;
+	snprintf(id, sizeof(id), "e:%s", srv->name);
+	snprintf(title, sizeof(title), "Limits of %s", srv->name);
+	r = cmd_modal_new(id, title, &comps);
+	snprintf(v, sizeof(v), "%lld", (long long)srv->limits.memory);
+	cJSON_AddItemToArray(comps, cmd_text_input("memory", "Memory (MiB)", v, 1, 9,
+	    1, NULL));
+	snprintf(v, sizeof(v), "%lld", (long long)srv->limits.disk);
+	cJSON_AddItemToArray(comps, cmd_text_input("disk", "Disk (MiB)", v, 1, 9, 1,
+	    NULL));
+	snprintf(v, sizeof(v), "%lld", (long long)srv->limits.cpu);
+	cJSON_AddItemToArray(comps, cmd_text_input("cpu", "CPU (% of one core, 0 = "
+	    "unlimited)", v, 1, 6, 1, NULL));
+	snprintf(v, sizeof(v), "%lld", (long long)srv->limits.swap);
+	cJSON_AddItemToArray(comps, cmd_text_input("swap", "Swap (MiB, -1 = "
+	    "unlimited)", v, 1, 9, 1, NULL));
+	snprintf(v, sizeof(v), "%lld", (long long)srv->limits.io);
+	cJSON_AddItemToArray(comps, cmd_text_input("io", "IO weight (10 to 1000)", v,
+	    1, 4, 1, NULL));
+	return r;
+}
+
+/* Parses a modal number; see cmd_int.h. */
+int
+cmd_parse_num(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL)
+		return NUM_NAN;
+	while (isspace((unsigned char)*s))
+		s++;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s)
+		return NUM_NAN;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end != '\0')
+		return NUM_NAN;
+	if (errno == ERANGE)
+		return v < 0 ? NUM_LOW : NUM_HIGH;
+	if (v < lo)
+		return NUM_LOW;
+	if (v > hi)
+		return NUM_HIGH;
+	*out = v;
+	return NUM_OK;
+}
+
+/* Explains a refused modal number; see cmd_int.h. */
+void
+cmd_num_problem(struct buf *msg, const char *what, const char *unit, int rc,
+    int64_t lo, int64_t hi, const char *s)
+{
+	if (rc == NUM_LOW)
+		buf_addf(msg, "- %s must be at least %lld%s, not `%.40s`\n",
+		    what, (long long)lo, unit, s);
+	else if (rc == NUM_HIGH)
+		buf_addf(msg, "- %s must be at most %lld%s, not `%.40s`\n",
+		    what, (long long)hi, unit, s);
+	else
+		buf_addf(msg, "- %s must be a whole number from %lld to "
+		    "%lld%s, not `%.40s`\n", what, (long long)lo,
+		    (long long)hi, unit, s ? s : "");
+}
+
+/*
+ * Checks KEY=VALUE against the server's egg: the variable exists, may be
+ * edited, and passes the egg's rules. Appends problems to msg.
+ */
+static void
+check_var(const struct state *st, const struct state_server *srv,
+    const char *key, const char *value, struct buf *msg)
+{
+	const struct egg	*egg = state_server_egg(st, srv);
+	const struct egg_var	*var;
+	struct buf		 why;
+
+	if (!egg_env_name_valid(key)) {
+		buf_addf(msg, "- `%.100s` is not a variable name (names match "
+		    "`[A-Z_][A-Z0-9_]*`)\n", key);
+		return;
+	}
+	if (egg == NULL) {
+		buf_addf(msg, "- the egg `%s` of this server is missing, so "
+		    "`%s` cannot be checked\n", srv->egg, key);
+		return;
+	}
+	if ((var = egg_var_find(egg, key)) == NULL) {
+		buf_addf(msg, "- `%s` is not a variable of egg `%s`\n", key,
+		    srv->egg);
+		return;
+	}
+	if (!var->editable) {
+		buf_addf(msg, "- `%s` may not be changed (the egg marks it "
+		    "read-only)\n", key);
+		return;
+	}
+	buf_init(&why, 0);
+	if (egg_var_check(var, value, &why) != 0)
+		buf_addf(msg, "- `%s`: %s\n", key, buf_str(&why));
+	buf_dispose(&why);
+}
+
+static cJSON *
+vars_modal(const struct cmd_env *env, const struct state_server *srv)
+{
+	const struct egg	*egg = state_server_egg(env->st, srv);
+	cJSON			*r, *c;
+	char			 id[128], title[64], label[46];
+	size_t			 i, n = 0;
+
+	if (egg == NULL)
+		return cmd_reply_text(1, "The egg `%s` of `%s` is missing.",
+		    srv->egg, srv->name);
+	snprintf(id, sizeof(id), "v:%s", srv->name);
+	snprintf(title, sizeof(title), "Variables of %s", srv->name);
+	r = cmd_modal_new(id, title, &c);
+	for (i = 0; i < egg->nvars && n < 5; i++) {
+		const struct egg_var *v = &egg->vars[i];
+
+		if (!v->editable || !v->viewable || strlen(v->env) > 100)
+			continue;
+		snprintf(label, sizeof(label), "%.45s", v->name && *v->name ?
+		    v->name : v->env);
+		cJSON_AddItemToArray(c, cmd_text_input(v->env, label,
+		    state_server_var(env->st, srv, v->env), 0, 4000, 0,
+		    v->env));
+		n++;
+	}
+	if (n == 0) {
+		cJSON_Delete(r);
+		return cmd_reply_text(1, "Egg `%s` has no variables you can edit.",
+		    srv->egg);
+	}
+	return r;
+}
+
+/* /server vars: the variables with an Edit button, or a set job */
+cJSON *
+cmd_do_vars(const struct cmd_call *c)
+{
+	const struct cmd_env	*env = c->env;
+	const struct ix		*x = c->x;
+	struct cmd_job		**job = c->job;
+	const struct state_server	*srv;
+	const struct egg		*egg;
+	const char			*set = cmd_opt_str(x, "set");
+	cJSON				*r, *d, *rows, *row, *comps, *e;
+	struct buf			 msg, list;
+	char				*copy, *tok, *save, *eq;
+	size_t				 i;
+
+	srv = c->srv;
+	egg = state_server_egg(env->st, srv);
+	if (set == NULL) {
+		buf_init(&list, 0);
+		for (i = 0; egg != NULL && i < egg->nvars; i++) {
+			const struct egg_var *v = &egg->vars[i];
+
+			if (!v->viewable || list.len > 3800)
+				continue;
+			buf_addf(&list, "`%s` = `%s`%s%s%s\n", v->env,
+			    state_server_var(env->st, srv, v->env),
+			    v->editable ? "" : " (read-only)",
+			    v->rules_raw && *v->rules_raw ? " \xc2\xb7 " : "",
+			    v->rules_raw ? v->rules_raw : "");
+		}
+		r = cmd_reply_new(CB_MESSAGE, &d);
+		e = json_new_object();
+		json_add_str(e, "title", srv->name);
+		json_add_str(e, "description", list.len ? buf_str(&list) :
+		    "This egg has no variables.");
+		cJSON_AddItemToArray(json_add_array(d, "embeds"), e);
+		rows = json_add_array(d, "components");
+		row = json_new_object();
+		json_add_num(row, "type", 1);
+		comps = json_add_array(row, "components");
+		cJSON_AddItemToArray(comps, cmd_button("Edit variables", 1,
+		    "vb:", srv->name));
+		cJSON_AddItemToArray(rows, row);
+		json_add_num(d, "flags", MSG_EPHEMERAL);
+		cmd_no_mentions(d);
+		buf_dispose(&list);
+		return r;
+	}
+	buf_init(&msg, 0);
+	*job = cmd_job_new(x, JOB_SET, srv->name, "/server vars");
+	(*job)->vars = 1;
+	copy = xstrdup(set);
+	for (tok = strtok_r(copy, " \t\n", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t\n", &save)) {
+		if ((eq = strchr(tok, '=')) == NULL || eq == tok) {
+			buf_addf(&msg, "- `%s` is not KEY=VALUE\n", tok);
+			continue;
+		}
+		*eq = '\0';
+		check_var(env->st, srv, tok, eq + 1, &msg);
+		cmd_job_add_kv(*job, tok, eq + 1);
+	}
+	free(copy);
+	if (msg.len > 0 || (*job)->nkv == 0) {
+		r = cmd_reply_text(1, "Nothing was changed:\n%s", msg.len ?
+		    buf_str(&msg) : "- give variables as KEY=VALUE");
+		cmd_job_free(*job);
+		*job = NULL;
+	} else
+		r = cmd_reply_defer(1);
+	buf_dispose(&msg);
+	return r;
+}
+
+/* The limits modal of /server edit submitted (e:SERVER). */
+cJSON *
+cmd_edit_modal(const struct cmd_call *c)
+{
+	const struct state_server	*srv;
+	struct cmd_job			**job = c->job;
+	cJSON				*r;
+	struct buf			 msg;
+	int64_t				 v;
+	size_t				 i;
+	int				 rc;
+
+	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_EDIT, "edit",
+	    &r)) == NULL)
+		return r;
+	*job = cmd_job_new(c->x, JOB_SET, srv->name, "/server edit");
+	buf_init(&msg, 0);
+	for (i = 0; i < cmd_nlimits; i++) {
+		const struct cmd_limit *l = &cmd_limits[i];
+		const char *s = cmd_modal_value(c->x, l->id);
+		char num[32];
+
+		if (s == NULL)
+			continue;
+		if ((rc = cmd_parse_num(s, limit_get(l->lim)->min,
+		    limit_get(l->lim)->max, &v)) != NUM_OK) {
+			cmd_num_problem(&msg, l->id, "", rc,
+			    limit_get(l->lim)->min, limit_get(l->lim)->max, s);
+			continue;
+		}
+		snprintf(num, sizeof(num), "%lld", (long long)v);
+		cmd_job_add_kv(*job, l->key, num);
+	}
+	if (msg.len > 0 || (*job)->nkv == 0) {
+		r = cmd_reply_text(1, "Nothing was changed:\n%s",
+		    msg.len ? buf_str(&msg) : "- no limits given");
+		cmd_job_free(*job);
+		*job = NULL;
+	} else
+		r = cmd_reply_defer(1);
+	buf_dispose(&msg);
+	return r;
+}
+
+/* The variables modal submitted (v:SERVER): changed values only. */
+cJSON *
+cmd_vars_submit(const struct cmd_call *c)
+{
+	const struct cmd_env		*env = c->env;
+	const struct state_server	*srv;
+	struct cmd_job			**job = c->job;
+	const cJSON			*row, *in, *inner;
+	cJSON				*r;
+	struct buf			 msg;
+
+	if ((srv = cmd_server_checked(env, c->x, c->arg, PERM_VARS,
+	    "change the variables of", &r)) == NULL)
+		return r;
+	*job = cmd_job_new(c->x, JOB_SET, srv->name, "/server vars");
+	(*job)->vars = 1;
+	buf_init(&msg, 0);
+	cJSON_ArrayForEach(row, cJSON_GetObjectItem(c->x->data,
+	    "components")) {
+		const cJSON *list[5];
+		size_t nl = 0, k;
+
+		if ((in = cJSON_GetObjectItem(row, "component")) != NULL)
+			list[nl++] = in;
+		cJSON_ArrayForEach(inner, cJSON_GetObjectItem(row,
+		    "components"))
+			if (nl < 5)
+				list[nl++] = inner;
+		for (k = 0; k < nl; k++) {
+			const char *key = json_str(list[k], "custom_id", "");
+			const char *val = json_str(list[k], "value", "");
+			const char *cur = state_server_var(env->st, srv, key);
+
+			if (cur != NULL && strcmp(cur, val) == 0)
+				continue;
+			check_var(env->st, srv, key, val, &msg);
+			cmd_job_add_kv(*job, key, val);
+		}
+	}
+	if (msg.len > 0 || (*job)->nkv == 0) {
+		r = cmd_reply_text(1, "Nothing was changed:\n%s",
+		    msg.len ? buf_str(&msg) : "- every value is as it was");
+		cmd_job_free(*job);
+		*job = NULL;
+	} else
+		r = cmd_reply_defer(1);
+	buf_dispose(&msg);
+	return r;
+}
+
+/* The Edit variables button (vb:SERVER): the variables modal. */
+cJSON *
+cmd_vars_button(const struct cmd_call *c)
+{
+	const struct state_server	*srv;
+	cJSON				*r;
+
+	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_VARS,
+	    "change the variables of", &r)) == NULL)
+		return r;
+	return vars_modal(c->env, srv);
+}

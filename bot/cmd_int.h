@@ -1,0 +1,216 @@
+/*
+ * cmd_int: what the files of roost-bot's command handlers share (private
+ * to bot/commands.c and bot/cmd_*.c): the parsed interaction, the rows of
+ * the command table, and the reply, permission and job helpers. The
+ * public face is commands.h.
+ */
+#ifndef ROOST_BOT_CMD_INT_H
+#define ROOST_BOT_CMD_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "commands.h"
+#include "limit.h"
+
+struct buf;
+struct state;
+struct state_server;
+
+#define MAX_ROLES	64
+
+/* The invoker and the parts of an interaction the handlers read. */
+struct ix {
+	const cJSON	*root;
+	const cJSON	*data;
+	int		 type;		/* IX_* */
+	const char	*id;
+	const char	*user;
+	const char	*username;
+	const char	*roles[MAX_ROLES];
+	size_t		 nroles;
+	const char	*sub;		/* subcommand name */
+	const char	*cmd;		/* command name */
+	const cJSON	*opts;		/* the subcommand's options */
+};
+
+struct cmd_row;
+
+/* One call of a handler: what it may read, and where its job goes. */
+struct cmd_call {
+	const struct cmd_env		*env;
+	const struct ix			*x;
+	const struct cmd_row		*row;	/* slash commands, else NULL */
+	const struct state_server	*srv;	/* the checked server, or NULL */
+	const char			*cid;	/* a component's or modal's
+						   custom_id, else NULL */
+	const char			*arg;	/* cid after its prefix */
+	struct cmd_job			**job;
+};
+
+typedef cJSON *(*cmd_handler)(const struct cmd_call *);
+
+/* An option of a slash command (application command option type 3..). */
+struct cmd_opt {
+	int		 type;		/* 3: string */
+	const char	*name;
+	const char	*desc;
+	int		 required;
+	int		 autocomplete;
+};
+
+/*
+ * A row of the command table: the registered definition and the
+ * dispatch of one slash command. With CMD_ON_SERVER the dispatcher
+ * finds the server named by the "server" option and checks perm on it
+ * (refusing with "You may not <what> server ..."); otherwise the handler
+ * checks what it needs (perm is then what the command is about).
+ */
+struct cmd_row {
+	const char		*command;	/* "server" */
+	const char		*sub;		/* "stop" */
+	const char		*desc;
+	unsigned		 perm;		/* PERM_* */
+	int			 scope;		/* CMD_ON_SERVER or CMD_SELF */
+	const char		*what;		/* verb for refusals */
+	const struct cmd_opt	*opts;		/* ends with a NULL name */
+	cmd_handler		 fn;
+	int			 arg;		/* e.g. enum panel_power */
+};
+
+#define CMD_SELF	0
+#define CMD_ON_SERVER	1
+
+/* A handler of components or modals by custom_id prefix. */
+struct cmd_prefix {
+	const char	*prefix;
+	int		 exact;		/* the whole custom_id */
+	cmd_handler	 fn;
+};
+
+/* The value of a slash command option, or NULL. */
+const cJSON	*cmd_opt_get(const struct ix *x, const char *name);
+const char	*cmd_opt_str(const struct ix *x, const char *name);
+
+/* A callback body of type (CB_*); *data is its "data" object. */
+cJSON	*cmd_reply_new(int type, cJSON **data);
+/* Makes a message mention nobody. */
+void	 cmd_no_mentions(cJSON *data);
+/* Sets a message's content, cut to Discord's 2,000 characters. */
+void	 cmd_add_content(cJSON *data, const char *text);
+/* A message reply (ephemeral or not) of printf-formatted text. */
+cJSON	*cmd_reply_text(int ephemeral, const char *fmt, ...)
+	    __attribute__((__format__(printf, 2, 3)));
+/* A deferred reply ("thinking"), and the deferred update of a message. */
+cJSON	*cmd_reply_defer(int ephemeral);
+cJSON	*cmd_reply_defer_update(void);
+/* A button whose custom_id is prefix and arg. */
+cJSON	*cmd_button(const char *label, int style, const char *prefix,
+	    const char *arg);
+/* A modal's text input row. */
+cJSON	*cmd_text_input(const char *id, const char *label, const char *value,
+	    int min, int max, int required, const char *placeholder);
+/* The value a modal submitted for input id, or NULL. */
+const char *cmd_modal_value(const struct ix *x, const char *id);
+/* A modal reply; *comps is its components array. */
+cJSON	*cmd_modal_new(const char *custom_id, const char *title,
+	    cJSON **comps);
+/* A followed-up message (not a callback) of printf-formatted text. */
+cJSON	*cmd_message_text(const char *fmt, ...)
+	    __attribute__((__format__(printf, 1, 2)));
+
+/* The invoker's PERM_* on srv (NULL: roost.yaml's grants only). */
+unsigned cmd_perms_of(const struct cmd_env *env, const struct ix *x,
+	    const struct state_server *srv);
+/* The refusal for what on server (NULL: not about a server). */
+cJSON	*cmd_deny(const char *what, const char *server, unsigned perm);
+/*
+ * Finds server name and checks perm; on failure sets *reply and returns
+ * NULL (a name no server can have is "no server" to anyone; an absent
+ * one is a refusal to those who may not see servers).
+ */
+const struct state_server *cmd_server_checked(const struct cmd_env *env,
+	    const struct ix *x, const char *name, unsigned perm,
+	    const char *what, cJSON **reply);
+
+/* A job for the invoker; what names it in messages ("/server stop"). */
+struct cmd_job *cmd_job_new(const struct ix *x, enum cmd_kind kind,
+	    const char *server, const char *what);
+/* Adds KEY=VALUE to a set job. */
+void	 cmd_job_add_kv(struct cmd_job *j, const char *key,
+	    const char *value);
+
+/* Adds an embed field. */
+void	 cmd_field(cJSON *fields, const char *name, const char *value,
+	    int inl);
+/* The status embed of a server from its last report. */
+cJSON	*cmd_status_embed(const struct cmd_env *env,
+	    const struct state_server *srv);
+/* Writes bytes as "1.5 GiB" or "512 MiB". */
+void	 cmd_mib(double bytes, char *out, size_t len);
+/* Writes the nest of an egg id ("minecraft" of "minecraft/paper"). */
+void	 cmd_egg_nest(const char *id, char *out, size_t len);
+/* "start", "stop", "restart" or "reinstall". */
+const char *cmd_power_word(int power);
+/* The finished-job message of a history job. */
+cJSON	*cmd_history_message(const struct cmd_job *job,
+	    const struct cmd_result *res);
+
+/* Slash command handlers (the table in commands.c lists them). */
+cJSON	*cmd_do_create(const struct cmd_call *c);
+cJSON	*cmd_do_list(const struct cmd_call *c);
+cJSON	*cmd_do_status(const struct cmd_call *c);
+cJSON	*cmd_do_power(const struct cmd_call *c);
+cJSON	*cmd_do_edit(const struct cmd_call *c);
+cJSON	*cmd_do_vars(const struct cmd_call *c);
+cJSON	*cmd_do_delete(const struct cmd_call *c);
+cJSON	*cmd_do_sftp(const struct cmd_call *c);
+cJSON	*cmd_do_history(const struct cmd_call *c);
+cJSON	*cmd_do_node_list(const struct cmd_call *c);
+cJSON	*cmd_do_egg_list(const struct cmd_call *c);
+/* Autocomplete of server, node and nest options. */
+cJSON	*cmd_do_autocomplete(const struct cmd_env *env, const struct ix *x);
+
+/* Component handlers (selects and buttons). */
+cJSON	*cmd_create_pick(const struct cmd_call *c);
+cJSON	*cmd_power_button(const struct cmd_call *c);
+cJSON	*cmd_refresh_button(const struct cmd_call *c);
+cJSON	*cmd_delete_button(const struct cmd_call *c);
+cJSON	*cmd_cancel_button(const struct cmd_call *c);
+cJSON	*cmd_vars_button(const struct cmd_call *c);
+/* Modal handlers. */
+cJSON	*cmd_create_modal(const struct cmd_call *c);
+cJSON	*cmd_edit_modal(const struct cmd_call *c);
+cJSON	*cmd_vars_submit(const struct cmd_call *c);
+
+/* Why cmd_parse_num refused a number. */
+enum num_err {
+	NUM_OK = 0,
+	NUM_NAN = -1,		/* not a whole number */
+	NUM_LOW = -2,		/* below lo */
+	NUM_HIGH = -3		/* above hi (overflow included) */
+};
+
+/* A limit the create and edit modals take, with its bounds. */
+struct cmd_limit {
+	const char	*id;		/* the modal input */
+	const char	*key;		/* the panel's key */
+	enum limit_id	 lim;		/* bounds from the limits table */
+};
+
+/* memory, disk, cpu (the create modal's three), swap, io. */
+extern const struct cmd_limit	cmd_limits[];
+extern const size_t		cmd_nlimits;
+
+/*
+ * Parses a number typed in a modal (surrounding spaces allowed) within
+ * [lo, hi]; returns an enum num_err.
+ */
+int	 cmd_parse_num(const char *s, int64_t lo, int64_t hi, int64_t *out);
+/* Explains a refused modal number in msg. */
+void	 cmd_num_problem(struct buf *msg, const char *what, const char *unit,
+	    int rc, int64_t lo, int64_t hi, const char *s);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * hubproto: the node hub protocol's frames (see hubproto.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "json.h"
+#include "xmalloc.h"
+
+#include "hubproto.h"
+
+static const char *const hubp_names[] = {
+	[HUBP_UNKNOWN] = "",
+	[HUBP_HELLO] = "hello",
+	[HUBP_SNAPSHOT] = "snapshot",
+	[HUBP_SERVER] = "server",
+	[HUBP_SERVER_REMOVED] = "server_removed",
+	[HUBP_NODE] = "node",
+	[HUBP_PROGRESS] = "progress",
+	[HUBP_HEARTBEAT] = "heartbeat",
+	[HUBP_FETCHED] = "fetched",
+	[HUBP_FETCH] = "fetch",
+	[HUBP_RESYNC] = "resync",
+};
+
+/* The type of a frame. */
+enum hubp_type
+hubp_type(const cJSON *frame)
+{
+	const char	*t = json_str(frame, "type", NULL);
+	size_t		 i;
+
+	if (t == NULL)
+		return HUBP_UNKNOWN;
+	for (i = 1; i < sizeof(hubp_names) / sizeof(hubp_names[0]); i++)
+		if (strcmp(hubp_names[i], t) == 0)
+			return (enum hubp_type)i;
+	return HUBP_UNKNOWN;
+}
+
+/* The wire name of a type. */
+const char *
+hubp_type_name(enum hubp_type t)
+{
+	return (size_t)t < sizeof(hubp_names) / sizeof(hubp_names[0]) ?
+	    hubp_names[t] : "";
+}
+
+static cJSON *
+frame(enum hubp_type t)
+{
+	cJSON	*o = json_new_object();
+
+	json_add_str(o, "type", hubp_type_name(t));
+	return o;
+}
+
+static char *
+done(cJSON *o)
+{
+	char	*text = json_print(o);
+
+	cJSON_Delete(o);
+	return text;
+}
+
+/* A string, or null for NULL. */
+static void
+add_str_or_null(cJSON *o, const char *key, const char *val)
+{
+	if (val != NULL)
+		json_add_str(o, key, val);
+	else
+		cJSON_AddItemToObject(o, key, json_new_null());
+}
+
+/* A frame {"type":...,"key":<json>} around JSON text already printed. */
+static char *
+wrap(enum hubp_type t, const char *key, const char *json)
+{
+	char	*text;
+
+	xasprintf(&text, "{\"type\":\"%s\",\"%s\":%s}", hubp_type_name(t),
+	    key, json != NULL ? json : "null");
+	return text;
+}
+
+/* hello */
+char *
+hubp_hello(const char *node, const char *version, const char *revision)
+{
+	cJSON	*o = frame(HUBP_HELLO);
+
+	json_add_str(o, "node", node);
+	json_add_str(o, "version", version);
+	add_str_or_null(o, "revision", revision);
+	return done(o);
+}
+
+/* snapshot */
+char *
+hubp_snapshot(const char *node_json, const char *servers_json)
+{
+	char	*text;
+
+	xasprintf(&text, "{\"type\":\"%s\",\"node\":%s,\"servers\":%s}",
+	    hubp_type_name(HUBP_SNAPSHOT), node_json != NULL ? node_json :
+	    "null", servers_json != NULL ? servers_json : "[]");
+	return text;
+}
+
+/* server */
+char *
+hubp_server(const char *server_json)
+{
+	return wrap(HUBP_SERVER, "server", server_json);
+}
+
+/* server_removed */
+char *
+hubp_server_removed(const char *name)
+{
+	cJSON	*o = frame(HUBP_SERVER_REMOVED);
+
+	json_add_str(o, "name", name);
+	return done(o);
+}
+
+/* node */
+char *
+hubp_node(const char *node_json)
+{
+	return wrap(HUBP_NODE, "node", node_json);
+}
+
+/* progress */
+char *
+hubp_progress(const char *server, const char *kind, const char *text)
+{
+	cJSON	*o = frame(HUBP_PROGRESS);
+
+	json_add_str(o, "server", server);
+	json_add_str(o, "kind", kind);
+	json_add_str(o, "text", text);
+	return done(o);
+}
+
+/* heartbeat */
+char *
+hubp_heartbeat(const char *rfc3339)
+{
+	cJSON	*o = frame(HUBP_HEARTBEAT);
+
+	json_add_str(o, "time", rfc3339);
+	return done(o);
+}
+
+/* fetched */
+char *
+hubp_fetched(const char *id, const char *result)
+{
+	cJSON		*o = frame(HUBP_FETCHED), *r = NULL;
+	const char	*err;
+
+	json_add_str(o, "id", id);
+	if (result != NULL)
+		r = json_parse_str(result);
+	add_str_or_null(o, "revision", json_str(r, "revision", NULL));
+	err = json_str(r, "error", NULL);
+	add_str_or_null(o, "error", err != NULL ? err : result == NULL ?
+	    "no result" : NULL);
+	cJSON_Delete(r);
+	return done(o);
+}
+
+/* fetch */
+char *
+hubp_fetch(const char *id, const char *revision)
+{
+	cJSON	*o = frame(HUBP_FETCH);
+
+	json_add_str(o, "id", id);
+	if (revision != NULL)
+		json_add_str(o, "revision", revision);
+	return done(o);
+}
+
+/* resync */
+char *
+hubp_resync(void)
+{
+	return done(frame(HUBP_RESYNC));
+}

@@ -1,0 +1,35 @@
+# roostd.sh: helpers for the integration scripts that run roostd. Source
+# it after tap.sh; $API is the roostd API socket the script configured.
+#
+#   phase NAME                 the server's phase as "roost status" reports
+#                              it, "absent" when roostd does not know it
+#   wait_phase NAME PHASE SECS waits until NAME is in PHASE, polling five
+#                              times a second; says what it saw on timeout
+#   roostd_repo NODE SERVER PORT
+#                              a state repository ./repo, committed on main:
+#                              node NODE on 127.0.0.1 with the one port
+#                              PORT, and a demo server SERVER on it
+
+phase() {
+	roost status --api "$API" --format json 2>/dev/null |
+	    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent'))"
+}
+
+wait_phase() {
+	local i=0
+	while [ "$(phase "$1")" != "$2" ]; do
+		i=$((i + 1))
+		[ $i -lt $(($3 * 5)) ] || { echo "$1 is $(phase "$1"), not $2"; return 1; }
+		sleep 0.2
+	done
+}
+
+roostd_repo() {
+	mkdir -p repo/nodes repo/servers &&
+	git init -q -b main repo &&
+	printf 'name: %s\naddress: 127.0.0.1\nports: [%s]\n' "$1" "$3" \
+	    >"repo/nodes/$1.yaml" &&
+	printf 'name: %s\nowner: "444444444444444444"\nnode: %s\negg: roost/demo\nlimits: { memory: 128 }\nports: { default: %s }\n' \
+	    "$2" "$1" "$3" >"repo/servers/$2.yaml" &&
+	git -C repo add -A && git -C repo commit -q -m init
+}

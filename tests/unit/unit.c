@@ -1,0 +1,231 @@
+/*
+ * unit.c: helpers shared by roost's cmocka unit tests (declared in
+ * unit.h), linked into every tests/unit/test_*.c binary, in the manner of
+ * libgit2's clar fixtures: a temporary directory of the test's own, shell
+ * commands run in it, a $HOME with git's identity. They also keep two
+ * runs of the suite on one machine apart: free ports come from the
+ * kernel, names that are global on the Docker engine carry a per-run id.
+ */
+#include "unit.h"
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+
+#include "buf.h"
+#include "xmalloc.h"
+
+/* Binds a socket of type to 127.0.0.1:port; returns the fd or -1. */
+static int
+unit_bind(int type, int port)
+{
+	struct sockaddr_in	sin;
+	int			fd;
+
+	if ((fd = socket(AF_INET, type, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Returns a port the kernel chose (bind to port 0) that is free for TCP
+ * and UDP on 127.0.0.1 now; fails the test when there is none.
+ */
+int
+unit_free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	int			fd, ufd, port, i;
+
+	for (i = 0; i < 100; i++) {
+		if ((fd = unit_bind(SOCK_STREAM, 0)) == -1)
+			break;
+		len = sizeof(sin);
+		if (getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+			close(fd);
+			break;
+		}
+		port = ntohs(sin.sin_port);
+		/* Published ports are UDP too: the same number must be free. */
+		ufd = unit_bind(SOCK_DGRAM, port);
+		close(fd);
+		if (ufd != -1) {
+			close(ufd);
+			return port;
+		}
+	}
+	fail_msg("no free port from the kernel");
+	return -1;
+}
+
+/*
+ * Returns an id of this run ("u" and the process id in hex), for names
+ * that are global on the Docker engine (containers, networks, labels).
+ */
+const char *
+unit_run_id(void)
+{
+	static char	id[32];
+
+	if (id[0] == '\0')
+		snprintf(id, sizeof(id), "u%x", (unsigned)getpid());
+	return id;
+}
+
+/* The fixture directory unit_sh and unit_write work in. */
+char	*unit_root;
+
+/*
+ * Makes a directory of this test's own, $TMPDIR/roost-<name>.XXXXXX (or
+ * under /tmp), and returns its path to free, or NULL (errno set).
+ */
+char *
+unit_tmpdir(const char *name)
+{
+	const char	*t = getenv("TMPDIR");
+	char		*p;
+
+	xasprintf(&p, "%s/roost-%s.XXXXXX", t != NULL && *t != '\0' ? t :
+	    "/tmp", name);
+	if (mkdtemp(p) == NULL) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Removes dir and everything below it; 0 or -1. */
+int
+unit_rmtree(const char *dir)
+{
+	char	*cmd;
+	int	 st;
+
+	if (dir == NULL || *dir == '\0' || strcmp(dir, "/") == 0)
+		return -1;
+	xasprintf(&cmd, "rm -rf '%s'", dir);
+	st = system(cmd);
+	free(cmd);
+	return st == 0 ? 0 : -1;
+}
+
+/* Formats fmt into a string to free. */
+static char *
+unit_vfmt(const char *fmt, va_list ap)
+{
+	char	*s;
+
+	if (vasprintf(&s, fmt, ap) == -1)
+		abort();
+	return s;
+}
+
+/* Runs a shell command in unit_root, output discarded; its exit status. */
+int
+unit_sh(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*cmd, *full;
+	int	 st;
+
+	va_start(ap, fmt);
+	cmd = unit_vfmt(fmt, ap);
+	va_end(ap);
+	xasprintf(&full, "cd '%s' && { %s ; } >/dev/null 2>&1", unit_root,
+	    cmd);
+	st = system(full);
+	free(cmd);
+	free(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs a command in unit_root; its stdout without the last newline. */
+char *
+unit_sh_out(const char *fmt, ...)
+{
+	va_list		 ap;
+	char		*cmd, *full, tmp[4096];
+	struct buf	 b;
+	FILE		*fp;
+	size_t		 n;
+
+	va_start(ap, fmt);
+	cmd = unit_vfmt(fmt, ap);
+	va_end(ap);
+	xasprintf(&full, "cd '%s' && { %s ; } 2>/dev/null", unit_root, cmd);
+	buf_init(&b, 0);
+	fp = popen(full, "r");
+	assert_non_null(fp);
+	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
+		buf_add(&b, tmp, n);
+	pclose(fp);
+	free(cmd);
+	free(full);
+	if (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	return buf_detach(&b);
+}
+
+/* Fails unless cmd (run in unit_root) prints want. */
+void
+unit_assert_sh_eq(const char *want, const char *cmd)
+{
+	char	*got = unit_sh_out("%s", cmd);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("'%s' printed '%s', want '%s'", cmd, got, want);
+	free(got);
+}
+
+/* Writes text to rel under unit_root (its directory must exist). */
+void
+unit_write(const char *rel, const char *text)
+{
+	char	*path;
+	FILE	*fp;
+
+	xasprintf(&path, "%s/%s", unit_root, rel);
+	if ((fp = fopen(path, "w")) == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	fputs(text, fp);
+	fclose(fp);
+	free(path);
+}
+
+/*
+ * Gives the test program a $HOME of its own with git's identity and
+ * defaults (branch main, file:// allowed), as tests/lib/tap.sh does for
+ * the scripts; returns the directory (for unit_rmtree) or NULL.
+ */
+char *
+unit_git_home(void)
+{
+	char	*home = unit_tmpdir("home");
+
+	if (home == NULL)
+		return NULL;
+	setenv("HOME", home, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	if (system("git config --global init.defaultBranch main && "
+	    "git config --global user.name 'Test User' && "
+	    "git config --global user.email test@example.com && "
+	    "git config --global protocol.file.allow always") != 0) {
+		unit_rmtree(home);
+		free(home);
+		return NULL;
+	}
+	return home;
+}

@@ -184,21 +184,6 @@ test_gitstore__open_resolve(void **state)
 	gitstore_close(gs);
 }
 
-/* Writes text to tmproot/rel. */
-static void
-put_file(const char *rel, const char *text)
-{
-	char	*p;
-	FILE	*fp;
-
-	xasprintf(&p, "%s/%s", tmproot, rel);
-	fp = fopen(p, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-	free(p);
-}
-
 /* Everything a state says, as text: each server as written, and why. */
 static char *
 state_dump(const struct state *st)
@@ -276,7 +261,7 @@ test_gitstore__state_at_scale(void **state)
 	assert_int_equal(egglib_load_dir(eggs, egglib_builtin_dir(), "eggs/",
 	    &d), 0);
 	diags_dispose(&d);
-	assert_int_equal(sh("git init -q big && mkdir big/nodes "
+	assert_int_equal(unit_sh("git init -q big && mkdir big/nodes "
 	    "big/servers"), 0);
 	buf_init(&b, 0);
 	for (i = 0; i < 20; i++) {
@@ -286,7 +271,7 @@ test_gitstore__state_at_scale(void **state)
 		    "100000000, cpu: 1000000 }\n", i, i + 1,
 		    i == 7 ? 5000 : 1000000);
 		snprintf(rel, sizeof(rel), "big/nodes/n%02d.yaml", i);
-		put_file(rel, buf_str(&b));
+		unit_write(rel, buf_str(&b));
 	}
 	for (i = 0; i < 2000; i++) {
 		buf_reset(&b);
@@ -312,11 +297,11 @@ test_gitstore__state_at_scale(void **state)
 			free(t);
 		}
 		snprintf(rel, sizeof(rel), "big/servers/s%04d.yaml", i);
-		put_file(rel, buf_str(&b));
+		unit_write(rel, buf_str(&b));
 	}
-	assert_int_equal(sh("cd big && git add . && git commit -qm big"), 0);
+	assert_int_equal(unit_sh("cd big && git add . && git commit -qm big"), 0);
 
-	xasprintf(&wdir, "%s/big", tmproot);
+	xasprintf(&wdir, "%s/big", unit_root);
 	state_src_dir(&wsrc, wdir);
 	w = load_ok(&wsrc, eggs, NULL);
 	assert_int_equal(w->nservers, 2000);
@@ -361,12 +346,12 @@ test_gitstore__state_at_scale(void **state)
 	assert_rok(gitstore_resolve(gs, "HEAD", tip, &err), &err);
 	assert_rok(gitstore_commit_create(gs, tip, ch, 3, "t <t@e.org>", NULL,
 	    "change", 0, id, &err), &err);
-	put_file("big/servers/s0500.yaml", want);
-	assert_int_equal(sh("cd big && git rm -q servers/s0501.yaml && "
+	unit_write("big/servers/s0500.yaml", want);
+	assert_int_equal(unit_sh("cd big && git rm -q servers/s0501.yaml && "
 	    "mkdir -p extra/deep && printf 'note\\n' > extra/deep/note.txt "
 	    "&& git add . && git commit -qm same"), 0);
-	tree = sh_out("cd big && git rev-parse %s^{tree}", id);
-	want = sh_out("cd big && git rev-parse HEAD^{tree}");
+	tree = unit_sh_out("cd big && git rev-parse %s^{tree}", id);
+	want = unit_sh_out("cd big && git rev-parse HEAD^{tree}");
 	assert_string_equal(tree, want);
 	free(tree);
 	free(want);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +53,23 @@ __lsan_default_suppressions(void)
 	return "leak:libpcre2-8.so\nleak:libgit2.so\nleak:libssh2.so\n";
 }
 
+/*
+ * A state source over a commit's tree. Each directory's tree is looked up
+ * once and kept (dirs), so that reading the files of a large directory
+ * does not inflate its tree again for every file.
+ */
+struct gs_dir {
+	char		*path;		/* "" for the root */
+	git_tree	*tree;		/* NULL: not a directory */
+};
+
 struct gs_src {
 	struct gitstore			*gs;
 	git_tree			*tree;
 	const struct gitstore_change	*ch;
 	size_t				 nch;
+	struct gs_dir			*dirs;
+	size_t				 ndirs;
 };
 
 /* Records the last libgit2 error in err under code, prefixed by what. */
@@ -417,28 +430,62 @@ change_find(const struct gitstore_change *ch, size_t n, const char *path)
 	return NULL;
 }
 
-/* The tree at dir in root ("" for root itself); NULL when absent. */
+/*
+ * The tree at dir ("" or "." for the root) of the source's commit, kept
+ * for the source's lifetime (borrowed); NULL when absent or not a tree.
+ */
 static git_tree *
-tree_at(struct gitstore *gs, git_tree *root, const char *dir)
+dir_tree(struct gs_src *s, const char *dir)
 {
-	git_tree_entry	*e;
-	git_tree	*t = NULL;
+	const git_tree_entry	*e;
+	git_tree		*parent, *t = NULL;
+	const char		*slash;
+	char			*pdir;
+	size_t			 i;
 
-	if (*dir == '\0' || strcmp(dir, ".") == 0) {
-		git_tree_dup(&t, root);
-		return t;
-	}
-	if (git_tree_entry_bypath(&e, root, dir) < 0) {
-		git_error_clear();
-		return NULL;
-	}
-	if (git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-	    git_tree_lookup(&t, gs->repo, git_tree_entry_id(e)) < 0) {
+	if (*dir == '\0' || strcmp(dir, ".") == 0)
+		return s->tree;
+	for (i = 0; i < s->ndirs; i++)
+		if (strcmp(s->dirs[i].path, dir) == 0)
+			return s->dirs[i].tree;
+	slash = strrchr(dir, '/');
+	pdir = slash != NULL ? xstrndup(dir, (size_t)(slash - dir)) :
+	    xstrdup("");
+	parent = dir_tree(s, pdir);
+	free(pdir);
+	if (parent != NULL && (e = git_tree_entry_byname(parent,
+	    slash != NULL ? slash + 1 : dir)) != NULL &&
+	    git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+	    git_tree_lookup(&t, s->gs->repo, git_tree_entry_id(e)) < 0) {
 		git_error_clear();
 		t = NULL;
 	}
-	git_tree_entry_free(e);
+	s->dirs = xreallocarray(s->dirs, s->ndirs + 1, sizeof(*s->dirs));
+	s->dirs[s->ndirs].path = xstrdup(dir);
+	s->dirs[s->ndirs++].tree = t;
 	return t;
+}
+
+/* The entry at path in the source's commit (borrowed), or NULL. */
+static const git_tree_entry *
+path_entry(struct gs_src *s, const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+	git_tree	*t;
+	char		 dir[PATH_MAX];
+
+	if (slash == NULL)
+		t = s->tree;
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return NULL;
+	else {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		t = dir_tree(s, dir);
+	}
+	if (t == NULL)
+		return NULL;
+	return git_tree_entry_byname(t, slash != NULL ? slash + 1 : path);
 }
 
 static int
@@ -468,11 +515,11 @@ src_list(void *arg, const char *dir, char ***names, size_t *n,
 	char		**v = NULL;
 	const char	*rest, *slash;
 	size_t		 nv = 0, i, cnt, dl, cl;
-	int		 found, at;
+	int		 found, at, sorted = 1;
 
 	if (strcmp(dir, ".") == 0)
 		dir = "";
-	t = tree_at(s->gs, s->tree, dir);
+	t = dir_tree(s, dir);
 	found = t != NULL;
 	if (t != NULL) {
 		cnt = git_tree_entrycount(t);
@@ -480,7 +527,6 @@ src_list(void *arg, const char *dir, char ***names, size_t *n,
 		for (i = 0; i < cnt; i++)
 			v[nv++] = xstrdup(git_tree_entry_name(
 			    git_tree_entry_byindex(t, i)));
-		git_tree_free(t);
 	} else
 		v = xreallocarray(NULL, s->nch + 1, sizeof(*v));
 	dl = strlen(dir);
@@ -508,7 +554,11 @@ src_list(void *arg, const char *dir, char ***names, size_t *n,
 		free(v);
 		return rerr_set(err, ROOST_ENOTFOUND, "'%s' not found", dir);
 	}
-	qsort(v, nv, sizeof(*v), names_cmp);
+	/* Git's order is already strcmp's unless a directory sorts oddly. */
+	for (i = 1; sorted && i < nv; i++)
+		sorted = strcmp(v[i - 1], v[i]) < 0;
+	if (!sorted)
+		qsort(v, nv, sizeof(*v), names_cmp);
 	*names = v;
 	*n = nv;
 	return 0;
@@ -521,7 +571,7 @@ src_read(void *arg, const char *path, struct buf *out, char *id,
 {
 	struct gs_src			*s = arg;
 	const struct gitstore_change	*c;
-	git_tree_entry			*e;
+	const git_tree_entry		*e;
 	git_blob			*blob;
 	git_oid				 oid;
 	char				 hex[GITSTORE_IDLEN];
@@ -538,25 +588,17 @@ src_read(void *arg, const char *path, struct buf *out, char *id,
 			snprintf(id, idlen, "%s", hex);
 		return 0;
 	}
-	if (git_tree_entry_bypath(&e, s->tree, path) < 0) {
-		git_error_clear();
+	if ((e = path_entry(s, path)) == NULL)
 		return rerr_set(err, ROOST_ENOTFOUND, "'%s' not found", path);
-	}
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
-		git_tree_entry_free(e);
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return rerr_set(err, ROOST_ENOTFOUND, "'%s' is not a file",
 		    path);
-	}
 	/* A symlink's blob is its target's name, never YAML to read. */
-	if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
-		git_tree_entry_free(e);
+	if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
 		return rerr_set(err, ROOST_EINVAL, "'%s' is a symlink; "
 		    "symlinks are not allowed in a state repository", path);
-	}
-	if (git_blob_lookup(&blob, s->gs->repo, git_tree_entry_id(e)) < 0) {
-		git_tree_entry_free(e);
+	if (git_blob_lookup(&blob, s->gs->repo, git_tree_entry_id(e)) < 0)
 		return gs_fail(err, -1, path);
-	}
 	buf_add(out, git_blob_rawcontent(blob),
 	    (size_t)git_blob_rawsize(blob));
 	if (id != NULL && idlen > 0) {
@@ -564,7 +606,34 @@ src_read(void *arg, const char *path, struct buf *out, char *id,
 		snprintf(id, idlen, "%s", hex);
 	}
 	git_blob_free(blob);
-	git_tree_entry_free(e);
+	return 0;
+}
+
+/* state_src stat: the id of the file at path, without reading it. */
+static int
+src_stat(void *arg, const char *path, char *id, size_t idlen,
+    struct rerr *err)
+{
+	struct gs_src			*s = arg;
+	const struct gitstore_change	*c;
+	const git_tree_entry		*e;
+	git_oid				 oid;
+	char				 hex[GITSTORE_IDLEN];
+
+	if ((c = change_find(s->ch, s->nch, path)) != NULL) {
+		if (c->data == NULL)
+			return rerr_set(err, ROOST_ENOTFOUND,
+			    "'%s' not found", path);
+		if (git_odb_hash(&oid, c->data, c->len, GIT_OBJECT_BLOB) < 0)
+			return gs_fail(err, -1, path);
+	} else if ((e = path_entry(s, path)) == NULL ||
+	    git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+		return rerr_set(err, ROOST_ENOTFOUND, "'%s' not found", path);
+	else
+		git_oid_cpy(&oid, git_tree_entry_id(e));
+	git_oid_tostr(hex, sizeof(hex), &oid);
+	snprintf(id, idlen, "%s", hex);
 	return 0;
 }
 
@@ -573,7 +642,6 @@ static int
 src_isdir(void *arg, const char *path)
 {
 	struct gs_src	*s = arg;
-	git_tree	*t;
 	size_t		 i, pl = strlen(path);
 
 	for (i = 0; i < s->nch; i++)
@@ -581,10 +649,7 @@ src_isdir(void *arg, const char *path)
 		    strncmp(s->ch[i].path, path, pl) == 0 &&
 		    s->ch[i].path[pl] == '/')
 			return 1;
-	if ((t = tree_at(s->gs, s->tree, path)) == NULL)
-		return 0;
-	git_tree_free(t);
-	return 1;
+	return dir_tree(s, path) != NULL;
 }
 
 /*
@@ -617,6 +682,7 @@ gitstore_state_src(struct gitstore *gs, const char *id,
 	out->arg = s;
 	out->list = src_list;
 	out->read = src_read;
+	out->stat = src_stat;
 	out->isdir = src_isdir;
 	return 0;
 }
@@ -626,9 +692,15 @@ void
 gitstore_state_src_release(struct state_src *src)
 {
 	struct gs_src	*s;
+	size_t		 i;
 
 	if (src == NULL || (s = src->arg) == NULL)
 		return;
+	for (i = 0; i < s->ndirs; i++) {
+		free(s->dirs[i].path);
+		git_tree_free(s->dirs[i].tree);
+	}
+	free(s->dirs);
 	git_tree_free(s->tree);
 	free(s);
 	memset(src, 0, sizeof(*src));
@@ -930,6 +1002,82 @@ sig_make(git_signature **sig, const char *ident, int64_t when,
 }
 
 /*
+ * Writes the tree base (NULL: empty) with the changes under prefix ("" or
+ * "dir/") applied, in order, into *out; *empty tells that it has no
+ * entries left. Only the trees on the changed paths are rebuilt: the
+ * others are kept by id, so a change in a directory of 100,000 files
+ * writes two trees.
+ */
+static int
+tree_apply(struct gitstore *gs, const git_tree *base, const char *prefix,
+    const struct gitstore_change *ch, size_t n, git_oid *out, int *empty,
+    struct rerr *err)
+{
+	git_treebuilder		*tb;
+	const git_tree_entry	*te;
+	git_tree		*sub;
+	git_oid			 oid;
+	const char		*rest, *slash;
+	char			*name, *sprefix;
+	size_t			 i, j, pl = strlen(prefix), nl;
+	int			 rc = 0, subempty;
+
+	if (git_treebuilder_new(&tb, gs->repo, base) < 0)
+		return gs_fail(err, -1, "cannot read a tree");
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (strncmp(ch[i].path, prefix, pl) != 0)
+			continue;
+		rest = ch[i].path + pl;
+		if ((slash = strchr(rest, '/')) == NULL) {
+			if (ch[i].data == NULL) {
+				if (git_treebuilder_remove(tb, rest) < 0)
+					git_error_clear();
+				continue;
+			}
+			if (git_blob_create_from_buffer(&oid, gs->repo,
+			    ch[i].data, ch[i].len) < 0 ||
+			    git_treebuilder_insert(NULL, tb, rest, &oid,
+			    GIT_FILEMODE_BLOB) < 0)
+				rc = gs_fail(err, -1, ch[i].path);
+			continue;
+		}
+		/* A directory: rebuilt once, at its first change. */
+		nl = (size_t)(slash - rest);
+		for (j = 0; j < i; j++)
+			if (strncmp(ch[j].path, ch[i].path, pl + nl + 1) == 0)
+				break;
+		if (j < i)
+			continue;
+		name = xstrndup(rest, nl);
+		xasprintf(&sprefix, "%s%s/", prefix, name);
+		sub = NULL;
+		if ((te = git_treebuilder_get(tb, name)) != NULL &&
+		    git_tree_entry_type(te) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&sub, gs->repo, git_tree_entry_id(te)) < 0)
+			rc = gs_fail(err, -1, ch[i].path);
+		if (rc == 0)
+			rc = tree_apply(gs, sub, sprefix, ch, n, &oid,
+			    &subempty, err);
+		if (rc == 0 && subempty) {
+			if (git_treebuilder_remove(tb, name) < 0)
+				git_error_clear();
+		} else if (rc == 0 && git_treebuilder_insert(NULL, tb, name,
+		    &oid, GIT_FILEMODE_TREE) < 0)
+			rc = gs_fail(err, -1, ch[i].path);
+		git_tree_free(sub);
+		free(sprefix);
+		free(name);
+	}
+	if (rc == 0) {
+		*empty = git_treebuilder_entrycount(tb) == 0;
+		if (git_treebuilder_write(out, tb) < 0)
+			rc = gs_fail(err, -1, "cannot write the tree");
+	}
+	git_treebuilder_free(tb);
+	return rc;
+}
+
+/*
  * Commits parent's tree with changes applied, without moving a ref.
  * Returns 0, ROOST_EINVAL or -1.
  */
@@ -941,13 +1089,11 @@ gitstore_commit_create(struct gitstore *gs, const char *parent,
 {
 	git_commit		*pc = NULL;
 	git_tree		*ptree = NULL, *tree = NULL;
-	git_index		*idx = NULL;
 	git_signature		*as = NULL, *cs = NULL;
-	git_index_entry		 ent;
-	git_oid			 blob, treeid, cid;
+	git_oid			 treeid, cid;
 	const git_commit	*parents[1];
 	size_t			 i;
-	int			 rc;
+	int			 rc, empty;
 
 	for (i = 0; i < nchanges; i++)
 		if (!path_ok(changes[i].path))
@@ -959,43 +1105,18 @@ gitstore_commit_create(struct gitstore *gs, const char *parent,
 	if ((rc = sig_make(&cs, committer ? committer : author, when,
 	    err)) != 0)
 		goto done;
-	if (git_index_new(&idx) < 0) {
-		rc = gs_fail(err, -1, "cannot make an index");
-		goto done;
-	}
 	if (parent != NULL) {
 		if ((rc = commit_lookup(gs, parent, &pc, err)) != 0)
 			goto done;
-		if (git_commit_tree(&ptree, pc) < 0 ||
-		    git_index_read_tree(idx, ptree) < 0) {
+		if (git_commit_tree(&ptree, pc) < 0) {
 			rc = gs_fail(err, -1, "cannot read the parent tree");
 			goto done;
 		}
 	}
-	for (i = 0; i < nchanges; i++) {
-		if (changes[i].data == NULL) {
-			if (git_index_remove_bypath(idx, changes[i].path) < 0) {
-				rc = gs_fail(err, -1, changes[i].path);
-				goto done;
-			}
-			continue;
-		}
-		if (git_blob_create_from_buffer(&blob, gs->repo,
-		    changes[i].data, changes[i].len) < 0) {
-			rc = gs_fail(err, -1, changes[i].path);
-			goto done;
-		}
-		memset(&ent, 0, sizeof(ent));
-		ent.mode = GIT_FILEMODE_BLOB;
-		ent.id = blob;
-		ent.path = changes[i].path;
-		if (git_index_add(idx, &ent) < 0) {
-			rc = gs_fail(err, -1, changes[i].path);
-			goto done;
-		}
-	}
-	if (git_index_write_tree_to(&treeid, idx, gs->repo) < 0 ||
-	    git_tree_lookup(&tree, gs->repo, &treeid) < 0) {
+	if ((rc = tree_apply(gs, ptree, "", changes, nchanges, &treeid,
+	    &empty, err)) != 0)
+		goto done;
+	if (git_tree_lookup(&tree, gs->repo, &treeid) < 0) {
 		rc = gs_fail(err, -1, "cannot write the tree");
 		goto done;
 	}
@@ -1011,7 +1132,6 @@ done:
 	git_tree_free(tree);
 	git_tree_free(ptree);
 	git_commit_free(pc);
-	git_index_free(idx);
 	git_signature_free(as);
 	git_signature_free(cs);
 	return rc;

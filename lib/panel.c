@@ -45,6 +45,10 @@ struct panel {
 	struct egg_library		*own_eggs;
 	const struct egg_library	*eggs;
 	struct state_cache		*cache;
+	struct state			*last;		/* the state of the last
+							   commit made, to
+							   build the next edit
+							   on without a load */
 };
 
 /* What an edit sees: the old state and text, and where to write. */
@@ -136,6 +140,7 @@ panel_close(struct panel *p)
 	free(p->committer);
 	egglib_free(p->own_eggs);
 	state_cache_free(p->cache);
+	state_free(p->last);
 	free(p);
 }
 
@@ -448,7 +453,11 @@ apply_once(struct panel *p, const struct panel_req *req,
 		    e->name);
 		goto done;
 	}
-	if ((rc = load_state(p, base, NULL, 0, &st, err)) != 0)
+	/* The commit this panel made last needs no load. */
+	if (p->last != NULL && strcmp(p->last->revision, base) == 0) {
+		st = p->last;
+		p->last = NULL;
+	} else if ((rc = load_state(p, base, NULL, 0, &st, err)) != 0)
 		goto done;
 	result_node(res, st, e->name);
 	memset(&ctx, 0, sizeof(ctx));
@@ -508,6 +517,12 @@ apply_once(struct panel *p, const struct panel_req *req,
 	    "roost: edit", err)) != 0)
 		goto done;
 	memcpy(res->commit, id, GITSTORE_IDLEN);
+	/* nst is the state of the new commit: the next edit starts there. */
+	state_free(p->last);
+	free(nst->revision);
+	nst->revision = xstrdup(id);
+	p->last = nst;
+	nst = NULL;
 	free(res->summary);
 	nl = strchr(buf_str(&msg), '\n');
 	res->summary = xstrndup(buf_str(&msg), nl ? (size_t)(nl -
@@ -515,6 +530,10 @@ apply_once(struct panel *p, const struct panel_req *req,
 	rc = 0;
 done:
 	gitstore_unlock(p->gs);
+	if (p->last == NULL && st != NULL) {
+		p->last = st;	/* the base's state, for a retry or the next */
+		st = NULL;
+	}
 	state_free(st);
 	state_free(nst);
 	buf_dispose(&old);

@@ -176,6 +176,11 @@ struct state_server {
 	int			 valid;		/* 0: see the diags for path */
 	struct state_pos	 pos[STATE_POS_MAX];
 	char			*error;		/* first problem, for status */
+	size_t			 pack_len;	/* 0, or: a copy made by
+						   state_server_dup in one
+						   block of that many bytes
+						   (pointers outside it
+						   are freed on their own) */
 };
 
 struct state {
@@ -197,7 +202,9 @@ struct state {
  * returns 0, ROOST_ENOTFOUND when dir does not exist, or -1. read fills out
  * with a file's bytes and id (at least 41 bytes) with an identifier that
  * changes whenever the content changes (a git blob id, or a hash); it
- * returns 0, ROOST_ENOTFOUND or -1.
+ * returns 0, ROOST_ENOTFOUND or -1. stat, when the source has it (a git
+ * tree: the id is the blob id), gives the id read would without reading
+ * the file, so that files already in a parse cache are not read at all.
  */
 struct state_src {
 	void	*arg;
@@ -205,6 +212,8 @@ struct state_src {
 		    size_t *n, struct rerr *err);
 	int	(*read)(void *arg, const char *path, struct buf *out,
 		    char *id, size_t idlen, struct rerr *err);
+	int	(*stat)(void *arg, const char *path, char *id, size_t idlen,
+		    struct rerr *err);	/* may be NULL */
 	int	(*isdir)(void *arg, const char *path);
 };
 

@@ -1197,27 +1197,60 @@ cache_grow(struct state_cache *c)
 	free(old);
 }
 
-/* Drops entries no load used since the last sweep. */
+/*
+ * Removes the entry at slot i, moving later entries of its probe run back
+ * so that every key stays reachable (deletion for linear probing).
+ */
+static void
+cache_remove(struct state_cache *c, size_t i)
+{
+	size_t	j = i, k, mask = c->cap - 1;
+
+	cache_ent_dispose(&c->v[i]);
+	for (;;) {
+		j = (j + 1) & mask;
+		if (c->v[j].key == NULL)
+			break;
+		k = (size_t)str_hash(c->v[j].key) & mask;
+		/* Leave j where it is when its home lies in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		c->v[i] = c->v[j];
+		memset(&c->v[j], 0, sizeof(c->v[j]));
+		i = j;
+	}
+	c->n--;
+}
+
+/*
+ * Drops entries no load used since the last sweep, in place: a load that
+ * changed a few files removes only their old entries.
+ */
 static void
 cache_sweep(struct state_cache *c)
 {
-	struct cache_ent	*old = c->v;
-	size_t			 i;
+	size_t	i, nstale = 0, k;
+	char	**keys;
 
-	c->v = xcalloc(c->cap, sizeof(*c->v));
-	c->n = 0;
-	for (i = 0; i < c->cap; i++) {
-		if (old[i].key == NULL)
-			continue;
-		if (!old[i].used) {
-			cache_ent_dispose(&old[i]);
-			continue;
+	for (i = 0; i < c->cap; i++)
+		if (c->v[i].key != NULL && !c->v[i].used)
+			nstale++;
+	if (nstale > 0) {
+		/* Removal moves entries, so find each stale one by key. */
+		keys = xcalloc(nstale, sizeof(*keys));
+		for (i = 0, k = 0; i < c->cap; i++)
+			if (c->v[i].key != NULL && !c->v[i].used)
+				keys[k++] = xstrdup(c->v[i].key);
+		for (k = 0; k < nstale; k++) {
+			struct cache_ent *e = cache_slot(c, keys[k]);
+
+			cache_remove(c, (size_t)(e - c->v));
+			free(keys[k]);
 		}
-		old[i].used = 0;
-		*cache_slot(c, old[i].key) = old[i];
-		c->n++;
+		free(keys);
 	}
-	free(old);
+	for (i = 0; i < c->cap; i++)
+		c->v[i].used = 0;
 }
 
 /* Copies the problems of a cached parse into the state's list. */
@@ -1273,19 +1306,28 @@ load_server(struct state *st, const struct state_src *src,
 	struct cache_ent	*e = NULL;
 	struct rerr		 err;
 	struct diags		 d;
-	char			 id[96], *key;
+	char			 id[96], key[PATH_MAX + sizeof(id)];
 
 	buf_reset(b);
+	rerr_init(&err);
+	/* A source that knows a file's id without reading it: cache first. */
+	if (cache != NULL && src->stat != NULL &&
+	    src->stat(src->arg, path, id, sizeof(id), &err) == 0) {
+		snprintf(key, sizeof(key), "%s\n%s", path, id);
+		e = cache_slot(cache, key);
+		if (e->key != NULL)
+			goto hit;
+	}
 	rerr_init(&err);
 	if (src->read(src->arg, path, b, id, sizeof(id), &err) != 0) {
 		diags_add(st->diags, path, 0, 0, "%s", err.msg);
 		return;
 	}
 	if (cache != NULL) {
-		xasprintf(&key, "%s\n%s", path, id);
+		snprintf(key, sizeof(key), "%s\n%s", path, id);
 		e = cache_slot(cache, key);
 		if (e->key != NULL) {
-			free(key);
+hit:
 			e->used = 1;
 			diags_copy(st->diags, &e->d);
 			if (e->srv != NULL)
@@ -1299,14 +1341,14 @@ load_server(struct state *st, const struct state_src *src,
 		cache->parses++;
 		diags_init(&d);
 		(void)state_parse_server(&srv, path, buf_str(b), b->len, &d);
-		e->key = key;
+		e->key = xstrdup(key);
 		e->used = 1;
 		e->d = d;
-		e->srv = srv != NULL ? state_server_dup(srv) : NULL;
-		if (e->srv != NULL) {
-			free(e->srv->blob_id);
-			e->srv->blob_id = xstrdup(id);
+		if (srv != NULL) {
+			free(srv->blob_id);
+			srv->blob_id = xstrdup(id);
 		}
+		e->srv = srv != NULL ? state_server_dup(srv) : NULL;
 		cache->n++;
 		diags_copy(st->diags, &d);
 	} else
@@ -1323,10 +1365,14 @@ add:
 		limits_unset(&srv->limits);
 		srv->error = xstrdup("the file is not valid YAML");
 	}
-	free(srv->blob_id);
-	srv->blob_id = xstrdup(id);
-	st->servers = xreallocarray(st->servers, st->nservers + 1,
-	    sizeof(*st->servers));
+	/* A copy from the cache (one block) already has this id. */
+	if (srv->blob_id == NULL || strcmp(srv->blob_id, id) != 0) {
+		free(srv->blob_id);
+		srv->blob_id = xstrdup(id);
+	}
+	if ((st->nservers & (st->nservers - 1)) == 0)
+		st->servers = xreallocarray(st->servers, st->nservers ?
+		    st->nservers * 2 : 1, sizeof(*st->servers));
 	st->servers[st->nservers++] = srv;
 }
 
@@ -1478,7 +1524,11 @@ state_load(struct state **out, const struct state_src *src,
 	n = 0;
 	if (cache != NULL)
 		cache_sweep(cache);
-	if (st->nservers > 1)
+	/* Files come sorted by name from git and from a directory. */
+	for (i = 1; i < st->nservers; i++)
+		if (srv_cmp(&st->servers[i - 1], &st->servers[i]) > 0)
+			break;
+	if (i < st->nservers)
 		qsort(st->servers, st->nservers, sizeof(*st->servers),
 		    srv_cmp);
 	for (i = 1; i < st->nservers; i++)

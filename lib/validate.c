@@ -152,25 +152,138 @@ port_use_cmp(const void *a, const void *b)
 	return strcmp(x->srv->name, y->srv->name);
 }
 
-/* Cross-file validation of a loaded state. */
+/* Node indices sorted by name, then by position (see node_index). */
+static int
+node_idx_cmp(const void *a, const void *b, void *arg)
+{
+	const struct state	*st = arg;
+	size_t			 x = *(const size_t *)a, y = *(const size_t *)b;
+	int			 c;
+
+	c = strcmp(st->nodes[x].name, st->nodes[y].name);
+	if (c != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The position of the first node called name (what state_node_find
+ * returns), by binary search over byname, the named nodes' positions
+ * sorted by name then position; -1 when there is none.
+ */
+static long
+node_index(const struct state *st, const size_t *byname, size_t n,
+    const char *name)
+{
+	size_t	lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strcmp(st->nodes[byname[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && strcmp(st->nodes[byname[lo]].name, name) == 0)
+		return (long)byname[lo];
+	return -1;
+}
+
+/*
+ * Capacity: the server that tips a node over gets the error. bucket[k]
+ * lists, in name order, the servers whose node is the node at k.
+ */
+static void
+check_capacity(struct state *st, const size_t *byname, size_t nnamed,
+    size_t *const *bucket, const size_t *nbucket)
+{
+	size_t	i, j;
+	long	f;
+
+	for (i = 0; i < st->nnodes; i++) {
+		const struct state_node	*node = &st->nodes[i];
+		int64_t			 mem = 0, disk = 0, cpu = 0;
+
+		if (node->name == NULL ||
+		    (f = node_index(st, byname, nnamed, node->name)) < 0)
+			continue;
+		for (j = 0; j < nbucket[f]; j++) {
+			struct state_server *srv = st->servers[bucket[f][j]];
+			int over = 0;
+
+			if (!srv->valid)
+				continue;
+			mem += srv->limits.memory;
+			disk += srv->limits.disk;
+			cpu += srv->limits.cpu;
+			if (node->cap_memory > 0 && (double)mem >
+			    node->cap_memory * node->oversubscribe)
+				over = 1;
+			if (node->cap_disk > 0 && (double)disk >
+			    node->cap_disk * node->oversubscribe)
+				over = 2;
+			if (node->cap_cpu > 0 && (double)cpu >
+			    node->cap_cpu * node->oversubscribe)
+				over = 3;
+			if (over == 0)
+				continue;
+			verr(st, srv, STATE_POS_MEMORY, "node '%s' is full: "
+			    "with this server it would hold %lld MiB memory, "
+			    "%lld MiB disk and %lld%% cpu, over its capacity "
+			    "of %lld MiB, %lld MiB and %lld%% (x%.2f "
+			    "oversubscription)", node->name, (long long)mem,
+			    (long long)disk, (long long)cpu,
+			    (long long)node->cap_memory,
+			    (long long)node->cap_disk,
+			    (long long)node->cap_cpu, node->oversubscribe);
+			mem -= srv->limits.memory;
+			disk -= srv->limits.disk;
+			cpu -= srv->limits.cpu;
+		}
+	}
+}
+
+/*
+ * Cross-file validation of a loaded state, in time linear in the number
+ * of servers (but for sorting): nodes are found by binary search and each
+ * node's servers are gathered once.
+ */
 void
 state_validate(struct state *st)
 {
 	struct port_use		*uses = NULL;
-	size_t			 nuses = 0, i, j;
+	size_t			 nuses = 0, cuses = 0, i, j, nnamed = 0;
+	size_t			*byname, **bucket, *nbucket;
+	long			*nid;
 
+	byname = xcalloc(st->nnodes + 1, sizeof(*byname));
+	for (i = 0; i < st->nnodes; i++)
+		if (st->nodes[i].name != NULL)
+			byname[nnamed++] = i;
+	if (nnamed > 1)
+		qsort_r(byname, nnamed, sizeof(*byname), node_idx_cmp, st);
+	nid = xcalloc(st->nservers + 1, sizeof(*nid));
+	nbucket = xcalloc(st->nnodes + 1, sizeof(*nbucket));
+	bucket = xcalloc(st->nnodes + 1, sizeof(*bucket));
 	for (i = 0; i < st->nservers; i++) {
 		struct state_server	*srv = st->servers[i];
-		const struct state_node	*node;
+		const struct state_node	*node = NULL;
 		const struct egg	*egg;
 
+		nid[i] = -1;
 		apply_defaults(st, srv);
+		if (srv->node != NULL)
+			nid[i] = node_index(st, byname, nnamed, srv->node);
+		if (nid[i] >= 0)
+			nbucket[nid[i]]++;
 		if (srv->node == NULL || srv->egg == NULL)
 			continue;
-		if ((node = state_node_find(st, srv->node)) == NULL)
+		if (nid[i] < 0)
 			verr(st, srv, STATE_POS_NODE, "node '%s' does not "
 			    "exist (no file nodes/%s.yaml)", srv->node,
 			    srv->node);
+		else
+			node = &st->nodes[nid[i]];
 		if ((egg = egglib_find(st->eggs, srv->egg)) == NULL)
 			verr(st, srv, STATE_POS_EGG, "egg '%s' does not exist "
 			    "in the built-in library or the repository's "
@@ -195,8 +308,10 @@ state_validate(struct state *st)
 				verr(st, srv, STATE_POS_EXTRA, "extra port %d "
 				    "is outside node '%s''s port ranges",
 				    srv->extra_ports[j], node->name);
-		uses = xreallocarray(uses, nuses + srv->nextra_ports + 1,
-		    sizeof(*uses));
+		if (nuses + srv->nextra_ports + 1 > cuses) {
+			cuses = (nuses + srv->nextra_ports + 1) * 2;
+			uses = xreallocarray(uses, cuses, sizeof(*uses));
+		}
 		if (srv->port != 0) {
 			uses[nuses].port = srv->port;
 			uses[nuses++].srv = srv;
@@ -228,45 +343,20 @@ state_validate(struct state *st)
 	}
 	free(uses);
 
-	/* Capacity: the server that tips a node over gets the error. */
+	/* Each node's servers, in name order, for the capacity check. */
 	for (i = 0; i < st->nnodes; i++) {
-		const struct state_node	*node = &st->nodes[i];
-		int64_t			 mem = 0, disk = 0, cpu = 0;
-
-		for (j = 0; j < st->nservers; j++) {
-			struct state_server *srv = st->servers[j];
-			int over = 0;
-
-			if (!srv->valid || srv->node == NULL ||
-			    strcmp(srv->node, node->name) != 0)
-				continue;
-			mem += srv->limits.memory;
-			disk += srv->limits.disk;
-			cpu += srv->limits.cpu;
-			if (node->cap_memory > 0 && (double)mem >
-			    node->cap_memory * node->oversubscribe)
-				over = 1;
-			if (node->cap_disk > 0 && (double)disk >
-			    node->cap_disk * node->oversubscribe)
-				over = 2;
-			if (node->cap_cpu > 0 && (double)cpu >
-			    node->cap_cpu * node->oversubscribe)
-				over = 3;
-			if (over == 0)
-				continue;
-			verr(st, srv, STATE_POS_MEMORY, "node '%s' is full: "
-			    "with this server it would hold %lld MiB memory, "
-			    "%lld MiB disk and %lld%% cpu, over its capacity "
-			    "of %lld MiB, %lld MiB and %lld%% (x%.2f "
-			    "oversubscription)", node->name, (long long)mem,
-			    (long long)disk, (long long)cpu,
-			    (long long)node->cap_memory,
-			    (long long)node->cap_disk,
-			    (long long)node->cap_cpu, node->oversubscribe);
-			mem -= srv->limits.memory;
-			disk -= srv->limits.disk;
-			cpu -= srv->limits.cpu;
-		}
+		bucket[i] = xcalloc(nbucket[i] + 1, sizeof(**bucket));
+		nbucket[i] = 0;
 	}
+	for (i = 0; i < st->nservers; i++)
+		if (nid[i] >= 0)
+			bucket[nid[i]][nbucket[nid[i]]++] = i;
+	check_capacity(st, byname, nnamed, bucket, nbucket);
+	for (i = 0; i < st->nnodes; i++)
+		free(bucket[i]);
+	free(bucket);
+	free(nbucket);
+	free(nid);
+	free(byname);
 	diags_sort(st->diags);
 }

@@ -18,6 +18,8 @@ run() {
 }
 run bench_state "$O/tests/bench_state"
 run bench_parse "$O/tests/bench_parse"
+# the 100,000-server repository is built once (git fast-import) and kept
+run bench_gitstate "$O/tests/bench_gitstate" -d "${ROOST_BENCH_GITREPO:-$ROOST_BUILD/bench-gitstate.git}"
 run bench_eggs "$O/tests/bench_eggs" eggs tests/data/eggs-corpus
 run bench_engine "$O/tests/bench_engine" -n 7
 # the bot's benchmarks run it against the fake Discord (python3-websockets)

@@ -14,6 +14,8 @@
 #include <signal.h>
 
 #include "buf.h"
+#include "diag.h"
+#include "egg.h"
 #include "gitstore.h"
 #include "state.h"
 #include "xmalloc.h"
@@ -180,6 +182,204 @@ test_gitstore__open_resolve(void **state)
 	gs = open_ok("r.git");
 	assert_null(gitstore_workdir(gs));
 	gitstore_close(gs);
+}
+
+/* Everything a state says, as text: each server as written, and why. */
+static char *
+state_dump(const struct state *st)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "%zu nodes, %zu servers\n", st->nnodes, st->nservers);
+	for (i = 0; i < st->nservers; i++) {
+		state_server_write(st->servers[i], &b);
+		buf_addf(&b, "valid %d error %s\n", st->servers[i]->valid,
+		    st->servers[i]->error ? st->servers[i]->error : "-");
+	}
+	diags_format(st->diags, &b);
+	return buf_detach(&b);
+}
+
+static struct state *
+load_ok(const struct state_src *src, const struct egg_library *eggs,
+    struct state_cache *cache)
+{
+	struct state	*st;
+	struct rerr	 err;
+
+	rerr_init(&err);
+	assert_rok(state_load(&st, src, eggs, cache, &err), &err);
+	return st;
+}
+
+static struct state *
+load_rev(struct gitstore *gs, const char *rev,
+    const struct gitstore_change *ch, size_t nch,
+    const struct egg_library *eggs, struct state_cache *cache)
+{
+	struct state_src	 src;
+	struct state		*st;
+	struct rerr		 err;
+	char			 id[GITSTORE_IDLEN];
+
+	rerr_init(&err);
+	assert_rok(gitstore_resolve(gs, rev, id, &err), &err);
+	assert_rok(gitstore_state_src(gs, id, ch, nch, &src, &err), &err);
+	st = load_ok(&src, eggs, cache);
+	gitstore_state_src_release(&src);
+	return st;
+}
+
+/*
+ * 2,000 servers on 20 nodes, with the faults validation finds (a port
+ * used twice, an unknown node and egg, YAML that does not parse, a full
+ * node): the state read from the commit's objects is the state read from
+ * the work tree, cold and through the parse cache after one file changes,
+ * and a commit made by the store has the tree git makes for the same
+ * change.
+ */
+static void
+test_gitstore__state_at_scale(void **state)
+{
+	struct egg_library	*eggs = egglib_new();
+	struct state_cache	*cache = state_cache_new();
+	struct gitstore		*gs;
+	struct gitstore_change	 ch[3];
+	struct state_src	 wsrc;
+	struct state		*w, *g;
+	struct diags		 d;
+	struct rerr		 err;
+	struct buf		 b;
+	char			*wd, *gd, *wdir, *tree, *want, rel[64];
+	char			 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
+	size_t			 parses;
+	int			 i;
+
+	diags_init(&d);
+	assert_int_equal(egglib_load_dir(eggs, egglib_builtin_dir(), "eggs/",
+	    &d), 0);
+	diags_dispose(&d);
+	assert_int_equal(unit_sh("git init -q big && mkdir big/nodes "
+	    "big/servers"), 0);
+	buf_init(&b, 0);
+	for (i = 0; i < 20; i++) {
+		buf_reset(&b);
+		buf_addf(&b, "name: n%02d\naddress: 10.0.0.%d\nports: "
+		    "[\"20000-20199\"]\ncapacity: { memory: %d, disk: "
+		    "100000000, cpu: 1000000 }\n", i, i + 1,
+		    i == 7 ? 5000 : 1000000);
+		snprintf(rel, sizeof(rel), "big/nodes/n%02d.yaml", i);
+		unit_write(rel, buf_str(&b));
+	}
+	for (i = 0; i < 2000; i++) {
+		buf_reset(&b);
+		if (i == 50)
+			buf_puts(&b, "name: [\n");
+		else
+			buf_addf(&b, "apiVersion: roost/v1\nkind: Server\n"
+			    "name: s%04d\nowner: \"444444444444444444\"\n"
+			    "node: %s\negg: %s\nstate: running\nlimits: "
+			    "{ memory: 256, cpu: 50, disk: 1024 }\nports: "
+			    "{ default: %d }\nvariables:\n  MOTD: \"hi %d\"\n",
+			    i, i == 13 ? "nx" : "", i == 100 ? "no/such" :
+			    "roost/demo", 20000 + (i % 97 == 3 ? 0 : i / 20),
+			    i);
+		if (i != 50 && i != 13) {
+			/* the node field, filled after the fact */
+			char *t = xstrdup(buf_str(&b)), *at = strstr(t,
+			    "node: ");
+
+			buf_reset(&b);
+			buf_add(&b, t, (size_t)(at - t) + 6);
+			buf_addf(&b, "n%02d%s", i % 20, at + 6);
+			free(t);
+		}
+		snprintf(rel, sizeof(rel), "big/servers/s%04d.yaml", i);
+		unit_write(rel, buf_str(&b));
+	}
+	assert_int_equal(unit_sh("cd big && git add . && git commit -qm big"), 0);
+
+	xasprintf(&wdir, "%s/big", unit_root);
+	state_src_dir(&wsrc, wdir);
+	w = load_ok(&wsrc, eggs, NULL);
+	assert_int_equal(w->nservers, 2000);
+	assert_true(w->diags->nerrors >= 5);
+	wd = state_dump(w);
+	gs = open_ok("big");
+	g = load_rev(gs, "HEAD", NULL, 0, eggs, NULL);
+	gd = state_dump(g);
+	assert_string_equal(gd, wd);
+	state_free(g);
+	free(gd);
+	/* through the cache: a second load of the same commit parses none */
+	g = load_rev(gs, "HEAD", NULL, 0, eggs, cache);
+	state_free(g);
+	parses = state_cache_parses(cache);
+	g = load_rev(gs, "HEAD", NULL, 0, eggs, cache);
+	assert_int_equal(state_cache_parses(cache), parses);
+	gd = state_dump(g);
+	assert_string_equal(gd, wd);
+	state_free(g);
+	free(gd);
+	state_free(w);
+	free(wd);
+
+	/* one file changed, one removed and one added in a new directory */
+	ch[0].path = "servers/s0500.yaml";
+	rerr_init(&err);
+	buf_reset(&b);
+	assert_rok(wsrc.read(wsrc.arg, ch[0].path, &b, id, sizeof(id),
+	    &err), &err);
+	want = xstrdup(buf_str(&b));
+	memcpy(strstr(want, "memory: 256"), "memory: 512", 11);
+	ch[0].data = want;
+	ch[0].len = strlen(want);
+	ch[1].path = "servers/s0501.yaml";
+	ch[1].data = NULL;
+	ch[1].len = 0;
+	ch[2].path = "extra/deep/note.txt";
+	ch[2].data = "note\n";
+	ch[2].len = 5;
+	rerr_init(&err);
+	assert_rok(gitstore_resolve(gs, "HEAD", tip, &err), &err);
+	assert_rok(gitstore_commit_create(gs, tip, ch, 3, "t <t@e.org>", NULL,
+	    "change", 0, id, &err), &err);
+	unit_write("big/servers/s0500.yaml", want);
+	assert_int_equal(unit_sh("cd big && git rm -q servers/s0501.yaml && "
+	    "mkdir -p extra/deep && printf 'note\\n' > extra/deep/note.txt "
+	    "&& git add . && git commit -qm same"), 0);
+	tree = unit_sh_out("cd big && git rev-parse %s^{tree}", id);
+	want = unit_sh_out("cd big && git rev-parse HEAD^{tree}");
+	assert_string_equal(tree, want);
+	free(tree);
+	free(want);
+
+	/* the changed commit through the warm cache: one file parsed */
+	w = load_ok(&wsrc, eggs, NULL);
+	wd = state_dump(w);
+	parses = state_cache_parses(cache);
+	g = load_rev(gs, "HEAD", NULL, 0, eggs, cache);
+	assert_int_equal(state_cache_parses(cache), parses + 1);
+	gd = state_dump(g);
+	assert_string_equal(gd, wd);
+	state_free(g);
+	free(gd);
+	/* and the same change as an overlay on the old commit */
+	g = load_rev(gs, "HEAD~1", ch, 3, eggs, cache);
+	gd = state_dump(g);
+	assert_string_equal(gd, wd);
+	state_free(g);
+	free(gd);
+	state_free(w);
+	free(wd);
+	free((char *)ch[0].data);
+	gitstore_close(gs);
+	buf_dispose(&b);
+	free(wdir);
+	state_cache_free(cache);
+	egglib_free(eggs);
 }
 
 static void
@@ -912,6 +1112,7 @@ main(void)
 		cmocka_unit_test(test_gitstore__fetch_push_http_token),
 		cmocka_unit_test(test_gitstore__file_log_and_trailers),
 		cmocka_unit_test(test_gitstore__ident),
+		cmocka_unit_test(test_gitstore__state_at_scale),
 	};
 	char	*home;
 	int	 rc;

@@ -1,0 +1,297 @@
+/*
+ * bench_gitstate: reading the state from commit objects, the path roostd,
+ * the bot and CI take. Builds (once, with git fast-import) a bare
+ * repository of NODES nodes with PER servers each (one small file per
+ * server) and two commits that differ in one server file, then measures:
+ *
+ *	cold	opening the repository and loading + validating the state of
+ *		a commit with no parse cache (a new process: roost validate)
+ *	one	loading a commit that changes one file after the other was
+ *		loaded through the same parse cache (roostd, the bot)
+ *	edit	one "roost server set" through the panel core (lock, read,
+ *		check, commit, branch update), the panel kept open
+ *
+ * and, as the anchor, "git ls-tree -r" piped to "git cat-file --batch":
+ * git itself reading every file of the commit.
+ *
+ *	bench_gitstate [-n NODES] [-s PER] [-r RUNS] [-d REPO]
+ *
+ * With -d, the repository is built at REPO when it does not exist and
+ * reused when it does (so repeated runs do not rebuild it).
+ */
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "egg.h"
+#include "gitstore.h"
+#include "panel.h"
+#include "rerr.h"
+#include "state.h"
+
+#include "bench.h"
+
+static int	nnodes = 100, per = 1000;
+
+static void
+server_body(struct buf *b, int node, int i, int memory)
+{
+	buf_addf(b, "# yaml-language-server: $schema=../schema/server.schema"
+	    ".json\napiVersion: roost/v1\nkind: Server\nname: s%03d-%04d\n"
+	    "owner: \"444444444444444444\"\nnode: n%03d\negg: roost/demo\n"
+	    "state: running\nlimits: { memory: %d, swap: 0, cpu: 50, "
+	    "disk: 1024, io: 500, pids: 64 }\nports:\n  default: %d\n"
+	    "variables:\n  MOTD: \"Server %d of node %d\"\n", node, i, node,
+	    memory, 20000 + i, i, node);
+}
+
+static void
+blob(FILE *f, const struct buf *b)
+{
+	fprintf(f, "data %zu\n", b->len);
+	fwrite(b->data, 1, b->len, f);
+	fputc('\n', f);
+}
+
+/* Writes the repository with git fast-import. */
+static int
+build(const char *repo)
+{
+	struct buf	 b;
+	char		 cmd[PATH_MAX];
+	FILE		*f;
+	int		 node, i;
+
+	snprintf(cmd, sizeof(cmd), "git init -q --bare -b main %s && "
+	    "git -C %s fast-import --quiet", repo, repo);
+	if ((f = popen(cmd, "w")) == NULL)
+		return -1;
+	buf_init(&b, 0);
+	fprintf(f, "commit refs/heads/main\ncommitter bench <b@example.org> "
+	    "1700000000 +0000\ndata 5\nstate\n");
+	for (node = 0; node < nnodes; node++) {
+		buf_reset(&b);
+		buf_addf(&b, "apiVersion: roost/v1\nkind: Node\nname: n%03d\n"
+		    "address: 10.0.%d.%d\nports: [\"20000-21999\"]\n"
+		    "capacity: { memory: 1000000, disk: 10000000, "
+		    "cpu: 100000 }\n", node, node / 250, node % 250);
+		fprintf(f, "M 100644 inline nodes/n%03d.yaml\n", node);
+		blob(f, &b);
+		for (i = 0; i < per; i++) {
+			buf_reset(&b);
+			server_body(&b, node, i, 256);
+			fprintf(f, "M 100644 inline servers/s%03d-%04d.yaml\n",
+			    node, i);
+			blob(f, &b);
+		}
+	}
+	fprintf(f, "\ncommit refs/heads/main\ncommitter bench "
+	    "<b@example.org> 1700000001 +0000\ndata 4\none\n");
+	buf_reset(&b);
+	server_body(&b, nnodes / 2, per / 2, 512);
+	fprintf(f, "M 100644 inline servers/s%03d-%04d.yaml\n", nnodes / 2,
+	    per / 2);
+	blob(f, &b);
+	buf_dispose(&b);
+	return pclose(f) == 0 ? 0 : -1;
+}
+
+static int
+load(struct gitstore *gs, const char *rev, const struct egg_library *eggs,
+    struct state_cache *cache, size_t *nservers)
+{
+	struct state_src	 src;
+	struct state		*st;
+	struct rerr		 err;
+	char			 id[GITSTORE_IDLEN];
+
+	rerr_init(&err);
+	if (gitstore_resolve(gs, rev, id, &err) != 0 ||
+	    gitstore_state_src(gs, id, NULL, 0, &src, &err) != 0) {
+		fprintf(stderr, "bench_gitstate: %s\n", err.msg);
+		return -1;
+	}
+	if (state_load(&st, &src, eggs, cache, &err) != 0) {
+		fprintf(stderr, "bench_gitstate: %s\n", err.msg);
+		gitstore_state_src_release(&src);
+		return -1;
+	}
+	gitstore_state_src_release(&src);
+	if (st->diags->nerrors != 0) {
+		diags_print(st->diags, stderr);
+		state_free(st);
+		return -1;
+	}
+	*nservers = st->nservers;
+	state_free(st);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct egg_library	*eggs = egglib_new();
+	struct state_cache	*cache;
+	struct gitstore		*gs;
+	struct panel		*p;
+	struct panel_opts	 po;
+	struct panel_req	 req;
+	struct panel_result	 res;
+	struct diags		 d;
+	struct rerr		 err;
+	char			 dir[] = "/tmp/roost-bench-git.XXXXXX";
+	char			 repo[PATH_MAX / 4], cmd[PATH_MAX], kv[64];
+	char			 name[32];
+	const char		*kvp[1], *keep = NULL;
+	double			 cold[16], one[16], edit[16], anchor[16], t;
+	size_t			 ns = 0, want;
+	int			 runs = 3, ch, i, rc;
+	struct stat		 sb;
+
+	while ((ch = getopt(argc, argv, "n:s:r:d:")) != -1) {
+		if (ch == 'n')
+			nnodes = atoi(optarg);
+		else if (ch == 's')
+			per = atoi(optarg);
+		else if (ch == 'r')
+			runs = atoi(optarg);
+		else if (ch == 'd')
+			keep = optarg;
+		else
+			return 2;
+	}
+	if (runs < 1 || runs > 16 || nnodes < 1 || nnodes > 1000 ||
+	    per < 1 || per > 2000)
+		return 2;
+	want = (size_t)nnodes * (size_t)per;
+	diags_init(&d);
+	egglib_load_dir(eggs, egglib_builtin_dir(), "eggs/", &d);
+	diags_dispose(&d);
+	if (keep != NULL)
+		snprintf(repo, sizeof(repo), "%s", keep);
+	else {
+		if (mkdtemp(dir) == NULL)
+			return 1;
+		snprintf(repo, sizeof(repo), "%s/repo.git", dir);
+	}
+	if (stat(repo, &sb) != 0) {
+		t = bench_now();
+		if (build(repo) != 0) {
+			fprintf(stderr, "bench_gitstate: cannot build %s\n",
+			    repo);
+			return 1;
+		}
+		fprintf(stderr, "built %zu servers with git fast-import in "
+		    "%.2f s\n", want, bench_now() - t);
+	}
+
+	/* Anchor: git reading every file of the commit. */
+	snprintf(cmd, sizeof(cmd), "git -C %s ls-tree -r --format='%%(objectname)' "
+	    "main | git -C %s cat-file --batch >/dev/null", repo, repo);
+	for (i = 0; i < runs; i++) {
+		t = bench_now();
+		if (system(cmd) != 0)
+			return 1;
+		anchor[i] = bench_now() - t;
+	}
+
+	/* Cold: a new reader, no cache. */
+	for (i = 0; i < runs; i++) {
+		rerr_init(&err);
+		t = bench_now();
+		if (gitstore_open(&gs, repo, &err) != 0) {
+			fprintf(stderr, "bench_gitstate: %s\n", err.msg);
+			return 1;
+		}
+		if (load(gs, "main", eggs, NULL, &ns) != 0)
+			return 1;
+		gitstore_close(gs);
+		cold[i] = bench_now() - t;
+		if (ns != want) {
+			fprintf(stderr, "bench_gitstate: %zu servers, not "
+			    "%zu\n", ns, want);
+			return 1;
+		}
+	}
+
+	/* One file changed: alternate the two commits through one cache. */
+	rerr_init(&err);
+	if (gitstore_open(&gs, repo, &err) != 0)
+		return 1;
+	cache = state_cache_new();
+	if (load(gs, "main~1", eggs, cache, &ns) != 0)
+		return 1;
+	for (i = 0; i < runs * 2 && i < 16; i++) {
+		t = bench_now();
+		if (load(gs, i % 2 ? "main~1" : "main", eggs, cache, &ns) != 0)
+			return 1;
+		one[i] = bench_now() - t;
+	}
+	state_cache_free(cache);
+	gitstore_close(gs);
+
+	/* Edits through the panel core, kept open as the bot keeps it. */
+	memset(&po, 0, sizeof(po));
+	po.repo = repo;
+	po.branch = "main";
+	po.remote = "";
+	po.eggs = eggs;
+	po.committer = "bench <b@example.org>";
+	memset(&req, 0, sizeof(req));
+	req.author = "bench <b@example.org>";
+	rerr_init(&err);
+	if (panel_open(&p, &po, &err) != 0) {
+		fprintf(stderr, "bench_gitstate: %s\n", err.msg);
+		return 1;
+	}
+	snprintf(name, sizeof(name), "s%03d-%04d", nnodes / 3, per / 3);
+	for (i = -1; i < runs * 2 && i < 15; i++) {
+		/* The first edit fills the panel's cache; not timed. */
+		snprintf(kv, sizeof(kv), "memory=%d", 300 + (i + 1) % 2);
+		kvp[0] = kv;
+		panel_result_init(&res);
+		rerr_init(&err);
+		t = bench_now();
+		rc = panel_server_set(p, &req, name, kvp, 1, &res, &err);
+		if (i >= 0)
+			edit[i] = bench_now() - t;
+		if (rc != 0 || res.unchanged) {
+			fprintf(stderr, "bench_gitstate: edit: %s\n",
+			    rc ? err.msg : "unchanged");
+			return 1;
+		}
+		panel_result_dispose(&res);
+	}
+	panel_close(p);
+	/* Put the branch back, so a kept repository stays as built. */
+	if (keep != NULL) {
+		/* The two built commits are the first two of the history. */
+		snprintf(cmd, sizeof(cmd), "git -C %s update-ref "
+		    "refs/heads/main $(git -C %s rev-list --reverse main | "
+		    "sed -n 2p)", repo, repo);
+		if (system(cmd) != 0)
+			return 1;
+	}
+
+	bench_median(anchor, (size_t)runs);
+	bench_median(cold, (size_t)runs);
+	bench_median(one, (size_t)(runs * 2 > 16 ? 16 : runs * 2));
+	bench_median(edit, (size_t)(runs * 2 > 15 ? 15 : runs * 2));
+	printf("state from commit objects, %d nodes x %d servers: cold "
+	    "%.3f s (goal <= 2 s), one file changed %.1f ms (goal <= 200 ms), "
+	    "panel edit %.1f ms (goal <= 100 ms); git ls-tree -r + cat-file "
+	    "--batch of every file: %.3f s\n", nnodes, per, cold[runs / 2],
+	    one[runs] * 1e3, edit[runs] * 1e3, anchor[runs / 2]);
+	egglib_free(eggs);
+	if (keep == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		return system(cmd) == 0 ? 0 : 1;
+	}
+	return 0;
+}

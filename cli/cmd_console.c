@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "json.h"
 #include "rerr.h"
 #include "xmalloc.h"
 
@@ -56,7 +57,7 @@ con_unreachable(const char *api, const struct rerr *err)
 static void
 con_api_error(const char *name, const struct http_response *resp)
 {
-	cJSON		*o = cJSON_Parse(buf_str(&resp->body));
+	cJSON		*o = json_parse_str(buf_str(&resp->body));
 	const cJSON	*e = cJSON_GetObjectItemCaseSensitive(o, "error");
 
 	if (cJSON_IsString(e))
@@ -210,9 +211,9 @@ con_send(struct http *h, const char *api, const char *name, const char *line,
 	esc = http_escape(name);
 	xasprintf(&url, "http://localhost/v1/servers/%s/command", esc);
 	free(esc);
-	o = cJSON_CreateObject();
+	o = json_new_object();
 	cJSON_AddStringToObject(o, "line", line);
-	body = cJSON_PrintUnformatted(o);
+	body = json_print(o);
 	cJSON_Delete(o);
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
@@ -230,7 +231,7 @@ con_send(struct http *h, const char *api, const char *name, const char *line,
 		con_api_error(name, &resp);
 		rc = CLI_FAIL;
 	} else if (after != NULL) {
-		o = cJSON_Parse(buf_str(&resp.body));
+		o = json_parse_str(buf_str(&resp.body));
 		a = cJSON_GetObjectItemCaseSensitive(o, "after");
 		*after = cJSON_IsNumber(a) ? (unsigned long long)a->valuedouble :
 		    0;

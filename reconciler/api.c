@@ -138,7 +138,7 @@ api_known(struct api *api, const char *name)
 	int	 yes = 0;
 
 	snap = api_snapshot(api, 0);
-	root = cJSON_Parse(snap);
+	root = json_parse_str(snap);
 	free(snap);
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root,
 	    "servers")) {
@@ -199,11 +199,11 @@ api_format_line(struct buf *out, const struct console_line *l, int json,
 	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + n, sizeof(ts) - n, ".%03uZ",
 	    (unsigned int)(l->time_ms % 1000));
-	o = cJSON_CreateObject();
+	o = json_new_object();
 	cJSON_AddNumberToObject(o, "seq", (double)l->seq);
 	cJSON_AddStringToObject(o, "time", ts);
 	cJSON_AddStringToObject(o, "line", text);
-	s = cJSON_PrintUnformatted(o);
+	s = json_print(o);
 	buf_puts(out, s);
 	buf_putc(out, '\n');
 	free(s);
@@ -464,7 +464,7 @@ api_command(struct api *api, struct MHD_Connection *c, const char *name,
 	if (strstr(buf_str(&req->body), "\\u0000") != NULL)
 		return api_error(c, MHD_HTTP_BAD_REQUEST, "the command has the "
 		    "control character U+0000");
-	if ((o = cJSON_ParseWithLength(req->body.data != NULL ?
+	if ((o = json_parse_len(req->body.data != NULL ?
 	    req->body.data : "", req->body.len)) == NULL ||
 	    !cJSON_IsObject(o)) {
 		cJSON_Delete(o);
@@ -502,11 +502,11 @@ api_command(struct api *api, struct MHD_Connection *c, const char *name,
 	cJSON_Delete(o);
 	switch (ret) {
 	case 0:
-		out = cJSON_CreateObject();
+		out = json_new_object();
 		cJSON_AddStringToObject(out, "server", name);
 		cJSON_AddStringToObject(out, "who", res.who);
 		cJSON_AddNumberToObject(out, "after", (double)res.seq);
-		s = cJSON_PrintUnformatted(out);
+		s = json_print(out);
 		cJSON_Delete(out);
 		rc = api_reply(c, MHD_HTTP_OK, "application/json", s);
 		free(s);
@@ -521,9 +521,9 @@ api_command(struct api *api, struct MHD_Connection *c, const char *name,
 		code = MHD_HTTP_CONFLICT;
 		break;
 	case ROOST_EDENIED:
-		out = cJSON_CreateObject();
+		out = json_new_object();
 		cJSON_AddStringToObject(out, "error", err.msg);
-		s = cJSON_PrintUnformatted(out);
+		s = json_print(out);
 		cJSON_Delete(out);
 		r = MHD_create_response_from_buffer(strlen(s), s,
 		    MHD_RESPMEM_MUST_COPY);

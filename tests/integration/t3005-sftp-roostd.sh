@@ -11,6 +11,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 
 NODE=t3005
+read -r GAMEPORT < <(free_ports 1 | xargs)
 API=$TRASH/api.sock
 PIDFILE=$TRASH/data/sftp/roost-sftpd.pid
 export ROOST_EGGS=$ROOST_SRC/eggs
@@ -54,7 +55,7 @@ server_file() {
 		egg: roost/demo
 		state: stopped
 		limits: { memory: 128, cpu: 50, disk: 256, pids: 64 }
-		ports: { default: 32500 }
+		ports: { default: $GAMEPORT }
 		sftp:
 		EOF2
 		for u in "$@"; do
@@ -86,7 +87,7 @@ test_expect_success 'setup: a node whose server has SFTP users' '
 	mkdir -p repo/nodes repo/servers data/volumes/mc &&
 	chown 999:999 data/volumes/mc &&
 	git init -q -b main repo &&
-	printf "name: %s\naddress: 127.0.0.1\nports: [\"32500-32599\"]\n" $NODE \
+	printf "name: %s\naddress: 127.0.0.1\nports: [%s]\n" $NODE $GAMEPORT \
 	    >repo/nodes/$NODE.yaml &&
 	server_file alice &&
 	cat >roostd.yaml <<-EOF2

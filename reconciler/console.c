@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "json.h"
 #include "log.h"
 #include "rerr.h"
 #include "xmalloc.h"
@@ -820,14 +821,14 @@ con_audit(struct console *con, const char *server, const char *who,
 	len = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + len, sizeof(ts) - len, ".%03uZ",
 	    (unsigned int)(now % 1000));
-	o = cJSON_CreateObject();
+	o = json_new_object();
 	cJSON_AddStringToObject(o, "time", ts);
 	cJSON_AddStringToObject(o, "server", server);
 	l = console_utf8(who, strlen(who));
 	cJSON_AddStringToObject(o, "who", l);
 	free(l);
 	cJSON_AddStringToObject(o, "line", line);
-	s = cJSON_PrintUnformatted(o);
+	s = json_print(o);
 	cJSON_Delete(o);
 	len = strlen(s);
 	s = xreallocarray(s, len + 2, 1);

@@ -33,6 +33,7 @@ struct walk {
 	size_t		 n, cap;
 	uint64_t	 left;
 	fswalk_fn	 fn;
+	fswalk_path_fn	 pfn;		/* or: the callback wants paths */
 	void		*arg;
 	int		 stop;
 };
@@ -59,13 +60,27 @@ walk_list(struct walk *w, struct frame *f, int depth)
 	DIR		*dir;
 	struct dirent	*de;
 	struct stat	 sb;
-	int		 fd, rc;
+	char		*prefix = NULL, *path = NULL;
+	size_t		 plen = 0, cap = 0, nl;
+	int		 fd, rc, i;
 
 	if ((fd = dup(f->fd)) == -1)
 		return;
 	if ((dir = fdopendir(fd)) == NULL) {
 		close(fd);
 		return;
+	}
+	/* The directory's own path, from the names on the stack. */
+	if (w->pfn != NULL) {
+		for (i = 1; i <= depth; i++)
+			plen += strlen(w->st[i].name) + 1;
+		prefix = xcalloc(1, plen + 1);
+		for (i = 1, nl = 0; i <= depth; i++) {
+			memcpy(prefix + nl, w->st[i].name,
+			    strlen(w->st[i].name));
+			nl += strlen(w->st[i].name);
+			prefix[nl++] = '/';
+		}
 	}
 	while (!w->stop && w->left > 0 && (de = readdir(dir)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
@@ -74,7 +89,17 @@ walk_list(struct walk *w, struct frame *f, int depth)
 		w->left--;
 		if (fstatat(f->fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 			continue;
-		rc = w->fn(f->fd, de->d_name, &sb, depth, w->arg);
+		if (w->pfn != NULL) {
+			nl = plen + strlen(de->d_name) + 1;
+			if (nl > cap) {
+				cap = nl * 2;
+				path = xreallocarray(path, cap, 1);
+			}
+			memcpy(path, prefix, plen);
+			memcpy(path + plen, de->d_name, nl - plen);
+			rc = w->pfn(f->fd, de->d_name, path, &sb, w->arg);
+		} else
+			rc = w->fn(f->fd, de->d_name, &sb, depth, w->arg);
 		if (rc == -1) {
 			w->stop = 1;
 			break;
@@ -88,6 +113,8 @@ walk_list(struct walk *w, struct frame *f, int depth)
 		f->sub[f->nsub++] = xstrdup(de->d_name);
 	}
 	closedir(dir);
+	free(prefix);
+	free(path);
 }
 
 /* Reopens frame i from its nearest ancestor with an open descriptor. */
@@ -112,20 +139,45 @@ walk_reopen(struct walk *w, size_t i)
 	return 0;
 }
 
+static int	walk_run(struct walk *w, int rootfd, int *truncated);
+
 /* Walks a tree; see fswalk.h. */
 int
 fswalk(int rootfd, uint64_t max_entries, fswalk_fn fn, void *arg,
     int *truncated)
 {
 	struct walk	 w;
-	struct frame	*f;
-	char		*name;
-	int		 fd;
 
 	memset(&w, 0, sizeof(w));
 	w.left = max_entries;
 	w.fn = fn;
 	w.arg = arg;
+	return walk_run(&w, rootfd, truncated);
+}
+
+/* Walks a tree telling the callback each path; see fswalk.h. */
+int
+fswalk_path(int rootfd, uint64_t max_entries, fswalk_path_fn fn, void *arg,
+    int *truncated)
+{
+	struct walk	 w;
+
+	memset(&w, 0, sizeof(w));
+	w.left = max_entries;
+	w.pfn = fn;
+	w.arg = arg;
+	return walk_run(&w, rootfd, truncated);
+}
+
+/* The walk itself, for fswalk and fswalk_path. */
+static int
+walk_run(struct walk *wp, int rootfd, int *truncated)
+{
+	struct walk	 w = *wp;
+	struct frame	*f;
+	char		*name;
+	int		 fd;
+
 	if (truncated != NULL)
 		*truncated = 0;
 	if ((fd = dup(rootfd)) == -1)

@@ -33,4 +33,20 @@ typedef int	(*fswalk_fn)(int dirfd, const char *name,
 int	fswalk(int rootfd, uint64_t max_entries, fswalk_fn fn, void *arg,
 	    int *truncated);
 
+/*
+ * The callback of fswalk_path: the same as fswalk_fn, with path the
+ * entry's path relative to the root ("world/region/r.0.0.mca"; borrowed
+ * for the call).
+ */
+typedef int	(*fswalk_path_fn)(int dirfd, const char *name,
+		    const char *path, const struct stat *sb, void *arg);
+
+/*
+ * fswalk, telling the callback each entry's path below the root (backups
+ * name their entries by it). A directory's entries are listed before any
+ * entry of its subdirectories. Returns as fswalk.
+ */
+int	fswalk_path(int rootfd, uint64_t max_entries, fswalk_path_fn fn,
+	    void *arg, int *truncated);
+
 #endif

@@ -220,6 +220,35 @@ str_len(const char *s)
 	return s != NULL ? pack_align(strlen(s) + 1) : 0;
 }
 
+/* The bytes a packed copy of a list of n strings takes. */
+static size_t
+strv_len(char *const *v, size_t n)
+{
+	size_t	i, len;
+
+	if (v == NULL)
+		return 0;
+	len = pack_align((n + 1) * sizeof(char *));
+	for (i = 0; i < n; i++)
+		len += str_len(v[i]);
+	return len;
+}
+
+/* A packed copy of a list of n strings (NULL stays NULL). */
+static char **
+pack_strv(struct pack *k, char *const *v, size_t n)
+{
+	char	**d;
+	size_t	  i;
+
+	if (v == NULL)
+		return NULL;
+	d = pack_get(k, (n + 1) * sizeof(char *));
+	for (i = 0; i < n; i++)
+		d[i] = pack_str(k, v[i]);
+	return d;
+}
+
 /* The bytes a packed copy of srv takes. */
 static size_t
 pack_size(const struct state_server *srv)
@@ -230,7 +259,12 @@ pack_size(const struct state_server *srv)
 	    str_len(srv->blob_id) + str_len(srv->name) + str_len(srv->owner) +
 	    str_len(srv->node) + str_len(srv->egg) + str_len(srv->image) +
 	    str_len(srv->restarted_at) + str_len(srv->reinstall_at) +
-	    str_len(srv->error);
+	    str_len(srv->error) + str_len(srv->backup_at) +
+	    str_len(srv->backup_note) + str_len(srv->restore_id) +
+	    str_len(srv->restore_at) + str_len(srv->backups.target) +
+	    strv_len(srv->backups.ignore, srv->backups.nignore) +
+	    strv_len(srv->backups.before, srv->backups.nbefore) +
+	    strv_len(srv->backups.after, srv->backups.nafter);
 	n += pack_align((srv->nextra_ports + 1) * sizeof(int));
 	n += pack_align((srv->nvars + 1) * sizeof(*srv->vars));
 	for (i = 0; i < srv->nvars; i++)
@@ -277,6 +311,17 @@ state_server_dup(const struct state_server *srv)
 	d->restarted_at = pack_str(&k, srv->restarted_at);
 	d->reinstall_at = pack_str(&k, srv->reinstall_at);
 	d->error = pack_str(&k, srv->error);
+	d->backup_at = pack_str(&k, srv->backup_at);
+	d->backup_note = pack_str(&k, srv->backup_note);
+	d->restore_id = pack_str(&k, srv->restore_id);
+	d->restore_at = pack_str(&k, srv->restore_at);
+	d->backups.target = pack_str(&k, srv->backups.target);
+	d->backups.ignore = pack_strv(&k, srv->backups.ignore,
+	    srv->backups.nignore);
+	d->backups.before = pack_strv(&k, srv->backups.before,
+	    srv->backups.nbefore);
+	d->backups.after = pack_strv(&k, srv->backups.after,
+	    srv->backups.nafter);
 	d->extra_ports = pack_get(&k, (srv->nextra_ports + 1) * sizeof(int));
 	if (srv->nextra_ports > 0)
 		memcpy(d->extra_ports, srv->extra_ports,
@@ -336,6 +381,20 @@ state_server_free(struct state_server *srv)
 	sfree(srv, srv->restarted_at);
 	sfree(srv, srv->reinstall_at);
 	sfree(srv, srv->error);
+	sfree(srv, srv->backup_at);
+	sfree(srv, srv->backup_note);
+	sfree(srv, srv->restore_id);
+	sfree(srv, srv->restore_at);
+	sfree(srv, srv->backups.target);
+	for (i = 0; i < srv->backups.nignore; i++)
+		sfree(srv, srv->backups.ignore[i]);
+	sfree(srv, srv->backups.ignore);
+	for (i = 0; i < srv->backups.nbefore; i++)
+		sfree(srv, srv->backups.before[i]);
+	sfree(srv, srv->backups.before);
+	for (i = 0; i < srv->backups.nafter; i++)
+		sfree(srv, srv->backups.after[i]);
+	sfree(srv, srv->backups.after);
 	sfree(srv, srv->extra_ports);
 	for (i = 0; i < srv->nvars; i++) {
 		sfree(srv, srv->vars[i].key);
@@ -366,6 +425,24 @@ state_node_dispose(struct state_node *n)
 	free(n->ports);
 }
 
+/* Frees what a backup policy holds (not packed). */
+static void
+state_backups_dispose(struct state_backups *b)
+{
+	size_t	i;
+
+	free(b->target);
+	for (i = 0; i < b->nignore; i++)
+		free(b->ignore[i]);
+	free(b->ignore);
+	for (i = 0; i < b->nbefore; i++)
+		free(b->before[i]);
+	free(b->before);
+	for (i = 0; i < b->nafter; i++)
+		free(b->after[i]);
+	free(b->after);
+}
+
 /* Frees a state. */
 void
 state_free(struct state *st)
@@ -380,6 +457,7 @@ state_free(struct state *st)
 		free(st->conf.access[i].role);
 	free(st->conf.access);
 	free(st->conf.default_node);
+	state_backups_dispose(&st->conf.backups);
 	for (i = 0; i < st->nnodes; i++)
 		state_node_dispose(&st->nodes[i]);
 	free(st->nodes);

@@ -61,6 +61,27 @@ struct state_access {
 	unsigned	 perms;		/* PERM_* */
 };
 
+/*
+ * A backup policy (a server file's backups, roost.yaml's defaults.backups).
+ * Lists not written are NULL with set_* 0, so defaults fill them.
+ */
+#define STATE_MAX_BACKUP_IGNORE	200	/* ignore patterns */
+#define STATE_MAX_BACKUP_LINES	20	/* before / after console lines */
+#define STATE_BACKUP_KEEP_DEF	5
+#define STATE_BACKUP_KEEP_MAX	1000
+
+struct state_backups {
+	char		*target;	/* a target of roostd.yaml, or NULL */
+	int64_t		 keep;		/* newest kept; STATE_UNSET: not set */
+	char		**ignore;	/* .pteroignore patterns */
+	size_t		 nignore;
+	char		**before;	/* console lines before the archive */
+	size_t		 nbefore;
+	char		**after;	/* console lines after it */
+	size_t		 nafter;
+	int		 set_ignore, set_before, set_after;
+};
+
 struct state_conf {
 	char			*path;		/* "roost.yaml" */
 	struct state_access	*access;
@@ -68,6 +89,7 @@ struct state_conf {
 	struct state_limits	 defaults;	/* default limits for new servers */
 	char			*default_node;	/* or NULL: placed by capacity */
 	int64_t			 max_servers_per_user; /* 0: no limit */
+	struct state_backups	 backups;	/* defaults.backups */
 };
 
 struct state_portrange {
@@ -163,6 +185,11 @@ struct state_server {
 	enum state_power	 state;
 	char			*restarted_at;	/* one-shot request, or NULL */
 	char			*reinstall_at;	/* one-shot request, or NULL */
+	char			*backup_at;	/* backupRequestedAt, or NULL */
+	char			*backup_note;	/* backupNote, or NULL */
+	char			*restore_id;	/* restore.backup, or NULL */
+	char			*restore_at;	/* restore.requestedAt */
+	struct state_backups	 backups;	/* defaults applied */
 	struct state_limits	 limits;	/* defaults applied */
 	int			 port;		/* default allocation */
 	int			*extra_ports;
@@ -275,6 +302,9 @@ unsigned state_perms(const struct state *st, const struct state_server *srv,
 unsigned state_perm_parse(const char *name);
 /* Writes the names of perms, comma-separated, into out. */
 void	state_perm_format(unsigned perms, struct buf *out);
+
+/* True when id is a backup's id ([0-9A-Za-z][0-9A-Za-z._-]{0,63}). */
+int	state_backup_id_valid(const char *id);
 
 /* True when name is a valid server name ([a-z0-9][a-z0-9-]{0,30}). */
 int	state_name_valid(const char *name);

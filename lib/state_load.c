@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "egg.h"
 #include "fields.h"
+#include "ignore.h"
 #include "limit.h"
 #include "rerr.h"
 #include "state.h"
@@ -333,6 +334,116 @@ load_limits(struct fields_ctx *c, const struct ydoc_node *n,
 	fields_fill(c, n, f, LIMIT_COUNT, l, where);
 }
 
+/* True for a line a console takes: one line, no control characters. */
+static int
+console_line_ok(const char *s)
+{
+	const unsigned char	*p;
+
+	if (*s == '\0' || strlen(s) > 512)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Reads a list of strings (key name, at most max) into *out; lines says
+ * each is a console line, else an ignore pattern. Sets *set.
+ */
+static void
+load_strlist(struct fields_ctx *c, const struct ydoc_node *n,
+    const char *name, size_t max, int lines, char ***out, size_t *nout,
+    int *set)
+{
+	const struct ydoc_node	*it;
+	struct rerr		 err;
+	size_t			 i;
+
+	if (n == NULL || ydoc_is_null(n))
+		return;
+	if (n->type != YDOC_SEQ) {
+		fields_err(c, n, "'%s' must be a list of %s", name, lines ?
+		    "console lines" : "patterns such as \"*.log\"");
+		return;
+	}
+	if (list_too_long(c, n, lines ? "console lines" : "ignore patterns",
+	    max))
+		return;
+	*set = 1;
+	for (i = 0; i < n->n; i++) {
+		it = ydoc_item(n, i);
+		rerr_init(&err);
+		if (!ydoc_is_scalar(it)) {
+			fields_err(c, it, "each item of '%s' must be a string",
+			    name);
+			continue;
+		}
+		if (lines && !console_line_ok(it->str)) {
+			fields_err(c, it, "'%s' lines must be one console line "
+			    "of at most 512 bytes without control characters",
+			    name);
+			continue;
+		}
+		if (!lines && ignore_check(it->str, &err) != 0) {
+			fields_err(c, it, "'%s': %s", name, err.msg);
+			continue;
+		}
+		*out = xreallocarray(*out, *nout + 1, sizeof(char *));
+		(*out)[(*nout)++] = xstrdup(it->str);
+	}
+}
+
+/* True for a backup target's name as roostd.yaml may spell it. */
+static int
+target_name_ok(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return n > 0 && n <= 64 && s[0] != '-' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_-") == n;
+}
+
+/* Reads a backup policy map (where: "'backups'"). */
+static void
+load_backups(struct fields_ctx *c, const struct ydoc_node *n,
+    struct state_backups *b, const char *where)
+{
+	static const struct field f[] = {
+		{ "target", FIELD_STR, offsetof(struct state_backups, target),
+		    0, 0, FIELD_NONEMPTY },
+		{ "keep", FIELD_INT64, offsetof(struct state_backups, keep), 1,
+		    STATE_BACKUP_KEEP_MAX },
+		{ "ignore", FIELD_SKIP, 0, 0, 0 },
+		{ "before", FIELD_SKIP, 0, 0, 0 },
+		{ "after", FIELD_SKIP, 0, 0, 0 },
+	};
+
+	if (n == NULL || ydoc_is_null(n))
+		return;
+	if (n->type != YDOC_MAP) {
+		fields_err(c, n, "%s must be a map such as { target: local, "
+		    "keep: 5 }", where);
+		return;
+	}
+	fields_fill_prefix(c, n, f, sizeof(f) / sizeof(f[0]), b,
+	    strcmp(where, "'backups'") == 0 ? "backups" : "defaults.backups");
+	if (b->target != NULL && !target_name_ok(b->target))
+		fields_err(c, ydoc_get(n, "target"), "'backups.target' must be "
+		    "the name of a target in roostd.yaml (letters, digits, _ "
+		    "and -)");
+	load_strlist(c, ydoc_get(n, "ignore"), "backups.ignore",
+	    STATE_MAX_BACKUP_IGNORE, 0, &b->ignore, &b->nignore,
+	    &b->set_ignore);
+	load_strlist(c, ydoc_get(n, "before"), "backups.before",
+	    STATE_MAX_BACKUP_LINES, 1, &b->before, &b->nbefore,
+	    &b->set_before);
+	load_strlist(c, ydoc_get(n, "after"), "backups.after",
+	    STATE_MAX_BACKUP_LINES, 1, &b->after, &b->nafter, &b->set_after);
+}
+
 static void
 limits_unset(struct state_limits *l)
 {
@@ -423,14 +534,17 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 				if (strcmp(kn, "limits") == 0)
 					load_limits(&c, v, &st->conf.defaults,
 					    "'defaults.limits'");
+				else if (strcmp(kn, "backups") == 0)
+					load_backups(&c, v, &st->conf.backups,
+					    "'defaults.backups'");
 				else if (strcmp(kn, "node") == 0 &&
 				    ydoc_is_scalar(v))
 					st->conf.default_node =
 					    xstrdup(v->str);
 				else
 					fields_err(&c, ydoc_key(def, i), "unknown "
-					    "key '%s' in 'defaults' (use limits "
-					    "or node)", kn);
+					    "key '%s' in 'defaults' (use limits, "
+					    "backups or node)", kn);
 			}
 	}
 done:
@@ -964,6 +1078,71 @@ timestamp_ok(const char *s)
 	    strlen(s) == 6 && s[3] == ':');
 }
 
+/* True for a backup's id; see state.h. */
+int
+state_backup_id_valid(const char *id)
+{
+	size_t	n = strlen(id);
+
+	return n > 0 && n <= 64 && isalnum((unsigned char)id[0]) &&
+	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == n;
+}
+
+/*
+ * The one-shot backup requests of a server file: backupRequestedAt with
+ * backupNote, and restore: { backup, requestedAt }.
+ */
+static void
+load_requests(struct fields_ctx *c, struct state_server *s,
+    const struct ydoc_node *root)
+{
+	const struct ydoc_node	*v, *id, *at;
+	size_t			 i;
+
+	if ((v = ydoc_get(root, "backupRequestedAt")) != NULL &&
+	    !ydoc_is_null(v)) {
+		if (!ydoc_is_scalar(v) || !timestamp_ok(v->str))
+			fields_err(c, v, "'backupRequestedAt' must be a time "
+			    "such as 2026-11-25T10:00:00Z");
+		else
+			s->backup_at = xstrdup(v->str);
+	}
+	if ((v = ydoc_get(root, "backupNote")) != NULL && !ydoc_is_null(v)) {
+		if (!ydoc_is_scalar(v) || strlen(v->str) > 200 ||
+		    !console_line_ok(v->str))
+			fields_err(c, v, "'backupNote' must be one line of at "
+			    "most 200 bytes");
+		else
+			s->backup_note = xstrdup(v->str);
+	}
+	if ((v = ydoc_get(root, "restore")) == NULL || ydoc_is_null(v))
+		return;
+	if (v->type != YDOC_MAP) {
+		fields_err(c, v, "'restore' must be a map { backup: ID, "
+		    "requestedAt: TIME }");
+		return;
+	}
+	for (i = 0; i < v->n; i++)
+		if (strcmp(ydoc_key(v, i)->str, "backup") != 0 &&
+		    strcmp(ydoc_key(v, i)->str, "requestedAt") != 0)
+			fields_err(c, ydoc_key(v, i), "unknown key '%s' in "
+			    "'restore' (use backup and requestedAt)",
+			    ydoc_key(v, i)->str);
+	id = ydoc_get(v, "backup");
+	at = ydoc_get(v, "requestedAt");
+	if (!ydoc_is_scalar(id) || !state_backup_id_valid(id->str))
+		fields_err(c, id ? id : v, "'restore.backup' must be the id of "
+		    "a backup (see roost status NAME)");
+	else if (!ydoc_is_scalar(at) || !timestamp_ok(at->str))
+		fields_err(c, at ? at : v, "'restore.requestedAt' must be a "
+		    "time such as 2026-11-25T10:00:00Z");
+	else {
+		s->restore_id = xstrdup(id->str);
+		s->restore_at = xstrdup(at->str);
+	}
+}
+
 /* True for an SFTP user name. */
 int
 state_sftp_user_valid(const char *s)
@@ -1000,6 +1179,10 @@ state_parse_server(struct state_server **out, const char *path,
 		{ "state", FIELD_SKIP, 0, 0, 0 },
 		{ "restartedAt", FIELD_SKIP, 0, 0, 0 },
 		{ "reinstallAt", FIELD_SKIP, 0, 0, 0 },
+		{ "backupRequestedAt", FIELD_SKIP, 0, 0, 0 },
+		{ "backupNote", FIELD_SKIP, 0, 0, 0 },
+		{ "restore", FIELD_SKIP, 0, 0, 0 },
+		{ "backups", FIELD_SKIP, 0, 0, 0 },
 		{ "limits", FIELD_SKIP, 0, 0, 0 },
 		{ "ports", FIELD_SKIP, 0, 0, 0 },
 		{ "variables", FIELD_SKIP, 0, 0, 0 },
@@ -1020,6 +1203,7 @@ state_parse_server(struct state_server **out, const char *path,
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	limits_unset(&s->limits);
+	s->backups.keep = STATE_UNSET;
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	dot = strrchr(base, '.');
 	stem = xstrndup(base, dot ? (size_t)(dot - base) : strlen(base));
@@ -1085,6 +1269,8 @@ state_parse_server(struct state_server **out, const char *path,
 		else
 			s->reinstall_at = xstrdup(v->str);
 	}
+	load_requests(&c, s, root);
+	load_backups(&c, ydoc_get(root, "backups"), &s->backups, "'backups'");
 	v = ydoc_get(root, "limits");
 	set_pos(s, STATE_POS_MEMORY, v && ydoc_get(v, "memory") ?
 	    ydoc_get(v, "memory") : v ? v : root);
@@ -1395,6 +1581,7 @@ state_load(struct state **out, const struct state_src *src,
 	st->diags = xcalloc(1, sizeof(*st->diags));
 	diags_init(st->diags);
 	limits_unset(&st->conf.defaults);
+	st->conf.backups.keep = STATE_UNSET;
 	st->conf.path = xstrdup("roost.yaml");
 	buf_init(&b, 8 << 20);
 

@@ -56,6 +56,45 @@ verr_at(struct state *st, struct state_server *srv, int line, int col,
 		srv->error = xstrdup(st->diags->v[n].msg);
 }
 
+/* A copy of a list of n strings. */
+static char **
+strv_dup(char *const *v, size_t n)
+{
+	char	**d;
+	size_t	  i;
+
+	d = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		d[i] = xstrdup(v[i]);
+	return d;
+}
+
+/* What a server's backup policy does not set comes from def. */
+static void
+backup_defaults(const struct state_backups *def, struct state_backups *b)
+{
+	if (b->target == NULL && def->target != NULL)
+		b->target = xstrdup(def->target);
+	if (b->keep == STATE_UNSET)
+		b->keep = def->keep != STATE_UNSET ? def->keep :
+		    STATE_BACKUP_KEEP_DEF;
+	if (!b->set_ignore && def->set_ignore) {
+		b->ignore = strv_dup(def->ignore, def->nignore);
+		b->nignore = def->nignore;
+		b->set_ignore = 1;
+	}
+	if (!b->set_before && def->set_before) {
+		b->before = strv_dup(def->before, def->nbefore);
+		b->nbefore = def->nbefore;
+		b->set_before = 1;
+	}
+	if (!b->set_after && def->set_after) {
+		b->after = strv_dup(def->after, def->nafter);
+		b->nafter = def->nafter;
+		b->set_after = 1;
+	}
+}
+
 /* A limit the server does not set: roost.yaml's default, else the table's. */
 static void
 apply_defaults(const struct state *st, struct state_server *srv)
@@ -72,6 +111,7 @@ apply_defaults(const struct state *st, struct state_server *srv)
 		dv = limit_value(&st->conf.defaults, ld->id);
 		*v = dv != STATE_UNSET ? dv : ld->def;
 	}
+	backup_defaults(&st->conf.backups, &srv->backups);
 }
 
 static int

@@ -34,6 +34,8 @@ server_usage(void)
 	    "... [--image REF] [--stopped]\n"
 	    "       roost server set NAME KEY=VALUE...\n"
 	    "       roost server start|stop|restart|reinstall|delete NAME\n"
+	    "       roost server backup NAME [--note TEXT]\n"
+	    "       roost server restore NAME BACKUP\n"
 	    "       roost server sftp NAME --user U (--generate | "
 	    "--password-stdin | --key FILE | --remove)\n"
 	    "                         [--permissions read,write,delete]\n"
@@ -340,6 +342,57 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 		rc = panel_server_delete(p, &req, argv[1], &res, &err);
 	else
 		rc = panel_server_power(p, &req, argv[1], act, &res, &err);
+	rc = report(rc, &res, &err, p);
+	panel_result_dispose(&res);
+	panel_close(p);
+	buf_dispose(&author);
+	return rc;
+}
+
+/* roost server backup NAME [--note TEXT], roost server restore NAME ID */
+static int
+server_backup(const struct server_opts *so, const char *sub, int argc,
+    char *argv[])
+{
+	struct panel_result	 res;
+	struct panel		*p;
+	struct buf		 author;
+	struct rerr		 err;
+	struct panel_req	 req;
+	const char		*name = NULL, *note = NULL, *id = NULL;
+	int			 i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(sub, "backup") == 0 &&
+		    strcmp(argv[i], "--note") == 0 && i + 1 < argc)
+			note = argv[++i];
+		else if (strncmp(argv[i], "--note=", 7) == 0 &&
+		    strcmp(sub, "backup") == 0)
+			note = argv[i] + 7;
+		else if (argv[i][0] == '-')
+			return server_usage();
+		else if (name == NULL)
+			name = argv[i];
+		else if (id == NULL && strcmp(sub, "restore") == 0)
+			id = argv[i];
+		else
+			return server_usage();
+	}
+	if (name == NULL || (strcmp(sub, "restore") == 0 && id == NULL))
+		return server_usage();
+	buf_init(&author, 0);
+	if ((rc = open_panel(so, &p, &author)) != 0) {
+		buf_dispose(&author);
+		return rc;
+	}
+	req.author = buf_str(&author);
+	req.request_id = so->request_id;
+	panel_result_init(&res);
+	rerr_init(&err);
+	if (strcmp(sub, "backup") == 0)
+		rc = panel_server_backup(p, &req, name, note, &res, &err);
+	else
+		rc = panel_server_restore(p, &req, name, id, &res, &err);
 	rc = report(rc, &res, &err, p);
 	panel_result_dispose(&res);
 	panel_close(p);
@@ -711,6 +764,8 @@ cmd_server(int argc, char *argv[])
 	    strcmp(sub, "stop") == 0 || strcmp(sub, "restart") == 0 ||
 	    strcmp(sub, "reinstall") == 0 || strcmp(sub, "delete") == 0)
 		rc = server_edit(&so, sub, n, rest);
+	else if (strcmp(sub, "backup") == 0 || strcmp(sub, "restore") == 0)
+		rc = server_backup(&so, sub, n, rest);
 	else if (strcmp(sub, "sftp") == 0)
 		rc = server_sftp(&so, n, rest);
 	else if (strcmp(sub, "member") == 0)

@@ -910,6 +910,83 @@ panel_server_power(struct panel *p, const struct panel_req *req,
 	return panel_apply(p, req, &e, res, err);
 }
 
+/* The current UTC time as RFC 3339, as restartedAt is written. */
+static void
+panel_now(char *out, size_t len)
+{
+	time_t		t;
+	struct tm	tm;
+
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int
+edit_backup(struct panel_ctx *c, void *arg, struct rerr *err)
+{
+	const char	*note = arg;
+	char		 now[64];
+	int		 rc;
+
+	buf_add(c->out, c->old, c->oldlen);
+	panel_now(now, sizeof(now));
+	if ((rc = set_one(c, "backupRequestedAt", now, YEDIT_AUTO, err)) != 0)
+		return rc;
+	return set_one(c, "backupNote", note, YEDIT_STRING, err);
+}
+
+/* Asks for a backup now; see panel.h. */
+int
+panel_server_backup(struct panel *p, const struct panel_req *req,
+    const char *name, const char *note, struct panel_result *res,
+    struct rerr *err)
+{
+	struct panel_edit	e = { "server backup", name, 1, edit_backup,
+				    (void *)note };
+	const char		*q;
+
+	if (note != NULL && *note == '\0')
+		e.arg = NULL;
+	if (note != NULL && strlen(note) > 200)
+		return rerr_set(err, ROOST_EINVAL, "a backup note is at most "
+		    "200 bytes");
+	for (q = note; q != NULL && *q != '\0'; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			return rerr_set(err, ROOST_EINVAL, "a backup note is "
+			    "one line without control characters");
+	return panel_apply(p, req, &e, res, err);
+}
+
+static int
+edit_restore(struct panel_ctx *c, void *arg, struct rerr *err)
+{
+	const char	*id = arg;
+	char		 now[64];
+	int		 rc;
+
+	buf_add(c->out, c->old, c->oldlen);
+	panel_now(now, sizeof(now));
+	if ((rc = set_one(c, "restore.backup", id, YEDIT_STRING, err)) != 0)
+		return rc;
+	return set_one(c, "restore.requestedAt", now, YEDIT_AUTO, err);
+}
+
+/* Asks for a restore; see panel.h. */
+int
+panel_server_restore(struct panel *p, const struct panel_req *req,
+    const char *name, const char *id, struct panel_result *res,
+    struct rerr *err)
+{
+	struct panel_edit	e = { "server restore", name, 1, edit_restore,
+				    (void *)id };
+
+	if (id == NULL || !state_backup_id_valid(id))
+		return rerr_set(err, ROOST_EINVAL, "'%s' is not a backup id; "
+		    "see the backups roost status NAME lists", id ? id : "");
+	return panel_apply(p, req, &e, res, err);
+}
+
 static int
 edit_delete(struct panel_ctx *c, void *arg, struct rerr *err)
 {

@@ -174,6 +174,23 @@ int	panel_server_set_vars(struct panel *p, const struct panel_req *req,
 int	panel_server_power(struct panel *p, const struct panel_req *req,
 	    const char *name, enum panel_power action,
 	    struct panel_result *res, struct rerr *err);
+/*
+ * Asks the server's node for a backup now: sets backupRequestedAt to the
+ * current UTC time and backupNote to note (NULL removes an old note).
+ * Returns as panel_server_set; ROOST_EINVAL for a note that is not one
+ * line of at most 200 bytes.
+ */
+int	panel_server_backup(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *note, struct panel_result *res,
+	    struct rerr *err);
+/*
+ * Asks the server's node to restore backup id (as its status lists it):
+ * sets restore: { backup: id, requestedAt: now }. Returns as
+ * panel_server_set; ROOST_EINVAL for an id that cannot be a backup's.
+ */
+int	panel_server_restore(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *id, struct panel_result *res,
+	    struct rerr *err);
 /* Removes servers/<name>.yaml. Returns as panel_server_set. */
 int	panel_server_delete(struct panel *p, const struct panel_req *req,
 	    const char *name, struct panel_result *res, struct rerr *err);

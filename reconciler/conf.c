@@ -23,7 +23,7 @@
 
 #define OFF(f)	offsetof(struct conf, f)
 
-static field_fn	conf_user, conf_count, conf_size;
+static field_fn	conf_user, conf_count, conf_size, conf_targets;
 
 static const struct field conf_hub_keys[] = {
 	{ "url",		FIELD_STR, OFF(hub_url), 0, 0, FIELD_NONEMPTY },
@@ -61,6 +61,30 @@ static const struct field conf_console_keys[] = {
 	{ NULL }
 };
 
+/* backups: where archives go and how hard they are compressed */
+static const struct field conf_backup_keys[] = {
+	{ "targets",		FIELD_FUNC, 0, 0, 0, 0, NULL, conf_targets },
+	{ "compressionLevel",	FIELD_INT, OFF(backup_level), 1, 19 },
+	{ NULL }
+};
+
+#define TOFF(f)	offsetof(struct conf_target, f)
+
+/* One target: { type: local, path } or { type: s3, endpoint, ... }. */
+static const struct field conf_target_keys[] = {
+	{ "type",		FIELD_SKIP },
+	{ "path",		FIELD_STR, TOFF(path), 0, 0, FIELD_NONEMPTY },
+	{ "endpoint",		FIELD_STR, TOFF(endpoint), 0, 0,
+	    FIELD_NONEMPTY },
+	{ "bucket",		FIELD_STR, TOFF(bucket), 0, 0, FIELD_NONEMPTY },
+	{ "region",		FIELD_STR, TOFF(region), 0, 0, FIELD_NONEMPTY },
+	{ "prefix",		FIELD_STR, TOFF(prefix), 0, 0 },
+	{ "pathStyle",		FIELD_BOOL, TOFF(path_style) },
+	{ "accessKeyFile",	FIELD_STR, TOFF(access_key_file), 0, 0,
+	    FIELD_NONEMPTY },
+	{ NULL }
+};
+
 /* roostd.yaml, read by lib/fields.c. */
 static const struct field conf_keys[] = {
 	{ "node",		FIELD_STR, OFF(node), 0, 0, FIELD_NONEMPTY },
@@ -88,6 +112,7 @@ static const struct field conf_keys[] = {
 	{ "apiGroup",		FIELD_STR, OFF(api_group), 0, 0,
 	    FIELD_NONEMPTY },
 	{ "console",		FIELD_MAP, 0, 0, 0, 0, conf_console_keys },
+	{ "backups",		FIELD_MAP, 0, 0, 0, 0, conf_backup_keys },
 	{ NULL }
 };
 
@@ -115,6 +140,67 @@ conf_defaults(struct conf *c)
 	c->con_rate = 5;
 	c->con_rate_ms = 10 * 1000;
 	c->audit_max = 10 * 1024 * 1024;
+	c->backup_level = 3;
+}
+
+/* backups.targets: a map of target names to { type, ... }. */
+static void
+conf_targets(struct fields_ctx *fc, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
+{
+	struct conf		*c = obj;
+	struct conf_target	*t;
+	const struct ydoc_node	*k, *tv, *ty;
+	char			 where[96];
+	size_t			 i, n;
+
+	if (ydoc_is_null(v))
+		return;
+	if (v->type != YDOC_MAP) {
+		fields_err(fc, v, "'%s' must be a map of names to targets "
+		    "such as { local: { type: local, path: /srv/backups } }",
+		    name);
+		return;
+	}
+	for (i = 0; i < v->n; i++) {
+		k = ydoc_key(v, i);
+		tv = ydoc_val(v, i);
+		n = strlen(k->str);
+		if (n == 0 || n > 64 || k->str[0] == '-' ||
+		    strspn(k->str, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+		    "OPQRSTUVWXYZ0123456789_-") != n) {
+			fields_err(fc, k, "a target's name is letters, digits, "
+			    "_ and - (at most 64), not '%s'", k->str);
+			continue;
+		}
+		if (tv->type != YDOC_MAP) {
+			fields_err(fc, tv, "target '%s' must be a map such as "
+			    "{ type: local, path: /srv/backups }", k->str);
+			continue;
+		}
+		c->targets = xreallocarray(c->targets, c->ntargets + 1,
+		    sizeof(*c->targets));
+		t = &c->targets[c->ntargets++];
+		memset(t, 0, sizeof(*t));
+		t->name = xstrdup(k->str);
+		snprintf(where, sizeof(where), "%s.%s", name, k->str);
+		fields_fill_prefix(fc, tv, conf_target_keys, SIZE_MAX, t,
+		    where);
+		ty = ydoc_get(tv, "type");
+		if (ydoc_is_scalar(ty) && strcmp(ty->str, "local") == 0) {
+			t->type = CONF_TARGET_LOCAL;
+			if (t->path == NULL || t->path[0] != '/')
+				fields_err(fc, tv, "'%s.path' is required: an "
+				    "absolute directory for the archives",
+				    where);
+		} else if (ydoc_is_scalar(ty) && strcmp(ty->str, "s3") == 0) {
+			t->type = CONF_TARGET_S3;
+			fields_err(fc, ty, "'%s': S3 targets are not supported "
+			    "by this roostd yet; use type: local", where);
+		} else
+			fields_err(fc, ty ? ty : tv, "'%s.type' must be local "
+			    "or s3", where);
+	}
 }
 
 /* Reads a positive integer, with a KiB/MiB/GiB suffix when size. */
@@ -262,6 +348,8 @@ conf_load(struct conf **out, const char *path, struct diags *d)
 void
 conf_free(struct conf *c)
 {
+	size_t	i;
+
 	if (c == NULL)
 		return;
 	free(c->path);
@@ -280,5 +368,15 @@ conf_free(struct conf *c)
 	free(c->sftp_host_key);
 	free(c->network);
 	free(c->api_group);
+	for (i = 0; i < c->ntargets; i++) {
+		free(c->targets[i].name);
+		free(c->targets[i].path);
+		free(c->targets[i].endpoint);
+		free(c->targets[i].bucket);
+		free(c->targets[i].region);
+		free(c->targets[i].prefix);
+		free(c->targets[i].access_key_file);
+	}
+	free(c->targets);
 	free(c);
 }

@@ -11,6 +11,28 @@
 
 struct diags;
 
+/*
+ * A backup target of roostd.yaml's backups.targets. type "local" uses
+ * path; the s3 fields are read and kept for the S3 targets to come
+ * (credentials are in files the configuration points at, never in it).
+ */
+enum conf_target_type {
+	CONF_TARGET_LOCAL,
+	CONF_TARGET_S3
+};
+
+struct conf_target {
+	char			*name;
+	enum conf_target_type	 type;
+	char			*path;		/* local: the directory */
+	char			*endpoint;	/* s3: https://host[:port] */
+	char			*bucket;
+	char			*region;
+	char			*prefix;
+	int			 path_style;
+	char			*access_key_file;
+};
+
 struct conf {
 	char		*path;		/* the file it came from */
 	char		*node;		/* this node's name in the state */
@@ -44,6 +66,9 @@ struct conf {
 	uint64_t	 con_rate;	/* console.commandLimit, default 5 */
 	uint64_t	 con_rate_ms;	/* console.commandWindow, default 10 s */
 	uint64_t	 audit_max;	/* console.auditMaxSize, default 10 MiB */
+	struct conf_target *targets;	/* backups.targets */
+	size_t		 ntargets;
+	int		 backup_level;	/* backups.compressionLevel, 3 */
 };
 
 /*

@@ -1,0 +1,421 @@
+/*
+ * tarz: .tar.zst archives of server directories through libarchive (see
+ * tarz.h). libarchive's objects live and die inside each call; its error
+ * strings are copied into the caller's struct rerr.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "fswalk.h"
+#include "ignore.h"
+#include "rerr.h"
+#include "sha256.h"
+#include "xmalloc.h"
+
+#include "tarz.h"
+
+#define TARZ_BUF	(256 * 1024)
+
+/* The archive's bytes as they go to or come from the descriptor. */
+struct tz_io {
+	int			 fd;
+	struct sha256_ctx	*sha;
+	uint64_t		 size;
+	char			*buf;		/* reading: TARZ_BUF bytes */
+	int			 err;		/* errno of a failed write */
+};
+
+static la_ssize_t
+tz_write_cb(struct archive *a, void *arg, const void *p, size_t len)
+{
+	struct tz_io	*io = arg;
+	const char	*c = p;
+	size_t		 left = len;
+	ssize_t		 n;
+
+	while (left > 0) {
+		if ((n = write(io->fd, c, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			io->err = errno;
+			archive_set_error(a, errno, "write: %s",
+			    strerror(errno));
+			return -1;
+		}
+		c += n;
+		left -= (size_t)n;
+	}
+	sha256_add(io->sha, p, len);
+	io->size += len;
+	return (la_ssize_t)len;
+}
+
+static la_ssize_t
+tz_read_cb(struct archive *a, void *arg, const void **p)
+{
+	struct tz_io	*io = arg;
+	ssize_t		 n;
+
+	do
+		n = read(io->fd, io->buf, TARZ_BUF);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		archive_set_error(a, errno, "read: %s", strerror(errno));
+		return -1;
+	}
+	sha256_add(io->sha, io->buf, (size_t)n);
+	io->size += (uint64_t)n;
+	*p = io->buf;
+	return n;
+}
+
+/* What a pack carries from entry to entry. */
+struct tz_pack {
+	struct archive		*a;
+	struct archive_entry	*e;
+	const struct ignore	*ig;
+	struct tarz_stats	*st;
+	char			*buf;
+	struct rerr		*err;
+};
+
+/* Copies one regular file's bytes (at most its header's size). */
+static int
+tz_pack_data(struct tz_pack *p, int fd, int64_t size, const char *path)
+{
+	ssize_t	n;
+	int64_t	left = size;
+
+	while (left > 0) {
+		n = read(fd, p->buf, left < TARZ_BUF ? (size_t)left :
+		    TARZ_BUF);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return rerr_errno(p->err, -1, "read \"%s\"", path);
+		if (n == 0)
+			break;		/* shrank: libarchive pads it */
+		if (archive_write_data(p->a, p->buf, (size_t)n) != n)
+			return rerr_set(p->err, -1, "archive \"%s\": %s", path,
+			    archive_error_string(p->a));
+		left -= n;
+		p->st->data += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* The fswalk_path callback: one entry of the tree into the archive. */
+static int
+tz_pack_one(int dirfd, const char *name, const char *path,
+    const struct stat *sb, void *arg)
+{
+	struct tz_pack	*p = arg;
+	struct stat	 fsb;
+	char		 target[PATH_MAX + 1];
+	ssize_t		 n;
+	int		 fd = -1, rc = 0;
+
+	if (ignore_match(p->ig, path, S_ISDIR(sb->st_mode)))
+		return 1;
+	if (!S_ISREG(sb->st_mode) && !S_ISDIR(sb->st_mode) &&
+	    !S_ISLNK(sb->st_mode)) {
+		p->st->skipped++;
+		return 0;
+	}
+	fsb = *sb;
+	archive_entry_clear(p->e);
+	archive_entry_set_pathname(p->e, path);
+	if (S_ISLNK(sb->st_mode)) {
+		if ((n = readlinkat(dirfd, name, target, PATH_MAX)) == -1) {
+			rerr_errno(p->err, -1, "read the link \"%s\"", path);
+			return -1;
+		}
+		target[n] = '\0';
+		archive_entry_set_symlink(p->e, target);
+	} else if (S_ISREG(sb->st_mode)) {
+		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+		if (fd == -1 && errno == ENOENT)
+			return 0;	/* removed meanwhile */
+		if (fd == -1 || fstat(fd, &fsb) == -1) {
+			rerr_errno(p->err, -1, "open \"%s\"", path);
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		/* Swapped for something else since it was listed: skip. */
+		if (!S_ISREG(fsb.st_mode) || fsb.st_ino != sb->st_ino ||
+		    fsb.st_dev != sb->st_dev) {
+			close(fd);
+			p->st->skipped++;
+			return 0;
+		}
+		archive_entry_set_size(p->e, fsb.st_size);
+	}
+	archive_entry_set_mode(p->e, fsb.st_mode);
+	archive_entry_set_uid(p->e, fsb.st_uid);
+	archive_entry_set_gid(p->e, fsb.st_gid);
+	archive_entry_set_mtime(p->e, fsb.st_mtim.tv_sec, fsb.st_mtim.tv_nsec);
+	if (archive_write_header(p->a, p->e) != ARCHIVE_OK) {
+		rerr_set(p->err, -1, "archive \"%s\": %s", path,
+		    archive_error_string(p->a));
+		rc = -1;
+	} else if (fd != -1)
+		rc = tz_pack_data(p, fd, fsb.st_size, path);
+	if (fd != -1)
+		close(fd);
+	if (rc == 0)
+		p->st->entries++;
+	return rc;
+}
+
+/* Writes a .tar.zst of a tree; see tarz.h. */
+int
+tarz_pack(int rootfd, const struct ignore *ig, int level, int outfd,
+    struct tarz_stats *st, struct rerr *err)
+{
+	struct tz_pack	p;
+	struct tz_io	io;
+	char		lv[16];
+	int		rc = 0, truncated = 0;
+
+	memset(st, 0, sizeof(*st));
+	memset(&io, 0, sizeof(io));
+	memset(&p, 0, sizeof(p));
+	io.fd = outfd;
+	io.sha = sha256_begin();
+	p.a = archive_write_new();
+	p.e = archive_entry_new();
+	p.ig = ig;
+	p.st = st;
+	p.err = err;
+	p.buf = xmalloc(TARZ_BUF);
+	snprintf(lv, sizeof(lv), "%d", level < 1 ? 3 : level > 19 ? 19 :
+	    level);
+	if (archive_write_set_format_pax(p.a) != ARCHIVE_OK ||
+	    archive_write_add_filter_zstd(p.a) != ARCHIVE_OK ||
+	    archive_write_set_filter_option(p.a, "zstd", "compression-level",
+	    lv) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(p.a, 1) != ARCHIVE_OK ||
+	    archive_write_open2(p.a, &io, NULL, tz_write_cb, NULL, NULL) !=
+	    ARCHIVE_OK)
+		rc = rerr_set(err, -1, "cannot start the archive: %s",
+		    archive_error_string(p.a));
+	if (rc == 0 && fswalk_path(rootfd, TARZ_MAX_ENTRIES, tz_pack_one, &p,
+	    &truncated) != 0)
+		rc = -1;
+	if (rc == 0 && truncated)
+		rc = rerr_set(err, -1, "the server directory holds more than "
+		    "%llu entries", (unsigned long long)TARZ_MAX_ENTRIES);
+	if (archive_write_close(p.a) != ARCHIVE_OK && rc == 0)
+		rc = rerr_set(err, -1, "cannot finish the archive: %s",
+		    archive_error_string(p.a));
+	archive_write_free(p.a);
+	archive_entry_free(p.e);
+	free(p.buf);
+	sha256_end(io.sha, st->sha256);
+	st->size = io.size;
+	return rc;
+}
+
+/* Hashes a whole file; see tarz.h. */
+int
+tarz_hash(int fd, char sha256[65], uint64_t *size, struct rerr *err)
+{
+	struct sha256_ctx	*sha;
+	char			*buf;
+	ssize_t			 n;
+	int			 rc = 0;
+
+	*size = 0;
+	sha = sha256_begin();
+	buf = xmalloc(TARZ_BUF);
+	for (;;) {
+		n = read(fd, buf, TARZ_BUF);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = rerr_errno(err, -1, "read the archive");
+			break;
+		}
+		if (n == 0)
+			break;
+		sha256_add(sha, buf, (size_t)n);
+		*size += (uint64_t)n;
+	}
+	free(buf);
+	sha256_end(sha, sha256);
+	return rc;
+}
+
+/*
+ * True when an archive path is safe to put below the directory: relative,
+ * no "..", no empty name.
+ */
+static int
+tz_path_ok(const char *p)
+{
+	const char	*c;
+	size_t		 n;
+
+	if (p == NULL || *p == '\0' || *p == '/')
+		return 0;
+	for (c = p; *c != '\0'; c += n) {
+		n = strcspn(c, "/");
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			return 0;
+		if (c[n] == '/')
+			n++;
+	}
+	return 1;
+}
+
+/* Extracts an archive; see tarz.h. */
+int
+tarz_unpack(int infd, const char *dir, const struct tarz_unpack_opts *o,
+    struct tarz_stats *st, struct rerr *err)
+{
+	struct archive		*a, *w;
+	struct archive_entry	*e;
+	struct tz_io		 io;
+	const char		*name, *link;
+	char			*full = NULL, *flink = NULL, *drain;
+	uint64_t		 total = 0;
+	mode_t			 type;
+	ssize_t			 n;
+	int			 rc = 0, r;
+
+	memset(st, 0, sizeof(*st));
+	memset(&io, 0, sizeof(io));
+	io.fd = infd;
+	io.sha = sha256_begin();
+	io.buf = xmalloc(TARZ_BUF);
+	a = archive_read_new();
+	archive_read_support_filter_zstd(a);
+	archive_read_support_format_tar(a);
+	w = archive_write_disk_new();
+	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME |
+	    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
+	    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+	if (archive_read_open(a, &io, NULL, tz_read_cb, NULL) != ARCHIVE_OK)
+		rc = rerr_set(err, ROOST_EINVAL, "not a .tar.zst archive: %s",
+		    archive_error_string(a));
+	while (rc == 0) {
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			rc = rerr_set(err, ROOST_EINVAL, "broken archive: %s",
+			    archive_error_string(a));
+			break;
+		}
+		if (st->entries >= TARZ_MAX_ENTRIES) {
+			rc = rerr_set(err, ROOST_EINVAL, "the archive holds "
+			    "more than %llu entries",
+			    (unsigned long long)TARZ_MAX_ENTRIES);
+			break;
+		}
+		name = archive_entry_pathname(e);
+		link = archive_entry_hardlink(e);
+		type = archive_entry_filetype(e);
+		if (!tz_path_ok(name) || (link != NULL && !tz_path_ok(link))) {
+			rc = rerr_set(err, ROOST_EINVAL, "the archive names "
+			    "\"%.200s\", outside the server directory",
+			    link != NULL && tz_path_ok(name) ? link :
+			    name != NULL ? name : "");
+			break;
+		}
+		if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) {
+			st->skipped++;
+			continue;
+		}
+		if (type == AE_IFREG) {
+			total += (uint64_t)archive_entry_size(e);
+			if (o->max_bytes > 0 && total > o->max_bytes) {
+				rc = rerr_set(err, ROOST_EINVAL, "the archive "
+				    "holds more than %llu bytes, the server's "
+				    "disk limit",
+				    (unsigned long long)o->max_bytes);
+				break;
+			}
+		}
+		free(full);
+		xasprintf(&full, "%s/%s", dir, name);
+		archive_entry_set_pathname(e, full);
+		if (link != NULL) {
+			free(flink);
+			xasprintf(&flink, "%s/%s", dir, link);
+			archive_entry_set_hardlink(e, flink);
+		}
+		archive_entry_set_perm(e, archive_entry_perm(e) & 01777);
+		archive_entry_set_uid(e, o->uid);
+		archive_entry_set_gid(e, o->gid);
+		archive_entry_set_uname(e, NULL);
+		archive_entry_set_gname(e, NULL);
+		r = archive_write_header(w, e);
+		if (r == ARCHIVE_OK && type == AE_IFREG &&
+		    archive_entry_size(e) > 0) {
+			const void	*blk;
+			size_t		 len;
+			la_int64_t	 off;
+
+			while ((r = archive_read_data_block(a, &blk, &len,
+			    &off)) == ARCHIVE_OK) {
+				if (archive_write_data_block(w, blk, len, off) !=
+				    ARCHIVE_OK) {
+					r = ARCHIVE_FATAL;
+					rc = rerr_set(err, -1, "write \"%.200s\": "
+					    "%s", name, archive_error_string(w));
+					break;
+				}
+				st->data += len;
+			}
+			if (rc == 0 && r != ARCHIVE_EOF)
+				rc = rerr_set(err, ROOST_EINVAL, "broken archive "
+				    "at \"%.200s\": %s", name,
+				    archive_error_string(a));
+			r = rc == 0 ? ARCHIVE_OK : r;
+		} else if (r != ARCHIVE_OK)
+			rc = rerr_set(err, ROOST_EINVAL, "cannot extract "
+			    "\"%.200s\": %s", name, archive_error_string(w));
+		if (rc == 0 && archive_write_finish_entry(w) != ARCHIVE_OK)
+			rc = rerr_set(err, -1, "cannot extract \"%.200s\": %s",
+			    name, archive_error_string(w));
+		if (rc == 0)
+			st->entries++;
+	}
+	/* Directories' modes and times are set here, after their files. */
+	if (archive_write_close(w) != ARCHIVE_OK && rc == 0)
+		rc = rerr_set(err, -1, "cannot finish the extraction: %s",
+		    archive_error_string(w));
+	archive_write_free(w);
+	archive_read_free(a);
+	/* The checksum covers every byte, also those after the tar's end. */
+	drain = io.buf;
+	while (rc == 0 && (n = read(infd, drain, TARZ_BUF)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = rerr_errno(err, -1, "read the archive");
+			break;
+		}
+		sha256_add(io.sha, drain, (size_t)n);
+		io.size += (uint64_t)n;
+	}
+	sha256_end(io.sha, st->sha256);
+	st->size = io.size;
+	free(io.buf);
+	free(full);
+	free(flink);
+	return rc;
+}

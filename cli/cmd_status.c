@@ -138,6 +138,55 @@ print_table(const cJSON *root, const cJSON *single)
 	}
 }
 
+/* Prints one result of a backup or restore ("last backup: ..."). */
+static void
+print_result(const char *what, const cJSON *r)
+{
+	const char	*id, *msg;
+
+	if (r == NULL)
+		return;
+	id = json_str(r, "id", NULL);
+	msg = json_str(r, "message", NULL);
+	printf("last %s: %s at %s%s%s%s\n", what, json_str(r, "result", "?"),
+	    json_str(r, "finishedAt", "?"), id != NULL ? " (" : "",
+	    id != NULL ? id : "", id != NULL ? ")" : "");
+	if (msg != NULL)
+		printf("  %s\n", msg);
+}
+
+/* The backups of one server's status: the job, the results, the list. */
+static void
+print_backups(const cJSON *bk)
+{
+	const cJSON	*it;
+	char		 size[16];
+
+	if (bk == NULL)
+		return;
+	printf("\nbackups on target %s%s%s\n", json_str(bk, "target", "-"),
+	    json_str(bk, "running", NULL) != NULL ? ", running: " : "",
+	    json_str(bk, "running", ""));
+	if (json_str(bk, "targetError", NULL) != NULL)
+		printf("  error: %s\n", json_str(bk, "targetError", ""));
+	print_result("backup", json_get(bk, "lastBackup"));
+	print_result("restore", json_get(bk, "lastRestore"));
+	it = json_get(bk, "list");
+	if (cJSON_GetArraySize(it) == 0) {
+		printf("no backups\n");
+		return;
+	}
+	printf("%-22s %-20s %8s %8s %-12s %s\n", "ID", "TIME", "SIZE",
+	    "ENTRIES", "SHA256", "NOTE");
+	for (it = it->child; it != NULL; it = it->next) {
+		fmt_bytes(size, sizeof(size), json_double(it, "size", -1));
+		printf("%-22s %-20s %8s %8.0f %-12.12s %s\n",
+		    json_str(it, "id", "?"), json_str(it, "time", "?"), size,
+		    json_double(it, "entries", 0), json_str(it, "sha256", ""),
+		    json_str(it, "note", ""));
+	}
+}
+
 /* roost status: prints the node's status. */
 int
 cmd_status(int argc, char *argv[])
@@ -223,6 +272,8 @@ cmd_status(int argc, char *argv[])
 		goto done;
 	}
 	print_table(root, name != NULL ? root : NULL);
+	if (name != NULL)
+		print_backups(json_get(root, "backups"));
 	cJSON_Delete(root);
 done:
 	http_response_dispose(&resp);

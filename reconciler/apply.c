@@ -210,37 +210,45 @@ int
 apply_trash_move(const char *data_dir, const char *server, char **moved,
     struct rerr *err)
 {
-	char		*src, *dst, *tdir, stamp[32];
+	char	*src;
+	int	 rc;
+
+	xasprintf(&src, "%s/volumes/%s", data_dir, server);
+	rc = apply_trash_put(data_dir, src, server, moved, err);
+	free(src);
+	return rc;
+}
+
+/* Moves src into the trash as <label>-<stamp>; see apply.h. */
+int
+apply_trash_put(const char *data_dir, const char *src, const char *label,
+    char **moved, struct rerr *err)
+{
+	char		*dst, *tdir, stamp[32];
 	struct stat	 sb;
 	int		 n;
 
 	*moved = NULL;
-	xasprintf(&src, "%s/volumes/%s", data_dir, server);
-	if (lstat(src, &sb) == -1) {
-		free(src);
+	if (lstat(src, &sb) == -1)
 		return 0;
-	}
 	xasprintf(&tdir, "%s/trash", data_dir);
 	if (util_mkdir_p(tdir, 0700) == -1) {
 		rerr_errno(err, -1, "create \"%s\"", tdir);
 		free(tdir);
-		free(src);
 		return -1;
 	}
 	apply_stamp(time(NULL), stamp, sizeof(stamp));
-	xasprintf(&dst, "%s/%s-%s", tdir, server, stamp);
+	xasprintf(&dst, "%s/%s-%s", tdir, label, stamp);
 	for (n = 1; lstat(dst, &sb) == 0 && n < 100; n++) {
 		free(dst);
-		xasprintf(&dst, "%s/%s-%s.%d", tdir, server, stamp, n);
+		xasprintf(&dst, "%s/%s-%s.%d", tdir, label, stamp, n);
 	}
 	free(tdir);
 	if (rename(src, dst) == -1) {
 		rerr_errno(err, -1, "move \"%s\" to the trash", src);
-		free(src);
 		free(dst);
 		return -1;
 	}
-	free(src);
 	*moved = dst;
 	return 0;
 }

@@ -68,6 +68,14 @@ int	apply_trash_move(const char *data_dir, const char *server,
 	    char **moved, struct rerr *err);
 
 /*
+ * Moves src (a directory of data_dir's file system) to
+ * <data_dir>/trash/<label>-<UTC stamp>, where trash expiry finds it; *moved
+ * gets the new path (owned), or NULL when src did not exist. Returns 0 or
+ * -1 with err set.
+ */
+int	apply_trash_put(const char *data_dir, const char *src,
+	    const char *label, char **moved, struct rerr *err);
+/*
  * Deletes trash entries older than retention_ms (by the time in their
  * name). Returns how many were deleted, or -1 with err set.
  */

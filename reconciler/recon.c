@@ -201,6 +201,21 @@ recon_enqueue_locked(struct recon *r, const char *name)
 	pthread_cond_broadcast(&r->cond);
 }
 
+/* Queues a server and notifies; see recon.h. */
+void
+recon_kick(struct recon *r, const char *name)
+{
+	int	known;
+
+	pthread_mutex_lock(&r->mtx);
+	known = recon_find(r, name) != NULL;
+	if (known)
+		recon_enqueue_locked(r, name);
+	pthread_mutex_unlock(&r->mtx);
+	if (known && r->conf.on_change != NULL)
+		r->conf.on_change(r->conf.cb_arg, name, 0);
+}
+
 /* Takes the next server that no other worker holds, or NULL. */
 struct rsrv *
 recon_dequeue_locked(struct recon *r)

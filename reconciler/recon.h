@@ -41,6 +41,7 @@
 
 #include <cjson/cJSON.h>
 
+struct backups;
 struct buf;
 struct console;
 struct rerr;
@@ -89,6 +90,9 @@ struct recon_conf {
 	const char	*timezone;	/* NULL: $TZ, /etc/timezone, "UTC" */
 	const char	*location;	/* [node name] P_SERVER_LOCATION */
 	struct console	*console;	/* NULL: one with default bounds */
+	struct backups	*backups;	/* NULL: backups and restores are
+					   refused; borrowed, must outlive
+					   the reconciler (backup.h) */
 	recon_change_cb	 on_change;
 	recon_progress_cb on_progress;
 	void		*cb_arg;
@@ -167,6 +171,13 @@ int		 recon_logs(struct recon *r, const char *name, int tail,
  */
 int		 recon_command(struct recon *r, const char *name,
 		    const char *line, struct rerr *err);
+
+/*
+ * Queues server for a worker's turn and tells on_change its status may
+ * have changed (the backup module calls it when a job moves on).
+ * Unknown names are ignored.
+ */
+void		 recon_kick(struct recon *r, const char *name);
 
 /* Number of engine write requests (create, start, stop, ...) so far. */
 uint64_t	 recon_engine_writes(struct recon *r);

@@ -93,6 +93,7 @@ struct rsrv {
 	int		 crashloop;
 	char		*last_finished;
 
+	int		 bk_hold;	/* enum backup_hold: a restore's */
 	int		 disk_over;
 	int64_t		 disk_bytes;
 	uint64_t	 disk_at;

@@ -30,6 +30,7 @@
 #include "xmalloc.h"
 
 #include "apply.h"
+#include "backup.h"
 #include "cfgfile.h"
 #include "cspec.h"
 #include "dcache.h"
@@ -227,6 +228,11 @@ recon_plan_desired(const struct rsrv *rs, const struct rsnap *s,
 	else if (rs->disk_over)
 		d->hold = PLAN_HOLD_DISK;
 	else if (in_worker && rs->apply_error != NULL && now < rs->retry_at)
+		d->hold = PLAN_HOLD_BUSY;
+	/* A restore: stopped while it waits, untouched while it swaps. */
+	if (rs->bk_hold == BACKUP_HOLD_STOP)
+		d->running = 0;
+	else if (rs->bk_hold == BACKUP_HOLD_BUSY)
 		d->hold = PLAN_HOLD_BUSY;
 }
 

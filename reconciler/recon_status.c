@@ -28,6 +28,7 @@
 #include "xmalloc.h"
 
 #include "apply.h"
+#include "backup.h"
 #include "cfgfile.h"
 #include "cspec.h"
 #include "dcache.h"
@@ -220,7 +221,7 @@ static cJSON *
 recon_server_tree(struct recon *r, struct rsrv *rs)
 {
 	const struct rsnap	*s = rs->snap;
-	cJSON			*o, *c, *p, *u, *in;
+	cJSON			*o, *c, *p, *u, *in, *bk;
 	size_t			 i;
 
 	o = json_new_object();
@@ -284,6 +285,9 @@ recon_server_tree(struct recon *r, struct rsrv *rs)
 	json_add_str(u, "sampledAt", rs->have_usage ? rs->usage.read : NULL);
 
 	json_add_num(json_add_object(o, "crashes"), "recent", rs->ncrash);
+	if (r->conf.backups != NULL &&
+	    (bk = backup_status_json(r->conf.backups, rs->name)) != NULL)
+		cJSON_AddItemToObject(o, "backups", bk);
 	return o;
 }
 

@@ -30,6 +30,7 @@
 #include "xmalloc.h"
 
 #include "apply.h"
+#include "backup.h"
 #include "cfgfile.h"
 #include "cspec.h"
 #include "dcache.h"
@@ -564,6 +565,41 @@ work_crash_check(struct recon *r, struct rsrv *rs, struct turn *t)
 }
 
 /*
+ * Hands the server's backup requests to the backup module (which runs
+ * them on threads of its own) and records what a restore needs of this
+ * turn: the server stopped, or left alone.
+ */
+static void
+work_backup(struct wctx *w, struct rsrv *rs, struct turn *t)
+{
+	struct recon			*r = w->r;
+	const struct state_server	*srv = t->s->srv;
+	struct backup_req		 q;
+	enum backup_hold		 hold = BACKUP_HOLD_NONE;
+
+	if (r->conf.backups != NULL) {
+		memset(&q, 0, sizeof(q));
+		q.server = rs->name;
+		q.volume = t->s->cs->volume;
+		q.policy = &srv->backups;
+		q.backup_at = srv->backup_at;
+		q.note = srv->backup_note;
+		q.restore_id = srv->restore_id;
+		q.restore_at = srv->restore_at;
+		q.revision = t->s->revision;
+		q.max_bytes = srv->limits.disk > 0 ?
+		    (uint64_t)srv->limits.disk << 20 : 0;
+		q.running = t->have_c && t->c.running;
+		hold = backup_step(r->conf.backups, &q);
+	}
+	pthread_mutex_lock(&r->mtx);
+	rs->bk_hold = (int)hold;
+	pthread_mutex_unlock(&r->mtx);
+	if (hold != BACKUP_HOLD_NONE)
+		t->want_run = 0;
+}
+
+/*
  * Observes the server again and builds the planner's inputs; finishes a
  * stop, records a crash, holds after a failed action and stops a server
  * over its disk limit. Returns 1 when the turn ends before planning.
@@ -579,6 +615,7 @@ work_observe(struct wctx *w, struct rsrv *rs, struct turn *t)
 	    &t->c) == 0;
 	if (t->have_c)
 		recon_remove_duplicates(w, rs->name, t->c.id);
+	work_backup(w, rs, t);
 
 	pthread_mutex_lock(&r->mtx);
 	recon_observe(rs, t->have_c ? &t->c : NULL);
@@ -699,6 +736,8 @@ work_apply(struct wctx *w, struct rsrv *rs, struct turn *t)
 		case PLAN_STOP:
 			t->rc = recon_stop_send(w, rs, s, t->c.id,
 			    t->want_run ? "stopping for a reinstall" :
+			    rs->bk_hold != BACKUP_HOLD_NONE ?
+			    "stopping for a restore" :
 			    "stopping: desired state is stopped", &t->err);
 			t->wait = 1;
 			break;

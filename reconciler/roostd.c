@@ -33,6 +33,7 @@
 #include "xmalloc.h"
 
 #include "api.h"
+#include "backup.h"
 #include "console.h"
 #include "conf.h"
 #include "docker.h"
@@ -48,6 +49,7 @@ struct roostd {
 	struct sync		*sync;
 	struct api		*api;
 	struct console		*console;
+	struct backups		*backups;
 	struct hub		*hub;
 	struct sftpsup		*sftp;
 	struct egg_library	*eggs;
@@ -290,6 +292,16 @@ rd_on_progress(void *arg, const char *server, const char *kind,
 
 	if (rd->hub != NULL)
 		hub_progress(rd->hub, server, kind, text);
+}
+
+/* A backup or restore moved on: the server gets a turn, its status out. */
+static void
+rd_backup_change(void *arg, const char *server)
+{
+	struct roostd	*rd = arg;
+
+	if (rd->recon != NULL)
+		recon_kick(rd->recon, server);
 }
 
 /* Runs on the loop thread after a wakeup from any thread. */
@@ -690,9 +702,28 @@ main(int argc, char *argv[])
 		rd.console = console_new(&cc);
 		free(audit);
 	}
+	{
+		struct backup_conf	bc;
+
+		memset(&bc, 0, sizeof(bc));
+		bc.data_dir = rd.conf->data_dir;
+		bc.targets = rd.conf->targets;
+		bc.ntargets = rd.conf->ntargets;
+		bc.level = rd.conf->backup_level;
+		bc.uid = (int)rd.conf->uid;
+		bc.gid = (int)rd.conf->gid;
+		bc.console = rd.console;
+		bc.on_change = rd_backup_change;
+		bc.cb_arg = &rd;
+		/* Finishes restores a kill -9 cut short, before any start. */
+		rerr_init(&err);
+		if ((rd.backups = backup_new(&bc, &err)) == NULL)
+			fatalx("%s", err.msg);
+	}
 	memset(&rc, 0, sizeof(rc));
 	rc.node = rd.conf->node;
 	rc.console = rd.console;
+	rc.backups = rd.backups;
 	rc.data_dir = rd.conf->data_dir;
 	rc.docker_sock = rd.conf->docker_socket;
 	rc.network = rd.conf->network;
@@ -761,7 +792,11 @@ main(int argc, char *argv[])
 	hub_stop(rd.hub);
 	api_stop(rd.api);
 	sftpsup_stop(rd.sftp);
+	/* Jobs still call the reconciler; then its workers the module. */
+	backup_stop(rd.backups);
 	recon_free(rd.recon);
+	rd.recon = NULL;
+	backup_free(rd.backups);
 	console_free(rd.console);
 	sync_free(rd.sync);
 	state_free(rd.state);

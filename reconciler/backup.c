@@ -1,0 +1,1368 @@
+/*
+ * backup: backups and restores on this node (see backup.h). One thread
+ * per job, detached; backup_free waits for them. Per server the module
+ * keeps what was handled (mirrored in <dataDir>/backups/<server>.json),
+ * the last result of each kind and the list of its archives on its
+ * target, read from the target's <id>.json records.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "ignore.h"
+#include "json.h"
+#include "log.h"
+#include "rerr.h"
+#include "state.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#include "apply.h"
+#include "backup.h"
+#include "conf.h"
+#include "console.h"
+#include "tarz.h"
+
+#define BK_WHO		"roost:backup"	/* who typed the before/after lines */
+#define BK_PTEROIGNORE_MAX	(32 * 1024)
+#define BK_RECORD_MAX	(64 * 1024)	/* bytes of one <id>.json */
+
+enum bk_phase {
+	BK_IDLE,
+	BK_BACKUP,	/* archiving */
+	BK_VERIFY,	/* a restore checks the archive */
+	BK_WAIT_STOP,	/* a restore waits for the server to stop */
+	BK_EXTRACT	/* a restore replaces the data */
+};
+
+struct bk_target {
+	char	*name;
+	char	*path;
+};
+
+/* What the module knows of one server. */
+struct bk_srv {
+	char		*name;
+	enum bk_phase	 phase;
+	int		 loaded;	/* its state file was read */
+	char		*handled_backup;
+	char		*handled_restore;
+	cJSON		*last_backup;
+	cJSON		*last_restore;
+	char		*target;	/* the target its list is from */
+	char		*target_error;
+	cJSON		*list;		/* newest first */
+	int		 list_stale;
+};
+
+struct backups {
+	char			*data_dir;
+	struct bk_target	*t;
+	size_t			 nt;
+	int			 level;
+	int			 uid;
+	int			 gid;
+	struct console		*con;
+	backup_change_cb	 on_change;
+	void			*cb_arg;
+
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	struct bk_srv		**v;
+	size_t			 n;
+	int			 njobs;
+	int			 quit;
+};
+
+/* A job's own copy of its request. */
+struct bk_job {
+	struct backups	*b;
+	struct bk_srv	*s;
+	int		 restore;
+	char		*server;
+	char		*volume;
+	char		*target;	/* NULL: none could be chosen */
+	char		*at;
+	char		*note;
+	char		*id;
+	char		*revision;
+	int64_t		 keep;
+	char		**ignore;
+	size_t		 nignore;
+	int		 set_ignore;
+	char		**before;
+	size_t		 nbefore;
+	char		**after;
+	size_t		 nafter;
+	uint64_t	 max_bytes;
+};
+
+static char **
+strv_copy(char *const *v, size_t n)
+{
+	char	**d;
+	size_t	  i;
+
+	d = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		d[i] = xstrdup(v[i]);
+	return d;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static int
+same(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* The path of a target by name, or NULL; under b->mtx or before threads. */
+static const char *
+bk_target_path(struct backups *b, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; name != NULL && i < b->nt; i++)
+		if (strcmp(b->t[i].name, name) == 0)
+			return b->t[i].path;
+	return NULL;
+}
+
+/* The target a policy names, or the node's only one; NULL when none. */
+static const char *
+bk_target_name(struct backups *b, const struct state_backups *p)
+{
+	if (p != NULL && p->target != NULL)
+		return p->target;
+	return b->nt == 1 ? b->t[0].name : NULL;
+}
+
+/* Finds (or makes) a server's entry; under b->mtx. */
+static struct bk_srv *
+bk_find(struct backups *b, const char *name, int create)
+{
+	struct bk_srv	*s;
+	size_t		 i;
+
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->v[i]->name, name) == 0)
+			return b->v[i];
+	if (!create)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->name = xstrdup(name);
+	s->list_stale = 1;
+	b->v = xreallocarray(b->v, b->n + 1, sizeof(*b->v));
+	b->v[b->n++] = s;
+	return s;
+}
+
+static void
+bk_srv_free(struct bk_srv *s)
+{
+	free(s->name);
+	free(s->handled_backup);
+	free(s->handled_restore);
+	cJSON_Delete(s->last_backup);
+	cJSON_Delete(s->last_restore);
+	free(s->target);
+	free(s->target_error);
+	cJSON_Delete(s->list);
+	free(s);
+}
+
+/* ---- the state file: what was handled ---- */
+
+/* <dataDir>/backups/<server>.json, read into s (no lock needed: fresh). */
+static void
+bk_state_read(struct backups *b, const char *server, char **hb, char **hr,
+    cJSON **lb, cJSON **lr)
+{
+	struct buf	 buf;
+	struct rerr	 err;
+	cJSON		*o;
+	char		*path;
+	const char	*v;
+
+	*hb = *hr = NULL;
+	*lb = *lr = NULL;
+	xasprintf(&path, "%s/backups/%s.json", b->data_dir, server);
+	buf_init(&buf, BK_RECORD_MAX);
+	rerr_init(&err);
+	if (util_read_file(path, &buf, &err) == 0 &&
+	    (o = json_parse_len(buf_str(&buf), buf.len)) != NULL) {
+		if ((v = json_str(o, "backup", NULL)) != NULL)
+			*hb = xstrdup(v);
+		if ((v = json_str(o, "restore", NULL)) != NULL)
+			*hr = xstrdup(v);
+		if (cJSON_IsObject(json_get(o, "lastBackup")))
+			*lb = cJSON_Duplicate(json_get(o, "lastBackup"), 1);
+		if (cJSON_IsObject(json_get(o, "lastRestore")))
+			*lr = cJSON_Duplicate(json_get(o, "lastRestore"), 1);
+		cJSON_Delete(o);
+	}
+	buf_dispose(&buf);
+	free(path);
+}
+
+/* The state file's text for s; under b->mtx. */
+static char *
+bk_state_text(const struct bk_srv *s)
+{
+	cJSON	*o;
+	char	*text;
+
+	o = json_new_object();
+	json_add_str(o, "backup", s->handled_backup);
+	json_add_str(o, "restore", s->handled_restore);
+	if (s->last_backup != NULL)
+		cJSON_AddItemToObject(o, "lastBackup",
+		    cJSON_Duplicate(s->last_backup, 1));
+	if (s->last_restore != NULL)
+		cJSON_AddItemToObject(o, "lastRestore",
+		    cJSON_Duplicate(s->last_restore, 1));
+	text = json_print(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+/* Writes the state file (atomically); no lock held. */
+static int
+bk_state_write(struct backups *b, const char *server, const char *text,
+    struct rerr *err)
+{
+	char	*path;
+	int	 rc;
+
+	xasprintf(&path, "%s/backups", b->data_dir);
+	if (util_mkdir_p(path, 0700) == -1) {
+		rc = rerr_errno(err, -1, "create \"%s\"", path);
+		free(path);
+		return rc;
+	}
+	free(path);
+	xasprintf(&path, "%s/backups/%s.json", b->data_dir, server);
+	rc = util_write_atomic(path, text, strlen(text), 0600, err);
+	free(path);
+	return rc;
+}
+
+/* Reads s's state file once, from a worker (no lock held). */
+static void
+bk_state_ensure(struct backups *b, struct bk_srv *s)
+{
+	char	*hb, *hr;
+	cJSON	*lb, *lr;
+	int	 loaded;
+
+	pthread_mutex_lock(&b->mtx);
+	loaded = s->loaded;
+	pthread_mutex_unlock(&b->mtx);
+	if (loaded)
+		return;
+	bk_state_read(b, s->name, &hb, &hr, &lb, &lr);
+	pthread_mutex_lock(&b->mtx);
+	if (!s->loaded) {
+		s->loaded = 1;
+		s->handled_backup = hb;
+		s->handled_restore = hr;
+		s->last_backup = lb;
+		s->last_restore = lr;
+		hb = hr = NULL;
+		lb = lr = NULL;
+	}
+	pthread_mutex_unlock(&b->mtx);
+	free(hb);
+	free(hr);
+	cJSON_Delete(lb);
+	cJSON_Delete(lr);
+}
+
+/* ---- the archives on a target ---- */
+
+static int
+id_cmp_desc(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/*
+ * The ids of the complete backups in directory dfd (an <id>.json record
+ * beside its <id>.tar.zst), newest first. Returns the count.
+ */
+static size_t
+bk_ids(int dfd, char ***out)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	char		**v = NULL, arch[NAME_MAX + 1];
+	size_t		 n = 0, len;
+	int		 fd;
+
+	*out = NULL;
+	if ((fd = dup(dfd)) == -1)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= 5 || de->d_name[0] == '.' ||
+		    strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		snprintf(arch, sizeof(arch), "%.*s.tar.zst", (int)(len - 5),
+		    de->d_name);
+		if (fstatat(dfd, arch, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(sb.st_mode))
+			continue;
+		v = xreallocarray(v, n + 1, sizeof(char *));
+		v[n++] = xstrndup(de->d_name, len - 5);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof(char *), id_cmp_desc);
+	*out = v;
+	return n;
+}
+
+/* Reads the record <id>.json beneath dfd; NULL when it cannot. */
+static cJSON *
+bk_record_read(int dfd, const char *id)
+{
+	char		 name[NAME_MAX + 1], *buf;
+	struct stat	 sb;
+	cJSON		*o = NULL;
+	ssize_t		 n;
+	int		 fd;
+
+	snprintf(name, sizeof(name), "%s.json", id);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return NULL;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > BK_RECORD_MAX) {
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc((size_t)sb.st_size + 1);
+	n = read(fd, buf, (size_t)sb.st_size);
+	close(fd);
+	if (n == sb.st_size)
+		o = json_parse_len(buf, (size_t)n);
+	free(buf);
+	if (o != NULL && !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* Opens <target>/<server> (made when create); -1 with err set. */
+static int
+bk_dir_open(const char *tpath, const char *server, int create,
+    struct rerr *err)
+{
+	char	*dir;
+	int	 fd;
+
+	xasprintf(&dir, "%s/%s", tpath, server);
+	if (create && util_mkdir_p(dir, 0700) == -1) {
+		rerr_errno(err, -1, "create \"%s\"", dir);
+		free(dir);
+		return -1;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		rerr_errno(err, errno == ENOENT ? ROOST_ENOTFOUND : -1,
+		    "open \"%s\"", dir);
+	free(dir);
+	return fd;
+}
+
+/* The list of a server's backups on a target (a new array). */
+static cJSON *
+bk_list_load(const char *tpath, const char *server)
+{
+	struct rerr	 err;
+	cJSON		*arr, *o;
+	char		**ids;
+	size_t		 n, i;
+	int		 dfd;
+
+	arr = json_new_array();
+	rerr_init(&err);
+	if (tpath == NULL || (dfd = bk_dir_open(tpath, server, 0, &err)) == -1)
+		return arr;
+	n = bk_ids(dfd, &ids);
+	for (i = 0; i < n; i++) {
+		if ((o = bk_record_read(dfd, ids[i])) != NULL) {
+			json_add_str(o, "id", ids[i]);
+			cJSON_AddItemToArray(arr, o);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+	close(dfd);
+	return arr;
+}
+
+/* Reloads s's list from its target (no lock held). */
+static void
+bk_list_refresh(struct backups *b, struct bk_srv *s, const char *target)
+{
+	const char	*tpath;
+	char		*p = NULL;
+	cJSON		*list;
+
+	pthread_mutex_lock(&b->mtx);
+	if ((tpath = bk_target_path(b, target)) != NULL)
+		p = xstrdup(tpath);
+	pthread_mutex_unlock(&b->mtx);
+	list = bk_list_load(p, s->name);
+	free(p);
+	pthread_mutex_lock(&b->mtx);
+	cJSON_Delete(s->list);
+	s->list = list;
+	pthread_mutex_unlock(&b->mtx);
+}
+
+/* ---- a backup ---- */
+
+/*
+ * Types lines on the server's console, when it runs. Returns how many
+ * were typed.
+ */
+static int
+bk_type(struct backups *b, const char *server, char *const *lines, size_t n)
+{
+	struct console_result	 res;
+	struct rerr		 err;
+	size_t			 i;
+	int			 rc, tries, typed = 0;
+
+	if (b->con == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		for (tries = 0; tries < 4; tries++) {
+			rerr_init(&err);
+			memset(&res, 0, sizeof(res));
+			rc = console_command(b->con, server, BK_WHO, lines[i],
+			    &res, &err);
+			if (rc != ROOST_EDENIED)
+				break;
+			/* Our own rate limit: wait for the next token. */
+			usleep((useconds_t)((res.retry_ms > 0 && res.retry_ms <
+			    15000 ? res.retry_ms : 1000) * 1000));
+		}
+		if (rc == ROOST_ECONFLICT || rc == ROOST_ENOTFOUND)
+			return typed;		/* not running */
+		if (rc != 0)
+			log_warnx("server \"%s\": backup console line: %s",
+			    server, err.msg);
+		else
+			typed++;
+	}
+	return typed;
+}
+
+/* The ignore patterns of a job: the policy's, else .pteroignore. */
+static struct ignore *
+bk_ignore(const struct bk_job *j, int vfd)
+{
+	struct ignore	*ig = NULL;
+	struct rerr	 err;
+	struct stat	 sb;
+	char		*text;
+	ssize_t		 n;
+	int		 fd;
+
+	rerr_init(&err);
+	if (ignore_compile(&ig, (const char *const *)j->ignore, j->nignore,
+	    &err) != 0)
+		(void)ignore_compile(&ig, NULL, 0, &err);
+	if (j->set_ignore)
+		return ig;
+	/* As Wings: a regular file of at most 32 KiB, never a link. */
+	fd = openat(vfd, ".pteroignore", O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return ig;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size <= BK_PTEROIGNORE_MAX) {
+		text = xmalloc((size_t)sb.st_size + 1);
+		if ((n = read(fd, text, (size_t)sb.st_size)) > 0)
+			ignore_add_text(ig, text, (size_t)n);
+		free(text);
+	}
+	close(fd);
+	return ig;
+}
+
+/* Removes the temporary archives a killed backup left in dfd. */
+static void
+bk_tidy(int dfd)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd;
+
+	if ((fd = dup(dfd)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, ".tmp-", 5) == 0)
+			(void)unlinkat(dfd, de->d_name, 0);
+	closedir(d);
+}
+
+/* Keeps the newest keep backups in dfd. */
+static void
+bk_retain(int dfd, int64_t keep, const char *server)
+{
+	char	**ids, name[NAME_MAX + 1];
+	size_t	  n, i;
+
+	n = bk_ids(dfd, &ids);
+	for (i = 0; i < n; i++) {
+		if (keep > 0 && (int64_t)i >= keep) {
+			/* The record first: the backup is unlisted at once. */
+			snprintf(name, sizeof(name), "%s.json", ids[i]);
+			(void)unlinkat(dfd, name, 0);
+			snprintf(name, sizeof(name), "%s.tar.zst", ids[i]);
+			(void)unlinkat(dfd, name, 0);
+			log_info("server \"%s\": backup %s removed (keep %lld)",
+			    server, ids[i], (long long)keep);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+	(void)fsync(dfd);
+}
+
+/* A fresh id (the UTC time, "-N" when taken) beneath dfd. */
+static void
+bk_new_id(int dfd, char *id, size_t len)
+{
+	char		 stamp[32], name[NAME_MAX + 1];
+	struct tm	 tm;
+	struct stat	 sb;
+	time_t		 t = time(NULL);
+	int		 k;
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(id, len, "%s", stamp);
+	for (k = 2; k < 1000; k++) {
+		snprintf(name, sizeof(name), "%s.json", id);
+		if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
+			snprintf(name, sizeof(name), "%s.tar.zst", id);
+			if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+				return;
+		}
+		snprintf(id, len, "%s-%d", stamp, k);
+	}
+}
+
+/* Takes one backup; fills res. Returns 0 or an error code with err. */
+static int
+bk_do_backup(struct bk_job *j, cJSON *res, struct rerr *err)
+{
+	struct backups		*b = j->b;
+	struct tarz_stats	 st;
+	struct ignore		*ig = NULL;
+	cJSON			*rec;
+	const char		*tp;
+	char			*tpath = NULL, id[64], tmp[96], name[96], *text;
+	char			 now[32];
+	int			 dfd = -1, vfd = -1, ofd = -1, rc = 0, typed = 0;
+
+	pthread_mutex_lock(&b->mtx);
+	if ((tp = bk_target_path(b, j->target)) != NULL)
+		tpath = xstrdup(tp);
+	pthread_mutex_unlock(&b->mtx);
+	if (tpath == NULL)
+		return rerr_set(err, ROOST_ENOTFOUND, j->target != NULL ?
+		    "backup target '%s' is not configured on this node "
+		    "(roostd.yaml backups.targets)" : "%sno backup target: "
+		    "set backups.target (roostd.yaml has none or several)",
+		    j->target != NULL ? j->target : "");
+	if ((dfd = bk_dir_open(tpath, j->server, 1, err)) == -1) {
+		free(tpath);
+		return -1;
+	}
+	free(tpath);
+	bk_tidy(dfd);
+	vfd = open(j->volume, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (vfd == -1) {
+		rc = rerr_errno(err, -1, "open the server directory");
+		goto done;
+	}
+	bk_new_id(dfd, id, sizeof(id));
+	snprintf(tmp, sizeof(tmp), ".tmp-%s.tar.zst", id);
+	if ((ofd = util_create_excl_at(dfd, tmp, 0600)) == -1) {
+		rc = rerr_errno(err, -1, "create the archive %s", tmp);
+		goto done;
+	}
+	ig = bk_ignore(j, vfd);
+	if ((typed = bk_type(b, j->server, j->before, j->nbefore)) > 0)
+		sleep(1);	/* let the server act on them (save-all) */
+	rc = tarz_pack(vfd, ig, b->level, ofd, &st, err);
+	if (rc == 0 && fsync(ofd) == -1)
+		rc = rerr_errno(err, -1, "fsync the archive");
+	if (close(ofd) == -1 && rc == 0)
+		rc = rerr_errno(err, -1, "close the archive");
+	ofd = -1;
+	if (typed > 0 || j->nbefore == 0)
+		(void)bk_type(b, j->server, j->after, j->nafter);
+	if (rc != 0) {
+		(void)unlinkat(dfd, tmp, 0);
+		goto done;
+	}
+	snprintf(name, sizeof(name), "%s.tar.zst", id);
+	if (renameat(dfd, tmp, dfd, name) == -1) {
+		rc = rerr_errno(err, -1, "rename the archive");
+		(void)unlinkat(dfd, tmp, 0);
+		goto done;
+	}
+	util_now_rfc3339(now, sizeof(now));
+	rec = json_new_object();
+	json_add_str(rec, "server", j->server);
+	json_add_str(rec, "time", now);
+	json_add_str(rec, "format", "tar.zst");
+	json_add_num(rec, "size", (double)st.size);
+	json_add_str(rec, "sha256", st.sha256);
+	json_add_num(rec, "entries", (double)st.entries);
+	json_add_num(rec, "dataBytes", (double)st.data);
+	json_add_num(rec, "skipped", (double)st.skipped);
+	json_add_str(rec, "revision", j->revision);
+	json_add_str(rec, "note", j->note);
+	json_add_str(rec, "requestedAt", j->at);
+	json_add_str(rec, "target", j->target);
+	text = json_print(rec);
+	cJSON_Delete(rec);
+	snprintf(name, sizeof(name), "%s.json", id);
+	rc = util_write_atomic_at(dfd, name, text, strlen(text), 0600, err);
+	free(text);
+	if (rc == 0 && fsync(dfd) == -1)
+		rc = rerr_errno(err, -1, "fsync the target directory");
+	if (rc != 0)
+		goto done;
+	json_add_str(res, "id", id);
+	json_add_num(res, "size", (double)st.size);
+	json_add_str(res, "sha256", st.sha256);
+	json_add_num(res, "entries", (double)st.entries);
+	log_info("server \"%s\": backup %s: %llu entries, %llu bytes, sha256 "
+	    "%s", j->server, id, (unsigned long long)st.entries,
+	    (unsigned long long)st.size, st.sha256);
+	bk_retain(dfd, j->keep, j->server);
+done:
+	ignore_free(ig);
+	if (vfd != -1)
+		close(vfd);
+	close(dfd);
+	return rc;
+}
+
+/* ---- a restore ---- */
+
+static int
+exists(const char *p)
+{
+	struct stat	sb;
+
+	return lstat(p, &sb) == 0;
+}
+
+/* fsyncs a directory by path. */
+static void
+dir_sync(const char *p)
+{
+	int	fd;
+
+	if ((fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * Puts <dataDir>/restore/<server>.new in place of the server's directory
+ * (two renames) and moves the data it replaced to the trash. Every step
+ * can be done again after a kill -9 (backup_new does). Returns 0 or -1.
+ */
+static int
+bk_swap(struct backups *b, const char *server, struct rerr *err)
+{
+	char	*vol, *nw, *old, *vdir, *rdir, *label, *moved = NULL;
+	int	 rc = 0;
+
+	xasprintf(&vdir, "%s/volumes", b->data_dir);
+	xasprintf(&rdir, "%s/restore", b->data_dir);
+	xasprintf(&vol, "%s/%s", vdir, server);
+	xasprintf(&nw, "%s/%s.new", rdir, server);
+	xasprintf(&old, "%s/%s.old", rdir, server);
+	xasprintf(&label, "%s-before-restore", server);
+	if (exists(nw) && exists(vol) && exists(old)) {
+		/* A replaced copy from an earlier restore is still here. */
+		if (apply_trash_put(b->data_dir, old, label, &moved, err) != 0)
+			rc = -1;
+		free(moved);
+		moved = NULL;
+	}
+	if (rc == 0 && exists(nw)) {
+		(void)util_mkdir_p(vdir, 0755);
+		if (exists(vol) && rename(vol, old) == -1)
+			rc = rerr_errno(err, -1, "move \"%s\" aside", vol);
+		else if (rename(nw, vol) == -1)
+			rc = rerr_errno(err, -1, "move the restored data to "
+			    "\"%s\"", vol);
+		dir_sync(vdir);
+		dir_sync(rdir);
+	}
+	if (rc == 0 && exists(old)) {
+		if (apply_trash_put(b->data_dir, old, label, &moved, err) != 0)
+			rc = -1;
+		else if (moved != NULL)
+			log_info("server \"%s\": the data a restore replaced "
+			    "is kept in %s", server, moved);
+		free(moved);
+	}
+	free(vdir);
+	free(rdir);
+	free(vol);
+	free(nw);
+	free(old);
+	free(label);
+	return rc;
+}
+
+/*
+ * Checks backup id of the job against its record; on success *afd is the
+ * archive open for reading and sha its recorded SHA-256.
+ */
+static int
+bk_verify(struct bk_job *j, int *afd, char sha[65], struct rerr *err)
+{
+	struct backups	*b = j->b;
+	struct stat	 sb;
+	const char	*tp, *want;
+	char		*tpath = NULL, name[96], got[65];
+	cJSON		*rec;
+	uint64_t	 size;
+	int		 dfd, fd, rc = 0;
+
+	*afd = -1;
+	pthread_mutex_lock(&b->mtx);
+	if ((tp = bk_target_path(b, j->target)) != NULL)
+		tpath = xstrdup(tp);
+	pthread_mutex_unlock(&b->mtx);
+	if (tpath == NULL)
+		return rerr_set(err, ROOST_ENOTFOUND, "backup target '%s' is "
+		    "not configured on this node",
+		    j->target != NULL ? j->target : "");
+	dfd = bk_dir_open(tpath, j->server, 0, err);
+	free(tpath);
+	if (dfd == -1)
+		return rerr_set(err, ROOST_ENOTFOUND, "backup %s does not "
+		    "exist; nothing was changed", j->id);
+	if ((rec = bk_record_read(dfd, j->id)) == NULL ||
+	    (want = json_str(rec, "sha256", NULL)) == NULL) {
+		cJSON_Delete(rec);
+		close(dfd);
+		return rerr_set(err, ROOST_ENOTFOUND, "backup %s does not "
+		    "exist; nothing was changed", j->id);
+	}
+	snprintf(sha, 65, "%s", want);
+	snprintf(name, sizeof(name), "%s.tar.zst", j->id);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd == -1 || fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		cJSON_Delete(rec);
+		return rerr_set(err, ROOST_ENOTFOUND, "the archive of backup "
+		    "%s is missing; nothing was changed", j->id);
+	}
+	rc = tarz_hash(fd, got, &size, err);
+	if (rc == 0 && (strcmp(got, sha) != 0 ||
+	    (double)size != json_double(rec, "size", -1)))
+		rc = rerr_set(err, ROOST_EINVAL, "backup %s does not match its "
+		    "checksum (sha256 %.12s…, recorded %.12s…); nothing was "
+		    "changed", j->id, got, sha);
+	cJSON_Delete(rec);
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	*afd = fd;
+	return 0;
+}
+
+/* Restores one backup; fills res. Returns 0, an error code, or 1 (quit). */
+static int
+bk_do_restore(struct bk_job *j, cJSON *res, struct rerr *err)
+{
+	struct backups		*b = j->b;
+	struct tarz_unpack_opts	 o;
+	struct tarz_stats	 st;
+	char			 sha[65], real[PATH_MAX];
+	char			*rdir, *part, *nw, *req;
+	int			 afd, pfd, rc, quit;
+
+	if ((rc = bk_verify(j, &afd, sha, err)) != 0)
+		return rc;
+	/* Checked: now stop the server and wait until it did. */
+	pthread_mutex_lock(&b->mtx);
+	j->s->phase = BK_WAIT_STOP;
+	pthread_mutex_unlock(&b->mtx);
+	if (b->on_change != NULL)
+		b->on_change(b->cb_arg, j->server);
+	pthread_mutex_lock(&b->mtx);
+	while (j->s->phase == BK_WAIT_STOP && !b->quit)
+		pthread_cond_wait(&b->cond, &b->mtx);
+	quit = j->s->phase == BK_WAIT_STOP;
+	pthread_mutex_unlock(&b->mtx);
+	if (quit) {
+		close(afd);
+		return 1;
+	}
+	log_info("server \"%s\": restoring backup %s", j->server, j->id);
+
+	xasprintf(&rdir, "%s/restore", b->data_dir);
+	xasprintf(&part, "%s/%s.part", rdir, j->server);
+	xasprintf(&nw, "%s/%s.new", rdir, j->server);
+	xasprintf(&req, "%s/%s.req", rdir, j->server);
+	rc = 0;
+	if (util_mkdir_p(rdir, 0700) == -1)
+		rc = rerr_errno(err, -1, "create \"%s\"", rdir);
+	if (rc == 0 && exists(part) && apply_rmtree(part, err) != 0)
+		rc = -1;
+	if (rc == 0 && (mkdir(part, 0750) == -1 ||
+	    (chown(part, (uid_t)b->uid, (gid_t)b->gid) == -1 &&
+	    geteuid() == 0) || realpath(part, real) == NULL))
+		rc = rerr_errno(err, -1, "create \"%s\"", part);
+	memset(&o, 0, sizeof(o));
+	o.uid = (uid_t)b->uid;
+	o.gid = (gid_t)b->gid;
+	o.max_bytes = j->max_bytes;
+	if (rc == 0 && lseek(afd, 0, SEEK_SET) == -1)
+		rc = rerr_errno(err, -1, "read the archive");
+	if (rc == 0)
+		rc = tarz_unpack(afd, real, &o, &st, err);
+	/* The bytes extracted are the bytes checked, or nothing changes. */
+	if (rc == 0 && strcmp(st.sha256, sha) != 0)
+		rc = rerr_set(err, ROOST_EINVAL, "backup %s changed while it "
+		    "was restored; nothing was changed", j->id);
+	if (rc == 0) {
+		if ((pfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+		    -1 || syncfs(pfd) == -1)
+			rc = rerr_errno(err, -1, "sync the restored data");
+		if (pfd != -1)
+			close(pfd);
+	}
+	/* From here on, recovery finishes what a kill -9 cuts short. */
+	if (rc == 0)
+		rc = util_write_atomic(req, j->at, strlen(j->at), 0600, err);
+	if (rc == 0 && rename(part, nw) == -1)
+		rc = rerr_errno(err, -1, "rename \"%s\"", part);
+	if (rc == 0) {
+		dir_sync(rdir);
+		pthread_mutex_lock(&b->mtx);
+		j->s->phase = BK_EXTRACT;
+		pthread_mutex_unlock(&b->mtx);
+		rc = bk_swap(b, j->server, err);
+	} else {
+		struct rerr e2;
+
+		rerr_init(&e2);
+		if (exists(part))
+			(void)apply_rmtree(part, &e2);
+		(void)unlink(req);
+	}
+	close(afd);
+	if (rc == 0) {
+		json_add_str(res, "id", j->id);
+		json_add_num(res, "entries", (double)st.entries);
+		log_info("server \"%s\": backup %s restored (%llu entries)",
+		    j->server, j->id, (unsigned long long)st.entries);
+	}
+	free(rdir);
+	free(part);
+	free(nw);
+	free(req);
+	return rc;
+}
+
+/* ---- jobs ---- */
+
+static void
+bk_job_free(struct bk_job *j)
+{
+	free(j->server);
+	free(j->volume);
+	free(j->target);
+	free(j->at);
+	free(j->note);
+	free(j->id);
+	free(j->revision);
+	strv_free(j->ignore, j->nignore);
+	strv_free(j->before, j->nbefore);
+	strv_free(j->after, j->nafter);
+	free(j);
+}
+
+/* A job's thread: runs it, records the result, tells the reconciler. */
+static void *
+bk_job_run(void *arg)
+{
+	struct bk_job	*j = arg;
+	struct backups	*b = j->b;
+	struct rerr	 err, e2;
+	cJSON		*res;
+	char		 now[32], *text = NULL, *req;
+	int		 rc;
+
+	rerr_init(&err);
+	res = json_new_object();
+	json_add_str(res, "requestedAt", j->at);
+	rc = j->restore ? bk_do_restore(j, res, &err) :
+	    bk_do_backup(j, res, &err);
+	util_now_rfc3339(now, sizeof(now));
+	json_add_str(res, "finishedAt", now);
+	json_add_str(res, "result", rc == 0 ? "succeeded" : "failed");
+	if (rc != 0 && rc != 1) {
+		json_add_str(res, "message", err.msg);
+		log_warnx("server \"%s\": %s failed: %s", j->server,
+		    j->restore ? "restore" : "backup", err.msg);
+	}
+	pthread_mutex_lock(&b->mtx);
+	if (rc != 1) {		/* 1: roostd quits; done again next time */
+		if (j->restore) {
+			free(j->s->handled_restore);
+			j->s->handled_restore = xstrdup(j->at);
+			cJSON_Delete(j->s->last_restore);
+			j->s->last_restore = res;
+		} else {
+			free(j->s->handled_backup);
+			j->s->handled_backup = xstrdup(j->at);
+			cJSON_Delete(j->s->last_backup);
+			j->s->last_backup = res;
+		}
+		res = NULL;
+		text = bk_state_text(j->s);
+	}
+	pthread_mutex_unlock(&b->mtx);
+	cJSON_Delete(res);
+	if (text != NULL) {
+		rerr_init(&e2);
+		if (bk_state_write(b, j->server, text, &e2) != 0)
+			log_warnx("server \"%s\": %s", j->server, e2.msg);
+		free(text);
+		if (j->restore) {
+			xasprintf(&req, "%s/restore/%s.req", b->data_dir,
+			    j->server);
+			(void)unlink(req);
+			free(req);
+		}
+	}
+	bk_list_refresh(b, j->s, j->target);
+	pthread_mutex_lock(&b->mtx);
+	j->s->phase = BK_IDLE;
+	pthread_mutex_unlock(&b->mtx);
+	if (b->on_change != NULL && rc != 1)
+		b->on_change(b->cb_arg, j->server);
+	pthread_mutex_lock(&b->mtx);
+	b->njobs--;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->mtx);
+	bk_job_free(j);
+	return NULL;
+}
+
+/* Starts a job for rq on s; under b->mtx. */
+static void
+bk_job_start(struct backups *b, struct bk_srv *s, const struct backup_req *rq,
+    int restore, const char *target)
+{
+	const struct state_backups	*p = rq->policy;
+	struct bk_job			*j;
+	pthread_attr_t			 attr;
+	pthread_t			 t;
+
+	j = xcalloc(1, sizeof(*j));
+	j->b = b;
+	j->s = s;
+	j->restore = restore;
+	j->server = xstrdup(rq->server);
+	j->volume = xstrdup(rq->volume);
+	j->target = dup_or_null(target);
+	j->at = xstrdup(restore ? rq->restore_at : rq->backup_at);
+	j->note = restore ? NULL : dup_or_null(rq->note);
+	j->id = restore ? dup_or_null(rq->restore_id) : NULL;
+	j->revision = dup_or_null(rq->revision);
+	j->max_bytes = rq->max_bytes;
+	j->keep = p != NULL && p->keep > 0 ? p->keep : STATE_BACKUP_KEEP_DEF;
+	if (p != NULL) {
+		j->ignore = strv_copy(p->ignore, p->nignore);
+		j->nignore = p->nignore;
+		j->set_ignore = p->set_ignore;
+		j->before = strv_copy(p->before, p->nbefore);
+		j->nbefore = p->nbefore;
+		j->after = strv_copy(p->after, p->nafter);
+		j->nafter = p->nafter;
+	}
+	s->phase = restore ? BK_VERIFY : BK_BACKUP;
+	b->njobs++;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, bk_job_run, j) != 0)
+		fatalx("backup: cannot start a thread");
+	pthread_attr_destroy(&attr);
+	log_info("server \"%s\": %s requested at %s", rq->server, restore ?
+	    "restore" : "backup", j->at);
+}
+
+/* One reconcile turn of a server; see backup.h. */
+enum backup_hold
+backup_step(struct backups *b, const struct backup_req *rq)
+{
+	struct bk_srv		*s;
+	enum backup_hold	 hold = BACKUP_HOLD_NONE;
+	const char		*target;
+	char			*reload = NULL;
+	int			 want_b, want_r;
+
+	pthread_mutex_lock(&b->mtx);
+	s = bk_find(b, rq->server, 1);
+	pthread_mutex_unlock(&b->mtx);
+	bk_state_ensure(b, s);
+
+	pthread_mutex_lock(&b->mtx);
+	target = bk_target_name(b, rq->policy);
+	if (!same(target, s->target) || s->list_stale) {
+		free(s->target);
+		s->target = dup_or_null(target);
+		s->list_stale = 0;
+		reload = xstrdup(target != NULL ? target : "");
+	}
+	free(s->target_error);
+	s->target_error = NULL;
+	if (target == NULL)
+		s->target_error = xstrdup(b->nt == 0 ? "this node has no "
+		    "backup targets (roostd.yaml backups.targets)" :
+		    "set backups.target: this node has several targets");
+	else if (bk_target_path(b, target) == NULL)
+		xasprintf(&s->target_error, "backup target '%s' is not "
+		    "configured on this node", target);
+	switch (s->phase) {
+	case BK_WAIT_STOP:
+		if (!rq->running) {
+			s->phase = BK_EXTRACT;
+			pthread_cond_broadcast(&b->cond);
+			hold = BACKUP_HOLD_BUSY;
+		} else
+			hold = BACKUP_HOLD_STOP;
+		break;
+	case BK_EXTRACT:
+		hold = BACKUP_HOLD_BUSY;
+		break;
+	case BK_BACKUP:
+	case BK_VERIFY:
+		break;
+	case BK_IDLE:
+		if (b->quit)
+			break;
+		want_b = rq->backup_at != NULL &&
+		    !same(rq->backup_at, s->handled_backup);
+		want_r = rq->restore_at != NULL && rq->restore_id != NULL &&
+		    !same(rq->restore_at, s->handled_restore);
+		/* Both pending: the one asked for first goes first. */
+		if (want_b && want_r && strcmp(rq->restore_at,
+		    rq->backup_at) < 0)
+			want_b = 0;
+		if (want_b)
+			bk_job_start(b, s, rq, 0, target);
+		else if (want_r)
+			bk_job_start(b, s, rq, 1, target);
+		break;
+	}
+	pthread_mutex_unlock(&b->mtx);
+	if (reload != NULL) {
+		bk_list_refresh(b, s, *reload != '\0' ? reload : NULL);
+		free(reload);
+	}
+	return hold;
+}
+
+/* The hold of a server now; see backup.h. */
+enum backup_hold
+backup_hold(struct backups *b, const char *server)
+{
+	struct bk_srv		*s;
+	enum backup_hold	 hold = BACKUP_HOLD_NONE;
+
+	pthread_mutex_lock(&b->mtx);
+	if ((s = bk_find(b, server, 0)) != NULL) {
+		if (s->phase == BK_WAIT_STOP)
+			hold = BACKUP_HOLD_STOP;
+		else if (s->phase == BK_EXTRACT)
+			hold = BACKUP_HOLD_BUSY;
+	}
+	pthread_mutex_unlock(&b->mtx);
+	return hold;
+}
+
+/* A server's backups for its status; see backup.h. */
+cJSON *
+backup_status_json(struct backups *b, const char *server)
+{
+	struct bk_srv	*s;
+	cJSON		*o = NULL;
+	static const char *const running[] = { NULL, "backup", "restore",
+	    "restore", "restore" };
+
+	pthread_mutex_lock(&b->mtx);
+	if ((s = bk_find(b, server, 0)) != NULL) {
+		o = json_new_object();
+		json_add_str(o, "target", s->target);
+		if (s->target_error != NULL)
+			json_add_str(o, "targetError", s->target_error);
+		json_add_str(o, "running", running[s->phase]);
+		if (s->last_backup != NULL)
+			cJSON_AddItemToObject(o, "lastBackup",
+			    cJSON_Duplicate(s->last_backup, 1));
+		if (s->last_restore != NULL)
+			cJSON_AddItemToObject(o, "lastRestore",
+			    cJSON_Duplicate(s->last_restore, 1));
+		cJSON_AddItemToObject(o, "list", s->list != NULL ?
+		    cJSON_Duplicate(s->list, 1) : json_new_array());
+	}
+	pthread_mutex_unlock(&b->mtx);
+	return o;
+}
+
+/* Forgets a server; see backup.h. */
+void
+backup_forget(struct backups *b, const char *server)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&b->mtx);
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->v[i]->name, server) == 0 &&
+		    b->v[i]->phase == BK_IDLE) {
+			bk_srv_free(b->v[i]);
+			b->v[i] = b->v[--b->n];
+			break;
+		}
+	pthread_mutex_unlock(&b->mtx);
+}
+
+/* ---- recovery after a kill -9 ---- */
+
+/* Records a restore finished by recovery as handled. */
+static void
+bk_recover_record(struct backups *b, const char *server, const char *reqpath)
+{
+	struct buf	 buf;
+	struct rerr	 err;
+	struct bk_srv	 s;
+	cJSON		*res;
+	char		 now[32], *text;
+
+	buf_init(&buf, 256);
+	rerr_init(&err);
+	if (util_read_file(reqpath, &buf, &err) == 0 && buf.len > 0) {
+		memset(&s, 0, sizeof(s));
+		bk_state_read(b, server, &s.handled_backup,
+		    &s.handled_restore, &s.last_backup, &s.last_restore);
+		free(s.handled_restore);
+		s.handled_restore = xstrdup(buf_str(&buf));
+		res = json_new_object();
+		json_add_str(res, "requestedAt", buf_str(&buf));
+		util_now_rfc3339(now, sizeof(now));
+		json_add_str(res, "finishedAt", now);
+		json_add_str(res, "result", "succeeded");
+		json_add_str(res, "message", "finished after roostd restarted");
+		cJSON_Delete(s.last_restore);
+		s.last_restore = res;
+		text = bk_state_text(&s);
+		rerr_init(&err);
+		if (bk_state_write(b, server, text, &err) != 0)
+			log_warnx("server \"%s\": %s", server, err.msg);
+		else
+			(void)unlink(reqpath);
+		free(text);
+		free(s.handled_backup);
+		free(s.handled_restore);
+		cJSON_Delete(s.last_backup);
+		cJSON_Delete(s.last_restore);
+		log_info("server \"%s\": an interrupted restore was finished",
+		    server);
+	}
+	buf_dispose(&buf);
+}
+
+/* Finishes or undoes what restores left in <dataDir>/restore. */
+static void
+bk_recover(struct backups *b)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct rerr	 err;
+	char		*rdir, *p, *server, **names = NULL;
+	size_t		 n = 0, i, len;
+	int		 pass;
+
+	xasprintf(&rdir, "%s/restore", b->data_dir);
+	if ((d = opendir(rdir)) == NULL) {
+		free(rdir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			names = xreallocarray(names, n + 1, sizeof(char *));
+			names[n++] = xstrdup(de->d_name);
+		}
+	closedir(d);
+	/* .part first (dropped), then .new and .old (swap), then .req. */
+	for (pass = 0; pass < 3; pass++)
+		for (i = 0; i < n; i++) {
+			len = strlen(names[i]);
+			xasprintf(&p, "%s/%s", rdir, names[i]);
+			rerr_init(&err);
+			if (pass == 0 && len > 5 &&
+			    strcmp(names[i] + len - 5, ".part") == 0)
+				(void)apply_rmtree(p, &err);
+			else if (pass == 1 && len > 4 &&
+			    (strcmp(names[i] + len - 4, ".new") == 0 ||
+			    strcmp(names[i] + len - 4, ".old") == 0)) {
+				server = xstrndup(names[i], len - 4);
+				if (state_name_valid(server) &&
+				    bk_swap(b, server, &err) != 0)
+					log_warnx("restore of \"%s\": %s",
+					    server, err.msg);
+				free(server);
+			} else if (pass == 2 && len > 4 &&
+			    strcmp(names[i] + len - 4, ".req") == 0) {
+				server = xstrndup(names[i], len - 4);
+				if (state_name_valid(server))
+					bk_recover_record(b, server, p);
+				free(server);
+			}
+			free(p);
+		}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(rdir);
+}
+
+/* Makes the module; see backup.h. */
+struct backups *
+backup_new(const struct backup_conf *conf, struct rerr *err)
+{
+	struct backups	*b;
+	char		*p;
+	size_t		 i;
+
+	b = xcalloc(1, sizeof(*b));
+	b->data_dir = xstrdup(conf->data_dir != NULL ? conf->data_dir :
+	    "/var/lib/roost");
+	b->level = conf->level > 0 ? conf->level : 3;
+	b->uid = conf->uid;
+	b->gid = conf->gid;
+	b->con = conf->console;
+	b->on_change = conf->on_change;
+	b->cb_arg = conf->cb_arg;
+	for (i = 0; i < conf->ntargets; i++) {
+		if (conf->targets[i].type != CONF_TARGET_LOCAL)
+			continue;
+		b->t = xreallocarray(b->t, b->nt + 1, sizeof(*b->t));
+		b->t[b->nt].name = xstrdup(conf->targets[i].name);
+		b->t[b->nt].path = xstrdup(conf->targets[i].path);
+		b->nt++;
+	}
+	pthread_mutex_init(&b->mtx, NULL);
+	pthread_cond_init(&b->cond, NULL);
+	xasprintf(&p, "%s/backups", b->data_dir);
+	if (util_mkdir_p(p, 0700) == -1) {
+		rerr_errno(err, -1, "create \"%s\"", p);
+		free(p);
+		backup_free(b);
+		return NULL;
+	}
+	free(p);
+	bk_recover(b);
+	return b;
+}
+
+/* Starts no more jobs and waits for those under way; see backup.h. */
+void
+backup_stop(struct backups *b)
+{
+	if (b == NULL)
+		return;
+	pthread_mutex_lock(&b->mtx);
+	b->quit = 1;
+	pthread_cond_broadcast(&b->cond);
+	while (b->njobs > 0)
+		pthread_cond_wait(&b->cond, &b->mtx);
+	pthread_mutex_unlock(&b->mtx);
+}
+
+/* Waits for the jobs, then frees; see backup.h. */
+void
+backup_free(struct backups *b)
+{
+	size_t	i;
+
+	if (b == NULL)
+		return;
+	backup_stop(b);
+	for (i = 0; i < b->n; i++)
+		bk_srv_free(b->v[i]);
+	free(b->v);
+	for (i = 0; i < b->nt; i++) {
+		free(b->t[i].name);
+		free(b->t[i].path);
+	}
+	free(b->t);
+	free(b->data_dir);
+	pthread_mutex_destroy(&b->mtx);
+	pthread_cond_destroy(&b->cond);
+	free(b);
+}

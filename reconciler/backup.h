@@ -1,0 +1,123 @@
+/*
+ * backup: backups and restores of game servers on this node, asked for by
+ * one-shot requests committed to server files (backupRequestedAt,
+ * restore: { backup, requestedAt }) and kept on the targets of
+ * roostd.yaml. docs/roostd.md ("Backups") has the long version.
+ *
+ *  - A backup runs on a thread of its own, never on the reconcile loop or
+ *    a worker: it types the policy's `before` lines on the console (when
+ *    the server runs), writes <target>/<server>/.tmp-<id>.tar.zst with
+ *    tarz, fsyncs it, types the `after` lines, renames it to
+ *    <id>.tar.zst and writes <id>.json (SHA-256, size, entries, revision,
+ *    note, time) the same way; a backup is listed only once both exist,
+ *    so an archive cut short by kill -9 never is. Retention then keeps the
+ *    newest `keep` of the server on that target.
+ *  - A restore checks the archive's SHA-256 against its record while the
+ *    server still runs and changes nothing when it differs. Then it holds
+ *    the server stopped (backup_step answers BACKUP_HOLD_STOP, then
+ *    BACKUP_HOLD_BUSY), extracts into <dataDir>/restore/<server>.part,
+ *    syncs it, renames it to <server>.new, swaps it for
+ *    <dataDir>/volumes/<server> by two renames, moves the replaced data
+ *    to the trash and lets the server start. backup_new finishes a swap
+ *    that kill -9 interrupted (rolling forward from <server>.new), so the
+ *    server directory holds the old data or the restored data, never a
+ *    mix.
+ *  - Handled requests are remembered in <dataDir>/backups/<server>.json
+ *    (with the last result of each kind), so a restarted roostd does not
+ *    repeat them; a request cut short by a restart is done again.
+ *
+ * Threading: every function may be called from any thread; one mutex
+ * guards the module and is never held while calling out (console,
+ * on_change). Callers may hold their own lock around backup_status_json
+ * (it does no I/O) but not around the other functions.
+ */
+#ifndef ROOSTD_BACKUP_H
+#define ROOSTD_BACKUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+struct conf_target;
+struct console;
+struct rerr;
+struct state_backups;
+
+/* Called when a server's backup state changed (re-plan it, new status). */
+typedef void	(*backup_change_cb)(void *arg, const char *server);
+
+struct backup_conf {
+	const char			*data_dir;
+	const struct conf_target	*targets;	/* copied */
+	size_t				 ntargets;
+	int				 level;		/* zstd, [3] */
+	int				 uid;		/* owner of restored data */
+	int				 gid;
+	struct console			*console;	/* NULL: no lines typed */
+	backup_change_cb		 on_change;
+	void				*cb_arg;
+};
+
+struct backups;
+
+/*
+ * Makes the module and finishes restores a kill -9 interrupted (their
+ * swap rolled forward, the request recorded). Returns NULL with err set
+ * when dataDir cannot be used.
+ */
+struct backups	*backup_new(const struct backup_conf *conf, struct rerr *err);
+/*
+ * Starts no more jobs, lets a restore waiting for its server to stop give
+ * up (it is done again by the next roostd) and waits for the jobs under
+ * way, which may still call on_change meanwhile. Takes NULL.
+ */
+void		 backup_stop(struct backups *b);
+/* backup_stop, then frees b; takes NULL. */
+void		 backup_free(struct backups *b);
+
+/* What the reconciler must do with a server while a job needs it. */
+enum backup_hold {
+	BACKUP_HOLD_NONE,
+	BACKUP_HOLD_STOP,	/* a restore waits for it to stop */
+	BACKUP_HOLD_BUSY	/* its data is being replaced: touch nothing */
+};
+
+/* One server as a reconcile turn sees it (borrowed for the call). */
+struct backup_req {
+	const char			*server;
+	const char			*volume;	/* its data directory */
+	const struct state_backups	*policy;	/* defaults applied */
+	const char			*backup_at;	/* or NULL */
+	const char			*note;		/* or NULL */
+	const char			*restore_id;	/* or NULL */
+	const char			*restore_at;
+	const char			*revision;	/* or NULL */
+	uint64_t			 max_bytes;	/* disk limit; 0 none */
+	int				 running;	/* its container runs */
+};
+
+/*
+ * Called on every reconcile turn of a server: starts a job for a request
+ * not handled yet (the older first when both are pending), lets a
+ * restore go on once the server stopped, and refreshes the server's list
+ * of backups when its target changed. Returns what the turn must do.
+ */
+enum backup_hold backup_step(struct backups *b, const struct backup_req *rq);
+
+/* The hold backup_step would answer now, without starting anything. */
+enum backup_hold backup_hold(struct backups *b, const char *server);
+
+/*
+ * The server's backups for its status (a new object the caller owns):
+ * { "target", "running": "backup"|"restore"|null, "lastBackup",
+ *   "lastRestore", "list": [ { id, time, size, sha256, entries,
+ *   revision, note } newest first ] }; NULL when the module knows nothing
+ * of the server.
+ */
+cJSON		*backup_status_json(struct backups *b, const char *server);
+
+/* Forgets a server that left this node (its archives stay). */
+void		 backup_forget(struct backups *b, const char *server);
+
+#endif

@@ -718,16 +718,38 @@ dir_sync(const char *p)
 	}
 }
 
+/* The inode of the restored tree, from the second line of a .req file. */
+static ino_t
+bk_req_ino(const char *reqpath)
+{
+	struct buf	 buf;
+	struct rerr	 err;
+	const char	*nl;
+	ino_t		 ino = 0;
+
+	buf_init(&buf, 256);
+	rerr_init(&err);
+	if (util_read_file(reqpath, &buf, &err) == 0 &&
+	    (nl = strchr(buf_str(&buf), '\n')) != NULL)
+		ino = (ino_t)strtoull(nl + 1, NULL, 10);
+	buf_dispose(&buf);
+	return ino;
+}
+
 /*
  * Puts <dataDir>/restore/<server>.new in place of the server's directory
- * (two renames) and moves the data it replaced to the trash. Every step
- * can be done again after a kill -9 (backup_new does). Returns 0 or -1.
+ * in one step (rename with RENAME_EXCHANGE, so the directory always holds
+ * the old or the restored tree), then moves the data it replaced to the
+ * trash. ino is the restored tree's inode: when the server's directory
+ * already is it, the exchange was done before a kill -9. Every step can
+ * be done again (backup_new does). Returns 0 or -1.
  */
 static int
-bk_swap(struct backups *b, const char *server, struct rerr *err)
+bk_swap(struct backups *b, const char *server, ino_t ino, struct rerr *err)
 {
-	char	*vol, *nw, *old, *vdir, *rdir, *label, *moved = NULL;
-	int	 rc = 0;
+	struct stat	 sb;
+	char		*vol, *nw, *old, *vdir, *rdir, *label, *moved = NULL;
+	int		 rc = 0;
 
 	xasprintf(&vdir, "%s/volumes", b->data_dir);
 	xasprintf(&rdir, "%s/restore", b->data_dir);
@@ -735,7 +757,7 @@ bk_swap(struct backups *b, const char *server, struct rerr *err)
 	xasprintf(&nw, "%s/%s.new", rdir, server);
 	xasprintf(&old, "%s/%s.old", rdir, server);
 	xasprintf(&label, "%s-before-restore", server);
-	if (exists(nw) && exists(vol) && exists(old)) {
+	if (exists(nw) && exists(old)) {
 		/* A replaced copy from an earlier restore is still here. */
 		if (apply_trash_put(b->data_dir, old, label, &moved, err) != 0)
 			rc = -1;
@@ -744,11 +766,26 @@ bk_swap(struct backups *b, const char *server, struct rerr *err)
 	}
 	if (rc == 0 && exists(nw)) {
 		(void)util_mkdir_p(vdir, 0755);
-		if (exists(vol) && rename(vol, old) == -1)
-			rc = rerr_errno(err, -1, "move \"%s\" aside", vol);
-		else if (rename(nw, vol) == -1)
-			rc = rerr_errno(err, -1, "move the restored data to "
-			    "\"%s\"", vol);
+		if (lstat(vol, &sb) == -1) {
+			if (rename(nw, vol) == -1)
+				rc = rerr_errno(err, -1, "move the restored "
+				    "data to \"%s\"", vol);
+		} else if (ino != 0 && sb.st_ino == ino) {
+			/* Exchanged already: .new holds the old data. */
+			if (rename(nw, old) == -1)
+				rc = rerr_errno(err, -1, "rename \"%s\"", nw);
+		} else if (renameat2(AT_FDCWD, nw, AT_FDCWD, vol,
+		    RENAME_EXCHANGE) == 0) {
+			if (rename(nw, old) == -1)
+				rc = rerr_errno(err, -1, "rename \"%s\"", nw);
+		} else if (errno == EINVAL || errno == ENOSYS) {
+			/* No exchange on this file system: two renames. */
+			if (rename(vol, old) == -1 || rename(nw, vol) == -1)
+				rc = rerr_errno(err, -1, "move the restored "
+				    "data to \"%s\"", vol);
+		} else
+			rc = rerr_errno(err, -1, "swap \"%s\" and \"%s\"", nw,
+			    vol);
 		dir_sync(vdir);
 		dir_sync(rdir);
 	}
@@ -838,8 +875,9 @@ bk_do_restore(struct bk_job *j, cJSON *res, struct rerr *err)
 	struct backups		*b = j->b;
 	struct tarz_unpack_opts	 o;
 	struct tarz_stats	 st;
+	struct stat		 psb;
 	char			 sha[65], real[PATH_MAX];
-	char			*rdir, *part, *nw, *req;
+	char			*rdir, *part, *nw, *req, *reqtext;
 	int			 afd, pfd, rc, quit;
 
 	if ((rc = bk_verify(j, &afd, sha, err)) != 0)
@@ -894,8 +932,17 @@ bk_do_restore(struct bk_job *j, cJSON *res, struct rerr *err)
 			close(pfd);
 	}
 	/* From here on, recovery finishes what a kill -9 cuts short. */
-	if (rc == 0)
-		rc = util_write_atomic(req, j->at, strlen(j->at), 0600, err);
+	if (rc == 0) {
+		if (stat(real, &psb) == -1)
+			rc = rerr_errno(err, -1, "stat \"%s\"", real);
+		else {
+			xasprintf(&reqtext, "%s\n%llu\n", j->at,
+			    (unsigned long long)psb.st_ino);
+			rc = util_write_atomic(req, reqtext, strlen(reqtext),
+			    0600, err);
+			free(reqtext);
+		}
+	}
 	if (rc == 0 && rename(part, nw) == -1)
 		rc = rerr_errno(err, -1, "rename \"%s\"", part);
 	if (rc == 0) {
@@ -903,7 +950,7 @@ bk_do_restore(struct bk_job *j, cJSON *res, struct rerr *err)
 		pthread_mutex_lock(&b->mtx);
 		j->s->phase = BK_EXTRACT;
 		pthread_mutex_unlock(&b->mtx);
-		rc = bk_swap(b, j->server, err);
+		rc = bk_swap(b, j->server, psb.st_ino, err);
 	} else {
 		struct rerr e2;
 
@@ -1201,11 +1248,13 @@ bk_recover_record(struct backups *b, const char *server, const char *reqpath)
 	struct rerr	 err;
 	struct bk_srv	 s;
 	cJSON		*res;
-	char		 now[32], *text;
+	char		 now[32], *text, *nl;
 
 	buf_init(&buf, 256);
 	rerr_init(&err);
 	if (util_read_file(reqpath, &buf, &err) == 0 && buf.len > 0) {
+		if ((nl = strchr(buf_str(&buf), '\n')) != NULL)
+			*nl = '\0';
 		memset(&s, 0, sizeof(s));
 		bk_state_read(b, server, &s.handled_backup,
 		    &s.handled_restore, &s.last_backup, &s.last_restore);
@@ -1243,7 +1292,7 @@ bk_recover(struct backups *b)
 	DIR		*d;
 	struct dirent	*de;
 	struct rerr	 err;
-	char		*rdir, *p, *server, **names = NULL;
+	char		*rdir, *p, *server, *req, **names = NULL;
 	size_t		 n = 0, i, len;
 	int		 pass;
 
@@ -1271,10 +1320,12 @@ bk_recover(struct backups *b)
 			    (strcmp(names[i] + len - 4, ".new") == 0 ||
 			    strcmp(names[i] + len - 4, ".old") == 0)) {
 				server = xstrndup(names[i], len - 4);
+				xasprintf(&req, "%s/%s.req", rdir, server);
 				if (state_name_valid(server) &&
-				    bk_swap(b, server, &err) != 0)
+				    bk_swap(b, server, bk_req_ino(req), &err) != 0)
 					log_warnx("restore of \"%s\": %s",
 					    server, err.msg);
+				free(req);
 				free(server);
 			} else if (pass == 2 && len > 4 &&
 			    strcmp(names[i] + len - 4, ".req") == 0) {

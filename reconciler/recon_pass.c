@@ -335,6 +335,12 @@ pass_server(struct recon *r, const struct state *st,
 		rs->nfail = 0, rs->retry_at = 0;
 	if (rs->apply_error != NULL)
 		rs->retry_at = 0;
+	/* A backup or restore request: a worker's turn hands it over. */
+	if ((ns->srv->backup_at != NULL && (rs->snap == NULL ||
+	    !str_eq(rs->snap->srv->backup_at, ns->srv->backup_at))) ||
+	    (ns->srv->restore_at != NULL && (rs->snap == NULL ||
+	    !str_eq(rs->snap->srv->restore_at, ns->srv->restore_at))))
+		recon_enqueue_locked(r, rs->name);
 	snap_unref(rs->snap);
 	rs->snap = ns;
 }

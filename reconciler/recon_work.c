@@ -565,9 +565,10 @@ work_crash_check(struct recon *r, struct rsrv *rs, struct turn *t)
 }
 
 /*
- * Hands the server's backup requests to the backup module (which runs
- * them on threads of its own) and records what a restore needs of this
- * turn: the server stopped, or left alone.
+ * At the end of a turn (its console followed by now), hands the server's
+ * backup requests to the backup module, which runs them on threads of
+ * its own, and records what a restore needs of the next turns: the
+ * server stopped, or left alone.
  */
 static void
 work_backup(struct wctx *w, struct rsrv *rs, struct turn *t)
@@ -595,8 +596,6 @@ work_backup(struct wctx *w, struct rsrv *rs, struct turn *t)
 	pthread_mutex_lock(&r->mtx);
 	rs->bk_hold = (int)hold;
 	pthread_mutex_unlock(&r->mtx);
-	if (hold != BACKUP_HOLD_NONE)
-		t->want_run = 0;
 }
 
 /*
@@ -615,7 +614,14 @@ work_observe(struct wctx *w, struct rsrv *rs, struct turn *t)
 	    &t->c) == 0;
 	if (t->have_c)
 		recon_remove_duplicates(w, rs->name, t->c.id);
-	work_backup(w, rs, t);
+	/* A restore under way holds the server (stopped, or untouched). */
+	if (r->conf.backups != NULL) {
+		pthread_mutex_lock(&r->mtx);
+		rs->bk_hold = (int)backup_hold(r->conf.backups, rs->name);
+		if (rs->bk_hold != BACKUP_HOLD_NONE)
+			t->want_run = 0;
+		pthread_mutex_unlock(&r->mtx);
+	}
 
 	pthread_mutex_lock(&r->mtx);
 	recon_observe(rs, t->have_c ? &t->c : NULL);
@@ -839,6 +845,7 @@ recon_work(struct wctx *w, struct rsrv *rs)
 		t.want_run = t.s->srv->state == STATE_RUNNING;
 		if (work_observe(w, rs, &t) == 0)
 			work_apply(w, rs, &t);
+		work_backup(w, rs, &t);
 		if (t.have_c)
 			docker_container_dispose(&t.c);
 		work_finish(r, rs, &t);

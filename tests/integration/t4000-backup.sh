@@ -23,6 +23,7 @@ PORT=$(free_port)
 VOL=$TRASH/data/volumes/$S
 TGT=$TRASH/backups/$S
 . "$ROOST_SRC/tests/lib/roostd.sh"
+ID1= ID2= ID3= ID4= t0=
 
 json() {	# json EXPR: evaluates a python expression on stdin as "d"
 	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
@@ -165,7 +166,7 @@ test_expect_success 'a restore brings back the tree byte for byte' '
 	test "$(started)" != "$t0" &&
 	listing "$VOL/payload" >after.list &&
 	diff before.list after.list &&
-	test "$(stat -c %U:%G "$VOL/payload/big.bin")" = "999:999" &&
+	test "$(stat -c %u:%g "$VOL/payload/big.bin")" = "999:999" &&
 	test "$(readlink "$VOL/payload/abs-link")" = /etc/hostname &&
 	ls data/trash | grep "^$S-before-restore-" &&
 	test -f data/trash/$S-before-restore-*/payload/new.txt &&

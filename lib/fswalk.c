@@ -139,20 +139,15 @@ walk_reopen(struct walk *w, size_t i)
 	return 0;
 }
 
-static int	walk_run(struct walk *w, int rootfd, int *truncated);
+static int	walk_run(int rootfd, uint64_t max_entries, fswalk_fn fn,
+		    fswalk_path_fn pfn, void *arg, int *truncated);
 
 /* Walks a tree; see fswalk.h. */
 int
 fswalk(int rootfd, uint64_t max_entries, fswalk_fn fn, void *arg,
     int *truncated)
 {
-	struct walk	 w;
-
-	memset(&w, 0, sizeof(w));
-	w.left = max_entries;
-	w.fn = fn;
-	w.arg = arg;
-	return walk_run(&w, rootfd, truncated);
+	return walk_run(rootfd, max_entries, fn, NULL, arg, truncated);
 }
 
 /* Walks a tree telling the callback each path; see fswalk.h. */
@@ -160,24 +155,24 @@ int
 fswalk_path(int rootfd, uint64_t max_entries, fswalk_path_fn fn, void *arg,
     int *truncated)
 {
-	struct walk	 w;
-
-	memset(&w, 0, sizeof(w));
-	w.left = max_entries;
-	w.pfn = fn;
-	w.arg = arg;
-	return walk_run(&w, rootfd, truncated);
+	return walk_run(rootfd, max_entries, NULL, fn, arg, truncated);
 }
 
 /* The walk itself, for fswalk and fswalk_path. */
 static int
-walk_run(struct walk *wp, int rootfd, int *truncated)
+walk_run(int rootfd, uint64_t max_entries, fswalk_fn fn, fswalk_path_fn pfn,
+    void *arg, int *truncated)
 {
-	struct walk	 w = *wp;
+	struct walk	 w;
 	struct frame	*f;
 	char		*name;
 	int		 fd;
 
+	memset(&w, 0, sizeof(w));
+	w.left = max_entries;
+	w.fn = fn;
+	w.pfn = pfn;
+	w.arg = arg;
 	if (truncated != NULL)
 		*truncated = 0;
 	if ((fd = dup(rootfd)) == -1)

@@ -429,18 +429,10 @@ state_node_dispose(struct state_node *n)
 static void
 state_backups_dispose(struct state_backups *b)
 {
-	size_t	i;
-
 	free(b->target);
-	for (i = 0; i < b->nignore; i++)
-		free(b->ignore[i]);
-	free(b->ignore);
-	for (i = 0; i < b->nbefore; i++)
-		free(b->before[i]);
-	free(b->before);
-	for (i = 0; i < b->nafter; i++)
-		free(b->after[i]);
-	free(b->after);
+	util_strv_free(b->ignore, b->nignore);
+	util_strv_free(b->before, b->nbefore);
+	util_strv_free(b->after, b->nafter);
 }
 
 /* Frees a state. */

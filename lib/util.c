@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "rerr.h"
 #include "util.h"
+#include "xmalloc.h"
 
 /* Parses "500ms", "15s", "5m", "2h", "7d" or plain seconds. */
 int
@@ -248,4 +249,30 @@ util_now_rfc3339(char *out, size_t len)
 
 	gmtime_r(&now, &tm);
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Copies a list of strings; see util.h. */
+char **
+util_strv_dup(char *const *v, size_t n)
+{
+	char	**d;
+	size_t	  i;
+
+	d = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		d[i] = xstrdup(v[i]);
+	return d;
+}
+
+/* Frees a list of strings; see util.h. */
+void
+util_strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }

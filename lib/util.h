@@ -41,6 +41,10 @@ int	util_write_atomic_at(int dirfd, const char *name, const void *p,
 int	util_create_excl_at(int dirfd, const char *name, mode_t mode);
 /* Reads a whole file into out (appending). Returns 0, ROOST_ENOTFOUND or -1. */
 int	util_read_file(const char *path, struct buf *out, struct rerr *err);
+/* A copy of the n strings of v, NULL-terminated; the caller frees it. */
+char	**util_strv_dup(char *const *v, size_t n);
+/* Frees the n strings of v and v; takes NULL. */
+void	util_strv_free(char **v, size_t n);
 /* Writes the current UTC time as RFC 3339 ("2026-11-25T10:00:00Z"). */
 void	util_now_rfc3339(char *out, size_t len);
 

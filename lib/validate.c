@@ -15,6 +15,7 @@
 #include "limit.h"
 #include "state.h"
 #include "state_int.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static void
@@ -56,19 +57,6 @@ verr_at(struct state *st, struct state_server *srv, int line, int col,
 		srv->error = xstrdup(st->diags->v[n].msg);
 }
 
-/* A copy of a list of n strings. */
-static char **
-strv_dup(char *const *v, size_t n)
-{
-	char	**d;
-	size_t	  i;
-
-	d = xcalloc(n + 1, sizeof(char *));
-	for (i = 0; i < n; i++)
-		d[i] = xstrdup(v[i]);
-	return d;
-}
-
 /* What a server's backup policy does not set comes from def. */
 static void
 backup_defaults(const struct state_backups *def, struct state_backups *b)
@@ -79,17 +67,17 @@ backup_defaults(const struct state_backups *def, struct state_backups *b)
 		b->keep = def->keep != STATE_UNSET ? def->keep :
 		    STATE_BACKUP_KEEP_DEF;
 	if (!b->set_ignore && def->set_ignore) {
-		b->ignore = strv_dup(def->ignore, def->nignore);
+		b->ignore = util_strv_dup(def->ignore, def->nignore);
 		b->nignore = def->nignore;
 		b->set_ignore = 1;
 	}
 	if (!b->set_before && def->set_before) {
-		b->before = strv_dup(def->before, def->nbefore);
+		b->before = util_strv_dup(def->before, def->nbefore);
 		b->nbefore = def->nbefore;
 		b->set_before = 1;
 	}
 	if (!b->set_after && def->set_after) {
-		b->after = strv_dup(def->after, def->nafter);
+		b->after = util_strv_dup(def->after, def->nafter);
 		b->nafter = def->nafter;
 		b->set_after = 1;
 	}

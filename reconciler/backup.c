@@ -107,30 +107,6 @@ struct bk_job {
 	uint64_t	 max_bytes;
 };
 
-static char **
-strv_copy(char *const *v, size_t n)
-{
-	char	**d;
-	size_t	  i;
-
-	d = xcalloc(n + 1, sizeof(char *));
-	for (i = 0; i < n; i++)
-		d[i] = xstrdup(v[i]);
-	return d;
-}
-
-static void
-strv_free(char **v, size_t n)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static char *
 dup_or_null(const char *s)
 {
@@ -985,9 +961,9 @@ bk_job_free(struct bk_job *j)
 	free(j->note);
 	free(j->id);
 	free(j->revision);
-	strv_free(j->ignore, j->nignore);
-	strv_free(j->before, j->nbefore);
-	strv_free(j->after, j->nafter);
+	util_strv_free(j->ignore, j->nignore);
+	util_strv_free(j->before, j->nbefore);
+	util_strv_free(j->after, j->nafter);
 	free(j);
 }
 
@@ -1083,12 +1059,12 @@ bk_job_start(struct backups *b, struct bk_srv *s, const struct backup_req *rq,
 	j->max_bytes = rq->max_bytes;
 	j->keep = p != NULL && p->keep > 0 ? p->keep : STATE_BACKUP_KEEP_DEF;
 	if (p != NULL) {
-		j->ignore = strv_copy(p->ignore, p->nignore);
+		j->ignore = util_strv_dup(p->ignore, p->nignore);
 		j->nignore = p->nignore;
 		j->set_ignore = p->set_ignore;
-		j->before = strv_copy(p->before, p->nbefore);
+		j->before = util_strv_dup(p->before, p->nbefore);
 		j->nbefore = p->nbefore;
-		j->after = strv_copy(p->after, p->nafter);
+		j->after = util_strv_dup(p->after, p->nafter);
 		j->nafter = p->nafter;
 	}
 	s->phase = restore ? BK_VERIFY : BK_BACKUP;
@@ -1246,7 +1222,7 @@ bk_recover_record(struct backups *b, const char *server, const char *reqpath)
 {
 	struct buf	 buf;
 	struct rerr	 err;
-	struct bk_srv	 s;
+	struct bk_srv	*s;
 	cJSON		*res;
 	char		 now[32], *text, *nl;
 
@@ -1255,30 +1231,27 @@ bk_recover_record(struct backups *b, const char *server, const char *reqpath)
 	if (util_read_file(reqpath, &buf, &err) == 0 && buf.len > 0) {
 		if ((nl = strchr(buf_str(&buf), '\n')) != NULL)
 			*nl = '\0';
-		memset(&s, 0, sizeof(s));
-		bk_state_read(b, server, &s.handled_backup,
-		    &s.handled_restore, &s.last_backup, &s.last_restore);
-		free(s.handled_restore);
-		s.handled_restore = xstrdup(buf_str(&buf));
+		s = xcalloc(1, sizeof(*s));
+		bk_state_read(b, server, &s->handled_backup,
+		    &s->handled_restore, &s->last_backup, &s->last_restore);
+		free(s->handled_restore);
+		s->handled_restore = xstrdup(buf_str(&buf));
 		res = json_new_object();
 		json_add_str(res, "requestedAt", buf_str(&buf));
 		util_now_rfc3339(now, sizeof(now));
 		json_add_str(res, "finishedAt", now);
 		json_add_str(res, "result", "succeeded");
 		json_add_str(res, "message", "finished after roostd restarted");
-		cJSON_Delete(s.last_restore);
-		s.last_restore = res;
-		text = bk_state_text(&s);
+		cJSON_Delete(s->last_restore);
+		s->last_restore = res;
+		text = bk_state_text(s);
 		rerr_init(&err);
 		if (bk_state_write(b, server, text, &err) != 0)
 			log_warnx("server \"%s\": %s", server, err.msg);
 		else
 			(void)unlink(reqpath);
 		free(text);
-		free(s.handled_backup);
-		free(s.handled_restore);
-		cJSON_Delete(s.last_backup);
-		cJSON_Delete(s.last_restore);
+		bk_srv_free(s);
 		log_info("server \"%s\": an interrupted restore was finished",
 		    server);
 	}

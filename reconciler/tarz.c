@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -289,13 +290,26 @@ tarz_unpack(int infd, const char *dir, const struct tarz_unpack_opts *o,
 	struct archive_entry	*e;
 	struct tz_io		 io;
 	const char		*name, *link;
-	char			*full = NULL, *flink = NULL, *drain;
+	char			*drain;
 	uint64_t		 total = 0;
 	mode_t			 type;
 	ssize_t			 n;
-	int			 rc = 0, r;
+	int			 rc = 0, r, cwd;
 
 	memset(st, 0, sizeof(*st));
+	/*
+	 * Entries are written relative to dir, this thread's own working
+	 * directory for the call (CLONE_FS unshared: no other thread's
+	 * changes), so libarchive checks only the entries' own components.
+	 */
+	if (unshare(CLONE_FS) == -1)
+		return rerr_errno(err, -1, "unshare the working directory");
+	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return rerr_errno(err, -1, "open the working directory");
+	if (chdir(dir) == -1) {
+		close(cwd);
+		return rerr_errno(err, -1, "enter \"%s\"", dir);
+	}
 	memset(&io, 0, sizeof(io));
 	io.fd = infd;
 	io.sha = sha256_begin();
@@ -306,7 +320,8 @@ tarz_unpack(int infd, const char *dir, const struct tarz_unpack_opts *o,
 	w = archive_write_disk_new();
 	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME |
 	    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
-	    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+	    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+	    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
 	if (archive_read_open(a, &io, NULL, tz_read_cb, NULL) != ARCHIVE_OK)
 		rc = rerr_set(err, ROOST_EINVAL, "not a .tar.zst archive: %s",
 		    archive_error_string(a));
@@ -348,14 +363,6 @@ tarz_unpack(int infd, const char *dir, const struct tarz_unpack_opts *o,
 				    (unsigned long long)o->max_bytes);
 				break;
 			}
-		}
-		free(full);
-		xasprintf(&full, "%s/%s", dir, name);
-		archive_entry_set_pathname(e, full);
-		if (link != NULL) {
-			free(flink);
-			xasprintf(&flink, "%s/%s", dir, link);
-			archive_entry_set_hardlink(e, flink);
 		}
 		archive_entry_set_perm(e, archive_entry_perm(e) & 01777);
 		archive_entry_set_uid(e, o->uid);
@@ -415,7 +422,8 @@ tarz_unpack(int infd, const char *dir, const struct tarz_unpack_opts *o,
 	sha256_end(io.sha, st->sha256);
 	st->size = io.size;
 	free(io.buf);
-	free(full);
-	free(flink);
+	if (fchdir(cwd) == -1 && rc == 0)
+		rc = rerr_errno(err, -1, "leave \"%s\"", dir);
+	close(cwd);
 	return rc;
 }

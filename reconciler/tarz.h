@@ -59,8 +59,10 @@ struct tarz_unpack_opts {
 };
 
 /*
- * Extracts the .tar.zst read from infd into dir, an absolute path without
- * symbolic links to an empty directory the caller just made. Modes (less
+ * Extracts the .tar.zst read from infd into dir, an empty directory the
+ * caller just made. The calling thread gets a working directory of its
+ * own (unshare CLONE_FS) and is in dir during the call, so no other
+ * thread sees a change; it is back where it was on return. Modes (less
  * set-id bits) and mtimes are kept; every entry is owned by o->uid:gid.
  * Fills *st (sha256 is of every byte of infd, read to its end). Returns
  * 0, or ROOST_EINVAL for a hostile or broken archive, or -1, with err

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# bench_backup.sh: backups and restores.
+#
+#   tests/bench/bench_backup.sh BUILD_DIR [MIB] [FILES]
+#
+# 1. A server directory of MIB (1024) MiB in FILES (10,000) files: eight
+#    large files (half random, half base64 text) and small text files in
+#    100 directories.
+# 2. Backup: roostd's archive code (bench_backup pack, tarz.c) against
+#    GNU tar piping through zstd at the same level ("tar -I 'zstd -3'
+#    -cf"), alternating, best of two each, warm page cache.
+# 3. Restore: bench_backup unpack against "tar -I zstd -xf" of the same
+#    archive into a fresh directory.
+# 4. Memory: bench_backup's peak RSS, and roostd's RSS sampled every
+#    100 ms while it backs up that directory for a demo server (a real
+#    roostd, engine and commit; node benchbk), against its RSS just before.
+set -u
+O=${1:-build}
+MIB=${2:-${ROOST_BENCH_BACKUP_MIB:-1024}}
+FILES=${3:-10000}
+ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN=$(cd "$O" && pwd)
+. "$ROOST_SRC/tests/lib/docker.sh"
+export ROOST_EGGS=$ROOST_SRC/eggs PATH="$BIN:$BIN/tests:$PATH"
+NODE=benchbk
+T=$(mktemp -d /tmp/roost-bench-backup.XXXXXX)
+API=$T/api.sock
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill $PID 2>/dev/null && wait $PID 2>/dev/null
+	docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+die() {
+	echo "bench_backup: $*" >&2
+	tail -n 20 "$T/log" >&2 2>/dev/null
+	echo "backup: not measured ($*)"
+	exit 1
+}
+secs() {	# secs CMD...: wall seconds of CMD
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@" >/dev/null 2>&1 || return 1
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc -l
+}
+min() { printf '%s\n' "$@" | sort -g | head -n 1; }
+
+# 1. The directory.
+/usr/bin/python3 - "$T/src" "$MIB" "$FILES" <<'EOF' || die "cannot make the data"
+import base64, os, sys
+root, mib, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+big = 8
+total = mib << 20
+small_n = files - big
+small_bytes = total // 4
+big_each = (total - small_bytes) // big
+os.makedirs(root)
+for i in range(big):
+    with open(os.path.join(root, "region%d.mca" % i), "wb") as f:
+        left = big_each
+        while left > 0:
+            n = min(left, 1 << 20)
+            raw = os.urandom(n // 2)
+            f.write(raw + base64.b64encode(os.urandom(n // 2))[: n - len(raw)])
+            left -= n
+words = [b"player", b"joined", b"the", b"game", b"chunk", b"saved", b"world", b"tick"]
+each = max(1, small_bytes // max(1, small_n))
+for i in range(small_n):
+    d = os.path.join(root, "data", "d%02d" % (i % 100))
+    os.makedirs(d, exist_ok=True)
+    seed = os.urandom(each // 16 + 1)
+    body = b" ".join(words[b % 8] + str(b).encode() for b in seed)
+    with open(os.path.join(d, "f%05d.dat" % i), "wb") as f:
+        f.write(body[:each])
+EOF
+bytes=$(du -sb "$T/src" | cut -f1)
+nfiles=$(find "$T/src" -type f | wc -l)
+
+# 2. Backup against tar | zstd -3.
+bench_backup pack "$T/src" "$T/warm.tar.zst" 3 >/dev/null || die "pack failed"
+rt=() tt=()
+for r in 1 2; do
+	rm -f "$T/r.tar.zst" "$T/t.tar.zst"
+	tt+=("$(secs tar -I 'zstd -3' -cf "$T/t.tar.zst" -C "$T/src" .)") || die "tar failed"
+	rt+=("$(secs bench_backup pack "$T/src" "$T/r.tar.zst" 3)") || die "pack failed"
+done
+bench_backup pack "$T/src" "$T/r.tar.zst" 3 >"$T/pack.out" || die "pack failed"
+rpack=$(min "${rt[@]}") tpack=$(min "${tt[@]}")
+rsize=$(stat -c %s "$T/r.tar.zst") tsize=$(stat -c %s "$T/t.tar.zst")
+
+# 3. Restore against tar -xf.
+rx=() tx=()
+for r in 1 2; do
+	rm -rf "$T/rx" "$T/tx" && mkdir "$T/tx"
+	tx+=("$(secs tar -I zstd -xf "$T/r.tar.zst" -C "$T/tx")") || die "tar -x failed"
+	rx+=("$(secs bench_backup unpack "$T/r.tar.zst" "$T/rx")") || die "unpack failed"
+done
+diff -r "$T/src" "$T/rx" >/dev/null || die "the restored tree differs"
+rm -rf "$T/rx" "$T/tx"
+bench_backup unpack "$T/r.tar.zst" "$T/rx" >"$T/unpack.out" || die "unpack failed"
+rm -rf "$T/rx" "$T/r.tar.zst" "$T/t.tar.zst" "$T/warm.tar.zst"
+runpack=$(min "${rx[@]}") tunpack=$(min "${tx[@]}")
+
+mb() { echo "$1 / 1048576" | bc -l; }
+printf 'data: %d files, %.0f MiB\n' "$nfiles" "$(mb "$bytes")"
+printf 'backup:  roost %.2f s (%.0f MiB/s, archive %.0f MiB), tar|zstd -3 %.2f s (archive %.0f MiB): %.2fx tar'"'"'s speed\n' \
+    "$rpack" "$(echo "$(mb "$bytes") / $rpack" | bc -l)" "$(mb "$rsize")" \
+    "$tpack" "$(mb "$tsize")" "$(echo "$tpack / $rpack" | bc -l)"
+printf 'restore: roost %.2f s, tar -x %.2f s: %.2fx tar'"'"'s speed\n' \
+    "$runpack" "$tunpack" "$(echo "$tunpack / $runpack" | bc -l)"
+sed 's/.*; /pack /' "$T/pack.out"
+sed 's/.*; /unpack /' "$T/unpack.out"
+
+# 4. roostd's RSS while it backs up the same directory.
+docker_ensure && demo_image_ensure >/dev/null || die "no engine"
+docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$T/repo/nodes" "$T/repo/servers"
+git init -q -b main "$T/repo"
+printf 'name: %s\naddress: 127.0.0.1\nports: [%d]\n' $NODE "$PORT" >"$T/repo/nodes/$NODE.yaml"
+printf 'name: bk\nowner: "444444444444444444"\nnode: %s\negg: roost/demo\nlimits: { memory: 64, disk: 0 }\nports: { default: %d }\n' \
+    $NODE "$PORT" >"$T/repo/servers/bk.yaml"
+git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
+printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s\npollInterval: 1h\nsftp:\n  enabled: false\nbackups:\n  targets:\n    local: { type: local, path: %s/backups }\n' \
+    $NODE "$T" "$T" "$API" "$T" >"$T/roostd.yaml"
+roostd -d -f "$T/roostd.yaml" >"$T/log" 2>&1 &
+PID=$!
+status() {
+	curl -sf --unix-socket "$API" http://x/v1/servers/bk 2>/dev/null |
+	    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null
+}
+for i in $(seq 600); do
+	[ "$(status 'd["phase"]')" = Running ] && break
+	sleep 0.2
+done
+[ "$(status 'd["phase"]')" = Running ] || die "the demo server does not run"
+mv "$T/src" "$T/data/volumes/bk/payload"
+sleep 1
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status"; }
+rss0=$(rss_kb)
+roost server backup bk --repo "$T/repo" --remote "" >/dev/null 2>&1 || die "roost server backup failed"
+max=$rss0 t0=$(date +%s.%N)
+for i in $(seq 6000); do
+	r=$(rss_kb); [ "$r" -gt "$max" ] && max=$r
+	[ "$(status '(d.get("backups") or {}).get("lastBackup", {}).get("result", "")')" = succeeded ] && break
+	sleep 0.1
+done
+t1=$(date +%s.%N)
+[ "$(status '(d.get("backups") or {}).get("lastBackup", {}).get("result", "")')" = succeeded ] || die "the backup did not finish"
+printf 'roostd RSS during a %.0f MiB backup (%.1f s through roostd): %.1f MiB before, at most %.1f MiB (+%.1f MiB)\n' \
+    "$(mb "$bytes")" "$(echo "$t1 - $t0" | bc -l)" "$(echo "$rss0 / 1024" | bc -l)" \
+    "$(echo "$max / 1024" | bc -l)" "$(echo "($max - $rss0) / 1024" | bc -l)"

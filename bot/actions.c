@@ -99,6 +99,12 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		rc = panel_server_history(a->p, job->server, 10, &res->log,
 		    &res->nlog, &err);
 		break;
+	case JOB_CONSOLE:
+	case JOB_LOGS:
+	case JOB_FOLLOW:
+		/* the console workers' (console.c), never git's */
+		rc = rerr_set(&err, -1, "not a job of the state");
+		break;
 	}
 	result_from(res, rc, &pr, &err);
 	panel_result_dispose(&pr);

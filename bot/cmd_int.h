@@ -170,6 +170,8 @@ cJSON	*cmd_do_sftp(const struct cmd_call *c);
 cJSON	*cmd_do_history(const struct cmd_call *c);
 cJSON	*cmd_do_node_list(const struct cmd_call *c);
 cJSON	*cmd_do_egg_list(const struct cmd_call *c);
+cJSON	*cmd_do_console(const struct cmd_call *c);
+cJSON	*cmd_do_logs(const struct cmd_call *c);
 /* Autocomplete of server, node and nest options. */
 cJSON	*cmd_do_autocomplete(const struct cmd_env *env, const struct ix *x);
 
@@ -180,10 +182,13 @@ cJSON	*cmd_refresh_button(const struct cmd_call *c);
 cJSON	*cmd_delete_button(const struct cmd_call *c);
 cJSON	*cmd_cancel_button(const struct cmd_call *c);
 cJSON	*cmd_vars_button(const struct cmd_call *c);
+cJSON	*cmd_logs_follow_button(const struct cmd_call *c);
+cJSON	*cmd_logs_send_button(const struct cmd_call *c);
 /* Modal handlers. */
 cJSON	*cmd_create_modal(const struct cmd_call *c);
 cJSON	*cmd_edit_modal(const struct cmd_call *c);
 cJSON	*cmd_vars_submit(const struct cmd_call *c);
+cJSON	*cmd_logs_send_modal(const struct cmd_call *c);
 
 /* Why cmd_parse_num refused a number. */
 enum num_err {

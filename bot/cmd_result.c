@@ -106,6 +106,10 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 		    res->password ? res->password : "?", res->commit);
 	case JOB_HISTORY:
 		return cmd_history_message(job, res);
+	case JOB_CONSOLE:
+	case JOB_LOGS:
+	case JOB_FOLLOW:
+		break;		/* cmd_console_message */
 	}
 	return cmd_message_text("Done.");
 }

@@ -32,6 +32,7 @@ opt_bool(const struct ix *x, const char *name)
 {
 	const cJSON	*o = cmd_opt_get(x, name);
 
+	o = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, "value") : NULL;
 	if (cJSON_IsBool(o))
 		return cJSON_IsTrue(o);
 	return cJSON_IsString(o) && (strcmp(o->valuestring, "true") == 0 ||
@@ -46,6 +47,7 @@ opt_int(const struct ix *x, const char *name, int lo, int hi, int def)
 	long		 v;
 	char		*end;
 
+	o = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, "value") : NULL;
 	if (cJSON_IsNumber(o))
 		v = (long)o->valuedouble;
 	else if (cJSON_IsString(o)) {

@@ -303,6 +303,23 @@ count_lines(const char *path)
 	return n;
 }
 
+static int
+count_of_nl(const char *s)
+{
+	int	n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* The audit entries handed on (to the hub), one a line. */
+static void
+on_audit(void *arg, const char *entry)
+{
+	buf_addf(arg, "%s\n", entry);
+}
+
 static void
 test_console__command_and_audit(void **state)
 {
@@ -314,9 +331,11 @@ test_console__command_and_audit(void **state)
 	struct stat		 sb;
 	char			 dir[] = "/tmp/test_console.XXXXXX", path[128];
 	char			 old[160], buf[4096];
+	struct buf		 handed;
 	FILE			*fp;
 	int			 i;
 
+	buf_init(&handed, 0);
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/audit.log", dir);
 	snprintf(old, sizeof(old), "%s.1", path);
@@ -329,6 +348,8 @@ test_console__command_and_audit(void **state)
 	cc.rate_ms = 60000;
 	cc.send = fake_send;
 	cc.send_arg = &sent;
+	cc.on_audit = on_audit;
+	cc.audit_arg = &handed;
 	con = console_new(&cc);
 
 	console_output(con, "web", "before", 6);
@@ -378,7 +399,14 @@ test_console__command_and_audit(void **state)
 	assert_contains(buf, "\"line\":\"say hi\"");
 	assert_contains(buf, "\"time\":\"20");
 	fclose(fp);
+	/* the same entries, and only those, go on to the hub */
+	buf[strcspn(buf, "\n")] = '\0';
+	assert_int_equal(count_of_nl(buf_str(&handed)), 4);
+	assert_true(strncmp(buf_str(&handed), buf, strlen(buf)) == 0);
+	assert_contains(buf_str(&handed), "\"who\":\"discord:42\"");
 	console_free(con);
+	cc.on_audit = NULL;
+	buf_dispose(&handed);
 
 	/* Rotation at the size bound keeps one old file. */
 	cc.rate = 1000;

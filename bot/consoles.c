@@ -17,6 +17,7 @@
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #include "commands.h"
@@ -452,12 +453,7 @@ ticker(void *arg)
 			pthread_mutex_lock(&cs->mu);
 		}
 		tick_follows_locked(cs);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += CONS_TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		util_deadline(&ts, CLOCK_REALTIME, CONS_TICK_MS);
 		if (!cs->stop && cs->audits == NULL)
 			pthread_cond_timedwait(&cs->tick_cv, &cs->mu, &ts);
 	}

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "util.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -76,19 +77,6 @@ con_push(struct hub_con *c, uint64_t seq, const char *text)
 	c->text[at] = xstrndup(text, HUB_CON_TEXT);
 	c->n++;
 	c->last = seq;
-}
-
-/* A deadline timeout_ms from now, for pthread_cond_timedwait. */
-static void
-deadline(struct timespec *ts, long timeout_ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
 }
 
 /* Takes in a console frame of node n. Locked. */
@@ -357,7 +345,7 @@ bhub_console_wait(struct bhub *h, const char *server, uint64_t after,
 
 	if (h == NULL)
 		return 0;
-	deadline(&ts, timeout_ms);
+	util_deadline(&ts, CLOCK_REALTIME, timeout_ms);
 	pthread_mutex_lock(&h->mu);
 	for (;;) {
 		c = con_find(h, server);
@@ -389,7 +377,7 @@ bhub_command(struct bhub *h, const char *node, const char *server,
 	if (h == NULL)
 		return rerr_set(err, -1, "the bot runs without a node hub");
 	memset(&q, 0, sizeof(q));
-	deadline(&ts, timeout_ms);
+	util_deadline(&ts, CLOCK_REALTIME, timeout_ms);
 	pthread_mutex_lock(&h->mu);
 	if ((n = node_find(h, node)) == NULL || n->wsi == NULL) {
 		pthread_mutex_unlock(&h->mu);

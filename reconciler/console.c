@@ -21,6 +21,7 @@
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #include "console.h"
@@ -538,13 +539,7 @@ console_wait(struct console *con, const char *server, uint64_t after,
 	uint64_t	 wakes;
 	int		 have = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	util_deadline(&ts, CLOCK_MONOTONIC, (int64_t)timeout_ms);
 	pthread_mutex_lock(&con->mu);
 	wakes = con->wakes;
 	for (;;) {

@@ -30,6 +30,7 @@
 #include "actions.h"
 #include "bot.h"
 #include "commands.h"
+#include "consoles.h"
 #include "gateway.h"
 #include "hub.h"
 #include "live.h"
@@ -68,6 +69,7 @@ struct bot {
 	struct gw		*gw;
 	struct bhub		*hub;
 	struct live		*live;		/* NULL without a hub */
+	struct consoles		*cons;		/* console jobs, audit */
 	char			*repo_path;
 
 	pthread_mutex_t		 mu;		/* snapshot, seen ids */
@@ -259,6 +261,13 @@ live_env_put(void *arg, void *ref)
 	snap_put(arg, ref);
 }
 
+/* An audit entry from a node goes to the audit channel. */
+static void
+hub_audit(void *arg, const char *node, const cJSON *entry)
+{
+	consoles_audit(arg, node, entry);
+}
+
 static void
 hub_changed(void *arg, const char *server)
 {
@@ -373,7 +382,9 @@ ack_thread(void *arg)
 		free(path);
 		cJSON_Delete(reply);
 		cJSON_Delete(ix);
-		if (job != NULL)
+		if (job != NULL && CMD_JOB_CONSOLE(job->kind))
+			consoles_submit(b->cons, job);
+		else if (job != NULL)
 			q_push(&b->jobs, job);
 	}
 	return NULL;
@@ -622,6 +633,22 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 		}
 		bhub_set_listener(b.hub, hub_changed, b.live);
 	}
+	{
+		struct consoles_conf cc;
+
+		memset(&cc, 0, sizeof(cc));
+		cc.rest = b.rest;
+		cc.hub = b.hub;
+		cc.follow_min = conf->status_follow_min;
+		cc.audit_channel = conf->audit_channel;
+		if (consoles_start(&b.cons, &cc, err) != 0) {
+			bhub_set_listener(b.hub, NULL, NULL);
+			live_stop(b.live);
+			bhub_stop(b.hub);
+			goto out_actions;
+		}
+		bhub_set_audit(b.hub, hub_audit, b.cons);
+	}
 
 	b.threads = xcalloc((size_t)(conf->ackers + conf->workers),
 	    sizeof(pthread_t));
@@ -679,6 +706,8 @@ out_threads:
 		pthread_join(b.threads[i], NULL);
 	free(b.threads);
 	bhub_set_listener(b.hub, NULL, NULL);
+	bhub_set_audit(b.hub, NULL, NULL);
+	consoles_stop(b.cons);
 	live_stop(b.live);
 	bhub_stop(b.hub);
 out_actions:

@@ -45,6 +45,7 @@ struct bot_conf {
 	int			 ackers;	/* first-response threads */
 	int			 refresh_s;	/* state refresh period */
 	int			 status_follow_min; /* live status views */
+	char			*audit_channel;	/* console audit, or NULL */
 };
 
 /*

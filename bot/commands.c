@@ -278,6 +278,7 @@ perm_name(unsigned perm)
 	case PERM_DELETE:	return "delete";
 	case PERM_CREATE:	return "create";
 	case PERM_REINSTALL:	return "reinstall";
+	case PERM_CONSOLE:	return "console";
 	default:		return "admin";
 	}
 }
@@ -396,6 +397,8 @@ cmd_job_free(struct cmd_job *j)
 	free(j->sftp_user);
 	free(j->what);
 	free(j->message_id);
+	free(j->line);
+	free(j->revision);
 	free(j);
 }
 
@@ -404,6 +407,7 @@ void
 cmd_result_dispose(struct cmd_result *res)
 {
 	free(res->problems);
+	free(res->diff);
 	free(res->node);
 	if (res->password != NULL) {
 		explicit_bzero(res->password, strlen(res->password));
@@ -435,6 +439,24 @@ static const struct cmd_opt opts_vars[] = {
 static const struct cmd_opt opts_sftp[] = {
 	{ 3, "server", "The server", 1, 1 },
 	{ 3, "user", "SFTP user name (default: your Discord name)", 0, 0 },
+	{ 0, NULL, NULL, 0, 0 }
+};
+static const struct cmd_opt opts_console[] = {
+	{ 3, "server", "The server", 1, 1 },
+	{ 3, "command", "One line, as typed on the server's console", 1, 0 },
+	{ 5, "public", "Show the answer to the channel (default: only you)",
+	    0, 0 },
+	{ 0, NULL, NULL, 0, 0 }
+};
+static const struct cmd_opt opts_rollback[] = {
+	{ 3, "server", "The server", 1, 1 },
+	{ 3, "revision", "A commit id from /server history", 1, 0 },
+	{ 0, NULL, NULL, 0, 0 }
+};
+static const struct cmd_opt opts_logs[] = {
+	{ 3, "server", "The server", 1, 1 },
+	{ 4, "lines", "How many of the latest lines (20; at most 100)", 0, 0 },
+	{ 5, "public", "Show them to the channel (default: only you)", 0, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_egg_list[] = {
@@ -482,6 +504,15 @@ static const struct cmd_row cmd_rows[] = {
 	{ "server", "history", "Who changed a server, what and when",
 	    PERM_VIEW, CMD_ON_SERVER, "see the history of", opts_server,
 	    cmd_do_history, 0 },
+	{ "server", "rollback", "Set a server as it was at a revision (asks "
+	    "first)", PERM_EDIT, CMD_ON_SERVER, "roll back", opts_rollback,
+	    cmd_do_rollback, 0 },
+	{ "server", "console", "Type a command on a server's console",
+	    PERM_CONSOLE, CMD_ON_SERVER, "type into the console of",
+	    opts_console, cmd_do_console, 0 },
+	{ "server", "logs", "The latest console lines, with Follow",
+	    PERM_CONSOLE, CMD_ON_SERVER, "read the console of", opts_logs,
+	    cmd_do_logs, 0 },
 	{ "node", "list", "List nodes with capacity and status", PERM_VIEW,
 	    CMD_SELF, "list nodes", opts_none, cmd_do_node_list, 0 },
 	{ "egg", "list", "List eggs, or the eggs of one nest", 0, CMD_SELF,
@@ -497,6 +528,10 @@ static const struct cmd_prefix cmd_components[] = {
 	{ "d:", 0, cmd_delete_button },
 	{ "x", 1, cmd_cancel_button },
 	{ "vb:", 0, cmd_vars_button },
+	{ "rv:", 0, cmd_revert_button },
+	{ "rb:", 0, cmd_rollback_button },
+	{ "lf:", 0, cmd_logs_follow_button },
+	{ "ls:", 0, cmd_logs_send_button },
 };
 
 /* Modals, by custom_id prefix. */
@@ -504,6 +539,7 @@ static const struct cmd_prefix cmd_modals[] = {
 	{ "c:m:", 0, cmd_create_modal },
 	{ "e:", 0, cmd_edit_modal },
 	{ "v:", 0, cmd_vars_submit },
+	{ "lc:", 0, cmd_logs_send_modal },
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

@@ -51,8 +51,18 @@ enum cmd_kind {
 	JOB_POWER,
 	JOB_DELETE,
 	JOB_SFTP,
-	JOB_HISTORY
+	JOB_HISTORY,
+	JOB_REVERT,		/* revert one commit's change (revision) */
+	JOB_ROLLBACK_DIFF,	/* what a rollback to revision would do */
+	JOB_ROLLBACK,		/* set the file as it was at revision */
+	/* not git: the bot's console workers (console.c) */
+	JOB_CONSOLE,		/* type line on server's console */
+	JOB_LOGS,		/* show the tail of server's console */
+	JOB_FOLLOW		/* keep a logs message up to date */
 };
+
+/* True for the jobs of the console workers rather than git's. */
+#define CMD_JOB_CONSOLE(k)	((k) >= JOB_CONSOLE)
 
 /* Work for a worker thread; every string is owned by the job. */
 struct cmd_job {
@@ -77,6 +87,10 @@ struct cmd_job {
 	int		 on_message;	/* a component: edit its message */
 	char		*message_id;	/* a component's message, or NULL */
 	char		*what;		/* "/server start", for messages */
+	char		*line;		/* console: the command */
+	char		*revision;	/* revert, rollback: a commit id */
+	int		 nlines;	/* logs: lines to show */
+	int		 ephemeral;	/* console, logs: only the user sees */
 	int64_t		 received_ms;	/* set by the bot: when it arrived */
 };
 
@@ -92,6 +106,7 @@ struct cmd_result {
 	char			*password;	/* sftp: the new password */
 	int			 dm_sent;	/* sftp: password went by DM */
 	int			 dm_closed;	/* sftp: DM refused (50007) */
+	char			*diff;		/* rollback preview */
 	struct gitstore_logent	*log;		/* history */
 	size_t			 nlog;
 };
@@ -110,6 +125,32 @@ void	cmd_handle(const struct cmd_env *env, const cJSON *ix, cJSON **reply,
  */
 cJSON	*cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 	    const struct cmd_result *res);
+
+/* What a console job saw, for its message. */
+struct cmd_console_view {
+	const char	*const *lines;	/* oldest first, ANSI stripped */
+	size_t		 nlines;
+	const char	*error;		/* why nothing is shown, or NULL */
+	int		 following;	/* logs: the message follows */
+	int		 ended;		/* logs: its follow time is up */
+	const char	*until;		/* following: "HH:MM UTC" */
+};
+
+/*
+ * The message of a console job: the command and the lines that followed
+ * it (JOB_CONSOLE), or the tail of the console with the Follow and Send
+ * command buttons (JOB_LOGS, JOB_FOLLOW). Lines are shown in a code block
+ * cut to fit Discord's limits, newest kept. Owned by the caller.
+ */
+cJSON	*cmd_console_message(const struct cmd_job *job,
+	    const struct cmd_console_view *v);
+
+/*
+ * The audit channel's message of a console command (entry: {time,
+ * server, who, line}) typed on node. Mentions nobody. Owned by the
+ * caller.
+ */
+cJSON	*cmd_audit_message(const char *node, const cJSON *entry);
 
 /* The direct message that carries a new SFTP password. */
 cJSON	*cmd_sftp_dm(const struct cmd_job *job, const char *password);

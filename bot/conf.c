@@ -76,6 +76,8 @@ static const struct field conf_keys[] = {
 	/* A duration; plain seconds as before. */
 	{ "refreshInterval",	FIELD_SECONDS, OFF(refresh_s), 1, 86400 },
 	{ "statusFollowMinutes", FIELD_INT, OFF(status_follow_min), 1, 1440 },
+	{ "auditChannel",	FIELD_FUNC, OFF(audit_channel), 0, 0, 0, NULL,
+	    conf_snowflake },
 	{ NULL }
 };
 
@@ -366,6 +368,7 @@ bot_conf_free(struct bot_conf *c)
 		free(c->token);
 	}
 	free(c->application_id);
+	free(c->audit_channel);
 	for (i = 0; i < c->nguilds; i++)
 		free(c->guilds[i]);
 	free(c->guilds);

@@ -28,52 +28,7 @@
 
 #include "bot.h"
 #include "hub.h"
-
-#define HUB_PROG_LINES	16	/* progress lines kept per server */
-#define HUB_PROG_MAX	2048	/* bytes kept of one line */
-
-struct hub_node;
-
-/* One server: the last status its node reported and its progress lines. */
-struct hub_srv {
-	char		*name;
-	struct hub_node	*node;		/* who reported it */
-	cJSON		*status;	/* NULL: none (progress only) */
-	char		*kind[HUB_PROG_LINES];
-	char		*text[HUB_PROG_LINES];
-	size_t		 nprog;
-	struct hub_srv	*next;		/* hash chain */
-};
-
-struct hub_node {
-	const char	*name;
-	const char	*sha;
-	struct lws	*wsi;		/* NULL: not connected */
-	cJSON		*status;	/* node object */
-	int		 unknown;	/* reported a server not in the state */
-	struct ws_queue	 outq;
-};
-
-struct hub_conn {
-	struct hub_node	*node;
-	struct buf	 rx;
-	int		 warned;	/* a spoofed server was logged */
-};
-
-struct bhub {
-	struct ws_loop		*loop;
-	pthread_mutex_t		 mu;
-	struct hub_node		*nodes;
-	size_t			 nnodes;
-	unsigned long		 fetch_id;
-	struct hub_srv		**tab;		/* hash buckets */
-	size_t			 ntab;		/* a power of two */
-	size_t			 nsrv;
-	bhub_assign_cb		 assign;
-	void			*assign_arg;
-	bhub_change_cb		 on_change;
-	void			*change_arg;
-};
+#include "hub_int.h"
 
 /* ---------------------------------------------------------- the table */
 
@@ -225,8 +180,9 @@ prog_add_locked(struct bhub *h, struct hub_node *n, const char *server,
 	p->nprog++;
 }
 
-static void
-queue_locked(struct hub_node *n, char *text)
+/* See hub_int.h. */
+void
+hub_queue_locked(struct hub_node *n, char *text)
 {
 	ws_queue_push(&n->outq, text, 0);
 }
@@ -293,6 +249,11 @@ receive(struct bhub *h, struct hub_conn *c, const char *text, size_t len,
 		return 0;
 	}
 	type = hubp_type(o);
+	if (type == HUBP_COMMAND_RESULT || type == HUBP_CONSOLE ||
+	    type == HUBP_AUDIT) {
+		hubcon_receive(h, n, o);
+		return 0;
+	}
 	if (type == HUBP_SNAPSHOT) {
 		s = cJSON_GetObjectItem(o, "servers");
 		if (cJSON_GetArraySize(s) > HUBP_MAX_SERVERS) {
@@ -322,10 +283,15 @@ receive(struct bhub *h, struct hub_conn *c, const char *text, size_t len,
 		if (json_str(o, "text", NULL) == NULL)
 			name = NULL;
 	} else if (type != HUBP_NODE) {
-		if (type == HUBP_HELLO)
+		if (type == HUBP_HELLO) {
 			log_info("hub: node %s says hello (%s, revision %.12s)",
 			    n->name, json_str(o, "version", "?"),
 			    json_str(o, "revision", "-"));
+			pthread_mutex_lock(&h->mu);
+			hubcon_node_up_locked(h, n);
+			pthread_mutex_unlock(&h->mu);
+			ws_loop_wake(h->loop);
+		}
 		else if (type == HUBP_FETCHED)
 			log_info("hub: node %s fetched %.12s%s%s", n->name,
 			    json_str(o, "revision", "-"),
@@ -500,6 +466,7 @@ bhub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (c->node != NULL && c->node->wsi == wsi) {
 			log_info("hub: node %s disconnected", c->node->name);
 			c->node->wsi = NULL;
+			hubcon_node_down_locked(h, c->node);
 		}
 		pthread_mutex_unlock(&h->mu);
 		buf_dispose(&c->rx);
@@ -563,6 +530,7 @@ bhub_start(struct bhub **out, const struct bhub_conf *conf,
 		    "and hub.tls.key to serve wss://", conf->listen);
 	h = xcalloc(1, sizeof(*h));
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
 	h->nodes = xcalloc(conf->nnodes ? conf->nnodes : 1,
 	    sizeof(*h->nodes));
 	h->nnodes = conf->nnodes;
@@ -598,6 +566,8 @@ fail:
 	free(host);
 	free(h->tab);
 	free(h->nodes);
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->mu);
 	free(h);
 	return -1;
 }
@@ -626,6 +596,8 @@ bhub_stop(struct bhub *h)
 		ws_queue_clear(&h->nodes[i].outq);
 	}
 	free(h->nodes);
+	hubcon_free(h);
+	pthread_cond_destroy(&h->cv);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }
@@ -684,7 +656,7 @@ bhub_fetch(struct bhub *h, const char *node, const char *revision)
 		    strcmp(h->nodes[i].name, node) != 0))
 			continue;
 		snprintf(id, sizeof(id), "bot-%lu", ++h->fetch_id);
-		queue_locked(&h->nodes[i], hubp_fetch(id, revision));
+		hub_queue_locked(&h->nodes[i], hubp_fetch(id, revision));
 		n++;
 	}
 	pthread_mutex_unlock(&h->mu);
@@ -707,7 +679,7 @@ bhub_state_changed(struct bhub *h)
 		if (h->nodes[i].wsi == NULL || !h->nodes[i].unknown)
 			continue;
 		h->nodes[i].unknown = 0;
-		queue_locked(&h->nodes[i], hubp_resync());
+		hub_queue_locked(&h->nodes[i], hubp_resync());
 		n++;
 	}
 	pthread_mutex_unlock(&h->mu);

@@ -13,13 +13,23 @@
 #ifndef ROOST_BOT_HUB_H
 #define ROOST_BOT_HUB_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
 struct bot_hub_node;
 struct bhub;
 struct rerr;
+
+/*
+ * Called from the hub thread, without the hub's lock, with each audit
+ * entry ({time, server, who, line}) a node sent for one of its servers.
+ */
+typedef void (*bhub_audit_cb)(void *arg, const char *node,
+    const cJSON *entry);
 
 /* Where the state puts a server, as bhub_assign_cb answers it. */
 #define BHUB_MINE	1	/* on the node asking */
@@ -87,5 +97,61 @@ void	bhub_state_changed(struct bhub *h);
  * revision just pushed (may be NULL). Returns how many nodes were asked.
  */
 int	bhub_fetch(struct bhub *h, const char *node, const char *revision);
+
+/* ------------------------------------------------------- consoles */
+
+/* A console line as the node sent it (ANSI stripped, valid UTF-8). */
+struct bhub_line {
+	uint64_t	 seq;
+	char		*text;
+};
+
+/* What a node answered to a console command. */
+struct bhub_cmd_result {
+	char		 code[24];	/* HUBP_CODE_*, "offline", "timeout" */
+	uint64_t	 seq;		/* last line before the command */
+	uint64_t	 retry_ms;	/* rate limited: when to try again */
+};
+
+/*
+ * Follows server's console on node (reference counted: each call needs
+ * a bhub_console_unfollow): the node sends its latest tail lines (0:
+ * none), then every new line, which the hub keeps (the latest
+ * HUB_CON_LINES). Returns 0, or -1 with err set when node is not
+ * connected or too many consoles are followed.
+ */
+int	bhub_console_follow(struct bhub *h, const char *node,
+	    const char *server, unsigned int tail, struct rerr *err);
+/* Drops one reference of bhub_console_follow. */
+void	bhub_console_unfollow(struct bhub *h, const char *server);
+/*
+ * Copies the kept lines of server numbered above after (at most max of
+ * the newest; 0: all) into an array for bhub_lines_free. *next gets the
+ * newest number, *tails how many tail frames arrived (either may be
+ * NULL). Returns the count, or -1 when server is not followed.
+ */
+ssize_t	bhub_console_read(struct bhub *h, const char *server,
+	    uint64_t after, size_t max, struct bhub_line **out,
+	    uint64_t *next, unsigned long *tails);
+void	bhub_lines_free(struct bhub_line *v, size_t n);
+/*
+ * Waits up to timeout_ms for a line of server numbered above after or
+ * for more than tails tail frames. Returns 1 when one came, else 0.
+ */
+int	bhub_console_wait(struct bhub *h, const char *server,
+	    uint64_t after, unsigned long tails, long timeout_ms);
+
+/*
+ * Sends a console command typed by user ("discord:ID") on server to node
+ * and waits up to timeout_ms for its answer. Returns 0 when the node
+ * typed it, else -1 with res->code and err saying why (the node's
+ * message, or that the node is not connected or did not answer).
+ */
+int	bhub_command(struct bhub *h, const char *node, const char *server,
+	    const char *user, const char *line, long timeout_ms,
+	    struct bhub_cmd_result *res, struct rerr *err);
+
+/* Sets the audit listener (NULL: none). */
+void	bhub_set_audit(struct bhub *h, bhub_audit_cb cb, void *arg);
 
 #endif

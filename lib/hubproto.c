@@ -24,6 +24,12 @@ static const char *const hubp_names[] = {
 	[HUBP_FETCHED] = "fetched",
 	[HUBP_FETCH] = "fetch",
 	[HUBP_RESYNC] = "resync",
+	[HUBP_COMMAND_RESULT] = "command_result",
+	[HUBP_CONSOLE] = "console",
+	[HUBP_AUDIT] = "audit",
+	[HUBP_COMMAND] = "command",
+	[HUBP_SUBSCRIBE] = "subscribe",
+	[HUBP_UNSUBSCRIBE] = "unsubscribe",
 };
 
 /* The type of a frame. */
@@ -193,4 +199,77 @@ char *
 hubp_resync(void)
 {
 	return done(frame(HUBP_RESYNC));
+}
+
+/* command_result */
+char *
+hubp_command_result(const char *id, const char *code, const char *error,
+    unsigned long long seq, unsigned long long retry_ms)
+{
+	cJSON	*o = frame(HUBP_COMMAND_RESULT);
+
+	json_add_str(o, "id", id);
+	json_add_str(o, "code", code);
+	add_str_or_null(o, "error", error);
+	json_add_num(o, "seq", (double)seq);
+	if (retry_ms > 0)
+		json_add_num(o, "retryMs", (double)retry_ms);
+	return done(o);
+}
+
+/* console */
+char *
+hubp_console(const char *server, cJSON *lines, unsigned long long dropped,
+    int tail)
+{
+	cJSON	*o = frame(HUBP_CONSOLE);
+
+	json_add_str(o, "server", server);
+	cJSON_AddItemToObject(o, "lines", lines != NULL ? lines :
+	    json_new_array());
+	json_add_num(o, "dropped", (double)dropped);
+	json_add_bool(o, "tail", tail);
+	return done(o);
+}
+
+/* audit */
+char *
+hubp_audit(const char *entry_json)
+{
+	return wrap(HUBP_AUDIT, "entry", entry_json);
+}
+
+/* command */
+char *
+hubp_command(const char *id, const char *server, const char *user,
+    const char *line)
+{
+	cJSON	*o = frame(HUBP_COMMAND);
+
+	json_add_str(o, "id", id);
+	json_add_str(o, "server", server);
+	json_add_str(o, "user", user);
+	json_add_str(o, "line", line);
+	return done(o);
+}
+
+/* subscribe */
+char *
+hubp_subscribe(const char *server, unsigned int lines)
+{
+	cJSON	*o = frame(HUBP_SUBSCRIBE);
+
+	json_add_str(o, "server", server);
+	json_add_num(o, "lines", lines);
+	return done(o);
+}
+
+/* unsubscribe */
+char *
+hubp_unsubscribe(const char *server)
+{
+	cJSON	*o = frame(HUBP_UNSUBSCRIBE);
+
+	json_add_str(o, "server", server);
+	return done(o);
 }

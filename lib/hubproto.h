@@ -28,10 +28,27 @@ enum hubp_type {
 	HUBP_PROGRESS,		/* server, kind, text */
 	HUBP_HEARTBEAT,		/* time */
 	HUBP_FETCHED,		/* id, revision, error */
+	HUBP_COMMAND_RESULT,	/* id, code, error, seq, retryMs */
+	HUBP_CONSOLE,		/* server, lines [{seq, text}], dropped, tail */
+	HUBP_AUDIT,		/* entry {time, server, who, line} */
 	/* hub -> node */
 	HUBP_FETCH,		/* id, revision (optional) */
-	HUBP_RESYNC		/* - */
+	HUBP_RESYNC,		/* - */
+	HUBP_COMMAND,		/* id, server, user, line */
+	HUBP_SUBSCRIBE,		/* server, lines */
+	HUBP_UNSUBSCRIBE	/* server */
 };
+
+/* The codes of a command_result frame. */
+#define HUBP_CODE_OK		"ok"
+#define HUBP_CODE_INVALID	"invalid"	/* the input rules */
+#define HUBP_CODE_NOT_FOUND	"not_found"	/* no such server here */
+#define HUBP_CODE_NOT_RUNNING	"not_running"
+#define HUBP_CODE_RATE_LIMITED	"rate_limited"	/* retryMs says when */
+#define HUBP_CODE_FAILED	"failed"	/* audit log or transport */
+
+#define HUBP_CONSOLE_MAX_LINES	200	/* lines of one console frame */
+#define HUBP_TAIL_MAX		1000	/* lines a subscribe may ask for */
 
 /* The type of a parsed frame (HUBP_UNKNOWN when absent or unknown). */
 enum hubp_type	 hubp_type(const cJSON *frame);
@@ -54,9 +71,36 @@ char	*hubp_heartbeat(const char *rfc3339);
  * {revision, error}, or NULL ("no result").
  */
 char	*hubp_fetched(const char *id, const char *result);
+/*
+ * The answer to command request id: code is one of HUBP_CODE_*, error
+ * the message (NULL with HUBP_CODE_OK), seq the number of the server's
+ * last console line before the command, retry_ms the wait of a rate
+ * limited user.
+ */
+char	*hubp_command_result(const char *id, const char *code,
+	    const char *error, unsigned long long seq,
+	    unsigned long long retry_ms);
+/*
+ * Console lines of server for the hub: lines is an array of {seq, text}
+ * (taken), text without ANSI; dropped counts lines left out since the
+ * last frame; tail marks the answer to a subscribe (the latest lines).
+ */
+char	*hubp_console(const char *server, cJSON *lines,
+	    unsigned long long dropped, int tail);
+/* An audit entry (the JSON text of {time, server, who, line}). */
+char	*hubp_audit(const char *entry_json);
 
 /* Hub -> node. revision may be NULL (left out). */
 char	*hubp_fetch(const char *id, const char *revision);
 char	*hubp_resync(void);
+/* A console command typed by user ("discord:ID") on server. */
+char	*hubp_command(const char *id, const char *server, const char *user,
+	    const char *line);
+/*
+ * Starts sending server's console lines, first the latest lines of them
+ * (0: none); unsubscribe stops.
+ */
+char	*hubp_subscribe(const char *server, unsigned int lines);
+char	*hubp_unsubscribe(const char *server);
 
 #endif

@@ -36,7 +36,8 @@ static const struct {
 	{ "view", PERM_VIEW }, { "power", PERM_POWER }, { "edit", PERM_EDIT },
 	{ "vars", PERM_VARS }, { "sftp", PERM_SFTP },
 	{ "delete", PERM_DELETE }, { "create", PERM_CREATE },
-	{ "reinstall", PERM_REINSTALL }, { "admin", PERM_ADMIN },
+	{ "reinstall", PERM_REINSTALL }, { "console", PERM_CONSOLE },
+	{ "admin", PERM_ADMIN },
 };
 
 /* Parses a permission name; 0 when unknown. */
@@ -485,7 +486,7 @@ state_perms(const struct state *st, const struct state_server *srv,
 		if (srv->owner != NULL && strcmp(srv->owner, user_id) == 0)
 			perms |= PERM_VIEW | PERM_POWER | PERM_EDIT |
 			    PERM_VARS | PERM_SFTP | PERM_DELETE |
-			    PERM_REINSTALL;
+			    PERM_REINSTALL | PERM_CONSOLE;
 		for (i = 0; i < srv->nmembers; i++)
 			if (strcmp(srv->members[i].id, user_id) == 0)
 				perms |= srv->members[i].perms | PERM_VIEW;

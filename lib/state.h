@@ -38,7 +38,8 @@ struct rerr;
 #define PERM_CREATE	0x040	/* create servers (roles only) */
 #define PERM_REINSTALL	0x080	/* reinstall */
 #define PERM_ADMIN	0x100	/* everything, on every server */
-#define PERM_ALL	0x1ff
+#define PERM_CONSOLE	0x200	/* type into the console, read its logs */
+#define PERM_ALL	0x3ff
 
 /* SFTP user permissions. */
 #define SFTP_PERM_READ		0x1

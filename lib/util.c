@@ -240,6 +240,19 @@ util_read_file(const char *path, struct buf *out, struct rerr *err)
 	return 0;
 }
 
+/* A deadline ms from now; see util.h. */
+void
+util_deadline(struct timespec *ts, clockid_t clock, int64_t ms)
+{
+	clock_gettime(clock, ts);
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 /* Writes the current UTC time in RFC 3339 form. */
 void
 util_now_rfc3339(char *out, size_t len)

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 struct buf;
@@ -47,5 +48,10 @@ char	**util_strv_dup(char *const *v, size_t n);
 void	util_strv_free(char **v, size_t n);
 /* Writes the current UTC time as RFC 3339 ("2026-11-25T10:00:00Z"). */
 void	util_now_rfc3339(char *out, size_t len);
+/*
+ * Sets *ts to ms milliseconds from now on clock (CLOCK_REALTIME for
+ * pthread_cond_timedwait), for a wait's deadline.
+ */
+void	util_deadline(struct timespec *ts, clockid_t clock, int64_t ms);
 
 #endif

@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 
 #include "buf.h"
+#include "conline.h"
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
@@ -178,7 +179,7 @@ api_format_line(struct buf *out, const struct console_line *l, int json,
 	char		 ts[40], *text, *s;
 	size_t		 n;
 
-	text = strip ? console_strip_ansi(l->text, l->len) : NULL;
+	text = strip ? conline_strip_ansi(l->text, l->len) : NULL;
 	if (!json) {
 		if (text != NULL)
 			buf_puts(out, text);
@@ -189,9 +190,9 @@ api_format_line(struct buf *out, const struct console_line *l, int json,
 		return;
 	}
 	if (text == NULL)
-		text = console_utf8(l->text, l->len);
+		text = conline_utf8(l->text, l->len);
 	else {
-		s = console_utf8(text, strlen(text));
+		s = conline_utf8(text, strlen(text));
 		free(text);
 		text = s;
 	}
@@ -487,7 +488,7 @@ api_command(struct api *api, struct MHD_Connection *c, const char *name,
 			    "from the socket's peer");
 		}
 		rerr_init(&err);
-		if (console_check_line(who->valuestring,
+		if (conline_check(who->valuestring,
 		    strlen(who->valuestring), &err) != 0 ||
 		    strlen(who->valuestring) > 100) {
 			cJSON_Delete(o);

@@ -17,9 +17,11 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "conline.h"
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #include "console.h"
@@ -537,13 +539,7 @@ console_wait(struct console *con, const char *server, uint64_t after,
 	uint64_t	 wakes;
 	int		 have = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	util_deadline(&ts, CLOCK_MONOTONIC, (int64_t)timeout_ms);
 	pthread_mutex_lock(&con->mu);
 	wakes = con->wakes;
 	for (;;) {
@@ -614,156 +610,6 @@ console_unsubscribe(struct console *con, uint64_t id)
 	pthread_mutex_unlock(&con->mu);
 }
 
-/*
- * Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when it
- * is not one (overlong forms, surrogates and code points above U+10FFFF
- * are not). *cp gets the code point.
- */
-static size_t
-con_utf8_len(const unsigned char *p, size_t n, unsigned int *cp)
-{
-	unsigned int	c = p[0], min;
-	size_t		len, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/* The input rules; see console.h. */
-int
-console_check_line(const char *line, size_t len, struct rerr *err)
-{
-	const unsigned char	*p = (const unsigned char *)line;
-	unsigned int		 cp;
-	size_t			 i, l;
-
-	if (len == 0)
-		return rerr_set(err, ROOST_EINVAL, "the command is empty");
-	if (len > CONSOLE_LINE_MAX)
-		return rerr_set(err, ROOST_EINVAL, "the command is %zu bytes; "
-		    "at most %d are allowed", len, CONSOLE_LINE_MAX);
-	for (i = 0; i < len; i += l) {
-		if ((l = con_utf8_len(p + i, len - i, &cp)) == 0)
-			return rerr_set(err, ROOST_EINVAL, "byte %zu of the "
-			    "command is not valid UTF-8", i + 1);
-		if (cp == '\n' || cp == '\r')
-			return rerr_set(err, ROOST_EINVAL, "the command has a "
-			    "line break at byte %zu: send one line at a "
-			    "time", i + 1);
-		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
-			return rerr_set(err, ROOST_EINVAL, "the command has "
-			    "the control character U+%04X at byte %zu", cp,
-			    i + 1);
-	}
-	return 0;
-}
-
-/* Strips ANSI; see console.h. */
-char *
-console_strip_ansi(const char *text, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)text;
-	char			*out = xmalloc(len + 1), *o = out;
-	size_t			 i = 0;
-
-	while (i < len) {
-		if (p[i] == 0x1b) {
-			i++;
-			if (i < len && p[i] == '[') {
-				/* CSI: parameters, then a final byte. */
-				for (i++; i < len && !(p[i] >= 0x40 &&
-				    p[i] <= 0x7e); i++)
-					;
-				if (i < len)
-					i++;
-			} else if (i < len && (p[i] == ']' || p[i] == 'P' ||
-			    p[i] == '_' || p[i] == '^' || p[i] == 'X')) {
-				/* OSC and friends: up to BEL or ESC \. */
-				for (i++; i < len; i++) {
-					if (p[i] == 0x07) {
-						i++;
-						break;
-					}
-					if (p[i] == 0x1b && i + 1 < len &&
-					    p[i + 1] == '\\') {
-						i += 2;
-						break;
-					}
-				}
-			} else if (i < len) {
-				/* ESC ( B and the like: intermediates. */
-				while (i < len && p[i] >= 0x20 && p[i] <= 0x2f)
-					i++;
-				if (i < len)
-					i++;
-			}
-			continue;
-		}
-		if (p[i] == 0x9b) {	/* a lone C1 CSI byte */
-			i++;
-			continue;
-		}
-		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f) {
-			i++;
-			continue;
-		}
-		*o++ = (char)p[i++];
-	}
-	*o = '\0';
-	return out;
-}
-
-/* Makes text valid UTF-8; see console.h. */
-char *
-console_utf8(const char *text, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)text;
-	struct buf		 b;
-	unsigned int		 cp;
-	size_t			 i, l;
-
-	buf_init(&b, 0);
-	for (i = 0; i < len; i += l) {
-		if (p[i] == 0) {
-			l = 1;
-			continue;
-		}
-		if ((l = con_utf8_len(p + i, len - i, &cp)) == 0) {
-			buf_puts(&b, "\xef\xbf\xbd");
-			l = 1;
-		} else
-			buf_add(&b, text + i, l);
-	}
-	return buf_detach(&b);
-}
-
 /* Opens the audit log, rotating it when it is over its bound; locked. */
 static int
 con_audit_open(struct console *con, size_t add, struct rerr *err)
@@ -804,7 +650,7 @@ con_audit_open(struct console *con, size_t add, struct rerr *err)
 /* Appends one audit entry (a JSON line). */
 static int
 con_audit(struct console *con, const char *server, const char *who,
-    const char *line, struct rerr *err)
+    const char *line, char **entry, struct rerr *err)
 {
 	cJSON		*o;
 	struct tm	 tm;
@@ -815,8 +661,7 @@ con_audit(struct console *con, const char *server, const char *who,
 	ssize_t		 w;
 	int		 rc = 0;
 
-	if (con->audit_path == NULL)
-		return 0;
+	*entry = NULL;
 	gmtime_r(&t, &tm);
 	len = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + len, sizeof(ts) - len, ".%03uZ",
@@ -824,12 +669,17 @@ con_audit(struct console *con, const char *server, const char *who,
 	o = json_new_object();
 	cJSON_AddStringToObject(o, "time", ts);
 	cJSON_AddStringToObject(o, "server", server);
-	l = console_utf8(who, strlen(who));
+	l = conline_utf8(who, strlen(who));
 	cJSON_AddStringToObject(o, "who", l);
 	free(l);
 	cJSON_AddStringToObject(o, "line", line);
 	s = json_print(o);
 	cJSON_Delete(o);
+	*entry = xstrdup(s);
+	if (con->audit_path == NULL) {
+		free(s);
+		return 0;
+	}
 	len = strlen(s);
 	s = xreallocarray(s, len + 2, 1);
 	s[len++] = '\n';
@@ -843,6 +693,10 @@ con_audit(struct console *con, const char *server, const char *who,
 	}
 	pthread_mutex_unlock(&con->amu);
 	free(s);
+	if (rc != 0) {
+		free(*entry);
+		*entry = NULL;
+	}
 	return rc;
 }
 
@@ -854,13 +708,14 @@ console_command(struct console *con, const char *server, const char *who,
 	struct console_result	 tmp;
 	struct cstream		*s;
 	uint64_t		 wait;
+	char			*entry;
 	int			 rc;
 
 	if (res == NULL)
 		res = &tmp;
 	memset(res, 0, sizeof(*res));
 	snprintf(res->who, sizeof(res->who), "%s", who);
-	if ((rc = console_check_line(line, strlen(line), err)) != 0)
+	if ((rc = conline_check(line, strlen(line), err)) != 0)
 		return rc;
 	if (con->conf.send == NULL)
 		return rerr_set(err, -1, "no console transport");
@@ -880,8 +735,11 @@ console_command(struct console *con, const char *server, const char *who,
 		    (unsigned long long)(wait / 1000),
 		    (unsigned long long)(wait % 1000 / 100));
 	}
-	if ((rc = con_audit(con, server, who, line, err)) != 0)
+	if ((rc = con_audit(con, server, who, line, &entry, err)) != 0)
 		return rc;
+	if (con->conf.on_audit != NULL)
+		con->conf.on_audit(con->conf.audit_arg, entry);
+	free(entry);
 	rc = con->conf.send(con->conf.send_arg, server, line, err);
 	if (rc != 0)
 		log_warnx("console: %s: a command of %s was audited but not "

@@ -4,7 +4,7 @@
  * kept, every line numbered), a flood throttle that drops lines over a
  * budget and says how many it dropped, subscriptions to new lines, and the
  * way in: console_command checks a line against the input rules (one
- * line, at most CONSOLE_LINE_MAX bytes, no control characters), the
+ * line, at most CONLINE_MAX bytes, see lib/conline.h, no control characters), the
  * server's state and a per-user rate limit, appends it to the audit log
  * and hands it to the transport (recon_command).
  *
@@ -27,7 +27,6 @@
 struct buf;
 struct rerr;
 
-#define CONSOLE_LINE_MAX	512	/* bytes of one command */
 #define CONSOLE_DEF_LINES	1000
 #define CONSOLE_DEF_BYTES	(256 * 1024)
 #define CONSOLE_DEF_THROTTLE	2000	/* lines per throttle interval */
@@ -63,6 +62,12 @@ struct console_conf {
 	uint64_t	 audit_max;	/* bytes, then audit.log.1 */
 	console_send_fn	 send;
 	void		*send_arg;
+	/*
+	 * Called with each audit entry (the JSON object of the log's line)
+	 * once it is written, before the command is sent; NULL: none.
+	 */
+	void		(*on_audit)(void *arg, const char *entry);
+	void		*audit_arg;
 };
 
 struct console;
@@ -144,25 +149,6 @@ void		 console_unsubscribe(struct console *con, uint64_t id);
 int		 console_command(struct console *con, const char *server,
 		    const char *who, const char *line,
 		    struct console_result *res, struct rerr *err);
-
-/*
- * The input rules: returns 0 when line (len bytes) is one non-empty line
- * of at most CONSOLE_LINE_MAX bytes of valid UTF-8 without control
- * characters (C0, DEL, C1); else ROOST_EINVAL with err naming the byte.
- */
-int		 console_check_line(const char *line, size_t len,
-		    struct rerr *err);
-
-/*
- * Copies text without ANSI escape sequences (CSI, OSC, two-byte ESC
- * sequences) and other control characters except tab; the caller frees.
- */
-char		*console_strip_ansi(const char *text, size_t len);
-/*
- * Copies text with every byte that is not part of valid UTF-8 replaced by
- * U+FFFD, so it can go into JSON; the caller frees.
- */
-char		*console_utf8(const char *text, size_t len);
 
 /* The ring alone (no lock): lines and bytes bounded. */
 struct cring;

@@ -16,6 +16,7 @@
 #include <libwebsockets.h>
 
 #include "buf.h"
+#include "conline.h"
 #include "hubproto.h"
 #include "json.h"
 #include "log.h"
@@ -24,11 +25,23 @@
 #include "ws.h"
 #include "xmalloc.h"
 
+#include "console.h"
 #include "hub.h"
 
 #define HUB_BACKOFF_MIN_MS	1000
 #define HUB_BACKOFF_MAX_MS	60000
 #define HUB_MAX_FETCHES		256	/* request ids waiting at once */
+#define HUB_MAX_SUBS		256	/* servers followed at once */
+#define HUB_PEND_MAX		1000	/* console lines waiting per server */
+
+/* A server whose console the hub follows. */
+struct hub_sub {
+	char		*server;
+	uint64_t	 id;		/* the console's subscription */
+	cJSON		*lines;		/* [{seq, text}] not sent yet */
+	size_t		 npend;
+	unsigned long long dropped;	/* left out since the last frame */
+};
 
 struct hub_srv {
 	char		*name;
@@ -43,6 +56,7 @@ struct hub {
 	char			*version;
 	char			*(*on_fetch)(void *);
 	void			*arg;
+	struct console		*console;
 
 	struct ws_loop		*loop;		/* NULL once stopped */
 	struct lws_context	*ctx;
@@ -59,6 +73,9 @@ struct hub {
 	char			*revision;
 	struct hub_srv		*srv;
 	size_t			 nsrv;
+	struct hub_sub		*subs;
+	size_t			 nsubs;
+	int			 console_dirty;
 
 	/* fetch requests: one worker runs one fetch for all that wait */
 	pthread_cond_t		 fetch_cv;
@@ -150,6 +167,11 @@ hub_free(struct hub *h)
 		free(h->srv[i].name);
 		free(h->srv[i].json);
 	}
+	for (i = 0; i < h->nsubs; i++) {
+		free(h->subs[i].server);
+		cJSON_Delete(h->subs[i].lines);
+	}
+	free(h->subs);
 	for (i = 0; i < h->nfetch_ids; i++)
 		free(h->fetch_ids[i]);
 	free(h->fetch_ids);
@@ -219,6 +241,222 @@ hub_fetch_thread(void *arg)
 	return NULL;
 }
 
+/* The sub of server, or NULL. Locked. */
+static struct hub_sub *
+hub_sub_find(struct hub *h, const char *server)
+{
+	size_t	i;
+
+	for (i = 0; i < h->nsubs; i++)
+		if (strcmp(h->subs[i].server, server) == 0)
+			return &h->subs[i];
+	return NULL;
+}
+
+/* A console line as the hub gets it: {seq, text}, ANSI stripped. */
+static cJSON *
+hub_line(uint64_t seq, const char *text, size_t len)
+{
+	cJSON	*o = json_new_object();
+	char	*s, *u;
+
+	s = conline_strip_ansi(text, len);
+	u = conline_utf8(s, strlen(s));
+	json_add_num(o, "seq", (double)seq);
+	json_add_str(o, "text", u);
+	free(u);
+	free(s);
+	return o;
+}
+
+/*
+ * A new console line of a followed server (called by the console with
+ * its lock held): kept for the next frame, or counted once
+ * HUB_PEND_MAX wait.
+ */
+static void
+hub_on_line(void *arg, const char *server, uint64_t seq, const char *text,
+    size_t len)
+{
+	struct hub	*h = arg;
+	struct hub_sub	*s;
+	int		 wake = 0;
+
+	pthread_mutex_lock(&h->mu);
+	if ((s = hub_sub_find(h, server)) != NULL) {
+		if (s->npend >= HUB_PEND_MAX)
+			s->dropped++;
+		else {
+			if (s->lines == NULL)
+				s->lines = json_new_array();
+			cJSON_AddItemToArray(s->lines, hub_line(seq, text,
+			    len));
+			s->npend++;
+		}
+		wake = !h->console_dirty;
+		h->console_dirty = 1;
+	}
+	pthread_mutex_unlock(&h->mu);
+	if (wake)
+		ws_loop_wake(h->loop);
+}
+
+/* Queues the console lines that wait, in frames of bounded size. Locked. */
+static void
+hub_flush_console_locked(struct hub *h)
+{
+	struct hub_sub	*s;
+	cJSON		*part, *it;
+	size_t		 i, n;
+
+	if (!h->console_dirty)
+		return;
+	h->console_dirty = 0;
+	for (i = 0; i < h->nsubs; i++) {
+		s = &h->subs[i];
+		while (s->npend > 0 || s->dropped > 0) {
+			part = json_new_array();
+			for (n = 0; n < HUBP_CONSOLE_MAX_LINES &&
+			    (it = cJSON_DetachItemFromArray(s->lines, 0)) !=
+			    NULL; n++)
+				cJSON_AddItemToArray(part, it);
+			s->npend -= n;
+			if (h->up)
+				hub_queue_locked(h, hubp_console(s->server,
+				    part, s->dropped, 0));
+			else
+				cJSON_Delete(part);
+			s->dropped = 0;
+		}
+	}
+}
+
+/*
+ * Follows server's console for the hub: new lines go out in "console"
+ * frames, after the latest tail of them (0: none) in a "tail" frame.
+ */
+static void
+hub_subscribe(struct hub *h, const char *server, int64_t tail)
+{
+	struct console_line	*v = NULL;
+	struct hub_sub		*s;
+	cJSON			*lines;
+	uint64_t		 skipped, next, id;
+	ssize_t			 n, i;
+	int			 added = 0;
+
+	pthread_mutex_lock(&h->mu);
+	if (hub_sub_find(h, server) == NULL) {
+		if (h->nsubs >= HUB_MAX_SUBS) {
+			pthread_mutex_unlock(&h->mu);
+			log_warnx("hub: %d consoles already followed; not "
+			    "following %s", HUB_MAX_SUBS, server);
+			return;
+		}
+		h->subs = xreallocarray(h->subs, h->nsubs + 1,
+		    sizeof(*h->subs));
+		memset(&h->subs[h->nsubs], 0, sizeof(*h->subs));
+		h->subs[h->nsubs++].server = xstrdup(server);
+		added = 1;
+	}
+	pthread_mutex_unlock(&h->mu);
+	if (added) {
+		id = console_subscribe(h->console, server, hub_on_line, h);
+		pthread_mutex_lock(&h->mu);
+		if ((s = hub_sub_find(h, server)) != NULL)
+			s->id = id;
+		pthread_mutex_unlock(&h->mu);
+		if (s == NULL)
+			console_unsubscribe(h->console, id);
+	}
+	if (tail <= 0)
+		return;
+	if (tail > HUBP_TAIL_MAX)
+		tail = HUBP_TAIL_MAX;
+	lines = json_new_array();
+	n = console_read(h->console, server, 0, (size_t)tail, &v, &skipped,
+	    &next);
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(lines, hub_line(v[i].seq, v[i].text,
+		    v[i].len));
+	if (n > 0)
+		console_lines_free(v, (size_t)n);
+	hub_queue(h, hubp_console(server, lines, 0, 1));
+}
+
+/* Stops following server's console (NULL: every server's). */
+static void
+hub_unsubscribe(struct hub *h, const char *server)
+{
+	uint64_t	*ids;
+	size_t		 i, n = 0;
+
+	pthread_mutex_lock(&h->mu);
+	ids = xreallocarray(NULL, h->nsubs + 1, sizeof(*ids));
+	for (i = 0; i < h->nsubs; ) {
+		if (server != NULL && strcmp(h->subs[i].server, server) != 0) {
+			i++;
+			continue;
+		}
+		ids[n++] = h->subs[i].id;
+		free(h->subs[i].server);
+		cJSON_Delete(h->subs[i].lines);
+		h->subs[i] = h->subs[--h->nsubs];
+	}
+	pthread_mutex_unlock(&h->mu);
+	for (i = 0; i < n; i++)
+		if (ids[i] > 0)
+			console_unsubscribe(h->console, ids[i]);
+	free(ids);
+}
+
+/* Types a console command for the hub and queues the answer. */
+static void
+hub_command(struct hub *h, const cJSON *o)
+{
+	struct console_result	 res;
+	struct rerr		 err;
+	const char		*id = json_str(o, "id", ""), *code;
+	const char		*server = json_str(o, "server", NULL);
+	const char		*user = json_str(o, "user", NULL);
+	const char		*line = json_str(o, "line", NULL);
+	int			 rc;
+
+	memset(&res, 0, sizeof(res));
+	rerr_init(&err);
+	if (server == NULL || user == NULL || line == NULL)
+		rc = rerr_set(&err, ROOST_EINVAL, "a command needs server, "
+		    "user and line");
+	else if (strncmp(user, "discord:", 8) != 0)
+		rc = rerr_set(&err, ROOST_EINVAL, "a command's user must be "
+		    "discord:ID");
+	else
+		rc = console_command(h->console, server, user, line, &res,
+		    &err);
+	switch (rc) {
+	case 0:
+		code = HUBP_CODE_OK;
+		break;
+	case ROOST_EINVAL:
+		code = HUBP_CODE_INVALID;
+		break;
+	case ROOST_ENOTFOUND:
+		code = HUBP_CODE_NOT_FOUND;
+		break;
+	case ROOST_ECONFLICT:
+		code = HUBP_CODE_NOT_RUNNING;
+		break;
+	case ROOST_EDENIED:
+		code = HUBP_CODE_RATE_LIMITED;
+		break;
+	default:
+		code = HUBP_CODE_FAILED;
+		break;
+	}
+	hub_queue(h, hubp_command_result(id, code, rc == 0 ? NULL : err.msg,
+	    res.seq, res.retry_ms));
+}
+
 static void
 hub_receive(struct hub *h, const char *text, size_t len)
 {
@@ -251,6 +489,19 @@ hub_receive(struct hub *h, const char *text, size_t len)
 		pthread_mutex_lock(&h->mu);
 		hub_queue_snapshot_locked(h);
 		pthread_mutex_unlock(&h->mu);
+		break;
+	case HUBP_COMMAND:
+		if (h->console != NULL)
+			hub_command(h, o);
+		break;
+	case HUBP_SUBSCRIBE:
+		if (h->console != NULL && json_str(o, "server", NULL) != NULL)
+			hub_subscribe(h, json_str(o, "server", ""),
+			    json_int64(o, "lines", 0));
+		break;
+	case HUBP_UNSUBSCRIBE:
+		if (h->console != NULL && json_str(o, "server", NULL) != NULL)
+			hub_unsubscribe(h, json_str(o, "server", ""));
 		break;
 	default:
 		break;
@@ -302,6 +553,7 @@ hub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		pthread_mutex_lock(&h->mu);
+		hub_flush_console_locked(h);
 		text = ws_queue_pop(&h->outq);
 		n = h->outq.n > 0;
 		pthread_mutex_unlock(&h->mu);
@@ -326,6 +578,9 @@ hub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		log_warnx("hub: connection to %s closed", h->url);
 		h->wsi = NULL;
 		h->up = 0;
+		/* the hub follows consoles again after it reconnects */
+		if (h->console != NULL)
+			hub_unsubscribe(h, NULL);
 		hub_retry(h);
 		break;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
@@ -402,6 +657,7 @@ hub_start(struct hub **out, const struct hub_conf *conf, struct rerr *err)
 	h->version = xstrdup(conf->version ? conf->version : "roost/0.1");
 	h->on_fetch = conf->on_fetch;
 	h->arg = conf->arg;
+	h->console = conf->console;
 	h->backoff_ms = HUB_BACKOFF_MIN_MS;
 	buf_init(&h->rx, HUBP_NODE_MAX_FRAME);
 	pthread_mutex_init(&h->mu, NULL);
@@ -545,6 +801,15 @@ hub_fetched(struct hub *h, const char *id, const char *result)
 	hub_queue(h, hubp_fetched(id, result));
 }
 
+/* Sends an audit entry. */
+void
+hub_audit(struct hub *h, const char *entry)
+{
+	if (h == NULL || !h->up || entry == NULL)
+		return;
+	hub_queue(h, hubp_audit(entry));
+}
+
 /* True while connected. */
 int
 hub_connected(struct hub *h)
@@ -560,6 +825,8 @@ hub_stop(struct hub *h)
 
 	if (h == NULL)
 		return;
+	if (h->console != NULL)
+		hub_unsubscribe(h, NULL);
 	pthread_mutex_lock(&h->mu);
 	h->stopped = 1;
 	pthread_cond_broadcast(&h->fetch_cv);

@@ -3,13 +3,15 @@
  * in its own thread). It sends hello and a snapshot on every connect, then
  * each server's status when it changes, progress lines and a heartbeat
  * every 15 s, reconnects with backoff, and passes the hub's "fetch"
- * requests to roostd. The protocol is in docs/hub-protocol.md.
+ * requests to roostd. It types the hub's console commands, follows the
+ * consoles the hub subscribes to, and forwards the audit entries. The protocol is in docs/hub-protocol.md.
  */
 #ifndef ROOSTD_HUB_H
 #define ROOSTD_HUB_H
 
 #include <cjson/cJSON.h>
 
+struct console;
 struct rerr;
 
 struct hub_conf {
@@ -26,6 +28,11 @@ struct hub_conf {
 	 */
 	char		*(*on_fetch)(void *arg);
 	void		*arg;
+	/*
+	 * The consoles the hub may type into ("command") and follow
+	 * ("subscribe"); NULL: neither.
+	 */
+	struct console	*console;
 };
 
 struct hub;
@@ -44,6 +51,8 @@ void	hub_progress(struct hub *hub, const char *server, const char *kind,
 	    const char *text);
 /* Answers a fetch request; result is the JSON of {revision, error}. */
 void	hub_fetched(struct hub *hub, const char *id, const char *result);
+/* Sends an audit entry (JSON text) to the hub, when connected. */
+void	hub_audit(struct hub *hub, const char *entry);
 /* True while the websocket is up (for tests and status). */
 int	hub_connected(struct hub *hub);
 /* Stops the thread and frees hub; takes NULL. */

@@ -604,13 +604,7 @@ recon_wait_idle(struct recon *r, long timeout_ms)
 	struct timespec	ts;
 	int		rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	util_deadline(&ts, CLOCK_REALTIME, (int64_t)timeout_ms);
 	pthread_mutex_lock(&r->mtx);
 	while ((r->qlen > 0 || r->nbusy > 0) && rc == 0)
 		if (pthread_cond_timedwait(&r->cond, &r->mtx, &ts) ==

@@ -137,13 +137,7 @@ recon_sampler(void *arg)
 				wait = r->conf.disk_interval_ms;
 			if (wait > 1000)
 				wait = 1000;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += (time_t)(wait / 1000);
-			ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			util_deadline(&ts, CLOCK_REALTIME, (int64_t)wait);
 			pthread_cond_timedwait(&r->cond, &r->mtx, &ts);
 		}
 	}

@@ -471,6 +471,15 @@ rd_api_logs(void *arg, const char *name, int tail, struct buf *out)
 	return rc == ROOST_ENOTFOUND ? 404 : 502;
 }
 
+/* An audit entry of the console goes to the hub too. */
+static void
+rd_on_audit(void *arg, const char *entry)
+{
+	struct roostd	*rd = arg;
+
+	hub_audit(rd->hub, entry);
+}
+
 /* The console's transport: recon_command. */
 static int
 rd_console_send(void *arg, const char *server, const char *line,
@@ -699,6 +708,8 @@ main(int argc, char *argv[])
 		cc.audit_path = audit;
 		cc.send = rd_console_send;
 		cc.send_arg = &rd;
+		cc.on_audit = rd_on_audit;
+		cc.audit_arg = &rd;
 		rd.console = console_new(&cc);
 		free(audit);
 	}
@@ -748,15 +759,6 @@ main(int argc, char *argv[])
 		}
 		free(dir);
 	}
-	memset(&hooks, 0, sizeof(hooks));
-	hooks.arg = &rd;
-	hooks.logs = rd_api_logs;
-	hooks.reconcile = rd_api_reconcile;
-	hooks.console = rd.console;
-	hooks.group = rd.conf->api_group;
-	if (api_start(&rd.api, rd.conf->api, &hooks, &err) != 0)
-		fatalx("%s", err.msg);
-
 	if (rd.conf->hub_url != NULL) {
 		struct hub_conf hc;
 
@@ -767,9 +769,19 @@ main(int argc, char *argv[])
 		hc.node = rd.conf->node;
 		hc.on_fetch = rd_hub_fetch;
 		hc.arg = &rd;
+		hc.console = rd.console;
 		if (hub_start(&rd.hub, &hc, &err) != 0)
 			log_warnx("hub: %s", err.msg);
 	}
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.arg = &rd;
+	hooks.logs = rd_api_logs;
+	hooks.reconcile = rd_api_reconcile;
+	hooks.console = rd.console;
+	hooks.group = rd.conf->api_group;
+	if (api_start(&rd.api, rd.conf->api, &hooks, &err) != 0)
+		fatalx("%s", err.msg);
+
 	if (rd.conf->sftp_enabled) {
 		if (sftpsup_start(&rd.sftp, rd.conf, argv[0], &err) != 0)
 			log_warnx("sftp: %s", err.msg);

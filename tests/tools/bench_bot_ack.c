@@ -1,8 +1,9 @@
 /*
  * bench_bot_ack: roost-bot's acknowledgement latency. Starts the fake
  * Discord and roost-bot on a copy of state-example, sends bursts of N
- * interactions at once (half /server stop, which defers and commits, half
- * /server list, answered directly) and prints p50/p99/max of the time
+ * interactions at once (a third /server stop, which defers and commits, a
+ * third /server list, answered directly, a third /server console, which
+ * defers and goes to the console workers) and prints p50/p99/max of the time
  * from each interaction's arrival at the bot to its first response (the
  * bot logs it with -v, on its own clock: the goal is about this one), and
  * of the time the fake measured between sending each dispatch and
@@ -132,8 +133,10 @@ main(int argc, char *argv[])
 			    "\"444444444444444444\",\"data\":{\"name\":"
 			    "\"server\",\"type\":1,\"options\":[{\"type\":1,"
 			    "\"name\":\"%s\",\"options\":[{\"type\":3,\"name\":"
-			    "\"server\",\"value\":\"demo\"}]}]}}", i ? "," : "",
-			    i % 2 ? "list" : "stop");
+			    "\"server\",\"value\":\"demo\"}%s]}]}}", i ? "," : "",
+			    i % 3 == 0 ? "stop" : i % 3 == 1 ? "list" : "console",
+			    i % 3 == 2 ? ",{\"type\":3,\"name\":\"command\","
+			    "\"value\":\"say hello\"}" : "");
 		buf_puts(&b, "]}");
 		if (bench_fake_post(h, PORT, "/interactions-batch", buf_str(&b), NULL) != 0) {
 			fprintf(stderr, "bench_bot_ack: the fake did not "

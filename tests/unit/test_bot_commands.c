@@ -110,6 +110,22 @@ slash(const char *sub, const char *server, const char *user,
 	return o;
 }
 
+/* A /server SUB on server with more options (JSON objects, comma-led). */
+static cJSON *
+slash_more(const char *sub, const char *server, const char *user,
+    const char *role, const char *more)
+{
+	char	*d;
+	cJSON	*o;
+
+	xasprintf(&d, "{\"name\":\"server\",\"type\":1,\"options\":[{\"type\":1,"
+	    "\"name\":\"%s\",\"options\":[{\"type\":3,\"name\":\"server\","
+	    "\"value\":\"%s\"}%s]}]}", sub, server, more);
+	o = ix(2, user, role, d);
+	free(d);
+	return o;
+}
+
 /* Runs the handler; returns the reply, the job in *job. */
 static cJSON *
 run(cJSON *in, struct cmd_job **job)
@@ -824,6 +840,204 @@ test_modal_bounds_from_table(void **state)
 	cJSON_Delete(r);
 }
 
+
+/* /server console and /server logs: permission, input rules, options. */
+static void
+test_console_commands(void **state)
+{
+	struct cmd_job	*job;
+	cJSON		*r;
+	char		*d;
+
+	r = run(slash_more("console", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"command\",\"value\":\"whitelist add Steve\"}"), &job);
+	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
+	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
+	assert_non_null(job);
+	assert_int_equal(job->kind, JOB_CONSOLE);
+	assert_string_equal(job->line, "whitelist add Steve");
+	assert_string_equal(job->node, "node-a");
+	assert_true(CMD_JOB_CONSOLE(job->kind));
+	cmd_job_free(job);
+	cJSON_Delete(r);
+
+	/* public on request, as a boolean or as typed text */
+	r = run(slash_more("console", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"command\",\"value\":\"op Alex\"},{\"type\":5,"
+	    "\"name\":\"public\",\"value\":true}"), &job);
+	assert_int_equal(json_int64(r, "data.flags", 0), 0);
+	assert_int_equal(job->ephemeral, 0);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+
+	/* BOB is a member of demo without console */
+	r = run(slash_more("console", "demo", BOB, NULL, ",{\"type\":3,"
+	    "\"name\":\"command\",\"value\":\"op Bob\"}"), &job);
+	assert_null(job);
+	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
+	assert_contains(json_str(r, "data.content", ""), "`console`");
+	cJSON_Delete(r);
+	r = run(slash_more("logs", "demo", BOB, NULL, ""), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "read the console");
+	cJSON_Delete(r);
+
+	/* a second command smuggled after a line break never leaves */
+	r = run(slash_more("console", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"command\",\"value\":\"say hi\\nop Mallory\"}"),
+	    &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "line break");
+	cJSON_Delete(r);
+	r = run(slash_more("console", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"command\",\"value\":\"say \\u001b[2J\"}"), &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), "U+001B");
+	cJSON_Delete(r);
+
+	/* logs: 20 lines unless asked, at most 100 */
+	r = run(slash_more("logs", "demo", ALICE, NULL, ""), &job);
+	assert_int_equal(job->kind, JOB_LOGS);
+	assert_int_equal(job->nlines, 20);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+	r = run(slash_more("logs", "demo", ALICE, NULL, ",{\"type\":4,"
+	    "\"name\":\"lines\",\"value\":5}"), &job);
+	assert_int_equal(job->nlines, 5);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+	r = run(slash_more("logs", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"lines\",\"value\":\"100000\"}"), &job);
+	assert_int_equal(job->nlines, 100);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+
+	/* Follow, Send command and its modal */
+	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"lf:demo\","
+	    "\"component_type\":2}"), &job);
+	assert_int_equal(json_int64(r, "type", 0), CB_DEFER_UPDATE);
+	assert_int_equal(job->kind, JOB_FOLLOW);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+	r = run(ix(3, BOB, NULL, "{\"custom_id\":\"lf:demo\","
+	    "\"component_type\":2}"), &job);
+	assert_null(job);
+	cJSON_Delete(r);
+	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"ls:demo\","
+	    "\"component_type\":2}"), &job);
+	assert_int_equal(json_int64(r, "type", 0), CB_MODAL);
+	assert_string_equal(json_str(r, "data.custom_id", ""), "lc:demo");
+	cJSON_Delete(r);
+	xasprintf(&d, "{\"custom_id\":\"lc:demo\",\"components\":[{\"type\":18,"
+	    "\"component\":{\"type\":4,\"custom_id\":\"line\",\"value\":"
+	    "\"kick Griefer\"}}]}");
+	r = run(ix(5, ALICE, NULL, d), &job);
+	free(d);
+	assert_int_equal(job->kind, JOB_CONSOLE);
+	assert_string_equal(job->line, "kick Griefer");
+	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+}
+
+/* Counts the occurrences of needle in s. */
+static int
+count_of(const char *s, const char *needle)
+{
+	int	n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+/* The console messages fit Discord and cannot be broken out of. */
+static void
+test_console_messages(void **state)
+{
+	struct cmd_console_view	 v;
+	struct cmd_job		 job;
+	const char		*lines[600];
+	char			*store[600], big[1000];
+	const char		*c;
+	cJSON			*m, *e;
+	size_t			 i;
+
+	memset(&job, 0, sizeof(job));
+	job.kind = JOB_CONSOLE;
+	job.server = xstrdup("demo");
+	job.line = xstrdup("say ```@everyone");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (i = 0; i < 600; i++) {
+		xasprintf(&store[i], "line %zu ```%s", i, i == 599 ? big : "");
+		lines[i] = store[i];
+	}
+	memset(&v, 0, sizeof(v));
+	v.lines = lines;
+	v.nlines = 600;
+	m = cmd_console_message(&job, &v);
+	c = json_str(m, "content", "");
+	assert_true(strlen(c) <= 2000);
+	assert_contains(c, "earlier lines not shown");
+	assert_contains(c, "line 598");		/* the newest are kept */
+	assert_contains(c, "line 599");
+	/* exactly the block's two fences: no line ends it early */
+	assert_int_equal(count_of(c, "```"), 2);
+	assert_true(cJSON_IsArray(cJSON_GetObjectItem(json_get(m,
+	    "allowed_mentions"), "parse")));
+	cJSON_Delete(m);
+
+	v.nlines = 0;
+	m = cmd_console_message(&job, &v);
+	assert_contains(json_str(m, "content", ""), "no output");
+	cJSON_Delete(m);
+	v.error = "node a is not connected to the bot right now";
+	m = cmd_console_message(&job, &v);
+	assert_contains(json_str(m, "content", ""), "Not sent");
+	assert_contains(json_str(m, "content", ""), "not connected");
+	cJSON_Delete(m);
+
+	/* logs: the buttons; Follow disabled while following */
+	job.kind = JOB_LOGS;
+	memset(&v, 0, sizeof(v));
+	v.lines = lines;
+	v.nlines = 3;
+	v.following = 1;
+	v.until = "12:34 UTC";
+	m = cmd_console_message(&job, &v);
+	assert_contains(json_str(m, "content", ""), "following until 12:34");
+	assert_string_equal(json_str(m, "components.0.components.0.custom_id",
+	    ""), "lf:demo");
+	assert_true(json_bool(m, "components.0.components.0.disabled", 0));
+	assert_string_equal(json_str(m, "components.0.components.1.custom_id",
+	    ""), "ls:demo");
+	cJSON_Delete(m);
+	for (i = 0; i < 600; i++)
+		free(store[i]);
+	free(job.server);
+	free(job.line);
+
+	/* the audit channel: the user by mention, pinging nobody */
+	e = cJSON_Parse("{\"time\":\"2026-12-02T10:00:00.000Z\",\"server\":"
+	    "\"demo\",\"who\":\"discord:" ALICE "\",\"line\":\"op ```Alex\"}");
+	m = cmd_audit_message("node-a", e);
+	assert_contains(json_str(m, "content", ""), "<@" ALICE ">");
+	assert_int_equal(count_of(json_str(m, "content", ""), "```"), 2);
+	assert_int_equal(cJSON_GetArraySize(json_get(m,
+	    "allowed_mentions.parse")), 0);
+	cJSON_Delete(m);
+	cJSON_Delete(e);
+	e = cJSON_Parse("{\"server\":\"demo\",\"who\":\"unix:a`b\","
+	    "\"line\":\"say x\"}");
+	m = cmd_audit_message("node-a", e);
+	assert_contains(json_str(m, "content", ""), "`unix:a'b`");
+	cJSON_Delete(m);
+	cJSON_Delete(e);
+}
+
 int
 main(void)
 {
@@ -840,6 +1054,8 @@ main(void)
 		cmocka_unit_test(test_follow_settled),
 		cmocka_unit_test(test_status_view),
 		cmocka_unit_test(test_modal_bounds_from_table),
+		cmocka_unit_test(test_console_commands),
+		cmocka_unit_test(test_console_messages),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -10,6 +10,7 @@
 #include "unit.h"
 
 #include "buf.h"
+#include "conline.h"
 #include "xmalloc.h"
 
 #include "../../reconciler/console.h"
@@ -102,7 +103,7 @@ test_console__strip_ansi(void **state)
 	char	*s;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		s = console_strip_ansi(cases[i].in, strlen(cases[i].in));
+		s = conline_strip_ansi(cases[i].in, strlen(cases[i].in));
 		assert_string_equal(s, cases[i].out);
 		free(s);
 	}
@@ -113,14 +114,14 @@ test_console__utf8(void **state)
 {
 	char	*s;
 
-	s = console_utf8("ok \xc3\xa9", 5);
+	s = conline_utf8("ok \xc3\xa9", 5);
 	assert_string_equal(s, "ok \xc3\xa9");
 	free(s);
-	s = console_utf8("bad \xff\xc3 end", 10);
+	s = conline_utf8("bad \xff\xc3 end", 10);
 	assert_string_equal(s, "bad \xef\xbf\xbd\xef\xbf\xbd end");
 	free(s);
 	/* An overlong "/" is not UTF-8. */
-	s = console_utf8("\xc0\xaf", 2);
+	s = conline_utf8("\xc0\xaf", 2);
 	assert_string_equal(s, "\xef\xbf\xbd\xef\xbf\xbd");
 	free(s);
 }
@@ -150,25 +151,25 @@ test_console__input_rules(void **state)
 		{ "say \xc0\x8a", 6, "not valid UTF-8" },	/* overlong LF */
 	};
 	struct rerr	err;
-	char		line[CONSOLE_LINE_MAX + 2];
+	char		line[CONLINE_MAX + 2];
 	size_t		i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		rerr_init(&err);
 		if (cases[i].why == NULL) {
-			assert_rok(console_check_line(cases[i].line,
+			assert_rok(conline_check(cases[i].line,
 			    cases[i].len, &err), &err);
 			continue;
 		}
-		assert_int_equal(console_check_line(cases[i].line,
+		assert_int_equal(conline_check(cases[i].line,
 		    cases[i].len, &err), ROOST_EINVAL);
 		assert_contains(err.msg, cases[i].why);
 	}
 	memset(line, 'a', sizeof(line));
 	rerr_init(&err);
-	assert_rok(console_check_line(line, CONSOLE_LINE_MAX, &err), &err);
+	assert_rok(conline_check(line, CONLINE_MAX, &err), &err);
 	rerr_init(&err);
-	assert_int_equal(console_check_line(line, CONSOLE_LINE_MAX + 1,
+	assert_int_equal(conline_check(line, CONLINE_MAX + 1,
 	    &err), ROOST_EINVAL);
 	assert_contains(err.msg, "513 bytes");
 }
@@ -302,6 +303,23 @@ count_lines(const char *path)
 	return n;
 }
 
+static int
+count_of_nl(const char *s)
+{
+	int	n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* The audit entries handed on (to the hub), one a line. */
+static void
+on_audit(void *arg, const char *entry)
+{
+	buf_addf(arg, "%s\n", entry);
+}
+
 static void
 test_console__command_and_audit(void **state)
 {
@@ -313,9 +331,11 @@ test_console__command_and_audit(void **state)
 	struct stat		 sb;
 	char			 dir[] = "/tmp/test_console.XXXXXX", path[128];
 	char			 old[160], buf[4096];
+	struct buf		 handed;
 	FILE			*fp;
 	int			 i;
 
+	buf_init(&handed, 0);
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/audit.log", dir);
 	snprintf(old, sizeof(old), "%s.1", path);
@@ -328,6 +348,8 @@ test_console__command_and_audit(void **state)
 	cc.rate_ms = 60000;
 	cc.send = fake_send;
 	cc.send_arg = &sent;
+	cc.on_audit = on_audit;
+	cc.audit_arg = &handed;
 	con = console_new(&cc);
 
 	console_output(con, "web", "before", 6);
@@ -377,7 +399,14 @@ test_console__command_and_audit(void **state)
 	assert_contains(buf, "\"line\":\"say hi\"");
 	assert_contains(buf, "\"time\":\"20");
 	fclose(fp);
+	/* the same entries, and only those, go on to the hub */
+	buf[strcspn(buf, "\n")] = '\0';
+	assert_int_equal(count_of_nl(buf_str(&handed)), 4);
+	assert_true(strncmp(buf_str(&handed), buf, strlen(buf)) == 0);
+	assert_contains(buf_str(&handed), "\"who\":\"discord:42\"");
 	console_free(con);
+	cc.on_audit = NULL;
+	buf_dispose(&handed);
 
 	/* Rotation at the size bound keeps one old file. */
 	cc.rate = 1000;

@@ -60,6 +60,50 @@ test_hubproto__frames(void **state)
 	o = parsed(hubp_resync());
 	assert_int_equal(hubp_type(o), HUBP_RESYNC);
 	cJSON_Delete(o);
+	/* the console's frames */
+	o = parsed(hubp_command("cmd-1", "mc", "discord:42", "say \"hi\""));
+	assert_int_equal(hubp_type(o), HUBP_COMMAND);
+	assert_string_equal(json_str(o, "line", ""), "say \"hi\"");
+	assert_string_equal(json_str(o, "user", ""), "discord:42");
+	cJSON_Delete(o);
+	o = parsed(hubp_command_result("cmd-1", HUBP_CODE_RATE_LIMITED,
+	    "rate limited", 7, 1500));
+	assert_int_equal(hubp_type(o), HUBP_COMMAND_RESULT);
+	assert_string_equal(json_str(o, "code", ""), "rate_limited");
+	assert_int_equal(json_int64(o, "seq", 0), 7);
+	assert_int_equal(json_int64(o, "retryMs", 0), 1500);
+	cJSON_Delete(o);
+	o = parsed(hubp_command_result("cmd-2", HUBP_CODE_OK, NULL, 9, 0));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "error")));
+	assert_null(cJSON_GetObjectItem(o, "retryMs"));
+	cJSON_Delete(o);
+	{
+		cJSON	*lines = cJSON_CreateArray(), *l = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(l, "seq", 3);
+		cJSON_AddStringToObject(l, "text", "line\u2028two");
+		cJSON_AddItemToArray(lines, l);
+		o = parsed(hubp_console("mc", lines, 12, 1));
+	}
+	assert_int_equal(hubp_type(o), HUBP_CONSOLE);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "lines")),
+	    1);
+	assert_int_equal(json_int64(o, "dropped", 0), 12);
+	assert_true(json_bool(o, "tail", 0));
+	cJSON_Delete(o);
+	o = parsed(hubp_audit("{\"server\":\"mc\",\"who\":\"unix:root\","
+	    "\"line\":\"op Alex\"}"));
+	assert_int_equal(hubp_type(o), HUBP_AUDIT);
+	assert_string_equal(json_str(o, "entry.who", ""), "unix:root");
+	cJSON_Delete(o);
+	o = parsed(hubp_subscribe("mc", 20));
+	assert_int_equal(hubp_type(o), HUBP_SUBSCRIBE);
+	assert_int_equal(json_int64(o, "lines", 0), 20);
+	cJSON_Delete(o);
+	o = parsed(hubp_unsubscribe("mc"));
+	assert_int_equal(hubp_type(o), HUBP_UNSUBSCRIBE);
+	assert_string_equal(json_str(o, "server", ""), "mc");
+	cJSON_Delete(o);
 	o = parsed(strdup("{\"type\":\"later\"}"));
 	assert_int_equal(hubp_type(o), HUBP_UNKNOWN);
 	cJSON_Delete(o);

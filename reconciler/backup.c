@@ -36,6 +36,7 @@
 #define BK_WHO		"roost:backup"	/* who typed the before/after lines */
 #define BK_PTEROIGNORE_MAX	(32 * 1024)
 #define BK_RECORD_MAX	(64 * 1024)	/* bytes of one <id>.json */
+#define BK_STATUS_MAX	50		/* backups listed in a status */
 
 enum bk_phase {
 	BK_IDLE,
@@ -1173,12 +1174,18 @@ cJSON *
 backup_status_json(struct backups *b, const char *server)
 {
 	struct bk_srv	*s;
-	cJSON		*o = NULL;
+	cJSON		*o = NULL, *list, *it;
+	int		 n;
 	static const char *const running[] = { NULL, "backup", "restore",
 	    "restore", "restore" };
 
 	pthread_mutex_lock(&b->mtx);
-	if ((s = bk_find(b, server, 0)) != NULL) {
+	s = bk_find(b, server, 0);
+	/* A node without targets says nothing of servers that asked nothing. */
+	if (s != NULL && b->nt == 0 && s->last_backup == NULL &&
+	    s->last_restore == NULL && s->phase == BK_IDLE)
+		s = NULL;
+	if (s != NULL) {
 		o = json_new_object();
 		json_add_str(o, "target", s->target);
 		if (s->target_error != NULL)
@@ -1190,8 +1197,13 @@ backup_status_json(struct backups *b, const char *server)
 		if (s->last_restore != NULL)
 			cJSON_AddItemToObject(o, "lastRestore",
 			    cJSON_Duplicate(s->last_restore, 1));
-		cJSON_AddItemToObject(o, "list", s->list != NULL ?
-		    cJSON_Duplicate(s->list, 1) : json_new_array());
+		/* The newest BK_STATUS_MAX: status travels to the hub. */
+		list = json_add_array(o, "list");
+		n = 0;
+		for (it = s->list != NULL ? s->list->child : NULL;
+		    it != NULL && n < BK_STATUS_MAX; it = it->next, n++)
+			cJSON_AddItemToArray(list, cJSON_Duplicate(it, 1));
+		json_add_num(o, "count", (double)cJSON_GetArraySize(s->list));
 	}
 	pthread_mutex_unlock(&b->mtx);
 	return o;

@@ -110,10 +110,11 @@ enum backup_hold backup_hold(struct backups *b, const char *server);
 
 /*
  * The server's backups for its status (a new object the caller owns):
- * { "target", "running": "backup"|"restore"|null, "lastBackup",
- *   "lastRestore", "list": [ { id, time, size, sha256, entries,
- *   revision, note } newest first ] }; NULL when the module knows nothing
- * of the server.
+ * { "target", "targetError", "running": "backup"|"restore"|null,
+ *   "lastBackup", "lastRestore", "list": [ { id, time, size, sha256,
+ *   entries, revision, note } the newest 50, newest first ], "count" };
+ * NULL when the module knows nothing of the server, or the node has no
+ * targets and the server never asked for a backup or restore.
  */
 cJSON		*backup_status_json(struct backups *b, const char *server);
 

@@ -41,6 +41,9 @@ api: $RUN/roostd.sock
 pollInterval: 15s
 sftp:
   listen: 127.0.0.1:2022
+backups:
+  targets:
+    local: { type: local, path: $RUN/backups }
 CONF
 fi
 

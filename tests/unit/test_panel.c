@@ -721,6 +721,51 @@ test_panel__power_delete_history(void **state)
 	panel_close(p);
 }
 
+/* Backup and restore requests: committed once, checked first. */
+static void
+test_panel__backup_restore_requests(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct panel_req	 req = { AUTHOR, NULL };
+	struct rerr		 err;
+
+	assert_rok(create(p, "delta", 1024, NULL, &res, &err), &err);
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	assert_rok(panel_server_backup(p, &req, "delta", "before the update",
+	    &res, &err), &err);
+	assert_contains(res.summary, "roost server backup delta");
+	assert_int_equal(unit_sh("grep -Eq '^backupRequestedAt: \"?20[0-9]{2}-' "
+	    "w/servers/delta.yaml && grep -q '^backupNote: \"before the "
+	    "update\"' w/servers/delta.yaml"), 0);
+	panel_result_dispose(&res);
+
+	/* A note of two lines, an id that is a path: refused, no commit. */
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_backup(p, &req, "delta", "a\nb", &res,
+	    &err), ROOST_EINVAL);
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_restore(p, &req, "delta", "../x", &res,
+	    &err), ROOST_EINVAL);
+	assert_contains(err.msg, "not a backup id");
+	panel_result_dispose(&res);
+
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_restore(p, &req, "delta", "20261202T100000Z",
+	    &res, &err), &err);
+	assert_int_equal(unit_sh("grep -q '^  backup: \"20261202T100000Z\"' "
+	    "w/servers/delta.yaml && grep -Eq '^  requestedAt: \"?20' "
+	    "w/servers/delta.yaml"), 0);
+	unit_assert_sh_eq("", "git -C w status --porcelain");
+	panel_result_dispose(&res);
+	panel_close(p);
+}
+
 static void
 test_panel__sftp_and_members(void **state)
 {
@@ -914,6 +959,7 @@ main(void)
 		cmocka_unit_test(test_panel__idempotent),
 		cmocka_unit_test(test_panel__racing_writers),
 		cmocka_unit_test(test_panel__power_delete_history),
+		cmocka_unit_test(test_panel__backup_restore_requests),
 		cmocka_unit_test(test_panel__revert_and_rollback),
 		cmocka_unit_test(test_panel__sftp_and_members),
 		cmocka_unit_test(test_panel__placement),

@@ -38,14 +38,15 @@ die() {
 	echo "backup: not measured ($*)"
 	exit 1
 }
-secs() {	# secs CMD...: wall seconds of CMD
-	local t0 t1
-	t0=$(date +%s.%N)
-	"$@" >/dev/null 2>&1 || return 1
-	t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc -l
+secs() {	# secs CMD...: "WALL CPU" seconds of CMD (CPU: user + system,
+		# its children's included: tar's zstd)
+	local TIMEFORMAT='%R %U %S' out
+	out=$( { time "$@" >/dev/null 2>&1; } 2>&1 ) || return 1
+	echo "$out" | awk '{ printf "%s %.3f\n", $1, $2 + $3 }'
 }
 min() { printf '%s\n' "$@" | sort -g | head -n 1; }
+wall() { min "$@" | cut -d" " -f1; }
+cpu() { printf '%s\n' "$@" | cut -d" " -f2 | sort -g | head -n 1; }
 
 # 1. The directory.
 /usr/bin/python3 - "$T/src" "$MIB" "$FILES" <<'EOF' || die "cannot make the data"
@@ -87,7 +88,8 @@ for r in 1 2; do
 	rt+=("$(secs bench_backup pack "$T/src" "$T/r.tar.zst" 3)") || die "pack failed"
 done
 bench_backup pack "$T/src" "$T/r.tar.zst" 3 >"$T/pack.out" || die "pack failed"
-rpack=$(min "${rt[@]}") tpack=$(min "${tt[@]}")
+rpack=$(wall "${rt[@]}") tpack=$(wall "${tt[@]}")
+rpackc=$(cpu "${rt[@]}") tpackc=$(cpu "${tt[@]}")
 rsize=$(stat -c %s "$T/r.tar.zst") tsize=$(stat -c %s "$T/t.tar.zst")
 
 # 3. Restore against tar -xf.
@@ -101,15 +103,18 @@ diff -r "$T/src" "$T/rx" >/dev/null || die "the restored tree differs"
 rm -rf "$T/rx" "$T/tx"
 bench_backup unpack "$T/r.tar.zst" "$T/rx" >"$T/unpack.out" || die "unpack failed"
 rm -rf "$T/rx" "$T/r.tar.zst" "$T/t.tar.zst" "$T/warm.tar.zst"
-runpack=$(min "${rx[@]}") tunpack=$(min "${tx[@]}")
+runpack=$(wall "${rx[@]}") tunpack=$(wall "${tx[@]}")
+runpackc=$(cpu "${rx[@]}") tunpackc=$(cpu "${tx[@]}")
 
 mb() { echo "$1 / 1048576" | bc -l; }
 printf 'data: %d files, %.0f MiB\n' "$nfiles" "$(mb "$bytes")"
-printf 'backup:  roost %.2f s (%.0f MiB/s, archive %.0f MiB), tar|zstd -3 %.2f s (archive %.0f MiB): %.2fx tar'"'"'s speed\n' \
-    "$rpack" "$(echo "$(mb "$bytes") / $rpack" | bc -l)" "$(mb "$rsize")" \
-    "$tpack" "$(mb "$tsize")" "$(echo "$tpack / $rpack" | bc -l)"
-printf 'restore: roost %.2f s, tar -x %.2f s: %.2fx tar'"'"'s speed\n' \
-    "$runpack" "$tunpack" "$(echo "$tunpack / $runpack" | bc -l)"
+printf 'backup:  roost %.2f s (%.0f MiB/s, archive %.0f MiB, CPU %.2f s), tar|zstd -3 %.2f s (archive %.0f MiB, CPU %.2f s in two processes): %.2fx tar'"'"'s speed, %.2fx its CPU\n' \
+    "$rpack" "$(echo "$(mb "$bytes") / $rpack" | bc -l)" "$(mb "$rsize")" "$rpackc" \
+    "$tpack" "$(mb "$tsize")" "$tpackc" "$(echo "$tpack / $rpack" | bc -l)" \
+    "$(echo "$rpackc / $tpackc" | bc -l)"
+printf 'restore: roost %.2f s (CPU %.2f s), tar -x %.2f s (CPU %.2f s): %.2fx tar'"'"'s speed, %.2fx its CPU\n' \
+    "$runpack" "$runpackc" "$tunpack" "$tunpackc" \
+    "$(echo "$tunpack / $runpack" | bc -l)" "$(echo "$runpackc / $tunpackc" | bc -l)"
 sed 's/.*; /pack /' "$T/pack.out"
 sed 's/.*; /unpack /' "$T/unpack.out"
 

@@ -764,7 +764,13 @@ test_definitions_and_bar(void **state)
 		assert_true(strlen(json_str(c, "description", "")) <= 100);
 		n++;
 	}
-	assert_int_equal(n, 3);
+	/* server, node, egg, and plan with its option and no subcommand */
+	assert_int_equal(n, 4);
+	c = cJSON_GetArrayItem(d, 3);
+	assert_string_equal(json_str(c, "name", ""), "plan");
+	assert_string_equal(json_str(c, "options.0.name", ""), "branch");
+	assert_int_equal(json_int64(c, "options.0.type", 0), 3);
+	assert_true(json_bool(c, "options.0.required", 0));
 	cJSON_Delete(d);
 	cmd_bar(50, 100, 10, bar, sizeof(bar));
 	assert_contains(bar, "50%");

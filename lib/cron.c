@@ -96,7 +96,7 @@ is_end(int ch)
 
 /* One value: a number or, in the month and day fields, a name. */
 static int
-pvalue(struct pctx *x, int *v, int range_end)
+pvalue(struct pctx *x, int *v)
 {
 	const char	*s = x->p;
 	char		 word[16];
@@ -140,9 +140,6 @@ pvalue(struct pctx *x, int *v, int range_end)
 	for (i = 0; x->f->names[i] != NULL; i++)
 		if (n == 3 && strcmp(word, x->f->names[i]) == 0) {
 			*v = x->f->lo + i;
-			/* "fri-sun": Sunday ends a range as 7. */
-			if (range_end && x->f == &fdefs[F_DOW] && *v == 0)
-				*v = 7;
 			return 0;
 		}
 	if (x->f == &fdefs[F_MON])
@@ -172,14 +169,17 @@ pfield(struct pctx *x, uint64_t *set)
 			lo = x->f->lo;
 			hi = x->f == &fdefs[F_DOW] ? 6 : x->f->hi;
 		} else {
-			if (pvalue(x, &lo, 0) != 0)
+			if (pvalue(x, &lo) != 0)
 				return ROOST_EINVAL;
 			hi = lo;
 			single = 1;
 			if (*x->p == '-') {
 				x->p++;
-				if (pvalue(x, &hi, 1) != 0)
+				if (pvalue(x, &hi) != 0)
 					return ROOST_EINVAL;
+				/* "fri-sun", "5-0": Sunday ends a range as 7. */
+				if (x->f == &fdefs[F_DOW] && hi == 0 && lo > 0)
+					hi = 7;
 				if (hi < lo)
 					return perr(x, item, "the range %d-%d "
 					    "runs backwards", lo, hi);
@@ -207,11 +207,9 @@ pfield(struct pctx *x, uint64_t *set)
 			if (step > span)
 				return perr(x, at, "step %d is above %d",
 				    step, span);
-			/* "a/n" runs from a to the end of the field. */
-			if (single && x->f != &fdefs[F_DOW])
+			/* "a/n" runs from a to the end of the field (7). */
+			if (single)
 				hi = x->f->hi;
-			else if (single && lo < 6)
-				hi = 6;
 		}
 		for (v = lo; v <= hi; v += step)
 			*set |= (uint64_t)1 << v;

@@ -234,6 +234,10 @@ mdays(int64_t y, int m)
 	return ml[m - 1];
 }
 
+/*
+ * Parses expr (five or six fields, or a macro) into *c; ROOST_EINVAL with
+ * the field and column on error, also for expressions that never fire.
+ */
 int
 cron_parse(struct cron *c, const char *expr, struct rerr *err)
 {
@@ -426,6 +430,10 @@ wall_next(const struct cron *c, int64_t w0, int64_t limit, int64_t *out)
 	}
 }
 
+/*
+ * The first fire time strictly after after on z's wall clock; walks wall
+ * times in order and keeps the first whose instant is after the start.
+ */
 int
 cron_next(const struct cron *c, const struct tz *z, int64_t after,
     int64_t *next, struct rerr *err)
@@ -454,6 +462,7 @@ cron_next(const struct cron *c, const struct tz *z, int64_t after,
 	}
 }
 
+/* n fire times in a row, each the next after the one before. */
 int
 cron_next_n(const struct cron *c, const struct tz *z, int64_t after,
     int64_t *out, size_t n, struct rerr *err)

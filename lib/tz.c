@@ -501,6 +501,7 @@ tz_name_ok(const char *s)
 	return 1;
 }
 
+/* The cached zone called name, loaded on first use (tz.h). */
 const struct tz *
 tz_get(const char *name, struct rerr *err)
 {
@@ -535,6 +536,7 @@ tz_get(const char *name, struct rerr *err)
 	return z;
 }
 
+/* The node's zone: $TZ, /etc/localtime or UTC, looked up once. */
 const struct tz *
 tz_local(void)
 {
@@ -589,6 +591,7 @@ tz_local(void)
 	return z;
 }
 
+/* The name the zone was loaded by. */
 const char *
 tz_name(const struct tz *z)
 {
@@ -611,6 +614,7 @@ tz_index(const struct tz *z, int64_t t)
 	return (ssize_t)lo - 1;
 }
 
+/* The offset east of UTC at instant t: a binary search of the changes. */
 int32_t
 tz_offset(const struct tz *z, int64_t t)
 {
@@ -620,8 +624,10 @@ tz_offset(const struct tz *z, int64_t t)
 }
 
 /*
- * Offsets are within +-26 hours, so every instant that reads as wall
- * lies within a day and a bit of it; only the changes there matter.
+ * The first instant that reads as wall, or the end of the gap that skips
+ * it (tz.h). Offsets are within +-26 hours, so every instant that reads
+ * as wall lies within a day and a bit of it; only the changes there
+ * matter.
  */
 int64_t
 tz_from_wall(const struct tz *z, int64_t wall, int *kind)
@@ -665,6 +671,7 @@ tz_from_wall(const struct tz *z, int64_t wall, int *kind)
 	return wall - tz_offset(z, wall);	/* not reached */
 }
 
+/* t as RFC 3339 with the zone's offset at t. */
 void
 tz_format_rfc3339(const struct tz *z, int64_t t, char *out, size_t len)
 {
@@ -697,6 +704,7 @@ digits(const char *p, int n, int *v)
 	return p + n;
 }
 
+/* An RFC 3339 time, or a wall time in z when it has no offset (tz.h). */
 int
 tz_parse_rfc3339(const struct tz *z, const char *s, int64_t *t,
     struct rerr *err)

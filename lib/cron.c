@@ -441,6 +441,10 @@ cron_next(const struct cron *c, const struct tz *z, int64_t after,
 	int64_t	w0, w, t, y, limit, end;
 	int	m, d;
 
+	/* Far outside the zone tables' years: nothing to find. */
+	if (after < -((int64_t)1 << 40) || after > ((int64_t)1 << 40))
+		return rerr_set(err, ROOST_ENOTFOUND, "cron: %lld is outside "
+		    "the years a schedule can fire in", (long long)after);
 	w0 = after + tz_offset(z, after);
 	tz_civil_from_days(w0 / 86400 - (w0 % 86400 < 0), &y, &m, &d);
 	limit = tz_days_from_civil(y + CRON_SEARCH_YEARS, m, 1);

@@ -59,6 +59,7 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 	struct panel_server_spec	 spec;
 	struct panel_sftp		 op;
 	struct rerr			 err;
+	char				 rev[GITSTORE_IDLEN];
 	int				 rc = 0;
 
 	rerr_init(&err);
@@ -99,6 +100,23 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		rc = panel_server_history(a->p, job->server, 10, &res->log,
 		    &res->nlog, &err);
 		break;
+	case JOB_REVERT:
+		rc = panel_server_revert(a->p, &req, job->server,
+		    job->revision, &pr, &err);
+		break;
+	case JOB_ROLLBACK:
+		rc = panel_server_rollback(a->p, &req, job->server,
+		    job->revision, &pr, &err);
+		break;
+	case JOB_ROLLBACK_DIFF: {
+		struct buf	d;
+
+		buf_init(&d, 0);
+		rc = panel_server_rollback_diff(a->p, job->server,
+		    job->revision, &d, rev, &err);
+		res->diff = buf_detach(&d);
+		break;
+	}
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
@@ -107,6 +125,10 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		break;
 	}
 	result_from(res, rc, &pr, &err);
+	if (rc == 0 && job->kind == JOB_ROLLBACK_DIFF) {
+		memcpy(res->commit, rev, sizeof(res->commit));
+		res->unchanged = 1;	/* nothing was committed */
+	}
 	panel_result_dispose(&pr);
 }
 

@@ -94,6 +94,16 @@ is_end(int ch)
 	return ch == '\0' || is_sep(ch);
 }
 
+/* The error for a character that cannot come at p. */
+static int
+unexpected(struct pctx *x, const char *p)
+{
+	if (strchr("LlWwHh?#", *p) != NULL)
+		return perr(x, p, "'%c' is not supported (use numbers, "
+		    "names, ranges, lists and steps)", *p);
+	return perr(x, p, "unexpected '%c'", *p);
+}
+
 /* One value: a number or, in the month and day fields, a name. */
 static int
 pvalue(struct pctx *x, int *v)
@@ -128,13 +138,12 @@ pvalue(struct pctx *x, int *v)
 	if (n == 0) {
 		if (is_end(*x->p) || *x->p == ',')
 			return perr(x, s, "a value is missing");
-		return perr(x, s, "unexpected '%.1s'", s);
+		return unexpected(x, s);
 	}
 	word[n < sizeof(word) ? n : sizeof(word) - 1] = '\0';
 	if (x->f->names == NULL) {
-		if (n == 1 && strchr("lw?#", word[0]) != NULL)
-			return perr(x, s, "'%.1s' is not supported (use "
-			    "numbers, ranges, lists and steps)", s);
+		if (n == 1 && strchr("lwh", word[0]) != NULL)
+			return unexpected(x, s);
 		return perr(x, s, "'%.*s' is not a number", (int)n, s);
 	}
 	for (i = 0; x->f->names[i] != NULL; i++)
@@ -219,7 +228,7 @@ pfield(struct pctx *x, uint64_t *set)
 		}
 		if (is_end(*x->p))
 			return 0;
-		return perr(x, x->p, "unexpected '%.1s'", x->p);
+		return unexpected(x, x->p);
 	}
 }
 

@@ -193,9 +193,19 @@ test_parse_errors(void **state)
 	    "cron field 1 (minute): unexpected 'x' at column 2");
 	assert_string_equal(parse_err("0 0 L * *"),
 	    "cron field 3 (day of month): 'L' is not supported (use numbers, "
-	    "ranges, lists and steps) at column 5");
+	    "names, ranges, lists and steps) at column 5");
 	assert_string_equal(parse_err("0 0 ? * *"),
-	    "cron field 3 (day of month): unexpected '?' at column 5");
+	    "cron field 3 (day of month): '?' is not supported (use numbers, "
+	    "names, ranges, lists and steps) at column 5");
+	assert_contains(parse_err("0 0 * * 5#2"),
+	    "cron field 5 (day of week): '#' is not supported");
+	assert_contains(parse_err("H * * * *"), "'H' is not supported");
+	assert_contains(parse_err("0 0 1W * *"), "'W' is not supported");
+	assert_string_equal(parse_err("0 0 1-"),
+	    "cron: 3 fields, expected five (minute hour day-of-month month "
+	    "day-of-week) or six with seconds first");
+	assert_string_equal(parse_err("0 0 1- * *"),
+	    "cron field 3 (day of month): a value is missing at column 7");
 	assert_string_equal(parse_err("99999 * * * *"),
 	    "cron field 1 (minute): number 99999... is too long at column 1");
 	assert_string_equal(parse_err("0 0 30 2 *"),

@@ -140,6 +140,24 @@ ap_load(void *arg, int fetch, struct state **out, struct rerr *err)
 	return panel_state(a->p, NULL, fetch, out, err);
 }
 
+static int
+ap_describe(void *arg, const char *rev, char **subject, char **author,
+    struct rerr *err)
+{
+	struct actions_panel	*a = arg;
+	struct gitstore_logent	 e;
+	int			 rc;
+
+	*subject = *author = NULL;
+	if ((rc = gitstore_commit_info(panel_gitstore(a->p), rev, &e,
+	    err)) != 0)
+		return rc;
+	*subject = xstrdup(e.summary);
+	xasprintf(author, "%s <%s>", e.author_name, e.author_email);
+	gitstore_logent_dispose(&e);
+	return 0;
+}
+
 static void
 ap_close(void *arg)
 {
@@ -181,6 +199,7 @@ actions_panel_open(struct bot_actions *out,
 	out->arg = a;
 	out->run = ap_run;
 	out->load = ap_load;
+	out->describe = ap_describe;
 	out->close = ap_close;
 	return 0;
 }

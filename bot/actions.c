@@ -117,6 +117,15 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		res->diff = buf_detach(&d);
 		break;
 	}
+	case JOB_PLAN: {
+		struct buf	d;
+
+		buf_init(&d, 0);
+		rc = panel_plan_branch(a->p, job->revision, &d, res->base,
+		    rev, &err);
+		res->diff = buf_detach(&d);
+		break;
+	}
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
@@ -125,7 +134,8 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		break;
 	}
 	result_from(res, rc, &pr, &err);
-	if (rc == 0 && job->kind == JOB_ROLLBACK_DIFF) {
+	if (rc == 0 && (job->kind == JOB_ROLLBACK_DIFF ||
+	    job->kind == JOB_PLAN)) {
 		memcpy(res->commit, rev, sizeof(res->commit));
 		res->unchanged = 1;	/* nothing was committed */
 	}
@@ -138,6 +148,24 @@ ap_load(void *arg, int fetch, struct state **out, struct rerr *err)
 	struct actions_panel	*a = arg;
 
 	return panel_state(a->p, NULL, fetch, out, err);
+}
+
+static int
+ap_describe(void *arg, const char *rev, char **subject, char **author,
+    struct rerr *err)
+{
+	struct actions_panel	*a = arg;
+	struct gitstore_logent	 e;
+	int			 rc;
+
+	*subject = *author = NULL;
+	if ((rc = gitstore_commit_info(panel_gitstore(a->p), rev, &e,
+	    err)) != 0)
+		return rc;
+	*subject = xstrdup(e.summary);
+	xasprintf(author, "%s <%s>", e.author_name, e.author_email);
+	gitstore_logent_dispose(&e);
+	return 0;
 }
 
 static void
@@ -181,6 +209,7 @@ actions_panel_open(struct bot_actions *out,
 	out->arg = a;
 	out->run = ap_run;
 	out->load = ap_load;
+	out->describe = ap_describe;
 	out->close = ap_close;
 	return 0;
 }

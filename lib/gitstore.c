@@ -1681,13 +1681,20 @@ gitstore_log_free(struct gitstore_logent *v, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].author_name);
-		free(v[i].author_email);
-		free(v[i].summary);
-		free(v[i].message);
-	}
+	for (i = 0; i < n; i++)
+		gitstore_logent_dispose(&v[i]);
 	free(v);
+}
+
+/* Frees the strings of one entry. */
+void
+gitstore_logent_dispose(struct gitstore_logent *e)
+{
+	free(e->author_name);
+	free(e->author_email);
+	free(e->summary);
+	free(e->message);
+	memset(e, 0, sizeof(*e));
 }
 
 /* Finds the newest of the last depth first-parent commits with key: value. */
@@ -1842,4 +1849,34 @@ gitstore_diff_text(const char *old, size_t olen, const char *new,
 		rc = gs_fail(err, -1, "cannot print the diff");
 	git_patch_free(patch);
 	return rc;
+}
+
+/* One commit's author and subject; see gitstore.h. */
+int
+gitstore_commit_info(struct gitstore *gs, const char *rev,
+    struct gitstore_logent *out, struct rerr *err)
+{
+	const git_signature	*a;
+	git_commit		*c = NULL;
+	git_oid			 oid;
+	const char		*s;
+	int			 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = gitstore_resolve(gs, rev, out->id, err)) != 0)
+		return rc;
+	if (git_oid_fromstr(&oid, out->id) != 0 ||
+	    git_commit_lookup(&c, gs->repo, &oid) != 0)
+		return gs_fail(err, -1, "cannot read a commit");
+	a = git_commit_author(c);
+	out->author_name = xstrdup(a != NULL && a->name ? a->name : "");
+	out->author_email = xstrdup(a != NULL && a->email ? a->email : "");
+	out->time = a != NULL ? (int64_t)a->when.time : 0;
+	out->tz_offset = a != NULL ? a->when.offset : 0;
+	s = git_commit_summary(c);
+	out->summary = xstrdup(s != NULL ? s : "");
+	s = git_commit_message(c);
+	out->message = xstrdup(s != NULL ? s : "");
+	git_commit_free(c);
+	return 0;
 }

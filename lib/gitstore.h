@@ -243,6 +243,15 @@ int	gitstore_lock(struct gitstore *gs, struct rerr *err);
 void	gitstore_unlock(struct gitstore *gs);
 
 /*
+ * Reads commit rev's id, author and first line into out (dispose of it
+ * with gitstore_logent_dispose). Returns 0, ROOST_ENOTFOUND or -1.
+ */
+int	gitstore_commit_info(struct gitstore *gs, const char *rev,
+	    struct gitstore_logent *out, struct rerr *err);
+/* Frees the strings of one entry (not the entry). */
+void	gitstore_logent_dispose(struct gitstore_logent *e);
+
+/*
  * Merges two changes of one text three ways (git's merge of a file):
  * ours and theirs both descend from ancestor. The result goes into out;
  * *conflicts gets the number of conflicting regions (0: a clean merge;

@@ -13,26 +13,15 @@ SECONDS_EACH=${FUZZ_SECONDS:-30}
 out=$O/fuzz
 mkdir -p "$out"
 CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ilib -Icli -DROOST_DATADIR=\"/usr/local/share/roost\" -DROOST_LIBEXECDIR=\"/usr/local/libexec/roost\" $(pkg-config --cflags yaml-0.1 libcjson libbsd-overlay)"
-LIBS="$(pkg-config --libs yaml-0.1 libcjson libbsd-overlay libcrypto) -lcrypt -lm"
+LIBS="$(pkg-config --libs yaml-0.1 libcjson libbsd-overlay libwebsockets libcrypto) -lcrypt -lm -lpthread"
 LIBSRC=$(ls lib/*.c | grep -v -e lib/gitstore.c -e lib/panel.c -e lib/http.c)
-# lib/ as an archive: a target links only the objects it uses, so modules
-# over libraries no target needs (websockets) stay out.
-mkdir -p "$out/lib"
-objs=()
-for c in $LIBSRC; do
-	o=$out/lib/$(basename "$c" .c).o
-	# shellcheck disable=SC2086
-	clang $CFLAGS -c -o "$o" "$c"
-	objs+=("$o")
-done
-rm -f "$out/libroost-fuzz.a" && ar rcs "$out/libroost-fuzz.a" "${objs[@]}"
 status=0
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
 	echo "fuzz: building $name"
 	extra=$(sed -n 's/^.*fuzz-sources:[[:space:]]*//p' "$t")
 	# shellcheck disable=SC2086
-	clang $CFLAGS -o "$out/$name" "$t" $extra "$out/libroost-fuzz.a" $LIBS
+	clang $CFLAGS -o "$out/$name" "$t" $LIBSRC $extra $LIBS
 	corpus=$out/corpus-$name
 	mkdir -p "$corpus"
 	seeds=()

@@ -1,7 +1,8 @@
 /*
  * cmd_server: roost server, the same edits of desired state the Discord
  * bot makes, through the panel core: create, set, start, stop, restart,
- * reinstall, delete, sftp, member; and the read-only list and history.
+ * reinstall, delete, backup, restore, sftp, member; and the read-only list
+ * and history.
  * Each edit is a commit on the state repository's branch (pushed when it
  * has a remote), authored by --author or the git identity.
  */
@@ -310,11 +311,22 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 	struct rerr		 err;
 	struct panel_req	 req;
 	enum panel_power	 act = PANEL_START;
+	const char		*note = NULL;
 	int			 rc;
 
 	if (argc < 2)
 		return server_usage();
-	if (strcmp(sub, "set") != 0 && argc != 2)
+	/* backup NAME [--note TEXT], restore NAME BACKUP */
+	if (strcmp(sub, "backup") == 0 && argc == 4 &&
+	    strcmp(argv[2], "--note") == 0)
+		note = argv[3];
+	else if (strcmp(sub, "backup") == 0 && argc == 3 &&
+	    strncmp(argv[2], "--note=", 7) == 0)
+		note = argv[2] + 7;
+	else if (strcmp(sub, "restore") == 0 && argc != 3)
+		return server_usage();
+	else if (strcmp(sub, "set") != 0 && strcmp(sub, "restore") != 0 &&
+	    argc != 2)
 		return server_usage();
 	if (strcmp(sub, "set") == 0 && argc < 3) {
 		fprintf(stderr, "roost server set: give KEY=VALUE items, e.g. "
@@ -342,6 +354,11 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 		    &err);
 	else if (strcmp(sub, "delete") == 0)
 		rc = panel_server_delete(p, &req, argv[1], &res, &err);
+	else if (strcmp(sub, "backup") == 0)
+		rc = panel_server_backup(p, &req, argv[1], note, &res, &err);
+	else if (strcmp(sub, "restore") == 0)
+		rc = panel_server_restore(p, &req, argv[1], argv[2], &res,
+		    &err);
 	else
 		rc = panel_server_power(p, &req, argv[1], act, &res, &err);
 	rc = report(rc, &res, &err, p);
@@ -419,57 +436,6 @@ server_revert(const struct server_opts *so, const char *sub, int argc,
 		rc = report(rc, &res, &err, p);
 out:
 	buf_dispose(&diff);
-	panel_result_dispose(&res);
-	panel_close(p);
-	buf_dispose(&author);
-	return rc;
-}
-
-/* roost server backup NAME [--note TEXT], roost server restore NAME ID */
-static int
-server_backup(const struct server_opts *so, const char *sub, int argc,
-    char *argv[])
-{
-	struct panel_result	 res;
-	struct panel		*p;
-	struct buf		 author;
-	struct rerr		 err;
-	struct panel_req	 req;
-	const char		*name = NULL, *note = NULL, *id = NULL;
-	int			 i, rc;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(sub, "backup") == 0 &&
-		    strcmp(argv[i], "--note") == 0 && i + 1 < argc)
-			note = argv[++i];
-		else if (strncmp(argv[i], "--note=", 7) == 0 &&
-		    strcmp(sub, "backup") == 0)
-			note = argv[i] + 7;
-		else if (argv[i][0] == '-')
-			return server_usage();
-		else if (name == NULL)
-			name = argv[i];
-		else if (id == NULL && strcmp(sub, "restore") == 0)
-			id = argv[i];
-		else
-			return server_usage();
-	}
-	if (name == NULL || (strcmp(sub, "restore") == 0 && id == NULL))
-		return server_usage();
-	buf_init(&author, 0);
-	if ((rc = open_panel(so, &p, &author)) != 0) {
-		buf_dispose(&author);
-		return rc;
-	}
-	req.author = buf_str(&author);
-	req.request_id = so->request_id;
-	panel_result_init(&res);
-	rerr_init(&err);
-	if (strcmp(sub, "backup") == 0)
-		rc = panel_server_backup(p, &req, name, note, &res, &err);
-	else
-		rc = panel_server_restore(p, &req, name, id, &res, &err);
-	rc = report(rc, &res, &err, p);
 	panel_result_dispose(&res);
 	panel_close(p);
 	buf_dispose(&author);
@@ -838,10 +804,9 @@ cmd_server(int argc, char *argv[])
 		rc = server_create(&so, n, rest);
 	else if (strcmp(sub, "set") == 0 || strcmp(sub, "start") == 0 ||
 	    strcmp(sub, "stop") == 0 || strcmp(sub, "restart") == 0 ||
-	    strcmp(sub, "reinstall") == 0 || strcmp(sub, "delete") == 0)
+	    strcmp(sub, "reinstall") == 0 || strcmp(sub, "delete") == 0 ||
+	    strcmp(sub, "backup") == 0 || strcmp(sub, "restore") == 0)
 		rc = server_edit(&so, sub, n, rest);
-	else if (strcmp(sub, "backup") == 0 || strcmp(sub, "restore") == 0)
-		rc = server_backup(&so, sub, n, rest);
 	else if (strcmp(sub, "sftp") == 0)
 		rc = server_sftp(&so, n, rest);
 	else if (strcmp(sub, "member") == 0)

@@ -81,6 +81,8 @@ struct state_backups {
 	char		**after;	/* console lines after it */
 	size_t		 nafter;
 	int		 set_ignore, set_before, set_after;
+};
+
 /* What the alerts channel hears about (roost.yaml's alerts.on). */
 #define ALERT_CRASH	0x01	/* a server's container died */
 #define ALERT_CRASHLOOP	0x02	/* ... and keeps dying */

@@ -190,7 +190,7 @@ test_expect_success 'a corrupted archive is refused before anything is touched' 
 '
 
 test_expect_success 'a restore of a backup that does not exist changes nothing' '
-	edit restore $S 20000101T000000Z && wait_for 60 restore_done &&
+	sleep 1 && edit restore $S 20000101T000000Z && wait_for 60 restore_done &&
 	bk "d[\"lastRestore\"][\"message\"]" | grep "does not exist" &&
 	test "$(started)" = "$t0"
 '

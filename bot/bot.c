@@ -567,17 +567,56 @@ bot_request_stop(void)
 	bot_stop_flag = 1;
 }
 
+/*
+ * Starts b's ackers and workers, each worker with a panel of its own
+ * opened with pc. Returns 0, or -1 with err set when a panel does not
+ * open (the threads started so far keep running).
+ */
+static int
+start_threads(struct bot *b, const struct actions_panel_conf *pc,
+    struct rerr *err)
+{
+	struct bot_actions	 *wa;
+	void			**targ;
+	size_t			  i;
+
+	b->threads = xcalloc((size_t)(b->conf->ackers + b->conf->workers),
+	    sizeof(pthread_t));
+	for (i = 0; i < (size_t)b->conf->ackers; i++)
+		if (pthread_create(&b->threads[b->nthreads], NULL, ack_thread,
+		    b) == 0)
+			b->nthreads++;
+	for (i = 0; i < (size_t)b->conf->workers; i++) {
+		wa = xcalloc(1, sizeof(*wa));
+		if (actions_panel_open(wa, pc, err) != 0) {
+			free(wa);
+			return -1;
+		}
+		targ = xcalloc(2, sizeof(void *));
+		targ[0] = b;
+		targ[1] = wa;
+		if (pthread_create(&b->threads[b->nthreads], NULL,
+		    worker_thread, targ) == 0)
+			b->nthreads++;
+		else {
+			wa->close(wa->arg);
+			free(wa);
+			free(targ);
+		}
+	}
+	return 0;
+}
+
 /* Runs the bot; see bot.h. */
 int
 bot_run(const struct bot_conf *conf, struct rerr *err)
 {
 	struct bot			 b;
 	struct actions_panel_conf	 pc;
-	struct bot_actions		 main_a, *wa;
+	struct bot_actions		 main_a;
 	struct gw_conf			 gc;
 	struct live_conf		 lc;
 	char				 who[512], *url = NULL;
-	void				**targ;
 	size_t				 i;
 	int				 rc = -1, ticks = 0;
 
@@ -650,30 +689,8 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 		bhub_set_audit(b.hub, hub_audit, b.cons);
 	}
 
-	b.threads = xcalloc((size_t)(conf->ackers + conf->workers),
-	    sizeof(pthread_t));
-	for (i = 0; i < (size_t)conf->ackers; i++)
-		if (pthread_create(&b.threads[b.nthreads], NULL, ack_thread,
-		    &b) == 0)
-			b.nthreads++;
-	for (i = 0; i < (size_t)conf->workers; i++) {
-		wa = xcalloc(1, sizeof(*wa));
-		if (actions_panel_open(wa, &pc, err) != 0) {
-			free(wa);
-			goto out_threads;
-		}
-		targ = xcalloc(2, sizeof(void *));
-		targ[0] = &b;
-		targ[1] = wa;
-		if (pthread_create(&b.threads[b.nthreads], NULL,
-		    worker_thread, targ) == 0)
-			b.nthreads++;
-		else {
-			wa->close(wa->arg);
-			free(wa);
-			free(targ);
-		}
-	}
+	if (start_threads(&b, &pc, err) != 0)
+		goto out_threads;
 
 	memset(&gc, 0, sizeof(gc));
 	gc.url = url;

@@ -13,7 +13,9 @@
 # when statusFollowMinutes is up.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/bot.sh"
+. "$ROOST_SRC/tests/lib/hub.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
 NODE=t5003-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 PORT2 < <(free_ports 6 | xargs)
@@ -27,10 +29,6 @@ test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $R
 
 py() {	# py EXPR: evaluates EXPR on the JSON on stdin as "d"
 	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
-}
-phase() {
-	roost status --api "$API" --format json 2>/dev/null |
-	    py "next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent')"
 }
 server_file() {	# server_file NAME PORT STATE
 	cat >"repo/servers/$1.yaml" <<-EOF2
@@ -90,8 +88,7 @@ test_expect_success 'setup: a state repository, the fake Discord, the bot with a
 	git -C repo add -A && git -C repo commit -q -m "node and servers" &&
 	git clone -q --bare repo remote.git &&
 	echo fake-bot-token >token &&
-	echo t5003-node-secret >nodetoken &&
-	sha=$(tr -d "\n" <nodetoken | sha256sum | cut -d" " -f1) &&
+	sha=$(node_token t5003-node-secret) &&
 	cat >bot.yaml <<-EOF &&
 	tokenFile: $TRASH/token
 	applicationId: "900000000000000001"
@@ -119,12 +116,7 @@ test_expect_success 'setup: a state repository, the fake Discord, the bot with a
 	sftp:
 	  enabled: false
 	EOF
-	fake_start &&
-	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
-	wait_for 20 grep -q "gateway: ready" bot.log &&
-	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
-	wait_for 20 test -S "$API" &&
-	wait_for 30 grep -q "node $NODE connected" bot.log &&
+	hub_start &&
 	wait_for 120 sh -c "roost status --api $API --format json 2>/dev/null | grep -q \"\\\"phase\\\": *\\\"Running\\\"\"" &&
 	test "$(phase $S1)" = Running && test "$(phase $S2)" = Stopped
 '

@@ -9,10 +9,22 @@
 #                              a state repository ./repo, committed on main:
 #                              node NODE on 127.0.0.1 with the one port
 #                              PORT, and a demo server SERVER on it
+#   commit MESSAGE             commits all of ./repo on its branch
+#   json EXPR                  evaluates a python expression on the JSON
+#                              on stdin as "d" and prints it
+#   started NAME               when the container of NAME last started
+#   start_roostd               starts roostd -d with $TRASH/roostd.yaml,
+#                              its log in $TRASH/roostd.log, its pid in
+#                              $ROOSTD; waits for the API socket
+#   stop_roostd                stops it and waits for it; always true
+
+json() {
+	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
 
 phase() {
 	roost status --api "$API" --format json 2>/dev/null |
-	    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent'))"
+	    json "next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent')"
 }
 
 wait_phase() {
@@ -32,4 +44,24 @@ roostd_repo() {
 	printf 'name: %s\nowner: "444444444444444444"\nnode: %s\negg: roost/demo\nlimits: { memory: 128 }\nports: { default: %s }\n' \
 	    "$2" "$1" "$3" >"repo/servers/$2.yaml" &&
 	git -C repo add -A && git -C repo commit -q -m init
+}
+
+commit() {
+	git -C repo add -A && git -C repo commit -q -m "$1"
+}
+
+started() {
+	docker inspect -f '{{.State.StartedAt}}' "roost-$1" 2>/dev/null
+}
+
+start_roostd() {
+	roostd -d -f "$TRASH/roostd.yaml" >>"$TRASH/roostd.log" 2>&1 &
+	ROOSTD=$!
+	wait_for 20 test -S "$API"
+}
+
+stop_roostd() {
+	kill "$ROOSTD" 2>/dev/null
+	wait "$ROOSTD" 2>/dev/null
+	true
 }

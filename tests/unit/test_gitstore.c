@@ -466,7 +466,7 @@ test_gitstore__state_src(void **state)
 	struct rerr		 err;
 	struct buf		 b;
 	char			 tip[GITSTORE_IDLEN], id[64], **names;
-	size_t			 n, i;
+	size_t			 n;
 
 	rerr_init(&err);
 	assert_rok(gitstore_resolve(gs, "HEAD", tip, &err), &err);
@@ -480,9 +480,7 @@ test_gitstore__state_src(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(names[0], "nodes");
 	assert_string_equal(names[1], "servers");
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	strv_free(names, n);
 	assert_int_equal(src.list(src.arg, "eggs", &names, &n, &err),
 	    ROOST_ENOTFOUND);
 	assert_true(src.isdir(src.arg, "servers"));

@@ -59,6 +59,7 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 	struct panel_server_spec	 spec;
 	struct panel_sftp		 op;
 	struct rerr			 err;
+	char				 rev[GITSTORE_IDLEN];
 	int				 rc = 0;
 
 	rerr_init(&err);
@@ -99,6 +100,23 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		rc = panel_server_history(a->p, job->server, 10, &res->log,
 		    &res->nlog, &err);
 		break;
+	case JOB_REVERT:
+		rc = panel_server_revert(a->p, &req, job->server,
+		    job->revision, &pr, &err);
+		break;
+	case JOB_ROLLBACK:
+		rc = panel_server_rollback(a->p, &req, job->server,
+		    job->revision, &pr, &err);
+		break;
+	case JOB_ROLLBACK_DIFF: {
+		struct buf	d;
+
+		buf_init(&d, 0);
+		rc = panel_server_rollback_diff(a->p, job->server,
+		    job->revision, &d, rev, &err);
+		res->diff = buf_detach(&d);
+		break;
+	}
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
@@ -107,6 +125,10 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		break;
 	}
 	result_from(res, rc, &pr, &err);
+	if (rc == 0 && job->kind == JOB_ROLLBACK_DIFF) {
+		memcpy(res->commit, rev, sizeof(res->commit));
+		res->unchanged = 1;	/* nothing was committed */
+	}
 	panel_result_dispose(&pr);
 }
 
@@ -116,6 +138,24 @@ ap_load(void *arg, int fetch, struct state **out, struct rerr *err)
 	struct actions_panel	*a = arg;
 
 	return panel_state(a->p, NULL, fetch, out, err);
+}
+
+static int
+ap_describe(void *arg, const char *rev, char **subject, char **author,
+    struct rerr *err)
+{
+	struct actions_panel	*a = arg;
+	struct gitstore_logent	 e;
+	int			 rc;
+
+	*subject = *author = NULL;
+	if ((rc = gitstore_commit_info(panel_gitstore(a->p), rev, &e,
+	    err)) != 0)
+		return rc;
+	*subject = xstrdup(e.summary);
+	xasprintf(author, "%s <%s>", e.author_name, e.author_email);
+	gitstore_logent_dispose(&e);
+	return 0;
 }
 
 static void
@@ -159,6 +199,7 @@ actions_panel_open(struct bot_actions *out,
 	out->arg = a;
 	out->run = ap_run;
 	out->load = ap_load;
+	out->describe = ap_describe;
 	out->close = ap_close;
 	return 0;
 }

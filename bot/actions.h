@@ -26,6 +26,12 @@ struct bot_actions {
 	 */
 	int	(*load)(void *arg, int fetch, struct state **out,
 		    struct rerr *err);
+	/*
+	 * The subject and author ("Name <email>") of commit rev, owned by
+	 * the caller. Returns 0 or an error.
+	 */
+	int	(*describe)(void *arg, const char *rev, char **subject,
+		    char **author, struct rerr *err);
 	/* Frees arg. */
 	void	(*close)(void *arg);
 };

@@ -31,6 +31,7 @@
 #include "bot.h"
 #include "commands.h"
 #include "consoles.h"
+#include "deploys.h"
 #include "gateway.h"
 #include "hub.h"
 #include "live.h"
@@ -70,6 +71,7 @@ struct bot {
 	struct bhub		*hub;
 	struct live		*live;		/* NULL without a hub */
 	struct consoles		*cons;		/* console jobs, audit */
+	struct deploys		*deploys;	/* NULL without deployChannel */
 	char			*repo_path;
 
 	pthread_mutex_t		 mu;		/* snapshot, seen ids */
@@ -212,14 +214,35 @@ static int
 snap_reload(struct bot *b, struct bot_actions *a, int fetch)
 {
 	struct state	*st;
+	struct snap	*old;
 	struct rerr	 err;
+	char		*subject = NULL, *author = NULL;
 
 	rerr_init(&err);
 	if (a->load(a->arg, fetch, &st, &err) != 0) {
 		log_warnx("cannot load the state repository: %s", err.msg);
 		return -1;
 	}
+	old = snap_get(b);
 	snap_set(b, st);
+	/* a new revision: deploy feedback against the one before */
+	if (b->deploys != NULL && old != NULL && st->revision != NULL &&
+	    (old->st->revision == NULL || strcmp(old->st->revision,
+	    st->revision) != 0)) {
+		rerr_init(&err);
+		if (a->describe != NULL && a->describe(a->arg, st->revision,
+		    &subject, &author, &err) != 0)
+			log_warnx("deploy: %s", err.msg);
+		deploys_revision(b->deploys, old->st, st, subject, author);
+		free(subject);
+		free(author);
+	}
+	/* whoever moved the branch (a merged pull request too), the nodes
+	   apply it now rather than at their next poll */
+	if (old != NULL && st->revision != NULL && (old->st->revision ==
+	    NULL || strcmp(old->st->revision, st->revision) != 0))
+		bhub_fetch(b->hub, NULL, st->revision);
+	snap_put(b, old);
 	return 0;
 }
 
@@ -271,7 +294,10 @@ hub_audit(void *arg, const char *node, const cJSON *entry)
 static void
 hub_changed(void *arg, const char *server)
 {
-	live_changed(arg, server);
+	struct bot	*b = arg;
+
+	live_changed(b->live, server);
+	deploys_changed(b->deploys, server);
 }
 
 /* ---------------------------------------------------------- gateway */
@@ -670,7 +696,7 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 			bhub_stop(b.hub);
 			goto out_actions;
 		}
-		bhub_set_listener(b.hub, hub_changed, b.live);
+		bhub_set_listener(b.hub, hub_changed, &b);
 	}
 	{
 		struct consoles_conf cc;
@@ -687,6 +713,16 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 			goto out_actions;
 		}
 		bhub_set_audit(b.hub, hub_audit, b.cons);
+	}
+	if (conf->deploy_channel != NULL) {
+		struct deploys_conf dc;
+
+		memset(&dc, 0, sizeof(dc));
+		dc.rest = b.rest;
+		dc.hub = b.hub;
+		dc.channel = conf->deploy_channel;
+		if (deploys_start(&b.deploys, &dc, err) != 0)
+			log_warnx("%s", err->msg);
 	}
 
 	if (start_threads(&b, &pc, err) != 0)
@@ -725,6 +761,8 @@ out_threads:
 	bhub_set_listener(b.hub, NULL, NULL);
 	bhub_set_audit(b.hub, NULL, NULL);
 	consoles_stop(b.cons);
+	deploys_stop(b.deploys);
+	b.deploys = NULL;
 	live_stop(b.live);
 	bhub_stop(b.hub);
 out_actions:

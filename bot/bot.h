@@ -46,6 +46,7 @@ struct bot_conf {
 	int			 refresh_s;	/* state refresh period */
 	int			 status_follow_min; /* live status views */
 	char			*audit_channel;	/* console audit, or NULL */
+	char			*deploy_channel; /* deploy feedback, or NULL */
 };
 
 /*

@@ -1,7 +1,7 @@
 /*
  * cmd_history: /server history, who changed a server, what and when: a
  * job that reads the git log of the server's file, shown as an embed of
- * its last ten commits.
+ * its last ten commits with a Revert button for each (cmd_revert.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -36,7 +36,7 @@ cmd_do_history(const struct cmd_call *c)
 cJSON *
 cmd_history_message(const struct cmd_job *job, const struct cmd_result *res)
 {
-	cJSON		*m, *e, *fields;
+	cJSON		*m, *e, *fields, *rows, *row = NULL, *comps = NULL;
 	char		 when[64], name[300], value[1100];
 	struct tm	 tm;
 	time_t		 t;
@@ -63,6 +63,20 @@ cmd_history_message(const struct cmd_job *job, const struct cmd_result *res)
 		json_add_str(e, "description", "No commits touch this "
 		    "server's file.");
 	cJSON_AddItemToArray(json_add_array(m, "embeds"), e);
+	/* a Revert button for each, five to a row (edit is checked then) */
+	rows = json_add_array(m, "components");
+	for (i = 0; i < res->nlog && i < 10; i++) {
+		if (i % 5 == 0) {
+			row = json_new_object();
+			json_add_num(row, "type", 1);
+			comps = json_add_array(row, "components");
+			cJSON_AddItemToArray(rows, row);
+		}
+		snprintf(name, sizeof(name), "Revert %.7s", res->log[i].id);
+		snprintf(value, sizeof(value), "%s:%s", job->server,
+		    res->log[i].id);
+		cJSON_AddItemToArray(comps, cmd_button(name, 2, "rv:", value));
+	}
 	cmd_no_mentions(m);
 	return m;
 }

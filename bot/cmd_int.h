@@ -157,6 +157,9 @@ const char *cmd_power_word(int power);
 /* The finished-job message of a history job. */
 cJSON	*cmd_history_message(const struct cmd_job *job,
 	    const struct cmd_result *res);
+/* The finished-job messages of revert and rollback jobs. */
+cJSON	*cmd_revert_message(const struct cmd_job *job,
+	    const struct cmd_result *res);
 
 /* Slash command handlers (the table in commands.c lists them). */
 cJSON	*cmd_do_create(const struct cmd_call *c);
@@ -171,6 +174,7 @@ cJSON	*cmd_do_history(const struct cmd_call *c);
 cJSON	*cmd_do_node_list(const struct cmd_call *c);
 cJSON	*cmd_do_egg_list(const struct cmd_call *c);
 cJSON	*cmd_do_console(const struct cmd_call *c);
+cJSON	*cmd_do_rollback(const struct cmd_call *c);
 cJSON	*cmd_do_logs(const struct cmd_call *c);
 /* Autocomplete of server, node and nest options. */
 cJSON	*cmd_do_autocomplete(const struct cmd_env *env, const struct ix *x);
@@ -182,6 +186,8 @@ cJSON	*cmd_refresh_button(const struct cmd_call *c);
 cJSON	*cmd_delete_button(const struct cmd_call *c);
 cJSON	*cmd_cancel_button(const struct cmd_call *c);
 cJSON	*cmd_vars_button(const struct cmd_call *c);
+cJSON	*cmd_revert_button(const struct cmd_call *c);
+cJSON	*cmd_rollback_button(const struct cmd_call *c);
 cJSON	*cmd_logs_follow_button(const struct cmd_call *c);
 cJSON	*cmd_logs_send_button(const struct cmd_call *c);
 /* Modal handlers. */

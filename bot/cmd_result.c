@@ -106,6 +106,10 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 		    res->password ? res->password : "?", res->commit);
 	case JOB_HISTORY:
 		return cmd_history_message(job, res);
+	case JOB_REVERT:
+	case JOB_ROLLBACK:
+	case JOB_ROLLBACK_DIFF:
+		return cmd_revert_message(job, res);
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
@@ -162,7 +166,8 @@ cmd_job_follows(const struct cmd_job *job, const struct cmd_result *res)
 	    res->commit[0] == '\0')
 		return 0;
 	return job->kind == JOB_CREATE || job->kind == JOB_SET ||
-	    job->kind == JOB_POWER;
+	    job->kind == JOB_POWER || job->kind == JOB_REVERT ||
+	    job->kind == JOB_ROLLBACK;
 }
 
 /* Whether a report is final for commit; see commands.h. */

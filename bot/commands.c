@@ -395,6 +395,7 @@ cmd_job_free(struct cmd_job *j)
 	free(j->what);
 	free(j->message_id);
 	free(j->line);
+	free(j->revision);
 	free(j);
 }
 
@@ -403,6 +404,7 @@ void
 cmd_result_dispose(struct cmd_result *res)
 {
 	free(res->problems);
+	free(res->diff);
 	free(res->node);
 	if (res->password != NULL) {
 		explicit_bzero(res->password, strlen(res->password));
@@ -441,6 +443,11 @@ static const struct cmd_opt opts_console[] = {
 	{ 3, "command", "One line, as typed on the server's console", 1, 0 },
 	{ 5, "public", "Show the answer to the channel (default: only you)",
 	    0, 0 },
+	{ 0, NULL, NULL, 0, 0 }
+};
+static const struct cmd_opt opts_rollback[] = {
+	{ 3, "server", "The server", 1, 1 },
+	{ 3, "revision", "A commit id from /server history", 1, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_logs[] = {
@@ -494,6 +501,9 @@ static const struct cmd_row cmd_rows[] = {
 	{ "server", "history", "Who changed a server, what and when",
 	    PERM_VIEW, CMD_ON_SERVER, "see the history of", opts_server,
 	    cmd_do_history, 0 },
+	{ "server", "rollback", "Set a server as it was at a revision (asks "
+	    "first)", PERM_EDIT, CMD_ON_SERVER, "roll back", opts_rollback,
+	    cmd_do_rollback, 0 },
 	{ "server", "console", "Type a command on a server's console",
 	    PERM_CONSOLE, CMD_ON_SERVER, "type into the console of",
 	    opts_console, cmd_do_console, 0 },
@@ -515,6 +525,8 @@ static const struct cmd_prefix cmd_components[] = {
 	{ "d:", 0, cmd_delete_button },
 	{ "x", 1, cmd_cancel_button },
 	{ "vb:", 0, cmd_vars_button },
+	{ "rv:", 0, cmd_revert_button },
+	{ "rb:", 0, cmd_rollback_button },
 	{ "lf:", 0, cmd_logs_follow_button },
 	{ "ls:", 0, cmd_logs_send_button },
 };

@@ -52,6 +52,9 @@ enum cmd_kind {
 	JOB_DELETE,
 	JOB_SFTP,
 	JOB_HISTORY,
+	JOB_REVERT,		/* revert one commit's change (revision) */
+	JOB_ROLLBACK_DIFF,	/* what a rollback to revision would do */
+	JOB_ROLLBACK,		/* set the file as it was at revision */
 	/* not git: the bot's console workers (console.c) */
 	JOB_CONSOLE,		/* type line on server's console */
 	JOB_LOGS,		/* show the tail of server's console */
@@ -85,6 +88,7 @@ struct cmd_job {
 	char		*message_id;	/* a component's message, or NULL */
 	char		*what;		/* "/server start", for messages */
 	char		*line;		/* console: the command */
+	char		*revision;	/* revert, rollback: a commit id */
 	int		 nlines;	/* logs: lines to show */
 	int		 ephemeral;	/* console, logs: only the user sees */
 	int64_t		 received_ms;	/* set by the bot: when it arrived */
@@ -102,6 +106,7 @@ struct cmd_result {
 	char			*password;	/* sftp: the new password */
 	int			 dm_sent;	/* sftp: password went by DM */
 	int			 dm_closed;	/* sftp: DM refused (50007) */
+	char			*diff;		/* rollback preview */
 	struct gitstore_logent	*log;		/* history */
 	size_t			 nlog;
 };

@@ -78,6 +78,8 @@ static const struct field conf_keys[] = {
 	{ "statusFollowMinutes", FIELD_INT, OFF(status_follow_min), 1, 1440 },
 	{ "auditChannel",	FIELD_FUNC, OFF(audit_channel), 0, 0, 0, NULL,
 	    conf_snowflake },
+	{ "deployChannel",	FIELD_FUNC, OFF(deploy_channel), 0, 0, 0, NULL,
+	    conf_snowflake },
 	{ NULL }
 };
 
@@ -369,6 +371,7 @@ bot_conf_free(struct bot_conf *c)
 	}
 	free(c->application_id);
 	free(c->audit_channel);
+	free(c->deploy_channel);
 	strv_free(c->guilds, c->nguilds);
 	free(c->api_base);
 	free(c->gateway_url);

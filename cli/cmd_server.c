@@ -40,6 +40,8 @@ server_usage(void)
 	    "       roost server member NAME --id DISCORD_ID "
 	    "(--permissions LIST | --remove)\n"
 	    "       roost server history NAME [-n COUNT]\n"
+	    "       roost server revert NAME COMMIT\n"
+	    "       roost server rollback NAME REVISION [--yes]\n"
 	    "       roost server list\n"
 	    "       roost server limits [--format text|json]\n"
 	    "common options: --repo DIR (default .) --author \"Name <email>\" "
@@ -341,6 +343,80 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 	else
 		rc = panel_server_power(p, &req, argv[1], act, &res, &err);
 	rc = report(rc, &res, &err, p);
+	panel_result_dispose(&res);
+	panel_close(p);
+	buf_dispose(&author);
+	return rc;
+}
+
+/*
+ * roost server revert NAME COMMIT: undo what COMMIT changed in the
+ * server's file. roost server rollback NAME REVISION [--yes]: show the
+ * diff to the file at REVISION, ask (or --yes), commit it.
+ */
+static int
+server_revert(const struct server_opts *so, const char *sub, int argc,
+    char *argv[])
+{
+	struct panel_result	 res;
+	struct panel		*p;
+	struct buf		 author, diff;
+	struct rerr		 err;
+	struct panel_req	 req;
+	char			 id[GITSTORE_IDLEN], answer[16];
+	int			 rc, yes = 0, rollback;
+
+	rollback = strcmp(sub, "rollback") == 0;
+	if (rollback && argc == 4 && strcmp(argv[3], "--yes") == 0) {
+		yes = 1;
+		argc--;
+	}
+	if (argc != 3)
+		return server_usage();
+	buf_init(&author, 0);
+	if ((rc = open_panel(so, &p, &author)) != 0) {
+		buf_dispose(&author);
+		return rc;
+	}
+	req.author = buf_str(&author);
+	req.request_id = so->request_id;
+	panel_result_init(&res);
+	rerr_init(&err);
+	buf_init(&diff, 0);
+	if (!rollback)
+		rc = panel_server_revert(p, &req, argv[1], argv[2], &res, &err);
+	else if ((rc = panel_server_rollback_diff(p, argv[1], argv[2], &diff,
+	    id, &err)) == 0) {
+		fwrite(buf_str(&diff), 1, diff.len, stdout);
+		if (diff.len == 0)
+			printf("server '%s' is already as it was at %.12s\n",
+			    argv[1], id);
+		else if (!yes && !isatty(STDIN_FILENO)) {
+			fprintf(stderr, "roost server rollback: give --yes to "
+			    "commit this without being asked\n");
+			rc = CLI_USAGE;
+			goto out;
+		} else if (!yes) {
+			printf("Roll back server '%s' to %.12s? [y/N] ",
+			    argv[1], id);
+			fflush(stdout);
+			if (fgets(answer, sizeof(answer), stdin) == NULL ||
+			    (answer[0] != 'y' && answer[0] != 'Y')) {
+				printf("nothing was changed\n");
+				rc = CLI_OK;
+				goto out;
+			}
+		}
+		if (diff.len > 0)
+			rc = panel_server_rollback(p, &req, argv[1], id, &res,
+			    &err);
+	}
+	if (rc == 0 && rollback && diff.len == 0)
+		rc = CLI_OK;
+	else
+		rc = report(rc, &res, &err, p);
+out:
+	buf_dispose(&diff);
 	panel_result_dispose(&res);
 	panel_close(p);
 	buf_dispose(&author);
@@ -717,6 +793,8 @@ cmd_server(int argc, char *argv[])
 		rc = server_member(&so, n, rest);
 	else if (strcmp(sub, "history") == 0)
 		rc = server_history(&so, n, rest);
+	else if (strcmp(sub, "revert") == 0 || strcmp(sub, "rollback") == 0)
+		rc = server_revert(&so, sub, n, rest);
 	else if (strcmp(sub, "list") == 0)
 		rc = server_list(&so, n, rest);
 	else if (strcmp(sub, "limits") == 0)

@@ -1692,13 +1692,20 @@ gitstore_log_free(struct gitstore_logent *v, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].author_name);
-		free(v[i].author_email);
-		free(v[i].summary);
-		free(v[i].message);
-	}
+	for (i = 0; i < n; i++)
+		gitstore_logent_dispose(&v[i]);
 	free(v);
+}
+
+/* Frees the strings of one entry. */
+void
+gitstore_logent_dispose(struct gitstore_logent *e)
+{
+	free(e->author_name);
+	free(e->author_email);
+	free(e->summary);
+	free(e->message);
+	memset(e, 0, sizeof(*e));
 }
 
 /* Finds the newest of the last depth first-parent commits with key: value. */
@@ -1781,4 +1788,106 @@ gitstore_unlock(struct gitstore *gs)
 		close(gs->lockfd);
 		gs->lockfd = -1;
 	}
+}
+
+/* A three-way merge of one text; see gitstore.h. */
+int
+gitstore_merge_text(const char *ancestor, size_t alen, const char *ours,
+    size_t olen, const char *theirs, size_t tlen, struct buf *out,
+    int *conflicts, struct rerr *err)
+{
+	git_merge_file_input	 a, o, t;
+	git_merge_file_result	 r;
+	const char		*p;
+	size_t			 i;
+
+	*conflicts = 0;
+	git_merge_file_input_init(&a, GIT_MERGE_FILE_INPUT_VERSION);
+	git_merge_file_input_init(&o, GIT_MERGE_FILE_INPUT_VERSION);
+	git_merge_file_input_init(&t, GIT_MERGE_FILE_INPUT_VERSION);
+	a.ptr = ancestor;
+	a.size = alen;
+	o.ptr = ours;
+	o.size = olen;
+	t.ptr = theirs;
+	t.size = tlen;
+	memset(&r, 0, sizeof(r));
+	if (git_merge_file(&r, &a, &o, &t, NULL) != 0)
+		return gs_fail(err, -1, "cannot merge");
+	if (!r.automergeable) {
+		/* count the conflicting regions by their opening markers */
+		for (p = r.ptr, i = 0; i < r.len; i++)
+			if ((i == 0 || p[i - 1] == '\n') &&
+			    r.len - i >= 8 && memcmp(p + i, "<<<<<<< ", 8) == 0)
+				(*conflicts)++;
+		if (*conflicts == 0)
+			*conflicts = 1;
+	}
+	buf_add(out, r.ptr, r.len);
+	git_merge_file_result_free(&r);
+	return 0;
+}
+
+/* Appends one line of a patch to the buffer in payload. */
+static int
+diff_line_cb(const git_diff_delta *delta, const git_diff_hunk *hunk,
+    const git_diff_line *line, void *payload)
+{
+	struct buf	*out = payload;
+
+	(void)delta;
+	(void)hunk;
+	if (line->origin == GIT_DIFF_LINE_CONTEXT ||
+	    line->origin == GIT_DIFF_LINE_ADDITION ||
+	    line->origin == GIT_DIFF_LINE_DELETION)
+		buf_putc(out, line->origin);
+	buf_add(out, line->content, line->content_len);
+	return 0;
+}
+
+/* The unified diff of two texts; see gitstore.h. */
+int
+gitstore_diff_text(const char *old, size_t olen, const char *new,
+    size_t nlen, const char *path, struct buf *out, struct rerr *err)
+{
+	git_patch	*patch = NULL;
+	int		 rc = 0;
+
+	if (git_patch_from_buffers(&patch, old, old ? olen : 0, old ? path :
+	    NULL, new, new ? nlen : 0, new ? path : NULL, NULL) != 0)
+		return gs_fail(err, -1, "cannot diff");
+	if (git_patch_print(patch, diff_line_cb, out) != 0)
+		rc = gs_fail(err, -1, "cannot print the diff");
+	git_patch_free(patch);
+	return rc;
+}
+
+/* One commit's author and subject; see gitstore.h. */
+int
+gitstore_commit_info(struct gitstore *gs, const char *rev,
+    struct gitstore_logent *out, struct rerr *err)
+{
+	const git_signature	*a;
+	git_commit		*c = NULL;
+	git_oid			 oid;
+	const char		*s;
+	int			 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = gitstore_resolve(gs, rev, out->id, err)) != 0)
+		return rc;
+	if (git_oid_fromstr(&oid, out->id) != 0 ||
+	    git_commit_lookup(&c, gs->repo, &oid) != 0)
+		return gs_fail(err, -1, "cannot read a commit");
+	a = git_commit_author(c);
+	out->author_name = xstrdup(a != NULL && a->name ? a->name : "");
+	out->author_email = xstrdup(a != NULL && a->email ? a->email : "");
+	out->time = a != NULL ? (int64_t)a->when.time : 0;
+	out->tz_offset = a != NULL ? a->when.offset : 0;
+	s = git_commit_summary(c);
+	out->summary = xstrdup(s != NULL ? s : "");
+	s = git_commit_message(c);
+	out->message = xstrdup(s != NULL ? s : "");
+	git_commit_free(c);
+	return 0;
 }

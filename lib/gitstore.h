@@ -243,6 +243,32 @@ int	gitstore_lock(struct gitstore *gs, struct rerr *err);
 void	gitstore_unlock(struct gitstore *gs);
 
 /*
+ * Reads commit rev's id, author and first line into out (dispose of it
+ * with gitstore_logent_dispose). Returns 0, ROOST_ENOTFOUND or -1.
+ */
+int	gitstore_commit_info(struct gitstore *gs, const char *rev,
+	    struct gitstore_logent *out, struct rerr *err);
+/* Frees the strings of one entry (not the entry). */
+void	gitstore_logent_dispose(struct gitstore_logent *e);
+
+/*
+ * Merges two changes of one text three ways (git's merge of a file):
+ * ours and theirs both descend from ancestor. The result goes into out;
+ * *conflicts gets the number of conflicting regions (0: a clean merge;
+ * out then holds conflict markers and must not be used). Returns 0 or -1.
+ */
+int	gitstore_merge_text(const char *ancestor, size_t alen,
+	    const char *ours, size_t olen, const char *theirs, size_t tlen,
+	    struct buf *out, int *conflicts, struct rerr *err);
+/*
+ * Appends to out the unified diff (3 lines of context) from old to new
+ * (either may be NULL: the file is absent), both named path. Returns 0 or
+ * -1.
+ */
+int	gitstore_diff_text(const char *old, size_t olen, const char *new,
+	    size_t nlen, const char *path, struct buf *out, struct rerr *err);
+
+/*
  * Parses "Name <email>" into its parts (owned by the caller). Returns 0 or
  * ROOST_EINVAL with a message naming the text.
  */

@@ -24,6 +24,7 @@
 #include "gitstore.h"
 #include "limit.h"
 #include "panel.h"
+#include "panel_int.h"
 #include "rerr.h"
 #include "state.h"
 #include "xmalloc.h"
@@ -34,44 +35,6 @@
 #define PANEL_ATTEMPTS	5
 #define PANEL_DEPTH	200
 #define PANEL_PWLEN	24
-
-struct panel {
-	struct gitstore			*gs;
-	char				*branch;
-	char				*remote;	/* NULL: no remote */
-	char				*committer;
-	int				 attempts;
-	size_t				 depth;
-	struct egg_library		*own_eggs;
-	const struct egg_library	*eggs;
-	struct state_cache		*cache;
-	struct state			*last;		/* the state of the last
-							   commit made, to
-							   build the next edit
-							   on without a load */
-};
-
-/* What an edit sees: the old state and text, and where to write. */
-struct panel_ctx {
-	struct panel		*p;
-	struct state		*st;		/* state at the base commit */
-	const char		*name;		/* server name */
-	const char		*path;		/* servers/<name>.yaml */
-	const char		*old;		/* old text, NULL when absent */
-	size_t			 oldlen;
-	struct buf		*out;		/* new text */
-	int			 remove;	/* set: delete the file */
-	struct buf		*what;		/* summary of the change */
-	struct panel_result	*res;
-};
-
-struct panel_edit {
-	const char	*command;	/* "server set" */
-	const char	*name;
-	int		 must_exist;
-	int		 (*fn)(struct panel_ctx *, void *, struct rerr *);
-	void		*arg;
-};
 
 /* Opens the repository for edits. */
 int
@@ -275,8 +238,8 @@ branch_tip(struct panel *p, char id[GITSTORE_IDLEN], struct rerr *err)
  * branch is behind or equal, the local tip when it is ahead. *local is the
  * local tip ("" when the branch does not exist yet).
  */
-static int
-edit_base(struct panel *p, char base[GITSTORE_IDLEN],
+int
+panel_base(struct panel *p, char base[GITSTORE_IDLEN],
     char local[GITSTORE_IDLEN], struct rerr *err)
 {
 	char	remote[GITSTORE_IDLEN];
@@ -372,6 +335,8 @@ message_make(const struct panel_edit *e, const struct panel_req *req,
 	if (what != NULL && *what != '\0')
 		buf_addf(msg, ": %s", what);
 	buf_addf(msg, "\n\nRoost-Command: %s\n", e->command);
+	if (e->trailer != NULL)
+		buf_addf(msg, "%s\n", e->trailer);
 	if (req->request_id != NULL && *req->request_id != '\0')
 		buf_addf(msg, "Roost-Request: %s\n", req->request_id);
 }
@@ -437,7 +402,7 @@ apply_once(struct panel *p, const struct panel_req *req,
 	xasprintf(&path, "servers/%s.yaml", e->name);
 	if ((rc = gitstore_lock(p->gs, err)) != 0)
 		goto done;
-	if ((rc = edit_base(p, base, local, err)) != 0)
+	if ((rc = panel_base(p, base, local, err)) != 0)
 		goto done;
 	if (req->request_id != NULL && *req->request_id != '\0' &&
 	    gitstore_find_trailer(p->gs, base, "Roost-Request",
@@ -453,12 +418,12 @@ apply_once(struct panel *p, const struct panel_req *req,
 		goto done;
 	}
 	exists = rc == 0;
-	if (!exists && e->must_exist) {
+	if (!exists && e->must_exist == PANEL_EXISTS) {
 		rc = rerr_set(err, ROOST_ENOTFOUND, "server '%s' does not "
 		    "exist; see \"roost server list\"", e->name);
 		goto done;
 	}
-	if (exists && !e->must_exist) {
+	if (exists && e->must_exist == PANEL_NEW) {
 		rc = rerr_set(err, ROOST_EEXISTS, "server '%s' already "
 		    "exists; pick another name or use \"roost server set\"",
 		    e->name);
@@ -555,8 +520,8 @@ done:
 	return rc;
 }
 
-/* Runs an edit with retries on conflicts. */
-static int
+/* Runs an edit with retries on conflicts; see panel_int.h. */
+int
 panel_apply(struct panel *p, const struct panel_req *req,
     const struct panel_edit *e, struct panel_result *res, struct rerr *err)
 {
@@ -603,7 +568,7 @@ panel_state(struct panel *p, const char *rev, int fetch, struct state **out,
 	if (rev != NULL)
 		rc = gitstore_resolve(p->gs, rev, id, err);
 	else if (fetch && p->remote != NULL)
-		rc = edit_base(p, id, local, err);
+		rc = panel_base(p, id, local, err);
 	else
 		rc = branch_tip(p, id, err);
 	if (rc != 0)
@@ -909,7 +874,7 @@ panel_server_power(struct panel *p, const struct panel_req *req,
 {
 	static const char *const cmds[] = { "server start", "server stop",
 	    "server restart", "server reinstall" };
-	struct panel_edit	 e;
+	struct panel_edit	 e = { NULL, NULL, 0, NULL, NULL, NULL };
 
 	if ((int)action < 0 || action > PANEL_REINSTALL)
 		return rerr_set(err, ROOST_EINVAL, "unknown power action");

@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "gitstore.h"
 
+struct buf;
 struct egg_library;
 struct panel;
 struct rerr;
@@ -199,6 +200,36 @@ int	panel_member_set(struct panel *p, const struct panel_req *req,
  */
 int	panel_server_history(struct panel *p, const char *name, size_t max,
 	    struct gitstore_logent **out, size_t *n, struct rerr *err);
+
+/*
+ * Reverts what commit (a commit id or any revision) changed in server
+ * name's file, on the branch tip: a three-way merge of that change's
+ * inverse, so later changes to other lines stay. The commit message gets
+ * a "Roost-Reverts: <id>" trailer. A revert of the server's creation
+ * deletes it; of its deletion brings it back. Returns as panel_server_set;
+ * -1 with a message when the revert conflicts with later changes (nothing
+ * is committed), ROOST_EINVAL when the commit did not change the server.
+ */
+int	panel_server_revert(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *commit, struct panel_result *res,
+	    struct rerr *err);
+/*
+ * Sets server name's file to its content at revision (trailer
+ * "Roost-Rollback-To: <id>"). ROOST_ENOTFOUND when the server did not
+ * exist there. Returns as panel_server_set.
+ */
+int	panel_server_rollback(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *revision, struct panel_result *res,
+	    struct rerr *err);
+/*
+ * Appends to out the diff a rollback of name to revision would commit
+ * (from the branch tip's file to the revision's; empty when they are the
+ * same), and writes the revision's full id into resolved. Returns 0 or
+ * an error as panel_server_rollback.
+ */
+int	panel_server_rollback_diff(struct panel *p, const char *name,
+	    const char *revision, struct buf *out,
+	    char resolved[GITSTORE_IDLEN], struct rerr *err);
 
 /*
  * Makes a random password of len (>= 20) characters from getrandom(2)

@@ -526,6 +526,152 @@ test_panel__racing_writers(void **state)
 	assert_int_equal(unit_sh("git -C w pull -q --ff-only"), 0);
 }
 
+/* The commit id of rev in the work tree w. */
+static char *
+rev_of(const char *rev)
+{
+	char	*s = unit_sh_out("git -C w rev-parse %s", rev);
+
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+/*
+ * Revert: a limits change and a variable change undone on a tip that
+ * moved since (other lines stay), a conflicting revert explained with
+ * nothing committed, a revert of the creation and of the deletion;
+ * rollback with its diff.
+ */
+static void
+test_panel__revert_and_rollback(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct panel_req	 req = { AUTHOR, NULL };
+	struct rerr		 err;
+	struct buf		 diff;
+	char			*mem, *var, *created, *gone, *msg, full[41];
+	const char		*kv;
+	int			 before;
+
+	assert_rok(create(p, "rho", 1024, NULL, &res, &err), &err);
+	panel_result_dispose(&res);
+	created = rev_of("HEAD");
+	assert_rok(set1(p, "rho", "memory=1536", NULL, &res, &err), &err);
+	panel_result_dispose(&res);
+	mem = rev_of("HEAD");
+	panel_result_init(&res);
+	rerr_init(&err);
+	kv = "GREETING=howdy";
+	assert_rok(panel_server_set_vars(p, &req, "rho", &kv, 1, &res, &err),
+	    &err);
+	panel_result_dispose(&res);
+	var = rev_of("HEAD");
+
+	/* the memory change goes; the later variable change stays */
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_revert(p, &req, "rho", mem, &res, &err),
+	    &err);
+	assert_contains(res.summary, "roost server revert rho: revert ");
+	assert_contains(res.summary, "limits.memory");
+	panel_result_dispose(&res);
+	unit_assert_sh_eq("memory: 1024", "grep -o 'memory: [0-9]*' "
+	    "w/servers/rho.yaml");
+	assert_int_equal(unit_sh("grep -q 'GREETING: .*howdy' w/servers/rho.yaml"),
+	    0);
+	msg = unit_sh_out("git -C w log -1 --format=%%B");
+	xasprintf(&gone, "Roost-Reverts: %s", mem);
+	assert_contains(msg, gone);
+	free(gone);
+	free(msg);
+	/* the variable change, by a short id */
+	snprintf(full, sizeof(full), "%.7s", var);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_revert(p, &req, "rho", full, &res, &err),
+	    &err);
+	panel_result_dispose(&res);
+	assert_int_equal(unit_sh("grep -q 'GREETING: .*howdy' w/servers/rho.yaml"),
+	    1);
+
+	/* memory changed again since: reverting the first one conflicts */
+	assert_rok(set1(p, "rho", "memory=2048", NULL, &res, &err), &err);
+	panel_result_dispose(&res);
+	free(mem);
+	mem = rev_of("HEAD");
+	assert_rok(set1(p, "rho", "memory=3072", NULL, &res, &err), &err);
+	panel_result_dispose(&res);
+	before = count("w");
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_revert(p, &req, "rho", mem, &res, &err),
+	    -1);
+	assert_contains(err.msg, "conflicts with later changes");
+	assert_contains(err.msg, "nothing was committed");
+	panel_result_dispose(&res);
+	assert_int_equal(count("w"), before);
+
+	/* a commit that did not touch the server, and a bad revision */
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_revert(p, &req, "mc", mem, &res, &err),
+	    ROOST_EINVAL);
+	assert_contains(err.msg, "did not change server 'mc'");
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_revert(p, &req, "rho", "--upload-pack",
+	    &res, &err), ROOST_EINVAL);
+	panel_result_dispose(&res);
+
+	/* rollback to right after the creation: its diff, then the commit */
+	buf_init(&diff, 0);
+	rerr_init(&err);
+	assert_rok(panel_server_rollback_diff(p, "rho", created, &diff, full,
+	    &err), &err);
+	assert_string_equal(full, created);
+	assert_contains(buf_str(&diff), "-  memory: 3072");
+	assert_contains(buf_str(&diff), "+  memory: 1024");
+	assert_contains(buf_str(&diff), "+++ b/servers/rho.yaml");
+	buf_dispose(&diff);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_rollback(p, &req, "rho", created, &res, &err),
+	    &err);
+	panel_result_dispose(&res);
+	msg = unit_sh_out("git -C w diff %s HEAD -- servers/rho.yaml",
+	    created);
+	assert_string_equal(msg, "");
+	free(msg);
+	msg = unit_sh_out("git -C w log -1 --format=%%B");
+	assert_contains(msg, "Roost-Rollback-To: ");
+	free(msg);
+
+	/* reverting the creation deletes; reverting that brings it back */
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_revert(p, &req, "rho", created, &res, &err),
+	    &err);
+	panel_result_dispose(&res);
+	assert_int_equal(unit_sh("test -e w/servers/rho.yaml"), 1);
+	gone = rev_of("HEAD");
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_revert(p, &req, "rho", gone, &res, &err),
+	    &err);
+	panel_result_dispose(&res);
+	msg = unit_sh_out("git -C w diff %s HEAD -- servers/rho.yaml",
+	    created);
+	assert_string_equal(msg, "");
+	free(msg);
+	free(gone);
+	free(created);
+	free(mem);
+	free(var);
+	panel_close(p);
+}
+
 static void
 test_panel__power_delete_history(void **state)
 {
@@ -768,6 +914,7 @@ main(void)
 		cmocka_unit_test(test_panel__idempotent),
 		cmocka_unit_test(test_panel__racing_writers),
 		cmocka_unit_test(test_panel__power_delete_history),
+		cmocka_unit_test(test_panel__revert_and_rollback),
 		cmocka_unit_test(test_panel__sftp_and_members),
 		cmocka_unit_test(test_panel__placement),
 	};

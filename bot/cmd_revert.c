@@ -1,0 +1,166 @@
+/*
+ * cmd_revert: undoing history from Discord. The Revert buttons of
+ * /server history (rv:SERVER:COMMIT) revert that commit's change to the
+ * server; /server rollback SERVER REVISION shows the diff a rollback
+ * would commit with Confirm (rb:SERVER:COMMIT) and Cancel buttons. Both
+ * need the edit permission and end in git jobs (the panel's revert and
+ * rollback); the commit is authored by whoever pressed the button.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "json.h"
+#include "state.h"
+#include "xmalloc.h"
+
+#include "cmd_int.h"
+
+#define DIFF_BYTES	1700	/* of the diff shown before Confirm */
+
+/*
+ * Splits a button's argument "SERVER:COMMIT" into server (size len) and
+ * returns the commit, or NULL when it is not such an argument.
+ */
+static const char *
+split_arg(const char *arg, char *server, size_t len)
+{
+	const char	*colon = strchr(arg, ':');
+
+	if (colon == NULL || (size_t)(colon - arg) >= len ||
+	    strlen(colon + 1) < 7 || strspn(colon + 1, "0123456789abcdef") !=
+	    strlen(colon + 1))
+		return NULL;
+	snprintf(server, len, "%.*s", (int)(colon - arg), arg);
+	return colon + 1;
+}
+
+/* A Revert button of /server history: a revert job. */
+cJSON *
+cmd_revert_button(const struct cmd_call *c)
+{
+	const struct state_server	*srv;
+	const char			*commit;
+	char				 server[64];
+	cJSON				*r;
+
+	if ((commit = split_arg(c->arg, server, sizeof(server))) == NULL)
+		return cmd_reply_text(1, "This button is broken.");
+	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT,
+	    "revert changes of", &r)) == NULL)
+		return r;
+	*c->job = cmd_job_new(c->x, JOB_REVERT, srv->name, "revert");
+	(*c->job)->revision = xstrdup(commit);
+	return cmd_reply_defer(1);
+}
+
+/* /server rollback NAME REVISION: first the diff, in a job. */
+cJSON *
+cmd_do_rollback(const struct cmd_call *c)
+{
+	const char	*rev = cmd_opt_str(c->x, "revision");
+
+	if (rev == NULL || strlen(rev) < 4 || strlen(rev) > 40 ||
+	    strspn(rev, "0123456789abcdefABCDEF") != strlen(rev))
+		return cmd_reply_text(1, "Give a revision as a commit id (7 or "
+		    "more hex digits, as `/server history` shows them).");
+	*c->job = cmd_job_new(c->x, JOB_ROLLBACK_DIFF, c->srv->name,
+	    "/server rollback");
+	(*c->job)->revision = xstrdup(rev);
+	return cmd_reply_defer(1);
+}
+
+/* The Confirm button of a rollback (rb:SERVER:COMMIT). */
+cJSON *
+cmd_rollback_button(const struct cmd_call *c)
+{
+	const struct state_server	*srv;
+	const char			*commit;
+	char				 server[64];
+	cJSON				*r;
+
+	if ((commit = split_arg(c->arg, server, sizeof(server))) == NULL)
+		return cmd_reply_text(1, "This button is broken.");
+	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT,
+	    "roll back", &r)) == NULL)
+		return r;
+	*c->job = cmd_job_new(c->x, JOB_ROLLBACK, srv->name, "rollback");
+	(*c->job)->revision = xstrdup(commit);
+	(*c->job)->on_message = 1;
+	return cmd_reply_defer_update();
+}
+
+/* The preview of a rollback: its diff with Confirm and Cancel. */
+static cJSON *
+rollback_preview(const struct cmd_job *job, const struct cmd_result *res)
+{
+	struct buf	 b;
+	cJSON		*m = json_new_object(), *rows, *row, *comps;
+	const char	*d = res->diff != NULL ? res->diff : "";
+	size_t		 len = strlen(d), i;
+	char		 arg[128];
+
+	buf_init(&b, 0);
+	if (len == 0) {
+		buf_addf(&b, "`%s` is already as it was at `%.7s`; nothing to "
+		    "roll back.", job->server, res->commit);
+		cmd_add_content(m, buf_str(&b));
+		buf_dispose(&b);
+		cmd_no_mentions(m);
+		return m;
+	}
+	buf_addf(&b, "Roll `%s` back to `%.7s`? This is what would be "
+	    "committed:\n```diff\n", job->server, res->commit);
+	if (len > DIFF_BYTES) {
+		len = DIFF_BYTES;
+		while (len > 0 && d[len - 1] != '\n')
+			len--;
+	}
+	for (i = 0; i < len; i++) {
+		buf_putc(&b, d[i]);
+		if (d[i] == '`' && i + 1 < len && d[i + 1] == '`')
+			buf_puts(&b, "\xe2\x80\x8b");	/* U+200B */
+	}
+	buf_puts(&b, "```");
+	if (len < strlen(d))
+		buf_puts(&b, "\n\xe2\x80\xa6 the rest of the diff is not shown");
+	cmd_add_content(m, buf_str(&b));
+	buf_dispose(&b);
+	rows = json_add_array(m, "components");
+	row = json_new_object();
+	json_add_num(row, "type", 1);
+	comps = json_add_array(row, "components");
+	snprintf(arg, sizeof(arg), "%s:%s", job->server, res->commit);
+	cJSON_AddItemToArray(comps, cmd_button("Roll back", 4, "rb:", arg));
+	cJSON_AddItemToArray(comps, cmd_button("Cancel", 2, "x", ""));
+	cJSON_AddItemToArray(rows, row);
+	cmd_no_mentions(m);
+	return m;
+}
+
+/* See cmd_int.h. */
+cJSON *
+cmd_revert_message(const struct cmd_job *job, const struct cmd_result *res)
+{
+	cJSON	*m;
+
+	if (job->kind == JOB_ROLLBACK_DIFF)
+		return rollback_preview(job, res);
+	if (res->unchanged)
+		m = cmd_message_text("Nothing to change on `%s`: it is already "
+		    "so.", job->server);
+	else if (job->kind == JOB_REVERT)
+		m = cmd_message_text("Reverted `%.7s` on `%s` \xc2\xb7 commit "
+		    "`%.7s`.", job->revision, job->server, res->commit);
+	else
+		m = cmd_message_text("Rolled `%s` back to `%.7s` \xc2\xb7 "
+		    "commit `%.7s`.", job->server, job->revision, res->commit);
+	if (job->on_message) {
+		json_add_array(m, "components");
+		json_add_array(m, "embeds");
+	}
+	return m;
+}

@@ -21,20 +21,11 @@ export ROOST_EGGS=$ROOST_SRC/eggs
 cid() {
 	docker inspect -f '{{.Id}}' "roost-$1" 2>/dev/null
 }
-server_file() {	# server_file NAME PORT [extra lines]
-	cat >"repo/servers/$1.yaml" <<-EOF2
-	apiVersion: roost/v1
-	kind: Server
-	name: $1
-	owner: "444444444444444444"
-	node: $NODE
-	egg: roost/demo
-	state: running
-	limits: { memory: 128, cpu: 50, disk: 256, pids: 64 }
-	ports: { default: $2 }
-	variables:
-	  MOTD: "${3:-hello}"
-	EOF2
+server_file() {	# server_file NAME PORT [MOTD]
+	{
+		server_yaml "$1" "$2" running 50
+		printf 'variables:\n  MOTD: "%s"\n' "${3:-hello}"
+	} >"repo/servers/$1.yaml"
 }
 
 test_cleanup 'stop_roostd; kill $DAEMON 2>/dev/null; docker_cleanup_label roost.node=$NODE'

@@ -18,17 +18,7 @@ export ROOST_EGGS=$ROOST_SRC/eggs
 read -r PORT1 PORT2 < <(free_ports 2 | xargs)
 
 server_file() {	# server_file NAME PORT [STATE]
-	cat >"repo/servers/$1.yaml" <<-EOF2
-	apiVersion: roost/v1
-	kind: Server
-	name: $1
-	owner: "444444444444444444"
-	node: $NODE
-	egg: roost/demo
-	state: ${3:-running}
-	limits: { memory: 128, cpu: 100, disk: 256, pids: 64 }
-	ports: { default: $2 }
-	EOF2
+	server_yaml "$1" "$2" "${3:-running}" 100 >"repo/servers/$1.yaml"
 }
 post() {	# post NAME JSON: prints the HTTP status, the body in post.out
 	curl -s -o post.out -w "%{http_code}" --unix-socket "$API" \

@@ -37,18 +37,8 @@ sftp_key() {
 server_file() {
 	local u
 	{
-		cat <<-EOF2
-		apiVersion: roost/v1
-		kind: Server
-		name: mc
-		owner: "444444444444444444"
-		node: $NODE
-		egg: roost/demo
-		state: stopped
-		limits: { memory: 128, cpu: 50, disk: 256, pids: 64 }
-		ports: { default: $GAMEPORT }
-		sftp:
-		EOF2
+		server_yaml mc "$GAMEPORT" stopped 50
+		echo "sftp:"
 		for u in "$@"; do
 			printf '  - user: %s\n    keys: ["%s"]\n' "$u" "$KEY"
 		done

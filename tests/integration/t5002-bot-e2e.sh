@@ -53,15 +53,9 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	git -C repo add -A && git -C repo commit -q -m "node $NODE" &&
 	git clone -q --bare repo remote.git &&
 	hub_cert "t5002 CA" &&
-	echo fake-bot-token >token &&
 	sha=$(node_token t5002-node-secret) &&
-	cat >bot.yaml <<-EOF &&
-	tokenFile: $TRASH/token
-	applicationId: "900000000000000001"
-	apiBase: http://127.0.0.1:$P/api/v10
-	repo: $TRASH/remote.git
-	workdir: $TRASH/work
-	committer: { name: roost-bot, email: bot@example.com }
+	bot_yaml &&
+	cat >>bot.yaml <<-EOF &&
 	hub:
 	  listen: 127.0.0.1:$HUB
 	  tls: { cert: $TRASH/hub.pem, key: $TRASH/hub.key }

@@ -30,20 +30,12 @@ test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $R
 py() {	# py EXPR: evaluates EXPR on the JSON on stdin as "d"
 	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }
-server_file() {	# server_file NAME PORT STATE
-	cat >"repo/servers/$1.yaml" <<-EOF2
-	apiVersion: roost/v1
-	kind: Server
-	name: $1
-	owner: "$ALICE"
-	node: $NODE
-	egg: roost/demo
-	state: $3
-	limits: { memory: 128, cpu: 100, disk: 256, pids: 64 }
-	ports: { default: $2 }
-	members:
-	  - { id: "$BOB", permissions: [view, power] }
-	EOF2
+server_file() {	# server_file NAME PORT STATE: owned by $ALICE
+	{
+		server_yaml "$1" "$2" "$3" 100
+		printf 'members:\n  - { id: "%s", permissions: [view, power] }\n' \
+		    "$BOB"
+	} >"repo/servers/$1.yaml"
 }
 audit_lines() {	# the node's audit entries of a line
 	grep -c -F "\"line\":\"$1\"" data/audit.log || true
@@ -87,15 +79,9 @@ test_expect_success 'setup: a state repository, the fake Discord, the bot with a
 	server_file $S2 $PORT2 stopped &&
 	git -C repo add -A && git -C repo commit -q -m "node and servers" &&
 	git clone -q --bare repo remote.git &&
-	echo fake-bot-token >token &&
 	sha=$(node_token t5003-node-secret) &&
-	cat >bot.yaml <<-EOF &&
-	tokenFile: $TRASH/token
-	applicationId: "900000000000000001"
-	apiBase: http://127.0.0.1:$P/api/v10
-	repo: $TRASH/remote.git
-	workdir: $TRASH/work
-	committer: { name: roost-bot, email: bot@example.com }
+	bot_yaml &&
+	cat >>bot.yaml <<-EOF &&
 	statusFollowMinutes: 1
 	refreshInterval: 1s
 	auditChannel: "$AUDIT"

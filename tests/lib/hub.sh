@@ -27,9 +27,7 @@ node_token() {
 }
 
 hub_start() {
-	fake_start &&
-	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
-	wait_for 20 grep -q "gateway: ready" bot.log &&
+	fake_start && bot_start &&
 	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
 	wait_for 20 test -S "$API" &&
 	wait_for 30 grep -q "node $NODE connected" bot.log

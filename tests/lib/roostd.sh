@@ -9,6 +9,11 @@
 #                              a state repository ./repo, committed on main:
 #                              node NODE on 127.0.0.1 with the one port
 #                              PORT, and a demo server SERVER on it
+#   server_yaml NAME PORT STATE CPU
+#                              prints a demo server's file: NAME on $NODE,
+#                              owned by 444444444444444444, in STATE, with
+#                              the one port PORT and CPU % of a core; the
+#                              script adds what else it needs
 #   commit MESSAGE             commits all of ./repo on its branch
 #   json EXPR                  evaluates a python expression on the JSON
 #                              on stdin as "d" and prints it
@@ -44,6 +49,20 @@ roostd_repo() {
 	printf 'name: %s\nowner: "444444444444444444"\nnode: %s\negg: roost/demo\nlimits: { memory: 128 }\nports: { default: %s }\n' \
 	    "$2" "$1" "$3" >"repo/servers/$2.yaml" &&
 	git -C repo add -A && git -C repo commit -q -m init
+}
+
+server_yaml() {
+	cat <<-EOF
+	apiVersion: roost/v1
+	kind: Server
+	name: $1
+	owner: "444444444444444444"
+	node: $NODE
+	egg: roost/demo
+	state: $3
+	limits: { memory: 128, cpu: $4, disk: 256, pids: 64 }
+	ports: { default: $2 }
+	EOF
 }
 
 commit() {

@@ -117,6 +117,15 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		res->diff = buf_detach(&d);
 		break;
 	}
+	case JOB_PLAN: {
+		struct buf	d;
+
+		buf_init(&d, 0);
+		rc = panel_plan_branch(a->p, job->revision, &d, res->base,
+		    rev, &err);
+		res->diff = buf_detach(&d);
+		break;
+	}
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
@@ -125,7 +134,8 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		break;
 	}
 	result_from(res, rc, &pr, &err);
-	if (rc == 0 && job->kind == JOB_ROLLBACK_DIFF) {
+	if (rc == 0 && (job->kind == JOB_ROLLBACK_DIFF ||
+	    job->kind == JOB_PLAN)) {
 		memcpy(res->commit, rev, sizeof(res->commit));
 		res->unchanged = 1;	/* nothing was committed */
 	}

@@ -29,6 +29,7 @@
 
 #include "actions.h"
 #include "bot.h"
+#include "alerts.h"
 #include "commands.h"
 #include "consoles.h"
 #include "deploys.h"
@@ -72,6 +73,7 @@ struct bot {
 	struct live		*live;		/* NULL without a hub */
 	struct consoles		*cons;		/* console jobs, audit */
 	struct deploys		*deploys;	/* NULL without deployChannel */
+	struct alerts		*alerts;	/* NULL without a hub */
 	char			*repo_path;
 
 	pthread_mutex_t		 mu;		/* snapshot, seen ids */
@@ -298,6 +300,7 @@ hub_changed(void *arg, const char *server)
 
 	live_changed(b->live, server);
 	deploys_changed(b->deploys, server);
+	alerts_changed(b->alerts, server);
 }
 
 /* ---------------------------------------------------------- gateway */
@@ -714,6 +717,18 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 		}
 		bhub_set_audit(b.hub, hub_audit, b.cons);
 	}
+	if (b.hub != NULL) {
+		struct alerts_conf ac;
+
+		memset(&ac, 0, sizeof(ac));
+		ac.rest = b.rest;
+		ac.hub = b.hub;
+		ac.env_get = live_env_get;
+		ac.env_put = live_env_put;
+		ac.arg = &b;
+		if (alerts_start(&b.alerts, &ac, err) != 0)
+			log_warnx("%s", err->msg);
+	}
 	if (conf->deploy_channel != NULL) {
 		struct deploys_conf dc;
 
@@ -763,6 +778,8 @@ out_threads:
 	consoles_stop(b.cons);
 	deploys_stop(b.deploys);
 	b.deploys = NULL;
+	alerts_stop(b.alerts);
+	b.alerts = NULL;
 	live_stop(b.live);
 	bhub_stop(b.hub);
 out_actions:

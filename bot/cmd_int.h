@@ -175,6 +175,7 @@ cJSON	*cmd_do_node_list(const struct cmd_call *c);
 cJSON	*cmd_do_egg_list(const struct cmd_call *c);
 cJSON	*cmd_do_console(const struct cmd_call *c);
 cJSON	*cmd_do_rollback(const struct cmd_call *c);
+cJSON	*cmd_do_plan(const struct cmd_call *c);
 cJSON	*cmd_do_logs(const struct cmd_call *c);
 /* Autocomplete of server, node and nest options. */
 cJSON	*cmd_do_autocomplete(const struct cmd_env *env, const struct ix *x);

@@ -109,6 +109,7 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 	case JOB_REVERT:
 	case JOB_ROLLBACK:
 	case JOB_ROLLBACK_DIFF:
+	case JOB_PLAN:
 		return cmd_revert_message(job, res);
 	case JOB_CONSOLE:
 	case JOB_LOGS:

@@ -153,12 +153,64 @@ rollback_preview(const struct cmd_job *job, const struct cmd_result *res)
 	return m;
 }
 
+/* /plan BRANCH: a job that fetches the branch and plans it. */
+cJSON *
+cmd_do_plan(const struct cmd_call *c)
+{
+	const char	*b = cmd_opt_str(c->x, "branch");
+
+	if (b == NULL || *b == '\0' || *b == '-' || strlen(b) > 100 ||
+	    strstr(b, "..") != NULL || strspn(b, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") != strlen(b))
+		return cmd_reply_text(1, "Give a branch name of the state "
+		    "repository, such as `feature/bigger-mc`.");
+	*c->job = cmd_job_new(c->x, JOB_PLAN, NULL, "/plan");
+	(*c->job)->revision = xstrdup(b);
+	return cmd_reply_defer(0);
+}
+
+/* The plan of a branch, in a code block cut to fit. */
+static cJSON *
+plan_message(const struct cmd_job *job, const struct cmd_result *res)
+{
+	struct buf	 b;
+	cJSON		*m = json_new_object();
+	const char	*p = res->diff != NULL ? res->diff : "";
+	size_t		 len = strlen(p), i;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "Plan of `%.100s` (`%.7s`) against the tracked branch "
+	    "(`%.7s`):\n```\n", job->revision, res->commit, res->base);
+	if (len > DIFF_BYTES) {
+		len = DIFF_BYTES;
+		while (len > 0 && p[len - 1] != '\n')
+			len--;
+	}
+	for (i = 0; i < len; i++) {
+		buf_putc(&b, p[i]);
+		if (p[i] == '`' && i + 1 < len && p[i + 1] == '`')
+			buf_puts(&b, "\xe2\x80\x8b");	/* U+200B */
+	}
+	if (len == 0)
+		buf_puts(&b, "nothing to do\n");
+	buf_puts(&b, "```");
+	if (len < strlen(p))
+		buf_puts(&b, "\n\xe2\x80\xa6 the rest of the plan is not shown; "
+		    "`roost plan --rev BRANCH` prints it whole");
+	cmd_add_content(m, buf_str(&b));
+	buf_dispose(&b);
+	cmd_no_mentions(m);
+	return m;
+}
+
 /* See cmd_int.h. */
 cJSON *
 cmd_revert_message(const struct cmd_job *job, const struct cmd_result *res)
 {
 	cJSON	*m;
 
+	if (job->kind == JOB_PLAN)
+		return plan_message(job, res);
 	if (job->kind == JOB_ROLLBACK_DIFF)
 		return rollback_preview(job, res);
 	if (res->unchanged)

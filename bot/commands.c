@@ -450,6 +450,11 @@ static const struct cmd_opt opts_rollback[] = {
 	{ 3, "revision", "A commit id from /server history", 1, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
+static const struct cmd_opt opts_plan[] = {
+	{ 3, "branch", "A branch of the state repository (a pull request's)",
+	    1, 0 },
+	{ 0, NULL, NULL, 0, 0 }
+};
 static const struct cmd_opt opts_logs[] = {
 	{ 3, "server", "The server", 1, 1 },
 	{ 4, "lines", "How many of the latest lines (20; at most 100)", 0, 0 },
@@ -469,6 +474,7 @@ static const struct {
 	{ "server", "Game servers" },
 	{ "node", "Nodes that run game servers" },
 	{ "egg", "Game server templates" },
+	{ "plan", "What a branch of the state would do, node by node" },
 };
 
 /*
@@ -514,6 +520,9 @@ static const struct cmd_row cmd_rows[] = {
 	    CMD_SELF, "list nodes", opts_none, cmd_do_node_list, 0 },
 	{ "egg", "list", "List eggs, or the eggs of one nest", 0, CMD_SELF,
 	    "list eggs", opts_egg_list, cmd_do_egg_list, 0 },
+	/* a command without subcommands: sub is NULL */
+	{ "plan", NULL, "What a branch of the state would do", PERM_VIEW,
+	    CMD_SELF, "see plans", opts_plan, cmd_do_plan, 0 },
 };
 
 /* Buttons and selects, by custom_id prefix (see the list at the top). */
@@ -553,7 +562,8 @@ run_command(const struct cmd_env *env, const struct ix *x,
 
 	for (i = 0; i < NELEM(cmd_rows) && row == NULL; i++)
 		if (strcmp(cmd_rows[i].command, x->cmd) == 0 &&
-		    x->sub != NULL && strcmp(cmd_rows[i].sub, x->sub) == 0)
+		    (cmd_rows[i].sub == NULL ? x->sub == NULL : x->sub !=
+		    NULL && strcmp(cmd_rows[i].sub, x->sub) == 0))
 			row = &cmd_rows[i];
 	if (row == NULL)
 		return cmd_reply_text(1, "Unknown command.");
@@ -669,6 +679,14 @@ cmd_definitions(void)
 			if (strcmp(cmd_rows[j].command, cmd_commands[i].name)
 			    != 0)
 				continue;
+			if (cmd_rows[j].sub == NULL) {
+				/* the command's own options, no subcommand */
+				for (op = cmd_rows[j].opts; op->name != NULL;
+				    op++)
+					opt(subs, op->type, op->name, op->desc,
+					    op->required, op->autocomplete);
+				continue;
+			}
 			s = opt(subs, 1, cmd_rows[j].sub, cmd_rows[j].desc, 0,
 			    0);
 			if (cmd_rows[j].opts[0].name == NULL)

@@ -55,6 +55,7 @@ enum cmd_kind {
 	JOB_REVERT,		/* revert one commit's change (revision) */
 	JOB_ROLLBACK_DIFF,	/* what a rollback to revision would do */
 	JOB_ROLLBACK,		/* set the file as it was at revision */
+	JOB_PLAN,		/* the plan of branch (revision) */
 	/* not git: the bot's console workers (console.c) */
 	JOB_CONSOLE,		/* type line on server's console */
 	JOB_LOGS,		/* show the tail of server's console */
@@ -106,7 +107,8 @@ struct cmd_result {
 	char			*password;	/* sftp: the new password */
 	int			 dm_sent;	/* sftp: password went by DM */
 	int			 dm_closed;	/* sftp: DM refused (50007) */
-	char			*diff;		/* rollback preview */
+	char			*diff;		/* rollback preview, plan */
+	char			 base[41];	/* plan: the tracked tip */
 	struct gitstore_logent	*log;		/* history */
 	size_t			 nlog;
 };

@@ -232,6 +232,17 @@ int	panel_server_rollback_diff(struct panel *p, const char *name,
 	    char resolved[GITSTORE_IDLEN], struct rerr *err);
 
 /*
+ * Writes into out the plan from the tracked branch's tip (base_id) to
+ * branch's tip (tip_id; fetched first when there is a remote): what
+ * roostd would do on each node, after the branch's problems. Returns 0,
+ * ROOST_EINVAL for a name git would not take, ROOST_ENOTFOUND when there
+ * is no such branch, or -1.
+ */
+int	panel_plan_branch(struct panel *p, const char *branch,
+	    struct buf *out, char base_id[GITSTORE_IDLEN],
+	    char tip_id[GITSTORE_IDLEN], struct rerr *err);
+
+/*
  * Makes a random password of len (>= 20) characters from getrandom(2)
  * into out (len + 1 bytes).
  */

@@ -381,6 +381,7 @@ state_free(struct state *st)
 		free(st->conf.access[i].role);
 	free(st->conf.access);
 	free(st->conf.default_node);
+	free(st->conf.alerts.channel);
 	for (i = 0; i < st->nnodes; i++)
 		state_node_dispose(&st->nodes[i]);
 	free(st->nodes);

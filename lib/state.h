@@ -62,8 +62,25 @@ struct state_access {
 	unsigned	 perms;		/* PERM_* */
 };
 
+/* What the alerts channel hears about (roost.yaml's alerts.on). */
+#define ALERT_CRASH	0x01	/* a server's container died */
+#define ALERT_CRASHLOOP	0x02	/* ... and keeps dying */
+#define ALERT_INSTALL	0x04	/* an install failed */
+#define ALERT_START	0x08	/* a server failed to start */
+#define ALERT_NODE	0x10	/* a node disconnected, and came back */
+#define ALERT_ALL	0x1f
+#define ALERT_NODE_DOWN_MS	60000	/* default alerts.nodeDownAfter */
+
+/* roost.yaml's alerts. */
+struct state_alerts {
+	char		*channel;	/* Discord channel id, or NULL: none */
+	unsigned	 on;		/* ALERT_* */
+	uint64_t	 node_down_ms;	/* disconnected this long: alert */
+};
+
 struct state_conf {
 	char			*path;		/* "roost.yaml" */
+	struct state_alerts	 alerts;
 	struct state_access	*access;
 	size_t			 naccess;
 	struct state_limits	 defaults;	/* default limits for new servers */
@@ -162,6 +179,8 @@ struct state_server {
 	char			*egg;		/* "nest/name" */
 	char			*image;		/* NULL: the egg's first image */
 	enum state_power	 state;
+	int			 alerts;	/* alerts.enabled (default 1) */
+	int			 alerts_mention; /* alerts.mentionOwner */
 	char			*restarted_at;	/* one-shot request, or NULL */
 	char			*reinstall_at;	/* one-shot request, or NULL */
 	struct state_limits	 limits;	/* defaults applied */

@@ -342,6 +342,59 @@ limits_unset(struct state_limits *l)
 		*limit_field(l, &limit_table[i]) = STATE_UNSET;
 }
 
+/* alerts.channel: a Discord channel id. */
+static void
+alerts_channel(struct fields_ctx *c, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
+{
+	struct state_alerts	*a = obj;
+
+	(void)f;
+	if (!ydoc_is_scalar(v) || !state_snowflake_valid(v->str)) {
+		fields_err(c, v, "'%s' must be a Discord channel id (17 to 20 "
+		    "digits, quoted)", name);
+		return;
+	}
+	free(a->channel);
+	a->channel = xstrdup(v->str);
+}
+
+/* alerts.on: a list of crash, crashloop, install, start, node. */
+static void
+alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
+{
+	static const struct { const char *name; unsigned bit; } kinds[] = {
+		{ "crash", ALERT_CRASH }, { "crashloop", ALERT_CRASHLOOP },
+		{ "install", ALERT_INSTALL }, { "start", ALERT_START },
+		{ "node", ALERT_NODE },
+	};
+	struct state_alerts	*a = obj;
+	const struct ydoc_node	*it;
+	size_t			 i, k;
+
+	(void)f;
+	if (v->type != YDOC_SEQ) {
+		fields_err(c, v, "'%s' must be a list such as [crashloop, "
+		    "install, node]", name);
+		return;
+	}
+	a->on = 0;
+	for (i = 0; i < v->n; i++) {
+		it = ydoc_item(v, i);
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			if (ydoc_is_scalar(it) && strcmp(it->str,
+			    kinds[k].name) == 0)
+				break;
+		if (k == sizeof(kinds) / sizeof(kinds[0]))
+			fields_err(c, it, "'%s' takes crash, crashloop, "
+			    "install, start and node, not '%s'", name,
+			    ydoc_is_scalar(it) ? it->str : "a non-string");
+		else
+			a->on |= kinds[k].bit;
+	}
+}
+
 static void
 load_conf(struct state *st, const char *path, const char *buf, size_t len)
 {
@@ -353,6 +406,15 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 		{ "maxServersPerUser", FIELD_INT64,
 		    offsetof(struct state_conf, max_servers_per_user), 0,
 		    100000 },
+		{ "alerts", FIELD_SKIP, 0, 0, 0 },
+	};
+	static const struct field af[] = {
+		{ "channel", FIELD_FUNC, 0, 0, 0, 0, NULL, alerts_channel },
+		{ "on", FIELD_FUNC, 0, 0, 0, 0, NULL, alerts_on },
+		{ "nodeDownAfter", FIELD_DURATION,
+		    offsetof(struct state_alerts, node_down_ms), 1000,
+		    86400000 },
+		{ NULL }
 	};
 	struct fields_ctx		 c = { path, st->diags };
 	struct ydoc		*doc;
@@ -365,6 +427,16 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 		goto done;
 	check_header(&c, root, "Config");
 	fields_fill(&c, root, f, sizeof(f) / sizeof(f[0]), &st->conf, NULL);
+	st->conf.alerts.on = ALERT_ALL;
+	st->conf.alerts.node_down_ms = ALERT_NODE_DOWN_MS;
+	if ((v = ydoc_get(root, "alerts")) != NULL && !ydoc_is_null(v)) {
+		if (v->type != YDOC_MAP)
+			fields_err(&c, v, "'alerts' must be a map such as "
+			    "{ channel: \"123456789012345678\", on: [crashloop] }");
+		else
+			fields_fill_prefix(&c, v, af, SIZE_MAX,
+			    &st->conf.alerts, "alerts");
+	}
 	if ((acc = ydoc_get(root, "access")) != NULL && !ydoc_is_null(acc)) {
 		if (acc->type != YDOC_SEQ)
 			fields_err(&c, acc, "'access' must be a list of { role, "
@@ -983,6 +1055,14 @@ state_sftp_user_valid(const char *s)
 	return 1;
 }
 
+/* A server file's alerts: { enabled, mentionOwner }. */
+static const struct field server_alert_keys[] = {
+	{ "enabled", FIELD_BOOL, offsetof(struct state_server, alerts), 0, 0 },
+	{ "mentionOwner", FIELD_BOOL, offsetof(struct state_server,
+	    alerts_mention), 0, 0 },
+	{ NULL }
+};
+
 /* Parses one server file; see state_int.h. */
 int
 state_parse_server(struct state_server **out, const char *path,
@@ -1005,6 +1085,7 @@ state_parse_server(struct state_server **out, const char *path,
 		{ "variables", FIELD_SKIP, 0, 0, 0 },
 		{ "sftp", FIELD_SKIP, 0, 0, 0 },
 		{ "members", FIELD_SKIP, 0, 0, 0 },
+		{ "alerts", FIELD_MAP, 0, 0, 0, 0, server_alert_keys },
 	};
 	struct fields_ctx		 c = { path, d };
 	struct ydoc		*doc;
@@ -1019,6 +1100,7 @@ state_parse_server(struct state_server **out, const char *path,
 		return ROOST_EINVAL;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	s->alerts = 1;
 	limits_unset(&s->limits);
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	dot = strrchr(base, '.');

@@ -59,7 +59,7 @@ test_expect_success 'commands are registered for the guild (bulk overwrite)' '
 	$C get /commands >cmds.json &&
 	/usr/bin/python3 -c "
 import json; c=json.load(open(\"cmds.json\"))[\"800000000000000001\"]
-names=sorted(x[\"name\"] for x in c); assert names==[\"egg\",\"node\",\"server\"], names
+names=sorted(x[\"name\"] for x in c); assert names==[\"egg\",\"node\",\"plan\",\"server\"], names
 subs=[o[\"name\"] for o in c[[x[\"name\"] for x in c].index(\"server\")][\"options\"]]
 for s in \"create list status start stop restart edit vars delete sftp history\".split(): assert s in subs, s
 " &&

@@ -22,7 +22,7 @@ read -r P GW RESUME HUB PORT1 PORT2 < <(free_ports 6 | xargs)
 API=$TRASH/api.sock
 ADMIN=111111111111111111 CONROLE=222222222222222222
 ALICE=444444444444444444 BOB=555555555555555555 CAROL=666666666666666666
-AUDIT=700000000000000007 DEPLOY=700000000000000008
+AUDIT=700000000000000007 DEPLOY=700000000000000008 ALERTS=700000000000000009
 S1=c1-$TEST_RUN_ID S2=c2-$TEST_RUN_ID
 export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
@@ -35,6 +35,7 @@ server_file() {	# server_file NAME PORT STATE: owned by $ALICE
 		server_yaml "$1" "$2" "$3" 100
 		printf 'members:\n  - { id: "%s", permissions: [view, power] }\n' \
 		    "$BOB"
+		echo "alerts: { mentionOwner: true }"
 	} >"repo/servers/$1.yaml"
 }
 audit_lines() {	# the node's audit entries of a line
@@ -48,6 +49,9 @@ engine_log() {
 }
 follow_ended() {	# the followed logs message says it no longer follows
 	$C show "$fid" | grep -q "no longer followed"
+}
+posted_once() {	# posted_once TEXT: one audit channel message shows TEXT
+	[ "$(audit_posts "$1")" = 1 ]
 }
 ephemeral() {	# ephemeral ID: the first response's flags
 	$C show "$1" | py "(d['acked'].get('data') or {}).get('flags', 0) & 64"
@@ -66,6 +70,7 @@ test_expect_success 'setup: a state repository, the fake Discord, the bot with a
 	    permissions: [admin]
 	  - role: "$CONROLE"
 	    permissions: [view, console]
+	alerts: { channel: "$ALERTS", nodeDownAfter: 3s }
 	EOF
 	cat >repo/nodes/$NODE.yaml <<-EOF &&
 	apiVersion: roost/v1
@@ -121,7 +126,7 @@ test_expect_success '/server console: the line reaches the server, its output co
 test_expect_success 'the node audits it once with the Discord user; the audit channel gets one message' '
 	test "$(audit_lines "say hello-from-discord")" = 1 &&
 	grep -F "say hello-from-discord" data/audit.log | grep -q "\"who\":\"discord:$ALICE\"" &&
-	wait_for 10 test "$(audit_posts "say hello-from-discord")" = 1 &&
+	wait_for 10 posted_once "say hello-from-discord" &&
 	$C get /messages | py "[m for m in d if m[\"channel_id\"]==\"$AUDIT\" and \"hello-from-discord\" in m[\"content\"]][0]" >post &&
 	grep -q "<@$ALICE>" post && grep -q "$S1" post &&
 	$C get /calls | py "[c[\"body\"].get(\"allowed_mentions\") for c in d if c[\"method\"]==\"POST\" and c[\"path\"]==\"/channels/$AUDIT/messages\"]" >mentions &&
@@ -183,7 +188,7 @@ test_expect_success 'a command of the CLI is audited with the Unix user and post
 	roost console $S1 --api "$API" -c "say from-the-cli" >cli.out &&
 	grep -qx "from-the-cli" cli.out &&
 	grep -F "say from-the-cli" data/audit.log | grep -q "\"who\":\"unix:root\"" &&
-	wait_for 10 test "$(audit_posts "say from-the-cli")" = 1 &&
+	wait_for 10 posted_once "say from-the-cli" &&
 	$C get /messages | py "[m for m in d if m[\"channel_id\"]==\"$AUDIT\" and \"from-the-cli\" in m[\"content\"]][0]" | grep -q "unix:root"
 '
 
@@ -255,6 +260,42 @@ assert len(m[\"edits\"]) >= 1, m" &&
 	wait_for 30 sh -c "docker inspect roost-$S1 --format \"{{.Config.Env}}\" | grep -q \"deployed by git\""
 '
 
+alert_msgs() {	# the alerts channel's messages whose embeds show TEXT, as JSON
+	$C get /messages | py "json.dumps([m for m in d if m['channel_id']=='$ALERTS' and '''$1''' in json.dumps(m.get('embeds'))])"
+}
+alert_count() {
+	alert_msgs "$1" | py "len(d)"
+}
+alert_edits() {
+	alert_msgs "$1" | py "sum(len(m['edits']) for m in d)"
+}
+alerts_are() {	# alerts_are TEXT N: N messages show TEXT
+	[ "$(alert_count "$1")" = "$2" ]
+}
+alert_edited() {	# alert_edited TEXT: a message showing TEXT was edited
+	[ "$(alert_edits "$1")" -ge 1 ]
+}
+wait_running() {
+	[ "$(phase $S1)" = Running ]
+}
+
+test_expect_success 'a crash is one alert mentioning the owner; the next crash edits it' '
+	docker kill roost-$S1 >/dev/null &&
+	wait_for 30 alerts_are "$S1 crashed" 1 &&
+	alert_msgs "$S1 crashed" >a.json && cat a.json &&
+	/usr/bin/python3 -c "
+import json; m=json.load(open(\"a.json\"))[0]
+assert m[\"content\"]==\"<@$ALICE>\", m
+assert \"$NODE\" in m[\"embeds\"][0][\"description\"], m" &&
+	$C get /calls | py "[c[\"body\"].get(\"allowed_mentions\") for c in d if c[\"method\"]==\"POST\" and c[\"path\"]==\"/channels/$ALERTS/messages\"]" | grep -q "users.*$ALICE" &&
+	wait_for 60 wait_running &&
+	docker kill roost-$S1 >/dev/null &&
+	wait_for 30 alert_edited "$S1 crashed" &&
+	test "$(alert_count "$S1")" = 1 &&
+	alert_msgs "$S1" | grep -q "crashed 2 times" &&
+	wait_for 60 wait_running
+'
+
 test_expect_success 'a server whose node is not connected gets a clear message at once' '
 	kill $ROOSTD && wait $ROOSTD 2>/dev/null; ROOSTD= &&
 	wait_for 20 grep -q "node $NODE disconnected" bot.log &&
@@ -263,6 +304,13 @@ test_expect_success 'a server whose node is not connected gets a clear message a
 	grep -q "node $NODE is not connected" out &&
 	id=$($C slash $ALICE "" "server logs $S1") &&
 	$C wait $id "Cannot show" 5 | grep -q "not connected"
+'
+
+test_expect_success 'a node away longer than nodeDownAfter is an alert, and so is its return' '
+	wait_for 20 alerts_are "node $NODE is not connected" 1 &&
+	{ roostd -d -f roostd.yaml >>roostd.log 2>&1 & ROOSTD=$!; } &&
+	wait_for 30 alerts_are "node $NODE is back" 1 &&
+	test "$(alert_count "node $NODE is not connected")" = 1
 '
 
 test_expect_success 'no Discord rule was broken' '

@@ -7,6 +7,7 @@
 # explained and commits nothing; /server rollback shows the diff and
 # commits only after Roll back is pressed; users without edit are
 # refused; the CLI does the same with roost server revert / rollback.
+# /plan BRANCH shows the plan roost plan prints for another branch.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/bot.sh"
 
@@ -17,6 +18,9 @@ export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null'
 
 tip() { git -C "$TRASH/remote.git" rev-parse main; }
+ephemeral() {	# ephemeral ID: the first response's flags
+	$C show "$1" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print((d['acked'].get('data') or {}).get('flags', 0) & 64)"
+}
 file_at() {	# file_at REV: servers/demo.yaml in the remote at REV
 	git -C "$TRASH/remote.git" show "$1:servers/demo.yaml"
 }
@@ -119,6 +123,28 @@ test_expect_success 'the CLI reverts and rolls back the same way' '
 	test "$(tip)" = "$before" &&
 	cli rollback demo $base --yes >out &&
 	test "$(file_at main | sha256sum)" = "$(file_at $base | sha256sum)"
+'
+
+test_expect_success '/plan BRANCH shows what roost plan shows for that branch' '
+	git -C clone pull -q --ff-only &&
+	git -C clone checkout -q -b feature/bigger &&
+	sed -i "s/^limits: { memory: [0-9]*,/limits: { memory: 1024,/" clone/servers/demo.yaml &&
+	sed -i "s/^state: running/state: stopped/" clone/servers/demo.yaml &&
+	git -C clone commit -qam "bigger and stopped" &&
+	git -C clone push -q origin feature/bigger &&
+	git -C clone checkout -q main &&
+	roost plan --repo clone --rev origin/feature/bigger --base origin/main >cli-plan &&
+	id=$($C slash $ALICE "" "plan" branch=feature/bigger) &&
+	$C wait $id "Plan of" 20 >bot-plan && cat bot-plan cli-plan &&
+	grep -q "update    demo" cli-plan && grep -q "stop      demo" cli-plan &&
+	sed -n "/^node /,\$p" cli-plan >want &&
+	sed -n "/^node /,/^\`\`\`/p" bot-plan | grep -v "^\`\`\`" >got &&
+	diff want got &&
+	test "$(ephemeral $id)" = 0 &&
+	id=$($C slash $ALICE "" "plan" branch=--upload-pack=touch) &&
+	$C wait $id "branch name" 10 >/dev/null &&
+	id=$($C slash $ALICE "" "plan" branch=no/such/branch) &&
+	$C wait $id "no branch" 20 >/dev/null
 '
 
 test_expect_success 'no Discord rule was broken' '

@@ -18,6 +18,7 @@
 #include "state.h"
 #include "xmalloc.h"
 
+#include "../../bot/alerts.h"
 #include "../../bot/commands.h"
 
 #define ADMIN	"111111111111111111"
@@ -762,7 +763,13 @@ test_definitions_and_bar(void **state)
 		assert_true(strlen(json_str(c, "description", "")) <= 100);
 		n++;
 	}
-	assert_int_equal(n, 3);
+	/* server, node, egg, and plan with its option and no subcommand */
+	assert_int_equal(n, 4);
+	c = cJSON_GetArrayItem(d, 3);
+	assert_string_equal(json_str(c, "name", ""), "plan");
+	assert_string_equal(json_str(c, "options.0.name", ""), "branch");
+	assert_int_equal(json_int64(c, "options.0.type", 0), 3);
+	assert_true(json_bool(c, "options.0.required", 0));
 	cJSON_Delete(d);
 	cmd_bar(50, 100, 10, bar, sizeof(bar));
 	assert_contains(bar, "50%");
@@ -1013,6 +1020,47 @@ test_console_messages(void **state)
 	cJSON_Delete(e);
 }
 
+/* What a sequence of reports means for the alerts channel. */
+static void
+test_alert_steps(void **state)
+{
+	static const struct {
+		const char	*report;
+		enum alert_event want;
+	} seq[] = {
+		{ "{\"phase\":\"Running\",\"container\":{\"restarts\":0}}",
+		    AE_NONE },		/* the first report: a baseline */
+		{ "{\"phase\":\"Crashed\",\"container\":{\"restarts\":0}}",
+		    AE_CRASH },
+		{ "{\"phase\":\"Running\",\"container\":{\"restarts\":1}}",
+		    AE_NONE },		/* the restart of that crash */
+		{ "{\"phase\":\"Running\",\"container\":{\"restarts\":2}}",
+		    AE_CRASH },		/* a crash between two reports */
+		{ "{\"phase\":\"Crashed\",\"container\":{\"restarts\":2}}",
+		    AE_CRASH },
+		{ "{\"phase\":\"CrashLoop\",\"container\":{\"restarts\":4}}",
+		    AE_CRASHLOOP },
+		{ "{\"phase\":\"CrashLoop\",\"container\":{\"restarts\":4}}",
+		    AE_NONE },		/* still: nothing new */
+		{ "{\"phase\":\"Installing\"}", AE_NONE },
+		{ "{\"phase\":\"InstallFailed\"}", AE_INSTALL },
+		{ "{\"phase\":\"Failed\"}", AE_START },
+		{ "{\"phase\":\"Stopped\"}", AE_NONE },
+	};
+	struct alert_track	 t;
+	cJSON			*o;
+	size_t			 i;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		o = cJSON_Parse(seq[i].report);
+		assert_int_equal(alert_step(&t, o), seq[i].want);
+		cJSON_Delete(o);
+	}
+	assert_int_equal(alert_event_bit(AE_CRASHLOOP), ALERT_CRASHLOOP);
+	assert_int_equal(alert_event_bit(AE_NONE), 0);
+}
+
 int
 main(void)
 {
@@ -1031,6 +1079,7 @@ main(void)
 		cmocka_unit_test(test_modal_bounds_from_table),
 		cmocka_unit_test(test_console_commands),
 		cmocka_unit_test(test_console_messages),
+		cmocka_unit_test(test_alert_steps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,73 @@
+/*
+ * alerts: the alerts channel (roost.yaml's alerts). The bot watches what
+ * the nodes report and posts an embed when a server's container dies
+ * (crash), keeps dying (crashloop), fails to install (install) or to
+ * start (start), and when a node it has seen is disconnected for longer
+ * than alerts.nodeDownAfter (node), and again when it is back. Alerts are
+ * coalesced: everything about one server within ALERT_COALESCE_MS is one
+ * message, edited ("crashed 3 times", then "crash loop"), never fifty.
+ * A server file can turn its alerts off (alerts.enabled: false) or have
+ * its owner mentioned (alerts.mentionOwner: true).
+ *
+ * Threading: one thread of its own; every function is safe from any
+ * thread, and alerts_changed may be called with the hub's lock held.
+ */
+#ifndef ROOST_BOT_ALERTS_H
+#define ROOST_BOT_ALERTS_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+struct alerts;
+struct bhub;
+struct cmd_env;
+struct rerr;
+struct rest;
+
+#define ALERT_COALESCE_MS	(10 * 60 * 1000)
+
+struct alerts_conf {
+	struct rest	*rest;		/* borrowed */
+	struct bhub	*hub;		/* borrowed */
+	/* the current state snapshot, as live_conf's */
+	void		*(*env_get)(void *arg, struct cmd_env *env);
+	void		 (*env_put)(void *arg, void *ref);
+	void		*arg;
+};
+
+/* Starts the watcher (conf copied). Returns 0 or -1 with err. */
+int	alerts_start(struct alerts **out, const struct alerts_conf *conf,
+	    struct rerr *err);
+/* Stops it and frees everything; takes NULL. */
+void	alerts_stop(struct alerts *al);
+/* A node reported a change of server (NULL: of any). */
+void	alerts_changed(struct alerts *al, const char *server);
+
+/* What one report of a server means for its alerts (pure). */
+enum alert_event {
+	AE_NONE,
+	AE_CRASH,
+	AE_CRASHLOOP,
+	AE_INSTALL,
+	AE_START
+};
+
+/* What the watcher remembers of a server between reports. */
+struct alert_track {
+	char		 phase[32];	/* last phase seen */
+	int64_t		 restarts;	/* last container.restarts seen */
+	int		 seen;		/* a report came before */
+};
+
+/*
+ * Compares status with what t remembers and updates t: the event the
+ * report brings (AE_NONE for the first report, which only sets the
+ * baseline).
+ */
+enum alert_event alert_step(struct alert_track *t, const cJSON *status);
+
+/* The ALERT_* bit an event needs in alerts.on. */
+unsigned alert_event_bit(enum alert_event e);
+
+#endif

@@ -19,7 +19,32 @@
 
 #include "cmd_int.h"
 
-#define DIFF_BYTES	1700	/* of the diff shown before Confirm */
+#define DIFF_BYTES	1700	/* of a diff or plan shown */
+
+/*
+ * Appends text in a code block (opened by the caller), cut at a line end
+ * to DIFF_BYTES with every "```" broken, closes the block and says what
+ * was cut, naming the rest as rest.
+ */
+static void
+code_cut(struct buf *b, const char *text, const char *rest)
+{
+	size_t	len = strlen(text), i;
+
+	if (len > DIFF_BYTES) {
+		len = DIFF_BYTES;
+		while (len > 0 && text[len - 1] != '\n')
+			len--;
+	}
+	for (i = 0; i < len; i++) {
+		buf_putc(b, text[i]);
+		if (text[i] == '`' && i + 1 < len && text[i + 1] == '`')
+			buf_puts(b, "\xe2\x80\x8b");	/* U+200B */
+	}
+	buf_puts(b, "```");
+	if (len < strlen(text))
+		buf_addf(b, "\n\xe2\x80\xa6 %s", rest);
+}
 
 /*
  * Splits a button's argument "SERVER:COMMIT" into server (size len) and
@@ -112,11 +137,10 @@ rollback_preview(const struct cmd_job *job, const struct cmd_result *res)
 	struct buf	 b;
 	cJSON		*m = json_new_object(), *rows, *row, *comps;
 	const char	*d = res->diff != NULL ? res->diff : "";
-	size_t		 len = strlen(d), i;
 	char		 arg[128];
 
 	buf_init(&b, 0);
-	if (len == 0) {
+	if (*d == '\0') {
 		buf_addf(&b, "`%s` is already as it was at `%.7s`; nothing to "
 		    "roll back.", job->server, res->commit);
 		cmd_add_content(m, buf_str(&b));
@@ -126,19 +150,7 @@ rollback_preview(const struct cmd_job *job, const struct cmd_result *res)
 	}
 	buf_addf(&b, "Roll `%s` back to `%.7s`? This is what would be "
 	    "committed:\n```diff\n", job->server, res->commit);
-	if (len > DIFF_BYTES) {
-		len = DIFF_BYTES;
-		while (len > 0 && d[len - 1] != '\n')
-			len--;
-	}
-	for (i = 0; i < len; i++) {
-		buf_putc(&b, d[i]);
-		if (d[i] == '`' && i + 1 < len && d[i + 1] == '`')
-			buf_puts(&b, "\xe2\x80\x8b");	/* U+200B */
-	}
-	buf_puts(&b, "```");
-	if (len < strlen(d))
-		buf_puts(&b, "\n\xe2\x80\xa6 the rest of the diff is not shown");
+	code_cut(&b, d, "the rest of the diff is not shown");
 	cmd_add_content(m, buf_str(&b));
 	buf_dispose(&b);
 	rows = json_add_array(m, "components");
@@ -176,27 +188,12 @@ plan_message(const struct cmd_job *job, const struct cmd_result *res)
 	struct buf	 b;
 	cJSON		*m = json_new_object();
 	const char	*p = res->diff != NULL ? res->diff : "";
-	size_t		 len = strlen(p), i;
 
 	buf_init(&b, 0);
 	buf_addf(&b, "Plan of `%.100s` (`%.7s`) against the tracked branch "
 	    "(`%.7s`):\n```\n", job->revision, res->commit, res->base);
-	if (len > DIFF_BYTES) {
-		len = DIFF_BYTES;
-		while (len > 0 && p[len - 1] != '\n')
-			len--;
-	}
-	for (i = 0; i < len; i++) {
-		buf_putc(&b, p[i]);
-		if (p[i] == '`' && i + 1 < len && p[i + 1] == '`')
-			buf_puts(&b, "\xe2\x80\x8b");	/* U+200B */
-	}
-	if (len == 0)
-		buf_puts(&b, "nothing to do\n");
-	buf_puts(&b, "```");
-	if (len < strlen(p))
-		buf_puts(&b, "\n\xe2\x80\xa6 the rest of the plan is not shown; "
-		    "`roost plan --rev BRANCH` prints it whole");
+	code_cut(&b, *p != '\0' ? p : "nothing to do\n", "the rest of the "
+	    "plan is not shown; `roost plan --rev BRANCH` prints it whole");
 	cmd_add_content(m, buf_str(&b));
 	buf_dispose(&b);
 	cmd_no_mentions(m);

@@ -24,5 +24,7 @@ int	cmd_plan(int argc, char *argv[]);
 /* cmd_console.c: logs, console */
 int	cmd_logs(int argc, char *argv[]);
 int	cmd_console(int argc, char *argv[]);
+/* cmd_schedule.c: schedule next */
+int	cmd_schedule(int argc, char *argv[]);
 
 #endif

@@ -596,17 +596,94 @@ bot_request_stop(void)
 	bot_stop_flag = 1;
 }
 
+/*
+ * Starts b's ackers and workers, each worker with a panel of its own
+ * opened with pc. Returns 0, or -1 with err set when a panel does not
+ * open (the threads started so far keep running).
+ */
+static int
+start_threads(struct bot *b, const struct actions_panel_conf *pc,
+    struct rerr *err)
+{
+	struct bot_actions	 *wa;
+	void			**targ;
+	size_t			  i;
+
+	b->threads = xcalloc((size_t)(b->conf->ackers + b->conf->workers),
+	    sizeof(pthread_t));
+	for (i = 0; i < (size_t)b->conf->ackers; i++)
+		if (pthread_create(&b->threads[b->nthreads], NULL, ack_thread,
+		    b) == 0)
+			b->nthreads++;
+	for (i = 0; i < (size_t)b->conf->workers; i++) {
+		wa = xcalloc(1, sizeof(*wa));
+		if (actions_panel_open(wa, pc, err) != 0) {
+			free(wa);
+			return -1;
+		}
+		targ = xcalloc(2, sizeof(void *));
+		targ[0] = b;
+		targ[1] = wa;
+		if (pthread_create(&b->threads[b->nthreads], NULL,
+		    worker_thread, targ) == 0)
+			b->nthreads++;
+		else {
+			wa->close(wa->arg);
+			free(wa);
+			free(targ);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Starts the node hub when bot.yaml has one, and the live messages that
+ * follow it. Returns 0 (also without a hub), or -1 with err set and
+ * nothing left running.
+ */
+static int
+start_hub(struct bot *b, struct rerr *err)
+{
+	const struct bot_conf	*conf = b->conf;
+	struct bhub_conf	 hc;
+	struct live_conf	 lc;
+
+	if (conf->hub_listen == NULL)
+		return 0;
+	memset(&hc, 0, sizeof(hc));
+	hc.listen = conf->hub_listen;
+	hc.nodes = conf->hub_nodes;
+	hc.nnodes = conf->nhub_nodes;
+	hc.tls_cert = conf->hub_tls_cert;
+	hc.tls_key = conf->hub_tls_key;
+	hc.assign = hub_assign;
+	hc.assign_arg = b;
+	if (bhub_start(&b->hub, &hc, err) != 0)
+		return -1;
+	memset(&lc, 0, sizeof(lc));
+	lc.rest = b->rest;
+	lc.hub = b->hub;
+	lc.follow_min = conf->status_follow_min;
+	lc.env_get = live_env_get;
+	lc.env_put = live_env_put;
+	lc.arg = b;
+	if (live_start(&b->live, &lc, err) != 0) {
+		bhub_stop(b->hub);
+		return -1;
+	}
+	bhub_set_listener(b->hub, hub_changed, b);
+	return 0;
+}
+
 /* Runs the bot; see bot.h. */
 int
 bot_run(const struct bot_conf *conf, struct rerr *err)
 {
 	struct bot			 b;
 	struct actions_panel_conf	 pc;
-	struct bot_actions		 main_a, *wa;
+	struct bot_actions		 main_a;
 	struct gw_conf			 gc;
-	struct live_conf		 lc;
 	char				 who[512], *url = NULL;
-	void				**targ;
 	size_t				 i;
 	int				 rc = -1, ticks = 0;
 
@@ -634,34 +711,8 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 	    "the configured guilds" : "every guild (global)");
 	if (gateway_url(&b, &url, err) != 0)
 		goto out_actions;
-	if (conf->hub_listen != NULL) {
-		struct bhub_conf hc;
-
-		memset(&hc, 0, sizeof(hc));
-		hc.listen = conf->hub_listen;
-		hc.nodes = conf->hub_nodes;
-		hc.nnodes = conf->nhub_nodes;
-		hc.tls_cert = conf->hub_tls_cert;
-		hc.tls_key = conf->hub_tls_key;
-		hc.assign = hub_assign;
-		hc.assign_arg = &b;
-		if (bhub_start(&b.hub, &hc, err) != 0)
-			goto out_actions;
-	}
-	if (b.hub != NULL) {
-		memset(&lc, 0, sizeof(lc));
-		lc.rest = b.rest;
-		lc.hub = b.hub;
-		lc.follow_min = conf->status_follow_min;
-		lc.env_get = live_env_get;
-		lc.env_put = live_env_put;
-		lc.arg = &b;
-		if (live_start(&b.live, &lc, err) != 0) {
-			bhub_stop(b.hub);
-			goto out_actions;
-		}
-		bhub_set_listener(b.hub, hub_changed, &b);
-	}
+	if (start_hub(&b, err) != 0)
+		goto out_actions;
 	{
 		struct consoles_conf cc;
 
@@ -701,30 +752,8 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 			log_warnx("%s", err->msg);
 	}
 
-	b.threads = xcalloc((size_t)(conf->ackers + conf->workers),
-	    sizeof(pthread_t));
-	for (i = 0; i < (size_t)conf->ackers; i++)
-		if (pthread_create(&b.threads[b.nthreads], NULL, ack_thread,
-		    &b) == 0)
-			b.nthreads++;
-	for (i = 0; i < (size_t)conf->workers; i++) {
-		wa = xcalloc(1, sizeof(*wa));
-		if (actions_panel_open(wa, &pc, err) != 0) {
-			free(wa);
-			goto out_threads;
-		}
-		targ = xcalloc(2, sizeof(void *));
-		targ[0] = &b;
-		targ[1] = wa;
-		if (pthread_create(&b.threads[b.nthreads], NULL,
-		    worker_thread, targ) == 0)
-			b.nthreads++;
-		else {
-			wa->close(wa->arg);
-			free(wa);
-			free(targ);
-		}
-	}
+	if (start_threads(&b, &pc, err) != 0)
+		goto out_threads;
 
 	memset(&gc, 0, sizeof(gc));
 	gc.url = url;

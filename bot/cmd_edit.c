@@ -184,6 +184,27 @@ vars_modal(const struct cmd_env *env, const struct state_server *srv)
 	return r;
 }
 
+/*
+ * The answer to an edit: with problems in msg, or nothing to change (none
+ * says why), they are listed and *job is dropped; else the job goes on
+ * and the reply is deferred. Disposes of msg.
+ */
+static cJSON *
+edit_answer(struct cmd_job **job, struct buf *msg, const char *none)
+{
+	cJSON	*r;
+
+	if (msg->len > 0 || (*job)->nkv == 0) {
+		r = cmd_reply_text(1, "Nothing was changed:\n%s", msg->len ?
+		    buf_str(msg) : none);
+		cmd_job_free(*job);
+		*job = NULL;
+	} else
+		r = cmd_reply_defer(1);
+	buf_dispose(msg);
+	return r;
+}
+
 /* /server vars: the variables with an Edit button, or a set job */
 cJSON *
 cmd_do_vars(const struct cmd_call *c)
@@ -247,15 +268,7 @@ cmd_do_vars(const struct cmd_call *c)
 		cmd_job_add_kv(*job, tok, eq + 1);
 	}
 	free(copy);
-	if (msg.len > 0 || (*job)->nkv == 0) {
-		r = cmd_reply_text(1, "Nothing was changed:\n%s", msg.len ?
-		    buf_str(&msg) : "- give variables as KEY=VALUE");
-		cmd_job_free(*job);
-		*job = NULL;
-	} else
-		r = cmd_reply_defer(1);
-	buf_dispose(&msg);
-	return r;
+	return edit_answer(job, &msg, "- give variables as KEY=VALUE");
 }
 
 /* The limits modal of /server edit submitted (e:SERVER). */
@@ -291,15 +304,7 @@ cmd_edit_modal(const struct cmd_call *c)
 		snprintf(num, sizeof(num), "%lld", (long long)v);
 		cmd_job_add_kv(*job, l->key, num);
 	}
-	if (msg.len > 0 || (*job)->nkv == 0) {
-		r = cmd_reply_text(1, "Nothing was changed:\n%s",
-		    msg.len ? buf_str(&msg) : "- no limits given");
-		cmd_job_free(*job);
-		*job = NULL;
-	} else
-		r = cmd_reply_defer(1);
-	buf_dispose(&msg);
-	return r;
+	return edit_answer(job, &msg, "- no limits given");
 }
 
 /* The variables modal submitted (v:SERVER): changed values only. */
@@ -341,15 +346,7 @@ cmd_vars_submit(const struct cmd_call *c)
 			cmd_job_add_kv(*job, key, val);
 		}
 	}
-	if (msg.len > 0 || (*job)->nkv == 0) {
-		r = cmd_reply_text(1, "Nothing was changed:\n%s",
-		    msg.len ? buf_str(&msg) : "- every value is as it was");
-		cmd_job_free(*job);
-		*job = NULL;
-	} else
-		r = cmd_reply_defer(1);
-	buf_dispose(&msg);
-	return r;
+	return edit_answer(job, &msg, "- every value is as it was");
 }
 
 /* The Edit variables button (vb:SERVER): the variables modal. */

@@ -63,22 +63,40 @@ split_arg(const char *arg, char *server, size_t len)
 	return colon + 1;
 }
 
-/* A Revert button of /server history: a revert job. */
-cJSON *
-cmd_revert_button(const struct cmd_call *c)
+/*
+ * A button whose argument is "SERVER:COMMIT": the job of kind (what) for
+ * a user with the edit permission on SERVER (doing names the refusal),
+ * and NULL with *r set otherwise.
+ */
+static struct cmd_job *
+commit_button(const struct cmd_call *c, enum cmd_kind kind, const char *what,
+    const char *doing, cJSON **r)
 {
 	const struct state_server	*srv;
 	const char			*commit;
 	char				 server[64];
-	cJSON				*r;
 
-	if ((commit = split_arg(c->arg, server, sizeof(server))) == NULL)
-		return cmd_reply_text(1, "This button is broken.");
+	if ((commit = split_arg(c->arg, server, sizeof(server))) == NULL) {
+		*r = cmd_reply_text(1, "This button is broken.");
+		return NULL;
+	}
 	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT,
-	    "revert changes of", &r)) == NULL)
-		return r;
-	*c->job = cmd_job_new(c->x, JOB_REVERT, srv->name, "revert");
+	    doing, r)) == NULL)
+		return NULL;
+	*c->job = cmd_job_new(c->x, kind, srv->name, what);
 	(*c->job)->revision = xstrdup(commit);
+	return *c->job;
+}
+
+/* A Revert button of /server history: a revert job. */
+cJSON *
+cmd_revert_button(const struct cmd_call *c)
+{
+	cJSON	*r;
+
+	if (commit_button(c, JOB_REVERT, "revert", "revert changes of",
+	    &r) == NULL)
+		return r;
 	return cmd_reply_defer(1);
 }
 
@@ -102,19 +120,13 @@ cmd_do_rollback(const struct cmd_call *c)
 cJSON *
 cmd_rollback_button(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
-	const char			*commit;
-	char				 server[64];
-	cJSON				*r;
+	struct cmd_job	*job;
+	cJSON		*r;
 
-	if ((commit = split_arg(c->arg, server, sizeof(server))) == NULL)
-		return cmd_reply_text(1, "This button is broken.");
-	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT,
-	    "roll back", &r)) == NULL)
+	if ((job = commit_button(c, JOB_ROLLBACK, "rollback", "roll back",
+	    &r)) == NULL)
 		return r;
-	*c->job = cmd_job_new(c->x, JOB_ROLLBACK, srv->name, "rollback");
-	(*c->job)->revision = xstrdup(commit);
-	(*c->job)->on_message = 1;
+	job->on_message = 1;
 	return cmd_reply_defer_update();
 }
 

@@ -177,14 +177,34 @@ install_log(const cJSON *st, const struct cmd_progress *lines, size_t nlines,
 	buf_dispose(&b);
 }
 
+/*
+ * A field of a status embed: a bar of the bytes at key in the report st
+ * against the limit at limkey (else limit_mib), and both in MiB or GiB.
+ */
+static void
+bytes_field(cJSON *fields, const char *name, const cJSON *st,
+    const char *key, const char *limkey, int64_t limit_mib)
+{
+	char	bar[160], line[400], a[32], b[32];
+	double	used, lim;
+
+	used = json_double(st, key, 0);
+	lim = json_double(st, limkey, (double)limit_mib * 1024 * 1024);
+	cmd_bar(used, lim, 10, bar, sizeof(bar));
+	cmd_mib(used, a, sizeof(a));
+	cmd_mib(lim, b, sizeof(b));
+	snprintf(line, sizeof(line), "%s\n%s of %s", bar, a, b);
+	cmd_field(fields, name, st != NULL ? line : "no report yet", 1);
+}
+
 static cJSON *
 status_embed_of(const struct cmd_env *env, const struct state_server *srv,
     const cJSON *st, const struct cmd_progress *lines, size_t nlines)
 {
 	cJSON		*e, *fields;
 	const char	*phase, *reason, *message;
-	char		 bar[160], line[400], a[32], b[32];
-	double		 used, lim;
+	char		 bar[160], line[400];
+	double		 used;
 	struct buf	 ports, log;
 	size_t		 i;
 
@@ -221,22 +241,10 @@ status_embed_of(const struct cmd_env *env, const struct state_server *srv,
 	snprintf(line, sizeof(line), "%s\n%.0f%% of %lld%%", bar, used,
 	    (long long)srv->limits.cpu);
 	cmd_field(fields, "CPU", st != NULL ? line : "no report yet", 1);
-	used = json_double(st, "usage.memoryBytes", 0);
-	lim = json_double(st, "usage.memoryLimitBytes",
-	    (double)srv->limits.memory * 1024 * 1024);
-	cmd_bar(used, lim, 10, bar, sizeof(bar));
-	cmd_mib(used, a, sizeof(a));
-	cmd_mib(lim, b, sizeof(b));
-	snprintf(line, sizeof(line), "%s\n%s of %s", bar, a, b);
-	cmd_field(fields, "Memory", st != NULL ? line : "no report yet", 1);
-	used = json_double(st, "usage.diskBytes", 0);
-	lim = json_double(st, "usage.diskLimitBytes",
-	    (double)srv->limits.disk * 1024 * 1024);
-	cmd_bar(used, lim, 10, bar, sizeof(bar));
-	cmd_mib(used, a, sizeof(a));
-	cmd_mib(lim, b, sizeof(b));
-	snprintf(line, sizeof(line), "%s\n%s of %s", bar, a, b);
-	cmd_field(fields, "Disk", st != NULL ? line : "no report yet", 1);
+	bytes_field(fields, "Memory", st, "usage.memoryBytes",
+	    "usage.memoryLimitBytes", srv->limits.memory);
+	bytes_field(fields, "Disk", st, "usage.diskBytes",
+	    "usage.diskLimitBytes", srv->limits.disk);
 	snprintf(line, sizeof(line), "%.12s",
 	    json_str(st, "appliedRevision", "-"));
 	cmd_field(fields, "Applied revision", line, 1);

@@ -377,7 +377,6 @@ cmd_job_add_kv(struct cmd_job *j, const char *key, const char *value)
 void
 cmd_job_free(struct cmd_job *j)
 {
-	size_t	i;
 
 	if (j == NULL)
 		return;
@@ -391,9 +390,7 @@ cmd_job_free(struct cmd_job *j)
 	free(j->server);
 	free(j->egg);
 	free(j->node);
-	for (i = 0; i < j->nkv; i++)
-		free(j->kv[i]);
-	free(j->kv);
+	strv_free(j->kv, j->nkv);
 	free(j->sftp_user);
 	free(j->what);
 	free(j->message_id);

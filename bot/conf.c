@@ -372,9 +372,7 @@ bot_conf_free(struct bot_conf *c)
 	free(c->application_id);
 	free(c->audit_channel);
 	free(c->deploy_channel);
-	for (i = 0; i < c->nguilds; i++)
-		free(c->guilds[i]);
-	free(c->guilds);
+	strv_free(c->guilds, c->nguilds);
 	free(c->api_base);
 	free(c->gateway_url);
 	free(c->repo);

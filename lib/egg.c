@@ -1118,16 +1118,6 @@ egg_load_file(struct egg **out, const char *path, struct diags *d)
 	return rc;
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Frees an egg. */
 void
 egg_free(struct egg *egg)

@@ -473,15 +473,204 @@ list_args(struct buf *msg, const struct egg_rule *r)
 		    r->args[i] : "\"\"");
 }
 
+/*
+ * The rules about a value's form: integer, numeric, boolean, regex, digits,
+ * alpha*, url.  Returns -1 with msg filled if v breaks r, else 0 (also for a
+ * rule of another kind, or one whose arguments do not parse).
+ */
+static int
+check_form(const struct egg_rule *r, const char *v, struct buf *msg)
+{
+	double	num, a, b;
+	size_t	k;
+	int	m;
+
+	if (strcmp(r->name, "integer") == 0) {
+		if (!is_integer(v)) {
+			buf_puts(msg, "must be an integer");
+			return -1;
+		}
+	} else if (strcmp(r->name, "numeric") == 0) {
+		if (to_number(v, &num) != 0) {
+			buf_puts(msg, "must be a number");
+			return -1;
+		}
+	} else if (strcmp(r->name, "boolean") == 0) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0 &&
+		    strcasecmp(v, "true") != 0 &&
+		    strcasecmp(v, "false") != 0) {
+			buf_puts(msg, "must be true, false, 1 or 0");
+			return -1;
+		}
+	} else if (strcmp(r->name, "regex") == 0 ||
+	    strcmp(r->name, "not_regex") == 0) {
+		if (r->nargs < 1 || (m = rule_regex(r->args[0], v)) == -1)
+			return 0;	/* a pattern POSIX cannot run */
+		if (strcmp(r->name, "regex") == 0 ? !m : m) {
+			buf_addf(msg, "must %smatch the pattern %s",
+			    m ? "not " : "", r->args[0]);
+			return -1;
+		}
+	} else if (strcmp(r->name, "digits_between") == 0) {
+		if (r->nargs < 2 || to_number(r->args[0], &a) != 0 ||
+		    to_number(r->args[1], &b) != 0)
+			return 0;
+		for (k = 0; v[k] != '\0'; k++)
+			if (!isdigit((unsigned char)v[k]))
+				break;
+		if (v[k] != '\0' || (double)k < a || (double)k > b) {
+			buf_addf(msg, "must be %s to %s digits",
+			    r->args[0], r->args[1]);
+			return -1;
+		}
+	} else if (strcmp(r->name, "digits") == 0) {
+		if (r->nargs < 1 || to_number(r->args[0], &a) != 0)
+			return 0;
+		for (k = 0; isdigit((unsigned char)v[k]); k++)
+			;
+		if (v[k] != '\0' || (double)k != a) {
+			buf_addf(msg, "must be %s digits", r->args[0]);
+			return -1;
+		}
+	} else if (strcmp(r->name, "alpha_dash") == 0) {
+		if (!all_chars(v, "-_")) {
+			buf_puts(msg, "may contain only letters, "
+			    "digits, dashes and underscores");
+			return -1;
+		}
+	} else if (strcmp(r->name, "alpha_num") == 0) {
+		if (!all_chars(v, NULL)) {
+			buf_puts(msg, "may contain only letters and digits");
+			return -1;
+		}
+	} else if (strcmp(r->name, "alpha") == 0) {
+		for (k = 0; v[k] != '\0'; k++)
+			if (!isalpha((unsigned char)v[k]) &&
+			    (unsigned char)v[k] < 0x80)
+				break;
+		if (v[k] != '\0') {
+			buf_puts(msg, "may contain only letters");
+			return -1;
+		}
+	} else if (strcmp(r->name, "url") == 0) {
+		if (!is_url(v)) {
+			buf_puts(msg, "must be a url such as "
+			    "https://example.com/");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The rules about a value's size: max, min, size, gt, between.  The size is
+ * the number for a numeric variable, else the length len in characters.
+ * Returns -1 with msg filled if v breaks r, else 0.
+ */
+static int
+check_size(const struct egg_rule *r, const char *v, int numeric, size_t len,
+    struct buf *msg)
+{
+	const char	*what;
+	double		 num, a, b;
+	int		 ok;
+
+	if (strcmp(r->name, "between") == 0) {
+		if (r->nargs < 2 || to_number(r->args[0], &a) != 0 ||
+		    to_number(r->args[1], &b) != 0)
+			return 0;
+	} else if (strcmp(r->name, "max") == 0 ||
+	    strcmp(r->name, "min") == 0 ||
+	    strcmp(r->name, "size") == 0 ||
+	    strcmp(r->name, "gt") == 0) {
+		if (r->nargs < 1 || to_number(r->args[0], &a) != 0)
+			return 0;
+	} else
+		return 0;
+	if (numeric) {
+		if (to_number(v, &num) != 0)
+			return 0;	/* reported by "numeric" */
+	} else
+		num = (double)len;
+	if (strcmp(r->name, "between") == 0) {
+		if (num >= a && num <= b)
+			return 0;
+		buf_addf(msg, "must be between %s and %s%s", r->args[0],
+		    r->args[1], numeric ? "" : " characters long");
+		return -1;
+	}
+	if (strcmp(r->name, "max") == 0) {
+		ok = num <= a;
+		what = "at most";
+	} else if (strcmp(r->name, "min") == 0) {
+		ok = num >= a;
+		what = "at least";
+	} else if (strcmp(r->name, "gt") == 0) {
+		ok = num > a;
+		what = "more than";
+	} else {
+		ok = num == a;
+		what = "exactly";
+	}
+	if (ok)
+		return 0;
+	buf_addf(msg, "must be %s %s%s", what, r->args[0],
+	    numeric ? "" : " characters long");
+	return -1;
+}
+
+/*
+ * The rules that name a set: in, not_in, starts_with, ends_with.
+ * Returns -1 with msg filled if v breaks r, else 0.
+ */
+static int
+check_set(const struct egg_rule *r, const char *v, struct buf *msg)
+{
+	size_t	j, vl, al;
+	int	found = 0;
+
+	if (strcmp(r->name, "in") == 0 || strcmp(r->name, "not_in") == 0) {
+		for (j = 0; j < r->nargs; j++)
+			if (strcmp(r->args[j], v) == 0)
+				found = 1;
+		if (strcmp(r->name, "in") == 0 && !found) {
+			buf_puts(msg, "must be one of: ");
+			list_args(msg, r);
+			return -1;
+		}
+		if (strcmp(r->name, "not_in") == 0 && found) {
+			buf_puts(msg, "must not be any of: ");
+			list_args(msg, r);
+			return -1;
+		}
+	} else if (strcmp(r->name, "ends_with") == 0 ||
+	    strcmp(r->name, "starts_with") == 0) {
+		vl = strlen(v);
+		for (j = 0; j < r->nargs; j++) {
+			al = strlen(r->args[j]);
+			if (al <= vl && (r->name[0] == 'e' ?
+			    strcmp(v + vl - al, r->args[j]) == 0 :
+			    strncmp(v, r->args[j], al) == 0))
+				found = 1;
+		}
+		if (!found) {
+			buf_addf(msg, "must %s with one of: ",
+			    r->name[0] == 'e' ? "end" : "start");
+			list_args(msg, r);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Checks a value against a variable's rules; see egg.h. */
 int
 egg_var_check(const struct egg_var *var, const char *value, struct buf *msg)
 {
 	const struct egg_rule	*r;
 	const char		*v = value != NULL ? value : var->def;
-	double			 num, a, b;
-	size_t			 i, j, len;
-	int			 numeric, ok;
+	size_t			 i, len;
+	int			 numeric;
 
 	if (v == NULL)
 		v = "";
@@ -495,181 +684,13 @@ egg_var_check(const struct egg_var *var, const char *value, struct buf *msg)
 	numeric = rule_find(var, "integer") != NULL ||
 	    rule_find(var, "numeric") != NULL;
 	len = str_chars(v);
+	/* required, nullable, present, string, sometimes: nothing. */
 	for (i = 0; i < var->nrules; i++) {
 		r = &var->rules[i];
-		ok = 1;
-		if (strcmp(r->name, "integer") == 0) {
-			if (!is_integer(v)) {
-				buf_puts(msg, "must be an integer");
-				return -1;
-			}
-		} else if (strcmp(r->name, "numeric") == 0) {
-			if (to_number(v, &num) != 0) {
-				buf_puts(msg, "must be a number");
-				return -1;
-			}
-		} else if (strcmp(r->name, "boolean") == 0) {
-			if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0 &&
-			    strcasecmp(v, "true") != 0 &&
-			    strcasecmp(v, "false") != 0) {
-				buf_puts(msg, "must be true, false, 1 or 0");
-				return -1;
-			}
-		} else if (strcmp(r->name, "max") == 0 ||
-		    strcmp(r->name, "min") == 0 ||
-		    strcmp(r->name, "size") == 0 ||
-		    strcmp(r->name, "gt") == 0) {
-			if (r->nargs < 1 || to_number(r->args[0], &a) != 0)
-				continue;
-			if (numeric) {
-				if (to_number(v, &num) != 0)
-					continue;	/* reported above */
-			} else
-				num = (double)len;
-			if (strcmp(r->name, "max") == 0)
-				ok = num <= a;
-			else if (strcmp(r->name, "min") == 0)
-				ok = num >= a;
-			else if (strcmp(r->name, "gt") == 0)
-				ok = num > a;
-			else
-				ok = num == a;
-			if (!ok) {
-				const char *what = strcmp(r->name, "max") == 0 ?
-				    "at most" : strcmp(r->name, "min") == 0 ?
-				    "at least" : strcmp(r->name, "gt") == 0 ?
-				    "more than" : "exactly";
-
-				if (numeric)
-					buf_addf(msg, "must be %s %s", what,
-					    r->args[0]);
-				else
-					buf_addf(msg, "must be %s %s "
-					    "characters long", what,
-					    r->args[0]);
-				return -1;
-			}
-		} else if (strcmp(r->name, "between") == 0) {
-			if (r->nargs < 2 || to_number(r->args[0], &a) != 0 ||
-			    to_number(r->args[1], &b) != 0)
-				continue;
-			if (numeric) {
-				if (to_number(v, &num) != 0)
-					continue;
-			} else
-				num = (double)len;
-			if (num < a || num > b) {
-				if (numeric)
-					buf_addf(msg, "must be between %s and "
-					    "%s", r->args[0], r->args[1]);
-				else
-					buf_addf(msg, "must be between %s and "
-					    "%s characters long", r->args[0],
-					    r->args[1]);
-				return -1;
-			}
-		} else if (strcmp(r->name, "in") == 0 ||
-		    strcmp(r->name, "not_in") == 0) {
-			int found = 0;
-
-			for (j = 0; j < r->nargs; j++)
-				if (strcmp(r->args[j], v) == 0)
-					found = 1;
-			if (strcmp(r->name, "in") == 0 && !found) {
-				buf_puts(msg, "must be one of: ");
-				list_args(msg, r);
-				return -1;
-			}
-			if (strcmp(r->name, "not_in") == 0 && found) {
-				buf_puts(msg, "must not be any of: ");
-				list_args(msg, r);
-				return -1;
-			}
-		} else if (strcmp(r->name, "regex") == 0 ||
-		    strcmp(r->name, "not_regex") == 0) {
-			int m;
-
-			if (r->nargs < 1 ||
-			    (m = rule_regex(r->args[0], v)) == -1)
-				continue;	/* a pattern POSIX cannot run */
-			if (strcmp(r->name, "regex") == 0 ? !m : m) {
-				buf_addf(msg, "must %smatch the pattern %s",
-				    m ? "not " : "", r->args[0]);
-				return -1;
-			}
-		} else if (strcmp(r->name, "digits_between") == 0) {
-			size_t k;
-
-			if (r->nargs < 2 || to_number(r->args[0], &a) != 0 ||
-			    to_number(r->args[1], &b) != 0)
-				continue;
-			for (k = 0; v[k] != '\0'; k++)
-				if (!isdigit((unsigned char)v[k]))
-					break;
-			if (v[k] != '\0' || (double)k < a || (double)k > b) {
-				buf_addf(msg, "must be %s to %s digits",
-				    r->args[0], r->args[1]);
-				return -1;
-			}
-		} else if (strcmp(r->name, "digits") == 0) {
-			size_t k;
-
-			if (r->nargs < 1 || to_number(r->args[0], &a) != 0)
-				continue;
-			for (k = 0; isdigit((unsigned char)v[k]); k++)
-				;
-			if (v[k] != '\0' || (double)k != a) {
-				buf_addf(msg, "must be %s digits", r->args[0]);
-				return -1;
-			}
-		} else if (strcmp(r->name, "alpha_dash") == 0) {
-			if (!all_chars(v, "-_")) {
-				buf_puts(msg, "may contain only letters, "
-				    "digits, dashes and underscores");
-				return -1;
-			}
-		} else if (strcmp(r->name, "alpha_num") == 0) {
-			if (!all_chars(v, NULL)) {
-				buf_puts(msg, "may contain only letters and "
-				    "digits");
-				return -1;
-			}
-		} else if (strcmp(r->name, "alpha") == 0) {
-			for (j = 0; v[j] != '\0'; j++)
-				if (!isalpha((unsigned char)v[j]) &&
-				    (unsigned char)v[j] < 0x80)
-					break;
-			if (v[j] != '\0') {
-				buf_puts(msg, "may contain only letters");
-				return -1;
-			}
-		} else if (strcmp(r->name, "url") == 0) {
-			if (!is_url(v)) {
-				buf_puts(msg, "must be a url such as "
-				    "https://example.com/");
-				return -1;
-			}
-		} else if (strcmp(r->name, "ends_with") == 0 ||
-		    strcmp(r->name, "starts_with") == 0) {
-			int found = 0;
-			size_t vl = strlen(v);
-
-			for (j = 0; j < r->nargs; j++) {
-				size_t al = strlen(r->args[j]);
-
-				if (al <= vl && (r->name[0] == 'e' ?
-				    strcmp(v + vl - al, r->args[j]) == 0 :
-				    strncmp(v, r->args[j], al) == 0))
-					found = 1;
-			}
-			if (!found) {
-				buf_addf(msg, "must %s with one of: ",
-				    r->name[0] == 'e' ? "end" : "start");
-				list_args(msg, r);
-				return -1;
-			}
-		}
-		/* required, nullable, present, string, sometimes: nothing. */
+		if (check_form(r, v, msg) == -1 ||
+		    check_size(r, v, numeric, len, msg) == -1 ||
+		    check_set(r, v, msg) == -1)
+			return -1;
 	}
 	return 0;
 }

@@ -185,9 +185,7 @@ egglib_load_dir(struct egg_library *lib, const char *dir,
 	}
 	closedir(top);
 	buf_dispose(&b);
-	for (k = 0; k < nseen; k++)
-		free(seen[k]);
-	free(seen);
+	strv_free(seen, nseen);
 	return rc;
 }
 

@@ -564,6 +564,21 @@ src_list(void *arg, const char *dir, char ***names, size_t *n,
 	return 0;
 }
 
+/*
+ * The blob id of an overlay's change c of path, to oid. Returns 0, or
+ * ROOST_ENOTFOUND when c removes the file, or -1; err says which.
+ */
+static int
+change_oid(const struct gitstore_change *c, const char *path, git_oid *oid,
+    struct rerr *err)
+{
+	if (c->data == NULL)
+		return rerr_set(err, ROOST_ENOTFOUND, "'%s' not found", path);
+	if (git_odb_hash(oid, c->data, c->len, GIT_OBJECT_BLOB) < 0)
+		return gs_fail(err, -1, path);
+	return 0;
+}
+
 /* state_src read: overlay first, then the blob at path. */
 static int
 src_read(void *arg, const char *path, struct buf *out, char *id,
@@ -575,37 +590,36 @@ src_read(void *arg, const char *path, struct buf *out, char *id,
 	git_blob			*blob;
 	git_oid				 oid;
 	char				 hex[GITSTORE_IDLEN];
+	int				 rc;
 
 	if ((c = change_find(s->ch, s->nch, path)) != NULL) {
-		if (c->data == NULL)
-			return rerr_set(err, ROOST_ENOTFOUND,
-			    "'%s' not found", path);
-		if (git_odb_hash(&oid, c->data, c->len, GIT_OBJECT_BLOB) < 0)
-			return gs_fail(err, -1, path);
+		if ((rc = change_oid(c, path, &oid, err)) != 0)
+			return rc;
 		buf_add(out, c->data, c->len);
-		git_oid_tostr(hex, sizeof(hex), &oid);
-		if (id != NULL && idlen > 0)
-			snprintf(id, idlen, "%s", hex);
-		return 0;
+	} else {
+		if ((e = path_entry(s, path)) == NULL)
+			return rerr_set(err, ROOST_ENOTFOUND, "'%s' not found",
+			    path);
+		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+			return rerr_set(err, ROOST_ENOTFOUND, "'%s' is not a "
+			    "file", path);
+		/* A symlink's blob is its target's name, never YAML. */
+		if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+			return rerr_set(err, ROOST_EINVAL, "'%s' is a symlink; "
+			    "symlinks are not allowed in a state repository",
+			    path);
+		if (git_blob_lookup(&blob, s->gs->repo,
+		    git_tree_entry_id(e)) < 0)
+			return gs_fail(err, -1, path);
+		buf_add(out, git_blob_rawcontent(blob),
+		    (size_t)git_blob_rawsize(blob));
+		git_blob_free(blob);
+		git_oid_cpy(&oid, git_tree_entry_id(e));
 	}
-	if ((e = path_entry(s, path)) == NULL)
-		return rerr_set(err, ROOST_ENOTFOUND, "'%s' not found", path);
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
-		return rerr_set(err, ROOST_ENOTFOUND, "'%s' is not a file",
-		    path);
-	/* A symlink's blob is its target's name, never YAML to read. */
-	if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
-		return rerr_set(err, ROOST_EINVAL, "'%s' is a symlink; "
-		    "symlinks are not allowed in a state repository", path);
-	if (git_blob_lookup(&blob, s->gs->repo, git_tree_entry_id(e)) < 0)
-		return gs_fail(err, -1, path);
-	buf_add(out, git_blob_rawcontent(blob),
-	    (size_t)git_blob_rawsize(blob));
 	if (id != NULL && idlen > 0) {
-		git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+		git_oid_tostr(hex, sizeof(hex), &oid);
 		snprintf(id, idlen, "%s", hex);
 	}
-	git_blob_free(blob);
 	return 0;
 }
 
@@ -619,13 +633,11 @@ src_stat(void *arg, const char *path, char *id, size_t idlen,
 	const git_tree_entry		*e;
 	git_oid				 oid;
 	char				 hex[GITSTORE_IDLEN];
+	int				 rc;
 
 	if ((c = change_find(s->ch, s->nch, path)) != NULL) {
-		if (c->data == NULL)
-			return rerr_set(err, ROOST_ENOTFOUND,
-			    "'%s' not found", path);
-		if (git_odb_hash(&oid, c->data, c->len, GIT_OBJECT_BLOB) < 0)
-			return gs_fail(err, -1, path);
+		if ((rc = change_oid(c, path, &oid, err)) != 0)
+			return rc;
 	} else if ((e = path_entry(s, path)) == NULL ||
 	    git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
 	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)

@@ -355,6 +355,30 @@ result_node(struct panel_result *res, const struct state *st,
 	res->node = xstrdup(srv->node);
 }
 
+/*
+ * Fills res for a request that commit id already carries: its node and
+ * summary, when they can be read. *st gets the commit's state, if it loads.
+ */
+static void
+result_existing(struct panel *p, const char *id, const char *path,
+    const char *name, struct panel_result *res, struct state **st)
+{
+	struct gitstore_logent	*v;
+	size_t			 n;
+
+	memcpy(res->commit, id, GITSTORE_IDLEN);
+	res->existing = 1;
+	free(res->summary);
+	res->summary = NULL;
+	if (load_state(p, id, NULL, 0, st, NULL) == 0)
+		result_node(res, *st, name);
+	if (gitstore_file_log(p->gs, id, path, 1, &v, &n, NULL) == 0) {
+		if (n > 0 && strcmp(v[0].id, id) == 0)
+			res->summary = xstrdup(v[0].summary);
+		gitstore_log_free(v, n);
+	}
+}
+
 /* One attempt of an edit under the writer lock. */
 static int
 apply_once(struct panel *p, const struct panel_req *req,
@@ -383,20 +407,7 @@ apply_once(struct panel *p, const struct panel_req *req,
 	if (req->request_id != NULL && *req->request_id != '\0' &&
 	    gitstore_find_trailer(p->gs, base, "Roost-Request",
 	    req->request_id, p->depth, id, NULL) == 0) {
-		struct gitstore_logent *v;
-		size_t n;
-
-		memcpy(res->commit, id, GITSTORE_IDLEN);
-		res->existing = 1;
-		free(res->summary);
-		res->summary = NULL;
-		if (load_state(p, id, NULL, 0, &st, NULL) == 0)
-			result_node(res, st, e->name);
-		if (gitstore_file_log(p->gs, id, path, 1, &v, &n, NULL) == 0) {
-			if (n > 0 && strcmp(v[0].id, id) == 0)
-				res->summary = xstrdup(v[0].summary);
-			gitstore_log_free(v, n);
-		}
+		result_existing(p, id, path, e->name, res, &st);
 		rc = 0;
 		goto done;
 	}

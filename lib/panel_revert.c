@@ -160,20 +160,24 @@ edit_revert(struct panel_ctx *c, void *arg, struct rerr *err)
 	return 0;
 }
 
-/* Reverts one commit's change to a server; see panel.h. */
-int
-panel_server_revert(struct panel *p, const struct panel_req *req,
-    const char *name, const char *commit, struct panel_result *res,
-    struct rerr *err)
+/*
+ * Loads name's file at rev (with its parent's when parent is set) and
+ * applies the edit fn to it as command, with the trailer "KEY: id".
+ */
+static int
+rev_apply(struct panel *p, const struct panel_req *req, const char *command,
+    const char *name, const char *rev, int parent,
+    int (*fn)(struct panel_ctx *, void *, struct rerr *), const char *key,
+    struct panel_result *res, struct rerr *err)
 {
-	struct panel_edit	 e = { "server revert", name, PANEL_EITHER,
-				    edit_revert, NULL, NULL };
+	struct panel_edit	 e = { command, name, PANEL_EITHER, fn, NULL,
+				    NULL };
 	struct rev_file		 f;
 	char			*trailer;
 	int			 rc;
 
-	if ((rc = rev_file_load(p, name, commit, 1, &f, err)) == 0) {
-		xasprintf(&trailer, "Roost-Reverts: %s", f.id);
+	if ((rc = rev_file_load(p, name, rev, parent, &f, err)) == 0) {
+		xasprintf(&trailer, "%s: %s", key, f.id);
 		e.arg = &f;
 		e.trailer = trailer;
 		rc = panel_apply(p, req, &e, res, err);
@@ -181,6 +185,16 @@ panel_server_revert(struct panel *p, const struct panel_req *req,
 	}
 	rev_file_dispose(&f);
 	return rc;
+}
+
+/* Reverts one commit's change to a server; see panel.h. */
+int
+panel_server_revert(struct panel *p, const struct panel_req *req,
+    const char *name, const char *commit, struct panel_result *res,
+    struct rerr *err)
+{
+	return rev_apply(p, req, "server revert", name, commit, 1,
+	    edit_revert, "Roost-Reverts", res, err);
 }
 
 /* The file as it was at the revision. */
@@ -201,21 +215,8 @@ panel_server_rollback(struct panel *p, const struct panel_req *req,
     const char *name, const char *revision, struct panel_result *res,
     struct rerr *err)
 {
-	struct panel_edit	 e = { "server rollback", name, PANEL_EITHER,
-				    edit_rollback, NULL, NULL };
-	struct rev_file		 f;
-	char			*trailer;
-	int			 rc;
-
-	if ((rc = rev_file_load(p, name, revision, 0, &f, err)) == 0) {
-		xasprintf(&trailer, "Roost-Rollback-To: %s", f.id);
-		e.arg = &f;
-		e.trailer = trailer;
-		rc = panel_apply(p, req, &e, res, err);
-		free(trailer);
-	}
-	rev_file_dispose(&f);
-	return rc;
+	return rev_apply(p, req, "server rollback", name, revision, 0,
+	    edit_rollback, "Roost-Rollback-To", res, err);
 }
 
 /* What a rollback would change; see panel.h. */

@@ -18,17 +18,25 @@ rerr_init(struct rerr *err)
 	}
 }
 
+/* Records the first message, from fmt and ap; returns whether it did. */
+static int
+rerr_vset(struct rerr *err, int code, const char *fmt, va_list ap)
+{
+	if (err == NULL || err->msg[0] != '\0')
+		return 0;
+	err->code = code;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return 1;
+}
+
 /* Records the first message; returns code. */
 int
 rerr_set(struct rerr *err, int code, const char *fmt, ...)
 {
 	va_list	ap;
 
-	if (err == NULL || err->msg[0] != '\0')
-		return code;
-	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	rerr_vset(err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -38,15 +46,14 @@ int
 rerr_errno(struct rerr *err, int code, const char *fmt, ...)
 {
 	va_list	ap;
-	int	saved_errno = errno;
+	int	saved_errno = errno, set;
 	size_t	n;
 
-	if (err == NULL || err->msg[0] != '\0')
-		return code;
-	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	set = rerr_vset(err, code, fmt, ap);
 	va_end(ap);
+	if (!set)
+		return code;
 	n = strlen(err->msg);
 	snprintf(err->msg + n, sizeof(err->msg) - n, ": %s",
 	    strerror(saved_errno));

@@ -85,3 +85,14 @@ xasprintf(char **out, const char *fmt, ...)
 		fatal("xasprintf");
 	return n;
 }
+
+/* Frees the n strings of v and v itself; v may be NULL when n is 0. */
+void
+strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

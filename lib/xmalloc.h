@@ -14,5 +14,6 @@ char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 int	 xasprintf(char **, const char *, ...)
 	    __attribute__((__format__(printf, 2, 3)));
+void	 strv_free(char **, size_t);
 
 #endif

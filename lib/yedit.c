@@ -108,6 +108,16 @@ nested_text(struct buf *out, char **parts, size_t n, const char *value,
 	}
 }
 
+/* Frees the n parts split_path made (the array is the caller's). */
+static void
+parts_free(char **parts, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(parts[i]);
+}
+
 static size_t
 split_path(const char *path, char **parts)
 {
@@ -154,6 +164,35 @@ parse_src(struct ydoc **doc, const char *src, size_t len, struct rerr *err)
 	return rc;
 }
 
+/*
+ * The start of an edit: splits path into parts and parses src into *doc.
+ * Returns the number of parts, or 0 with err set and nothing to free.
+ */
+static size_t
+edit_open(const char *path, char **parts, const char *src, size_t len,
+    struct ydoc **doc, struct rerr *err)
+{
+	size_t	n;
+
+	if ((n = split_path(path, parts)) == 0) {
+		rerr_set(err, ROOST_EINVAL, "empty path");
+		return 0;
+	}
+	if (parse_src(doc, src, len, err) != 0) {
+		parts_free(parts, n);
+		return 0;
+	}
+	return n;
+}
+
+/* The end of an edit: frees what edit_open made. */
+static void
+edit_close(char **parts, size_t n, struct ydoc *doc)
+{
+	parts_free(parts, n);
+	ydoc_free(doc);
+}
+
 /* Sets the value at path; see yedit.h. */
 int
 yedit_set(struct buf *out, const char *src, size_t len, const char *path,
@@ -166,13 +205,8 @@ yedit_set(struct buf *out, const char *src, size_t len, const char *path,
 	size_t			 n, i, j, at, from, to;
 	int			 indent, rc = 0;
 
-	if ((n = split_path(path, parts)) == 0)
-		return rerr_set(err, ROOST_EINVAL, "empty path");
-	if (parse_src(&doc, src, len, err) != 0) {
-		for (i = 0; i < n; i++)
-			free(parts[i]);
+	if ((n = edit_open(path, parts, src, len, &doc, err)) == 0)
 		return ROOST_EINVAL;
-	}
 	buf_init(&t, 0);
 	map = doc->root;
 	if (map == NULL) {
@@ -294,9 +328,7 @@ yedit_set(struct buf *out, const char *src, size_t len, const char *path,
 	(void)line_start;
 done:
 	buf_dispose(&t);
-	for (i = 0; i < n; i++)
-		free(parts[i]);
-	ydoc_free(doc);
+	edit_close(parts, n, doc);
 	return rc;
 }
 
@@ -310,13 +342,8 @@ yedit_delete(struct buf *out, const char *src, size_t len, const char *path,
 	char			*parts[YEDIT_MAXDEPTH];
 	size_t			 n, i, j, from, to;
 
-	if ((n = split_path(path, parts)) == 0)
-		return rerr_set(err, ROOST_EINVAL, "empty path");
-	if (parse_src(&doc, src, len, err) != 0) {
-		for (i = 0; i < n; i++)
-			free(parts[i]);
+	if ((n = edit_open(path, parts, src, len, &doc, err)) == 0)
 		return ROOST_EINVAL;
-	}
 	map = doc->root;
 	for (i = 0; i < n && map != NULL && map->type == YDOC_MAP; i++) {
 		key = NULL;
@@ -342,8 +369,6 @@ yedit_delete(struct buf *out, const char *src, size_t len, const char *path,
 		buf_add(out, src, from);
 		buf_add(out, src + to, len - to);
 	}
-	for (i = 0; i < n; i++)
-		free(parts[i]);
-	ydoc_free(doc);
+	edit_close(parts, n, doc);
 	return 0;
 }

@@ -262,11 +262,8 @@ lines_insert(struct lines *l, size_t at, char *line)
 static void
 lines_free(struct lines *l)
 {
-	size_t	i;
 
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	strv_free(l->v, l->n);
 }
 
 static const char *

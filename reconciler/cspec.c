@@ -98,16 +98,6 @@ strv_addf(struct strv *sv, const char *fmt, ...)
 	strv_add(sv, buf_detach(&b));
 }
 
-static void
-strv_free(char **v)
-{
-	size_t	i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 static int
 cspec_is_reserved(const char *name)
 {
@@ -367,10 +357,10 @@ cspec_free(struct cspec *cs)
 	free(cs->image);
 	free(cs->hash);
 	free(cs->volume);
-	strv_free(cs->env);
-	strv_free(cs->labels);
-	strv_free(cs->binds);
-	strv_free(cs->tmpfs);
+	docker_strv_free(cs->env);
+	docker_strv_free(cs->labels);
+	docker_strv_free(cs->binds);
+	docker_strv_free(cs->tmpfs);
 	free(cs->user);
 	free(cs->stop_signal);
 	free(cs->host_ip);

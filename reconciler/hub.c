@@ -172,9 +172,7 @@ hub_free(struct hub *h)
 		cJSON_Delete(h->subs[i].lines);
 	}
 	free(h->subs);
-	for (i = 0; i < h->nfetch_ids; i++)
-		free(h->fetch_ids[i]);
-	free(h->fetch_ids);
+	strv_free(h->fetch_ids, h->nfetch_ids);
 	free(h->srv);
 	free(h->node_json);
 	free(h->revision);

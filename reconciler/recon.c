@@ -49,7 +49,6 @@
 void
 snap_unref(struct rsnap *s)
 {
-	size_t	i;
 
 	if (s == NULL || --s->refs > 0)
 		return;
@@ -59,9 +58,7 @@ snap_unref(struct rsnap *s)
 	free(s->egg_fp);
 	free(s->node_fp);
 	free(s->revision);
-	for (i = 0; i < s->ndone; i++)
-		free(s->done[i]);
-	free(s->done);
+	strv_free(s->done, s->ndone);
 	free(s->stop_signal);
 	free(s->stop_command);
 	free(s->install_image);

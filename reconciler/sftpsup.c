@@ -316,9 +316,7 @@ sftpsup_update(struct sftpsup *s, const struct state *st, struct rerr *err)
 		n++;
 	}
 	rc = sftpd_users_write(s->users, sv, n, err);
-	for (i = 0; i < n; i++)
-		free(roots[i]);
-	free(roots);
+	strv_free(roots, n);
 	free(us);
 	free(sv);
 	if (rc == 0 && s->pid > 0)

@@ -18,42 +18,14 @@ read -r PORT1 PORT2 PORT3 PORT4 PORT5 GITD < <(free_ports 6 | xargs)
 API=$TRASH/api.sock
 export ROOST_EGGS=$ROOST_SRC/eggs
 
-json() {	# json FILTER: evaluates a python expression on stdin as "d"
-	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
-}
 cid() {
 	docker inspect -f '{{.Id}}' "roost-$1" 2>/dev/null
 }
-started() {
-	docker inspect -f '{{.State.StartedAt}}' "roost-$1" 2>/dev/null
-}
-start_roostd() {
-	roostd -d -f "$TRASH/roostd.yaml" >>"$TRASH/roostd.log" 2>&1 &
-	ROOSTD=$!
-	wait_for 20 test -S "$API"
-}
-stop_roostd() {
-	kill "$ROOSTD" 2>/dev/null
-	wait "$ROOSTD" 2>/dev/null
-	true
-}
-server_file() {	# server_file NAME PORT [extra lines]
-	cat >"repo/servers/$1.yaml" <<-EOF2
-	apiVersion: roost/v1
-	kind: Server
-	name: $1
-	owner: "444444444444444444"
-	node: $NODE
-	egg: roost/demo
-	state: running
-	limits: { memory: 128, cpu: 50, disk: 256, pids: 64 }
-	ports: { default: $2 }
-	variables:
-	  MOTD: "${3:-hello}"
-	EOF2
-}
-commit() {
-	git -C repo add -A && git -C repo commit -q -m "$1"
+server_file() {	# server_file NAME PORT [MOTD]
+	{
+		server_yaml "$1" "$2" running 50
+		printf 'variables:\n  MOTD: "%s"\n' "${3:-hello}"
+	} >"repo/servers/$1.yaml"
 }
 
 test_cleanup 'stop_roostd; kill $DAEMON 2>/dev/null; docker_cleanup_label roost.node=$NODE'

@@ -9,6 +9,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
+. "$ROOST_SRC/tests/lib/hub.sh"
 
 NODE=t2100-$TEST_RUN_ID
 SRV=t2100-a-$TEST_RUN_ID
@@ -95,13 +96,7 @@ test_expect_success 'a burst of fetch frames: one fetch at a time, each answered
 '
 
 test_expect_success 'setup: a CA, a hub certificate it signed, another CA' '
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
-	    -days 2 -subj "/CN=t2100 CA" 2>/dev/null &&
-	openssl req -newkey rsa:2048 -nodes -keyout hub.key -out hub.csr \
-	    -subj "/CN=localhost" 2>/dev/null &&
-	printf "subjectAltName=DNS:localhost,IP:127.0.0.1\n" >san.ext &&
-	openssl x509 -req -in hub.csr -CA ca.pem -CAkey ca.key \
-	    -CAcreateserial -out hub.pem -days 2 -extfile san.ext 2>/dev/null &&
+	hub_cert "t2100 CA" &&
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key \
 	    -out other.pem -days 2 -subj "/CN=other CA" 2>/dev/null &&
 	mkdir -p repo2/nodes && git init -q -b main repo2 &&

@@ -10,49 +10,15 @@
 # roostd's memory stays bounded and the other server still answers.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
 NODE=t2200
 API=$TRASH/api.sock
 export ROOST_EGGS=$ROOST_SRC/eggs
-read -r PORT1 PORT2 < <(/usr/bin/python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+read -r PORT1 PORT2 < <(free_ports 2 | xargs)
 
-json() {	# json FILTER: evaluates a python expression on stdin as "d"
-	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
-}
-phase() {
-	roost status --api "$API" --format json 2>/dev/null |
-	    json "next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent')"
-}
-wait_phase() {	# wait_phase NAME PHASE SECONDS
-	local i=0
-	while [ "$(phase "$1")" != "$2" ]; do
-		i=$((i + 1))
-		[ $i -lt $(($3 * 5)) ] || { echo "$1 is $(phase "$1"), not $2"; return 1; }
-		sleep 0.2
-	done
-}
-started() {
-	docker inspect -f '{{.State.StartedAt}}' "roost-$1" 2>/dev/null
-}
 server_file() {	# server_file NAME PORT [STATE]
-	cat >"repo/servers/$1.yaml" <<-EOF2
-	apiVersion: roost/v1
-	kind: Server
-	name: $1
-	owner: "444444444444444444"
-	node: $NODE
-	egg: roost/demo
-	state: ${3:-running}
-	limits: { memory: 128, cpu: 100, disk: 256, pids: 64 }
-	ports: { default: $2 }
-	EOF2
-}
-commit() {
-	git -C repo add -A && git -C repo commit -q -m "$1"
+	server_yaml "$1" "$2" "${3:-running}" 100 >"repo/servers/$1.yaml"
 }
 post() {	# post NAME JSON: prints the HTTP status, the body in post.out
 	curl -s -o post.out -w "%{http_code}" --unix-socket "$API" \

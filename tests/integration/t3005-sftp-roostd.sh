@@ -9,6 +9,7 @@
 # left alone. The Docker socket is absent on purpose: SFTP does not need
 # the engine, and nothing here touches a real one.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
 NODE=t3005
 read -r GAMEPORT < <(free_ports 1 | xargs)
@@ -17,16 +18,6 @@ PIDFILE=$TRASH/data/sftp/roost-sftpd.pid
 export ROOST_EGGS=$ROOST_SRC/eggs
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-start_roostd() {
-	roostd -d -f "$TRASH/roostd.yaml" >>"$TRASH/roostd.log" 2>&1 &
-	ROOSTD=$!
-	wait_for 20 test -S "$API"
-}
-stop_roostd() {
-	kill "$ROOSTD" 2>/dev/null
-	wait "$ROOSTD" 2>/dev/null
-	true
-}
 # gone PID: no such process, or only a zombie (it has no program).
 gone() {
 	! readlink "/proc/$1/exe" >/dev/null 2>&1
@@ -46,18 +37,8 @@ sftp_key() {
 server_file() {
 	local u
 	{
-		cat <<-EOF2
-		apiVersion: roost/v1
-		kind: Server
-		name: mc
-		owner: "444444444444444444"
-		node: $NODE
-		egg: roost/demo
-		state: stopped
-		limits: { memory: 128, cpu: 50, disk: 256, pids: 64 }
-		ports: { default: $GAMEPORT }
-		sftp:
-		EOF2
+		server_yaml mc "$GAMEPORT" stopped 50
+		echo "sftp:"
 		for u in "$@"; do
 			printf '  - user: %s\n    keys: ["%s"]\n' "$u" "$KEY"
 		done

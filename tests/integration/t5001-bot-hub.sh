@@ -13,6 +13,7 @@
 # unit test test_bot_hub, against the hub alone, with timings).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/bot.sh"
+. "$ROOST_SRC/tests/lib/hub.sh"
 
 read -r P GW RESUME HUB < <(free_ports 4 | xargs)
 ALICE=444444444444444444
@@ -136,8 +137,7 @@ test_expect_success 'setup: repository, fake Discord, bot with a hub' '
 	git init -q -b main repo && git -C repo add -A &&
 	git -C repo commit -q -m "initial state" &&
 	echo fake-bot-token >token &&
-	echo node-a-secret >nodetoken &&
-	sha=$(tr -d "\n" <nodetoken | sha256sum | cut -d" " -f1) &&
+	sha=$(node_token node-a-secret) &&
 	cat >bot.yaml <<-EOF &&
 	tokenFile: $TRASH/token
 	applicationId: "900000000000000001"

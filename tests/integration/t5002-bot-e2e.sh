@@ -12,6 +12,7 @@
 # it, and only that user; /server status and /server list show the address.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/bot.sh"
+. "$ROOST_SRC/tests/lib/hub.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
 
 NODE=t5002-$TEST_RUN_ID
@@ -51,23 +52,10 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	EOF
 	git -C repo add -A && git -C repo commit -q -m "node $NODE" &&
 	git clone -q --bare repo remote.git &&
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
-	    -days 2 -subj "/CN=t5002 CA" 2>/dev/null &&
-	openssl req -newkey rsa:2048 -nodes -keyout hub.key -out hub.csr \
-	    -subj "/CN=localhost" 2>/dev/null &&
-	printf "subjectAltName=DNS:localhost,IP:127.0.0.1\n" >san.ext &&
-	openssl x509 -req -in hub.csr -CA ca.pem -CAkey ca.key \
-	    -CAcreateserial -out hub.pem -days 2 -extfile san.ext 2>/dev/null &&
-	echo fake-bot-token >token &&
-	echo t5002-node-secret >nodetoken &&
-	sha=$(tr -d "\n" <nodetoken | sha256sum | cut -d" " -f1) &&
-	cat >bot.yaml <<-EOF &&
-	tokenFile: $TRASH/token
-	applicationId: "900000000000000001"
-	apiBase: http://127.0.0.1:$P/api/v10
-	repo: $TRASH/remote.git
-	workdir: $TRASH/work
-	committer: { name: roost-bot, email: bot@example.com }
+	hub_cert "t5002 CA" &&
+	sha=$(node_token t5002-node-secret) &&
+	bot_yaml &&
+	cat >>bot.yaml <<-EOF &&
 	hub:
 	  listen: 127.0.0.1:$HUB
 	  tls: { cert: $TRASH/hub.pem, key: $TRASH/hub.key }
@@ -88,12 +76,7 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	sftp:
 	  enabled: false
 	EOF
-	fake_start &&
-	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
-	wait_for 20 grep -q "gateway: ready" bot.log &&
-	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
-	wait_for 20 test -S "$API" &&
-	wait_for 30 grep -q "node $NODE connected" bot.log &&
+	hub_start &&
 	grep -q "hub: listening on 127.0.0.1:$HUB (wss)" bot.log &&
 	grep -q "hub: connected to wss://" roostd.log
 '

@@ -13,7 +13,9 @@
 # when statusFollowMinutes is up.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/bot.sh"
+. "$ROOST_SRC/tests/lib/hub.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
 NODE=t5003-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 PORT2 < <(free_ports 6 | xargs)
@@ -28,25 +30,13 @@ test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $R
 py() {	# py EXPR: evaluates EXPR on the JSON on stdin as "d"
 	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }
-phase() {
-	roost status --api "$API" --format json 2>/dev/null |
-	    py "next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent')"
-}
-server_file() {	# server_file NAME PORT STATE
-	cat >"repo/servers/$1.yaml" <<-EOF2
-	apiVersion: roost/v1
-	kind: Server
-	name: $1
-	owner: "$ALICE"
-	node: $NODE
-	egg: roost/demo
-	state: $3
-	limits: { memory: 128, cpu: 100, disk: 256, pids: 64 }
-	ports: { default: $2 }
-	members:
-	  - { id: "$BOB", permissions: [view, power] }
-	alerts: { mentionOwner: true }
-	EOF2
+server_file() {	# server_file NAME PORT STATE: owned by $ALICE
+	{
+		server_yaml "$1" "$2" "$3" 100
+		printf 'members:\n  - { id: "%s", permissions: [view, power] }\n' \
+		    "$BOB"
+		echo "alerts: { mentionOwner: true }"
+	} >"repo/servers/$1.yaml"
 }
 audit_lines() {	# the node's audit entries of a line
 	grep -c -F "\"line\":\"$1\"" data/audit.log || true
@@ -94,16 +84,9 @@ test_expect_success 'setup: a state repository, the fake Discord, the bot with a
 	server_file $S2 $PORT2 stopped &&
 	git -C repo add -A && git -C repo commit -q -m "node and servers" &&
 	git clone -q --bare repo remote.git &&
-	echo fake-bot-token >token &&
-	echo t5003-node-secret >nodetoken &&
-	sha=$(tr -d "\n" <nodetoken | sha256sum | cut -d" " -f1) &&
-	cat >bot.yaml <<-EOF &&
-	tokenFile: $TRASH/token
-	applicationId: "900000000000000001"
-	apiBase: http://127.0.0.1:$P/api/v10
-	repo: $TRASH/remote.git
-	workdir: $TRASH/work
-	committer: { name: roost-bot, email: bot@example.com }
+	sha=$(node_token t5003-node-secret) &&
+	bot_yaml &&
+	cat >>bot.yaml <<-EOF &&
 	statusFollowMinutes: 1
 	refreshInterval: 1s
 	auditChannel: "$AUDIT"
@@ -126,12 +109,7 @@ test_expect_success 'setup: a state repository, the fake Discord, the bot with a
 	sftp:
 	  enabled: false
 	EOF
-	fake_start &&
-	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
-	wait_for 20 grep -q "gateway: ready" bot.log &&
-	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
-	wait_for 20 test -S "$API" &&
-	wait_for 30 grep -q "node $NODE connected" bot.log &&
+	hub_start &&
 	wait_for 120 sh -c "roost status --api $API --format json 2>/dev/null | grep -q \"\\\"phase\\\": *\\\"Running\\\"\"" &&
 	test "$(phase $S1)" = Running && test "$(phase $S2)" = Stopped
 '

@@ -40,18 +40,9 @@ test_expect_success 'setup: a state repository with some history, the fake Disco
 	motd=$(tip) &&
 	cli set demo memory=256 >/dev/null &&
 	mem=$(tip) &&
-	echo fake-bot-token >token &&
-	cat >bot.yaml <<-EOF &&
-	tokenFile: $TRASH/token
-	applicationId: "900000000000000001"
-	apiBase: http://127.0.0.1:$P/api/v10
-	repo: $TRASH/remote.git
-	workdir: $TRASH/work
-	committer: { name: roost-bot, email: bot@example.com }
-	EOF
+	bot_yaml &&
 	fake_start &&
-	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
-	wait_for 20 grep -q "gateway: ready" bot.log
+	bot_start
 '
 
 test_expect_success '/server history has a Revert button for each commit' '

@@ -9,11 +9,34 @@
 #                       in ./fd and its log in fd.log, waits until it
 #                       listens; its pid in $FDPID
 #   $C ARGS             the fake's control client (fdctl.py) on $P
+#   bot_yaml            writes ./token and the head of ./bot.yaml: the
+#                       fake on $P, the remote $TRASH/remote.git pushed
+#                       through the work tree $TRASH/work, a committer;
+#                       the script appends the rest (cat >>bot.yaml)
+#   bot_start           starts roost-bot with ./bot.yaml (log bot.log, pid
+#                       $BOTPID) and waits until its gateway is ready
 
 fdctl() {
 	/usr/bin/python3 "$ROOST_SRC/tests/fakediscord/fdctl.py" "$P" "$@"
 }
 C=fdctl
+
+bot_yaml() {
+	echo fake-bot-token >token &&
+	cat >bot.yaml <<-EOF
+	tokenFile: $TRASH/token
+	applicationId: "900000000000000001"
+	apiBase: http://127.0.0.1:$P/api/v10
+	repo: $TRASH/remote.git
+	workdir: $TRASH/work
+	committer: { name: roost-bot, email: bot@example.com }
+	EOF
+}
+
+bot_start() {
+	{ roost-bot -d -f bot.yaml >bot.log 2>&1 & BOTPID=$!; } &&
+	wait_for 20 grep -q "gateway: ready" bot.log
+}
 
 fake_start() {
 	{ /usr/bin/python3 "$ROOST_SRC/tests/fakediscord/fakediscord.py" \

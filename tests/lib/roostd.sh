@@ -9,10 +9,27 @@
 #                              a state repository ./repo, committed on main:
 #                              node NODE on 127.0.0.1 with the one port
 #                              PORT, and a demo server SERVER on it
+#   server_yaml NAME PORT STATE CPU
+#                              prints a demo server's file: NAME on $NODE,
+#                              owned by 444444444444444444, in STATE, with
+#                              the one port PORT and CPU % of a core; the
+#                              script adds what else it needs
+#   commit MESSAGE             commits all of ./repo on its branch
+#   json EXPR                  evaluates a python expression on the JSON
+#                              on stdin as "d" and prints it
+#   started NAME               when the container of NAME last started
+#   start_roostd               starts roostd -d with $TRASH/roostd.yaml,
+#                              its log in $TRASH/roostd.log, its pid in
+#                              $ROOSTD; waits for the API socket
+#   stop_roostd                stops it and waits for it; always true
+
+json() {
+	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
 
 phase() {
 	roost status --api "$API" --format json 2>/dev/null |
-	    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent'))"
+	    json "next((s['phase'] for s in d['servers'] if s['name']=='$1'), 'absent')"
 }
 
 wait_phase() {
@@ -32,4 +49,38 @@ roostd_repo() {
 	printf 'name: %s\nowner: "444444444444444444"\nnode: %s\negg: roost/demo\nlimits: { memory: 128 }\nports: { default: %s }\n' \
 	    "$2" "$1" "$3" >"repo/servers/$2.yaml" &&
 	git -C repo add -A && git -C repo commit -q -m init
+}
+
+server_yaml() {
+	cat <<-EOF
+	apiVersion: roost/v1
+	kind: Server
+	name: $1
+	owner: "444444444444444444"
+	node: $NODE
+	egg: roost/demo
+	state: $3
+	limits: { memory: 128, cpu: $4, disk: 256, pids: 64 }
+	ports: { default: $2 }
+	EOF
+}
+
+commit() {
+	git -C repo add -A && git -C repo commit -q -m "$1"
+}
+
+started() {
+	docker inspect -f '{{.State.StartedAt}}' "roost-$1" 2>/dev/null
+}
+
+start_roostd() {
+	roostd -d -f "$TRASH/roostd.yaml" >>"$TRASH/roostd.log" 2>&1 &
+	ROOSTD=$!
+	wait_for 20 test -S "$API"
+}
+
+stop_roostd() {
+	kill "$ROOSTD" 2>/dev/null
+	wait "$ROOSTD" 2>/dev/null
+	true
 }

@@ -106,22 +106,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	free(cmd);
-	xasprintf(&cmd, "exec /usr/bin/python3 %s/tests/fakediscord/"
-	    "fakediscord.py --port %d --gateway-port %d --resume-port %d "
-	    "--state-dir %s/fd >%s/fd.log 2>&1",
-	    src, PORT, fake_ports[1], fake_ports[2], dir, dir);
-	fd = bench_spawn(cmd);
-	free(cmd);
-	snprintf(path, sizeof(path), "%s/fd/ready", dir);
-	if (bench_wait_file(path, NULL, 15) != 0)
-		fprintf(stderr, "bench_bot_ack: the fake did not start\n");
-	xasprintf(&cmd, "ROOST_EGGS=%s/eggs exec %s/roost-bot -d -v -f "
-	    "%s/bot.yaml >%s/bot.log 2>&1", src, bld, dir, dir);
-	bot = bench_spawn(cmd);
-	free(cmd);
-	snprintf(path, sizeof(path), "%s/bot.log", dir);
-	if (bench_wait_file(path, "gateway: ready", 30) != 0)
-		fprintf(stderr, "bench_bot_ack: the bot did not connect\n");
+	bench_start_bot("bench_bot_ack", src, bld, dir, fake_ports, "-d -v",
+	    &fd, &bot);
 	h = http_new(NULL);
 	buf_init(&b, 0);
 	buf_init(&out, 0);

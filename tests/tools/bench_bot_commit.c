@@ -495,7 +495,48 @@ struct run {
 	char		(*ids)[32];	/* every interaction sent */
 	size_t		 nids;
 	size_t		 nsingle;	/* the first nsingle ids are singles */
+	int		 singles, burst, rounds;
+	/* latencies in ms: single commits, their acks, burst commits */
+	double		*sl, *al, *bl;
+	size_t		 ns, nb;
+	double		*gl, *cl;	/* the git and roost CLI anchors */
+	double		*rs, *re;	/* each round's first send, last commit */
 };
+
+/* Sizes rn's arrays for singles, burst and rounds. */
+static void
+run_alloc(struct run *rn, int singles, int burst, int rounds)
+{
+	int	i;
+
+	rn->singles = singles;
+	rn->burst = burst;
+	rn->rounds = rounds;
+	rn->ids = xcalloc((size_t)(singles + burst * rounds), sizeof(*rn->ids));
+	rn->sl = xcalloc((size_t)singles, sizeof(*rn->sl));
+	rn->al = xcalloc((size_t)singles, sizeof(*rn->al));
+	rn->bl = xcalloc((size_t)(burst * rounds), sizeof(*rn->bl));
+	rn->gl = xcalloc((size_t)singles, sizeof(*rn->gl));
+	rn->cl = xcalloc((size_t)singles, sizeof(*rn->cl));
+	rn->rs = xcalloc((size_t)rounds, sizeof(*rn->rs));
+	rn->re = xcalloc((size_t)rounds, sizeof(*rn->re));
+	for (i = 0; i < rounds; i++)
+		rn->rs[i] = rn->re[i] = -1;
+}
+
+/* Frees what run_alloc made. */
+static void
+run_free(struct run *rn)
+{
+	free(rn->ids);
+	free(rn->sl);
+	free(rn->al);
+	free(rn->bl);
+	free(rn->gl);
+	free(rn->cl);
+	free(rn->rs);
+	free(rn->re);
+}
 
 static int
 phase_single(struct run *rn, int n)
@@ -656,24 +697,79 @@ cleanup(void)
 		    bench_dir);
 }
 
+/*
+ * Matches each interaction sent with the commit that carries it and fills
+ * rn's latencies from the fake's timestamps. Returns the failures.
+ */
+static int
+tally(struct run *rn)
+{
+	struct landed	*lv;
+	cJSON		*all;
+	const cJSON	*r;
+	double		 sent;
+	size_t		 nlv, k, j, j2;
+	int		 fails = 0;
+
+	/* the commit of each interaction, and when it landed */
+	lv = landed_load(&rn->wt, R_BOT, &nlv);
+	if ((all = interactions(rn->h)) == NULL) {
+		fprintf(stderr, "bench_bot_commit: no interactions from the "
+		    "fake\n");
+		fails++;
+	}
+	for (k = 0; all != NULL && k < rn->nids; k++) {
+		r = ix_find(all, rn->ids[k]);
+		sent = r != NULL ? ix_sent(r) : -1;
+		for (j = 0; j < nlv && !is_request(lv[j].request, rn->ids[k]);
+		    j++)
+			;
+		if (sent < 0 || j == nlv || lv[j].t < 0) {
+			fprintf(stderr, "bench_bot_commit: interaction %s: "
+			    "%s\n", rn->ids[k], j == nlv ? "no commit" :
+			    "not timed");
+			fails++;
+			continue;
+		}
+		if (lv[j].t < ix_acked(r)) {
+			/* the job starts after the first response */
+			fprintf(stderr, "bench_bot_commit: interaction %s: "
+			    "landed before its acknowledgement\n", rn->ids[k]);
+			fails++;
+		}
+		if (k < rn->nsingle) {
+			rn->al[rn->ns] = (ix_acked(r) - sent) * 1000;
+			rn->sl[rn->ns++] = (lv[j].t - sent) * 1000;
+		}
+		else {
+			rn->bl[rn->nb++] = (lv[j].t - sent) * 1000;
+			/* a round: from its first dispatch to its last commit */
+			j2 = (k - rn->nsingle) / (size_t)rn->burst;
+			if (rn->rs[j2] < 0 || sent < rn->rs[j2])
+				rn->rs[j2] = sent;
+			if (lv[j].t > rn->re[j2])
+				rn->re[j2] = lv[j].t;
+		}
+	}
+	cJSON_Delete(all);
+	landed_free(lv, nlv);
+	return fails;
+}
+
 /* Runs the benchmark; see the comment atop the file. */
 int
 main(int argc, char *argv[])
 {
-	char		 dir[] = "/tmp/roost-bench-commit.XXXXXX", *cmd;
+	char		 dir[] = "/tmp/roost-bench-commit.XXXXXX";
 	char		*dirs[NREPO], tips[NREPO][IDLEN + 1], *tp[NREPO];
 	char		 path[4096];
 	int		 singles = argc > 1 ? atoi(argv[1]) : 30;
 	int		 burst = argc > 2 ? atoi(argv[2]) : 20;
 	int		 rounds = argc > 3 ? atoi(argv[3]) : 5;
 	int		 fails = 0, i;
-	double		*sl, *al, *bl, *gl, *cl, sp50, sp99, bp50, bp99;
-	double		 gp50, gp99, cp50, cp99, sent, *rs, *re;
-	struct landed	*lv;
+	double		 sp50, sp99, bp50, bp99, gp50, gp99, cp50, cp99, t;
 	struct run	 rn;
-	size_t		 nlv, ns = 0, nb = 0, k, j, j2;
-	cJSON		*all;
-	const cJSON	*r;
+	size_t		 k, j;
 	pid_t		 fd, bot;
 
 	memset(&rn, 0, sizeof(rn));
@@ -725,115 +821,49 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
-	xasprintf(&cmd, "exec /usr/bin/python3 %s/tests/fakediscord/"
-	    "fakediscord.py --port %d --gateway-port %d --resume-port %d "
-	    "--state-dir %s/fd >%s/fd.log 2>&1",
-	    rn.src, PORT, fake_ports[1], fake_ports[2], dir, dir);
-	fd = bench_spawn(cmd);
-	free(cmd);
-	snprintf(path, sizeof(path), "%s/fd/ready", dir);
-	if (bench_wait_file(path, NULL, 15) != 0)
-		fprintf(stderr, "bench_bot_commit: the fake did not start\n");
-	xasprintf(&cmd, "ROOST_EGGS=%s/eggs exec %s/roost-bot -d -f "
-	    "%s/bot.yaml >%s/bot.log 2>&1", rn.src, rn.bld, dir, dir);
-	bot = bench_spawn(cmd);
-	free(cmd);
-	snprintf(path, sizeof(path), "%s/bot.log", dir);
-	if (bench_wait_file(path, "gateway: ready", 30) != 0) {
-		fprintf(stderr, "bench_bot_commit: the bot did not connect\n");
+	if (bench_start_bot("bench_bot_commit", rn.src, rn.bld, dir,
+	    fake_ports, "-d", &fd, &bot) != 0)
 		fails++;
-	}
-
 	rn.h = http_new(NULL);
-	rn.ids = xcalloc((size_t)(singles + burst * rounds), sizeof(*rn.ids));
-	sl = xcalloc((size_t)singles, sizeof(*sl));
-	al = xcalloc((size_t)singles, sizeof(*al));
-	bl = xcalloc((size_t)(burst * rounds), sizeof(*bl));
-	gl = xcalloc((size_t)singles, sizeof(*gl));
-	cl = xcalloc((size_t)singles, sizeof(*cl));
-	rs = xcalloc((size_t)rounds, sizeof(*rs));
-	re = xcalloc((size_t)rounds, sizeof(*re));
-	for (i = 0; i < rounds; i++)
-		rs[i] = re[i] = -1;
+	run_alloc(&rn, singles, burst, rounds);
 
 	/* anchors first, the bot idle; the same toggle of demo's state */
-	fails += phase_anchor(&rn, R_GIT, dir, singles, gl);
-	fails += phase_anchor(&rn, R_CLI, dir, singles, cl);
+	fails += phase_anchor(&rn, R_GIT, dir, singles, rn.gl);
+	fails += phase_anchor(&rn, R_CLI, dir, singles, rn.cl);
 	if (fails == 0)
 		fails += phase_single(&rn, singles);
 	if (fails == 0)
 		fails += phase_burst(&rn, burst, rounds);
 
-	/* the commit of each interaction, and when it landed */
-	lv = landed_load(&rn.wt, R_BOT, &nlv);
-	if ((all = interactions(rn.h)) == NULL) {
-		fprintf(stderr, "bench_bot_commit: no interactions from the "
-		    "fake\n");
-		fails++;
-	}
-	for (k = 0; all != NULL && k < rn.nids; k++) {
-		r = ix_find(all, rn.ids[k]);
-		sent = r != NULL ? ix_sent(r) : -1;
-		for (j = 0; j < nlv && !is_request(lv[j].request, rn.ids[k]);
-		    j++)
-			;
-		if (sent < 0 || j == nlv || lv[j].t < 0) {
-			fprintf(stderr, "bench_bot_commit: interaction %s: "
-			    "%s\n", rn.ids[k], j == nlv ? "no commit" :
-			    "not timed");
-			fails++;
-			continue;
-		}
-		if (lv[j].t < ix_acked(r)) {
-			/* the job starts after the first response */
-			fprintf(stderr, "bench_bot_commit: interaction %s: "
-			    "landed before its acknowledgement\n", rn.ids[k]);
-			fails++;
-		}
-		if (k < rn.nsingle) {
-			al[ns] = (ix_acked(r) - sent) * 1000;
-			sl[ns++] = (lv[j].t - sent) * 1000;
-		}
-		else {
-			bl[nb++] = (lv[j].t - sent) * 1000;
-			/* a round: from its first dispatch to its last commit */
-			j2 = (k - rn.nsingle) / (size_t)burst;
-			if (rs[j2] < 0 || sent < rs[j2])
-				rs[j2] = sent;
-			if (lv[j].t > re[j2])
-				re[j2] = lv[j].t;
-		}
-	}
-	cJSON_Delete(all);
-	landed_free(lv, nlv);
+	fails += tally(&rn);
 	for (k = 0, j = 0; k < (size_t)singles; k++)
-		if (gl[k] >= 0)
-			gl[j++] = gl[k];
-	report("anchor: git commit -a + git push to a bare repo", gl, j,
+		if (rn.gl[k] >= 0)
+			rn.gl[j++] = rn.gl[k];
+	report("anchor: git commit -a + git push to a bare repo", rn.gl, j,
 	    &gp50, &gp99);
 	for (k = 0, j = 0; k < (size_t)singles; k++)
-		if (cl[k] >= 0)
-			cl[j++] = cl[k];
-	report("anchor: roost server stop|start --repo CLONE (pushes)", cl, j,
+		if (rn.cl[k] >= 0)
+			rn.cl[j++] = rn.cl[k];
+	report("anchor: roost server stop|start --repo CLONE (pushes)", rn.cl, j,
 	    &cp50, &cp99);
-	report("bot: /server stop|start, one at a time", sl, ns, &sp50,
+	report("bot: /server stop|start, one at a time", rn.sl, rn.ns, &sp50,
 	    &sp99);
-	if (ns > 0)
+	if (rn.ns > 0)
 		printf("  of which dispatch -> first response (deferral): "
-		    "p50 %.2f ms\n", bench_median(al, ns));
+		    "p50 %.2f ms\n", bench_median(rn.al, rn.ns));
 	snprintf(path, sizeof(path), "bot: /server edit submits, %d rounds of "
 	    "%d at once", rounds, burst);
-	report(path, bl, nb, &bp50, &bp99);
+	report(path, rn.bl, rn.nb, &bp50, &bp99);
 	if (fails > 0)
 		printf("%d failures; %s is kept\n", fails, dir);
 	for (i = 0, j = 0; i < rounds; i++)
-		if (rs[i] >= 0 && re[i] >= 0)
-			rs[j++] = (re[i] - rs[i]) * 1000;
+		if (rn.rs[i] >= 0 && rn.re[i] >= 0)
+			rn.rs[j++] = (rn.re[i] - rn.rs[i]) * 1000;
 	if (j > 0) {
-		sent = bench_median(rs, j);
+		t = bench_median(rn.rs, j);
 		printf("  a burst of %d drains in %.1f ms (median of %zu "
-		    "rounds): %.0f commits/s\n", burst, sent, j,
-		    burst / (sent / 1000));
+		    "rounds): %.0f commits/s\n", burst, t, j,
+		    burst / (t / 1000));
 	}
 
 	kill(bot, SIGTERM);
@@ -844,14 +874,7 @@ main(int argc, char *argv[])
 	http_free(rn.h);
 	for (i = 0; i < NREPO; i++)
 		free(dirs[i]);
-	free(rn.ids);
-	free(sl);
-	free(al);
-	free(bl);
-	free(gl);
-	free(cl);
-	free(rs);
-	free(re);
+	run_free(&rn);
 	if (fails == 0)
 		cleanup();
 	/* the summary line comes last */

@@ -2,7 +2,8 @@
  * bench_fake.h: what the bot benchmarks share: starting a program through
  * the shell, waiting for a file (the fake's "ready", a line in a log), and
  * a request to the fake Discord's control API on 127.0.0.1:PORT/_fake,
- * and the ports for it, which the kernel chooses.
+ * the ports for it, which the kernel chooses, and starting the fake and
+ * roost-bot together.
  */
 #ifndef ROOST_BENCH_FAKE_H
 #define ROOST_BENCH_FAKE_H
@@ -21,6 +22,7 @@
 #include "buf.h"
 #include "http.h"
 #include "rerr.h"
+#include "xmalloc.h"
 
 /*
  * Fills v[0..n-1] with distinct ports the kernel chose (bound to port 0
@@ -120,6 +122,41 @@ bench_fake_post(struct http *h, int port, const char *path, const char *body,
 	rc = rc == 0 && resp.status == 200 ? 0 : -1;
 	http_response_dispose(&resp);
 	return rc;
+}
+
+/*
+ * Starts the fake Discord on ports[0..2] (state in dir/fd, log dir/fd.log)
+ * and, once it is ready, roost-bot from bld with dir/bot.yaml, the eggs of
+ * src and the extra flags (log dir/bot.log); their pids go to *fake and
+ * *bot. prog names the caller in what goes to stderr. Returns 0, or -1
+ * when the bot did not connect within 30 s.
+ */
+static inline int
+bench_start_bot(const char *prog, const char *src, const char *bld,
+    const char *dir, const int *ports, const char *flags, pid_t *fake,
+    pid_t *bot)
+{
+	char	*cmd, path[4096];
+
+	xasprintf(&cmd, "exec /usr/bin/python3 %s/tests/fakediscord/"
+	    "fakediscord.py --port %d --gateway-port %d --resume-port %d "
+	    "--state-dir %s/fd >%s/fd.log 2>&1",
+	    src, ports[0], ports[1], ports[2], dir, dir);
+	*fake = bench_spawn(cmd);
+	free(cmd);
+	snprintf(path, sizeof(path), "%s/fd/ready", dir);
+	if (bench_wait_file(path, NULL, 15) != 0)
+		fprintf(stderr, "%s: the fake did not start\n", prog);
+	xasprintf(&cmd, "ROOST_EGGS=%s/eggs exec %s/roost-bot %s -f "
+	    "%s/bot.yaml >%s/bot.log 2>&1", src, bld, flags, dir, dir);
+	*bot = bench_spawn(cmd);
+	free(cmd);
+	snprintf(path, sizeof(path), "%s/bot.log", dir);
+	if (bench_wait_file(path, "gateway: ready", 30) != 0) {
+		fprintf(stderr, "%s: the bot did not connect\n", prog);
+		return -1;
+	}
+	return 0;
 }
 
 #endif

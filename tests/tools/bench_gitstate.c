@@ -133,25 +133,74 @@ load(struct gitstore *gs, const char *rev, const struct egg_library *eggs,
 	return 0;
 }
 
+/*
+ * Times runs * 2 (at most 15) edits of one server's memory through the
+ * panel core, kept open as the bot keeps it, into edit[]. Returns 0, or 1
+ * when one fails.
+ */
+static int
+time_edits(const char *repo, struct egg_library *eggs, int runs, double *edit)
+{
+	struct panel		*p;
+	struct panel_opts	 po;
+	struct panel_req	 req;
+	struct panel_result	 res;
+	struct rerr		 err;
+	char			 name[32], kv[64];
+	const char		*kvp[1];
+	double			 t;
+	int			 i, rc;
+
+	memset(&po, 0, sizeof(po));
+	po.repo = repo;
+	po.branch = "main";
+	po.remote = "";
+	po.eggs = eggs;
+	po.committer = "bench <b@example.org>";
+	memset(&req, 0, sizeof(req));
+	req.author = "bench <b@example.org>";
+	rerr_init(&err);
+	if (panel_open(&p, &po, &err) != 0) {
+		fprintf(stderr, "bench_gitstate: %s\n", err.msg);
+		return 1;
+	}
+	snprintf(name, sizeof(name), "s%03d-%04d", nnodes / 3, per / 3);
+	for (i = -1; i < runs * 2 && i < 15; i++) {
+		/* The first edit fills the panel's cache; not timed. */
+		snprintf(kv, sizeof(kv), "memory=%d", 300 + (i + 1) % 2);
+		kvp[0] = kv;
+		panel_result_init(&res);
+		rerr_init(&err);
+		t = bench_now();
+		rc = panel_server_set(p, &req, name, kvp, 1, &res, &err);
+		if (i >= 0)
+			edit[i] = bench_now() - t;
+		if (rc != 0 || res.unchanged) {
+			fprintf(stderr, "bench_gitstate: edit: %s\n",
+			    rc ? err.msg : "unchanged");
+			return 1;
+		}
+		panel_result_dispose(&res);
+	}
+	panel_close(p);
+	return 0;
+}
+
+/* Runs the benchmark; see the comment atop the file. */
 int
 main(int argc, char *argv[])
 {
 	struct egg_library	*eggs = egglib_new();
 	struct state_cache	*cache;
 	struct gitstore		*gs;
-	struct panel		*p;
-	struct panel_opts	 po;
-	struct panel_req	 req;
-	struct panel_result	 res;
 	struct diags		 d;
 	struct rerr		 err;
 	char			 dir[] = "/tmp/roost-bench-git.XXXXXX";
-	char			 repo[PATH_MAX / 4], cmd[PATH_MAX], kv[64];
-	char			 name[32];
-	const char		*kvp[1], *keep = NULL;
+	char			 repo[PATH_MAX / 4], cmd[PATH_MAX];
+	const char		*keep = NULL;
 	double			 cold[16], one[16], edit[16], anchor[16], t;
 	size_t			 ns = 0, want;
-	int			 runs = 3, ch, i, rc;
+	int			 runs = 3, ch, i;
 	struct stat		 sb;
 
 	while ((ch = getopt(argc, argv, "n:s:r:d:")) != -1) {
@@ -236,39 +285,8 @@ main(int argc, char *argv[])
 	state_cache_free(cache);
 	gitstore_close(gs);
 
-	/* Edits through the panel core, kept open as the bot keeps it. */
-	memset(&po, 0, sizeof(po));
-	po.repo = repo;
-	po.branch = "main";
-	po.remote = "";
-	po.eggs = eggs;
-	po.committer = "bench <b@example.org>";
-	memset(&req, 0, sizeof(req));
-	req.author = "bench <b@example.org>";
-	rerr_init(&err);
-	if (panel_open(&p, &po, &err) != 0) {
-		fprintf(stderr, "bench_gitstate: %s\n", err.msg);
+	if (time_edits(repo, eggs, runs, edit) != 0)
 		return 1;
-	}
-	snprintf(name, sizeof(name), "s%03d-%04d", nnodes / 3, per / 3);
-	for (i = -1; i < runs * 2 && i < 15; i++) {
-		/* The first edit fills the panel's cache; not timed. */
-		snprintf(kv, sizeof(kv), "memory=%d", 300 + (i + 1) % 2);
-		kvp[0] = kv;
-		panel_result_init(&res);
-		rerr_init(&err);
-		t = bench_now();
-		rc = panel_server_set(p, &req, name, kvp, 1, &res, &err);
-		if (i >= 0)
-			edit[i] = bench_now() - t;
-		if (rc != 0 || res.unchanged) {
-			fprintf(stderr, "bench_gitstate: edit: %s\n",
-			    rc ? err.msg : "unchanged");
-			return 1;
-		}
-		panel_result_dispose(&res);
-	}
-	panel_close(p);
 	/* Put the branch back, so a kept repository stays as built. */
 	if (keep != NULL) {
 		/* The two built commits are the first two of the history. */

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "egg.h"
 #include "json.h"
@@ -127,6 +128,34 @@ slash_more(const char *sub, const char *server, const char *user,
 	return o;
 }
 
+/*
+ * A modal submit by user with role (or NULL): custom_id and its text
+ * inputs, given as id, value pairs ending in NULL.
+ */
+static cJSON *
+modal(const char *user, const char *role, const char *custom_id, ...)
+{
+	struct buf	 b;
+	va_list		 ap;
+	const char	*id, *sep = "";
+	cJSON		*o;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "{\"custom_id\":\"%s\",\"components\":[", custom_id);
+	va_start(ap, custom_id);
+	while ((id = va_arg(ap, const char *)) != NULL) {
+		buf_addf(&b, "%s{\"type\":18,\"component\":{\"type\":4,"
+		    "\"custom_id\":\"%s\",\"value\":\"%s\"}}", sep, id,
+		    va_arg(ap, const char *));
+		sep = ",";
+	}
+	va_end(ap);
+	buf_puts(&b, "]}");
+	o = ix(5, user, role, buf_str(&b));
+	buf_dispose(&b);
+	return o;
+}
+
 /* Runs the handler; returns the reply, the job in *job. */
 static cJSON *
 run(cJSON *in, struct cmd_job **job)
@@ -139,6 +168,19 @@ run(cJSON *in, struct cmd_job **job)
 	cJSON_Delete(in);
 	assert_non_null(reply);
 	return reply;
+}
+
+/* Runs in, which must make no job and answer with a text holding want. */
+static void
+refused(cJSON *in, const char *want)
+{
+	struct cmd_job	*job;
+	cJSON		*r;
+
+	r = run(in, &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), want);
+	cJSON_Delete(r);
 }
 
 static void
@@ -167,10 +209,7 @@ test_power_owner_and_denied(void **state)
 	assert_non_null(job);
 	cmd_job_free(job);
 	cJSON_Delete(r);
-	r = run(slash("edit", "demo", BOB, NULL), &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), "`edit`");
-	cJSON_Delete(r);
+	refused(slash("edit", "demo", BOB, NULL), "`edit`");
 	r = run(slash("stop", "survival", BOB, NULL), &job);
 	assert_null(job);
 	assert_int_equal(json_int64(r, "type", 0), CB_MESSAGE);
@@ -185,10 +224,7 @@ test_power_owner_and_denied(void **state)
 	assert_int_equal(job->power, PANEL_RESTART);
 	cmd_job_free(job);
 	cJSON_Delete(r);
-	r = run(slash("delete", "survival", BOB, HELPER), &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), "`delete`");
-	cJSON_Delete(r);
+	refused(slash("delete", "survival", BOB, HELPER), "`delete`");
 
 	/* an unknown server is not confirmed to a stranger */
 	r = run(slash("stop", "nope", BOB, NULL), &job);
@@ -305,30 +341,15 @@ test_create_flow(void **state)
 	cJSON_Delete(r);
 
 	/* a taken name and bad numbers are refused at once */
-	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:-:roost/demo\","
-	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
-	    "\"custom_id\":\"name\",\"value\":\"demo\"}}]}"), &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), "exists already");
-	cJSON_Delete(r);
-	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:-:roost/demo\","
-	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
-	    "\"custom_id\":\"name\",\"value\":\"fresh\"}},{\"type\":18,"
-	    "\"component\":{\"type\":4,\"custom_id\":\"memory\",\"value\":"
-	    "\"lots\"}}]}"), &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), "memory must be");
-	cJSON_Delete(r);
+	refused(modal(BOB, HOST, "c:m:-:roost/demo", "name", "demo", NULL),
+	    "exists already");
+	refused(modal(BOB, HOST, "c:m:-:roost/demo", "name", "fresh",
+	    "memory", "lots", NULL), "memory must be");
 
 	/* 10^23 MiB is too much, not too little (no overflow) */
-	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:-:roost/demo\","
-	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
-	    "\"custom_id\":\"name\",\"value\":\"fresh\"}},{\"type\":18,"
-	    "\"component\":{\"type\":4,\"custom_id\":\"memory\",\"value\":"
-	    "\"100000000000000000000000\"}},{\"type\":18,\"component\":"
-	    "{\"type\":4,\"custom_id\":\"disk\",\"value\":\"1\"}},"
-	    "{\"type\":18,\"component\":{\"type\":4,\"custom_id\":\"cpu\","
-	    "\"value\":\"-99999999999999999999\"}}]}"), &job);
+	r = run(modal(BOB, HOST, "c:m:-:roost/demo", "name", "fresh",
+	    "memory", "100000000000000000000000", "disk", "1",
+	    "cpu", "-99999999999999999999", NULL), &job);
 	assert_null(job);
 	assert_contains(json_str(r, "data.content", ""),
 	    "memory must be at most 16777216 MiB");
@@ -336,13 +357,8 @@ test_create_flow(void **state)
 	assert_contains(json_str(r, "data.content", ""),
 	    "cpu must be at least 0");
 	cJSON_Delete(r);
-	r = run(ix(5, ALICE, NULL, "{\"custom_id\":\"e:demo\",\"components\":"
-	    "[{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
-	    "\"memory\",\"value\":\"100000000000000000000000\"}}]}"), &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""),
-	    "memory must be at most 16777216");
-	cJSON_Delete(r);
+	refused(modal(ALICE, NULL, "e:demo", "memory",
+	    "100000000000000000000000", NULL), "memory must be at most 16777216");
 }
 
 static void
@@ -380,37 +396,20 @@ test_vars_rules(void **state)
 	    "\"name\":\"vars\",\"options\":[{\"type\":3,\"name\":\"server\","
 	    "\"value\":\"demo\"},{\"type\":3,\"name\":\"set\",\"value\":"
 	    "\"owner=" BOB "\"}]}]}");
-	r = run(in, &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), "not a variable name");
-	cJSON_Delete(r);
-	r = run(ix(5, ALICE, NULL, "{\"custom_id\":\"v:demo\",\"components\":"
-	    "[{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
-	    "\"node\",\"value\":\"node-b\"}}]}"), &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), "not a variable name");
-	cJSON_Delete(r);
-	r = run(ix(5, ALICE, NULL, "{\"custom_id\":\"v:demo\",\"components\":"
-	    "[{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
-	    "\"MOTD\",\"value\":\"hey\"}}]}"), &job);
+	refused(in, "not a variable name");
+	refused(modal(ALICE, NULL, "v:demo", "node", "node-b", NULL),
+	    "not a variable name");
+	r = run(modal(ALICE, NULL, "v:demo", "MOTD", "hey", NULL), &job);
 	assert_non_null(job);
 	assert_true(job->vars);
 	cmd_job_free(job);
 	cJSON_Delete(r);
 
 	/* the egg in a create modal's custom_id is input like any other */
-	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:-:../../etc/passwd\","
-	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
-	    "\"custom_id\":\"name\",\"value\":\"fresh\"}}]}"), &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), "This form is broken");
-	cJSON_Delete(r);
-	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:nonode:roost/demo\","
-	    "\"components\":[{\"type\":18,\"component\":{\"type\":4,"
-	    "\"custom_id\":\"name\",\"value\":\"fresh\"}}]}"), &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), "This form is broken");
-	cJSON_Delete(r);
+	refused(modal(BOB, HOST, "c:m:-:../../etc/passwd", "name", "fresh",
+	    NULL), "This form is broken");
+	refused(modal(BOB, HOST, "c:m:nonode:roost/demo", "name", "fresh",
+	    NULL), "This form is broken");
 }
 
 static void
@@ -784,19 +783,8 @@ test_definitions_and_bar(void **state)
 static cJSON *
 create_with_cpu(const char *cpu, struct cmd_job **job)
 {
-	char	*d;
-	cJSON	*r;
-
-	xasprintf(&d, "{\"custom_id\":\"c:m:-:roost/demo\",\"components\":["
-	    "{\"type\":18,\"component\":{\"type\":4,\"custom_id\":\"name\","
-	    "\"value\":\"fresh\"}},{\"type\":18,\"component\":{\"type\":4,"
-	    "\"custom_id\":\"memory\",\"value\":\"256\"}},{\"type\":18,"
-	    "\"component\":{\"type\":4,\"custom_id\":\"disk\",\"value\":"
-	    "\"512\"}},{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
-	    "\"cpu\",\"value\":\"%s\"}}]}", cpu);
-	r = run(ix(5, BOB, HOST, d), job);
-	free(d);
-	return r;
+	return run(modal(BOB, HOST, "c:m:-:roost/demo", "name", "fresh",
+	    "memory", "256", "disk", "512", "cpu", cpu, NULL), job);
 }
 
 /*
@@ -809,7 +797,7 @@ test_modal_bounds_from_table(void **state)
 	const struct limit_def	*cpu = limit_get(LIMIT_CPU);
 	struct cmd_job		*job;
 	cJSON			*r;
-	char			 v[32], *d;
+	char			 v[32];
 
 	assert_int_equal(cpu->max, 6400);
 	snprintf(v, sizeof(v), "%lld", (long long)cpu->max + 1);
@@ -828,20 +816,11 @@ test_modal_bounds_from_table(void **state)
 	cJSON_Delete(r);
 
 	/* The edit modal likewise. */
-	xasprintf(&d, "{\"custom_id\":\"e:demo\",\"components\":[{\"type\":18,"
-	    "\"component\":{\"type\":4,\"custom_id\":\"cpu\",\"value\":"
-	    "\"%lld\"}}]}", (long long)cpu->max + 1);
-	r = run(ix(5, ALICE, NULL, d), &job);
-	free(d);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), "cpu must be at "
-	    "most 6400, not `6401`");
-	cJSON_Delete(r);
-	xasprintf(&d, "{\"custom_id\":\"e:demo\",\"components\":[{\"type\":18,"
-	    "\"component\":{\"type\":4,\"custom_id\":\"cpu\",\"value\":"
-	    "\"%lld\"}}]}", (long long)cpu->max);
-	r = run(ix(5, ALICE, NULL, d), &job);
-	free(d);
+	snprintf(v, sizeof(v), "%lld", (long long)cpu->max + 1);
+	refused(modal(ALICE, NULL, "e:demo", "cpu", v, NULL),
+	    "cpu must be at most 6400, not `6401`");
+	snprintf(v, sizeof(v), "%lld", (long long)cpu->max);
+	r = run(modal(ALICE, NULL, "e:demo", "cpu", v, NULL), &job);
 	assert_non_null(job);
 	cmd_job_free(job);
 	cJSON_Delete(r);
@@ -854,7 +833,6 @@ test_console_commands(void **state)
 {
 	struct cmd_job	*job;
 	cJSON		*r;
-	char		*d;
 
 	r = run(slash_more("console", "demo", ALICE, NULL, ",{\"type\":3,"
 	    "\"name\":\"command\",\"value\":\"whitelist add Steve\"}"), &job);
@@ -935,11 +913,8 @@ test_console_commands(void **state)
 	assert_int_equal(json_int64(r, "type", 0), CB_MODAL);
 	assert_string_equal(json_str(r, "data.custom_id", ""), "lc:demo");
 	cJSON_Delete(r);
-	xasprintf(&d, "{\"custom_id\":\"lc:demo\",\"components\":[{\"type\":18,"
-	    "\"component\":{\"type\":4,\"custom_id\":\"line\",\"value\":"
-	    "\"kick Griefer\"}}]}");
-	r = run(ix(5, ALICE, NULL, d), &job);
-	free(d);
+	r = run(modal(ALICE, NULL, "lc:demo", "line", "kick Griefer", NULL),
+	    &job);
 	assert_int_equal(job->kind, JOB_CONSOLE);
 	assert_string_equal(job->line, "kick Griefer");
 	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);

@@ -54,6 +54,16 @@ rewrite(struct egg *egg, const char *in)
 	return buf_detach(&out);
 }
 
+/* Ends an apply test: closes fd, removes dir, frees d and egg. */
+static void
+apply_done(int fd, const char *dir, struct diags *d, struct egg *egg)
+{
+	diags_dispose(d);
+	close(fd);
+	assert_int_equal(unit_rmtree(dir), 0);
+	egg_free(egg);
+}
+
 static void
 test_cfgfile__expand_both_dialects(void **state)
 {
@@ -276,7 +286,7 @@ test_cfgfile__apply_fifo_never_blocks(void **state)
 	    "  - path: pipe.properties\n"
 	    "    parser: properties\n    set:\n"
 	    "      - { match: motd, value: \"{{env.MOTD}}\" }\n");
-	char		 dir[] = "/tmp/roost-cfg.XXXXXX", cmd[256], got[128];
+	char		 dir[] = "/tmp/roost-cfg.XXXXXX", got[128];
 	struct diags	 d;
 	struct stat	 st;
 	int		 fd, f;
@@ -313,11 +323,7 @@ test_cfgfile__apply_fifo_never_blocks(void **state)
 	assert_int_equal(fstatat(fd, "pipe.properties", &st,
 	    AT_SYMLINK_NOFOLLOW), 0);
 	assert_true(S_ISFIFO(st.st_mode));
-	diags_dispose(&d);
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
-	egg_free(egg);
+	apply_done(fd, dir, &d, egg);
 }
 
 /* A link planted at the temporary name is removed, not written through. */
@@ -347,11 +353,9 @@ test_cfgfile__apply_temp_link_not_followed(void **state)
 	assert_int_equal(read(outside, got, sizeof(got) - 1), 5);
 	close(outside);
 	assert_string_equal(got, "keep\n");
-	diags_dispose(&d);
-	close(fd);
-	snprintf(path, sizeof(path), "rm -rf %s %s.outside", dir, dir);
-	assert_int_equal(system(path), 0);
-	egg_free(egg);
+	snprintf(path, sizeof(path), "%s.outside", dir);
+	assert_int_equal(unit_rmtree(path), 0);
+	apply_done(fd, dir, &d, egg);
 }
 
 /*
@@ -404,11 +408,7 @@ test_cfgfile__apply_absolute_and_escaping_paths(void **state)
 	    AT_SYMLINK_NOFOLLOW), 0);
 	snprintf(cmd, sizeof(cmd), "%s/../escape.properties", dir);
 	assert_int_equal(stat(cmd, &st), -1);
-	diags_dispose(&d);
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
-	egg_free(egg);
+	apply_done(fd, dir, &d, egg);
 }
 
 /* The path rules themselves, and the loader's warning with a position. */

@@ -118,6 +118,15 @@ has_str(const cJSON *arr, const char *s)
 	return 0;
 }
 
+/* Fails unless the array arr holds each string of want (NULL-ended). */
+static void
+assert_has_all(const cJSON *arr, const char *const *want)
+{
+	for (; *want != NULL; want++)
+		if (!has_str(arr, *want))
+			fail_msg("'%s' is missing", *want);
+}
+
 static void
 test_cspec__identity_and_labels(void **state)
 {
@@ -159,6 +168,8 @@ test_cspec__hardening(void **state)
 	struct cspec	*cs;
 	cJSON		*j;
 	const cJSON	*cd;
+	static const char *const caps[] = { "setpcap", "net_raw",
+	    "dac_override", "sys_chroot", "sys_ptrace", NULL };
 
 	fixture_init(&f);
 	cs = build(&f);
@@ -167,11 +178,7 @@ test_cspec__hardening(void **state)
 	assert_true(has_str(json_get(j, "HostConfig.SecurityOpt"),
 	    "no-new-privileges"));
 	cd = json_get(j, "HostConfig.CapDrop");
-	assert_true(has_str(cd, "setpcap"));
-	assert_true(has_str(cd, "net_raw"));
-	assert_true(has_str(cd, "dac_override"));
-	assert_true(has_str(cd, "sys_chroot"));
-	assert_true(has_str(cd, "sys_ptrace"));
+	assert_has_all(cd, caps);
 	assert_int_equal(cJSON_GetArraySize(cd), 11);
 	assert_string_equal(cJSON_GetObjectItem(json_get(j, "HostConfig.Tmpfs"),
 	    "/tmp")->valuestring, "rw,exec,nosuid,size=100m");
@@ -307,15 +314,16 @@ test_cspec__ports(void **state)
 	struct cspec	*cs;
 	cJSON		*j;
 	const cJSON	*pb;
+	static const char *const keys[] = { "31500/tcp", "31500/udp",
+	    "31501/tcp", "31501/udp", NULL };
+	size_t		 i;
 
 	fixture_init(&f);
 	cs = build(&f);
 	j = body(cs);
 	pb = json_get(j, "HostConfig.PortBindings");
-	assert_non_null(cJSON_GetObjectItem(pb, "31500/tcp"));
-	assert_non_null(cJSON_GetObjectItem(pb, "31500/udp"));
-	assert_non_null(cJSON_GetObjectItem(pb, "31501/tcp"));
-	assert_non_null(cJSON_GetObjectItem(pb, "31501/udp"));
+	for (i = 0; keys[i] != NULL; i++)
+		assert_non_null(cJSON_GetObjectItem(pb, keys[i]));
 	assert_string_equal(json_str(cJSON_GetObjectItem(pb, "31500/tcp"),
 	    "0.HostIp", ""), "127.0.0.1");
 	assert_string_equal(json_str(cJSON_GetObjectItem(pb, "31501/udp"),
@@ -331,22 +339,19 @@ test_cspec__env(void **state)
 	struct cspec	*cs;
 	cJSON		*j;
 	const cJSON	*env;
+	static const char *const want[] = { "MOTD=hello world",
+	    "LEVEL_NAME=world",		/* the default, upper case */
+	    "STARTUP=demo-server --motd {{MOTD}}", "SERVER_MEMORY=1024",
+	    "SERVER_IP=0.0.0.0", "SERVER_PORT=31500",
+	    "P_SERVER_LOCATION=node-a", "P_SERVER_UUID=survival",
+	    "P_SERVER_ALLOCATION_LIMIT=1", "TZ=Europe/Paris", NULL };
 
 	fixture_init(&f);
 	cs = build(&f);
 	j = body(cs);
 	env = json_get(j, "Env");
-	assert_true(has_str(env, "MOTD=hello world"));
-	assert_true(has_str(env, "LEVEL_NAME=world"));	/* default, upper */
-	assert_true(has_str(env, "STARTUP=demo-server --motd {{MOTD}}"));
-	assert_true(has_str(env, "SERVER_MEMORY=1024"));
-	assert_true(has_str(env, "SERVER_IP=0.0.0.0"));
-	assert_true(has_str(env, "SERVER_PORT=31500"));
+	assert_has_all(env, want);
 	assert_false(has_str(env, "SERVER_PORT=1"));
-	assert_true(has_str(env, "P_SERVER_LOCATION=node-a"));
-	assert_true(has_str(env, "P_SERVER_UUID=survival"));
-	assert_true(has_str(env, "P_SERVER_ALLOCATION_LIMIT=1"));
-	assert_true(has_str(env, "TZ=Europe/Paris"));
 	cJSON_Delete(j);
 	cspec_free(cs);
 

@@ -73,6 +73,41 @@ git_daemon(int port, int push)
 	return spawn_server(argv);
 }
 
+/* Fails unless the branch main of the bare repository gitdir is at id. */
+static void
+assert_main(const char *gitdir, const char *id)
+{
+	char	*want;
+
+	want = unit_sh_out("git --git-dir=%s rev-parse main", gitdir);
+	assert_string_equal(id, want);
+	free(want);
+}
+
+/*
+ * Fails unless src reads path as text, with the blob id that the shell
+ * command idcmd prints (NULL: the id is not checked).
+ */
+static void
+assert_read(const struct state_src *src, const char *path, const char *text,
+    const char *idcmd)
+{
+	struct buf	 b;
+	struct rerr	 err;
+	char		 id[GITSTORE_IDLEN], *want;
+
+	buf_init(&b, 0);
+	rerr_init(&err);
+	assert_rok(src->read(src->arg, path, &b, id, sizeof(id), &err), &err);
+	assert_string_equal(buf_str(&b), text);
+	if (idcmd != NULL) {
+		want = unit_sh_out("%s", idcmd);
+		assert_string_equal(id, want);
+		free(want);
+	}
+	buf_dispose(&b);
+}
+
 /* Fetches until the server (maybe still starting) answers; the last rc. */
 static int
 fetch_retry(struct gitstore *gs, const char *branch, char *tip,
@@ -87,6 +122,47 @@ fetch_retry(struct gitstore *gs, const char *branch, char *tip,
 		usleep(100000);
 	}
 	return rc;
+}
+
+/*
+ * Opens a mirror at path of url with auth and fetches (retrying while the
+ * server starts) main, which must be that of the bare gitdir; its tip goes
+ * to tip.
+ */
+static struct gitstore *
+mirror_fetch(const char *path, const char *url,
+    const struct gitstore_auth *auth, const char *gitdir, char *tip)
+{
+	struct gitstore	*gs;
+	struct rerr	 err;
+
+	rerr_init(&err);
+	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
+	gitstore_set_auth(gs, auth);
+	assert_rok(fetch_retry(gs, NULL, tip, &err), &err);
+	assert_main(gitdir, tip);
+	return gs;
+}
+
+/*
+ * Commits a file at path on base as Bob with msg, pushes it and checks
+ * that it is main of the bare gitdir; its id goes to id.
+ */
+static void
+commit_push(struct gitstore *gs, const char *base, const char *path,
+    const char *msg, const char *gitdir, char *id)
+{
+	struct gitstore_change	ch;
+	struct rerr		err;
+
+	ch.path = path;
+	ch.data = "name: x\n";
+	ch.len = strlen(ch.data);
+	rerr_init(&err);
+	assert_rok(gitstore_commit_create(gs, base, &ch, 1,
+	    "Bob <bob@example.com>", NULL, msg, 0, id, &err), &err);
+	assert_rok(gitstore_push(gs, NULL, id, "main", &err), &err);
+	assert_main(gitdir, id);
 }
 
 static int
@@ -202,6 +278,17 @@ state_dump(const struct state *st)
 	return buf_detach(&b);
 }
 
+/* Fails unless g dumps as wd; frees g. */
+static void
+assert_dump(struct state *g, const char *wd)
+{
+	char	*gd = state_dump(g);
+
+	assert_string_equal(gd, wd);
+	state_free(g);
+	free(gd);
+}
+
 static struct state *
 load_ok(const struct state_src *src, const struct egg_library *eggs,
     struct state_cache *cache)
@@ -252,7 +339,7 @@ test_gitstore__state_at_scale(void **state)
 	struct diags		 d;
 	struct rerr		 err;
 	struct buf		 b;
-	char			*wd, *gd, *wdir, *tree, *want, rel[64];
+	char			*wd, *wdir, *tree, *want, rel[64];
 	char			 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
 	size_t			 parses;
 	int			 i;
@@ -309,20 +396,14 @@ test_gitstore__state_at_scale(void **state)
 	wd = state_dump(w);
 	gs = open_ok("big");
 	g = load_rev(gs, "HEAD", NULL, 0, eggs, NULL);
-	gd = state_dump(g);
-	assert_string_equal(gd, wd);
-	state_free(g);
-	free(gd);
+	assert_dump(g, wd);
 	/* through the cache: a second load of the same commit parses none */
 	g = load_rev(gs, "HEAD", NULL, 0, eggs, cache);
 	state_free(g);
 	parses = state_cache_parses(cache);
 	g = load_rev(gs, "HEAD", NULL, 0, eggs, cache);
 	assert_int_equal(state_cache_parses(cache), parses);
-	gd = state_dump(g);
-	assert_string_equal(gd, wd);
-	state_free(g);
-	free(gd);
+	assert_dump(g, wd);
 	state_free(w);
 	free(wd);
 
@@ -362,16 +443,10 @@ test_gitstore__state_at_scale(void **state)
 	parses = state_cache_parses(cache);
 	g = load_rev(gs, "HEAD", NULL, 0, eggs, cache);
 	assert_int_equal(state_cache_parses(cache), parses + 1);
-	gd = state_dump(g);
-	assert_string_equal(gd, wd);
-	state_free(g);
-	free(gd);
+	assert_dump(g, wd);
 	/* and the same change as an overlay on the old commit */
 	g = load_rev(gs, "HEAD~1", ch, 3, eggs, cache);
-	gd = state_dump(g);
-	assert_string_equal(gd, wd);
-	state_free(g);
-	free(gd);
+	assert_dump(g, wd);
 	state_free(w);
 	free(wd);
 	free((char *)ch[0].data);
@@ -391,8 +466,7 @@ test_gitstore__state_src(void **state)
 	struct rerr		 err;
 	struct buf		 b;
 	char			 tip[GITSTORE_IDLEN], id[64], **names;
-	char			*blob;
-	size_t			 n, i;
+	size_t			 n;
 
 	rerr_init(&err);
 	assert_rok(gitstore_resolve(gs, "HEAD", tip, &err), &err);
@@ -406,9 +480,7 @@ test_gitstore__state_src(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(names[0], "nodes");
 	assert_string_equal(names[1], "servers");
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	strv_free(names, n);
 	assert_int_equal(src.list(src.arg, "eggs", &names, &n, &err),
 	    ROOST_ENOTFOUND);
 	assert_true(src.isdir(src.arg, "servers"));
@@ -416,19 +488,11 @@ test_gitstore__state_src(void **state)
 	assert_false(src.isdir(src.arg, "eggs"));
 
 	buf_init(&b, 0);
-	rerr_init(&err);
-	assert_rok(src.read(src.arg, "servers/a.yaml", &b, id, sizeof(id),
-	    &err), &err);
-	assert_string_equal(buf_str(&b), "name: a\nmemory: 2\n");
-	blob = unit_sh_out("cd w && git rev-parse HEAD:servers/a.yaml");
-	assert_string_equal(id, blob);
-	free(blob);
+	assert_read(&src, "servers/a.yaml", "name: a\nmemory: 2\n",
+	    "cd w && git rev-parse HEAD:servers/a.yaml");
 	/* the work tree does not matter: only committed content is read */
 	assert_int_equal(unit_sh("printf 'junk\\n' > w/servers/a.yaml"), 0);
-	buf_reset(&b);
-	assert_rok(src.read(src.arg, "servers/a.yaml", &b, id, sizeof(id),
-	    &err), &err);
-	assert_string_equal(buf_str(&b), "name: a\nmemory: 2\n");
+	assert_read(&src, "servers/a.yaml", "name: a\nmemory: 2\n", NULL);
 	assert_int_equal(unit_sh("cd w && git checkout -q servers/a.yaml"), 0);
 	assert_int_equal(src.read(src.arg, "servers/none.yaml", &b, id,
 	    sizeof(id), &err), ROOST_ENOTFOUND);
@@ -447,13 +511,8 @@ test_gitstore__state_src(void **state)
 	assert_string_equal(names[0], "b.yaml");
 	free(names[0]);
 	free(names);
-	buf_reset(&b);
-	assert_rok(src.read(src.arg, "servers/b.yaml", &b, id, sizeof(id),
-	    &err), &err);
-	assert_string_equal(buf_str(&b), "name: b\n");
-	blob = unit_sh_out("printf 'name: b\\n' | git hash-object --stdin");
-	assert_string_equal(id, blob);
-	free(blob);
+	assert_read(&src, "servers/b.yaml", "name: b\n",
+	    "printf 'name: b\\n' | git hash-object --stdin");
 	assert_int_equal(src.read(src.arg, "servers/a.yaml", &b, id,
 	    sizeof(id), &err), ROOST_ENOTFOUND);
 	gitstore_state_src_release(&src);
@@ -633,9 +692,7 @@ test_gitstore__fetch_file_and_rewrite(void **state)
 	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
 	assert_null(gitstore_workdir(gs));
 	assert_rok(gitstore_fetch(gs, NULL, NULL, tip, &err), &err);
-	want = unit_sh_out("git --git-dir=r.git rev-parse main");
-	assert_string_equal(tip, want);
-	free(want);
+	assert_main("r.git", tip);
 	/* the mirror was made bare, with the remote recorded */
 	unit_assert_sh_eq("true", "git --git-dir=mirror.git rev-parse "
 	    "--is-bare-repository");
@@ -657,9 +714,7 @@ test_gitstore__fetch_file_and_rewrite(void **state)
 	    "printf 'rewritten\\n' > x && git add x && "
 	    "git commit -qm rewrite && git push -qf origin main"), 0);
 	assert_rok(gitstore_fetch(gs, NULL, NULL, tip, &err), &err);
-	want = unit_sh_out("git --git-dir=r.git rev-parse main");
-	assert_string_equal(tip, want);
-	free(want);
+	assert_main("r.git", tip);
 	assert_int_equal(gitstore_descends(gs, tip, tip2, &err), 0);
 
 	/* a branch the remote lacks */
@@ -687,7 +742,7 @@ test_gitstore__fetch_git_daemon(void **state)
 {
 	struct gitstore	*gs;
 	struct rerr	 err;
-	char		*url, *path, *want;
+	char		*url, *path;
 	char		 tip[GITSTORE_IDLEN];
 	pid_t		 pid;
 	int		 port = unit_free_port(), rc = -1;
@@ -703,9 +758,7 @@ test_gitstore__fetch_git_daemon(void **state)
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	assert_rok(rc, &err);
-	want = unit_sh_out("git --git-dir=daemon.git rev-parse main");
-	assert_string_equal(tip, want);
-	free(want);
+	assert_main("daemon.git", tip);
 	gitstore_close(gs);
 	free(url);
 	free(path);
@@ -717,10 +770,10 @@ test_gitstore__fetch_ssh(void **state)
 	struct gitstore		*gs;
 	struct gitstore_auth	 auth;
 	struct rerr		 err;
-	char			*url, *path, *fp, *want, *bad;
+	char			*url, *path, *fp, *bad;
 	char			 tip[GITSTORE_IDLEN];
 	pid_t			 pid;
-	int			 port = unit_free_port(), rc = -1;
+	int			 port = unit_free_port();
 
 	if (access("/usr/sbin/sshd", X_OK) != 0) {
 		skip();
@@ -756,14 +809,7 @@ test_gitstore__fetch_ssh(void **state)
 	xasprintf((char **)&auth.ssh_key, "%s/ssh/client", unit_root);
 	xasprintf((char **)&auth.ssh_pubkey, "%s/ssh/client.pub", unit_root);
 	auth.host_key_sha256 = fp;
-	rerr_init(&err);
-	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
-	gitstore_set_auth(gs, &auth);
-	rc = fetch_retry(gs, NULL, tip, &err);
-	assert_rok(rc, &err);
-	want = unit_sh_out("git --git-dir=ssh.git rev-parse main");
-	assert_string_equal(tip, want);
-	free(want);
+	gs = mirror_fetch(path, url, &auth, "ssh.git", tip);
 
 	/* a host key that does not match the pin is refused */
 	bad = xstrdup(fp);
@@ -808,7 +854,7 @@ test_gitstore__push_non_fast_forward(void **state)
 	struct gitstore_change		 ch;
 	struct rerr			 err;
 	char				 base[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
-	char				 tip[GITSTORE_IDLEN], *want;
+	char				 tip[GITSTORE_IDLEN];
 
 	assert_int_equal(unit_sh("git init -q --bare p.git && "
 	    "git clone -q w p1 && cd p1 && git remote set-url origin ../p.git"
@@ -816,15 +862,7 @@ test_gitstore__push_non_fast_forward(void **state)
 	gs = open_ok("p1");
 	rerr_init(&err);
 	assert_rok(gitstore_fetch(gs, NULL, "main", base, &err), &err);
-	ch.path = "servers/p.yaml";
-	ch.data = "name: p\n";
-	ch.len = strlen(ch.data);
-	assert_rok(gitstore_commit_create(gs, base, &ch, 1,
-	    "Bob <bob@example.com>", NULL, "push me", 0, id, &err), &err);
-	assert_rok(gitstore_push(gs, NULL, id, "main", &err), &err);
-	want = unit_sh_out("git --git-dir=p.git rev-parse main");
-	assert_string_equal(want, id);
-	free(want);
+	commit_push(gs, base, "servers/p.yaml", "push me", "p.git", id);
 	/* no temporary refs are left behind */
 	unit_assert_sh_eq("", "cd p1 && git for-each-ref refs/roost");
 
@@ -833,6 +871,8 @@ test_gitstore__push_non_fast_forward(void **state)
 	    "printf 'q\\n' > q && git add q && git commit -qm q && "
 	    "git push -q origin main"), 0);
 	ch.path = "servers/late.yaml";
+	ch.data = "name: p\n";
+	ch.len = strlen(ch.data);
 	assert_rok(gitstore_commit_create(gs, id, &ch, 1,
 	    "Bob <bob@example.com>", NULL, "late", 0, tip, &err), &err);
 	rerr_init(&err);
@@ -858,7 +898,7 @@ test_gitstore__push_git_daemon(void **state)
 	struct gitstore	*gs;
 	struct rerr	 err;
 	struct gitstore_change ch;
-	char		*url, *want;
+	char		*url;
 	char		 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
 	pid_t		 pid;
 	int		 port = unit_free_port(), rc = -1;
@@ -874,15 +914,7 @@ test_gitstore__push_git_daemon(void **state)
 	gs = open_ok("dp1");
 	rc = fetch_retry(gs, "main", tip, &err);
 	assert_rok(rc, &err);
-	ch.path = "servers/d.yaml";
-	ch.data = "name: d\n";
-	ch.len = strlen(ch.data);
-	assert_rok(gitstore_commit_create(gs, tip, &ch, 1,
-	    "Bob <bob@example.com>", NULL, "over git://", 0, id, &err), &err);
-	assert_rok(gitstore_push(gs, NULL, id, "main", &err), &err);
-	want = unit_sh_out("git --git-dir=dp.git rev-parse main");
-	assert_string_equal(want, id);
-	free(want);
+	commit_push(gs, tip, "servers/d.yaml", "over git://", "dp.git", id);
 
 	/* a hook that refuses is an error with the server's words */
 	assert_int_equal(unit_sh("touch dp.git/reject"), 0);
@@ -958,13 +990,12 @@ test_gitstore__fetch_push_http_token(void **state)
 {
 	struct gitstore		*gs;
 	struct gitstore_auth	 auth;
-	struct gitstore_change	 ch;
 	struct rerr		 err;
-	char			*url, *path, *want, *py, *tok, *bad;
+	char			*url, *path, *py, *tok, *bad;
 	char			 tip[GITSTORE_IDLEN], id[GITSTORE_IDLEN];
 	pid_t			 pid;
 	FILE			*fp;
-	int			 port = unit_free_port(), rc = -1;
+	int			 port = unit_free_port();
 
 	assert_int_equal(unit_sh("git clone -q --bare w http.git && "
 	    "git -C http.git config http.receivepack true && "
@@ -988,25 +1019,10 @@ test_gitstore__fetch_push_http_token(void **state)
 	xasprintf(&bad, "%s/bad", unit_root);
 	memset(&auth, 0, sizeof(auth));
 	auth.token_file = tok;
-	rerr_init(&err);
-	assert_rok(gitstore_mirror_open(&gs, path, url, "main", &err), &err);
-	gitstore_set_auth(gs, &auth);
-	rc = fetch_retry(gs, NULL, tip, &err);
-	assert_rok(rc, &err);
-	want = unit_sh_out("git --git-dir=http.git rev-parse main");
-	assert_string_equal(tip, want);
-	free(want);
+	gs = mirror_fetch(path, url, &auth, "http.git", tip);
 
 	/* push with the token */
-	ch.path = "servers/h.yaml";
-	ch.data = "name: h\n";
-	ch.len = strlen(ch.data);
-	assert_rok(gitstore_commit_create(gs, tip, &ch, 1,
-	    "Bob <bob@example.com>", NULL, "over http", 0, id, &err), &err);
-	assert_rok(gitstore_push(gs, NULL, id, "main", &err), &err);
-	want = unit_sh_out("git --git-dir=http.git rev-parse main");
-	assert_string_equal(want, id);
-	free(want);
+	commit_push(gs, tip, "servers/h.yaml", "over http", "http.git", id);
 
 	/* a wrong token fails once, without looping */
 	auth.token_file = bad;

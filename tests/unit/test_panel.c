@@ -536,6 +536,34 @@ rev_of(const char *rev)
 	return s;
 }
 
+/* Reverts commit's change to name as AUTHOR; returns the code, err set. */
+static int
+revert(struct panel *p, const char *name, const char *commit,
+    struct rerr *err)
+{
+	struct panel_result	 res;
+	struct panel_req	 req = { AUTHOR, NULL };
+	int			 rc;
+
+	panel_result_init(&res);
+	rerr_init(err);
+	rc = panel_server_revert(p, &req, name, commit, &res, err);
+	panel_result_dispose(&res);
+	return rc;
+}
+
+/* Fails unless w's servers/NAME.yaml is as it was at rev. */
+static void
+assert_file_as_at(const char *name, const char *rev)
+{
+	char	*msg;
+
+	msg = unit_sh_out("git -C w diff %s HEAD -- servers/%s.yaml", rev,
+	    name);
+	assert_string_equal(msg, "");
+	free(msg);
+}
+
 /*
  * Revert: a limits change and a variable change undone on a tip that
  * moved since (other lines stay), a conflicting revert explained with
@@ -587,11 +615,7 @@ test_panel__revert_and_rollback(void **state)
 	free(msg);
 	/* the variable change, by a short id */
 	snprintf(full, sizeof(full), "%.7s", var);
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_rok(panel_server_revert(p, &req, "rho", full, &res, &err),
-	    &err);
-	panel_result_dispose(&res);
+	assert_rok(revert(p, "rho", full, &err), &err);
 	assert_int_equal(unit_sh("grep -q 'GREETING: .*howdy' w/servers/rho.yaml"),
 	    1);
 
@@ -603,27 +627,16 @@ test_panel__revert_and_rollback(void **state)
 	assert_rok(set1(p, "rho", "memory=3072", NULL, &res, &err), &err);
 	panel_result_dispose(&res);
 	before = count("w");
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_revert(p, &req, "rho", mem, &res, &err),
-	    -1);
+	assert_int_equal(revert(p, "rho", mem, &err), -1);
 	assert_contains(err.msg, "conflicts with later changes");
 	assert_contains(err.msg, "nothing was committed");
-	panel_result_dispose(&res);
 	assert_int_equal(count("w"), before);
 
 	/* a commit that did not touch the server, and a bad revision */
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_revert(p, &req, "mc", mem, &res, &err),
-	    ROOST_EINVAL);
+	assert_int_equal(revert(p, "mc", mem, &err), ROOST_EINVAL);
 	assert_contains(err.msg, "did not change server 'mc'");
-	panel_result_dispose(&res);
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_revert(p, &req, "rho", "--upload-pack",
-	    &res, &err), ROOST_EINVAL);
-	panel_result_dispose(&res);
+	assert_int_equal(revert(p, "rho", "--upload-pack", &err),
+	    ROOST_EINVAL);
 
 	/* rollback to right after the creation: its diff, then the commit */
 	buf_init(&diff, 0);
@@ -640,31 +653,17 @@ test_panel__revert_and_rollback(void **state)
 	assert_rok(panel_server_rollback(p, &req, "rho", created, &res, &err),
 	    &err);
 	panel_result_dispose(&res);
-	msg = unit_sh_out("git -C w diff %s HEAD -- servers/rho.yaml",
-	    created);
-	assert_string_equal(msg, "");
-	free(msg);
+	assert_file_as_at("rho", created);
 	msg = unit_sh_out("git -C w log -1 --format=%%B");
 	assert_contains(msg, "Roost-Rollback-To: ");
 	free(msg);
 
 	/* reverting the creation deletes; reverting that brings it back */
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_rok(panel_server_revert(p, &req, "rho", created, &res, &err),
-	    &err);
-	panel_result_dispose(&res);
+	assert_rok(revert(p, "rho", created, &err), &err);
 	assert_int_equal(unit_sh("test -e w/servers/rho.yaml"), 1);
 	gone = rev_of("HEAD");
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_rok(panel_server_revert(p, &req, "rho", gone, &res, &err),
-	    &err);
-	panel_result_dispose(&res);
-	msg = unit_sh_out("git -C w diff %s HEAD -- servers/rho.yaml",
-	    created);
-	assert_string_equal(msg, "");
-	free(msg);
+	assert_rok(revert(p, "rho", gone, &err), &err);
+	assert_file_as_at("rho", created);
 	free(gone);
 	free(created);
 	free(mem);

@@ -389,6 +389,14 @@ t_idle(struct t *t)
 	}
 }
 
+/* Runs one pass of rev, which must succeed, and waits for its work. */
+static void
+t_converge(struct t *t, const char *rev)
+{
+	assert_int_equal(t_pass(t, rev), 0);
+	t_idle(t);
+}
+
 /* Inspects roost-<name>; returns 0 or ROOST_ENOTFOUND. */
 static int
 t_inspect(struct t *t, const char *name, struct docker_container *c)
@@ -575,8 +583,7 @@ test_recon__create_running_and_noop(void **state)
 	t_idle(t);
 	writes = recon_engine_writes(t->r);
 	changes = t->changes;
-	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_idle(t);
+	t_converge(t, "rev2");
 	assert_int_equal(recon_engine_writes(t->r), writes);
 	j = t_status(t, SN("alpha"));
 	assert_string_equal(json_str(j, "phase", ""), "Running");
@@ -617,8 +624,7 @@ test_recon__limits_live_and_recreate(void **state)
 
 	/* Memory only: updated in place. */
 	t_server(t, SN("beta"), 31111, 256, "running", "MOTD: one", NULL);
-	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_idle(t);
+	t_converge(t, "rev2");
 	t_wait_phase(t, SN("beta"), "Running", 20);
 	assert_int_equal(t_inspect(t, SN("beta"), &c), 0);
 	assert_string_equal(c.id, id);
@@ -631,8 +637,7 @@ test_recon__limits_live_and_recreate(void **state)
 
 	/* A variable: a new container with the new value. */
 	t_server(t, SN("beta"), 31111, 256, "running", "MOTD: two", NULL);
-	assert_int_equal(t_pass(t, "rev3"), 0);
-	t_idle(t);
+	t_converge(t, "rev3");
 	t_wait_phase(t, SN("beta"), "Running", 60);
 	assert_int_equal(t_inspect(t, SN("beta"), &c), 0);
 	assert_string_not_equal(c.id, id);
@@ -648,8 +653,7 @@ test_recon__limits_live_and_recreate(void **state)
 
 	/* A port: recreated on the new port. */
 	t_server(t, SN("beta"), 31112, 256, "running", "MOTD: two", NULL);
-	assert_int_equal(t_pass(t, "rev4"), 0);
-	t_idle(t);
+	t_converge(t, "rev4");
 	t_wait_phase(t, SN("beta"), "Running", 60);
 	{
 		char *body = t_http_get(t_port(t, 31112), "/motd.txt");
@@ -697,8 +701,7 @@ test_recon__stop_start_restart_once(void **state)
 	/* restartedAt: restarted once. */
 	t_server(t, SN("gamma"), 31121, 128, "running", NULL,
 	    "restartedAt: \"2026-11-25T10:00:00Z\"\n");
-	assert_int_equal(t_pass(t, "rev4"), 0);
-	t_idle(t);
+	t_converge(t, "rev4");
 	t_wait_phase(t, SN("gamma"), "Running", 60);
 	assert_int_equal(t_inspect(t, SN("gamma"), &c), 0);
 	assert_string_not_equal(c.started_at, started);
@@ -709,11 +712,9 @@ test_recon__stop_start_restart_once(void **state)
 	docker_container_dispose(&c);
 
 	/* Not again: neither on the next pass nor after a roostd restart. */
-	assert_int_equal(t_pass(t, "rev5"), 0);
-	t_idle(t);
+	t_converge(t, "rev5");
 	t_restart_recon(t);
-	assert_int_equal(t_pass(t, "rev5"), 0);
-	t_idle(t);
+	t_converge(t, "rev5");
 	t_wait_phase(t, SN("gamma"), "Running", 20);
 	assert_int_equal(t_inspect(t, SN("gamma"), &c), 0);
 	assert_string_equal(c.started_at, started);
@@ -746,8 +747,7 @@ test_recon__reinstall_once(void **state)
 	free(text);
 
 	t_restart_recon(t);
-	assert_int_equal(t_pass(t, "rev3"), 0);
-	t_idle(t);
+	t_converge(t, "rev3");
 	t_wait_phase(t, SN("delta"), "Running", 20);
 	text = t_read(path);
 	assert_string_equal(text, "run\nrun\n");
@@ -797,8 +797,7 @@ test_recon__delete_to_trash(void **state)
 	t_wait_phase(t, SN("gone"), "Running", 60);
 
 	t_unlink(t, t_rel("servers/%s.yaml", SN("gone")));
-	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_idle(t);
+	t_converge(t, "rev2");
 	assert_int_equal(t_inspect(t, SN("gone"), &c), ROOST_ENOTFOUND);
 	assert_null(t_status(t, SN("gone")));
 	t_wait_phase(t, SN("keep"), "Running", 10);
@@ -845,8 +844,7 @@ test_recon__invalid_file_isolated(void **state)
 	t_write(t, t_rel("servers/%s.yaml", SN("bad")), text);
 	free(text);
 	t_server(t, SN("good"), 31161, 128, "running", "MOTD: two", NULL);
-	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_idle(t);
+	t_converge(t, "rev2");
 	t_wait_phase(t, SN("good"), "Running", 60);
 	t_wait_phase(t, SN("bad"), "Invalid", 10);
 	j = t_status(t, SN("bad"));
@@ -865,8 +863,7 @@ test_recon__invalid_file_isolated(void **state)
 
 	/* After a roostd restart the broken file still prunes nothing. */
 	t_restart_recon(t);
-	assert_int_equal(t_pass(t, "rev3"), 0);
-	t_idle(t);
+	t_converge(t, "rev3");
 	t_wait_phase(t, SN("bad"), "Invalid", 10);
 	assert_int_equal(t_inspect(t, SN("bad"), &c), 0);
 	assert_string_equal(c.id, id);
@@ -898,8 +895,7 @@ test_recon__empty_revision_refused(void **state)
 	/* With allowEmpty the same revision is applied. */
 	t->conf.allow_empty = 1;
 	t_restart_recon(t);
-	assert_int_equal(t_pass(t, "rev2"), 0);
-	t_idle(t);
+	t_converge(t, "rev2");
 	assert_int_equal(t_inspect(t, SN("only"), &c), ROOST_ENOTFOUND);
 }
 

@@ -563,34 +563,41 @@ edit(const char *src, const char *path, const char *value, int mode,
 static void
 test_yedit__keeps_the_rest(void **state)
 {
-	const char	*src = "# a person wrote this\nname: mc   # name\n"
-			    "limits: { memory: 2048, cpu: 200 }\n"
+#define SRC_HEAD	"# a person wrote this\nname: mc   # name\n"
+	static const struct {
+		const char	*src, *path, *value;
+		int		 mode;
+		const char	*want;
+	} cases[] = {
+		{ NULL, "limits.memory", "4096", YEDIT_AUTO, SRC_HEAD
+		    "limits: { memory: 4096, cpu: 200 }\n"
+		    "variables:\n  A: 'x'\n  B: \"y\"\n" },
+		{ NULL, "limits.disk", "100", YEDIT_AUTO, SRC_HEAD
+		    "limits: { memory: 2048, cpu: 200, disk: 100 }\n"
+		    "variables:\n  A: 'x'\n  B: \"y\"\n" },
+		{ NULL, "variables.A", "it's", YEDIT_AUTO, SRC_HEAD
+		    "limits: { memory: 2048, cpu: 200 }\n"
+		    "variables:\n  A: 'it''s'\n  B: \"y\"\n" },
+		{ NULL, "variables.C", "3", YEDIT_STRING, SRC_HEAD
+		    "limits: { memory: 2048, cpu: 200 }\n"
+		    "variables:\n  A: 'x'\n  B: \"y\"\n  C: \"3\"\n" },
+		{ NULL, "state", "stopped", YEDIT_AUTO, SRC_HEAD
+		    "limits: { memory: 2048, cpu: 200 }\n"
+		    "variables:\n  A: 'x'\n  B: \"y\"\nstate: stopped\n" },
+		{ "a: 1\nports:\n  default: 1\n", "ports.extra", "[2, 3]",
+		    YEDIT_RAW, "a: 1\nports:\n  default: 1\n  extra: [2, 3]\n" },
+		{ "a: 1\nvars:\nb: 2\n", "vars.X", "val", YEDIT_AUTO,
+		    "a: 1\nvars:\n  X: val\nb: 2\n" },
+	};
+	const char	*src = SRC_HEAD "limits: { memory: 2048, cpu: 200 }\n"
 			    "variables:\n  A: 'x'\n  B: \"y\"\n";
+	size_t		 i;
 
-	edit(src, "limits.memory", "4096", YEDIT_AUTO,
-	    "# a person wrote this\nname: mc   # name\n"
-	    "limits: { memory: 4096, cpu: 200 }\n"
-	    "variables:\n  A: 'x'\n  B: \"y\"\n");
-	edit(src, "limits.disk", "100", YEDIT_AUTO,
-	    "# a person wrote this\nname: mc   # name\n"
-	    "limits: { memory: 2048, cpu: 200, disk: 100 }\n"
-	    "variables:\n  A: 'x'\n  B: \"y\"\n");
-	edit(src, "variables.A", "it's", YEDIT_AUTO,
-	    "# a person wrote this\nname: mc   # name\n"
-	    "limits: { memory: 2048, cpu: 200 }\n"
-	    "variables:\n  A: 'it''s'\n  B: \"y\"\n");
-	edit(src, "variables.C", "3", YEDIT_STRING,
-	    "# a person wrote this\nname: mc   # name\n"
-	    "limits: { memory: 2048, cpu: 200 }\n"
-	    "variables:\n  A: 'x'\n  B: \"y\"\n  C: \"3\"\n");
-	edit(src, "state", "stopped", YEDIT_AUTO,
-	    "# a person wrote this\nname: mc   # name\n"
-	    "limits: { memory: 2048, cpu: 200 }\n"
-	    "variables:\n  A: 'x'\n  B: \"y\"\nstate: stopped\n");
-	edit("a: 1\nports:\n  default: 1\n", "ports.extra", "[2, 3]",
-	    YEDIT_RAW, "a: 1\nports:\n  default: 1\n  extra: [2, 3]\n");
-	edit("a: 1\nvars:\nb: 2\n", "vars.X", "val", YEDIT_AUTO,
-	    "a: 1\nvars:\n  X: val\nb: 2\n");
+	/* a NULL src is the commented file above */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		edit(cases[i].src != NULL ? cases[i].src : src, cases[i].path,
+		    cases[i].value, cases[i].mode, cases[i].want);
+#undef SRC_HEAD
 }
 
 /*

@@ -22,6 +22,15 @@ parse_ok(const char *text)
 	return doc;
 }
 
+/* Fails unless n exists and its bytes in text are want. */
+static void
+assert_span(const char *text, const struct ydoc_node *n, const char *want)
+{
+	assert_non_null(n);
+	assert_int_equal(n->end - n->start, strlen(want));
+	assert_memory_equal(text + n->start, want, strlen(want));
+}
+
 static void
 test_ydoc__positions_and_ranges(void **state)
 {
@@ -31,24 +40,22 @@ test_ydoc__positions_and_ranges(void **state)
 	struct ydoc_node *n;
 
 	n = ydoc_get(doc->root, "name");
-	assert_non_null(n);
+	assert_span(text, n, "mc");
 	assert_string_equal(n->str, "mc");
 	assert_int_equal(n->line, 2);
 	assert_int_equal(n->col, 7);
-	assert_int_equal(n->end - n->start, 2);
-	assert_memory_equal(text + n->start, "mc", 2);
 
 	n = ydoc_get(ydoc_get(doc->root, "limits"), "memory");
 	assert_string_equal(n->str, "2048");
 	assert_int_equal(n->line, 3);
-	assert_memory_equal(text + n->start, "2048", 4);
+	assert_span(text, n, "2048");
 	assert_true(ydoc_get(doc->root, "limits")->flow);
 
 	n = ydoc_get(doc->root, "list");
 	assert_int_equal(n->type, YDOC_SEQ);
 	assert_int_equal(n->n, 2);
 	assert_int_equal(ydoc_item(n, 1)->style, YDOC_QUOTED);
-	assert_memory_equal(text + ydoc_item(n, 1)->start, "'b'", 3);
+	assert_span(text, ydoc_item(n, 1), "'b'");
 	ydoc_free(doc);
 }
 
@@ -57,12 +64,9 @@ test_ydoc__utf8_offsets(void **state)
 {
 	const char	*text = "k\xc3\xa9y: v\xc3\xa9\nb: x\n";
 	struct ydoc	*doc = parse_ok(text);
-	struct ydoc_node *n = ydoc_get(doc->root, "b");
 
-	assert_memory_equal(text + n->start, "x", 1);
-	n = ydoc_get(doc->root, "k\xc3\xa9y");
-	assert_memory_equal(text + n->start, "v\xc3\xa9", 3);
-	assert_int_equal(n->end - n->start, 3);
+	assert_span(text, ydoc_get(doc->root, "b"), "x");
+	assert_span(text, ydoc_get(doc->root, "k\xc3\xa9y"), "v\xc3\xa9");
 	ydoc_free(doc);
 }
 
@@ -126,14 +130,9 @@ test_ydoc__unicode_breaks_keep_offsets(void **state)
 	const char	*text = "a: \"x\xe2\x80\xa8y\xc2\x85z\xe2\x80\xa9\"\r"
 			    "b: w\xc3\xa9\r\nc: q\n";
 	struct ydoc	*doc = parse_ok(text);
-	struct ydoc_node *n;
 
-	n = ydoc_get(doc->root, "b");
-	assert_non_null(n);
-	assert_memory_equal(text + n->start, "w\xc3\xa9", 3);
-	assert_int_equal(n->end - n->start, 3);
-	n = ydoc_get(doc->root, "c");
-	assert_memory_equal(text + n->start, "q", 1);
+	assert_span(text, ydoc_get(doc->root, "b"), "w\xc3\xa9");
+	assert_span(text, ydoc_get(doc->root, "c"), "q");
 	ydoc_free(doc);
 }
 

@@ -1,0 +1,34 @@
+# hub.sh: what the integration scripts that run the node hub share. Source
+# it after tap.sh (and bot.sh, for hub_start).
+#
+#   hub_cert CN        a CA ./ca.pem (common name CN) and the hub's
+#                      certificate ./hub.pem, key ./hub.key, that it
+#                      signed for localhost and 127.0.0.1
+#   node_token SECRET  writes SECRET to ./nodetoken and prints its SHA-256,
+#                      as bot.yaml's tokenSha256 wants it
+#   hub_start          starts the fake Discord, roost-bot with ./bot.yaml
+#                      (log bot.log, pid $BOTPID) and roostd with
+#                      ./roostd.yaml (log roostd.log, pid $ROOSTD), and
+#                      waits until the node $NODE is connected to the bot
+
+hub_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+	    -days 2 -subj "/CN=$1" 2>/dev/null &&
+	openssl req -newkey rsa:2048 -nodes -keyout hub.key -out hub.csr \
+	    -subj "/CN=localhost" 2>/dev/null &&
+	printf "subjectAltName=DNS:localhost,IP:127.0.0.1\n" >san.ext &&
+	openssl x509 -req -in hub.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out hub.pem -days 2 -extfile san.ext 2>/dev/null
+}
+
+node_token() {
+	echo "$1" >nodetoken &&
+	tr -d "\n" <nodetoken | sha256sum | cut -d" " -f1
+}
+
+hub_start() {
+	fake_start && bot_start &&
+	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
+	wait_for 20 test -S "$API" &&
+	wait_for 30 grep -q "node $NODE connected" bot.log
+}

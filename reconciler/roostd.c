@@ -619,12 +619,129 @@ rd_check(struct conf *c, const struct egg_library *eggs)
 	return rc;
 }
 
+/* The console: rings, throttle, rate limit, audit log. */
+static void
+rd_start_console(struct roostd *rd)
+{
+	struct console_conf	cc;
+	char			*audit;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.lines = (size_t)rd->conf->con_lines;
+	cc.bytes = (size_t)rd->conf->con_bytes;
+	cc.throttle_lines = (unsigned int)rd->conf->con_throttle;
+	cc.throttle_ms = rd->conf->con_throttle_ms;
+	cc.rate = (unsigned int)rd->conf->con_rate;
+	cc.rate_ms = rd->conf->con_rate_ms;
+	cc.audit_max = rd->conf->audit_max;
+	xasprintf(&audit, "%s/audit.log", rd->conf->data_dir);
+	cc.audit_path = audit;
+	cc.send = rd_console_send;
+	cc.send_arg = rd;
+	cc.on_audit = rd_on_audit;
+	cc.audit_arg = rd;
+	rd->console = console_new(&cc);
+	free(audit);
+}
+
+/* The backups; finishes restores a kill -9 cut short. */
+static void
+rd_start_backups(struct roostd *rd)
+{
+	struct rerr		err;
+
+	rerr_init(&err);
+	struct backup_conf	bc;
+
+	memset(&bc, 0, sizeof(bc));
+	bc.data_dir = rd->conf->data_dir;
+	bc.targets = rd->conf->targets;
+	bc.ntargets = rd->conf->ntargets;
+	bc.level = rd->conf->backup_level;
+	bc.uid = (int)rd->conf->uid;
+	bc.gid = (int)rd->conf->gid;
+	bc.console = rd->console;
+	bc.on_change = rd_backup_change;
+	bc.cb_arg = rd;
+	/* Finishes restores a kill -9 cut short, before any start. */
+	rerr_init(&err);
+	if ((rd->backups = backup_new(&bc, &err)) == NULL)
+		fatalx("%s", err.msg);
+}
+
+/* The reconciler. */
+static void
+rd_start_recon(struct roostd *rd)
+{
+	struct recon_conf	rc;
+	struct rerr		err;
+
+	rerr_init(&err);
+	memset(&rc, 0, sizeof(rc));
+	rc.node = rd->conf->node;
+	rc.console = rd->console;
+	rc.backups = rd->backups;
+	rc.data_dir = rd->conf->data_dir;
+	rc.docker_sock = rd->conf->docker_socket;
+	rc.network = rd->conf->network;
+	rc.uid = (int)rd->conf->uid;
+	rc.gid = (int)rd->conf->gid;
+	rc.allow_empty = rd->conf->allow_empty;
+	rc.trash_retention_ms = rd->conf->trash_ms;
+	rc.stop_timeout_ms = rd->conf->stop_ms;
+	rc.install_timeout_ms = rd->conf->install_ms;
+	rc.on_change = rd_on_change;
+	rc.on_progress = rd_on_progress;
+	rc.cb_arg = rd;
+	if ((rd->recon = recon_new(&rc, &err)) == NULL)
+		fatalx("%s", err.msg);
+}
+
+/* The hub client (when configured) and the local API. */
+static void
+rd_start_hub_api(struct roostd *rd)
+{
+	struct api_hooks	hooks;
+	struct rerr		err;
+
+	rerr_init(&err);
+	{
+		char	*dir = xstrdup(rd->conf->api), *slash;
+
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			(void)util_mkdir_p(dir, 0755);
+		}
+		free(dir);
+	}
+	if (rd->conf->hub_url != NULL) {
+		struct hub_conf hc;
+
+		memset(&hc, 0, sizeof(hc));
+		hc.url = rd->conf->hub_url;
+		hc.token_file = rd->conf->hub_token_file;
+		hc.ca_file = rd->conf->hub_ca_file;
+		hc.node = rd->conf->node;
+		hc.on_fetch = rd_hub_fetch;
+		hc.arg = rd;
+		hc.console = rd->console;
+		if (hub_start(&rd->hub, &hc, &err) != 0)
+			log_warnx("hub: %s", err.msg);
+	}
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.arg = rd;
+	hooks.logs = rd_api_logs;
+	hooks.reconcile = rd_api_reconcile;
+	hooks.console = rd->console;
+	hooks.group = rd->conf->api_group;
+	if (api_start(&rd->api, rd->conf->api, &hooks, &err) != 0)
+		fatalx("%s", err.msg);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct roostd		 rd;
-	struct recon_conf	 rc;
-	struct api_hooks	 hooks;
 	struct diags		 d;
 	struct rerr		 err;
 	const char		*file = NULL;
@@ -692,95 +809,11 @@ main(int argc, char *argv[])
 	if (sync_open(&rd.sync, rd.conf, rd.eggs, &err) != 0)
 		fatalx("%s", err.msg);
 
-	{
-		struct console_conf	cc;
-		char			*audit;
+	rd_start_console(&rd);
+	rd_start_backups(&rd);
+	rd_start_recon(&rd);
 
-		memset(&cc, 0, sizeof(cc));
-		cc.lines = (size_t)rd.conf->con_lines;
-		cc.bytes = (size_t)rd.conf->con_bytes;
-		cc.throttle_lines = (unsigned int)rd.conf->con_throttle;
-		cc.throttle_ms = rd.conf->con_throttle_ms;
-		cc.rate = (unsigned int)rd.conf->con_rate;
-		cc.rate_ms = rd.conf->con_rate_ms;
-		cc.audit_max = rd.conf->audit_max;
-		xasprintf(&audit, "%s/audit.log", rd.conf->data_dir);
-		cc.audit_path = audit;
-		cc.send = rd_console_send;
-		cc.send_arg = &rd;
-		cc.on_audit = rd_on_audit;
-		cc.audit_arg = &rd;
-		rd.console = console_new(&cc);
-		free(audit);
-	}
-	{
-		struct backup_conf	bc;
-
-		memset(&bc, 0, sizeof(bc));
-		bc.data_dir = rd.conf->data_dir;
-		bc.targets = rd.conf->targets;
-		bc.ntargets = rd.conf->ntargets;
-		bc.level = rd.conf->backup_level;
-		bc.uid = (int)rd.conf->uid;
-		bc.gid = (int)rd.conf->gid;
-		bc.console = rd.console;
-		bc.on_change = rd_backup_change;
-		bc.cb_arg = &rd;
-		/* Finishes restores a kill -9 cut short, before any start. */
-		rerr_init(&err);
-		if ((rd.backups = backup_new(&bc, &err)) == NULL)
-			fatalx("%s", err.msg);
-	}
-	memset(&rc, 0, sizeof(rc));
-	rc.node = rd.conf->node;
-	rc.console = rd.console;
-	rc.backups = rd.backups;
-	rc.data_dir = rd.conf->data_dir;
-	rc.docker_sock = rd.conf->docker_socket;
-	rc.network = rd.conf->network;
-	rc.uid = (int)rd.conf->uid;
-	rc.gid = (int)rd.conf->gid;
-	rc.allow_empty = rd.conf->allow_empty;
-	rc.trash_retention_ms = rd.conf->trash_ms;
-	rc.stop_timeout_ms = rd.conf->stop_ms;
-	rc.install_timeout_ms = rd.conf->install_ms;
-	rc.on_change = rd_on_change;
-	rc.on_progress = rd_on_progress;
-	rc.cb_arg = &rd;
-	if ((rd.recon = recon_new(&rc, &err)) == NULL)
-		fatalx("%s", err.msg);
-
-	{
-		char	*dir = xstrdup(rd.conf->api), *slash;
-
-		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-			*slash = '\0';
-			(void)util_mkdir_p(dir, 0755);
-		}
-		free(dir);
-	}
-	if (rd.conf->hub_url != NULL) {
-		struct hub_conf hc;
-
-		memset(&hc, 0, sizeof(hc));
-		hc.url = rd.conf->hub_url;
-		hc.token_file = rd.conf->hub_token_file;
-		hc.ca_file = rd.conf->hub_ca_file;
-		hc.node = rd.conf->node;
-		hc.on_fetch = rd_hub_fetch;
-		hc.arg = &rd;
-		hc.console = rd.console;
-		if (hub_start(&rd.hub, &hc, &err) != 0)
-			log_warnx("hub: %s", err.msg);
-	}
-	memset(&hooks, 0, sizeof(hooks));
-	hooks.arg = &rd;
-	hooks.logs = rd_api_logs;
-	hooks.reconcile = rd_api_reconcile;
-	hooks.console = rd.console;
-	hooks.group = rd.conf->api_group;
-	if (api_start(&rd.api, rd.conf->api, &hooks, &err) != 0)
-		fatalx("%s", err.msg);
+	rd_start_hub_api(&rd);
 
 	if (rd.conf->sftp_enabled) {
 		if (sftpsup_start(&rd.sftp, rd.conf, argv[0], &err) != 0)

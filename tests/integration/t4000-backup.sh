@@ -14,6 +14,7 @@
 # data, and an interrupted swap is finished by the next roostd.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+CUID=999	# the container user (roostd.yaml containerUser default)
 
 NODE=t4000-$TEST_RUN_ID
 S=t4000-a
@@ -120,7 +121,7 @@ test_expect_success 'a tree of thousands of files, links and empty dirs' '
 	echo secret >plugins/x/conf.yml && chmod 0640 plugins/x/conf.yml &&
 	touch -d "2021-05-06 07:08:09.123456789" world/r1/c1.mca empty/deeper &&
 	echo log >server.log && echo keep >keep.log && echo c >cache/sub/f) &&
-	chown -R 999:999 "$VOL/payload" &&
+	chown -R "$CUID:$CUID" "$VOL/payload" &&
 	test $(find "$VOL/payload" | wc -l) -gt 3000
 '
 

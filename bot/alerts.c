@@ -144,22 +144,11 @@ alerts_changed(struct alerts *al, const char *server)
 static void
 send(struct alerts *al, const char *channel, char **mid, cJSON *m)
 {
-	struct rest_reply	 rep;
-	struct rerr		 err;
-	char			*path;
+	struct rerr	err;
 
-	if (*mid != NULL)
-		xasprintf(&path, "/channels/%s/messages/%s", channel, *mid);
-	else
-		xasprintf(&path, "/channels/%s/messages", channel);
 	rerr_init(&err);
-	if (rest_call(al->c.rest, *mid != NULL ? "PATCH" : "POST", path, m,
-	    &rep, &err) != 0)
+	if (rest_channel_message(al->c.rest, channel, mid, m, &err) != 0)
 		log_warnx("alerts channel: %s", err.msg);
-	else if (*mid == NULL && json_str(rep.json, "id", NULL) != NULL)
-		*mid = xstrdup(json_str(rep.json, "id", ""));
-	rest_reply_dispose(&rep);
-	free(path);
 	cJSON_Delete(m);
 }
 

@@ -124,7 +124,7 @@ run_command(struct consoles *cs, struct cmd_job *job)
 	struct bhub_cmd_result	 res;
 	struct bhub_line	*lines = NULL;
 	struct rerr		 err;
-	char			 user[64], why[600];
+	char			 user[64];
 	const char		**t;
 	uint64_t		 next, seen;
 	int64_t			 start, last;
@@ -142,11 +142,7 @@ run_command(struct consoles *cs, struct cmd_job *job)
 		bhub_console_unfollow(cs->c.hub, job->server);
 		log_info("/server console %s by %s: %s", job->server,
 		    job->user_id, err.msg);
-		if (res.retry_ms > 0)
-			snprintf(why, sizeof(why), "%s", err.msg);
-		else
-			snprintf(why, sizeof(why), "%s", err.msg);
-		edit_error(cs, job, why);
+		edit_error(cs, job, err.msg);
 		return;
 	}
 	log_info("/server console %s by %s: sent", job->server, job->user_id);
@@ -350,23 +346,21 @@ worker(void *arg)
 static void
 post_audit(struct consoles *cs, struct item *it)
 {
-	struct rest_reply	 rep;
-	struct rerr		 err;
-	cJSON			*msg;
-	char			*path;
+	struct rerr	 err;
+	cJSON		*msg;
+	char		*id = NULL;
 
 	msg = cmd_audit_message(it->node, it->entry);
-	xasprintf(&path, "/channels/%s/messages", cs->c.audit_channel);
 	rerr_init(&err);
-	if (rest_call(cs->c.rest, "POST", path, msg, &rep, &err) != 0)
+	if (rest_channel_message(cs->c.rest, cs->c.audit_channel, &id, msg,
+	    &err) != 0)
 		log_warnx("audit channel: %s", err.msg);
 	else {
 		pthread_mutex_lock(&cs->mu);
 		cs->posted++;
 		pthread_mutex_unlock(&cs->mu);
 	}
-	rest_reply_dispose(&rep);
-	free(path);
+	free(id);
 	cJSON_Delete(msg);
 }
 

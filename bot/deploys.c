@@ -275,30 +275,17 @@ render(struct deploys *d, struct deploy *e, int *all_done)
 static int
 send_msg(struct deploys *d, struct deploy *e, const char *text)
 {
-	struct rest_reply	 rep;
-	struct rerr		 err;
-	cJSON			*m = json_new_object();
-	char			*path;
-	int			 rc;
+	struct rerr	 err;
+	cJSON		*m = json_new_object();
+	int		 rc;
 
 	json_add_str(m, "content", text);	/* under 2,000: see render */
 	json_add_array(json_add_object(m, "allowed_mentions"), "parse");
-	if (e->message_id == NULL)
-		xasprintf(&path, "/channels/%s/messages", d->c.channel);
-	else
-		xasprintf(&path, "/channels/%s/messages/%s", d->c.channel,
-		    e->message_id);
 	rerr_init(&err);
-	rc = rest_call(d->c.rest, e->message_id == NULL ? "POST" : "PATCH",
-	    path, m, &rep, &err);
-	if (rc != 0)
+	if ((rc = rest_channel_message(d->c.rest, d->c.channel,
+	    &e->message_id, m, &err)) != 0)
 		log_warnx("deploy channel: %s", err.msg);
-	else if (e->message_id == NULL &&
-	    json_str(rep.json, "id", NULL) != NULL)
-		e->message_id = xstrdup(json_str(rep.json, "id", ""));
-	rest_reply_dispose(&rep);
 	cJSON_Delete(m);
-	free(path);
 	return rc;
 }
 

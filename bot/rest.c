@@ -244,3 +244,27 @@ rest_call(struct rest *r, const char *method, const char *path,
 	free(url);
 	return rc;
 }
+
+/* Posts or edits a channel message; see rest.h. */
+int
+rest_channel_message(struct rest *r, const char *channel, char **message_id,
+    const cJSON *msg, struct rerr *err)
+{
+	struct rest_reply	 rep;
+	char			*path;
+	int			 rc;
+
+	if (*message_id != NULL)
+		xasprintf(&path, "/channels/%s/messages/%s", channel,
+		    *message_id);
+	else
+		xasprintf(&path, "/channels/%s/messages", channel);
+	rc = rest_call(r, *message_id != NULL ? "PATCH" : "POST", path, msg,
+	    &rep, err);
+	if (rc == 0 && *message_id == NULL &&
+	    json_str(rep.json, "id", NULL) != NULL)
+		*message_id = xstrdup(json_str(rep.json, "id", ""));
+	rest_reply_dispose(&rep);
+	free(path);
+	return rc;
+}

@@ -44,4 +44,12 @@ int		 rest_call(struct rest *r, const char *method,
 /* Frees what a reply holds. */
 void		 rest_reply_dispose(struct rest_reply *rep);
 
+/*
+ * Sends msg to channel with the bot token: a new message when
+ * *message_id is NULL (whose id is then stored there, owned by the
+ * caller), else an edit of that message. Returns as rest_call.
+ */
+int		 rest_channel_message(struct rest *r, const char *channel,
+		    char **message_id, const cJSON *msg, struct rerr *err);
+
 #endif

@@ -176,7 +176,8 @@ snap_put(struct bot *b, struct snap *s)
 	}
 }
 
-static void
+/* Makes st the snapshot; returns whether the revision moved. */
+static int
 snap_set(struct bot *b, struct state *st)
 {
 	struct snap	*s = xcalloc(1, sizeof(*s)), *old;
@@ -194,6 +195,7 @@ snap_set(struct bot *b, struct state *st)
 	snap_put(b, old);
 	if (moved)
 		bhub_state_changed(b->hub);
+	return moved;
 }
 
 /* Where the state puts server, for the hub (see bhub_assign_cb). */
@@ -219,6 +221,7 @@ snap_reload(struct bot *b, struct bot_actions *a, int fetch)
 	struct snap	*old;
 	struct rerr	 err;
 	char		*subject = NULL, *author = NULL;
+	int		 moved;
 
 	rerr_init(&err);
 	if (a->load(a->arg, fetch, &st, &err) != 0) {
@@ -226,11 +229,9 @@ snap_reload(struct bot *b, struct bot_actions *a, int fetch)
 		return -1;
 	}
 	old = snap_get(b);
-	snap_set(b, st);
+	moved = snap_set(b, st) && old != NULL && st->revision != NULL;
 	/* a new revision: deploy feedback against the one before */
-	if (b->deploys != NULL && old != NULL && st->revision != NULL &&
-	    (old->st->revision == NULL || strcmp(old->st->revision,
-	    st->revision) != 0)) {
+	if (moved && b->deploys != NULL) {
 		rerr_init(&err);
 		if (a->describe != NULL && a->describe(a->arg, st->revision,
 		    &subject, &author, &err) != 0)
@@ -241,8 +242,7 @@ snap_reload(struct bot *b, struct bot_actions *a, int fetch)
 	}
 	/* whoever moved the branch (a merged pull request too), the nodes
 	   apply it now rather than at their next poll */
-	if (old != NULL && st->revision != NULL && (old->st->revision ==
-	    NULL || strcmp(old->st->revision, st->revision) != 0))
+	if (moved)
 		bhub_fetch(b->hub, NULL, st->revision);
 	snap_put(b, old);
 	return 0;

@@ -159,18 +159,14 @@ cmd_logs_send_modal(const struct cmd_call *c)
 static void
 block_line(struct buf *b, const char *s)
 {
-	size_t	len = strlen(s), i;
+	size_t	len = strlen(s);
 
 	if (len > CON_LINE_BYTES) {
 		len = CON_LINE_BYTES;
 		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
 			len--;
 	}
-	for (i = 0; i < len; i++) {
-		buf_putc(b, s[i]);
-		if (s[i] == '`' && i + 1 < len && s[i + 1] == '`')
-			buf_puts(b, "\xe2\x80\x8b");	/* U+200B */
-	}
+	cmd_code_put(b, s, len);
 	if (len < strlen(s))
 		buf_puts(b, " \xe2\x80\xa6");
 	buf_putc(b, '\n');

@@ -98,6 +98,11 @@ const char	*cmd_opt_str(const struct ix *x, const char *name);
 cJSON	*cmd_reply_new(int type, cJSON **data);
 /* Makes a message mention nobody. */
 void	 cmd_no_mentions(cJSON *data);
+/*
+ * Appends len bytes of s for a code block, with every run of backticks
+ * broken by U+200B so that no "```" in s can end the block.
+ */
+void	 cmd_code_put(struct buf *b, const char *s, size_t len);
 /* Sets a message's content, cut to Discord's 2,000 characters. */
 void	 cmd_add_content(cJSON *data, const char *text);
 /* A message reply (ephemeral or not) of printf-formatted text. */

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "panel.h"
 #include "state.h"
 #include "xmalloc.h"
 
@@ -29,18 +30,14 @@
 static void
 code_cut(struct buf *b, const char *text, const char *rest)
 {
-	size_t	len = strlen(text), i;
+	size_t	len = strlen(text);
 
 	if (len > DIFF_BYTES) {
 		len = DIFF_BYTES;
 		while (len > 0 && text[len - 1] != '\n')
 			len--;
 	}
-	for (i = 0; i < len; i++) {
-		buf_putc(b, text[i]);
-		if (text[i] == '`' && i + 1 < len && text[i + 1] == '`')
-			buf_puts(b, "\xe2\x80\x8b");	/* U+200B */
-	}
+	cmd_code_put(b, text, len);
 	buf_puts(b, "```");
 	if (len < strlen(text))
 		buf_addf(b, "\n\xe2\x80\xa6 %s", rest);
@@ -171,9 +168,7 @@ cmd_do_plan(const struct cmd_call *c)
 {
 	const char	*b = cmd_opt_str(c->x, "branch");
 
-	if (b == NULL || *b == '\0' || *b == '-' || strlen(b) > 100 ||
-	    strstr(b, "..") != NULL || strspn(b, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") != strlen(b))
+	if (!panel_branch_valid(b))
 		return cmd_reply_text(1, "Give a branch name of the state "
 		    "repository, such as `feature/bigger-mc`.");
 	*c->job = cmd_job_new(c->x, JOB_PLAN, NULL, "/plan");

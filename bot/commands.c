@@ -108,6 +108,19 @@ cmd_no_mentions(cJSON *data)
 	json_add_array(am, "parse");
 }
 
+/* See cmd_int.h. */
+void
+cmd_code_put(struct buf *b, const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		buf_putc(b, s[i]);
+		if (s[i] == '`' && i + 1 < len && s[i + 1] == '`')
+			buf_puts(b, "\xe2\x80\x8b");	/* U+200B */
+	}
+}
+
 /* Content trimmed to Discord's 2000 characters. */
 /* See cmd_int.h. */
 void

@@ -249,6 +249,13 @@ int	panel_server_rollback_diff(struct panel *p, const char *name,
 	    char resolved[GITSTORE_IDLEN], struct rerr *err);
 
 /*
+ * True when b is a branch name roost passes to git: at most 100 of
+ * A-Z, a-z, 0-9, '.', '_', '/' and '-', not starting with '-' or '/', no
+ * "..", "//" or trailing '/'.
+ */
+int	panel_branch_valid(const char *b);
+
+/*
  * Writes into out the plan from the tracked branch's tip (base_id) to
  * branch's tip (tip_id; fetched first when there is a remote): what
  * roostd would do on each node, after the branch's problems. Returns 0,

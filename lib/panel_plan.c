@@ -20,9 +20,9 @@
 #include "stateplan.h"
 #include "xmalloc.h"
 
-/* True for a branch name roost passes to git (no options, no ".."). */
-static int
-branch_ok(const char *b)
+/* A branch name roost passes to git; see panel.h. */
+int
+panel_branch_valid(const char *b)
 {
 	return b != NULL && *b != '\0' && *b != '-' && *b != '/' &&
 	    strlen(b) <= 100 && strstr(b, "..") == NULL &&
@@ -43,7 +43,7 @@ panel_plan_branch(struct panel *p, const char *branch, struct buf *out,
 	size_t		 i;
 	int		 rc;
 
-	if (!branch_ok(branch))
+	if (!panel_branch_valid(branch))
 		return rerr_set(err, ROOST_EINVAL, "'%.100s' is not a branch "
 		    "name", branch != NULL ? branch : "");
 	if ((rc = gitstore_lock(p->gs, err)) != 0)

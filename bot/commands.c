@@ -292,6 +292,7 @@ perm_name(unsigned perm)
 	case PERM_CREATE:	return "create";
 	case PERM_REINSTALL:	return "reinstall";
 	case PERM_CONSOLE:	return "console";
+	case PERM_BACKUP:	return "backup";
 	default:		return "admin";
 	}
 }

@@ -37,6 +37,7 @@ static const struct {
 	{ "vars", PERM_VARS }, { "sftp", PERM_SFTP },
 	{ "delete", PERM_DELETE }, { "create", PERM_CREATE },
 	{ "reinstall", PERM_REINSTALL }, { "console", PERM_CONSOLE },
+	{ "backup", PERM_BACKUP },
 	{ "admin", PERM_ADMIN },
 };
 

@@ -15,6 +15,8 @@
  *   d:SERVER          delete confirmation; x: cancel
  *   e:SERVER          the limits modal of /server edit
  *   vb:SERVER / v:SERVER   the variables button and modal
+ *   rs:SERVER         the backup select of /server restore
+ *   ro:SERVER:ID      its Restore confirmation button
  */
 #include <ctype.h>
 #include <errno.h>
@@ -410,6 +412,8 @@ cmd_job_free(struct cmd_job *j)
 	free(j->message_id);
 	free(j->line);
 	free(j->revision);
+	free(j->note);
+	free(j->backup_id);
 	free(j);
 }
 
@@ -462,6 +466,16 @@ static const struct cmd_opt opts_console[] = {
 static const struct cmd_opt opts_rollback[] = {
 	{ 3, "server", "The server", 1, 1 },
 	{ 3, "revision", "A commit id from /server history", 1, 0 },
+	{ 0, NULL, NULL, 0, 0 }
+};
+static const struct cmd_opt opts_backup[] = {
+	{ 3, "server", "The server", 1, 1 },
+	{ 3, "note", "A note kept with the backup", 0, 0 },
+	{ 0, NULL, NULL, 0, 0 }
+};
+static const struct cmd_opt opts_restore[] = {
+	{ 3, "server", "The server", 1, 1 },
+	{ 3, "backup", "A backup id (default: pick from a list)", 0, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_plan[] = {
@@ -530,6 +544,12 @@ static const struct cmd_row cmd_rows[] = {
 	{ "server", "logs", "The latest console lines, with Follow",
 	    PERM_CONSOLE, CMD_ON_SERVER, "read the console of", opts_logs,
 	    cmd_do_logs, 0 },
+	{ "server", "backup", "Take a backup of a server's files now",
+	    PERM_BACKUP, CMD_ON_SERVER, "back up", opts_backup, cmd_do_backup,
+	    0 },
+	{ "server", "restore", "Put a backup's files back (asks first)",
+	    PERM_BACKUP, CMD_ON_SERVER, "restore", opts_restore,
+	    cmd_do_restore, 0 },
 	{ "node", "list", "List nodes with capacity and status", PERM_VIEW,
 	    CMD_SELF, "list nodes", opts_none, cmd_do_node_list, 0 },
 	{ "egg", "list", "List eggs, or the eggs of one nest", 0, CMD_SELF,
@@ -552,6 +572,8 @@ static const struct cmd_prefix cmd_components[] = {
 	{ "rb:", 0, cmd_rollback_button },
 	{ "lf:", 0, cmd_logs_follow_button },
 	{ "ls:", 0, cmd_logs_send_button },
+	{ "rs:", 0, cmd_restore_pick },
+	{ "ro:", 0, cmd_restore_button },
 };
 
 /* Modals, by custom_id prefix. */

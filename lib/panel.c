@@ -868,6 +868,7 @@ request_time(struct panel_ctx *c, const char *path, char *out, size_t len)
 	const char	*end;
 
 	panel_now(out, len);
+	snprintf(c->res->at, sizeof(c->res->at), "%s", out);
 	was = old_value(buf_str(c->out), c->out->len, path);
 	if (was == NULL || strlen(was) != strlen(out) ||
 	    strcmp(was, out) < 0) {
@@ -882,6 +883,7 @@ request_time(struct panel_ctx *c, const char *path, char *out, size_t len)
 	t++;
 	gmtime_r(&t, &tm);
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(c->res->at, sizeof(c->res->at), "%s", out);
 }
 
 static int

@@ -264,6 +264,7 @@ pack_size(const struct state_server *srv)
 	    str_len(srv->error) + str_len(srv->backup_at) +
 	    str_len(srv->backup_note) + str_len(srv->restore_id) +
 	    str_len(srv->restore_at) + str_len(srv->backups.target) +
+	    str_len(srv->move_from) + str_len(srv->move_at) +
 	    strv_len(srv->backups.ignore, srv->backups.nignore) +
 	    strv_len(srv->backups.before, srv->backups.nbefore) +
 	    strv_len(srv->backups.after, srv->backups.nafter);
@@ -317,6 +318,8 @@ state_server_dup(const struct state_server *srv)
 	d->backup_note = pack_str(&k, srv->backup_note);
 	d->restore_id = pack_str(&k, srv->restore_id);
 	d->restore_at = pack_str(&k, srv->restore_at);
+	d->move_from = pack_str(&k, srv->move_from);
+	d->move_at = pack_str(&k, srv->move_at);
 	d->backups.target = pack_str(&k, srv->backups.target);
 	d->backups.ignore = pack_strv(&k, srv->backups.ignore,
 	    srv->backups.nignore);
@@ -387,6 +390,8 @@ state_server_free(struct state_server *srv)
 	sfree(srv, srv->backup_note);
 	sfree(srv, srv->restore_id);
 	sfree(srv, srv->restore_at);
+	sfree(srv, srv->move_from);
+	sfree(srv, srv->move_at);
 	sfree(srv, srv->backups.target);
 	for (i = 0; i < srv->backups.nignore; i++)
 		sfree(srv, srv->backups.ignore[i]);

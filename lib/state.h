@@ -210,6 +210,8 @@ struct state_server {
 	char			*backup_note;	/* backupNote, or NULL */
 	char			*restore_id;	/* restore.backup, or NULL */
 	char			*restore_at;	/* restore.requestedAt */
+	char			*move_from;	/* move.from, or NULL */
+	char			*move_at;	/* move.requestedAt */
 	struct state_backups	 backups;	/* defaults applied */
 	struct state_limits	 limits;	/* defaults applied */
 	int			 port;		/* default allocation */

@@ -135,6 +135,10 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		rc = panel_server_restore(a->p, &req, job->server,
 		    job->backup_id, &pr, &err);
 		break;
+	case JOB_MOVE:
+		rc = panel_server_move(a->p, &req, job->server, job->node,
+		    &pr, &err);
+		break;
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:

@@ -180,6 +180,10 @@ int	 cmd_backup_headline(const struct cmd_follow *f, struct buf *b);
 int	 cmd_backup_settled(const struct cmd_job *job,
 	    const struct cmd_result *res, const cJSON *st);
 
+/* The finished-job message of a move. */
+cJSON	*cmd_move_message(const struct cmd_job *job,
+	    const struct cmd_result *res);
+
 /* Slash command handlers (the table in commands.c lists them). */
 cJSON	*cmd_do_create(const struct cmd_call *c);
 cJSON	*cmd_do_list(const struct cmd_call *c);
@@ -198,6 +202,7 @@ cJSON	*cmd_do_plan(const struct cmd_call *c);
 cJSON	*cmd_do_logs(const struct cmd_call *c);
 cJSON	*cmd_do_backup(const struct cmd_call *c);
 cJSON	*cmd_do_restore(const struct cmd_call *c);
+cJSON	*cmd_do_move(const struct cmd_call *c);
 /* Autocomplete of server, node and nest options. */
 cJSON	*cmd_do_autocomplete(const struct cmd_env *env, const struct ix *x);
 
@@ -214,6 +219,7 @@ cJSON	*cmd_logs_follow_button(const struct cmd_call *c);
 cJSON	*cmd_logs_send_button(const struct cmd_call *c);
 cJSON	*cmd_restore_pick(const struct cmd_call *c);
 cJSON	*cmd_restore_button(const struct cmd_call *c);
+cJSON	*cmd_move_button(const struct cmd_call *c);
 /* Modal handlers. */
 cJSON	*cmd_create_modal(const struct cmd_call *c);
 cJSON	*cmd_edit_modal(const struct cmd_call *c);

@@ -114,6 +114,8 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 	case JOB_BACKUP:
 	case JOB_RESTORE:
 		return cmd_backup_message(job, res);
+	case JOB_MOVE:
+		return cmd_move_message(job, res);
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
@@ -172,7 +174,7 @@ cmd_job_follows(const struct cmd_job *job, const struct cmd_result *res)
 	return job->kind == JOB_CREATE || job->kind == JOB_SET ||
 	    job->kind == JOB_POWER || job->kind == JOB_REVERT ||
 	    job->kind == JOB_ROLLBACK || job->kind == JOB_BACKUP ||
-	    job->kind == JOB_RESTORE;
+	    job->kind == JOB_RESTORE || job->kind == JOB_MOVE;
 }
 
 /* Whether a followed job is done; see commands.h. */

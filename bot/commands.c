@@ -17,6 +17,7 @@
  *   vb:SERVER / v:SERVER   the variables button and modal
  *   rs:SERVER         the backup select of /server restore
  *   ro:SERVER:ID      its Restore confirmation button
+ *   mv:SERVER:NODE    the Move confirmation button of /server move
  */
 #include <ctype.h>
 #include <errno.h>
@@ -478,6 +479,11 @@ static const struct cmd_opt opts_restore[] = {
 	{ 3, "backup", "A backup id (default: pick from a list)", 0, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
+static const struct cmd_opt opts_move[] = {
+	{ 3, "server", "The server", 1, 1 },
+	{ 3, "node", "The node to move it to", 1, 1 },
+	{ 0, NULL, NULL, 0, 0 }
+};
 static const struct cmd_opt opts_plan[] = {
 	{ 3, "branch", "A branch of the state repository (a pull request's)",
 	    1, 0 },
@@ -550,6 +556,9 @@ static const struct cmd_row cmd_rows[] = {
 	{ "server", "restore", "Put a backup's files back (asks first)",
 	    PERM_BACKUP, CMD_ON_SERVER, "restore", opts_restore,
 	    cmd_do_restore, 0 },
+	{ "server", "move", "Move a server and its files to another node "
+	    "(asks first)", PERM_EDIT, CMD_ON_SERVER, "move", opts_move,
+	    cmd_do_move, 0 },
 	{ "node", "list", "List nodes with capacity and status", PERM_VIEW,
 	    CMD_SELF, "list nodes", opts_none, cmd_do_node_list, 0 },
 	{ "egg", "list", "List eggs, or the eggs of one nest", 0, CMD_SELF,
@@ -574,6 +583,7 @@ static const struct cmd_prefix cmd_components[] = {
 	{ "ls:", 0, cmd_logs_send_button },
 	{ "rs:", 0, cmd_restore_pick },
 	{ "ro:", 0, cmd_restore_button },
+	{ "mv:", 0, cmd_move_button },
 };
 
 /* Modals, by custom_id prefix. */

@@ -58,6 +58,7 @@ enum cmd_kind {
 	JOB_PLAN,		/* the plan of branch (revision) */
 	JOB_BACKUP,		/* ask for a backup (note) */
 	JOB_RESTORE,		/* ask for a restore of backup_id */
+	JOB_MOVE,		/* move server to node */
 	/* not git: the bot's console workers (console.c) */
 	JOB_CONSOLE,		/* type line on server's console */
 	JOB_LOGS,		/* show the tail of server's console */

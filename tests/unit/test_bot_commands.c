@@ -1234,6 +1234,45 @@ test_backup_follow(void **state)
 	cmd_result_dispose(&res);
 }
 
+/* /server move: the confirmation, refusals, the job. */
+static void
+test_move_commands(void **state)
+{
+	struct cmd_job	*job;
+	cJSON		*r;
+
+	r = run(slash_more("move", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"node\",\"value\":\"node-b\"}"), &job);
+	assert_null(job);
+	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
+	assert_contains(json_str(r, "data.content", ""), "Move `demo` from "
+	    "node `node-a` to node `node-b`?");
+	assert_string_equal(json_str(r, "data.components.0.components.0."
+	    "custom_id", ""), "mv:demo:node-b");
+	cJSON_Delete(r);
+	refused(slash_more("move", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"node\",\"value\":\"node-a\"}"), "already");
+	refused(slash_more("move", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"node\",\"value\":\"<@everyone>\"}"), "no node");
+	refused(slash_more("move", "demo", BOB, NULL, ",{\"type\":3,"
+	    "\"name\":\"node\",\"value\":\"node-b\"}"), "`edit`");
+
+	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:node-b\","
+	    "\"component_type\":2}"), &job);
+	assert_int_equal(json_int64(r, "type", 0), CB_DEFER_UPDATE);
+	assert_non_null(job);
+	assert_int_equal(job->kind, JOB_MOVE);
+	assert_string_equal(job->node, "node-b");
+	cmd_job_free(job);
+	cJSON_Delete(r);
+	refused(ix(3, BOB, NULL, "{\"custom_id\":\"mv:demo:node-b\","
+	    "\"component_type\":2}"), "`edit`");
+	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:nowhere\","
+	    "\"component_type\":2}"), "no node");
+	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo\","
+	    "\"component_type\":2}"), "broken");
+}
+
 int
 main(void)
 {
@@ -1255,6 +1294,7 @@ main(void)
 		cmocka_unit_test(test_alert_steps),
 		cmocka_unit_test(test_backup_commands),
 		cmocka_unit_test(test_backup_follow),
+		cmocka_unit_test(test_move_commands),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

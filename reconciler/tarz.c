@@ -33,32 +33,45 @@ struct tz_io {
 	struct sha256_ctx	*sha;
 	uint64_t		 size;
 	char			*buf;		/* reading: TARZ_BUF bytes */
-	int			 err;		/* errno of a failed write */
+	tarz_write_fn		 write;		/* writing */
+	void			*warg;
+	struct rerr		 werr;		/* why a write failed */
+	int			 failed;
 };
 
 static la_ssize_t
 tz_write_cb(struct archive *a, void *arg, const void *p, size_t len)
 {
 	struct tz_io	*io = arg;
-	const char	*c = p;
-	size_t		 left = len;
-	ssize_t		 n;
 
-	while (left > 0) {
-		if ((n = write(io->fd, c, left)) == -1) {
-			if (errno == EINTR)
-				continue;
-			io->err = errno;
-			archive_set_error(a, errno, "write: %s",
-			    strerror(errno));
-			return -1;
-		}
-		c += n;
-		left -= (size_t)n;
+	if (io->write(io->warg, p, len, &io->werr) != 0) {
+		io->failed = 1;
+		archive_set_error(a, EIO, "%s", io->werr.msg);
+		return -1;
 	}
 	sha256_add(io->sha, p, len);
 	io->size += len;
 	return (la_ssize_t)len;
+}
+
+/* The writer of tarz_pack: every byte to a descriptor. */
+static int
+tz_write_fd(void *arg, const void *p, size_t len, struct rerr *err)
+{
+	const char	*c = p;
+	ssize_t		 n;
+	int		 fd = *(int *)arg;
+
+	while (len > 0) {
+		if ((n = write(fd, c, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return rerr_errno(err, -1, "write the archive");
+		}
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 static la_ssize_t
@@ -180,10 +193,18 @@ tz_pack_one(int dirfd, const char *name, const char *path,
 	return rc;
 }
 
-/* Writes a .tar.zst of a tree; see tarz.h. */
+/* Writes a .tar.zst of a tree to a descriptor; see tarz.h. */
 int
 tarz_pack(int rootfd, const struct ignore *ig, int level, int outfd,
     struct tarz_stats *st, struct rerr *err)
+{
+	return tarz_pack_to(rootfd, ig, level, tz_write_fd, &outfd, st, err);
+}
+
+/* Writes a .tar.zst of a tree through fn; see tarz.h. */
+int
+tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
+    void *arg, struct tarz_stats *st, struct rerr *err)
 {
 	struct tz_pack	p;
 	struct tz_io	io;
@@ -193,7 +214,10 @@ tarz_pack(int rootfd, const struct ignore *ig, int level, int outfd,
 	memset(st, 0, sizeof(*st));
 	memset(&io, 0, sizeof(io));
 	memset(&p, 0, sizeof(p));
-	io.fd = outfd;
+	io.fd = -1;
+	io.write = fn;
+	io.warg = arg;
+	rerr_init(&io.werr);
 	io.sha = sha256_begin();
 	p.a = archive_write_new();
 	p.e = archive_entry_new();
@@ -224,6 +248,12 @@ tarz_pack(int rootfd, const struct ignore *ig, int level, int outfd,
 	archive_write_free(p.a);
 	archive_entry_free(p.e);
 	free(p.buf);
+	/* The writer's own words (the target's error), not libarchive's. */
+	if (rc != 0 && io.failed) {
+		rerr_init(err);
+		rerr_set(err, io.werr.code != 0 ? io.werr.code : -1, "%s",
+		    io.werr.msg);
+	}
 	sha256_end(io.sha, st->sha256);
 	st->size = io.size;
 	return rc;

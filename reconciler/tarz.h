@@ -19,6 +19,7 @@
 
 #include <sys/types.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ignore;
@@ -44,6 +45,18 @@ struct tarz_stats {
  */
 int	tarz_pack(int rootfd, const struct ignore *ig, int level, int outfd,
 	    struct tarz_stats *st, struct rerr *err);
+
+/*
+ * Where tarz_pack_to sends the archive's bytes: returns 0, or -1 with err
+ * set, which ends the pack with that error.
+ */
+typedef int	(*tarz_write_fn)(void *arg, const void *p, size_t len,
+		    struct rerr *err);
+
+/* tarz_pack with every byte of the archive handed to fn(arg, ...). */
+int	tarz_pack_to(int rootfd, const struct ignore *ig, int level,
+	    tarz_write_fn fn, void *arg, struct tarz_stats *st,
+	    struct rerr *err);
 
 /*
  * Reads fd to its end: its SHA-256 in hex into sha256 and its length into

@@ -38,6 +38,7 @@
 #define BK_PTEROIGNORE_MAX	(32 * 1024)
 #define BK_RECORD_MAX	(64 * 1024)	/* bytes of the state file */
 #define BK_STATUS_MAX	50		/* backups listed in a status */
+#define BK_LIST_RETRY	30		/* seconds before a failed list is read again */
 
 enum bk_phase {
 	BK_IDLE,
@@ -61,6 +62,8 @@ struct bk_srv {
 	char		*list_error;	/* reading the target failed */
 	cJSON		*list;		/* newest first */
 	int		 list_stale;
+	int		 listing;	/* a thread reads the list */
+	time_t		 list_retry;	/* after list_error: not before */
 };
 
 struct backups {
@@ -329,9 +332,59 @@ bk_list_refresh(struct backups *b, struct bk_srv *s, const char *target)
 	} else {
 		xasprintf(&s->list_error, "backup target '%s': %s", target,
 		    err.msg);
-		s->list_stale = 1;	/* try again next turn */
+		s->list_retry = time(NULL) + BK_LIST_RETRY;
 	}
 	pthread_mutex_unlock(&b->mtx);
+}
+
+/* What a thread reading a remote list needs. */
+struct bk_lister {
+	struct backups	*b;
+	struct bk_srv	*s;
+	char		*target;
+};
+
+/* Reads a list from a remote target off the reconcile turn. */
+static void *
+bk_list_run(void *arg)
+{
+	struct bk_lister	*l = arg;
+	struct backups		*b = l->b;
+
+	bk_list_refresh(b, l->s, l->target);
+	pthread_mutex_lock(&b->mtx);
+	l->s->listing = 0;
+	pthread_mutex_unlock(&b->mtx);
+	if (b->on_change != NULL)
+		b->on_change(b->cb_arg, l->s->name);
+	pthread_mutex_lock(&b->mtx);
+	b->njobs--;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->mtx);
+	free(l->target);
+	free(l);
+	return NULL;
+}
+
+/* Starts bk_list_run for s; under b->mtx. */
+static void
+bk_list_start(struct backups *b, struct bk_srv *s, const char *target)
+{
+	struct bk_lister	*l;
+	pthread_attr_t		 attr;
+	pthread_t		 t;
+
+	l = xcalloc(1, sizeof(*l));
+	l->b = b;
+	l->s = s;
+	l->target = xstrdup(target);
+	s->listing = 1;
+	b->njobs++;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, bk_list_run, l) != 0)
+		fatalx("backup: cannot start a thread");
+	pthread_attr_destroy(&attr);
 }
 
 /* ---- a backup ---- */
@@ -507,9 +560,6 @@ bk_do_backup(struct bk_job *j, cJSON *res, struct rerr *err)
 		store_put_abort(put);
 		return rc;
 	}
-	if (put->parts > 0)
-		log_info("server \"%s\": backup %s sent in %llu parts",
-		    j->server, id, (unsigned long long)put->parts);
 	text = bk_record_text(j, &st);
 	rc = store_put_commit(put, text, strlen(text), err);
 	free(text);
@@ -946,11 +996,19 @@ backup_step(struct backups *b, const struct backup_req *rq)
 
 	pthread_mutex_lock(&b->mtx);
 	target = bk_target_name(b, rq->policy);
-	if (!same(target, s->target) || s->list_stale) {
+	if (s->listing)
+		;	/* a thread reads it now */
+	else if (!same(target, s->target) || s->list_stale ||
+	    (s->list_error != NULL && time(NULL) >= s->list_retry)) {
 		free(s->target);
 		s->target = dup_or_null(target);
 		s->list_stale = 0;
-		reload = xstrdup(target != NULL ? target : "");
+		/* A remote target is read on a thread, never on the turn. */
+		if (target != NULL && bk_store(b, target) != NULL &&
+		    bk_store(b, target)->remote && !b->quit)
+			bk_list_start(b, s, target);
+		else
+			reload = xstrdup(target != NULL ? target : "");
 	}
 	free(s->target_error);
 	s->target_error = NULL;
@@ -1070,7 +1128,7 @@ backup_forget(struct backups *b, const char *server)
 	pthread_mutex_lock(&b->mtx);
 	for (i = 0; i < b->n; i++)
 		if (strcmp(b->v[i]->name, server) == 0 &&
-		    b->v[i]->phase == BK_IDLE) {
+		    b->v[i]->phase == BK_IDLE && !b->v[i]->listing) {
 			bk_srv_free(b->v[i]);
 			b->v[i] = b->v[--b->n];
 			break;

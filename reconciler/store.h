@@ -60,6 +60,7 @@ struct store_ops {
 struct store {
 	const struct store_ops	*ops;
 	char			*name;		/* the target's name */
+	int			 remote;	/* over the network: list off-turn */
 };
 
 /* A stream being written; every kind starts with this. */
@@ -69,7 +70,6 @@ struct store_put {
 	int	(*commit)(struct store_put *, const char *, size_t,
 		    struct rerr *);
 	void	(*abort)(struct store_put *);
-	uint64_t	parts;		/* S3: upload parts used (0: one PUT) */
 };
 
 /* A stream being read; every kind starts with this. */
@@ -135,9 +135,10 @@ int	store_get_fd(const struct store_get *g);
 /* The archive's whole size in bytes. */
 uint64_t store_get_size(const struct store_get *g);
 /*
- * Closes a read stream and frees g (takes NULL). Returns 0 when every
- * byte was delivered, or -1 with err set (the target's error) when the
- * stream ended early or the reader stopped before its end.
+ * Closes a read stream and frees g (takes NULL), also before its end (a
+ * reader that stops early is no error). Returns 0, or -1 with err set
+ * (the target's error) when the target cut the stream short: the reader
+ * then saw an early end of file.
  */
 int	store_get_close(struct store_get *g, struct rerr *err);
 

@@ -1,9 +1,10 @@
 /*
  * tarz: the one module over libarchive. It writes a server directory as a
  * .tar.zst (pax format, mtimes to the nanosecond, empty directories and
- * symbolic links kept), streamed through a fixed buffer so no file is
+ * symbolic links kept), streamed through fixed buffers so no file is
  * ever held in memory whole, with the archive's SHA-256 computed as it is
- * written; it hashes an archive; and it extracts one into a fresh
+ * written (by a thread of the pack, which also calls the writer, while the
+ * calling thread reads and compresses); it hashes an archive; and it extracts one into a fresh
  * directory, refusing what a hostile archive could do (absolute paths,
  * "..", writing through a symbolic link, devices and FIFOs, set-id bits,
  * more bytes than allowed).

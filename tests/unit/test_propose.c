@@ -336,6 +336,8 @@ test_propose__invalid_and_no_longer_valid(void **state)
 	    &err), ROOST_EINVAL);
 	assert_contains(err.msg, "not a change of server 'pe'");
 	assert_true(remote_has(pr.id));
+	panel_proposal_dispose(&ap);
+	panel_result_dispose(&res);
 	assert_int_equal(approve(p, "../main", "pd", "discord-4005", &ap,
 	    &res, &err), ROOST_EINVAL);
 	panel_proposal_dispose(&ap);

@@ -4,7 +4,9 @@
  * /server edit and /server vars on it when roost.yaml enables proposals
  * and bot.yaml names a review channel: the change goes to a branch of
  * its own and the review channel gets its diff and plan with Approve
- * (pa:SERVER:ID) and Reject (pj:SERVER:ID) buttons for those with edit.
+ * (pa:SERVER:ID) and Reject (pj:SERVER:ID) buttons for those with edit;
+ * a variables proposal's buttons end in ":v", and its Approve needs vars
+ * too, so nobody approves a change they could not make themselves.
  * Every message here is pure; bot/reviews.c posts them.
  */
 #include <stdio.h>
@@ -70,8 +72,9 @@ cmd_server_or_propose(const struct cmd_env *env, const struct ix *x,
 }
 
 /*
- * A button whose argument is "SERVER:ID": the job of kind for a user
- * with edit on SERVER, or NULL with *r set.
+ * A button whose argument is "SERVER:ID" (":v" after it: a variables
+ * proposal): the job of kind for a user with edit on SERVER (and vars,
+ * for approving a variables proposal), or NULL with *r set.
  */
 static struct cmd_job *
 decide_button(const struct cmd_call *c, enum cmd_kind kind, const char *what,
@@ -79,10 +82,18 @@ decide_button(const struct cmd_call *c, enum cmd_kind kind, const char *what,
 {
 	const struct state_server	*srv;
 	const char			*colon = strchr(c->arg, ':');
-	char				 server[64];
+	char				 server[64], id[PANEL_PROPOSAL_IDLEN];
+	int				 vars;
 
 	if (colon == NULL || (size_t)(colon - c->arg) >= sizeof(server) ||
-	    !panel_proposal_id_valid(colon + 1)) {
+	    strlen(colon + 1) < sizeof(id) - 1) {
+		*r = cmd_reply_text(1, "This button is broken.");
+		return NULL;
+	}
+	snprintf(id, sizeof(id), "%s", colon + 1);
+	vars = strcmp(colon + sizeof(id), ":v") == 0;
+	if (!panel_proposal_id_valid(id) || (!vars &&
+	    colon[sizeof(id)] != '\0')) {
 		*r = cmd_reply_text(1, "This button is broken.");
 		return NULL;
 	}
@@ -91,8 +102,12 @@ decide_button(const struct cmd_call *c, enum cmd_kind kind, const char *what,
 	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT, doing,
 	    r)) == NULL)
 		return NULL;
+	if (vars && kind == JOB_APPROVE && (srv = cmd_server_checked(c->env,
+	    c->x, server, PERM_VARS, doing, r)) == NULL)
+		return NULL;
 	*c->job = cmd_job_new(c->x, kind, srv->name, what);
-	(*c->job)->revision = xstrdup(colon + 1);
+	(*c->job)->revision = xstrdup(id);
+	(*c->job)->vars = vars;
 	return *c->job;
 }
 
@@ -183,12 +198,13 @@ review_code(struct buf *b, const char *lang, const char *text,
 
 /* The Approve and Reject buttons (Reject alone when stale). */
 static void
-review_buttons(cJSON *m, const char *server, const char *id, int stale)
+review_buttons(cJSON *m, const char *server, const char *id, int vars,
+    int stale)
 {
 	cJSON	*row, *comps;
 	char	 arg[128];
 
-	snprintf(arg, sizeof(arg), "%s:%s", server, id);
+	snprintf(arg, sizeof(arg), "%s:%s%s", server, id, vars ? ":v" : "");
 	row = json_new_object();
 	json_add_num(row, "type", 1);
 	comps = json_add_array(row, "components");
@@ -230,7 +246,7 @@ cmd_review_message(const struct cmd_job *job, const struct cmd_result *res)
 	    job->server);
 	json_add_str(json_add_object(e, "footer"), "text", buf_str(&b));
 	cJSON_AddItemToArray(json_add_array(m, "embeds"), e);
-	review_buttons(m, job->server, id, 0);
+	review_buttons(m, job->server, id, job->vars, 0);
 	cmd_no_mentions(m);
 	buf_dispose(&b);
 	return m;
@@ -249,7 +265,7 @@ cmd_review_decided(const struct cmd_job *job, const struct cmd_result *res)
 		    "`roost/proposals/%s` is kept (merge it by hand or by pull "
 		    "request); Reject deletes it.", id, job->server, res->msg,
 		    job->user_id, id);
-		review_buttons(m, job->server, id, 1);
+		review_buttons(m, job->server, id, job->vars, 1);
 		return m;
 	}
 	if (res->rc != 0)

@@ -157,8 +157,10 @@ test_expect_success 'a variables proposal rejected: the branch is deleted, the p
 	p2=$(grep -o "Proposal #[0-9a-f]*" out | cut -c11-) &&
 	branch $p2 >/dev/null &&
 	mid=$(review $p2) &&
-	$C channel-wait $REVIEW "Proposal **#$p2**" 5 | grep -q "^+  MOTD: \"\?proposed-motd" &&
-	id=$(FD_MESSAGE=$mid $C component $ALICE "" pj:demo:$p2) &&
+	$C channel-wait $REVIEW "Proposal **#$p2**" 5 >rv &&
+	grep -q "^+  MOTD: \"\?proposed-motd" rv &&
+	grep -q "\[Approve pa:demo:$p2:v\]" rv &&
+	id=$(FD_MESSAGE=$mid $C component $ALICE "" pj:demo:$p2:v) &&
 	$C wait $id "Rejected proposal #$p2" 20 >/dev/null &&
 	! branch $p2 &&
 	test "$(tip)" = "$before" &&

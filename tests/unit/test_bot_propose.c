@@ -206,6 +206,8 @@ test_approve_reject_buttons(void **state)
 {
 	struct cmd_job	*job;
 	cJSON		*r;
+	unsigned	 was;
+	size_t		 i;
 
 	review = REVIEW;
 	refused(button(CAROL, HELPER, "pa:demo:21a7b62c"),
@@ -229,6 +231,34 @@ test_approve_reject_buttons(void **state)
 	cmd_job_free(job);
 	r = run(button(ALICE, NULL, "pj:demo:21a7b62c"), &job);
 	assert_int_equal(job->kind, JOB_REJECT);
+	cJSON_Delete(r);
+	cmd_job_free(job);
+
+	/* a variables proposal: approving it needs vars as well as edit */
+	refused(button(ALICE, NULL, "pa:demo:21a7b62c:x"), "broken");
+	for (i = 0; i < st->conf.naccess; i++)
+		if (strcmp(st->conf.access[i].role, HELPER) == 0)
+			break;
+	assert_true(i < st->conf.naccess);
+	was = st->conf.access[i].perms;
+	st->conf.access[i].perms = PERM_VIEW | PERM_EDIT;
+	r = run(button(CAROL, HELPER, "pa:demo:21a7b62c"), &job);
+	assert_non_null(job);
+	assert_false(job->vars);
+	cJSON_Delete(r);
+	cmd_job_free(job);
+	refused(button(CAROL, HELPER, "pa:demo:21a7b62c:v"),
+	    "the `vars` permission");
+	r = run(button(CAROL, HELPER, "pj:demo:21a7b62c:v"), &job);
+	assert_non_null(job);
+	assert_true(job->vars);
+	cJSON_Delete(r);
+	cmd_job_free(job);
+	st->conf.access[i].perms = was;
+	r = run(button(ALICE, NULL, "pa:demo:21a7b62c:v"), &job);
+	assert_int_equal(job->kind, JOB_APPROVE);
+	assert_string_equal(job->revision, "21a7b62c");
+	assert_true(job->vars);
 	cJSON_Delete(r);
 	cmd_job_free(job);
 }
@@ -346,6 +376,15 @@ test_review_messages(void **state)
 	assert_null(cmd_review_followup(aj, &res));
 	m = cmd_job_message(&env, aj, &res);
 	assert_contains(json_str(m, "content", ""), "is not open");
+	cJSON_Delete(m);
+
+	/* a variables proposal's buttons say so */
+	res.rc = 0;
+	pj->vars = 1;
+	m = cmd_review_message(pj, &res);
+	s = buttons(m);
+	assert_string_equal(s, "pa:demo:21a7b62c:v pj:demo:21a7b62c:v ");
+	free(s);
 	cJSON_Delete(m);
 
 	cmd_result_dispose(&res);

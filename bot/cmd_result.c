@@ -116,6 +116,11 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 	case JOB_APPROVE:
 	case JOB_REJECT:
 		break;		/* cmd_propose_message */
+	case JOB_BACKUP:
+	case JOB_RESTORE:
+		return cmd_backup_message(job, res);
+	case JOB_MOVE:
+		return cmd_move_message(job, res);
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
@@ -173,7 +178,18 @@ cmd_job_follows(const struct cmd_job *job, const struct cmd_result *res)
 		return 0;
 	return job->kind == JOB_CREATE || job->kind == JOB_SET ||
 	    job->kind == JOB_POWER || job->kind == JOB_REVERT ||
-	    job->kind == JOB_ROLLBACK;
+	    job->kind == JOB_ROLLBACK || job->kind == JOB_BACKUP ||
+	    job->kind == JOB_RESTORE || job->kind == JOB_MOVE;
+}
+
+/* Whether a followed job is done; see commands.h. */
+int
+cmd_job_settled(const struct cmd_job *job, const struct cmd_result *res,
+    const cJSON *st)
+{
+	if (job->kind == JOB_BACKUP || job->kind == JOB_RESTORE)
+		return cmd_backup_settled(job, res, st);
+	return cmd_follow_settled(st, res->commit);
 }
 
 /* Whether a report is final for commit; see commands.h. */
@@ -202,9 +218,9 @@ cmd_follow_settled(const cJSON *st, const char *commit)
 	return 0;
 }
 
-/* Appends text to b without backticks, at most max bytes. */
-static void
-add_plain(struct buf *b, const char *text, size_t max)
+/* See cmd_int.h. */
+void
+cmd_plain_put(struct buf *b, const char *text, size_t max)
 {
 	size_t	i;
 
@@ -225,8 +241,15 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 	const char	*ell = "\xe2\x80\xa6";
 	char		 a[32], l[32];
 	size_t		 i;
+	int		 done = -1;
 
-	if (!report_is_for(st, f->res->commit)) {
+	/* the request's result also says the node has its commit */
+	if (f->job->kind == JOB_BACKUP || f->job->kind == JOB_RESTORE)
+		done = cmd_backup_headline(f, b, report_is_for(st,
+		    f->res->commit));
+	if (done == 1)
+		return;
+	if (done == -1 && !report_is_for(st, f->res->commit)) {
 		if (f->timed_out)
 			buf_addf(b, "Node `%s` has not reported commit `%.7s` "
 			    "yet; this message is no longer updated. `/server "
@@ -257,7 +280,7 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 			    f->lines[i - 1].text != NULL &&
 			    strcmp(f->lines[i - 1].kind, "pull") == 0) {
 				buf_addf(b, " `");
-				add_plain(b, f->lines[i - 1].text, 150);
+				cmd_plain_put(b, f->lines[i - 1].text, 150);
 				buf_addf(b, "`");
 				break;
 			}
@@ -299,7 +322,7 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 	if (message != NULL && *message != '\0' && !json_bool(st, "ready", 0) &&
 	    cmd_follow_settled(st, f->res->commit)) {
 		buf_addf(b, ": ");
-		add_plain(b, message, 600);
+		cmd_plain_put(b, message, 600);
 	}
 }
 

@@ -37,6 +37,7 @@ server_usage(void)
 	    "       roost server start|stop|restart|reinstall|delete NAME\n"
 	    "       roost server backup NAME [--note TEXT]\n"
 	    "       roost server restore NAME BACKUP\n"
+	    "       roost server move NAME NODE\n"
 	    "       roost server sftp NAME --user U (--generate | "
 	    "--password-stdin | --key FILE | --remove)\n"
 	    "                         [--permissions read,write,delete]\n"
@@ -323,10 +324,11 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 	else if (strcmp(sub, "backup") == 0 && argc == 3 &&
 	    strncmp(argv[2], "--note=", 7) == 0)
 		note = argv[2] + 7;
-	else if (strcmp(sub, "restore") == 0 && argc != 3)
+	else if ((strcmp(sub, "restore") == 0 || strcmp(sub, "move") == 0) &&
+	    argc != 3)
 		return server_usage();
 	else if (strcmp(sub, "set") != 0 && strcmp(sub, "restore") != 0 &&
-	    argc != 2)
+	    strcmp(sub, "move") != 0 && argc != 2)
 		return server_usage();
 	if (strcmp(sub, "set") == 0 && argc < 3) {
 		fprintf(stderr, "roost server set: give KEY=VALUE items, e.g. "
@@ -359,6 +361,8 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 	else if (strcmp(sub, "restore") == 0)
 		rc = panel_server_restore(p, &req, argv[1], argv[2], &res,
 		    &err);
+	else if (strcmp(sub, "move") == 0)
+		rc = panel_server_move(p, &req, argv[1], argv[2], &res, &err);
 	else
 		rc = panel_server_power(p, &req, argv[1], act, &res, &err);
 	rc = report(rc, &res, &err, p);
@@ -805,7 +809,8 @@ cmd_server(int argc, char *argv[])
 	else if (strcmp(sub, "set") == 0 || strcmp(sub, "start") == 0 ||
 	    strcmp(sub, "stop") == 0 || strcmp(sub, "restart") == 0 ||
 	    strcmp(sub, "reinstall") == 0 || strcmp(sub, "delete") == 0 ||
-	    strcmp(sub, "backup") == 0 || strcmp(sub, "restore") == 0)
+	    strcmp(sub, "backup") == 0 || strcmp(sub, "restore") == 0 ||
+	    strcmp(sub, "move") == 0)
 		rc = server_edit(&so, sub, n, rest);
 	else if (strcmp(sub, "sftp") == 0)
 		rc = server_sftp(&so, n, rest);

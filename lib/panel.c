@@ -843,26 +843,68 @@ panel_server_set_vars(struct panel *p, const struct panel_req *req,
 	return panel_apply(p, req, &e, res, err);
 }
 
+/* The current UTC time as RFC 3339, as restartedAt is written. */
+static void
+panel_now(char *out, size_t len)
+{
+	time_t		t;
+	struct tm	tm;
+
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * The time of a one-shot request at path (restartedAt, reinstallAt,
+ * backupRequestedAt, restore.requestedAt): now, or a second after the
+ * time the file holds when that is not earlier, so that a second request
+ * within the same second is a new request and not "no change".
+ */
+static void
+request_time(struct panel_ctx *c, const char *path, char *out, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t;
+	char		*was;
+	const char	*end;
+
+	panel_now(out, len);
+	snprintf(c->res->at, sizeof(c->res->at), "%s", out);
+	was = old_value(buf_str(c->out), c->out->len, path);
+	if (was == NULL || strlen(was) != strlen(out) ||
+	    strcmp(was, out) < 0) {
+		free(was);
+		return;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(was, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	free(was);
+	if (end == NULL || *end != '\0' || (t = timegm(&tm)) == (time_t)-1)
+		return;
+	t++;
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(c->res->at, sizeof(c->res->at), "%s", out);
+}
+
 static int
 edit_power(struct panel_ctx *c, void *arg, struct rerr *err)
 {
 	enum panel_power	 act = *(enum panel_power *)arg;
 	char			 now[64];
-	time_t			 t;
-	struct tm		 tm;
 
 	buf_add(c->out, c->old, c->oldlen);
-	t = time(NULL);
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	switch (act) {
 	case PANEL_START:
 		return set_one(c, "state", "running", YEDIT_AUTO, err);
 	case PANEL_STOP:
 		return set_one(c, "state", "stopped", YEDIT_AUTO, err);
 	case PANEL_RESTART:
+		request_time(c, "restartedAt", now, sizeof(now));
 		return set_one(c, "restartedAt", now, YEDIT_AUTO, err);
 	case PANEL_REINSTALL:
+		request_time(c, "reinstallAt", now, sizeof(now));
 		return set_one(c, "reinstallAt", now, YEDIT_AUTO, err);
 	}
 	return rerr_set(err, ROOST_EINVAL, "unknown power action");
@@ -888,18 +930,6 @@ panel_server_power(struct panel *p, const struct panel_req *req,
 	return panel_apply(p, req, &e, res, err);
 }
 
-/* The current UTC time as RFC 3339, as restartedAt is written. */
-static void
-panel_now(char *out, size_t len)
-{
-	time_t		t;
-	struct tm	tm;
-
-	t = time(NULL);
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int
 edit_backup(struct panel_ctx *c, void *arg, struct rerr *err)
 {
@@ -908,7 +938,7 @@ edit_backup(struct panel_ctx *c, void *arg, struct rerr *err)
 	int		 rc;
 
 	buf_add(c->out, c->old, c->oldlen);
-	panel_now(now, sizeof(now));
+	request_time(c, "backupRequestedAt", now, sizeof(now));
 	if ((rc = set_one(c, "backupRequestedAt", now, YEDIT_AUTO, err)) != 0)
 		return rc;
 	return set_one(c, "backupNote", note, YEDIT_STRING, err);
@@ -944,7 +974,7 @@ edit_restore(struct panel_ctx *c, void *arg, struct rerr *err)
 	int		 rc;
 
 	buf_add(c->out, c->old, c->oldlen);
-	panel_now(now, sizeof(now));
+	request_time(c, "restore.requestedAt", now, sizeof(now));
 	if ((rc = set_one(c, "restore.backup", id, YEDIT_STRING, err)) != 0)
 		return rc;
 	return set_one(c, "restore.requestedAt", now, YEDIT_AUTO, err);
@@ -1520,6 +1550,163 @@ panel_server_history(struct panel *p, const char *name, size_t max,
 	free(path);
 	free(ref);
 	return rc;
+}
+
+/* True when port lies in one of node n's ranges. */
+static int
+move_port_in(const struct state_node *n, int port)
+{
+	size_t	i;
+
+	for (i = 0; i < n->nports; i++)
+		if (port >= n->ports[i].lo && port <= n->ports[i].hi)
+			return 1;
+	return 0;
+}
+
+/*
+ * The capacity check of a move: the servers of node nd plus srv within
+ * its capacity (times its oversubscription). Returns 0 or an error.
+ */
+static int
+move_capacity(const struct state *st, const struct state_node *nd,
+    const struct state_server *srv, struct rerr *err)
+{
+	const struct state_server	*s;
+	double				 k;
+	int64_t				 mem, disk, cpu;
+	size_t				 i;
+
+	mem = srv->limits.memory > 0 ? srv->limits.memory : 0;
+	disk = srv->limits.disk > 0 ? srv->limits.disk : 0;
+	cpu = srv->limits.cpu > 0 ? srv->limits.cpu : 0;
+	for (i = 0; i < st->nservers; i++) {
+		s = st->servers[i];
+		if (s == srv || s->node == NULL || strcmp(s->node,
+		    nd->name) != 0)
+			continue;
+		mem += s->limits.memory > 0 ? s->limits.memory : 0;
+		disk += s->limits.disk > 0 ? s->limits.disk : 0;
+		cpu += s->limits.cpu > 0 ? s->limits.cpu : 0;
+	}
+	k = nd->oversubscribe >= 1.0 ? nd->oversubscribe : 1.0;
+	if ((nd->cap_memory > 0 && (double)mem > nd->cap_memory * k) ||
+	    (nd->cap_disk > 0 && (double)disk > nd->cap_disk * k) ||
+	    (nd->cap_cpu > 0 && (double)cpu > nd->cap_cpu * k))
+		return rerr_set(err, ROOST_EINVAL, "node '%s' has no room for "
+		    "server '%s': with it the node would hold %lld MiB memory, "
+		    "%lld MiB disk and %lld%% cpu, over its capacity of %lld "
+		    "MiB, %lld MiB and %lld%% (x%.2f oversubscription)",
+		    nd->name, srv->name, (long long)mem, (long long)disk,
+		    (long long)cpu, (long long)nd->cap_memory,
+		    (long long)nd->cap_disk, (long long)nd->cap_cpu, k);
+	return 0;
+}
+
+/*
+ * The port a moved server gets on node nd: its own when it lies in the
+ * node's ranges and no other server there uses it, else the first free
+ * one. Extra ports must fit as they are. Returns 0 or an error.
+ */
+static int
+move_port(const struct state *st, const struct state_node *nd,
+    const struct state_server *srv, int *port, struct rerr *err)
+{
+	size_t	i;
+	int	lo;
+
+	for (i = 0; i < srv->nextra_ports; i++)
+		if (!move_port_in(nd, srv->extra_ports[i]) ||
+		    port_used(st, nd->name, srv->extra_ports[i]))
+			return rerr_set(err, ROOST_EINVAL, "extra port %d of "
+			    "server '%s' is outside node '%s''s port ranges or "
+			    "taken there; change the server's ports first",
+			    srv->extra_ports[i], srv->name, nd->name);
+	*port = srv->port;
+	if (*port != 0 && move_port_in(nd, *port) &&
+	    !port_used(st, nd->name, *port))
+		return 0;
+	*port = 0;
+	for (i = 0; *port == 0 && i < nd->nports; i++)
+		for (lo = nd->ports[i].lo; lo <= nd->ports[i].hi; lo++)
+			if (!port_used(st, nd->name, lo)) {
+				*port = lo;
+				break;
+			}
+	if (*port == 0)
+		return rerr_set(err, ROOST_EINVAL, "node '%s' has no free port "
+		    "in its allocations; widen its port ranges or pick another "
+		    "node", nd->name);
+	return 0;
+}
+
+static int
+edit_move(struct panel_ctx *c, void *arg, struct rerr *err)
+{
+	const char			*to = arg;
+	const struct state_server	*srv;
+	const struct state_node		*nd;
+	char				 now[64], pbuf[16];
+	int				 rc, port;
+
+	buf_add(c->out, c->old, c->oldlen);
+	if ((srv = state_server_find(c->st, c->name)) == NULL ||
+	    srv->node == NULL)
+		return rerr_set(err, ROOST_EINVAL, "%s: the server file has no "
+		    "valid node: to move from; fix it first", c->path);
+	if ((nd = state_node_find(c->st, to)) == NULL)
+		return rerr_set(err, ROOST_ENOTFOUND, "node '%s' does not "
+		    "exist; add nodes/%s.yaml or pick another node", to, to);
+	if (!nd->valid)
+		return rerr_set(err, ROOST_EINVAL, "node '%s' is invalid "
+		    "(see roost validate); fix nodes/%s.yaml first", to, to);
+	if (strcmp(srv->node, to) == 0)
+		return rerr_set(err, ROOST_EINVAL, "server '%s' is already on "
+		    "node '%s'", c->name, to);
+	if ((rc = move_capacity(c->st, nd, srv, err)) != 0 ||
+	    (rc = move_port(c->st, nd, srv, &port, err)) != 0)
+		return rc;
+	panel_now(now, sizeof(now));
+	if ((rc = set_one(c, "node", to, YEDIT_STRING, err)) != 0)
+		return rc;
+	if (port != srv->port) {
+		snprintf(pbuf, sizeof(pbuf), "%d", port);
+		if ((rc = set_one(c, "ports.default", pbuf, YEDIT_AUTO, err)) != 0)
+			return rc;
+	}
+	/* A restore asked for on the old node is not done on the new one. */
+	if (srv->restore_at != NULL) {
+		struct buf	nb;
+
+		buf_init(&nb, 0);
+		if ((rc = yedit_delete(&nb, buf_str(c->out), c->out->len,
+		    "restore", err)) != 0) {
+			buf_dispose(&nb);
+			return rc;
+		}
+		buf_reset(c->out);
+		buf_add(c->out, buf_str(&nb), nb.len);
+		buf_dispose(&nb);
+		buf_puts(c->what, ", restore (unset)");
+	}
+	if ((rc = set_one(c, "move.from", srv->node, YEDIT_STRING, err)) != 0)
+		return rc;
+	return set_one(c, "move.requestedAt", now, YEDIT_AUTO, err);
+}
+
+/* Moves a server to another node; see panel.h. */
+int
+panel_server_move(struct panel *p, const struct panel_req *req,
+    const char *name, const char *node, struct panel_result *res,
+    struct rerr *err)
+{
+	struct panel_edit	e = { "server move", name, 1, edit_move,
+				    (void *)node };
+
+	if (node == NULL || !state_name_valid(node))
+		return rerr_set(err, ROOST_EINVAL, "'%s' is not a node name",
+		    node != NULL ? node : "");
+	return panel_apply(p, req, &e, res, err);
 }
 
 /* The edit of panel_server_set or _vars, made as a proposal; panel_int.h. */

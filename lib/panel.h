@@ -66,6 +66,9 @@ struct panel_result {
 					   (before it, for a delete or a
 					   refused edit), or NULL */
 	struct diags	 diags;		/* why a ROOST_EINVAL edit was refused */
+	char		 at[32];	/* the time of the one-shot request
+					   written (restart, backup...), or
+					   "" */
 };
 
 /* A new server; unset numbers are -1 (port 0), unset strings NULL. */
@@ -191,6 +194,19 @@ int	panel_server_backup(struct panel *p, const struct panel_req *req,
  */
 int	panel_server_restore(struct panel *p, const struct panel_req *req,
 	    const char *name, const char *id, struct panel_result *res,
+	    struct rerr *err);
+/*
+ * Moves a server to another node: sets node: NODE (and a free port of
+ * that node when its own is outside the node's ranges or taken there),
+ * move: { from: OLD, requestedAt: now } and drops a pending restore:.
+ * The old node sends the data through a shared backup target
+ * (docs/roostd.md, "Moving a server"). ROOST_ENOTFOUND for an unknown
+ * node; ROOST_EINVAL for the node the server is on, an invalid node, one
+ * without room (capacity) or without a free port. Returns as
+ * panel_server_set otherwise.
+ */
+int	panel_server_move(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *node, struct panel_result *res,
 	    struct rerr *err);
 /* Removes servers/<name>.yaml. Returns as panel_server_set. */
 int	panel_server_delete(struct panel *p, const struct panel_req *req,

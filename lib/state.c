@@ -37,6 +37,7 @@ static const struct {
 	{ "vars", PERM_VARS }, { "sftp", PERM_SFTP },
 	{ "delete", PERM_DELETE }, { "create", PERM_CREATE },
 	{ "reinstall", PERM_REINSTALL }, { "console", PERM_CONSOLE },
+	{ "backup", PERM_BACKUP },
 	{ "admin", PERM_ADMIN },
 };
 
@@ -263,6 +264,7 @@ pack_size(const struct state_server *srv)
 	    str_len(srv->error) + str_len(srv->backup_at) +
 	    str_len(srv->backup_note) + str_len(srv->restore_id) +
 	    str_len(srv->restore_at) + str_len(srv->backups.target) +
+	    str_len(srv->move_from) + str_len(srv->move_at) +
 	    strv_len(srv->backups.ignore, srv->backups.nignore) +
 	    strv_len(srv->backups.before, srv->backups.nbefore) +
 	    strv_len(srv->backups.after, srv->backups.nafter);
@@ -316,6 +318,8 @@ state_server_dup(const struct state_server *srv)
 	d->backup_note = pack_str(&k, srv->backup_note);
 	d->restore_id = pack_str(&k, srv->restore_id);
 	d->restore_at = pack_str(&k, srv->restore_at);
+	d->move_from = pack_str(&k, srv->move_from);
+	d->move_at = pack_str(&k, srv->move_at);
 	d->backups.target = pack_str(&k, srv->backups.target);
 	d->backups.ignore = pack_strv(&k, srv->backups.ignore,
 	    srv->backups.nignore);
@@ -386,6 +390,8 @@ state_server_free(struct state_server *srv)
 	sfree(srv, srv->backup_note);
 	sfree(srv, srv->restore_id);
 	sfree(srv, srv->restore_at);
+	sfree(srv, srv->move_from);
+	sfree(srv, srv->move_at);
 	sfree(srv, srv->backups.target);
 	for (i = 0; i < srv->backups.nignore; i++)
 		sfree(srv, srv->backups.ignore[i]);
@@ -488,9 +494,9 @@ state_perms(const struct state *st, const struct state_server *srv,
 		return PERM_ALL;
 	if (srv != NULL && user_id != NULL) {
 		if (srv->owner != NULL && strcmp(srv->owner, user_id) == 0)
-			perms |= PERM_VIEW | PERM_POWER | PERM_EDIT |
-			    PERM_VARS | PERM_SFTP | PERM_DELETE |
-			    PERM_REINSTALL | PERM_CONSOLE;
+			/* every permission a server has */
+			perms |= PERM_ALL & ~(unsigned)(PERM_ADMIN |
+			    PERM_CREATE);
 		for (i = 0; i < srv->nmembers; i++)
 			if (strcmp(srv->members[i].id, user_id) == 0)
 				perms |= srv->members[i].perms | PERM_VIEW;

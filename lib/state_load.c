@@ -1267,6 +1267,44 @@ load_requests(struct fields_ctx *c, struct state_server *s,
 	}
 }
 
+/*
+ * A move between nodes: move: { from: NODE, requestedAt: TIME }, written
+ * with the new node: (roost server move). The old node sends its data.
+ */
+static void
+load_move(struct fields_ctx *c, struct state_server *s,
+    const struct ydoc_node *root)
+{
+	const struct ydoc_node	*v, *from, *at;
+	size_t			 i;
+
+	if ((v = ydoc_get(root, "move")) == NULL || ydoc_is_null(v))
+		return;
+	if (v->type != YDOC_MAP) {
+		fields_err(c, v, "'move' must be a map { from: NODE, "
+		    "requestedAt: TIME }");
+		return;
+	}
+	for (i = 0; i < v->n; i++)
+		if (strcmp(ydoc_key(v, i)->str, "from") != 0 &&
+		    strcmp(ydoc_key(v, i)->str, "requestedAt") != 0)
+			fields_err(c, ydoc_key(v, i), "unknown key '%s' in "
+			    "'move' (use from and requestedAt)",
+			    ydoc_key(v, i)->str);
+	from = ydoc_get(v, "from");
+	at = ydoc_get(v, "requestedAt");
+	if (!ydoc_is_scalar(from) || !state_name_valid(from->str))
+		fields_err(c, from ? from : v, "'move.from' must be the name "
+		    "of the node the server moves from");
+	else if (!ydoc_is_scalar(at) || !timestamp_ok(at->str))
+		fields_err(c, at ? at : v, "'move.requestedAt' must be a "
+		    "time such as 2026-11-25T10:00:00Z");
+	else {
+		s->move_from = xstrdup(from->str);
+		s->move_at = xstrdup(at->str);
+	}
+}
+
 /* True for an SFTP user name. */
 int
 state_sftp_user_valid(const char *s)
@@ -1314,6 +1352,7 @@ state_parse_server(struct state_server **out, const char *path,
 		{ "backupRequestedAt", FIELD_SKIP, 0, 0, 0 },
 		{ "backupNote", FIELD_SKIP, 0, 0, 0 },
 		{ "restore", FIELD_SKIP, 0, 0, 0 },
+		{ "move", FIELD_SKIP, 0, 0, 0 },
 		{ "backups", FIELD_SKIP, 0, 0, 0 },
 		{ "limits", FIELD_SKIP, 0, 0, 0 },
 		{ "ports", FIELD_SKIP, 0, 0, 0 },
@@ -1404,6 +1443,7 @@ state_parse_server(struct state_server **out, const char *path,
 			s->reinstall_at = xstrdup(v->str);
 	}
 	load_requests(&c, s, root);
+	load_move(&c, s, root);
 	load_backups(&c, ydoc_get(root, "backups"), &s->backups, "'backups'");
 	v = ydoc_get(root, "limits");
 	set_pos(s, STATE_POS_MEMORY, v && ydoc_get(v, "memory") ?

@@ -81,24 +81,22 @@ decide_button(const struct cmd_call *c, enum cmd_kind kind, const char *what,
     const char *doing, cJSON **r)
 {
 	const struct state_server	*srv;
-	const char			*colon = strchr(c->arg, ':');
+	const char			*rest;
 	char				 server[64], id[PANEL_PROPOSAL_IDLEN];
 	int				 vars;
 
-	if (colon == NULL || (size_t)(colon - c->arg) >= sizeof(server) ||
-	    strlen(colon + 1) < sizeof(id) - 1) {
+	if ((rest = cmd_arg_split(c->arg, server, sizeof(server))) == NULL ||
+	    strlen(rest) < sizeof(id) - 1) {
 		*r = cmd_reply_text(1, "This button is broken.");
 		return NULL;
 	}
-	snprintf(id, sizeof(id), "%s", colon + 1);
-	vars = strcmp(colon + sizeof(id), ":v") == 0;
+	snprintf(id, sizeof(id), "%s", rest);
+	vars = strcmp(rest + sizeof(id) - 1, ":v") == 0;
 	if (!panel_proposal_id_valid(id) || (!vars &&
-	    colon[sizeof(id)] != '\0')) {
+	    rest[sizeof(id) - 1] != '\0')) {
 		*r = cmd_reply_text(1, "This button is broken.");
 		return NULL;
 	}
-	snprintf(server, sizeof(server), "%.*s", (int)(colon - c->arg),
-	    c->arg);
 	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT, doing,
 	    r)) == NULL)
 		return NULL;

@@ -256,6 +256,7 @@ cmd_do_vars(const struct cmd_call *c)
 	buf_init(&msg, 0);
 	*job = cmd_job_new(x, JOB_SET, srv->name, "/server vars");
 	(*job)->vars = 1;
+	(*job)->propose = c->propose;
 	copy = xstrdup(set);
 	for (tok = strtok_r(copy, " \t\n", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t\n", &save)) {
@@ -281,12 +282,14 @@ cmd_edit_modal(const struct cmd_call *c)
 	struct buf			 msg;
 	int64_t				 v;
 	size_t				 i;
-	int				 rc;
+	int				 rc, propose;
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_EDIT, "edit",
-	    &r)) == NULL)
+	/* without edit, a proposal when roost.yaml allows it */
+	if ((srv = cmd_server_or_propose(c->env, c->x, c->arg, PERM_EDIT,
+	    "edit", &propose, &r)) == NULL)
 		return r;
 	*job = cmd_job_new(c->x, JOB_SET, srv->name, "/server edit");
+	(*job)->propose = propose;
 	buf_init(&msg, 0);
 	for (i = 0; i < cmd_nlimits; i++) {
 		const struct cmd_limit *l = &cmd_limits[i];
@@ -317,12 +320,15 @@ cmd_vars_submit(const struct cmd_call *c)
 	const cJSON			*row, *in, *inner;
 	cJSON				*r;
 	struct buf			 msg;
+	int				 propose;
 
-	if ((srv = cmd_server_checked(env, c->x, c->arg, PERM_VARS,
-	    "change the variables of", &r)) == NULL)
+	/* without vars, a proposal when roost.yaml allows it */
+	if ((srv = cmd_server_or_propose(env, c->x, c->arg, PERM_VARS,
+	    "change the variables of", &propose, &r)) == NULL)
 		return r;
 	*job = cmd_job_new(c->x, JOB_SET, srv->name, "/server vars");
 	(*job)->vars = 1;
+	(*job)->propose = propose;
 	buf_init(&msg, 0);
 	cJSON_ArrayForEach(row, cJSON_GetObjectItem(c->x->data,
 	    "components")) {
@@ -355,9 +361,10 @@ cmd_vars_button(const struct cmd_call *c)
 {
 	const struct state_server	*srv;
 	cJSON				*r;
+	int				 propose;
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_VARS,
-	    "change the variables of", &r)) == NULL)
+	if ((srv = cmd_server_or_propose(c->env, c->x, c->arg, PERM_VARS,
+	    "change the variables of", &propose, &r)) == NULL)
 		return r;
 	return vars_modal(c->env, srv);
 }

@@ -48,6 +48,8 @@ struct cmd_call {
 						   custom_id, else NULL */
 	const char			*arg;	/* cid after its prefix */
 	struct cmd_job			**job;
+	int				 propose; /* srv was checked as
+						   proposable, not editable */
 };
 
 typedef cJSON *(*cmd_handler)(const struct cmd_call *);
@@ -82,6 +84,7 @@ struct cmd_row {
 
 #define CMD_SELF	0
 #define CMD_ON_SERVER	1
+#define CMD_PROPOSE	2	/* CMD_ON_SERVER, or proposable */
 
 /* A handler of components or modals by custom_id prefix. */
 struct cmd_prefix {
@@ -274,5 +277,29 @@ int	 cmd_parse_num(const char *s, int64_t lo, int64_t hi, int64_t *out);
 /* Explains a refused modal number in msg. */
 void	 cmd_num_problem(struct buf *msg, const char *what, const char *unit,
 	    int rc, int64_t lo, int64_t hi, const char *s);
+
+/*
+ * Proposals (cmd_propose.c). True when the invoker may propose edits of
+ * srv: roost.yaml enables proposals, the bot has a review channel, the
+ * invoker may view srv and holds one of proposals.roles (when listed).
+ */
+int	 cmd_may_propose(const struct cmd_env *env, const struct ix *x,
+	    const struct state_server *srv);
+/*
+ * cmd_server_checked, except that a refused invoker who may propose
+ * edits of the server gets it with *propose set.
+ */
+const struct state_server *cmd_server_or_propose(const struct cmd_env *env,
+	    const struct ix *x, const char *name, unsigned perm,
+	    const char *what, int *propose, cJSON **reply);
+/*
+ * The finished-job message of a proposal, approve or reject job, or NULL
+ * when the usual one says it.
+ */
+cJSON	*cmd_propose_message(const struct cmd_job *job,
+	    const struct cmd_result *res);
+/* The Approve and Reject buttons of a review message. */
+cJSON	*cmd_approve_button(const struct cmd_call *c);
+cJSON	*cmd_reject_button(const struct cmd_call *c);
 
 #endif

@@ -34,6 +34,8 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 	char		 note[300];
 	size_t		 i;
 
+	if ((m = cmd_propose_message(job, res)) != NULL)
+		return m;
 	if (res->rc != 0) {
 		if (res->problems != NULL && *res->problems != '\0')
 			m = cmd_message_text("%s on `%s` was refused; nothing was "
@@ -111,6 +113,9 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 	case JOB_ROLLBACK_DIFF:
 	case JOB_PLAN:
 		return cmd_revert_message(job, res);
+	case JOB_APPROVE:
+	case JOB_REJECT:
+		break;		/* cmd_propose_message */
 	case JOB_BACKUP:
 	case JOB_RESTORE:
 		return cmd_backup_message(job, res);
@@ -169,7 +174,7 @@ int
 cmd_job_follows(const struct cmd_job *job, const struct cmd_result *res)
 {
 	if (res->rc != 0 || res->unchanged || job->server == NULL ||
-	    res->commit[0] == '\0')
+	    res->commit[0] == '\0' || job->propose)
 		return 0;
 	return job->kind == JOB_CREATE || job->kind == JOB_SET ||
 	    job->kind == JOB_POWER || job->kind == JOB_REVERT ||

@@ -15,6 +15,7 @@
  *   d:SERVER          delete confirmation; x: cancel
  *   e:SERVER          the limits modal of /server edit
  *   vb:SERVER / v:SERVER   the variables button and modal
+ *   pa:SERVER:ID / pj:SERVER:ID   Approve / Reject of proposal ID
  *   rs:SERVER         the backup select of /server restore
  *   ro:SERVER:ID      its Restore confirmation button
  *   mv:SERVER:NODE    the Move confirmation button of /server move
@@ -479,6 +480,8 @@ cmd_result_dispose(struct cmd_result *res)
 		free(res->password);
 	}
 	gitstore_log_free(res->log, res->nlog);
+	free(res->proposer);
+	free(res->plan);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -578,9 +581,9 @@ static const struct cmd_row cmd_rows[] = {
 	{ "server", "restart", "Restart a server", PERM_POWER, CMD_ON_SERVER,
 	    "restart", opts_server, cmd_do_power, PANEL_RESTART },
 	{ "server", "edit", "Change a server's limits", PERM_EDIT,
-	    CMD_ON_SERVER, "edit", opts_server, cmd_do_edit, 0 },
+	    CMD_PROPOSE, "edit", opts_server, cmd_do_edit, 0 },
 	{ "server", "vars", "Show or set a server's egg variables", PERM_VARS,
-	    CMD_ON_SERVER, "change the variables of", opts_vars, cmd_do_vars,
+	    CMD_PROPOSE, "change the variables of", opts_vars, cmd_do_vars,
 	    0 },
 	{ "server", "delete", "Delete a server (asks first)", PERM_DELETE,
 	    CMD_ON_SERVER, "delete", opts_server, cmd_do_delete, 0 },
@@ -630,6 +633,8 @@ static const struct cmd_prefix cmd_components[] = {
 	{ "rb:", 0, cmd_rollback_button },
 	{ "lf:", 0, cmd_logs_follow_button },
 	{ "ls:", 0, cmd_logs_send_button },
+	{ "pa:", 0, cmd_approve_button },
+	{ "pj:", 0, cmd_reject_button },
 	{ "rs:", 0, cmd_restore_pick },
 	{ "ro:", 0, cmd_restore_button },
 	{ "mv:", 0, cmd_move_button },
@@ -670,6 +675,10 @@ run_command(const struct cmd_env *env, const struct ix *x,
 	if (row->scope == CMD_ON_SERVER &&
 	    (c.srv = cmd_server_checked(env, x, cmd_opt_str(x, "server"),
 	    row->perm, row->what, &r)) == NULL)
+		return r;
+	if (row->scope == CMD_PROPOSE &&
+	    (c.srv = cmd_server_or_propose(env, x, cmd_opt_str(x, "server"),
+	    row->perm, row->what, &c.propose, &r)) == NULL)
 		return r;
 	return row->fn(&c);
 }

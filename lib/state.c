@@ -458,6 +458,9 @@ state_free(struct state *st)
 	free(st->conf.default_node);
 	state_backups_dispose(&st->conf.backups);
 	free(st->conf.alerts.channel);
+	for (i = 0; i < st->conf.proposals.nroles; i++)
+		free(st->conf.proposals.roles[i]);
+	free(st->conf.proposals.roles);
 	for (i = 0; i < st->nnodes; i++)
 		state_node_dispose(&st->nodes[i]);
 	free(st->nodes);

@@ -100,8 +100,18 @@ struct state_alerts {
 	uint64_t	 node_down_ms;	/* disconnected this long: alert */
 };
 
+/* roost.yaml's proposals: who may propose edits they may not make. */
+struct state_proposals {
+	int		  enabled;	/* proposals.enabled (default 0) */
+	char		**roles;	/* only holders of these role ids may
+					   propose; none: whoever may view
+					   the server */
+	size_t		  nroles;
+};
+
 struct state_conf {
 	char			*path;		/* "roost.yaml" */
+	struct state_proposals	 proposals;
 	struct state_alerts	 alerts;
 	struct state_access	*access;
 	size_t			 naccess;

@@ -506,6 +506,56 @@ alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
 	}
 }
 
+/* proposals.roles: Discord role ids. */
+static void
+proposals_roles(struct fields_ctx *c, const struct field *f,
+    const char *name, const struct ydoc_node *v, void *obj)
+{
+	struct state_proposals	*pr = obj;
+	const struct ydoc_node	*it;
+	size_t			 i;
+
+	(void)f;
+	if (v->type != YDOC_SEQ || v->n > 100) {
+		fields_err(c, v, "'%s' must be a list of at most 100 Discord "
+		    "role ids", name);
+		return;
+	}
+	for (i = 0; i < v->n; i++) {
+		it = ydoc_item(v, i);
+		if (!ydoc_is_scalar(it) || !state_snowflake_valid(it->str)) {
+			fields_err(c, it, "each of '%s' must be a Discord role "
+			    "id (17 to 20 digits, quoted)", name);
+			continue;
+		}
+		pr->roles = xreallocarray(pr->roles, pr->nroles + 1,
+		    sizeof(char *));
+		pr->roles[pr->nroles++] = xstrdup(it->str);
+	}
+}
+
+/* roost.yaml's proposals: { enabled, roles }. */
+static void
+load_proposals(struct fields_ctx *c, const struct ydoc_node *root,
+    struct state_proposals *pr)
+{
+	static const struct field f[] = {
+		{ "enabled", FIELD_BOOL, offsetof(struct state_proposals,
+		    enabled), 0, 0 },
+		{ "roles", FIELD_FUNC, 0, 0, 0, 0, NULL, proposals_roles },
+		{ NULL }
+	};
+	const struct ydoc_node	*v;
+
+	if ((v = ydoc_get(root, "proposals")) == NULL || ydoc_is_null(v))
+		return;
+	if (v->type != YDOC_MAP)
+		fields_err(c, v, "'proposals' must be a map such as "
+		    "{ enabled: true }");
+	else
+		fields_fill_prefix(c, v, f, SIZE_MAX, pr, "proposals");
+}
+
 static void
 load_conf(struct state *st, const char *path, const char *buf, size_t len)
 {
@@ -518,6 +568,7 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 		    offsetof(struct state_conf, max_servers_per_user), 0,
 		    100000 },
 		{ "alerts", FIELD_SKIP, 0, 0, 0 },
+		{ "proposals", FIELD_SKIP, 0, 0, 0 },
 	};
 	static const struct field af[] = {
 		{ "channel", FIELD_FUNC, 0, 0, 0, 0, NULL, alerts_channel },
@@ -548,6 +599,7 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 			fields_fill_prefix(&c, v, af, SIZE_MAX,
 			    &st->conf.alerts, "alerts");
 	}
+	load_proposals(&c, root, &st->conf.proposals);
 	if ((acc = ydoc_get(root, "access")) != NULL && !ydoc_is_null(acc)) {
 		if (acc->type != YDOC_SEQ)
 			fields_err(&c, acc, "'access' must be a list of { role, "

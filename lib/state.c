@@ -37,7 +37,7 @@ static const struct {
 	{ "vars", PERM_VARS }, { "sftp", PERM_SFTP },
 	{ "delete", PERM_DELETE }, { "create", PERM_CREATE },
 	{ "reinstall", PERM_REINSTALL }, { "console", PERM_CONSOLE },
-	{ "admin", PERM_ADMIN },
+	{ "schedule", PERM_SCHEDULE }, { "admin", PERM_ADMIN },
 };
 
 /* Parses a permission name; 0 when unknown. */
@@ -349,6 +349,7 @@ state_server_dup(const struct state_server *srv)
 		d->members[i] = srv->members[i];
 		d->members[i].id = pack_str(&k, srv->members[i].id);
 	}
+	state_schedules_copy(&d->schedules, &srv->schedules);
 	return d;
 }
 
@@ -413,6 +414,7 @@ state_server_free(struct state_server *srv)
 	for (i = 0; i < srv->nmembers; i++)
 		sfree(srv, srv->members[i].id);
 	sfree(srv, srv->members);
+	state_schedules_dispose(&srv->schedules);
 	free(srv);
 }
 
@@ -451,6 +453,7 @@ state_free(struct state *st)
 	free(st->conf.access);
 	free(st->conf.default_node);
 	state_backups_dispose(&st->conf.backups);
+	state_schedules_dispose(&st->conf.schedules);
 	free(st->conf.alerts.channel);
 	for (i = 0; i < st->nnodes; i++)
 		state_node_dispose(&st->nodes[i]);

@@ -298,8 +298,8 @@ parse_perms(struct fields_ctx *c, const struct ydoc_node *n, int sftp)
 			if (p == 0)
 				fields_err(c, it, "unknown permission '%s' (use "
 				    "view, power, edit, vars, sftp, delete, "
-				    "create, reinstall, admin or all)",
-				    it->str);
+				    "create, reinstall, console, schedule, "
+				    "admin or all)", it->str);
 		}
 		perms |= p;
 	}
@@ -609,6 +609,10 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 				else if (strcmp(kn, "backups") == 0)
 					load_backups(&c, v, &st->conf.backups,
 					    "'defaults.backups'");
+				else if (strcmp(kn, "schedules") == 0)
+					state_load_schedules(&c, v,
+					    "defaults.schedules",
+					    &st->conf.schedules);
 				else if (strcmp(kn, "node") == 0 &&
 				    ydoc_is_scalar(v))
 					st->conf.default_node =
@@ -616,7 +620,7 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 				else
 					fields_err(&c, ydoc_key(def, i), "unknown "
 					    "key '%s' in 'defaults' (use limits, "
-					    "backups or node)", kn);
+					    "backups, schedules or node)", kn);
 			}
 	}
 done:
@@ -1268,6 +1272,7 @@ state_parse_server(struct state_server **out, const char *path,
 		{ "variables", FIELD_SKIP, 0, 0, 0 },
 		{ "sftp", FIELD_SKIP, 0, 0, 0 },
 		{ "members", FIELD_SKIP, 0, 0, 0 },
+		{ "schedules", FIELD_SKIP, 0, 0, 0 },
 		{ "alerts", FIELD_MAP, 0, 0, 0, 0, server_alert_keys },
 	};
 	struct fields_ctx		 c = { path, d };
@@ -1361,6 +1366,8 @@ state_parse_server(struct state_server **out, const char *path,
 	load_vars(&c, s, ydoc_get(root, "variables"));
 	load_sftp(&c, s, ydoc_get(root, "sftp"));
 	load_members(&c, s, ydoc_get(root, "members"));
+	state_load_schedules(&c, ydoc_get(root, "schedules"), "schedules",
+	    &s->schedules);
 done:
 	s->valid = d->nerrors == before;
 	for (i = first; i < d->n && s->error == NULL; i++)

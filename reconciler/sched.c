@@ -555,7 +555,7 @@ ent_new(struct sched *s, struct sc_srv *sv, const struct state_schedule *def,
 {
 	struct sc_ent	*e;
 	const cJSON	*x = saved != NULL ? json_get(saved, "schedules") : NULL;
-	int64_t		 base, now_s = (int64_t)(now / 1000);
+	int64_t		 now_s = (int64_t)(now / 1000);
 
 	e = xcalloc(1, sizeof(*e));
 	e->name = xstrdup(def->name);
@@ -573,17 +573,31 @@ ent_new(struct sched *s, struct sc_srv *sv, const struct state_schedule *def,
 		if (cJSON_IsObject(json_get(x, "run")))
 			ent_resume(s, sv, e, def, json_get(x, "run"), now);
 	}
-	/* A fire time missed while roostd was down: only within the grace. */
-	base = now_s;
-	if (e->last_fire > 0) {
-		base = now_s - (int64_t)(s->conf.grace_ms / 1000);
-		if (base < e->last_fire)
-			base = e->last_fire;
-		if (base > now_s)
-			base = now_s;
-	}
-	e->next_fire = ent_next(e, base);
+	e->next_fire = sched_first_fire(&e->cron, e->tz, e->last_fire, now_s,
+	    s->conf.grace_ms);
 	return e;
+}
+
+/* The first fire time after a start; see sched.h. */
+int64_t
+sched_first_fire(const struct cron *c, const struct tz *z, int64_t last_fire,
+    int64_t now, uint64_t grace_ms)
+{
+	struct rerr	err;
+	int64_t		base = now, t;
+
+	/* A fire time missed while roostd was down: only within the grace. */
+	if (last_fire > 0) {
+		base = now - (int64_t)(grace_ms / 1000) - 1;
+		if (base < last_fire)
+			base = last_fire;
+		if (base > now)
+			base = now;
+	}
+	rerr_init(&err);
+	if (cron_next(c, z, base, &t, &err) != 0)
+		return 0;
+	return t;
 }
 
 /* Brings sv's schedules in line with its file. */
@@ -745,6 +759,22 @@ task_start(struct sc_srv *sv, struct sc_run *r, struct sc_act *a,
 	sv->dirty = sv->changed = 1;
 }
 
+/* Collects the output a run waits for, if any (under the lock). */
+static void
+run_output(struct sched *s, struct sc_srv *sv, struct sc_run *r)
+{
+	char	*out;
+
+	if (r->collect < 0)
+		return;
+	run_collect(s, sv->name, r->collect_seq, &out);
+	if (out != NULL)
+		task_set(run_task(r, (size_t)r->collect), "output", out);
+	free(out);
+	r->collect = -1;
+	sv->dirty = sv->changed = 1;
+}
+
 /* Handles a fire time of e. */
 static void
 ent_fire(struct sched *s, struct sc_srv *sv, struct sc_ent *e, uint64_t now)
@@ -759,6 +789,11 @@ ent_fire(struct sched *s, struct sc_srv *sv, struct sc_ent *e, uint64_t now)
 	sv->dirty = sv->changed = 1;
 	if (def == NULL)
 		return;
+	/* A run that only waits for output ends now. */
+	if (e->run != NULL && e->run->finished && !e->run->busy) {
+		run_output(s, sv, e->run);
+		run_end(sv, e, e->run->failed ? "failed" : "succeeded");
+	}
 	if (e->run != NULL) {
 		log_info("server \"%s\": schedule %s: the previous run is still "
 		    "going; this fire time is skipped", sv->name, e->name);
@@ -784,22 +819,14 @@ ent_step(struct sched *s, struct sc_srv *sv, struct sc_ent *e, uint64_t now,
     struct sc_act *a)
 {
 	struct sc_run	*r;
-	char		*out;
 
 	if (e->next_fire != 0 && (uint64_t)e->next_fire * 1000 <= now)
 		ent_fire(s, sv, e, now);
 	if ((r = e->run) == NULL || r->busy)
 		return 0;
 	if (r->collect >= 0 && (now >= r->collect_at || (!r->finished &&
-	    now >= r->due_ms))) {
-		run_collect(s, sv->name, r->collect_seq, &out);
-		if (out != NULL)
-			task_set(run_task(r, (size_t)r->collect), "output",
-			    out);
-		free(out);
-		r->collect = -1;
-		sv->dirty = sv->changed = 1;
-	}
+	    now >= r->due_ms)))
+		run_output(s, sv, r);
 	if (!r->finished && r->next >= r->def.v[0].ntasks)
 		r->finished = 1;
 	if (r->finished) {

@@ -98,6 +98,19 @@ int		 sched_run_now(struct sched *s, const char *server,
  */
 cJSON		*sched_status_json(struct sched *s, const char *server);
 
+struct cron;
+struct tz;
+
+/*
+ * The first fire time (s) a schedule waits for when roostd takes it up
+ * at now (s), having handled the fire time last_fire (0: never): a fire
+ * time missed while roostd was down counts only when it is at most
+ * grace_ms old (then it is at or before now: run it at once); else the
+ * next one after now. 0 when the expression never fires again. Pure.
+ */
+int64_t		 sched_first_fire(const struct cron *c, const struct tz *z,
+		    int64_t last_fire, int64_t now, uint64_t grace_ms);
+
 /* Copies the counters. */
 void		 sched_stats(struct sched *s, struct sched_stats *out);
 

@@ -24,13 +24,26 @@ sched() {	# sched SERVER EXPR: on the server's schedules status as "d"
 	    json "(lambda d: $2)(d.get('schedules') or [])"
 }
 last() {	# last SERVER SCHEDULE EXPR: on the schedule's lastRun as "d"
-	sched "$1" "(lambda r: $3)(next((s.get('lastRun') or {} for s in d if s['name'] == '$2'), {}))"
+	curl -sf --unix-socket "$API" "http://x/v1/servers/$1" |
+	    json "(lambda d: $3)(next((s.get('lastRun') or {} for s in (d.get('schedules') or []) if s['name'] == '$2'), {}))"
 }
 cron_at() {	# cron_at EPOCH: a six-field UTC cron expression for then
 	date -u -d "@$1" +"%-S %-M %-H %-d %-m *"
 }
 at() {		# at SECS: the same SECS from now
 	cron_at $(( $(date +%s) + $1 ))
+}
+last_is() {	# last_is SERVER SCHEDULE RESULT: the last run ended so
+	test "$(last "$1" "$2" "d.get(\"result\")")" = "$3"
+}
+said_n() {	# said_n SERVER LINE N: the server printed LINE N times
+	test "$(said "$1" "$2")" = "$3"
+}
+said_ge() {	# said_ge SERVER LINE N: ... at least N times
+	test "$(said "$1" "$2")" -ge "$3"
+}
+next_is() {	# next_is SERVER TIME: the first schedule's next run
+	test "$(sched "$1" "d[0][\"nextRun\"]")" = "$2"
 }
 said() {	# said SERVER LINE: how many times the server printed LINE
 	docker logs "roost-$1" 2>&1 | grep -cx "$2"
@@ -96,8 +109,8 @@ test_expect_success 'a command reaches the console in its second, the next one i
 	        command: "say warn-two"
 	EOF
 	commit warn && reconcile &&
-	wait_for 5 test "$(sched $A "d[0][\"nextRun\"]")" = "$(date -u -d @$fire +%Y-%m-%dT%H:%M:%S+00:00)" &&
-	wait_for 20 test "$(last $A warn "d.get(\"result\")")" = succeeded &&
+	wait_for 5 next_is $A "$(date -u -d @$fire +%Y-%m-%dT%H:%M:%S+00:00)" &&
+	wait_for 20 last_is $A warn succeeded &&
 	t1=$(said_at $A warn-one) && t2=$(said_at $A warn-two) &&
 	echo "fire $fire, warn-one $t1, warn-two $t2" &&
 	python3 -c "import sys; f,a,b=$fire,$t1,$t2; sys.exit(not (f <= a < f + 1 and 2 <= b - a < 2.5))" &&
@@ -108,7 +121,7 @@ test_expect_success 'a command reaches the console in its second, the next one i
 '
 
 test_expect_success 'onlyWhenRunning skips the run of a stopped server' '
-	wait_for 20 test "$(last $B only-running "d.get(\"result\")")" = skipped &&
+	wait_for 20 last_is $B only-running skipped &&
 	last $B only-running "d[\"message\"]" | grep "not running" &&
 	! grep -q "say never" data/audit.log
 '
@@ -125,7 +138,7 @@ test_expect_success 'a restart task restarts the server; no crash is counted' '
 	      - restart: true
 	EOF
 	commit nightly && reconcile &&
-	wait_for 60 test "$(last $A nightly "d.get(\"result\")")" = succeeded &&
+	wait_for 60 last_is $A nightly succeeded &&
 	test "$(started $A)" != "$before" &&
 	wait_phase $A Running 30 &&
 	curl -sf --unix-socket "$API" http://x/v1/servers/$A >st.json &&
@@ -142,7 +155,7 @@ test_expect_success 'a backup task makes a backup that is listed' '
 	    tasks: [ { backup: { note: scheduled-nightly } } ]
 	EOF
 	commit backup && reconcile &&
-	wait_for 60 test "$(last $A backup "d.get(\"result\")")" = succeeded &&
+	wait_for 60 last_is $A backup succeeded &&
 	id=$(last $A backup "d[\"tasks\"][0][\"message\"]" | sed "s/^backup //") &&
 	curl -sf --unix-socket "$API" http://x/v1/servers/$A |
 	    json "[b[\"note\"] for b in d[\"backups\"][\"list\"] if b[\"id\"] == \"$id\"]" |
@@ -162,11 +175,11 @@ test_expect_success 'kill -9 between two tasks: neither runs twice, the run goes
 	        command: "say long-two"
 	EOF
 	commit long && reconcile &&
-	wait_for 20 test "$(said $A long-one)" = 1 &&
-	kill -9 $ROOSTD && wait $ROOSTD 2>/dev/null;
+	wait_for 20 said_n $A long-one 1 &&
+	{ kill -9 $ROOSTD; wait $ROOSTD 2>/dev/null; true; } &&
 	start_roostd &&
-	wait_for 30 test "$(said $A long-two)" = 1 &&
-	wait_for 20 test "$(last $A long "d.get(\"result\")")" = succeeded &&
+	wait_for 30 said_n $A long-two 1 &&
+	wait_for 20 last_is $A long succeeded &&
 	sleep 2 &&
 	test "$(said $A long-one)" = 1 && test "$(said $A long-two)" = 1 &&
 	grep "going on with task 2" roostd.log
@@ -177,7 +190,7 @@ test_expect_success 'a run now through the API is audited with the socket user' 
 	    http://x/v1/servers/$A/schedules/long/run) &&
 	test "$code" = 202 &&
 	grep "\"who\":\"unix:root\",\"line\":\"\[run schedule long\]\"" data/audit.log &&
-	wait_for 20 test "$(said $A long-two)" = 2 &&
+	wait_for 20 said_n $A long-two 2 &&
 	test "$(last $A long "d[\"by\"]")" = unix:root &&
 	code=$(curl -s -o run.out -w "%{http_code}" -X POST --unix-socket "$API" \
 	    http://x/v1/servers/$A/schedules/nope/run) &&
@@ -192,7 +205,7 @@ test_expect_success 'a schedule removed by a commit never fires again' '
 	    tasks: [ { command: "say every-second" } ]
 	EOF
 	commit every && reconcile &&
-	wait_for 20 test "$(said $A every-second)" -ge 2 &&
+	wait_for 20 said_ge $A every-second 2 &&
 	files </dev/null && commit "no schedules" && reconcile &&
 	n=$(said $A every-second) && sleep 3 &&
 	test "$(said $A every-second)" = "$n" &&

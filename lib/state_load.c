@@ -470,7 +470,7 @@ alerts_channel(struct fields_ctx *c, const struct field *f, const char *name,
 	a->channel = xstrdup(v->str);
 }
 
-/* alerts.on: a list of crash, crashloop, install, start, node. */
+/* alerts.on: a list of crash, crashloop, install, start, node, schedule. */
 static void
 alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
     const struct ydoc_node *v, void *obj)
@@ -478,7 +478,7 @@ alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
 	static const struct { const char *name; unsigned bit; } kinds[] = {
 		{ "crash", ALERT_CRASH }, { "crashloop", ALERT_CRASHLOOP },
 		{ "install", ALERT_INSTALL }, { "start", ALERT_START },
-		{ "node", ALERT_NODE },
+		{ "node", ALERT_NODE }, { "schedule", ALERT_SCHEDULE },
 	};
 	struct state_alerts	*a = obj;
 	const struct ydoc_node	*it;
@@ -499,7 +499,7 @@ alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
 				break;
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
 			fields_err(c, it, "'%s' takes crash, crashloop, "
-			    "install, start and node, not '%s'", name,
+			    "install, start, node and schedule, not '%s'", name,
 			    ydoc_is_scalar(it) ? it->str : "a non-string");
 		else
 			a->on |= kinds[k].bit;

@@ -862,6 +862,7 @@ rd_start_hub_api(struct roostd *rd)
 		hc.on_fetch = rd_hub_fetch;
 		hc.arg = rd;
 		hc.console = rd->console;
+		hc.on_schedule_run = rd_api_schedule_run;
 		if (hub_start(&rd->hub, &hc, &err) != 0)
 			log_warnx("hub: %s", err.msg);
 	}

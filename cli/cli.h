@@ -24,7 +24,12 @@ int	cmd_plan(int argc, char *argv[]);
 /* cmd_console.c: logs, console */
 int	cmd_logs(int argc, char *argv[]);
 int	cmd_console(int argc, char *argv[]);
-/* cmd_schedule.c: schedule next */
+/* cmd_schedule.c: schedule next; server schedules, server schedule-run */
 int	cmd_schedule(int argc, char *argv[]);
+int	cmd_server_schedules(int argc, char *argv[]);
+int	cmd_server_schedule_run(int argc, char *argv[]);
+struct cJSON;
+/* Prints a server's schedules from its status (roost status NAME). */
+void	sched_print(const struct cJSON *list);
 
 #endif

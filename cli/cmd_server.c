@@ -48,6 +48,9 @@ server_usage(void)
 	    "       roost server rollback NAME REVISION [--yes]\n"
 	    "       roost server list\n"
 	    "       roost server limits [--format text|json]\n"
+	    "       roost server schedules NAME [--api SOCKET] "
+	    "[--format text|json]\n"
+	    "       roost server schedule-run NAME SCHEDULE [--api SOCKET]\n"
 	    "common options: --repo DIR (default .) --author \"Name <email>\" "
 	    "--branch B --remote R|'' --request-id ID\n");
 	return CLI_USAGE;
@@ -814,6 +817,10 @@ cmd_server(int argc, char *argv[])
 		rc = server_edit(&so, sub, n, rest);
 	else if (strcmp(sub, "sftp") == 0)
 		rc = server_sftp(&so, n, rest);
+	else if (strcmp(sub, "schedules") == 0)
+		rc = cmd_server_schedules(n, rest);
+	else if (strcmp(sub, "schedule-run") == 0)
+		rc = cmd_server_schedule_run(n, rest);
 	else if (strcmp(sub, "member") == 0)
 		rc = server_member(&so, n, rest);
 	else if (strcmp(sub, "history") == 0)

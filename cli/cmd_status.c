@@ -277,8 +277,11 @@ cmd_status(int argc, char *argv[])
 		goto done;
 	}
 	print_table(root, name != NULL ? root : NULL);
-	if (name != NULL)
+	if (name != NULL) {
 		print_backups(json_get(root, "backups"));
+		if (json_get(root, "schedules") != NULL)
+			sched_print(json_get(root, "schedules"));
+	}
 	cJSON_Delete(root);
 done:
 	http_response_dispose(&resp);

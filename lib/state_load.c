@@ -298,8 +298,8 @@ parse_perms(struct fields_ctx *c, const struct ydoc_node *n, int sftp)
 			if (p == 0)
 				fields_err(c, it, "unknown permission '%s' (use "
 				    "view, power, edit, vars, sftp, delete, "
-				    "create, reinstall, admin or all)",
-				    it->str);
+				    "create, reinstall, console, schedule, "
+				    "admin or all)", it->str);
 		}
 		perms |= p;
 	}
@@ -470,7 +470,7 @@ alerts_channel(struct fields_ctx *c, const struct field *f, const char *name,
 	a->channel = xstrdup(v->str);
 }
 
-/* alerts.on: a list of crash, crashloop, install, start, node. */
+/* alerts.on: a list of crash, crashloop, install, start, node, schedule. */
 static void
 alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
     const struct ydoc_node *v, void *obj)
@@ -478,7 +478,7 @@ alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
 	static const struct { const char *name; unsigned bit; } kinds[] = {
 		{ "crash", ALERT_CRASH }, { "crashloop", ALERT_CRASHLOOP },
 		{ "install", ALERT_INSTALL }, { "start", ALERT_START },
-		{ "node", ALERT_NODE },
+		{ "node", ALERT_NODE }, { "schedule", ALERT_SCHEDULE },
 	};
 	struct state_alerts	*a = obj;
 	const struct ydoc_node	*it;
@@ -499,7 +499,7 @@ alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
 				break;
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
 			fields_err(c, it, "'%s' takes crash, crashloop, "
-			    "install, start and node, not '%s'", name,
+			    "install, start, node and schedule, not '%s'", name,
 			    ydoc_is_scalar(it) ? it->str : "a non-string");
 		else
 			a->on |= kinds[k].bit;
@@ -661,6 +661,10 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 				else if (strcmp(kn, "backups") == 0)
 					load_backups(&c, v, &st->conf.backups,
 					    "'defaults.backups'");
+				else if (strcmp(kn, "schedules") == 0)
+					state_load_schedules(&c, v,
+					    "defaults.schedules",
+					    &st->conf.schedules);
 				else if (strcmp(kn, "node") == 0 &&
 				    ydoc_is_scalar(v))
 					st->conf.default_node =
@@ -668,7 +672,7 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 				else
 					fields_err(&c, ydoc_key(def, i), "unknown "
 					    "key '%s' in 'defaults' (use limits, "
-					    "backups or node)", kn);
+					    "backups, schedules or node)", kn);
 			}
 	}
 done:
@@ -1359,6 +1363,7 @@ state_parse_server(struct state_server **out, const char *path,
 		{ "variables", FIELD_SKIP, 0, 0, 0 },
 		{ "sftp", FIELD_SKIP, 0, 0, 0 },
 		{ "members", FIELD_SKIP, 0, 0, 0 },
+		{ "schedules", FIELD_SKIP, 0, 0, 0 },
 		{ "alerts", FIELD_MAP, 0, 0, 0, 0, server_alert_keys },
 	};
 	struct fields_ctx		 c = { path, d };
@@ -1453,6 +1458,8 @@ state_parse_server(struct state_server **out, const char *path,
 	load_vars(&c, s, ydoc_get(root, "variables"));
 	load_sftp(&c, s, ydoc_get(root, "sftp"));
 	load_members(&c, s, ydoc_get(root, "members"));
+	state_load_schedules(&c, ydoc_get(root, "schedules"), "schedules",
+	    &s->schedules);
 done:
 	s->valid = d->nerrors == before;
 	for (i = first; i < d->n && s->error == NULL; i++)

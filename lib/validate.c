@@ -100,6 +100,8 @@ apply_defaults(const struct state *st, struct state_server *srv)
 		*v = dv != STATE_UNSET ? dv : ld->def;
 	}
 	backup_defaults(&st->conf.backups, &srv->backups);
+	if (!srv->schedules.set)
+		state_schedules_copy(&srv->schedules, &st->conf.schedules);
 }
 
 static int

@@ -1350,3 +1350,89 @@ backup_open_read(struct backups *b, const char *server, const char *id,
 		    "backup %s", server, id);
 	return store_get_open(sto, server, id, offset, out, err);
 }
+
+/* ---- a backup that is not a request (a schedule's task) ---- */
+
+/* Takes a backup now on the calling thread; see backup.h. */
+int
+backup_run_now(struct backups *b, const struct backup_req *rq, char *id,
+    size_t idlen, struct rerr *err)
+{
+	const struct state_backups	*p = rq->policy;
+	struct bk_srv			*s;
+	struct bk_job			*j;
+	cJSON				*res;
+	char				 now[32], *text;
+	int				 rc;
+
+	pthread_mutex_lock(&b->mtx);
+	s = bk_find(b, rq->server, 1);
+	pthread_mutex_unlock(&b->mtx);
+	bk_state_ensure(b, s);
+	util_now_rfc3339(now, sizeof(now));
+	j = xcalloc(1, sizeof(*j));
+	j->b = b;
+	j->s = s;
+	j->server = xstrdup(rq->server);
+	j->volume = xstrdup(rq->volume);
+	j->at = xstrdup(now);
+	j->note = dup_or_null(rq->note);
+	j->revision = dup_or_null(rq->revision);
+	j->max_bytes = rq->max_bytes;
+	j->keep = p != NULL && p->keep > 0 ? p->keep : STATE_BACKUP_KEEP_DEF;
+	if (p != NULL) {
+		j->ignore = util_strv_dup(p->ignore, p->nignore);
+		j->nignore = p->nignore;
+		j->set_ignore = p->set_ignore;
+		j->before = util_strv_dup(p->before, p->nbefore);
+		j->nbefore = p->nbefore;
+		j->after = util_strv_dup(p->after, p->nafter);
+		j->nafter = p->nafter;
+	}
+	pthread_mutex_lock(&b->mtx);
+	if (b->quit || s->phase != BK_IDLE) {
+		pthread_mutex_unlock(&b->mtx);
+		bk_job_free(j);
+		return rerr_set(err, ROOST_ECONFLICT, b->quit ? "roostd is "
+		    "stopping" : "a backup or restore of this server is under "
+		    "way");
+	}
+	j->target = dup_or_null(bk_target_name(b, p));
+	s->phase = BK_BACKUP;
+	b->njobs++;
+	pthread_mutex_unlock(&b->mtx);
+
+	res = json_new_object();
+	json_add_str(res, "requestedAt", now);
+	rc = bk_do_backup(j, res, err);
+	util_now_rfc3339(now, sizeof(now));
+	json_add_str(res, "finishedAt", now);
+	json_add_str(res, "result", rc == 0 ? "succeeded" : "failed");
+	if (rc != 0)
+		json_add_str(res, "message", err->msg);
+	if (rc == 0 && id != NULL)
+		snprintf(id, idlen, "%s", json_str(res, "id", ""));
+	pthread_mutex_lock(&b->mtx);
+	cJSON_Delete(s->last_backup);
+	s->last_backup = res;
+	text = bk_state_text(s);
+	pthread_mutex_unlock(&b->mtx);
+	{
+		struct rerr	e2;
+
+		rerr_init(&e2);
+		if (bk_state_write(b, j->server, text, &e2) != 0)
+			log_warnx("server \"%s\": %s", j->server, e2.msg);
+	}
+	free(text);
+	bk_list_refresh(b, s, j->target);
+	pthread_mutex_lock(&b->mtx);
+	s->phase = BK_IDLE;
+	b->njobs--;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->mtx);
+	if (b->on_change != NULL)
+		b->on_change(b->cb_arg, j->server);
+	bk_job_free(j);
+	return rc;
+}

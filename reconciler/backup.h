@@ -118,6 +118,18 @@ enum backup_hold backup_hold(struct backups *b, const char *server);
  */
 cJSON		*backup_status_json(struct backups *b, const char *server);
 
+/*
+ * Takes a backup of rq->server now, on the calling thread (a schedule's
+ * backup task): rq's backup_at and restore fields are not used and no
+ * request is remembered as handled, since this is not a commit. The
+ * result becomes the server's lastBackup and the archive is listed like
+ * any other. Returns 0 with the backup's id in id (idlen bytes; id may
+ * be NULL), ROOST_ECONFLICT when a backup or restore of the server is
+ * under way or roostd stops, or another error with err set.
+ */
+int		 backup_run_now(struct backups *b, const struct backup_req *rq,
+		    char *id, size_t idlen, struct rerr *err);
+
 /* Forgets a server that left this node (its archives stay). */
 void		 backup_forget(struct backups *b, const char *server);
 

@@ -113,6 +113,8 @@ static const struct field conf_keys[] = {
 	    FIELD_NONEMPTY },
 	{ "console",		FIELD_MAP, 0, 0, 0, 0, conf_console_keys },
 	{ "backups",		FIELD_MAP, 0, 0, 0, 0, conf_backup_keys },
+	{ "scheduleGrace",	FIELD_DURATION, OFF(sched_grace_ms), 0,
+	    86400000 },
 	{ NULL }
 };
 
@@ -131,6 +133,7 @@ conf_defaults(struct conf *c)
 	c->gid = 999;
 	c->network = xstrdup("roost0");
 	c->stop_ms = 30 * 1000;
+	c->sched_grace_ms = 60 * 1000;
 	c->install_ms = 30 * 60 * 1000;
 	c->api_group = xstrdup("roost");
 	c->con_lines = 1000;

@@ -69,6 +69,7 @@ struct conf {
 	struct conf_target *targets;	/* backups.targets */
 	size_t		 ntargets;
 	int		 backup_level;	/* backups.compressionLevel, 3 */
+	uint64_t	 sched_grace_ms; /* scheduleGrace, default 1 min */
 };
 
 /*

@@ -686,3 +686,29 @@ recon_engine_writes(struct recon *r)
 {
 	return __atomic_load_n(&r->writes, __ATOMIC_RELAXED);
 }
+
+/* Queues a restart that is not a commit; see recon.h. */
+int
+recon_restart(struct recon *r, const char *name, struct rerr *err)
+{
+	struct rsrv	*rs;
+
+	pthread_mutex_lock(&r->mtx);
+	rs = recon_find(r, name);
+	if (rs == NULL || !rs->in_tree) {
+		pthread_mutex_unlock(&r->mtx);
+		return rerr_set(err, ROOST_ENOTFOUND, "server \"%s\" not "
+		    "found on this node", name);
+	}
+	if (!rs->crunning || rs->stopping) {
+		pthread_mutex_unlock(&r->mtx);
+		return rerr_set(err, ROOST_ECONFLICT, "server \"%s\" is %s",
+		    name, rs->crunning ? "stopping" : "not running");
+	}
+	rs->restart_wanted = 1;
+	recon_enqueue_locked(r, name);
+	pthread_mutex_unlock(&r->mtx);
+	if (r->conf.on_change != NULL)
+		r->conf.on_change(r->conf.cb_arg, name, 0);
+	return 0;
+}

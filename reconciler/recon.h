@@ -179,6 +179,17 @@ int		 recon_command(struct recon *r, const char *name,
  */
 void		 recon_kick(struct recon *r, const char *name);
 
+/*
+ * Restarts a running server without a commit (a schedule's restart
+ * task): the next turn stops it the way a stop does (the egg's stop
+ * command, then the stop timeout's signal) and, since it should run,
+ * starts it again. Neither counts as a crash and the crash history is
+ * left alone. Returns 0 once queued, ROOST_ENOTFOUND, or ROOST_ECONFLICT
+ * when the server does not run (or is stopping).
+ */
+int		 recon_restart(struct recon *r, const char *name,
+		    struct rerr *err);
+
 /* Number of engine write requests (create, start, stop, ...) so far. */
 uint64_t	 recon_engine_writes(struct recon *r);
 

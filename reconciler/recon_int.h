@@ -76,6 +76,7 @@ struct rsrv {
 	char		*install_for;	/* reinstallAt being installed */
 	int		 stopping;
 	int		 expect_exit;	/* a typed stop command: not a crash */
+	int		 restart_wanted; /* recon_restart: stop, then start */
 
 	int		 installed;
 	char		*installed_for;

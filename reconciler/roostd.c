@@ -39,6 +39,7 @@
 #include "docker.h"
 #include "hub.h"
 #include "recon.h"
+#include "sched.h"
 #include "sftpsup.h"
 #include "sync.h"
 
@@ -50,6 +51,8 @@ struct roostd {
 	struct api		*api;
 	struct console		*console;
 	struct backups		*backups;
+	struct sched		*sched;
+	int			 quitting;	/* schedule tasks give up */
 	struct hub		*hub;
 	struct sftpsup		*sftp;
 	struct egg_library	*eggs;
@@ -95,6 +98,24 @@ usage(void)
 	exit(2);
 }
 
+/* Adds each server's schedules (sched.c) to its status object. */
+static void
+rd_status_schedules(struct roostd *rd, cJSON *root)
+{
+	cJSON	*srv, *sc;
+
+	if (rd->sched == NULL)
+		return;
+	cJSON_ArrayForEach(srv, cJSON_GetObjectItemCaseSensitive(root,
+	    "servers")) {
+		const char *name = json_str(srv, "name", NULL);
+
+		if (name != NULL &&
+		    (sc = sched_status_json(rd->sched, name)) != NULL)
+			cJSON_AddItemToObject(srv, "schedules", sc);
+	}
+}
+
 /* Builds the node object and the full status document. */
 static cJSON *
 rd_status_tree(struct roostd *rd)
@@ -124,6 +145,7 @@ rd_status_tree(struct roostd *rd)
 	cJSON_AddStringToObject(node, "branch", rd->conf->branch);
 	if (cJSON_GetObjectItemCaseSensitive(root, "servers") == NULL)
 		cJSON_AddArrayToObject(root, "servers");
+	rd_status_schedules(rd, root);
 	return root;
 }
 
@@ -384,6 +406,8 @@ rd_fetch(struct roostd *rd)
 		    st->diags->nerrors);
 		state_free(rd->state);
 		rd->state = st;
+		if (rd->sched != NULL)
+			sched_update(rd->sched, rd->state, rd->conf->node);
 	}
 	if (rd->state != NULL) {
 		t0 = ev_now_ms();
@@ -697,6 +721,119 @@ rd_start_recon(struct roostd *rd)
 		fatalx("%s", err.msg);
 }
 
+/* A schedule's onlyWhenRunning: the container runs. */
+static int
+rd_sched_running(void *arg, const char *server)
+{
+	struct roostd	*rd = arg;
+	struct rerr	 err;
+
+	rerr_init(&err);
+	return recon_command(rd->recon, server, NULL, &err) == 0;
+}
+
+/* The container's startedAt and whether it runs, from the status. */
+static void
+rd_started(struct roostd *rd, const char *server, char *out, size_t len,
+    int *running)
+{
+	cJSON	*o = recon_status_tree(rd->recon, server);
+
+	snprintf(out, len, "%s", json_str(o, "container.startedAt", ""));
+	*running = strcmp(json_str(o, "container.state", ""), "running") == 0;
+	cJSON_Delete(o);
+}
+
+/*
+ * A schedule's restart task: recon_restart, then waits until the server
+ * runs again in a new container start (at most the stop timeout and a
+ * minute), checking four times a second while it lasts.
+ */
+static int
+rd_sched_restart(void *arg, const struct state_server *srv, struct rerr *err)
+{
+	struct roostd	*rd = arg;
+	char		 before[64], now[64];
+	uint64_t	 end;
+	int		 rc, running;
+
+	rd_started(rd, srv->name, before, sizeof(before), &running);
+	if ((rc = recon_restart(rd->recon, srv->name, err)) != 0)
+		return rc;
+	end = ev_now_ms() + rd->conf->stop_ms + 60000;
+	while (ev_now_ms() < end) {
+		if (__atomic_load_n(&rd->quitting, __ATOMIC_RELAXED))
+			return rerr_set(err, -1, "roostd stopped before the "
+			    "server ran again");
+		usleep(250000);
+		rd_started(rd, srv->name, now, sizeof(now), &running);
+		if (running && strcmp(now, before) != 0)
+			return 0;
+	}
+	return rerr_set(err, ROOST_ETIMEDOUT, "the server did not run again "
+	    "within the stop timeout and a minute");
+}
+
+/* A schedule's backup task: a backup that is not a request. */
+static int
+rd_sched_backup(void *arg, const struct state_server *srv, const char *note,
+    char *id, size_t idlen, struct rerr *err)
+{
+	struct roostd		*rd = arg;
+	struct backup_req	 q;
+	char			*vol;
+	int			 rc;
+
+	xasprintf(&vol, "%s/volumes/%s", rd->conf->data_dir, srv->name);
+	memset(&q, 0, sizeof(q));
+	q.server = srv->name;
+	q.volume = vol;
+	q.policy = &srv->backups;
+	q.note = note;
+	q.max_bytes = srv->limits.disk > 0 ? (uint64_t)srv->limits.disk << 20 :
+	    0;
+	q.running = rd_sched_running(rd, srv->name);
+	rc = backup_run_now(rd->backups, &q, id, idlen, err);
+	free(vol);
+	return rc;
+}
+
+static void
+rd_sched_change(void *arg, const char *server)
+{
+	rd_on_change(arg, server, 0);
+}
+
+static int
+rd_api_schedule_run(void *arg, const char *server, const char *name,
+    const char *who, struct rerr *err)
+{
+	struct roostd	*rd = arg;
+
+	return sched_run_now(rd->sched, server, name, who, err);
+}
+
+/* The schedules: one thread and one timer for the node. */
+static void
+rd_start_sched(struct roostd *rd)
+{
+	struct sched_conf	sc;
+	struct rerr		err;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.data_dir = rd->conf->data_dir;
+	sc.grace_ms = rd->conf->sched_grace_ms;
+	sc.console = rd->console;
+	sc.running = rd_sched_running;
+	sc.restart = rd_sched_restart;
+	sc.backup = rd_sched_backup;
+	sc.on_change = rd_sched_change;
+	sc.arg = rd;
+	rerr_init(&err);
+	if ((rd->sched = sched_new(&sc, &err)) == NULL)
+		fatalx("%s", err.msg);
+}
+
 /* The hub client (when configured) and the local API. */
 static void
 rd_start_hub_api(struct roostd *rd)
@@ -725,6 +862,7 @@ rd_start_hub_api(struct roostd *rd)
 		hc.on_fetch = rd_hub_fetch;
 		hc.arg = rd;
 		hc.console = rd->console;
+		hc.on_schedule_run = rd_api_schedule_run;
 		if (hub_start(&rd->hub, &hc, &err) != 0)
 			log_warnx("hub: %s", err.msg);
 	}
@@ -732,6 +870,7 @@ rd_start_hub_api(struct roostd *rd)
 	hooks.arg = rd;
 	hooks.logs = rd_api_logs;
 	hooks.reconcile = rd_api_reconcile;
+	hooks.schedule_run = rd_api_schedule_run;
 	hooks.console = rd->console;
 	hooks.group = rd->conf->api_group;
 	if (api_start(&rd->api, rd->conf->api, &hooks, &err) != 0)
@@ -812,6 +951,7 @@ main(int argc, char *argv[])
 	rd_start_console(&rd);
 	rd_start_backups(&rd);
 	rd_start_recon(&rd);
+	rd_start_sched(&rd);
 
 	rd_start_hub_api(&rd);
 
@@ -837,6 +977,10 @@ main(int argc, char *argv[])
 	hub_stop(rd.hub);
 	api_stop(rd.api);
 	sftpsup_stop(rd.sftp);
+	/* Schedule tasks call the reconciler and the backups: first. */
+	__atomic_store_n(&rd.quitting, 1, __ATOMIC_RELAXED);
+	sched_free(rd.sched);
+	rd.sched = NULL;
 	/* Jobs still call the reconciler; then its workers the module. */
 	backup_stop(rd.backups);
 	recon_free(rd.recon);

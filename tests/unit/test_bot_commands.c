@@ -1051,6 +1051,12 @@ test_alert_steps(void **state)
 		{ "{\"phase\":\"InstallFailed\"}", AE_INSTALL },
 		{ "{\"phase\":\"Failed\"}", AE_START },
 		{ "{\"phase\":\"Stopped\"}", AE_NONE },
+		{ "{\"phase\":\"Running\",\"schedules\":[{\"failures\":0}]}",
+		    AE_NONE },
+		{ "{\"phase\":\"Running\",\"schedules\":[{\"failures\":0},"
+		    "{\"failures\":1}]}", AE_SCHEDULE },	/* a failed run */
+		{ "{\"phase\":\"Running\",\"schedules\":[{\"failures\":1}]}",
+		    AE_NONE },		/* the same failure */
 	};
 	struct alert_track	 t;
 	cJSON			*o;
@@ -1064,6 +1070,7 @@ test_alert_steps(void **state)
 	}
 	assert_int_equal(alert_event_bit(AE_CRASHLOOP), ALERT_CRASHLOOP);
 	assert_int_equal(alert_event_bit(AE_NONE), 0);
+	assert_int_equal(alert_event_bit(AE_SCHEDULE), ALERT_SCHEDULE);
 }
 
 /* /server backup and /server restore: permissions, select, confirm, jobs. */

@@ -27,4 +27,12 @@ int	cmd_console(int argc, char *argv[]);
 /* cmd_schedule.c: schedule next */
 int	cmd_schedule(int argc, char *argv[]);
 
+/* cmd_secret.c: secret seal|reseal, node pubkey, server set --secret */
+int	cmd_secret(int argc, char *argv[]);
+int	cmd_node(int argc, char *argv[]);
+struct buf;
+int	cli_secret_read(const char *what, struct buf *out);
+int	cli_server_set_secret(const char *repo, const char *author,
+	    const char *name, const char *var);
+
 #endif

@@ -92,24 +92,16 @@ secret_buf_wipe(struct buf *b)
 	buf_dispose(b);
 }
 
-/* Loads the state of a work tree (or a repository's branch tip). */
+/* Loads the state of a work tree, as it is on disk (no eggs needed). */
 static int
 secret_state(const char *repo, struct state **st)
 {
-	struct panel_opts	 po;
-	struct panel		*p;
+	struct state_src	 src;
 	struct rerr		 err;
-	int			 rc;
 
-	memset(&po, 0, sizeof(po));
-	po.repo = repo;
-	po.remote = "";
+	state_src_dir(&src, repo);
 	rerr_init(&err);
-	if ((rc = panel_open(&p, &po, &err)) == 0) {
-		rc = panel_state(p, NULL, 0, st, &err);
-		panel_close(p);
-	}
-	if (rc != 0) {
+	if (state_load(st, &src, NULL, NULL, &err) != 0) {
 		fprintf(stderr, "roost secret: %s\n", err.msg);
 		return CLI_USAGE;
 	}

@@ -67,6 +67,7 @@ seal_key_generate(struct seal_key *key)
 {
 	seal_init();
 	crypto_box_keypair(key->pk, key->sk);
+	randombytes_buf(key->hk, sizeof(key->hk));
 	seal_kid(key->pk, key->kid);
 }
 
@@ -131,19 +132,23 @@ seal_pub_decode(const char *s, unsigned char pk[SEAL_KEYLEN],
 	return 0;
 }
 
-/* Reads a key file's text into key. */
+/* Reads a key file's text ("TAG sk hk") into key. */
 static int
 key_parse(const char *text, size_t len, struct seal_key *key,
     const char *name, struct rerr *err)
 {
-	size_t	tl = sizeof(KEYFILE_TAG) - 1, n = 0, end;
+	size_t		 tl = sizeof(KEYFILE_TAG) - 1, n = 0, m = 0, end;
+	const char	*sp;
 
 	end = len;
 	while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r'))
 		end--;
-	if (len < tl || memcmp(text, KEYFILE_TAG, tl) != 0 ||
-	    b64_decode(text + tl, end - tl, key->sk, SEAL_KEYLEN, &n) != 0 ||
-	    n != SEAL_KEYLEN) {
+	sp = end > tl ? memchr(text + tl, ' ', end - tl) : NULL;
+	if (len < tl || memcmp(text, KEYFILE_TAG, tl) != 0 || sp == NULL ||
+	    b64_decode(text + tl, (size_t)(sp - text) - tl, key->sk,
+	    SEAL_KEYLEN, &n) != 0 || n != SEAL_KEYLEN ||
+	    b64_decode(sp + 1, end - (size_t)(sp + 1 - text), key->hk,
+	    SEAL_KEYLEN, &m) != 0 || m != SEAL_KEYLEN) {
 		seal_key_wipe(key);
 		return rerr_set(err, ROOST_EGENERIC, "key file \"%s\" is "
 		    "damaged; restore it from a backup, or move it away and "
@@ -166,6 +171,9 @@ seal_key_save_at(int dirfd, const char *name, const struct seal_key *key,
 	memcpy(text, KEYFILE_TAG, tl);
 	sodium_bin2base64(text + tl, sizeof(text) - tl - 1, key->sk,
 	    SEAL_KEYLEN, B64);
+	strlcat(text, " ", sizeof(text));
+	sodium_bin2base64(text + strlen(text), sizeof(text) - strlen(text) - 1,
+	    key->hk, SEAL_KEYLEN, B64);
 	strlcat(text, "\n", sizeof(text));
 	rc = util_write_atomic_at(dirfd, name, text, strlen(text), 0600, err);
 	sodium_memzero(text, sizeof(text));
@@ -506,7 +514,7 @@ seal_mac(const struct seal_key *key, const void *p, size_t len, char out[33])
 	size_t		i;
 
 	seal_init();
-	crypto_generichash(h, sizeof(h), p, len, key->sk, SEAL_KEYLEN);
+	crypto_generichash(h, sizeof(h), p, len, key->hk, SEAL_KEYLEN);
 	for (i = 0; i < sizeof(h); i++)
 		snprintf(out + 2 * i, 3, "%02x", h[i]);
 }

@@ -34,10 +34,14 @@ struct rerr;
 #define SEAL_KEYFILE		"seal.key"	/* under roostd's dataDir */
 #define SEAL_OLDKEYFILE		"seal.key.old"	/* the key before a rotation */
 
-/* A node's key pair. */
+/*
+ * A node's key pair, and the key of seal_mac (kept across rotations, so
+ * that a container's spec hash does not change when only the key does).
+ */
 struct seal_key {
 	unsigned char	pk[SEAL_KEYLEN];
 	unsigned char	sk[SEAL_KEYLEN];
+	unsigned char	hk[SEAL_KEYLEN];
 	char		kid[SEAL_KIDLEN];
 };
 
@@ -64,7 +68,7 @@ struct seal_value {
 /* True when s starts with SEAL_PREFIX (s may be NULL). */
 int	seal_is_sealed(const char *s);
 
-/* Makes a new key pair from the system's random source. */
+/* Makes a new key pair (and hash key) from the system's random source. */
 void	seal_key_generate(struct seal_key *key);
 /* Computes the public key and key id from the secret key. */
 void	seal_key_complete(struct seal_key *key);
@@ -132,7 +136,7 @@ int	seal_open(const char *s, const char *node,
 void	seal_nodes(const char *s, struct buf *out);
 
 /*
- * A keyed hash of len bytes of p under key's secret (32 hex digits):
+ * A keyed hash of len bytes of p under key's hash key (32 hex digits):
  * equal plaintexts give equal hashes on one node, and the hash says
  * nothing about the plaintext to whoever lacks the key.
  */

@@ -21,26 +21,30 @@
 
 #include "nodekey.h"
 
-/* Moves the current key aside and makes a new one. */
+/*
+ * Moves the current key aside and makes a new one, which keeps the hash
+ * key (spec hashes stay the same).
+ */
 static int
 nodekey_rotate(int dfd, struct rerr *err)
 {
-	struct seal_key	key;
+	struct seal_key	old, key;
 	int		rc;
 
-	rc = seal_key_load_at(dfd, SEAL_KEYFILE, 0, &key, NULL, err);
+	rc = seal_key_load_at(dfd, SEAL_KEYFILE, 0, &old, NULL, err);
 	if (rc == ROOST_ENOTFOUND)
 		return 0;
 	if (rc != 0)
 		return -1;
-	rc = seal_key_save_at(dfd, SEAL_OLDKEYFILE, &key, err);
-	seal_key_wipe(&key);
-	if (rc != 0)
-		return -1;
-	if (unlinkat(dfd, SEAL_KEYFILE, 0) == -1)
-		return rerr_errno(err, -1, "cannot remove the old %s",
-		    SEAL_KEYFILE);
-	return 0;
+	rc = seal_key_save_at(dfd, SEAL_OLDKEYFILE, &old, err);
+	if (rc == 0) {
+		seal_key_generate(&key);
+		memcpy(key.hk, old.hk, sizeof(key.hk));
+		rc = seal_key_save_at(dfd, SEAL_KEYFILE, &key, err);
+		seal_key_wipe(&key);
+	}
+	seal_key_wipe(&old);
+	return rc == 0 ? 0 : -1;
 }
 
 /* Loads the node's keys; see nodekey.h. */

@@ -13,8 +13,11 @@
 #include "unit.h"
 
 #include "buf.h"
+#include "diag.h"
+#include "egg.h"
 #include "seal.h"
 #include "secret.h"
+#include "state.h"
 
 static const char *const plain = "hunter2 with spaces";
 
@@ -322,6 +325,127 @@ test_seal__mac_and_names(void **state)
 	buf_dispose(&s);
 }
 
+/* Loads the state in dir with the built-in eggs. */
+static struct state *
+load(const char *dir, struct egg_library **eggs)
+{
+	struct state_src	 src;
+	struct state		*st;
+	struct diags		 d;
+	struct rerr		 err;
+
+	*eggs = egglib_new();
+	diags_init(&d);
+	(void)egglib_load_dir(*eggs, egglib_builtin_dir(), "eggs/", &d);
+	diags_dispose(&d);
+	state_src_dir(&src, dir);
+	rerr_init(&err);
+	assert_rok(state_load(&st, &src, *eggs, NULL, &err), &err);
+	return st;
+}
+
+/* The diagnostics of st, one a line. */
+static char *
+problems(const struct state *st)
+{
+	struct buf	b;
+
+	buf_init(&b, 0);
+	diags_format(st->diags, &b);
+	return buf_detach(&b);
+}
+
+static void
+test_seal__state_rules(void **state)
+{
+	struct egg_library	*eggs;
+	struct seal_key		 ka, kb;
+	struct seal_pub		*to;
+	struct state		*st;
+	struct rerr		 err;
+	struct buf		 v;
+	char			*dir, pa[SEAL_PUBSTRLEN], pb[SEAL_PUBSTRLEN];
+	char			 text[512], *p;
+	const char		*only_b[] = { "b" };
+	size_t			 n;
+
+	seal_key_generate(&ka);
+	seal_key_generate(&kb);
+	seal_pub_encode(ka.pk, pa);
+	seal_pub_encode(kb.pk, pb);
+	dir = unit_tmpdir("sealstate");
+	unit_root = dir;
+	assert_int_equal(unit_sh("mkdir nodes servers"), 0);
+	snprintf(text, sizeof(text), "name: a\naddress: 127.0.0.1\nports: "
+	    "[\"25565-25600\"]\nsealKey: %s\n", pa);
+	unit_write("nodes/a.yaml", text);
+	snprintf(text, sizeof(text), "name: b\naddress: 127.0.0.2\nports: "
+	    "[\"25565-25600\"]\nsealKey: %s\n", pb);
+	unit_write("nodes/b.yaml", text);
+	unit_write("nodes/c.yaml", "name: c\naddress: 127.0.0.3\nports: "
+	    "[25565]\nsealKey: not-a-key\n");
+	unit_write("servers/mc.yaml", "name: mc\nowner: \"444444444444444444\"\n"
+	    "node: a\negg: roost/demo\nports: { default: 25565 }\n");
+	st = load(dir, &eggs);
+	p = problems(st);
+	assert_contains(p, "nodes/c.yaml:4:10: error: 'sealKey' must be");
+	free(p);
+	/* Without sealTo: the server's node and every node with a key. */
+	rerr_init(&err);
+	assert_rok(secret_recipients(st, state_server_find(st, "mc"), NULL, 0,
+	    &to, &n, &err), &err);
+	assert_int_equal(n, 2);
+	assert_string_equal(to[0].node, "a");
+	assert_string_equal(to[1].node, "b");
+	free(to);
+	/* Named nodes only; an unknown or keyless one is refused. */
+	assert_rok(secret_recipients(st, NULL, only_b, 1, &to, &n, &err),
+	    &err);
+	assert_int_equal(n, 1);
+	free(to);
+	only_b[0] = "c";
+	rerr_init(&err);
+	assert_int_equal(secret_recipients(st, NULL, only_b, 1, &to, &n,
+	    &err), ROOST_EINVAL);
+	assert_contains(err.msg, "no sealKey");
+	state_free(st);
+	egglib_free(eggs);
+
+	/* sealTo: those nodes and the server's own. */
+	unit_write("roost.yaml", "sealTo: [b]\n");
+	unit_write("nodes/c.yaml", "name: c\naddress: 127.0.0.3\nports: "
+	    "[25565]\n");
+	st = load(dir, &eggs);
+	rerr_init(&err);
+	assert_rok(secret_recipients(st, state_server_find(st, "mc"), NULL, 0,
+	    &to, &n, &err), &err);
+	assert_int_equal(n, 2);
+	free(to);
+	/* A value sealed for b only, on a server of a: a warning. */
+	buf_init(&v, 0);
+	only_b[0] = "b";
+	assert_rok(secret_seal(st, NULL, only_b, 1, "pw", 2, &v, &err), &err);
+	state_free(st);
+	egglib_free(eggs);
+	snprintf(text, sizeof(text), "name: mc\nowner: \"444444444444444444\"\n"
+	    "node: a\negg: roost/demo\nports: { default: 25565 }\n"
+	    "variables:\n  MOTD: \"%s\"\n", buf_str(&v));
+	unit_write("servers/mc.yaml", text);
+	st = load(dir, &eggs);
+	p = problems(st);
+	assert_contains(p, "servers/mc.yaml:7:9: warning: variable 'MOTD' is "
+	    "sealed for b, but the server runs on node 'a', which cannot "
+	    "open it");
+	assert_true(state_server_find(st, "mc")->valid);
+	free(p);
+	state_free(st);
+	egglib_free(eggs);
+	buf_dispose(&v);
+	unit_rmtree(dir);
+	unit_root = NULL;
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -332,6 +456,7 @@ main(void)
 		cmocka_unit_test(test_seal__seal_refuses),
 		cmocka_unit_test(test_seal__key_files),
 		cmocka_unit_test(test_seal__mac_and_names),
+		cmocka_unit_test(test_seal__state_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -107,6 +107,7 @@ test_expect_success 'roostd makes a private key pair at its first start and show
 	echo "sealKey: $k2" >>repo/nodes/$N2.yaml &&
 	commit "the nodes'"'"' keys" &&
 	wait_for 20 sh -c "roost status --api $API1 --format json | grep -q \"sealKeyCommitted\\\": *true\"" &&
+	roost status --api $API1 | grep -qx "sealKey $k1" &&
 	wait_phase $B Running 90 &&
 	started $B >b-started
 '

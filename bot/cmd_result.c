@@ -19,11 +19,32 @@
 #include "json.h"
 #include "panel.h"
 #include "rerr.h"
+#include "secret.h"
 #include "state.h"
 #include "xmalloc.h"
 
 #include "address.h"
 #include "cmd_int.h"
+
+
+/* One KEY=VALUE of a set, with a secret shown as secret.h shows it. */
+static void
+result_kv(struct buf *b, size_t i, const char *kv)
+{
+	const char	*eq = strchr(kv, '=');
+	char		*key;
+
+	buf_puts(b, i ? ", `" : "`");
+	if (eq == NULL) {
+		buf_addf(b, "%s`", kv);
+		return;
+	}
+	key = xstrndup(kv, (size_t)(eq - kv));
+	buf_addf(b, "%s=", key);
+	secret_show(NULL, key, eq + 1, b);
+	buf_putc(b, '`');
+	free(key);
+}
 
 /* The message for a finished job; see commands.h. */
 cJSON *
@@ -81,8 +102,7 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 
 			buf_init(&b, 0);
 			for (i = 0; i < job->nkv; i++)
-				buf_addf(&b, "%s`%s`", i ? ", " : "",
-				    job->kv[i]);
+				result_kv(&b, i, job->kv[i]);
 			m = cmd_message_text("Set %s on `%s` \xc2\xb7 commit "
 			    "`%.7s`.", buf_str(&b), job->server, res->commit);
 			buf_dispose(&b);

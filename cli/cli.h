@@ -32,4 +32,12 @@ struct cJSON;
 /* Prints a server's schedules from its status (roost status NAME). */
 void	sched_print(const struct cJSON *list);
 
+/* cmd_secret.c: secret seal|reseal, node pubkey, server set --secret */
+int	cmd_secret(int argc, char *argv[]);
+int	cmd_node(int argc, char *argv[]);
+struct buf;
+int	cli_secret_read(const char *what, struct buf *out);
+int	cli_server_set_secret(const char *repo, const char *author,
+	    const char *name, const char *var);
+
 #endif

@@ -111,6 +111,10 @@ print_table(const cJSON *root, const cJSON *single)
 		    jstr(node, "name") ? jstr(node, "name") : "?",
 		    rev ? rev : "(none)", fe ? "  fetch error: " : "",
 		    fe ? fe : "");
+		if (jstr(node, "sealKey") != NULL)
+			printf("sealKey %s%s\n", jstr(node, "sealKey"),
+			    json_bool(node, "sealKeyCommitted", 0) ? "" :
+			    "  (not in nodes/, see roost node pubkey)");
 		servers = cJSON_GetObjectItemCaseSensitive(root, "servers");
 	} else
 		servers = NULL;

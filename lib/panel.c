@@ -26,6 +26,8 @@
 #include "panel.h"
 #include "panel_int.h"
 #include "rerr.h"
+#include "seal.h"
+#include "secret.h"
 #include "state.h"
 #include "xmalloc.h"
 #include "ydoc.h"
@@ -613,6 +615,20 @@ old_value(const char *text, size_t len, const char *path)
 	return r;
 }
 
+/*
+ * A value as a commit message says it: a variable that is sealed or looks
+ * secret is shown as secret.h shows it, never in the clear.
+ */
+static void
+what_value(struct buf *what, const char *path, const char *v)
+{
+	if (strncmp(path, "variables.", 10) == 0 && (seal_is_sealed(v) ||
+	    secret_name_looks(path + 10)))
+		secret_show(NULL, path + 10, v, what);
+	else
+		buf_puts(what, v);
+}
+
 static int
 set_one(struct panel_ctx *c, const char *path, const char *value, int mode,
     struct rerr *err)
@@ -645,12 +661,16 @@ set_one(struct panel_ctx *c, const char *path, const char *value, int mode,
 	buf_dispose(&nb);
 	if (c->what->len > 0)
 		buf_puts(c->what, ", ");
-	if (value == NULL)
-		buf_addf(c->what, "%s %s -> (unset)", path, was ? was : "");
-	else if (was != NULL)
-		buf_addf(c->what, "%s %s -> %s", path, was, value);
-	else
-		buf_addf(c->what, "%s %s", path, value);
+	buf_addf(c->what, "%s ", path);
+	if (value == NULL) {
+		what_value(c->what, path, was ? was : "");
+		buf_puts(c->what, " -> (unset)");
+	} else if (was != NULL) {
+		what_value(c->what, path, was);
+		buf_puts(c->what, " -> ");
+		what_value(c->what, path, value);
+	} else
+		what_value(c->what, path, value);
 	free(was);
 	return 0;
 }

@@ -432,6 +432,7 @@ state_node_dispose(struct state_node *n)
 	free(n->address);
 	free(n->public_address);
 	free(n->ports);
+	free(n->seal_key);
 }
 
 /* Frees what a backup policy holds (not packed). */
@@ -458,6 +459,7 @@ state_free(struct state *st)
 		free(st->conf.access[i].role);
 	free(st->conf.access);
 	free(st->conf.default_node);
+	util_strv_free(st->conf.seal_to, st->conf.nseal_to);
 	state_backups_dispose(&st->conf.backups);
 	state_schedules_dispose(&st->conf.schedules);
 	free(st->conf.alerts.channel);

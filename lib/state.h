@@ -160,6 +160,10 @@ struct state_conf {
 	struct state_limits	 defaults;	/* default limits for new servers */
 	char			*default_node;	/* or NULL: placed by capacity */
 	int64_t			 max_servers_per_user; /* 0: no limit */
+	int			 require_sealed; /* requireSealedSecrets */
+	char			**seal_to;	/* sealTo: nodes every secret
+						   is sealed to, or NULL */
+	size_t			 nseal_to;
 	struct state_backups	 backups;	/* defaults.backups */
 	struct state_schedules	 schedules;	/* defaults.schedules */
 };
@@ -189,6 +193,7 @@ struct state_node {
 	enum state_overhead	 overhead;
 	int			 overhead_percent;
 	int			 allow_empty;	/* a revision may remove all */
+	char			*seal_key;	/* sealKey: public key, or NULL */
 	int			 valid;
 };
 

@@ -26,6 +26,7 @@
 #include "ignore.h"
 #include "limit.h"
 #include "rerr.h"
+#include "seal.h"
 #include "state.h"
 #include "state_int.h"
 #include "util.h"
@@ -556,6 +557,33 @@ load_proposals(struct fields_ctx *c, const struct ydoc_node *root,
 		fields_fill_prefix(c, v, f, SIZE_MAX, pr, "proposals");
 }
 
+/* sealTo: the nodes every secret is sealed to. */
+static void
+conf_seal_to(struct fields_ctx *c, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
+{
+	struct state_conf	*conf = obj;
+	size_t			 i;
+
+	(void)f;
+	if (v->type != YDOC_SEQ) {
+		fields_err(c, v, "'%s' must be a list of node names", name);
+		return;
+	}
+	for (i = 0; i < v->n; i++) {
+		const struct ydoc_node *it = ydoc_item(v, i);
+
+		if (!ydoc_is_scalar(it) || *it->str == '\0') {
+			fields_err(c, it, "'%s' must be a list of node names",
+			    name);
+			continue;
+		}
+		conf->seal_to = xreallocarray(conf->seal_to,
+		    conf->nseal_to + 1, sizeof(char *));
+		conf->seal_to[conf->nseal_to++] = xstrdup(it->str);
+	}
+}
+
 static void
 load_conf(struct state *st, const char *path, const char *buf, size_t len)
 {
@@ -569,6 +597,9 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 		    100000 },
 		{ "alerts", FIELD_SKIP, 0, 0, 0 },
 		{ "proposals", FIELD_SKIP, 0, 0, 0 },
+		{ "requireSealedSecrets", FIELD_BOOL,
+		    offsetof(struct state_conf, require_sealed), 0, 0 },
+		{ "sealTo", FIELD_FUNC, 0, 0, 0, 0, NULL, conf_seal_to },
 	};
 	static const struct field af[] = {
 		{ "channel", FIELD_FUNC, 0, 0, 0, 0, NULL, alerts_channel },
@@ -713,6 +744,8 @@ load_node(struct state *st, const char *path, const char *stem,
 		{ "memoryOverhead", FIELD_SKIP, 0, 0, 0 },
 		{ "allowEmpty", FIELD_BOOL, offsetof(struct state_node,
 		    allow_empty), 0, 0 },
+		{ "sealKey", FIELD_STR, offsetof(struct state_node, seal_key),
+		    0, 0 },
 	};
 	static const struct field cf[] = {
 		{ "memory", FIELD_INT64, offsetof(struct state_node, cap_memory),
@@ -727,6 +760,7 @@ load_node(struct state *st, const char *path, const char *stem,
 	const struct ydoc_node	*root, *v;
 	struct state_node	*n;
 	size_t			 before = st->diags->nerrors, i;
+	unsigned char		 pk[SEAL_KEYLEN];
 
 	if (ydoc_parse(&doc, path, buf, len, st->diags) != 0)
 		return;
@@ -763,6 +797,13 @@ load_node(struct state *st, const char *path, const char *stem,
 	}
 	if (n->public_address == NULL && n->address != NULL)
 		n->public_address = xstrdup(n->address);
+	if (n->seal_key != NULL && seal_pub_decode(n->seal_key, pk, NULL) != 0) {
+		fields_err(&c, ydoc_get(root, "sealKey"), "'sealKey' must be "
+		    "the node's public key as \"roost node pubkey\" prints it "
+		    "(43 characters of URL-safe base64)");
+		free(n->seal_key);
+		n->seal_key = NULL;
+	}
 	if ((v = ydoc_get(root, "capacity")) != NULL && !ydoc_is_null(v)) {
 		if (v->type != YDOC_MAP)
 			fields_err(&c, v, "'capacity' must be a map { memory, disk, "

@@ -648,6 +648,22 @@ api_handler(void *cls, struct MHD_Connection *c, const char *url,
 		buf_dispose(&b);
 		return rc;
 	}
+	if (strcmp(url, "/v1/secrets/reseal") == 0) {
+		if (strcmp(method, "POST") != 0)
+			return api_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "use POST");
+		if (req->too_big)
+			return api_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "request body too large");
+		buf_init(&b, 0);
+		code = api->hooks.reseal != NULL ? api->hooks.reseal(
+		    api->hooks.arg, buf_str(&req->body), req->body.len, &b) :
+		    503;
+		rc = api_reply(c, (unsigned)code, "application/json",
+		    b.len ? buf_str(&b) : "{\"error\":\"not available\"}");
+		buf_dispose(&b);
+		return rc;
+	}
 	if (strncmp(url, "/v1/servers/", 12) == 0) {
 		rest = url + 12;
 		q = strchr(rest, '/');

@@ -29,6 +29,7 @@
 #include "limit.h"
 #include "log.h"
 #include "rerr.h"
+#include "seal.h"
 #include "state.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -448,6 +449,13 @@ recon_new(const struct recon_conf *conf, struct rerr *err)
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->conf = *conf;
+	r->conf.keys = NULL;
+	r->conf.nkeys = 0;
+	if (conf->nkeys > 0) {
+		r->keys = xcalloc(conf->nkeys, sizeof(*r->keys));
+		memcpy(r->keys, conf->keys, conf->nkeys * sizeof(*r->keys));
+		r->nkeys = conf->nkeys;
+	}
 	r->conf.node = xstrdup(conf->node);
 	r->conf.data_dir = xstrdup(conf->data_dir ? conf->data_dir :
 	    "/var/lib/roost");
@@ -543,6 +551,9 @@ recon_free(struct recon *r)
 	free(r->tz);
 	free(r->label);
 	free(r->revision);
+	for (i = 0; i < r->nkeys; i++)
+		seal_key_wipe(&r->keys[i]);
+	free(r->keys);
 	free(r->refused);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->mtx);

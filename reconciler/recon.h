@@ -47,6 +47,7 @@ struct console;
 struct rerr;
 struct state;
 struct recon;
+struct seal_key;
 
 /*
  * Called when status changed: server is the server's name, or NULL for the
@@ -93,6 +94,10 @@ struct recon_conf {
 	struct backups	*backups;	/* NULL: backups and restores are
 					   refused; borrowed, must outlive
 					   the reconciler (backup.h) */
+	const struct seal_key *keys;	/* the node's keys, current first
+					   (copied; none: sealed values do
+					   not open) */
+	size_t		 nkeys;
 	recon_change_cb	 on_change;
 	recon_progress_cb on_progress;
 	void		*cb_arg;

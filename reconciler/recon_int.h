@@ -163,6 +163,8 @@ struct recon {
 	char			 node_time[32];
 	int64_t			 cap_memory, cap_disk, cap_cpu;
 	uint64_t		 trash_at;
+	struct seal_key		*keys;		/* copies of conf.keys */
+	size_t			 nkeys;
 };
 
 /* Notifications, always without the lock. */

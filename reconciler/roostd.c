@@ -5,7 +5,11 @@
  * the bot's node hub. Containers keep running while roostd is stopped;
  * a restarted roostd adopts them.
  *
- *	roostd -f FILE [-d] [-n] [-v]
+ *	roostd -f FILE [-d] [-n] [-v] [-R] [-K]
+ *
+ * -R rotates the node's sealing key (nodekey.h) before starting; -K prints
+ * the node's public sealing key (making the key pair at the first use)
+ * and exits.
  */
 #include <sys/stat.h>
 
@@ -28,6 +32,7 @@
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "seal.h"
 #include "state.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -38,6 +43,7 @@
 #include "conf.h"
 #include "docker.h"
 #include "hub.h"
+#include "nodekey.h"
 #include "recon.h"
 #include "sched.h"
 #include "sftpsup.h"
@@ -76,6 +82,15 @@ struct roostd {
 	uint64_t		 fetch_seq;	/* fetches requested */
 	uint64_t		 fetch_done;	/* fetches completed */
 	char			*fetch_result;	/* JSON of the last fetch */
+
+	/* Sealed secrets: the keys, and a reseal asked by the API. */
+	struct seal_key		 keys[NODEKEY_MAX];
+	size_t			 nkeys;
+	char			 seal_pub[SEAL_PUBSTRLEN];
+	const char		*reseal_body;	/* under mu; NULL: none */
+	size_t			 reseal_len;
+	struct buf		*reseal_out;
+	int			 reseal_code;	/* 0: not done yet */
 };
 
 static struct roostd	*rd_global;
@@ -94,7 +109,7 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s -f file [-dnv]\n", __progname);
+	fprintf(stderr, "usage: %s -f file [-dKnRv]\n", __progname);
 	exit(2);
 }
 
@@ -114,6 +129,28 @@ rd_status_schedules(struct roostd *rd, cJSON *root)
 		    (sc = sched_status_json(rd->sched, name)) != NULL)
 			cJSON_AddItemToObject(srv, "schedules", sc);
 	}
+}
+
+/*
+ * The node's public sealing key in status, its id, and whether
+ * nodes/<node>.yaml holds it (sealKeyCommitted).
+ */
+static void
+rd_status_seal(struct roostd *rd, cJSON *node)
+{
+	const struct state_node	*sn;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "sealKey");
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "sealKeyId");
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "sealKeyCommitted");
+	if (rd->nkeys == 0)
+		return;
+	cJSON_AddStringToObject(node, "sealKey", rd->seal_pub);
+	cJSON_AddStringToObject(node, "sealKeyId", rd->keys[0].kid);
+	sn = rd->state != NULL ? state_node_find(rd->state, rd->conf->node) :
+	    NULL;
+	cJSON_AddBoolToObject(node, "sealKeyCommitted", sn != NULL &&
+	    sn->seal_key != NULL && strcmp(sn->seal_key, rd->seal_pub) == 0);
 }
 
 /* Builds the node object and the full status document. */
@@ -143,6 +180,7 @@ rd_status_tree(struct roostd *rd)
 	cJSON_AddStringToObject(node, "repo", rd->conf->repo);
 	cJSON_DeleteItemFromObjectCaseSensitive(node, "branch");
 	cJSON_AddStringToObject(node, "branch", rd->conf->branch);
+	rd_status_seal(rd, node);
 	if (cJSON_GetObjectItemCaseSensitive(root, "servers") == NULL)
 		cJSON_AddArrayToObject(root, "servers");
 	rd_status_schedules(rd, root);
@@ -337,6 +375,12 @@ rd_wakeup(struct ev *ev, void *arg)
 	changed = rd->changed;
 	fetch = rd->fetch_wanted;
 	rd->changed = rd->fetch_wanted = 0;
+	if (rd->reseal_body != NULL && rd->reseal_code == 0) {
+		rd->reseal_code = nodekey_reseal(rd->state, rd->conf->node,
+		    rd->keys, rd->nkeys, rd->reseal_body, rd->reseal_len,
+		    rd->reseal_out);
+		pthread_cond_broadcast(&rd->cv);
+	}
 	pthread_mutex_unlock(&rd->mu);
 	if (fetch)
 		rd_fetch(rd);
@@ -476,6 +520,62 @@ rd_api_reconcile(void *arg, struct buf *out)
 	rd_request_fetch(rd, 1, out);
 	(void)recon_wait_idle(rd->recon, 60000);
 	return strstr(buf_str(out), "\"error\":null") != NULL ? 200 : 502;
+}
+
+/*
+ * POST /v1/secrets/reseal: the loop thread, which owns the state, does it
+ * (one request at a time).
+ */
+static int
+rd_api_reseal(void *arg, const char *body, size_t len, struct buf *out)
+{
+	static pthread_mutex_t	 one = PTHREAD_MUTEX_INITIALIZER;
+	struct roostd		*rd = arg;
+	struct timespec		 ts;
+	int			 code;
+
+	pthread_mutex_lock(&one);
+	pthread_mutex_lock(&rd->mu);
+	rd->reseal_body = body;
+	rd->reseal_len = len;
+	rd->reseal_out = out;
+	rd->reseal_code = 0;
+	pthread_mutex_unlock(&rd->mu);
+	ev_wakeup(rd->ev);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 60;
+	pthread_mutex_lock(&rd->mu);
+	while (rd->reseal_code == 0)
+		if (pthread_cond_timedwait(&rd->cv, &rd->mu, &ts) != 0)
+			break;
+	code = rd->reseal_code;
+	if (code == 0) {
+		buf_reset(out);
+		buf_puts(out, "{\"error\":\"timed out\"}");
+		code = 504;
+	}
+	rd->reseal_body = NULL;
+	rd->reseal_out = NULL;
+	pthread_mutex_unlock(&rd->mu);
+	pthread_mutex_unlock(&one);
+	return code;
+}
+
+/* The node's sealing keys (made at the first start; -R rotates). */
+static void
+rd_load_keys(struct roostd *rd, int rotate)
+{
+	struct rerr	err;
+	int		created;
+
+	rerr_init(&err);
+	if (nodekey_load(rd->conf->data_dir, rotate, rd->keys, &rd->nkeys,
+	    &created, &err) != 0)
+		fatalx("sealing key: %s", err.msg);
+	seal_pub_encode(rd->keys[0].pk, rd->seal_pub);
+	log_info("sealing key %s (%s)%s: sealKey: %s", rd->keys[0].kid,
+	    created ? "new" : "loaded", rd->nkeys > 1 ? ", previous key "
+	    "kept" : "", rd->seal_pub);
 }
 
 static int
@@ -714,6 +814,8 @@ rd_start_recon(struct roostd *rd)
 	rc.trash_retention_ms = rd->conf->trash_ms;
 	rc.stop_timeout_ms = rd->conf->stop_ms;
 	rc.install_timeout_ms = rd->conf->install_ms;
+	rc.keys = rd->keys;
+	rc.nkeys = rd->nkeys;
 	rc.on_change = rd_on_change;
 	rc.on_progress = rd_on_progress;
 	rc.cb_arg = rd;
@@ -871,6 +973,7 @@ rd_start_hub_api(struct roostd *rd)
 	hooks.logs = rd_api_logs;
 	hooks.reconcile = rd_api_reconcile;
 	hooks.schedule_run = rd_api_schedule_run;
+	hooks.reseal = rd_api_reseal;
 	hooks.console = rd->console;
 	hooks.group = rd->conf->api_group;
 	if (api_start(&rd->api, rd->conf->api, &hooks, &err) != 0)
@@ -885,8 +988,9 @@ main(int argc, char *argv[])
 	struct rerr		 err;
 	const char		*file = NULL;
 	int			 ch, debug = 0, check = 0, verbose = 0, ret;
+	int			 rotate = 0, pubkey = 0;
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt(argc, argv, "df:KnRv")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -896,6 +1000,12 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case 'K':
+			pubkey = 1;
+			break;
+		case 'R':
+			rotate = 1;
 			break;
 		case 'v':
 			verbose++;
@@ -944,6 +1054,11 @@ main(int argc, char *argv[])
 
 	if (util_mkdir_p(rd.conf->data_dir, 0755) == -1)
 		fatal("cannot create '%s'", rd.conf->data_dir);
+	rd_load_keys(&rd, rotate);
+	if (pubkey) {
+		printf("%s\n", rd.seal_pub);
+		return 0;
+	}
 	rerr_init(&err);
 	if (sync_open(&rd.sync, rd.conf, rd.eggs, &err) != 0)
 		fatalx("%s", err.msg);
@@ -993,6 +1108,8 @@ main(int argc, char *argv[])
 	ev_free(rd.ev);
 	free(rd.fetch_error);
 	free(rd.fetch_result);
+	for (size_t k = 0; k < rd.nkeys; k++)
+		seal_key_wipe(&rd.keys[k]);
 	conf_free(rd.conf);
 	return 0;
 }

@@ -3,7 +3,7 @@
 #
 #   fdctl.py PORT slash USER ROLES "server stop demo" [opt=value ...]
 #   fdctl.py PORT component USER ROLES CUSTOM_ID [VALUE]
-#   fdctl.py PORT modal USER ROLES CUSTOM_ID key=value ...
+#   fdctl.py PORT modal USER ROLES CUSTOM_ID key=value ... [select:=a,b]
 #   fdctl.py PORT autocomplete USER ROLES "server status" OPTION TYPED
 #   fdctl.py PORT batch N USER ROLES "server create" ... (see below)
 #   fdctl.py PORT wait ID [TEXT] [SECONDS]   waits for the final message
@@ -134,6 +134,12 @@ def main():
         comps = []
         for kv in a[3:]:
             k, v = kv.split("=", 1)
+            if k.endswith(":"):     # SELECT:=a,b  a select's chosen values
+                comps.append({"type": 18, "id": len(comps) + 1,
+                              "component": {"type": 3, "custom_id": k[:-1],
+                                            "values": [x for x in
+                                                       v.split(",") if x]}})
+                continue
             comps.append({"type": 18, "id": len(comps) + 1,
                           "component": {"type": 4, "custom_id": k,
                                         "value": v}})

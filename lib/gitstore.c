@@ -70,6 +70,8 @@ struct gs_src {
 	size_t				 nch;
 	struct gs_dir			*dirs;
 	size_t				 ndirs;
+	const git_tree			*seq_tree;	/* the tree and index */
+	size_t				 seq_next;	/* of the next entry */
 };
 
 /* Records the last libgit2 error in err under code, prefixed by what. */
@@ -106,6 +108,23 @@ auth_dispose(struct gitstore_auth *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/*
+ * Initialises libgit2 for reading state: objects are not hashed again on
+ * every read (git itself does not either; fetched packs are checked when
+ * they are indexed), and trees of any size stay in libgit2's object cache
+ * (by default only trees under 4 KiB do), so that the servers/ tree of a
+ * large repository is inflated and parsed once, not by every reader of
+ * the same commit (the panel reads it three times per edit).
+ */
+static void
+gs_init(void)
+{
+	git_libgit2_init();
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+	    (size_t)64 << 20);
+}
+
 static struct gitstore *
 gs_wrap(git_repository *repo)
 {
@@ -132,7 +151,7 @@ gitstore_open(struct gitstore **out, const char *path, struct rerr *err)
 	int		 rc;
 
 	*out = NULL;
-	git_libgit2_init();
+	gs_init();
 	rc = git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH,
 	    NULL);
 	if (rc == GIT_ENOTFOUND) {
@@ -165,7 +184,7 @@ gitstore_mirror_open(struct gitstore **out, const char *path,
 	int				 rc;
 
 	*out = NULL;
-	git_libgit2_init();
+	gs_init();
 	rc = git_repository_open_ext(&repo, path,
 	    GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL);
 	if (rc == GIT_ENOTFOUND) {
@@ -466,6 +485,31 @@ dir_tree(struct gs_src *s, const char *dir)
 	return t;
 }
 
+/*
+ * The entry called name in t. A loader asks for the files of a directory
+ * in the order it listed them, which is the tree's: the entry after the
+ * last one found (or the one after it) is tried before a binary search.
+ */
+static const git_tree_entry *
+tree_entry(struct gs_src *s, const git_tree *t, const char *name)
+{
+	const git_tree_entry	*e;
+	size_t			 i, cnt = git_tree_entrycount(t);
+
+	if (t != s->seq_tree) {
+		s->seq_tree = t;
+		s->seq_next = 0;
+	}
+	for (i = s->seq_next; i < cnt && i < s->seq_next + 2; i++) {
+		e = git_tree_entry_byindex(t, i);
+		if (strcmp(git_tree_entry_name(e), name) == 0) {
+			s->seq_next = i + 1;
+			return e;
+		}
+	}
+	return git_tree_entry_byname(t, name);
+}
+
 /* The entry at path in the source's commit (borrowed), or NULL. */
 static const git_tree_entry *
 path_entry(struct gs_src *s, const char *path)
@@ -485,7 +529,7 @@ path_entry(struct gs_src *s, const char *path)
 	}
 	if (t == NULL)
 		return NULL;
-	return git_tree_entry_byname(t, slash != NULL ? slash + 1 : path);
+	return tree_entry(s, t, slash != NULL ? slash + 1 : path);
 }
 
 static int
@@ -632,7 +676,6 @@ src_stat(void *arg, const char *path, char *id, size_t idlen,
 	const struct gitstore_change	*c;
 	const git_tree_entry		*e;
 	git_oid				 oid;
-	char				 hex[GITSTORE_IDLEN];
 	int				 rc;
 
 	if ((c = change_find(s->ch, s->nch, path)) != NULL) {
@@ -644,8 +687,9 @@ src_stat(void *arg, const char *path, char *id, size_t idlen,
 		return rerr_set(err, ROOST_ENOTFOUND, "'%s' not found", path);
 	else
 		git_oid_cpy(&oid, git_tree_entry_id(e));
-	git_oid_tostr(hex, sizeof(hex), &oid);
-	snprintf(id, idlen, "%s", hex);
+	if (idlen < GITSTORE_IDLEN)
+		return rerr_set(err, -1, "'%s': no room for its id", path);
+	git_oid_tostr(id, idlen, &oid);
 	return 0;
 }
 

@@ -230,7 +230,12 @@ struct state_server {
 						   state_server_dup in one
 						   block of that many bytes
 						   (pointers outside it
-						   are freed on their own) */
+						   are freed on their own) */	int			 refs;		/* other holders (states
+						   sharing it, the parse
+						   cache): while above 0,
+						   state_server_free only
+						   drops one; never write
+						   to a shared server */
 };
 
 struct state {
@@ -309,9 +314,14 @@ const char *state_server_image(const struct state *st,
 const char *state_server_var(const struct state *st,
 	    const struct state_server *srv, const char *key);
 
-/* Deep copy of a server (roostd keeps the last good spec). */
+/*
+ * Deep copy of a server (roostd keeps the last good spec); the copy is
+ * not shared. state_server_free frees a server, or drops one reference to
+ * a shared one (see refs); state_server_ref adds one and returns srv.
+ */
 struct state_server *state_server_dup(const struct state_server *srv);
 void	state_server_free(struct state_server *srv);
+struct state_server *state_server_ref(struct state_server *srv);
 
 /*
  * Permissions of a Discord user holding roles on a server (srv may be

@@ -1426,10 +1426,21 @@ struct cache_ent {
  * order their files were listed (shared with that state, see refs) and
  * the problems found at their paths.
  */
+struct last_ent {
+	struct state_server	*srv;
+	const char		*file;	/* in names */
+	uint32_t		 nodeh;	/* node_hash(srv->node) */
+	char			 id[44];	/* srv->blob_id */
+};
+
 struct cache_last {
 	char			 *ctx;		/* NULL: nothing kept */
-	struct state_server	**srv;
+	struct last_ent		 *e;		/* kept apart from the
+						   servers, so that finding
+						   what changed does not
+						   touch 100,000 of them */
 	size_t			  n;
+	char			 *names;	/* the file names */
 	struct diags		  d;
 };
 
@@ -1460,8 +1471,9 @@ cache_last_clear(struct cache_last *l)
 	size_t	i;
 
 	for (i = 0; i < l->n; i++)
-		state_server_free(l->srv[i]);
-	free(l->srv);
+		state_server_free(l->e[i].srv);
+	free(l->e);
+	free(l->names);
 	free(l->ctx);
 	diags_dispose(&l->d);
 	memset(l, 0, sizeof(*l));
@@ -1814,16 +1826,83 @@ srv_file(const struct state_server *srv)
 	return slash != NULL ? slash + 1 : srv->path;
 }
 
+/* A node name's hash (0 for none), to tell most nodes apart unread. */
+static uint32_t
+node_hash(const char *node)
+{
+	return node == NULL ? 0 : (uint32_t)(str_hash(node) | 1);
+}
+
 /*
  * What a load through a cache kept from the last one: per listed file,
- * the last state's server with the same name (or NULL) and the server of
+ * the last state's entry with the same name (or NULL) and the server of
  * this load.
  */
 struct slot {
-	struct state_server	*old;
+	struct last_ent		*old;
 	struct state_server	*srv;
 	int			 same;	/* the file did not change */
 };
+
+/* The nodes a change touches: their names, and their hashes. */
+struct touched {
+	struct nameset	 names;
+	uint32_t	*h;
+	size_t		 nh;
+};
+
+static void
+touch(struct touched *t, const char *node)
+{
+	if (node == NULL || nameset_has(&t->names, node))
+		return;
+	nameset_add(&t->names, node);
+	t->h = xreallocarray(t->h, t->nh + 1, sizeof(*t->h));
+	t->h[t->nh++] = node_hash(node);
+}
+
+/* True when the node of e (a last state's server) is touched. */
+static int
+touched_has(const struct touched *t, const struct last_ent *e)
+{
+	size_t	i;
+
+	if (e->nodeh == 0)
+		return 0;
+	for (i = 0; i < t->nh; i++)
+		if (t->h[i] == e->nodeh)
+			return nameset_has(&t->names, e->srv->node);
+	return 0;
+}
+
+/*
+ * The last state's problems at the paths of servers shared with this
+ * one (reused[k] for entry k) go to st.
+ */
+static void
+copy_reused_diags(struct state *st, const struct cache_last *l,
+    const char *reused)
+{
+	const struct diag	*x;
+	size_t			 i, k = 0;
+	int			 c = 1;
+
+	for (i = 0; i < l->d.n; i++) {
+		x = &l->d.v[i];
+		if (x->path == NULL || strncmp(x->path, "servers/", 8) != 0)
+			continue;
+		while (k < l->n && (c = strcmp(l->e[k].file, x->path + 8)) < 0)
+			k++;
+		if (k == l->n || c != 0 || !reused[k])
+			continue;
+		if (x->level == DIAG_ERROR)
+			diags_add(st->diags, x->path, x->line, x->col, "%s",
+			    x->msg);
+		else
+			diags_warn(st->diags, x->path, x->line, x->col, "%s",
+			    x->msg);
+	}
+}
 
 /*
  * Builds the servers of st from the cache's last state when only server
@@ -1840,16 +1919,18 @@ load_incremental(struct state *st, const struct state_src *src,
     struct state_server **lst, size_t *nlst)
 {
 	struct cache_last	*l = &cache->last;
-	struct nameset		 touched = { NULL, 0, 0 };
+	struct touched		 touched;
 	struct slot		*slot;
 	struct state		 sub;
 	struct diags		 vd;
 	struct rerr		 err;
+	struct cache_ent	*ce;
 	char			 path[PATH_MAX], id[96], key[PATH_MAX + 96];
-	size_t			 i, j = 0, k, nfresh = 0;
+	size_t			 i, j = 0, k;
 	int			 c;
 	char			*reused;
 
+	memset(&touched, 0, sizeof(touched));
 	slot = xcalloc(n + 1, sizeof(*slot));
 	reused = xcalloc(l->n + 1, 1);
 	for (i = 0; i < n; i++) {
@@ -1858,83 +1939,56 @@ load_incremental(struct state *st, const struct state_src *src,
 		if (src->stat(src->arg, path, id, sizeof(id), &err) != 0)
 			id[0] = '\0';
 		/* The last state's servers are in the same (file) order. */
-		for (c = 1; j < l->n && (c = strcmp(srv_file(l->srv[j]),
+		for (c = 1; j < l->n && (c = strcmp(l->e[j].file,
 		    names[i])) < 0; j++)
-			nameset_add(&touched, l->srv[j]->node);
+			touch(&touched, l->e[j].srv->node);
 		if (c == 0)
-			slot[i].old = l->srv[j++];
+			slot[i].old = &l->e[j++];
 		if (slot[i].old != NULL && id[0] != '\0' &&
-		    strcmp(slot[i].old->blob_id, id) == 0) {
+		    strcmp(slot[i].old->id, id) == 0) {
 			slot[i].same = 1;
 			continue;
 		}
 		if (slot[i].old != NULL)
-			nameset_add(&touched, slot[i].old->node);
+			touch(&touched, slot[i].old->srv->node);
 		slot[i].srv = load_one(st, src, cache, path, id[0] ? id : NULL,
 		    0, b);
 		if (slot[i].srv != NULL)
-			nameset_add(&touched, slot[i].srv->node);
+			touch(&touched, slot[i].srv->node);
 	}
 	for (; j < l->n; j++)
-		nameset_add(&touched, l->srv[j]->node);
+		touch(&touched, l->e[j].srv->node);
 	/* Unchanged files: shared, unless their node is touched. */
-	for (i = 0, k = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		if (!slot[i].same)
 			continue;
-		while (l->srv[k] != slot[i].old)
-			k++;
-		if (!nameset_has(&touched, slot[i].old->node)) {
-			slot[i].srv = state_server_ref(slot[i].old);
+		k = (size_t)(slot[i].old - l->e);
+		if (!touched_has(&touched, slot[i].old)) {
+			slot[i].srv = state_server_ref(slot[i].old->srv);
 			reused[k] = 1;
 			continue;
 		}
 		path_in_servers(path, sizeof(path), names[i]);
-		slot[i].srv = load_one(st, src, cache, path,
-		    slot[i].old->blob_id, 0, b);
+		slot[i].srv = load_one(st, src, cache, path, slot[i].old->id,
+		    0, b);
 		slot[i].same = 0;
 	}
 	/* The old versions of changed and removed files leave the cache. */
-	for (i = 0, k = 0; i < n || k < l->n; ) {
-		c = i == n ? 1 : k == l->n ? -1 : strcmp(names[i],
-		    srv_file(l->srv[k]));
-		if (c < 0) {
+	for (i = 0, k = 0; k < l->n; k++) {
+		while (i < n && strcmp(names[i], l->e[k].file) < 0)
 			i++;
+		if (reused[k] || (i < n && slot[i].old == &l->e[k] &&
+		    (slot[i].same || (slot[i].srv != NULL &&
+		    slot[i].srv->blob_id != NULL &&
+		    strcmp(slot[i].srv->blob_id, l->e[k].id) == 0))))
 			continue;
-		}
-		if (c > 0 || (slot[i].old == l->srv[k] && !reused[k] &&
-		    strcmp(slot[i].srv != NULL && slot[i].srv->blob_id ?
-		    slot[i].srv->blob_id : "", l->srv[k]->blob_id) != 0)) {
-			struct cache_ent *e;
-
-			cache_key(key, sizeof(key), l->srv[k]->path,
-			    l->srv[k]->blob_id);
-			e = cache_slot(cache, key);
-			if (e->key != NULL)
-				cache_remove(cache, (size_t)(e - cache->v));
-		}
-		if (c == 0)
-			i++;
-		k++;
+		path_in_servers(path, sizeof(path), l->e[k].file);
+		cache_key(key, sizeof(key), path, l->e[k].id);
+		ce = cache_slot(cache, key);
+		if (ce->key != NULL)
+			cache_remove(cache, (size_t)(ce - cache->v));
 	}
-
-	/* The problems of shared servers are the last state's. */
-	for (i = 0, k = 0; i < l->d.n; i++) {
-		const struct diag *x = &l->d.v[i];
-
-		if (x->path == NULL)
-			continue;
-		while (k < l->n && strcmp(l->srv[k]->path, x->path) < 0)
-			k++;
-		if (k < l->n && strcmp(l->srv[k]->path, x->path) == 0 &&
-		    reused[k]) {
-			if (x->level == DIAG_ERROR)
-				diags_add(st->diags, x->path, x->line, x->col,
-				    "%s", x->msg);
-			else
-				diags_warn(st->diags, x->path, x->line, x->col,
-				    "%s", x->msg);
-		}
-	}
+	copy_reused_diags(st, l, reused);
 
 	/* Validate the others on their own, in name order. */
 	sub = *st;
@@ -1950,17 +2004,17 @@ load_incremental(struct state *st, const struct state_src *src,
 		if (!slot[i].same)
 			sub.servers[sub.nservers++] = slot[i].srv;
 	}
-	nfresh = sub.nservers;
-	for (i = 1; i < nfresh; i++)
+	for (i = 1; i < sub.nservers; i++)
 		if (srv_cmp(&sub.servers[i - 1], &sub.servers[i]) > 0)
 			break;
-	if (i < nfresh)
-		qsort(sub.servers, nfresh, sizeof(*sub.servers), srv_cmp);
+	if (i < sub.nservers)
+		qsort(sub.servers, sub.nservers, sizeof(*sub.servers), srv_cmp);
 	state_validate(&sub);
 	diags_copy(st->diags, &vd);
 	diags_dispose(&vd);
 	free(sub.servers);
-	free(touched.v);
+	free(touched.names.v);
+	free(touched.h);
 	free(reused);
 	free(slot);
 }
@@ -1971,13 +2025,26 @@ cache_keep(struct state_cache *cache, const struct state *st, char *ctx,
     struct state_server **lst, size_t n)
 {
 	struct cache_last	*l = &cache->last;
-	size_t			 i;
+	const char		*f;
+	size_t			 i, len = 0, off, fl;
 
 	cache_last_clear(l);
 	l->ctx = ctx;
-	l->srv = xreallocarray(NULL, n + 1, sizeof(*l->srv));
+	l->e = xreallocarray(NULL, n + 1, sizeof(*l->e));
 	for (i = 0; i < n; i++)
-		l->srv[i] = state_server_ref(lst[i]);
+		len += strlen(srv_file(lst[i])) + 1;
+	l->names = xmalloc(len + 1);
+	for (i = 0, off = 0; i < n; i++) {
+		l->e[i].srv = state_server_ref(lst[i]);
+		f = srv_file(lst[i]);
+		fl = strlen(f) + 1;
+		memcpy(l->names + off, f, fl);
+		l->e[i].file = l->names + off;
+		off += fl;
+		l->e[i].nodeh = node_hash(lst[i]->node);
+		snprintf(l->e[i].id, sizeof(l->e[i].id), "%s",
+		    lst[i]->blob_id != NULL ? lst[i]->blob_id : "");
+	}
 	l->n = n;
 	for (i = 0; i < st->diags->n; i++) {
 		const struct diag *x = &st->diags->v[i];
@@ -1991,6 +2058,28 @@ cache_keep(struct state_cache *cache, const struct state *st, char *ctx,
 			diags_warn(&l->d, x->path, x->line, x->col, "%s",
 			    x->msg);
 	}
+}
+
+/*
+ * True when the stems of the listed files (the servers' names) are in
+ * order too (the listing sorts "a-b.yaml" before "a.yaml", the names
+ * "a" before "a-b").
+ */
+static int
+stems_sorted(char **names, size_t n)
+{
+	size_t	i, la, lb, m;
+	int	c;
+
+	for (i = 1; i < n; i++) {
+		la = strrchr(names[i - 1], '.') - names[i - 1];
+		lb = strrchr(names[i], '.') - names[i];
+		m = la < lb ? la : lb;
+		c = memcmp(names[i - 1], names[i], m);
+		if (c > 0 || (c == 0 && la > lb))
+			return 0;
+	}
+	return 1;
 }
 
 /*
@@ -2043,9 +2132,11 @@ load_servers(struct state *st, const struct state_src *src,
 	memcpy(st->servers, lst, nlst * sizeof(*lst));
 	st->nservers = nlst;
 	/* Files come sorted by name from git and from a directory. */
-	for (i = 1; i < st->nservers; i++)
-		if (srv_cmp(&st->servers[i - 1], &st->servers[i]) > 0)
-			break;
+	i = st->nservers;
+	if (!stems_sorted(names, nyaml))
+		for (i = 1; i < st->nservers; i++)
+			if (srv_cmp(&st->servers[i - 1], &st->servers[i]) > 0)
+				break;
 	if (i < st->nservers)
 		qsort(st->servers, st->nservers, sizeof(*st->servers),
 		    srv_cmp);

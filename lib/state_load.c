@@ -1905,6 +1905,75 @@ copy_reused_diags(struct state *st, const struct cache_last *l,
 }
 
 /*
+ * Makes the servers of this load (slots; names are their files) the
+ * cache's last state: a shared server's entry moves over with the
+ * cache's reference (reused), the others get one; the entries of the
+ * last state not moved drop theirs. Nothing but the changed servers is
+ * read. The problems are kept later (keep_diags).
+ */
+static void
+keep_moved(struct cache_last *l, const struct slot *slot, char **names,
+    size_t n, const char *reused)
+{
+	struct last_ent	*ne, *e;
+	size_t		 i, k, nn = 0, len = 0, fl, off = 0;
+	char		*block;
+
+	for (i = 0; i < n; i++)
+		len += strlen(names[i]) + 1;
+	block = xmalloc(len + 1);
+	ne = xreallocarray(NULL, n + 1, sizeof(*ne));
+	for (i = 0; i < n; i++) {
+		if (slot[i].srv == NULL)
+			continue;
+		e = &ne[nn++];
+		if (slot[i].same) {
+			*e = *slot[i].old;
+		} else {
+			e->srv = state_server_ref(slot[i].srv);
+			e->nodeh = node_hash(slot[i].srv->node);
+			snprintf(e->id, sizeof(e->id), "%s",
+			    slot[i].srv->blob_id != NULL ?
+			    slot[i].srv->blob_id : "");
+		}
+		fl = strlen(names[i]) + 1;
+		memcpy(block + off, names[i], fl);
+		e->file = block + off;
+		off += fl;
+	}
+	for (k = 0; k < l->n; k++)
+		if (!reused[k])
+			state_server_free(l->e[k].srv);
+	free(l->e);
+	free(l->names);
+	l->e = ne;
+	l->n = nn;
+	l->names = block;
+}
+
+/* Keeps the problems at servers' paths of st as the cache's last. */
+static void
+keep_diags(struct cache_last *l, const struct state *st)
+{
+	size_t	i;
+
+	diags_dispose(&l->d);
+	diags_init(&l->d);
+	for (i = 0; i < st->diags->n; i++) {
+		const struct diag *x = &st->diags->v[i];
+
+		if (x->path == NULL || strncmp(x->path, "servers/", 8) != 0)
+			continue;
+		if (x->level == DIAG_ERROR)
+			diags_add(&l->d, x->path, x->line, x->col, "%s",
+			    x->msg);
+		else
+			diags_warn(&l->d, x->path, x->line, x->col, "%s",
+			    x->msg);
+	}
+}
+
+/*
  * Builds the servers of st from the cache's last state when only server
  * files changed since (same ctx): a server whose file did not change and
  * whose node no change touches is the last state's, shared and already
@@ -2013,6 +2082,7 @@ load_incremental(struct state *st, const struct state_src *src,
 	diags_copy(st->diags, &vd);
 	diags_dispose(&vd);
 	free(sub.servers);
+	keep_moved(l, slot, names, n, reused);
 	free(touched.names.v);
 	free(touched.h);
 	free(reused);
@@ -2046,18 +2116,7 @@ cache_keep(struct state_cache *cache, const struct state *st, char *ctx,
 		    lst[i]->blob_id != NULL ? lst[i]->blob_id : "");
 	}
 	l->n = n;
-	for (i = 0; i < st->diags->n; i++) {
-		const struct diag *x = &st->diags->v[i];
-
-		if (x->path == NULL || strncmp(x->path, "servers/", 8) != 0)
-			continue;
-		if (x->level == DIAG_ERROR)
-			diags_add(&l->d, x->path, x->line, x->col, "%s",
-			    x->msg);
-		else
-			diags_warn(&l->d, x->path, x->line, x->col, "%s",
-			    x->msg);
-	}
+	keep_diags(l, st);
 }
 
 /*
@@ -2155,7 +2214,9 @@ load_servers(struct state *st, const struct state_src *src,
 			}
 		state_validate(st);
 	}
-	if (cache != NULL && src->stat != NULL && !yml) {
+	if (incr)
+		keep_diags(&cache->last, st);
+	else if (cache != NULL && src->stat != NULL && !yml) {
 		cache_keep(cache, st, ctx, lst, nlst);
 		ctx = NULL;
 	} else if (cache != NULL)

@@ -532,47 +532,61 @@ path_entry(struct gs_src *s, const char *path)
 	return tree_entry(s, t, slash != NULL ? slash + 1 : path);
 }
 
+/* A name in a listing: a view of a tree entry's name or a change's path. */
+struct gs_name {
+	const char	*p;
+	size_t		 len;
+};
+
 static int
-names_has(char **v, size_t n, const char *s, size_t len)
+gs_name_has(const struct gs_name *v, size_t n, const char *s, size_t len)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		if (strlen(v[i]) == len && strncmp(v[i], s, len) == 0)
+		if (v[i].len == len && memcmp(v[i].p, s, len) == 0)
 			return (int)i;
 	return -1;
 }
 
 static int
-names_cmp(const void *a, const void *b)
+gs_name_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct gs_name	*x = a, *y = b;
+	size_t			 m = x->len < y->len ? x->len : y->len;
+	int			 c = memcmp(x->p, y->p, m);
+
+	return c != 0 ? c : x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* state_src list: tree entries at dir with the overlay applied. */
+/*
+ * The entries at dir with the overlay applied, sorted, as views into the
+ * source's trees and changes (valid while the source is). Returns 0 or
+ * ROOST_ENOTFOUND.
+ */
 static int
-src_list(void *arg, const char *dir, char ***names, size_t *n,
-    struct rerr *err)
+gs_names(struct gs_src *s, const char *dir, struct gs_name **out,
+    size_t *nout, struct rerr *err)
 {
-	struct gs_src	*s = arg;
-	git_tree	*t;
-	char		**v = NULL;
-	const char	*rest, *slash;
-	size_t		 nv = 0, i, cnt, dl, cl;
-	int		 found, at, sorted = 1;
+	const git_tree_entry	*e;
+	struct gs_name		*v;
+	git_tree		*t;
+	const char		*rest, *slash;
+	size_t			 nv = 0, i, cnt, dl, cl;
+	int			 found, at, sorted = 1;
 
 	if (strcmp(dir, ".") == 0)
 		dir = "";
 	t = dir_tree(s, dir);
 	found = t != NULL;
-	if (t != NULL) {
-		cnt = git_tree_entrycount(t);
-		v = xreallocarray(NULL, cnt + s->nch + 1, sizeof(*v));
-		for (i = 0; i < cnt; i++)
-			v[nv++] = xstrdup(git_tree_entry_name(
-			    git_tree_entry_byindex(t, i)));
-	} else
-		v = xreallocarray(NULL, s->nch + 1, sizeof(*v));
+	cnt = t != NULL ? git_tree_entrycount(t) : 0;
+	v = xreallocarray(NULL, cnt + s->nch + 1, sizeof(*v));
+	for (i = 0; i < cnt; i++) {
+		e = git_tree_entry_byindex(t, i);
+		v[nv].p = git_tree_entry_name(e);
+		v[nv].len = strlen(v[nv].p);
+		nv++;
+	}
 	dl = strlen(dir);
 	for (i = 0; i < s->nch; i++) {
 		const struct gitstore_change *c = &s->ch[i];
@@ -583,16 +597,16 @@ src_list(void *arg, const char *dir, char ***names, size_t *n,
 		rest = c->path + (dl > 0 ? dl + 1 : 0);
 		slash = strchr(rest, '/');
 		cl = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-		at = names_has(v, nv, rest, cl);
+		at = gs_name_has(v, nv, rest, cl);
 		if (c->data != NULL) {
 			found = 1;
-			if (at < 0)
-				v[nv++] = xstrndup(rest, cl);
+			if (at < 0) {
+				v[nv].p = rest;
+				v[nv++].len = cl;
+			}
 		} else if (slash == NULL && at >= 0 &&
-		    change_find(s->ch, s->nch, c->path) == c) {
-			free(v[at]);
+		    change_find(s->ch, s->nch, c->path) == c)
 			v[at] = v[--nv];
-		}
 	}
 	if (!found) {
 		free(v);
@@ -600,10 +614,60 @@ src_list(void *arg, const char *dir, char ***names, size_t *n,
 	}
 	/* Git's order is already strcmp's unless a directory sorts oddly. */
 	for (i = 1; sorted && i < nv; i++)
-		sorted = strcmp(v[i - 1], v[i]) < 0;
+		sorted = gs_name_cmp(&v[i - 1], &v[i]) < 0;
 	if (!sorted)
-		qsort(v, nv, sizeof(*v), names_cmp);
-	*names = v;
+		qsort(v, nv, sizeof(*v), gs_name_cmp);
+	*out = v;
+	*nout = nv;
+	return 0;
+}
+
+/* state_src list: tree entries at dir with the overlay applied. */
+static int
+src_list(void *arg, const char *dir, char ***names, size_t *n,
+    struct rerr *err)
+{
+	struct gs_name	*v;
+	size_t		 nv, i;
+	int		 rc;
+
+	if ((rc = gs_names(arg, dir, &v, &nv, err)) != 0)
+		return rc;
+	*names = xreallocarray(NULL, nv + 1, sizeof(**names));
+	for (i = 0; i < nv; i++)
+		(*names)[i] = xstrndup(v[i].p, v[i].len);
+	free(v);
+	*n = nv;
+	return 0;
+}
+
+/*
+ * state_src list_block: the same names in one allocation with the array
+ * (a directory of 100,000 files is one malloc and one free, not 100,001).
+ */
+static int
+src_list_block(void *arg, const char *dir, char ***names, size_t *n,
+    struct rerr *err)
+{
+	struct gs_name	*v;
+	size_t		 nv, i, len = 0;
+	char		*p;
+	int		 rc;
+
+	if ((rc = gs_names(arg, dir, &v, &nv, err)) != 0)
+		return rc;
+	for (i = 0; i < nv; i++)
+		len += v[i].len + 1;
+	*names = xmalloc((nv + 1) * sizeof(**names) + len);
+	p = (char *)(*names + nv + 1);
+	for (i = 0; i < nv; i++) {
+		(*names)[i] = p;
+		memcpy(p, v[i].p, v[i].len);
+		p[v[i].len] = '\0';
+		p += v[i].len + 1;
+	}
+	(*names)[nv] = NULL;
+	free(v);
 	*n = nv;
 	return 0;
 }
@@ -737,6 +801,7 @@ gitstore_state_src(struct gitstore *gs, const char *id,
 	s->nch = nchanges;
 	out->arg = s;
 	out->list = src_list;
+	out->list_block = src_list_block;
 	out->read = src_read;
 	out->stat = src_stat;
 	out->isdir = src_isdir;

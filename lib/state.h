@@ -260,6 +260,8 @@ struct state {
  * returns 0, ROOST_ENOTFOUND or -1. stat, when the source has it (a git
  * tree: the id is the blob id), gives the id read would without reading
  * the file, so that files already in a parse cache are not read at all.
+ * list_block (may be NULL) is list with the names in one allocation with
+ * the array: free the array only.
  */
 struct state_src {
 	void	*arg;
@@ -269,6 +271,8 @@ struct state_src {
 		    char *id, size_t idlen, struct rerr *err);
 	int	(*stat)(void *arg, const char *path, char *id, size_t idlen,
 		    struct rerr *err);	/* may be NULL */
+	int	(*list_block)(void *arg, const char *dir, char ***names,
+		    size_t *n, struct rerr *err);	/* may be NULL */
 	int	(*isdir)(void *arg, const char *path);
 };
 

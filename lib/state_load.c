@@ -2359,13 +2359,26 @@ state_load(struct state **out, const struct state_src *src,
 	/* Servers. */
 	names = NULL;
 	n = 0;
-	rc = src->list(src->arg, "servers", &names, &n, &e2);
-	if (rc != 0 && rc != ROOST_ENOTFOUND) {
-		rerr_set(err, -1, "%s", e2.msg);
-		goto fail;
+	if (src->list_block != NULL) {
+		rc = src->list_block(src->arg, "servers", &names, &n, &e2);
+		if (rc != 0 && rc != ROOST_ENOTFOUND) {
+			rerr_set(err, -1, "%s", e2.msg);
+			goto fail;
+		}
+		buf_addf(&ctx, "%p\n", (const void *)builtin);
+		load_servers(st, src, cache, names, n, buf_detach(&ctx), &b);
+		free(names);
+		names = NULL;
+		n = 0;
+	} else {
+		rc = src->list(src->arg, "servers", &names, &n, &e2);
+		if (rc != 0 && rc != ROOST_ENOTFOUND) {
+			rerr_set(err, -1, "%s", e2.msg);
+			goto fail;
+		}
+		buf_addf(&ctx, "%p\n", (const void *)builtin);
+		load_servers(st, src, cache, names, n, buf_detach(&ctx), &b);
 	}
-	buf_addf(&ctx, "%p\n", (const void *)builtin);
-	load_servers(st, src, cache, names, n, buf_detach(&ctx), &b);
 	free_names(names, n);
 	names = NULL;
 	n = 0;

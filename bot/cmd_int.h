@@ -116,6 +116,24 @@ cJSON	*cmd_reply_defer_update(void);
 /* A button whose custom_id is prefix and arg. */
 cJSON	*cmd_button(const char *label, int style, const char *prefix,
 	    const char *arg);
+/*
+ * Splits a custom_id argument "SERVER:REST" into server (size len) and
+ * returns REST, or NULL when arg is not so (no colon, an empty part, a
+ * server name too long).
+ */
+const char *cmd_arg_split(const char *arg, char *server, size_t len);
+/*
+ * The components of a message holding one string select (custom_id,
+ * placeholder); *options is its options array, to fill (1 to 25).
+ */
+cJSON	*cmd_select_rows(const char *custom_id, const char *placeholder,
+	    cJSON **options);
+/*
+ * Sets data's components to one row: a red button label (custom_id prefix
+ * and arg) and Cancel; and makes data mention nobody.
+ */
+void	 cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
+	    const char *arg);
 /* A modal's text input row. */
 cJSON	*cmd_text_input(const char *id, const char *label, const char *value,
 	    int min, int max, int required, const char *placeholder);

@@ -199,6 +199,55 @@ cmd_button(const char *label, int style, const char *prefix, const char *arg)
 }
 
 /* See cmd_int.h. */
+const char *
+cmd_arg_split(const char *arg, char *server, size_t len)
+{
+	const char	*colon = strchr(arg, ':');
+
+	if (colon == NULL || colon == arg || (size_t)(colon - arg) >= len ||
+	    colon[1] == '\0')
+		return NULL;
+	snprintf(server, len, "%.*s", (int)(colon - arg), arg);
+	return colon + 1;
+}
+
+/* See cmd_int.h. */
+cJSON *
+cmd_select_rows(const char *custom_id, const char *placeholder,
+    cJSON **options)
+{
+	cJSON	*rows, *row, *sel;
+
+	rows = json_new_array();
+	row = json_new_object();
+	json_add_num(row, "type", 1);
+	sel = json_new_object();
+	json_add_num(sel, "type", 3);
+	json_add_str(sel, "custom_id", custom_id);
+	json_add_str(sel, "placeholder", placeholder);
+	*options = json_add_array(sel, "options");
+	cJSON_AddItemToArray(json_add_array(row, "components"), sel);
+	cJSON_AddItemToArray(rows, row);
+	return rows;
+}
+
+/* See cmd_int.h. */
+void
+cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
+    const char *arg)
+{
+	cJSON	*row, *comps;
+
+	row = json_new_object();
+	json_add_num(row, "type", 1);
+	comps = json_add_array(row, "components");
+	cJSON_AddItemToArray(comps, cmd_button(label, 4, prefix, arg));
+	cJSON_AddItemToArray(comps, cmd_button("Cancel", 2, "x", ""));
+	cJSON_AddItemToArray(json_add_array(data, "components"), row);
+	cmd_no_mentions(data);
+}
+
+/* See cmd_int.h. */
 cJSON *
 cmd_text_input(const char *id, const char *label, const char *value, int min,
     int max, int required, const char *placeholder)

@@ -309,7 +309,7 @@ progress_of(const struct cmd_follow *f, const char *kind)
 
 /* See cmd_int.h. */
 int
-cmd_backup_headline(const struct cmd_follow *f, struct buf *b)
+cmd_backup_headline(const struct cmd_follow *f, struct buf *b, int reported)
 {
 	const struct cmd_job	*job = f->job;
 	const cJSON		*bk, *last;
@@ -318,7 +318,11 @@ cmd_backup_headline(const struct cmd_follow *f, struct buf *b)
 
 	bk = cJSON_GetObjectItem(f->status, "backups");
 	kind = job->kind == JOB_BACKUP ? "backup" : "restore";
-	if ((last = request_result(job, f->res, bk)) != NULL) {
+	running = json_str(bk, "running", "");
+	last = request_result(job, f->res, bk);
+	if (!reported && last == NULL && strcmp(running, kind) != 0)
+		return -1;
+	if (last != NULL) {
 		if (strcmp(json_str(last, "result", ""), "succeeded") != 0) {
 			buf_addf(b, "%s failed: ", job->kind == JOB_BACKUP ?
 			    "Backup" : "Restore");
@@ -342,7 +346,6 @@ cmd_backup_headline(const struct cmd_follow *f, struct buf *b)
 		    "result.", kind, job->server);
 		return 1;
 	}
-	running = json_str(bk, "running", "");
 	if (strcmp(running, kind) == 0) {
 		buf_addf(b, "%s%s", job->kind == JOB_BACKUP ? "Backing up" :
 		    "Restoring (the server is stopped meanwhile)", ell);

@@ -173,7 +173,7 @@ void	 cmd_field(cJSON *fields, const char *name, const char *value,
 /* The status embed of a server from its last report. */
 cJSON	*cmd_status_embed(const struct cmd_env *env,
 	    const struct state_server *srv);
-/* Writes bytes as "1.5 GiB" or "512 MiB". */
+/* Writes bytes as "1.5 GiB", "512 MiB" or, below a MiB, "12 KiB". */
 void	 cmd_mib(double bytes, char *out, size_t len);
 /* Writes the nest of an egg id ("minecraft" of "minecraft/paper"). */
 void	 cmd_egg_nest(const char *id, char *out, size_t len);
@@ -190,10 +190,13 @@ cJSON	*cmd_revert_message(const struct cmd_job *job,
 cJSON	*cmd_backup_message(const struct cmd_job *job,
 	    const struct cmd_result *res);
 /*
- * The headline of a followed backup or restore once the node reported
- * its commit: 1 when it is whole, 0 when the phase's headline follows.
+ * The headline of a followed backup or restore: 1 when it is whole, 0
+ * when the phase's headline follows, -1 (nothing written) while the node
+ * has neither reported the commit (reported 0) nor started or finished
+ * the request.
  */
-int	 cmd_backup_headline(const struct cmd_follow *f, struct buf *b);
+int	 cmd_backup_headline(const struct cmd_follow *f, struct buf *b,
+	    int reported);
 /* Whether the request of a backup or restore job is done in report st. */
 int	 cmd_backup_settled(const struct cmd_job *job,
 	    const struct cmd_result *res, const cJSON *st);

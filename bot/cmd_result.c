@@ -183,8 +183,7 @@ cmd_job_settled(const struct cmd_job *job, const struct cmd_result *res,
     const cJSON *st)
 {
 	if (job->kind == JOB_BACKUP || job->kind == JOB_RESTORE)
-		return report_is_for(st, res->commit) &&
-		    cmd_backup_settled(job, res, st);
+		return cmd_backup_settled(job, res, st);
 	return cmd_follow_settled(st, res->commit);
 }
 
@@ -237,8 +236,15 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 	const char	*ell = "\xe2\x80\xa6";
 	char		 a[32], l[32];
 	size_t		 i;
+	int		 done = -1;
 
-	if (!report_is_for(st, f->res->commit)) {
+	/* the request's result also says the node has its commit */
+	if (f->job->kind == JOB_BACKUP || f->job->kind == JOB_RESTORE)
+		done = cmd_backup_headline(f, b, report_is_for(st,
+		    f->res->commit));
+	if (done == 1)
+		return;
+	if (done == -1 && !report_is_for(st, f->res->commit)) {
 		if (f->timed_out)
 			buf_addf(b, "Node `%s` has not reported commit `%.7s` "
 			    "yet; this message is no longer updated. `/server "
@@ -253,9 +259,6 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 			    "`%.7s`%s", node, f->res->commit, ell);
 		return;
 	}
-	if ((f->job->kind == JOB_BACKUP || f->job->kind == JOB_RESTORE) &&
-	    cmd_backup_headline(f, b))
-		return;
 	if (f->timed_out && !cmd_follow_settled(st, f->res->commit) &&
 	    strcmp(phase, "Running") != 0) {
 		buf_addf(b, "Still %s; this message is no longer updated. "

@@ -1195,6 +1195,17 @@ test_backup_follow(void **state)
 	assert_contains(json_str(m, "content", ""), "Backup "
 	    "`20261202T100002Z` taken \xc2\xb7 3 MiB \xc2\xb7 40 files");
 	cJSON_Delete(m);
+	/* the node went on to a later commit: the result still counts */
+	m = follow(job, &res, "{\"phase\":\"Running\",\"appliedRevision\":"
+	    "\"0123456789\",\"observedRevision\":\"0123456789\",\"backups\":"
+	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"
+	    "\"2026-12-02T10:00:02Z\",\"result\":\"succeeded\",\"id\":"
+	    "\"later\",\"size\":1000,\"entries\":4}}}", NULL, 0, 1, 0,
+	    &settled);
+	assert_true(settled);
+	assert_contains(json_str(m, "content", ""), "Backup `later` taken "
+	    "\xc2\xb7 1 KiB");
+	cJSON_Delete(m);
 	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
 	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"
 	    "\"2026-12-02T10:00:01Z\",\"result\":\"failed\",\"message\":"

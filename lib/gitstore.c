@@ -70,6 +70,8 @@ struct gs_src {
 	size_t				 nch;
 	struct gs_dir			*dirs;
 	size_t				 ndirs;
+	const git_tree			*seq_tree;	/* the tree and index */
+	size_t				 seq_next;	/* of the next entry */
 };
 
 /* Records the last libgit2 error in err under code, prefixed by what. */
@@ -106,6 +108,23 @@ auth_dispose(struct gitstore_auth *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/*
+ * Initialises libgit2 for reading state: objects are not hashed again on
+ * every read (git itself does not either; fetched packs are checked when
+ * they are indexed), and trees of any size stay in libgit2's object cache
+ * (by default only trees under 4 KiB do), so that the servers/ tree of a
+ * large repository is inflated and parsed once, not by every reader of
+ * the same commit (the panel reads it three times per edit).
+ */
+static void
+gs_init(void)
+{
+	git_libgit2_init();
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+	    (size_t)64 << 20);
+}
+
 static struct gitstore *
 gs_wrap(git_repository *repo)
 {
@@ -132,7 +151,7 @@ gitstore_open(struct gitstore **out, const char *path, struct rerr *err)
 	int		 rc;
 
 	*out = NULL;
-	git_libgit2_init();
+	gs_init();
 	rc = git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH,
 	    NULL);
 	if (rc == GIT_ENOTFOUND) {
@@ -165,7 +184,7 @@ gitstore_mirror_open(struct gitstore **out, const char *path,
 	int				 rc;
 
 	*out = NULL;
-	git_libgit2_init();
+	gs_init();
 	rc = git_repository_open_ext(&repo, path,
 	    GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL);
 	if (rc == GIT_ENOTFOUND) {
@@ -466,6 +485,31 @@ dir_tree(struct gs_src *s, const char *dir)
 	return t;
 }
 
+/*
+ * The entry called name in t. A loader asks for the files of a directory
+ * in the order it listed them, which is the tree's: the entry after the
+ * last one found (or the one after it) is tried before a binary search.
+ */
+static const git_tree_entry *
+tree_entry(struct gs_src *s, const git_tree *t, const char *name)
+{
+	const git_tree_entry	*e;
+	size_t			 i, cnt = git_tree_entrycount(t);
+
+	if (t != s->seq_tree) {
+		s->seq_tree = t;
+		s->seq_next = 0;
+	}
+	for (i = s->seq_next; i < cnt && i < s->seq_next + 2; i++) {
+		e = git_tree_entry_byindex(t, i);
+		if (strcmp(git_tree_entry_name(e), name) == 0) {
+			s->seq_next = i + 1;
+			return e;
+		}
+	}
+	return git_tree_entry_byname(t, name);
+}
+
 /* The entry at path in the source's commit (borrowed), or NULL. */
 static const git_tree_entry *
 path_entry(struct gs_src *s, const char *path)
@@ -485,50 +529,64 @@ path_entry(struct gs_src *s, const char *path)
 	}
 	if (t == NULL)
 		return NULL;
-	return git_tree_entry_byname(t, slash != NULL ? slash + 1 : path);
+	return tree_entry(s, t, slash != NULL ? slash + 1 : path);
 }
 
+/* A name in a listing: a view of a tree entry's name or a change's path. */
+struct gs_name {
+	const char	*p;
+	size_t		 len;
+};
+
 static int
-names_has(char **v, size_t n, const char *s, size_t len)
+gs_name_has(const struct gs_name *v, size_t n, const char *s, size_t len)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		if (strlen(v[i]) == len && strncmp(v[i], s, len) == 0)
+		if (v[i].len == len && memcmp(v[i].p, s, len) == 0)
 			return (int)i;
 	return -1;
 }
 
 static int
-names_cmp(const void *a, const void *b)
+gs_name_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct gs_name	*x = a, *y = b;
+	size_t			 m = x->len < y->len ? x->len : y->len;
+	int			 c = memcmp(x->p, y->p, m);
+
+	return c != 0 ? c : x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* state_src list: tree entries at dir with the overlay applied. */
+/*
+ * The entries at dir with the overlay applied, sorted, as views into the
+ * source's trees and changes (valid while the source is). Returns 0 or
+ * ROOST_ENOTFOUND.
+ */
 static int
-src_list(void *arg, const char *dir, char ***names, size_t *n,
-    struct rerr *err)
+gs_names(struct gs_src *s, const char *dir, struct gs_name **out,
+    size_t *nout, struct rerr *err)
 {
-	struct gs_src	*s = arg;
-	git_tree	*t;
-	char		**v = NULL;
-	const char	*rest, *slash;
-	size_t		 nv = 0, i, cnt, dl, cl;
-	int		 found, at, sorted = 1;
+	const git_tree_entry	*e;
+	struct gs_name		*v;
+	git_tree		*t;
+	const char		*rest, *slash;
+	size_t			 nv = 0, i, cnt, dl, cl;
+	int			 found, at, sorted = 1;
 
 	if (strcmp(dir, ".") == 0)
 		dir = "";
 	t = dir_tree(s, dir);
 	found = t != NULL;
-	if (t != NULL) {
-		cnt = git_tree_entrycount(t);
-		v = xreallocarray(NULL, cnt + s->nch + 1, sizeof(*v));
-		for (i = 0; i < cnt; i++)
-			v[nv++] = xstrdup(git_tree_entry_name(
-			    git_tree_entry_byindex(t, i)));
-	} else
-		v = xreallocarray(NULL, s->nch + 1, sizeof(*v));
+	cnt = t != NULL ? git_tree_entrycount(t) : 0;
+	v = xreallocarray(NULL, cnt + s->nch + 1, sizeof(*v));
+	for (i = 0; i < cnt; i++) {
+		e = git_tree_entry_byindex(t, i);
+		v[nv].p = git_tree_entry_name(e);
+		v[nv].len = strlen(v[nv].p);
+		nv++;
+	}
 	dl = strlen(dir);
 	for (i = 0; i < s->nch; i++) {
 		const struct gitstore_change *c = &s->ch[i];
@@ -539,16 +597,16 @@ src_list(void *arg, const char *dir, char ***names, size_t *n,
 		rest = c->path + (dl > 0 ? dl + 1 : 0);
 		slash = strchr(rest, '/');
 		cl = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-		at = names_has(v, nv, rest, cl);
+		at = gs_name_has(v, nv, rest, cl);
 		if (c->data != NULL) {
 			found = 1;
-			if (at < 0)
-				v[nv++] = xstrndup(rest, cl);
+			if (at < 0) {
+				v[nv].p = rest;
+				v[nv++].len = cl;
+			}
 		} else if (slash == NULL && at >= 0 &&
-		    change_find(s->ch, s->nch, c->path) == c) {
-			free(v[at]);
+		    change_find(s->ch, s->nch, c->path) == c)
 			v[at] = v[--nv];
-		}
 	}
 	if (!found) {
 		free(v);
@@ -556,10 +614,60 @@ src_list(void *arg, const char *dir, char ***names, size_t *n,
 	}
 	/* Git's order is already strcmp's unless a directory sorts oddly. */
 	for (i = 1; sorted && i < nv; i++)
-		sorted = strcmp(v[i - 1], v[i]) < 0;
+		sorted = gs_name_cmp(&v[i - 1], &v[i]) < 0;
 	if (!sorted)
-		qsort(v, nv, sizeof(*v), names_cmp);
-	*names = v;
+		qsort(v, nv, sizeof(*v), gs_name_cmp);
+	*out = v;
+	*nout = nv;
+	return 0;
+}
+
+/* state_src list: tree entries at dir with the overlay applied. */
+static int
+src_list(void *arg, const char *dir, char ***names, size_t *n,
+    struct rerr *err)
+{
+	struct gs_name	*v;
+	size_t		 nv, i;
+	int		 rc;
+
+	if ((rc = gs_names(arg, dir, &v, &nv, err)) != 0)
+		return rc;
+	*names = xreallocarray(NULL, nv + 1, sizeof(**names));
+	for (i = 0; i < nv; i++)
+		(*names)[i] = xstrndup(v[i].p, v[i].len);
+	free(v);
+	*n = nv;
+	return 0;
+}
+
+/*
+ * state_src list_block: the same names in one allocation with the array
+ * (a directory of 100,000 files is one malloc and one free, not 100,001).
+ */
+static int
+src_list_block(void *arg, const char *dir, char ***names, size_t *n,
+    struct rerr *err)
+{
+	struct gs_name	*v;
+	size_t		 nv, i, len = 0;
+	char		*p;
+	int		 rc;
+
+	if ((rc = gs_names(arg, dir, &v, &nv, err)) != 0)
+		return rc;
+	for (i = 0; i < nv; i++)
+		len += v[i].len + 1;
+	*names = xmalloc((nv + 1) * sizeof(**names) + len);
+	p = (char *)(*names + nv + 1);
+	for (i = 0; i < nv; i++) {
+		(*names)[i] = p;
+		memcpy(p, v[i].p, v[i].len);
+		p[v[i].len] = '\0';
+		p += v[i].len + 1;
+	}
+	(*names)[nv] = NULL;
+	free(v);
 	*n = nv;
 	return 0;
 }
@@ -632,7 +740,6 @@ src_stat(void *arg, const char *path, char *id, size_t idlen,
 	const struct gitstore_change	*c;
 	const git_tree_entry		*e;
 	git_oid				 oid;
-	char				 hex[GITSTORE_IDLEN];
 	int				 rc;
 
 	if ((c = change_find(s->ch, s->nch, path)) != NULL) {
@@ -644,8 +751,9 @@ src_stat(void *arg, const char *path, char *id, size_t idlen,
 		return rerr_set(err, ROOST_ENOTFOUND, "'%s' not found", path);
 	else
 		git_oid_cpy(&oid, git_tree_entry_id(e));
-	git_oid_tostr(hex, sizeof(hex), &oid);
-	snprintf(id, idlen, "%s", hex);
+	if (idlen < GITSTORE_IDLEN)
+		return rerr_set(err, -1, "'%s': no room for its id", path);
+	git_oid_tostr(id, idlen, &oid);
 	return 0;
 }
 
@@ -693,6 +801,7 @@ gitstore_state_src(struct gitstore *gs, const char *id,
 	s->nch = nchanges;
 	out->arg = s;
 	out->list = src_list;
+	out->list_block = src_list_block;
 	out->read = src_read;
 	out->stat = src_stat;
 	out->isdir = src_isdir;

@@ -304,6 +304,7 @@ state_server_dup(const struct state_server *srv)
 	d = pack_get(&k, sizeof(*d));
 	*d = *srv;
 	d->pack_len = k.len;
+	d->refs = 0;
 	d->path = pack_str(&k, srv->path);
 	d->blob_id = pack_str(&k, srv->blob_id);
 	d->name = pack_str(&k, srv->name);
@@ -369,13 +370,24 @@ sfree(const struct state_server *srv, void *p)
 	free(p);
 }
 
-/* Frees a server. */
+/* Shares srv with one more holder; see state.h. */
+struct state_server *
+state_server_ref(struct state_server *srv)
+{
+	__atomic_fetch_add(&srv->refs, 1, __ATOMIC_RELAXED);
+	return srv;
+}
+
+/* Frees a server, or drops one reference to a shared one. */
 void
 state_server_free(struct state_server *srv)
 {
 	size_t	i, j;
 
 	if (srv == NULL)
+		return;
+	/* A shared server: another holder still uses it. */
+	if (__atomic_fetch_sub(&srv->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	sfree(srv, srv->path);
 	sfree(srv, srv->blob_id);

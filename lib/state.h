@@ -290,7 +290,12 @@ struct state_server {
 						   state_server_dup in one
 						   block of that many bytes
 						   (pointers outside it
-						   are freed on their own) */
+						   are freed on their own) */	int			 refs;		/* other holders (states
+						   sharing it, the parse
+						   cache): while above 0,
+						   state_server_free only
+						   drops one; never write
+						   to a shared server */
 };
 
 struct state {
@@ -315,6 +320,8 @@ struct state {
  * returns 0, ROOST_ENOTFOUND or -1. stat, when the source has it (a git
  * tree: the id is the blob id), gives the id read would without reading
  * the file, so that files already in a parse cache are not read at all.
+ * list_block (may be NULL) is list with the names in one allocation with
+ * the array: free the array only.
  */
 struct state_src {
 	void	*arg;
@@ -324,6 +331,8 @@ struct state_src {
 		    char *id, size_t idlen, struct rerr *err);
 	int	(*stat)(void *arg, const char *path, char *id, size_t idlen,
 		    struct rerr *err);	/* may be NULL */
+	int	(*list_block)(void *arg, const char *dir, char ***names,
+		    size_t *n, struct rerr *err);	/* may be NULL */
 	int	(*isdir)(void *arg, const char *path);
 };
 
@@ -369,9 +378,14 @@ const char *state_server_image(const struct state *st,
 const char *state_server_var(const struct state *st,
 	    const struct state_server *srv, const char *key);
 
-/* Deep copy of a server (roostd keeps the last good spec). */
+/*
+ * Deep copy of a server (roostd keeps the last good spec); the copy is
+ * not shared. state_server_free frees a server, or drops one reference to
+ * a shared one (see refs); state_server_ref adds one and returns srv.
+ */
 struct state_server *state_server_dup(const struct state_server *srv);
 void	state_server_free(struct state_server *srv);
+struct state_server *state_server_ref(struct state_server *srv);
 
 /*
  * Permissions of a Discord user holding roles on a server (srv may be

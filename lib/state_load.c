@@ -1520,11 +1520,36 @@ struct cache_ent {
 	int			 used;
 };
 
+/*
+ * The state the cache's last load made, to build the next one from: the
+ * ids of every file but the servers' (ctx), its validated servers in the
+ * order their files were listed (shared with that state, see refs) and
+ * the problems found at their paths.
+ */
+struct last_ent {
+	struct state_server	*srv;
+	const char		*file;	/* in names */
+	uint32_t		 nodeh;	/* node_hash(srv->node) */
+	char			 id[44];	/* srv->blob_id */
+};
+
+struct cache_last {
+	char			 *ctx;		/* NULL: nothing kept */
+	struct last_ent		 *e;		/* kept apart from the
+						   servers, so that finding
+						   what changed does not
+						   touch 100,000 of them */
+	size_t			  n;
+	char			 *names;	/* the file names */
+	struct diags		  d;
+};
+
 struct state_cache {
 	struct cache_ent	*v;
 	size_t			 cap;	/* power of two */
 	size_t			 n;
 	size_t			 parses;
+	struct cache_last	 last;
 };
 
 /* Makes an empty cache. */
@@ -1535,7 +1560,24 @@ state_cache_new(void)
 
 	c->cap = 64;
 	c->v = xcalloc(c->cap, sizeof(*c->v));
+	diags_init(&c->last.d);
 	return c;
+}
+
+/* Forgets the last state's snapshot. */
+static void
+cache_last_clear(struct cache_last *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		state_server_free(l->e[i].srv);
+	free(l->e);
+	free(l->names);
+	free(l->ctx);
+	diags_dispose(&l->d);
+	memset(l, 0, sizeof(*l));
+	diags_init(&l->d);
 }
 
 static void
@@ -1559,6 +1601,8 @@ state_cache_free(struct state_cache *c)
 		if (c->v[i].key != NULL)
 			cache_ent_dispose(&c->v[i]);
 	free(c->v);
+	cache_last_clear(&c->last);
+	diags_dispose(&c->last.d);
 	free(c);
 }
 
@@ -1706,9 +1750,40 @@ srv_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Appends "path\nid\n" to a load's context (see struct cache_last). */
 static void
-load_server(struct state *st, const struct state_src *src,
-    struct state_cache *cache, const char *path, struct buf *b)
+ctx_add(struct buf *ctx, const char *path, const char *id)
+{
+	buf_puts(ctx, path);
+	buf_putc(ctx, '\n');
+	buf_puts(ctx, id);
+	buf_putc(ctx, '\n');
+}
+
+/* Makes the cache key of a file: path, a newline, its id. */
+static void
+cache_key(char *key, size_t keylen, const char *path, const char *id)
+{
+	size_t	pl = strlen(path), il = strlen(id);
+
+	if (pl + il + 2 > keylen)
+		pl = il = 0;
+	memcpy(key, path, pl);
+	key[pl] = '\n';
+	memcpy(key + pl + 1, id, il);
+	key[pl + il + 1] = '\0';
+}
+
+/*
+ * Reads and parses (or finds in the cache) the server file at path;
+ * known is its id when the source told it (stat), else NULL. Marks the
+ * cache entry used when mark is set. Returns the server (owned by the
+ * caller), or NULL when the file cannot be read (st->diags says why).
+ */
+static struct state_server *
+load_one(struct state *st, const struct state_src *src,
+    struct state_cache *cache, const char *path, const char *known,
+    int mark, struct buf *b)
 {
 	struct state_server	*srv = NULL;
 	struct cache_ent	*e = NULL;
@@ -1719,9 +1794,11 @@ load_server(struct state *st, const struct state_src *src,
 	buf_reset(b);
 	rerr_init(&err);
 	/* A source that knows a file's id without reading it: cache first. */
-	if (cache != NULL && src->stat != NULL &&
-	    src->stat(src->arg, path, id, sizeof(id), &err) == 0) {
-		snprintf(key, sizeof(key), "%s\n%s", path, id);
+	if (cache != NULL && (known != NULL || (src->stat != NULL &&
+	    src->stat(src->arg, path, id, sizeof(id), &err) == 0))) {
+		if (known != NULL)
+			snprintf(id, sizeof(id), "%s", known);
+		cache_key(key, sizeof(key), path, id);
 		e = cache_slot(cache, key);
 		if (e->key != NULL)
 			goto hit;
@@ -1729,14 +1806,14 @@ load_server(struct state *st, const struct state_src *src,
 	rerr_init(&err);
 	if (src->read(src->arg, path, b, id, sizeof(id), &err) != 0) {
 		diags_add(st->diags, path, 0, 0, "%s", err.msg);
-		return;
+		return NULL;
 	}
 	if (cache != NULL) {
-		snprintf(key, sizeof(key), "%s\n%s", path, id);
+		cache_key(key, sizeof(key), path, id);
 		e = cache_slot(cache, key);
 		if (e->key != NULL) {
 hit:
-			e->used = 1;
+			e->used |= mark;
 			diags_copy(st->diags, &e->d);
 			if (e->srv != NULL)
 				srv = state_server_dup(e->srv);
@@ -1750,7 +1827,7 @@ hit:
 		diags_init(&d);
 		(void)state_parse_server(&srv, path, buf_str(b), b->len, &d);
 		e->key = xstrdup(key);
-		e->used = 1;
+		e->used = mark;
 		e->d = d;
 		if (srv != NULL) {
 			free(srv->blob_id);
@@ -1778,10 +1855,475 @@ add:
 		free(srv->blob_id);
 		srv->blob_id = xstrdup(id);
 	}
-	if ((st->nservers & (st->nservers - 1)) == 0)
-		st->servers = xreallocarray(st->servers, st->nservers ?
-		    st->nservers * 2 : 1, sizeof(*st->servers));
-	st->servers[st->nservers++] = srv;
+	return srv;
+}
+
+/* A set of node names (the nodes a change touches). */
+struct nameset {
+	const char	**v;
+	size_t		  cap;	/* power of two */
+	size_t		  n;
+};
+
+static void
+nameset_add(struct nameset *ns, const char *name)
+{
+	const char	**old = ns->v;
+	size_t		  oldcap = ns->cap, i, h;
+
+	if (name == NULL)
+		return;
+	if ((ns->n + 1) * 2 > ns->cap) {
+		ns->cap = ns->cap ? ns->cap * 2 : 16;
+		ns->v = xcalloc(ns->cap, sizeof(*ns->v));
+		ns->n = 0;
+		for (i = 0; i < oldcap; i++)
+			if (old[i] != NULL)
+				nameset_add(ns, old[i]);
+		free(old);
+	}
+	for (h = str_hash(name) & (ns->cap - 1); ns->v[h] != NULL;
+	    h = (h + 1) & (ns->cap - 1))
+		if (strcmp(ns->v[h], name) == 0)
+			return;
+	ns->v[h] = name;
+	ns->n++;
+}
+
+static int
+nameset_has(const struct nameset *ns, const char *name)
+{
+	size_t	h;
+
+	if (name == NULL || ns->n == 0)
+		return 0;
+	for (h = str_hash(name) & (ns->cap - 1); ns->v[h] != NULL;
+	    h = (h + 1) & (ns->cap - 1))
+		if (strcmp(ns->v[h], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Writes "servers/<name>" into path (size len, at least 9). */
+static void
+path_in_servers(char *path, size_t len, const char *name)
+{
+	size_t	nl = strlen(name);
+
+	if (nl > len - 9)
+		nl = len - 9;
+	memcpy(path, "servers/", 8);
+	memcpy(path + 8, name, nl);
+	path[8 + nl] = '\0';
+}
+
+/* The file name of a server (after "servers/"). */
+static const char *
+srv_file(const struct state_server *srv)
+{
+	const char	*slash = strrchr(srv->path, '/');
+
+	return slash != NULL ? slash + 1 : srv->path;
+}
+
+/* A node name's hash (0 for none), to tell most nodes apart unread. */
+static uint32_t
+node_hash(const char *node)
+{
+	return node == NULL ? 0 : (uint32_t)(str_hash(node) | 1);
+}
+
+/*
+ * What a load through a cache kept from the last one: per listed file,
+ * the last state's entry with the same name (or NULL) and the server of
+ * this load.
+ */
+struct slot {
+	struct last_ent		*old;
+	struct state_server	*srv;
+	int			 same;	/* the file did not change */
+};
+
+/* The nodes a change touches: their names, and their hashes. */
+struct touched {
+	struct nameset	 names;
+	uint32_t	*h;
+	size_t		 nh;
+};
+
+static void
+touch(struct touched *t, const char *node)
+{
+	if (node == NULL || nameset_has(&t->names, node))
+		return;
+	nameset_add(&t->names, node);
+	t->h = xreallocarray(t->h, t->nh + 1, sizeof(*t->h));
+	t->h[t->nh++] = node_hash(node);
+}
+
+/* True when the node of e (a last state's server) is touched. */
+static int
+touched_has(const struct touched *t, const struct last_ent *e)
+{
+	size_t	i;
+
+	if (e->nodeh == 0)
+		return 0;
+	for (i = 0; i < t->nh; i++)
+		if (t->h[i] == e->nodeh)
+			return nameset_has(&t->names, e->srv->node);
+	return 0;
+}
+
+/*
+ * The last state's problems at the paths of servers shared with this
+ * one (reused[k] for entry k) go to st.
+ */
+static void
+copy_reused_diags(struct state *st, const struct cache_last *l,
+    const char *reused)
+{
+	const struct diag	*x;
+	size_t			 i, k = 0;
+	int			 c = 1;
+
+	for (i = 0; i < l->d.n; i++) {
+		x = &l->d.v[i];
+		if (x->path == NULL || strncmp(x->path, "servers/", 8) != 0)
+			continue;
+		while (k < l->n && (c = strcmp(l->e[k].file, x->path + 8)) < 0)
+			k++;
+		if (k == l->n || c != 0 || !reused[k])
+			continue;
+		if (x->level == DIAG_ERROR)
+			diags_add(st->diags, x->path, x->line, x->col, "%s",
+			    x->msg);
+		else
+			diags_warn(st->diags, x->path, x->line, x->col, "%s",
+			    x->msg);
+	}
+}
+
+/*
+ * Makes the servers of this load (slots; names are their files) the
+ * cache's last state: a shared server's entry moves over with the
+ * cache's reference (reused), the others get one; the entries of the
+ * last state not moved drop theirs. Nothing but the changed servers is
+ * read. The problems are kept later (keep_diags).
+ */
+static void
+keep_moved(struct cache_last *l, const struct slot *slot, char **names,
+    size_t n, const char *reused)
+{
+	struct last_ent	*ne, *e;
+	size_t		 i, k, nn = 0, len = 0, fl, off = 0;
+	char		*block;
+
+	for (i = 0; i < n; i++)
+		len += strlen(names[i]) + 1;
+	block = xmalloc(len + 1);
+	ne = xreallocarray(NULL, n + 1, sizeof(*ne));
+	for (i = 0; i < n; i++) {
+		if (slot[i].srv == NULL)
+			continue;
+		e = &ne[nn++];
+		if (slot[i].same) {
+			*e = *slot[i].old;
+		} else {
+			e->srv = state_server_ref(slot[i].srv);
+			e->nodeh = node_hash(slot[i].srv->node);
+			snprintf(e->id, sizeof(e->id), "%s",
+			    slot[i].srv->blob_id != NULL ?
+			    slot[i].srv->blob_id : "");
+		}
+		fl = strlen(names[i]) + 1;
+		memcpy(block + off, names[i], fl);
+		e->file = block + off;
+		off += fl;
+	}
+	for (k = 0; k < l->n; k++)
+		if (!reused[k])
+			state_server_free(l->e[k].srv);
+	free(l->e);
+	free(l->names);
+	l->e = ne;
+	l->n = nn;
+	l->names = block;
+}
+
+/* Keeps the problems at servers' paths of st as the cache's last. */
+static void
+keep_diags(struct cache_last *l, const struct state *st)
+{
+	size_t	i;
+
+	diags_dispose(&l->d);
+	diags_init(&l->d);
+	for (i = 0; i < st->diags->n; i++) {
+		const struct diag *x = &st->diags->v[i];
+
+		if (x->path == NULL || strncmp(x->path, "servers/", 8) != 0)
+			continue;
+		if (x->level == DIAG_ERROR)
+			diags_add(&l->d, x->path, x->line, x->col, "%s",
+			    x->msg);
+		else
+			diags_warn(&l->d, x->path, x->line, x->col, "%s",
+			    x->msg);
+	}
+}
+
+/*
+ * Builds the servers of st from the cache's last state when only server
+ * files changed since (same ctx): a server whose file did not change and
+ * whose node no change touches is the last state's, shared and already
+ * validated; the others (and every server on a node a change touches:
+ * ports and capacity are checked per node) are loaded and validated
+ * anew, on their own. names are the listed files (each a .yaml).
+ * Fills lst with the servers in listing order.
+ */
+static void
+load_incremental(struct state *st, const struct state_src *src,
+    struct state_cache *cache, char **names, size_t n, struct buf *b,
+    struct state_server **lst, size_t *nlst)
+{
+	struct cache_last	*l = &cache->last;
+	struct touched		 touched;
+	struct slot		*slot;
+	struct state		 sub;
+	struct diags		 vd;
+	struct rerr		 err;
+	struct cache_ent	*ce;
+	char			 path[PATH_MAX], id[96], key[PATH_MAX + 96];
+	size_t			 i, j = 0, k;
+	int			 c;
+	char			*reused;
+
+	memset(&touched, 0, sizeof(touched));
+	slot = xcalloc(n + 1, sizeof(*slot));
+	reused = xcalloc(l->n + 1, 1);
+	for (i = 0; i < n; i++) {
+		path_in_servers(path, sizeof(path), names[i]);
+		rerr_init(&err);
+		if (src->stat(src->arg, path, id, sizeof(id), &err) != 0)
+			id[0] = '\0';
+		/* The last state's servers are in the same (file) order. */
+		for (c = 1; j < l->n && (c = strcmp(l->e[j].file,
+		    names[i])) < 0; j++)
+			touch(&touched, l->e[j].srv->node);
+		if (c == 0)
+			slot[i].old = &l->e[j++];
+		if (slot[i].old != NULL && id[0] != '\0' &&
+		    strcmp(slot[i].old->id, id) == 0) {
+			slot[i].same = 1;
+			continue;
+		}
+		if (slot[i].old != NULL)
+			touch(&touched, slot[i].old->srv->node);
+		slot[i].srv = load_one(st, src, cache, path, id[0] ? id : NULL,
+		    0, b);
+		if (slot[i].srv != NULL)
+			touch(&touched, slot[i].srv->node);
+	}
+	for (; j < l->n; j++)
+		touch(&touched, l->e[j].srv->node);
+	/* Unchanged files: shared, unless their node is touched. */
+	for (i = 0; i < n; i++) {
+		if (!slot[i].same)
+			continue;
+		k = (size_t)(slot[i].old - l->e);
+		if (!touched_has(&touched, slot[i].old)) {
+			slot[i].srv = state_server_ref(slot[i].old->srv);
+			reused[k] = 1;
+			continue;
+		}
+		path_in_servers(path, sizeof(path), names[i]);
+		slot[i].srv = load_one(st, src, cache, path, slot[i].old->id,
+		    0, b);
+		slot[i].same = 0;
+	}
+	/* The old versions of changed and removed files leave the cache. */
+	for (i = 0, k = 0; k < l->n; k++) {
+		while (i < n && strcmp(names[i], l->e[k].file) < 0)
+			i++;
+		if (reused[k] || (i < n && slot[i].old == &l->e[k] &&
+		    (slot[i].same || (slot[i].srv != NULL &&
+		    slot[i].srv->blob_id != NULL &&
+		    strcmp(slot[i].srv->blob_id, l->e[k].id) == 0))))
+			continue;
+		path_in_servers(path, sizeof(path), l->e[k].file);
+		cache_key(key, sizeof(key), path, l->e[k].id);
+		ce = cache_slot(cache, key);
+		if (ce->key != NULL)
+			cache_remove(cache, (size_t)(ce - cache->v));
+	}
+	copy_reused_diags(st, l, reused);
+
+	/* Validate the others on their own, in name order. */
+	sub = *st;
+	sub.servers = xcalloc(n + 1, sizeof(*sub.servers));
+	sub.nservers = 0;
+	diags_init(&vd);
+	sub.diags = &vd;
+	*nlst = 0;
+	for (i = 0; i < n; i++) {
+		if (slot[i].srv == NULL)
+			continue;
+		lst[(*nlst)++] = slot[i].srv;
+		if (!slot[i].same)
+			sub.servers[sub.nservers++] = slot[i].srv;
+	}
+	for (i = 1; i < sub.nservers; i++)
+		if (srv_cmp(&sub.servers[i - 1], &sub.servers[i]) > 0)
+			break;
+	if (i < sub.nservers)
+		qsort(sub.servers, sub.nservers, sizeof(*sub.servers), srv_cmp);
+	state_validate(&sub);
+	diags_copy(st->diags, &vd);
+	diags_dispose(&vd);
+	free(sub.servers);
+	keep_moved(l, slot, names, n, reused);
+	free(touched.names.v);
+	free(touched.h);
+	free(reused);
+	free(slot);
+}
+
+/* Keeps st (its servers in listing order lst) as the cache's last. */
+static void
+cache_keep(struct state_cache *cache, const struct state *st, char *ctx,
+    struct state_server **lst, size_t n)
+{
+	struct cache_last	*l = &cache->last;
+	const char		*f;
+	size_t			 i, len = 0, off, fl;
+
+	cache_last_clear(l);
+	l->ctx = ctx;
+	l->e = xreallocarray(NULL, n + 1, sizeof(*l->e));
+	for (i = 0; i < n; i++)
+		len += strlen(srv_file(lst[i])) + 1;
+	l->names = xmalloc(len + 1);
+	for (i = 0, off = 0; i < n; i++) {
+		l->e[i].srv = state_server_ref(lst[i]);
+		f = srv_file(lst[i]);
+		fl = strlen(f) + 1;
+		memcpy(l->names + off, f, fl);
+		l->e[i].file = l->names + off;
+		off += fl;
+		l->e[i].nodeh = node_hash(lst[i]->node);
+		snprintf(l->e[i].id, sizeof(l->e[i].id), "%s",
+		    lst[i]->blob_id != NULL ? lst[i]->blob_id : "");
+	}
+	l->n = n;
+	keep_diags(l, st);
+}
+
+/*
+ * True when the stems of the listed files (the servers' names) are in
+ * order too (the listing sorts "a-b.yaml" before "a.yaml", the names
+ * "a" before "a-b").
+ */
+static int
+stems_sorted(char **names, size_t n)
+{
+	size_t	i, la, lb, m;
+	int	c;
+
+	for (i = 1; i < n; i++) {
+		la = strrchr(names[i - 1], '.') - names[i - 1];
+		lb = strrchr(names[i], '.') - names[i];
+		m = la < lb ? la : lb;
+		c = memcmp(names[i - 1], names[i], m);
+		if (c > 0 || (c == 0 && la > lb))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Loads the server files listed in names into st and validates the
+ * state. ctx (owned; see struct cache_last) says what else the state
+ * was made of.
+ */
+static void
+load_servers(struct state *st, const struct state_src *src,
+    struct state_cache *cache, char **names, size_t n, char *ctx,
+    struct buf *b)
+{
+	struct state_server	**lst, *srv;
+	char			  path[PATH_MAX], **yaml;
+	size_t			  i, nlst = 0, nyaml = 0;
+	int			  incr, yml = 0;
+
+	yaml = xcalloc(n + 1, sizeof(*yaml));
+	for (i = 0; i < n; i++) {
+		if (ends_with(names[i], ".yml"))
+			yml = 1;
+		if (!ends_with(names[i], ".yaml") &&
+		    !ends_with(names[i], ".yml")) {
+			if (names[i][0] != '.')
+				diags_warn(st->diags, NULL, 0, 0, "servers/%s "
+				    "is ignored: server files end in .yaml",
+				    names[i]);
+			continue;
+		}
+		yaml[nyaml++] = names[i];
+	}
+	names = yaml;
+	lst = xcalloc(nyaml + 1, sizeof(*lst));
+	/* Only a .yaml file per name can share: one name, one file. */
+	incr = cache != NULL && src->stat != NULL && !yml &&
+	    cache->last.ctx != NULL && strcmp(cache->last.ctx, ctx) == 0;
+	if (incr)
+		load_incremental(st, src, cache, names, nyaml, b, lst, &nlst);
+	else {
+		for (i = 0; i < nyaml; i++) {
+			snprintf(path, sizeof(path), "servers/%s", names[i]);
+			if ((srv = load_one(st, src, cache, path, NULL, 1,
+			    b)) != NULL)
+				lst[nlst++] = srv;
+		}
+		if (cache != NULL)
+			cache_sweep(cache);
+	}
+	st->servers = xreallocarray(NULL, nlst + 1, sizeof(*st->servers));
+	memcpy(st->servers, lst, nlst * sizeof(*lst));
+	st->nservers = nlst;
+	/* Files come sorted by name from git and from a directory. */
+	i = st->nservers;
+	if (!stems_sorted(names, nyaml))
+		for (i = 1; i < st->nservers; i++)
+			if (srv_cmp(&st->servers[i - 1], &st->servers[i]) > 0)
+				break;
+	if (i < st->nservers)
+		qsort(st->servers, st->nservers, sizeof(*st->servers),
+		    srv_cmp);
+	if (incr)
+		diags_sort(st->diags);
+	else {
+		for (i = 1; i < st->nservers; i++)
+			if (strcmp(st->servers[i - 1]->name,
+			    st->servers[i]->name) == 0) {
+				diags_add(st->diags, st->servers[i]->path, 0,
+				    0, "server '%s' is defined twice (%s and "
+				    "%s)", st->servers[i]->name,
+				    st->servers[i - 1]->path,
+				    st->servers[i]->path);
+				st->servers[i]->valid = 0;
+			}
+		state_validate(st);
+	}
+	if (incr)
+		keep_diags(&cache->last, st);
+	else if (cache != NULL && src->stat != NULL && !yml) {
+		cache_keep(cache, st, ctx, lst, nlst);
+		ctx = NULL;
+	} else if (cache != NULL)
+		cache_last_clear(&cache->last);
+	free(ctx);
+	free(lst);
+	free(yaml);
 }
 
 /* Loads and validates the state from src; see state.h. */
@@ -1791,7 +2333,7 @@ state_load(struct state **out, const struct state_src *src,
     struct rerr *err)
 {
 	struct state	*st;
-	struct buf	 b;
+	struct buf	 b, ctx;
 	char		**names = NULL, **eggn = NULL, path[PATH_MAX];
 	char		 id[96];
 	size_t		 n = 0, ne = 0, i, j, stem;
@@ -1806,10 +2348,12 @@ state_load(struct state **out, const struct state_src *src,
 	st->conf.backups.keep = STATE_UNSET;
 	st->conf.path = xstrdup("roost.yaml");
 	buf_init(&b, 8 << 20);
+	buf_init(&ctx, 0);
 
 	/* roost.yaml is optional: without it, nobody has role rights. */
 	rerr_init(&e2);
 	rc = src->read(src->arg, "roost.yaml", &b, id, sizeof(id), &e2);
+	ctx_add(&ctx, "roost.yaml", rc == 0 ? id : "-");
 	if (rc == 0)
 		load_conf(st, "roost.yaml", buf_str(&b), b.len);
 	else if (rc != ROOST_ENOTFOUND) {
@@ -1863,10 +2407,12 @@ state_load(struct state **out, const struct state_src *src,
 			buf_reset(&b);
 			if (src->read(src->arg, path, &b, id, sizeof(id),
 			    &e2) != 0) {
+				ctx_add(&ctx, path, "-");
 				diags_add(st->diags, path, 0, 0, "%s",
 				    e2.msg);
 				continue;
 			}
+			ctx_add(&ctx, path, id);
 			(void)egglib_add_buf(st->eggs, egg_id, path,
 			    buf_str(&b), b.len, st->diags);
 		}
@@ -1893,9 +2439,11 @@ state_load(struct state **out, const struct state_src *src,
 		snprintf(path, sizeof(path), "nodes/%s", names[i]);
 		buf_reset(&b);
 		if (src->read(src->arg, path, &b, id, sizeof(id), &e2) != 0) {
+			ctx_add(&ctx, path, "-");
 			diags_add(st->diags, path, 0, 0, "%s", e2.msg);
 			continue;
 		}
+		ctx_add(&ctx, path, id);
 		{
 			char *stemname = xstrndup(names[i],
 			    strrchr(names[i], '.') - names[i]);
@@ -1911,52 +2459,36 @@ state_load(struct state **out, const struct state_src *src,
 	/* Servers. */
 	names = NULL;
 	n = 0;
-	rc = src->list(src->arg, "servers", &names, &n, &e2);
-	if (rc != 0 && rc != ROOST_ENOTFOUND) {
-		rerr_set(err, -1, "%s", e2.msg);
-		goto fail;
-	}
-	for (i = 0; i < n; i++) {
-		if (!ends_with(names[i], ".yaml") &&
-		    !ends_with(names[i], ".yml")) {
-			if (names[i][0] != '.')
-				diags_warn(st->diags, NULL, 0, 0, "servers/%s "
-				    "is ignored: server files end in .yaml",
-				    names[i]);
-			continue;
+	if (src->list_block != NULL) {
+		rc = src->list_block(src->arg, "servers", &names, &n, &e2);
+		if (rc != 0 && rc != ROOST_ENOTFOUND) {
+			rerr_set(err, -1, "%s", e2.msg);
+			goto fail;
 		}
-		snprintf(path, sizeof(path), "servers/%s", names[i]);
-		load_server(st, src, cache, path, &b);
+		buf_addf(&ctx, "%p\n", (const void *)builtin);
+		load_servers(st, src, cache, names, n, buf_detach(&ctx), &b);
+		free(names);
+		names = NULL;
+		n = 0;
+	} else {
+		rc = src->list(src->arg, "servers", &names, &n, &e2);
+		if (rc != 0 && rc != ROOST_ENOTFOUND) {
+			rerr_set(err, -1, "%s", e2.msg);
+			goto fail;
+		}
+		buf_addf(&ctx, "%p\n", (const void *)builtin);
+		load_servers(st, src, cache, names, n, buf_detach(&ctx), &b);
 	}
 	free_names(names, n);
 	names = NULL;
 	n = 0;
-	if (cache != NULL)
-		cache_sweep(cache);
-	/* Files come sorted by name from git and from a directory. */
-	for (i = 1; i < st->nservers; i++)
-		if (srv_cmp(&st->servers[i - 1], &st->servers[i]) > 0)
-			break;
-	if (i < st->nservers)
-		qsort(st->servers, st->nservers, sizeof(*st->servers),
-		    srv_cmp);
-	for (i = 1; i < st->nservers; i++)
-		if (strcmp(st->servers[i - 1]->name, st->servers[i]->name) ==
-		    0) {
-			diags_add(st->diags, st->servers[i]->path, 0, 0,
-			    "server '%s' is defined twice (%s and %s)",
-			    st->servers[i]->name, st->servers[i - 1]->path,
-			    st->servers[i]->path);
-			st->servers[i]->valid = 0;
-		}
-
-	state_validate(st);
 	buf_dispose(&b);
 	*out = st;
 	return 0;
 fail:
 	free_names(names, n);
 	buf_dispose(&b);
+	buf_dispose(&ctx);
 	state_free(st);
 	return -1;
 }

@@ -79,6 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		src.read = mem_read;
 		src.isdir = mem_isdir;
 		src.stat = NULL;
+		src.list_block = NULL;
 		rerr_init(&err);
 		if (state_load(&st, &src, NULL, NULL, &err) == 0)
 			state_free(st);

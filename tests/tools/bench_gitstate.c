@@ -14,8 +14,10 @@
  * and, as the anchor, "git ls-tree -r" piped to "git cat-file --batch":
  * git itself reading every file of the commit.
  *
- *	bench_gitstate [-n NODES] [-s PER] [-r RUNS] [-d REPO]
+ *	bench_gitstate [-n NODES] [-s PER] [-r RUNS] [-d REPO] [-p PARTS]
  *
+ * PARTS (default "acoe") picks what is measured: a the anchor, c cold,
+ * o one file, e the edit (a part left out prints as 0; for profiling).
  * With -d, the repository is built at REPO when it does not exist and
  * reused when it does (so repeated runs do not rebuild it).
  */
@@ -38,6 +40,18 @@
 #include "bench.h"
 
 static int	nnodes = 100, per = 1000;
+
+/*
+ * CPU seconds of each timing, beside the wall clock: on a shared machine
+ * the wall clock also counts the time other processes had the CPU.
+ */
+static double	cpu_cold[16], cpu_one[16], cpu_edit[16];
+
+static double
+cpu_now(void)
+{
+	return bench_clock(CLOCK_PROCESS_CPUTIME_ID);
+}
 
 static void
 server_body(struct buf *b, int node, int i, int memory)
@@ -148,7 +162,7 @@ time_edits(const char *repo, struct egg_library *eggs, int runs, double *edit)
 	struct rerr		 err;
 	char			 name[32], kv[64];
 	const char		*kvp[1];
-	double			 t;
+	double			 t, c;
 	int			 i, rc;
 
 	memset(&po, 0, sizeof(po));
@@ -171,10 +185,13 @@ time_edits(const char *repo, struct egg_library *eggs, int runs, double *edit)
 		kvp[0] = kv;
 		panel_result_init(&res);
 		rerr_init(&err);
+		c = cpu_now();
 		t = bench_now();
 		rc = panel_server_set(p, &req, name, kvp, 1, &res, &err);
-		if (i >= 0)
+		if (i >= 0) {
 			edit[i] = bench_now() - t;
+			cpu_edit[i] = cpu_now() - c;
+		}
 		if (rc != 0 || res.unchanged) {
 			fprintf(stderr, "bench_gitstate: edit: %s\n",
 			    rc ? err.msg : "unchanged");
@@ -186,24 +203,110 @@ time_edits(const char *repo, struct egg_library *eggs, int runs, double *edit)
 	return 0;
 }
 
+/* Times git itself reading every file of the commit, into anchor[]. */
+static int
+time_anchor(const char *repo, int runs, double *anchor)
+{
+	char	cmd[PATH_MAX];
+	double	t;
+	int	i;
+
+	snprintf(cmd, sizeof(cmd), "git -C %s ls-tree -r --format="
+	    "'%%(objectname)' main | git -C %s cat-file --batch >/dev/null",
+	    repo, repo);
+	for (i = 0; i < runs; i++) {
+		t = bench_now();
+		if (system(cmd) != 0)
+			return 1;
+		anchor[i] = bench_now() - t;
+	}
+	return 0;
+}
+
+/* Times a new reader with no cache loading the tip, into cold[]. */
+static int
+time_cold(const char *repo, const struct egg_library *eggs, int runs,
+    size_t want, double *cold)
+{
+	struct gitstore	*gs;
+	struct rerr	 err;
+	size_t		 ns = 0;
+	double		 t, c;
+	int		 i;
+
+	for (i = 0; i < runs; i++) {
+		rerr_init(&err);
+		c = cpu_now();
+		t = bench_now();
+		if (gitstore_open(&gs, repo, &err) != 0) {
+			fprintf(stderr, "bench_gitstate: %s\n", err.msg);
+			return 1;
+		}
+		if (load(gs, "main", eggs, NULL, &ns) != 0)
+			return 1;
+		gitstore_close(gs);
+		cold[i] = bench_now() - t;
+		cpu_cold[i] = cpu_now() - c;
+		if (ns != want) {
+			fprintf(stderr, "bench_gitstate: %zu servers, not "
+			    "%zu\n", ns, want);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Times loads alternating the two commits (one file apart) through one
+ * parse cache, into one[] (runs * 2, at most 16). The repository is
+ * opened again (not timed) before each load, so that libgit2 has not kept
+ * the commit's trees: each load reads them as it reads a new commit.
+ */
+static int
+time_one(const char *repo, const struct egg_library *eggs, int runs,
+    double *one)
+{
+	struct state_cache	*cache;
+	struct gitstore		*gs;
+	struct rerr		 err;
+	size_t			 ns;
+	double			 t, c;
+	int			 i;
+
+	rerr_init(&err);
+	cache = state_cache_new();
+	for (i = -1; i < runs * 2 && i < 16; i++) {
+		if (gitstore_open(&gs, repo, &err) != 0)
+			return 1;
+		c = cpu_now();
+		t = bench_now();
+		if (load(gs, i % 2 ? "main~1" : "main", eggs, cache, &ns) != 0)
+			return 1;
+		if (i >= 0) {
+			one[i] = bench_now() - t;
+			cpu_one[i] = cpu_now() - c;
+		}
+		gitstore_close(gs);
+	}
+	state_cache_free(cache);
+	return 0;
+}
+
 /* Runs the benchmark; see the comment atop the file. */
 int
 main(int argc, char *argv[])
 {
 	struct egg_library	*eggs = egglib_new();
-	struct state_cache	*cache;
-	struct gitstore		*gs;
 	struct diags		 d;
-	struct rerr		 err;
 	char			 dir[] = "/tmp/roost-bench-git.XXXXXX";
 	char			 repo[PATH_MAX / 4], cmd[PATH_MAX];
-	const char		*keep = NULL;
+	const char		*keep = NULL, *parts = "acoe";
 	double			 cold[16], one[16], edit[16], anchor[16], t;
-	size_t			 ns = 0, want;
-	int			 runs = 3, ch, i;
+	size_t			 want;
+	int			 runs = 3, ch;
 	struct stat		 sb;
 
-	while ((ch = getopt(argc, argv, "n:s:r:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:r:d:p:")) != -1) {
 		if (ch == 'n')
 			nnodes = atoi(optarg);
 		else if (ch == 's')
@@ -212,6 +315,8 @@ main(int argc, char *argv[])
 			runs = atoi(optarg);
 		else if (ch == 'd')
 			keep = optarg;
+		else if (ch == 'p')
+			parts = optarg;
 		else
 			return 2;
 	}
@@ -240,52 +345,15 @@ main(int argc, char *argv[])
 		    "%.2f s\n", want, bench_now() - t);
 	}
 
-	/* Anchor: git reading every file of the commit. */
-	snprintf(cmd, sizeof(cmd), "git -C %s ls-tree -r --format='%%(objectname)' "
-	    "main | git -C %s cat-file --batch >/dev/null", repo, repo);
-	for (i = 0; i < runs; i++) {
-		t = bench_now();
-		if (system(cmd) != 0)
-			return 1;
-		anchor[i] = bench_now() - t;
-	}
-
-	/* Cold: a new reader, no cache. */
-	for (i = 0; i < runs; i++) {
-		rerr_init(&err);
-		t = bench_now();
-		if (gitstore_open(&gs, repo, &err) != 0) {
-			fprintf(stderr, "bench_gitstate: %s\n", err.msg);
-			return 1;
-		}
-		if (load(gs, "main", eggs, NULL, &ns) != 0)
-			return 1;
-		gitstore_close(gs);
-		cold[i] = bench_now() - t;
-		if (ns != want) {
-			fprintf(stderr, "bench_gitstate: %zu servers, not "
-			    "%zu\n", ns, want);
-			return 1;
-		}
-	}
-
-	/* One file changed: alternate the two commits through one cache. */
-	rerr_init(&err);
-	if (gitstore_open(&gs, repo, &err) != 0)
-		return 1;
-	cache = state_cache_new();
-	if (load(gs, "main~1", eggs, cache, &ns) != 0)
-		return 1;
-	for (i = 0; i < runs * 2 && i < 16; i++) {
-		t = bench_now();
-		if (load(gs, i % 2 ? "main~1" : "main", eggs, cache, &ns) != 0)
-			return 1;
-		one[i] = bench_now() - t;
-	}
-	state_cache_free(cache);
-	gitstore_close(gs);
-
-	if (time_edits(repo, eggs, runs, edit) != 0)
+	memset(anchor, 0, sizeof(anchor));
+	memset(cold, 0, sizeof(cold));
+	memset(one, 0, sizeof(one));
+	memset(edit, 0, sizeof(edit));
+	if ((strchr(parts, 'a') && time_anchor(repo, runs, anchor) != 0) ||
+	    (strchr(parts, 'c') && time_cold(repo, eggs, runs, want,
+	    cold) != 0) ||
+	    (strchr(parts, 'o') && time_one(repo, eggs, runs, one) != 0) ||
+	    (strchr(parts, 'e') && time_edits(repo, eggs, runs, edit) != 0))
 		return 1;
 	/* Put the branch back, so a kept repository stays as built. */
 	if (keep != NULL) {
@@ -299,13 +367,18 @@ main(int argc, char *argv[])
 
 	bench_median(anchor, (size_t)runs);
 	bench_median(cold, (size_t)runs);
+	bench_median(cpu_cold, (size_t)runs);
 	bench_median(one, (size_t)(runs * 2 > 16 ? 16 : runs * 2));
+	bench_median(cpu_one, (size_t)(runs * 2 > 16 ? 16 : runs * 2));
 	bench_median(edit, (size_t)(runs * 2 > 15 ? 15 : runs * 2));
-	printf("state from commit objects, %d nodes x %d servers: cold "
-	    "%.3f s (goal <= 2 s), one file changed %.1f ms (goal <= 200 ms), "
-	    "panel edit %.1f ms (goal <= 100 ms); git ls-tree -r + cat-file "
-	    "--batch of every file: %.3f s\n", nnodes, per, cold[runs / 2],
-	    one[runs] * 1e3, edit[runs] * 1e3, anchor[runs / 2]);
+	bench_median(cpu_edit, (size_t)(runs * 2 > 15 ? 15 : runs * 2));
+	printf("state from commit objects, %d nodes x %d servers (medians, "
+	    "wall / CPU): cold %.3f / %.3f s (goal <= 2 s), one file changed "
+	    "%.1f / %.1f ms (goal <= 200 ms), panel edit %.1f / %.1f ms "
+	    "(goal <= 100 ms); git ls-tree -r + cat-file --batch of every "
+	    "file: %.3f s\n", nnodes, per, cold[runs / 2],
+	    cpu_cold[runs / 2], one[runs] * 1e3, cpu_one[runs] * 1e3,
+	    edit[runs] * 1e3, cpu_edit[runs] * 1e3, anchor[runs / 2]);
 	egglib_free(eggs);
 	if (keep == NULL) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -457,6 +457,144 @@ test_gitstore__state_at_scale(void **state)
 	egglib_free(eggs);
 }
 
+/* Writes server file i of the "inc" repository. */
+static void
+inc_server(int i, const char *node, int port, int memory, const char *vars)
+{
+	char	rel[64], text[512];
+
+	snprintf(text, sizeof(text), "name: s%03d\nowner: \"444444444444444444\""
+	    "\nnode: %s\negg: roost/demo\nlimits: { memory: %d }\nports: "
+	    "{ default: %d }\nvariables:\n  MOTD: \"hi %d\"\n%s", i, node,
+	    memory, port, i, vars);
+	snprintf(rel, sizeof(rel), "inc/servers/s%03d.yaml", i);
+	unit_write(rel, text);
+}
+
+/*
+ * Loads the tip of "inc" through cache and checks it against the work
+ * tree read on its own; the state loaded before stays alive meanwhile
+ * (roostd and the panel hold it), and is freed after. Returns the new
+ * state.
+ */
+static struct state *
+inc_check(struct gitstore *gs, struct state_src *wsrc,
+    const struct egg_library *eggs, struct state_cache *cache,
+    struct state *prev, const char *what)
+{
+	struct state	*w, *g;
+	char		*wd, *gd;
+
+	assert_int_equal(unit_sh("cd inc && git add -A . && git commit -qm "
+	    "'%s'", what), 0);
+	w = load_ok(wsrc, eggs, NULL);
+	wd = state_dump(w);
+	g = load_rev(gs, "HEAD", NULL, 0, eggs, cache);
+	gd = state_dump(g);
+	assert_string_equal(gd, wd);
+	if (prev != NULL) {
+		/* the state before is untouched by the one after */
+		free(wd);
+		wd = state_dump(prev);
+		assert_non_null(wd);
+		state_free(prev);
+	}
+	state_free(w);
+	free(wd);
+	free(gd);
+	return g;
+}
+
+/*
+ * A revision that changes a few server files is built from the state
+ * before, sharing the servers no change can affect; every other server
+ * on a node a change touches is validated again. Each step is checked
+ * against the work tree: a port taken from a server whose file did not
+ * change, a node filled up, a server moved between nodes, files removed
+ * and added, a node file changed, a second file for one name, a variable
+ * the egg does not have.
+ */
+static void
+test_gitstore__incremental_load(void **state)
+{
+	struct egg_library	*eggs = egglib_new();
+	struct state_cache	*cache = state_cache_new();
+	struct gitstore		*gs;
+	struct state_src	 wsrc;
+	struct state		*g;
+	struct diags		 d;
+	const struct state_server *s;
+	char			*wdir, rel[64], text[256];
+	size_t			 parses;
+	int			 i;
+
+	diags_init(&d);
+	assert_int_equal(egglib_load_dir(eggs, egglib_builtin_dir(), "eggs/",
+	    &d), 0);
+	diags_dispose(&d);
+	assert_int_equal(unit_sh("git init -q inc && mkdir inc/nodes "
+	    "inc/servers"), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(text, sizeof(text), "name: n%d\naddress: 10.0.0.%d\n"
+		    "ports: [\"20000-20099\"]\ncapacity: { memory: %d, disk: "
+		    "100000000, cpu: 1000000 }\n", i, i + 1,
+		    i == 2 ? 1000 : 1000000);
+		snprintf(rel, sizeof(rel), "inc/nodes/n%d.yaml", i);
+		unit_write(rel, text);
+	}
+	for (i = 0; i < 60; i++) {
+		snprintf(text, sizeof(text), "n%d", i % 3);
+		inc_server(i, text, 20000 + i / 3, i % 3 == 2 ? 100 : 256, "");
+	}
+	xasprintf(&wdir, "%s/inc", unit_root);
+	state_src_dir(&wsrc, wdir);
+	gs = open_ok("inc");
+	g = inc_check(gs, &wsrc, eggs, cache, NULL, "60 servers");
+	assert_true(g->diags->nerrors > 0);	/* n2 is full */
+
+	/* s001 takes s004's port on n1: s004's file is the same, not it */
+	inc_server(1, "n1", 20001, 256, "");
+	parses = state_cache_parses(cache);
+	g = inc_check(gs, &wsrc, eggs, cache, g, "port");
+	assert_int_equal(state_cache_parses(cache), parses + 1);
+	assert_non_null(s = state_server_find(g, "s004"));
+	assert_false(s->valid);
+	assert_non_null(s = state_server_find(g, "s003"));
+	assert_true(s->valid);
+	/* and gives it back */
+	inc_server(1, "n1", 20000, 256, "");
+	g = inc_check(gs, &wsrc, eggs, cache, g, "port back");
+	assert_true(state_server_find(g, "s004")->valid);
+	/* s002 fills n2 by itself */
+	inc_server(2, "n2", 20000, 5000, "");
+	g = inc_check(gs, &wsrc, eggs, cache, g, "memory");
+	/* s010 moves from n1 to n0, onto s009's port */
+	inc_server(10, "n0", 20003, 256, "");
+	g = inc_check(gs, &wsrc, eggs, cache, g, "move");
+	/* one removed, one added, one with a variable the egg lacks */
+	assert_int_equal(unit_sh("rm inc/servers/s004.yaml"), 0);
+	inc_server(100, "n1", 20050, 256, "");
+	inc_server(20, "n2", 20006, 100, "  NOPE: \"x\"\n");
+	g = inc_check(gs, &wsrc, eggs, cache, g, "remove, add, variable");
+	/* a node file changes: every server is validated again */
+	unit_write("inc/nodes/n2.yaml", "name: n2\naddress: 10.0.0.3\nports: "
+	    "[\"20000-20004\"]\ncapacity: { memory: 100000 }\n");
+	g = inc_check(gs, &wsrc, eggs, cache, g, "node");
+	/* a second file for one name, then gone again */
+	unit_write("inc/servers/s005.yml", "name: s005\n");
+	g = inc_check(gs, &wsrc, eggs, cache, g, "yml");
+	assert_int_equal(unit_sh("rm inc/servers/s005.yml"), 0);
+	inc_server(7, "n1", 20002, 300, "");
+	g = inc_check(gs, &wsrc, eggs, cache, g, "no yml");
+	inc_server(8, "n2", 20002, 300, "");
+	g = inc_check(gs, &wsrc, eggs, cache, g, "after");
+	state_free(g);
+	gitstore_close(gs);
+	free(wdir);
+	state_cache_free(cache);
+	egglib_free(eggs);
+}
+
 static void
 test_gitstore__state_src(void **state)
 {
@@ -1129,6 +1267,7 @@ main(void)
 		cmocka_unit_test(test_gitstore__file_log_and_trailers),
 		cmocka_unit_test(test_gitstore__ident),
 		cmocka_unit_test(test_gitstore__state_at_scale),
+		cmocka_unit_test(test_gitstore__incremental_load),
 	};
 	char	*home;
 	int	 rc;

@@ -91,6 +91,7 @@ load_overlay(const char *root, const char *path, const char *data)
 	src.read = ov_read;
 	src.isdir = ov_isdir;
 	src.stat = NULL;
+	src.list_block = NULL;
 	rerr_init(&err);
 	assert_rok(state_load(&st, &src, eggs, NULL, &err), &err);
 	return st;

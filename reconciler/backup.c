@@ -3,7 +3,10 @@
  * per job, detached; backup_free waits for them. Per server the module
  * keeps what was handled (mirrored in <dataDir>/backups/<server>.json),
  * the last result of each kind and the list of its archives on its
- * target, read from the target's <id>.json records.
+ * target, read from the target's <id>.json records through the store
+ * interface (store.h): on the reconcile turn for a local target, on a
+ * thread of its own for a remote one (S3), so a slow store never holds
+ * a turn.
  */
 #include <sys/stat.h>
 

@@ -6,12 +6,12 @@
  *
  *  - A backup runs on a thread of its own, never on the reconcile loop or
  *    a worker: it types the policy's `before` lines on the console (when
- *    the server runs), writes <target>/<server>/.tmp-<id>.tar.zst with
- *    tarz, fsyncs it, types the `after` lines, renames it to
- *    <id>.tar.zst and writes <id>.json (SHA-256, size, entries, revision,
- *    note, time) the same way; a backup is listed only once both exist,
- *    so an archive cut short by kill -9 never is. Retention then keeps the
- *    newest `keep` of the server on that target.
+ *    the server runs), streams the archive from tarz into the target
+ *    (store.h: a directory, or an S3 bucket), types the `after` lines,
+ *    and has the target publish <id>.tar.zst, then <id>.json (SHA-256,
+ *    size, entries, revision, note, time); a backup is listed only once
+ *    both exist, so an archive cut short by kill -9 never is. Retention
+ *    then keeps the newest `keep` of the server on that target.
  *  - A restore checks the archive's SHA-256 against its record while the
  *    server still runs and changes nothing when it differs. Then it holds
  *    the server stopped (backup_step answers BACKUP_HOLD_STOP, then

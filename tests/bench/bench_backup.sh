@@ -6,12 +6,18 @@
 # 1. A server directory of MIB (1024) MiB in FILES (10,000) files: eight
 #    large files (half random, half base64 text) and small text files in
 #    100 directories.
-# 2. Backup: roostd's archive code (bench_backup pack, tarz.c) against
-#    GNU tar piping through zstd at the same level ("tar -I 'zstd -3'
-#    -cf"), alternating, best of two each, warm page cache.
+# 2. Backup: roostd's archive code (bench_backup pack, tarz.c; the
+#    archive fsynced) against GNU tar piping through zstd at the same
+#    level ("tar -I 'zstd -3' -cf"), as is and with its archive fsynced
+#    too, alternating, best of two each, warm page cache.
 # 3. Restore: bench_backup unpack against "tar -I zstd -xf" of the same
 #    archive into a fresh directory.
-# 4. Memory: bench_backup's peak RSS, and roostd's RSS sampled every
+# 4. S3: the archive sent to a local S3 server (tests/lib/s3.sh) by
+#    roost's upload path against "curl --aws-sigv4" sending the same file
+#    in one PUT, and in the same multipart upload (8 MiB parts, split
+#    beforehand); then a backup packed straight into the bucket (time and
+#    peak RSS).
+# 5. Memory: bench_backup's peak RSS, and roostd's RSS sampled every
 #    100 ms while it backs up that directory for a demo server (a real
 #    roostd, engine and commit; node benchbk), against its RSS just before.
 set -u
@@ -28,6 +34,7 @@ API=$T/api.sock
 PID=
 cleanup() {
 	[ -n "$PID" ] && kill $PID 2>/dev/null && wait $PID 2>/dev/null
+	[ -n "${S3_PID:-}" ] && kill $S3_PID 2>/dev/null && wait $S3_PID 2>/dev/null
 	docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
 	rm -rf "$T"
 }
@@ -81,30 +88,77 @@ nfiles=$(find "$T/src" -type f | wc -l)
 
 # 2. Backup against tar | zstd -3.
 bench_backup pack "$T/src" "$T/warm.tar.zst" 3 >/dev/null || die "pack failed"
-rt=() tt=()
+tar_sync() {	# tar, then its archive fsynced as bench_backup's is
+	tar -I 'zstd -3' -cf "$T/t.tar.zst" -C "$T/src" . && sync "$T/t.tar.zst"
+}
+rt=() tt=() ts=()
+# Each run starts with nothing dirty to write back (sync, not timed): an
+# fsync must not pay for the archive the run before left in the cache.
 for r in 1 2; do
-	rm -f "$T/r.tar.zst" "$T/t.tar.zst"
+	rm -f "$T/r.tar.zst" "$T/t.tar.zst" && sync
 	tt+=("$(secs tar -I 'zstd -3' -cf "$T/t.tar.zst" -C "$T/src" .)") || die "tar failed"
+	sync
 	rt+=("$(secs bench_backup pack "$T/src" "$T/r.tar.zst" 3)") || die "pack failed"
+	rm -f "$T/t.tar.zst" && sync
+	ts+=("$(secs tar_sync)") || die "tar failed"
 done
 bench_backup pack "$T/src" "$T/r.tar.zst" 3 >"$T/pack.out" || die "pack failed"
-rpack=$(wall "${rt[@]}") tpack=$(wall "${tt[@]}")
+rpack=$(wall "${rt[@]}") tpack=$(wall "${tt[@]}") tspack=$(wall "${ts[@]}")
 rpackc=$(cpu "${rt[@]}") tpackc=$(cpu "${tt[@]}")
 rsize=$(stat -c %s "$T/r.tar.zst") tsize=$(stat -c %s "$T/t.tar.zst")
 
 # 3. Restore against tar -xf.
 rx=() tx=()
 for r in 1 2; do
-	rm -rf "$T/rx" "$T/tx" && mkdir "$T/tx"
+	rm -rf "$T/rx" "$T/tx" && mkdir "$T/tx" && sync
 	tx+=("$(secs tar -I zstd -xf "$T/r.tar.zst" -C "$T/tx")") || die "tar -x failed"
 	rx+=("$(secs bench_backup unpack "$T/r.tar.zst" "$T/rx")") || die "unpack failed"
 done
 diff -r "$T/src" "$T/rx" >/dev/null || die "the restored tree differs"
 rm -rf "$T/rx" "$T/tx"
 bench_backup unpack "$T/r.tar.zst" "$T/rx" >"$T/unpack.out" || die "unpack failed"
-rm -rf "$T/rx" "$T/r.tar.zst" "$T/t.tar.zst" "$T/warm.tar.zst"
+rm -rf "$T/rx" "$T/t.tar.zst" "$T/warm.tar.zst"
 runpack=$(wall "${rx[@]}") tunpack=$(wall "${tx[@]}")
 runpackc=$(cpu "${rx[@]}") tunpackc=$(cpu "${tx[@]}")
+
+# 4. S3: the archive's bytes sent by roost's upload path (store_s3:
+#     multipart, 8 MiB parts, each part's SHA-256) against one PUT of the
+#     same file by "curl --aws-sigv4", to a local s3rver (tests/lib/s3.sh);
+#     then a backup packed straight into the bucket.
+TRASH=$T ROOST_BUILD=$BIN
+. "$ROOST_SRC/tests/lib/ports.sh"
+. "$ROOST_SRC/tests/lib/s3.sh"
+s3_start bench-backups >/dev/null 2>&1 || die "no S3 server (npm install @20minutes/s3rver)"
+s3_keyfile "$T/s3.keys"
+# curl_mpu KEY: the multipart upload roost makes (8 MiB parts, then the
+# join), made by curl from parts split beforehand.
+curl_mpu() {
+	local u=$S3_URL/bench-backups/$1 id p n=0 xml
+	id=$(s3_curl POST "$u?uploads=" | sed -n 's:.*<UploadId>\(.*\)</UploadId>.*:\1:p')
+	[ -n "$id" ] || return 1
+	xml="<CompleteMultipartUpload>"
+	for p in "$T"/parts/p.*; do
+		n=$((n + 1))
+		e=$(s3_curl PUT "$u?partNumber=$n&uploadId=$id" -T "$p" -D - -o /dev/null |
+		    tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+		[ -n "$e" ] || return 1
+		xml="$xml<Part><PartNumber>$n</PartNumber><ETag>$e</ETag></Part>"
+	done
+	s3_curl POST "$u?uploadId=$id" --data-binary "$xml</CompleteMultipartUpload>" -o /dev/null
+}
+mkdir "$T/parts" && split -b 8388608 -d -a 4 "$T/r.tar.zst" "$T/parts/p." || die "split failed"
+su=() cu=() mu=()
+for r in 1 2; do
+	cu+=("$(secs s3_curl PUT "$S3_URL/bench-backups/curl/r$r.tar.zst" -T "$T/r.tar.zst" -o /dev/null)") || die "curl upload failed"
+	mu+=("$(secs curl_mpu "mpu/r$r.tar.zst")") || die "curl multipart upload failed"
+	su+=("$(secs bench_backup s3put "$T/r.tar.zst" "$S3_URL" bench-backups "$T/s3.keys" put)") || die "s3put failed"
+done
+rm -rf "$T/parts"
+bench_backup s3pack "$T/src" "$S3_URL" bench-backups "$T/s3.keys" pack 3 >"$T/s3pack.out" || die "s3pack failed"
+s3_stop
+rput=$(wall "${su[@]}") cput=$(wall "${cu[@]}") mput=$(wall "${mu[@]}")
+rputc=$(cpu "${su[@]}") cputc=$(cpu "${cu[@]}")
+rm -rf "$T/r.tar.zst" "$T/s3data"
 
 mb() { echo "$1 / 1048576" | bc -l; }
 printf 'data: %d files, %.0f MiB\n' "$nfiles" "$(mb "$bytes")"
@@ -112,13 +166,20 @@ printf 'backup:  roost %.2f s (%.0f MiB/s, archive %.0f MiB, CPU %.2f s), tar|zs
     "$rpack" "$(echo "$(mb "$bytes") / $rpack" | bc -l)" "$(mb "$rsize")" "$rpackc" \
     "$tpack" "$(mb "$tsize")" "$tpackc" "$(echo "$tpack / $rpack" | bc -l)" \
     "$(echo "$rpackc / $tpackc" | bc -l)"
+printf 'backup against tar whose archive is fsynced too (as roost'"'"'s is): tar %.2f s: %.2fx its speed\n' \
+    "$tspack" "$(echo "$tspack / $rpack" | bc -l)"
 printf 'restore: roost %.2f s (CPU %.2f s), tar -x %.2f s (CPU %.2f s): %.2fx tar'"'"'s speed, %.2fx its CPU\n' \
     "$runpack" "$runpackc" "$tunpack" "$tunpackc" \
     "$(echo "$tunpack / $runpack" | bc -l)" "$(echo "$runpackc / $tunpackc" | bc -l)"
 sed 's/.*; /pack /' "$T/pack.out"
 sed 's/.*; /unpack /' "$T/unpack.out"
+printf 'S3 upload of the archive: roost %.2f s (CPU %.2f s), curl --aws-sigv4 %.2f s (CPU %.2f s): %.2fx curl'"'"'s speed\n' \
+    "$rput" "$rputc" "$cput" "$cputc" "$(echo "$cput / $rput" | bc -l)"
+printf 'S3 multipart upload of the archive (8 MiB parts): roost %.2f s, curl --aws-sigv4 part by part %.2f s: %.2fx curl'"'"'s speed\n' \
+    "$rput" "$mput" "$(echo "$mput / $rput" | bc -l)"
+sed 's/^s3pack: /backup straight to S3: /' "$T/s3pack.out"
 
-# 4. roostd's RSS while it backs up the same directory.
+# 5. roostd's RSS while it backs up the same directory.
 docker_ensure && demo_image_ensure >/dev/null || die "no engine"
 docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -7,7 +7,8 @@
 # backup; roostd killed with -9 between two tasks runs neither twice and
 # goes on after its restart; a run now through the API is audited with
 # the socket's user; a schedule removed by a commit never fires again;
-# the status says the next run, the last run and its tasks' results.
+# the status says the next run, the last run and its tasks' results, and
+# roost server schedules / schedule-run and roost status NAME show them.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
@@ -41,6 +42,9 @@ said_n() {	# said_n SERVER LINE N: the server printed LINE N times
 }
 said_ge() {	# said_ge SERVER LINE N: ... at least N times
 	test "$(said "$1" "$2")" -ge "$3"
+}
+last_by() {	# last_by SERVER SCHEDULE WHO: the last run was started by WHO
+	test "$(last "$1" "$2" "d.get(\"by\")")" = "$3"
 }
 next_is() {	# next_is SERVER TIME: the first schedule's next run
 	test "$(sched "$1" "d[0][\"nextRun\"]")" = "$2"
@@ -191,10 +195,22 @@ test_expect_success 'a run now through the API is audited with the socket user' 
 	test "$code" = 202 &&
 	grep "\"who\":\"unix:root\",\"line\":\"\[run schedule long\]\"" data/audit.log &&
 	wait_for 20 said_n $A long-two 2 &&
-	test "$(last $A long "d[\"by\"]")" = unix:root &&
+	wait_for 20 last_by $A long unix:root &&
 	code=$(curl -s -o run.out -w "%{http_code}" -X POST --unix-socket "$API" \
 	    http://x/v1/servers/$A/schedules/nope/run) &&
 	test "$code" = 404
+'
+
+test_expect_success 'roost server schedule-run and schedules, and roost status NAME' '
+	roost server schedule-run $A long --api "$API" >out &&
+	grep "started schedule long of $A" out &&
+	wait_for 20 said_n $A long-two 3 && sleep 2 &&
+	wait_for 20 last_is $A long succeeded &&
+	roost server schedules $A --api "$API" >list &&
+	grep -E "^long +.*succeeded" list && grep "| long-two" list &&
+	roost status $A --api "$API" | grep -E "^long " &&
+	! roost server schedule-run $A nope --api "$API" 2>err &&
+	grep "no schedule .nope." err
 '
 
 test_expect_success 'a schedule removed by a commit never fires again' '

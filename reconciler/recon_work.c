@@ -229,37 +229,79 @@ recon_do_install(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	return rc;
 }
 
+/*
+ * Creates the server's container. The image is not inspected first: the
+ * engine says when it is missing (404), and only then is it pulled (or
+ * found after all, when the 404 was about something else) and the create
+ * tried again. The container name is claimed in the cache (dcache_claim)
+ * so that the events thread leaves the new container to this worker;
+ * *fresh gets its id when it is new, and recon_do_start or
+ * recon_release ends the claim with one inspect. A container adopted under
+ * the name instead is inspected into the cache now (*fresh stays NULL).
+ */
 static int
 recon_do_create(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
-    struct rerr *err)
+    char **fresh, struct rerr *err)
 {
 	struct recon	*r = w->r;
 	char		*id = NULL;
-	int		 pulled = 0, rc;
+	int		 pulled = 0, adopted = 0, rc;
 	struct rerr	 e2;
 
-	pthread_mutex_lock(&r->mtx);
-	rs->op = OP_PULL;
-	pthread_mutex_unlock(&r->mtx);
-	rc = apply_image_ensure(&w->a, s->cs->image, s->cs->local_image,
-	    &pulled, err);
-	pthread_mutex_lock(&r->mtx);
-	rs->op = OP_NONE;
-	pthread_mutex_unlock(&r->mtx);
-	if (rc != 0)
-		return rc;
+	*fresh = NULL;
 	if ((rc = apply_dir_ensure(s->cs->volume, r->conf.uid, r->conf.gid,
 	    err)) != 0)
 		return rc;
-	if ((rc = apply_create(&w->a, s->cs, r->conf.node, &id, err)) != 0)
+	dcache_claim(r->dc, s->cs->name);
+	rc = apply_create(&w->a, s->cs, r->conf.node, &id, &adopted, err);
+	if (rc == ROOST_ENOTFOUND) {
+		pthread_mutex_lock(&r->mtx);
+		rs->op = OP_PULL;
+		pthread_mutex_unlock(&r->mtx);
+		rerr_init(&e2);
+		rc = apply_image_ensure(&w->a, s->cs->image, s->cs->local_image,
+		    &pulled, &e2);
+		pthread_mutex_lock(&r->mtx);
+		rs->op = OP_NONE;
+		pthread_mutex_unlock(&r->mtx);
+		if (rc != 0)
+			rerr_set(err, rc, "%s", e2.msg);
+		else if (pulled) {
+			rerr_init(err);
+			rc = apply_create(&w->a, s->cs, r->conf.node, &id,
+			    &adopted, err);
+		} else
+			rc = err->code;
+	}
+	rerr_init(&e2);
+	if (rc != 0) {
+		dcache_release(r->dc, w->a.d, s->cs->name, s->cs->name, 0, &e2);
 		return rc;
+	}
 	pthread_mutex_lock(&r->mtx);
 	set_str(&rs->adopted_cid, id);
 	pthread_mutex_unlock(&r->mtx);
-	rerr_init(&e2);
-	recon_refresh(w, id, &e2);
-	free(id);
+	if (adopted) {
+		dcache_release(r->dc, w->a.d, s->cs->name, id, 0, &e2);
+		free(id);
+	} else
+		*fresh = id;
 	return 0;
+}
+
+/* Ends the claim of a container created this turn (see dcache_release). */
+static void
+recon_release(struct wctx *w, const struct rsnap *s, char **fresh,
+    int started)
+{
+	struct rerr	e2;
+
+	if (*fresh == NULL)
+		return;
+	rerr_init(&e2);
+	dcache_release(w->r->dc, w->a.d, s->cs->name, *fresh, started, &e2);
+	free(*fresh);
+	*fresh = NULL;
 }
 
 /*
@@ -333,34 +375,27 @@ recon_config_files(struct recon *r, struct rsrv *rs, const struct rsnap *s)
 	free(values);
 }
 
+/*
+ * Starts the container: config files, console attached, start, and one
+ * inspect after it. *fresh is the id of a container this turn created
+ * (see recon_do_create): nothing is known of it but its id, so it is not
+ * inspected before its start, and its claim ends with the inspect after.
+ */
 static int
 recon_do_start(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
-    const char *ref, int fresh, struct rerr *err)
+    const char *ref, char **fresh, struct rerr *err)
 {
 	struct recon		*r = w->r;
 	struct docker_attach	*a = NULL;
 	struct docker_container	 c;
 	struct rerr		 e2;
-	int			 rc = -1;
+	int			 rc;
 
-	/*
-	 * Just created (and refreshed into the cache by this worker): the
-	 * cache has it, so the engine is not asked again while it starts.
-	 */
-	if (fresh) {
-		rc = dcache_get_primary(r->dc, rs->name, s->cs->hash, &c);
-		pthread_mutex_lock(&r->mtx);
-		if (rc == 0 && !str_eq(c.id, rs->adopted_cid)) {
-			docker_container_dispose(&c);
-			rc = -1;
-		}
-		pthread_mutex_unlock(&r->mtx);
-	}
-	if (rc != 0) {
-		memset(&c, 0, sizeof(c));
-		if ((rc = docker_container_inspect(w->a.d, ref, &c, err)) != 0)
-			return rc;
-	}
+	memset(&c, 0, sizeof(c));
+	if (*fresh != NULL)
+		c.id = xstrdup(*fresh);
+	else if ((rc = docker_container_inspect(w->a.d, ref, &c, err)) != 0)
+		return rc;
 	recon_config_files(r, rs, s);
 	/* Attach before start so the first lines are seen. */
 	rerr_init(&e2);
@@ -376,8 +411,12 @@ recon_do_start(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	runtime_note(r->rt, rs->name, "starting");
 	apply_count(&w->a);
 	rc = docker_container_start(w->a.d, c.id, err);
-	rerr_init(&e2);
-	recon_refresh(w, c.id, &e2);
+	if (*fresh != NULL)
+		recon_release(w, s, fresh, rc == 0);
+	else {
+		rerr_init(&e2);
+		recon_refresh(w, c.id, &e2);
+	}
 	docker_container_dispose(&c);
 	return rc;
 }
@@ -718,6 +757,7 @@ work_apply(struct wctx *w, struct rsrv *rs, struct turn *t)
 	struct plan_input	 in;
 	struct plan_result	 res;
 	struct rsnap		*s = t->s;
+	char			*fresh = NULL;
 	size_t			 i;
 	int			 gone = 0;
 
@@ -762,7 +802,7 @@ work_apply(struct wctx *w, struct rsrv *rs, struct turn *t)
 				break;
 			/* FALLTHROUGH */
 		case PLAN_CREATE:
-			t->rc = recon_do_create(w, rs, s, &t->err);
+			t->rc = recon_do_create(w, rs, s, &fresh, &t->err);
 			gone = 1;
 			break;
 		case PLAN_UPDATE:
@@ -771,12 +811,13 @@ work_apply(struct wctx *w, struct rsrv *rs, struct turn *t)
 			break;
 		case PLAN_START:
 			t->rc = recon_do_start(w, rs, s, t->have_c && !gone ?
-			    t->c.id : s->cs->name, gone, &t->err);
+			    t->c.id : s->cs->name, &fresh, &t->err);
 			break;
 		case PLAN_PRUNE:
 			break;
 		}
 	}
+	recon_release(w, s, &fresh, 0);
 	plan_result_dispose(&res);
 }
 

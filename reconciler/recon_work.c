@@ -118,9 +118,18 @@ recon_install_spec(struct recon *r, const struct rsnap *s,
 	is->gid = r->conf.gid;
 }
 
-/* Collects a finished or timed-out installer. Returns 1 when still busy. */
+/*
+ * Collects a finished or timed-out installer. Returns 1 when still busy.
+ * The installer's state comes from the cache, which the events thread
+ * updates when it exits; it is inspected only when the cache does not
+ * have it, or still shows it running after its output has ended (the
+ * console's end of stream can come before the engine's die event). The
+ * collected installer's name goes to *remove: the turn removes it after
+ * the server's start.
+ */
 static int
-recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s)
+recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
+    char **remove)
 {
 	struct recon		*r = w->r;
 	struct docker_container	 c;
@@ -128,31 +137,46 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s)
 	struct install_result	 res;
 	struct rerr		 err;
 	char			*name;
-	int			 rc, timeout;
+	int			 rc, timeout, streaming;
 
 	xasprintf(&name, "roost-%s-install", rs->name);
 	memset(&c, 0, sizeof(c));
 	rerr_init(&err);
-	rc = docker_container_inspect(w->a.d, name, &c, &err);
+	pthread_mutex_lock(&r->mtx);
+	streaming = rs->install_cid != NULL &&
+	    runtime_following(r->rt, rs->name, rs->install_cid);
+	pthread_mutex_unlock(&r->mtx);
+	/* A copy from before its start says "created": not an exit. */
+	rc = dcache_get(r->dc, rs->name, INSTALL_ROLE, &c);
+	if (rc == 0 && !c.running && !str_eq(c.status, "exited") &&
+	    !str_eq(c.status, "dead"))
+		c.running = 1;
+	if (rc != 0 || (c.running && !streaming)) {
+		docker_container_dispose(&c);
+		memset(&c, 0, sizeof(c));
+		rc = docker_container_inspect(w->a.d, name, &c, &err);
+	}
 	timeout = now_ms() >= rs->op_deadline;
 	if (rc == 0 && c.running && !timeout) {
 		docker_container_dispose(&c);
 		free(name);
 		return 1;
 	}
-	docker_container_dispose(&c);
 	recon_install_spec(r, s, &is);
 	rerr_init(&err);
 	memset(&res, 0, sizeof(res));
-	if (rc == 0)
-		rc = install_collect(&w->a, &is, name, timeout && rc == 0 ?
-		    1 : 0, &res, &err);
-	else {
+	if (rc == 0) {
+		rc = install_collect(&w->a, &is, name, timeout ? 1 : 0, &c,
+		    &res, &err);
+		*remove = name;
+		name = NULL;
+	} else {
 		res.exit_code = -1;
 		res.log_tail = xstrdup("installer container disappeared");
 		install_tidy(&is);
 		rc = 0;
 	}
+	docker_container_dispose(&c);
 	free(name);
 	pthread_mutex_lock(&r->mtx);
 	rs->op = OP_NONE;
@@ -190,6 +214,8 @@ recon_do_install(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	struct recon		*r = w->r;
 	struct install_spec	 is;
 	struct docker_attach	*a = NULL;
+	struct docker_container	 c;
+	struct rerr		 e2;
 	char			*id = NULL;
 	int			 pulled, rc;
 
@@ -205,9 +231,25 @@ recon_do_install(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	if (r->conf.on_change != NULL)
 		r->conf.on_change(r->conf.cb_arg, rs->name, 0);
 	runtime_note(r->rt, rs->name, "install started");
-	rc = apply_image_ensure(&w->a, is.image, 0, &pulled, err);
-	if (rc == 0)
-		rc = install_start(&w->a, &is, &id, &a, err);
+	/* No old installer in the cache: none to remove before the script. */
+	memset(&c, 0, sizeof(c));
+	if (dcache_get(r->dc, rs->name, INSTALL_ROLE, &c) == 0)
+		docker_container_dispose(&c);
+	else
+		is.no_old = 1;
+	rc = install_start(&w->a, &is, &id, &a, err);
+	/* The engine does not have the image: pull it, then again. */
+	if (rc == ROOST_ENOTFOUND) {
+		rerr_init(&e2);
+		rc = apply_image_ensure(&w->a, is.image, 0, &pulled, &e2);
+		if (rc != 0)
+			rerr_set(err, rc, "%s", e2.msg);
+		else if (pulled) {
+			rerr_init(err);
+			rc = install_start(&w->a, &is, &id, &a, err);
+		} else
+			rc = err->code;
+	}
 	if (rc == 0) {
 		pthread_mutex_lock(&r->mtx);
 		set_str(&rs->install_cid, id);
@@ -866,6 +908,8 @@ recon_work(struct wctx *w, struct rsrv *rs)
 {
 	struct recon	*r = w->r;
 	struct turn	 t;
+	struct rerr	 e2;
+	char		*installer = NULL;
 
 	memset(&t, 0, sizeof(t));
 	t.now = now_ms();
@@ -882,10 +926,17 @@ recon_work(struct wctx *w, struct rsrv *rs)
 		t.s->refs++;
 	pthread_mutex_unlock(&r->mtx);
 	if (t.s != NULL && (rs->op != OP_INSTALL ||
-	    !recon_install_check(w, rs, t.s))) {
+	    !recon_install_check(w, rs, t.s, &installer))) {
 		t.want_run = t.s->srv->state == STATE_RUNNING;
 		if (work_observe(w, rs, &t) == 0)
 			work_apply(w, rs, &t);
+		/* The collected installer goes once the server has started. */
+		if (installer != NULL) {
+			rerr_init(&e2);
+			if (install_remove(&w->a, installer, &e2) != 0)
+				log_warnx("server \"%s\": %s", rs->name, e2.msg);
+			free(installer);
+		}
 		work_backup(w, rs, &t);
 		if (t.have_c)
 			docker_container_dispose(&t.c);

@@ -5,6 +5,7 @@
  * interaction id is the edit's request id, so a redelivered interaction
  * never makes a second commit.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,39 @@ result_from(struct cmd_result *res, int rc, const struct panel_result *pr,
 		res->password = xstrdup(pr->password);
 }
 
+/* A proposal job (propose, approve, reject) through the panel. */
+static int
+ap_proposal(struct panel *p, const struct cmd_job *job,
+    const struct panel_req *req, struct cmd_result *res,
+    struct panel_result *pr, struct rerr *err)
+{
+	struct panel_proposal	prop;
+	int			rc;
+
+	panel_proposal_init(&prop);
+	if (job->kind == JOB_SET)
+		rc = panel_propose_set(p, req, job->server,
+		    (const char *const *)job->kv, job->nkv, job->vars, &prop,
+		    pr, err);
+	else if (job->kind == JOB_APPROVE)
+		rc = panel_proposal_approve(p, req, job->revision, job->server,
+		    &prop, pr, err);
+	else
+		rc = panel_proposal_reject(p, job->revision, job->server,
+		    &prop, err);
+	snprintf(res->proposal, sizeof(res->proposal), "%s", prop.id);
+	if (prop.proposer != NULL)
+		res->proposer = xstrdup(prop.proposer);
+	if (prop.diff != NULL)
+		res->diff = xstrdup(prop.diff);
+	if (prop.plan != NULL)
+		res->plan = xstrdup(prop.plan);
+	res->stale = prop.stale;
+	res->kept = prop.kept;
+	panel_proposal_dispose(&prop);
+	return rc;
+}
+
 static void
 ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 {
@@ -68,6 +102,16 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 	req.author = job->author;
 	req.request_id = job->request_id;
 	switch (job->kind) {
+	case JOB_SET:
+	case JOB_APPROVE:
+	case JOB_REJECT:
+		if (job->kind != JOB_SET || job->propose) {
+			rc = ap_proposal(a->p, job, &req, res, &pr, &err);
+			break;
+		}
+		rc = (job->vars ? panel_server_set_vars : panel_server_set)(a->p, &req, job->server,
+		    (const char *const *)job->kv, job->nkv, &pr, &err);
+		break;
 	case JOB_CREATE:
 		memset(&spec, 0, sizeof(spec));
 		spec.name = job->server;
@@ -78,10 +122,6 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		spec.disk = job->disk;
 		spec.cpu = job->cpu;
 		rc = panel_server_create(a->p, &req, &spec, &pr, &err);
-		break;
-	case JOB_SET:
-		rc = (job->vars ? panel_server_set_vars : panel_server_set)(a->p, &req, job->server,
-		    (const char *const *)job->kv, job->nkv, &pr, &err);
 		break;
 	case JOB_POWER:
 		rc = panel_server_power(a->p, &req, job->server,

@@ -71,6 +71,7 @@ alert_event_bit(enum alert_event e)
 	case AE_CRASHLOOP:	return ALERT_CRASHLOOP;
 	case AE_INSTALL:	return ALERT_INSTALL;
 	case AE_START:		return ALERT_START;
+	case AE_SCHEDULE:	return ALERT_SCHEDULE;
 	default:		return 0;
 	}
 }
@@ -84,6 +85,11 @@ alert_step(struct alert_track *t, const cJSON *status)
 				    "container.restarts", 0);
 	enum alert_event	 e = AE_NONE;
 	int			 changed = strcmp(phase, t->phase) != 0;
+	int64_t			 sf = 0;
+	const cJSON		*sc;
+
+	cJSON_ArrayForEach(sc, json_get(status, "schedules"))
+		sf += json_int64(sc, "failures", 0);
 
 	if (t->seen) {
 		if (changed && strcmp(phase, "CrashLoop") == 0)
@@ -97,7 +103,10 @@ alert_step(struct alert_track *t, const cJSON *status)
 		else if (restarts > t->restarts &&
 		    strcmp(t->phase, "Crashed") != 0)
 			e = AE_CRASH;	/* a crash between two reports */
+		else if (sf > t->sched_failures)
+			e = AE_SCHEDULE;
 	}
+	t->sched_failures = sf;
 	snprintf(t->phase, sizeof(t->phase), "%s", phase);
 	/* roostd counts restarts since it started: a new roostd resets */
 	t->restarts = restarts;
@@ -180,6 +189,34 @@ embed_msg(const char *title, const char *desc, int color, const char *owner)
 	return m;
 }
 
+/* The message of the failed schedule run in status, for its alert. */
+static const char *
+sched_failed(const cJSON *status)
+{
+	static __thread char	 out[600];
+	const cJSON		*sc, *t;
+	const char		*r;
+
+	cJSON_ArrayForEach(sc, json_get(status, "schedules")) {
+		r = json_str(sc, "lastRun.result", "");
+		if (strcmp(r, "failed") != 0 && strcmp(r, "interrupted") != 0)
+			continue;
+		snprintf(out, sizeof(out), "Schedule `%s`: run %s", json_str(sc,
+		    "name", "?"), r);
+		cJSON_ArrayForEach(t, json_get(sc, "lastRun.tasks"))
+			if (strcmp(json_str(t, "result", ""), "succeeded") != 0 &&
+			    json_str(t, "message", NULL) != NULL) {
+				snprintf(out + strlen(out), sizeof(out) -
+				    strlen(out), " \xc2\xb7 %s task: %s",
+				    json_str(t, "task", "?"), json_str(t,
+				    "message", ""));
+				break;
+			}
+		return out;
+	}
+	return NULL;
+}
+
 /* The embed of a server's open alert. */
 static cJSON *
 server_msg(const struct watch *w, const struct state_server *srv,
@@ -201,6 +238,11 @@ server_msg(const struct watch *w, const struct state_server *srv,
 		break;
 	case AE_START:
 		snprintf(title, sizeof(title), "%s failed to start", w->name);
+		break;
+	case AE_SCHEDULE:
+		snprintf(title, sizeof(title), "%s: a scheduled run failed",
+		    w->name);
+		why = sched_failed(status);
 		break;
 	default:
 		snprintf(title, sizeof(title), "%s crashed", w->name);

@@ -50,13 +50,15 @@ enum alert_event {
 	AE_CRASH,
 	AE_CRASHLOOP,
 	AE_INSTALL,
-	AE_START
+	AE_START,
+	AE_SCHEDULE	/* a schedule's run failed */
 };
 
 /* What the watcher remembers of a server between reports. */
 struct alert_track {
 	char		 phase[32];	/* last phase seen */
 	int64_t		 restarts;	/* last container.restarts seen */
+	int64_t		 sched_failures; /* failed runs of its schedules */
 	int		 seen;		/* a report came before */
 };
 

@@ -37,6 +37,7 @@
 #include "hub.h"
 #include "live.h"
 #include "rest.h"
+#include "reviews.h"
 
 #define BOT_SEEN	8192
 
@@ -268,6 +269,7 @@ env_make(struct bot *b, struct snap *s, struct cmd_env *env)
 	env->server_status = env_server_status;
 	env->node_status = env_node_status;
 	env->arg = b;
+	env->review_channel = b->conf->review_channel;
 }
 
 static void *
@@ -480,8 +482,12 @@ worker_thread(void *arg)
 	while ((job = q_pop(&b->jobs)) != NULL) {
 		memset(&res, 0, sizeof(res));
 		a->run(a->arg, job, &res);
+		if (reviews_job(job))
+			reviews_after(b->rest, b->conf->review_channel, job,
+			    &res);
+		/* a proposal leaves the tracked branch as it was */
 		if (res.rc == 0 && job->kind != JOB_HISTORY &&
-		    !res.unchanged) {
+		    !res.unchanged && !job->propose) {
 			snap_reload(b, a, 0);
 			if (res.node != NULL)
 				bhub_fetch(b->hub, res.node, res.commit);

@@ -47,6 +47,7 @@ struct bot_conf {
 	int			 status_follow_min; /* live status views */
 	char			*audit_channel;	/* console audit, or NULL */
 	char			*deploy_channel; /* deploy feedback, or NULL */
+	char			*review_channel; /* proposals, or NULL */
 };
 
 /*

@@ -89,22 +89,14 @@ backup_line(const cJSON *it, struct buf *b, size_t note_max)
 static cJSON *
 restore_select(const char *server, const cJSON *list)
 {
-	cJSON		*rows, *row, *comps, *sel, *opts, *o;
+	cJSON		*rows, *opts, *o;
 	const cJSON	*it;
 	struct buf	 b;
 	char		 id[128], label[101];
 	int		 n = 0;
 
-	rows = json_new_array();
-	row = json_new_object();
-	json_add_num(row, "type", 1);
-	comps = json_add_array(row, "components");
-	sel = json_new_object();
-	json_add_num(sel, "type", 3);
 	snprintf(id, sizeof(id), "rs:%s", server);
-	json_add_str(sel, "custom_id", id);
-	json_add_str(sel, "placeholder", "Pick the backup to restore");
-	opts = json_add_array(sel, "options");
+	rows = cmd_select_rows(id, "Pick the backup to restore", &opts);
 	cJSON_ArrayForEach(it, list) {
 		if (n == SELECT_MAX || !cJSON_IsString(cJSON_GetObjectItem(it,
 		    "id")))
@@ -122,8 +114,6 @@ restore_select(const char *server, const cJSON *list)
 		cJSON_AddItemToArray(opts, o);
 		n++;
 	}
-	cJSON_AddItemToArray(comps, sel);
-	cJSON_AddItemToArray(rows, row);
 	if (n == 0) {
 		cJSON_Delete(rows);
 		return NULL;
@@ -135,7 +125,7 @@ restore_select(const char *server, const cJSON *list)
 static cJSON *
 restore_confirm(int type, const char *server, const cJSON *it)
 {
-	cJSON		*r, *d, *rows, *row, *comps;
+	cJSON		*r, *d;
 	struct buf	 b;
 	char		 arg[160];
 	const char	*id = json_str(it, "id", "");
@@ -152,14 +142,8 @@ restore_confirm(int type, const char *server, const cJSON *it)
 	cmd_add_content(d, buf_str(&b));
 	buf_dispose(&b);
 	json_add_array(d, "embeds");
-	rows = json_add_array(d, "components");
-	row = json_new_object();
-	json_add_num(row, "type", 1);
-	comps = json_add_array(row, "components");
 	snprintf(arg, sizeof(arg), "%s:%s", server, id);
-	cJSON_AddItemToArray(comps, cmd_button("Restore", 4, "ro:", arg));
-	cJSON_AddItemToArray(comps, cmd_button("Cancel", 2, "x", ""));
-	cJSON_AddItemToArray(rows, row);
+	cmd_confirm_row(d, "Restore", "ro:", arg);
 	json_add_num(d, "flags", MSG_EPHEMERAL);
 	cmd_no_mentions(d);
 	return r;
@@ -233,21 +217,18 @@ cJSON *
 cmd_restore_button(const struct cmd_call *c)
 {
 	const struct state_server	*srv;
-	const char			*colon = strrchr(c->arg, ':');
+	const char			*id;
 	cJSON				*r;
 	char				 server[128];
 
-	if (colon == NULL || colon == c->arg ||
-	    (size_t)(colon - c->arg) >= sizeof(server) ||
-	    !state_backup_id_valid(colon + 1))
+	if ((id = cmd_arg_split(c->arg, server, sizeof(server))) == NULL ||
+	    !state_backup_id_valid(id))
 		return cmd_reply_text(1, "This button is broken.");
-	snprintf(server, sizeof(server), "%.*s", (int)(colon - c->arg),
-	    c->arg);
 	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_BACKUP,
 	    "restore", &r)) == NULL)
 		return r;
 	*c->job = cmd_job_new(c->x, JOB_RESTORE, srv->name, "/server restore");
-	(*c->job)->backup_id = xstrdup(colon + 1);
+	(*c->job)->backup_id = xstrdup(id);
 	(*c->job)->on_message = 1;
 	return cmd_reply_defer_update();
 }
@@ -328,7 +309,7 @@ progress_of(const struct cmd_follow *f, const char *kind)
 
 /* See cmd_int.h. */
 int
-cmd_backup_headline(const struct cmd_follow *f, struct buf *b)
+cmd_backup_headline(const struct cmd_follow *f, struct buf *b, int reported)
 {
 	const struct cmd_job	*job = f->job;
 	const cJSON		*bk, *last;
@@ -337,7 +318,11 @@ cmd_backup_headline(const struct cmd_follow *f, struct buf *b)
 
 	bk = cJSON_GetObjectItem(f->status, "backups");
 	kind = job->kind == JOB_BACKUP ? "backup" : "restore";
-	if ((last = request_result(job, f->res, bk)) != NULL) {
+	running = json_str(bk, "running", "");
+	last = request_result(job, f->res, bk);
+	if (!reported && last == NULL && strcmp(running, kind) != 0)
+		return -1;
+	if (last != NULL) {
 		if (strcmp(json_str(last, "result", ""), "succeeded") != 0) {
 			buf_addf(b, "%s failed: ", job->kind == JOB_BACKUP ?
 			    "Backup" : "Restore");
@@ -361,7 +346,6 @@ cmd_backup_headline(const struct cmd_follow *f, struct buf *b)
 		    "result.", kind, job->server);
 		return 1;
 	}
-	running = json_str(bk, "running", "");
 	if (strcmp(running, kind) == 0) {
 		buf_addf(b, "%s%s", job->kind == JOB_BACKUP ? "Backing up" :
 		    "Restoring (the server is stopped meanwhile)", ell);

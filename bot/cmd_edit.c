@@ -3,7 +3,9 @@
  * its limits modal (bounds checked before anything is committed, numbers
  * past their range reported as "at most"), /server vars and its modal
  * (each variable checked against the egg's rules; every key is an egg
- * variable, committed through the panel's variable entry point).
+ * variable, committed through the panel's variable entry point). Secret
+ * variables (secret.h, or ticked in the modal's seal select) are sealed
+ * before they enter the job and are never shown back.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,6 +23,8 @@
 #include "limit.h"
 #include "panel.h"
 #include "rerr.h"
+#include "seal.h"
+#include "secret.h"
 #include "state.h"
 #include "xmalloc.h"
 
@@ -150,12 +154,81 @@ check_var(const struct state *st, const struct state_server *srv,
 	buf_dispose(&why);
 }
 
+/*
+ * Adds KEY=VALUE to the job; a secret is sealed for the server's nodes
+ * first, so that the plaintext goes no further than this function.
+ */
+static void
+add_value(const struct state *st, const struct state_server *srv,
+    struct cmd_job *job, const char *key, const char *val, int secret,
+    struct buf *msg)
+{
+	struct buf	sealed;
+	struct rerr	err;
+
+	if (!secret || *val == '\0' || seal_is_sealed(val)) {
+		cmd_job_add_kv(job, key, val);
+		return;
+	}
+	buf_init(&sealed, 0);
+	rerr_init(&err);
+	if (secret_seal(st, srv, NULL, 0, val, strlen(val), &sealed,
+	    &err) != 0)
+		buf_addf(msg, "- `%s` cannot be sealed: %s\n", key, err.msg);
+	else
+		cmd_job_add_kv(job, key, buf_str(&sealed));
+	buf_dispose(&sealed);
+}
+
+/* True when KEY of srv is secret: the egg or its name says so, or sealed. */
+static int
+var_secret(const struct state *st, const struct state_server *srv,
+    const struct egg_var *v, const char *key)
+{
+	return secret_var_is(v, key) ||
+	    seal_is_sealed(state_server_var(st, srv, key));
+}
+
+/* The modal's "seal" select: every shown variable, secrets chosen. */
+static cJSON *
+vars_seal_select(const struct egg_var *const *shown, const int *secret,
+    size_t n)
+{
+	cJSON	*l = json_new_object(), *sel, *opts, *o;
+	char	 label[101];
+	size_t	 i;
+
+	json_add_num(l, "type", 18);
+	json_add_str(l, "label", "Seal these values");
+	json_add_str(l, "description", "Sealed values are encrypted for the "
+	    "nodes and never shown again");
+	sel = json_add_object(l, "component");
+	json_add_num(sel, "type", 3);
+	json_add_str(sel, "custom_id", "seal");
+	json_add_num(sel, "min_values", 0);
+	json_add_num(sel, "max_values", (double)n);
+	json_add_bool(sel, "required", 0);
+	opts = json_add_array(sel, "options");
+	for (i = 0; i < n; i++) {
+		o = json_new_object();
+		snprintf(label, sizeof(label), "%.100s", shown[i]->env);
+		json_add_str(o, "label", label);
+		json_add_str(o, "value", shown[i]->env);
+		if (secret[i])
+			json_add_bool(o, "default", 1);
+		cJSON_AddItemToArray(opts, o);
+	}
+	return l;
+}
+
 static cJSON *
 vars_modal(const struct cmd_env *env, const struct state_server *srv)
 {
 	const struct egg	*egg = state_server_egg(env->st, srv);
+	const struct egg_var	*shown[4];
 	cJSON			*r, *c;
 	char			 id[128], title[64], label[46];
+	int			 secret[4];
 	size_t			 i, n = 0;
 
 	if (egg == NULL)
@@ -164,23 +237,29 @@ vars_modal(const struct cmd_env *env, const struct state_server *srv)
 	snprintf(id, sizeof(id), "v:%s", srv->name);
 	snprintf(title, sizeof(title), "Variables of %s", srv->name);
 	r = cmd_modal_new(id, title, &c);
-	for (i = 0; i < egg->nvars && n < 5; i++) {
+	/* Four values and the seal select: a modal holds five rows. */
+	for (i = 0; i < egg->nvars && n < 4; i++) {
 		const struct egg_var *v = &egg->vars[i];
 
-		if (!v->editable || !v->viewable || strlen(v->env) > 100)
+		if (!v->editable || strlen(v->env) > 100 || (!v->viewable &&
+		    !secret_var_is(v, v->env)))
 			continue;
+		secret[n] = var_secret(env->st, srv, v, v->env);
 		snprintf(label, sizeof(label), "%.45s", v->name && *v->name ?
 		    v->name : v->env);
+		/* A secret is never shown back: empty keeps it. */
 		cJSON_AddItemToArray(c, cmd_text_input(v->env, label,
-		    state_server_var(env->st, srv, v->env), 0, 4000, 0,
+		    secret[n] ? NULL : state_server_var(env->st, srv, v->env),
+		    0, 4000, 0, secret[n] ? "secret: leave empty to keep it" :
 		    v->env));
-		n++;
+		shown[n++] = v;
 	}
 	if (n == 0) {
 		cJSON_Delete(r);
 		return cmd_reply_text(1, "Egg `%s` has no variables you can edit.",
 		    srv->egg);
 	}
+	cJSON_AddItemToArray(c, vars_seal_select(shown, secret, n));
 	return r;
 }
 
@@ -216,7 +295,7 @@ cmd_do_vars(const struct cmd_call *c)
 	const struct egg		*egg;
 	const char			*set = cmd_opt_str(x, "set");
 	cJSON				*r, *d, *rows, *row, *comps, *e;
-	struct buf			 msg, list;
+	struct buf			 msg, list, shown;
 	char				*copy, *tok, *save, *eq;
 	size_t				 i;
 
@@ -224,14 +303,18 @@ cmd_do_vars(const struct cmd_call *c)
 	egg = state_server_egg(env->st, srv);
 	if (set == NULL) {
 		buf_init(&list, 0);
+		buf_init(&shown, 0);
 		for (i = 0; egg != NULL && i < egg->nvars; i++) {
 			const struct egg_var *v = &egg->vars[i];
 
-			if (!v->viewable || list.len > 3800)
+			if (list.len > 3800 || (!v->viewable &&
+			    !secret_var_is(v, v->env)))
 				continue;
+			buf_reset(&shown);
+			secret_show(v, v->env, state_server_var(env->st, srv,
+			    v->env), &shown);
 			buf_addf(&list, "`%s` = `%s`%s%s%s\n", v->env,
-			    state_server_var(env->st, srv, v->env),
-			    v->editable ? "" : " (read-only)",
+			    buf_str(&shown), v->editable ? "" : " (read-only)",
 			    v->rules_raw && *v->rules_raw ? " \xc2\xb7 " : "",
 			    v->rules_raw ? v->rules_raw : "");
 		}
@@ -251,11 +334,13 @@ cmd_do_vars(const struct cmd_call *c)
 		json_add_num(d, "flags", MSG_EPHEMERAL);
 		cmd_no_mentions(d);
 		buf_dispose(&list);
+		buf_dispose(&shown);
 		return r;
 	}
 	buf_init(&msg, 0);
 	*job = cmd_job_new(x, JOB_SET, srv->name, "/server vars");
 	(*job)->vars = 1;
+	(*job)->propose = c->propose;
 	copy = xstrdup(set);
 	for (tok = strtok_r(copy, " \t\n", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t\n", &save)) {
@@ -265,8 +350,11 @@ cmd_do_vars(const struct cmd_call *c)
 		}
 		*eq = '\0';
 		check_var(env->st, srv, tok, eq + 1, &msg);
-		cmd_job_add_kv(*job, tok, eq + 1);
+		add_value(env->st, srv, *job, tok, eq + 1, egg != NULL &&
+		    var_secret(env->st, srv, egg_var_find(egg, tok), tok),
+		    &msg);
 	}
+	explicit_bzero(copy, strlen(set));
 	free(copy);
 	return edit_answer(job, &msg, "- give variables as KEY=VALUE");
 }
@@ -281,12 +369,14 @@ cmd_edit_modal(const struct cmd_call *c)
 	struct buf			 msg;
 	int64_t				 v;
 	size_t				 i;
-	int				 rc;
+	int				 rc, propose;
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_EDIT, "edit",
-	    &r)) == NULL)
+	/* without edit, a proposal when roost.yaml allows it */
+	if ((srv = cmd_server_or_propose(c->env, c->x, c->arg, PERM_EDIT,
+	    "edit", &propose, &r)) == NULL)
 		return r;
 	*job = cmd_job_new(c->x, JOB_SET, srv->name, "/server edit");
+	(*job)->propose = propose;
 	buf_init(&msg, 0);
 	for (i = 0; i < cmd_nlimits; i++) {
 		const struct cmd_limit *l = &cmd_limits[i];
@@ -307,22 +397,55 @@ cmd_edit_modal(const struct cmd_call *c)
 	return edit_answer(job, &msg, "- no limits given");
 }
 
+/* The values the modal's seal select chose ("seal"), or NULL. */
+static const cJSON *
+vars_sealed_choice(const struct ix *x)
+{
+	const cJSON	*row, *in;
+
+	cJSON_ArrayForEach(row, cJSON_GetObjectItem(x->data, "components")) {
+		in = cJSON_GetObjectItem(row, "component");
+		if (in != NULL && strcmp(json_str(in, "custom_id", ""),
+		    "seal") == 0)
+			return cJSON_GetObjectItem(in, "values");
+	}
+	return NULL;
+}
+
+/* True when the select's values hold key. */
+static int
+vars_ticked(const cJSON *values, const char *key)
+{
+	const cJSON	*it;
+
+	cJSON_ArrayForEach(it, values)
+		if (cJSON_IsString(it) && strcmp(it->valuestring, key) == 0)
+			return 1;
+	return 0;
+}
+
 /* The variables modal submitted (v:SERVER): changed values only. */
 cJSON *
 cmd_vars_submit(const struct cmd_call *c)
 {
 	const struct cmd_env		*env = c->env;
 	const struct state_server	*srv;
+	const struct egg		*egg;
 	struct cmd_job			**job = c->job;
-	const cJSON			*row, *in, *inner;
+	const cJSON			*row, *in, *inner, *ticked;
 	cJSON				*r;
 	struct buf			 msg;
+	int				 propose;
 
-	if ((srv = cmd_server_checked(env, c->x, c->arg, PERM_VARS,
-	    "change the variables of", &r)) == NULL)
+	/* without vars, a proposal when roost.yaml allows it */
+	if ((srv = cmd_server_or_propose(env, c->x, c->arg, PERM_VARS,
+	    "change the variables of", &propose, &r)) == NULL)
 		return r;
+	egg = state_server_egg(env->st, srv);
+	ticked = vars_sealed_choice(c->x);
 	*job = cmd_job_new(c->x, JOB_SET, srv->name, "/server vars");
 	(*job)->vars = 1;
+	(*job)->propose = propose;
 	buf_init(&msg, 0);
 	cJSON_ArrayForEach(row, cJSON_GetObjectItem(c->x->data,
 	    "components")) {
@@ -339,11 +462,20 @@ cmd_vars_submit(const struct cmd_call *c)
 			const char *key = json_str(list[k], "custom_id", "");
 			const char *val = json_str(list[k], "value", "");
 			const char *cur = state_server_var(env->st, srv, key);
+			int secret;
 
-			if (cur != NULL && strcmp(cur, val) == 0)
+			if (strcmp(key, "seal") == 0)
+				continue;
+			secret = vars_ticked(ticked, key) || (egg != NULL &&
+			    var_secret(env->st, srv, egg_var_find(egg, key),
+			    key));
+			/* An empty secret field keeps the sealed value. */
+			if ((secret && *val == '\0') || (cur != NULL &&
+			    strcmp(cur, val) == 0 && !(secret &&
+			    !seal_is_sealed(cur))))
 				continue;
 			check_var(env->st, srv, key, val, &msg);
-			cmd_job_add_kv(*job, key, val);
+			add_value(env->st, srv, *job, key, val, secret, &msg);
 		}
 	}
 	return edit_answer(job, &msg, "- every value is as it was");
@@ -355,9 +487,10 @@ cmd_vars_button(const struct cmd_call *c)
 {
 	const struct state_server	*srv;
 	cJSON				*r;
+	int				 propose;
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_VARS,
-	    "change the variables of", &r)) == NULL)
+	if ((srv = cmd_server_or_propose(c->env, c->x, c->arg, PERM_VARS,
+	    "change the variables of", &propose, &r)) == NULL)
 		return r;
 	return vars_modal(c->env, srv);
 }

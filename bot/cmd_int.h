@@ -48,6 +48,8 @@ struct cmd_call {
 						   custom_id, else NULL */
 	const char			*arg;	/* cid after its prefix */
 	struct cmd_job			**job;
+	int				 propose; /* srv was checked as
+						   proposable, not editable */
 };
 
 typedef cJSON *(*cmd_handler)(const struct cmd_call *);
@@ -82,6 +84,7 @@ struct cmd_row {
 
 #define CMD_SELF	0
 #define CMD_ON_SERVER	1
+#define CMD_PROPOSE	2	/* CMD_ON_SERVER, or proposable */
 
 /* A handler of components or modals by custom_id prefix. */
 struct cmd_prefix {
@@ -115,6 +118,24 @@ cJSON	*cmd_reply_defer(int ephemeral);
 cJSON	*cmd_reply_defer_update(void);
 /* A button whose custom_id is prefix and arg. */
 cJSON	*cmd_button(const char *label, int style, const char *prefix,
+	    const char *arg);
+/*
+ * Splits a custom_id argument "SERVER:REST" into server (size len) and
+ * returns REST, or NULL when arg is not so (no colon, an empty part, a
+ * server name too long).
+ */
+const char *cmd_arg_split(const char *arg, char *server, size_t len);
+/*
+ * The components of a message holding one string select (custom_id,
+ * placeholder); *options is its options array, to fill (1 to 25).
+ */
+cJSON	*cmd_select_rows(const char *custom_id, const char *placeholder,
+	    cJSON **options);
+/*
+ * Sets data's components to one row: a red button label (custom_id prefix
+ * and arg) and Cancel; and makes data mention nobody.
+ */
+void	 cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
 	    const char *arg);
 /* A modal's text input row. */
 cJSON	*cmd_text_input(const char *id, const char *label, const char *value,
@@ -155,7 +176,7 @@ void	 cmd_field(cJSON *fields, const char *name, const char *value,
 /* The status embed of a server from its last report. */
 cJSON	*cmd_status_embed(const struct cmd_env *env,
 	    const struct state_server *srv);
-/* Writes bytes as "1.5 GiB" or "512 MiB". */
+/* Writes bytes as "1.5 GiB", "512 MiB" or, below a MiB, "12 KiB". */
 void	 cmd_mib(double bytes, char *out, size_t len);
 /* Writes the nest of an egg id ("minecraft" of "minecraft/paper"). */
 void	 cmd_egg_nest(const char *id, char *out, size_t len);
@@ -172,10 +193,13 @@ cJSON	*cmd_revert_message(const struct cmd_job *job,
 cJSON	*cmd_backup_message(const struct cmd_job *job,
 	    const struct cmd_result *res);
 /*
- * The headline of a followed backup or restore once the node reported
- * its commit: 1 when it is whole, 0 when the phase's headline follows.
+ * The headline of a followed backup or restore: 1 when it is whole, 0
+ * when the phase's headline follows, -1 (nothing written) while the node
+ * has neither reported the commit (reported 0) nor started or finished
+ * the request.
  */
-int	 cmd_backup_headline(const struct cmd_follow *f, struct buf *b);
+int	 cmd_backup_headline(const struct cmd_follow *f, struct buf *b,
+	    int reported);
 /* Whether the request of a backup or restore job is done in report st. */
 int	 cmd_backup_settled(const struct cmd_job *job,
 	    const struct cmd_result *res, const cJSON *st);
@@ -253,5 +277,29 @@ int	 cmd_parse_num(const char *s, int64_t lo, int64_t hi, int64_t *out);
 /* Explains a refused modal number in msg. */
 void	 cmd_num_problem(struct buf *msg, const char *what, const char *unit,
 	    int rc, int64_t lo, int64_t hi, const char *s);
+
+/*
+ * Proposals (cmd_propose.c). True when the invoker may propose edits of
+ * srv: roost.yaml enables proposals, the bot has a review channel, the
+ * invoker may view srv and holds one of proposals.roles (when listed).
+ */
+int	 cmd_may_propose(const struct cmd_env *env, const struct ix *x,
+	    const struct state_server *srv);
+/*
+ * cmd_server_checked, except that a refused invoker who may propose
+ * edits of the server gets it with *propose set.
+ */
+const struct state_server *cmd_server_or_propose(const struct cmd_env *env,
+	    const struct ix *x, const char *name, unsigned perm,
+	    const char *what, int *propose, cJSON **reply);
+/*
+ * The finished-job message of a proposal, approve or reject job, or NULL
+ * when the usual one says it.
+ */
+cJSON	*cmd_propose_message(const struct cmd_job *job,
+	    const struct cmd_result *res);
+/* The Approve and Reject buttons of a review message. */
+cJSON	*cmd_approve_button(const struct cmd_call *c);
+cJSON	*cmd_reject_button(const struct cmd_call *c);
 
 #endif

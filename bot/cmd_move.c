@@ -47,7 +47,7 @@ cmd_do_move(const struct cmd_call *c)
 {
 	const struct state_server	*srv = c->srv;
 	const struct state_node		*n;
-	cJSON				*r, *d, *rows, *row, *comps;
+	cJSON				*r, *d;
 	char				 arg[160];
 
 	if ((n = move_node(c->env, srv, cmd_opt_str(c->x, "node"), &r)) ==
@@ -68,14 +68,8 @@ cmd_do_move(const struct cmd_call *c)
 		cmd_add_content(d, buf_str(&b));
 		buf_dispose(&b);
 	}
-	rows = json_add_array(d, "components");
-	row = json_new_object();
-	json_add_num(row, "type", 1);
-	comps = json_add_array(row, "components");
 	snprintf(arg, sizeof(arg), "%s:%s", srv->name, n->name);
-	cJSON_AddItemToArray(comps, cmd_button("Move", 4, "mv:", arg));
-	cJSON_AddItemToArray(comps, cmd_button("Cancel", 2, "x", ""));
-	cJSON_AddItemToArray(rows, row);
+	cmd_confirm_row(d, "Move", "mv:", arg);
 	json_add_num(d, "flags", MSG_EPHEMERAL);
 	cmd_no_mentions(d);
 	return r;
@@ -87,19 +81,16 @@ cmd_move_button(const struct cmd_call *c)
 {
 	const struct state_server	*srv;
 	const struct state_node		*n;
-	const char			*colon = strchr(c->arg, ':');
+	const char			*node;
 	cJSON				*r;
 	char				 server[128];
 
-	if (colon == NULL || colon == c->arg ||
-	    (size_t)(colon - c->arg) >= sizeof(server))
+	if ((node = cmd_arg_split(c->arg, server, sizeof(server))) == NULL)
 		return cmd_reply_text(1, "This button is broken.");
-	snprintf(server, sizeof(server), "%.*s", (int)(colon - c->arg),
-	    c->arg);
 	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT,
 	    "move", &r)) == NULL)
 		return r;
-	if ((n = move_node(c->env, srv, colon + 1, &r)) == NULL)
+	if ((n = move_node(c->env, srv, node, &r)) == NULL)
 		return r;
 	*c->job = cmd_job_new(c->x, JOB_MOVE, srv->name, "/server move");
 	(*c->job)->node = xstrdup(n->name);

@@ -19,11 +19,32 @@
 #include "json.h"
 #include "panel.h"
 #include "rerr.h"
+#include "secret.h"
 #include "state.h"
 #include "xmalloc.h"
 
 #include "address.h"
 #include "cmd_int.h"
+
+
+/* One KEY=VALUE of a set, with a secret shown as secret.h shows it. */
+static void
+result_kv(struct buf *b, size_t i, const char *kv)
+{
+	const char	*eq = strchr(kv, '=');
+	char		*key;
+
+	buf_puts(b, i ? ", `" : "`");
+	if (eq == NULL) {
+		buf_addf(b, "%s`", kv);
+		return;
+	}
+	key = xstrndup(kv, (size_t)(eq - kv));
+	buf_addf(b, "%s=", key);
+	secret_show(NULL, key, eq + 1, b);
+	buf_putc(b, '`');
+	free(key);
+}
 
 /* The message for a finished job; see commands.h. */
 cJSON *
@@ -34,6 +55,8 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 	char		 note[300];
 	size_t		 i;
 
+	if ((m = cmd_propose_message(job, res)) != NULL)
+		return m;
 	if (res->rc != 0) {
 		if (res->problems != NULL && *res->problems != '\0')
 			m = cmd_message_text("%s on `%s` was refused; nothing was "
@@ -79,8 +102,7 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 
 			buf_init(&b, 0);
 			for (i = 0; i < job->nkv; i++)
-				buf_addf(&b, "%s`%s`", i ? ", " : "",
-				    job->kv[i]);
+				result_kv(&b, i, job->kv[i]);
 			m = cmd_message_text("Set %s on `%s` \xc2\xb7 commit "
 			    "`%.7s`.", buf_str(&b), job->server, res->commit);
 			buf_dispose(&b);
@@ -111,6 +133,9 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 	case JOB_ROLLBACK_DIFF:
 	case JOB_PLAN:
 		return cmd_revert_message(job, res);
+	case JOB_APPROVE:
+	case JOB_REJECT:
+		break;		/* cmd_propose_message */
 	case JOB_BACKUP:
 	case JOB_RESTORE:
 		return cmd_backup_message(job, res);
@@ -169,7 +194,7 @@ int
 cmd_job_follows(const struct cmd_job *job, const struct cmd_result *res)
 {
 	if (res->rc != 0 || res->unchanged || job->server == NULL ||
-	    res->commit[0] == '\0')
+	    res->commit[0] == '\0' || job->propose)
 		return 0;
 	return job->kind == JOB_CREATE || job->kind == JOB_SET ||
 	    job->kind == JOB_POWER || job->kind == JOB_REVERT ||
@@ -183,8 +208,7 @@ cmd_job_settled(const struct cmd_job *job, const struct cmd_result *res,
     const cJSON *st)
 {
 	if (job->kind == JOB_BACKUP || job->kind == JOB_RESTORE)
-		return report_is_for(st, res->commit) &&
-		    cmd_backup_settled(job, res, st);
+		return cmd_backup_settled(job, res, st);
 	return cmd_follow_settled(st, res->commit);
 }
 
@@ -237,8 +261,15 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 	const char	*ell = "\xe2\x80\xa6";
 	char		 a[32], l[32];
 	size_t		 i;
+	int		 done = -1;
 
-	if (!report_is_for(st, f->res->commit)) {
+	/* the request's result also says the node has its commit */
+	if (f->job->kind == JOB_BACKUP || f->job->kind == JOB_RESTORE)
+		done = cmd_backup_headline(f, b, report_is_for(st,
+		    f->res->commit));
+	if (done == 1)
+		return;
+	if (done == -1 && !report_is_for(st, f->res->commit)) {
 		if (f->timed_out)
 			buf_addf(b, "Node `%s` has not reported commit `%.7s` "
 			    "yet; this message is no longer updated. `/server "
@@ -253,9 +284,6 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 			    "`%.7s`%s", node, f->res->commit, ell);
 		return;
 	}
-	if ((f->job->kind == JOB_BACKUP || f->job->kind == JOB_RESTORE) &&
-	    cmd_backup_headline(f, b))
-		return;
 	if (f->timed_out && !cmd_follow_settled(st, f->res->commit) &&
 	    strcmp(phase, "Running") != 0) {
 		buf_addf(b, "Still %s; this message is no longer updated. "

@@ -86,6 +86,8 @@ cmd_mib(double bytes, char *out, size_t len)
 {
 	if (bytes >= 1024.0 * 1024 * 1024)
 		snprintf(out, len, "%.1f GiB", bytes / 1024 / 1024 / 1024);
+	else if (bytes > 0 && bytes < 1024.0 * 1024)
+		snprintf(out, len, "%.0f KiB", bytes < 1024 ? 1 : bytes / 1024);
 	else
 		snprintf(out, len, "%.0f MiB", bytes / 1024 / 1024);
 }

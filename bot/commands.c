@@ -15,6 +15,7 @@
  *   d:SERVER          delete confirmation; x: cancel
  *   e:SERVER          the limits modal of /server edit
  *   vb:SERVER / v:SERVER   the variables button and modal
+ *   pa:SERVER:ID / pj:SERVER:ID   Approve / Reject of proposal ID
  *   rs:SERVER         the backup select of /server restore
  *   ro:SERVER:ID      its Restore confirmation button
  *   mv:SERVER:NODE    the Move confirmation button of /server move
@@ -196,6 +197,55 @@ cmd_button(const char *label, int style, const char *prefix, const char *arg)
 	json_add_str(b, "label", label);
 	json_add_str(b, "custom_id", id);
 	return b;
+}
+
+/* See cmd_int.h. */
+const char *
+cmd_arg_split(const char *arg, char *server, size_t len)
+{
+	const char	*colon = strchr(arg, ':');
+
+	if (colon == NULL || colon == arg || (size_t)(colon - arg) >= len ||
+	    colon[1] == '\0')
+		return NULL;
+	snprintf(server, len, "%.*s", (int)(colon - arg), arg);
+	return colon + 1;
+}
+
+/* See cmd_int.h. */
+cJSON *
+cmd_select_rows(const char *custom_id, const char *placeholder,
+    cJSON **options)
+{
+	cJSON	*rows, *row, *sel;
+
+	rows = json_new_array();
+	row = json_new_object();
+	json_add_num(row, "type", 1);
+	sel = json_new_object();
+	json_add_num(sel, "type", 3);
+	json_add_str(sel, "custom_id", custom_id);
+	json_add_str(sel, "placeholder", placeholder);
+	*options = json_add_array(sel, "options");
+	cJSON_AddItemToArray(json_add_array(row, "components"), sel);
+	cJSON_AddItemToArray(rows, row);
+	return rows;
+}
+
+/* See cmd_int.h. */
+void
+cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
+    const char *arg)
+{
+	cJSON	*row, *comps;
+
+	row = json_new_object();
+	json_add_num(row, "type", 1);
+	comps = json_add_array(row, "components");
+	cJSON_AddItemToArray(comps, cmd_button(label, 4, prefix, arg));
+	cJSON_AddItemToArray(comps, cmd_button("Cancel", 2, "x", ""));
+	cJSON_AddItemToArray(json_add_array(data, "components"), row);
+	cmd_no_mentions(data);
 }
 
 /* See cmd_int.h. */
@@ -430,6 +480,8 @@ cmd_result_dispose(struct cmd_result *res)
 		free(res->password);
 	}
 	gitstore_log_free(res->log, res->nlog);
+	free(res->proposer);
+	free(res->plan);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -529,9 +581,9 @@ static const struct cmd_row cmd_rows[] = {
 	{ "server", "restart", "Restart a server", PERM_POWER, CMD_ON_SERVER,
 	    "restart", opts_server, cmd_do_power, PANEL_RESTART },
 	{ "server", "edit", "Change a server's limits", PERM_EDIT,
-	    CMD_ON_SERVER, "edit", opts_server, cmd_do_edit, 0 },
+	    CMD_PROPOSE, "edit", opts_server, cmd_do_edit, 0 },
 	{ "server", "vars", "Show or set a server's egg variables", PERM_VARS,
-	    CMD_ON_SERVER, "change the variables of", opts_vars, cmd_do_vars,
+	    CMD_PROPOSE, "change the variables of", opts_vars, cmd_do_vars,
 	    0 },
 	{ "server", "delete", "Delete a server (asks first)", PERM_DELETE,
 	    CMD_ON_SERVER, "delete", opts_server, cmd_do_delete, 0 },
@@ -581,6 +633,8 @@ static const struct cmd_prefix cmd_components[] = {
 	{ "rb:", 0, cmd_rollback_button },
 	{ "lf:", 0, cmd_logs_follow_button },
 	{ "ls:", 0, cmd_logs_send_button },
+	{ "pa:", 0, cmd_approve_button },
+	{ "pj:", 0, cmd_reject_button },
 	{ "rs:", 0, cmd_restore_pick },
 	{ "ro:", 0, cmd_restore_button },
 	{ "mv:", 0, cmd_move_button },
@@ -621,6 +675,10 @@ run_command(const struct cmd_env *env, const struct ix *x,
 	if (row->scope == CMD_ON_SERVER &&
 	    (c.srv = cmd_server_checked(env, x, cmd_opt_str(x, "server"),
 	    row->perm, row->what, &r)) == NULL)
+		return r;
+	if (row->scope == CMD_PROPOSE &&
+	    (c.srv = cmd_server_or_propose(env, x, cmd_opt_str(x, "server"),
+	    row->perm, row->what, &c.propose, &r)) == NULL)
 		return r;
 	return row->fn(&c);
 }

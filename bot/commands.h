@@ -43,6 +43,8 @@ struct cmd_env {
 	cJSON			*(*server_status)(void *arg, const char *name);
 	cJSON			*(*node_status)(void *arg, const char *name);
 	void			*arg;
+	const char		*review_channel; /* bot.yaml reviewChannel,
+						   or NULL: no proposals */
 };
 
 enum cmd_kind {
@@ -56,6 +58,8 @@ enum cmd_kind {
 	JOB_ROLLBACK_DIFF,	/* what a rollback to revision would do */
 	JOB_ROLLBACK,		/* set the file as it was at revision */
 	JOB_PLAN,		/* the plan of branch (revision) */
+	JOB_APPROVE,		/* approve proposal (revision) */
+	JOB_REJECT,		/* reject proposal (revision) */
 	JOB_BACKUP,		/* ask for a backup (note) */
 	JOB_RESTORE,		/* ask for a restore of backup_id */
 	JOB_MOVE,		/* move server to node */
@@ -98,6 +102,8 @@ struct cmd_job {
 	int		 nlines;	/* logs: lines to show */
 	int		 ephemeral;	/* console, logs: only the user sees */
 	int64_t		 received_ms;	/* set by the bot: when it arrived */
+	int		 propose;	/* set: proposed for review, not
+					   committed to the branch */
 };
 
 /* What an action did, filled by the worker. */
@@ -118,6 +124,12 @@ struct cmd_result {
 						   request's time */
 	struct gitstore_logent	*log;		/* history */
 	size_t			 nlog;
+	char			 proposal[16];	/* proposals: the id */
+	char			*proposer;	/* proposals: their Discord id */
+	char			*plan;		/* propose: the branch's plan */
+	int			 stale;		/* approve: no longer applies */
+	int			 kept;		/* approve: the branch stayed */
+	int			 review_failed;	/* propose: no review posted */
 };
 
 /*
@@ -249,5 +261,27 @@ void	cmd_result_dispose(struct cmd_result *res);
  * ("[#####-----] 50%"); limit <= 0 renders "unlimited".
  */
 void	cmd_bar(double used, double limit, int width, char *out, size_t len);
+
+/*
+ * Proposals (bot/cmd_propose.c). The review channel's message of a
+ * proposal job that ended with res: the diff and the plan with Approve
+ * and Reject buttons. Owned by the caller.
+ */
+cJSON	*cmd_review_message(const struct cmd_job *job,
+	    const struct cmd_result *res);
+/*
+ * The edit of the review message once an approve or reject job ended
+ * with res (content and buttons; the embed stays), or NULL when the
+ * message stays as it is. Owned by the caller.
+ */
+cJSON	*cmd_review_decided(const struct cmd_job *job,
+	    const struct cmd_result *res);
+/*
+ * The review channel's message that tells the proposer how their
+ * proposal was decided (mentioning only them), or NULL. Owned by the
+ * caller.
+ */
+cJSON	*cmd_review_followup(const struct cmd_job *job,
+	    const struct cmd_result *res);
 
 #endif

@@ -80,6 +80,8 @@ static const struct field conf_keys[] = {
 	    conf_snowflake },
 	{ "deployChannel",	FIELD_FUNC, OFF(deploy_channel), 0, 0, 0, NULL,
 	    conf_snowflake },
+	{ "reviewChannel",	FIELD_FUNC, OFF(review_channel), 0, 0, 0, NULL,
+	    conf_snowflake },
 	{ NULL }
 };
 
@@ -372,6 +374,7 @@ bot_conf_free(struct bot_conf *c)
 	free(c->application_id);
 	free(c->audit_channel);
 	free(c->deploy_channel);
+	free(c->review_channel);
 	strv_free(c->guilds, c->nguilds);
 	free(c->api_base);
 	free(c->gateway_url);

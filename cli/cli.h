@@ -24,7 +24,20 @@ int	cmd_plan(int argc, char *argv[]);
 /* cmd_console.c: logs, console */
 int	cmd_logs(int argc, char *argv[]);
 int	cmd_console(int argc, char *argv[]);
-/* cmd_schedule.c: schedule next */
+/* cmd_schedule.c: schedule next; server schedules, server schedule-run */
 int	cmd_schedule(int argc, char *argv[]);
+int	cmd_server_schedules(int argc, char *argv[]);
+int	cmd_server_schedule_run(int argc, char *argv[]);
+struct cJSON;
+/* Prints a server's schedules from its status (roost status NAME). */
+void	sched_print(const struct cJSON *list);
+
+/* cmd_secret.c: secret seal|reseal, node pubkey, server set --secret */
+int	cmd_secret(int argc, char *argv[]);
+int	cmd_node(int argc, char *argv[]);
+struct buf;
+int	cli_secret_read(const char *what, struct buf *out);
+int	cli_server_set_secret(const char *repo, const char *author,
+	    const char *name, const char *var);
 
 #endif

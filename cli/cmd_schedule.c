@@ -11,8 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
+#include "buf.h"
 #include "cli.h"
 #include "cron.h"
+#include "http.h"
+#include "json.h"
 #include "rerr.h"
 #include "tz.h"
 #include "xmalloc.h"
@@ -181,4 +186,183 @@ cmd_schedule(int argc, char *argv[])
 		return CLI_FAIL;
 	}
 	return CLI_OK;
+}
+
+/* ---- roost server schedules / schedule-run: through roostd's API ---- */
+
+#define SCHED_DEFAULT_API	"/run/roost/roostd.sock"
+
+/* Takes --api SOCKET out of argv; the rest stays in order. */
+static const char *
+sched_api_opt(int *argc, char *argv[])
+{
+	const char	*api = getenv("ROOST_API");
+	int		 i, n = 0;
+
+	for (i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--api") == 0 && i + 1 < *argc) {
+			api = argv[++i];
+			continue;
+		}
+		if (strncmp(argv[i], "--api=", 6) == 0) {
+			api = argv[i] + 6;
+			continue;
+		}
+		argv[n++] = argv[i];
+	}
+	*argc = n;
+	return api != NULL ? api : SCHED_DEFAULT_API;
+}
+
+/* One request to roostd; the body in resp. 0, or CLI_USAGE (said why). */
+static int
+sched_request(const char *api, const char *method, const char *url,
+    struct http_response *resp)
+{
+	struct http_request	 req;
+	struct http		*h = http_new(api);
+	struct rerr		 err;
+	int			 rc = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.body = strcmp(method, "POST") == 0 ? "" : NULL;
+	req.body_len = (size_t)-1;
+	req.timeout_ms = 10000;
+	http_response_init(resp);
+	rerr_init(&err);
+	if (http_do(h, &req, resp, &err) != 0) {
+		fprintf(stderr, "roost: cannot reach roostd at '%s': %s\n"
+		    "roost: is roostd running? (use --api SOCKET or "
+		    "$ROOST_API for another socket)\n", api, err.msg);
+		rc = CLI_USAGE;
+	}
+	http_free(h);
+	return rc;
+}
+
+/* Prints roostd's {"error"} message. */
+static void
+sched_api_error(const struct http_response *resp)
+{
+	cJSON	*o = json_parse_str(buf_str(&resp->body));
+
+	fprintf(stderr, "roost: %s\n", json_str(o, "error",
+	    buf_str(&resp->body)));
+	cJSON_Delete(o);
+}
+
+/* Prints a server's schedules, as roost status NAME shows them. */
+void
+sched_print(const cJSON *list)
+{
+	const cJSON	*s, *t, *l;
+	const char	*out;
+
+	if (cJSON_GetArraySize(list) == 0) {
+		printf("\nno schedules\n");
+		return;
+	}
+	printf("\n%-20s %-22s %-26s %-10s %s\n", "SCHEDULE", "CRON", "NEXT RUN",
+	    "LAST", "LAST RUN");
+	cJSON_ArrayForEach(s, list) {
+		l = json_get(s, "lastRun");
+		printf("%-20s %-22s %-26s %-10s %s%s\n", json_str(s, "name", "?"),
+		    json_str(s, "cron", "?"), json_str(s, "nextRun", "-"),
+		    json_bool(s, "running", 0) ? "running" :
+		    json_str(l, "result", "-"), json_str(l, "startedAt", ""),
+		    json_int64(s, "failures", 0) > 0 ? " (failures)" : "");
+		if (json_str(l, "message", NULL) != NULL)
+			printf("  %s\n", json_str(l, "message", ""));
+		cJSON_ArrayForEach(t, json_get(l, "tasks")) {
+			printf("  %-8s %-10s %s\n", json_str(t, "task", "?"),
+			    json_str(t, "result", "?"), json_str(t, "message",
+			    json_str(t, "command", "")));
+			if ((out = json_str(t, "output", NULL)) != NULL)
+				printf("    | %s\n", out);
+		}
+	}
+}
+
+/* roost server schedules NAME [--api SOCKET] [--format text|json] */
+int
+cmd_server_schedules(int argc, char *argv[])
+{
+	struct http_response	 resp;
+	const char		*api, *format = "text";
+	char			*url, *esc;
+	cJSON			*o;
+	int			 rc;
+
+	api = sched_api_opt(&argc, argv);
+	if (argc == 4 && strcmp(argv[2], "--format") == 0) {
+		format = argv[3];
+		argc = 2;
+	}
+	if (argc != 2 || (strcmp(format, "text") != 0 &&
+	    strcmp(format, "json") != 0)) {
+		fprintf(stderr, "usage: roost server schedules NAME [--api "
+		    "SOCKET] [--format text|json]\n");
+		return CLI_USAGE;
+	}
+	esc = http_escape(argv[1]);
+	xasprintf(&url, "http://localhost/v1/servers/%s", esc);
+	free(esc);
+	if ((rc = sched_request(api, "GET", url, &resp)) == 0) {
+		if (resp.status != 200) {
+			sched_api_error(&resp);
+			rc = CLI_FAIL;
+		} else {
+			o = json_parse_str(buf_str(&resp.body));
+			if (strcmp(format, "json") == 0) {
+				char *s = json_print_pretty(json_get(o,
+				    "schedules") != NULL ? json_get(o,
+				    "schedules") : cJSON_CreateArray());
+
+				printf("%s\n", s);
+				free(s);
+			} else
+				sched_print(json_get(o, "schedules"));
+			cJSON_Delete(o);
+		}
+	}
+	http_response_dispose(&resp);
+	free(url);
+	return rc;
+}
+
+/* roost server schedule-run NAME SCHEDULE [--api SOCKET] */
+int
+cmd_server_schedule_run(int argc, char *argv[])
+{
+	struct http_response	 resp;
+	const char		*api;
+	char			*url, *e1, *e2;
+	int			 rc;
+
+	api = sched_api_opt(&argc, argv);
+	if (argc != 3) {
+		fprintf(stderr, "usage: roost server schedule-run NAME "
+		    "SCHEDULE [--api SOCKET]\n");
+		return CLI_USAGE;
+	}
+	e1 = http_escape(argv[1]);
+	e2 = http_escape(argv[2]);
+	xasprintf(&url, "http://localhost/v1/servers/%s/schedules/%s/run",
+	    e1, e2);
+	free(e1);
+	free(e2);
+	if ((rc = sched_request(api, "POST", url, &resp)) == 0) {
+		if (resp.status != 202) {
+			sched_api_error(&resp);
+			rc = CLI_FAIL;
+		} else
+			printf("started schedule %s of %s (roost server "
+			    "schedules %s shows its result)\n", argv[2],
+			    argv[1], argv[1]);
+	}
+	http_response_dispose(&resp);
+	free(url);
+	return rc;
 }

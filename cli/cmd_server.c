@@ -34,6 +34,8 @@ server_usage(void)
 	    "                           [--cpu PCT] [--port N] [--var KEY=VALUE]"
 	    "... [--image REF] [--stopped]\n"
 	    "       roost server set NAME KEY=VALUE...\n"
+	    "       roost server set NAME VAR --secret   (value from the "
+	    "terminal or stdin, sealed)\n"
 	    "       roost server start|stop|restart|reinstall|delete NAME\n"
 	    "       roost server backup NAME [--note TEXT]\n"
 	    "       roost server restore NAME BACKUP\n"
@@ -48,6 +50,9 @@ server_usage(void)
 	    "       roost server rollback NAME REVISION [--yes]\n"
 	    "       roost server list\n"
 	    "       roost server limits [--format text|json]\n"
+	    "       roost server schedules NAME [--api SOCKET] "
+	    "[--format text|json]\n"
+	    "       roost server schedule-run NAME SCHEDULE [--api SOCKET]\n"
 	    "common options: --repo DIR (default .) --author \"Name <email>\" "
 	    "--branch B --remote R|'' --request-id ID\n");
 	return CLI_USAGE;
@@ -804,7 +809,11 @@ cmd_server(int argc, char *argv[])
 		return server_usage();
 	}
 	sub = rest[0];
-	if (strcmp(sub, "create") == 0)
+	if (strcmp(sub, "set") == 0 && n == 4 && (strcmp(rest[3],
+	    "--secret") == 0 || strcmp(rest[2], "--secret") == 0))
+		rc = cli_server_set_secret(so.repo, so.author, rest[1],
+		    strcmp(rest[3], "--secret") == 0 ? rest[2] : rest[3]);
+	else if (strcmp(sub, "create") == 0)
 		rc = server_create(&so, n, rest);
 	else if (strcmp(sub, "set") == 0 || strcmp(sub, "start") == 0 ||
 	    strcmp(sub, "stop") == 0 || strcmp(sub, "restart") == 0 ||
@@ -814,6 +823,10 @@ cmd_server(int argc, char *argv[])
 		rc = server_edit(&so, sub, n, rest);
 	else if (strcmp(sub, "sftp") == 0)
 		rc = server_sftp(&so, n, rest);
+	else if (strcmp(sub, "schedules") == 0)
+		rc = cmd_server_schedules(n, rest);
+	else if (strcmp(sub, "schedule-run") == 0)
+		rc = cmd_server_schedule_run(n, rest);
 	else if (strcmp(sub, "member") == 0)
 		rc = server_member(&so, n, rest);
 	else if (strcmp(sub, "history") == 0)

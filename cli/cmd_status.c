@@ -111,6 +111,10 @@ print_table(const cJSON *root, const cJSON *single)
 		    jstr(node, "name") ? jstr(node, "name") : "?",
 		    rev ? rev : "(none)", fe ? "  fetch error: " : "",
 		    fe ? fe : "");
+		if (jstr(node, "sealKey") != NULL)
+			printf("sealKey %s%s\n", jstr(node, "sealKey"),
+			    json_bool(node, "sealKeyCommitted", 0) ? "" :
+			    "  (not in nodes/, see roost node pubkey)");
 		servers = cJSON_GetObjectItemCaseSensitive(root, "servers");
 	} else
 		servers = NULL;
@@ -277,8 +281,11 @@ cmd_status(int argc, char *argv[])
 		goto done;
 	}
 	print_table(root, name != NULL ? root : NULL);
-	if (name != NULL)
+	if (name != NULL) {
 		print_backups(json_get(root, "backups"));
+		if (json_get(root, "schedules") != NULL)
+			sched_print(json_get(root, "schedules"));
+	}
 	cJSON_Delete(root);
 done:
 	http_response_dispose(&resp);

@@ -2,8 +2,8 @@
  * roost: the command-line interface for people and CI. It validates state
  * repositories, imports eggs, makes the same server edits the Discord bot
  * makes (through the panel core in lib/), asks a node's roostd for its
- * status and plans, shows and types into a server's console, and
- * checks cron expressions (the next fire times of a schedule).
+ * status and plans, shows and types into a server's console, seals
+ * secrets for the nodes, and checks cron expressions (the next fire times of a schedule).
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +29,9 @@ static const struct cli_cmd cli_cmds[] = {
 	    "logs NAME [-n N] [-f] [--no-ansi] [--api SOCKET]" },
 	{ "console", cmd_console,
 	    "console NAME [-c LINE [-w SECONDS]] [--api SOCKET]" },
+	{ "secret", cmd_secret,
+	    "secret seal [--node N]... < VALUE | secret reseal [--node N]..." },
+	{ "node", cmd_node, "node pubkey [--api SOCKET]" },
 	{ "schedule", cmd_schedule,
 	    "schedule next \"CRON\" [--tz ZONE] [-n N] [--after RFC3339]" },
 };

@@ -1892,3 +1892,146 @@ gitstore_commit_info(struct gitstore *gs, const char *rev,
 	git_commit_free(c);
 	return 0;
 }
+
+/* The best common ancestor of two commits; see gitstore.h. */
+int
+gitstore_merge_base(struct gitstore *gs, const char *a, const char *b,
+    char out[GITSTORE_IDLEN], struct rerr *err)
+{
+	git_oid	oa, ob, base;
+	int	rc;
+
+	if ((rc = oid_parse(&oa, a, err)) != 0 ||
+	    (rc = oid_parse(&ob, b, err)) != 0)
+		return rc;
+	rc = git_merge_base(&base, gs->repo, &oa, &ob);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return rerr_set(err, ROOST_ENOTFOUND, "%.7s and %.7s have no "
+		    "common history", a, b);
+	}
+	if (rc < 0)
+		return gs_fail(err, -1, "cannot find a merge base");
+	git_oid_tostr(out, GITSTORE_IDLEN, &base);
+	return 0;
+}
+
+/* Deletes ref name of repo when it exists; 1 when it did. */
+static int
+ref_drop(git_repository *repo, const char *name, const git_oid *expect,
+    struct rerr *err)
+{
+	git_reference	*ref;
+	const git_oid	*at;
+	int		 rc;
+
+	if ((rc = git_reference_lookup(&ref, repo, name)) == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc < 0)
+		return gs_fail(err, -1, name);
+	at = git_reference_target(ref);
+	if (expect != NULL && (at == NULL || !git_oid_equal(at, expect))) {
+		git_reference_free(ref);
+		return rerr_set(err, ROOST_ECONFLICT, "'%s' moved; it was not "
+		    "deleted", name);
+	}
+	rc = git_reference_delete(ref);
+	git_reference_free(ref);
+	if (rc < 0)
+		return gs_fail(err, -1, name);
+	return 1;
+}
+
+/* Deletes branch on remote: a push of nothing to it. */
+static int
+remote_branch_drop(struct gitstore *gs, const char *remote,
+    const char *branch, const git_oid *expect, struct rerr *err)
+{
+	git_push_options	 po = GIT_PUSH_OPTIONS_INIT;
+	git_repository		*rr;
+	git_remote		*r = NULL;
+	git_strarray		 specs;
+	const char		*url;
+	char			*spec, *ref;
+	int			 rc;
+
+	if ((rc = remote_open(gs, remote, &r, err)) != 0)
+		return rc;
+	url = git_remote_url(r);
+	xasprintf(&ref, "refs/heads/%s", branch);
+	if (url_is_local(url)) {
+		/* a local remote's ref is deleted in place, checked first */
+		if (strncmp(url, "file://", 7) == 0)
+			url += 7;
+		if (git_repository_open_ext(&rr, url,
+		    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+			rc = gs_fail(err, -1, url);
+		else {
+			rc = ref_drop(rr, ref, expect, err);
+			git_repository_free(rr);
+		}
+		goto done;
+	}
+	xasprintf(&spec, ":%s", ref);
+	specs.strings = &spec;
+	specs.count = 1;
+	callbacks_init(gs, &po.callbacks);
+	po.callbacks.push_update_reference = push_ref_cb;
+	free(gs->push_status);
+	gs->push_status = NULL;
+	if (git_remote_push(r, &specs, &po) < 0)
+		rc = gs_fail(err, -1, url != NULL ? url : remote);
+	else if (gs->push_status != NULL)
+		rc = rerr_set(err, -1, "the remote refused to delete '%s': %s",
+		    branch, gs->push_status);
+	else
+		rc = 1;
+	free(spec);
+done:
+	free(ref);
+	git_remote_free(r);
+	return rc;
+}
+
+/* Deletes a branch here and on remote; see gitstore.h. */
+int
+gitstore_branch_delete(struct gitstore *gs, const char *remote,
+    const char *branch, const char *expect, struct rerr *err)
+{
+	git_oid	 eoid;
+	char	*name;
+	int	 rc, found = 0;
+
+	if (expect != NULL && (rc = oid_parse(&eoid, expect, err)) != 0)
+		return rc;
+	xasprintf(&name, "refs/heads/%s", branch);
+	if (git_reference_name_is_valid(&rc, name) < 0 || !rc) {
+		git_error_clear();
+		free(name);
+		return rerr_set(err, ROOST_EINVAL, "'%s' is not a valid branch "
+		    "name", branch);
+	}
+	if (remote != NULL) {
+		if ((rc = remote_branch_drop(gs, remote, branch, expect ?
+		    &eoid : NULL, err)) < 0)
+			goto done;
+		found |= rc;
+		free(name);
+		xasprintf(&name, "refs/remotes/%s/%s", remote, branch);
+		if ((rc = ref_drop(gs->repo, name, NULL, err)) < 0)
+			goto done;
+		free(name);
+		xasprintf(&name, "refs/heads/%s", branch);
+	}
+	if ((rc = ref_drop(gs->repo, name, remote == NULL && expect != NULL ?
+	    &eoid : NULL, err)) < 0)
+		goto done;
+	found |= rc;
+	rc = found ? 0 : rerr_set(err, ROOST_ENOTFOUND, "there is no branch "
+	    "'%s'", branch);
+done:
+	free(name);
+	return rc;
+}

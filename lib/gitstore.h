@@ -275,4 +275,22 @@ int	gitstore_diff_text(const char *old, size_t olen, const char *new,
 int	gitstore_ident_parse(const char *ident, char **name, char **email,
 	    struct rerr *err);
 
+/*
+ * Writes the best common ancestor of commits a and b (git merge-base)
+ * into out. Returns 0, ROOST_ENOTFOUND when they share no history, or -1.
+ */
+int	gitstore_merge_base(struct gitstore *gs, const char *a, const char *b,
+	    char out[GITSTORE_IDLEN], struct rerr *err);
+/*
+ * Deletes branch: on remote first when remote is not NULL (a push that
+ * deletes refs/heads/<branch>; on a local remote the ref is deleted in
+ * place), then its remote-tracking ref and the local branch. With expect,
+ * the branch (the remote's, else the local one) must still be at that
+ * commit (ROOST_ECONFLICT otherwise, nothing deleted there). Returns 0,
+ * ROOST_ENOTFOUND when the branch was nowhere, ROOST_EINVAL for a bad
+ * name, or -1.
+ */
+int	gitstore_branch_delete(struct gitstore *gs, const char *remote,
+	    const char *branch, const char *expect, struct rerr *err);
+
 #endif

@@ -274,6 +274,14 @@ http_do(struct http *h, const struct http_request *req,
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_progress_cb);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	if (req->aws_sigv4 != NULL) {
+		/* AWS Signature Version 4, computed by libcurl. */
+		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, req->aws_sigv4);
+		curl_easy_setopt(c, CURLOPT_USERPWD, req->userpwd);
+		/* Transfers of any length, but a stalled one ends. */
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	}
 
 	if (strcmp(method, "GET") == 0)
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -291,8 +299,12 @@ http_do(struct http *h, const struct http_request *req,
 		}
 	}
 
-	/* Never wait for a 100-continue that small servers do not send. */
-	if ((hdrs = curl_slist_append(hdrs, "Expect:")) == NULL)
+	/*
+	 * Never wait for a 100-continue that small servers do not send. Not
+	 * with AWS signing: Debian 12's libcurl would sign the empty header.
+	 */
+	if (req->aws_sigv4 == NULL &&
+	    (hdrs = curl_slist_append(hdrs, "Expect:")) == NULL)
 		fatalx("out of memory");
 	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
 		if ((tmp = curl_slist_append(hdrs, req->headers[i])) == NULL)

@@ -42,6 +42,9 @@ struct http_request {
 	size_t		  max_response;	/* body cap; 0: 64 MiB */
 	http_data_cb	  on_data;	/* set: stream instead of collect */
 	void		 *arg;
+	const char	 *aws_sigv4;	/* "aws:amz:REGION:s3": libcurl signs;
+					   a transfer stalled 60 s ends */
+	const char	 *userpwd;	/* "KEY:SECRET" for aws_sigv4 */
 };
 
 struct http_header {

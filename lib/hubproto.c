@@ -30,6 +30,7 @@ static const char *const hubp_names[] = {
 	[HUBP_COMMAND] = "command",
 	[HUBP_SUBSCRIBE] = "subscribe",
 	[HUBP_UNSUBSCRIBE] = "unsubscribe",
+	[HUBP_SCHEDULE_RUN] = "schedule_run",
 };
 
 /* The type of a frame. */
@@ -271,5 +272,19 @@ hubp_unsubscribe(const char *server)
 	cJSON	*o = frame(HUBP_UNSUBSCRIBE);
 
 	json_add_str(o, "server", server);
+	return done(o);
+}
+
+/* schedule_run */
+char *
+hubp_schedule_run(const char *id, const char *server, const char *schedule,
+    const char *user)
+{
+	cJSON	*o = frame(HUBP_SCHEDULE_RUN);
+
+	json_add_str(o, "id", id);
+	json_add_str(o, "server", server);
+	json_add_str(o, "schedule", schedule);
+	json_add_str(o, "user", user);
 	return done(o);
 }

@@ -36,7 +36,8 @@ enum hubp_type {
 	HUBP_RESYNC,		/* - */
 	HUBP_COMMAND,		/* id, server, user, line */
 	HUBP_SUBSCRIBE,		/* server, lines */
-	HUBP_UNSUBSCRIBE	/* server */
+	HUBP_UNSUBSCRIBE,	/* server */
+	HUBP_SCHEDULE_RUN	/* id, server, schedule, user */
 };
 
 /* The codes of a command_result frame. */
@@ -46,6 +47,7 @@ enum hubp_type {
 #define HUBP_CODE_NOT_RUNNING	"not_running"
 #define HUBP_CODE_RATE_LIMITED	"rate_limited"	/* retryMs says when */
 #define HUBP_CODE_FAILED	"failed"	/* audit log or transport */
+#define HUBP_CODE_BUSY		"busy"		/* the schedule's run goes on */
 
 #define HUBP_CONSOLE_MAX_LINES	200	/* lines of one console frame */
 #define HUBP_TAIL_MAX		1000	/* lines a subscribe may ask for */
@@ -96,6 +98,12 @@ char	*hubp_resync(void);
 /* A console command typed by user ("discord:ID") on server. */
 char	*hubp_command(const char *id, const char *server, const char *user,
 	    const char *line);
+/*
+ * Runs server's schedule now for user ("discord:ID"): an action on the
+ * node, audited, not a commit; answered by command_result (seq 0).
+ */
+char	*hubp_schedule_run(const char *id, const char *server,
+	    const char *schedule, const char *user);
 /*
  * Starts sending server's console lines, first the latest lines of them
  * (0: none); unsubscribe stops.

@@ -26,6 +26,8 @@
 #include "panel.h"
 #include "panel_int.h"
 #include "rerr.h"
+#include "seal.h"
+#include "secret.h"
 #include "state.h"
 #include "xmalloc.h"
 #include "ydoc.h"
@@ -481,16 +483,18 @@ apply_once(struct panel *p, const struct panel_req *req,
 	if ((rc = gitstore_commit_create(p->gs, base, &ch, 1, req->author,
 	    p->committer, buf_str(&msg), 0, id, err)) != 0)
 		goto done;
-	if ((rc = gitstore_check_clean(p->gs, p->branch, local, id, err)) != 0)
+	/* a proposal's commit goes to a branch of its own, made here */
+	if (e->branch == NULL && (rc = gitstore_check_clean(p->gs, p->branch,
+	    local, id, err)) != 0)
 		goto done;
 	if (p->remote != NULL) {
-		if ((rc = gitstore_push(p->gs, p->remote, id, p->branch,
-		    err)) != 0)
+		if ((rc = gitstore_push(p->gs, p->remote, id, e->branch ?
+		    e->branch : p->branch, err)) != 0)
 			goto done;
 		res->pushed = 1;
 	}
-	if ((rc = gitstore_branch_update(p->gs, p->branch, local, id,
-	    "roost: edit", err)) != 0)
+	if ((rc = gitstore_branch_update(p->gs, e->branch ? e->branch :
+	    p->branch, e->branch ? "" : local, id, "roost: edit", err)) != 0)
 		goto done;
 	memcpy(res->commit, id, GITSTORE_IDLEN);
 	/* nst is the state of the new commit: the next edit starts there. */
@@ -611,6 +615,20 @@ old_value(const char *text, size_t len, const char *path)
 	return r;
 }
 
+/*
+ * A value as a commit message says it: a variable that is sealed or looks
+ * secret is shown as secret.h shows it, never in the clear.
+ */
+static void
+what_value(struct buf *what, const char *path, const char *v)
+{
+	if (strncmp(path, "variables.", 10) == 0 && (seal_is_sealed(v) ||
+	    secret_name_looks(path + 10)))
+		secret_show(NULL, path + 10, v, what);
+	else
+		buf_puts(what, v);
+}
+
 static int
 set_one(struct panel_ctx *c, const char *path, const char *value, int mode,
     struct rerr *err)
@@ -643,12 +661,16 @@ set_one(struct panel_ctx *c, const char *path, const char *value, int mode,
 	buf_dispose(&nb);
 	if (c->what->len > 0)
 		buf_puts(c->what, ", ");
-	if (value == NULL)
-		buf_addf(c->what, "%s %s -> (unset)", path, was ? was : "");
-	else if (was != NULL)
-		buf_addf(c->what, "%s %s -> %s", path, was, value);
-	else
-		buf_addf(c->what, "%s %s", path, value);
+	buf_addf(c->what, "%s ", path);
+	if (value == NULL) {
+		what_value(c->what, path, was ? was : "");
+		buf_puts(c->what, " -> (unset)");
+	} else if (was != NULL) {
+		what_value(c->what, path, was);
+		buf_puts(c->what, " -> ");
+		what_value(c->what, path, value);
+	} else
+		what_value(c->what, path, value);
 	free(was);
 	return 0;
 }
@@ -1704,5 +1726,22 @@ panel_server_move(struct panel *p, const struct panel_req *req,
 	if (node == NULL || !state_name_valid(node))
 		return rerr_set(err, ROOST_EINVAL, "'%s' is not a node name",
 		    node != NULL ? node : "");
+	return panel_apply(p, req, &e, res, err);
+}
+
+/* The edit of panel_server_set or _vars, made as a proposal; panel_int.h. */
+int
+panel_set_apply(struct panel *p, const struct panel_req *req,
+    const char *name, const char *const *kv, size_t nkv, int vars,
+    const char *branch, const char *trailer, struct panel_result *res,
+    struct rerr *err)
+{
+	struct set_arg		a = { kv, nkv, vars };
+	struct panel_edit	e = { vars ? "server vars" : "server set",
+				    name, 1, edit_set, &a, trailer, branch };
+
+	if (nkv == 0)
+		return rerr_set(err, ROOST_EINVAL, "nothing to set; give "
+		    "KEY=VALUE items");
 	return panel_apply(p, req, &e, res, err);
 }

@@ -294,4 +294,80 @@ void	panel_password_generate(char *out, size_t len);
 int	panel_password_hash(const char *password, char **out,
 	    struct rerr *err);
 
+/*
+ * Change requests (docs/gitops.md): an edit someone may not make is
+ * committed to a branch of its own, roost/proposals/<id>, and merged
+ * into the tracked branch when someone approves it.
+ */
+#define PANEL_PROPOSAL_IDLEN	9	/* 8 hex digits and NUL */
+
+struct panel_proposal {
+	char	 id[PANEL_PROPOSAL_IDLEN];
+	char	*branch;		/* "roost/proposals/<id>" */
+	char	*server;
+	char	 commit[GITSTORE_IDLEN];	/* the branch's tip */
+	char	 base[GITSTORE_IDLEN];	/* where it left the tracked one */
+	char	*author;		/* the proposer, "Name <email>" */
+	char	*proposer;		/* their Discord id, or NULL */
+	char	*summary;		/* the proposal's first line */
+	char	*diff;			/* the server's file, base to tip */
+	char	*plan;			/* as panel_plan_branch, or NULL */
+	int	 stale;			/* approve: it no longer applies */
+	int	 kept;			/* approve: the branch stayed */
+};
+
+/* Prepares a proposal; cannot fail. */
+void	panel_proposal_init(struct panel_proposal *pr);
+/* Frees what a proposal holds; pr can be reused. */
+void	panel_proposal_dispose(struct panel_proposal *pr);
+/* True when id is a proposal id: 8 lowercase hex digits. */
+int	panel_proposal_id_valid(const char *id);
+
+/*
+ * Proposes what panel_server_set (vars: panel_server_set_vars) would do:
+ * the edit is made on the tracked branch's tip and validated as any
+ * edit, but committed (as req->author, trailer "Roost-Proposal: <id>") to
+ * a new branch roost/proposals/<id>, pushed when there is a remote; the
+ * tracked branch does not move. The id is the first 8 hex digits of the
+ * SHA-256 of the request id (random without one), so a redelivered
+ * request finds its proposal (res->existing). Fills out with the
+ * proposal, its diff and its plan. Returns as panel_server_set
+ * (res->unchanged: nothing to propose, no branch made).
+ */
+int	panel_propose_set(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *const *kv, size_t nkv, int vars,
+	    struct panel_proposal *out, struct panel_result *res,
+	    struct rerr *err);
+/*
+ * Reads proposal id (fetched first when there is a remote) into out: its
+ * tip, base, author, server (checked against server when not NULL), the
+ * diff of the server's file and, with plan set, the branch's plan.
+ * Returns 0, ROOST_ENOTFOUND when no such proposal is open, ROOST_EINVAL,
+ * or -1.
+ */
+int	panel_proposal_load(struct panel *p, const char *id,
+	    const char *server, int plan, struct panel_proposal *out,
+	    struct rerr *err);
+/*
+ * Approves proposal id: its change to the server's file is applied to
+ * the tracked branch's tip (unchanged when the branch has not moved,
+ * else a three-way merge) and validated like any edit, then committed
+ * authored by the proposer with the trailers "Roost-Proposal: <id>" and
+ * "Roost-Approved-By: <req->author>"; the proposal branch is deleted.
+ * When the change no longer applies (a conflict, the server gone, or the
+ * result invalid) out->stale is set, nothing is committed and the branch
+ * is kept. Returns as panel_server_set, ROOST_ENOTFOUND when the
+ * proposal is not open, ROOST_EEXISTS when it was approved already.
+ */
+int	panel_proposal_approve(struct panel *p, const struct panel_req *req,
+	    const char *id, const char *server, struct panel_proposal *out,
+	    struct panel_result *res, struct rerr *err);
+/*
+ * Rejects proposal id: deletes its branch (here and on the remote).
+ * Returns 0, ROOST_ENOTFOUND when it is not open, ROOST_EEXISTS when it
+ * was approved already, or -1.
+ */
+int	panel_proposal_reject(struct panel *p, const char *id,
+	    const char *server, struct panel_proposal *out, struct rerr *err);
+
 #endif

@@ -52,7 +52,11 @@ struct panel_edit {
 	int		 must_exist;	/* PANEL_NEW, PANEL_EXISTS, ... */
 	int		 (*fn)(struct panel_ctx *, void *, struct rerr *);
 	void		*arg;
-	const char	*trailer;	/* one more "Key: value", or NULL */
+	const char	*trailer;	/* more "Key: value" lines, or NULL */
+	const char	*branch;	/* NULL: the tracked branch; else a new
+					   branch made (and pushed) for the
+					   commit, which stays off the
+					   tracked one (a proposal) */
 };
 
 /*
@@ -72,5 +76,14 @@ int	panel_base(struct panel *p, char base[GITSTORE_IDLEN],
 int	panel_apply(struct panel *p, const struct panel_req *req,
 	    const struct panel_edit *e, struct panel_result *res,
 	    struct rerr *err);
+
+/*
+ * Runs the edit of panel_server_set (vars: panel_server_set_vars) with
+ * e->branch = branch and e->trailer = trailer (see struct panel_edit).
+ */
+int	panel_set_apply(struct panel *p, const struct panel_req *req,
+	    const char *name, const char *const *kv, size_t nkv, int vars,
+	    const char *branch, const char *trailer,
+	    struct panel_result *res, struct rerr *err);
 
 #endif

@@ -37,7 +37,7 @@ static const struct {
 	{ "vars", PERM_VARS }, { "sftp", PERM_SFTP },
 	{ "delete", PERM_DELETE }, { "create", PERM_CREATE },
 	{ "reinstall", PERM_REINSTALL }, { "console", PERM_CONSOLE },
-	{ "backup", PERM_BACKUP },
+	{ "backup", PERM_BACKUP }, { "schedule", PERM_SCHEDULE },
 	{ "admin", PERM_ADMIN },
 };
 
@@ -353,6 +353,7 @@ state_server_dup(const struct state_server *srv)
 		d->members[i] = srv->members[i];
 		d->members[i].id = pack_str(&k, srv->members[i].id);
 	}
+	state_schedules_copy(&d->schedules, &srv->schedules);
 	return d;
 }
 
@@ -419,6 +420,7 @@ state_server_free(struct state_server *srv)
 	for (i = 0; i < srv->nmembers; i++)
 		sfree(srv, srv->members[i].id);
 	sfree(srv, srv->members);
+	state_schedules_dispose(&srv->schedules);
 	free(srv);
 }
 
@@ -430,6 +432,7 @@ state_node_dispose(struct state_node *n)
 	free(n->address);
 	free(n->public_address);
 	free(n->ports);
+	free(n->seal_key);
 }
 
 /* Frees what a backup policy holds (not packed). */
@@ -456,8 +459,13 @@ state_free(struct state *st)
 		free(st->conf.access[i].role);
 	free(st->conf.access);
 	free(st->conf.default_node);
+	util_strv_free(st->conf.seal_to, st->conf.nseal_to);
 	state_backups_dispose(&st->conf.backups);
+	state_schedules_dispose(&st->conf.schedules);
 	free(st->conf.alerts.channel);
+	for (i = 0; i < st->conf.proposals.nroles; i++)
+		free(st->conf.proposals.roles[i]);
+	free(st->conf.proposals.roles);
 	for (i = 0; i < st->nnodes; i++)
 		state_node_dispose(&st->nodes[i]);
 	free(st->nodes);

@@ -40,7 +40,8 @@ struct rerr;
 #define PERM_ADMIN	0x100	/* everything, on every server */
 #define PERM_CONSOLE	0x200	/* type into the console, read its logs */
 #define PERM_BACKUP	0x400	/* take and restore backups */
-#define PERM_ALL	0x7ff
+#define PERM_SCHEDULE	0x800	/* run a schedule now */
+#define PERM_ALL	0xfff
 
 /* SFTP user permissions. */
 #define SFTP_PERM_READ		0x1
@@ -90,7 +91,8 @@ struct state_backups {
 #define ALERT_INSTALL	0x04	/* an install failed */
 #define ALERT_START	0x08	/* a server failed to start */
 #define ALERT_NODE	0x10	/* a node disconnected, and came back */
-#define ALERT_ALL	0x1f
+#define ALERT_SCHEDULE	0x20	/* a schedule's run failed */
+#define ALERT_ALL	0x3f
 #define ALERT_NODE_DOWN_MS	60000	/* default alerts.nodeDownAfter */
 
 /* roost.yaml's alerts. */
@@ -100,15 +102,70 @@ struct state_alerts {
 	uint64_t	 node_down_ms;	/* disconnected this long: alert */
 };
 
+/* roost.yaml's proposals: who may propose edits they may not make. */
+struct state_proposals {
+	int		  enabled;	/* proposals.enabled (default 0) */
+	char		**roles;	/* only holders of these role ids may
+					   propose; none: whoever may view
+					   the server */
+	size_t		  nroles;
+};
+
+/*
+ * Schedules (a server file's schedules, roost.yaml's defaults.schedules):
+ * tasks run by the node at the fire times of a cron expression
+ * (lib/cron.h). docs/schedules.md.
+ */
+#define STATE_MAX_SCHEDULES	10	/* per server */
+#define STATE_MAX_TASKS		20	/* per schedule */
+#define STATE_TASK_AFTER_MAX	86400000	/* one offset: a day, in ms */
+
+enum state_task_kind {
+	STATE_TASK_COMMAND,	/* a console line */
+	STATE_TASK_RESTART,	/* restart the server (not a crash) */
+	STATE_TASK_BACKUP	/* a backup with the server's policy */
+};
+
+struct state_task {
+	enum state_task_kind	 kind;
+	char			*arg;	/* the line, the backup note, or NULL */
+	uint64_t		 after_ms; /* after the previous task */
+	int			 cont;	/* continueOnFailure */
+};
+
+struct state_schedule {
+	char			*name;
+	char			*cron;	/* as written; parses with cron_parse */
+	char			*timezone; /* IANA name, or NULL: the node's */
+	int			 only_running; /* onlyWhenRunning */
+	struct state_task	*tasks;
+	size_t			 ntasks;
+	int			 line;	/* where the schedule is written */
+	int			 col;
+};
+
+/* A list of schedules; set says the file wrote the key (even empty). */
+struct state_schedules {
+	struct state_schedule	*v;
+	size_t			 n;
+	int			 set;
+};
+
 struct state_conf {
 	char			*path;		/* "roost.yaml" */
+	struct state_proposals	 proposals;
 	struct state_alerts	 alerts;
 	struct state_access	*access;
 	size_t			 naccess;
 	struct state_limits	 defaults;	/* default limits for new servers */
 	char			*default_node;	/* or NULL: placed by capacity */
 	int64_t			 max_servers_per_user; /* 0: no limit */
+	int			 require_sealed; /* requireSealedSecrets */
+	char			**seal_to;	/* sealTo: nodes every secret
+						   is sealed to, or NULL */
+	size_t			 nseal_to;
 	struct state_backups	 backups;	/* defaults.backups */
+	struct state_schedules	 schedules;	/* defaults.schedules */
 };
 
 struct state_portrange {
@@ -136,6 +193,7 @@ struct state_node {
 	enum state_overhead	 overhead;
 	int			 overhead_percent;
 	int			 allow_empty;	/* a revision may remove all */
+	char			*seal_key;	/* sealKey: public key, or NULL */
 	int			 valid;
 };
 
@@ -226,6 +284,8 @@ struct state_server {
 	int			 valid;		/* 0: see the diags for path */
 	struct state_pos	 pos[STATE_POS_MAX];
 	char			*error;		/* first problem, for status */
+	struct state_schedules	 schedules;	/* defaults applied; never
+						   inside the packed block */
 	size_t			 pack_len;	/* 0, or: a copy made by
 						   state_server_dup in one
 						   block of that many bytes
@@ -325,6 +385,17 @@ unsigned state_perms(const struct state *st, const struct state_server *srv,
 unsigned state_perm_parse(const char *name);
 /* Writes the names of perms, comma-separated, into out. */
 void	state_perm_format(unsigned perms, struct buf *out);
+
+/* A schedule of srv by name, or NULL. Borrowed. */
+const struct state_schedule *state_schedule_find(
+	    const struct state_server *srv, const char *name);
+/* True for a schedule's name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}. */
+int	state_schedule_name_valid(const char *name);
+/* Deep copy of a list of schedules into *dst. */
+void	state_schedules_copy(struct state_schedules *dst,
+	    const struct state_schedules *src);
+/* Frees what a list of schedules holds (not s itself). */
+void	state_schedules_dispose(struct state_schedules *s);
 
 /* True when id is a backup's id ([0-9A-Za-z][0-9A-Za-z._-]{0,63}). */
 int	state_backup_id_valid(const char *id);

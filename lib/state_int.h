@@ -14,7 +14,9 @@ struct diags;
 struct rerr;
 struct state;
 struct state_server;
+struct state_schedules;
 struct ydoc;
+struct ydoc_node;
 
 /*
  * A limit not written (before validation applies the defaults, which come
@@ -36,6 +38,15 @@ int	state_parse_server(struct state_server **out, const char *path,
 
 /* True for an SFTP user name: [a-z0-9_][a-z0-9_-]{0,31}. */
 int	state_sftp_user_valid(const char *s);
+
+/*
+ * Reads a list of schedules (state_sched.c); key is how messages name it
+ * ("schedules", "defaults.schedules"). A key written (n not NULL) sets
+ * out->set, so that an empty list turns the defaults off.
+ */
+struct fields_ctx;
+void	state_load_schedules(struct fields_ctx *c, const struct ydoc_node *n,
+	    const char *key, struct state_schedules *out);
 
 /* Cross-file validation (validate.c); marks servers invalid. */
 void	state_validate(struct state *st);

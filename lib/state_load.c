@@ -26,6 +26,7 @@
 #include "ignore.h"
 #include "limit.h"
 #include "rerr.h"
+#include "seal.h"
 #include "state.h"
 #include "state_int.h"
 #include "util.h"
@@ -298,8 +299,8 @@ parse_perms(struct fields_ctx *c, const struct ydoc_node *n, int sftp)
 			if (p == 0)
 				fields_err(c, it, "unknown permission '%s' (use "
 				    "view, power, edit, vars, sftp, delete, "
-				    "create, reinstall, admin or all)",
-				    it->str);
+				    "create, reinstall, console, schedule, "
+				    "admin or all)", it->str);
 		}
 		perms |= p;
 	}
@@ -470,7 +471,7 @@ alerts_channel(struct fields_ctx *c, const struct field *f, const char *name,
 	a->channel = xstrdup(v->str);
 }
 
-/* alerts.on: a list of crash, crashloop, install, start, node. */
+/* alerts.on: a list of crash, crashloop, install, start, node, schedule. */
 static void
 alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
     const struct ydoc_node *v, void *obj)
@@ -478,7 +479,7 @@ alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
 	static const struct { const char *name; unsigned bit; } kinds[] = {
 		{ "crash", ALERT_CRASH }, { "crashloop", ALERT_CRASHLOOP },
 		{ "install", ALERT_INSTALL }, { "start", ALERT_START },
-		{ "node", ALERT_NODE },
+		{ "node", ALERT_NODE }, { "schedule", ALERT_SCHEDULE },
 	};
 	struct state_alerts	*a = obj;
 	const struct ydoc_node	*it;
@@ -499,10 +500,87 @@ alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
 				break;
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
 			fields_err(c, it, "'%s' takes crash, crashloop, "
-			    "install, start and node, not '%s'", name,
+			    "install, start, node and schedule, not '%s'", name,
 			    ydoc_is_scalar(it) ? it->str : "a non-string");
 		else
 			a->on |= kinds[k].bit;
+	}
+}
+
+/* proposals.roles: Discord role ids. */
+static void
+proposals_roles(struct fields_ctx *c, const struct field *f,
+    const char *name, const struct ydoc_node *v, void *obj)
+{
+	struct state_proposals	*pr = obj;
+	const struct ydoc_node	*it;
+	size_t			 i;
+
+	(void)f;
+	if (v->type != YDOC_SEQ || v->n > 100) {
+		fields_err(c, v, "'%s' must be a list of at most 100 Discord "
+		    "role ids", name);
+		return;
+	}
+	for (i = 0; i < v->n; i++) {
+		it = ydoc_item(v, i);
+		if (!ydoc_is_scalar(it) || !state_snowflake_valid(it->str)) {
+			fields_err(c, it, "each of '%s' must be a Discord role "
+			    "id (17 to 20 digits, quoted)", name);
+			continue;
+		}
+		pr->roles = xreallocarray(pr->roles, pr->nroles + 1,
+		    sizeof(char *));
+		pr->roles[pr->nroles++] = xstrdup(it->str);
+	}
+}
+
+/* roost.yaml's proposals: { enabled, roles }. */
+static void
+load_proposals(struct fields_ctx *c, const struct ydoc_node *root,
+    struct state_proposals *pr)
+{
+	static const struct field f[] = {
+		{ "enabled", FIELD_BOOL, offsetof(struct state_proposals,
+		    enabled), 0, 0 },
+		{ "roles", FIELD_FUNC, 0, 0, 0, 0, NULL, proposals_roles },
+		{ NULL }
+	};
+	const struct ydoc_node	*v;
+
+	if ((v = ydoc_get(root, "proposals")) == NULL || ydoc_is_null(v))
+		return;
+	if (v->type != YDOC_MAP)
+		fields_err(c, v, "'proposals' must be a map such as "
+		    "{ enabled: true }");
+	else
+		fields_fill_prefix(c, v, f, SIZE_MAX, pr, "proposals");
+}
+
+/* sealTo: the nodes every secret is sealed to. */
+static void
+conf_seal_to(struct fields_ctx *c, const struct field *f, const char *name,
+    const struct ydoc_node *v, void *obj)
+{
+	struct state_conf	*conf = obj;
+	size_t			 i;
+
+	(void)f;
+	if (v->type != YDOC_SEQ) {
+		fields_err(c, v, "'%s' must be a list of node names", name);
+		return;
+	}
+	for (i = 0; i < v->n; i++) {
+		const struct ydoc_node *it = ydoc_item(v, i);
+
+		if (!ydoc_is_scalar(it) || *it->str == '\0') {
+			fields_err(c, it, "'%s' must be a list of node names",
+			    name);
+			continue;
+		}
+		conf->seal_to = xreallocarray(conf->seal_to,
+		    conf->nseal_to + 1, sizeof(char *));
+		conf->seal_to[conf->nseal_to++] = xstrdup(it->str);
 	}
 }
 
@@ -518,6 +596,10 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 		    offsetof(struct state_conf, max_servers_per_user), 0,
 		    100000 },
 		{ "alerts", FIELD_SKIP, 0, 0, 0 },
+		{ "proposals", FIELD_SKIP, 0, 0, 0 },
+		{ "requireSealedSecrets", FIELD_BOOL,
+		    offsetof(struct state_conf, require_sealed), 0, 0 },
+		{ "sealTo", FIELD_FUNC, 0, 0, 0, 0, NULL, conf_seal_to },
 	};
 	static const struct field af[] = {
 		{ "channel", FIELD_FUNC, 0, 0, 0, 0, NULL, alerts_channel },
@@ -548,6 +630,7 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 			fields_fill_prefix(&c, v, af, SIZE_MAX,
 			    &st->conf.alerts, "alerts");
 	}
+	load_proposals(&c, root, &st->conf.proposals);
 	if ((acc = ydoc_get(root, "access")) != NULL && !ydoc_is_null(acc)) {
 		if (acc->type != YDOC_SEQ)
 			fields_err(&c, acc, "'access' must be a list of { role, "
@@ -609,6 +692,10 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 				else if (strcmp(kn, "backups") == 0)
 					load_backups(&c, v, &st->conf.backups,
 					    "'defaults.backups'");
+				else if (strcmp(kn, "schedules") == 0)
+					state_load_schedules(&c, v,
+					    "defaults.schedules",
+					    &st->conf.schedules);
 				else if (strcmp(kn, "node") == 0 &&
 				    ydoc_is_scalar(v))
 					st->conf.default_node =
@@ -616,7 +703,7 @@ load_conf(struct state *st, const char *path, const char *buf, size_t len)
 				else
 					fields_err(&c, ydoc_key(def, i), "unknown "
 					    "key '%s' in 'defaults' (use limits, "
-					    "backups or node)", kn);
+					    "backups, schedules or node)", kn);
 			}
 	}
 done:
@@ -657,6 +744,8 @@ load_node(struct state *st, const char *path, const char *stem,
 		{ "memoryOverhead", FIELD_SKIP, 0, 0, 0 },
 		{ "allowEmpty", FIELD_BOOL, offsetof(struct state_node,
 		    allow_empty), 0, 0 },
+		{ "sealKey", FIELD_STR, offsetof(struct state_node, seal_key),
+		    0, 0 },
 	};
 	static const struct field cf[] = {
 		{ "memory", FIELD_INT64, offsetof(struct state_node, cap_memory),
@@ -671,6 +760,7 @@ load_node(struct state *st, const char *path, const char *stem,
 	const struct ydoc_node	*root, *v;
 	struct state_node	*n;
 	size_t			 before = st->diags->nerrors, i;
+	unsigned char		 pk[SEAL_KEYLEN];
 
 	if (ydoc_parse(&doc, path, buf, len, st->diags) != 0)
 		return;
@@ -707,6 +797,13 @@ load_node(struct state *st, const char *path, const char *stem,
 	}
 	if (n->public_address == NULL && n->address != NULL)
 		n->public_address = xstrdup(n->address);
+	if (n->seal_key != NULL && seal_pub_decode(n->seal_key, pk, NULL) != 0) {
+		fields_err(&c, ydoc_get(root, "sealKey"), "'sealKey' must be "
+		    "the node's public key as \"roost node pubkey\" prints it "
+		    "(43 characters of URL-safe base64)");
+		free(n->seal_key);
+		n->seal_key = NULL;
+	}
 	if ((v = ydoc_get(root, "capacity")) != NULL && !ydoc_is_null(v)) {
 		if (v->type != YDOC_MAP)
 			fields_err(&c, v, "'capacity' must be a map { memory, disk, "
@@ -1307,6 +1404,7 @@ state_parse_server(struct state_server **out, const char *path,
 		{ "variables", FIELD_SKIP, 0, 0, 0 },
 		{ "sftp", FIELD_SKIP, 0, 0, 0 },
 		{ "members", FIELD_SKIP, 0, 0, 0 },
+		{ "schedules", FIELD_SKIP, 0, 0, 0 },
 		{ "alerts", FIELD_MAP, 0, 0, 0, 0, server_alert_keys },
 	};
 	struct fields_ctx		 c = { path, d };
@@ -1401,6 +1499,8 @@ state_parse_server(struct state_server **out, const char *path,
 	load_vars(&c, s, ydoc_get(root, "variables"));
 	load_sftp(&c, s, ydoc_get(root, "sftp"));
 	load_members(&c, s, ydoc_get(root, "members"));
+	state_load_schedules(&c, ydoc_get(root, "schedules"), "schedules",
+	    &s->schedules);
 done:
 	s->valid = d->nerrors == before;
 	for (i = first; i < d->n && s->error == NULL; i++)

@@ -3,7 +3,9 @@
  * egg, image, ports (in the node's ranges, unique per node), variables
  * (the egg's rules), and each node's capacity. A problem marks only the
  * server it is about invalid; it is reported at that server's file and
- * the position of the offending value.
+ * the position of the offending value. Sealed values are checked for
+ * their recipients, and plaintext secrets are warned about (an error
+ * under requireSealedSecrets).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,9 @@
 #include "diag.h"
 #include "egg.h"
 #include "limit.h"
+#include "rerr.h"
+#include "seal.h"
+#include "secret.h"
 #include "state.h"
 #include "state_int.h"
 #include "util.h"
@@ -55,6 +60,91 @@ verr_at(struct state *st, struct state_server *srv, int line, int col,
 	srv->valid = 0;
 	if (srv->error == NULL)
 		srv->error = xstrdup(st->diags->v[n].msg);
+}
+
+/* A warning at a server's variable (the server stays valid). */
+static void
+vwarn_at(struct state *st, struct state_server *srv, int line, int col,
+    const char *fmt, ...) __attribute__((__format__(printf, 5, 6)));
+
+static void
+vwarn_at(struct state *st, struct state_server *srv, int line, int col,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	diags_vadd(st->diags, DIAG_WARNING, srv->path, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A sealed value: it parses, the server's node is among its recipients,
+ * and each recipient's key is its node's current sealKey.
+ */
+static void
+check_sealed(struct state *st, struct state_server *srv,
+    const struct state_var *v)
+{
+	struct seal_value	 sv;
+	struct rerr		 e;
+	const struct state_node	*node;
+	unsigned char		 pk[SEAL_KEYLEN];
+	char			 kid[SEAL_KIDLEN];
+	struct buf		 who;
+	size_t			 i;
+	int			 mine = 0;
+
+	rerr_init(&e);
+	if (seal_value_parse(v->value, &sv, &e) != 0) {
+		verr_at(st, srv, v->line, v->col, "variable '%s': %s; seal "
+		    "it again", v->key, e.msg);
+		return;
+	}
+	for (i = 0; i < sv.n; i++) {
+		if (srv->node != NULL && strcmp(sv.v[i].node, srv->node) == 0)
+			mine = 1;
+		if ((node = state_node_find(st, sv.v[i].node)) == NULL)
+			vwarn_at(st, srv, v->line, v->col, "variable '%s' is "
+			    "sealed for node '%s', which does not exist",
+			    v->key, sv.v[i].node);
+		else if (node->seal_key != NULL &&
+		    seal_pub_decode(node->seal_key, pk, NULL) == 0 &&
+		    (seal_kid(pk, kid), strcmp(kid, sv.v[i].kid) != 0))
+			vwarn_at(st, srv, v->line, v->col, "variable '%s' is "
+			    "sealed to key %s of node '%s', not to its sealKey "
+			    "(%s); reseal it (roost secret reseal)", v->key,
+			    sv.v[i].kid, sv.v[i].node, kid);
+	}
+	if (!mine && srv->node != NULL) {
+		buf_init(&who, 0);
+		seal_nodes(v->value, &who);
+		vwarn_at(st, srv, v->line, v->col, "variable '%s' is sealed "
+		    "for %s, but the server runs on node '%s', which cannot "
+		    "open it", v->key, buf_str(&who), srv->node);
+		buf_dispose(&who);
+	}
+	seal_value_dispose(&sv);
+}
+
+/* A plain value of a secret variable: a warning, or an error by policy. */
+static void
+check_plain_secret(struct state *st, struct state_server *srv,
+    const struct state_var *v, const struct egg_var *ev)
+{
+	if (v->value == NULL || *v->value == '\0' ||
+	    !secret_var_is(ev, v->key))
+		return;
+	if (st->conf.require_sealed)
+		verr_at(st, srv, v->line, v->col, "variable '%s' is a secret "
+		    "in plaintext and roost.yaml sets requireSealedSecrets; "
+		    "seal it (roost server set %s %s --secret)", v->key,
+		    srv->name ? srv->name : "NAME", v->key);
+	else
+		vwarn_at(st, srv, v->line, v->col, "variable '%s' looks like "
+		    "a secret in plaintext; seal it (roost server set %s %s "
+		    "--secret)", v->key, srv->name ? srv->name : "NAME",
+		    v->key);
 }
 
 /* What a server's backup policy does not set comes from def. */
@@ -100,6 +190,8 @@ apply_defaults(const struct state *st, struct state_server *srv)
 		*v = dv != STATE_UNSET ? dv : ld->def;
 	}
 	backup_defaults(&st->conf.backups, &srv->backups);
+	if (!srv->schedules.set)
+		state_schedules_copy(&srv->schedules, &st->conf.schedules);
 }
 
 static int
@@ -130,6 +222,12 @@ check_vars(struct state *st, struct state_server *srv, const struct egg *egg)
 			    "variable '%s'", srv->egg, v->key);
 			continue;
 		}
+		if (seal_is_sealed(v->value)) {
+			/* The egg's rules are checked by the node. */
+			check_sealed(st, srv, v);
+			continue;
+		}
+		check_plain_secret(st, srv, v, ev);
 		if (!ev->editable && strcmp(v->value, ev->def) != 0) {
 			verr_at(st, srv, v->line, v->col, "variable '%s' is "
 			    "not editable in egg '%s' (its value is '%s')",

@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "state.h"
 #include "xmalloc.h"
 
 #include "api.h"
@@ -545,6 +546,52 @@ api_command(struct api *api, struct MHD_Connection *c, const char *name,
 	return api_error(c, code, err.msg);
 }
 
+/* POST /v1/servers/NAME/schedules/SCHED/run: a run now, as the peer. */
+static enum MHD_Result
+api_schedule_run(struct api *api, struct MHD_Connection *c, const char *name,
+    const char *rest, const char *method)
+{
+	struct rerr	 err;
+	char		 peer[160], sched[80], *s;
+	const char	*slash = strchr(rest, '/');
+	uid_t		 uid;
+	int		 ret;
+	cJSON		*out;
+	enum MHD_Result	 rc;
+
+	if (slash == NULL || strcmp(slash, "/run") != 0 ||
+	    (size_t)(slash - rest) >= sizeof(sched) || slash == rest)
+		return api_error(c, MHD_HTTP_NOT_FOUND, "not found");
+	snprintf(sched, sizeof(sched), "%.*s", (int)(slash - rest), rest);
+	if (!state_schedule_name_valid(sched))
+		return api_error(c, MHD_HTTP_NOT_FOUND, "no such schedule");
+	if (strcmp(method, "POST") != 0)
+		return api_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
+	if (api->hooks.schedule_run == NULL)
+		return api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no "
+		    "schedules");
+	if (api_peer(c, peer, sizeof(peer), &uid) == -1)
+		return api_error(c, MHD_HTTP_FORBIDDEN, "cannot tell who is "
+		    "asking (no peer credentials)");
+	rerr_init(&err);
+	ret = api->hooks.schedule_run(api->hooks.arg, name, sched, peer, &err);
+	if (ret == ROOST_ENOTFOUND)
+		return api_error(c, MHD_HTTP_NOT_FOUND, err.msg);
+	if (ret == ROOST_ECONFLICT)
+		return api_error(c, MHD_HTTP_CONFLICT, err.msg);
+	if (ret != 0)
+		return api_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
+	out = json_new_object();
+	cJSON_AddStringToObject(out, "server", name);
+	cJSON_AddStringToObject(out, "schedule", sched);
+	cJSON_AddStringToObject(out, "who", peer);
+	s = json_print(out);
+	cJSON_Delete(out);
+	rc = api_reply(c, MHD_HTTP_ACCEPTED, "application/json", s);
+	free(s);
+	return rc;
+}
+
 static void
 api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -557,6 +604,9 @@ api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(req);
 	*con_cls = NULL;
 }
+
+static enum MHD_Result	api_schedule_run(struct api *, struct MHD_Connection *,
+			    const char *, const char *, const char *);
 
 static enum MHD_Result
 api_handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -598,6 +648,22 @@ api_handler(void *cls, struct MHD_Connection *c, const char *url,
 		buf_dispose(&b);
 		return rc;
 	}
+	if (strcmp(url, "/v1/secrets/reseal") == 0) {
+		if (strcmp(method, "POST") != 0)
+			return api_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "use POST");
+		if (req->too_big)
+			return api_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "request body too large");
+		buf_init(&b, 0);
+		code = api->hooks.reseal != NULL ? api->hooks.reseal(
+		    api->hooks.arg, buf_str(&req->body), req->body.len, &b) :
+		    503;
+		rc = api_reply(c, (unsigned)code, "application/json",
+		    b.len ? buf_str(&b) : "{\"error\":\"not available\"}");
+		buf_dispose(&b);
+		return rc;
+	}
 	if (strncmp(url, "/v1/servers/", 12) == 0) {
 		rest = url + 12;
 		q = strchr(rest, '/');
@@ -611,6 +677,8 @@ api_handler(void *cls, struct MHD_Connection *c, const char *url,
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] != '\0')
 			return api_error(c, MHD_HTTP_NOT_FOUND,
 			    "no such server on this node");
+		if (q != NULL && strncmp(q, "/schedules/", 11) == 0)
+			return api_schedule_run(api, c, name, q + 11, method);
 		if (q != NULL && strcmp(q, "/command") == 0) {
 			if (strcmp(method, "POST") != 0)
 				return api_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,

@@ -32,6 +32,19 @@ struct api_hooks {
 		    struct buf *out);
 	/* Fetches and reconciles now, blocking; fills out with JSON. */
 	int	(*reconcile)(void *arg, struct buf *out);
+	/*
+	 * Runs server's schedule name now for who (POST
+	 * /v1/servers/NAME/schedules/SCHED/run): 0 or a ROOST_* code with
+	 * err set. NULL: not offered.
+	 */
+	int	(*schedule_run)(void *arg, const char *server,
+		    const char *name, const char *who, struct rerr *err);
+	/*
+	 * POST /v1/secrets/reseal with the request body; fills out with
+	 * JSON; returns the HTTP status. NULL: 503.
+	 */
+	int	(*reseal)(void *arg, const char *body, size_t len,
+		    struct buf *out);
 	/* The consoles (logs, follow, command); NULL: only the logs hook. */
 	struct console	*console;
 	/* The socket's group when it exists (mode 0660); NULL: none. */

@@ -31,12 +31,14 @@
 #include "backup.h"
 #include "conf.h"
 #include "console.h"
+#include "store.h"
 #include "tarz.h"
 
 #define BK_WHO		"roost:backup"	/* who typed the before/after lines */
 #define BK_PTEROIGNORE_MAX	(32 * 1024)
-#define BK_RECORD_MAX	(64 * 1024)	/* bytes of one <id>.json */
+#define BK_RECORD_MAX	(64 * 1024)	/* bytes of the state file */
 #define BK_STATUS_MAX	50		/* backups listed in a status */
+#define BK_LIST_RETRY	30		/* seconds before a failed list is read again */
 
 enum bk_phase {
 	BK_IDLE,
@@ -44,11 +46,6 @@ enum bk_phase {
 	BK_VERIFY,	/* a restore checks the archive */
 	BK_WAIT_STOP,	/* a restore waits for the server to stop */
 	BK_EXTRACT	/* a restore replaces the data */
-};
-
-struct bk_target {
-	char	*name;
-	char	*path;
 };
 
 /* What the module knows of one server. */
@@ -62,13 +59,16 @@ struct bk_srv {
 	cJSON		*last_restore;
 	char		*target;	/* the target its list is from */
 	char		*target_error;
+	char		*list_error;	/* reading the target failed */
 	cJSON		*list;		/* newest first */
 	int		 list_stale;
+	int		 listing;	/* a thread reads the list */
+	time_t		 list_retry;	/* after list_error: not before */
 };
 
 struct backups {
 	char			*data_dir;
-	struct bk_target	*t;
+	struct store		**t;	/* the targets, fixed from the start */
 	size_t			 nt;
 	int			 level;
 	int			 uid;
@@ -120,15 +120,15 @@ same(const char *a, const char *b)
 	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
 }
 
-/* The path of a target by name, or NULL; under b->mtx or before threads. */
-static const char *
-bk_target_path(struct backups *b, const char *name)
+/* The store of a target by name, or NULL (b->t never changes). */
+static struct store *
+bk_store(struct backups *b, const char *name)
 {
 	size_t	i;
 
 	for (i = 0; name != NULL && i < b->nt; i++)
-		if (strcmp(b->t[i].name, name) == 0)
-			return b->t[i].path;
+		if (strcmp(b->t[i]->name, name) == 0)
+			return b->t[i];
 	return NULL;
 }
 
@@ -138,7 +138,7 @@ bk_target_name(struct backups *b, const struct state_backups *p)
 {
 	if (p != NULL && p->target != NULL)
 		return p->target;
-	return b->nt == 1 ? b->t[0].name : NULL;
+	return b->nt == 1 ? b->t[0]->name : NULL;
 }
 
 /* Finds (or makes) a server's entry; under b->mtx. */
@@ -171,6 +171,7 @@ bk_srv_free(struct bk_srv *s)
 	cJSON_Delete(s->last_restore);
 	free(s->target);
 	free(s->target_error);
+	free(s->list_error);
 	cJSON_Delete(s->list);
 	free(s);
 }
@@ -284,132 +285,32 @@ bk_state_ensure(struct backups *b, struct bk_srv *s)
 
 /* ---- the archives on a target ---- */
 
-static int
-id_cmp_desc(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)b, *(char *const *)a);
-}
-
 /*
- * The ids of the complete backups in directory dfd (an <id>.json record
- * beside its <id>.tar.zst), newest first. Returns the count.
+ * The list of a server's backups on a target (a new array of records
+ * with their ids, newest first); NULL with err set when the target
+ * cannot be read.
  */
-static size_t
-bk_ids(int dfd, char ***out)
-{
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 sb;
-	char		**v = NULL, arch[NAME_MAX + 1];
-	size_t		 n = 0, len;
-	int		 fd;
-
-	*out = NULL;
-	if ((fd = dup(dfd)) == -1)
-		return 0;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return 0;
-	}
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (len <= 5 || de->d_name[0] == '.' ||
-		    strcmp(de->d_name + len - 5, ".json") != 0)
-			continue;
-		snprintf(arch, sizeof(arch), "%.*s.tar.zst", (int)(len - 5),
-		    de->d_name);
-		if (fstatat(dfd, arch, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    !S_ISREG(sb.st_mode))
-			continue;
-		v = xreallocarray(v, n + 1, sizeof(char *));
-		v[n++] = xstrndup(de->d_name, len - 5);
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof(char *), id_cmp_desc);
-	*out = v;
-	return n;
-}
-
-/* Reads the record <id>.json beneath dfd; NULL when it cannot. */
 static cJSON *
-bk_record_read(int dfd, const char *id)
+bk_list_load(struct store *st, const char *server, struct rerr *err)
 {
-	char		 name[NAME_MAX + 1], *buf;
-	struct stat	 sb;
-	cJSON		*o = NULL;
-	ssize_t		 n;
-	int		 fd;
-
-	snprintf(name, sizeof(name), "%s.json", id);
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1)
-		return NULL;
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > BK_RECORD_MAX) {
-		close(fd);
-		return NULL;
-	}
-	buf = xmalloc((size_t)sb.st_size + 1);
-	n = read(fd, buf, (size_t)sb.st_size);
-	close(fd);
-	if (n == sb.st_size)
-		o = json_parse_len(buf, (size_t)n);
-	free(buf);
-	if (o != NULL && !cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		o = NULL;
-	}
-	return o;
-}
-
-/* Opens <target>/<server> (made when create); -1 with err set. */
-static int
-bk_dir_open(const char *tpath, const char *server, int create,
-    struct rerr *err)
-{
-	char	*dir;
-	int	 fd;
-
-	xasprintf(&dir, "%s/%s", tpath, server);
-	if (create && util_mkdir_p(dir, 0700) == -1) {
-		rerr_errno(err, -1, "create \"%s\"", dir);
-		free(dir);
-		return -1;
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		rerr_errno(err, errno == ENOENT ? ROOST_ENOTFOUND : -1,
-		    "open \"%s\"", dir);
-	free(dir);
-	return fd;
-}
-
-/* The list of a server's backups on a target (a new array). */
-static cJSON *
-bk_list_load(const char *tpath, const char *server)
-{
-	struct rerr	 err;
+	struct rerr	 e2;
 	cJSON		*arr, *o;
 	char		**ids;
 	size_t		 n, i;
-	int		 dfd;
 
+	if (st == NULL)
+		return json_new_array();
+	if (store_list(st, server, &ids, &n, err) != 0)
+		return NULL;
 	arr = json_new_array();
-	rerr_init(&err);
-	if (tpath == NULL || (dfd = bk_dir_open(tpath, server, 0, &err)) == -1)
-		return arr;
-	n = bk_ids(dfd, &ids);
 	for (i = 0; i < n; i++) {
-		if ((o = bk_record_read(dfd, ids[i])) != NULL) {
+		rerr_init(&e2);
+		if ((o = store_record(st, server, ids[i], &e2)) != NULL) {
 			json_add_str(o, "id", ids[i]);
 			cJSON_AddItemToArray(arr, o);
 		}
-		free(ids[i]);
 	}
-	free(ids);
-	close(dfd);
+	util_strv_free(ids, n);
 	return arr;
 }
 
@@ -417,20 +318,73 @@ bk_list_load(const char *tpath, const char *server)
 static void
 bk_list_refresh(struct backups *b, struct bk_srv *s, const char *target)
 {
-	const char	*tpath;
-	char		*p = NULL;
+	struct rerr	 err;
 	cJSON		*list;
 
+	rerr_init(&err);
+	list = bk_list_load(bk_store(b, target), s->name, &err);
 	pthread_mutex_lock(&b->mtx);
-	if ((tpath = bk_target_path(b, target)) != NULL)
-		p = xstrdup(tpath);
+	free(s->list_error);
+	s->list_error = NULL;
+	if (list != NULL) {
+		cJSON_Delete(s->list);
+		s->list = list;
+	} else {
+		xasprintf(&s->list_error, "backup target '%s': %s", target,
+		    err.msg);
+		s->list_retry = time(NULL) + BK_LIST_RETRY;
+	}
 	pthread_mutex_unlock(&b->mtx);
-	list = bk_list_load(p, s->name);
-	free(p);
+}
+
+/* What a thread reading a remote list needs. */
+struct bk_lister {
+	struct backups	*b;
+	struct bk_srv	*s;
+	char		*target;
+};
+
+/* Reads a list from a remote target off the reconcile turn. */
+static void *
+bk_list_run(void *arg)
+{
+	struct bk_lister	*l = arg;
+	struct backups		*b = l->b;
+
+	bk_list_refresh(b, l->s, l->target);
 	pthread_mutex_lock(&b->mtx);
-	cJSON_Delete(s->list);
-	s->list = list;
+	l->s->listing = 0;
 	pthread_mutex_unlock(&b->mtx);
+	if (b->on_change != NULL)
+		b->on_change(b->cb_arg, l->s->name);
+	pthread_mutex_lock(&b->mtx);
+	b->njobs--;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->mtx);
+	free(l->target);
+	free(l);
+	return NULL;
+}
+
+/* Starts bk_list_run for s; under b->mtx. */
+static void
+bk_list_start(struct backups *b, struct bk_srv *s, const char *target)
+{
+	struct bk_lister	*l;
+	pthread_attr_t		 attr;
+	pthread_t		 t;
+
+	l = xcalloc(1, sizeof(*l));
+	l->b = b;
+	l->s = s;
+	l->target = xstrdup(target);
+	s->listing = 1;
+	b->njobs++;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, bk_list_run, l) != 0)
+		fatalx("backup: cannot start a thread");
+	pthread_attr_destroy(&attr);
 }
 
 /* ---- a backup ---- */
@@ -505,72 +459,60 @@ bk_ignore(const struct bk_job *j, int vfd)
 	return ig;
 }
 
-/* Removes the temporary archives a killed backup left in dfd. */
+/* Keeps the newest keep backups of the server on st. */
 static void
-bk_tidy(int dfd)
+bk_retain(struct store *st, int64_t keep, const char *server)
 {
-	DIR		*d;
-	struct dirent	*de;
-	int		 fd;
+	struct rerr	 err;
+	char		**ids;
+	size_t		 n, i;
 
-	if ((fd = dup(dfd)) == -1)
+	rerr_init(&err);
+	if (keep <= 0 || store_list(st, server, &ids, &n, &err) != 0)
 		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, ".tmp-", 5) == 0)
-			(void)unlinkat(dfd, de->d_name, 0);
-	closedir(d);
-}
-
-/* Keeps the newest keep backups in dfd. */
-static void
-bk_retain(int dfd, int64_t keep, const char *server)
-{
-	char	**ids, name[NAME_MAX + 1];
-	size_t	  n, i;
-
-	n = bk_ids(dfd, &ids);
-	for (i = 0; i < n; i++) {
-		if (keep > 0 && (int64_t)i >= keep) {
-			/* The record first: the backup is unlisted at once. */
-			snprintf(name, sizeof(name), "%s.json", ids[i]);
-			(void)unlinkat(dfd, name, 0);
-			snprintf(name, sizeof(name), "%s.tar.zst", ids[i]);
-			(void)unlinkat(dfd, name, 0);
+	for (i = (size_t)keep; i < n; i++) {
+		rerr_init(&err);
+		if (store_remove(st, server, ids[i], &err) != 0)
+			log_warnx("server \"%s\": removing backup %s: %s",
+			    server, ids[i], err.msg);
+		else
 			log_info("server \"%s\": backup %s removed (keep %lld)",
 			    server, ids[i], (long long)keep);
-		}
-		free(ids[i]);
 	}
-	free(ids);
-	(void)fsync(dfd);
+	util_strv_free(ids, n);
 }
 
-/* A fresh id (the UTC time, "-N" when taken) beneath dfd. */
-static void
-bk_new_id(int dfd, char *id, size_t len)
+/* The record of a finished backup, as text. */
+static char *
+bk_record_text(const struct bk_job *j, const struct tarz_stats *st)
 {
-	char		 stamp[32], name[NAME_MAX + 1];
-	struct tm	 tm;
-	struct stat	 sb;
-	time_t		 t = time(NULL);
-	int		 k;
+	cJSON	*rec;
+	char	 now[32], *text;
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(id, len, "%s", stamp);
-	for (k = 2; k < 1000; k++) {
-		snprintf(name, sizeof(name), "%s.json", id);
-		if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
-			snprintf(name, sizeof(name), "%s.tar.zst", id);
-			if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
-				return;
-		}
-		snprintf(id, len, "%s-%d", stamp, k);
-	}
+	util_now_rfc3339(now, sizeof(now));
+	rec = json_new_object();
+	json_add_str(rec, "server", j->server);
+	json_add_str(rec, "time", now);
+	json_add_str(rec, "format", "tar.zst");
+	json_add_num(rec, "size", (double)st->size);
+	json_add_str(rec, "sha256", st->sha256);
+	json_add_num(rec, "entries", (double)st->entries);
+	json_add_num(rec, "dataBytes", (double)st->data);
+	json_add_num(rec, "skipped", (double)st->skipped);
+	json_add_str(rec, "revision", j->revision);
+	json_add_str(rec, "note", j->note);
+	json_add_str(rec, "requestedAt", j->at);
+	json_add_str(rec, "target", j->target);
+	text = json_print(rec);
+	cJSON_Delete(rec);
+	return text;
+}
+
+/* tarz's writer: the archive's bytes into the target. */
+static int
+bk_put_write(void *arg, const void *p, size_t len, struct rerr *err)
+{
+	return store_put_write(arg, p, len, err);
 }
 
 /* Takes one backup; fills res. Returns 0 or an error code with err. */
@@ -580,83 +522,49 @@ bk_do_backup(struct bk_job *j, cJSON *res, struct rerr *err)
 	struct backups		*b = j->b;
 	struct tarz_stats	 st;
 	struct ignore		*ig = NULL;
-	cJSON			*rec;
-	const char		*tp;
-	char			*tpath = NULL, id[64], tmp[96], name[96], *text;
-	char			 now[32];
-	int			 dfd = -1, vfd = -1, ofd = -1, rc = 0, typed = 0;
+	struct store		*sto;
+	struct store_put	*put = NULL;
+	char			 id[STORE_ID_MAX], *text, **ids;
+	size_t			 nids;
+	int			 vfd = -1, rc = 0, typed = 0;
 
-	pthread_mutex_lock(&b->mtx);
-	if ((tp = bk_target_path(b, j->target)) != NULL)
-		tpath = xstrdup(tp);
-	pthread_mutex_unlock(&b->mtx);
-	if (tpath == NULL)
+	if ((sto = bk_store(b, j->target)) == NULL)
 		return rerr_set(err, ROOST_ENOTFOUND, j->target != NULL ?
 		    "backup target '%s' is not configured on this node "
 		    "(roostd.yaml backups.targets)" : "%sno backup target: "
 		    "set backups.target (roostd.yaml has none or several)",
 		    j->target != NULL ? j->target : "");
-	if ((dfd = bk_dir_open(tpath, j->server, 1, err)) == -1) {
-		free(tpath);
+	store_tidy(sto, j->server);
+	vfd = open(j->volume, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (vfd == -1)
+		return rerr_errno(err, -1, "open the server directory");
+	if (store_list(sto, j->server, &ids, &nids, err) != 0) {
+		close(vfd);
 		return -1;
 	}
-	free(tpath);
-	bk_tidy(dfd);
-	vfd = open(j->volume, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (vfd == -1) {
-		rc = rerr_errno(err, -1, "open the server directory");
-		goto done;
-	}
-	bk_new_id(dfd, id, sizeof(id));
-	snprintf(tmp, sizeof(tmp), ".tmp-%s.tar.zst", id);
-	if ((ofd = util_create_excl_at(dfd, tmp, 0600)) == -1) {
-		rc = rerr_errno(err, -1, "create the archive %s", tmp);
-		goto done;
+	store_new_id(ids, nids, id);
+	util_strv_free(ids, nids);
+	if ((rc = store_put_begin(sto, j->server, id, &put, err)) != 0) {
+		close(vfd);
+		return rc;
 	}
 	ig = bk_ignore(j, vfd);
 	if ((typed = bk_type(b, j->server, j->before, j->nbefore)) > 0)
 		sleep(1);	/* let the server act on them (save-all) */
-	rc = tarz_pack(vfd, ig, b->level, ofd, &st, err);
-	if (rc == 0 && fsync(ofd) == -1)
-		rc = rerr_errno(err, -1, "fsync the archive");
-	if (close(ofd) == -1 && rc == 0)
-		rc = rerr_errno(err, -1, "close the archive");
-	ofd = -1;
+	rc = tarz_pack_to(vfd, ig, b->level, bk_put_write, put, &st, err);
 	if (typed > 0 || j->nbefore == 0)
 		(void)bk_type(b, j->server, j->after, j->nafter);
+	ignore_free(ig);
+	close(vfd);
 	if (rc != 0) {
-		(void)unlinkat(dfd, tmp, 0);
-		goto done;
+		store_put_abort(put);
+		return rc;
 	}
-	snprintf(name, sizeof(name), "%s.tar.zst", id);
-	if (renameat(dfd, tmp, dfd, name) == -1) {
-		rc = rerr_errno(err, -1, "rename the archive");
-		(void)unlinkat(dfd, tmp, 0);
-		goto done;
-	}
-	util_now_rfc3339(now, sizeof(now));
-	rec = json_new_object();
-	json_add_str(rec, "server", j->server);
-	json_add_str(rec, "time", now);
-	json_add_str(rec, "format", "tar.zst");
-	json_add_num(rec, "size", (double)st.size);
-	json_add_str(rec, "sha256", st.sha256);
-	json_add_num(rec, "entries", (double)st.entries);
-	json_add_num(rec, "dataBytes", (double)st.data);
-	json_add_num(rec, "skipped", (double)st.skipped);
-	json_add_str(rec, "revision", j->revision);
-	json_add_str(rec, "note", j->note);
-	json_add_str(rec, "requestedAt", j->at);
-	json_add_str(rec, "target", j->target);
-	text = json_print(rec);
-	cJSON_Delete(rec);
-	snprintf(name, sizeof(name), "%s.json", id);
-	rc = util_write_atomic_at(dfd, name, text, strlen(text), 0600, err);
+	text = bk_record_text(j, &st);
+	rc = store_put_commit(put, text, strlen(text), err);
 	free(text);
-	if (rc == 0 && fsync(dfd) == -1)
-		rc = rerr_errno(err, -1, "fsync the target directory");
 	if (rc != 0)
-		goto done;
+		return rc;
 	json_add_str(res, "id", id);
 	json_add_num(res, "size", (double)st.size);
 	json_add_str(res, "sha256", st.sha256);
@@ -664,13 +572,8 @@ bk_do_backup(struct bk_job *j, cJSON *res, struct rerr *err)
 	log_info("server \"%s\": backup %s: %llu entries, %llu bytes, sha256 "
 	    "%s", j->server, id, (unsigned long long)st.entries,
 	    (unsigned long long)st.size, st.sha256);
-	bk_retain(dfd, j->keep, j->server);
-done:
-	ignore_free(ig);
-	if (vfd != -1)
-		close(vfd);
-	close(dfd);
-	return rc;
+	bk_retain(sto, j->keep, j->server);
+	return 0;
 }
 
 /* ---- a restore ---- */
@@ -784,65 +687,57 @@ bk_swap(struct backups *b, const char *server, ino_t ino, struct rerr *err)
 }
 
 /*
- * Checks backup id of the job against its record; on success *afd is the
- * archive open for reading and sha its recorded SHA-256.
+ * Checks backup id of the job against its record, reading the whole
+ * archive from its target; on success sha is its recorded SHA-256.
  */
 static int
-bk_verify(struct bk_job *j, int *afd, char sha[65], struct rerr *err)
+bk_verify(struct bk_job *j, char sha[65], struct rerr *err)
 {
-	struct backups	*b = j->b;
-	struct stat	 sb;
-	const char	*tp, *want;
-	char		*tpath = NULL, name[96], got[65];
+	struct store	*sto;
+	struct store_get *g;
+	struct rerr	 e2;
+	const char	*want;
+	char		 got[65];
 	cJSON		*rec;
 	uint64_t	 size;
-	int		 dfd, fd, rc = 0;
+	int		 rc;
 
-	*afd = -1;
-	pthread_mutex_lock(&b->mtx);
-	if ((tp = bk_target_path(b, j->target)) != NULL)
-		tpath = xstrdup(tp);
-	pthread_mutex_unlock(&b->mtx);
-	if (tpath == NULL)
+	if ((sto = bk_store(j->b, j->target)) == NULL)
 		return rerr_set(err, ROOST_ENOTFOUND, "backup target '%s' is "
 		    "not configured on this node",
 		    j->target != NULL ? j->target : "");
-	dfd = bk_dir_open(tpath, j->server, 0, err);
-	free(tpath);
-	if (dfd == -1)
-		return rerr_set(err, ROOST_ENOTFOUND, "backup %s does not "
-		    "exist; nothing was changed", j->id);
-	if ((rec = bk_record_read(dfd, j->id)) == NULL ||
+	rerr_init(&e2);
+	if ((rec = store_record(sto, j->server, j->id, &e2)) == NULL ||
 	    (want = json_str(rec, "sha256", NULL)) == NULL) {
 		cJSON_Delete(rec);
-		close(dfd);
+		if (e2.code != 0 && e2.code != ROOST_ENOTFOUND &&
+		    e2.code != ROOST_EINVAL)
+			return rerr_set(err, -1, "backup %s: %s; nothing was "
+			    "changed", j->id, e2.msg);
 		return rerr_set(err, ROOST_ENOTFOUND, "backup %s does not "
 		    "exist; nothing was changed", j->id);
 	}
 	snprintf(sha, 65, "%s", want);
-	snprintf(name, sizeof(name), "%s.tar.zst", j->id);
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	close(dfd);
-	if (fd == -1 || fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		if (fd != -1)
-			close(fd);
+	if ((rc = store_get_open(sto, j->server, j->id, 0, &g, &e2)) != 0) {
 		cJSON_Delete(rec);
-		return rerr_set(err, ROOST_ENOTFOUND, "the archive of backup "
-		    "%s is missing; nothing was changed", j->id);
+		if (rc == ROOST_ENOTFOUND)
+			return rerr_set(err, ROOST_ENOTFOUND, "the archive of "
+			    "backup %s is missing; nothing was changed", j->id);
+		return rerr_set(err, rc, "backup %s: %s; nothing was changed",
+		    j->id, e2.msg);
 	}
-	rc = tarz_hash(fd, got, &size, err);
+	rc = tarz_hash(store_get_fd(g), got, &size, err);
+	rerr_init(&e2);
+	if (store_get_close(g, &e2) != 0 && rc == 0)
+		rc = rerr_set(err, -1, "backup %s: %s; nothing was changed",
+		    j->id, e2.msg);
 	if (rc == 0 && (strcmp(got, sha) != 0 ||
 	    (double)size != json_double(rec, "size", -1)))
 		rc = rerr_set(err, ROOST_EINVAL, "backup %s does not match its "
 		    "checksum (sha256 %.12s…, recorded %.12s…); nothing was "
 		    "changed", j->id, got, sha);
 	cJSON_Delete(rec);
-	if (rc != 0) {
-		close(fd);
-		return rc;
-	}
-	*afd = fd;
-	return 0;
+	return rc;
 }
 
 /* Restores one backup; fills res. Returns 0, an error code, or 1 (quit). */
@@ -853,11 +748,13 @@ bk_do_restore(struct bk_job *j, cJSON *res, struct rerr *err)
 	struct tarz_unpack_opts	 o;
 	struct tarz_stats	 st;
 	struct stat		 psb;
+	struct store_get	*g = NULL;
+	struct rerr		 e2;
 	char			 sha[65], real[PATH_MAX];
 	char			*rdir, *part, *nw, *req, *reqtext;
-	int			 afd, pfd, rc, quit;
+	int			 pfd, rc, quit;
 
-	if ((rc = bk_verify(j, &afd, sha, err)) != 0)
+	if ((rc = bk_verify(j, sha, err)) != 0)
 		return rc;
 	/* Checked: now stop the server and wait until it did. */
 	pthread_mutex_lock(&b->mtx);
@@ -870,10 +767,8 @@ bk_do_restore(struct bk_job *j, cJSON *res, struct rerr *err)
 		pthread_cond_wait(&b->cond, &b->mtx);
 	quit = j->s->phase == BK_WAIT_STOP;
 	pthread_mutex_unlock(&b->mtx);
-	if (quit) {
-		close(afd);
+	if (quit)
 		return 1;
-	}
 	log_info("server \"%s\": restoring backup %s", j->server, j->id);
 
 	xasprintf(&rdir, "%s/restore", b->data_dir);
@@ -893,10 +788,18 @@ bk_do_restore(struct bk_job *j, cJSON *res, struct rerr *err)
 	o.uid = (uid_t)b->uid;
 	o.gid = (gid_t)b->gid;
 	o.max_bytes = j->max_bytes;
-	if (rc == 0 && lseek(afd, 0, SEEK_SET) == -1)
-		rc = rerr_errno(err, -1, "read the archive");
 	if (rc == 0)
-		rc = tarz_unpack(afd, real, &o, &st, err);
+		rc = store_get_open(bk_store(b, j->target), j->server, j->id,
+		    0, &g, err);
+	if (rc == 0) {
+		rc = tarz_unpack(store_get_fd(g), real, &o, &st, err);
+		rerr_init(&e2);
+		/* The target's own error says more than a short archive. */
+		if (store_get_close(g, &e2) != 0) {
+			rerr_init(err);
+			rc = rerr_set(err, -1, "backup %s: %s", j->id, e2.msg);
+		}
+	}
 	/* The bytes extracted are the bytes checked, or nothing changes. */
 	if (rc == 0 && strcmp(st.sha256, sha) != 0)
 		rc = rerr_set(err, ROOST_EINVAL, "backup %s changed while it "
@@ -929,14 +832,11 @@ bk_do_restore(struct bk_job *j, cJSON *res, struct rerr *err)
 		pthread_mutex_unlock(&b->mtx);
 		rc = bk_swap(b, j->server, psb.st_ino, err);
 	} else {
-		struct rerr e2;
-
 		rerr_init(&e2);
 		if (exists(part))
 			(void)apply_rmtree(part, &e2);
 		(void)unlink(req);
 	}
-	close(afd);
 	if (rc == 0) {
 		json_add_str(res, "id", j->id);
 		json_add_num(res, "entries", (double)st.entries);
@@ -1096,11 +996,19 @@ backup_step(struct backups *b, const struct backup_req *rq)
 
 	pthread_mutex_lock(&b->mtx);
 	target = bk_target_name(b, rq->policy);
-	if (!same(target, s->target) || s->list_stale) {
+	if (s->listing)
+		;	/* a thread reads it now */
+	else if (!same(target, s->target) || s->list_stale ||
+	    (s->list_error != NULL && time(NULL) >= s->list_retry)) {
 		free(s->target);
 		s->target = dup_or_null(target);
 		s->list_stale = 0;
-		reload = xstrdup(target != NULL ? target : "");
+		/* A remote target is read on a thread, never on the turn. */
+		if (target != NULL && bk_store(b, target) != NULL &&
+		    bk_store(b, target)->remote && !b->quit)
+			bk_list_start(b, s, target);
+		else
+			reload = xstrdup(target != NULL ? target : "");
 	}
 	free(s->target_error);
 	s->target_error = NULL;
@@ -1108,7 +1016,7 @@ backup_step(struct backups *b, const struct backup_req *rq)
 		s->target_error = xstrdup(b->nt == 0 ? "this node has no "
 		    "backup targets (roostd.yaml backups.targets)" :
 		    "set backups.target: this node has several targets");
-	else if (bk_target_path(b, target) == NULL)
+	else if (bk_store(b, target) == NULL)
 		xasprintf(&s->target_error, "backup target '%s' is not "
 		    "configured on this node", target);
 	switch (s->phase) {
@@ -1190,6 +1098,8 @@ backup_status_json(struct backups *b, const char *server)
 		json_add_str(o, "target", s->target);
 		if (s->target_error != NULL)
 			json_add_str(o, "targetError", s->target_error);
+		else if (s->list_error != NULL)
+			json_add_str(o, "targetError", s->list_error);
 		json_add_str(o, "running", running[s->phase]);
 		if (s->last_backup != NULL)
 			cJSON_AddItemToObject(o, "lastBackup",
@@ -1218,7 +1128,7 @@ backup_forget(struct backups *b, const char *server)
 	pthread_mutex_lock(&b->mtx);
 	for (i = 0; i < b->n; i++)
 		if (strcmp(b->v[i]->name, server) == 0 &&
-		    b->v[i]->phase == BK_IDLE) {
+		    b->v[i]->phase == BK_IDLE && !b->v[i]->listing) {
 			bk_srv_free(b->v[i]);
 			b->v[i] = b->v[--b->n];
 			break;
@@ -1344,16 +1254,16 @@ backup_new(const struct backup_conf *conf, struct rerr *err)
 	b->con = conf->console;
 	b->on_change = conf->on_change;
 	b->cb_arg = conf->cb_arg;
-	for (i = 0; i < conf->ntargets; i++) {
-		if (conf->targets[i].type != CONF_TARGET_LOCAL)
-			continue;
-		b->t = xreallocarray(b->t, b->nt + 1, sizeof(*b->t));
-		b->t[b->nt].name = xstrdup(conf->targets[i].name);
-		b->t[b->nt].path = xstrdup(conf->targets[i].path);
-		b->nt++;
-	}
 	pthread_mutex_init(&b->mtx, NULL);
 	pthread_cond_init(&b->cond, NULL);
+	for (i = 0; i < conf->ntargets; i++) {
+		b->t = xreallocarray(b->t, b->nt + 1, sizeof(*b->t));
+		if ((b->t[b->nt] = store_new(&conf->targets[i], err)) == NULL) {
+			backup_free(b);
+			return NULL;
+		}
+		b->nt++;
+	}
 	xasprintf(&p, "%s/backups", b->data_dir);
 	if (util_mkdir_p(p, 0700) == -1) {
 		rerr_errno(err, -1, "create \"%s\"", p);
@@ -1392,13 +1302,137 @@ backup_free(struct backups *b)
 	for (i = 0; i < b->n; i++)
 		bk_srv_free(b->v[i]);
 	free(b->v);
-	for (i = 0; i < b->nt; i++) {
-		free(b->t[i].name);
-		free(b->t[i].path);
-	}
+	for (i = 0; i < b->nt; i++)
+		store_free(b->t[i]);
 	free(b->t);
 	free(b->data_dir);
 	pthread_mutex_destroy(&b->mtx);
 	pthread_cond_destroy(&b->cond);
 	free(b);
+}
+
+/* A server's whole list; see backup.h. */
+cJSON *
+backup_list_json(struct backups *b, const char *server)
+{
+	struct bk_srv	*s;
+	cJSON		*o = NULL;
+
+	pthread_mutex_lock(&b->mtx);
+	if ((s = bk_find(b, server, 0)) != NULL)
+		o = s->list != NULL ? cJSON_Duplicate(s->list, 1) :
+		    json_new_array();
+	pthread_mutex_unlock(&b->mtx);
+	return o;
+}
+
+/* Opens a listed backup for reading; see backup.h. */
+int
+backup_open_read(struct backups *b, const char *server, const char *id,
+    uint64_t offset, struct store_get **out, struct rerr *err)
+{
+	struct bk_srv	*s;
+	struct store	*sto = NULL;
+	cJSON		*it;
+	int		 listed = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&b->mtx);
+	if ((s = bk_find(b, server, 0)) != NULL) {
+		sto = bk_store(b, s->target);
+		for (it = s->list != NULL ? s->list->child : NULL;
+		    it != NULL && !listed; it = it->next)
+			listed = same(json_str(it, "id", NULL), id);
+	}
+	pthread_mutex_unlock(&b->mtx);
+	if (sto == NULL || !listed)
+		return rerr_set(err, ROOST_ENOTFOUND, "server \"%s\" has no "
+		    "backup %s", server, id);
+	return store_get_open(sto, server, id, offset, out, err);
+}
+
+/* ---- a backup that is not a request (a schedule's task) ---- */
+
+/* Takes a backup now on the calling thread; see backup.h. */
+int
+backup_run_now(struct backups *b, const struct backup_req *rq, char *id,
+    size_t idlen, struct rerr *err)
+{
+	const struct state_backups	*p = rq->policy;
+	struct bk_srv			*s;
+	struct bk_job			*j;
+	cJSON				*res;
+	char				 now[32], *text;
+	int				 rc;
+
+	pthread_mutex_lock(&b->mtx);
+	s = bk_find(b, rq->server, 1);
+	pthread_mutex_unlock(&b->mtx);
+	bk_state_ensure(b, s);
+	util_now_rfc3339(now, sizeof(now));
+	j = xcalloc(1, sizeof(*j));
+	j->b = b;
+	j->s = s;
+	j->server = xstrdup(rq->server);
+	j->volume = xstrdup(rq->volume);
+	j->at = xstrdup(now);
+	j->note = dup_or_null(rq->note);
+	j->revision = dup_or_null(rq->revision);
+	j->max_bytes = rq->max_bytes;
+	j->keep = p != NULL && p->keep > 0 ? p->keep : STATE_BACKUP_KEEP_DEF;
+	if (p != NULL) {
+		j->ignore = util_strv_dup(p->ignore, p->nignore);
+		j->nignore = p->nignore;
+		j->set_ignore = p->set_ignore;
+		j->before = util_strv_dup(p->before, p->nbefore);
+		j->nbefore = p->nbefore;
+		j->after = util_strv_dup(p->after, p->nafter);
+		j->nafter = p->nafter;
+	}
+	pthread_mutex_lock(&b->mtx);
+	if (b->quit || s->phase != BK_IDLE) {
+		pthread_mutex_unlock(&b->mtx);
+		bk_job_free(j);
+		return rerr_set(err, ROOST_ECONFLICT, b->quit ? "roostd is "
+		    "stopping" : "a backup or restore of this server is under "
+		    "way");
+	}
+	j->target = dup_or_null(bk_target_name(b, p));
+	s->phase = BK_BACKUP;
+	b->njobs++;
+	pthread_mutex_unlock(&b->mtx);
+
+	res = json_new_object();
+	json_add_str(res, "requestedAt", now);
+	rc = bk_do_backup(j, res, err);
+	util_now_rfc3339(now, sizeof(now));
+	json_add_str(res, "finishedAt", now);
+	json_add_str(res, "result", rc == 0 ? "succeeded" : "failed");
+	if (rc != 0)
+		json_add_str(res, "message", err->msg);
+	if (rc == 0 && id != NULL)
+		snprintf(id, idlen, "%s", json_str(res, "id", ""));
+	pthread_mutex_lock(&b->mtx);
+	cJSON_Delete(s->last_backup);
+	s->last_backup = res;
+	text = bk_state_text(s);
+	pthread_mutex_unlock(&b->mtx);
+	{
+		struct rerr	e2;
+
+		rerr_init(&e2);
+		if (bk_state_write(b, j->server, text, &e2) != 0)
+			log_warnx("server \"%s\": %s", j->server, e2.msg);
+	}
+	free(text);
+	bk_list_refresh(b, s, j->target);
+	pthread_mutex_lock(&b->mtx);
+	s->phase = BK_IDLE;
+	b->njobs--;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->mtx);
+	if (b->on_change != NULL)
+		b->on_change(b->cb_arg, j->server);
+	bk_job_free(j);
+	return rc;
 }

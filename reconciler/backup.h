@@ -118,7 +118,41 @@ enum backup_hold backup_hold(struct backups *b, const char *server);
  */
 cJSON		*backup_status_json(struct backups *b, const char *server);
 
+/*
+ * Takes a backup of rq->server now, on the calling thread (a schedule's
+ * backup task): rq's backup_at and restore fields are not used and no
+ * request is remembered as handled, since this is not a commit. The
+ * result becomes the server's lastBackup and the archive is listed like
+ * any other. Returns 0 with the backup's id in id (idlen bytes; id may
+ * be NULL), ROOST_ECONFLICT when a backup or restore of the server is
+ * under way or roostd stops, or another error with err set.
+ */
+int		 backup_run_now(struct backups *b, const struct backup_req *rq,
+		    char *id, size_t idlen, struct rerr *err);
+
 /* Forgets a server that left this node (its archives stay). */
 void		 backup_forget(struct backups *b, const char *server);
+
+struct store_get;
+
+/*
+ * Every backup of a server listed on its target (a new array the caller
+ * owns, the records of backup_status_json's list, newest first), or
+ * NULL when the module knows nothing of the server.
+ */
+cJSON		*backup_list_json(struct backups *b, const char *server);
+
+/*
+ * Opens listed backup id of server for reading, from byte offset on,
+ * on the target of the server's policy: the archive streams from
+ * store_get_fd(*out), its size is store_get_size(*out), and
+ * store_get_close(*out) ends it (reconciler/store.h). Streamed from the
+ * target (an S3 download runs on a thread of its own), never buffered
+ * whole. Returns 0, ROOST_ENOTFOUND when the server has no such backup,
+ * or another error code, with err set. Any thread; no lock held.
+ */
+int		 backup_open_read(struct backups *b, const char *server,
+		    const char *id, uint64_t offset, struct store_get **out,
+		    struct rerr *err);
 
 #endif

@@ -113,6 +113,8 @@ static const struct field conf_keys[] = {
 	    FIELD_NONEMPTY },
 	{ "console",		FIELD_MAP, 0, 0, 0, 0, conf_console_keys },
 	{ "backups",		FIELD_MAP, 0, 0, 0, 0, conf_backup_keys },
+	{ "scheduleGrace",	FIELD_DURATION, OFF(sched_grace_ms), 0,
+	    86400000 },
 	{ NULL }
 };
 
@@ -131,6 +133,7 @@ conf_defaults(struct conf *c)
 	c->gid = 999;
 	c->network = xstrdup("roost0");
 	c->stop_ms = 30 * 1000;
+	c->sched_grace_ms = 60 * 1000;
 	c->install_ms = 30 * 60 * 1000;
 	c->api_group = xstrdup("roost");
 	c->con_lines = 1000;
@@ -141,6 +144,39 @@ conf_defaults(struct conf *c)
 	c->con_rate_ms = 10 * 1000;
 	c->audit_max = 10 * 1024 * 1024;
 	c->backup_level = 3;
+}
+
+/* Checks an S3 target's keys (lib/s3.c checks them again). */
+static void
+conf_target_s3(struct fields_ctx *fc, const struct ydoc_node *tv,
+    struct conf_target *t, const char *where)
+{
+	const char	*e = t->endpoint;
+	size_t		 n;
+
+	if (e == NULL || (strncmp(e, "https://", 8) != 0 &&
+	    strncmp(e, "http://", 7) != 0))
+		fields_err(fc, tv, "'%s.endpoint' is required: the store's "
+		    "URL such as https://s3.eu-west-1.amazonaws.com", where);
+	if (t->bucket == NULL)
+		fields_err(fc, tv, "'%s.bucket' is required", where);
+	if (t->access_key_file == NULL || t->access_key_file[0] != '/')
+		fields_err(fc, tv, "'%s.accessKeyFile' is required: an "
+		    "absolute path to a file holding the access key id and "
+		    "the secret key on two lines", where);
+	if (t->path != NULL)
+		fields_err(fc, ydoc_get(tv, "path"), "'%s.path' is for local "
+		    "targets; an S3 target has a bucket and a prefix", where);
+	if (t->prefix != NULL) {
+		n = strlen(t->prefix);
+		if (strspn(t->prefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+		    "OPQRSTUVWXYZ0123456789_-./") != n ||
+		    strstr(t->prefix, "..") != NULL ||
+		    strstr(t->prefix, "//") != NULL)
+			fields_err(fc, ydoc_get(tv, "prefix"), "'%s.prefix' is "
+			    "letters, digits, _ - . and / (no '..' or '//')",
+			    where);
+	}
 }
 
 /* backups.targets: a map of target names to { type, ... }. */
@@ -195,8 +231,7 @@ conf_targets(struct fields_ctx *fc, const struct field *f, const char *name,
 				    where);
 		} else if (ydoc_is_scalar(ty) && strcmp(ty->str, "s3") == 0) {
 			t->type = CONF_TARGET_S3;
-			fields_err(fc, ty, "'%s': S3 targets are not supported "
-			    "by this roostd yet; use type: local", where);
+			conf_target_s3(fc, tv, t, where);
 		} else
 			fields_err(fc, ty ? ty : tv, "'%s.type' must be local "
 			    "or s3", where);

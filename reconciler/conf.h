@@ -13,8 +13,8 @@ struct diags;
 
 /*
  * A backup target of roostd.yaml's backups.targets. type "local" uses
- * path; the s3 fields are read and kept for the S3 targets to come
- * (credentials are in files the configuration points at, never in it).
+ * path, type "s3" the other fields (credentials are in the file
+ * access_key_file points at, never in the configuration).
  */
 enum conf_target_type {
 	CONF_TARGET_LOCAL,
@@ -69,6 +69,7 @@ struct conf {
 	struct conf_target *targets;	/* backups.targets */
 	size_t		 ntargets;
 	int		 backup_level;	/* backups.compressionLevel, 3 */
+	uint64_t	 sched_grace_ms; /* scheduleGrace, default 1 min */
 };
 
 /*

@@ -700,10 +700,11 @@ con_audit(struct console *con, const char *server, const char *who,
 	return rc;
 }
 
-/* Sends a command; see console.h. */
-int
-console_command(struct console *con, const char *server, const char *who,
-    const char *line, struct console_result *res, struct rerr *err)
+/* Sends a command, rate limited when limit is set. */
+static int
+con_command(struct console *con, const char *server, const char *who,
+    const char *line, int limit, struct console_result *res,
+    struct rerr *err)
 {
 	struct console_result	 tmp;
 	struct cstream		*s;
@@ -722,7 +723,7 @@ console_command(struct console *con, const char *server, const char *who,
 	if ((rc = con->conf.send(con->conf.send_arg, server, NULL, err)) != 0)
 		return rc;
 	pthread_mutex_lock(&con->mu);
-	wait = crate_take(con->rate, who, con_mono_ms());
+	wait = limit ? crate_take(con->rate, who, con_mono_ms()) : 0;
 	s = con_find(con, server, 0);
 	res->seq = s != NULL ? cring_last(s->ring) : 0;
 	pthread_mutex_unlock(&con->mu);
@@ -745,4 +746,37 @@ console_command(struct console *con, const char *server, const char *who,
 		log_warnx("console: %s: a command of %s was audited but not "
 		    "sent: %s", server, who, err != NULL ? err->msg : "");
 	return rc;
+}
+
+/* Sends a command; see console.h. */
+int
+console_command(struct console *con, const char *server, const char *who,
+    const char *line, struct console_result *res, struct rerr *err)
+{
+	return con_command(con, server, who, line, 1, res, err);
+}
+
+/* Sends one of roostd's own commands; see console.h. */
+int
+console_command_own(struct console *con, const char *server,
+    const char *who, const char *line, struct console_result *res,
+    struct rerr *err)
+{
+	return con_command(con, server, who, line, 0, res, err);
+}
+
+/* Audits an action that is not a console line; see console.h. */
+int
+console_audit(struct console *con, const char *server, const char *who,
+    const char *what, struct rerr *err)
+{
+	char	*entry;
+	int	 rc;
+
+	if ((rc = con_audit(con, server, who, what, &entry, err)) != 0)
+		return rc;
+	if (con->conf.on_audit != NULL)
+		con->conf.on_audit(con->conf.audit_arg, entry);
+	free(entry);
+	return 0;
 }

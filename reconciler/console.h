@@ -150,6 +150,23 @@ int		 console_command(struct console *con, const char *server,
 		    const char *who, const char *line,
 		    struct console_result *res, struct rerr *err);
 
+/*
+ * console_command without the per-user rate limit, for lines roostd types
+ * on its own (a schedule's command tasks, bounded by what is committed);
+ * who names the source ("schedule:nightly-restart"). Audited the same way.
+ */
+int		 console_command_own(struct console *con, const char *server,
+		    const char *who, const char *line,
+		    struct console_result *res, struct rerr *err);
+
+/*
+ * Appends an audit entry for an action on server that is not a console
+ * line (what: "run schedule nightly-restart") and hands it to on_audit,
+ * as console_command does. 0, or -1 when the log cannot be written.
+ */
+int		 console_audit(struct console *con, const char *server,
+		    const char *who, const char *what, struct rerr *err);
+
 /* The ring alone (no lock): lines and bytes bounded. */
 struct cring;
 struct cring	*cring_new(size_t max_lines, size_t max_bytes);

@@ -12,6 +12,7 @@
 #include "egg.h"
 #include "limit.h"
 #include "rerr.h"
+#include "seal.h"
 #include "sha256.h"
 #include "state.h"
 #include "xmalloc.h"
@@ -130,13 +131,72 @@ cspec_server_ip(const char *address)
 	return address;
 }
 
-/* Builds the environment: egg variables, then what roost always sets. */
-static void
-cspec_env(struct strv *env, const struct state_server *srv,
-    const struct egg *egg, const struct cspec_node *node)
+/*
+ * The value of egg variable ev for the environment: plain as written, or
+ * a sealed value opened with the node's keys (and checked against the
+ * egg's rules, which validation cannot do). *hashed gets what the spec
+ * hash sees. Returns 0, or -1 with err naming the variable.
+ */
+static int
+cspec_var_open(const struct state_server *srv, const struct egg_var *ev,
+    const char *up, const struct cspec_node *node, char **kv, char **hashed,
+    struct rerr *err)
 {
-	size_t	 i;
-	char	*up, *p;
+	const char	*v = cspec_var_value(srv, ev);
+	struct rerr	 e;
+	struct buf	 why;
+	char		*plain, mac[33];
+	size_t		 len;
+
+	if (!seal_is_sealed(v)) {
+		xasprintf(kv, "%s=%s", up, v);
+		*hashed = xstrdup(*kv);
+		return 0;
+	}
+	rerr_init(&e);
+	if (seal_open(v, node->node, node->keys, node->nkeys, &plain, &len,
+	    &e) != 0)
+		return rerr_set(err, ROOST_EINVAL, "variable '%s' does not "
+		    "open on this node: %s", ev->env, e.msg);
+	buf_init(&why, 0);
+	if (egg_var_check(ev, plain, &why) != 0) {
+		rerr_set(err, ROOST_EINVAL, "variable '%s' (sealed) %s",
+		    ev->env, buf_str(&why));
+		buf_dispose(&why);
+		seal_free(plain, len);
+		return -1;
+	}
+	buf_dispose(&why);
+	seal_mac(&node->keys[0], plain, len, mac);
+	xasprintf(kv, "%s=%s", up, plain);
+	xasprintf(hashed, "%s=sealed:%s", up, mac);
+	seal_free(plain, len);
+	return 0;
+}
+
+/* Wipes and frees a strv's strings (they may hold opened secrets). */
+static void
+cspec_strv_wipe(char **v)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		explicit_bzero(v[i], strlen(v[i]));
+	docker_strv_free(v);
+}
+
+/*
+ * Builds the environment: egg variables, then what roost always sets;
+ * hashed gets the same with each opened secret as a keyed hash. Returns 0,
+ * or -1 with err set (env and hashed are then empty).
+ */
+static int
+cspec_env(struct strv *env, struct strv *hashed,
+    const struct state_server *srv, const struct egg *egg,
+    const struct cspec_node *node, struct rerr *err)
+{
+	size_t	 i, k, mark;
+	char	*up, *p, *kv, *hv;
 
 	for (i = 0; egg != NULL && i < egg->nvars; i++) {
 		const struct egg_var *ev = &egg->vars[i];
@@ -146,10 +206,18 @@ cspec_env(struct strv *env, const struct state_server *srv,
 		up = xstrdup(ev->env);
 		for (p = up; *p != '\0'; p++)
 			*p = (char)toupper((unsigned char)*p);
-		if (!cspec_is_reserved(up))
-			strv_addf(env, "%s=%s", up, cspec_var_value(srv, ev));
+		if (!cspec_is_reserved(up)) {
+			if (cspec_var_open(srv, ev, up, node, &kv, &hv,
+			    err) != 0) {
+				free(up);
+				goto fail;
+			}
+			strv_add(env, kv);
+			strv_add(hashed, hv);
+		}
 		free(up);
 	}
+	mark = hashed->n;
 	strv_addf(env, "STARTUP=%s", egg != NULL && egg->startup != NULL ?
 	    egg->startup : "");
 	strv_addf(env, "SERVER_IP=%s", cspec_server_ip(node->address));
@@ -163,6 +231,15 @@ cspec_env(struct strv *env, const struct state_server *srv,
 	/* Last, and left out of the hash: it follows the memory limit. */
 	strv_addf(env, "SERVER_MEMORY=%lld", (long long)(srv->limits.memory > 0 ?
 	    srv->limits.memory : 0));
+	for (k = mark; k < env->n; k++)
+		strv_add(hashed, xstrdup(env->v[k]));
+	return 0;
+fail:
+	cspec_strv_wipe(env->v);
+	docker_strv_free(hashed->v);
+	memset(env, 0, sizeof(*env));
+	memset(hashed, 0, sizeof(*hashed));
+	return -1;
 }
 
 /* The one conversion of a server's limits into engine values. */
@@ -221,9 +298,9 @@ cspec_hash(struct cspec *cs)
 	buf_addf(&b, "roost-cspec-1\nimage=%s\nuser=%s\nnet=%s\nip=%s\n",
 	    s->image, s->user, s->network ? s->network : "",
 	    s->host_ip ? s->host_ip : "");
-	for (i = 0; s->env[i] != NULL; i++)
-		if (strncmp(s->env[i], "SERVER_MEMORY=", 14) != 0)
-			buf_addf(&b, "env=%s\n", s->env[i]);
+	for (i = 0; cs->env_hashed[i] != NULL; i++)
+		if (strncmp(cs->env_hashed[i], "SERVER_MEMORY=", 14) != 0)
+			buf_addf(&b, "env=%s\n", cs->env_hashed[i]);
 	for (i = 0; i < s->nports; i++)
 		buf_addf(&b, "port=%d\n", s->ports[i]);
 	for (i = 0; s->binds[i] != NULL; i++)
@@ -266,7 +343,7 @@ cspec_build(const struct state_server *srv, const struct egg *egg,
 {
 	struct cspec	*cs;
 	struct strv	 env = { 0 }, labels = { 0 }, binds = { 0 };
-	struct strv	 tmpfs = { 0 };
+	struct strv	 tmpfs = { 0 }, hashed = { 0 };
 	size_t		 i;
 
 	if (image == NULL && egg != NULL && egg->nimages > 0)
@@ -276,6 +353,8 @@ cspec_build(const struct state_server *srv, const struct egg *egg,
 		    "image to run", srv->name);
 		return NULL;
 	}
+	if (cspec_env(&env, &hashed, srv, egg, node, err) != 0)
+		return NULL;
 	cs = xcalloc(1, sizeof(*cs));
 	cs->server = xstrdup(srv->name);
 	xasprintf(&cs->name, "roost-%s", srv->name);
@@ -294,7 +373,6 @@ cspec_build(const struct state_server *srv, const struct egg *egg,
 		if (srv->extra_ports[i] > 0)
 			cs->ports[cs->nports++] = srv->extra_ports[i];
 
-	cspec_env(&env, srv, egg, node);
 	strv_addf(&binds, "%s:/home/container", cs->volume);
 	strv_addf(&tmpfs, "/tmp:rw,exec,nosuid,size=%dm", node->tmpfs_mb > 0 ?
 	    node->tmpfs_mb : 100);
@@ -302,6 +380,7 @@ cspec_build(const struct state_server *srv, const struct egg *egg,
 		cs->stop_signal = cspec_signal_name(egg->stop.signal);
 
 	cs->env = env.v;
+	cs->env_hashed = hashed.v;
 	cs->binds = binds.v;
 	cs->tmpfs = tmpfs.v;
 	cs->spec.image = cs->image;
@@ -357,7 +436,8 @@ cspec_free(struct cspec *cs)
 	free(cs->image);
 	free(cs->hash);
 	free(cs->volume);
-	docker_strv_free(cs->env);
+	cspec_strv_wipe(cs->env);
+	docker_strv_free(cs->env_hashed);
 	docker_strv_free(cs->labels);
 	docker_strv_free(cs->binds);
 	docker_strv_free(cs->tmpfs);

@@ -7,8 +7,8 @@
  * the node's overhead policy, CPU quota, io weight where the host supports
  * it, ports bound tcp+udp on the node address, the roost bridge network,
  * the server directory at /home/container, and the environment an egg
- * expects (its variables, STARTUP, SERVER_MEMORY, SERVER_IP, SERVER_PORT,
- * P_SERVER_*, TZ).
+ * expects (its variables, sealed ones opened with the node's key, STARTUP,
+ * SERVER_MEMORY, SERVER_IP, SERVER_PORT, P_SERVER_*, TZ).
  *
  * The spec hash covers everything container-relevant except the limits a
  * live update can change (and SERVER_MEMORY, which follows memory), so a
@@ -32,6 +32,7 @@ struct rerr;
 struct state_limits;
 struct state_server;
 struct state_node;
+struct seal_key;
 
 /* The installer's memory is the server's, but at least this (MiB). */
 #define CSPEC_INSTALL_MEMORY_MIB	1024
@@ -63,6 +64,9 @@ struct cspec_node {
 	int		 io_weight_ok;	/* the host's cgroup has io weight */
 	int		 swap_ok;	/* the engine honours MemorySwap */
 	const char	*revision;	/* commit being applied, or NULL */
+	const struct seal_key *keys;	/* the node's keys (current first)
+					   that open sealed values */
+	size_t		 nkeys;
 };
 
 struct cspec {
@@ -73,6 +77,8 @@ struct cspec {
 	char			*hash;		/* hex, 32 characters */
 	char			*volume;	/* <data_dir>/volumes/<server> */
 	char			**env;		/* NULL-terminated "K=v" */
+	char			**env_hashed;	/* env with each opened secret
+						   as a keyed hash */
 	char			**labels;
 	char			**binds;
 	char			**tmpfs;
@@ -91,8 +97,11 @@ struct cspec {
 /*
  * Builds the spec of srv (with its egg and image) on node. The egg's stop,
  * done strings, files and install are not part of it (see install.h and
- * recon.c). Returns the spec (caller frees with cspec_free), or NULL with
- * err set when the egg has no image to run.
+ * recon.c). A sealed variable value is opened with node->keys; the spec
+ * holds the plaintext only in env (never in labels or the hash). Returns
+ * the spec (caller frees with cspec_free), or NULL with err set when the
+ * egg has no image to run or a sealed value does not open (no partial
+ * environment is ever returned).
  */
 struct cspec	*cspec_build(const struct state_server *srv,
 		    const struct egg *egg, const char *image,

@@ -57,6 +57,8 @@ struct hub {
 	char			*(*on_fetch)(void *);
 	void			*arg;
 	struct console		*console;
+	int			(*on_schedule_run)(void *, const char *,
+				    const char *, const char *, struct rerr *);
 
 	struct ws_loop		*loop;		/* NULL once stopped */
 	struct lws_context	*ctx;
@@ -455,6 +457,38 @@ hub_command(struct hub *h, const cJSON *o)
 	    res.seq, res.retry_ms));
 }
 
+/* Runs a schedule now for the hub and queues the answer. */
+static void
+hub_schedule_run(struct hub *h, const cJSON *o)
+{
+	struct rerr	 err;
+	const char	*id = json_str(o, "id", ""), *code;
+	const char	*server = json_str(o, "server", NULL);
+	const char	*sched = json_str(o, "schedule", NULL);
+	const char	*user = json_str(o, "user", NULL);
+	int		 rc;
+
+	rerr_init(&err);
+	if (server == NULL || sched == NULL || user == NULL)
+		rc = rerr_set(&err, ROOST_EINVAL, "a schedule_run needs "
+		    "server, schedule and user");
+	else if (strncmp(user, "discord:", 8) != 0 ||
+	    strlen(user) > 100)
+		rc = rerr_set(&err, ROOST_EINVAL, "a schedule_run's user must "
+		    "be discord:ID");
+	else if (h->on_schedule_run == NULL)
+		rc = rerr_set(&err, ROOST_ENOTFOUND, "this node runs no "
+		    "schedules");
+	else
+		rc = h->on_schedule_run(h->arg, server, sched, user,
+		    &err);
+	code = rc == 0 ? HUBP_CODE_OK : rc == ROOST_EINVAL ? HUBP_CODE_INVALID :
+	    rc == ROOST_ENOTFOUND ? HUBP_CODE_NOT_FOUND :
+	    rc == ROOST_ECONFLICT ? HUBP_CODE_BUSY : HUBP_CODE_FAILED;
+	hub_queue(h, hubp_command_result(id, code, rc == 0 ? NULL : err.msg,
+	    0, 0));
+}
+
 static void
 hub_receive(struct hub *h, const char *text, size_t len)
 {
@@ -491,6 +525,9 @@ hub_receive(struct hub *h, const char *text, size_t len)
 	case HUBP_COMMAND:
 		if (h->console != NULL)
 			hub_command(h, o);
+		break;
+	case HUBP_SCHEDULE_RUN:
+		hub_schedule_run(h, o);
 		break;
 	case HUBP_SUBSCRIBE:
 		if (h->console != NULL && json_str(o, "server", NULL) != NULL)
@@ -656,6 +693,7 @@ hub_start(struct hub **out, const struct hub_conf *conf, struct rerr *err)
 	h->on_fetch = conf->on_fetch;
 	h->arg = conf->arg;
 	h->console = conf->console;
+	h->on_schedule_run = conf->on_schedule_run;
 	h->backoff_ms = HUB_BACKOFF_MIN_MS;
 	buf_init(&h->rx, HUBP_NODE_MAX_FRAME);
 	pthread_mutex_init(&h->mu, NULL);

@@ -33,6 +33,13 @@ struct hub_conf {
 	 * ("subscribe"); NULL: neither.
 	 */
 	struct console	*console;
+	/*
+	 * The hub asked for a run of server's schedule now, for user
+	 * (discord:ID): 0 or a ROOST_* code with err set. NULL: refused.
+	 */
+	int		(*on_schedule_run)(void *arg, const char *server,
+			    const char *schedule, const char *user,
+			    struct rerr *err);
 };
 
 struct hub;

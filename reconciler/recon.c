@@ -29,6 +29,7 @@
 #include "limit.h"
 #include "log.h"
 #include "rerr.h"
+#include "seal.h"
 #include "state.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -448,6 +449,13 @@ recon_new(const struct recon_conf *conf, struct rerr *err)
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->conf = *conf;
+	r->conf.keys = NULL;
+	r->conf.nkeys = 0;
+	if (conf->nkeys > 0) {
+		r->keys = xcalloc(conf->nkeys, sizeof(*r->keys));
+		memcpy(r->keys, conf->keys, conf->nkeys * sizeof(*r->keys));
+		r->nkeys = conf->nkeys;
+	}
 	r->conf.node = xstrdup(conf->node);
 	r->conf.data_dir = xstrdup(conf->data_dir ? conf->data_dir :
 	    "/var/lib/roost");
@@ -543,6 +551,9 @@ recon_free(struct recon *r)
 	free(r->tz);
 	free(r->label);
 	free(r->revision);
+	for (i = 0; i < r->nkeys; i++)
+		seal_key_wipe(&r->keys[i]);
+	free(r->keys);
 	free(r->refused);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->mtx);
@@ -685,4 +696,30 @@ uint64_t
 recon_engine_writes(struct recon *r)
 {
 	return __atomic_load_n(&r->writes, __ATOMIC_RELAXED);
+}
+
+/* Queues a restart that is not a commit; see recon.h. */
+int
+recon_restart(struct recon *r, const char *name, struct rerr *err)
+{
+	struct rsrv	*rs;
+
+	pthread_mutex_lock(&r->mtx);
+	rs = recon_find(r, name);
+	if (rs == NULL || !rs->in_tree) {
+		pthread_mutex_unlock(&r->mtx);
+		return rerr_set(err, ROOST_ENOTFOUND, "server \"%s\" not "
+		    "found on this node", name);
+	}
+	if (!rs->crunning || rs->stopping) {
+		pthread_mutex_unlock(&r->mtx);
+		return rerr_set(err, ROOST_ECONFLICT, "server \"%s\" is %s",
+		    name, rs->crunning ? "stopping" : "not running");
+	}
+	rs->restart_wanted = 1;
+	recon_enqueue_locked(r, name);
+	pthread_mutex_unlock(&r->mtx);
+	if (r->conf.on_change != NULL)
+		r->conf.on_change(r->conf.cb_arg, name, 0);
+	return 0;
 }

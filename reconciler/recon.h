@@ -47,6 +47,7 @@ struct console;
 struct rerr;
 struct state;
 struct recon;
+struct seal_key;
 
 /*
  * Called when status changed: server is the server's name, or NULL for the
@@ -93,6 +94,10 @@ struct recon_conf {
 	struct backups	*backups;	/* NULL: backups and restores are
 					   refused; borrowed, must outlive
 					   the reconciler (backup.h) */
+	const struct seal_key *keys;	/* the node's keys, current first
+					   (copied; none: sealed values do
+					   not open) */
+	size_t		 nkeys;
 	recon_change_cb	 on_change;
 	recon_progress_cb on_progress;
 	void		*cb_arg;
@@ -178,6 +183,17 @@ int		 recon_command(struct recon *r, const char *name,
  * Unknown names are ignored.
  */
 void		 recon_kick(struct recon *r, const char *name);
+
+/*
+ * Restarts a running server without a commit (a schedule's restart
+ * task): the next turn stops it the way a stop does (the egg's stop
+ * command, then the stop timeout's signal) and, since it should run,
+ * starts it again. Neither counts as a crash and the crash history is
+ * left alone. Returns 0 once queued, ROOST_ENOTFOUND, or ROOST_ECONFLICT
+ * when the server does not run (or is stopping).
+ */
+int		 recon_restart(struct recon *r, const char *name,
+		    struct rerr *err);
 
 /* Number of engine write requests (create, start, stop, ...) so far. */
 uint64_t	 recon_engine_writes(struct recon *r);

@@ -76,6 +76,7 @@ struct rsrv {
 	char		*install_for;	/* reinstallAt being installed */
 	int		 stopping;
 	int		 expect_exit;	/* a typed stop command: not a crash */
+	int		 restart_wanted; /* recon_restart: stop, then start */
 
 	int		 installed;
 	char		*installed_for;
@@ -162,6 +163,8 @@ struct recon {
 	char			 node_time[32];
 	int64_t			 cap_memory, cap_disk, cap_cpu;
 	uint64_t		 trash_at;
+	struct seal_key		*keys;		/* copies of conf.keys */
+	size_t			 nkeys;
 };
 
 /* Notifications, always without the lock. */

@@ -89,6 +89,8 @@ snap_build(struct recon *r, const struct state *st,
 	cn.io_weight_ok = r->io_weight_ok;
 	cn.swap_ok = r->swap_ok;
 	cn.revision = revision;
+	cn.keys = r->keys;
+	cn.nkeys = r->nkeys;
 	if (egg == NULL) {
 		rerr_set(err, ROOST_EINVAL, "egg \"%s\" not found",
 		    srv->egg != NULL ? srv->egg : "");

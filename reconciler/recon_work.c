@@ -711,6 +711,19 @@ work_observe(struct wctx *w, struct rsrv *rs, struct turn *t)
 		return 1;
 	}
 	work_crash_check(r, rs, t);
+	/* recon_restart: stop it as a stop does; the next turn starts it. */
+	if (rs->restart_wanted) {
+		rs->restart_wanted = 0;
+		if (t->have_c && t->c.running && !rs->stopping &&
+		    t->want_run) {
+			rs->expect_exit = 1;
+			pthread_mutex_unlock(&r->mtx);
+			rerr_init(&t->err);
+			t->rc = recon_stop_send(w, rs, t->s, t->c.id,
+			    "restarting (schedule)", &t->err);
+			return 1;
+		}
+	}
 	recon_plan_desired(rs, t->s, t->now, 1, &t->d);
 	memset(&t->o, 0, sizeof(t->o));
 	if (t->have_c)

@@ -5,7 +5,11 @@
  * the bot's node hub. Containers keep running while roostd is stopped;
  * a restarted roostd adopts them.
  *
- *	roostd -f FILE [-d] [-n] [-v]
+ *	roostd -f FILE [-d] [-n] [-v] [-R] [-K]
+ *
+ * -R rotates the node's sealing key (nodekey.h) before starting; -K prints
+ * the node's public sealing key (making the key pair at the first use)
+ * and exits.
  */
 #include <sys/stat.h>
 
@@ -28,6 +32,7 @@
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "seal.h"
 #include "state.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -38,7 +43,9 @@
 #include "conf.h"
 #include "docker.h"
 #include "hub.h"
+#include "nodekey.h"
 #include "recon.h"
+#include "sched.h"
 #include "sftpsup.h"
 #include "sync.h"
 
@@ -50,6 +57,8 @@ struct roostd {
 	struct api		*api;
 	struct console		*console;
 	struct backups		*backups;
+	struct sched		*sched;
+	int			 quitting;	/* schedule tasks give up */
 	struct hub		*hub;
 	struct sftpsup		*sftp;
 	struct egg_library	*eggs;
@@ -73,6 +82,15 @@ struct roostd {
 	uint64_t		 fetch_seq;	/* fetches requested */
 	uint64_t		 fetch_done;	/* fetches completed */
 	char			*fetch_result;	/* JSON of the last fetch */
+
+	/* Sealed secrets: the keys, and a reseal asked by the API. */
+	struct seal_key		 keys[NODEKEY_MAX];
+	size_t			 nkeys;
+	char			 seal_pub[SEAL_PUBSTRLEN];
+	const char		*reseal_body;	/* under mu; NULL: none */
+	size_t			 reseal_len;
+	struct buf		*reseal_out;
+	int			 reseal_code;	/* 0: not done yet */
 };
 
 static struct roostd	*rd_global;
@@ -91,8 +109,48 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s -f file [-dnv]\n", __progname);
+	fprintf(stderr, "usage: %s -f file [-dKnRv]\n", __progname);
 	exit(2);
+}
+
+/* Adds each server's schedules (sched.c) to its status object. */
+static void
+rd_status_schedules(struct roostd *rd, cJSON *root)
+{
+	cJSON	*srv, *sc;
+
+	if (rd->sched == NULL)
+		return;
+	cJSON_ArrayForEach(srv, cJSON_GetObjectItemCaseSensitive(root,
+	    "servers")) {
+		const char *name = json_str(srv, "name", NULL);
+
+		if (name != NULL &&
+		    (sc = sched_status_json(rd->sched, name)) != NULL)
+			cJSON_AddItemToObject(srv, "schedules", sc);
+	}
+}
+
+/*
+ * The node's public sealing key in status, its id, and whether
+ * nodes/<node>.yaml holds it (sealKeyCommitted).
+ */
+static void
+rd_status_seal(struct roostd *rd, cJSON *node)
+{
+	const struct state_node	*sn;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "sealKey");
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "sealKeyId");
+	cJSON_DeleteItemFromObjectCaseSensitive(node, "sealKeyCommitted");
+	if (rd->nkeys == 0)
+		return;
+	cJSON_AddStringToObject(node, "sealKey", rd->seal_pub);
+	cJSON_AddStringToObject(node, "sealKeyId", rd->keys[0].kid);
+	sn = rd->state != NULL ? state_node_find(rd->state, rd->conf->node) :
+	    NULL;
+	cJSON_AddBoolToObject(node, "sealKeyCommitted", sn != NULL &&
+	    sn->seal_key != NULL && strcmp(sn->seal_key, rd->seal_pub) == 0);
 }
 
 /* Builds the node object and the full status document. */
@@ -122,8 +180,10 @@ rd_status_tree(struct roostd *rd)
 	cJSON_AddStringToObject(node, "repo", rd->conf->repo);
 	cJSON_DeleteItemFromObjectCaseSensitive(node, "branch");
 	cJSON_AddStringToObject(node, "branch", rd->conf->branch);
+	rd_status_seal(rd, node);
 	if (cJSON_GetObjectItemCaseSensitive(root, "servers") == NULL)
 		cJSON_AddArrayToObject(root, "servers");
+	rd_status_schedules(rd, root);
 	return root;
 }
 
@@ -315,6 +375,12 @@ rd_wakeup(struct ev *ev, void *arg)
 	changed = rd->changed;
 	fetch = rd->fetch_wanted;
 	rd->changed = rd->fetch_wanted = 0;
+	if (rd->reseal_body != NULL && rd->reseal_code == 0) {
+		rd->reseal_code = nodekey_reseal(rd->state, rd->conf->node,
+		    rd->keys, rd->nkeys, rd->reseal_body, rd->reseal_len,
+		    rd->reseal_out);
+		pthread_cond_broadcast(&rd->cv);
+	}
 	pthread_mutex_unlock(&rd->mu);
 	if (fetch)
 		rd_fetch(rd);
@@ -384,6 +450,8 @@ rd_fetch(struct roostd *rd)
 		    st->diags->nerrors);
 		state_free(rd->state);
 		rd->state = st;
+		if (rd->sched != NULL)
+			sched_update(rd->sched, rd->state, rd->conf->node);
 	}
 	if (rd->state != NULL) {
 		t0 = ev_now_ms();
@@ -452,6 +520,62 @@ rd_api_reconcile(void *arg, struct buf *out)
 	rd_request_fetch(rd, 1, out);
 	(void)recon_wait_idle(rd->recon, 60000);
 	return strstr(buf_str(out), "\"error\":null") != NULL ? 200 : 502;
+}
+
+/*
+ * POST /v1/secrets/reseal: the loop thread, which owns the state, does it
+ * (one request at a time).
+ */
+static int
+rd_api_reseal(void *arg, const char *body, size_t len, struct buf *out)
+{
+	static pthread_mutex_t	 one = PTHREAD_MUTEX_INITIALIZER;
+	struct roostd		*rd = arg;
+	struct timespec		 ts;
+	int			 code;
+
+	pthread_mutex_lock(&one);
+	pthread_mutex_lock(&rd->mu);
+	rd->reseal_body = body;
+	rd->reseal_len = len;
+	rd->reseal_out = out;
+	rd->reseal_code = 0;
+	pthread_mutex_unlock(&rd->mu);
+	ev_wakeup(rd->ev);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 60;
+	pthread_mutex_lock(&rd->mu);
+	while (rd->reseal_code == 0)
+		if (pthread_cond_timedwait(&rd->cv, &rd->mu, &ts) != 0)
+			break;
+	code = rd->reseal_code;
+	if (code == 0) {
+		buf_reset(out);
+		buf_puts(out, "{\"error\":\"timed out\"}");
+		code = 504;
+	}
+	rd->reseal_body = NULL;
+	rd->reseal_out = NULL;
+	pthread_mutex_unlock(&rd->mu);
+	pthread_mutex_unlock(&one);
+	return code;
+}
+
+/* The node's sealing keys (made at the first start; -R rotates). */
+static void
+rd_load_keys(struct roostd *rd, int rotate)
+{
+	struct rerr	err;
+	int		created;
+
+	rerr_init(&err);
+	if (nodekey_load(rd->conf->data_dir, rotate, rd->keys, &rd->nkeys,
+	    &created, &err) != 0)
+		fatalx("sealing key: %s", err.msg);
+	seal_pub_encode(rd->keys[0].pk, rd->seal_pub);
+	log_info("sealing key %s (%s)%s: sealKey: %s", rd->keys[0].kid,
+	    created ? "new" : "loaded", rd->nkeys > 1 ? ", previous key "
+	    "kept" : "", rd->seal_pub);
 }
 
 static int
@@ -690,10 +814,125 @@ rd_start_recon(struct roostd *rd)
 	rc.trash_retention_ms = rd->conf->trash_ms;
 	rc.stop_timeout_ms = rd->conf->stop_ms;
 	rc.install_timeout_ms = rd->conf->install_ms;
+	rc.keys = rd->keys;
+	rc.nkeys = rd->nkeys;
 	rc.on_change = rd_on_change;
 	rc.on_progress = rd_on_progress;
 	rc.cb_arg = rd;
 	if ((rd->recon = recon_new(&rc, &err)) == NULL)
+		fatalx("%s", err.msg);
+}
+
+/* A schedule's onlyWhenRunning: the container runs. */
+static int
+rd_sched_running(void *arg, const char *server)
+{
+	struct roostd	*rd = arg;
+	struct rerr	 err;
+
+	rerr_init(&err);
+	return recon_command(rd->recon, server, NULL, &err) == 0;
+}
+
+/* The container's startedAt and whether it runs, from the status. */
+static void
+rd_started(struct roostd *rd, const char *server, char *out, size_t len,
+    int *running)
+{
+	cJSON	*o = recon_status_tree(rd->recon, server);
+
+	snprintf(out, len, "%s", json_str(o, "container.startedAt", ""));
+	*running = strcmp(json_str(o, "container.state", ""), "running") == 0;
+	cJSON_Delete(o);
+}
+
+/*
+ * A schedule's restart task: recon_restart, then waits until the server
+ * runs again in a new container start (at most the stop timeout and a
+ * minute), checking four times a second while it lasts.
+ */
+static int
+rd_sched_restart(void *arg, const struct state_server *srv, struct rerr *err)
+{
+	struct roostd	*rd = arg;
+	char		 before[64], now[64];
+	uint64_t	 end;
+	int		 rc, running;
+
+	rd_started(rd, srv->name, before, sizeof(before), &running);
+	if ((rc = recon_restart(rd->recon, srv->name, err)) != 0)
+		return rc;
+	end = ev_now_ms() + rd->conf->stop_ms + 60000;
+	while (ev_now_ms() < end) {
+		if (__atomic_load_n(&rd->quitting, __ATOMIC_RELAXED))
+			return rerr_set(err, -1, "roostd stopped before the "
+			    "server ran again");
+		usleep(250000);
+		rd_started(rd, srv->name, now, sizeof(now), &running);
+		if (running && strcmp(now, before) != 0)
+			return 0;
+	}
+	return rerr_set(err, ROOST_ETIMEDOUT, "the server did not run again "
+	    "within the stop timeout and a minute");
+}
+
+/* A schedule's backup task: a backup that is not a request. */
+static int
+rd_sched_backup(void *arg, const struct state_server *srv, const char *note,
+    char *id, size_t idlen, struct rerr *err)
+{
+	struct roostd		*rd = arg;
+	struct backup_req	 q;
+	char			*vol;
+	int			 rc;
+
+	xasprintf(&vol, "%s/volumes/%s", rd->conf->data_dir, srv->name);
+	memset(&q, 0, sizeof(q));
+	q.server = srv->name;
+	q.volume = vol;
+	q.policy = &srv->backups;
+	q.note = note;
+	q.max_bytes = srv->limits.disk > 0 ? (uint64_t)srv->limits.disk << 20 :
+	    0;
+	q.running = rd_sched_running(rd, srv->name);
+	rc = backup_run_now(rd->backups, &q, id, idlen, err);
+	free(vol);
+	return rc;
+}
+
+static void
+rd_sched_change(void *arg, const char *server)
+{
+	rd_on_change(arg, server, 0);
+}
+
+static int
+rd_api_schedule_run(void *arg, const char *server, const char *name,
+    const char *who, struct rerr *err)
+{
+	struct roostd	*rd = arg;
+
+	return sched_run_now(rd->sched, server, name, who, err);
+}
+
+/* The schedules: one thread and one timer for the node. */
+static void
+rd_start_sched(struct roostd *rd)
+{
+	struct sched_conf	sc;
+	struct rerr		err;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.data_dir = rd->conf->data_dir;
+	sc.grace_ms = rd->conf->sched_grace_ms;
+	sc.console = rd->console;
+	sc.running = rd_sched_running;
+	sc.restart = rd_sched_restart;
+	sc.backup = rd_sched_backup;
+	sc.on_change = rd_sched_change;
+	sc.arg = rd;
+	rerr_init(&err);
+	if ((rd->sched = sched_new(&sc, &err)) == NULL)
 		fatalx("%s", err.msg);
 }
 
@@ -725,6 +964,7 @@ rd_start_hub_api(struct roostd *rd)
 		hc.on_fetch = rd_hub_fetch;
 		hc.arg = rd;
 		hc.console = rd->console;
+		hc.on_schedule_run = rd_api_schedule_run;
 		if (hub_start(&rd->hub, &hc, &err) != 0)
 			log_warnx("hub: %s", err.msg);
 	}
@@ -732,6 +972,8 @@ rd_start_hub_api(struct roostd *rd)
 	hooks.arg = rd;
 	hooks.logs = rd_api_logs;
 	hooks.reconcile = rd_api_reconcile;
+	hooks.schedule_run = rd_api_schedule_run;
+	hooks.reseal = rd_api_reseal;
 	hooks.console = rd->console;
 	hooks.group = rd->conf->api_group;
 	if (api_start(&rd->api, rd->conf->api, &hooks, &err) != 0)
@@ -746,8 +988,9 @@ main(int argc, char *argv[])
 	struct rerr		 err;
 	const char		*file = NULL;
 	int			 ch, debug = 0, check = 0, verbose = 0, ret;
+	int			 rotate = 0, pubkey = 0;
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt(argc, argv, "df:KnRv")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -757,6 +1000,12 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case 'K':
+			pubkey = 1;
+			break;
+		case 'R':
+			rotate = 1;
 			break;
 		case 'v':
 			verbose++;
@@ -805,6 +1054,11 @@ main(int argc, char *argv[])
 
 	if (util_mkdir_p(rd.conf->data_dir, 0755) == -1)
 		fatal("cannot create '%s'", rd.conf->data_dir);
+	rd_load_keys(&rd, rotate);
+	if (pubkey) {
+		printf("%s\n", rd.seal_pub);
+		return 0;
+	}
 	rerr_init(&err);
 	if (sync_open(&rd.sync, rd.conf, rd.eggs, &err) != 0)
 		fatalx("%s", err.msg);
@@ -812,6 +1066,7 @@ main(int argc, char *argv[])
 	rd_start_console(&rd);
 	rd_start_backups(&rd);
 	rd_start_recon(&rd);
+	rd_start_sched(&rd);
 
 	rd_start_hub_api(&rd);
 
@@ -837,6 +1092,10 @@ main(int argc, char *argv[])
 	hub_stop(rd.hub);
 	api_stop(rd.api);
 	sftpsup_stop(rd.sftp);
+	/* Schedule tasks call the reconciler and the backups: first. */
+	__atomic_store_n(&rd.quitting, 1, __ATOMIC_RELAXED);
+	sched_free(rd.sched);
+	rd.sched = NULL;
 	/* Jobs still call the reconciler; then its workers the module. */
 	backup_stop(rd.backups);
 	recon_free(rd.recon);
@@ -849,6 +1108,8 @@ main(int argc, char *argv[])
 	ev_free(rd.ev);
 	free(rd.fetch_error);
 	free(rd.fetch_result);
+	for (size_t k = 0; k < rd.nkeys; k++)
+		seal_key_wipe(&rd.keys[k]);
 	conf_free(rd.conf);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,46 +20,162 @@
 
 #include "fswalk.h"
 #include "ignore.h"
+#include "log.h"
 #include "rerr.h"
 #include "sha256.h"
 #include "xmalloc.h"
 
 #include "tarz.h"
 
-#define TARZ_BUF	(256 * 1024)
+#define TARZ_BUF	(256 * 1024)	/* reading files and archives */
+#define TARZ_OUT_BUF	(1024 * 1024)	/* each of the two output buffers */
 
-/* The archive's bytes as they go to or come from the descriptor. */
+/* The archive's bytes as they come from the descriptor (unpacking). */
 struct tz_io {
 	int			 fd;
 	struct sha256_ctx	*sha;
 	uint64_t		 size;
-	char			*buf;		/* reading: TARZ_BUF bytes */
-	int			 err;		/* errno of a failed write */
+	char			*buf;		/* TARZ_BUF bytes */
 };
+
+/*
+ * The archive's bytes on their way out (packing): libarchive's output is
+ * copied into one of two buffers while a thread of the pack hashes the
+ * other and hands it to the writer, so compressing, hashing and writing
+ * (to a disk or an S3 upload) overlap.
+ */
+struct tz_out {
+	tarz_write_fn		 write;
+	void			*warg;
+	struct sha256_ctx	*sha;
+	uint64_t		 size;
+	char			*buf[2];
+	size_t			 fill;		/* bytes in buf[cur] */
+	int			 cur;
+	pthread_t		 t;
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	int			 busy;		/* buf[!cur] waits for the thread */
+	size_t			 joblen;
+	int			 quit;
+	int			 failed;
+	struct rerr		 werr;		/* why a write failed */
+};
+
+static void *
+tz_out_thread(void *arg)
+{
+	struct tz_out	*o = arg;
+	struct rerr	 err;
+	const char	*job;
+	size_t		 len;
+	int		 rc;
+
+	pthread_mutex_lock(&o->mtx);
+	for (;;) {
+		while (!o->busy && !o->quit)
+			pthread_cond_wait(&o->cond, &o->mtx);
+		if (!o->busy)
+			break;
+		job = o->buf[!o->cur];
+		len = o->joblen;
+		pthread_mutex_unlock(&o->mtx);
+		sha256_add(o->sha, job, len);
+		rerr_init(&err);
+		rc = o->failed ? 0 : o->write(o->warg, job, len, &err);
+		pthread_mutex_lock(&o->mtx);
+		if (rc != 0 && !o->failed) {
+			o->failed = 1;
+			o->werr = err;
+		}
+		o->size += len;
+		o->busy = 0;
+		pthread_cond_broadcast(&o->cond);
+	}
+	pthread_mutex_unlock(&o->mtx);
+	return NULL;
+}
+
+/* Hands buf[cur] to the thread once it is done with the other one. */
+static int
+tz_out_flush(struct tz_out *o)
+{
+	int	failed;
+
+	pthread_mutex_lock(&o->mtx);
+	while (o->busy)
+		pthread_cond_wait(&o->cond, &o->mtx);
+	failed = o->failed;
+	if (!failed && o->fill > 0) {
+		o->joblen = o->fill;
+		o->busy = 1;
+		o->cur ^= 1;
+		o->fill = 0;
+		pthread_cond_broadcast(&o->cond);
+	}
+	pthread_mutex_unlock(&o->mtx);
+	return failed ? -1 : 0;
+}
+
+/* Sends what is left, waits for the thread and ends it. */
+static int
+tz_out_finish(struct tz_out *o)
+{
+	int	rc;
+
+	rc = tz_out_flush(o);
+	pthread_mutex_lock(&o->mtx);
+	while (o->busy)
+		pthread_cond_wait(&o->cond, &o->mtx);
+	o->quit = 1;
+	pthread_cond_broadcast(&o->cond);
+	rc = o->failed ? -1 : rc;
+	pthread_mutex_unlock(&o->mtx);
+	pthread_join(o->t, NULL);
+	return rc;
+}
 
 static la_ssize_t
 tz_write_cb(struct archive *a, void *arg, const void *p, size_t len)
 {
-	struct tz_io	*io = arg;
+	struct tz_out	*o = arg;
 	const char	*c = p;
-	size_t		 left = len;
-	ssize_t		 n;
+	size_t		 n, left = len;
 
 	while (left > 0) {
-		if ((n = write(io->fd, c, left)) == -1) {
-			if (errno == EINTR)
-				continue;
-			io->err = errno;
-			archive_set_error(a, errno, "write: %s",
-			    strerror(errno));
+		n = TARZ_OUT_BUF - o->fill;
+		if (n > left)
+			n = left;
+		memcpy(o->buf[o->cur] + o->fill, c, n);
+		o->fill += n;
+		c += n;
+		left -= n;
+		if (o->fill == TARZ_OUT_BUF && tz_out_flush(o) != 0) {
+			archive_set_error(a, EIO, "%s", o->werr.msg);
 			return -1;
 		}
-		c += n;
-		left -= (size_t)n;
 	}
-	sha256_add(io->sha, p, len);
-	io->size += len;
 	return (la_ssize_t)len;
+}
+
+/* The writer of tarz_pack: every byte to a descriptor. */
+static int
+tz_write_fd(void *arg, const void *p, size_t len, struct rerr *err)
+{
+	const char	*c = p;
+	ssize_t		 n;
+	int		 fd = *(int *)arg;
+
+	while (len > 0) {
+		if ((n = write(fd, c, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return rerr_errno(err, -1, "write the archive");
+		}
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 static la_ssize_t
@@ -180,21 +297,37 @@ tz_pack_one(int dirfd, const char *name, const char *path,
 	return rc;
 }
 
-/* Writes a .tar.zst of a tree; see tarz.h. */
+/* Writes a .tar.zst of a tree to a descriptor; see tarz.h. */
 int
 tarz_pack(int rootfd, const struct ignore *ig, int level, int outfd,
     struct tarz_stats *st, struct rerr *err)
 {
+	return tarz_pack_to(rootfd, ig, level, tz_write_fd, &outfd, st, err);
+}
+
+/* Writes a .tar.zst of a tree through fn; see tarz.h. */
+int
+tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
+    void *arg, struct tarz_stats *st, struct rerr *err)
+{
 	struct tz_pack	p;
-	struct tz_io	io;
+	struct tz_out	o;
 	char		lv[16];
 	int		rc = 0, truncated = 0;
 
 	memset(st, 0, sizeof(*st));
-	memset(&io, 0, sizeof(io));
+	memset(&o, 0, sizeof(o));
 	memset(&p, 0, sizeof(p));
-	io.fd = outfd;
-	io.sha = sha256_begin();
+	o.write = fn;
+	o.warg = arg;
+	rerr_init(&o.werr);
+	o.sha = sha256_begin();
+	o.buf[0] = xmalloc(TARZ_OUT_BUF);
+	o.buf[1] = xmalloc(TARZ_OUT_BUF);
+	pthread_mutex_init(&o.mtx, NULL);
+	pthread_cond_init(&o.cond, NULL);
+	if (pthread_create(&o.t, NULL, tz_out_thread, &o) != 0)
+		fatalx("tarz: cannot start a thread");
 	p.a = archive_write_new();
 	p.e = archive_entry_new();
 	p.ig = ig;
@@ -207,8 +340,9 @@ tarz_pack(int rootfd, const struct ignore *ig, int level, int outfd,
 	    archive_write_add_filter_zstd(p.a) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(p.a, "zstd", "compression-level",
 	    lv) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(p.a, TARZ_BUF) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(p.a, 1) != ARCHIVE_OK ||
-	    archive_write_open2(p.a, &io, NULL, tz_write_cb, NULL, NULL) !=
+	    archive_write_open2(p.a, &o, NULL, tz_write_cb, NULL, NULL) !=
 	    ARCHIVE_OK)
 		rc = rerr_set(err, -1, "cannot start the archive: %s",
 		    archive_error_string(p.a));
@@ -224,8 +358,20 @@ tarz_pack(int rootfd, const struct ignore *ig, int level, int outfd,
 	archive_write_free(p.a);
 	archive_entry_free(p.e);
 	free(p.buf);
-	sha256_end(io.sha, st->sha256);
-	st->size = io.size;
+	if (tz_out_finish(&o) != 0 && rc == 0)
+		rc = -1;
+	/* The writer's own words (the target's error), not libarchive's. */
+	if (rc != 0 && o.failed) {
+		rerr_init(err);
+		rerr_set(err, o.werr.code != 0 ? o.werr.code : -1, "%s",
+		    o.werr.msg);
+	}
+	sha256_end(o.sha, st->sha256);
+	st->size = o.size;
+	free(o.buf[0]);
+	free(o.buf[1]);
+	pthread_mutex_destroy(&o.mtx);
+	pthread_cond_destroy(&o.cond);
 	return rc;
 }
 

@@ -1,9 +1,10 @@
 /*
  * tarz: the one module over libarchive. It writes a server directory as a
  * .tar.zst (pax format, mtimes to the nanosecond, empty directories and
- * symbolic links kept), streamed through a fixed buffer so no file is
+ * symbolic links kept), streamed through fixed buffers so no file is
  * ever held in memory whole, with the archive's SHA-256 computed as it is
- * written; it hashes an archive; and it extracts one into a fresh
+ * written (by a thread of the pack, which also calls the writer, while the
+ * calling thread reads and compresses); it hashes an archive; and it extracts one into a fresh
  * directory, refusing what a hostile archive could do (absolute paths,
  * "..", writing through a symbolic link, devices and FIFOs, set-id bits,
  * more bytes than allowed).
@@ -19,6 +20,7 @@
 
 #include <sys/types.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ignore;
@@ -44,6 +46,18 @@ struct tarz_stats {
  */
 int	tarz_pack(int rootfd, const struct ignore *ig, int level, int outfd,
 	    struct tarz_stats *st, struct rerr *err);
+
+/*
+ * Where tarz_pack_to sends the archive's bytes: returns 0, or -1 with err
+ * set, which ends the pack with that error.
+ */
+typedef int	(*tarz_write_fn)(void *arg, const void *p, size_t len,
+		    struct rerr *err);
+
+/* tarz_pack with every byte of the archive handed to fn(arg, ...). */
+int	tarz_pack_to(int rootfd, const struct ignore *ig, int level,
+	    tarz_write_fn fn, void *arg, struct tarz_stats *st,
+	    struct rerr *err);
 
 /*
  * Reads fd to its end: its SHA-256 in hex into sha256 and its length into

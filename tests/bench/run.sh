@@ -22,6 +22,7 @@ run bench_parse "$O/tests/bench_parse"
 run bench_gitstate "$O/tests/bench_gitstate" -d "${ROOST_BENCH_GITREPO:-$ROOST_BUILD/bench-gitstate.git}"
 run bench_eggs "$O/tests/bench_eggs" eggs tests/data/eggs-corpus
 run bench_engine "$O/tests/bench_engine" -n 7
+run bench_sched "$O/tests/bench_sched"
 # the bot's benchmarks run it against the fake Discord (python3-websockets)
 if /usr/bin/python3 -c "import websockets" 2>/dev/null; then
 	run bench_bot_ack "$O/tests/bench_bot_ack"

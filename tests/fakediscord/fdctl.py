@@ -3,7 +3,7 @@
 #
 #   fdctl.py PORT slash USER ROLES "server stop demo" [opt=value ...]
 #   fdctl.py PORT component USER ROLES CUSTOM_ID [VALUE]
-#   fdctl.py PORT modal USER ROLES CUSTOM_ID key=value ...
+#   fdctl.py PORT modal USER ROLES CUSTOM_ID key=value ... [select:=a,b]
 #   fdctl.py PORT autocomplete USER ROLES "server status" OPTION TYPED
 #   fdctl.py PORT batch N USER ROLES "server create" ... (see below)
 #   fdctl.py PORT wait ID [TEXT] [SECONDS]   waits for the final message
@@ -16,7 +16,8 @@
 #   fdctl.py PORT ratelimit PATH COUNT [RETRY_AFTER] [global]
 #   fdctl.py PORT get PATH                   any GET of the control API
 #
-# FD_GLOBAL_NAME in the environment sets the invoker's display name.
+# FD_GLOBAL_NAME in the environment sets the invoker's display name;
+# FD_MESSAGE=ID makes a component press come from channel message ID.
 # ROLES is a comma-separated list of role ids ("" for none). Interactions
 # print their id; wait prints the reply's text (content, embed titles,
 # descriptions and fields) once the interaction has a final message.
@@ -119,13 +120,26 @@ def main():
         data = {"custom_id": a[2], "component_type": 3 if len(a) > 3 else 2}
         if len(a) > 3:
             data["values"] = [a[3]]
-        r = call("/interaction", {"type": 3, "user": a[0],
-                                  "roles": roles(a[1]), "data": data})
+        spec = {"type": 3, "user": a[0], "roles": roles(a[1]), "data": data}
+        if os.environ.get("FD_MESSAGE"):
+            # pressed on a channel message: it comes with the interaction
+            m = next(x for x in call("/messages")
+                     if x["id"] == os.environ["FD_MESSAGE"])
+            spec["message"] = {k: v for k, v in m.items()
+                               if k not in ("edits", "dm_user")}
+            spec["channel_id"] = m["channel_id"]
+        r = call("/interaction", spec)
         print(r["id"])
     elif cmd == "modal":
         comps = []
         for kv in a[3:]:
             k, v = kv.split("=", 1)
+            if k.endswith(":"):     # SELECT:=a,b  a select's chosen values
+                comps.append({"type": 18, "id": len(comps) + 1,
+                              "component": {"type": 3, "custom_id": k[:-1],
+                                            "values": [x for x in
+                                                       v.split(",") if x]}})
+                continue
             comps.append({"type": 18, "id": len(comps) + 1,
                           "component": {"type": 4, "custom_id": k,
                                         "value": v}})

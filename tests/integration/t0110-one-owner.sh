@@ -3,8 +3,9 @@
 # cJSON documents are parsed, built and printed only through lib/json.c
 # (which points cJSON's allocator at xmalloc first), JSON strings are
 # escaped by json_escape alone, Discord ids are checked by
-# state_snowflake_valid alone, and YAML configuration is read by
-# lib/fields.c (no file walks a configuration map with its own if-chain).
+# state_snowflake_valid alone, YAML configuration is read by lib/fields.c
+# (no file walks a configuration map with its own if-chain), and libsodium
+# is used by lib/seal.c alone.
 . "$(dirname "$0")/../lib/tap.sh"
 S=$ROOST_SRC
 
@@ -29,6 +30,11 @@ test_expect_success 'roostd.yaml and bot.yaml are read by lib/fields.c' '
 	grep -q "fields_fill" "$S/bot/conf.c" &&
 	grep -q "fields_fill" "$S/lib/state_load.c" &&
 	! grep -n "strcmp(key, \"\|strcmp(k->str, \"url\")" "$S/bot/conf.c" "$S/reconciler/conf.c"
+'
+
+test_expect_success 'only lib/seal.c includes sodium.h' '
+	grep -q "^#include <sodium.h>" "$S/lib/seal.c" &&
+	! grep -n "include <sodium" $(srcs | grep -v "/lib/seal.c$")
 '
 
 test_done

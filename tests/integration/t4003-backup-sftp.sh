@@ -72,16 +72,16 @@ test_expect_success 'setup: a server with SFTP users, a local target and two bac
 	wait_for 60 nbackups_is 1 &&
 	roost server backup $S --note two --repo repo --remote "" &&
 	wait_for 60 nbackups_is 2 &&
-	wait_for 20 sh -c "exec 3<>/dev/tcp/127.0.0.1/$SFTPPORT" 2>/dev/null
+	wait_for 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SFTPPORT" 2>/dev/null
 '
 
 test_expect_success 'the root lists .backups; it lists each backup and its record, read-only' '
-	sftp_as reader "ls -a /" >root.out && cat root.out &&
-	grep -qx "\.backups" root.out &&
+	sftp_as reader "ls -1a /" >root.out && cat root.out &&
+	grep -qx "/\.backups" root.out &&
 	sftp_as reader "ls -l /.backups" >ls.out && cat ls.out &&
 	for id in $(bk "\" \".join(b[\"id\"] for b in d[\"list\"])"); do
-		grep -q " /\.backups/$id\.tar\.zst$" ls.out &&
-		grep -q " /\.backups/$id\.json$" ls.out || return 1
+		grep -q " $id\.tar\.zst$" ls.out &&
+		grep -q " $id\.json$" ls.out || return 1
 	done &&
 	test "$(grep -c "^-r--r--r--" ls.out)" = 4 &&
 	! grep -q game-file ls.out

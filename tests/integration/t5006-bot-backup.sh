@@ -21,7 +21,7 @@ export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
 bk() {		# bk EXPR: on the server's "backups" status object as "d"
-	roost status --api "$API" --format json 2>/dev/null |
+	roost status --api "$API" --format json "$S" 2>/dev/null |
 	    json "(lambda d: $1)(d.get('backups') or {})"
 }
 commits() {
@@ -62,27 +62,10 @@ test_expect_success 'setup: the fake Discord, the bot, roostd with a local targe
 	git -C repo add -A && git -C repo commit -q -m "node and server" &&
 	git clone -q --bare repo remote.git &&
 	sha=$(node_token t5006-node-secret) &&
-	bot_yaml &&
-	cat >>bot.yaml <<-EOF &&
-	statusFollowMinutes: 2
-	refreshInterval: 1s
-	hub:
-	  listen: 127.0.0.1:$HUB
-	  nodes:
-	    - { name: $NODE, tokenSha256: $sha }
-	EOF
-	cat >roostd.yaml <<-EOF &&
-	node: $NODE
-	repo: file://$TRASH/remote.git
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
-	hub:
-	  url: ws://127.0.0.1:$HUB/v1/hub
-	  tokenFile: $TRASH/nodetoken
-	sftp:
-	  enabled: false
+	hub_bot_yaml $sha &&
+	printf "statusFollowMinutes: 2\nrefreshInterval: 1s\n" >>bot.yaml &&
+	hub_roostd_yaml ws://127.0.0.1:$HUB/v1/hub &&
+	cat >>roostd.yaml <<-EOF &&
 	backups:
 	  targets:
 	    local: { type: local, path: $TRASH/backups }

@@ -1051,6 +1051,12 @@ test_alert_steps(void **state)
 		{ "{\"phase\":\"InstallFailed\"}", AE_INSTALL },
 		{ "{\"phase\":\"Failed\"}", AE_START },
 		{ "{\"phase\":\"Stopped\"}", AE_NONE },
+		{ "{\"phase\":\"Running\",\"schedules\":[{\"failures\":0}]}",
+		    AE_NONE },
+		{ "{\"phase\":\"Running\",\"schedules\":[{\"failures\":0},"
+		    "{\"failures\":1}]}", AE_SCHEDULE },	/* a failed run */
+		{ "{\"phase\":\"Running\",\"schedules\":[{\"failures\":1}]}",
+		    AE_NONE },		/* the same failure */
 	};
 	struct alert_track	 t;
 	cJSON			*o;
@@ -1064,6 +1070,7 @@ test_alert_steps(void **state)
 	}
 	assert_int_equal(alert_event_bit(AE_CRASHLOOP), ALERT_CRASHLOOP);
 	assert_int_equal(alert_event_bit(AE_NONE), 0);
+	assert_int_equal(alert_event_bit(AE_SCHEDULE), ALERT_SCHEDULE);
 }
 
 /* /server backup and /server restore: permissions, select, confirm, jobs. */
@@ -1194,6 +1201,17 @@ test_backup_follow(void **state)
 	assert_true(settled);
 	assert_contains(json_str(m, "content", ""), "Backup "
 	    "`20261202T100002Z` taken \xc2\xb7 3 MiB \xc2\xb7 40 files");
+	cJSON_Delete(m);
+	/* the node went on to a later commit: the result still counts */
+	m = follow(job, &res, "{\"phase\":\"Running\",\"appliedRevision\":"
+	    "\"0123456789\",\"observedRevision\":\"0123456789\",\"backups\":"
+	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"
+	    "\"2026-12-02T10:00:02Z\",\"result\":\"succeeded\",\"id\":"
+	    "\"later\",\"size\":1000,\"entries\":4}}}", NULL, 0, 1, 0,
+	    &settled);
+	assert_true(settled);
+	assert_contains(json_str(m, "content", ""), "Backup `later` taken "
+	    "\xc2\xb7 1 KiB");
 	cJSON_Delete(m);
 	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
 	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"

@@ -73,6 +73,12 @@ test_hubproto__frames(void **state)
 	assert_int_equal(json_int64(o, "seq", 0), 7);
 	assert_int_equal(json_int64(o, "retryMs", 0), 1500);
 	cJSON_Delete(o);
+	o = parsed(hubp_schedule_run("run-1", "mc", "nightly-restart",
+	    "discord:42"));
+	assert_int_equal(hubp_type(o), HUBP_SCHEDULE_RUN);
+	assert_string_equal(json_str(o, "schedule", ""), "nightly-restart");
+	assert_string_equal(json_str(o, "user", ""), "discord:42");
+	cJSON_Delete(o);
 	o = parsed(hubp_command_result("cmd-2", HUBP_CODE_OK, NULL, 9, 0));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "error")));
 	assert_null(cJSON_GetObjectItem(o, "retryMs"));

@@ -7,6 +7,8 @@
  */
 #include "unit.h"
 
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <time.h>
 
@@ -670,6 +672,93 @@ test_yedit__delete_and_errors(void **state)
 	buf_dispose(&out);
 }
 
+/* A server file's text: name, port and what follows. */
+#define SCHED_SRV "apiVersion: roost/v1\nkind: Server\nname: %s\n" \
+	"owner: \"444444444444444444\"\nnode: n1\negg: roost/demo\n" \
+	"ports: { default: %d }\n%s"
+
+/* Writes text to dir/rel. */
+static void
+sched_write(const char *dir, const char *rel, const char *text)
+{
+	char	 path[1024];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/*
+ * roost.yaml's defaults.schedules reach a server that writes none; a
+ * server's own list replaces them and an empty one turns them off; the
+ * tasks keep their kinds, offsets and notes, and survive a copy.
+ */
+static void
+test_state__schedules_defaults(void **state)
+{
+	char			*dir, text[1024], path[1024];
+	struct state		*st;
+	struct state_server	*a, *b, *c, *d;
+	const struct state_schedule *s;
+
+	assert_non_null(dir = unit_tmpdir("sched"));
+	snprintf(path, sizeof(path), "%s/nodes", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/servers", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	sched_write(dir, "roost.yaml", "defaults:\n  schedules:\n"
+	    "    - name: nightly\n      cron: \"0 5 * * *\"\n"
+	    "      timezone: Europe/Berlin\n      onlyWhenRunning: true\n"
+	    "      tasks:\n        - command: \"say bye\"\n"
+	    "        - after: 4m\n          restart: true\n"
+	    "          continueOnFailure: true\n"
+	    "        - backup: { note: nightly }\n");
+	sched_write(dir, "nodes/n1.yaml", "name: n1\naddress: 127.0.0.1\n"
+	    "ports: [\"30000-30010\"]\n");
+	snprintf(text, sizeof(text), SCHED_SRV, "a", 30000, "");
+	sched_write(dir, "servers/a.yaml", text);
+	snprintf(text, sizeof(text), SCHED_SRV, "b", 30001, "schedules: []\n");
+	sched_write(dir, "servers/b.yaml", text);
+	snprintf(text, sizeof(text), SCHED_SRV, "c", 30002, "schedules:\n"
+	    "  - { name: hourly, cron: \"0 0 * * * *\", tasks: "
+	    "[ { backup: true } ] }\n");
+	sched_write(dir, "servers/c.yaml", text);
+	st = load_dir(dir, NULL);
+	assert_int_equal(st->diags->nerrors, 0);
+	a = state_server_find(st, "a");
+	b = state_server_find(st, "b");
+	c = state_server_find(st, "c");
+	assert_int_equal(a->schedules.n, 1);
+	assert_non_null(s = state_schedule_find(a, "nightly"));
+	assert_string_equal(s->cron, "0 5 * * *");
+	assert_string_equal(s->timezone, "Europe/Berlin");
+	assert_true(s->only_running);
+	assert_int_equal(s->ntasks, 3);
+	assert_int_equal(s->tasks[0].kind, STATE_TASK_COMMAND);
+	assert_string_equal(s->tasks[0].arg, "say bye");
+	assert_int_equal(s->tasks[1].kind, STATE_TASK_RESTART);
+	assert_int_equal(s->tasks[1].after_ms, 240000);
+	assert_true(s->tasks[1].cont);
+	assert_false(s->tasks[0].cont);
+	assert_int_equal(s->tasks[2].kind, STATE_TASK_BACKUP);
+	assert_string_equal(s->tasks[2].arg, "nightly");
+	assert_int_equal(b->schedules.n, 0);
+	assert_int_equal(c->schedules.n, 1);
+	assert_null(state_schedule_find(c, "nightly"));
+	assert_non_null(s = state_schedule_find(c, "hourly"));
+	assert_null(s->timezone);
+	assert_null(s->tasks[0].arg);
+	d = state_server_dup(a);
+	state_free(st);
+	assert_non_null(s = state_schedule_find(d, "nightly"));
+	assert_string_equal(s->tasks[0].arg, "say bye");
+	state_server_free(d);
+	unit_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -687,6 +776,7 @@ main(void)
 		cmocka_unit_test(test_yedit__keeps_the_rest),
 		cmocka_unit_test(test_yedit__hidden_breaks_escaped),
 		cmocka_unit_test(test_yedit__delete_and_errors),
+		cmocka_unit_test(test_state__schedules_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -434,9 +434,11 @@ recon_do_start(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	int			 rc;
 
 	memset(&c, 0, sizeof(c));
-	if (*fresh != NULL)
+	if (*fresh != NULL) {
+		/* As the engine reports a container that never ran. */
 		c.id = xstrdup(*fresh);
-	else if ((rc = docker_container_inspect(w->a.d, ref, &c, err)) != 0)
+		c.finished_at = xstrdup("0001-01-01T00:00:00Z");
+	} else if ((rc = docker_container_inspect(w->a.d, ref, &c, err)) != 0)
 		return rc;
 	recon_config_files(r, rs, s);
 	/* Attach before start so the first lines are seen. */

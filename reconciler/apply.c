@@ -89,7 +89,7 @@ apply_image_ensure(struct apply_ctx *ctx, const char *image, int local_only,
 /* Creates cs's container, adopting or replacing a namesake; see apply.h. */
 int
 apply_create(struct apply_ctx *ctx, const struct cspec *cs, const char *node,
-    char **id, struct rerr *err)
+    char **id, int *adopted, struct rerr *err)
 {
 	struct docker_container	 c;
 	struct rerr		 e2;
@@ -98,6 +98,7 @@ apply_create(struct apply_ctx *ctx, const struct cspec *cs, const char *node,
 	int			 rc, tries;
 
 	*id = NULL;
+	*adopted = 0;
 	body = docker_create_body(&cs->spec);
 	for (tries = 0; tries < APPLY_CONFLICT_TRIES; tries++) {
 		if (tries > 0)
@@ -125,6 +126,7 @@ apply_create(struct apply_ctx *ctx, const struct cspec *cs, const char *node,
 		if (h != NULL && n != NULL && strcmp(h, cs->hash) == 0 &&
 		    strcmp(n, node) == 0) {
 			*id = xstrdup(c.id);
+			*adopted = 1;
 			docker_container_dispose(&c);
 			free(body);
 			return 0;

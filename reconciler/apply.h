@@ -44,11 +44,13 @@ int	apply_image_ensure(struct apply_ctx *ctx, const char *image,
  * cs's spec hash and node, removed and replaced when it is another spec
  * of this node, and left alone when it is not this node's (another node
  * on the same engine, or a container roost does not manage): that is
- * ROOST_EEXISTS with a message saying whose it is. Returns 0, that, or
- * an engine error (ROOST_ECONFLICT when the name stays taken).
+ * ROOST_EEXISTS with a message saying whose it is. *adopted tells an
+ * adopted container from a new one. Returns 0, that, or an engine error
+ * (ROOST_ECONFLICT when the name stays taken; ROOST_ENOTFOUND when, for
+ * one, the image is not on this node: see apply_image_ensure).
  */
 int	apply_create(struct apply_ctx *ctx, const struct cspec *cs,
-	    const char *node, char **id, struct rerr *err);
+	    const char *node, char **id, int *adopted, struct rerr *err);
 
 /* Removes a container (forced); a missing one is not an error. */
 int	apply_remove(struct apply_ctx *ctx, const char *ref, struct rerr *err);

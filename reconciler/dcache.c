@@ -30,10 +30,27 @@
 
 #define DCACHE_TOMBS	64		/* recent removals remembered */
 #define DCACHE_IDLEN	64		/* a full container id */
+#define DCACHE_CLAIMS	64		/* containers in workers' hands */
+#define DCACHE_CLAIM_SECS 30		/* a released claim's life */
 
 struct dcache_tomb {
 	char		 id[DCACHE_IDLEN + 1];
 	uint64_t	 seq;
+};
+
+/*
+ * A container a worker is creating and starting (by name): the events
+ * thread leaves its first create and first start event to the worker's
+ * own inspect at dcache_release. After a successful start the claim
+ * stays, released, until those two events have come by (or for
+ * DCACHE_CLAIM_SECS), as the stream may bring them after the inspect.
+ */
+struct dcache_claim {
+	char		*name;
+	int		 seen_create;
+	int		 seen_start;
+	int		 released;
+	int64_t		 expires;	/* dcache_now() when released */
 };
 
 struct dcache_entry {
@@ -68,6 +85,8 @@ struct dcache {
 	uint64_t		 reconnects;
 	struct dcache_tomb	 tombs[DCACHE_TOMBS];	/* under mtx */
 	size_t			 ntomb;			/* next slot */
+	struct dcache_claim	 claims[DCACHE_CLAIMS];	/* under mtx */
+	uint64_t		 skipped;		/* under mtx */
 };
 
 static int64_t
@@ -101,6 +120,13 @@ dcache_new(const char *sock, const char *label)
 }
 
 static void
+dcache_claim_drop(struct dcache_claim *cl)
+{
+	free(cl->name);
+	memset(cl, 0, sizeof(*cl));
+}
+
+static void
 dcache_entry_free(struct dcache_entry *e)
 {
 	if (e == NULL)
@@ -121,6 +147,8 @@ dcache_free(struct dcache *c)
 	for (i = 0; i < c->n; i++)
 		dcache_entry_free(c->v[i]);
 	free(c->v);
+	for (i = 0; i < DCACHE_CLAIMS; i++)
+		dcache_claim_drop(&c->claims[i]);
 	docker_free(c->d);
 	docker_free(c->ev);
 	docker_free(c->in);
@@ -447,6 +475,109 @@ dcache_handled_up_to(struct dcache *c, int64_t time)
 	pthread_mutex_unlock(&c->mtx);
 }
 
+/*
+ * Whether ev is the first create or the first start of a container a
+ * worker has claimed: the worker inspects it after its start returns
+ * (dcache_release), which sees at least what those events announce. A
+ * later start of the same container can only follow a die or stop, so
+ * only the first of each is skipped; every other event is inspected.
+ */
+static int
+dcache_claimed_event(struct dcache *c, const struct docker_event *ev)
+{
+	const char	*name = NULL;
+	size_t		 i;
+	int		 create, skip = 0;
+
+	create = strcmp(ev->action, "create") == 0;
+	if (!create && strcmp(ev->action, "start") != 0)
+		return 0;
+	for (i = 0; i < ev->nattrs; i++)
+		if (strcmp(ev->attrs[i].key, "name") == 0)
+			name = ev->attrs[i].value;
+	if (name == NULL)
+		return 0;
+	pthread_mutex_lock(&c->mtx);
+	for (i = 0; i < DCACHE_CLAIMS; i++) {
+		struct dcache_claim *cl = &c->claims[i];
+
+		if (cl->name == NULL || strcmp(cl->name, name) != 0)
+			continue;
+		if (cl->released && dcache_now() >= cl->expires) {
+			dcache_claim_drop(cl);
+			break;
+		}
+		if (create && !cl->seen_create)
+			skip = cl->seen_create = 1;
+		else if (!create && !cl->seen_start)
+			skip = cl->seen_start = 1;
+		if (cl->released && cl->seen_create && cl->seen_start)
+			dcache_claim_drop(cl);
+		break;
+	}
+	if (skip)
+		c->skipped++;
+	pthread_mutex_unlock(&c->mtx);
+	return skip;
+}
+
+/* Claims the container named name for a worker; see dcache.h. */
+int
+dcache_claim(struct dcache *c, const char *name)
+{
+	struct dcache_claim	*cl = NULL;
+	size_t			 i;
+	int64_t			 now = dcache_now();
+
+	pthread_mutex_lock(&c->mtx);
+	for (i = 0; i < DCACHE_CLAIMS; i++) {
+		if (c->claims[i].name != NULL && c->claims[i].released &&
+		    now >= c->claims[i].expires)
+			dcache_claim_drop(&c->claims[i]);
+		if (c->claims[i].name != NULL &&
+		    strcmp(c->claims[i].name, name) == 0)
+			cl = &c->claims[i];
+	}
+	for (i = 0; cl == NULL && i < DCACHE_CLAIMS; i++)
+		if (c->claims[i].name == NULL)
+			cl = &c->claims[i];
+	if (cl != NULL) {
+		if (cl->name == NULL)
+			cl->name = xstrdup(name);
+		cl->seen_create = cl->seen_start = cl->released = 0;
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return cl != NULL ? 0 : -1;
+}
+
+/* Inspects ref through d into the cache, then releases name's claim. */
+int
+dcache_release(struct dcache *c, struct docker *d, const char *name,
+    const char *ref, int started, struct rerr *err)
+{
+	size_t	i;
+	int	rc;
+
+	rc = dcache_inspect_one(c, d, ref, err);
+	pthread_mutex_lock(&c->mtx);
+	for (i = 0; i < DCACHE_CLAIMS; i++) {
+		struct dcache_claim *cl = &c->claims[i];
+
+		if (cl->name == NULL || strcmp(cl->name, name) != 0)
+			continue;
+		if (!started || (cl->seen_create && cl->seen_start))
+			dcache_claim_drop(cl);
+		else {
+			cl->released = 1;
+			cl->expires = dcache_now() +
+			    (int64_t)DCACHE_CLAIM_SECS * 1000000000LL;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return rc;
+}
+
 static int
 dcache_on_event(const struct docker_event *ev, void *arg)
 {
@@ -466,6 +597,10 @@ dcache_on_event(const struct docker_event *ev, void *arg)
 	pthread_mutex_unlock(&c->mtx);
 	if (strcmp(ev->type, "container") != 0 || ev->id[0] == '\0' ||
 	    dcache_ignored(ev->action)) {
+		dcache_handled_up_to(c, ev->time_nano);
+		return 0;
+	}
+	if (dcache_claimed_event(c, ev)) {
 		dcache_handled_up_to(c, ev->time_nano);
 		return 0;
 	}
@@ -652,6 +787,7 @@ dcache_get_stats(struct dcache *c, struct dcache_stats *st)
 	st->events = c->events;
 	st->reconnects = c->reconnects;
 	st->containers = c->n;
+	st->skipped = c->skipped;
 	pthread_mutex_unlock(&c->mtx);
 	st->engine_calls = docker_requests(c->d) + docker_requests(c->ev) +
 	    docker_requests(c->in);

@@ -54,6 +54,7 @@ struct dcache_stats {
 	uint64_t	reconnects;	/* events stream reconnects */
 	uint64_t	engine_calls;	/* requests on all three connections */
 	size_t		containers;	/* entries now */
+	uint64_t	skipped;	/* events left to a claim's worker */
 };
 
 /*
@@ -92,6 +93,28 @@ int		 dcache_refresh(struct dcache *c, const char *ref,
 int		 dcache_refresh_on(struct dcache *c, struct docker *d,
 		    const char *ref, struct rerr *err);
 
+/*
+ * A worker about to create and start the container named name claims
+ * it: the events thread then does not inspect it after its first create
+ * and its first start event (every other event is inspected as usual),
+ * because the worker inspects it itself once its start has returned
+ * (dcache_release). A later start can only follow a die or a stop, whose
+ * event is inspected. Returns 0, or -1 when every claim slot is taken
+ * (the events thread then inspects as usual; dcache_release is still
+ * right to call).
+ */
+int		 dcache_claim(struct dcache *c, const char *name);
+/*
+ * Inspects ref (the claimed container's id, or its name) through d into
+ * the cache, then releases the claim of name. started says that the
+ * worker's start succeeded: its events may still be on their way, so they
+ * stay skipped when they come (for up to 30 s); otherwise the claim ends.
+ * Returns the inspect's error (a missing container is removed from the
+ * cache and is not an error).
+ */
+int		 dcache_release(struct dcache *c, struct docker *d,
+		    const char *name, const char *ref, int started,
+		    struct rerr *err);
 /* Returns the change counter; it grows after every change. */
 uint64_t	 dcache_generation(struct dcache *c);
 /* Returns an fd that is readable after a change, for poll. */

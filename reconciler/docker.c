@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "http.h"
 #include "json.h"
+#include "log.h"
 #include "rerr.h"
 #include "xmalloc.h"
 
@@ -114,10 +115,14 @@ docker_requests_total(void)
 	return atomic_load(&docker_requests_all);
 }
 
-/* Counts one request of d, in its counter and in the process total. */
+/*
+ * Counts one request of d, in its counter and in the process total, and
+ * logs it at the debug level (roostd -vv).
+ */
 static void
-docker_count(struct docker *d)
+docker_count(struct docker *d, const char *method, const char *path)
 {
+	log_debug("engine: %s %s", method, path);
 	atomic_fetch_add(&d->requests, 1);
 	atomic_fetch_add(&docker_requests_all, 1);
 }
@@ -185,7 +190,7 @@ docker_call(struct docker *d, const char *method, const char *path,
 	req.max_response = DOCKER_LOG_MAX;
 	req.on_data = cb;
 	req.arg = arg;
-	docker_count(d);
+	docker_count(d, method, path);
 	rc = http_do(d->http, &req, resp, err);
 	free(url);
 	if (rc != 0)
@@ -539,7 +544,7 @@ docker_image_pull(struct docker *d, const char *ref, const char *auth,
 	req.on_data = docker_lines_cb;
 	req.arg = &l;
 	http_response_init(&resp);
-	docker_count(d);
+	docker_count(d, "POST", "/images/create");
 	rc = http_do(d->http, &req, &resp, err);
 	if (rc == 0)
 		rc = docker_status("POST", "/images/create", &resp, err);
@@ -1153,7 +1158,7 @@ docker_attach_open(struct docker *d, const char *ref, int tty,
 	    "Host: docker\r\nContent-Type: text/plain\r\n"
 	    "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n", er);
 	free(er);
-	docker_count(d);
+	docker_count(d, "POST", "/containers/.../attach");
 	n = send(fd, req, strlen(req), MSG_NOSIGNAL);
 	free(req);
 	if (n < 0) {

@@ -109,7 +109,7 @@ install_start(struct apply_ctx *ctx, const struct install_spec *is,
 	if (attach != NULL)
 		*attach = NULL;
 	name = install_name(is);
-	if ((rc = apply_remove(ctx, name, err)) != 0) {
+	if (!is->no_old && (rc = apply_remove(ctx, name, err)) != 0) {
 		free(name);
 		return rc;
 	}
@@ -170,9 +170,10 @@ install_start(struct apply_ctx *ctx, const struct install_spec *is,
 		rc = docker_container_create(ctx->d, name, body, id, &e2);
 		if (rc != ROOST_ECONFLICT)
 			break;
+		/* An old installer: removed, the name is free at once. */
 		rerr_init(&e2);
-		apply_remove(ctx, name, &e2);
-		usleep(200000);
+		if (apply_remove(ctx, name, &e2) != 0 || i > 0)
+			usleep(200000);
 	}
 	if (rc == 0 && attach != NULL) {
 		rerr_init(&e2);
@@ -267,7 +268,8 @@ install_tail(const char *text, int n)
 /* Collects a finished installer; see install.h. */
 int
 install_collect(struct apply_ctx *ctx, const struct install_spec *is,
-    const char *ref, int kill, struct install_result *res, struct rerr *err)
+    const char *ref, int kill, const struct docker_container *known,
+    struct install_result *res, struct rerr *err)
 {
 	struct docker_container	 c;
 	struct buf		 logs;
@@ -283,15 +285,20 @@ install_collect(struct apply_ctx *ctx, const struct install_spec *is,
 		rerr_init(&e2);
 		docker_container_wait(ctx->d, ref, NULL, NULL, 10000, &e2);
 	}
-	memset(&c, 0, sizeof(c));
-	rerr_init(&e2);
-	rc = docker_container_inspect(ctx->d, ref, &c, &e2);
-	if (rc != 0)
-		return rerr_set(err, rc, "installer of \"%s\": %s", is->server,
-		    e2.msg);
-	res->exit_code = c.exit_code;
-	res->oom_killed = c.oom_killed;
-	docker_container_dispose(&c);
+	if (known != NULL && !kill) {
+		res->exit_code = known->exit_code;
+		res->oom_killed = known->oom_killed;
+	} else {
+		memset(&c, 0, sizeof(c));
+		rerr_init(&e2);
+		rc = docker_container_inspect(ctx->d, ref, &c, &e2);
+		if (rc != 0)
+			return rerr_set(err, rc, "installer of \"%s\": %s",
+			    is->server, e2.msg);
+		res->exit_code = c.exit_code;
+		res->oom_killed = c.oom_killed;
+		docker_container_dispose(&c);
+	}
 	buf_init(&logs, 0);
 	rerr_init(&e2);
 	if (docker_container_logs(ctx->d, ref, INSTALL_LOG_LINES, 0, &logs,
@@ -300,13 +307,19 @@ install_collect(struct apply_ctx *ctx, const struct install_spec *is,
 	else
 		res->log_tail = xstrdup("");
 	buf_dispose(&logs);
-	rc = apply_remove(ctx, ref, err);
 	dir = install_dir(is);
 	apply_rmtree(dir, NULL);
 	free(dir);
 	/* Succeeded, failed or killed: what the script left is tidied. */
 	install_tidy(is);
-	return rc;
+	return 0;
+}
+
+/* Removes a collected installer; see install.h. */
+int
+install_remove(struct apply_ctx *ctx, const char *ref, struct rerr *err)
+{
+	return apply_remove(ctx, ref, err);
 }
 
 /* Frees what res holds. */

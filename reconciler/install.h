@@ -44,6 +44,8 @@ struct install_spec {
 	struct docker_limits	 limits;	/* engine values (cspec.h) */
 	int			 uid;		/* owner of the files after */
 	int			 gid;
+	int			 no_old;	/* no old installer to remove
+						   first (the cache says) */
 };
 
 struct install_result {
@@ -53,9 +55,13 @@ struct install_result {
 };
 
 /*
- * Removes an old installer of the server, writes the script and starts a
- * new installer container named roost-<server>-install, labelled with
- * roost.role=install. Stores its id in *id (caller frees). With attach
+ * Writes the script and starts a new installer container named
+ * roost-<server>-install, labelled with roost.role=install. An old
+ * installer is removed first, before the script is written (unless
+ * is->no_old: then one that holds the name after all is removed when the
+ * create finds it). The image is not
+ * inspected: when it is missing the create fails with ROOST_ENOTFOUND,
+ * and the caller makes sure of it (apply_image_ensure) and calls again. Stores its id in *id (caller frees). With attach
  * not NULL its output stream is opened before the start, so no line is
  * missed, and handed over in *attach (NULL when the engine refused the
  * attach, which is not an error). Returns 0 or an engine/file error.
@@ -65,12 +71,19 @@ int	install_start(struct apply_ctx *ctx, const struct install_spec *is,
 
 /*
  * Collects a finished (or, with kill set, a timed-out) installer ref:
- * kills it if asked, reads its exit code and log tail into *res, removes
- * it and its script directory, and tidies the server directory
- * (install_tidy) whatever the outcome. Returns 0 or an engine error.
+ * kills it if asked, reads its exit code (from known when not NULL and
+ * not killed: the cache's copy of the exited installer, so it is not
+ * inspected again) and log tail into *res, removes its script directory,
+ * and tidies the server directory (install_tidy) whatever the outcome.
+ * The container itself is left for install_remove, so that the server can
+ * be started before the engine deletes the installer's file system.
+ * Returns 0 or an engine error.
  */
 int	install_collect(struct apply_ctx *ctx, const struct install_spec *is,
-	    const char *ref, int kill, struct install_result *res,
+	    const char *ref, int kill, const struct docker_container *known,
+	    struct install_result *res, struct rerr *err);
+/* Removes a collected installer container; see apply_remove. */
+int	install_remove(struct apply_ctx *ctx, const char *ref,
 	    struct rerr *err);
 void	install_result_dispose(struct install_result *res);
 

@@ -118,9 +118,18 @@ recon_install_spec(struct recon *r, const struct rsnap *s,
 	is->gid = r->conf.gid;
 }
 
-/* Collects a finished or timed-out installer. Returns 1 when still busy. */
+/*
+ * Collects a finished or timed-out installer. Returns 1 when still busy.
+ * The installer's state comes from the cache, which the events thread
+ * updates when it exits; it is inspected only when the cache does not
+ * have it, or still shows it running after its output has ended (the
+ * console's end of stream can come before the engine's die event). The
+ * collected installer's name goes to *remove: the turn removes it after
+ * the server's start.
+ */
 static int
-recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s)
+recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
+    char **remove)
 {
 	struct recon		*r = w->r;
 	struct docker_container	 c;
@@ -128,31 +137,46 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s)
 	struct install_result	 res;
 	struct rerr		 err;
 	char			*name;
-	int			 rc, timeout;
+	int			 rc, timeout, streaming;
 
 	xasprintf(&name, "roost-%s-install", rs->name);
 	memset(&c, 0, sizeof(c));
 	rerr_init(&err);
-	rc = docker_container_inspect(w->a.d, name, &c, &err);
+	pthread_mutex_lock(&r->mtx);
+	streaming = rs->install_cid != NULL &&
+	    runtime_following(r->rt, rs->name, rs->install_cid);
+	pthread_mutex_unlock(&r->mtx);
+	/* A copy from before its start says "created": not an exit. */
+	rc = dcache_get(r->dc, rs->name, INSTALL_ROLE, &c);
+	if (rc == 0 && !c.running && !str_eq(c.status, "exited") &&
+	    !str_eq(c.status, "dead"))
+		c.running = 1;
+	if (rc != 0 || (c.running && !streaming)) {
+		docker_container_dispose(&c);
+		memset(&c, 0, sizeof(c));
+		rc = docker_container_inspect(w->a.d, name, &c, &err);
+	}
 	timeout = now_ms() >= rs->op_deadline;
 	if (rc == 0 && c.running && !timeout) {
 		docker_container_dispose(&c);
 		free(name);
 		return 1;
 	}
-	docker_container_dispose(&c);
 	recon_install_spec(r, s, &is);
 	rerr_init(&err);
 	memset(&res, 0, sizeof(res));
-	if (rc == 0)
-		rc = install_collect(&w->a, &is, name, timeout && rc == 0 ?
-		    1 : 0, &res, &err);
-	else {
+	if (rc == 0) {
+		rc = install_collect(&w->a, &is, name, timeout ? 1 : 0, &c,
+		    &res, &err);
+		*remove = name;
+		name = NULL;
+	} else {
 		res.exit_code = -1;
 		res.log_tail = xstrdup("installer container disappeared");
 		install_tidy(&is);
 		rc = 0;
 	}
+	docker_container_dispose(&c);
 	free(name);
 	pthread_mutex_lock(&r->mtx);
 	rs->op = OP_NONE;
@@ -190,6 +214,8 @@ recon_do_install(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	struct recon		*r = w->r;
 	struct install_spec	 is;
 	struct docker_attach	*a = NULL;
+	struct docker_container	 c;
+	struct rerr		 e2;
 	char			*id = NULL;
 	int			 pulled, rc;
 
@@ -205,9 +231,25 @@ recon_do_install(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	if (r->conf.on_change != NULL)
 		r->conf.on_change(r->conf.cb_arg, rs->name, 0);
 	runtime_note(r->rt, rs->name, "install started");
-	rc = apply_image_ensure(&w->a, is.image, 0, &pulled, err);
-	if (rc == 0)
-		rc = install_start(&w->a, &is, &id, &a, err);
+	/* No old installer in the cache: none to remove before the script. */
+	memset(&c, 0, sizeof(c));
+	if (dcache_get(r->dc, rs->name, INSTALL_ROLE, &c) == 0)
+		docker_container_dispose(&c);
+	else
+		is.no_old = 1;
+	rc = install_start(&w->a, &is, &id, &a, err);
+	/* The engine does not have the image: pull it, then again. */
+	if (rc == ROOST_ENOTFOUND) {
+		rerr_init(&e2);
+		rc = apply_image_ensure(&w->a, is.image, 0, &pulled, &e2);
+		if (rc != 0)
+			rerr_set(err, rc, "%s", e2.msg);
+		else if (pulled) {
+			rerr_init(err);
+			rc = install_start(&w->a, &is, &id, &a, err);
+		} else
+			rc = err->code;
+	}
 	if (rc == 0) {
 		pthread_mutex_lock(&r->mtx);
 		set_str(&rs->install_cid, id);
@@ -229,37 +271,79 @@ recon_do_install(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	return rc;
 }
 
+/*
+ * Creates the server's container. The image is not inspected first: the
+ * engine says when it is missing (404), and only then is it pulled (or
+ * found after all, when the 404 was about something else) and the create
+ * tried again. The container name is claimed in the cache (dcache_claim)
+ * so that the events thread leaves the new container to this worker;
+ * *fresh gets its id when it is new, and recon_do_start or
+ * recon_release ends the claim with one inspect. A container adopted under
+ * the name instead is inspected into the cache now (*fresh stays NULL).
+ */
 static int
 recon_do_create(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
-    struct rerr *err)
+    char **fresh, struct rerr *err)
 {
 	struct recon	*r = w->r;
 	char		*id = NULL;
-	int		 pulled = 0, rc;
+	int		 pulled = 0, adopted = 0, rc;
 	struct rerr	 e2;
 
-	pthread_mutex_lock(&r->mtx);
-	rs->op = OP_PULL;
-	pthread_mutex_unlock(&r->mtx);
-	rc = apply_image_ensure(&w->a, s->cs->image, s->cs->local_image,
-	    &pulled, err);
-	pthread_mutex_lock(&r->mtx);
-	rs->op = OP_NONE;
-	pthread_mutex_unlock(&r->mtx);
-	if (rc != 0)
-		return rc;
+	*fresh = NULL;
 	if ((rc = apply_dir_ensure(s->cs->volume, r->conf.uid, r->conf.gid,
 	    err)) != 0)
 		return rc;
-	if ((rc = apply_create(&w->a, s->cs, r->conf.node, &id, err)) != 0)
+	dcache_claim(r->dc, s->cs->name);
+	rc = apply_create(&w->a, s->cs, r->conf.node, &id, &adopted, err);
+	if (rc == ROOST_ENOTFOUND) {
+		pthread_mutex_lock(&r->mtx);
+		rs->op = OP_PULL;
+		pthread_mutex_unlock(&r->mtx);
+		rerr_init(&e2);
+		rc = apply_image_ensure(&w->a, s->cs->image, s->cs->local_image,
+		    &pulled, &e2);
+		pthread_mutex_lock(&r->mtx);
+		rs->op = OP_NONE;
+		pthread_mutex_unlock(&r->mtx);
+		if (rc != 0)
+			rerr_set(err, rc, "%s", e2.msg);
+		else if (pulled) {
+			rerr_init(err);
+			rc = apply_create(&w->a, s->cs, r->conf.node, &id,
+			    &adopted, err);
+		} else
+			rc = err->code;
+	}
+	rerr_init(&e2);
+	if (rc != 0) {
+		dcache_release(r->dc, w->a.d, s->cs->name, s->cs->name, 0, &e2);
 		return rc;
+	}
 	pthread_mutex_lock(&r->mtx);
 	set_str(&rs->adopted_cid, id);
 	pthread_mutex_unlock(&r->mtx);
-	rerr_init(&e2);
-	recon_refresh(w, id, &e2);
-	free(id);
+	if (adopted) {
+		dcache_release(r->dc, w->a.d, s->cs->name, id, 0, &e2);
+		free(id);
+	} else
+		*fresh = id;
 	return 0;
+}
+
+/* Ends the claim of a container created this turn (see dcache_release). */
+static void
+recon_release(struct wctx *w, const struct rsnap *s, char **fresh,
+    int started)
+{
+	struct rerr	e2;
+
+	if (*fresh == NULL)
+		return;
+	rerr_init(&e2);
+	dcache_release(w->r->dc, w->a.d, s->cs->name, *fresh, started, &e2);
+	free(*fresh);
+	*fresh = NULL;
 }
 
 /*
@@ -333,34 +417,29 @@ recon_config_files(struct recon *r, struct rsrv *rs, const struct rsnap *s)
 	free(values);
 }
 
+/*
+ * Starts the container: config files, console attached, start, and one
+ * inspect after it. *fresh is the id of a container this turn created
+ * (see recon_do_create): nothing is known of it but its id, so it is not
+ * inspected before its start, and its claim ends with the inspect after.
+ */
 static int
 recon_do_start(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
-    const char *ref, int fresh, struct rerr *err)
+    const char *ref, char **fresh, struct rerr *err)
 {
 	struct recon		*r = w->r;
 	struct docker_attach	*a = NULL;
 	struct docker_container	 c;
 	struct rerr		 e2;
-	int			 rc = -1;
+	int			 rc;
 
-	/*
-	 * Just created (and refreshed into the cache by this worker): the
-	 * cache has it, so the engine is not asked again while it starts.
-	 */
-	if (fresh) {
-		rc = dcache_get_primary(r->dc, rs->name, s->cs->hash, &c);
-		pthread_mutex_lock(&r->mtx);
-		if (rc == 0 && !str_eq(c.id, rs->adopted_cid)) {
-			docker_container_dispose(&c);
-			rc = -1;
-		}
-		pthread_mutex_unlock(&r->mtx);
-	}
-	if (rc != 0) {
-		memset(&c, 0, sizeof(c));
-		if ((rc = docker_container_inspect(w->a.d, ref, &c, err)) != 0)
-			return rc;
-	}
+	memset(&c, 0, sizeof(c));
+	if (*fresh != NULL) {
+		/* As the engine reports a container that never ran. */
+		c.id = xstrdup(*fresh);
+		c.finished_at = xstrdup("0001-01-01T00:00:00Z");
+	} else if ((rc = docker_container_inspect(w->a.d, ref, &c, err)) != 0)
+		return rc;
 	recon_config_files(r, rs, s);
 	/* Attach before start so the first lines are seen. */
 	rerr_init(&e2);
@@ -376,8 +455,12 @@ recon_do_start(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	runtime_note(r->rt, rs->name, "starting");
 	apply_count(&w->a);
 	rc = docker_container_start(w->a.d, c.id, err);
-	rerr_init(&e2);
-	recon_refresh(w, c.id, &e2);
+	if (*fresh != NULL)
+		recon_release(w, s, fresh, rc == 0);
+	else {
+		rerr_init(&e2);
+		recon_refresh(w, c.id, &e2);
+	}
 	docker_container_dispose(&c);
 	return rc;
 }
@@ -731,6 +814,7 @@ work_apply(struct wctx *w, struct rsrv *rs, struct turn *t)
 	struct plan_input	 in;
 	struct plan_result	 res;
 	struct rsnap		*s = t->s;
+	char			*fresh = NULL;
 	size_t			 i;
 	int			 gone = 0;
 
@@ -775,7 +859,7 @@ work_apply(struct wctx *w, struct rsrv *rs, struct turn *t)
 				break;
 			/* FALLTHROUGH */
 		case PLAN_CREATE:
-			t->rc = recon_do_create(w, rs, s, &t->err);
+			t->rc = recon_do_create(w, rs, s, &fresh, &t->err);
 			gone = 1;
 			break;
 		case PLAN_UPDATE:
@@ -784,12 +868,13 @@ work_apply(struct wctx *w, struct rsrv *rs, struct turn *t)
 			break;
 		case PLAN_START:
 			t->rc = recon_do_start(w, rs, s, t->have_c && !gone ?
-			    t->c.id : s->cs->name, gone, &t->err);
+			    t->c.id : s->cs->name, &fresh, &t->err);
 			break;
 		case PLAN_PRUNE:
 			break;
 		}
 	}
+	recon_release(w, s, &fresh, 0);
 	plan_result_dispose(&res);
 }
 
@@ -838,6 +923,8 @@ recon_work(struct wctx *w, struct rsrv *rs)
 {
 	struct recon	*r = w->r;
 	struct turn	 t;
+	struct rerr	 e2;
+	char		*installer = NULL;
 
 	memset(&t, 0, sizeof(t));
 	t.now = now_ms();
@@ -854,10 +941,17 @@ recon_work(struct wctx *w, struct rsrv *rs)
 		t.s->refs++;
 	pthread_mutex_unlock(&r->mtx);
 	if (t.s != NULL && (rs->op != OP_INSTALL ||
-	    !recon_install_check(w, rs, t.s))) {
+	    !recon_install_check(w, rs, t.s, &installer))) {
 		t.want_run = t.s->srv->state == STATE_RUNNING;
 		if (work_observe(w, rs, &t) == 0)
 			work_apply(w, rs, &t);
+		/* The collected installer goes once the server has started. */
+		if (installer != NULL) {
+			rerr_init(&e2);
+			if (install_remove(&w->a, installer, &e2) != 0)
+				log_warnx("server \"%s\": %s", rs->name, e2.msg);
+			free(installer);
+		}
 		work_backup(w, rs, &t);
 		if (t.have_c)
 			docker_container_dispose(&t.c);

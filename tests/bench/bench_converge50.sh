@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # bench_converge50.sh: one commit adds 50 servers; how long until roostd
 # has started all 50 containers, against the engine alone creating and
-# starting the same 50 containers (bench_engine_batch) in the same run,
-# as many at a time as roostd has workers (4) and one at a time.
+# starting the same 50 containers (bench_engine_batch -B: the create bodies
+# of roostd's containers, with their ports, network and bind mounts) in
+# the same run, as many at a time as roostd has workers (4) and one at a
+# time. It also counts roostd's engine requests per new server
+# (roost_engine_requests_total; the anchor makes 2: create and start).
 #
 #   tests/bench/bench_converge50.sh BUILD_DIR [RUNS] [N]
 #
@@ -13,7 +16,8 @@
 # The anchors run between roostd's runs, so all share the same noise.
 # roostd's containers carry roost.node=bench50-ID, the anchor's
 # roost.node=bench50-ID-engine (so roostd's cache does not follow them);
-# all are removed at the end. Server names start with "cv" and the run's
+# all are removed at the end. The anchor's bind mounts are directories of
+# its own, owned as roostd's are. Server names start with "cv" and the run's
 # id ID, and ports come from the kernel: container names and ports are
 # global on an engine, so they must not meet another bench's or test's. About 3 minutes on a 2-core vfs machine.
 set -u
@@ -52,6 +56,32 @@ count() { docker ps -aq --filter label=roost.node=$NODE | wc -l; }
 requests() {
 	curl -sf --unix-socket "$T/api.sock" http://roostd/metrics |
 	    awk '$1 == "roost_engine_requests_total" { print $2 }'
+}
+
+# anchor_bodies: the create bodies of the containers docker inspect gives
+# on stdin, one a line, with the anchor's labels and bind directories.
+anchor_bodies() {
+	/usr/bin/python3 -c '
+import json, os, sys
+label, anchor = sys.argv[1], sys.argv[2]
+k, v = label.split("=", 1)
+for c in json.load(sys.stdin):
+	b = dict(c["Config"])
+	h = dict(c["HostConfig"])
+	binds = []
+	for x in h.get("Binds") or []:
+		src, rest = x.split(":", 1)
+		dst = os.path.join(anchor, c["Name"].strip("/") + "-" + str(len(binds)))
+		os.makedirs(dst, exist_ok=True)
+		st = os.stat(src)
+		os.chown(dst, st.st_uid, st.st_gid)
+		os.chmod(dst, st.st_mode & 0o7777)
+		binds.append(dst + ":" + rest)
+	h["Binds"] = binds
+	b["Labels"] = {"roost.bench": "batch", k: v}
+	b["HostConfig"] = h
+	b["NetworkingConfig"] = {"EndpointsConfig": {n: {} for n in c["NetworkSettings"]["Networks"]}}
+	print(json.dumps(b))' "roost.node=$NODE-engine" "$T/anchor"
 }
 
 docker_ensure && demo_image_ensure >/dev/null || die "no engine"
@@ -121,6 +151,8 @@ for r in $(seq "$RUNS"); do
 	lat=$(while read -r s; do date -d "$s" +%s.%N; done <"$T/started" |
 	    awk -v t0="$t0" '{ printf "%.0f\n", ($1 - t0) * 1000 }' | sort -n)
 	[ "$(echo "$lat" | wc -l)" -eq "$N" ] || die "run $r: StartedAt missing"
+	docker inspect "${names[@]}" | anchor_bodies >"$T/bodies" ||
+	    die "run $r: the anchor's bodies"
 	tot+=("$(echo "$lat" | tail -n 1)")
 	per+=("$(med $lat)")
 
@@ -131,11 +163,11 @@ for r in $(seq "$RUNS"); do
 	[ "$(count)" -le 1 ] || die "run $r: roostd did not prune the $N servers"
 
 	# The anchors: the engine alone, 4 at a time and one at a time.
-	out=$("$BIN/tests/bench_engine_batch" -n "$N" -c 4 -l roost.node=$NODE-engine) ||
+	out=$("$BIN/tests/bench_engine_batch" -B "$T/bodies" -c 4) ||
 	    die "bench_engine_batch -c 4 failed"
 	e4+=("$(echo "$out" | sed -n 's/.*all started \([0-9.]*\) ms.*/\1/p')")
 	e4m+=("$(echo "$out" | sed -n 's/.*, median \([0-9.]*\) ms.*/\1/p')")
-	out=$("$BIN/tests/bench_engine_batch" -n "$N" -c 1 -l roost.node=$NODE-engine) ||
+	out=$("$BIN/tests/bench_engine_batch" -B "$T/bodies" -c 1) ||
 	    die "bench_engine_batch -c 1 failed"
 	e1+=("$(echo "$out" | sed -n 's/.*all started \([0-9.]*\) ms.*/\1/p')")
 	e1m+=("$(echo "$out" | sed -n 's/.*, median \([0-9.]*\) ms.*/\1/p')")

@@ -17,6 +17,15 @@
  *   bench_engine -b body.json -n 7
  *   engine create to StartedAt median: 301.2 ms (n=7, min 280.0, max 330.4)
  *
+ * With -I FILE as well, each run first creates and starts an installer
+ * from the body in FILE and waits for it to exit (POST /wait), then
+ * creates and starts the container of -b; the time runs from sending the
+ * installer's create to the container's State.StartedAt (the anchor of
+ * commit -> serving for a server with an install step):
+ *
+ *   bench_engine -I installer.json -b body.json -n 1
+ *   engine install + create to StartedAt median: 1301.2 ms (n=1, ...)
+ *
  * Containers are labelled roost.bench=engine (the default body) or carry
  * the labels of FILE, and are removed after each run.
  */
@@ -47,12 +56,15 @@ main(int argc, char *argv[])
 	double		*t, t0;
 	struct docker_container c;
 	struct buf	 file;
-	const char	*bodyfile = NULL;
-	char		*body, *id;
+	const char	*bodyfile = NULL, *instfile = NULL;
+	char		*body, *id, *inst = NULL, *iid;
 	int		 ch, n = 10, i, rc = 0;
 
-	while ((ch = getopt(argc, argv, "b:n:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:I:n:s:")) != -1) {
 		switch (ch) {
+		case 'I':
+			instfile = optarg;
+			break;
 		case 'b':
 			bodyfile = optarg;
 			break;
@@ -63,8 +75,8 @@ main(int argc, char *argv[])
 			sock = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: bench_engine [-b BODY] "
-			    "[-n N] [-s SOCKET]\n");
+			fprintf(stderr, "usage: bench_engine [-b BODY "
+			    "[-I INSTALLER]] [-n N] [-s SOCKET]\n");
 			return 2;
 		}
 	}
@@ -75,6 +87,19 @@ main(int argc, char *argv[])
 	if (docker_ping(d, &err) != 0) {
 		fprintf(stderr, "bench_engine: %s\n", err.msg);
 		return 1;
+	}
+	if (instfile != NULL && bodyfile == NULL) {
+		fprintf(stderr, "bench_engine: -I needs -b\n");
+		return 2;
+	}
+	if (instfile != NULL) {
+		buf_init(&file, 0);
+		if (util_read_file(instfile, &file, &err) != 0) {
+			fprintf(stderr, "bench_engine: %s\n", err.msg);
+			return 1;
+		}
+		inst = xstrdup(buf_str(&file));
+		buf_dispose(&file);
 	}
 	if (bodyfile != NULL) {
 		buf_init(&file, 0);
@@ -92,10 +117,18 @@ main(int argc, char *argv[])
 	}
 	t = xcalloc(n, sizeof(*t));
 	for (i = 0; i < n; i++) {
-		id = NULL;
+		id = iid = NULL;
 		rerr_init(&err);
 		t0 = bodyfile != NULL ? bench_wall() : bench_now();
-		if (docker_container_create(d, NULL, body, &id, &err) != 0 ||
+		if (inst != NULL && (docker_container_create(d, NULL, inst,
+		    &iid, &err) != 0 || docker_container_start(d, iid,
+		    &err) != 0 || docker_container_wait(d, iid, NULL, NULL,
+		    600000, &err) != 0)) {
+			fprintf(stderr, "bench_engine: installer: %s\n",
+			    err.msg);
+			rc = 1;
+		} else if (docker_container_create(d, NULL, body, &id,
+		    &err) != 0 ||
 		    docker_container_start(d, id, &err) != 0) {
 			fprintf(stderr, "bench_engine: %s\n", err.msg);
 			rc = 1;
@@ -112,19 +145,24 @@ main(int argc, char *argv[])
 			t[i] = (bench_now() - t0) * 1000;
 		if (id != NULL)
 			docker_container_remove(d, id, 1, 1, NULL);
+		if (iid != NULL)
+			docker_container_remove(d, iid, 1, 1, NULL);
 		free(id);
+		free(iid);
 		if (rc != 0)
 			break;
 	}
 	if (rc == 0) {
 		qsort(t, n, sizeof(*t), bench_dcmp);
 		printf("engine %s median: %.1f ms (n=%d, min %.1f, "
-		    "max %.1f)\n", bodyfile != NULL ? "create to StartedAt" :
+		    "max %.1f)\n", inst != NULL ? "install + create to "
+		    "StartedAt" : bodyfile != NULL ? "create to StartedAt" :
 		    "create+start", n % 2 ? t[n / 2] :
 		    (t[n / 2 - 1] + t[n / 2]) / 2, n, t[0], t[n - 1]);
 	}
 	free(t);
 	free(body);
+	free(inst);
 	docker_free(d);
 	return rc;
 }

@@ -13,6 +13,12 @@
  *
  * Containers carry roost.bench=batch and the -l label (default
  * roost.node=bench50) and are removed afterwards.
+ *
+ * With -B FILE the create bodies are read from FILE, one JSON body a line
+ * (e.g. those of the containers roostd made, so the engine creates
+ * exactly what roostd creates: ports through the engine's proxy, network,
+ * bind mounts); N is then the number of lines, and the bodies keep their
+ * own labels.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +38,7 @@
 
 struct batch {
 	const char	*body;
+	char		**bodies;	/* -B: one per container */
 	int		 n;
 	atomic_int	 next;
 	char		**ids;
@@ -65,7 +72,8 @@ batch_run(void *arg)
 			continue;
 		}
 		t0 = bench_now();
-		if (docker_container_create(w->d, NULL, b->body, &b->ids[i],
+		if (docker_container_create(w->d, NULL, b->bodies != NULL ?
+		    b->bodies[i] : b->body, &b->ids[i],
 		    &err) != 0 || docker_container_start(w->d, b->ids[i],
 		    &err) != 0) {
 			fprintf(stderr, "bench_engine_batch: %s\n", err.msg);
@@ -74,6 +82,30 @@ batch_run(void *arg)
 		b->each[i] = bench_now() - t0;
 	}
 	return NULL;
+}
+
+/* Reads one body a line from path into *v; returns how many. */
+static int
+read_bodies(const char *path, char ***v)
+{
+	FILE	*f;
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 len;
+	int	 n = 0;
+
+	*v = NULL;
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (len <= 1)
+			continue;
+		*v = xreallocarray(*v, n + 1, sizeof(**v));
+		(*v)[n++] = xstrdup(line);
+	}
+	free(line);
+	fclose(f);
+	return n;
 }
 
 /* Runs the batch (or its removal) on c threads. */
@@ -105,12 +137,16 @@ main(int argc, char *argv[])
 	struct rerr		 err;
 	const char		*sock = getenv("ROOST_DOCKER_SOCK");
 	const char		*label = "roost.node=bench50";
+	const char		*bodyfile = NULL;
 	double			 t0, last = 0, *since, s;
 	char			*body;
 	int			 ch, n = 50, c = 4, i, rc = 0, nst = 0;
 
-	while ((ch = getopt(argc, argv, "c:l:n:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "B:c:l:n:s:")) != -1) {
 		switch (ch) {
+		case 'B':
+			bodyfile = optarg;
+			break;
 		case 'c':
 			c = atoi(optarg);
 			break;
@@ -125,9 +161,15 @@ main(int argc, char *argv[])
 			break;
 		default:
 			fprintf(stderr, "usage: bench_engine_batch [-n N] "
-			    "[-c C] [-l KEY=VALUE] [-s SOCKET]\n");
+			    "[-c C] [-l KEY=VALUE] [-B FILE] [-s SOCKET]\n");
 			return 2;
 		}
+	}
+	memset(&b, 0, sizeof(b));
+	if (bodyfile != NULL && (n = read_bodies(bodyfile, &b.bodies)) < 1) {
+		fprintf(stderr, "bench_engine_batch: %s: no bodies\n",
+		    bodyfile);
+		return 1;
 	}
 	if (n < 1)
 		n = 1;
@@ -145,7 +187,6 @@ main(int argc, char *argv[])
 		fprintf(stderr, "bench_engine_batch: %s\n", err.msg);
 		return 1;
 	}
-	memset(&b, 0, sizeof(b));
 	{
 		const char *labels[] = { "roost.bench=batch", label, NULL };
 
@@ -196,5 +237,8 @@ main(int argc, char *argv[])
 	free(b.each);
 	free(since);
 	free(body);
+	for (i = 0; b.bodies != NULL && i < n; i++)
+		free(b.bodies[i]);
+	free(b.bodies);
 	return rc;
 }

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# bench_install.sh: a new server whose egg has an install step, from the
+# commit to its container started (install + start), against the engine
+# running the same installer and then creating and starting the same
+# container, in the same run.
+#
+#   tests/bench/bench_install.sh BUILD_DIR [RUNS]
+#
+# roostd's time runs from the moment the commit lands (the mtime of the
+# branch's ref file) to the server container's State.StartedAt. The
+# installer's create body is read from the engine while it runs (the
+# egg's script ends with a 1 s sleep, run by both sides, so that it can
+# be), with its script; the server's after it started. The anchor
+# (bench_engine -I -b) creates and starts that installer with its own
+# copies of the script and of the server directory, waits for it to exit
+# (POST /wait), then creates and starts the server container (its port
+# moved to a free one, without roost's labels so roostd leaves it alone),
+# and runs from sending the installer's create to the container's
+# StartedAt. Runs alternate (roostd, anchor, ...) with roostd running
+# throughout. About 1 minute on a 2-core vfs machine.
+set -u
+O=${1:-build}
+RUNS=${2:-7}
+ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN=$(cd "$O" && pwd)
+. "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/ports.sh"
+export ROOST_EGGS=$ROOST_SRC/eggs
+T=$(mktemp -d /tmp/roost-bench-install.XXXXXX)
+NODE=benchinst-$TEST_RUN_ID
+mapfile -t PORTS < <(free_ports $((2 * RUNS + 1)))
+PID=
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; docker_cleanup_label roost.bench=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
+
+die() {
+	echo "bench_install: $*" >&2
+	tail -n 20 "$T/log" >&2 2>/dev/null
+	echo "commit -> serving with an install step: not measured ($*)"
+	exit 1
+}
+
+docker_ensure && demo_image_ensure >/dev/null || die "no engine"
+mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench" "$T/anchor"
+git init -q -b main "$T/repo"
+# The demo egg, its install script ending with a 1 s sleep.
+sed 's/^    echo "demo install done"$/&\n    sleep 1/' "$ROOST_SRC/eggs/roost/demo.yaml" \
+    >"$T/repo/eggs/bench/demo.yaml"
+grep -q '^    sleep 1$' "$T/repo/eggs/bench/demo.yaml" || die "the demo egg's script changed"
+printf 'name: %s\naddress: 127.0.0.1\nports: %s\n' $NODE "$(ports_yaml "${PORTS[@]:0:RUNS + 1}")" >"$T/repo/nodes/$NODE.yaml"
+printf 'name: keep-%s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' $TEST_RUN_ID $NODE ${PORTS[0]} >"$T/repo/servers/keep-$TEST_RUN_ID.yaml"
+git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
+printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \
+    $NODE "$T" "$T" "$T" >"$T/roostd.yaml"
+"$BIN/roostd" -d -f "$T/roostd.yaml" >"$T/log" 2>&1 &
+PID=$!
+for i in $(seq 100); do [ -S "$T/api.sock" ] && break; sleep 0.1; done
+sleep 3
+
+# started_at NAME: waits for NAME to have started, prints its StartedAt
+# in seconds since the epoch.
+started_at() {
+	local s j
+	for j in $(seq 600); do
+		s=$(docker inspect -f '{{.State.StartedAt}}' "$1" 2>/dev/null)
+		case $s in ""|0001-*) sleep 0.1 ;; *) date -d "$s" +%s.%N; return 0 ;; esac
+	done
+	return 1
+}
+
+# anchor_body RUN PORT: the create body of the container whose inspect is
+# on stdin, its port moved to PORT, its bind mounts to the anchor's own
+# directories of run RUN (the server directory, the install directory
+# with a copy of its script), roost's labels replaced by
+# roost.bench=$NODE.
+anchor_body() {
+	/usr/bin/python3 -c '
+import json, os, shutil, sys
+run, port, node, anchor = sys.argv[1:5]
+c = json.load(sys.stdin)[0]
+b = dict(c["Config"])
+h = dict(c["HostConfig"])
+old = [p.split("/")[0] for p in b.get("ExposedPorts") or {}]
+if old:
+	old = old[0]
+	b["ExposedPorts"] = {k.replace(old, port): v for k, v in b["ExposedPorts"].items()}
+	h["PortBindings"] = {k.replace(old, port): [dict(x, HostPort=port) for x in v]
+	    for k, v in (h.get("PortBindings") or {}).items()}
+	b["Env"] = [e.replace("=" + old, "=" + port) for e in b.get("Env") or []]
+binds = []
+for x in h.get("Binds") or []:
+	src, dst, *rest = x.split(":")
+	# The installer and the server share the server directory.
+	key = "/home/container" if dst == "/mnt/server" else dst
+	mine = os.path.join(anchor, run + key.replace("/", "-"))
+	if not os.path.isdir(mine):
+		os.makedirs(mine)
+		st = os.stat(src)
+		os.chown(mine, st.st_uid, st.st_gid)
+		os.chmod(mine, st.st_mode & 0o7777)
+	if dst == "/mnt/install":
+		shutil.copy(os.path.join(src, "install.sh"), mine)
+	binds.append(":".join([mine, dst] + rest))
+h["Binds"] = binds
+b["Labels"] = {"roost.bench": node}
+b["HostConfig"] = h
+b["NetworkingConfig"] = {"EndpointsConfig": {n: {} for n in c["NetworkSettings"]["Networks"]}}
+json.dump(b, sys.stdout)' "$1" "$2" "$NODE" "$T/anchor"
+}
+
+lat=() eng=()
+for i in $(seq "$RUNS"); do
+	kill -0 $PID 2>/dev/null || die "roostd exited"
+	name=i$i-$TEST_RUN_ID
+	printf 'name: %s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nlimits: { memory: 128 }\nports: { default: %d }\n' \
+	    $name $NODE ${PORTS[i]} >"$T/repo/servers/$name.yaml"
+	git -C "$T/repo" add -A
+	git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm "$name"
+	t0=$(stat -c %.Y "$T/repo/.git/refs/heads/main")
+	# The installer's body and script, while it runs.
+	ok=0
+	for j in $(seq 100); do
+		if docker inspect roost-$name-install >"$T/inst.json" 2>/dev/null &&
+		    anchor_body $i 0 <"$T/inst.json" >"$T/inst-body.json" 2>/dev/null; then
+			ok=1
+			break
+		fi
+		sleep 0.05
+	done
+	[ $ok = 1 ] || die "run $i: the installer was not seen running"
+	t1=$(started_at roost-$name) || die "run $i: roost-$name did not start"
+	lat+=("$(echo "$t0 $t1" | awk '{ printf "%.0f", ($2 - $1) * 1000 }')")
+	sleep 1
+	docker inspect roost-$name | anchor_body $i ${PORTS[RUNS + i]} >"$T/body.json" ||
+	    die "run $i: the server's body"
+	out=$("$BIN/tests/bench_engine" -I "$T/inst-body.json" -b "$T/body.json" -n 1 2>&1)
+	e=$(echo "$out" | grep -o 'median: [0-9.]*' | awk '{ printf "%.0f", $2 }')
+	[ -n "$e" ] || die "anchor: $out"
+	eng+=("$e")
+	sleep 1
+done
+med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+m=$(med "${lat[@]}")
+me=$(med "${eng[@]}")
+diffs=()
+for i in "${!lat[@]}"; do diffs+=($((lat[i] - eng[i]))); done
+md=$(med "${diffs[@]}")
+echo "commit -> serving (install + start): runs ${lat[*]} ms"
+echo "engine: installer, wait, create + start (anchor): runs ${eng[*]} ms"
+echo "per-run differences (roostd - anchor): ${diffs[*]} ms"
+echo "commit -> serving with an install step: median ${m} ms vs engine ${me} ms; roostd's overhead ${md} ms (median of per-run differences; $((m - me)) ms between the medians; goal <= 100 ms); $RUNS runs"

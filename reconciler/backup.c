@@ -37,6 +37,7 @@
 #define BK_PTEROIGNORE_MAX	(32 * 1024)
 #define BK_RECORD_MAX	(64 * 1024)	/* bytes of one <id>.json */
 #define BK_STATUS_MAX	50		/* backups listed in a status */
+#define BK_MOVE_NOTE	".move.json"	/* a move's progress, on a target */
 
 enum bk_phase {
 	BK_IDLE,
@@ -106,6 +107,7 @@ struct bk_job {
 	char		**after;
 	size_t		 nafter;
 	uint64_t	 max_bytes;
+	cJSON		*transfer;	/* the record's "transfer", or NULL */
 };
 
 static char *
@@ -648,6 +650,9 @@ bk_do_backup(struct bk_job *j, cJSON *res, struct rerr *err)
 	json_add_str(rec, "note", j->note);
 	json_add_str(rec, "requestedAt", j->at);
 	json_add_str(rec, "target", j->target);
+	if (j->transfer != NULL)
+		cJSON_AddItemToObject(rec, "transfer",
+		    cJSON_Duplicate(j->transfer, 1));
 	text = json_print(rec);
 	cJSON_Delete(rec);
 	snprintf(name, sizeof(name), "%s.json", id);
@@ -1401,4 +1406,165 @@ backup_free(struct backups *b)
 	pthread_mutex_destroy(&b->mtx);
 	pthread_cond_destroy(&b->cond);
 	free(b);
+}
+
+/* ---- moves between nodes (transfer.c) ---- */
+
+/* The target name a policy resolves to on this node; see backup.h. */
+char *
+backup_target_of(struct backups *b, const struct state_backups *policy,
+    int *configured)
+{
+	const char	*name;
+	char		*out;
+
+	pthread_mutex_lock(&b->mtx);
+	name = bk_target_name(b, policy);
+	*configured = name != NULL && bk_target_path(b, name) != NULL;
+	out = dup_or_null(name);
+	pthread_mutex_unlock(&b->mtx);
+	return out;
+}
+
+/* A move's final backup, taken on the caller's thread; see backup.h. */
+int
+backup_transfer_take(struct backups *b, const struct backup_req *rq,
+    const cJSON *transfer, char **id, struct rerr *err)
+{
+	const struct state_backups	*p = rq->policy;
+	struct bk_job			*j;
+	struct bk_srv			*s;
+	cJSON				*res;
+	const char			*target, *v;
+	int				 rc;
+
+	*id = NULL;
+	pthread_mutex_lock(&b->mtx);
+	s = bk_find(b, rq->server, 1);
+	if (b->quit || s->phase != BK_IDLE) {
+		pthread_mutex_unlock(&b->mtx);
+		return rerr_set(err, ROOST_ECONFLICT, "a backup or restore of "
+		    "the server is under way; trying again later");
+	}
+	target = bk_target_name(b, p);
+	j = xcalloc(1, sizeof(*j));
+	j->b = b;
+	j->s = s;
+	j->server = xstrdup(rq->server);
+	j->volume = xstrdup(rq->volume);
+	j->target = dup_or_null(target);
+	j->at = xstrdup(rq->backup_at != NULL ? rq->backup_at : "");
+	j->note = dup_or_null(rq->note);
+	j->revision = dup_or_null(rq->revision);
+	j->keep = p != NULL && p->keep > 0 ? p->keep : STATE_BACKUP_KEEP_DEF;
+	if (p != NULL) {
+		j->ignore = util_strv_dup(p->ignore, p->nignore);
+		j->nignore = p->nignore;
+		j->set_ignore = p->set_ignore;
+	}
+	j->transfer = cJSON_Duplicate(transfer, 1);
+	s->phase = BK_BACKUP;
+	b->njobs++;
+	pthread_mutex_unlock(&b->mtx);
+
+	res = json_new_object();
+	rc = bk_do_backup(j, res, err);
+	if (rc == 0 && (v = json_str(res, "id", NULL)) != NULL)
+		*id = xstrdup(v);
+	cJSON_Delete(res);
+	bk_list_refresh(b, s, j->target);
+	cJSON_Delete(j->transfer);
+	pthread_mutex_lock(&b->mtx);
+	s->phase = BK_IDLE;
+	b->njobs--;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->mtx);
+	bk_job_free(j);
+	return rc;
+}
+
+/* The newest backup whose record's transfer matches; see backup.h. */
+char *
+backup_transfer_find(struct backups *b, const char *target,
+    const char *server, const cJSON *want)
+{
+	const char	*tp;
+	const cJSON	*it, *tr;
+	char		*p = NULL, *id = NULL;
+	cJSON		*list;
+
+	pthread_mutex_lock(&b->mtx);
+	if ((tp = bk_target_path(b, target)) != NULL)
+		p = xstrdup(tp);
+	pthread_mutex_unlock(&b->mtx);
+	if (p == NULL)
+		return NULL;
+	list = bk_list_load(p, server);
+	free(p);
+	for (it = list->child; it != NULL && id == NULL; it = it->next) {
+		tr = json_get(it, "transfer");
+		if (cJSON_IsObject(tr) && same(json_str(tr, "from", NULL),
+		    json_str(want, "from", NULL)) && same(json_str(tr, "to",
+		    NULL), json_str(want, "to", NULL)) &&
+		    same(json_str(tr, "requestedAt", NULL), json_str(want,
+		    "requestedAt", NULL)))
+			id = dup_or_null(json_str(it, "id", NULL));
+	}
+	cJSON_Delete(list);
+	return id;
+}
+
+/* Writes or reads a server's move note on a target; see backup.h. */
+int
+backup_transfer_note(struct backups *b, const char *target,
+    const char *server, const char *text, char **out, struct rerr *err)
+{
+	const char	*tp;
+	char		*p = NULL, chunk[4096];
+	struct buf	 buf;
+	int		 dfd, fd, rc = 0;
+	ssize_t		 n = 0;
+
+	if (out != NULL)
+		*out = NULL;
+	pthread_mutex_lock(&b->mtx);
+	if ((tp = bk_target_path(b, target)) != NULL)
+		p = xstrdup(tp);
+	pthread_mutex_unlock(&b->mtx);
+	if (p == NULL)
+		return rerr_set(err, ROOST_ENOTFOUND, "backup target '%s' is "
+		    "not configured on this node", target != NULL ? target :
+		    "");
+	dfd = bk_dir_open(p, server, text != NULL, err);
+	free(p);
+	if (dfd == -1)
+		return ROOST_ENOTFOUND;
+	if (text != NULL) {
+		rc = util_write_atomic_at(dfd, BK_MOVE_NOTE, text,
+		    strlen(text), 0600, err);
+		if (rc == 0 && fsync(dfd) == -1)
+			rc = rerr_errno(err, -1, "fsync the target directory");
+		close(dfd);
+		return rc;
+	}
+	fd = openat(dfd, BK_MOVE_NOTE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	close(dfd);
+	if (fd == -1)
+		return rerr_errno(err, errno == ENOENT ? ROOST_ENOTFOUND : -1,
+		    "open the move note");
+	buf_init(&buf, BK_RECORD_MAX);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		if (buf_add(&buf, chunk, (size_t)n) != 0) {
+			rc = rerr_set(err, ROOST_EINVAL, "the move note is too "
+			    "large");
+			break;
+		}
+	close(fd);
+	if (rc == 0 && n < 0)
+		rc = rerr_errno(err, -1, "read the move note");
+	if (rc == 0)
+		*out = buf_detach(&buf);
+	buf_dispose(&buf);
+	return rc;
 }

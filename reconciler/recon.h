@@ -42,6 +42,7 @@
 #include <cjson/cJSON.h>
 
 struct backups;
+struct transfers;
 struct buf;
 struct console;
 struct rerr;
@@ -93,6 +94,8 @@ struct recon_conf {
 	struct backups	*backups;	/* NULL: backups and restores are
 					   refused; borrowed, must outlive
 					   the reconciler (backup.h) */
+	struct transfers *transfers;	/* NULL: moves install fresh;
+					   borrowed (transfer.h) */
 	recon_change_cb	 on_change;
 	recon_progress_cb on_progress;
 	void		*cb_arg;

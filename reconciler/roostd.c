@@ -34,6 +34,7 @@
 
 #include "api.h"
 #include "backup.h"
+#include "transfer.h"
 #include "console.h"
 #include "conf.h"
 #include "docker.h"
@@ -50,6 +51,7 @@ struct roostd {
 	struct api		*api;
 	struct console		*console;
 	struct backups		*backups;
+	struct transfers	*transfers;
 	struct hub		*hub;
 	struct sftpsup		*sftp;
 	struct egg_library	*eggs;
@@ -644,6 +646,24 @@ rd_start_console(struct roostd *rd)
 	free(audit);
 }
 
+/* Moves between nodes, on the backups (transfer.h). */
+static void
+rd_start_transfers(struct roostd *rd)
+{
+	struct transfer_conf	tc;
+	struct rerr		err;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.data_dir = rd->conf->data_dir;
+	tc.node = rd->conf->node;
+	tc.backups = rd->backups;
+	tc.on_change = rd_backup_change;
+	tc.cb_arg = rd;
+	rerr_init(&err);
+	if ((rd->transfers = transfer_new(&tc, &err)) == NULL)
+		fatalx("%s", err.msg);
+}
+
 /* The backups; finishes restores a kill -9 cut short. */
 static void
 rd_start_backups(struct roostd *rd)
@@ -667,6 +687,7 @@ rd_start_backups(struct roostd *rd)
 	rerr_init(&err);
 	if ((rd->backups = backup_new(&bc, &err)) == NULL)
 		fatalx("%s", err.msg);
+	rd_start_transfers(rd);
 }
 
 /* The reconciler. */
@@ -681,6 +702,7 @@ rd_start_recon(struct roostd *rd)
 	rc.node = rd->conf->node;
 	rc.console = rd->console;
 	rc.backups = rd->backups;
+	rc.transfers = rd->transfers;
 	rc.data_dir = rd->conf->data_dir;
 	rc.docker_sock = rd->conf->docker_socket;
 	rc.network = rd->conf->network;
@@ -841,6 +863,7 @@ main(int argc, char *argv[])
 	backup_stop(rd.backups);
 	recon_free(rd.recon);
 	rd.recon = NULL;
+	transfer_free(rd.transfers);
 	backup_free(rd.backups);
 	console_free(rd.console);
 	sync_free(rd.sync);

@@ -148,7 +148,8 @@ rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
 {
 	static const char *phases[] = { "Pending", "Pulling", "Installing",
 	    "Installed", "InstallFailed", "Starting", "Running", "Stopping",
-	    "Stopped", "Crashed", "CrashLoop", "Invalid", "Failed" };
+	    "Stopped", "Crashed", "CrashLoop", "Invalid", "Failed",
+	    "Transferring" };
 	cJSON		*servers, *s, *v, *u;
 	const char	*rev = NULL;
 	size_t		 i;

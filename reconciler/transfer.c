@@ -785,25 +785,6 @@ transfer_message(struct transfers *t, const char *server)
 	return msg;
 }
 
-/* Forgets a server's entry in memory; see transfer.h. */
-void
-transfer_forget(struct transfers *t, const char *server)
-{
-	size_t	i;
-
-	pthread_mutex_lock(&t->mtx);
-	for (i = 0; i < t->n; i++)
-		if (strcmp(t->v[i]->name, server) == 0 && !t->v[i]->running) {
-			side_clear(&t->v[i]->in);
-			side_clear(&t->v[i]->out);
-			free(t->v[i]->name);
-			free(t->v[i]);
-			t->v[i] = t->v[--t->n];
-			break;
-		}
-	pthread_mutex_unlock(&t->mtx);
-}
-
 /* ---- life cycle ---- */
 
 /* Makes the module; see transfer.h. */

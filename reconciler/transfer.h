@@ -120,7 +120,5 @@ enum transfer_in transfer_in_step(struct transfers *t,
 cJSON		*transfer_status_json(struct transfers *t, const char *server);
 /* One line for the status message while it transfers, or NULL. */
 char		*transfer_message(struct transfers *t, const char *server);
-/* Forgets what is kept in memory of a server (its file stays). */
-void		 transfer_forget(struct transfers *t, const char *server);
 
 #endif

@@ -46,6 +46,7 @@ result_from(struct cmd_result *res, int rc, const struct panel_result *pr,
 	memcpy(res->commit, pr->commit, sizeof(res->commit));
 	res->existing = pr->existing;
 	res->unchanged = pr->unchanged;
+	memcpy(res->at, pr->at, sizeof(res->at));
 	if (pr->password != NULL)
 		res->password = xstrdup(pr->password);
 }
@@ -126,6 +127,18 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		res->diff = buf_detach(&d);
 		break;
 	}
+	case JOB_BACKUP:
+		rc = panel_server_backup(a->p, &req, job->server, job->note,
+		    &pr, &err);
+		break;
+	case JOB_RESTORE:
+		rc = panel_server_restore(a->p, &req, job->server,
+		    job->backup_id, &pr, &err);
+		break;
+	case JOB_MOVE:
+		rc = panel_server_move(a->p, &req, job->server, job->node,
+		    &pr, &err);
+		break;
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:

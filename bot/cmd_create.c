@@ -31,19 +31,11 @@ egg_select(const struct cmd_env *env, const char *custom_id, const char *nest,
     const char *placeholder)
 {
 	const struct egg_library	*lib = env->st->eggs;
-	cJSON				*rows, *row, *comps, *sel, *opts, *o;
+	cJSON				*rows, *opts, *o;
 	char				 n[128], prev[128] = "";
 	size_t				 i, count = 0;
 
-	rows = json_new_array();
-	row = json_new_object();
-	json_add_num(row, "type", 1);
-	comps = json_add_array(row, "components");
-	sel = json_new_object();
-	json_add_num(sel, "type", 3);
-	json_add_str(sel, "custom_id", custom_id);
-	json_add_str(sel, "placeholder", placeholder);
-	opts = json_add_array(sel, "options");
+	rows = cmd_select_rows(custom_id, placeholder, &opts);
 	for (i = 0; i < egglib_count(lib) && count < 25; i++) {
 		const struct egg *g = egglib_at(lib, i);
 		char label[101];
@@ -70,8 +62,6 @@ egg_select(const struct cmd_env *env, const char *custom_id, const char *nest,
 		cJSON_AddItemToArray(opts, o);
 		count++;
 	}
-	cJSON_AddItemToArray(comps, sel);
-	cJSON_AddItemToArray(rows, row);
 	if (count == 0) {
 		cJSON_Delete(rows);
 		return NULL;

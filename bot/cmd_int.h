@@ -103,6 +103,8 @@ void	 cmd_no_mentions(cJSON *data);
  * broken by U+200B so that no "```" in s can end the block.
  */
 void	 cmd_code_put(struct buf *b, const char *s, size_t len);
+/* Appends text without backticks or line breaks, at most max bytes. */
+void	 cmd_plain_put(struct buf *b, const char *text, size_t max);
 /* Sets a message's content, cut to Discord's 2,000 characters. */
 void	 cmd_add_content(cJSON *data, const char *text);
 /* A message reply (ephemeral or not) of printf-formatted text. */
@@ -113,6 +115,24 @@ cJSON	*cmd_reply_defer(int ephemeral);
 cJSON	*cmd_reply_defer_update(void);
 /* A button whose custom_id is prefix and arg. */
 cJSON	*cmd_button(const char *label, int style, const char *prefix,
+	    const char *arg);
+/*
+ * Splits a custom_id argument "SERVER:REST" into server (size len) and
+ * returns REST, or NULL when arg is not so (no colon, an empty part, a
+ * server name too long).
+ */
+const char *cmd_arg_split(const char *arg, char *server, size_t len);
+/*
+ * The components of a message holding one string select (custom_id,
+ * placeholder); *options is its options array, to fill (1 to 25).
+ */
+cJSON	*cmd_select_rows(const char *custom_id, const char *placeholder,
+	    cJSON **options);
+/*
+ * Sets data's components to one row: a red button label (custom_id prefix
+ * and arg) and Cancel; and makes data mention nobody.
+ */
+void	 cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
 	    const char *arg);
 /* A modal's text input row. */
 cJSON	*cmd_text_input(const char *id, const char *label, const char *value,
@@ -166,6 +186,22 @@ cJSON	*cmd_history_message(const struct cmd_job *job,
 cJSON	*cmd_revert_message(const struct cmd_job *job,
 	    const struct cmd_result *res);
 
+/* The finished-job message of a backup or restore request. */
+cJSON	*cmd_backup_message(const struct cmd_job *job,
+	    const struct cmd_result *res);
+/*
+ * The headline of a followed backup or restore once the node reported
+ * its commit: 1 when it is whole, 0 when the phase's headline follows.
+ */
+int	 cmd_backup_headline(const struct cmd_follow *f, struct buf *b);
+/* Whether the request of a backup or restore job is done in report st. */
+int	 cmd_backup_settled(const struct cmd_job *job,
+	    const struct cmd_result *res, const cJSON *st);
+
+/* The finished-job message of a move. */
+cJSON	*cmd_move_message(const struct cmd_job *job,
+	    const struct cmd_result *res);
+
 /* Slash command handlers (the table in commands.c lists them). */
 cJSON	*cmd_do_create(const struct cmd_call *c);
 cJSON	*cmd_do_list(const struct cmd_call *c);
@@ -182,6 +218,9 @@ cJSON	*cmd_do_console(const struct cmd_call *c);
 cJSON	*cmd_do_rollback(const struct cmd_call *c);
 cJSON	*cmd_do_plan(const struct cmd_call *c);
 cJSON	*cmd_do_logs(const struct cmd_call *c);
+cJSON	*cmd_do_backup(const struct cmd_call *c);
+cJSON	*cmd_do_restore(const struct cmd_call *c);
+cJSON	*cmd_do_move(const struct cmd_call *c);
 /* Autocomplete of server, node and nest options. */
 cJSON	*cmd_do_autocomplete(const struct cmd_env *env, const struct ix *x);
 
@@ -196,6 +235,9 @@ cJSON	*cmd_revert_button(const struct cmd_call *c);
 cJSON	*cmd_rollback_button(const struct cmd_call *c);
 cJSON	*cmd_logs_follow_button(const struct cmd_call *c);
 cJSON	*cmd_logs_send_button(const struct cmd_call *c);
+cJSON	*cmd_restore_pick(const struct cmd_call *c);
+cJSON	*cmd_restore_button(const struct cmd_call *c);
+cJSON	*cmd_move_button(const struct cmd_call *c);
 /* Modal handlers. */
 cJSON	*cmd_create_modal(const struct cmd_call *c);
 cJSON	*cmd_edit_modal(const struct cmd_call *c);

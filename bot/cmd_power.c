@@ -75,7 +75,7 @@ cmd_do_delete(const struct cmd_call *c)
 {
 	const struct cmd_env	*env = c->env;
 	const struct state_server	*srv;
-	cJSON				*r, *d, *rows, *row, *comps;
+	cJSON				*r, *d;
 
 	srv = c->srv;
 	r = cmd_reply_new(CB_MESSAGE, &d);
@@ -84,13 +84,7 @@ cmd_do_delete(const struct cmd_call *c)
 	    "while, and `git revert` brings it back.");
 	cJSON_AddItemToArray(json_add_array(d, "embeds"), cmd_status_embed(env,
 	    srv));
-	rows = json_add_array(d, "components");
-	row = json_new_object();
-	json_add_num(row, "type", 1);
-	comps = json_add_array(row, "components");
-	cJSON_AddItemToArray(comps, cmd_button("Delete", 4, "d:", srv->name));
-	cJSON_AddItemToArray(comps, cmd_button("Cancel", 2, "x", ""));
-	cJSON_AddItemToArray(rows, row);
+	cmd_confirm_row(d, "Delete", "d:", srv->name);
 	json_add_num(d, "flags", MSG_EPHEMERAL);
 	cmd_no_mentions(d);
 	return r;

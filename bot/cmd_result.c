@@ -111,6 +111,11 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 	case JOB_ROLLBACK_DIFF:
 	case JOB_PLAN:
 		return cmd_revert_message(job, res);
+	case JOB_BACKUP:
+	case JOB_RESTORE:
+		return cmd_backup_message(job, res);
+	case JOB_MOVE:
+		return cmd_move_message(job, res);
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
@@ -168,7 +173,19 @@ cmd_job_follows(const struct cmd_job *job, const struct cmd_result *res)
 		return 0;
 	return job->kind == JOB_CREATE || job->kind == JOB_SET ||
 	    job->kind == JOB_POWER || job->kind == JOB_REVERT ||
-	    job->kind == JOB_ROLLBACK;
+	    job->kind == JOB_ROLLBACK || job->kind == JOB_BACKUP ||
+	    job->kind == JOB_RESTORE || job->kind == JOB_MOVE;
+}
+
+/* Whether a followed job is done; see commands.h. */
+int
+cmd_job_settled(const struct cmd_job *job, const struct cmd_result *res,
+    const cJSON *st)
+{
+	if (job->kind == JOB_BACKUP || job->kind == JOB_RESTORE)
+		return report_is_for(st, res->commit) &&
+		    cmd_backup_settled(job, res, st);
+	return cmd_follow_settled(st, res->commit);
 }
 
 /* Whether a report is final for commit; see commands.h. */
@@ -197,9 +214,9 @@ cmd_follow_settled(const cJSON *st, const char *commit)
 	return 0;
 }
 
-/* Appends text to b without backticks, at most max bytes. */
-static void
-add_plain(struct buf *b, const char *text, size_t max)
+/* See cmd_int.h. */
+void
+cmd_plain_put(struct buf *b, const char *text, size_t max)
 {
 	size_t	i;
 
@@ -236,6 +253,9 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 			    "`%.7s`%s", node, f->res->commit, ell);
 		return;
 	}
+	if ((f->job->kind == JOB_BACKUP || f->job->kind == JOB_RESTORE) &&
+	    cmd_backup_headline(f, b))
+		return;
 	if (f->timed_out && !cmd_follow_settled(st, f->res->commit) &&
 	    strcmp(phase, "Running") != 0) {
 		buf_addf(b, "Still %s; this message is no longer updated. "
@@ -252,7 +272,7 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 			    f->lines[i - 1].text != NULL &&
 			    strcmp(f->lines[i - 1].kind, "pull") == 0) {
 				buf_addf(b, " `");
-				add_plain(b, f->lines[i - 1].text, 150);
+				cmd_plain_put(b, f->lines[i - 1].text, 150);
 				buf_addf(b, "`");
 				break;
 			}
@@ -294,7 +314,7 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 	if (message != NULL && *message != '\0' && !json_bool(st, "ready", 0) &&
 	    cmd_follow_settled(st, f->res->commit)) {
 		buf_addf(b, ": ");
-		add_plain(b, message, 600);
+		cmd_plain_put(b, message, 600);
 	}
 }
 

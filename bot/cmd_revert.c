@@ -50,14 +50,12 @@ code_cut(struct buf *b, const char *text, const char *rest)
 static const char *
 split_arg(const char *arg, char *server, size_t len)
 {
-	const char	*colon = strchr(arg, ':');
+	const char	*commit = cmd_arg_split(arg, server, len);
 
-	if (colon == NULL || (size_t)(colon - arg) >= len ||
-	    strlen(colon + 1) < 7 || strspn(colon + 1, "0123456789abcdef") !=
-	    strlen(colon + 1))
+	if (commit == NULL || strlen(commit) < 7 ||
+	    strspn(commit, "0123456789abcdef") != strlen(commit))
 		return NULL;
-	snprintf(server, len, "%.*s", (int)(colon - arg), arg);
-	return colon + 1;
+	return commit;
 }
 
 /*
@@ -132,7 +130,7 @@ static cJSON *
 rollback_preview(const struct cmd_job *job, const struct cmd_result *res)
 {
 	struct buf	 b;
-	cJSON		*m = json_new_object(), *rows, *row, *comps;
+	cJSON		*m = json_new_object();
 	const char	*d = res->diff != NULL ? res->diff : "";
 	char		 arg[128];
 
@@ -150,14 +148,8 @@ rollback_preview(const struct cmd_job *job, const struct cmd_result *res)
 	code_cut(&b, d, "the rest of the diff is not shown");
 	cmd_add_content(m, buf_str(&b));
 	buf_dispose(&b);
-	rows = json_add_array(m, "components");
-	row = json_new_object();
-	json_add_num(row, "type", 1);
-	comps = json_add_array(row, "components");
 	snprintf(arg, sizeof(arg), "%s:%s", job->server, res->commit);
-	cJSON_AddItemToArray(comps, cmd_button("Roll back", 4, "rb:", arg));
-	cJSON_AddItemToArray(comps, cmd_button("Cancel", 2, "x", ""));
-	cJSON_AddItemToArray(rows, row);
+	cmd_confirm_row(m, "Roll back", "rb:", arg);
 	cmd_no_mentions(m);
 	return m;
 }

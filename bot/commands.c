@@ -15,6 +15,9 @@
  *   d:SERVER          delete confirmation; x: cancel
  *   e:SERVER          the limits modal of /server edit
  *   vb:SERVER / v:SERVER   the variables button and modal
+ *   rs:SERVER         the backup select of /server restore
+ *   ro:SERVER:ID      its Restore confirmation button
+ *   mv:SERVER:NODE    the Move confirmation button of /server move
  */
 #include <ctype.h>
 #include <errno.h>
@@ -196,6 +199,55 @@ cmd_button(const char *label, int style, const char *prefix, const char *arg)
 }
 
 /* See cmd_int.h. */
+const char *
+cmd_arg_split(const char *arg, char *server, size_t len)
+{
+	const char	*colon = strchr(arg, ':');
+
+	if (colon == NULL || colon == arg || (size_t)(colon - arg) >= len ||
+	    colon[1] == '\0')
+		return NULL;
+	snprintf(server, len, "%.*s", (int)(colon - arg), arg);
+	return colon + 1;
+}
+
+/* See cmd_int.h. */
+cJSON *
+cmd_select_rows(const char *custom_id, const char *placeholder,
+    cJSON **options)
+{
+	cJSON	*rows, *row, *sel;
+
+	rows = json_new_array();
+	row = json_new_object();
+	json_add_num(row, "type", 1);
+	sel = json_new_object();
+	json_add_num(sel, "type", 3);
+	json_add_str(sel, "custom_id", custom_id);
+	json_add_str(sel, "placeholder", placeholder);
+	*options = json_add_array(sel, "options");
+	cJSON_AddItemToArray(json_add_array(row, "components"), sel);
+	cJSON_AddItemToArray(rows, row);
+	return rows;
+}
+
+/* See cmd_int.h. */
+void
+cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
+    const char *arg)
+{
+	cJSON	*row, *comps;
+
+	row = json_new_object();
+	json_add_num(row, "type", 1);
+	comps = json_add_array(row, "components");
+	cJSON_AddItemToArray(comps, cmd_button(label, 4, prefix, arg));
+	cJSON_AddItemToArray(comps, cmd_button("Cancel", 2, "x", ""));
+	cJSON_AddItemToArray(json_add_array(data, "components"), row);
+	cmd_no_mentions(data);
+}
+
+/* See cmd_int.h. */
 cJSON *
 cmd_text_input(const char *id, const char *label, const char *value, int min,
     int max, int required, const char *placeholder)
@@ -292,6 +344,7 @@ perm_name(unsigned perm)
 	case PERM_CREATE:	return "create";
 	case PERM_REINSTALL:	return "reinstall";
 	case PERM_CONSOLE:	return "console";
+	case PERM_BACKUP:	return "backup";
 	default:		return "admin";
 	}
 }
@@ -409,6 +462,8 @@ cmd_job_free(struct cmd_job *j)
 	free(j->message_id);
 	free(j->line);
 	free(j->revision);
+	free(j->note);
+	free(j->backup_id);
 	free(j);
 }
 
@@ -461,6 +516,21 @@ static const struct cmd_opt opts_console[] = {
 static const struct cmd_opt opts_rollback[] = {
 	{ 3, "server", "The server", 1, 1 },
 	{ 3, "revision", "A commit id from /server history", 1, 0 },
+	{ 0, NULL, NULL, 0, 0 }
+};
+static const struct cmd_opt opts_backup[] = {
+	{ 3, "server", "The server", 1, 1 },
+	{ 3, "note", "A note kept with the backup", 0, 0 },
+	{ 0, NULL, NULL, 0, 0 }
+};
+static const struct cmd_opt opts_restore[] = {
+	{ 3, "server", "The server", 1, 1 },
+	{ 3, "backup", "A backup id (default: pick from a list)", 0, 0 },
+	{ 0, NULL, NULL, 0, 0 }
+};
+static const struct cmd_opt opts_move[] = {
+	{ 3, "server", "The server", 1, 1 },
+	{ 3, "node", "The node to move it to", 1, 1 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_plan[] = {
@@ -529,6 +599,15 @@ static const struct cmd_row cmd_rows[] = {
 	{ "server", "logs", "The latest console lines, with Follow",
 	    PERM_CONSOLE, CMD_ON_SERVER, "read the console of", opts_logs,
 	    cmd_do_logs, 0 },
+	{ "server", "backup", "Take a backup of a server's files now",
+	    PERM_BACKUP, CMD_ON_SERVER, "back up", opts_backup, cmd_do_backup,
+	    0 },
+	{ "server", "restore", "Put a backup's files back (asks first)",
+	    PERM_BACKUP, CMD_ON_SERVER, "restore", opts_restore,
+	    cmd_do_restore, 0 },
+	{ "server", "move", "Move a server and its files to another node "
+	    "(asks first)", PERM_EDIT, CMD_ON_SERVER, "move", opts_move,
+	    cmd_do_move, 0 },
 	{ "node", "list", "List nodes with capacity and status", PERM_VIEW,
 	    CMD_SELF, "list nodes", opts_none, cmd_do_node_list, 0 },
 	{ "egg", "list", "List eggs, or the eggs of one nest", 0, CMD_SELF,
@@ -551,6 +630,9 @@ static const struct cmd_prefix cmd_components[] = {
 	{ "rb:", 0, cmd_rollback_button },
 	{ "lf:", 0, cmd_logs_follow_button },
 	{ "ls:", 0, cmd_logs_send_button },
+	{ "rs:", 0, cmd_restore_pick },
+	{ "ro:", 0, cmd_restore_button },
+	{ "mv:", 0, cmd_move_button },
 };
 
 /* Modals, by custom_id prefix. */

@@ -56,6 +56,9 @@ enum cmd_kind {
 	JOB_ROLLBACK_DIFF,	/* what a rollback to revision would do */
 	JOB_ROLLBACK,		/* set the file as it was at revision */
 	JOB_PLAN,		/* the plan of branch (revision) */
+	JOB_BACKUP,		/* ask for a backup (note) */
+	JOB_RESTORE,		/* ask for a restore of backup_id */
+	JOB_MOVE,		/* move server to node */
 	/* not git: the bot's console workers (console.c) */
 	JOB_CONSOLE,		/* type line on server's console */
 	JOB_LOGS,		/* show the tail of server's console */
@@ -90,6 +93,8 @@ struct cmd_job {
 	char		*what;		/* "/server start", for messages */
 	char		*line;		/* console: the command */
 	char		*revision;	/* revert, rollback: a commit id */
+	char		*note;		/* backup: its note, or NULL */
+	char		*backup_id;	/* restore: the backup */
 	int		 nlines;	/* logs: lines to show */
 	int		 ephemeral;	/* console, logs: only the user sees */
 	int64_t		 received_ms;	/* set by the bot: when it arrived */
@@ -109,6 +114,8 @@ struct cmd_result {
 	int			 dm_closed;	/* sftp: DM refused (50007) */
 	char			*diff;		/* rollback preview, plan */
 	char			 base[41];	/* plan: the tracked tip */
+	char			 at[32];	/* backup, restore: the
+						   request's time */
 	struct gitstore_logent	*log;		/* history */
 	size_t			 nlog;
 };
@@ -204,6 +211,13 @@ int	 cmd_job_follows(const struct cmd_job *job,
  * CrashLoop, Failed, InstallFailed or Invalid having observed it.
  */
 int	 cmd_follow_settled(const cJSON *status, const char *commit);
+/*
+ * Whether the followed job has nothing more to show in report st: as
+ * cmd_follow_settled, and for a backup or restore once the node reported
+ * the request's result (a restore: and the server is back).
+ */
+int	 cmd_job_settled(const struct cmd_job *job,
+	    const struct cmd_result *res, const cJSON *st);
 
 /*
  * The message of a followed job: the finished-job note, a line saying

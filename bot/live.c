@@ -288,7 +288,7 @@ render(struct live *lv, struct ent *e, int timed_out, int *settled,
 		f.connected = ns != NULL;
 		f.timed_out = timed_out;
 		msg = cmd_follow_message(&env, &f);
-		*settled = cmd_follow_settled(st, e->res.commit);
+		*settled = cmd_job_settled(e->job, &e->res, st);
 		*no_usage = strcmp(json_str(st, "phase", ""), "Running") == 0 &&
 		    json_str(st, "usage.sampledAt", NULL) == NULL;
 		cJSON_Delete(ns);

@@ -841,26 +841,68 @@ panel_server_set_vars(struct panel *p, const struct panel_req *req,
 	return panel_apply(p, req, &e, res, err);
 }
 
+/* The current UTC time as RFC 3339, as restartedAt is written. */
+static void
+panel_now(char *out, size_t len)
+{
+	time_t		t;
+	struct tm	tm;
+
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * The time of a one-shot request at path (restartedAt, reinstallAt,
+ * backupRequestedAt, restore.requestedAt): now, or a second after the
+ * time the file holds when that is not earlier, so that a second request
+ * within the same second is a new request and not "no change".
+ */
+static void
+request_time(struct panel_ctx *c, const char *path, char *out, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t;
+	char		*was;
+	const char	*end;
+
+	panel_now(out, len);
+	snprintf(c->res->at, sizeof(c->res->at), "%s", out);
+	was = old_value(buf_str(c->out), c->out->len, path);
+	if (was == NULL || strlen(was) != strlen(out) ||
+	    strcmp(was, out) < 0) {
+		free(was);
+		return;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(was, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	free(was);
+	if (end == NULL || *end != '\0' || (t = timegm(&tm)) == (time_t)-1)
+		return;
+	t++;
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(c->res->at, sizeof(c->res->at), "%s", out);
+}
+
 static int
 edit_power(struct panel_ctx *c, void *arg, struct rerr *err)
 {
 	enum panel_power	 act = *(enum panel_power *)arg;
 	char			 now[64];
-	time_t			 t;
-	struct tm		 tm;
 
 	buf_add(c->out, c->old, c->oldlen);
-	t = time(NULL);
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	switch (act) {
 	case PANEL_START:
 		return set_one(c, "state", "running", YEDIT_AUTO, err);
 	case PANEL_STOP:
 		return set_one(c, "state", "stopped", YEDIT_AUTO, err);
 	case PANEL_RESTART:
+		request_time(c, "restartedAt", now, sizeof(now));
 		return set_one(c, "restartedAt", now, YEDIT_AUTO, err);
 	case PANEL_REINSTALL:
+		request_time(c, "reinstallAt", now, sizeof(now));
 		return set_one(c, "reinstallAt", now, YEDIT_AUTO, err);
 	}
 	return rerr_set(err, ROOST_EINVAL, "unknown power action");
@@ -886,18 +928,6 @@ panel_server_power(struct panel *p, const struct panel_req *req,
 	return panel_apply(p, req, &e, res, err);
 }
 
-/* The current UTC time as RFC 3339, as restartedAt is written. */
-static void
-panel_now(char *out, size_t len)
-{
-	time_t		t;
-	struct tm	tm;
-
-	t = time(NULL);
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int
 edit_backup(struct panel_ctx *c, void *arg, struct rerr *err)
 {
@@ -906,7 +936,7 @@ edit_backup(struct panel_ctx *c, void *arg, struct rerr *err)
 	int		 rc;
 
 	buf_add(c->out, c->old, c->oldlen);
-	panel_now(now, sizeof(now));
+	request_time(c, "backupRequestedAt", now, sizeof(now));
 	if ((rc = set_one(c, "backupRequestedAt", now, YEDIT_AUTO, err)) != 0)
 		return rc;
 	return set_one(c, "backupNote", note, YEDIT_STRING, err);
@@ -942,7 +972,7 @@ edit_restore(struct panel_ctx *c, void *arg, struct rerr *err)
 	int		 rc;
 
 	buf_add(c->out, c->old, c->oldlen);
-	panel_now(now, sizeof(now));
+	request_time(c, "restore.requestedAt", now, sizeof(now));
 	if ((rc = set_one(c, "restore.backup", id, YEDIT_STRING, err)) != 0)
 		return rc;
 	return set_one(c, "restore.requestedAt", now, YEDIT_AUTO, err);

@@ -66,6 +66,9 @@ struct panel_result {
 					   (before it, for a delete or a
 					   refused edit), or NULL */
 	struct diags	 diags;		/* why a ROOST_EINVAL edit was refused */
+	char		 at[32];	/* the time of the one-shot request
+					   written (restart, backup...), or
+					   "" */
 };
 
 /* A new server; unset numbers are -1 (port 0), unset strings NULL. */

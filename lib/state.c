@@ -37,6 +37,7 @@ static const struct {
 	{ "vars", PERM_VARS }, { "sftp", PERM_SFTP },
 	{ "delete", PERM_DELETE }, { "create", PERM_CREATE },
 	{ "reinstall", PERM_REINSTALL }, { "console", PERM_CONSOLE },
+	{ "backup", PERM_BACKUP },
 	{ "admin", PERM_ADMIN },
 };
 
@@ -490,9 +491,9 @@ state_perms(const struct state *st, const struct state_server *srv,
 		return PERM_ALL;
 	if (srv != NULL && user_id != NULL) {
 		if (srv->owner != NULL && strcmp(srv->owner, user_id) == 0)
-			perms |= PERM_VIEW | PERM_POWER | PERM_EDIT |
-			    PERM_VARS | PERM_SFTP | PERM_DELETE |
-			    PERM_REINSTALL | PERM_CONSOLE;
+			/* every permission a server has */
+			perms |= PERM_ALL & ~(unsigned)(PERM_ADMIN |
+			    PERM_CREATE);
 		for (i = 0; i < srv->nmembers; i++)
 			if (strcmp(srv->members[i].id, user_id) == 0)
 				perms |= srv->members[i].perms | PERM_VIEW;

@@ -39,7 +39,8 @@ struct rerr;
 #define PERM_REINSTALL	0x080	/* reinstall */
 #define PERM_ADMIN	0x100	/* everything, on every server */
 #define PERM_CONSOLE	0x200	/* type into the console, read its logs */
-#define PERM_ALL	0x3ff
+#define PERM_BACKUP	0x400	/* take and restore backups */
+#define PERM_ALL	0x7ff
 
 /* SFTP user permissions. */
 #define SFTP_PERM_READ		0x1

@@ -44,6 +44,10 @@ struct sftpsup {
 	char		*node;
 	char		*volumes;
 	char		*pidfile;
+	char		**tnames;	/* backup targets of roostd.yaml */
+	char		**tpaths;	/* a local target's directory,
+					   NULL for others */
+	size_t		 nt;
 	uid_t		 uid;
 	gid_t		 gid;
 	pid_t		 pid;
@@ -237,6 +241,13 @@ sftpsup_start(struct sftpsup **out, const struct conf *c, const char *argv0,
 	s->uid = c->uid;
 	s->gid = c->gid;
 	s->backoff = SFTPSUP_BACKOFF_MIN;
+	s->tnames = xcalloc(c->ntargets + 1, sizeof(*s->tnames));
+	s->tpaths = xcalloc(c->ntargets + 1, sizeof(*s->tpaths));
+	for (s->nt = 0; s->nt < c->ntargets; s->nt++) {
+		s->tnames[s->nt] = xstrdup(c->targets[s->nt].name);
+		if (c->targets[s->nt].type == CONF_TARGET_LOCAL)
+			s->tpaths[s->nt] = xstrdup(c->targets[s->nt].path);
+	}
 	{
 		char	*d;
 
@@ -261,6 +272,27 @@ sftpsup_start(struct sftpsup **out, const struct conf *c, const char *argv0,
 	return 0;
 }
 
+/*
+ * The directory of srv's backups when its target (backups.target, else
+ * the node's only target) is a local one; a new string or NULL.
+ */
+static char *
+sftpsup_backups(const struct sftpsup *s, const struct state_server *srv)
+{
+	const char	*t = srv->backups.target;
+	char		*dir;
+	size_t		 i;
+
+	if (t == NULL && s->nt == 1)
+		t = s->tnames[0];
+	for (i = 0; t != NULL && i < s->nt; i++)
+		if (strcmp(s->tnames[i], t) == 0 && s->tpaths[i] != NULL) {
+			xasprintf(&dir, "%s/%s", s->tpaths[i], srv->name);
+			return dir;
+		}
+	return NULL;
+}
+
 /* Writes the users file from the state and signals a reload. */
 int
 sftpsup_update(struct sftpsup *s, const struct state *st, struct rerr *err)
@@ -268,12 +300,13 @@ sftpsup_update(struct sftpsup *s, const struct state *st, struct rerr *err)
 	struct sftpd_server	*sv;
 	struct sftpd_user	*us;
 	const struct egg	*egg;
-	char			**roots;
+	char			**roots, **bks;
 	size_t			 i, j, n = 0, nu = 0;
 	int			 rc;
 
 	sv = xcalloc(st->nservers + 1, sizeof(*sv));
 	roots = xcalloc(st->nservers + 1, sizeof(*roots));
+	bks = xcalloc(st->nservers + 1, sizeof(*bks));
 	for (i = 0; i < st->nservers; i++)
 		nu += st->servers[i]->nsftp;
 	us = xcalloc(nu + 1, sizeof(*us));
@@ -287,6 +320,8 @@ sftpsup_update(struct sftpsup *s, const struct state *st, struct rerr *err)
 		xasprintf(&roots[n], "%s/%s", s->volumes, srv->name);
 		sv[n].name = srv->name;
 		sv[n].root = roots[n];
+		bks[n] = sftpsup_backups(s, srv);
+		sv[n].backups = bks[n];
 		sv[n].uid = s->uid;
 		sv[n].gid = s->gid;
 		sv[n].disk_limit_mib = srv->limits.disk > 0 ?
@@ -317,6 +352,9 @@ sftpsup_update(struct sftpsup *s, const struct state *st, struct rerr *err)
 	}
 	rc = sftpd_users_write(s->users, sv, n, err);
 	strv_free(roots, n);
+	for (i = 0; i < n; i++)
+		free(bks[i]);
+	free(bks);
 	free(us);
 	free(sv);
 	if (rc == 0 && s->pid > 0)
@@ -360,6 +398,8 @@ sftpsup_pid(const struct sftpsup *s)
 void
 sftpsup_stop(struct sftpsup *s)
 {
+	size_t	i;
+
 	if (s == NULL)
 		return;
 	if (s->pid > 0) {
@@ -374,5 +414,11 @@ sftpsup_stop(struct sftpsup *s)
 	free(s->hostkey);
 	free(s->node);
 	free(s->volumes);
+	for (i = 0; i < s->nt; i++) {
+		free(s->tnames[i]);
+		free(s->tpaths[i]);
+	}
+	free(s->tnames);
+	free(s->tpaths);
 	free(s);
 }

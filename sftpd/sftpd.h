@@ -40,6 +40,8 @@ struct sftpd_server {
 	uint64_t	  disk_limit_mib;	/* 0: unlimited */
 	const char	**denylist;	/* the egg's, gitignore-style */
 	size_t		  ndenylist;
+	const char	 *backups;	/* its backups on a local target
+					   (shown as /.backups), or NULL */
 	struct sftpd_user *users;
 	size_t		  nusers;
 };
@@ -176,7 +178,32 @@ struct sftpd_sess {
 	struct sftpd_usage	*usage;		/* shared; NULL: no limit */
 	int64_t			 limit;		/* bytes; 0: unlimited */
 	int			 idle_ms;	/* 0: none */
+	struct sftpd_bkview	*bk;		/* /.backups, or NULL */
 };
+
+/* sftpd_backups.c: the read-only /.backups view of a session */
+struct stat;
+struct sftpd_bkview;
+/*
+ * Opens every finished backup (<id>.tar.zst and <id>.json) in dir, the
+ * newest 64, while the session may still read them; a missing dir (or
+ * NULL) is an empty view. Never NULL.
+ */
+struct sftpd_bkview *sftpd_bk_open(const char *dir);
+/* Closes the view's files and frees it; takes NULL. */
+void	sftpd_bk_free(struct sftpd_bkview *v);
+/* The number of files in the view. */
+size_t	sftpd_bk_count(const struct sftpd_bkview *v);
+/* The name of file i (newest first) and its stat (mode 0444); or NULL. */
+const char *sftpd_bk_entry(const struct sftpd_bkview *v, size_t i,
+	    struct stat *st);
+/* The stat of the /.backups directory itself (mode 0555). */
+void	sftpd_bk_dirstat(const struct sftpd_bkview *v, struct stat *st);
+/* The index of name in the view with its stat, or -1 (ENOENT). */
+int	sftpd_bk_find(const struct sftpd_bkview *v, const char *name,
+	    struct stat *st);
+/* A new read-only fd of name, or -1 (errno). */
+int	sftpd_bk_dup(const struct sftpd_bkview *v, const char *name);
 
 /* sftpd_fs.c */
 /* Cleans a client path into a root-relative one; 0 or -1 (errno). */

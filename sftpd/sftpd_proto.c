@@ -92,6 +92,9 @@
 
 #define H_FILE			1
 #define H_DIR			2
+#define H_BKDIR			3	/* the /.backups view */
+
+#define BK_DIRNAME		".backups"
 
 struct handle {
 	int		 kind;		/* 0: free, H_FILE, H_DIR */
@@ -101,6 +104,9 @@ struct handle {
 	int		 writable;
 	int		 append;
 	uint64_t	 written;
+	size_t		 bkpos;		/* H_BKDIR: next entry */
+	int		 bk;		/* a file of /.backups; H_DIR:
+					   /.backups listed */
 	char		*path;		/* root-relative, for logs */
 };
 
@@ -515,6 +521,31 @@ need(struct proto *p, int perm, const char *op, const char *rel)
 	    "write and delete");
 }
 
+/*
+ * Where rel is in the /.backups view: BK_NONE outside it (or without a
+ * view), BK_DIR for the directory, BK_FILE for a name in it (*name),
+ * BK_DEEP beneath a name (nothing is there).
+ */
+#define BK_NONE	0
+#define BK_DIR	1
+#define BK_FILE	2
+#define BK_DEEP	3
+static int
+bk_rel(const struct proto *p, const char *rel, const char **name)
+{
+	size_t	n = sizeof(BK_DIRNAME) - 1;
+
+	if (p->s->bk == NULL || strncmp(rel, BK_DIRNAME, n) != 0)
+		return BK_NONE;
+	if (rel[n] == '\0')
+		return BK_DIR;
+	if (rel[n] != '/')
+		return BK_NONE;
+	if (name != NULL)
+		*name = rel + n + 1;
+	return strchr(rel + n + 1, '/') != NULL ? BK_DEEP : BK_FILE;
+}
+
 static int
 denied(struct proto *p, const char *op, const char *rel, int is_dir)
 {
@@ -590,6 +621,12 @@ get_path(struct proto *p, struct pkt *k, char *rel, const char *op)
 		return refuse(p, op, NULL, "file name holds a NUL byte or a "
 		    "control character");
 	}
+	/* Only reads reach the backups view. */
+	if (bk_rel(p, rel, NULL) != BK_NONE && strcmp(op, "open") != 0 &&
+	    strcmp(op, "stat") != 0 && strcmp(op, "opendir") != 0 &&
+	    strcmp(op, "realpath") != 0 && strcmp(op, "readlink") != 0 &&
+	    strcmp(op, "statvfs") != 0)
+		return refuse(p, op, rel, "/" BK_DIRNAME " is read-only");
 	return 0;
 }
 
@@ -612,6 +649,8 @@ handle_new(struct proto *p, int kind, int fd, DIR *dir, const char *rel)
 	p->h[i].writable = 0;
 	p->h[i].append = 0;
 	p->h[i].written = 0;
+	p->h[i].bkpos = 0;
+	p->h[i].bk = 0;
 	p->h[i].path = xstrdup(rel);
 	return i;
 }
@@ -645,7 +684,11 @@ handle_close(struct proto *p, struct handle *h)
 {
 	if (h->kind == H_DIR)
 		closedir(h->dir);
-	else if (h->kind == H_FILE) {
+	else if (h->kind == H_FILE && h->bk) {
+		close(h->fd);
+		log_info("user '%s' server '%s': read backup '/%s'",
+		    p->s->user->name, p->s->srv->name, h->path);
+	} else if (h->kind == H_FILE) {
 		close(h->fd);
 		if (h->writable && h->written > 0)
 			log_info("user '%s' server '%s': wrote %llu bytes to "
@@ -712,6 +755,76 @@ process_init(struct proto *p, struct pkt *k)
 	out_end(p, at);
 }
 
+/* One entry of a FXP_NAME reply: name, its long name and attributes. */
+static void
+bk_name(struct proto *p, const char *name, const struct stat *st)
+{
+	struct attrs	 a;
+	char		 ln[PATH_BUF + 128];
+
+	out_str(p, name, strlen(name));
+	longname(ln, sizeof(ln), name, st);
+	out_str(p, ln, strlen(ln));
+	attrs_from_stat(&a, st);
+	out_attrs(p, &a);
+}
+
+/* stat and lstat of rel in the /.backups view. */
+static void
+bk_stat(struct proto *p, const char *rel)
+{
+	struct stat	 st;
+	const char	*name;
+
+	switch (bk_rel(p, rel, &name)) {
+	case BK_DIR:
+		sftpd_bk_dirstat(p->s->bk, &st);
+		send_attrs_stat(p, &st);
+		return;
+	case BK_FILE:
+		if (sftpd_bk_find(p->s->bk, name, &st) != -1) {
+			send_attrs_stat(p, &st);
+			return;
+		}
+		break;
+	}
+	p->status = FX_NO_SUCH_FILE;
+	snprintf(p->msg, sizeof(p->msg), "no such file");
+}
+
+/* open of rel in the /.backups view: reading only. */
+static void
+bk_open(struct proto *p, const char *rel, int wr)
+{
+	const char	*name;
+	int		 kind, fd, idx;
+
+	kind = bk_rel(p, rel, &name);
+	if (wr) {
+		refuse(p, "open for writing", rel, "/" BK_DIRNAME " is "
+		    "read-only");
+		return;
+	}
+	if (kind == BK_DIR) {
+		p->status = FX_FAILURE;
+		snprintf(p->msg, sizeof(p->msg), "is a directory");
+		return;
+	}
+	if (kind != BK_FILE || (fd = sftpd_bk_dup(p->s->bk, name)) == -1) {
+		p->status = FX_NO_SUCH_FILE;
+		snprintf(p->msg, sizeof(p->msg), "no such file");
+		return;
+	}
+	if ((idx = handle_new(p, H_FILE, fd, NULL, rel)) == -1) {
+		close(fd);
+		p->status = FX_FAILURE;
+		snprintf(p->msg, sizeof(p->msg), "too many open files");
+		return;
+	}
+	p->h[idx].bk = 1;
+	send_handle(p, idx);
+}
+
 static void
 process_open(struct proto *p, struct pkt *k)
 {
@@ -734,6 +847,10 @@ process_open(struct proto *p, struct pkt *k)
 	if (((pf & FXF_READ) || !wr) &&
 	    need(p, SFTPD_PERM_READ, "open", rel) == -1)
 		return;
+	if (bk_rel(p, rel, NULL) != BK_NONE) {
+		bk_open(p, rel, wr);
+		return;
+	}
 	if (wr && need(p, SFTPD_PERM_WRITE, "open for writing", rel) == -1)
 		return;
 	op = wr ? "open for writing" : "open";
@@ -956,6 +1073,10 @@ process_stat(struct proto *p, struct pkt *k, int follow)
 
 	if (get_path(p, k, rel, "stat") == -1)
 		return;
+	if (bk_rel(p, rel, NULL) != BK_NONE) {
+		bk_stat(p, rel);
+		return;
+	}
 	if (follow || rel[0] == '\0') {
 		if ((fd = sftpd_fs_open(p->s, rel, O_PATH, 0)) == -1) {
 			fail_errno(p, "stat", rel);
@@ -984,6 +1105,15 @@ process_fstat(struct proto *p, struct pkt *k)
 
 	if ((h = handle_get(p, k, 0)) == NULL)
 		return;
+	if (h->kind == H_BKDIR) {
+		sftpd_bk_dirstat(p->s->bk, &st);
+		send_attrs_stat(p, &st);
+		return;
+	}
+	if (h->bk) {
+		bk_stat(p, h->path);
+		return;
+	}
 	if (fstat(h->kind == H_DIR ? dirfd(h->dir) : h->fd, &st) == -1)
 		fail_errno(p, "fstat", h->path);
 	else
@@ -1099,6 +1229,10 @@ process_fsetstat(struct proto *p, struct pkt *k)
 	}
 	if (need(p, SFTPD_PERM_WRITE, "setstat", h->path) == -1)
 		return;
+	if (h->kind == H_BKDIR || h->bk) {
+		refuse(p, "setstat", h->path, "/" BK_DIRNAME " is read-only");
+		return;
+	}
 	/* A directory handle's path was not judged when it was opened. */
 	if (h->kind == H_DIR && (denied(p, "setstat", h->path, 1) == -1 ||
 	    denied_at(p, "setstat", h->path, dirfd(h->dir), NULL, 1) == -1))
@@ -1117,6 +1251,22 @@ process_opendir(struct proto *p, struct pkt *k)
 	if (get_path(p, k, rel, "opendir") == -1 ||
 	    need(p, SFTPD_PERM_READ, "opendir", rel) == -1)
 		return;
+	switch (bk_rel(p, rel, NULL)) {
+	case BK_DIR:
+		if ((idx = handle_new(p, H_BKDIR, -1, NULL, rel)) == -1) {
+			p->status = FX_FAILURE;
+			snprintf(p->msg, sizeof(p->msg), "too many open "
+			    "directories");
+			return;
+		}
+		send_handle(p, idx);
+		return;
+	case BK_FILE:
+	case BK_DEEP:
+		p->status = FX_NO_SUCH_FILE;
+		snprintf(p->msg, sizeof(p->msg), "no such directory");
+		return;
+	}
 	if ((fd = sftpd_fs_open(p->s, rel, O_RDONLY | O_DIRECTORY, 0)) == -1) {
 		fail_errno(p, "opendir", rel);
 		return;
@@ -1146,17 +1296,42 @@ process_readdir(struct proto *p, struct pkt *k)
 	size_t		 at, cnt_at, nlen;
 	uint32_t	 cnt = 0;
 
-	if ((h = handle_get(p, k, H_DIR)) == NULL)
+	if ((h = handle_get(p, k, 0)) == NULL)
 		return;
+	if (h->kind == H_FILE) {
+		p->status = FX_FAILURE;
+		snprintf(p->msg, sizeof(p->msg), "invalid handle");
+		return;
+	}
 	at = out_begin(p, FXP_NAME);
 	cnt_at = p->outlen;
 	out_u32(p, 0);
-	while (cnt < READDIR_BATCH) {
+	/* The root lists /.backups first; the view lists its files. */
+	if (h->kind == H_DIR && h->path[0] == '\0' && p->s->bk != NULL &&
+	    !h->bk) {
+		h->bk = 1;
+		sftpd_bk_dirstat(p->s->bk, &st);
+		bk_name(p, BK_DIRNAME, &st);
+		cnt++;
+	}
+	while (h->kind == H_BKDIR && cnt < READDIR_BATCH) {
+		const char *name = sftpd_bk_entry(p->s->bk, h->bkpos, &st);
+
+		if (name == NULL)
+			break;
+		h->bkpos++;
+		bk_name(p, name, &st);
+		cnt++;
+	}
+	while (h->kind == H_DIR && cnt < READDIR_BATCH) {
 		errno = 0;
 		if ((de = readdir(h->dir)) == NULL)
 			break;
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
+			continue;
+		/* a real /.backups is hidden by the view */
+		if (h->bk && strcmp(de->d_name, BK_DIRNAME) == 0)
 			continue;
 		if (fstatat(dirfd(h->dir), de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1)

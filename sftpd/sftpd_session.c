@@ -414,11 +414,15 @@ sftpd_session_run(void *bind, int fd, int ipc, const struct sftpd_config *cfg,
 		ssh_disconnect(session);
 		_exit(1);
 	}
+	/* the backups are root's: opened before the ids drop */
+	if (c.s.srv->backups != NULL && (c.s.user->perms & SFTPD_PERM_READ))
+		c.s.bk = sftpd_bk_open(c.s.srv->backups);
 	drop_privileges(c.s.srv);
 	if (sftpd_fs_usage_init(&c.s) == -1)
 		log_warn("server '%s': cannot count disk usage",
 		    c.s.srv->name);
 	rc = sftpd_proto_serve(&c.s, c.chan);
+	sftpd_bk_free(c.s.bk);
 	log_info("logout: user '%s' server '%s' from %s", c.s.user->name,
 	    c.s.srv->name, addr);
 	session_close(session, c.chan);

@@ -113,7 +113,7 @@ strings_parse(const cJSON *arr, const char ***out, size_t *n,
 static int
 server_parse(const cJSON *js, struct sftpd_server *srv, struct rerr *err)
 {
-	const cJSON	*users, *u;
+	const cJSON	*users, *u, *bk;
 	const char	*name, *root, *uname, *pw;
 	char		 what[160];
 	int64_t		 uid, gid, lim;
@@ -142,6 +142,13 @@ server_parse(const cJSON *js, struct sftpd_server *srv, struct rerr *err)
 		return rerr_set(err, ROOST_EINVAL, "server '%s': diskLimitMiB "
 		    "out of range", name);
 	srv->disk_limit_mib = (uint64_t)lim;
+	if ((bk = cJSON_GetObjectItemCaseSensitive(js, "backups")) != NULL &&
+	    !cJSON_IsNull(bk)) {
+		if (!cJSON_IsString(bk) || bk->valuestring[0] != '/')
+			return rerr_set(err, ROOST_EINVAL, "server '%s': "
+			    "backups must be an absolute path", name);
+		srv->backups = xstrdup(bk->valuestring);
+	}
 	snprintf(what, sizeof(what), "server '%s': denylist", name);
 	if ((rc = strings_parse(cJSON_GetObjectItemCaseSensitive(js,
 	    "denylist"), &srv->denylist, &srv->ndenylist, what, err)) != 0)
@@ -193,6 +200,7 @@ server_dispose(struct sftpd_server *srv)
 
 	free((char *)srv->name);
 	free((char *)srv->root);
+	free((char *)srv->backups);
 	for (i = 0; i < srv->ndenylist; i++)
 		free((char *)srv->denylist[i]);
 	free(srv->denylist);
@@ -340,6 +348,8 @@ sftpd_config_still_valid(const struct sftpd_config *cfg,
 	return strcmp(ns->root, os->root) == 0 && ns->uid == os->uid &&
 	    ns->gid == os->gid && ns->disk_limit_mib == os->disk_limit_mib &&
 	    nu->perms == ou->perms &&
+	    (ns->backups == NULL) == (os->backups == NULL) &&
+	    (ns->backups == NULL || strcmp(ns->backups, os->backups) == 0) &&
 	    strings_equal(ns->denylist, ns->ndenylist, os->denylist,
 	    os->ndenylist);
 }
@@ -377,6 +387,8 @@ sftpd_users_write(const char *path, const struct sftpd_server *servers,
 		json_add_num(js, "uid", (double)srv->uid);
 		json_add_num(js, "gid", (double)srv->gid);
 		json_add_num(js, "diskLimitMiB", (double)srv->disk_limit_mib);
+		if (srv->backups != NULL && srv->backups[0] == '/')
+			json_add_str(js, "backups", srv->backups);
 		a = json_add_array(js, "denylist");
 		for (k = 0; k < srv->ndenylist; k++)
 			json_push_str(a, srv->denylist[k]);

@@ -54,28 +54,8 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	git clone -q --bare repo remote.git &&
 	hub_cert "t5002 CA" &&
 	sha=$(node_token t5002-node-secret) &&
-	bot_yaml &&
-	cat >>bot.yaml <<-EOF &&
-	hub:
-	  listen: 127.0.0.1:$HUB
-	  tls: { cert: $TRASH/hub.pem, key: $TRASH/hub.key }
-	  nodes:
-	    - { name: $NODE, tokenSha256: $sha }
-	EOF
-	cat >roostd.yaml <<-EOF &&
-	node: $NODE
-	repo: file://$TRASH/remote.git
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
-	hub:
-	  url: wss://localhost:$HUB/v1/hub
-	  tokenFile: $TRASH/nodetoken
-	  caFile: $TRASH/ca.pem
-	sftp:
-	  enabled: false
-	EOF
+	hub_bot_yaml $sha "tls: { cert: $TRASH/hub.pem, key: $TRASH/hub.key }" &&
+	hub_roostd_yaml wss://localhost:$HUB/v1/hub "caFile: $TRASH/ca.pem" &&
 	hub_start &&
 	grep -q "hub: listening on 127.0.0.1:$HUB (wss)" bot.log &&
 	grep -q "hub: connected to wss://" roostd.log

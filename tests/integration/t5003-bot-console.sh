@@ -85,30 +85,14 @@ test_expect_success 'setup: a state repository, the fake Discord, the bot with a
 	git -C repo add -A && git -C repo commit -q -m "node and servers" &&
 	git clone -q --bare repo remote.git &&
 	sha=$(node_token t5003-node-secret) &&
-	bot_yaml &&
+	hub_bot_yaml $sha &&
 	cat >>bot.yaml <<-EOF &&
 	statusFollowMinutes: 1
 	refreshInterval: 1s
 	auditChannel: "$AUDIT"
 	deployChannel: "$DEPLOY"
-	hub:
-	  listen: 127.0.0.1:$HUB
-	  nodes:
-	    - { name: $NODE, tokenSha256: $sha }
 	EOF
-	cat >roostd.yaml <<-EOF &&
-	node: $NODE
-	repo: file://$TRASH/remote.git
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
-	hub:
-	  url: ws://127.0.0.1:$HUB/v1/hub
-	  tokenFile: $TRASH/nodetoken
-	sftp:
-	  enabled: false
-	EOF
+	hub_roostd_yaml ws://127.0.0.1:$HUB/v1/hub &&
 	hub_start &&
 	wait_for 120 sh -c "roost status --api $API --format json 2>/dev/null | grep -q \"\\\"phase\\\": *\\\"Running\\\"\"" &&
 	test "$(phase $S1)" = Running && test "$(phase $S2)" = Stopped

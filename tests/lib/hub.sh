@@ -6,6 +6,15 @@
 #                      signed for localhost and 127.0.0.1
 #   node_token SECRET  writes SECRET to ./nodetoken and prints its SHA-256,
 #                      as bot.yaml's tokenSha256 wants it
+#   hub_roostd_yaml URL [LINE]
+#                      writes ./roostd.yaml: node $NODE on file://remote.git,
+#                      data in ./data, API $API, no SFTP, the hub at URL
+#                      with ./nodetoken (and LINE, e.g. "caFile: ...", in
+#                      its hub section, which comes last: append more)
+#   hub_bot_yaml SHA [LINE]
+#                      writes ./bot.yaml (bot_yaml) with the hub listening
+#                      on 127.0.0.1:$HUB for node $NODE of token SHA (and
+#                      LINE, e.g. "tls: {...}", in its hub section)
 #   hub_start          starts the fake Discord, roost-bot with ./bot.yaml
 #                      (log bot.log, pid $BOTPID) and roostd with
 #                      ./roostd.yaml (log roostd.log, pid $ROOSTD), and
@@ -24,6 +33,34 @@ hub_cert() {
 node_token() {
 	echo "$1" >nodetoken &&
 	tr -d "\n" <nodetoken | sha256sum | cut -d" " -f1
+}
+
+hub_roostd_yaml() {
+	cat >roostd.yaml <<-EOF
+	node: $NODE
+	repo: file://$TRASH/remote.git
+	dataDir: $TRASH/data
+	api: $API
+	pollInterval: 1h
+	stopTimeout: 5s
+	sftp:
+	  enabled: false
+	hub:
+	  url: $1
+	  tokenFile: $TRASH/nodetoken
+	EOF
+	if [ -n "${2:-}" ]; then echo "  $2" >>roostd.yaml; fi
+}
+
+hub_bot_yaml() {
+	bot_yaml &&
+	cat >>bot.yaml <<-EOF
+	hub:
+	  listen: 127.0.0.1:$HUB
+	  nodes:
+	    - { name: $NODE, tokenSha256: $1 }
+	EOF
+	if [ -n "${2:-}" ]; then echo "  $2" >>bot.yaml; fi
 }
 
 hub_start() {

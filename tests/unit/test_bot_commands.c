@@ -67,7 +67,12 @@ report(void *arg, const char *name)
 	    "\"usage\":{\"cpuPercent\":50,\"memoryBytes\":67108864,"
 	    "\"memoryLimitBytes\":134217728,\"diskBytes\":0,"
 	    "\"diskLimitBytes\":268435456,\"sampledAt\":"
-	    "\"2026-11-25T10:00:00Z\"}}");
+	    "\"2026-11-25T10:00:00Z\"},\"backups\":{\"target\":\"local\","
+	    "\"running\":null,\"count\":2,\"list\":[{\"id\":"
+	    "\"20261201T100000Z\",\"time\":\"2026-12-01T10:00:00Z\","
+	    "\"size\":1048576,\"entries\":12,\"note\":\"before <@everyone>"
+	    " `update`\"},{\"id\":\"20261130T100000Z\",\"time\":"
+	    "\"2026-11-30T10:00:00Z\",\"size\":2048,\"entries\":3}]}}");
 }
 
 static void
@@ -525,7 +530,7 @@ follow(const struct cmd_job *job, const struct cmd_result *res,
 	f.connected = connected;
 	f.timed_out = timed_out;
 	m = cmd_follow_message(&env, &f);
-	*settled = cmd_follow_settled(rj, res->commit);
+	*settled = cmd_job_settled(job, res, rj);
 	cJSON_Delete(rj);
 	return m;
 }
@@ -1061,6 +1066,213 @@ test_alert_steps(void **state)
 	assert_int_equal(alert_event_bit(AE_NONE), 0);
 }
 
+/* /server backup and /server restore: permissions, select, confirm, jobs. */
+static void
+test_backup_commands(void **state)
+{
+	struct cmd_job	*job;
+	cJSON		*r;
+	char		*t;
+
+	r = run(slash_more("backup", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"note\",\"value\":\"before <the> update\"}"), &job);
+	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
+	assert_non_null(job);
+	assert_int_equal(job->kind, JOB_BACKUP);
+	assert_string_equal(job->note, "before <the> update");
+	cmd_job_free(job);
+	cJSON_Delete(r);
+	/* a member with power and sftp only may not */
+	refused(slash("backup", "demo", BOB, NULL), "`backup`");
+	refused(slash("restore", "demo", BOB, NULL), "`backup`");
+	refused(slash_more("backup", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"note\",\"value\":\"two\\nlines\"}"), "one line");
+
+	/* the select lists the node's backups, newest first */
+	r = run(slash("restore", "demo", ALICE, NULL), &job);
+	assert_null(job);
+	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
+	assert_string_equal(json_str(r, "data.components.0.components.0."
+	    "custom_id", ""), "rs:demo");
+	assert_string_equal(json_str(r, "data.components.0.components.0."
+	    "options.0.value", ""), "20261201T100000Z");
+	assert_string_equal(json_str(r, "data.components.0.components.0."
+	    "options.1.value", ""), "20261130T100000Z");
+	assert_contains(json_str(r, "data.components.0.components.0."
+	    "options.0.description", ""), "1 MiB \xc2\xb7 12 files");
+	cJSON_Delete(r);
+	/* a server its node has not reported */
+	refused(slash("restore", "survival", ALICE, NULL), "has not reported");
+	/* a named backup goes straight to the confirmation */
+	r = run(slash_more("restore", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"backup\",\"value\":\"20261130T100000Z\"}"), &job);
+	assert_string_equal(json_str(r, "data.components.0.components.0."
+	    "custom_id", ""), "ro:demo:20261130T100000Z");
+	cJSON_Delete(r);
+	refused(slash_more("restore", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"backup\",\"value\":\"nope\"}"), "has no backup");
+
+	/* the pick asks to confirm, naming the backup; mentions nobody */
+	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"rs:demo\","
+	    "\"component_type\":3,\"values\":[\"20261201T100000Z\"]}"), &job);
+	assert_null(job);
+	assert_int_equal(json_int64(r, "type", 0), CB_UPDATE);
+	t = json_print(r);
+	assert_contains(t, "ro:demo:20261201T100000Z");
+	assert_contains(t, "before <@everyone>");
+	assert_contains(t, "\"parse\":[]");
+	free(t);
+	cJSON_Delete(r);
+	refused(ix(3, BOB, NULL, "{\"custom_id\":\"rs:demo\","
+	    "\"component_type\":3,\"values\":[\"20261201T100000Z\"]}"),
+	    "`backup`");
+	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"rs:demo\","
+	    "\"component_type\":3,\"values\":[\"20200101T000000Z\"]}"),
+	    "no longer listed");
+
+	/* the Restore button: a restore job on the message */
+	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"ro:demo:"
+	    "20261201T100000Z\",\"component_type\":2}"), &job);
+	assert_int_equal(json_int64(r, "type", 0), CB_DEFER_UPDATE);
+	assert_non_null(job);
+	assert_int_equal(job->kind, JOB_RESTORE);
+	assert_string_equal(job->backup_id, "20261201T100000Z");
+	assert_true(job->on_message);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"ro:demo:../x\","
+	    "\"component_type\":2}"), "broken");
+	refused(ix(3, BOB, NULL, "{\"custom_id\":\"ro:demo:20261201T100000Z\","
+	    "\"component_type\":2}"), "`backup`");
+}
+
+/* A followed backup and restore: waiting, running, done or failed. */
+static void
+test_backup_follow(void **state)
+{
+	static const struct cmd_progress prog[] = {
+		{ "backup", "1200 files, 300 MiB" },
+	};
+	struct cmd_job		*job;
+	struct cmd_result	 res;
+	cJSON			*r, *m;
+	int			 settled;
+	const char		*obs = "\"observedRevision\":\"" COMMIT "\","
+				    "\"appliedRevision\":\"" COMMIT "\"";
+	char			 rep[1024];
+
+	r = run(slash("backup", "demo", ALICE, NULL), &job);
+	cJSON_Delete(r);
+	memset(&res, 0, sizeof(res));
+	strcpy(res.commit, COMMIT);
+	strcpy(res.at, "2026-12-02T10:00:01Z");
+	res.node = xstrdup("node-a");
+	assert_true(cmd_job_follows(job, &res));
+
+	/* the last backup is an older request's */
+	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
+	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"
+	    "\"2026-12-02T10:00:00Z\",\"result\":\"succeeded\",\"id\":\"old\"}}}",
+	    obs);
+	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
+	assert_false(settled);
+	assert_contains(json_str(m, "content", ""), "Waiting for node "
+	    "`node-a` to start the backup");
+	cJSON_Delete(m);
+	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
+	    "{\"running\":\"backup\"}}", obs);
+	m = follow(job, &res, rep, prog, 1, 1, 0, &settled);
+	assert_false(settled);
+	assert_contains(json_str(m, "content", ""), "Backing up");
+	assert_contains(json_str(m, "content", ""), "1200 files, 300 MiB");
+	cJSON_Delete(m);
+	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
+	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"
+	    "\"2026-12-02T10:00:01Z\",\"result\":\"succeeded\",\"id\":"
+	    "\"20261202T100002Z\",\"size\":3145728,\"entries\":40}}}", obs);
+	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
+	assert_true(settled);
+	assert_contains(json_str(m, "content", ""), "Backup "
+	    "`20261202T100002Z` taken \xc2\xb7 3 MiB \xc2\xb7 40 files");
+	cJSON_Delete(m);
+	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
+	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"
+	    "\"2026-12-02T10:00:01Z\",\"result\":\"failed\",\"message\":"
+	    "\"no space left on `device`\"}}}", obs);
+	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
+	assert_true(settled);
+	assert_contains(json_str(m, "content", ""), "Backup failed: no space "
+	    "left on 'device'");
+	cJSON_Delete(m);
+	cmd_job_free(job);
+
+	/* a restore is done once the server is back */
+	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"ro:demo:"
+	    "20261201T100000Z\",\"component_type\":2}"), &job);
+	cJSON_Delete(r);
+	snprintf(rep, sizeof(rep), "{\"phase\":\"Stopped\",\"reason\":"
+	    "\"Progressing\",%s,\"backups\":{\"running\":\"restore\"}}", obs);
+	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
+	assert_false(settled);
+	assert_contains(json_str(m, "content", ""), "Restoring");
+	cJSON_Delete(m);
+	snprintf(rep, sizeof(rep), "{\"phase\":\"Starting\",%s,\"backups\":"
+	    "{\"running\":null,\"lastRestore\":{\"requestedAt\":"
+	    "\"2026-12-02T10:00:01Z\",\"result\":\"succeeded\"}}}", obs);
+	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
+	assert_false(settled);
+	assert_contains(json_str(m, "content", ""), "Restored from "
+	    "`20261201T100000Z`; Starting");
+	cJSON_Delete(m);
+	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
+	    "{\"running\":null,\"lastRestore\":{\"requestedAt\":"
+	    "\"2026-12-02T10:00:01Z\",\"result\":\"succeeded\"}}}", obs);
+	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
+	assert_true(settled);
+	cJSON_Delete(m);
+	cmd_job_free(job);
+	cmd_result_dispose(&res);
+}
+
+/* /server move: the confirmation, refusals, the job. */
+static void
+test_move_commands(void **state)
+{
+	struct cmd_job	*job;
+	cJSON		*r;
+
+	r = run(slash_more("move", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"node\",\"value\":\"node-b\"}"), &job);
+	assert_null(job);
+	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
+	assert_contains(json_str(r, "data.content", ""), "Move `demo` from "
+	    "node `node-a` to node `node-b`?");
+	assert_string_equal(json_str(r, "data.components.0.components.0."
+	    "custom_id", ""), "mv:demo:node-b");
+	cJSON_Delete(r);
+	refused(slash_more("move", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"node\",\"value\":\"node-a\"}"), "already");
+	refused(slash_more("move", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"node\",\"value\":\"<@everyone>\"}"), "no node");
+	refused(slash_more("move", "demo", BOB, NULL, ",{\"type\":3,"
+	    "\"name\":\"node\",\"value\":\"node-b\"}"), "`edit`");
+
+	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:node-b\","
+	    "\"component_type\":2}"), &job);
+	assert_int_equal(json_int64(r, "type", 0), CB_DEFER_UPDATE);
+	assert_non_null(job);
+	assert_int_equal(job->kind, JOB_MOVE);
+	assert_string_equal(job->node, "node-b");
+	cmd_job_free(job);
+	cJSON_Delete(r);
+	refused(ix(3, BOB, NULL, "{\"custom_id\":\"mv:demo:node-b\","
+	    "\"component_type\":2}"), "`edit`");
+	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:nowhere\","
+	    "\"component_type\":2}"), "no node");
+	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo\","
+	    "\"component_type\":2}"), "broken");
+}
+
 int
 main(void)
 {
@@ -1080,6 +1292,9 @@ main(void)
 		cmocka_unit_test(test_console_commands),
 		cmocka_unit_test(test_console_messages),
 		cmocka_unit_test(test_alert_steps),
+		cmocka_unit_test(test_backup_commands),
+		cmocka_unit_test(test_backup_follow),
+		cmocka_unit_test(test_move_commands),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -740,6 +740,35 @@ test_panel__backup_restore_requests(void **state)
 	    "update\"' w/servers/delta.yaml"), 0);
 	panel_result_dispose(&res);
 
+	/*
+	 * Requests made within the same second: each is a new request
+	 * with a later time, none "unchanged".
+	 */
+	{
+		const char	*get = "sed -n 's/^backupRequestedAt: "
+		    "\"*\\([^\"]*\\)\"*$/\\1/p' w/servers/delta.yaml";
+		char		*t1, *t2, *t3;
+		int		 i;
+
+		t1 = unit_sh_out("%s", get);
+		for (i = 0; i < 2; i++) {
+			panel_result_init(&res);
+			assert_rok(panel_server_backup(p, &req, "delta",
+			    "again", &res, &err), &err);
+			assert_false(res.unchanged);
+			panel_result_dispose(&res);
+			if (i == 0)
+				t2 = unit_sh_out("%s", get);
+		}
+		t3 = unit_sh_out("%s", get);
+		assert_int_equal(strlen(t1), 20);
+		assert_true(strcmp(t1, t2) < 0);
+		assert_true(strcmp(t2, t3) < 0);
+		free(t1);
+		free(t2);
+		free(t3);
+	}
+
 	/* A note of two lines, an id that is a path: refused, no commit. */
 	panel_result_init(&res);
 	rerr_init(&err);

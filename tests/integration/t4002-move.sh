@@ -44,6 +44,7 @@ conf() {	# conf N NODE TARGET: roostd-N.yaml with one target called TARGET
 	sftp:
 	  enabled: false
 	backups:
+	  compressionLevel: 19
 	  targets:
 	    $3: { type: local, path: $TRASH/shared }
 	EOF
@@ -155,10 +156,12 @@ test_expect_success 'the old node sent a tagged archive, removed its container a
 test_expect_success 'kill -9 of the old node during a move: the data arrives all the same' '
 	docker exec roost-$S sh -c "echo world-two-$TEST_RUN_ID >/home/container/world/level.dat" &&
 	move $A &&
-	wait_for 30 sh -c "grep -q \"moving to node $A\" b.log" &&
+	wait_for 30 sh -c "grep -q \"moving to node $A: taking\" b.log" &&
 	down b KILL &&
+	! grep "sent to node $A" b.log &&
 	up b &&
 	watch_until_running a &&
+	test "$(grep -c "moving to node $A: taking" b.log)" -ge 2 &&
 	has_world a world-two-$TEST_RUN_ID &&
 	cmp installed.a a/volumes/$S/installed.txt &&
 	wait_for 30 no_container_of $B &&
@@ -170,6 +173,8 @@ test_expect_success 'kill -9 of the new node during a move: the data arrives all
 	move $B &&
 	wait_for 30 sh -c "test \"\$(roost status --api $TRASH/b.sock --format json $S 2>/dev/null | grep -c Transferring)\" -gt 0" &&
 	down b KILL &&
+	json "d[\"in\"][\"state\"]" <b/transfers/$S.json >kept &&
+	grep -E "^(waiting|restoring)$" kept &&
 	up b &&
 	watch_until_running b &&
 	has_world b world-three-$TEST_RUN_ID &&
@@ -185,6 +190,8 @@ test_expect_success 'without a shared target: the status says so, a fresh instal
 	watch_until_running a &&
 	test "$(st a "d[\"transfer\"][\"state\"]")" = fresh &&
 	st a "d[\"transfer\"][\"message\"]" | grep "no shared backup target" &&
+	roost status --api "$TRASH/a.sock" "$S" >status.a &&
+	grep "move from $B to $A" status.a && grep "no shared backup target" status.a &&
 	! test -e a/volumes/$S/world/level.dat &&
 	! cmp -s installed.a a/volumes/$S/installed.txt &&
 	wait_for 30 no_container_of $B &&

@@ -196,6 +196,21 @@ print_backups(const cJSON *bk)
 	}
 }
 
+/* A server's move between nodes: where it stands and why. */
+static void
+print_transfer(const cJSON *tr)
+{
+	if (tr == NULL)
+		return;
+	printf("\nmove from %s to %s (asked at %s): %s%s%s\n",
+	    json_str(tr, "from", "?"), json_str(tr, "to", "?"),
+	    json_str(tr, "requestedAt", "?"), json_str(tr, "state", "?"),
+	    json_str(tr, "backup", NULL) != NULL ? ", backup " : "",
+	    json_str(tr, "backup", ""));
+	if (json_str(tr, "message", NULL) != NULL)
+		printf("  %s\n", json_str(tr, "message", ""));
+}
+
 /* roost status: prints the node's status. */
 int
 cmd_status(int argc, char *argv[])
@@ -282,6 +297,7 @@ cmd_status(int argc, char *argv[])
 	}
 	print_table(root, name != NULL ? root : NULL);
 	if (name != NULL) {
+		print_transfer(json_get(root, "transfer"));
 		print_backups(json_get(root, "backups"));
 		if (json_get(root, "schedules") != NULL)
 			sched_print(json_get(root, "schedules"));

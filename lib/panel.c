@@ -1709,6 +1709,10 @@ edit_move(struct panel_ctx *c, void *arg, struct rerr *err)
 		buf_dispose(&nb);
 		buf_puts(c->what, ", restore (unset)");
 	}
+	/* The old node's one-shot backup is not taken again on the new one. */
+	if ((rc = set_one(c, "backupRequestedAt", NULL, YEDIT_AUTO, err)) != 0 ||
+	    (rc = set_one(c, "backupNote", NULL, YEDIT_AUTO, err)) != 0)
+		return rc;
 	if ((rc = set_one(c, "move.from", srv->node, YEDIT_STRING, err)) != 0)
 		return rc;
 	return set_one(c, "move.requestedAt", now, YEDIT_AUTO, err);

@@ -198,7 +198,8 @@ int	panel_server_restore(struct panel *p, const struct panel_req *req,
 /*
  * Moves a server to another node: sets node: NODE (and a free port of
  * that node when its own is outside the node's ranges or taken there),
- * move: { from: OLD, requestedAt: now } and drops a pending restore:.
+ * move: { from: OLD, requestedAt: now } and drops the old node's one-shot
+ * requests (restore:, backupRequestedAt, backupNote).
  * The old node sends the data through a shared backup target
  * (docs/roostd.md, "Moving a server"). ROOST_ENOTFOUND for an unknown
  * node; ROOST_EINVAL for the node the server is on, an invalid node, one

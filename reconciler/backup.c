@@ -37,6 +37,7 @@
 #include "store.h"
 #include "tarz.h"
 
+#define BK_MOVE_NOTE	".move.json"	/* a move's progress, on a target */
 #define BK_WHO		"roost:backup"	/* who typed the before/after lines */
 #define BK_PTEROIGNORE_MAX	(32 * 1024)
 #define BK_RECORD_MAX	(64 * 1024)	/* bytes of the state file */
@@ -109,6 +110,7 @@ struct bk_job {
 	char		**after;
 	size_t		 nafter;
 	uint64_t	 max_bytes;
+	cJSON		*transfer;	/* the record's "transfer", or NULL */
 };
 
 static char *
@@ -506,6 +508,9 @@ bk_record_text(const struct bk_job *j, const struct tarz_stats *st)
 	json_add_str(rec, "note", j->note);
 	json_add_str(rec, "requestedAt", j->at);
 	json_add_str(rec, "target", j->target);
+	if (j->transfer != NULL)
+		cJSON_AddItemToObject(rec, "transfer",
+		    cJSON_Duplicate(j->transfer, 1));
 	text = json_print(rec);
 	cJSON_Delete(rec);
 	return text;
@@ -1438,4 +1443,124 @@ backup_run_now(struct backups *b, const struct backup_req *rq, char *id,
 		b->on_change(b->cb_arg, j->server);
 	bk_job_free(j);
 	return rc;
+}
+
+/* ---- moves between nodes (transfer.c) ---- */
+
+/* The target name a policy resolves to on this node; see backup.h. */
+char *
+backup_target_of(struct backups *b, const struct state_backups *policy,
+    int *configured)
+{
+	const char	*name;
+	char		*out;
+
+	pthread_mutex_lock(&b->mtx);
+	name = bk_target_name(b, policy);
+	*configured = bk_store(b, name) != NULL;
+	out = dup_or_null(name);
+	pthread_mutex_unlock(&b->mtx);
+	return out;
+}
+
+/* A move's final backup, taken on the caller's thread; see backup.h. */
+int
+backup_transfer_take(struct backups *b, const struct backup_req *rq,
+    const cJSON *transfer, char **id, struct rerr *err)
+{
+	const struct state_backups	*p = rq->policy;
+	struct bk_job			*j;
+	struct bk_srv			*s;
+	cJSON				*res;
+	const char			*target, *v;
+	int				 rc;
+
+	*id = NULL;
+	pthread_mutex_lock(&b->mtx);
+	s = bk_find(b, rq->server, 1);
+	if (b->quit || s->phase != BK_IDLE) {
+		pthread_mutex_unlock(&b->mtx);
+		return rerr_set(err, ROOST_ECONFLICT, "a backup or restore of "
+		    "the server is under way; trying again later");
+	}
+	target = bk_target_name(b, p);
+	j = xcalloc(1, sizeof(*j));
+	j->b = b;
+	j->s = s;
+	j->server = xstrdup(rq->server);
+	j->volume = xstrdup(rq->volume);
+	j->target = dup_or_null(target);
+	j->at = xstrdup(rq->backup_at != NULL ? rq->backup_at : "");
+	j->note = dup_or_null(rq->note);
+	j->revision = dup_or_null(rq->revision);
+	j->keep = p != NULL && p->keep > 0 ? p->keep : STATE_BACKUP_KEEP_DEF;
+	if (p != NULL) {
+		j->ignore = util_strv_dup(p->ignore, p->nignore);
+		j->nignore = p->nignore;
+		j->set_ignore = p->set_ignore;
+	}
+	j->transfer = cJSON_Duplicate(transfer, 1);
+	s->phase = BK_BACKUP;
+	b->njobs++;
+	pthread_mutex_unlock(&b->mtx);
+
+	res = json_new_object();
+	rc = bk_do_backup(j, res, err);
+	if (rc == 0 && (v = json_str(res, "id", NULL)) != NULL)
+		*id = xstrdup(v);
+	cJSON_Delete(res);
+	bk_list_refresh(b, s, j->target);
+	cJSON_Delete(j->transfer);
+	pthread_mutex_lock(&b->mtx);
+	s->phase = BK_IDLE;
+	b->njobs--;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->mtx);
+	bk_job_free(j);
+	return rc;
+}
+
+/* The newest backup whose record's transfer matches; see backup.h. */
+char *
+backup_transfer_find(struct backups *b, const char *target,
+    const char *server, const cJSON *want)
+{
+	const cJSON	*it, *tr;
+	char		*id = NULL;
+	cJSON		*list;
+	struct rerr	 err;
+
+	rerr_init(&err);
+	if ((list = bk_list_load(bk_store(b, target), server, &err)) == NULL)
+		return NULL;
+	for (it = list->child; it != NULL && id == NULL; it = it->next) {
+		tr = json_get(it, "transfer");
+		if (cJSON_IsObject(tr) && same(json_str(tr, "from", NULL),
+		    json_str(want, "from", NULL)) && same(json_str(tr, "to",
+		    NULL), json_str(want, "to", NULL)) &&
+		    same(json_str(tr, "requestedAt", NULL), json_str(want,
+		    "requestedAt", NULL)))
+			id = dup_or_null(json_str(it, "id", NULL));
+	}
+	cJSON_Delete(list);
+	return id;
+}
+
+/* Writes or reads a server's move note on a target; see backup.h. */
+int
+backup_transfer_note(struct backups *b, const char *target,
+    const char *server, const char *text, char **out, struct rerr *err)
+{
+	struct store	*st;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((st = bk_store(b, target)) == NULL)
+		return rerr_set(err, ROOST_ENOTFOUND, "backup target '%s' is "
+		    "not configured on this node", target != NULL ? target :
+		    "");
+	if (text != NULL)
+		return store_note_put(st, server, BK_MOVE_NOTE, text,
+		    strlen(text), err);
+	return store_note_get(st, server, BK_MOVE_NOTE, out, err);
 }

@@ -156,3 +156,39 @@ int		 backup_open_read(struct backups *b, const char *server,
 		    struct rerr *err);
 
 #endif
+
+/* ---- moves between nodes (transfer.c) ---- */
+
+/*
+ * The name of the target policy resolves to on this node (its own, else
+ * the node's only target; NULL when none: caller frees); *configured says
+ * whether this node has a target of that name.
+ */
+char		*backup_target_of(struct backups *b,
+		    const struct state_backups *policy, int *configured);
+/*
+ * Takes a move's final backup of rq's server on the caller's thread (its
+ * backup_at is recorded as requestedAt, its note as note), its record
+ * carrying "transfer": transfer (copied). Waits for nothing: a job of the
+ * server under way gives ROOST_ECONFLICT. Returns 0 with *id (caller
+ * frees) or an error with err set.
+ */
+int		 backup_transfer_take(struct backups *b,
+		    const struct backup_req *rq, const cJSON *transfer,
+		    char **id, struct rerr *err);
+/*
+ * The id of the newest complete backup of server on target whose
+ * record's transfer has want's from, to and requestedAt; NULL when none
+ * (caller frees).
+ */
+char		*backup_transfer_find(struct backups *b, const char *target,
+		    const char *server, const cJSON *want);
+/*
+ * The server's move note on target (<target>/<server>/.move.json, never
+ * listed as a backup): written atomically when text is set, else read
+ * into *out (caller frees). Returns 0, ROOST_ENOTFOUND when there is
+ * none (or no such target), or an error with err set.
+ */
+int		 backup_transfer_note(struct backups *b, const char *target,
+		    const char *server, const char *text, char **out,
+		    struct rerr *err);

@@ -178,6 +178,26 @@ plan_primary(const struct plan_observed **by, size_t n,
 	return best;
 }
 
+/*
+ * A server moving away (d->move_out) or here (hold PLAN_HOLD_TRANSFER):
+ * stopped first; one moving away is pruned once its data was sent.
+ */
+static void
+plan_move(const struct plan_desired *d, const struct plan_observed *o,
+    struct plan_result *res)
+{
+	if (o != NULL && o->running) {
+		if (!o->stopping)
+			plan_add(res, PLAN_STOP, d->name, o->id, d->move_out ?
+			    "moving to another node" :
+			    "waiting for its data from another node");
+		return;
+	}
+	if (d->move_out && d->move_sent)
+		plan_add(res, PLAN_PRUNE, d->name, o != NULL ? o->id : NULL,
+		    "moved to another node");
+}
+
 static void
 plan_server(const struct plan_input *in, const struct plan_desired *d,
     const struct plan_observed *o, struct plan_result *res)
@@ -189,7 +209,13 @@ plan_server(const struct plan_input *in, const struct plan_desired *d,
 	if (o != NULL && !o->adopted)
 		plan_add(res, PLAN_ADOPT, d->name, o->id,
 		    "container found on the node");
-	if (d->spec_hash == NULL || d->hold == PLAN_HOLD_BUSY)
+	if (d->hold == PLAN_HOLD_BUSY)
+		return;
+	if (d->move_out || d->hold == PLAN_HOLD_TRANSFER) {
+		plan_move(d, o, res);
+		return;
+	}
+	if (d->spec_hash == NULL)
 		return;
 	can_start = d->running && d->hold == PLAN_HOLD_NONE;
 

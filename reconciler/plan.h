@@ -12,6 +12,11 @@
  *  - nothing is pruned unless the tree is valid (input.tree_valid);
  *  - a tree that would prune every container of the node while keeping no
  *    server is refused unless input.allow_empty (result.refused_empty);
+ *  - a server moving to another node (desired.move_out) is stopped and
+ *    nothing else; it is pruned (container removed, data to the trash)
+ *    only once its data was sent (desired.move_sent); one moving here
+ *    (hold PLAN_HOLD_TRANSFER) is not installed, created or started
+ *    before its data arrived;
  *  - one-shot requests (restartedAt, reinstallAt) are done when their value
  *    differs from the one recorded in the container's labels (and, for
  *    installs, in the install marker), so they happen once.
@@ -38,7 +43,10 @@ enum plan_hold {
 	PLAN_HOLD_CRASHLOOP,	/* too many crashes; needs a new spec/restart */
 	PLAN_HOLD_INSTALL_FAILED,
 	PLAN_HOLD_DISK,		/* over its disk limit */
-	PLAN_HOLD_BUSY		/* an operation (install, stop) is under way */
+	PLAN_HOLD_BUSY,		/* an operation (install, stop) is under way */
+	PLAN_HOLD_TRANSFER	/* waits for its data from the node it moves
+				   from: nothing installed, created or started;
+				   a container found is stopped */
 };
 
 struct plan_desired {
@@ -54,6 +62,10 @@ struct plan_desired {
 						   satisfied ("" first) */
 	int			 invalid;	/* file invalid: last good spec */
 	enum plan_hold		 hold;
+	int			 move_out;	/* moves to another node: stop it,
+						   send its data, then prune */
+	int			 move_sent;	/* its data was sent (or there
+						   was none to send) */
 };
 
 struct plan_observed {

@@ -155,6 +155,8 @@ rsrv_free(struct rsrv *rs)
 	free(rs->observed_rev);
 	free(rs->applied_rev);
 	free(rs->sig);
+	free(rs->tr_restore_id);
+	free(rs->tr_restore_at);
 	free(rs);
 }
 
@@ -592,6 +594,11 @@ recon_tick(struct recon *r)
 				recon_enqueue_locked(r, rs->name);
 			} else if ((left = rs->retry_at - now) < next)
 				next = left;
+		}
+		/* A move waits for the other node: look again. */
+		if (rs->tr_poll && now >= rs->tr_poll_at) {
+			rs->tr_poll_at = now + 2000;
+			recon_enqueue_locked(r, rs->name);
 		}
 		if (rs->prune && rs->retry_at != 0 && now >= rs->retry_at) {
 			rs->retry_at = 0;

@@ -42,6 +42,7 @@
 #include <cjson/cJSON.h>
 
 struct backups;
+struct transfers;
 struct buf;
 struct console;
 struct rerr;
@@ -98,6 +99,8 @@ struct recon_conf {
 					   (copied; none: sealed values do
 					   not open) */
 	size_t		 nkeys;
+	struct transfers *transfers;	/* NULL: moves install fresh;
+					   borrowed (transfer.h) */
 	recon_change_cb	 on_change;
 	recon_progress_cb on_progress;
 	void		*cb_arg;

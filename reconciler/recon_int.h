@@ -95,6 +95,13 @@ struct rsrv {
 	char		*last_finished;
 
 	int		 bk_hold;	/* enum backup_hold: a restore's */
+	int		 move_out;	/* moving away: stop, send, prune */
+	int		 move_sent;	/* ... its data was sent */
+	int		 tr_hold;	/* moving here: waits for its data */
+	int		 tr_poll;	/* recon_tick queues it every 2 s */
+	uint64_t	 tr_poll_at;
+	char		*tr_restore_id;	/* the restore of its final backup */
+	char		*tr_restore_at;
 	int		 disk_over;
 	int64_t		 disk_bytes;
 	uint64_t	 disk_at;
@@ -222,6 +229,14 @@ void	recon_crash_record(struct recon *r, struct rsrv *rs);
 
 /* recon_work.c */
 void *recon_worker(void *arg);
+
+/* recon_move.c: moves between nodes (transfer.h) */
+int	move_pass_out(struct recon *r, const struct state_server *srv,
+	    const char *revision);
+void	move_turn_before(struct recon *r, struct rsrv *rs,
+	    const struct rsnap *s);
+void	move_turn_after(struct recon *r, struct rsrv *rs,
+	    const struct rsnap *s, int running);
 
 /* recon_usage.c */
 void *recon_sampler(void *arg);

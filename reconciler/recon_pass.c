@@ -231,6 +231,11 @@ recon_plan_desired(const struct rsrv *rs, const struct rsnap *s,
 		d->hold = PLAN_HOLD_DISK;
 	else if (in_worker && rs->apply_error != NULL && now < rs->retry_at)
 		d->hold = PLAN_HOLD_BUSY;
+	/* A move: stopped and sent away, or held until its data arrived. */
+	d->move_out = rs->move_out;
+	d->move_sent = rs->move_sent;
+	if (rs->tr_hold && d->hold != PLAN_HOLD_BUSY)
+		d->hold = PLAN_HOLD_TRANSFER;
 	/* A restore: stopped while it waits, untouched while it swaps. */
 	if (rs->bk_hold == BACKUP_HOLD_STOP)
 		d->running = 0;
@@ -355,19 +360,30 @@ pass_servers(struct recon *r, const struct state *st,
 {
 	const struct state_server	*srv;
 	struct eggfp			*fps = NULL;
+	struct rsrv			*rs;
 	size_t				 i, nfps = 0;
-	int				 ours;
+	int				 ours, keep;
 
 	for (i = 0; i < st->nservers; i++) {
 		srv = st->servers[i];
 		if (srv->name == NULL)
 			continue;
 		ours = srv->node != NULL && strcmp(srv->node, r->conf.node) == 0;
+		keep = 0;
+		/* Moving away from this node: kept until its data is sent. */
+		if (srv->valid && !ours && srv->move_from != NULL &&
+		    strcmp(srv->move_from, r->conf.node) == 0)
+			keep = move_pass_out(r, srv, revision);
 		if (!srv->valid)
 			pass_invalid(r, st, srv, ours);
-		else if (ours)
+		else if (ours || keep)
 			pass_server(r, st, srv, node, eggfp_get(&fps, &nfps,
 			    state_server_egg(st, srv)), node_fp, revision);
+		if (srv->valid && (rs = recon_find(r, srv->name)) != NULL &&
+		    (ours || keep)) {
+			rs->move_out = keep != 0;
+			rs->move_sent = keep == 2;
+		}
 	}
 	for (i = 0; i < nfps; i++)
 		free(fps[i].fp);

@@ -38,6 +38,7 @@
 #include "recon.h"
 #include "recon_int.h"
 #include "runtime.h"
+#include "transfer.h"
 
 /* Remembers that a server's (or, name NULL, the node's) status changed. */
 void
@@ -149,6 +150,13 @@ recon_derive_notes(struct recon *r, struct rsrv *rs, struct notes *nt)
 	} else if (rs->op == OP_INSTALL) {
 		recon_status_set(r, rs, "Installing", 0, "Installing",
 		    "the egg's install script is running", nt);
+	} else if ((rs->move_out || rs->tr_hold) && !rs->stopping &&
+	    r->conf.transfers != NULL) {
+		char *tm = transfer_message(r->conf.transfers, rs->name);
+
+		recon_status_set(r, rs, "Transferring", 0, "Transferring", tm,
+		    nt);
+		free(tm);
 	} else if (rs->install_failed) {
 		snprintf(msg, sizeof(msg), "install %s with exit code %d; "
 		    "fix the egg or variables, then reinstall",
@@ -288,6 +296,9 @@ recon_server_tree(struct recon *r, struct rsrv *rs)
 	if (r->conf.backups != NULL &&
 	    (bk = backup_status_json(r->conf.backups, rs->name)) != NULL)
 		cJSON_AddItemToObject(o, "backups", bk);
+	if (r->conf.transfers != NULL &&
+	    (bk = transfer_status_json(r->conf.transfers, rs->name)) != NULL)
+		cJSON_AddItemToObject(o, "transfer", bk);
 	return o;
 }
 

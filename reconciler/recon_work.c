@@ -589,6 +589,7 @@ struct turn {
 	int			 crashed;
 	int			 rc;
 	int			 wait;
+	int			 pruned;	/* moved away: prune now */
 	struct plan_desired	 d;
 	struct plan_observed	 o;
 	struct notes		 nt;
@@ -660,8 +661,21 @@ work_backup(struct wctx *w, struct rsrv *rs, struct turn *t)
 	const struct state_server	*srv = t->s->srv;
 	struct backup_req		 q;
 	enum backup_hold		 hold = BACKUP_HOLD_NONE;
+	char				*tid = NULL, *tat = NULL;
+	int				 out, thold;
 
-	if (r->conf.backups != NULL) {
+	pthread_mutex_lock(&r->mtx);
+	out = rs->move_out && r->conf.transfers != NULL;
+	thold = rs->tr_hold;
+	if (thold) {
+		tid = rs->tr_restore_id ? xstrdup(rs->tr_restore_id) : NULL;
+		tat = rs->tr_restore_at ? xstrdup(rs->tr_restore_at) : NULL;
+	}
+	pthread_mutex_unlock(&r->mtx);
+	/* Moving away: its final backup instead of the requests. */
+	if (out)
+		move_turn_after(r, rs, t->s, t->have_c && t->c.running);
+	else if (r->conf.backups != NULL) {
 		memset(&q, 0, sizeof(q));
 		q.server = rs->name;
 		q.volume = t->s->cs->volume;
@@ -674,8 +688,16 @@ work_backup(struct wctx *w, struct rsrv *rs, struct turn *t)
 		q.max_bytes = srv->limits.disk > 0 ?
 		    (uint64_t)srv->limits.disk << 20 : 0;
 		q.running = t->have_c && t->c.running;
+		/* Moving here: only the restore of its final backup. */
+		if (thold) {
+			q.backup_at = NULL;
+			q.restore_id = tid;
+			q.restore_at = tat;
+		}
 		hold = backup_step(r->conf.backups, &q);
 	}
+	free(tid);
+	free(tat);
 	pthread_mutex_lock(&r->mtx);
 	rs->bk_hold = (int)hold;
 	pthread_mutex_unlock(&r->mtx);
@@ -838,7 +860,8 @@ work_apply(struct wctx *w, struct rsrv *rs, struct turn *t)
 			break;
 		case PLAN_STOP:
 			t->rc = recon_stop_send(w, rs, s, t->c.id,
-			    t->want_run ? "stopping for a reinstall" :
+			    t->d.move_out || t->d.hold == PLAN_HOLD_TRANSFER ?
+			    a->reason : t->want_run ? "stopping for a reinstall" :
 			    rs->bk_hold != BACKUP_HOLD_NONE ?
 			    "stopping for a restore" :
 			    "stopping: desired state is stopped", &t->err);
@@ -871,6 +894,14 @@ work_apply(struct wctx *w, struct rsrv *rs, struct turn *t)
 			    t->c.id : s->cs->name, &fresh, &t->err);
 			break;
 		case PLAN_PRUNE:
+			/* Moved away and sent: pruned at the end of the turn. */
+			if (t->d.move_out) {
+				pthread_mutex_lock(&w->r->mtx);
+				rs->prune = 1;
+				rs->in_tree = 0;
+				pthread_mutex_unlock(&w->r->mtx);
+				t->pruned = 1;
+			}
 			break;
 		}
 	}
@@ -942,7 +973,11 @@ recon_work(struct wctx *w, struct rsrv *rs)
 	pthread_mutex_unlock(&r->mtx);
 	if (t.s != NULL && (rs->op != OP_INSTALL ||
 	    !recon_install_check(w, rs, t.s, &installer))) {
-		t.want_run = t.s->srv->state == STATE_RUNNING;
+		move_turn_before(r, rs, t.s);
+		pthread_mutex_lock(&r->mtx);
+		t.want_run = t.s->srv->state == STATE_RUNNING &&
+		    !rs->move_out && !rs->tr_hold;
+		pthread_mutex_unlock(&r->mtx);
 		if (work_observe(w, rs, &t) == 0)
 			work_apply(w, rs, &t);
 		/* The collected installer goes once the server has started. */
@@ -961,6 +996,8 @@ recon_work(struct wctx *w, struct rsrv *rs)
 	snap_unref(t.s);
 	pthread_mutex_unlock(&r->mtx);
 	notes_fire(r, &t.nt);
+	if (t.pruned)
+		recon_do_prune(w, rs);
 }
 
 /* A worker thread: takes servers from the queue until recon_free. */

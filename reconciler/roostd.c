@@ -39,6 +39,7 @@
 
 #include "api.h"
 #include "backup.h"
+#include "transfer.h"
 #include "console.h"
 #include "conf.h"
 #include "docker.h"
@@ -59,6 +60,7 @@ struct roostd {
 	struct backups		*backups;
 	struct sched		*sched;
 	int			 quitting;	/* schedule tasks give up */
+	struct transfers	*transfers;
 	struct hub		*hub;
 	struct sftpsup		*sftp;
 	struct egg_library	*eggs;
@@ -206,7 +208,8 @@ rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
 {
 	static const char *phases[] = { "Pending", "Pulling", "Installing",
 	    "Installed", "InstallFailed", "Starting", "Running", "Stopping",
-	    "Stopped", "Crashed", "CrashLoop", "Invalid", "Failed" };
+	    "Stopped", "Crashed", "CrashLoop", "Invalid", "Failed",
+	    "Transferring" };
 	cJSON		*servers, *s, *v, *u;
 	const char	*rev = NULL;
 	size_t		 i;
@@ -768,6 +771,24 @@ rd_start_console(struct roostd *rd)
 	free(audit);
 }
 
+/* Moves between nodes, on the backups (transfer.h). */
+static void
+rd_start_transfers(struct roostd *rd)
+{
+	struct transfer_conf	tc;
+	struct rerr		err;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.data_dir = rd->conf->data_dir;
+	tc.node = rd->conf->node;
+	tc.backups = rd->backups;
+	tc.on_change = rd_backup_change;
+	tc.cb_arg = rd;
+	rerr_init(&err);
+	if ((rd->transfers = transfer_new(&tc, &err)) == NULL)
+		fatalx("%s", err.msg);
+}
+
 /* The backups; finishes restores a kill -9 cut short. */
 static void
 rd_start_backups(struct roostd *rd)
@@ -791,6 +812,7 @@ rd_start_backups(struct roostd *rd)
 	rerr_init(&err);
 	if ((rd->backups = backup_new(&bc, &err)) == NULL)
 		fatalx("%s", err.msg);
+	rd_start_transfers(rd);
 }
 
 /* The reconciler. */
@@ -805,6 +827,7 @@ rd_start_recon(struct roostd *rd)
 	rc.node = rd->conf->node;
 	rc.console = rd->console;
 	rc.backups = rd->backups;
+	rc.transfers = rd->transfers;
 	rc.data_dir = rd->conf->data_dir;
 	rc.docker_sock = rd->conf->docker_socket;
 	rc.network = rd->conf->network;
@@ -1100,6 +1123,7 @@ main(int argc, char *argv[])
 	backup_stop(rd.backups);
 	recon_free(rd.recon);
 	rd.recon = NULL;
+	transfer_free(rd.transfers);
 	backup_free(rd.backups);
 	console_free(rd.console);
 	sync_free(rd.sync);

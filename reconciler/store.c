@@ -58,6 +58,43 @@ names_ok(const char *server, const char *id, struct rerr *err)
 	return 0;
 }
 
+/* Whether name can be a note: a dot file of letters and dots. */
+static int
+note_ok(const char *name, struct rerr *err)
+{
+	size_t	n = strlen(name);
+
+	if (n < 2 || n > 32 || name[0] != '.' || strstr(name, "..") != NULL ||
+	    strspn(name, ".abcdefghijklmnopqrstuvwxyz") != n)
+		return rerr_set(err, ROOST_EINVAL, "'%.40s' is not a note "
+		    "name", name);
+	return 0;
+}
+
+/* A server's note; see store.h. */
+int
+store_note_put(struct store *s, const char *server, const char *name,
+    const char *text, size_t len, struct rerr *err)
+{
+	if (names_ok(server, NULL, err) != 0 || note_ok(name, err) != 0)
+		return -1;
+	if (len > STORE_RECORD_MAX)
+		return rerr_set(err, ROOST_EINVAL, "a note is at most %d bytes",
+		    STORE_RECORD_MAX);
+	return s->ops->note_put(s, server, name, text, len, err);
+}
+
+/* A server's note; see store.h. */
+int
+store_note_get(struct store *s, const char *server, const char *name,
+    char **out, struct rerr *err)
+{
+	*out = NULL;
+	if (names_ok(server, NULL, err) != 0 || note_ok(name, err) != 0)
+		return -1;
+	return s->ops->note_get(s, server, name, out, err);
+}
+
 /* A server's backups; see store.h. */
 int
 store_list(struct store *s, const char *server, char ***ids, size_t *n,

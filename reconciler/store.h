@@ -54,6 +54,10 @@ struct store_ops {
 	int	(*get_open)(struct store *, const char *, const char *,
 		    uint64_t, struct store_get **, struct rerr *);
 	void	(*free)(struct store *);
+	int	(*note_put)(struct store *, const char *, const char *,
+		    const char *, size_t, struct rerr *);
+	int	(*note_get)(struct store *, const char *, const char *,
+		    char **, struct rerr *);
 };
 
 /* The part every kind of store starts with. */
@@ -141,6 +145,20 @@ uint64_t store_get_size(const struct store_get *g);
  * then saw an early end of file.
  */
 int	store_get_close(struct store_get *g, struct rerr *err);
+
+/*
+ * Writes (replaces) a small note of a server beside its backups: name is
+ * a dot file (".move.json"), len at most STORE_RECORD_MAX bytes, never
+ * listed as a backup. Returns 0, or -1 with err set.
+ */
+int	store_note_put(struct store *s, const char *server, const char *name,
+	    const char *text, size_t len, struct rerr *err);
+/*
+ * Reads a server's note into a new string (*out). Returns 0,
+ * ROOST_ENOTFOUND when there is none, or -1, with err set.
+ */
+int	store_note_get(struct store *s, const char *server, const char *name,
+	    char **out, struct rerr *err);
 
 /*
  * A fresh backup id: the UTC time, 20261202T100000Z, with "-2", "-3"...

@@ -349,9 +349,61 @@ sl_free(struct store *s)
 	free(l);
 }
 
+/* Writes <path>/<server>/<name> atomically. */
+static int
+sl_note_put(struct store *s, const char *server, const char *name,
+    const char *text, size_t len, struct rerr *err)
+{
+	struct st_local	*l = (struct st_local *)s;
+	int		 dfd, rc;
+
+	if ((dfd = sl_dir(l, server, 1, err)) == -1)
+		return -1;
+	rc = util_write_atomic_at(dfd, name, text, len, 0600, err);
+	if (rc == 0 && fsync(dfd) == -1)
+		rc = rerr_errno(err, -1, "fsync the target directory");
+	close(dfd);
+	return rc;
+}
+
+/* Reads <path>/<server>/<name>, a regular file. */
+static int
+sl_note_get(struct store *s, const char *server, const char *name,
+    char **out, struct rerr *err)
+{
+	struct st_local	*l = (struct st_local *)s;
+	struct stat	 sb;
+	ssize_t		 n;
+	int		 dfd, fd;
+
+	if ((dfd = sl_dir(l, server, 0, err)) == -1)
+		return err->code == ROOST_ENOTFOUND ? ROOST_ENOTFOUND : -1;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd == -1)
+		return rerr_errno(err, errno == ENOENT ? ROOST_ENOTFOUND : -1,
+		    "open %s", name);
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > STORE_RECORD_MAX) {
+		close(fd);
+		return rerr_set(err, ROOST_EINVAL, "%s is not a file of at "
+		    "most %d bytes", name, STORE_RECORD_MAX);
+	}
+	*out = xmalloc((size_t)sb.st_size + 1);
+	n = read(fd, *out, (size_t)sb.st_size);
+	close(fd);
+	if (n != sb.st_size) {
+		free(*out);
+		*out = NULL;
+		return rerr_set(err, -1, "read %s", name);
+	}
+	(*out)[n] = '\0';
+	return 0;
+}
+
 static const struct store_ops sl_ops = {
 	sl_list, sl_record, sl_remove, sl_tidy, sl_put_begin, sl_get_open,
-	sl_free
+	sl_free, sl_note_put, sl_note_get
 };
 
 /* A directory target; see store.h. */

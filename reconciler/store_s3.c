@@ -658,9 +658,48 @@ ss_free(struct store *s)
 	free(st);
 }
 
+/* Writes the object <prefix><server>/<name>. */
+static int
+ss_note_put(struct store *s, const char *server, const char *name,
+    const char *text, size_t len, struct rerr *err)
+{
+	struct st_s3	*st = (struct st_s3 *)s;
+	struct s3	*c;
+	char		*key;
+	int		 rc;
+
+	if ((c = ss_client(st, err)) == NULL)
+		return -1;
+	key = ss_key(st, server, name, "");
+	rc = s3_put(c, key, text, len, err);
+	free(key);
+	s3_free(c);
+	return rc;
+}
+
+/* Reads the object <prefix><server>/<name>. */
+static int
+ss_note_get(struct store *s, const char *server, const char *name,
+    char **out, struct rerr *err)
+{
+	struct st_s3	*st = (struct st_s3 *)s;
+	struct s3	*c;
+	char		*key;
+	size_t		 len;
+	int		 rc;
+
+	if ((c = ss_client(st, err)) == NULL)
+		return -1;
+	key = ss_key(st, server, name, "");
+	rc = s3_get_small(c, key, STORE_RECORD_MAX, out, &len, err);
+	free(key);
+	s3_free(c);
+	return rc;
+}
+
 static const struct store_ops ss_ops = {
 	ss_list, ss_record, ss_remove, ss_tidy, ss_put_begin, ss_get_open,
-	ss_free
+	ss_free, ss_note_put, ss_note_get
 };
 
 /* An S3 target; see store.h. */

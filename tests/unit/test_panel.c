@@ -973,6 +973,90 @@ test_panel__password(void **state)
 	free(h);
 }
 
+/* Moves: the node, port and move: set; unknown, same and full refused. */
+static void
+test_panel__move(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_server_spec spec;
+	struct panel_result	 res;
+	struct panel_req	 req = { AUTHOR, NULL };
+	struct state		*st;
+	struct state_server	*srv;
+	struct rerr		 err;
+
+	/* node-b has 400 % of cpu: a server of 500 % does not fit there */
+	memset(&spec, 0, sizeof(spec));
+	spec.name = "heavy";
+	spec.egg = egg;
+	spec.owner = "123456789012345678";
+	spec.node = "node-a";
+	spec.memory = 128;
+	spec.cpu = 500;
+	spec.disk = -1;
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_create(p, &req, &spec, &res, &err), &err);
+	panel_result_dispose(&res);
+	assert_rok(create(p, "mover", 128, "node-a", &res, &err), &err);
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	assert_rok(panel_server_restore(p, &req, "mover", "20261202T100000Z",
+	    &res, &err), &err);
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	assert_rok(panel_server_backup(p, &req, "mover", "old", &res, &err),
+	    &err);
+	panel_result_dispose(&res);
+
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_move(p, &req, "mover", "node-z", &res,
+	    &err), ROOST_ENOTFOUND);
+	assert_contains(err.msg, "node 'node-z' does not exist");
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_move(p, &req, "mover", "node-a", &res,
+	    &err), ROOST_EINVAL);
+	assert_contains(err.msg, "already on node 'node-a'");
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_move(p, &req, "heavy", "node-b", &res,
+	    &err), ROOST_EINVAL);
+	assert_contains(err.msg, "node 'node-b' has no room for server "
+	    "'heavy'");
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_move(p, &req, "mover", "../x", &res,
+	    &err), ROOST_EINVAL);
+	panel_result_dispose(&res);
+	unit_assert_sh_eq("", "git -C w status --porcelain");
+
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_move(p, &req, "mover", "node-b", &res, &err),
+	    &err);
+	assert_contains(res.summary, "roost server move mover");
+	panel_result_dispose(&res);
+	assert_rok(panel_state(p, NULL, 0, &st, &err), &err);
+	srv = state_server_find(st, "mover");
+	assert_non_null(srv);
+	assert_true(srv->valid);
+	assert_string_equal(srv->node, "node-b");
+	assert_true(srv->port >= 27000 && srv->port <= 27010);
+	assert_string_equal(srv->move_from, "node-a");
+	assert_non_null(srv->move_at);
+	/* the old node's one-shot requests are not carried over */
+	assert_null(srv->restore_at);
+	assert_null(srv->backup_at);
+	assert_null(srv->backup_note);
+	state_free(st);
+	panel_close(p);
+}
+
 int
 main(void)
 {
@@ -991,6 +1075,7 @@ main(void)
 		cmocka_unit_test(test_panel__revert_and_rollback),
 		cmocka_unit_test(test_panel__sftp_and_members),
 		cmocka_unit_test(test_panel__placement),
+		cmocka_unit_test(test_panel__move),
 	};
 	char	*home;
 	int	 rc;

@@ -476,6 +476,110 @@ test_plan__limits_differ(void **state)
 	assert_string_equal(plan_kind_str((enum plan_kind)99), "?");
 }
 
+static void
+test_plan__move_out(void **state)
+{
+	struct plan_case c = {
+		.title = "moving away while running: stopped, not pruned",
+		.d = { D("a", "h1"), D("b", "h2") }, .nd = 2,
+		.o = { O("a", "h1"), O("b", "h2") }, .no = 2,
+		.tree_valid = 1,
+		.want = "stop:a"
+	};
+
+	c.d[0].move_out = 1;
+	run_case(&c);
+
+	c.title = "moving away, a spec change: still only the stop";
+	c.d[0].spec_hash = "h9";
+	run_case(&c);
+
+	c.title = "moving away, stop under way: nothing more";
+	c.o[0].stopping = 1;
+	c.want = "";
+	run_case(&c);
+
+	c.title = "moving away, stopped, data not sent yet: kept as it is";
+	c.o[0].stopping = 0;
+	c.o[0].running = 0;
+	run_case(&c);
+
+	c.title = "moving away and sent: pruned";
+	c.d[0].move_sent = 1;
+	c.want = "prune:a";
+	run_case(&c);
+
+	c.title = "moving away and sent, no container: its data pruned";
+	c.o[0] = c.o[1];
+	c.no = 1;
+	run_case(&c);
+
+	c.title = "sent but running again: stopped before any prune";
+	c.o[0] = (struct plan_observed)O("a", "h1");
+	c.o[1] = (struct plan_observed)O("b", "h2");
+	c.no = 2;
+	c.want = "stop:a";
+	run_case(&c);
+
+	c.title = "moving away, desired stopped, never started: pruned";
+	c.d[0].running = 0;
+	c.o[0].running = 0;
+	c.want = "prune:a";
+	run_case(&c);
+
+	c.title = "moving away while an operation runs: nothing";
+	c.d[0].hold = PLAN_HOLD_BUSY;
+	c.want = "";
+	run_case(&c);
+
+	c.title = "moving away, invalid file (no spec): still pruned once sent";
+	c.d[0].hold = PLAN_HOLD_NONE;
+	c.d[0].spec_hash = NULL;
+	c.d[0].invalid = 1;
+	c.want = "prune:a";
+	run_case(&c);
+}
+
+static void
+test_plan__transferring(void **state)
+{
+	struct plan_case c = {
+		.title = "moving here: no install, create or start",
+		.d = { { .name = "a", .spec_hash = "h1", .limits = LIM,
+		    .running = 1, .has_install = 1,
+		    .hold = PLAN_HOLD_TRANSFER } }, .nd = 1,
+		.tree_valid = 1,
+		.want = ""
+	};
+
+	run_case(&c);
+
+	c.title = "moving here with a reinstall asked: still waits";
+	c.d[0].reinstall_at = "2026-11-25T10:00:00Z";
+	run_case(&c);
+
+	c.title = "moving here, a container found running: stopped";
+	c.o[0] = (struct plan_observed)O("a", "h0");
+	c.no = 1;
+	c.want = "stop:a";
+	run_case(&c);
+
+	c.title = "moving here, a stopped container found: left alone";
+	c.o[0].running = 0;
+	c.want = "";
+	run_case(&c);
+
+	c.title = "data arrived (hold lifted): created and started, no "
+	    "install";
+	c.d[0].hold = PLAN_HOLD_NONE;
+	c.d[0].reinstall_at = NULL;
+	c.d[0].installed = 1;
+	c.d[0].installed_for = "";
+	c.no = 0;
+	c.want = "create:a start:a";
+	run_case(&c);
+}
+
 int
 main(void)
 {
@@ -494,6 +598,8 @@ main(void)
 		cmocka_unit_test(test_plan__observed_unsorted),
 		cmocka_unit_test(test_plan__order),
 		cmocka_unit_test(test_plan__limits_differ),
+		cmocka_unit_test(test_plan__move_out),
+		cmocka_unit_test(test_plan__transferring),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

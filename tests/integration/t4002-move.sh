@@ -146,7 +146,7 @@ test_expect_success 'the old node sent a tagged archive, removed its container a
 	json "d[\"transfer\"][\"from\"] + \" \" + d[\"transfer\"][\"to\"]" <shared/$S/$id.json >tr &&
 	test "$(cat tr)" = "$A $B" &&
 	test -f shared/$S/$id.tar.zst &&
-	wait_for 30 no_container_of $A &&
+	wait_for 180 no_container_of $A &&
 	test ! -e a/volumes/$S &&
 	find a/trash -path "*world/level.dat" | grep . &&
 	wait_for 10 is_phase a "" &&
@@ -164,7 +164,7 @@ test_expect_success 'kill -9 of the old node during a move: the data arrives all
 	test "$(grep -c "moving to node $A: taking" b.log)" -ge 2 &&
 	has_world a world-two-$TEST_RUN_ID &&
 	cmp installed.a a/volumes/$S/installed.txt &&
-	wait_for 30 no_container_of $B &&
+	wait_for 180 no_container_of $B &&
 	test ! -e b/volumes/$S
 '
 
@@ -181,7 +181,7 @@ test_expect_success 'kill -9 of the new node during a move: the data arrives all
 	test "$(sha256sum <b/volumes/$S/world/region.bin)" = "$(cat region.sum)" &&
 	cmp installed.a b/volumes/$S/installed.txt &&
 	test "$(st b "d[\"transfer\"][\"state\"]")" = done &&
-	wait_for 30 no_container_of $A
+	wait_for 180 no_container_of $A
 '
 
 test_expect_success 'without a shared target: the status says so, a fresh install, the old data in the old trash' '
@@ -194,7 +194,7 @@ test_expect_success 'without a shared target: the status says so, a fresh instal
 	grep "move from $B to $A" status.a && grep "no shared backup target" status.a &&
 	! test -e a/volumes/$S/world/level.dat &&
 	! cmp -s installed.a a/volumes/$S/installed.txt &&
-	wait_for 30 no_container_of $B &&
+	wait_for 180 no_container_of $B &&
 	find b/trash -path "*world/level.dat" -exec grep -l world-three-$TEST_RUN_ID {} + | grep .
 '
 

@@ -304,6 +304,17 @@ follow_headline(const struct cmd_follow *f, struct buf *b)
 				buf_addf(b, "`");
 				break;
 			}
+	} else if (strcmp(phase, "Transferring") == 0) {
+		buf_addf(b, "Transferring: the files come from node `%s` "
+		    "through the backup target%s", json_str(st,
+		    "transfer.from", "?"), ell);
+		if ((message = json_str(st, "transfer.message", NULL)) !=
+		    NULL) {
+			buf_addf(b, " (");
+			cmd_plain_put(b, message, 200);
+			buf_addf(b, ")");
+		}
+		return;
 	} else if (strcmp(phase, "Installing") == 0)
 		buf_addf(b, "Installing%s", ell);
 	else if (strcmp(phase, "Installed") == 0)

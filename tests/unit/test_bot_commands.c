@@ -1289,6 +1289,35 @@ test_move_commands(void **state)
 	    "\"component_type\":2}"), "no node");
 	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo\","
 	    "\"component_type\":2}"), "broken");
+
+	/* the move's job follows the server on its new node */
+	{
+		struct cmd_result	res;
+		int			settled;
+		cJSON			*m;
+
+		r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:node-b\","
+		    "\"component_type\":2}"), &job);
+		cJSON_Delete(r);
+		memset(&res, 0, sizeof(res));
+		strcpy(res.commit, COMMIT);
+		res.node = xstrdup("node-b");
+		assert_true(cmd_job_follows(job, &res));
+		m = follow(job, &res, "{\"phase\":\"Transferring\","
+		    "\"observedRevision\":\"" COMMIT "\",\"transfer\":"
+		    "{\"from\":\"node-a\",\"message\":\"waiting for the "
+		    "final backup\"}}", NULL, 0, 1, 0, &settled);
+		assert_false(settled);
+		assert_contains(json_str(m, "content", ""), "Moved `demo` to "
+		    "node `node-b`");
+		assert_contains(json_str(m, "content", ""), "Transferring: the "
+		    "files come from node `node-a`");
+		assert_contains(json_str(m, "content", ""), "(waiting for the "
+		    "final backup)");
+		cJSON_Delete(m);
+		cmd_job_free(job);
+		cmd_result_dispose(&res);
+	}
 }
 
 int

@@ -184,6 +184,10 @@ test_expect_success 'kill -9 of the new node during a move: the data arrives all
 	wait_for 180 no_container_of $A
 '
 
+old_world_in_b_trash() {	# the old node pruned it into its trash
+	find b/trash -path "*world/level.dat" -exec grep -l world-three-$TEST_RUN_ID {} + | grep -q .
+}
+
 test_expect_success 'without a shared target: the status says so, a fresh install, the old data in the old trash' '
 	down a && conf a $A elsewhere && up a &&
 	move $A &&
@@ -195,7 +199,7 @@ test_expect_success 'without a shared target: the status says so, a fresh instal
 	! test -e a/volumes/$S/world/level.dat &&
 	! cmp -s installed.a a/volumes/$S/installed.txt &&
 	wait_for 180 no_container_of $B &&
-	find b/trash -path "*world/level.dat" -exec grep -l world-three-$TEST_RUN_ID {} + | grep .
+	wait_for 180 old_world_in_b_trash
 '
 
 test_expect_success 'both roostd stop cleanly' '

@@ -13,6 +13,7 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/s3.sh"
 
+CUID=999	# the container user (roostd.yaml containerUser default)
 NODE=t4001-$TEST_RUN_ID
 S=t4001-a
 API=$TRASH/api.sock
@@ -148,7 +149,7 @@ test_expect_success 'a tree of 10,000 files, links, empty dirs and a 1 GiB file'
 	chmod 0600 huge.bin &&
 	touch -d "2021-05-06 07:08:09.123456789" world/r01/c00001.mca empty/deeper &&
 	echo log >server.log && echo keep >keep.log && echo c >cache/sub/f) &&
-	chown -R 999:999 "$VOL/payload" &&
+	chown -R "$CUID:$CUID" "$VOL/payload" &&
 	test $(find "$VOL/payload" -type f | wc -l) -ge 10000 &&
 	test $(stat -c %s "$VOL/payload/huge.bin") = 1073741824
 '

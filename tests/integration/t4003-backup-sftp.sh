@@ -10,6 +10,7 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
+CUID=999	# the container user (roostd.yaml containerUser default)
 NODE=t4003-$TEST_RUN_ID
 S=t4003-$TEST_RUN_ID
 API=$TRASH/api.sock
@@ -67,7 +68,7 @@ test_expect_success 'setup: a server with SFTP users, a local target and two bac
 	mkdir -p "$VOL/world" "$VOL/.backups" &&
 	echo "the world" >"$VOL/world/level.dat" &&
 	echo "the game wrote this" >"$VOL/.backups/game-file" &&
-	chown -R 999:999 "$VOL" &&
+	chown -R "$CUID:$CUID" "$VOL" &&
 	roost server backup $S --note one --repo repo --remote "" &&
 	wait_for 60 nbackups_is 1 &&
 	roost server backup $S --note two --repo repo --remote "" &&

@@ -182,6 +182,7 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
+	case JOB_SCHEDULE_RUN:
 		/* the console workers' (console.c), never git's */
 		rc = rerr_set(&err, -1, "not a job of the state");
 		break;

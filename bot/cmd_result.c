@@ -144,6 +144,7 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
+	case JOB_SCHEDULE_RUN:
 		break;		/* cmd_console_message */
 	}
 	return cmd_message_text("Done.");

@@ -179,6 +179,10 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		rc = panel_server_move(a->p, &req, job->server, job->node,
 		    &pr, &err);
 		break;
+	case JOB_SCHEDULES:
+		rc = panel_server_set_schedules(a->p, &req, job->server,
+		    job->yaml, &pr, &err);
+		break;
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:

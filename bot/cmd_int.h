@@ -246,11 +246,13 @@ cJSON	*cmd_restore_pick(const struct cmd_call *c);
 cJSON	*cmd_restore_button(const struct cmd_call *c);
 cJSON	*cmd_move_button(const struct cmd_call *c);
 cJSON	*cmd_schedule_run_button(const struct cmd_call *c);
+cJSON	*cmd_schedules_edit_button(const struct cmd_call *c);
 /* Modal handlers. */
 cJSON	*cmd_create_modal(const struct cmd_call *c);
 cJSON	*cmd_edit_modal(const struct cmd_call *c);
 cJSON	*cmd_vars_submit(const struct cmd_call *c);
 cJSON	*cmd_logs_send_modal(const struct cmd_call *c);
+cJSON	*cmd_schedules_modal(const struct cmd_call *c);
 
 /* Why cmd_parse_num refused a number. */
 enum num_err {

@@ -5,7 +5,11 @@
  * the node, audited there, never a commit; the console workers send it).
  * Listing needs the view permission, Run now the schedule permission.
  *
- * Custom ids: "sr:SERVER:SCHEDULE" Run now.
+ * The Edit schedules button (edit permission) opens a modal with the
+ * server's schedules as YAML, which the panel core commits when valid.
+ *
+ * Custom ids: "sr:SERVER:SCHEDULE" Run now, "se:SERVER" Edit schedules
+ * (opens the modal "sm:SERVER").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 #include "json.h"
 #include "state.h"
 #include "xmalloc.h"
+#include "ywrite.h"
 
 #include "cmd_int.h"
 
@@ -26,6 +31,7 @@
 #define SC_TEXT_BYTES	60	/* one command or message shown */
 #define SC_ROW_BUTTONS	5	/* Discord's buttons per row */
 #define SC_CUSTOM_ID	100	/* Discord's longest custom_id */
+#define SC_YAML_MAX	4000	/* Discord's longest text input */
 
 /* Appends text as plain inline text, at most max bytes, whole characters. */
 static void
@@ -223,7 +229,7 @@ cmd_schedules_message(const struct cmd_env *env,
     const struct state_server *srv)
 {
 	struct buf	 b, one;
-	cJSON		*m = json_new_object(), *status = NULL;
+	cJSON		*m = json_new_object(), *status = NULL, *rows, *row;
 	size_t		 i, shown = 0;
 
 	buf_init(&b, 0);
@@ -248,7 +254,13 @@ cmd_schedules_message(const struct cmd_env *env,
 		buf_addf(&b, "\n\xe2\x80\xa6 %zu more not shown",
 		    srv->schedules.n - shown);
 	cmd_add_content(m, buf_str(&b));
-	run_buttons(json_add_array(m, "components"), srv, shown);
+	rows = json_add_array(m, "components");
+	run_buttons(rows, srv, shown);
+	row = json_new_object();
+	json_add_num(row, "type", 1);
+	cJSON_AddItemToArray(json_add_array(row, "components"),
+	    cmd_button("Edit schedules", 2, "se:", srv->name));
+	cJSON_AddItemToArray(rows, row);
 	json_add_array(m, "embeds");
 	json_add_num(m, "flags", MSG_EPHEMERAL);
 	cmd_no_mentions(m);
@@ -318,4 +330,122 @@ cmd_schedule_run_message(const struct cmd_job *job, const char *code,
 		    job->schedule, job->server, error != NULL ? error :
 		    "the node refused it");
 	return m;
+}
+
+/* ------------------------------------------------------------- editing */
+
+/* An offset as the server file writes it: 1h, 4m, 30s. */
+static void
+after_yaml(struct buf *b, uint64_t ms)
+{
+	if (ms % 3600000 == 0)
+		buf_addf(b, "%lluh", (unsigned long long)(ms / 3600000));
+	else if (ms % 60000 == 0)
+		buf_addf(b, "%llum", (unsigned long long)(ms / 60000));
+	else
+		buf_addf(b, "%llus", (unsigned long long)(ms / 1000));
+}
+
+/* See commands.h. */
+void
+cmd_schedules_yaml(struct buf *b, const struct state_server *srv)
+{
+	size_t	i, j;
+
+	for (i = 0; i < srv->schedules.n; i++) {
+		const struct state_schedule *s = &srv->schedules.v[i];
+
+		buf_addf(b, "- name: %s\n  cron: ", s->name);
+		ywrite_quoted(b, s->cron);
+		if (s->timezone != NULL) {
+			buf_puts(b, "\n  timezone: ");
+			ywrite_quoted(b, s->timezone);
+		}
+		if (s->only_running)
+			buf_puts(b, "\n  onlyWhenRunning: true");
+		buf_puts(b, "\n  tasks:\n");
+		for (j = 0; j < s->ntasks; j++) {
+			const struct state_task *t = &s->tasks[j];
+
+			buf_puts(b, "    - ");
+			if (t->after_ms > 0) {
+				buf_puts(b, "after: ");
+				after_yaml(b, t->after_ms);
+				buf_puts(b, "\n      ");
+			}
+			switch (t->kind) {
+			case STATE_TASK_COMMAND:
+				buf_puts(b, "command: ");
+				ywrite_quoted(b, t->arg != NULL ? t->arg : "");
+				break;
+			case STATE_TASK_RESTART:
+				buf_puts(b, "restart: true");
+				break;
+			case STATE_TASK_BACKUP:
+				if (t->arg == NULL)
+					buf_puts(b, "backup: true");
+				else {
+					buf_puts(b, "backup: { note: ");
+					ywrite_quoted(b, t->arg);
+					buf_puts(b, " }");
+				}
+				break;
+			}
+			if (t->cont)
+				buf_puts(b, "\n      continueOnFailure: true");
+			buf_puts(b, "\n");
+		}
+	}
+}
+
+/* The Edit schedules button (se:SERVER): the modal with the YAML. */
+cJSON *
+cmd_schedules_edit_button(const struct cmd_call *c)
+{
+	const struct state_server	*srv;
+	struct buf			 b;
+	cJSON				*r, *comps, *in;
+	char				 id[SC_CUSTOM_ID], title[46];
+
+	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_EDIT,
+	    "edit the schedules of", &r)) == NULL)
+		return r;
+	buf_init(&b, 0);
+	cmd_schedules_yaml(&b, srv);
+	if (b.len > SC_YAML_MAX) {
+		buf_dispose(&b);
+		return cmd_reply_text(1, "The schedules of `%s` are longer "
+		    "than a Discord text box holds; edit its file in git.",
+		    srv->name);
+	}
+	snprintf(id, sizeof(id), "sm:%s", srv->name);
+	snprintf(title, sizeof(title), "Schedules of %.30s", srv->name);
+	r = cmd_modal_new(id, title, &comps);
+	in = cmd_text_input("yaml", "Schedules, a YAML list (empty: none)",
+	    b.len > 0 ? buf_str(&b) : NULL, 0, SC_YAML_MAX, 0,
+	    "- name: nightly\n  cron: \"0 5 * * *\"\n  tasks:\n"
+	    "    - restart: true");
+	/* a paragraph, not one line */
+	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    in, "component"), "style", cJSON_CreateNumber(2));
+	cJSON_AddItemToArray(comps, in);
+	buf_dispose(&b);
+	return r;
+}
+
+/* The modal (sm:SERVER): a git job that commits the YAML. */
+cJSON *
+cmd_schedules_modal(const struct cmd_call *c)
+{
+	const struct state_server	*srv;
+	const char			*text = cmd_modal_value(c->x, "yaml");
+	cJSON				*r;
+
+	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_EDIT,
+	    "edit the schedules of", &r)) == NULL)
+		return r;
+	*c->job = cmd_job_new(c->x, JOB_SCHEDULES, srv->name,
+	    "Edit schedules");
+	(*c->job)->yaml = xstrdup(text != NULL ? text : "");
+	return cmd_reply_defer(1);
 }

@@ -459,6 +459,7 @@ cmd_job_free(struct cmd_job *j)
 	free(j->egg);
 	free(j->node);
 	free(j->schedule);
+	free(j->yaml);
 	strv_free(j->kv, j->nkv);
 	free(j->sftp_user);
 	free(j->what);
@@ -644,6 +645,7 @@ static const struct cmd_prefix cmd_components[] = {
 	{ "ro:", 0, cmd_restore_button },
 	{ "mv:", 0, cmd_move_button },
 	{ "sr:", 0, cmd_schedule_run_button },
+	{ "se:", 0, cmd_schedules_edit_button },
 };
 
 /* Modals, by custom_id prefix. */
@@ -652,6 +654,7 @@ static const struct cmd_prefix cmd_modals[] = {
 	{ "e:", 0, cmd_edit_modal },
 	{ "v:", 0, cmd_vars_submit },
 	{ "lc:", 0, cmd_logs_send_modal },
+	{ "sm:", 0, cmd_schedules_modal },
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+struct buf;
 struct gitstore_logent;
 struct state;
 struct state_server;
@@ -64,6 +65,7 @@ enum cmd_kind {
 	JOB_BACKUP,		/* ask for a backup (note) */
 	JOB_RESTORE,		/* ask for a restore of backup_id */
 	JOB_MOVE,		/* move server to node */
+	JOB_SCHEDULES,		/* set server's schedules (yaml) */
 	/* not git: the bot's console workers (console.c) */
 	JOB_CONSOLE,		/* type line on server's console */
 	JOB_LOGS,		/* show the tail of server's console */
@@ -99,6 +101,7 @@ struct cmd_job {
 	char		*what;		/* "/server start", for messages */
 	char		*line;		/* console: the command */
 	char		*schedule;	/* schedule run: its name */
+	char		*yaml;		/* schedules: the typed list */
 	char		*revision;	/* revert, rollback: a commit id */
 	char		*note;		/* backup: its note, or NULL */
 	char		*backup_id;	/* restore: the backup */
@@ -184,6 +187,13 @@ cJSON	*cmd_audit_message(const char *node, const cJSON *entry);
  */
 cJSON	*cmd_schedules_message(const struct cmd_env *env,
 	    const struct state_server *srv);
+
+/*
+ * Appends srv's schedules as a YAML list (what the server file's
+ * schedules: holds; defaults from roost.yaml included), the prefill of
+ * the Edit schedules modal.
+ */
+void	cmd_schedules_yaml(struct buf *b, const struct state_server *srv);
 
 /*
  * The message of a schedule run job from the node's answer: code is a

@@ -6,7 +6,8 @@
 # schedule's command reaches the server's console, the node audits it and
 # the audit channel shows it, a second press while the run goes on is
 # "already running", a member without the schedule permission is refused,
-# and a node that is gone is "not connected".
+# and a node that is gone is "not connected". Edit schedules commits the
+# YAML typed in its modal, or refuses it with the validation message.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
@@ -117,6 +118,44 @@ test_expect_success 'a second press while the run goes on: already running; the 
 	$C wait $id "already running" 10 &&
 	test "$(grep -c "run schedule warn" data/audit.log)" = 1 &&
 	wait_for 20 listed "running now"
+'
+
+test_expect_success 'Edit schedules: the modal shows the YAML; a new schedule is committed by the user' '
+	id=$($C component $ALICE "" "se:$S") && sleep 1 &&
+	$C show $id >modal.json &&
+	grep -q "sm:$S" modal.json && grep -q "say sched-hello-$TEST_RUN_ID" modal.json &&
+	before=$(git -C remote.git rev-list --count main) &&
+	id=$($C modal $ALICE "" "sm:$S" "yaml=- name: warn
+  cron: \"0 5 1 1 *\"
+  timezone: Europe/Berlin
+  tasks:
+    - command: \"say sched-hello-$TEST_RUN_ID\"
+- name: hourly
+  cron: \"0 * * * *\"
+  tasks: [ { command: \"say <hourly>\" } ]") &&
+	$C wait $id "Schedules of \`$S\` committed" 30 &&
+	test "$(git -C remote.git rev-list --count main)" = $((before + 1)) &&
+	git -C remote.git log -1 --format="%an|%B" main >log &&
+	grep -q "(discord:$ALICE)" log &&
+	git -C remote.git show main:servers/$S.yaml >file &&
+	grep -q "^  - name: hourly" file && grep -q "^name: $S" file &&
+	wait_for 30 listed "hourly"
+'
+
+test_expect_success 'Edit schedules: a bad cron and a start task are refused; nothing is committed' '
+	before=$(git -C remote.git rev-list --count main) &&
+	id=$($C modal $ALICE "" "sm:$S" "yaml=- name: bad
+  cron: \"61 * * * *\"
+  tasks: [ { restart: true } ]") &&
+	$C wait $id "nothing was committed" 30 >out && cat out &&
+	grep -q "61" out &&
+	id=$($C modal $ALICE "" "sm:$S" "yaml=- name: up
+  cron: \"0 6 * * *\"
+  tasks: [ { start: true } ]") &&
+	$C wait $id "desired state" 30 &&
+	id=$($C modal $BOB "" "sm:$S" "yaml=[]") &&
+	$C wait $id "needs the \`edit\` permission" 10 &&
+	test "$(git -C remote.git rev-list --count main)" = "$before"
 '
 
 test_expect_success 'the node gone: Run now says it is not connected' '

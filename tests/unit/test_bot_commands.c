@@ -1371,7 +1371,7 @@ test_schedules_list(void **state)
 	buf_init(&ids, 0);
 	button_ids(json_get(r, "data"), &ids);
 	assert_string_equal(buf_str(&ids), "sr:vanilla:nightly-restart "
-	    "sr:vanilla:backup ");
+	    "sr:vanilla:backup se:vanilla ");
 	buf_dispose(&ids);
 	cJSON_Delete(r);
 
@@ -1379,8 +1379,10 @@ test_schedules_list(void **state)
 	r = run(slash("schedules", "demo", ALICE, NULL), &job);
 	assert_contains(json_str(r, "data.content", ""), "`demo` has no "
 	    "schedules.");
-	assert_int_equal(cJSON_GetArraySize(json_get(r, "data.components")),
-	    0);
+	buf_init(&ids, 0);
+	button_ids(json_get(r, "data"), &ids);
+	assert_string_equal(buf_str(&ids), "se:demo ");
+	buf_dispose(&ids);
 	cJSON_Delete(r);
 
 	/* BOB may not view vanilla */
@@ -1505,6 +1507,78 @@ test_schedule_run_button(void **state)
 	refused(press(VOWNER, NULL, "sr:vanilla"), "malformed");
 }
 
+static void
+test_schedules_modal(void **state)
+{
+	struct cmd_job	*job;
+	const char	*v;
+	const cJSON	*in;
+	cJSON		*r;
+
+	/* the owner opens the modal, prefilled with the schedules as YAML */
+	r = run(press(VOWNER, NULL, "se:vanilla"), &job);
+	assert_null(job);
+	assert_int_equal(json_int64(r, "type", 0), CB_MODAL);
+	assert_string_equal(json_str(r, "data.custom_id", ""), "sm:vanilla");
+	in = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(json_get(r,
+	    "data.components"), 0), "component");
+	assert_int_equal(json_int64(in, "style", 0), 2);	/* paragraph */
+	assert_int_equal(json_int64(in, "max_length", 0), 4000);
+	assert_true(strlen(json_str(in, "placeholder", "")) <= 100);
+	v = json_str(in, "value", "");
+	assert_string_equal(v, "- name: nightly-restart\n"
+	    "  cron: \"0 5 * * *\"\n  timezone: \"Europe/Berlin\"\n"
+	    "  onlyWhenRunning: true\n  tasks:\n"
+	    "    - command: \"say Restart in 5 minutes\"\n"
+	    "    - after: 4m\n      command: \"say Restart in 1 minute\"\n"
+	    "    - after: 1m\n      restart: true\n"
+	    "- name: backup\n  cron: \"30 4 * * *\"\n  tasks:\n"
+	    "    - backup: { note: \"nightly\" }\n");
+	cJSON_Delete(r);
+
+	/* a helper (view, power) may neither open nor submit it */
+	refused(press(BOB, HELPER, "se:vanilla"), "`edit`");
+	refused(modal(BOB, HELPER, "sm:vanilla", "yaml", "[]", NULL),
+	    "`edit`");
+
+	/* the submit: a git job with the typed text, answered later */
+	r = run(modal(VOWNER, NULL, "sm:vanilla", "yaml", "- name: x\\n"
+	    "  cron: \\\"* * * * *\\\"\\n  tasks: [ { command: \\\"say <hi>\\\" } ]",
+	    NULL), &job);
+	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
+	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
+	assert_non_null(job);
+	assert_int_equal(job->kind, JOB_SCHEDULES);
+	assert_false(CMD_JOB_CONSOLE(job->kind));
+	assert_string_equal(job->server, "vanilla");
+	assert_string_equal(job->yaml, "- name: x\n  cron: \"* * * * *\"\n"
+	    "  tasks: [ { command: \"say <hi>\" } ]");
+	cJSON_Delete(r);
+	{
+		struct cmd_env		env;
+		struct cmd_result	res;
+		cJSON			*m;
+
+		env_init(&env);
+		memset(&res, 0, sizeof(res));
+		snprintf(res.commit, sizeof(res.commit), "abcdef0123456789");
+		m = cmd_job_message(&env, job, &res);
+		assert_contains(json_str(m, "content", ""), "Schedules of "
+		    "`vanilla` committed \xc2\xb7 commit `abcdef0`");
+		cJSON_Delete(m);
+		res.rc = ROOST_EINVAL;
+		res.problems = xstrdup("servers/vanilla.yaml:14:11: "
+		    "schedules[0].cron: minute 61 is out of range");
+		m = cmd_job_message(&env, job, &res);
+		assert_contains(json_str(m, "content", ""), "was refused; "
+		    "nothing was committed");
+		assert_contains(json_str(m, "content", ""), "minute 61");
+		cJSON_Delete(m);
+		free(res.problems);
+	}
+	cmd_job_free(job);
+}
+
 int
 main(void)
 {
@@ -1530,6 +1604,7 @@ main(void)
 		cmocka_unit_test(test_schedules_list),
 		cmocka_unit_test(test_schedules_cut),
 		cmocka_unit_test(test_schedule_run_button),
+		cmocka_unit_test(test_schedules_modal),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -867,6 +867,13 @@ test_panel__schedules(void **state)
 	    "- [oops\n", &res, &err), ROOST_EINVAL);
 	assert_contains(err.msg, "not YAML");
 	panel_result_dispose(&res);
+	/* a document end and a second key: never outside schedules: */
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_not_equal(panel_server_set_schedules(p, &req, "sched",
+	    "- name: x\n  cron: \"* * * * *\"\n  tasks: [ { restart: true } ]"
+	    "\n...\nstate: stopped\n", &res, &err), 0);
+	panel_result_dispose(&res);
 	assert_int_equal(count("r.git"), n + 1);
 	assert_int_equal(unit_sh("grep -q '^state: ' w/servers/sched.yaml"),
 	    0);

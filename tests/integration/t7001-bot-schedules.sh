@@ -35,6 +35,9 @@ listed() {	# listed TEXT: /server schedules by ALICE shows TEXT
 audit_posts() {	# the audit channel's messages showing TEXT
 	$C get /messages | py "sum(1 for m in d if m['channel_id']=='$AUDIT' and '''$1''' in (m.get('content') or ''))"
 }
+modal_shown() {	# modal_shown ID: the answer to ID is the schedules modal
+	$C show "$1" | grep -q "\"sm:$S\""
+}
 posted_once() {	# posted_once TEXT: one audit channel message shows TEXT
 	[ "$(audit_posts "$1")" = 1 ]
 }
@@ -121,8 +124,8 @@ test_expect_success 'a second press while the run goes on: already running; the 
 '
 
 test_expect_success 'Edit schedules: the modal shows the YAML; a new schedule is committed by the user' '
-	id=$($C component $ALICE "" "se:$S") && sleep 1 &&
-	$C show $id >modal.json &&
+	id=$($C component $ALICE "" "se:$S") &&
+	wait_for 10 modal_shown $id && $C show $id >modal.json &&
 	grep -q "sm:$S" modal.json && grep -q "say sched-hello-$TEST_RUN_ID" modal.json &&
 	before=$(git -C remote.git rev-list --count main) &&
 	id=$($C modal $ALICE "" "sm:$S" "yaml=- name: warn

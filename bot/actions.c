@@ -179,9 +179,14 @@ ap_run(void *arg, const struct cmd_job *job, struct cmd_result *res)
 		rc = panel_server_move(a->p, &req, job->server, job->node,
 		    &pr, &err);
 		break;
+	case JOB_SCHEDULES:
+		rc = panel_server_set_schedules(a->p, &req, job->server,
+		    job->yaml, &pr, &err);
+		break;
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
+	case JOB_SCHEDULE_RUN:
 		/* the console workers' (console.c), never git's */
 		rc = rerr_set(&err, -1, "not a job of the state");
 		break;

@@ -227,6 +227,7 @@ cJSON	*cmd_do_logs(const struct cmd_call *c);
 cJSON	*cmd_do_backup(const struct cmd_call *c);
 cJSON	*cmd_do_restore(const struct cmd_call *c);
 cJSON	*cmd_do_move(const struct cmd_call *c);
+cJSON	*cmd_do_schedules(const struct cmd_call *c);
 /* Autocomplete of server, node and nest options. */
 cJSON	*cmd_do_autocomplete(const struct cmd_env *env, const struct ix *x);
 
@@ -244,11 +245,14 @@ cJSON	*cmd_logs_send_button(const struct cmd_call *c);
 cJSON	*cmd_restore_pick(const struct cmd_call *c);
 cJSON	*cmd_restore_button(const struct cmd_call *c);
 cJSON	*cmd_move_button(const struct cmd_call *c);
+cJSON	*cmd_schedule_run_button(const struct cmd_call *c);
+cJSON	*cmd_schedules_edit_button(const struct cmd_call *c);
 /* Modal handlers. */
 cJSON	*cmd_create_modal(const struct cmd_call *c);
 cJSON	*cmd_edit_modal(const struct cmd_call *c);
 cJSON	*cmd_vars_submit(const struct cmd_call *c);
 cJSON	*cmd_logs_send_modal(const struct cmd_call *c);
+cJSON	*cmd_schedules_modal(const struct cmd_call *c);
 
 /* Why cmd_parse_num refused a number. */
 enum num_err {

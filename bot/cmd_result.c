@@ -141,9 +141,17 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 		return cmd_backup_message(job, res);
 	case JOB_MOVE:
 		return cmd_move_message(job, res);
+	case JOB_SCHEDULES:
+		if (res->unchanged)
+			return cmd_message_text("Nothing to change on `%s`: its "
+			    "schedules are already so.", job->server);
+		return cmd_message_text("Schedules of `%s` committed \xc2\xb7 "
+		    "commit `%.7s`; its node runs them from its next fetch. "
+		    "/server schedules shows them.", job->server, res->commit);
 	case JOB_CONSOLE:
 	case JOB_LOGS:
 	case JOB_FOLLOW:
+	case JOB_SCHEDULE_RUN:
 		break;		/* cmd_console_message */
 	}
 	return cmd_message_text("Done.");

@@ -346,6 +346,7 @@ perm_name(unsigned perm)
 	case PERM_REINSTALL:	return "reinstall";
 	case PERM_CONSOLE:	return "console";
 	case PERM_BACKUP:	return "backup";
+	case PERM_SCHEDULE:	return "schedule";
 	default:		return "admin";
 	}
 }
@@ -457,6 +458,8 @@ cmd_job_free(struct cmd_job *j)
 	free(j->server);
 	free(j->egg);
 	free(j->node);
+	free(j->schedule);
+	free(j->yaml);
 	strv_free(j->kv, j->nkv);
 	free(j->sftp_user);
 	free(j->what);
@@ -611,6 +614,9 @@ static const struct cmd_row cmd_rows[] = {
 	{ "server", "move", "Move a server and its files to another node "
 	    "(asks first)", PERM_EDIT, CMD_ON_SERVER, "move", opts_move,
 	    cmd_do_move, 0 },
+	{ "server", "schedules", "A server's schedules: next and last runs, "
+	    "Run now", PERM_VIEW, CMD_ON_SERVER, "see the schedules of",
+	    opts_server, cmd_do_schedules, 0 },
 	{ "node", "list", "List nodes with capacity and status", PERM_VIEW,
 	    CMD_SELF, "list nodes", opts_none, cmd_do_node_list, 0 },
 	{ "egg", "list", "List eggs, or the eggs of one nest", 0, CMD_SELF,
@@ -638,6 +644,8 @@ static const struct cmd_prefix cmd_components[] = {
 	{ "rs:", 0, cmd_restore_pick },
 	{ "ro:", 0, cmd_restore_button },
 	{ "mv:", 0, cmd_move_button },
+	{ "sr:", 0, cmd_schedule_run_button },
+	{ "se:", 0, cmd_schedules_edit_button },
 };
 
 /* Modals, by custom_id prefix. */
@@ -646,6 +654,7 @@ static const struct cmd_prefix cmd_modals[] = {
 	{ "e:", 0, cmd_edit_modal },
 	{ "v:", 0, cmd_vars_submit },
 	{ "lc:", 0, cmd_logs_send_modal },
+	{ "sm:", 0, cmd_schedules_modal },
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

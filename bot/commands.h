@@ -16,8 +16,10 @@
 
 #include <cjson/cJSON.h>
 
+struct buf;
 struct gitstore_logent;
 struct state;
+struct state_server;
 
 /* Interaction types from Discord's documentation. */
 #define IX_PING			1
@@ -63,10 +65,12 @@ enum cmd_kind {
 	JOB_BACKUP,		/* ask for a backup (note) */
 	JOB_RESTORE,		/* ask for a restore of backup_id */
 	JOB_MOVE,		/* move server to node */
+	JOB_SCHEDULES,		/* set server's schedules (yaml) */
 	/* not git: the bot's console workers (console.c) */
 	JOB_CONSOLE,		/* type line on server's console */
 	JOB_LOGS,		/* show the tail of server's console */
-	JOB_FOLLOW		/* keep a logs message up to date */
+	JOB_FOLLOW,		/* keep a logs message up to date */
+	JOB_SCHEDULE_RUN	/* run server's schedule now on node */
 };
 
 /* True for the jobs of the console workers rather than git's. */
@@ -96,6 +100,8 @@ struct cmd_job {
 	char		*message_id;	/* a component's message, or NULL */
 	char		*what;		/* "/server start", for messages */
 	char		*line;		/* console: the command */
+	char		*schedule;	/* schedule run: its name */
+	char		*yaml;		/* schedules: the typed list */
 	char		*revision;	/* revert, rollback: a commit id */
 	char		*note;		/* backup: its note, or NULL */
 	char		*backup_id;	/* restore: the backup */
@@ -172,6 +178,29 @@ cJSON	*cmd_console_message(const struct cmd_job *job,
  * caller.
  */
 cJSON	*cmd_audit_message(const char *node, const cJSON *entry);
+
+/*
+ * The message of /server schedules: srv's schedules as written (cron,
+ * zone, tasks) with what its node last reported of them (next run, last
+ * run and the result of each task, failures), cut to Discord's limits,
+ * and a Run now button per schedule. Ephemeral. Owned by the caller.
+ */
+cJSON	*cmd_schedules_message(const struct cmd_env *env,
+	    const struct state_server *srv);
+
+/*
+ * Appends srv's schedules as a YAML list (what the server file's
+ * schedules: holds; defaults from roost.yaml included), the prefill of
+ * the Edit schedules modal.
+ */
+void	cmd_schedules_yaml(struct buf *b, const struct state_server *srv);
+
+/*
+ * The message of a schedule run job from the node's answer: code is a
+ * HUBP_CODE_* or "offline"/"timeout", error the node's message or NULL.
+ */
+cJSON	*cmd_schedule_run_message(const struct cmd_job *job,
+	    const char *code, const char *error);
 
 /* The direct message that carries a new SFTP password. */
 cJSON	*cmd_sftp_dm(const struct cmd_job *job, const char *password);

@@ -256,6 +256,28 @@ run_logs(struct consoles *cs, struct cmd_job *job)
 	bhub_console_unfollow(cs->c.hub, job->server);
 }
 
+/*
+ * Run now: the node starts the schedule (and audits it, which comes back
+ * as an audit entry for the audit channel) or says why not.
+ */
+static void
+run_schedule(struct consoles *cs, struct cmd_job *job)
+{
+	struct bhub_cmd_result	 res;
+	struct rerr		 err;
+	char			 user[64];
+	int			 rc;
+
+	rerr_init(&err);
+	snprintf(user, sizeof(user), "discord:%s", job->user_id);
+	rc = bhub_schedule_run(cs->c.hub, job->node, job->server, user,
+	    job->schedule, CONS_ANSWER_MS, &res, &err);
+	log_info("run schedule %s of %s by %s: %s", job->schedule, job->server,
+	    job->user_id, rc == 0 ? "started" : err.msg);
+	edit_original(cs, job, cmd_schedule_run_message(job, res.code,
+	    rc == 0 ? NULL : err.msg));
+}
+
 /* Follow: the logs message goes on the ticker's list. */
 static void
 run_follow(struct consoles *cs, struct cmd_job *job)
@@ -332,6 +354,8 @@ worker(void *arg)
 			run_command(cs, job);
 		else if (job->kind == JOB_LOGS)
 			run_logs(cs, job);
+		else if (job->kind == JOB_SCHEDULE_RUN)
+			run_schedule(cs, job);
 		if (job->kind == JOB_FOLLOW)
 			run_follow(cs, job);	/* takes the job */
 		else

@@ -43,7 +43,7 @@ int	consoles_start(struct consoles **out, const struct consoles_conf *conf,
 /* Stops the workers and frees everything; takes NULL. */
 void	consoles_stop(struct consoles *cs);
 
-/* Takes a JOB_CONSOLE, JOB_LOGS or JOB_FOLLOW job. */
+/* Takes a JOB_CONSOLE, JOB_LOGS, JOB_FOLLOW or JOB_SCHEDULE_RUN job. */
 void	consoles_submit(struct consoles *cs, struct cmd_job *job);
 
 /* An audit entry a node sent ({time, server, who, line}, borrowed). */

@@ -151,6 +151,16 @@ int	bhub_command(struct bhub *h, const char *node, const char *server,
 	    const char *user, const char *line, long timeout_ms,
 	    struct bhub_cmd_result *res, struct rerr *err);
 
+/*
+ * Asks node to run server's schedule now for user ("discord:ID") and
+ * waits up to timeout_ms for its answer. Returns 0 when the run started,
+ * else -1 with res->code (HUBP_CODE_BUSY: a run of it goes on; "offline":
+ * the node is not connected) and err saying why.
+ */
+int	bhub_schedule_run(struct bhub *h, const char *node,
+	    const char *server, const char *user, const char *schedule,
+	    long timeout_ms, struct bhub_cmd_result *res, struct rerr *err);
+
 /* Sets the audit listener (NULL: none). */
 void	bhub_set_audit(struct bhub *h, bhub_audit_cb cb, void *arg);
 

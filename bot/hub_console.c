@@ -361,11 +361,14 @@ bhub_console_wait(struct bhub *h, const char *server, uint64_t after,
 	return got;
 }
 
-/* Sends a console command and waits for its answer. */
-int
-bhub_command(struct bhub *h, const char *node, const char *server,
-    const char *user, const char *line, long timeout_ms,
-    struct bhub_cmd_result *res, struct rerr *err)
+/*
+ * Sends a console command (schedule NULL) or a schedule_run (line NULL)
+ * and waits for the node's command_result.
+ */
+static int
+send_wait(struct bhub *h, const char *node, const char *server,
+    const char *user, const char *line, const char *schedule,
+    long timeout_ms, struct bhub_cmd_result *res, struct rerr *err)
 {
 	struct hub_node	 *n;
 	struct hub_cmd	  q, **pp;
@@ -388,7 +391,8 @@ bhub_command(struct bhub *h, const char *node, const char *server,
 	snprintf(q.id, sizeof(q.id), "cmd-%lu", ++h->cmd_id);
 	q.next = h->cmds;
 	h->cmds = &q;
-	hub_queue_locked(n, hubp_command(q.id, server, user, line));
+	hub_queue_locked(n, schedule != NULL ? hubp_schedule_run(q.id,
+	    server, schedule, user) : hubp_command(q.id, server, user, line));
 	ws_loop_wake(h->loop);
 	while (!q.done)
 		if (pthread_cond_timedwait(&h->cv, &h->mu, &ts) == ETIMEDOUT)
@@ -413,10 +417,30 @@ bhub_command(struct bhub *h, const char *node, const char *server,
 		res->retry_ms = q.retry_ms;
 		if (strcmp(q.code, HUBP_CODE_OK) != 0)
 			rc = rerr_set(err, -1, "%s", q.error != NULL ?
-			    q.error : "the node refused the command");
+			    q.error : "the node refused the request");
 	}
 	free(q.error);
 	return rc;
+}
+
+/* Sends a console command and waits for its answer. */
+int
+bhub_command(struct bhub *h, const char *node, const char *server,
+    const char *user, const char *line, long timeout_ms,
+    struct bhub_cmd_result *res, struct rerr *err)
+{
+	return send_wait(h, node, server, user, line, NULL, timeout_ms, res,
+	    err);
+}
+
+/* Runs a schedule now and waits for the node's answer. */
+int
+bhub_schedule_run(struct bhub *h, const char *node, const char *server,
+    const char *user, const char *schedule, long timeout_ms,
+    struct bhub_cmd_result *res, struct rerr *err)
+{
+	return send_wait(h, node, server, user, NULL, schedule, timeout_ms,
+	    res, err);
 }
 
 /* Sets the audit listener. */

@@ -179,6 +179,18 @@ int	panel_server_power(struct panel *p, const struct panel_req *req,
 	    const char *name, enum panel_power action,
 	    struct panel_result *res, struct rerr *err);
 /*
+ * Replaces the server's schedules with yaml_text, one YAML list (written
+ * into the file under schedules:, comments kept); blank text removes the
+ * key (the server then has roost.yaml's default schedules). Returns as
+ * panel_server_set: ROOST_EINVAL for text that is not one list or that
+ * does not stay under its key, and the validation problems (a bad cron,
+ * a start task, too many tasks) with nothing committed.
+ */
+int	panel_server_set_schedules(struct panel *p,
+	    const struct panel_req *req, const char *name,
+	    const char *yaml_text, struct panel_result *res,
+	    struct rerr *err);
+/*
  * Asks the server's node for a backup now: sets backupRequestedAt to the
  * current UTC time and backupNote to note (NULL removes an old note).
  * Returns as panel_server_set; ROOST_EINVAL for a note that is not one

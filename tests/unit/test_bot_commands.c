@@ -26,6 +26,7 @@
 #define HELPER	"333333333333333333"
 #define ALICE	"444444444444444444"	/* owns demo, db, survival */
 #define BOB	"555555555555555555"	/* member of demo */
+#define VOWNER	"666666666666666666"	/* owns vanilla */
 
 static struct state		*st;
 static struct egg_library	*eggs;
@@ -57,9 +58,27 @@ teardown(void **state)
 	return 0;
 }
 
+/* vanilla's schedules as its node reports them (docs/status.md). */
+static const char vanilla_report[] = "{\"name\":\"vanilla\","
+    "\"phase\":\"Running\",\"schedules\":[{\"name\":\"nightly-restart\","
+    "\"cron\":\"0 5 * * *\",\"timezone\":\"Europe/Berlin\",\"nextRun\":"
+    "\"2026-12-03T05:00:00+01:00\",\"running\":false,\"failures\":1,"
+    "\"lastRun\":{\"fire\":\"2026-12-02T05:00:00+01:00\",\"by\":"
+    "\"schedule\",\"startedAt\":\"2026-12-02T05:00:00+01:00\","
+    "\"finishedAt\":\"2026-12-02T05:05:01+01:00\",\"result\":\"failed\","
+    "\"tasks\":[{\"task\":\"command\",\"result\":\"succeeded\"},"
+    "{\"task\":\"command\",\"result\":\"succeeded\"},{\"task\":"
+    "\"restart\",\"result\":\"failed\",\"message\":\"engine said "
+    "```no``` <@everyone>\\nagain\"}]}},{\"name\":\"backup\",\"cron\":"
+    "\"30 4 * * *\",\"timezone\":\"UTC\",\"nextRun\":"
+    "\"2026-12-03T04:30:00Z\",\"running\":true,\"failures\":0,"
+    "\"lastRun\":null}]}";
+
 static cJSON *
 report(void *arg, const char *name)
 {
+	if (strcmp(name, "vanilla") == 0)
+		return cJSON_Parse(vanilla_report);
 	if (strcmp(name, "demo") != 0)
 		return NULL;
 	return cJSON_Parse("{\"name\":\"demo\",\"phase\":\"Running\","
@@ -1320,6 +1339,275 @@ test_move_commands(void **state)
 	}
 }
 
+/* A component press by user with role (or NULL) on custom_id. */
+static cJSON *
+press(const char *user, const char *role, const char *custom_id)
+{
+	char	*d;
+	cJSON	*o;
+
+	xasprintf(&d, "{\"custom_id\":\"%s\",\"component_type\":2}",
+	    custom_id);
+	o = ix(3, user, role, d);
+	free(d);
+	return o;
+}
+
+/* The custom_ids of a message's buttons, space-separated, in order. */
+static void
+button_ids(const cJSON *m, struct buf *out)
+{
+	const cJSON	*row, *b;
+
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(m,
+	    "components"))
+		cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(row,
+		    "components"))
+			buf_addf(out, "%s ", json_str(b, "custom_id", ""));
+}
+
+static void
+test_schedules_list(void **state)
+{
+	struct cmd_job	*job;
+	struct buf	 ids;
+	const char	*text;
+	cJSON		*r;
+
+	/* a helper (view) sees vanilla's schedules with the node's report */
+	r = run(slash("schedules", "vanilla", BOB, HELPER), &job);
+	assert_null(job);
+	assert_int_equal(json_int64(r, "type", 0), CB_MESSAGE);
+	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
+	text = json_str(r, "data.content", "");
+	assert_contains(text, "Schedules of `vanilla` on `node-b`");
+	assert_contains(text, "**nightly-restart** \xc2\xb7 `0 5 * * *` "
+	    "Europe/Berlin \xc2\xb7 only when running");
+	assert_contains(text, "Tasks: command `say Restart in 5 minutes`, "
+	    "+4m command `say Restart in 1 minute`, +1m restart");
+	assert_contains(text, "Next run: 2026-12-03T05:00:00+01:00 \xc2\xb7 "
+	    "1 failed run\n");
+	assert_contains(text, "Last run: 2026-12-02T05:00:00+01:00 **failed**"
+	    " \xc2\xb7 command succeeded, command succeeded, restart failed "
+	    "(engine said '''no''' <@everyone>'again)");
+	assert_contains(text, "**backup** \xc2\xb7 `30 4 * * *` (node's "
+	    "zone)\nTasks: backup\nNext run: 2026-12-03T04:30:00Z \xc2\xb7 "
+	    "running now\nLast run: never");
+	/* nobody is mentioned, whatever the node wrote */
+	assert_int_equal(cJSON_GetArraySize(json_get(r,
+	    "data.allowed_mentions.parse")), 0);
+	assert_non_null(json_get(r, "data.allowed_mentions.parse"));
+	buf_init(&ids, 0);
+	button_ids(json_get(r, "data"), &ids);
+	assert_string_equal(buf_str(&ids), "sr:vanilla:nightly-restart "
+	    "sr:vanilla:backup se:vanilla ");
+	buf_dispose(&ids);
+	cJSON_Delete(r);
+
+	/* a server without schedules */
+	r = run(slash("schedules", "demo", ALICE, NULL), &job);
+	assert_contains(json_str(r, "data.content", ""), "`demo` has no "
+	    "schedules.");
+	buf_init(&ids, 0);
+	button_ids(json_get(r, "data"), &ids);
+	assert_string_equal(buf_str(&ids), "se:demo ");
+	buf_dispose(&ids);
+	cJSON_Delete(r);
+
+	/* BOB may not view vanilla */
+	r = run(slash("schedules", "vanilla", BOB, NULL), &job);
+	assert_null(job);
+	assert_true(strstr(json_str(r, "data.content", ""), "nightly") ==
+	    NULL);
+	cJSON_Delete(r);
+}
+
+/* Ten schedules of twenty long tasks: cut to Discord's limits. */
+static void
+test_schedules_cut(void **state)
+{
+	struct state_server	 srv;
+	struct state_schedule	 sc[STATE_MAX_SCHEDULES];
+	struct state_task	 t[STATE_MAX_TASKS];
+	struct cmd_env		 env;
+	struct buf		 ids;
+	char			 names[STATE_MAX_SCHEDULES][70], line[200];
+	char			 cron[] = "*/5 * * * *", srvname[] = "big";
+	char			 zone[] = "America/Argentina/ComodRivadavia";
+	char			 node[] = "node-a";
+	const cJSON		*rows;
+	cJSON			*m;
+	size_t			 i;
+
+	memset(&srv, 0, sizeof(srv));
+	memset(sc, 0, sizeof(sc));
+	memset(t, 0, sizeof(t));
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	for (i = 0; i < STATE_MAX_TASKS; i++) {
+		t[i].kind = STATE_TASK_COMMAND;
+		t[i].arg = line;
+	}
+	for (i = 0; i < STATE_MAX_SCHEDULES; i++) {
+		snprintf(names[i], sizeof(names[i]), "s%zu-%.55s", i,
+		    "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn");
+		sc[i].name = names[i];
+		sc[i].cron = cron;
+		sc[i].timezone = zone;
+		sc[i].tasks = t;
+		sc[i].ntasks = STATE_MAX_TASKS;
+	}
+	srv.name = srvname;
+	srv.node = node;
+	srv.schedules.v = sc;
+	srv.schedules.n = STATE_MAX_SCHEDULES;
+	env_init(&env);
+	m = cmd_schedules_message(&env, &srv);
+	assert_true(strlen(json_str(m, "content", "")) <= 2000);
+	assert_contains(json_str(m, "content", ""), "Tasks: command `xxxx");
+	assert_contains(json_str(m, "content", ""), "\xe2\x80\xa6` and 18 more "
+	    "tasks\n");
+	assert_contains(json_str(m, "content", ""), "more not shown");
+	/* the buttons: one per schedule shown, at most five a row */
+	rows = cJSON_GetObjectItemCaseSensitive(m, "components");
+	assert_true(cJSON_GetArraySize(rows) >= 1);
+	assert_true(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetArrayItem(rows, 0), "components")) <= 5);
+	buf_init(&ids, 0);
+	button_ids(m, &ids);
+	assert_contains(buf_str(&ids), "sr:big:s0-");
+	assert_true(strstr(buf_str(&ids), "sr:big:s9-") == NULL);
+	buf_dispose(&ids);
+	cJSON_Delete(m);
+}
+
+static void
+test_schedule_run_button(void **state)
+{
+	struct cmd_job	*job;
+	cJSON		*r, *m;
+
+	/* the owner: a schedule run job for the console workers */
+	r = run(press(VOWNER, NULL, "sr:vanilla:nightly-restart"), &job);
+	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
+	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
+	assert_non_null(job);
+	assert_int_equal(job->kind, JOB_SCHEDULE_RUN);
+	assert_true(CMD_JOB_CONSOLE(job->kind));
+	assert_string_equal(job->server, "vanilla");
+	assert_string_equal(job->node, "node-b");
+	assert_string_equal(job->schedule, "nightly-restart");
+	assert_string_equal(job->user_id, VOWNER);
+
+	/* what the answer says for each of the node's answers */
+	m = cmd_schedule_run_message(job, "ok", NULL);
+	assert_contains(json_str(m, "content", ""), "Started schedule "
+	    "`nightly-restart` of `vanilla` on `node-b`");
+	cJSON_Delete(m);
+	m = cmd_schedule_run_message(job, "busy", "schedule 'nightly-restart'"
+	    " of \"vanilla\" is running");
+	assert_contains(json_str(m, "content", ""), "already running");
+	cJSON_Delete(m);
+	m = cmd_schedule_run_message(job, "offline", "node node-b is not "
+	    "connected");
+	assert_contains(json_str(m, "content", ""), "node `node-b` is not "
+	    "connected");
+	cJSON_Delete(m);
+	m = cmd_schedule_run_message(job, "not_found", "server \"vanilla\" "
+	    "has no schedule 'nightly-restart' on this node");
+	assert_contains(json_str(m, "content", ""), "not started: server "
+	    "\"vanilla\" has no schedule");
+	cJSON_Delete(m);
+	cmd_job_free(job);
+	cJSON_Delete(r);
+
+	/* an admin may too */
+	r = run(press(ADMIN, ADMIN, "sr:vanilla:backup"), &job);
+	assert_non_null(job);
+	assert_string_equal(job->schedule, "backup");
+	cmd_job_free(job);
+	cJSON_Delete(r);
+
+	/* a helper sees the list but may not run a schedule */
+	refused(press(BOB, HELPER, "sr:vanilla:backup"), "`schedule`");
+	/* a schedule no longer in the state, a malformed id */
+	refused(press(VOWNER, NULL, "sr:vanilla:weekly"), "no schedule "
+	    "`weekly`");
+	refused(press(VOWNER, NULL, "sr:vanilla"), "malformed");
+}
+
+static void
+test_schedules_modal(void **state)
+{
+	struct cmd_job	*job;
+	const char	*v;
+	const cJSON	*in;
+	cJSON		*r;
+
+	/* the owner opens the modal, prefilled with the schedules as YAML */
+	r = run(press(VOWNER, NULL, "se:vanilla"), &job);
+	assert_null(job);
+	assert_int_equal(json_int64(r, "type", 0), CB_MODAL);
+	assert_string_equal(json_str(r, "data.custom_id", ""), "sm:vanilla");
+	in = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(json_get(r,
+	    "data.components"), 0), "component");
+	assert_int_equal(json_int64(in, "style", 0), 2);	/* paragraph */
+	assert_int_equal(json_int64(in, "max_length", 0), 4000);
+	assert_true(strlen(json_str(in, "placeholder", "")) <= 100);
+	v = json_str(in, "value", "");
+	assert_string_equal(v, "- name: nightly-restart\n"
+	    "  cron: \"0 5 * * *\"\n  timezone: \"Europe/Berlin\"\n"
+	    "  onlyWhenRunning: true\n  tasks:\n"
+	    "    - command: \"say Restart in 5 minutes\"\n"
+	    "    - after: 4m\n      command: \"say Restart in 1 minute\"\n"
+	    "    - after: 1m\n      restart: true\n"
+	    "- name: backup\n  cron: \"30 4 * * *\"\n  tasks:\n"
+	    "    - backup: { note: \"nightly\" }\n");
+	cJSON_Delete(r);
+
+	/* a helper (view, power) may neither open nor submit it */
+	refused(press(BOB, HELPER, "se:vanilla"), "`edit`");
+	refused(modal(BOB, HELPER, "sm:vanilla", "yaml", "[]", NULL),
+	    "`edit`");
+
+	/* the submit: a git job with the typed text, answered later */
+	r = run(modal(VOWNER, NULL, "sm:vanilla", "yaml", "- name: x\\n"
+	    "  cron: \\\"* * * * *\\\"\\n  tasks: [ { command: \\\"say <hi>\\\" } ]",
+	    NULL), &job);
+	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
+	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
+	assert_non_null(job);
+	assert_int_equal(job->kind, JOB_SCHEDULES);
+	assert_false(CMD_JOB_CONSOLE(job->kind));
+	assert_string_equal(job->server, "vanilla");
+	assert_string_equal(job->yaml, "- name: x\n  cron: \"* * * * *\"\n"
+	    "  tasks: [ { command: \"say <hi>\" } ]");
+	cJSON_Delete(r);
+	{
+		struct cmd_env		env;
+		struct cmd_result	res;
+		cJSON			*m;
+
+		env_init(&env);
+		memset(&res, 0, sizeof(res));
+		snprintf(res.commit, sizeof(res.commit), "abcdef0123456789");
+		m = cmd_job_message(&env, job, &res);
+		assert_contains(json_str(m, "content", ""), "Schedules of "
+		    "`vanilla` committed \xc2\xb7 commit `abcdef0`");
+		cJSON_Delete(m);
+		res.rc = ROOST_EINVAL;
+		res.problems = xstrdup("servers/vanilla.yaml:14:11: "
+		    "schedules[0].cron: minute 61 is out of range");
+		m = cmd_job_message(&env, job, &res);
+		assert_contains(json_str(m, "content", ""), "was refused; "
+		    "nothing was committed");
+		assert_contains(json_str(m, "content", ""), "minute 61");
+		cJSON_Delete(m);
+		free(res.problems);
+	}
+	cmd_job_free(job);
+}
+
 int
 main(void)
 {
@@ -1342,6 +1630,10 @@ main(void)
 		cmocka_unit_test(test_backup_commands),
 		cmocka_unit_test(test_backup_follow),
 		cmocka_unit_test(test_move_commands),
+		cmocka_unit_test(test_schedules_list),
+		cmocka_unit_test(test_schedules_cut),
+		cmocka_unit_test(test_schedule_run_button),
+		cmocka_unit_test(test_schedules_modal),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

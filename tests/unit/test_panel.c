@@ -795,6 +795,102 @@ test_panel__backup_restore_requests(void **state)
 }
 
 static void
+test_panel__schedules(void **state)
+{
+	struct panel		*p = open_panel("w", NULL);
+	struct panel_result	 res;
+	struct panel_req	 req = { AUTHOR, NULL };
+	struct rerr		 err;
+	int			 n;
+	size_t			 i, seen = 0;
+
+	assert_rok(create(p, "sched", 1024, NULL, &res, &err), &err);
+	panel_result_dispose(&res);
+
+	/* a valid list: committed under schedules:, the rest kept */
+	panel_result_init(&res);
+	n = count("r.git");
+	assert_rok(panel_server_set_schedules(p, &req, "sched",
+	    "# nightly\n- name: nightly\n  cron: \"0 5 * * *\"\n"
+	    "  timezone: Europe/Berlin\n  tasks:\n"
+	    "    - command: \"say <Restart> \xe2\x80\xa8 soon\"\n"
+	    "    - after: 1m\n      restart: true\n", &res, &err), &err);
+	assert_int_equal(count("r.git"), n + 1);
+	assert_contains(res.summary, "roost server schedules sched");
+	assert_int_equal(unit_sh("grep -q '^schedules:' w/servers/sched.yaml &&"
+	    " grep -q '^  - name: nightly' w/servers/sched.yaml && "
+	    "grep -q '^  # nightly' w/servers/sched.yaml && "
+	    "grep -q '^      - after: 1m' w/servers/sched.yaml && "
+	    "grep -q '^egg: demo/demo' w/servers/sched.yaml"), 0);
+	unit_assert_sh_eq("", "git -C w status --porcelain");
+	panel_result_dispose(&res);
+
+	/* a bad cron: refused with the validation message, no commit */
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_set_schedules(p, &req, "sched",
+	    "- name: bad\n  cron: \"61 * * * *\"\n  tasks: [ { restart: "
+	    "true } ]\n", &res, &err), ROOST_EINVAL);
+	assert_contains(err.msg, "nothing was committed");
+	for (i = 0; i < res.diags.n; i++)
+		if (strcmp(res.diags.v[i].path, "servers/sched.yaml") == 0 &&
+		    strstr(res.diags.v[i].msg, "61") != NULL)
+			seen++;
+	assert_true(seen > 0);
+	assert_int_equal(count("r.git"), n + 1);
+	panel_result_dispose(&res);
+
+	/* a start task: refused with the explanation */
+	panel_result_init(&res);
+	rerr_init(&err);
+	seen = 0;
+	assert_int_equal(panel_server_set_schedules(p, &req, "sched",
+	    "- name: up\n  cron: \"0 6 * * *\"\n  tasks: [ { start: true } ]\n",
+	    &res, &err), ROOST_EINVAL);
+	for (i = 0; i < res.diags.n; i++)
+		if (strstr(res.diags.v[i].msg, "state") != NULL)
+			seen++;
+	assert_true(seen > 0);
+	assert_int_equal(count("r.git"), n + 1);
+	panel_result_dispose(&res);
+
+	/* not a list, YAML that would leave its key: refused before git */
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_set_schedules(p, &req, "sched",
+	    "name: x\n", &res, &err), ROOST_EINVAL);
+	assert_contains(err.msg, "must be a YAML list");
+	panel_result_dispose(&res);
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_equal(panel_server_set_schedules(p, &req, "sched",
+	    "- [oops\n", &res, &err), ROOST_EINVAL);
+	assert_contains(err.msg, "not YAML");
+	panel_result_dispose(&res);
+	/* a document end and a second key: never outside schedules: */
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_int_not_equal(panel_server_set_schedules(p, &req, "sched",
+	    "- name: x\n  cron: \"* * * * *\"\n  tasks: [ { restart: true } ]"
+	    "\n...\nstate: stopped\n", &res, &err), 0);
+	panel_result_dispose(&res);
+	assert_int_equal(count("r.git"), n + 1);
+	assert_int_equal(unit_sh("grep -q '^state: ' w/servers/sched.yaml"),
+	    0);
+
+	/* blank: the key goes (roost.yaml's defaults apply again) */
+	panel_result_init(&res);
+	rerr_init(&err);
+	assert_rok(panel_server_set_schedules(p, &req, "sched", "  \n# none\n",
+	    &res, &err), &err);
+	assert_int_equal(count("r.git"), n + 2);
+	assert_int_equal(unit_sh("grep -q 'schedules' w/servers/sched.yaml"),
+	    1);
+	panel_result_dispose(&res);
+	panel_close(p);
+}
+
+static void
 test_panel__sftp_and_members(void **state)
 {
 	struct panel		*p = open_panel("w", NULL);
@@ -1072,6 +1168,7 @@ main(void)
 		cmocka_unit_test(test_panel__racing_writers),
 		cmocka_unit_test(test_panel__power_delete_history),
 		cmocka_unit_test(test_panel__backup_restore_requests),
+		cmocka_unit_test(test_panel__schedules),
 		cmocka_unit_test(test_panel__revert_and_rollback),
 		cmocka_unit_test(test_panel__sftp_and_members),
 		cmocka_unit_test(test_panel__placement),

@@ -318,7 +318,7 @@ cmd_server_schedules(int argc, char *argv[])
 			if (strcmp(format, "json") == 0) {
 				char *s = json_print_pretty(json_get(o,
 				    "schedules") != NULL ? json_get(o,
-				    "schedules") : cJSON_CreateArray());
+				    "schedules") : json_new_array());
 
 				printf("%s\n", s);
 				free(s);

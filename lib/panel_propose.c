@@ -121,14 +121,16 @@ static char *
 discord_id(const char *email)
 {
 	const char	*at = strchr(email, '@');
-	size_t		 n;
+	char		*id;
 
 	if (at == NULL || strcmp(at, "@users.discord.invalid") != 0)
 		return NULL;
-	n = at - email;
-	if (n < 17 || n > 20 || strspn(email, "0123456789") != n)
+	id = xstrndup(email, (size_t)(at - email));
+	if (!state_snowflake_valid(id)) {
+		free(id);
 		return NULL;
-	return xstrndup(email, n);
+	}
+	return id;
 }
 
 /* Reads servers/<name>.yaml at rev into out; *has says if it is there. */

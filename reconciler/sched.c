@@ -372,7 +372,7 @@ run_new(struct sched *s, const struct state_schedule *def, int64_t fire,
 	one.n = 1;
 	one.set = 1;
 	state_schedules_copy(&r->def, &one);
-	r->tasks = cJSON_CreateArray();
+	r->tasks = json_new_array();
 	r->collect = -1;
 	return r;
 }
@@ -1368,7 +1368,7 @@ sched_status_json(struct sched *s, const char *server)
 
 	pthread_mutex_lock(&s->mu);
 	if ((sv = srv_find(s, server)) != NULL && sv->n > 0) {
-		a = cJSON_CreateArray();
+		a = json_new_array();
 		for (i = 0; i < sv->n; i++) {
 			const struct sc_ent *e = sv->e[i];
 

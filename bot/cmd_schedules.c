@@ -426,8 +426,12 @@ cmd_schedules_edit_button(const struct cmd_call *c)
 	    "- name: nightly\n  cron: \"0 5 * * *\"\n  tasks:\n"
 	    "    - restart: true");
 	/* a paragraph, not one line */
-	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-	    in, "component"), "style", cJSON_CreateNumber(2));
+	{
+		cJSON	*ti = cJSON_GetObjectItemCaseSensitive(in, "component");
+
+		cJSON_DeleteItemFromObjectCaseSensitive(ti, "style");
+		json_add_num(ti, "style", 2);
+	}
 	cJSON_AddItemToArray(comps, in);
 	buf_dispose(&b);
 	return r;

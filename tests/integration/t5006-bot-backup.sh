@@ -37,23 +37,7 @@ world() {
 test_expect_success 'setup: the fake Discord, the bot, roostd with a local target, a running demo server' '
 	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
 	docker_cleanup_label roost.node=$NODE &&
-	mkdir -p repo/nodes repo/servers &&
-	git init -q -b main repo &&
-	cat >repo/roost.yaml <<-EOF &&
-	apiVersion: roost/v1
-	kind: Config
-	access:
-	  - role: "$ADMIN"
-	    permissions: [admin]
-	EOF
-	cat >repo/nodes/$NODE.yaml <<-EOF &&
-	apiVersion: roost/v1
-	kind: Node
-	name: $NODE
-	address: 127.0.0.1
-	ports: $(ports_yaml $PORT1)
-	capacity: { memory: 4096, disk: 10240, cpu: 400 }
-	EOF
+	hub_repo $PORT1 &&
 	{
 		server_yaml $S $PORT1 running 100
 		printf "members:\n  - { id: \"%s\", permissions: [view, power] }\n" "$BOB"

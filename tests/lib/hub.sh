@@ -6,6 +6,8 @@
 #                      signed for localhost and 127.0.0.1
 #   node_token SECRET  writes SECRET to ./nodetoken and prints its SHA-256,
 #                      as bot.yaml's tokenSha256 wants it
+#   hub_repo PORT...   a git repository ./repo with roost.yaml (role $ADMIN
+#                      is admin) and node $NODE on 127.0.0.1 with PORTs
 #   hub_roostd_yaml URL [LINE]
 #                      writes ./roostd.yaml: node $NODE on file://remote.git,
 #                      data in ./data, API $API, no SFTP, the hub at URL
@@ -33,6 +35,26 @@ hub_cert() {
 node_token() {
 	echo "$1" >nodetoken &&
 	tr -d "\n" <nodetoken | sha256sum | cut -d" " -f1
+}
+
+hub_repo() {
+	mkdir -p repo/nodes repo/servers &&
+	git init -q -b main repo &&
+	cat >repo/roost.yaml <<-EOF &&
+	apiVersion: roost/v1
+	kind: Config
+	access:
+	  - role: "$ADMIN"
+	    permissions: [admin]
+	EOF
+	cat >repo/nodes/$NODE.yaml <<-EOF
+	apiVersion: roost/v1
+	kind: Node
+	name: $NODE
+	address: 127.0.0.1
+	ports: $(ports_yaml "$@")
+	capacity: { memory: 4096, disk: 10240, cpu: 400 }
+	EOF
 }
 
 hub_roostd_yaml() {

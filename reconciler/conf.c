@@ -115,6 +115,13 @@ static const struct field conf_keys[] = {
 	{ "backups",		FIELD_MAP, 0, 0, 0, 0, conf_backup_keys },
 	{ "scheduleGrace",	FIELD_DURATION, OFF(sched_grace_ms), 0,
 	    86400000 },
+	{ "backoffMin",		FIELD_DURATION, OFF(backoff_min_ms), 100,
+	    3600000 },
+	{ "backoffMax",		FIELD_DURATION, OFF(backoff_max_ms), 100,
+	    86400000 },
+	{ "crashLoopMax",	FIELD_INT, OFF(crashloop_max), 1, 1000 },
+	{ "crashLoopWindow",	FIELD_DURATION, OFF(crashloop_window_ms), 1000,
+	    7 * 86400000LL },
 	{ NULL }
 };
 
@@ -134,6 +141,10 @@ conf_defaults(struct conf *c)
 	c->network = xstrdup("roost0");
 	c->stop_ms = 30 * 1000;
 	c->sched_grace_ms = 60 * 1000;
+	c->backoff_min_ms = 5 * 1000;
+	c->backoff_max_ms = 5 * 60 * 1000;
+	c->crashloop_max = 5;
+	c->crashloop_window_ms = 10 * 60 * 1000;
 	c->install_ms = 30 * 60 * 1000;
 	c->api_group = xstrdup("roost");
 	c->con_lines = 1000;
@@ -367,6 +378,9 @@ conf_load(struct conf **out, const char *path, struct diags *d)
 	if (c->con_throttle_ms == 0 || c->con_rate_ms == 0)
 		diags_add(d, path, 0, 0, "'console.throttleInterval' and "
 		    "'console.commandWindow' must not be 0");
+	if (c->backoff_max_ms < c->backoff_min_ms)
+		diags_add(d, path, 0, 0, "'backoffMax' must not be shorter "
+		    "than 'backoffMin'");
 	if (c->sftp_host_key == NULL)
 		xasprintf(&c->sftp_host_key, "%s/sftp/host_ed25519",
 		    c->data_dir);

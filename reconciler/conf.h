@@ -70,6 +70,10 @@ struct conf {
 	size_t		 ntargets;
 	int		 backup_level;	/* backups.compressionLevel, 3 */
 	uint64_t	 sched_grace_ms; /* scheduleGrace, default 1 min */
+	uint64_t	 backoff_min_ms; /* backoffMin, default 5 s */
+	uint64_t	 backoff_max_ms; /* backoffMax, default 5 min */
+	int		 crashloop_max;	/* crashLoopMax, default 5 */
+	uint64_t	 crashloop_window_ms; /* crashLoopWindow, 10 min */
 };
 
 /*

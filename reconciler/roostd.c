@@ -837,6 +837,10 @@ rd_start_recon(struct roostd *rd)
 	rc.trash_retention_ms = rd->conf->trash_ms;
 	rc.stop_timeout_ms = rd->conf->stop_ms;
 	rc.install_timeout_ms = rd->conf->install_ms;
+	rc.backoff_min_ms = rd->conf->backoff_min_ms;
+	rc.backoff_max_ms = rd->conf->backoff_max_ms;
+	rc.crashloop_max = rd->conf->crashloop_max;
+	rc.crashloop_window_ms = rd->conf->crashloop_window_ms;
 	rc.keys = rd->keys;
 	rc.nkeys = rd->nkeys;
 	rc.on_change = rd_on_change;

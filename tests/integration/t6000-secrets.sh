@@ -108,8 +108,7 @@ test_expect_success 'roostd makes a private key pair at its first start and show
 	commit "the nodes'"'"' keys" &&
 	wait_for 20 sh -c "roost status --api $API1 --format json | grep -q \"sealKeyCommitted\\\": *true\"" &&
 	roost status --api $API1 | grep -qx "sealKey $k1" &&
-	wait_phase $B Running 90 &&
-	started $B >b-started
+	wait_phase $B Running 90
 '
 
 test_expect_success 'roost validate warns about a plaintext secret' '
@@ -147,20 +146,21 @@ test_expect_success 'the container runs with the plaintext in its environment' '
 '
 
 test_expect_success 'a value sealed for the other node only, a damaged and a truncated one: that server is Invalid' '
+	wait_phase $B Running 60 && started $B >b-started &&
 	server $X $N1 $PX >repo/servers/$X.yaml &&
 	v=$(printf "%s" "$SX" | roost secret seal --repo repo --node $N2) &&
 	case "$v" in sealed:v1:$N2:*) ;; *) false ;; esac &&
 	setvar $X "$v" && commit "X sealed for N2 only" &&
-	wait_phase $X Invalid 30 &&
+	wait_phase $X Invalid 60 &&
 	st $API1 $X message >msg &&
 	grep -q "variable .RCON_PASS. does not open on this node: sealed for $N2, not for this node .$N1." msg &&
 	v=$(printf "%s" "$SX" | roost secret seal --repo repo --node $N1) &&
 	bad=$(echo "$v" | sed "s/^\(sealed:v1:$N1:[0-9a-f]*:.\{20\}\)\(.\)/\1\2\2/; s/\(.\)\(.\{30\}\)$/\2/") &&
 	test "$bad" != "$v" && test ${#bad} -eq ${#v} &&
 	setvar $X "$bad" && commit "X damaged" &&
-	wait_for 30 sh -c "roost status --api $API1 --format json | grep -q \"does not open: it is damaged\"" &&
+	wait_for 60 sh -c "roost status --api $API1 --format json | grep -q \"does not open: it is damaged\"" &&
 	setvar $X "${v%??????????????????????????????}" && commit "X truncated" &&
-	wait_for 30 sh -c "roost status --api $API1 --format json | grep \"$X\" | grep -q truncated" &&
+	wait_for 60 sh -c "roost status --api $API1 --format json | grep \"$X\" | grep -q truncated" &&
 	test "$(phase $X)" = Invalid &&
 	! docker inspect roost-$X >/dev/null 2>&1 &&
 	test "$(phase $B)" = Running && test "$(phase $A)" = Running &&

@@ -117,7 +117,9 @@ test_expect_success 'a command reaches the console in its second, the next one i
 	wait_for 20 last_is $A warn succeeded &&
 	t1=$(said_at $A warn-one) && t2=$(said_at $A warn-two) &&
 	echo "fire $fire, warn-one $t1, warn-two $t2" &&
-	python3 -c "import sys; f,a,b=$fire,$t1,$t2; sys.exit(not (f <= a < f + 1 and 2 <= b - a < 2.5))" &&
+	# The log times are the engine ones: each line carries the delay of
+	# the container in reading and printing, so the 2 s gap has a margin.
+	python3 -c "import sys; f,a,b=$fire,$t1,$t2; sys.exit(not (f <= a < f + 1 and 1.8 <= b - a < 2.8))" &&
 	test "$(said $A warn-one)" = 1 && test "$(said $A warn-two)" = 1 &&
 	test "$(last $A warn "\",\".join(t[\"result\"] for t in d[\"tasks\"])")" = succeeded,succeeded &&
 	last $A warn "d[\"tasks\"][0][\"output\"]" | grep -x warn-one &&

@@ -186,7 +186,35 @@ test_fields__roostd_yaml(void **state)
 	assert_int_equal(c->sftp_enabled, 0);
 	assert_int_equal(c->uid, 1000);
 	assert_int_equal(c->gid, 1001);
+	assert_int_equal(c->backoff_min_ms, 5000);
+	assert_int_equal(c->crashloop_max, 5);
 	conf_free(c);
+	diags_dispose(&d);
+	remove_tmp(p);
+
+	/* The crash rules a node may tune, and their bounds. */
+	p = write_tmp("roostd.yaml", "node: n1\nrepo: /r\nbackoffMin: 1s\n"
+	    "backoffMax: 2s\ncrashLoopMax: 3\ncrashLoopWindow: 2m\n");
+	diags_init(&d);
+	assert_int_equal(conf_load(&c, p, &d), 0);
+	assert_int_equal(c->backoff_min_ms, 1000);
+	assert_int_equal(c->backoff_max_ms, 2000);
+	assert_int_equal(c->crashloop_max, 3);
+	assert_int_equal(c->crashloop_window_ms, 120000);
+	conf_free(c);
+	diags_dispose(&d);
+	remove_tmp(p);
+	p = write_tmp("roostd.yaml", "node: n1\nrepo: /r\nbackoffMin: 10s\n"
+	    "backoffMax: 2s\ncrashLoopMax: 0\n");
+	diags_init(&d);
+	assert_int_equal(conf_load(&c, p, &d), ROOST_EINVAL);
+	buf_init(&out, 0);
+	diags_format(&d, &out);
+	assert_contains(buf_str(&out), ":5:15: error: 'crashLoopMax' must be at "
+	    "least 1, not 0");
+	assert_contains(buf_str(&out), "'backoffMax' must not be shorter than "
+	    "'backoffMin'");
+	buf_dispose(&out);
 	diags_dispose(&d);
 	remove_tmp(p);
 

@@ -72,6 +72,7 @@ alert_event_bit(enum alert_event e)
 	case AE_INSTALL:	return ALERT_INSTALL;
 	case AE_START:		return ALERT_START;
 	case AE_SCHEDULE:	return ALERT_SCHEDULE;
+	case AE_BACKUP:		return ALERT_BACKUP;
 	default:		return 0;
 	}
 }
@@ -87,6 +88,11 @@ alert_step(struct alert_track *t, const cJSON *status)
 	int			 changed = strcmp(phase, t->phase) != 0;
 	int64_t			 sf = 0;
 	const cJSON		*sc;
+	const char		*bend = json_str(status,
+				    "backups.lastBackup.finishedAt", "");
+	int			 bfail = strcmp(json_str(status,
+				    "backups.lastBackup.result", ""),
+				    "failed") == 0;
 
 	cJSON_ArrayForEach(sc, json_get(status, "schedules"))
 		sf += json_int64(sc, "failures", 0);
@@ -105,8 +111,11 @@ alert_step(struct alert_track *t, const cJSON *status)
 			e = AE_CRASH;	/* a crash between two reports */
 		else if (sf > t->sched_failures)
 			e = AE_SCHEDULE;
+		else if (bfail && strcmp(bend, t->backup_end) != 0)
+			e = AE_BACKUP;
 	}
 	t->sched_failures = sf;
+	snprintf(t->backup_end, sizeof(t->backup_end), "%s", bend);
 	snprintf(t->phase, sizeof(t->phase), "%s", phase);
 	/* roostd counts restarts since it started: a new roostd resets */
 	t->restarts = restarts;
@@ -243,6 +252,10 @@ server_msg(const struct watch *w, const struct state_server *srv,
 		snprintf(title, sizeof(title), "%s: a scheduled run failed",
 		    w->name);
 		why = sched_failed(status);
+		break;
+	case AE_BACKUP:
+		snprintf(title, sizeof(title), "%s: a backup failed", w->name);
+		why = json_str(status, "backups.lastBackup.message", why);
 		break;
 	default:
 		snprintf(title, sizeof(title), "%s crashed", w->name);

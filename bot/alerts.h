@@ -51,7 +51,8 @@ enum alert_event {
 	AE_CRASHLOOP,
 	AE_INSTALL,
 	AE_START,
-	AE_SCHEDULE	/* a schedule's run failed */
+	AE_SCHEDULE,	/* a schedule's run failed */
+	AE_BACKUP	/* a backup failed */
 };
 
 /* What the watcher remembers of a server between reports. */
@@ -59,6 +60,7 @@ struct alert_track {
 	char		 phase[32];	/* last phase seen */
 	int64_t		 restarts;	/* last container.restarts seen */
 	int64_t		 sched_failures; /* failed runs of its schedules */
+	char		 backup_end[40]; /* lastBackup.finishedAt seen */
 	int		 seen;		/* a report came before */
 };
 

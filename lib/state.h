@@ -92,7 +92,8 @@ struct state_backups {
 #define ALERT_START	0x08	/* a server failed to start */
 #define ALERT_NODE	0x10	/* a node disconnected, and came back */
 #define ALERT_SCHEDULE	0x20	/* a schedule's run failed */
-#define ALERT_ALL	0x3f
+#define ALERT_BACKUP	0x40	/* a backup failed */
+#define ALERT_ALL	0x7f
 #define ALERT_NODE_DOWN_MS	60000	/* default alerts.nodeDownAfter */
 
 /* roost.yaml's alerts. */

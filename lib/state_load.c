@@ -471,7 +471,10 @@ alerts_channel(struct fields_ctx *c, const struct field *f, const char *name,
 	a->channel = xstrdup(v->str);
 }
 
-/* alerts.on: a list of crash, crashloop, install, start, node, schedule. */
+/*
+ * alerts.on: a list of crash, crashloop, install, start, node, schedule,
+ * backup.
+ */
 static void
 alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
     const struct ydoc_node *v, void *obj)
@@ -480,6 +483,7 @@ alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
 		{ "crash", ALERT_CRASH }, { "crashloop", ALERT_CRASHLOOP },
 		{ "install", ALERT_INSTALL }, { "start", ALERT_START },
 		{ "node", ALERT_NODE }, { "schedule", ALERT_SCHEDULE },
+		{ "backup", ALERT_BACKUP },
 	};
 	struct state_alerts	*a = obj;
 	const struct ydoc_node	*it;
@@ -500,7 +504,8 @@ alerts_on(struct fields_ctx *c, const struct field *f, const char *name,
 				break;
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
 			fields_err(c, it, "'%s' takes crash, crashloop, "
-			    "install, start, node and schedule, not '%s'", name,
+			    "install, start, node, schedule and backup, not '%s'",
+			    name,
 			    ydoc_is_scalar(it) ? it->str : "a non-string");
 		else
 			a->on |= kinds[k].bit;

@@ -7,7 +7,8 @@
 # install" alert with the exit code. A server whose port another process
 # holds on the host is a "failed to start" alert with the engine's
 # reason. A schedule whose command finds its server stopped is a "a
-# scheduled run failed" alert naming the schedule and the task. A server
+# scheduled run failed" alert naming the schedule and the task. A backup
+# to a target whose path is a plain file is "a backup failed". A server
 # with alerts.enabled false crashes without an alert. Alerts mention the
 # owner only when the server file asks for it.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -17,12 +18,12 @@
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
 NODE=t5007-$TEST_RUN_ID
-read -r P GW RESUME HUB P1 P2 P3 P4 P5 < <(free_ports 9 | xargs)
+read -r P GW RESUME HUB P1 P2 P3 P4 P5 P6 < <(free_ports 10 | xargs)
 API=$TRASH/api.sock
 ADMIN=111111111111111111 OWNER=444444444444444444
 ALERTS=700000000000000009
 S1=loop-$TEST_RUN_ID S2=inst-$TEST_RUN_ID S3=port-$TEST_RUN_ID
-S4=sched-$TEST_RUN_ID S5=quiet-$TEST_RUN_ID
+S4=sched-$TEST_RUN_ID S5=quiet-$TEST_RUN_ID S6=bk-$TEST_RUN_ID
 export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID $HOLDER 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
@@ -65,7 +66,7 @@ cron_at() {	# cron_at SECS: a six-field UTC cron expression SECS from now
 test_expect_success 'setup: the fake Discord, the bot with an alerts channel, roostd with short crash rules' '
 	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
 	docker_cleanup_label roost.node=$NODE &&
-	hub_repo $P1 $P2 $P3 $P4 $P5 &&
+	hub_repo $P1 $P2 $P3 $P4 $P5 $P6 &&
 	echo "alerts: { channel: \"$ALERTS\" }" >>repo/roost.yaml &&
 	mkdir -p repo/eggs/test &&
 	sed -e "s/^name: roost demo server/name: broken demo/" \
@@ -85,7 +86,11 @@ test_expect_success 'setup: the fake Discord, the bot with an alerts channel, ro
 	backoffMax: 2s
 	crashLoopMax: 3
 	crashLoopWindow: 5m
+	backups:
+	  targets:
+	    broken: { type: local, path: $TRASH/not-a-directory }
 	EOF
+	echo "a file where the target directory should be" >not-a-directory &&
 	hub_start &&
 	wait_for 120 running $S1 && wait_for 60 running $S5
 '
@@ -163,6 +168,21 @@ import json; m=json.load(open(\"c.json\"))[0]
 d=m[\"embeds\"][0][\"description\"]
 assert \"Schedule \`announce\`: run failed\" in d, d
 assert \"command task:\" in d, d"
+'
+
+test_expect_success 'a backup to a target that cannot hold it is a "backup failed" alert' '
+	server_file $S6 $P6 stopped "backups: { target: broken }" &&
+	push "a server backed up to a broken target" &&
+	roost server backup $S6 --note doomed --repo repo --remote "" >edits.log 2>&1 &&
+	git -C repo push -q "$TRASH/remote.git" main &&
+	curl -sf -X POST --unix-socket "$API" http://x/v1/reconcile >/dev/null &&
+	wait_for 60 alerts_are "$S6: a backup failed" 1 &&
+	alert_msgs "$S6" >b.json && cat b.json &&
+	/usr/bin/python3 -c "
+import json; m=json.load(open(\"b.json\"))[0]
+d=m[\"embeds\"][0][\"description\"]
+assert \"phase **Stopped**\" in d, d
+assert \"not-a-directory\" in d or \"directory\" in d, d"
 '
 
 test_expect_success 'a server with alerts.enabled false crashes without an alert' '

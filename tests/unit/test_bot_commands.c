@@ -1076,6 +1076,15 @@ test_alert_steps(void **state)
 		    "{\"failures\":1}]}", AE_SCHEDULE },	/* a failed run */
 		{ "{\"phase\":\"Running\",\"schedules\":[{\"failures\":1}]}",
 		    AE_NONE },		/* the same failure */
+		{ "{\"phase\":\"Running\",\"backups\":{\"lastBackup\":"
+		    "{\"result\":\"succeeded\",\"finishedAt\":\"T1\"}}}",
+		    AE_NONE },
+		{ "{\"phase\":\"Running\",\"backups\":{\"lastBackup\":"
+		    "{\"result\":\"failed\",\"finishedAt\":\"T2\"}}}",
+		    AE_BACKUP },	/* a backup failed */
+		{ "{\"phase\":\"Running\",\"backups\":{\"lastBackup\":"
+		    "{\"result\":\"failed\",\"finishedAt\":\"T2\"}}}",
+		    AE_NONE },		/* the same one */
 	};
 	struct alert_track	 t;
 	cJSON			*o;
@@ -1090,6 +1099,7 @@ test_alert_steps(void **state)
 	assert_int_equal(alert_event_bit(AE_CRASHLOOP), ALERT_CRASHLOOP);
 	assert_int_equal(alert_event_bit(AE_NONE), 0);
 	assert_int_equal(alert_event_bit(AE_SCHEDULE), ALERT_SCHEDULE);
+	assert_int_equal(alert_event_bit(AE_BACKUP), ALERT_BACKUP);
 }
 
 /* /server backup and /server restore: permissions, select, confirm, jobs. */

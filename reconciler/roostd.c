@@ -1071,6 +1071,18 @@ main(int argc, char *argv[])
 		return ret;
 	}
 
+	if (util_mkdir_p(rd.conf->data_dir, 0755) == -1)
+		fatal("cannot create '%s'", rd.conf->data_dir);
+	rd_load_keys(&rd, rotate);
+	if (pubkey) {
+		printf("%s\n", rd.seal_pub);
+		for (size_t k = 0; k < rd.nkeys; k++)
+			seal_key_wipe(&rd.keys[k]);
+		egglib_free(rd.eggs);
+		conf_free(rd.conf);
+		return 0;
+	}
+
 	pthread_mutex_init(&rd.mu, NULL);
 	pthread_cond_init(&rd.cv, NULL);
 	rd.ev = ev_new();
@@ -1078,14 +1090,6 @@ main(int argc, char *argv[])
 	ev_signal_add(rd.ev, SIGTERM, rd_on_term, &rd);
 	ev_signal_add(rd.ev, SIGINT, rd_on_term, &rd);
 	ev_signal_add(rd.ev, SIGHUP, rd_on_hup, &rd);
-
-	if (util_mkdir_p(rd.conf->data_dir, 0755) == -1)
-		fatal("cannot create '%s'", rd.conf->data_dir);
-	rd_load_keys(&rd, rotate);
-	if (pubkey) {
-		printf("%s\n", rd.seal_pub);
-		return 0;
-	}
 	rerr_init(&err);
 	if (sync_open(&rd.sync, rd.conf, rd.eggs, &err) != 0)
 		fatalx("%s", err.msg);

@@ -731,6 +731,89 @@ parse_port(const char *s, int *out)
 	return (int)(end - s);
 }
 
+/* A node's ports: a list of ports and LOW-HIGH ranges. */
+static void
+node_ports(struct fields_ctx *c, const struct ydoc_node *root,
+    struct state_node *n)
+{
+	const struct ydoc_node	*v;
+	size_t			 i;
+
+	if ((v = ydoc_get(root, "ports")) == NULL || ydoc_is_null(v))
+		fields_err(c, root, "'ports' is required: the port ranges game "
+		    "servers may use, e.g. [\"25565-25665\"]");
+	else if (v->type != YDOC_SEQ)
+		fields_err(c, v, "'ports' must be a list of ports and ranges such "
+		    "as [\"25565-25665\", 27015]");
+	else
+		for (i = 0; i < v->n; i++) {
+			const struct ydoc_node *it = ydoc_item(v, i);
+			int lo, hi, k;
+
+			if (it->type != YDOC_SCALAR ||
+			    (k = parse_port(it->str, &lo)) < 0) {
+				fields_err(c, it, "'%s' is not a port or a range "
+				    "such as 25565-25665 (ports are 1 to 65535)",
+				    it->type == YDOC_SCALAR ? it->str : "?");
+				continue;
+			}
+			hi = lo;
+			if (it->str[k] == '-' &&
+			    parse_port(it->str + k + 1, &hi) < 0)
+				hi = -1;
+			else if (it->str[k] != '\0' && it->str[k] != '-')
+				hi = -1;
+			if (hi < lo) {
+				fields_err(c, it, "'%s' is not a port range: write "
+				    "LOW-HIGH with LOW <= HIGH", it->str);
+				continue;
+			}
+			n->ports = xreallocarray(n->ports, n->nports + 1,
+			    sizeof(*n->ports));
+			n->ports[n->nports].lo = lo;
+			n->ports[n->nports].hi = hi;
+			n->nports++;
+		}
+}
+
+/* How a node shares its memory: oversubscribe and memoryOverhead. */
+static void
+node_sharing(struct fields_ctx *c, const struct ydoc_node *root,
+    struct state_node *n)
+{
+	const struct ydoc_node	*v;
+
+	if ((v = ydoc_get(root, "oversubscribe")) != NULL) {
+		char	*end;
+
+		n->oversubscribe = ydoc_is_scalar(v) ? strtod(v->str, &end) :
+		    0;
+		if (!ydoc_is_scalar(v) || *end != '\0' ||
+		    n->oversubscribe < 1.0 || n->oversubscribe > 100) {
+			fields_err(c, v, "'oversubscribe' must be a ratio from 1.0 "
+			    "to 100");
+			n->oversubscribe = 1.0;
+		}
+	}
+	if ((v = ydoc_get(root, "memoryOverhead")) != NULL) {
+		int	pct;
+		char	*end;
+
+		if (ydoc_is_scalar(v) && strcmp(v->str, "wings") == 0)
+			n->overhead = STATE_OVERHEAD_WINGS;
+		else if (ydoc_is_scalar(v) && strcmp(v->str, "none") == 0)
+			n->overhead = STATE_OVERHEAD_NONE;
+		else if (ydoc_is_scalar(v) &&
+		    (pct = (int)strtol(v->str, &end, 10)) >= 0 &&
+		    pct <= 100 && end != v->str && strcmp(end, "%") == 0) {
+			n->overhead = STATE_OVERHEAD_PERCENT;
+			n->overhead_percent = pct;
+		} else
+			fields_err(c, v, "'memoryOverhead' must be wings, none or a "
+			    "percentage such as 10%%");
+	}
+}
+
 static void
 load_node(struct state *st, const char *path, const char *stem,
     const char *buf, size_t len)
@@ -764,7 +847,7 @@ load_node(struct state *st, const char *path, const char *stem,
 	struct ydoc		*doc;
 	const struct ydoc_node	*root, *v;
 	struct state_node	*n;
-	size_t			 before = st->diags->nerrors, i;
+	size_t			 before = st->diags->nerrors;
 	unsigned char		 pk[SEAL_KEYLEN];
 
 	if (ydoc_parse(&doc, path, buf, len, st->diags) != 0)
@@ -816,70 +899,8 @@ load_node(struct state *st, const char *path, const char *stem,
 		else
 			fields_fill(&c, v, cf, 3, n, "'capacity'");
 	}
-	if ((v = ydoc_get(root, "oversubscribe")) != NULL) {
-		char	*end;
-
-		n->oversubscribe = ydoc_is_scalar(v) ? strtod(v->str, &end) :
-		    0;
-		if (!ydoc_is_scalar(v) || *end != '\0' ||
-		    n->oversubscribe < 1.0 || n->oversubscribe > 100) {
-			fields_err(&c, v, "'oversubscribe' must be a ratio from 1.0 "
-			    "to 100");
-			n->oversubscribe = 1.0;
-		}
-	}
-	if ((v = ydoc_get(root, "memoryOverhead")) != NULL) {
-		int	pct;
-		char	*end;
-
-		if (ydoc_is_scalar(v) && strcmp(v->str, "wings") == 0)
-			n->overhead = STATE_OVERHEAD_WINGS;
-		else if (ydoc_is_scalar(v) && strcmp(v->str, "none") == 0)
-			n->overhead = STATE_OVERHEAD_NONE;
-		else if (ydoc_is_scalar(v) &&
-		    (pct = (int)strtol(v->str, &end, 10)) >= 0 &&
-		    pct <= 100 && end != v->str && strcmp(end, "%") == 0) {
-			n->overhead = STATE_OVERHEAD_PERCENT;
-			n->overhead_percent = pct;
-		} else
-			fields_err(&c, v, "'memoryOverhead' must be wings, none or a "
-			    "percentage such as 10%%");
-	}
-	if ((v = ydoc_get(root, "ports")) == NULL || ydoc_is_null(v))
-		fields_err(&c, root, "'ports' is required: the port ranges game "
-		    "servers may use, e.g. [\"25565-25665\"]");
-	else if (v->type != YDOC_SEQ)
-		fields_err(&c, v, "'ports' must be a list of ports and ranges such "
-		    "as [\"25565-25665\", 27015]");
-	else
-		for (i = 0; i < v->n; i++) {
-			const struct ydoc_node *it = ydoc_item(v, i);
-			int lo, hi, k;
-
-			if (it->type != YDOC_SCALAR ||
-			    (k = parse_port(it->str, &lo)) < 0) {
-				fields_err(&c, it, "'%s' is not a port or a range "
-				    "such as 25565-25665 (ports are 1 to 65535)",
-				    it->type == YDOC_SCALAR ? it->str : "?");
-				continue;
-			}
-			hi = lo;
-			if (it->str[k] == '-' &&
-			    parse_port(it->str + k + 1, &hi) < 0)
-				hi = -1;
-			else if (it->str[k] != '\0' && it->str[k] != '-')
-				hi = -1;
-			if (hi < lo) {
-				fields_err(&c, it, "'%s' is not a port range: write "
-				    "LOW-HIGH with LOW <= HIGH", it->str);
-				continue;
-			}
-			n->ports = xreallocarray(n->ports, n->nports + 1,
-			    sizeof(*n->ports));
-			n->ports[n->nports].lo = lo;
-			n->ports[n->nports].hi = hi;
-			n->nports++;
-		}
+	node_sharing(&c, root, n);
+	node_ports(&c, root, n);
 done:
 	n->valid = st->diags->nerrors == before;
 	if (n->name == NULL)
@@ -2331,6 +2352,111 @@ load_servers(struct state *st, const struct state_src *src,
 	free(yaml);
 }
 
+/* The built-in eggs, copied into the state's own library. */
+static void
+load_builtin_eggs(struct state *st, const struct egg_library *builtin)
+{
+	size_t	i;
+
+	for (i = 0; i < egglib_count(builtin); i++) {
+		const struct egg *be = egglib_at(builtin, i);
+		struct buf w;
+		struct egg *copy;
+		struct diags dd;
+
+		/* Eggs are immutable; a round trip makes a copy. */
+		buf_init(&w, 0);
+		egg_write_yaml(be, &w);
+		diags_init(&dd);
+		if (egg_load(&copy, be->id, buf_str(&w), w.len, &dd) == 0)
+			egglib_put(st->eggs, be->id, copy);
+		diags_dispose(&dd);
+		buf_dispose(&w);
+	}
+}
+
+/* The repository's eggs/<group>/<egg>.yaml, each into st->eggs. */
+static int
+load_eggs(struct state *st, const struct state_src *src, struct buf *ctx,
+    struct buf *b, struct rerr *err)
+{
+	char		**names = NULL, **eggn, path[PATH_MAX], id[96];
+	char		  egg_id[PATH_MAX];
+	size_t		  n = 0, ne, i, j, stem;
+	int		  rc;
+	struct rerr	  e2;
+
+	rerr_init(&e2);
+	rc = src->list(src->arg, "eggs", &names, &n, &e2);
+	if (rc != 0 && rc != ROOST_ENOTFOUND)
+		return rerr_set(err, -1, "%s", e2.msg);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "eggs/%s", names[i]);
+		if (src->isdir != NULL && !src->isdir(src->arg, path))
+			continue;
+		eggn = NULL;
+		ne = 0;
+		if (src->list(src->arg, path, &eggn, &ne, &e2) != 0)
+			continue;
+		for (j = 0; j < ne; j++) {
+			if (!egglib_egg_name(eggn[j], &stem))
+				continue;
+			snprintf(path, sizeof(path), "eggs/%s/%s", names[i],
+			    eggn[j]);
+			snprintf(egg_id, sizeof(egg_id), "%s/%.*s", names[i],
+			    (int)stem, eggn[j]);
+			buf_reset(b);
+			if (src->read(src->arg, path, b, id, sizeof(id),
+			    &e2) != 0) {
+				ctx_add(ctx, path, "-");
+				diags_add(st->diags, path, 0, 0, "%s",
+				    e2.msg);
+				continue;
+			}
+			ctx_add(ctx, path, id);
+			(void)egglib_add_buf(st->eggs, egg_id, path,
+			    buf_str(b), b->len, st->diags);
+		}
+		free_names(eggn, ne);
+	}
+	free_names(names, n);
+	return 0;
+}
+
+/* The repository's nodes/<node>.yaml. */
+static int
+load_nodes(struct state *st, const struct state_src *src, struct buf *ctx,
+    struct buf *b, struct rerr *err)
+{
+	char		**names = NULL, path[PATH_MAX], id[96], *stem;
+	size_t		  n = 0, i;
+	int		  rc;
+	struct rerr	  e2;
+
+	rerr_init(&e2);
+	rc = src->list(src->arg, "nodes", &names, &n, &e2);
+	if (rc != 0 && rc != ROOST_ENOTFOUND)
+		return rerr_set(err, -1, "%s", e2.msg);
+	for (i = 0; i < n; i++) {
+		if (!ends_with(names[i], ".yaml") &&
+		    !ends_with(names[i], ".yml"))
+			continue;
+		snprintf(path, sizeof(path), "nodes/%s", names[i]);
+		buf_reset(b);
+		if (src->read(src->arg, path, b, id, sizeof(id), &e2) != 0) {
+			ctx_add(ctx, path, "-");
+			diags_add(st->diags, path, 0, 0, "%s", e2.msg);
+			continue;
+		}
+		ctx_add(ctx, path, id);
+		stem = xstrndup(names[i], strrchr(names[i], '.') - names[i]);
+		load_node(st, path, stem, buf_str(b), b->len);
+		free(stem);
+	}
+	free_names(names, n);
+	return 0;
+}
+
 /* Loads and validates the state from src; see state.h. */
 int
 state_load(struct state **out, const struct state_src *src,
@@ -2339,9 +2465,8 @@ state_load(struct state **out, const struct state_src *src,
 {
 	struct state	*st;
 	struct buf	 b, ctx;
-	char		**names = NULL, **eggn = NULL, path[PATH_MAX];
-	char		 id[96];
-	size_t		 n = 0, ne = 0, i, j, stem;
+	char		**names = NULL, id[96];
+	size_t		 n = 0;
 	int		 rc;
 	struct rerr	 e2;
 
@@ -2370,123 +2495,24 @@ state_load(struct state **out, const struct state_src *src,
 	st->eggs = egglib_new();
 	st->own_eggs = 1;
 	if (builtin != NULL)
-		for (i = 0; i < egglib_count(builtin); i++) {
-			const struct egg *be = egglib_at(builtin, i);
-			struct buf w;
-			struct egg *copy;
-			struct diags dd;
-
-			/* Eggs are immutable; a round trip makes a copy. */
-			buf_init(&w, 0);
-			egg_write_yaml(be, &w);
-			diags_init(&dd);
-			if (egg_load(&copy, be->id, buf_str(&w), w.len,
-			    &dd) == 0)
-				egglib_put(st->eggs, be->id, copy);
-			diags_dispose(&dd);
-			buf_dispose(&w);
-		}
-	rerr_init(&e2);
-	rc = src->list(src->arg, "eggs", &names, &n, &e2);
-	if (rc != 0 && rc != ROOST_ENOTFOUND) {
-		rerr_set(err, -1, "%s", e2.msg);
+		load_builtin_eggs(st, builtin);
+	if (load_eggs(st, src, &ctx, &b, err) != 0 ||
+	    load_nodes(st, src, &ctx, &b, err) != 0)
 		goto fail;
-	}
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "eggs/%s", names[i]);
-		if (src->isdir != NULL && !src->isdir(src->arg, path))
-			continue;
-		eggn = NULL;
-		ne = 0;
-		if (src->list(src->arg, path, &eggn, &ne, &e2) != 0)
-			continue;
-		for (j = 0; j < ne; j++) {
-			char egg_id[PATH_MAX];
-
-			if (!egglib_egg_name(eggn[j], &stem))
-				continue;
-			snprintf(path, sizeof(path), "eggs/%s/%s", names[i],
-			    eggn[j]);
-			snprintf(egg_id, sizeof(egg_id), "%s/%.*s", names[i],
-			    (int)stem, eggn[j]);
-			buf_reset(&b);
-			if (src->read(src->arg, path, &b, id, sizeof(id),
-			    &e2) != 0) {
-				ctx_add(&ctx, path, "-");
-				diags_add(st->diags, path, 0, 0, "%s",
-				    e2.msg);
-				continue;
-			}
-			ctx_add(&ctx, path, id);
-			(void)egglib_add_buf(st->eggs, egg_id, path,
-			    buf_str(&b), b.len, st->diags);
-		}
-		free_names(eggn, ne);
-		eggn = NULL;
-		ne = 0;
-	}
-	free_names(names, n);
-	names = NULL;
-	n = 0;
-
-	/* Nodes. */
-	names = NULL;
-	n = 0;
-	rc = src->list(src->arg, "nodes", &names, &n, &e2);
-	if (rc != 0 && rc != ROOST_ENOTFOUND) {
-		rerr_set(err, -1, "%s", e2.msg);
-		goto fail;
-	}
-	for (i = 0; i < n; i++) {
-		if (!ends_with(names[i], ".yaml") &&
-		    !ends_with(names[i], ".yml"))
-			continue;
-		snprintf(path, sizeof(path), "nodes/%s", names[i]);
-		buf_reset(&b);
-		if (src->read(src->arg, path, &b, id, sizeof(id), &e2) != 0) {
-			ctx_add(&ctx, path, "-");
-			diags_add(st->diags, path, 0, 0, "%s", e2.msg);
-			continue;
-		}
-		ctx_add(&ctx, path, id);
-		{
-			char *stemname = xstrndup(names[i],
-			    strrchr(names[i], '.') - names[i]);
-
-			load_node(st, path, stemname, buf_str(&b), b.len);
-			free(stemname);
-		}
-	}
-	free_names(names, n);
-	names = NULL;
-	n = 0;
 
 	/* Servers. */
-	names = NULL;
-	n = 0;
-	if (src->list_block != NULL) {
-		rc = src->list_block(src->arg, "servers", &names, &n, &e2);
-		if (rc != 0 && rc != ROOST_ENOTFOUND) {
-			rerr_set(err, -1, "%s", e2.msg);
-			goto fail;
-		}
-		buf_addf(&ctx, "%p\n", (const void *)builtin);
-		load_servers(st, src, cache, names, n, buf_detach(&ctx), &b);
-		free(names);
-		names = NULL;
-		n = 0;
-	} else {
-		rc = src->list(src->arg, "servers", &names, &n, &e2);
-		if (rc != 0 && rc != ROOST_ENOTFOUND) {
-			rerr_set(err, -1, "%s", e2.msg);
-			goto fail;
-		}
-		buf_addf(&ctx, "%p\n", (const void *)builtin);
-		load_servers(st, src, cache, names, n, buf_detach(&ctx), &b);
+	rc = src->list_block != NULL ? src->list_block(src->arg, "servers",
+	    &names, &n, &e2) : src->list(src->arg, "servers", &names, &n, &e2);
+	if (rc != 0 && rc != ROOST_ENOTFOUND) {
+		rerr_set(err, -1, "%s", e2.msg);
+		goto fail;
 	}
-	free_names(names, n);
-	names = NULL;
-	n = 0;
+	buf_addf(&ctx, "%p\n", (const void *)builtin);
+	load_servers(st, src, cache, names, n, buf_detach(&ctx), &b);
+	if (src->list_block != NULL)
+		free(names);	/* one block: the names point into it */
+	else
+		free_names(names, n);
 	buf_dispose(&b);
 	*out = st;
 	return 0;

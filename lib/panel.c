@@ -888,6 +888,7 @@ request_time(struct panel_ctx *c, const char *path, char *out, size_t len)
 	time_t		 t;
 	char		*was;
 	const char	*end;
+	int		 rc;
 
 	panel_now(out, len);
 	snprintf(c->res->at, sizeof(c->res->at), "%s", out);
@@ -899,8 +900,9 @@ request_time(struct panel_ctx *c, const char *path, char *out, size_t len)
 	}
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(was, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rc = end != NULL && *end == '\0' && (t = timegm(&tm)) != (time_t)-1;
 	free(was);
-	if (end == NULL || *end != '\0' || (t = timegm(&tm)) == (time_t)-1)
+	if (!rc)
 		return;
 	t++;
 	gmtime_r(&t, &tm);

@@ -183,12 +183,14 @@ print_backups(const cJSON *bk)
 	printf("%-22s %-20s %8s %8s %-12s %s\n", "ID", "TIME", "SIZE",
 	    "ENTRIES", "SHA256", "NOTE");
 	for (it = it->child; it != NULL; it = it->next) {
-		if (json_double(it, "size", -1) < 1024.0 * 1024)
-			snprintf(size, sizeof(size), "%.0fK",
-			    json_double(it, "size", 0) / 1024);
+		double	bytes = json_double(it, "size", -1);
+
+		if (bytes >= 0 && bytes < 1024)
+			snprintf(size, sizeof(size), "%.0fB", bytes);
+		else if (bytes >= 0 && bytes < 1024.0 * 1024)
+			snprintf(size, sizeof(size), "%.0fK", bytes / 1024);
 		else
-			fmt_bytes(size, sizeof(size),
-			    json_double(it, "size", -1));
+			fmt_bytes(size, sizeof(size), bytes);
 		printf("%-22s %-20s %8s %8.0f %-12.12s %s\n",
 		    json_str(it, "id", "?"), json_str(it, "time", "?"), size,
 		    json_double(it, "entries", 0), json_str(it, "sha256", ""),

@@ -261,10 +261,10 @@ sched_print(const cJSON *list)
 	const char	*out;
 
 	if (cJSON_GetArraySize(list) == 0) {
-		printf("\nno schedules\n");
+		printf("no schedules\n");
 		return;
 	}
-	printf("\n%-20s %-22s %-26s %-10s %s\n", "SCHEDULE", "CRON", "NEXT RUN",
+	printf("%-20s %-22s %-26s %-10s %s\n", "SCHEDULE", "CRON", "NEXT RUN",
 	    "LAST", "LAST RUN");
 	cJSON_ArrayForEach(s, list) {
 		l = json_get(s, "lastRun");

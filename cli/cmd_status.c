@@ -301,8 +301,10 @@ cmd_status(int argc, char *argv[])
 	if (name != NULL) {
 		print_transfer(json_get(root, "transfer"));
 		print_backups(json_get(root, "backups"));
-		if (json_get(root, "schedules") != NULL)
+		if (json_get(root, "schedules") != NULL) {
+			printf("\n");
 			sched_print(json_get(root, "schedules"));
+		}
 	}
 	cJSON_Delete(root);
 done:

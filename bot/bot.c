@@ -327,7 +327,8 @@ seen_before(struct bot *b, const char *id)
 }
 
 static void
-on_dispatch(void *arg, const char *t, int64_t s, const cJSON *d)
+on_dispatch(void *arg, const char *t, int64_t s, const cJSON *d,
+    double arrived_ms)
 {
 	struct bot	*b = arg;
 	const char	*id;
@@ -348,7 +349,9 @@ on_dispatch(void *arg, const char *t, int64_t s, const cJSON *d)
 		struct ack_item	*it = xcalloc(1, sizeof(*it));
 
 		it->ix = cJSON_Duplicate(d, 1);
-		it->arrived_ms = live_now_msf();
+		it->arrived_ms = arrived_ms;
+		/* REST calls other than first responses wait for it */
+		rest_acks_pending(b->rest, 1);
 		q_push(&b->acks, it);
 	}
 }
@@ -393,10 +396,11 @@ ack_thread(void *arg)
 		    json_str(ix, "id", ""), json_str(ix, "token", ""));
 		rerr_init(&err);
 		rc = rest_call(b->rest, "POST", path, reply, &rep, &err);
-		/* With -v: how long after its arrival it was answered. */
+		/* With -v: from the frame's arrival to Discord's answer. */
 		log_debug("interaction %s acknowledged %.3f ms after it "
 		    "arrived", json_str(ix, "id", ""), live_now_msf() -
 		    it->arrived_ms);
+		rest_acks_pending(b->rest, -1);
 		free(it);
 		if (rc != 0) {
 			log_warnx("interaction %s: %s", json_str(ix, "id", ""),

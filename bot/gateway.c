@@ -35,7 +35,7 @@ struct gw {
 	char			*token;
 	int			 intents;
 	void			(*on_dispatch)(void *, const char *, int64_t,
-				    const cJSON *);
+				    const cJSON *, double);
 	void			(*on_fatal)(void *, int, const char *);
 	void			*arg;
 
@@ -57,6 +57,7 @@ struct gw {
 	int64_t			 sends[GW_SEND_LIMIT];
 	int			 spos;
 	struct buf		 rx;
+	double			 rx_ms;		/* when rx's frame began */
 	lws_sorted_usec_list_t	 sul_hb;
 	lws_sorted_usec_list_t	 sul_connect;
 	lws_sorted_usec_list_t	 sul_send;
@@ -64,6 +65,15 @@ struct gw {
 };
 
 static void	gw_connect(lws_sorted_usec_list_t *);
+
+static double
+gw_now_msf(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
 
 static int64_t
 gw_now(void)
@@ -271,7 +281,7 @@ gw_receive(struct gw *gw, const char *text, size_t len)
 		}
 		if (gw->on_dispatch != NULL)
 			gw->on_dispatch(gw->arg, t, cJSON_IsNumber(s) ?
-			    (int64_t)s->valuedouble : 0, d);
+			    (int64_t)s->valuedouble : 0, d, gw->rx_ms);
 		break;
 	default:
 		break;
@@ -379,6 +389,8 @@ gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		log_debug("gateway: connected");
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
+		if (gw->rx.len == 0)
+			gw->rx_ms = gw_now_msf();
 		switch (ws_rx_add(&gw->rx, wsi, in, len)) {
 		case -1:
 			log_warnx("gateway: frame over %d bytes; reconnecting",

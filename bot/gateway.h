@@ -9,6 +9,8 @@
  *
  * Threading: the gateway runs its own thread; on_dispatch is called from
  * it for every dispatch in sequence order and must return quickly.
+ * Its arrived_ms is when the first bytes of the dispatch's frame were
+ * read (CLOCK_MONOTONIC, in milliseconds), before parsing.
  */
 #ifndef ROOST_BOT_GATEWAY_H
 #define ROOST_BOT_GATEWAY_H
@@ -29,7 +31,7 @@ struct gw_conf {
 	int		 intents;
 	/* t is the event name; d is borrowed for the call. */
 	void		(*on_dispatch)(void *arg, const char *t, int64_t s,
-			    const cJSON *d);
+			    const cJSON *d, double arrived_ms);
 	/* A close code the gateway will not reconnect after. */
 	void		(*on_fatal)(void *arg, int code, const char *why);
 	void		*arg;

@@ -2,6 +2,9 @@
  * rest: Discord REST calls with rate limits (see rest.h). The HTTP work is
  * lib/http.c's; this file adds the headers Discord requires, the bucket
  * bookkeeping of ratelimit.c, and the waits and retries it asks for.
+ * Interaction callbacks (first responses) go first: they have connections
+ * of their own, and every other call waits, for a bounded time, while
+ * first responses are on their way.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +27,7 @@
 
 #define REST_MAX_RETRIES	5
 #define REST_MAX_WAIT_MS	60000
+#define REST_YIELD_MS		200	/* the longest a call waits for acks */
 
 struct rest_conn {
 	struct http		*http;
@@ -34,8 +38,11 @@ struct rest {
 	char			*base;
 	char			*auth;
 	pthread_mutex_t		 mu;
+	pthread_cond_t		 acks_cv;	/* acks_pending fell to 0 */
+	int			 acks_pending;
 	struct ratelimit	*rl;
 	struct rest_conn	*pool;
+	struct rest_conn	*ack_pool;	/* interaction callbacks' */
 };
 
 static int64_t
@@ -51,8 +58,9 @@ now_ms(void)
 struct rest *
 rest_new(const char *base, const char *token)
 {
-	struct rest	*r;
-	size_t		 n;
+	struct rest		*r;
+	pthread_condattr_t	 ca;
+	size_t			 n;
 
 	r = xcalloc(1, sizeof(*r));
 	r->base = xstrdup(base);
@@ -61,39 +69,51 @@ rest_new(const char *base, const char *token)
 		r->base[--n] = '\0';
 	xasprintf(&r->auth, "Authorization: Bot %s", token);
 	pthread_mutex_init(&r->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->acks_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	r->rl = rl_new();
 	return r;
+}
+
+static void
+pool_free(struct rest_conn *c)
+{
+	struct rest_conn	*next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		http_free(c->http);
+		free(c);
+	}
 }
 
 /* Frees a client. */
 void
 rest_free(struct rest *r)
 {
-	struct rest_conn	*c, *next;
-
 	if (r == NULL)
 		return;
-	for (c = r->pool; c != NULL; c = next) {
-		next = c->next;
-		http_free(c->http);
-		free(c);
-	}
+	pool_free(r->pool);
+	pool_free(r->ack_pool);
 	rl_free(r->rl);
 	explicit_bzero(r->auth, strlen(r->auth));
 	free(r->auth);
 	free(r->base);
+	pthread_cond_destroy(&r->acks_cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
 
 static struct rest_conn *
-conn_get(struct rest *r)
+conn_get(struct rest *r, int ack)
 {
-	struct rest_conn	*c;
+	struct rest_conn	**pool = ack ? &r->ack_pool : &r->pool, *c;
 
 	pthread_mutex_lock(&r->mu);
-	if ((c = r->pool) != NULL)
-		r->pool = c->next;
+	if ((c = *pool) != NULL)
+		*pool = c->next;
 	pthread_mutex_unlock(&r->mu);
 	if (c == NULL) {
 		c = xcalloc(1, sizeof(*c));
@@ -103,11 +123,46 @@ conn_get(struct rest *r)
 }
 
 static void
-conn_put(struct rest *r, struct rest_conn *c)
+conn_put(struct rest *r, struct rest_conn *c, int ack)
+{
+	struct rest_conn	**pool = ack ? &r->ack_pool : &r->pool;
+
+	pthread_mutex_lock(&r->mu);
+	c->next = *pool;
+	*pool = c;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Counts first responses on their way; see rest.h. */
+void
+rest_acks_pending(struct rest *r, int delta)
 {
 	pthread_mutex_lock(&r->mu);
-	c->next = r->pool;
-	r->pool = c;
+	r->acks_pending += delta;
+	if (r->acks_pending <= 0) {
+		r->acks_pending = 0;
+		pthread_cond_broadcast(&r->acks_cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+/*
+ * Lets the first responses on their way go before a call that is not one,
+ * for at most REST_YIELD_MS.
+ */
+static void
+yield_to_acks(struct rest *r)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += (long)REST_YIELD_MS * 1000000;
+	ts.tv_sec += ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	pthread_mutex_lock(&r->mu);
+	while (r->acks_pending > 0)
+		if (pthread_cond_timedwait(&r->acks_cv, &r->mu, &ts) != 0)
+			break;
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -143,9 +198,11 @@ rest_call(struct rest *r, const char *method, const char *path,
 	struct rerr		 herr;
 	const cJSON		*v;
 	int64_t			 wait, waited = 0;
-	int			 exempt, rc, n = 0;
+	int			 ack, exempt, rc, n = 0;
 
 	memset(out, 0, sizeof(*out));
+	ack = strcmp(method, "POST") == 0 &&
+	    strncmp(path, "/interactions/", 14) == 0;
 	rl_route_key(method, path, key, sizeof(key), &exempt);
 	xasprintf(&url, "%s%s", r->base, path);
 	if (body != NULL)
@@ -163,7 +220,9 @@ rest_call(struct rest *r, const char *method, const char *path,
 	req.body_len = text != NULL ? strlen(text) : 0;
 	req.timeout_ms = 15000;
 	req.max_response = 8 << 20;
-	c = conn_get(r);
+	if (!ack)
+		yield_to_acks(r);
+	c = conn_get(r, ack);
 	for (;;) {
 		pthread_mutex_lock(&r->mu);
 		wait = rl_acquire(r->rl, key, exempt, now_ms());
@@ -229,7 +288,7 @@ rest_call(struct rest *r, const char *method, const char *path,
 		}
 		break;
 	}
-	conn_put(r, c);
+	conn_put(r, c, ack);
 	if (rc == 0 && (out->status < 200 || out->status > 299)) {
 		const char *msg = json_str(out->json, "message", "");
 

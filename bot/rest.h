@@ -5,7 +5,11 @@
  *
  * Threading: one struct rest is shared by every thread of the bot; each
  * call borrows an HTTP connection from an internal pool and the rate-limit
- * table is locked.
+ * table is locked. Interaction callbacks (POST /interactions/ID/TOKEN/
+ * callback, the first responses) borrow from a pool of their own, and
+ * while first responses are pending (rest_acks_pending) every other call
+ * waits for them, at most 200 ms: Discord exempts callbacks from the
+ * global rate limit, and their 3-second deadline is the one that counts.
  */
 #ifndef ROOST_BOT_REST_H
 #define ROOST_BOT_REST_H
@@ -41,6 +45,12 @@ void		 rest_free(struct rest *r);
 int		 rest_call(struct rest *r, const char *method,
 		    const char *path, const cJSON *body,
 		    struct rest_reply *out, struct rerr *err);
+/*
+ * Adds delta (1 when an interaction arrives, -1 once its first response
+ * is answered) to the count of first responses on their way; calls other
+ * than interaction callbacks wait while it is above 0 (see above).
+ */
+void		 rest_acks_pending(struct rest *r, int delta);
 /* Frees what a reply holds. */
 void		 rest_reply_dispose(struct rest_reply *rep);
 

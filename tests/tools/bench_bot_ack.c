@@ -9,16 +9,22 @@
  * of the time the fake measured between sending each dispatch and
  * receiving the response (which adds the fake's own delays: it is one
  * Python process sending 50 frames and taking 50 requests at once).
+ * Once the bot has stopped, it measures the fake alone: N threads, each on
+ * a warm keep-alive connection, answer N interactions at once, ROUNDS
+ * times; the bot cannot answer a burst faster than the fake does that.
  * Goal: p99 <= 20 ms after arrival (Discord allows 3 s).
  *
  *   ROOST_SRC=. ROOST_BUILD=build bench_bot_ack [N] [ROUNDS]
  */
+#include <err.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -69,12 +75,137 @@ bot_side(const char *log, double v[3])
 	return n;
 }
 
+/* One of the threads that answer the fake alone. */
+struct floor_arg {
+	pthread_barrier_t	*start;
+	char			 path[256];
+	double			 ms;	/* -1: the answer was not 204 */
+};
+
+static double
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static int
+floor_do(struct http *h, const char *method, const char *path,
+    const char *body)
+{
+	struct http_request	req;
+	struct http_response	resp;
+	struct rerr		err;
+	char			url[512];
+	const char		*hdrs[] = { "Authorization: Bot fake-bot-token",
+				    "User-Agent: DiscordBot (bench, 1)",
+				    "Content-Type: application/json", NULL };
+	long			status;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v10%s", PORT,
+	    path);
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.headers = hdrs;
+	req.body = body;
+	req.body_len = body != NULL ? strlen(body) : 0;
+	req.timeout_ms = 30000;
+	http_response_init(&resp);
+	rerr_init(&err);
+	status = http_do(h, &req, &resp, &err) == 0 ? resp.status : 0;
+	http_response_dispose(&resp);
+	return (int)status;
+}
+
+static void *
+floor_thread(void *p)
+{
+	struct floor_arg	*a = p;
+	struct http		*h = http_new(NULL);
+	double			 t;
+
+	/* the connection is opened and used once before the burst */
+	floor_do(h, "GET", "/users/@me", NULL);
+	pthread_barrier_wait(a->start);
+	t = mono_ms();
+	a->ms = floor_do(h, "POST", a->path, "{\"type\":5}") == 204 ?
+	    mono_ms() - t : -1;
+	http_free(h);
+	return NULL;
+}
+
+/*
+ * The fake alone (the bot stopped): rounds bursts of n interaction
+ * callbacks at once, each on a warm connection of its own thread. Stores
+ * p50, p99 and max in v[0..2]; returns 0, or -1 when one failed.
+ */
+static int
+fake_floor(struct http *h, int n, int rounds, double v[3])
+{
+	pthread_barrier_t	 start;
+	struct floor_arg	*a;
+	pthread_t		*th;
+	struct buf		 out;
+	cJSON			*o;
+	double			*t;
+	int			 i, r, rc = 0;
+
+	v[0] = v[1] = v[2] = -1;
+	a = xcalloc((size_t)n, sizeof(*a));
+	th = xcalloc((size_t)n, sizeof(*th));
+	t = xcalloc((size_t)(n * rounds), sizeof(*t));
+	buf_init(&out, 0);
+	for (r = 0; r < rounds && rc == 0; r++) {
+		pthread_barrier_init(&start, NULL, (unsigned)n);
+		for (i = 0; i < n && rc == 0; i++) {
+			a[i].start = &start;
+			if (bench_fake_post(h, PORT, "/interaction",
+			    "{\"type\":2,\"data\":{\"name\":\"server\","
+			    "\"type\":1}}", &out) != 0 ||
+			    (o = cJSON_Parse(buf_str(&out))) == NULL) {
+				rc = -1;
+				break;
+			}
+			snprintf(a[i].path, sizeof(a[i].path),
+			    "/interactions/%s/%s/callback", json_str(o, "id",
+			    ""), json_str(o, "token", ""));
+			cJSON_Delete(o);
+		}
+		if (rc != 0)
+			break;
+		for (i = 0; i < n; i++)
+			if (pthread_create(&th[i], NULL, floor_thread,
+			    &a[i]) != 0)
+				err(1, "pthread_create");
+		for (i = 0; i < n; i++) {
+			pthread_join(th[i], NULL);
+			if (a[i].ms < 0)
+				rc = -1;
+			t[r * n + i] = a[i].ms;
+		}
+		pthread_barrier_destroy(&start);
+	}
+	if (rc == 0) {
+		v[0] = bench_percentile(t, (size_t)(n * rounds), 50);
+		v[1] = bench_percentile(t, (size_t)(n * rounds), 99);
+		v[2] = t[n * rounds - 1];
+	}
+	buf_dispose(&out);
+	free(t);
+	free(th);
+	free(a);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char	*src = getenv("ROOST_SRC"), *bld = getenv("ROOST_BUILD");
 	char		 dir[] = "/tmp/roost-bench-bot.XXXXXX", *cmd, path[4096];
-	char		 line[512];
+	char		 line[1024];
 	int		 n = argc > 1 ? atoi(argv[1]) : 50;
 	int		 rounds = argc > 2 ? atoi(argv[2]) : 5, i, r, tries;
 	int		 ok = 0;
@@ -82,7 +213,7 @@ main(int argc, char *argv[])
 	struct buf	 b, out;
 	pid_t		 fd, bot;
 	cJSON		*st;
-	double		 fake[3] = { -1, -1, -1 }, mine[3];
+	double		 fake[3] = { -1, -1, -1 }, mine[3], alone[3];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (src == NULL || bld == NULL || mkdtemp(dir) == NULL) {
@@ -155,6 +286,8 @@ main(int argc, char *argv[])
 	}
 	kill(bot, SIGTERM);
 	waitpid(bot, NULL, 0);
+	if (ok && fake_floor(h, n, rounds, alone) != 0)
+		fprintf(stderr, "bench_bot_ack: the fake alone failed\n");
 	kill(fd, SIGTERM);
 	waitpid(fd, NULL, 0);
 	if (ok) {
@@ -163,11 +296,15 @@ main(int argc, char *argv[])
 		printf("as the fake sees it (dispatch sent -> response "
 		    "received): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 		    fake[0], fake[1], fake[2]);
+		printf("the fake alone, %d callbacks at once on warm "
+		    "connections (no bot): p50 %.2f ms, p99 %.2f ms, max "
+		    "%.2f ms\n", n, alone[0], alone[1], alone[2]);
 		snprintf(line, sizeof(line), "bot ack latency, %d rounds of "
 		    "%d concurrent interactions, after arrival at the bot: "
 		    "p50 %.2f ms, p99 %.2f ms, max %.2f ms (goal p99 <= 20 "
-		    "ms); as the fake sees it: p50 %.2f ms, p99 %.2f ms",
-		    rounds, n, mine[0], mine[1], mine[2], fake[0], fake[1]);
+		    "ms); as the fake sees it: p50 %.2f ms, p99 %.2f ms; "
+		    "the fake alone: p99 %.2f ms", rounds, n, mine[0],
+		    mine[1], mine[2], fake[0], fake[1], alone[1]);
 	}
 	http_free(h);
 	buf_dispose(&b);

@@ -348,6 +348,8 @@ load_one(struct fields_ctx *c, const struct ydoc_node *it, const char *w,
 			if (load_task(c, ydoc_item(tasks, i), tw,
 			    &s->tasks[s->ntasks]) != 0) {
 				free(s->tasks[s->ntasks].arg);
+				memset(&s->tasks[s->ntasks], 0,
+				    sizeof(s->tasks[s->ntasks]));
 				bad = 1;
 				continue;
 			}

@@ -59,6 +59,8 @@ struct ydoc {
 	size_t		  capall;
 	size_t		  walked;	/* characters stepped over to place
 					   nodes (the parse's cost, for tests) */
+	struct ydoc_block *blocks;	/* where nodes and their strings
+					   live: freed together */
 };
 
 /*

@@ -1,5 +1,6 @@
 /*
- * util: durations, directories, atomic writes and whole-file reads.
+ * util: durations, directories, atomic and streamed writes and
+ * whole-file reads.
  */
 #include <sys/stat.h>
 
@@ -122,6 +123,24 @@ util_write_all(int fd, const void *p, size_t len)
 		c += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/* Appends a stream's bytes to fd; see util.h. */
+int
+util_write_stream(int fd, const void *p, size_t len, uint64_t *off)
+{
+	uint64_t	from, to;
+
+	if (util_write_all(fd, p, len) == -1)
+		return -1;
+	from = *off & ~(uint64_t)(UTIL_WRITEBACK - 1);
+	*off += len;
+	to = *off & ~(uint64_t)(UTIL_WRITEBACK - 1);
+	/* A hint: a failure here shows up at the fsync. */
+	if (to > from)
+		(void)sync_file_range(fd, (off_t)from, (off_t)(to - from),
+		    SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
 

@@ -40,6 +40,15 @@ int	util_write_atomic_at(int dirfd, const char *name, const void *p,
  * file, or -1 with errno set.
  */
 int	util_create_excl_at(int dirfd, const char *name, mode_t mode);
+/*
+ * Writes all of p to fd (a file being written from start to end; *off
+ * counts its bytes so far) and asks the kernel to start writing back each
+ * UTIL_WRITEBACK bytes as they are completed, so that the fsync which ends
+ * a large file waits for its tail, not for all of it. 0, or -1 with errno.
+ */
+#define UTIL_WRITEBACK	(8u << 20)
+int	util_write_stream(int fd, const void *p, size_t len, uint64_t *off);
+
 /* Reads a whole file into out (appending). Returns 0, ROOST_ENOTFOUND or -1. */
 int	util_read_file(const char *path, struct buf *out, struct rerr *err);
 /* A copy of the n strings of v, NULL-terminated; the caller frees it. */

@@ -32,6 +32,7 @@ struct st_local_put {
 	struct store_put p;
 	int		 dfd;
 	int		 fd;
+	uint64_t	 off;		/* bytes written */
 	char		 tmp[STORE_ID_MAX + 16];
 	char		 id[STORE_ID_MAX];
 };
@@ -208,18 +209,9 @@ sl_put_write(struct store_put *p, const void *buf, size_t len,
     struct rerr *err)
 {
 	struct st_local_put	*w = (struct st_local_put *)p;
-	const char		*c = buf;
-	ssize_t			 n;
 
-	while (len > 0) {
-		if ((n = write(w->fd, c, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return rerr_errno(err, -1, "write the archive");
-		}
-		c += n;
-		len -= (size_t)n;
-	}
+	if (util_write_stream(w->fd, buf, len, &w->off) != 0)
+		return rerr_errno(err, -1, "write the archive");
 	return 0;
 }
 

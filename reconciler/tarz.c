@@ -17,12 +17,14 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zstd.h>
 
 #include "fswalk.h"
 #include "ignore.h"
 #include "log.h"
 #include "rerr.h"
 #include "sha256.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #include "tarz.h"
@@ -39,15 +41,18 @@ struct tz_io {
 };
 
 /*
- * The archive's bytes on their way out (packing): libarchive's output is
- * copied into one of two buffers while a thread of the pack hashes the
- * other and hands it to the writer, so compressing, hashing and writing
- * (to a disk or an S3 upload) overlap.
+ * One stage of a pack's pipeline: bytes are copied into one of two
+ * buffers while the stage's thread hands the other to write (hashing it
+ * first when sha is set). A pack has two stages: libarchive's plain tar
+ * goes to the first, whose thread compresses it into the second, whose
+ * thread hashes the archive and hands it to the writer (a disk or an S3
+ * upload). Reading the files, compressing and writing thus overlap, with
+ * memory bounded by the four buffers and zstd's context.
  */
 struct tz_out {
 	tarz_write_fn		 write;
 	void			*warg;
-	struct sha256_ctx	*sha;
+	struct sha256_ctx	*sha;		/* NULL: not hashed here */
 	uint64_t		 size;
 	char			*buf[2];
 	size_t			 fill;		/* bytes in buf[cur] */
@@ -60,6 +65,14 @@ struct tz_out {
 	int			 quit;
 	int			 failed;
 	struct rerr		 werr;		/* why a write failed */
+};
+
+/* The compressing stage's writer: zstd between the two stages. */
+struct tz_zstd {
+	ZSTD_CCtx		*cctx;
+	struct tz_out		*next;
+	char			*obuf;
+	size_t			 olen;
 };
 
 static void *
@@ -80,7 +93,8 @@ tz_out_thread(void *arg)
 		job = o->buf[!o->cur];
 		len = o->joblen;
 		pthread_mutex_unlock(&o->mtx);
-		sha256_add(o->sha, job, len);
+		if (o->sha != NULL)
+			sha256_add(o->sha, job, len);
 		rerr_init(&err);
 		rc = o->failed ? 0 : o->write(o->warg, job, len, &err);
 		pthread_mutex_lock(&o->mtx);
@@ -135,46 +149,108 @@ tz_out_finish(struct tz_out *o)
 	return rc;
 }
 
+/* Copies len bytes into a stage, handing each full buffer on. */
+static int
+tz_out_put(struct tz_out *o, const void *p, size_t len)
+{
+	const char	*c = p;
+	size_t		 n;
+
+	while (len > 0) {
+		n = TARZ_OUT_BUF - o->fill;
+		if (n > len)
+			n = len;
+		memcpy(o->buf[o->cur] + o->fill, c, n);
+		o->fill += n;
+		c += n;
+		len -= n;
+		if (o->fill == TARZ_OUT_BUF && tz_out_flush(o) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static la_ssize_t
 tz_write_cb(struct archive *a, void *arg, const void *p, size_t len)
 {
 	struct tz_out	*o = arg;
-	const char	*c = p;
-	size_t		 n, left = len;
 
-	while (left > 0) {
-		n = TARZ_OUT_BUF - o->fill;
-		if (n > left)
-			n = left;
-		memcpy(o->buf[o->cur] + o->fill, c, n);
-		o->fill += n;
-		c += n;
-		left -= n;
-		if (o->fill == TARZ_OUT_BUF && tz_out_flush(o) != 0) {
-			archive_set_error(a, EIO, "%s", o->werr.msg);
-			return -1;
-		}
+	if (tz_out_put(o, p, len) != 0) {
+		archive_set_error(a, EIO, "%s", o->werr.msg);
+		return -1;
 	}
 	return (la_ssize_t)len;
 }
 
+/*
+ * Compresses len bytes of tar (or, with p NULL, ends the frame) into the
+ * next stage; the writer of the first stage.
+ */
+static int
+tz_zstd_write(void *arg, const void *p, size_t len, struct rerr *err)
+{
+	struct tz_zstd	*z = arg;
+	ZSTD_inBuffer	 in = { p, len, 0 };
+	ZSTD_outBuffer	 out;
+	size_t		 left;
+	int		 end = p == NULL;
+
+	do {
+		out.dst = z->obuf;
+		out.size = z->olen;
+		out.pos = 0;
+		left = ZSTD_compressStream2(z->cctx, &out, &in, end ?
+		    ZSTD_e_end : ZSTD_e_continue);
+		if (ZSTD_isError(left))
+			return rerr_set(err, -1, "compress the archive: %s",
+			    ZSTD_getErrorName(left));
+		if (out.pos > 0 && tz_out_put(z->next, z->obuf, out.pos) != 0)
+			return rerr_set(err, -1, "%s", z->next->werr.msg);
+	} while (end ? left != 0 : in.pos < in.size);
+	return 0;
+}
+
+/* Starts a stage whose thread hands its buffers to fn(arg). */
+static void
+tz_out_start(struct tz_out *o, tarz_write_fn fn, void *arg,
+    struct sha256_ctx *sha)
+{
+	memset(o, 0, sizeof(*o));
+	o->write = fn;
+	o->warg = arg;
+	o->sha = sha;
+	rerr_init(&o->werr);
+	o->buf[0] = xmalloc(TARZ_OUT_BUF);
+	o->buf[1] = xmalloc(TARZ_OUT_BUF);
+	pthread_mutex_init(&o->mtx, NULL);
+	pthread_cond_init(&o->cond, NULL);
+	if (pthread_create(&o->t, NULL, tz_out_thread, o) != 0)
+		fatalx("tarz: cannot start a thread");
+}
+
+/* Frees a stage tz_out_finish has ended. */
+static void
+tz_out_dispose(struct tz_out *o)
+{
+	free(o->buf[0]);
+	free(o->buf[1]);
+	pthread_mutex_destroy(&o->mtx);
+	pthread_cond_destroy(&o->cond);
+}
+
 /* The writer of tarz_pack: every byte to a descriptor. */
+struct tz_fd {
+	int		 fd;
+	uint64_t	 off;
+};
+
 static int
 tz_write_fd(void *arg, const void *p, size_t len, struct rerr *err)
 {
-	const char	*c = p;
-	ssize_t		 n;
-	int		 fd = *(int *)arg;
+	struct tz_fd	*f = arg;
 
-	while (len > 0) {
-		if ((n = write(fd, c, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return rerr_errno(err, -1, "write the archive");
-		}
-		c += n;
-		len -= (size_t)n;
-	}
+	if (util_write_stream(f->fd, p, len, &f->off) != 0)
+		return rerr_errno(err, -1, "write the archive");
 	return 0;
 }
 
@@ -302,7 +378,9 @@ int
 tarz_pack(int rootfd, const struct ignore *ig, int level, int outfd,
     struct tarz_stats *st, struct rerr *err)
 {
-	return tarz_pack_to(rootfd, ig, level, tz_write_fd, &outfd, st, err);
+	struct tz_fd	f = { outfd, 0 };
+
+	return tarz_pack_to(rootfd, ig, level, tz_write_fd, &f, st, err);
 }
 
 /* Writes a .tar.zst of a tree through fn; see tarz.h. */
@@ -310,39 +388,39 @@ int
 tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
     void *arg, struct tarz_stats *st, struct rerr *err)
 {
-	struct tz_pack	p;
-	struct tz_out	o;
-	char		lv[16];
-	int		rc = 0, truncated = 0;
+	struct tz_pack		 p;
+	struct tz_out		 tar, zst;
+	struct tz_zstd		 z;
+	struct sha256_ctx	*sha;
+	const struct tz_out	*failed;
+	int			 rc = 0, truncated = 0;
 
 	memset(st, 0, sizeof(*st));
-	memset(&o, 0, sizeof(o));
 	memset(&p, 0, sizeof(p));
-	o.write = fn;
-	o.warg = arg;
-	rerr_init(&o.werr);
-	o.sha = sha256_begin();
-	o.buf[0] = xmalloc(TARZ_OUT_BUF);
-	o.buf[1] = xmalloc(TARZ_OUT_BUF);
-	pthread_mutex_init(&o.mtx, NULL);
-	pthread_cond_init(&o.cond, NULL);
-	if (pthread_create(&o.t, NULL, tz_out_thread, &o) != 0)
-		fatalx("tarz: cannot start a thread");
+	memset(&z, 0, sizeof(z));
+	sha = sha256_begin();
+	z.cctx = ZSTD_createCCtx();
+	z.olen = ZSTD_CStreamOutSize();
+	z.obuf = xmalloc(z.olen);
+	z.next = &zst;
+	if (z.cctx == NULL)
+		fatalx("tarz: cannot make a zstd context");
+	ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_compressionLevel, level < 1 ? 3 :
+	    level > 19 ? 19 : level);
+	ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_checksumFlag, 1);
+	tz_out_start(&zst, fn, arg, sha);
+	tz_out_start(&tar, tz_zstd_write, &z, NULL);
 	p.a = archive_write_new();
 	p.e = archive_entry_new();
 	p.ig = ig;
 	p.st = st;
 	p.err = err;
 	p.buf = xmalloc(TARZ_BUF);
-	snprintf(lv, sizeof(lv), "%d", level < 1 ? 3 : level > 19 ? 19 :
-	    level);
 	if (archive_write_set_format_pax(p.a) != ARCHIVE_OK ||
-	    archive_write_add_filter_zstd(p.a) != ARCHIVE_OK ||
-	    archive_write_set_filter_option(p.a, "zstd", "compression-level",
-	    lv) != ARCHIVE_OK ||
+	    archive_write_add_filter_none(p.a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(p.a, TARZ_BUF) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(p.a, 1) != ARCHIVE_OK ||
-	    archive_write_open2(p.a, &o, NULL, tz_write_cb, NULL, NULL) !=
+	    archive_write_open2(p.a, &tar, NULL, tz_write_cb, NULL, NULL) !=
 	    ARCHIVE_OK)
 		rc = rerr_set(err, -1, "cannot start the archive: %s",
 		    archive_error_string(p.a));
@@ -358,20 +436,26 @@ tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
 	archive_write_free(p.a);
 	archive_entry_free(p.e);
 	free(p.buf);
-	if (tz_out_finish(&o) != 0 && rc == 0)
+	/* The tar stage drained, the frame ends, then the last bytes go. */
+	if (tz_out_finish(&tar) != 0 && rc == 0)
+		rc = -1;
+	if (rc == 0 && !tar.failed && tz_zstd_write(&z, NULL, 0, err) != 0)
+		rc = -1;
+	if (tz_out_finish(&zst) != 0 && rc == 0)
 		rc = -1;
 	/* The writer's own words (the target's error), not libarchive's. */
-	if (rc != 0 && o.failed) {
+	failed = zst.failed ? &zst : tar.failed ? &tar : NULL;
+	if (rc != 0 && failed != NULL) {
 		rerr_init(err);
-		rerr_set(err, o.werr.code != 0 ? o.werr.code : -1, "%s",
-		    o.werr.msg);
+		rerr_set(err, failed->werr.code != 0 ? failed->werr.code : -1,
+		    "%s", failed->werr.msg);
 	}
-	sha256_end(o.sha, st->sha256);
-	st->size = o.size;
-	free(o.buf[0]);
-	free(o.buf[1]);
-	pthread_mutex_destroy(&o.mtx);
-	pthread_cond_destroy(&o.cond);
+	sha256_end(sha, st->sha256);
+	st->size = zst.size;
+	tz_out_dispose(&tar);
+	tz_out_dispose(&zst);
+	ZSTD_freeCCtx(z.cctx);
+	free(z.obuf);
 	return rc;
 }
 

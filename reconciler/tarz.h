@@ -1,10 +1,11 @@
 /*
- * tarz: the one module over libarchive. It writes a server directory as a
- * .tar.zst (pax format, mtimes to the nanosecond, empty directories and
- * symbolic links kept), streamed through fixed buffers so no file is
- * ever held in memory whole, with the archive's SHA-256 computed as it is
- * written (by a thread of the pack, which also calls the writer, while the
- * calling thread reads and compresses); it hashes an archive; and it extracts one into a fresh
+ * tarz: the one module over libarchive and libzstd. It writes a server
+ * directory as a .tar.zst (pax format, mtimes to the nanosecond, empty
+ * directories and symbolic links kept), streamed through fixed buffers so
+ * no file is ever held in memory whole: the calling thread reads the files
+ * into libarchive's tar, a second thread compresses it with zstd, a third
+ * computes the archive's SHA-256 and calls the writer. It hashes an
+ * archive; and it extracts one into a fresh
  * directory, refusing what a hostile archive could do (absolute paths,
  * "..", writing through a symbolic link, devices and FIFOs, set-id bits,
  * more bytes than allowed).

@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential pkg-config git clang libgit2-dev libcurl4-openssl-dev
 libwebsockets-dev libssl-dev libcjson-dev libyaml-dev libssh-dev libcmocka-dev
-libbsd-dev libcrypt-dev libmicrohttpd-dev libarchive-dev libsodium-dev zstd docker.io iptables busybox-static openssh-client
+libbsd-dev libcrypt-dev libmicrohttpd-dev libarchive-dev libsodium-dev libzstd-dev zstd docker.io iptables busybox-static openssh-client
 openssh-server python3-jsonschema python3-yaml python3-websockets
 python3-croniter python3-dateutil
 valgrind ca-certificates procps iproute2 curl libxml2-dev nodejs npm"

@@ -9,7 +9,7 @@
 # 2. Backup: roostd's archive code (bench_backup pack, tarz.c; the
 #    archive fsynced) against GNU tar piping through zstd at the same
 #    level ("tar -I 'zstd -3' -cf"), as is and with its archive fsynced
-#    too, alternating, best of two each, warm page cache.
+#    too, alternating, best of three each (every run printed), warm page cache.
 # 3. Restore: bench_backup unpack against "tar -I zstd -xf" of the same
 #    archive into a fresh directory.
 # 4. S3: the archive sent to a local S3 server (tests/lib/s3.sh) by
@@ -94,7 +94,7 @@ tar_sync() {	# tar, then its archive fsynced as bench_backup's is
 rt=() tt=() ts=()
 # Each run starts with nothing dirty to write back (sync, not timed): an
 # fsync must not pay for the archive the run before left in the cache.
-for r in 1 2; do
+for r in 1 2 3; do
 	rm -f "$T/r.tar.zst" "$T/t.tar.zst" && sync
 	tt+=("$(secs tar -I 'zstd -3' -cf "$T/t.tar.zst" -C "$T/src" .)") || die "tar failed"
 	sync
@@ -105,6 +105,7 @@ done
 bench_backup pack "$T/src" "$T/r.tar.zst" 3 >"$T/pack.out" || die "pack failed"
 rpack=$(wall "${rt[@]}") tpack=$(wall "${tt[@]}") tspack=$(wall "${ts[@]}")
 rpackc=$(cpu "${rt[@]}") tpackc=$(cpu "${tt[@]}")
+echo "backup runs (wall, CPU): roost ${rt[*]}; tar ${tt[*]}; tar fsynced ${ts[*]}" | tr -s ' '
 rsize=$(stat -c %s "$T/r.tar.zst") tsize=$(stat -c %s "$T/t.tar.zst")
 
 # 3. Restore against tar -xf.

@@ -4,8 +4,8 @@
 # (which points cJSON's allocator at xmalloc first), JSON strings are
 # escaped by json_escape alone, Discord ids are checked by
 # state_snowflake_valid alone, YAML configuration is read by lib/fields.c
-# (no file walks a configuration map with its own if-chain), and libsodium
-# is used by lib/seal.c alone.
+# (no file walks a configuration map with its own if-chain), libsodium
+# is used by lib/seal.c alone, and libzstd by reconciler/tarz.c alone.
 . "$(dirname "$0")/../lib/tap.sh"
 S=$ROOST_SRC
 
@@ -35,6 +35,11 @@ test_expect_success 'roostd.yaml and bot.yaml are read by lib/fields.c' '
 test_expect_success 'only lib/seal.c includes sodium.h' '
 	grep -q "^#include <sodium.h>" "$S/lib/seal.c" &&
 	! grep -n "include <sodium" $(srcs | grep -v "/lib/seal.c$")
+'
+
+test_expect_success 'only reconciler/tarz.c includes zstd.h' '
+	grep -q "^#include <zstd.h>" "$S/reconciler/tarz.c" &&
+	! grep -n "include <zstd" $(srcs | grep -v "/reconciler/tarz.c$")
 '
 
 test_done

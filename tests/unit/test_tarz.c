@@ -4,7 +4,8 @@
  * and empty directories; GNU tar reads what tarz writes and tarz reads
  * what GNU tar writes; ignore patterns leave files out; hostile archives
  * made with Python's tarfile (absolute paths, "..", writing through a
- * symbolic link, devices) are refused or neutralised.
+ * symbolic link, devices) are refused or neutralised; a target that
+ * fails part way ends the pack with the target's own words.
  */
 #include <sys/stat.h>
 
@@ -236,6 +237,50 @@ test_tarz__hostile(void **state)
 	assert_int_not_equal(unpack("junk.tar.zst", "h6", &st, &err), 0);
 }
 
+/* A target that takes limit bytes, then fails as a full disk would. */
+struct short_target {
+	size_t	taken;
+	size_t	limit;
+	int	calls_after;
+};
+
+static int
+short_write(void *arg, const void *p, size_t len, struct rerr *err)
+{
+	struct short_target	*t = arg;
+
+	(void)p;
+	if (t->taken >= t->limit) {
+		t->calls_after++;
+		return rerr_set(err, -1, "the target is full");
+	}
+	t->taken += len;
+	return 0;
+}
+
+static void
+test_tarz__target_fails(void **state)
+{
+	struct short_target	t = { 0, 2u << 20, 0 };
+	struct tarz_stats	st;
+	struct rerr		err;
+	char			p[4096];
+	int			rfd;
+
+	/* 8 MiB that zstd cannot shrink: the archive outgrows the target. */
+	assert_int_equal(sh("mkdir -p big && head -c 8388608 /dev/urandom "
+	    ">big/world.dat"), 0);
+	snprintf(p, sizeof(p), "%s/big", dir);
+	assert_true((rfd = open(p, O_RDONLY | O_DIRECTORY)) != -1);
+	rerr_init(&err);
+	assert_int_equal(tarz_pack_to(rfd, NULL, 3, short_write, &t, &st,
+	    &err), -1);
+	assert_string_equal(err.msg, "the target is full");
+	/* Once it failed, it is not handed any more of the archive. */
+	assert_int_equal(t.calls_after, 1);
+	close(rfd);
+}
+
 int
 main(void)
 {
@@ -243,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_tarz__round_trip),
 		cmocka_unit_test(test_tarz__ignore),
 		cmocka_unit_test(test_tarz__hostile),
+		cmocka_unit_test(test_tarz__target_fails),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -4,12 +4,16 @@
  * file owns every libcurl call in roost and turns CURLcode and the error
  * buffer into struct rerr.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -220,6 +224,24 @@ http_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return atomic_load(&x->h->cancel) ? 1 : 0;
 }
 
+
+/*
+ * Why a unix socket did not answer, in the socket's terms (curl's own
+ * message speaks of "localhost port 80").
+ */
+static const char *
+http_sock_why(const char *path)
+{
+	struct stat	sb;
+
+	if (stat(path, &sb) == -1)
+		return errno == ENOENT ? "no such socket" : strerror(errno);
+	if (!S_ISSOCK(sb.st_mode))
+		return "not a socket";
+	if (access(path, W_OK) == -1)
+		return "permission denied";
+	return "connection refused";
+}
 /* Sends req and fills resp; see http.h for the return values. */
 int
 http_do(struct http *h, const struct http_request *req,
@@ -336,8 +358,7 @@ http_do(struct http *h, const struct http_request *req,
 	if (h->sock != NULL && (cc == CURLE_COULDNT_CONNECT ||
 	    cc == CURLE_COULDNT_RESOLVE_HOST))
 		return rerr_set(err, -1, "cannot connect to \"%s\": %s; check "
-		    "that the service is running", h->sock,
-		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
+		    "that the service is running", h->sock, http_sock_why(h->sock));
 	return rerr_set(err, -1, "%s \"%s\": %s", method, req->url,
 	    h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
 }

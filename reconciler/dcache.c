@@ -585,13 +585,11 @@ dcache_release(struct dcache *c, struct docker *d, const char *name,
 }
 
 /*
- * A helper container (an installer: any role but the server's own) that
- * died with exit code 0 is marked exited at once, from the event alone:
- * the inspect that follows can take the engine 100 ms while it tears the
- * container down, and a finished installer's worker waits for this
- * (dcache_wait). Any other exit waits for the inspect: an exit of 137 may
- * be an OOM kill, which only the inspect tells, and a server's crash
- * accounting goes by the FinishedAt only the inspect has.
+ * A container that died with exit code 0 is marked exited at once, from
+ * the event alone: the inspect that follows can take the engine 100 ms
+ * while it tears the container down, and a finished installer's worker
+ * waits for this (dcache_wait). Any other exit waits for the inspect
+ * (an exit of 137 may be an OOM kill, which only the inspect tells).
  */
 static void
 dcache_died(struct dcache *c, const struct docker_event *ev)
@@ -607,8 +605,7 @@ dcache_died(struct dcache *c, const struct docker_event *ev)
 	if (k == ev->nattrs || strcmp(ev->attrs[k].value, "0") != 0)
 		return;
 	pthread_mutex_lock(&c->mtx);
-	if ((i = dcache_index_id(c, ev->id)) < 0 || !c->v[i]->c.running ||
-	    c->v[i]->role[0] == '\0') {
+	if ((i = dcache_index_id(c, ev->id)) < 0 || !c->v[i]->c.running) {
 		pthread_mutex_unlock(&c->mtx);
 		return;
 	}

@@ -67,7 +67,6 @@ struct dcache {
 	struct docker		*in;		/* thread's inspects */
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;
-	pthread_cond_t		 changed_cv;	/* gen moved (dcache_wait) */
 	struct dcache_entry	**v;
 	size_t			 n;
 	atomic_uint_fast64_t	 gen;
@@ -112,7 +111,6 @@ dcache_new(const char *sock, const char *label)
 	c->in = docker_new(docker_sock(c->d));
 	pthread_mutex_init(&c->mtx, NULL);
 	pthread_cond_init(&c->cond, NULL);
-	pthread_cond_init(&c->changed_cv, NULL);
 	atomic_init(&c->gen, 0);
 	atomic_init(&c->seq, 0);
 	if ((c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
@@ -157,7 +155,6 @@ dcache_free(struct dcache *c)
 	close(c->efd);
 	pthread_mutex_destroy(&c->mtx);
 	pthread_cond_destroy(&c->cond);
-	pthread_cond_destroy(&c->changed_cv);
 	free(c->label);
 	free(c);
 }
@@ -223,10 +220,7 @@ dcache_changed(struct dcache *c, const char *server)
 {
 	uint64_t	one = 1;
 
-	pthread_mutex_lock(&c->mtx);
 	atomic_fetch_add(&c->gen, 1);
-	pthread_cond_broadcast(&c->changed_cv);
-	pthread_mutex_unlock(&c->mtx);
 	if (write(c->efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
 		log_warn("dcache: eventfd");
 	if (c->notify != NULL)
@@ -584,45 +578,6 @@ dcache_release(struct dcache *c, struct docker *d, const char *name,
 	return rc;
 }
 
-/*
- * A container that died with exit code 0 is marked exited at once, from
- * the event alone: the inspect that follows can take the engine 100 ms
- * while it tears the container down, and a finished installer's worker
- * waits for this (dcache_wait). Any other exit waits for the inspect
- * (an exit of 137 may be an OOM kill, which only the inspect tells).
- */
-static void
-dcache_died(struct dcache *c, const struct docker_event *ev)
-{
-	struct dcache_entry	*e;
-	char			*server;
-	ssize_t			 i;
-	size_t			 k;
-
-	for (k = 0; k < ev->nattrs; k++)
-		if (strcmp(ev->attrs[k].key, "exitCode") == 0)
-			break;
-	if (k == ev->nattrs || strcmp(ev->attrs[k].value, "0") != 0)
-		return;
-	pthread_mutex_lock(&c->mtx);
-	if ((i = dcache_index_id(c, ev->id)) < 0 || !c->v[i]->c.running) {
-		pthread_mutex_unlock(&c->mtx);
-		return;
-	}
-	e = c->v[i];
-	e->c.running = 0;
-	e->c.pid = 0;
-	e->c.exit_code = 0;
-	free(e->c.status);
-	e->c.status = xstrdup("exited");
-	/* An inspect begun before the death must not undo this. */
-	e->seq = atomic_fetch_add(&c->seq, 1) + 1;
-	server = xstrdup(e->server != NULL ? e->server : "");
-	pthread_mutex_unlock(&c->mtx);
-	dcache_changed(c, server[0] != '\0' ? server : NULL);
-	free(server);
-}
-
 static int
 dcache_on_event(const struct docker_event *ev, void *arg)
 {
@@ -657,8 +612,6 @@ dcache_on_event(const struct docker_event *ev, void *arg)
 		dcache_handled_up_to(c, ev->time_nano);
 		return 0;
 	}
-	if (strcmp(ev->action, "die") == 0)
-		dcache_died(c, ev);
 	rerr_init(&err);
 	if (dcache_inspect_one(c, c->in, ev->id, &err) != 0)
 		log_warnx("dcache: after \"%s\" of %.12s: %s", ev->action,
@@ -805,27 +758,6 @@ dcache_stop(struct dcache *c)
 uint64_t
 dcache_generation(struct dcache *c)
 {
-	return atomic_load(&c->gen);
-}
-
-/* Waits for the generation to move past gen; see dcache.h. */
-uint64_t
-dcache_wait(struct dcache *c, uint64_t gen, int ms)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&c->mtx);
-	while (atomic_load(&c->gen) == gen && !c->stopping)
-		if (pthread_cond_timedwait(&c->changed_cv, &c->mtx, &ts) != 0)
-			break;
-	pthread_mutex_unlock(&c->mtx);
 	return atomic_load(&c->gen);
 }
 

@@ -117,11 +117,6 @@ int		 dcache_release(struct dcache *c, struct docker *d,
 		    struct rerr *err);
 /* Returns the change counter; it grows after every change. */
 uint64_t	 dcache_generation(struct dcache *c);
-/*
- * Waits until the change counter differs from gen, at most ms
- * milliseconds (or the cache stops); returns the counter.
- */
-uint64_t	 dcache_wait(struct dcache *c, uint64_t gen, int ms);
 /* Returns an fd that is readable after a change, for poll. */
 int		 dcache_fd(const struct dcache *c);
 /* Empties dcache_fd's readiness; call when poll says it is readable. */

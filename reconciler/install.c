@@ -265,33 +265,14 @@ install_tail(const char *text, int n)
 	return xstrndup(p, len - (size_t)(p - text));
 }
 
-/* The installer's last lines; see install.h. */
-char *
-install_log_tail(struct apply_ctx *ctx, const char *ref)
-{
-	struct buf	 logs;
-	struct rerr	 err;
-	char		*tail;
-
-	buf_init(&logs, 0);
-	rerr_init(&err);
-	if (docker_container_logs(ctx->d, ref, INSTALL_LOG_LINES, 0, &logs,
-	    &err) == 0)
-		tail = install_tail(buf_str(&logs), INSTALL_LOG_LINES);
-	else
-		tail = xstrdup("");
-	buf_dispose(&logs);
-	return tail;
-}
-
 /* Collects a finished installer; see install.h. */
 int
 install_collect(struct apply_ctx *ctx, const struct install_spec *is,
-    const char *ref, int kill, int later,
-    const struct docker_container *known, struct install_result *res,
-    struct rerr *err)
+    const char *ref, int kill, const struct docker_container *known,
+    struct install_result *res, struct rerr *err)
 {
 	struct docker_container	 c;
+	struct buf		 logs;
 	struct rerr		 e2;
 	char			*dir;
 	int			 rc;
@@ -318,8 +299,14 @@ install_collect(struct apply_ctx *ctx, const struct install_spec *is,
 		res->oom_killed = c.oom_killed;
 		docker_container_dispose(&c);
 	}
-	if (!later || kill || res->exit_code != 0 || res->oom_killed)
-		res->log_tail = install_log_tail(ctx, ref);
+	buf_init(&logs, 0);
+	rerr_init(&e2);
+	if (docker_container_logs(ctx->d, ref, INSTALL_LOG_LINES, 0, &logs,
+	    &e2) == 0)
+		res->log_tail = install_tail(buf_str(&logs), INSTALL_LOG_LINES);
+	else
+		res->log_tail = xstrdup("");
+	buf_dispose(&logs);
 	dir = install_dir(is);
 	apply_rmtree(dir, NULL);
 	free(dir);

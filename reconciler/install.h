@@ -75,23 +75,13 @@ int	install_start(struct apply_ctx *ctx, const struct install_spec *is,
  * not killed: the cache's copy of the exited installer, so it is not
  * inspected again) and log tail into *res, removes its script directory,
  * and tidies the server directory (install_tidy) whatever the outcome.
- * With later set, the log tail of an installer that succeeded is left
- * NULL, for install_log_tail after the server has started: the engine
- * answers a request about a container it is still tearing down (the logs
- * too) only once it is done, which takes it about 100 ms.
  * The container itself is left for install_remove, so that the server can
  * be started before the engine deletes the installer's file system.
  * Returns 0 or an engine error.
  */
 int	install_collect(struct apply_ctx *ctx, const struct install_spec *is,
-	    const char *ref, int kill, int later,
-	    const struct docker_container *known, struct install_result *res,
-	    struct rerr *err);
-/*
- * The last lines of installer ref's output (caller frees; "" when the
- * engine has none).
- */
-char	*install_log_tail(struct apply_ctx *ctx, const char *ref);
+	    const char *ref, int kill, const struct docker_container *known,
+	    struct install_result *res, struct rerr *err);
 /* Removes a collected installer container; see apply_remove. */
 int	install_remove(struct apply_ctx *ctx, const char *ref,
 	    struct rerr *err);

@@ -118,55 +118,12 @@ recon_install_spec(struct recon *r, const struct rsnap *s,
 	is->gid = r->conf.gid;
 }
 
-/* Reads the log tail install_collect left for later, if it did. */
-static void
-install_keep_tail(struct wctx *w, struct rsrv *rs, const char *installer)
-{
-	struct recon	*r = w->r;
-	char		*tail;
-	int		 later;
-
-	pthread_mutex_lock(&r->mtx);
-	later = rs->install_log == NULL && !rs->install_failed;
-	pthread_mutex_unlock(&r->mtx);
-	if (!later)
-		return;
-	tail = install_log_tail(&w->a, installer);
-	pthread_mutex_lock(&r->mtx);
-	if (rs->install_log == NULL)
-		rs->install_log = tail;
-	else
-		free(tail);
-	pthread_mutex_unlock(&r->mtx);
-}
-
-/* How long a finished installer's worker waits for the die event. */
-#define INSTALL_DIE_WAIT_MS	1000
-
-/*
- * The cached installer of server into *c (0), or ROOST_ENOTFOUND. A copy
- * from before its start says "created": not an exit.
- */
-static int
-install_cached(struct dcache *dc, const char *server,
-    struct docker_container *c)
-{
-	int	rc;
-
-	rc = dcache_get(dc, server, INSTALL_ROLE, c);
-	if (rc == 0 && !c->running && !str_eq(c->status, "exited") &&
-	    !str_eq(c->status, "dead"))
-		c->running = 1;
-	return rc;
-}
-
 /*
  * Collects a finished or timed-out installer. Returns 1 when still busy.
  * The installer's state comes from the cache, which the events thread
  * updates when it exits; it is inspected only when the cache does not
- * have it, or still shows it running a second after its output has ended
- * (the console's end of stream comes a moment before the engine's die
- * event, which is waited for). The
+ * have it, or still shows it running after its output has ended (the
+ * console's end of stream can come before the engine's die event). The
  * collected installer's name goes to *remove: the turn removes it after
  * the server's start.
  */
@@ -180,7 +137,6 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	struct install_result	 res;
 	struct rerr		 err;
 	char			*name;
-	uint64_t		 gen, deadline, now;
 	int			 rc, timeout, streaming;
 
 	xasprintf(&name, "roost-%s-install", rs->name);
@@ -190,21 +146,11 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	streaming = rs->install_cid != NULL &&
 	    runtime_following(r->rt, rs->name, rs->install_cid);
 	pthread_mutex_unlock(&r->mtx);
-	gen = dcache_generation(r->dc);
-	rc = install_cached(r->dc, rs->name, &c);
-	/*
-	 * Its output ended, the engine's die event is a moment behind: wait
-	 * for it (a second at most) rather than inspect a container the
-	 * engine is still tearing down, which takes it about 100 ms.
-	 */
-	deadline = now_ms() + INSTALL_DIE_WAIT_MS;
-	while (rc == 0 && c.running && !streaming && (now = now_ms()) <
-	    deadline) {
-		gen = dcache_wait(r->dc, gen, (int)(deadline - now));
-		docker_container_dispose(&c);
-		memset(&c, 0, sizeof(c));
-		rc = install_cached(r->dc, rs->name, &c);
-	}
+	/* A copy from before its start says "created": not an exit. */
+	rc = dcache_get(r->dc, rs->name, INSTALL_ROLE, &c);
+	if (rc == 0 && !c.running && !str_eq(c.status, "exited") &&
+	    !str_eq(c.status, "dead"))
+		c.running = 1;
 	if (rc != 0 || (c.running && !streaming)) {
 		docker_container_dispose(&c);
 		memset(&c, 0, sizeof(c));
@@ -220,8 +166,8 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	rerr_init(&err);
 	memset(&res, 0, sizeof(res));
 	if (rc == 0) {
-		rc = install_collect(&w->a, &is, name, timeout ? 1 : 0, 1,
-		    &c, &res, &err);
+		rc = install_collect(&w->a, &is, name, timeout ? 1 : 0, &c,
+		    &res, &err);
 		*remove = name;
 		name = NULL;
 	} else {
@@ -1034,12 +980,8 @@ recon_work(struct wctx *w, struct rsrv *rs)
 		pthread_mutex_unlock(&r->mtx);
 		if (work_observe(w, rs, &t) == 0)
 			work_apply(w, rs, &t);
-		/*
-		 * The collected installer goes once the server has started,
-		 * and the log tail of one that succeeded is read then.
-		 */
+		/* The collected installer goes once the server has started. */
 		if (installer != NULL) {
-			install_keep_tail(w, rs, installer);
 			rerr_init(&e2);
 			if (install_remove(&w->a, installer, &e2) != 0)
 				log_warnx("server \"%s\": %s", rs->name, e2.msg);

@@ -224,7 +224,6 @@ http_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return atomic_load(&x->h->cancel) ? 1 : 0;
 }
 
-
 /*
  * Why a unix socket did not answer, in the socket's terms (curl's own
  * message speaks of "localhost port 80").
@@ -242,6 +241,7 @@ http_sock_why(const char *path)
 		return "permission denied";
 	return "connection refused";
 }
+
 /* Sends req and fills resp; see http.h for the return values. */
 int
 http_do(struct http *h, const struct http_request *req,
@@ -358,7 +358,8 @@ http_do(struct http *h, const struct http_request *req,
 	if (h->sock != NULL && (cc == CURLE_COULDNT_CONNECT ||
 	    cc == CURLE_COULDNT_RESOLVE_HOST))
 		return rerr_set(err, -1, "cannot connect to \"%s\": %s; check "
-		    "that the service is running", h->sock, http_sock_why(h->sock));
+		    "that the service is running", h->sock,
+		    http_sock_why(h->sock));
 	return rerr_set(err, -1, "%s \"%s\": %s", method, req->url,
 	    h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
 }

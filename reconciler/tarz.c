@@ -439,7 +439,7 @@ tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
 	/* The tar stage drained, the frame ends, then the last bytes go. */
 	if (tz_out_finish(&tar) != 0 && rc == 0)
 		rc = -1;
-	if (rc == 0 && !tar.failed && tz_zstd_write(&z, NULL, 0, err) != 0)
+	if (rc == 0 && tz_zstd_write(&z, NULL, 0, err) != 0)
 		rc = -1;
 	if (tz_out_finish(&zst) != 0 && rc == 0)
 		rc = -1;

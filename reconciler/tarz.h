@@ -5,10 +5,10 @@
  * no file is ever held in memory whole: the calling thread reads the files
  * into libarchive's tar, a second thread compresses it with zstd, a third
  * computes the archive's SHA-256 and calls the writer. It hashes an
- * archive; and it extracts one into a fresh
- * directory, refusing what a hostile archive could do (absolute paths,
- * "..", writing through a symbolic link, devices and FIFOs, set-id bits,
- * more bytes than allowed).
+ * archive; and it extracts one into a fresh directory, refusing what a
+ * hostile archive could do (absolute paths, "..", writing through a
+ * symbolic link, devices and FIFOs, set-id bits, more bytes than
+ * allowed).
  *
  * The directory read is a game server's, so hostile too: it is walked by
  * fswalk_path (directory descriptors, O_NOFOLLOW, never a symbolic link

@@ -327,6 +327,7 @@ parse_rcpt(const char *s, size_t n, size_t off, struct seal_rcpt *r,
 {
 	const char	*c1, *c2;
 	size_t		 i, max;
+	int		 short_box;
 
 	if ((c1 = memchr(s, ':', n)) == NULL)
 		return rerr_set(err, ROOST_EINVAL, "sealed value, byte %zu: "
@@ -352,12 +353,13 @@ parse_rcpt(const char *s, size_t n, size_t off, struct seal_rcpt *r,
 	r->kid[SEAL_KIDLEN - 1] = '\0';
 	n -= (size_t)(c2 + 1 - s);
 	max = n * 3 / 4 + 3;
-	if (n < sodium_base64_ENCODED_LEN(crypto_box_SEALBYTES + 1, B64) - 1 ||
-	    n > sodium_base64_ENCODED_LEN(crypto_box_SEALBYTES + SEAL_MAX_PLAIN,
-	    B64) - 1)
+	short_box = n < sodium_base64_ENCODED_LEN(crypto_box_SEALBYTES + 1,
+	    B64) - 1;
+	if (short_box || n > sodium_base64_ENCODED_LEN(crypto_box_SEALBYTES +
+	    SEAL_MAX_PLAIN, B64) - 1)
 		return rerr_set(err, ROOST_EINVAL, "sealed value, byte %zu: "
 		    "the box for node \"%s\" is %s", off + (size_t)(c2 + 1 - s)
-		    + 1, r->node, n < 64 ? "truncated" : "too long");
+		    + 1, r->node, short_box ? "truncated" : "too long");
 	r->box = xmalloc(max);
 	if (b64_decode(c2 + 1, n, r->box, max, &r->boxlen) != 0)
 		return rerr_set(err, ROOST_EINVAL, "sealed value, byte %zu: "

@@ -32,6 +32,13 @@
 #define DCACHE_IDLEN	64		/* a full container id */
 #define DCACHE_CLAIMS	64		/* containers in workers' hands */
 #define DCACHE_CLAIM_SECS 30		/* a released claim's life */
+#define DCACHE_EXITS	32		/* recent die events remembered */
+
+/* A die event: the container's id and the exit code it carried. */
+struct dcache_exit {
+	char		 id[DCACHE_IDLEN + 1];
+	int		 code;
+};
 
 struct dcache_tomb {
 	char		 id[DCACHE_IDLEN + 1];
@@ -87,6 +94,9 @@ struct dcache {
 	size_t			 ntomb;			/* next slot */
 	struct dcache_claim	 claims[DCACHE_CLAIMS];	/* under mtx */
 	uint64_t		 skipped;		/* under mtx */
+	struct dcache_exit	 exits[DCACHE_EXITS];	/* under mtx */
+	size_t			 nexit;			/* next slot */
+	pthread_cond_t		 exit_cond;		/* a die came */
 };
 
 static int64_t
@@ -111,6 +121,7 @@ dcache_new(const char *sock, const char *label)
 	c->in = docker_new(docker_sock(c->d));
 	pthread_mutex_init(&c->mtx, NULL);
 	pthread_cond_init(&c->cond, NULL);
+	pthread_cond_init(&c->exit_cond, NULL);
 	atomic_init(&c->gen, 0);
 	atomic_init(&c->seq, 0);
 	if ((c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
@@ -155,6 +166,7 @@ dcache_free(struct dcache *c)
 	close(c->efd);
 	pthread_mutex_destroy(&c->mtx);
 	pthread_cond_destroy(&c->cond);
+	pthread_cond_destroy(&c->exit_cond);
 	free(c->label);
 	free(c);
 }
@@ -578,6 +590,68 @@ dcache_release(struct dcache *c, struct docker *d, const char *name,
 	return rc;
 }
 
+/*
+ * Remembers a die event's exit code: the engine sends the event as the
+ * container stops, while an inspect or a log read made then waits until
+ * it has torn the container down (tens of milliseconds).
+ */
+static void
+dcache_note_exit(struct dcache *c, const struct docker_event *ev)
+{
+	struct dcache_exit	*x;
+	const char		*code = NULL;
+	char			*end;
+	long			 v;
+	size_t			 i;
+
+	for (i = 0; i < ev->nattrs; i++)
+		if (strcmp(ev->attrs[i].key, "exitCode") == 0)
+			code = ev->attrs[i].value;
+	if (code == NULL || *code == '\0' || strlen(ev->id) > DCACHE_IDLEN)
+		return;
+	errno = 0;
+	v = strtol(code, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > 255)
+		return;
+	pthread_mutex_lock(&c->mtx);
+	x = &c->exits[c->nexit];
+	c->nexit = (c->nexit + 1) % DCACHE_EXITS;
+	memcpy(x->id, ev->id, strlen(ev->id) + 1);
+	x->code = (int)v;
+	pthread_cond_broadcast(&c->exit_cond);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* Waits for the die event of container id; see dcache.h. */
+int
+dcache_exit_wait(struct dcache *c, const char *id, int ms, int *code)
+{
+	struct timespec	ts;
+	size_t		i;
+	int		found = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->mtx);
+	for (;;) {
+		for (i = 0; i < DCACHE_EXITS && !found; i++)
+			if (*id != '\0' && strcmp(c->exits[i].id, id) == 0) {
+				*code = c->exits[i].code;
+				found = 1;
+			}
+		if (found || c->stopping || !c->running ||
+		    pthread_cond_timedwait(&c->exit_cond, &c->mtx, &ts) != 0)
+			break;
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return found ? 0 : ROOST_ENOTFOUND;
+}
+
 static int
 dcache_on_event(const struct docker_event *ev, void *arg)
 {
@@ -600,6 +674,8 @@ dcache_on_event(const struct docker_event *ev, void *arg)
 		dcache_handled_up_to(c, ev->time_nano);
 		return 0;
 	}
+	if (strcmp(ev->action, "die") == 0)
+		dcache_note_exit(c, ev);
 	if (dcache_claimed_event(c, ev)) {
 		dcache_handled_up_to(c, ev->time_nano);
 		return 0;

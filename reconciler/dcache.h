@@ -115,6 +115,15 @@ int		 dcache_claim(struct dcache *c, const char *name);
 int		 dcache_release(struct dcache *c, struct docker *d,
 		    const char *name, const char *ref, int started,
 		    struct rerr *err);
+/*
+ * Waits up to ms milliseconds for the die event of container id (a full
+ * id) and stores the exit code it carried in *code: 0, or
+ * ROOST_ENOTFOUND when none came (or the events thread is not running).
+ * The event comes as the container stops; an inspect made then is only
+ * answered once the engine has torn the container down.
+ */
+int		 dcache_exit_wait(struct dcache *c, const char *id, int ms,
+		    int *code);
 /* Returns the change counter; it grows after every change. */
 uint64_t	 dcache_generation(struct dcache *c);
 /* Returns an fd that is readable after a change, for poll. */

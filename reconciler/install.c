@@ -250,7 +250,7 @@ install_tidy(const struct install_spec *is)
 }
 
 /* Keeps the last n lines of text. */
-static char *
+char *
 install_tail(const char *text, int n)
 {
 	const char	*p;
@@ -265,11 +265,31 @@ install_tail(const char *text, int n)
 	return xstrndup(p, len - (size_t)(p - text));
 }
 
+/* Keeps one line of an installer's output; see install.h. */
+void
+install_keep_line(struct buf *b, const char *line)
+{
+	char	*tail;
+
+	buf_puts(b, line);
+	buf_puts(b, "\n");
+	if (b->len <= INSTALL_OUT_MAX)
+		return;
+	tail = install_tail(buf_str(b), INSTALL_LOG_LINES);
+	buf_reset(b);
+	/* One line longer than the bound keeps its end. */
+	if (strlen(tail) > INSTALL_OUT_MAX / 2)
+		buf_puts(b, tail + strlen(tail) - INSTALL_OUT_MAX / 2);
+	else
+		buf_puts(b, tail);
+	free(tail);
+}
+
 /* Collects a finished installer; see install.h. */
 int
 install_collect(struct apply_ctx *ctx, const struct install_spec *is,
     const char *ref, int kill, const struct docker_container *known,
-    struct install_result *res, struct rerr *err)
+    const char *out, struct install_result *res, struct rerr *err)
 {
 	struct docker_container	 c;
 	struct buf		 logs;
@@ -301,8 +321,10 @@ install_collect(struct apply_ctx *ctx, const struct install_spec *is,
 	}
 	buf_init(&logs, 0);
 	rerr_init(&e2);
-	if (docker_container_logs(ctx->d, ref, INSTALL_LOG_LINES, 0, &logs,
-	    &e2) == 0)
+	if (out != NULL)
+		res->log_tail = install_tail(out, INSTALL_LOG_LINES);
+	else if (docker_container_logs(ctx->d, ref, INSTALL_LOG_LINES, 0,
+	    &logs, &e2) == 0)
 		res->log_tail = install_tail(buf_str(&logs), INSTALL_LOG_LINES);
 	else
 		res->log_tail = xstrdup("");

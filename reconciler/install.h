@@ -26,11 +26,13 @@
 #include "docker.h"
 
 struct apply_ctx;
+struct buf;
 struct docker_attach;
 struct rerr;
 
 #define INSTALL_ROLE		"install"
 #define INSTALL_LOG_LINES	50
+#define INSTALL_OUT_MAX		(64 * 1024)	/* install_keep_line's bound */
 
 struct install_spec {
 	const char		*server;
@@ -73,15 +75,24 @@ int	install_start(struct apply_ctx *ctx, const struct install_spec *is,
  * Collects a finished (or, with kill set, a timed-out) installer ref:
  * kills it if asked, reads its exit code (from known when not NULL and
  * not killed: the cache's copy of the exited installer, so it is not
- * inspected again) and log tail into *res, removes its script directory,
- * and tidies the server directory (install_tidy) whatever the outcome.
+ * inspected again) and log tail (from out when not NULL: the output as it
+ * was followed, whole; else read from the engine) into *res, removes its
+ * script directory, and tidies the server directory (install_tidy)
+ * whatever the outcome.
  * The container itself is left for install_remove, so that the server can
  * be started before the engine deletes the installer's file system.
  * Returns 0 or an engine error.
  */
 int	install_collect(struct apply_ctx *ctx, const struct install_spec *is,
 	    const char *ref, int kill, const struct docker_container *known,
-	    struct install_result *res, struct rerr *err);
+	    const char *out, struct install_result *res, struct rerr *err);
+/*
+ * Appends one line of an installer's output to b, keeping at most about
+ * INSTALL_OUT_MAX bytes (the last INSTALL_LOG_LINES lines survive).
+ */
+void	install_keep_line(struct buf *b, const char *line);
+/* The last n lines of text (caller frees). */
+char	*install_tail(const char *text, int n);
 /* Removes a collected installer container; see apply_remove. */
 int	install_remove(struct apply_ctx *ctx, const char *ref,
 	    struct rerr *err);

@@ -144,6 +144,7 @@ rsrv_free(struct rsrv *rs)
 	free(rs->install_result);
 	free(rs->install_log);
 	free(rs->install_cid);
+	buf_dispose(&rs->install_out);
 	free(rs->last_finished);
 	free(rs->adopted_cid);
 	free(rs->done_cid);
@@ -274,6 +275,7 @@ recon_console_line(void *arg, const char *server, const char *cid,
 	/* The installer's output is install progress, never a done line. */
 	install = rs != NULL && *cid != '\0' && str_eq(rs->install_cid, cid);
 	if (install) {
+		install_keep_line(&rs->install_out, line);
 		pthread_mutex_unlock(&r->mtx);
 		if (r->conf.on_progress != NULL)
 			r->conf.on_progress(r->conf.cb_arg, server, "install",
@@ -296,8 +298,12 @@ static void
 recon_console_eof(void *arg, const char *server, const char *cid)
 {
 	struct recon	*r = arg;
+	struct rsrv	*rs;
 
 	pthread_mutex_lock(&r->mtx);
+	rs = recon_find(r, server);
+	if (rs != NULL && *cid != '\0' && str_eq(rs->install_cid, cid))
+		rs->install_eof = 1;
 	recon_enqueue_locked(r, server);
 	pthread_mutex_unlock(&r->mtx);
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "apply.h"
+#include "buf.h"
 #include "docker.h"
 #include "plan.h"
 #include "recon.h"
@@ -85,6 +86,8 @@ struct rsrv {
 	char		*install_result;
 	char		*install_log;
 	char		*install_cid;	/* installer whose output is followed */
+	struct buf	 install_out;	/* its last lines, as they came */
+	int		 install_eof;	/* its output has ended */
 	char		 install_at[32];
 
 	uint64_t	 crash_t[CRASH_KEEP];

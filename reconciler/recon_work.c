@@ -118,14 +118,19 @@ recon_install_spec(struct recon *r, const struct rsnap *s,
 	is->gid = r->conf.gid;
 }
 
+/* How long a finished installer's die event is waited for. */
+#define INSTALL_DIE_WAIT_MS	500
+
 /*
  * Collects a finished or timed-out installer. Returns 1 when still busy.
  * The installer's state comes from the cache, which the events thread
- * updates when it exits; it is inspected only when the cache does not
- * have it, or still shows it running after its output has ended (the
- * console's end of stream can come before the engine's die event). The
- * collected installer's name goes to *remove: the turn removes it after
- * the server's start.
+ * updates when it exits. When its output has ended but the cache still
+ * shows it running (the engine sends the die event as the container
+ * stops, the events thread's inspect is answered only once the engine has
+ * torn it down), a clean exit is taken from the die event itself, and its
+ * log tail from the output as it was followed; anything else is inspected.
+ * The collected installer's name goes to *remove: the turn removes it
+ * after the server's start.
  */
 static int
 recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
@@ -136,8 +141,8 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	struct install_spec	 is;
 	struct install_result	 res;
 	struct rerr		 err;
-	char			*name;
-	int			 rc, timeout, streaming;
+	char			*name, *cid = NULL, *out = NULL;
+	int			 rc, timeout, streaming, code;
 
 	xasprintf(&name, "roost-%s-install", rs->name);
 	memset(&c, 0, sizeof(c));
@@ -145,12 +150,26 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	pthread_mutex_lock(&r->mtx);
 	streaming = rs->install_cid != NULL &&
 	    runtime_following(r->rt, rs->name, rs->install_cid);
+	if (!streaming && rs->install_eof && rs->install_cid != NULL) {
+		cid = xstrdup(rs->install_cid);
+		out = xstrdup(buf_str(&rs->install_out));
+	}
 	pthread_mutex_unlock(&r->mtx);
 	/* A copy from before its start says "created": not an exit. */
 	rc = dcache_get(r->dc, rs->name, INSTALL_ROLE, &c);
 	if (rc == 0 && !c.running && !str_eq(c.status, "exited") &&
 	    !str_eq(c.status, "dead"))
 		c.running = 1;
+	if (rc == 0 && c.running && cid != NULL && str_eq(c.id, cid) &&
+	    dcache_exit_wait(r->dc, cid, INSTALL_DIE_WAIT_MS, &code) == 0 &&
+	    code == 0) {
+		c.running = 0;
+		c.exit_code = 0;
+		c.oom_killed = 0;
+		log_debug("server \"%s\": installer exited 0 (its die event)",
+		    rs->name);
+	}
+	free(cid);
 	if (rc != 0 || (c.running && !streaming)) {
 		docker_container_dispose(&c);
 		memset(&c, 0, sizeof(c));
@@ -167,7 +186,7 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	memset(&res, 0, sizeof(res));
 	if (rc == 0) {
 		rc = install_collect(&w->a, &is, name, timeout ? 1 : 0, &c,
-		    &res, &err);
+		    out, &res, &err);
 		*remove = name;
 		name = NULL;
 	} else {
@@ -178,8 +197,11 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	}
 	docker_container_dispose(&c);
 	free(name);
+	free(out);
 	pthread_mutex_lock(&r->mtx);
 	rs->op = OP_NONE;
+	rs->install_eof = 0;
+	buf_reset(&rs->install_out);
 	util_now_rfc3339(rs->install_at, sizeof(rs->install_at));
 	set_str(&rs->install_log, res.log_tail);
 	rs->install_exit = res.exit_code;
@@ -253,6 +275,8 @@ recon_do_install(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	if (rc == 0) {
 		pthread_mutex_lock(&r->mtx);
 		set_str(&rs->install_cid, id);
+		rs->install_eof = 0;
+		buf_reset(&rs->install_out);
 		pthread_mutex_unlock(&r->mtx);
 		/* Its lines join the server's console and go out as progress. */
 		if (a != NULL)

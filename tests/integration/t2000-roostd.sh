@@ -100,6 +100,10 @@ test_expect_success 'roost status shows it, as a table and as json' '
 	json "d[\"node\"][\"name\"]" <s.json | grep -x $NODE &&
 	json "[s for s in d[\"servers\"] if s[\"name\"]==\"$A\"][0][\"observedRevision\"]" <s.json |
 	    grep -x "$(git -C repo rev-parse HEAD)" &&
+	json "[s for s in d[\"servers\"] if s[\"name\"]==\"$A\"][0][\"install\"][\"result\"]" <s.json |
+	    grep -x succeeded &&
+	json "[s for s in d[\"servers\"] if s[\"name\"]==\"$A\"][0][\"install\"][\"logTail\"]" <s.json |
+	    grep -x "demo install done" &&
 	roost status --api "$API" $A >one && grep Running one &&
 	! roost status --api "$API" nosuch
 '

@@ -4,7 +4,10 @@
  * (tests/fakediscord/fakediscord.py), which is one Python process and
  * answers concurrent requests one after another; the front answers them
  * in parallel, a thread per connection, so a benchmark measures the bot
- * and not the fake.
+ * and not the fake. Its threads are started, and their stacks, heaps and
+ * HTTP clients warmed up, before the bot connects: the front should cost
+ * the machine as little as it can while the bot answers a burst, since
+ * Discord's own work is not done on it.
  *
  * An interaction callback (POST /api/v10/interactions/ID/TOKEN/callback)
  * is answered at once with 204 No Content, as Discord answers it, and
@@ -54,6 +57,9 @@
 #define FRONT_MAX_HEAD		65536
 #define FRONT_MAX_BODY		(8UL << 20)
 #define FRONT_NHDRS		4	/* headers passed to the fake */
+#define FRONT_WORKERS		64	/* started at once; more when busy */
+#define FRONT_WARM_STACK	(128 * 1024)
+#define FRONT_WARM_HEAP		(64 * 1024)
 
 /* A request as the front read it. */
 struct front_req {
@@ -76,13 +82,22 @@ struct front_job {
 
 struct bench_front;
 
-/* A client's connection and the thread serving it. */
-struct front_conn {
+/*
+ * A thread serving connections, one at a time. They are started and
+ * warmed up (heap, stack, HTTP client) before a burst comes, so a burst
+ * does not pay for new threads in the front.
+ */
+struct front_worker {
 	struct bench_front	*f;
-	int			 fd;		/* closed by whoever joins */
-	int			 done;		/* the thread has ended */
 	pthread_t		 th;
-	struct front_conn	*next;
+	int			 fd;		/* -1: idle */
+	struct front_worker	*next;
+};
+
+/* An accepted connection waiting for a worker. */
+struct front_pending {
+	int			 fd;
+	struct front_pending	*next;
 };
 
 struct bench_front {
@@ -93,11 +108,16 @@ struct bench_front {
 	pthread_t		 acceptor;
 	pthread_t		 fwd[FRONT_FORWARDERS];
 	pthread_mutex_t		 mu;
-	pthread_cond_t		 queued;	/* a job came, or stopping */
+	pthread_cond_t		 queued;	/* a job came, or draining */
 	pthread_cond_t		 sent;		/* a job reached the fake */
+	pthread_cond_t		 conn;		/* a connection came, or stop */
 	struct front_job	*jobs;		/* queued and in flight */
-	struct front_conn	*conns;
-	int			 stopping;
+	struct front_worker	*workers;
+	struct front_pending	*pending;	/* in the order accepted */
+	int			 npending;
+	int			 idle;		/* workers waiting */
+	int			 stopping;	/* the workers end */
+	int			 draining;	/* the forwarders end */
 	unsigned long		 acked;		/* callbacks answered 204 */
 	unsigned long		 refused;	/* of which the fake refused */
 };
@@ -464,7 +484,7 @@ front_forwarder(void *arg)
 		for (j = f->jobs; j != NULL && j->taken; j = j->next)
 			;
 		if (j == NULL) {
-			if (f->stopping)
+			if (f->draining)
 				break;
 			pthread_cond_wait(&f->queued, &f->mu);
 			continue;
@@ -514,15 +534,12 @@ front_queue(struct bench_front *f, struct front_req *r, char *tok)
 	pthread_mutex_unlock(&f->mu);
 }
 
-/* Serves one client's connection until it ends. */
-static inline void *
-front_serve(void *arg)
+/* Serves the connection fd with the HTTP client h until it ends. */
+static inline void
+front_serve(struct bench_front *f, int fd, struct http *h)
 {
 	static const char	 bad[] = "{\"message\":\"bench_front: the "
 				    "fake did not answer\",\"code\":0}";
-	struct front_conn	*c = arg;
-	struct bench_front	*f = c->f;
-	struct http		*h = NULL;
 	struct http_response	 resp;
 	struct front_req	 r;
 	struct buf		 in;
@@ -532,22 +549,20 @@ front_serve(void *arg)
 
 	buf_init(&in, FRONT_MAX_HEAD + FRONT_MAX_BODY);
 	http_response_init(&resp);
-	while (rc == 0 && (st = front_read(c->fd, &in, &r)) == 1) {
+	while (rc == 0 && (st = front_read(fd, &in, &r)) == 1) {
 		last = r.close;
 		if ((tok = front_callback_token(&r)) != NULL) {
 			/* queued before the answer: an edit comes after */
 			front_queue(f, &r, tok);
-			rc = front_answer(c->fd, 204, NULL, NULL, 0, last);
+			rc = front_answer(fd, 204, NULL, NULL, 0, last);
 		} else {
 			front_wait_token(f, &r);
-			if (h == NULL)
-				h = http_new(NULL);
 			rerr_init(&err);
 			if (front_forward(f, h, &r, &resp, &err) == 0)
-				rc = front_answer(c->fd, resp.status, &resp,
+				rc = front_answer(fd, resp.status, &resp,
 				    resp.body.data, resp.body.len, last);
 			else
-				rc = front_answer(c->fd, 502, NULL, bad,
+				rc = front_answer(fd, 502, NULL, bad,
 				    strlen(bad), last);
 			http_response_dispose(&resp);
 		}
@@ -556,53 +571,89 @@ front_serve(void *arg)
 			rc = -1;
 	}
 	if (rc == 0 && st > 1)
-		front_answer(c->fd, st, NULL, NULL, 0, 1);
+		front_answer(fd, st, NULL, NULL, 0, 1);
 	front_req_dispose(&r);
 	buf_dispose(&in);
-	http_free(h);
-	/* the client sees the end now; the descriptor closes when reaped */
-	shutdown(c->fd, SHUT_RDWR);
-	pthread_mutex_lock(&f->mu);
-	c->done = 1;
-	pthread_mutex_unlock(&f->mu);
-	return NULL;
 }
 
 /*
- * Joins and frees the connections whose threads have ended (all of them
- * with all set, after shutting every one down).
+ * Touches FRONT_WARM_STACK bytes of the calling thread's stack and
+ * FRONT_WARM_HEAP of its malloc arena, so their pages are there before a
+ * burst.
  */
 static inline void
-front_reap(struct bench_front *f, int all)
+front_warm(void)
 {
-	struct front_conn	*c, **pp, *gone = NULL;
+	volatile char	 stack[FRONT_WARM_STACK];
+	char		*p = xmalloc(FRONT_WARM_HEAP);
 
-	pthread_mutex_lock(&f->mu);
-	for (pp = &f->conns; (c = *pp) != NULL; ) {
-		if (all)
-			shutdown(c->fd, SHUT_RDWR);
-		if (all || c->done) {
-			*pp = c->next;
-			c->next = gone;
-			gone = c;
-		} else
-			pp = &c->next;
-	}
-	pthread_mutex_unlock(&f->mu);
-	while ((c = gone) != NULL) {
-		gone = c->next;
-		pthread_join(c->th, NULL);
-		close(c->fd);
-		free(c);
-	}
+	memset((char *)stack, 0, sizeof(stack));
+	memset(p, 0, FRONT_WARM_HEAP);
+	free(p);
 }
 
-/* The acceptor: a thread for each new connection until stopped. */
+/* A worker: serves the connections the acceptor hands over until stop. */
+static inline void *
+front_work(void *arg)
+{
+	struct front_worker	*w = arg;
+	struct bench_front	*f = w->f;
+	struct front_pending	*p;
+	struct http		*h = http_new(NULL);
+	int			 fd;
+
+	front_warm();
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		while (f->pending == NULL && !f->stopping) {
+			f->idle++;
+			pthread_cond_wait(&f->conn, &f->mu);
+			f->idle--;
+		}
+		if ((p = f->pending) == NULL)
+			break;
+		f->pending = p->next;
+		f->npending--;
+		w->fd = fd = p->fd;
+		free(p);
+		pthread_mutex_unlock(&f->mu);
+		front_serve(f, fd, h);
+		pthread_mutex_lock(&f->mu);
+		/* under the lock: bench_front_stop shuts only open ones */
+		w->fd = -1;
+		close(fd);
+	}
+	pthread_mutex_unlock(&f->mu);
+	http_free(h);
+	return NULL;
+}
+
+/* Starts one more worker; the caller holds f->mu. Returns 0, or -1. */
+static inline int
+front_add_worker(struct bench_front *f)
+{
+	struct front_worker	*w = xcalloc(1, sizeof(*w));
+
+	w->f = f;
+	w->fd = -1;
+	if (pthread_create(&w->th, NULL, front_work, w) != 0) {
+		free(w);
+		return -1;
+	}
+	w->next = f->workers;
+	f->workers = w;
+	return 0;
+}
+
+/*
+ * The acceptor: hands each new connection to an idle worker, starting
+ * one more when none is idle, until stopped.
+ */
 static inline void *
 front_acceptor(void *arg)
 {
 	struct bench_front	*f = arg;
-	struct front_conn	*c;
+	struct front_pending	*p, **pp;
 	struct pollfd		 pfd[2];
 	int			 fd, one = 1;
 
@@ -620,19 +671,17 @@ front_acceptor(void *arg)
 		if ((fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
 			continue;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		front_reap(f, 0);
-		c = xcalloc(1, sizeof(*c));
-		c->f = f;
-		c->fd = fd;
+		p = xcalloc(1, sizeof(*p));
+		p->fd = fd;
 		pthread_mutex_lock(&f->mu);
-		if (pthread_create(&c->th, NULL, front_serve, c) != 0) {
-			pthread_mutex_unlock(&f->mu);
-			close(fd);
-			free(c);
-			continue;
-		}
-		c->next = f->conns;
-		f->conns = c;
+		for (pp = &f->pending; *pp != NULL; pp = &(*pp)->next)
+			;
+		*pp = p;
+		f->npending++;
+		if (f->npending > f->idle && front_add_worker(f) != 0)
+			fprintf(stderr, "bench_front: no thread for a "
+			    "connection; it waits\n");
+		pthread_cond_signal(&f->conn);
 		pthread_mutex_unlock(&f->mu);
 	}
 	return NULL;
@@ -640,8 +689,8 @@ front_acceptor(void *arg)
 
 /*
  * Starts a front for the fake Discord's REST port upstream, listening on
- * 127.0.0.1 at a port the kernel chooses (f->port). Returns 0, or -1 (with
- * nothing left open).
+ * 127.0.0.1 at a port the kernel chooses (f->port), with FRONT_WORKERS
+ * workers. Returns 0, or -1 (with nothing left open).
  */
 static inline int
 bench_front_start(struct bench_front *f, int upstream)
@@ -668,9 +717,15 @@ bench_front_start(struct bench_front *f, int upstream)
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->queued, NULL);
 	pthread_cond_init(&f->sent, NULL);
+	pthread_cond_init(&f->conn, NULL);
 	for (i = 0; i < FRONT_FORWARDERS; i++)
 		if (pthread_create(&f->fwd[i], NULL, front_forwarder, f) != 0)
 			err(1, "pthread_create");
+	pthread_mutex_lock(&f->mu);
+	for (i = 0; i < FRONT_WORKERS; i++)
+		if (front_add_worker(f) != 0)
+			err(1, "pthread_create");
+	pthread_mutex_unlock(&f->mu);
 	if (pthread_create(&f->acceptor, NULL, front_acceptor, f) != 0)
 		err(1, "pthread_create");
 	return 0;
@@ -684,14 +739,34 @@ bench_front_start(struct bench_front *f, int upstream)
 static inline void
 bench_front_stop(struct bench_front *f)
 {
-	int	i;
+	struct front_worker	*w;
+	struct front_pending	*p;
+	int			 i;
 
 	if (write(f->wake[1], "x", 1) != 1)
 		err(1, "bench_front: write");
 	pthread_join(f->acceptor, NULL);
-	front_reap(f, 1);
 	pthread_mutex_lock(&f->mu);
 	f->stopping = 1;
+	while ((p = f->pending) != NULL) {
+		f->pending = p->next;
+		close(p->fd);
+		free(p);
+	}
+	f->npending = 0;
+	for (w = f->workers; w != NULL; w = w->next)
+		if (w->fd != -1)
+			shutdown(w->fd, SHUT_RDWR);
+	pthread_cond_broadcast(&f->conn);
+	pthread_mutex_unlock(&f->mu);
+	while ((w = f->workers) != NULL) {
+		f->workers = w->next;
+		pthread_join(w->th, NULL);
+		free(w);
+	}
+	/* no callback comes any more: the queue empties, and they end */
+	pthread_mutex_lock(&f->mu);
+	f->draining = 1;
 	pthread_cond_broadcast(&f->queued);
 	pthread_mutex_unlock(&f->mu);
 	for (i = 0; i < FRONT_FORWARDERS; i++)
@@ -699,6 +774,7 @@ bench_front_stop(struct bench_front *f)
 	close(f->lfd);
 	close(f->wake[0]);
 	close(f->wake[1]);
+	pthread_cond_destroy(&f->conn);
 	pthread_cond_destroy(&f->sent);
 	pthread_cond_destroy(&f->queued);
 	pthread_mutex_destroy(&f->mu);

@@ -1813,11 +1813,12 @@ cache_key(char *key, size_t keylen, const char *path, const char *id)
 struct parsed {
 	struct state_server	*srv;	/* blob_id set; NULL: see aux */
 	struct parsed_aux	*aux;	/* NULL: srv has no problem */
+	int			 done;	/* taken from the cache */
 };
 
 /* The rarer outcomes of a file: problems, a cache hit, a read failure. */
 struct parsed_aux {
-	struct diags	 d;		/* the parse's problems */
+	struct diags	 d;		/* the file's problems */
 	char		*readerr;	/* the file was not read: why */
 	int		 hit;		/* the cache holds path, id */
 	char		 id[96];
@@ -1835,41 +1836,60 @@ parsed_aux(struct parsed *p, const char *id)
 }
 
 /*
+ * Takes the server file at path from the cache into *out (out->done)
+ * when the source tells its id without reading it (stat, or known when
+ * not NULL) and the cache holds that id; marks the entry used when mark
+ * is set. Returns 1 when taken, else 0 (out is empty). Only for the
+ * thread that owns the cache, and never while load_parse runs.
+ */
+static int
+load_cached(const struct state_src *src, struct state_cache *cache,
+    const char *path, const char *known, struct parsed *out, int mark)
+{
+	struct cache_ent	*e;
+	struct rerr		 err;
+	char			 id[96], key[PATH_MAX + sizeof(id)];
+
+	memset(out, 0, sizeof(*out));
+	rerr_init(&err);
+	if (cache == NULL || (known == NULL && (src->stat == NULL ||
+	    src->stat(src->arg, path, id, sizeof(id), &err) != 0)))
+		return 0;
+	if (known != NULL)
+		snprintf(id, sizeof(id), "%s", known);
+	cache_key(key, sizeof(key), path, id);
+	e = cache_slot(cache, key);
+	if (e->key == NULL)
+		return 0;
+	e->used |= mark;
+	out->done = 1;
+	if (e->srv != NULL)
+		out->srv = state_server_dup(e->srv);
+	if (out->srv == NULL || e->d.n > 0)
+		diags_copy(&parsed_aux(out, id)->d, &e->d);
+	return 1;
+}
+
+/*
  * Reads and parses the server file at path into *out, unless the cache
- * holds it (then out->aux->hit). known is its id when the source told it
- * (stat), else NULL. The cache is only looked into: load_join adds to it.
- * When lock is not NULL it is held on entry, guards the source (which
- * keeps a cursor: one reader at a time) and is released here once the
- * file is read; the parse runs without it. b is the caller's buffer.
+ * holds what was read (then out->aux->hit). The cache is only looked
+ * into: load_join adds to it. When lock is not NULL it is held on
+ * entry, guards the source (which keeps a cursor: one reader at a time)
+ * and is released here once the file is read; the parse runs without
+ * it. b is the caller's buffer.
  */
 static void
 load_parse(const struct state_src *src, struct state_cache *cache,
-    const char *path, const char *known, struct parsed *out,
-    struct buf *b, pthread_mutex_t *lock)
+    const char *path, struct parsed *out, struct buf *b,
+    pthread_mutex_t *lock)
 {
 	struct state_server	*srv = NULL;
-	struct cache_ent	*e;
 	struct rerr		 err;
 	struct diags		 d;
 	char			 id[96], key[PATH_MAX + sizeof(id)];
 
 	memset(out, 0, sizeof(*out));
 	buf_reset(b);
-	rerr_init(&err);
-	/* A source that knows a file's id without reading it: cache first. */
-	if (cache != NULL && (known != NULL || (src->stat != NULL &&
-	    src->stat(src->arg, path, id, sizeof(id), &err) == 0))) {
-		if (known != NULL)
-			snprintf(id, sizeof(id), "%s", known);
-		cache_key(key, sizeof(key), path, id);
-		e = cache_slot(cache, key);
-		if (e->key != NULL) {
-			if (lock != NULL)
-				pthread_mutex_unlock(lock);
-			parsed_aux(out, id)->hit = 1;
-			return;
-		}
-	}
 	rerr_init(&err);
 	if (src->read(src->arg, path, b, id, sizeof(id), &err) != 0) {
 		if (lock != NULL)
@@ -1881,8 +1901,7 @@ load_parse(const struct state_src *src, struct state_cache *cache,
 		pthread_mutex_unlock(lock);
 	if (cache != NULL) {
 		cache_key(key, sizeof(key), path, id);
-		e = cache_slot(cache, key);
-		if (e->key != NULL) {
+		if (cache_slot(cache, key)->key != NULL) {
 			parsed_aux(out, id)->hit = 1;
 			return;
 		}
@@ -1899,10 +1918,10 @@ load_parse(const struct state_src *src, struct state_cache *cache,
 }
 
 /*
- * Adds what load_parse gave for path to st (its problems) and to the
- * cache (a new parse; marks a hit used when mark is set). Returns the
- * server (owned by the caller), or NULL when the file could not be read
- * (st->diags says why). p is emptied.
+ * Adds what load_cached or load_parse gave for path to st (its problems)
+ * and to the cache (a new parse; marks a hit used when mark is set).
+ * Returns the server (owned by the caller), or NULL when the file could
+ * not be read (st->diags says why). p is emptied.
  */
 static struct state_server *
 load_join(struct state *st, struct state_cache *cache, const char *path,
@@ -1914,9 +1933,9 @@ load_join(struct state *st, struct state_cache *cache, const char *path,
 	struct diags		 d;
 	const char		*id;
 	char			 key[PATH_MAX + sizeof(aux->id)];
+	int			 done = p->done;
 
-	p->srv = NULL;
-	p->aux = NULL;
+	memset(p, 0, sizeof(*p));
 	if (aux != NULL && aux->readerr != NULL) {
 		diags_add(st->diags, path, 0, 0, "%s", aux->readerr);
 		free(aux->readerr);
@@ -1925,7 +1944,10 @@ load_join(struct state *st, struct state_cache *cache, const char *path,
 		return NULL;
 	}
 	id = srv != NULL ? srv->blob_id : aux->id;
-	if (cache != NULL) {
+	if (done) {
+		if (aux != NULL)
+			diags_move(st->diags, &aux->d);
+	} else if (cache != NULL) {
 		cache_key(key, sizeof(key), path, id);
 		e = cache_slot(cache, key);
 		if (aux != NULL && aux->hit) {
@@ -1990,7 +2012,8 @@ load_one(struct state *st, const struct state_src *src,
 {
 	struct parsed	p;
 
-	load_parse(src, cache, path, known, &p, b, NULL);
+	if (!load_cached(src, cache, path, known, &p, mark))
+		load_parse(src, cache, path, &p, b, NULL);
 	return load_join(st, cache, path, &p, mark);
 }
 
@@ -2401,10 +2424,10 @@ load_nthreads(size_t n)
 
 /*
  * The files of one load, shared by its threads. The lock guards next and
- * the source: a thread takes the next file and reads it under the lock
- * (the files are read one at a time, in order, as the source expects),
- * then parses it on its own into out[i]. The cache is only looked into
- * until every thread is done.
+ * the source: a thread takes the next file not done and reads it under
+ * the lock (the files are read one at a time, in order, as the source
+ * expects), then parses it on its own into out[i]. The cache is only
+ * looked into until every thread is done.
  */
 struct load_pool {
 	pthread_mutex_t		 lock;
@@ -2428,6 +2451,8 @@ load_worker(void *arg)
 	buf_init(&b, 8 << 20);
 	for (;;) {
 		pthread_mutex_lock(&lp->lock);
+		while (lp->next < lp->n && lp->out[lp->next].done)
+			lp->next++;
 		if (lp->next == lp->n) {
 			pthread_mutex_unlock(&lp->lock);
 			break;
@@ -2435,7 +2460,7 @@ load_worker(void *arg)
 		i = lp->next++;
 		snprintf(path, sizeof(path), "servers/%s", lp->names[i]);
 		/* Releases the lock once the file is read. */
-		load_parse(lp->src, lp->cache, path, NULL, &lp->out[i], &b,
+		load_parse(lp->src, lp->cache, path, &lp->out[i], &b,
 		    &lp->lock);
 	}
 	buf_dispose(&b);
@@ -2443,9 +2468,10 @@ load_worker(void *arg)
 }
 
 /*
- * Reads and parses the n server files names (under servers/) on
- * load_nthreads(n) threads, the calling one included, into out[0..n-1].
- * A thread that cannot be started leaves its share to the others.
+ * Reads and parses the n server files names (under servers/) into
+ * out[0..n-1], but for those already taken from the cache (done), on
+ * load_nthreads threads, the calling one included. A thread that cannot
+ * be started leaves its share to the others.
  */
 static void
 load_parallel(const struct state_src *src, struct state_cache *cache,
@@ -2454,6 +2480,7 @@ load_parallel(const struct state_src *src, struct state_cache *cache,
 	struct load_pool	 lp;
 	pthread_t		 tid[LOAD_MAX_THREADS];
 	sigset_t		 all, old;
+	size_t			 j, left = 0;
 	int			 nt, i, started = 0;
 
 	memset(&lp, 0, sizeof(lp));
@@ -2463,7 +2490,9 @@ load_parallel(const struct state_src *src, struct state_cache *cache,
 	lp.names = names;
 	lp.out = out;
 	lp.n = n;
-	nt = load_nthreads(n);
+	for (j = 0; j < n; j++)
+		left += !out[j].done;
+	nt = load_nthreads(left);
 	if (nt > 1) {
 		/* Signals stay with the threads that expect them. */
 		sigfillset(&all);
@@ -2540,7 +2569,13 @@ load_servers(struct state *st, const struct state_src *src,
 	if (incr)
 		load_incremental(st, src, cache, names, nyaml, b, lst, &nlst);
 	else {
+		/* Files the cache has by id first, then the others. */
 		parsed = xcalloc(nyaml + 1, sizeof(*parsed));
+		for (i = 0; cache != NULL && i < nyaml; i++) {
+			snprintf(path, sizeof(path), "servers/%s", names[i]);
+			(void)load_cached(src, cache, path, NULL, &parsed[i],
+			    1);
+		}
 		load_parallel(src, cache, names, nyaml, parsed);
 		for (i = 0; i < nyaml; i++) {
 			snprintf(path, sizeof(path), "servers/%s", names[i]);

@@ -1871,34 +1871,40 @@ load_cached(const struct state_src *src, struct state_cache *cache,
 }
 
 /*
- * Reads and parses the server file at path into *out, unless the cache
- * holds what was read (then out->aux->hit). The cache is only looked
- * into: load_join adds to it. When lock is not NULL it is held on
- * entry, guards the source (which keeps a cursor: one reader at a time)
- * and is released here once the file is read; the parse runs without
- * it. b is the caller's buffer.
+ * Reads the server file at path into b (emptied first) and its id into
+ * id, for load_parse. Returns 0, or -1 when the file cannot be read
+ * (*out then says why).
  */
-static void
-load_parse(const struct state_src *src, struct state_cache *cache,
-    const char *path, struct parsed *out, struct buf *b,
-    pthread_mutex_t *lock)
+static int
+load_read(const struct state_src *src, const char *path, struct parsed *out,
+    struct buf *b, char *id, size_t idlen)
 {
-	struct state_server	*srv = NULL;
-	struct rerr		 err;
-	struct diags		 d;
-	char			 id[96], key[PATH_MAX + sizeof(id)];
+	struct rerr	err;
 
 	memset(out, 0, sizeof(*out));
 	buf_reset(b);
 	rerr_init(&err);
-	if (src->read(src->arg, path, b, id, sizeof(id), &err) != 0) {
-		if (lock != NULL)
-			pthread_mutex_unlock(lock);
+	if (src->read(src->arg, path, b, id, idlen, &err) != 0) {
 		parsed_aux(out, "")->readerr = xstrdup(err.msg);
-		return;
+		return -1;
 	}
-	if (lock != NULL)
-		pthread_mutex_unlock(lock);
+	return 0;
+}
+
+/*
+ * Parses the server file at path, read into b with its id by load_read,
+ * into *out, unless the cache holds that id (then out->aux->hit). The
+ * cache is only looked into (load_join adds to it), so that several
+ * threads can parse at once.
+ */
+static void
+load_parse(struct state_cache *cache, const char *path, struct parsed *out,
+    const struct buf *b, const char *id)
+{
+	struct state_server	*srv = NULL;
+	struct diags		 d;
+	char			 key[PATH_MAX + 96];
+
 	if (cache != NULL) {
 		cache_key(key, sizeof(key), path, id);
 		if (cache_slot(cache, key)->key != NULL) {
@@ -1918,10 +1924,10 @@ load_parse(const struct state_src *src, struct state_cache *cache,
 }
 
 /*
- * Adds what load_cached or load_parse gave for path to st (its problems)
- * and to the cache (a new parse; marks a hit used when mark is set).
- * Returns the server (owned by the caller), or NULL when the file could
- * not be read (st->diags says why). p is emptied.
+ * Adds what load_cached, load_read and load_parse gave for path to st
+ * (its problems) and to the cache (a new parse; marks a hit used when
+ * mark is set). Returns the server (owned by the caller), or NULL when
+ * the file could not be read (st->diags says why). p is emptied.
  */
 static struct state_server *
 load_join(struct state *st, struct state_cache *cache, const char *path,
@@ -2011,9 +2017,11 @@ load_one(struct state *st, const struct state_src *src,
     int mark, struct buf *b)
 {
 	struct parsed	p;
+	char		id[96];
 
-	if (!load_cached(src, cache, path, known, &p, mark))
-		load_parse(src, cache, path, &p, b, NULL);
+	if (!load_cached(src, cache, path, known, &p, mark) &&
+	    load_read(src, path, &p, b, id, sizeof(id)) == 0)
+		load_parse(cache, path, &p, b, id);
 	return load_join(st, cache, path, &p, mark);
 }
 
@@ -2381,10 +2389,12 @@ cache_keep(struct state_cache *cache, const struct state *st, char *ctx,
 /*
  * Threads that parse the server files of a load (load_parallel): up to
  * one per processor, and only when each gets at least LOAD_PER_THREAD
- * files (a thread costs about as much as parsing a few files).
+ * files (a thread costs about as much as parsing a few files). A thread
+ * reads LOAD_BATCH files each time it holds the source.
  */
 #define LOAD_MAX_THREADS	8
 #define LOAD_PER_THREAD		64
+#define LOAD_BATCH		8
 
 static int	load_threads_forced;
 
@@ -2424,9 +2434,9 @@ load_nthreads(size_t n)
 
 /*
  * The files of one load, shared by its threads. The lock guards next and
- * the source: a thread takes the next file not done and reads it under
+ * the source: a thread takes the next files not done and reads them under
  * the lock (the files are read one at a time, in order, as the source
- * expects), then parses it on its own into out[i]. The cache is only
+ * expects), then parses them on its own into out[i]. The cache is only
  * looked into until every thread is done.
  */
 struct load_pool {
@@ -2444,26 +2454,40 @@ static void *
 load_worker(void *arg)
 {
 	struct load_pool	*lp = arg;
-	struct buf		 b;
-	char			 path[PATH_MAX];
-	size_t			 i;
+	struct buf		 b[LOAD_BATCH];
+	char			 path[PATH_MAX], id[LOAD_BATCH][96];
+	size_t			 at[LOAD_BATCH];
+	int			 k, nk;
 
-	buf_init(&b, 8 << 20);
+	for (k = 0; k < LOAD_BATCH; k++)
+		buf_init(&b[k], 8 << 20);
 	for (;;) {
+		/* A few files at a time: the lock changes hands less. */
 		pthread_mutex_lock(&lp->lock);
-		while (lp->next < lp->n && lp->out[lp->next].done)
-			lp->next++;
-		if (lp->next == lp->n) {
-			pthread_mutex_unlock(&lp->lock);
-			break;
+		for (nk = 0; nk < LOAD_BATCH; ) {
+			while (lp->next < lp->n && lp->out[lp->next].done)
+				lp->next++;
+			if (lp->next == lp->n)
+				break;
+			at[nk] = lp->next++;
+			snprintf(path, sizeof(path), "servers/%s",
+			    lp->names[at[nk]]);
+			if (load_read(lp->src, path, &lp->out[at[nk]], &b[nk],
+			    id[nk], sizeof(id[nk])) == 0)
+				nk++;
 		}
-		i = lp->next++;
-		snprintf(path, sizeof(path), "servers/%s", lp->names[i]);
-		/* Releases the lock once the file is read. */
-		load_parse(lp->src, lp->cache, path, &lp->out[i], &b,
-		    &lp->lock);
+		pthread_mutex_unlock(&lp->lock);
+		if (nk == 0)
+			break;
+		for (k = 0; k < nk; k++) {
+			snprintf(path, sizeof(path), "servers/%s",
+			    lp->names[at[k]]);
+			load_parse(lp->cache, path, &lp->out[at[k]], &b[k],
+			    id[k]);
+		}
 	}
-	buf_dispose(&b);
+	for (k = 0; k < LOAD_BATCH; k++)
+		buf_dispose(&b[k]);
 	return NULL;
 }
 

@@ -362,6 +362,13 @@ size_t	state_cache_parses(const struct state_cache *);
 int	state_load(struct state **out, const struct state_src *src,
 	    const struct egg_library *builtin, struct state_cache *cache,
 	    struct rerr *err);
+/*
+ * Sets how many threads a load parses server files on, the calling one
+ * included: 0 (the default) takes one per processor when there are
+ * enough files to share; n > 0 takes n however few files there are (for
+ * tests, so that a handful of files is parsed on several threads too).
+ */
+void	state_load_threads(int n);
 /* Frees a state; takes NULL. */
 void	state_free(struct state *st);
 

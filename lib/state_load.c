@@ -13,6 +13,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1801,44 +1804,159 @@ cache_key(char *key, size_t keylen, const char *path, const char *id)
 }
 
 /*
- * Reads and parses (or finds in the cache) the server file at path;
- * known is its id when the source told it (stat), else NULL. Marks the
- * cache entry used when mark is set. Returns the server (owned by the
- * caller), or NULL when the file cannot be read (st->diags says why).
+ * What reading and parsing one server file gave, before it joins the
+ * state (load_join). A load of many files parses them on several threads
+ * (load_parallel); each file's result waits here until all are parsed,
+ * then joins the state in file order, so that the problems, the cache
+ * and the servers are what reading the files one by one gives.
  */
-static struct state_server *
-load_one(struct state *st, const struct state_src *src,
-    struct state_cache *cache, const char *path, const char *known,
-    int mark, struct buf *b)
+struct parsed {
+	struct state_server	*srv;	/* blob_id set; NULL: see aux */
+	struct parsed_aux	*aux;	/* NULL: srv has no problem */
+	int			 done;	/* taken from the cache */
+};
+
+/* The rarer outcomes of a file: problems, a cache hit, a read failure. */
+struct parsed_aux {
+	struct diags	 d;		/* the file's problems */
+	char		*readerr;	/* the file was not read: why */
+	int		 hit;		/* the cache holds path, id */
+	char		 id[96];
+};
+
+static struct parsed_aux *
+parsed_aux(struct parsed *p, const char *id)
 {
-	struct state_server	*srv = NULL;
-	struct cache_ent	*e = NULL;
+	if (p->aux == NULL) {
+		p->aux = xcalloc(1, sizeof(*p->aux));
+		diags_init(&p->aux->d);
+	}
+	snprintf(p->aux->id, sizeof(p->aux->id), "%s", id);
+	return p->aux;
+}
+
+/*
+ * Takes the server file at path from the cache into *out (out->done)
+ * when the source tells its id without reading it (stat, or known when
+ * not NULL) and the cache holds that id; marks the entry used when mark
+ * is set. Returns 1 when taken, else 0 (out is empty). Only for the
+ * thread that owns the cache, and never while load_parse runs.
+ */
+static int
+load_cached(const struct state_src *src, struct state_cache *cache,
+    const char *path, const char *known, struct parsed *out, int mark)
+{
+	struct cache_ent	*e;
 	struct rerr		 err;
-	struct diags		 d;
 	char			 id[96], key[PATH_MAX + sizeof(id)];
 
+	memset(out, 0, sizeof(*out));
+	rerr_init(&err);
+	if (cache == NULL || (known == NULL && (src->stat == NULL ||
+	    src->stat(src->arg, path, id, sizeof(id), &err) != 0)))
+		return 0;
+	if (known != NULL)
+		snprintf(id, sizeof(id), "%s", known);
+	cache_key(key, sizeof(key), path, id);
+	e = cache_slot(cache, key);
+	if (e->key == NULL)
+		return 0;
+	e->used |= mark;
+	out->done = 1;
+	if (e->srv != NULL)
+		out->srv = state_server_dup(e->srv);
+	if (out->srv == NULL || e->d.n > 0)
+		diags_copy(&parsed_aux(out, id)->d, &e->d);
+	return 1;
+}
+
+/*
+ * Reads the server file at path into b (emptied first) and its id into
+ * id, for load_parse. Returns 0, or -1 when the file cannot be read
+ * (*out then says why).
+ */
+static int
+load_read(const struct state_src *src, const char *path, struct parsed *out,
+    struct buf *b, char *id, size_t idlen)
+{
+	struct rerr	err;
+
+	memset(out, 0, sizeof(*out));
 	buf_reset(b);
 	rerr_init(&err);
-	/* A source that knows a file's id without reading it: cache first. */
-	if (cache != NULL && (known != NULL || (src->stat != NULL &&
-	    src->stat(src->arg, path, id, sizeof(id), &err) == 0))) {
-		if (known != NULL)
-			snprintf(id, sizeof(id), "%s", known);
-		cache_key(key, sizeof(key), path, id);
-		e = cache_slot(cache, key);
-		if (e->key != NULL)
-			goto hit;
+	if (src->read(src->arg, path, b, id, idlen, &err) != 0) {
+		parsed_aux(out, "")->readerr = xstrdup(err.msg);
+		return -1;
 	}
-	rerr_init(&err);
-	if (src->read(src->arg, path, b, id, sizeof(id), &err) != 0) {
-		diags_add(st->diags, path, 0, 0, "%s", err.msg);
-		return NULL;
-	}
+	return 0;
+}
+
+/*
+ * Parses the server file at path, read into b with its id by load_read,
+ * into *out, unless the cache holds that id (then out->aux->hit). The
+ * cache is only looked into (load_join adds to it), so that several
+ * threads can parse at once.
+ */
+static void
+load_parse(struct state_cache *cache, const char *path, struct parsed *out,
+    const struct buf *b, const char *id)
+{
+	struct state_server	*srv = NULL;
+	struct diags		 d;
+	char			 key[PATH_MAX + 96];
+
 	if (cache != NULL) {
 		cache_key(key, sizeof(key), path, id);
+		if (cache_slot(cache, key)->key != NULL) {
+			parsed_aux(out, id)->hit = 1;
+			return;
+		}
+	}
+	diags_init(&d);
+	(void)state_parse_server(&srv, path, buf_str(b), b->len, &d);
+	if (srv != NULL) {
+		free(srv->blob_id);
+		srv->blob_id = xstrdup(id);
+	}
+	if (srv == NULL || d.n > 0)
+		parsed_aux(out, id)->d = d;
+	out->srv = srv;
+}
+
+/*
+ * Adds what load_cached, load_read and load_parse gave for path to st
+ * (its problems) and to the cache (a new parse; marks a hit used when
+ * mark is set). Returns the server (owned by the caller), or NULL when
+ * the file could not be read (st->diags says why). p is emptied.
+ */
+static struct state_server *
+load_join(struct state *st, struct state_cache *cache, const char *path,
+    struct parsed *p, int mark)
+{
+	struct state_server	*srv = p->srv;
+	struct parsed_aux	*aux = p->aux;
+	struct cache_ent	*e;
+	struct diags		 d;
+	const char		*id;
+	char			 key[PATH_MAX + sizeof(aux->id)];
+	int			 done = p->done;
+
+	memset(p, 0, sizeof(*p));
+	if (aux != NULL && aux->readerr != NULL) {
+		diags_add(st->diags, path, 0, 0, "%s", aux->readerr);
+		free(aux->readerr);
+		diags_dispose(&aux->d);
+		free(aux);
+		return NULL;
+	}
+	id = srv != NULL ? srv->blob_id : aux->id;
+	if (done) {
+		if (aux != NULL)
+			diags_move(st->diags, &aux->d);
+	} else if (cache != NULL) {
+		cache_key(key, sizeof(key), path, id);
 		e = cache_slot(cache, key);
-		if (e->key != NULL) {
-hit:
+		if (aux != NULL && aux->hit) {
 			e->used |= mark;
 			diags_copy(st->diags, &e->d);
 			if (e->srv != NULL)
@@ -1851,20 +1969,18 @@ hit:
 		}
 		cache->parses++;
 		diags_init(&d);
-		(void)state_parse_server(&srv, path, buf_str(b), b->len, &d);
+		if (aux != NULL) {
+			d = aux->d;
+			diags_init(&aux->d);
+		}
 		e->key = xstrdup(key);
 		e->used = mark;
 		e->d = d;
-		if (srv != NULL) {
-			free(srv->blob_id);
-			srv->blob_id = xstrdup(id);
-		}
 		e->srv = srv != NULL ? state_server_dup(srv) : NULL;
 		cache->n++;
 		diags_copy(st->diags, &d);
-	} else
-		(void)state_parse_server(&srv, path, buf_str(b), b->len,
-		    st->diags);
+	} else if (aux != NULL)
+		diags_move(st->diags, &aux->d);
 add:
 	if (srv == NULL) {
 		/* The YAML did not parse: the server is known, but invalid. */
@@ -1877,11 +1993,36 @@ add:
 		srv->error = xstrdup("the file is not valid YAML");
 	}
 	/* A copy from the cache (one block) already has this id. */
-	if (srv->blob_id == NULL || strcmp(srv->blob_id, id) != 0) {
+	if (aux != NULL && (srv->blob_id == NULL ||
+	    strcmp(srv->blob_id, aux->id) != 0)) {
 		free(srv->blob_id);
-		srv->blob_id = xstrdup(id);
+		srv->blob_id = xstrdup(aux->id);
+	}
+	if (aux != NULL) {
+		diags_dispose(&aux->d);
+		free(aux);
 	}
 	return srv;
+}
+
+/*
+ * Reads and parses (or finds in the cache) the server file at path;
+ * known is its id when the source told it (stat), else NULL. Marks the
+ * cache entry used when mark is set. Returns the server (owned by the
+ * caller), or NULL when the file cannot be read (st->diags says why).
+ */
+static struct state_server *
+load_one(struct state *st, const struct state_src *src,
+    struct state_cache *cache, const char *path, const char *known,
+    int mark, struct buf *b)
+{
+	struct parsed	p;
+	char		id[96];
+
+	if (!load_cached(src, cache, path, known, &p, mark) &&
+	    load_read(src, path, &p, b, id, sizeof(id)) == 0)
+		load_parse(cache, path, &p, b, id);
+	return load_join(st, cache, path, &p, mark);
 }
 
 /* A set of node names (the nodes a change touches). */
@@ -2246,6 +2387,153 @@ cache_keep(struct state_cache *cache, const struct state *st, char *ctx,
 }
 
 /*
+ * Threads that parse the server files of a load (load_parallel): up to
+ * one per processor, and only when each gets at least LOAD_PER_THREAD
+ * files (a thread costs about as much as parsing a few files). A thread
+ * reads LOAD_BATCH files each time it holds the source.
+ */
+#define LOAD_MAX_THREADS	8
+#define LOAD_PER_THREAD		64
+#define LOAD_BATCH		8
+
+static int	load_threads_forced;
+
+/* Sets the number of threads a load parses on; see state.h. */
+void
+state_load_threads(int n)
+{
+	load_threads_forced = n < 0 ? 0 : n > LOAD_MAX_THREADS ?
+	    LOAD_MAX_THREADS : n;
+}
+
+/* How many threads parse n files (the caller's included). */
+static int
+load_nthreads(size_t n)
+{
+	cpu_set_t	set;
+	long		ncpu;
+	size_t		t;
+
+	if (load_threads_forced > 0)
+		t = (size_t)load_threads_forced;
+	else {
+		if (sched_getaffinity(0, sizeof(set), &set) == 0)
+			ncpu = CPU_COUNT(&set);
+		else
+			ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		t = ncpu > 0 ? (size_t)ncpu : 1;
+		if (t > n / LOAD_PER_THREAD)
+			t = n / LOAD_PER_THREAD;
+	}
+	if (t > LOAD_MAX_THREADS)
+		t = LOAD_MAX_THREADS;
+	if (t > n)
+		t = n;
+	return t < 1 ? 1 : (int)t;
+}
+
+/*
+ * The files of one load, shared by its threads. The lock guards next and
+ * the source: a thread takes the next files not done and reads them under
+ * the lock (the files are read one at a time, in order, as the source
+ * expects), then parses them on its own into out[i]. The cache is only
+ * looked into until every thread is done.
+ */
+struct load_pool {
+	pthread_mutex_t		 lock;
+	const struct state_src	*src;
+	struct state_cache	*cache;		/* only looked into */
+	char			**names;
+	struct parsed		*out;
+	size_t			  n;
+	size_t			  next;
+};
+
+/* A thread of a load: takes files until none is left. */
+static void *
+load_worker(void *arg)
+{
+	struct load_pool	*lp = arg;
+	struct buf		 b[LOAD_BATCH];
+	char			 path[PATH_MAX], id[LOAD_BATCH][96];
+	size_t			 at[LOAD_BATCH];
+	int			 k, nk;
+
+	for (k = 0; k < LOAD_BATCH; k++)
+		buf_init(&b[k], 8 << 20);
+	for (;;) {
+		/* A few files at a time: the lock changes hands less. */
+		pthread_mutex_lock(&lp->lock);
+		for (nk = 0; nk < LOAD_BATCH; ) {
+			while (lp->next < lp->n && lp->out[lp->next].done)
+				lp->next++;
+			if (lp->next == lp->n)
+				break;
+			at[nk] = lp->next++;
+			snprintf(path, sizeof(path), "servers/%s",
+			    lp->names[at[nk]]);
+			if (load_read(lp->src, path, &lp->out[at[nk]], &b[nk],
+			    id[nk], sizeof(id[nk])) == 0)
+				nk++;
+		}
+		pthread_mutex_unlock(&lp->lock);
+		if (nk == 0)
+			break;
+		for (k = 0; k < nk; k++) {
+			snprintf(path, sizeof(path), "servers/%s",
+			    lp->names[at[k]]);
+			load_parse(lp->cache, path, &lp->out[at[k]], &b[k],
+			    id[k]);
+		}
+	}
+	for (k = 0; k < LOAD_BATCH; k++)
+		buf_dispose(&b[k]);
+	return NULL;
+}
+
+/*
+ * Reads and parses the n server files names (under servers/) into
+ * out[0..n-1], but for those already taken from the cache (done), on
+ * load_nthreads threads, the calling one included. A thread that cannot
+ * be started leaves its share to the others.
+ */
+static void
+load_parallel(const struct state_src *src, struct state_cache *cache,
+    char **names, size_t n, struct parsed *out)
+{
+	struct load_pool	 lp;
+	pthread_t		 tid[LOAD_MAX_THREADS];
+	sigset_t		 all, old;
+	size_t			 j, left = 0;
+	int			 nt, i, started = 0;
+
+	memset(&lp, 0, sizeof(lp));
+	pthread_mutex_init(&lp.lock, NULL);
+	lp.src = src;
+	lp.cache = cache;
+	lp.names = names;
+	lp.out = out;
+	lp.n = n;
+	for (j = 0; j < n; j++)
+		left += !out[j].done;
+	nt = load_nthreads(left);
+	if (nt > 1) {
+		/* Signals stay with the threads that expect them. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		for (i = 0; i < nt - 1; i++)
+			if (pthread_create(&tid[started], NULL, load_worker,
+			    &lp) == 0)
+				started++;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	(void)load_worker(&lp);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&lp.lock);
+}
+
+/*
  * True when the stems of the listed files (the servers' names) are in
  * order too (the listing sorts "a-b.yaml" before "a.yaml", the names
  * "a" before "a-b").
@@ -2278,6 +2566,7 @@ load_servers(struct state *st, const struct state_src *src,
     struct buf *b)
 {
 	struct state_server	**lst, *srv;
+	struct parsed		 *parsed;
 	char			  path[PATH_MAX], **yaml;
 	size_t			  i, nlst = 0, nyaml = 0;
 	int			  incr, yml = 0;
@@ -2304,12 +2593,21 @@ load_servers(struct state *st, const struct state_src *src,
 	if (incr)
 		load_incremental(st, src, cache, names, nyaml, b, lst, &nlst);
 	else {
+		/* Files the cache has by id first, then the others. */
+		parsed = xcalloc(nyaml + 1, sizeof(*parsed));
+		for (i = 0; cache != NULL && i < nyaml; i++) {
+			snprintf(path, sizeof(path), "servers/%s", names[i]);
+			(void)load_cached(src, cache, path, NULL, &parsed[i],
+			    1);
+		}
+		load_parallel(src, cache, names, nyaml, parsed);
 		for (i = 0; i < nyaml; i++) {
 			snprintf(path, sizeof(path), "servers/%s", names[i]);
-			if ((srv = load_one(st, src, cache, path, NULL, 1,
-			    b)) != NULL)
+			if ((srv = load_join(st, cache, path, &parsed[i],
+			    1)) != NULL)
 				lst[nlst++] = srv;
 		}
+		free(parsed);
 		if (cache != NULL)
 			cache_sweep(cache);
 	}

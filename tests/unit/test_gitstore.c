@@ -323,9 +323,10 @@ load_rev(struct gitstore *gs, const char *rev,
  * 2,000 servers on 20 nodes, with the faults validation finds (a port
  * used twice, an unknown node and egg, YAML that does not parse, a full
  * node): the state read from the commit's objects is the state read from
- * the work tree, cold and through the parse cache after one file changes,
- * and a commit made by the store has the tree git makes for the same
- * change.
+ * the work tree, cold and through the parse cache after one file changes
+ * (the commit's files parsed on four threads, the work tree's one after
+ * the other), and a commit made by the store has the tree git makes for
+ * the same change.
  */
 static void
 test_gitstore__state_at_scale(void **state)
@@ -390,7 +391,10 @@ test_gitstore__state_at_scale(void **state)
 
 	xasprintf(&wdir, "%s/big", unit_root);
 	state_src_dir(&wsrc, wdir);
+	/* the work tree one file after the other, the commit on threads */
+	state_load_threads(1);
 	w = load_ok(&wsrc, eggs, NULL);
+	state_load_threads(4);
 	assert_int_equal(w->nservers, 2000);
 	assert_true(w->diags->nerrors >= 5);
 	wd = state_dump(w);
@@ -455,6 +459,7 @@ test_gitstore__state_at_scale(void **state)
 	free(wdir);
 	state_cache_free(cache);
 	egglib_free(eggs);
+	state_load_threads(0);
 }
 
 /* Writes server file i of the "inc" repository. */
@@ -472,10 +477,10 @@ inc_server(int i, const char *node, int port, int memory, const char *vars)
 }
 
 /*
- * Loads the tip of "inc" through cache and checks it against the work
- * tree read on its own; the state loaded before stays alive meanwhile
- * (roostd and the panel hold it), and is freed after. Returns the new
- * state.
+ * Loads the tip of "inc" through cache (on three threads) and checks it
+ * against the work tree read on its own (on one); the state loaded
+ * before stays alive meanwhile (roostd and the panel hold it), and is
+ * freed after. Returns the new state.
  */
 static struct state *
 inc_check(struct gitstore *gs, struct state_src *wsrc,
@@ -487,9 +492,12 @@ inc_check(struct gitstore *gs, struct state_src *wsrc,
 
 	assert_int_equal(unit_sh("cd inc && git add -A . && git commit -qm "
 	    "'%s'", what), 0);
+	state_load_threads(1);
 	w = load_ok(wsrc, eggs, NULL);
 	wd = state_dump(w);
+	state_load_threads(3);
 	g = load_rev(gs, "HEAD", NULL, 0, eggs, cache);
+	state_load_threads(0);
 	gd = state_dump(g);
 	assert_string_equal(gd, wd);
 	if (prev != NULL) {

@@ -760,6 +760,133 @@ test_state__schedules_defaults(void **state)
 	free(dir);
 }
 
+/* Everything a state says, as text: each server as written, and why. */
+static char *
+state_text(const struct state *st)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "%zu nodes, %zu servers\n", st->nnodes, st->nservers);
+	for (i = 0; i < st->nservers; i++) {
+		state_server_write(st->servers[i], &b);
+		buf_addf(&b, "valid %d error %s id %s\n", st->servers[i]->valid,
+		    st->servers[i]->error ? st->servers[i]->error : "-",
+		    st->servers[i]->blob_id ? st->servers[i]->blob_id : "-");
+	}
+	diags_format(st->diags, &b);
+	return buf_detach(&b);
+}
+
+/* Loads dir on nthreads threads, through cache (may be NULL), as text. */
+static char *
+load_text(const char *dir, int nthreads, struct state_cache *cache)
+{
+	struct state	*st;
+	char		*t;
+
+	state_load_threads(nthreads);
+	st = load_dir(dir, cache);
+	state_load_threads(0);
+	t = state_text(st);
+	state_free(st);
+	return t;
+}
+
+/*
+ * Server files parsed on several threads give the state, the problems
+ * and their order that parsing them one by one gives: every bad server
+ * file of the corpus side by side (several times over), with files that
+ * cannot be read, YAML that does not parse, a name written twice and a
+ * file that is not a server's, cold and through the parse cache.
+ */
+static void
+test_state__threads_same_result(void **state)
+{
+	struct state_cache	*c1, *c4;
+	DIR			*dir;
+	struct dirent		*e;
+	struct buf		 b;
+	char			*root, path[1024], target[256], *one, *many;
+	int			 round, nfiles = 0, nt;
+
+	assert_non_null(root = unit_tmpdir("threads"));
+	snprintf(path, sizeof(path), "%s/nodes", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/servers", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	for (round = 0; round < 3; round++) {
+		const char *f[] = { "roost.yaml", "nodes/n1.yaml",
+		    "servers/ok.yaml" };
+
+		snprintf(path, sizeof(path), "tests/data/state/good/%s",
+		    f[round]);
+		buf_init(&b, 0);
+		assert_int_equal(util_read_file(path, &b, NULL), 0);
+		sched_write(root, f[round], buf_str(&b));
+		buf_dispose(&b);
+	}
+	for (round = 0; round < 4; round++) {
+		assert_non_null(dir = opendir("tests/data/state/bad"));
+		while ((e = readdir(dir)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "tests/data/state/bad/%s",
+			    e->d_name);
+			buf_init(&b, 0);
+			assert_int_equal(util_read_file(path, &b, NULL), 0);
+			assert_int_equal(sscanf(buf_str(&b), "# file: %255s",
+			    target), 1);
+			if (strncmp(target, "servers/", 8) == 0) {
+				/* Named after the fixture: names differ. */
+				snprintf(path, sizeof(path),
+				    "%s/servers/r%d-%.*s.yaml", root, round,
+				    (int)(strlen(e->d_name) - 5), e->d_name);
+				sched_write("/", path, buf_str(&b));
+				nfiles++;
+			}
+			buf_dispose(&b);
+		}
+		closedir(dir);
+	}
+	assert_true(nfiles >= 80);
+	sched_write(root, "servers/junk.yaml", "a: [\n");
+	sched_write(root, "servers/ok.yml", "name: ok\n");
+	sched_write(root, "servers/notes.txt", "not a server\n");
+	snprintf(path, sizeof(path), "%s/servers/adir.yaml", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/servers/link.yaml", root);
+	assert_int_equal(symlink("ok.yaml", path), 0);
+
+	one = load_text(root, 1, NULL);
+	assert_non_null(strstr(one, "servers/adir.yaml"));
+	assert_non_null(strstr(one, "servers/link.yaml"));
+	assert_non_null(strstr(one, "defined twice"));
+	for (nt = 2; nt <= 5; nt += 3) {
+		many = load_text(root, nt, NULL);
+		assert_string_equal(many, one);
+		free(many);
+	}
+	/* Through a cache: parsed, then every file found in it. */
+	c1 = state_cache_new();
+	c4 = state_cache_new();
+	free(load_text(root, 1, c1));
+	many = load_text(root, 4, c4);
+	assert_string_equal(many, one);
+	free(many);
+	assert_int_equal(state_cache_parses(c4), state_cache_parses(c1));
+	many = load_text(root, 4, c4);
+	assert_string_equal(many, one);
+	free(many);
+	assert_int_equal(state_cache_parses(c4), state_cache_parses(c1));
+	state_cache_free(c1);
+	state_cache_free(c4);
+	free(one);
+	unit_rmtree(root);
+	free(root);
+}
+
 int
 main(void)
 {
@@ -778,6 +905,7 @@ main(void)
 		cmocka_unit_test(test_yedit__hidden_breaks_escaped),
 		cmocka_unit_test(test_yedit__delete_and_errors),
 		cmocka_unit_test(test_state__schedules_defaults),
+		cmocka_unit_test(test_state__threads_same_result),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

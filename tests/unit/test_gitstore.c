@@ -260,29 +260,11 @@ test_gitstore__open_resolve(void **state)
 	gitstore_close(gs);
 }
 
-/* Everything a state says, as text: each server as written, and why. */
-static char *
-state_dump(const struct state *st)
-{
-	struct buf	b;
-	size_t		i;
-
-	buf_init(&b, 0);
-	buf_addf(&b, "%zu nodes, %zu servers\n", st->nnodes, st->nservers);
-	for (i = 0; i < st->nservers; i++) {
-		state_server_write(st->servers[i], &b);
-		buf_addf(&b, "valid %d error %s\n", st->servers[i]->valid,
-		    st->servers[i]->error ? st->servers[i]->error : "-");
-	}
-	diags_format(st->diags, &b);
-	return buf_detach(&b);
-}
-
 /* Fails unless g dumps as wd; frees g. */
 static void
 assert_dump(struct state *g, const char *wd)
 {
-	char	*gd = state_dump(g);
+	char	*gd = unit_state_text(g, 0);
 
 	assert_string_equal(gd, wd);
 	state_free(g);
@@ -397,7 +379,7 @@ test_gitstore__state_at_scale(void **state)
 	state_load_threads(4);
 	assert_int_equal(w->nservers, 2000);
 	assert_true(w->diags->nerrors >= 5);
-	wd = state_dump(w);
+	wd = unit_state_text(w, 0);
 	gs = open_ok("big");
 	g = load_rev(gs, "HEAD", NULL, 0, eggs, NULL);
 	assert_dump(g, wd);
@@ -443,7 +425,7 @@ test_gitstore__state_at_scale(void **state)
 
 	/* the changed commit through the warm cache: one file parsed */
 	w = load_ok(&wsrc, eggs, NULL);
-	wd = state_dump(w);
+	wd = unit_state_text(w, 0);
 	parses = state_cache_parses(cache);
 	g = load_rev(gs, "HEAD", NULL, 0, eggs, cache);
 	assert_int_equal(state_cache_parses(cache), parses + 1);
@@ -494,16 +476,16 @@ inc_check(struct gitstore *gs, struct state_src *wsrc,
 	    "'%s'", what), 0);
 	state_load_threads(1);
 	w = load_ok(wsrc, eggs, NULL);
-	wd = state_dump(w);
+	wd = unit_state_text(w, 0);
 	state_load_threads(3);
 	g = load_rev(gs, "HEAD", NULL, 0, eggs, cache);
 	state_load_threads(0);
-	gd = state_dump(g);
+	gd = unit_state_text(g, 0);
 	assert_string_equal(gd, wd);
 	if (prev != NULL) {
 		/* the state before is untouched by the one after */
 		free(wd);
-		wd = state_dump(prev);
+		wd = unit_state_text(prev, 0);
 		assert_non_null(wd);
 		state_free(prev);
 	}

@@ -760,25 +760,6 @@ test_state__schedules_defaults(void **state)
 	free(dir);
 }
 
-/* Everything a state says, as text: each server as written, and why. */
-static char *
-state_text(const struct state *st)
-{
-	struct buf	b;
-	size_t		i;
-
-	buf_init(&b, 0);
-	buf_addf(&b, "%zu nodes, %zu servers\n", st->nnodes, st->nservers);
-	for (i = 0; i < st->nservers; i++) {
-		state_server_write(st->servers[i], &b);
-		buf_addf(&b, "valid %d error %s id %s\n", st->servers[i]->valid,
-		    st->servers[i]->error ? st->servers[i]->error : "-",
-		    st->servers[i]->blob_id ? st->servers[i]->blob_id : "-");
-	}
-	diags_format(st->diags, &b);
-	return buf_detach(&b);
-}
-
 /* Loads dir on nthreads threads, through cache (may be NULL), as text. */
 static char *
 load_text(const char *dir, int nthreads, struct state_cache *cache)
@@ -789,7 +770,7 @@ load_text(const char *dir, int nthreads, struct state_cache *cache)
 	state_load_threads(nthreads);
 	st = load_dir(dir, cache);
 	state_load_threads(0);
-	t = state_text(st);
+	t = unit_state_text(st, 1);
 	state_free(st);
 	return t;
 }

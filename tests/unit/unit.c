@@ -17,6 +17,8 @@
 #include <errno.h>
 
 #include "buf.h"
+#include "diag.h"
+#include "state.h"
 #include "xmalloc.h"
 
 /* Binds a socket of type to 127.0.0.1:port; returns the fd or -1. */
@@ -228,4 +230,26 @@ unit_git_home(void)
 		return NULL;
 	}
 	return home;
+}
+
+/* A state as text; see unit.h. */
+char *
+unit_state_text(const struct state *st, int ids)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "%zu nodes, %zu servers\n", st->nnodes, st->nservers);
+	for (i = 0; i < st->nservers; i++) {
+		state_server_write(st->servers[i], &b);
+		buf_addf(&b, "valid %d error %s", st->servers[i]->valid,
+		    st->servers[i]->error ? st->servers[i]->error : "-");
+		if (ids)
+			buf_addf(&b, " id %s", st->servers[i]->blob_id ?
+			    st->servers[i]->blob_id : "-");
+		buf_puts(&b, "\n");
+	}
+	diags_format(st->diags, &b);
+	return buf_detach(&b);
 }

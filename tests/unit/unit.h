@@ -61,6 +61,13 @@ void		 unit_assert_sh_eq(const char *want, const char *cmd);
 void		 unit_write(const char *rel, const char *text);
 /* A $HOME of the program's own with git's identity set; NULL on error. */
 char		*unit_git_home(void);
+struct state;
+/*
+ * Everything a state says, as text (to free): each server as written,
+ * whether it is valid and why, with ids set its blob id too, and the
+ * state's problems.
+ */
+char		*unit_state_text(const struct state *st, int ids);
 
 /* Directory of the egg test corpus ($ROOST_EGG_CORPUS overrides), or NULL. */
 static inline const char *

@@ -241,6 +241,61 @@ count_entries(const char *path)
 	return n;
 }
 
+/*
+ * Sends rounds bursts of n interactions to the fake on h, half a second
+ * apart, and waits until the fake has seen every one acknowledged.
+ * Returns 1 with the fake's p50, p99 and max in fake[0..2], or 0.
+ */
+static int
+send_bursts(struct http *h, int n, int rounds, double fake[3])
+{
+	struct buf	 b, out;
+	cJSON		*st;
+	int		 i, r, tries, ok = 0;
+
+	buf_init(&b, 0);
+	buf_init(&out, 0);
+	for (r = 0; r < rounds; r++) {
+		buf_reset(&b);
+		buf_puts(&b, "{\"interactions\":[");
+		for (i = 0; i < n; i++)
+			buf_addf(&b, "%s{\"type\":2,\"user\":"
+			    "\"444444444444444444\",\"data\":{\"name\":"
+			    "\"server\",\"type\":1,\"options\":[{\"type\":1,"
+			    "\"name\":\"%s\",\"options\":[{\"type\":3,\"name\":"
+			    "\"server\",\"value\":\"demo\"}%s]}]}}", i ? "," : "",
+			    i % 3 == 0 ? "stop" : i % 3 == 1 ? "list" : "console",
+			    i % 3 == 2 ? ",{\"type\":3,\"name\":\"command\","
+			    "\"value\":\"say hello\"}" : "");
+		buf_puts(&b, "]}");
+		if (bench_fake_post(h, PORT, "/interactions-batch",
+		    buf_str(&b), NULL) != 0) {
+			fprintf(stderr, "bench_bot_ack: the fake did not "
+			    "answer\n");
+			break;
+		}
+		usleep(500 * 1000);
+	}
+	for (tries = 0; tries < 100; tries++) {
+		if (bench_fake_post(h, PORT, "/stats", NULL, &out) != 0)
+			break;
+		st = cJSON_Parse(buf_str(&out));
+		if (json_int64(st, "acked", 0) >= (int64_t)n * rounds) {
+			ok = 1;
+			fake[0] = json_double(st, "p50_ms", -1);
+			fake[1] = json_double(st, "p99_ms", -1);
+			fake[2] = json_double(st, "max_ms", -1);
+			cJSON_Delete(st);
+			break;
+		}
+		cJSON_Delete(st);
+		usleep(100 * 1000);
+	}
+	buf_dispose(&b);
+	buf_dispose(&out);
+	return ok;
+}
+
 /* Runs the benchmark; see the comment atop the file. */
 int
 main(int argc, char *argv[])
@@ -249,11 +304,11 @@ main(int argc, char *argv[])
 	char		 dir[] = "/tmp/roost-bench-bot.XXXXXX", *cmd, path[4096];
 	char		 line[1024];
 	int		 n = argc > 1 ? atoi(argv[1]) : 50;
-	int		 rounds = argc > 2 ? atoi(argv[2]) : 5, i, r, tries;
+	int		 rounds = argc > 2 ? atoi(argv[2]) : 5, tries;
 	int		 ok = 0, fds, threads;
 	struct bench_front front;
 	struct http	*h;
-	struct buf	 b, out;
+	struct buf	 out;
 	pid_t		 fd, bot;
 	cJSON		*st;
 	double		 fake[3] = { -1, -1, -1 }, mine[5], alone[3];
@@ -296,43 +351,8 @@ main(int argc, char *argv[])
 	bench_start_bot("bench_bot_ack", src, bld, dir, fake_ports, "-d -v",
 	    &fd, &bot);
 	h = http_new(NULL);
-	buf_init(&b, 0);
 	buf_init(&out, 0);
-	for (r = 0; r < rounds; r++) {
-		buf_reset(&b);
-		buf_puts(&b, "{\"interactions\":[");
-		for (i = 0; i < n; i++)
-			buf_addf(&b, "%s{\"type\":2,\"user\":"
-			    "\"444444444444444444\",\"data\":{\"name\":"
-			    "\"server\",\"type\":1,\"options\":[{\"type\":1,"
-			    "\"name\":\"%s\",\"options\":[{\"type\":3,\"name\":"
-			    "\"server\",\"value\":\"demo\"}%s]}]}}", i ? "," : "",
-			    i % 3 == 0 ? "stop" : i % 3 == 1 ? "list" : "console",
-			    i % 3 == 2 ? ",{\"type\":3,\"name\":\"command\","
-			    "\"value\":\"say hello\"}" : "");
-		buf_puts(&b, "]}");
-		if (bench_fake_post(h, PORT, "/interactions-batch", buf_str(&b), NULL) != 0) {
-			fprintf(stderr, "bench_bot_ack: the fake did not "
-			    "answer\n");
-			break;
-		}
-		usleep(500 * 1000);
-	}
-	for (tries = 0; tries < 100; tries++) {
-		if (bench_fake_post(h, PORT, "/stats", NULL, &out) != 0)
-			break;
-		st = cJSON_Parse(buf_str(&out));
-		if (json_int64(st, "acked", 0) >= (int64_t)n * rounds) {
-			ok = 1;
-			fake[0] = json_double(st, "p50_ms", -1);
-			fake[1] = json_double(st, "p99_ms", -1);
-			fake[2] = json_double(st, "max_ms", -1);
-			cJSON_Delete(st);
-			break;
-		}
-		cJSON_Delete(st);
-		usleep(100 * 1000);
-	}
+	ok = send_bursts(h, n, rounds, fake);
 	/* The bot logs each one once its answer is back: let it finish. */
 	snprintf(path, sizeof(path), "%s/bot.log", dir);
 	for (tries = 0; ok && tries < 50; tries++) {
@@ -387,7 +407,6 @@ main(int argc, char *argv[])
 		    fake[1], fronted[1], alone[1]);
 	}
 	http_free(h);
-	buf_dispose(&b);
 	buf_dispose(&out);
 	if (ok) {
 		xasprintf(&cmd, "rm -rf %s", dir);

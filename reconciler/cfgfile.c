@@ -32,6 +32,18 @@
 #define CFG_MAX_FILE	(8 << 20)
 #define CFG_NMATCH	10	/* $0 .. $9 */
 
+/*
+ * Makes fd's file the game's (roostd runs as root). Root's fchown fails
+ * only where the filesystem has no owners; the file then stays root's
+ * and readable, as the game needs it.
+ */
+static void
+give_to(int fd, uid_t uid, gid_t gid)
+{
+	if (fchown(fd, uid, gid) == -1)
+		return;
+}
+
 static const char *
 env_lookup(const struct cfgfile_env *env, const char *key)
 {
@@ -1262,7 +1274,7 @@ open_parent(int dirfd, const char *rel, const struct cfgfile_env *env,
 		if (nfd == -1)
 			goto fail;
 		if (made && geteuid() == 0 && env->uid != (uid_t)-1)
-			(void)fchown(nfd, env->uid, env->gid);
+			give_to(nfd, env->uid, env->gid);
 		close(fd);
 		fd = nfd;
 		p = slash + 1;
@@ -1399,7 +1411,7 @@ cfgfile_apply(const struct egg *egg, int dirfd, const struct cfgfile_env *env,
 			goto next;
 		}
 		if (geteuid() == 0 && env->uid != (uid_t)-1)
-			(void)fchown(tfd, exists ? st.st_uid : env->uid,
+			give_to(tfd, exists ? st.st_uid : env->uid,
 			    exists ? st.st_gid : env->gid);
 		if (exists)
 			(void)fchmod(tfd, st.st_mode & 0777);

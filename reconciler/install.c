@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "fswalk.h"
+#include "log.h"
 #include "rerr.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -223,9 +224,10 @@ install_tidy_one(int dirfd, const char *name, const struct stat *sb,
 		(void)unlinkat(dirfd, name, 0);
 		return 0;
 	}
-	if (sb->st_uid != o->uid || sb->st_gid != o->gid)
-		(void)fchownat(dirfd, name, o->uid, o->gid,
-		    AT_SYMLINK_NOFOLLOW);
+	if ((sb->st_uid != o->uid || sb->st_gid != o->gid) &&
+	    fchownat(dirfd, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) == -1)
+		log_warn("install: cannot give '%s' to the server's user",
+		    name);
 	return 0;
 }
 
@@ -244,7 +246,9 @@ install_tidy(const struct install_spec *is)
 		return;
 	o.uid = (uid_t)is->uid;
 	o.gid = (gid_t)is->gid;
-	(void)fchown(fd, o.uid, o.gid);
+	if (fchown(fd, o.uid, o.gid) == -1)
+		log_warn("install: cannot give %s's directory to its user",
+		    is->server);
 	fswalk(fd, UINT64_MAX, install_tidy_one, &o, NULL);
 	close(fd);
 }

@@ -164,7 +164,9 @@ sc_wake(struct sched *s)
 {
 	uint64_t	one = 1;
 
-	(void)write(s->efd, &one, sizeof(one));
+	/* fails only when the counter is full: the thread wakes anyway */
+	if (write(s->efd, &one, sizeof(one)) == -1)
+		return;
 }
 
 static void
@@ -1196,10 +1198,13 @@ sc_main(void *arg)
 			s->armed = 0;	/* fired, or the clock was set */
 		}
 		pthread_mutex_unlock(&s->mu);
-		if (pfd[0].revents & POLLIN)
-			(void)read(s->tfd, &v, sizeof(v));
-		if (pfd[1].revents & POLLIN)
-			(void)read(s->efd, &v, sizeof(v));
+		/* drained; a failed read leaves the next poll to see it */
+		if ((pfd[0].revents & POLLIN) &&
+		    read(s->tfd, &v, sizeof(v)) == -1)
+			v = 0;
+		if ((pfd[1].revents & POLLIN) &&
+		    read(s->efd, &v, sizeof(v)) == -1)
+			v = 0;
 	}
 	return NULL;
 }

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/timerfd.h>
 
+#include <err.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,7 +181,8 @@ anchor(int n, double *p99)
 		memset(&its, 0, sizeof(its));
 		its.it_value.tv_sec = (time_t)bench_wall() + 1;
 		timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
-		(void)read(fd, &x, sizeof(x));
+		if (read(fd, &x, sizeof(x)) == -1)
+			err(1, "timerfd");
 		now = bench_wall();
 		v[i] = now - (double)(long)now;
 	}

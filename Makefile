@@ -23,7 +23,7 @@ PKG_CONFIG	?= pkg-config
 CC		?= cc
 CFLAGS		?= -O2 -g
 
-PKGS		= libgit2 libcurl yaml-0.1 libcjson libssh libwebsockets libmicrohttpd libbsd-overlay libcrypto libarchive libxml-2.0 libsodium libzstd
+PKGS		= libgit2 libcurl yaml-0.1 libcjson libssh libwebsockets libmicrohttpd libbsd-overlay libssl libcrypto libarchive libxml-2.0 libsodium libzstd
 TEST_PKGS	= cmocka
 
 WARN	= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \

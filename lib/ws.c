@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include "buf.h"
 #include "rerr.h"
@@ -17,6 +18,7 @@
 
 struct ws_loop {
 	struct lws_context	*ctx;
+	SSL_CTX			*client_tls;	/* a TLS listener's; ours */
 	pthread_t		 thread;
 	volatile int		 stop;
 	void			(*on_start)(struct lws_context *, void *);
@@ -67,12 +69,28 @@ ws_loop_start(struct ws_loop **out, const struct ws_loop_conf *conf,
 	info.user = conf->user;
 	if (conf->port > 0)
 		info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
+	/*
+	 * A TLS listener makes no TLS connections, but lws 4.1 gives every
+	 * TLS vhost a client context, with the OS's CA certificates, that it
+	 * never frees. Hand it an empty one of ours, freed with the loop.
+	 */
+	if (conf->port > 0 && conf->tls_cert != NULL) {
+		info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+		if ((l->client_tls = SSL_CTX_new(TLS_client_method())) ==
+		    NULL) {
+			free(l);
+			return rerr_set(err, -1, "%s: cannot make a TLS "
+			    "context", what);
+		}
+		info.provided_client_ssl_ctx = l->client_tls;
+	}
 	if (conf->port <= 0 || conf->tls_cert != NULL)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.ssl_cert_filepath = conf->tls_cert;
 	info.ssl_private_key_filepath = conf->tls_key;
 	info.client_ssl_ca_filepath = conf->ca_file;
 	if ((l->ctx = lws_create_context(&info)) == NULL) {
+		SSL_CTX_free(l->client_tls);
 		free(l);
 		if (conf->port > 0)
 			return rerr_set(err, -1, "%s: cannot listen on port "
@@ -85,6 +103,7 @@ ws_loop_start(struct ws_loop **out, const struct ws_loop_conf *conf,
 	if (pthread_create(&l->thread, NULL, ws_loop_main, l) != 0) {
 		rerr_errno(err, -1, "%s: cannot start its thread", what);
 		lws_context_destroy(l->ctx);
+		SSL_CTX_free(l->client_tls);
 		free(l);
 		return -1;
 	}
@@ -117,6 +136,7 @@ ws_loop_stop(struct ws_loop *l)
 	lws_cancel_service(l->ctx);
 	pthread_join(l->thread, NULL);
 	lws_context_destroy(l->ctx);
+	SSL_CTX_free(l->client_tls);
 	free(l);
 }
 

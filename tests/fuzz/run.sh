@@ -4,8 +4,9 @@
 # sources, and runs each for $FUZZ_SECONDS (default 30) seconds from its
 # seeds: tests/fuzz/seeds/<name>/, plus the egg corpus in tests/data/eggs-corpus
 # and eggs/ for fuzz_egg. A target that needs sources outside lib/ names
-# them in a "fuzz-sources: FILE..." line of its comment. Exits non-zero
-# when a target finds a crash.
+# them in a "fuzz-sources: FILE..." line of its comment. FUZZ_TARGETS
+# ("fuzz_state fuzz_seal") runs only those. Exits non-zero when a target
+# finds a crash.
 set -eu
 cd "$(dirname "$0")/../.."
 O=${1:-build}
@@ -13,11 +14,12 @@ SECONDS_EACH=${FUZZ_SECONDS:-30}
 out=$O/fuzz
 mkdir -p "$out"
 CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ilib -Icli -DROOST_DATADIR=\"/usr/local/share/roost\" -DROOST_LIBEXECDIR=\"/usr/local/libexec/roost\" $(pkg-config --cflags yaml-0.1 libcjson libbsd-overlay libxml-2.0 libsodium)"
-LIBS="$(pkg-config --libs yaml-0.1 libcjson libbsd-overlay libwebsockets libcrypto libxml-2.0 libcurl libsodium) -lcrypt -lm -lpthread"
+LIBS="$(pkg-config --libs yaml-0.1 libcjson libbsd-overlay libwebsockets libssl libcrypto libxml-2.0 libcurl libsodium) -lcrypt -lm -lpthread"
 LIBSRC=$(ls lib/*.c | grep -v -e lib/gitstore.c -e "lib/panel[a-z_]*\.c" -e lib/http.c -e lib/s3.c)
 status=0
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
+	case " ${FUZZ_TARGETS:-$name} " in *" $name "*) ;; *) continue ;; esac
 	echo "fuzz: building $name"
 	extra=$(sed -n 's/^.*fuzz-sources:[[:space:]]*//p' "$t")
 	# shellcheck disable=SC2086

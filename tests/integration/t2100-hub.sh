@@ -116,7 +116,7 @@ test_expect_success 'wss: roostd trusts the hub certificate signed by hub.caFile
 	tls_roostd "$TRASH/ca.pem" $port tls-good &&
 	wait_for 30 sh -c "grep -q \"\\\"type\\\":\\\"snapshot\\\"\" tlsframes" &&
 	grep -q "\"node\":\"t2100-tls\"" tlsframes &&
-	grep -q "hub: connected to wss://" tls-good.log &&
+	wait_for 10 grep -q "hub: connected to wss://" tls-good.log &&
 	kill $TLSD && wait $TLSD 2>/dev/null; true
 '
 

@@ -58,7 +58,7 @@ test_expect_success 'setup: docker, a state repository, the fake Discord, the bo
 	hub_roostd_yaml wss://localhost:$HUB/v1/hub "caFile: $TRASH/ca.pem" &&
 	hub_start &&
 	grep -q "hub: listening on 127.0.0.1:$HUB (wss)" bot.log &&
-	grep -q "hub: connected to wss://" roostd.log
+	wait_for 10 grep -q "hub: connected to wss://" roostd.log
 '
 
 test_expect_success '/server create through nest, egg and modal commits the server' '

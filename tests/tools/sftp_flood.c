@@ -149,11 +149,13 @@ settle(struct conn *v, struct pollfd *pf, int n, int *dropped)
 	return 0;
 }
 
+/* The connections and their poll entries, kept until the process ends. */
+static struct conn	*v;
+static struct pollfd	*pf;
+
 int
 main(int argc, char *argv[])
 {
-	struct conn	*v;
-	struct pollfd	*pf;
 	struct rlimit	 rl;
 	long long	 t0, until;
 	int		 i, n, held, dropped = 0, budget, ready = 0, closed;

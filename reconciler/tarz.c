@@ -418,7 +418,7 @@ tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
 	p.buf = xmalloc(TARZ_BUF);
 	if (archive_write_set_format_pax(p.a) != ARCHIVE_OK ||
 	    archive_write_add_filter_none(p.a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_per_block(p.a, TARZ_BUF) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(p.a, 0) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(p.a, 1) != ARCHIVE_OK ||
 	    archive_write_open2(p.a, &tar, NULL, tz_write_cb, NULL, NULL) !=
 	    ARCHIVE_OK)

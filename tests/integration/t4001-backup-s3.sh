@@ -23,63 +23,15 @@ VOL=$TRASH/data/volumes/$S
 BUCKET=roost-backups
 PFX=nodes/t4001/
 . "$ROOST_SRC/tests/lib/roostd.sh"
+. "$ROOST_SRC/tests/lib/backup.sh"
 ID1= ID2= t0=
 
-json() {
-	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
-}
-bk() {
-	roost status --api "$API" --format json "$S" 2>/dev/null |
-	    json "(lambda d: $1)(d.get('backups') or {})"
-}
-nbackups() {
-	bk "len(d.get('list', []))"
-}
 listed() {	# listed N: the status lists N backups
 	test "$(nbackups)" = "$1"
 }
-commit_at() {
-	sed -n "s/^$1: \"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" "repo/servers/$S.yaml"
-}
-restore_at() {
-	sed -n 's/^  requestedAt: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "repo/servers/$S.yaml"
-}
-backup_done() {
-	test "$(bk "(d.get('lastBackup') or {}).get('requestedAt')")" = "$(commit_at backupRequestedAt)"
-}
-restore_done() {
-	test "$(bk "(d.get('lastRestore') or {}).get('requestedAt')")" = "$(restore_at)"
-}
-edit() {
-	roost server "$@" --repo repo --remote "" >>edits.log 2>&1
-}
-start_roostd() {
-	{ roostd -d -f roostd.yaml >>roostd.log 2>&1 & ROOSTD=$!; } &&
-	wait_for 20 test -S "$API"
-}
-stop_roostd() {
-	kill "${1:--TERM}" $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null
-	rm -f "$API"
-}
-started() {
-	docker inspect -f '{{.State.StartedAt}}' "roost-$S" 2>/dev/null
-}
-listing() {
-	(cd "$1" && find . -mindepth 1 ! -name server.properties \
-	    -printf '%p %y %m %T@ %l %s\n' | sort &&
-	    find . -type f ! -name server.properties -print0 | sort -z |
-	    xargs -0 -r sha256sum)
-}
 conf() {	# conf LEVEL TARGET: roostd.yaml, zstd LEVEL, the policy's target
-	cat >roostd.yaml <<-EOF
-	node: $NODE
-	repo: $TRASH/repo
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
-	sftp:
-	  enabled: false
+	roostd_yaml $TRASH/repo &&
+	cat >>roostd.yaml <<-EOF
 	backups:
 	  compressionLevel: $1
 	  targets:

@@ -14,6 +14,7 @@
 . "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
 NODE=t5002-$TEST_RUN_ID
 E2E=e2e-$TEST_RUN_ID

@@ -20,10 +20,6 @@ S=bk-$TEST_RUN_ID
 export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
-bk() {		# bk EXPR: on the server's "backups" status object as "d"
-	roost status --api "$API" --format json "$S" 2>/dev/null |
-	    json "(lambda d: $1)(d.get('backups') or {})"
-}
 commits() {
 	git -C remote.git rev-list --count main
 }

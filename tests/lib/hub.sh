@@ -1,5 +1,6 @@
 # hub.sh: what the integration scripts that run the node hub share. Source
-# it after tap.sh (and bot.sh, for hub_start).
+# it after tap.sh (and roostd.sh, for hub_roostd_yaml; bot.sh, for
+# hub_start).
 #
 #   hub_cert CN        a CA ./ca.pem (common name CN) and the hub's
 #                      certificate ./hub.pem, key ./hub.key, that it
@@ -58,15 +59,8 @@ hub_repo() {
 }
 
 hub_roostd_yaml() {
-	cat >roostd.yaml <<-EOF
-	node: $NODE
-	repo: file://$TRASH/remote.git
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
-	sftp:
-	  enabled: false
+	roostd_yaml file://$TRASH/remote.git &&
+	cat >>roostd.yaml <<-EOF
 	hub:
 	  url: $1
 	  tokenFile: $TRASH/nodetoken

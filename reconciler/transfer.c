@@ -718,20 +718,33 @@ transfer_in_step(struct transfers *t, const struct transfer_move *m,
 
 /* ---- status ---- */
 
+/*
+ * The side of server's transfer that happened last (*sp its entry), or
+ * NULL when the server has none; under t->mtx.
+ */
+static const struct tr_side *
+tr_last(struct transfers *t, const char *server, struct tr_srv **sp)
+{
+	struct tr_srv	*s = NULL;
+	size_t		 i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->v[i]->name, server) == 0)
+			s = t->v[i];
+	*sp = s;
+	return s == NULL ? NULL : s->last == 'i' ? &s->in : &s->out;
+}
+
 /* A server's transfer for its status; see transfer.h. */
 cJSON *
 transfer_status_json(struct transfers *t, const char *server)
 {
 	const struct tr_side	*sd;
-	struct tr_srv		*s = NULL;
+	struct tr_srv		*s;
 	cJSON			*o = NULL;
-	size_t			 i;
 
 	pthread_mutex_lock(&t->mtx);
-	for (i = 0; i < t->n; i++)
-		if (strcmp(t->v[i]->name, server) == 0)
-			s = t->v[i];
-	sd = s == NULL ? NULL : s->last == 'i' ? &s->in : &s->out;
+	sd = tr_last(t, server, &s);
 	if (sd != NULL && sd->at != NULL) {
 		o = json_new_object();
 		json_add_str(o, "direction", s->last == 'i' ? "in" : "out");
@@ -752,15 +765,11 @@ char *
 transfer_message(struct transfers *t, const char *server)
 {
 	const struct tr_side	*sd;
-	struct tr_srv		*s = NULL;
+	struct tr_srv		*s;
 	char			*msg = NULL;
-	size_t			 i;
 
 	pthread_mutex_lock(&t->mtx);
-	for (i = 0; i < t->n; i++)
-		if (strcmp(t->v[i]->name, server) == 0)
-			s = t->v[i];
-	sd = s == NULL ? NULL : s->last == 'i' ? &s->in : &s->out;
+	sd = tr_last(t, server, &s);
 	if (sd == NULL || sd->at == NULL)
 		;
 	else if (s->last == 'i' && same(sd->state, "restoring"))

@@ -60,25 +60,11 @@ ephemeral() {	# ephemeral ID: the first response's flags
 test_expect_success 'setup: a state repository, the fake Discord, the bot with an audit channel, roostd, two demo servers' '
 	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
 	docker_cleanup_label roost.node=$NODE &&
-	mkdir -p repo/nodes repo/servers &&
-	git init -q -b main repo &&
-	cat >repo/roost.yaml <<-EOF &&
-	apiVersion: roost/v1
-	kind: Config
-	access:
-	  - role: "$ADMIN"
-	    permissions: [admin]
+	hub_repo $PORT1 $PORT2 &&
+	cat >>repo/roost.yaml <<-EOF &&
 	  - role: "$CONROLE"
 	    permissions: [view, console]
 	alerts: { channel: "$ALERTS", nodeDownAfter: 3s }
-	EOF
-	cat >repo/nodes/$NODE.yaml <<-EOF &&
-	apiVersion: roost/v1
-	kind: Node
-	name: $NODE
-	address: 127.0.0.1
-	ports: $(ports_yaml $PORT1 $PORT2)
-	capacity: { memory: 4096, disk: 10240, cpu: 400 }
 	EOF
 	server_file $S1 $PORT1 running &&
 	server_file $S2 $PORT2 stopped &&

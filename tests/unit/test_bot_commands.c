@@ -29,33 +29,12 @@
 #define VOWNER	"666666666666666666"	/* owns vanilla */
 
 static struct state		*st;
-static struct egg_library	*eggs;
 static int			 serial;
 
 static int
 setup(void **state)
 {
-	struct state_src	src;
-	struct diags		d;
-	struct rerr		err;
-
-	diags_init(&d);
-	eggs = egglib_new();
-	setenv("ROOST_EGGS", "eggs", 0);
-	if (egglib_load_dir(eggs, egglib_builtin_dir(), "eggs/", &d) < 0)
-		return -1;
-	diags_dispose(&d);
-	state_src_dir(&src, "state-example");
-	rerr_init(&err);
-	return state_load(&st, &src, eggs, NULL, &err);
-}
-
-static int
-teardown(void **state)
-{
-	state_free(st);
-	egglib_free(eggs);
-	return 0;
+	return unit_example_load(&st);
 }
 
 /* vanilla's schedules as its node reports them (docs/status.md). */
@@ -1646,5 +1625,6 @@ main(void)
 		cmocka_unit_test(test_schedules_modal),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup,
+	    unit_example_teardown);
 }

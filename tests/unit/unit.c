@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "egg.h"
 #include "state.h"
 #include "xmalloc.h"
 
@@ -252,4 +253,42 @@ unit_state_text(const struct state *st, int ids)
 	}
 	diags_format(st->diags, &b);
 	return buf_detach(&b);
+}
+
+/* The state-example unit_example_load loaded, and its eggs. */
+static struct state		*example_st;
+static struct egg_library	*example_eggs;
+
+/* Loads state-example; see unit.h. */
+int
+unit_example_load(struct state **stp)
+{
+	struct state_src	src;
+	struct diags		d;
+	struct rerr		err;
+
+	diags_init(&d);
+	example_eggs = egglib_new();
+	setenv("ROOST_EGGS", "eggs", 0);
+	if (egglib_load_dir(example_eggs, egglib_builtin_dir(), "eggs/",
+	    &d) < 0)
+		return -1;
+	diags_dispose(&d);
+	state_src_dir(&src, "state-example");
+	rerr_init(&err);
+	if (state_load(&example_st, &src, example_eggs, NULL, &err) != 0)
+		return -1;
+	*stp = example_st;
+	return 0;
+}
+
+/* Frees state-example; see unit.h. */
+int
+unit_example_teardown(void **state)
+{
+	state_free(example_st);
+	egglib_free(example_eggs);
+	example_st = NULL;
+	example_eggs = NULL;
+	return 0;
 }

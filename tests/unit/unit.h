@@ -68,6 +68,14 @@ struct state;
  * state's problems.
  */
 char		*unit_state_text(const struct state *st, int ids);
+/*
+ * For a group setup: loads state-example with the built-in eggs (from
+ * ./eggs unless $ROOST_EGGS says otherwise) into *stp, which
+ * unit_example_teardown frees; 0, or -1.
+ */
+int		 unit_example_load(struct state **stp);
+/* A group teardown: frees what unit_example_load loaded; 0. */
+int		 unit_example_teardown(void **state);
 
 /* Directory of the egg test corpus ($ROOST_EGG_CORPUS overrides), or NULL. */
 static inline const char *

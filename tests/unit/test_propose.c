@@ -45,39 +45,8 @@ open_panel(void)
 static int
 setup(void **state)
 {
-	if ((unit_root = unit_tmpdir("propose")) == NULL)
-		return -1;
-	if (unit_sh("git init -q --bare r.git && git clone -q r.git w && "
-	    "mkdir -p w/nodes w/servers w/eggs/demo") != 0)
-		return -1;
-	unit_write("w/roost.yaml", "apiVersion: roost/v1\nkind: Config\n"
-	    "proposals: { enabled: true }\n");
-	unit_write("w/nodes/node-a.yaml", "apiVersion: roost/v1\nkind: Node\n"
-	    "name: node-a\naddress: 127.0.0.1\nports: [\"25565-25600\"]\n"
-	    "capacity: { memory: 16384, disk: 102400, cpu: 3200 }\n");
-	unit_write("w/eggs/demo/demo.json", "{\"meta\":{\"version\":"
-	    "\"PTDL_v2\"},\"name\":\"Demo\",\"author\":\"t@example.com\","
-	    "\"description\":\"demo\",\"docker_images\":{\"Demo\":"
-	    "\"roost/demo:latest\"},\"startup\":\"./run\",\"config\":{"
-	    "\"files\":\"{}\",\"startup\":\"{\\\"done\\\":\\\"ready\\\"}\","
-	    "\"logs\":\"{}\",\"stop\":\"^C\"},\"scripts\":{\"installation\":{"
-	    "\"script\":\"true\",\"container\":\"alpine\",\"entrypoint\":"
-	    "\"sh\"}},\"variables\":[{\"name\":\"Greeting\",\"description\":"
-	    "\"\",\"env_variable\":\"GREETING\",\"default_value\":\"hi\","
-	    "\"user_viewable\":true,\"user_editable\":true,\"rules\":"
-	    "\"required|string|max:20\",\"field_type\":\"text\"}]}\n");
-	if (unit_sh("cd w && git add . && git commit -qm 'state' && "
-	    "git push -q origin main") != 0)
-		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	unit_rmtree(unit_root);
-	free(unit_root);
-	return 0;
+	return unit_demo_repo("propose", "apiVersion: roost/v1\nkind: Config\n"
+	    "proposals: { enabled: true }\n", NULL, 0);
 }
 
 /* Writes servers/<name>.yaml on port and pushes it. */
@@ -363,7 +332,7 @@ main(void)
 		return 1;
 	if (getenv("ROOST_EGGS") == NULL)
 		setenv("ROOST_EGGS", "eggs", 1);
-	rc = cmocka_run_group_tests(tests, setup, teardown);
+	rc = cmocka_run_group_tests(tests, setup, unit_root_teardown);
 	if (unit_rmtree(home) != 0)
 		rc = 1;
 	free(home);

@@ -292,3 +292,48 @@ unit_example_teardown(void **state)
 	example_eggs = NULL;
 	return 0;
 }
+
+/* A demo state repository; see unit.h. */
+int
+unit_demo_repo(const char *name, const char *roost_yaml,
+    const struct unit_file *files, size_t nfiles)
+{
+	size_t	i;
+
+	if ((unit_root = unit_tmpdir(name)) == NULL)
+		return -1;
+	if (unit_sh("git init -q --bare r.git && git clone -q r.git w && "
+	    "mkdir -p w/nodes w/servers w/eggs/demo") != 0)
+		return -1;
+	unit_write("w/roost.yaml", roost_yaml);
+	unit_write("w/nodes/node-a.yaml", "apiVersion: roost/v1\nkind: Node\n"
+	    "name: node-a\naddress: 127.0.0.1\n"
+	    "ports: [\"25565-25600\"]\n"	/* ports-ok: never bound */
+	    "capacity: { memory: 16384, disk: 102400, cpu: 3200 }\n");
+	unit_write("w/eggs/demo/demo.json", "{\"meta\":{\"version\":"
+	    "\"PTDL_v2\"},\"name\":\"Demo\",\"author\":\"t@example.com\","
+	    "\"description\":\"demo\",\"docker_images\":{\"Demo\":"
+	    "\"roost/demo:latest\"},\"startup\":\"./run\",\"config\":{"
+	    "\"files\":\"{}\",\"startup\":\"{\\\"done\\\":\\\"ready\\\"}\","
+	    "\"logs\":\"{}\",\"stop\":\"^C\"},\"scripts\":{\"installation\":{"
+	    "\"script\":\"true\",\"container\":\"alpine\",\"entrypoint\":"
+	    "\"sh\"}},\"variables\":[{\"name\":\"Greeting\",\"description\":"
+	    "\"\",\"env_variable\":\"GREETING\",\"default_value\":\"hi\","
+	    "\"user_viewable\":true,\"user_editable\":true,\"rules\":"
+	    "\"required|string|max:20\",\"field_type\":\"text\"}]}\n");
+	for (i = 0; i < nfiles; i++)
+		unit_write(files[i].rel, files[i].text);
+	if (unit_sh("cd w && git add . && git commit -qm 'state' && "
+	    "git push -q origin main") != 0)
+		return -1;
+	return 0;
+}
+
+/* Removes unit_root; see unit.h. */
+int
+unit_root_teardown(void **state)
+{
+	unit_rmtree(unit_root);
+	free(unit_root);
+	return 0;
+}

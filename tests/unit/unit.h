@@ -45,6 +45,22 @@ const char	*unit_run_id(void);
 /* The fixture directory unit_sh, unit_sh_out and unit_write work in. */
 extern char	*unit_root;
 
+/*
+ * For a group setup: unit_root is a new directory with a bare state
+ * repository r.git and its clone w holding roost.yaml (roost_yaml), node
+ * node-a on 127.0.0.1 with ports 25565-25600, a repository egg demo/demo
+ * whose variable GREETING must be at most 20 characters, and the nfiles
+ * files more, committed and pushed; 0, or -1.
+ */
+struct unit_file {
+	const char	*rel;
+	const char	*text;
+};
+int		 unit_demo_repo(const char *name, const char *roost_yaml,
+		    const struct unit_file *files, size_t nfiles);
+/* A group teardown: removes unit_root and frees it; 0. */
+int		 unit_root_teardown(void **state);
+
 /* A new directory $TMPDIR/roost-<name>.XXXXXX, to free, or NULL. */
 char		*unit_tmpdir(const char *name);
 /* Removes dir and all below it; 0 or -1. */

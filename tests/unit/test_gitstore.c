@@ -1259,18 +1259,10 @@ main(void)
 		cmocka_unit_test(test_gitstore__state_at_scale),
 		cmocka_unit_test(test_gitstore__incremental_load),
 	};
-	char	*home;
-	int	 rc;
 
-	if ((home = unit_git_home()) == NULL)
-		return 1;
 	setenv("GIT_AUTHOR_NAME", "Test Author", 1);
 	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
 	setenv("GIT_COMMITTER_NAME", "Test Committer", 1);
 	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	rc = cmocka_run_group_tests(tests, setup, teardown);
-	if (unit_rmtree(home) != 0)
-		rc = 1;
-	free(home);
-	return rc;
+	return unit_run_git_tests(tests, setup, teardown);
 }

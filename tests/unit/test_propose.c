@@ -325,16 +325,8 @@ main(void)
 		cmocka_unit_test(test_propose__stale_kept_then_rejected),
 		cmocka_unit_test(test_propose__invalid_and_no_longer_valid),
 	};
-	char	*home;
-	int	 rc;
 
-	if ((home = unit_git_home()) == NULL)
-		return 1;
 	if (getenv("ROOST_EGGS") == NULL)
 		setenv("ROOST_EGGS", "eggs", 1);
-	rc = cmocka_run_group_tests(tests, setup, unit_root_teardown);
-	if (unit_rmtree(home) != 0)
-		rc = 1;
-	free(home);
-	return rc;
+	return unit_run_git_tests(tests, setup, unit_root_teardown);
 }

@@ -233,6 +233,23 @@ unit_git_home(void)
 	return home;
 }
 
+/* Runs tests under a git home; see unit.h. */
+int
+unit_run_git_tests_(const char *name, const struct CMUnitTest *tests,
+    size_t n, CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+	char	*home;
+	int	 rc;
+
+	if ((home = unit_git_home()) == NULL)
+		return 1;
+	rc = _cmocka_run_group_tests(name, tests, n, setup, teardown);
+	if (unit_rmtree(home) != 0)
+		rc = 1;
+	free(home);
+	return rc;
+}
+
 /* A state as text; see unit.h. */
 char *
 unit_state_text(const struct state *st, int ids)

@@ -77,6 +77,16 @@ void		 unit_assert_sh_eq(const char *want, const char *cmd);
 void		 unit_write(const char *rel, const char *text);
 /* A $HOME of the program's own with git's identity set; NULL on error. */
 char		*unit_git_home(void);
+/*
+ * cmocka_run_group_tests under a unit_git_home that is removed afterwards;
+ * the exit status (1 also when the home cannot be made or removed).
+ */
+#define unit_run_git_tests(group, setup, teardown)			\
+	unit_run_git_tests_(#group, (group),				\
+	    sizeof(group) / sizeof((group)[0]), (setup), (teardown))
+int		 unit_run_git_tests_(const char *name,
+		    const struct CMUnitTest *tests, size_t n,
+		    CMFixtureFunction setup, CMFixtureFunction teardown);
 struct state;
 /*
  * Everything a state says, as text (to free): each server as written,

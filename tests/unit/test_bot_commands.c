@@ -21,6 +21,8 @@
 #include "../../bot/alerts.h"
 #include "../../bot/commands.h"
 
+#include "unit_bot.h"
+
 #define ADMIN	"111111111111111111"
 #define HOST	"222222222222222222"
 #define HELPER	"333333333333333333"
@@ -157,33 +159,6 @@ modal(const char *user, const char *role, const char *custom_id, ...)
 	o = ix(5, user, role, buf_str(&b));
 	buf_dispose(&b);
 	return o;
-}
-
-/* Runs the handler; returns the reply, the job in *job. */
-static cJSON *
-run(cJSON *in, struct cmd_job **job)
-{
-	struct cmd_env	env;
-	cJSON		*reply;
-
-	env_init(&env);
-	cmd_handle(&env, in, &reply, job);
-	cJSON_Delete(in);
-	assert_non_null(reply);
-	return reply;
-}
-
-/* Runs in, which must make no job and answer with a text holding want. */
-static void
-refused(cJSON *in, const char *want)
-{
-	struct cmd_job	*job;
-	cJSON		*r;
-
-	r = run(in, &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), want);
-	cJSON_Delete(r);
 }
 
 static void

@@ -18,6 +18,8 @@
 
 #include "../../bot/commands.h"
 
+#include "unit_bot.h"
+
 #define HELPER	"333333333333333333"	/* role: view, power */
 #define ALICE	"444444444444444444"	/* owns demo */
 #define CAROL	"666666666666666666"	/* nothing of her own */
@@ -90,33 +92,13 @@ button(const char *user, const char *role, const char *custom_id)
 	return o;
 }
 
-/* Runs in; returns the reply, the job in *job. */
-static cJSON *
-run(cJSON *in, struct cmd_job **job)
-{
-	struct cmd_env	env;
-	cJSON		*reply;
-
-	memset(&env, 0, sizeof(env));
-	env.st = st;
-	env.review_channel = review;
-	cmd_handle(&env, in, &reply, job);
-	cJSON_Delete(in);
-	assert_non_null(reply);
-	return reply;
-}
-
-/* in must make no job and answer with a text holding want. */
+/* The handlers' environment: state-example, the review channel. */
 static void
-refused(cJSON *in, const char *want)
+env_init(struct cmd_env *env)
 {
-	struct cmd_job	*job;
-	cJSON		*r;
-
-	r = run(in, &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), want);
-	cJSON_Delete(r);
+	memset(env, 0, sizeof(*env));
+	env->st = st;
+	env->review_channel = review;
 }
 
 /* in must make a JOB_SET job with propose as given. */

@@ -39,21 +39,13 @@ count(const char *dir)
 static struct panel *
 open_panel(const char *rel, const char *remote)
 {
-	struct panel_opts	 o;
-	struct panel		*p;
-	struct rerr		 err;
-	char			*path;
+	struct panel_opts	o;
 
 	memset(&o, 0, sizeof(o));
-	xasprintf(&path, "%s/%s", unit_root, rel);
-	o.repo = path;
 	o.remote = remote;
 	o.committer = BOT;
 	o.attempts = 30;
-	rerr_init(&err);
-	assert_rok(panel_open(&p, &o, &err), &err);
-	free(path);
-	return p;
+	return unit_panel_open(&o, rel);
 }
 
 /*

@@ -26,19 +26,11 @@
 static struct panel *
 open_panel(void)
 {
-	struct panel_opts	 o;
-	struct panel		*p;
-	struct rerr		 err;
-	char			*path;
+	struct panel_opts	o;
 
 	memset(&o, 0, sizeof(o));
-	xasprintf(&path, "%s/w", unit_root);
-	o.repo = path;
 	o.committer = BOT;
-	rerr_init(&err);
-	assert_rok(panel_open(&p, &o, &err), &err);
-	free(path);
-	return p;
+	return unit_panel_open(&o, "w");
 }
 
 /* A state repository with a remote, one node and a repository egg. */

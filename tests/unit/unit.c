@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "egg.h"
+#include "panel.h"
 #include "state.h"
 #include "xmalloc.h"
 
@@ -353,4 +354,21 @@ unit_root_teardown(void **state)
 	unit_rmtree(unit_root);
 	free(unit_root);
 	return 0;
+}
+
+/* Opens a panel under unit_root; see unit.h. */
+struct panel *
+unit_panel_open(struct panel_opts *o, const char *rel)
+{
+	struct panel	*p;
+	struct rerr	 err;
+	char		*path;
+
+	xasprintf(&path, "%s/%s", unit_root, rel);
+	o->repo = path;
+	rerr_init(&err);
+	assert_rok(panel_open(&p, o, &err), &err);
+	o->repo = NULL;
+	free(path);
+	return p;
 }

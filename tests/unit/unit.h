@@ -58,6 +58,13 @@ struct unit_file {
 };
 int		 unit_demo_repo(const char *name, const char *roost_yaml,
 		    const struct unit_file *files, size_t nfiles);
+struct panel;
+struct panel_opts;
+/*
+ * Opens the panel of o on the repository rel under unit_root (o->repo is
+ * set here); fails the test on error.
+ */
+struct panel	*unit_panel_open(struct panel_opts *o, const char *rel);
 /* A group teardown: removes unit_root and frees it; 0. */
 int		 unit_root_teardown(void **state);
 

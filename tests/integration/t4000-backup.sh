@@ -78,9 +78,7 @@ test_expect_success 'a tree of thousands of files, links and empty dirs' '
 
 test_expect_success 'roost server backup: archive, record, console lines, status' '
 	t0=$(started) &&
-	edit backup $S --note "first one" &&
-	wait_for 60 backup_done &&
-	test "$(bk "d[\"lastBackup\"][\"result\"]")" = succeeded &&
+	backup_is "first one" 60 succeeded &&
 	test "$(nbackups)" = 1 &&
 	ID1=$(bk "d[\"list\"][0][\"id\"]") &&
 	test -f "$TGT/$ID1.tar.zst" && test -f "$TGT/$ID1.json" &&
@@ -111,9 +109,7 @@ test_expect_success 'a restore brings back the tree byte for byte' '
 	rm -rf "$VOL/payload/world/r2" "$VOL/payload/empty" &&
 	echo changed >"$VOL/payload/big.bin" && echo new >"$VOL/payload/new.txt" &&
 	t0=$(started) &&
-	edit restore $S $ID1 &&
-	wait_for 90 restore_done &&
-	test "$(bk "d[\"lastRestore\"][\"result\"]")" = succeeded &&
+	restore_is $ID1 90 succeeded &&
 	wait_phase $S Running 60 &&
 	test "$(started)" != "$t0" &&
 	listing "$VOL/payload" >after.list &&
@@ -133,9 +129,7 @@ test_expect_success 'a corrupted archive is refused before anything is touched' 
 	echo "written after the backup" >"$VOL/payload/later.txt" &&
 	listing "$VOL/payload" >before.list &&
 	t0=$(started) &&
-	edit restore $S $ID2 &&
-	wait_for 60 restore_done &&
-	test "$(bk "d[\"lastRestore\"][\"result\"]")" = failed &&
+	restore_is $ID2 60 failed &&
 	bk "d[\"lastRestore\"][\"message\"]" | grep "does not match its checksum" &&
 	listing "$VOL/payload" >after.list && diff before.list after.list &&
 	test "$(started)" = "$t0" && test "$(phase $S)" = Running

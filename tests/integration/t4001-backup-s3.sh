@@ -108,9 +108,7 @@ test_expect_success 'a tree of 10,000 files, links, empty dirs and a 1 GiB file'
 
 test_expect_success 'a wrong secret: the backup fails with the S3 error, nothing listed' '
 	s3_keyfile s3.keys wrong-secret &&
-	edit backup $S --note denied &&
-	wait_for 60 backup_done &&
-	test "$(bk "d[\"lastBackup\"][\"result\"]")" = failed &&
+	backup_is denied 60 failed &&
 	bk "d[\"lastBackup\"][\"message\"]" | grep "S3 SignatureDoesNotMatch" &&
 	bk "d.get(\"targetError\", \"\")" | grep "SignatureDoesNotMatch" &&
 	test -z "$(objects)" &&
@@ -118,9 +116,7 @@ test_expect_success 'a wrong secret: the backup fails with the S3 error, nothing
 '
 
 test_expect_success 'roost server backup to S3: multipart upload, record, listed' '
-	sleep 1 && edit backup $S --note "first one" &&
-	wait_for 120 backup_done &&
-	test "$(bk "d[\"lastBackup\"][\"result\"]")" = succeeded &&
+	sleep 1 && backup_is "first one" 120 succeeded &&
 	test "$(nbackups)" = 1 && test -z "$(bk "d.get(\"targetError\", \"\")")" &&
 	ID1=$(bk "d[\"list\"][0][\"id\"]") &&
 	objects >keys && cat keys &&
@@ -151,9 +147,7 @@ test_expect_success 'a restore from S3 brings back the tree byte for byte' '
 	rm -rf "$VOL/payload/world/r02" "$VOL/payload/empty" &&
 	echo changed >"$VOL/payload/huge.bin" && echo new >"$VOL/payload/new.txt" &&
 	t0=$(started) &&
-	edit restore $S $ID1 &&
-	wait_for 180 restore_done &&
-	test "$(bk "d[\"lastRestore\"][\"result\"]")" = succeeded &&
+	restore_is $ID1 180 succeeded &&
 	wait_phase $S Running 60 &&
 	test "$(started)" != "$t0" &&
 	listing "$VOL/payload" >after.list &&
@@ -171,9 +165,7 @@ test_expect_success 'a corrupted archive in the bucket is refused before anythin
 	echo "written after the backup" >"$VOL/payload/later.txt" &&
 	listing "$VOL/payload" >before.list &&
 	t0=$(started) &&
-	sleep 1 && edit restore $S $ID1 &&
-	wait_for 120 restore_done &&
-	test "$(bk "d[\"lastRestore\"][\"result\"]")" = failed &&
+	sleep 1 && restore_is $ID1 120 failed &&
 	bk "d[\"lastRestore\"][\"message\"]" | grep "does not match its checksum" &&
 	listing "$VOL/payload" >after.list && diff before.list after.list &&
 	test "$(started)" = "$t0" && test "$(phase $S)" = Running
@@ -196,8 +188,7 @@ test_expect_success 'kill -9 during an upload: no partial archive listed, done a
 '
 
 test_expect_success 'retention keeps the newest two in the bucket' '
-	sleep 1 && edit backup $S --note third && wait_for 120 backup_done &&
-	test "$(bk "d[\"lastBackup\"][\"result\"]")" = succeeded &&
+	sleep 1 && backup_is third 120 succeeded &&
 	test "$(nbackups)" = 2 &&
 	ID3=$(bk "d[\"list\"][0][\"id\"]") &&
 	objects >keys &&
@@ -206,15 +197,12 @@ test_expect_success 'retention keeps the newest two in the bucket' '
 
 test_expect_success 'the same tree through a local target' '
 	listing "$VOL/payload" >before.list &&
-	policy disk && sleep 1 && edit backup $S --note local &&
-	wait_for 120 backup_done &&
-	test "$(bk "d[\"lastBackup\"][\"result\"]")" = succeeded &&
+	policy disk && sleep 1 && backup_is local 120 succeeded &&
 	test "$(bk "d[\"target\"]")" = disk &&
 	ID4=$(bk "d[\"list\"][0][\"id\"]") &&
 	test -f "backups/$S/$ID4.tar.zst" &&
 	rm -rf "$VOL/payload/world" && echo gone >"$VOL/payload/huge.bin" &&
-	edit restore $S $ID4 && wait_for 180 restore_done &&
-	test "$(bk "d[\"lastRestore\"][\"result\"]")" = succeeded &&
+	restore_is $ID4 180 succeeded &&
 	wait_phase $S Running 60 &&
 	listing "$VOL/payload" >after.list && diff before.list after.list
 '

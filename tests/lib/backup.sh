@@ -9,6 +9,11 @@
 #   backup_done        true when the last backup is the one committed
 #   restore_done       true when the last restore is the one committed
 #   edit ARGS...       "roost server ARGS" on ./repo, logged to edits.log
+#   backup_is NOTE SECS RESULT
+#                      asks for a backup of $S with NOTE, waits up to
+#                      SECS for it to be done and checks its result
+#   restore_is ID SECS RESULT
+#                      the same for a restore of $S's backup ID
 #   start_roostd       starts roostd -d with ./roostd.yaml (log
 #                      roostd.log, pid $ROOSTD); waits for the API socket
 #   stop_roostd [SIG]  sends SIG (TERM) to roostd, waits for it and
@@ -34,6 +39,14 @@ restore_done() {
 }
 edit() {
 	roost server "$@" --repo repo --remote "" >>edits.log 2>&1
+}
+backup_is() {
+	edit backup $S --note "$1" && wait_for "$2" backup_done &&
+	test "$(bk 'd["lastBackup"]["result"]')" = "$3"
+}
+restore_is() {
+	edit restore $S "$1" && wait_for "$2" restore_done &&
+	test "$(bk 'd["lastRestore"]["result"]')" = "$3"
 }
 start_roostd() {
 	{ roostd -d -f roostd.yaml >>roostd.log 2>&1 & ROOSTD=$!; } &&

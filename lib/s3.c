@@ -432,17 +432,12 @@ s3_send(struct s3 *s, const char *method, const char *key, const char *query,
     const void *body, size_t len, long timeout_ms, struct http_response *resp,
     struct rerr *err)
 {
+	struct s3_call		 c = { .method = method, .key = key,
+	    .query = query, .body = body, .len = len,
+	    .timeout_ms = timeout_ms };
 	struct http_response	 own;
-	struct s3_call		 c;
 	int			 rc;
 
-	memset(&c, 0, sizeof(c));
-	c.method = method;
-	c.key = key;
-	c.query = query;
-	c.body = body;
-	c.len = len;
-	c.timeout_ms = timeout_ms;
 	http_response_init(resp != NULL ? resp : &own);
 	rc = s3_req(s, &c, resp != NULL ? resp : &own, err);
 	if (resp == NULL)

@@ -42,23 +42,12 @@ mkdir -p "$T/anchor"
 # The demo egg, its install script ending with a 1 s sleep.
 bench_repo 's/^    echo "demo install done"$/&\n    sleep 1/'
 grep -q '^    sleep 1$' "$T/repo/eggs/bench/demo.yaml" || die "the demo egg's script changed"
-bench_node "${PORTS[@]:0:RUNS + 1}"
-printf 'name: keep-%s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' $TEST_RUN_ID $NODE ${PORTS[0]} >"$T/repo/servers/keep-$TEST_RUN_ID.yaml"
-bench_commit init
-bench_roostd_yaml "$T/api.sock"
-bench_roostd
-bench_wait_api
-sleep 3
+bench_serving "${PORTS[@]:0:RUNS + 1}"
 
 # started_at NAME: waits for NAME to have started, prints its StartedAt
 # in seconds since the epoch.
 started_at() {
-	local s j
-	for j in $(seq 600); do
-		s=$(docker inspect -f '{{.State.StartedAt}}' "$1" 2>/dev/null)
-		case $s in ""|0001-*) sleep 0.1 ;; *) date -d "$s" +%s.%N; return 0 ;; esac
-	done
-	return 1
+	bench_started_at "$1" 600
 }
 
 # anchor_body RUN PORT: the create body of the container whose inspect is

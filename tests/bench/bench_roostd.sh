@@ -37,22 +37,12 @@ trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.n
 
 # The demo egg without its install step: the anchor is one container.
 bench_repo
-bench_node "${PORTS[@]:0:RUNS + 1}"
-printf 'name: keep-%s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' $TEST_RUN_ID $NODE ${PORTS[0]} >"$T/repo/servers/keep-$TEST_RUN_ID.yaml"
-bench_commit init
-bench_roostd_yaml "$T/api.sock"
-bench_roostd
-bench_wait_api
-sleep 3
+bench_serving "${PORTS[@]:0:RUNS + 1}"
 
 # started_at NAME: waits for NAME to have started, prints its StartedAt
 # in seconds since the epoch.
 started_at() {
-	local s j
-	for j in $(seq 300); do
-		s=$(docker inspect -f '{{.State.StartedAt}}' "$1" 2>/dev/null)
-		case $s in ""|0001-*) sleep 0.1 ;; *) date -d "$s" +%s.%N; return 0 ;; esac
-	done
+	bench_started_at "$1" 300 && return 0
 	echo "bench_roostd: $1 did not start; roostd log:" >&2
 	tail -n 20 "$T/log" >&2
 	return 1

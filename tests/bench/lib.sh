@@ -22,6 +22,13 @@
 #   bench_roostd              starts $BIN/roostd -d with $T/roostd.yaml,
 #                             its log in $T/log, its pid in $PID
 #   bench_wait_api            waits up to 10 s for $T/api.sock
+#   bench_serving PORT...     node $NODE with the PORTs and a stopped
+#                             server keep-$TEST_RUN_ID on the first,
+#                             committed, served by roostd (API socket
+#                             $T/api.sock), 3 s after the socket appeared
+#   bench_started_at NAME N   waits up to N tenths of a second for
+#                             container NAME to have started; prints its
+#                             StartedAt in seconds since the epoch
 
 bench_fail() {
 	echo "$1: $3" >&2
@@ -67,4 +74,23 @@ bench_roostd() {
 bench_wait_api() {
 	local i
 	for i in $(seq 100); do [ -S "$T/api.sock" ] && break; sleep 0.1; done
+}
+
+bench_serving() {
+	bench_node "$@"
+	printf 'name: keep-%s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' $TEST_RUN_ID $NODE $1 >"$T/repo/servers/keep-$TEST_RUN_ID.yaml"
+	bench_commit init
+	bench_roostd_yaml "$T/api.sock"
+	bench_roostd
+	bench_wait_api
+	sleep 3
+}
+
+bench_started_at() {
+	local s j
+	for j in $(seq "$2"); do
+		s=$(docker inspect -f '{{.State.StartedAt}}' "$1" 2>/dev/null)
+		case $s in ""|0001-*) sleep 0.1 ;; *) date -d "$s" +%s.%N; return 0 ;; esac
+	done
+	return 1
 }

@@ -1303,20 +1303,6 @@ test_move_commands(void **state)
 	}
 }
 
-/* A component press by user with role (or NULL) on custom_id. */
-static cJSON *
-press(const char *user, const char *role, const char *custom_id)
-{
-	char	*d;
-	cJSON	*o;
-
-	xasprintf(&d, "{\"custom_id\":\"%s\",\"component_type\":2}",
-	    custom_id);
-	o = ix(3, user, role, d);
-	free(d);
-	return o;
-}
-
 /* The custom_ids of a message's buttons, space-separated, in order. */
 static void
 button_ids(const cJSON *m, struct buf *out)

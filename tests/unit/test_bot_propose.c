@@ -79,19 +79,6 @@ vars_set(const char *user, const char *role)
 	    "\"name\":\"set\",\"value\":\"MOTD=hi\"}]}]}");
 }
 
-static cJSON *
-button(const char *user, const char *role, const char *custom_id)
-{
-	char	*d;
-	cJSON	*o;
-
-	xasprintf(&d, "{\"custom_id\":\"%s\",\"component_type\":2}",
-	    custom_id);
-	o = ix(3, user, role, d);
-	free(d);
-	return o;
-}
-
 /* The handlers' environment: state-example, the review channel. */
 static void
 env_init(struct cmd_env *env)
@@ -171,15 +158,15 @@ test_approve_reject_buttons(void **state)
 	size_t		 i;
 
 	review = REVIEW;
-	refused(button(CAROL, HELPER, "pa:demo:21a7b62c"),
+	refused(press(CAROL, HELPER, "pa:demo:21a7b62c"),
 	    "You may not approve proposals for server `demo`: that needs "
 	    "the `edit` permission");
-	refused(button(CAROL, HELPER, "pj:demo:21a7b62c"),
+	refused(press(CAROL, HELPER, "pj:demo:21a7b62c"),
 	    "You may not reject proposals for server `demo`");
-	refused(button(ALICE, NULL, "pa:demo:../main"), "broken");
-	refused(button(ALICE, NULL, "pa:demo"), "broken");
+	refused(press(ALICE, NULL, "pa:demo:../main"), "broken");
+	refused(press(ALICE, NULL, "pa:demo"), "broken");
 
-	r = run(button(ALICE, NULL, "pa:demo:21a7b62c"), &job);
+	r = run(press(ALICE, NULL, "pa:demo:21a7b62c"), &job);
 	assert_non_null(job);
 	assert_int_equal(job->kind, JOB_APPROVE);
 	assert_string_equal(job->server, "demo");
@@ -190,33 +177,33 @@ test_approve_reject_buttons(void **state)
 	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
 	cJSON_Delete(r);
 	cmd_job_free(job);
-	r = run(button(ALICE, NULL, "pj:demo:21a7b62c"), &job);
+	r = run(press(ALICE, NULL, "pj:demo:21a7b62c"), &job);
 	assert_int_equal(job->kind, JOB_REJECT);
 	cJSON_Delete(r);
 	cmd_job_free(job);
 
 	/* a variables proposal: approving it needs vars as well as edit */
-	refused(button(ALICE, NULL, "pa:demo:21a7b62c:x"), "broken");
+	refused(press(ALICE, NULL, "pa:demo:21a7b62c:x"), "broken");
 	for (i = 0; i < st->conf.naccess; i++)
 		if (strcmp(st->conf.access[i].role, HELPER) == 0)
 			break;
 	assert_true(i < st->conf.naccess);
 	was = st->conf.access[i].perms;
 	st->conf.access[i].perms = PERM_VIEW | PERM_EDIT;
-	r = run(button(CAROL, HELPER, "pa:demo:21a7b62c"), &job);
+	r = run(press(CAROL, HELPER, "pa:demo:21a7b62c"), &job);
 	assert_non_null(job);
 	assert_false(job->vars);
 	cJSON_Delete(r);
 	cmd_job_free(job);
-	refused(button(CAROL, HELPER, "pa:demo:21a7b62c:v"),
+	refused(press(CAROL, HELPER, "pa:demo:21a7b62c:v"),
 	    "the `vars` permission");
-	r = run(button(CAROL, HELPER, "pj:demo:21a7b62c:v"), &job);
+	r = run(press(CAROL, HELPER, "pj:demo:21a7b62c:v"), &job);
 	assert_non_null(job);
 	assert_true(job->vars);
 	cJSON_Delete(r);
 	cmd_job_free(job);
 	st->conf.access[i].perms = was;
-	r = run(button(ALICE, NULL, "pa:demo:21a7b62c:v"), &job);
+	r = run(press(ALICE, NULL, "pa:demo:21a7b62c:v"), &job);
 	assert_int_equal(job->kind, JOB_APPROVE);
 	assert_string_equal(job->revision, "21a7b62c");
 	assert_true(job->vars);

@@ -1,7 +1,8 @@
 /*
  * unit_bot.h: what the unit tests of roost-bot's command handlers share.
  * The file that includes it defines env_init, which fills the handlers'
- * environment for its tests.
+ * environment for its tests, and ix, which builds an interaction of a
+ * type by a user with one role (or NULL) and data JSON.
  */
 #ifndef ROOST_UNIT_BOT_H
 #define ROOST_UNIT_BOT_H
@@ -9,10 +10,26 @@
 #include <cjson/cJSON.h>
 
 #include "json.h"
+#include "xmalloc.h"
 
 #include "../../bot/commands.h"
 
 static void	env_init(struct cmd_env *);
+static cJSON	*ix(int, const char *, const char *, const char *);
+
+/* A component press by user with role (or NULL) on custom_id. */
+static cJSON *
+press(const char *user, const char *role, const char *custom_id)
+{
+	char	*d;
+	cJSON	*o;
+
+	xasprintf(&d, "{\"custom_id\":\"%s\",\"component_type\":2}",
+	    custom_id);
+	o = ix(3, user, role, d);
+	free(d);
+	return o;
+}
 
 /* Runs the handler; returns the reply, the job in *job. */
 static cJSON *

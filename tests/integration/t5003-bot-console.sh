@@ -68,17 +68,13 @@ test_expect_success 'setup: a state repository, the fake Discord, the bot with a
 	EOF
 	server_file $S1 $PORT1 running &&
 	server_file $S2 $PORT2 stopped &&
-	git -C repo add -A && git -C repo commit -q -m "node and servers" &&
-	git clone -q --bare repo remote.git &&
-	sha=$(node_token t5003-node-secret) &&
-	hub_bot_yaml $sha &&
+	hub_configs "node and servers" t5003-node-secret &&
 	cat >>bot.yaml <<-EOF &&
 	statusFollowMinutes: 1
 	refreshInterval: 1s
 	auditChannel: "$AUDIT"
 	deployChannel: "$DEPLOY"
 	EOF
-	hub_roostd_yaml ws://127.0.0.1:$HUB/v1/hub &&
 	hub_start &&
 	wait_for 120 sh -c "roost status --api $API --format json 2>/dev/null | grep -q \"\\\"phase\\\": *\\\"Running\\\"\"" &&
 	test "$(phase $S1)" = Running && test "$(phase $S2)" = Stopped

@@ -39,12 +39,8 @@ test_expect_success 'setup: the fake Discord, the bot, roostd with a local targe
 		printf "members:\n  - { id: \"%s\", permissions: [view, power] }\n" "$BOB"
 		printf "backups: { target: local, keep: 3 }\n"
 	} >repo/servers/$S.yaml &&
-	git -C repo add -A && git -C repo commit -q -m "node and server" &&
-	git clone -q --bare repo remote.git &&
-	sha=$(node_token t5006-node-secret) &&
-	hub_bot_yaml $sha &&
+	hub_configs "node and server" t5006-node-secret &&
 	printf "statusFollowMinutes: 2\nrefreshInterval: 1s\n" >>bot.yaml &&
-	hub_roostd_yaml ws://127.0.0.1:$HUB/v1/hub &&
 	cat >>roostd.yaml <<-EOF &&
 	backups:
 	  targets:

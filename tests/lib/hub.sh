@@ -18,6 +18,12 @@
 #                      writes ./bot.yaml (bot_yaml) with the hub listening
 #                      on 127.0.0.1:$HUB for node $NODE of token SHA (and
 #                      LINE, e.g. "tls: {...}", in its hub section)
+#   hub_configs MESSAGE SECRET
+#                      commits all of ./repo with MESSAGE, clones it to
+#                      the bare ./remote.git, and writes ./nodetoken
+#                      (node_token SECRET), ./bot.yaml (hub_bot_yaml) and
+#                      ./roostd.yaml with the hub at ws://127.0.0.1:$HUB
+#                      (hub_roostd_yaml); the script appends the rest
 #   hub_start          starts the fake Discord, roost-bot with ./bot.yaml
 #                      (log bot.log, pid $BOTPID) and roostd with
 #                      ./roostd.yaml (log roostd.log, pid $ROOSTD), and
@@ -77,6 +83,15 @@ hub_bot_yaml() {
 	    - { name: $NODE, tokenSha256: $1 }
 	EOF
 	if [ -n "${2:-}" ]; then echo "  $2" >>bot.yaml; fi
+}
+
+hub_configs() {
+	local sha
+	git -C repo add -A && git -C repo commit -q -m "$1" &&
+	git clone -q --bare repo remote.git &&
+	sha=$(node_token "$2") &&
+	hub_bot_yaml $sha &&
+	hub_roostd_yaml ws://127.0.0.1:$HUB/v1/hub
 }
 
 hub_start() {

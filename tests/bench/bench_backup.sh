@@ -25,9 +25,8 @@ O=${1:-build}
 MIB=${2:-${ROOST_BENCH_BACKUP_MIB:-1024}}
 FILES=${3:-10000}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs PATH="$BIN:$BIN/tests:$PATH"
+. "$ROOST_SRC/tests/bench/lib.sh"
+export PATH="$BIN:$BIN/tests:$PATH"
 NODE=benchbk
 T=$(mktemp -d /tmp/roost-bench-backup.XXXXXX)
 API=$T/api.sock
@@ -39,7 +38,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-. "$ROOST_SRC/tests/bench/lib.sh"
 die() {
 	bench_fail bench_backup backup "$*"
 }

@@ -23,9 +23,7 @@ ROUNDS=${2:-200}
 N=${3:-${ROOST_BENCH_FLOODERS:-100}}
 LINES=${4:-100000}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs
+. "$ROOST_SRC/tests/bench/lib.sh"
 NODE=benchcon
 T=$(mktemp -d /tmp/roost-bench-console.XXXXXX)
 API=$T/api.sock
@@ -37,7 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-. "$ROOST_SRC/tests/bench/lib.sh"
 die() {
 	bench_fail bench_console console "$*"
 }

@@ -25,10 +25,8 @@ O=${1:-build}
 RUNS=${2:-3}
 N=${3:-50}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/bench/lib.sh"
 . "$ROOST_SRC/tests/lib/ports.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs
 NODE=bench50-$TEST_RUN_ID
 CV=cv$TEST_RUN_ID
 mapfile -t PORTS < <(free_ports $((N + 1)))
@@ -44,7 +42,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-. "$ROOST_SRC/tests/bench/lib.sh"
 die() {
 	bench_fail bench_converge50 "converge $N new servers" "$*"
 }

@@ -22,17 +22,14 @@ set -u
 O=${1:-build}
 RUNS=${2:-7}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/bench/lib.sh"
 . "$ROOST_SRC/tests/lib/ports.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs
 T=$(mktemp -d /tmp/roost-bench-install.XXXXXX)
 NODE=benchinst-$TEST_RUN_ID
 mapfile -t PORTS < <(free_ports $((2 * RUNS + 1)))
 PID=
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; docker_cleanup_label roost.bench=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
 
-. "$ROOST_SRC/tests/bench/lib.sh"
 die() {
 	bench_fail bench_install "commit -> serving with an install step" "$*"
 }

@@ -33,17 +33,14 @@ NSRV=${2:-1000}
 PASSES=${3:-21}
 NRUN=${BENCH1K_RUNNING:-10}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/bench/lib.sh"
 . "$ROOST_SRC/tests/lib/ports.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs
 NODE=bench1k-$TEST_RUN_ID
 SP=nk$TEST_RUN_ID
 T=$(mktemp -d /tmp/roost-bench-noop1k.XXXXXX)
 PID=
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
 
-. "$ROOST_SRC/tests/bench/lib.sh"
 die() {
 	bench_fail bench_noop1k "no-op pass over $NSRV servers" "$*"
 }

@@ -21,10 +21,8 @@ set -u
 O=${1:-build}
 RUNS=${2:-11}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/bench/lib.sh"
 . "$ROOST_SRC/tests/lib/ports.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs
 T=$(mktemp -d /tmp/roost-bench-roostd.XXXXXX)
 # The node, server names and ports are this run's own (container names
 # are global on an engine): RUNS + 1 ports for roostd, RUNS for the anchor.
@@ -33,7 +31,6 @@ mapfile -t PORTS < <(free_ports $((2 * RUNS + 1)))
 PID=
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; docker_cleanup_label roost.bench=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
 
-. "$ROOST_SRC/tests/bench/lib.sh"
 
 # The demo egg without its install step: the anchor is one container.
 bench_repo

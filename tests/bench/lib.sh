@@ -1,6 +1,7 @@
-# lib.sh: what the benchmark scripts share. Source it after setting $T
-# (the run's directory), $NODE (the node roostd plays) and $BIN (the
-# build directory).
+# lib.sh: what the benchmark scripts share. Source it after setting $O
+# (the build directory) and $ROOST_SRC: it sets $BIN to $O's absolute
+# path, sources tests/lib/docker.sh and exports ROOST_EGGS. The functions
+# use $T (the run's directory) and $NODE (the node roostd plays).
 #
 #   bench_fail NAME WHAT MSG  says on stderr that NAME failed with MSG,
 #                             with the end of roostd's log $T/log, prints
@@ -29,6 +30,10 @@
 #   bench_started_at NAME N   waits up to N tenths of a second for
 #                             container NAME to have started; prints its
 #                             StartedAt in seconds since the epoch
+
+BIN=$(cd "$O" && pwd)
+. "$ROOST_SRC/tests/lib/docker.sh"
+export ROOST_EGGS=$ROOST_SRC/eggs
 
 bench_fail() {
 	echo "$1: $3" >&2

@@ -1511,6 +1511,26 @@ push_ref_cb(const char *refname, const char *status, void *data)
 	return 0;
 }
 
+/*
+ * Pushes the one refspec spec to r with gs's credentials; the remote's
+ * refusal of the ref, if any, lands in gs->push_status. As
+ * git_remote_push.
+ */
+static int
+push_one(struct gitstore *gs, git_remote *r, char *spec)
+{
+	git_push_options	po = GIT_PUSH_OPTIONS_INIT;
+	git_strarray		specs;
+
+	specs.strings = &spec;
+	specs.count = 1;
+	callbacks_init(gs, &po.callbacks);
+	po.callbacks.push_update_reference = push_ref_cb;
+	free(gs->push_status);
+	gs->push_status = NULL;
+	return git_remote_push(r, &specs, &po);
+}
+
 /* Deletes a scratch ref from the local repository at url. */
 static void
 local_ref_drop(const char *url, const char *refname)
@@ -1602,10 +1622,8 @@ int
 gitstore_push(struct gitstore *gs, const char *remote, const char *id,
     const char *branch, struct rerr *err)
 {
-	git_push_options	 po = GIT_PUSH_OPTIONS_INIT;
 	git_remote		*r = NULL;
 	git_reference		*tmp = NULL;
-	git_strarray		 specs;
 	git_oid			 oid;
 	char			*tmpname = NULL, *spec = NULL;
 	int			 rc, local;
@@ -1629,13 +1647,7 @@ gitstore_push(struct gitstore *gs, const char *remote, const char *id,
 		xasprintf(&spec, "%s:%s", tmpname, tmpname);
 	else
 		xasprintf(&spec, "%s:refs/heads/%s", tmpname, branch);
-	specs.strings = &spec;
-	specs.count = 1;
-	callbacks_init(gs, &po.callbacks);
-	po.callbacks.push_update_reference = push_ref_cb;
-	free(gs->push_status);
-	gs->push_status = NULL;
-	rc = git_remote_push(r, &specs, &po);
+	rc = push_one(gs, r, spec);
 	if (rc == GIT_ENONFASTFORWARD) {
 		git_error_clear();
 		rc = rerr_set(err, ROOST_ECONFLICT, "the remote branch '%s' "
@@ -2058,10 +2070,8 @@ static int
 remote_branch_drop(struct gitstore *gs, const char *remote,
     const char *branch, const git_oid *expect, struct rerr *err)
 {
-	git_push_options	 po = GIT_PUSH_OPTIONS_INIT;
 	git_repository		*rr;
 	git_remote		*r = NULL;
-	git_strarray		 specs;
 	const char		*url;
 	char			*spec, *ref;
 	int			 rc;
@@ -2084,13 +2094,7 @@ remote_branch_drop(struct gitstore *gs, const char *remote,
 		goto done;
 	}
 	xasprintf(&spec, ":%s", ref);
-	specs.strings = &spec;
-	specs.count = 1;
-	callbacks_init(gs, &po.callbacks);
-	po.callbacks.push_update_reference = push_ref_cb;
-	free(gs->push_status);
-	gs->push_status = NULL;
-	if (git_remote_push(r, &specs, &po) < 0)
+	if (push_one(gs, r, spec) < 0)
 		rc = gs_fail(err, -1, url != NULL ? url : remote);
 	else if (gs->push_status != NULL)
 		rc = rerr_set(err, -1, "the remote refused to delete '%s': %s",

@@ -1,6 +1,7 @@
 /*
  * hubproto: the node hub protocol's frames (see hubproto.h).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,27 @@ done(cJSON *o)
 	return text;
 }
 
+/*
+ * A frame of type t with string members, given as key, value pairs
+ * ending with a NULL key.
+ */
+static char	*strs_frame(enum hubp_type, ...)
+		    __attribute__((__sentinel__));
+
+static char *
+strs_frame(enum hubp_type t, ...)
+{
+	va_list		 ap;
+	cJSON		*o = frame(t);
+	const char	*k;
+
+	va_start(ap, t);
+	while ((k = va_arg(ap, const char *)) != NULL)
+		json_add_str(o, k, va_arg(ap, const char *));
+	va_end(ap);
+	return done(o);
+}
+
 /* A string, or null for NULL. */
 static void
 add_str_or_null(cJSON *o, const char *key, const char *val)
@@ -130,10 +152,7 @@ hubp_server(const char *server_json)
 char *
 hubp_server_removed(const char *name)
 {
-	cJSON	*o = frame(HUBP_SERVER_REMOVED);
-
-	json_add_str(o, "name", name);
-	return done(o);
+	return strs_frame(HUBP_SERVER_REMOVED, "name", name, NULL);
 }
 
 /* node */
@@ -147,22 +166,15 @@ hubp_node(const char *node_json)
 char *
 hubp_progress(const char *server, const char *kind, const char *text)
 {
-	cJSON	*o = frame(HUBP_PROGRESS);
-
-	json_add_str(o, "server", server);
-	json_add_str(o, "kind", kind);
-	json_add_str(o, "text", text);
-	return done(o);
+	return strs_frame(HUBP_PROGRESS, "server", server, "kind", kind,
+	    "text", text, NULL);
 }
 
 /* heartbeat */
 char *
 hubp_heartbeat(const char *rfc3339)
 {
-	cJSON	*o = frame(HUBP_HEARTBEAT);
-
-	json_add_str(o, "time", rfc3339);
-	return done(o);
+	return strs_frame(HUBP_HEARTBEAT, "time", rfc3339, NULL);
 }
 
 /* fetched */
@@ -245,13 +257,8 @@ char *
 hubp_command(const char *id, const char *server, const char *user,
     const char *line)
 {
-	cJSON	*o = frame(HUBP_COMMAND);
-
-	json_add_str(o, "id", id);
-	json_add_str(o, "server", server);
-	json_add_str(o, "user", user);
-	json_add_str(o, "line", line);
-	return done(o);
+	return strs_frame(HUBP_COMMAND, "id", id, "server", server,
+	    "user", user, "line", line, NULL);
 }
 
 /* subscribe */
@@ -269,10 +276,7 @@ hubp_subscribe(const char *server, unsigned int lines)
 char *
 hubp_unsubscribe(const char *server)
 {
-	cJSON	*o = frame(HUBP_UNSUBSCRIBE);
-
-	json_add_str(o, "server", server);
-	return done(o);
+	return strs_frame(HUBP_UNSUBSCRIBE, "server", server, NULL);
 }
 
 /* schedule_run */
@@ -280,11 +284,6 @@ char *
 hubp_schedule_run(const char *id, const char *server, const char *schedule,
     const char *user)
 {
-	cJSON	*o = frame(HUBP_SCHEDULE_RUN);
-
-	json_add_str(o, "id", id);
-	json_add_str(o, "server", server);
-	json_add_str(o, "schedule", schedule);
-	json_add_str(o, "user", user);
-	return done(o);
+	return strs_frame(HUBP_SCHEDULE_RUN, "id", id, "server", server,
+	    "schedule", schedule, "user", user, NULL);
 }

@@ -421,6 +421,42 @@ s3_req(struct s3 *s, const struct s3_call *c, struct http_response *resp,
 	return rc;
 }
 
+/*
+ * Sends method on key (NULL: the bucket) with query and body (either may
+ * be NULL) and timeout_ms (0: none); the answer in resp, which it
+ * initialises and the caller disposes of, or NULL when nobody wants it.
+ * As s3_req.
+ */
+static int
+s3_send(struct s3 *s, const char *method, const char *key, const char *query,
+    const void *body, size_t len, long timeout_ms, struct http_response *resp,
+    struct rerr *err)
+{
+	struct s3_call		 c = { .method = method, .key = key,
+	    .query = query, .body = body, .len = len,
+	    .timeout_ms = timeout_ms };
+	struct http_response	 own;
+	int			 rc;
+
+	http_response_init(resp != NULL ? resp : &own);
+	rc = s3_req(s, &c, resp != NULL ? resp : &own, err);
+	if (resp == NULL)
+		http_response_dispose(&own);
+	return rc;
+}
+
+/* The query "uploadId=<upload_id>", to free. */
+static char *
+s3_upload_query(const char *upload_id)
+{
+	char	*q, *eid;
+
+	eid = http_escape(upload_id);
+	xasprintf(&q, "uploadId=%s", eid);
+	free(eid);
+	return q;
+}
+
 /* ---- objects ---- */
 
 /* Lists objects; see s3.h. */
@@ -494,19 +530,7 @@ int
 s3_put(struct s3 *s, const char *key, const void *p, size_t len,
     struct rerr *err)
 {
-	struct http_response	resp;
-	struct s3_call		c;
-	int			rc;
-
-	memset(&c, 0, sizeof(c));
-	c.method = "PUT";
-	c.key = key;
-	c.body = p;
-	c.len = len;
-	http_response_init(&resp);
-	rc = s3_req(s, &c, &resp, err);
-	http_response_dispose(&resp);
-	return rc;
+	return s3_send(s, "PUT", key, NULL, p, len, 0, NULL, err);
 }
 
 /* An object's size; see s3.h. */
@@ -514,16 +538,11 @@ int
 s3_head(struct s3 *s, const char *key, uint64_t *size, struct rerr *err)
 {
 	struct http_response	 resp;
-	struct s3_call		 c;
 	const char		*v;
 	int			 rc;
 
-	memset(&c, 0, sizeof(c));
-	c.method = "HEAD";
-	c.key = key;
-	c.timeout_ms = S3_SMALL_TIMEOUT_MS;
-	http_response_init(&resp);
-	rc = s3_req(s, &c, &resp, err);
+	rc = s3_send(s, "HEAD", key, NULL, NULL, 0, S3_SMALL_TIMEOUT_MS,
+	    &resp, err);
 	if (rc == 0) {
 		if ((v = http_response_header(&resp, "Content-Length")) ==
 		    NULL)
@@ -586,17 +605,12 @@ s3_get_small(struct s3 *s, const char *key, size_t max, char **out,
     size_t *len, struct rerr *err)
 {
 	struct http_response	resp;
-	struct s3_call		c;
 	int			rc;
 
 	*out = NULL;
 	*len = 0;
-	memset(&c, 0, sizeof(c));
-	c.method = "GET";
-	c.key = key;
-	c.timeout_ms = S3_SMALL_TIMEOUT_MS;
-	http_response_init(&resp);
-	rc = s3_req(s, &c, &resp, err);
+	rc = s3_send(s, "GET", key, NULL, NULL, 0, S3_SMALL_TIMEOUT_MS, &resp,
+	    err);
 	if (rc == 0 && resp.body.len > max)
 		rc = rerr_set(err, ROOST_EINVAL, "S3 object %s is larger than "
 		    "%zu bytes", key, max);
@@ -612,17 +626,10 @@ s3_get_small(struct s3 *s, const char *key, size_t max, char **out,
 int
 s3_delete(struct s3 *s, const char *key, struct rerr *err)
 {
-	struct http_response	resp;
-	struct s3_call		c;
-	int			rc;
+	int	rc;
 
-	memset(&c, 0, sizeof(c));
-	c.method = "DELETE";
-	c.key = key;
-	c.timeout_ms = S3_SMALL_TIMEOUT_MS;
-	http_response_init(&resp);
-	rc = s3_req(s, &c, &resp, err);
-	http_response_dispose(&resp);
+	rc = s3_send(s, "DELETE", key, NULL, NULL, 0, S3_SMALL_TIMEOUT_MS,
+	    NULL, err);
 	return rc == ROOST_ENOTFOUND ? 0 : rc;
 }
 
@@ -634,19 +641,13 @@ s3_mpu_begin(struct s3 *s, const char *key, char **upload_id,
     struct rerr *err)
 {
 	struct http_response	 resp;
-	struct s3_call		 c;
 	xmlDocPtr		 doc;
 	xmlNodePtr		 root;
 	int			 rc;
 
 	*upload_id = NULL;
-	memset(&c, 0, sizeof(c));
-	c.method = "POST";
-	c.key = key;
-	c.query = "uploads=";
-	c.timeout_ms = S3_SMALL_TIMEOUT_MS;
-	http_response_init(&resp);
-	rc = s3_req(s, &c, &resp, err);
+	rc = s3_send(s, "POST", key, "uploads=", NULL, 0, S3_SMALL_TIMEOUT_MS,
+	    &resp, err);
 	if (rc == 0) {
 		doc = s3_xml_read(resp.body.data, resp.body.len);
 		root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
@@ -670,7 +671,6 @@ s3_mpu_part(struct s3 *s, const char *key, const char *upload_id, int n,
     const void *p, size_t len, char **etag, struct rerr *err)
 {
 	struct http_response	 resp;
-	struct s3_call		 c;
 	const char		*v;
 	char			*q, *eid;
 	int			 rc;
@@ -679,14 +679,7 @@ s3_mpu_part(struct s3 *s, const char *key, const char *upload_id, int n,
 	eid = http_escape(upload_id);
 	xasprintf(&q, "partNumber=%d&uploadId=%s", n, eid);
 	free(eid);
-	memset(&c, 0, sizeof(c));
-	c.method = "PUT";
-	c.key = key;
-	c.query = q;
-	c.body = p;
-	c.len = len;
-	http_response_init(&resp);
-	rc = s3_req(s, &c, &resp, err);
+	rc = s3_send(s, "PUT", key, q, p, len, 0, &resp, err);
 	if (rc == 0) {
 		if ((v = http_response_header(&resp, "ETag")) == NULL)
 			rc = rerr_set(err, -1, "S3 gave no ETag for part %d "
@@ -720,11 +713,9 @@ int
 s3_mpu_complete(struct s3 *s, const char *key, const char *upload_id,
     char *const *etags, int n, struct rerr *err)
 {
-	struct http_response	resp;
-	struct s3_call		c;
-	struct buf		b;
-	char			*q, *eid;
-	int			i, rc;
+	struct buf	 b;
+	char		*q;
+	int		 i, rc;
 
 	buf_init(&b, 0);
 	buf_puts(&b, "<CompleteMultipartUpload>");
@@ -734,18 +725,8 @@ s3_mpu_complete(struct s3 *s, const char *key, const char *upload_id,
 		buf_puts(&b, "</ETag></Part>");
 	}
 	buf_puts(&b, "</CompleteMultipartUpload>");
-	eid = http_escape(upload_id);
-	xasprintf(&q, "uploadId=%s", eid);
-	free(eid);
-	memset(&c, 0, sizeof(c));
-	c.method = "POST";
-	c.key = key;
-	c.query = q;
-	c.body = b.data;
-	c.len = b.len;
-	http_response_init(&resp);
-	rc = s3_req(s, &c, &resp, err);
-	http_response_dispose(&resp);
+	q = s3_upload_query(upload_id);
+	rc = s3_send(s, "POST", key, q, b.data, b.len, 0, NULL, err);
 	buf_dispose(&b);
 	free(q);
 	return rc;
@@ -756,22 +737,12 @@ int
 s3_mpu_abort(struct s3 *s, const char *key, const char *upload_id,
     struct rerr *err)
 {
-	struct http_response	resp;
-	struct s3_call		c;
-	char			*q, *eid;
-	int			rc;
+	char	*q;
+	int	 rc;
 
-	eid = http_escape(upload_id);
-	xasprintf(&q, "uploadId=%s", eid);
-	free(eid);
-	memset(&c, 0, sizeof(c));
-	c.method = "DELETE";
-	c.key = key;
-	c.query = q;
-	c.timeout_ms = S3_SMALL_TIMEOUT_MS;
-	http_response_init(&resp);
-	rc = s3_req(s, &c, &resp, err);
-	http_response_dispose(&resp);
+	q = s3_upload_query(upload_id);
+	rc = s3_send(s, "DELETE", key, q, NULL, 0, S3_SMALL_TIMEOUT_MS, NULL,
+	    err);
 	free(q);
 	return rc == ROOST_ENOTFOUND ? 0 : rc;
 }
@@ -782,7 +753,6 @@ s3_mpu_list(struct s3 *s, const char *prefix, s3_upload_cb cb, void *arg,
     struct rerr *err)
 {
 	struct http_response	 resp;
-	struct s3_call		 c;
 	xmlDocPtr		 doc;
 	xmlNodePtr		 root, n;
 	char			*q, *ep, *key, *id;
@@ -791,12 +761,8 @@ s3_mpu_list(struct s3 *s, const char *prefix, s3_upload_cb cb, void *arg,
 	ep = http_escape(prefix);
 	xasprintf(&q, "prefix=%s&uploads=", ep);
 	free(ep);
-	memset(&c, 0, sizeof(c));
-	c.method = "GET";
-	c.query = q;
-	c.timeout_ms = S3_SMALL_TIMEOUT_MS;
-	http_response_init(&resp);
-	rc = s3_req(s, &c, &resp, err);
+	rc = s3_send(s, "GET", NULL, q, NULL, 0, S3_SMALL_TIMEOUT_MS, &resp,
+	    err);
 	if (rc == 0) {
 		doc = s3_xml_read(resp.body.data, resp.body.len);
 		root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;

@@ -40,6 +40,13 @@ int	state_parse_server(struct state_server **out, const char *path,
 int	state_sftp_user_valid(const char *s);
 
 /*
+ * True for a line a console takes in the state (before/after lines,
+ * scheduled commands): one line of at most 512 bytes, no control
+ * characters.
+ */
+int	state_console_line_ok(const char *s);
+
+/*
  * Reads a list of schedules (state_sched.c); key is how messages name it
  * ("schedules", "defaults.schedules"). A key written (n not NULL) sets
  * out->set, so that an empty list turns the defaults off.

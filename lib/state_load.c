@@ -338,9 +338,9 @@ load_limits(struct fields_ctx *c, const struct ydoc_node *n,
 	fields_fill(c, n, f, LIMIT_COUNT, l, where);
 }
 
-/* True for a line a console takes: one line, no control characters. */
-static int
-console_line_ok(const char *s)
+/* Console line test; see state_int.h. */
+int
+state_console_line_ok(const char *s)
 {
 	const unsigned char	*p;
 
@@ -384,7 +384,7 @@ load_strlist(struct fields_ctx *c, const struct ydoc_node *n,
 			    name);
 			continue;
 		}
-		if (lines && !console_line_ok(it->str)) {
+		if (lines && !state_console_line_ok(it->str)) {
 			fields_err(c, it, "'%s' lines must be one console line "
 			    "of at most 512 bytes without control characters",
 			    name);
@@ -1308,7 +1308,7 @@ load_requests(struct fields_ctx *c, struct state_server *s,
 	}
 	if ((v = ydoc_get(root, "backupNote")) != NULL && !ydoc_is_null(v)) {
 		if (!ydoc_is_scalar(v) || strlen(v->str) > 200 ||
-		    !console_line_ok(v->str))
+		    !state_console_line_ok(v->str))
 			fields_err(c, v, "'backupNote' must be one line of at "
 			    "most 200 bytes");
 		else

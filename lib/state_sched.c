@@ -101,20 +101,6 @@ state_schedules_copy(struct state_schedules *dst,
 	}
 }
 
-/* True for a console line: one line, no control characters. */
-static int
-line_ok(const char *s)
-{
-	const unsigned char	*p;
-
-	if (*s == '\0' || strlen(s) > 512)
-		return 0;
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* Reads a backup task's value: true, or { note }. 0, or -1. */
 static int
 task_backup(struct fields_ctx *c, const struct ydoc_node *v, const char *w,
@@ -140,7 +126,7 @@ task_backup(struct fields_ctx *c, const struct ydoc_node *v, const char *w,
 		}
 	if ((note = ydoc_get(v, "note")) == NULL || ydoc_is_null(note))
 		return 0;
-	if (!ydoc_is_scalar(note) || !line_ok(note->str) ||
+	if (!ydoc_is_scalar(note) || !state_console_line_ok(note->str) ||
 	    strlen(note->str) > 200) {
 		fields_err(c, note, "%s.backup.note must be one line of at most "
 		    "200 bytes without control characters", w);
@@ -173,7 +159,8 @@ task_action(struct fields_ctx *c, const struct ydoc_node *it, const char *w,
 	}
 	switch (t->kind) {
 	case STATE_TASK_COMMAND:
-		if (!ydoc_is_scalar(which) || !line_ok(which->str)) {
+		if (!ydoc_is_scalar(which) ||
+		    !state_console_line_ok(which->str)) {
 			fields_err(c, which, "%s.command must be one console "
 			    "line of at most 512 bytes without control "
 			    "characters", w);

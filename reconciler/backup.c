@@ -944,26 +944,22 @@ bk_job_run(void *arg)
 	return NULL;
 }
 
-/* Starts a job for rq on s; under b->mtx. */
-static void
-bk_job_start(struct backups *b, struct bk_srv *s, const struct backup_req *rq,
-    int restore, const char *target)
+/*
+ * A new job for rq on s with what every job takes from the request and
+ * its policy: the server, its volume, the revision, the size limit, how
+ * many to keep and the ignore, before and after lists.
+ */
+static struct bk_job *
+bk_job_new(struct backups *b, struct bk_srv *s, const struct backup_req *rq)
 {
 	const struct state_backups	*p = rq->policy;
 	struct bk_job			*j;
-	pthread_attr_t			 attr;
-	pthread_t			 t;
 
 	j = xcalloc(1, sizeof(*j));
 	j->b = b;
 	j->s = s;
-	j->restore = restore;
 	j->server = xstrdup(rq->server);
 	j->volume = xstrdup(rq->volume);
-	j->target = dup_or_null(target);
-	j->at = xstrdup(restore ? rq->restore_at : rq->backup_at);
-	j->note = restore ? NULL : dup_or_null(rq->note);
-	j->id = restore ? dup_or_null(rq->restore_id) : NULL;
 	j->revision = dup_or_null(rq->revision);
 	j->max_bytes = rq->max_bytes;
 	j->keep = p != NULL && p->keep > 0 ? p->keep : STATE_BACKUP_KEEP_DEF;
@@ -976,6 +972,24 @@ bk_job_start(struct backups *b, struct bk_srv *s, const struct backup_req *rq,
 		j->after = util_strv_dup(p->after, p->nafter);
 		j->nafter = p->nafter;
 	}
+	return j;
+}
+
+/* Starts a job for rq on s; under b->mtx. */
+static void
+bk_job_start(struct backups *b, struct bk_srv *s, const struct backup_req *rq,
+    int restore, const char *target)
+{
+	struct bk_job	*j;
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+
+	j = bk_job_new(b, s, rq);
+	j->restore = restore;
+	j->target = dup_or_null(target);
+	j->at = xstrdup(restore ? rq->restore_at : rq->backup_at);
+	j->note = restore ? NULL : dup_or_null(rq->note);
+	j->id = restore ? dup_or_null(rq->restore_id) : NULL;
 	s->phase = restore ? BK_VERIFY : BK_BACKUP;
 	b->njobs++;
 	pthread_attr_init(&attr);
@@ -1378,25 +1392,9 @@ backup_run_now(struct backups *b, const struct backup_req *rq, char *id,
 	pthread_mutex_unlock(&b->mtx);
 	bk_state_ensure(b, s);
 	util_now_rfc3339(now, sizeof(now));
-	j = xcalloc(1, sizeof(*j));
-	j->b = b;
-	j->s = s;
-	j->server = xstrdup(rq->server);
-	j->volume = xstrdup(rq->volume);
+	j = bk_job_new(b, s, rq);
 	j->at = xstrdup(now);
 	j->note = dup_or_null(rq->note);
-	j->revision = dup_or_null(rq->revision);
-	j->max_bytes = rq->max_bytes;
-	j->keep = p != NULL && p->keep > 0 ? p->keep : STATE_BACKUP_KEEP_DEF;
-	if (p != NULL) {
-		j->ignore = util_strv_dup(p->ignore, p->nignore);
-		j->nignore = p->nignore;
-		j->set_ignore = p->set_ignore;
-		j->before = util_strv_dup(p->before, p->nbefore);
-		j->nbefore = p->nbefore;
-		j->after = util_strv_dup(p->after, p->nafter);
-		j->nafter = p->nafter;
-	}
 	pthread_mutex_lock(&b->mtx);
 	if (b->quit || s->phase != BK_IDLE) {
 		pthread_mutex_unlock(&b->mtx);

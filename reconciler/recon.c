@@ -670,13 +670,16 @@ recon_logs(struct recon *r, const char *name, int tail, struct buf *out,
 	return rc;
 }
 
-/* Console command; see recon.h. */
-int
-recon_command(struct recon *r, const char *name, const char *line,
+/*
+ * Locks r->mtx and finds the server name, which must be in the tree and
+ * running: 0 with *rsp set and the mutex held, else ROOST_ENOTFOUND or
+ * ROOST_ECONFLICT with err set and the mutex released.
+ */
+static int
+running_lock(struct recon *r, const char *name, struct rsrv **rsp,
     struct rerr *err)
 {
 	struct rsrv	*rs;
-	int		 stop = 0;
 
 	pthread_mutex_lock(&r->mtx);
 	rs = recon_find(r, name);
@@ -690,6 +693,20 @@ recon_command(struct recon *r, const char *name, const char *line,
 		return rerr_set(err, ROOST_ECONFLICT, "server \"%s\" is %s",
 		    name, rs->crunning ? "stopping" : "not running");
 	}
+	*rsp = rs;
+	return 0;
+}
+
+/* Console command; see recon.h. */
+int
+recon_command(struct recon *r, const char *name, const char *line,
+    struct rerr *err)
+{
+	struct rsrv	*rs;
+	int		 rc, stop = 0;
+
+	if ((rc = running_lock(r, name, &rs, err)) != 0)
+		return rc;
 	if (line == NULL) {
 		pthread_mutex_unlock(&r->mtx);
 		return 0;
@@ -716,19 +733,10 @@ int
 recon_restart(struct recon *r, const char *name, struct rerr *err)
 {
 	struct rsrv	*rs;
+	int		 rc;
 
-	pthread_mutex_lock(&r->mtx);
-	rs = recon_find(r, name);
-	if (rs == NULL || !rs->in_tree) {
-		pthread_mutex_unlock(&r->mtx);
-		return rerr_set(err, ROOST_ENOTFOUND, "server \"%s\" not "
-		    "found on this node", name);
-	}
-	if (!rs->crunning || rs->stopping) {
-		pthread_mutex_unlock(&r->mtx);
-		return rerr_set(err, ROOST_ECONFLICT, "server \"%s\" is %s",
-		    name, rs->crunning ? "stopping" : "not running");
-	}
+	if ((rc = running_lock(r, name, &rs, err)) != 0)
+		return rc;
 	rs->restart_wanted = 1;
 	recon_enqueue_locked(r, name);
 	pthread_mutex_unlock(&r->mtx);

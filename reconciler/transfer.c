@@ -718,23 +718,40 @@ transfer_in_step(struct transfers *t, const struct transfer_move *m,
 
 /* ---- status ---- */
 
-/* A server's transfer for its status; see transfer.h. */
-cJSON *
-transfer_status_json(struct transfers *t, const char *server)
+/*
+ * Locks t->mtx and finds the side of server's transfer that happened
+ * last (*in says whether it is the incoming one), or NULL when none was
+ * asked for.
+ */
+static const struct tr_side *
+tr_last_lock(struct transfers *t, const char *server, int *in)
 {
 	const struct tr_side	*sd;
 	struct tr_srv		*s = NULL;
-	cJSON			*o = NULL;
 	size_t			 i;
 
 	pthread_mutex_lock(&t->mtx);
 	for (i = 0; i < t->n; i++)
 		if (strcmp(t->v[i]->name, server) == 0)
 			s = t->v[i];
-	sd = s == NULL ? NULL : s->last == 'i' ? &s->in : &s->out;
-	if (sd != NULL && sd->at != NULL) {
+	if (s == NULL)
+		return NULL;
+	*in = s->last == 'i';
+	sd = *in ? &s->in : &s->out;
+	return sd->at != NULL ? sd : NULL;
+}
+
+/* A server's transfer for its status; see transfer.h. */
+cJSON *
+transfer_status_json(struct transfers *t, const char *server)
+{
+	const struct tr_side	*sd;
+	cJSON			*o = NULL;
+	int			 in;
+
+	if ((sd = tr_last_lock(t, server, &in)) != NULL) {
 		o = json_new_object();
-		json_add_str(o, "direction", s->last == 'i' ? "in" : "out");
+		json_add_str(o, "direction", in ? "in" : "out");
 		json_add_str(o, "from", sd->from);
 		json_add_str(o, "to", sd->to);
 		json_add_str(o, "requestedAt", sd->at);
@@ -752,21 +769,15 @@ char *
 transfer_message(struct transfers *t, const char *server)
 {
 	const struct tr_side	*sd;
-	struct tr_srv		*s = NULL;
 	char			*msg = NULL;
-	size_t			 i;
+	int			 in;
 
-	pthread_mutex_lock(&t->mtx);
-	for (i = 0; i < t->n; i++)
-		if (strcmp(t->v[i]->name, server) == 0)
-			s = t->v[i];
-	sd = s == NULL ? NULL : s->last == 'i' ? &s->in : &s->out;
-	if (sd == NULL || sd->at == NULL)
+	if ((sd = tr_last_lock(t, server, &in)) == NULL)
 		;
-	else if (s->last == 'i' && same(sd->state, "restoring"))
+	else if (in && same(sd->state, "restoring"))
 		xasprintf(&msg, "restoring backup %s from node %s", sd->id,
 		    sd->from);
-	else if (s->last == 'i')
+	else if (in)
 		xasprintf(&msg, "waiting for node %s's final backup on target "
 		    "'%s'%s%s", sd->from, sd->target != NULL ? sd->target : "",
 		    sd->message != NULL ? "; node says: " : "",

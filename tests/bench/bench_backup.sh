@@ -25,9 +25,8 @@ O=${1:-build}
 MIB=${2:-${ROOST_BENCH_BACKUP_MIB:-1024}}
 FILES=${3:-10000}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs PATH="$BIN:$BIN/tests:$PATH"
+. "$ROOST_SRC/tests/bench/lib.sh"
+export PATH="$BIN:$BIN/tests:$PATH"
 NODE=benchbk
 T=$(mktemp -d /tmp/roost-bench-backup.XXXXXX)
 API=$T/api.sock
@@ -40,10 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 die() {
-	echo "bench_backup: $*" >&2
-	tail -n 20 "$T/log" >&2 2>/dev/null
-	echo "backup: not measured ($*)"
-	exit 1
+	bench_fail bench_backup backup "$*"
 }
 secs() {	# secs CMD...: "WALL CPU" seconds of CMD (CPU: user + system,
 		# its children's included: tar's zstd)
@@ -189,11 +185,11 @@ git init -q -b main "$T/repo"
 printf 'name: %s\naddress: 127.0.0.1\nports: [%d]\n' $NODE "$PORT" >"$T/repo/nodes/$NODE.yaml"
 printf 'name: bk\nowner: "444444444444444444"\nnode: %s\negg: roost/demo\nlimits: { memory: 64, disk: 0 }\nports: { default: %d }\n' \
     $NODE "$PORT" >"$T/repo/servers/bk.yaml"
-git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
-printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s\npollInterval: 1h\nsftp:\n  enabled: false\nbackups:\n  targets:\n    local: { type: local, path: %s/backups }\n' \
-    $NODE "$T" "$T" "$API" "$T" >"$T/roostd.yaml"
-roostd -d -f "$T/roostd.yaml" >"$T/log" 2>&1 &
-PID=$!
+bench_commit init
+bench_roostd_yaml "$API"
+printf 'backups:\n  targets:\n    local: { type: local, path: %s/backups }\n' \
+    "$T" >>"$T/roostd.yaml"
+bench_roostd
 status() {
 	curl -sf --unix-socket "$API" http://x/v1/servers/bk 2>/dev/null |
 	    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null

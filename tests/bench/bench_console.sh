@@ -23,9 +23,7 @@ ROUNDS=${2:-200}
 N=${3:-${ROOST_BENCH_FLOODERS:-100}}
 LINES=${4:-100000}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs
+. "$ROOST_SRC/tests/bench/lib.sh"
 NODE=benchcon
 T=$(mktemp -d /tmp/roost-bench-console.XXXXXX)
 API=$T/api.sock
@@ -38,10 +36,7 @@ cleanup() {
 trap cleanup EXIT
 
 die() {
-	echo "bench_console: $*" >&2
-	tail -n 20 "$T/log" >&2 2>/dev/null
-	echo "console: not measured ($*)"
-	exit 1
+	bench_fail bench_console console "$*"
 }
 running() {
 	curl -sf --unix-socket "$API" http://x/v1/status | /usr/bin/python3 -c '
@@ -64,21 +59,17 @@ for p in range(33000, 60000, 200):
         if not ok: break
     if ok: print(p); break')
 [ -n "$base" ] || die "no free port range"
-mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench"
-git init -q -b main "$T/repo"
-sed '/^install:/,/^variables:/{/^variables:/!d}' "$ROOST_SRC/eggs/roost/demo.yaml" \
-    >"$T/repo/eggs/bench/demo.yaml"
+bench_repo
 printf 'name: %s\naddress: 127.0.0.1\nports: ["%d-%d"]\n' $NODE "$base" \
     $((base + 100)) >"$T/repo/nodes/$NODE.yaml"
 for i in $(seq "$N"); do
 	printf 'name: cb%03d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nlimits: { memory: 64, cpu: 50 }\nports: { default: %d }\n' \
 	    "$i" $NODE $((base + i)) >"$T/repo/servers/cb$(printf %03d "$i").yaml"
 done
-git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
-printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s\npollInterval: 1h\nsftp:\n  enabled: false\nconsole:\n  commandLimit: 100000\n' \
-    $NODE "$T" "$T" "$API" >"$T/roostd.yaml"
-"$BIN/roostd" -d -f "$T/roostd.yaml" >"$T/log" 2>&1 &
-PID=$!
+bench_commit init
+bench_roostd_yaml "$API"
+printf 'console:\n  commandLimit: 100000\n' >>"$T/roostd.yaml"
+bench_roostd
 for i in $(seq 1800); do
 	[ "$(running 2>/dev/null)" = "$N" ] && break
 	sleep 0.2

@@ -25,10 +25,8 @@ O=${1:-build}
 RUNS=${2:-3}
 N=${3:-50}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/bench/lib.sh"
 . "$ROOST_SRC/tests/lib/ports.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs
 NODE=bench50-$TEST_RUN_ID
 CV=cv$TEST_RUN_ID
 mapfile -t PORTS < <(free_ports $((N + 1)))
@@ -45,12 +43,8 @@ cleanup() {
 trap cleanup EXIT
 
 die() {
-	echo "bench_converge50: $*" >&2
-	tail -n 20 "$T/log" >&2 2>/dev/null
-	echo "converge $N new servers: not measured ($*)"
-	exit 1
+	bench_fail bench_converge50 "converge $N new servers" "$*"
 }
-med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 commit() { git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm "$1"; }
 count() { docker ps -aq --filter label=roost.node=$NODE | wc -l; }
 requests() {
@@ -89,20 +83,14 @@ docker_ensure && demo_image_ensure >/dev/null || die "no engine"
 docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
 docker_cleanup_label roost.node=$NODE-engine >/dev/null 2>&1
 
-mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench"
-git init -q -b main "$T/repo"
-sed '/^install:/,/^variables:/{/^variables:/!d}' "$ROOST_SRC/eggs/roost/demo.yaml" \
-    >"$T/repo/eggs/bench/demo.yaml"
-printf 'name: %s\naddress: 127.0.0.1\nports: %s\n' $NODE \
-    "$(ports_yaml "${PORTS[@]}")" >"$T/repo/nodes/$NODE.yaml"
+bench_repo
+bench_node "${PORTS[@]}"
 # A server that stays, so removing the N is not refused as emptying the node.
 printf 'name: %skeep\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' \
     $CV $NODE ${PORTS[N]} >"$T/repo/servers/${CV}keep.yaml"
-git -C "$T/repo" add -A && commit init
-printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \
-    $NODE "$T" "$T" "$T" >"$T/roostd.yaml"
-"$BIN/roostd" -d -f "$T/roostd.yaml" >"$T/log" 2>&1 &
-PID=$!
+bench_commit init
+bench_roostd_yaml "$T/api.sock"
+bench_roostd
 for i in $(seq 100); do [ "$(count)" -ge 1 ] && break; sleep 0.1; done
 [ "$(count)" -ge 1 ] || die "roostd did not create the first server"
 sleep 2

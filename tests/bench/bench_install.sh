@@ -22,10 +22,8 @@ set -u
 O=${1:-build}
 RUNS=${2:-7}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/bench/lib.sh"
 . "$ROOST_SRC/tests/lib/ports.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs
 T=$(mktemp -d /tmp/roost-bench-install.XXXXXX)
 NODE=benchinst-$TEST_RUN_ID
 mapfile -t PORTS < <(free_ports $((2 * RUNS + 1)))
@@ -33,38 +31,20 @@ PID=
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; docker_cleanup_label roost.bench=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
 
 die() {
-	echo "bench_install: $*" >&2
-	tail -n 20 "$T/log" >&2 2>/dev/null
-	echo "commit -> serving with an install step: not measured ($*)"
-	exit 1
+	bench_fail bench_install "commit -> serving with an install step" "$*"
 }
 
 docker_ensure && demo_image_ensure >/dev/null || die "no engine"
-mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench" "$T/anchor"
-git init -q -b main "$T/repo"
+mkdir -p "$T/anchor"
 # The demo egg, its install script ending with a 1 s sleep.
-sed 's/^    echo "demo install done"$/&\n    sleep 1/' "$ROOST_SRC/eggs/roost/demo.yaml" \
-    >"$T/repo/eggs/bench/demo.yaml"
+bench_repo 's/^    echo "demo install done"$/&\n    sleep 1/'
 grep -q '^    sleep 1$' "$T/repo/eggs/bench/demo.yaml" || die "the demo egg's script changed"
-printf 'name: %s\naddress: 127.0.0.1\nports: %s\n' $NODE "$(ports_yaml "${PORTS[@]:0:RUNS + 1}")" >"$T/repo/nodes/$NODE.yaml"
-printf 'name: keep-%s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' $TEST_RUN_ID $NODE ${PORTS[0]} >"$T/repo/servers/keep-$TEST_RUN_ID.yaml"
-git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
-printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \
-    $NODE "$T" "$T" "$T" >"$T/roostd.yaml"
-"$BIN/roostd" -d -f "$T/roostd.yaml" >"$T/log" 2>&1 &
-PID=$!
-for i in $(seq 100); do [ -S "$T/api.sock" ] && break; sleep 0.1; done
-sleep 3
+bench_serving "${PORTS[@]:0:RUNS + 1}"
 
 # started_at NAME: waits for NAME to have started, prints its StartedAt
 # in seconds since the epoch.
 started_at() {
-	local s j
-	for j in $(seq 600); do
-		s=$(docker inspect -f '{{.State.StartedAt}}' "$1" 2>/dev/null)
-		case $s in ""|0001-*) sleep 0.1 ;; *) date -d "$s" +%s.%N; return 0 ;; esac
-	done
-	return 1
+	bench_started_at "$1" 600
 }
 
 # anchor_body RUN PORT: the create body of the container whose inspect is
@@ -111,10 +91,8 @@ lat=() eng=()
 for i in $(seq "$RUNS"); do
 	kill -0 $PID 2>/dev/null || die "roostd exited"
 	name=i$i-$TEST_RUN_ID
-	printf 'name: %s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nlimits: { memory: 128 }\nports: { default: %d }\n' \
-	    $name $NODE ${PORTS[i]} >"$T/repo/servers/$name.yaml"
-	git -C "$T/repo" add -A
-	git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm "$name"
+	bench_server $name ${PORTS[i]}
+	bench_commit "$name"
 	t0=$(stat -c %.Y "$T/repo/.git/refs/heads/main")
 	# The installer's body and script, while it runs.
 	ok=0
@@ -138,7 +116,6 @@ for i in $(seq "$RUNS"); do
 	eng+=("$e")
 	sleep 1
 done
-med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 m=$(med "${lat[@]}")
 me=$(med "${eng[@]}")
 diffs=()

@@ -33,10 +33,8 @@ NSRV=${2:-1000}
 PASSES=${3:-21}
 NRUN=${BENCH1K_RUNNING:-10}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/bench/lib.sh"
 . "$ROOST_SRC/tests/lib/ports.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs
 NODE=bench1k-$TEST_RUN_ID
 SP=nk$TEST_RUN_ID
 T=$(mktemp -d /tmp/roost-bench-noop1k.XXXXXX)
@@ -44,12 +42,8 @@ PID=
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
 
 die() {
-	echo "bench_noop1k: $*" >&2
-	tail -n 20 "$T/log" >&2 2>/dev/null
-	echo "no-op pass over $NSRV servers: not measured ($*)"
-	exit 1
+	bench_fail bench_noop1k "no-op pass over $NSRV servers" "$*"
 }
-med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 now() { date +%s.%N; }
 ms() { echo "$1 $2" | awk '{ printf "%.1f", ($2 - $1) * 1000 }'; }
 metric() { awk -v k="$1" '$1 == k { print $2 }' "$T/metrics"; }
@@ -61,28 +55,22 @@ api() {
 docker_ensure && demo_image_ensure >/dev/null || die "no engine"
 docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
 
-mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench"
-git init -q -b main "$T/repo"
-sed '/^install:/,/^variables:/{/^variables:/!d}' "$ROOST_SRC/eggs/roost/demo.yaml" \
-    >"$T/repo/eggs/bench/demo.yaml"
+bench_repo
 mapfile -t PORTS < <(free_ports "$NSRV")
 [ "${#PORTS[@]}" -eq "$NSRV" ] || die "no $NSRV free ports"
-printf 'name: %s\naddress: 127.0.0.1\nports: %s\n' $NODE \
-    "$(ports_yaml "${PORTS[@]}")" >"$T/repo/nodes/$NODE.yaml"
+bench_node "${PORTS[@]}"
 for i in $(seq "$NSRV"); do
 	st=stopped
 	[ "$i" -le "$NRUN" ] && st=running
 	printf 'name: %s%04d\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: %s\nlimits: { memory: 64 }\nports: { default: %d }\n' \
 	    $SP "$i" $NODE $st ${PORTS[i - 1]} >"$T/repo/servers/$SP$(printf %04d "$i").yaml"
 done
-git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
-printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \
-    $NODE "$T" "$T" "$T" >"$T/roostd.yaml"
+bench_commit init
+bench_roostd_yaml "$T/api.sock"
 
 t0=$(now)
-"$BIN/roostd" -d -f "$T/roostd.yaml" >"$T/log" 2>&1 &
-PID=$!
-for i in $(seq 100); do [ -S "$T/api.sock" ] && break; sleep 0.1; done
+bench_roostd
+bench_wait_api
 [ -S "$T/api.sock" ] || die "roostd did not start"
 
 # Converged: every server's container exists, and the status says so.

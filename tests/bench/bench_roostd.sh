@@ -21,10 +21,8 @@ set -u
 O=${1:-build}
 RUNS=${2:-11}
 ROOST_SRC=${ROOST_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BIN=$(cd "$O" && pwd)
-. "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/bench/lib.sh"
 . "$ROOST_SRC/tests/lib/ports.sh"
-export ROOST_EGGS=$ROOST_SRC/eggs
 T=$(mktemp -d /tmp/roost-bench-roostd.XXXXXX)
 # The node, server names and ports are this run's own (container names
 # are global on an engine): RUNS + 1 ports for roostd, RUNS for the anchor.
@@ -33,29 +31,15 @@ mapfile -t PORTS < <(free_ports $((2 * RUNS + 1)))
 PID=
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; docker_cleanup_label roost.bench=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
 
-mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench"
-git init -q -b main "$T/repo"
+
 # The demo egg without its install step: the anchor is one container.
-sed '/^install:/,/^variables:/{/^variables:/!d}' "$ROOST_SRC/eggs/roost/demo.yaml" \
-    >"$T/repo/eggs/bench/demo.yaml"
-printf 'name: %s\naddress: 127.0.0.1\nports: %s\n' $NODE "$(ports_yaml "${PORTS[@]:0:RUNS + 1}")" >"$T/repo/nodes/$NODE.yaml"
-printf 'name: keep-%s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nstate: stopped\nlimits: { memory: 128 }\nports: { default: %d }\n' $TEST_RUN_ID $NODE ${PORTS[0]} >"$T/repo/servers/keep-$TEST_RUN_ID.yaml"
-git -C "$T/repo" add -A && git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm init
-printf 'node: %s\nrepo: %s/repo\ndataDir: %s/data\napi: %s/api.sock\npollInterval: 1h\nsftp:\n  enabled: false\n' \
-    $NODE "$T" "$T" "$T" >"$T/roostd.yaml"
-"$BIN/roostd" -d -f "$T/roostd.yaml" >"$T/log" 2>&1 &
-PID=$!
-for i in $(seq 100); do [ -S "$T/api.sock" ] && break; sleep 0.1; done
-sleep 3
+bench_repo
+bench_serving "${PORTS[@]:0:RUNS + 1}"
 
 # started_at NAME: waits for NAME to have started, prints its StartedAt
 # in seconds since the epoch.
 started_at() {
-	local s j
-	for j in $(seq 300); do
-		s=$(docker inspect -f '{{.State.StartedAt}}' "$1" 2>/dev/null)
-		case $s in ""|0001-*) sleep 0.1 ;; *) date -d "$s" +%s.%N; return 0 ;; esac
-	done
+	bench_started_at "$1" 300 && return 0
 	echo "bench_roostd: $1 did not start; roostd log:" >&2
 	tail -n 20 "$T/log" >&2
 	return 1
@@ -84,10 +68,8 @@ json.dump(b, sys.stdout)' "$2" "$NODE"
 lat=() eng=()
 for i in $(seq "$RUNS"); do
 	name=b$i-$TEST_RUN_ID
-	printf 'name: %s\nowner: "444444444444444444"\nnode: %s\negg: bench/demo\nlimits: { memory: 128 }\nports: { default: %d }\n' \
-	    $name $NODE ${PORTS[i]} >"$T/repo/servers/$name.yaml"
-	git -C "$T/repo" add -A
-	git -C "$T/repo" -c user.name=b -c user.email=b@b commit -qm "$name"
+	bench_server $name ${PORTS[i]}
+	bench_commit "$name"
 	t0=$(stat -c %.Y "$T/repo/.git/refs/heads/main")
 	t1=$(started_at roost-$name) || exit 1
 	lat+=("$(echo "$t0 $t1" | awk '{ printf "%.0f", ($2 - $1) * 1000 }')")
@@ -99,7 +81,6 @@ for i in $(seq "$RUNS"); do
 	eng+=("$e")
 	sleep 1
 done
-med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 m=$(med "${lat[@]}")
 me=$(med "${eng[@]}")
 # Each roostd run against the anchor run right after it: the engine's

@@ -586,17 +586,25 @@ def check_callback(rec, body, errs):
 COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 
 
+def check_name(x, names, errs, bad, dup):
+    """
+    Appends to errs bad or dup with x's name when it is not a command
+    name or is in names already; adds it to names.
+    """
+    if not COMMAND_NAME.match(x.get("name", "")):
+        errs.append("%s %r" % (bad, x.get("name")))
+    if x.get("name") in names:
+        errs.append("%s %r" % (dup, x.get("name")))
+    names.add(x.get("name"))
+
+
 def check_commands(cmds, errs):
     if not isinstance(cmds, list):
         errs.append("body must be an array")
         return
     names = set()
     for c in cmds:
-        if not COMMAND_NAME.match(c.get("name", "")):
-            errs.append("bad command name %r" % c.get("name"))
-        if c.get("name") in names:
-            errs.append("duplicate command %r" % c.get("name"))
-        names.add(c.get("name"))
+        check_name(c, names, errs, "bad command name", "duplicate command")
         if c.get("type", 1) == 1 and \
                 not 1 <= len(c.get("description", "")) <= 100:
             errs.append("description must be 1..100 characters")
@@ -609,11 +617,8 @@ def check_options(opts, errs, depth):
     seen_optional = False
     names = set()
     for o in opts:
-        if not COMMAND_NAME.match(o.get("name", "")):
-            errs.append("bad option name %r" % o.get("name"))
-        if o.get("name") in names:
-            errs.append("duplicate option name %r" % o.get("name"))
-        names.add(o.get("name"))
+        check_name(o, names, errs, "bad option name",
+                   "duplicate option name")
         if not 1 <= len(o.get("description", "")) <= 100:
             errs.append("option description must be 1..100 characters")
         t = o.get("type")

@@ -107,6 +107,23 @@ def find(iid):
     return None
 
 
+def poll(limit, look):
+    """
+    Calls look(last) every 0.1 s for limit seconds until it returns
+    (True, last); look gets and returns the last text it saw. 0, or 1
+    with that text on stderr when the time ran out.
+    """
+    end = time.time() + limit
+    last = None
+    while time.time() < end:
+        done, last = look(last)
+        if done:
+            return 0
+        time.sleep(0.1)
+    print("timed out; last seen: %r" % last, file=sys.stderr)
+    return 1
+
+
 def main():
     cmd = sys.argv[2]
     a = sys.argv[3:]
@@ -158,28 +175,23 @@ def main():
         print(r["id"])
     elif cmd == "wait":
         want = a[1] if len(a) > 1 else ""
-        limit = float(a[2]) if len(a) > 2 else 20
-        end = time.time() + limit
-        last = None
-        while time.time() < end:
+
+        def look(last):
             rec = find(a[0])
             last = final_text(rec) if rec else None
             if last is not None and want in last:
                 print(last)
-                return 0
-            time.sleep(0.1)
-        print("timed out; last seen: %r" % last, file=sys.stderr)
-        return 1
+                return True, last
+            return False, last
+        return poll(float(a[2]) if len(a) > 2 else 20, look)
     elif cmd == "show":
         print(json.dumps(find(a[0]), indent=1))
     elif cmd == "expire":
         print(json.dumps(call("/expire", {"id": a[0]})))
     elif cmd == "channel-wait":
         want = a[1]
-        limit = float(a[2]) if len(a) > 2 else 20
-        end = time.time() + limit
-        last = None
-        while time.time() < end:
+
+        def look(last):
             for m in reversed(call("/messages")):
                 if m["channel_id"] != a[0] or m.get("dm_user"):
                     continue
@@ -187,10 +199,9 @@ def main():
                 if want in last:
                     print("%s %d" % (m["id"], len(m.get("edits") or [])))
                     print(last)
-                    return 0
-            time.sleep(0.1)
-        print("timed out; last seen: %r" % last, file=sys.stderr)
-        return 1
+                    return True, last
+            return False, last
+        return poll(float(a[2]) if len(a) > 2 else 20, look)
     elif cmd == "redeliver":
         print(json.dumps(call("/redeliver", {"id": a[0]})))
     elif cmd == "gateway":

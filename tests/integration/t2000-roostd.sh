@@ -40,17 +40,8 @@ test_expect_success 'setup: a state repository for node t2000' '
 	EOF2
 	server_file $A $PORT1 &&
 	commit "first server" &&
-	cat >roostd.yaml <<-EOF2
-	node: $NODE
-	repo: $TRASH/repo
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
-	trashRetention: 1h
-	sftp:
-	  enabled: false
-	EOF2
+	roostd_yaml $TRASH/repo &&
+	echo "trashRetention: 1h" >>roostd.yaml
 '
 
 test_expect_success 'roostd -n accepts the configuration and the state' '

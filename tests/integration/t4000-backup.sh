@@ -24,61 +24,12 @@ PORT=$(free_port)
 VOL=$TRASH/data/volumes/$S
 TGT=$TRASH/backups/$S
 . "$ROOST_SRC/tests/lib/roostd.sh"
+. "$ROOST_SRC/tests/lib/backup.sh"
 ID1= ID2= ID3= ID4= t0=
 
-json() {	# json EXPR: evaluates a python expression on stdin as "d"
-	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
-}
-bk() {		# bk EXPR: on the server's "backups" status object as "d"
-	roost status --api "$API" --format json "$S" 2>/dev/null |
-	    json "(lambda d: $1)(d.get('backups') or {})"
-}
-nbackups() {
-	bk "len(d.get('list', []))"
-}
-commit_at() {	# the value of KEY committed in the server file
-	sed -n "s/^$1: \"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" "repo/servers/$S.yaml"
-}
-restore_at() {
-	sed -n 's/^  requestedAt: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "repo/servers/$S.yaml"
-}
-backup_done() {	# the last backup is the one committed
-	test "$(bk "(d.get('lastBackup') or {}).get('requestedAt')")" = "$(commit_at backupRequestedAt)"
-}
-restore_done() {
-	test "$(bk "(d.get('lastRestore') or {}).get('requestedAt')")" = "$(restore_at)"
-}
-edit() {	# edit ARGS...: roost server ARGS on the state repository
-	roost server "$@" --repo repo --remote "" >>edits.log 2>&1
-}
-start_roostd() {
-	{ roostd -d -f roostd.yaml >>roostd.log 2>&1 & ROOSTD=$!; } &&
-	wait_for 20 test -S "$API"
-}
-stop_roostd() {
-	kill "${1:--TERM}" $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null
-	rm -f "$API"
-}
-started() {
-	docker inspect -f '{{.State.StartedAt}}' "roost-$S" 2>/dev/null
-}
-# A listing of a tree: path, type, mode, mtime (ns), link, size, sha256.
-listing() {
-	(cd "$1" && find . -mindepth 1 ! -name server.properties \
-	    -printf '%p %y %m %T@ %l %s\n' | sort &&
-	    find . -type f ! -name server.properties -print0 | sort -z |
-	    xargs -0 -r sha256sum)
-}
 conf() {	# conf LEVEL: roostd.yaml with zstd level LEVEL
-	cat >roostd.yaml <<-EOF
-	node: $NODE
-	repo: $TRASH/repo
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
-	sftp:
-	  enabled: false
+	roostd_yaml $TRASH/repo &&
+	cat >>roostd.yaml <<-EOF
 	console:
 	  commandLimit: 50
 	  commandWindow: 1m
@@ -127,9 +78,7 @@ test_expect_success 'a tree of thousands of files, links and empty dirs' '
 
 test_expect_success 'roost server backup: archive, record, console lines, status' '
 	t0=$(started) &&
-	edit backup $S --note "first one" &&
-	wait_for 60 backup_done &&
-	test "$(bk "d[\"lastBackup\"][\"result\"]")" = succeeded &&
+	backup_is "first one" 60 succeeded &&
 	test "$(nbackups)" = 1 &&
 	ID1=$(bk "d[\"list\"][0][\"id\"]") &&
 	test -f "$TGT/$ID1.tar.zst" && test -f "$TGT/$ID1.json" &&
@@ -160,9 +109,7 @@ test_expect_success 'a restore brings back the tree byte for byte' '
 	rm -rf "$VOL/payload/world/r2" "$VOL/payload/empty" &&
 	echo changed >"$VOL/payload/big.bin" && echo new >"$VOL/payload/new.txt" &&
 	t0=$(started) &&
-	edit restore $S $ID1 &&
-	wait_for 90 restore_done &&
-	test "$(bk "d[\"lastRestore\"][\"result\"]")" = succeeded &&
+	restore_is $ID1 90 succeeded &&
 	wait_phase $S Running 60 &&
 	test "$(started)" != "$t0" &&
 	listing "$VOL/payload" >after.list &&
@@ -182,9 +129,7 @@ test_expect_success 'a corrupted archive is refused before anything is touched' 
 	echo "written after the backup" >"$VOL/payload/later.txt" &&
 	listing "$VOL/payload" >before.list &&
 	t0=$(started) &&
-	edit restore $S $ID2 &&
-	wait_for 60 restore_done &&
-	test "$(bk "d[\"lastRestore\"][\"result\"]")" = failed &&
+	restore_is $ID2 60 failed &&
 	bk "d[\"lastRestore\"][\"message\"]" | grep "does not match its checksum" &&
 	listing "$VOL/payload" >after.list && diff before.list after.list &&
 	test "$(started)" = "$t0" && test "$(phase $S)" = Running

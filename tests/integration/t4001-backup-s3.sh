@@ -23,63 +23,15 @@ VOL=$TRASH/data/volumes/$S
 BUCKET=roost-backups
 PFX=nodes/t4001/
 . "$ROOST_SRC/tests/lib/roostd.sh"
+. "$ROOST_SRC/tests/lib/backup.sh"
 ID1= ID2= t0=
 
-json() {
-	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
-}
-bk() {
-	roost status --api "$API" --format json "$S" 2>/dev/null |
-	    json "(lambda d: $1)(d.get('backups') or {})"
-}
-nbackups() {
-	bk "len(d.get('list', []))"
-}
 listed() {	# listed N: the status lists N backups
 	test "$(nbackups)" = "$1"
 }
-commit_at() {
-	sed -n "s/^$1: \"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" "repo/servers/$S.yaml"
-}
-restore_at() {
-	sed -n 's/^  requestedAt: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "repo/servers/$S.yaml"
-}
-backup_done() {
-	test "$(bk "(d.get('lastBackup') or {}).get('requestedAt')")" = "$(commit_at backupRequestedAt)"
-}
-restore_done() {
-	test "$(bk "(d.get('lastRestore') or {}).get('requestedAt')")" = "$(restore_at)"
-}
-edit() {
-	roost server "$@" --repo repo --remote "" >>edits.log 2>&1
-}
-start_roostd() {
-	{ roostd -d -f roostd.yaml >>roostd.log 2>&1 & ROOSTD=$!; } &&
-	wait_for 20 test -S "$API"
-}
-stop_roostd() {
-	kill "${1:--TERM}" $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null
-	rm -f "$API"
-}
-started() {
-	docker inspect -f '{{.State.StartedAt}}' "roost-$S" 2>/dev/null
-}
-listing() {
-	(cd "$1" && find . -mindepth 1 ! -name server.properties \
-	    -printf '%p %y %m %T@ %l %s\n' | sort &&
-	    find . -type f ! -name server.properties -print0 | sort -z |
-	    xargs -0 -r sha256sum)
-}
 conf() {	# conf LEVEL TARGET: roostd.yaml, zstd LEVEL, the policy's target
-	cat >roostd.yaml <<-EOF
-	node: $NODE
-	repo: $TRASH/repo
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
-	sftp:
-	  enabled: false
+	roostd_yaml $TRASH/repo &&
+	cat >>roostd.yaml <<-EOF
 	backups:
 	  compressionLevel: $1
 	  targets:
@@ -156,9 +108,7 @@ test_expect_success 'a tree of 10,000 files, links, empty dirs and a 1 GiB file'
 
 test_expect_success 'a wrong secret: the backup fails with the S3 error, nothing listed' '
 	s3_keyfile s3.keys wrong-secret &&
-	edit backup $S --note denied &&
-	wait_for 60 backup_done &&
-	test "$(bk "d[\"lastBackup\"][\"result\"]")" = failed &&
+	backup_is denied 60 failed &&
 	bk "d[\"lastBackup\"][\"message\"]" | grep "S3 SignatureDoesNotMatch" &&
 	bk "d.get(\"targetError\", \"\")" | grep "SignatureDoesNotMatch" &&
 	test -z "$(objects)" &&
@@ -166,9 +116,7 @@ test_expect_success 'a wrong secret: the backup fails with the S3 error, nothing
 '
 
 test_expect_success 'roost server backup to S3: multipart upload, record, listed' '
-	sleep 1 && edit backup $S --note "first one" &&
-	wait_for 120 backup_done &&
-	test "$(bk "d[\"lastBackup\"][\"result\"]")" = succeeded &&
+	sleep 1 && backup_is "first one" 120 succeeded &&
 	test "$(nbackups)" = 1 && test -z "$(bk "d.get(\"targetError\", \"\")")" &&
 	ID1=$(bk "d[\"list\"][0][\"id\"]") &&
 	objects >keys && cat keys &&
@@ -199,9 +147,7 @@ test_expect_success 'a restore from S3 brings back the tree byte for byte' '
 	rm -rf "$VOL/payload/world/r02" "$VOL/payload/empty" &&
 	echo changed >"$VOL/payload/huge.bin" && echo new >"$VOL/payload/new.txt" &&
 	t0=$(started) &&
-	edit restore $S $ID1 &&
-	wait_for 180 restore_done &&
-	test "$(bk "d[\"lastRestore\"][\"result\"]")" = succeeded &&
+	restore_is $ID1 180 succeeded &&
 	wait_phase $S Running 60 &&
 	test "$(started)" != "$t0" &&
 	listing "$VOL/payload" >after.list &&
@@ -219,9 +165,7 @@ test_expect_success 'a corrupted archive in the bucket is refused before anythin
 	echo "written after the backup" >"$VOL/payload/later.txt" &&
 	listing "$VOL/payload" >before.list &&
 	t0=$(started) &&
-	sleep 1 && edit restore $S $ID1 &&
-	wait_for 120 restore_done &&
-	test "$(bk "d[\"lastRestore\"][\"result\"]")" = failed &&
+	sleep 1 && restore_is $ID1 120 failed &&
 	bk "d[\"lastRestore\"][\"message\"]" | grep "does not match its checksum" &&
 	listing "$VOL/payload" >after.list && diff before.list after.list &&
 	test "$(started)" = "$t0" && test "$(phase $S)" = Running
@@ -244,8 +188,7 @@ test_expect_success 'kill -9 during an upload: no partial archive listed, done a
 '
 
 test_expect_success 'retention keeps the newest two in the bucket' '
-	sleep 1 && edit backup $S --note third && wait_for 120 backup_done &&
-	test "$(bk "d[\"lastBackup\"][\"result\"]")" = succeeded &&
+	sleep 1 && backup_is third 120 succeeded &&
 	test "$(nbackups)" = 2 &&
 	ID3=$(bk "d[\"list\"][0][\"id\"]") &&
 	objects >keys &&
@@ -254,15 +197,12 @@ test_expect_success 'retention keeps the newest two in the bucket' '
 
 test_expect_success 'the same tree through a local target' '
 	listing "$VOL/payload" >before.list &&
-	policy disk && sleep 1 && edit backup $S --note local &&
-	wait_for 120 backup_done &&
-	test "$(bk "d[\"lastBackup\"][\"result\"]")" = succeeded &&
+	policy disk && sleep 1 && backup_is local 120 succeeded &&
 	test "$(bk "d[\"target\"]")" = disk &&
 	ID4=$(bk "d[\"list\"][0][\"id\"]") &&
 	test -f "backups/$S/$ID4.tar.zst" &&
 	rm -rf "$VOL/payload/world" && echo gone >"$VOL/payload/huge.bin" &&
-	edit restore $S $ID4 && wait_for 180 restore_done &&
-	test "$(bk "d[\"lastRestore\"][\"result\"]")" = succeeded &&
+	restore_is $ID4 180 succeeded &&
 	wait_phase $S Running 60 &&
 	listing "$VOL/payload" >after.list && diff before.list after.list
 '

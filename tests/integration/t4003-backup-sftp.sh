@@ -23,10 +23,6 @@ test_cleanup 'stop_roostd; docker_cleanup_label roost.node=$NODE'
 ssh-keygen -q -t ed25519 -N '' -f "$TRASH/key"
 KEY=$(cat "$TRASH/key.pub")
 
-bk() {		# bk EXPR: on the server's "backups" status object as "d"
-	roost status --api "$API" --format json "$S" 2>/dev/null |
-	    json "(lambda d: $1)(d.get('backups') or {})"
-}
 nbackups_is() {
 	test "$(bk "len(d.get('list', []))")" = "$1"
 }

@@ -36,10 +36,7 @@ start_bot() {
 }
 
 test_expect_success 'setup: a state repository, the fake Discord and the bot' '
-	cp -R "$ROOST_SRC/state-example" repo &&
-	git init -q -b main repo && git -C repo add -A &&
-	git -C repo commit -q -m "initial state" &&
-	git clone -q --bare repo remote.git &&
+	example_remote &&
 	echo fake-bot-token >token &&
 	cat >bot.yaml <<-EOF &&
 	tokenFile: $TRASH/token

@@ -14,6 +14,7 @@
 . "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
 NODE=t5002-$TEST_RUN_ID
 E2E=e2e-$TEST_RUN_ID
@@ -32,24 +33,8 @@ for e in r['edits']: print((e['body'].get('content') or '').replace('\n', ' | ')
 test_expect_success 'setup: docker, a state repository, the fake Discord, the bot and roostd' '
 	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
 	docker_cleanup_label roost.node=$NODE &&
-	mkdir -p repo/nodes repo/servers &&
-	git init -q -b main repo &&
-	cat >repo/roost.yaml <<-EOF &&
-	apiVersion: roost/v1
-	kind: Config
-	access:
-	  - role: "$ADMIN"
-	    permissions: [admin]
-	EOF
-	cat >repo/nodes/$NODE.yaml <<-EOF &&
-	apiVersion: roost/v1
-	kind: Node
-	name: $NODE
-	address: 127.0.0.1
-	publicAddress: play.t5002.test
-	ports: $(ports_yaml $PORT1 $PORT2 $PORT3)
-	capacity: { memory: 4096, disk: 10240, cpu: 400 }
-	EOF
+	hub_repo $PORT1 $PORT2 $PORT3 &&
+	echo "publicAddress: play.t5002.test" >>repo/nodes/$NODE.yaml &&
 	git -C repo add -A && git -C repo commit -q -m "node $NODE" &&
 	git clone -q --bare repo remote.git &&
 	hub_cert "t5002 CA" &&

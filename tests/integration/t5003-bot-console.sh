@@ -60,39 +60,21 @@ ephemeral() {	# ephemeral ID: the first response's flags
 test_expect_success 'setup: a state repository, the fake Discord, the bot with an audit channel, roostd, two demo servers' '
 	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
 	docker_cleanup_label roost.node=$NODE &&
-	mkdir -p repo/nodes repo/servers &&
-	git init -q -b main repo &&
-	cat >repo/roost.yaml <<-EOF &&
-	apiVersion: roost/v1
-	kind: Config
-	access:
-	  - role: "$ADMIN"
-	    permissions: [admin]
+	hub_repo $PORT1 $PORT2 &&
+	cat >>repo/roost.yaml <<-EOF &&
 	  - role: "$CONROLE"
 	    permissions: [view, console]
 	alerts: { channel: "$ALERTS", nodeDownAfter: 3s }
 	EOF
-	cat >repo/nodes/$NODE.yaml <<-EOF &&
-	apiVersion: roost/v1
-	kind: Node
-	name: $NODE
-	address: 127.0.0.1
-	ports: $(ports_yaml $PORT1 $PORT2)
-	capacity: { memory: 4096, disk: 10240, cpu: 400 }
-	EOF
 	server_file $S1 $PORT1 running &&
 	server_file $S2 $PORT2 stopped &&
-	git -C repo add -A && git -C repo commit -q -m "node and servers" &&
-	git clone -q --bare repo remote.git &&
-	sha=$(node_token t5003-node-secret) &&
-	hub_bot_yaml $sha &&
+	hub_configs "node and servers" t5003-node-secret &&
 	cat >>bot.yaml <<-EOF &&
 	statusFollowMinutes: 1
 	refreshInterval: 1s
 	auditChannel: "$AUDIT"
 	deployChannel: "$DEPLOY"
 	EOF
-	hub_roostd_yaml ws://127.0.0.1:$HUB/v1/hub &&
 	hub_start &&
 	wait_for 120 sh -c "roost status --api $API --format json 2>/dev/null | grep -q \"\\\"phase\\\": *\\\"Running\\\"\"" &&
 	test "$(phase $S1)" = Running && test "$(phase $S2)" = Stopped

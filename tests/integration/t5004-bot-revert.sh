@@ -30,10 +30,7 @@ cli() {		# cli ARGS: roost server ARGS on a clone of the remote
 }
 
 test_expect_success 'setup: a state repository with some history, the fake Discord and the bot' '
-	cp -R "$ROOST_SRC/state-example" repo &&
-	git init -q -b main repo && git -C repo add -A &&
-	git -C repo commit -q -m "initial state" &&
-	git clone -q --bare repo remote.git &&
+	example_remote &&
 	git clone -q remote.git clone &&
 	base=$(tip) &&
 	cli set demo "variables.MOTD=first change" >/dev/null &&

@@ -42,10 +42,7 @@ for c in json.load(sys.stdin):
 }
 
 test_expect_success 'setup: a state repository, the fake Discord and the bot with a review channel' '
-	cp -R "$ROOST_SRC/state-example" repo &&
-	git init -q -b main repo && git -C repo add -A &&
-	git -C repo commit -q -m "initial state" &&
-	git clone -q --bare repo remote.git &&
+	example_remote &&
 	git clone -q remote.git clone &&
 	bot_yaml &&
 	cat >>bot.yaml <<-EOF &&

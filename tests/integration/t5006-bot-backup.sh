@@ -20,10 +20,6 @@ S=bk-$TEST_RUN_ID
 export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
-bk() {		# bk EXPR: on the server's "backups" status object as "d"
-	roost status --api "$API" --format json "$S" 2>/dev/null |
-	    json "(lambda d: $1)(d.get('backups') or {})"
-}
 commits() {
 	git -C remote.git rev-list --count main
 }
@@ -43,12 +39,8 @@ test_expect_success 'setup: the fake Discord, the bot, roostd with a local targe
 		printf "members:\n  - { id: \"%s\", permissions: [view, power] }\n" "$BOB"
 		printf "backups: { target: local, keep: 3 }\n"
 	} >repo/servers/$S.yaml &&
-	git -C repo add -A && git -C repo commit -q -m "node and server" &&
-	git clone -q --bare repo remote.git &&
-	sha=$(node_token t5006-node-secret) &&
-	hub_bot_yaml $sha &&
+	hub_configs "node and server" t5006-node-secret &&
 	printf "statusFollowMinutes: 2\nrefreshInterval: 1s\n" >>bot.yaml &&
-	hub_roostd_yaml ws://127.0.0.1:$HUB/v1/hub &&
 	cat >>roostd.yaml <<-EOF &&
 	backups:
 	  targets:

@@ -75,12 +75,8 @@ test_expect_success 'setup: the fake Discord, the bot with an alerts channel, ro
 	grep -q "exit 3" repo/eggs/test/broken.yaml &&
 	server_file $S1 $P1 running "alerts: { mentionOwner: true }" &&
 	server_file $S5 $P5 running "alerts: { enabled: false }" &&
-	git -C repo add -A && git -C repo commit -q -m "two servers" &&
-	git clone -q --bare repo remote.git &&
-	sha=$(node_token t5007-node-secret) &&
-	hub_bot_yaml $sha &&
+	hub_configs "two servers" t5007-node-secret &&
 	echo "refreshInterval: 1s" >>bot.yaml &&
-	hub_roostd_yaml ws://127.0.0.1:$HUB/v1/hub &&
 	cat >>roostd.yaml <<-EOF &&
 	backoffMin: 1s
 	backoffMax: 2s

@@ -34,19 +34,12 @@ test_expect_success 'setup: a node with its sealKey, a server of an egg with a s
 	sed -e "s/^name: roost demo server/name: secret demo/" \
 	    -e "/^denylist:/i\\  - env: RCON_PASS\\n    name: RCON password\\n    default: \"\"\\n    viewable: true\\n    editable: true\\n    rules: [nullable, string, \"max:64\"]" \
 	    $ROOST_SRC/eggs/roost/demo.yaml >repo/eggs/test/secret.yaml &&
-	cat >roostd.yaml <<-EOF &&
-	node: $NODE
-	repo: file://$TRASH/remote.git
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
+	roostd_yaml file://$TRASH/remote.git &&
+	cat >>roostd.yaml <<-EOF &&
 	hub:
 	  url: wss://localhost:$HUB/v1/hub
 	  tokenFile: $TRASH/nodetoken
 	  caFile: $TRASH/ca.pem
-	sftp:
-	  enabled: false
 	EOF
 	key=$(roostd -f roostd.yaml -K) &&
 	printf "name: %s\naddress: 127.0.0.1\nports: [%s]\nsealKey: %s\n" $NODE $PORT1 $key >repo/nodes/$NODE.yaml &&

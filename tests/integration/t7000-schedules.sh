@@ -82,16 +82,9 @@ test_expect_success 'setup: a running and a stopped demo server' '
 	B_CRON=$(at 12) &&
 	printf "name: $NODE\naddress: 127.0.0.1\nports: [$PA, $PB]\n" >repo/nodes/$NODE.yaml &&
 	files </dev/null && commit servers &&
-	cat >roostd.yaml <<-EOF &&
-	node: $NODE
-	repo: $TRASH/repo
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
+	roostd_yaml $TRASH/repo &&
+	cat >>roostd.yaml <<-EOF &&
 	scheduleGrace: 1m
-	sftp:
-	  enabled: false
 	backups:
 	  targets:
 	    local: { type: local, path: $TRASH/backups }

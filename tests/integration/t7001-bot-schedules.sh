@@ -60,12 +60,8 @@ test_expect_success 'setup: the fake Discord, the bot with an audit channel, roo
 		        command: "say sched-later"
 		EOF
 	} >repo/servers/$S.yaml &&
-	git -C repo add -A && git -C repo commit -q -m "node and server" &&
-	git clone -q --bare repo remote.git &&
-	sha=$(node_token t7001-node-secret) &&
-	hub_bot_yaml $sha &&
+	hub_configs "node and server" t7001-node-secret &&
 	printf "refreshInterval: 1s\nauditChannel: \"%s\"\n" "$AUDIT" >>bot.yaml &&
-	hub_roostd_yaml ws://127.0.0.1:$HUB/v1/hub &&
 	hub_start &&
 	wait_phase $S Running 120
 '

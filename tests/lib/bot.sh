@@ -13,8 +13,17 @@
 #                       fake on $P, the remote $TRASH/remote.git pushed
 #                       through the work tree $TRASH/work, a committer;
 #                       the script appends the rest (cat >>bot.yaml)
+#   example_remote      ./repo: state-example committed on main, and its
+#                       bare clone ./remote.git
 #   bot_start           starts roost-bot with ./bot.yaml (log bot.log, pid
 #                       $BOTPID) and waits until its gateway is ready
+
+example_remote() {
+	cp -R "$ROOST_SRC/state-example" repo &&
+	git init -q -b main repo && git -C repo add -A &&
+	git -C repo commit -q -m "initial state" &&
+	git clone -q --bare repo remote.git
+}
 
 fdctl() {
 	/usr/bin/python3 "$ROOST_SRC/tests/fakediscord/fdctl.py" "$P" "$@"

@@ -1,5 +1,6 @@
 # hub.sh: what the integration scripts that run the node hub share. Source
-# it after tap.sh (and bot.sh, for hub_start).
+# it after tap.sh (and roostd.sh, for hub_roostd_yaml; bot.sh, for
+# hub_start).
 #
 #   hub_cert CN        a CA ./ca.pem (common name CN) and the hub's
 #                      certificate ./hub.pem, key ./hub.key, that it
@@ -17,6 +18,12 @@
 #                      writes ./bot.yaml (bot_yaml) with the hub listening
 #                      on 127.0.0.1:$HUB for node $NODE of token SHA (and
 #                      LINE, e.g. "tls: {...}", in its hub section)
+#   hub_configs MESSAGE SECRET
+#                      commits all of ./repo with MESSAGE, clones it to
+#                      the bare ./remote.git, and writes ./nodetoken
+#                      (node_token SECRET), ./bot.yaml (hub_bot_yaml) and
+#                      ./roostd.yaml with the hub at ws://127.0.0.1:$HUB
+#                      (hub_roostd_yaml); the script appends the rest
 #   hub_start          starts the fake Discord, roost-bot with ./bot.yaml
 #                      (log bot.log, pid $BOTPID) and roostd with
 #                      ./roostd.yaml (log roostd.log, pid $ROOSTD), and
@@ -58,15 +65,8 @@ hub_repo() {
 }
 
 hub_roostd_yaml() {
-	cat >roostd.yaml <<-EOF
-	node: $NODE
-	repo: file://$TRASH/remote.git
-	dataDir: $TRASH/data
-	api: $API
-	pollInterval: 1h
-	stopTimeout: 5s
-	sftp:
-	  enabled: false
+	roostd_yaml file://$TRASH/remote.git &&
+	cat >>roostd.yaml <<-EOF
 	hub:
 	  url: $1
 	  tokenFile: $TRASH/nodetoken
@@ -83,6 +83,15 @@ hub_bot_yaml() {
 	    - { name: $NODE, tokenSha256: $1 }
 	EOF
 	if [ -n "${2:-}" ]; then echo "  $2" >>bot.yaml; fi
+}
+
+hub_configs() {
+	local sha
+	git -C repo add -A && git -C repo commit -q -m "$1" &&
+	git clone -q --bare repo remote.git &&
+	sha=$(node_token "$2") &&
+	hub_bot_yaml $sha &&
+	hub_roostd_yaml ws://127.0.0.1:$HUB/v1/hub
 }
 
 hub_start() {

@@ -18,6 +18,12 @@
 #   json EXPR                  evaluates a python expression on the JSON
 #                              on stdin as "d" and prints it
 #   started NAME               when the container of NAME last started
+#   roostd_yaml REPO           writes ./roostd.yaml: node $NODE on REPO,
+#                              data in $TRASH/data, API $API, polled
+#                              hourly, a 5 s stop timeout, no SFTP; the
+#                              script appends what else it needs
+#   bk EXPR                    evaluates EXPR on the "backups" status
+#                              object of server $S as "d" and prints it
 #   start_roostd               starts roostd -d with $TRASH/roostd.yaml,
 #                              its log in $TRASH/roostd.log, its pid in
 #                              $ROOSTD; waits for the API socket
@@ -71,6 +77,24 @@ commit() {
 
 started() {
 	docker inspect -f '{{.State.StartedAt}}' "roost-$1" 2>/dev/null
+}
+
+roostd_yaml() {
+	cat >roostd.yaml <<-EOF
+	node: $NODE
+	repo: $1
+	dataDir: $TRASH/data
+	api: $API
+	pollInterval: 1h
+	stopTimeout: 5s
+	sftp:
+	  enabled: false
+	EOF
+}
+
+bk() {
+	roost status --api "$API" --format json "$S" 2>/dev/null |
+	    json "(lambda d: $1)(d.get('backups') or {})"
 }
 
 start_roostd() {

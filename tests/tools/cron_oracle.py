@@ -165,6 +165,21 @@ def wall(t, z):
 NKIND = {"skipped": 0, "repeated": 0}
 
 
+def offset_change(lo, hi, z):
+    """
+    The first second in (lo, hi] whose UTC offset in z is not lo's, found
+    by bisection (hi when none is), and lo's offset.
+    """
+    off = datetime.datetime.fromtimestamp(lo, z).utcoffset()
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.datetime.fromtimestamp(mid, z).utcoffset() == off:
+            lo = mid
+        else:
+            hi = mid
+    return hi, off
+
+
 def first_instant(w, z):
     """The documented rule: first occurrence, or the end of a gap."""
     ok = []
@@ -180,15 +195,7 @@ def first_instant(w, z):
     # In a gap: zoneinfo's two readings straddle the change; find it.
     a = int(w.replace(tzinfo=z, fold=1).timestamp())
     b = int(w.replace(tzinfo=z, fold=0).timestamp())
-    lo, hi = min(a, b), max(a, b)
-    off = datetime.datetime.fromtimestamp(lo, z).utcoffset()
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if datetime.datetime.fromtimestamp(mid, z).utcoffset() == off:
-            lo = mid
-        else:
-            hi = mid
-    return hi
+    return offset_change(min(a, b), max(a, b), z)[0]
 
 
 def repeat_end(after, z):
@@ -202,14 +209,7 @@ def repeat_end(after, z):
         return None
     w = d.replace(tzinfo=None)
     first = int(w.replace(tzinfo=z, fold=0).timestamp())
-    lo, hi = first, after
-    off = datetime.datetime.fromtimestamp(lo, z).utcoffset()
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if datetime.datetime.fromtimestamp(mid, z).utcoffset() == off:
-            lo = mid
-        else:
-            hi = mid
+    hi, off = offset_change(first, after, z)
     return wall(hi, z) + (off - datetime.datetime.fromtimestamp(
         hi, z).utcoffset())
 

@@ -21,6 +21,8 @@
 #include "../../bot/alerts.h"
 #include "../../bot/commands.h"
 
+#include "unit_bot.h"
+
 #define ADMIN	"111111111111111111"
 #define HOST	"222222222222222222"
 #define HELPER	"333333333333333333"
@@ -29,33 +31,12 @@
 #define VOWNER	"666666666666666666"	/* owns vanilla */
 
 static struct state		*st;
-static struct egg_library	*eggs;
 static int			 serial;
 
 static int
 setup(void **state)
 {
-	struct state_src	src;
-	struct diags		d;
-	struct rerr		err;
-
-	diags_init(&d);
-	eggs = egglib_new();
-	setenv("ROOST_EGGS", "eggs", 0);
-	if (egglib_load_dir(eggs, egglib_builtin_dir(), "eggs/", &d) < 0)
-		return -1;
-	diags_dispose(&d);
-	state_src_dir(&src, "state-example");
-	rerr_init(&err);
-	return state_load(&st, &src, eggs, NULL, &err);
-}
-
-static int
-teardown(void **state)
-{
-	state_free(st);
-	egglib_free(eggs);
-	return 0;
+	return unit_example_load(&st);
 }
 
 /* vanilla's schedules as its node reports them (docs/status.md). */
@@ -178,33 +159,6 @@ modal(const char *user, const char *role, const char *custom_id, ...)
 	o = ix(5, user, role, buf_str(&b));
 	buf_dispose(&b);
 	return o;
-}
-
-/* Runs the handler; returns the reply, the job in *job. */
-static cJSON *
-run(cJSON *in, struct cmd_job **job)
-{
-	struct cmd_env	env;
-	cJSON		*reply;
-
-	env_init(&env);
-	cmd_handle(&env, in, &reply, job);
-	cJSON_Delete(in);
-	assert_non_null(reply);
-	return reply;
-}
-
-/* Runs in, which must make no job and answer with a text holding want. */
-static void
-refused(cJSON *in, const char *want)
-{
-	struct cmd_job	*job;
-	cJSON		*r;
-
-	r = run(in, &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), want);
-	cJSON_Delete(r);
 }
 
 static void
@@ -1349,20 +1303,6 @@ test_move_commands(void **state)
 	}
 }
 
-/* A component press by user with role (or NULL) on custom_id. */
-static cJSON *
-press(const char *user, const char *role, const char *custom_id)
-{
-	char	*d;
-	cJSON	*o;
-
-	xasprintf(&d, "{\"custom_id\":\"%s\",\"component_type\":2}",
-	    custom_id);
-	o = ix(3, user, role, d);
-	free(d);
-	return o;
-}
-
 /* The custom_ids of a message's buttons, space-separated, in order. */
 static void
 button_ids(const cJSON *m, struct buf *out)
@@ -1646,5 +1586,6 @@ main(void)
 		cmocka_unit_test(test_schedules_modal),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup,
+	    unit_example_teardown);
 }

@@ -18,40 +18,21 @@
 
 #include "../../bot/commands.h"
 
+#include "unit_bot.h"
+
 #define HELPER	"333333333333333333"	/* role: view, power */
 #define ALICE	"444444444444444444"	/* owns demo */
 #define CAROL	"666666666666666666"	/* nothing of her own */
 #define REVIEW	"310000000000000001"
 
 static struct state		*st;
-static struct egg_library	*eggs;
 static const char		*review;
 static int			 serial;
 
 static int
 setup(void **state)
 {
-	struct state_src	src;
-	struct diags		d;
-	struct rerr		err;
-
-	diags_init(&d);
-	eggs = egglib_new();
-	setenv("ROOST_EGGS", "eggs", 0);
-	if (egglib_load_dir(eggs, egglib_builtin_dir(), "eggs/", &d) < 0)
-		return -1;
-	diags_dispose(&d);
-	state_src_dir(&src, "state-example");
-	rerr_init(&err);
-	return state_load(&st, &src, eggs, NULL, &err);
-}
-
-static int
-teardown(void **state)
-{
-	state_free(st);
-	egglib_free(eggs);
-	return 0;
+	return unit_example_load(&st);
 }
 
 /* An interaction of type by user with role (or NULL) and data JSON. */
@@ -98,46 +79,13 @@ vars_set(const char *user, const char *role)
 	    "\"name\":\"set\",\"value\":\"MOTD=hi\"}]}]}");
 }
 
-static cJSON *
-button(const char *user, const char *role, const char *custom_id)
-{
-	char	*d;
-	cJSON	*o;
-
-	xasprintf(&d, "{\"custom_id\":\"%s\",\"component_type\":2}",
-	    custom_id);
-	o = ix(3, user, role, d);
-	free(d);
-	return o;
-}
-
-/* Runs in; returns the reply, the job in *job. */
-static cJSON *
-run(cJSON *in, struct cmd_job **job)
-{
-	struct cmd_env	env;
-	cJSON		*reply;
-
-	memset(&env, 0, sizeof(env));
-	env.st = st;
-	env.review_channel = review;
-	cmd_handle(&env, in, &reply, job);
-	cJSON_Delete(in);
-	assert_non_null(reply);
-	return reply;
-}
-
-/* in must make no job and answer with a text holding want. */
+/* The handlers' environment: state-example, the review channel. */
 static void
-refused(cJSON *in, const char *want)
+env_init(struct cmd_env *env)
 {
-	struct cmd_job	*job;
-	cJSON		*r;
-
-	r = run(in, &job);
-	assert_null(job);
-	assert_contains(json_str(r, "data.content", ""), want);
-	cJSON_Delete(r);
+	memset(env, 0, sizeof(*env));
+	env->st = st;
+	env->review_channel = review;
 }
 
 /* in must make a JOB_SET job with propose as given. */
@@ -210,15 +158,15 @@ test_approve_reject_buttons(void **state)
 	size_t		 i;
 
 	review = REVIEW;
-	refused(button(CAROL, HELPER, "pa:demo:21a7b62c"),
+	refused(press(CAROL, HELPER, "pa:demo:21a7b62c"),
 	    "You may not approve proposals for server `demo`: that needs "
 	    "the `edit` permission");
-	refused(button(CAROL, HELPER, "pj:demo:21a7b62c"),
+	refused(press(CAROL, HELPER, "pj:demo:21a7b62c"),
 	    "You may not reject proposals for server `demo`");
-	refused(button(ALICE, NULL, "pa:demo:../main"), "broken");
-	refused(button(ALICE, NULL, "pa:demo"), "broken");
+	refused(press(ALICE, NULL, "pa:demo:../main"), "broken");
+	refused(press(ALICE, NULL, "pa:demo"), "broken");
 
-	r = run(button(ALICE, NULL, "pa:demo:21a7b62c"), &job);
+	r = run(press(ALICE, NULL, "pa:demo:21a7b62c"), &job);
 	assert_non_null(job);
 	assert_int_equal(job->kind, JOB_APPROVE);
 	assert_string_equal(job->server, "demo");
@@ -229,33 +177,33 @@ test_approve_reject_buttons(void **state)
 	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
 	cJSON_Delete(r);
 	cmd_job_free(job);
-	r = run(button(ALICE, NULL, "pj:demo:21a7b62c"), &job);
+	r = run(press(ALICE, NULL, "pj:demo:21a7b62c"), &job);
 	assert_int_equal(job->kind, JOB_REJECT);
 	cJSON_Delete(r);
 	cmd_job_free(job);
 
 	/* a variables proposal: approving it needs vars as well as edit */
-	refused(button(ALICE, NULL, "pa:demo:21a7b62c:x"), "broken");
+	refused(press(ALICE, NULL, "pa:demo:21a7b62c:x"), "broken");
 	for (i = 0; i < st->conf.naccess; i++)
 		if (strcmp(st->conf.access[i].role, HELPER) == 0)
 			break;
 	assert_true(i < st->conf.naccess);
 	was = st->conf.access[i].perms;
 	st->conf.access[i].perms = PERM_VIEW | PERM_EDIT;
-	r = run(button(CAROL, HELPER, "pa:demo:21a7b62c"), &job);
+	r = run(press(CAROL, HELPER, "pa:demo:21a7b62c"), &job);
 	assert_non_null(job);
 	assert_false(job->vars);
 	cJSON_Delete(r);
 	cmd_job_free(job);
-	refused(button(CAROL, HELPER, "pa:demo:21a7b62c:v"),
+	refused(press(CAROL, HELPER, "pa:demo:21a7b62c:v"),
 	    "the `vars` permission");
-	r = run(button(CAROL, HELPER, "pj:demo:21a7b62c:v"), &job);
+	r = run(press(CAROL, HELPER, "pj:demo:21a7b62c:v"), &job);
 	assert_non_null(job);
 	assert_true(job->vars);
 	cJSON_Delete(r);
 	cmd_job_free(job);
 	st->conf.access[i].perms = was;
-	r = run(button(ALICE, NULL, "pa:demo:21a7b62c:v"), &job);
+	r = run(press(ALICE, NULL, "pa:demo:21a7b62c:v"), &job);
 	assert_int_equal(job->kind, JOB_APPROVE);
 	assert_string_equal(job->revision, "21a7b62c");
 	assert_true(job->vars);
@@ -401,5 +349,6 @@ main(void)
 		cmocka_unit_test(test_review_messages),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup,
+	    unit_example_teardown);
 }

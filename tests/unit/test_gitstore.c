@@ -271,6 +271,37 @@ assert_dump(struct state *g, const char *wd)
 	free(gd);
 }
 
+/*
+ * Loads the built-in eggs into eggs and makes the work tree dir with n
+ * nodes n<i> (two digits when wide) on 10.0.0.<i+1>, with ports 20000 to
+ * last; node small has small_mem MiB, the others plenty.
+ */
+static void
+scale_repo(const char *dir, struct egg_library *eggs, int n, int wide,
+    int last, int small, int small_mem)
+{
+	struct diags	 d;
+	char		 name[16], rel[64], *text;
+	int		 i;
+
+	diags_init(&d);
+	assert_int_equal(egglib_load_dir(eggs, egglib_builtin_dir(), "eggs/",
+	    &d), 0);
+	diags_dispose(&d);
+	assert_int_equal(unit_sh("git init -q %s && mkdir %s/nodes "
+	    "%s/servers", dir, dir, dir), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), wide ? "n%02d" : "n%d", i);
+		xasprintf(&text, "name: %s\naddress: 10.0.0.%d\nports: "
+		    "[\"20000-%d\"]\ncapacity: { memory: %d, disk: "
+		    "100000000, cpu: 1000000 }\n", name, i + 1, last,
+		    i == small ? small_mem : 1000000);
+		snprintf(rel, sizeof(rel), "%s/nodes/%s.yaml", dir, name);
+		unit_write(rel, text);
+		free(text);
+	}
+}
+
 static struct state *
 load_ok(const struct state_src *src, const struct egg_library *eggs,
     struct state_cache *cache)
@@ -319,7 +350,6 @@ test_gitstore__state_at_scale(void **state)
 	struct gitstore_change	 ch[3];
 	struct state_src	 wsrc;
 	struct state		*w, *g;
-	struct diags		 d;
 	struct rerr		 err;
 	struct buf		 b;
 	char			*wd, *wdir, *tree, *want, rel[64];
@@ -327,22 +357,8 @@ test_gitstore__state_at_scale(void **state)
 	size_t			 parses;
 	int			 i;
 
-	diags_init(&d);
-	assert_int_equal(egglib_load_dir(eggs, egglib_builtin_dir(), "eggs/",
-	    &d), 0);
-	diags_dispose(&d);
-	assert_int_equal(unit_sh("git init -q big && mkdir big/nodes "
-	    "big/servers"), 0);
+	scale_repo("big", eggs, 20, 1, 20199, 7, 5000);
 	buf_init(&b, 0);
-	for (i = 0; i < 20; i++) {
-		buf_reset(&b);
-		buf_addf(&b, "name: n%02d\naddress: 10.0.0.%d\nports: "
-		    "[\"20000-20199\"]\ncapacity: { memory: %d, disk: "
-		    "100000000, cpu: 1000000 }\n", i, i + 1,
-		    i == 7 ? 5000 : 1000000);
-		snprintf(rel, sizeof(rel), "big/nodes/n%02d.yaml", i);
-		unit_write(rel, buf_str(&b));
-	}
 	for (i = 0; i < 2000; i++) {
 		buf_reset(&b);
 		if (i == 50)
@@ -512,26 +528,12 @@ test_gitstore__incremental_load(void **state)
 	struct gitstore		*gs;
 	struct state_src	 wsrc;
 	struct state		*g;
-	struct diags		 d;
 	const struct state_server *s;
-	char			*wdir, rel[64], text[256];
+	char			*wdir, text[256];
 	size_t			 parses;
 	int			 i;
 
-	diags_init(&d);
-	assert_int_equal(egglib_load_dir(eggs, egglib_builtin_dir(), "eggs/",
-	    &d), 0);
-	diags_dispose(&d);
-	assert_int_equal(unit_sh("git init -q inc && mkdir inc/nodes "
-	    "inc/servers"), 0);
-	for (i = 0; i < 3; i++) {
-		snprintf(text, sizeof(text), "name: n%d\naddress: 10.0.0.%d\n"
-		    "ports: [\"20000-20099\"]\ncapacity: { memory: %d, disk: "
-		    "100000000, cpu: 1000000 }\n", i, i + 1,
-		    i == 2 ? 1000 : 1000000);
-		snprintf(rel, sizeof(rel), "inc/nodes/n%d.yaml", i);
-		unit_write(rel, text);
-	}
+	scale_repo("inc", eggs, 3, 0, 20099, 2, 1000);
 	for (i = 0; i < 60; i++) {
 		snprintf(text, sizeof(text), "n%d", i % 3);
 		inc_server(i, text, 20000 + i / 3, i % 3 == 2 ? 100 : 256, "");
@@ -1259,18 +1261,10 @@ main(void)
 		cmocka_unit_test(test_gitstore__state_at_scale),
 		cmocka_unit_test(test_gitstore__incremental_load),
 	};
-	char	*home;
-	int	 rc;
 
-	if ((home = unit_git_home()) == NULL)
-		return 1;
 	setenv("GIT_AUTHOR_NAME", "Test Author", 1);
 	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
 	setenv("GIT_COMMITTER_NAME", "Test Committer", 1);
 	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	rc = cmocka_run_group_tests(tests, setup, teardown);
-	if (unit_rmtree(home) != 0)
-		rc = 1;
-	free(home);
-	return rc;
+	return unit_run_git_tests(tests, setup, teardown);
 }

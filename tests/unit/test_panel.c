@@ -39,21 +39,13 @@ count(const char *dir)
 static struct panel *
 open_panel(const char *rel, const char *remote)
 {
-	struct panel_opts	 o;
-	struct panel		*p;
-	struct rerr		 err;
-	char			*path;
+	struct panel_opts	o;
 
 	memset(&o, 0, sizeof(o));
-	xasprintf(&path, "%s/%s", unit_root, rel);
-	o.repo = path;
 	o.remote = remote;
 	o.committer = BOT;
 	o.attempts = 30;
-	rerr_init(&err);
-	assert_rok(panel_open(&p, &o, &err), &err);
-	free(path);
-	return p;
+	return unit_panel_open(&o, rel);
 }
 
 /*
@@ -63,48 +55,25 @@ open_panel(const char *rel, const char *remote)
 static int
 setup(void **state)
 {
-	if ((unit_root = unit_tmpdir("panel")) == NULL)
-		return -1;
-	if (unit_sh("git init -q --bare r.git && git clone -q r.git w && "
-	    "mkdir -p w/nodes w/servers w/eggs/demo") != 0)
-		return -1;
-	unit_write("w/roost.yaml", "apiVersion: roost/v1\nkind: Config\n"
-	    "defaults:\n  limits: { memory: 1024, disk: 4096 }\n");
-	unit_write("w/nodes/node-a.yaml", "apiVersion: roost/v1\nkind: Node\n"
-	    "name: node-a\naddress: 127.0.0.1\nports: [\"25565-25600\"]\n"
-	    "capacity: { memory: 16384, disk: 102400, cpu: 3200 }\n");
-	unit_write("w/nodes/node-b.yaml", "apiVersion: roost/v1\nkind: Node\n"
-	    "name: node-b\naddress: 127.0.0.2\nports: [\"27000-27010\"]\n"
-	    "capacity: { memory: 4096, disk: 102400, cpu: 400 }\n");
-	unit_write("w/eggs/demo/demo.json", "{\"meta\":{\"version\":"
-	    "\"PTDL_v2\"},\"name\":\"Demo\",\"author\":\"t@example.com\","
-	    "\"description\":\"demo\",\"docker_images\":{\"Demo\":"
-	    "\"roost/demo:latest\"},\"startup\":\"./run\",\"config\":{"
-	    "\"files\":\"{}\",\"startup\":\"{\\\"done\\\":\\\"ready\\\"}\","
-	    "\"logs\":\"{}\",\"stop\":\"^C\"},\"scripts\":{\"installation\":{"
-	    "\"script\":\"true\",\"container\":\"alpine\",\"entrypoint\":"
-	    "\"sh\"}},\"variables\":[{\"name\":\"Greeting\",\"description\":"
-	    "\"\",\"env_variable\":\"GREETING\",\"default_value\":\"hi\","
-	    "\"user_viewable\":true,\"user_editable\":true,\"rules\":"
-	    "\"required|string|max:20\",\"field_type\":\"text\"}]}\n");
-	unit_write("w/servers/mc.yaml", "# the first server\n"
-	    "apiVersion: roost/v1\nkind: Server\nname: mc\n"
-	    "owner: \"123456789012345678\"\nnode: node-a\negg: demo/demo\n"
-	    "state: running\nlimits:\n  memory: 2048   # two GiB\n"
-	    "ports:\n  default: 25565\nvariables:\n  GREETING: hello\n");
-	if (unit_sh("cd w && git add . && git commit -qm 'state' && "
-	    "git push -q origin main") != 0)
+	static const struct unit_file more[] = {
+		{ "w/nodes/node-b.yaml", "apiVersion: roost/v1\nkind: Node\n"
+		    "name: node-b\naddress: 127.0.0.2\n"
+		    "ports: [\"27000-27010\"]\n"
+		    "capacity: { memory: 4096, disk: 102400, cpu: 400 }\n" },
+		{ "w/servers/mc.yaml", "# the first server\n"
+		    "apiVersion: roost/v1\nkind: Server\nname: mc\n"
+		    "owner: \"123456789012345678\"\nnode: node-a\n"
+		    "egg: demo/demo\nstate: running\nlimits:\n"
+		    "  memory: 2048   # two GiB\nports:\n  default: 25565\n"
+		    "variables:\n  GREETING: hello\n" },
+	};
+
+	if (unit_demo_repo("panel", "apiVersion: roost/v1\nkind: Config\n"
+	    "defaults:\n  limits: { memory: 1024, disk: 4096 }\n", more,
+	    sizeof(more) / sizeof(more[0])) != 0)
 		return -1;
 	snprintf(node, sizeof(node), "node-a");
 	snprintf(egg, sizeof(egg), "demo/demo");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	unit_rmtree(unit_root);
-	free(unit_root);
 	return 0;
 }
 
@@ -1174,16 +1143,8 @@ main(void)
 		cmocka_unit_test(test_panel__placement),
 		cmocka_unit_test(test_panel__move),
 	};
-	char	*home;
-	int	 rc;
 
-	if ((home = unit_git_home()) == NULL)
-		return 1;
 	if (getenv("ROOST_EGGS") == NULL)
 		setenv("ROOST_EGGS", "eggs", 1);
-	rc = cmocka_run_group_tests(tests, setup, teardown);
-	if (unit_rmtree(home) != 0)
-		rc = 1;
-	free(home);
-	return rc;
+	return unit_run_git_tests(tests, setup, unit_root_teardown);
 }

@@ -26,58 +26,19 @@
 static struct panel *
 open_panel(void)
 {
-	struct panel_opts	 o;
-	struct panel		*p;
-	struct rerr		 err;
-	char			*path;
+	struct panel_opts	o;
 
 	memset(&o, 0, sizeof(o));
-	xasprintf(&path, "%s/w", unit_root);
-	o.repo = path;
 	o.committer = BOT;
-	rerr_init(&err);
-	assert_rok(panel_open(&p, &o, &err), &err);
-	free(path);
-	return p;
+	return unit_panel_open(&o, "w");
 }
 
 /* A state repository with a remote, one node and a repository egg. */
 static int
 setup(void **state)
 {
-	if ((unit_root = unit_tmpdir("propose")) == NULL)
-		return -1;
-	if (unit_sh("git init -q --bare r.git && git clone -q r.git w && "
-	    "mkdir -p w/nodes w/servers w/eggs/demo") != 0)
-		return -1;
-	unit_write("w/roost.yaml", "apiVersion: roost/v1\nkind: Config\n"
-	    "proposals: { enabled: true }\n");
-	unit_write("w/nodes/node-a.yaml", "apiVersion: roost/v1\nkind: Node\n"
-	    "name: node-a\naddress: 127.0.0.1\nports: [\"25565-25600\"]\n"
-	    "capacity: { memory: 16384, disk: 102400, cpu: 3200 }\n");
-	unit_write("w/eggs/demo/demo.json", "{\"meta\":{\"version\":"
-	    "\"PTDL_v2\"},\"name\":\"Demo\",\"author\":\"t@example.com\","
-	    "\"description\":\"demo\",\"docker_images\":{\"Demo\":"
-	    "\"roost/demo:latest\"},\"startup\":\"./run\",\"config\":{"
-	    "\"files\":\"{}\",\"startup\":\"{\\\"done\\\":\\\"ready\\\"}\","
-	    "\"logs\":\"{}\",\"stop\":\"^C\"},\"scripts\":{\"installation\":{"
-	    "\"script\":\"true\",\"container\":\"alpine\",\"entrypoint\":"
-	    "\"sh\"}},\"variables\":[{\"name\":\"Greeting\",\"description\":"
-	    "\"\",\"env_variable\":\"GREETING\",\"default_value\":\"hi\","
-	    "\"user_viewable\":true,\"user_editable\":true,\"rules\":"
-	    "\"required|string|max:20\",\"field_type\":\"text\"}]}\n");
-	if (unit_sh("cd w && git add . && git commit -qm 'state' && "
-	    "git push -q origin main") != 0)
-		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	unit_rmtree(unit_root);
-	free(unit_root);
-	return 0;
+	return unit_demo_repo("propose", "apiVersion: roost/v1\nkind: Config\n"
+	    "proposals: { enabled: true }\n", NULL, 0);
 }
 
 /* Writes servers/<name>.yaml on port and pushes it. */
@@ -356,16 +317,8 @@ main(void)
 		cmocka_unit_test(test_propose__stale_kept_then_rejected),
 		cmocka_unit_test(test_propose__invalid_and_no_longer_valid),
 	};
-	char	*home;
-	int	 rc;
 
-	if ((home = unit_git_home()) == NULL)
-		return 1;
 	if (getenv("ROOST_EGGS") == NULL)
 		setenv("ROOST_EGGS", "eggs", 1);
-	rc = cmocka_run_group_tests(tests, setup, teardown);
-	if (unit_rmtree(home) != 0)
-		rc = 1;
-	free(home);
-	return rc;
+	return unit_run_git_tests(tests, setup, unit_root_teardown);
 }

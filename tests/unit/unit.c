@@ -18,6 +18,8 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "egg.h"
+#include "panel.h"
 #include "state.h"
 #include "xmalloc.h"
 
@@ -232,6 +234,23 @@ unit_git_home(void)
 	return home;
 }
 
+/* Runs tests under a git home; see unit.h. */
+int
+unit_run_git_tests_(const char *name, const struct CMUnitTest *tests,
+    size_t n, CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+	char	*home;
+	int	 rc;
+
+	if ((home = unit_git_home()) == NULL)
+		return 1;
+	rc = _cmocka_run_group_tests(name, tests, n, setup, teardown);
+	if (unit_rmtree(home) != 0)
+		rc = 1;
+	free(home);
+	return rc;
+}
+
 /* A state as text; see unit.h. */
 char *
 unit_state_text(const struct state *st, int ids)
@@ -252,4 +271,104 @@ unit_state_text(const struct state *st, int ids)
 	}
 	diags_format(st->diags, &b);
 	return buf_detach(&b);
+}
+
+/* The state-example unit_example_load loaded, and its eggs. */
+static struct state		*example_st;
+static struct egg_library	*example_eggs;
+
+/* Loads state-example; see unit.h. */
+int
+unit_example_load(struct state **stp)
+{
+	struct state_src	src;
+	struct diags		d;
+	struct rerr		err;
+
+	diags_init(&d);
+	example_eggs = egglib_new();
+	setenv("ROOST_EGGS", "eggs", 0);
+	if (egglib_load_dir(example_eggs, egglib_builtin_dir(), "eggs/",
+	    &d) < 0)
+		return -1;
+	diags_dispose(&d);
+	state_src_dir(&src, "state-example");
+	rerr_init(&err);
+	if (state_load(&example_st, &src, example_eggs, NULL, &err) != 0)
+		return -1;
+	*stp = example_st;
+	return 0;
+}
+
+/* Frees state-example; see unit.h. */
+int
+unit_example_teardown(void **state)
+{
+	state_free(example_st);
+	egglib_free(example_eggs);
+	example_st = NULL;
+	example_eggs = NULL;
+	return 0;
+}
+
+/* A demo state repository; see unit.h. */
+int
+unit_demo_repo(const char *name, const char *roost_yaml,
+    const struct unit_file *files, size_t nfiles)
+{
+	size_t	i;
+
+	if ((unit_root = unit_tmpdir(name)) == NULL)
+		return -1;
+	if (unit_sh("git init -q --bare r.git && git clone -q r.git w && "
+	    "mkdir -p w/nodes w/servers w/eggs/demo") != 0)
+		return -1;
+	unit_write("w/roost.yaml", roost_yaml);
+	unit_write("w/nodes/node-a.yaml", "apiVersion: roost/v1\nkind: Node\n"
+	    "name: node-a\naddress: 127.0.0.1\n"
+	    "ports: [\"25565-25600\"]\n"	/* ports-ok: never bound */
+	    "capacity: { memory: 16384, disk: 102400, cpu: 3200 }\n");
+	unit_write("w/eggs/demo/demo.json", "{\"meta\":{\"version\":"
+	    "\"PTDL_v2\"},\"name\":\"Demo\",\"author\":\"t@example.com\","
+	    "\"description\":\"demo\",\"docker_images\":{\"Demo\":"
+	    "\"roost/demo:latest\"},\"startup\":\"./run\",\"config\":{"
+	    "\"files\":\"{}\",\"startup\":\"{\\\"done\\\":\\\"ready\\\"}\","
+	    "\"logs\":\"{}\",\"stop\":\"^C\"},\"scripts\":{\"installation\":{"
+	    "\"script\":\"true\",\"container\":\"alpine\",\"entrypoint\":"
+	    "\"sh\"}},\"variables\":[{\"name\":\"Greeting\",\"description\":"
+	    "\"\",\"env_variable\":\"GREETING\",\"default_value\":\"hi\","
+	    "\"user_viewable\":true,\"user_editable\":true,\"rules\":"
+	    "\"required|string|max:20\",\"field_type\":\"text\"}]}\n");
+	for (i = 0; i < nfiles; i++)
+		unit_write(files[i].rel, files[i].text);
+	if (unit_sh("cd w && git add . && git commit -qm 'state' && "
+	    "git push -q origin main") != 0)
+		return -1;
+	return 0;
+}
+
+/* Removes unit_root; see unit.h. */
+int
+unit_root_teardown(void **state)
+{
+	unit_rmtree(unit_root);
+	free(unit_root);
+	return 0;
+}
+
+/* Opens a panel under unit_root; see unit.h. */
+struct panel *
+unit_panel_open(struct panel_opts *o, const char *rel)
+{
+	struct panel	*p;
+	struct rerr	 err;
+	char		*path;
+
+	xasprintf(&path, "%s/%s", unit_root, rel);
+	o->repo = path;
+	rerr_init(&err);
+	assert_rok(panel_open(&p, o, &err), &err);
+	o->repo = NULL;
+	free(path);
+	return p;
 }

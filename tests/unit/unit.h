@@ -45,6 +45,29 @@ const char	*unit_run_id(void);
 /* The fixture directory unit_sh, unit_sh_out and unit_write work in. */
 extern char	*unit_root;
 
+/*
+ * For a group setup: unit_root is a new directory with a bare state
+ * repository r.git and its clone w holding roost.yaml (roost_yaml), node
+ * node-a on 127.0.0.1 with ports 25565-25600, a repository egg demo/demo
+ * whose variable GREETING must be at most 20 characters, and the nfiles
+ * files more, committed and pushed; 0, or -1.
+ */
+struct unit_file {
+	const char	*rel;
+	const char	*text;
+};
+int		 unit_demo_repo(const char *name, const char *roost_yaml,
+		    const struct unit_file *files, size_t nfiles);
+struct panel;
+struct panel_opts;
+/*
+ * Opens the panel of o on the repository rel under unit_root (o->repo is
+ * set here); fails the test on error.
+ */
+struct panel	*unit_panel_open(struct panel_opts *o, const char *rel);
+/* A group teardown: removes unit_root and frees it; 0. */
+int		 unit_root_teardown(void **state);
+
 /* A new directory $TMPDIR/roost-<name>.XXXXXX, to free, or NULL. */
 char		*unit_tmpdir(const char *name);
 /* Removes dir and all below it; 0 or -1. */
@@ -61,6 +84,16 @@ void		 unit_assert_sh_eq(const char *want, const char *cmd);
 void		 unit_write(const char *rel, const char *text);
 /* A $HOME of the program's own with git's identity set; NULL on error. */
 char		*unit_git_home(void);
+/*
+ * cmocka_run_group_tests under a unit_git_home that is removed afterwards;
+ * the exit status (1 also when the home cannot be made or removed).
+ */
+#define unit_run_git_tests(group, setup, teardown)			\
+	unit_run_git_tests_(#group, (group),				\
+	    sizeof(group) / sizeof((group)[0]), (setup), (teardown))
+int		 unit_run_git_tests_(const char *name,
+		    const struct CMUnitTest *tests, size_t n,
+		    CMFixtureFunction setup, CMFixtureFunction teardown);
 struct state;
 /*
  * Everything a state says, as text (to free): each server as written,
@@ -68,6 +101,14 @@ struct state;
  * state's problems.
  */
 char		*unit_state_text(const struct state *st, int ids);
+/*
+ * For a group setup: loads state-example with the built-in eggs (from
+ * ./eggs unless $ROOST_EGGS says otherwise) into *stp, which
+ * unit_example_teardown frees; 0, or -1.
+ */
+int		 unit_example_load(struct state **stp);
+/* A group teardown: frees what unit_example_load loaded; 0. */
+int		 unit_example_teardown(void **state);
 
 /* Directory of the egg test corpus ($ROOST_EGG_CORPUS overrides), or NULL. */
 static inline const char *

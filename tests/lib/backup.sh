@@ -1,0 +1,67 @@
+# backup.sh: what the backup scripts that drive roostd through the state
+# repository share. Source it after roostd.sh; $S is the server under
+# test, $API the roostd API socket. start_roostd and stop_roostd here
+# replace roostd.sh's.
+#
+#   nbackups           how many backups the status lists for $S
+#   commit_at KEY      the value of KEY committed in $S's server file
+#   restore_at         the requestedAt of $S's committed restore request
+#   backup_done        true when the last backup is the one committed
+#   restore_done       true when the last restore is the one committed
+#   edit ARGS...       "roost server ARGS" on ./repo, logged to edits.log
+#   backup_is NOTE SECS RESULT
+#                      asks for a backup of $S with NOTE, waits up to
+#                      SECS for it to be done and checks its result
+#   restore_is ID SECS RESULT
+#                      the same for a restore of $S's backup ID
+#   start_roostd       starts roostd -d with ./roostd.yaml (log
+#                      roostd.log, pid $ROOSTD); waits for the API socket
+#   stop_roostd [SIG]  sends SIG (TERM) to roostd, waits for it and
+#                      removes the API socket
+#   started            when the container of $S last started
+#   listing DIR        a listing of the tree DIR but server.properties:
+#                      path, type, mode, mtime (ns), link, size, sha256
+
+nbackups() {
+	bk "len(d.get('list', []))"
+}
+commit_at() {
+	sed -n "s/^$1: \"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" "repo/servers/$S.yaml"
+}
+restore_at() {
+	sed -n 's/^  requestedAt: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "repo/servers/$S.yaml"
+}
+backup_done() {
+	test "$(bk "(d.get('lastBackup') or {}).get('requestedAt')")" = "$(commit_at backupRequestedAt)"
+}
+restore_done() {
+	test "$(bk "(d.get('lastRestore') or {}).get('requestedAt')")" = "$(restore_at)"
+}
+edit() {
+	roost server "$@" --repo repo --remote "" >>edits.log 2>&1
+}
+backup_is() {
+	edit backup $S --note "$1" && wait_for "$2" backup_done &&
+	test "$(bk 'd["lastBackup"]["result"]')" = "$3"
+}
+restore_is() {
+	edit restore $S "$1" && wait_for "$2" restore_done &&
+	test "$(bk 'd["lastRestore"]["result"]')" = "$3"
+}
+start_roostd() {
+	{ roostd -d -f roostd.yaml >>roostd.log 2>&1 & ROOSTD=$!; } &&
+	wait_for 20 test -S "$API"
+}
+stop_roostd() {
+	kill "${1:--TERM}" $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null
+	rm -f "$API"
+}
+started() {
+	docker inspect -f '{{.State.StartedAt}}' "roost-$S" 2>/dev/null
+}
+listing() {
+	(cd "$1" && find . -mindepth 1 ! -name server.properties \
+	    -printf '%p %y %m %T@ %l %s\n' | sort &&
+	    find . -type f ! -name server.properties -print0 | sort -z |
+	    xargs -0 -r sha256sum)
+}

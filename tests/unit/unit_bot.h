@@ -1,0 +1,61 @@
+/*
+ * unit_bot.h: what the unit tests of roost-bot's command handlers share.
+ * The file that includes it defines env_init, which fills the handlers'
+ * environment for its tests, and ix, which builds an interaction of a
+ * type by a user with one role (or NULL) and data JSON.
+ */
+#ifndef ROOST_UNIT_BOT_H
+#define ROOST_UNIT_BOT_H
+
+#include <cjson/cJSON.h>
+
+#include "json.h"
+#include "xmalloc.h"
+
+#include "../../bot/commands.h"
+
+static void	env_init(struct cmd_env *);
+static cJSON	*ix(int, const char *, const char *, const char *);
+
+/* A component press by user with role (or NULL) on custom_id. */
+static cJSON *
+press(const char *user, const char *role, const char *custom_id)
+{
+	char	*d;
+	cJSON	*o;
+
+	xasprintf(&d, "{\"custom_id\":\"%s\",\"component_type\":2}",
+	    custom_id);
+	o = ix(3, user, role, d);
+	free(d);
+	return o;
+}
+
+/* Runs the handler; returns the reply, the job in *job. */
+static cJSON *
+run(cJSON *in, struct cmd_job **job)
+{
+	struct cmd_env	env;
+	cJSON		*reply;
+
+	env_init(&env);
+	cmd_handle(&env, in, &reply, job);
+	cJSON_Delete(in);
+	assert_non_null(reply);
+	return reply;
+}
+
+/* Runs in, which must make no job and answer with a text holding want. */
+static void
+refused(cJSON *in, const char *want)
+{
+	struct cmd_job	*job;
+	cJSON		*r;
+
+	r = run(in, &job);
+	assert_null(job);
+	assert_contains(json_str(r, "data.content", ""), want);
+	cJSON_Delete(r);
+}
+
+#endif

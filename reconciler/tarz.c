@@ -67,12 +67,13 @@ struct tz_out {
 	struct rerr		 werr;		/* why a write failed */
 };
 
-/* The compressing stage's writer: zstd between the two stages. */
+/*
+ * The compressing stage's writer: zstd between the two stages, writing
+ * straight into the next stage's current buffer.
+ */
 struct tz_zstd {
 	ZSTD_CCtx		*cctx;
 	struct tz_out		*next;
-	char			*obuf;
-	size_t			 olen;
 };
 
 static void *
@@ -190,22 +191,24 @@ static int
 tz_zstd_write(void *arg, const void *p, size_t len, struct rerr *err)
 {
 	struct tz_zstd	*z = arg;
+	struct tz_out	*o = z->next;
 	ZSTD_inBuffer	 in = { p, len, 0 };
 	ZSTD_outBuffer	 out;
 	size_t		 left;
 	int		 end = p == NULL;
 
 	do {
-		out.dst = z->obuf;
-		out.size = z->olen;
+		if (o->fill == TARZ_OUT_BUF && tz_out_flush(o) != 0)
+			return rerr_set(err, -1, "%s", o->werr.msg);
+		out.dst = o->buf[o->cur] + o->fill;
+		out.size = TARZ_OUT_BUF - o->fill;
 		out.pos = 0;
 		left = ZSTD_compressStream2(z->cctx, &out, &in, end ?
 		    ZSTD_e_end : ZSTD_e_continue);
 		if (ZSTD_isError(left))
 			return rerr_set(err, -1, "compress the archive: %s",
 			    ZSTD_getErrorName(left));
-		if (out.pos > 0 && tz_out_put(z->next, z->obuf, out.pos) != 0)
-			return rerr_set(err, -1, "%s", z->next->werr.msg);
+		o->fill += out.pos;
 	} while (end ? left != 0 : in.pos < in.size);
 	return 0;
 }
@@ -400,8 +403,6 @@ tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
 	memset(&z, 0, sizeof(z));
 	sha = sha256_begin();
 	z.cctx = ZSTD_createCCtx();
-	z.olen = ZSTD_CStreamOutSize();
-	z.obuf = xmalloc(z.olen);
 	z.next = &zst;
 	if (z.cctx == NULL)
 		fatalx("tarz: cannot make a zstd context");
@@ -455,7 +456,6 @@ tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
 	tz_out_dispose(&tar);
 	tz_out_dispose(&zst);
 	ZSTD_freeCCtx(z.cctx);
-	free(z.obuf);
 	return rc;
 }
 

@@ -60,6 +60,7 @@ struct alerts {
 	int			 stop;
 	pthread_t		 thread;
 	int			 up;
+	char			 since[40];	/* when it started, UTC */
 };
 
 /* See alerts.h. */
@@ -113,7 +114,8 @@ alert_step(struct alert_track *t, const cJSON *status)
 			e = AE_SCHEDULE;
 		else if (bfail && strcmp(bend, t->backup_end) != 0)
 			e = AE_BACKUP;
-	}
+	} else if (bfail && t->since[0] != '\0' && strcmp(bend, t->since) >= 0)
+		e = AE_BACKUP;
 	t->sched_failures = sf;
 	snprintf(t->backup_end, sizeof(t->backup_end), "%s", bend);
 	snprintf(t->phase, sizeof(t->phase), "%s", phase);
@@ -139,6 +141,8 @@ watch_get(struct alerts *al, const char *name, int is_node)
 	al->w[al->nw].name = xstrdup(name);
 	al->w[al->nw].is_node = is_node;
 	al->w[al->nw].dirty = 1;
+	snprintf(al->w[al->nw].t.since, sizeof(al->w[al->nw].t.since), "%s",
+	    al->since);
 	return &al->w[al->nw++];
 }
 
@@ -417,8 +421,12 @@ alerts_start(struct alerts **out, const struct alerts_conf *conf,
     struct rerr *err)
 {
 	struct alerts	*al = xcalloc(1, sizeof(*al));
+	time_t		 now = time(NULL);
+	struct tm	 tm;
 
 	al->c = *conf;
+	gmtime_r(&now, &tm);
+	strftime(al->since, sizeof(al->since), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	pthread_mutex_init(&al->mu, NULL);
 	pthread_cond_init(&al->cv, NULL);
 	if (pthread_create(&al->thread, NULL, alerts_thread, al) != 0) {

@@ -61,13 +61,16 @@ struct alert_track {
 	int64_t		 restarts;	/* last container.restarts seen */
 	int64_t		 sched_failures; /* failed runs of its schedules */
 	char		 backup_end[40]; /* lastBackup.finishedAt seen */
+	char		 since[40];	/* the watcher's start, RFC 3339 UTC */
 	int		 seen;		/* a report came before */
 };
 
 /*
  * Compares status with what t remembers and updates t: the event the
- * report brings (AE_NONE for the first report, which only sets the
- * baseline).
+ * report brings. The first report only sets the baseline (AE_NONE),
+ * except for a failed backup that finished at or after t->since: a
+ * server that first shows up with it (its file and its backup request
+ * read in one pass) failed while the bot was watching.
  */
 enum alert_event alert_step(struct alert_track *t, const cJSON *status);
 

@@ -1050,6 +1050,26 @@ test_alert_steps(void **state)
 		assert_int_equal(alert_step(&t, o), seq[i].want);
 		cJSON_Delete(o);
 	}
+	/*
+	 * A first report with a failed backup: old news from before the
+	 * watcher started, news when it ended at or after that.
+	 */
+	for (i = 0; i < 3; i++) {
+		static const char *const end[] = { "2026-12-03T14:56:58Z",
+		    "2026-12-03T14:56:59Z", "2026-12-03T14:57:00Z" };
+		char	rep[256];
+
+		memset(&t, 0, sizeof(t));
+		snprintf(t.since, sizeof(t.since), "2026-12-03T14:56:59Z");
+		snprintf(rep, sizeof(rep), "{\"phase\":\"Stopped\",\"backups\":"
+		    "{\"lastBackup\":{\"result\":\"failed\",\"finishedAt\":"
+		    "\"%s\"}}}", end[i]);
+		o = cJSON_Parse(rep);
+		assert_int_equal(alert_step(&t, o), i == 0 ? AE_NONE :
+		    AE_BACKUP);
+		assert_int_equal(alert_step(&t, o), AE_NONE);	/* once */
+		cJSON_Delete(o);
+	}
 	assert_int_equal(alert_event_bit(AE_CRASHLOOP), ALERT_CRASHLOOP);
 	assert_int_equal(alert_event_bit(AE_NONE), 0);
 	assert_int_equal(alert_event_bit(AE_SCHEDULE), ALERT_SCHEDULE);

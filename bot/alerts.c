@@ -78,6 +78,21 @@ alert_event_bit(enum alert_event e)
 	}
 }
 
+/* The event of entering a failing phase; AE_NONE for any other phase. */
+static enum alert_event
+phase_event(const char *phase)
+{
+	if (strcmp(phase, "CrashLoop") == 0)
+		return AE_CRASHLOOP;
+	if (strcmp(phase, "InstallFailed") == 0)
+		return AE_INSTALL;
+	if (strcmp(phase, "Failed") == 0)
+		return AE_START;
+	if (strcmp(phase, "Crashed") == 0)
+		return AE_CRASH;
+	return AE_NONE;
+}
+
 /* See alerts.h. */
 enum alert_event
 alert_step(struct alert_track *t, const cJSON *status)
@@ -99,14 +114,8 @@ alert_step(struct alert_track *t, const cJSON *status)
 		sf += json_int64(sc, "failures", 0);
 
 	if (t->seen) {
-		if (changed && strcmp(phase, "CrashLoop") == 0)
-			e = AE_CRASHLOOP;
-		else if (changed && strcmp(phase, "InstallFailed") == 0)
-			e = AE_INSTALL;
-		else if (changed && strcmp(phase, "Failed") == 0)
-			e = AE_START;
-		else if (changed && strcmp(phase, "Crashed") == 0)
-			e = AE_CRASH;
+		if (changed && phase_event(phase) != AE_NONE)
+			e = phase_event(phase);
 		else if (restarts > t->restarts &&
 		    strcmp(t->phase, "Crashed") != 0)
 			e = AE_CRASH;	/* a crash between two reports */
@@ -114,8 +123,14 @@ alert_step(struct alert_track *t, const cJSON *status)
 			e = AE_SCHEDULE;
 		else if (bfail && strcmp(bend, t->backup_end) != 0)
 			e = AE_BACKUP;
-	} else if (bfail && t->since[0] != '\0' && strcmp(bend, t->since) >= 0)
-		e = AE_BACKUP;
+	} else if (t->since[0] != '\0') {
+		/* the first report: only what happened since the start */
+		if (strcmp(json_str(status, "lastTransitionTime", ""),
+		    t->since) >= 0)
+			e = phase_event(phase);
+		if (e == AE_NONE && bfail && strcmp(bend, t->since) >= 0)
+			e = AE_BACKUP;
+	}
 	t->sched_failures = sf;
 	snprintf(t->backup_end, sizeof(t->backup_end), "%s", bend);
 	snprintf(t->phase, sizeof(t->phase), "%s", phase);
@@ -421,12 +436,9 @@ alerts_start(struct alerts **out, const struct alerts_conf *conf,
     struct rerr *err)
 {
 	struct alerts	*al = xcalloc(1, sizeof(*al));
-	time_t		 now = time(NULL);
-	struct tm	 tm;
 
 	al->c = *conf;
-	gmtime_r(&now, &tm);
-	strftime(al->since, sizeof(al->since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	util_now_rfc3339(al->since, sizeof(al->since));
 	pthread_mutex_init(&al->mu, NULL);
 	pthread_cond_init(&al->cv, NULL);
 	if (pthread_create(&al->thread, NULL, alerts_thread, al) != 0) {

@@ -68,9 +68,9 @@ struct alert_track {
 /*
  * Compares status with what t remembers and updates t: the event the
  * report brings. The first report only sets the baseline (AE_NONE),
- * except for a failed backup that finished at or after t->since: a
- * server that first shows up with it (its file and its backup request
- * read in one pass) failed while the bot was watching.
+ * except for a failing phase entered, or a failed backup ended, at or
+ * after t->since: a server first reported that way (its file and what
+ * went wrong read in one pass) failed while the bot was watching.
  */
 enum alert_event alert_step(struct alert_track *t, const cJSON *status);
 

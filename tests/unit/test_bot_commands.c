@@ -1051,8 +1051,8 @@ test_alert_steps(void **state)
 		cJSON_Delete(o);
 	}
 	/*
-	 * A first report with a failed backup: old news from before the
-	 * watcher started, news when it ended at or after that.
+	 * A first report with a failed backup or a failing phase: old news
+	 * from before the watcher started, news at or after that.
 	 */
 	for (i = 0; i < 3; i++) {
 		static const char *const end[] = { "2026-12-03T14:56:58Z",
@@ -1068,6 +1068,16 @@ test_alert_steps(void **state)
 		assert_int_equal(alert_step(&t, o), i == 0 ? AE_NONE :
 		    AE_BACKUP);
 		assert_int_equal(alert_step(&t, o), AE_NONE);	/* once */
+		cJSON_Delete(o);
+		/* the same for a failing phase entered then */
+		memset(&t, 0, sizeof(t));
+		snprintf(t.since, sizeof(t.since), "2026-12-03T14:56:59Z");
+		snprintf(rep, sizeof(rep), "{\"phase\":\"Failed\","
+		    "\"lastTransitionTime\":\"%s\"}", end[i]);
+		o = cJSON_Parse(rep);
+		assert_int_equal(alert_step(&t, o), i == 0 ? AE_NONE :
+		    AE_START);
+		assert_int_equal(alert_step(&t, o), AE_NONE);
 		cJSON_Delete(o);
 	}
 	assert_int_equal(alert_event_bit(AE_CRASHLOOP), ALERT_CRASHLOOP);

@@ -12,7 +12,8 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t2200
+NODE=t2200-$TEST_RUN_ID
+SA=t2200-a-$TEST_RUN_ID SB=t2200-b-$TEST_RUN_ID
 API=$TRASH/api.sock
 export ROOST_EGGS=$ROOST_SRC/eggs
 read -r PORT1 PORT2 < <(free_ports 2 | xargs)
@@ -46,7 +47,7 @@ test_expect_success 'setup: two demo servers on node t2200' '
 	mkdir -p repo/nodes repo/servers &&
 	git init -q -b main repo &&
 	printf "name: $NODE\naddress: 127.0.0.1\nports: [$PORT1, $PORT2]\n" >repo/nodes/$NODE.yaml &&
-	server_file t2200-a $PORT1 && server_file t2200-b $PORT2 &&
+	server_file $SA $PORT1 && server_file $SB $PORT2 &&
 	commit "two servers" &&
 	cat >roostd.yaml <<-EOF2 &&
 	node: $NODE
@@ -65,7 +66,7 @@ test_expect_success 'setup: two demo servers on node t2200' '
 	roostd -n -f roostd.yaml &&
 	{ roostd -d -f roostd.yaml >>roostd.log 2>&1 & ROOSTD=$!; } &&
 	wait_for 20 test -S "$API" &&
-	wait_phase t2200-a Running 60 && wait_phase t2200-b Running 60
+	wait_phase $SA Running 60 && wait_phase $SB Running 60
 '
 
 test_expect_success 'the socket belongs to the configured group, mode 0660' '
@@ -73,40 +74,40 @@ test_expect_success 'the socket belongs to the configured group, mode 0660' '
 '
 
 test_expect_success 'a command through the API reaches stdin and its output comes back' '
-	test "$(post t2200-a "{\"line\":\"say hello-from-api\"}")" = 200 &&
+	test "$(post $SA "{\"line\":\"say hello-from-api\"}")" = 200 &&
 	json "d[\"who\"]" <post.out | grep -x unix:root &&
 	after=$(json "d[\"after\"]" <post.out) &&
-	wait_for 10 sh -c "docker logs roost-t2200-a 2>&1 | grep -qx hello-from-api" &&
-	wait_for 10 sh -c "curl -sf --unix-socket $API \"http://x/v1/servers/t2200-a/logs?lines=50\" | grep -qx hello-from-api" &&
-	logs t2200-a "&format=json" >l.json &&
+	wait_for 10 sh -c "docker logs roost-$SA 2>&1 | grep -qx hello-from-api" &&
+	wait_for 10 sh -c "curl -sf --unix-socket $API \"http://x/v1/servers/$SA/logs?lines=50\" | grep -qx hello-from-api" &&
+	logs $SA "&format=json" >l.json &&
 	json "[l[\"line\"] for l in d[\"lines\"] if l[\"seq\"] > $after]" <l.json | grep hello-from-api
 '
 
 test_expect_success 'roost console -c sends one line and prints what follows' '
-	roost console t2200-a --api "$API" -c "say hello-from-cli" >out 2>err &&
+	roost console $SA --api "$API" -c "say hello-from-cli" >out 2>err &&
 	grep -x hello-from-cli out &&
-	engine_log t2200-a | grep -qx hello-from-cli &&
-	roost console t2200-a --api "$API" -c "motd Console MOTD" -w 1 >out &&
+	engine_log $SA | grep -qx hello-from-cli &&
+	roost console $SA --api "$API" -c "motd Console MOTD" -w 1 >out &&
 	grep -x "MOTD set to: Console MOTD" out &&
 	wait_for 10 sh -c "curl -sf http://127.0.0.1:$PORT1/ | grep -q \"Console MOTD\""
 '
 
 test_expect_success 'roost logs shows the tail, follows new lines, strips ANSI on request' '
-	roost logs t2200-a --api "$API" -n 3 >tail &&
+	roost logs $SA --api "$API" -n 3 >tail &&
 	test "$(wc -l <tail)" = 3 &&
-	roost logs t2200-a --api "$API" -n 100 | grep -x hello-from-cli &&
-	{ roost logs t2200-a --api "$API" -f -n 0 >follow 2>&1 & FPID=$!; } &&
+	roost logs $SA --api "$API" -n 100 | grep -x hello-from-cli &&
+	{ roost logs $SA --api "$API" -f -n 0 >follow 2>&1 & FPID=$!; } &&
 	sleep 0.5 &&
-	roost console t2200-a --api "$API" -c "say followed-line" -w 0 &&
+	roost console $SA --api "$API" -c "say followed-line" -w 0 &&
 	wait_for 10 grep -qx followed-line follow &&
 	kill $FPID && wait $FPID 2>/dev/null;
 	grep -qx followed-line follow &&
-	logs t2200-a "&ansi=0" | grep -q "Demo server ready"
+	logs $SA "&ansi=0" | grep -q "Demo server ready"
 '
 
 test_expect_success 'interactive roost console: typed lines go in, output streams, Ctrl-D leaves' '
 	mkfifo in &&
-	{ timeout 60 roost console t2200-a --api "$API" <in >iout 2>ierr & CPID=$!; } &&
+	{ timeout 60 roost console $SA --api "$API" <in >iout 2>ierr & CPID=$!; } &&
 	exec 3>in &&
 	printf "say typed-one\n" >&3 &&
 	wait_for 10 grep -qx typed-one iout &&
@@ -117,82 +118,82 @@ test_expect_success 'interactive roost console: typed lines go in, output stream
 '
 
 test_expect_success 'line breaks, 513 bytes and control characters are refused; nothing reaches the server' '
-	before=$(engine_log t2200-a | wc -l) && at=$(started t2200-a) &&
+	before=$(engine_log $SA | wc -l) && at=$(started $SA) &&
 	n0=$(audit_count) &&
-	test "$(post t2200-a "{\"line\":\"say smuggle-a\\r\\nsay smuggled-1\"}")" = 400 &&
+	test "$(post $SA "{\"line\":\"say smuggle-a\\r\\nsay smuggled-1\"}")" = 400 &&
 	grep "line break" post.out &&
-	test "$(post t2200-a "{\"line\":\"say smuggle-b\\nsay smuggled-2\"}")" = 400 &&
-	test "$(post t2200-a "{\"line\":\"say smuggle-c\\rsay smuggled-3\"}")" = 400 &&
-	test "$(post t2200-a "{\"line\":\"say \\u001b[31msmuggled-4\"}")" = 400 &&
+	test "$(post $SA "{\"line\":\"say smuggle-b\\nsay smuggled-2\"}")" = 400 &&
+	test "$(post $SA "{\"line\":\"say smuggle-c\\rsay smuggled-3\"}")" = 400 &&
+	test "$(post $SA "{\"line\":\"say \\u001b[31msmuggled-4\"}")" = 400 &&
 	grep "U+001B" post.out &&
-	test "$(post t2200-a "{\"line\":\"say smuggle-d\\u0000stop\"}")" = 400 &&
-	test "$(post t2200-a "{\"line\":\"say smuggle-e\\u0085smuggled-5\"}")" = 400 &&
-	test "$(post t2200-a "{\"line\":\"\"}")" = 400 &&
+	test "$(post $SA "{\"line\":\"say smuggle-d\\u0000stop\"}")" = 400 &&
+	test "$(post $SA "{\"line\":\"say smuggle-e\\u0085smuggled-5\"}")" = 400 &&
+	test "$(post $SA "{\"line\":\"\"}")" = 400 &&
 	long="say $(head -c 509 /dev/zero | tr "\\0" x)" && test ${#long} = 513 &&
-	test "$(post t2200-a "{\"line\":\"$long\"}")" = 400 &&
+	test "$(post $SA "{\"line\":\"$long\"}")" = 400 &&
 	grep "513 bytes" post.out &&
 	ok="say $(head -c 508 /dev/zero | tr "\\0" y)" && test ${#ok} = 512 &&
-	test "$(post t2200-a "{\"line\":\"$ok\"}")" = 200 &&
-	test "$(post t2200-a "not json")" = 400 &&
-	! roost console t2200-a --api "$API" -c "$(printf "say a\033[1mb")" 2>err &&
+	test "$(post $SA "{\"line\":\"$ok\"}")" = 200 &&
+	test "$(post $SA "not json")" = 400 &&
+	! roost console $SA --api "$API" -c "$(printf "say a\033[1mb")" 2>err &&
 	grep "control character" err &&
-	wait_for 10 sh -c "docker logs roost-t2200-a 2>&1 | grep -qx ${ok#say }" &&
-	! engine_log t2200-a | grep -E "smuggle|Unknown command" &&
-	test "$(started t2200-a)" = "$at" &&
+	wait_for 10 sh -c "docker logs roost-$SA 2>&1 | grep -qx ${ok#say }" &&
+	! engine_log $SA | grep -E "smuggle|Unknown command" &&
+	test "$(started $SA)" = "$at" &&
 	test $(($(audit_count) - n0)) = 1
 '
 
 test_expect_success 'a stopped or unknown server is refused with a clear error' '
-	server_file t2200-b $PORT2 stopped && commit "stop b" &&
-	wait_phase t2200-b Stopped 30 &&
+	server_file $SB $PORT2 stopped && commit "stop b" &&
+	wait_phase $SB Stopped 30 &&
 	n0=$(audit_count) &&
-	test "$(post t2200-b "{\"line\":\"say nobody-hears\"}")" = 409 &&
+	test "$(post $SB "{\"line\":\"say nobody-hears\"}")" = 409 &&
 	grep "is not running" post.out &&
-	! roost console t2200-b --api "$API" -c "say nobody-hears" 2>err &&
-	grep "t2200-b: server \"t2200-b\" is not running" err &&
+	! roost console $SB --api "$API" -c "say nobody-hears" 2>err &&
+	grep "$SB: server \"$SB\" is not running" err &&
 	test "$(post nosuch "{\"line\":\"say x\"}")" = 404 &&
 	test "$(audit_count)" = "$n0" &&
-	server_file t2200-b $PORT2 && commit "start b" &&
-	wait_phase t2200-b Running 30 &&
-	! engine_log t2200-b | grep nobody-hears
+	server_file $SB $PORT2 && commit "start b" &&
+	wait_phase $SB Running 30 &&
+	! engine_log $SB | grep nobody-hears
 '
 
 test_expect_success 'the rate limit holds per user (20 per minute here)' '
 	n0=$(audit_count) &&
 	for i in $(seq 0 19); do
-		test "$(post t2200-b "{\"line\":\"say rate-$i\",\"who\":\"discord:555\"}")" = 200 || break
+		test "$(post $SB "{\"line\":\"say rate-$i\",\"who\":\"discord:555\"}")" = 200 || break
 		echo sent $i
 	done >sent && test "$(wc -l <sent)" = 20 &&
-	test "$(post t2200-b "{\"line\":\"say rate-over\",\"who\":\"discord:555\"}")" = 429 &&
+	test "$(post $SB "{\"line\":\"say rate-over\",\"who\":\"discord:555\"}")" = 429 &&
 	grep "rate limited" post.out &&
 	curl -s -D hdr -o /dev/null --unix-socket "$API" -H "Content-Type: application/json" \
 	    --data-binary "{\"line\":\"say rate-over\",\"who\":\"discord:555\"}" \
-	    http://x/v1/servers/t2200-b/command &&
+	    http://x/v1/servers/$SB/command &&
 	grep -i "^Retry-After: [1-9]" hdr &&
-	test "$(post t2200-b "{\"line\":\"say other-user\",\"who\":\"discord:556\"}")" = 200 &&
+	test "$(post $SB "{\"line\":\"say other-user\",\"who\":\"discord:556\"}")" = 200 &&
 	test $(($(audit_count) - n0)) = 21 &&
-	wait_for 10 sh -c "docker logs roost-t2200-b 2>&1 | grep -qx other-user" &&
-	! engine_log t2200-b | grep rate-over
+	wait_for 10 sh -c "docker logs roost-$SB 2>&1 | grep -qx other-user" &&
+	! engine_log $SB | grep rate-over
 '
 
 test_expect_success 'a member of the socket group may type, as itself; others may not' '
 	n0=$(audit_count) &&
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	    roost console t2200-b --api "$API" -c "say from-nobody" >out 2>err &&
+	    roost console $SB --api "$API" -c "say from-nobody" >out 2>err &&
 	grep -x from-nobody out &&
 	test $(($(audit_count) - n0)) = 1 &&
 	tail -n 1 data/audit.log | json "d[\"who\"], d[\"server\"], d[\"line\"]" |
-	    grep -x "unix:nobody t2200-b say from-nobody" &&
+	    grep -x "unix:nobody $SB say from-nobody" &&
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	    curl -s -o /dev/null -w "%{http_code}" --unix-socket "$API" \
 	    --data-binary "{\"line\":\"say x\",\"who\":\"unix:root\"}" \
-	    http://x/v1/servers/t2200-b/command >code &&
+	    http://x/v1/servers/$SB/command >code &&
 	test "$(cat code)" = 403 &&
 	! setpriv --reuid=daemon --regid=daemon --clear-groups \
-	    roost console t2200-b --api "$API" -c "say from-daemon" 2>err &&
+	    roost console $SB --api "$API" -c "say from-daemon" 2>err &&
 	grep "roost: cannot reach roostd" err && grep "usermod -aG roost" err &&
 	! setpriv --reuid=daemon --regid=daemon --clear-groups \
-	    roost logs t2200-b --api "$API" &&
+	    roost logs $SB --api "$API" &&
 	test $(($(audit_count) - n0)) = 1 &&
 	test "$(stat -c %a data/audit.log)" = 640
 '
@@ -215,25 +216,25 @@ test_expect_success 'the audit log has exactly one JSON line per accepted comman
 '
 
 test_expect_success 'the stop command typed in the console stops the server, not counted as a crash' '
-	at=$(started t2200-b) &&
-	roost console t2200-b --api "$API" -c stop -w 1 >out &&
+	at=$(started $SB) &&
+	roost console $SB --api "$API" -c stop -w 1 >out &&
 	grep -x "Stopping demo server" out &&
-	wait_for 30 sh -c "test \"\$(docker inspect -f {{.State.StartedAt}} roost-t2200-b)\" != \"$at\"" &&
-	wait_phase t2200-b Running 30 &&
-	roost status --api "$API" --format json t2200-b >st.json &&
+	wait_for 30 sh -c "test \"\$(docker inspect -f {{.State.StartedAt}} roost-$SB)\" != \"$at\"" &&
+	wait_phase $SB Running 30 &&
+	roost status --api "$API" --format json $SB >st.json &&
 	json "d[\"crashes\"][\"recent\"]" <st.json | grep -x 0 &&
 	json "d[\"container\"][\"restarts\"]" <st.json | grep -x 0 &&
 	tail -n 1 data/audit.log | json "d[\"line\"]" | grep -x stop
 '
 
-flood_watch() {	# samples roostd's RSS and probes t2200-b until the flood ends
+flood_watch() {	# samples roostd's RSS and probes $SB until the flood ends
 	local max=$1 i=0 answered=0 r
 	# The line after the flood may be throttled away: ask the engine's log.
-	while ! docker logs --tail 5 roost-t2200-a 2>&1 | grep -qx flood-finished; do
+	while ! docker logs --tail 5 roost-$SA 2>&1 | grep -qx flood-finished; do
 		r=$(rss_kb); [ "$r" -gt "$max" ] && max=$r
 		if [ $answered = 0 ]; then
-			post t2200-b "{\"line\":\"say still-here\",\"who\":\"probe\"}" >/dev/null &&
-			wait_for 5 sh -c "curl -sf --unix-socket $API \"http://x/v1/servers/t2200-b/logs?lines=20\" | grep -qx still-here" &&
+			post $SB "{\"line\":\"say still-here\",\"who\":\"probe\"}" >/dev/null &&
+			wait_for 5 sh -c "curl -sf --unix-socket $API \"http://x/v1/servers/$SB/logs?lines=20\" | grep -qx still-here" &&
 			answered=1
 		fi
 		i=$((i + 1))
@@ -245,18 +246,18 @@ flood_watch() {	# samples roostd's RSS and probes t2200-b until the flood ends
 
 test_expect_success 'a flood of 1,000,000 lines is throttled, memory stays bounded, the other server answers' '
 	rss0=$(rss_kb) &&
-	test "$(post t2200-a "{\"line\":\"flood 1000000\",\"who\":\"flood\"}")" = 200 &&
-	test "$(post t2200-a "{\"line\":\"say flood-finished\",\"who\":\"flood\"}")" = 200 &&
+	test "$(post $SA "{\"line\":\"flood 1000000\",\"who\":\"flood\"}")" = 200 &&
+	test "$(post $SA "{\"line\":\"say flood-finished\",\"who\":\"flood\"}")" = 200 &&
 	read -r max answered < <(flood_watch $rss0) &&
 	echo "roostd rss before ${rss0} kB, at most ${max} kB during the flood" &&
 	test "$answered" = 1 &&
 	test $((max - rss0)) -lt 32768 &&
-	test "$(post t2200-a "{\"line\":\"say after-flood\",\"who\":\"flood\"}")" = 200 &&
-	wait_for 20 sh -c "curl -sf --unix-socket $API \"http://x/v1/servers/t2200-a/logs?lines=20\" | grep -qx after-flood" &&
-	logs t2200-a "&format=json" >flood.json &&
+	test "$(post $SA "{\"line\":\"say after-flood\",\"who\":\"flood\"}")" = 200 &&
+	wait_for 20 sh -c "curl -sf --unix-socket $API \"http://x/v1/servers/$SA/logs?lines=20\" | grep -qx after-flood" &&
+	logs $SA "&format=json" >flood.json &&
 	json "len(d[\"lines\"])" <flood.json >count && test "$(cat count)" -le 1000 &&
-	logs t2200-a | grep -E "^\[roost\] [0-9]+ lines dropped: the server printed more than 2000 lines in 100 ms" &&
-	test "$(phase t2200-a)" = Running
+	logs $SA | grep -E "^\[roost\] [0-9]+ lines dropped: the server printed more than 2000 lines in 100 ms" &&
+	test "$(phase $SA)" = Running
 '
 
 test_done

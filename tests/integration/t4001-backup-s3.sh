@@ -15,7 +15,7 @@
 
 CUID=999	# the container user (roostd.yaml containerUser default)
 NODE=t4001-$TEST_RUN_ID
-S=t4001-a
+S=t4001-$TEST_RUN_ID
 API=$TRASH/api.sock
 export ROOST_EGGS=$ROOST_SRC/eggs
 PORT=$(free_port)

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "rerr.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #include "dcache.h"
@@ -630,13 +631,7 @@ dcache_exit_wait(struct dcache *c, const char *id, int ms, int *code)
 	size_t		i;
 	int		found = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	util_deadline(&ts, CLOCK_REALTIME, ms);
 	pthread_mutex_lock(&c->mtx);
 	for (;;) {
 		for (i = 0; i < DCACHE_EXITS && !found; i++)

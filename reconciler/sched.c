@@ -159,6 +159,19 @@ real_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/*
+ * Reads a timerfd's or an eventfd's counter back to 0; a failed read
+ * leaves it readable for the next poll.
+ */
+static void
+sc_drain(int fd)
+{
+	uint64_t	v;
+
+	if (read(fd, &v, sizeof(v)) == -1)
+		return;
+}
+
 static void
 sc_wake(struct sched *s)
 {
@@ -1172,7 +1185,7 @@ sc_main(void *arg)
 {
 	struct sched	*s = arg;
 	struct pollfd	 pfd[2];
-	uint64_t	 v, d;
+	uint64_t	 d;
 	int		 rounds, quit;
 
 	for (;;) {
@@ -1198,13 +1211,10 @@ sc_main(void *arg)
 			s->armed = 0;	/* fired, or the clock was set */
 		}
 		pthread_mutex_unlock(&s->mu);
-		/* drained; a failed read leaves the next poll to see it */
-		if ((pfd[0].revents & POLLIN) &&
-		    read(s->tfd, &v, sizeof(v)) == -1)
-			v = 0;
-		if ((pfd[1].revents & POLLIN) &&
-		    read(s->efd, &v, sizeof(v)) == -1)
-			v = 0;
+		if (pfd[0].revents & POLLIN)
+			sc_drain(s->tfd);
+		if (pfd[1].revents & POLLIN)
+			sc_drain(s->efd);
 	}
 	return NULL;
 }

@@ -95,7 +95,7 @@ phase_event(const char *phase)
 
 /* See alerts.h. */
 enum alert_event
-alert_step(struct alert_track *t, const cJSON *status)
+alert_step(struct alert_track *t, const cJSON *status, const char *since)
 {
 	const char		*phase = json_str(status, "phase", "");
 	int64_t			 restarts = json_int64(status,
@@ -123,12 +123,12 @@ alert_step(struct alert_track *t, const cJSON *status)
 			e = AE_SCHEDULE;
 		else if (bfail && strcmp(bend, t->backup_end) != 0)
 			e = AE_BACKUP;
-	} else if (t->since[0] != '\0') {
+	} else if (since != NULL) {
 		/* the first report: only what happened since the start */
 		if (strcmp(json_str(status, "lastTransitionTime", ""),
-		    t->since) >= 0)
+		    since) >= 0)
 			e = phase_event(phase);
-		if (e == AE_NONE && bfail && strcmp(bend, t->since) >= 0)
+		if (e == AE_NONE && bfail && strcmp(bend, since) >= 0)
 			e = AE_BACKUP;
 	}
 	t->sched_failures = sf;
@@ -156,8 +156,6 @@ watch_get(struct alerts *al, const char *name, int is_node)
 	al->w[al->nw].name = xstrdup(name);
 	al->w[al->nw].is_node = is_node;
 	al->w[al->nw].dirty = 1;
-	snprintf(al->w[al->nw].t.since, sizeof(al->w[al->nw].t.since), "%s",
-	    al->since);
 	return &al->w[al->nw++];
 }
 
@@ -313,7 +311,7 @@ look_server(struct alerts *al, size_t i, const struct state *st)
 	status = bhub_server_status(al->c.hub, w->name);
 	if (status == NULL)
 		return;
-	e = alert_step(&w->t, status);
+	e = alert_step(&w->t, status, al->since);
 	if (e == AE_NONE || srv == NULL || !srv->alerts ||
 	    (st->conf.alerts.on & alert_event_bit(e)) == 0) {
 		cJSON_Delete(status);

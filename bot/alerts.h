@@ -61,7 +61,6 @@ struct alert_track {
 	int64_t		 restarts;	/* last container.restarts seen */
 	int64_t		 sched_failures; /* failed runs of its schedules */
 	char		 backup_end[40]; /* lastBackup.finishedAt seen */
-	char		 since[40];	/* the watcher's start, RFC 3339 UTC */
 	int		 seen;		/* a report came before */
 };
 
@@ -69,10 +68,12 @@ struct alert_track {
  * Compares status with what t remembers and updates t: the event the
  * report brings. The first report only sets the baseline (AE_NONE),
  * except for a failing phase entered, or a failed backup ended, at or
- * after t->since: a server first reported that way (its file and what
- * went wrong read in one pass) failed while the bot was watching.
+ * after since (the watcher's start, RFC 3339 UTC; NULL: none): a server
+ * first reported that way (its file and what went wrong read in one
+ * pass) failed while the bot was watching.
  */
-enum alert_event alert_step(struct alert_track *t, const cJSON *status);
+enum alert_event alert_step(struct alert_track *t, const cJSON *status,
+		    const char *since);
 
 /* The ALERT_* bit an event needs in alerts.on. */
 unsigned alert_event_bit(enum alert_event e);

@@ -1047,7 +1047,7 @@ test_alert_steps(void **state)
 	memset(&t, 0, sizeof(t));
 	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
 		o = cJSON_Parse(seq[i].report);
-		assert_int_equal(alert_step(&t, o), seq[i].want);
+		assert_int_equal(alert_step(&t, o, NULL), seq[i].want);
 		cJSON_Delete(o);
 	}
 	/*
@@ -1055,29 +1055,28 @@ test_alert_steps(void **state)
 	 * from before the watcher started, news at or after that.
 	 */
 	for (i = 0; i < 3; i++) {
+		static const char *const since = "2026-12-03T14:56:59Z";
 		static const char *const end[] = { "2026-12-03T14:56:58Z",
 		    "2026-12-03T14:56:59Z", "2026-12-03T14:57:00Z" };
 		char	rep[256];
 
 		memset(&t, 0, sizeof(t));
-		snprintf(t.since, sizeof(t.since), "2026-12-03T14:56:59Z");
 		snprintf(rep, sizeof(rep), "{\"phase\":\"Stopped\",\"backups\":"
 		    "{\"lastBackup\":{\"result\":\"failed\",\"finishedAt\":"
 		    "\"%s\"}}}", end[i]);
 		o = cJSON_Parse(rep);
-		assert_int_equal(alert_step(&t, o), i == 0 ? AE_NONE :
+		assert_int_equal(alert_step(&t, o, since), i == 0 ? AE_NONE :
 		    AE_BACKUP);
-		assert_int_equal(alert_step(&t, o), AE_NONE);	/* once */
+		assert_int_equal(alert_step(&t, o, since), AE_NONE);	/* once */
 		cJSON_Delete(o);
 		/* the same for a failing phase entered then */
 		memset(&t, 0, sizeof(t));
-		snprintf(t.since, sizeof(t.since), "2026-12-03T14:56:59Z");
 		snprintf(rep, sizeof(rep), "{\"phase\":\"Failed\","
 		    "\"lastTransitionTime\":\"%s\"}", end[i]);
 		o = cJSON_Parse(rep);
-		assert_int_equal(alert_step(&t, o), i == 0 ? AE_NONE :
+		assert_int_equal(alert_step(&t, o, since), i == 0 ? AE_NONE :
 		    AE_START);
-		assert_int_equal(alert_step(&t, o), AE_NONE);
+		assert_int_equal(alert_step(&t, o, since), AE_NONE);
 		cJSON_Delete(o);
 	}
 	assert_int_equal(alert_event_bit(AE_CRASHLOOP), ALERT_CRASHLOOP);

@@ -420,7 +420,6 @@ tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
 	if (archive_write_set_format_pax(p.a) != ARCHIVE_OK ||
 	    archive_write_add_filter_none(p.a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(p.a, 0) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(p.a, 1) != ARCHIVE_OK ||
 	    archive_write_open2(p.a, &tar, NULL, tz_write_cb, NULL, NULL) !=
 	    ARCHIVE_OK)
 		rc = rerr_set(err, -1, "cannot start the archive: %s",

@@ -77,23 +77,58 @@ setup(void **state)
 	return 0;
 }
 
+/* A server name of the demo egg owned by Alice, on no node yet. */
+static void
+spec_init(struct panel_server_spec *spec, const char *name, int64_t memory)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->name = name;
+	spec->egg = egg;
+	spec->owner = "123456789012345678";
+	spec->memory = memory;
+	spec->disk = spec->cpu = -1;
+}
+
+/* Creates spec as AUTHOR with request id reqid; res and err made fresh. */
+static int
+create_spec(struct panel *p, const struct panel_server_spec *spec,
+    const char *reqid, struct panel_result *res, struct rerr *err)
+{
+	struct panel_req	req = { AUTHOR, reqid };
+
+	panel_result_init(res);
+	rerr_init(err);
+	return panel_server_create(p, &req, spec, res, err);
+}
+
 static int
 create(struct panel *p, const char *name, int64_t memory,
     const char *reqid, struct panel_result *res, struct rerr *err)
 {
 	struct panel_server_spec	 spec;
-	struct panel_req		 req = { AUTHOR, reqid };
 
-	memset(&spec, 0, sizeof(spec));
-	spec.name = name;
-	spec.egg = egg;
+	spec_init(&spec, name, memory);
 	spec.node = node;
-	spec.owner = "123456789012345678";
-	spec.memory = memory;
-	spec.disk = spec.cpu = -1;
-	panel_result_init(res);
-	rerr_init(err);
-	return panel_server_create(p, &req, &spec, res, err);
+	return create_spec(p, &spec, reqid, res, err);
+}
+
+/* Creates name with memory MiB as AUTHOR; fails the test on error. */
+static void
+create_ok(struct panel *p, const char *name, int64_t memory)
+{
+	struct panel_result	res;
+	struct rerr		err;
+
+	assert_rok(create(p, name, memory, NULL, &res, &err), &err);
+	panel_result_dispose(&res);
+}
+
+/* Creates alpha unless an earlier test did (a test may run alone). */
+static void
+have_alpha(struct panel *p)
+{
+	if (unit_sh("test -f w/servers/alpha.yaml") != 0)
+		create_ok(p, "alpha", 1024);
 }
 
 static int
@@ -105,6 +140,18 @@ set1(struct panel *p, const char *name, const char *kv, const char *reqid,
 	panel_result_init(res);
 	rerr_init(err);
 	return panel_server_set(p, &req, name, &kv, 1, res, err);
+}
+
+/* Sets name's schedules to yaml as AUTHOR; res and err made fresh. */
+static int
+schedules(struct panel *p, const char *name, const char *yaml,
+    struct panel_result *res, struct rerr *err)
+{
+	struct panel_req	req = { AUTHOR, NULL };
+
+	panel_result_init(res);
+	rerr_init(err);
+	return panel_server_set_schedules(p, &req, name, yaml, res, err);
 }
 
 static void
@@ -311,8 +358,7 @@ test_panel__invalid_refused(void **state)
 	int			 n;
 	size_t			 i, seen = 0;
 
-	if (unit_sh("test -f w/servers/alpha.yaml") != 0)
-		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
+	have_alpha(p);
 	n = count("w");
 	assert_int_equal(set1(p, "alpha", "memory=1", NULL, &res, &err),
 	    ROOST_EINVAL);
@@ -348,8 +394,7 @@ test_panel__dirty_refused(void **state)
 	struct rerr		 err;
 	int			 n;
 
-	if (unit_sh("test -f w/servers/alpha.yaml") != 0)
-		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
+	have_alpha(p);
 	n = count("w");
 	assert_int_equal(unit_sh("printf '# local\\n' >> w/servers/alpha.yaml"), 0);
 	assert_int_equal(set1(p, "alpha", "memory=3000", NULL, &res, &err),
@@ -372,8 +417,7 @@ test_panel__remote_moved(void **state)
 	struct panel_result	 res;
 	struct rerr		 err;
 
-	if (unit_sh("test -f w/servers/alpha.yaml") != 0)
-		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
+	have_alpha(p);
 	/* someone else pushes a change to another file */
 	assert_int_equal(unit_sh("git clone -q r.git other && cd other && "
 	    "printf '# elsewhere\\n' >> roost.yaml && "
@@ -399,8 +443,7 @@ test_panel__idempotent(void **state)
 	struct rerr		 err;
 	int			 n;
 
-	if (unit_sh("test -f w/servers/alpha.yaml") != 0)
-		assert_rok(create(p, "alpha", 1024, NULL, &res, &err), &err);
+	have_alpha(p);
 	assert_rok(set1(p, "alpha", "memory=2500", "1180000000000000042",
 	    &res, &err), &err);
 	assert_false(res.existing);
@@ -551,8 +594,7 @@ test_panel__revert_and_rollback(void **state)
 	const char		*kv;
 	int			 before;
 
-	assert_rok(create(p, "rho", 1024, NULL, &res, &err), &err);
-	panel_result_dispose(&res);
+	create_ok(p, "rho", 1024);
 	created = rev_of("HEAD");
 	assert_rok(set1(p, "rho", "memory=1536", NULL, &res, &err), &err);
 	panel_result_dispose(&res);
@@ -650,8 +692,7 @@ test_panel__power_delete_history(void **state)
 	struct rerr		 err;
 	size_t			 n;
 
-	assert_rok(create(p, "beta", 1024, NULL, &res, &err), &err);
-	panel_result_dispose(&res);
+	create_ok(p, "beta", 1024);
 	panel_result_init(&res);
 	assert_rok(panel_server_power(p, &req, "beta", PANEL_STOP, &res, &err),
 	    &err);
@@ -698,8 +739,7 @@ test_panel__backup_restore_requests(void **state)
 	struct panel_req	 req = { AUTHOR, NULL };
 	struct rerr		 err;
 
-	assert_rok(create(p, "delta", 1024, NULL, &res, &err), &err);
-	panel_result_dispose(&res);
+	create_ok(p, "delta", 1024);
 	panel_result_init(&res);
 	assert_rok(panel_server_backup(p, &req, "delta", "before the update",
 	    &res, &err), &err);
@@ -768,18 +808,15 @@ test_panel__schedules(void **state)
 {
 	struct panel		*p = open_panel("w", NULL);
 	struct panel_result	 res;
-	struct panel_req	 req = { AUTHOR, NULL };
 	struct rerr		 err;
 	int			 n;
 	size_t			 i, seen = 0;
 
-	assert_rok(create(p, "sched", 1024, NULL, &res, &err), &err);
-	panel_result_dispose(&res);
+	create_ok(p, "sched", 1024);
 
 	/* a valid list: committed under schedules:, the rest kept */
-	panel_result_init(&res);
 	n = count("r.git");
-	assert_rok(panel_server_set_schedules(p, &req, "sched",
+	assert_rok(schedules(p, "sched",
 	    "# nightly\n- name: nightly\n  cron: \"0 5 * * *\"\n"
 	    "  timezone: Europe/Berlin\n  tasks:\n"
 	    "    - command: \"say <Restart> \xe2\x80\xa8 soon\"\n"
@@ -795,9 +832,7 @@ test_panel__schedules(void **state)
 	panel_result_dispose(&res);
 
 	/* a bad cron: refused with the validation message, no commit */
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_set_schedules(p, &req, "sched",
+	assert_int_equal(schedules(p, "sched",
 	    "- name: bad\n  cron: \"61 * * * *\"\n  tasks: [ { restart: "
 	    "true } ]\n", &res, &err), ROOST_EINVAL);
 	assert_contains(err.msg, "nothing was committed");
@@ -810,10 +845,8 @@ test_panel__schedules(void **state)
 	panel_result_dispose(&res);
 
 	/* a start task: refused with the explanation */
-	panel_result_init(&res);
-	rerr_init(&err);
 	seen = 0;
-	assert_int_equal(panel_server_set_schedules(p, &req, "sched",
+	assert_int_equal(schedules(p, "sched",
 	    "- name: up\n  cron: \"0 6 * * *\"\n  tasks: [ { start: true } ]\n",
 	    &res, &err), ROOST_EINVAL);
 	for (i = 0; i < res.diags.n; i++)
@@ -824,22 +857,16 @@ test_panel__schedules(void **state)
 	panel_result_dispose(&res);
 
 	/* not a list, YAML that would leave its key: refused before git */
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_set_schedules(p, &req, "sched",
-	    "name: x\n", &res, &err), ROOST_EINVAL);
+	assert_int_equal(schedules(p, "sched", "name: x\n", &res, &err),
+	    ROOST_EINVAL);
 	assert_contains(err.msg, "must be a YAML list");
 	panel_result_dispose(&res);
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_set_schedules(p, &req, "sched",
-	    "- [oops\n", &res, &err), ROOST_EINVAL);
+	assert_int_equal(schedules(p, "sched", "- [oops\n", &res, &err),
+	    ROOST_EINVAL);
 	assert_contains(err.msg, "not YAML");
 	panel_result_dispose(&res);
 	/* a document end and a second key: never outside schedules: */
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_not_equal(panel_server_set_schedules(p, &req, "sched",
+	assert_int_not_equal(schedules(p, "sched",
 	    "- name: x\n  cron: \"* * * * *\"\n  tasks: [ { restart: true } ]"
 	    "\n...\nstate: stopped\n", &res, &err), 0);
 	panel_result_dispose(&res);
@@ -848,10 +875,7 @@ test_panel__schedules(void **state)
 	    0);
 
 	/* blank: the key goes (roost.yaml's defaults apply again) */
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_rok(panel_server_set_schedules(p, &req, "sched", "  \n# none\n",
-	    &res, &err), &err);
+	assert_rok(schedules(p, "sched", "  \n# none\n", &res, &err), &err);
 	assert_int_equal(count("r.git"), n + 2);
 	assert_int_equal(unit_sh("grep -q 'schedules' w/servers/sched.yaml"),
 	    1);
@@ -872,8 +896,7 @@ test_panel__sftp_and_members(void **state)
 	struct rerr		 err;
 	char			*h;
 
-	assert_rok(create(p, "gamma", 1024, NULL, &res, &err), &err);
-	panel_result_dispose(&res);
+	create_ok(p, "gamma", 1024);
 	memset(&op, 0, sizeof(op));
 	op.user = "alice";
 	op.generate = 1;
@@ -952,21 +975,13 @@ test_panel__placement(void **state)
 	struct panel			*p = open_panel("w", NULL);
 	struct panel_server_spec	 spec;
 	struct panel_result		 res;
-	struct panel_req		 req = { AUTHOR, NULL };
 	struct state			*st;
 	struct state_server		*srv;
 	struct rerr			 err;
 
 	/* no node given: the one with the most free memory that fits */
-	memset(&spec, 0, sizeof(spec));
-	spec.name = "placed";
-	spec.egg = egg;
-	spec.owner = "123456789012345678";
-	spec.memory = 3000;
-	spec.disk = spec.cpu = -1;
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_rok(panel_server_create(p, &req, &spec, &res, &err), &err);
+	spec_init(&spec, "placed", 3000);
+	assert_rok(create_spec(p, &spec, NULL, &res, &err), &err);
 	assert_contains(res.summary, "on node node-a");
 	panel_result_dispose(&res);
 	assert_rok(panel_state(p, NULL, 0, &st, &err), &err);
@@ -984,8 +999,7 @@ test_panel__placement(void **state)
 	spec.name = "onb";
 	spec.node = "node-b";
 	spec.memory = 1024;
-	panel_result_init(&res);
-	assert_rok(panel_server_create(p, &req, &spec, &res, &err), &err);
+	assert_rok(create_spec(p, &spec, NULL, &res, &err), &err);
 	assert_contains(res.summary, "on node node-b, port 27000");
 	panel_result_dispose(&res);
 
@@ -993,10 +1007,7 @@ test_panel__placement(void **state)
 	spec.name = "huge";
 	spec.node = NULL;
 	spec.memory = 1 << 20;
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_create(p, &req, &spec, &res, &err),
-	    ROOST_EINVAL);
+	assert_int_equal(create_spec(p, &spec, NULL, &res, &err), ROOST_EINVAL);
 	assert_contains(err.msg, "no node has");
 	panel_result_dispose(&res);
 
@@ -1004,18 +1015,12 @@ test_panel__placement(void **state)
 	spec.name = "noowner";
 	spec.owner = NULL;
 	spec.memory = 1024;
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_create(p, &req, &spec, &res, &err),
-	    ROOST_EINVAL);
+	assert_int_equal(create_spec(p, &spec, NULL, &res, &err), ROOST_EINVAL);
 	assert_contains(err.msg, "owner");
 	panel_result_dispose(&res);
 	spec.owner = "123456789012345678";
 	spec.node = "node-z";
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_create(p, &req, &spec, &res, &err),
-	    ROOST_EINVAL);
+	assert_int_equal(create_spec(p, &spec, NULL, &res, &err), ROOST_EINVAL);
 	assert_contains(err.msg, "node 'node-z' does not exist");
 	panel_result_dispose(&res);
 	panel_close(p);
@@ -1042,6 +1047,18 @@ test_panel__password(void **state)
 static void
 test_panel__move(void **state)
 {
+	static const struct {
+		const char	*name, *node;
+		int		 rc;
+		const char	*msg;
+	} bad[] = {
+		{ "mover", "node-z", ROOST_ENOTFOUND,
+		    "node 'node-z' does not exist" },
+		{ "mover", "node-a", ROOST_EINVAL, "already on node 'node-a'" },
+		{ "heavy", "node-b", ROOST_EINVAL,
+		    "node 'node-b' has no room for server 'heavy'" },
+		{ "mover", "../x", ROOST_EINVAL, "" },
+	};
 	struct panel		*p = open_panel("w", NULL);
 	struct panel_server_spec spec;
 	struct panel_result	 res;
@@ -1049,22 +1066,16 @@ test_panel__move(void **state)
 	struct state		*st;
 	struct state_server	*srv;
 	struct rerr		 err;
+	size_t			 i;
+	int			 rc;
 
 	/* node-b has 400 % of cpu: a server of 500 % does not fit there */
-	memset(&spec, 0, sizeof(spec));
-	spec.name = "heavy";
-	spec.egg = egg;
-	spec.owner = "123456789012345678";
+	spec_init(&spec, "heavy", 128);
 	spec.node = "node-a";
-	spec.memory = 128;
 	spec.cpu = 500;
-	spec.disk = -1;
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_rok(panel_server_create(p, &req, &spec, &res, &err), &err);
+	assert_rok(create_spec(p, &spec, NULL, &res, &err), &err);
 	panel_result_dispose(&res);
-	assert_rok(create(p, "mover", 128, "node-a", &res, &err), &err);
-	panel_result_dispose(&res);
+	create_ok(p, "mover", 128);
 	panel_result_init(&res);
 	assert_rok(panel_server_restore(p, &req, "mover", "20261202T100000Z",
 	    &res, &err), &err);
@@ -1074,30 +1085,16 @@ test_panel__move(void **state)
 	    &err);
 	panel_result_dispose(&res);
 
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_move(p, &req, "mover", "node-z", &res,
-	    &err), ROOST_ENOTFOUND);
-	assert_contains(err.msg, "node 'node-z' does not exist");
-	panel_result_dispose(&res);
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_move(p, &req, "mover", "node-a", &res,
-	    &err), ROOST_EINVAL);
-	assert_contains(err.msg, "already on node 'node-a'");
-	panel_result_dispose(&res);
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_move(p, &req, "heavy", "node-b", &res,
-	    &err), ROOST_EINVAL);
-	assert_contains(err.msg, "node 'node-b' has no room for server "
-	    "'heavy'");
-	panel_result_dispose(&res);
-	panel_result_init(&res);
-	rerr_init(&err);
-	assert_int_equal(panel_server_move(p, &req, "mover", "../x", &res,
-	    &err), ROOST_EINVAL);
-	panel_result_dispose(&res);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		panel_result_init(&res);
+		rerr_init(&err);
+		rc = panel_server_move(p, &req, bad[i].name, bad[i].node, &res,
+		    &err);
+		if (rc != bad[i].rc || strstr(err.msg, bad[i].msg) == NULL)
+			fail_msg("move %s to %s: rc %d, '%s'", bad[i].name,
+			    bad[i].node, rc, err.msg);
+		panel_result_dispose(&res);
+	}
 	unit_assert_sh_eq("", "git -C w status --porcelain");
 
 	panel_result_init(&res);

@@ -167,11 +167,8 @@ test_power_owner_and_denied(void **state)
 	struct cmd_job	*job;
 	cJSON		*r;
 
-	r = run(slash("stop", "demo", ALICE, NULL), &job);
-	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
-	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
-	assert_non_null(job);
-	assert_int_equal(job->kind, JOB_POWER);
+	job = started(slash("stop", "demo", ALICE, NULL), CB_DEFER,
+	    MSG_EPHEMERAL, JOB_POWER);
 	assert_int_equal(job->power, PANEL_STOP);
 	assert_string_equal(job->server, "demo");
 	/* the author as docs/gitops.md documents it */
@@ -180,7 +177,6 @@ test_power_owner_and_denied(void **state)
 	assert_true(strncmp(job->request_id, "discord-1", 9) == 0);
 	assert_string_equal(job->request_id + 8, job->interaction_id);
 	cmd_job_free(job);
-	cJSON_Delete(r);
 
 	/* BOB, without roles, is a member of demo with power and sftp */
 	r = run(slash("stop", "demo", BOB, NULL), &job);
@@ -299,16 +295,15 @@ test_create_flow(void **state)
 	    ""), "1024");
 	cJSON_Delete(r);
 
-	r = run(ix(5, BOB, HOST, "{\"custom_id\":\"c:m:node-b:roost/demo\","
-	    "\"components\":[{\"type\":1,\"components\":[{\"type\":4,"
+	job = started(ix(5, BOB, HOST, "{\"custom_id\":"
+	    "\"c:m:node-b:roost/demo\",\"components\":[{\"type\":1,"
+	    "\"components\":[{\"type\":4,"
 	    "\"custom_id\":\"name\",\"value\":\"mine\"}]},{\"type\":18,"
 	    "\"component\":{\"type\":4,\"custom_id\":\"memory\",\"value\":"
 	    "\" 256 \"}},{\"type\":18,\"component\":{\"type\":4,\"custom_id\":"
 	    "\"disk\",\"value\":\"512\"}},{\"type\":18,\"component\":{\"type\":"
-	    "4,\"custom_id\":\"cpu\",\"value\":\"0\"}}]}"), &job);
-	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
-	assert_non_null(job);
-	assert_int_equal(job->kind, JOB_CREATE);
+	    "4,\"custom_id\":\"cpu\",\"value\":\"0\"}}]}"), CB_DEFER,
+	    MSG_EPHEMERAL, JOB_CREATE);
 	assert_string_equal(job->server, "mine");
 	assert_string_equal(job->egg, "roost/demo");
 	assert_string_equal(job->node, "node-b");
@@ -316,7 +311,6 @@ test_create_flow(void **state)
 	assert_int_equal(job->disk, 512);
 	assert_int_equal(job->cpu, 0);
 	cmd_job_free(job);
-	cJSON_Delete(r);
 
 	/* a taken name and bad numbers are refused at once */
 	refused(modal(BOB, HOST, "c:m:-:roost/demo", "name", "demo", NULL),
@@ -481,6 +475,9 @@ test_job_messages(void **state)
 }
 
 #define COMMIT	"abcdef0123456789abcdef0123456789abcdef01"
+/* A report's revisions: COMMIT observed and applied. */
+#define OBS	"\"observedRevision\":\"" COMMIT "\",\"appliedRevision\":\"" \
+		COMMIT "\""
 
 /* The follow message of job for a report (JSON text or NULL). */
 static cJSON *
@@ -508,6 +505,37 @@ follow(const struct cmd_job *job, const struct cmd_result *res,
 	return m;
 }
 
+/*
+ * Fails unless the message of a connected follow of report contains want
+ * and settled is want_settled.
+ */
+static void
+follow_says(const struct cmd_job *job, const struct cmd_result *res,
+    const char *report, const struct cmd_progress *lines, size_t n,
+    int want_settled, const char *want)
+{
+	cJSON	*m;
+	int	 settled;
+
+	m = follow(job, res, report, lines, n, 1, 0, &settled);
+	if (settled != want_settled)
+		fail_msg("'%s': settled %d, want %d", want, settled,
+		    want_settled);
+	assert_contains(json_str(m, "content", ""), want);
+	cJSON_Delete(m);
+}
+
+/* res, committed as COMMIT for node, is one job follows. */
+static void
+followed(const struct cmd_job *job, struct cmd_result *res,
+    const char *node)
+{
+	memset(res, 0, sizeof(*res));
+	strcpy(res->commit, COMMIT);
+	res->node = xstrdup(node);
+	assert_true(cmd_job_follows(job, res));
+}
+
 static void
 test_follow_message(void **state)
 {
@@ -527,10 +555,7 @@ test_follow_message(void **state)
 
 	r = run(slash("start", "demo", ALICE, NULL), &job);
 	assert_non_null(job);
-	memset(&res, 0, sizeof(res));
-	strcpy(res.commit, COMMIT);
-	res.node = xstrdup("node-a");
-	assert_true(cmd_job_follows(job, &res));
+	followed(job, &res, "node-a");
 
 	/* nothing reported for the commit yet */
 	m = follow(job, &res, NULL, NULL, 0, 1, 0, &settled);
@@ -542,12 +567,9 @@ test_follow_message(void **state)
 	m = follow(job, &res, NULL, NULL, 0, 0, 0, &settled);
 	assert_contains(json_str(m, "content", ""), "is not connected");
 	cJSON_Delete(m);
-	m = follow(job, &res, "{\"phase\":\"Running\",\"ready\":true,"
+	follow_says(job, &res, "{\"phase\":\"Running\",\"ready\":true,"
 	    "\"observedRevision\":\"0000000000\",\"appliedRevision\":"
-	    "\"0000000000\"}", NULL, 0, 1, 0, &settled);
-	assert_false(settled);
-	assert_contains(json_str(m, "content", ""), "Waiting for node");
-	cJSON_Delete(m);
+	    "\"0000000000\"}", NULL, 0, 0, "Waiting for node");
 
 	/* pulling: the latest line in the headline, the last three below */
 	m = follow(job, &res, "{\"phase\":\"Pulling\",\"observedRevision\":"
@@ -582,11 +604,8 @@ test_follow_message(void **state)
 	free(t);
 	cJSON_Delete(m);
 
-	m = follow(job, &res, "{\"phase\":\"Starting\",\"observedRevision\":"
-	    "\"" COMMIT "\"}", NULL, 0, 1, 0, &settled);
-	assert_false(settled);
-	assert_contains(json_str(m, "content", ""), "**Starting\xe2\x80\xa6**");
-	cJSON_Delete(m);
+	follow_says(job, &res, "{\"phase\":\"Starting\",\"observedRevision\":"
+	    "\"" COMMIT "\"}", NULL, 0, 0, "**Starting\xe2\x80\xa6**");
 
 	/* running at the commit: settled, with its usage */
 	xasprintf(&rep, "{\"phase\":\"Running\",\"ready\":true,"
@@ -606,21 +625,14 @@ test_follow_message(void **state)
 	cJSON_Delete(m);
 
 	/* running before the first usage sample says so */
-	m = follow(job, &res, "{\"phase\":\"Running\",\"ready\":true,"
+	follow_says(job, &res, "{\"phase\":\"Running\",\"ready\":true,"
 	    "\"appliedRevision\":\"" COMMIT "\",\"usage\":{\"cpuPercent\":0,"
-	    "\"sampledAt\":null}}", NULL, 0, 1, 0, &settled);
-	assert_true(settled);
-	assert_contains(json_str(m, "content", ""), "no usage sample yet");
-	cJSON_Delete(m);
+	    "\"sampledAt\":null}}", NULL, 0, 1, "no usage sample yet");
 
 	/* failures say what went wrong */
-	m = follow(job, &res, "{\"phase\":\"Failed\",\"ready\":false,"
+	follow_says(job, &res, "{\"phase\":\"Failed\",\"ready\":false,"
 	    "\"message\":\"port 25600 is in use\",\"observedRevision\":\""
-	    COMMIT "\"}", NULL, 0, 1, 0, &settled);
-	assert_true(settled);
-	assert_contains(json_str(m, "content", ""),
-	    "**Failed: port 25600 is in use**");
-	cJSON_Delete(m);
+	    COMMIT "\"}", NULL, 0, 1, "**Failed: port 25600 is in use**");
 
 	/* given up while still pulling */
 	m = follow(job, &res, "{\"phase\":\"Pulling\",\"observedRevision\":\""
@@ -812,17 +824,13 @@ test_console_commands(void **state)
 	struct cmd_job	*job;
 	cJSON		*r;
 
-	r = run(slash_more("console", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"command\",\"value\":\"whitelist add Steve\"}"), &job);
-	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
-	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
-	assert_non_null(job);
-	assert_int_equal(job->kind, JOB_CONSOLE);
+	job = started(slash_more("console", "demo", ALICE, NULL, ",{\"type\":"
+	    "3,\"name\":\"command\",\"value\":\"whitelist add Steve\"}"),
+	    CB_DEFER, MSG_EPHEMERAL, JOB_CONSOLE);
 	assert_string_equal(job->line, "whitelist add Steve");
 	assert_string_equal(job->node, "node-a");
 	assert_true(CMD_JOB_CONSOLE(job->kind));
 	cmd_job_free(job);
-	cJSON_Delete(r);
 
 	/* public on request, as a boolean or as typed text */
 	r = run(slash_more("console", "demo", ALICE, NULL, ",{\"type\":3,"
@@ -1093,14 +1101,11 @@ test_backup_commands(void **state)
 	cJSON		*r;
 	char		*t;
 
-	r = run(slash_more("backup", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"note\",\"value\":\"before <the> update\"}"), &job);
-	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
-	assert_non_null(job);
-	assert_int_equal(job->kind, JOB_BACKUP);
+	job = started(slash_more("backup", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"note\",\"value\":\"before <the> update\"}"),
+	    CB_DEFER, MSG_EPHEMERAL, JOB_BACKUP);
 	assert_string_equal(job->note, "before <the> update");
 	cmd_job_free(job);
-	cJSON_Delete(r);
 	/* a member with power and sftp only may not */
 	refused(slash("backup", "demo", BOB, NULL), "`backup`");
 	refused(slash("restore", "demo", BOB, NULL), "`backup`");
@@ -1150,15 +1155,12 @@ test_backup_commands(void **state)
 	    "no longer listed");
 
 	/* the Restore button: a restore job on the message */
-	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"ro:demo:"
-	    "20261201T100000Z\",\"component_type\":2}"), &job);
-	assert_int_equal(json_int64(r, "type", 0), CB_DEFER_UPDATE);
-	assert_non_null(job);
-	assert_int_equal(job->kind, JOB_RESTORE);
+	job = started(ix(3, ALICE, NULL, "{\"custom_id\":\"ro:demo:"
+	    "20261201T100000Z\",\"component_type\":2}"), CB_DEFER_UPDATE, 0,
+	    JOB_RESTORE);
 	assert_string_equal(job->backup_id, "20261201T100000Z");
 	assert_true(job->on_message);
 	cmd_job_free(job);
-	cJSON_Delete(r);
 	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"ro:demo:../x\","
 	    "\"component_type\":2}"), "broken");
 	refused(ix(3, BOB, NULL, "{\"custom_id\":\"ro:demo:20261201T100000Z\","
@@ -1174,92 +1176,57 @@ test_backup_follow(void **state)
 	};
 	struct cmd_job		*job;
 	struct cmd_result	 res;
-	cJSON			*r, *m;
-	int			 settled;
-	const char		*obs = "\"observedRevision\":\"" COMMIT "\","
-				    "\"appliedRevision\":\"" COMMIT "\"";
-	char			 rep[1024];
+	cJSON			*r;
 
 	r = run(slash("backup", "demo", ALICE, NULL), &job);
 	cJSON_Delete(r);
-	memset(&res, 0, sizeof(res));
-	strcpy(res.commit, COMMIT);
+	followed(job, &res, "node-a");
 	strcpy(res.at, "2026-12-02T10:00:01Z");
-	res.node = xstrdup("node-a");
-	assert_true(cmd_job_follows(job, &res));
 
 	/* the last backup is an older request's */
-	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
+	follow_says(job, &res, "{\"phase\":\"Running\"," OBS ",\"backups\":"
 	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"
-	    "\"2026-12-02T10:00:00Z\",\"result\":\"succeeded\",\"id\":\"old\"}}}",
-	    obs);
-	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
-	assert_false(settled);
-	assert_contains(json_str(m, "content", ""), "Waiting for node "
-	    "`node-a` to start the backup");
-	cJSON_Delete(m);
-	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
-	    "{\"running\":\"backup\"}}", obs);
-	m = follow(job, &res, rep, prog, 1, 1, 0, &settled);
-	assert_false(settled);
-	assert_contains(json_str(m, "content", ""), "Backing up");
-	assert_contains(json_str(m, "content", ""), "1200 files, 300 MiB");
-	cJSON_Delete(m);
-	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
+	    "\"2026-12-02T10:00:00Z\",\"result\":\"succeeded\",\"id\":"
+	    "\"old\"}}}", NULL, 0, 0,
+	    "Waiting for node `node-a` to start the backup");
+	follow_says(job, &res, "{\"phase\":\"Running\"," OBS ",\"backups\":"
+	    "{\"running\":\"backup\"}}", prog, 1, 0,
+	    "Backing up\xe2\x80\xa6 `1200 files, 300 MiB`");
+	follow_says(job, &res, "{\"phase\":\"Running\"," OBS ",\"backups\":"
 	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"
 	    "\"2026-12-02T10:00:01Z\",\"result\":\"succeeded\",\"id\":"
-	    "\"20261202T100002Z\",\"size\":3145728,\"entries\":40}}}", obs);
-	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
-	assert_true(settled);
-	assert_contains(json_str(m, "content", ""), "Backup "
-	    "`20261202T100002Z` taken \xc2\xb7 3 MiB \xc2\xb7 40 files");
-	cJSON_Delete(m);
+	    "\"20261202T100002Z\",\"size\":3145728,\"entries\":40}}}", NULL,
+	    0, 1, "Backup `20261202T100002Z` taken \xc2\xb7 3 MiB \xc2\xb7 "
+	    "40 files");
 	/* the node went on to a later commit: the result still counts */
-	m = follow(job, &res, "{\"phase\":\"Running\",\"appliedRevision\":"
+	follow_says(job, &res, "{\"phase\":\"Running\",\"appliedRevision\":"
 	    "\"0123456789\",\"observedRevision\":\"0123456789\",\"backups\":"
 	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"
 	    "\"2026-12-02T10:00:02Z\",\"result\":\"succeeded\",\"id\":"
-	    "\"later\",\"size\":1000,\"entries\":4}}}", NULL, 0, 1, 0,
-	    &settled);
-	assert_true(settled);
-	assert_contains(json_str(m, "content", ""), "Backup `later` taken "
-	    "\xc2\xb7 1 KiB");
-	cJSON_Delete(m);
-	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
+	    "\"later\",\"size\":1000,\"entries\":4}}}", NULL, 0, 1,
+	    "Backup `later` taken \xc2\xb7 1 KiB");
+	follow_says(job, &res, "{\"phase\":\"Running\"," OBS ",\"backups\":"
 	    "{\"running\":null,\"lastBackup\":{\"requestedAt\":"
 	    "\"2026-12-02T10:00:01Z\",\"result\":\"failed\",\"message\":"
-	    "\"no space left on `device`\"}}}", obs);
-	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
-	assert_true(settled);
-	assert_contains(json_str(m, "content", ""), "Backup failed: no space "
-	    "left on 'device'");
-	cJSON_Delete(m);
+	    "\"no space left on `device`\"}}}", NULL, 0, 1,
+	    "Backup failed: no space left on 'device'");
 	cmd_job_free(job);
 
 	/* a restore is done once the server is back */
 	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"ro:demo:"
 	    "20261201T100000Z\",\"component_type\":2}"), &job);
 	cJSON_Delete(r);
-	snprintf(rep, sizeof(rep), "{\"phase\":\"Stopped\",\"reason\":"
-	    "\"Progressing\",%s,\"backups\":{\"running\":\"restore\"}}", obs);
-	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
-	assert_false(settled);
-	assert_contains(json_str(m, "content", ""), "Restoring");
-	cJSON_Delete(m);
-	snprintf(rep, sizeof(rep), "{\"phase\":\"Starting\",%s,\"backups\":"
+	follow_says(job, &res, "{\"phase\":\"Stopped\",\"reason\":"
+	    "\"Progressing\"," OBS ",\"backups\":{\"running\":\"restore\"}}",
+	    NULL, 0, 0, "Restoring");
+	follow_says(job, &res, "{\"phase\":\"Starting\"," OBS ",\"backups\":"
 	    "{\"running\":null,\"lastRestore\":{\"requestedAt\":"
-	    "\"2026-12-02T10:00:01Z\",\"result\":\"succeeded\"}}}", obs);
-	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
-	assert_false(settled);
-	assert_contains(json_str(m, "content", ""), "Restored from "
-	    "`20261201T100000Z`; Starting");
-	cJSON_Delete(m);
-	snprintf(rep, sizeof(rep), "{\"phase\":\"Running\",%s,\"backups\":"
+	    "\"2026-12-02T10:00:01Z\",\"result\":\"succeeded\"}}}", NULL, 0, 0,
+	    "Restored from `20261201T100000Z`; Starting");
+	follow_says(job, &res, "{\"phase\":\"Running\"," OBS ",\"backups\":"
 	    "{\"running\":null,\"lastRestore\":{\"requestedAt\":"
-	    "\"2026-12-02T10:00:01Z\",\"result\":\"succeeded\"}}}", obs);
-	m = follow(job, &res, rep, NULL, 0, 1, 0, &settled);
-	assert_true(settled);
-	cJSON_Delete(m);
+	    "\"2026-12-02T10:00:01Z\",\"result\":\"succeeded\"}}}", NULL, 0, 1,
+	    "");
 	cmd_job_free(job);
 	cmd_result_dispose(&res);
 }
@@ -1287,14 +1254,10 @@ test_move_commands(void **state)
 	refused(slash_more("move", "demo", BOB, NULL, ",{\"type\":3,"
 	    "\"name\":\"node\",\"value\":\"node-b\"}"), "`edit`");
 
-	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:node-b\","
-	    "\"component_type\":2}"), &job);
-	assert_int_equal(json_int64(r, "type", 0), CB_DEFER_UPDATE);
-	assert_non_null(job);
-	assert_int_equal(job->kind, JOB_MOVE);
+	job = started(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:node-b\","
+	    "\"component_type\":2}"), CB_DEFER_UPDATE, 0, JOB_MOVE);
 	assert_string_equal(job->node, "node-b");
 	cmd_job_free(job);
-	cJSON_Delete(r);
 	refused(ix(3, BOB, NULL, "{\"custom_id\":\"mv:demo:node-b\","
 	    "\"component_type\":2}"), "`edit`");
 	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:nowhere\","
@@ -1311,10 +1274,7 @@ test_move_commands(void **state)
 		r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:node-b\","
 		    "\"component_type\":2}"), &job);
 		cJSON_Delete(r);
-		memset(&res, 0, sizeof(res));
-		strcpy(res.commit, COMMIT);
-		res.node = xstrdup("node-b");
-		assert_true(cmd_job_follows(job, &res));
+		followed(job, &res, "node-b");
 		m = follow(job, &res, "{\"phase\":\"Transferring\","
 		    "\"observedRevision\":\"" COMMIT "\",\"transfer\":"
 		    "{\"from\":\"node-a\",\"message\":\"waiting for the "

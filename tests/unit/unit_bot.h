@@ -45,6 +45,28 @@ run(cJSON *in, struct cmd_job **job)
 	return reply;
 }
 
+/*
+ * Runs in, which must answer with type and message flags (0: none) and
+ * make a job of kind; the job, to free. A failure names the caller's line.
+ */
+#define started(in, type, flags, kind)					\
+	started_((in), (type), (flags), (kind), __FILE__, __LINE__)
+static struct cmd_job *
+started_(cJSON *in, int type, int flags, enum cmd_kind kind,
+    const char *file, int line)
+{
+	struct cmd_job	*job;
+	cJSON		*r;
+
+	r = run(in, &job);
+	_assert_int_equal(json_int64(r, "type", 0), type, file, line);
+	_assert_int_equal(json_int64(r, "data.flags", 0), flags, file, line);
+	_assert_true(job != NULL, "job", file, line);
+	_assert_int_equal(job->kind, kind, file, line);
+	cJSON_Delete(r);
+	return job;
+}
+
 /* Runs in, which must make no job and answer with a text holding want. */
 static void
 refused(cJSON *in, const char *want)

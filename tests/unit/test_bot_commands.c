@@ -333,27 +333,33 @@ test_create_flow(void **state)
 	    "100000000000000000000000", NULL), "memory must be at most 16777216");
 }
 
+/* ALICE's /server vars server:demo set:kv. */
+static cJSON *
+vars_set(const char *kv)
+{
+	char	*more;
+	cJSON	*o;
+
+	xasprintf(&more, ",{\"type\":3,\"name\":\"set\",\"value\":\"%s\"}",
+	    kv);
+	o = slash_more("vars", "demo", ALICE, NULL, more);
+	free(more);
+	return o;
+}
+
 static void
 test_vars_rules(void **state)
 {
 	struct cmd_job	*job;
-	cJSON		*in, *r;
+	cJSON		*r;
 
-	in = ix(2, ALICE, NULL, "{\"name\":\"server\",\"options\":[{\"type\":1,"
-	    "\"name\":\"vars\",\"options\":[{\"type\":3,\"name\":\"server\","
-	    "\"value\":\"demo\"},{\"type\":3,\"name\":\"set\",\"value\":"
-	    "\"MAX_PLAYERS=500\"}]}]}");
-	r = run(in, &job);
+	r = run(vars_set("MAX_PLAYERS=500"), &job);
 	assert_null(job);
 	assert_contains(json_str(r, "data.content", ""), "MAX_PLAYERS");
 	assert_contains(json_str(r, "data.content", ""), "Nothing was changed");
 	cJSON_Delete(r);
 
-	in = ix(2, ALICE, NULL, "{\"name\":\"server\",\"options\":[{\"type\":1,"
-	    "\"name\":\"vars\",\"options\":[{\"type\":3,\"name\":\"server\","
-	    "\"value\":\"demo\"},{\"type\":3,\"name\":\"set\",\"value\":"
-	    "\"MAX_PLAYERS=20 MOTD=hi\"}]}]}");
-	r = run(in, &job);
+	r = run(vars_set("MAX_PLAYERS=20 MOTD=hi"), &job);
 	assert_non_null(job);
 	assert_int_equal(job->nkv, 2);
 	assert_string_equal(job->kv[0], "MAX_PLAYERS=20");
@@ -364,11 +370,7 @@ test_vars_rules(void **state)
 	cJSON_Delete(r);
 
 	/* a server field as a variable name is refused, command and modal */
-	in = ix(2, ALICE, NULL, "{\"name\":\"server\",\"options\":[{\"type\":1,"
-	    "\"name\":\"vars\",\"options\":[{\"type\":3,\"name\":\"server\","
-	    "\"value\":\"demo\"},{\"type\":3,\"name\":\"set\",\"value\":"
-	    "\"owner=" BOB "\"}]}]}");
-	refused(in, "not a variable name");
+	refused(vars_set("owner=" BOB), "not a variable name");
 	refused(modal(ALICE, NULL, "v:demo", "node", "node-b", NULL),
 	    "not a variable name");
 	r = run(modal(ALICE, NULL, "v:demo", "MOTD", "hey", NULL), &job);
@@ -1427,11 +1429,8 @@ test_schedule_run_button(void **state)
 	cJSON		*r, *m;
 
 	/* the owner: a schedule run job for the console workers */
-	r = run(press(VOWNER, NULL, "sr:vanilla:nightly-restart"), &job);
-	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
-	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
-	assert_non_null(job);
-	assert_int_equal(job->kind, JOB_SCHEDULE_RUN);
+	job = started(press(VOWNER, NULL, "sr:vanilla:nightly-restart"),
+	    CB_DEFER, MSG_EPHEMERAL, JOB_SCHEDULE_RUN);
 	assert_true(CMD_JOB_CONSOLE(job->kind));
 	assert_string_equal(job->server, "vanilla");
 	assert_string_equal(job->node, "node-b");
@@ -1458,7 +1457,6 @@ test_schedule_run_button(void **state)
 	    "\"vanilla\" has no schedule");
 	cJSON_Delete(m);
 	cmd_job_free(job);
-	cJSON_Delete(r);
 
 	/* an admin may too */
 	r = run(press(ADMIN, ADMIN, "sr:vanilla:backup"), &job);
@@ -1510,18 +1508,13 @@ test_schedules_modal(void **state)
 	    "`edit`");
 
 	/* the submit: a git job with the typed text, answered later */
-	r = run(modal(VOWNER, NULL, "sm:vanilla", "yaml", "- name: x\\n"
+	job = started(modal(VOWNER, NULL, "sm:vanilla", "yaml", "- name: x\\n"
 	    "  cron: \\\"* * * * *\\\"\\n  tasks: [ { command: \\\"say <hi>\\\" } ]",
-	    NULL), &job);
-	assert_int_equal(json_int64(r, "type", 0), CB_DEFER);
-	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
-	assert_non_null(job);
-	assert_int_equal(job->kind, JOB_SCHEDULES);
+	    NULL), CB_DEFER, MSG_EPHEMERAL, JOB_SCHEDULES);
 	assert_false(CMD_JOB_CONSOLE(job->kind));
 	assert_string_equal(job->server, "vanilla");
 	assert_string_equal(job->yaml, "- name: x\n  cron: \"* * * * *\"\n"
 	    "  tasks: [ { command: \"say <hi>\" } ]");
-	cJSON_Delete(r);
 	{
 		struct cmd_env		env;
 		struct cmd_result	res;

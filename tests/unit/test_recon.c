@@ -377,6 +377,19 @@ t_wait_phase(struct t *t, const char *name, const char *phase, int secs)
 	fail_msg("%s: waited %d s for %s, phase is %s", name, secs, phase, p);
 }
 
+/*
+ * The first revision, rev1: server name running on port with 128 MiB and
+ * vars (or NULL), applied and waited for until it is in phase.
+ */
+static void
+t_first(struct t *t, const char *name, int port, const char *vars,
+    const char *phase)
+{
+	t_server(t, name, port, 128, "running", vars, NULL);
+	assert_int_equal(t_pass(t, "rev1"), 0);
+	t_wait_phase(t, name, phase, 60);
+}
+
 static void
 t_idle(struct t *t)
 {
@@ -458,29 +471,42 @@ t_http_get(int port, const char *path)
 	return body;
 }
 
-static int
-t_has_env(const struct docker_container *c, struct t *t, const char *kv)
+/* The docker CLI's answer for a --format template, or NULL. */
+static char *
+t_docker_format(const char *ref, const char *fmt)
 {
 	struct buf	 out;
-	struct rerr	 err;
-	char		*cmd;
-	int		 hit;
+	char		*cmd, line[4096];
 	FILE		*fp;
-	char		 line[4096];
+	int		 st;
 
-	/* docker.h does not expose Config.Env: ask the CLI. */
-	xasprintf(&cmd, "docker inspect --format '{{range .Config.Env}}"
-	    "{{println .}}{{end}}' %s", c->id);
+	xasprintf(&cmd, "docker inspect --format '%s' %s 2>/dev/null", fmt,
+	    ref);
 	fp = popen(cmd, "r");
 	free(cmd);
 	assert_non_null(fp);
 	buf_init(&out, 0);
 	while (fgets(line, sizeof(line), fp) != NULL)
 		buf_puts(&out, line);
-	pclose(fp);
-	rerr_init(&err);
-	hit = strstr(out.data ? out.data : "", kv) != NULL;
-	buf_dispose(&out);
+	st = pclose(fp);
+	if (st != 0) {
+		buf_dispose(&out);
+		return NULL;
+	}
+	return buf_detach(&out);
+}
+
+static int
+t_has_env(const struct docker_container *c, struct t *t, const char *kv)
+{
+	char	*env;
+	int	 hit;
+
+	/* docker.h does not expose Config.Env: ask the CLI. */
+	env = t_docker_format(c->id,
+	    "{{range .Config.Env}}{{println .}}{{end}}");
+	hit = env != NULL && strstr(env, kv) != NULL;
+	free(env);
 	return hit;
 }
 
@@ -520,9 +546,7 @@ test_recon__create_running_and_noop(void **state)
 	uint64_t		 writes;
 	int			 changes;
 
-	t_server(t, SN("alpha"), 31101, 128, "running", "MOTD: first", NULL);
-	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, SN("alpha"), "Running", 60);
+	t_first(t, SN("alpha"), 31101, "MOTD: first", "Running");
 
 	/* The port answers with the file the install script wrote. */
 	body = t_http_get(t_port(t, 31101), "/installs.txt");
@@ -613,9 +637,7 @@ test_recon__limits_live_and_recreate(void **state)
 	char			*id, *started;
 	int64_t			 mem;
 
-	t_server(t, SN("beta"), 31111, 128, "running", "MOTD: one", NULL);
-	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, SN("beta"), "Running", 60);
+	t_first(t, SN("beta"), 31111, "MOTD: one", "Running");
 	assert_int_equal(t_inspect(t, SN("beta"), &c), 0);
 	id = xstrdup(c.id);
 	started = xstrdup(c.started_at);
@@ -672,9 +694,7 @@ test_recon__stop_start_restart_once(void **state)
 	struct docker_container	 c;
 	char			*started;
 
-	t_server(t, SN("gamma"), 31121, 128, "running", NULL, NULL);
-	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, SN("gamma"), "Running", 60);
+	t_first(t, SN("gamma"), 31121, NULL, "Running");
 
 	t_server(t, SN("gamma"), 31121, 128, "stopped", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev2"), 0);
@@ -728,9 +748,7 @@ test_recon__reinstall_once(void **state)
 	struct t		*t = *state;
 	char		*path, *text;
 
-	t_server(t, SN("delta"), 31131, 128, "running", NULL, NULL);
-	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, SN("delta"), "Running", 60);
+	t_first(t, SN("delta"), 31131, NULL, "Running");
 	xasprintf(&path, "%s/volumes/%s/installs.txt", t->data,
 	    SN("delta"));
 	text = t_read(path);
@@ -762,9 +780,7 @@ test_recon__install_failure(void **state)
 	struct docker_container	 c;
 	cJSON			*j;
 
-	t_server(t, SN("eps"), 31141, 128, "running", "INSTALL_EXIT: 3", NULL);
-	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, SN("eps"), "InstallFailed", 60);
+	t_first(t, SN("eps"), 31141, "INSTALL_EXIT: 3", "InstallFailed");
 	j = t_status(t, SN("eps"));
 	assert_int_equal(json_int64(j, "install.exitCode", 0), 3);
 	assert_string_equal(json_str(j, "install.result", ""), "failed");
@@ -878,9 +894,7 @@ test_recon__empty_revision_refused(void **state)
 	struct docker_container	 c;
 	cJSON			*j;
 
-	t_server(t, SN("only"), 31171, 128, "running", NULL, NULL);
-	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, SN("only"), "Running", 60);
+	t_first(t, SN("only"), 31171, NULL, "Running");
 
 	t_unlink(t, t_rel("servers/%s.yaml", SN("only")));
 	assert_int_equal(t_pass(t, "rev2"), ROOST_EDENIED);
@@ -907,9 +921,7 @@ test_recon__drift_healed(void **state)
 	struct rerr		 err;
 	char			*id;
 
-	t_server(t, SN("drift"), 31181, 128, "running", NULL, NULL);
-	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, SN("drift"), "Running", 60);
+	t_first(t, SN("drift"), 31181, NULL, "Running");
 	assert_int_equal(t_inspect(t, SN("drift"), &c), 0);
 	id = xstrdup(c.id);
 	docker_container_dispose(&c);
@@ -981,9 +993,7 @@ test_recon__foreign_namesake_kept(void **state)
 	    " >/dev/null", SN("alien"), SN("alien"), t->node, SN("alien"));
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
-	t_server(t, SN("alien"), 31183, 128, "running", NULL, NULL);
-	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, SN("alien"), "Failed", 60);
+	t_first(t, SN("alien"), 31183, NULL, "Failed");
 	p = t_phase(t, SN("alien"));
 	assert_non_null(strstr(p, "belongs to roost node"));
 	assert_non_null(strstr(p, "-other'"));
@@ -1050,9 +1060,7 @@ test_recon__logs(void **state)
 	struct buf	 b;
 	struct rerr	 err;
 
-	t_server(t, SN("talk"), 31195, 128, "running", NULL, NULL);
-	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, SN("talk"), "Running", 60);
+	t_first(t, SN("talk"), 31195, NULL, "Running");
 	rerr_init(&err);
 	assert_rok(recon_command(t->r, SN("talk"), "say roost was here", &err),
 	    &err);
@@ -1077,9 +1085,7 @@ test_recon__disk_limit_and_usage(void **state)
 	char		*path;
 	int		 i;
 
-	t_server(t, SN("disk"), 31197, 128, "running", NULL, NULL);
-	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, SN("disk"), "Running", 60);
+	t_first(t, SN("disk"), 31197, NULL, "Running");
 
 	/* Usage is sampled while it runs. */
 	for (i = 0; i < 100; i++) {
@@ -1170,31 +1176,6 @@ t_hostile(struct t *t, const char *name, int code)
 	    vars, NULL);
 }
 
-/* The docker CLI's answer for a --format template, or NULL. */
-static char *
-t_docker_format(const char *ref, const char *fmt)
-{
-	struct buf	 out;
-	char		*cmd, line[4096];
-	FILE		*fp;
-	int		 st;
-
-	xasprintf(&cmd, "docker inspect --format '%s' %s 2>/dev/null", fmt,
-	    ref);
-	fp = popen(cmd, "r");
-	free(cmd);
-	assert_non_null(fp);
-	buf_init(&out, 0);
-	while (fgets(line, sizeof(line), fp) != NULL)
-		buf_puts(&out, line);
-	st = pclose(fp);
-	if (st != 0) {
-		buf_dispose(&out);
-		return NULL;
-	}
-	return buf_detach(&out);
-}
-
 /*
  * Waits until the volume of name exists (its installer started), then
  * puts in it a socket, a character device and root-owned directories and
@@ -1230,9 +1211,7 @@ t_leave_root_things(struct t *t, const char *name)
 	assert_int_equal(util_mkdir_p(p, 0755), 0);
 	free(p);
 	xasprintf(&p, "%s/a/b/c/root-file", vol);
-	fd = open(p, O_WRONLY | O_CREAT, 0644);
-	assert_true(fd >= 0);
-	close(fd);
+	fd_put(p);
 	free(p);
 	free(vol);
 }
@@ -1275,7 +1254,7 @@ test_recon__installer_hardened(void **state)
 	struct t	*t = *state;
 	cJSON		*j;
 	char		*host, *p;
-	int		 i, fd;
+	int		 i;
 
 	t_write(t, "eggs/test/hostile.yaml", hostile_egg);
 	t_hostile(t, SN("hard-ok"), 0);
@@ -1305,9 +1284,7 @@ test_recon__installer_hardened(void **state)
 
 		t_leave_root_things(t, name);
 		xasprintf(&p, "%s/volumes/%s/go", t->data, name);
-		fd = open(p, O_WRONLY | O_CREAT, 0644);
-		assert_true(fd >= 0);
-		close(fd);
+		fd_put(p);
 		free(p);
 	}
 	t_wait_phase(t, SN("hard-ok"), "Running", 60);

@@ -1540,34 +1540,26 @@ test_schedules_modal(void **state)
 	cmd_job_free(job);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_power_owner_and_denied),
-		cmocka_unit_test(test_create_flow),
-		cmocka_unit_test(test_vars_rules),
-		cmocka_unit_test(test_author_names),
-		cmocka_unit_test(test_status_embed),
-		cmocka_unit_test(test_autocomplete),
-		cmocka_unit_test(test_job_messages),
-		cmocka_unit_test(test_definitions_and_bar),
-		cmocka_unit_test(test_follow_message),
-		cmocka_unit_test(test_follow_settled),
-		cmocka_unit_test(test_status_view),
-		cmocka_unit_test(test_modal_bounds_from_table),
-		cmocka_unit_test(test_console_commands),
-		cmocka_unit_test(test_console_messages),
-		cmocka_unit_test(test_alert_steps),
-		cmocka_unit_test(test_backup_commands),
-		cmocka_unit_test(test_backup_follow),
-		cmocka_unit_test(test_move_commands),
-		cmocka_unit_test(test_schedules_list),
-		cmocka_unit_test(test_schedules_cut),
-		cmocka_unit_test(test_schedule_run_button),
-		cmocka_unit_test(test_schedules_modal),
-	};
-
-	return cmocka_run_group_tests(tests, setup,
-	    unit_example_teardown);
-}
+UNIT_MAIN(setup, unit_example_teardown,
+    cmocka_unit_test(test_power_owner_and_denied),
+    cmocka_unit_test(test_create_flow),
+    cmocka_unit_test(test_vars_rules),
+    cmocka_unit_test(test_author_names),
+    cmocka_unit_test(test_status_embed),
+    cmocka_unit_test(test_autocomplete),
+    cmocka_unit_test(test_job_messages),
+    cmocka_unit_test(test_definitions_and_bar),
+    cmocka_unit_test(test_follow_message),
+    cmocka_unit_test(test_follow_settled),
+    cmocka_unit_test(test_status_view),
+    cmocka_unit_test(test_modal_bounds_from_table),
+    cmocka_unit_test(test_console_commands),
+    cmocka_unit_test(test_console_messages),
+    cmocka_unit_test(test_alert_steps),
+    cmocka_unit_test(test_backup_commands),
+    cmocka_unit_test(test_backup_follow),
+    cmocka_unit_test(test_move_commands),
+    cmocka_unit_test(test_schedules_list),
+    cmocka_unit_test(test_schedules_cut),
+    cmocka_unit_test(test_schedule_run_button),
+    cmocka_unit_test(test_schedules_modal))

@@ -214,12 +214,5 @@ test_bot_hub__spoof_and_flood(void **state)
 	bhub_stop(h);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bot_hub__spoof_and_flood),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_bot_hub__spoof_and_flood))

@@ -331,15 +331,7 @@ test_review_messages(void **state)
 	cmd_job_free(aj);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_who_may_propose),
-		cmocka_unit_test(test_approve_reject_buttons),
-		cmocka_unit_test(test_review_messages),
-	};
-
-	return cmocka_run_group_tests(tests, setup,
-	    unit_example_teardown);
-}
+UNIT_MAIN(setup, unit_example_teardown,
+    cmocka_unit_test(test_who_may_propose),
+    cmocka_unit_test(test_approve_reject_buttons),
+    cmocka_unit_test(test_review_messages))

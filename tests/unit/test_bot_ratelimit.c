@@ -137,17 +137,10 @@ test_gateway_send_limit(void **state)
 	assert_true(gw_send_slot(times, &pos, 61001) > 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_route_keys),
-		cmocka_unit_test(test_bucket_from_headers),
-		cmocka_unit_test(test_inflight_counts),
-		cmocka_unit_test(test_429_retry_after),
-		cmocka_unit_test(test_global),
-		cmocka_unit_test(test_gateway_send_limit),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_route_keys),
+    cmocka_unit_test(test_bucket_from_headers),
+    cmocka_unit_test(test_inflight_counts),
+    cmocka_unit_test(test_429_retry_after),
+    cmocka_unit_test(test_global),
+    cmocka_unit_test(test_gateway_send_limit))

@@ -675,30 +675,23 @@ test_cfgfile__corpus_eggs(void **state)
 	diags_dispose(&d);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cfgfile__expand_both_dialects),
-		cmocka_unit_test(test_cfgfile__properties_keeps_comments),
-		cmocka_unit_test(test_cfgfile__properties_if_value),
-		cmocka_unit_test(test_cfgfile__file_parser_prefix_lines),
-		cmocka_unit_test(test_cfgfile__ini_sections),
-		cmocka_unit_test(test_cfgfile__json_paths_and_types),
-		cmocka_unit_test(test_cfgfile__yaml_keeps_layout),
-		cmocka_unit_test(test_cfgfile__xml_elements),
-		cmocka_unit_test(test_cfgfile__apply_refuses_symlinks),
-		cmocka_unit_test(test_cfgfile__apply_fifo_never_blocks),
-		cmocka_unit_test(test_cfgfile__apply_temp_link_not_followed),
-		cmocka_unit_test(test_cfgfile__apply_absolute_and_escaping_paths),
-		cmocka_unit_test(test_cfgfile__relpath_rules),
-		cmocka_unit_test(test_cfgfile__json_regex_condition),
-		cmocka_unit_test(test_cfgfile__yaml_wildcards_and_indexes),
-		cmocka_unit_test(test_cfgfile__yaml_condition_in_place),
-		cmocka_unit_test(test_cfgfile__properties_and_ini_regex_condition),
-		cmocka_unit_test(test_cfgfile__xml_create_attributes_wildcards),
-		cmocka_unit_test(test_cfgfile__corpus_eggs),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_cfgfile__expand_both_dialects),
+    cmocka_unit_test(test_cfgfile__properties_keeps_comments),
+    cmocka_unit_test(test_cfgfile__properties_if_value),
+    cmocka_unit_test(test_cfgfile__file_parser_prefix_lines),
+    cmocka_unit_test(test_cfgfile__ini_sections),
+    cmocka_unit_test(test_cfgfile__json_paths_and_types),
+    cmocka_unit_test(test_cfgfile__yaml_keeps_layout),
+    cmocka_unit_test(test_cfgfile__xml_elements),
+    cmocka_unit_test(test_cfgfile__apply_refuses_symlinks),
+    cmocka_unit_test(test_cfgfile__apply_fifo_never_blocks),
+    cmocka_unit_test(test_cfgfile__apply_temp_link_not_followed),
+    cmocka_unit_test(test_cfgfile__apply_absolute_and_escaping_paths),
+    cmocka_unit_test(test_cfgfile__relpath_rules),
+    cmocka_unit_test(test_cfgfile__json_regex_condition),
+    cmocka_unit_test(test_cfgfile__yaml_wildcards_and_indexes),
+    cmocka_unit_test(test_cfgfile__yaml_condition_in_place),
+    cmocka_unit_test(test_cfgfile__properties_and_ini_regex_condition),
+    cmocka_unit_test(test_cfgfile__xml_create_attributes_wildcards),
+    cmocka_unit_test(test_cfgfile__corpus_eggs))

@@ -481,21 +481,14 @@ test_console__subscribe_and_wait(void **state)
 	console_free(con);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_console__ring_bounds_lines),
-		cmocka_unit_test(test_console__ring_bounds_bytes),
-		cmocka_unit_test(test_console__strip_ansi),
-		cmocka_unit_test(test_console__utf8),
-		cmocka_unit_test(test_console__input_rules),
-		cmocka_unit_test(test_console__rate_limit),
-		cmocka_unit_test(test_console__throttle),
-		cmocka_unit_test(test_console__memory_bounded),
-		cmocka_unit_test(test_console__command_and_audit),
-		cmocka_unit_test(test_console__subscribe_and_wait),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_console__ring_bounds_lines),
+    cmocka_unit_test(test_console__ring_bounds_bytes),
+    cmocka_unit_test(test_console__strip_ansi),
+    cmocka_unit_test(test_console__utf8),
+    cmocka_unit_test(test_console__input_rules),
+    cmocka_unit_test(test_console__rate_limit),
+    cmocka_unit_test(test_console__throttle),
+    cmocka_unit_test(test_console__memory_bounded),
+    cmocka_unit_test(test_console__command_and_audit),
+    cmocka_unit_test(test_console__subscribe_and_wait))

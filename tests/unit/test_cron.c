@@ -503,22 +503,15 @@ test_threads(void **state)
 	}
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_fields),
-		cmocka_unit_test(test_parse_macros),
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_next_basic),
-		cmocka_unit_test(test_next_day_or),
-		cmocka_unit_test(test_next_leap),
-		cmocka_unit_test(test_next_dst_berlin),
-		cmocka_unit_test(test_next_dst_new_york),
-		cmocka_unit_test(test_next_dst_lord_howe),
-		cmocka_unit_test(test_tz),
-		cmocka_unit_test(test_threads),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_parse_fields),
+    cmocka_unit_test(test_parse_macros),
+    cmocka_unit_test(test_parse_errors),
+    cmocka_unit_test(test_next_basic),
+    cmocka_unit_test(test_next_day_or),
+    cmocka_unit_test(test_next_leap),
+    cmocka_unit_test(test_next_dst_berlin),
+    cmocka_unit_test(test_next_dst_new_york),
+    cmocka_unit_test(test_next_dst_lord_howe),
+    cmocka_unit_test(test_tz),
+    cmocka_unit_test(test_threads))

@@ -460,20 +460,13 @@ test_cspec__sha256(void **state)
 	    "a33ce45964ff2167f6ecedd419db06c1");
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cspec__identity_and_labels),
-		cmocka_unit_test(test_cspec__hardening),
-		cmocka_unit_test(test_cspec__limits),
-		cmocka_unit_test(test_cspec__install_limits_and_plan),
-		cmocka_unit_test(test_cspec__ports),
-		cmocka_unit_test(test_cspec__env),
-		cmocka_unit_test(test_cspec__hash),
-		cmocka_unit_test(test_cspec__no_image),
-		cmocka_unit_test(test_cspec__sha256),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_cspec__identity_and_labels),
+    cmocka_unit_test(test_cspec__hardening),
+    cmocka_unit_test(test_cspec__limits),
+    cmocka_unit_test(test_cspec__install_limits_and_plan),
+    cmocka_unit_test(test_cspec__ports),
+    cmocka_unit_test(test_cspec__env),
+    cmocka_unit_test(test_cspec__hash),
+    cmocka_unit_test(test_cspec__no_image),
+    cmocka_unit_test(test_cspec__sha256))

@@ -1122,25 +1122,18 @@ test_docker__cache_periodic_relist(void **state)
 	dcache_free(c);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_docker__ping_version_info),
-		cmocka_unit_test(test_docker__json_getters),
-		cmocka_unit_test(test_docker__create_body),
-		cmocka_unit_test(test_docker__lifecycle),
-		cmocka_unit_test(test_docker__errors),
-		cmocka_unit_test(test_docker__image_and_network),
-		cmocka_unit_test(test_docker__events),
-		cmocka_unit_test(test_docker__cache_relist),
-		cmocka_unit_test(test_docker__cache_events),
-		cmocka_unit_test(test_docker__cache_primary),
-		cmocka_unit_test(test_docker__tty_console),
-		cmocka_unit_test(test_docker__stop_and_rename),
-		cmocka_unit_test(test_docker__cache_periodic_relist),
-		cmocka_unit_test(test_docker__runtime_refollow),
-	};
-
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
-}
+UNIT_MAIN(group_setup, group_teardown,
+    cmocka_unit_test(test_docker__ping_version_info),
+    cmocka_unit_test(test_docker__json_getters),
+    cmocka_unit_test(test_docker__create_body),
+    cmocka_unit_test(test_docker__lifecycle),
+    cmocka_unit_test(test_docker__errors),
+    cmocka_unit_test(test_docker__image_and_network),
+    cmocka_unit_test(test_docker__events),
+    cmocka_unit_test(test_docker__cache_relist),
+    cmocka_unit_test(test_docker__cache_events),
+    cmocka_unit_test(test_docker__cache_primary),
+    cmocka_unit_test(test_docker__tty_console),
+    cmocka_unit_test(test_docker__stop_and_rename),
+    cmocka_unit_test(test_docker__cache_periodic_relist),
+    cmocka_unit_test(test_docker__runtime_refollow))

@@ -1051,32 +1051,25 @@ test_egg__library_override_and_duplicates(void **state)
 	free(dir);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_egg__corpus_roundtrip),
-		cmocka_unit_test(test_egg__ptdl_v2_vanilla),
-		cmocka_unit_test(test_egg__ptdl_v1_single_image_and_int_bools),
-		cmocka_unit_test(test_egg__plcn_v3_yaml_icon_and_lists),
-		cmocka_unit_test(test_egg__stop_forms),
-		cmocka_unit_test(test_egg__done_forms_and_duplicates),
-		cmocka_unit_test(test_egg__odd_rules),
-		cmocka_unit_test(test_egg__rules),
-		cmocka_unit_test(test_egg__bad_eggs_have_positions),
-		cmocka_unit_test(test_egg__variable_names),
-		cmocka_unit_test(test_egg__single_startup_label),
-		cmocka_unit_test(test_egg__builtin_library),
-		cmocka_unit_test(test_egg__index_table),
-		cmocka_unit_test(test_egg__formats_in_detail),
-		cmocka_unit_test(test_egg__json_escapes),
-		cmocka_unit_test(test_egg__hidden_breaks_roundtrip),
-		cmocka_unit_test(test_egg__repeated_keys),
-		cmocka_unit_test(test_egg__regex_translation),
-		cmocka_unit_test(test_egg__more_rules),
-		cmocka_unit_test(test_egg__bad_shapes),
-		cmocka_unit_test(test_egg__library_override_and_duplicates),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_egg__corpus_roundtrip),
+    cmocka_unit_test(test_egg__ptdl_v2_vanilla),
+    cmocka_unit_test(test_egg__ptdl_v1_single_image_and_int_bools),
+    cmocka_unit_test(test_egg__plcn_v3_yaml_icon_and_lists),
+    cmocka_unit_test(test_egg__stop_forms),
+    cmocka_unit_test(test_egg__done_forms_and_duplicates),
+    cmocka_unit_test(test_egg__odd_rules),
+    cmocka_unit_test(test_egg__rules),
+    cmocka_unit_test(test_egg__bad_eggs_have_positions),
+    cmocka_unit_test(test_egg__variable_names),
+    cmocka_unit_test(test_egg__single_startup_label),
+    cmocka_unit_test(test_egg__builtin_library),
+    cmocka_unit_test(test_egg__index_table),
+    cmocka_unit_test(test_egg__formats_in_detail),
+    cmocka_unit_test(test_egg__json_escapes),
+    cmocka_unit_test(test_egg__hidden_breaks_roundtrip),
+    cmocka_unit_test(test_egg__repeated_keys),
+    cmocka_unit_test(test_egg__regex_translation),
+    cmocka_unit_test(test_egg__more_rules),
+    cmocka_unit_test(test_egg__bad_shapes),
+    cmocka_unit_test(test_egg__library_override_and_duplicates))

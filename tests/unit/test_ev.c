@@ -119,14 +119,7 @@ test_ev__wakeup_from_thread(void **state)
 	ev_free(ev);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ev__fd_and_periodic_timer),
-		cmocka_unit_test(test_ev__signal),
-		cmocka_unit_test(test_ev__wakeup_from_thread),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_ev__fd_and_periodic_timer),
+    cmocka_unit_test(test_ev__signal),
+    cmocka_unit_test(test_ev__wakeup_from_thread))

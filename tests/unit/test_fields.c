@@ -284,15 +284,8 @@ test_fields__bot_yaml(void **state)
 	assert_true(state_snowflake_valid("112345678901234567"));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fields__types_and_durations),
-		cmocka_unit_test(test_fields__problems_with_places),
-		cmocka_unit_test(test_fields__roostd_yaml),
-		cmocka_unit_test(test_fields__bot_yaml),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_fields__types_and_durations),
+    cmocka_unit_test(test_fields__problems_with_places),
+    cmocka_unit_test(test_fields__roostd_yaml),
+    cmocka_unit_test(test_fields__bot_yaml))

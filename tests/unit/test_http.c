@@ -388,17 +388,10 @@ test_http__escape(void **state)
 	free(s);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_http__status_and_headers),
-		cmocka_unit_test(test_http__methods_and_keepalive),
-		cmocka_unit_test(test_http__streaming),
-		cmocka_unit_test(test_http__limits_and_failures),
-		cmocka_unit_test(test_http__unix_socket),
-		cmocka_unit_test(test_http__escape),
-	};
-
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
-}
+UNIT_MAIN(group_setup, group_teardown,
+    cmocka_unit_test(test_http__status_and_headers),
+    cmocka_unit_test(test_http__methods_and_keepalive),
+    cmocka_unit_test(test_http__streaming),
+    cmocka_unit_test(test_http__limits_and_failures),
+    cmocka_unit_test(test_http__unix_socket),
+    cmocka_unit_test(test_http__escape))

@@ -147,14 +147,7 @@ test_sha256__fips(void **state)
 	    "27ae41e4649b934ca495991b7852b855");
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hubproto__frames),
-		cmocka_unit_test(test_ws__queue),
-		cmocka_unit_test(test_sha256__fips),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_hubproto__frames),
+    cmocka_unit_test(test_ws__queue),
+    cmocka_unit_test(test_sha256__fips))

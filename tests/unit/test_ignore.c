@@ -176,14 +176,7 @@ test_ignore__git_oracle(void **state)
 	free(dir);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ignore__table),
-		cmocka_unit_test(test_ignore__bounds_and_text),
-		cmocka_unit_test(test_ignore__git_oracle),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_ignore__table),
+    cmocka_unit_test(test_ignore__bounds_and_text),
+    cmocka_unit_test(test_ignore__git_oracle))

@@ -580,27 +580,20 @@ test_plan__transferring(void **state)
 	run_case(&c);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plan__create_install_start),
-		cmocka_unit_test(test_plan__converged_is_empty),
-		cmocka_unit_test(test_plan__adopt),
-		cmocka_unit_test(test_plan__recreate_and_update),
-		cmocka_unit_test(test_plan__start_stop),
-		cmocka_unit_test(test_plan__holds),
-		cmocka_unit_test(test_plan__one_shots),
-		cmocka_unit_test(test_plan__prune),
-		cmocka_unit_test(test_plan__empty_node),
-		cmocka_unit_test(test_plan__invalid_server),
-		cmocka_unit_test(test_plan__duplicates),
-		cmocka_unit_test(test_plan__observed_unsorted),
-		cmocka_unit_test(test_plan__order),
-		cmocka_unit_test(test_plan__limits_differ),
-		cmocka_unit_test(test_plan__move_out),
-		cmocka_unit_test(test_plan__transferring),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_plan__create_install_start),
+    cmocka_unit_test(test_plan__converged_is_empty),
+    cmocka_unit_test(test_plan__adopt),
+    cmocka_unit_test(test_plan__recreate_and_update),
+    cmocka_unit_test(test_plan__start_stop),
+    cmocka_unit_test(test_plan__holds),
+    cmocka_unit_test(test_plan__one_shots),
+    cmocka_unit_test(test_plan__prune),
+    cmocka_unit_test(test_plan__empty_node),
+    cmocka_unit_test(test_plan__invalid_server),
+    cmocka_unit_test(test_plan__duplicates),
+    cmocka_unit_test(test_plan__observed_unsorted),
+    cmocka_unit_test(test_plan__order),
+    cmocka_unit_test(test_plan__limits_differ),
+    cmocka_unit_test(test_plan__move_out),
+    cmocka_unit_test(test_plan__transferring))

@@ -447,20 +447,13 @@ test_parts__dir_ensure(void **state)
 	free(d);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parts__done_match),
-		cmocka_unit_test(test_parts__disk_usage),
-		cmocka_unit_test(test_parts__disk_usage_sparse),
-		cmocka_unit_test(test_parts__disk_usage_deep),
-		cmocka_unit_test(test_parts__write_atomic_planted),
-		cmocka_unit_test(test_parts__trash),
-		cmocka_unit_test(test_parts__rmtree_no_follow),
-		cmocka_unit_test(test_parts__install_marker),
-		cmocka_unit_test(test_parts__dir_ensure),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_parts__done_match),
+    cmocka_unit_test(test_parts__disk_usage),
+    cmocka_unit_test(test_parts__disk_usage_sparse),
+    cmocka_unit_test(test_parts__disk_usage_deep),
+    cmocka_unit_test(test_parts__write_atomic_planted),
+    cmocka_unit_test(test_parts__trash),
+    cmocka_unit_test(test_parts__rmtree_no_follow),
+    cmocka_unit_test(test_parts__install_marker),
+    cmocka_unit_test(test_parts__dir_ensure))

@@ -161,16 +161,9 @@ test_sched__new_schedule(void **state)
 	check(c, sizeof(c) / sizeof(c[0]));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sched__berlin_spring_forward),
-		cmocka_unit_test(test_sched__berlin_fall_back),
-		cmocka_unit_test(test_sched__new_york_fall_back),
-		cmocka_unit_test(test_sched__new_york_spring_forward),
-		cmocka_unit_test(test_sched__new_schedule),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_sched__berlin_spring_forward),
+    cmocka_unit_test(test_sched__berlin_fall_back),
+    cmocka_unit_test(test_sched__new_york_fall_back),
+    cmocka_unit_test(test_sched__new_york_spring_forward),
+    cmocka_unit_test(test_sched__new_schedule))

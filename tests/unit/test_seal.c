@@ -455,18 +455,11 @@ test_seal__state_rules(void **state)
 	free(dir);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seal__roundtrip_each_node),
-		cmocka_unit_test(test_seal__damaged_truncated_rotated),
-		cmocka_unit_test(test_seal__parse_errors),
-		cmocka_unit_test(test_seal__seal_refuses),
-		cmocka_unit_test(test_seal__key_files),
-		cmocka_unit_test(test_seal__mac_and_names),
-		cmocka_unit_test(test_seal__state_rules),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_seal__roundtrip_each_node),
+    cmocka_unit_test(test_seal__damaged_truncated_rotated),
+    cmocka_unit_test(test_seal__parse_errors),
+    cmocka_unit_test(test_seal__seal_refuses),
+    cmocka_unit_test(test_seal__key_files),
+    cmocka_unit_test(test_seal__mac_and_names),
+    cmocka_unit_test(test_seal__state_rules))

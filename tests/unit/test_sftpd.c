@@ -131,15 +131,8 @@ test_match_covers(void **state)
 	assert_int_equal(sftpd_match_covers(pats + 7, 2, "config"), 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_startups_parse),
-		cmocka_unit_test(test_startups_drop),
-		cmocka_unit_test(test_source_key),
-		cmocka_unit_test(test_match_covers),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_startups_parse),
+    cmocka_unit_test(test_startups_drop),
+    cmocka_unit_test(test_source_key),
+    cmocka_unit_test(test_match_covers))

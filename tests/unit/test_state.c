@@ -868,26 +868,19 @@ test_state__threads_same_result(void **state)
 	free(root);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state__example_fields),
-		cmocka_unit_test(test_state__invalid_corpus),
-		cmocka_unit_test(test_state__bad_server_isolated),
-		cmocka_unit_test(test_state__limits_table),
-		cmocka_unit_test(test_state__no_servers_directory),
-		cmocka_unit_test(test_state__cache_skips_unchanged),
-		cmocka_unit_test(test_state__writer_roundtrip),
-		cmocka_unit_test(test_state__pathological_sizes),
-		cmocka_unit_test(test_state__names_and_ids),
-		cmocka_unit_test(test_state__public_address),
-		cmocka_unit_test(test_yedit__keeps_the_rest),
-		cmocka_unit_test(test_yedit__hidden_breaks_escaped),
-		cmocka_unit_test(test_yedit__delete_and_errors),
-		cmocka_unit_test(test_state__schedules_defaults),
-		cmocka_unit_test(test_state__threads_same_result),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+    cmocka_unit_test(test_state__example_fields),
+    cmocka_unit_test(test_state__invalid_corpus),
+    cmocka_unit_test(test_state__bad_server_isolated),
+    cmocka_unit_test(test_state__limits_table),
+    cmocka_unit_test(test_state__no_servers_directory),
+    cmocka_unit_test(test_state__cache_skips_unchanged),
+    cmocka_unit_test(test_state__writer_roundtrip),
+    cmocka_unit_test(test_state__pathological_sizes),
+    cmocka_unit_test(test_state__names_and_ids),
+    cmocka_unit_test(test_state__public_address),
+    cmocka_unit_test(test_yedit__keeps_the_rest),
+    cmocka_unit_test(test_yedit__hidden_breaks_escaped),
+    cmocka_unit_test(test_yedit__delete_and_errors),
+    cmocka_unit_test(test_state__schedules_defaults),
+    cmocka_unit_test(test_state__threads_same_result))

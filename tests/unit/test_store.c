@@ -202,15 +202,8 @@ test_store__new_id(void **state)
 		assert_string_not_equal(id, first);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_store__write_list_read_remove),
-		cmocka_unit_test(test_store__interrupted_writes),
-		cmocka_unit_test(test_store__hostile_names),
-		cmocka_unit_test(test_store__new_id),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+    cmocka_unit_test(test_store__write_list_read_remove),
+    cmocka_unit_test(test_store__interrupted_writes),
+    cmocka_unit_test(test_store__hostile_names),
+    cmocka_unit_test(test_store__new_id))

@@ -281,15 +281,8 @@ test_tarz__target_fails(void **state)
 	close(rfd);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tarz__round_trip),
-		cmocka_unit_test(test_tarz__ignore),
-		cmocka_unit_test(test_tarz__hostile),
-		cmocka_unit_test(test_tarz__target_fails),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown,
+    cmocka_unit_test(test_tarz__round_trip),
+    cmocka_unit_test(test_tarz__ignore),
+    cmocka_unit_test(test_tarz__hostile),
+    cmocka_unit_test(test_tarz__target_fails))

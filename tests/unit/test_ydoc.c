@@ -317,24 +317,17 @@ test_diag__format_and_json(void **state)
 	diags_dispose(&d);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ydoc__positions_and_ranges),
-		cmocka_unit_test(test_ydoc__utf8_offsets),
-		cmocka_unit_test(test_ydoc__duplicate_key_refused),
-		cmocka_unit_test(test_ydoc__duplicates_allowed_by_flag),
-		cmocka_unit_test(test_ydoc__unicode_breaks_keep_offsets),
-		cmocka_unit_test(test_ydoc__long_line_is_linear),
-		cmocka_unit_test(test_ydoc__node_cap),
-		cmocka_unit_test(test_ydoc__syntax_error_position),
-		cmocka_unit_test(test_ydoc__alias_refused),
-		cmocka_unit_test(test_ydoc__nulls_and_empty),
-		cmocka_unit_test(test_ydoc__second_document_refused),
-		cmocka_unit_test(test_ydoc__complex_key_refused),
-		cmocka_unit_test(test_diag__format_and_json),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+    cmocka_unit_test(test_ydoc__positions_and_ranges),
+    cmocka_unit_test(test_ydoc__utf8_offsets),
+    cmocka_unit_test(test_ydoc__duplicate_key_refused),
+    cmocka_unit_test(test_ydoc__duplicates_allowed_by_flag),
+    cmocka_unit_test(test_ydoc__unicode_breaks_keep_offsets),
+    cmocka_unit_test(test_ydoc__long_line_is_linear),
+    cmocka_unit_test(test_ydoc__node_cap),
+    cmocka_unit_test(test_ydoc__syntax_error_position),
+    cmocka_unit_test(test_ydoc__alias_refused),
+    cmocka_unit_test(test_ydoc__nulls_and_empty),
+    cmocka_unit_test(test_ydoc__second_document_refused),
+    cmocka_unit_test(test_ydoc__complex_key_refused),
+    cmocka_unit_test(test_diag__format_and_json))

@@ -35,6 +35,19 @@
 } while (0)
 
 /*
+ * The main() of a test program: runs the cmocka tests given after setup
+ * and teardown (group fixtures, or NULL) as the group "tests".
+ */
+#define UNIT_MAIN(setup, teardown, ...)					\
+int									\
+main(void)								\
+{									\
+	const struct CMUnitTest tests[] = { __VA_ARGS__ };		\
+									\
+	return cmocka_run_group_tests(tests, (setup), (teardown));	\
+}
+
+/*
  * A port the kernel chose (bind to port 0), free for TCP and UDP on
  * 127.0.0.1; two runs of the suite never share one.
  */

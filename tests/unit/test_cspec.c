@@ -446,18 +446,7 @@ test_cspec__no_image(void **state)
 static void
 test_cspec__sha256(void **state)
 {
-	char	hex[65];
-
-	cspec_sha256_hex("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
-	    "b00361a396177a9cb410ff61f20015ad");
-	cspec_sha256_hex("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
-	    "27ae41e4649b934ca495991b7852b855");
-	cspec_sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-	    56, hex);
-	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039"
-	    "a33ce45964ff2167f6ecedd419db06c1");
+	unit_assert_sha256(cspec_sha256_hex);
 }
 
 UNIT_MAIN(NULL, NULL,

@@ -837,11 +837,7 @@ test_egg__hidden_breaks_roundtrip(void **state)
 	assert_string_equal(a->name, "x\xe2\x80\xa8startup: rm -rf /");
 	buf_init(&w, 0);
 	egg_write_yaml(a, &w);
-	assert_null(strstr(buf_str(&w), "\xe2\x80\xa8"));
-	assert_null(strstr(buf_str(&w), "\xe2\x80\xa9"));
-	assert_null(strstr(buf_str(&w), "\xc2\x85"));
-	assert_null(strstr(buf_str(&w), "\xef\xbb\xbf"));
-	assert_null(strstr(buf_str(&w), "\x01"));
+	unit_assert_no_hidden(buf_str(&w));
 	assert_non_null(strstr(buf_str(&w), "name: \"x\\Lstartup: rm -rf /\""));
 	if (egg_load(&b, "back.yaml", buf_str(&w), w.len, &d) != 0)
 		fail_msg("round trip: %s", d.n ? d.v[0].msg : "?");

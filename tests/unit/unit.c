@@ -277,6 +277,51 @@ unit_state_text(const struct state *st, int ids)
 static struct state		*example_st;
 static struct egg_library	*example_eggs;
 
+/* Checks a SHA-256 against FIPS 180-2's examples; see unit.h. */
+void
+unit_assert_sha256(void (*fn)(const void *, size_t, char [65]))
+{
+	static const struct {
+		const char	*in, *want;
+	} v[] = {
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223"
+		    "b00361a396177a9cb410ff61f20015ad" },
+		{ "", "e3b0c44298fc1c149afbf4c8996fb924"
+		    "27ae41e4649b934ca495991b7852b855" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		    "248d6a61d20638b8e5c026930c3e6039"
+		    "a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	char	hex[65];
+	size_t	i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		fn(v[i].in, strlen(v[i].in), hex);
+		if (strcmp(hex, v[i].want) != 0)
+			fail_msg("sha256 '%s': %s, want %s", v[i].in, hex,
+			    v[i].want);
+	}
+}
+
+/* Fails on characters that break or hide text; see unit.h. */
+void
+unit_assert_no_hidden(const char *text)
+{
+	static const char	*const hidden[] = { "\xe2\x80\xa8",
+				    "\xe2\x80\xa9", "\xc2\x85", "\xc2\x9b",
+				    "\xef\xbb\xbf" };
+	const unsigned char	*p;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+		if (strstr(text, hidden[i]) != NULL)
+			fail_msg("'%s' holds %s", text, hidden[i]);
+	for (p = (const unsigned char *)text; *p != '\0'; p++)
+		if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
+			fail_msg("'%s' holds control character 0x%02x", text,
+			    *p);
+}
+
 /* Loads state-example; see unit.h. */
 int
 unit_example_load(struct state **stp)

@@ -93,6 +93,15 @@ char		*unit_sh_out(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 /* Fails unless cmd, run in unit_root, prints want. */
 void		 unit_assert_sh_eq(const char *want, const char *cmd);
+/*
+ * Fails if text holds what would break a line or hide itself when read:
+ * U+2028, U+2029, NEL, CSI, a byte order mark, or a control character
+ * other than tab and newline.
+ */
+void		 unit_assert_no_hidden(const char *text);
+/* Fails unless fn, a SHA-256 in hex, gives FIPS 180-2's digests. */
+void		 unit_assert_sha256(void (*fn)(const void *, size_t,
+		    char [65]));
 /* Writes text to rel under unit_root. */
 void		 unit_write(const char *rel, const char *text);
 /* A $HOME of the program's own with git's identity set; NULL on error. */

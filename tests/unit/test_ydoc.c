@@ -22,6 +22,18 @@ parse_ok(const char *text)
 	return doc;
 }
 
+/* Parses len bytes of text as path, which must be refused; problems in d. */
+static void
+refused(struct diags *d, const char *path, const char *text, size_t len)
+{
+	struct ydoc	*doc;
+
+	diags_init(d);
+	assert_int_equal(ydoc_parse(&doc, path, text, len, d), ROOST_EINVAL);
+	assert_null(doc);
+	assert_true(d->n >= 1);
+}
+
 /* Fails unless n exists and its bytes in text are want. */
 static void
 assert_span(const char *text, const struct ydoc_node *n, const char *want)
@@ -74,34 +86,25 @@ static void
 test_ydoc__duplicate_key_refused(void **state)
 {
 	struct diags	 d;
-	struct ydoc	*doc;
 	const char	*text = "a: 1\nb:\n  c: 2\n  d: 3\n  c: 4\na: 5\n";
 	const char	*json = "{\"name\": \"x\", \"name\": \"y\"}";
 
 	/* The second value would hide below the first in a review. */
-	diags_init(&d);
-	assert_int_equal(ydoc_parse(&doc, "t.yaml", text, strlen(text), &d),
-	    ROOST_EINVAL);
-	assert_null(doc);
-	assert_true(d.n >= 1);
+	refused(&d, "t.yaml", text, strlen(text));
 	assert_int_equal(d.v[0].line, 5);
 	assert_int_equal(d.v[0].col, 3);
 	assert_contains(d.v[0].msg, "key 'c' appears twice");
 	assert_contains(d.v[0].msg, "first at t.yaml:3:3");
 	diags_dispose(&d);
 
-	diags_init(&d);
-	assert_int_equal(ydoc_parse(&doc, "egg.json", json, strlen(json), &d),
-	    ROOST_EINVAL);
+	refused(&d, "egg.json", json, strlen(json));
 	assert_contains(d.v[0].msg, "first at egg.json:1:2");
 	assert_int_equal(d.v[0].col, 15);
 	diags_dispose(&d);
 
 	/* A key spelled with an invisible line break is shown escaped. */
-	diags_init(&d);
 	text = "\"a\\Lb\": 1\n\"a\\Lb\": 2\n";
-	assert_int_equal(ydoc_parse(&doc, "t.yaml", text, strlen(text), &d),
-	    ROOST_EINVAL);
+	refused(&d, "t.yaml", text, strlen(text));
 	assert_contains(d.v[0].msg, "'a\\u2028b'");
 	diags_dispose(&d);
 }
@@ -183,7 +186,6 @@ test_ydoc__node_cap(void **state)
 {
 	struct buf	 b;
 	struct diags	 d;
-	struct ydoc	*doc;
 	size_t		 i;
 
 	/* 200,000 keys in one map: past the cap, with file and place. */
@@ -191,10 +193,7 @@ test_ydoc__node_cap(void **state)
 	buf_puts(&b, "variables:\n");
 	for (i = 0; i < 200000; i++)
 		buf_addf(&b, "  V%zu: x\n", i);
-	diags_init(&d);
-	assert_int_equal(ydoc_parse(&doc, "servers/x.yaml", b.data, b.len,
-	    &d), ROOST_EINVAL);
-	assert_null(doc);
+	refused(&d, "servers/x.yaml", b.data, b.len);
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.v[0].path, "servers/x.yaml");
 	assert_int_equal(d.v[0].line, 2 + (YDOC_MAX_NODES - 3) / 2);
@@ -205,9 +204,7 @@ test_ydoc__node_cap(void **state)
 	buf_reset(&b);
 	for (i = 0; i < 1024 * 1024 + 1; i++)
 		buf_puts(&b, "# 16 bytes ....\n");
-	diags_init(&d);
-	assert_int_equal(ydoc_parse(&doc, "servers/x.yaml", b.data, b.len,
-	    &d), ROOST_EINVAL);
+	refused(&d, "servers/x.yaml", b.data, b.len);
 	assert_contains(d.v[0].msg, "larger than 16 MiB");
 	diags_dispose(&d);
 	buf_dispose(&b);
@@ -217,13 +214,9 @@ static void
 test_ydoc__syntax_error_position(void **state)
 {
 	struct diags	 d;
-	struct ydoc	*doc;
 	const char	*text = "a: 1\nb: [1, 2\nc: 3\n";
 
-	diags_init(&d);
-	assert_int_equal(ydoc_parse(&doc, "servers/x.yaml", text,
-	    strlen(text), &d), ROOST_EINVAL);
-	assert_null(doc);
+	refused(&d, "servers/x.yaml", text, strlen(text));
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.v[0].path, "servers/x.yaml");
 	assert_true(d.v[0].line >= 2);
@@ -235,12 +228,9 @@ static void
 test_ydoc__alias_refused(void **state)
 {
 	struct diags	 d;
-	struct ydoc	*doc;
 	const char	*text = "a: &x [1]\nb: *x\n";
 
-	diags_init(&d);
-	assert_int_equal(ydoc_parse(&doc, "t.yaml", text, strlen(text), &d),
-	    ROOST_EINVAL);
+	refused(&d, "t.yaml", text, strlen(text));
 	assert_contains(d.v[0].msg, "anchors");
 	assert_int_equal(d.v[0].line, 1);
 	diags_dispose(&d);
@@ -266,12 +256,9 @@ static void
 test_ydoc__second_document_refused(void **state)
 {
 	struct diags	 d;
-	struct ydoc	*doc;
 	const char	*text = "a: 1\n---\nb: 2\n";
 
-	diags_init(&d);
-	assert_int_equal(ydoc_parse(&doc, "t.yaml", text, strlen(text), &d),
-	    ROOST_EINVAL);
+	refused(&d, "t.yaml", text, strlen(text));
 	assert_int_equal(d.v[0].line, 2);
 	diags_dispose(&d);
 }
@@ -280,12 +267,9 @@ static void
 test_ydoc__complex_key_refused(void **state)
 {
 	struct diags	 d;
-	struct ydoc	*doc;
 	const char	*text = "a: 1\n[x]: 2\n";
 
-	diags_init(&d);
-	assert_int_equal(ydoc_parse(&doc, "t.yaml", text, strlen(text), &d),
-	    ROOST_EINVAL);
+	refused(&d, "t.yaml", text, strlen(text));
 	assert_int_equal(d.v[0].line, 2);
 	assert_contains(d.v[0].msg, "map key");
 	diags_dispose(&d);

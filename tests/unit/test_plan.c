@@ -33,13 +33,11 @@ struct plan_case {
 		  .spec_hash = h, .limits = LIM, .running = 1, .adopted = 1, \
 		  .restarted_at = "", .reinstall_at = "" }
 
+/* Plans the desired and observed servers of c into res. */
 static void
-run_case(const struct plan_case *c)
+plan_case(const struct plan_case *c, struct plan_result *res)
 {
-	struct plan_input	 in;
-	struct plan_result	 res;
-	struct buf		 got;
-	size_t			 i;
+	struct plan_input	in;
 
 	memset(&in, 0, sizeof(in));
 	in.desired = c->d;
@@ -48,7 +46,17 @@ run_case(const struct plan_case *c)
 	in.nobserved = c->no;
 	in.tree_valid = c->tree_valid;
 	in.allow_empty = c->allow_empty;
-	plan_make(&in, &res);
+	plan_make(&in, res);
+}
+
+static void
+run_case(const struct plan_case *c)
+{
+	struct plan_result	 res;
+	struct buf		 got;
+	size_t			 i;
+
+	plan_case(c, &res);
 	buf_init(&got, 0);
 	for (i = 0; i < res.n; i++)
 		buf_addf(&got, "%s%s:%s", i ? " " : "",
@@ -422,7 +430,6 @@ test_plan__observed_unsorted(void **state)
 		.tree_valid = 1,
 		.want = "remove:b recreate:b"
 	};
-	struct plan_input	in;
 	struct plan_result	res;
 
 	c.d[1].running = 0;
@@ -431,13 +438,7 @@ test_plan__observed_unsorted(void **state)
 	c.o[2].id = "id-b2";
 	c.o[2].running = 0;
 	run_case(&c);
-	memset(&in, 0, sizeof(in));
-	in.desired = c.d;
-	in.ndesired = c.nd;
-	in.observed = c.o;
-	in.nobserved = c.no;
-	in.tree_valid = 1;
-	plan_make(&in, &res);
+	plan_case(&c, &res);
 	assert_int_equal(res.n, 2);
 	assert_string_equal(res.v[0].container, "id-b2");
 	assert_string_equal(res.v[1].container, "id-b1");

@@ -193,6 +193,21 @@ test_state__example_fields(void **state)
 	state_free(st);
 }
 
+/*
+ * Reads tests/data/state/bad/name into b (to dispose); target is the file
+ * of the state it stands for, from its "# file:" line.
+ */
+static void
+read_bad(const char *name, struct buf *b, char target[256])
+{
+	char	path[512];
+
+	snprintf(path, sizeof(path), "tests/data/state/bad/%s", name);
+	buf_init(b, 0);
+	assert_int_equal(util_read_file(path, b, NULL), 0);
+	assert_int_equal(sscanf(buf_str(b), "# file: %255s", target), 1);
+}
+
 /* Each bad file yields exactly its expected problems, and only its own. */
 static void
 test_state__invalid_corpus(void **state)
@@ -203,19 +218,14 @@ test_state__invalid_corpus(void **state)
 
 	assert_non_null(dir = opendir("tests/data/state/bad"));
 	while ((e = readdir(dir)) != NULL) {
-		char		 path[512], target[256], *p, *nl;
+		char		 target[256], *p, *nl;
 		struct buf	 b, got;
 		struct state	*st;
 		int		 nexpect = 0;
 
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "tests/data/state/bad/%s",
-		    e->d_name);
-		buf_init(&b, 0);
-		assert_int_equal(util_read_file(path, &b, NULL), 0);
-		assert_int_equal(sscanf(buf_str(&b), "# file: %255s",
-		    target), 1);
+		read_bad(e->d_name, &b, target);
 		st = load_overlay("tests/data/state/good", target,
 		    buf_str(&b));
 		buf_init(&got, 0);
@@ -808,12 +818,7 @@ test_state__threads_same_result(void **state)
 		while ((e = readdir(dir)) != NULL) {
 			if (e->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "tests/data/state/bad/%s",
-			    e->d_name);
-			buf_init(&b, 0);
-			assert_int_equal(util_read_file(path, &b, NULL), 0);
-			assert_int_equal(sscanf(buf_str(&b), "# file: %255s",
-			    target), 1);
+			read_bad(e->d_name, &b, target);
 			if (strncmp(target, "servers/", 8) == 0) {
 				/* Named after the fixture: names differ. */
 				snprintf(path, sizeof(path),

@@ -22,23 +22,6 @@
 #include "../../bot/bot.h"
 #include "../../bot/hub.h"
 
-static int
-free_port(void)
-{
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof(sa);
-	int			fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 /* Connects as a node with token; returns the socket after the 101. */
 static int
 node_connect(int port, const char *token)
@@ -165,7 +148,7 @@ test_bot_hub__spoof_and_flood(void **state)
 	char			 sha_a[65], sha_b[65], listen[32], *text;
 	cJSON			*st;
 	double			 t0;
-	int			 fd, port = free_port(), i;
+	int			 fd, port = unit_free_port(), i;
 
 	sha256_hex("token-a", 7, sha_a);
 	sha256_hex("token-b", 7, sha_b);

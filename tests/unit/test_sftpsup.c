@@ -33,26 +33,6 @@ struct fixture {
 	int		 saved_stderr;
 };
 
-/* A port the kernel has just handed out on 127.0.0.1. */
-static int
-free_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd != -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
 /* Whether something accepts connections on 127.0.0.1:port. */
 static int
 listening(int port)
@@ -96,7 +76,7 @@ setup(void **state)
 	exe[n] = '\0';
 	snprintf(f->argv0, sizeof(f->argv0), "%s/roostd",
 	    dirname(dirname(exe)));
-	f->port = free_port();
+	f->port = unit_free_port();
 	snprintf(f->listen, sizeof(f->listen), "127.0.0.1:%d", f->port);
 	snprintf(f->hostkey, sizeof(f->hostkey), "%s/hostkey", f->dir);
 	f->c.node = (char *)"n1";
@@ -121,12 +101,10 @@ static int
 teardown(void **state)
 {
 	struct fixture	*f = *state;
-	char		 cmd[128];
 
 	dup2(f->saved_stderr, 2);
 	close(f->saved_stderr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	if (unit_rmtree(f->dir) != 0)
 		return -1;
 	free(f);
 	return 0;

@@ -167,26 +167,6 @@ remove_tmp(char *path)
 	free(path);
 }
 
-/*
- * Loads a roostd.yaml of text, which must give the code want; its problems
- * as text in out, and the configuration when it loaded.
- */
-static struct conf *
-load_roostd(const char *text, int want, struct buf *out)
-{
-	struct diags	 d;
-	struct conf	*c;
-	char		*p = write_tmp("roostd.yaml", text);
-
-	diags_init(&d);
-	assert_int_equal(conf_load(&c, p, &d), want);
-	buf_reset(out);
-	diags_format(&d, out);
-	diags_dispose(&d);
-	remove_tmp(p);
-	return c;
-}
-
 static void
 test_fields__roostd_yaml(void **state)
 {
@@ -194,7 +174,7 @@ test_fields__roostd_yaml(void **state)
 	struct buf	 out;
 
 	buf_init(&out, 0);
-	c = load_roostd("node: n1\nrepo: /r\npollInterval: 30\n"
+	c = unit_roostd_conf("node: n1\nrepo: /r\npollInterval: 30\n"
 	    "stopTimeout: 1m\nhub:\n  url: ws://h/v1/hub\n  tokenFile: /t\n"
 	    "sftp: { enabled: off }\ncontainerUser: '1000:1001'\n", 0, &out);
 	assert_int_equal(c->poll_ms, 30000);
@@ -208,21 +188,21 @@ test_fields__roostd_yaml(void **state)
 	conf_free(c);
 
 	/* The crash rules a node may tune, and their bounds. */
-	c = load_roostd("node: n1\nrepo: /r\nbackoffMin: 1s\n"
+	c = unit_roostd_conf("node: n1\nrepo: /r\nbackoffMin: 1s\n"
 	    "backoffMax: 2s\ncrashLoopMax: 3\ncrashLoopWindow: 2m\n", 0, &out);
 	assert_int_equal(c->backoff_min_ms, 1000);
 	assert_int_equal(c->backoff_max_ms, 2000);
 	assert_int_equal(c->crashloop_max, 3);
 	assert_int_equal(c->crashloop_window_ms, 120000);
 	conf_free(c);
-	load_roostd("node: n1\nrepo: /r\nbackoffMin: 10s\n"
+	unit_roostd_conf("node: n1\nrepo: /r\nbackoffMin: 10s\n"
 	    "backoffMax: 2s\ncrashLoopMax: 0\n", ROOST_EINVAL, &out);
 	assert_contains(buf_str(&out), ":5:15: error: 'crashLoopMax' must be at "
 	    "least 1, not 0");
 	assert_contains(buf_str(&out), "'backoffMax' must not be shorter than "
 	    "'backoffMin'");
 
-	load_roostd("node: n1\nrepo: /r\nhub:\n  ulr: x\n"
+	unit_roostd_conf("node: n1\nrepo: /r\nhub:\n  ulr: x\n"
 	    "sftp: { enabled: perhaps }\nbranch: ''\n", ROOST_EINVAL, &out);
 	assert_contains(buf_str(&out), ":4:3: error: unknown key 'ulr' in "
 	    "'hub'; did you mean 'url'?");

@@ -138,33 +138,25 @@ test_s3__xml(void **state)
 static void
 test_s3__roostd_yaml(void **state)
 {
-	struct diags	 d;
 	struct conf	*c;
 	struct buf	 out;
-	char		*p;
 
-	p = put("ok.yaml", "node: n1\nrepo: /r\nbackups:\n  targets:\n"
+	buf_init(&out, 0);
+	c = unit_roostd_conf("node: n1\nrepo: /r\nbackups:\n  targets:\n"
 	    "    off:\n      type: s3\n      endpoint: http://127.0.0.1:9000\n"
 	    "      bucket: roost\n      region: garage\n      prefix: node-a/\n"
-	    "      pathStyle: true\n      accessKeyFile: /etc/roost/s3.keys\n");
-	diags_init(&d);
-	assert_int_equal(conf_load(&c, p, &d), 0);
+	    "      pathStyle: true\n      accessKeyFile: /etc/roost/s3.keys\n",
+	    0, &out);
 	assert_int_equal(c->ntargets, 1);
 	assert_int_equal(c->targets[0].type, CONF_TARGET_S3);
 	assert_string_equal(c->targets[0].bucket, "roost");
 	assert_string_equal(c->targets[0].prefix, "node-a/");
 	assert_int_equal(c->targets[0].path_style, 1);
 	conf_free(c);
-	diags_dispose(&d);
-	free(p);
 
-	p = put("bad.yaml", "node: n1\nrepo: /r\nbackups:\n  targets:\n"
+	unit_roostd_conf("node: n1\nrepo: /r\nbackups:\n  targets:\n"
 	    "    off:\n      type: s3\n      endpoint: s3.example.com\n"
-	    "      prefix: ../x\n");
-	diags_init(&d);
-	assert_int_equal(conf_load(&c, p, &d), ROOST_EINVAL);
-	buf_init(&out, 0);
-	diags_format(&d, &out);
+	    "      prefix: ../x\n", ROOST_EINVAL, &out);
 	assert_contains(buf_str(&out), ":6:7: error: 'backups.targets.off."
 	    "endpoint' is required");
 	assert_contains(buf_str(&out), "'backups.targets.off.bucket' is "
@@ -174,8 +166,6 @@ test_s3__roostd_yaml(void **state)
 	assert_contains(buf_str(&out), ":8:15: error: 'backups.targets.off."
 	    "prefix' is letters");
 	buf_dispose(&out);
-	diags_dispose(&d);
-	free(p);
 }
 
 int

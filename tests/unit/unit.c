@@ -23,6 +23,8 @@
 #include "state.h"
 #include "xmalloc.h"
 
+#include "../../reconciler/conf.h"
+
 /* Binds a socket of type to 127.0.0.1:port; returns the fd or -1. */
 static int
 unit_bind(int type, int port)
@@ -194,19 +196,49 @@ unit_assert_sh_eq(const char *want, const char *cmd)
 	free(got);
 }
 
+/* Writes text to the file path (its directory must exist). */
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*fp;
+
+	if ((fp = fopen(path, "w")) == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	fputs(text, fp);
+	fclose(fp);
+}
+
 /* Writes text to rel under unit_root (its directory must exist). */
 void
 unit_write(const char *rel, const char *text)
 {
 	char	*path;
-	FILE	*fp;
 
 	xasprintf(&path, "%s/%s", unit_root, rel);
-	if ((fp = fopen(path, "w")) == NULL)
-		fail_msg("%s: %s", path, strerror(errno));
-	fputs(text, fp);
-	fclose(fp);
+	write_file(path, text);
 	free(path);
+}
+
+/* Loads a roostd.yaml of text; see unit.h. */
+struct conf *
+unit_roostd_conf(const char *text, int want, struct buf *out)
+{
+	struct diags	 d;
+	struct conf	*c;
+	char		*dir, *path;
+
+	assert_non_null(dir = unit_tmpdir("roostd"));
+	xasprintf(&path, "%s/roostd.yaml", dir);
+	write_file(path, text);
+	diags_init(&d);
+	assert_int_equal(conf_load(&c, path, &d), want);
+	buf_reset(out);
+	diags_format(&d, out);
+	diags_dispose(&d);
+	unit_rmtree(dir);
+	free(path);
+	free(dir);
+	return c;
 }
 
 /*

@@ -104,6 +104,15 @@ void		 unit_assert_sha256(void (*fn)(const void *, size_t,
 		    char [65]));
 /* Writes text to rel under unit_root. */
 void		 unit_write(const char *rel, const char *text);
+struct buf;
+struct conf;
+/*
+ * Loads a roostd.yaml of text with conf_load, which must give the code
+ * want; its problems as text in out, and the configuration (for
+ * conf_free) when it loaded.
+ */
+struct conf	*unit_roostd_conf(const char *text, int want,
+		    struct buf *out);
 /* A $HOME of the program's own with git's identity set; NULL on error. */
 char		*unit_git_home(void);
 /*

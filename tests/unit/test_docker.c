@@ -173,6 +173,19 @@ demo_body(int port, const char *extra_label)
 	return body;
 }
 
+/* Creates a container named name (NULL: none) from body, freed; its id. */
+static char *
+create_from(struct docker *d, const char *name, char *body)
+{
+	struct rerr	 err;
+	char		*id = NULL;
+
+	rerr_init(&err);
+	assert_rok(docker_container_create(d, name, body, &id, &err), &err);
+	free(body);
+	return id;
+}
+
 /* Reads console output until needle appears or 10 s pass. */
 static void
 read_until(struct docker_attach *a, struct buf *out, const char *needle)
@@ -322,18 +335,15 @@ test_docker__lifecycle(void **state)
 	struct docker_stats	 st;
 	struct rerr		 err;
 	struct buf		 out, logs;
-	char			*body, *id = NULL, ready[64];
+	char			*id = NULL, ready[64];
 	int			 code = -1, i, port = unit_free_port();
 
 	rerr_init(&err);
 	buf_init(&out, 0);
 	buf_init(&logs, 0);
 	snprintf(ready, sizeof(ready), "Demo server ready on port %d", port);
-	body = demo_body(port, NULL);
 	docker_container_remove(d, run_name("life"), 1, 1, NULL);
-	assert_rok(docker_container_create(d, run_name("life"), body, &id,
-	    &err), &err);
-	free(body);
+	id = create_from(d, run_name("life"), demo_body(port, NULL));
 	assert_true(strlen(id) == 64);
 
 	/* Attach first, as roostd does, so no line is lost. */
@@ -572,14 +582,12 @@ test_docker__events(void **state)
 	struct docker	*d = *state;
 	struct ev_wait	 w;
 	struct rerr	 err;
-	char		*body, *id = NULL;
+	char		*id = NULL;
 	int64_t		 since;
 
 	rerr_init(&err);
 	since = now_nano() - 1000000000LL;
-	body = demo_body(0, NULL);
-	assert_rok(docker_container_create(d, NULL, body, &id, &err), &err);
-	free(body);
+	id = create_from(d, NULL, demo_body(0, NULL));
 	assert_rok(docker_container_start(d, id, &err), &err);
 	assert_rok(docker_container_kill(d, id, "SIGKILL", &err), &err);
 
@@ -675,18 +683,14 @@ test_docker__cache_primary(void **state)
 	struct dcache		*c;
 	struct docker_container	 got;
 	struct rerr		 err;
-	char			*body, *ida = NULL, *idb = NULL;
+	char			*ida = NULL, *idb = NULL;
 
 	rerr_init(&err);
 	c = dcache_new(test_sock(), CACHE_LABEL);
-	body = cache_body_hash("gamma", NULL, "hash-a");
-	assert_rok(docker_container_create(d, run_name("gamma-a"), body,
-	    &ida, &err), &err);
-	free(body);
-	body = cache_body_hash("gamma", NULL, "hash-b");
-	assert_rok(docker_container_create(d, run_name("gamma-b"), body,
-	    &idb, &err), &err);
-	free(body);
+	ida = create_from(d, run_name("gamma-a"),
+	    cache_body_hash("gamma", NULL, "hash-a"));
+	idb = create_from(d, run_name("gamma-b"),
+	    cache_body_hash("gamma", NULL, "hash-b"));
 	assert_rok(docker_container_start(d, idb, &err), &err);
 	assert_rok(dcache_relist(c, &err), &err);
 
@@ -726,7 +730,7 @@ test_docker__cache_relist(void **state)
 	struct docker_container	 got;
 	struct dcache_stats	 st;
 	struct rerr		 err;
-	char			*body, *id1 = NULL, *id2 = NULL;
+	char			*id1 = NULL, *id2 = NULL;
 	uint64_t		 gen, calls;
 	int			 i;
 
@@ -738,14 +742,9 @@ test_docker__cache_relist(void **state)
 	dcache_unlock(c);
 
 	/* Created behind the cache's back: only a relist sees them. */
-	body = cache_body("alpha", NULL);
-	assert_rok(docker_container_create(d, run_name("alpha"), body, &id1,
-	    &err), &err);
-	free(body);
-	body = cache_body("alpha", "install");
-	assert_rok(docker_container_create(d, run_name("alpha-install"),
-	    body, &id2, &err), &err);
-	free(body);
+	id1 = create_from(d, run_name("alpha"), cache_body("alpha", NULL));
+	id2 = create_from(d, run_name("alpha-install"),
+	    cache_body("alpha", "install"));
 	gen = dcache_generation(c);
 	assert_int_equal(dcache_get(c, "alpha", NULL, &got),
 	    ROOST_ENOTFOUND);
@@ -849,7 +848,7 @@ test_docker__cache_events(void **state)
 	struct dcache		*c;
 	struct dcache_stats	 st;
 	struct rerr		 err;
-	char			*body, *id = NULL;
+	char			*id = NULL;
 	uint64_t		 gen, calls;
 	int64_t			 before_kill;
 
@@ -861,10 +860,7 @@ test_docker__cache_events(void **state)
 	gen = dcache_generation(c);
 
 	/* The events thread sees create, start and destroy on its own. */
-	body = cache_body("beta", NULL);
-	assert_rok(docker_container_create(d, run_name("beta"), body, &id,
-	    &err), &err);
-	free(body);
+	id = create_from(d, run_name("beta"), cache_body("beta", NULL));
 	assert_true(cache_wait(c, "beta", "created"));
 	assert_rok(docker_container_start(d, id, &err), &err);
 	assert_true(cache_wait(c, "beta", "running"));
@@ -922,7 +918,7 @@ test_docker__tty_console(void **state)
 	const char		*labels[] = { TEST_LABEL, NULL };
 	const char		*env[] = { "STARTUP=demo-server --motd {{M}}",
 				    "M=tty", NULL, NULL };
-	char			*body, *id = NULL, penv[32], ready[64];
+	char			*id = NULL, penv[32], ready[64];
 	int			 code = -1, port = unit_free_port();
 
 	snprintf(penv, sizeof(penv), "SERVER_PORT=%d", port);
@@ -937,9 +933,7 @@ test_docker__tty_console(void **state)
 	s.labels = labels;
 	s.open_stdin = 1;
 	s.tty = 1;
-	body = docker_create_body(&s);
-	assert_rok(docker_container_create(d, NULL, body, &id, &err), &err);
-	free(body);
+	id = create_from(d, NULL, docker_create_body(&s));
 	assert_rok(docker_attach_open(d, id, 1, &a, &err), &err);
 	assert_rok(docker_container_start(d, id, &err), &err);
 	read_until(a, &out, ready);
@@ -967,16 +961,13 @@ test_docker__stop_and_rename(void **state)
 	struct docker		*d = *state;
 	struct docker_container	 c;
 	struct rerr		 err;
-	char			*body, *id = NULL;
+	char			*id = NULL;
 	time_t			 t0;
 
 	rerr_init(&err);
-	body = demo_body(0, NULL);
 	docker_container_remove(d, run_name("stop"), 1, 1, NULL);
 	docker_container_remove(d, run_name("stop2"), 1, 1, NULL);
-	assert_rok(docker_container_create(d, run_name("stop"), body, &id,
-	    &err), &err);
-	free(body);
+	id = create_from(d, run_name("stop"), demo_body(0, NULL));
 	assert_rok(docker_container_start(d, id, &err), &err);
 	/* Starting twice is fine. */
 	assert_rok(docker_container_start(d, id, &err), &err);
@@ -1067,13 +1058,11 @@ test_docker__runtime_refollow(void **state)
 	struct docker_attach	*a;
 	pthread_t		 t[4];
 	struct rerr		 err;
-	char			*body, *id = NULL;
+	char			*id = NULL;
 	int			 i;
 
 	rerr_init(&err);
-	body = demo_body(0, NULL);
-	assert_rok(docker_container_create(d, NULL, body, &id, &err), &err);
-	free(body);
+	id = create_from(d, NULL, demo_body(0, NULL));
 	assert_rok(docker_container_start(d, id, &err), &err);
 	rt = runtime_new(rt_line, rt_eof, NULL);
 	for (i = 0; i < 4; i++) {

@@ -34,6 +34,18 @@ refused(struct diags *d, const char *path, const char *text, size_t len)
 	assert_true(d->n >= 1);
 }
 
+/* Fails unless text is refused first at line with a message holding want. */
+static void
+assert_refused_at(const char *text, int line, const char *want)
+{
+	struct diags	d;
+
+	refused(&d, "t.yaml", text, strlen(text));
+	assert_int_equal(d.v[0].line, line);
+	assert_contains(d.v[0].msg, want);
+	diags_dispose(&d);
+}
+
 /* Fails unless n exists and its bytes in text are want. */
 static void
 assert_span(const char *text, const struct ydoc_node *n, const char *want)
@@ -227,13 +239,7 @@ test_ydoc__syntax_error_position(void **state)
 static void
 test_ydoc__alias_refused(void **state)
 {
-	struct diags	 d;
-	const char	*text = "a: &x [1]\nb: *x\n";
-
-	refused(&d, "t.yaml", text, strlen(text));
-	assert_contains(d.v[0].msg, "anchors");
-	assert_int_equal(d.v[0].line, 1);
-	diags_dispose(&d);
+	assert_refused_at("a: &x [1]\nb: *x\n", 1, "anchors");
 }
 
 static void
@@ -255,24 +261,13 @@ test_ydoc__nulls_and_empty(void **state)
 static void
 test_ydoc__second_document_refused(void **state)
 {
-	struct diags	 d;
-	const char	*text = "a: 1\n---\nb: 2\n";
-
-	refused(&d, "t.yaml", text, strlen(text));
-	assert_int_equal(d.v[0].line, 2);
-	diags_dispose(&d);
+	assert_refused_at("a: 1\n---\nb: 2\n", 2, "");
 }
 
 static void
 test_ydoc__complex_key_refused(void **state)
 {
-	struct diags	 d;
-	const char	*text = "a: 1\n[x]: 2\n";
-
-	refused(&d, "t.yaml", text, strlen(text));
-	assert_int_equal(d.v[0].line, 2);
-	assert_contains(d.v[0].msg, "map key");
-	diags_dispose(&d);
+	assert_refused_at("a: 1\n[x]: 2\n", 2, "map key");
 }
 
 static void

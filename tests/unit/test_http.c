@@ -176,73 +176,95 @@ url(const char *path)
 	return u;
 }
 
+/* A client with one request and its response, as the tests use them. */
+struct client {
+	struct http		*h;
+	struct http_request	 req;
+	struct http_response	 resp;
+	struct rerr		 err;
+};
+
+/* A client of the unix socket sock (NULL: TCP) with an empty request. */
+static void
+client_init(struct client *cl, const char *sock)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->h = http_new(sock);
+	http_response_init(&cl->resp);
+	rerr_init(&cl->err);
+}
+
+/* Sends cl's request; http_do's code, the answer in cl->resp. */
+static int
+client_do(struct client *cl)
+{
+	return http_do(cl->h, &cl->req, &cl->resp, &cl->err);
+}
+
+static void
+client_dispose(struct client *cl)
+{
+	http_response_dispose(&cl->resp);
+	http_free(cl->h);
+}
+
 static void
 test_http__status_and_headers(void **state)
 {
-	struct http		*h = http_new(NULL);
-	struct http_request	 req = { 0 };
-	struct http_response	 resp;
-	struct rerr		 err;
+	struct client		 cl;
 	char			*u = url("/429");
 
-	rerr_init(&err);
-	http_response_init(&resp);
-	req.url = u;
-	assert_rok(http_do(h, &req, &resp, &err), &err);
-	assert_int_equal(resp.status, 429);
-	assert_string_equal(http_response_header(&resp, "Retry-After"), "2");
-	assert_string_equal(http_response_header(&resp,
+	client_init(&cl, NULL);
+	cl.req.url = u;
+	assert_rok(client_do(&cl), &cl.err);
+	assert_int_equal(cl.resp.status, 429);
+	assert_string_equal(http_response_header(&cl.resp, "Retry-After"), "2");
+	assert_string_equal(http_response_header(&cl.resp,
 	    "X-RateLimit-Remaining"), "0");
-	assert_string_equal(http_response_header(&resp,
+	assert_string_equal(http_response_header(&cl.resp,
 	    "x-ratelimit-bucket"), "abc");
-	assert_null(http_response_header(&resp, "X-Absent"));
-	assert_string_equal(buf_str(&resp.body), "{\"retry_after\": 1.5}");
-	http_response_dispose(&resp);
-	http_free(h);
+	assert_null(http_response_header(&cl.resp, "X-Absent"));
+	assert_string_equal(buf_str(&cl.resp.body), "{\"retry_after\": 1.5}");
+	client_dispose(&cl);
 	free(u);
 }
 
 static void
 test_http__methods_and_keepalive(void **state)
 {
-	struct http		*h = http_new(NULL);
-	struct http_request	 req = { 0 };
-	struct http_response	 resp;
-	struct rerr		 err;
+	struct client		 cl;
 	static const char *const hdrs[] = { "Content-Type: application/json",
 	    NULL };
 	char			*u = url("/echo"), *c = url("/count");
 	int			 before;
 
-	rerr_init(&err);
-	http_response_init(&resp);
-	req.url = u;
-	req.body = "{\"a\":1}";
-	req.body_len = (size_t)-1;
-	req.headers = hdrs;
-	assert_rok(http_do(h, &req, &resp, &err), &err);
-	assert_int_equal(resp.status, 200);
-	assert_string_equal(buf_str(&resp.body), "POST 7:{\"a\":1}");
+	client_init(&cl, NULL);
+	cl.req.url = u;
+	cl.req.body = "{\"a\":1}";
+	cl.req.body_len = (size_t)-1;
+	cl.req.headers = hdrs;
+	assert_rok(client_do(&cl), &cl.err);
+	assert_int_equal(cl.resp.status, 200);
+	assert_string_equal(buf_str(&cl.resp.body), "POST 7:{\"a\":1}");
 
-	req.method = "PATCH";
-	assert_rok(http_do(h, &req, &resp, &err), &err);
-	assert_string_equal(buf_str(&resp.body), "PATCH 7:{\"a\":1}");
+	cl.req.method = "PATCH";
+	assert_rok(client_do(&cl), &cl.err);
+	assert_string_equal(buf_str(&cl.resp.body), "PATCH 7:{\"a\":1}");
 
-	memset(&req, 0, sizeof(req));
-	req.url = u;
-	req.method = "DELETE";
-	assert_rok(http_do(h, &req, &resp, &err), &err);
-	assert_string_equal(buf_str(&resp.body), "DELETE 0:");
+	memset(&cl.req, 0, sizeof(cl.req));
+	cl.req.url = u;
+	cl.req.method = "DELETE";
+	assert_rok(client_do(&cl), &cl.err);
+	assert_string_equal(buf_str(&cl.resp.body), "DELETE 0:");
 
 	/* The same connection served all of them. */
-	memset(&req, 0, sizeof(req));
-	req.url = c;
-	assert_rok(http_do(h, &req, &resp, &err), &err);
-	before = atoi(buf_str(&resp.body));
-	assert_rok(http_do(h, &req, &resp, &err), &err);
-	assert_int_equal(atoi(buf_str(&resp.body)), before);
-	http_response_dispose(&resp);
-	http_free(h);
+	memset(&cl.req, 0, sizeof(cl.req));
+	cl.req.url = c;
+	assert_rok(client_do(&cl), &cl.err);
+	before = atoi(buf_str(&cl.resp.body));
+	assert_rok(client_do(&cl), &cl.err);
+	assert_int_equal(atoi(buf_str(&cl.resp.body)), before);
+	client_dispose(&cl);
 	free(u);
 	free(c);
 }
@@ -266,45 +288,40 @@ on_chunk(const char *p, size_t n, void *arg)
 static void
 test_http__streaming(void **state)
 {
-	struct http		*h = http_new(NULL);
-	struct http_request	 req = { 0 };
-	struct http_response	 resp;
+	struct client		 cl;
 	struct chunks		 c;
-	struct rerr		 err;
 	char			*u = url("/stream"), *m = url("/missing");
 
-	rerr_init(&err);
-	http_response_init(&resp);
+	client_init(&cl, NULL);
 	memset(&c, 0, sizeof(c));
 	buf_init(&c.all, 0);
-	req.url = u;
-	req.on_data = on_chunk;
-	req.arg = &c;
-	assert_rok(http_do(h, &req, &resp, &err), &err);
+	cl.req.url = u;
+	cl.req.on_data = on_chunk;
+	cl.req.arg = &c;
+	assert_rok(client_do(&cl), &cl.err);
 	assert_string_equal(buf_str(&c.all), "line1\nline2\nline3\n");
 	assert_true(c.calls >= 2);
-	assert_int_equal(resp.body.len, 0);
-	assert_false(resp.stopped);
+	assert_int_equal(cl.resp.body.len, 0);
+	assert_false(cl.resp.stopped);
 
 	/* The callback ends it early. */
 	buf_reset(&c.all);
 	c.calls = 0;
 	c.stop_after = 1;
-	assert_rok(http_do(h, &req, &resp, &err), &err);
-	assert_true(resp.stopped);
+	assert_rok(client_do(&cl), &cl.err);
+	assert_true(cl.resp.stopped);
 	assert_string_equal(buf_str(&c.all), "line1\n");
 
 	/* An error status is collected, not streamed. */
 	buf_reset(&c.all);
 	c.calls = 0;
-	req.url = m;
-	assert_rok(http_do(h, &req, &resp, &err), &err);
-	assert_int_equal(resp.status, 404);
+	cl.req.url = m;
+	assert_rok(client_do(&cl), &cl.err);
+	assert_int_equal(cl.resp.status, 404);
 	assert_int_equal(c.calls, 0);
-	assert_string_equal(buf_str(&resp.body), "no");
+	assert_string_equal(buf_str(&cl.resp.body), "no");
 	buf_dispose(&c.all);
-	http_response_dispose(&resp);
-	http_free(h);
+	client_dispose(&cl);
 	free(u);
 	free(m);
 }
@@ -312,42 +329,37 @@ test_http__streaming(void **state)
 static void
 test_http__limits_and_failures(void **state)
 {
-	struct http		*h = http_new(NULL);
-	struct http_request	 req = { 0 };
-	struct http_response	 resp;
-	struct rerr		 err;
+	struct client		 cl;
 	char			*big = url("/big"), *slow = url("/slow");
 	char			 closed[64];
 	int			 port;
 
-	http_response_init(&resp);
-	rerr_init(&err);
-	req.url = big;
-	req.max_response = 1000;
-	assert_int_equal(http_do(h, &req, &resp, &err), -1);
-	assert_contains(err.msg, "larger than 1000 bytes");
-	rerr_init(&err);
-	req.max_response = 0;
-	assert_rok(http_do(h, &req, &resp, &err), &err);
-	assert_int_equal(resp.body.len, 100000);
+	client_init(&cl, NULL);
+	cl.req.url = big;
+	cl.req.max_response = 1000;
+	assert_int_equal(client_do(&cl), -1);
+	assert_contains(cl.err.msg, "larger than 1000 bytes");
+	rerr_init(&cl.err);
+	cl.req.max_response = 0;
+	assert_rok(client_do(&cl), &cl.err);
+	assert_int_equal(cl.resp.body.len, 100000);
 
-	rerr_init(&err);
-	req.url = slow;
-	req.timeout_ms = 300;
-	assert_int_equal(http_do(h, &req, &resp, &err), ROOST_ETIMEDOUT);
-	assert_contains(err.msg, "timed out");
+	rerr_init(&cl.err);
+	cl.req.url = slow;
+	cl.req.timeout_ms = 300;
+	assert_int_equal(client_do(&cl), ROOST_ETIMEDOUT);
+	assert_contains(cl.err.msg, "timed out");
 
 	/* Nothing listens there (a port the kernel just had free). */
-	rerr_init(&err);
+	rerr_init(&cl.err);
 	port = unit_free_port();
 	snprintf(closed, sizeof(closed), "http://127.0.0.1:%d/", port);
-	req.url = closed;
-	req.timeout_ms = 2000;
-	assert_int_equal(http_do(h, &req, &resp, &err), -1);
+	cl.req.url = closed;
+	cl.req.timeout_ms = 2000;
+	assert_int_equal(client_do(&cl), -1);
 	snprintf(closed, sizeof(closed), "127.0.0.1:%d", port);
-	assert_contains(err.msg, closed);
-	http_response_dispose(&resp);
-	http_free(h);
+	assert_contains(cl.err.msg, closed);
+	client_dispose(&cl);
 	free(big);
 	free(slow);
 }
@@ -356,27 +368,21 @@ static void
 test_http__unix_socket(void **state)
 {
 	const char		*sock = getenv("ROOST_DOCKER_SOCK");
-	struct http		*h;
-	struct http_request	 req = { 0 };
-	struct http_response	 resp;
-	struct rerr		 err;
+	struct client		 cl;
 
-	h = http_new(sock != NULL && *sock ? sock : "/var/run/docker.sock");
-	rerr_init(&err);
-	http_response_init(&resp);
-	req.url = "http://docker/_ping";
-	assert_rok(http_do(h, &req, &resp, &err), &err);
-	assert_int_equal(resp.status, 200);
-	assert_string_equal(buf_str(&resp.body), "OK");
-	assert_non_null(http_response_header(&resp, "Api-Version"));
-	http_response_dispose(&resp);
-	http_free(h);
+	client_init(&cl, sock != NULL && *sock ? sock : "/var/run/docker.sock");
+	cl.req.url = "http://docker/_ping";
+	assert_rok(client_do(&cl), &cl.err);
+	assert_int_equal(cl.resp.status, 200);
+	assert_string_equal(buf_str(&cl.resp.body), "OK");
+	assert_non_null(http_response_header(&cl.resp, "Api-Version"));
+	client_dispose(&cl);
 
-	h = http_new("/nonexistent/roost.sock");
-	assert_int_equal(http_do(h, &req, &resp, &err), -1);
-	assert_contains(err.msg, "/nonexistent/roost.sock");
-	http_response_dispose(&resp);
-	http_free(h);
+	client_init(&cl, "/nonexistent/roost.sock");
+	cl.req.url = "http://docker/_ping";
+	assert_int_equal(client_do(&cl), -1);
+	assert_contains(cl.err.msg, "/nonexistent/roost.sock");
+	client_dispose(&cl);
 }
 
 static void

@@ -31,7 +31,6 @@
 #define VOWNER	"666666666666666666"	/* owns vanilla */
 
 static struct state		*st;
-static int			 serial;
 
 static int
 setup(void **state)
@@ -87,18 +86,7 @@ env_init(struct cmd_env *env)
 static cJSON *
 ix(int type, const char *user, const char *role, const char *data)
 {
-	char	*text;
-	cJSON	*o;
-
-	xasprintf(&text, "{\"id\":\"1%017d\",\"application_id\":\"9\","
-	    "\"token\":\"tok\",\"type\":%d,\"channel_id\":\"3\",\"member\":"
-	    "{\"user\":{\"id\":\"%s\",\"username\":\"u%s\"},\"roles\":[%s%s%s]},"
-	    "\"data\":%s}", ++serial, type, user, user + 14,
-	    role ? "\"" : "", role ? role : "", role ? "\"" : "", data);
-	o = cJSON_Parse(text);
-	assert_non_null(o);
-	free(text);
-	return o;
+	return ix_in("3", NULL, type, user, role, data);
 }
 
 static cJSON *

@@ -27,7 +27,6 @@
 
 static struct state		*st;
 static const char		*review;
-static int			 serial;
 
 static int
 setup(void **state)
@@ -39,19 +38,7 @@ setup(void **state)
 static cJSON *
 ix(int type, const char *user, const char *role, const char *data)
 {
-	char	*text;
-	cJSON	*o;
-
-	xasprintf(&text, "{\"id\":\"1%017d\",\"application_id\":\"9\","
-	    "\"token\":\"tok\",\"type\":%d,\"channel_id\":\"" REVIEW "\","
-	    "\"message\":{\"id\":\"7\"},\"member\":{\"user\":{\"id\":\"%s\","
-	    "\"username\":\"u\"},\"roles\":[%s%s%s]},\"data\":%s}", ++serial,
-	    type, user, role ? "\"" : "", role ? role : "", role ? "\"" : "",
-	    data);
-	o = cJSON_Parse(text);
-	assert_non_null(o);
-	free(text);
-	return o;
+	return ix_in(REVIEW, "7", type, user, role, data);
 }
 
 static cJSON *

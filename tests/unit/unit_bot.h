@@ -2,7 +2,7 @@
  * unit_bot.h: what the unit tests of roost-bot's command handlers share.
  * The file that includes it defines env_init, which fills the handlers'
  * environment for its tests, and ix, which builds an interaction of a
- * type by a user with one role (or NULL) and data JSON.
+ * type by a user with one role (or NULL) and data JSON (with ix_in).
  */
 #ifndef ROOST_UNIT_BOT_H
 #define ROOST_UNIT_BOT_H
@@ -16,6 +16,32 @@
 
 static void	env_init(struct cmd_env *);
 static cJSON	*ix(int, const char *, const char *, const char *);
+
+/*
+ * An interaction sent in channel (on the message of id message, if not
+ * NULL): type, user (named "u" and its id's last four digits), one role
+ * (or NULL), data JSON.
+ */
+static cJSON *
+ix_in(const char *channel, const char *message, int type, const char *user,
+    const char *role, const char *data)
+{
+	static int	 serial;
+	char		*text;
+	cJSON		*o;
+
+	xasprintf(&text, "{\"id\":\"1%017d\",\"application_id\":\"9\","
+	    "\"token\":\"tok\",\"type\":%d,\"channel_id\":\"%s\",%s%s%s"
+	    "\"member\":{\"user\":{\"id\":\"%s\",\"username\":\"u%s\"},"
+	    "\"roles\":[%s%s%s]},\"data\":%s}", ++serial, type, channel,
+	    message ? "\"message\":{\"id\":\"" : "", message ? message : "",
+	    message ? "\"}," : "", user, user + 14, role ? "\"" : "",
+	    role ? role : "", role ? "\"" : "", data);
+	o = cJSON_Parse(text);
+	assert_non_null(o);
+	free(text);
+	return o;
+}
 
 /* A component press by user with role (or NULL) on custom_id. */
 static cJSON *

@@ -1119,29 +1119,20 @@ test_panel__move(void **state)
 	panel_close(p);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_panel__password),
-		cmocka_unit_test(test_panel__create_and_set),
-		cmocka_unit_test(test_panel__invalid_refused),
-		cmocka_unit_test(test_panel__vars_only_variables),
-		cmocka_unit_test(test_panel__discord_authors),
-		cmocka_unit_test(test_panel__dirty_refused),
-		cmocka_unit_test(test_panel__remote_moved),
-		cmocka_unit_test(test_panel__idempotent),
-		cmocka_unit_test(test_panel__racing_writers),
-		cmocka_unit_test(test_panel__power_delete_history),
-		cmocka_unit_test(test_panel__backup_restore_requests),
-		cmocka_unit_test(test_panel__schedules),
-		cmocka_unit_test(test_panel__revert_and_rollback),
-		cmocka_unit_test(test_panel__sftp_and_members),
-		cmocka_unit_test(test_panel__placement),
-		cmocka_unit_test(test_panel__move),
-	};
-
-	if (getenv("ROOST_EGGS") == NULL)
-		setenv("ROOST_EGGS", "eggs", 1);
-	return unit_run_git_tests(tests, setup, unit_root_teardown);
-}
+UNIT_GIT_MAIN(setup, unit_root_teardown,
+    cmocka_unit_test(test_panel__password),
+    cmocka_unit_test(test_panel__create_and_set),
+    cmocka_unit_test(test_panel__invalid_refused),
+    cmocka_unit_test(test_panel__vars_only_variables),
+    cmocka_unit_test(test_panel__discord_authors),
+    cmocka_unit_test(test_panel__dirty_refused),
+    cmocka_unit_test(test_panel__remote_moved),
+    cmocka_unit_test(test_panel__idempotent),
+    cmocka_unit_test(test_panel__racing_writers),
+    cmocka_unit_test(test_panel__power_delete_history),
+    cmocka_unit_test(test_panel__backup_restore_requests),
+    cmocka_unit_test(test_panel__schedules),
+    cmocka_unit_test(test_panel__revert_and_rollback),
+    cmocka_unit_test(test_panel__sftp_and_members),
+    cmocka_unit_test(test_panel__placement),
+    cmocka_unit_test(test_panel__move))

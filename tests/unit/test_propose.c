@@ -308,17 +308,8 @@ test_propose__invalid_and_no_longer_valid(void **state)
 	panel_close(p);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_propose__proposed_then_approved),
-		cmocka_unit_test(test_propose__rebased_on_a_moved_branch),
-		cmocka_unit_test(test_propose__stale_kept_then_rejected),
-		cmocka_unit_test(test_propose__invalid_and_no_longer_valid),
-	};
-
-	if (getenv("ROOST_EGGS") == NULL)
-		setenv("ROOST_EGGS", "eggs", 1);
-	return unit_run_git_tests(tests, setup, unit_root_teardown);
-}
+UNIT_GIT_MAIN(setup, unit_root_teardown,
+    cmocka_unit_test(test_propose__proposed_then_approved),
+    cmocka_unit_test(test_propose__rebased_on_a_moved_branch),
+    cmocka_unit_test(test_propose__stale_kept_then_rejected),
+    cmocka_unit_test(test_propose__invalid_and_no_longer_valid))

@@ -395,6 +395,7 @@ unit_demo_repo(const char *name, const char *roost_yaml,
 {
 	size_t	i;
 
+	setenv("ROOST_EGGS", "eggs", 0);
 	if ((unit_root = unit_tmpdir(name)) == NULL)
 		return -1;
 	if (unit_sh("git init -q --bare r.git && git clone -q r.git w && "

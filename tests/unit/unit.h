@@ -36,15 +36,20 @@
 
 /*
  * The main() of a test program: runs the cmocka tests given after setup
- * and teardown (group fixtures, or NULL) as the group "tests".
+ * and teardown (group fixtures, or NULL) as the group "tests";
+ * UNIT_GIT_MAIN runs them under unit_run_git_tests.
  */
 #define UNIT_MAIN(setup, teardown, ...)					\
+	UNIT_MAIN_(cmocka_run_group_tests, setup, teardown, __VA_ARGS__)
+#define UNIT_GIT_MAIN(setup, teardown, ...)				\
+	UNIT_MAIN_(unit_run_git_tests, setup, teardown, __VA_ARGS__)
+#define UNIT_MAIN_(run, setup, teardown, ...)				\
 int									\
 main(void)								\
 {									\
 	const struct CMUnitTest tests[] = { __VA_ARGS__ };		\
 									\
-	return cmocka_run_group_tests(tests, (setup), (teardown));	\
+	return run(tests, (setup), (teardown));				\
 }
 
 /*
@@ -63,7 +68,8 @@ extern char	*unit_root;
  * repository r.git and its clone w holding roost.yaml (roost_yaml), node
  * node-a on 127.0.0.1 with ports 25565-25600, a repository egg demo/demo
  * whose variable GREETING must be at most 20 characters, and the nfiles
- * files more, committed and pushed; 0, or -1.
+ * files more, committed and pushed; 0, or -1. The built-in eggs come
+ * from ./eggs unless $ROOST_EGGS says otherwise.
  */
 struct unit_file {
 	const char	*rel;

@@ -89,20 +89,23 @@ ix(int type, const char *user, const char *role, const char *data)
 	return ix_in("3", NULL, type, user, role, data);
 }
 
+/* A select menu choice by user with role (or NULL): value on custom_id. */
+static cJSON *
+pick(const char *user, const char *role, const char *custom_id,
+    const char *value)
+{
+	return ixf(3, user, role, "{\"custom_id\":\"%s\",\"component_type\":"
+	    "3,\"values\":[\"%s\"]}", custom_id, value);
+}
+
 static cJSON *
 slash(const char *sub, const char *server, const char *user,
     const char *role)
 {
-	char	*d;
-	cJSON	*o;
-
-	xasprintf(&d, "{\"name\":\"server\",\"type\":1,\"options\":[{\"type\":1,"
-	    "\"name\":\"%s\",\"options\":[%s%s%s]}]}", sub,
+	return ixf(2, user, role, "{\"name\":\"server\",\"type\":1,\"options\":"
+	    "[{\"type\":1,\"name\":\"%s\",\"options\":[%s%s%s]}]}", sub,
 	    server ? "{\"type\":3,\"name\":\"server\",\"value\":\"" : "",
 	    server ? server : "", server ? "\"}" : "");
-	o = ix(2, user, role, d);
-	free(d);
-	return o;
 }
 
 /* A /server SUB on server with more options (JSON objects, comma-led). */
@@ -110,15 +113,9 @@ static cJSON *
 slash_more(const char *sub, const char *server, const char *user,
     const char *role, const char *more)
 {
-	char	*d;
-	cJSON	*o;
-
-	xasprintf(&d, "{\"name\":\"server\",\"type\":1,\"options\":[{\"type\":1,"
-	    "\"name\":\"%s\",\"options\":[{\"type\":3,\"name\":\"server\","
-	    "\"value\":\"%s\"}%s]}]}", sub, server, more);
-	o = ix(2, user, role, d);
-	free(d);
-	return o;
+	return ixf(2, user, role, "{\"name\":\"server\",\"type\":1,\"options\":"
+	    "[{\"type\":1,\"name\":\"%s\",\"options\":[{\"type\":3,\"name\":"
+	    "\"server\",\"value\":\"%s\"}%s]}]}", sub, server, more);
 }
 
 /*
@@ -262,8 +259,7 @@ test_create_flow(void **state)
 	free((char *)t);
 	cJSON_Delete(r);
 
-	r = run(ix(3, BOB, HOST, "{\"custom_id\":\"c:n:-\",\"component_type\""
-	    ":3,\"values\":[\"minecraft\"]}"), &job);
+	r = run(pick(BOB, HOST, "c:n:-", "minecraft"), &job);
 	assert_int_equal(json_int64(r, "type", 0), CB_UPDATE);
 	t = json_print(json_get(r, "data.components"));
 	assert_contains(t, "minecraft/paper");
@@ -271,8 +267,7 @@ test_create_flow(void **state)
 	free((char *)t);
 	cJSON_Delete(r);
 
-	r = run(ix(3, BOB, HOST, "{\"custom_id\":\"c:e:node-b\","
-	    "\"component_type\":3,\"values\":[\"roost/demo\"]}"), &job);
+	r = run(pick(BOB, HOST, "c:e:node-b", "roost/demo"), &job);
 	assert_int_equal(json_int64(r, "type", 0), CB_MODAL);
 	assert_string_equal(json_str(r, "data.custom_id", ""),
 	    "c:m:node-b:roost/demo");
@@ -321,33 +316,21 @@ test_create_flow(void **state)
 	    "100000000000000000000000", NULL), "memory must be at most 16777216");
 }
 
-/* ALICE's /server vars server:demo set:kv. */
-static cJSON *
-vars_set(const char *kv)
-{
-	char	*more;
-	cJSON	*o;
-
-	xasprintf(&more, ",{\"type\":3,\"name\":\"set\",\"value\":\"%s\"}",
-	    kv);
-	o = slash_more("vars", "demo", ALICE, NULL, more);
-	free(more);
-	return o;
-}
-
 static void
 test_vars_rules(void **state)
 {
 	struct cmd_job	*job;
 	cJSON		*r;
 
-	r = run(vars_set("MAX_PLAYERS=500"), &job);
+	r = run(slash_more("vars", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"set\",\"value\":\"MAX_PLAYERS=500\"}"), &job);
 	assert_null(job);
 	assert_contains(json_str(r, "data.content", ""), "MAX_PLAYERS");
 	assert_contains(json_str(r, "data.content", ""), "Nothing was changed");
 	cJSON_Delete(r);
 
-	r = run(vars_set("MAX_PLAYERS=20 MOTD=hi"), &job);
+	r = run(slash_more("vars", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"set\",\"value\":\"MAX_PLAYERS=20 MOTD=hi\"}"), &job);
 	assert_non_null(job);
 	assert_int_equal(job->nkv, 2);
 	assert_string_equal(job->kv[0], "MAX_PLAYERS=20");
@@ -358,7 +341,9 @@ test_vars_rules(void **state)
 	cJSON_Delete(r);
 
 	/* a server field as a variable name is refused, command and modal */
-	refused(vars_set("owner=" BOB), "not a variable name");
+	refused(slash_more("vars", "demo", ALICE, NULL, ",{\"type\":3,"
+	    "\"name\":\"set\",\"value\":\"owner=" BOB "\"}"),
+	    "not a variable name");
 	refused(modal(ALICE, NULL, "v:demo", "node", "node-b", NULL),
 	    "not a variable name");
 	r = run(modal(ALICE, NULL, "v:demo", "MOTD", "hey", NULL), &job);
@@ -704,8 +689,7 @@ test_status_view(void **state)
 	assert_true(cmd_reply_view(r, server, sizeof(server)));
 	assert_string_equal(server, "demo");
 	cJSON_Delete(r);
-	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"r:demo\","
-	    "\"component_type\":2}"), &job);
+	r = run(press(ALICE, NULL, "r:demo"), &job);
 	assert_true(cmd_reply_view(r, server, sizeof(server)));
 	cJSON_Delete(r);
 	r = run(slash("history", "demo", ALICE, NULL), &job);
@@ -874,18 +858,15 @@ test_console_commands(void **state)
 	cJSON_Delete(r);
 
 	/* Follow, Send command and its modal */
-	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"lf:demo\","
-	    "\"component_type\":2}"), &job);
+	r = run(press(ALICE, NULL, "lf:demo"), &job);
 	assert_int_equal(json_int64(r, "type", 0), CB_DEFER_UPDATE);
 	assert_int_equal(job->kind, JOB_FOLLOW);
 	cmd_job_free(job);
 	cJSON_Delete(r);
-	r = run(ix(3, BOB, NULL, "{\"custom_id\":\"lf:demo\","
-	    "\"component_type\":2}"), &job);
+	r = run(press(BOB, NULL, "lf:demo"), &job);
 	assert_null(job);
 	cJSON_Delete(r);
-	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"ls:demo\","
-	    "\"component_type\":2}"), &job);
+	r = run(press(ALICE, NULL, "ls:demo"), &job);
 	assert_int_equal(json_int64(r, "type", 0), CB_MODAL);
 	assert_string_equal(json_str(r, "data.custom_id", ""), "lc:demo");
 	cJSON_Delete(r);
@@ -1127,8 +1108,7 @@ test_backup_commands(void **state)
 	    "\"name\":\"backup\",\"value\":\"nope\"}"), "has no backup");
 
 	/* the pick asks to confirm, naming the backup; mentions nobody */
-	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"rs:demo\","
-	    "\"component_type\":3,\"values\":[\"20261201T100000Z\"]}"), &job);
+	r = run(pick(ALICE, NULL, "rs:demo", "20261201T100000Z"), &job);
 	assert_null(job);
 	assert_int_equal(json_int64(r, "type", 0), CB_UPDATE);
 	t = json_print(r);
@@ -1137,24 +1117,18 @@ test_backup_commands(void **state)
 	assert_contains(t, "\"parse\":[]");
 	free(t);
 	cJSON_Delete(r);
-	refused(ix(3, BOB, NULL, "{\"custom_id\":\"rs:demo\","
-	    "\"component_type\":3,\"values\":[\"20261201T100000Z\"]}"),
-	    "`backup`");
-	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"rs:demo\","
-	    "\"component_type\":3,\"values\":[\"20200101T000000Z\"]}"),
+	refused(pick(BOB, NULL, "rs:demo", "20261201T100000Z"), "`backup`");
+	refused(pick(ALICE, NULL, "rs:demo", "20200101T000000Z"),
 	    "no longer listed");
 
 	/* the Restore button: a restore job on the message */
-	job = started(ix(3, ALICE, NULL, "{\"custom_id\":\"ro:demo:"
-	    "20261201T100000Z\",\"component_type\":2}"), CB_DEFER_UPDATE, 0,
-	    JOB_RESTORE);
+	job = started(press(ALICE, NULL, "ro:demo:20261201T100000Z"),
+	    CB_DEFER_UPDATE, 0, JOB_RESTORE);
 	assert_string_equal(job->backup_id, "20261201T100000Z");
 	assert_true(job->on_message);
 	cmd_job_free(job);
-	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"ro:demo:../x\","
-	    "\"component_type\":2}"), "broken");
-	refused(ix(3, BOB, NULL, "{\"custom_id\":\"ro:demo:20261201T100000Z\","
-	    "\"component_type\":2}"), "`backup`");
+	refused(press(ALICE, NULL, "ro:demo:../x"), "broken");
+	refused(press(BOB, NULL, "ro:demo:20261201T100000Z"), "`backup`");
 }
 
 /* A followed backup and restore: waiting, running, done or failed. */
@@ -1203,8 +1177,7 @@ test_backup_follow(void **state)
 	cmd_job_free(job);
 
 	/* a restore is done once the server is back */
-	r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"ro:demo:"
-	    "20261201T100000Z\",\"component_type\":2}"), &job);
+	r = run(press(ALICE, NULL, "ro:demo:20261201T100000Z"), &job);
 	cJSON_Delete(r);
 	follow_says(job, &res, "{\"phase\":\"Stopped\",\"reason\":"
 	    "\"Progressing\"," OBS ",\"backups\":{\"running\":\"restore\"}}",
@@ -1244,16 +1217,13 @@ test_move_commands(void **state)
 	refused(slash_more("move", "demo", BOB, NULL, ",{\"type\":3,"
 	    "\"name\":\"node\",\"value\":\"node-b\"}"), "`edit`");
 
-	job = started(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:node-b\","
-	    "\"component_type\":2}"), CB_DEFER_UPDATE, 0, JOB_MOVE);
+	job = started(press(ALICE, NULL, "mv:demo:node-b"), CB_DEFER_UPDATE,
+	    0, JOB_MOVE);
 	assert_string_equal(job->node, "node-b");
 	cmd_job_free(job);
-	refused(ix(3, BOB, NULL, "{\"custom_id\":\"mv:demo:node-b\","
-	    "\"component_type\":2}"), "`edit`");
-	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:nowhere\","
-	    "\"component_type\":2}"), "no node");
-	refused(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo\","
-	    "\"component_type\":2}"), "broken");
+	refused(press(BOB, NULL, "mv:demo:node-b"), "`edit`");
+	refused(press(ALICE, NULL, "mv:demo:nowhere"), "no node");
+	refused(press(ALICE, NULL, "mv:demo"), "broken");
 
 	/* the move's job follows the server on its new node */
 	{
@@ -1261,8 +1231,7 @@ test_move_commands(void **state)
 		int			settled;
 		cJSON			*m;
 
-		r = run(ix(3, ALICE, NULL, "{\"custom_id\":\"mv:demo:node-b\","
-		    "\"component_type\":2}"), &job);
+		r = run(press(ALICE, NULL, "mv:demo:node-b"), &job);
 		cJSON_Delete(r);
 		followed(job, &res, "node-b");
 		m = follow(job, &res, "{\"phase\":\"Transferring\","

@@ -43,18 +43,32 @@ ix_in(const char *channel, const char *message, int type, const char *user,
 	return o;
 }
 
+/* ix with the data JSON made from fmt as printf makes it. */
+static cJSON *
+ixf(int type, const char *user, const char *role, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static cJSON *
+ixf(int type, const char *user, const char *role, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*d;
+	cJSON	*o;
+
+	va_start(ap, fmt);
+	if (vasprintf(&d, fmt, ap) == -1)
+		fail_msg("out of memory");
+	va_end(ap);
+	o = ix(type, user, role, d);
+	free(d);
+	return o;
+}
+
 /* A component press by user with role (or NULL) on custom_id. */
 static cJSON *
 press(const char *user, const char *role, const char *custom_id)
 {
-	char	*d;
-	cJSON	*o;
-
-	xasprintf(&d, "{\"custom_id\":\"%s\",\"component_type\":2}",
+	return ixf(3, user, role, "{\"custom_id\":\"%s\",\"component_type\":2}",
 	    custom_id);
-	o = ix(3, user, role, d);
-	free(d);
-	return o;
 }
 
 /* Runs the handler; returns the reply, the job in *job. */

@@ -16,10 +16,7 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 CUID=999	# the container user (roostd.yaml containerUser default)
 
-NODE=t4000-$TEST_RUN_ID
 S=t4000-$TEST_RUN_ID
-API=$TRASH/api.sock
-export ROOST_EGGS=$ROOST_SRC/eggs
 PORT=$(free_port)
 VOL=$TRASH/data/volumes/$S
 TGT=$TRASH/backups/$S

@@ -14,10 +14,7 @@
 . "$ROOST_SRC/tests/lib/s3.sh"
 
 CUID=999	# the container user (roostd.yaml containerUser default)
-NODE=t4001-$TEST_RUN_ID
 S=t4001-$TEST_RUN_ID
-API=$TRASH/api.sock
-export ROOST_EGGS=$ROOST_SRC/eggs
 PORT=$(free_port)
 VOL=$TRASH/data/volumes/$S
 BUCKET=roost-backups

@@ -11,10 +11,7 @@
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
 CUID=999	# the container user (roostd.yaml containerUser default)
-NODE=t4003-$TEST_RUN_ID
 S=t4003-$TEST_RUN_ID
-API=$TRASH/api.sock
-export ROOST_EGGS=$ROOST_SRC/eggs
 read -r PORT SFTPPORT < <(free_ports 2 | xargs)
 VOL=$TRASH/data/volumes/$S
 TGT=$TRASH/backups/$S

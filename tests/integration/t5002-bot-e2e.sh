@@ -16,12 +16,9 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t5002-$TEST_RUN_ID
 E2E=e2e-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 PORT2 PORT3 < <(free_ports 7 | xargs)
-API=$TRASH/api.sock
 ADMIN=111111111111111111 ALICE=444444444444444444
-export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
 edits() {	# edits ID: the contents of an interaction's edits, one a line

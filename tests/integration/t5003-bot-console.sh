@@ -17,14 +17,11 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t5003-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 PORT2 < <(free_ports 6 | xargs)
-API=$TRASH/api.sock
 ADMIN=111111111111111111 CONROLE=222222222222222222
 ALICE=444444444444444444 BOB=555555555555555555 CAROL=666666666666666666
 AUDIT=700000000000000007 DEPLOY=700000000000000008 ALERTS=700000000000000009
 S1=c1-$TEST_RUN_ID S2=c2-$TEST_RUN_ID
-export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
 py() {	# py EXPR: evaluates EXPR on the JSON on stdin as "d"

@@ -17,14 +17,11 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t5007-$TEST_RUN_ID
 read -r P GW RESUME HUB P1 P2 P3 P4 P5 P6 < <(free_ports 10 | xargs)
-API=$TRASH/api.sock
 ADMIN=111111111111111111 OWNER=444444444444444444
 ALERTS=700000000000000009
 S1=loop-$TEST_RUN_ID S2=inst-$TEST_RUN_ID S3=port-$TEST_RUN_ID
 S4=sched-$TEST_RUN_ID S5=quiet-$TEST_RUN_ID S6=bk-$TEST_RUN_ID
-export ROOST_EGGS=$ROOST_SRC/eggs
 test_cleanup 'kill $BOTPID $FDPID $HOLDER 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
 py() {	# py EXPR: evaluates EXPR on the JSON on stdin as "d"

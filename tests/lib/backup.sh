@@ -1,9 +1,12 @@
 # backup.sh: what the backup scripts that drive roostd through the state
-# repository share. Source it after roostd.sh; $S is the server under
-# test, $API the roostd API socket. start_roostd and stop_roostd here
-# replace roostd.sh's.
+# repository share. Source it after roostd.sh; it names the server under
+# test $S, as the node, with its data in $VOL and its backups on a local
+# target in $TGT; $CUID is the container user (roostd.yaml's
+# containerUser default). start_roostd and stop_roostd here replace
+# roostd.sh's.
 #
 #   nbackups           how many backups the status lists for $S
+#   listed N           true when the status lists N backups
 #   commit_at KEY      the value of KEY committed in $S's server file
 #   restore_at         the requestedAt of $S's committed restore request
 #   backup_done        true when the last backup is the one committed
@@ -14,6 +17,11 @@
 #                      SECS for it to be done and checks its result
 #   restore_is ID SECS RESULT
 #                      the same for a restore of $S's backup ID
+#   restore_back ID SECS
+#                      restores $S's backup ID (restore_is ID SECS
+#                      succeeded), waits for $S to run again, restarted,
+#                      and checks that $VOL/payload is as before.list
+#                      (listing) says
 #   start_roostd       starts roostd -d with ./roostd.yaml (log
 #                      roostd.log, pid $ROOSTD); waits for the API socket
 #   stop_roostd [SIG]  sends SIG (TERM) to roostd, waits for it and
@@ -22,8 +30,16 @@
 #   listing DIR        a listing of the tree DIR but server.properties:
 #                      path, type, mode, mtime (ns), link, size, sha256
 
+S=$NODE
+VOL=$TRASH/data/volumes/$S
+TGT=$TRASH/backups/$S
+CUID=999
+
 nbackups() {
 	bk "len(d.get('list', []))"
+}
+listed() {
+	test "$(nbackups)" = "$1"
 }
 commit_at() {
 	sed -n "s/^$1: \"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" "repo/servers/$S.yaml"
@@ -47,6 +63,15 @@ backup_is() {
 restore_is() {
 	edit restore $S "$1" && wait_for "$2" restore_done &&
 	test "$(bk 'd["lastRestore"]["result"]')" = "$3"
+}
+restore_back() {
+	local t0
+	t0=$(started) &&
+	restore_is "$1" "$2" succeeded &&
+	wait_phase $S Running 60 &&
+	test "$(started)" != "$t0" &&
+	listing "$VOL/payload" >after.list &&
+	diff before.list after.list
 }
 start_roostd() {
 	{ roostd -d -f roostd.yaml >>roostd.log 2>&1 & ROOSTD=$!; } &&

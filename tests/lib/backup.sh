@@ -5,6 +5,16 @@
 # containerUser default). start_roostd and stop_roostd here replace
 # roostd.sh's.
 #
+#   backup_repo TARGET readies the engine and the demo image and makes
+#                      ./repo (roostd_repo $NODE $S $PORT) with $S's
+#                      backups: to TARGET, keep 2, ignoring *.log but
+#                      keep.log, and cache/ (the script appends the rest
+#                      and commits)
+#   backup_ignored ARCHIVE
+#                      lists the .tar.zst ARCHIVE into ./names and checks
+#                      that backup_repo's ignore patterns were honoured on
+#                      the scripts' payload: server.log and cache/ out,
+#                      keep.log and the empty directories in
 #   nbackups           how many backups the status lists for $S
 #   listed N           true when the status lists N backups
 #   commit_at KEY      the value of KEY committed in $S's server file
@@ -35,6 +45,22 @@ VOL=$TRASH/data/volumes/$S
 TGT=$TRASH/backups/$S
 CUID=999
 
+backup_repo() {
+	docker_ensure && demo_image_ensure &&
+	roostd_repo $NODE $S $PORT &&
+	cat >>repo/servers/$S.yaml <<-EOF
+	backups:
+	  target: $1
+	  keep: 2
+	  ignore: ["*.log", "cache/", "!keep.log"]
+	EOF
+}
+backup_ignored() {
+	tar --zstd -tf "$1" >names &&
+	grep -x "payload/keep.log" names &&
+	grep -x "payload/empty/deeper/still/" names &&
+	! grep "server.log" names && ! grep "cache" names
+}
 nbackups() {
 	bk "len(d.get('list', []))"
 }

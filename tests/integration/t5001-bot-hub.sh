@@ -16,7 +16,6 @@
 . "$ROOST_SRC/tests/lib/hub.sh"
 
 read -r P GW RESUME HUB < <(free_ports 4 | xargs)
-ALICE=444444444444444444
 export ROOST_EGGS=$ROOST_SRC/eggs
 cue() { printf "%s\n" "$1" >>"$TRASH/cues"; }
 test_cleanup 'kill $BOTPID $FDPID $NODEPID 2>/dev/null'

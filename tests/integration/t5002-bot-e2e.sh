@@ -18,7 +18,6 @@
 
 E2E=e2e-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 PORT2 PORT3 < <(free_ports 7 | xargs)
-ADMIN=111111111111111111 ALICE=444444444444444444
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
 edits() {	# edits ID: the contents of an interaction's edits, one a line

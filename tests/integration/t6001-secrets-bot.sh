@@ -15,7 +15,6 @@
 
 S=sv-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 < <(free_ports 5 | xargs)
-ADMIN=111111111111111111 ALICE=444444444444444444
 PW="rcon-$TEST_RUN_ID-$RANDOM$RANDOM" MOTD="motd-$TEST_RUN_ID-$RANDOM$RANDOM"
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 

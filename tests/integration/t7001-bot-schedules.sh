@@ -15,8 +15,6 @@
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
 read -r P GW RESUME HUB PORT1 < <(free_ports 5 | xargs)
-ADMIN=111111111111111111
-ALICE=444444444444444444 BOB=555555555555555555
 AUDIT=700000000000000007
 S=sc-$TEST_RUN_ID
 test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'

@@ -7,8 +7,6 @@
 # and every one is answered, a large fragmented frame is read whole; over
 # wss:// roostd trusts the CA of hub.caFile and refuses any other.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$ROOST_SRC/tests/lib/docker.sh"
-. "$ROOST_SRC/tests/lib/roostd.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
 
 SRV=t2100-a-$TEST_RUN_ID

@@ -8,15 +8,12 @@
 # every REST call and message the bot made, the bot's and roostd's logs
 # and the status never hold them; /server vars shows •••• and the nodes.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
-. "$ROOST_SRC/tests/lib/docker.sh"
-. "$ROOST_SRC/tests/lib/roostd.sh"
 
 S=sv-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 < <(free_ports 5 | xargs)
 PW="rcon-$TEST_RUN_ID-$RANDOM$RANDOM" MOTD="motd-$TEST_RUN_ID-$RANDOM$RANDOM"
-test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
+test_cleanup hub_stop
 
 envof() {
 	docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "roost-$1"

@@ -11,6 +11,27 @@
 #define CLI_FAIL	1
 #define CLI_USAGE	2
 
+struct buf;
+struct http_response;
+struct panel;
+struct panel_opts;
+
+/*
+ * roost.c: prints the usage line of cmd from the command table to stderr;
+ * returns CLI_OK when ok is set, else CLI_USAGE.
+ */
+int	cli_usage(const char *cmd, int ok);
+
+/*
+ * cli_common.c: the roostd socket ($ROOST_API or the packaged one), one
+ * request to roostd, the panel opened with the commits' author.
+ */
+const char *cli_api(void);
+int	cli_roostd(const char *api, const char *method, const char *url,
+	    struct http_response *resp);
+int	cli_panel_open(const char *prefix, const struct panel_opts *po,
+	    const char *author_opt, struct panel **p, struct buf *author);
+
 /* cmd_validate.c */
 int	cmd_validate(int argc, char *argv[]);
 /* cmd_egg.c: egg import, egg list */
@@ -35,7 +56,6 @@ void	sched_print(const struct cJSON *list);
 /* cmd_secret.c: secret seal|reseal, node pubkey, server set --secret */
 int	cmd_secret(int argc, char *argv[]);
 int	cmd_node(int argc, char *argv[]);
-struct buf;
 int	cli_secret_read(const char *what, struct buf *out);
 int	cli_server_set_secret(const char *repo, const char *author,
 	    const char *name, const char *var);

@@ -28,16 +28,6 @@
 
 #include "cli.h"
 
-#define CONSOLE_DEFAULT_API	"/run/roost/roostd.sock"
-
-static const char *
-con_api(void)
-{
-	const char	*api = getenv("ROOST_API");
-
-	return api != NULL ? api : CONSOLE_DEFAULT_API;
-}
-
 /* Says why roostd could not be reached, with the usual causes. */
 static void
 con_unreachable(const char *api, const struct rerr *err)
@@ -138,7 +128,7 @@ cmd_logs(int argc, char *argv[])
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*api = con_api(), *name;
+	const char	*api = cli_api(), *name;
 	struct http	*h;
 	char		*end, q[96];
 	long		 n = -1;
@@ -167,16 +157,11 @@ cmd_logs(int argc, char *argv[])
 			noansi = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: roost logs NAME [-n N] [-f] "
-			    "[--no-ansi] [--api SOCKET]\n");
-			return ch == 'h' ? CLI_OK : CLI_USAGE;
+			return cli_usage("logs", ch == 'h');
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: roost logs NAME [-n N] [-f] "
-		    "[--no-ansi] [--api SOCKET]\n");
-		return CLI_USAGE;
-	}
+	if (optind + 1 != argc)
+		return cli_usage("logs", 0);
 	name = argv[optind];
 	if (n < 0)
 		n = follow ? 10 : 100;
@@ -271,7 +256,7 @@ cmd_console(int argc, char *argv[])
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char		*api = con_api(), *name, *one = NULL;
+	const char		*api = cli_api(), *name, *one = NULL;
 	struct con_follow	 f;
 	struct http		*h, *fh;
 	pthread_t		 th;
@@ -301,16 +286,11 @@ cmd_console(int argc, char *argv[])
 			}
 			break;
 		default:
-			fprintf(stderr, "usage: roost console NAME [-c LINE "
-			    "[-w SECONDS]] [--api SOCKET]\n");
-			return ch == 'h' ? CLI_OK : CLI_USAGE;
+			return cli_usage("console", ch == 'h');
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: roost console NAME [-c LINE "
-		    "[-w SECONDS]] [--api SOCKET]\n");
-		return CLI_USAGE;
-	}
+	if (optind + 1 != argc)
+		return cli_usage("console", 0);
 	name = argv[optind];
 	h = http_new(api);
 	if (one != NULL) {

@@ -119,12 +119,9 @@ cmd_plan(int argc, char *argv[])
 	memset(&po, 0, sizeof(po));
 	po.repo = repo;
 	po.remote = "";
-	rerr_init(&err);
-	if (panel_open(&p, &po, &err) != 0) {
-		fprintf(stderr, "roost: %s\n", err.msg);
-		rc = CLI_USAGE;
+	if ((rc = cli_panel_open("roost", &po, NULL, &p, NULL)) != CLI_OK)
 		goto done;
-	}
+	rerr_init(&err);
 	if (panel_state(p, rev, 0, &ns, &err) != 0) {
 		fprintf(stderr, "roost: cannot read revision '%s': %s\n", rev,
 		    err.msg);

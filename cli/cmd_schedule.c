@@ -190,13 +190,11 @@ cmd_schedule(int argc, char *argv[])
 
 /* ---- roost server schedules / schedule-run: through roostd's API ---- */
 
-#define SCHED_DEFAULT_API	"/run/roost/roostd.sock"
-
 /* Takes --api SOCKET out of argv; the rest stays in order. */
 static const char *
 sched_api_opt(int *argc, char *argv[])
 {
-	const char	*api = getenv("ROOST_API");
+	const char	*api = cli_api();
 	int		 i, n = 0;
 
 	for (i = 0; i < *argc; i++) {
@@ -211,35 +209,7 @@ sched_api_opt(int *argc, char *argv[])
 		argv[n++] = argv[i];
 	}
 	*argc = n;
-	return api != NULL ? api : SCHED_DEFAULT_API;
-}
-
-/* One request to roostd; the body in resp. 0, or CLI_USAGE (said why). */
-static int
-sched_request(const char *api, const char *method, const char *url,
-    struct http_response *resp)
-{
-	struct http_request	 req;
-	struct http		*h = http_new(api);
-	struct rerr		 err;
-	int			 rc = 0;
-
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url;
-	req.body = strcmp(method, "POST") == 0 ? "" : NULL;
-	req.body_len = (size_t)-1;
-	req.timeout_ms = 10000;
-	http_response_init(resp);
-	rerr_init(&err);
-	if (http_do(h, &req, resp, &err) != 0) {
-		fprintf(stderr, "roost: cannot reach roostd at '%s': %s\n"
-		    "roost: is roostd running? (use --api SOCKET or "
-		    "$ROOST_API for another socket)\n", api, err.msg);
-		rc = CLI_USAGE;
-	}
-	http_free(h);
-	return rc;
+	return api;
 }
 
 /* Prints roostd's {"error"} message. */
@@ -309,7 +279,7 @@ cmd_server_schedules(int argc, char *argv[])
 	esc = http_escape(argv[1]);
 	xasprintf(&url, "http://localhost/v1/servers/%s", esc);
 	free(esc);
-	if ((rc = sched_request(api, "GET", url, &resp)) == 0) {
+	if ((rc = cli_roostd(api, "GET", url, &resp)) == 0) {
 		if (resp.status != 200) {
 			sched_api_error(&resp);
 			rc = CLI_FAIL;
@@ -353,7 +323,7 @@ cmd_server_schedule_run(int argc, char *argv[])
 	    e1, e2);
 	free(e1);
 	free(e2);
-	if ((rc = sched_request(api, "POST", url, &resp)) == 0) {
+	if ((rc = cli_roostd(api, "POST", url, &resp)) == 0) {
 		if (resp.status != 202) {
 			sched_api_error(&resp);
 			rc = CLI_FAIL;

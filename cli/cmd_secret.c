@@ -23,7 +23,6 @@
 
 #include "buf.h"
 #include "cli.h"
-#include "gitstore.h"
 #include "http.h"
 #include "json.h"
 #include "panel.h"
@@ -32,8 +31,6 @@
 #include "secret.h"
 #include "state.h"
 #include "xmalloc.h"
-
-#define SECRET_DEFAULT_API	"/run/roost/roostd.sock"
 
 static int
 secret_usage(void)
@@ -174,32 +171,16 @@ secret_seal_cmd(int argc, char *argv[])
 	return rc;
 }
 
-/* Opens the panel with an author for commits. */
+/* Opens the panel of the work tree repo with an author for commits. */
 static int
 secret_panel(const char *repo, const char *author_opt, struct panel **p,
     struct buf *author)
 {
 	struct panel_opts	 po;
-	struct rerr		 err;
-	const char		*user;
 
 	memset(&po, 0, sizeof(po));
 	po.repo = repo;
-	rerr_init(&err);
-	if (panel_open(p, &po, &err) != 0) {
-		fprintf(stderr, "roost: %s\n", err.msg);
-		return CLI_USAGE;
-	}
-	if (author_opt != NULL)
-		buf_puts(author, author_opt);
-	else if (gitstore_config_identity(panel_gitstore(*p), author,
-	    NULL) != 0) {
-		user = getenv("USER");
-		if (user == NULL || *user == '\0')
-			user = "roost";
-		buf_addf(author, "%s <%s@localhost>", user, user);
-	}
-	return CLI_OK;
+	return cli_panel_open("roost", &po, author_opt, p, author);
 }
 
 /*
@@ -382,12 +363,11 @@ secret_reseal_cmd(int argc, char *argv[])
 	struct buf		 body, author;
 	const cJSON		*it;
 	cJSON			*root = NULL, *nodes;
-	const char		*repo = ".", *api, *author_opt = NULL;
+	const char		*repo = ".", *author_opt = NULL;
+	const char		*api = cli_api();
 	char			*s;
 	int			 ch, rc = CLI_OK;
 
-	if ((api = getenv("ROOST_API")) == NULL)
-		api = SECRET_DEFAULT_API;
 	root = json_new_object();
 	nodes = json_add_array(root, "nodes");
 	optind = 1;
@@ -475,11 +455,9 @@ cmd_node(int argc, char *argv[])
 {
 	struct http_response	 resp;
 	cJSON			*root;
-	const char		*api, *key;
+	const char		*api = cli_api(), *key;
 	int			 rc = CLI_OK;
 
-	if ((api = getenv("ROOST_API")) == NULL)
-		api = SECRET_DEFAULT_API;
 	if (argc == 4 && strcmp(argv[2], "--api") == 0)
 		api = argv[3];
 	else if (argc == 3 && strncmp(argv[2], "--api=", 6) == 0)

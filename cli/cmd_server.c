@@ -74,42 +74,64 @@ exit_code(int rc)
 	return rc == ROOST_EGENERIC ? CLI_USAGE : CLI_FAIL;
 }
 
+/* Opens the panel of the common options; with author, who commits. */
 static int
 open_panel(const struct server_opts *so, struct panel **p, struct buf *author)
 {
 	struct panel_opts	 po;
-	struct rerr		 err;
-	const char		*user;
-	int			 rc;
 
 	memset(&po, 0, sizeof(po));
 	po.repo = so->repo;
 	po.branch = so->branch;
 	po.remote = so->remote;
-	rerr_init(&err);
-	if ((rc = panel_open(p, &po, &err)) != 0) {
-		fprintf(stderr, "roost server: %s\n", err.msg);
-		return CLI_USAGE;
+	return cli_panel_open("roost server", &po, so->author, p, author);
+}
+
+/* One edit through the panel core: the panel, the request, its result. */
+struct server_edit {
+	struct panel		*p;
+	struct buf		 author;
+	struct panel_req	 req;
+	struct panel_result	 res;
+	struct rerr		 err;
+};
+
+/* Opens the panel for an edit; when that fails nothing is left to end. */
+static int
+edit_begin(const struct server_opts *so, struct server_edit *e)
+{
+	int	rc;
+
+	buf_init(&e->author, 0);
+	if ((rc = open_panel(so, &e->p, &e->author)) != 0) {
+		buf_dispose(&e->author);
+		return rc;
 	}
-	if (author == NULL)
-		return 0;
-	if (so->author != NULL)
-		buf_puts(author, so->author);
-	else if (gitstore_config_identity(panel_gitstore(*p), author,
-	    NULL) != 0) {
-		user = getenv("USER");
-		if (user == NULL || *user == '\0')
-			user = "roost";
-		buf_addf(author, "%s <%s@localhost>", user, user);
-	}
+	e->req.author = buf_str(&e->author);
+	e->req.request_id = so->request_id;
+	panel_result_init(&e->res);
+	rerr_init(&e->err);
 	return 0;
 }
 
-/* Prints what an edit did, or why it was refused; returns the exit code. */
-static int
-report(int rc, const struct panel_result *res, const struct rerr *err,
-    struct panel *p)
+/* Frees what edit_begin opened. */
+static void
+edit_end(struct server_edit *e)
 {
+	panel_result_dispose(&e->res);
+	panel_close(e->p);
+	buf_dispose(&e->author);
+}
+
+/*
+ * Prints what an edit did (rc from the panel core), or why it was
+ * refused; returns the exit code.
+ */
+static int
+report(int rc, const struct server_edit *e)
+{
+	const struct panel_result	*res = &e->res;
+
 	if (rc == ROOST_EINVAL && res->diags.n > 0) {
 		fprintf(stderr, "roost server: the edit was refused, nothing "
 		    "was committed:\n");
@@ -117,7 +139,7 @@ report(int rc, const struct panel_result *res, const struct rerr *err,
 		return exit_code(rc);
 	}
 	if (rc != 0) {
-		fprintf(stderr, "roost server: %s\n", err->msg);
+		fprintf(stderr, "roost server: %s\n", e->err.msg);
 		return exit_code(rc);
 	}
 	if (res->existing)
@@ -127,7 +149,7 @@ report(int rc, const struct panel_result *res, const struct rerr *err,
 		printf("%s\n", res->summary);
 	else
 		printf("%s\ncommit %.12s on %s%s%s\n", res->summary,
-		    res->commit, panel_branch(p),
+		    res->commit, panel_branch(e->p),
 		    res->pushed ? ", pushed" : "",
 		    res->attempts > 1 ? " (retried on a moved branch)" : "");
 	return CLI_OK;
@@ -199,10 +221,7 @@ server_create(const struct server_opts *so, int argc, char *argv[])
 	};
 	struct panel_server_spec spec;
 	const struct limit_def	*lim;
-	struct panel_result	 res;
-	struct panel		*p;
-	struct buf		 author;
-	struct rerr		 err;
+	struct server_edit	 e;
 	const char		**vars = NULL;
 	char			*end;
 	long long		 n;
@@ -289,20 +308,13 @@ server_create(const struct server_opts *so, int argc, char *argv[])
 		free(vars);
 		return CLI_USAGE;
 	}
-	buf_init(&author, 0);
-	if ((rc = open_panel(so, &p, &author)) != 0) {
+	if ((rc = edit_begin(so, &e)) != 0) {
 		free(vars);
-		buf_dispose(&author);
 		return rc;
 	}
-	panel_result_init(&res);
-	rerr_init(&err);
-	rc = panel_server_create(p, &(struct panel_req){ buf_str(&author),
-	    so->request_id }, &spec, &res, &err);
-	rc = report(rc, &res, &err, p);
-	panel_result_dispose(&res);
-	panel_close(p);
-	buf_dispose(&author);
+	rc = report(panel_server_create(e.p, &e.req, &spec, &e.res, &e.err),
+	    &e);
+	edit_end(&e);
 	free(vars);
 	return rc;
 }
@@ -311,11 +323,7 @@ static int
 server_edit(const struct server_opts *so, const char *sub, int argc,
     char *argv[])
 {
-	struct panel_result	 res;
-	struct panel		*p;
-	struct buf		 author;
-	struct rerr		 err;
-	struct panel_req	 req;
+	struct server_edit	 e;
 	enum panel_power	 act = PANEL_START;
 	const char		*note = NULL;
 	int			 rc;
@@ -346,34 +354,28 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 		act = PANEL_RESTART;
 	else if (strcmp(sub, "reinstall") == 0)
 		act = PANEL_REINSTALL;
-	buf_init(&author, 0);
-	if ((rc = open_panel(so, &p, &author)) != 0) {
-		buf_dispose(&author);
+	if ((rc = edit_begin(so, &e)) != 0)
 		return rc;
-	}
-	req.author = buf_str(&author);
-	req.request_id = so->request_id;
-	panel_result_init(&res);
-	rerr_init(&err);
 	if (strcmp(sub, "set") == 0)
-		rc = panel_server_set(p, &req, argv[1],
-		    (const char *const *)argv + 2, (size_t)argc - 2, &res,
-		    &err);
+		rc = panel_server_set(e.p, &e.req, argv[1],
+		    (const char *const *)argv + 2, (size_t)argc - 2, &e.res,
+		    &e.err);
 	else if (strcmp(sub, "delete") == 0)
-		rc = panel_server_delete(p, &req, argv[1], &res, &err);
+		rc = panel_server_delete(e.p, &e.req, argv[1], &e.res, &e.err);
 	else if (strcmp(sub, "backup") == 0)
-		rc = panel_server_backup(p, &req, argv[1], note, &res, &err);
+		rc = panel_server_backup(e.p, &e.req, argv[1], note, &e.res,
+		    &e.err);
 	else if (strcmp(sub, "restore") == 0)
-		rc = panel_server_restore(p, &req, argv[1], argv[2], &res,
-		    &err);
+		rc = panel_server_restore(e.p, &e.req, argv[1], argv[2],
+		    &e.res, &e.err);
 	else if (strcmp(sub, "move") == 0)
-		rc = panel_server_move(p, &req, argv[1], argv[2], &res, &err);
+		rc = panel_server_move(e.p, &e.req, argv[1], argv[2], &e.res,
+		    &e.err);
 	else
-		rc = panel_server_power(p, &req, argv[1], act, &res, &err);
-	rc = report(rc, &res, &err, p);
-	panel_result_dispose(&res);
-	panel_close(p);
-	buf_dispose(&author);
+		rc = panel_server_power(e.p, &e.req, argv[1], act, &e.res,
+		    &e.err);
+	rc = report(rc, &e);
+	edit_end(&e);
 	return rc;
 }
 
@@ -386,11 +388,8 @@ static int
 server_revert(const struct server_opts *so, const char *sub, int argc,
     char *argv[])
 {
-	struct panel_result	 res;
-	struct panel		*p;
-	struct buf		 author, diff;
-	struct rerr		 err;
-	struct panel_req	 req;
+	struct server_edit	 e;
+	struct buf		 diff;
 	char			 id[GITSTORE_IDLEN], answer[16];
 	int			 rc, yes = 0, rollback;
 
@@ -401,20 +400,14 @@ server_revert(const struct server_opts *so, const char *sub, int argc,
 	}
 	if (argc != 3)
 		return server_usage();
-	buf_init(&author, 0);
-	if ((rc = open_panel(so, &p, &author)) != 0) {
-		buf_dispose(&author);
+	if ((rc = edit_begin(so, &e)) != 0)
 		return rc;
-	}
-	req.author = buf_str(&author);
-	req.request_id = so->request_id;
-	panel_result_init(&res);
-	rerr_init(&err);
 	buf_init(&diff, 0);
 	if (!rollback)
-		rc = panel_server_revert(p, &req, argv[1], argv[2], &res, &err);
-	else if ((rc = panel_server_rollback_diff(p, argv[1], argv[2], &diff,
-	    id, &err)) == 0) {
+		rc = panel_server_revert(e.p, &e.req, argv[1], argv[2], &e.res,
+		    &e.err);
+	else if ((rc = panel_server_rollback_diff(e.p, argv[1], argv[2],
+	    &diff, id, &e.err)) == 0) {
 		fwrite(buf_str(&diff), 1, diff.len, stdout);
 		if (diff.len == 0)
 			printf("server '%s' is already as it was at %.12s\n",
@@ -436,18 +429,16 @@ server_revert(const struct server_opts *so, const char *sub, int argc,
 			}
 		}
 		if (diff.len > 0)
-			rc = panel_server_rollback(p, &req, argv[1], id, &res,
-			    &err);
+			rc = panel_server_rollback(e.p, &e.req, argv[1], id,
+			    &e.res, &e.err);
 	}
 	if (rc == 0 && rollback && diff.len == 0)
 		rc = CLI_OK;
 	else
-		rc = report(rc, &res, &err, p);
+		rc = report(rc, &e);
 out:
 	buf_dispose(&diff);
-	panel_result_dispose(&res);
-	panel_close(p);
-	buf_dispose(&author);
+	edit_end(&e);
 	return rc;
 }
 
@@ -503,11 +494,7 @@ server_sftp(const struct server_opts *so, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct panel_sftp	 op;
-	struct panel_result	 res;
-	struct panel		*p;
-	struct buf		 author;
-	struct rerr		 err;
-	struct panel_req	 req;
+	struct server_edit	 e;
 	const char		*keyfile = NULL;
 	char			*password = NULL, *key = NULL;
 	FILE			*fp;
@@ -577,22 +564,15 @@ server_sftp(const struct server_opts *so, int argc, char *argv[])
 			fclose(fp);
 		op.key = key;
 	}
-	buf_init(&author, 0);
-	if ((rc = open_panel(so, &p, &author)) != 0)
+	if ((rc = edit_begin(so, &e)) != 0)
 		goto out;
-	req.author = buf_str(&author);
-	req.request_id = so->request_id;
-	panel_result_init(&res);
-	rerr_init(&err);
-	rc = panel_sftp_set(p, &req, argv[optind], &op, &res, &err);
-	rc = report(rc, &res, &err, p);
-	if (rc == CLI_OK && res.password != NULL)
+	rc = report(panel_sftp_set(e.p, &e.req, argv[optind], &op, &e.res,
+	    &e.err), &e);
+	if (rc == CLI_OK && e.res.password != NULL)
 		printf("password for SFTP user %s (shown once, not stored): "
-		    "%s\n", op.user, res.password);
-	panel_result_dispose(&res);
-	panel_close(p);
+		    "%s\n", op.user, e.res.password);
+	edit_end(&e);
 out:
-	buf_dispose(&author);
 	if (password != NULL) {
 		explicit_bzero(password, strlen(password));
 		free(password);
@@ -610,11 +590,7 @@ server_member(const struct server_opts *so, int argc, char *argv[])
 		{ "remove", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct panel_result	 res;
-	struct panel		*p;
-	struct buf		 author;
-	struct rerr		 err;
-	struct panel_req	 req;
+	struct server_edit	 e;
 	const char		*id = NULL;
 	char			*copy, *q, *t;
 	unsigned		 perms = 0, one;
@@ -652,21 +628,11 @@ server_member(const struct server_opts *so, int argc, char *argv[])
 	}
 	if (optind != argc - 1 || id == NULL || remove == given)
 		return server_usage();
-	buf_init(&author, 0);
-	if ((rc = open_panel(so, &p, &author)) != 0) {
-		buf_dispose(&author);
+	if ((rc = edit_begin(so, &e)) != 0)
 		return rc;
-	}
-	req.author = buf_str(&author);
-	req.request_id = so->request_id;
-	panel_result_init(&res);
-	rerr_init(&err);
-	rc = panel_member_set(p, &req, argv[optind], id, remove ? 0 : perms,
-	    &res, &err);
-	rc = report(rc, &res, &err, p);
-	panel_result_dispose(&res);
-	panel_close(p);
-	buf_dispose(&author);
+	rc = report(panel_member_set(e.p, &e.req, argv[optind], id,
+	    remove ? 0 : perms, &e.res, &e.err), &e);
+	edit_end(&e);
 	return rc;
 }
 

@@ -14,12 +14,9 @@
 #include "buf.h"
 #include "http.h"
 #include "json.h"
-#include "rerr.h"
 #include "xmalloc.h"
 
 #include "cli.h"
-
-#define STATUS_DEFAULT_API	"/run/roost/roostd.sock"
 
 static const char *
 jstr(const cJSON *o, const char *key)
@@ -223,17 +220,13 @@ cmd_status(int argc, char *argv[])
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct http_request	 req;
 	struct http_response	 resp;
-	struct rerr		 err;
-	struct http		*h;
 	cJSON			*root;
-	const char		*api, *format = "text", *name = NULL;
+	const char		*api = cli_api();
+	const char		*format = "text", *name = NULL;
 	char			*url, *esc;
-	int			 ch, rc = CLI_OK;
+	int			 ch, rc;
 
-	if ((api = getenv("ROOST_API")) == NULL)
-		api = STATUS_DEFAULT_API;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "a:F:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -244,38 +237,22 @@ cmd_status(int argc, char *argv[])
 			format = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: roost status [--api SOCKET] "
-			    "[--format text|json] [NAME]\n");
-			return ch == 'h' ? CLI_OK : CLI_USAGE;
+			return cli_usage("status", ch == 'h');
 		}
 	}
 	if (optind < argc)
 		name = argv[optind++];
 	if (optind != argc || (strcmp(format, "text") != 0 &&
-	    strcmp(format, "json") != 0)) {
-		fprintf(stderr, "usage: roost status [--api SOCKET] "
-		    "[--format text|json] [NAME]\n");
-		return CLI_USAGE;
-	}
+	    strcmp(format, "json") != 0))
+		return cli_usage("status", 0);
 	if (name != NULL) {
 		esc = http_escape(name);
 		xasprintf(&url, "http://localhost/v1/servers/%s", esc);
 		free(esc);
 	} else
 		url = xstrdup("http://localhost/v1/status");
-	h = http_new(api);
-	memset(&req, 0, sizeof(req));
-	req.url = url;
-	req.timeout_ms = 10000;
-	http_response_init(&resp);
-	rerr_init(&err);
-	if (http_do(h, &req, &resp, &err) != 0) {
-		fprintf(stderr, "roost: cannot reach roostd at '%s': %s\n"
-		    "roost: is roostd running? (use --api SOCKET or "
-		    "$ROOST_API for another socket)\n", api, err.msg);
-		rc = CLI_USAGE;
+	if ((rc = cli_roostd(api, "GET", url, &resp)) != 0)
 		goto done;
-	}
 	if (resp.status == 404 && name != NULL) {
 		fprintf(stderr, "roost: no server '%s' on this node\n", name);
 		rc = CLI_FAIL;
@@ -309,7 +286,6 @@ cmd_status(int argc, char *argv[])
 	cJSON_Delete(root);
 done:
 	http_response_dispose(&resp);
-	http_free(h);
 	free(url);
 	return rc;
 }

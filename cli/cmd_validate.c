@@ -20,14 +20,6 @@
 #include "rerr.h"
 #include "state.h"
 
-static int
-validate_usage(void)
-{
-	fprintf(stderr, "usage: roost validate [--repo DIR] [--rev REV] "
-	    "[--format text|json]\n");
-	return CLI_USAGE;
-}
-
 /*
  * roost validate: exits 0 when the state is valid, 1 when it has errors,
  * 2 on a usage or I/O error.
@@ -67,11 +59,11 @@ cmd_validate(int argc, char *argv[])
 			format = optarg;
 			break;
 		default:
-			return validate_usage();
+			return cli_usage("validate", 0);
 		}
 	}
 	if (optind != argc)
-		return validate_usage();
+		return cli_usage("validate", 0);
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
 		fprintf(stderr, "roost validate: format '%s' is not text or "
 		    "json\n", format);

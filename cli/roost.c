@@ -47,6 +47,18 @@ usage(FILE *fp)
 	return CLI_USAGE;
 }
 
+/* The usage line of one command (cli.h). */
+int
+cli_usage(const char *cmd, int ok)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+		if (strcmp(cmd, cli_cmds[i].name) == 0)
+			fprintf(stderr, "usage: roost %s\n", cli_cmds[i].usage);
+	return ok ? CLI_OK : CLI_USAGE;
+}
+
 int
 main(int argc, char *argv[])
 {

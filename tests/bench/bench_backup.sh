@@ -33,10 +33,8 @@ T=$(mktemp -d /tmp/roost-bench-backup.XXXXXX)
 API=$T/api.sock
 PID=
 cleanup() {
-	[ -n "$PID" ] && kill $PID 2>/dev/null && wait $PID 2>/dev/null
 	[ -n "${S3_PID:-}" ] && kill $S3_PID 2>/dev/null && wait $S3_PID 2>/dev/null
-	docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
-	rm -rf "$T"
+	bench_cleanup
 }
 trap cleanup EXIT
 die() {

@@ -28,12 +28,7 @@ NODE=benchcon
 T=$(mktemp -d /tmp/roost-bench-console.XXXXXX)
 API=$T/api.sock
 PID=
-cleanup() {
-	[ -n "$PID" ] && kill $PID 2>/dev/null && wait $PID 2>/dev/null
-	docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 die() {
 	bench_fail bench_console console "$*"

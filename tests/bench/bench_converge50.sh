@@ -35,10 +35,8 @@ PID=
 EVPID=
 cleanup() {
 	[ -n "$EVPID" ] && kill $EVPID 2>/dev/null
-	[ -n "$PID" ] && kill $PID 2>/dev/null && wait $PID 2>/dev/null
-	docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
 	docker_cleanup_label roost.node=$NODE-engine >/dev/null 2>&1
-	rm -rf "$T"
+	bench_cleanup
 }
 trap cleanup EXIT
 

@@ -28,7 +28,7 @@ T=$(mktemp -d /tmp/roost-bench-install.XXXXXX)
 NODE=benchinst-$TEST_RUN_ID
 mapfile -t PORTS < <(free_ports $((2 * RUNS + 1)))
 PID=
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; docker_cleanup_label roost.bench=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
+trap bench_cleanup EXIT
 
 die() {
 	bench_fail bench_install "commit -> serving with an install step" "$*"
@@ -110,17 +110,12 @@ for i in $(seq "$RUNS"); do
 	sleep 1
 	docker inspect roost-$name | anchor_body $i ${PORTS[RUNS + i]} >"$T/body.json" ||
 	    die "run $i: the server's body"
-	out=$("$BIN/tests/bench_engine" -I "$T/inst-body.json" -b "$T/body.json" -n 1 2>&1)
-	e=$(echo "$out" | grep -o 'median: [0-9.]*' | awk '{ printf "%.0f", $2 }')
-	[ -n "$e" ] || die "anchor: $out"
+	e=$(bench_anchor -I "$T/inst-body.json" -b "$T/body.json") ||
+	    die "anchor: $e"
 	eng+=("$e")
 	sleep 1
 done
-m=$(med "${lat[@]}")
-me=$(med "${eng[@]}")
-diffs=()
-for i in "${!lat[@]}"; do diffs+=($((lat[i] - eng[i]))); done
-md=$(med "${diffs[@]}")
+bench_medians
 echo "commit -> serving (install + start): runs ${lat[*]} ms"
 echo "engine: installer, wait, create + start (anchor): runs ${eng[*]} ms"
 echo "per-run differences (roostd - anchor): ${diffs[*]} ms"

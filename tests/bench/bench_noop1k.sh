@@ -39,7 +39,7 @@ NODE=bench1k-$TEST_RUN_ID
 SP=nk$TEST_RUN_ID
 T=$(mktemp -d /tmp/roost-bench-noop1k.XXXXXX)
 PID=
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
+trap bench_cleanup EXIT
 
 die() {
 	bench_fail bench_noop1k "no-op pass over $NSRV servers" "$*"

@@ -29,7 +29,7 @@ T=$(mktemp -d /tmp/roost-bench-roostd.XXXXXX)
 NODE=benchnode-$TEST_RUN_ID
 mapfile -t PORTS < <(free_ports $((2 * RUNS + 1)))
 PID=
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; docker_cleanup_label roost.node=$NODE >/dev/null 2>&1; docker_cleanup_label roost.bench=$NODE >/dev/null 2>&1; rm -rf "$T"' EXIT
+trap bench_cleanup EXIT
 
 
 # The demo egg without its install step: the anchor is one container.
@@ -75,20 +75,15 @@ for i in $(seq "$RUNS"); do
 	lat+=("$(echo "$t0 $t1" | awk '{ printf "%.0f", ($2 - $1) * 1000 }')")
 	sleep 1
 	anchor_body roost-$name ${PORTS[RUNS + i]} >"$T/body.json" || exit 1
-	out=$("$BIN/tests/bench_engine" -b "$T/body.json" -n 1 2>&1)
-	e=$(echo "$out" | grep -o 'median: [0-9.]*' | awk '{ printf "%.0f", $2 }')
-	[ -n "$e" ] || { echo "bench_roostd: anchor: $out" >&2; exit 1; }
+	e=$(bench_anchor -b "$T/body.json") ||
+	    { echo "bench_roostd: anchor: $e" >&2; exit 1; }
 	eng+=("$e")
 	sleep 1
 done
-m=$(med "${lat[@]}")
-me=$(med "${eng[@]}")
 # Each roostd run against the anchor run right after it: the engine's
 # speed drifts over a run, so the median of these differences is the
 # steadier figure of roostd's own share.
-diffs=()
-for i in "${!lat[@]}"; do diffs+=($((lat[i] - eng[i]))); done
-md=$(med "${diffs[@]}")
+bench_medians
 sleep 2
 rss=$(awk '/VmRSS/ { print $2 }' /proc/$PID/status)
 c0=$(awk '{ print $14 + $15 }' /proc/$PID/stat)

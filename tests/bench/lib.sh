@@ -7,7 +7,18 @@
 #                             with the end of roostd's log $T/log, prints
 #                             the result line "WHAT: not measured (MSG)"
 #                             and exits 1
+#   bench_cleanup             stops roostd ($PID, when set), removes the
+#                             containers of $NODE and its anchor's (label
+#                             roost.bench=$NODE) and $T: what a script
+#                             does on exit
 #   med N...                  the median of the numbers
+#   bench_medians             from the arrays lat (roostd's runs) and eng
+#                             (the anchor's, run by run) sets m and me to
+#                             their medians, diffs to the per-run
+#                             differences and md to their median
+#   bench_anchor ARGS...      runs $BIN/tests/bench_engine ARGS for one
+#                             run and prints its time in whole ms, or its
+#                             output and fails
 #   bench_repo [SED]          $T/repo, a git repository on main with
 #                             nodes/, servers/ and the egg bench/demo:
 #                             roost/demo edited by the sed script SED,
@@ -42,7 +53,31 @@ bench_fail() {
 	exit 1
 }
 
+bench_cleanup() {
+	[ -n "$PID" ] && kill $PID 2>/dev/null && wait $PID 2>/dev/null
+	docker_cleanup_label roost.node=$NODE >/dev/null 2>&1
+	docker_cleanup_label roost.bench=$NODE >/dev/null 2>&1
+	rm -rf "$T"
+}
+
 med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+bench_medians() {
+	local i
+	m=$(med "${lat[@]}")
+	me=$(med "${eng[@]}")
+	diffs=()
+	for i in "${!lat[@]}"; do diffs+=($((lat[i] - eng[i]))); done
+	md=$(med "${diffs[@]}")
+}
+
+bench_anchor() {
+	local out e
+	out=$("$BIN/tests/bench_engine" "$@" -n 1 2>&1)
+	e=$(echo "$out" | grep -o 'median: [0-9.]*' | awk '{ printf "%.0f", $2 }')
+	[ -n "$e" ] || { echo "$out"; return 1; }
+	echo "$e"
+}
 
 bench_repo() {
 	mkdir -p "$T/repo/nodes" "$T/repo/servers" "$T/repo/eggs/bench" &&

@@ -63,23 +63,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char	*paths[] = { "servers/fuzz.yaml",
 	    "nodes/fuzz.yaml", "roost.yaml" };
-	struct state_src	 src;
+	struct mem		 m = { NULL, (const char *)data, size };
+	struct state_src	 src = { .arg = &m, .list = mem_list,
+	    .read = mem_read, .isdir = mem_isdir };
 	struct state		*st;
-	struct mem		 m;
 	struct rerr		 err;
 	struct buf		 out;
 	size_t			 i;
 
 	for (i = 0; i < 3; i++) {
 		m.path = paths[i];
-		m.data = (const char *)data;
-		m.len = size;
-		src.arg = &m;
-		src.list = mem_list;
-		src.read = mem_read;
-		src.isdir = mem_isdir;
-		src.stat = NULL;
-		src.list_block = NULL;
 		rerr_init(&err);
 		if (state_load(&st, &src, NULL, NULL, &err) == 0)
 			state_free(st);

@@ -96,11 +96,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "variables:\n  B: x\n", "variables: { B: 1 }\n",
 	    "variables: { A: 'x' }\n", "a: 1\n", "variables:\n",
 	    "variables:\n  A:\n", "", NULL };
+	static const int	 modes[] = { YEDIT_AUTO, YEDIT_STRING };
 	struct buf		 out;
 	struct rerr		 err;
 	char			*v;
 	const char		*rest;
-	size_t			 vlen, i;
+	size_t			 vlen, i, j;
 	int			 exact;
 
 	vlen = strnlen((const char *)data, size);
@@ -126,20 +127,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ywrite_value(&out, v, 2);
 	check(&out, v, exact, 0);
 
-	for (i = 0; srcs[i] != NULL; i++) {
-		buf_reset(&out);
-		rerr_init(&err);
-		if (yedit_set(&out, srcs[i], strlen(srcs[i]), "variables.A",
-		    v, YEDIT_AUTO, &err) != 0)
-			abort();
-		check(&out, v, exact, 1);
-		buf_reset(&out);
-		rerr_init(&err);
-		if (yedit_set(&out, srcs[i], strlen(srcs[i]), "variables.A",
-		    v, YEDIT_STRING, &err) != 0)
-			abort();
-		check(&out, v, exact, 1);
-	}
+	for (i = 0; srcs[i] != NULL; i++)
+		for (j = 0; j < sizeof(modes) / sizeof(modes[0]); j++) {
+			buf_reset(&out);
+			rerr_init(&err);
+			if (yedit_set(&out, srcs[i], strlen(srcs[i]),
+			    "variables.A", v, modes[j], &err) != 0)
+				abort();
+			check(&out, v, exact, 1);
+		}
 
 	/* The rest of the bytes as a file to edit: never a crash. */
 	if (vlen < size) {

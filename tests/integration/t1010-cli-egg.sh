@@ -17,6 +17,15 @@ corpus_test() {
 	fi
 }
 
+# has_lines FILE PATTERN...: FILE has a line matching each PATTERN.
+has_lines() {
+	local file=$1 pattern
+	shift
+	for pattern; do
+		grep -q "$pattern" "$file" || return 1
+	done
+}
+
 # exit_code N CMD...: runs CMD and succeeds when it exits with N.
 exit_code() {
 	local want=$1 rc=0
@@ -27,12 +36,9 @@ exit_code() {
 
 corpus_test 'import a PTDL_v2 JSON egg to stdout' '
 	roost egg import "$EGGS/pterodactyl+panel/database/Seeders/eggs/minecraft/egg-vanilla-minecraft.json" >vanilla.yaml &&
-	grep -q "^apiVersion: roost/v1$" vanilla.yaml &&
-	grep -q "^kind: Egg$" vanilla.yaml &&
-	grep -q "^name: Vanilla Minecraft$" vanilla.yaml &&
-	grep -q "^source: PTDL_v2$" vanilla.yaml &&
-	grep -q "parser: properties" vanilla.yaml &&
-	grep -q "^  script: |" vanilla.yaml &&
+	has_lines vanilla.yaml "^apiVersion: roost/v1$" "^kind: Egg$" \
+	    "^name: Vanilla Minecraft$" "^source: PTDL_v2$" \
+	    "parser: properties" "^  script: |" &&
 	! grep -q "{\\\\\"" vanilla.yaml &&
 	! grep -q "$(printf "\r")" vanilla.yaml
 '
@@ -114,13 +120,9 @@ test_expect_success 'a missing file and bad usage' '
 
 test_expect_success 'egg list shows the built-in library' '
 	roost egg list >list.txt &&
-	grep -q "^roost/demo .*roost.local/demo:1" list.txt &&
-	grep -q "^minecraft/paper " list.txt &&
-	grep -q "^minecraft/vanilla " list.txt &&
-	grep -q "^terraria/tshock " list.txt &&
-	grep -q "^discord/jmusicbot " list.txt &&
-	grep -q "^database/mariadb " list.txt &&
-	grep -q "^steamcmd/" list.txt
+	has_lines list.txt "^roost/demo .*roost.local/demo:1" \
+	    "^minecraft/paper " "^minecraft/vanilla " "^terraria/tshock " \
+	    "^discord/jmusicbot " "^database/mariadb " "^steamcmd/"
 '
 
 test_expect_success 'egg list --dir reads a repository eggs directory' '

@@ -10,13 +10,10 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
-# Server and node names carry the run's id: container names (roost-NAME)
-# and the node label are global on the engine.
-NODE=t2000-$TEST_RUN_ID
+# Server names carry the run's id: container names (roost-NAME) are
+# global on the engine.
 A=a-$TEST_RUN_ID B=b-$TEST_RUN_ID C=c-$TEST_RUN_ID
 read -r PORT1 PORT2 PORT3 PORT4 PORT5 GITD < <(free_ports 6 | xargs)
-API=$TRASH/api.sock
-export ROOST_EGGS=$ROOST_SRC/eggs
 
 cid() {
 	docker inspect -f '{{.Id}}' "roost-$1" 2>/dev/null

@@ -7,15 +7,10 @@
 # and every one is answered, a large fragmented frame is read whole; over
 # wss:// roostd trusts the CA of hub.caFile and refuses any other.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$ROOST_SRC/tests/lib/docker.sh"
-. "$ROOST_SRC/tests/lib/roostd.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
 
-NODE=t2100-$TEST_RUN_ID
 SRV=t2100-a-$TEST_RUN_ID
 read -r HUBPORT PORT1 < <(free_ports 2 | xargs)
-API=$TRASH/api.sock
-export ROOST_EGGS=$ROOST_SRC/eggs
 HUB="/usr/bin/python3 $ROOST_SRC/tests/tools/testhub.py"
 
 start_hub() {

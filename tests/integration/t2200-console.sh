@@ -12,10 +12,7 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t2200-$TEST_RUN_ID
 SA=t2200-a-$TEST_RUN_ID SB=t2200-b-$TEST_RUN_ID
-API=$TRASH/api.sock
-export ROOST_EGGS=$ROOST_SRC/eggs
 read -r PORT1 PORT2 < <(free_ports 2 | xargs)
 
 server_file() {	# server_file NAME PORT [STATE]

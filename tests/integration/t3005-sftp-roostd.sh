@@ -13,9 +13,7 @@
 
 NODE=t3005
 read -r GAMEPORT < <(free_ports 1 | xargs)
-API=$TRASH/api.sock
 PIDFILE=$TRASH/data/sftp/roost-sftpd.pid
-export ROOST_EGGS=$ROOST_SRC/eggs
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # gone PID: no such process, or only a zombie (it has no program).

@@ -14,17 +14,10 @@
 # data, and an interrupted swap is finished by the next roostd.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
-CUID=999	# the container user (roostd.yaml containerUser default)
-
-NODE=t4000-$TEST_RUN_ID
-S=t4000-$TEST_RUN_ID
-API=$TRASH/api.sock
-export ROOST_EGGS=$ROOST_SRC/eggs
-PORT=$(free_port)
-VOL=$TRASH/data/volumes/$S
-TGT=$TRASH/backups/$S
 . "$ROOST_SRC/tests/lib/roostd.sh"
 . "$ROOST_SRC/tests/lib/backup.sh"
+
+PORT=$(free_port)
 ID1= ID2= ID3= ID4= t0=
 
 conf() {	# conf LEVEL: roostd.yaml with zstd level LEVEL
@@ -43,13 +36,8 @@ conf() {	# conf LEVEL: roostd.yaml with zstd level LEVEL
 test_cleanup 'kill -9 $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
 
 test_expect_success 'setup: a demo server with a backup policy' '
-	docker_ensure && demo_image_ensure &&
-	roostd_repo $NODE $S $PORT &&
+	backup_repo local &&
 	cat >>repo/servers/$S.yaml <<-EOF &&
-	backups:
-	  target: local
-	  keep: 2
-	  ignore: ["*.log", "cache/", "!keep.log"]
 	  before: ["say before-backup-line"]
 	  after: ["say after-backup-line"]
 	EOF
@@ -79,7 +67,7 @@ test_expect_success 'a tree of thousands of files, links and empty dirs' '
 test_expect_success 'roost server backup: archive, record, console lines, status' '
 	t0=$(started) &&
 	backup_is "first one" 60 succeeded &&
-	test "$(nbackups)" = 1 &&
+	listed 1 &&
 	ID1=$(bk "d[\"list\"][0][\"id\"]") &&
 	test -f "$TGT/$ID1.tar.zst" && test -f "$TGT/$ID1.json" &&
 	test "$(json "d[\"sha256\"]" <"$TGT/$ID1.json")" = "$(sha256sum <"$TGT/$ID1.tar.zst" | cut -d" " -f1)" &&
@@ -96,11 +84,8 @@ test_expect_success 'roost server backup: archive, record, console lines, status
 '
 
 test_expect_success 'ignore patterns are honoured, the archive is a tar GNU tar reads' '
-	tar --zstd -tf "$TGT/$ID1.tar.zst" >names &&
-	grep -x "payload/world/r3/c7.mca" names &&
-	grep -x "payload/keep.log" names &&
-	grep -x "payload/empty/deeper/still/" names &&
-	! grep "server.log" names && ! grep "cache" names
+	backup_ignored "$TGT/$ID1.tar.zst" &&
+	grep -x "payload/world/r3/c7.mca" names
 '
 
 test_expect_success 'a restore brings back the tree byte for byte' '
@@ -108,12 +93,7 @@ test_expect_success 'a restore brings back the tree byte for byte' '
 	listing "$VOL/payload" >before.list &&
 	rm -rf "$VOL/payload/world/r2" "$VOL/payload/empty" &&
 	echo changed >"$VOL/payload/big.bin" && echo new >"$VOL/payload/new.txt" &&
-	t0=$(started) &&
-	restore_is $ID1 90 succeeded &&
-	wait_phase $S Running 60 &&
-	test "$(started)" != "$t0" &&
-	listing "$VOL/payload" >after.list &&
-	diff before.list after.list &&
+	restore_back $ID1 90 &&
 	test "$(stat -c %u:%g "$VOL/payload/big.bin")" = "999:999" &&
 	test "$(readlink "$VOL/payload/abs-link")" = /etc/hostname &&
 	ls data/trash | grep "^$S-before-restore-" &&
@@ -143,7 +123,7 @@ test_expect_success 'a restore of a backup that does not exist changes nothing' 
 
 test_expect_success 'retention keeps the newest two' '
 	sleep 1 && edit backup $S --note third && wait_for 60 backup_done &&
-	test "$(nbackups)" = 2 &&
+	listed 2 &&
 	ID3=$(bk "d[\"list\"][0][\"id\"]") &&
 	test ! -e "$TGT/$ID1.tar.zst" && test ! -e "$TGT/$ID1.json" &&
 	test -f "$TGT/$ID3.tar.zst" && test -f "$TGT/$ID2.tar.zst" &&

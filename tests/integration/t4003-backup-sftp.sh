@@ -9,23 +9,14 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
+. "$ROOST_SRC/tests/lib/backup.sh"
 
-CUID=999	# the container user (roostd.yaml containerUser default)
-NODE=t4003-$TEST_RUN_ID
-S=t4003-$TEST_RUN_ID
-API=$TRASH/api.sock
-export ROOST_EGGS=$ROOST_SRC/eggs
 read -r PORT SFTPPORT < <(free_ports 2 | xargs)
-VOL=$TRASH/data/volumes/$S
-TGT=$TRASH/backups/$S
 test_cleanup 'stop_roostd; docker_cleanup_label roost.node=$NODE'
 
 ssh-keygen -q -t ed25519 -N '' -f "$TRASH/key"
 KEY=$(cat "$TRASH/key.pub")
 
-nbackups_is() {
-	test "$(bk "len(d.get('list', []))")" = "$1"
-}
 # sftp_as USER BATCH: runs the sftp batch commands as USER.$S.
 sftp_as() {
 	printf '%s\n' "$2" >"$TRASH/batch"
@@ -66,9 +57,9 @@ test_expect_success 'setup: a server with SFTP users, a local target and two bac
 	echo "the game wrote this" >"$VOL/.backups/game-file" &&
 	chown -R "$CUID:$CUID" "$VOL" &&
 	roost server backup $S --note one --repo repo --remote "" &&
-	wait_for 60 nbackups_is 1 &&
+	wait_for 60 listed 1 &&
 	roost server backup $S --note two --repo repo --remote "" &&
-	wait_for 60 nbackups_is 2 &&
+	wait_for 60 listed 2 &&
 	wait_for 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SFTPPORT" 2>/dev/null
 '
 

@@ -12,12 +12,9 @@
 # node cannot report another node's server (floods of servers are in the
 # unit test test_bot_hub, against the hub alone, with timings).
 . "$(dirname "$0")/../lib/tap.sh"
-. "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
 
 read -r P GW RESUME HUB < <(free_ports 4 | xargs)
-ALICE=444444444444444444
-export ROOST_EGGS=$ROOST_SRC/eggs
 cue() { printf "%s\n" "$1" >>"$TRASH/cues"; }
 test_cleanup 'kill $BOTPID $FDPID $NODEPID 2>/dev/null'
 

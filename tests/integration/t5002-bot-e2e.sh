@@ -11,18 +11,11 @@
 # (the node's publicAddress and its port) and mentions the user who asked
 # it, and only that user; /server status and /server list show the address.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
-. "$ROOST_SRC/tests/lib/docker.sh"
-. "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t5002-$TEST_RUN_ID
 E2E=e2e-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 PORT2 PORT3 < <(free_ports 7 | xargs)
-API=$TRASH/api.sock
-ADMIN=111111111111111111 ALICE=444444444444444444
-export ROOST_EGGS=$ROOST_SRC/eggs
-test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
+test_cleanup hub_stop
 
 edits() {	# edits ID: the contents of an interaction's edits, one a line
 	$C show "$1" | /usr/bin/python3 -c "
@@ -31,9 +24,7 @@ for e in r['edits']: print((e['body'].get('content') or '').replace('\n', ' | ')
 }
 
 test_expect_success 'setup: docker, a state repository, the fake Discord, the bot and roostd' '
-	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
-	docker_cleanup_label roost.node=$NODE &&
-	hub_repo $PORT1 $PORT2 $PORT3 &&
+	hub_setup $PORT1 $PORT2 $PORT3 &&
 	echo "publicAddress: play.t5002.test" >>repo/nodes/$NODE.yaml &&
 	git -C repo add -A && git -C repo commit -q -m "node $NODE" &&
 	git clone -q --bare repo remote.git &&

@@ -12,20 +12,14 @@
 # server. A followed logs message is edited at most once a second and ends
 # when statusFollowMinutes is up.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
-. "$ROOST_SRC/tests/lib/docker.sh"
-. "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t5003-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 PORT2 < <(free_ports 6 | xargs)
-API=$TRASH/api.sock
-ADMIN=111111111111111111 CONROLE=222222222222222222
-ALICE=444444444444444444 BOB=555555555555555555 CAROL=666666666666666666
+CONROLE=222222222222222222
+CAROL=666666666666666666
 AUDIT=700000000000000007 DEPLOY=700000000000000008 ALERTS=700000000000000009
 S1=c1-$TEST_RUN_ID S2=c2-$TEST_RUN_ID
-export ROOST_EGGS=$ROOST_SRC/eggs
-test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
+test_cleanup hub_stop
 
 py() {	# py EXPR: evaluates EXPR on the JSON on stdin as "d"
 	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
@@ -58,9 +52,7 @@ ephemeral() {	# ephemeral ID: the first response's flags
 }
 
 test_expect_success 'setup: a state repository, the fake Discord, the bot with an audit channel, roostd, two demo servers' '
-	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
-	docker_cleanup_label roost.node=$NODE &&
-	hub_repo $PORT1 $PORT2 &&
+	hub_setup $PORT1 $PORT2 &&
 	cat >>repo/roost.yaml <<-EOF &&
 	  - role: "$CONROLE"
 	    permissions: [view, console]

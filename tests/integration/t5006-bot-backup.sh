@@ -6,19 +6,11 @@
 # it, and the followed message tells the user how it went. A member without
 # the backup permission is refused at every step and nothing is committed.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
-. "$ROOST_SRC/tests/lib/docker.sh"
-. "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t5006-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 < <(free_ports 5 | xargs)
-API=$TRASH/api.sock
-ADMIN=111111111111111111
-ALICE=444444444444444444 BOB=555555555555555555
 S=bk-$TEST_RUN_ID
-export ROOST_EGGS=$ROOST_SRC/eggs
-test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
+test_cleanup hub_stop
 
 commits() {
 	git -C remote.git rev-list --count main
@@ -31,9 +23,7 @@ world() {
 }
 
 test_expect_success 'setup: the fake Discord, the bot, roostd with a local target, a running demo server' '
-	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
-	docker_cleanup_label roost.node=$NODE &&
-	hub_repo $PORT1 &&
+	hub_setup $PORT1 &&
 	{
 		server_yaml $S $PORT1 running 100
 		printf "members:\n  - { id: \"%s\", permissions: [view, power] }\n" "$BOB"

@@ -12,20 +12,14 @@
 # with alerts.enabled false crashes without an alert. Alerts mention the
 # owner only when the server file asks for it.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
-. "$ROOST_SRC/tests/lib/docker.sh"
-. "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t5007-$TEST_RUN_ID
 read -r P GW RESUME HUB P1 P2 P3 P4 P5 P6 < <(free_ports 10 | xargs)
-API=$TRASH/api.sock
-ADMIN=111111111111111111 OWNER=444444444444444444
+OWNER=444444444444444444
 ALERTS=700000000000000009
 S1=loop-$TEST_RUN_ID S2=inst-$TEST_RUN_ID S3=port-$TEST_RUN_ID
 S4=sched-$TEST_RUN_ID S5=quiet-$TEST_RUN_ID S6=bk-$TEST_RUN_ID
-export ROOST_EGGS=$ROOST_SRC/eggs
-test_cleanup 'kill $BOTPID $FDPID $HOLDER 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
+test_cleanup 'kill $HOLDER 2>/dev/null; hub_stop'
 
 py() {	# py EXPR: evaluates EXPR on the JSON on stdin as "d"
 	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
@@ -64,9 +58,7 @@ cron_at() {	# cron_at SECS: a six-field UTC cron expression SECS from now
 }
 
 test_expect_success 'setup: the fake Discord, the bot with an alerts channel, roostd with short crash rules' '
-	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
-	docker_cleanup_label roost.node=$NODE &&
-	hub_repo $P1 $P2 $P3 $P4 $P5 $P6 &&
+	hub_setup $P1 $P2 $P3 $P4 $P5 $P6 &&
 	echo "alerts: { channel: \"$ALERTS\" }" >>repo/roost.yaml &&
 	mkdir -p repo/eggs/test &&
 	sed -e "s/^name: roost demo server/name: broken demo/" \

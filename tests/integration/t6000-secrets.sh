@@ -22,7 +22,6 @@ A=sa-$TEST_RUN_ID B=sb-$TEST_RUN_ID X=sx-$TEST_RUN_ID M=sm-$TEST_RUN_ID
 read -r PA PB PX PM HUBPORT < <(free_ports 5 | xargs)
 API1=$TRASH/api1.sock API2=$TRASH/api2.sock
 API=$API1
-export ROOST_EGGS=$ROOST_SRC/eggs
 HUB="/usr/bin/python3 $ROOST_SRC/tests/tools/testhub.py"
 # The secrets: never to be found anywhere but in a container's environment.
 SA="pw-A-$TEST_RUN_ID-$RANDOM$RANDOM" SM="pw-M-$TEST_RUN_ID-$RANDOM$RANDOM"

@@ -8,19 +8,12 @@
 # every REST call and message the bot made, the bot's and roostd's logs
 # and the status never hold them; /server vars shows •••• and the nodes.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
-. "$ROOST_SRC/tests/lib/docker.sh"
-. "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t6001-$TEST_RUN_ID
 S=sv-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 < <(free_ports 5 | xargs)
-API=$TRASH/api.sock
-ADMIN=111111111111111111 ALICE=444444444444444444
-export ROOST_EGGS=$ROOST_SRC/eggs
 PW="rcon-$TEST_RUN_ID-$RANDOM$RANDOM" MOTD="motd-$TEST_RUN_ID-$RANDOM$RANDOM"
-test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
+test_cleanup hub_stop
 
 envof() {
 	docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "roost-$1"

@@ -13,11 +13,8 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t7000-$TEST_RUN_ID
-API=$TRASH/api.sock
 A=t7000-a-$TEST_RUN_ID
 B=t7000-b-$TEST_RUN_ID
-export ROOST_EGGS=$ROOST_SRC/eggs
 read -r PA PB < <(free_ports 2 | xargs)
 
 sched() {	# sched SERVER EXPR: on the server's schedules status as "d"

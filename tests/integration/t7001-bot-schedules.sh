@@ -9,20 +9,12 @@
 # and a node that is gone is "not connected". Edit schedules commits the
 # YAML typed in its modal, or refuses it with the validation message.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$ROOST_SRC/tests/lib/bot.sh"
 . "$ROOST_SRC/tests/lib/hub.sh"
-. "$ROOST_SRC/tests/lib/docker.sh"
-. "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t7001-$TEST_RUN_ID
 read -r P GW RESUME HUB PORT1 < <(free_ports 5 | xargs)
-API=$TRASH/api.sock
-ADMIN=111111111111111111
-ALICE=444444444444444444 BOB=555555555555555555
 AUDIT=700000000000000007
 S=sc-$TEST_RUN_ID
-export ROOST_EGGS=$ROOST_SRC/eggs
-test_cleanup 'kill $BOTPID $FDPID 2>/dev/null; kill $ROOSTD 2>/dev/null; wait $ROOSTD 2>/dev/null; docker_cleanup_label roost.node=$NODE'
+test_cleanup hub_stop
 
 py() {	# py EXPR: evaluates EXPR on the JSON on stdin as "d"
 	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
@@ -43,9 +35,7 @@ posted_once() {	# posted_once TEXT: one audit channel message shows TEXT
 }
 
 test_expect_success 'setup: the fake Discord, the bot with an audit channel, roostd, a running demo server with a schedule' '
-	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
-	docker_cleanup_label roost.node=$NODE &&
-	hub_repo $PORT1 &&
+	hub_setup $PORT1 &&
 	{
 		server_yaml $S $PORT1 running 100
 		printf "members:\n  - { id: \"%s\", permissions: [view, power] }\n" "$BOB"

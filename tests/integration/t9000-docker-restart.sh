@@ -10,11 +10,8 @@
 . "$ROOST_SRC/tests/lib/docker.sh"
 . "$ROOST_SRC/tests/lib/roostd.sh"
 
-NODE=t9000-$TEST_RUN_ID
 SRV=t9000-a-$TEST_RUN_ID
 PORT=$(free_port)
-API=$TRASH/api.sock
-export ROOST_EGGS=$ROOST_SRC/eggs
 
 test_cleanup 'kill $ROOSTD 2>/dev/null; docker_ensure; docker_cleanup_label roost.node=$NODE'
 

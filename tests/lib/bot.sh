@@ -17,6 +17,11 @@
 #                       bare clone ./remote.git
 #   bot_start           starts roost-bot with ./bot.yaml (log bot.log, pid
 #                       $BOTPID) and waits until its gateway is ready
+#
+# $ADMIN, $ALICE and $BOB are Discord ids: state-example's admin role, the
+# owner of its servers (and of roostd.sh's) and another user.
+
+ADMIN=111111111111111111 ALICE=444444444444444444 BOB=555555555555555555
 
 example_remote() {
 	cp -R "$ROOST_SRC/state-example" repo &&

@@ -1,6 +1,6 @@
 # hub.sh: what the integration scripts that run the node hub share. Source
-# it after tap.sh (and roostd.sh, for hub_roostd_yaml; bot.sh, for
-# hub_start).
+# it after tap.sh; it sources what its functions use: bot.sh, docker.sh
+# and roostd.sh.
 #
 #   hub_cert CN        a CA ./ca.pem (common name CN) and the hub's
 #                      certificate ./hub.pem, key ./hub.key, that it
@@ -9,6 +9,9 @@
 #                      as bot.yaml's tokenSha256 wants it
 #   hub_repo PORT...   a git repository ./repo with roost.yaml (role $ADMIN
 #                      is admin) and node $NODE on 127.0.0.1 with PORTs
+#   hub_setup PORT...  readies the engine and the demo image (log
+#                      demo-image.log), removes what is left of node
+#                      $NODE's containers and makes ./repo (hub_repo)
 #   hub_roostd_yaml URL [LINE]
 #                      writes ./roostd.yaml: node $NODE on file://remote.git,
 #                      data in ./data, API $API, no SFTP, the hub at URL
@@ -28,6 +31,12 @@
 #                      (log bot.log, pid $BOTPID) and roostd with
 #                      ./roostd.yaml (log roostd.log, pid $ROOSTD), and
 #                      waits until the node $NODE is connected to the bot
+#   hub_stop           stops what hub_start started (waits for roostd) and
+#                      removes the containers of node $NODE
+
+. "$ROOST_SRC/tests/lib/bot.sh"
+. "$ROOST_SRC/tests/lib/docker.sh"
+. "$ROOST_SRC/tests/lib/roostd.sh"
 
 hub_cert() {
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
@@ -62,6 +71,12 @@ hub_repo() {
 	ports: $(ports_yaml "$@")
 	capacity: { memory: 4096, disk: 10240, cpu: 400 }
 	EOF
+}
+
+hub_setup() {
+	docker_ensure && demo_image_ensure >demo-image.log 2>&1 &&
+	docker_cleanup_label roost.node=$NODE &&
+	hub_repo "$@"
 }
 
 hub_roostd_yaml() {
@@ -99,4 +114,11 @@ hub_start() {
 	{ roostd -d -f roostd.yaml >roostd.log 2>&1 & ROOSTD=$!; } &&
 	wait_for 20 test -S "$API" &&
 	wait_for 30 grep -q "node $NODE connected" bot.log
+}
+
+hub_stop() {
+	kill $BOTPID $FDPID 2>/dev/null
+	kill $ROOSTD 2>/dev/null
+	wait $ROOSTD 2>/dev/null
+	docker_cleanup_label roost.node=$NODE
 }

@@ -1,5 +1,8 @@
 # roostd.sh: helpers for the integration scripts that run roostd. Source
-# it after tap.sh; $API is the roostd API socket the script configured.
+# it after tap.sh. It sets NODE to the script's number and the run's id
+# (t2000-$TEST_RUN_ID: node labels are global on the engine), API to
+# $TRASH/api.sock (the roostd API socket; a script may set another) and
+# exports ROOST_EGGS as the bundled eggs.
 #
 #   phase NAME                 the server's phase as "roost status" reports
 #                              it, "absent" when roostd does not know it
@@ -28,6 +31,10 @@
 #                              its log in $TRASH/roostd.log, its pid in
 #                              $ROOSTD; waits for the API socket
 #   stop_roostd                stops it and waits for it; always true
+
+NODE=${TAP_NAME%%-*}-$TEST_RUN_ID
+API=$TRASH/api.sock
+export ROOST_EGGS=$ROOST_SRC/eggs
 
 json() {
 	/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"

@@ -101,16 +101,6 @@ struct floor_arg {
 	double			 ms;	/* -1: the answer was not 204 */
 };
 
-/* Milliseconds of the monotonic clock. */
-static double
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
 /* Sends method path (under /api/v10) with body to port; the status. */
 static int
 floor_do(struct http *h, int port, const char *method, const char *path,
@@ -152,9 +142,9 @@ floor_thread(void *p)
 	/* the connection is opened and used once before the burst */
 	floor_do(h, a->port, "GET", "/users/@me", NULL);
 	pthread_barrier_wait(a->start);
-	t = mono_ms();
+	t = bench_now();
 	a->ms = floor_do(h, a->port, "POST", a->path, "{\"type\":5}") == 204 ?
-	    mono_ms() - t : -1;
+	    (bench_now() - t) * 1000 : -1;
 	http_free(h);
 	return NULL;
 }

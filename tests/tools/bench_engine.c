@@ -47,6 +47,24 @@
 #include "bench.h"
 #include "bench_docker.h"
 
+/* The text of the file at path (the caller frees it), or NULL, said why. */
+static char *
+read_text(const char *path)
+{
+	struct buf	 file;
+	struct rerr	 err;
+	char		*text = NULL;
+
+	buf_init(&file, 0);
+	rerr_init(&err);
+	if (util_read_file(path, &file, &err) != 0)
+		fprintf(stderr, "bench_engine: %s\n", err.msg);
+	else
+		text = xstrdup(buf_str(&file));
+	buf_dispose(&file);
+	return text;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -55,7 +73,6 @@ main(int argc, char *argv[])
 	const char	*sock = getenv("ROOST_DOCKER_SOCK");
 	double		*t, t0;
 	struct docker_container c;
-	struct buf	 file;
 	const char	*bodyfile = NULL, *instfile = NULL;
 	char		*body, *id, *inst = NULL, *iid;
 	int		 ch, n = 10, i, rc = 0;
@@ -92,23 +109,11 @@ main(int argc, char *argv[])
 		fprintf(stderr, "bench_engine: -I needs -b\n");
 		return 2;
 	}
-	if (instfile != NULL) {
-		buf_init(&file, 0);
-		if (util_read_file(instfile, &file, &err) != 0) {
-			fprintf(stderr, "bench_engine: %s\n", err.msg);
-			return 1;
-		}
-		inst = xstrdup(buf_str(&file));
-		buf_dispose(&file);
-	}
+	if (instfile != NULL && (inst = read_text(instfile)) == NULL)
+		return 1;
 	if (bodyfile != NULL) {
-		buf_init(&file, 0);
-		if (util_read_file(bodyfile, &file, &err) != 0) {
-			fprintf(stderr, "bench_engine: %s\n", err.msg);
+		if ((body = read_text(bodyfile)) == NULL)
 			return 1;
-		}
-		body = xstrdup(buf_str(&file));
-		buf_dispose(&file);
 	} else {
 		static const char *const labels[] = { "roost.bench=engine",
 		    NULL };

@@ -57,7 +57,8 @@ void	sched_print(const struct cJSON *list);
 int	cmd_secret(int argc, char *argv[]);
 int	cmd_node(int argc, char *argv[]);
 int	cli_secret_read(const char *what, struct buf *out);
-int	cli_server_set_secret(const char *repo, const char *author,
-	    const char *name, const char *var);
+int	cli_server_set_secret(const struct panel_opts *po,
+	    const char *author, const char *request_id, const char *name,
+	    const char *var);
 
 #endif

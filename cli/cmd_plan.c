@@ -111,8 +111,7 @@ cmd_plan(int argc, char *argv[])
 	}
 	if (optind != argc)
 		goto usage;
-	if (api != NULL && plan_ask_node(api, base ? &base : &base,
-	    node ? &node : &node) != 0) {
+	if (api != NULL && plan_ask_node(api, &base, &node) != 0) {
 		rc = CLI_USAGE;
 		goto done;
 	}
@@ -153,9 +152,7 @@ cmd_plan(int argc, char *argv[])
 	buf_dispose(&out);
 	goto done;
 usage:
-	fprintf(stderr, "usage: roost plan --repo DIR [--rev REV] [--base REV] "
-	    "[--node NODE] [--api SOCKET]\n");
-	rc = CLI_USAGE;
+	rc = cli_usage("plan", 0);
 done:
 	state_free(ns);
 	state_free(os);

@@ -185,11 +185,12 @@ secret_panel(const char *repo, const char *author_opt, struct panel **p,
 
 /*
  * roost server set NAME VAR --secret: reads the value, seals it for the
- * server (secret.h's rules, with the branch tip's keys) and commits it.
+ * server (secret.h's rules, with the branch tip's keys) and commits it
+ * on po's branch and remote, like every other server edit.
  */
 int
-cli_server_set_secret(const char *repo, const char *author_opt,
-    const char *name, const char *var)
+cli_server_set_secret(const struct panel_opts *po, const char *author_opt,
+    const char *request_id, const char *name, const char *var)
 {
 	const struct state_server	*srv;
 	struct panel_result		 res;
@@ -202,7 +203,8 @@ cli_server_set_secret(const char *repo, const char *author_opt,
 	int				 rc;
 
 	buf_init(&author, 0);
-	if ((rc = secret_panel(repo, author_opt, &p, &author)) != CLI_OK) {
+	if ((rc = cli_panel_open("roost server", po, author_opt, &p,
+	    &author)) != CLI_OK) {
 		buf_dispose(&author);
 		return rc;
 	}
@@ -230,7 +232,7 @@ cli_server_set_secret(const char *repo, const char *author_opt,
 		buf_addf(&kv, "%s=%s", var, buf_str(&sealed));
 		item = buf_str(&kv);
 		req.author = buf_str(&author);
-		req.request_id = NULL;
+		req.request_id = request_id;
 		if (panel_server_set_vars(p, &req, name, &item, 1, &res,
 		    &err) != 0)
 			fprintf(stderr, "roost server: %s\n", err.msg);

@@ -74,17 +74,36 @@ exit_code(int rc)
 	return rc == ROOST_EGENERIC ? CLI_USAGE : CLI_FAIL;
 }
 
+/* The panel options of the common options. */
+static void
+panel_opts_of(const struct server_opts *so, struct panel_opts *po)
+{
+	memset(po, 0, sizeof(*po));
+	po->repo = so->repo;
+	po->branch = so->branch;
+	po->remote = so->remote;
+}
+
 /* Opens the panel of the common options; with author, who commits. */
 static int
 open_panel(const struct server_opts *so, struct panel **p, struct buf *author)
 {
 	struct panel_opts	 po;
 
-	memset(&po, 0, sizeof(po));
-	po.repo = so->repo;
-	po.branch = so->branch;
-	po.remote = so->remote;
+	panel_opts_of(so, &po);
 	return cli_panel_open("roost server", &po, so->author, p, author);
+}
+
+/* roost server set NAME VAR --secret, with the common options. */
+static int
+server_set_secret(const struct server_opts *so, const char *name,
+    const char *var)
+{
+	struct panel_opts	 po;
+
+	panel_opts_of(so, &po);
+	return cli_server_set_secret(&po, so->author, so->request_id, name,
+	    var);
 }
 
 /* One edit through the panel core: the panel, the request, its result. */
@@ -777,7 +796,7 @@ cmd_server(int argc, char *argv[])
 	sub = rest[0];
 	if (strcmp(sub, "set") == 0 && n == 4 && (strcmp(rest[3],
 	    "--secret") == 0 || strcmp(rest[2], "--secret") == 0))
-		rc = cli_server_set_secret(so.repo, so.author, rest[1],
+		rc = server_set_secret(&so, rest[1],
 		    strcmp(rest[3], "--secret") == 0 ? rest[2] : rest[3]);
 	else if (strcmp(sub, "create") == 0)
 		rc = server_create(&so, n, rest);

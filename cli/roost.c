@@ -24,7 +24,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "egg", cmd_egg, "egg import FILE... [-o DIR] | egg list" },
 	{ "status", cmd_status,
 	    "status [--api SOCKET] [--format text|json] [NAME]" },
-	{ "plan", cmd_plan, "plan --repo DIR [--rev REV] [--api SOCKET]" },
+	{ "plan", cmd_plan, "plan --repo DIR [--rev REV] [--base REV] "
+	    "[--node NODE] [--api SOCKET]" },
 	{ "logs", cmd_logs,
 	    "logs NAME [-n N] [-f] [--no-ansi] [--api SOCKET]" },
 	{ "console", cmd_console,

@@ -139,6 +139,18 @@ test_expect_success 'roost server set --secret seals the value for both nodes an
 	roost validate --repo repo >out 2>&1 && ! grep -q warning out
 '
 
+test_expect_success 'roost server set --secret edits the --branch it is given, with its --request-id' '
+	head=$(git -C repo rev-parse HEAD) &&
+	git -C repo branch staging &&
+	printf "%s\n" "$SA" | roost server set --repo repo $A RCON_PASS --secret \
+	    --branch staging --request-id 1178000000000000777 >out &&
+	grep -q "on staging" out &&
+	git -C repo log -1 --format=%B staging >msg &&
+	grep -q "^Roost-Request: 1178000000000000777$" msg &&
+	test "$(git -C repo rev-parse HEAD)" = "$head" &&
+	git -C repo branch -D staging
+'
+
 test_expect_success 'the container runs with the plaintext in its environment' '
 	wait_phase $A Running 120 &&
 	envof $A | grep -qx "RCON_PASS=$SA"

@@ -173,7 +173,8 @@ secs=$(echo "$(date +%s.%N) - $t0" | bc)
 rss1=$(rss_kb)
 dropped=$(curl -sf --unix-socket "$API" "http://x/v1/servers/cb001/logs?lines=1000" |
     grep -c "lines dropped")
-echo "flood: $N servers x $LINES lines in ${secs%.*} s ($dropped throttle notes on cb001)"
+printf 'flood: %d servers x %d lines in %.1f s (%s throttle notes on cb001)\n' \
+    "$N" "$LINES" "$secs" "$dropped"
 printf 'roostd RSS with %d servers: idle %.1f MiB, at most %.1f MiB while all flood, %.1f MiB after (rings: at most %d x 256 KiB)\n' \
     "$N" "$(echo "$rss0 / 1024" | bc -l)" "$(echo "$max / 1024" | bc -l)" \
     "$(echo "$rss1 / 1024" | bc -l)" "$N"

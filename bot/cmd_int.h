@@ -86,11 +86,18 @@ struct cmd_row {
 #define CMD_ON_SERVER	1
 #define CMD_PROPOSE	2	/* CMD_ON_SERVER, or proposable */
 
-/* A handler of components or modals by custom_id prefix. */
+/*
+ * A handler of components or modals by custom_id prefix. With scope
+ * CMD_ON_SERVER or CMD_PROPOSE the rest of the custom_id is a server,
+ * which the dispatcher checks as for a command row.
+ */
 struct cmd_prefix {
 	const char	*prefix;
 	int		 exact;		/* the whole custom_id */
 	cmd_handler	 fn;
+	int		 scope;		/* CMD_* */
+	unsigned	 perm;		/* PERM_* */
+	const char	*what;		/* verb for refusals */
 };
 
 /* The value of a slash command option, or NULL. */

@@ -94,13 +94,8 @@ cmd_do_delete(const struct cmd_call *c)
 cJSON *
 cmd_delete_button(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
-	cJSON				*r;
-
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_DELETE,
-	    "delete", &r)) == NULL)
-		return r;
-	*c->job = cmd_job_new(c->x, JOB_DELETE, srv->name, "/server delete");
+	*c->job = cmd_job_new(c->x, JOB_DELETE, c->srv->name,
+	    "/server delete");
 	(*c->job)->on_message = 1;
 	return cmd_reply_defer_update();
 }

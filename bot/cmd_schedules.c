@@ -402,14 +402,11 @@ cmd_schedules_yaml(struct buf *b, const struct state_server *srv)
 cJSON *
 cmd_schedules_edit_button(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
+	const struct state_server	*srv = c->srv;
 	struct buf			 b;
 	cJSON				*r, *comps, *in;
 	char				 id[SC_CUSTOM_ID], title[46];
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_EDIT,
-	    "edit the schedules of", &r)) == NULL)
-		return r;
 	buf_init(&b, 0);
 	cmd_schedules_yaml(&b, srv);
 	if (b.len > SC_YAML_MAX) {
@@ -441,14 +438,9 @@ cmd_schedules_edit_button(const struct cmd_call *c)
 cJSON *
 cmd_schedules_modal(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
-	const char			*text = cmd_modal_value(c->x, "yaml");
-	cJSON				*r;
+	const char	*text = cmd_modal_value(c->x, "yaml");
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_EDIT,
-	    "edit the schedules of", &r)) == NULL)
-		return r;
-	*c->job = cmd_job_new(c->x, JOB_SCHEDULES, srv->name,
+	*c->job = cmd_job_new(c->x, JOB_SCHEDULES, c->srv->name,
 	    "Edit schedules");
 	(*c->job)->yaml = xstrdup(text != NULL ? text : "");
 	return cmd_reply_defer(1);

@@ -144,6 +144,12 @@ cJSON	*cmd_select_rows(const char *custom_id, const char *placeholder,
  */
 void	 cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
 	    const char *arg);
+/*
+ * An ephemeral reply of type (CB_*) asking to confirm: text, the embeds
+ * array (taken; NULL: none) and the confirmation row of cmd_confirm_row.
+ */
+cJSON	*cmd_reply_confirm(int type, const char *text, cJSON *embeds,
+	    const char *label, const char *prefix, const char *arg);
 /* A modal's text input row. */
 cJSON	*cmd_text_input(const char *id, const char *label, const char *value,
 	    int min, int max, int required, const char *placeholder);

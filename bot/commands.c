@@ -250,6 +250,23 @@ cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
 
 /* See cmd_int.h. */
 cJSON *
+cmd_reply_confirm(int type, const char *text, cJSON *embeds,
+    const char *label, const char *prefix, const char *arg)
+{
+	cJSON	*r, *d;
+
+	r = cmd_reply_new(type, &d);
+	cmd_add_content(d, text);
+	if (embeds != NULL)
+		cJSON_AddItemToObject(d, "embeds", embeds);
+	cmd_confirm_row(d, label, prefix, arg);
+	json_add_num(d, "flags", MSG_EPHEMERAL);
+	cmd_no_mentions(d);
+	return r;
+}
+
+/* See cmd_int.h. */
+cJSON *
 cmd_text_input(const char *id, const char *label, const char *value, int min,
     int max, int required, const char *placeholder)
 {

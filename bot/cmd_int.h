@@ -104,6 +104,8 @@ struct cmd_prefix {
 const cJSON	*cmd_opt_get(const struct ix *x, const char *name);
 const char	*cmd_opt_str(const struct ix *x, const char *name);
 
+/* A callback body of type (CB_*) whose "data" is data (taken). */
+cJSON	*cmd_reply_data(int type, cJSON *data);
 /* A callback body of type (CB_*); *data is its "data" object. */
 cJSON	*cmd_reply_new(int type, cJSON **data);
 /* Makes a message mention nobody. */

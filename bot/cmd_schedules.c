@@ -274,12 +274,8 @@ cmd_schedules_message(const struct cmd_env *env,
 cJSON *
 cmd_do_schedules(const struct cmd_call *c)
 {
-	cJSON	*r = json_new_object();
-
-	json_add_num(r, "type", CB_MESSAGE);
-	cJSON_AddItemToObject(r, "data", cmd_schedules_message(c->env,
+	return cmd_reply_data(CB_MESSAGE, cmd_schedules_message(c->env,
 	    c->srv));
-	return r;
 }
 
 /* The Run now button (sr:SERVER:SCHEDULE): a job of the console workers. */

@@ -94,13 +94,21 @@ cmd_opt_str(const struct ix *x, const char *name)
 
 /* See cmd_int.h. */
 cJSON *
-cmd_reply_new(int type, cJSON **data)
+cmd_reply_data(int type, cJSON *data)
 {
 	cJSON	*r = json_new_object();
 
 	json_add_num(r, "type", type);
-	*data = json_add_object(r, "data");
+	cJSON_AddItemToObject(r, "data", data);
 	return r;
+}
+
+/* See cmd_int.h. */
+cJSON *
+cmd_reply_new(int type, cJSON **data)
+{
+	*data = json_new_object();
+	return cmd_reply_data(type, *data);
 }
 
 /* See cmd_int.h. */

@@ -26,6 +26,7 @@
 #include "hub.h"
 #include "live.h"
 #include "rest.h"
+#include "worker.h"
 
 #define ALERTS_TICK_MS	500
 #define ALERTS_MAX	1024		/* servers and nodes tracked */
@@ -52,14 +53,10 @@ struct watch {
 
 struct alerts {
 	struct alerts_conf	 c;
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
+	struct worker		 th;
 	struct watch		*w;
 	size_t			 nw;
 	int			 all_dirty;
-	int			 stop;
-	pthread_t		 thread;
-	int			 up;
 	char			 since[40];	/* when it started, UTC */
 };
 
@@ -167,12 +164,12 @@ alerts_changed(struct alerts *al, const char *server)
 
 	if (al == NULL)
 		return;
-	pthread_mutex_lock(&al->mu);
+	pthread_mutex_lock(&al->th.mu);
 	if (server == NULL)
 		al->all_dirty = 1;
 	else if ((w = watch_get(al, server, 0)) != NULL)
 		w->dirty = 1;
-	pthread_mutex_unlock(&al->mu);
+	pthread_mutex_unlock(&al->th.mu);
 }
 
 /* Posts (or, with *mid set, edits) a message in channel; keeps its id. */
@@ -333,9 +330,9 @@ look_server(struct alerts *al, size_t i, const struct state *st)
 	log_info("alert: %s: %s", w->name, w->t.phase);
 	m = server_msg(w, srv, status);
 	cJSON_Delete(status);
-	pthread_mutex_unlock(&al->mu);
+	pthread_mutex_unlock(&al->th.mu);
 	send(al, st->conf.alerts.channel, &mid, m);
-	pthread_mutex_lock(&al->mu);
+	pthread_mutex_lock(&al->th.mu);
 	al->w[i].message_id = mid;
 }
 
@@ -382,10 +379,10 @@ look_node(struct alerts *al, size_t i, const struct state *st)
 	}
 	log_info("alert: node %s %s", w->name, w->connected ? "back" :
 	    "disconnected");
-	pthread_mutex_unlock(&al->mu);
+	pthread_mutex_unlock(&al->th.mu);
 	send(al, st->conf.alerts.channel, &mid, m);
 	free(mid);
-	pthread_mutex_lock(&al->mu);
+	pthread_mutex_lock(&al->th.mu);
 }
 
 static void *
@@ -393,15 +390,14 @@ alerts_thread(void *arg)
 {
 	struct alerts	*al = arg;
 	struct cmd_env	 env;
-	struct timespec	 ts;
 	void		*ref;
 	size_t		 i;
 
-	pthread_mutex_lock(&al->mu);
-	while (!al->stop) {
-		pthread_mutex_unlock(&al->mu);
+	pthread_mutex_lock(&al->th.mu);
+	while (!al->th.stop) {
+		pthread_mutex_unlock(&al->th.mu);
 		ref = al->c.env_get(al->c.arg, &env);
-		pthread_mutex_lock(&al->mu);
+		pthread_mutex_lock(&al->th.mu);
 		if (env.st != NULL && env.st->conf.alerts.channel != NULL) {
 			for (i = 0; i < env.st->nservers; i++)
 				(void)watch_get(al, env.st->servers[i]->name,
@@ -409,7 +405,7 @@ alerts_thread(void *arg)
 			for (i = 0; i < env.st->nnodes; i++)
 				(void)watch_get(al, env.st->nodes[i].name, 1);
 			/* by index: the array may grow while unlocked */
-			for (i = 0; i < al->nw && !al->stop; i++) {
+			for (i = 0; i < al->nw && !al->th.stop; i++) {
 				if (al->w[i].is_node)
 					look_node(al, i, env.st);
 				else if (al->w[i].dirty || al->all_dirty)
@@ -417,14 +413,12 @@ alerts_thread(void *arg)
 			}
 			al->all_dirty = 0;
 		}
-		pthread_mutex_unlock(&al->mu);
+		pthread_mutex_unlock(&al->th.mu);
 		al->c.env_put(al->c.arg, ref);
-		pthread_mutex_lock(&al->mu);
-		util_deadline(&ts, CLOCK_REALTIME, ALERTS_TICK_MS);
-		if (!al->stop)
-			pthread_cond_timedwait(&al->cv, &al->mu, &ts);
+		pthread_mutex_lock(&al->th.mu);
+		worker_wait(&al->th, ALERTS_TICK_MS);
 	}
-	pthread_mutex_unlock(&al->mu);
+	pthread_mutex_unlock(&al->th.mu);
 	return NULL;
 }
 
@@ -437,13 +431,10 @@ alerts_start(struct alerts **out, const struct alerts_conf *conf,
 
 	al->c = *conf;
 	util_now_rfc3339(al->since, sizeof(al->since));
-	pthread_mutex_init(&al->mu, NULL);
-	pthread_cond_init(&al->cv, NULL);
-	if (pthread_create(&al->thread, NULL, alerts_thread, al) != 0) {
+	if (worker_start(&al->th, alerts_thread, al) != 0) {
 		alerts_stop(al);
 		return rerr_set(err, -1, "cannot start the alerts thread");
 	}
-	al->up = 1;
 	*out = al;
 	return 0;
 }
@@ -456,18 +447,11 @@ alerts_stop(struct alerts *al)
 
 	if (al == NULL)
 		return;
-	pthread_mutex_lock(&al->mu);
-	al->stop = 1;
-	pthread_cond_signal(&al->cv);
-	pthread_mutex_unlock(&al->mu);
-	if (al->up)
-		pthread_join(al->thread, NULL);
+	worker_stop(&al->th);
 	for (i = 0; i < al->nw; i++) {
 		free(al->w[i].name);
 		free(al->w[i].message_id);
 	}
 	free(al->w);
-	pthread_cond_destroy(&al->cv);
-	pthread_mutex_destroy(&al->mu);
 	free(al);
 }

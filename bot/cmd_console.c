@@ -146,13 +146,8 @@ cmd_logs_send_modal(const struct cmd_call *c)
 static void
 block_line(struct buf *b, const char *s)
 {
-	size_t	len = strlen(s);
+	size_t	len = cmd_cut_len(s, CON_LINE_BYTES);
 
-	if (len > CON_LINE_BYTES) {
-		len = CON_LINE_BYTES;
-		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-			len--;
-	}
 	cmd_code_put(b, s, len);
 	if (len < strlen(s))
 		buf_puts(b, " \xe2\x80\xa6");

@@ -115,6 +115,8 @@ void	 cmd_no_mentions(cJSON *data);
  * broken by U+200B so that no "```" in s can end the block.
  */
 void	 cmd_code_put(struct buf *b, const char *s, size_t len);
+/* The length of s cut to at most max bytes, on a character boundary. */
+size_t	 cmd_cut_len(const char *s, size_t max);
 /* Appends text without backticks or line breaks, at most max bytes. */
 void	 cmd_plain_put(struct buf *b, const char *text, size_t max);
 /* Sets a message's content, cut to Discord's 2,000 characters. */

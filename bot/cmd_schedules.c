@@ -37,13 +37,8 @@
 static void
 plain(struct buf *b, const char *text, size_t max)
 {
-	size_t	len = strlen(text);
+	size_t	len = cmd_cut_len(text, max);
 
-	if (len > max) {
-		len = max;
-		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
-			len--;
-	}
 	cmd_plain_put(b, text, len);
 	if (len < strlen(text))
 		buf_puts(b, "\xe2\x80\xa6");

@@ -133,6 +133,20 @@ cmd_code_put(struct buf *b, const char *s, size_t len)
 	}
 }
 
+/* See cmd_int.h. */
+size_t
+cmd_cut_len(const char *s, size_t max)
+{
+	size_t	len = strlen(s);
+
+	if (len > max) {
+		len = max;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	return len;
+}
+
 /* Content trimmed to Discord's 2000 characters. */
 /* See cmd_int.h. */
 void

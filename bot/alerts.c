@@ -60,33 +60,45 @@ struct alerts {
 	char			 since[40];	/* when it started, UTC */
 };
 
+/* Every event: its bit in alerts.on, its phase, its alert's title. */
+static const struct {
+	enum alert_event	 e;
+	unsigned		 bit;
+	const char		*phase;		/* entering it; NULL: none */
+	const char		*title;		/* after the server's name */
+} events[] = {
+	{ AE_CRASH, ALERT_CRASH, "Crashed", " crashed" },
+	{ AE_CRASHLOOP, ALERT_CRASHLOOP, "CrashLoop", " is in a crash loop" },
+	{ AE_INSTALL, ALERT_INSTALL, "InstallFailed", " failed to install" },
+	{ AE_START, ALERT_START, "Failed", " failed to start" },
+	{ AE_SCHEDULE, ALERT_SCHEDULE, NULL, ": a scheduled run failed" },
+	{ AE_BACKUP, ALERT_BACKUP, NULL, ": a backup failed" },
+};
+
+#define NEVENTS	(sizeof(events) / sizeof(events[0]))
+
 /* See alerts.h. */
 unsigned
 alert_event_bit(enum alert_event e)
 {
-	switch (e) {
-	case AE_CRASH:		return ALERT_CRASH;
-	case AE_CRASHLOOP:	return ALERT_CRASHLOOP;
-	case AE_INSTALL:	return ALERT_INSTALL;
-	case AE_START:		return ALERT_START;
-	case AE_SCHEDULE:	return ALERT_SCHEDULE;
-	case AE_BACKUP:		return ALERT_BACKUP;
-	default:		return 0;
-	}
+	size_t	i;
+
+	for (i = 0; i < NEVENTS; i++)
+		if (events[i].e == e)
+			return events[i].bit;
+	return 0;
 }
 
 /* The event of entering a failing phase; AE_NONE for any other phase. */
 static enum alert_event
 phase_event(const char *phase)
 {
-	if (strcmp(phase, "CrashLoop") == 0)
-		return AE_CRASHLOOP;
-	if (strcmp(phase, "InstallFailed") == 0)
-		return AE_INSTALL;
-	if (strcmp(phase, "Failed") == 0)
-		return AE_START;
-	if (strcmp(phase, "Crashed") == 0)
-		return AE_CRASH;
+	size_t	i;
+
+	for (i = 0; i < NEVENTS; i++)
+		if (events[i].phase != NULL &&
+		    strcmp(events[i].phase, phase) == 0)
+			return events[i].e;
 	return AE_NONE;
 }
 
@@ -249,32 +261,16 @@ server_msg(const struct watch *w, const struct state_server *srv,
 	char		 title[160];
 	const char	*why = json_str(status, "message", NULL);
 	cJSON		*m;
+	size_t		 i;
 
-	switch (w->worst) {
-	case AE_CRASHLOOP:
-		snprintf(title, sizeof(title), "%s is in a crash loop",
-		    w->name);
-		break;
-	case AE_INSTALL:
-		snprintf(title, sizeof(title), "%s failed to install",
-		    w->name);
-		break;
-	case AE_START:
-		snprintf(title, sizeof(title), "%s failed to start", w->name);
-		break;
-	case AE_SCHEDULE:
-		snprintf(title, sizeof(title), "%s: a scheduled run failed",
-		    w->name);
+	/* AE_CRASH, the first, for any other */
+	for (i = NEVENTS - 1; i > 0 && events[i].e != w->worst; i--)
+		;
+	snprintf(title, sizeof(title), "%s%s", w->name, events[i].title);
+	if (w->worst == AE_SCHEDULE)
 		why = sched_failed(status);
-		break;
-	case AE_BACKUP:
-		snprintf(title, sizeof(title), "%s: a backup failed", w->name);
+	else if (w->worst == AE_BACKUP)
 		why = json_str(status, "backups.lastBackup.message", why);
-		break;
-	default:
-		snprintf(title, sizeof(title), "%s crashed", w->name);
-		break;
-	}
 	buf_init(&b, 0);
 	buf_addf(&b, "Node `%s` \xc2\xb7 phase **%s**", srv->node != NULL ?
 	    srv->node : "?", json_str(status, "phase", "?"));

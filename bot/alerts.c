@@ -26,6 +26,7 @@
 #include "hub.h"
 #include "live.h"
 #include "rest.h"
+#include "worker.h"
 
 #define ALERTS_TICK_MS	500
 #define ALERTS_MAX	1024		/* servers and nodes tracked */
@@ -52,44 +53,52 @@ struct watch {
 
 struct alerts {
 	struct alerts_conf	 c;
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
+	struct worker		 th;
 	struct watch		*w;
 	size_t			 nw;
 	int			 all_dirty;
-	int			 stop;
-	pthread_t		 thread;
-	int			 up;
 	char			 since[40];	/* when it started, UTC */
 };
+
+/* Every event: its bit in alerts.on, its phase, its alert's title. */
+static const struct {
+	enum alert_event	 e;
+	unsigned		 bit;
+	const char		*phase;		/* entering it; NULL: none */
+	const char		*title;		/* after the server's name */
+} events[] = {
+	{ AE_CRASH, ALERT_CRASH, "Crashed", " crashed" },
+	{ AE_CRASHLOOP, ALERT_CRASHLOOP, "CrashLoop", " is in a crash loop" },
+	{ AE_INSTALL, ALERT_INSTALL, "InstallFailed", " failed to install" },
+	{ AE_START, ALERT_START, "Failed", " failed to start" },
+	{ AE_SCHEDULE, ALERT_SCHEDULE, NULL, ": a scheduled run failed" },
+	{ AE_BACKUP, ALERT_BACKUP, NULL, ": a backup failed" },
+};
+
+#define NEVENTS	(sizeof(events) / sizeof(events[0]))
 
 /* See alerts.h. */
 unsigned
 alert_event_bit(enum alert_event e)
 {
-	switch (e) {
-	case AE_CRASH:		return ALERT_CRASH;
-	case AE_CRASHLOOP:	return ALERT_CRASHLOOP;
-	case AE_INSTALL:	return ALERT_INSTALL;
-	case AE_START:		return ALERT_START;
-	case AE_SCHEDULE:	return ALERT_SCHEDULE;
-	case AE_BACKUP:		return ALERT_BACKUP;
-	default:		return 0;
-	}
+	size_t	i;
+
+	for (i = 0; i < NEVENTS; i++)
+		if (events[i].e == e)
+			return events[i].bit;
+	return 0;
 }
 
 /* The event of entering a failing phase; AE_NONE for any other phase. */
 static enum alert_event
 phase_event(const char *phase)
 {
-	if (strcmp(phase, "CrashLoop") == 0)
-		return AE_CRASHLOOP;
-	if (strcmp(phase, "InstallFailed") == 0)
-		return AE_INSTALL;
-	if (strcmp(phase, "Failed") == 0)
-		return AE_START;
-	if (strcmp(phase, "Crashed") == 0)
-		return AE_CRASH;
+	size_t	i;
+
+	for (i = 0; i < NEVENTS; i++)
+		if (events[i].phase != NULL &&
+		    strcmp(events[i].phase, phase) == 0)
+			return events[i].e;
 	return AE_NONE;
 }
 
@@ -167,12 +176,12 @@ alerts_changed(struct alerts *al, const char *server)
 
 	if (al == NULL)
 		return;
-	pthread_mutex_lock(&al->mu);
+	pthread_mutex_lock(&al->th.mu);
 	if (server == NULL)
 		al->all_dirty = 1;
 	else if ((w = watch_get(al, server, 0)) != NULL)
 		w->dirty = 1;
-	pthread_mutex_unlock(&al->mu);
+	pthread_mutex_unlock(&al->th.mu);
 }
 
 /* Posts (or, with *mid set, edits) a message in channel; keeps its id. */
@@ -252,32 +261,16 @@ server_msg(const struct watch *w, const struct state_server *srv,
 	char		 title[160];
 	const char	*why = json_str(status, "message", NULL);
 	cJSON		*m;
+	size_t		 i;
 
-	switch (w->worst) {
-	case AE_CRASHLOOP:
-		snprintf(title, sizeof(title), "%s is in a crash loop",
-		    w->name);
-		break;
-	case AE_INSTALL:
-		snprintf(title, sizeof(title), "%s failed to install",
-		    w->name);
-		break;
-	case AE_START:
-		snprintf(title, sizeof(title), "%s failed to start", w->name);
-		break;
-	case AE_SCHEDULE:
-		snprintf(title, sizeof(title), "%s: a scheduled run failed",
-		    w->name);
+	/* AE_CRASH, the first, for any other */
+	for (i = NEVENTS - 1; i > 0 && events[i].e != w->worst; i--)
+		;
+	snprintf(title, sizeof(title), "%s%s", w->name, events[i].title);
+	if (w->worst == AE_SCHEDULE)
 		why = sched_failed(status);
-		break;
-	case AE_BACKUP:
-		snprintf(title, sizeof(title), "%s: a backup failed", w->name);
+	else if (w->worst == AE_BACKUP)
 		why = json_str(status, "backups.lastBackup.message", why);
-		break;
-	default:
-		snprintf(title, sizeof(title), "%s crashed", w->name);
-		break;
-	}
 	buf_init(&b, 0);
 	buf_addf(&b, "Node `%s` \xc2\xb7 phase **%s**", srv->node != NULL ?
 	    srv->node : "?", json_str(status, "phase", "?"));
@@ -333,9 +326,9 @@ look_server(struct alerts *al, size_t i, const struct state *st)
 	log_info("alert: %s: %s", w->name, w->t.phase);
 	m = server_msg(w, srv, status);
 	cJSON_Delete(status);
-	pthread_mutex_unlock(&al->mu);
+	pthread_mutex_unlock(&al->th.mu);
 	send(al, st->conf.alerts.channel, &mid, m);
-	pthread_mutex_lock(&al->mu);
+	pthread_mutex_lock(&al->th.mu);
 	al->w[i].message_id = mid;
 }
 
@@ -382,10 +375,10 @@ look_node(struct alerts *al, size_t i, const struct state *st)
 	}
 	log_info("alert: node %s %s", w->name, w->connected ? "back" :
 	    "disconnected");
-	pthread_mutex_unlock(&al->mu);
+	pthread_mutex_unlock(&al->th.mu);
 	send(al, st->conf.alerts.channel, &mid, m);
 	free(mid);
-	pthread_mutex_lock(&al->mu);
+	pthread_mutex_lock(&al->th.mu);
 }
 
 static void *
@@ -393,15 +386,14 @@ alerts_thread(void *arg)
 {
 	struct alerts	*al = arg;
 	struct cmd_env	 env;
-	struct timespec	 ts;
 	void		*ref;
 	size_t		 i;
 
-	pthread_mutex_lock(&al->mu);
-	while (!al->stop) {
-		pthread_mutex_unlock(&al->mu);
+	pthread_mutex_lock(&al->th.mu);
+	while (!al->th.stop) {
+		pthread_mutex_unlock(&al->th.mu);
 		ref = al->c.env_get(al->c.arg, &env);
-		pthread_mutex_lock(&al->mu);
+		pthread_mutex_lock(&al->th.mu);
 		if (env.st != NULL && env.st->conf.alerts.channel != NULL) {
 			for (i = 0; i < env.st->nservers; i++)
 				(void)watch_get(al, env.st->servers[i]->name,
@@ -409,7 +401,7 @@ alerts_thread(void *arg)
 			for (i = 0; i < env.st->nnodes; i++)
 				(void)watch_get(al, env.st->nodes[i].name, 1);
 			/* by index: the array may grow while unlocked */
-			for (i = 0; i < al->nw && !al->stop; i++) {
+			for (i = 0; i < al->nw && !al->th.stop; i++) {
 				if (al->w[i].is_node)
 					look_node(al, i, env.st);
 				else if (al->w[i].dirty || al->all_dirty)
@@ -417,14 +409,12 @@ alerts_thread(void *arg)
 			}
 			al->all_dirty = 0;
 		}
-		pthread_mutex_unlock(&al->mu);
+		pthread_mutex_unlock(&al->th.mu);
 		al->c.env_put(al->c.arg, ref);
-		pthread_mutex_lock(&al->mu);
-		util_deadline(&ts, CLOCK_REALTIME, ALERTS_TICK_MS);
-		if (!al->stop)
-			pthread_cond_timedwait(&al->cv, &al->mu, &ts);
+		pthread_mutex_lock(&al->th.mu);
+		worker_wait(&al->th, ALERTS_TICK_MS);
 	}
-	pthread_mutex_unlock(&al->mu);
+	pthread_mutex_unlock(&al->th.mu);
 	return NULL;
 }
 
@@ -437,13 +427,10 @@ alerts_start(struct alerts **out, const struct alerts_conf *conf,
 
 	al->c = *conf;
 	util_now_rfc3339(al->since, sizeof(al->since));
-	pthread_mutex_init(&al->mu, NULL);
-	pthread_cond_init(&al->cv, NULL);
-	if (pthread_create(&al->thread, NULL, alerts_thread, al) != 0) {
+	if (worker_start(&al->th, alerts_thread, al) != 0) {
 		alerts_stop(al);
 		return rerr_set(err, -1, "cannot start the alerts thread");
 	}
-	al->up = 1;
 	*out = al;
 	return 0;
 }
@@ -456,18 +443,11 @@ alerts_stop(struct alerts *al)
 
 	if (al == NULL)
 		return;
-	pthread_mutex_lock(&al->mu);
-	al->stop = 1;
-	pthread_cond_signal(&al->cv);
-	pthread_mutex_unlock(&al->mu);
-	if (al->up)
-		pthread_join(al->thread, NULL);
+	worker_stop(&al->th);
 	for (i = 0; i < al->nw; i++) {
 		free(al->w[i].name);
 		free(al->w[i].message_id);
 	}
 	free(al->w);
-	pthread_cond_destroy(&al->cv);
-	pthread_mutex_destroy(&al->mu);
 	free(al);
 }

@@ -125,12 +125,11 @@ restore_select(const char *server, const cJSON *list)
 static cJSON *
 restore_confirm(int type, const char *server, const cJSON *it)
 {
-	cJSON		*r, *d;
+	cJSON		*r;
 	struct buf	 b;
 	char		 arg[160];
 	const char	*id = json_str(it, "id", "");
 
-	r = cmd_reply_new(type, &d);
 	buf_init(&b, 0);
 	buf_addf(&b, "Restore `%s` from backup `%s` (%s, ", server, id,
 	    json_str(it, "time", "?"));
@@ -139,13 +138,10 @@ restore_confirm(int type, const char *server, const cJSON *it)
 	    "nothing when it is damaged; then it stops the server, puts the "
 	    "backup's files in place of the current ones (which it keeps in "
 	    "its trash) and starts it again.");
-	cmd_add_content(d, buf_str(&b));
-	buf_dispose(&b);
-	json_add_array(d, "embeds");
 	snprintf(arg, sizeof(arg), "%s:%s", server, id);
-	cmd_confirm_row(d, "Restore", "ro:", arg);
-	json_add_num(d, "flags", MSG_EPHEMERAL);
-	cmd_no_mentions(d);
+	r = cmd_reply_confirm(type, buf_str(&b), json_new_array(), "Restore",
+	    "ro:", arg);
+	buf_dispose(&b);
 	return r;
 }
 
@@ -191,15 +187,12 @@ cmd_do_restore(const struct cmd_call *c)
 cJSON *
 cmd_restore_pick(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
+	const struct state_server	*srv = c->srv;
 	const char			*id = json_str(c->x->data, "values.0",
 					    NULL);
 	const cJSON			*it;
 	cJSON				*st, *bk, *r;
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_BACKUP,
-	    "restore", &r)) == NULL)
-		return r;
 	if (id == NULL)
 		return cmd_reply_text(1, "Pick one of the backups.");
 	bk = backups_of(c->env, srv->name, &st);

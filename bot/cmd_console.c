@@ -103,12 +103,8 @@ cmd_do_logs(const struct cmd_call *c)
 cJSON *
 cmd_logs_follow_button(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
-	cJSON				*r;
+	const struct state_server	*srv = c->srv;
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_CONSOLE,
-	    "follow the console of", &r)) == NULL)
-		return r;
 	*c->job = cmd_job_new(c->x, JOB_FOLLOW, srv->name, "/server logs");
 	(*c->job)->node = xstrdup(srv->node);
 	(*c->job)->nlines = LOGS_DEF_LINES;
@@ -120,13 +116,10 @@ cmd_logs_follow_button(const struct cmd_call *c)
 cJSON *
 cmd_logs_send_button(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
+	const struct state_server	*srv = c->srv;
 	cJSON				*r, *comps;
 	char				 id[64], title[64];
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_CONSOLE,
-	    "type into the console of", &r)) == NULL)
-		return r;
 	snprintf(id, sizeof(id), "lc:%s", srv->name);
 	snprintf(title, sizeof(title), "Console of %s", srv->name);
 	r = cmd_modal_new(id, title, &comps);
@@ -139,13 +132,7 @@ cmd_logs_send_button(const struct cmd_call *c)
 cJSON *
 cmd_logs_send_modal(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
-	cJSON				*r;
-
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_CONSOLE,
-	    "type into the console of", &r)) == NULL)
-		return r;
-	return console_job(c, srv->name, srv->node, cmd_modal_value(c->x,
+	return console_job(c, c->srv->name, c->srv->node, cmd_modal_value(c->x,
 	    "line"), 1);
 }
 
@@ -159,13 +146,8 @@ cmd_logs_send_modal(const struct cmd_call *c)
 static void
 block_line(struct buf *b, const char *s)
 {
-	size_t	len = strlen(s);
+	size_t	len = cmd_cut_len(s, CON_LINE_BYTES);
 
-	if (len > CON_LINE_BYTES) {
-		len = CON_LINE_BYTES;
-		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-			len--;
-	}
 	cmd_code_put(b, s, len);
 	if (len < strlen(s))
 		buf_puts(b, " \xe2\x80\xa6");

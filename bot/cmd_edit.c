@@ -363,20 +363,16 @@ cmd_do_vars(const struct cmd_call *c)
 cJSON *
 cmd_edit_modal(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
+	const struct state_server	*srv = c->srv;
 	struct cmd_job			**job = c->job;
-	cJSON				*r;
 	struct buf			 msg;
 	int64_t				 v;
 	size_t				 i;
-	int				 rc, propose;
+	int				 rc;
 
-	/* without edit, a proposal when roost.yaml allows it */
-	if ((srv = cmd_server_or_propose(c->env, c->x, c->arg, PERM_EDIT,
-	    "edit", &propose, &r)) == NULL)
-		return r;
+	/* c->propose: without edit, a proposal as roost.yaml allows */
 	*job = cmd_job_new(c->x, JOB_SET, srv->name, "/server edit");
-	(*job)->propose = propose;
+	(*job)->propose = c->propose;
 	buf_init(&msg, 0);
 	for (i = 0; i < cmd_nlimits; i++) {
 		const struct cmd_limit *l = &cmd_limits[i];
@@ -429,23 +425,18 @@ cJSON *
 cmd_vars_submit(const struct cmd_call *c)
 {
 	const struct cmd_env		*env = c->env;
-	const struct state_server	*srv;
+	const struct state_server	*srv = c->srv;
 	const struct egg		*egg;
 	struct cmd_job			**job = c->job;
 	const cJSON			*row, *in, *inner, *ticked;
-	cJSON				*r;
 	struct buf			 msg;
-	int				 propose;
 
-	/* without vars, a proposal when roost.yaml allows it */
-	if ((srv = cmd_server_or_propose(env, c->x, c->arg, PERM_VARS,
-	    "change the variables of", &propose, &r)) == NULL)
-		return r;
+	/* c->propose: without vars, a proposal as roost.yaml allows */
 	egg = state_server_egg(env->st, srv);
 	ticked = vars_sealed_choice(c->x);
 	*job = cmd_job_new(c->x, JOB_SET, srv->name, "/server vars");
 	(*job)->vars = 1;
-	(*job)->propose = propose;
+	(*job)->propose = c->propose;
 	buf_init(&msg, 0);
 	cJSON_ArrayForEach(row, cJSON_GetObjectItem(c->x->data,
 	    "components")) {
@@ -485,12 +476,5 @@ cmd_vars_submit(const struct cmd_call *c)
 cJSON *
 cmd_vars_button(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
-	cJSON				*r;
-	int				 propose;
-
-	if ((srv = cmd_server_or_propose(c->env, c->x, c->arg, PERM_VARS,
-	    "change the variables of", &propose, &r)) == NULL)
-		return r;
-	return vars_modal(c->env, srv);
+	return vars_modal(c->env, c->srv);
 }

@@ -86,17 +86,26 @@ struct cmd_row {
 #define CMD_ON_SERVER	1
 #define CMD_PROPOSE	2	/* CMD_ON_SERVER, or proposable */
 
-/* A handler of components or modals by custom_id prefix. */
+/*
+ * A handler of components or modals by custom_id prefix. With scope
+ * CMD_ON_SERVER or CMD_PROPOSE the rest of the custom_id is a server,
+ * which the dispatcher checks as for a command row.
+ */
 struct cmd_prefix {
 	const char	*prefix;
 	int		 exact;		/* the whole custom_id */
 	cmd_handler	 fn;
+	int		 scope;		/* CMD_* */
+	unsigned	 perm;		/* PERM_* */
+	const char	*what;		/* verb for refusals */
 };
 
 /* The value of a slash command option, or NULL. */
 const cJSON	*cmd_opt_get(const struct ix *x, const char *name);
 const char	*cmd_opt_str(const struct ix *x, const char *name);
 
+/* A callback body of type (CB_*) whose "data" is data (taken). */
+cJSON	*cmd_reply_data(int type, cJSON *data);
 /* A callback body of type (CB_*); *data is its "data" object. */
 cJSON	*cmd_reply_new(int type, cJSON **data);
 /* Makes a message mention nobody. */
@@ -106,6 +115,8 @@ void	 cmd_no_mentions(cJSON *data);
  * broken by U+200B so that no "```" in s can end the block.
  */
 void	 cmd_code_put(struct buf *b, const char *s, size_t len);
+/* The length of s cut to at most max bytes, on a character boundary. */
+size_t	 cmd_cut_len(const char *s, size_t max);
 /* Appends text without backticks or line breaks, at most max bytes. */
 void	 cmd_plain_put(struct buf *b, const char *text, size_t max);
 /* Sets a message's content, cut to Discord's 2,000 characters. */
@@ -137,6 +148,12 @@ cJSON	*cmd_select_rows(const char *custom_id, const char *placeholder,
  */
 void	 cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
 	    const char *arg);
+/*
+ * An ephemeral reply of type (CB_*) asking to confirm: text, the embeds
+ * array (taken; NULL: none) and the confirmation row of cmd_confirm_row.
+ */
+cJSON	*cmd_reply_confirm(int type, const char *text, cJSON *embeds,
+	    const char *label, const char *prefix, const char *arg);
 /* A modal's text input row. */
 cJSON	*cmd_text_input(const char *id, const char *label, const char *value,
 	    int min, int max, int required, const char *placeholder);

@@ -47,31 +47,24 @@ cmd_do_move(const struct cmd_call *c)
 {
 	const struct state_server	*srv = c->srv;
 	const struct state_node		*n;
-	cJSON				*r, *d;
+	struct buf			 b;
+	cJSON				*r;
 	char				 arg[160];
 
 	if ((n = move_node(c->env, srv, cmd_opt_str(c->x, "node"), &r)) ==
 	    NULL)
 		return r;
-	r = cmd_reply_new(CB_MESSAGE, &d);
-	{
-		struct buf	b;
-
-		buf_init(&b, 0);
-		buf_addf(&b, "Move `%s` from node `%s` to node `%s`? The old "
-		    "node stops it and, when both nodes reach the server's "
-		    "backup target, sends its files through a final backup "
-		    "that the new node restores before it starts the server. "
-		    "Without a shared target the new node installs it fresh "
-		    "and the old files stay in the old node's trash.",
-		    srv->name, srv->node ? srv->node : "?", n->name);
-		cmd_add_content(d, buf_str(&b));
-		buf_dispose(&b);
-	}
+	buf_init(&b, 0);
+	buf_addf(&b, "Move `%s` from node `%s` to node `%s`? The old node "
+	    "stops it and, when both nodes reach the server's backup target, "
+	    "sends its files through a final backup that the new node "
+	    "restores before it starts the server. Without a shared target "
+	    "the new node installs it fresh and the old files stay in the old "
+	    "node's trash.", srv->name, srv->node ? srv->node : "?", n->name);
 	snprintf(arg, sizeof(arg), "%s:%s", srv->name, n->name);
-	cmd_confirm_row(d, "Move", "mv:", arg);
-	json_add_num(d, "flags", MSG_EPHEMERAL);
-	cmd_no_mentions(d);
+	r = cmd_reply_confirm(CB_MESSAGE, buf_str(&b), NULL, "Move", "mv:",
+	    arg);
+	buf_dispose(&b);
 	return r;
 }
 

@@ -73,34 +73,21 @@ cmd_power_button(const struct cmd_call *c)
 cJSON *
 cmd_do_delete(const struct cmd_call *c)
 {
-	const struct cmd_env	*env = c->env;
-	const struct state_server	*srv;
-	cJSON				*r, *d;
+	cJSON	*embeds = json_new_array();
 
-	srv = c->srv;
-	r = cmd_reply_new(CB_MESSAGE, &d);
-	cmd_add_content(d, "Delete this server? Its file is removed from the "
-	    "state repository; the node keeps its data in the trash for a "
-	    "while, and `git revert` brings it back.");
-	cJSON_AddItemToArray(json_add_array(d, "embeds"), cmd_status_embed(env,
-	    srv));
-	cmd_confirm_row(d, "Delete", "d:", srv->name);
-	json_add_num(d, "flags", MSG_EPHEMERAL);
-	cmd_no_mentions(d);
-	return r;
+	cJSON_AddItemToArray(embeds, cmd_status_embed(c->env, c->srv));
+	return cmd_reply_confirm(CB_MESSAGE, "Delete this server? Its file is "
+	    "removed from the state repository; the node keeps its data in "
+	    "the trash for a while, and `git revert` brings it back.", embeds,
+	    "Delete", "d:", c->srv->name);
 }
 
 /* The Delete button of the confirmation (d:SERVER): a delete job. */
 cJSON *
 cmd_delete_button(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
-	cJSON				*r;
-
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_DELETE,
-	    "delete", &r)) == NULL)
-		return r;
-	*c->job = cmd_job_new(c->x, JOB_DELETE, srv->name, "/server delete");
+	*c->job = cmd_job_new(c->x, JOB_DELETE, c->srv->name,
+	    "/server delete");
 	(*c->job)->on_message = 1;
 	return cmd_reply_defer_update();
 }

@@ -74,63 +74,52 @@ cmd_server_or_propose(const struct cmd_env *env, const struct ix *x,
 /*
  * A button whose argument is "SERVER:ID" (":v" after it: a variables
  * proposal): the job of kind for a user with edit on SERVER (and vars,
- * for approving a variables proposal), or NULL with *r set.
+ * for approving a variables proposal) and its deferred reply, or the
+ * refusal.
  */
-static struct cmd_job *
+static cJSON *
 decide_button(const struct cmd_call *c, enum cmd_kind kind, const char *what,
-    const char *doing, cJSON **r)
+    const char *doing)
 {
 	const struct state_server	*srv;
 	const char			*rest;
+	cJSON				*r;
 	char				 server[64], id[PANEL_PROPOSAL_IDLEN];
 	int				 vars;
 
 	if ((rest = cmd_arg_split(c->arg, server, sizeof(server))) == NULL ||
-	    strlen(rest) < sizeof(id) - 1) {
-		*r = cmd_reply_text(1, "This button is broken.");
-		return NULL;
-	}
+	    strlen(rest) < sizeof(id) - 1)
+		return cmd_reply_text(1, "This button is broken.");
 	snprintf(id, sizeof(id), "%s", rest);
 	vars = strcmp(rest + sizeof(id) - 1, ":v") == 0;
 	if (!panel_proposal_id_valid(id) || (!vars &&
-	    rest[sizeof(id) - 1] != '\0')) {
-		*r = cmd_reply_text(1, "This button is broken.");
-		return NULL;
-	}
+	    rest[sizeof(id) - 1] != '\0'))
+		return cmd_reply_text(1, "This button is broken.");
 	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT, doing,
-	    r)) == NULL)
-		return NULL;
+	    &r)) == NULL)
+		return r;
 	if (vars && kind == JOB_APPROVE && (srv = cmd_server_checked(c->env,
-	    c->x, server, PERM_VARS, doing, r)) == NULL)
-		return NULL;
+	    c->x, server, PERM_VARS, doing, &r)) == NULL)
+		return r;
 	*c->job = cmd_job_new(c->x, kind, srv->name, what);
 	(*c->job)->revision = xstrdup(id);
 	(*c->job)->vars = vars;
-	return *c->job;
+	return cmd_reply_defer(1);
 }
 
 /* Approve on a review message (pa:SERVER:ID). */
 cJSON *
 cmd_approve_button(const struct cmd_call *c)
 {
-	cJSON	*r;
-
-	if (decide_button(c, JOB_APPROVE, "approve", "approve proposals for",
-	    &r) == NULL)
-		return r;
-	return cmd_reply_defer(1);
+	return decide_button(c, JOB_APPROVE, "approve",
+	    "approve proposals for");
 }
 
 /* Reject on a review message (pj:SERVER:ID). */
 cJSON *
 cmd_reject_button(const struct cmd_call *c)
 {
-	cJSON	*r;
-
-	if (decide_button(c, JOB_REJECT, "reject", "reject proposals for",
-	    &r) == NULL)
-		return r;
-	return cmd_reply_defer(1);
+	return decide_button(c, JOB_REJECT, "reject", "reject proposals for");
 }
 
 /* See cmd_int.h. */

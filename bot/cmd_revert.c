@@ -60,39 +60,37 @@ split_arg(const char *arg, char *server, size_t len)
 
 /*
  * A button whose argument is "SERVER:COMMIT": the job of kind (what) for
- * a user with the edit permission on SERVER (doing names the refusal),
- * and NULL with *r set otherwise.
+ * a user with the edit permission on SERVER (doing names the refusal)
+ * and its deferred reply, or the refusal. With on_message the job's
+ * result replaces the button's message; else it is a new message.
  */
-static struct cmd_job *
+static cJSON *
 commit_button(const struct cmd_call *c, enum cmd_kind kind, const char *what,
-    const char *doing, cJSON **r)
+    const char *doing, int on_message)
 {
 	const struct state_server	*srv;
 	const char			*commit;
+	cJSON				*r;
 	char				 server[64];
 
-	if ((commit = split_arg(c->arg, server, sizeof(server))) == NULL) {
-		*r = cmd_reply_text(1, "This button is broken.");
-		return NULL;
-	}
+	if ((commit = split_arg(c->arg, server, sizeof(server))) == NULL)
+		return cmd_reply_text(1, "This button is broken.");
 	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT,
-	    doing, r)) == NULL)
-		return NULL;
+	    doing, &r)) == NULL)
+		return r;
 	*c->job = cmd_job_new(c->x, kind, srv->name, what);
 	(*c->job)->revision = xstrdup(commit);
-	return *c->job;
+	if (!on_message)
+		return cmd_reply_defer(1);
+	(*c->job)->on_message = 1;
+	return cmd_reply_defer_update();
 }
 
 /* A Revert button of /server history: a revert job. */
 cJSON *
 cmd_revert_button(const struct cmd_call *c)
 {
-	cJSON	*r;
-
-	if (commit_button(c, JOB_REVERT, "revert", "revert changes of",
-	    &r) == NULL)
-		return r;
-	return cmd_reply_defer(1);
+	return commit_button(c, JOB_REVERT, "revert", "revert changes of", 0);
 }
 
 /* /server rollback NAME REVISION: first the diff, in a job. */
@@ -115,14 +113,7 @@ cmd_do_rollback(const struct cmd_call *c)
 cJSON *
 cmd_rollback_button(const struct cmd_call *c)
 {
-	struct cmd_job	*job;
-	cJSON		*r;
-
-	if ((job = commit_button(c, JOB_ROLLBACK, "rollback", "roll back",
-	    &r)) == NULL)
-		return r;
-	job->on_message = 1;
-	return cmd_reply_defer_update();
+	return commit_button(c, JOB_ROLLBACK, "rollback", "roll back", 1);
 }
 
 /* The preview of a rollback: its diff with Confirm and Cancel. */

@@ -37,13 +37,8 @@
 static void
 plain(struct buf *b, const char *text, size_t max)
 {
-	size_t	len = strlen(text);
+	size_t	len = cmd_cut_len(text, max);
 
-	if (len > max) {
-		len = max;
-		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
-			len--;
-	}
 	cmd_plain_put(b, text, len);
 	if (len < strlen(text))
 		buf_puts(b, "\xe2\x80\xa6");
@@ -274,12 +269,8 @@ cmd_schedules_message(const struct cmd_env *env,
 cJSON *
 cmd_do_schedules(const struct cmd_call *c)
 {
-	cJSON	*r = json_new_object();
-
-	json_add_num(r, "type", CB_MESSAGE);
-	cJSON_AddItemToObject(r, "data", cmd_schedules_message(c->env,
+	return cmd_reply_data(CB_MESSAGE, cmd_schedules_message(c->env,
 	    c->srv));
-	return r;
 }
 
 /* The Run now button (sr:SERVER:SCHEDULE): a job of the console workers. */
@@ -402,14 +393,11 @@ cmd_schedules_yaml(struct buf *b, const struct state_server *srv)
 cJSON *
 cmd_schedules_edit_button(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
+	const struct state_server	*srv = c->srv;
 	struct buf			 b;
 	cJSON				*r, *comps, *in;
 	char				 id[SC_CUSTOM_ID], title[46];
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_EDIT,
-	    "edit the schedules of", &r)) == NULL)
-		return r;
 	buf_init(&b, 0);
 	cmd_schedules_yaml(&b, srv);
 	if (b.len > SC_YAML_MAX) {
@@ -441,14 +429,9 @@ cmd_schedules_edit_button(const struct cmd_call *c)
 cJSON *
 cmd_schedules_modal(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
-	const char			*text = cmd_modal_value(c->x, "yaml");
-	cJSON				*r;
+	const char	*text = cmd_modal_value(c->x, "yaml");
 
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_EDIT,
-	    "edit the schedules of", &r)) == NULL)
-		return r;
-	*c->job = cmd_job_new(c->x, JOB_SCHEDULES, srv->name,
+	*c->job = cmd_job_new(c->x, JOB_SCHEDULES, c->srv->name,
 	    "Edit schedules");
 	(*c->job)->yaml = xstrdup(text != NULL ? text : "");
 	return cmd_reply_defer(1);

@@ -348,19 +348,25 @@ cmd_status_message(const struct cmd_env *env, const char *server)
 cJSON *
 cmd_do_status(const struct cmd_call *c)
 {
-	const struct cmd_env	*env = c->env;
-	const struct state_server	*srv;
-	cJSON				*r, *d, *m, *it;
+	cJSON	*m = cmd_status_message(c->env, c->srv->name);
 
-	srv = c->srv;
-	r = cmd_reply_new(CB_MESSAGE, &d);
-	m = cmd_status_message(env, srv->name);
-	while ((it = m->child) != NULL) {
-		cJSON_DetachItemViaPointer(m, it);
-		cJSON_AddItemToObject(d, it->string, it);
-	}
-	cJSON_Delete(m);
-	json_add_num(d, "flags", MSG_EPHEMERAL);
+	json_add_num(m, "flags", MSG_EPHEMERAL);
+	return cmd_reply_data(CB_MESSAGE, m);
+}
+
+/*
+ * An ephemeral reply of one embed titled title, returned in *embed to
+ * fill; *data is the reply's data.
+ */
+static cJSON *
+embed_reply(const char *title, cJSON **data, cJSON **embed)
+{
+	cJSON	*r = cmd_reply_new(CB_MESSAGE, data);
+
+	*embed = json_new_object();
+	json_add_str(*embed, "title", title);
+	cJSON_AddItemToArray(json_add_array(*data, "embeds"), *embed);
+	json_add_num(*data, "flags", MSG_EPHEMERAL);
 	return r;
 }
 
@@ -370,7 +376,7 @@ cmd_do_list(const struct cmd_call *c)
 {
 	const struct cmd_env	*env = c->env;
 	const struct ix		*x = c->x;
-	cJSON		*r, *d, *embeds, *e, *st;
+	cJSON		*r, *d, *e, *st;
 	struct buf	 b, addr;
 	size_t		 i, shown = 0;
 
@@ -404,13 +410,8 @@ cmd_do_list(const struct cmd_call *c)
 	}
 	if (b.len >= 3800)
 		buf_addf(&b, "\xe2\x80\xa6 and more");
-	r = cmd_reply_new(CB_MESSAGE, &d);
-	embeds = json_add_array(d, "embeds");
-	e = json_new_object();
-	json_add_str(e, "title", "Servers");
+	r = embed_reply("Servers", &d, &e);
 	json_add_str(e, "description", buf_str(&b));
-	cJSON_AddItemToArray(embeds, e);
-	json_add_num(d, "flags", MSG_EPHEMERAL);
 	cmd_no_mentions(d);
 	buf_dispose(&b);
 	return r;
@@ -422,7 +423,7 @@ cmd_do_node_list(const struct cmd_call *c)
 {
 	const struct cmd_env	*env = c->env;
 	const struct ix		*x = c->x;
-	cJSON		*r, *d, *embeds, *e, *fields, *ns;
+	cJSON		*r, *d, *e, *fields, *ns;
 	char		 line[600];
 	size_t		 i, j;
 
@@ -431,10 +432,7 @@ cmd_do_node_list(const struct cmd_call *c)
 	if ((cmd_perms_of(env, x, NULL) & (PERM_VIEW | PERM_ADMIN | PERM_CREATE))
 	    == 0)
 		return cmd_deny("list nodes", NULL, PERM_VIEW);
-	r = cmd_reply_new(CB_MESSAGE, &d);
-	embeds = json_add_array(d, "embeds");
-	e = json_new_object();
-	json_add_str(e, "title", "Nodes");
+	r = embed_reply("Nodes", &d, &e);
 	fields = json_add_array(e, "fields");
 	for (i = 0; i < env->st->nnodes && i < 25; i++) {
 		const struct state_node *n = &env->st->nodes[i];
@@ -469,8 +467,6 @@ cmd_do_node_list(const struct cmd_call *c)
 	}
 	if (env->st->nnodes == 0)
 		json_add_str(e, "description", "No nodes in nodes/.");
-	cJSON_AddItemToArray(embeds, e);
-	json_add_num(d, "flags", MSG_EPHEMERAL);
 	return r;
 }
 
@@ -493,7 +489,7 @@ cmd_do_egg_list(const struct cmd_call *c)
 	const struct ix		*x = c->x;
 	const struct egg_library	*lib;
 	const char			*nest = cmd_opt_str(x, "nest");
-	cJSON				*r, *d, *embeds, *e;
+	cJSON				*r, *d, *e;
 	struct buf			 b;
 	char				 n[128], prev[128] = "";
 	size_t				 i, count = 0;
@@ -521,13 +517,8 @@ cmd_do_egg_list(const struct cmd_call *c)
 			return cmd_reply_text(1, "No eggs in nest `%s`.", nest);
 		return cmd_reply_text(1, "No eggs.");
 	}
-	r = cmd_reply_new(CB_MESSAGE, &d);
-	embeds = json_add_array(d, "embeds");
-	e = json_new_object();
-	json_add_str(e, "title", "Eggs");
+	r = embed_reply("Eggs", &d, &e);
 	json_add_str(e, "description", buf_str(&b));
-	cJSON_AddItemToArray(embeds, e);
-	json_add_num(d, "flags", MSG_EPHEMERAL);
 	buf_dispose(&b);
 	return r;
 }
@@ -536,17 +527,8 @@ cmd_do_egg_list(const struct cmd_call *c)
 cJSON *
 cmd_refresh_button(const struct cmd_call *c)
 {
-	const struct state_server	*srv;
-	cJSON				*r;
-
-	if ((srv = cmd_server_checked(c->env, c->x, c->arg, PERM_VIEW, "see",
-	    &r)) == NULL)
-		return r;
-	r = json_new_object();
-	json_add_num(r, "type", CB_UPDATE);
-	cJSON_AddItemToObject(r, "data", cmd_status_message(c->env,
-	    srv->name));
-	return r;
+	return cmd_reply_data(CB_UPDATE, cmd_status_message(c->env,
+	    c->srv->name));
 }
 
 static int

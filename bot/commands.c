@@ -94,13 +94,21 @@ cmd_opt_str(const struct ix *x, const char *name)
 
 /* See cmd_int.h. */
 cJSON *
-cmd_reply_new(int type, cJSON **data)
+cmd_reply_data(int type, cJSON *data)
 {
 	cJSON	*r = json_new_object();
 
 	json_add_num(r, "type", type);
-	*data = json_add_object(r, "data");
+	cJSON_AddItemToObject(r, "data", data);
 	return r;
+}
+
+/* See cmd_int.h. */
+cJSON *
+cmd_reply_new(int type, cJSON **data)
+{
+	*data = json_new_object();
+	return cmd_reply_data(type, *data);
 }
 
 /* See cmd_int.h. */
@@ -123,6 +131,20 @@ cmd_code_put(struct buf *b, const char *s, size_t len)
 		if (s[i] == '`' && i + 1 < len && s[i + 1] == '`')
 			buf_puts(b, "\xe2\x80\x8b");	/* U+200B */
 	}
+}
+
+/* See cmd_int.h. */
+size_t
+cmd_cut_len(const char *s, size_t max)
+{
+	size_t	len = strlen(s);
+
+	if (len > max) {
+		len = max;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	return len;
 }
 
 /* Content trimmed to Discord's 2000 characters. */
@@ -246,6 +268,23 @@ cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
 	cJSON_AddItemToArray(comps, cmd_button("Cancel", 2, "x", ""));
 	cJSON_AddItemToArray(json_add_array(data, "components"), row);
 	cmd_no_mentions(data);
+}
+
+/* See cmd_int.h. */
+cJSON *
+cmd_reply_confirm(int type, const char *text, cJSON *embeds,
+    const char *label, const char *prefix, const char *arg)
+{
+	cJSON	*r, *d;
+
+	r = cmd_reply_new(type, &d);
+	cmd_add_content(d, text);
+	if (embeds != NULL)
+		cJSON_AddItemToObject(d, "embeds", embeds);
+	cmd_confirm_row(d, label, prefix, arg);
+	json_add_num(d, "flags", MSG_EPHEMERAL);
+	cmd_no_mentions(d);
+	return r;
 }
 
 /* See cmd_int.h. */
@@ -626,38 +665,68 @@ static const struct cmd_row cmd_rows[] = {
 	    CMD_SELF, "see plans", opts_plan, cmd_do_plan, 0 },
 };
 
-/* Buttons and selects, by custom_id prefix (see the list at the top). */
+/*
+ * Buttons and selects, by custom_id prefix (see the list at the top).
+ * With CMD_ON_SERVER or CMD_PROPOSE, the argument after the prefix is the
+ * server, checked as for a command row.
+ */
 static const struct cmd_prefix cmd_components[] = {
 	{ "c:n:", 0, cmd_create_pick },
 	{ "c:e:", 0, cmd_create_pick },
 	{ "p:", 0, cmd_power_button },
-	{ "r:", 0, cmd_refresh_button },
-	{ "d:", 0, cmd_delete_button },
+	{ "r:", 0, cmd_refresh_button, CMD_ON_SERVER, PERM_VIEW, "see" },
+	{ "d:", 0, cmd_delete_button, CMD_ON_SERVER, PERM_DELETE, "delete" },
 	{ "x", 1, cmd_cancel_button },
-	{ "vb:", 0, cmd_vars_button },
+	{ "vb:", 0, cmd_vars_button, CMD_PROPOSE, PERM_VARS,
+	    "change the variables of" },
 	{ "rv:", 0, cmd_revert_button },
 	{ "rb:", 0, cmd_rollback_button },
-	{ "lf:", 0, cmd_logs_follow_button },
-	{ "ls:", 0, cmd_logs_send_button },
+	{ "lf:", 0, cmd_logs_follow_button, CMD_ON_SERVER, PERM_CONSOLE,
+	    "follow the console of" },
+	{ "ls:", 0, cmd_logs_send_button, CMD_ON_SERVER, PERM_CONSOLE,
+	    "type into the console of" },
 	{ "pa:", 0, cmd_approve_button },
 	{ "pj:", 0, cmd_reject_button },
-	{ "rs:", 0, cmd_restore_pick },
+	{ "rs:", 0, cmd_restore_pick, CMD_ON_SERVER, PERM_BACKUP, "restore" },
 	{ "ro:", 0, cmd_restore_button },
 	{ "mv:", 0, cmd_move_button },
 	{ "sr:", 0, cmd_schedule_run_button },
-	{ "se:", 0, cmd_schedules_edit_button },
+	{ "se:", 0, cmd_schedules_edit_button, CMD_ON_SERVER, PERM_EDIT,
+	    "edit the schedules of" },
 };
 
-/* Modals, by custom_id prefix. */
+/* Modals, by custom_id prefix, checked as the components are. */
 static const struct cmd_prefix cmd_modals[] = {
 	{ "c:m:", 0, cmd_create_modal },
-	{ "e:", 0, cmd_edit_modal },
-	{ "v:", 0, cmd_vars_submit },
-	{ "lc:", 0, cmd_logs_send_modal },
-	{ "sm:", 0, cmd_schedules_modal },
+	{ "e:", 0, cmd_edit_modal, CMD_PROPOSE, PERM_EDIT, "edit" },
+	{ "v:", 0, cmd_vars_submit, CMD_PROPOSE, PERM_VARS,
+	    "change the variables of" },
+	{ "lc:", 0, cmd_logs_send_modal, CMD_ON_SERVER, PERM_CONSOLE,
+	    "type into the console of" },
+	{ "sm:", 0, cmd_schedules_modal, CMD_ON_SERVER, PERM_EDIT,
+	    "edit the schedules of" },
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Checks the server name for a row of scope CMD_ON_SERVER or CMD_PROPOSE
+ * and sets c->srv (and c->propose); -1 with *r set to the refusal.
+ */
+static int
+call_server(struct cmd_call *c, int scope, unsigned perm, const char *what,
+    const char *name, cJSON **r)
+{
+	if (scope == CMD_ON_SERVER &&
+	    (c->srv = cmd_server_checked(c->env, c->x, name, perm, what,
+	    r)) == NULL)
+		return -1;
+	if (scope == CMD_PROPOSE &&
+	    (c->srv = cmd_server_or_propose(c->env, c->x, name, perm, what,
+	    &c->propose, r)) == NULL)
+		return -1;
+	return 0;
+}
 
 /* A slash command: its row, the server check, the handler. */
 static cJSON *
@@ -681,13 +750,8 @@ run_command(const struct cmd_env *env, const struct ix *x,
 	c.x = x;
 	c.row = row;
 	c.job = job;
-	if (row->scope == CMD_ON_SERVER &&
-	    (c.srv = cmd_server_checked(env, x, cmd_opt_str(x, "server"),
-	    row->perm, row->what, &r)) == NULL)
-		return r;
-	if (row->scope == CMD_PROPOSE &&
-	    (c.srv = cmd_server_or_propose(env, x, cmd_opt_str(x, "server"),
-	    row->perm, row->what, &c.propose, &r)) == NULL)
+	if (call_server(&c, row->scope, row->perm, row->what,
+	    cmd_opt_str(x, "server"), &r) == -1)
 		return r;
 	return row->fn(&c);
 }
@@ -700,6 +764,7 @@ run_prefixed(const struct cmd_env *env, const struct ix *x,
 {
 	const char	*cid = json_str(x->data, "custom_id", "");
 	struct cmd_call	 c;
+	cJSON		*r;
 	size_t		 i, len;
 
 	for (i = 0; i < n; i++) {
@@ -713,6 +778,9 @@ run_prefixed(const struct cmd_env *env, const struct ix *x,
 		c.cid = cid;
 		c.arg = cid + len;
 		c.job = job;
+		if (call_server(&c, table[i].scope, table[i].perm,
+		    table[i].what, c.arg, &r) == -1)
+			return r;
 		return table[i].fn(&c);
 	}
 	return cmd_reply_text(1, "%s", unhandled);

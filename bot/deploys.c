@@ -25,6 +25,7 @@
 #include "hub.h"
 #include "live.h"
 #include "rest.h"
+#include "worker.h"
 
 #define DEPLOY_TICK_MS	250
 #define DEPLOY_SEEN	16		/* revisions remembered as posted */
@@ -59,13 +60,9 @@ struct deploy {
 
 struct deploys {
 	struct deploys_conf	 c;
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
+	struct worker		 th;
 	struct deploy		*head;
 	int			 n;
-	int			 stop;
-	pthread_t		 thread;
-	int			 up;
 	long			 posted;
 	long			 edits;
 	char			*seen[DEPLOY_SEEN];
@@ -122,17 +119,17 @@ deploys_revision(struct deploys *d, const struct state *old,
 	if (d == NULL || new == NULL || new->revision == NULL)
 		return;
 	/* two threads may see the same move: one message */
-	pthread_mutex_lock(&d->mu);
+	pthread_mutex_lock(&d->th.mu);
 	for (i = 0; i < DEPLOY_SEEN; i++)
 		if (d->seen[i] != NULL && strcmp(d->seen[i], new->revision) ==
 		    0) {
-			pthread_mutex_unlock(&d->mu);
+			pthread_mutex_unlock(&d->th.mu);
 			return;
 		}
 	free(d->seen[d->seen_pos]);
 	d->seen[d->seen_pos] = xstrdup(new->revision);
 	d->seen_pos = (d->seen_pos + 1) % DEPLOY_SEEN;
-	pthread_mutex_unlock(&d->mu);
+	pthread_mutex_unlock(&d->th.mu);
 	e = xcalloc(1, sizeof(*e));
 	e->revision = xstrdup(new->revision);
 	e->subject = xstrdup(subject != NULL ? subject : "");
@@ -152,7 +149,7 @@ deploys_revision(struct deploys *d, const struct state *old,
 	e->dirty = 1;
 	log_info("deploy %.12s: %zu server%s changed", e->revision, e->nsrv,
 	    e->nsrv == 1 ? "" : "s");
-	pthread_mutex_lock(&d->mu);
+	pthread_mutex_lock(&d->th.mu);
 	/* an older deploy's servers now follow the newer one */
 	for (x = d->head; x != NULL; x = x->next)
 		if (!x->superseded) {
@@ -162,8 +159,8 @@ deploys_revision(struct deploys *d, const struct state *old,
 	e->next = d->head;
 	d->head = e;
 	d->n++;
-	pthread_cond_signal(&d->cv);
-	pthread_mutex_unlock(&d->mu);
+	pthread_cond_signal(&d->th.cv);
+	pthread_mutex_unlock(&d->th.mu);
 }
 
 /* Marks the deploys that list server. */
@@ -175,7 +172,7 @@ deploys_changed(struct deploys *d, const char *server)
 
 	if (d == NULL)
 		return;
-	pthread_mutex_lock(&d->mu);
+	pthread_mutex_lock(&d->th.mu);
 	for (e = d->head; e != NULL; e = e->next)
 		for (i = 0; i < e->nsrv; i++)
 			if (server == NULL || strcmp(e->srv[i].name, server) ==
@@ -183,7 +180,7 @@ deploys_changed(struct deploys *d, const char *server)
 				e->dirty = 1;
 				break;
 			}
-	pthread_mutex_unlock(&d->mu);
+	pthread_mutex_unlock(&d->th.mu);
 }
 
 /*
@@ -311,17 +308,17 @@ deploys_thread(void *arg)
 {
 	struct deploys	*d = arg;
 	struct deploy	*e, **pp;
-	struct timespec	 ts;
 	char		*text;
 	int		 done, first, end, sent;
 
-	pthread_mutex_lock(&d->mu);
-	while (!d->stop) {
+	pthread_mutex_lock(&d->th.mu);
+	while (!d->th.stop) {
 		/* only this thread unlinks deploys: e stays valid unlocked */
-		while (!d->stop && (e = due_locked(d, live_now_ms())) != NULL) {
+		while (!d->th.stop && (e = due_locked(d, live_now_ms())) !=
+		    NULL) {
 			e->dirty = 0;
 			end = live_now_ms() >= e->until || e->superseded;
-			pthread_mutex_unlock(&d->mu);
+			pthread_mutex_unlock(&d->th.mu);
 			text = render(d, e, &done);
 			first = e->message_id == NULL;
 			sent = 0;
@@ -333,7 +330,7 @@ deploys_thread(void *arg)
 				sent = 1;
 			}
 			free(text);
-			pthread_mutex_lock(&d->mu);
+			pthread_mutex_lock(&d->th.mu);
 			if (sent && first)
 				d->posted++;
 			else if (sent)
@@ -347,10 +344,9 @@ deploys_thread(void *arg)
 				deploy_free(e);
 			}
 		}
-		util_deadline(&ts, CLOCK_REALTIME, DEPLOY_TICK_MS);
-		pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+		worker_wait(&d->th, DEPLOY_TICK_MS);
 	}
-	pthread_mutex_unlock(&d->mu);
+	pthread_mutex_unlock(&d->th.mu);
 	return NULL;
 }
 
@@ -363,13 +359,10 @@ deploys_start(struct deploys **out, const struct deploys_conf *conf,
 
 	d->c = *conf;
 	d->c.channel = xstrdup(conf->channel);
-	pthread_mutex_init(&d->mu, NULL);
-	pthread_cond_init(&d->cv, NULL);
-	if (pthread_create(&d->thread, NULL, deploys_thread, d) != 0) {
+	if (worker_start(&d->th, deploys_thread, d) != 0) {
 		deploys_stop(d);
 		return rerr_set(err, -1, "cannot start the deploy thread");
 	}
-	d->up = 1;
 	*out = d;
 	return 0;
 }
@@ -383,12 +376,7 @@ deploys_stop(struct deploys *d)
 
 	if (d == NULL)
 		return;
-	pthread_mutex_lock(&d->mu);
-	d->stop = 1;
-	pthread_cond_signal(&d->cv);
-	pthread_mutex_unlock(&d->mu);
-	if (d->up)
-		pthread_join(d->thread, NULL);
+	worker_stop(&d->th);
 	while ((e = d->head) != NULL) {
 		d->head = e->next;
 		deploy_free(e);
@@ -396,8 +384,6 @@ deploys_stop(struct deploys *d)
 	for (i = 0; i < DEPLOY_SEEN; i++)
 		free(d->seen[i]);
 	free((char *)d->c.channel);
-	pthread_cond_destroy(&d->cv);
-	pthread_mutex_destroy(&d->mu);
 	free(d);
 }
 
@@ -408,8 +394,8 @@ deploys_counts(struct deploys *d, long *posted, long *edits)
 	*posted = *edits = 0;
 	if (d == NULL)
 		return;
-	pthread_mutex_lock(&d->mu);
+	pthread_mutex_lock(&d->th.mu);
 	*posted = d->posted;
 	*edits = d->edits;
-	pthread_mutex_unlock(&d->mu);
+	pthread_mutex_unlock(&d->th.mu);
 }

@@ -22,6 +22,7 @@
 #include "xmalloc.h"
 
 #include "gateway.h"
+#include "live.h"
 
 #define GW_MAX_FRAME		(8 << 20)
 #define GW_OUTQ			8
@@ -65,24 +66,6 @@ struct gw {
 };
 
 static void	gw_connect(lws_sorted_usec_list_t *);
-
-static double
-gw_now_msf(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static int64_t
-gw_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint32_t
 gw_random(void)
@@ -312,7 +295,7 @@ gw_writeable(struct gw *gw, struct lws *wsi)
 	}
 	if (gw->outq.n == 0)
 		return 0;
-	if ((wait = gw_send_slot(gw->sends, &gw->spos, gw_now())) > 0) {
+	if ((wait = gw_send_slot(gw->sends, &gw->spos, live_now_ms())) > 0) {
 		log_warnx("gateway: send limit reached, waiting %lld ms",
 		    (long long)wait);
 		lws_sul_schedule(gw->ctx, 0, &gw->sul_send, gw_send_later,
@@ -390,7 +373,7 @@ gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		if (gw->rx.len == 0)
-			gw->rx_ms = gw_now_msf();
+			gw->rx_ms = live_now_msf();
 		switch (ws_rx_add(&gw->rx, wsi, in, len)) {
 		case -1:
 			log_warnx("gateway: frame over %d bytes; reconnecting",

@@ -326,9 +326,16 @@ set_message_id(struct live *lv, struct ent *e, const cJSON *msg)
 	pthread_mutex_unlock(&lv->mu);
 }
 
+/*
+ * Keeps *text (taken) as what e shows now and counts the edit (moved: the
+ * view went on in a channel message).
+ */
 static void
-count_edit(struct live *lv, int moved)
+sent(struct live *lv, struct ent *e, char **text, int moved)
 {
+	free(e->last);
+	e->last = *text;
+	*text = NULL;
 	pthread_mutex_lock(&lv->mu);
 	lv->edits++;
 	if (moved)
@@ -389,10 +396,7 @@ move_to_channel(struct live *lv, struct ent *e, cJSON *msg, char **text,
 	set_message_id(lv, e, rep.json);
 	rest_reply_dispose(&rep);
 	e->in_channel = 1;
-	free(e->last);
-	e->last = *text;
-	*text = NULL;
-	count_edit(lv, 1);
+	sent(lv, e, text, 1);
 	log_info("live: the status view of %s goes on as message %s in "
 	    "channel %s", e->server, e->message_id, e->channel);
 	return NEXT_KEEP;
@@ -422,10 +426,7 @@ send_job(struct live *lv, struct ent *e, int64_t now)
 		rerr_init(&err);
 		if (edit_original(lv, e, msg, &rep, &err) == 0) {
 			set_message_id(lv, e, rep.json);
-			free(e->last);
-			e->last = text;
-			text = NULL;
-			count_edit(lv, 0);
+			sent(lv, e, &text, 0);
 		} else {
 			log_warnx("live: %s %s: %s", e->job->what, e->server,
 			    err.msg);
@@ -483,10 +484,7 @@ send_view(struct live *lv, struct ent *e, int64_t now)
 	if (rc == 0) {
 		if (!e->in_channel)
 			set_message_id(lv, e, rep.json);
-		free(e->last);
-		e->last = text;
-		text = NULL;
-		count_edit(lv, 0);
+		sent(lv, e, &text, 0);
 	} else if (!e->in_channel && token_dead(&rep)) {
 		log_info("live: the token of the status view of %s is no "
 		    "longer valid (HTTP %ld, code %d)", e->server, rep.status,

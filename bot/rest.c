@@ -19,9 +19,11 @@
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #include "bot.h"
+#include "live.h"
 #include "ratelimit.h"
 #include "rest.h"
 
@@ -44,15 +46,6 @@ struct rest {
 	struct rest_conn	*pool;
 	struct rest_conn	*ack_pool;	/* interaction callbacks' */
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Makes a client. */
 struct rest *
@@ -155,10 +148,7 @@ yield_to_acks(struct rest *r)
 {
 	struct timespec	ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec += (long)REST_YIELD_MS * 1000000;
-	ts.tv_sec += ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
+	util_deadline(&ts, CLOCK_MONOTONIC, REST_YIELD_MS);
 	pthread_mutex_lock(&r->mu);
 	while (r->acks_pending > 0)
 		if (pthread_cond_timedwait(&r->acks_cv, &r->mu, &ts) != 0)
@@ -225,7 +215,7 @@ rest_call(struct rest *r, const char *method, const char *path,
 	c = conn_get(r, ack);
 	for (;;) {
 		pthread_mutex_lock(&r->mu);
-		wait = rl_acquire(r->rl, key, exempt, now_ms());
+		wait = rl_acquire(r->rl, key, exempt, live_now_ms());
 		pthread_mutex_unlock(&r->mu);
 		if (wait > 0) {
 			if (waited > REST_MAX_WAIT_MS) {
@@ -270,7 +260,7 @@ rest_call(struct rest *r, const char *method, const char *path,
 		}
 		pthread_mutex_lock(&r->mu);
 		wait = rl_update(r->rl, key, rc == 0 ? (int)resp.status : 0,
-		    &h, now_ms());
+		    &h, live_now_ms());
 		pthread_mutex_unlock(&r->mu);
 		out->status = rc == 0 ? resp.status : 0;
 		http_response_dispose(&resp);

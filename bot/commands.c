@@ -283,7 +283,6 @@ cmd_reply_confirm(int type, const char *text, cJSON *embeds,
 		cJSON_AddItemToObject(d, "embeds", embeds);
 	cmd_confirm_row(d, label, prefix, arg);
 	json_add_num(d, "flags", MSG_EPHEMERAL);
-	cmd_no_mentions(d);
 	return r;
 }
 

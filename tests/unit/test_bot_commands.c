@@ -1194,6 +1194,22 @@ test_backup_follow(void **state)
 	cmd_result_dispose(&res);
 }
 
+/* needle stands exactly once in the printed reply r. */
+static void
+json_print_assert_once(const cJSON *r, const char *needle)
+{
+	char		*s = json_print(r);
+	const char	*p;
+	int		 n = 0;
+
+	for (p = s; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	if (n != 1)
+		print_error("%s stands %d times in %s\n", needle, n, s);
+	free(s);
+	assert_int_equal(n, 1);
+}
+
 /* /server move: the confirmation, refusals, the job. */
 static void
 test_move_commands(void **state)
@@ -1209,6 +1225,8 @@ test_move_commands(void **state)
 	    "node `node-a` to node `node-b`?");
 	assert_string_equal(json_str(r, "data.components.0.components.0."
 	    "custom_id", ""), "mv:demo:node-b");
+	/* one allowed_mentions, naming nobody: a repeated key is ambiguous */
+	json_print_assert_once(r, "\"allowed_mentions\"");
 	cJSON_Delete(r);
 	refused(slash_more("move", "demo", ALICE, NULL, ",{\"type\":3,"
 	    "\"name\":\"node\",\"value\":\"node-a\"}"), "already");

@@ -244,6 +244,20 @@ docker_path(const char *pre, const char *ref, const char *post)
 	return p;
 }
 
+/* GETs the JSON document at pre + ref (percent-encoded) + post. */
+static int
+docker_get(struct docker *d, const char *pre, const char *ref,
+    const char *post, cJSON **out, struct rerr *err)
+{
+	char	*path;
+	int	 rc;
+
+	path = docker_path(pre, ref, post);
+	rc = docker_json(d, "GET", path, NULL, DOCKER_TIMEOUT_MS, out, err);
+	free(path);
+	return rc;
+}
+
 static void
 docker_copy_str(char *dst, size_t len, const char *s)
 {
@@ -397,14 +411,10 @@ docker_image_inspect(struct docker *d, const char *ref,
     struct docker_image *out, struct rerr *err)
 {
 	cJSON	*j;
-	char	*path;
 	int	 rc;
 
 	memset(out, 0, sizeof(*out));
-	path = docker_path("/images/", ref, "/json");
-	rc = docker_json(d, "GET", path, NULL, DOCKER_TIMEOUT_MS, &j, err);
-	free(path);
-	if (rc != 0)
+	if ((rc = docker_get(d, "/images/", ref, "/json", &j, err)) != 0)
 		return rc;
 	out->id = xstrdup(json_str(j, "Id", ""));
 	out->size = json_int64(j, "Size", 0);
@@ -621,14 +631,10 @@ docker_container_inspect(struct docker *d, const char *ref,
 {
 	cJSON		*j;
 	const char	*name;
-	char		*path;
 	int		 rc;
 
 	memset(out, 0, sizeof(*out));
-	path = docker_path("/containers/", ref, "/json");
-	rc = docker_json(d, "GET", path, NULL, DOCKER_TIMEOUT_MS, &j, err);
-	free(path);
-	if (rc != 0)
+	if ((rc = docker_get(d, "/containers/", ref, "/json", &j, err)) != 0)
 		return rc;
 	out->id = docker_dup(j, "Id");
 	name = json_str(j, "Name", "");
@@ -1081,16 +1087,13 @@ docker_container_stats(struct docker *d, const char *ref,
 {
 	cJSON		*j;
 	const cJSON	*nets, *it;
-	char		*path;
 	double		 cpu, sys, online;
 	int64_t		 inactive;
 	int		 rc;
 
 	memset(out, 0, sizeof(*out));
-	path = docker_path("/containers/", ref, "/stats?stream=false");
-	rc = docker_json(d, "GET", path, NULL, DOCKER_TIMEOUT_MS, &j, err);
-	free(path);
-	if (rc != 0)
+	if ((rc = docker_get(d, "/containers/", ref, "/stats?stream=false",
+	    &j, err)) != 0)
 		return rc;
 	cpu = json_double(j, "cpu_stats.cpu_usage.total_usage", 0) -
 	    json_double(j, "precpu_stats.cpu_usage.total_usage", 0);
@@ -1313,6 +1316,37 @@ docker_attach_close(struct docker_attach *a)
 	free(a);
 }
 
+/* The request to create bridge network name, as JSON text. */
+static char *
+docker_network_body(const char *name, const char *bridge_name,
+    const char *subnet, const char *gateway)
+{
+	cJSON	*o, *ipam, *cfg, *c;
+	char	*body;
+
+	o = json_new_object();
+	json_add_str(o, "Name", name);
+	json_add_str(o, "Driver", "bridge");
+	json_add_bool(o, "CheckDuplicate", 1);
+	if (bridge_name != NULL)
+		json_add_str(json_add_object(o, "Options"),
+		    "com.docker.network.bridge.name", bridge_name);
+	if (subnet != NULL) {
+		ipam = json_add_object(o, "IPAM");
+		json_add_str(ipam, "Driver", "default");
+		cfg = json_add_array(ipam, "Config");
+		c = json_new_object();
+		cJSON_AddItemToArray(cfg, c);
+		json_add_str(c, "Subnet", subnet);
+		if (gateway != NULL)
+			json_add_str(c, "Gateway", gateway);
+	}
+	json_add_str(json_add_object(o, "Labels"), "roost.managed", "true");
+	body = json_print(o);
+	cJSON_Delete(o);
+	return body;
+}
+
 /* Makes sure a bridge network exists. */
 int
 docker_network_ensure(struct docker *d, const char *name,
@@ -1320,67 +1354,33 @@ docker_network_ensure(struct docker *d, const char *name,
     char **id, struct rerr *err)
 {
 	struct rerr	 e2;
-	cJSON		*j, *o, *ipam, *cfg, *c;
-	char		*path, *body;
+	cJSON		*j;
+	char		*body;
 	int		 rc, tries;
 
 	if (id != NULL)
 		*id = NULL;
-	path = docker_path("/networks/", name, NULL);
 	for (tries = 0; tries < 2; tries++) {
 		rerr_init(&e2);
-		rc = docker_json(d, "GET", path, NULL, DOCKER_TIMEOUT_MS, &j,
-		    &e2);
-		if (rc == 0) {
-			if (id != NULL)
-				*id = xstrdup(json_str(j, "Id", ""));
-			cJSON_Delete(j);
-			free(path);
-			return 0;
+		rc = docker_get(d, "/networks/", name, NULL, &j, &e2);
+		if (rc == ROOST_ENOTFOUND) {
+			body = docker_network_body(name, bridge_name, subnet,
+			    gateway);
+			rerr_init(&e2);
+			rc = docker_json(d, "POST", "/networks/create", body,
+			    DOCKER_TIMEOUT_MS, &j, &e2);
+			free(body);
+			/* 409: created meanwhile by someone else; look again. */
+			if (rc == ROOST_ECONFLICT)
+				continue;
 		}
-		if (rc != ROOST_ENOTFOUND) {
-			free(path);
+		if (rc != 0)
 			return rerr_set(err, rc, "%s", e2.msg);
-		}
-		o = json_new_object();
-		json_add_str(o, "Name", name);
-		json_add_str(o, "Driver", "bridge");
-		json_add_bool(o, "CheckDuplicate", 1);
-		if (bridge_name != NULL)
-			json_add_str(json_add_object(o, "Options"),
-			    "com.docker.network.bridge.name", bridge_name);
-		if (subnet != NULL) {
-			ipam = json_add_object(o, "IPAM");
-			json_add_str(ipam, "Driver", "default");
-			cfg = json_add_array(ipam, "Config");
-			c = json_new_object();
-			cJSON_AddItemToArray(cfg, c);
-			json_add_str(c, "Subnet", subnet);
-			if (gateway != NULL)
-				json_add_str(c, "Gateway", gateway);
-		}
-		json_add_str(json_add_object(o, "Labels"), "roost.managed",
-		    "true");
-		body = json_print(o);
-		cJSON_Delete(o);
-		rerr_init(&e2);
-		rc = docker_json(d, "POST", "/networks/create", body,
-		    DOCKER_TIMEOUT_MS, &j, &e2);
-		free(body);
-		if (rc == 0) {
-			if (id != NULL)
-				*id = xstrdup(json_str(j, "Id", ""));
-			cJSON_Delete(j);
-			free(path);
-			return 0;
-		}
-		/* 409: created meanwhile by someone else; look again. */
-		if (rc != ROOST_ECONFLICT) {
-			free(path);
-			return rerr_set(err, rc, "%s", e2.msg);
-		}
+		if (id != NULL)
+			*id = xstrdup(json_str(j, "Id", ""));
+		cJSON_Delete(j);
+		return 0;
 	}
-	free(path);
 	return rerr_set(err, -1, "network \"%s\" could not be created", name);
 }
 

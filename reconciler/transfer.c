@@ -24,6 +24,7 @@
 
 #include "backup.h"
 #include "install.h"
+#include "thread.h"
 #include "transfer.h"
 
 #define TR_RETRY_S	30	/* a failed final backup, tried again */
@@ -458,8 +459,6 @@ transfer_out_start(struct transfers *t, const struct transfer_move *m,
 {
 	struct tr_srv	*s;
 	struct tr_job	*j;
-	pthread_attr_t	 attr;
-	pthread_t	 th;
 	char		*target;
 	int		 configured = 0;
 
@@ -503,11 +502,7 @@ transfer_out_start(struct transfers *t, const struct transfer_move *m,
 		}
 	}
 	t->njobs++;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&th, &attr, tr_out_run, j) != 0)
-		fatalx("transfer: cannot start a thread");
-	pthread_attr_destroy(&attr);
+	thread_spawn(tr_out_run, j, "transfer");
 	pthread_mutex_unlock(&t->mtx);
 }
 

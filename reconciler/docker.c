@@ -905,6 +905,22 @@ docker_action(struct docker *d, const char *ref, const char *action,
 	return rc;
 }
 
+/* docker_action with the query action + value (percent-encoded). */
+static int
+docker_action_with(struct docker *d, const char *ref, const char *action,
+    const char *value, struct rerr *err)
+{
+	char	*q, *e;
+	int	 rc;
+
+	e = http_escape(value);
+	xasprintf(&q, "%s%s", action, e);
+	rc = docker_action(d, ref, q, DOCKER_TIMEOUT_MS, err);
+	free(q);
+	free(e);
+	return rc;
+}
+
 /* Starts ref. */
 int
 docker_container_start(struct docker *d, const char *ref, struct rerr *err)
@@ -935,15 +951,8 @@ int
 docker_container_kill(struct docker *d, const char *ref, const char *signal,
     struct rerr *err)
 {
-	char	*q, *es;
-	int	 rc;
-
-	es = http_escape(signal != NULL ? signal : "SIGKILL");
-	xasprintf(&q, "kill?signal=%s", es);
-	rc = docker_action(d, ref, q, DOCKER_TIMEOUT_MS, err);
-	free(q);
-	free(es);
-	return rc;
+	return docker_action_with(d, ref, "kill?signal=", signal != NULL ?
+	    signal : "SIGKILL", err);
 }
 
 /* Removes ref. */
@@ -967,15 +976,7 @@ int
 docker_container_rename(struct docker *d, const char *ref, const char *name,
     struct rerr *err)
 {
-	char	*q, *en;
-	int	 rc;
-
-	en = http_escape(name);
-	xasprintf(&q, "rename?name=%s", en);
-	rc = docker_action(d, ref, q, DOCKER_TIMEOUT_MS, err);
-	free(q);
-	free(en);
-	return rc;
+	return docker_action_with(d, ref, "rename?name=", name, err);
 }
 
 /* Changes ref's limits in place. */

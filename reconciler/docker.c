@@ -258,10 +258,11 @@ docker_get(struct docker *d, const char *pre, const char *ref,
 	return rc;
 }
 
+/* Copies j's string key (or "") into dst, len bytes at most. */
 static void
-docker_copy_str(char *dst, size_t len, const char *s)
+docker_copy_key(char *dst, size_t len, const cJSON *j, const char *key)
 {
-	snprintf(dst, len, "%s", s != NULL ? s : "");
+	snprintf(dst, len, "%s", json_str(j, key, ""));
 }
 
 static struct docker_kv *
@@ -330,17 +331,14 @@ docker_version(struct docker *d, struct docker_version *out,
 	memset(out, 0, sizeof(*out));
 	if ((rc = docker_json(d, "GET", "/version", NULL, 10000, &j, err)) != 0)
 		return rc;
-	docker_copy_str(out->version, sizeof(out->version),
-	    json_str(j, "Version", NULL));
-	docker_copy_str(out->api_version, sizeof(out->api_version),
-	    json_str(j, "ApiVersion", NULL));
-	docker_copy_str(out->min_api_version, sizeof(out->min_api_version),
-	    json_str(j, "MinAPIVersion", NULL));
-	docker_copy_str(out->os, sizeof(out->os), json_str(j, "Os", NULL));
-	docker_copy_str(out->arch, sizeof(out->arch),
-	    json_str(j, "Arch", NULL));
-	docker_copy_str(out->kernel, sizeof(out->kernel),
-	    json_str(j, "KernelVersion", NULL));
+	docker_copy_key(out->version, sizeof(out->version), j, "Version");
+	docker_copy_key(out->api_version, sizeof(out->api_version), j,
+	    "ApiVersion");
+	docker_copy_key(out->min_api_version, sizeof(out->min_api_version), j,
+	    "MinAPIVersion");
+	docker_copy_key(out->os, sizeof(out->os), j, "Os");
+	docker_copy_key(out->arch, sizeof(out->arch), j, "Arch");
+	docker_copy_key(out->kernel, sizeof(out->kernel), j, "KernelVersion");
 	cJSON_Delete(j);
 	return 0;
 }
@@ -388,12 +386,12 @@ docker_info(struct docker *d, struct docker_info *out, struct rerr *err)
 		return rc;
 	v = json_str(j, "CgroupVersion", "1");
 	out->cgroup_version = strcmp(v, "2") == 0 ? 2 : 1;
-	docker_copy_str(out->cgroup_driver, sizeof(out->cgroup_driver),
-	    json_str(j, "CgroupDriver", NULL));
-	docker_copy_str(out->storage_driver, sizeof(out->storage_driver),
-	    json_str(j, "Driver", NULL));
-	docker_copy_str(out->server_version, sizeof(out->server_version),
-	    json_str(j, "ServerVersion", NULL));
+	docker_copy_key(out->cgroup_driver, sizeof(out->cgroup_driver), j,
+	    "CgroupDriver");
+	docker_copy_key(out->storage_driver, sizeof(out->storage_driver), j,
+	    "Driver");
+	docker_copy_key(out->server_version, sizeof(out->server_version), j,
+	    "ServerVersion");
 	out->ncpu = (int)json_int64(j, "NCPU", 0);
 	out->mem_total = json_int64(j, "MemTotal", 0);
 	out->swap_limit = json_bool(j, "SwapLimit", 0);
@@ -1121,8 +1119,7 @@ docker_container_stats(struct docker *d, const char *ref,
 		out->rx_bytes += json_int64(it, "rx_bytes", 0);
 		out->tx_bytes += json_int64(it, "tx_bytes", 0);
 	}
-	docker_copy_str(out->read, sizeof(out->read), json_str(j, "read",
-	    NULL));
+	docker_copy_key(out->read, sizeof(out->read), j, "read");
 	cJSON_Delete(j);
 	return 0;
 }

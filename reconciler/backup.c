@@ -36,6 +36,7 @@
 #include "console.h"
 #include "store.h"
 #include "tarz.h"
+#include "thread.h"
 
 #define BK_MOVE_NOTE	".move.json"	/* a move's progress, on a target */
 #define BK_WHO		"roost:backup"	/* who typed the before/after lines */
@@ -376,8 +377,6 @@ static void
 bk_list_start(struct backups *b, struct bk_srv *s, const char *target)
 {
 	struct bk_lister	*l;
-	pthread_attr_t		 attr;
-	pthread_t		 t;
 
 	l = xcalloc(1, sizeof(*l));
 	l->b = b;
@@ -385,11 +384,7 @@ bk_list_start(struct backups *b, struct bk_srv *s, const char *target)
 	l->target = xstrdup(target);
 	s->listing = 1;
 	b->njobs++;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, bk_list_run, l) != 0)
-		fatalx("backup: cannot start a thread");
-	pthread_attr_destroy(&attr);
+	thread_spawn(bk_list_run, l, "backup");
 }
 
 /* ---- a backup ---- */
@@ -981,8 +976,6 @@ bk_job_start(struct backups *b, struct bk_srv *s, const struct backup_req *rq,
     int restore, const char *target)
 {
 	struct bk_job	*j;
-	pthread_attr_t	 attr;
-	pthread_t	 t;
 
 	j = bk_job_new(b, s, rq);
 	j->restore = restore;
@@ -992,11 +985,7 @@ bk_job_start(struct backups *b, struct bk_srv *s, const struct backup_req *rq,
 	j->id = restore ? dup_or_null(rq->restore_id) : NULL;
 	s->phase = restore ? BK_VERIFY : BK_BACKUP;
 	b->njobs++;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, bk_job_run, j) != 0)
-		fatalx("backup: cannot start a thread");
-	pthread_attr_destroy(&attr);
+	thread_spawn(bk_job_run, j, "backup");
 	log_info("server \"%s\": %s requested at %s", rq->server, restore ?
 	    "restore" : "backup", j->at);
 }

@@ -58,52 +58,71 @@ env_lookup(const struct cfgfile_env *env, const char *key)
 	return NULL;
 }
 
+/* The keys of the port, IP, memory and interface, in every spelling. */
+static const char *const port_keys[] = {
+	"server.build.default.port", "server.allocations.default.port",
+	"server.build.env.SERVER_PORT", "server.environment.SERVER_PORT",
+	"env.SERVER_PORT", NULL
+};
+static const char *const ip_keys[] = {
+	"server.build.default.ip", "server.allocations.default.ip",
+	"server.build.env.SERVER_IP", "server.environment.SERVER_IP",
+	"env.SERVER_IP", NULL
+};
+static const char *const memory_keys[] = {
+	"server.build.memory", "server.build.memory_limit",
+	"server.build.env.SERVER_MEMORY", "server.environment.SERVER_MEMORY",
+	"env.SERVER_MEMORY", NULL
+};
+static const char *const interface_keys[] = {
+	"config.docker.interface", "config.docker.network.interface", NULL
+};
+
+/* True when key is one of keys (NULL-terminated). */
+static int
+key_in(const char *key, const char *const *keys)
+{
+	for (; *keys != NULL; keys++)
+		if (strcmp(key, *keys) == 0)
+			return 1;
+	return 0;
+}
+
+/* The variable an environment key names ("env.X": X), or NULL. */
+static const char *
+env_var_of(const char *key)
+{
+	static const char	*prefixes[] = { "server.build.env.",
+	    "server.build.environment.", "server.environment.", "env.",
+	    NULL };
+	size_t			 i, n;
+
+	for (i = 0; prefixes[i] != NULL; i++) {
+		n = strlen(prefixes[i]);
+		if (strncmp(key, prefixes[i], n) == 0)
+			return key + n;
+	}
+	return NULL;
+}
+
 /* The value of one placeholder key, or NULL to leave it as written. */
 static void
 resolve(const char *key, const struct cfgfile_env *env, struct buf *out)
 {
-	static const char	*env_prefixes[] = { "server.build.env.",
-	    "server.build.environment.", "server.environment.", "env.",
-	    NULL };
-	const char		*v;
-	size_t			 i;
+	const char	*name, *v;
 
-	if (strcmp(key, "server.build.default.port") == 0 ||
-	    strcmp(key, "server.allocations.default.port") == 0 ||
-	    strcmp(key, "server.build.env.SERVER_PORT") == 0 ||
-	    strcmp(key, "server.environment.SERVER_PORT") == 0 ||
-	    strcmp(key, "env.SERVER_PORT") == 0) {
+	if (key_in(key, port_keys))
 		buf_addf(out, "%d", env->port);
-		return;
-	}
-	if (strcmp(key, "server.build.default.ip") == 0 ||
-	    strcmp(key, "server.allocations.default.ip") == 0 ||
-	    strcmp(key, "server.build.env.SERVER_IP") == 0 ||
-	    strcmp(key, "server.environment.SERVER_IP") == 0 ||
-	    strcmp(key, "env.SERVER_IP") == 0) {
+	else if (key_in(key, ip_keys))
 		buf_puts(out, env->ip ? env->ip : "0.0.0.0");
-		return;
-	}
-	if (strcmp(key, "server.build.memory") == 0 ||
-	    strcmp(key, "server.build.memory_limit") == 0 ||
-	    strcmp(key, "server.build.env.SERVER_MEMORY") == 0 ||
-	    strcmp(key, "server.environment.SERVER_MEMORY") == 0 ||
-	    strcmp(key, "env.SERVER_MEMORY") == 0) {
+	else if (key_in(key, memory_keys))
 		buf_addf(out, "%lld", (long long)env->memory);
-		return;
-	}
-	if (strcmp(key, "config.docker.interface") == 0 ||
-	    strcmp(key, "config.docker.network.interface") == 0) {
+	else if (key_in(key, interface_keys))
 		buf_puts(out, env->interface ? env->interface : "172.18.0.1");
-		return;
+	else if ((name = env_var_of(key)) != NULL) {
+		v = env_lookup(env, name);
+		buf_puts(out, v != NULL ? v : "");
 	}
-	for (i = 0; env_prefixes[i] != NULL; i++)
-		if (strncmp(key, env_prefixes[i], strlen(env_prefixes[i])) ==
-		    0) {
-			v = env_lookup(env, key + strlen(env_prefixes[i]));
-			buf_puts(out, v != NULL ? v : "");
-			return;
-		}
 	/* Other server.* and config.* keys the panels resolve to "". */
 }
 

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "conline.h"
+#include "ev.h"
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
@@ -303,15 +304,6 @@ struct console {
 };
 
 static uint64_t
-con_mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
 con_real_ms(void)
 {
 	struct timespec	ts;
@@ -448,7 +440,7 @@ console_output(struct console *con, const char *server, const char *text,
     size_t len)
 {
 	struct cstream	*s;
-	uint64_t	 now = con_mono_ms();
+	uint64_t	 now = ev_now_ms();
 
 	pthread_mutex_lock(&con->mu);
 	s = con_find(con, server, 1);
@@ -522,7 +514,7 @@ console_read(struct console *con, const char *server, uint64_t after,
 		*next = 0;
 		return -1;
 	}
-	con_flush_dropped(con, s, con_mono_ms());
+	con_flush_dropped(con, s, ev_now_ms());
 	n = cring_read(s->ring, after, max, out, skipped);
 	*next = n > 0 ? (*out)[n - 1].seq : cring_last(s->ring);
 	pthread_mutex_unlock(&con->mu);
@@ -544,7 +536,7 @@ console_wait(struct console *con, const char *server, uint64_t after,
 	wakes = con->wakes;
 	for (;;) {
 		if ((s = con_find(con, server, 0)) != NULL) {
-			con_flush_dropped(con, s, con_mono_ms());
+			con_flush_dropped(con, s, ev_now_ms());
 			if (cring_last(s->ring) > after) {
 				have = 1;
 				break;
@@ -723,7 +715,7 @@ con_command(struct console *con, const char *server, const char *who,
 	if ((rc = con->conf.send(con->conf.send_arg, server, NULL, err)) != 0)
 		return rc;
 	pthread_mutex_lock(&con->mu);
-	wait = limit ? crate_take(con->rate, who, con_mono_ms()) : 0;
+	wait = limit ? crate_take(con->rate, who, ev_now_ms()) : 0;
 	s = con_find(con, server, 0);
 	res->seq = s != NULL ? cring_last(s->ring) : 0;
 	pthread_mutex_unlock(&con->mu);

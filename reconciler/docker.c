@@ -244,10 +244,25 @@ docker_path(const char *pre, const char *ref, const char *post)
 	return p;
 }
 
-static void
-docker_copy_str(char *dst, size_t len, const char *s)
+/* GETs the JSON document at pre + ref (percent-encoded) + post. */
+static int
+docker_get(struct docker *d, const char *pre, const char *ref,
+    const char *post, cJSON **out, struct rerr *err)
 {
-	snprintf(dst, len, "%s", s != NULL ? s : "");
+	char	*path;
+	int	 rc;
+
+	path = docker_path(pre, ref, post);
+	rc = docker_json(d, "GET", path, NULL, DOCKER_TIMEOUT_MS, out, err);
+	free(path);
+	return rc;
+}
+
+/* Copies j's string key (or "") into dst, len bytes at most. */
+static void
+docker_copy_key(char *dst, size_t len, const cJSON *j, const char *key)
+{
+	snprintf(dst, len, "%s", json_str(j, key, ""));
 }
 
 static struct docker_kv *
@@ -316,17 +331,14 @@ docker_version(struct docker *d, struct docker_version *out,
 	memset(out, 0, sizeof(*out));
 	if ((rc = docker_json(d, "GET", "/version", NULL, 10000, &j, err)) != 0)
 		return rc;
-	docker_copy_str(out->version, sizeof(out->version),
-	    json_str(j, "Version", NULL));
-	docker_copy_str(out->api_version, sizeof(out->api_version),
-	    json_str(j, "ApiVersion", NULL));
-	docker_copy_str(out->min_api_version, sizeof(out->min_api_version),
-	    json_str(j, "MinAPIVersion", NULL));
-	docker_copy_str(out->os, sizeof(out->os), json_str(j, "Os", NULL));
-	docker_copy_str(out->arch, sizeof(out->arch),
-	    json_str(j, "Arch", NULL));
-	docker_copy_str(out->kernel, sizeof(out->kernel),
-	    json_str(j, "KernelVersion", NULL));
+	docker_copy_key(out->version, sizeof(out->version), j, "Version");
+	docker_copy_key(out->api_version, sizeof(out->api_version), j,
+	    "ApiVersion");
+	docker_copy_key(out->min_api_version, sizeof(out->min_api_version), j,
+	    "MinAPIVersion");
+	docker_copy_key(out->os, sizeof(out->os), j, "Os");
+	docker_copy_key(out->arch, sizeof(out->arch), j, "Arch");
+	docker_copy_key(out->kernel, sizeof(out->kernel), j, "KernelVersion");
 	cJSON_Delete(j);
 	return 0;
 }
@@ -374,12 +386,12 @@ docker_info(struct docker *d, struct docker_info *out, struct rerr *err)
 		return rc;
 	v = json_str(j, "CgroupVersion", "1");
 	out->cgroup_version = strcmp(v, "2") == 0 ? 2 : 1;
-	docker_copy_str(out->cgroup_driver, sizeof(out->cgroup_driver),
-	    json_str(j, "CgroupDriver", NULL));
-	docker_copy_str(out->storage_driver, sizeof(out->storage_driver),
-	    json_str(j, "Driver", NULL));
-	docker_copy_str(out->server_version, sizeof(out->server_version),
-	    json_str(j, "ServerVersion", NULL));
+	docker_copy_key(out->cgroup_driver, sizeof(out->cgroup_driver), j,
+	    "CgroupDriver");
+	docker_copy_key(out->storage_driver, sizeof(out->storage_driver), j,
+	    "Driver");
+	docker_copy_key(out->server_version, sizeof(out->server_version), j,
+	    "ServerVersion");
 	out->ncpu = (int)json_int64(j, "NCPU", 0);
 	out->mem_total = json_int64(j, "MemTotal", 0);
 	out->swap_limit = json_bool(j, "SwapLimit", 0);
@@ -397,14 +409,10 @@ docker_image_inspect(struct docker *d, const char *ref,
     struct docker_image *out, struct rerr *err)
 {
 	cJSON	*j;
-	char	*path;
 	int	 rc;
 
 	memset(out, 0, sizeof(*out));
-	path = docker_path("/images/", ref, "/json");
-	rc = docker_json(d, "GET", path, NULL, DOCKER_TIMEOUT_MS, &j, err);
-	free(path);
-	if (rc != 0)
+	if ((rc = docker_get(d, "/images/", ref, "/json", &j, err)) != 0)
 		return rc;
 	out->id = xstrdup(json_str(j, "Id", ""));
 	out->size = json_int64(j, "Size", 0);
@@ -621,14 +629,10 @@ docker_container_inspect(struct docker *d, const char *ref,
 {
 	cJSON		*j;
 	const char	*name;
-	char		*path;
 	int		 rc;
 
 	memset(out, 0, sizeof(*out));
-	path = docker_path("/containers/", ref, "/json");
-	rc = docker_json(d, "GET", path, NULL, DOCKER_TIMEOUT_MS, &j, err);
-	free(path);
-	if (rc != 0)
+	if ((rc = docker_get(d, "/containers/", ref, "/json", &j, err)) != 0)
 		return rc;
 	out->id = docker_dup(j, "Id");
 	name = json_str(j, "Name", "");
@@ -899,6 +903,22 @@ docker_action(struct docker *d, const char *ref, const char *action,
 	return rc;
 }
 
+/* docker_action with the query action + value (percent-encoded). */
+static int
+docker_action_with(struct docker *d, const char *ref, const char *action,
+    const char *value, struct rerr *err)
+{
+	char	*q, *e;
+	int	 rc;
+
+	e = http_escape(value);
+	xasprintf(&q, "%s%s", action, e);
+	rc = docker_action(d, ref, q, DOCKER_TIMEOUT_MS, err);
+	free(q);
+	free(e);
+	return rc;
+}
+
 /* Starts ref. */
 int
 docker_container_start(struct docker *d, const char *ref, struct rerr *err)
@@ -929,15 +949,8 @@ int
 docker_container_kill(struct docker *d, const char *ref, const char *signal,
     struct rerr *err)
 {
-	char	*q, *es;
-	int	 rc;
-
-	es = http_escape(signal != NULL ? signal : "SIGKILL");
-	xasprintf(&q, "kill?signal=%s", es);
-	rc = docker_action(d, ref, q, DOCKER_TIMEOUT_MS, err);
-	free(q);
-	free(es);
-	return rc;
+	return docker_action_with(d, ref, "kill?signal=", signal != NULL ?
+	    signal : "SIGKILL", err);
 }
 
 /* Removes ref. */
@@ -961,15 +974,7 @@ int
 docker_container_rename(struct docker *d, const char *ref, const char *name,
     struct rerr *err)
 {
-	char	*q, *en;
-	int	 rc;
-
-	en = http_escape(name);
-	xasprintf(&q, "rename?name=%s", en);
-	rc = docker_action(d, ref, q, DOCKER_TIMEOUT_MS, err);
-	free(q);
-	free(en);
-	return rc;
+	return docker_action_with(d, ref, "rename?name=", name, err);
 }
 
 /* Changes ref's limits in place. */
@@ -1081,16 +1086,13 @@ docker_container_stats(struct docker *d, const char *ref,
 {
 	cJSON		*j;
 	const cJSON	*nets, *it;
-	char		*path;
 	double		 cpu, sys, online;
 	int64_t		 inactive;
 	int		 rc;
 
 	memset(out, 0, sizeof(*out));
-	path = docker_path("/containers/", ref, "/stats?stream=false");
-	rc = docker_json(d, "GET", path, NULL, DOCKER_TIMEOUT_MS, &j, err);
-	free(path);
-	if (rc != 0)
+	if ((rc = docker_get(d, "/containers/", ref, "/stats?stream=false",
+	    &j, err)) != 0)
 		return rc;
 	cpu = json_double(j, "cpu_stats.cpu_usage.total_usage", 0) -
 	    json_double(j, "precpu_stats.cpu_usage.total_usage", 0);
@@ -1117,8 +1119,7 @@ docker_container_stats(struct docker *d, const char *ref,
 		out->rx_bytes += json_int64(it, "rx_bytes", 0);
 		out->tx_bytes += json_int64(it, "tx_bytes", 0);
 	}
-	docker_copy_str(out->read, sizeof(out->read), json_str(j, "read",
-	    NULL));
+	docker_copy_key(out->read, sizeof(out->read), j, "read");
 	cJSON_Delete(j);
 	return 0;
 }
@@ -1313,6 +1314,37 @@ docker_attach_close(struct docker_attach *a)
 	free(a);
 }
 
+/* The request to create bridge network name, as JSON text. */
+static char *
+docker_network_body(const char *name, const char *bridge_name,
+    const char *subnet, const char *gateway)
+{
+	cJSON	*o, *ipam, *cfg, *c;
+	char	*body;
+
+	o = json_new_object();
+	json_add_str(o, "Name", name);
+	json_add_str(o, "Driver", "bridge");
+	json_add_bool(o, "CheckDuplicate", 1);
+	if (bridge_name != NULL)
+		json_add_str(json_add_object(o, "Options"),
+		    "com.docker.network.bridge.name", bridge_name);
+	if (subnet != NULL) {
+		ipam = json_add_object(o, "IPAM");
+		json_add_str(ipam, "Driver", "default");
+		cfg = json_add_array(ipam, "Config");
+		c = json_new_object();
+		cJSON_AddItemToArray(cfg, c);
+		json_add_str(c, "Subnet", subnet);
+		if (gateway != NULL)
+			json_add_str(c, "Gateway", gateway);
+	}
+	json_add_str(json_add_object(o, "Labels"), "roost.managed", "true");
+	body = json_print(o);
+	cJSON_Delete(o);
+	return body;
+}
+
 /* Makes sure a bridge network exists. */
 int
 docker_network_ensure(struct docker *d, const char *name,
@@ -1320,67 +1352,33 @@ docker_network_ensure(struct docker *d, const char *name,
     char **id, struct rerr *err)
 {
 	struct rerr	 e2;
-	cJSON		*j, *o, *ipam, *cfg, *c;
-	char		*path, *body;
+	cJSON		*j;
+	char		*body;
 	int		 rc, tries;
 
 	if (id != NULL)
 		*id = NULL;
-	path = docker_path("/networks/", name, NULL);
 	for (tries = 0; tries < 2; tries++) {
 		rerr_init(&e2);
-		rc = docker_json(d, "GET", path, NULL, DOCKER_TIMEOUT_MS, &j,
-		    &e2);
-		if (rc == 0) {
-			if (id != NULL)
-				*id = xstrdup(json_str(j, "Id", ""));
-			cJSON_Delete(j);
-			free(path);
-			return 0;
+		rc = docker_get(d, "/networks/", name, NULL, &j, &e2);
+		if (rc == ROOST_ENOTFOUND) {
+			body = docker_network_body(name, bridge_name, subnet,
+			    gateway);
+			rerr_init(&e2);
+			rc = docker_json(d, "POST", "/networks/create", body,
+			    DOCKER_TIMEOUT_MS, &j, &e2);
+			free(body);
+			/* 409: created meanwhile by someone else; look again. */
+			if (rc == ROOST_ECONFLICT)
+				continue;
 		}
-		if (rc != ROOST_ENOTFOUND) {
-			free(path);
+		if (rc != 0)
 			return rerr_set(err, rc, "%s", e2.msg);
-		}
-		o = json_new_object();
-		json_add_str(o, "Name", name);
-		json_add_str(o, "Driver", "bridge");
-		json_add_bool(o, "CheckDuplicate", 1);
-		if (bridge_name != NULL)
-			json_add_str(json_add_object(o, "Options"),
-			    "com.docker.network.bridge.name", bridge_name);
-		if (subnet != NULL) {
-			ipam = json_add_object(o, "IPAM");
-			json_add_str(ipam, "Driver", "default");
-			cfg = json_add_array(ipam, "Config");
-			c = json_new_object();
-			cJSON_AddItemToArray(cfg, c);
-			json_add_str(c, "Subnet", subnet);
-			if (gateway != NULL)
-				json_add_str(c, "Gateway", gateway);
-		}
-		json_add_str(json_add_object(o, "Labels"), "roost.managed",
-		    "true");
-		body = json_print(o);
-		cJSON_Delete(o);
-		rerr_init(&e2);
-		rc = docker_json(d, "POST", "/networks/create", body,
-		    DOCKER_TIMEOUT_MS, &j, &e2);
-		free(body);
-		if (rc == 0) {
-			if (id != NULL)
-				*id = xstrdup(json_str(j, "Id", ""));
-			cJSON_Delete(j);
-			free(path);
-			return 0;
-		}
-		/* 409: created meanwhile by someone else; look again. */
-		if (rc != ROOST_ECONFLICT) {
-			free(path);
-			return rerr_set(err, rc, "%s", e2.msg);
-		}
+		if (id != NULL)
+			*id = xstrdup(json_str(j, "Id", ""));
+		cJSON_Delete(j);
+		return 0;
 	}
-	free(path);
 	return rerr_set(err, -1, "network \"%s\" could not be created", name);
 }
 

@@ -391,7 +391,7 @@ recon_crash_clear(struct rsrv *rs)
 void
 recon_crash_record(struct recon *r, struct rsrv *rs)
 {
-	uint64_t	now = now_ms(), delay;
+	uint64_t	now = ev_now_ms(), delay;
 	int		i, n = 0;
 
 	if (rs->ncrash == CRASH_KEEP) {
@@ -573,7 +573,7 @@ int
 recon_tick(struct recon *r)
 {
 	struct notes	nt = { 0 };
-	uint64_t	now = now_ms(), next = 1000, left;
+	uint64_t	now = ev_now_ms(), next = 1000, left;
 	size_t		i;
 
 	pthread_mutex_lock(&r->mtx);

@@ -19,6 +19,7 @@
 #include "apply.h"
 #include "buf.h"
 #include "docker.h"
+#include "ev.h"
 #include "plan.h"
 #include "recon.h"
 #include "xmalloc.h"
@@ -192,15 +193,6 @@ struct wctx {
 	struct apply_ctx	 a;
 	const char		*server;
 };
-
-static inline uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Replaces *dst with a copy of src (NULL allowed) unless equal. */
 static inline void

@@ -407,7 +407,7 @@ pass_plan(struct recon *r, int tree_valid, int allow_empty,
 	struct rsrv			*rs;
 	const char			*role, *server;
 	size_t				 i, nd = 0, no = 0, ndc;
-	uint64_t			 now = now_ms();
+	uint64_t			 now = ev_now_ms();
 	int				 refused;
 
 	des = xcalloc(r->n + 1, sizeof(*des));

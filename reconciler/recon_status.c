@@ -137,7 +137,7 @@ recon_derive_notes(struct recon *r, struct rsrv *rs, struct notes *nt)
 	int		 current = s != NULL && rs->have_c &&
 			    str_eq(rs->c_hash, s->cs->hash);
 	char		 msg[600];
-	uint64_t	 now = now_ms();
+	uint64_t	 now = ev_now_ms();
 
 	if (s == NULL && rs->invalid) {
 		recon_status_set(r, rs, "Invalid", 0, "InvalidSpec",

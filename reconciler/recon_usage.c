@@ -58,7 +58,7 @@ recon_sampler(void *arg)
 
 	pthread_mutex_lock(&r->mtx);
 	while (!r->quit) {
-		now = now_ms();
+		now = ev_now_ms();
 		sample = now - last_usage >= r->conf.usage_interval_ms;
 		if (sample)
 			last_usage = now;
@@ -91,7 +91,7 @@ recon_sampler(void *arg)
 			changed = 0;
 			if ((rs = recon_find(r, name)) != NULL) {
 				if (walk) {
-					rs->disk_at = now_ms();
+					rs->disk_at = ev_now_ms();
 					if (bytes < 0)
 						bytes = 0;
 					if (rs->disk_bytes != bytes)

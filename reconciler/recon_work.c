@@ -74,7 +74,7 @@ recon_stop_send(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	pthread_mutex_lock(&r->mtx);
 	rs->stopping = 1;
 	rs->op = OP_STOP;
-	rs->op_deadline = now_ms() + r->conf.stop_timeout_ms;
+	rs->op_deadline = ev_now_ms() + r->conf.stop_timeout_ms;
 	rs->op_escalated = 0;
 	set_str(&rs->op_reason, why);
 	recon_derive(r, rs);
@@ -175,7 +175,7 @@ recon_install_check(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 		memset(&c, 0, sizeof(c));
 		rc = docker_container_inspect(w->a.d, name, &c, &err);
 	}
-	timeout = now_ms() >= rs->op_deadline;
+	timeout = ev_now_ms() >= rs->op_deadline;
 	if (rc == 0 && c.running && !timeout) {
 		docker_container_dispose(&c);
 		free(name);
@@ -244,7 +244,7 @@ recon_do_install(struct wctx *w, struct rsrv *rs, const struct rsnap *s,
 	recon_install_spec(r, s, &is);
 	pthread_mutex_lock(&r->mtx);
 	rs->op = OP_INSTALL;
-	rs->op_deadline = now_ms() + r->conf.install_timeout_ms;
+	rs->op_deadline = ev_now_ms() + r->conf.install_timeout_ms;
 	set_str(&rs->install_for, s->srv->reinstall_at != NULL ?
 	    s->srv->reinstall_at : "");
 	set_str(&rs->install_result, NULL);
@@ -562,7 +562,7 @@ recon_do_prune(struct wctx *w, struct rsrv *rs)
 		free(name);
 		return;
 	}
-	rs->retry_at = now_ms() + 5000;
+	rs->retry_at = ev_now_ms() + 5000;
 	pthread_mutex_unlock(&r->mtx);
 }
 
@@ -943,7 +943,7 @@ work_finish(struct recon *r, struct rsrv *rs, struct turn *t)
 	if (t->rc != 0) {
 		set_str(&rs->apply_error, t->err.msg);
 		rs->nfail++;
-		rs->retry_at = now_ms() + (rs->nfail < 6 ?
+		rs->retry_at = ev_now_ms() + (rs->nfail < 6 ?
 		    (1000ULL << rs->nfail) : 60000);
 		log_warnx("server \"%s\": %s", rs->name, t->err.msg);
 	} else if (rs->apply_error != NULL && !t->wait &&
@@ -982,7 +982,7 @@ recon_work(struct wctx *w, struct rsrv *rs)
 	char		*installer = NULL;
 
 	memset(&t, 0, sizeof(t));
-	t.now = now_ms();
+	t.now = ev_now_ms();
 	rerr_init(&t.err);
 	w->server = rs->name;
 	pthread_mutex_lock(&r->mtx);

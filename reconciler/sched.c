@@ -37,6 +37,7 @@
 
 #include "console.h"
 #include "sched.h"
+#include "thread.h"
 
 #define SC_OUTPUT_MS	1000	/* console output kept after a command */
 #define SC_OUTPUT_LINES	20
@@ -937,8 +938,6 @@ job_start(struct sched *s, const struct sc_act *a)
 {
 	const struct state_task	*t = run_def_task(a->run, a->idx);
 	struct sc_job		*j;
-	pthread_attr_t		 attr;
-	pthread_t		 thr;
 
 	j = xcalloc(1, sizeof(*j));
 	j->s = s;
@@ -950,11 +949,7 @@ job_start(struct sched *s, const struct sc_act *a)
 	j->note = t->arg != NULL ? xstrdup(t->arg) : NULL;
 	j->srv = state_server_dup(a->sv->srv);
 	s->njobs++;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&thr, &attr, job_main, j) != 0)
-		fatalx("schedules: cannot start a thread");
-	pthread_attr_destroy(&attr);
+	thread_spawn(job_main, j, "schedules");
 }
 
 /* Records the jobs that finished (under the lock). */

@@ -1,13 +1,16 @@
 /*
  * store: the parts of the backup target interface every kind shares
- * (see store.h): dispatch to the kind's functions and backup ids.
+ * (see store.h): dispatch to the kind's functions, the order of a
+ * listing, reading records and backup ids.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
 #include "rerr.h"
+#include "xmalloc.h"
 
 #include "conf.h"
 #include "store.h"
@@ -89,10 +92,18 @@ int
 store_note_get(struct store *s, const char *server, const char *name,
     char **out, struct rerr *err)
 {
+	size_t	len;
+
 	*out = NULL;
 	if (names_ok(server, NULL, err) != 0 || note_ok(name, err) != 0)
 		return -1;
-	return s->ops->note_get(s, server, name, out, err);
+	return s->ops->read_small(s, server, name, name, out, &len, err);
+}
+
+static int
+id_cmp_desc(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
 }
 
 /* A server's backups; see store.h. */
@@ -102,9 +113,12 @@ store_list(struct store *s, const char *server, char ***ids, size_t *n,
 {
 	*ids = NULL;
 	*n = 0;
-	if (names_ok(server, NULL, err) != 0)
+	if (names_ok(server, NULL, err) != 0 ||
+	    s->ops->list(s, server, ids, n, err) != 0)
 		return -1;
-	return s->ops->list(s, server, ids, n, err);
+	if (*n > 1)
+		qsort(*ids, *n, sizeof(char *), id_cmp_desc);
+	return 0;
 }
 
 /* One record; see store.h. */
@@ -112,9 +126,28 @@ cJSON *
 store_record(struct store *s, const char *server, const char *id,
     struct rerr *err)
 {
+	cJSON	*o = NULL;
+	char	 name[STORE_ID_MAX + 8], *what, *text;
+	size_t	 len;
+
 	if (names_ok(server, id, err) != 0)
 		return NULL;
-	return s->ops->record(s, server, id, err);
+	snprintf(name, sizeof(name), "%s.json", id);
+	xasprintf(&what, "the record of backup %s", id);
+	if (s->ops->read_small(s, server, name, what, &text, &len, err) ==
+	    0) {
+		o = json_parse_len(text, len);
+		if (o != NULL && !cJSON_IsObject(o)) {
+			cJSON_Delete(o);
+			o = NULL;
+		}
+		if (o == NULL)
+			rerr_set(err, ROOST_EINVAL, "%s is not a JSON object",
+			    what);
+		free(text);
+	}
+	free(what);
+	return o;
 }
 
 /* Removes a backup; see store.h. */

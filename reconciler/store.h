@@ -40,11 +40,12 @@ struct store_get;
 /* Largest record (<id>.json) read or written. */
 #define STORE_RECORD_MAX	(64 * 1024)
 
-/* What each kind of store does; see the store_* functions below. */
+/*
+ * What each kind of store does; see the store_* functions below (list
+ * gives the ids in any order, store.c sorts them).
+ */
 struct store_ops {
 	int	(*list)(struct store *, const char *, char ***, size_t *,
-		    struct rerr *);
-	cJSON	*(*record)(struct store *, const char *, const char *,
 		    struct rerr *);
 	int	(*remove)(struct store *, const char *, const char *,
 		    struct rerr *);
@@ -56,8 +57,13 @@ struct store_ops {
 	void	(*free)(struct store *);
 	int	(*note_put)(struct store *, const char *, const char *,
 		    const char *, size_t, struct rerr *);
-	int	(*note_get)(struct store *, const char *, const char *,
-		    char **, struct rerr *);
+	/*
+	 * Reads <server>/<name> (at most STORE_RECORD_MAX bytes) into a
+	 * new NUL-terminated *out of *len bytes; what names it in errors.
+	 * Returns 0, ROOST_ENOTFOUND or -1 with err set.
+	 */
+	int	(*read_small)(struct store *, const char *, const char *,
+		    const char *, char **, size_t *, struct rerr *);
 };
 
 /* The part every kind of store starts with. */

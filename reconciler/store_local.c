@@ -62,13 +62,7 @@ sl_dir(struct st_local *l, const char *server, int create, struct rerr *err)
 	return fd;
 }
 
-static int
-id_cmp_desc(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)b, *(char *const *)a);
-}
-
-/* The ids with a record beside a regular archive, newest first. */
+/* The ids with a record beside a regular archive. */
 static int
 sl_list(struct store *s, const char *server, char ***out, size_t *np,
     struct rerr *err)
@@ -107,56 +101,9 @@ sl_list(struct store *s, const char *server, char ***out, size_t *np,
 		v[n++] = xstrndup(de->d_name, len - 5);
 	}
 	closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof(char *), id_cmp_desc);
 	*out = v;
 	*np = n;
 	return 0;
-}
-
-/* Reads <server>/<id>.json. */
-static cJSON *
-sl_record(struct store *s, const char *server, const char *id,
-    struct rerr *err)
-{
-	struct st_local	*l = (struct st_local *)s;
-	char		 name[NAME_MAX + 1], *buf;
-	struct stat	 sb;
-	cJSON		*o = NULL;
-	ssize_t		 n;
-	int		 dfd, fd;
-
-	if ((dfd = sl_dir(l, server, 0, err)) == -1)
-		return NULL;
-	snprintf(name, sizeof(name), "%s.json", id);
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	close(dfd);
-	if (fd == -1) {
-		rerr_errno(err, errno == ENOENT ? ROOST_ENOTFOUND : -1,
-		    "open the record of backup %s", id);
-		return NULL;
-	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > STORE_RECORD_MAX) {
-		close(fd);
-		rerr_set(err, ROOST_EINVAL, "the record of backup %s is not a "
-		    "file of at most %d bytes", id, STORE_RECORD_MAX);
-		return NULL;
-	}
-	buf = xmalloc((size_t)sb.st_size + 1);
-	n = read(fd, buf, (size_t)sb.st_size);
-	close(fd);
-	if (n == sb.st_size)
-		o = json_parse_len(buf, (size_t)n);
-	free(buf);
-	if (o != NULL && !cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		o = NULL;
-	}
-	if (o == NULL)
-		rerr_set(err, ROOST_EINVAL, "the record of backup %s is not "
-		    "a JSON object", id);
-	return o;
 }
 
 /* Removes the record, then the archive. */
@@ -360,8 +307,8 @@ sl_note_put(struct store *s, const char *server, const char *name,
 
 /* Reads <path>/<server>/<name>, a regular file. */
 static int
-sl_note_get(struct store *s, const char *server, const char *name,
-    char **out, struct rerr *err)
+sl_read_small(struct store *s, const char *server, const char *name,
+    const char *what, char **out, size_t *len, struct rerr *err)
 {
 	struct st_local	*l = (struct st_local *)s;
 	struct stat	 sb;
@@ -374,12 +321,12 @@ sl_note_get(struct store *s, const char *server, const char *name,
 	close(dfd);
 	if (fd == -1)
 		return rerr_errno(err, errno == ENOENT ? ROOST_ENOTFOUND : -1,
-		    "open %s", name);
+		    "open %s", what);
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    sb.st_size > STORE_RECORD_MAX) {
 		close(fd);
 		return rerr_set(err, ROOST_EINVAL, "%s is not a file of at "
-		    "most %d bytes", name, STORE_RECORD_MAX);
+		    "most %d bytes", what, STORE_RECORD_MAX);
 	}
 	*out = xmalloc((size_t)sb.st_size + 1);
 	n = read(fd, *out, (size_t)sb.st_size);
@@ -387,15 +334,16 @@ sl_note_get(struct store *s, const char *server, const char *name,
 	if (n != sb.st_size) {
 		free(*out);
 		*out = NULL;
-		return rerr_set(err, -1, "read %s", name);
+		return rerr_set(err, -1, "read %s", what);
 	}
 	(*out)[n] = '\0';
+	*len = (size_t)n;
 	return 0;
 }
 
 static const struct store_ops sl_ops = {
-	sl_list, sl_record, sl_remove, sl_tidy, sl_put_begin, sl_get_open,
-	sl_free, sl_note_put, sl_note_get
+	sl_list, sl_remove, sl_tidy, sl_put_begin, sl_get_open, sl_free,
+	sl_note_put, sl_read_small
 };
 
 /* A directory target; see store.h. */

@@ -122,12 +122,6 @@ ss_list_cb(void *arg, const char *key, uint64_t size)
 }
 
 static int
-id_cmp_desc(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)b, *(char *const *)a);
-}
-
-static int
 ss_list(struct store *s, const char *server, char ***out, size_t *np,
     struct rerr *err)
 {
@@ -159,40 +153,9 @@ ss_list(struct store *s, const char *server, char ***out, size_t *np,
 		util_strv_free(v, n);
 		return -1;
 	}
-	if (n > 1)
-		qsort(v, n, sizeof(char *), id_cmp_desc);
 	*out = v;
 	*np = n;
 	return 0;
-}
-
-static cJSON *
-ss_record(struct store *s, const char *server, const char *id,
-    struct rerr *err)
-{
-	struct st_s3	*st = (struct st_s3 *)s;
-	struct s3	*c;
-	cJSON		*o = NULL;
-	char		*key, *text;
-	size_t		 len;
-
-	if ((c = ss_client(st, err)) == NULL)
-		return NULL;
-	key = ss_key(st, server, id, ".json");
-	if (s3_get_small(c, key, STORE_RECORD_MAX, &text, &len, err) == 0) {
-		o = json_parse_len(text, len);
-		if (o != NULL && !cJSON_IsObject(o)) {
-			cJSON_Delete(o);
-			o = NULL;
-		}
-		if (o == NULL)
-			rerr_set(err, ROOST_EINVAL, "the record of backup %s "
-			    "is not a JSON object", id);
-		free(text);
-	}
-	free(key);
-	s3_free(c);
-	return o;
 }
 
 static int
@@ -679,27 +642,26 @@ ss_note_put(struct store *s, const char *server, const char *name,
 
 /* Reads the object <prefix><server>/<name>. */
 static int
-ss_note_get(struct store *s, const char *server, const char *name,
-    char **out, struct rerr *err)
+ss_read_small(struct store *s, const char *server, const char *name,
+    const char *what, char **out, size_t *len, struct rerr *err)
 {
 	struct st_s3	*st = (struct st_s3 *)s;
 	struct s3	*c;
 	char		*key;
-	size_t		 len;
 	int		 rc;
 
 	if ((c = ss_client(st, err)) == NULL)
 		return -1;
 	key = ss_key(st, server, name, "");
-	rc = s3_get_small(c, key, STORE_RECORD_MAX, out, &len, err);
+	rc = s3_get_small(c, key, STORE_RECORD_MAX, out, len, err);
 	free(key);
 	s3_free(c);
 	return rc;
 }
 
 static const struct store_ops ss_ops = {
-	ss_list, ss_record, ss_remove, ss_tidy, ss_put_begin, ss_get_open,
-	ss_free, ss_note_put, ss_note_get
+	ss_list, ss_remove, ss_tidy, ss_put_begin, ss_get_open, ss_free,
+	ss_note_put, ss_read_small
 };
 
 /* An S3 target; see store.h. */

@@ -24,6 +24,7 @@
 
 #include "backup.h"
 #include "install.h"
+#include "thread.h"
 #include "transfer.h"
 
 #define TR_RETRY_S	30	/* a failed final backup, tried again */
@@ -116,18 +117,32 @@ side_begin(struct tr_side *sd, const struct transfer_move *m,
 	sd->state = xstrdup(state);
 }
 
+/* Adds the keys that name a move: from, to and requestedAt. */
+static void
+tr_add_move(cJSON *o, const char *from, const char *to, const char *at)
+{
+	json_add_str(o, "from", from);
+	json_add_str(o, "to", to);
+	json_add_str(o, "requestedAt", at);
+}
+
+/* Adds side sd as its status shows it. */
+static void
+side_add_status(cJSON *o, const struct tr_side *sd)
+{
+	tr_add_move(o, sd->from, sd->to, sd->at);
+	json_add_str(o, "state", sd->state);
+	json_add_str(o, "target", sd->target);
+	json_add_str(o, "backup", sd->id);
+	json_add_str(o, "message", sd->message);
+}
+
 static cJSON *
 side_json(const struct tr_side *sd)
 {
 	cJSON	*o = json_new_object();
 
-	json_add_str(o, "from", sd->from);
-	json_add_str(o, "to", sd->to);
-	json_add_str(o, "requestedAt", sd->at);
-	json_add_str(o, "state", sd->state);
-	json_add_str(o, "target", sd->target);
-	json_add_str(o, "backup", sd->id);
-	json_add_str(o, "message", sd->message);
+	side_add_status(o, sd);
 	json_add_str(o, "noteTime", sd->note_time);
 	json_add_num(o, "since", (double)sd->since);
 	json_add_num(o, "heard", (double)sd->heard);
@@ -236,7 +251,6 @@ struct tr_job {
 	char			*target;
 	int			 have_data;
 	char			*volume;
-	char			*note_text;	/* the working note */
 	struct state_backups	 policy;
 	uint64_t		 max_bytes;
 	int			 done;
@@ -252,7 +266,6 @@ tr_job_free(struct tr_job *j)
 	free(j->revision);
 	free(j->target);
 	free(j->volume);
-	free(j->note_text);
 	free(j->policy.target);
 	util_strv_free(j->policy.ignore, j->policy.nignore);
 	free(j);
@@ -268,9 +281,7 @@ tr_note_text(const struct tr_job *j, const char *state, const char *id,
 
 	util_now_rfc3339(now, sizeof(now));
 	o = json_new_object();
-	json_add_str(o, "from", j->from);
-	json_add_str(o, "to", j->to);
-	json_add_str(o, "requestedAt", j->at);
+	tr_add_move(o, j->from, j->to, j->at);
 	json_add_str(o, "state", state);
 	json_add_str(o, "backup", id);
 	json_add_str(o, "message", message);
@@ -340,9 +351,7 @@ tr_take(struct tr_job *j, char **id, struct rerr *err)
 	rq.revision = j->revision;
 	rq.max_bytes = j->max_bytes;
 	tr = json_new_object();
-	json_add_str(tr, "from", j->from);
-	json_add_str(tr, "to", j->to);
-	json_add_str(tr, "requestedAt", j->at);
+	tr_add_move(tr, j->from, j->to, j->at);
 	json_add_str(tr, "revision", j->revision);
 	beating = pthread_create(&beat, NULL, tr_beat, j) == 0;
 	rc = backup_transfer_take(j->t->b, &rq, tr, id, err);
@@ -450,8 +459,6 @@ transfer_out_start(struct transfers *t, const struct transfer_move *m,
 {
 	struct tr_srv	*s;
 	struct tr_job	*j;
-	pthread_attr_t	 attr;
-	pthread_t	 th;
 	char		*target;
 	int		 configured = 0;
 
@@ -495,11 +502,7 @@ transfer_out_start(struct transfers *t, const struct transfer_move *m,
 		}
 	}
 	t->njobs++;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&th, &attr, tr_out_run, j) != 0)
-		fatalx("transfer: cannot start a thread");
-	pthread_attr_destroy(&attr);
+	thread_spawn(tr_out_run, j, "transfer");
 	pthread_mutex_unlock(&t->mtx);
 }
 
@@ -566,9 +569,7 @@ tr_in_wait(struct transfers *t, const struct transfer_move *m,
 	int64_t		 now = (int64_t)time(NULL), last;
 
 	want = json_new_object();
-	json_add_str(want, "from", m->from);
-	json_add_str(want, "to", m->to);
-	json_add_str(want, "requestedAt", m->at);
+	tr_add_move(want, m->from, m->to, m->at);
 	id = backup_transfer_find(t->b, target, m->server, want);
 	cJSON_Delete(want);
 	if (id == NULL)
@@ -752,13 +753,7 @@ transfer_status_json(struct transfers *t, const char *server)
 	if ((sd = tr_last_lock(t, server, &in)) != NULL) {
 		o = json_new_object();
 		json_add_str(o, "direction", in ? "in" : "out");
-		json_add_str(o, "from", sd->from);
-		json_add_str(o, "to", sd->to);
-		json_add_str(o, "requestedAt", sd->at);
-		json_add_str(o, "state", sd->state);
-		json_add_str(o, "target", sd->target);
-		json_add_str(o, "backup", sd->id);
-		json_add_str(o, "message", sd->message);
+		side_add_status(o, sd);
 	}
 	pthread_mutex_unlock(&t->mtx);
 	return o;

@@ -557,12 +557,25 @@ on_signal(struct ev *ev, int signo, void *arg)
 	}
 }
 
+/* The number optarg gives option what; fatal unless it is min to max. */
+static long long
+opt_num(const char *what, long long min, long long max)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(optarg, min, max, &errstr);
+	if (errstr != NULL)
+		fatalx("%s '%s' is %s", what, optarg, errstr);
+	return n;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct listener	*l = &L;
 	struct rerr	 err;
-	const char	*listen_spec = NULL, *hostkey = NULL, *errstr;
+	const char	*listen_spec = NULL, *hostkey = NULL;
 	char		 tmp[PATH_MAX];
 	int		 ch, debug = 0, verbose = 0, rc;
 	bool		 no = false;
@@ -586,9 +599,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "b:c:dg:k:l:m:S:s:t:vz:")) != -1) {
 		switch (ch) {
 		case 'b':
-			base_ms = strtonum(optarg, 1, 60000, &errstr);
-			if (errstr != NULL)
-				fatalx("delay '%s' is %s", optarg, errstr);
+			base_ms = opt_num("delay", 1, 60000);
 			break;
 		case 'c':
 			l->users_path = optarg;
@@ -597,10 +608,7 @@ main(int argc, char *argv[])
 			debug = 1;
 			break;
 		case 'g':
-			grace_s = strtonum(optarg, 1, 3600, &errstr);
-			if (errstr != NULL)
-				fatalx("login grace time '%s' is %s", optarg,
-				    errstr);
+			grace_s = opt_num("login grace time", 1, 3600);
 			break;
 		case 'k':
 			hostkey = optarg;
@@ -609,15 +617,11 @@ main(int argc, char *argv[])
 			listen_spec = optarg;
 			break;
 		case 'm':
-			max_sess = strtonum(optarg, 1, 1000, &errstr);
-			if (errstr != NULL)
-				fatalx("sessions '%s' is %s", optarg, errstr);
+			max_sess = opt_num("sessions", 1, 1000);
 			break;
 		case 'S':
-			per_source = strtonum(optarg, 1, 100000, &errstr);
-			if (errstr != NULL)
-				fatalx("connections per source '%s' is %s",
-				    optarg, errstr);
+			per_source = opt_num("connections per source", 1,
+			    100000);
 			break;
 		case 's':
 			if (sftpd_startups_parse(optarg, &l->startups) == -1)
@@ -625,17 +629,13 @@ main(int argc, char *argv[])
 				    "begin <= full, rate 0-100)", optarg);
 			break;
 		case 't':
-			idle_s = strtonum(optarg, 0, 86400 * 7, &errstr);
-			if (errstr != NULL)
-				fatalx("idle time '%s' is %s", optarg, errstr);
+			idle_s = opt_num("idle time", 0, 86400 * 7);
 			break;
 		case 'v':
 			verbose++;
 			break;
 		case 'z':
-			lock_s = strtonum(optarg, 1, 86400 * 7, &errstr);
-			if (errstr != NULL)
-				fatalx("lock time '%s' is %s", optarg, errstr);
+			lock_s = opt_num("lock time", 1, 86400 * 7);
 			break;
 		default:
 			usage();

@@ -149,7 +149,7 @@ static uint8_t	 get_u8(struct pkt *);
 static uint32_t	 get_u32(struct pkt *);
 static uint64_t	 get_u64(struct pkt *);
 static const char *get_str(struct pkt *, size_t *);
-static int	 get_attrs(struct pkt *, struct attrs *);
+static int	 get_attrs(struct proto *, struct pkt *, struct attrs *);
 static void	 attrs_from_stat(struct attrs *, const struct stat *);
 static void	 out_attrs(struct proto *, const struct attrs *);
 static void	 send_status(struct proto *, uint32_t, const char *);
@@ -212,14 +212,22 @@ out_u8(struct proto *p, uint8_t v)
 	p->out[p->outlen++] = v;
 }
 
+/* Writes v big-endian over the four bytes at offset at of the output. */
+static void
+out_u32_at(struct proto *p, size_t at, uint32_t v)
+{
+	p->out[at] = (unsigned char)(v >> 24);
+	p->out[at + 1] = (unsigned char)(v >> 16);
+	p->out[at + 2] = (unsigned char)(v >> 8);
+	p->out[at + 3] = (unsigned char)v;
+}
+
 static void
 out_u32(struct proto *p, uint32_t v)
 {
 	out_reserve(p, 4);
-	p->out[p->outlen++] = (unsigned char)(v >> 24);
-	p->out[p->outlen++] = (unsigned char)(v >> 16);
-	p->out[p->outlen++] = (unsigned char)(v >> 8);
-	p->out[p->outlen++] = (unsigned char)v;
+	out_u32_at(p, p->outlen, v);
+	p->outlen += 4;
 }
 
 static void
@@ -254,12 +262,7 @@ out_begin(struct proto *p, uint8_t type)
 static void
 out_end(struct proto *p, size_t at)
 {
-	uint32_t	 len = (uint32_t)(p->outlen - at - 4);
-
-	p->out[at] = (unsigned char)(len >> 24);
-	p->out[at + 1] = (unsigned char)(len >> 16);
-	p->out[at + 2] = (unsigned char)(len >> 8);
-	p->out[at + 3] = (unsigned char)len;
+	out_u32_at(p, at, (uint32_t)(p->outlen - at - 4));
 }
 
 static int
@@ -332,8 +335,9 @@ get_str(struct pkt *k, size_t *n)
 	return s;
 }
 
+/* Reads a request's attributes; -1 (a bad message) when they are cut. */
 static int
-get_attrs(struct pkt *k, struct attrs *a)
+get_attrs(struct proto *p, struct pkt *k, struct attrs *a)
 {
 	uint32_t	 i, n;
 	size_t		 len;
@@ -359,7 +363,11 @@ get_attrs(struct pkt *k, struct attrs *a)
 			get_str(k, &len);
 		}
 	}
-	return k->bad ? -1 : 0;
+	if (k->bad) {
+		p->status = FX_BAD_MESSAGE;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- replies ---- */
@@ -553,6 +561,23 @@ denied(struct proto *p, const char *op, const char *rel, int is_dir)
 	    rel, is_dir))
 		return 0;
 	return refuse(p, op, rel, "the file is on the server's denylist");
+}
+
+/*
+ * Reads the path (into rel) and, when a is not NULL, the attributes of a
+ * request to do op, which the user's perm and the denylist (is_dir: as a
+ * directory) must allow. Returns 0, or -1 with the status set.
+ */
+static int
+get_target(struct proto *p, struct pkt *k, char *rel, struct attrs *a,
+    const char *op, int perm, int is_dir)
+{
+	if (get_path(p, k, rel, op) == -1 ||
+	    (a != NULL && get_attrs(p, k, a) == -1) ||
+	    need(p, perm, op, rel) == -1 ||
+	    denied(p, op, rel, is_dir) == -1)
+		return -1;
+	return 0;
 }
 
 /*
@@ -839,10 +864,8 @@ process_open(struct proto *p, struct pkt *k)
 	if (get_path(p, k, rel, "open") == -1)
 		return;
 	pf = get_u32(k);
-	if (get_attrs(k, &a) == -1) {
-		p->status = FX_BAD_MESSAGE;
+	if (get_attrs(p, k, &a) == -1)
 		return;
-	}
 	wr = (pf & (FXF_WRITE | FXF_APPEND | FXF_CREAT | FXF_TRUNC)) != 0;
 	if (((pf & FXF_READ) || !wr) &&
 	    need(p, SFTPD_PERM_READ, "open", rel) == -1)
@@ -984,10 +1007,7 @@ process_read(struct proto *p, struct pkt *k)
 		return;
 	}
 	p->outlen += (size_t)n;
-	p->out[dlen] = (unsigned char)(n >> 24);
-	p->out[dlen + 1] = (unsigned char)(n >> 16);
-	p->out[dlen + 2] = (unsigned char)(n >> 8);
-	p->out[dlen + 3] = (unsigned char)n;
+	out_u32_at(p, dlen, (uint32_t)n);
 	out_end(p, at);
 }
 
@@ -1178,14 +1198,7 @@ process_setstat(struct proto *p, struct pkt *k)
 	struct stat	 st;
 	int		 fd;
 
-	if (get_path(p, k, rel, "setstat") == -1)
-		return;
-	if (get_attrs(k, &a) == -1) {
-		p->status = FX_BAD_MESSAGE;
-		return;
-	}
-	if (need(p, SFTPD_PERM_WRITE, "setstat", rel) == -1 ||
-	    denied(p, "setstat", rel, 0) == -1)
+	if (get_target(p, k, rel, &a, "setstat", SFTPD_PERM_WRITE, 0) == -1)
 		return;
 	if (a.flags & ATTR_SIZE)
 		fd = sftpd_fs_open(p->s, rel, O_WRONLY | O_NONBLOCK |
@@ -1223,10 +1236,8 @@ process_fsetstat(struct proto *p, struct pkt *k)
 
 	if ((h = handle_get(p, k, 0)) == NULL)
 		return;
-	if (get_attrs(k, &a) == -1) {
-		p->status = FX_BAD_MESSAGE;
+	if (get_attrs(p, k, &a) == -1)
 		return;
-	}
 	if (need(p, SFTPD_PERM_WRITE, "setstat", h->path) == -1)
 		return;
 	if (h->kind == H_BKDIR || h->bk) {
@@ -1349,10 +1360,7 @@ process_readdir(struct proto *p, struct pkt *k)
 		p->status = FX_EOF;
 		return;
 	}
-	p->out[cnt_at] = (unsigned char)(cnt >> 24);
-	p->out[cnt_at + 1] = (unsigned char)(cnt >> 16);
-	p->out[cnt_at + 2] = (unsigned char)(cnt >> 8);
-	p->out[cnt_at + 3] = (unsigned char)cnt;
+	out_u32_at(p, cnt_at, cnt);
 	out_end(p, at);
 }
 
@@ -1364,9 +1372,7 @@ process_remove(struct proto *p, struct pkt *k)
 	struct stat	 st;
 	int		 fd;
 
-	if (get_path(p, k, rel, "remove") == -1 ||
-	    need(p, SFTPD_PERM_DELETE, "remove", rel) == -1 ||
-	    denied(p, "remove", rel, 0) == -1)
+	if (get_target(p, k, rel, NULL, "remove", SFTPD_PERM_DELETE, 0) == -1)
 		return;
 	if ((fd = sftpd_fs_parent(p->s, rel, &base)) == -1) {
 		fail_errno(p, "remove", rel);
@@ -1400,14 +1406,7 @@ process_mkdir(struct proto *p, struct pkt *k)
 	mode_t		 mode;
 	int		 fd;
 
-	if (get_path(p, k, rel, "mkdir") == -1)
-		return;
-	if (get_attrs(k, &a) == -1) {
-		p->status = FX_BAD_MESSAGE;
-		return;
-	}
-	if (need(p, SFTPD_PERM_WRITE, "mkdir", rel) == -1 ||
-	    denied(p, "mkdir", rel, 1) == -1)
+	if (get_target(p, k, rel, &a, "mkdir", SFTPD_PERM_WRITE, 1) == -1)
 		return;
 	mode = (a.flags & ATTR_PERMISSIONS) ? (mode_t)(a.perm & 0777) : 0755;
 	if ((fd = sftpd_fs_parent(p->s, rel, &base)) == -1) {
@@ -1432,9 +1431,7 @@ process_rmdir(struct proto *p, struct pkt *k)
 	const char	*base;
 	int		 fd;
 
-	if (get_path(p, k, rel, "rmdir") == -1 ||
-	    need(p, SFTPD_PERM_DELETE, "rmdir", rel) == -1 ||
-	    denied(p, "rmdir", rel, 1) == -1)
+	if (get_target(p, k, rel, NULL, "rmdir", SFTPD_PERM_DELETE, 1) == -1)
 		return;
 	if ((fd = sftpd_fs_parent(p->s, rel, &base)) == -1) {
 		if (errno == EPERM)

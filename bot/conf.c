@@ -291,37 +291,21 @@ int
 bot_conf_load(struct bot_conf **out, const char *path, int read_token,
     struct diags *d, struct rerr *err)
 {
-	struct buf		 b;
-	struct ydoc		*doc = NULL;
 	struct bot_conf		*c;
 	size_t			 before = d->nerrors;
 	int			 rc;
 
 	*out = NULL;
-	buf_init(&b, 1 << 20);
-	if ((rc = util_read_file(path, &b, err)) != 0) {
-		buf_dispose(&b);
-		return rc;
-	}
-	rc = ydoc_parse(&doc, path, buf_str(&b), b.len, d);
-	buf_dispose(&b);
-	if (rc != 0)
-		return ROOST_EINVAL;
 	c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
 	c->workers = 4;
 	c->ackers = 32;
 	c->refresh_s = 30;
 	c->status_follow_min = 60;
-	if (doc->root == NULL || doc->root->type != YDOC_MAP)
-		diags_add(d, path, 1, 1, "the configuration must be a map of "
-		    "keys");
-	else {
-		struct fields_ctx fc = { path, d, 0 };
-
-		fields_fill(&fc, doc->root, conf_keys, SIZE_MAX, c, NULL);
+	if ((rc = fields_load(path, conf_keys, c, d, err)) != 0) {
+		bot_conf_free(c);
+		return rc;
 	}
-	ydoc_free(doc);
 	if (c->api_base == NULL)
 		c->api_base = xstrdup("https://discord.com/api/v10");
 	if (c->token_file == NULL)

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct diags;
+struct rerr;
 struct ydoc_node;
 struct field;
 
@@ -75,6 +76,15 @@ void	fields_fill(struct fields_ctx *c, const struct ydoc_node *map,
 void	fields_fill_prefix(struct fields_ctx *c, const struct ydoc_node *map,
 	    const struct field *fields, size_t nf, void *obj,
 	    const char *prefix);
+/*
+ * Reads the YAML file at path and fills obj from its top map with the
+ * table fields (ending in NULL), as fields_fill does; the caller then checks
+ * what is required. 0 when the file parsed (any problem with its keys, or a
+ * top that is not a map, is in d); ROOST_EINVAL when it does not parse
+ * (reported in d); what util_read_file returns when it cannot be read (err).
+ */
+int	fields_load(const char *path, const struct field *fields, void *obj,
+	    struct diags *d, struct rerr *err);
 /* Adds an error at n's position (the file's top when n is NULL). */
 void	fields_err(struct fields_ctx *c, const struct ydoc_node *n,
 	    const char *fmt, ...) __attribute__((__format__(printf, 3, 4)));

@@ -19,13 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "daemon.h"
 #include "diag.h"
 #include "egg.h"
 #include "ev.h"
@@ -105,15 +105,6 @@ static struct roostd	*rd_global;
 #define RD_PUBLISH_MIN_MS	50
 
 static void	rd_fetch(struct roostd *);
-
-static __attribute__((__noreturn__)) void
-usage(void)
-{
-	extern char	*__progname;
-
-	fprintf(stderr, "usage: %s -f file [-dKnRv]\n", __progname);
-	exit(2);
-}
 
 /* Adds each server's schedules (sched.c) to its status object. */
 static void
@@ -1013,44 +1004,18 @@ main(int argc, char *argv[])
 	struct roostd		 rd;
 	struct diags		 d;
 	struct rerr		 err;
-	const char		*file = NULL;
-	int			 ch, debug = 0, check = 0, verbose = 0, ret;
-	int			 rotate = 0, pubkey = 0;
+	struct daemon_opts	 o;
+	int			 ret, pubkey, rotate;
 
-	while ((ch = getopt(argc, argv, "df:KnRv")) != -1) {
-		switch (ch) {
-		case 'd':
-			debug = 1;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'K':
-			pubkey = 1;
-			break;
-		case 'R':
-			rotate = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (file == NULL || optind != argc)
-		usage();
-	log_init(debug || check, LOG_DAEMON);
-	log_setverbose(verbose + 1);
+	daemon_opts(&o, argc, argv, "KR", "-f file [-dKnRv]");
+	pubkey = o.extra[0];
+	rotate = o.extra[1];
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&rd, 0, sizeof(rd));
 	rd_global = &rd;
 	diags_init(&d);
-	ret = conf_load(&rd.conf, file, &d);
+	ret = conf_load(&rd.conf, o.file, &d);
 	diags_print(&d, stderr);
 	diags_dispose(&d);
 	if (ret != 0)
@@ -1064,7 +1029,7 @@ main(int argc, char *argv[])
 		    egglib_builtin_dir());
 	diags_dispose(&d);
 
-	if (check) {
+	if (o.check) {
 		ret = rd_check(rd.conf, rd.eggs);
 		egglib_free(rd.eggs);
 		conf_free(rd.conf);

@@ -1287,6 +1287,62 @@ state_backup_id_valid(const char *id)
 	    "0123456789._-") == n;
 }
 
+/* A request to a node in a server file: name: { key: VALUE, requestedAt }. */
+struct request_map {
+	const char	*name;		/* the server file's key */
+	const char	*key;		/* the key beside requestedAt */
+	const char	*value;		/* its value as messages show it */
+	const char	*must;		/* what the value must be */
+	int		(*valid)(const char *);
+};
+
+/* restore: { backup, requestedAt }: restore the backup of that id. */
+static const struct request_map restore_request = { "restore", "backup",
+	"ID", "the id of a backup (see roost status NAME)",
+	state_backup_id_valid };
+
+/*
+ * A move between nodes: move: { from: NODE, requestedAt: TIME }, written
+ * with the new node: (roost server move). The old node sends its data.
+ */
+static const struct request_map move_request = { "move", "from", "NODE",
+	"the name of the node the server moves from", state_name_valid };
+
+/* Reads the request r of root into *val and *at, when it is sound. */
+static void
+load_request(struct fields_ctx *c, const struct ydoc_node *root,
+    const struct request_map *r, char **val, char **at)
+{
+	const struct ydoc_node	*v, *x, *t;
+	size_t			 i;
+
+	if ((v = ydoc_get(root, r->name)) == NULL || ydoc_is_null(v))
+		return;
+	if (v->type != YDOC_MAP) {
+		fields_err(c, v, "'%s' must be a map { %s: %s, requestedAt: "
+		    "TIME }", r->name, r->key, r->value);
+		return;
+	}
+	for (i = 0; i < v->n; i++)
+		if (strcmp(ydoc_key(v, i)->str, r->key) != 0 &&
+		    strcmp(ydoc_key(v, i)->str, "requestedAt") != 0)
+			fields_err(c, ydoc_key(v, i), "unknown key '%s' in "
+			    "'%s' (use %s and requestedAt)",
+			    ydoc_key(v, i)->str, r->name, r->key);
+	x = ydoc_get(v, r->key);
+	t = ydoc_get(v, "requestedAt");
+	if (!ydoc_is_scalar(x) || !r->valid(x->str))
+		fields_err(c, x ? x : v, "'%s.%s' must be %s", r->name, r->key,
+		    r->must);
+	else if (!ydoc_is_scalar(t) || !timestamp_ok(t->str))
+		fields_err(c, t ? t : v, "'%s.requestedAt' must be a time such "
+		    "as 2026-11-25T10:00:00Z", r->name);
+	else {
+		*val = xstrdup(x->str);
+		*at = xstrdup(t->str);
+	}
+}
+
 /*
  * The one-shot backup requests of a server file: backupRequestedAt with
  * backupNote, and restore: { backup, requestedAt }.
@@ -1295,8 +1351,7 @@ static void
 load_requests(struct fields_ctx *c, struct state_server *s,
     const struct ydoc_node *root)
 {
-	const struct ydoc_node	*v, *id, *at;
-	size_t			 i;
+	const struct ydoc_node	*v;
 
 	if ((v = ydoc_get(root, "backupRequestedAt")) != NULL &&
 	    !ydoc_is_null(v)) {
@@ -1314,69 +1369,8 @@ load_requests(struct fields_ctx *c, struct state_server *s,
 		else
 			s->backup_note = xstrdup(v->str);
 	}
-	if ((v = ydoc_get(root, "restore")) == NULL || ydoc_is_null(v))
-		return;
-	if (v->type != YDOC_MAP) {
-		fields_err(c, v, "'restore' must be a map { backup: ID, "
-		    "requestedAt: TIME }");
-		return;
-	}
-	for (i = 0; i < v->n; i++)
-		if (strcmp(ydoc_key(v, i)->str, "backup") != 0 &&
-		    strcmp(ydoc_key(v, i)->str, "requestedAt") != 0)
-			fields_err(c, ydoc_key(v, i), "unknown key '%s' in "
-			    "'restore' (use backup and requestedAt)",
-			    ydoc_key(v, i)->str);
-	id = ydoc_get(v, "backup");
-	at = ydoc_get(v, "requestedAt");
-	if (!ydoc_is_scalar(id) || !state_backup_id_valid(id->str))
-		fields_err(c, id ? id : v, "'restore.backup' must be the id of "
-		    "a backup (see roost status NAME)");
-	else if (!ydoc_is_scalar(at) || !timestamp_ok(at->str))
-		fields_err(c, at ? at : v, "'restore.requestedAt' must be a "
-		    "time such as 2026-11-25T10:00:00Z");
-	else {
-		s->restore_id = xstrdup(id->str);
-		s->restore_at = xstrdup(at->str);
-	}
-}
-
-/*
- * A move between nodes: move: { from: NODE, requestedAt: TIME }, written
- * with the new node: (roost server move). The old node sends its data.
- */
-static void
-load_move(struct fields_ctx *c, struct state_server *s,
-    const struct ydoc_node *root)
-{
-	const struct ydoc_node	*v, *from, *at;
-	size_t			 i;
-
-	if ((v = ydoc_get(root, "move")) == NULL || ydoc_is_null(v))
-		return;
-	if (v->type != YDOC_MAP) {
-		fields_err(c, v, "'move' must be a map { from: NODE, "
-		    "requestedAt: TIME }");
-		return;
-	}
-	for (i = 0; i < v->n; i++)
-		if (strcmp(ydoc_key(v, i)->str, "from") != 0 &&
-		    strcmp(ydoc_key(v, i)->str, "requestedAt") != 0)
-			fields_err(c, ydoc_key(v, i), "unknown key '%s' in "
-			    "'move' (use from and requestedAt)",
-			    ydoc_key(v, i)->str);
-	from = ydoc_get(v, "from");
-	at = ydoc_get(v, "requestedAt");
-	if (!ydoc_is_scalar(from) || !state_name_valid(from->str))
-		fields_err(c, from ? from : v, "'move.from' must be the name "
-		    "of the node the server moves from");
-	else if (!ydoc_is_scalar(at) || !timestamp_ok(at->str))
-		fields_err(c, at ? at : v, "'move.requestedAt' must be a "
-		    "time such as 2026-11-25T10:00:00Z");
-	else {
-		s->move_from = xstrdup(from->str);
-		s->move_at = xstrdup(at->str);
-	}
+	load_request(c, root, &restore_request, &s->restore_id,
+	    &s->restore_at);
 }
 
 /* True for an SFTP user name. */
@@ -1518,7 +1512,7 @@ state_parse_server(struct state_server **out, const char *path,
 			s->reinstall_at = xstrdup(v->str);
 	}
 	load_requests(&c, s, root);
-	load_move(&c, s, root);
+	load_request(&c, root, &move_request, &s->move_from, &s->move_at);
 	load_backups(&c, ydoc_get(root, "backups"), &s->backups, "'backups'");
 	v = ydoc_get(root, "limits");
 	set_pos(s, STATE_POS_MEMORY, v && ydoc_get(v, "memory") ?

@@ -23,26 +23,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
-static void
-verr(struct state *st, struct state_server *srv, enum state_pos_field f,
-    const char *fmt, ...) __attribute__((__format__(printf, 4, 5)));
-
-static void
-verr(struct state *st, struct state_server *srv, enum state_pos_field f,
-    const char *fmt, ...)
-{
-	va_list	ap;
-	size_t	n = st->diags->n;
-
-	va_start(ap, fmt);
-	diags_vadd(st->diags, DIAG_ERROR, srv->path, srv->pos[f].line,
-	    srv->pos[f].col, fmt, ap);
-	va_end(ap);
-	srv->valid = 0;
-	if (srv->error == NULL)
-		srv->error = xstrdup(st->diags->v[n].msg);
-}
-
+/* An error at line:col of srv's file; the first one is srv's error. */
 static void
 verr_at(struct state *st, struct state_server *srv, int line, int col,
     const char *fmt, ...) __attribute__((__format__(printf, 5, 6)));
@@ -61,6 +42,11 @@ verr_at(struct state *st, struct state_server *srv, int line, int col,
 	if (srv->error == NULL)
 		srv->error = xstrdup(st->diags->v[n].msg);
 }
+
+/* An error at the position of srv's value f; see verr_at. */
+#define verr(st, srv, f, ...)						\
+	verr_at((st), (srv), (srv)->pos[f].line, (srv)->pos[f].col,	\
+	    __VA_ARGS__)
 
 /* A warning at a server's variable (the server stays valid). */
 static void

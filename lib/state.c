@@ -526,6 +526,15 @@ state_perms(const struct state *st, const struct state_server *srv,
 
 /* ---- writing a new server file ---- */
 
+/* Appends prefix, v double-quoted and a newline. */
+static void
+put_quoted(struct buf *out, const char *prefix, const char *v)
+{
+	buf_puts(out, prefix);
+	ywrite_quoted(out, v);
+	buf_putc(out, '\n');
+}
+
 /* Writes srv as a new server file in the canonical form. */
 void
 state_server_write(const struct state_server *srv, struct buf *out)
@@ -548,16 +557,10 @@ state_server_write(const struct state_server *srv, struct buf *out)
 	}
 	buf_addf(out, "\nstate: %s\n",
 	    srv->state == STATE_STOPPED ? "stopped" : "running");
-	if (srv->restarted_at != NULL) {
-		buf_puts(out, "restartedAt: ");
-		ywrite_quoted(out, srv->restarted_at);
-		buf_putc(out, '\n');
-	}
-	if (srv->reinstall_at != NULL) {
-		buf_puts(out, "reinstallAt: ");
-		ywrite_quoted(out, srv->reinstall_at);
-		buf_putc(out, '\n');
-	}
+	if (srv->restarted_at != NULL)
+		put_quoted(out, "restartedAt: ", srv->restarted_at);
+	if (srv->reinstall_at != NULL)
+		put_quoted(out, "reinstallAt: ", srv->reinstall_at);
 	buf_addf(out, "limits:\n  memory: %lld\n  swap: %lld\n  cpu: %lld\n"
 	    "  disk: %lld\n  io: %lld\n  pids: %lld\n",
 	    (long long)srv->limits.memory, (long long)srv->limits.swap,
@@ -576,9 +579,7 @@ state_server_write(const struct state_server *srv, struct buf *out)
 		for (i = 0; i < srv->nvars; i++) {
 			buf_puts(out, "  ");
 			ywrite_scalar(out, srv->vars[i].key);
-			buf_puts(out, ": ");
-			ywrite_quoted(out, srv->vars[i].value);
-			buf_putc(out, '\n');
+			put_quoted(out, ": ", srv->vars[i].value);
 		}
 	}
 	if (srv->nsftp > 0) {
@@ -589,18 +590,12 @@ state_server_write(const struct state_server *srv, struct buf *out)
 			buf_puts(out, "  - user: ");
 			ywrite_scalar(out, u->user);
 			buf_putc(out, '\n');
-			if (u->password != NULL) {
-				buf_puts(out, "    password: ");
-				ywrite_quoted(out, u->password);
-				buf_putc(out, '\n');
-			}
+			if (u->password != NULL)
+				put_quoted(out, "    password: ", u->password);
 			if (u->nkeys > 0) {
 				buf_puts(out, "    keys:\n");
-				for (j = 0; j < u->nkeys; j++) {
-					buf_puts(out, "      - ");
-					ywrite_quoted(out, u->keys[j]);
-					buf_putc(out, '\n');
-				}
+				for (j = 0; j < u->nkeys; j++)
+					put_quoted(out, "      - ", u->keys[j]);
 			}
 			buf_addf(out, "    permissions: [%s%s%s%s%s]\n",
 			    u->perms & SFTP_PERM_READ ? "read" : "",

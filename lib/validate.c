@@ -23,46 +23,40 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* An error at line:col of srv's file; the first one is srv's error. */
 static void
-verr_at(struct state *st, struct state_server *srv, int line, int col,
-    const char *fmt, ...) __attribute__((__format__(printf, 5, 6)));
+vdiag_at(struct state *st, struct state_server *srv, enum diag_level level,
+    int line, int col, const char *fmt, ...)
+    __attribute__((__format__(printf, 6, 7)));
 
+/*
+ * A problem at line:col of srv's file. An error makes srv invalid (the
+ * first one is srv's error); a warning leaves it valid.
+ */
 static void
-verr_at(struct state *st, struct state_server *srv, int line, int col,
-    const char *fmt, ...)
+vdiag_at(struct state *st, struct state_server *srv, enum diag_level level,
+    int line, int col, const char *fmt, ...)
 {
 	va_list	ap;
 	size_t	n = st->diags->n;
 
 	va_start(ap, fmt);
-	diags_vadd(st->diags, DIAG_ERROR, srv->path, line, col, fmt, ap);
+	diags_vadd(st->diags, level, srv->path, line, col, fmt, ap);
 	va_end(ap);
+	if (level != DIAG_ERROR)
+		return;
 	srv->valid = 0;
 	if (srv->error == NULL)
 		srv->error = xstrdup(st->diags->v[n].msg);
 }
 
-/* An error at the position of srv's value f; see verr_at. */
+#define verr_at(st, srv, line, col, ...)				\
+	vdiag_at((st), (srv), DIAG_ERROR, (line), (col), __VA_ARGS__)
+#define vwarn_at(st, srv, line, col, ...)				\
+	vdiag_at((st), (srv), DIAG_WARNING, (line), (col), __VA_ARGS__)
+/* An error at the position of srv's value f. */
 #define verr(st, srv, f, ...)						\
 	verr_at((st), (srv), (srv)->pos[f].line, (srv)->pos[f].col,	\
 	    __VA_ARGS__)
-
-/* A warning at a server's variable (the server stays valid). */
-static void
-vwarn_at(struct state *st, struct state_server *srv, int line, int col,
-    const char *fmt, ...) __attribute__((__format__(printf, 5, 6)));
-
-static void
-vwarn_at(struct state *st, struct state_server *srv, int line, int col,
-    const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	diags_vadd(st->diags, DIAG_WARNING, srv->path, line, col, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * A sealed value: it parses, the server's node is among its recipients,

@@ -74,22 +74,33 @@ state_perm_format(unsigned perms, struct buf *out)
 		}
 }
 
+/* True for 1 to max of [a-z0-9] and the characters of extra, no '-' first. */
+static int
+word_valid(const char *s, size_t max, const char *extra)
+{
+	size_t	i;
+
+	if (s == NULL || s[0] == '\0' || s[0] == '-')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i == max || !((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr(extra, s[i]) != NULL))
+			return 0;
+	return 1;
+}
+
 /* True for [a-z0-9][a-z0-9-]{0,30}. */
 int
 state_name_valid(const char *name)
 {
-	size_t	i;
+	return word_valid(name, 31, "-");
+}
 
-	if (name == NULL || name[0] == '\0' || name[0] == '-')
-		return 0;
-	for (i = 0; name[i] != '\0'; i++) {
-		if (i > 30)
-			return 0;
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-'))
-			return 0;
-	}
-	return 1;
+/* True for an SFTP user name: [a-z0-9_][a-z0-9_-]{0,31}. */
+int
+state_sftp_user_valid(const char *s)
+{
+	return word_valid(s, 32, "_-");
 }
 
 /* True for a Discord snowflake: 17 to 20 digits. */

@@ -424,6 +424,8 @@ int	state_backup_id_valid(const char *id);
 
 /* True when name is a valid server name ([a-z0-9][a-z0-9-]{0,30}). */
 int	state_name_valid(const char *name);
+/* True for an SFTP user name: [a-z0-9_][a-z0-9_-]{0,31}. */
+int	state_sftp_user_valid(const char *s);
 /* True when s is a Discord snowflake (17 to 20 digits, no leading zero). */
 int	state_snowflake_valid(const char *s);
 

@@ -1373,25 +1373,6 @@ load_requests(struct fields_ctx *c, struct state_server *s,
 	    &s->restore_at);
 }
 
-/* True for an SFTP user name. */
-int
-state_sftp_user_valid(const char *s)
-{
-	size_t	i;
-
-	if (s == NULL || s[0] == '\0' || s[0] == '-')
-		return 0;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i > 31)
-			return 0;
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		    s[i] == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 /* A server file's alerts: { enabled, mentionOwner }. */
 static const struct field server_alert_keys[] = {
 	{ "enabled", FIELD_BOOL, offsetof(struct state_server, alerts), 0, 0 },

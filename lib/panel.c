@@ -1574,18 +1574,6 @@ panel_server_history(struct panel *p, const char *name, size_t max,
 	return rc;
 }
 
-/* True when port lies in one of node n's ranges. */
-static int
-move_port_in(const struct state_node *n, int port)
-{
-	size_t	i;
-
-	for (i = 0; i < n->nports; i++)
-		if (port >= n->ports[i].lo && port <= n->ports[i].hi)
-			return 1;
-	return 0;
-}
-
 /*
  * The capacity check of a move: the servers of node nd plus srv within
  * its capacity (times its oversubscription). Returns 0 or an error.
@@ -1638,14 +1626,14 @@ move_port(const struct state *st, const struct state_node *nd,
 	int	lo;
 
 	for (i = 0; i < srv->nextra_ports; i++)
-		if (!move_port_in(nd, srv->extra_ports[i]) ||
+		if (!state_node_has_port(nd, srv->extra_ports[i]) ||
 		    port_used(st, nd->name, srv->extra_ports[i]))
 			return rerr_set(err, ROOST_EINVAL, "extra port %d of "
 			    "server '%s' is outside node '%s''s port ranges or "
 			    "taken there; change the server's ports first",
 			    srv->extra_ports[i], srv->name, nd->name);
 	*port = srv->port;
-	if (*port != 0 && move_port_in(nd, *port) &&
+	if (*port != 0 && state_node_has_port(nd, *port) &&
 	    !port_used(st, nd->name, *port))
 		return 0;
 	*port = 0;

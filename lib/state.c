@@ -152,6 +152,18 @@ state_node_find(const struct state *st, const char *name)
 	return NULL;
 }
 
+/* True when port lies in one of node n's ranges. */
+int
+state_node_has_port(const struct state_node *n, int port)
+{
+	size_t	i;
+
+	for (i = 0; i < n->nports; i++)
+		if (port >= n->ports[i].lo && port <= n->ports[i].hi)
+			return 1;
+	return 0;
+}
+
 /* The egg of a server, or NULL. */
 const struct egg *
 state_server_egg(const struct state *st, const struct state_server *srv)

@@ -376,6 +376,8 @@ void	state_free(struct state *st);
 struct state_server *state_server_find(const struct state *st,
 	    const char *name);
 struct state_node *state_node_find(const struct state *st, const char *name);
+/* True when port lies in one of node n's ranges. */
+int	state_node_has_port(const struct state_node *n, int port);
 /* The egg of a server, or NULL when it does not exist. */
 const struct egg *state_server_egg(const struct state *st,
 	    const struct state_server *srv);

@@ -174,17 +174,6 @@ apply_defaults(const struct state *st, struct state_server *srv)
 		state_schedules_copy(&srv->schedules, &st->conf.schedules);
 }
 
-static int
-port_in_node(const struct state_node *n, int port)
-{
-	size_t	i;
-
-	for (i = 0; i < n->nports; i++)
-		if (port >= n->ports[i].lo && port <= n->ports[i].hi)
-			return 1;
-	return 0;
-}
-
 /* Variables against the egg: known names, editable, the rules. */
 static void
 check_vars(struct state *st, struct state_server *srv, const struct egg *egg)
@@ -410,11 +399,11 @@ state_validate(struct state *st)
 		}
 		if (node == NULL)
 			continue;
-		if (srv->port != 0 && !port_in_node(node, srv->port))
+		if (srv->port != 0 && !state_node_has_port(node, srv->port))
 			verr(st, srv, STATE_POS_PORT, "port %d is outside "
 			    "node '%s''s port ranges", srv->port, node->name);
 		for (j = 0; j < srv->nextra_ports; j++)
-			if (!port_in_node(node, srv->extra_ports[j]))
+			if (!state_node_has_port(node, srv->extra_ports[j]))
 				verr(st, srv, STATE_POS_EXTRA, "extra port %d "
 				    "is outside node '%s''s port ranges",
 				    srv->extra_ports[j], node->name);

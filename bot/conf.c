@@ -349,8 +349,10 @@ bot_conf_free(struct bot_conf *c)
 
 	if (c == NULL)
 		return;
+	/* The strings of the tables, then those their functions read. */
+	fields_free(conf_keys, c);
+	fields_free(conf_repo_keys, c);
 	free(c->path);
-	free(c->token_file);
 	if (c->token != NULL) {
 		explicit_bzero(c->token, strlen(c->token));
 		free(c->token);
@@ -362,21 +364,11 @@ bot_conf_free(struct bot_conf *c)
 	strv_free(c->guilds, c->nguilds);
 	free(c->api_base);
 	free(c->gateway_url);
-	free(c->repo);
-	free(c->branch);
-	free(c->ssh_key);
-	free(c->repo_token_file);
-	free(c->host_key);
-	free(c->workdir);
 	free(c->hub_listen);
-	free(c->hub_tls_cert);
-	free(c->hub_tls_key);
 	for (i = 0; i < c->nhub_nodes; i++) {
 		free(c->hub_nodes[i].name);
 		free(c->hub_nodes[i].token_sha256);
 	}
 	free(c->hub_nodes);
-	free(c->committer_name);
-	free(c->committer_email);
 	free(c);
 }

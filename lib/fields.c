@@ -361,6 +361,19 @@ fields_fill(struct fields_ctx *c, const struct ydoc_node *map,
 	fill_map(c, map, fields, nf, obj, where, NULL);
 }
 
+/* Frees the strings the table read; see fields.h. */
+void
+fields_free(const struct field *fields, void *obj)
+{
+	const struct field	*f;
+
+	for (f = fields; f->name != NULL; f++)
+		if (f->type == FIELD_STR)
+			free(*(char **)((char *)obj + f->off));
+		else if (f->type == FIELD_MAP)
+			fields_free(f->sub, obj);
+}
+
 /* Reads a configuration file into obj; see fields.h. */
 int
 fields_load(const char *path, const struct field *fields, void *obj,

@@ -85,6 +85,12 @@ void	fields_fill_prefix(struct fields_ctx *c, const struct ydoc_node *map,
  */
 int	fields_load(const char *path, const struct field *fields, void *obj,
 	    struct diags *d, struct rerr *err);
+/*
+ * Frees the strings obj holds for the table fields (ending in NULL): its
+ * FIELD_STR entries and those of its FIELD_MAP tables. What FIELD_FUNC
+ * entries store is the caller's to free.
+ */
+void	fields_free(const struct field *fields, void *obj);
 /* Adds an error at n's position (the file's top when n is NULL). */
 void	fields_err(struct fields_ctx *c, const struct ydoc_node *n,
 	    const char *fmt, ...) __attribute__((__format__(printf, 3, 4)));

@@ -385,30 +385,11 @@ conf_free(struct conf *c)
 
 	if (c == NULL)
 		return;
+	fields_free(conf_keys, c);
 	free(c->path);
-	free(c->node);
-	free(c->repo);
-	free(c->branch);
-	free(c->ssh_key);
-	free(c->token_file);
-	free(c->data_dir);
-	free(c->docker_socket);
-	free(c->api);
-	free(c->hub_url);
-	free(c->hub_token_file);
-	free(c->hub_ca_file);
-	free(c->sftp_listen);
-	free(c->sftp_host_key);
-	free(c->network);
-	free(c->api_group);
 	for (i = 0; i < c->ntargets; i++) {
+		fields_free(conf_target_keys, &c->targets[i]);
 		free(c->targets[i].name);
-		free(c->targets[i].path);
-		free(c->targets[i].endpoint);
-		free(c->targets[i].bucket);
-		free(c->targets[i].region);
-		free(c->targets[i].prefix);
-		free(c->targets[i].access_key_file);
 	}
 	free(c->targets);
 	free(c);

@@ -43,8 +43,8 @@ static const struct field conf_hub_tls_keys[] = {
 };
 
 static const struct field conf_hub_keys[] = {
-	{ "listen",	FIELD_FUNC, OFF(hub_listen), 0, 0, 0, NULL,
-	    conf_hub_listen },
+	{ "listen",	FIELD_FUNC, OFF(hub_listen), 0, 0,
+	    FIELD_FREE, NULL, conf_hub_listen },
 	{ "nodes",	FIELD_FUNC, 0, 0, 0, 0, NULL, conf_hub_nodes },
 	{ "tls",	FIELD_MAP, 0, 0, 0, 0, conf_hub_tls_keys },
 	{ NULL }
@@ -60,13 +60,13 @@ static const struct field conf_committer_keys[] = {
 static const struct field conf_keys[] = {
 	{ "tokenFile",		FIELD_STR, OFF(token_file), 0, 0,
 	    FIELD_NONEMPTY },
-	{ "applicationId",	FIELD_FUNC, OFF(application_id), 0, 0, 0, NULL,
-	    conf_snowflake },
+	{ "applicationId",	FIELD_FUNC, OFF(application_id), 0, 0,
+	    FIELD_FREE, NULL, conf_snowflake },
 	{ "guilds",		FIELD_FUNC, 0, 0, 0, 0, NULL, conf_guilds },
-	{ "apiBase",		FIELD_FUNC, OFF(api_base), 0, 0, 0, NULL,
-	    conf_url },
-	{ "gatewayUrl",		FIELD_FUNC, OFF(gateway_url), 0, 0, 0, NULL,
-	    conf_url },
+	{ "apiBase",		FIELD_FUNC, OFF(api_base), 0, 0,
+	    FIELD_FREE, NULL, conf_url },
+	{ "gatewayUrl",		FIELD_FUNC, OFF(gateway_url), 0, 0,
+	    FIELD_FREE, NULL, conf_url },
 	{ "repo",		FIELD_FUNC, 0, 0, 0, 0, NULL, conf_repo },
 	{ "workdir",		FIELD_STR, OFF(workdir), 0, 0, FIELD_NONEMPTY },
 	{ "hub",		FIELD_MAP, 0, 0, 0, 0, conf_hub_keys },
@@ -76,12 +76,12 @@ static const struct field conf_keys[] = {
 	/* A duration; plain seconds as before. */
 	{ "refreshInterval",	FIELD_SECONDS, OFF(refresh_s), 1, 86400 },
 	{ "statusFollowMinutes", FIELD_INT, OFF(status_follow_min), 1, 1440 },
-	{ "auditChannel",	FIELD_FUNC, OFF(audit_channel), 0, 0, 0, NULL,
-	    conf_snowflake },
-	{ "deployChannel",	FIELD_FUNC, OFF(deploy_channel), 0, 0, 0, NULL,
-	    conf_snowflake },
-	{ "reviewChannel",	FIELD_FUNC, OFF(review_channel), 0, 0, 0, NULL,
-	    conf_snowflake },
+	{ "auditChannel",	FIELD_FUNC, OFF(audit_channel), 0, 0,
+	    FIELD_FREE, NULL, conf_snowflake },
+	{ "deployChannel",	FIELD_FUNC, OFF(deploy_channel), 0, 0,
+	    FIELD_FREE, NULL, conf_snowflake },
+	{ "reviewChannel",	FIELD_FUNC, OFF(review_channel), 0, 0,
+	    FIELD_FREE, NULL, conf_snowflake },
 	{ NULL }
 };
 
@@ -349,7 +349,6 @@ bot_conf_free(struct bot_conf *c)
 
 	if (c == NULL)
 		return;
-	/* The strings of the tables, then those their functions read. */
 	fields_free(conf_keys, c);
 	fields_free(conf_repo_keys, c);
 	free(c->path);
@@ -357,14 +356,7 @@ bot_conf_free(struct bot_conf *c)
 		explicit_bzero(c->token, strlen(c->token));
 		free(c->token);
 	}
-	free(c->application_id);
-	free(c->audit_channel);
-	free(c->deploy_channel);
-	free(c->review_channel);
 	strv_free(c->guilds, c->nguilds);
-	free(c->api_base);
-	free(c->gateway_url);
-	free(c->hub_listen);
 	for (i = 0; i < c->nhub_nodes; i++) {
 		free(c->hub_nodes[i].name);
 		free(c->hub_nodes[i].token_sha256);

@@ -368,7 +368,7 @@ fields_free(const struct field *fields, void *obj)
 	const struct field	*f;
 
 	for (f = fields; f->name != NULL; f++)
-		if (f->type == FIELD_STR)
+		if (f->type == FIELD_STR || (f->flags & FIELD_FREE))
 			free(*(char **)((char *)obj + f->off));
 		else if (f->type == FIELD_MAP)
 			fields_free(f->sub, obj);

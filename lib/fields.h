@@ -43,6 +43,7 @@ enum field_type {
 };
 
 #define FIELD_NONEMPTY	0x1	/* FIELD_STR: null or "" is an error */
+#define FIELD_FREE	0x2	/* FIELD_FUNC: fn stores a char * at off */
 
 /*
  * The function of a FIELD_FUNC entry: reads value v (never NULL) of key
@@ -87,8 +88,8 @@ int	fields_load(const char *path, const struct field *fields, void *obj,
 	    struct diags *d, struct rerr *err);
 /*
  * Frees the strings obj holds for the table fields (ending in NULL): its
- * FIELD_STR entries and those of its FIELD_MAP tables. What FIELD_FUNC
- * entries store is the caller's to free.
+ * FIELD_STR entries, its FIELD_FREE ones and those of its FIELD_MAP
+ * tables. What other FIELD_FUNC entries store is the caller's to free.
  */
 void	fields_free(const struct field *fields, void *obj);
 /* Adds an error at n's position (the file's top when n is NULL). */

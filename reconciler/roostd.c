@@ -193,6 +193,29 @@ metric_label(struct buf *b, const char *s)
 	}
 }
 
+/*
+ * The gauge name of each server's usage.key (where it is a number), with
+ * decimals digits after the point.
+ */
+static void
+metric_usage(struct buf *b, const cJSON *servers, const char *name,
+    const char *help, const char *key, int decimals)
+{
+	const cJSON	*s, *v;
+
+	buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	cJSON_ArrayForEach(s, servers) {
+		v = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(s, "usage"), key);
+		if (!cJSON_IsNumber(v))
+			continue;
+		buf_addf(b, "%s{server=\"", name);
+		metric_label(b, cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(s, "name")));
+		buf_addf(b, "\"} %.*f\n", decimals, v->valuedouble);
+	}
+}
+
 /* Renders the Prometheus metrics from the status document. */
 static void
 rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
@@ -201,7 +224,7 @@ rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
 	    "Installed", "InstallFailed", "Starting", "Running", "Stopping",
 	    "Stopped", "Crashed", "CrashLoop", "Invalid", "Failed",
 	    "Transferring" };
-	cJSON		*servers, *s, *v, *u;
+	cJSON		*servers, *s, *v;
 	const char	*rev = NULL;
 	size_t		 i;
 	int		 n;
@@ -251,30 +274,10 @@ rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
 	    "# TYPE roost_revision_info gauge\n");
 	buf_addf(b, "roost_revision_info{revision=\"%s\"} 1\n",
 	    rev != NULL ? rev : "");
-	buf_puts(b, "# HELP roost_server_cpu_percent CPU use of a server "
-	    "(100 = one core).\n# TYPE roost_server_cpu_percent gauge\n");
-	cJSON_ArrayForEach(s, servers) {
-		u = cJSON_GetObjectItemCaseSensitive(s, "usage");
-		v = cJSON_GetObjectItemCaseSensitive(u, "cpuPercent");
-		if (!cJSON_IsNumber(v))
-			continue;
-		buf_puts(b, "roost_server_cpu_percent{server=\"");
-		metric_label(b, cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(s, "name")));
-		buf_addf(b, "\"} %.2f\n", v->valuedouble);
-	}
-	buf_puts(b, "# HELP roost_server_memory_bytes Memory use of a "
-	    "server.\n# TYPE roost_server_memory_bytes gauge\n");
-	cJSON_ArrayForEach(s, servers) {
-		u = cJSON_GetObjectItemCaseSensitive(s, "usage");
-		v = cJSON_GetObjectItemCaseSensitive(u, "memoryBytes");
-		if (!cJSON_IsNumber(v))
-			continue;
-		buf_puts(b, "roost_server_memory_bytes{server=\"");
-		metric_label(b, cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(s, "name")));
-		buf_addf(b, "\"} %.0f\n", v->valuedouble);
-	}
+	metric_usage(b, servers, "roost_server_cpu_percent", "CPU use of a "
+	    "server (100 = one core).", "cpuPercent", 2);
+	metric_usage(b, servers, "roost_server_memory_bytes", "Memory use of "
+	    "a server.", "memoryBytes", 0);
 }
 
 /* Publishes the current status to the API and the hub. */

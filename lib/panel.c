@@ -116,6 +116,22 @@ panel_gitstore(struct panel *p)
 	return p->gs;
 }
 
+/* Reads a file at a revision; see panel_int.h. */
+int
+panel_read_at(struct panel *p, const char *rev, const char *path,
+    struct buf *out, int *has, struct rerr *err)
+{
+	int	rc;
+
+	*has = 0;
+	rc = gitstore_read_file(p->gs, rev, path, out, NULL, err);
+	if (rc == ROOST_ENOTFOUND)
+		return 0;
+	if (rc == 0)
+		*has = 1;
+	return rc;
+}
+
 /* The branch edits go to (borrowed). */
 const char *
 panel_branch(const struct panel *p)

@@ -239,6 +239,21 @@ list_too_long(struct fields_ctx *c, const struct ydoc_node *n, const char *what,
 	return 1;
 }
 
+/*
+ * Refuses n when it is not a list ("'name' must be a list of shape") or
+ * holds more than max items (what names them).
+ */
+static int
+list_bad(struct fields_ctx *c, const struct ydoc_node *n, const char *name,
+    const char *shape, const char *what, size_t max)
+{
+	if (n->type != YDOC_SEQ) {
+		fields_err(c, n, "'%s' must be a list of %s", name, shape);
+		return 1;
+	}
+	return list_too_long(c, n, what, max);
+}
+
 /* Checks apiVersion and kind; both optional, but right when present. */
 static void
 check_header(struct fields_ctx *c, const struct ydoc_node *root, const char *kind)
@@ -367,13 +382,9 @@ load_strlist(struct fields_ctx *c, const struct ydoc_node *n,
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
-	if (n->type != YDOC_SEQ) {
-		fields_err(c, n, "'%s' must be a list of %s", name, lines ?
-		    "console lines" : "patterns such as \"*.log\"");
-		return;
-	}
-	if (list_too_long(c, n, lines ? "console lines" : "ignore patterns",
-	    max))
+	if (list_bad(c, n, name, lines ? "console lines" :
+	    "patterns such as \"*.log\"", lines ? "console lines" :
+	    "ignore patterns", max))
 		return;
 	*set = 1;
 	for (i = 0; i < n->n; i++) {
@@ -974,11 +985,8 @@ load_ports(struct fields_ctx *c, struct state_server *s,
 	}
 	if ((v = ydoc_get(n, "extra")) != NULL && !ydoc_is_null(v)) {
 		set_pos(s, STATE_POS_EXTRA, v);
-		if (v->type != YDOC_SEQ) {
-			fields_err(c, v, "'ports.extra' must be a list of ports");
-			return;
-		}
-		if (list_too_long(c, v, "extra ports", STATE_MAX_EXTRA_PORTS))
+		if (list_bad(c, v, "ports.extra", "ports", "extra ports",
+		    STATE_MAX_EXTRA_PORTS))
 			return;
 		for (i = 0; i < v->n; i++) {
 			int p;
@@ -1130,12 +1138,8 @@ load_sftp(struct fields_ctx *c, struct state_server *s, const struct ydoc_node *
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
-	if (n->type != YDOC_SEQ) {
-		fields_err(c, n, "'sftp' must be a list of { user, password, keys, "
-		    "permissions }");
-		return;
-	}
-	if (list_too_long(c, n, "sftp users", STATE_MAX_SFTP))
+	if (list_bad(c, n, "sftp", "{ user, password, keys, permissions }",
+	    "sftp users", STATE_MAX_SFTP))
 		return;
 	for (i = 0; i < n->n; i++) {
 		const struct ydoc_node *it = ydoc_item(n, i), *v;
@@ -1230,11 +1234,8 @@ load_members(struct fields_ctx *c, struct state_server *s,
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
-	if (n->type != YDOC_SEQ) {
-		fields_err(c, n, "'members' must be a list of { id, permissions }");
-		return;
-	}
-	if (list_too_long(c, n, "members", STATE_MAX_MEMBERS))
+	if (list_bad(c, n, "members", "{ id, permissions }", "members",
+	    STATE_MAX_MEMBERS))
 		return;
 	for (i = 0; i < n->n; i++) {
 		const struct ydoc_node *it = ydoc_item(n, i), *id;

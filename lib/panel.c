@@ -855,13 +855,10 @@ panel_server_set(struct panel *p, const struct panel_req *req,
     const char *name, const char *const *kv, size_t nkv,
     struct panel_result *res, struct rerr *err)
 {
-	struct set_arg		a = { kv, nkv, 0 };
-	struct panel_edit	e = { "server set", name, 1, edit_set, &a };
-
 	if (nkv == 0)
 		return rerr_set(err, ROOST_EINVAL, "nothing to set; give "
 		    "KEY=VALUE items such as memory=4096");
-	return panel_apply(p, req, &e, res, err);
+	return panel_set_apply(p, req, name, kv, nkv, 0, NULL, NULL, res, err);
 }
 
 /* Sets variables of a server from KEY=VALUE items (variables.KEY only). */
@@ -870,13 +867,10 @@ panel_server_set_vars(struct panel *p, const struct panel_req *req,
     const char *name, const char *const *kv, size_t nkv,
     struct panel_result *res, struct rerr *err)
 {
-	struct set_arg		a = { kv, nkv, 1 };
-	struct panel_edit	e = { "server vars", name, 1, edit_set, &a };
-
 	if (nkv == 0)
 		return rerr_set(err, ROOST_EINVAL, "nothing to set; give "
 		    "variables as KEY=VALUE");
-	return panel_apply(p, req, &e, res, err);
+	return panel_set_apply(p, req, name, kv, nkv, 1, NULL, NULL, res, err);
 }
 
 /* The current UTC time as RFC 3339, as restartedAt is written. */

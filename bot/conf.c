@@ -43,8 +43,8 @@ static const struct field conf_hub_tls_keys[] = {
 };
 
 static const struct field conf_hub_keys[] = {
-	{ "listen",	FIELD_FUNC, OFF(hub_listen), 0, 0, 0, NULL,
-	    conf_hub_listen },
+	{ "listen",	FIELD_FUNC, OFF(hub_listen), 0, 0,
+	    FIELD_FREE, NULL, conf_hub_listen },
 	{ "nodes",	FIELD_FUNC, 0, 0, 0, 0, NULL, conf_hub_nodes },
 	{ "tls",	FIELD_MAP, 0, 0, 0, 0, conf_hub_tls_keys },
 	{ NULL }
@@ -60,13 +60,13 @@ static const struct field conf_committer_keys[] = {
 static const struct field conf_keys[] = {
 	{ "tokenFile",		FIELD_STR, OFF(token_file), 0, 0,
 	    FIELD_NONEMPTY },
-	{ "applicationId",	FIELD_FUNC, OFF(application_id), 0, 0, 0, NULL,
-	    conf_snowflake },
+	{ "applicationId",	FIELD_FUNC, OFF(application_id), 0, 0,
+	    FIELD_FREE, NULL, conf_snowflake },
 	{ "guilds",		FIELD_FUNC, 0, 0, 0, 0, NULL, conf_guilds },
-	{ "apiBase",		FIELD_FUNC, OFF(api_base), 0, 0, 0, NULL,
-	    conf_url },
-	{ "gatewayUrl",		FIELD_FUNC, OFF(gateway_url), 0, 0, 0, NULL,
-	    conf_url },
+	{ "apiBase",		FIELD_FUNC, OFF(api_base), 0, 0,
+	    FIELD_FREE, NULL, conf_url },
+	{ "gatewayUrl",		FIELD_FUNC, OFF(gateway_url), 0, 0,
+	    FIELD_FREE, NULL, conf_url },
 	{ "repo",		FIELD_FUNC, 0, 0, 0, 0, NULL, conf_repo },
 	{ "workdir",		FIELD_STR, OFF(workdir), 0, 0, FIELD_NONEMPTY },
 	{ "hub",		FIELD_MAP, 0, 0, 0, 0, conf_hub_keys },
@@ -76,12 +76,12 @@ static const struct field conf_keys[] = {
 	/* A duration; plain seconds as before. */
 	{ "refreshInterval",	FIELD_SECONDS, OFF(refresh_s), 1, 86400 },
 	{ "statusFollowMinutes", FIELD_INT, OFF(status_follow_min), 1, 1440 },
-	{ "auditChannel",	FIELD_FUNC, OFF(audit_channel), 0, 0, 0, NULL,
-	    conf_snowflake },
-	{ "deployChannel",	FIELD_FUNC, OFF(deploy_channel), 0, 0, 0, NULL,
-	    conf_snowflake },
-	{ "reviewChannel",	FIELD_FUNC, OFF(review_channel), 0, 0, 0, NULL,
-	    conf_snowflake },
+	{ "auditChannel",	FIELD_FUNC, OFF(audit_channel), 0, 0,
+	    FIELD_FREE, NULL, conf_snowflake },
+	{ "deployChannel",	FIELD_FUNC, OFF(deploy_channel), 0, 0,
+	    FIELD_FREE, NULL, conf_snowflake },
+	{ "reviewChannel",	FIELD_FUNC, OFF(review_channel), 0, 0,
+	    FIELD_FREE, NULL, conf_snowflake },
 	{ NULL }
 };
 
@@ -291,37 +291,21 @@ int
 bot_conf_load(struct bot_conf **out, const char *path, int read_token,
     struct diags *d, struct rerr *err)
 {
-	struct buf		 b;
-	struct ydoc		*doc = NULL;
 	struct bot_conf		*c;
 	size_t			 before = d->nerrors;
 	int			 rc;
 
 	*out = NULL;
-	buf_init(&b, 1 << 20);
-	if ((rc = util_read_file(path, &b, err)) != 0) {
-		buf_dispose(&b);
-		return rc;
-	}
-	rc = ydoc_parse(&doc, path, buf_str(&b), b.len, d);
-	buf_dispose(&b);
-	if (rc != 0)
-		return ROOST_EINVAL;
 	c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
 	c->workers = 4;
 	c->ackers = 32;
 	c->refresh_s = 30;
 	c->status_follow_min = 60;
-	if (doc->root == NULL || doc->root->type != YDOC_MAP)
-		diags_add(d, path, 1, 1, "the configuration must be a map of "
-		    "keys");
-	else {
-		struct fields_ctx fc = { path, d, 0 };
-
-		fields_fill(&fc, doc->root, conf_keys, SIZE_MAX, c, NULL);
+	if ((rc = fields_load(path, conf_keys, c, d, err)) != 0) {
+		bot_conf_free(c);
+		return rc;
 	}
-	ydoc_free(doc);
 	if (c->api_base == NULL)
 		c->api_base = xstrdup("https://discord.com/api/v10");
 	if (c->token_file == NULL)
@@ -365,34 +349,18 @@ bot_conf_free(struct bot_conf *c)
 
 	if (c == NULL)
 		return;
+	fields_free(conf_keys, c);
+	fields_free(conf_repo_keys, c);
 	free(c->path);
-	free(c->token_file);
 	if (c->token != NULL) {
 		explicit_bzero(c->token, strlen(c->token));
 		free(c->token);
 	}
-	free(c->application_id);
-	free(c->audit_channel);
-	free(c->deploy_channel);
-	free(c->review_channel);
 	strv_free(c->guilds, c->nguilds);
-	free(c->api_base);
-	free(c->gateway_url);
-	free(c->repo);
-	free(c->branch);
-	free(c->ssh_key);
-	free(c->repo_token_file);
-	free(c->host_key);
-	free(c->workdir);
-	free(c->hub_listen);
-	free(c->hub_tls_cert);
-	free(c->hub_tls_key);
 	for (i = 0; i < c->nhub_nodes; i++) {
 		free(c->hub_nodes[i].name);
 		free(c->hub_nodes[i].token_sha256);
 	}
 	free(c->hub_nodes);
-	free(c->committer_name);
-	free(c->committer_email);
 	free(c);
 }

@@ -4,25 +4,14 @@
  */
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
-#include <unistd.h>
 
+#include "daemon.h"
 #include "diag.h"
 #include "log.h"
 #include "rerr.h"
 
 #include "bot.h"
-
-static void
-usage(void)
-{
-	extern char	*__progname;
-
-	fprintf(stderr, "usage: %s -f file [-dnv]\n", __progname);
-	exit(2);
-}
 
 static void
 on_signal(int sig)
@@ -37,34 +26,13 @@ main(int argc, char *argv[])
 	struct diags		 d;
 	struct rerr		 err;
 	struct sigaction	 sa;
-	const char		*file = NULL;
-	int			 ch, debug = 0, check = 0, verbose = 0, rc;
+	struct daemon_opts	 o;
+	int			 rc;
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
-		switch (ch) {
-		case 'd':
-			debug = 1;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (file == NULL || optind != argc)
-		usage();
-	log_init(debug || check, LOG_DAEMON);
-	log_setverbose(verbose + 1);
+	daemon_opts(&o, argc, argv, "", "-f file [-dnv]");
 	diags_init(&d);
 	rerr_init(&err);
-	rc = bot_conf_load(&conf, file, 1, &d, &err);
+	rc = bot_conf_load(&conf, o.file, 1, &d, &err);
 	if (rc != 0) {
 		if (d.n > 0)
 			diags_print(&d, stderr);
@@ -74,7 +42,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	diags_dispose(&d);
-	if (check) {
+	if (o.check) {
 		printf("configuration OK\n");
 		bot_conf_free(conf);
 		return 0;

@@ -788,6 +788,18 @@ egg_add_image(struct egg *egg, const char *label, const char *ref)
 	egg->nimages++;
 }
 
+/* Adds each scalar of list n as an image labelled with its own ref. */
+static void
+egg_add_images(struct egg *egg, const struct ydoc_node *n)
+{
+	size_t	i;
+
+	for (i = 0; i < n->n; i++)
+		if (ydoc_is_scalar(ydoc_item(n, i)))
+			egg_add_image(egg, ydoc_item(n, i)->str,
+			    ydoc_item(n, i)->str);
+}
+
 static void
 egg_add_startup(struct egg *egg, const char *label, const char *cmd)
 {
@@ -824,20 +836,12 @@ egg_load_upstream(struct egg_ctx *c, const struct ydoc_node *root)
 				    ydoc_val(n, i)->len > 0)
 					egg_add_image(egg, ydoc_key(n, i)->str,
 					    ydoc_val(n, i)->str);
-		} else if (n->type == YDOC_SEQ) {
-			for (i = 0; i < n->n; i++)
-				if (ydoc_is_scalar(ydoc_item(n, i)))
-					egg_add_image(egg,
-					    ydoc_item(n, i)->str,
-					    ydoc_item(n, i)->str);
-		}
+		} else if (n->type == YDOC_SEQ)
+			egg_add_images(egg, n);
 	} else if ((n = ydoc_get(root, "images")) != NULL &&
-	    n->type == YDOC_SEQ) {
-		for (i = 0; i < n->n; i++)
-			if (ydoc_is_scalar(ydoc_item(n, i)))
-				egg_add_image(egg, ydoc_item(n, i)->str,
-				    ydoc_item(n, i)->str);
-	} else if ((n = ydoc_get(root, "image")) != NULL &&
+	    n->type == YDOC_SEQ)
+		egg_add_images(egg, n);
+	else if ((n = ydoc_get(root, "image")) != NULL &&
 	    ydoc_is_scalar(n) && n->len > 0 &&
 	    strncmp(n->str, "data:", 5) != 0)
 		egg_add_image(egg, n->str, n->str);

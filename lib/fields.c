@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "fields.h"
+#include "rerr.h"
 #include "util.h"
 #include "xmalloc.h"
 #include "ydoc.h"
@@ -304,19 +306,20 @@ fill_one(struct fields_ctx *c, const struct field *f, const char *name,
 	}
 }
 
-/* Fills obj from map, naming keys prefix.key; see fields.h. */
-void
-fields_fill_prefix(struct fields_ctx *c, const struct ydoc_node *map,
-    const struct field *fields, size_t nf, void *obj, const char *prefix)
+/*
+ * Fills obj from map: unknown keys are reported "in where" (when not NULL),
+ * known ones named prefix.key (key alone when prefix is NULL).
+ */
+static void
+fill_map(struct fields_ctx *c, const struct ydoc_node *map,
+    const struct field *fields, size_t nf, void *obj, const char *where,
+    const char *prefix)
 {
-	char	*where = NULL, *name;
+	char	*name;
 	size_t	 i, j;
 
-	if (prefix != NULL)
-		xasprintf(&where, "'%s'", prefix);
 	for (i = 0; i < map->n; i++) {
 		const struct ydoc_node *k = ydoc_key(map, i);
-		const struct ydoc_node *v = ydoc_val(map, i);
 		const struct field *f = NULL;
 
 		for (j = 0; j < nf && fields[j].name != NULL; j++)
@@ -332,9 +335,21 @@ fields_fill_prefix(struct fields_ctx *c, const struct ydoc_node *map,
 			xasprintf(&name, "%s.%s", prefix, f->name);
 		else
 			name = xstrdup(f->name);
-		fill_one(c, f, name, v, obj);
+		fill_one(c, f, name, ydoc_val(map, i), obj);
 		free(name);
 	}
+}
+
+/* Fills obj from map, naming keys prefix.key; see fields.h. */
+void
+fields_fill_prefix(struct fields_ctx *c, const struct ydoc_node *map,
+    const struct field *fields, size_t nf, void *obj, const char *prefix)
+{
+	char	*where = NULL;
+
+	if (prefix != NULL)
+		xasprintf(&where, "'%s'", prefix);
+	fill_map(c, map, fields, nf, obj, where, prefix);
 	free(where);
 }
 
@@ -343,20 +358,49 @@ void
 fields_fill(struct fields_ctx *c, const struct ydoc_node *map,
     const struct field *fields, size_t nf, void *obj, const char *where)
 {
-	size_t	i, j;
+	fill_map(c, map, fields, nf, obj, where, NULL);
+}
 
-	for (i = 0; i < map->n; i++) {
-		const struct ydoc_node *k = ydoc_key(map, i);
-		const struct field *f = NULL;
+/* Frees the strings the table read; see fields.h. */
+void
+fields_free(const struct field *fields, void *obj)
+{
+	const struct field	*f;
 
-		for (j = 0; j < nf && fields[j].name != NULL; j++)
-			if (strcmp(fields[j].name, k->str) == 0) {
-				f = &fields[j];
-				break;
-			}
-		if (f == NULL)
-			fields_unknown(c, k, where, fields, nf, NULL);
-		else
-			fill_one(c, f, f->name, ydoc_val(map, i), obj);
+	for (f = fields; f->name != NULL; f++)
+		if (f->type == FIELD_STR || (f->flags & FIELD_FREE))
+			free(*(char **)((char *)obj + f->off));
+		else if (f->type == FIELD_MAP)
+			fields_free(f->sub, obj);
+}
+
+/* Reads a configuration file into obj; see fields.h. */
+int
+fields_load(const char *path, const struct field *fields, void *obj,
+    struct diags *d, struct rerr *err)
+{
+	struct buf	 b;
+	struct ydoc	*doc = NULL;
+	int		 rc;
+
+	buf_init(&b, 1 << 20);
+	if ((rc = util_read_file(path, &b, err)) != 0) {
+		buf_dispose(&b);
+		return rc;
 	}
+	rc = ydoc_parse(&doc, path, buf_str(&b), b.len, d);
+	buf_dispose(&b);
+	if (rc != 0)
+		return ROOST_EINVAL;
+	if (doc->root == NULL || doc->root->type != YDOC_MAP)
+		diags_add(d, path, doc->root ? doc->root->line : 1,
+		    doc->root ? doc->root->col : 1,
+		    "the configuration must be a map of keys");
+	else {
+		struct fields_ctx fc = { path, d, 0 };
+
+		fields_fill(&fc, doc->root, fields, SIZE_MAX, obj, NULL);
+	}
+	ydoc_free(doc);
+	return 0;
 }

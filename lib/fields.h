@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct diags;
+struct rerr;
 struct ydoc_node;
 struct field;
 
@@ -42,6 +43,7 @@ enum field_type {
 };
 
 #define FIELD_NONEMPTY	0x1	/* FIELD_STR: null or "" is an error */
+#define FIELD_FREE	0x2	/* FIELD_FUNC: fn stores a char * at off */
 
 /*
  * The function of a FIELD_FUNC entry: reads value v (never NULL) of key
@@ -75,6 +77,21 @@ void	fields_fill(struct fields_ctx *c, const struct ydoc_node *map,
 void	fields_fill_prefix(struct fields_ctx *c, const struct ydoc_node *map,
 	    const struct field *fields, size_t nf, void *obj,
 	    const char *prefix);
+/*
+ * Reads the YAML file at path and fills obj from its top map with the
+ * table fields (ending in NULL), as fields_fill does; the caller then checks
+ * what is required. 0 when the file parsed (any problem with its keys, or a
+ * top that is not a map, is in d); ROOST_EINVAL when it does not parse
+ * (reported in d); what util_read_file returns when it cannot be read (err).
+ */
+int	fields_load(const char *path, const struct field *fields, void *obj,
+	    struct diags *d, struct rerr *err);
+/*
+ * Frees the strings obj holds for the table fields (ending in NULL): its
+ * FIELD_STR entries, its FIELD_FREE ones and those of its FIELD_MAP
+ * tables. What other FIELD_FUNC entries store is the caller's to free.
+ */
+void	fields_free(const struct field *fields, void *obj);
 /* Adds an error at n's position (the file's top when n is NULL). */
 void	fields_err(struct fields_ctx *c, const struct ydoc_node *n,
 	    const char *fmt, ...) __attribute__((__format__(printf, 3, 4)));

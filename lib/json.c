@@ -112,15 +112,22 @@ json_get(const cJSON *obj, const char *path)
 	return obj;
 }
 
+/*
+ * The value at path, which must pass is() (what says what it must be): 0,
+ * ROOST_ENOTFOUND when it is missing or null, ROOST_EINVAL when it fails.
+ */
 static int
-json_lookup(const cJSON *obj, const char *path, const cJSON **out,
-    struct rerr *err)
+json_lookup(const cJSON *obj, const char *path, cJSON_bool (*is)(const cJSON *),
+    const char *what, const cJSON **out, struct rerr *err)
 {
 	const cJSON	*j = json_get(obj, path);
 
 	if (j == NULL || cJSON_IsNull(j))
 		return rerr_set(err, ROOST_ENOTFOUND, "\"%s\" is missing",
 		    path);
+	if (!is(j))
+		return rerr_set(err, ROOST_EINVAL, "\"%s\" must be %s", path,
+		    what);
 	*out = j;
 	return 0;
 }
@@ -133,11 +140,9 @@ json_get_str(const cJSON *obj, const char *path, const char **out,
 	const cJSON	*j = NULL;
 	int		 rc;
 
-	if ((rc = json_lookup(obj, path, &j, err)) != 0)
+	if ((rc = json_lookup(obj, path, cJSON_IsString, "a string", &j,
+	    err)) != 0)
 		return rc;
-	if (!cJSON_IsString(j))
-		return rerr_set(err, ROOST_EINVAL, "\"%s\" must be a string",
-		    path);
 	*out = j->valuestring;
 	return 0;
 }
@@ -150,11 +155,9 @@ json_get_double(const cJSON *obj, const char *path, double *out,
 	const cJSON	*j = NULL;
 	int		 rc;
 
-	if ((rc = json_lookup(obj, path, &j, err)) != 0)
+	if ((rc = json_lookup(obj, path, cJSON_IsNumber, "a number", &j,
+	    err)) != 0)
 		return rc;
-	if (!cJSON_IsNumber(j))
-		return rerr_set(err, ROOST_EINVAL, "\"%s\" must be a number",
-		    path);
 	*out = j->valuedouble;
 	return 0;
 }
@@ -201,11 +204,9 @@ json_get_bool(const cJSON *obj, const char *path, int *out,
 	const cJSON	*j = NULL;
 	int		 rc;
 
-	if ((rc = json_lookup(obj, path, &j, err)) != 0)
+	if ((rc = json_lookup(obj, path, cJSON_IsBool, "true or false", &j,
+	    err)) != 0)
 		return rc;
-	if (!cJSON_IsBool(j))
-		return rerr_set(err, ROOST_EINVAL, "\"%s\" must be true or "
-		    "false", path);
 	*out = cJSON_IsTrue(j);
 	return 0;
 }

@@ -18,6 +18,8 @@ static const char	*log_procname;
 
 static void	vlog(int, const char *, va_list)
 		    __attribute__((__format__(printf, 2, 0)));
+static void	logit(int, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
 
 /*
  * Sets the destination: debug != 0 logs to stderr, otherwise to syslog
@@ -74,6 +76,18 @@ vlog(int pri, const char *fmt, va_list ap)
 	errno = saved_errno;
 }
 
+/* vlog with arguments. */
+static void
+logit(int pri, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap);
+	va_end(ap);
+}
+
+/* Logs the message (strerror alone when fmt is NULL), then ": strerror". */
 static void
 log_errno(int pri, const char *fmt, va_list ap)
 {
@@ -87,16 +101,8 @@ log_errno(int pri, const char *fmt, va_list ap)
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ": %s",
 		    strerror(saved_errno));
 	}
-	if (log_debug_mode) {
-		flockfile(stderr);
-		if (log_procname != NULL)
-			fprintf(stderr, "%s: ", log_procname);
-		fprintf(stderr, "%s\n", msg);
-		fflush(stderr);
-		funlockfile(stderr);
-	} else
-		syslog(pri, "%s", msg);
 	errno = saved_errno;
+	logit(pri, "%s", msg);
 }
 
 /* Logs a warning followed by ": strerror(errno)". */

@@ -116,6 +116,22 @@ panel_gitstore(struct panel *p)
 	return p->gs;
 }
 
+/* Reads a file at a revision; see panel_int.h. */
+int
+panel_read_at(struct panel *p, const char *rev, const char *path,
+    struct buf *out, int *has, struct rerr *err)
+{
+	int	rc;
+
+	*has = 0;
+	rc = gitstore_read_file(p->gs, rev, path, out, NULL, err);
+	if (rc == ROOST_ENOTFOUND)
+		return 0;
+	if (rc == 0)
+		*has = 1;
+	return rc;
+}
+
 /* The branch edits go to (borrowed). */
 const char *
 panel_branch(const struct panel *p)
@@ -839,13 +855,10 @@ panel_server_set(struct panel *p, const struct panel_req *req,
     const char *name, const char *const *kv, size_t nkv,
     struct panel_result *res, struct rerr *err)
 {
-	struct set_arg		a = { kv, nkv, 0 };
-	struct panel_edit	e = { "server set", name, 1, edit_set, &a };
-
 	if (nkv == 0)
 		return rerr_set(err, ROOST_EINVAL, "nothing to set; give "
 		    "KEY=VALUE items such as memory=4096");
-	return panel_apply(p, req, &e, res, err);
+	return panel_set_apply(p, req, name, kv, nkv, 0, NULL, NULL, res, err);
 }
 
 /* Sets variables of a server from KEY=VALUE items (variables.KEY only). */
@@ -854,13 +867,10 @@ panel_server_set_vars(struct panel *p, const struct panel_req *req,
     const char *name, const char *const *kv, size_t nkv,
     struct panel_result *res, struct rerr *err)
 {
-	struct set_arg		a = { kv, nkv, 1 };
-	struct panel_edit	e = { "server vars", name, 1, edit_set, &a };
-
 	if (nkv == 0)
 		return rerr_set(err, ROOST_EINVAL, "nothing to set; give "
 		    "variables as KEY=VALUE");
-	return panel_apply(p, req, &e, res, err);
+	return panel_set_apply(p, req, name, kv, nkv, 1, NULL, NULL, res, err);
 }
 
 /* The current UTC time as RFC 3339, as restartedAt is written. */
@@ -1574,18 +1584,6 @@ panel_server_history(struct panel *p, const char *name, size_t max,
 	return rc;
 }
 
-/* True when port lies in one of node n's ranges. */
-static int
-move_port_in(const struct state_node *n, int port)
-{
-	size_t	i;
-
-	for (i = 0; i < n->nports; i++)
-		if (port >= n->ports[i].lo && port <= n->ports[i].hi)
-			return 1;
-	return 0;
-}
-
 /*
  * The capacity check of a move: the servers of node nd plus srv within
  * its capacity (times its oversubscription). Returns 0 or an error.
@@ -1638,14 +1636,14 @@ move_port(const struct state *st, const struct state_node *nd,
 	int	lo;
 
 	for (i = 0; i < srv->nextra_ports; i++)
-		if (!move_port_in(nd, srv->extra_ports[i]) ||
+		if (!state_node_has_port(nd, srv->extra_ports[i]) ||
 		    port_used(st, nd->name, srv->extra_ports[i]))
 			return rerr_set(err, ROOST_EINVAL, "extra port %d of "
 			    "server '%s' is outside node '%s''s port ranges or "
 			    "taken there; change the server's ports first",
 			    srv->extra_ports[i], srv->name, nd->name);
 	*port = srv->port;
-	if (*port != 0 && move_port_in(nd, *port) &&
+	if (*port != 0 && state_node_has_port(nd, *port) &&
 	    !port_used(st, nd->name, *port))
 		return 0;
 	*port = 0;

@@ -69,6 +69,13 @@ int	panel_base(struct panel *p, char base[GITSTORE_IDLEN],
 	    char local[GITSTORE_IDLEN], struct rerr *err);
 
 /*
+ * Reads path at rev into out; *has says whether it is there (a missing
+ * file is no error). Returns 0 or an error.
+ */
+int	panel_read_at(struct panel *p, const char *rev, const char *path,
+	    struct buf *out, int *has, struct rerr *err);
+
+/*
  * Runs edit e on the branch tip under the writer lock, validates,
  * commits as req->author, pushes, moves the branch; retries on a moved
  * branch. Returns 0 or an error (ROOST_EINVAL: see res->diags).

@@ -141,14 +141,9 @@ file_at(struct panel *p, const char *rev, const char *name, struct buf *out,
 	char	*path;
 	int	 rc;
 
-	*has = 0;
 	xasprintf(&path, "servers/%s.yaml", name);
-	rc = gitstore_read_file(p->gs, rev, path, out, NULL, err);
+	rc = panel_read_at(p, rev, path, out, has, err);
 	free(path);
-	if (rc == ROOST_ENOTFOUND)
-		return 0;
-	if (rc == 0)
-		*has = 1;
 	return rc;
 }
 

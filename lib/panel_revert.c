@@ -38,22 +38,6 @@ rev_file_dispose(struct rev_file *f)
 	buf_dispose(&f->before);
 }
 
-/* Reads path at rev into out; *has says whether it is there. */
-static int
-read_at(struct panel *p, const char *rev, const char *path, struct buf *out,
-    int *has, struct rerr *err)
-{
-	int	rc;
-
-	*has = 0;
-	rc = gitstore_read_file(panel_gitstore(p), rev, path, out, NULL, err);
-	if (rc == ROOST_ENOTFOUND)
-		return 0;
-	if (rc == 0)
-		*has = 1;
-	return rc;
-}
-
 /*
  * Resolves rev and reads the server's file there and in its parent; with
  * must_touch, rev must be a commit that changed the file.
@@ -85,7 +69,7 @@ rev_file_load(struct panel *p, const char *name, const char *rev,
 		return rerr_set(err, ROOST_ENOTFOUND, "no commit '%s' in the "
 		    "state repository", rev);
 	xasprintf(&path, "servers/%s.yaml", name);
-	if ((rc = read_at(p, f->id, path, &f->at, &f->has_at, err)) != 0)
+	if ((rc = panel_read_at(p, f->id, path, &f->at, &f->has_at, err)) != 0)
 		goto out;
 	/* a root commit has no parent: nothing before it */
 	xasprintf(&parent, "%s^", f->id);
@@ -93,7 +77,8 @@ rev_file_load(struct panel *p, const char *name, const char *rev,
 	rc = gitstore_resolve(panel_gitstore(p), parent, pid, &e2);
 	free(parent);
 	if (rc == 0)
-		rc = read_at(p, pid, path, &f->before, &f->has_before, err);
+		rc = panel_read_at(p, pid, path, &f->before, &f->has_before,
+		    err);
 	else if (rc == ROOST_ENOTFOUND)
 		rc = 0;
 	else
@@ -241,7 +226,7 @@ panel_server_rollback_diff(struct panel *p, const char *name,
 	if (rc != 0)
 		goto out;
 	xasprintf(&path, "servers/%s.yaml", name);
-	if ((rc = read_at(p, base, path, &cur, &has, err)) == 0)
+	if ((rc = panel_read_at(p, base, path, &cur, &has, err)) == 0)
 		rc = gitstore_diff_text(has ? buf_str(&cur) : NULL, cur.len,
 		    buf_str(&f.at), f.at.len, path, out, err);
 	free(path);

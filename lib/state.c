@@ -74,22 +74,33 @@ state_perm_format(unsigned perms, struct buf *out)
 		}
 }
 
+/* True for 1 to max of [a-z0-9] and the characters of extra, no '-' first. */
+static int
+word_valid(const char *s, size_t max, const char *extra)
+{
+	size_t	i;
+
+	if (s == NULL || s[0] == '\0' || s[0] == '-')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i == max || !((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr(extra, s[i]) != NULL))
+			return 0;
+	return 1;
+}
+
 /* True for [a-z0-9][a-z0-9-]{0,30}. */
 int
 state_name_valid(const char *name)
 {
-	size_t	i;
+	return word_valid(name, 31, "-");
+}
 
-	if (name == NULL || name[0] == '\0' || name[0] == '-')
-		return 0;
-	for (i = 0; name[i] != '\0'; i++) {
-		if (i > 30)
-			return 0;
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-'))
-			return 0;
-	}
-	return 1;
+/* True for an SFTP user name: [a-z0-9_][a-z0-9_-]{0,31}. */
+int
+state_sftp_user_valid(const char *s)
+{
+	return word_valid(s, 32, "_-");
 }
 
 /* True for a Discord snowflake: 17 to 20 digits. */
@@ -139,6 +150,18 @@ state_node_find(const struct state *st, const char *name)
 		    strcmp(st->nodes[i].name, name) == 0)
 			return &st->nodes[i];
 	return NULL;
+}
+
+/* True when port lies in one of node n's ranges. */
+int
+state_node_has_port(const struct state_node *n, int port)
+{
+	size_t	i;
+
+	for (i = 0; i < n->nports; i++)
+		if (port >= n->ports[i].lo && port <= n->ports[i].hi)
+			return 1;
+	return 0;
 }
 
 /* The egg of a server, or NULL. */
@@ -526,6 +549,15 @@ state_perms(const struct state *st, const struct state_server *srv,
 
 /* ---- writing a new server file ---- */
 
+/* Appends prefix, v double-quoted and a newline. */
+static void
+put_quoted(struct buf *out, const char *prefix, const char *v)
+{
+	buf_puts(out, prefix);
+	ywrite_quoted(out, v);
+	buf_putc(out, '\n');
+}
+
 /* Writes srv as a new server file in the canonical form. */
 void
 state_server_write(const struct state_server *srv, struct buf *out)
@@ -548,16 +580,10 @@ state_server_write(const struct state_server *srv, struct buf *out)
 	}
 	buf_addf(out, "\nstate: %s\n",
 	    srv->state == STATE_STOPPED ? "stopped" : "running");
-	if (srv->restarted_at != NULL) {
-		buf_puts(out, "restartedAt: ");
-		ywrite_quoted(out, srv->restarted_at);
-		buf_putc(out, '\n');
-	}
-	if (srv->reinstall_at != NULL) {
-		buf_puts(out, "reinstallAt: ");
-		ywrite_quoted(out, srv->reinstall_at);
-		buf_putc(out, '\n');
-	}
+	if (srv->restarted_at != NULL)
+		put_quoted(out, "restartedAt: ", srv->restarted_at);
+	if (srv->reinstall_at != NULL)
+		put_quoted(out, "reinstallAt: ", srv->reinstall_at);
 	buf_addf(out, "limits:\n  memory: %lld\n  swap: %lld\n  cpu: %lld\n"
 	    "  disk: %lld\n  io: %lld\n  pids: %lld\n",
 	    (long long)srv->limits.memory, (long long)srv->limits.swap,
@@ -576,9 +602,7 @@ state_server_write(const struct state_server *srv, struct buf *out)
 		for (i = 0; i < srv->nvars; i++) {
 			buf_puts(out, "  ");
 			ywrite_scalar(out, srv->vars[i].key);
-			buf_puts(out, ": ");
-			ywrite_quoted(out, srv->vars[i].value);
-			buf_putc(out, '\n');
+			put_quoted(out, ": ", srv->vars[i].value);
 		}
 	}
 	if (srv->nsftp > 0) {
@@ -589,18 +613,12 @@ state_server_write(const struct state_server *srv, struct buf *out)
 			buf_puts(out, "  - user: ");
 			ywrite_scalar(out, u->user);
 			buf_putc(out, '\n');
-			if (u->password != NULL) {
-				buf_puts(out, "    password: ");
-				ywrite_quoted(out, u->password);
-				buf_putc(out, '\n');
-			}
+			if (u->password != NULL)
+				put_quoted(out, "    password: ", u->password);
 			if (u->nkeys > 0) {
 				buf_puts(out, "    keys:\n");
-				for (j = 0; j < u->nkeys; j++) {
-					buf_puts(out, "      - ");
-					ywrite_quoted(out, u->keys[j]);
-					buf_putc(out, '\n');
-				}
+				for (j = 0; j < u->nkeys; j++)
+					put_quoted(out, "      - ", u->keys[j]);
 			}
 			buf_addf(out, "    permissions: [%s%s%s%s%s]\n",
 			    u->perms & SFTP_PERM_READ ? "read" : "",

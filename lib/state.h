@@ -376,6 +376,8 @@ void	state_free(struct state *st);
 struct state_server *state_server_find(const struct state *st,
 	    const char *name);
 struct state_node *state_node_find(const struct state *st, const char *name);
+/* True when port lies in one of node n's ranges. */
+int	state_node_has_port(const struct state_node *n, int port);
 /* The egg of a server, or NULL when it does not exist. */
 const struct egg *state_server_egg(const struct state *st,
 	    const struct state_server *srv);
@@ -424,6 +426,8 @@ int	state_backup_id_valid(const char *id);
 
 /* True when name is a valid server name ([a-z0-9][a-z0-9-]{0,30}). */
 int	state_name_valid(const char *name);
+/* True for an SFTP user name: [a-z0-9_][a-z0-9_-]{0,31}. */
+int	state_sftp_user_valid(const char *s);
 /* True when s is a Discord snowflake (17 to 20 digits, no leading zero). */
 int	state_snowflake_valid(const char *s);
 

@@ -36,9 +36,6 @@ void	state_content_id(const char *p, size_t len, char *id, size_t idlen);
 int	state_parse_server(struct state_server **out, const char *path,
 	    const char *buf, size_t len, struct diags *d);
 
-/* True for an SFTP user name: [a-z0-9_][a-z0-9_-]{0,31}. */
-int	state_sftp_user_valid(const char *s);
-
 /*
  * True for a line a console takes in the state (before/after lines,
  * scheduled commands): one line of at most 512 bytes, no control

@@ -239,6 +239,21 @@ list_too_long(struct fields_ctx *c, const struct ydoc_node *n, const char *what,
 	return 1;
 }
 
+/*
+ * Refuses n when it is not a list ("'name' must be a list of shape") or
+ * holds more than max items (what names them).
+ */
+static int
+list_bad(struct fields_ctx *c, const struct ydoc_node *n, const char *name,
+    const char *shape, const char *what, size_t max)
+{
+	if (n->type != YDOC_SEQ) {
+		fields_err(c, n, "'%s' must be a list of %s", name, shape);
+		return 1;
+	}
+	return list_too_long(c, n, what, max);
+}
+
 /* Checks apiVersion and kind; both optional, but right when present. */
 static void
 check_header(struct fields_ctx *c, const struct ydoc_node *root, const char *kind)
@@ -367,13 +382,9 @@ load_strlist(struct fields_ctx *c, const struct ydoc_node *n,
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
-	if (n->type != YDOC_SEQ) {
-		fields_err(c, n, "'%s' must be a list of %s", name, lines ?
-		    "console lines" : "patterns such as \"*.log\"");
-		return;
-	}
-	if (list_too_long(c, n, lines ? "console lines" : "ignore patterns",
-	    max))
+	if (list_bad(c, n, name, lines ? "console lines" :
+	    "patterns such as \"*.log\"", lines ? "console lines" :
+	    "ignore patterns", max))
 		return;
 	*set = 1;
 	for (i = 0; i < n->n; i++) {
@@ -974,11 +985,8 @@ load_ports(struct fields_ctx *c, struct state_server *s,
 	}
 	if ((v = ydoc_get(n, "extra")) != NULL && !ydoc_is_null(v)) {
 		set_pos(s, STATE_POS_EXTRA, v);
-		if (v->type != YDOC_SEQ) {
-			fields_err(c, v, "'ports.extra' must be a list of ports");
-			return;
-		}
-		if (list_too_long(c, v, "extra ports", STATE_MAX_EXTRA_PORTS))
+		if (list_bad(c, v, "ports.extra", "ports", "extra ports",
+		    STATE_MAX_EXTRA_PORTS))
 			return;
 		for (i = 0; i < v->n; i++) {
 			int p;
@@ -1130,12 +1138,8 @@ load_sftp(struct fields_ctx *c, struct state_server *s, const struct ydoc_node *
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
-	if (n->type != YDOC_SEQ) {
-		fields_err(c, n, "'sftp' must be a list of { user, password, keys, "
-		    "permissions }");
-		return;
-	}
-	if (list_too_long(c, n, "sftp users", STATE_MAX_SFTP))
+	if (list_bad(c, n, "sftp", "{ user, password, keys, permissions }",
+	    "sftp users", STATE_MAX_SFTP))
 		return;
 	for (i = 0; i < n->n; i++) {
 		const struct ydoc_node *it = ydoc_item(n, i), *v;
@@ -1230,11 +1234,8 @@ load_members(struct fields_ctx *c, struct state_server *s,
 
 	if (n == NULL || ydoc_is_null(n))
 		return;
-	if (n->type != YDOC_SEQ) {
-		fields_err(c, n, "'members' must be a list of { id, permissions }");
-		return;
-	}
-	if (list_too_long(c, n, "members", STATE_MAX_MEMBERS))
+	if (list_bad(c, n, "members", "{ id, permissions }", "members",
+	    STATE_MAX_MEMBERS))
 		return;
 	for (i = 0; i < n->n; i++) {
 		const struct ydoc_node *it = ydoc_item(n, i), *id;
@@ -1287,6 +1288,62 @@ state_backup_id_valid(const char *id)
 	    "0123456789._-") == n;
 }
 
+/* A request to a node in a server file: name: { key: VALUE, requestedAt }. */
+struct request_map {
+	const char	*name;		/* the server file's key */
+	const char	*key;		/* the key beside requestedAt */
+	const char	*value;		/* its value as messages show it */
+	const char	*must;		/* what the value must be */
+	int		(*valid)(const char *);
+};
+
+/* restore: { backup, requestedAt }: restore the backup of that id. */
+static const struct request_map restore_request = { "restore", "backup",
+	"ID", "the id of a backup (see roost status NAME)",
+	state_backup_id_valid };
+
+/*
+ * A move between nodes: move: { from: NODE, requestedAt: TIME }, written
+ * with the new node: (roost server move). The old node sends its data.
+ */
+static const struct request_map move_request = { "move", "from", "NODE",
+	"the name of the node the server moves from", state_name_valid };
+
+/* Reads the request r of root into *val and *at, when it is sound. */
+static void
+load_request(struct fields_ctx *c, const struct ydoc_node *root,
+    const struct request_map *r, char **val, char **at)
+{
+	const struct ydoc_node	*v, *x, *t;
+	size_t			 i;
+
+	if ((v = ydoc_get(root, r->name)) == NULL || ydoc_is_null(v))
+		return;
+	if (v->type != YDOC_MAP) {
+		fields_err(c, v, "'%s' must be a map { %s: %s, requestedAt: "
+		    "TIME }", r->name, r->key, r->value);
+		return;
+	}
+	for (i = 0; i < v->n; i++)
+		if (strcmp(ydoc_key(v, i)->str, r->key) != 0 &&
+		    strcmp(ydoc_key(v, i)->str, "requestedAt") != 0)
+			fields_err(c, ydoc_key(v, i), "unknown key '%s' in "
+			    "'%s' (use %s and requestedAt)",
+			    ydoc_key(v, i)->str, r->name, r->key);
+	x = ydoc_get(v, r->key);
+	t = ydoc_get(v, "requestedAt");
+	if (!ydoc_is_scalar(x) || !r->valid(x->str))
+		fields_err(c, x ? x : v, "'%s.%s' must be %s", r->name, r->key,
+		    r->must);
+	else if (!ydoc_is_scalar(t) || !timestamp_ok(t->str))
+		fields_err(c, t ? t : v, "'%s.requestedAt' must be a time such "
+		    "as 2026-11-25T10:00:00Z", r->name);
+	else {
+		*val = xstrdup(x->str);
+		*at = xstrdup(t->str);
+	}
+}
+
 /*
  * The one-shot backup requests of a server file: backupRequestedAt with
  * backupNote, and restore: { backup, requestedAt }.
@@ -1295,8 +1352,7 @@ static void
 load_requests(struct fields_ctx *c, struct state_server *s,
     const struct ydoc_node *root)
 {
-	const struct ydoc_node	*v, *id, *at;
-	size_t			 i;
+	const struct ydoc_node	*v;
 
 	if ((v = ydoc_get(root, "backupRequestedAt")) != NULL &&
 	    !ydoc_is_null(v)) {
@@ -1314,88 +1370,8 @@ load_requests(struct fields_ctx *c, struct state_server *s,
 		else
 			s->backup_note = xstrdup(v->str);
 	}
-	if ((v = ydoc_get(root, "restore")) == NULL || ydoc_is_null(v))
-		return;
-	if (v->type != YDOC_MAP) {
-		fields_err(c, v, "'restore' must be a map { backup: ID, "
-		    "requestedAt: TIME }");
-		return;
-	}
-	for (i = 0; i < v->n; i++)
-		if (strcmp(ydoc_key(v, i)->str, "backup") != 0 &&
-		    strcmp(ydoc_key(v, i)->str, "requestedAt") != 0)
-			fields_err(c, ydoc_key(v, i), "unknown key '%s' in "
-			    "'restore' (use backup and requestedAt)",
-			    ydoc_key(v, i)->str);
-	id = ydoc_get(v, "backup");
-	at = ydoc_get(v, "requestedAt");
-	if (!ydoc_is_scalar(id) || !state_backup_id_valid(id->str))
-		fields_err(c, id ? id : v, "'restore.backup' must be the id of "
-		    "a backup (see roost status NAME)");
-	else if (!ydoc_is_scalar(at) || !timestamp_ok(at->str))
-		fields_err(c, at ? at : v, "'restore.requestedAt' must be a "
-		    "time such as 2026-11-25T10:00:00Z");
-	else {
-		s->restore_id = xstrdup(id->str);
-		s->restore_at = xstrdup(at->str);
-	}
-}
-
-/*
- * A move between nodes: move: { from: NODE, requestedAt: TIME }, written
- * with the new node: (roost server move). The old node sends its data.
- */
-static void
-load_move(struct fields_ctx *c, struct state_server *s,
-    const struct ydoc_node *root)
-{
-	const struct ydoc_node	*v, *from, *at;
-	size_t			 i;
-
-	if ((v = ydoc_get(root, "move")) == NULL || ydoc_is_null(v))
-		return;
-	if (v->type != YDOC_MAP) {
-		fields_err(c, v, "'move' must be a map { from: NODE, "
-		    "requestedAt: TIME }");
-		return;
-	}
-	for (i = 0; i < v->n; i++)
-		if (strcmp(ydoc_key(v, i)->str, "from") != 0 &&
-		    strcmp(ydoc_key(v, i)->str, "requestedAt") != 0)
-			fields_err(c, ydoc_key(v, i), "unknown key '%s' in "
-			    "'move' (use from and requestedAt)",
-			    ydoc_key(v, i)->str);
-	from = ydoc_get(v, "from");
-	at = ydoc_get(v, "requestedAt");
-	if (!ydoc_is_scalar(from) || !state_name_valid(from->str))
-		fields_err(c, from ? from : v, "'move.from' must be the name "
-		    "of the node the server moves from");
-	else if (!ydoc_is_scalar(at) || !timestamp_ok(at->str))
-		fields_err(c, at ? at : v, "'move.requestedAt' must be a "
-		    "time such as 2026-11-25T10:00:00Z");
-	else {
-		s->move_from = xstrdup(from->str);
-		s->move_at = xstrdup(at->str);
-	}
-}
-
-/* True for an SFTP user name. */
-int
-state_sftp_user_valid(const char *s)
-{
-	size_t	i;
-
-	if (s == NULL || s[0] == '\0' || s[0] == '-')
-		return 0;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i > 31)
-			return 0;
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		    s[i] == '-'))
-			return 0;
-	}
-	return 1;
+	load_request(c, root, &restore_request, &s->restore_id,
+	    &s->restore_at);
 }
 
 /* A server file's alerts: { enabled, mentionOwner }. */
@@ -1518,7 +1494,7 @@ state_parse_server(struct state_server **out, const char *path,
 			s->reinstall_at = xstrdup(v->str);
 	}
 	load_requests(&c, s, root);
-	load_move(&c, s, root);
+	load_request(&c, root, &move_request, &s->move_from, &s->move_at);
 	load_backups(&c, ydoc_get(root, "backups"), &s->backups, "'backups'");
 	v = ydoc_get(root, "limits");
 	set_pos(s, STATE_POS_MEMORY, v && ydoc_get(v, "memory") ?

@@ -113,6 +113,17 @@ p_name(const char *p)
 	return p - s >= 3 ? p : NULL;
 }
 
+/* ":nn" (two digits) into *v: the text after it, or NULL. */
+static const char *
+p_colon2(const char *p, int *v)
+{
+	if (p[0] != ':' || !isdigit((unsigned char)p[1]) ||
+	    !isdigit((unsigned char)p[2]))
+		return NULL;
+	*v = (p[1] - '0') * 10 + (p[2] - '0');
+	return p + 3;
+}
+
 /* [+-]h[h[h]][:mm[:ss]] into seconds; hours up to maxh. */
 static const char *
 p_hms(const char *p, int32_t *secs, int maxh)
@@ -126,20 +137,10 @@ p_hms(const char *p, int32_t *secs, int maxh)
 	if (nd == 0 || h > maxh)
 		return NULL;
 	if (*p == ':') {
-		p++;
-		if (!isdigit((unsigned char)p[0]) ||
-		    !isdigit((unsigned char)p[1]))
+		if ((p = p_colon2(p, &mi)) == NULL)
 			return NULL;
-		mi = (p[0] - '0') * 10 + (p[1] - '0');
-		p += 2;
-		if (*p == ':') {
-			p++;
-			if (!isdigit((unsigned char)p[0]) ||
-			    !isdigit((unsigned char)p[1]))
-				return NULL;
-			s = (p[0] - '0') * 10 + (p[1] - '0');
-			p += 2;
-		}
+		if (*p == ':' && (p = p_colon2(p, &s)) == NULL)
+			return NULL;
 	}
 	if (mi > 59 || s > 59)
 		return NULL;

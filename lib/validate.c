@@ -24,59 +24,39 @@
 #include "xmalloc.h"
 
 static void
-verr(struct state *st, struct state_server *srv, enum state_pos_field f,
-    const char *fmt, ...) __attribute__((__format__(printf, 4, 5)));
+vdiag_at(struct state *st, struct state_server *srv, enum diag_level level,
+    int line, int col, const char *fmt, ...)
+    __attribute__((__format__(printf, 6, 7)));
 
+/*
+ * A problem at line:col of srv's file. An error makes srv invalid (the
+ * first one is srv's error); a warning leaves it valid.
+ */
 static void
-verr(struct state *st, struct state_server *srv, enum state_pos_field f,
-    const char *fmt, ...)
+vdiag_at(struct state *st, struct state_server *srv, enum diag_level level,
+    int line, int col, const char *fmt, ...)
 {
 	va_list	ap;
 	size_t	n = st->diags->n;
 
 	va_start(ap, fmt);
-	diags_vadd(st->diags, DIAG_ERROR, srv->path, srv->pos[f].line,
-	    srv->pos[f].col, fmt, ap);
+	diags_vadd(st->diags, level, srv->path, line, col, fmt, ap);
 	va_end(ap);
+	if (level != DIAG_ERROR)
+		return;
 	srv->valid = 0;
 	if (srv->error == NULL)
 		srv->error = xstrdup(st->diags->v[n].msg);
 }
 
-static void
-verr_at(struct state *st, struct state_server *srv, int line, int col,
-    const char *fmt, ...) __attribute__((__format__(printf, 5, 6)));
-
-static void
-verr_at(struct state *st, struct state_server *srv, int line, int col,
-    const char *fmt, ...)
-{
-	va_list	ap;
-	size_t	n = st->diags->n;
-
-	va_start(ap, fmt);
-	diags_vadd(st->diags, DIAG_ERROR, srv->path, line, col, fmt, ap);
-	va_end(ap);
-	srv->valid = 0;
-	if (srv->error == NULL)
-		srv->error = xstrdup(st->diags->v[n].msg);
-}
-
-/* A warning at a server's variable (the server stays valid). */
-static void
-vwarn_at(struct state *st, struct state_server *srv, int line, int col,
-    const char *fmt, ...) __attribute__((__format__(printf, 5, 6)));
-
-static void
-vwarn_at(struct state *st, struct state_server *srv, int line, int col,
-    const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	diags_vadd(st->diags, DIAG_WARNING, srv->path, line, col, fmt, ap);
-	va_end(ap);
-}
+#define verr_at(st, srv, line, col, ...)				\
+	vdiag_at((st), (srv), DIAG_ERROR, (line), (col), __VA_ARGS__)
+#define vwarn_at(st, srv, line, col, ...)				\
+	vdiag_at((st), (srv), DIAG_WARNING, (line), (col), __VA_ARGS__)
+/* An error at the position of srv's value f. */
+#define verr(st, srv, f, ...)						\
+	verr_at((st), (srv), (srv)->pos[f].line, (srv)->pos[f].col,	\
+	    __VA_ARGS__)
 
 /*
  * A sealed value: it parses, the server's node is among its recipients,
@@ -192,17 +172,6 @@ apply_defaults(const struct state *st, struct state_server *srv)
 	backup_defaults(&st->conf.backups, &srv->backups);
 	if (!srv->schedules.set)
 		state_schedules_copy(&srv->schedules, &st->conf.schedules);
-}
-
-static int
-port_in_node(const struct state_node *n, int port)
-{
-	size_t	i;
-
-	for (i = 0; i < n->nports; i++)
-		if (port >= n->ports[i].lo && port <= n->ports[i].hi)
-			return 1;
-	return 0;
 }
 
 /* Variables against the egg: known names, editable, the rules. */
@@ -430,11 +399,11 @@ state_validate(struct state *st)
 		}
 		if (node == NULL)
 			continue;
-		if (srv->port != 0 && !port_in_node(node, srv->port))
+		if (srv->port != 0 && !state_node_has_port(node, srv->port))
 			verr(st, srv, STATE_POS_PORT, "port %d is outside "
 			    "node '%s''s port ranges", srv->port, node->name);
 		for (j = 0; j < srv->nextra_ports; j++)
-			if (!port_in_node(node, srv->extra_ports[j]))
+			if (!state_node_has_port(node, srv->extra_ports[j]))
 				verr(st, srv, STATE_POS_EXTRA, "extra port %d "
 				    "is outside node '%s''s port ranges",
 				    srv->extra_ports[j], node->name);

@@ -11,11 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "diag.h"
 #include "fields.h"
 #include "rerr.h"
-#include "util.h"
 #include "xmalloc.h"
 #include "ydoc.h"
 
@@ -333,36 +331,23 @@ conf_user(struct fields_ctx *fc, const struct field *f, const char *name,
 int
 conf_load(struct conf **out, const char *path, struct diags *d)
 {
-	struct buf	 b;
 	struct rerr	 err;
-	struct ydoc	*doc = NULL;
 	struct conf	*c;
 	size_t		 before = d->nerrors;
 	int		 rc;
 
 	*out = NULL;
-	buf_init(&b, 1 << 20);
-	rerr_init(&err);
-	if ((rc = util_read_file(path, &b, &err)) != 0) {
-		diags_add(d, path, 0, 0, "%s", err.msg);
-		buf_dispose(&b);
-		return -1;
-	}
-	rc = ydoc_parse(&doc, path, buf_str(&b), b.len, d);
-	buf_dispose(&b);
-	if (rc != 0)
-		return ROOST_EINVAL;
 	c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
 	conf_defaults(c);
-	if (doc->root == NULL || doc->root->type != YDOC_MAP)
-		diags_add(d, path, doc->root ? doc->root->line : 1,
-		    doc->root ? doc->root->col : 1,
-		    "the configuration must be a map of keys");
-	else {
-		struct fields_ctx fc = { path, d, 0 };
-
-		fields_fill(&fc, doc->root, conf_keys, SIZE_MAX, c, NULL);
+	rerr_init(&err);
+	if ((rc = fields_load(path, conf_keys, c, d, &err)) != 0) {
+		if (rc != ROOST_EINVAL) {
+			diags_add(d, path, 0, 0, "%s", err.msg);
+			rc = -1;
+		}
+		conf_free(c);
+		return rc;
 	}
 	if (c->node == NULL)
 		diags_add(d, path, 0, 0, "'node' is required: the name of "
@@ -384,7 +369,6 @@ conf_load(struct conf **out, const char *path, struct diags *d)
 	if (c->sftp_host_key == NULL)
 		xasprintf(&c->sftp_host_key, "%s/sftp/host_ed25519",
 		    c->data_dir);
-	ydoc_free(doc);
 	if (d->nerrors > before) {
 		conf_free(c);
 		return ROOST_EINVAL;
@@ -401,30 +385,11 @@ conf_free(struct conf *c)
 
 	if (c == NULL)
 		return;
+	fields_free(conf_keys, c);
 	free(c->path);
-	free(c->node);
-	free(c->repo);
-	free(c->branch);
-	free(c->ssh_key);
-	free(c->token_file);
-	free(c->data_dir);
-	free(c->docker_socket);
-	free(c->api);
-	free(c->hub_url);
-	free(c->hub_token_file);
-	free(c->hub_ca_file);
-	free(c->sftp_listen);
-	free(c->sftp_host_key);
-	free(c->network);
-	free(c->api_group);
 	for (i = 0; i < c->ntargets; i++) {
+		fields_free(conf_target_keys, &c->targets[i]);
 		free(c->targets[i].name);
-		free(c->targets[i].path);
-		free(c->targets[i].endpoint);
-		free(c->targets[i].bucket);
-		free(c->targets[i].region);
-		free(c->targets[i].prefix);
-		free(c->targets[i].access_key_file);
 	}
 	free(c->targets);
 	free(c);

@@ -19,13 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "daemon.h"
 #include "diag.h"
 #include "egg.h"
 #include "ev.h"
@@ -105,15 +105,6 @@ static struct roostd	*rd_global;
 #define RD_PUBLISH_MIN_MS	50
 
 static void	rd_fetch(struct roostd *);
-
-static __attribute__((__noreturn__)) void
-usage(void)
-{
-	extern char	*__progname;
-
-	fprintf(stderr, "usage: %s -f file [-dKnRv]\n", __progname);
-	exit(2);
-}
 
 /* Adds each server's schedules (sched.c) to its status object. */
 static void
@@ -202,6 +193,29 @@ metric_label(struct buf *b, const char *s)
 	}
 }
 
+/*
+ * The gauge name of each server's usage.key (where it is a number), with
+ * decimals digits after the point.
+ */
+static void
+metric_usage(struct buf *b, const cJSON *servers, const char *name,
+    const char *help, const char *key, int decimals)
+{
+	const cJSON	*s, *v;
+
+	buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	cJSON_ArrayForEach(s, servers) {
+		v = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(s, "usage"), key);
+		if (!cJSON_IsNumber(v))
+			continue;
+		buf_addf(b, "%s{server=\"", name);
+		metric_label(b, cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(s, "name")));
+		buf_addf(b, "\"} %.*f\n", decimals, v->valuedouble);
+	}
+}
+
 /* Renders the Prometheus metrics from the status document. */
 static void
 rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
@@ -210,7 +224,7 @@ rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
 	    "Installed", "InstallFailed", "Starting", "Running", "Stopping",
 	    "Stopped", "Crashed", "CrashLoop", "Invalid", "Failed",
 	    "Transferring" };
-	cJSON		*servers, *s, *v, *u;
+	cJSON		*servers, *s, *v;
 	const char	*rev = NULL;
 	size_t		 i;
 	int		 n;
@@ -260,30 +274,10 @@ rd_metrics(struct roostd *rd, cJSON *root, struct buf *b)
 	    "# TYPE roost_revision_info gauge\n");
 	buf_addf(b, "roost_revision_info{revision=\"%s\"} 1\n",
 	    rev != NULL ? rev : "");
-	buf_puts(b, "# HELP roost_server_cpu_percent CPU use of a server "
-	    "(100 = one core).\n# TYPE roost_server_cpu_percent gauge\n");
-	cJSON_ArrayForEach(s, servers) {
-		u = cJSON_GetObjectItemCaseSensitive(s, "usage");
-		v = cJSON_GetObjectItemCaseSensitive(u, "cpuPercent");
-		if (!cJSON_IsNumber(v))
-			continue;
-		buf_puts(b, "roost_server_cpu_percent{server=\"");
-		metric_label(b, cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(s, "name")));
-		buf_addf(b, "\"} %.2f\n", v->valuedouble);
-	}
-	buf_puts(b, "# HELP roost_server_memory_bytes Memory use of a "
-	    "server.\n# TYPE roost_server_memory_bytes gauge\n");
-	cJSON_ArrayForEach(s, servers) {
-		u = cJSON_GetObjectItemCaseSensitive(s, "usage");
-		v = cJSON_GetObjectItemCaseSensitive(u, "memoryBytes");
-		if (!cJSON_IsNumber(v))
-			continue;
-		buf_puts(b, "roost_server_memory_bytes{server=\"");
-		metric_label(b, cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(s, "name")));
-		buf_addf(b, "\"} %.0f\n", v->valuedouble);
-	}
+	metric_usage(b, servers, "roost_server_cpu_percent", "CPU use of a "
+	    "server (100 = one core).", "cpuPercent", 2);
+	metric_usage(b, servers, "roost_server_memory_bytes", "Memory use of "
+	    "a server.", "memoryBytes", 0);
 }
 
 /* Publishes the current status to the API and the hub. */
@@ -1013,44 +1007,18 @@ main(int argc, char *argv[])
 	struct roostd		 rd;
 	struct diags		 d;
 	struct rerr		 err;
-	const char		*file = NULL;
-	int			 ch, debug = 0, check = 0, verbose = 0, ret;
-	int			 rotate = 0, pubkey = 0;
+	struct daemon_opts	 o;
+	int			 ret, pubkey, rotate;
 
-	while ((ch = getopt(argc, argv, "df:KnRv")) != -1) {
-		switch (ch) {
-		case 'd':
-			debug = 1;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'K':
-			pubkey = 1;
-			break;
-		case 'R':
-			rotate = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (file == NULL || optind != argc)
-		usage();
-	log_init(debug || check, LOG_DAEMON);
-	log_setverbose(verbose + 1);
+	daemon_opts(&o, argc, argv, "KR", "-f file [-dKnRv]");
+	pubkey = o.extra[0];
+	rotate = o.extra[1];
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&rd, 0, sizeof(rd));
 	rd_global = &rd;
 	diags_init(&d);
-	ret = conf_load(&rd.conf, file, &d);
+	ret = conf_load(&rd.conf, o.file, &d);
 	diags_print(&d, stderr);
 	diags_dispose(&d);
 	if (ret != 0)
@@ -1064,7 +1032,7 @@ main(int argc, char *argv[])
 		    egglib_builtin_dir());
 	diags_dispose(&d);
 
-	if (check) {
+	if (o.check) {
 		ret = rd_check(rd.conf, rd.eggs);
 		egglib_free(rd.eggs);
 		conf_free(rd.conf);

@@ -1,7 +1,7 @@
 /*
- * state_int.h: what the loader (state_load.c) and the validator
- * (validate.c) share and nobody else uses; state.c, beneath both, needs
- * none of it.
+ * state_int.h: what the loader (state_load.c, state_parse.c,
+ * state_cache.c, state_sched.c) and the validator (validate.c) share and
+ * nobody else uses; state.c, beneath both, needs none of it.
  */
 #ifndef ROOST_STATE_INT_H
 #define ROOST_STATE_INT_H
@@ -13,8 +13,11 @@ struct buf;
 struct diags;
 struct rerr;
 struct state;
+struct state_cache;
+struct state_limits;
 struct state_server;
 struct state_schedules;
+struct state_src;
 struct ydoc;
 struct ydoc_node;
 
@@ -26,6 +29,25 @@ struct ydoc_node;
 
 /* A content id for a buffer ("fnv1a64:<hex>:<len>"). */
 void	state_content_id(const char *p, size_t len, char *id, size_t idlen);
+
+/* True when s ends with suffix and is longer (state_cache.c). */
+int	state_ends_with(const char *s, const char *suffix);
+
+/* Sets every limit in l to STATE_UNSET (state_parse.c). */
+void	state_limits_unset(struct state_limits *l);
+
+/* Reads roost.yaml (path, buf) into st->conf, problems to st->diags. */
+void	state_load_conf(struct state *st, const char *path, const char *buf,
+	    size_t len);
+
+/* Appends the node of nodes/<stem>.yaml (path, buf) to st->nodes. */
+void	state_load_node(struct state *st, const char *path, const char *stem,
+	    const char *buf, size_t len);
+
+/* Loads servers/<names> into st, cache may be NULL; validates; owns ctx. */
+void	state_load_servers(struct state *st, const struct state_src *src,
+	    struct state_cache *cache, char **names, size_t n, char *ctx,
+	    struct buf *b);
 
 /*
  * Parses one server file (path "servers/<name>.yaml") into *out; its

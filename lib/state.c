@@ -4,9 +4,10 @@
  * Discord ids, lookups of servers, nodes, eggs, images and variables,
  * copying and freeing servers, the effective permissions of a member, and
  * writing a server file. Reading a repository (work tree or commit) into
- * a struct state is state_load.c's; cross-file checks are validate.c's.
- * Nothing here calls either, so lib/'s state modules form a stack:
- * state.c, then validate.c, then state_load.c.
+ * a struct state is the loader's (state_load.c, state_cache.c and
+ * state_parse.c); cross-file checks are validate.c's. Nothing here calls
+ * either, so lib/'s state modules form a stack: state.c, then validate.c,
+ * then the loader.
  */
 #include <sys/stat.h>
 

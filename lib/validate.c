@@ -343,7 +343,7 @@ check_capacity(struct state *st, const size_t *byname, size_t nnamed,
  * of servers (but for sorting): nodes are found by binary search and each
  * node's servers are gathered once. A load through the parse cache runs
  * it on a part of the servers only (those of the nodes a change touches;
- * see load_incremental in state_load.c): every check must depend on the
+ * see load_incremental in state_cache.c): every check must depend on the
  * server itself, roost.yaml, nodes, eggs and the servers of its own node,
  * nothing else.
  */

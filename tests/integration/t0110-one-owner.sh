@@ -28,7 +28,7 @@ test_expect_success 'one Discord id check' '
 test_expect_success 'roostd.yaml and bot.yaml are read by lib/fields.c' '
 	grep -q "fields_fill" "$S/reconciler/conf.c" &&
 	grep -q "fields_fill" "$S/bot/conf.c" &&
-	grep -q "fields_fill" "$S/lib/state_load.c" &&
+	grep -q "fields_fill" "$S/lib/state_parse.c" &&
 	! grep -n "strcmp(key, \"\|strcmp(k->str, \"url\")" "$S/bot/conf.c" "$S/reconciler/conf.c"
 '
 

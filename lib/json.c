@@ -397,6 +397,16 @@ json_add_bool(cJSON *obj, const char *key, int val)
 	json_check(cJSON_AddBoolToObject(obj, key, val ? 1 : 0));
 }
 
+/* Adds a deep copy of val under key; nothing when val is NULL. */
+void
+json_add_copy(cJSON *obj, const char *key, const cJSON *val)
+{
+	json_init();
+	if (val != NULL)
+		cJSON_AddItemToObject(obj, key,
+		    json_check(cJSON_Duplicate(val, 1)));
+}
+
 /* Appends a string to arr. */
 void
 json_push_str(cJSON *arr, const char *val)

@@ -303,9 +303,7 @@ srv_text(const struct sc_srv *sv)
 		x = json_add_object(m, e->name);
 		cJSON_AddNumberToObject(x, "lastFire", (double)e->last_fire);
 		cJSON_AddNumberToObject(x, "failures", (double)e->failures);
-		if (e->last != NULL)
-			cJSON_AddItemToObject(x, "last",
-			    cJSON_Duplicate(e->last, 1));
+		json_add_copy(x, "last", e->last);
 		if (e->run != NULL && !e->run->finished)
 			cJSON_AddItemToObject(x, "run", run_json(e->run, 1));
 	}

@@ -297,6 +297,16 @@ json_print_pretty(const cJSON *obj)
 	return s;
 }
 
+/* Renders obj as json_print does, then deletes it. */
+char *
+json_print_free(cJSON *obj)
+{
+	char	*s = json_print(obj);
+
+	cJSON_Delete(obj);
+	return s;
+}
+
 static cJSON *
 json_check(cJSON *j)
 {

@@ -69,6 +69,8 @@ void		 json_escape(struct buf *b, const char *s);
 char		*json_print(const cJSON *obj);
 /* The same, indented for people. */
 char		*json_print_pretty(const cJSON *obj);
+/* json_print, then cJSON_Delete(obj). */
+char		*json_print_free(cJSON *obj);
 
 /*
  * Builders that never return NULL (out of memory is fatal): a new object

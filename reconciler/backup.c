@@ -221,16 +221,13 @@ static char *
 bk_state_text(const struct bk_srv *s)
 {
 	cJSON	*o;
-	char	*text;
 
 	o = json_new_object();
 	json_add_str(o, "backup", s->handled_backup);
 	json_add_str(o, "restore", s->handled_restore);
 	json_add_copy(o, "lastBackup", s->last_backup);
 	json_add_copy(o, "lastRestore", s->last_restore);
-	text = json_print(o);
-	cJSON_Delete(o);
-	return text;
+	return json_print_free(o);
 }
 
 /* Writes the state file (atomically); no lock held. */
@@ -483,7 +480,7 @@ static char *
 bk_record_text(const struct bk_job *j, const struct tarz_stats *st)
 {
 	cJSON	*rec;
-	char	 now[32], *text;
+	char	 now[32];
 
 	util_now_rfc3339(now, sizeof(now));
 	rec = json_new_object();
@@ -500,9 +497,7 @@ bk_record_text(const struct bk_job *j, const struct tarz_stats *st)
 	json_add_str(rec, "requestedAt", j->at);
 	json_add_str(rec, "target", j->target);
 	json_add_copy(rec, "transfer", j->transfer);
-	text = json_print(rec);
-	cJSON_Delete(rec);
-	return text;
+	return json_print_free(rec);
 }
 
 /* tarz's writer: the archive's bytes into the target. */

@@ -292,7 +292,6 @@ static char *
 srv_text(const struct sc_srv *sv)
 {
 	cJSON	*o, *m, *x;
-	char	*text;
 	size_t	 i;
 
 	o = json_new_object();
@@ -307,9 +306,7 @@ srv_text(const struct sc_srv *sv)
 		if (e->run != NULL && !e->run->finished)
 			cJSON_AddItemToObject(x, "run", run_json(e->run, 1));
 	}
-	text = json_print(o);
-	cJSON_Delete(o);
-	return text;
+	return json_print_free(o);
 }
 
 /*

@@ -198,8 +198,7 @@ con_send(struct http *h, const char *api, const char *name, const char *line,
 	free(esc);
 	o = json_new_object();
 	cJSON_AddStringToObject(o, "line", line);
-	body = json_print(o);
-	cJSON_Delete(o);
+	body = json_print_free(o);
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
 	req.url = url;

@@ -398,10 +398,9 @@ secret_reseal_cmd(int argc, char *argv[])
 		return secret_usage();
 	}
 	buf_init(&body, 0);
-	s = json_print(root);
+	s = json_print_free(root);
 	buf_puts(&body, s);
 	free(s);
-	cJSON_Delete(root);
 	root = NULL;
 	http_response_init(&resp);
 	buf_init(&author, 0);

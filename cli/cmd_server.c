@@ -204,10 +204,9 @@ server_limits(int argc, char *argv[])
 			json_add_num(o, "default", (double)d->def);
 			json_add_bool(o, "live", d->live);
 		}
-		text = json_print(doc);
+		text = json_print_free(doc);
 		printf("%s\n", text);
 		free(text);
-		cJSON_Delete(doc);
 		return CLI_OK;
 	}
 	printf("%-8s %-16s %8s %14s %8s  %s\n", "LIMIT", "UNIT", "MIN", "MAX",

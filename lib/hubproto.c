@@ -66,15 +66,6 @@ frame(enum hubp_type t)
 	return o;
 }
 
-static char *
-done(cJSON *o)
-{
-	char	*text = json_print(o);
-
-	cJSON_Delete(o);
-	return text;
-}
-
 /*
  * A frame of type t with string members, given as key, value pairs
  * ending with a NULL key.
@@ -93,7 +84,7 @@ strs_frame(enum hubp_type t, ...)
 	while ((k = va_arg(ap, const char *)) != NULL)
 		json_add_str(o, k, va_arg(ap, const char *));
 	va_end(ap);
-	return done(o);
+	return json_print_free(o);
 }
 
 /* A string, or null for NULL. */
@@ -126,7 +117,7 @@ hubp_hello(const char *node, const char *version, const char *revision)
 	json_add_str(o, "node", node);
 	json_add_str(o, "version", version);
 	add_str_or_null(o, "revision", revision);
-	return done(o);
+	return json_print_free(o);
 }
 
 /* snapshot */
@@ -192,7 +183,7 @@ hubp_fetched(const char *id, const char *result)
 	add_str_or_null(o, "error", err != NULL ? err : result == NULL ?
 	    "no result" : NULL);
 	cJSON_Delete(r);
-	return done(o);
+	return json_print_free(o);
 }
 
 /* fetch */
@@ -204,14 +195,14 @@ hubp_fetch(const char *id, const char *revision)
 	json_add_str(o, "id", id);
 	if (revision != NULL)
 		json_add_str(o, "revision", revision);
-	return done(o);
+	return json_print_free(o);
 }
 
 /* resync */
 char *
 hubp_resync(void)
 {
-	return done(frame(HUBP_RESYNC));
+	return json_print_free(frame(HUBP_RESYNC));
 }
 
 /* command_result */
@@ -227,7 +218,7 @@ hubp_command_result(const char *id, const char *code, const char *error,
 	json_add_num(o, "seq", (double)seq);
 	if (retry_ms > 0)
 		json_add_num(o, "retryMs", (double)retry_ms);
-	return done(o);
+	return json_print_free(o);
 }
 
 /* console */
@@ -242,7 +233,7 @@ hubp_console(const char *server, cJSON *lines, unsigned long long dropped,
 	    json_new_array());
 	json_add_num(o, "dropped", (double)dropped);
 	json_add_bool(o, "tail", tail);
-	return done(o);
+	return json_print_free(o);
 }
 
 /* audit */
@@ -269,7 +260,7 @@ hubp_subscribe(const char *server, unsigned int lines)
 
 	json_add_str(o, "server", server);
 	json_add_num(o, "lines", lines);
-	return done(o);
+	return json_print_free(o);
 }
 
 /* unsubscribe */

@@ -297,6 +297,16 @@ json_print_pretty(const cJSON *obj)
 	return s;
 }
 
+/* Renders obj as json_print does, then deletes it. */
+char *
+json_print_free(cJSON *obj)
+{
+	char	*s = json_print(obj);
+
+	cJSON_Delete(obj);
+	return s;
+}
+
 static cJSON *
 json_check(cJSON *j)
 {
@@ -395,6 +405,16 @@ json_add_bool(cJSON *obj, const char *key, int val)
 {
 	json_init();
 	json_check(cJSON_AddBoolToObject(obj, key, val ? 1 : 0));
+}
+
+/* Adds a deep copy of val under key; nothing when val is NULL. */
+void
+json_add_copy(cJSON *obj, const char *key, const cJSON *val)
+{
+	json_init();
+	if (val != NULL)
+		cJSON_AddItemToObject(obj, key,
+		    json_check(cJSON_Duplicate(val, 1)));
 }
 
 /* Appends a string to arr. */

@@ -69,6 +69,8 @@ void		 json_escape(struct buf *b, const char *s);
 char		*json_print(const cJSON *obj);
 /* The same, indented for people. */
 char		*json_print_pretty(const cJSON *obj);
+/* json_print, then cJSON_Delete(obj). */
+char		*json_print_free(cJSON *obj);
 
 /*
  * Builders that never return NULL (out of memory is fatal): a new object
@@ -86,6 +88,8 @@ cJSON		*json_add_array(cJSON *obj, const char *key);
 void		 json_add_str(cJSON *obj, const char *key, const char *val);
 void		 json_add_num(cJSON *obj, const char *key, double val);
 void		 json_add_bool(cJSON *obj, const char *key, int val);
+/* Adds a deep copy of val under key; nothing when val is NULL. */
+void		 json_add_copy(cJSON *obj, const char *key, const cJSON *val);
 /* Appends a string to the array arr. */
 void		 json_push_str(cJSON *arr, const char *val);
 

@@ -85,10 +85,9 @@ api_error(struct MHD_Connection *c, unsigned int code, const char *msg)
 	enum MHD_Result	 rc;
 
 	cJSON_AddStringToObject(o, "error", msg);
-	s = json_print(o);
+	s = json_print_free(o);
 	rc = api_reply(c, code, "application/json", s);
 	free(s);
-	cJSON_Delete(o);
 	return rc;
 }
 
@@ -508,8 +507,7 @@ api_command(struct api *api, struct MHD_Connection *c, const char *name,
 		cJSON_AddStringToObject(out, "server", name);
 		cJSON_AddStringToObject(out, "who", res.who);
 		cJSON_AddNumberToObject(out, "after", (double)res.seq);
-		s = json_print(out);
-		cJSON_Delete(out);
+		s = json_print_free(out);
 		rc = api_reply(c, MHD_HTTP_OK, "application/json", s);
 		free(s);
 		return rc;
@@ -525,8 +523,7 @@ api_command(struct api *api, struct MHD_Connection *c, const char *name,
 	case ROOST_EDENIED:
 		out = json_new_object();
 		cJSON_AddStringToObject(out, "error", err.msg);
-		s = json_print(out);
-		cJSON_Delete(out);
+		s = json_print_free(out);
 		r = MHD_create_response_from_buffer(strlen(s), s,
 		    MHD_RESPMEM_MUST_COPY);
 		free(s);
@@ -585,8 +582,7 @@ api_schedule_run(struct api *api, struct MHD_Connection *c, const char *name,
 	cJSON_AddStringToObject(out, "server", name);
 	cJSON_AddStringToObject(out, "schedule", sched);
 	cJSON_AddStringToObject(out, "who", peer);
-	s = json_print(out);
-	cJSON_Delete(out);
+	s = json_print_free(out);
 	rc = api_reply(c, MHD_HTTP_ACCEPTED, "application/json", s);
 	free(s);
 	return rc;

@@ -221,20 +221,13 @@ static char *
 bk_state_text(const struct bk_srv *s)
 {
 	cJSON	*o;
-	char	*text;
 
 	o = json_new_object();
 	json_add_str(o, "backup", s->handled_backup);
 	json_add_str(o, "restore", s->handled_restore);
-	if (s->last_backup != NULL)
-		cJSON_AddItemToObject(o, "lastBackup",
-		    cJSON_Duplicate(s->last_backup, 1));
-	if (s->last_restore != NULL)
-		cJSON_AddItemToObject(o, "lastRestore",
-		    cJSON_Duplicate(s->last_restore, 1));
-	text = json_print(o);
-	cJSON_Delete(o);
-	return text;
+	json_add_copy(o, "lastBackup", s->last_backup);
+	json_add_copy(o, "lastRestore", s->last_restore);
+	return json_print_free(o);
 }
 
 /* Writes the state file (atomically); no lock held. */
@@ -487,7 +480,7 @@ static char *
 bk_record_text(const struct bk_job *j, const struct tarz_stats *st)
 {
 	cJSON	*rec;
-	char	 now[32], *text;
+	char	 now[32];
 
 	util_now_rfc3339(now, sizeof(now));
 	rec = json_new_object();
@@ -503,12 +496,8 @@ bk_record_text(const struct bk_job *j, const struct tarz_stats *st)
 	json_add_str(rec, "note", j->note);
 	json_add_str(rec, "requestedAt", j->at);
 	json_add_str(rec, "target", j->target);
-	if (j->transfer != NULL)
-		cJSON_AddItemToObject(rec, "transfer",
-		    cJSON_Duplicate(j->transfer, 1));
-	text = json_print(rec);
-	cJSON_Delete(rec);
-	return text;
+	json_add_copy(rec, "transfer", j->transfer);
+	return json_print_free(rec);
 }
 
 /* tarz's writer: the archive's bytes into the target. */
@@ -1112,12 +1101,8 @@ backup_status_json(struct backups *b, const char *server)
 		else if (s->list_error != NULL)
 			json_add_str(o, "targetError", s->list_error);
 		json_add_str(o, "running", running[s->phase]);
-		if (s->last_backup != NULL)
-			cJSON_AddItemToObject(o, "lastBackup",
-			    cJSON_Duplicate(s->last_backup, 1));
-		if (s->last_restore != NULL)
-			cJSON_AddItemToObject(o, "lastRestore",
-			    cJSON_Duplicate(s->last_restore, 1));
+		json_add_copy(o, "lastBackup", s->last_backup);
+		json_add_copy(o, "lastRestore", s->last_restore);
 		/* The newest BK_STATUS_MAX: status travels to the hub. */
 		list = json_add_array(o, "list");
 		n = 0;

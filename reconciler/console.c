@@ -665,8 +665,7 @@ con_audit(struct console *con, const char *server, const char *who,
 	cJSON_AddStringToObject(o, "who", l);
 	free(l);
 	cJSON_AddStringToObject(o, "line", line);
-	s = json_print(o);
-	cJSON_Delete(o);
+	s = json_print_free(o);
 	*entry = xstrdup(s);
 	if (con->audit_path == NULL) {
 		free(s);

@@ -764,7 +764,7 @@ docker_create_body(const struct docker_spec *s)
 {
 	cJSON		*o, *hc, *lab, *exp, *pb, *arr, *b, *tmp, *lc, *cfg;
 	const char	*eq;
-	char		*key, *port, *out;
+	char		*key, *port;
 	size_t		 i;
 	int		 proto;
 
@@ -854,9 +854,7 @@ docker_create_body(const struct docker_spec *s)
 		}
 	}
 	json_add_str(json_add_object(hc, "RestartPolicy"), "Name", "no");
-	out = json_print(o);
-	cJSON_Delete(o);
-	return out;
+	return json_print_free(o);
 }
 
 /* Creates a container from body. */
@@ -988,8 +986,7 @@ docker_container_update(struct docker *d, const char *ref,
 
 	o = json_new_object();
 	docker_add_limits(o, lim, 1);
-	body = json_print(o);
-	cJSON_Delete(o);
+	body = json_print_free(o);
 	path = docker_path("/containers/", ref, "/update");
 	rc = docker_simple(d, "POST", path, body, DOCKER_TIMEOUT_MS, err);
 	free(path);
@@ -1320,7 +1317,6 @@ docker_network_body(const char *name, const char *bridge_name,
     const char *subnet, const char *gateway)
 {
 	cJSON	*o, *ipam, *cfg, *c;
-	char	*body;
 
 	o = json_new_object();
 	json_add_str(o, "Name", name);
@@ -1340,9 +1336,7 @@ docker_network_body(const char *name, const char *bridge_name,
 			json_add_str(c, "Gateway", gateway);
 	}
 	json_add_str(json_add_object(o, "Labels"), "roost.managed", "true");
-	body = json_print(o);
-	cJSON_Delete(o);
-	return body;
+	return json_print_free(o);
 }
 
 /* Makes sure a bridge network exists. */

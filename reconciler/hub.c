@@ -410,13 +410,36 @@ hub_unsubscribe(struct hub *h, const char *server)
 	free(ids);
 }
 
+/*
+ * The answer's code for rc: conflict and denied say what ROOST_ECONFLICT
+ * and ROOST_EDENIED mean to the request at hand.
+ */
+static const char *
+hub_code(int rc, const char *conflict, const char *denied)
+{
+	switch (rc) {
+	case 0:
+		return HUBP_CODE_OK;
+	case ROOST_EINVAL:
+		return HUBP_CODE_INVALID;
+	case ROOST_ENOTFOUND:
+		return HUBP_CODE_NOT_FOUND;
+	case ROOST_ECONFLICT:
+		return conflict;
+	case ROOST_EDENIED:
+		return denied;
+	default:
+		return HUBP_CODE_FAILED;
+	}
+}
+
 /* Types a console command for the hub and queues the answer. */
 static void
 hub_command(struct hub *h, const cJSON *o)
 {
 	struct console_result	 res;
 	struct rerr		 err;
-	const char		*id = json_str(o, "id", ""), *code;
+	const char		*id = json_str(o, "id", "");
 	const char		*server = json_str(o, "server", NULL);
 	const char		*user = json_str(o, "user", NULL);
 	const char		*line = json_str(o, "line", NULL);
@@ -433,28 +456,9 @@ hub_command(struct hub *h, const cJSON *o)
 	else
 		rc = console_command(h->console, server, user, line, &res,
 		    &err);
-	switch (rc) {
-	case 0:
-		code = HUBP_CODE_OK;
-		break;
-	case ROOST_EINVAL:
-		code = HUBP_CODE_INVALID;
-		break;
-	case ROOST_ENOTFOUND:
-		code = HUBP_CODE_NOT_FOUND;
-		break;
-	case ROOST_ECONFLICT:
-		code = HUBP_CODE_NOT_RUNNING;
-		break;
-	case ROOST_EDENIED:
-		code = HUBP_CODE_RATE_LIMITED;
-		break;
-	default:
-		code = HUBP_CODE_FAILED;
-		break;
-	}
-	hub_queue(h, hubp_command_result(id, code, rc == 0 ? NULL : err.msg,
-	    res.seq, res.retry_ms));
+	hub_queue(h, hubp_command_result(id, hub_code(rc,
+	    HUBP_CODE_NOT_RUNNING, HUBP_CODE_RATE_LIMITED),
+	    rc == 0 ? NULL : err.msg, res.seq, res.retry_ms));
 }
 
 /* Runs a schedule now for the hub and queues the answer. */
@@ -462,7 +466,7 @@ static void
 hub_schedule_run(struct hub *h, const cJSON *o)
 {
 	struct rerr	 err;
-	const char	*id = json_str(o, "id", ""), *code;
+	const char	*id = json_str(o, "id", "");
 	const char	*server = json_str(o, "server", NULL);
 	const char	*sched = json_str(o, "schedule", NULL);
 	const char	*user = json_str(o, "user", NULL);
@@ -482,11 +486,8 @@ hub_schedule_run(struct hub *h, const cJSON *o)
 	else
 		rc = h->on_schedule_run(h->arg, server, sched, user,
 		    &err);
-	code = rc == 0 ? HUBP_CODE_OK : rc == ROOST_EINVAL ? HUBP_CODE_INVALID :
-	    rc == ROOST_ENOTFOUND ? HUBP_CODE_NOT_FOUND :
-	    rc == ROOST_ECONFLICT ? HUBP_CODE_BUSY : HUBP_CODE_FAILED;
-	hub_queue(h, hubp_command_result(id, code, rc == 0 ? NULL : err.msg,
-	    0, 0));
+	hub_queue(h, hubp_command_result(id, hub_code(rc, HUBP_CODE_BUSY,
+	    HUBP_CODE_FAILED), rc == 0 ? NULL : err.msg, 0, 0));
 }
 
 static void

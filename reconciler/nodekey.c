@@ -194,10 +194,9 @@ nodekey_reseal(const struct state *st, const char *node,
 				reseal_one(st, srv, &srv->vars[j], node, keys,
 				    nkeys, nodes, nn, values, failed);
 	}
-	s = json_print(root);
+	s = json_print_free(root);
 	buf_puts(out, s);
 	free(s);
-	cJSON_Delete(root);
 	util_strv_free(nodes, nn);
 	return 200;
 }

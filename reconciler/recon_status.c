@@ -374,9 +374,8 @@ recon_status_json(struct recon *r, const char *name, struct buf *out)
 
 	if ((o = recon_status_tree(r, name)) == NULL)
 		return ROOST_ENOTFOUND;
-	s = json_print(o);
+	s = json_print_free(o);
 	buf_puts(out, s);
 	free(s);
-	cJSON_Delete(o);
 	return 0;
 }

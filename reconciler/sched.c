@@ -292,7 +292,6 @@ static char *
 srv_text(const struct sc_srv *sv)
 {
 	cJSON	*o, *m, *x;
-	char	*text;
 	size_t	 i;
 
 	o = json_new_object();
@@ -303,15 +302,11 @@ srv_text(const struct sc_srv *sv)
 		x = json_add_object(m, e->name);
 		cJSON_AddNumberToObject(x, "lastFire", (double)e->last_fire);
 		cJSON_AddNumberToObject(x, "failures", (double)e->failures);
-		if (e->last != NULL)
-			cJSON_AddItemToObject(x, "last",
-			    cJSON_Duplicate(e->last, 1));
+		json_add_copy(x, "last", e->last);
 		if (e->run != NULL && !e->run->finished)
 			cJSON_AddItemToObject(x, "run", run_json(e->run, 1));
 	}
-	text = json_print(o);
-	cJSON_Delete(o);
-	return text;
+	return json_print_free(o);
 }
 
 /*

@@ -228,8 +228,7 @@ tr_save(struct transfers *t, const struct tr_srv *s)
 	cJSON_AddItemToObject(o, "in", side_json(&s->in));
 	cJSON_AddItemToObject(o, "out", side_json(&s->out));
 	json_add_str(o, "last", s->last == 'i' ? "in" : "out");
-	text = json_print(o);
-	cJSON_Delete(o);
+	text = json_print_free(o);
 	path = tr_path(t, s->name);
 	rerr_init(&err);
 	if (util_write_atomic(path, text, strlen(text), 0600, &err) != 0)
@@ -277,7 +276,7 @@ tr_note_text(const struct tr_job *j, const char *state, const char *id,
     const char *message)
 {
 	cJSON	*o;
-	char	 now[32], *text;
+	char	 now[32];
 
 	util_now_rfc3339(now, sizeof(now));
 	o = json_new_object();
@@ -286,9 +285,7 @@ tr_note_text(const struct tr_job *j, const char *state, const char *id,
 	json_add_str(o, "backup", id);
 	json_add_str(o, "message", message);
 	json_add_str(o, "time", now);
-	text = json_print(o);
-	cJSON_Delete(o);
-	return text;
+	return json_print_free(o);
 }
 
 static void

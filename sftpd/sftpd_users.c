@@ -420,8 +420,7 @@ sftpd_users_write(const char *path, const struct sftpd_server *servers,
 				json_push_str(a, "delete");
 		}
 	}
-	text = json_print(doc);
-	cJSON_Delete(doc);
+	text = json_print_free(doc);
 	rc = util_write_atomic(path, text, strlen(text), 0600, err);
 	free(text);
 	return rc;

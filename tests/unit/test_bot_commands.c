@@ -54,6 +54,21 @@ static const char vanilla_report[] = "{\"name\":\"vanilla\","
     "\"2026-12-03T04:30:00Z\",\"running\":true,\"failures\":0,"
     "\"lastRun\":null}]}";
 
+/* Fails unless j, rendered, holds each string given before NULL. */
+static void
+holds(const cJSON *j, ...)
+{
+	va_list		 ap;
+	const char	*needle;
+	char		*t = json_print(j);
+
+	va_start(ap, j);
+	while ((needle = va_arg(ap, const char *)) != NULL)
+		assert_contains(t, needle);
+	va_end(ap);
+	free(t);
+}
+
 static cJSON *
 report(void *arg, const char *name)
 {
@@ -243,7 +258,6 @@ test_create_flow(void **state)
 {
 	struct cmd_job	*job;
 	cJSON		*r;
-	const char	*t;
 
 	r = run(slash("create", NULL, BOB, NULL), &job);
 	assert_contains(json_str(r, "data.content", ""), "You may not create");
@@ -253,18 +267,13 @@ test_create_flow(void **state)
 	assert_null(job);
 	assert_string_equal(json_str(r, "data.components.0.components.0."
 	    "custom_id", ""), "c:n:-");
-	t = json_print(json_get(r, "data.components"));
-	assert_contains(t, "\"value\":\"minecraft\"");
-	assert_contains(t, "\"value\":\"roost\"");
-	free((char *)t);
+	holds(json_get(r, "data.components"), "\"value\":\"minecraft\"",
+	    "\"value\":\"roost\"", NULL);
 	cJSON_Delete(r);
 
 	r = run(pick(BOB, HOST, "c:n:-", "minecraft"), &job);
 	assert_int_equal(json_int64(r, "type", 0), CB_UPDATE);
-	t = json_print(json_get(r, "data.components"));
-	assert_contains(t, "minecraft/paper");
-	assert_contains(t, "c:e:-");
-	free((char *)t);
+	holds(json_get(r, "data.components"), "minecraft/paper", "c:e:-", NULL);
 	cJSON_Delete(r);
 
 	r = run(pick(BOB, HOST, "c:e:node-b", "roost/demo"), &job);
@@ -364,26 +373,18 @@ test_status_embed(void **state)
 {
 	struct cmd_job	*job;
 	cJSON		*r;
-	char		*t;
 
 	r = run(slash("status", "demo", ALICE, NULL), &job);
 	assert_null(job);
-	t = json_print(r);
-	assert_contains(t, "\"title\":\"demo\"");
-	assert_contains(t, "Running");
-	assert_contains(t, "50%");		/* cpu bar and memory 64 of 128 */
-	assert_contains(t, "64 MiB of 128 MiB");
-	assert_contains(t, "0123456789ab");
-	assert_contains(t, "\"custom_id\":\"p:start:demo\"");
-	assert_contains(t, "\"custom_id\":\"r:demo\"");
-	free(t);
+	/* 50%: the cpu bar, and memory 64 of 128 */
+	holds(r, "\"title\":\"demo\"", "Running", "50%", "64 MiB of 128 MiB",
+	    "0123456789ab", "\"custom_id\":\"p:start:demo\"",
+	    "\"custom_id\":\"r:demo\"", NULL);
 	cJSON_Delete(r);
 
 	/* a server without a report says so */
 	r = run(slash("status", "survival", ALICE, NULL), &job);
-	t = json_print(r);
-	assert_contains(t, "Unreported");
-	free(t);
+	holds(r, "Unreported", NULL);
 	cJSON_Delete(r);
 }
 
@@ -682,7 +683,7 @@ test_status_view(void **state)
 	struct cmd_env	 env;
 	struct cmd_job	*job;
 	cJSON		*r, *rj, *m;
-	char		 server[64], *t;
+	char		 server[64];
 
 	/* /server status and Refresh are status views, others are not */
 	r = run(slash("status", "demo", ALICE, NULL), &job);
@@ -704,11 +705,8 @@ test_status_view(void **state)
 	env_init(&env);
 	rj = cJSON_Parse("{\"phase\":\"Pulling\",\"reason\":\"Pulling\"}");
 	m = cmd_status_view(&env, "demo", rj, pull, 1);
-	t = json_print(m);
-	assert_contains(t, "Pulling \xc2\xb7 Pulling");
-	assert_contains(t, "abc: Extracting 3/9");
-	assert_contains(t, "\"custom_id\":\"p:stop:demo\"");
-	free(t);
+	holds(m, "Pulling \xc2\xb7 Pulling", "abc: Extracting 3/9",
+	    "\"custom_id\":\"p:stop:demo\"", NULL);
 	cJSON_Delete(m);
 	cJSON_Delete(rj);
 	m = cmd_status_view(&env, "nosuch", NULL, NULL, 0);
@@ -1070,7 +1068,6 @@ test_backup_commands(void **state)
 {
 	struct cmd_job	*job;
 	cJSON		*r;
-	char		*t;
 
 	job = started(slash_more("backup", "demo", ALICE, NULL, ",{\"type\":3,"
 	    "\"name\":\"note\",\"value\":\"before <the> update\"}"),
@@ -1111,11 +1108,8 @@ test_backup_commands(void **state)
 	r = run(pick(ALICE, NULL, "rs:demo", "20261201T100000Z"), &job);
 	assert_null(job);
 	assert_int_equal(json_int64(r, "type", 0), CB_UPDATE);
-	t = json_print(r);
-	assert_contains(t, "ro:demo:20261201T100000Z");
-	assert_contains(t, "before <@everyone>");
-	assert_contains(t, "\"parse\":[]");
-	free(t);
+	holds(r, "ro:demo:20261201T100000Z", "before <@everyone>",
+	    "\"parse\":[]", NULL);
 	cJSON_Delete(r);
 	refused(pick(BOB, NULL, "rs:demo", "20261201T100000Z"), "`backup`");
 	refused(pick(ALICE, NULL, "rs:demo", "20200101T000000Z"),

@@ -787,10 +787,8 @@ rd_start_transfers(struct roostd *rd)
 static void
 rd_start_backups(struct roostd *rd)
 {
-	struct rerr		err;
-
-	rerr_init(&err);
 	struct backup_conf	bc;
+	struct rerr		err;
 
 	memset(&bc, 0, sizeof(bc));
 	bc.data_dir = rd->conf->data_dir;

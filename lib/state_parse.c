@@ -1148,6 +1148,25 @@ load_request(struct fields_ctx *c, const struct ydoc_node *root,
 }
 
 /*
+ * A one-shot request's time, key: TIME (restartedAt, reinstallAt,
+ * backupRequestedAt), into *out when it is an RFC 3339 time.
+ */
+static void
+load_time(struct fields_ctx *c, const struct ydoc_node *root,
+    const char *key, char **out)
+{
+	const struct ydoc_node	*v;
+
+	if ((v = ydoc_get(root, key)) == NULL || ydoc_is_null(v))
+		return;
+	if (!ydoc_is_scalar(v) || !timestamp_ok(v->str))
+		fields_err(c, v, "'%s' must be a time such as "
+		    "2026-11-25T10:00:00Z", key);
+	else
+		*out = xstrdup(v->str);
+}
+
+/*
  * The one-shot backup requests of a server file: backupRequestedAt with
  * backupNote, and restore: { backup, requestedAt }.
  */
@@ -1157,14 +1176,7 @@ load_requests(struct fields_ctx *c, struct state_server *s,
 {
 	const struct ydoc_node	*v;
 
-	if ((v = ydoc_get(root, "backupRequestedAt")) != NULL &&
-	    !ydoc_is_null(v)) {
-		if (!ydoc_is_scalar(v) || !timestamp_ok(v->str))
-			fields_err(c, v, "'backupRequestedAt' must be a time "
-			    "such as 2026-11-25T10:00:00Z");
-		else
-			s->backup_at = xstrdup(v->str);
-	}
+	load_time(c, root, "backupRequestedAt", &s->backup_at);
 	if ((v = ydoc_get(root, "backupNote")) != NULL && !ydoc_is_null(v)) {
 		if (!ydoc_is_scalar(v) || strlen(v->str) > 200 ||
 		    !state_console_line_ok(v->str))
@@ -1282,20 +1294,8 @@ state_parse_server(struct state_server **out, const char *path,
 		else
 			fields_err(&c, v, "'state' must be running or stopped");
 	}
-	if ((v = ydoc_get(root, "restartedAt")) != NULL && !ydoc_is_null(v)) {
-		if (!ydoc_is_scalar(v) || !timestamp_ok(v->str))
-			fields_err(&c, v, "'restartedAt' must be a time such as "
-			    "2026-11-25T10:00:00Z");
-		else
-			s->restarted_at = xstrdup(v->str);
-	}
-	if ((v = ydoc_get(root, "reinstallAt")) != NULL && !ydoc_is_null(v)) {
-		if (!ydoc_is_scalar(v) || !timestamp_ok(v->str))
-			fields_err(&c, v, "'reinstallAt' must be a time such as "
-			    "2026-11-25T10:00:00Z");
-		else
-			s->reinstall_at = xstrdup(v->str);
-	}
+	load_time(&c, root, "restartedAt", &s->restarted_at);
+	load_time(&c, root, "reinstallAt", &s->reinstall_at);
 	load_requests(&c, s, root);
 	load_request(&c, root, &move_request, &s->move_from, &s->move_at);
 	load_backups(&c, ydoc_get(root, "backups"), &s->backups, "'backups'");

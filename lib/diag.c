@@ -32,26 +32,33 @@ diags_dispose(struct diags *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* Appends g, which the list now owns, growing the array as needed. */
+static void
+diags_push(struct diags *d, const struct diag *g)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 8;
+		d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
+	}
+	d->v[d->n++] = *g;
+	if (g->level == DIAG_ERROR)
+		d->nerrors++;
+}
+
 /* Appends an entry of the given level. */
 void
 diags_vadd(struct diags *d, enum diag_level level, const char *path,
     int line, int col, const char *fmt, va_list ap)
 {
-	struct diag	*g;
+	struct diag	g;
 
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 8;
-		d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
-	}
-	g = &d->v[d->n++];
-	g->level = level;
-	g->path = path != NULL ? xstrdup(path) : NULL;
-	g->line = line;
-	g->col = col;
-	if (vasprintf(&g->msg, fmt, ap) < 0)
-		g->msg = xstrdup("(message lost)");
-	if (level == DIAG_ERROR)
-		d->nerrors++;
+	g.level = level;
+	g.path = path != NULL ? xstrdup(path) : NULL;
+	g.line = line;
+	g.col = col;
+	if (vasprintf(&g.msg, fmt, ap) < 0)
+		g.msg = xstrdup("(message lost)");
+	diags_push(d, &g);
 }
 
 /* Appends an error. */
@@ -84,16 +91,8 @@ diags_move(struct diags *dst, struct diags *src)
 {
 	size_t	i;
 
-	for (i = 0; i < src->n; i++) {
-		if (dst->n == dst->cap) {
-			dst->cap = dst->cap ? dst->cap * 2 : 8;
-			dst->v = xreallocarray(dst->v, dst->cap,
-			    sizeof(*dst->v));
-		}
-		dst->v[dst->n++] = src->v[i];
-		if (src->v[i].level == DIAG_ERROR)
-			dst->nerrors++;
-	}
+	for (i = 0; i < src->n; i++)
+		diags_push(dst, &src->v[i]);
 	free(src->v);
 	memset(src, 0, sizeof(*src));
 }

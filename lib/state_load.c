@@ -217,16 +217,6 @@ state_src_dir(struct state_src *out, const char *dir)
 
 /* ---- the whole state ---- */
 
-static void
-free_names(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Appends "path\nid\n" to a load's context (see struct cache_last). */
 static void
 ctx_add(struct buf *ctx, const char *path, const char *id)
@@ -235,6 +225,42 @@ ctx_add(struct buf *ctx, const char *path, const char *id)
 	buf_putc(ctx, '\n');
 	buf_puts(ctx, id);
 	buf_putc(ctx, '\n');
+}
+
+/* Lists dir of src into names; a missing dir lists nothing. */
+static int
+list_names(const struct state_src *src, const char *dir, char ***names,
+    size_t *n, struct rerr *err)
+{
+	struct rerr	e2;
+	int		rc;
+
+	rerr_init(&e2);
+	rc = src->list(src->arg, dir, names, n, &e2);
+	if (rc != 0 && rc != ROOST_ENOTFOUND)
+		return rerr_set(err, -1, "%s", e2.msg);
+	return 0;
+}
+
+/*
+ * Reads path of src into b and notes it in ctx. A file that cannot be read
+ * is noted as "-" and becomes a diagnostic carrying the message in err.
+ * Returns 0 when it was read.
+ */
+static int
+read_noted(struct state *st, const struct state_src *src, const char *path,
+    struct buf *ctx, struct buf *b, struct rerr *err)
+{
+	char	id[96];
+
+	buf_reset(b);
+	if (src->read(src->arg, path, b, id, sizeof(id), err) != 0) {
+		ctx_add(ctx, path, "-");
+		diags_add(st->diags, path, 0, 0, "%s", err->msg);
+		return -1;
+	}
+	ctx_add(ctx, path, id);
+	return 0;
 }
 
 /* The built-in eggs, copied into the state's own library. */
@@ -265,16 +291,14 @@ static int
 load_eggs(struct state *st, const struct state_src *src, struct buf *ctx,
     struct buf *b, struct rerr *err)
 {
-	char		**names = NULL, **eggn, path[PATH_MAX], id[96];
+	char		**names = NULL, **eggn, path[PATH_MAX];
 	char		  egg_id[PATH_MAX];
 	size_t		  n = 0, ne, i, j, stem;
-	int		  rc;
 	struct rerr	  e2;
 
+	if (list_names(src, "eggs", &names, &n, err) != 0)
+		return -1;
 	rerr_init(&e2);
-	rc = src->list(src->arg, "eggs", &names, &n, &e2);
-	if (rc != 0 && rc != ROOST_ENOTFOUND)
-		return rerr_set(err, -1, "%s", e2.msg);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "eggs/%s", names[i]);
 		if (src->isdir != NULL && !src->isdir(src->arg, path))
@@ -290,21 +314,14 @@ load_eggs(struct state *st, const struct state_src *src, struct buf *ctx,
 			    eggn[j]);
 			snprintf(egg_id, sizeof(egg_id), "%s/%.*s", names[i],
 			    (int)stem, eggn[j]);
-			buf_reset(b);
-			if (src->read(src->arg, path, b, id, sizeof(id),
-			    &e2) != 0) {
-				ctx_add(ctx, path, "-");
-				diags_add(st->diags, path, 0, 0, "%s",
-				    e2.msg);
+			if (read_noted(st, src, path, ctx, b, &e2) != 0)
 				continue;
-			}
-			ctx_add(ctx, path, id);
 			(void)egglib_add_buf(st->eggs, egg_id, path,
 			    buf_str(b), b->len, st->diags);
 		}
-		free_names(eggn, ne);
+		strv_free(eggn, ne);
 	}
-	free_names(names, n);
+	strv_free(names, n);
 	return 0;
 }
 
@@ -313,32 +330,25 @@ static int
 load_nodes(struct state *st, const struct state_src *src, struct buf *ctx,
     struct buf *b, struct rerr *err)
 {
-	char		**names = NULL, path[PATH_MAX], id[96], *stem;
+	char		**names = NULL, path[PATH_MAX], *stem;
 	size_t		  n = 0, i;
-	int		  rc;
 	struct rerr	  e2;
 
+	if (list_names(src, "nodes", &names, &n, err) != 0)
+		return -1;
 	rerr_init(&e2);
-	rc = src->list(src->arg, "nodes", &names, &n, &e2);
-	if (rc != 0 && rc != ROOST_ENOTFOUND)
-		return rerr_set(err, -1, "%s", e2.msg);
 	for (i = 0; i < n; i++) {
 		if (!state_ends_with(names[i], ".yaml") &&
 		    !state_ends_with(names[i], ".yml"))
 			continue;
 		snprintf(path, sizeof(path), "nodes/%s", names[i]);
-		buf_reset(b);
-		if (src->read(src->arg, path, b, id, sizeof(id), &e2) != 0) {
-			ctx_add(ctx, path, "-");
-			diags_add(st->diags, path, 0, 0, "%s", e2.msg);
+		if (read_noted(st, src, path, ctx, b, &e2) != 0)
 			continue;
-		}
-		ctx_add(ctx, path, id);
 		stem = xstrndup(names[i], strrchr(names[i], '.') - names[i]);
 		state_load_node(st, path, stem, buf_str(b), b->len);
 		free(stem);
 	}
-	free_names(names, n);
+	strv_free(names, n);
 	return 0;
 }
 
@@ -397,12 +407,12 @@ state_load(struct state **out, const struct state_src *src,
 	if (src->list_block != NULL)
 		free(names);	/* one block: the names point into it */
 	else
-		free_names(names, n);
+		strv_free(names, n);
 	buf_dispose(&b);
 	*out = st;
 	return 0;
 fail:
-	free_names(names, n);
+	strv_free(names, n);
 	buf_dispose(&b);
 	buf_dispose(&ctx);
 	state_free(st);

@@ -300,11 +300,6 @@ util_strv_dup(char *const *v, size_t n)
 void
 util_strv_free(char **v, size_t n)
 {
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	if (v != NULL)
+		strv_free(v, n);
 }

@@ -142,9 +142,7 @@ sftpd_bk_open(const char *dir)
 	qsort(ids, nids, sizeof(*ids), id_cmp_desc);
 	for (i = 0; i < nids && v->n < 2 * BK_MAX; i++)
 		(void)add_backup(v, dirfd(d), ids[i], strlen(ids[i]));
-	for (i = 0; i < nids; i++)
-		free(ids[i]);
-	free(ids);
+	strv_free(ids, nids);
 	closedir(d);
 	qsort(v->f, v->n, sizeof(*v->f), name_cmp_desc);
 	return v;

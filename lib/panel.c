@@ -920,11 +920,20 @@ request_time(struct panel_ctx *c, const char *path, char *out, size_t len)
 	snprintf(c->res->at, sizeof(c->res->at), "%s", out);
 }
 
+/* Sets the one-shot request at path to its request_time. */
+static int
+set_request(struct panel_ctx *c, const char *path, struct rerr *err)
+{
+	char	now[64];
+
+	request_time(c, path, now, sizeof(now));
+	return set_one(c, path, now, YEDIT_AUTO, err);
+}
+
 static int
 edit_power(struct panel_ctx *c, void *arg, struct rerr *err)
 {
 	enum panel_power	 act = *(enum panel_power *)arg;
-	char			 now[64];
 
 	buf_add(c->out, c->old, c->oldlen);
 	switch (act) {
@@ -933,11 +942,9 @@ edit_power(struct panel_ctx *c, void *arg, struct rerr *err)
 	case PANEL_STOP:
 		return set_one(c, "state", "stopped", YEDIT_AUTO, err);
 	case PANEL_RESTART:
-		request_time(c, "restartedAt", now, sizeof(now));
-		return set_one(c, "restartedAt", now, YEDIT_AUTO, err);
+		return set_request(c, "restartedAt", err);
 	case PANEL_REINSTALL:
-		request_time(c, "reinstallAt", now, sizeof(now));
-		return set_one(c, "reinstallAt", now, YEDIT_AUTO, err);
+		return set_request(c, "reinstallAt", err);
 	}
 	return rerr_set(err, ROOST_EINVAL, "unknown power action");
 }
@@ -966,12 +973,10 @@ static int
 edit_backup(struct panel_ctx *c, void *arg, struct rerr *err)
 {
 	const char	*note = arg;
-	char		 now[64];
 	int		 rc;
 
 	buf_add(c->out, c->old, c->oldlen);
-	request_time(c, "backupRequestedAt", now, sizeof(now));
-	if ((rc = set_one(c, "backupRequestedAt", now, YEDIT_AUTO, err)) != 0)
+	if ((rc = set_request(c, "backupRequestedAt", err)) != 0)
 		return rc;
 	return set_one(c, "backupNote", note, YEDIT_STRING, err);
 }
@@ -1002,14 +1007,12 @@ static int
 edit_restore(struct panel_ctx *c, void *arg, struct rerr *err)
 {
 	const char	*id = arg;
-	char		 now[64];
 	int		 rc;
 
 	buf_add(c->out, c->old, c->oldlen);
-	request_time(c, "restore.requestedAt", now, sizeof(now));
 	if ((rc = set_one(c, "restore.backup", id, YEDIT_STRING, err)) != 0)
 		return rc;
-	return set_one(c, "restore.requestedAt", now, YEDIT_AUTO, err);
+	return set_request(c, "restore.requestedAt", err);
 }
 
 /* Asks for a restore; see panel.h. */

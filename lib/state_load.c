@@ -244,19 +244,21 @@ list_names(const struct state_src *src, const char *dir, char ***names,
 
 /*
  * Reads path of src into b and notes it in ctx. A file that cannot be read
- * is noted as "-" and becomes a diagnostic carrying the message in err.
+ * is noted as "-" and becomes a diagnostic with its own reason.
  * Returns 0 when it was read.
  */
 static int
 read_noted(struct state *st, const struct state_src *src, const char *path,
-    struct buf *ctx, struct buf *b, struct rerr *err)
+    struct buf *ctx, struct buf *b)
 {
-	char	id[96];
+	struct rerr	err;
+	char		id[96];
 
+	rerr_init(&err);
 	buf_reset(b);
-	if (src->read(src->arg, path, b, id, sizeof(id), err) != 0) {
+	if (src->read(src->arg, path, b, id, sizeof(id), &err) != 0) {
 		ctx_add(ctx, path, "-");
-		diags_add(st->diags, path, 0, 0, "%s", err->msg);
+		diags_add(st->diags, path, 0, 0, "%s", err.msg);
 		return -1;
 	}
 	ctx_add(ctx, path, id);
@@ -298,13 +300,13 @@ load_eggs(struct state *st, const struct state_src *src, struct buf *ctx,
 
 	if (list_names(src, "eggs", &names, &n, err) != 0)
 		return -1;
-	rerr_init(&e2);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "eggs/%s", names[i]);
 		if (src->isdir != NULL && !src->isdir(src->arg, path))
 			continue;
 		eggn = NULL;
 		ne = 0;
+		rerr_init(&e2);
 		if (src->list(src->arg, path, &eggn, &ne, &e2) != 0)
 			continue;
 		for (j = 0; j < ne; j++) {
@@ -314,7 +316,7 @@ load_eggs(struct state *st, const struct state_src *src, struct buf *ctx,
 			    eggn[j]);
 			snprintf(egg_id, sizeof(egg_id), "%s/%.*s", names[i],
 			    (int)stem, eggn[j]);
-			if (read_noted(st, src, path, ctx, b, &e2) != 0)
+			if (read_noted(st, src, path, ctx, b) != 0)
 				continue;
 			(void)egglib_add_buf(st->eggs, egg_id, path,
 			    buf_str(b), b->len, st->diags);
@@ -332,17 +334,15 @@ load_nodes(struct state *st, const struct state_src *src, struct buf *ctx,
 {
 	char		**names = NULL, path[PATH_MAX], *stem;
 	size_t		  n = 0, i;
-	struct rerr	  e2;
 
 	if (list_names(src, "nodes", &names, &n, err) != 0)
 		return -1;
-	rerr_init(&e2);
 	for (i = 0; i < n; i++) {
 		if (!state_ends_with(names[i], ".yaml") &&
 		    !state_ends_with(names[i], ".yml"))
 			continue;
 		snprintf(path, sizeof(path), "nodes/%s", names[i]);
-		if (read_noted(st, src, path, ctx, b, &e2) != 0)
+		if (read_noted(st, src, path, ctx, b) != 0)
 			continue;
 		stem = xstrndup(names[i], strrchr(names[i], '.') - names[i]);
 		state_load_node(st, path, stem, buf_str(b), b->len);

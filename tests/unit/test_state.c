@@ -868,6 +868,40 @@ test_state__threads_same_result(void **state)
 	free(root);
 }
 
+/*
+ * Node and egg files that cannot be read are each reported with their own
+ * reason: a directory named like a node file, then a symlink, then an egg
+ * that is a directory.
+ */
+static void
+test_state__unreadable_files_own_reasons(void **state)
+{
+	char	*root, path[1024], *t;
+
+	assert_non_null(root = unit_tmpdir("unreadable"));
+	sched_write(root, "roost.yaml", "");
+	snprintf(path, sizeof(path), "%s/nodes", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/nodes/a.yaml", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/nodes/b.yaml", root);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	snprintf(path, sizeof(path), "%s/eggs", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/eggs/g", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/eggs/g/e.yaml", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+
+	t = load_text(root, 1, NULL);
+	assert_non_null(strstr(t, "'nodes/a.yaml' is not a regular file"));
+	assert_non_null(strstr(t, "'nodes/b.yaml' is a symlink"));
+	assert_non_null(strstr(t, "'eggs/g/e.yaml' is not a regular file"));
+	free(t);
+	unit_rmtree(root);
+	free(root);
+}
+
 UNIT_MAIN(setup, teardown,
     cmocka_unit_test(test_state__example_fields),
     cmocka_unit_test(test_state__invalid_corpus),
@@ -878,6 +912,7 @@ UNIT_MAIN(setup, teardown,
     cmocka_unit_test(test_state__writer_roundtrip),
     cmocka_unit_test(test_state__pathological_sizes),
     cmocka_unit_test(test_state__names_and_ids),
+    cmocka_unit_test(test_state__unreadable_files_own_reasons),
     cmocka_unit_test(test_state__public_address),
     cmocka_unit_test(test_yedit__keeps_the_rest),
     cmocka_unit_test(test_yedit__hidden_breaks_escaped),

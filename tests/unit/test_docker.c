@@ -522,14 +522,16 @@ test_docker__image_and_network(void **state)
 
 	/*
 	 * A network, bridge and subnet of this run: another run may hold a
-	 * subnet at the same time, so the next one is tried.
+	 * subnet at the same time, so the next one is tried. The subnets are
+	 * outside the engine's default pools (172.17-31/16, 192.168/16),
+	 * which other runs' networks draw from at any time.
 	 */
 	docker_network_remove(d, run_name("net"), NULL);
 	snprintf(bridge, sizeof(bridge), "r%s", unit_run_id());
 	for (i = 0; i < 50; i++) {
 		k = (getpid() + i) % 200 + 20;
-		snprintf(subnet, sizeof(subnet), "172.30.%d.0/24", k);
-		snprintf(gw, sizeof(gw), "172.30.%d.1", k);
+		snprintf(subnet, sizeof(subnet), "10.213.%d.0/24", k);
+		snprintf(gw, sizeof(gw), "10.213.%d.1", k);
 		rerr_init(&err);
 		if (docker_network_ensure(d, run_name("net"), bridge, subnet,
 		    gw, &id1, &err) == 0)

@@ -19,8 +19,9 @@ struct panel;
 struct panel_opts;
 
 /*
- * roost.c: prints the usage line of cmd from the command table to stderr;
- * returns CLI_OK when ok is set, else CLI_USAGE.
+ * roost.c: prints the usage of cmd ("server", "egg import") to stderr:
+ * its own text, else its line in the command table. Returns CLI_OK when
+ * ok is set, else CLI_USAGE.
  */
 int	cli_usage(const char *cmd, int ok);
 

@@ -25,39 +25,6 @@
 #include "state.h"
 #include "xmalloc.h"
 
-static int
-server_usage(void)
-{
-	fprintf(stderr,
-	    "usage: roost server create NAME --egg EGG --owner ID [--node NODE] "
-	    "[--memory MiB] [--disk MiB]\n"
-	    "                           [--cpu PCT] [--port N] [--var KEY=VALUE]"
-	    "... [--image REF] [--stopped]\n"
-	    "       roost server set NAME KEY=VALUE...\n"
-	    "       roost server set NAME VAR --secret   (value from the "
-	    "terminal or stdin, sealed)\n"
-	    "       roost server start|stop|restart|reinstall|delete NAME\n"
-	    "       roost server backup NAME [--note TEXT]\n"
-	    "       roost server restore NAME BACKUP\n"
-	    "       roost server move NAME NODE\n"
-	    "       roost server sftp NAME --user U (--generate | "
-	    "--password-stdin | --key FILE | --remove)\n"
-	    "                         [--permissions read,write,delete]\n"
-	    "       roost server member NAME --id DISCORD_ID "
-	    "(--permissions LIST | --remove)\n"
-	    "       roost server history NAME [-n COUNT]\n"
-	    "       roost server revert NAME COMMIT\n"
-	    "       roost server rollback NAME REVISION [--yes]\n"
-	    "       roost server list\n"
-	    "       roost server limits [--format text|json]\n"
-	    "       roost server schedules NAME [--api SOCKET] "
-	    "[--format text|json]\n"
-	    "       roost server schedule-run NAME SCHEDULE [--api SOCKET]\n"
-	    "common options: --repo DIR (default .) --author \"Name <email>\" "
-	    "--branch B --remote R|'' --request-id ID\n");
-	return CLI_USAGE;
-}
-
 struct server_opts {
 	const char	*repo;
 	const char	*author;
@@ -188,7 +155,7 @@ server_limits(int argc, char *argv[])
 	    (strcmp(argv[2], "json") == 0 || strcmp(argv[2], "text") == 0))
 		json = strcmp(argv[2], "json") == 0;
 	else if (argc != 1)
-		return server_usage();
+		return cli_usage("server", 0);
 	if (json) {
 		doc = json_new_object();
 		arr = json_add_array(doc, "limits");
@@ -311,12 +278,12 @@ server_create(const struct server_opts *so, int argc, char *argv[])
 			break;
 		default:
 			free(vars);
-			return server_usage();
+			return cli_usage("server", 0);
 		}
 	}
 	if (optind != argc - 1) {
 		free(vars);
-		return server_usage();
+		return cli_usage("server", 0);
 	}
 	spec.name = argv[optind];
 	spec.vars = vars;
@@ -347,7 +314,7 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 	int			 rc;
 
 	if (argc < 2)
-		return server_usage();
+		return cli_usage("server", 0);
 	/* backup NAME [--note TEXT], restore NAME BACKUP */
 	if (strcmp(sub, "backup") == 0 && argc == 4 &&
 	    strcmp(argv[2], "--note") == 0)
@@ -357,10 +324,10 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 		note = argv[2] + 7;
 	else if ((strcmp(sub, "restore") == 0 || strcmp(sub, "move") == 0) &&
 	    argc != 3)
-		return server_usage();
+		return cli_usage("server", 0);
 	else if (strcmp(sub, "set") != 0 && strcmp(sub, "restore") != 0 &&
 	    strcmp(sub, "move") != 0 && argc != 2)
-		return server_usage();
+		return cli_usage("server", 0);
 	if (strcmp(sub, "set") == 0 && argc < 3) {
 		fprintf(stderr, "roost server set: give KEY=VALUE items, e.g. "
 		    "memory=4096\n");
@@ -417,7 +384,7 @@ server_revert(const struct server_opts *so, const char *sub, int argc,
 		argc--;
 	}
 	if (argc != 3)
-		return server_usage();
+		return cli_usage("server", 0);
 	if ((rc = edit_begin(so, &e)) != 0)
 		return rc;
 	buf_init(&diff, 0);
@@ -547,11 +514,11 @@ server_sftp(const struct server_opts *so, int argc, char *argv[])
 			}
 			break;
 		default:
-			return server_usage();
+			return cli_usage("server", 0);
 		}
 	}
 	if (optind != argc - 1 || op.user == NULL)
-		return server_usage();
+		return cli_usage("server", 0);
 	modes = op.generate + pwstdin + (keyfile != NULL) + op.remove;
 	if (modes > 1 || (modes == 0 && op.perms < 0) ||
 	    (op.remove && op.perms >= 0)) {
@@ -641,11 +608,11 @@ server_member(const struct server_opts *so, int argc, char *argv[])
 			free(copy);
 			break;
 		default:
-			return server_usage();
+			return cli_usage("server", 0);
 		}
 	}
 	if (optind != argc - 1 || id == NULL || remove == given)
-		return server_usage();
+		return cli_usage("server", 0);
 	if ((rc = edit_begin(so, &e)) != 0)
 		return rc;
 	rc = report(panel_member_set(e.p, &e.req, argv[optind], id,
@@ -673,11 +640,11 @@ server_history(const struct server_opts *so, int argc, char *argv[])
 			max = strtoul(optarg, NULL, 10);
 			break;
 		default:
-			return server_usage();
+			return cli_usage("server", 0);
 		}
 	}
 	if (optind != argc - 1)
-		return server_usage();
+		return cli_usage("server", 0);
 	if ((rc = open_panel(so, &p, NULL)) != 0)
 		return rc;
 	rerr_init(&err);
@@ -713,7 +680,7 @@ server_list(const struct server_opts *so, int argc, char *argv[])
 	int			 rc;
 
 	if (argc != 1)
-		return server_usage();
+		return cli_usage("server", 0);
 	if ((rc = open_panel(so, &p, NULL)) != 0)
 		return rc;
 	rerr_init(&err);
@@ -753,7 +720,7 @@ cmd_server(int argc, char *argv[])
 	memset(&so, 0, sizeof(so));
 	so.repo = ".";
 	if (argc < 2)
-		return server_usage();
+		return cli_usage("server", 0);
 	/* common options may appear anywhere; take them out first */
 	rest = xcalloc(argc + 1, sizeof(*rest));
 	for (i = 1; i < argc; i++) {
@@ -790,7 +757,7 @@ cmd_server(int argc, char *argv[])
 	}
 	if (n == 0) {
 		free(rest);
-		return server_usage();
+		return cli_usage("server", 0);
 	}
 	sub = rest[0];
 	if (strcmp(sub, "set") == 0 && n == 4 && (strcmp(rest[3],
@@ -822,12 +789,11 @@ cmd_server(int argc, char *argv[])
 	else if (strcmp(sub, "limits") == 0)
 		rc = server_limits(n, rest);
 	else if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 ||
-	    strcmp(sub, "help") == 0) {
-		server_usage();
-		rc = CLI_OK;
-	} else {
+	    strcmp(sub, "help") == 0)
+		rc = cli_usage("server", 1);
+	else {
 		fprintf(stderr, "roost server: unknown subcommand '%s'\n", sub);
-		rc = server_usage();
+		rc = cli_usage("server", 0);
 	}
 	free(rest);
 	return rc;

@@ -7,6 +7,8 @@
 #ifndef ROOST_CLI_H
 #define ROOST_CLI_H
 
+#include <stddef.h>
+
 #define CLI_OK		0
 #define CLI_FAIL	1
 #define CLI_USAGE	2
@@ -17,10 +19,51 @@ struct panel;
 struct panel_opts;
 
 /*
- * roost.c: prints the usage line of cmd from the command table to stderr;
- * returns CLI_OK when ok is set, else CLI_USAGE.
+ * roost.c: prints the usage of cmd ("server", "egg import") to stderr:
+ * its own text, else its line in the command table. Returns CLI_OK when
+ * ok is set, else CLI_USAGE.
  */
 int	cli_usage(const char *cmd, int ok);
+
+/*
+ * cli_opts.c: one command's options, declared in a table of struct cli_opt
+ * ended by an entry with neither name.
+ */
+enum cli_opt_kind {
+	CLI_OPT_STRING,		/* const char *: the argument */
+	CLI_OPT_FLAG,		/* int: 1 when given */
+	CLI_OPT_LIST,		/* struct cli_list: every argument, in order */
+	CLI_OPT_CALL,		/* parse checks and stores the argument */
+	CLI_OPT_HELP,		/* the usage on stderr, exit status CLI_OK */
+	CLI_OPT_USAGE		/* the usage on stderr, exit status CLI_USAGE */
+};
+
+struct cli_opt {
+	int			 short_name;	/* 0: none */
+	const char		*long_name;	/* NULL: none */
+	enum cli_opt_kind	 kind;
+	void			*value;		/* where the option goes */
+	/* CLI_OPT_CALL: stores arg at opt->value, or says why not: -1 */
+	int			(*parse)(const struct cli_opt *opt,
+				    const char *arg);
+};
+
+/* The arguments of a CLI_OPT_LIST option; v is the caller's to free. */
+struct cli_list {
+	const char	**v;
+	size_t		  n;
+};
+
+/*
+ * Parses the options in argv (argv[0] names the command; operands may
+ * come between options, GNU getopt moves them to the end) against opts.
+ * Returns the index of the first operand, or -1 when the command ends
+ * in its options, with *rc its exit status: CLI_OK after a help option,
+ * else CLI_USAGE after getopt's complaint and cli_usage(cmd), or the
+ * parse function's. The lists are freed when it returns -1.
+ */
+int	cli_opts_parse(const char *cmd, const struct cli_opt *opts, int argc,
+	    char *argv[], int *rc);
 
 /*
  * cli_common.c: the roostd socket ($ROOST_API or the packaged one), one

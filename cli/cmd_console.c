@@ -11,7 +11,6 @@
  * 1 with roostd's reason when the command was refused.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,53 +115,46 @@ done:
 	return rc;
 }
 
+/* logs -n: how many lines, from 0 to 100000. */
+static int
+con_lines_opt(const struct cli_opt *opt, const char *arg)
+{
+	long	*n = opt->value;
+	char	*end;
+
+	errno = 0;
+	*n = strtol(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || *n < 0 || *n > 100000) {
+		fprintf(stderr, "roost: -n must be a number from 0 to 100000, "
+		    "not '%s'\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
 /* roost logs: prints (and follows) a server's console output. */
 int
 cmd_logs(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "api",	required_argument,	NULL, 'a' },
-		{ "follow",	no_argument,		NULL, 'f' },
-		{ "lines",	required_argument,	NULL, 'n' },
-		{ "no-ansi",	no_argument,		NULL, 'A' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	const char		*api = cli_api(), *name;
+	struct http		*h;
+	char			 q[96];
+	long			 n = -1;
+	int			 i, follow = 0, noansi = 0, rc;
+	const struct cli_opt	 opts[] = {
+		{ 'a', "api",	  CLI_OPT_STRING, &api },
+		{ 'f', "follow",  CLI_OPT_FLAG,	  &follow },
+		{ 'n', "lines",	  CLI_OPT_CALL,	  &n, con_lines_opt },
+		{ 'A', "no-ansi", CLI_OPT_FLAG,	  &noansi },
+		{ 'h', "help",	  CLI_OPT_HELP },
+		{ 0 }
 	};
-	const char	*api = cli_api(), *name;
-	struct http	*h;
-	char		*end, q[96];
-	long		 n = -1;
-	int		 ch, follow = 0, noansi = 0, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "a:fn:Ah", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			api = optarg;
-			break;
-		case 'f':
-			follow = 1;
-			break;
-		case 'n':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || n < 0 ||
-			    n > 100000) {
-				fprintf(stderr, "roost: -n must be a number "
-				    "from 0 to 100000, not '%s'\n", optarg);
-				return CLI_USAGE;
-			}
-			break;
-		case 'A':
-			noansi = 1;
-			break;
-		default:
-			return cli_usage("logs", ch == 'h');
-		}
-	}
-	if (optind + 1 != argc)
+	if ((i = cli_opts_parse("logs", opts, argc, argv, &rc)) == -1)
+		return rc;
+	if (i + 1 != argc)
 		return cli_usage("logs", 0);
-	name = argv[optind];
+	name = argv[i];
 	if (n < 0)
 		n = follow ? 10 : 100;
 	snprintf(q, sizeof(q), "lines=%ld%s%s", n, follow ? "&follow=1" : "",
@@ -244,53 +236,49 @@ con_follow_main(void *arg)
 	return NULL;
 }
 
+/* console -w: how long -c waits for output, from 0 to 3600 seconds. */
+static int
+con_wait_opt(const struct cli_opt *opt, const char *arg)
+{
+	double	*wait = opt->value;
+	char	*end;
+
+	*wait = strtod(arg, &end);
+	if (*end != '\0' || end == arg || *wait < 0 || *wait > 3600) {
+		fprintf(stderr, "roost: -w must be seconds from 0 to 3600, not "
+		    "'%s'\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
 /* roost console: types into a server's console. */
 int
 cmd_console(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "api",	required_argument,	NULL, 'a' },
-		{ "command",	required_argument,	NULL, 'c' },
-		{ "wait",	required_argument,	NULL, 'w' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char		*api = cli_api(), *name, *one = NULL;
 	struct con_follow	 f;
 	struct http		*h, *fh;
 	pthread_t		 th;
 	unsigned long long	 after = 0;
-	char			*line = NULL, *end, q[96];
+	char			*line = NULL, q[96];
 	size_t			 cap = 0;
 	ssize_t			 len;
 	double			 wait = 2;
-	int			 ch, rc;
+	int			 i, rc;
+	const struct cli_opt	 opts[] = {
+		{ 'a', "api",	  CLI_OPT_STRING, &api },
+		{ 'c', "command", CLI_OPT_STRING, &one },
+		{ 'w', "wait",	  CLI_OPT_CALL,	  &wait, con_wait_opt },
+		{ 'h', "help",	  CLI_OPT_HELP },
+		{ 0 }
+	};
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "a:c:w:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			api = optarg;
-			break;
-		case 'c':
-			one = optarg;
-			break;
-		case 'w':
-			wait = strtod(optarg, &end);
-			if (*end != '\0' || end == optarg || wait < 0 ||
-			    wait > 3600) {
-				fprintf(stderr, "roost: -w must be seconds "
-				    "from 0 to 3600, not '%s'\n", optarg);
-				return CLI_USAGE;
-			}
-			break;
-		default:
-			return cli_usage("console", ch == 'h');
-		}
-	}
-	if (optind + 1 != argc)
+	if ((i = cli_opts_parse("console", opts, argc, argv, &rc)) == -1)
+		return rc;
+	if (i + 1 != argc)
 		return cli_usage("console", 0);
-	name = argv[optind];
+	name = argv[i];
 	h = http_new(api);
 	if (one != NULL) {
 		if ((rc = con_send(h, api, name, one, &after)) == 0 &&

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ctype.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,36 +179,28 @@ import_write(const char *dir, const char *src, const struct egg *egg,
 static int
 egg_import(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
+	const char		*dir = NULL;
+	const struct cli_opt	 opts[] = {
+		{ 'o', "output", CLI_OPT_STRING, &dir },
+		{ 0 }
 	};
-	const char	*dir = NULL;
-	struct diags	 d;
-	struct egg	*egg;
-	struct buf	 b;
-	struct written	*w = NULL;
-	size_t		 nw = 0, k;
-	int		 ch, i, rc = CLI_OK, wrc;
+	struct diags		 d;
+	struct egg		*egg;
+	struct buf		 b;
+	struct written		*w = NULL;
+	size_t			 nw = 0, k;
+	int			 first, i, rc = CLI_OK, wrc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (ch != 'o') {
-			fprintf(stderr, "usage: roost egg import FILE... "
-			    "[-o DIR]\n");
-			return CLI_USAGE;
-		}
-		dir = optarg;
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "usage: roost egg import FILE... [-o DIR]\n");
-		return CLI_USAGE;
-	}
+	if ((first = cli_opts_parse("egg import", opts, argc, argv,
+	    &rc)) == -1)
+		return rc;
+	if (first >= argc)
+		return cli_usage("egg import", 0);
 	if (dir != NULL && util_mkdir_p(dir, 0755) == -1) {
 		fprintf(stderr, "roost: cannot create '%s'\n", dir);
 		return CLI_USAGE;
 	}
-	for (i = optind; i < argc; i++) {
+	for (i = first; i < argc; i++) {
 		diags_init(&d);
 		if (egg_load_file(&egg, argv[i], &d) != 0) {
 			diags_print(&d, stderr);
@@ -222,7 +213,7 @@ egg_import(int argc, char *argv[])
 		buf_init(&b, 0);
 		egg_write_yaml(egg, &b);
 		if (dir == NULL) {
-			if (argc - optind > 1)
+			if (argc - first > 1)
 				printf("---\n");
 			fputs(buf_str(&b), stdout);
 		} else if ((wrc = import_write(dir, argv[i], egg, &b, &w,
@@ -284,7 +275,5 @@ cmd_egg(int argc, char *argv[])
 		return egg_import(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return egg_list(argc - 1, argv + 1);
-	fprintf(stderr, "usage: roost egg import FILE... [-o DIR]\n"
-	    "       roost egg list [--dir DIR]\n");
-	return CLI_USAGE;
+	return cli_usage("egg", 0);
 }

@@ -7,7 +7,6 @@
  * from its roostd with --api), the --base revision (e.g. the target
  * branch of a pull request), or an empty node.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,48 +68,31 @@ done:
 int
 cmd_plan(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "repo",	required_argument,	NULL, 'r' },
-		{ "rev",	required_argument,	NULL, 'v' },
-		{ "base",	required_argument,	NULL, 'b' },
-		{ "node",	required_argument,	NULL, 'n' },
-		{ "api",	required_argument,	NULL, 'a' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct panel_opts	 po;
 	struct panel		*p = NULL;
 	struct state		*ns = NULL, *os = NULL;
 	struct rerr		 err;
 	struct buf		 out;
 	const char		*repo = ".", *rev = "HEAD", *api = NULL;
-	char			*base = NULL, *node = NULL;
+	const char		*base_opt = NULL, *node_opt = NULL;
+	const struct cli_opt	 opts[] = {
+		{ 0, "repo", CLI_OPT_STRING, &repo },
+		{ 0, "rev",  CLI_OPT_STRING, &rev },
+		{ 0, "base", CLI_OPT_STRING, &base_opt },
+		{ 0, "node", CLI_OPT_STRING, &node_opt },
+		{ 0, "api",  CLI_OPT_STRING, &api },
+		{ 0 }
+	};
+	char			*base, *node;
 	size_t			 i;
-	int			 ch, rc = CLI_OK;
+	int			 argi, rc = CLI_OK;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			repo = optarg;
-			break;
-		case 'v':
-			rev = optarg;
-			break;
-		case 'b':
-			base = xstrdup(optarg);
-			break;
-		case 'n':
-			node = xstrdup(optarg);
-			break;
-		case 'a':
-			api = optarg;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind != argc)
-		goto usage;
+	if ((argi = cli_opts_parse("plan", opts, argc, argv, &rc)) == -1)
+		return rc;
+	if (argi != argc)
+		return cli_usage("plan", 0);
+	base = base_opt != NULL ? xstrdup(base_opt) : NULL;
+	node = node_opt != NULL ? xstrdup(node_opt) : NULL;
 	if (api != NULL && plan_ask_node(api, &base, &node) != 0) {
 		rc = CLI_USAGE;
 		goto done;
@@ -150,9 +132,6 @@ cmd_plan(int argc, char *argv[])
 			state_plan_node(os, ns, ns->nodes[i].name, &out);
 	fwrite(buf_str(&out), 1, out.len, stdout);
 	buf_dispose(&out);
-	goto done;
-usage:
-	rc = cli_usage("plan", 0);
 done:
 	state_free(ns);
 	state_free(os);

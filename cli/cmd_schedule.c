@@ -5,7 +5,6 @@
  * (one per input line), which the oracle test against croniter uses.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +24,6 @@
 #define SCHED_MAX_N	1000
 
 static int
-schedule_usage(void)
-{
-	fprintf(stderr, "usage: roost schedule next \"CRON\" [--tz ZONE] "
-	    "[-n N] [--after RFC3339]\n"
-	    "       roost schedule next --stdin\n");
-	return CLI_USAGE;
-}
-
-static int
 parse_n(const char *s, size_t *n)
 {
 	char		*end;
@@ -46,6 +36,17 @@ parse_n(const char *s, size_t *n)
 		return -1;
 	*n = v;
 	return 0;
+}
+
+/* schedule next -n: how many fire times. */
+static int
+sched_n_opt(const struct cli_opt *opt, const char *arg)
+{
+	if (parse_n(arg, opt->value) == 0)
+		return 0;
+	fprintf(stderr, "roost schedule: -n must be a count from 1 to %d\n",
+	    SCHED_MAX_N);
+	return -1;
 }
 
 /*
@@ -121,53 +122,32 @@ schedule_batch(void)
 int
 cmd_schedule(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "tz", required_argument, NULL, 'z' },
-		{ "after", required_argument, NULL, 'a' },
-		{ "stdin", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char		*zone = NULL, *afters = NULL;
 	const struct tz		*z;
 	struct rerr		 err;
 	size_t			 n = 5;
 	int64_t			 after;
-	int			 ch, batch = 0;
+	int			 i, rc, batch = 0;
+	const struct cli_opt	 opts[] = {
+		{ 'n', NULL,	CLI_OPT_CALL,	&n, sched_n_opt },
+		{ 'z', "tz",	CLI_OPT_STRING,	&zone },
+		{ 'a', "after",	CLI_OPT_STRING,	&afters },
+		{ 's', "stdin",	CLI_OPT_FLAG,	&batch },
+		{ 'h', "help",	CLI_OPT_USAGE },
+		{ 0 }
+	};
 
 	if (argc < 2 || strcmp(argv[1], "next") != 0)
-		return schedule_usage();
+		return cli_usage("schedule", 0);
 	argc--;
 	argv++;
-	optind = 0;
 	/* GNU getopt: options may also follow the expression. */
-	while ((ch = getopt_long(argc, argv, "n:z:a:sh", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (parse_n(optarg, &n) != 0) {
-				fprintf(stderr, "roost schedule: -n must be a "
-				    "count from 1 to %d\n", SCHED_MAX_N);
-				return CLI_USAGE;
-			}
-			break;
-		case 'z':
-			zone = optarg;
-			break;
-		case 'a':
-			afters = optarg;
-			break;
-		case 's':
-			batch = 1;
-			break;
-		default:
-			return schedule_usage();
-		}
-	}
+	if ((i = cli_opts_parse("schedule", opts, argc, argv, &rc)) == -1)
+		return rc;
 	if (batch)
-		return optind == argc ? schedule_batch() : schedule_usage();
-	if (optind + 1 != argc)
-		return schedule_usage();
+		return i == argc ? schedule_batch() : cli_usage("schedule", 0);
+	if (i + 1 != argc)
+		return cli_usage("schedule", 0);
 	rerr_init(&err);
 	if (zone == NULL)
 		z = tz_local();
@@ -181,7 +161,7 @@ cmd_schedule(int argc, char *argv[])
 		fprintf(stderr, "roost schedule: --after: %s\n", err.msg);
 		return CLI_USAGE;
 	}
-	if (print_next(stdout, argv[optind], z, after, n, '\n', &err) != 0) {
+	if (print_next(stdout, argv[i], z, after, n, '\n', &err) != 0) {
 		fprintf(stderr, "roost schedule: %s\n", err.msg);
 		return CLI_FAIL;
 	}

@@ -12,7 +12,6 @@
  * resealing asks the local roostd, the only holder of its private key.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +30,6 @@
 #include "secret.h"
 #include "state.h"
 #include "xmalloc.h"
-
-static int
-secret_usage(void)
-{
-	fprintf(stderr,
-	    "usage: roost secret seal [--repo DIR] [--server NAME] "
-	    "[--node N]... < value\n"
-	    "       roost secret reseal [--repo DIR] [--api SOCKET] "
-	    "[--node N]... [--author \"Name <email>\"]\n"
-	    "       roost node pubkey [--api SOCKET]\n");
-	return CLI_USAGE;
-}
 
 /* Reads a secret: without echo from a terminal, else all of stdin. */
 int
@@ -109,65 +96,51 @@ secret_state(const char *repo, struct state **st)
 static int
 secret_seal_cmd(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "repo",	required_argument,	NULL, 'r' },
-		{ "server",	required_argument,	NULL, 's' },
-		{ "node",	required_argument,	NULL, 'n' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct state_server	*srv = NULL;
 	struct state			*st = NULL;
 	const char			*repo = ".", *server = NULL;
-	const char			*nodes[SEAL_MAX_RECIPIENTS];
+	struct cli_list			 nodes = { NULL, 0 };
+	const struct cli_opt		 opts[] = {
+		{ 'r', "repo",	 CLI_OPT_STRING, &repo },
+		{ 's', "server", CLI_OPT_STRING, &server },
+		{ 'n', "node",	 CLI_OPT_LIST,	 &nodes },
+		{ 'h', "help",	 CLI_OPT_HELP },
+		{ 0 }
+	};
 	struct buf			 plain, out;
 	struct rerr			 err;
-	size_t				 nn = 0;
-	int				 ch, rc;
+	int				 i, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "r:s:n:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			repo = optarg;
-			break;
-		case 's':
-			server = optarg;
-			break;
-		case 'n':
-			if (nn == SEAL_MAX_RECIPIENTS)
-				return secret_usage();
-			nodes[nn++] = optarg;
-			break;
-		default:
-			return ch == 'h' ? (secret_usage(), CLI_OK) :
-			    secret_usage();
-		}
-	}
-	if (optind != argc)
-		return secret_usage();
-	if ((rc = secret_state(repo, &st)) != CLI_OK)
+	if ((i = cli_opts_parse("secret", opts, argc, argv, &rc)) == -1)
 		return rc;
+	if (i != argc || nodes.n > SEAL_MAX_RECIPIENTS) {
+		rc = cli_usage("secret", 0);
+		goto done;
+	}
+	if ((rc = secret_state(repo, &st)) != CLI_OK)
+		goto done;
 	if (server != NULL && (srv = state_server_find(st, server)) == NULL) {
 		fprintf(stderr, "roost secret: no server '%s' in %s\n", server,
 		    repo);
-		state_free(st);
-		return CLI_FAIL;
+		rc = CLI_FAIL;
+		goto done;
 	}
 	buf_init(&plain, 0);
 	buf_init(&out, 0);
 	rerr_init(&err);
 	if (cli_secret_read("Value", &plain) != 0)
 		rc = CLI_USAGE;
-	else if (secret_seal(st, srv, nodes, nn, buf_str(&plain), plain.len,
-	    &out, &err) != 0) {
+	else if (secret_seal(st, srv, nodes.v, nodes.n, buf_str(&plain),
+	    plain.len, &out, &err) != 0) {
 		fprintf(stderr, "roost secret: %s\n", err.msg);
 		rc = CLI_FAIL;
 	} else
 		printf("%s\n", buf_str(&out));
 	secret_buf_wipe(&plain);
 	buf_dispose(&out);
+done:
 	state_free(st);
+	free(nodes.v);
 	return rc;
 }
 
@@ -352,51 +325,37 @@ reseal_apply(struct panel *p, const char *author, const cJSON *values)
 static int
 secret_reseal_cmd(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "repo",	required_argument,	NULL, 'r' },
-		{ "api",	required_argument,	NULL, 'a' },
-		{ "node",	required_argument,	NULL, 'n' },
-		{ "author",	required_argument,	NULL, 'A' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct http_response	 resp;
 	struct panel		*p;
 	struct buf		 body, author;
 	const cJSON		*it;
-	cJSON			*root = NULL, *nodes;
+	cJSON			*root, *nodes;
 	const char		*repo = ".", *author_opt = NULL;
 	const char		*api = cli_api();
+	struct cli_list		 node_opts = { NULL, 0 };
+	const struct cli_opt	 opts[] = {
+		{ 'r', "repo",	 CLI_OPT_STRING, &repo },
+		{ 'a', "api",	 CLI_OPT_STRING, &api },
+		{ 'n', "node",	 CLI_OPT_LIST,	 &node_opts },
+		{ 'A', "author", CLI_OPT_STRING, &author_opt },
+		{ 'h', "help",	 CLI_OPT_HELP },
+		{ 0 }
+	};
 	char			*s;
-	int			 ch, rc = CLI_OK;
+	size_t			 i;
+	int			 argi, rc = CLI_OK;
 
+	if ((argi = cli_opts_parse("secret", opts, argc, argv, &rc)) == -1)
+		return rc;
+	if (argi != argc) {
+		free(node_opts.v);
+		return cli_usage("secret", 0);
+	}
 	root = json_new_object();
 	nodes = json_add_array(root, "nodes");
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "r:a:n:A:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			repo = optarg;
-			break;
-		case 'a':
-			api = optarg;
-			break;
-		case 'n':
-			json_push_str(nodes, optarg);
-			break;
-		case 'A':
-			author_opt = optarg;
-			break;
-		default:
-			cJSON_Delete(root);
-			return ch == 'h' ? (secret_usage(), CLI_OK) :
-			    secret_usage();
-		}
-	}
-	if (optind != argc) {
-		cJSON_Delete(root);
-		return secret_usage();
-	}
+	for (i = 0; i < node_opts.n; i++)
+		json_push_str(nodes, node_opts.v[i]);
+	free(node_opts.v);
 	buf_init(&body, 0);
 	s = json_print_free(root);
 	buf_puts(&body, s);
@@ -437,17 +396,15 @@ int
 cmd_secret(int argc, char *argv[])
 {
 	if (argc < 2)
-		return secret_usage();
+		return cli_usage("secret", 0);
 	if (strcmp(argv[1], "seal") == 0)
 		return secret_seal_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "reseal") == 0)
 		return secret_reseal_cmd(argc - 1, argv + 1);
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		secret_usage();
-		return CLI_OK;
-	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		return cli_usage("secret", 1);
 	fprintf(stderr, "roost secret: unknown subcommand '%s'\n", argv[1]);
-	return secret_usage();
+	return cli_usage("secret", 0);
 }
 
 /* roost node pubkey: the local node's public key, from its status. */
@@ -464,9 +421,9 @@ cmd_node(int argc, char *argv[])
 	else if (argc == 3 && strncmp(argv[2], "--api=", 6) == 0)
 		api = argv[2] + 6;
 	else if (argc != 2)
-		return secret_usage();
+		return cli_usage("secret", 0);
 	if (strcmp(argv[1], "pubkey") != 0)
-		return secret_usage();
+		return cli_usage("secret", 0);
 	http_response_init(&resp);
 	if (secret_api(api, "/v1/status", NULL, &resp) != 0)
 		rc = CLI_USAGE;

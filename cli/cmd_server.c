@@ -7,7 +7,6 @@
  * has a remote), authored by --author or the git identity.
  */
 #include <ctype.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,39 +23,6 @@
 #include "rerr.h"
 #include "state.h"
 #include "xmalloc.h"
-
-static int
-server_usage(void)
-{
-	fprintf(stderr,
-	    "usage: roost server create NAME --egg EGG --owner ID [--node NODE] "
-	    "[--memory MiB] [--disk MiB]\n"
-	    "                           [--cpu PCT] [--port N] [--var KEY=VALUE]"
-	    "... [--image REF] [--stopped]\n"
-	    "       roost server set NAME KEY=VALUE...\n"
-	    "       roost server set NAME VAR --secret   (value from the "
-	    "terminal or stdin, sealed)\n"
-	    "       roost server start|stop|restart|reinstall|delete NAME\n"
-	    "       roost server backup NAME [--note TEXT]\n"
-	    "       roost server restore NAME BACKUP\n"
-	    "       roost server move NAME NODE\n"
-	    "       roost server sftp NAME --user U (--generate | "
-	    "--password-stdin | --key FILE | --remove)\n"
-	    "                         [--permissions read,write,delete]\n"
-	    "       roost server member NAME --id DISCORD_ID "
-	    "(--permissions LIST | --remove)\n"
-	    "       roost server history NAME [-n COUNT]\n"
-	    "       roost server revert NAME COMMIT\n"
-	    "       roost server rollback NAME REVISION [--yes]\n"
-	    "       roost server list\n"
-	    "       roost server limits [--format text|json]\n"
-	    "       roost server schedules NAME [--api SOCKET] "
-	    "[--format text|json]\n"
-	    "       roost server schedule-run NAME SCHEDULE [--api SOCKET]\n"
-	    "common options: --repo DIR (default .) --author \"Name <email>\" "
-	    "--branch B --remote R|'' --request-id ID\n");
-	return CLI_USAGE;
-}
 
 struct server_opts {
 	const char	*repo;
@@ -188,7 +154,7 @@ server_limits(int argc, char *argv[])
 	    (strcmp(argv[2], "json") == 0 || strcmp(argv[2], "text") == 0))
 		json = strcmp(argv[2], "json") == 0;
 	else if (argc != 1)
-		return server_usage();
+		return cli_usage("server", 0);
 	if (json) {
 		doc = json_new_object();
 		arr = json_add_array(doc, "limits");
@@ -221,119 +187,80 @@ server_limits(int argc, char *argv[])
 	return CLI_OK;
 }
 
+/*
+ * create --memory, --disk and --cpu (within the bounds of the limit of
+ * that name) and --port.
+ */
+static int
+create_num_opt(const struct cli_opt *opt, const char *arg)
+{
+	const struct limit_def	*lim = limit_find(opt->long_name);
+	char			*end;
+	long long		 n;
+
+	n = strtoll(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || n < 0 || n > 1LL << 40) {
+		fprintf(stderr, "roost server create: '%s' is not a number\n",
+		    arg);
+		return -1;
+	}
+	if (lim != NULL && !limit_in_range(lim, n)) {
+		fprintf(stderr, "roost server create: --%s must be from %lld "
+		    "to %lld (%s), not %lld\n", lim->name, (long long)lim->min,
+		    (long long)lim->max, lim->unit, n);
+		return -1;
+	}
+	if (lim != NULL)
+		*(int64_t *)opt->value = n;
+	else if (n < 1 || n > 65535) {
+		fprintf(stderr, "roost server create: port '%s' is not between "
+		    "1 and 65535\n", arg);
+		return -1;
+	} else
+		*(int *)opt->value = (int)n;
+	return 0;
+}
+
 static int
 server_create(const struct server_opts *so, int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "egg", required_argument, NULL, 'e' },
-		{ "node", required_argument, NULL, 'N' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "disk", required_argument, NULL, 'd' },
-		{ "cpu", required_argument, NULL, 'c' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "var", required_argument, NULL, 'v' },
-		{ "owner", required_argument, NULL, 'o' },
-		{ "image", required_argument, NULL, 'i' },
-		{ "stopped", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct panel_server_spec spec;
-	const struct limit_def	*lim;
+	struct cli_list		 vars = { NULL, 0 };
+	const struct cli_opt	 opts[] = {
+		{ 'e', "egg", CLI_OPT_STRING, &spec.egg },
+		{ 'N', "node", CLI_OPT_STRING, &spec.node },
+		{ 'm', "memory", CLI_OPT_CALL, &spec.memory, create_num_opt },
+		{ 'd', "disk", CLI_OPT_CALL, &spec.disk, create_num_opt },
+		{ 'c', "cpu", CLI_OPT_CALL, &spec.cpu, create_num_opt },
+		{ 'p', "port", CLI_OPT_CALL, &spec.port, create_num_opt },
+		{ 'v', "var", CLI_OPT_LIST, &vars },
+		{ 'o', "owner", CLI_OPT_STRING, &spec.owner },
+		{ 'i', "image", CLI_OPT_STRING, &spec.image },
+		{ 's', "stopped", CLI_OPT_FLAG, &spec.stopped },
+		{ 0 }
+	};
 	struct server_edit	 e;
-	const char		**vars = NULL;
-	char			*end;
-	long long		 n;
-	int			 ch, rc;
+	int			 i, rc;
 
 	memset(&spec, 0, sizeof(spec));
 	spec.memory = spec.disk = spec.cpu = -1;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "e:N:m:d:c:p:v:o:i:s", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'e':
-			spec.egg = optarg;
-			break;
-		case 'N':
-			spec.node = optarg;
-			break;
-		case 'o':
-			spec.owner = optarg;
-			break;
-		case 'i':
-			spec.image = optarg;
-			break;
-		case 's':
-			spec.stopped = 1;
-			break;
-		case 'v':
-			vars = xreallocarray(vars, spec.nvars + 1,
-			    sizeof(*vars));
-			vars[spec.nvars++] = optarg;
-			break;
-		case 'm':
-		case 'd':
-		case 'c':
-		case 'p':
-			n = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || n < 0 ||
-			    n > 1LL << 40) {
-				fprintf(stderr, "roost server create: '%s' is "
-				    "not a number\n", optarg);
-				free(vars);
-				return CLI_USAGE;
-			}
-			lim = ch == 'm' ? limit_get(LIMIT_MEMORY) :
-			    ch == 'd' ? limit_get(LIMIT_DISK) :
-			    ch == 'c' ? limit_get(LIMIT_CPU) : NULL;
-			if (lim != NULL && !limit_in_range(lim, n)) {
-				fprintf(stderr, "roost server create: --%s "
-				    "must be from %lld to %lld (%s), not %lld\n",
-				    lim->name, (long long)lim->min,
-				    (long long)lim->max, lim->unit, n);
-				free(vars);
-				return CLI_USAGE;
-			}
-			if (ch == 'm')
-				spec.memory = n;
-			else if (ch == 'd')
-				spec.disk = n;
-			else if (ch == 'c')
-				spec.cpu = n;
-			else if (n < 1 || n > 65535) {
-				fprintf(stderr, "roost server create: port "
-				    "'%s' is not between 1 and 65535\n",
-				    optarg);
-				free(vars);
-				return CLI_USAGE;
-			} else
-				spec.port = (int)n;
-			break;
-		default:
-			free(vars);
-			return server_usage();
-		}
-	}
-	if (optind != argc - 1) {
-		free(vars);
-		return server_usage();
-	}
-	spec.name = argv[optind];
-	spec.vars = vars;
-	if (spec.egg == NULL) {
+	if ((i = cli_opts_parse("server", opts, argc, argv, &rc)) == -1)
+		return rc;
+	spec.name = argv[i];
+	spec.vars = vars.v;
+	spec.nvars = vars.n;
+	if (i != argc - 1)
+		rc = cli_usage("server", 0);
+	else if (spec.egg == NULL) {
 		fprintf(stderr, "roost server create: give the egg with --egg "
 		    "nest/name (see \"roost egg list\")\n");
-		free(vars);
-		return CLI_USAGE;
+		rc = CLI_USAGE;
+	} else if ((rc = edit_begin(so, &e)) == 0) {
+		rc = report(panel_server_create(e.p, &e.req, &spec, &e.res,
+		    &e.err), &e);
+		edit_end(&e);
 	}
-	if ((rc = edit_begin(so, &e)) != 0) {
-		free(vars);
-		return rc;
-	}
-	rc = report(panel_server_create(e.p, &e.req, &spec, &e.res, &e.err),
-	    &e);
-	edit_end(&e);
-	free(vars);
+	free(vars.v);
 	return rc;
 }
 
@@ -347,7 +274,7 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 	int			 rc;
 
 	if (argc < 2)
-		return server_usage();
+		return cli_usage("server", 0);
 	/* backup NAME [--note TEXT], restore NAME BACKUP */
 	if (strcmp(sub, "backup") == 0 && argc == 4 &&
 	    strcmp(argv[2], "--note") == 0)
@@ -357,10 +284,10 @@ server_edit(const struct server_opts *so, const char *sub, int argc,
 		note = argv[2] + 7;
 	else if ((strcmp(sub, "restore") == 0 || strcmp(sub, "move") == 0) &&
 	    argc != 3)
-		return server_usage();
+		return cli_usage("server", 0);
 	else if (strcmp(sub, "set") != 0 && strcmp(sub, "restore") != 0 &&
 	    strcmp(sub, "move") != 0 && argc != 2)
-		return server_usage();
+		return cli_usage("server", 0);
 	if (strcmp(sub, "set") == 0 && argc < 3) {
 		fprintf(stderr, "roost server set: give KEY=VALUE items, e.g. "
 		    "memory=4096\n");
@@ -417,7 +344,7 @@ server_revert(const struct server_opts *so, const char *sub, int argc,
 		argc--;
 	}
 	if (argc != 3)
-		return server_usage();
+		return cli_usage("server", 0);
 	if ((rc = edit_begin(so, &e)) != 0)
 		return rc;
 	buf_init(&diff, 0);
@@ -460,27 +387,31 @@ out:
 	return rc;
 }
 
+/* sftp --permissions: a list of read, write and delete. */
 static int
-sftp_perms_parse(const char *s)
+sftp_perms_opt(const struct cli_opt *opt, const char *arg)
 {
 	char	*copy, *t, *q;
-	int	 perms = 0;
+	int	*perms = opt->value;
 
-	copy = q = xstrdup(s);
+	*perms = 0;
+	copy = q = xstrdup(arg);
 	while ((t = strsep(&q, ",")) != NULL) {
 		if (strcmp(t, "read") == 0)
-			perms |= SFTP_PERM_READ;
+			*perms |= SFTP_PERM_READ;
 		else if (strcmp(t, "write") == 0)
-			perms |= SFTP_PERM_WRITE;
+			*perms |= SFTP_PERM_WRITE;
 		else if (strcmp(t, "delete") == 0)
-			perms |= SFTP_PERM_DELETE;
+			*perms |= SFTP_PERM_DELETE;
 		else if (*t != '\0') {
-			perms = -1;
+			fprintf(stderr, "roost server sftp: permissions are a "
+			    "list of read, write and delete\n");
+			*perms = -1;
 			break;
 		}
 	}
 	free(copy);
-	return perms;
+	return *perms < 0 ? -1 : 0;
 }
 
 static char *
@@ -502,56 +433,29 @@ read_line(FILE *fp)
 static int
 server_sftp(const struct server_opts *so, int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "user", required_argument, NULL, 'u' },
-		{ "generate", no_argument, NULL, 'g' },
-		{ "password-stdin", no_argument, NULL, 'P' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "permissions", required_argument, NULL, 'p' },
-		{ "remove", no_argument, NULL, 'x' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct panel_sftp	 op;
 	struct server_edit	 e;
 	const char		*keyfile = NULL;
 	char			*password = NULL, *key = NULL;
 	FILE			*fp;
-	int			 ch, rc, pwstdin = 0, modes;
+	int			 i, rc, pwstdin = 0, modes;
+	const struct cli_opt	 opts[] = {
+		{ 'u', "user",		 CLI_OPT_STRING, &op.user },
+		{ 'g', "generate",	 CLI_OPT_FLAG,	 &op.generate },
+		{ 'P', "password-stdin", CLI_OPT_FLAG,	 &pwstdin },
+		{ 'k', "key",		 CLI_OPT_STRING, &keyfile },
+		{ 'p', "permissions",	 CLI_OPT_CALL,	 &op.perms,
+		    sftp_perms_opt },
+		{ 'x', "remove",	 CLI_OPT_FLAG,	 &op.remove },
+		{ 0 }
+	};
 
 	memset(&op, 0, sizeof(op));
 	op.perms = -1;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "u:gPk:p:x", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'u':
-			op.user = optarg;
-			break;
-		case 'g':
-			op.generate = 1;
-			break;
-		case 'P':
-			pwstdin = 1;
-			break;
-		case 'k':
-			keyfile = optarg;
-			break;
-		case 'x':
-			op.remove = 1;
-			break;
-		case 'p':
-			if ((op.perms = sftp_perms_parse(optarg)) < 0) {
-				fprintf(stderr, "roost server sftp: permissions "
-				    "are a list of read, write and delete\n");
-				return CLI_USAGE;
-			}
-			break;
-		default:
-			return server_usage();
-		}
-	}
-	if (optind != argc - 1 || op.user == NULL)
-		return server_usage();
+	if ((i = cli_opts_parse("server", opts, argc, argv, &rc)) == -1)
+		return rc;
+	if (i != argc - 1 || op.user == NULL)
+		return cli_usage("server", 0);
 	modes = op.generate + pwstdin + (keyfile != NULL) + op.remove;
 	if (modes > 1 || (modes == 0 && op.perms < 0) ||
 	    (op.remove && op.perms >= 0)) {
@@ -584,8 +488,8 @@ server_sftp(const struct server_opts *so, int argc, char *argv[])
 	}
 	if ((rc = edit_begin(so, &e)) != 0)
 		goto out;
-	rc = report(panel_sftp_set(e.p, &e.req, argv[optind], &op, &e.res,
-	    &e.err), &e);
+	rc = report(panel_sftp_set(e.p, &e.req, argv[i], &op, &e.res, &e.err),
+	    &e);
 	if (rc == CLI_OK && e.res.password != NULL)
 		printf("password for SFTP user %s (shown once, not stored): "
 		    "%s\n", op.user, e.res.password);
@@ -599,59 +503,69 @@ out:
 	return rc;
 }
 
+/*
+ * member --permissions: a comma-separated list, added to the set (-1
+ * while none was given).
+ */
+static int
+member_perms_opt(const struct cli_opt *opt, const char *arg)
+{
+	long		*perms = opt->value;
+	char		*copy, *q, *t;
+	unsigned	 one;
+	int		 rc = 0;
+
+	if (*perms < 0)
+		*perms = 0;
+	copy = q = xstrdup(arg);
+	while ((t = strsep(&q, ",")) != NULL) {
+		if (*t == '\0')
+			continue;
+		if ((one = state_perm_parse(t)) == 0) {
+			fprintf(stderr, "roost server member: unknown "
+			    "permission '%s'\n", t);
+			rc = -1;
+			break;
+		}
+		*perms |= one;
+	}
+	free(copy);
+	return rc;
+}
+
 static int
 server_member(const struct server_opts *so, int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "id", required_argument, NULL, 'i' },
-		{ "permissions", required_argument, NULL, 'p' },
-		{ "remove", no_argument, NULL, 'x' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct server_edit	 e;
 	const char		*id = NULL;
-	char			*copy, *q, *t;
-	unsigned		 perms = 0, one;
-	int			 ch, rc, remove = 0, given = 0;
+	long			 perms = -1;
+	int			 i, rc, remove = 0;
+	const struct cli_opt	 opts[] = {
+		{ 'i', "id",		CLI_OPT_STRING,	&id },
+		{ 'p', "permissions",	CLI_OPT_CALL,	&perms,
+		    member_perms_opt },
+		{ 'x', "remove",	CLI_OPT_FLAG,	&remove },
+		{ 0 }
+	};
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "i:p:x", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'i':
-			id = optarg;
-			break;
-		case 'x':
-			remove = 1;
-			break;
-		case 'p':
-			given = 1;
-			copy = q = xstrdup(optarg);
-			while ((t = strsep(&q, ",")) != NULL) {
-				if (*t == '\0')
-					continue;
-				if ((one = state_perm_parse(t)) == 0) {
-					fprintf(stderr, "roost server member: "
-					    "unknown permission '%s'\n", t);
-					free(copy);
-					return CLI_USAGE;
-				}
-				perms |= one;
-			}
-			free(copy);
-			break;
-		default:
-			return server_usage();
-		}
-	}
-	if (optind != argc - 1 || id == NULL || remove == given)
-		return server_usage();
+	if ((i = cli_opts_parse("server", opts, argc, argv, &rc)) == -1)
+		return rc;
+	if (i != argc - 1 || id == NULL || remove == (perms >= 0))
+		return cli_usage("server", 0);
 	if ((rc = edit_begin(so, &e)) != 0)
 		return rc;
-	rc = report(panel_member_set(e.p, &e.req, argv[optind], id,
-	    remove ? 0 : perms, &e.res, &e.err), &e);
+	rc = report(panel_member_set(e.p, &e.req, argv[i], id,
+	    remove ? 0 : (unsigned)perms, &e.res, &e.err), &e);
 	edit_end(&e);
 	return rc;
+}
+
+/* history -n: how many commits at most. */
+static int
+history_count_opt(const struct cli_opt *opt, const char *arg)
+{
+	*(size_t *)opt->value = strtoul(arg, NULL, 10);
+	return 0;
 }
 
 static int
@@ -664,31 +578,27 @@ server_history(const struct server_opts *so, int argc, char *argv[])
 	time_t			 t;
 	char			 when[64];
 	size_t			 n, i, max = 20;
-	int			 ch, rc;
+	int			 argi, rc;
+	const struct cli_opt	 opts[] = {
+		{ 'n', NULL, CLI_OPT_CALL, &max, history_count_opt },
+		{ 0 }
+	};
 
-	optind = 0;
-	while ((ch = getopt(argc, argv, "n:")) != -1) {
-		switch (ch) {
-		case 'n':
-			max = strtoul(optarg, NULL, 10);
-			break;
-		default:
-			return server_usage();
-		}
-	}
-	if (optind != argc - 1)
-		return server_usage();
+	if ((argi = cli_opts_parse("server", opts, argc, argv, &rc)) == -1)
+		return rc;
+	if (argi != argc - 1)
+		return cli_usage("server", 0);
 	if ((rc = open_panel(so, &p, NULL)) != 0)
 		return rc;
 	rerr_init(&err);
-	rc = panel_server_history(p, argv[optind], max, &v, &n, &err);
+	rc = panel_server_history(p, argv[argi], max, &v, &n, &err);
 	if (rc != 0) {
 		fprintf(stderr, "roost server history: %s\n", err.msg);
 		panel_close(p);
 		return exit_code(rc);
 	}
 	if (n == 0)
-		printf("no history for server '%s' on %s\n", argv[optind],
+		printf("no history for server '%s' on %s\n", argv[argi],
 		    panel_branch(p));
 	for (i = 0; i < n; i++) {
 		t = (time_t)v[i].time;
@@ -713,7 +623,7 @@ server_list(const struct server_opts *so, int argc, char *argv[])
 	int			 rc;
 
 	if (argc != 1)
-		return server_usage();
+		return cli_usage("server", 0);
 	if ((rc = open_panel(so, &p, NULL)) != 0)
 		return rc;
 	rerr_init(&err);
@@ -753,7 +663,7 @@ cmd_server(int argc, char *argv[])
 	memset(&so, 0, sizeof(so));
 	so.repo = ".";
 	if (argc < 2)
-		return server_usage();
+		return cli_usage("server", 0);
 	/* common options may appear anywhere; take them out first */
 	rest = xcalloc(argc + 1, sizeof(*rest));
 	for (i = 1; i < argc; i++) {
@@ -790,7 +700,7 @@ cmd_server(int argc, char *argv[])
 	}
 	if (n == 0) {
 		free(rest);
-		return server_usage();
+		return cli_usage("server", 0);
 	}
 	sub = rest[0];
 	if (strcmp(sub, "set") == 0 && n == 4 && (strcmp(rest[3],
@@ -822,12 +732,11 @@ cmd_server(int argc, char *argv[])
 	else if (strcmp(sub, "limits") == 0)
 		rc = server_limits(n, rest);
 	else if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 ||
-	    strcmp(sub, "help") == 0) {
-		server_usage();
-		rc = CLI_OK;
-	} else {
+	    strcmp(sub, "help") == 0)
+		rc = cli_usage("server", 1);
+	else {
 		fprintf(stderr, "roost server: unknown subcommand '%s'\n", sub);
-		rc = server_usage();
+		rc = cli_usage("server", 0);
 	}
 	free(rest);
 	return rc;

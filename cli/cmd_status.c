@@ -3,7 +3,6 @@
  * asks a node's roostd for the actual state of its game servers: a table
  * for people, the API's JSON for tools.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,35 +213,24 @@ print_transfer(const cJSON *tr)
 int
 cmd_status(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "api",	required_argument,	NULL, 'a' },
-		{ "format",	required_argument,	NULL, 'F' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct http_response	 resp;
 	cJSON			*root;
 	const char		*api = cli_api();
 	const char		*format = "text", *name = NULL;
+	const struct cli_opt	 opts[] = {
+		{ 'a', "api",	 CLI_OPT_STRING, &api },
+		{ 'F', "format", CLI_OPT_STRING, &format },
+		{ 'h', "help",	 CLI_OPT_HELP },
+		{ 0 }
+	};
 	char			*url, *esc;
-	int			 ch, rc;
+	int			 i, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "a:F:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			api = optarg;
-			break;
-		case 'F':
-			format = optarg;
-			break;
-		default:
-			return cli_usage("status", ch == 'h');
-		}
-	}
-	if (optind < argc)
-		name = argv[optind++];
-	if (optind != argc || (strcmp(format, "text") != 0 &&
+	if ((i = cli_opts_parse("status", opts, argc, argv, &rc)) == -1)
+		return rc;
+	if (i < argc)
+		name = argv[i++];
+	if (i != argc || (strcmp(format, "text") != 0 &&
 	    strcmp(format, "json") != 0))
 		return cli_usage("status", 0);
 	if (name != NULL) {

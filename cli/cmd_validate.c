@@ -6,7 +6,6 @@
  */
 #include <sys/stat.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +26,14 @@
 int
 cmd_validate(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "repo", required_argument, NULL, 'C' },
-		{ "rev", required_argument, NULL, 'r' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char		*repo = ".", *rev = NULL, *format = "text";
+	const struct cli_opt	 opts[] = {
+		{ 'C', "repo",	 CLI_OPT_STRING, &repo },
+		{ 'r', "rev",	 CLI_OPT_STRING, &rev },
+		{ 'f', "format", CLI_OPT_STRING, &format },
+		{ 'h', "help",	 CLI_OPT_USAGE },
+		{ 0 }
+	};
 	struct gitstore		*gs = NULL;
 	struct state_src	 src;
 	struct state		*st = NULL;
@@ -44,25 +43,11 @@ cmd_validate(int argc, char *argv[])
 	struct buf		 out;
 	struct stat		 sb;
 	char			 id[GITSTORE_IDLEN];
-	int			 ch, json, rc;
+	int			 i, json, rc;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "C:r:f:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'C':
-			repo = optarg;
-			break;
-		case 'r':
-			rev = optarg;
-			break;
-		case 'f':
-			format = optarg;
-			break;
-		default:
-			return cli_usage("validate", 0);
-		}
-	}
-	if (optind != argc)
+	if ((i = cli_opts_parse("validate", opts, argc, argv, &rc)) == -1)
+		return rc;
+	if (i != argc)
 		return cli_usage("validate", 0);
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
 		fprintf(stderr, "roost validate: format '%s' is not text or "

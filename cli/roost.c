@@ -37,6 +37,55 @@ static const struct cli_cmd cli_cmds[] = {
 	    "schedule next \"CRON\" [--tz ZONE] [-n N] [--after RFC3339]" },
 };
 
+/*
+ * What a command or subcommand prints on a usage error when its line
+ * above says too little.
+ */
+static const struct {
+	const char	*cmd;
+	const char	*text;
+} cli_usages[] = {
+	{ "server",
+	    "usage: roost server create NAME --egg EGG --owner ID [--node NODE] "
+	    "[--memory MiB] [--disk MiB]\n"
+	    "                           [--cpu PCT] [--port N] [--var KEY=VALUE]"
+	    "... [--image REF] [--stopped]\n"
+	    "       roost server set NAME KEY=VALUE...\n"
+	    "       roost server set NAME VAR --secret   (value from the "
+	    "terminal or stdin, sealed)\n"
+	    "       roost server start|stop|restart|reinstall|delete NAME\n"
+	    "       roost server backup NAME [--note TEXT]\n"
+	    "       roost server restore NAME BACKUP\n"
+	    "       roost server move NAME NODE\n"
+	    "       roost server sftp NAME --user U (--generate | "
+	    "--password-stdin | --key FILE | --remove)\n"
+	    "                         [--permissions read,write,delete]\n"
+	    "       roost server member NAME --id DISCORD_ID "
+	    "(--permissions LIST | --remove)\n"
+	    "       roost server history NAME [-n COUNT]\n"
+	    "       roost server revert NAME COMMIT\n"
+	    "       roost server rollback NAME REVISION [--yes]\n"
+	    "       roost server list\n"
+	    "       roost server limits [--format text|json]\n"
+	    "       roost server schedules NAME [--api SOCKET] "
+	    "[--format text|json]\n"
+	    "       roost server schedule-run NAME SCHEDULE [--api SOCKET]\n"
+	    "common options: --repo DIR (default .) --author \"Name <email>\" "
+	    "--branch B --remote R|'' --request-id ID\n" },
+	{ "egg", "usage: roost egg import FILE... [-o DIR]\n"
+	    "       roost egg list [--dir DIR]\n" },
+	{ "egg import", "usage: roost egg import FILE... [-o DIR]\n" },
+	{ "secret",
+	    "usage: roost secret seal [--repo DIR] [--server NAME] "
+	    "[--node N]... < value\n"
+	    "       roost secret reseal [--repo DIR] [--api SOCKET] "
+	    "[--node N]... [--author \"Name <email>\"]\n"
+	    "       roost node pubkey [--api SOCKET]\n" },
+	{ "schedule", "usage: roost schedule next \"CRON\" [--tz ZONE] "
+	    "[-n N] [--after RFC3339]\n"
+	    "       roost schedule next --stdin\n" },
+};
+
 static int
 usage(FILE *fp)
 {
@@ -48,12 +97,17 @@ usage(FILE *fp)
 	return CLI_USAGE;
 }
 
-/* The usage line of one command (cli.h). */
+/* The usage of one command (cli.h). */
 int
 cli_usage(const char *cmd, int ok)
 {
 	size_t	i;
 
+	for (i = 0; i < sizeof(cli_usages) / sizeof(cli_usages[0]); i++)
+		if (strcmp(cmd, cli_usages[i].cmd) == 0) {
+			fputs(cli_usages[i].text, stderr);
+			return ok ? CLI_OK : CLI_USAGE;
+		}
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
 		if (strcmp(cmd, cli_cmds[i].name) == 0)
 			fprintf(stderr, "usage: roost %s\n", cli_cmds[i].usage);

@@ -1,8 +1,8 @@
 /*
- * bench_docker.h: what the engine benchmarks share: RFC 3339 times from
- * inspect (to compare with bench_wall) and the create body of the demo
- * image hardened as roostd creates servers (the anchor's container when
- * no body is given).
+ * bench_docker.h: what the engine benchmarks (and test_docker) share:
+ * RFC 3339 times from inspect (to compare with bench_wall), the hardening
+ * roostd gives servers, and the create body of the demo image so hardened
+ * (the anchor's container when no body is given).
  */
 #ifndef ROOST_BENCH_DOCKER_H
 #define ROOST_BENCH_DOCKER_H
@@ -32,17 +32,36 @@ bench_rfc3339(const char *s)
 }
 
 /*
- * The create body of a demo-image container with Wings' hardening and
- * the given labels (NULL-terminated); the caller frees it.
+ * Gives s Wings' hardening, as roostd creates servers: user 999, a
+ * read-only root with a small /tmp, capabilities dropped, no new
+ * privileges, a short log and stdin open.
  */
-static inline char *
-bench_demo_body(const char *const *labels)
+static inline void
+bench_demo_harden(struct docker_spec *s)
 {
 	static const char *const caps[] = { "setpcap", "mknod", "audit_write",
 	    "net_raw", "dac_override", "fowner", "fsetid", "net_bind_service",
 	    "sys_chroot", "setfcap", NULL };
 	static const char *const tmpfs[] = { "/tmp:rw,exec,nosuid,size=16m",
 	    NULL };
+
+	s->user = "999:999";
+	s->readonly_rootfs = 1;
+	s->tmpfs = tmpfs;
+	s->cap_drop = caps;
+	s->no_new_privileges = 1;
+	s->log_max_size = "1m";
+	s->log_max_file = 1;
+	s->open_stdin = 1;
+}
+
+/*
+ * The create body of a demo-image container with Wings' hardening and
+ * the given labels (NULL-terminated); the caller frees it.
+ */
+static inline char *
+bench_demo_body(const char *const *labels)
+{
 	static const char *const env[] = { "STARTUP=demo-server",
 	    "SERVER_PORT=8080", NULL };
 	struct docker_spec	 s;
@@ -51,16 +70,9 @@ bench_demo_body(const char *const *labels)
 	s.image = "roost.local/demo:1";
 	s.env = env;
 	s.labels = labels;
-	s.user = "999:999";
 	s.limits.memory = 256LL * 1024 * 1024;
 	s.limits.pids_limit = 128;
-	s.readonly_rootfs = 1;
-	s.tmpfs = tmpfs;
-	s.cap_drop = caps;
-	s.no_new_privileges = 1;
-	s.log_max_size = "1m";
-	s.log_max_file = 1;
-	s.open_stdin = 1;
+	bench_demo_harden(&s);
 	return docker_create_body(&s);
 }
 

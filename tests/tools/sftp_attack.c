@@ -261,6 +261,57 @@ raw_attacks(const char *port, const char *login, const char *keyfile)
 	ssh_free(s);
 }
 
+/* Reads and writes that must be refused: path, (flags,) what it tries. */
+static const struct {
+	const char	*path, *what;
+} read_attacks[] = {
+	{ "../../outside/secret", "read ../../outside/secret" },
+	{ "/../../../etc/passwd", "read /../../../etc/passwd" },
+	{ "../../../../../../../../etc/shadow",
+	    "read ../../../../../../../../etc/shadow" },
+	{ "etc_link/passwd", "read through a symlink to /etc" },
+	{ "abs_secret", "read a symlink to an outside file" },
+	{ "rel_secret", "read a relative symlink leading out" },
+	{ "dir_link/secret", "read through a symlink to an outside directory" },
+	{ "other_link/b.txt", "read through a symlink into another server" },
+	{ "hl", "read a hard link to an outside file" },
+};
+static const struct {
+	const char	*path;
+	int		 flags;
+	const char	*what;
+} write_attacks[] = {
+	{ "hl", O_TRUNC, "truncate a hard link to an outside file" },
+	{ "abs_secret", O_TRUNC, "write through a symlink to an outside file" },
+	{ "dir_link/pwned", O_CREAT,
+	    "create through a symlink to an outside directory" },
+	{ "etc_link/roost-pwned", O_CREAT, "create in /etc through a symlink" },
+	{ "../../outside/pwned", O_CREAT, "create ../../outside/pwned" },
+	{ "dangling", O_CREAT,
+	    "create through a dangling symlink pointing outside" },
+};
+/* Renames and symlinks that must be refused: op(a, b), what it tries. */
+static const struct {
+	int		(*op)(sftp_session, const char *, const char *);
+	const char	*a, *b, *what;
+} link_attacks[] = {
+	{ sftp_rename, "hello.txt", "../../outside/moved",
+	    "rename to ../../outside/moved" },
+	{ sftp_rename, "hello.txt", "dir_link/moved",
+	    "rename into a symlink to an outside directory" },
+	{ sftp_rename, "dir_link/secret", "stolen",
+	    "rename an outside file in" },
+	{ sftp_rename, "/", "rootmoved", "rename the root" },
+	/* libssh sends (link, target) to servers it does not know as OpenSSH */
+	{ sftp_symlink, "mylink1", "../../outside/secret",
+	    "symlink to ../../outside/secret" },
+	{ sftp_symlink, "mylink2", "/etc/passwd", "symlink to /etc/passwd" },
+	{ sftp_symlink, "dir_link/mylink3", "x",
+	    "symlink placed in an outside directory" },
+	{ sftp_symlink, "sub/mylink4", "../../x",
+	    "symlink from a subdirectory climbing out" },
+};
+
 static int
 attack(const char *port, const char *login, const char *keyfile,
     const char *outside)
@@ -271,39 +322,21 @@ attack(const char *port, const char *login, const char *keyfile,
 	sftp_dir	 d;
 	struct sftp_attributes_struct attr;
 	char		 path[8192];
-	int		 i, found;
+	size_t		 i;
+	int		 found;
 
 	s = connect_key(port, login, keyfile);
 	sftp = sftp_start(s);
 
-	try_read(sftp, "../../outside/secret", "read ../../outside/secret");
-	try_read(sftp, "/../../../etc/passwd", "read /../../../etc/passwd");
-	try_read(sftp, "../../../../../../../../etc/shadow",
-	    "read ../../../../../../../../etc/shadow");
+	for (i = 0; i < sizeof(read_attacks) / sizeof(read_attacks[0]); i++)
+		try_read(sftp, read_attacks[i].path, read_attacks[i].what);
 	snprintf(path, sizeof(path), "%s/secret", outside);
 	try_read(sftp, path, "read the absolute path of OUTSIDE/secret");
 	snprintf(path, sizeof(path), "/..//.//../%s/secret", outside);
 	try_read(sftp, path, "read /..//.//../OUTSIDE/secret");
-	try_read(sftp, "etc_link/passwd", "read through a symlink to /etc");
-	try_read(sftp, "abs_secret", "read a symlink to an outside file");
-	try_read(sftp, "rel_secret", "read a relative symlink leading out");
-	try_read(sftp, "dir_link/secret", "read through a symlink to an "
-	    "outside directory");
-	try_read(sftp, "other_link/b.txt", "read through a symlink into "
-	    "another server");
-	try_read(sftp, "hl", "read a hard link to an outside file");
-	try_write(sftp, "hl", O_TRUNC, "truncate a hard link to an outside "
-	    "file");
-	try_write(sftp, "abs_secret", O_TRUNC, "write through a symlink to "
-	    "an outside file");
-	try_write(sftp, "dir_link/pwned", O_CREAT, "create through a "
-	    "symlink to an outside directory");
-	try_write(sftp, "etc_link/roost-pwned", O_CREAT, "create in /etc "
-	    "through a symlink");
-	try_write(sftp, "../../outside/pwned", O_CREAT, "create "
-	    "../../outside/pwned");
-	try_write(sftp, "dangling", O_CREAT, "create through a dangling "
-	    "symlink pointing outside");
+	for (i = 0; i < sizeof(write_attacks) / sizeof(write_attacks[0]); i++)
+		try_write(sftp, write_attacks[i].path, write_attacks[i].flags,
+		    write_attacks[i].what);
 
 	verdict(sftp_stat(sftp, "abs_secret") == NULL, "stat through a "
 	    "symlink leading out");
@@ -339,13 +372,9 @@ attack(const char *port, const char *login, const char *keyfile,
 	attr.gid = 0;
 	verdict(sftp_setstat(sftp, "hello.txt", &attr) < 0, "chown to root");
 
-	verdict(sftp_rename(sftp, "hello.txt", "../../outside/moved") < 0,
-	    "rename to ../../outside/moved");
-	verdict(sftp_rename(sftp, "hello.txt", "dir_link/moved") < 0,
-	    "rename into a symlink to an outside directory");
-	verdict(sftp_rename(sftp, "dir_link/secret", "stolen") < 0,
-	    "rename an outside file in");
-	verdict(sftp_rename(sftp, "/", "rootmoved") < 0, "rename the root");
+	for (i = 0; i < sizeof(link_attacks) / sizeof(link_attacks[0]); i++)
+		verdict(link_attacks[i].op(sftp, link_attacks[i].a,
+		    link_attacks[i].b) < 0, link_attacks[i].what);
 	verdict(sftp_mkdir(sftp, "dir_link/newdir", 0755) < 0, "mkdir in a "
 	    "symlink to an outside directory");
 	verdict(sftp_mkdir(sftp, "etc_link/newdir", 0755) < 0, "mkdir in "
@@ -358,15 +387,6 @@ attack(const char *port, const char *login, const char *keyfile,
 	    "directory through a symlink");
 	verdict(sftp_rmdir(sftp, "/") < 0, "rmdir the root");
 	verdict(sftp_rmdir(sftp, "..") < 0, "rmdir ..");
-	/* libssh sends (link, target) to servers it does not know as OpenSSH */
-	verdict(sftp_symlink(sftp, "mylink1", "../../outside/secret") < 0,
-	    "symlink to ../../outside/secret");
-	verdict(sftp_symlink(sftp, "mylink2", "/etc/passwd") < 0,
-	    "symlink to /etc/passwd");
-	verdict(sftp_symlink(sftp, "dir_link/mylink3", "x") < 0,
-	    "symlink placed in an outside directory");
-	verdict(sftp_symlink(sftp, "sub/mylink4", "../../x") < 0,
-	    "symlink from a subdirectory climbing out");
 
 	for (i = 0; i < 1100; i++)
 		memcpy(path + i * 3, "a/.", 3);

@@ -133,6 +133,21 @@ slash_more(const char *sub, const char *server, const char *user,
 	    "\"server\",\"value\":\"%s\"}%s]}]}", sub, server, more);
 }
 
+/* A /server SUB on server with one more string option name: value. */
+static cJSON *
+slash_str(const char *sub, const char *server, const char *user,
+    const char *name, const char *value)
+{
+	char	*more;
+	cJSON	*o;
+
+	xasprintf(&more, ",{\"type\":3,\"name\":\"%s\",\"value\":\"%s\"}",
+	    name, value);
+	o = slash_more(sub, server, user, NULL, more);
+	free(more);
+	return o;
+}
+
 /*
  * A modal submit by user with role (or NULL): custom_id and its text
  * inputs, given as id, value pairs ending in NULL.
@@ -331,15 +346,15 @@ test_vars_rules(void **state)
 	struct cmd_job	*job;
 	cJSON		*r;
 
-	r = run(slash_more("vars", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"set\",\"value\":\"MAX_PLAYERS=500\"}"), &job);
+	r = run(slash_str("vars", "demo", ALICE, "set", "MAX_PLAYERS=500"),
+	    &job);
 	assert_null(job);
 	assert_contains(json_str(r, "data.content", ""), "MAX_PLAYERS");
 	assert_contains(json_str(r, "data.content", ""), "Nothing was changed");
 	cJSON_Delete(r);
 
-	r = run(slash_more("vars", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"set\",\"value\":\"MAX_PLAYERS=20 MOTD=hi\"}"), &job);
+	r = run(slash_str("vars", "demo", ALICE, "set",
+	    "MAX_PLAYERS=20 MOTD=hi"), &job);
 	assert_non_null(job);
 	assert_int_equal(job->nkv, 2);
 	assert_string_equal(job->kv[0], "MAX_PLAYERS=20");
@@ -350,8 +365,7 @@ test_vars_rules(void **state)
 	cJSON_Delete(r);
 
 	/* a server field as a variable name is refused, command and modal */
-	refused(slash_more("vars", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"set\",\"value\":\"owner=" BOB "\"}"),
+	refused(slash_str("vars", "demo", ALICE, "set", "owner=" BOB),
 	    "not a variable name");
 	refused(modal(ALICE, NULL, "v:demo", "node", "node-b", NULL),
 	    "not a variable name");
@@ -796,9 +810,8 @@ test_console_commands(void **state)
 	struct cmd_job	*job;
 	cJSON		*r;
 
-	job = started(slash_more("console", "demo", ALICE, NULL, ",{\"type\":"
-	    "3,\"name\":\"command\",\"value\":\"whitelist add Steve\"}"),
-	    CB_DEFER, MSG_EPHEMERAL, JOB_CONSOLE);
+	job = started(slash_str("console", "demo", ALICE, "command",
+	    "whitelist add Steve"), CB_DEFER, MSG_EPHEMERAL, JOB_CONSOLE);
 	assert_string_equal(job->line, "whitelist add Steve");
 	assert_string_equal(job->node, "node-a");
 	assert_true(CMD_JOB_CONSOLE(job->kind));
@@ -814,8 +827,7 @@ test_console_commands(void **state)
 	cJSON_Delete(r);
 
 	/* BOB is a member of demo without console */
-	r = run(slash_more("console", "demo", BOB, NULL, ",{\"type\":3,"
-	    "\"name\":\"command\",\"value\":\"op Bob\"}"), &job);
+	r = run(slash_str("console", "demo", BOB, "command", "op Bob"), &job);
 	assert_null(job);
 	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
 	assert_contains(json_str(r, "data.content", ""), "`console`");
@@ -826,14 +838,13 @@ test_console_commands(void **state)
 	cJSON_Delete(r);
 
 	/* a second command smuggled after a line break never leaves */
-	r = run(slash_more("console", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"command\",\"value\":\"say hi\\nop Mallory\"}"),
-	    &job);
+	r = run(slash_str("console", "demo", ALICE, "command",
+	    "say hi\\nop Mallory"), &job);
 	assert_null(job);
 	assert_contains(json_str(r, "data.content", ""), "line break");
 	cJSON_Delete(r);
-	r = run(slash_more("console", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"command\",\"value\":\"say \\u001b[2J\"}"), &job);
+	r = run(slash_str("console", "demo", ALICE, "command",
+	    "say \\u001b[2J"), &job);
 	assert_null(job);
 	assert_contains(json_str(r, "data.content", ""), "U+001B");
 	cJSON_Delete(r);
@@ -849,8 +860,7 @@ test_console_commands(void **state)
 	assert_int_equal(job->nlines, 5);
 	cmd_job_free(job);
 	cJSON_Delete(r);
-	r = run(slash_more("logs", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"lines\",\"value\":\"100000\"}"), &job);
+	r = run(slash_str("logs", "demo", ALICE, "lines", "100000"), &job);
 	assert_int_equal(job->nlines, 100);
 	cmd_job_free(job);
 	cJSON_Delete(r);
@@ -1069,16 +1079,15 @@ test_backup_commands(void **state)
 	struct cmd_job	*job;
 	cJSON		*r;
 
-	job = started(slash_more("backup", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"note\",\"value\":\"before <the> update\"}"),
-	    CB_DEFER, MSG_EPHEMERAL, JOB_BACKUP);
+	job = started(slash_str("backup", "demo", ALICE, "note",
+	    "before <the> update"), CB_DEFER, MSG_EPHEMERAL, JOB_BACKUP);
 	assert_string_equal(job->note, "before <the> update");
 	cmd_job_free(job);
 	/* a member with power and sftp only may not */
 	refused(slash("backup", "demo", BOB, NULL), "`backup`");
 	refused(slash("restore", "demo", BOB, NULL), "`backup`");
-	refused(slash_more("backup", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"note\",\"value\":\"two\\nlines\"}"), "one line");
+	refused(slash_str("backup", "demo", ALICE, "note", "two\\nlines"),
+	    "one line");
 
 	/* the select lists the node's backups, newest first */
 	r = run(slash("restore", "demo", ALICE, NULL), &job);
@@ -1096,13 +1105,13 @@ test_backup_commands(void **state)
 	/* a server its node has not reported */
 	refused(slash("restore", "survival", ALICE, NULL), "has not reported");
 	/* a named backup goes straight to the confirmation */
-	r = run(slash_more("restore", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"backup\",\"value\":\"20261130T100000Z\"}"), &job);
+	r = run(slash_str("restore", "demo", ALICE, "backup",
+	    "20261130T100000Z"), &job);
 	assert_string_equal(json_str(r, "data.components.0.components.0."
 	    "custom_id", ""), "ro:demo:20261130T100000Z");
 	cJSON_Delete(r);
-	refused(slash_more("restore", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"backup\",\"value\":\"nope\"}"), "has no backup");
+	refused(slash_str("restore", "demo", ALICE, "backup", "nope"),
+	    "has no backup");
 
 	/* the pick asks to confirm, naming the backup; mentions nobody */
 	r = run(pick(ALICE, NULL, "rs:demo", "20261201T100000Z"), &job);
@@ -1211,8 +1220,7 @@ test_move_commands(void **state)
 	struct cmd_job	*job;
 	cJSON		*r;
 
-	r = run(slash_more("move", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"node\",\"value\":\"node-b\"}"), &job);
+	r = run(slash_str("move", "demo", ALICE, "node", "node-b"), &job);
 	assert_null(job);
 	assert_int_equal(json_int64(r, "data.flags", 0), MSG_EPHEMERAL);
 	assert_contains(json_str(r, "data.content", ""), "Move `demo` from "
@@ -1222,12 +1230,10 @@ test_move_commands(void **state)
 	/* one allowed_mentions, naming nobody: a repeated key is ambiguous */
 	json_print_assert_once(r, "\"allowed_mentions\"");
 	cJSON_Delete(r);
-	refused(slash_more("move", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"node\",\"value\":\"node-a\"}"), "already");
-	refused(slash_more("move", "demo", ALICE, NULL, ",{\"type\":3,"
-	    "\"name\":\"node\",\"value\":\"<@everyone>\"}"), "no node");
-	refused(slash_more("move", "demo", BOB, NULL, ",{\"type\":3,"
-	    "\"name\":\"node\",\"value\":\"node-b\"}"), "`edit`");
+	refused(slash_str("move", "demo", ALICE, "node", "node-a"), "already");
+	refused(slash_str("move", "demo", ALICE, "node", "<@everyone>"),
+	    "no node");
+	refused(slash_str("move", "demo", BOB, "node", "node-b"), "`edit`");
 
 	job = started(press(ALICE, NULL, "mv:demo:node-b"), CB_DEFER_UPDATE,
 	    0, JOB_MOVE);

@@ -54,6 +54,16 @@ rewrite(struct egg *egg, const char *in)
 	return buf_detach(&out);
 }
 
+/* Fails unless egg's rewrite of in is want. */
+static void
+assert_rewrite(struct egg *egg, const char *in, const char *want)
+{
+	char	*out = rewrite(egg, in);
+
+	assert_string_equal(out, want);
+	free(out);
+}
+
 /* Ends an apply test: closes fd, removes dir, frees d and egg. */
 static void
 apply_done(int fd, const char *dir, struct diags *d, struct egg *egg)
@@ -90,17 +100,13 @@ test_cfgfile__properties_keeps_comments(void **state)
 	    "port}}\" }\n"
 	    "      - { match: motd, value: \"{{server.build.env.MOTD}}\" }\n"
 	    "      - { match: query.port, value: \"1\" }\n");
-	char		*out;
 
-	out = rewrite(egg, "# Minecraft server properties\nmotd=old\n"
-	    "server-port=25565\npvp=true\n");
-	assert_string_equal(out, "# Minecraft server properties\n"
+	assert_rewrite(egg, "# Minecraft server properties\nmotd=old\n"
+	    "server-port=25565\npvp=true\n",
+	    "# Minecraft server properties\n"
 	    "motd=Hi there\nserver-port=25600\npvp=true\nquery.port=1\n");
-	free(out);
-	out = rewrite(egg, "");
-	assert_string_equal(out, "server-port=25600\nmotd=Hi there\n"
+	assert_rewrite(egg, "", "server-port=25600\nmotd=Hi there\n"
 	    "query.port=1\n");
-	free(out);
 	egg_free(egg);
 }
 
@@ -111,14 +117,9 @@ test_cfgfile__properties_if_value(void **state)
 	    "    parser: properties\n    set:\n"
 	    "      - { match: host, ifValue: localhost, value: \"{{config."
 	    "docker.interface}}\" }\n");
-	char		*out;
 
-	out = rewrite(egg, "host=localhost\n");
-	assert_string_equal(out, "host=172.18.0.1\n");
-	free(out);
-	out = rewrite(egg, "host=example.org\n");
-	assert_string_equal(out, "host=example.org\n");
-	free(out);
+	assert_rewrite(egg, "host=localhost\n", "host=172.18.0.1\n");
+	assert_rewrite(egg, "host=example.org\n", "host=example.org\n");
 	egg_free(egg);
 }
 
@@ -130,11 +131,9 @@ test_cfgfile__file_parser_prefix_lines(void **state)
 	    "      - { match: \"Port=\", value: \"Port={{server.build.default."
 	    "port}}\" }\n"
 	    "      - { match: 'token = \"(.*)\"', value: \"never\" }\n");
-	char		*out;
 
-	out = rewrite(egg, "# comment\nPort=1\nName=x\n");
-	assert_string_equal(out, "# comment\nPort=25600\nName=x\n");
-	free(out);
+	assert_rewrite(egg, "# comment\nPort=1\nName=x\n",
+	    "# comment\nPort=25600\nName=x\n");
 	egg_free(egg);
 }
 
@@ -194,13 +193,11 @@ test_cfgfile__yaml_keeps_layout(void **state)
 	    "      - { match: server.port, value: \"{{server.build.default."
 	    "port}}\" }\n"
 	    "      - { match: server.motd, value: \"{{env.MOTD}}\" }\n");
-	char		*out;
 
-	out = rewrite(egg, "# top comment\nserver:\n  port: 1   # the port\n"
-	    "  other: yes\n");
-	assert_string_equal(out, "# top comment\nserver:\n  port: 25600   "
+	assert_rewrite(egg, "# top comment\nserver:\n  port: 1   # the port\n"
+	    "  other: yes\n",
+	    "# top comment\nserver:\n  port: 25600   "
 	    "# the port\n  other: yes\n  motd: Hi there\n");
-	free(out);
 	egg_free(egg);
 }
 
@@ -211,13 +208,11 @@ test_cfgfile__xml_elements(void **state)
 	    "    parser: xml\n    set:\n"
 	    "      - { match: Config.ServerPort, value: \"{{server.build."
 	    "default.port}}\" }\n");
-	char		*out;
 
-	out = rewrite(egg, "<?xml version=\"1.0\"?>\n<Config>\n  <Name>x"
-	    "</Name>\n  <ServerPort>1</ServerPort>\n</Config>\n");
-	assert_string_equal(out, "<?xml version=\"1.0\"?>\n<Config>\n  "
+	assert_rewrite(egg, "<?xml version=\"1.0\"?>\n<Config>\n  <Name>x"
+	    "</Name>\n  <ServerPort>1</ServerPort>\n</Config>\n",
+	    "<?xml version=\"1.0\"?>\n<Config>\n  "
 	    "<Name>x</Name>\n  <ServerPort>25600</ServerPort>\n</Config>\n");
-	free(out);
 	egg_free(egg);
 }
 
@@ -503,15 +498,14 @@ test_cfgfile__yaml_wildcards_and_indexes(void **state)
 	    "      - match: \"servers.*.address\"\n"
 	    "        ifValue: 'regex:^(127\\.0\\.0\\.1|localhost)(:\\d{1,5})?$'\n"
 	    "        value: \"{{config.docker.interface}}$2\"\n");
-	char		*out;
 
-	out = rewrite(egg, "listeners:\n- host: 0.0.0.0:25577\n"
+	assert_rewrite(egg, "listeners:\n- host: 0.0.0.0:25577\n"
 	    "  query_port: 25577\n  motd: '&1Just another BungeeCord'\n"
 	    "  forced_hosts:\n    pvp.md-5.net: pvp\n"
 	    "servers:\n  lobby:\n    address: localhost:25565\n"
 	    "    restricted: false\n  pvp:\n    address: 10.0.0.9:25565\n"
-	    "online_mode: true\nplayer_limit: -1\n");
-	assert_string_equal(out, "listeners:\n"
+	    "online_mode: true\nplayer_limit: -1\n",
+	    "listeners:\n"
 	    "  - host: \"0.0.0.0:25600\"\n"
 	    "    query_port: 25600\n"
 	    "    motd: \"&1Just another BungeeCord\"\n"
@@ -525,12 +519,9 @@ test_cfgfile__yaml_wildcards_and_indexes(void **state)
 	    "    address: \"10.0.0.9:25565\"\n"
 	    "online_mode: true\n"
 	    "player_limit: -1\n");
-	free(out);
 	/* A new file gets the listener list. */
-	out = rewrite(egg, "");
-	assert_string_equal(out, "listeners:\n  - query_port: 25600\n"
+	assert_rewrite(egg, "", "listeners:\n  - query_port: 25600\n"
 	    "    host: \"0.0.0.0:25600\"\n");
-	free(out);
 	egg_free(egg);
 }
 
@@ -543,16 +534,13 @@ test_cfgfile__yaml_condition_in_place(void **state)
 	    "\"{{config.docker.interface}}\" }\n"
 	    "      - { match: db.host, ifValue: \"regex:^local\", value: "
 	    "\"db\" }\n");
-	char		*out;
 
-	out = rewrite(egg, "server:\n  address: localhost # bind\n"
+	assert_rewrite(egg, "server:\n  address: localhost # bind\n"
+	    "db:\n  host: remote\n",
+	    "server:\n  address: \"172.18.0.1\" # bind\n"
 	    "db:\n  host: remote\n");
-	assert_string_equal(out, "server:\n  address: \"172.18.0.1\" # bind\n"
-	    "db:\n  host: remote\n");
-	free(out);
-	out = rewrite(egg, "db:\n  host: localhost.lan\n");
-	assert_string_equal(out, "db:\n  host: dbhost.lan\n");
-	free(out);
+	assert_rewrite(egg, "db:\n  host: localhost.lan\n",
+	    "db:\n  host: dbhost.lan\n");
 	egg_free(egg);
 }
 
@@ -567,17 +555,12 @@ test_cfgfile__properties_and_ini_regex_condition(void **state)
 	    "    parser: ini\n    set:\n"
 	    "      - { match: net.bind, ifValue: \"regex:^127\\\\.0\\\\.0\\\\.1"
 	    "$\", value: \"0.0.0.0\" }\n");
-	char		*out;
 	const char	*in;
 	struct buf	 o;
 	struct diags	 d;
 
-	out = rewrite(egg, "level-name=world-old\n");
-	assert_string_equal(out, "level-name=world-new\n");
-	free(out);
-	out = rewrite(egg, "level-name=world\n");
-	assert_string_equal(out, "level-name=world\n");
-	free(out);
+	assert_rewrite(egg, "level-name=world-old\n", "level-name=world-new\n");
+	assert_rewrite(egg, "level-name=world\n", "level-name=world\n");
 	buf_init(&o, 0);
 	diags_init(&d);
 	in = "[net]\nbind = 127.0.0.1\n";

@@ -25,6 +25,7 @@
 #include "../../reconciler/dcache.h"
 #include "../../reconciler/docker.h"
 #include "../../reconciler/runtime.h"
+#include "../tools/bench_docker.h"
 
 #define TEST_IMAGE	"roost.local/demo:1"
 #define TEST_LABEL	test_label
@@ -127,11 +128,6 @@ group_teardown(void **state)
 static char *
 demo_body(int port, const char *extra_label)
 {
-	static const char *const caps[] = { "setpcap", "mknod", "audit_write",
-	    "net_raw", "dac_override", "fowner", "fsetid", "net_bind_service",
-	    "sys_chroot", "setfcap", NULL };
-	static const char *const tmpfs[] = { "/tmp:rw,exec,nosuid,size=16m",
-	    NULL };
 	struct docker_spec	 s;
 	const char		*labels[4], *env[4];
 	char			*penv, *body;
@@ -151,7 +147,6 @@ demo_body(int port, const char *extra_label)
 	s.image = TEST_IMAGE;
 	s.env = env;
 	s.labels = labels;
-	s.user = "999:999";
 	s.ports = ports;
 	s.nports = port > 0 ? 1 : 0;
 	s.host_ip = "127.0.0.1";
@@ -159,13 +154,7 @@ demo_body(int port, const char *extra_label)
 	s.limits.memory_swap = 128 * LIMIT_MIB;
 	s.limits.cpu_quota = 50000;
 	s.limits.pids_limit = 64;
-	s.readonly_rootfs = 1;
-	s.tmpfs = tmpfs;
-	s.cap_drop = caps;
-	s.no_new_privileges = 1;
-	s.log_max_size = "1m";
-	s.log_max_file = 1;
-	s.open_stdin = 1;
+	bench_demo_harden(&s);
 	s.stop_signal = "SIGTERM";
 	s.stop_timeout = 5;
 	body = docker_create_body(&s);

@@ -485,6 +485,24 @@ find_diag(const struct state *st, const char *what)
 }
 
 /*
+ * Loads the good tree with servers/mc.yaml made of head and n variables,
+ * written to b.
+ */
+static struct state *
+load_variables(struct buf *b, const char *head, size_t n)
+{
+	size_t	i;
+
+	buf_reset(b);
+	buf_puts(b, head);
+	buf_puts(b, "ports: { default: 30001 }\nvariables:\n");
+	for (i = 0; i < n; i++)
+		buf_addf(b, "  V%zu: x\n", i);
+	return load_overlay("tests/data/state/good", "servers/mc.yaml",
+	    buf_str(b));
+}
+
+/*
  * Files built to be slow to read: 200,000 variables (each used to be
  * compared with every other), 80,000 items on one line, 1,001 variables.
  * Each is refused with its place, in CPU time far below what the old
@@ -503,12 +521,7 @@ test_state__pathological_sizes(void **state)
 	size_t			 i;
 
 	buf_init(&b, 0);
-	buf_puts(&b, head);
-	buf_puts(&b, "ports: { default: 30001 }\nvariables:\n");
-	for (i = 0; i < 200000; i++)
-		buf_addf(&b, "  V%zu: x\n", i);
-	st = load_overlay("tests/data/state/good", "servers/mc.yaml",
-	    buf_str(&b));
+	st = load_variables(&b, head, 200000);
 	g = find_diag(st, "more than 250000 yaml values");
 	assert_string_equal(g->path, "servers/mc.yaml");
 	assert_int_equal(g->line, 7 + (250000 - 3 - 12) / 2);
@@ -527,13 +540,7 @@ test_state__pathological_sizes(void **state)
 	assert_int_equal(g->line, 6);
 	state_free(st);
 
-	buf_reset(&b);
-	buf_puts(&b, head);
-	buf_puts(&b, "ports: { default: 30001 }\nvariables:\n");
-	for (i = 0; i < 1001; i++)
-		buf_addf(&b, "  V%zu: x\n", i);
-	st = load_overlay("tests/data/state/good", "servers/mc.yaml",
-	    buf_str(&b));
+	st = load_variables(&b, head, 1001);
 	g = find_diag(st, "more than 1000 variables");
 	assert_int_equal(g->line, 8 + 1000);
 	state_free(st);
@@ -577,33 +584,30 @@ static void
 test_yedit__keeps_the_rest(void **state)
 {
 #define SRC_HEAD	"# a person wrote this\nname: mc   # name\n"
+#define SRC_LIMITS	"limits: { memory: 2048, cpu: 200 }\n"
+#define SRC_VARS	"variables:\n  A: 'x'\n  B: \"y\"\n"
 	static const struct {
 		const char	*src, *path, *value;
 		int		 mode;
 		const char	*want;
 	} cases[] = {
 		{ NULL, "limits.memory", "4096", YEDIT_AUTO, SRC_HEAD
-		    "limits: { memory: 4096, cpu: 200 }\n"
-		    "variables:\n  A: 'x'\n  B: \"y\"\n" },
+		    "limits: { memory: 4096, cpu: 200 }\n" SRC_VARS },
 		{ NULL, "limits.disk", "100", YEDIT_AUTO, SRC_HEAD
 		    "limits: { memory: 2048, cpu: 200, disk: 100 }\n"
-		    "variables:\n  A: 'x'\n  B: \"y\"\n" },
-		{ NULL, "variables.A", "it's", YEDIT_AUTO, SRC_HEAD
-		    "limits: { memory: 2048, cpu: 200 }\n"
+		    SRC_VARS },
+		{ NULL, "variables.A", "it's", YEDIT_AUTO, SRC_HEAD SRC_LIMITS
 		    "variables:\n  A: 'it''s'\n  B: \"y\"\n" },
-		{ NULL, "variables.C", "3", YEDIT_STRING, SRC_HEAD
-		    "limits: { memory: 2048, cpu: 200 }\n"
-		    "variables:\n  A: 'x'\n  B: \"y\"\n  C: \"3\"\n" },
-		{ NULL, "state", "stopped", YEDIT_AUTO, SRC_HEAD
-		    "limits: { memory: 2048, cpu: 200 }\n"
-		    "variables:\n  A: 'x'\n  B: \"y\"\nstate: stopped\n" },
+		{ NULL, "variables.C", "3", YEDIT_STRING, SRC_HEAD SRC_LIMITS
+		    SRC_VARS "  C: \"3\"\n" },
+		{ NULL, "state", "stopped", YEDIT_AUTO, SRC_HEAD SRC_LIMITS
+		    SRC_VARS "state: stopped\n" },
 		{ "a: 1\nports:\n  default: 1\n", "ports.extra", "[2, 3]",
 		    YEDIT_RAW, "a: 1\nports:\n  default: 1\n  extra: [2, 3]\n" },
 		{ "a: 1\nvars:\nb: 2\n", "vars.X", "val", YEDIT_AUTO,
 		    "a: 1\nvars:\n  X: val\nb: 2\n" },
 	};
-	const char	*src = SRC_HEAD "limits: { memory: 2048, cpu: 200 }\n"
-			    "variables:\n  A: 'x'\n  B: \"y\"\n";
+	const char	*src = SRC_HEAD SRC_LIMITS SRC_VARS;
 	size_t		 i;
 
 	/* a NULL src is the commented file above */
@@ -611,6 +615,8 @@ test_yedit__keeps_the_rest(void **state)
 		edit(cases[i].src != NULL ? cases[i].src : src, cases[i].path,
 		    cases[i].value, cases[i].mode, cases[i].want);
 #undef SRC_HEAD
+#undef SRC_LIMITS
+#undef SRC_VARS
 }
 
 /*

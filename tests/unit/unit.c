@@ -232,13 +232,35 @@ unit_roostd_conf(const char *text, int want, struct buf *out)
 	write_file(path, text);
 	diags_init(&d);
 	assert_int_equal(conf_load(&c, path, &d), want);
-	buf_reset(out);
-	diags_format(&d, out);
+	if (out != NULL) {
+		buf_reset(out);
+		diags_format(&d, out);
+	}
 	diags_dispose(&d);
 	unit_rmtree(dir);
 	free(path);
 	free(dir);
 	return c;
+}
+
+/* Fails unless text holds each of the NULL-ended list want. */
+void
+unit_assert_contains_all_(const char *text, const char *const *want)
+{
+	for (; *want != NULL; want++)
+		assert_contains(text, *want);
+}
+
+/* Fails unless roostd.yaml text is refused with the problems want. */
+void
+unit_roostd_refuses_(const char *text, const char *const *want)
+{
+	struct buf	out;
+
+	buf_init(&out, 0);
+	unit_roostd_conf(text, ROOST_EINVAL, &out);
+	unit_assert_contains_all_(buf_str(&out), want);
+	buf_dispose(&out);
 }
 
 /*

@@ -34,6 +34,13 @@
 		    _h ? _h : "(null)");				\
 } while (0)
 
+/* Fails unless haystack contains each of the needles after it. */
+#define assert_contains_all(haystack, ...)				\
+	unit_assert_contains_all_((haystack),				\
+	    (const char *const []){ __VA_ARGS__, NULL })
+void		 unit_assert_contains_all_(const char *text,
+		    const char *const *want);
+
 /*
  * The main() of a test program: runs the cmocka tests given after setup
  * and teardown (group fixtures, or NULL) as the group "tests";
@@ -114,11 +121,20 @@ struct buf;
 struct conf;
 /*
  * Loads a roostd.yaml of text with conf_load, which must give the code
- * want; its problems as text in out, and the configuration (for
- * conf_free) when it loaded.
+ * want; its problems as text in out (unless NULL), and the configuration
+ * (for conf_free) when it loaded.
  */
 struct conf	*unit_roostd_conf(const char *text, int want,
 		    struct buf *out);
+/*
+ * Fails unless conf_load refuses the roostd.yaml text with ROOST_EINVAL
+ * and among its problems each of those given after text.
+ */
+#define unit_roostd_refuses(text, ...)					\
+	unit_roostd_refuses_((text),					\
+	    (const char *const []){ __VA_ARGS__, NULL })
+void		 unit_roostd_refuses_(const char *text,
+		    const char *const *want);
 /* A $HOME of the program's own with git's identity set; NULL on error. */
 char		*unit_git_home(void);
 /*

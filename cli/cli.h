@@ -19,9 +19,10 @@ struct panel;
 struct panel_opts;
 
 /*
- * roost.c: prints the usage of cmd ("server", "egg import") to stderr:
- * its own text, else its line in the command table. Returns CLI_OK when
- * ok is set, else CLI_USAGE.
+ * roost.c: prints the usage of cmd ("server", "egg import"): its own
+ * text, else its line in the command table. With ok set (the usage was
+ * asked for, -h or --help) on stdout and returns CLI_OK, else on stderr
+ * and returns CLI_USAGE.
  */
 int	cli_usage(const char *cmd, int ok);
 
@@ -33,9 +34,7 @@ enum cli_opt_kind {
 	CLI_OPT_STRING,		/* const char *: the argument */
 	CLI_OPT_FLAG,		/* int: 1 when given */
 	CLI_OPT_LIST,		/* struct cli_list: every argument, in order */
-	CLI_OPT_CALL,		/* parse checks and stores the argument */
-	CLI_OPT_HELP,		/* the usage on stderr, exit status CLI_OK */
-	CLI_OPT_USAGE		/* the usage on stderr, exit status CLI_USAGE */
+	CLI_OPT_CALL		/* parse checks and stores the argument */
 };
 
 struct cli_opt {

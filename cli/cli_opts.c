@@ -2,8 +2,8 @@
  * cli_opts: the option parser of every roost command. A command declares
  * its options in one table of struct cli_opt; cli_opts_parse builds
  * getopt_long's table and short-option string from it, stores each
- * option where its entry points, and answers a wrong option or --help
- * with the command's usage.
+ * option where its entry points, and answers a wrong option or -h/--help
+ * (which every command takes) with the command's usage.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -23,8 +23,7 @@ opt_val(const struct cli_opt *opts, size_t i)
 static int
 opt_has_arg(const struct cli_opt *opt)
 {
-	return opt->kind == CLI_OPT_STRING || opt->kind == CLI_OPT_LIST ||
-	    opt->kind == CLI_OPT_CALL;
+	return opt->kind != CLI_OPT_FLAG;
 }
 
 /* Frees the lists opts filled, when the command ends in the options. */
@@ -69,10 +68,6 @@ opt_store(const char *cmd, const struct cli_opt *opt, char *arg)
 		if (opt->parse(opt, arg) != 0)
 			return CLI_USAGE;
 		break;
-	case CLI_OPT_HELP:
-		return cli_usage(cmd, 1);
-	case CLI_OPT_USAGE:
-		return cli_usage(cmd, 0);
 	}
 	return -1;
 }
@@ -89,8 +84,8 @@ cli_opts_parse(const char *cmd, const struct cli_opt *opts, int argc,
 
 	for (n = 0; opts[n].short_name != 0 || opts[n].long_name != NULL; n++)
 		;
-	longopts = xcalloc(n + 1, sizeof(*longopts));
-	shortopts = xmalloc(2 * n + 1);
+	longopts = xcalloc(n + 2, sizeof(*longopts));
+	shortopts = xmalloc(2 * n + 2);
 	for (i = 0; i < n; i++) {
 		if (opts[i].long_name != NULL) {
 			longopts[nl].name = opts[i].long_name;
@@ -104,6 +99,10 @@ cli_opts_parse(const char *cmd, const struct cli_opt *opts, int argc,
 				shortopts[ns++] = ':';
 		}
 	}
+	/* -h and --help, val 'h': the usage on stdout */
+	longopts[nl].name = "help";
+	longopts[nl++].val = 'h';
+	shortopts[ns++] = 'h';
 	shortopts[ns] = '\0';
 	optind = 0;
 	/* without long options "--x" is refused as getopt(3) refuses it */
@@ -111,9 +110,11 @@ cli_opts_parse(const char *cmd, const struct cli_opt *opts, int argc,
 	    nl > 0 ? longopts : NULL, NULL)) != -1) {
 		for (i = 0; i < n && opt_val(opts, i) != ch; i++)
 			;
-		/* not in opts: getopt said what is wrong */
-		end = i < n ? opt_store(cmd, &opts[i], optarg) :
-		    cli_usage(cmd, 0);
+		if (ch == 'h')
+			end = cli_usage(cmd, 1);
+		else	/* not in opts: getopt said what is wrong */
+			end = i < n ? opt_store(cmd, &opts[i], optarg) :
+			    cli_usage(cmd, 0);
 	}
 	free(longopts);
 	free(shortopts);

@@ -146,7 +146,6 @@ cmd_logs(int argc, char *argv[])
 		{ 'f', "follow",  CLI_OPT_FLAG,	  &follow },
 		{ 'n', "lines",	  CLI_OPT_CALL,	  &n, con_lines_opt },
 		{ 'A', "no-ansi", CLI_OPT_FLAG,	  &noansi },
-		{ 'h', "help",	  CLI_OPT_HELP },
 		{ 0 }
 	};
 
@@ -270,7 +269,6 @@ cmd_console(int argc, char *argv[])
 		{ 'a', "api",	  CLI_OPT_STRING, &api },
 		{ 'c', "command", CLI_OPT_STRING, &one },
 		{ 'w', "wait",	  CLI_OPT_CALL,	  &wait, con_wait_opt },
-		{ 'h', "help",	  CLI_OPT_HELP },
 		{ 0 }
 	};
 

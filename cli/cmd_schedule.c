@@ -133,7 +133,6 @@ cmd_schedule(int argc, char *argv[])
 		{ 'z', "tz",	CLI_OPT_STRING,	&zone },
 		{ 'a', "after",	CLI_OPT_STRING,	&afters },
 		{ 's', "stdin",	CLI_OPT_FLAG,	&batch },
-		{ 'h', "help",	CLI_OPT_USAGE },
 		{ 0 }
 	};
 

@@ -104,7 +104,6 @@ secret_seal_cmd(int argc, char *argv[])
 		{ 'r', "repo",	 CLI_OPT_STRING, &repo },
 		{ 's', "server", CLI_OPT_STRING, &server },
 		{ 'n', "node",	 CLI_OPT_LIST,	 &nodes },
-		{ 'h', "help",	 CLI_OPT_HELP },
 		{ 0 }
 	};
 	struct buf			 plain, out;
@@ -338,7 +337,6 @@ secret_reseal_cmd(int argc, char *argv[])
 		{ 'a', "api",	 CLI_OPT_STRING, &api },
 		{ 'n', "node",	 CLI_OPT_LIST,	 &node_opts },
 		{ 'A', "author", CLI_OPT_STRING, &author_opt },
-		{ 'h', "help",	 CLI_OPT_HELP },
 		{ 0 }
 	};
 	char			*s;

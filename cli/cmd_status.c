@@ -220,7 +220,6 @@ cmd_status(int argc, char *argv[])
 	const struct cli_opt	 opts[] = {
 		{ 'a', "api",	 CLI_OPT_STRING, &api },
 		{ 'F', "format", CLI_OPT_STRING, &format },
-		{ 'h', "help",	 CLI_OPT_HELP },
 		{ 0 }
 	};
 	char			*url, *esc;

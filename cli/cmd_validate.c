@@ -31,7 +31,6 @@ cmd_validate(int argc, char *argv[])
 		{ 'C', "repo",	 CLI_OPT_STRING, &repo },
 		{ 'r', "rev",	 CLI_OPT_STRING, &rev },
 		{ 'f', "format", CLI_OPT_STRING, &format },
-		{ 'h', "help",	 CLI_OPT_USAGE },
 		{ 0 }
 	};
 	struct gitstore		*gs = NULL;

@@ -101,23 +101,55 @@ usage(FILE *fp)
 int
 cli_usage(const char *cmd, int ok)
 {
-	size_t	i;
+	FILE	*f = ok ? stdout : stderr;
+	size_t	 i;
 
 	for (i = 0; i < sizeof(cli_usages) / sizeof(cli_usages[0]); i++)
 		if (strcmp(cmd, cli_usages[i].cmd) == 0) {
-			fputs(cli_usages[i].text, stderr);
+			fputs(cli_usages[i].text, f);
 			return ok ? CLI_OK : CLI_USAGE;
 		}
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
 		if (strcmp(cmd, cli_cmds[i].name) == 0)
-			fprintf(stderr, "usage: roost %s\n", cli_cmds[i].usage);
+			fprintf(f, "usage: roost %s\n", cli_cmds[i].usage);
 	return ok ? CLI_OK : CLI_USAGE;
+}
+
+/* Whether arg asks for help. */
+static int
+is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/*
+ * roost CMD -h and roost CMD WORD -h (a subcommand, or the operand the
+ * command's options follow): the usage on stdout, the subcommand's own
+ * when it has one. Returns the exit status, or -1 when help was not
+ * asked for there; the commands' option parsers answer it elsewhere.
+ */
+static int
+help_asked(int argc, char *argv[])
+{
+	char	sub[64];
+	size_t	i;
+
+	if (argc > 2 && is_help(argv[2]))
+		return cli_usage(argv[1], 1);
+	if (argc < 4 || argv[2][0] == '-' || !is_help(argv[3]))
+		return -1;
+	snprintf(sub, sizeof(sub), "%s %s", argv[1], argv[2]);
+	for (i = 0; i < sizeof(cli_usages) / sizeof(cli_usages[0]); i++)
+		if (strcmp(sub, cli_usages[i].cmd) == 0)
+			return cli_usage(sub, 1);
+	return cli_usage(argv[1], 1);
 }
 
 int
 main(int argc, char *argv[])
 {
 	size_t	i;
+	int	rc;
 
 	if (argc < 2)
 		return usage(stderr);
@@ -127,8 +159,11 @@ main(int argc, char *argv[])
 		return CLI_OK;
 	}
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
-		if (strcmp(argv[1], cli_cmds[i].name) == 0)
+		if (strcmp(argv[1], cli_cmds[i].name) == 0) {
+			if ((rc = help_asked(argc, argv)) != -1)
+				return rc;
 			return cli_cmds[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "roost: unknown command '%s'\n", argv[1]);
 	return usage(stderr);
 }

@@ -198,4 +198,27 @@ test_expect_success 'edits of a bare repository work without a work tree' '
 	git -C bare.git show main:servers/mc3.yaml | grep -q "egg:"
 '
 
+test_expect_success 'every command and subcommand answers -h and --help with its usage on stdout, exit 0, nothing committed' '
+	head=$(git -C work rev-parse HEAD) &&
+	for c in validate plan status logs console "egg" "egg import" "egg list" \
+	    server "server create" "server set" "server start" "server backup" \
+	    "server restore" "server move" "server sftp" "server member" \
+	    "server history" "server revert" "server list" "server limits" \
+	    "server schedules" schedule "schedule next" secret "secret seal" \
+	    "secret reseal" node "node pubkey"; do
+		for h in -h --help; do
+			(cd work && roost $c $h >../out 2>../err) &&
+			grep -q "^usage: roost ${c%% *}" out &&
+			test ! -s err || { echo "roost $c $h"; cat out err; return 1; }
+		done
+	done &&
+	(cd work && roost server create x --egg demo/demo --help >../out) &&
+	grep -q "^usage: roost server create" out &&
+	(cd work && roost logs demo --help >../out) &&
+	grep -q "^usage: roost logs" out &&
+	test "$(git -C work rev-parse HEAD)" = "$head" &&
+	{ roost validate --bogus 2>err >out; test $? = 2; } &&
+	grep -q "^usage: roost validate" err && test ! -s out
+'
+
 test_done

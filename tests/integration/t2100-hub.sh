@@ -86,7 +86,9 @@ test_expect_success 'a burst of fetch frames: one fetch at a time, each answered
 	done &&
 	fetches=$(($(grep -c "hub: fetching for" roostd.log) - before)) &&
 	echo "201 requests, $fetches fetches" &&
-	test "$fetches" -ge 1 && test "$fetches" -le 10 &&
+	# requests that come in while a fetch runs share the next one: one
+	# fetch each would be 201 (how many share one depends on the load)
+	test "$fetches" -ge 1 && test "$fetches" -le 50 &&
 	! grep -q "frame that is not json" roostd.log
 '
 

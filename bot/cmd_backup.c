@@ -89,10 +89,10 @@ backup_line(const cJSON *it, struct buf *b, size_t note_max)
 static cJSON *
 restore_select(const char *server, const cJSON *list)
 {
-	cJSON		*rows, *opts, *o;
+	cJSON		*rows, *opts;
 	const cJSON	*it;
 	struct buf	 b;
-	char		 id[128], label[101];
+	char		 id[128];
 	int		 n = 0;
 
 	snprintf(id, sizeof(id), "rs:%s", server);
@@ -101,17 +101,11 @@ restore_select(const char *server, const cJSON *list)
 		if (n == SELECT_MAX || !cJSON_IsString(cJSON_GetObjectItem(it,
 		    "id")))
 			continue;
-		o = json_new_object();
-		snprintf(label, sizeof(label), "%s", json_str(it, "time",
-		    json_str(it, "id", "")));
-		json_add_str(o, "label", label);
-		json_add_str(o, "value", json_str(it, "id", ""));
 		buf_init(&b, 0);
 		backup_line(it, &b, 60);
-		snprintf(label, sizeof(label), "%s", buf_str(&b));
+		cmd_select_option(opts, json_str(it, "time", json_str(it, "id",
+		    "")), json_str(it, "id", ""), buf_str(&b));
 		buf_dispose(&b);
-		json_add_str(o, "description", label);
-		cJSON_AddItemToArray(opts, o);
 		n++;
 	}
 	if (n == 0) {

@@ -143,6 +143,12 @@ const char *cmd_arg_split(const char *arg, char *server, size_t len);
 cJSON	*cmd_select_rows(const char *custom_id, const char *placeholder,
 	    cJSON **options);
 /*
+ * Adds an option to a string select's options: label and description
+ * (NULL for none) cut to Discord's 100 bytes, and value. Returns it.
+ */
+cJSON	*cmd_select_option(cJSON *options, const char *label,
+	    const char *value, const char *description);
+/*
  * Sets data's components to one row: a red button label (custom_id prefix
  * and arg) and Cancel; and makes data mention nobody.
  */

@@ -255,6 +255,25 @@ cmd_select_rows(const char *custom_id, const char *placeholder,
 }
 
 /* See cmd_int.h. */
+cJSON *
+cmd_select_option(cJSON *options, const char *label, const char *value,
+    const char *description)
+{
+	cJSON	*o = json_new_object();
+	char	 cut[101];
+
+	snprintf(cut, sizeof(cut), "%s", label);
+	json_add_str(o, "label", cut);
+	json_add_str(o, "value", value);
+	if (description != NULL) {
+		snprintf(cut, sizeof(cut), "%s", description);
+		json_add_str(o, "description", cut);
+	}
+	cJSON_AddItemToArray(options, o);
+	return o;
+}
+
+/* See cmd_int.h. */
 void
 cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
     const char *arg)

@@ -206,13 +206,9 @@ cmd_restore_button(const struct cmd_call *c)
 	const struct state_server	*srv;
 	const char			*id;
 	cJSON				*r;
-	char				 server[128];
 
-	if ((id = cmd_arg_split(c->arg, server, sizeof(server))) == NULL ||
-	    !state_backup_id_valid(id))
-		return cmd_reply_text(1, "This button is broken.");
-	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_BACKUP,
-	    "restore", &r)) == NULL)
+	if ((srv = cmd_button_server(c, state_backup_id_valid, PERM_BACKUP,
+	    "restore", &id, &r)) == NULL)
 		return r;
 	*c->job = cmd_job_new(c->x, JOB_RESTORE, srv->name, "/server restore");
 	(*c->job)->backup_id = xstrdup(id);

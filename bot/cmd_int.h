@@ -185,6 +185,15 @@ cJSON	*cmd_deny(const char *what, const char *server, unsigned perm);
 const struct state_server *cmd_server_checked(const struct cmd_env *env,
 	    const struct ix *x, const char *name, unsigned perm,
 	    const char *what, cJSON **reply);
+/*
+ * The server of a button whose argument is "SERVER:REST", found and
+ * checked as by cmd_server_checked, with *rest set to REST; or NULL with
+ * *reply set ("This button is broken." when the argument is not so, or
+ * valid, when not NULL, is false for REST).
+ */
+const struct state_server *cmd_button_server(const struct cmd_call *c,
+	    int (*valid)(const char *), unsigned perm, const char *what,
+	    const char **rest, cJSON **reply);
 
 /* A job for the invoker; what names it in messages ("/server stop"). */
 struct cmd_job *cmd_job_new(const struct ix *x, enum cmd_kind kind,

@@ -76,12 +76,9 @@ cmd_move_button(const struct cmd_call *c)
 	const struct state_node		*n;
 	const char			*node;
 	cJSON				*r;
-	char				 server[128];
 
-	if ((node = cmd_arg_split(c->arg, server, sizeof(server))) == NULL)
-		return cmd_reply_text(1, "This button is broken.");
-	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT,
-	    "move", &r)) == NULL)
+	if ((srv = cmd_button_server(c, NULL, PERM_EDIT, "move", &node,
+	    &r)) == NULL)
 		return r;
 	if ((n = move_node(c->env, srv, node, &r)) == NULL)
 		return r;

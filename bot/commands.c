@@ -468,6 +468,21 @@ cmd_server_checked(const struct cmd_env *env, const struct ix *x,
 }
 
 /* See cmd_int.h. */
+const struct state_server *
+cmd_button_server(const struct cmd_call *c, int (*valid)(const char *),
+    unsigned perm, const char *what, const char **rest, cJSON **reply)
+{
+	char	server[128];
+
+	if ((*rest = cmd_arg_split(c->arg, server, sizeof(server))) == NULL ||
+	    (valid != NULL && !valid(*rest))) {
+		*reply = cmd_reply_text(1, "This button is broken.");
+		return NULL;
+	}
+	return cmd_server_checked(c->env, c->x, server, perm, what, reply);
+}
+
+/* See cmd_int.h. */
 struct cmd_job *
 cmd_job_new(const struct ix *x, enum cmd_kind kind, const char *server,
     const char *what)

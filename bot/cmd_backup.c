@@ -231,11 +231,7 @@ cmd_backup_message(const struct cmd_job *job, const struct cmd_result *res)
 		m = cmd_message_text("Restore of `%s` from backup `%s` asked "
 		    "for \xc2\xb7 commit `%.7s`.", job->server, job->backup_id,
 		    res->commit);
-	if (job->on_message) {
-		json_add_array(m, "components");
-		json_add_array(m, "embeds");
-	}
-	return m;
+	return cmd_job_replaces(job, m);
 }
 
 /*

@@ -214,6 +214,12 @@ void	 cmd_mib(double bytes, char *out, size_t len);
 void	 cmd_egg_nest(const char *id, char *out, size_t len);
 /* "start", "stop", "restart" or "reinstall". */
 const char *cmd_power_word(int power);
+/*
+ * Returns m, a finished job's message; when it replaces the message of the
+ * job's button (on_message), it clears that message's components and
+ * embeds.
+ */
+cJSON	*cmd_job_replaces(const struct cmd_job *job, cJSON *m);
 /* The finished-job message of a history job. */
 cJSON	*cmd_history_message(const struct cmd_job *job,
 	    const struct cmd_result *res);

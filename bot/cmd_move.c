@@ -92,13 +92,7 @@ cmd_move_button(const struct cmd_call *c)
 cJSON *
 cmd_move_message(const struct cmd_job *job, const struct cmd_result *res)
 {
-	cJSON	*m;
-
-	m = cmd_message_text("Moved `%s` to node `%s` \xc2\xb7 commit "
-	    "`%.7s`.", job->server, job->node, res->commit);
-	if (job->on_message) {
-		json_add_array(m, "components");
-		json_add_array(m, "embeds");
-	}
-	return m;
+	return cmd_job_replaces(job, cmd_message_text("Moved `%s` to node "
+	    "`%s` \xc2\xb7 commit `%.7s`.", job->server, job->node,
+	    res->commit));
 }

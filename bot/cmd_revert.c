@@ -187,9 +187,5 @@ cmd_revert_message(const struct cmd_job *job, const struct cmd_result *res)
 	else
 		m = cmd_message_text("Rolled `%s` back to `%.7s` \xc2\xb7 "
 		    "commit `%.7s`.", job->server, job->revision, res->commit);
-	if (job->on_message) {
-		json_add_array(m, "components");
-		json_add_array(m, "embeds");
-	}
-	return m;
+	return cmd_job_replaces(job, m);
 }

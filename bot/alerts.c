@@ -52,7 +52,7 @@ struct watch {
 };
 
 struct alerts {
-	struct alerts_conf	 c;
+	struct live_src		 c;
 	struct worker		 th;
 	struct watch		*w;
 	size_t			 nw;
@@ -414,12 +414,12 @@ alerts_tick(void *arg)
 
 /* Starts the watcher. */
 int
-alerts_start(struct alerts **out, const struct alerts_conf *conf,
+alerts_start(struct alerts **out, const struct live_src *src,
     struct rerr *err)
 {
 	struct alerts	*al = xcalloc(1, sizeof(*al));
 
-	al->c = *conf;
+	al->c = *src;
 	util_now_rfc3339(al->since, sizeof(al->since));
 	if (worker_start(&al->th, alerts_tick, al, ALERTS_TICK_MS) != 0) {
 		alerts_stop(al);

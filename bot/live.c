@@ -266,9 +266,9 @@ render(struct live *lv, struct ent *e, int timed_out, int *settled,
 	void			*ref;
 	size_t			 n = 0;
 
-	ref = lv->c.env_get(lv->c.arg, &env);
-	st = bhub_server_status(lv->c.hub, e->server);
-	prog = bhub_server_progress(lv->c.hub, e->server);
+	ref = lv->c.src.env_get(lv->c.src.arg, &env);
+	st = bhub_server_status(lv->c.src.hub, e->server);
+	prog = bhub_server_progress(lv->c.src.hub, e->server);
 	cJSON_ArrayForEach(it, prog)
 		if (n < LIVE_LINES) {
 			lines[n].kind = json_str(it, "kind", "");
@@ -277,7 +277,7 @@ render(struct live *lv, struct ent *e, int timed_out, int *settled,
 		}
 	*settled = *no_usage = 0;
 	if (e->kind == ENT_JOB) {
-		ns = e->res.node != NULL ? bhub_node_status(lv->c.hub,
+		ns = e->res.node != NULL ? bhub_node_status(lv->c.src.hub,
 		    e->res.node) : NULL;
 		memset(&f, 0, sizeof(f));
 		f.job = e->job;
@@ -298,7 +298,7 @@ render(struct live *lv, struct ent *e, int timed_out, int *settled,
 		if (!cJSON_HasObjectItem(msg, "content"))
 			json_add_str(msg, "content", "");
 	}
-	lv->c.env_put(lv->c.arg, ref);
+	lv->c.src.env_put(lv->c.src.arg, ref);
 	cJSON_Delete(prog);
 	cJSON_Delete(st);
 	return msg;
@@ -353,7 +353,7 @@ edit_original(struct live *lv, struct ent *e, const cJSON *body,
 
 	xasprintf(&path, "/webhooks/%s/%s/messages/@original", e->app,
 	    e->token);
-	rc = rest_call(lv->c.rest, "PATCH", path, body, rep, err);
+	rc = rest_call(lv->c.src.rest, "PATCH", path, body, rep, err);
 	free(path);
 	return rc;
 }
@@ -385,7 +385,7 @@ move_to_channel(struct live *lv, struct ent *e, cJSON *msg, char **text,
 	cJSON_DeleteItemFromObject(msg, "flags");
 	xasprintf(&path, "/channels/%s/messages", e->channel);
 	rerr_init(&err);
-	rc = rest_call(lv->c.rest, "POST", path, msg, &rep, &err);
+	rc = rest_call(lv->c.src.rest, "POST", path, msg, &rep, &err);
 	free(path);
 	if (rc != 0 || json_str(rep.json, "id", NULL) == NULL) {
 		log_warnx("live: cannot post the status view of %s in channel "
@@ -474,7 +474,7 @@ send_view(struct live *lv, struct ent *e, int64_t now, cJSON *msg,
 	if (e->in_channel) {
 		xasprintf(&path, "/channels/%s/messages/%s", e->channel,
 		    e->message_id);
-		rc = rest_call(lv->c.rest, "PATCH", path, msg, &rep, &err);
+		rc = rest_call(lv->c.src.rest, "PATCH", path, msg, &rep, &err);
 		free(path);
 	} else
 		rc = edit_original(lv, e, msg, &rep, &err);

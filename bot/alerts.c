@@ -52,7 +52,7 @@ struct watch {
 };
 
 struct alerts {
-	struct alerts_conf	 c;
+	struct live_src		 c;
 	struct worker		 th;
 	struct watch		*w;
 	size_t			 nw;
@@ -381,53 +381,47 @@ look_node(struct alerts *al, size_t i, const struct state *st)
 	pthread_mutex_lock(&al->th.mu);
 }
 
-static void *
-alerts_thread(void *arg)
+/* One look at the state and the hub's reports. With th.mu held. */
+static void
+alerts_tick(void *arg)
 {
 	struct alerts	*al = arg;
 	struct cmd_env	 env;
 	void		*ref;
 	size_t		 i;
 
+	pthread_mutex_unlock(&al->th.mu);
+	ref = al->c.env_get(al->c.arg, &env);
 	pthread_mutex_lock(&al->th.mu);
-	while (!al->th.stop) {
-		pthread_mutex_unlock(&al->th.mu);
-		ref = al->c.env_get(al->c.arg, &env);
-		pthread_mutex_lock(&al->th.mu);
-		if (env.st != NULL && env.st->conf.alerts.channel != NULL) {
-			for (i = 0; i < env.st->nservers; i++)
-				(void)watch_get(al, env.st->servers[i]->name,
-				    0);
-			for (i = 0; i < env.st->nnodes; i++)
-				(void)watch_get(al, env.st->nodes[i].name, 1);
-			/* by index: the array may grow while unlocked */
-			for (i = 0; i < al->nw && !al->th.stop; i++) {
-				if (al->w[i].is_node)
-					look_node(al, i, env.st);
-				else if (al->w[i].dirty || al->all_dirty)
-					look_server(al, i, env.st);
-			}
-			al->all_dirty = 0;
+	if (env.st != NULL && env.st->conf.alerts.channel != NULL) {
+		for (i = 0; i < env.st->nservers; i++)
+			(void)watch_get(al, env.st->servers[i]->name, 0);
+		for (i = 0; i < env.st->nnodes; i++)
+			(void)watch_get(al, env.st->nodes[i].name, 1);
+		/* by index: the array may grow while unlocked */
+		for (i = 0; i < al->nw && !al->th.stop; i++) {
+			if (al->w[i].is_node)
+				look_node(al, i, env.st);
+			else if (al->w[i].dirty || al->all_dirty)
+				look_server(al, i, env.st);
 		}
-		pthread_mutex_unlock(&al->th.mu);
-		al->c.env_put(al->c.arg, ref);
-		pthread_mutex_lock(&al->th.mu);
-		worker_wait(&al->th, ALERTS_TICK_MS);
+		al->all_dirty = 0;
 	}
 	pthread_mutex_unlock(&al->th.mu);
-	return NULL;
+	al->c.env_put(al->c.arg, ref);
+	pthread_mutex_lock(&al->th.mu);
 }
 
 /* Starts the watcher. */
 int
-alerts_start(struct alerts **out, const struct alerts_conf *conf,
+alerts_start(struct alerts **out, const struct live_src *src,
     struct rerr *err)
 {
 	struct alerts	*al = xcalloc(1, sizeof(*al));
 
-	al->c = *conf;
+	al->c = *src;
 	util_now_rfc3339(al->since, sizeof(al->since));
-	if (worker_start(&al->th, alerts_thread, al) != 0) {
+	if (worker_start(&al->th, alerts_tick, al, ALERTS_TICK_MS) != 0) {
 		alerts_stop(al);
 		return rerr_set(err, -1, "cannot start the alerts thread");
 	}

@@ -20,24 +20,13 @@
 #include <cjson/cJSON.h>
 
 struct alerts;
-struct bhub;
-struct cmd_env;
+struct live_src;
 struct rerr;
-struct rest;
 
 #define ALERT_COALESCE_MS	(10 * 60 * 1000)
 
-struct alerts_conf {
-	struct rest	*rest;		/* borrowed */
-	struct bhub	*hub;		/* borrowed */
-	/* the current state snapshot, as live_conf's */
-	void		*(*env_get)(void *arg, struct cmd_env *env);
-	void		 (*env_put)(void *arg, void *ref);
-	void		*arg;
-};
-
-/* Starts the watcher (conf copied). Returns 0 or -1 with err. */
-int	alerts_start(struct alerts **out, const struct alerts_conf *conf,
+/* Starts the watcher (src copied). Returns 0 or -1 with err. */
+int	alerts_start(struct alerts **out, const struct live_src *src,
 	    struct rerr *err);
 /* Stops it and frees everything; takes NULL. */
 void	alerts_stop(struct alerts *al);

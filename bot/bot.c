@@ -288,6 +288,18 @@ live_env_put(void *arg, void *ref)
 	snap_put(arg, ref);
 }
 
+/* What the live senders and the alerts read: b's API, hub and snapshot. */
+static void
+live_src_of(struct bot *b, struct live_src *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->rest = b->rest;
+	src->hub = b->hub;
+	src->env_get = live_env_get;
+	src->env_put = live_env_put;
+	src->arg = b;
+}
+
 /* An audit entry from a node goes to the audit channel. */
 static void
 hub_audit(void *arg, const char *node, const cJSON *entry)
@@ -671,12 +683,8 @@ start_hub(struct bot *b, struct rerr *err)
 	if (bhub_start(&b->hub, &hc, err) != 0)
 		return -1;
 	memset(&lc, 0, sizeof(lc));
-	lc.rest = b->rest;
-	lc.hub = b->hub;
+	live_src_of(b, &lc.src);
 	lc.follow_min = conf->status_follow_min;
-	lc.env_get = live_env_get;
-	lc.env_put = live_env_put;
-	lc.arg = b;
 	if (live_start(&b->live, &lc, err) != 0) {
 		bhub_stop(b->hub);
 		return -1;
@@ -740,15 +748,10 @@ bot_run(const struct bot_conf *conf, struct rerr *err)
 		bhub_set_audit(b.hub, hub_audit, b.cons);
 	}
 	if (b.hub != NULL) {
-		struct alerts_conf ac;
+		struct live_src src;
 
-		memset(&ac, 0, sizeof(ac));
-		ac.rest = b.rest;
-		ac.hub = b.hub;
-		ac.env_get = live_env_get;
-		ac.env_put = live_env_put;
-		ac.arg = &b;
-		if (alerts_start(&b.alerts, &ac, err) != 0)
+		live_src_of(&b, &src);
+		if (alerts_start(&b.alerts, &src, err) != 0)
 			log_warnx("%s", err->msg);
 	}
 	if (conf->deploy_channel != NULL) {

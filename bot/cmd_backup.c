@@ -89,10 +89,10 @@ backup_line(const cJSON *it, struct buf *b, size_t note_max)
 static cJSON *
 restore_select(const char *server, const cJSON *list)
 {
-	cJSON		*rows, *opts, *o;
+	cJSON		*rows, *opts;
 	const cJSON	*it;
 	struct buf	 b;
-	char		 id[128], label[101];
+	char		 id[128];
 	int		 n = 0;
 
 	snprintf(id, sizeof(id), "rs:%s", server);
@@ -101,17 +101,11 @@ restore_select(const char *server, const cJSON *list)
 		if (n == SELECT_MAX || !cJSON_IsString(cJSON_GetObjectItem(it,
 		    "id")))
 			continue;
-		o = json_new_object();
-		snprintf(label, sizeof(label), "%s", json_str(it, "time",
-		    json_str(it, "id", "")));
-		json_add_str(o, "label", label);
-		json_add_str(o, "value", json_str(it, "id", ""));
 		buf_init(&b, 0);
 		backup_line(it, &b, 60);
-		snprintf(label, sizeof(label), "%s", buf_str(&b));
+		cmd_select_option(opts, json_str(it, "time", json_str(it, "id",
+		    "")), json_str(it, "id", ""), buf_str(&b));
 		buf_dispose(&b);
-		json_add_str(o, "description", label);
-		cJSON_AddItemToArray(opts, o);
 		n++;
 	}
 	if (n == 0) {
@@ -212,13 +206,9 @@ cmd_restore_button(const struct cmd_call *c)
 	const struct state_server	*srv;
 	const char			*id;
 	cJSON				*r;
-	char				 server[128];
 
-	if ((id = cmd_arg_split(c->arg, server, sizeof(server))) == NULL ||
-	    !state_backup_id_valid(id))
-		return cmd_reply_text(1, "This button is broken.");
-	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_BACKUP,
-	    "restore", &r)) == NULL)
+	if ((srv = cmd_button_server(c, state_backup_id_valid, PERM_BACKUP,
+	    "restore", &id, &r)) == NULL)
 		return r;
 	*c->job = cmd_job_new(c->x, JOB_RESTORE, srv->name, "/server restore");
 	(*c->job)->backup_id = xstrdup(id);
@@ -241,11 +231,7 @@ cmd_backup_message(const struct cmd_job *job, const struct cmd_result *res)
 		m = cmd_message_text("Restore of `%s` from backup `%s` asked "
 		    "for \xc2\xb7 commit `%.7s`.", job->server, job->backup_id,
 		    res->commit);
-	if (job->on_message) {
-		json_add_array(m, "components");
-		json_add_array(m, "embeds");
-	}
-	return m;
+	return cmd_job_replaces(job, m);
 }
 
 /*

@@ -38,7 +38,6 @@ egg_select(const struct cmd_env *env, const char *custom_id, const char *nest,
 	rows = cmd_select_rows(custom_id, placeholder, &opts);
 	for (i = 0; i < egglib_count(lib) && count < 25; i++) {
 		const struct egg *g = egglib_at(lib, i);
-		char label[101];
 
 		cmd_egg_nest(g->id, n, sizeof(n));
 		if (nest == NULL) {
@@ -48,18 +47,13 @@ egg_select(const struct cmd_env *env, const char *custom_id, const char *nest,
 			o = json_new_object();
 			json_add_str(o, "label", n);
 			json_add_str(o, "value", n);
+			cJSON_AddItemToArray(opts, o);
 		} else {
 			if (strcmp(n, nest) != 0)
 				continue;
-			o = json_new_object();
-			snprintf(label, sizeof(label), "%s",
-			    g->name && *g->name ? g->name : g->id);
-			json_add_str(o, "label", label);
-			json_add_str(o, "value", g->id);
-			snprintf(label, sizeof(label), "%s", g->id);
-			json_add_str(o, "description", label);
+			cmd_select_option(opts, g->name && *g->name ? g->name :
+			    g->id, g->id, g->id);
 		}
-		cJSON_AddItemToArray(opts, o);
 		count++;
 	}
 	if (count == 0) {

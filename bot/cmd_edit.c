@@ -195,7 +195,6 @@ vars_seal_select(const struct egg_var *const *shown, const int *secret,
     size_t n)
 {
 	cJSON	*l = json_new_object(), *sel, *opts, *o;
-	char	 label[101];
 	size_t	 i;
 
 	json_add_num(l, "type", 18);
@@ -210,13 +209,9 @@ vars_seal_select(const struct egg_var *const *shown, const int *secret,
 	json_add_bool(sel, "required", 0);
 	opts = json_add_array(sel, "options");
 	for (i = 0; i < n; i++) {
-		o = json_new_object();
-		snprintf(label, sizeof(label), "%.100s", shown[i]->env);
-		json_add_str(o, "label", label);
-		json_add_str(o, "value", shown[i]->env);
+		o = cmd_select_option(opts, shown[i]->env, shown[i]->env, NULL);
 		if (secret[i])
 			json_add_bool(o, "default", 1);
-		cJSON_AddItemToArray(opts, o);
 	}
 	return l;
 }

@@ -143,6 +143,12 @@ const char *cmd_arg_split(const char *arg, char *server, size_t len);
 cJSON	*cmd_select_rows(const char *custom_id, const char *placeholder,
 	    cJSON **options);
 /*
+ * Adds an option to a string select's options: label and description
+ * (NULL for none) cut to Discord's 100 bytes, and value. Returns it.
+ */
+cJSON	*cmd_select_option(cJSON *options, const char *label,
+	    const char *value, const char *description);
+/*
  * Sets data's components to one row: a red button label (custom_id prefix
  * and arg) and Cancel; and makes data mention nobody.
  */
@@ -179,6 +185,15 @@ cJSON	*cmd_deny(const char *what, const char *server, unsigned perm);
 const struct state_server *cmd_server_checked(const struct cmd_env *env,
 	    const struct ix *x, const char *name, unsigned perm,
 	    const char *what, cJSON **reply);
+/*
+ * The server of a button whose argument is "SERVER:REST", found and
+ * checked as by cmd_server_checked, with *rest set to REST; or NULL with
+ * *reply set ("This button is broken." when the argument is not so, or
+ * valid, when not NULL, is false for REST).
+ */
+const struct state_server *cmd_button_server(const struct cmd_call *c,
+	    int (*valid)(const char *), unsigned perm, const char *what,
+	    const char **rest, cJSON **reply);
 
 /* A job for the invoker; what names it in messages ("/server stop"). */
 struct cmd_job *cmd_job_new(const struct ix *x, enum cmd_kind kind,
@@ -199,6 +214,12 @@ void	 cmd_mib(double bytes, char *out, size_t len);
 void	 cmd_egg_nest(const char *id, char *out, size_t len);
 /* "start", "stop", "restart" or "reinstall". */
 const char *cmd_power_word(int power);
+/*
+ * Returns m, a finished job's message; when it replaces the message of the
+ * job's button (on_message), it clears that message's components and
+ * embeds.
+ */
+cJSON	*cmd_job_replaces(const struct cmd_job *job, cJSON *m);
 /* The finished-job message of a history job. */
 cJSON	*cmd_history_message(const struct cmd_job *job,
 	    const struct cmd_result *res);

@@ -76,12 +76,9 @@ cmd_move_button(const struct cmd_call *c)
 	const struct state_node		*n;
 	const char			*node;
 	cJSON				*r;
-	char				 server[128];
 
-	if ((node = cmd_arg_split(c->arg, server, sizeof(server))) == NULL)
-		return cmd_reply_text(1, "This button is broken.");
-	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT,
-	    "move", &r)) == NULL)
+	if ((srv = cmd_button_server(c, NULL, PERM_EDIT, "move", &node,
+	    &r)) == NULL)
 		return r;
 	if ((n = move_node(c->env, srv, node, &r)) == NULL)
 		return r;
@@ -95,13 +92,7 @@ cmd_move_button(const struct cmd_call *c)
 cJSON *
 cmd_move_message(const struct cmd_job *job, const struct cmd_result *res)
 {
-	cJSON	*m;
-
-	m = cmd_message_text("Moved `%s` to node `%s` \xc2\xb7 commit "
-	    "`%.7s`.", job->server, job->node, res->commit);
-	if (job->on_message) {
-		json_add_array(m, "components");
-		json_add_array(m, "embeds");
-	}
-	return m;
+	return cmd_job_replaces(job, cmd_message_text("Moved `%s` to node "
+	    "`%s` \xc2\xb7 commit `%.7s`.", job->server, job->node,
+	    res->commit));
 }

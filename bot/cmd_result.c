@@ -46,6 +46,17 @@ result_kv(struct buf *b, size_t i, const char *kv)
 	free(key);
 }
 
+/* See cmd_int.h. */
+cJSON *
+cmd_job_replaces(const struct cmd_job *job, cJSON *m)
+{
+	if (job->on_message) {
+		json_add_array(m, "components");
+		json_add_array(m, "embeds");
+	}
+	return m;
+}
+
 /* The message for a finished job; see commands.h. */
 cJSON *
 cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
@@ -65,11 +76,7 @@ cmd_job_message(const struct cmd_env *env, const struct cmd_job *job,
 		else
 			m = cmd_message_text("%s on `%s` failed: %s", job->what,
 			    job->server ? job->server : "", res->msg);
-		if (job->on_message) {
-			json_add_array(m, "components");
-			json_add_array(m, "embeds");
-		}
-		return m;
+		return cmd_job_replaces(job, m);
 	}
 	switch (job->kind) {
 	case JOB_CREATE:

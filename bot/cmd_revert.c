@@ -43,19 +43,12 @@ code_cut(struct buf *b, const char *text, const char *rest)
 		buf_addf(b, "\n\xe2\x80\xa6 %s", rest);
 }
 
-/*
- * Splits a button's argument "SERVER:COMMIT" into server (size len) and
- * returns the commit, or NULL when it is not such an argument.
- */
-static const char *
-split_arg(const char *arg, char *server, size_t len)
+/* Whether a button's commit is one (7 or more lowercase hex digits). */
+static int
+commit_valid(const char *commit)
 {
-	const char	*commit = cmd_arg_split(arg, server, len);
-
-	if (commit == NULL || strlen(commit) < 7 ||
-	    strspn(commit, "0123456789abcdef") != strlen(commit))
-		return NULL;
-	return commit;
+	return strlen(commit) >= 7 &&
+	    strspn(commit, "0123456789abcdef") == strlen(commit);
 }
 
 /*
@@ -71,12 +64,9 @@ commit_button(const struct cmd_call *c, enum cmd_kind kind, const char *what,
 	const struct state_server	*srv;
 	const char			*commit;
 	cJSON				*r;
-	char				 server[64];
 
-	if ((commit = split_arg(c->arg, server, sizeof(server))) == NULL)
-		return cmd_reply_text(1, "This button is broken.");
-	if ((srv = cmd_server_checked(c->env, c->x, server, PERM_EDIT,
-	    doing, &r)) == NULL)
+	if ((srv = cmd_button_server(c, commit_valid, PERM_EDIT, doing,
+	    &commit, &r)) == NULL)
 		return r;
 	*c->job = cmd_job_new(c->x, kind, srv->name, what);
 	(*c->job)->revision = xstrdup(commit);
@@ -197,9 +187,5 @@ cmd_revert_message(const struct cmd_job *job, const struct cmd_result *res)
 	else
 		m = cmd_message_text("Rolled `%s` back to `%.7s` \xc2\xb7 "
 		    "commit `%.7s`.", job->server, job->revision, res->commit);
-	if (job->on_message) {
-		json_add_array(m, "components");
-		json_add_array(m, "embeds");
-	}
-	return m;
+	return cmd_job_replaces(job, m);
 }

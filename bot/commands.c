@@ -255,6 +255,25 @@ cmd_select_rows(const char *custom_id, const char *placeholder,
 }
 
 /* See cmd_int.h. */
+cJSON *
+cmd_select_option(cJSON *options, const char *label, const char *value,
+    const char *description)
+{
+	cJSON	*o = json_new_object();
+	char	 cut[101];
+
+	snprintf(cut, sizeof(cut), "%s", label);
+	json_add_str(o, "label", cut);
+	json_add_str(o, "value", value);
+	if (description != NULL) {
+		snprintf(cut, sizeof(cut), "%s", description);
+		json_add_str(o, "description", cut);
+	}
+	cJSON_AddItemToArray(options, o);
+	return o;
+}
+
+/* See cmd_int.h. */
 void
 cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
     const char *arg)
@@ -446,6 +465,21 @@ cmd_server_checked(const struct cmd_env *env, const struct ix *x,
 		return NULL;
 	}
 	return srv;
+}
+
+/* See cmd_int.h. */
+const struct state_server *
+cmd_button_server(const struct cmd_call *c, int (*valid)(const char *),
+    unsigned perm, const char *what, const char **rest, cJSON **reply)
+{
+	char	server[128];
+
+	if ((*rest = cmd_arg_split(c->arg, server, sizeof(server))) == NULL ||
+	    (valid != NULL && !valid(*rest))) {
+		*reply = cmd_reply_text(1, "This button is broken.");
+		return NULL;
+	}
+	return cmd_server_checked(c->env, c->x, server, perm, what, reply);
 }
 
 /* See cmd_int.h. */

@@ -39,6 +39,11 @@ struct item {
 	struct item	*next;
 };
 
+/* Items waiting, oldest first. */
+struct fifo {
+	struct item	*head, *tail;
+};
+
 /* A logs message kept up to date. */
 struct follow {
 	struct cmd_job	*job;
@@ -55,8 +60,8 @@ struct consoles {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;		/* jobs */
 	pthread_cond_t		 tick_cv;	/* audits, follows, stop */
-	struct item		*jobs, *jobs_tail;
-	struct item		*audits, *audits_tail;
+	struct fifo		 jobs;
+	struct fifo		 audits;
 	int			 naudits;
 	struct follow		*follows;
 	int			 nfollows;
@@ -68,6 +73,28 @@ struct consoles {
 	long			 edits;
 	long			 posted;
 };
+
+/* Appends it to q. */
+static void
+fifo_push(struct fifo *q, struct item *it)
+{
+	if (q->tail != NULL)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+}
+
+/* Takes the oldest item off q; NULL when q is empty. */
+static struct item *
+fifo_pop(struct fifo *q)
+{
+	struct item	*it;
+
+	if ((it = q->head) != NULL && (q->head = it->next) == NULL)
+		q->tail = NULL;
+	return it;
+}
 
 /* Edits the job's deferred response (or its component's message). */
 static int
@@ -340,13 +367,11 @@ worker(void *arg)
 
 	pthread_mutex_lock(&cs->mu);
 	for (;;) {
-		while (cs->jobs == NULL && !cs->stop)
+		while (cs->jobs.head == NULL && !cs->stop)
 			pthread_cond_wait(&cs->cv, &cs->mu);
 		if (cs->stop)
 			break;
-		it = cs->jobs;
-		if ((cs->jobs = it->next) == NULL)
-			cs->jobs_tail = NULL;
+		it = fifo_pop(&cs->jobs);
 		pthread_mutex_unlock(&cs->mu);
 		job = it->job;
 		free(it);
@@ -459,9 +484,7 @@ ticker(void *arg)
 
 	pthread_mutex_lock(&cs->mu);
 	while (!cs->stop) {
-		while ((it = cs->audits) != NULL) {
-			if ((cs->audits = it->next) == NULL)
-				cs->audits_tail = NULL;
+		while ((it = fifo_pop(&cs->audits)) != NULL) {
 			cs->naudits--;
 			pthread_mutex_unlock(&cs->mu);
 			post_audit(cs, it);
@@ -472,7 +495,7 @@ ticker(void *arg)
 		}
 		tick_follows_locked(cs);
 		util_deadline(&ts, CLOCK_REALTIME, CONS_TICK_MS);
-		if (!cs->stop && cs->audits == NULL)
+		if (!cs->stop && cs->audits.head == NULL)
 			pthread_cond_timedwait(&cs->tick_cv, &cs->mu, &ts);
 	}
 	pthread_mutex_unlock(&cs->mu);
@@ -539,13 +562,11 @@ consoles_stop(struct consoles *cs)
 		cmd_job_free(f->job);
 		free(f);
 	}
-	while ((it = cs->jobs) != NULL) {
-		cs->jobs = it->next;
+	while ((it = fifo_pop(&cs->jobs)) != NULL) {
 		cmd_job_free(it->job);
 		free(it);
 	}
-	while ((it = cs->audits) != NULL) {
-		cs->audits = it->next;
+	while ((it = fifo_pop(&cs->audits)) != NULL) {
 		free(it->node);
 		cJSON_Delete(it->entry);
 		free(it);
@@ -565,11 +586,7 @@ consoles_submit(struct consoles *cs, struct cmd_job *job)
 
 	it->job = job;
 	pthread_mutex_lock(&cs->mu);
-	if (cs->jobs_tail != NULL)
-		cs->jobs_tail->next = it;
-	else
-		cs->jobs = it;
-	cs->jobs_tail = it;
+	fifo_push(&cs->jobs, it);
 	pthread_cond_signal(&cs->cv);
 	pthread_mutex_unlock(&cs->mu);
 }
@@ -592,11 +609,7 @@ consoles_audit(struct consoles *cs, const char *node, const cJSON *entry)
 	it = xcalloc(1, sizeof(*it));
 	it->node = xstrdup(node);
 	it->entry = cJSON_Duplicate(entry, 1);
-	if (cs->audits_tail != NULL)
-		cs->audits_tail->next = it;
-	else
-		cs->audits = it;
-	cs->audits_tail = it;
+	fifo_push(&cs->audits, it);
 	cs->naudits++;
 	pthread_cond_signal(&cs->tick_cv);
 	pthread_mutex_unlock(&cs->mu);

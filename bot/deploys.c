@@ -303,51 +303,45 @@ due_locked(struct deploys *d, int64_t now)
 	return NULL;
 }
 
-static void *
-deploys_thread(void *arg)
+/* Sends or edits every deploy message that is due. With th.mu held. */
+static void
+deploys_tick(void *arg)
 {
 	struct deploys	*d = arg;
 	struct deploy	*e, **pp;
 	char		*text;
 	int		 done, first, end, sent;
 
-	pthread_mutex_lock(&d->th.mu);
-	while (!d->th.stop) {
-		/* only this thread unlinks deploys: e stays valid unlocked */
-		while (!d->th.stop && (e = due_locked(d, live_now_ms())) !=
-		    NULL) {
-			e->dirty = 0;
-			end = live_now_ms() >= e->until || e->superseded;
-			pthread_mutex_unlock(&d->th.mu);
-			text = render(d, e, &done);
-			first = e->message_id == NULL;
-			sent = 0;
-			if ((first || strcmp(text, e->last) != 0) &&
-			    send_msg(d, e, text) == 0) {
-				free(e->last);
-				e->last = text;
-				text = NULL;
-				sent = 1;
-			}
-			free(text);
-			pthread_mutex_lock(&d->th.mu);
-			if (sent && first)
-				d->posted++;
-			else if (sent)
-				d->edits++;
-			e->last_edit = live_now_ms();
-			if (done || end || e->message_id == NULL) {
-				for (pp = &d->head; *pp != e; pp = &(*pp)->next)
-					;
-				*pp = e->next;
-				d->n--;
-				deploy_free(e);
-			}
+	/* only this thread unlinks deploys: e stays valid unlocked */
+	while (!d->th.stop && (e = due_locked(d, live_now_ms())) != NULL) {
+		e->dirty = 0;
+		end = live_now_ms() >= e->until || e->superseded;
+		pthread_mutex_unlock(&d->th.mu);
+		text = render(d, e, &done);
+		first = e->message_id == NULL;
+		sent = 0;
+		if ((first || strcmp(text, e->last) != 0) &&
+		    send_msg(d, e, text) == 0) {
+			free(e->last);
+			e->last = text;
+			text = NULL;
+			sent = 1;
 		}
-		worker_wait(&d->th, DEPLOY_TICK_MS);
+		free(text);
+		pthread_mutex_lock(&d->th.mu);
+		if (sent && first)
+			d->posted++;
+		else if (sent)
+			d->edits++;
+		e->last_edit = live_now_ms();
+		if (done || end || e->message_id == NULL) {
+			for (pp = &d->head; *pp != e; pp = &(*pp)->next)
+				;
+			*pp = e->next;
+			d->n--;
+			deploy_free(e);
+		}
 	}
-	pthread_mutex_unlock(&d->th.mu);
-	return NULL;
 }
 
 /* Starts the sender. */
@@ -359,7 +353,7 @@ deploys_start(struct deploys **out, const struct deploys_conf *conf,
 
 	d->c = *conf;
 	d->c.channel = xstrdup(conf->channel);
-	if (worker_start(&d->th, deploys_thread, d) != 0) {
+	if (worker_start(&d->th, deploys_tick, d, DEPLOY_TICK_MS) != 0) {
 		deploys_stop(d);
 		return rerr_set(err, -1, "cannot start the deploy thread");
 	}

@@ -266,9 +266,9 @@ render(struct live *lv, struct ent *e, int timed_out, int *settled,
 	void			*ref;
 	size_t			 n = 0;
 
-	ref = lv->c.env_get(lv->c.arg, &env);
-	st = bhub_server_status(lv->c.hub, e->server);
-	prog = bhub_server_progress(lv->c.hub, e->server);
+	ref = lv->c.src.env_get(lv->c.src.arg, &env);
+	st = bhub_server_status(lv->c.src.hub, e->server);
+	prog = bhub_server_progress(lv->c.src.hub, e->server);
 	cJSON_ArrayForEach(it, prog)
 		if (n < LIVE_LINES) {
 			lines[n].kind = json_str(it, "kind", "");
@@ -277,7 +277,7 @@ render(struct live *lv, struct ent *e, int timed_out, int *settled,
 		}
 	*settled = *no_usage = 0;
 	if (e->kind == ENT_JOB) {
-		ns = e->res.node != NULL ? bhub_node_status(lv->c.hub,
+		ns = e->res.node != NULL ? bhub_node_status(lv->c.src.hub,
 		    e->res.node) : NULL;
 		memset(&f, 0, sizeof(f));
 		f.job = e->job;
@@ -298,7 +298,7 @@ render(struct live *lv, struct ent *e, int timed_out, int *settled,
 		if (!cJSON_HasObjectItem(msg, "content"))
 			json_add_str(msg, "content", "");
 	}
-	lv->c.env_put(lv->c.arg, ref);
+	lv->c.src.env_put(lv->c.src.arg, ref);
 	cJSON_Delete(prog);
 	cJSON_Delete(st);
 	return msg;
@@ -353,7 +353,7 @@ edit_original(struct live *lv, struct ent *e, const cJSON *body,
 
 	xasprintf(&path, "/webhooks/%s/%s/messages/@original", e->app,
 	    e->token);
-	rc = rest_call(lv->c.rest, "PATCH", path, body, rep, err);
+	rc = rest_call(lv->c.src.rest, "PATCH", path, body, rep, err);
 	free(path);
 	return rc;
 }
@@ -385,7 +385,7 @@ move_to_channel(struct live *lv, struct ent *e, cJSON *msg, char **text,
 	cJSON_DeleteItemFromObject(msg, "flags");
 	xasprintf(&path, "/channels/%s/messages", e->channel);
 	rerr_init(&err);
-	rc = rest_call(lv->c.rest, "POST", path, msg, &rep, &err);
+	rc = rest_call(lv->c.src.rest, "POST", path, msg, &rep, &err);
 	free(path);
 	if (rc != 0 || json_str(rep.json, "id", NULL) == NULL) {
 		log_warnx("live: cannot post the status view of %s in channel "
@@ -402,18 +402,19 @@ move_to_channel(struct live *lv, struct ent *e, cJSON *msg, char **text,
 	return NEXT_KEEP;
 }
 
+/*
+ * Edits a followed job's message to msg (printed as *text) when that
+ * changed, and says what comes next. Not locked.
+ */
 static enum ent_next
-send_job(struct live *lv, struct ent *e, int64_t now)
+send_job(struct live *lv, struct ent *e, int64_t now, cJSON *msg,
+    char **text, int settled, int no_usage)
 {
 	struct rest_reply	 rep;
 	struct rerr		 err;
 	enum ent_next		 next = NEXT_KEEP;
-	cJSON			*msg;
-	char			*text;
-	int			 settled, no_usage;
 	int			 timed_out = now >= e->until;
 
-	msg = render(lv, e, timed_out, &settled, &no_usage);
 	if (settled && no_usage && !timed_out) {
 		/* running: give the node a moment to report the usage */
 		if (e->usage_wait == 0)
@@ -421,12 +422,11 @@ send_job(struct live *lv, struct ent *e, int64_t now)
 		if (now < e->usage_wait)
 			settled = 0;
 	}
-	text = json_print(msg);
-	if (e->last == NULL || strcmp(e->last, text) != 0) {
+	if (e->last == NULL || strcmp(e->last, *text) != 0) {
 		rerr_init(&err);
 		if (edit_original(lv, e, msg, &rep, &err) == 0) {
 			set_message_id(lv, e, rep.json);
-			sent(lv, e, &text, 0);
+			sent(lv, e, text, 0);
 		} else {
 			log_warnx("live: %s %s: %s", e->job->what, e->server,
 			    err.msg);
@@ -438,7 +438,7 @@ send_job(struct live *lv, struct ent *e, int64_t now)
 		rest_reply_dispose(&rep);
 	}
 	if (next == NEXT_RETRY && !timed_out)
-		goto out;		/* the last state is sent again */
+		return next;		/* the last state is sent again */
 	if (next == NEXT_DONE || settled || timed_out) {
 		if (next != NEXT_DONE && settled && e->job->on_message)
 			next = NEXT_VIEW;
@@ -448,48 +448,45 @@ send_job(struct live *lv, struct ent *e, int64_t now)
 		    "settled" : timed_out ? "no longer followed (token "
 		    "expires)" : "no longer followed");
 	}
-out:
-	free(text);
-	cJSON_Delete(msg);
 	return next;
 }
 
+/*
+ * Edits a status view to msg (printed as *text) when that changed, or
+ * moves it to a channel message before its token expires; says what
+ * comes next. Not locked.
+ */
 static enum ent_next
-send_view(struct live *lv, struct ent *e, int64_t now)
+send_view(struct live *lv, struct ent *e, int64_t now, cJSON *msg,
+    char **text)
 {
 	struct rest_reply	 rep;
 	struct rerr		 err;
 	enum ent_next		 next = NEXT_KEEP;
-	cJSON			*msg;
-	char			*text, *path;
-	int			 settled, no_usage, move, rc;
+	char			*path;
+	int			 rc;
 
-	move = !e->in_channel && now >= e->received + LIVE_TOKEN_MS;
-	msg = render(lv, e, 0, &settled, &no_usage);
-	text = json_print(msg);
-	if (!move && e->last != NULL && strcmp(e->last, text) == 0)
-		goto out;
-	if (move) {
-		next = move_to_channel(lv, e, msg, &text, 1);
-		goto out;
-	}
+	if (!e->in_channel && now >= e->received + LIVE_TOKEN_MS)
+		return move_to_channel(lv, e, msg, text, 1);
+	if (e->last != NULL && strcmp(e->last, *text) == 0)
+		return next;
 	rerr_init(&err);
 	if (e->in_channel) {
 		xasprintf(&path, "/channels/%s/messages/%s", e->channel,
 		    e->message_id);
-		rc = rest_call(lv->c.rest, "PATCH", path, msg, &rep, &err);
+		rc = rest_call(lv->c.src.rest, "PATCH", path, msg, &rep, &err);
 		free(path);
 	} else
 		rc = edit_original(lv, e, msg, &rep, &err);
 	if (rc == 0) {
 		if (!e->in_channel)
 			set_message_id(lv, e, rep.json);
-		sent(lv, e, &text, 0);
+		sent(lv, e, text, 0);
 	} else if (!e->in_channel && token_dead(&rep)) {
 		log_info("live: the token of the status view of %s is no "
 		    "longer valid (HTTP %ld, code %d)", e->server, rep.status,
 		    rep.code);
-		next = move_to_channel(lv, e, msg, &text, 0);
+		next = move_to_channel(lv, e, msg, text, 0);
 	} else if (rep.status == 404 || rep.status == 403) {
 		log_info("live: the status view of %s is gone: %s", e->server,
 		    err.msg);
@@ -499,7 +496,25 @@ send_view(struct live *lv, struct ent *e, int64_t now)
 		next = NEXT_RETRY;
 	}
 	rest_reply_dispose(&rep);
-out:
+	return next;
+}
+
+/* Renders e from the hub's latest report and sends it. Not locked. */
+static enum ent_next
+send_ent(struct live *lv, struct ent *e, int64_t now)
+{
+	enum ent_next	 next;
+	cJSON		*msg;
+	char		*text;
+	int		 settled, no_usage;
+
+	msg = render(lv, e, e->kind == ENT_JOB && now >= e->until, &settled,
+	    &no_usage);
+	text = json_print(msg);
+	if (e->kind == ENT_JOB)
+		next = send_job(lv, e, now, msg, &text, settled, no_usage);
+	else
+		next = send_view(lv, e, now, msg, &text);
 	free(text);
 	cJSON_Delete(msg);
 	return next;
@@ -570,8 +585,7 @@ live_thread(void *arg)
 		e->busy = 1;
 		e->dirty = 0;
 		pthread_mutex_unlock(&lv->mu);
-		next = e->kind == ENT_JOB ? send_job(lv, e, now) :
-		    send_view(lv, e, now);
+		next = send_ent(lv, e, now);
 		pthread_mutex_lock(&lv->mu);
 		e->busy = 0;
 		e->last_sent = now;

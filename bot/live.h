@@ -34,10 +34,13 @@ struct rest;
 #define LIVE_MAX_VIEWS	100		/* live status views kept */
 #define LIVE_MAX_JOBS	100		/* jobs followed at once */
 
-struct live_conf {
+/*
+ * What the live senders and the alerts read: Discord's API, the hub's
+ * reports and the current state snapshot.
+ */
+struct live_src {
 	struct rest	*rest;		/* borrowed */
 	struct bhub	*hub;		/* borrowed; NULL: nothing to follow */
-	int		 follow_min;	/* minutes a status view is followed */
 	/*
 	 * Fills env with the current state snapshot for rendering and
 	 * returns a reference for env_put, which gives it back.
@@ -45,6 +48,11 @@ struct live_conf {
 	void		*(*env_get)(void *arg, struct cmd_env *env);
 	void		 (*env_put)(void *arg, void *ref);
 	void		*arg;
+};
+
+struct live_conf {
+	struct live_src	 src;
+	int		 follow_min;	/* minutes a status view is followed */
 };
 
 /*

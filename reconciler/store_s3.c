@@ -92,6 +92,22 @@ ss_key(const struct st_s3 *st, const char *server, const char *id,
 	return k;
 }
 
+/*
+ * A client with fresh credentials, and in *key the key ss_key names;
+ * NULL with err set.
+ */
+static struct s3 *
+ss_open(struct store *s, const char *server, const char *id,
+    const char *ext, char **key, struct rerr *err)
+{
+	struct st_s3	*st = (struct st_s3 *)s;
+	struct s3	*c;
+
+	if ((c = ss_client(st, err)) != NULL)
+		*key = ss_key(st, server, id, ext);
+	return c;
+}
+
 /* ---- listing ---- */
 
 struct ss_names {
@@ -126,17 +142,15 @@ static int
 ss_list(struct store *s, const char *server, char ***out, size_t *np,
     struct rerr *err)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct ss_names	 x;
 	struct s3	*c;
 	char		*pfx, **v = NULL;
 	size_t		 i, k, n = 0;
 	int		 rc;
 
-	if ((c = ss_client(st, err)) == NULL)
+	if ((c = ss_open(s, server, NULL, NULL, &pfx, err)) == NULL)
 		return -1;
 	memset(&x, 0, sizeof(x));
-	pfx = ss_key(st, server, NULL, NULL);
 	x.plen = strlen(pfx);
 	rc = s3_list(c, pfx, ss_list_cb, &x, err);
 	free(pfx);
@@ -163,18 +177,16 @@ static int
 ss_remove(struct store *s, const char *server, const char *id,
     struct rerr *err)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct s3	*c;
 	char		*key;
 	int		 rc;
 
-	if ((c = ss_client(st, err)) == NULL)
+	if ((c = ss_open(s, server, id, ".json", &key, err)) == NULL)
 		return -1;
-	key = ss_key(st, server, id, ".json");
 	rc = s3_delete(c, key, err);
 	free(key);
 	if (rc == 0) {
-		key = ss_key(st, server, id, ".tar.zst");
+		key = ss_key((struct st_s3 *)s, server, id, ".tar.zst");
 		rc = s3_delete(c, key, err);
 		free(key);
 	}
@@ -200,15 +212,13 @@ ss_tidy_cb(void *arg, const char *key, const char *upload_id)
 static void
 ss_tidy(struct store *s, const char *server)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct rerr	 err;
 	struct s3	*c;
 	char		*pfx;
 
 	rerr_init(&err);
-	if ((c = ss_client(st, &err)) == NULL)
+	if ((c = ss_open(s, server, NULL, NULL, &pfx, &err)) == NULL)
 		return;
-	pfx = ss_key(st, server, NULL, NULL);
 	/* Not every S3-compatible store lists uploads: no error then. */
 	(void)s3_mpu_list(c, pfx, ss_tidy_cb, c, &err);
 	free(pfx);
@@ -438,16 +448,14 @@ static int
 ss_get_open(struct store *s, const char *server, const char *id,
     uint64_t offset, struct store_get **out, struct rerr *err)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct ss_get	*r;
 	struct s3	*c;
 	uint64_t	 size;
 	char		*key;
 	int		 sv[2], rc, sz = SS_SOCKBUF;
 
-	if ((c = ss_client(st, err)) == NULL)
+	if ((c = ss_open(s, server, id, ".tar.zst", &key, err)) == NULL)
 		return -1;
-	key = ss_key(st, server, id, ".tar.zst");
 	if ((rc = s3_head(c, key, &size, err)) != 0) {
 		if (rc == ROOST_ENOTFOUND) {
 			rerr_init(err);
@@ -505,14 +513,12 @@ static int
 ss_note_put(struct store *s, const char *server, const char *name,
     const char *text, size_t len, struct rerr *err)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct s3	*c;
 	char		*key;
 	int		 rc;
 
-	if ((c = ss_client(st, err)) == NULL)
+	if ((c = ss_open(s, server, name, "", &key, err)) == NULL)
 		return -1;
-	key = ss_key(st, server, name, "");
 	rc = s3_put(c, key, text, len, err);
 	free(key);
 	s3_free(c);
@@ -524,14 +530,12 @@ static int
 ss_read_small(struct store *s, const char *server, const char *name,
     const char *what, char **out, size_t *len, struct rerr *err)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct s3	*c;
 	char		*key;
 	int		 rc;
 
-	if ((c = ss_client(st, err)) == NULL)
+	if ((c = ss_open(s, server, name, "", &key, err)) == NULL)
 		return -1;
-	key = ss_key(st, server, name, "");
 	rc = s3_get_small(c, key, STORE_RECORD_MAX, out, len, err);
 	free(key);
 	s3_free(c);

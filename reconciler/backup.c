@@ -356,10 +356,7 @@ bk_list_run(void *arg)
 	pthread_mutex_unlock(&b->mtx);
 	if (b->on_change != NULL)
 		b->on_change(b->cb_arg, l->s->name);
-	pthread_mutex_lock(&b->mtx);
-	b->njobs--;
-	pthread_cond_broadcast(&b->cond);
-	pthread_mutex_unlock(&b->mtx);
+	thread_job_done(&b->mtx, &b->cond, &b->njobs);
 	free(l->target);
 	free(l);
 	return NULL;
@@ -920,10 +917,7 @@ bk_job_run(void *arg)
 	pthread_mutex_unlock(&b->mtx);
 	if (b->on_change != NULL && rc != 1)
 		b->on_change(b->cb_arg, j->server);
-	pthread_mutex_lock(&b->mtx);
-	b->njobs--;
-	pthread_cond_broadcast(&b->cond);
-	pthread_mutex_unlock(&b->mtx);
+	thread_job_done(&b->mtx, &b->cond, &b->njobs);
 	bk_job_free(j);
 	return NULL;
 }
@@ -1278,12 +1272,8 @@ backup_stop(struct backups *b)
 {
 	if (b == NULL)
 		return;
-	pthread_mutex_lock(&b->mtx);
-	b->quit = 1;
-	pthread_cond_broadcast(&b->cond);
-	while (b->njobs > 0)
-		pthread_cond_wait(&b->cond, &b->mtx);
-	pthread_mutex_unlock(&b->mtx);
+	thread_raise(&b->mtx, &b->cond, &b->quit);
+	thread_jobs_wait(&b->mtx, &b->cond, &b->njobs);
 }
 
 /* Waits for the jobs, then frees; see backup.h. */

@@ -13,6 +13,7 @@
 #include "xmalloc.h"
 
 #include "dbuf.h"
+#include "thread.h"
 
 /* The size of buffer n (1...). */
 static size_t
@@ -172,10 +173,7 @@ dbuf_stop(struct dbuf *d)
 {
 	if (!d->started)
 		return;
-	pthread_mutex_lock(&d->mtx);
-	d->quit = 1;
-	pthread_cond_broadcast(&d->cond);
-	pthread_mutex_unlock(&d->mtx);
+	thread_raise(&d->mtx, &d->cond, &d->quit);
 	pthread_join(d->t, NULL);
 	d->started = 0;
 }

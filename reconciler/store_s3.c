@@ -485,10 +485,9 @@ ss_get_open(struct store *s, const char *server, const char *id,
 		/* Nothing to read: an empty stream, no request. */
 		close(sv[1]);
 		r->wfd = -1;
-		r->rc = 0;
-		if (pthread_create(&r->t, NULL, ss_getter_none, r) != 0)
-			fatalx("store_s3: cannot start a thread");
-	} else if (pthread_create(&r->t, NULL, ss_getter, r) != 0)
+	}
+	if (pthread_create(&r->t, NULL, offset >= size ? ss_getter_none :
+	    ss_getter, r) != 0)
 		fatalx("store_s3: cannot start a thread");
 	*out = &r->g;
 	return 0;

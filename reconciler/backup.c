@@ -1341,6 +1341,19 @@ backup_open_read(struct backups *b, const char *server, const char *id,
 	return store_get_open(sto, server, id, offset, out, err);
 }
 
+/* Fills a request from the server; see backup.h. */
+void
+backup_req_init(struct backup_req *q, const struct state_server *srv,
+    const char *volume)
+{
+	memset(q, 0, sizeof(*q));
+	q->server = srv->name;
+	q->volume = volume;
+	q->policy = &srv->backups;
+	q->max_bytes = srv->limits.disk > 0 ? (uint64_t)srv->limits.disk <<
+	    20 : 0;
+}
+
 /* ---- a backup that is not a request (a schedule's task) ---- */
 
 /* Takes a backup now on the calling thread; see backup.h. */

@@ -77,18 +77,25 @@ api_reply(struct MHD_Connection *c, unsigned int code, const char *type,
 	return rc;
 }
 
+/* Answers with o as JSON; frees o. */
 static enum MHD_Result
-api_error(struct MHD_Connection *c, unsigned int code, const char *msg)
+api_json(struct MHD_Connection *c, unsigned int code, cJSON *o)
 {
-	cJSON		*o = json_new_object();
-	char		*s;
+	char		*s = json_print_free(o);
 	enum MHD_Result	 rc;
 
-	cJSON_AddStringToObject(o, "error", msg);
-	s = json_print_free(o);
 	rc = api_reply(c, code, "application/json", s);
 	free(s);
 	return rc;
+}
+
+static enum MHD_Result
+api_error(struct MHD_Connection *c, unsigned int code, const char *msg)
+{
+	cJSON	*o = json_new_object();
+
+	cJSON_AddStringToObject(o, "error", msg);
+	return api_json(c, code, o);
 }
 
 /* Copies the current snapshot under the lock. */
@@ -507,10 +514,7 @@ api_command(struct api *api, struct MHD_Connection *c, const char *name,
 		cJSON_AddStringToObject(out, "server", name);
 		cJSON_AddStringToObject(out, "who", res.who);
 		cJSON_AddNumberToObject(out, "after", (double)res.seq);
-		s = json_print_free(out);
-		rc = api_reply(c, MHD_HTTP_OK, "application/json", s);
-		free(s);
-		return rc;
+		return api_json(c, MHD_HTTP_OK, out);
 	case ROOST_EINVAL:
 		code = MHD_HTTP_BAD_REQUEST;
 		break;
@@ -549,12 +553,11 @@ api_schedule_run(struct api *api, struct MHD_Connection *c, const char *name,
     const char *rest, const char *method)
 {
 	struct rerr	 err;
-	char		 peer[160], sched[80], *s;
+	char		 peer[160], sched[80];
 	const char	*slash = strchr(rest, '/');
 	uid_t		 uid;
 	int		 ret;
 	cJSON		*out;
-	enum MHD_Result	 rc;
 
 	if (slash == NULL || strcmp(slash, "/run") != 0 ||
 	    (size_t)(slash - rest) >= sizeof(sched) || slash == rest)
@@ -582,10 +585,7 @@ api_schedule_run(struct api *api, struct MHD_Connection *c, const char *name,
 	cJSON_AddStringToObject(out, "server", name);
 	cJSON_AddStringToObject(out, "schedule", sched);
 	cJSON_AddStringToObject(out, "who", peer);
-	s = json_print_free(out);
-	rc = api_reply(c, MHD_HTTP_ACCEPTED, "application/json", s);
-	free(s);
-	return rc;
+	return api_json(c, MHD_HTTP_ACCEPTED, out);
 }
 
 static void

@@ -356,10 +356,7 @@ bk_list_run(void *arg)
 	pthread_mutex_unlock(&b->mtx);
 	if (b->on_change != NULL)
 		b->on_change(b->cb_arg, l->s->name);
-	pthread_mutex_lock(&b->mtx);
-	b->njobs--;
-	pthread_cond_broadcast(&b->cond);
-	pthread_mutex_unlock(&b->mtx);
+	thread_job_done(&b->mtx, &b->cond, &b->njobs);
 	free(l->target);
 	free(l);
 	return NULL;
@@ -920,10 +917,7 @@ bk_job_run(void *arg)
 	pthread_mutex_unlock(&b->mtx);
 	if (b->on_change != NULL && rc != 1)
 		b->on_change(b->cb_arg, j->server);
-	pthread_mutex_lock(&b->mtx);
-	b->njobs--;
-	pthread_cond_broadcast(&b->cond);
-	pthread_mutex_unlock(&b->mtx);
+	thread_job_done(&b->mtx, &b->cond, &b->njobs);
 	bk_job_free(j);
 	return NULL;
 }
@@ -931,10 +925,12 @@ bk_job_run(void *arg)
 /*
  * A new job for rq on s with what every job takes from the request and
  * its policy: the server, its volume, the revision, the size limit, how
- * many to keep and the ignore, before and after lists.
+ * many to keep and the ignore list; with lines set, the before and after
+ * lines too (a move's final backup types none).
  */
 static struct bk_job *
-bk_job_new(struct backups *b, struct bk_srv *s, const struct backup_req *rq)
+bk_job_new(struct backups *b, struct bk_srv *s, const struct backup_req *rq,
+    int lines)
 {
 	const struct state_backups	*p = rq->policy;
 	struct bk_job			*j;
@@ -951,6 +947,8 @@ bk_job_new(struct backups *b, struct bk_srv *s, const struct backup_req *rq)
 		j->ignore = util_strv_dup(p->ignore, p->nignore);
 		j->nignore = p->nignore;
 		j->set_ignore = p->set_ignore;
+	}
+	if (p != NULL && lines) {
 		j->before = util_strv_dup(p->before, p->nbefore);
 		j->nbefore = p->nbefore;
 		j->after = util_strv_dup(p->after, p->nafter);
@@ -966,7 +964,7 @@ bk_job_start(struct backups *b, struct bk_srv *s, const struct backup_req *rq,
 {
 	struct bk_job	*j;
 
-	j = bk_job_new(b, s, rq);
+	j = bk_job_new(b, s, rq, 1);
 	j->restore = restore;
 	j->target = dup_or_null(target);
 	j->at = xstrdup(restore ? rq->restore_at : rq->backup_at);
@@ -1278,12 +1276,8 @@ backup_stop(struct backups *b)
 {
 	if (b == NULL)
 		return;
-	pthread_mutex_lock(&b->mtx);
-	b->quit = 1;
-	pthread_cond_broadcast(&b->cond);
-	while (b->njobs > 0)
-		pthread_cond_wait(&b->cond, &b->mtx);
-	pthread_mutex_unlock(&b->mtx);
+	thread_raise(&b->mtx, &b->cond, &b->quit);
+	thread_jobs_wait(&b->mtx, &b->cond, &b->njobs);
 }
 
 /* Waits for the jobs, then frees; see backup.h. */
@@ -1347,6 +1341,19 @@ backup_open_read(struct backups *b, const char *server, const char *id,
 	return store_get_open(sto, server, id, offset, out, err);
 }
 
+/* Fills a request from the server; see backup.h. */
+void
+backup_req_init(struct backup_req *q, const struct state_server *srv,
+    const char *volume)
+{
+	memset(q, 0, sizeof(*q));
+	q->server = srv->name;
+	q->volume = volume;
+	q->policy = &srv->backups;
+	q->max_bytes = srv->limits.disk > 0 ? (uint64_t)srv->limits.disk <<
+	    20 : 0;
+}
+
 /* ---- a backup that is not a request (a schedule's task) ---- */
 
 /* Takes a backup now on the calling thread; see backup.h. */
@@ -1366,7 +1373,7 @@ backup_run_now(struct backups *b, const struct backup_req *rq, char *id,
 	pthread_mutex_unlock(&b->mtx);
 	bk_state_ensure(b, s);
 	util_now_rfc3339(now, sizeof(now));
-	j = bk_job_new(b, s, rq);
+	j = bk_job_new(b, s, rq, 1);
 	j->at = xstrdup(now);
 	j->note = dup_or_null(rq->note);
 	pthread_mutex_lock(&b->mtx);
@@ -1444,7 +1451,7 @@ backup_transfer_take(struct backups *b, const struct backup_req *rq,
 	struct bk_job			*j;
 	struct bk_srv			*s;
 	cJSON				*res;
-	const char			*target, *v;
+	const char			*v;
 	int				 rc;
 
 	*id = NULL;
@@ -1455,22 +1462,10 @@ backup_transfer_take(struct backups *b, const struct backup_req *rq,
 		return rerr_set(err, ROOST_ECONFLICT, "a backup or restore of "
 		    "the server is under way; trying again later");
 	}
-	target = bk_target_name(b, p);
-	j = xcalloc(1, sizeof(*j));
-	j->b = b;
-	j->s = s;
-	j->server = xstrdup(rq->server);
-	j->volume = xstrdup(rq->volume);
-	j->target = dup_or_null(target);
+	j = bk_job_new(b, s, rq, 0);
+	j->target = dup_or_null(bk_target_name(b, p));
 	j->at = xstrdup(rq->backup_at != NULL ? rq->backup_at : "");
 	j->note = dup_or_null(rq->note);
-	j->revision = dup_or_null(rq->revision);
-	j->keep = p != NULL && p->keep > 0 ? p->keep : STATE_BACKUP_KEEP_DEF;
-	if (p != NULL) {
-		j->ignore = util_strv_dup(p->ignore, p->nignore);
-		j->nignore = p->nignore;
-		j->set_ignore = p->set_ignore;
-	}
 	j->transfer = cJSON_Duplicate(transfer, 1);
 	s->phase = BK_BACKUP;
 	b->njobs++;

@@ -43,6 +43,7 @@ struct conf_target;
 struct console;
 struct rerr;
 struct state_backups;
+struct state_server;
 
 /* Called when a server's backup state changed (re-plan it, new status). */
 typedef void	(*backup_change_cb)(void *arg, const char *server);
@@ -96,6 +97,13 @@ struct backup_req {
 	uint64_t			 max_bytes;	/* disk limit; 0 none */
 	int				 running;	/* its container runs */
 };
+
+/*
+ * Sets q to srv's request with volume as its data directory: its name,
+ * its backups policy and its disk limit; everything else zero.
+ */
+void	backup_req_init(struct backup_req *q, const struct state_server *srv,
+	    const char *volume);
 
 /*
  * Called on every reconcile turn of a server: starts a job for a request

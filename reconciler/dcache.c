@@ -28,6 +28,7 @@
 #include "dcache.h"
 #include "docker.h"
 #include "plan.h"
+#include "thread.h"
 
 #define DCACHE_TOMBS	64		/* recent removals remembered */
 #define DCACHE_IDLEN	64		/* a full container id */
@@ -815,10 +816,7 @@ dcache_stop(struct dcache *c)
 {
 	if (!c->running)
 		return;
-	pthread_mutex_lock(&c->mtx);
-	c->stopping = 1;
-	pthread_cond_broadcast(&c->cond);
-	pthread_mutex_unlock(&c->mtx);
+	thread_raise(&c->mtx, &c->cond, &c->stopping);
 	docker_cancel(c->ev);
 	docker_cancel(c->in);
 	pthread_join(c->thread, NULL);

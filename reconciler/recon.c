@@ -44,6 +44,7 @@
 #include "recon.h"
 #include "recon_int.h"
 #include "runtime.h"
+#include "thread.h"
 
 /* Snapshots. */
 
@@ -530,10 +531,7 @@ recon_free(struct recon *r)
 
 	if (r == NULL)
 		return;
-	pthread_mutex_lock(&r->mtx);
-	r->quit = 1;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->mtx);
+	thread_raise(&r->mtx, &r->cond, &r->quit);
 	for (k = 0; k < r->nworkers; k++)
 		pthread_join(r->workers[k], NULL);
 	if (r->sampler_on)

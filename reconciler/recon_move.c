@@ -149,13 +149,8 @@ move_turn_after(struct recon *r, struct rsrv *rs, const struct rsnap *s,
 	if (running || !(o == TRANSFER_OUT_NONE ||
 	    (o == TRANSFER_OUT_FAILED && retry)))
 		return;
-	memset(&q, 0, sizeof(q));
-	q.server = rs->name;
-	q.volume = s->cs->volume;
-	q.policy = &srv->backups;
+	backup_req_init(&q, srv, s->cs->volume);
 	q.revision = s->revision;
-	q.max_bytes = srv->limits.disk > 0 ? (uint64_t)srv->limits.disk << 20 :
-	    0;
 	transfer_out_start(tr, &m, &q);
 	pthread_mutex_lock(&r->mtx);
 	recon_derive(r, rs);

@@ -700,17 +700,12 @@ work_backup(struct wctx *w, struct rsrv *rs, struct turn *t)
 	if (out)
 		move_turn_after(r, rs, t->s, t->have_c && t->c.running);
 	else if (r->conf.backups != NULL) {
-		memset(&q, 0, sizeof(q));
-		q.server = rs->name;
-		q.volume = t->s->cs->volume;
-		q.policy = &srv->backups;
+		backup_req_init(&q, srv, t->s->cs->volume);
 		q.backup_at = srv->backup_at;
 		q.note = srv->backup_note;
 		q.restore_id = srv->restore_id;
 		q.restore_at = srv->restore_at;
 		q.revision = t->s->revision;
-		q.max_bytes = srv->limits.disk > 0 ?
-		    (uint64_t)srv->limits.disk << 20 : 0;
 		q.running = t->have_c && t->c.running;
 		/* Moving here: only the restore of its final backup. */
 		if (thold) {

@@ -906,13 +906,8 @@ rd_sched_backup(void *arg, const struct state_server *srv, const char *note,
 	int			 rc;
 
 	xasprintf(&vol, "%s/volumes/%s", rd->conf->data_dir, srv->name);
-	memset(&q, 0, sizeof(q));
-	q.server = srv->name;
-	q.volume = vol;
-	q.policy = &srv->backups;
+	backup_req_init(&q, srv, vol);
 	q.note = note;
-	q.max_bytes = srv->limits.disk > 0 ? (uint64_t)srv->limits.disk << 20 :
-	    0;
 	q.running = rd_sched_running(rd, srv->name);
 	rc = backup_run_now(rd->backups, &q, id, idlen, err);
 	free(vol);

@@ -26,6 +26,7 @@
 #include "console.h"
 #include "docker.h"
 #include "runtime.h"
+#include "thread.h"
 
 #define RUNTIME_LINE_MAX	(64 * 1024)
 
@@ -314,10 +315,7 @@ runtime_free(struct runtime *rt)
 
 	if (rt == NULL)
 		return;
-	pthread_mutex_lock(&rt->mtx);
-	rt->quit = 1;
-	pthread_cond_broadcast(&rt->closed);
-	pthread_mutex_unlock(&rt->mtx);
+	thread_raise(&rt->mtx, &rt->closed, &rt->quit);
 	rt_wake(rt);
 	pthread_join(rt->thread, NULL);
 	for (i = 0; i < rt->n; i++)

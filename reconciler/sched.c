@@ -1245,9 +1245,7 @@ sched_free(struct sched *s)
 
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->quit = 1;
-	pthread_mutex_unlock(&s->mu);
+	thread_raise(&s->mu, &s->cv, &s->quit);
 	sc_wake(s);
 	pthread_join(s->thr, NULL);
 	/* Restarts and backups under way report back before we go. */

@@ -33,6 +33,7 @@
 #include "xmalloc.h"
 
 #include "conf.h"
+#include "dbuf.h"
 #include "store.h"
 
 #define SS_PART		(8 * 1024 * 1024)	/* first part size */
@@ -91,6 +92,22 @@ ss_key(const struct st_s3 *st, const char *server, const char *id,
 	return k;
 }
 
+/*
+ * A client with fresh credentials, and in *key the key ss_key names;
+ * NULL with err set.
+ */
+static struct s3 *
+ss_open(struct store *s, const char *server, const char *id,
+    const char *ext, char **key, struct rerr *err)
+{
+	struct st_s3	*st = (struct st_s3 *)s;
+	struct s3	*c;
+
+	if ((c = ss_client(st, err)) != NULL)
+		*key = ss_key(st, server, id, ext);
+	return c;
+}
+
 /* ---- listing ---- */
 
 struct ss_names {
@@ -125,17 +142,15 @@ static int
 ss_list(struct store *s, const char *server, char ***out, size_t *np,
     struct rerr *err)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct ss_names	 x;
 	struct s3	*c;
 	char		*pfx, **v = NULL;
 	size_t		 i, k, n = 0;
 	int		 rc;
 
-	if ((c = ss_client(st, err)) == NULL)
+	if ((c = ss_open(s, server, NULL, NULL, &pfx, err)) == NULL)
 		return -1;
 	memset(&x, 0, sizeof(x));
-	pfx = ss_key(st, server, NULL, NULL);
 	x.plen = strlen(pfx);
 	rc = s3_list(c, pfx, ss_list_cb, &x, err);
 	free(pfx);
@@ -162,18 +177,16 @@ static int
 ss_remove(struct store *s, const char *server, const char *id,
     struct rerr *err)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct s3	*c;
 	char		*key;
 	int		 rc;
 
-	if ((c = ss_client(st, err)) == NULL)
+	if ((c = ss_open(s, server, id, ".json", &key, err)) == NULL)
 		return -1;
-	key = ss_key(st, server, id, ".json");
 	rc = s3_delete(c, key, err);
 	free(key);
 	if (rc == 0) {
-		key = ss_key(st, server, id, ".tar.zst");
+		key = ss_key((struct st_s3 *)s, server, id, ".tar.zst");
 		rc = s3_delete(c, key, err);
 		free(key);
 	}
@@ -199,15 +212,13 @@ ss_tidy_cb(void *arg, const char *key, const char *upload_id)
 static void
 ss_tidy(struct store *s, const char *server)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct rerr	 err;
 	struct s3	*c;
 	char		*pfx;
 
 	rerr_init(&err);
-	if ((c = ss_client(st, &err)) == NULL)
+	if ((c = ss_open(s, server, NULL, NULL, &pfx, &err)) == NULL)
 		return;
-	pfx = ss_key(st, server, NULL, NULL);
 	/* Not every S3-compatible store lists uploads: no error then. */
 	(void)s3_mpu_list(c, pfx, ss_tidy_cb, c, &err);
 	free(pfx);
@@ -222,130 +233,44 @@ struct ss_put {
 	struct s3	*c;		/* the writer's client */
 	char		*key;
 	char		*rkey;
-	char		*buf[2];
-	size_t		 cap[2];
-	size_t		 fill;		/* bytes in buf[cur] */
-	int		 cur;
-	/* The uploading thread and what it shares with the writer. */
-	pthread_t	 t;
-	int		 started;
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cond;
-	int		 busy;		/* a part waits to be sent */
-	int		 quit;
-	const char	*job;
-	size_t		 joblen;
-	int		 jobno;
+	struct dbuf	 parts;		/* its thread sends them */
 	struct s3	*uc;		/* the thread's client */
 	char		*upload_id;
 	char		**etags;
 	int		 nparts;
-	int		 failed;
-	struct rerr	 uerr;
 };
 
-/* The size part n (1...) has. */
-static size_t
-ss_part_size(int n)
-{
-	size_t	sz = SS_PART;
-	int	k;
-
-	for (k = (n - 1) / SS_PART_STEP; k > 0; k--)
-		sz *= 2;
-	return sz;
-}
-
-static void *
-ss_uploader(void *arg)
+/* Before part n: the upload starts with part 1; S3 takes so many parts. */
+static int
+ss_next_part(void *arg, int n, struct rerr *err)
 {
 	struct ss_put	*w = arg;
-	struct rerr	 err;
-	char		*etag;
-	int		 rc;
 
-	pthread_mutex_lock(&w->mtx);
-	for (;;) {
-		while (!w->busy && !w->quit)
-			pthread_cond_wait(&w->cond, &w->mtx);
-		if (!w->busy)
-			break;
-		pthread_mutex_unlock(&w->mtx);
-		rerr_init(&err);
-		rc = s3_mpu_part(w->uc, w->key, w->upload_id, w->jobno, w->job,
-		    w->joblen, &etag, &err);
-		pthread_mutex_lock(&w->mtx);
-		if (rc != 0 && !w->failed) {
-			w->failed = 1;
-			w->uerr = err;
-		} else if (rc == 0) {
-			w->etags = xreallocarray(w->etags, (size_t)w->jobno,
-			    sizeof(char *));
-			w->etags[w->jobno - 1] = etag;
-			w->nparts = w->jobno;
-		}
-		w->busy = 0;
-		pthread_cond_broadcast(&w->cond);
-	}
-	pthread_mutex_unlock(&w->mtx);
-	return NULL;
-}
-
-/* Waits until the thread sent what it had; -1 with err when it failed. */
-static int
-ss_wait(struct ss_put *w, struct rerr *err)
-{
-	int	failed;
-
-	if (!w->started)
-		return 0;
-	pthread_mutex_lock(&w->mtx);
-	while (w->busy)
-		pthread_cond_wait(&w->cond, &w->mtx);
-	failed = w->failed;
-	if (failed)
-		*err = w->uerr;
-	pthread_mutex_unlock(&w->mtx);
-	return failed ? -1 : 0;
-}
-
-/* Hands buf[cur] to the thread as the next part; starts it first. */
-static int
-ss_hand_off(struct ss_put *w, struct rerr *err)
-{
-	if (!w->started) {
+	if (n == 1) {
 		if (s3_mpu_begin(w->c, w->key, &w->upload_id, err) != 0)
 			return -1;
 		if ((w->uc = ss_client(w->st, err)) == NULL)
 			return -1;
-		if (pthread_create(&w->t, NULL, ss_uploader, w) != 0) {
-			s3_free(w->uc);
-			w->uc = NULL;
-			return rerr_set(err, -1, "cannot start an upload "
-			    "thread");
-		}
-		w->started = 1;
 	}
-	if (ss_wait(w, err) != 0)
-		return -1;
-	if (w->jobno >= S3_PARTS_MAX)
+	if (n > S3_PARTS_MAX)
 		return rerr_set(err, -1, "the archive needs more than %d "
 		    "upload parts", S3_PARTS_MAX);
-	pthread_mutex_lock(&w->mtx);
-	w->job = w->buf[w->cur];
-	w->joblen = w->fill;
-	w->jobno++;
-	w->busy = 1;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->mtx);
-	/* The other buffer is free: the thread finished with it. */
-	w->cur ^= 1;
-	w->fill = 0;
-	if (w->cap[w->cur] < ss_part_size(w->jobno + 1)) {
-		free(w->buf[w->cur]);
-		w->cap[w->cur] = ss_part_size(w->jobno + 1);
-		w->buf[w->cur] = xmalloc(w->cap[w->cur]);
-	}
+	return 0;
+}
+
+/* Sends the next part, on the parts' thread. */
+static int
+ss_send_part(void *arg, const void *p, size_t len, struct rerr *err)
+{
+	struct ss_put	*w = arg;
+	char		*etag;
+
+	if (s3_mpu_part(w->uc, w->key, w->upload_id, w->nparts + 1, p, len,
+	    &etag, err) != 0)
+		return -1;
+	w->etags = xreallocarray(w->etags, (size_t)w->nparts + 1,
+	    sizeof(char *));
+	w->etags[w->nparts++] = etag;
 	return 0;
 }
 
@@ -354,35 +279,8 @@ ss_put_write(struct store_put *p, const void *data, size_t len,
     struct rerr *err)
 {
 	struct ss_put	*w = (struct ss_put *)p;
-	const char	*c = data;
-	size_t		 n;
 
-	while (len > 0) {
-		n = w->cap[w->cur] - w->fill;
-		if (n > len)
-			n = len;
-		memcpy(w->buf[w->cur] + w->fill, c, n);
-		w->fill += n;
-		c += n;
-		len -= n;
-		if (w->fill == w->cap[w->cur] && ss_hand_off(w, err) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Stops and joins the thread. */
-static void
-ss_stop(struct ss_put *w)
-{
-	if (!w->started)
-		return;
-	pthread_mutex_lock(&w->mtx);
-	w->quit = 1;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->mtx);
-	pthread_join(w->t, NULL);
-	w->started = 0;
+	return dbuf_put(&w->parts, data, len, err);
 }
 
 static void
@@ -390,19 +288,15 @@ ss_put_free(struct ss_put *w)
 {
 	int	i;
 
-	ss_stop(w);
+	dbuf_free(&w->parts);
 	for (i = 0; i < w->nparts; i++)
 		free(w->etags[i]);
 	free(w->etags);
 	free(w->upload_id);
 	s3_free(w->uc);
 	s3_free(w->c);
-	free(w->buf[0]);
-	free(w->buf[1]);
 	free(w->key);
 	free(w->rkey);
-	pthread_mutex_destroy(&w->mtx);
-	pthread_cond_destroy(&w->cond);
 	free(w);
 }
 
@@ -412,7 +306,7 @@ ss_put_abort(struct store_put *p)
 	struct ss_put	*w = (struct ss_put *)p;
 	struct rerr	 err;
 
-	ss_stop(w);
+	dbuf_stop(&w->parts);
 	rerr_init(&err);
 	if (w->upload_id != NULL &&
 	    s3_mpu_abort(w->c, w->key, w->upload_id, &err) != 0)
@@ -429,14 +323,11 @@ ss_put_commit(struct store_put *p, const char *record, size_t len,
 	struct ss_put	*w = (struct ss_put *)p;
 	int		 rc = 0;
 
-	if (!w->started)
-		rc = s3_put(w->c, w->key, w->buf[w->cur], w->fill, err);
+	if (w->parts.njobs == 0)
+		rc = s3_put(w->c, w->key, w->parts.buf[w->parts.cur],
+		    w->parts.fill, err);
 	else {
-		if (w->fill > 0)
-			rc = ss_hand_off(w, err);
-		if (rc == 0)
-			rc = ss_wait(w, err);
-		ss_stop(w);
+		rc = dbuf_finish(&w->parts, err);
 		if (rc == 0)
 			rc = s3_mpu_complete(w->c, w->key, w->upload_id,
 			    w->etags, w->nparts, err);
@@ -477,10 +368,8 @@ ss_put_begin(struct store *s, const char *server, const char *id,
 	w->c = c;
 	w->key = ss_key(st, server, id, ".tar.zst");
 	w->rkey = ss_key(st, server, id, ".json");
-	w->cap[0] = SS_PART;
-	w->buf[0] = xmalloc(SS_PART);
-	pthread_mutex_init(&w->mtx, NULL);
-	pthread_cond_init(&w->cond, NULL);
+	dbuf_init(&w->parts, SS_PART, SS_PART_STEP, ss_send_part, ss_next_part,
+	    w);
 	*out = &w->p;
 	return 0;
 }
@@ -559,16 +448,14 @@ static int
 ss_get_open(struct store *s, const char *server, const char *id,
     uint64_t offset, struct store_get **out, struct rerr *err)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct ss_get	*r;
 	struct s3	*c;
 	uint64_t	 size;
 	char		*key;
 	int		 sv[2], rc, sz = SS_SOCKBUF;
 
-	if ((c = ss_client(st, err)) == NULL)
+	if ((c = ss_open(s, server, id, ".tar.zst", &key, err)) == NULL)
 		return -1;
-	key = ss_key(st, server, id, ".tar.zst");
 	if ((rc = s3_head(c, key, &size, err)) != 0) {
 		if (rc == ROOST_ENOTFOUND) {
 			rerr_init(err);
@@ -598,10 +485,9 @@ ss_get_open(struct store *s, const char *server, const char *id,
 		/* Nothing to read: an empty stream, no request. */
 		close(sv[1]);
 		r->wfd = -1;
-		r->rc = 0;
-		if (pthread_create(&r->t, NULL, ss_getter_none, r) != 0)
-			fatalx("store_s3: cannot start a thread");
-	} else if (pthread_create(&r->t, NULL, ss_getter, r) != 0)
+	}
+	if (pthread_create(&r->t, NULL, offset >= size ? ss_getter_none :
+	    ss_getter, r) != 0)
 		fatalx("store_s3: cannot start a thread");
 	*out = &r->g;
 	return 0;
@@ -626,14 +512,12 @@ static int
 ss_note_put(struct store *s, const char *server, const char *name,
     const char *text, size_t len, struct rerr *err)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct s3	*c;
 	char		*key;
 	int		 rc;
 
-	if ((c = ss_client(st, err)) == NULL)
+	if ((c = ss_open(s, server, name, "", &key, err)) == NULL)
 		return -1;
-	key = ss_key(st, server, name, "");
 	rc = s3_put(c, key, text, len, err);
 	free(key);
 	s3_free(c);
@@ -645,14 +529,12 @@ static int
 ss_read_small(struct store *s, const char *server, const char *name,
     const char *what, char **out, size_t *len, struct rerr *err)
 {
-	struct st_s3	*st = (struct st_s3 *)s;
 	struct s3	*c;
 	char		*key;
 	int		 rc;
 
-	if ((c = ss_client(st, err)) == NULL)
+	if ((c = ss_open(s, server, name, "", &key, err)) == NULL)
 		return -1;
-	key = ss_key(st, server, name, "");
 	rc = s3_get_small(c, key, STORE_RECORD_MAX, out, len, err);
 	free(key);
 	s3_free(c);

@@ -9,7 +9,6 @@
 #include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
+#include "dbuf.h"
 #include "tarz.h"
 
 #define TARZ_BUF	(256 * 1024)	/* reading files and archives */
@@ -41,143 +41,38 @@ struct tz_io {
 };
 
 /*
- * One stage of a pack's pipeline: bytes are copied into one of two
- * buffers while the stage's thread hands the other to write (hashing it
- * first when sha is set). A pack has two stages: libarchive's plain tar
- * goes to the first, whose thread compresses it into the second, whose
- * thread hashes the archive and hands it to the writer (a disk or an S3
- * upload). Reading the files, compressing and writing thus overlap, with
- * memory bounded by the four buffers and zstd's context.
+ * A pack's pipeline has two double-buffered stages (dbuf.h): libarchive's
+ * plain tar goes to the first, whose thread compresses it into the
+ * second, whose thread hashes the archive and hands it to the writer (a
+ * disk or an S3 upload). Reading the files, compressing and writing thus
+ * overlap, with memory bounded by the four buffers and zstd's context.
  */
-struct tz_out {
-	tarz_write_fn		 write;
-	void			*warg;
-	struct sha256_ctx	*sha;		/* NULL: not hashed here */
-	uint64_t		 size;
-	char			*buf[2];
-	size_t			 fill;		/* bytes in buf[cur] */
-	int			 cur;
-	pthread_t		 t;
-	pthread_mutex_t		 mtx;
-	pthread_cond_t		 cond;
-	int			 busy;		/* buf[!cur] waits for the thread */
-	size_t			 joblen;
-	int			 quit;
-	int			 failed;
-	struct rerr		 werr;		/* why a write failed */
-};
 
 /*
- * The compressing stage's writer: zstd between the two stages, writing
+ * The compressing stage's sink: zstd between the two stages, writing
  * straight into the next stage's current buffer.
  */
 struct tz_zstd {
 	ZSTD_CCtx		*cctx;
-	struct tz_out		*next;
+	struct dbuf		*next;
 };
 
-static void *
-tz_out_thread(void *arg)
-{
-	struct tz_out	*o = arg;
-	struct rerr	 err;
-	const char	*job;
-	size_t		 len;
-	int		 rc;
-
-	pthread_mutex_lock(&o->mtx);
-	for (;;) {
-		while (!o->busy && !o->quit)
-			pthread_cond_wait(&o->cond, &o->mtx);
-		if (!o->busy)
-			break;
-		job = o->buf[!o->cur];
-		len = o->joblen;
-		pthread_mutex_unlock(&o->mtx);
-		if (o->sha != NULL)
-			sha256_add(o->sha, job, len);
-		rerr_init(&err);
-		rc = o->failed ? 0 : o->write(o->warg, job, len, &err);
-		pthread_mutex_lock(&o->mtx);
-		if (rc != 0 && !o->failed) {
-			o->failed = 1;
-			o->werr = err;
-		}
-		o->size += len;
-		o->busy = 0;
-		pthread_cond_broadcast(&o->cond);
-	}
-	pthread_mutex_unlock(&o->mtx);
-	return NULL;
-}
-
-/* Hands buf[cur] to the thread once it is done with the other one. */
-static int
-tz_out_flush(struct tz_out *o)
-{
-	int	failed;
-
-	pthread_mutex_lock(&o->mtx);
-	while (o->busy)
-		pthread_cond_wait(&o->cond, &o->mtx);
-	failed = o->failed;
-	if (!failed && o->fill > 0) {
-		o->joblen = o->fill;
-		o->busy = 1;
-		o->cur ^= 1;
-		o->fill = 0;
-		pthread_cond_broadcast(&o->cond);
-	}
-	pthread_mutex_unlock(&o->mtx);
-	return failed ? -1 : 0;
-}
-
-/* Sends what is left, waits for the thread and ends it. */
-static int
-tz_out_finish(struct tz_out *o)
-{
-	int	rc;
-
-	rc = tz_out_flush(o);
-	pthread_mutex_lock(&o->mtx);
-	while (o->busy)
-		pthread_cond_wait(&o->cond, &o->mtx);
-	o->quit = 1;
-	pthread_cond_broadcast(&o->cond);
-	rc = o->failed ? -1 : rc;
-	pthread_mutex_unlock(&o->mtx);
-	pthread_join(o->t, NULL);
-	return rc;
-}
-
-/* Copies len bytes into a stage, handing each full buffer on. */
-static int
-tz_out_put(struct tz_out *o, const void *p, size_t len)
-{
-	const char	*c = p;
-	size_t		 n;
-
-	while (len > 0) {
-		n = TARZ_OUT_BUF - o->fill;
-		if (n > len)
-			n = len;
-		memcpy(o->buf[o->cur] + o->fill, c, n);
-		o->fill += n;
-		c += n;
-		len -= n;
-		if (o->fill == TARZ_OUT_BUF && tz_out_flush(o) != 0)
-			return -1;
-	}
-	return 0;
-}
+/* The last stage's sink: the archive hashed, counted and handed on. */
+struct tz_sink {
+	tarz_write_fn		 write;
+	void			*warg;
+	struct sha256_ctx	*sha;
+	uint64_t		 size;
+};
 
 static la_ssize_t
 tz_write_cb(struct archive *a, void *arg, const void *p, size_t len)
 {
-	struct tz_out	*o = arg;
+	struct rerr	err;
 
-	if (tz_out_put(o, p, len) != 0) {
-		archive_set_error(a, EIO, "%s", o->werr.msg);
+	rerr_init(&err);
+	if (dbuf_put(arg, p, len, &err) != 0) {
+		archive_set_error(a, EIO, "%s", err.msg);
 		return -1;
 	}
 	return (la_ssize_t)len;
@@ -185,60 +80,39 @@ tz_write_cb(struct archive *a, void *arg, const void *p, size_t len)
 
 /*
  * Compresses len bytes of tar (or, with p NULL, ends the frame) into the
- * next stage; the writer of the first stage.
+ * next stage; the sink of the first stage.
  */
 static int
 tz_zstd_write(void *arg, const void *p, size_t len, struct rerr *err)
 {
 	struct tz_zstd	*z = arg;
-	struct tz_out	*o = z->next;
 	ZSTD_inBuffer	 in = { p, len, 0 };
 	ZSTD_outBuffer	 out;
 	size_t		 left;
 	int		 end = p == NULL;
 
 	do {
-		if (o->fill == TARZ_OUT_BUF && tz_out_flush(o) != 0)
-			return rerr_set(err, -1, "%s", o->werr.msg);
-		out.dst = o->buf[o->cur] + o->fill;
-		out.size = TARZ_OUT_BUF - o->fill;
+		if ((out.dst = dbuf_room(z->next, &out.size, err)) == NULL)
+			return -1;
 		out.pos = 0;
 		left = ZSTD_compressStream2(z->cctx, &out, &in, end ?
 		    ZSTD_e_end : ZSTD_e_continue);
 		if (ZSTD_isError(left))
 			return rerr_set(err, -1, "compress the archive: %s",
 			    ZSTD_getErrorName(left));
-		o->fill += out.pos;
+		z->next->fill += out.pos;
 	} while (end ? left != 0 : in.pos < in.size);
 	return 0;
 }
 
-/* Starts a stage whose thread hands its buffers to fn(arg). */
-static void
-tz_out_start(struct tz_out *o, tarz_write_fn fn, void *arg,
-    struct sha256_ctx *sha)
+static int
+tz_sink_write(void *arg, const void *p, size_t len, struct rerr *err)
 {
-	memset(o, 0, sizeof(*o));
-	o->write = fn;
-	o->warg = arg;
-	o->sha = sha;
-	rerr_init(&o->werr);
-	o->buf[0] = xmalloc(TARZ_OUT_BUF);
-	o->buf[1] = xmalloc(TARZ_OUT_BUF);
-	pthread_mutex_init(&o->mtx, NULL);
-	pthread_cond_init(&o->cond, NULL);
-	if (pthread_create(&o->t, NULL, tz_out_thread, o) != 0)
-		fatalx("tarz: cannot start a thread");
-}
+	struct tz_sink	*k = arg;
 
-/* Frees a stage tz_out_finish has ended. */
-static void
-tz_out_dispose(struct tz_out *o)
-{
-	free(o->buf[0]);
-	free(o->buf[1]);
-	pthread_mutex_destroy(&o->mtx);
-	pthread_cond_destroy(&o->cond);
+	sha256_add(k->sha, p, len);
+	k->size += len;
+	return k->write(k->warg, p, len, err);
 }
 
 /* The writer of tarz_pack: every byte to a descriptor. */
@@ -392,16 +266,17 @@ tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
     void *arg, struct tarz_stats *st, struct rerr *err)
 {
 	struct tz_pack		 p;
-	struct tz_out		 tar, zst;
+	struct dbuf		 tar, zst;
 	struct tz_zstd		 z;
-	struct sha256_ctx	*sha;
-	const struct tz_out	*failed;
+	struct tz_sink		 k = { fn, arg, NULL, 0 };
+	struct rerr		 ferr;
+	const struct dbuf	*failed;
 	int			 rc = 0, truncated = 0;
 
 	memset(st, 0, sizeof(*st));
 	memset(&p, 0, sizeof(p));
 	memset(&z, 0, sizeof(z));
-	sha = sha256_begin();
+	k.sha = sha256_begin();
 	z.cctx = ZSTD_createCCtx();
 	z.next = &zst;
 	if (z.cctx == NULL)
@@ -409,8 +284,8 @@ tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
 	ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_compressionLevel, level < 1 ? 3 :
 	    level > 19 ? 19 : level);
 	ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_checksumFlag, 1);
-	tz_out_start(&zst, fn, arg, sha);
-	tz_out_start(&tar, tz_zstd_write, &z, NULL);
+	dbuf_init(&zst, TARZ_OUT_BUF, 0, tz_sink_write, NULL, &k);
+	dbuf_init(&tar, TARZ_OUT_BUF, 0, tz_zstd_write, NULL, &z);
 	p.a = archive_write_new();
 	p.e = archive_entry_new();
 	p.ig = ig;
@@ -437,11 +312,12 @@ tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
 	archive_entry_free(p.e);
 	free(p.buf);
 	/* The tar stage drained, the frame ends, then the last bytes go. */
-	if (tz_out_finish(&tar) != 0 && rc == 0)
+	rerr_init(&ferr);
+	if (dbuf_finish(&tar, &ferr) != 0 && rc == 0)
 		rc = -1;
 	if (rc == 0 && tz_zstd_write(&z, NULL, 0, err) != 0)
 		rc = -1;
-	if (tz_out_finish(&zst) != 0 && rc == 0)
+	if (dbuf_finish(&zst, &ferr) != 0 && rc == 0)
 		rc = -1;
 	/* The writer's own words (the target's error), not libarchive's. */
 	failed = zst.failed ? &zst : tar.failed ? &tar : NULL;
@@ -450,10 +326,10 @@ tarz_pack_to(int rootfd, const struct ignore *ig, int level, tarz_write_fn fn,
 		rerr_set(err, failed->werr.code != 0 ? failed->werr.code : -1,
 		    "%s", failed->werr.msg);
 	}
-	sha256_end(sha, st->sha256);
-	st->size = zst.size;
-	tz_out_dispose(&tar);
-	tz_out_dispose(&zst);
+	sha256_end(k.sha, st->sha256);
+	st->size = k.size;
+	dbuf_free(&tar);
+	dbuf_free(&zst);
 	ZSTD_freeCCtx(z.cctx);
 	return rc;
 }

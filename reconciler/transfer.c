@@ -413,10 +413,7 @@ tr_out_run(void *arg)
 	pthread_mutex_unlock(&t->mtx);
 	if (t->on_change != NULL)
 		t->on_change(t->cb_arg, j->server);
-	pthread_mutex_lock(&t->mtx);
-	t->njobs--;
-	pthread_cond_broadcast(&t->cond);
-	pthread_mutex_unlock(&t->mtx);
+	thread_job_done(&t->mtx, &t->cond, &t->njobs);
 	free(id);
 	free(msg);
 	tr_job_free(j);
@@ -825,10 +822,7 @@ transfer_free(struct transfers *t)
 
 	if (t == NULL)
 		return;
-	pthread_mutex_lock(&t->mtx);
-	while (t->njobs > 0)
-		pthread_cond_wait(&t->cond, &t->mtx);
-	pthread_mutex_unlock(&t->mtx);
+	thread_jobs_wait(&t->mtx, &t->cond, &t->njobs);
 	for (i = 0; i < t->n; i++) {
 		side_clear(&t->v[i]->in);
 		side_clear(&t->v[i]->out);

@@ -1313,13 +1313,17 @@ test_recon__install_dir_planted(void **state)
 {
 	struct t	*t = *state;
 	struct stat	 sb;
-	char		*keep, *outside, *dir, *p, *q;
+	char		*keep, *outside, *dir, *p, *q, a[64], b[64];
+
+	/* names of this run: another run's reconciler may hold plant-a */
+	snprintf(a, sizeof(a), "%s", SN("plant-a"));
+	snprintf(b, sizeof(b), "%s", SN("plant-b"));
 
 	xasprintf(&keep, "%s/outside", t->root);
 	assert_int_equal(mkdir(keep, 0755), 0);
 	xasprintf(&outside, "%s/precious", keep);
 	fd_put(outside);
-	xasprintf(&dir, "%s/tmp/install-plant-a", t->data);
+	xasprintf(&dir, "%s/tmp/install-%s", t->data, a);
 	assert_int_equal(util_mkdir_p(dir, 0755), 0);
 	xasprintf(&p, "%s/install.sh.tmp.%ld", dir, (long)getpid());
 	assert_int_equal(symlink(outside, p), 0);
@@ -1331,22 +1335,22 @@ test_recon__install_dir_planted(void **state)
 	assert_int_equal(symlink(outside, p), 0);
 	free(p);
 	free(dir);
-	xasprintf(&dir, "%s/tmp/install-plant-b", t->data);
+	xasprintf(&dir, "%s/tmp/install-%s", t->data, b);
 	assert_int_equal(symlink(keep, dir), 0);
 	free(dir);
 
-	t_server(t, "plant-a", 31211, 128, "running", NULL, NULL);
-	t_server(t, "plant-b", 31212, 128, "running", NULL, NULL);
+	t_server(t, a, 31211, 128, "running", NULL, NULL);
+	t_server(t, b, 31212, 128, "running", NULL, NULL);
 	assert_int_equal(t_pass(t, "rev1"), 0);
-	t_wait_phase(t, "plant-a", "Running", 60);
-	t_wait_phase(t, "plant-b", "Running", 60);
+	t_wait_phase(t, a, "Running", 60);
+	t_wait_phase(t, b, "Running", 60);
 	assert_int_equal(stat(outside, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
 	xasprintf(&q, "%s/install.sh", keep);
 	assert_int_equal(lstat(q, &sb), -1);
 	free(q);
 	/* The installs ran (the script wrote its line). */
-	xasprintf(&q, "%s/volumes/plant-b/installs.txt", t->data);
+	xasprintf(&q, "%s/volumes/%s/installs.txt", t->data, b);
 	p = t_read(q);
 	assert_non_null(p);
 	assert_string_equal(p, "run\n");

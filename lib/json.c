@@ -17,6 +17,7 @@
 #include "json.h"
 #include "log.h"
 #include "rerr.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static pthread_once_t	json_once = PTHREAD_ONCE_INIT;
@@ -76,6 +77,22 @@ cJSON *
 json_parse_str(const char *text)
 {
 	return text != NULL ? json_parse_len(text, strlen(text)) : NULL;
+}
+
+/* Reads and parses a JSON file; see json.h. */
+cJSON *
+json_read_file(const char *path, size_t max)
+{
+	struct buf	 b;
+	struct rerr	 err;
+	cJSON		*o = NULL;
+
+	buf_init(&b, max);
+	rerr_init(&err);
+	if (util_read_file(path, &b, &err) == 0)
+		o = json_parse_len(buf_str(&b), b.len);
+	buf_dispose(&b);
+	return o;
 }
 
 /* Returns the node at path below obj, or NULL. */

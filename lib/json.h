@@ -32,6 +32,12 @@ cJSON		*json_parse_len(const char *text, size_t len);
 cJSON		*json_parse_str(const char *text);
 
 /*
+ * Reads the file at path (at most max bytes) and returns its tree, or NULL
+ * when it is missing, unreadable, larger or not JSON.
+ */
+cJSON		*json_read_file(const char *path, size_t max);
+
+/*
  * Returns the node at the dotted path below obj (numeric components index
  * arrays; an empty path is obj itself), borrowed, or NULL.
  */

@@ -189,8 +189,6 @@ static void
 bk_state_read(struct backups *b, const char *server, char **hb, char **hr,
     cJSON **lb, cJSON **lr)
 {
-	struct buf	 buf;
-	struct rerr	 err;
 	cJSON		*o;
 	char		*path;
 	const char	*v;
@@ -198,10 +196,7 @@ bk_state_read(struct backups *b, const char *server, char **hb, char **hr,
 	*hb = *hr = NULL;
 	*lb = *lr = NULL;
 	xasprintf(&path, "%s/backups/%s.json", b->data_dir, server);
-	buf_init(&buf, BK_RECORD_MAX);
-	rerr_init(&err);
-	if (util_read_file(path, &buf, &err) == 0 &&
-	    (o = json_parse_len(buf_str(&buf), buf.len)) != NULL) {
+	if ((o = json_read_file(path, BK_RECORD_MAX)) != NULL) {
 		if ((v = json_str(o, "backup", NULL)) != NULL)
 			*hb = xstrdup(v);
 		if ((v = json_str(o, "restore", NULL)) != NULL)
@@ -212,7 +207,6 @@ bk_state_read(struct backups *b, const char *server, char **hb, char **hr,
 			*lr = cJSON_Duplicate(json_get(o, "lastRestore"), 1);
 		cJSON_Delete(o);
 	}
-	buf_dispose(&buf);
 	free(path);
 }
 

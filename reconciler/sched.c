@@ -347,22 +347,14 @@ srv_write(struct sched *s, const char *server, const char *text)
 static cJSON *
 srv_read(struct sched *s, const char *server)
 {
-	struct buf	 b;
-	struct rerr	 err;
 	char		 path[512];
-	cJSON		*o = NULL;
 	struct stat	 sb;
 
 	snprintf(path, sizeof(path), "%s/%s.json", s->dir, server);
 	if (lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    sb.st_size > SC_FILE_MAX)
 		return NULL;
-	buf_init(&b, SC_FILE_MAX);
-	rerr_init(&err);
-	if (util_read_file(path, &b, &err) == 0)
-		o = json_parse_len(buf_str(&b), b.len);
-	buf_dispose(&b);
-	return o;
+	return json_read_file(path, SC_FILE_MAX);
 }
 
 /* ---- runs ---- */

@@ -185,8 +185,6 @@ static struct tr_srv *
 tr_get(struct transfers *t, const char *server)
 {
 	struct tr_srv	*s;
-	struct buf	 buf;
-	struct rerr	 err;
 	cJSON		*o;
 	char		*path;
 	size_t		 i;
@@ -197,10 +195,7 @@ tr_get(struct transfers *t, const char *server)
 	s = xcalloc(1, sizeof(*s));
 	s->name = xstrdup(server);
 	path = tr_path(t, server);
-	buf_init(&buf, TR_FILE_MAX);
-	rerr_init(&err);
-	if (util_read_file(path, &buf, &err) == 0 &&
-	    (o = json_parse_len(buf_str(&buf), buf.len)) != NULL) {
+	if ((o = json_read_file(path, TR_FILE_MAX)) != NULL) {
 		side_from_json(&s->in, json_get(o, "in"));
 		side_from_json(&s->out, json_get(o, "out"));
 		s->last = json_str(o, "last", "o")[0] == 'i' ? 'i' : 'o';
@@ -209,7 +204,6 @@ tr_get(struct transfers *t, const char *server)
 			setp(&s->out.state, "failed");
 		cJSON_Delete(o);
 	}
-	buf_dispose(&buf);
 	free(path);
 	t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
 	t->v[t->n++] = s;

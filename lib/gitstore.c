@@ -84,6 +84,36 @@ gs_fail(struct rerr *err, int code, const char *what)
 	    e != NULL && e->message != NULL ? e->message : "unknown error");
 }
 
+/* Whether url names a repository on this machine (a path or file://). */
+static int
+url_is_local(const char *url)
+{
+	return url != NULL && (strncmp(url, "file://", 7) == 0 ||
+	    url[0] == '/' || url[0] == '.' ||
+	    (strstr(url, "://") == NULL && strchr(url, ':') == NULL));
+}
+
+/*
+ * A fetch from or push to remote r failed with libgit2's rc. Reading a
+ * local remote lists its refs and then looks each up: a ref another
+ * writer deleted in between (its scratch push ref) fails the whole
+ * operation. That is a race to retry, ROOST_ECONFLICT; anything else
+ * is -1. Either way err says what libgit2 said.
+ */
+static int
+remote_fail(git_remote *r, const char *remote, int rc, struct rerr *err)
+{
+	const char	*url = git_remote_url(r);
+	const git_error	*e = git_error_last();
+	int		 gone;
+
+	gone = rc == GIT_ENOTFOUND || (e != NULL &&
+	    e->klass == GIT_ERROR_REFERENCE && e->message != NULL &&
+	    strstr(e->message, "not found") != NULL);
+	return gs_fail(err, gone && url_is_local(url) ? ROOST_ECONFLICT : -1,
+	    url != NULL ? url : remote);
+}
+
 static char *
 dupnull(const char *s)
 {
@@ -1041,9 +1071,8 @@ gitstore_fetch(struct gitstore *gs, const char *remote, const char *branch,
 	sp = spec.data;
 	specs.strings = &sp;
 	specs.count = 1;
-	if (git_remote_fetch(r, &specs, &fo, "roost: fetch") < 0) {
-		rc = gs_fail(err, -1, git_remote_url(r) ? git_remote_url(r) :
-		    remote);
+	if ((rc = git_remote_fetch(r, &specs, &fo, "roost: fetch")) < 0) {
+		rc = remote_fail(r, remote, rc, err);
 		goto done;
 	}
 	if (git_remote_ls(&heads, &nheads, r) == 0) {
@@ -1553,14 +1582,6 @@ local_ref_drop(const char *url, const char *refname)
 	git_repository_free(rr);
 }
 
-static int
-url_is_local(const char *url)
-{
-	return url != NULL && (strncmp(url, "file://", 7) == 0 ||
-	    url[0] == '/' || url[0] == '.' ||
-	    (strstr(url, "://") == NULL && strchr(url, ':') == NULL));
-}
-
 /*
  * Moves refs/heads/<branch> of the local repository at url to id with
  * compare-and-swap, after the objects were sent. libgit2's local
@@ -1653,8 +1674,7 @@ gitstore_push(struct gitstore *gs, const char *remote, const char *id,
 		rc = rerr_set(err, ROOST_ECONFLICT, "the remote branch '%s' "
 		    "moved (non-fast-forward); fetch and retry", branch);
 	} else if (rc < 0)
-		rc = gs_fail(err, -1, git_remote_url(r) ? git_remote_url(r) :
-		    remote);
+		rc = remote_fail(r, remote, rc, err);
 	else if (gs->push_status != NULL) {
 		if (strstr(gs->push_status, "fast-forward") != NULL ||
 		    strstr(gs->push_status, "fetch first") != NULL ||

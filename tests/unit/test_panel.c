@@ -508,6 +508,9 @@ test_panel__racing_writers(void **state)
 		struct racer pr = { "w", "race-proc", 0, "" };
 
 		race_one(&pr);
+		if (pr.rc != 0)
+			fprintf(stderr, "# %s: %d %s\n", pr.name, pr.rc,
+			    pr.msg);
 		_exit(pr.rc == 0 ? 0 : 1);
 	}
 	for (i = 0; i < 6; i++)

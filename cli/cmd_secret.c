@@ -399,8 +399,6 @@ cmd_secret(int argc, char *argv[])
 		return secret_seal_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "reseal") == 0)
 		return secret_reseal_cmd(argc - 1, argv + 1);
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
-		return cli_usage("secret", 1);
 	fprintf(stderr, "roost secret: unknown subcommand '%s'\n", argv[1]);
 	return cli_usage("secret", 0);
 }

@@ -97,18 +97,30 @@ usage(FILE *fp)
 	return CLI_USAGE;
 }
 
+/* The own usage text of cmd (cli_usages), or NULL. */
+static const char *
+usage_text(const char *cmd)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(cli_usages) / sizeof(cli_usages[0]); i++)
+		if (strcmp(cmd, cli_usages[i].cmd) == 0)
+			return cli_usages[i].text;
+	return NULL;
+}
+
 /* The usage of one command (cli.h). */
 int
 cli_usage(const char *cmd, int ok)
 {
-	FILE	*f = ok ? stdout : stderr;
-	size_t	 i;
+	FILE		*f = ok ? stdout : stderr;
+	const char	*text;
+	size_t		 i;
 
-	for (i = 0; i < sizeof(cli_usages) / sizeof(cli_usages[0]); i++)
-		if (strcmp(cmd, cli_usages[i].cmd) == 0) {
-			fputs(cli_usages[i].text, f);
-			return ok ? CLI_OK : CLI_USAGE;
-		}
+	if ((text = usage_text(cmd)) != NULL) {
+		fputs(text, f);
+		return ok ? CLI_OK : CLI_USAGE;
+	}
 	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
 		if (strcmp(cmd, cli_cmds[i].name) == 0)
 			fprintf(f, "usage: roost %s\n", cli_cmds[i].usage);
@@ -132,17 +144,13 @@ static int
 help_asked(int argc, char *argv[])
 {
 	char	sub[64];
-	size_t	i;
 
 	if (argc > 2 && is_help(argv[2]))
 		return cli_usage(argv[1], 1);
 	if (argc < 4 || argv[2][0] == '-' || !is_help(argv[3]))
 		return -1;
 	snprintf(sub, sizeof(sub), "%s %s", argv[1], argv[2]);
-	for (i = 0; i < sizeof(cli_usages) / sizeof(cli_usages[0]); i++)
-		if (strcmp(sub, cli_usages[i].cmd) == 0)
-			return cli_usage(sub, 1);
-	return cli_usage(argv[1], 1);
+	return cli_usage(usage_text(sub) != NULL ? sub : argv[1], 1);
 }
 
 int
@@ -153,8 +161,7 @@ main(int argc, char *argv[])
 
 	if (argc < 2)
 		return usage(stderr);
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return CLI_OK;
 	}

@@ -202,14 +202,15 @@ logs_buttons(cJSON *d, const char *server, int following)
 
 	rows = json_add_array(d, "components");
 	row = json_new_object();
-	json_add_num(row, "type", 1);
+	json_add_num(row, "type", COMP_ROW);
 	comps = json_add_array(row, "components");
-	b = cmd_button(following ? "Following" : "Follow", 1, "lf:", server);
+	b = cmd_button(following ? "Following" : "Follow",
+	    BTN_PRIMARY, "lf:", server);
 	if (following)
 		json_add_bool(b, "disabled", 1);
 	cJSON_AddItemToArray(comps, b);
-	cJSON_AddItemToArray(comps, cmd_button("Send command", 2, "ls:",
-	    server));
+	cJSON_AddItemToArray(comps, cmd_button("Send command",
+	    BTN_SECONDARY, "ls:", server));
 	cJSON_AddItemToArray(rows, row);
 }
 

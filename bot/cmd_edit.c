@@ -197,12 +197,12 @@ vars_seal_select(const struct egg_var *const *shown, const int *secret,
 	cJSON	*l = json_new_object(), *sel, *opts, *o;
 	size_t	 i;
 
-	json_add_num(l, "type", 18);
+	json_add_num(l, "type", COMP_LABEL);
 	json_add_str(l, "label", "Seal these values");
 	json_add_str(l, "description", "Sealed values are encrypted for the "
 	    "nodes and never shown again");
 	sel = json_add_object(l, "component");
-	json_add_num(sel, "type", 3);
+	json_add_num(sel, "type", COMP_SELECT);
 	json_add_str(sel, "custom_id", "seal");
 	json_add_num(sel, "min_values", 0);
 	json_add_num(sel, "max_values", (double)n);
@@ -321,10 +321,10 @@ cmd_do_vars(const struct cmd_call *c)
 		cJSON_AddItemToArray(json_add_array(d, "embeds"), e);
 		rows = json_add_array(d, "components");
 		row = json_new_object();
-		json_add_num(row, "type", 1);
+		json_add_num(row, "type", COMP_ROW);
 		comps = json_add_array(row, "components");
-		cJSON_AddItemToArray(comps, cmd_button("Edit variables", 1,
-		    "vb:", srv->name));
+		cJSON_AddItemToArray(comps, cmd_button("Edit variables",
+		    BTN_PRIMARY, "vb:", srv->name));
 		cJSON_AddItemToArray(rows, row);
 		json_add_num(d, "flags", MSG_EPHEMERAL);
 		cmd_no_mentions(d);

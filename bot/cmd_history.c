@@ -68,14 +68,15 @@ cmd_history_message(const struct cmd_job *job, const struct cmd_result *res)
 	for (i = 0; i < res->nlog && i < 10; i++) {
 		if (i % 5 == 0) {
 			row = json_new_object();
-			json_add_num(row, "type", 1);
+			json_add_num(row, "type", COMP_ROW);
 			comps = json_add_array(row, "components");
 			cJSON_AddItemToArray(rows, row);
 		}
 		snprintf(name, sizeof(name), "Revert %.7s", res->log[i].id);
 		snprintf(value, sizeof(value), "%s:%s", job->server,
 		    res->log[i].id);
-		cJSON_AddItemToArray(comps, cmd_button(name, 2, "rv:", value));
+		cJSON_AddItemToArray(comps, cmd_button(name,
+		    BTN_SECONDARY, "rv:", value));
 	}
 	cmd_no_mentions(m);
 	return m;

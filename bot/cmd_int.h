@@ -56,7 +56,7 @@ typedef cJSON *(*cmd_handler)(const struct cmd_call *);
 
 /* An option of a slash command (application command option type 3..). */
 struct cmd_opt {
-	int		 type;		/* 3: string */
+	int		 type;		/* OPT_STRING, ... */
 	const char	*name;
 	const char	*desc;
 	int		 required;

@@ -193,12 +193,13 @@ review_buttons(cJSON *m, const char *server, const char *id, int vars,
 
 	snprintf(arg, sizeof(arg), "%s:%s%s", server, id, vars ? ":v" : "");
 	row = json_new_object();
-	json_add_num(row, "type", 1);
+	json_add_num(row, "type", COMP_ROW);
 	comps = json_add_array(row, "components");
 	if (!stale)
-		cJSON_AddItemToArray(comps, cmd_button("Approve", 3, "pa:",
-		    arg));
-	cJSON_AddItemToArray(comps, cmd_button("Reject", 4, "pj:", arg));
+		cJSON_AddItemToArray(comps, cmd_button("Approve",
+		    BTN_SUCCESS, "pa:", arg));
+	cJSON_AddItemToArray(comps, cmd_button("Reject", BTN_DANGER, "pj:",
+	    arg));
 	cJSON_AddItemToArray(json_add_array(m, "components"), row);
 }
 

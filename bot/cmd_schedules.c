@@ -207,13 +207,14 @@ run_buttons(cJSON *rows, const struct state_server *srv, size_t n)
 			continue;
 		if (row == NULL || inrow == SC_ROW_BUTTONS) {
 			row = json_new_object();
-			json_add_num(row, "type", 1);
+			json_add_num(row, "type", COMP_ROW);
 			comps = json_add_array(row, "components");
 			cJSON_AddItemToArray(rows, row);
 			inrow = 0;
 		}
 		snprintf(label, sizeof(label), "Run %s now", s->name);
-		cJSON_AddItemToArray(comps, cmd_button(label, 2, "sr:", arg));
+		cJSON_AddItemToArray(comps, cmd_button(label, BTN_SECONDARY,
+		    "sr:", arg));
 		inrow++;
 	}
 }
@@ -252,9 +253,9 @@ cmd_schedules_message(const struct cmd_env *env,
 	rows = json_add_array(m, "components");
 	run_buttons(rows, srv, shown);
 	row = json_new_object();
-	json_add_num(row, "type", 1);
+	json_add_num(row, "type", COMP_ROW);
 	cJSON_AddItemToArray(json_add_array(row, "components"),
-	    cmd_button("Edit schedules", 2, "se:", srv->name));
+	    cmd_button("Edit schedules", BTN_SECONDARY, "se:", srv->name));
 	cJSON_AddItemToArray(rows, row);
 	json_add_array(m, "embeds");
 	json_add_num(m, "flags", MSG_EPHEMERAL);
@@ -418,7 +419,7 @@ cmd_schedules_edit_button(const struct cmd_call *c)
 		cJSON	*ti = cJSON_GetObjectItemCaseSensitive(in, "component");
 
 		cJSON_DeleteItemFromObjectCaseSensitive(ti, "style");
-		json_add_num(ti, "style", 2);
+		json_add_num(ti, "style", TEXT_PARAGRAPH);
 	}
 	cJSON_AddItemToArray(comps, in);
 	buf_dispose(&b);

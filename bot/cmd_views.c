@@ -297,12 +297,16 @@ status_buttons(const char *server)
 	cJSON	*rows = json_new_array(), *row, *c;
 
 	row = json_new_object();
-	json_add_num(row, "type", 1);
+	json_add_num(row, "type", COMP_ROW);
 	c = json_add_array(row, "components");
-	cJSON_AddItemToArray(c, cmd_button("Start", 3, "p:start:", server));
-	cJSON_AddItemToArray(c, cmd_button("Stop", 4, "p:stop:", server));
-	cJSON_AddItemToArray(c, cmd_button("Restart", 1, "p:restart:", server));
-	cJSON_AddItemToArray(c, cmd_button("Refresh", 2, "r:", server));
+	cJSON_AddItemToArray(c, cmd_button("Start", BTN_SUCCESS, "p:start:",
+	    server));
+	cJSON_AddItemToArray(c, cmd_button("Stop", BTN_DANGER, "p:stop:",
+	    server));
+	cJSON_AddItemToArray(c, cmd_button("Restart", BTN_PRIMARY, "p:restart:",
+	    server));
+	cJSON_AddItemToArray(c, cmd_button("Refresh", BTN_SECONDARY, "r:",
+	    server));
 	cJSON_AddItemToArray(rows, row);
 	return rows;
 }

@@ -64,7 +64,7 @@ ix_read(struct ix *x, const cJSON *root)
 			x->roles[x->nroles++] = r->valuestring;
 	x->cmd = json_str(x->data, "name", "");
 	o = json_get(x->data, "options.0");
-	if (o != NULL && json_int64(o, "type", 0) == 1) {
+	if (o != NULL && json_int64(o, "type", 0) == OPT_SUBCOMMAND) {
 		x->sub = json_str(o, "name", "");
 		x->opts = cJSON_GetObjectItemCaseSensitive(o, "options");
 	} else
@@ -214,7 +214,7 @@ cmd_button(const char *label, int style, const char *prefix, const char *arg)
 	char	 id[128];
 
 	snprintf(id, sizeof(id), "%s%s", prefix, arg);
-	json_add_num(b, "type", 2);
+	json_add_num(b, "type", COMP_BUTTON);
 	json_add_num(b, "style", style);
 	json_add_str(b, "label", label);
 	json_add_str(b, "custom_id", id);
@@ -243,9 +243,9 @@ cmd_select_rows(const char *custom_id, const char *placeholder,
 
 	rows = json_new_array();
 	row = json_new_object();
-	json_add_num(row, "type", 1);
+	json_add_num(row, "type", COMP_ROW);
 	sel = json_new_object();
-	json_add_num(sel, "type", 3);
+	json_add_num(sel, "type", COMP_SELECT);
 	json_add_str(sel, "custom_id", custom_id);
 	json_add_str(sel, "placeholder", placeholder);
 	*options = json_add_array(sel, "options");
@@ -281,10 +281,12 @@ cmd_confirm_row(cJSON *data, const char *label, const char *prefix,
 	cJSON	*row, *comps;
 
 	row = json_new_object();
-	json_add_num(row, "type", 1);
+	json_add_num(row, "type", COMP_ROW);
 	comps = json_add_array(row, "components");
-	cJSON_AddItemToArray(comps, cmd_button(label, 4, prefix, arg));
-	cJSON_AddItemToArray(comps, cmd_button("Cancel", 2, "x", ""));
+	cJSON_AddItemToArray(comps, cmd_button(label, BTN_DANGER, prefix,
+	    arg));
+	cJSON_AddItemToArray(comps, cmd_button("Cancel", BTN_SECONDARY, "x",
+	    ""));
 	cJSON_AddItemToArray(json_add_array(data, "components"), row);
 	cmd_no_mentions(data);
 }
@@ -312,12 +314,12 @@ cmd_text_input(const char *id, const char *label, const char *value, int min,
 {
 	cJSON	*l = json_new_object(), *t;
 
-	json_add_num(l, "type", 18);
+	json_add_num(l, "type", COMP_LABEL);
 	json_add_str(l, "label", label);
 	t = json_add_object(l, "component");
-	json_add_num(t, "type", 4);
+	json_add_num(t, "type", COMP_TEXT_INPUT);
 	json_add_str(t, "custom_id", id);
-	json_add_num(t, "style", 1);
+	json_add_num(t, "style", TEXT_SHORT);
 	json_add_num(t, "min_length", min);
 	json_add_num(t, "max_length", max);
 	json_add_bool(t, "required", required);
@@ -566,64 +568,69 @@ static const struct cmd_opt opts_none[] = {
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_server[] = {
-	{ 3, "server", "The server", 1, 1 },
+	{ OPT_STRING, "server", "The server", 1, 1 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_create[] = {
-	{ 3, "node", "Node to place it on (default: most free capacity)", 0,
-	    1 },
+	{ OPT_STRING, "node",
+	    "Node to place it on (default: most free capacity)", 0, 1 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_vars[] = {
-	{ 3, "server", "The server", 1, 1 },
-	{ 3, "set", "KEY=VALUE pairs separated by spaces", 0, 0 },
+	{ OPT_STRING, "server", "The server", 1, 1 },
+	{ OPT_STRING, "set", "KEY=VALUE pairs separated by spaces", 0, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_sftp[] = {
-	{ 3, "server", "The server", 1, 1 },
-	{ 3, "user", "SFTP user name (default: your Discord name)", 0, 0 },
+	{ OPT_STRING, "server", "The server", 1, 1 },
+	{ OPT_STRING, "user",
+	    "SFTP user name (default: your Discord name)", 0, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_console[] = {
-	{ 3, "server", "The server", 1, 1 },
-	{ 3, "command", "One line, as typed on the server's console", 1, 0 },
-	{ 5, "public", "Show the answer to the channel (default: only you)",
-	    0, 0 },
+	{ OPT_STRING, "server", "The server", 1, 1 },
+	{ OPT_STRING, "command",
+	    "One line, as typed on the server's console", 1, 0 },
+	{ OPT_BOOLEAN, "public",
+	    "Show the answer to the channel (default: only you)", 0, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_rollback[] = {
-	{ 3, "server", "The server", 1, 1 },
-	{ 3, "revision", "A commit id from /server history", 1, 0 },
+	{ OPT_STRING, "server", "The server", 1, 1 },
+	{ OPT_STRING, "revision", "A commit id from /server history", 1, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_backup[] = {
-	{ 3, "server", "The server", 1, 1 },
-	{ 3, "note", "A note kept with the backup", 0, 0 },
+	{ OPT_STRING, "server", "The server", 1, 1 },
+	{ OPT_STRING, "note", "A note kept with the backup", 0, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_restore[] = {
-	{ 3, "server", "The server", 1, 1 },
-	{ 3, "backup", "A backup id (default: pick from a list)", 0, 0 },
+	{ OPT_STRING, "server", "The server", 1, 1 },
+	{ OPT_STRING, "backup",
+	    "A backup id (default: pick from a list)", 0, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_move[] = {
-	{ 3, "server", "The server", 1, 1 },
-	{ 3, "node", "The node to move it to", 1, 1 },
+	{ OPT_STRING, "server", "The server", 1, 1 },
+	{ OPT_STRING, "node", "The node to move it to", 1, 1 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_plan[] = {
-	{ 3, "branch", "A branch of the state repository (a pull request's)",
-	    1, 0 },
+	{ OPT_STRING, "branch",
+	    "A branch of the state repository (a pull request's)", 1, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_logs[] = {
-	{ 3, "server", "The server", 1, 1 },
-	{ 4, "lines", "How many of the latest lines (20; at most 100)", 0, 0 },
-	{ 5, "public", "Show them to the channel (default: only you)", 0, 0 },
+	{ OPT_STRING, "server", "The server", 1, 1 },
+	{ OPT_INTEGER, "lines",
+	    "How many of the latest lines (20; at most 100)", 0, 0 },
+	{ OPT_BOOLEAN, "public",
+	    "Show them to the channel (default: only you)", 0, 0 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 static const struct cmd_opt opts_egg_list[] = {
-	{ 3, "nest", "Only this nest", 0, 1 },
+	{ OPT_STRING, "nest", "Only this nest", 0, 1 },
 	{ 0, NULL, NULL, 0, 0 }
 };
 
@@ -857,7 +864,7 @@ cmd_handle(const struct cmd_env *env, const cJSON *root, cJSON **reply,
 
 /* ---------------------------------------------------------- definitions */
 
-/* Adds an option (or a subcommand, type 1) to arr. */
+/* Adds an option (or a subcommand, OPT_SUBCOMMAND) to arr. */
 static cJSON *
 opt(cJSON *arr, int type, const char *name, const char *desc, int required,
     int autocomplete)
@@ -887,7 +894,7 @@ cmd_definitions(void)
 		c = json_new_object();
 		json_add_str(c, "name", cmd_commands[i].name);
 		json_add_str(c, "description", cmd_commands[i].desc);
-		json_add_num(c, "type", 1);
+		json_add_num(c, "type", APP_CHAT_INPUT);
 		subs = json_add_array(c, "options");
 		for (j = 0; j < NELEM(cmd_rows); j++) {
 			if (strcmp(cmd_rows[j].command, cmd_commands[i].name)
@@ -901,8 +908,8 @@ cmd_definitions(void)
 					    op->required, op->autocomplete);
 				continue;
 			}
-			s = opt(subs, 1, cmd_rows[j].sub, cmd_rows[j].desc, 0,
-			    0);
+			s = opt(subs, OPT_SUBCOMMAND, cmd_rows[j].sub,
+			    cmd_rows[j].desc, 0, 0);
 			if (cmd_rows[j].opts[0].name == NULL)
 				continue;
 			o = json_add_array(s, "options");

@@ -37,6 +37,26 @@ struct state_server;
 #define CB_MODAL		9
 #define MSG_EPHEMERAL		64
 
+/* Command and option types from Discord's documentation. */
+#define APP_CHAT_INPUT		1	/* a slash command */
+#define OPT_SUBCOMMAND		1
+#define OPT_STRING		3
+#define OPT_INTEGER		4
+#define OPT_BOOLEAN		5
+
+/* Component types and styles from Discord's documentation. */
+#define COMP_ROW		1	/* an action row */
+#define COMP_BUTTON		2
+#define COMP_SELECT		3	/* a string select */
+#define COMP_TEXT_INPUT		4
+#define COMP_LABEL		18
+#define BTN_PRIMARY		1
+#define BTN_SECONDARY		2
+#define BTN_SUCCESS		3
+#define BTN_DANGER		4
+#define TEXT_SHORT		1
+#define TEXT_PARAGRAPH		2
+
 /* What the handlers may read besides the interaction. */
 struct cmd_env {
 	const struct state	*st;	/* desired state snapshot, or NULL */

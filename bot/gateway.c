@@ -29,6 +29,18 @@
 #define GW_BACKOFF_MIN_MS	250
 #define GW_BACKOFF_MAX_MS	30000
 
+/* The gateway's opcodes, as Discord numbers them (docs/bot.md, "Gateway"). */
+enum gw_op {
+	GW_OP_DISPATCH = 0,
+	GW_OP_HEARTBEAT = 1,
+	GW_OP_IDENTIFY = 2,
+	GW_OP_RESUME = 6,
+	GW_OP_RECONNECT = 7,
+	GW_OP_INVALID_SESSION = 9,
+	GW_OP_HELLO = 10,
+	GW_OP_HEARTBEAT_ACK = 11
+};
+
 struct gw {
 	char			*url;
 	char			*resume_url;
@@ -117,9 +129,10 @@ gw_send_heartbeat(struct gw *gw)
 	char	*t;
 
 	if (gw->seq > 0)
-		xasprintf(&t, "{\"op\":1,\"d\":%lld}", (long long)gw->seq);
+		xasprintf(&t, "{\"op\":%d,\"d\":%lld}", GW_OP_HEARTBEAT,
+		    (long long)gw->seq);
 	else
-		t = xstrdup("{\"op\":1,\"d\":null}");
+		xasprintf(&t, "{\"op\":%d,\"d\":null}", GW_OP_HEARTBEAT);
 	gw->stats.heartbeats++;
 	gw_queue(gw, t, 1);
 }
@@ -168,7 +181,8 @@ gw_identify(struct gw *gw)
 	cJSON	*o, *d, *p;
 
 	o = json_new_object();
-	json_add_num(o, "op", gw->session_id != NULL ? 6 : 2);
+	json_add_num(o, "op", gw->session_id != NULL ? GW_OP_RESUME :
+	    GW_OP_IDENTIFY);
 	d = json_add_object(o, "d");
 	json_add_str(d, "token", gw->token);
 	if (gw->session_id != NULL) {
@@ -205,7 +219,7 @@ gw_receive(struct gw *gw, const char *text, size_t len)
 	op = (int)json_int64(o, "op", -1);
 	d = cJSON_GetObjectItemCaseSensitive(o, "d");
 	switch (op) {
-	case 10:
+	case GW_OP_HELLO:
 		gw->interval_ms = (int)json_int64(d, "heartbeat_interval",
 		    41250);
 		if (gw->interval_ms < 100)
@@ -218,18 +232,18 @@ gw_receive(struct gw *gw, const char *text, size_t len)
 		    4294967296.0) * LWS_US_PER_MS));
 		gw_identify(gw);
 		break;
-	case 11:
+	case GW_OP_HEARTBEAT_ACK:
 		gw->acked = 1;
 		break;
-	case 1:
+	case GW_OP_HEARTBEAT:
 		gw_send_heartbeat(gw);
 		break;
-	case 7:
+	case GW_OP_RECONNECT:
 		log_info("gateway: asked to reconnect");
 		gw->next_delay_ms = 0;
 		gw_close(gw, 4000);
 		break;
-	case 9:
+	case GW_OP_INVALID_SESSION:
 		if (cJSON_IsTrue(d)) {
 			log_info("gateway: session invalid, resumable");
 			gw->next_delay_ms = 0;
@@ -240,7 +254,7 @@ gw_receive(struct gw *gw, const char *text, size_t len)
 		}
 		gw_close(gw, 4000);
 		break;
-	case 0:
+	case GW_OP_DISPATCH:
 		s = cJSON_GetObjectItemCaseSensitive(o, "s");
 		t = json_str(o, "t", "");
 		if (cJSON_IsNumber(s) && (int64_t)s->valuedouble > gw->seq)

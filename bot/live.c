@@ -72,8 +72,6 @@ struct live {
 	int			 stop;
 	pthread_t		 threads[LIVE_THREADS];
 	int			 nthreads;
-	long			 edits;
-	long			 moved;
 };
 
 /* Monotonic milliseconds, with their fraction. */
@@ -237,21 +235,6 @@ live_changed(struct live *lv, const char *server)
 	pthread_mutex_unlock(&lv->mu);
 }
 
-/* Counts. */
-void
-live_get_stats(struct live *lv, struct live_stats *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (lv == NULL)
-		return;
-	pthread_mutex_lock(&lv->mu);
-	out->jobs = count_locked(lv, ENT_JOB);
-	out->views = count_locked(lv, ENT_VIEW);
-	out->edits = lv->edits;
-	out->moved = lv->moved;
-	pthread_mutex_unlock(&lv->mu);
-}
-
 /* ---------------------------------------------------------- sending */
 
 /* Renders e from the hub's latest report. Not locked. */
@@ -326,21 +309,13 @@ set_message_id(struct live *lv, struct ent *e, const cJSON *msg)
 	pthread_mutex_unlock(&lv->mu);
 }
 
-/*
- * Keeps *text (taken) as what e shows now and counts the edit (moved: the
- * view went on in a channel message).
- */
+/* Keeps *text (taken) as what e shows now. */
 static void
-sent(struct live *lv, struct ent *e, char **text, int moved)
+sent(struct ent *e, char **text)
 {
 	free(e->last);
 	e->last = *text;
 	*text = NULL;
-	pthread_mutex_lock(&lv->mu);
-	lv->edits++;
-	if (moved)
-		lv->moved++;
-	pthread_mutex_unlock(&lv->mu);
 }
 
 /* PATCHes the interaction's original message. */
@@ -396,7 +371,7 @@ move_to_channel(struct live *lv, struct ent *e, cJSON *msg, char **text,
 	set_message_id(lv, e, rep.json);
 	rest_reply_dispose(&rep);
 	e->in_channel = 1;
-	sent(lv, e, text, 1);
+	sent(e, text);
 	log_info("live: the status view of %s goes on as message %s in "
 	    "channel %s", e->server, e->message_id, e->channel);
 	return NEXT_KEEP;
@@ -426,7 +401,7 @@ send_job(struct live *lv, struct ent *e, int64_t now, cJSON *msg,
 		rerr_init(&err);
 		if (edit_original(lv, e, msg, &rep, &err) == 0) {
 			set_message_id(lv, e, rep.json);
-			sent(lv, e, text, 0);
+			sent(e, text);
 		} else {
 			log_warnx("live: %s %s: %s", e->job->what, e->server,
 			    err.msg);
@@ -481,7 +456,7 @@ send_view(struct live *lv, struct ent *e, int64_t now, cJSON *msg,
 	if (rc == 0) {
 		if (!e->in_channel)
 			set_message_id(lv, e, rep.json);
-		sent(lv, e, text, 0);
+		sent(e, text);
 	} else if (!e->in_channel && token_dead(&rep)) {
 		log_info("live: the token of the status view of %s is no "
 		    "longer valid (HTTP %ld, code %d)", e->server, rep.status,

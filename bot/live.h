@@ -91,13 +91,4 @@ void	live_view(struct live *lv, const char *app, const char *token,
 /* A node reported a change of server (NULL: of any server). */
 void	live_changed(struct live *lv, const char *server);
 
-/* Counts for logs and tests. */
-struct live_stats {
-	int	jobs;		/* jobs followed now */
-	int	views;		/* live views now */
-	long	edits;		/* edits sent */
-	long	moved;		/* views moved to channel messages */
-};
-void	live_get_stats(struct live *lv, struct live_stats *out);
-
 #endif

@@ -1295,46 +1295,6 @@ backup_free(struct backups *b)
 	free(b);
 }
 
-/* A server's whole list; see backup.h. */
-cJSON *
-backup_list_json(struct backups *b, const char *server)
-{
-	struct bk_srv	*s;
-	cJSON		*o = NULL;
-
-	pthread_mutex_lock(&b->mtx);
-	if ((s = bk_find(b, server, 0)) != NULL)
-		o = s->list != NULL ? cJSON_Duplicate(s->list, 1) :
-		    json_new_array();
-	pthread_mutex_unlock(&b->mtx);
-	return o;
-}
-
-/* Opens a listed backup for reading; see backup.h. */
-int
-backup_open_read(struct backups *b, const char *server, const char *id,
-    uint64_t offset, struct store_get **out, struct rerr *err)
-{
-	struct bk_srv	*s;
-	struct store	*sto = NULL;
-	cJSON		*it;
-	int		 listed = 0;
-
-	*out = NULL;
-	pthread_mutex_lock(&b->mtx);
-	if ((s = bk_find(b, server, 0)) != NULL) {
-		sto = bk_store(b, s->target);
-		for (it = s->list != NULL ? s->list->child : NULL;
-		    it != NULL && !listed; it = it->next)
-			listed = same(json_str(it, "id", NULL), id);
-	}
-	pthread_mutex_unlock(&b->mtx);
-	if (sto == NULL || !listed)
-		return rerr_set(err, ROOST_ENOTFOUND, "server \"%s\" has no "
-		    "backup %s", server, id);
-	return store_get_open(sto, server, id, offset, out, err);
-}
-
 /* Fills a request from the server; see backup.h. */
 void
 backup_req_init(struct backup_req *q, const struct state_server *srv,

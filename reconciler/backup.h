@@ -141,30 +141,6 @@ int		 backup_run_now(struct backups *b, const struct backup_req *rq,
 /* Forgets a server that left this node (its archives stay). */
 void		 backup_forget(struct backups *b, const char *server);
 
-struct store_get;
-
-/*
- * Every backup of a server listed on its target (a new array the caller
- * owns, the records of backup_status_json's list, newest first), or
- * NULL when the module knows nothing of the server.
- */
-cJSON		*backup_list_json(struct backups *b, const char *server);
-
-/*
- * Opens listed backup id of server for reading, from byte offset on,
- * on the target of the server's policy: the archive streams from
- * store_get_fd(*out), its size is store_get_size(*out), and
- * store_get_close(*out) ends it (reconciler/store.h). Streamed from the
- * target (an S3 download runs on a thread of its own), never buffered
- * whole. Returns 0, ROOST_ENOTFOUND when the server has no such backup,
- * or another error code, with err set. Any thread; no lock held.
- */
-int		 backup_open_read(struct backups *b, const char *server,
-		    const char *id, uint64_t offset, struct store_get **out,
-		    struct rerr *err);
-
-#endif
-
 /* ---- moves between nodes (transfer.c) ---- */
 
 /*
@@ -200,3 +176,5 @@ char		*backup_transfer_find(struct backups *b, const char *target,
 int		 backup_transfer_note(struct backups *b, const char *target,
 		    const char *server, const char *text, char **out,
 		    struct rerr *err);
+
+#endif

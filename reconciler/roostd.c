@@ -329,12 +329,17 @@ rd_publish_soon(struct roostd *rd)
 	    RD_PUBLISH_MIN_MS - now, 0, rd_on_publish, rd);
 }
 
-/* Status changes arrive from the reconciler's threads. */
+/*
+ * Status changes arrive from the reconciler's threads; a server pruned
+ * from this node leaves the backups' memory too (its archives stay).
+ */
 static void
 rd_on_change(void *arg, const char *server, int removed)
 {
 	struct roostd	*rd = arg;
 
+	if (removed && server != NULL)
+		backup_forget(rd->backups, server);
 	pthread_mutex_lock(&rd->mu);
 	rd->changed = 1;
 	pthread_mutex_unlock(&rd->mu);
